@@ -1,0 +1,5 @@
+"""`python -m triagedesk` runs the command line."""
+
+from triagedesk.cli import main
+
+main()

@@ -1,0 +1,51 @@
+"""The command line: the desk, and headless commands whose `--json` is a contract for scripts."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+
+from triagedesk import __version__
+from triagedesk.domain.errors import UserError
+
+
+@click.group(invoke_without_command=True, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="triagedesk")
+@click.pass_context
+def cli(ctx: click.Context) -> None:
+    """triagedesk: score, route and time escalations to human experts."""
+    if ctx.invoked_subcommand is None:
+        click.echo(ctx.get_help())
+
+
+def _register() -> None:
+    from triagedesk.commands import engine
+
+    for command in (*engine.COMMANDS,):
+        cli.add_command(command)
+
+
+_register()
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Run the CLI; a user's mistake is one line on stderr and exit code 2, never a traceback."""
+    try:
+        cli.main(args=argv, prog_name="triagedesk", standalone_mode=False)
+    except UserError as exc:
+        click.echo(f"triagedesk: error: {exc}", err=True)
+        sys.exit(exc.exit_code)
+    except click.exceptions.Exit as exc:
+        sys.exit(exc.exit_code)
+    except click.ClickException as exc:
+        exc.show()
+        sys.exit(2 if isinstance(exc, click.UsageError) else exc.exit_code)
+    except click.Abort:
+        click.echo("Aborted.", err=True)
+        sys.exit(130)
+    except KeyboardInterrupt:
+        sys.exit(130)
+    except BrokenPipeError:
+        sys.exit(0)
+    sys.exit(0)

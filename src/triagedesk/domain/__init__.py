@@ -1,0 +1,1 @@
+"""The pure engine: models, profiles, escalation, matching; no I/O frameworks, no Textual."""

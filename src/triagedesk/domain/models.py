@@ -1,0 +1,249 @@
+"""The domain's pydantic models: issues, experts, tiers, decisions and candidates."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime, timezone
+from typing import Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    field_validator,
+    model_validator,
+)
+from pydantic.alias_generators import to_camel
+
+Urgency = Literal["critical", "high", "medium", "low"]
+URGENCIES: tuple[str, ...] = ("critical", "high", "medium", "low")
+"""Urgencies from the most to the least pressing."""
+URGENCY_RANK: dict[str, int] = {u: i for i, u in enumerate(URGENCIES)}
+
+ComplianceRisk = Literal["low", "medium", "high"]
+DataClassification = Literal["public", "internal", "confidential", "restricted"]
+AuthenticationRisk = Literal["none", "low", "medium", "high", "very_high"]
+ExpertiseLevel = Literal["junior", "mid", "senior", "expert"]
+
+_SLA_RE = re.compile(r"^(\d+)_(minute|minutes|hour|hours|day|days)$")
+_SLA_UNIT_MINUTES = {"minute": 1, "hour": 60, "day": 1440}
+
+
+class DomainModel(BaseModel):
+    """Base of every input model: snake_case or camelCase names, unknown fields rejected."""
+
+    model_config = ConfigDict(
+        alias_generator=to_camel,
+        populate_by_name=True,
+        extra="forbid",
+        str_strip_whitespace=False,
+    )
+
+
+def as_utc(value: datetime | None) -> datetime | None:
+    """A timezone-aware UTC datetime; naive values are taken to be UTC already."""
+    if value is None:
+        return None
+    if value.tzinfo is None:
+        return value.replace(tzinfo=timezone.utc)
+    return value.astimezone(timezone.utc)
+
+
+def sla_minutes(text: str) -> int:
+    """Minutes in a response SLA written the seed's way (`30_minutes`, `1_hour`)."""
+    match = _SLA_RE.match(text)
+    if not match:
+        raise ValueError(f"response SLA {text!r} is not like '30_minutes' or '1_hour'")
+    count, unit = int(match.group(1)), match.group(2).rstrip("s")
+    return count * _SLA_UNIT_MINUTES[unit]
+
+
+class Research(DomainModel):
+    """Seed 000's automated research results attached to an issue."""
+
+    overall_confidence: float = Field(0.0, ge=0.0, le=1.0)
+    research_duration_minutes: float = Field(0.0, ge=0.0)
+    failed_remediation_attempts: int = Field(0, ge=0)
+    vendor_escalation_recommended: bool = False
+    known_bugs: list[str] = Field(default_factory=list)
+    primary_hypothesis: str | None = None
+    hypotheses: list[str] = Field(default_factory=list)
+    vendor_research: str | None = None
+    community_research: str | None = None
+    config_analysis: str | None = None
+    best_practices: list[str] = Field(default_factory=list)
+
+
+class EstimatedValue(DomainModel):
+    """Seed 002's value range of an item, in cents."""
+
+    min: int = Field(ge=0)
+    max: int = Field(ge=0)
+
+    @model_validator(mode="after")
+    def _ordered(self) -> EstimatedValue:
+        if self.max < self.min:
+            raise ValueError("max is below min")
+        return self
+
+
+class Issue(DomainModel):
+    """A problem that automation could not settle, with both seeds' context fields."""
+
+    id: str | None = None
+    title: str = ""
+    description: str = ""
+    profile: str | None = None
+    created_at: datetime | None = None
+    tier: str | None = None
+    restricted: bool = False
+    # seed 000: infrastructure context
+    users_affected: int = Field(0, ge=0)
+    total_users: int | None = Field(None, gt=0)
+    affected_systems: list[str] = Field(default_factory=list)
+    estimated_revenue_impact: float = Field(0.0, ge=0.0)
+    compliance_risk_level: ComplianceRisk | None = None
+    data_classification: DataClassification | None = None
+    symptoms: list[str] = Field(default_factory=list)
+    error_messages: list[str] = Field(default_factory=list)
+    attempted_solutions: list[str] = Field(default_factory=list)
+    stakeholders: list[str] = Field(default_factory=list)
+    constraints: list[str] = Field(default_factory=list)
+    success_criteria: list[str] = Field(default_factory=list)
+    research: Research | None = None
+    # seed 002: appraisal context
+    category: str | None = None
+    estimated_value: EstimatedValue | None = None
+    confidence: float | None = Field(None, ge=0.0, le=1.0)
+    authentication_risk: AuthenticationRisk | None = None
+    expert_referral_recommended: bool = False
+
+    _utc = field_validator("created_at")(as_utc)
+
+
+class Availability(DomainModel):
+    """Seed 000's availability of an expert: calendar, after-hours cover and response SLA."""
+
+    business_hours: Literal["8x5", "24x7"] = "24x7"
+    after_hours: Literal["on_call_rotation", "emergency_only", "24x7", "none"] = "24x7"
+    response_sla: str = "1_hour"
+
+    @field_validator("response_sla")
+    @classmethod
+    def _sla(cls, value: str) -> str:
+        sla_minutes(value)
+        return value
+
+    @property
+    def response_sla_minutes(self) -> int:
+        return sla_minutes(self.response_sla)
+
+
+class Expert(DomainModel):
+    """An expert: seed 002's profile plus seed 000's network fields, each optional for the other."""
+
+    id: str = Field(min_length=1)
+    name: str = ""
+    email: str = ""
+    specializations: list[str] = Field(default_factory=list)
+    certifications: list[str] = Field(default_factory=list)
+    rating: float | None = Field(None, ge=0.0, le=5.0)
+    completed_reviews: int = Field(0, ge=0)
+    average_turnaround: float | None = Field(None, ge=0.0)
+    is_active: bool = True
+    joined_at: datetime | None = None
+    availability: Availability = Field(default_factory=Availability)
+    escalation_methods: list[str] = Field(default_factory=list)
+    expertise_level: ExpertiseLevel = "senior"
+    timezone: str = "UTC"
+    current_workload: int = Field(0, ge=0)
+
+    _utc = field_validator("joined_at")(as_utc)
+
+    @field_validator("timezone")
+    @classmethod
+    def _zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(f"unknown timezone {value!r}") from exc
+        return value
+
+
+class Tier(DomainModel):
+    """A paid service tier (seed 002): price in dollars and a guaranteed turnaround."""
+
+    id: str
+    name: str
+    price: float = Field(ge=0.0)
+    turnaround_hours: float = Field(gt=0.0)
+    includes: list[str] = Field(default_factory=list)
+    best_for: str = ""
+    expert_minutes: int = Field(60, gt=0)
+
+
+class OutputModel(BaseModel):
+    """Base of computed results: plain snake_case, immutable."""
+
+    model_config = ConfigDict(frozen=True)
+
+
+class Factor(OutputModel):
+    """One weighted factor of a score: its normalised value, weight and contribution."""
+
+    value: float
+    weight: float
+    contribution: float
+
+
+class Decision(OutputModel):
+    """The escalation decision for one issue, the same shape for every profile."""
+
+    issue_id: str | None
+    profile: str
+    should_escalate: bool
+    urgency: Urgency
+    score: float = Field(ge=0.0, le=1.0)
+    business_impact: float | None
+    factors: dict[str, Factor]
+    triggers: list[str]
+    reasons: list[str]
+    recommended_tier: str | None
+    recommended_expert_type: str | None
+    expert_level: str | None
+    response_due_minutes: int | None
+    estimated_expert_minutes: int | None
+    message: str
+
+
+CandidateRole = Literal["primary", "alternative", "ranked", "next_available", "senior_fallback"]
+
+
+class Candidate(OutputModel):
+    """One ranked expert for an issue: match score 0-100 with its reasons and breakdown."""
+
+    expert_id: str
+    expert_name: str
+    role: CandidateRole = "ranked"
+    match_score: float = Field(ge=0.0, le=100.0)
+    reasons: list[str]
+    factors: dict[str, Factor]
+    available_now: bool
+    next_available_at: datetime | None
+    current_workload: int
+    estimated_turnaround_hours: float | None
+    response_sla_minutes: int
+    expertise_level: str
+
+
+class Match(OutputModel):
+    """The result of matching: the top pick, two alternatives, and a fallback when nobody is free."""
+
+    primary: Candidate | None
+    alternatives: list[Candidate]
+    ranked: list[Candidate]
+    next_available: Candidate | None = None
+    senior_fallback: Candidate | None = None
+    note: str = ""
+
