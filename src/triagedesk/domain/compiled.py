@@ -12,8 +12,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from triagedesk.domain.facts import FACT_EXPRESSIONS, fact_namespace, issue_text
-from triagedesk.domain.keywords import KeywordGroup, words_of
+from triagedesk.domain.facts import FACT_EXPRESSIONS, FACT_KINDS, fact_namespace, issue_text
+from triagedesk.domain.keywords import Keyword, KeywordGroup, words_of
 from triagedesk.domain.models import URGENCY_RANK
 from triagedesk.domain.profiles import Condition, Part, Profile, Rule
 
@@ -26,6 +26,7 @@ class _Writer:
         self.lines: list[str] = []
         self.consts: dict[str, Any] = {}
         self.names: dict[str, str] = {}
+        self.kinds: dict[str, str] = {**FACT_KINDS, **{name: "num" for name in profile.facts}}
 
     def const(self, value: Any) -> str:
         name = f"C{len(self.consts)}"
@@ -43,7 +44,23 @@ class _Writer:
     def weighted(self, parts: dict[str, Part], target: str) -> None:
         self.emit("acc = 0.0")
         for part in parts.values():
-            source = self.local(part.fact)
+            self.part(part)
+            if part.invert:
+                self.emit("x = 1.0 - x")
+            self.emit(f"acc += x * {self.const(float(part.weight))}")
+        self.emit(f"{target} = 1.0 if acc > 1.0 else acc")
+
+    def part(self, part: Part) -> None:
+        """`x` = the part's normalised value; code specialised to the fact's kind when it is known."""
+        source = self.local(part.fact)
+        kind = self.kinds.get(part.fact)
+        if kind == "num" and part.map is None:
+            self.numeric(source, part)
+        elif kind == "bool" and part.map is None:
+            self.emit(f"x = 1.0 if {source} else 0.0")
+        elif kind == "str" and part.map is not None:
+            self.emit(f"x = {self.const(dict(part.map))}.get({source}, 0.0)")
+        else:
             self.emit(f"x = {source}")
             self.emit("if x is None:")
             self.emit(f"    x = {self.const(float(part.default))}")
@@ -56,33 +73,43 @@ class _Writer:
                 self.emit("elif x.__class__ is str:")
                 self.emit("    x = 0.0")
                 self.emit("else:")
-                if part.offset:
-                    self.emit(f"    x = x - {self.const(float(part.offset))}")
-                if part.cap is not None:
-                    self.emit(f"    x = x / {self.const(float(part.cap))}")
-                self.emit("    x = 0.0 if x < 0.0 else (1.0 if x > 1.0 else x)")
-            if part.invert:
-                self.emit("x = 1.0 - x")
-            self.emit(f"acc += x * {self.const(float(part.weight))}")
-        self.emit(f"{target} = 1.0 if acc > 1.0 else acc")
+                self.numeric("x", part, indent="    ")
+
+    def numeric(self, source: str, part: Part, indent: str = "") -> None:
+        expression = source
+        if part.offset:
+            expression = f"({expression} - {self.const(float(part.offset))})"
+        if part.cap is not None:
+            expression = f"{expression} / {self.const(float(part.cap))}"
+        self.emit(f"{indent}x = {expression}")
+        self.emit(f"{indent}x = 0.0 if x < 0.0 else (1.0 if x > 1.0 else x)")
+
+    def phrase(self, item: Keyword) -> str:
+        """An inline phrase check: the words are all there, then the regex confirms adjacency."""
+        search = f"{self.const(item.regex.search)}(text) is not None"
+        if item.needs:
+            return f"({self.const(item.needs)} <= words and {search})"
+        return f"({search})"
 
     def keywords(self, keywords: list[str]) -> str:
         group = KeywordGroup(keywords)
         terms = []
         if group.singles:
             terms.append(f"not words.isdisjoint({self.const(group.singles)})")
-        terms.extend(f"{self.const(item.found)}(text, words)" for item in group.others)
+        terms.extend(self.phrase(item) for item in group.others)
         return "(" + " or ".join(terms) + ")"
 
     def keyword_count(self, keywords: list[str]) -> str:
+        """How many distinct keywords occur: one set intersection for single words, then phrases."""
         if not keywords:
             return "0"
+        group = KeywordGroup(keywords)
+        owner = {variant: index for index, item in enumerate(group.items)
+                 for variant in (item.variants or ())}
         terms = []
-        for item in KeywordGroup(keywords).items:
-            if item.variants is not None:
-                terms.append(f"(not words.isdisjoint({self.const(item.variants)}))")
-            else:
-                terms.append(f"{self.const(item.found)}(text, words)")
+        if owner:
+            terms.append(f"len({{{self.const(owner)}[w] for w in words.intersection({self.const(frozenset(owner))})}})")
+        terms.extend(self.phrase(item) for item in group.others)
         return "(" + " + ".join(terms) + ")"
 
     def condition(self, cond: Condition) -> str:
@@ -137,12 +164,14 @@ def compile_assess(
         rank = URGENCY_RANK[rule.urgency]
         w.emit(f"    if rank > {rank}: rank = {rank}")
     w.emit("if fired:")
-    w.emit("    return result(rank, score, True, tuple(fired))")
+    w.emit("    return result(rank, score, True, tuple(fired), rank * 2 + 1.0 - score)")
     threshold = profile.escalate_above
     if threshold is not None:
         w.emit(f"if score > {w.const(float(threshold))}:")
-        w.emit(f"    return result({URGENCY_RANK[profile.score_escalation_urgency]}, score, True, ())")
-    w.emit(f"return result({URGENCY_RANK['low']}, score, False, ())")
+        rank = URGENCY_RANK[profile.score_escalation_urgency]
+        w.emit(f"    return result({rank}, score, True, (), {rank * 2 + 1}.0 - score)")
+    low = URGENCY_RANK["low"]
+    w.emit(f"return result({low}, score, False, (), {low * 2 + 1}.0 - score)")
     source = "def assess(issue):\n" + "\n".join(w.lines) + "\n"
     namespace: dict[str, Any] = {
         "issue_text": issue_text,

@@ -32,14 +32,13 @@ class Assessment(NamedTuple):
     score: float
     should_escalate: bool
     fired: tuple[int, ...]
+    order: float
+    """Sort key: most urgent first, then the highest score (`2 * rank + 1 - score`)."""
 
     @property
     def urgency(self) -> str:
         return URGENCIES[self.urgency_rank]
 
-    def sort_key(self) -> tuple[int, float]:
-        """Most urgent first, then the highest score."""
-        return (self.urgency_rank, -self.score)
 
 
 def _condition_test(cond: Condition) -> Test:

@@ -49,6 +49,18 @@ FACT_EXPRESSIONS: dict[str, str] = {
 }
 
 
+# What each base fact is, so the compiled path can skip type checks: "num" and "bool"
+# are never None, "str" is a lower-case string, anything else may be None.
+FACT_KINDS: dict[str, str] = {
+    "users_affected": "num", "users_affected_ratio": "num", "systems_affected": "num",
+    "revenue_impact": "num", "compliance_risk": "str", "data_sensitivity": "str",
+    "research_confidence": "num", "research_duration_minutes": "num", "failed_attempts": "num",
+    "vendor_escalation": "bool", "known_bugs": "num", "error_messages": "num", "symptoms": "num",
+    "attempted_solutions": "num", "vendors_mentioned": "num", "high_risk_category": "bool",
+    "expert_referral": "bool",
+}
+
+
 def _spread(value: EstimatedValue | None) -> float | None:
     if value is None:
         return None
