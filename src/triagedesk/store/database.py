@@ -1,0 +1,29 @@
+"""Opening a store: where it lives (`--db`, `TRIAGEDESK_DB`, the user data dir) and a ready `Store`."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from platformdirs import user_data_dir
+
+from triagedesk.store.journal import JournalStorage
+from triagedesk.store.migrations import migrate
+from triagedesk.store.repositories import Store
+from triagedesk.store.table import JournalDB
+
+
+def default_path() -> Path:
+    """`TRIAGEDESK_DB` if set, else `desk.json` in the user data dir."""
+    env = os.environ.get("TRIAGEDESK_DB")
+    if env:
+        return Path(env).expanduser()
+    return Path(user_data_dir("triagedesk")) / "desk.json"
+
+
+def open_store(path: str | os.PathLike[str] | None = None, create: bool = True) -> Store:
+    """Open (or create) the store at `path`, migrating it to the current schema if needed."""
+    target = Path(path).expanduser() if path else default_path()
+    db = JournalDB(str(target), storage=JournalStorage, create=create)
+    migrate(db.journal)
+    return Store(db)

@@ -1,0 +1,152 @@
+"""A TinyDB `Table` whose writes cost O(changed documents), not O(table), and commit durably."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Mapping, MutableMapping
+from typing import Any, cast
+
+import orjson
+from tinydb import TinyDB
+from tinydb.table import Document, Table
+
+from triagedesk.store.journal import JournalStorage
+
+
+class _TrackedTable(MutableMapping[int, Any]):
+    """TinyDB's updater view of a table: int ids over our str-keyed dict, recording what changed.
+
+    A document read through `[]` may be mutated in place by TinyDB's `update`, so its
+    JSON is remembered at first access and compared at the end of the update.
+    """
+
+    def __init__(self, raw: dict[str, Any]) -> None:
+        self.raw = raw
+        self.written: set[str] = set()
+        self.seen: dict[str, bytes] = {}
+
+    def __getitem__(self, doc_id: int) -> Any:
+        key = str(doc_id)
+        doc = self.raw[key]
+        if key not in self.seen and key not in self.written:
+            self.seen[key] = orjson.dumps(doc)
+        return doc
+
+    def __setitem__(self, doc_id: int, doc: Any) -> None:
+        key = str(doc_id)
+        self.raw[key] = doc
+        self.written.add(key)
+
+    def __delitem__(self, doc_id: int) -> None:
+        key = str(doc_id)
+        del self.raw[key]
+        self.written.add(key)
+
+    def __contains__(self, doc_id: object) -> bool:
+        return str(doc_id) in self.raw
+
+    def __iter__(self) -> Iterator[int]:
+        return (int(k) for k in self.raw)
+
+    def __len__(self) -> int:
+        return len(self.raw)
+
+    def keys(self):  # type: ignore[override]
+        return [int(k) for k in self.raw]
+
+    def clear(self) -> None:
+        self.written.update(self.raw)
+        self.raw.clear()
+
+    def changed(self) -> list[str]:
+        out = list(self.written)
+        for key, before in self.seen.items():
+            if key in self.written:
+                continue
+            doc = self.raw.get(key)
+            if doc is None or orjson.dumps(doc) != before:
+                out.append(key)
+        return out
+
+
+class JournalTable(Table):
+    """TinyDB's table API, unchanged for callers; every write is one durable journal record."""
+
+    _storage: JournalStorage
+
+    def __init__(self, storage: JournalStorage, name: str, **kwargs: Any) -> None:
+        super().__init__(storage, name, **kwargs)
+        self._seen_version = -1
+
+    # writes: whole public operations run in one transaction, so ids and reads are fresh
+    def _in_transaction(self, operation: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+        with self._storage.transaction():
+            self._next_id = None
+            return operation(*args, **kwargs)
+
+    def insert(self, document: Mapping) -> int:
+        return cast(int, self._in_transaction(super().insert, document))
+
+    def insert_multiple(self, documents: Any) -> list[int]:
+        return cast(list[int], self._in_transaction(super().insert_multiple, documents))
+
+    def update(self, fields: Any, cond: Any = None, doc_ids: Any = None) -> list[int]:
+        return cast(list[int], self._in_transaction(super().update, fields, cond, doc_ids))
+
+    def update_multiple(self, updates: Any) -> list[int]:
+        return cast(list[int], self._in_transaction(super().update_multiple, updates))
+
+    def upsert(self, document: Mapping, cond: Any = None) -> list[int]:
+        return cast(list[int], self._in_transaction(super().upsert, document, cond))
+
+    def remove(self, cond: Any = None, doc_ids: Any = None) -> list[int]:
+        return cast(list[int], self._in_transaction(super().remove, cond, doc_ids))
+
+    def truncate(self) -> None:
+        self._in_transaction(super().truncate)
+
+    def _get_next_id(self) -> int:
+        if self._next_id is None:
+            self._next_id = self._storage.max_ids.get(self.name, 0) + 1
+        next_id = self._next_id
+        self._next_id = next_id + 1
+        return next_id
+
+    def _update_table(self, updater: Callable[[dict[int, Mapping]], None]) -> None:
+        storage = self._storage
+        with storage.transaction():
+            raw = storage.tables.setdefault(self.name, {})
+            view = _TrackedTable(raw)
+            updater(cast(dict, view))
+            for key in view.changed():
+                storage.record(self.name, key, raw.get(key))
+        self.clear_cache()
+
+    # reads see other processes' commits, and the query cache is dropped when anything changed
+    def _read_table(self) -> dict[str, Mapping]:
+        tables = self._storage.read()
+        if self._storage.version != self._seen_version:
+            self._seen_version = self._storage.version
+            self._query_cache.clear()
+        return tables.get(self.name, {})
+
+    def search(self, cond: Any) -> list[Document]:
+        self._read_table()
+        return super().search(cond)
+
+    def doc(self, doc_id: int) -> dict[str, Any] | None:
+        """The raw stored document with this TinyDB id (no copy: do not mutate)."""
+        return self._read_table().get(str(doc_id))  # type: ignore[return-value]
+
+    def raw_items(self) -> list[tuple[str, dict[str, Any]]]:
+        return list(self._read_table().items())  # type: ignore[arg-type]
+
+
+class JournalDB(TinyDB):
+    """TinyDB on the journal storage."""
+
+    table_class = JournalTable
+    _storage: JournalStorage
+
+    @property
+    def journal(self) -> JournalStorage:
+        return self._storage
