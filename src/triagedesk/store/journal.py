@@ -57,6 +57,19 @@ def atomic_write(path: Path, data: bytes) -> None:
     fsync_dir(path.parent)
 
 
+def _keep_previous(path: Path) -> None:
+    """Keep the file about to be replaced as `PATH.prev` (a hard link: no copy), for `db repair`."""
+    previous = path.with_name(path.name + ".prev")
+    staging = path.with_name(f".{path.name}.prev-{os.getpid()}")
+    try:
+        if staging.exists():
+            staging.unlink()
+        os.link(path, staging)
+        os.replace(staging, previous)
+    except OSError:
+        pass  # best effort: a file system without hard links keeps no previous copy
+
+
 def encode_record(ops: list[Op]) -> bytes:
     body = orjson.dumps(ops)
     return b"%08x " % zlib.crc32(body) + body + b"\n"
@@ -132,7 +145,7 @@ class JournalStorage(Storage):
         self.version = 0  # bumped whenever in-memory state changes
         self._offset = 0
         self._journal_id: tuple[int, int] | None = None
-        self._mutex = threading.RLock()
+        self.mutex = threading.RLock()
         self._depth = 0
         self._pending: list[Op] = []
         self._file_lock = FileLock(str(self.lock_path), thread_local=False)
@@ -190,7 +203,7 @@ class JournalStorage(Storage):
 
     def _load(self) -> None:
         """Read the snapshot and every intact journal record of the same generation."""
-        with self._mutex:
+        with self.mutex:
             tables, generation = self._read_snapshot()
             self.tables = tables
             self.generation = generation
@@ -273,7 +286,7 @@ class JournalStorage(Storage):
     @contextmanager
     def transaction(self) -> Iterator[JournalStorage]:
         """Hold the write lock; every write inside commits as one durable journal record."""
-        with self._mutex:
+        with self.mutex:
             outer = self._depth == 0
             if outer:
                 self._file_lock.acquire()
@@ -367,6 +380,8 @@ class JournalStorage(Storage):
                 data = orjson.dumps(self.tables)
             finally:
                 gc.enable()
+            _keep_previous(self.path)
+            _keep_previous(self.journal_path)
             atomic_write(self.path, data)
             self._write_journal_header(self.generation)
             if self._fd is not None:
@@ -396,7 +411,7 @@ class JournalStorage(Storage):
                     self._index(name, doc_id, doc)
 
     def close(self) -> None:
-        with self._mutex:
+        with self.mutex:
             if self._fd is not None:
                 os.close(self._fd)
                 self._fd = None
@@ -404,7 +419,7 @@ class JournalStorage(Storage):
     # -- other desks' changes ---------------------------------------------------------------
     def refresh(self) -> set[tuple[str, str]]:
         """Apply what other processes committed; returns the (table, doc_id) pairs that changed."""
-        with self._mutex:
+        with self.mutex:
             if self._depth:
                 return set()
             changed = self._catch_up(holding_lock=False)

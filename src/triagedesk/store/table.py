@@ -21,7 +21,7 @@ class _TrackedTable(MutableMapping[int, Any]):
 
     def __init__(self, raw: dict[str, Any]) -> None:
         self.raw = raw
-        self.written: set[str] = set()
+        self.written: dict[str, None] = {}  # insertion-ordered
         self.seen: dict[str, bytes] = {}
 
     def __getitem__(self, doc_id: int) -> Any:
@@ -34,12 +34,12 @@ class _TrackedTable(MutableMapping[int, Any]):
     def __setitem__(self, doc_id: int, doc: Any) -> None:
         key = str(doc_id)
         self.raw[key] = doc
-        self.written.add(key)
+        self.written[key] = None
 
     def __delitem__(self, doc_id: int) -> None:
         key = str(doc_id)
         del self.raw[key]
-        self.written.add(key)
+        self.written[key] = None
 
     def __contains__(self, doc_id: object) -> bool:
         return str(doc_id) in self.raw
@@ -54,7 +54,7 @@ class _TrackedTable(MutableMapping[int, Any]):
         return [int(k) for k in self.raw]
 
     def clear(self) -> None:
-        self.written.update(self.raw)
+        self.written.update(dict.fromkeys(self.raw))
         self.raw.clear()
 
     def changed(self) -> list[str]:
@@ -130,15 +130,18 @@ class JournalTable(Table):
         return tables.get(self.name, {})
 
     def search(self, cond: Any) -> list[Document]:
-        self._read_table()
-        return super().search(cond)
+        with self._storage.mutex:
+            self._read_table()
+            return super().search(cond)
 
     def doc(self, doc_id: int) -> dict[str, Any] | None:
         """The raw stored document with this TinyDB id (no copy: do not mutate)."""
-        return self._read_table().get(str(doc_id))  # type: ignore[return-value]
+        with self._storage.mutex:
+            return self._read_table().get(str(doc_id))  # type: ignore[return-value]
 
     def raw_items(self) -> list[tuple[str, dict[str, Any]]]:
-        return list(self._read_table().items())  # type: ignore[arg-type]
+        with self._storage.mutex:
+            return list(self._read_table().items())  # type: ignore[arg-type]
 
 
 class JournalDB(TinyDB):

@@ -1,0 +1,228 @@
+"""A deterministic demo history: issues of both profiles, requests in every state, sessions, outcomes, corrections."""
+
+from __future__ import annotations
+
+import random
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
+from typing import Any
+
+from triagedesk.domain.demo_issues import issue_records
+from triagedesk.domain.escalation import Scorer
+from triagedesk.domain.models import Expert, Issue
+from triagedesk.domain.records import Correction, ExpertRequest, KnowledgeEntry, Outcome, Session
+
+DAY = timedelta(days=1)
+_RESOLUTIONS = {
+    "infrastructure": [
+        ("Rolled back the firmware and resynchronised the replicas.", ["Pin firmware versions per cluster", "Add a replica lag alert"]),
+        ("Isolated the host, restored from the immutable backup, rotated credentials.", ["Enforce MFA on the VPN", "Run a tabletop exercise"]),
+        ("Raised the BGP hold timers to match on both vendors.", ["Document timer defaults per vendor"]),
+        ("Reverted the storage policy and rebalanced the datastore.", ["Test policy changes in staging first"]),
+        ("Confirmed retention meets the standard; added a log archive.", ["Write the retention policy down"]),
+        ("Moved the state with `terraform state mv` before the backend change.", ["Add a plan check to CI"]),
+    ],
+    "appraisal": [
+        ("Authenticated: hallmarks consistent with the maker and period.", ["Photograph hallmarks under raking light"]),
+        ("Not authentic: dial reprinted, case later than claimed.", ["Ask for movement photos first"]),
+        ("Value revised after comparable sales review.", ["Use the last 24 months of auction results"]),
+    ],
+}
+_CORRECTIONS = [
+    ("maker", "Unknown English", "Paul Storr, London", "Identified PS hallmark with lion passant"),
+    ("period", "Victorian", "Georgian", "Date letter for 1810"),
+    ("value", "$3,500-$7,000", "$9,000-$12,000", "Recent comparable sales"),
+    ("condition", "Good", "Fair", "Hidden repair under the handle"),
+    ("category", "jewelry", "watches", "Pocket watch in a jewelled case"),
+    ("maker", "Rolex", "Unknown (aftermarket dial)", "Dial printing and lume do not match the reference"),
+    ("period", "1960s", "1970s", "Serial range of the case"),
+]
+
+
+@dataclass
+class DemoData:
+    """Everything a demo store holds."""
+
+    issues: list[Issue] = field(default_factory=list)
+    experts: list[Expert] = field(default_factory=list)
+    requests: list[ExpertRequest] = field(default_factory=list)
+    sessions: list[Session] = field(default_factory=list)
+    outcomes: list[Outcome] = field(default_factory=list)
+    corrections: list[Correction] = field(default_factory=list)
+    knowledge: list[KnowledgeEntry] = field(default_factory=list)
+
+    def counts(self) -> dict[str, int]:
+        return {name: len(getattr(self, name)) for name in
+                ("issues", "experts", "requests", "sessions", "outcomes", "corrections", "knowledge")}
+
+
+def _status(rng: random.Random, age_days: float, payment: bool) -> str:
+    if age_days > 10:
+        table = [("completed", 74), ("cancelled", 7), ("refunded", 5), ("in_review", 4), ("waiting", 3),
+                 ("assigned", 4), ("pending_assignment", 3)]
+    elif age_days > 2:
+        table = [("completed", 45), ("in_review", 18), ("assigned", 14), ("waiting", 8),
+                 ("pending_assignment", 10), ("cancelled", 5)]
+    else:
+        table = [("pending_assignment", 28), ("assigned", 26), ("in_review", 24), ("waiting", 8), ("completed", 14)]
+    statuses, weights = zip(*table)
+    status = rng.choices(statuses, weights)[0]
+    if status == "pending_assignment" and payment and rng.random() < 0.5:
+        return "pending_payment"
+    return status
+
+
+def generate(
+    count: int,
+    seed: int,
+    now: datetime,
+    scorers: dict[str, Scorer],
+    experts: list[Expert],
+    progress: Callable[[int], None] | None = None,
+) -> DemoData:
+    """A demo history of `count` issues over the last 60 days, the same for the same seed and `now`."""
+    rng = random.Random(seed * 7919 + 1)
+    data = DemoData(experts=[e.model_copy() for e in experts])
+    by_speciality: dict[str, list[Expert]] = {}
+    for expert in experts:
+        for speciality in expert.specializations:
+            by_speciality.setdefault(speciality.lower(), []).append(expert)
+    workload: Counter[str] = Counter()
+    for number, record in enumerate(issue_records(count, seed=seed, now=now, days=60)):
+        issue = Issue.model_validate(record)
+        data.issues.append(issue)
+        if progress is not None and number % 1000 == 999:
+            progress(1000)
+        scorer = scorers[issue.profile or "infrastructure"]
+        decision = scorer.decide(issue)
+        if not decision.should_escalate:
+            continue
+        profile = scorer.profile
+        created = issue.created_at or now
+        submitted = created + timedelta(minutes=rng.randint(1, 30))
+        if submitted > now:
+            submitted = now
+        age = (now - submitted) / DAY
+        status = _status(rng, age, profile.payment)
+        tier = profile.tiers.get(decision.recommended_tier or "") if decision.recommended_tier else None
+        window = timedelta(minutes=decision.response_due_minutes or 240)
+        if profile.name == "infrastructure":
+            window = timedelta(minutes=(decision.response_due_minutes or 240) + (decision.estimated_expert_minutes or 60) * 2)
+        pool = by_speciality.get((decision.recommended_expert_type or "").lower()) or [
+            e for e in experts if (e.id.startswith("expert-") == (profile.name == "appraisal"))]
+        expert = rng.choice(pool) if pool else None
+        request = _request(rng, issue, decision, profile.name, tier, submitted, window, status, expert, now)
+        data.requests.append(request)
+        if request.status in ("assigned", "in_review", "waiting") and expert is not None:
+            workload[expert.id] += 1
+        if expert is None or request.started_at is None:
+            continue
+        session = _session(rng, issue, request, expert, now)
+        data.sessions.append(session)
+        if request.status in ("completed", "refunded") and request.completed_at is not None:
+            outcome, entry = _outcome(rng, issue, request, session, profile.name)
+            data.outcomes.append(outcome)
+            data.knowledge.append(entry)
+            if profile.name == "appraisal" and rng.random() < 0.35:
+                data.corrections.extend(_corrections(rng, issue, request, expert))
+    data.experts = [e.model_copy(update={"current_workload": workload[e.id]}) for e in data.experts]
+    if progress is not None:
+        progress(count % 1000)
+    return data
+
+
+def _request(rng: random.Random, issue: Issue, decision: Any, profile: str, tier: Any, submitted: datetime,
+             window: timedelta, status: str, expert: Expert | None, now: datetime) -> ExpertRequest:
+    fields: dict[str, Any] = {
+        "id": f"req-{issue.id}", "analysis_id": issue.id, "user_id": f"user-{rng.randint(1, 400):04d}",
+        "profile": profile, "urgency": decision.urgency, "submitted_at": submitted, "due_at": submitted + window,
+        "item_name": issue.title, "item_category": issue.category or decision.recommended_expert_type,
+        "estimated_value": issue.estimated_value, "status": status,
+    }
+    if tier is not None:
+        fields.update(tier_id=decision.recommended_tier, tier_name=tier.name, price=tier.price)
+    if status in ("pending_payment", "pending_assignment", "cancelled") or expert is None:
+        if status == "cancelled":
+            fields["cancelled_at"] = min(now, submitted + timedelta(hours=rng.uniform(0.5, 20)))
+        elif expert is None and status not in ("pending_payment", "pending_assignment"):
+            fields["status"] = "pending_assignment"
+        return ExpertRequest.model_validate(fields)
+    scale = window.total_seconds()
+    assigned = min(now, submitted + timedelta(seconds=scale * rng.uniform(0.02, 0.25)))
+    fields.update(assigned_at=assigned, acknowledged_at=assigned + timedelta(minutes=rng.randint(1, 20)),
+                  assigned_expert_id=expert.id, assigned_expert_name=expert.name)
+    if status == "assigned":
+        return ExpertRequest.model_validate(fields)
+    started = min(now, assigned + timedelta(seconds=scale * rng.uniform(0.02, 0.2)))
+    fields["started_at"] = started
+    if status == "waiting":
+        fields["waiting_since"] = min(now, started + timedelta(seconds=scale * rng.uniform(0.05, 0.3)))
+    if status in ("completed", "refunded"):
+        late = rng.random() < (0.35 if status == "refunded" else 0.12)
+        share = rng.uniform(1.02, 1.6) if late else rng.uniform(0.3, 0.97)
+        completed = submitted + timedelta(seconds=scale * share)
+        if completed > now:
+            completed = now
+        fields["completed_at"] = completed
+        fields["refund_due"] = completed > submitted + window
+        if status == "refunded":
+            fields["refund_due"] = True
+            fields["completed_at"] = max(completed, submitted + window + timedelta(minutes=5))
+            fields["refunded_at"] = fields["completed_at"] + timedelta(hours=1)
+        fields["final_report"] = rng.choice(_RESOLUTIONS[profile])[0]
+    return ExpertRequest.model_validate(fields)
+
+
+def _session(rng: random.Random, issue: Issue, request: ExpertRequest, expert: Expert, now: datetime) -> Session:
+    started = request.started_at or now
+    ended = request.completed_at
+    running = request.status in ("in_review", "waiting") and rng.random() < 0.5
+    channel = (expert.escalation_methods or ["video_conference"])[0]
+    return Session(
+        id=f"ses-{issue.id}", request_id=request.id, issue_id=issue.id or "", expert_id=expert.id,
+        channel=channel, started_at=started,
+        status="ended" if ended else ("active" if running else "paused"),
+        phase="wrap-up" if ended else rng.choice(["briefing", "diagnosis", "remediation"]),
+        paused_at=None if ended or running else min(now, started + timedelta(minutes=rng.randint(10, 90))),
+        ended_at=ended,
+    )
+
+
+def _outcome(rng: random.Random, issue: Issue, request: ExpertRequest, session: Session,
+             profile: str) -> tuple[Outcome, KnowledgeEntry]:
+    resolution, recommendations = rng.choice(_RESOLUTIONS[profile])
+    completed = request.completed_at or session.started_at
+    minutes = (completed - session.started_at).total_seconds() / 60
+    achieved = rng.random() < 0.86
+    outcome = Outcome(
+        id=f"out-{issue.id}", session_id=session.id, request_id=request.id, issue_id=issue.id or "",
+        expert_id=session.expert_id, resolution_achieved=achieved, recommendations=list(recommendations),
+        actions_taken=[resolution], knowledge_gained=resolution if achieved else "Needs a second opinion.",
+        follow_up_needed=not achieved or rng.random() < 0.2, rating=rng.choices([5, 4, 3, 2], [45, 35, 15, 5])[0],
+        time_to_resolution_minutes=round(max(minutes, 1.0), 1), created_at=completed,
+    )
+    entry = KnowledgeEntry(
+        id=f"kb-{issue.id}", issue_id=issue.id or "", outcome_id=outcome.id, profile=profile,
+        category=issue.category, title=issue.title, problem=issue.description, resolution=resolution,
+        tags=sorted({w.lower() for w in issue.title.split() if len(w) > 4})[:5], created_at=completed,
+    )
+    return outcome, entry
+
+
+def _corrections(rng: random.Random, issue: Issue, request: ExpertRequest, expert: Expert) -> list[Correction]:
+    picked = rng.sample(_CORRECTIONS, rng.randint(1, 2))
+    return [
+        Correction(
+            id=f"cor-{issue.id}-{n}", request_id=request.id, expert_id=expert.id, category=issue.category,
+            profile="appraisal", field=name, original_value=original, corrected_value=corrected,
+            explanation=why, confidence=round(rng.uniform(0.7, 0.99), 2),
+            created_at=request.completed_at or request.submitted_at,
+        )
+        for n, (name, original, corrected, why) in enumerate(picked)
+    ]
+
+
+DEMO_NOW = datetime(2026, 1, 15, 12, 0, tzinfo=timezone.utc)
+"""The fixed reference time of reproducible demos and screenshots."""

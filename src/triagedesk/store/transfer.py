@@ -1,0 +1,219 @@
+"""Import and export: JSON, JSONL and CSV rows to and from models, errors naming line, column and field."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import types
+import typing
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Literal, Union
+
+import orjson
+from pydantic import BaseModel, ValidationError
+
+from triagedesk.domain.errors import InputError, format_loc
+from triagedesk.domain.inputs import Record, parse_records, validation_message, _describe
+
+Format = Literal["json", "jsonl", "csv"]
+Kind = Literal["str", "optstr", "list", "json", "scalar"]
+
+
+def format_of(path: str, forced: str | None) -> Format:
+    if forced:
+        return forced  # type: ignore[return-value]
+    lowered = path.lower()
+    if lowered.endswith(".csv"):
+        return "csv"
+    if lowered.endswith((".jsonl", ".ndjson")):
+        return "jsonl"
+    if lowered.endswith(".json"):
+        return "json"
+    raise InputError(f"{path}: cannot tell the format from the name; pass --format json|jsonl|csv")
+
+
+def _kind(annotation: Any) -> tuple[Kind, type[BaseModel] | None]:
+    """How a CSV cell maps to a field: plain text, JSON, a nested model, or a scalar for pydantic."""
+    origin = typing.get_origin(annotation)
+    args = typing.get_args(annotation)
+    if origin in (Union, types.UnionType):
+        inner = [a for a in args if a is not type(None)]
+        if len(inner) == 1:
+            kind, model = _kind(inner[0])
+            return ("optstr" if kind == "str" else kind), model
+        return "json", None
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return "json", annotation
+    if annotation is str:
+        return "str", None
+    if origin is Literal or annotation in (int, float, bool, datetime):
+        return "scalar", None
+    if origin is list:
+        return "list", None
+    return "json", None
+
+
+def csv_columns(model: type[BaseModel], prefix: str = "") -> list[tuple[str, Kind]]:
+    """Flattened CSV columns of a model: nested models as dotted columns, lists and dicts as JSON cells."""
+    columns: list[tuple[str, Kind]] = []
+    for name, info in model.model_fields.items():
+        kind, nested = _kind(info.annotation)
+        if nested is not None:
+            columns.extend(csv_columns(nested, f"{prefix}{name}."))
+        else:
+            columns.append((f"{prefix}{name}", kind))
+    return columns
+
+
+@dataclass(frozen=True)
+class CsvLayout:
+    """What each column of a model's CSV means, by snake_case or camelCase header."""
+
+    kinds: dict[str, Kind]
+
+    @classmethod
+    def of(cls, model: type[BaseModel]) -> CsvLayout:
+        kinds: dict[str, Kind] = {}
+        for column, kind in csv_columns(model):
+            kinds[column] = kind
+            camel = ".".join(_camel(part) for part in column.split("."))
+            kinds.setdefault(camel, kind)
+        return cls(kinds)
+
+
+def _camel(name: str) -> str:
+    head, *rest = name.split("_")
+    return head + "".join(part.capitalize() for part in rest)
+
+
+def _cell(value: str, kind: Kind, where: str) -> Any:
+    if kind == "str":
+        return value
+    if value == "":
+        return None if kind == "optstr" else _ABSENT
+    stripped = value.strip()
+    if kind == "list":
+        if stripped.startswith("["):
+            try:
+                return json.loads(stripped)
+            except json.JSONDecodeError as exc:
+                raise InputError(f"{where}: invalid JSON list in the cell: {exc.msg}") from None
+        return [part.strip() for part in value.split(";") if part.strip()]
+    if kind == "json":
+        try:
+            return json.loads(stripped)
+        except json.JSONDecodeError:
+            return value
+    return value
+
+
+_ABSENT = object()
+
+
+def csv_records(text: str, source: str, model: type[BaseModel]) -> tuple[list[Record], dict[str, str]]:
+    """Records of CSV text (header row first); also which column each record field came from."""
+    layout = CsvLayout.of(model)
+    reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff"), newline=""))
+    if not reader.fieldnames:
+        raise InputError(f"{source}: empty CSV, expected a header row")
+    for column in reader.fieldnames:
+        if column not in layout.kinds:
+            raise InputError(f"{source}:1: column {column}: unknown field")
+    records: list[Record] = []
+    for row in reader:
+        where = f"{source}:{reader.line_num}"
+        data: dict[str, Any] = {}
+        for column, value in row.items():
+            if column is None:
+                raise InputError(f"{where}: more cells than header columns")
+            if value is None:
+                raise InputError(f"{where}: column {column}: missing cell")
+            parsed = _cell(value, layout.kinds[column], f"{where}: column {column}")
+            if parsed is _ABSENT:
+                continue
+            target = data
+            *parents, leaf = column.split(".")
+            for parent in parents:
+                target = target.setdefault(parent, {})
+            target[leaf] = parsed
+        records.append(Record(where, data))
+    return records, {}
+
+
+def read_records(text: str, source: str, fmt: Format, model: type[BaseModel]) -> list[Record]:
+    if fmt == "csv":
+        return csv_records(text, source, model)[0]
+    return parse_records(text, source, fmt)
+
+
+def validate_all(records: list[Record], model: type[BaseModel], fmt: Format,
+                 progress: Callable[[int], None] | None = None) -> list[BaseModel]:
+    """Every record validated before anything is written; the first bad one names line, column, field."""
+    out: list[BaseModel] = []
+    for number, record in enumerate(records, start=1):
+        try:
+            out.append(model.model_validate(record.data))
+        except ValidationError as exc:
+            if fmt == "csv":
+                err = exc.errors()[0]
+                column = ".".join(str(p) for p in err["loc"] if isinstance(p, str))
+                field = format_loc(err["loc"])
+                detail = _describe(err)
+                raise InputError(f"{record.where}: column {column or '?'}: {field}: {detail}") from None
+            raise InputError(f"{record.where}: {validation_message(exc)}") from None
+        if progress is not None and number % 1000 == 0:
+            progress(1000)
+    if progress is not None:
+        progress(len(records) % 1000)
+    return out
+
+
+def _flatten(data: dict[str, Any], nested: set[str], prefix: str = "") -> dict[str, Any]:
+    """A document with its nested models' fields as dotted keys."""
+    out: dict[str, Any] = {}
+    for key, value in data.items():
+        if isinstance(value, dict) and f"{prefix}{key}" in nested:
+            out.update(_flatten(value, nested, f"{prefix}{key}."))
+        else:
+            out[prefix + key] = value
+    return out
+
+
+def export_rows(models: list[BaseModel], fmt: Format, model: type[BaseModel]) -> Iterator[str]:
+    """The text of an export, in chunks."""
+    dumps = [m.model_dump(mode="json") for m in models]
+    if fmt == "jsonl":
+        for doc in dumps:
+            yield orjson.dumps(doc).decode() + "\n"
+        return
+    if fmt == "json":
+        yield orjson.dumps(dumps, option=orjson.OPT_INDENT_2).decode() + "\n"
+        return
+    kinds = dict(csv_columns(model))
+    columns = list(kinds)
+    nested = {column.rsplit(".", 1)[0] for column in columns if "." in column}
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(columns)
+    for doc in dumps:
+        flat = _flatten(doc, nested)
+        row = []
+        for column in columns:
+            value = flat.get(column)
+            if value is None:
+                row.append("")
+            elif kinds[column] in ("json", "list"):
+                row.append(orjson.dumps(value).decode())
+            elif isinstance(value, bool):
+                row.append("true" if value else "false")
+            else:
+                row.append(str(value))
+        writer.writerow(row)
+        if buffer.tell() > 1 << 20:
+            yield buffer.getvalue()
+            buffer.seek(0)
+            buffer.truncate()
+    yield buffer.getvalue()
