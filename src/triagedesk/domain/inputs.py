@@ -50,7 +50,7 @@ def _json_error(source: str, exc: json.JSONDecodeError, line_offset: int = 0) ->
 
 
 def iter_jsonl(text: str, source: str) -> Iterator[Record]:
-    for number, line in enumerate(text.splitlines(), start=1):
+    for number, line in enumerate(text.split("\n"), start=1):
         if not line.strip():
             continue
         try:

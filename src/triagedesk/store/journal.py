@@ -26,7 +26,8 @@ from triagedesk.store.errors import StoreCorrupt, StoreError
 META = "_meta"
 APP = "triagedesk"
 JOURNAL_MAGIC = b"#triagedesk-journal v1 generation="
-COMPACT_MIN_BYTES = 8 * 1024 * 1024
+COMPACT_MIN_BYTES = int(os.environ.get("TRIAGEDESK_COMPACT_BYTES", 8 * 1024 * 1024))
+"""The journal is folded into the snapshot once it is larger than this and than the snapshot."""
 
 Tables = dict[str, dict[str, dict[str, Any]]]
 Op = tuple[str, str, "dict[str, Any] | None"]  # (table, doc_id, whole document or None = removed)

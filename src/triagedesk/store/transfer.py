@@ -90,10 +90,11 @@ def _camel(name: str) -> str:
 
 
 def _cell(value: str, kind: Kind, where: str) -> Any:
-    if kind == "str":
-        return value
+    """A cell's value; an empty cell leaves the field out (its default: "", null or an empty list)."""
     if value == "":
-        return None if kind == "optstr" else _ABSENT
+        return _ABSENT
+    if kind in ("str", "optstr"):
+        return value
     stripped = value.strip()
     if kind == "list":
         if stripped.startswith("["):
@@ -196,7 +197,7 @@ def export_rows(models: list[BaseModel], fmt: Format, model: type[BaseModel]) ->
     columns = list(kinds)
     nested = {column.rsplit(".", 1)[0] for column in columns if "." in column}
     buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
+    writer = csv.writer(buffer, lineterminator="\r\n")  # RFC 4180; fields holding CR or LF get quoted
     writer.writerow(columns)
     for doc in dumps:
         flat = _flatten(doc, nested)
