@@ -210,9 +210,6 @@ class JournalStorage(Storage):
             self.generation = generation
             self.max_ids = {name: max(map(int, t), default=0) for name, t in tables.items()}
             self.index, self._rindex = {}, {}
-            for name, docs in tables.items():
-                for doc_id, doc in docs.items():
-                    self._index(name, doc_id, doc)
             self._offset = 0
             self._journal_id = None
             self._catch_up(holding_lock=False, reload_ok=False)
@@ -332,9 +329,11 @@ class JournalStorage(Storage):
         self.version += 1
 
     def _index(self, table: str, doc_id: str, doc: dict[str, Any] | None) -> None:
-        """Keep the `id` field -> doc_id index of a table in step with a change."""
-        reverse = self._rindex.setdefault(table, {})
-        index = self.index.setdefault(table, {})
+        """Keep the `id` field -> doc_id index of a table in step with a change (once it is built)."""
+        index = self.index.get(table)
+        if index is None:
+            return
+        reverse = self._rindex[table]
         old = reverse.pop(doc_id, None)
         if old is not None and index.get(old) == doc_id:
             del index[old]
@@ -343,10 +342,21 @@ class JournalStorage(Storage):
             index[key] = doc_id
             reverse[doc_id] = key
 
+    def id_index(self, table: str) -> dict[str, str]:
+        """The `id` field -> doc_id index of a table, built on first use and then kept in step."""
+        with self.mutex:
+            index = self.index.get(table)
+            if index is None:
+                docs = self.tables.get(table, {})
+                index = {doc["id"]: doc_id for doc_id, doc in docs.items() if isinstance(doc.get("id"), str)}
+                self.index[table] = index
+                self._rindex[table] = {doc_id: key for key, doc_id in index.items()}
+            return index
+
     def doc_id_of(self, table: str, key: str) -> str | None:
         """The TinyDB doc_id of the document whose `id` field is `key`."""
         self.refresh()
-        return self.index.get(table, {}).get(key)
+        return self.id_index(table).get(key)
 
     def _commit(self) -> None:
         line = encode_record(self._pending)
@@ -407,9 +417,6 @@ class JournalStorage(Storage):
                         self.record(name, doc_id, new.get(doc_id))
             self.tables = {name: dict(docs) for name, docs in data.items()}
             self.index, self._rindex = {}, {}
-            for name, docs in self.tables.items():
-                for doc_id, doc in docs.items():
-                    self._index(name, doc_id, doc)
 
     def close(self) -> None:
         with self.mutex:

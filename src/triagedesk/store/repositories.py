@@ -149,7 +149,7 @@ class Repository(Generic[M]):
         inserted: list[dict[str, Any]] = []
         replaced: list[tuple[int, dict[str, Any]]] = []
         with self.store.transaction():
-            index = self.store.journal.index.get(self.name, {})
+            index = self.store.journal.id_index(self.name)
             now = utcnow()
             seen: dict[str, int] = {}
             for model in models:

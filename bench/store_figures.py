@@ -1,0 +1,137 @@
+"""Store figures: single update at 1k/10k/50k against stock TinyDB, open + first query, import, memory."""
+
+from __future__ import annotations
+
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from harness import Figure, median_time
+from tinydb import TinyDB
+
+from triagedesk.store.journal import JournalStorage
+from triagedesk.store.table import JournalDB
+
+PAD = "lorem ipsum dolor sit amet " * 30
+
+
+def documents(count: int) -> list[dict]:
+    """~1 KB documents, like an issue with its context."""
+    return [{"id": f"INC-{n:06d}", "n": n, "title": f"Issue {n}", "text": PAD, "tags": ["a", "b", "c"]}
+            for n in range(count)]
+
+
+def _update_times(table, count: int, updates: int) -> list[float]:
+    times = []
+    for k in range(updates):
+        doc_id = 1 + (k * 7919) % count
+        start = time.perf_counter()
+        table.update({"n": -k}, doc_ids=[doc_id])
+        times.append(time.perf_counter() - start)
+    return times
+
+
+def single_update(size: int, folder: Path, quick: bool) -> Figure:
+    docs = documents(size)
+    ours_db = JournalDB(str(folder / f"ours-{size}.json"), storage=JournalStorage)
+    ours_db.table("issues").insert_multiple(docs)
+    ours_db.journal.compact()
+    ours = _update_times(ours_db.table("issues"), size, 100 if quick else 300)
+    stock_db = TinyDB(str(folder / f"stock-{size}.json"))
+    stock_db.table("issues").insert_multiple(docs)
+    stock_updates = 3 if size >= 50_000 else (5 if size >= 10_000 else 20)
+    stock = _update_times(stock_db.table("issues"), size, stock_updates)
+    ours_p50, stock_p50 = statistics.median(ours), statistics.median(stock)
+    p95 = sorted(ours)[int(len(ours) * 0.95)]
+    return Figure(f"single update at {size:,} docs (p50)", ours_p50 * 1000, "ms",
+                  baseline=stock_p50 * 1000, goal="p50 <= 1 ms, flat in N",
+                  ok=ours_p50 <= 0.001, notes=f"p95 {p95 * 1000:.2f} ms, fsync included; stock JSONStorage "
+                                               f"median of {stock_updates}",
+                  runs=ours)
+
+
+_OPEN = """
+import sys, time, json, resource
+from triagedesk.store.journal import JournalStorage
+from triagedesk.store.table import JournalDB
+path, mode = sys.argv[1], sys.argv[2]
+start = time.perf_counter()
+if mode == "ours":
+    db = JournalDB(path, storage=JournalStorage)
+    doc = db.table("issues").get(doc_id=12345)
+else:
+    data = json.load(open(path))
+    doc = data["issues"]["12345"]
+elapsed = time.perf_counter() - start
+print(json.dumps({"s": elapsed, "rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
+"""
+
+
+def open_and_query(size: int, folder: Path, quick: bool) -> list[Figure]:
+    path = folder / f"open-{size}.json"
+    db = JournalDB(str(path), storage=JournalStorage)
+    db.table("issues").insert_multiple(documents(size))
+    db.journal.compact()
+    db.close()
+    runs = 1 if quick else 3
+
+    def measure(mode: str) -> tuple[float, float, list[float]]:
+        results = []
+        for _ in range(runs):
+            out = subprocess.run([sys.executable, "-c", _OPEN, str(path), mode], capture_output=True,
+                                 text=True, check=True)
+            results.append(json.loads(out.stdout))
+        seconds = [r["s"] for r in results]
+        return statistics.median(seconds), statistics.median(r["rss_mb"] for r in results), seconds
+
+    ours_s, ours_mb, ours_runs = measure("ours")
+    json_s, json_mb, _ = measure("json")
+    goal = 0.6 if size <= 50_000 else 2.5
+    figures = [Figure(f"open + first query at {size:,} docs", ours_s, "s", baseline=json_s,
+                      goal=f"<= {goal} s and not slower than json.load", ok=ours_s <= goal and ours_s <= json_s * 1.05,
+                      notes=f"snapshot {path.stat().st_size / 1e6:.0f} MB; baseline is json.load of the same file",
+                      runs=ours_runs)]
+    if size >= 200_000:
+        figures.append(Figure(f"memory with {size:,} docs open", ours_mb, "MB (max RSS)", baseline=json_mb,
+                              notes="baseline: the interpreter after json.load of the same file"))
+    return figures
+
+
+def import_rows(folder: Path, quick: bool) -> Figure:
+    count = 20_000 if quick else 100_000
+    from triagedesk.domain.demo_issues import issue_records
+
+    source = folder / "import.jsonl"
+    with open(source, "w", encoding="utf-8") as handle:
+        for record in issue_records(count, seed=5):
+            record["created_at"] = record["created_at"].isoformat()
+            handle.write(json.dumps(record) + "\n")
+    target = folder / "import-target.json"
+
+    def run() -> None:
+        for name in list(folder.glob("import-target.json*")):
+            name.unlink()
+        subprocess.run([sys.executable, "-m", "triagedesk", "import", str(source), "--db", str(target)],
+                       check=True, capture_output=True)
+
+    seconds, runs = median_time(run, 1 if quick else 3)
+    return Figure(f"import {count:,} issues (CLI, validated, one durable write)", seconds, "s",
+                  notes=f"{count / seconds:,.0f} rows/s end to end, interpreter start included", runs=runs)
+
+
+def run(quick: bool) -> list[Figure]:
+    figures: list[Figure] = []
+    with tempfile.TemporaryDirectory(prefix="triagedesk-bench-") as tmp:
+        folder = Path(tmp)
+        for size in (1_000, 10_000, 50_000):
+            figures.append(single_update(size, folder, quick))
+        for size in (50_000, 200_000):
+            figures.extend(open_and_query(size, folder, quick))
+        figures.append(import_rows(folder, quick))
+    os.environ.pop("TRIAGEDESK_COMPACT_BYTES", None)
+    return figures
