@@ -20,9 +20,9 @@ def cli(ctx: click.Context) -> None:
 
 
 def _register() -> None:
-    from triagedesk.commands import engine, store_cmds
+    from triagedesk.commands import desk_cmds, engine, store_cmds
 
-    for command in (*engine.COMMANDS, *store_cmds.COMMANDS):
+    for command in (*engine.COMMANDS, *store_cmds.COMMANDS, *desk_cmds.COMMANDS):
         cli.add_command(command)
 
 

@@ -59,12 +59,11 @@ class DemoData:
 
 
 def _status(rng: random.Random, age_days: float, payment: bool) -> str:
-    if age_days > 10:
-        table = [("completed", 74), ("cancelled", 7), ("refunded", 5), ("in_review", 4), ("waiting", 3),
-                 ("assigned", 4), ("pending_assignment", 3)]
-    elif age_days > 2:
-        table = [("completed", 45), ("in_review", 18), ("assigned", 14), ("waiting", 8),
-                 ("pending_assignment", 10), ("cancelled", 5)]
+    if age_days > 4:
+        table = [("completed", 84), ("cancelled", 8), ("refunded", 6), ("waiting", 2)]
+    elif age_days > 1:
+        table = [("completed", 55), ("in_review", 12), ("assigned", 8), ("waiting", 8),
+                 ("pending_assignment", 6), ("cancelled", 6), ("refunded", 5)]
     else:
         table = [("pending_assignment", 28), ("assigned", 26), ("in_review", 24), ("waiting", 8), ("completed", 14)]
     statuses, weights = zip(*table)
