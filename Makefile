@@ -19,8 +19,11 @@ $(TEST_STAMP): pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install -q -e '.[test]'
 	touch $@ $(STAMP)
 
+DEMO_DB := .demo/desk.json
+
 demo: $(STAMP)
-	$(BIN)/triagedesk demo-queue
+	@test -f $(DEMO_DB) || $(BIN)/triagedesk demo --db $(DEMO_DB)
+	$(BIN)/triagedesk --db $(DEMO_DB)
 
 test: $(TEST_STAMP)
 	$(BIN)/python -m pytest -q

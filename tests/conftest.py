@@ -18,6 +18,16 @@ from triagedesk.resources import data_dir, load_profile
 ROOT = Path(__file__).resolve().parent.parent
 
 
+@pytest.fixture(autouse=True)
+def isolated_user_dirs(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
+    """No test reads or writes the developer's own config, themes or default store."""
+    home = tmp_path_factory.mktemp("user")
+    monkeypatch.setenv("TRIAGEDESK_CONFIG_DIR", str(home / "config"))
+    monkeypatch.setenv("TRIAGEDESK_DB", str(home / "data" / "desk.json"))
+    monkeypatch.delenv("TRIAGEDESK_THEME", raising=False)
+    monkeypatch.delenv("TRIAGEDESK_CONFIG", raising=False)
+
+
 @pytest.fixture(scope="session")
 def infra() -> Profile:
     return load_profile("infrastructure")

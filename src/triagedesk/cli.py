@@ -12,11 +12,20 @@ from triagedesk.domain.errors import UserError
 
 @click.group(invoke_without_command=True, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="triagedesk")
+@click.option("--db", "db_path", metavar="PATH", help="The store (default: $TRIAGEDESK_DB, else the user data folder).")
+@click.option("--role", type=click.Choice(["coordinator", "expert", "lead"]), default="coordinator", show_default=True)
+@click.option("--expert", "expert_id", metavar="ID", help="Whose queue the expert view shows.")
+@click.option("--profile", "profile_name", metavar="NAME|PATH", help="Score every issue with this profile.")
 @click.pass_context
-def cli(ctx: click.Context) -> None:
-    """triagedesk: score, route and time escalations to human experts."""
+def cli(ctx: click.Context, db_path: str | None, role: str, expert_id: str | None, profile_name: str | None) -> None:
+    """triagedesk: score, route and time escalations to human experts.
+
+    With no command, opens the desk.
+    """
     if ctx.invoked_subcommand is None:
-        click.echo(ctx.get_help())
+        from triagedesk.commands.desk_tui import run_desk
+
+        run_desk(db_path, role, expert_id, profile_name)
 
 
 def _register() -> None:

@@ -177,7 +177,7 @@ def _request(rng: random.Random, issue: Issue, decision: Any, profile: str, tier
 def _session(rng: random.Random, issue: Issue, request: ExpertRequest, expert: Expert, now: datetime) -> Session:
     started = request.started_at or now
     ended = request.completed_at
-    running = request.status in ("in_review", "waiting") and rng.random() < 0.5
+    running = request.status == "in_review" and (now - started).total_seconds() < 6 * 3600
     channel = (expert.escalation_methods or ["video_conference"])[0]
     return Session(
         id=f"ses-{issue.id}", request_id=request.id, issue_id=issue.id or "", expert_id=expert.id,

@@ -1,0 +1,25 @@
+"""Opening the desk: the store is opened (and checked) before the terminal is taken over."""
+
+from __future__ import annotations
+
+from triagedesk.commands.store_cmds import store_path
+from triagedesk.domain.errors import UserError
+from triagedesk.resources import load_profile
+from triagedesk.store.database import open_store
+
+
+def run_desk(db_path: str | None, role: str, expert_id: str | None, profile_name: str | None) -> None:
+    if role == "expert" and not expert_id:
+        raise UserError("--role expert needs --expert ID (see `triagedesk export --kind experts`)")
+    if profile_name:
+        load_profile(profile_name)  # a bad profile is a one-line error now, not inside the desk
+    store = open_store(store_path(db_path))
+    if expert_id and expert_id not in store.experts:
+        known = ", ".join(sorted(e.id for e in store.experts.all())[:8]) or "none yet"
+        raise UserError(f"no expert {expert_id!r} in {store.path} (known: {known})")
+    from triagedesk.tui.app import TriageDeskApp
+
+    try:
+        TriageDeskApp(store, role=role, expert_id=expert_id, profile=profile_name).run()
+    finally:
+        store.close()

@@ -1,0 +1,190 @@
+"""The open queue as plain column lists: scored by the domain, sorted and filtered without per-row objects.
+
+`QueueData` holds one list per column and an `order` (a `range` until filtered or re-sorted);
+the desk's virtual queue widget renders rows straight from these lists.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from triagedesk.desk import Desk
+from triagedesk.display import one_line
+from triagedesk.domain.models import URGENCIES, Issue
+from triagedesk.domain.records import OPEN_STATUSES
+from triagedesk.store.repositories import model_fields
+
+CLOSED = frozenset({"completed", "cancelled", "refunded"})
+SORTS = ("urgency", "sla", "newest")
+STATUS_FILTERS = ("all", "new", "pending", "assigned", "in_review", "waiting")
+
+
+def _epoch(text: str | None) -> float | None:
+    if not text:
+        return None
+    return datetime.fromisoformat(text.replace("Z", "+00:00")).timestamp()
+
+
+@dataclass
+class QueueData:
+    """Open issues as columns. Index `i` is the same issue in every list."""
+
+    ids: list[str] = field(default_factory=list)
+    profile: list[str] = field(default_factory=list)
+    urgency: list[int] = field(default_factory=list)
+    score: list[float] = field(default_factory=list)
+    escalate: list[bool] = field(default_factory=list)
+    rank_key: list[float] = field(default_factory=list)
+    title: list[str] = field(default_factory=list)
+    route: list[str] = field(default_factory=list)
+    status: list[str] = field(default_factory=list)
+    assignee: list[str] = field(default_factory=list)
+    request_id: list[str | None] = field(default_factory=list)
+    due: list[float | None] = field(default_factory=list)
+    paused_left: list[float | None] = field(default_factory=list)
+    created: list[float] = field(default_factory=list)
+    hay: list[str] = field(default_factory=list)
+    issues: dict[str, Issue] = field(default_factory=dict)
+    sorted_rows: dict[tuple[str, int], list[int]] = field(default_factory=dict)
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    def position(self, issue_id: str) -> int | None:
+        try:
+            return self.ids.index(issue_id)
+        except ValueError:
+            return None
+
+    def sla_left_minutes(self, row: int, now_epoch: float) -> float | None:
+        """Minutes left on the row's SLA clock (frozen while waiting); None when there is no clock."""
+        frozen = self.paused_left[row]
+        if frozen is not None:
+            return frozen
+        due = self.due[row]
+        return None if due is None else (due - now_epoch) / 60
+
+
+def load(desk: Desk, now: datetime, assignee: str | None = None) -> QueueData:
+    """Every open issue (no request yet, or a request still open) with its score and clock.
+
+    `assignee` keeps only issues whose request is assigned to that expert (the expert's view).
+    """
+    store = desk.store
+    latest: dict[str, dict[str, Any]] = {}
+    for doc in store.requests.raw():
+        key = doc.get("analysis_id") or ""
+        held = latest.get(key)
+        if held is None or (doc.get("submitted_at") or "") > (held.get("submitted_at") or ""):
+            latest[key] = doc
+    data = QueueData()
+    now_epoch = now.timestamp()
+    for doc in store.issues.raw():
+        request = latest.get(doc.get("id") or "")
+        status = request.get("status") if request else None
+        if status in CLOSED:
+            continue
+        if assignee is not None and (request is None or request.get("assigned_expert_id") != assignee):
+            continue
+        issue = Issue.model_validate(model_fields(doc))
+        scorer = desk.scorer(issue.profile)
+        assessed = scorer.assess(issue)
+        key = issue.id or ""
+        data.issues[key] = issue
+        data.ids.append(key)
+        data.profile.append(issue.profile or scorer.profile.name)
+        data.urgency.append(assessed.urgency_rank)
+        data.score.append(assessed.score)
+        data.escalate.append(assessed.should_escalate)
+        data.rank_key.append(assessed.order)
+        data.title.append(one_line(issue.title or issue.description, 200))
+        route = issue.category or (issue.affected_systems[0] if issue.affected_systems else "")
+        data.route.append(one_line(route, 40))
+        shown = status or ("new" if assessed.should_escalate else "-")
+        data.status.append(shown)
+        data.assignee.append(one_line((request or {}).get("assigned_expert_name") or "", 30))
+        data.request_id.append(request.get("id") if request else None)
+        due = _epoch(request.get("due_at")) if request else None
+        data.due.append(due)
+        waiting = _epoch(request.get("waiting_since")) if request and status == "waiting" else None
+        data.paused_left.append(None if waiting is None or due is None else (due - waiting) / 60)
+        data.created.append(_epoch(doc.get("created_at")) or now_epoch)
+        data.hay.append(f"{key} {data.title[-1]} {route} {shown} {data.assignee[-1]}".lower())
+    return data
+
+
+@dataclass(frozen=True)
+class QueueFilter:
+    """What the coordinator narrowed the queue to."""
+
+    text: str = ""
+    urgency: int | None = None
+    status: str = "all"
+    profile: str | None = None
+    sort: str = "urgency"
+
+    def is_plain(self) -> bool:
+        return not self.text and self.urgency is None and self.status == "all" and self.profile is None
+
+
+def _status_matches(shown: str, wanted: str) -> bool:
+    if wanted == "all":
+        return True
+    if wanted == "pending":
+        return shown in ("pending_payment", "pending_assignment")
+    return shown == wanted
+
+
+def sorted_rows(data: QueueData, sort: str, now_epoch: float) -> list[int]:
+    """Every row in one of the sort orders, computed once (SLA order once a minute)."""
+    key = (sort, int(now_epoch // 60) if sort == "sla" else 0)
+    found = data.sorted_rows.get(key)
+    if found is not None:
+        return found
+    if sort == "urgency":
+        rows = sorted(range(len(data)), key=data.rank_key.__getitem__)
+    elif sort == "sla":
+        far = float("inf")
+        left = [data.sla_left_minutes(i, now_epoch) for i in range(len(data))]
+        rows = sorted(range(len(data)), key=lambda i: far if left[i] is None else left[i])
+    else:
+        rows = sorted(range(len(data)), key=data.created.__getitem__, reverse=True)
+    data.sorted_rows = {k: v for k, v in data.sorted_rows.items() if k[0] != "sla"} if sort == "sla" else data.sorted_rows
+    data.sorted_rows[key] = rows
+    return rows
+
+
+def order(data: QueueData, spec: QueueFilter, now_epoch: float, within: Sequence[int] | None = None) -> Sequence[int]:
+    """Row indices to show, sorted. `within` narrows an earlier result (a longer filter text)."""
+    rows = sorted_rows(data, spec.sort, now_epoch) if within is None else within
+    if spec.text:
+        needle = spec.text.lower()
+        hay = data.hay
+        rows = [i for i in rows if needle in hay[i]]
+    if spec.urgency is not None:
+        rows = [i for i in rows if data.urgency[i] == spec.urgency]
+    if spec.status != "all":
+        rows = [i for i in rows if _status_matches(data.status[i], spec.status)]
+    if spec.profile is not None:
+        rows = [i for i in rows if data.profile[i] == spec.profile]
+    return rows
+
+
+def describe(spec: QueueFilter) -> str:
+    parts = []
+    if spec.text:
+        parts.append(f"text “{spec.text}”")
+    if spec.urgency is not None:
+        parts.append(URGENCIES[spec.urgency])
+    if spec.status != "all":
+        parts.append(spec.status)
+    if spec.profile:
+        parts.append(spec.profile)
+    parts.append(f"sorted by {spec.sort}")
+    return ", ".join(parts)
+
+
+__all__ = ["QueueData", "QueueFilter", "load", "order", "describe", "SORTS", "STATUS_FILTERS", "OPEN_STATUSES"]

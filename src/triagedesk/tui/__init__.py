@@ -1,0 +1,1 @@
+"""The Textual desk: screens, widgets and styles."""

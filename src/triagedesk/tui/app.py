@@ -1,0 +1,183 @@
+"""The Textual app: themes, settings, the store's live changes, workers' failures, the command palette."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterable
+from datetime import datetime
+
+from textual.app import App, SystemCommand
+from textual.binding import Binding
+from textual.screen import Screen
+from textual.worker import Worker, WorkerState
+
+from triagedesk import __version__
+from triagedesk.desk import Desk
+from triagedesk.domain.errors import UserError
+from triagedesk.domain.records import utcnow
+from triagedesk.store.repositories import Store
+from triagedesk.store.watch import ChangeWatcher
+from triagedesk.tui.config import Settings, load_settings, save_settings
+from triagedesk.tui.screens.desk_screen import DeskScreen
+from triagedesk.tui.screens.modals import HelpScreen
+from triagedesk.tui.themes import DEFAULT_THEME, load_themes
+
+HELP: list[tuple[str, list[tuple[str, str]]]] = [
+    ("Queue", [("↑ ↓ j k", "move"), ("PgUp PgDn", "page"), ("Home End g G", "first / last"),
+               ("/", "filter by text (Enter returns to the queue)"), ("Esc", "clear every filter"),
+               ("u", "cycle the urgency filter"), ("f", "cycle the status filter"), ("p", "cycle the profile filter"),
+               ("v", "cycle the sort: urgency+score, SLA left, newest"), ("Tab", "next pane")]),
+    ("Coordinator", [("1-5", "assign the Nth candidate (confirm, optional note)"), ("r", "reassign to the next candidate"),
+                     ("e", "escalate to a senior expert"), ("w", "wait for the requester / resume (pauses the SLA)"),
+                     ("$", "record payment"), ("x", "cancel the request"), ("n", "new issue"),
+                     ("k", "escalation package (ctrl+s saves it)")]),
+    ("Expert", [("s", "start a session"), ("Space", "pause / resume the session"), ("E", "end the session"),
+                ("o", "record the outcome"), ("c", "record a correction"), ("w", "wait / resume"), ("k", "package")]),
+    ("Everywhere", [("a / d", "Analytics / Desk tab"), ("< >", "analytics period 7 / 30 / 90 days"),
+                    ("t", "next theme (saved)"), ("ctrl+r", "reload from the store"), ("ctrl+p", "command palette"),
+                    ("?", "this help"), ("q", "quit")]),
+]
+
+
+class TriageDeskApp(App):
+    """The triage desk over one store, for one role."""
+
+    CSS_PATH = "app.tcss"
+    TITLE = "triagedesk"
+    BINDINGS = [
+        Binding("question_mark", "help", "Help"),
+        Binding("t", "next_theme", "Theme", show=False),
+        Binding("ctrl+r", "reload", "Reload", show=False),
+        Binding("q", "quit", "Quit"),
+    ]
+
+    def __init__(self, store: Store, role: str = "coordinator", expert_id: str | None = None,
+                 profile: str | None = None, clock: Callable[[], datetime] = utcnow,
+                 monotonic: Callable[[], float] = time.monotonic, live: bool = True, watch: bool = True) -> None:
+        super().__init__()
+        self.store = store
+        self.role = role
+        self.expert_id = expert_id
+        self.clock = clock
+        self.monotonic = monotonic
+        self.live = live
+        self.watch = watch
+        self.desk = Desk(store, clock=clock, profile_override=profile)
+        self.settings, self._settings_problem = load_settings()
+        self.actor = expert_id if role == "expert" and expert_id else self.settings.desk.actor
+        self._watcher: ChangeWatcher | None = None
+        self._pending_refresh = False
+
+    def on_mount(self) -> None:
+        themes, problems = load_themes()
+        for theme in themes:
+            self.register_theme(theme)
+        for problem in problems:
+            self.notify(f"Theme skipped: {problem}", severity="warning", timeout=10)
+        if self._settings_problem:
+            self.notify(self._settings_problem, severity="warning", timeout=10)
+        wanted = self.settings.theme
+        if wanted not in self.available_themes:
+            self.notify(f"Unknown theme {wanted!r}; using {DEFAULT_THEME}", severity="warning")
+            wanted = DEFAULT_THEME
+        self.theme = wanted
+        who = f" · {self.expert_id}" if self.expert_id else ""
+        self.sub_title = f"{self.role}{who} · {self.store.path.parent.name}/{self.store.path.name}"
+        self.push_screen(DeskScreen(self.role, self.expert_id))
+        if self.watch:
+            self._watcher = ChangeWatcher(self.store, self._changed_elsewhere, self.settings.desk.refresh_seconds,
+                                          on_error=lambda exc: self.call_from_thread(self.notify, str(exc), severity="error"))
+            self._watcher.start()
+
+    def on_unmount(self) -> None:
+        if self._watcher is not None:
+            self._watcher.stop()
+
+    def _changed_elsewhere(self, changed: set[tuple[str, str]]) -> None:
+        """On the watcher thread: refresh the panes once, on the UI thread."""
+        if not self._pending_refresh:
+            self._pending_refresh = True
+            self.call_from_thread(self._refresh_panes)
+
+    def _refresh_panes(self) -> None:
+        self._pending_refresh = False
+        screen = self.screen_stack[1] if len(self.screen_stack) > 1 else self.screen
+        if isinstance(screen, DeskScreen):
+            screen.reload()
+            if screen.current:
+                screen.load_detail(screen.current)
+
+    def watch_theme(self, theme: str) -> None:
+        for screen in self.screen_stack:
+            if isinstance(screen, DeskScreen) and screen.is_mounted:
+                from triagedesk.tui.widgets.queue_view import QueueView
+
+                screen.query_one(QueueView).restyle(self.theme_variables)
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        """The one handler for workers' failures: a user's mistake is a notice, anything else is reported."""
+        if event.state != WorkerState.ERROR:
+            return
+        error = event.worker.error
+        if isinstance(error, UserError):
+            self.notify(str(error), severity="error", timeout=8)
+        else:
+            self.notify(f"Unexpected error: {type(error).__name__}: {error}", severity="error", timeout=12)
+
+    def action_help(self) -> None:
+        self.push_screen(HelpScreen(HELP))
+
+    def action_next_theme(self) -> None:
+        names = sorted(self.available_themes)
+        ours = [n for n in names if n.startswith("triagedesk")] + [n for n in names if not n.startswith("triagedesk")]
+        self.theme = ours[(ours.index(self.theme) + 1) % len(ours)] if self.theme in ours else ours[0]
+        self._remember_theme()
+        self.notify(f"Theme: {self.theme}")
+
+    def _remember_theme(self) -> None:
+        if self.settings.theme == self.theme:
+            return
+        self.settings = Settings.model_validate({**self.settings.model_dump(), "theme": self.theme})
+        try:
+            save_settings(self.settings)
+        except OSError as exc:
+            self.notify(f"Could not save the theme choice: {exc}", severity="warning")
+
+    def action_reload(self) -> None:
+        self._refresh_panes()
+
+    def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
+        yield from super().get_system_commands(screen)
+        yield SystemCommand("Help", "Every key of the desk", self.action_help)
+        yield SystemCommand("Reload", "Reload the panes from the store", self.action_reload)
+        yield SystemCommand("Next theme", "Switch to the next theme and remember it", self.action_next_theme)
+        if isinstance(screen, DeskScreen):
+            actions = [("Filter", "Filter the queue by text", "filter"), ("Clear filters", "Show every open issue", "clear_filter"),
+                       ("Cycle urgency filter", "critical, high, medium, low, all", "cycle_urgency"),
+                       ("Cycle status filter", "new, pending, assigned, in review, waiting, all", "cycle_status"),
+                       ("Cycle profile filter", "infrastructure, appraisal, all", "cycle_profile"),
+                       ("Cycle sort", "urgency+score, SLA left, newest", "cycle_sort"),
+                       ("Analytics", "The lead's charts", "show_tab('analytics')"), ("Desk", "The four panes", "show_tab('desk')"),
+                       ("Package", "The escalation package of the selected issue", "package")]
+            if self.role == "coordinator":
+                actions += [(f"Assign candidate {n}", f"Assign the selected issue to candidate #{n}", f"assign({n})") for n in range(1, 6)]
+                actions += [("Reassign", "Reassign to the next candidate", "reassign"),
+                            ("Escalate to senior", "Reassign to a senior expert", "senior"),
+                            ("Wait / resume", "Pause or resume the SLA clock", "wait_resume"),
+                            ("Record payment", "Mark the request paid", "pay"),
+                            ("Cancel request", "Cancel the selected issue's request", "cancel_request"),
+                            ("New issue", "Open the intake form", "new_issue")]
+            if self.role == "expert":
+                actions += [("Start session", "Start a session on the selected request", "start_session"),
+                            ("Pause / resume session", "", "toggle_session"), ("End session", "", "end_session"),
+                            ("Record outcome", "", "outcome"), ("Record correction", "", "correction"),
+                            ("Wait / resume", "Pause or resume the SLA clock", "wait_resume")]
+            for title, help_text, action in actions:
+                yield SystemCommand(title, help_text or title, _runner(screen, action))
+
+
+def _runner(screen: Screen, action: str) -> Callable[[], object]:
+    return lambda: screen.run_action(action)
+
+
+__all__ = ["TriageDeskApp", "__version__"]

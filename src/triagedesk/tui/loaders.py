@@ -1,0 +1,95 @@
+"""What the desk's thread workers compute, and the messages that carry it back to the UI thread."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from textual.message import Message
+
+from triagedesk.desk import Desk
+from triagedesk.domain.knowledge import Hit
+from triagedesk.domain.models import Decision, Issue, Match
+from triagedesk.domain.sessions import elapsed_seconds
+from triagedesk.queue import QueueData, load
+from triagedesk.tui.widgets.timers_pane import TimerSpec
+
+
+class QueueLoaded(Message):
+    def __init__(self, data: QueueData) -> None:
+        super().__init__()
+        self.data = data
+
+
+@dataclass
+class Detail:
+    issue: Issue
+    decision: Decision
+    match: Match | None
+    hits: list[Hit]
+
+
+class DetailReady(Message):
+    def __init__(self, issue_id: str, detail: Detail | None) -> None:
+        super().__init__()
+        self.issue_id = issue_id
+        self.detail = detail
+
+
+class TimersReady(Message):
+    def __init__(self, specs: list[TimerSpec], summary: str) -> None:
+        super().__init__()
+        self.specs = specs
+        self.summary = summary
+
+
+class ReportReady(Message):
+    def __init__(self, days: int, data: dict[str, Any]) -> None:
+        super().__init__()
+        self.days = days
+        self.data = data
+
+
+class ActionDone(Message):
+    def __init__(self, text: str) -> None:
+        super().__init__()
+        self.text = text
+
+
+def queue(desk: Desk, now: datetime, assignee: str | None = None) -> QueueData:
+    return load(desk, now, assignee)
+
+
+def detail(desk: Desk, data: QueueData, issue_id: str, with_match: bool = True) -> Detail | None:
+    issue = data.issues.get(issue_id) or desk.store.issues.get(issue_id)
+    if issue is None:
+        return None
+    decision = desk.decide(issue)
+    match = desk.candidates(issue) if with_match else None
+    hits = desk.knowledge_for(f"{issue.title} {issue.description}", 3)
+    return Detail(issue, decision, match, hits)
+
+
+def timers(desk: Desk, limit: int, expert_id: str | None = None) -> tuple[list[TimerSpec], str]:
+    """The most pressing clocks (and running sessions), as specs for the Timers pane."""
+    now = desk.clock()
+    clocks = desk.clocks()
+    if expert_id is not None:
+        clocks = [c for c in clocks if c[0].assigned_expert_id == expert_id]
+    exposure = sum(t.price_at_risk for _, t, _ in clocks)
+    breached = sum(t.state == "breached" for _, t, _ in clocks)
+    specs: list[TimerSpec] = []
+    for request, timer, hints in clocks[:limit]:
+        who = request.assigned_expert_name or request.assigned_expert_id or "-"
+        hint = f" · {hints[0]}" if hints else ""
+        specs.append((request.id, f"{request.analysis_id} · {request.status} · {who}{hint}",
+                      timer.left_minutes * 60, timer.budget_minutes * 60, timer.state == "paused", False))
+    running = [s for s in desk.store.sessions.all()
+               if s.status == "active" and (expert_id is None or s.expert_id == expert_id)]
+    running.sort(key=lambda s: s.started_at, reverse=True)
+    for session in running[:limit]:
+        specs.append((session.id, f"session {session.issue_id} · {session.expert_id} · {session.channel}",
+                      elapsed_seconds(session, now), 1.0, False, True))
+    summary = f"{len(clocks)} clocks · {breached} breached · refund exposure ${exposure:,.0f}"
+    return specs, summary

@@ -1,0 +1,235 @@
+"""Forms validated by the domain's pydantic models, with errors shown at the field: new issue, outcome, correction."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from pydantic import BaseModel, Field, ValidationError
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, VerticalScroll
+from textual.screen import ModalScreen
+from textual.widgets import Button, Checkbox, Input, Label, Select, Static
+
+from triagedesk.display import literal
+from triagedesk.domain.models import Decision, Issue
+
+
+@dataclass(frozen=True)
+class FormField:
+    """One input: where its value goes (a dotted path), how to read it, what it says."""
+
+    path: str
+    label: str
+    kind: str = "text"  # text | int | float | list | dollars | bool | choice
+    choices: tuple[str, ...] = ()
+    placeholder: str = ""
+
+
+def _dom_id(path: str) -> str:
+    return "f-" + path.replace(".", "-")
+
+
+def _parse(field: FormField, raw: Any) -> Any:
+    if field.kind == "bool":
+        return bool(raw)
+    if field.kind == "choice":
+        return None if raw in (None, Select.BLANK, "") else raw
+    text = str(raw).strip()
+    if text == "":
+        return None
+    if field.kind == "list":
+        return [part.strip() for part in text.replace(";", ",").split(",") if part.strip()]
+    if field.kind == "dollars":
+        try:
+            return round(float(text.replace(",", "").lstrip("$")) * 100)
+        except ValueError:
+            return text
+    return text  # pydantic converts numbers and reports what it cannot
+
+
+class ModelForm(ModalScreen[BaseModel | None]):
+    """A modal form whose values are validated as `model`; each error appears under its field."""
+
+    BINDINGS = [Binding("escape", "cancel", "Cancel"), Binding("ctrl+s", "submit", "Save")]
+    TITLE_TEXT = "Form"
+    FIELDS: tuple[FormField, ...] = ()
+
+    def __init__(self, model: type[BaseModel], fixed: dict[str, Any] | None = None) -> None:
+        super().__init__()
+        self.model = model
+        self.fixed = fixed or {}
+
+    def compose(self) -> ComposeResult:
+        with VerticalScroll(id="form"):
+            yield Label(self.TITLE_TEXT, id="form-title")
+            for field in self.FIELDS:
+                yield Label(field.label, classes="field-label")
+                if field.kind == "bool":
+                    yield Checkbox(field.label, id=_dom_id(field.path))
+                elif field.kind == "choice":
+                    yield Select([(c, c) for c in field.choices], id=_dom_id(field.path), allow_blank=True)
+                else:
+                    yield Input(placeholder=field.placeholder, id=_dom_id(field.path))
+                yield Static("", id="err-" + _dom_id(field.path), classes="field-error")
+            yield Static("", id="preview")
+            with Horizontal(id="buttons"):
+                yield Button("Save (ctrl+s)", variant="primary", id="save")
+                yield Button("Cancel (esc)", id="cancel")
+
+    def values(self) -> dict[str, Any]:
+        data: dict[str, Any] = dict(self.fixed)
+        for field in self.FIELDS:
+            widget = self.query_one("#" + _dom_id(field.path))
+            value = _parse(field, getattr(widget, "value", None))
+            if value is None:
+                continue
+            target = data
+            *parents, leaf = field.path.split(".")
+            for parent in parents:
+                target = target.setdefault(parent, {})
+            target[leaf] = value
+        return data
+
+    def validate_form(self) -> BaseModel | None:
+        for error_label in self.query(".field-error"):
+            error_label.update("")
+        try:
+            result = self.model.model_validate(self.values())
+        except ValidationError as exc:
+            for err in exc.errors():
+                path = ".".join(str(p) for p in err["loc"] if isinstance(p, str))
+                if not path:
+                    continue
+                target = self.query("#err-" + _dom_id(path))
+                message = "unknown field" if err["type"] == "extra_forbidden" else err["msg"]
+                if target:
+                    target.first().update(Text(message, style="bold red"))
+                else:
+                    self.query_one("#preview", Static).update(literal(f"{path}: {message}", "bold red"))
+            return None
+        self.preview(result)
+        return result
+
+    def preview(self, result: BaseModel) -> None:
+        """Show what the values mean; forms override it."""
+
+    def on_input_changed(self) -> None:
+        self.validate_form()
+
+    def on_select_changed(self) -> None:
+        self.validate_form()
+
+    def on_checkbox_changed(self) -> None:
+        self.validate_form()
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        if event.button.id == "save":
+            self.action_submit()
+        else:
+            self.dismiss(None)
+
+    def on_input_submitted(self) -> None:
+        self.action_submit()
+
+    def action_submit(self) -> None:
+        result = self.validate_form()
+        if result is None:
+            self.notify("Fix the fields marked in red.", severity="warning")
+            return
+        self.dismiss(result)
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
+class NewIssueForm(ModelForm):
+    """Intake: a new issue; the decision re-computes as fields change."""
+
+    TITLE_TEXT = "New issue (the decision updates as you type)"
+    FIELDS = (
+        FormField("profile", "Profile", "choice", ("infrastructure", "appraisal")),
+        FormField("id", "Id", placeholder="INC-2001 (blank: generated)"),
+        FormField("title", "Title"),
+        FormField("description", "Description"),
+        FormField("users_affected", "Users affected", "int"),
+        FormField("total_users", "Total users", "int"),
+        FormField("affected_systems", "Affected systems", "list", placeholder="db-1, api"),
+        FormField("estimated_revenue_impact", "Revenue impact ($)", "float"),
+        FormField("compliance_risk_level", "Compliance risk", "choice", ("low", "medium", "high")),
+        FormField("data_classification", "Data classification", "choice", ("public", "internal", "confidential", "restricted")),
+        FormField("research.overall_confidence", "Research confidence (0-1)", "float"),
+        FormField("research.failed_remediation_attempts", "Failed remediation attempts", "int"),
+        FormField("category", "Category (appraisal)", placeholder="silver, watches, art..."),
+        FormField("estimated_value.min", "Value from ($)", "dollars"),
+        FormField("estimated_value.max", "Value to ($)", "dollars"),
+        FormField("confidence", "AI confidence (0-1)", "float"),
+        FormField("authentication_risk", "Authentication risk", "choice", ("none", "low", "medium", "high", "very_high")),
+    )
+
+    def __init__(self, decide: Callable[[Issue], Decision]) -> None:
+        super().__init__(Issue)
+        self.decide = decide
+
+    def preview(self, result: BaseModel) -> None:
+        assert isinstance(result, Issue)
+        decision = self.decide(result.model_copy(update={"profile": result.profile or "infrastructure"}))
+        text = Text()
+        text.append(f"{decision.urgency.upper()}  score {decision.score:.2f}  ", style="bold")
+        text.append("escalate" if decision.should_escalate else "no escalation")
+        for reason in decision.reasons[:4]:
+            text.append_text(literal(f"\n• {reason}"))
+        self.query_one("#preview", Static).update(text)
+
+
+class _OutcomeValues(BaseModel):
+    resolution_achieved: bool = False
+    recommendations: list[str] = Field(default_factory=list)
+    actions_taken: list[str] = Field(default_factory=list)
+    knowledge_gained: str = ""
+    follow_up_needed: bool = False
+    rating: int | None = Field(None, ge=1, le=5)
+
+
+class OutcomeForm(ModelForm):
+    """Seed 000's outcome capture for the running session."""
+
+    TITLE_TEXT = "Session outcome"
+    FIELDS = (
+        FormField("resolution_achieved", "Resolution achieved", "bool"),
+        FormField("recommendations", "Recommendations", "list", placeholder="separate with commas"),
+        FormField("actions_taken", "Actions taken", "list"),
+        FormField("knowledge_gained", "Knowledge gained"),
+        FormField("follow_up_needed", "Follow-up needed", "bool"),
+        FormField("rating", "Rating (1-5)", "int"),
+    )
+
+    def __init__(self) -> None:
+        super().__init__(_OutcomeValues)
+
+
+class _CorrectionValues(BaseModel):
+    field: str = Field(min_length=1)
+    original_value: str = ""
+    corrected_value: str = Field(min_length=1)
+    explanation: str = ""
+    confidence: float = Field(0.9, ge=0.0, le=1.0)
+
+
+class CorrectionForm(ModelForm):
+    """Seed 002's ExpertCorrection: what the automated assessment got wrong."""
+
+    TITLE_TEXT = "Correction to the automated assessment"
+    FIELDS = (
+        FormField("field", "Field", placeholder="maker, period, value, condition, category..."),
+        FormField("original_value", "Original value"),
+        FormField("corrected_value", "Corrected value"),
+        FormField("explanation", "Explanation"),
+        FormField("confidence", "Your confidence (0-1)", "float", placeholder="0.9"),
+    )
+
+    def __init__(self) -> None:
+        super().__init__(_CorrectionValues)

@@ -1,0 +1,113 @@
+"""Small modal screens: confirmation with an optional note, the package viewer, the help screen."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from rich.table import Table
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.screen import ModalScreen
+from textual.widgets import Button, Input, Label, MarkdownViewer, Static
+
+from triagedesk.display import literal
+from triagedesk.store.journal import atomic_write
+
+
+class ConfirmScreen(ModalScreen[str | None]):
+    """Asks before an action; returns the note (possibly empty) or None when cancelled."""
+
+    BINDINGS = [Binding("escape", "cancel", "Cancel")]
+
+    def __init__(self, question: str, detail: str = "", with_note: bool = True, confirm: str = "Confirm") -> None:
+        super().__init__()
+        self.question = question
+        self.detail = detail
+        self.with_note = with_note
+        self.confirm_label = confirm
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="dialog"):
+            yield Label(literal(self.question), id="question")
+            if self.detail:
+                yield Static(literal(self.detail), id="detail")
+            if self.with_note:
+                yield Input(placeholder="Note for the audit log (optional)", id="note")
+            with Horizontal(id="buttons"):
+                yield Button(self.confirm_label, variant="primary", id="confirm")
+                yield Button("Cancel", id="cancel")
+
+    def on_mount(self) -> None:
+        if self.with_note:
+            self.query_one("#note", Input).focus()
+        else:
+            self.query_one("#confirm", Button).focus()
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        self.dismiss(event.value)
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        if event.button.id == "confirm":
+            self.dismiss(self.query_one("#note", Input).value if self.with_note else "")
+        else:
+            self.dismiss(None)
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
+class PackageScreen(ModalScreen[None]):
+    """The escalation package in a Markdown viewer; ctrl+s saves it beside the store."""
+
+    BINDINGS = [Binding("escape,q", "close", "Close"), Binding("ctrl+s", "save", "Save")]
+
+    def __init__(self, issue_id: str, markdown: str, folder: Path) -> None:
+        super().__init__()
+        self.issue_id = issue_id
+        self.markdown = markdown
+        self.folder = folder
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="package"):
+            yield MarkdownViewer(self.markdown, show_table_of_contents=False)
+            yield Static("ctrl+s save · escape close", classes="hint")
+
+    def action_close(self) -> None:
+        self.dismiss(None)
+
+    def action_save(self) -> None:
+        safe = "".join(ch if ch.isalnum() or ch in "-_" else "_" for ch in self.issue_id)
+        path = self.folder / f"package-{safe}.md"
+        try:
+            atomic_write(path, self.markdown.encode("utf-8"))
+        except OSError as exc:
+            self.notify(f"Could not save {path}: {exc.strerror or exc}", severity="error")
+            return
+        self.notify(f"Saved {path}")
+
+
+class HelpScreen(ModalScreen[None]):
+    """Every key of the desk, by where it works."""
+
+    BINDINGS = [Binding("escape,q,question_mark", "close", "Close")]
+
+    def __init__(self, sections: list[tuple[str, list[tuple[str, str]]]]) -> None:
+        super().__init__()
+        self.sections = sections
+
+    def compose(self) -> ComposeResult:
+        with VerticalScroll(id="help"):
+            yield Static(Text("triagedesk keys", style="bold"))
+            for title, rows in self.sections:
+                table = Table(title=title, title_justify="left", show_header=False, box=None, padding=(0, 2))
+                table.add_column(style="bold", no_wrap=True)
+                table.add_column()
+                for key, text in rows:
+                    table.add_row(key, text)
+                yield Static(table)
+            yield Static(Text("escape closes this help · ctrl+p opens the command palette", style="dim"))
+
+    def action_close(self) -> None:
+        self.dismiss(None)

@@ -1,0 +1,77 @@
+"""The selected issue's decision: urgency, score, each factor as a bar, triggers, reasons, route, message."""
+
+from __future__ import annotations
+
+from rich.console import Group
+from rich.table import Table
+from rich.text import Text
+from textual.containers import VerticalScroll
+from textual.widgets import Static
+
+from triagedesk.display import literal
+from triagedesk.domain.knowledge import Hit
+from triagedesk.domain.models import Decision, Issue
+
+BAR_WIDTH = 14
+
+
+def bar(value: float, width: int = BAR_WIDTH) -> str:
+    filled = max(0, min(width, round(value * width)))
+    return "█" * filled + "░" * (width - filled)
+
+
+class EscalationPane(VerticalScroll, can_focus=True):
+    """Shows one `Decision` (and the best knowledge-base matches) for the highlighted issue."""
+
+    DEFAULT_CSS = """
+    EscalationPane > Static { width: 1fr; }
+    """
+
+    def compose(self):
+        yield Static(Text("Select an issue in the queue.", style="dim"), id="decision")
+
+    def show(self, issue: Issue | None, decision: Decision | None, hits: list[Hit] | None = None,
+             colours: dict[str, str] | None = None) -> None:
+        body = self.query_one("#decision", Static)
+        if issue is None or decision is None:
+            body.update(Text("No issue selected.", style="dim"))
+            return
+        colours = colours or {}
+        urgency_colour = colours.get(f"urgency-{decision.urgency}", "")
+        head = Text()
+        head.append(decision.urgency.upper() + "  ", style=f"bold {urgency_colour}")
+        head.append(f"score {decision.score:.2f}")
+        if decision.business_impact is not None:
+            head.append(f"  impact {decision.business_impact:.2f}")
+        head.append("  escalate" if decision.should_escalate else "  no escalation",
+                    style="bold" if decision.should_escalate else "dim")
+        title = literal(f"{issue.id}: {issue.title}")
+        title.stylize("bold")
+        factors = Table.grid(padding=(0, 1))
+        factors.add_column(no_wrap=True)
+        factors.add_column(no_wrap=True)
+        factors.add_column(justify="right", no_wrap=True)
+        factors.add_column(justify="right", no_wrap=True)
+        for name, factor in decision.factors.items():
+            factors.add_row(name.replace("_", " "), Text(bar(factor.value), style=colours.get("primary", "")),
+                            f"{factor.value:.2f}×{factor.weight:.2f}", f"{factor.contribution:.3f}")
+        route = Text()
+        if decision.recommended_tier:
+            route.append(f"tier {decision.recommended_tier}  ")
+        if decision.recommended_expert_type:
+            route.append(f"expert {decision.recommended_expert_type}")
+        if decision.expert_level:
+            route.append(f" ({decision.expert_level})")
+        if decision.response_due_minutes is not None:
+            route.append(f"  respond within {decision.response_due_minutes} min")
+        parts: list = [title, head, factors]
+        if decision.triggers:
+            parts.append(literal("triggers: " + ", ".join(decision.triggers), "dim"))
+        for reason in decision.reasons:
+            parts.append(literal(f"• {reason}"))
+        parts += [route, literal(decision.message, "italic")]
+        if hits:
+            parts.append(Text("Past resolutions:", style="bold"))
+            for hit in hits[:3]:
+                parts.append(literal(f"  {hit.entry.title} ({hit.entry.issue_id}): {hit.entry.resolution}", "dim"))
+        body.update(Group(*parts))

@@ -1,0 +1,238 @@
+"""The queue: a virtual list (Line API) that renders only the visible rows of 100k+ issues."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Sequence
+
+from rich.segment import Segment
+from rich.style import Style
+from textual import events
+from textual.binding import Binding
+from textual.cache import LRUCache
+from textual.color import Color, ColorParseError
+from textual.geometry import Size
+from textual.message import Message
+from textual.reactive import reactive
+from textual.scroll_view import ScrollView
+from textual.strip import Strip
+
+from triagedesk.domain.models import URGENCIES
+from triagedesk.queue import QueueData
+
+COLUMNS = (("urgency", 9), ("score", 6), ("sla", 9), ("status", 13), ("assignee", 15), ("route", 16))
+"""Fixed columns before the title, which takes what is left."""
+DROP_ORDER = ("route", "assignee", "status")
+"""Columns given up, in this order, so the title keeps at least MIN_TITLE cells on narrow terminals."""
+MIN_TITLE = 18
+
+
+def visible_columns(width: int) -> list[tuple[str, int]]:
+    columns = list(COLUMNS)
+    for name in DROP_ORDER:
+        if width - sum(w for _, w in columns) >= MIN_TITLE:
+            break
+        columns = [c for c in columns if c[0] != name]
+    return columns
+
+
+def format_minutes(left: float | None) -> str:
+    if left is None:
+        return "-"
+    sign = "-" if left < 0 else ""
+    minutes = int(abs(left))
+    if minutes >= 2 * 1440:
+        return f"{sign}{minutes // 1440}d"
+    if minutes >= 60:
+        return f"{sign}{minutes // 60}h{minutes % 60:02d}"
+    return f"{sign}{minutes}m"
+
+
+def _fit(text: str, width: int) -> str:
+    if len(text) > width:
+        return text[: max(width - 1, 0)] + "…"
+    return text.ljust(width)
+
+
+class QueueView(ScrollView, can_focus=True):
+    """Rows straight from `QueueData` column lists through an `order` of row indices."""
+
+    BINDINGS = [
+        Binding("up,k", "cursor(-1)", "Up", show=False),
+        Binding("down,j", "cursor(1)", "Down", show=False),
+        Binding("pageup", "page(-1)", "Page up", show=False),
+        Binding("pagedown", "page(1)", "Page down", show=False),
+        Binding("home,g", "jump(0)", "First", show=False),
+        Binding("end,G", "jump(-1)", "Last", show=False),
+    ]
+
+    COMPONENT_CLASSES = {"queue--cursor"}
+
+    DEFAULT_CSS = """
+    QueueView { height: 1fr; overflow-x: hidden; }
+    QueueView > .queue--cursor { background: $block-cursor-background; color: $block-cursor-foreground; text-style: bold; }
+    QueueView:blur > .queue--cursor { background: $block-cursor-blurred-background; text-style: none; }
+    """
+
+    cursor = reactive(0, always_update=False, repaint=False)
+
+    class Highlighted(Message):
+        """The cursor moved to another issue (or to none)."""
+
+        def __init__(self, issue_id: str | None) -> None:
+            super().__init__()
+            self.issue_id = issue_id
+
+    def __init__(self, *, now_epoch: Callable[[], float] = time.time, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.data = QueueData()
+        self.rows: Sequence[int] = range(0)
+        self.now_epoch = now_epoch
+        self._lines: LRUCache[tuple[int, bool, int, int], Strip] = LRUCache(1024)
+        self._styles: dict[str, Style] = {}
+        self._last_posted: str | None = "\x00"
+
+    # -- data ------------------------------------------------------------------------------
+    def show(self, data: QueueData, rows: Sequence[int], keep: str | None = None) -> None:
+        """Show `rows` of `data`; the cursor stays on issue `keep` when it is still there."""
+        self.data = data
+        self.rows = rows
+        self._lines.clear()
+        self.virtual_size = Size(self.size.width, len(rows) + 1)
+        target = 0
+        if keep is not None:
+            position = data.position(keep)
+            if position is not None:
+                try:
+                    target = list(rows).index(position) if not isinstance(rows, range) else rows.index(position)
+                except ValueError:
+                    target = 0
+        self.cursor = min(target, max(len(rows) - 1, 0))
+        self._scroll_to_cursor()
+        self.refresh()
+        self._post_highlight()
+
+    def current_issue(self) -> str | None:
+        if not self.rows:
+            return None
+        return self.data.ids[self.rows[self.cursor]]
+
+    def restyle(self, variables: dict[str, str]) -> None:
+        """Colours from the active theme's variables."""
+        def style(name: str, fallback: str, bold: bool = False) -> Style:
+            try:
+                colour = Color.parse(variables.get(name, fallback)).rich_color
+            except ColorParseError:
+                colour = Color.parse(fallback).rich_color
+            return Style(color=colour, bold=bold)
+
+        self._styles = {
+            "critical": style("urgency-critical", "red", True), "high": style("urgency-high", "dark_orange"),
+            "medium": style("urgency-medium", "yellow"), "low": style("urgency-low", "green"),
+            "breached": style("sla-breached", "red", True), "at_risk": style("sla-at-risk", "yellow"),
+            "ok": style("sla-ok", "green"), "dim": style("foreground-muted", "grey"),
+            "text": style("foreground", "white"),
+        }
+        self._lines.clear()
+        self.refresh()
+
+    # -- rendering -------------------------------------------------------------------------
+    def render_line(self, y: int) -> Strip:
+        width = self.size.width
+        if y == 0:
+            return self._header(width)
+        row = y - 1 + int(self.scroll_offset.y)
+        if row >= len(self.rows):
+            return Strip.blank(width)
+        minute = int(self.now_epoch() // 60)
+        is_cursor = row == self.cursor
+        key = (row, is_cursor, width, minute)
+        cached = self._lines.get(key)
+        if cached is not None:
+            return cached
+        strip = self._render_row(self.rows[row], width, is_cursor)
+        self._lines[key] = strip
+        return strip
+
+    def _header(self, width: int) -> Strip:
+        """The column names: line 0 of the viewport, whatever the scroll position (a sticky header)."""
+        text = "".join(name.ljust(w) for name, w in visible_columns(width)) + "title"
+        style = self._styles.get("dim", Style()) + Style(bold=True)
+        return Strip([Segment(text, style)]).crop_extend(0, width, None)
+
+    def _render_row(self, index: int, width: int, is_cursor: bool) -> Strip:
+        data = self.data
+        styles = self._styles or {}
+        urgency = URGENCIES[data.urgency[index]]
+        left = data.sla_left_minutes(index, self.now_epoch())
+        sla_style = "dim" if left is None else ("breached" if left <= 0 else "ok")
+        if left is not None and left > 0 and data.due[index] is not None and data.paused_left[index] is None:
+            sla_style = "ok" if left > 60 else "at_risk"
+        columns = visible_columns(width)
+        title_width = max(width - sum(w for _, w in columns) - 1, 8)
+        values = {
+            "urgency": (urgency, urgency),
+            "score": (f"{data.score[index]:5.2f}", "text"),
+            "sla": (format_minutes(left) + (" ‖" if data.paused_left[index] is not None else ""), sla_style),
+            "status": (data.status[index], "text"),
+            "assignee": (data.assignee[index] or "-", "dim" if not data.assignee[index] else "text"),
+            "route": (data.route[index] or "-", "dim"),
+        }
+        cells = [(_fit(values[name][0], w - 1), values[name][1]) for name, w in columns]
+        cells.append((_fit(data.title[index], title_width), "text"))
+        segments = []
+        base = self.get_component_rich_style("queue--cursor") if is_cursor else None
+        for text, style_name in cells:
+            style = styles.get(style_name)
+            if base is not None:
+                style = base if style is None else style + base
+            segments.append(Segment(text + " ", style))
+        strip = Strip(segments)
+        return strip.crop_extend(0, width, base)
+
+    # -- keys ------------------------------------------------------------------------------
+    def action_cursor(self, delta: int) -> None:
+        self._move_to(self.cursor + delta)
+
+    def action_page(self, direction: int) -> None:
+        self._move_to(self.cursor + direction * max(self.size.height - 2, 1))
+
+    def action_jump(self, where: int) -> None:
+        self._move_to(len(self.rows) - 1 if where < 0 else 0)
+
+    def _move_to(self, row: int) -> None:
+        if not self.rows:
+            return
+        row = max(0, min(row, len(self.rows) - 1))
+        if row == self.cursor:
+            return
+        old = self.cursor
+        self.cursor = row
+        top = int(self.scroll_offset.y)
+        self._scroll_to_cursor()
+        if int(self.scroll_offset.y) == top:
+            self.refresh_lines(old - top + 1)
+            self.refresh_lines(row - top + 1)
+        self._post_highlight()
+
+    def _scroll_to_cursor(self) -> None:
+        height = max(self.size.height - 1, 1)
+        top = int(self.scroll_offset.y)
+        if self.cursor < top:
+            self.scroll_to(y=self.cursor, animate=False, immediate=True)
+        elif self.cursor >= top + height:
+            self.scroll_to(y=self.cursor - height + 1, animate=False, immediate=True)
+
+    def _post_highlight(self) -> None:
+        issue = self.current_issue()
+        if issue != self._last_posted:
+            self._last_posted = issue
+            self.post_message(self.Highlighted(issue))
+
+    def on_click(self, event: events.Click) -> None:
+        if event.y >= 1:
+            self._move_to(int(self.scroll_offset.y) + event.y - 1)
+
+    def on_resize(self, event: events.Resize) -> None:
+        self.virtual_size = Size(event.size.width, len(self.rows) + 1)
+        self._lines.clear()

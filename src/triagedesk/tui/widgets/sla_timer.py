@@ -1,0 +1,63 @@
+"""One live SLA countdown, ticking from a monotonic clock (as in Textual's stopwatch tutorial)."""
+
+from __future__ import annotations
+
+from textual.reactive import reactive
+from textual.widgets import Static
+
+from triagedesk.display import one_line
+
+
+def format_seconds(seconds: float) -> str:
+    sign = "-" if seconds < 0 else ""
+    seconds = int(abs(seconds))
+    hours, rest = divmod(seconds, 3600)
+    minutes, secs = divmod(rest, 60)
+    if hours >= 48:
+        return f"{sign}{hours // 24}d{hours % 24:02d}h"
+    return f"{sign}{hours:02d}:{minutes:02d}:{secs:02d}"
+
+
+class SlaTimer(Static):
+    """`left` seconds at `started` (monotonic); `tick(now)` recomputes, `watch_left` formats and colours."""
+
+    left = reactive(0.0)
+
+    def __init__(self, label: str, left_seconds: float, budget_seconds: float, started: float,
+                 paused: bool = False, counts_up: bool = False, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.label = one_line(label, 60)
+        self.base = left_seconds
+        self.budget = max(budget_seconds, 1.0)
+        self.started = started
+        self.paused = paused
+        self.counts_up = counts_up
+        self.set_reactive(SlaTimer.left, left_seconds)
+
+    def on_mount(self) -> None:
+        self.watch_left(self.left)
+
+    def tick(self, now: float) -> bool:
+        """Recompute from the monotonic clock; true when this tick crossed the due time."""
+        if self.paused:
+            return False
+        before = self.left
+        elapsed = now - self.started
+        self.left = self.base + elapsed if self.counts_up else self.base - elapsed
+        return not self.counts_up and before > 0 >= self.left
+
+    def watch_left(self, left: float) -> None:
+        if self.counts_up:
+            state = "session"
+        elif self.paused:
+            state = "paused"
+        elif left <= 0:
+            state = "breached"
+        elif left / self.budget < 0.25:
+            state = "at-risk"
+        else:
+            state = "ok"
+        for name in ("ok", "at-risk", "breached", "paused", "session"):
+            self.set_class(name == state, f"-{name}")
+        mark = " ‖" if self.paused else ""
+        self.update(f"{format_seconds(left):>10}{mark}  {self.label}")
