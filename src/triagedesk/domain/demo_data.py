@@ -104,6 +104,8 @@ def generate(
         if submitted > now:
             submitted = now
         age = (now - submitted) / DAY
+        if age < 1.5 and rng.random() < 0.4:
+            continue  # not escalated yet: the coordinator's intake
         status = _status(rng, age, profile.payment)
         tier = profile.tiers.get(decision.recommended_tier or "") if decision.recommended_tier else None
         window = timedelta(minutes=decision.response_due_minutes or 240)

@@ -51,6 +51,13 @@ class ReportReady(Message):
         self.data = data
 
 
+class PackageReady(Message):
+    def __init__(self, issue_id: str, markdown: str) -> None:
+        super().__init__()
+        self.issue_id = issue_id
+        self.markdown = markdown
+
+
 class ActionDone(Message):
     def __init__(self, text: str) -> None:
         super().__init__()

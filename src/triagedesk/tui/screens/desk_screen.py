@@ -46,7 +46,7 @@ class DeskScreen(Screen):
         Binding("dollar_sign", "pay", "Paid", show=False),
         Binding("x", "cancel_request", "Cancel req.", show=False),
         Binding("n", "new_issue", "New"),
-        Binding("k", "package", "Package"),
+        Binding("m", "package", "Package"),
         Binding("s", "start_session", "Start session"),
         Binding("space", "toggle_session", "Pause/resume"),
         Binding("E", "end_session", "End session", show=False),
@@ -343,8 +343,14 @@ class DeskScreen(Screen):
         if self.current is None:
             self.notify("Select an issue first.", severity="warning")
             return
-        app = self.desk_app
-        self.app.push_screen(PackageScreen(self.current, app.desk.package(self.current), app.store.path.parent))
+        self.load_package(self.current)
+
+    @work(thread=True, exclusive=True, group="package")
+    def load_package(self, issue_id: str) -> None:
+        self.post_message(loaders.PackageReady(issue_id, self.desk_app.desk.package(issue_id)))
+
+    def on_package_ready(self, message: loaders.PackageReady) -> None:
+        self.app.push_screen(PackageScreen(message.issue_id, message.markdown, self.desk_app.store.path.parent))
 
     # -- expert actions ------------------------------------------------------------------------
     def _session(self) -> Any:

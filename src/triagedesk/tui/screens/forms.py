@@ -37,7 +37,7 @@ def _parse(field: FormField, raw: Any) -> Any:
     if field.kind == "bool":
         return bool(raw)
     if field.kind == "choice":
-        return None if raw in (None, Select.BLANK, "") else raw
+        return None if raw is None or raw is Select.NULL or raw == "" else raw
     text = str(raw).strip()
     if text == "":
         return None

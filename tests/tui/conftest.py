@@ -1,0 +1,45 @@
+"""A frozen demo store and desk apps over copies of it: fixed seed, fixed clock, no live ticking."""
+
+from __future__ import annotations
+
+import shutil
+from datetime import datetime, timezone
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import run_cli
+from triagedesk.store.database import open_store
+from triagedesk.tui.app import TriageDeskApp
+
+NOW = datetime(2026, 1, 15, 12, 0, tzinfo=timezone.utc)
+
+
+@pytest.fixture(scope="session")
+def demo_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    folder = tmp_path_factory.mktemp("demo-source")
+    db = folder / "desk.json"
+    made = run_cli("demo", "--db", str(db), "--issues", "300", "--seed", "7", "--now", NOW.isoformat())
+    assert made.returncode == 0, made.stderr
+    return db
+
+
+@pytest.fixture
+def store_copy(demo_store: Path, tmp_path: Path) -> Path:
+    target = tmp_path / "demo" / "desk.json"
+    target.parent.mkdir()
+    for source in demo_store.parent.glob("desk.json*"):
+        shutil.copy2(source, target.parent / source.name)
+    return target
+
+
+def make_app(path: Path, role: str = "coordinator", expert_id: str | None = None, watch: bool = False) -> TriageDeskApp:
+    return TriageDeskApp(open_store(path), role=role, expert_id=expert_id, clock=lambda: NOW,
+                         monotonic=lambda: 1000.0, live=False, watch=watch)
+
+
+async def settle(pilot) -> None:
+    """Wait until every worker is done and the screen has caught up."""
+    for _ in range(3):
+        await pilot.app.workers.wait_for_complete()
+        await pilot.pause()

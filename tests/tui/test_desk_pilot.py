@@ -1,0 +1,248 @@
+"""Pilot tests: every pane, binding and form of the desk, and user text shown literally."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from textual.widgets import DataTable, Input
+
+from tests.tui.conftest import make_app, settle
+from triagedesk.domain.models import Issue
+from triagedesk.store.database import open_store
+from triagedesk.tui.screens.desk_screen import DeskScreen
+from triagedesk.tui.screens.forms import NewIssueForm
+from triagedesk.tui.screens.modals import ConfirmScreen, HelpScreen, PackageScreen
+from triagedesk.tui.widgets.escalation_pane import EscalationPane
+from triagedesk.tui.widgets.queue_view import QueueView
+from triagedesk.tui.widgets.timers_pane import TimersPane
+
+
+def screen_of(app) -> DeskScreen:
+    screen = app.screen_stack[-1]
+    assert isinstance(screen, DeskScreen)
+    return screen
+
+
+async def test_four_panes_with_their_titles(store_copy: Path) -> None:
+    app = make_app(store_copy)
+    async with app.run_test(size=(160, 48)) as pilot:
+        await settle(pilot)
+        screen = screen_of(app)
+        titles = {w.border_title for w in screen.query("#queue-pane, #escalation, #candidates, #timers")}
+        assert titles == {"Queue", "Escalation", "Candidates", "Timers"}
+        queue = screen.query_one(QueueView)
+        assert len(queue.rows) > 10
+        # sorted by urgency then score
+        keys = [queue.data.rank_key[i] for i in queue.rows]
+        assert keys == sorted(keys)
+        assert screen.detail is not None and screen.detail.issue.id == queue.current_issue()
+        assert screen.query_one("#candidates", DataTable).row_count >= 1
+        assert len(screen.query_one(TimersPane).children) >= 1
+
+
+async def test_navigation_and_filters(store_copy: Path) -> None:
+    app = make_app(store_copy)
+    async with app.run_test(size=(160, 48)) as pilot:
+        await settle(pilot)
+        screen = screen_of(app)
+        queue = screen.query_one(QueueView)
+        first = queue.current_issue()
+        await pilot.press("down", "down", "j")
+        assert queue.cursor == 3
+        await pilot.press("pagedown")
+        assert queue.cursor > 3
+        await pilot.press("end")
+        assert queue.cursor == len(queue.rows) - 1
+        await pilot.press("home")
+        assert queue.cursor == 0 and queue.current_issue() == first
+        await pilot.press("u")  # critical only
+        assert all(queue.data.urgency[i] == 0 for i in queue.rows)
+        await pilot.press("u")  # high only
+        assert all(queue.data.urgency[i] == 1 for i in queue.rows)
+        await pilot.press("escape")
+        await pilot.press("f", "f")  # status: pending
+        assert all(queue.data.status[i] in ("pending_payment", "pending_assignment") for i in queue.rows)
+        await pilot.press("escape", "p")
+        assert all(queue.data.profile[i] == "infrastructure" for i in queue.rows)
+        await pilot.press("escape", "slash")
+        box = screen.query_one("#filter", Input)
+        assert box.has_focus
+        await pilot.press(*"silver")
+        assert queue.rows and all("silver" in queue.data.hay[i] for i in queue.rows)
+        await pilot.press("enter")
+        assert queue.has_focus
+        await pilot.press("escape")
+        assert not box.display and len(queue.rows) == len(queue.data)
+        await pilot.press("v")
+        assert screen.spec.sort == "sla"
+
+
+async def test_assign_from_candidates_with_a_note(store_copy: Path) -> None:
+    app = make_app(store_copy)
+    async with app.run_test(size=(160, 48)) as pilot:
+        await settle(pilot)
+        screen = screen_of(app)
+        screen.spec = screen.spec.__class__(status="new", profile="infrastructure")
+        screen.apply_filter()
+        await settle(pilot)
+        issue_id = screen.query_one(QueueView).current_issue()
+        assert issue_id is not None
+        await pilot.press("1")
+        await settle(pilot)
+        assert isinstance(app.screen, ConfirmScreen)
+        await pilot.press(*"urgent, call first")
+        await pilot.press("enter")
+        await settle(pilot)
+        request = app.desk.request_for(issue_id)
+        assert request is not None and request.status == "assigned" and request.assigned_expert_id
+        assert any(a.note == "urgent, call first" for a in app.store.history(request.id))
+        assert screen.data.status[screen.data.position(issue_id)] == "assigned"  # the queue reloaded
+
+
+async def test_cancelled_confirmation_changes_nothing(store_copy: Path) -> None:
+    app = make_app(store_copy)
+    async with app.run_test(size=(160, 48)) as pilot:
+        await settle(pilot)
+        before = app.store.journal.journal_path.read_bytes()
+        await pilot.press("1")
+        await settle(pilot)
+        await pilot.press("escape")
+        await settle(pilot)
+        assert app.store.journal.journal_path.read_bytes() == before
+
+
+async def test_help_package_theme_and_tabs(store_copy: Path) -> None:
+    app = make_app(store_copy)
+    async with app.run_test(size=(160, 48)) as pilot:
+        await settle(pilot)
+        await pilot.press("question_mark")
+        assert isinstance(app.screen, HelpScreen)
+        await pilot.press("escape")
+        await pilot.press("m")
+        await settle(pilot)
+        assert isinstance(app.screen, PackageScreen)
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert list(store_copy.parent.glob("package-*.md"))
+        await pilot.press("escape")
+        theme = app.theme
+        await pilot.press("t")
+        assert app.theme != theme
+        assert app.settings.theme == app.theme  # remembered in the config file
+        await pilot.press("a")
+        assert screen_of(app).query_one("#tabs").active == "analytics"
+        await pilot.press("greater_than_sign")
+        await settle(pilot)
+        await pilot.press("d")
+        assert screen_of(app).query_one("#tabs").active == "desk"
+
+
+async def test_new_issue_form_validates_at_the_field(store_copy: Path) -> None:
+    app = make_app(store_copy)
+    async with app.run_test(size=(160, 48)) as pilot:
+        await settle(pilot)
+        await pilot.press("n")
+        await settle(pilot)
+        form = app.screen
+        assert isinstance(form, NewIssueForm)
+        form.query_one("#f-id", Input).value = "INC-NEW-1"
+        form.query_one("#f-title", Input).value = "Payroll site down"
+        form.query_one("#f-users_affected", Input).value = "lots"
+        await pilot.pause()
+        assert "valid integer" in str(form.query_one("#err-f-users_affected").render())
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert app.screen is form and app.store.issues.get("INC-NEW-1") is None  # nothing saved
+        form.query_one("#f-users_affected", Input).value = "120"
+        await pilot.pause()
+        assert str(form.query_one("#err-f-users_affected").render()) == ""
+        assert "CRITICAL" in str(form.query_one("#preview").render())  # recomputed as fields change
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert app.store.issues.require("INC-NEW-1").users_affected == 120
+
+
+async def test_markup_and_escapes_are_shown_literally(store_copy: Path) -> None:
+    store = open_store(store_copy)
+    store.issues.add(Issue(id="EVIL-1", profile="infrastructure", title="[b]x[/] [/foo] \x1b[31mred [link=http://x]y[/link]",
+                           description="[red]not red[/red]", users_affected=5000, research={"overall_confidence": 0.1}))
+    store.close()
+    app = make_app(store_copy)
+    async with app.run_test(size=(160, 48)) as pilot:
+        await settle(pilot)
+        screen = screen_of(app)
+        await pilot.press("slash", *"evil")
+        await settle(pilot)
+        queue = screen.query_one(QueueView)
+        assert queue.current_issue() == "EVIL-1"
+        line = "".join(segment.text for segment in queue.render_line(1))
+        assert "[b]x[/] [/foo] \\x1b[31m" in line and "\x1b" not in line
+        await settle(pilot)
+        from rich.console import Console
+
+        console = Console(width=300, record=True, file=open("/dev/null", "w"))
+        console.print(screen.query_one(EscalationPane).query_one("#decision").render()._renderable)
+        rendered = console.export_text()
+        assert "[b]x[/] [/foo] \\x1b[31mred [link=http://x]y[/link]" in rendered
+
+
+async def test_expert_view_sessions_outcome_and_correction(store_copy: Path) -> None:
+    app = make_app(store_copy, role="expert", expert_id="expert-456")
+    async with app.run_test(size=(160, 48)) as pilot:
+        await settle(pilot)
+        screen = screen_of(app)
+        queue = screen.query_one(QueueView)
+        assert queue.rows, "the expert has assigned requests in the demo"
+        assert all(queue.data.assignee[i] == "Harriet Lyle" for i in queue.rows)
+        assert not screen.query_one("#candidates").display
+        # pick a request without a running session
+        for _ in range(len(queue.rows)):
+            request_id, running = screen._session()
+            if running is None:
+                break
+            await pilot.press("down")
+            await settle(pilot)
+        await pilot.press("s")
+        await settle(pilot)
+        request_id, running = screen._session()
+        assert running is not None and running.status == "active"
+        await pilot.press("space")
+        await settle(pilot)
+        assert screen._session()[1].status == "paused"
+        await pilot.press("space")
+        await settle(pilot)
+        await pilot.press("c")
+        await settle(pilot)
+        form = app.screen
+        form.query_one("#f-field", Input).value = "maker"
+        form.query_one("#f-original_value", Input).value = "Unknown English"
+        form.query_one("#f-corrected_value", Input).value = "Paul Storr, London"
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert app.store.requests.require(request_id).expert_corrections[-1].corrected_value == "Paul Storr, London"
+        await pilot.press("o")
+        await settle(pilot)
+        outcome_form = app.screen
+        outcome_form.query_one("#f-knowledge_gained", Input).value = "Storr marks"
+        outcome_form.query_one("#f-rating", Input).value = "5"
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert app.store.requests.require(request_id).status == "completed"
+        assert any(o.knowledge_gained == "Storr marks" for o in app.store.outcomes.all())
+
+
+async def test_another_desk_change_refreshes_the_panes(store_copy: Path) -> None:
+    app = make_app(store_copy, watch=True)
+    async with app.run_test(size=(160, 48)) as pilot:
+        await settle(pilot)
+        queue = screen_of(app).query_one(QueueView)
+        before = len(queue.data)
+        other = open_store(store_copy)
+        other.issues.add(Issue(id="FROM-OTHER-DESK", profile="infrastructure", title="Outage at the branch"))
+        for _ in range(40):
+            await pilot.pause(0.05)
+            await app.workers.wait_for_complete()
+            if len(queue.data) > before:
+                break
+        assert len(queue.data) == before + 1
+        assert "FROM-OTHER-DESK" in queue.data.ids
