@@ -31,5 +31,8 @@ test: $(TEST_STAMP)
 bench: $(STAMP)
 	$(BIN)/python bench/run.py
 
+screenshots: $(STAMP)
+	$(BIN)/python -m triagedesk.tui.screenshots screenshots
+
 clean:
 	rm -rf $(VENV) .pytest_cache .hypothesis

@@ -78,6 +78,17 @@ def detail(desk: Desk, data: QueueData, issue_id: str, with_match: bool = True) 
     return Detail(issue, decision, match, hits)
 
 
+def short_hint(suggestion: str) -> str:
+    """A suggestion as a tag that fits a timer line."""
+    if suggestion.startswith("SLA breached"):
+        return "escalate to senior"
+    if suggestion.startswith("Under 25%"):
+        return "at risk: senior?"
+    if suggestion.startswith("Not acknowledged"):
+        return "unacknowledged: next candidate?"
+    return suggestion
+
+
 def timers(desk: Desk, limit: int, expert_id: str | None = None) -> tuple[list[TimerSpec], str]:
     """The most pressing clocks (and running sessions), as specs for the Timers pane."""
     now = desk.clock()
@@ -89,7 +100,7 @@ def timers(desk: Desk, limit: int, expert_id: str | None = None) -> tuple[list[T
     specs: list[TimerSpec] = []
     for request, timer, hints in clocks[:limit]:
         who = request.assigned_expert_name or request.assigned_expert_id or "-"
-        hint = f" · {hints[0]}" if hints else ""
+        hint = f" · {short_hint(hints[0])}" if hints else ""
         specs.append((request.id, f"{request.analysis_id} · {request.status} · {who}{hint}",
                       timer.left_minutes * 60, timer.budget_minutes * 60, timer.state == "paused", False))
     running = [s for s in desk.store.sessions.all()

@@ -95,7 +95,10 @@ class DeskScreen(Screen):
             self.query_one(f"#{widget_id}").border_title = title
         self.query_one("#filter", Input).display = False
         self.query_one(QueueView).restyle(self.app.theme_variables)
-        self.query_one(QueueView).focus()
+        if self.role == "lead":
+            self.query_one(AnalyticsView).focus()
+        else:
+            self.query_one(QueueView).focus()
         self.reload()
 
     def on_resize(self) -> None:

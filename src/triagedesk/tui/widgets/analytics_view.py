@@ -36,10 +36,12 @@ class AnalyticsView(VerticalScroll, can_focus=True):
     ]
 
     DEFAULT_CSS = """
-    AnalyticsView #periods { height: auto; }
-    AnalyticsView RadioSet { layout: horizontal; height: auto; border: none; }
+    AnalyticsView #periods { height: 3; }
+    AnalyticsView #period-label { width: auto; padding: 1 1 0 1; }
+    AnalyticsView RadioSet { layout: horizontal; height: 3; width: auto; }
+    AnalyticsView RadioButton { width: auto; margin-right: 2; }
     AnalyticsView #charts { grid-size: 2; grid-gutter: 0 1; height: auto; }
-    AnalyticsView PlotextPlot { height: 16; border: round $panel; }
+    AnalyticsView PlotextPlot { height: 16; border: round $panel; border-title-color: $primary; border-title-style: bold; }
     AnalyticsView #summary, AnalyticsView #opportunities { height: auto; padding: 0 1; }
     """
 

@@ -19,8 +19,8 @@ class CandidatesPane(DataTable):
     def on_mount(self) -> None:
         self.cursor_type = "row"
         self.zebra_stripes = True
-        for label in ("#", "expert", "score", "now", "load", "why", "breakdown"):
-            self.add_column(label, key=label)
+        for label, width in (("#", 1), ("expert", 16), ("score", 5), ("now", 9), ("load", 4), ("why", 44), ("breakdown", 34)):
+            self.add_column(label, key=label, width=width)
         self.candidates: list[Candidate] = []
 
     def show(self, match: Match | None) -> None:

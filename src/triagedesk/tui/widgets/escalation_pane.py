@@ -40,10 +40,10 @@ class EscalationPane(VerticalScroll, can_focus=True):
         urgency_colour = colours.get(f"urgency-{decision.urgency}", "")
         head = Text()
         head.append(decision.urgency.upper() + "  ", style=f"bold {urgency_colour}")
-        head.append(f"score {decision.score:.2f}")
+        head.append(f"score {decision.score:.2f}  ")
         if decision.business_impact is not None:
-            head.append(f"  impact {decision.business_impact:.2f}")
-        head.append("  escalate" if decision.should_escalate else "  no escalation",
+            head.append(f"impact {decision.business_impact:.2f}  ")
+        head.append("escalate" if decision.should_escalate else "no escalation",
                     style="bold" if decision.should_escalate else "dim")
         title = literal(f"{issue.id}: {issue.title}")
         title.stylize("bold")

@@ -173,7 +173,7 @@ class QueueView(ScrollView, can_focus=True):
         values = {
             "urgency": (urgency, urgency),
             "score": (f"{data.score[index]:5.2f}", "text"),
-            "sla": (format_minutes(left) + (" ‖" if data.paused_left[index] is not None else ""), sla_style),
+            "sla": (format_minutes(left), "dim" if data.paused_left[index] is not None else sla_style),
             "status": (data.status[index], "text"),
             "assignee": (data.assignee[index] or "-", "dim" if not data.assignee[index] else "text"),
             "route": (data.route[index] or "-", "dim"),

@@ -59,5 +59,5 @@ class SlaTimer(Static):
             state = "ok"
         for name in ("ok", "at-risk", "breached", "paused", "session"):
             self.set_class(name == state, f"-{name}")
-        mark = " ‖" if self.paused else ""
+        mark = " paused" if self.paused else ""
         self.update(f"{format_seconds(left):>10}{mark}  {self.label}")

@@ -1,0 +1,71 @@
+"""`make screenshots`: an SVG of every screen on a fixed demo (seed 7, frozen clock), via Textual's export."""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+import tempfile
+from datetime import datetime, timezone
+from pathlib import Path
+
+from triagedesk.domain.demo_data import generate
+from triagedesk.domain.escalation import Scorer
+from triagedesk.domain.inputs import parse_models
+from triagedesk.domain.models import Expert
+from triagedesk.resources import data_dir, load_profile
+from triagedesk.store.database import open_store
+from triagedesk.tui.app import TriageDeskApp
+
+NOW = datetime(2026, 1, 15, 12, 0, tzinfo=timezone.utc)
+SHOTS = {
+    "coordinator-desk": ("coordinator", None, []),
+    "expert-view": ("expert", "expert-456", []),
+    "analytics": ("lead", None, []),
+    "help": ("coordinator", None, ["question_mark"]),
+}
+
+
+def build_demo(path: Path) -> None:
+    experts: list[Expert] = []
+    for name in ("infrastructure", "appraisal"):
+        source = data_dir() / "experts" / f"{name}.jsonl"
+        experts.extend(parse_models(source.read_text("utf-8"), str(source), Expert))
+    scorers = {name: Scorer(load_profile(name)) for name in ("infrastructure", "appraisal")}
+    data = generate(600, 7, NOW, scorers, experts)
+    store = open_store(path)
+    with store.transaction():
+        for kind in ("experts", "issues", "requests", "sessions", "outcomes", "corrections", "knowledge"):
+            store.repository(kind).put_many(getattr(data, kind), actor="demo")
+    store.close()
+
+
+async def shoot(path: Path, out: Path, size: tuple[int, int]) -> list[Path]:
+    written = []
+    for name, (role, expert, keys) in SHOTS.items():
+        app = TriageDeskApp(open_store(path), role=role, expert_id=expert, clock=lambda: NOW,
+                            monotonic=lambda: 1000.0, live=False, watch=False)
+        async with app.run_test(size=size) as pilot:
+            for _ in range(3):
+                await app.workers.wait_for_complete()
+                await pilot.pause()
+            for key in keys:
+                await pilot.press(key)
+                await pilot.pause()
+            target = out / f"{name}.svg"
+            app.save_screenshot(str(target))
+            written.append(target)
+    return written
+
+
+def main() -> None:
+    out = Path(sys.argv[1] if len(sys.argv) > 1 else "screenshots")
+    out.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory() as tmp:
+        db = Path(tmp) / "demo" / "desk.json"
+        build_demo(db)
+        for path in asyncio.run(shoot(db, out, (160, 48))):
+            print(f"wrote {path}")
+
+
+if __name__ == "__main__":
+    main()
