@@ -14,9 +14,10 @@ from rich.table import Table  # noqa: E402
 
 import engine_figures  # noqa: E402
 import store_figures  # noqa: E402
+import tui_figures  # noqa: E402
 from harness import Figure  # noqa: E402
 
-SUITES = {"engine": engine_figures.run, "store": store_figures.run}
+SUITES = {"engine": engine_figures.run, "store": store_figures.run, "desk": tui_figures.run}
 
 
 def main() -> int:

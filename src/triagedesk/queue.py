@@ -6,6 +6,7 @@ the desk's virtual queue widget renders rows straight from these lists.
 
 from __future__ import annotations
 
+import gc
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -82,7 +83,19 @@ def load(desk: Desk, now: datetime, assignee: str | None = None) -> QueueData:
             latest[key] = doc
     data = QueueData()
     now_epoch = now.timestamp()
-    for doc in store.issues.raw():
+    paused = gc.isenabled()
+    gc.disable()  # the loop allocates only what it keeps: collections would walk every retained issue
+    try:
+        _fill(data, desk, store.issues.raw(), latest, now_epoch, assignee)
+    finally:
+        if paused:
+            gc.enable()
+    return data
+
+
+def _fill(data: QueueData, desk: Desk, docs: list[dict[str, Any]], latest: dict[str, dict[str, Any]],
+          now_epoch: float, assignee: str | None) -> None:
+    for doc in docs:
         request = latest.get(doc.get("id") or "")
         status = request.get("status") if request else None
         if status in CLOSED:
@@ -113,7 +126,6 @@ def load(desk: Desk, now: datetime, assignee: str | None = None) -> QueueData:
         data.paused_left.append(None if waiting is None or due is None else (due - waiting) / 60)
         data.created.append(_epoch(doc.get("created_at")) or now_epoch)
         data.hay.append(f"{key} {data.title[-1]} {route} {shown} {data.assignee[-1]}".lower())
-    return data
 
 
 @dataclass(frozen=True)

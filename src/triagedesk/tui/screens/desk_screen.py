@@ -64,6 +64,7 @@ class DeskScreen(Screen):
         self.spec = QueueFilter()
         self.current: str | None = None
         self.detail: loaders.Detail | None = None
+        self._report_stale = True
 
     @property
     def desk_app(self) -> TriageDeskApp:
@@ -106,9 +107,21 @@ class DeskScreen(Screen):
 
     # -- loading ---------------------------------------------------------------------------
     def reload(self) -> None:
+        """Queue first (the timers follow it); the report only while the Analytics tab is open."""
         self.load_queue()
-        self.load_timers()
-        self.load_report(self.query_one(AnalyticsView).days)
+        self._report_stale = True
+        if self.query_one(TabbedContent).active == "analytics":
+            self._refresh_report()
+
+    def _refresh_report(self) -> None:
+        if self._report_stale:
+            self._report_stale = False
+            self.load_report(self.query_one(AnalyticsView).days)
+
+    @on(TabbedContent.TabActivated)
+    def tab_activated(self, event: TabbedContent.TabActivated) -> None:
+        if event.pane.id == "analytics":
+            self._refresh_report()
 
     @work(thread=True, exclusive=True, group="queue")
     def load_queue(self) -> None:
@@ -134,6 +147,7 @@ class DeskScreen(Screen):
     def on_queue_loaded(self, message: loaders.QueueLoaded) -> None:
         self.data = message.data
         self.apply_filter(keep=self.current)
+        self.load_timers()
 
     def on_timers_ready(self, message: loaders.TimersReady) -> None:
         self.query_one(TimersPane).show(message.specs, message.summary)
