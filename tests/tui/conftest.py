@@ -39,7 +39,12 @@ def make_app(path: Path, role: str = "coordinator", expert_id: str | None = None
 
 
 async def settle(pilot) -> None:
-    """Wait until every worker is done and the screen has caught up."""
-    for _ in range(3):
+    """Wait until every worker is done, their messages handled, and nothing new started."""
+    quiet = 0
+    for _ in range(100):
         await pilot.app.workers.wait_for_complete()
         await pilot.pause()
+        busy = any(not w.is_finished for w in pilot.app.workers)
+        quiet = 0 if busy else quiet + 1
+        if quiet >= 3:
+            break

@@ -27,6 +27,17 @@ def rgb(value: str | None, fallback: tuple[int, int, int]) -> tuple[int, int, in
         return fallback
 
 
+def thin_ticks(plot: PlotextPlot, positions: list[int], labels: list[str]) -> None:
+    """Label only as many ticks as fit the plot's width, so plotext never has to drop overlapping ones."""
+    if not positions:
+        return
+    room = max(plot.size.width - 8, 10)
+    widest = max(len(label) for label in labels) + 2
+    fits = max(room // widest, 1)
+    step = max(-(-len(positions) // fits), 1)
+    plot.plt.xticks(positions[::step], labels[::step])
+
+
 class AnalyticsView(VerticalScroll, can_focus=True):
     """Charts of `analytics.report` for the chosen period; `<` and `>` change the period."""
 
@@ -115,11 +126,11 @@ class AnalyticsView(VerticalScroll, can_focus=True):
         labels = [d["date"][5:] for d in days]
         fallback = {"critical": (230, 60, 60), "high": (240, 150, 50), "medium": (230, 200, 60), "low": (90, 190, 90)}
         series = [[d[u] for d in days] for u in ("critical", "high", "medium", "low")]
+        positions = list(range(1, len(labels) + 1))
         if days:
-            plt.stacked_bar(labels, series, labels=["critical", "high", "medium", "low"],
+            plt.stacked_bar(positions, series, labels=["critical", "high", "medium", "low"],
                             color=[rgb(colours.get(f"urgency-{u}"), fallback[u]) for u in ("critical", "high", "medium", "low")])
-        plt.xticks(list(range(1, len(labels) + 1, max(len(labels) // 6, 1))),
-                   labels[:: max(len(labels) // 6, 1)])
+        thin_ticks(plot, positions, labels)
         plot.refresh()
 
     def _resolution(self, data: dict[str, Any], colours: dict[str, str]) -> None:
@@ -133,7 +144,9 @@ class AnalyticsView(VerticalScroll, can_focus=True):
         plot, plt = self._plot("sla", "SLA compliance by tier (%)")
         tiers = {k: v for k, v in data["sla_by_tier"].items() if v is not None}
         if tiers:
-            plt.bar(list(tiers), [round(v * 100, 1) for v in tiers.values()], color=rgb(colours.get("success"), (90, 190, 90)))
+            positions = list(range(1, len(tiers) + 1))
+            plt.bar(positions, [round(v * 100, 1) for v in tiers.values()], color=rgb(colours.get("success"), (90, 190, 90)))
+            thin_ticks(plot, positions, [name.replace(" (no tier)", "") for name in tiers])
             plt.ylim(0, 100)
         plot.refresh()
 
@@ -142,7 +155,9 @@ class AnalyticsView(VerticalScroll, can_focus=True):
         rows = sorted(data["experts"], key=lambda r: -r["completed"])[:8]
         if rows:
             names = [(r["name"] or r["expert_id"]).split()[0][:8] for r in rows]
-            plt.multiple_bar(names, [[r["completed"] for r in rows],
+            positions = list(range(1, len(names) + 1))
+            thin_ticks(plot, positions, names)
+            plt.multiple_bar(positions, [[r["completed"] for r in rows],
                                      [r["avg_turnaround_hours"] or 0 for r in rows],
                                      [(r["rating"] or 0) * 10 for r in rows]],
                              labels=["completed", "turnaround h", "rating x10"],
@@ -155,6 +170,8 @@ class AnalyticsView(VerticalScroll, can_focus=True):
         completed = max(data["completed"], 1)
         fields = data["corrections_by_field"]
         if fields:
-            plt.bar(list(fields), [round(v / completed * 100, 1) for v in fields.values()],
+            positions = list(range(1, len(fields) + 1))
+            plt.bar(positions, [round(v / completed * 100, 1) for v in fields.values()],
                     color=rgb(colours.get("error"), (230, 60, 60)))
+            thin_ticks(plot, positions, list(fields))
         plot.refresh()
