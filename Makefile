@@ -25,11 +25,18 @@ demo: $(STAMP)
 	@test -f $(DEMO_DB) || $(BIN)/triagedesk demo --db $(DEMO_DB)
 	$(BIN)/triagedesk --db $(DEMO_DB)
 
-test: $(TEST_STAMP)
-	$(BIN)/python -m pytest -q
+# PouchDB Server (a CouchDB-protocol server) for the sync tests, installed once from npm.
+POUCHDB := .cache/npm/node_modules/.bin/pouchdb-server
 
-bench: $(STAMP)
-	$(BIN)/python bench/run.py
+$(POUCHDB):
+	mkdir -p .cache/npm
+	cd .cache/npm && npm install pouchdb-server@4.2.0 --ignore-scripts --no-audit --no-fund --loglevel=error
+
+test: $(TEST_STAMP) $(POUCHDB)
+	TRIAGEDESK_POUCHDB=$(abspath $(POUCHDB)) $(BIN)/python -m pytest -q
+
+bench: $(TEST_STAMP) $(POUCHDB)
+	TRIAGEDESK_POUCHDB=$(abspath $(POUCHDB)) $(BIN)/python bench/run.py
 
 screenshots: $(STAMP)
 	$(BIN)/python -m triagedesk.tui.screenshots screenshots

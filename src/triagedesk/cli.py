@@ -29,9 +29,9 @@ def cli(ctx: click.Context, db_path: str | None, role: str, expert_id: str | Non
 
 
 def _register() -> None:
-    from triagedesk.commands import desk_cmds, engine, store_cmds
+    from triagedesk.commands import desk_cmds, engine, store_cmds, sync_cmd
 
-    for command in (*engine.COMMANDS, *store_cmds.COMMANDS, *desk_cmds.COMMANDS):
+    for command in (*engine.COMMANDS, *store_cmds.COMMANDS, *desk_cmds.COMMANDS, *sync_cmd.COMMANDS):
         cli.add_command(command)
 
 

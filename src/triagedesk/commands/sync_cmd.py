@@ -1,0 +1,86 @@
+"""`triagedesk sync`: replicate the local store with a CouchDB-protocol server."""
+
+from __future__ import annotations
+
+import signal
+import sys
+import threading
+from datetime import datetime
+
+import click
+
+from triagedesk.commands.common import emit_json, json_option
+from triagedesk.commands.store_cmds import db_option, progress_bar, store_path
+from triagedesk.store.database import open_store
+from triagedesk.sync.client import CouchClient, parse_remote
+from triagedesk.sync.engine import Replicator, SyncResult
+
+
+@click.command()
+@click.option("--url", metavar="URL", help="http(s)://[user:pass@]host:5984/DATABASE (default: $TRIAGEDESK_SYNC_URL).")
+@db_option
+@click.option("--push-only", is_flag=True, help="Only send local changes.")
+@click.option("--pull-only", is_flag=True, help="Only fetch the server's changes.")
+@click.option("--live", is_flag=True, help="Keep following the server's changes feed until interrupted.")
+@click.option("--timeout", type=float, default=30.0, show_default=True, help="Seconds to wait for the server.")
+@click.option("--insecure", is_flag=True, help="Do not verify TLS certificates (verification is on by default).")
+@json_option
+def sync(url: str | None, db_path: str | None, push_only: bool, pull_only: bool, live: bool, timeout: float,
+         insecure: bool, as_json: bool) -> None:
+    """Push local changes and pull the team's, through Apache CouchDB, Cloudant or PouchDB Server."""
+    if push_only and pull_only:
+        raise click.UsageError("--push-only and --pull-only exclude each other")
+    remote = parse_remote(url)
+    store = open_store(store_path(db_path))
+    client = CouchClient(remote, timeout=timeout, verify=not insecure)
+    replicator = Replicator(store, client)
+    try:
+        if live:
+            _live(replicator, remote.shown, as_json)
+            return
+        pending = len(replicator.pending()) if not pull_only else 0
+        with progress_bar(f"syncing with {remote.shown}", max(pending, 1), enabled=pending >= 5000) as advance:
+            last = {"push": 0}
+
+            def progress(stage: str, done: int, total: int) -> None:
+                if stage == "push":
+                    advance(done - last["push"])
+                    last["push"] = done
+
+            result = replicator.sync(push=not pull_only, pull=not push_only, progress=progress)
+    finally:
+        client.close()
+        store.close()
+    _report(result, remote.shown, as_json)
+
+
+def _report(result: SyncResult, shown: str, as_json: bool) -> None:
+    if as_json:
+        emit_json({"url": shown, **result.as_dict()})
+        return
+    created = " (created the database)" if result.created_database else ""
+    click.echo(f"synced with {shown}{created}: pushed {result.pushed:,}, pulled {result.pulled:,}, "
+               f"conflicts {result.conflicts:,}")
+
+
+def _live(replicator: Replicator, shown: str, as_json: bool) -> None:
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    click.echo(f"following {shown} (ctrl+c stops)", err=True)
+
+    def on_round(result: SyncResult) -> None:
+        if result.pushed or result.pulled or result.conflicts:
+            if as_json:
+                emit_json({"at": datetime.now().isoformat(timespec="seconds"), **result.as_dict()})
+            else:
+                click.echo(f"{datetime.now():%H:%M:%S} pushed {result.pushed}, pulled {result.pulled}, "
+                           f"conflicts {result.conflicts}")
+            sys.stdout.flush()
+
+    try:
+        replicator.live(on_round, stop.is_set)
+    except KeyboardInterrupt:
+        stop.set()
+
+
+COMMANDS = (sync,)

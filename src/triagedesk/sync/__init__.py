@@ -1,0 +1,1 @@
+"""The optional sync adapter: a client of the CouchDB replication protocol (httpx)."""

@@ -1,0 +1,179 @@
+"""A small CouchDB-protocol client on httpx: retries with backoff and jitter, credentials never shown."""
+
+from __future__ import annotations
+
+import os
+import random
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import quote, urlsplit, urlunsplit
+
+import httpx
+
+from triagedesk.domain.errors import UserError
+
+
+class SyncError(UserError):
+    """The server could not be reached or refused; the message never holds a password."""
+
+
+@dataclass(frozen=True)
+class Remote:
+    """Where the team's database is, and how to log in (kept out of every message)."""
+
+    base: str          # scheme://host:port, no credentials
+    database: str
+    username: str | None = None
+    password: str | None = None
+
+    @property
+    def shown(self) -> str:
+        """The URL as messages show it: credentials masked."""
+        who = "***@" if self.username or self.password else ""
+        scheme, rest = self.base.split("://", 1)
+        return f"{scheme}://{who}{rest}/{self.database}"
+
+    @property
+    def identity(self) -> str:
+        """What the replication id is derived from: the URL without credentials."""
+        return f"{self.base}/{self.database}"
+
+
+def parse_remote(url: str | None) -> Remote:
+    """From `--url`, else `TRIAGEDESK_SYNC_URL`; `TRIAGEDESK_SYNC_USER`/`_PASSWORD` fill missing credentials."""
+    raw = url or os.environ.get("TRIAGEDESK_SYNC_URL")
+    if not raw:
+        raise SyncError("no server: pass --url http://host:5984/DATABASE or set TRIAGEDESK_SYNC_URL")
+    parts = urlsplit(raw)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise SyncError(f"{_mask(raw)}: not an http(s) URL like http://host:5984/desk")
+    database = parts.path.strip("/")
+    if not database or "/" in database:
+        raise SyncError(f"{_mask(raw)}: the URL must name one database, like http://host:5984/desk")
+    host = parts.hostname if ":" not in parts.hostname else f"[{parts.hostname}]"
+    netloc = host + (f":{parts.port}" if parts.port else "")
+    base = urlunsplit((parts.scheme, netloc, "", "", ""))
+    user = parts.username or os.environ.get("TRIAGEDESK_SYNC_USER")
+    password = parts.password or os.environ.get("TRIAGEDESK_SYNC_PASSWORD")
+    return Remote(base, database, user, password)
+
+
+def _mask(url: str) -> str:
+    parts = urlsplit(url)
+    if parts.username or parts.password:
+        host = parts.hostname or ""
+        netloc = "***@" + host + (f":{parts.port}" if parts.port else "")
+        return urlunsplit((parts.scheme, netloc, parts.path, parts.query, parts.fragment))
+    return url
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    attempts: int = 5
+    base_delay: float = 0.2
+    max_delay: float = 5.0
+
+
+class CouchClient:
+    """The calls replication needs, each retried on connection errors, timeouts and 5xx."""
+
+    def __init__(self, remote: Remote, timeout: float = 30.0, retry: RetryPolicy | None = None,
+                 verify: bool = True, sleep: Callable[[float], None] = time.sleep) -> None:
+        self.remote = remote
+        self.retry = retry or RetryPolicy()
+        self.sleep = sleep
+        auth = (remote.username or "", remote.password or "") if remote.username or remote.password else None
+        self.http = httpx.Client(base_url=remote.base, auth=auth, timeout=timeout, verify=verify,
+                                 headers={"Accept": "application/json"})
+
+    def close(self) -> None:
+        self.http.close()
+
+    def _db(self, path: str = "") -> str:
+        return "/" + quote(self.remote.database, safe="") + path
+
+    def request(self, method: str, path: str, *, expect: tuple[int, ...] = (200, 201, 202),
+                timeout: float | None = None, **kwargs: Any) -> httpx.Response:
+        last = ""
+        for attempt in range(self.retry.attempts):
+            try:
+                options: dict[str, Any] = dict(kwargs)
+                if timeout is not None:
+                    options["timeout"] = timeout
+                response = self.http.request(method, path, **options)
+            except httpx.TimeoutException:
+                last = "timed out"
+            except httpx.TransportError as exc:
+                last = _transport_reason(exc)
+            else:
+                if response.status_code < 500:
+                    if response.status_code in expect:
+                        return response
+                    raise SyncError(f"{self.remote.shown}: {method} {path.split('?')[0]} answered "
+                                    f"{response.status_code} {_reason(response)}")
+                last = f"server error {response.status_code}"
+            if attempt + 1 < self.retry.attempts:
+                delay = min(self.retry.max_delay, self.retry.base_delay * 2 ** attempt)
+                self.sleep(delay * random.uniform(0.5, 1.0))
+        raise SyncError(f"{self.remote.shown}: {last} after {self.retry.attempts} attempts")
+
+    # -- the protocol ----------------------------------------------------------------------
+    def ensure_database(self) -> bool:
+        """True when the database had to be created."""
+        found = self.request("GET", self._db(), expect=(200, 404))
+        if found.status_code == 200:
+            return False
+        self.request("PUT", self._db(), expect=(201, 202, 412))
+        return True
+
+    def bulk_docs(self, docs: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        return self.request("POST", self._db("/_bulk_docs"), json={"docs": docs}).json()
+
+    def fetch(self, ids: list[str]) -> dict[str, dict[str, Any]]:
+        """The current revisions of these documents (missing ones are left out)."""
+        rows = self.request("POST", self._db("/_all_docs?include_docs=true"), json={"keys": ids}).json()["rows"]
+        return {row["id"]: row["doc"] for row in rows if row.get("doc")}
+
+    def changes(self, since: Any, limit: int, longpoll: bool = False, read_timeout: float = 30.0) -> dict[str, Any]:
+        params: dict[str, Any] = {"since": since, "include_docs": "true", "style": "all_docs", "limit": limit}
+        if longpoll:
+            params.update(feed="longpoll", timeout=int(read_timeout * 1000))
+        timeout = httpx.Timeout(10.0, read=read_timeout + 5) if longpoll else None
+        try:
+            return self.request("GET", self._db("/_changes"), params=params, timeout=timeout).json()
+        except SyncError:
+            raise
+
+    def get_local(self, local_id: str) -> dict[str, Any] | None:
+        response = self.request("GET", self._db(f"/_local/{quote(local_id, safe='')}"), expect=(200, 404))
+        return response.json() if response.status_code == 200 else None
+
+    def put_local(self, local_id: str, body: dict[str, Any]) -> None:
+        """Write a `_local` document (a checkpoint), on top of its current revision."""
+        path = self._db(f"/_local/{quote(local_id, safe='')}")
+        current = self.get_local(local_id)
+        if current is not None and "_rev" in current:
+            body = {**body, "_rev": current["_rev"]}
+        self.request("PUT", path, json=body, expect=(200, 201))
+
+    def put_doc(self, doc: dict[str, Any]) -> dict[str, Any]:
+        """One document per request: only for the benchmark's baseline."""
+        return self.request("PUT", self._db(f"/{quote(doc['_id'], safe='')}"), json=doc,
+                            expect=(200, 201, 202, 409)).json()
+
+
+def _reason(response: httpx.Response) -> str:
+    try:
+        body = response.json()
+        return f"({body.get('error', '')}: {body.get('reason', '')})"
+    except ValueError:
+        return ""
+
+
+def _transport_reason(exc: Exception) -> str:
+    text = str(exc) or type(exc).__name__
+    if "refused" in text.lower():
+        return "connection refused"
+    return text.split("\n")[0][:120]

@@ -1,0 +1,276 @@
+"""Replication with a CouchDB-protocol server: push dirty records in `_bulk_docs` batches, pull `_changes`
+pages into durable local writes, resolve conflicts deterministically, checkpoint on both sides."""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from triagedesk.domain.conflicts import winner
+from triagedesk.domain.records import utcnow
+from triagedesk.store.repositories import Store, stamp
+from triagedesk.sync.client import CouchClient, SyncError
+
+KINDS = ("experts", "issues", "requests", "sessions", "outcomes", "corrections", "knowledge", "audit")
+STATE = "_sync"        # per record: the remote revision and the `_updated_at` last in step with the server
+META = "_sync_meta"    # the pull checkpoint
+BATCH = 500
+
+Progress = Callable[[str, int, int], None]
+
+
+@dataclass
+class SyncResult:
+    pushed: int = 0
+    pulled: int = 0
+    conflicts: int = 0
+    created_database: bool = False
+    checkpoint: Any = None
+    losers: list[str] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"pushed": self.pushed, "pulled": self.pulled, "conflicts": self.conflicts,
+                "created_database": self.created_database, "checkpoint": self.checkpoint}
+
+
+def remote_id(kind: str, key: str) -> str:
+    return f"{kind}:{key}"
+
+
+def _body(doc: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in doc.items() if not k.startswith("_")}
+
+
+class Replicator:
+    """Two-way replication between one local store and one remote database."""
+
+    def __init__(self, store: Store, client: CouchClient, actor: str = "sync") -> None:
+        self.store = store
+        self.client = client
+        self.actor = actor
+        ident = f"{store.path.resolve()}|{client.remote.identity}"
+        self.replication_id = "triagedesk-" + hashlib.sha1(ident.encode()).hexdigest()[:16]
+
+    # -- local sync state ---------------------------------------------------------------------
+    def _state(self) -> dict[str, dict[str, Any]]:
+        return {doc["key"]: doc for doc in self.store.db.table(STATE).all()}
+
+    def _set_state(self, entries: list[dict[str, Any]]) -> None:
+        """Record (key, rev, updated_at) for pushed or pulled records, in the current transaction."""
+        table = self.store.db.table(STATE)
+        index = self.store.journal.id_index(STATE)
+        inserts = []
+        for entry in entries:
+            entry = {"id": entry["key"], **entry}
+            doc_id = index.get(entry["key"])
+            if doc_id is None:
+                inserts.append(entry)
+            else:
+                table.update(_replace(entry), doc_ids=[int(doc_id)])
+        if inserts:
+            table.insert_multiple(inserts)
+
+    def pending(self) -> list[tuple[str, dict[str, Any]]]:
+        """Records changed locally since they were last in step with the server."""
+        state = self._state()
+        out = []
+        for kind in KINDS:
+            for doc in self.store.repository(kind).raw():
+                key = remote_id(kind, doc["id"])
+                known = state.get(key)
+                if known is None or known.get("updated_at") != doc.get("_updated_at"):
+                    out.append((kind, doc))
+        return out
+
+    def checkpoint(self) -> Any:
+        found = self.store.db.table(META).get(doc_id=1)
+        return found.get("since", 0) if found else 0
+
+    # -- push ----------------------------------------------------------------------------------
+    def push(self, result: SyncResult, progress: Progress | None = None) -> None:
+        dirty = self.pending()
+        state = self._state()
+        for start in range(0, len(dirty), BATCH):
+            batch = dirty[start:start + BATCH]
+            docs = []
+            for kind, doc in batch:
+                key = remote_id(kind, doc["id"])
+                body = {"_id": key, "type": kind, "updated_at": doc.get("_updated_at"), "data": _body(doc)}
+                rev = state.get(key, {}).get("rev")
+                if rev:
+                    body["_rev"] = rev
+                docs.append(body)
+            answers = self.client.bulk_docs(docs)
+            done, conflicted = [], []
+            for (kind, doc), answer in zip(batch, answers):
+                key = remote_id(kind, doc["id"])
+                if answer.get("ok"):
+                    done.append({"key": key, "rev": answer["rev"], "updated_at": doc.get("_updated_at")})
+                elif answer.get("error") == "conflict":
+                    conflicted.append((kind, doc))
+                else:
+                    raise SyncError(f"{self.client.remote.shown}: {key} refused: {answer.get('error')} {answer.get('reason', '')}")
+            with self.store.transaction():
+                self._set_state(done)
+            result.pushed += len(done)
+            if conflicted:
+                self._resolve_push_conflicts(conflicted, result)
+            if progress is not None:
+                progress("push", min(start + BATCH, len(dirty)), len(dirty))
+
+    def _resolve_push_conflicts(self, conflicted: list[tuple[str, dict[str, Any]]], result: SyncResult) -> None:
+        """The server holds a newer revision: pick the winner; push ours on top, or take theirs."""
+        current = self.client.fetch([remote_id(kind, doc["id"]) for kind, doc in conflicted])
+        retry, take = [], []
+        for kind, doc in conflicted:
+            key = remote_id(kind, doc["id"])
+            theirs = current.get(key)
+            if theirs is None:
+                continue  # deleted meanwhile: the next push creates it again
+            result.conflicts += 1
+            if winner(kind, _body(doc), doc.get("_updated_at") or "", theirs.get("data") or {},
+                      theirs.get("updated_at") or "") == "mine":
+                retry.append({"_id": key, "_rev": theirs["_rev"], "type": kind,
+                              "updated_at": doc.get("_updated_at"), "data": _body(doc)})
+                self._audit_loser(kind, doc["id"], theirs.get("data") or {}, _body(doc))
+            else:
+                take.append(theirs)
+        if take:
+            self._apply(take, result, count_pulled=False)
+        if retry:
+            answers = self.client.bulk_docs(retry)
+            done = [{"key": d["_id"], "rev": a["rev"], "updated_at": d["updated_at"]}
+                    for d, a in zip(retry, answers) if a.get("ok")]
+            with self.store.transaction():
+                self._set_state(done)
+            result.pushed += len(done)
+
+    def _audit_loser(self, kind: str, key: str, loser: dict[str, Any], kept: dict[str, Any]) -> None:
+        with self.store.transaction():
+            self.store.audit(self.actor, "sync_conflict", kind, key, loser, kept,
+                             note="the losing revision; the kept one is `after`")
+
+    # -- pull ----------------------------------------------------------------------------------
+    def pull(self, result: SyncResult, progress: Progress | None = None, longpoll: bool = False,
+             read_timeout: float = 30.0) -> None:
+        since = self._agreed_checkpoint()
+        while True:
+            page = self.client.changes(since, BATCH, longpoll=longpoll, read_timeout=read_timeout)
+            docs = [row["doc"] for row in page.get("results", []) if row.get("doc")]
+            docs = [d for d in docs if not d["_id"].startswith("_design/")]
+            last = page.get("last_seq", since)
+            self._apply(docs, result, checkpoint=last)
+            self.client.put_local(self.replication_id, {"last_seq": last, "updated_at": stamp(utcnow())})
+            if progress is not None:
+                progress("pull", result.pulled, result.pulled)
+            if longpoll or not page.get("results") or last == since:
+                since = last
+                break
+            since = last
+        result.checkpoint = since
+
+    def _agreed_checkpoint(self) -> Any:
+        """Our checkpoint, unless the server lost its copy (a new or recreated database): then start over."""
+        local = self.checkpoint()
+        if local in (0, "0", None):
+            return 0
+        remote = self.client.get_local(self.replication_id)
+        if remote is None or remote.get("last_seq") != local:
+            return 0
+        return local
+
+    def _apply(self, docs: list[dict[str, Any]], result: SyncResult, checkpoint: Any = None,
+               count_pulled: bool = True) -> None:
+        """Apply remote revisions in one durable write: new records, newer versions, resolved conflicts."""
+        with self.store.transaction():
+            state = self._state()
+            entries = []
+            for remote in docs:
+                key = remote["_id"]
+                kind = remote.get("type")
+                if kind not in KINDS or ":" not in key:
+                    continue
+                record_id = key.split(":", 1)[1]
+                data = remote.get("data") or {}
+                updated = remote.get("updated_at") or ""
+                table = self.store.db.table(kind)
+                doc_id = self.store.journal.doc_id_of(kind, record_id)
+                local = table.doc(int(doc_id)) if doc_id else None
+                known = state.get(key, {})
+                entry = {"key": key, "rev": remote["_rev"], "updated_at": updated}
+                changed = True
+                if remote.get("_deleted"):
+                    if doc_id is not None:
+                        table.remove(doc_ids=[int(doc_id)])
+                    else:
+                        changed = False
+                    entries.append(entry)
+                    result.pulled += int(changed and count_pulled)
+                    continue
+                incoming = {**data, "_updated_at": updated}
+                if local is None:
+                    table.insert(incoming)
+                elif local.get("_updated_at") == updated:
+                    changed = False  # already the same version (our own, echoed back)
+                elif known.get("updated_at") == local.get("_updated_at"):
+                    table.update(_replace(incoming), doc_ids=[int(doc_id)])  # no local edit since: take it
+                else:
+                    result.conflicts += 1
+                    if winner(kind, _body(local), local.get("_updated_at") or "", data, updated) == "theirs":
+                        self.store.audit(self.actor, "sync_conflict", kind, record_id, _body(local), data,
+                                         note="the losing revision; the kept one is `after`")
+                        table.update(_replace(incoming), doc_ids=[int(doc_id)])
+                    else:
+                        self.store.audit(self.actor, "sync_conflict", kind, record_id, data, _body(local),
+                                         note="the losing revision; the kept one is `after`")
+                        entry["updated_at"] = "conflict-kept-local"  # stays dirty: pushed over their revision
+                        changed = False
+                entries.append(entry)
+                if count_pulled and changed:
+                    result.pulled += 1
+            self._set_state(entries)
+            if checkpoint is not None:
+                meta = self.store.db.table(META)
+                if meta.get(doc_id=1):
+                    meta.update({"since": checkpoint}, doc_ids=[1])
+                else:
+                    meta.insert({"since": checkpoint})
+
+    # -- together ------------------------------------------------------------------------------
+    def sync(self, push: bool = True, pull: bool = True, progress: Progress | None = None) -> SyncResult:
+        result = SyncResult()
+        result.created_database = self.client.ensure_database()
+        if pull:
+            self.pull(result, progress)
+        if push:
+            self.push(result, progress)
+        if pull and push and result.conflicts:
+            self.pull(result, progress)
+        return result
+
+    def live(self, on_round: Callable[[SyncResult], None], stop: Callable[[], bool],
+             read_timeout: float = 10.0) -> None:
+        """Follow the longpoll feed, pushing local changes between polls, until `stop()`."""
+        self.client.ensure_database()
+        while not stop():
+            result = SyncResult()
+            self.push(result)
+            try:
+                self.pull(result, longpoll=True, read_timeout=read_timeout)
+            except SyncError:
+                if stop():
+                    return
+                time.sleep(1.0)
+                continue
+            on_round(result)
+
+
+def _replace(doc: dict[str, Any]) -> Callable[[dict[str, Any]], None]:
+    def replace(stored: dict[str, Any]) -> None:
+        stored.clear()
+        stored.update(doc)
+
+    return replace

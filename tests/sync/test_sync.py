@@ -1,0 +1,197 @@
+"""Sync against a real PouchDB Server: push, pull, convergence, conflicts, a killed server, faults, 10k docs."""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from datetime import datetime, timedelta, timezone
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import httpx
+import pytest
+
+from tests.conftest import run_cli
+from tests.sync.conftest import PouchServer
+from triagedesk.desk import Desk
+from triagedesk.domain.models import Expert, Issue
+from triagedesk.store.database import open_store
+from triagedesk.sync.client import CouchClient, RetryPolicy, SyncError, parse_remote
+from triagedesk.sync.engine import Replicator
+
+T0 = datetime(2026, 1, 5, 9, 0, tzinfo=timezone.utc)
+
+
+def replicator(path: Path, url: str, **client_options) -> Replicator:
+    return Replicator(open_store(path), CouchClient(parse_remote(url), **client_options))
+
+
+def seed_desk(path: Path, issues: int = 20) -> None:
+    store = open_store(path)
+    store.experts.put_many([Expert(id="ann", name="Ann", specializations=["silver"]),
+                            Expert(id="bob", name="Bob", specializations=["silver"])])
+    store.issues.put_many([Issue(id=f"i{n}", profile="appraisal", title=f"Teapot {n}", category="silver",
+                                 estimated_value={"min": 50000, "max": 80000}, confidence=0.9) for n in range(issues)])
+    store.close()
+
+
+def test_push_then_pull_into_an_empty_store(tmp_path: Path, db_url: str) -> None:
+    seed_desk(tmp_path / "a.json")
+    first = replicator(tmp_path / "a.json", db_url).sync()
+    assert first.created_database and first.pushed >= 22  # 2 experts, 20 issues and their audit entries
+    remote = httpx.get(f"{db_url}/issues:i3").json()
+    assert remote["type"] == "issues" and remote["data"]["title"] == "Teapot 3" and remote["_rev"].startswith("1-")
+    empty = replicator(tmp_path / "b.json", db_url).sync()
+    assert empty.pulled == first.pushed and empty.pushed == 0
+    b = open_store(tmp_path / "b.json")
+    assert b.issues.require("i3").title == "Teapot 3" and len(b.issues) == 20
+    again = replicator(tmp_path / "b.json", db_url).sync()
+    assert (again.pushed, again.pulled, again.conflicts) == (0, 0, 0)
+    checkpoint = httpx.get(f"{db_url}/_local/{again and replicator(tmp_path / 'b.json', db_url).replication_id}").json()
+    assert checkpoint["last_seq"] == again.checkpoint
+
+
+def test_two_desks_converge(tmp_path: Path, db_url: str) -> None:
+    seed_desk(tmp_path / "a.json", 5)
+    replicator(tmp_path / "a.json", db_url).sync()
+    replicator(tmp_path / "b.json", db_url).sync()
+    a, b = open_store(tmp_path / "a.json"), open_store(tmp_path / "b.json")
+    a.issues.add(Issue(id="from-a", title="Only on A"))
+    b.issues.add(Issue(id="from-b", title="Only on B"))
+    for _ in range(2):
+        for path in ("a.json", "b.json"):
+            replicator(tmp_path / path, db_url).sync()
+    a, b = open_store(tmp_path / "a.json"), open_store(tmp_path / "b.json")
+    assert sorted(i.id for i in a.issues.all()) == sorted(i.id for i in b.issues.all())
+    assert {"from-a", "from-b"} <= {i.id for i in a.issues.all()}
+
+
+def test_same_request_edited_on_both_desks(tmp_path: Path, db_url: str) -> None:
+    seed_desk(tmp_path / "a.json", 1)
+    a_store = open_store(tmp_path / "a.json")
+    clock = {"now": T0}
+    desk_a = Desk(a_store, clock=lambda: clock["now"])
+    request = desk_a.escalate("i0", "coordinator")
+    desk_a.act(request.id, "pay", "coordinator")
+    desk_a.act(request.id, "assign", "coordinator", "ann")
+    a_store.close()
+    replicator(tmp_path / "a.json", db_url).sync()
+    replicator(tmp_path / "b.json", db_url).sync()
+    # desk A completes the review; desk B, later but stale, reassigns it to Bob
+    a_store, b_store = open_store(tmp_path / "a.json"), open_store(tmp_path / "b.json")
+    clock["now"] = T0 + timedelta(hours=1)
+    Desk(a_store, clock=lambda: clock["now"]).act(request.id, "start", "ann")
+    Desk(a_store, clock=lambda: clock["now"]).act(request.id, "complete", "ann")
+    clock["now"] = T0 + timedelta(hours=2)
+    Desk(b_store, clock=lambda: clock["now"]).act(request.id, "reassign", "coordinator", "bob")
+    a_store.close()
+    b_store.close()
+    results = [replicator(tmp_path / p, db_url).sync() for p in ("a.json", "b.json", "a.json", "b.json")]
+    assert sum(r.conflicts for r in results) >= 1
+    final_a = open_store(tmp_path / "a.json").requests.require(request.id)
+    final_b = open_store(tmp_path / "b.json").requests.require(request.id)
+    assert final_a == final_b
+    assert final_a.status == "completed" and final_a.assigned_expert_id == "ann"  # never moved backwards
+    losers = [e for e in open_store(tmp_path / "b.json").audit_log.all()
+              if e.action == "sync_conflict" and e.kind == "requests"]
+    assert losers and losers[0].before["assigned_expert_id"] == "bob"  # the losing revision is kept
+    assert losers[0].after["status"] == "completed"
+
+
+def test_server_killed_mid_push_loses_nothing(tmp_path: Path) -> None:
+    server = PouchServer(tmp_path / "server", in_memory=False).start()
+    url = f"{server.url}/desk"
+    try:
+        seed_desk(tmp_path / "a.json", 1500)
+        rep = replicator(tmp_path / "a.json", url, retry=RetryPolicy(attempts=2, base_delay=0.05))
+        rep.client.ensure_database()
+        killed = threading.Event()
+
+        def progress(stage: str, done: int, total: int) -> None:
+            if stage == "push" and done >= 500 and not killed.is_set():
+                server.stop()
+                killed.set()
+
+        with pytest.raises(SyncError, match=r"connection refused after 2 attempts|Server disconnected"):
+            rep.push(__import__("triagedesk.sync.engine", fromlist=["SyncResult"]).SyncResult(), progress)
+        assert killed.is_set()
+        left = len(replicator(tmp_path / "a.json", url).pending())
+        assert 0 < left < 3100  # the first batch is recorded as pushed, the rest is still pending
+        server.start()
+        resumed = replicator(tmp_path / "a.json", url).sync()
+        assert resumed.pushed == left
+        assert replicator(tmp_path / "a.json", url).pending() == []
+        fresh = replicator(tmp_path / "b.json", url).sync()
+        assert len(open_store(tmp_path / "b.json").issues) == 1500 and fresh.pulled > 1500
+    finally:
+        server.stop()
+
+
+class FlakyHandler(BaseHTTPRequestHandler):
+    mode = "500"
+    calls = 0
+
+    def do_GET(self) -> None:  # noqa: N802
+        type(self).calls += 1
+        if type(self).mode == "slow":
+            time.sleep(1.5)
+        self.send_response(500)
+        self.send_header("Content-Type", "application/json")
+        self.end_headers()
+        self.wfile.write(json.dumps({"error": "internal"}).encode())
+
+    def log_message(self, *args) -> None:
+        pass
+
+
+@pytest.mark.parametrize("mode", ["500", "slow"])
+def test_5xx_and_slow_responses_retry_then_fail_clearly(tmp_path: Path, mode: str) -> None:
+    FlakyHandler.mode, FlakyHandler.calls = mode, 0
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), FlakyHandler)
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    try:
+        url = f"http://user:hunter2@127.0.0.1:{httpd.server_address[1]}/desk"
+        result = run_cli("sync", "--url", url, "--db", str(tmp_path / "a.json"), "--timeout", "0.5")
+        assert result.returncode == 2
+        line = result.stderr.strip()
+        assert len(line.splitlines()) == 1 and "hunter2" not in line and "user" not in line
+        expected = "server error 500" if mode == "500" else "timed out"
+        assert f"http://***@127.0.0.1:{httpd.server_address[1]}/desk: {expected} after 5 attempts" in line
+        assert FlakyHandler.calls == 5
+    finally:
+        httpd.shutdown()
+
+
+def test_connection_refused_is_one_line(tmp_path: Path) -> None:
+    result = run_cli("sync", "--url", "http://127.0.0.1:9/desk", "--db", str(tmp_path / "a.json"))
+    assert result.returncode == 2 and result.stderr.strip().endswith("connection refused after 5 attempts")
+    no_url = run_cli("sync", "--db", str(tmp_path / "a.json"))
+    assert no_url.returncode == 2 and "TRIAGEDESK_SYNC_URL" in no_url.stderr
+
+
+def test_credentials_from_the_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("TRIAGEDESK_SYNC_URL", "http://127.0.0.1:9/desk")
+    monkeypatch.setenv("TRIAGEDESK_SYNC_USER", "ann")
+    monkeypatch.setenv("TRIAGEDESK_SYNC_PASSWORD", "s3cret")
+    remote = parse_remote(None)
+    assert (remote.username, remote.password, remote.shown) == ("ann", "s3cret", "http://***@127.0.0.1:9/desk")
+    store = open_store(tmp_path / "a.json")
+    store.close()
+    assert b"s3cret" not in b"".join(p.read_bytes() for p in tmp_path.iterdir() if p.is_file())
+
+
+@pytest.mark.slow
+def test_ten_thousand_documents(tmp_path: Path, db_url: str) -> None:
+    store = open_store(tmp_path / "a.json")
+    store.issues.put_many([Issue(id=f"i{n}", title=f"Issue {n}", users_affected=n) for n in range(10_000)])
+    store.close()
+    start = time.perf_counter()
+    pushed = run_cli("sync", "--url", db_url, "--db", str(tmp_path / "a.json"), "--json")
+    assert pushed.returncode == 0, pushed.stderr
+    assert json.loads(pushed.stdout)["pushed"] == 10_001  # and the import's audit entry
+    pulled = run_cli("sync", "--url", db_url, "--db", str(tmp_path / "b.json"), "--json", "--pull-only")
+    assert json.loads(pulled.stdout)["pulled"] == 10_001
+    assert open_store(tmp_path / "b.json").issues.require("i9999").users_affected == 9999
+    assert time.perf_counter() - start < 120
