@@ -14,10 +14,11 @@ from rich.table import Table  # noqa: E402
 
 import engine_figures  # noqa: E402
 import store_figures  # noqa: E402
+import sync_figures  # noqa: E402
 import tui_figures  # noqa: E402
 from harness import Figure  # noqa: E402
 
-SUITES = {"engine": engine_figures.run, "store": store_figures.run, "desk": tui_figures.run}
+SUITES = {"engine": engine_figures.run, "store": store_figures.run, "desk": tui_figures.run, "sync": sync_figures.run}
 
 
 def main() -> int:

@@ -2,73 +2,19 @@
 
 from __future__ import annotations
 
-import os
-import signal
-import socket
-import subprocess
-import time
 import uuid
-from pathlib import Path
 
-import httpx
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
-
-
-def pouchdb_binary() -> Path:
-    found = Path(os.environ.get("TRIAGEDESK_POUCHDB") or ROOT / ".cache/npm/node_modules/.bin/pouchdb-server")
-    if not found.exists():
-        pytest.fail(f"PouchDB Server not installed at {found}: run `make test`, which installs it from npm")
-    return found
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-class PouchServer:
-    """One pouchdb-server process: in memory, or on disk in `folder` (to survive a restart)."""
-
-    def __init__(self, folder: Path, in_memory: bool = True) -> None:
-        self.folder = folder
-        self.in_memory = in_memory
-        self.port = free_port()
-        self.process: subprocess.Popen[bytes] | None = None
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
-
-    def start(self) -> PouchServer:
-        self.folder.mkdir(parents=True, exist_ok=True)
-        args = [str(pouchdb_binary()), "-p", str(self.port), "-o", "127.0.0.1", "-c", str(self.folder / "config.json"), "-n"]
-        args += ["-m"] if self.in_memory else ["-d", str(self.folder / "data")]
-        self.process = subprocess.Popen(args, cwd=self.folder, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                                        start_new_session=True)
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            try:
-                if httpx.get(self.url, timeout=1).status_code == 200:
-                    return self
-            except httpx.HTTPError:
-                pass
-            if self.process.poll() is not None:
-                raise RuntimeError(f"pouchdb-server exited with {self.process.returncode}")
-            time.sleep(0.1)
-        raise RuntimeError("pouchdb-server did not answer within 30 s")
-
-    def stop(self) -> None:
-        if self.process is not None and self.process.poll() is None:
-            os.killpg(self.process.pid, signal.SIGKILL)
-            self.process.wait(timeout=10)
-        self.process = None
+from tools.pouchdb import PouchServer, pouchdb_binary
 
 
 @pytest.fixture(scope="session")
 def couch(tmp_path_factory: pytest.TempPathFactory):
+    try:
+        pouchdb_binary()
+    except FileNotFoundError as exc:
+        pytest.fail(str(exc))
     server = PouchServer(tmp_path_factory.mktemp("pouchdb")).start()
     yield server
     server.stop()

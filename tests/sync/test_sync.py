@@ -13,7 +13,7 @@ import httpx
 import pytest
 
 from tests.conftest import run_cli
-from tests.sync.conftest import PouchServer
+from tools.pouchdb import PouchServer
 from triagedesk.desk import Desk
 from triagedesk.domain.models import Expert, Issue
 from triagedesk.store.database import open_store

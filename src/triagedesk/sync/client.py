@@ -11,6 +11,7 @@ from typing import Any
 from urllib.parse import quote, urlsplit, urlunsplit
 
 import httpx
+import orjson
 
 from triagedesk.domain.errors import UserError
 
@@ -128,12 +129,19 @@ class CouchClient:
         self.request("PUT", self._db(), expect=(201, 202, 412))
         return True
 
+    def _json(self, method: str, path: str, body: Any = None, **kwargs: Any) -> Any:
+        """A request with an orjson body and an orjson-parsed answer."""
+        if body is not None:
+            kwargs["content"] = orjson.dumps(body)
+            kwargs["headers"] = {"Content-Type": "application/json"}
+        return orjson.loads(self.request(method, path, **kwargs).content)
+
     def bulk_docs(self, docs: list[dict[str, Any]]) -> list[dict[str, Any]]:
-        return self.request("POST", self._db("/_bulk_docs"), json={"docs": docs}).json()
+        return self._json("POST", self._db("/_bulk_docs"), {"docs": docs})
 
     def fetch(self, ids: list[str]) -> dict[str, dict[str, Any]]:
         """The current revisions of these documents (missing ones are left out)."""
-        rows = self.request("POST", self._db("/_all_docs?include_docs=true"), json={"keys": ids}).json()["rows"]
+        rows = self._json("POST", self._db("/_all_docs?include_docs=true"), {"keys": ids})["rows"]
         return {row["id"]: row["doc"] for row in rows if row.get("doc")}
 
     def changes(self, since: Any, limit: int, longpoll: bool = False, read_timeout: float = 30.0) -> dict[str, Any]:
@@ -141,10 +149,7 @@ class CouchClient:
         if longpoll:
             params.update(feed="longpoll", timeout=int(read_timeout * 1000))
         timeout = httpx.Timeout(10.0, read=read_timeout + 5) if longpoll else None
-        try:
-            return self.request("GET", self._db("/_changes"), params=params, timeout=timeout).json()
-        except SyncError:
-            raise
+        return self._json("GET", self._db("/_changes"), params=params, timeout=timeout)
 
     def get_local(self, local_id: str) -> dict[str, Any] | None:
         response = self.request("GET", self._db(f"/_local/{quote(local_id, safe='')}"), expect=(200, 404))

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import time
+from concurrent.futures import ThreadPoolExecutor
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -18,6 +19,7 @@ KINDS = ("experts", "issues", "requests", "sessions", "outcomes", "corrections",
 STATE = "_sync"        # per record: the remote revision and the `_updated_at` last in step with the server
 META = "_sync_meta"    # the pull checkpoint
 BATCH = 500
+IN_FLIGHT = 2          # _bulk_docs requests under way at once: the server works while we record answers
 
 Progress = Callable[[str, int, int], None]
 
@@ -56,7 +58,7 @@ class Replicator:
 
     # -- local sync state ---------------------------------------------------------------------
     def _state(self) -> dict[str, dict[str, Any]]:
-        return {doc["key"]: doc for doc in self.store.db.table(STATE).all()}
+        return {doc["key"]: doc for _, doc in self.store.db.table(STATE).raw_items()}
 
     def _set_state(self, entries: list[dict[str, Any]]) -> None:
         """Record (key, rev, updated_at) for pushed or pulled records, in the current transaction."""
@@ -91,35 +93,49 @@ class Replicator:
 
     # -- push ----------------------------------------------------------------------------------
     def push(self, result: SyncResult, progress: Progress | None = None) -> None:
+        """Send every pending record in `_bulk_docs` batches, two requests in flight, answers taken in order."""
         dirty = self.pending()
         state = self._state()
-        for start in range(0, len(dirty), BATCH):
-            batch = dirty[start:start + BATCH]
-            docs = []
-            for kind, doc in batch:
-                key = remote_id(kind, doc["id"])
-                body = {"_id": key, "type": kind, "updated_at": doc.get("_updated_at"), "data": _body(doc)}
-                rev = state.get(key, {}).get("rev")
-                if rev:
-                    body["_rev"] = rev
-                docs.append(body)
-            answers = self.client.bulk_docs(docs)
-            done, conflicted = [], []
-            for (kind, doc), answer in zip(batch, answers):
-                key = remote_id(kind, doc["id"])
-                if answer.get("ok"):
-                    done.append({"key": key, "rev": answer["rev"], "updated_at": doc.get("_updated_at")})
-                elif answer.get("error") == "conflict":
-                    conflicted.append((kind, doc))
-                else:
-                    raise SyncError(f"{self.client.remote.shown}: {key} refused: {answer.get('error')} {answer.get('reason', '')}")
-            with self.store.transaction():
-                self._set_state(done)
-            result.pushed += len(done)
-            if conflicted:
-                self._resolve_push_conflicts(conflicted, result)
-            if progress is not None:
-                progress("push", min(start + BATCH, len(dirty)), len(dirty))
+        batches = [dirty[start:start + BATCH] for start in range(0, len(dirty), BATCH)]
+
+        def body(kind: str, doc: dict[str, Any]) -> dict[str, Any]:
+            key = remote_id(kind, doc["id"])
+            out = {"_id": key, "type": kind, "updated_at": doc.get("_updated_at"), "data": _body(doc)}
+            rev = state.get(key, {}).get("rev")
+            if rev:
+                out["_rev"] = rev
+            return out
+
+        sent = 0
+        with ThreadPoolExecutor(max_workers=IN_FLIGHT) as pool:
+            futures = [pool.submit(self.client.bulk_docs, [body(k, d) for k, d in batch]) for batch in batches]
+            try:
+                for batch, future in zip(batches, futures):
+                    answers = future.result()
+                    self._take_push_answers(batch, answers, result)
+                    sent += len(batch)
+                    if progress is not None:
+                        progress("push", sent, len(dirty))
+            finally:
+                for future in futures:
+                    future.cancel()
+
+    def _take_push_answers(self, batch: list[tuple[str, dict[str, Any]]], answers: list[dict[str, Any]],
+                           result: SyncResult) -> None:
+        done, conflicted = [], []
+        for (kind, doc), answer in zip(batch, answers):
+            key = remote_id(kind, doc["id"])
+            if answer.get("ok"):
+                done.append({"key": key, "rev": answer["rev"], "updated_at": doc.get("_updated_at")})
+            elif answer.get("error") == "conflict":
+                conflicted.append((kind, doc))
+            else:
+                raise SyncError(f"{self.client.remote.shown}: {key} refused: {answer.get('error')} {answer.get('reason', '')}")
+        with self.store.transaction():
+            self._set_state(done)
+        result.pushed += len(done)
+        if conflicted:
+            self._resolve_push_conflicts(conflicted, result)
 
     def _resolve_push_conflicts(self, conflicted: list[tuple[str, dict[str, Any]]], result: SyncResult) -> None:
         """The server holds a newer revision: pick the winner; push ours on top, or take theirs."""
@@ -157,20 +173,28 @@ class Replicator:
     def pull(self, result: SyncResult, progress: Progress | None = None, longpoll: bool = False,
              read_timeout: float = 30.0) -> None:
         since = self._agreed_checkpoint()
+        start, pages = since, 0
         while True:
             page = self.client.changes(since, BATCH, longpoll=longpoll, read_timeout=read_timeout)
             docs = [row["doc"] for row in page.get("results", []) if row.get("doc")]
             docs = [d for d in docs if not d["_id"].startswith("_design/")]
             last = page.get("last_seq", since)
-            self._apply(docs, result, checkpoint=last)
-            self.client.put_local(self.replication_id, {"last_seq": last, "updated_at": stamp(utcnow())})
+            self._apply(docs, result, checkpoint=last)  # the local checkpoint moves in the same durable write
+            pages += 1
+            if pages % 10 == 0:
+                self._checkpoint_remote(last)  # as CouchDB's replicator does: every so often, and at the end
             if progress is not None:
                 progress("pull", result.pulled, result.pulled)
-            if longpoll or not page.get("results") or last == since:
-                since = last
-                break
+            done = longpoll or not page.get("results") or last == since
             since = last
+            if done:
+                break
+        if since != start or pages % 10:
+            self._checkpoint_remote(since)
         result.checkpoint = since
+
+    def _checkpoint_remote(self, seq: Any) -> None:
+        self.client.put_local(self.replication_id, {"last_seq": seq, "updated_at": stamp(utcnow())})
 
     def _agreed_checkpoint(self) -> Any:
         """Our checkpoint, unless the server lost its copy (a new or recreated database): then start over."""
@@ -188,6 +212,7 @@ class Replicator:
         with self.store.transaction():
             state = self._state()
             entries = []
+            inserts: dict[str, list[dict[str, Any]]] = {}
             for remote in docs:
                 key = remote["_id"]
                 kind = remote.get("type")
@@ -212,7 +237,7 @@ class Replicator:
                     continue
                 incoming = {**data, "_updated_at": updated}
                 if local is None:
-                    table.insert(incoming)
+                    inserts.setdefault(kind, []).append(incoming)
                 elif local.get("_updated_at") == updated:
                     changed = False  # already the same version (our own, echoed back)
                 elif known.get("updated_at") == local.get("_updated_at"):
@@ -231,6 +256,8 @@ class Replicator:
                 entries.append(entry)
                 if count_pulled and changed:
                     result.pulled += 1
+            for kind, new_docs in inserts.items():
+                self.store.db.table(kind).insert_multiple(new_docs)
             self._set_state(entries)
             if checkpoint is not None:
                 meta = self.store.db.table(META)
