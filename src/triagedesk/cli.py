@@ -16,8 +16,11 @@ from triagedesk.domain.errors import UserError
 @click.option("--role", type=click.Choice(["coordinator", "expert", "lead"]), default="coordinator", show_default=True)
 @click.option("--expert", "expert_id", metavar="ID", help="Whose queue the expert view shows.")
 @click.option("--profile", "profile_name", metavar="NAME|PATH", help="Score every issue with this profile.")
+@click.option("--sync", "sync_url", metavar="URL", is_flag=False, flag_value="env",
+              help="Sync live with this server while the desk runs (`--sync` alone: $TRIAGEDESK_SYNC_URL).")
 @click.pass_context
-def cli(ctx: click.Context, db_path: str | None, role: str, expert_id: str | None, profile_name: str | None) -> None:
+def cli(ctx: click.Context, db_path: str | None, role: str, expert_id: str | None, profile_name: str | None,
+        sync_url: str | None) -> None:
     """triagedesk: score, route and time escalations to human experts.
 
     With no command, opens the desk.
@@ -25,7 +28,7 @@ def cli(ctx: click.Context, db_path: str | None, role: str, expert_id: str | Non
     if ctx.invoked_subcommand is None:
         from triagedesk.commands.desk_tui import run_desk
 
-        run_desk(db_path, role, expert_id, profile_name)
+        run_desk(db_path, role, expert_id, profile_name, sync_url)
 
 
 def _register() -> None:

@@ -195,3 +195,58 @@ def test_ten_thousand_documents(tmp_path: Path, db_url: str) -> None:
     assert json.loads(pulled.stdout)["pulled"] == 10_001
     assert open_store(tmp_path / "b.json").issues.require("i9999").users_affected == 9999
     assert time.perf_counter() - start < 120
+
+
+async def test_desk_syncs_live_and_lists_conflicts(tmp_path: Path, db_url: str) -> None:
+    from tests.tui.conftest import NOW, settle
+    from triagedesk.sync.client import parse_remote
+    from triagedesk.tui.app import TriageDeskApp
+    from triagedesk.tui.screens.modals import ConflictsScreen
+
+    seed_desk(tmp_path / "b.json", 3)
+    replicator(tmp_path / "b.json", db_url).sync()
+    store = open_store(tmp_path / "a.json")
+    app = TriageDeskApp(store, clock=lambda: NOW, monotonic=lambda: 1000.0, live=False, watch=True,
+                        sync_remote=parse_remote(db_url))
+    async with app.run_test(size=(160, 48)) as pilot:
+        for _ in range(100):
+            await pilot.pause(0.1)
+            if len(store.issues) == 3 and "sync " in app.sub_title and "0 pending" in app.sub_title:
+                break
+        assert len(store.issues) == 3  # pulled by the live sync worker
+        assert "0 pending" in app.sub_title and "error" not in app.sub_title
+        store.issues.add(Issue(id="made-on-a", title="Local"))
+        for _ in range(150):
+            await pilot.pause(0.1)
+            if "made-on-a" in {d["data"]["id"] for d in [httpx.get(f"{db_url}/issues:made-on-a").json()] if "data" in d}:
+                break
+        assert httpx.get(f"{db_url}/issues:made-on-a").json()["data"]["title"] == "Local"
+        await pilot.press("C")
+        await settle(pilot)
+        assert isinstance(app.screen, ConflictsScreen)
+
+
+def test_live_cli_follows_the_feed(tmp_path: Path, db_url: str) -> None:
+    import os
+    import signal
+    import subprocess
+    import sys
+
+    replicator(tmp_path / "b.json", db_url).sync()  # creates the database
+    follower = subprocess.Popen([sys.executable, "-m", "triagedesk", "sync", "--url", db_url, "--db",
+                                 str(tmp_path / "b.json"), "--live", "--poll", "1"],
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        time.sleep(1.5)
+        seed_desk(tmp_path / "a.json", 2)
+        replicator(tmp_path / "a.json", db_url).sync()
+        deadline = time.monotonic() + 15
+        while time.monotonic() < deadline:
+            if len(open_store(tmp_path / "b.json").issues) == 2:
+                break
+            time.sleep(0.2)
+        assert len(open_store(tmp_path / "b.json").issues) == 2
+    finally:
+        follower.send_signal(signal.SIGTERM)
+        out, err = follower.communicate(timeout=30)
+    assert "pulled" in out and "following" in err and "Traceback" not in err

@@ -6,13 +6,16 @@ from triagedesk.commands.store_cmds import store_path
 from triagedesk.domain.errors import UserError
 from triagedesk.resources import load_profile
 from triagedesk.store.database import open_store
+from triagedesk.sync.client import parse_remote
 
 
-def run_desk(db_path: str | None, role: str, expert_id: str | None, profile_name: str | None) -> None:
+def run_desk(db_path: str | None, role: str, expert_id: str | None, profile_name: str | None,
+             sync_url: str | None = None) -> None:
     if role == "expert" and not expert_id:
         raise UserError("--role expert needs --expert ID (see `triagedesk export --kind experts`)")
     if profile_name:
         load_profile(profile_name)  # a bad profile is a one-line error now, not inside the desk
+    remote = parse_remote(None if sync_url == "env" else sync_url) if sync_url else None
     store = open_store(store_path(db_path))
     if expert_id and expert_id not in store.experts:
         known = ", ".join(sorted(e.id for e in store.experts.all())[:8]) or "none yet"
@@ -20,6 +23,6 @@ def run_desk(db_path: str | None, role: str, expert_id: str | None, profile_name
     from triagedesk.tui.app import TriageDeskApp
 
     try:
-        TriageDeskApp(store, role=role, expert_id=expert_id, profile=profile_name).run()
+        TriageDeskApp(store, role=role, expert_id=expert_id, profile=profile_name, sync_remote=remote).run()
     finally:
         store.close()

@@ -23,10 +23,12 @@ from triagedesk.sync.engine import Replicator, SyncResult
 @click.option("--pull-only", is_flag=True, help="Only fetch the server's changes.")
 @click.option("--live", is_flag=True, help="Keep following the server's changes feed until interrupted.")
 @click.option("--timeout", type=float, default=30.0, show_default=True, help="Seconds to wait for the server.")
+@click.option("--poll", type=click.FloatRange(0.5, 300), default=10.0, show_default=True,
+              help="With --live: seconds a quiet longpoll waits before reconnecting (local changes go out then).")
 @click.option("--insecure", is_flag=True, help="Do not verify TLS certificates (verification is on by default).")
 @json_option
 def sync(url: str | None, db_path: str | None, push_only: bool, pull_only: bool, live: bool, timeout: float,
-         insecure: bool, as_json: bool) -> None:
+         poll: float, insecure: bool, as_json: bool) -> None:
     """Push local changes and pull the team's, through Apache CouchDB, Cloudant or PouchDB Server."""
     if push_only and pull_only:
         raise click.UsageError("--push-only and --pull-only exclude each other")
@@ -36,7 +38,7 @@ def sync(url: str | None, db_path: str | None, push_only: bool, pull_only: bool,
     replicator = Replicator(store, client)
     try:
         if live:
-            _live(replicator, remote.shown, as_json)
+            _live(replicator, remote.shown, as_json, poll)
             return
         pending = len(replicator.pending()) if not pull_only else 0
         with progress_bar(f"syncing with {remote.shown}", max(pending, 1), enabled=pending >= 5000) as advance:
@@ -63,7 +65,7 @@ def _report(result: SyncResult, shown: str, as_json: bool) -> None:
                f"conflicts {result.conflicts:,}")
 
 
-def _live(replicator: Replicator, shown: str, as_json: bool) -> None:
+def _live(replicator: Replicator, shown: str, as_json: bool, poll: float) -> None:
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     click.echo(f"following {shown} (ctrl+c stops)", err=True)
@@ -78,7 +80,7 @@ def _live(replicator: Replicator, shown: str, as_json: bool) -> None:
             sys.stdout.flush()
 
     try:
-        replicator.live(on_round, stop.is_set)
+        replicator.live(on_round, stop.is_set, read_timeout=poll)
     except KeyboardInterrupt:
         stop.set()
 

@@ -148,8 +148,19 @@ class CouchClient:
         params: dict[str, Any] = {"since": since, "include_docs": "true", "style": "all_docs", "limit": limit}
         if longpoll:
             params.update(feed="longpoll", timeout=int(read_timeout * 1000))
-        timeout = httpx.Timeout(10.0, read=read_timeout + 5) if longpoll else None
-        return self._json("GET", self._db("/_changes"), params=params, timeout=timeout)
+        if not longpoll:
+            return self._json("GET", self._db("/_changes"), params=params)
+        # PouchDB Server ignores the server-side timeout: the client's read timeout ends a quiet poll
+        try:
+            response = self.http.get(self._db("/_changes"), params=params,
+                                     timeout=httpx.Timeout(10.0, read=read_timeout))
+        except httpx.ReadTimeout:
+            return {"results": [], "last_seq": since}
+        except httpx.TransportError:
+            return self._json("GET", self._db("/_changes"), params=params)  # retried, then a clear error
+        if response.status_code != 200:
+            return self._json("GET", self._db("/_changes"), params=params)
+        return orjson.loads(response.content)
 
     def get_local(self, local_id: str) -> dict[str, Any] | None:
         response = self.request("GET", self._db(f"/_local/{quote(local_id, safe='')}"), expect=(200, 404))

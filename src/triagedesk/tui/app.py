@@ -19,7 +19,9 @@ from triagedesk.store.repositories import Store
 from triagedesk.store.watch import ChangeWatcher
 from triagedesk.tui.config import Settings, load_settings, save_settings
 from triagedesk.tui.screens.desk_screen import DeskScreen
-from triagedesk.tui.screens.modals import HelpScreen
+from triagedesk.sync.client import Remote
+from triagedesk.tui.live_sync import LiveSync, SyncStatus
+from triagedesk.tui.screens.modals import ConflictsScreen, HelpScreen
 from triagedesk.tui.themes import DEFAULT_THEME, load_themes
 
 HELP: list[tuple[str, list[tuple[str, str]]]] = [
@@ -34,7 +36,8 @@ HELP: list[tuple[str, list[tuple[str, str]]]] = [
     ("Expert", [("s", "start a session"), ("Space", "pause / resume the session"), ("E", "end the session"),
                 ("o", "record the outcome"), ("c", "record a correction"), ("w", "wait / resume"), ("m", "package")]),
     ("Everywhere", [("a / d", "Analytics / Desk tab"), ("< >", "analytics period 7 / 30 / 90 days"),
-                    ("t", "next theme (saved)"), ("ctrl+r", "reload from the store"), ("ctrl+p", "command palette"),
+                    ("t", "next theme (saved)"), ("C", "sync conflicts, with the losing revisions"),
+                    ("ctrl+r", "reload from the store"), ("ctrl+p", "command palette"),
                     ("?", "this help"), ("q", "quit")]),
 ]
 
@@ -47,13 +50,15 @@ class TriageDeskApp(App):
     BINDINGS = [
         Binding("question_mark", "help", "Help"),
         Binding("t", "next_theme", "Theme", show=False),
+        Binding("C", "conflicts", "Conflicts", show=False),
         Binding("ctrl+r", "reload", "Reload", show=False),
         Binding("q", "quit", "Quit"),
     ]
 
     def __init__(self, store: Store, role: str = "coordinator", expert_id: str | None = None,
                  profile: str | None = None, clock: Callable[[], datetime] = utcnow,
-                 monotonic: Callable[[], float] = time.monotonic, live: bool = True, watch: bool = True) -> None:
+                 monotonic: Callable[[], float] = time.monotonic, live: bool = True, watch: bool = True,
+                 sync_remote: Remote | None = None) -> None:
         super().__init__()
         self.store = store
         self.role = role
@@ -67,6 +72,9 @@ class TriageDeskApp(App):
         self.actor = expert_id if role == "expert" and expert_id else self.settings.desk.actor
         self._watcher: ChangeWatcher | None = None
         self._pending_refresh = False
+        self.sync_remote = sync_remote
+        self._sync: LiveSync | None = None
+        self._base_subtitle = ""
 
     def on_mount(self) -> None:
         themes, problems = load_themes()
@@ -82,7 +90,11 @@ class TriageDeskApp(App):
             wanted = DEFAULT_THEME
         self.theme = wanted
         who = f" · {self.expert_id}" if self.expert_id else ""
-        self.sub_title = f"{self.role}{who} · {self.store.path.parent.name}/{self.store.path.name}"
+        self._base_subtitle = f"{self.role}{who} · {self.store.path.parent.name}/{self.store.path.name}"
+        self.sub_title = self._base_subtitle
+        if self.sync_remote is not None:
+            self.sub_title = f"{self._base_subtitle} · sync starting with {self.sync_remote.shown}"
+            self._sync = LiveSync(self.store, self.sync_remote, self.clock, self._from_sync_thread).start()
         self.push_screen(DeskScreen(self.role, self.expert_id))
         if self.watch:
             self._watcher = ChangeWatcher(self.store, self._changed_elsewhere, self.settings.desk.refresh_seconds,
@@ -92,6 +104,28 @@ class TriageDeskApp(App):
     def on_unmount(self) -> None:
         if self._watcher is not None:
             self._watcher.stop()
+        if self._sync is not None:
+            self._sync.stop()
+
+    def _from_sync_thread(self, status: SyncStatus, changed: bool) -> None:
+        """On the sync thread: hand the status to the UI thread, unless the desk is closing."""
+        if self._sync is None or self._sync.stopped or not self.is_running:
+            return
+        try:
+            self.call_from_thread(self._sync_status, status, changed)
+        except RuntimeError:
+            pass  # the event loop closed between the check and the call
+
+    def _sync_status(self, status: SyncStatus, changed: bool) -> None:
+        self.sub_title = f"{self._base_subtitle} · {status.line()}"
+        if status.error:
+            self.notify(f"Sync: {status.error}", severity="error", timeout=6)
+        if changed and not self.watch:
+            self._refresh_panes()
+
+    def action_conflicts(self) -> None:
+        entries = [e for e in self.store.audit_log.all() if e.action == "sync_conflict"]
+        self.push_screen(ConflictsScreen(sorted(entries, key=lambda e: e.at, reverse=True)))
 
     def _changed_elsewhere(self, changed: set[tuple[str, str]]) -> None:
         """On the watcher thread: refresh the panes once, on the UI thread."""
@@ -151,6 +185,7 @@ class TriageDeskApp(App):
         yield SystemCommand("Help", "Every key of the desk", self.action_help)
         yield SystemCommand("Reload", "Reload the panes from the store", self.action_reload)
         yield SystemCommand("Next theme", "Switch to the next theme and remember it", self.action_next_theme)
+        yield SystemCommand("Sync conflicts", "Every conflict sync resolved, with the losing revision", self.action_conflicts)
         if isinstance(screen, DeskScreen):
             actions = [("Filter", "Filter the queue by text", "filter"), ("Clear filters", "Show every open issue", "clear_filter"),
                        ("Cycle urgency filter", "critical, high, medium, low, all", "cycle_urgency"),

@@ -111,3 +111,36 @@ class HelpScreen(ModalScreen[None]):
 
     def action_close(self) -> None:
         self.dismiss(None)
+
+
+class ConflictsScreen(ModalScreen[None]):
+    """Conflicts that sync resolved: which record, when, what was kept and what lost."""
+
+    BINDINGS = [Binding("escape,q", "close", "Close")]
+
+    def __init__(self, entries: list) -> None:
+        super().__init__()
+        self.entries = entries
+
+    def compose(self) -> ComposeResult:
+        with VerticalScroll(id="help"):
+            yield Static(Text(f"Sync conflicts ({len(self.entries)})", style="bold"))
+            if not self.entries:
+                yield Static(Text("No conflicts: every desk agreed.", style="dim"))
+            table = Table("when", "record", "kept", "lost", box=None, padding=(0, 2))
+            for entry in self.entries[:200]:
+                table.add_row(f"{entry.at:%Y-%m-%d %H:%M}", literal(f"{entry.kind} {entry.target_id}"),
+                              literal(_summary(entry.after)), literal(_summary(entry.before)))
+            if self.entries:
+                yield Static(table)
+
+    def action_close(self) -> None:
+        self.dismiss(None)
+
+
+def _summary(data: dict | None) -> str:
+    if not data:
+        return "-"
+    keys = ("status", "assigned_expert_id", "title", "name")
+    shown = [f"{k}={data[k]}" for k in keys if k in data]
+    return ", ".join(shown) or ", ".join(f"{k}={v}" for k, v in list(data.items())[:3])

@@ -1,0 +1,77 @@
+"""Live sync for the desk: the replicator on a thread, its status for the header, stopped on exit."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+
+from triagedesk.store.repositories import Store
+from triagedesk.sync.client import CouchClient, Remote, SyncError
+from triagedesk.sync.engine import Replicator, SyncResult
+
+
+@dataclass
+class SyncStatus:
+    """What the header shows: where, when last, how much waits to go, the last error."""
+
+    url: str
+    last: datetime | None = None
+    pending: int = 0
+    conflicts: int = 0
+    error: str = ""
+
+    def line(self) -> str:
+        when = f"{self.last:%H:%M:%S}" if self.last else "never"
+        state = f"error: {self.error}" if self.error else "ok"
+        return f"sync {when} · {self.pending} pending · {self.conflicts} conflicts · {state}"
+
+
+class LiveSync:
+    """Follows the server's changes feed and pushes local changes, until stopped."""
+
+    def __init__(self, store: Store, remote: Remote, clock: Callable[[], datetime],
+                 on_status: Callable[[SyncStatus, bool], None], read_timeout: float = 3.0) -> None:
+        self.status = SyncStatus(remote.shown)
+        self.store = store
+        self.remote = remote
+        self.clock = clock
+        self.on_status = on_status
+        self.read_timeout = read_timeout
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="triagedesk-sync", daemon=True)
+
+    def start(self) -> LiveSync:
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._stop.set()
+
+    @property
+    def stopped(self) -> bool:
+        return self._stop.is_set()
+
+    def _run(self) -> None:
+        client = CouchClient(self.remote, timeout=self.read_timeout + 10)
+        replicator = Replicator(self.store, client, actor="sync")
+        try:
+            while not self._stop.is_set():
+                try:
+                    replicator.live(self._round(replicator), self._stop.is_set, self.read_timeout)
+                except SyncError as exc:
+                    self.status.error = str(exc).split(": ", 1)[-1]
+                    self.on_status(self.status, False)
+                    self._stop.wait(5.0)
+        finally:
+            client.close()
+
+    def _round(self, replicator: Replicator) -> Callable[[SyncResult], None]:
+        def done(result: SyncResult) -> None:
+            self.status.last = self.clock()
+            self.status.pending = len(replicator.pending())
+            self.status.conflicts += result.conflicts
+            self.status.error = ""
+            self.on_status(self.status, bool(result.pulled or result.conflicts))
+        return done
