@@ -83,6 +83,15 @@ def parse_records(text: str, source: str, fmt: Format | None = None) -> list[Rec
     return [Record(source, data)]
 
 
+def set_path(data: dict[str, Any], dotted: str, value: Any) -> None:
+    """Put `value` at `a.b.c` in nested dicts, creating the parents (CSV columns, form fields)."""
+    target = data
+    *parents, leaf = dotted.split(".")
+    for parent in parents:
+        target = target.setdefault(parent, {})
+    target[leaf] = value
+
+
 def validate_records(records: list[Record], model: type[M]) -> list[M]:
     """Every record validated as `model`; the first bad one raises, naming its place and field."""
     out: list[M] = []

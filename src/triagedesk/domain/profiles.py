@@ -110,17 +110,6 @@ class ExpertCategory(ProfileModel):
     certifications: list[str] = Field(default_factory=list)
 
 
-class TierSpec(ProfileModel):
-    """A tier as written in a profile; its id is the table key."""
-
-    name: str
-    price: float = Field(ge=0.0)
-    turnaround_hours: float = Field(gt=0.0)
-    includes: list[str] = Field(default_factory=list)
-    best_for: str = ""
-    expert_minutes: int = Field(60, gt=0)
-
-
 class WeightedMatching(ProfileModel):
     """Seed 000's expert selection: weights of the five factors and their normalisation."""
 
@@ -188,9 +177,18 @@ class Profile(ProfileModel):
     triggers: dict[str, CriticalTrigger] = Field(default_factory=dict)
     rules: list[Rule] = Field(default_factory=list)
     urgencies: dict[Urgency, UrgencyPolicy]
-    tiers: dict[str, TierSpec] = Field(default_factory=dict)
+    tiers: dict[str, Tier] = Field(default_factory=dict)
     expert_categories: dict[str, ExpertCategory] = Field(default_factory=dict)
     matching: Matching
+
+    @model_validator(mode="before")
+    @classmethod
+    def _tier_ids(cls, data: Any) -> Any:
+        """A tier's id is its table key (`[tiers.quick-review]`)."""
+        if isinstance(data, dict) and isinstance(data.get("tiers"), dict):
+            data = {**data, "tiers": {key: {"id": key, **value} if isinstance(value, dict) else value
+                                      for key, value in data["tiers"].items()}}
+        return data
 
     @model_validator(mode="after")
     def _references(self) -> Profile:
@@ -223,11 +221,10 @@ class Profile(ProfileModel):
         return self
 
     def tier(self, tier_id: str) -> Tier:
-        spec = self.tiers[tier_id]
-        return Tier(id=tier_id, **spec.model_dump())
+        return self.tiers[tier_id]
 
     def all_tiers(self) -> list[Tier]:
-        return [self.tier(tier_id) for tier_id in self.tiers]
+        return list(self.tiers.values())
 
     def trigger_rules(self) -> list[Rule]:
         """Seed 000's critical triggers as rules, ahead of the profile's own rules."""

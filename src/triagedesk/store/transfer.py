@@ -16,7 +16,7 @@ import orjson
 from pydantic import BaseModel, ValidationError
 
 from triagedesk.domain.errors import InputError, format_loc
-from triagedesk.domain.inputs import Record, parse_records, validation_message, _describe
+from triagedesk.domain.inputs import Record, _describe, parse_records, set_path, validation_message
 
 Format = Literal["json", "jsonl", "csv"]
 Kind = Literal["str", "optstr", "list", "json", "scalar"]
@@ -135,11 +135,7 @@ def csv_records(text: str, source: str, model: type[BaseModel]) -> tuple[list[Re
             parsed = _cell(value, layout.kinds[column], f"{where}: column {column}")
             if parsed is _ABSENT:
                 continue
-            target = data
-            *parents, leaf = column.split(".")
-            for parent in parents:
-                target = target.setdefault(parent, {})
-            target[leaf] = parsed
+            set_path(data, column, parsed)
         records.append(Record(where, data))
     return records, {}
 

@@ -15,6 +15,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Checkbox, Input, Label, Select, Static
 
 from triagedesk.display import literal
+from triagedesk.domain.inputs import set_path
 from triagedesk.domain.models import Decision, Issue
 
 
@@ -87,11 +88,7 @@ class ModelForm(ModalScreen[BaseModel | None]):
             value = _parse(field, getattr(widget, "value", None))
             if value is None:
                 continue
-            target = data
-            *parents, leaf = field.path.split(".")
-            for parent in parents:
-                target = target.setdefault(parent, {})
-            target[leaf] = value
+            set_path(data, field.path, value)
         return data
 
     def validate_form(self) -> BaseModel | None:

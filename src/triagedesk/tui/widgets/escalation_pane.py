@@ -69,7 +69,8 @@ class EscalationPane(VerticalScroll, can_focus=True):
             parts.append(literal("triggers: " + ", ".join(decision.triggers), "dim"))
         for reason in decision.reasons:
             parts.append(literal(f"• {reason}"))
-        parts += [route, literal(decision.message, "italic")]
+        # U+FE0F asks terminals for a wide emoji some draw narrow: drop it so borders stay aligned
+        parts += [route, literal(decision.message.replace("\ufe0f", ""), "italic")]
         if hits:
             parts.append(Text("Past resolutions:", style="bold"))
             for hit in hits[:3]:
