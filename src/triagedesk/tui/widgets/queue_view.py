@@ -233,6 +233,14 @@ class QueueView(ScrollView, can_focus=True):
         if event.y >= 1:
             self._move_to(int(self.scroll_offset.y) + event.y - 1)
 
+    def on_focus(self) -> None:
+        self._lines.clear()  # the cursor row is drawn differently with and without focus
+        self.refresh()
+
+    def on_blur(self) -> None:
+        self._lines.clear()
+        self.refresh()
+
     def on_resize(self, event: events.Resize) -> None:
         self.virtual_size = Size(event.size.width, len(self.rows) + 1)
         self._lines.clear()
