@@ -246,3 +246,43 @@ async def test_another_desk_change_refreshes_the_panes(store_copy: Path) -> None
                 break
         assert len(queue.data) == before + 1
         assert "FROM-OTHER-DESK" in queue.data.ids
+
+
+async def test_backtest_from_the_analytics_tab(store_copy: Path) -> None:
+    from triagedesk.tui.screens.modals import BacktestScreen, PromptScreen
+
+    app = make_app(store_copy, role="lead")
+    async with app.run_test(size=(160, 48)) as pilot:
+        await settle(pilot)
+        await pilot.press("b")
+        await settle(pilot)
+        assert isinstance(app.screen, PromptScreen)
+        await pilot.press("enter")  # the current infrastructure profile against itself: nothing changes
+        await settle(pilot)
+        assert isinstance(app.screen, BacktestScreen)
+        assert app.screen.result["changed"] == 0 and app.screen.result["considered"] > 0
+
+
+async def test_a_breach_raises_a_notification(store_copy: Path) -> None:
+    from tests.tui.conftest import NOW
+    from triagedesk.desk import Desk
+
+    store = open_store(store_copy)
+    store.issues.add(Issue(id="FRESH-1", profile="infrastructure", title="Router down", created_at=NOW))
+    desk = Desk(store, clock=lambda: NOW)
+    request = desk.escalate("FRESH-1", "test")
+    desk.act(request.id, "assign", "test", "sec-maya")  # 24x7: due in 15 minutes + effort
+    store.close()
+    ticks = {"now": 1000.0}
+    app = make_app(store_copy)
+    app.monotonic = lambda: ticks["now"]
+    async with app.run_test(size=(160, 48)) as pilot:
+        await settle(pilot)
+        pane = screen_of(app).query_one(TimersPane)
+        timers = [t for t in pane.query("SlaTimer") if not t.counts_up and not t.paused and t.left > 0]
+        assert timers, "the demo has running clocks"
+        ticks["now"] += timers[0].left + 1  # just past the first clock's due time
+        pane.tick()
+        await settle(pilot)
+        assert any("SLA breached" in str(n.message) for n in app._notifications)
+        assert timers[0].has_class("-breached")

@@ -36,6 +36,7 @@ HELP: list[tuple[str, list[tuple[str, str]]]] = [
     ("Expert", [("s", "start a session"), ("Space", "pause / resume the session"), ("E", "end the session"),
                 ("o", "record the outcome"), ("c", "record a correction"), ("w", "wait / resume"), ("m", "package")]),
     ("Everywhere", [("a / d", "Analytics / Desk tab"), ("< >", "analytics period 7 / 30 / 90 days"),
+                    ("b", "backtest a changed profile over the stored history"),
                     ("t", "next theme (saved)"), ("C", "sync conflicts, with the losing revisions"),
                     ("ctrl+r", "reload from the store"), ("ctrl+p", "command palette"),
                     ("?", "this help"), ("q", "quit")]),
@@ -193,6 +194,7 @@ class TriageDeskApp(App):
                        ("Cycle profile filter", "infrastructure, appraisal, all", "cycle_profile"),
                        ("Cycle sort", "urgency+score, SLA left, newest", "cycle_sort"),
                        ("Analytics", "The lead's charts", "show_tab('analytics')"), ("Desk", "The four panes", "show_tab('desk')"),
+                       ("Backtest a profile", "Replay a changed profile over the stored history", "backtest"),
                        ("Package", "The escalation package of the selected issue", "package")]
             if self.role == "coordinator":
                 actions += [(f"Assign candidate {n}", f"Assign the selected issue to candidate #{n}", f"assign({n})") for n in range(1, 6)]

@@ -58,6 +58,13 @@ class PackageReady(Message):
         self.markdown = markdown
 
 
+class BacktestReady(Message):
+    def __init__(self, source: str, result: dict[str, Any]) -> None:
+        super().__init__()
+        self.source = source
+        self.result = result
+
+
 class ActionDone(Message):
     def __init__(self, text: str) -> None:
         super().__init__()

@@ -15,7 +15,7 @@ from triagedesk.domain.models import URGENCIES
 from triagedesk.queue import STATUS_FILTERS, SORTS, QueueData, QueueFilter, describe, order
 from triagedesk.tui import loaders
 from triagedesk.tui.screens.forms import CorrectionForm, NewIssueForm, OutcomeForm
-from triagedesk.tui.screens.modals import ConfirmScreen, PackageScreen
+from triagedesk.tui.screens.modals import BacktestScreen, ConfirmScreen, PackageScreen, PromptScreen
 from triagedesk.tui.widgets.analytics_view import AnalyticsView
 from triagedesk.tui.widgets.candidates_pane import CandidatesPane
 from triagedesk.tui.widgets.escalation_pane import EscalationPane
@@ -53,6 +53,7 @@ class DeskScreen(Screen):
         Binding("o", "outcome", "Outcome"),
         Binding("c", "correction", "Correction"),
         Binding("a", "show_tab('analytics')", "Analytics"),
+        Binding("b", "backtest", "Backtest", show=False),
         Binding("d", "show_tab('desk')", "Desk", show=False),
     ]
 
@@ -368,6 +369,31 @@ class DeskScreen(Screen):
 
     def on_package_ready(self, message: loaders.PackageReady) -> None:
         self.app.push_screen(PackageScreen(message.issue_id, message.markdown, self.desk_app.store.path.parent))
+
+    def action_backtest(self) -> None:
+        """Replay a changed profile over the stored history (the lead's rule tuning)."""
+        def chosen(source: str | None) -> None:
+            if source:
+                self.run_backtest(source, self.query_one(AnalyticsView).days)
+
+        self.app.push_screen(PromptScreen("Backtest which profile? (a name or a path to a TOML file)",
+                                          "e.g. ~/tuned-infrastructure.toml", "infrastructure"), chosen)
+
+    @work(thread=True, exclusive=True, group="backtest")
+    def run_backtest(self, source: str, days: int) -> None:
+        from triagedesk.domain.backtest import backtest
+        from triagedesk.domain.escalation import Scorer
+        from triagedesk.resources import load_profile
+
+        desk = self.desk_app.desk
+        candidate = Scorer(load_profile(source))
+        store = desk.store
+        result = backtest(store.issues.all(), store.requests.all(), store.corrections.all(),
+                          desk.scorer(candidate.profile.name), candidate, desk.clock(), days)
+        self.post_message(loaders.BacktestReady(source, result.as_dict()))
+
+    def on_backtest_ready(self, message: loaders.BacktestReady) -> None:
+        self.app.push_screen(BacktestScreen(message.source, message.result))
 
     # -- expert actions ------------------------------------------------------------------------
     def _session(self) -> Any:

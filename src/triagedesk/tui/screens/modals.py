@@ -144,3 +144,60 @@ def _summary(data: dict | None) -> str:
     keys = ("status", "assigned_expert_id", "title", "name")
     shown = [f"{k}={data[k]}" for k in keys if k in data]
     return ", ".join(shown) or ", ".join(f"{k}={v}" for k, v in list(data.items())[:3])
+
+
+class PromptScreen(ModalScreen[str | None]):
+    """Asks for one line of text (a profile path for the backtest...)."""
+
+    BINDINGS = [Binding("escape", "cancel", "Cancel")]
+
+    def __init__(self, question: str, placeholder: str = "", value: str = "") -> None:
+        super().__init__()
+        self.question = question
+        self.placeholder = placeholder
+        self.value = value
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="dialog"):
+            yield Label(literal(self.question), id="question")
+            yield Input(value=self.value, placeholder=self.placeholder, id="answer")
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        self.dismiss(event.value.strip() or None)
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
+class BacktestScreen(ModalScreen[None]):
+    """The rule backtest: escalations under the current and the candidate profile, and what changes."""
+
+    BINDINGS = [Binding("escape,q", "close", "Close")]
+
+    def __init__(self, source: str, result: dict) -> None:
+        super().__init__()
+        self.source = source
+        self.result = result
+
+    def compose(self) -> ComposeResult:
+        data = self.result
+        with VerticalScroll(id="help"):
+            yield Static(literal(f"Backtest of {self.source} over {data['considered']:,} {data['profile']} issues", "bold"))
+            summary = Table("", "current", "candidate", box=None, padding=(0, 2))
+            summary.add_row("escalated", str(data["before"]["escalated"]), str(data["after"]["escalated"]))
+            for urgency in ("critical", "high", "medium", "low"):
+                summary.add_row(f"  {urgency}", str(data["before"]["by_urgency"].get(urgency, 0)),
+                                str(data["after"]["by_urgency"].get(urgency, 0)))
+            for tier in sorted(set(data["before"]["by_tier"]) | set(data["after"]["by_tier"])):
+                summary.add_row(f"  tier {tier}", str(data["before"]["by_tier"].get(tier, 0)),
+                                str(data["after"]["by_tier"].get(tier, 0)))
+            yield Static(summary)
+            changes = Table("issue", "change", "actual request", "corrections", box=None, padding=(0, 2),
+                            title=f"{data['changed']:,} issues change", title_justify="left")
+            for change in data["changes"][:100]:
+                changes.add_row(literal(change["issue_id"]), literal(change["note"]),
+                                literal(change["actual"]["request"] or "-"), str(change["actual"]["corrections"]))
+            yield Static(changes)
+
+    def action_close(self) -> None:
+        self.dismiss(None)
