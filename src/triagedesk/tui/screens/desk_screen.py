@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 from typing import TYPE_CHECKING, Any
 
 from textual import on, work
@@ -147,6 +148,7 @@ class DeskScreen(Screen):
 
     def on_queue_loaded(self, message: loaders.QueueLoaded) -> None:
         self.data = message.data
+        gc.freeze()  # the loaded queue lives until the next load: keep the collector from walking it
         self.apply_filter(keep=self.current)
         self.load_timers()
 
