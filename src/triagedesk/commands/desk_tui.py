@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import click
+
 from triagedesk.commands.store_cmds import store_path
 from triagedesk.domain.errors import UserError
 from triagedesk.resources import load_profile
@@ -16,7 +18,9 @@ def run_desk(db_path: str | None, role: str, expert_id: str | None, profile_name
     if profile_name:
         load_profile(profile_name)  # a bad profile is a one-line error now, not inside the desk
     remote = parse_remote(None if sync_url == "env" else sync_url) if sync_url else None
-    store = open_store(store_path(db_path))
+    path = store_path(db_path)
+    click.echo(f"opening {path}…", err=True)  # a large store takes a moment before the desk appears
+    store = open_store(path)
     if expert_id and expert_id not in store.experts:
         known = ", ".join(sorted(e.id for e in store.experts.all())[:8]) or "none yet"
         raise UserError(f"no expert {expert_id!r} in {store.path} (known: {known})")
