@@ -45,6 +45,7 @@ def synthetic(rows: int) -> QueueData:
         data.assignee.append(rng.choice(["", "Ana Ferreira", "Maya Okafor", "Harriet Lyle"]))
         data.request_id.append(None)
         data.due.append(time.time() + rng.randrange(-3600, 86400) if n % 3 else None)
+        data.budget.append(1440.0)
         data.paused_left.append(None)
         data.created.append(time.time() - n)
         data.hay.append(f"inc-{n:07d} {title}")

@@ -16,8 +16,9 @@ from typing import Any
 
 from triagedesk.desk import Desk
 from triagedesk.display import one_line
-from triagedesk.domain.models import URGENCIES, Issue
-from triagedesk.domain.records import OPEN_STATUSES
+from triagedesk.domain import sla
+from triagedesk.domain.models import URGENCIES, Expert, Issue
+from triagedesk.domain.records import OPEN_STATUSES, ExpertRequest
 from triagedesk.store.repositories import model_fields
 
 CLOSED = frozenset({"completed", "cancelled", "refunded"})
@@ -47,6 +48,7 @@ class QueueData:
     assignee: list[str] = field(default_factory=list)
     request_id: list[str | None] = field(default_factory=list)
     due: list[float | None] = field(default_factory=list)
+    budget: list[float] = field(default_factory=list)
     paused_left: list[float | None] = field(default_factory=list)
     created: list[float] = field(default_factory=list)
     hay: list[str] = field(default_factory=list)
@@ -63,6 +65,13 @@ class QueueData:
         except ValueError:
             return None
 
+    def sla_state(self, row: int, now_epoch: float) -> str | None:
+        """The domain's colour of the row's clock (ok, at_risk, breached, paused); None without a clock."""
+        left = self.sla_left_minutes(row, now_epoch)
+        if left is None:
+            return None
+        return sla.state_of(left, self.budget[row], self.paused_left[row] is not None)
+
     def sla_left_minutes(self, row: int, now_epoch: float) -> float | None:
         """Minutes left on the row's SLA clock (frozen while waiting); None when there is no clock."""
         frozen = self.paused_left[row]
@@ -78,6 +87,7 @@ def load(desk: Desk, now: datetime, assignee: str | None = None) -> QueueData:
     `assignee` keeps only issues whose request is assigned to that expert (the expert's view).
     """
     store = desk.store
+    experts = {e.id: e for e in store.experts.all()}
     latest: dict[str, dict[str, Any]] = {}
     for doc in store.requests.raw():
         key = doc.get("analysis_id") or ""
@@ -89,7 +99,7 @@ def load(desk: Desk, now: datetime, assignee: str | None = None) -> QueueData:
     paused = gc.isenabled()
     gc.disable()  # the loop allocates only what it keeps: collections would walk every retained issue
     try:
-        _fill(data, desk, store.issues.raw(), latest, now_epoch, assignee)
+        _fill(data, desk, store.issues.raw(), latest, now_epoch, assignee, experts)
     finally:
         if paused:
             gc.enable()
@@ -97,7 +107,7 @@ def load(desk: Desk, now: datetime, assignee: str | None = None) -> QueueData:
 
 
 def _fill(data: QueueData, desk: Desk, docs: list[dict[str, Any]], latest: dict[str, dict[str, Any]],
-          now_epoch: float, assignee: str | None) -> None:
+          now_epoch: float, assignee: str | None, experts: dict[str, Expert]) -> None:
     for doc in docs:
         request = latest.get(doc.get("id") or "")
         status = request.get("status") if request else None
@@ -125,6 +135,12 @@ def _fill(data: QueueData, desk: Desk, docs: list[dict[str, Any]], latest: dict[
         data.request_id.append(request.get("id") if request else None)
         due = _epoch(request.get("due_at")) if request else None
         data.due.append(due)
+        budget = 0.0
+        if request is not None and due is not None:
+            model = ExpertRequest.model_validate(model_fields(request))
+            holder = experts.get(model.assigned_expert_id or "")
+            budget = sla.budget_minutes(model, scorer.profile, holder)[1]
+        data.budget.append(budget)
         waiting = _epoch(request.get("waiting_since")) if request and status == "waiting" else None
         data.paused_left.append(None if waiting is None or due is None else (due - waiting) / 60)
         data.created.append(_epoch(doc.get("created_at")) or now_epoch)

@@ -106,6 +106,17 @@ class SlaClock:
                 "refund_due": self.refund_due, "price_at_risk": self.price_at_risk}
 
 
+def state_of(left_minutes: float, budget_minutes: float, waiting: bool) -> ClockState:
+    """The colour of a running clock: ok, at risk (under 25% of its time left), breached, or paused."""
+    if waiting:
+        return "paused" if left_minutes > 0 else "breached"
+    if left_minutes <= 0:
+        return "breached"
+    if budget_minutes and left_minutes / budget_minutes < AT_RISK_SHARE:
+        return "at_risk"
+    return "ok"
+
+
 def clock(request: ExpertRequest, profile: Profile, expert: Expert | None, now: datetime) -> SlaClock:
     """Time left (working minutes, frozen while waiting), as a fraction for colours, and the state."""
     calendar = calendar_for(expert, profile, request.urgency)
@@ -124,14 +135,7 @@ def clock(request: ExpertRequest, profile: Profile, expert: Expert | None, now: 
     else:
         left = calendar.working_minutes_between(reference, due)
     fraction = max(min(left / budget, 1.0), 0.0) if budget else 0.0
-    if request.status == "waiting":
-        state: ClockState = "paused" if left > 0 else "breached"
-    elif left <= 0:
-        state = "breached"
-    elif fraction < AT_RISK_SHARE:
-        state = "at_risk"
-    else:
-        state = "ok"
+    state = state_of(left, budget, request.status == "waiting")
     at_risk = request.price if state in ("breached", "at_risk") else 0.0
     return SlaClock(request.id, due, budget, left, fraction, state, False, at_risk)
 

@@ -164,16 +164,16 @@ class QueueView(ScrollView, can_focus=True):
         data = self.data
         styles = self._styles or {}
         urgency = URGENCIES[data.urgency[index]]
-        left = data.sla_left_minutes(index, self.now_epoch())
-        sla_style = "dim" if left is None else ("breached" if left <= 0 else "ok")
-        if left is not None and left > 0 and data.due[index] is not None and data.paused_left[index] is None:
-            sla_style = "ok" if left > 60 else "at_risk"
+        now = self.now_epoch()
+        left = data.sla_left_minutes(index, now)
+        state = data.sla_state(index, now)
+        sla_style = "dim" if state in (None, "paused") else state
         columns = visible_columns(width)
         title_width = max(width - sum(w for _, w in columns) - 1, 8)
         values = {
             "urgency": (urgency, urgency),
             "score": (f"{data.score[index]:5.2f}", "text"),
-            "sla": (format_minutes(left), "dim" if data.paused_left[index] is not None else sla_style),
+            "sla": (format_minutes(left), sla_style),
             "status": (data.status[index], "text"),
             "assignee": (data.assignee[index] or "-", "dim" if not data.assignee[index] else "text"),
             "route": (data.route[index] or "-", "dim"),

@@ -6,6 +6,7 @@ from textual.reactive import reactive
 from textual.widgets import Static
 
 from triagedesk.display import one_line
+from triagedesk.domain.sla import state_of
 
 
 def format_seconds(seconds: float) -> str:
@@ -47,16 +48,7 @@ class SlaTimer(Static):
         return not self.counts_up and before > 0 >= self.left
 
     def watch_left(self, left: float) -> None:
-        if self.counts_up:
-            state = "session"
-        elif self.paused:
-            state = "paused"
-        elif left <= 0:
-            state = "breached"
-        elif left / self.budget < 0.25:
-            state = "at-risk"
-        else:
-            state = "ok"
+        state = "session" if self.counts_up else state_of(left / 60, self.budget / 60, self.paused).replace("_", "-")
         for name in ("ok", "at-risk", "breached", "paused", "session"):
             self.set_class(name == state, f"-{name}")
         mark = " paused" if self.paused else ""
