@@ -18,7 +18,8 @@ from triagedesk.sync.client import CouchClient, SyncError
 KINDS = ("experts", "issues", "requests", "sessions", "outcomes", "corrections", "knowledge", "audit")
 STATE = "_sync"        # per record: the remote revision and the `_updated_at` last in step with the server
 META = "_sync_meta"    # the pull checkpoint
-BATCH = 500
+BATCH = 500           # documents per _bulk_docs request
+PAGE = 1000           # changes per _changes page
 IN_FLIGHT = 2          # _bulk_docs requests under way at once: the server works while we record answers
 
 Progress = Callable[[str, int, int], None]
@@ -43,6 +44,7 @@ def remote_id(kind: str, key: str) -> str:
 
 
 def _body(doc: dict[str, Any]) -> dict[str, Any]:
+    """A record as it travels: its model fields, without the store's own `_` fields."""
     return {k: v for k, v in doc.items() if not k.startswith("_")}
 
 
@@ -175,7 +177,7 @@ class Replicator:
         since = self._agreed_checkpoint()
         start, pages = since, 0
         while True:
-            page = self.client.changes(since, BATCH, longpoll=longpoll, read_timeout=read_timeout)
+            page = self.client.changes(since, PAGE, longpoll=longpoll, read_timeout=read_timeout)
             docs = [row["doc"] for row in page.get("results", []) if row.get("doc")]
             docs = [d for d in docs if not d["_id"].startswith("_design/")]
             last = page.get("last_seq", since)
