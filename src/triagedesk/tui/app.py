@@ -14,7 +14,8 @@ from textual.worker import Worker, WorkerState
 from triagedesk import __version__
 from triagedesk.desk import Desk
 from triagedesk.domain.errors import UserError
-from triagedesk.domain.records import utcnow
+from triagedesk.domain.records import AuditEntry, utcnow
+from triagedesk.store.repositories import model_fields
 from triagedesk.store.repositories import Store
 from triagedesk.store.watch import ChangeWatcher
 from triagedesk.tui.config import Settings, load_settings, save_settings
@@ -125,7 +126,8 @@ class TriageDeskApp(App):
             self._refresh_panes()
 
     def action_conflicts(self) -> None:
-        entries = [e for e in self.store.audit_log.all() if e.action == "sync_conflict"]
+        entries = [AuditEntry.model_validate(model_fields(d)) for d in self.store.audit_log.raw()
+                   if d.get("action") == "sync_conflict"]
         self.push_screen(ConflictsScreen(sorted(entries, key=lambda e: e.at, reverse=True)))
 
     def _changed_elsewhere(self, changed: set[tuple[str, str]]) -> None:

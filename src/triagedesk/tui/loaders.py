@@ -11,7 +11,9 @@ from textual.message import Message
 from triagedesk.desk import Desk
 from triagedesk.domain.knowledge import Hit
 from triagedesk.domain.models import Decision, Issue, Match
+from triagedesk.domain.records import Session
 from triagedesk.domain.sessions import elapsed_seconds
+from triagedesk.store.repositories import model_fields
 from triagedesk.queue import QueueData, load
 from triagedesk.tui.widgets.timers_pane import TimerSpec
 
@@ -110,8 +112,8 @@ def timers(desk: Desk, limit: int, expert_id: str | None = None) -> tuple[list[T
         hint = f" · {short_hint(hints[0])}" if hints else ""
         specs.append((request.id, f"{request.analysis_id} · {request.status} · {who}{hint}",
                       timer.left_minutes * 60, timer.budget_minutes * 60, timer.state == "paused", False))
-    running = [s for s in desk.store.sessions.all()
-               if s.status == "active" and (expert_id is None or s.expert_id == expert_id)]
+    running = [Session.model_validate(model_fields(d)) for d in desk.store.sessions.raw()
+               if d.get("status") == "active" and (expert_id is None or d.get("expert_id") == expert_id)]
     running.sort(key=lambda s: s.started_at, reverse=True)
     for session in running[:limit]:
         specs.append((session.id, f"session {session.issue_id} · {session.expert_id} · {session.channel}",

@@ -253,12 +253,16 @@ class DeskScreen(RoleActions, Screen):
             return False
         return True
 
-    def _request_id(self) -> str | None:
+    def _request_id(self, missing: str = "This issue has no expert request yet.") -> str | None:
+        """The selected issue's request; otherwise one notice saying what is missing."""
         if self.current is None:
             self.notify("Select an issue first.", severity="warning")
             return None
         row = self.data.position(self.current)
-        return self.data.request_id[row] if row is not None else None
+        request_id = self.data.request_id[row] if row is not None else None
+        if request_id is None:
+            self.notify(missing, severity="warning")
+        return request_id
 
     @work(thread=True, group="action")
     def run_action(self, label: str, operation: Any) -> None:
@@ -304,10 +308,9 @@ class DeskScreen(RoleActions, Screen):
                       f"match {candidate.match_score:.1f} · {'; '.join(candidate.reasons)}", assign)
 
     def action_reassign(self) -> None:
-        request_id = self._request_id()
+        request_id = self._request_id("This issue has no expert request yet: assign with 1-5.")
         pane = self.query_one(CandidatesPane)
         if not request_id:
-            self.notify("This issue has no expert request yet: assign with 1-5.", severity="warning")
             return
         row = self.data.position(self.current or "")
         holder = self.data.assignee[row] if row is not None else ""
@@ -323,7 +326,6 @@ class DeskScreen(RoleActions, Screen):
     def _request_action(self, verb: str, question: str, operation: Any) -> None:
         request_id = self._request_id()
         if not request_id:
-            self.notify("This issue has no expert request yet.", severity="warning")
             return
         self._confirm(question.format(request_id), "", lambda note: self.run_action(
             f"{request_id}: {verb}", lambda: operation(request_id, note)))

@@ -49,13 +49,18 @@ class RoleActions:
     def _session(self) -> Any:
         app = self.desk_app
         request_id = self._request_id()
-        found = [s for s in app.store.sessions.all() if s.request_id == request_id and s.status != "ended"]
-        return request_id, (found[0] if found else None)
+        if request_id is None:
+            return None, None
+        found = next((d for d in app.store.sessions.raw()
+                      if d.get("request_id") == request_id and d.get("status") != "ended"), None)
+        return request_id, (app.store.sessions.require(found["id"]) if found else None)
 
     def action_start_session(self) -> None:
         request_id, running = self._session()
-        if not request_id or running is not None:
-            self.notify("A session is already running." if running else "No request selected.", severity="warning")
+        if not request_id:
+            return
+        if running is not None:
+            self.notify("A session is already running.", severity="warning")
             return
         app = self.desk_app
         self.run_action(f"session started on {request_id}", lambda: app.desk.start_session(request_id, app.actor))
@@ -95,7 +100,6 @@ class RoleActions:
     def action_correction(self) -> None:
         request_id = self._request_id()
         if not request_id:
-            self.notify("No request selected.", severity="warning")
             return
         app = self.desk_app
 
