@@ -103,6 +103,8 @@ class DeskScreen(RoleActions, Screen):
             self.query_one(AnalyticsView).focus()
         else:
             self.query_one(QueueView).focus()
+        self.query_one("#queue-pane").border_subtitle = "loading the store…"
+        self.query_one(QueueView).loading = True
         self.reload()
 
     def on_resize(self) -> None:
@@ -148,6 +150,11 @@ class DeskScreen(RoleActions, Screen):
         self.post_message(loaders.DetailReady(issue_id, found))
 
     def on_queue_loaded(self, message: loaders.QueueLoaded) -> None:
+        queue = self.query_one(QueueView)
+        if queue.loading:
+            queue.loading = False
+            if self.role != "lead" and not isinstance(self.focused, Input):
+                queue.focus()  # the loading overlay took focus away from the queue
         self.data = message.data
         gc.freeze()  # the loaded queue lives until the next load: keep the collector from walking it
         self.apply_filter(keep=self.current)
