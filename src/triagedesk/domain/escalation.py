@@ -8,7 +8,7 @@ from typing import Any, NamedTuple
 
 from triagedesk.domain.compiled import compile_assess
 from triagedesk.domain.facts import compile_sum, fact_getters, issue_text, normalise
-from triagedesk.domain.keywords import KeywordGroup
+from triagedesk.domain.keywords import KeywordGroup, words_of
 from triagedesk.domain.models import URGENCIES, URGENCY_RANK, Decision, Factor, Issue
 from triagedesk.domain.profiles import Condition, Profile, Rule
 
@@ -22,7 +22,8 @@ _OPS: dict[str, Callable[[Any, Any], bool]] = {
     "in": lambda value, options: value in options,
 }
 
-Test = Callable[[dict[str, Any], str], bool]
+Test = Callable[[dict[str, Any], str, Any], bool]
+"""(facts, lower-cased text, its words) -> whether a condition holds."""
 
 
 class Assessment(NamedTuple):
@@ -41,15 +42,14 @@ class Assessment(NamedTuple):
 
 
 
-def _condition_test(cond: Condition) -> Test:
-    if cond.keywords is not None:
-        group = KeywordGroup(cond.keywords)
-        return lambda facts, text: group.matches(text)
+def _condition_test(cond: Condition, group: KeywordGroup | None) -> Test:
+    if group is not None:
+        return lambda facts, text, words: group.matches(text, words)
     fact = cond.fact
     if cond.op == "true":
-        return lambda facts, text: bool(facts[fact])
+        return lambda facts, text, words: bool(facts[fact])
     if cond.op == "false":
-        return lambda facts, text: not facts[fact]
+        return lambda facts, text, words: not facts[fact]
     compare = _OPS[cond.op]
     target = cond.value
     if isinstance(target, str):
@@ -57,20 +57,20 @@ def _condition_test(cond: Condition) -> Test:
     elif isinstance(target, list):
         target = frozenset(v.lower() if isinstance(v, str) else v for v in target)
 
-    def test(facts: dict[str, Any], text: str) -> bool:
+    def test(facts: dict[str, Any], text: str, words: Any) -> bool:
         value = facts[fact]
         return value is not None and compare(value, target)
 
     return test
 
 
-def _rule_test(rule: Rule) -> Test:
-    tests = tuple(_condition_test(c) for c in rule.when)
+def _rule_test(rule: Rule, groups: list[KeywordGroup | None]) -> Test:
+    tests = tuple(_condition_test(c, g) for c, g in zip(rule.when, groups))
     if len(tests) == 1:
         return tests[0]
     if rule.match == "any":
-        return lambda facts, text: any(t(facts, text) for t in tests)
-    return lambda facts, text: all(t(facts, text) for t in tests)
+        return lambda facts, text, words: any(t(facts, text, words) for t in tests)
+    return lambda facts, text, words: all(t(facts, text, words) for t in tests)
 
 
 class _Safe(dict):
@@ -91,7 +91,9 @@ class Scorer:
     def __init__(self, profile: Profile) -> None:
         self.profile = profile
         self.rules: list[Rule] = profile.trigger_rules() + list(profile.rules)
-        self._rule_tests = tuple(_rule_test(r) for r in self.rules)
+        self._groups = [[KeywordGroup(c.keywords) if c.keywords is not None else None for c in r.when]
+                        for r in self.rules]
+        self._rule_tests = tuple(_rule_test(r, g) for r, g in zip(self.rules, self._groups))
         getters = fact_getters(profile)
         self._all_getters = tuple(getters.items())
         self._derived = tuple((name, compile_sum(parts)) for name, parts in profile.facts.items())
@@ -128,6 +130,7 @@ class Scorer:
         """The full decision for one issue: factors, triggers, reasons, tier, message."""
         profile = self.profile
         text = issue_text(issue)
+        words = words_of(text)
         facts = self._facts(issue, text, self._all_getters)
         factors: dict[str, Factor] = {}
         for name, part in profile.score.items():
@@ -138,9 +141,9 @@ class Scorer:
                 contribution=round(value * part.weight, 4),
             )
         score = self._score(facts)
-        fired = [i for i, test in enumerate(self._rule_tests) if test(facts, text)]
+        fired = [i for i, test in enumerate(self._rule_tests) if test(facts, text, words)]
         fired_rules = [self.rules[i] for i in fired]
-        reasons = [self._reason(rule, facts, text) for rule in fired_rules]
+        reasons = [self._reason(i, facts, text, words) for i in fired]
         triggers = [rule.id for rule in fired_rules]
         if fired_rules:
             urgency = min((r.urgency for r in fired_rules), key=URGENCY_RANK.__getitem__)
@@ -175,19 +178,19 @@ class Scorer:
             triggers=triggers,
             reasons=reasons,
             recommended_tier=tier_id,
-            recommended_expert_type=self.expert_type(issue, text, by_urgency),
+            recommended_expert_type=self.expert_type(issue, text, by_urgency, words),
             expert_level=next((r.expert_level for r in by_urgency if r.expert_level), None),
             response_due_minutes=response,
             estimated_expert_minutes=effort,
             message=policy.message,
         )
 
-    def _reason(self, rule: Rule, facts: dict[str, Any], text: str) -> str:
+    def _reason(self, index: int, facts: dict[str, Any], text: str, words: Any) -> str:
         hits: list[str] = []
-        for cond in rule.when:
-            if cond.keywords is not None:
-                hits.extend(KeywordGroup(cond.keywords).hits(text))
-        return _render(rule.reason, {**facts, "matched_keywords": ", ".join(hits)})
+        for group in self._groups[index]:
+            if group is not None:
+                hits.extend(group.hits(text, words))
+        return _render(self.rules[index].reason, {**facts, "matched_keywords": ", ".join(hits)})
 
     def _tier(self, fired_rules: list[Rule], escalate: bool) -> str | None:
         tiers = self.profile.tiers
@@ -196,7 +199,7 @@ class Scorer:
             return max(named, key=lambda t: (tiers[t].price, tiers[t].turnaround_hours))
         return self.profile.default_tier if escalate else None
 
-    def expert_type(self, issue: Issue, text: str, fired_by_urgency: list[Rule]) -> str | None:
+    def expert_type(self, issue: Issue, text: str, fired_by_urgency: list[Rule], words: Any = None) -> str | None:
         """The kind of expert an issue needs: from a trigger, the category or the keywords."""
         profile = self.profile
         if profile.expert_type_from == "category":
@@ -206,7 +209,7 @@ class Scorer:
                 return rule.expert_type
         best, best_hits = None, 0
         for name, group in self._categories.items():
-            hits = group.count(text)
+            hits = group.count(text, words)
             if hits > best_hits:
                 best, best_hits = name, hits
         return best or profile.default_expert_type
