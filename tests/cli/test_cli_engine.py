@@ -114,3 +114,12 @@ def test_demo_queue_is_sorted() -> None:
     order = ["critical", "high", "medium", "low"]
     keys = [(order.index(d["urgency"]), -d["score"]) for d in decisions]
     assert keys == sorted(keys) and len(decisions) >= 10
+
+
+def test_a_long_table_is_cut_but_json_has_everything(tmp_path: Path) -> None:
+    path = tmp_path / "many.jsonl"
+    path.write_text("".join(json.dumps({"id": f"i{n}", "title": "x"}) + "\n" for n in range(1200)), "utf-8")
+    table = run_cli("evaluate", str(path), "--profile", "infrastructure")
+    assert table.returncode == 0 and "1,200 decisions (the first 1,000; --json gives all)" in table.stdout
+    assert "i1199" not in table.stdout
+    assert len(json.loads(run_cli("evaluate", str(path), "--profile", "infrastructure", "--json").stdout)) == 1200

@@ -22,6 +22,10 @@ from triagedesk.domain.models import URGENCY_RANK, Candidate, Decision, Expert, 
 from triagedesk.resources import available_profiles, data_dir, load_profile
 
 
+TABLE_ROWS = 1000
+"""A table longer than this is cut (a terminal cannot show more usefully); --json has every decision."""
+
+
 class ScorerCache:
     """One compiled scorer per profile name, shared by every issue of a run."""
 
@@ -87,8 +91,10 @@ def evaluate(file: str, profile_name: str | None, as_json: bool) -> None:
     decisions = decide_all(issues, [r.where for r in records], profile_name)
     if as_json:
         emit_json(decisions)
-    else:
-        console().print(decisions_table(issues, decisions, f"{len(decisions)} decisions"))
+        return
+    shown = min(len(decisions), TABLE_ROWS)
+    title = f"{len(decisions):,} decisions" + (f" (the first {shown:,}; --json gives all)" if shown < len(decisions) else "")
+    console().print(decisions_table(issues[:shown], decisions[:shown], title))
 
 
 def read_experts(path: str) -> list[Expert]:
