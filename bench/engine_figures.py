@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import gc
-from typing import Any
 
 from harness import Figure, median_time
 from seed_baseline import baseline_decide

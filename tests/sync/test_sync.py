@@ -227,7 +227,6 @@ async def test_desk_syncs_live_and_lists_conflicts(tmp_path: Path, db_url: str) 
 
 
 def test_live_cli_follows_the_feed(tmp_path: Path, db_url: str) -> None:
-    import os
     import signal
     import subprocess
     import sys

@@ -11,7 +11,7 @@ from typing import Callable
 import click
 from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
 
-from triagedesk.commands.common import console, emit_json, json_option, parse_instant, read_text
+from triagedesk.commands.common import emit_json, json_option, parse_instant, read_text
 from triagedesk.domain.demo_data import generate
 from triagedesk.domain.escalation import Scorer
 from triagedesk.domain.inputs import parse_models

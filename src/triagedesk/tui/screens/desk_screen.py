@@ -10,7 +10,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
-from textual.widgets import Footer, Header, Input, Static, TabbedContent, TabPane
+from textual.widgets import Footer, Header, Input, TabbedContent, TabPane
 
 from triagedesk.domain.models import URGENCIES
 from triagedesk.queue import STATUS_FILTERS, SORTS, QueueData, QueueFilter, describe, order
