@@ -18,7 +18,7 @@ from triagedesk.desk import Desk
 from triagedesk.display import one_line
 from triagedesk.domain import sla
 from triagedesk.domain.models import URGENCIES, Expert, Issue
-from triagedesk.domain.records import OPEN_STATUSES, ExpertRequest
+from triagedesk.domain.records import ExpertRequest
 from triagedesk.store.repositories import model_fields
 
 CLOSED = frozenset({"completed", "cancelled", "refunded"})
@@ -252,4 +252,4 @@ def describe(spec: QueueFilter) -> str:
     return ", ".join(parts)
 
 
-__all__ = ["QueueData", "QueueFilter", "load", "order", "describe", "SORTS", "STATUS_FILTERS", "OPEN_STATUSES"]
+__all__ = ["QueueData", "QueueFilter", "load", "order", "describe", "SORTS", "STATUS_FILTERS"]

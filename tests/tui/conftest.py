@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 import shutil
-from datetime import datetime, timezone
 from pathlib import Path
 
 import pytest
 
 from tests.conftest import run_cli
+from triagedesk.domain.demo_data import DEMO_NOW
 from triagedesk.store.database import open_store
 from triagedesk.tui.app import TriageDeskApp
 
-NOW = datetime(2026, 1, 15, 12, 0, tzinfo=timezone.utc)
+NOW = DEMO_NOW
 
 
 @pytest.fixture(scope="session")

@@ -16,6 +16,7 @@ from triagedesk.domain import analytics
 from triagedesk.domain.backtest import backtest as run_backtest
 from triagedesk.domain.escalation import Scorer
 from triagedesk.domain.lifecycle import ACTIONS
+from triagedesk.domain.sla import refund_exposure
 from triagedesk.resources import load_profile
 from triagedesk.store.database import open_store
 
@@ -82,7 +83,7 @@ def timers(db_path: str | None, now_text: str | None, as_json: bool) -> None:
     """SLA clocks of assigned, in-review and waiting requests, most pressing first, with refund exposure."""
     operations = desk(db_path, now_text)
     rows = operations.clocks()
-    exposure = sum(t.price_at_risk for _, t, _ in rows)
+    exposure = refund_exposure([t for _, t, _ in rows])
     if as_json:
         emit_json({"refund_exposure": exposure, "clocks": [
             {**t.as_dict(), "status": r.status, "expert_id": r.assigned_expert_id, "suggestions": s} for r, t, s in rows]})

@@ -214,7 +214,3 @@ class Scorer:
                 best, best_hits = name, hits
         return best or profile.default_expert_type
 
-
-def evaluate(issue: Issue, profile: Profile) -> Decision:
-    """The decision for one issue under one profile."""
-    return Scorer(profile).decide(issue)

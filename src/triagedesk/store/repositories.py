@@ -127,7 +127,7 @@ class Repository(Generic[M]):
             before, after = diff(model_fields(old), model_fields(doc))
             if not after:
                 return model
-            self.table.update(_replace_with(doc), doc_ids=[int(doc_id)])
+            self.table.update(replace_with(doc), doc_ids=[int(doc_id)])
             if self.audited:
                 self.store.audit(actor, action, self.name, key, before, after, note)
         return model
@@ -167,14 +167,15 @@ class Repository(Generic[M]):
             if inserted:
                 self.table.insert_multiple(inserted)
             for doc_id, doc in replaced:
-                self.table.update(_replace_with(doc), doc_ids=[doc_id])
+                self.table.update(replace_with(doc), doc_ids=[doc_id])
             if self.audited and (inserted or replaced):
                 self.store.audit(actor, action, self.name, "*", None,
                                  {"inserted": len(inserted), "updated": len(replaced)}, note)
         return len(inserted), len(replaced)
 
 
-def _replace_with(doc: dict[str, Any]) -> Callable[[dict[str, Any]], None]:
+def replace_with(doc: dict[str, Any]) -> Callable[[dict[str, Any]], None]:
+    """A TinyDB update that makes the stored document exactly `doc`."""
     def replace(stored: dict[str, Any]) -> None:
         stored.clear()
         stored.update(doc)
@@ -245,4 +246,4 @@ class Store:
         self.db.close()
 
 
-__all__ = ["Store", "Repository", "Document", "to_doc", "model_fields", "stamp"]
+__all__ = ["Store", "Repository", "Document", "to_doc", "model_fields", "stamp", "replace_with"]

@@ -12,7 +12,7 @@ from typing import Any
 
 from triagedesk.domain.conflicts import winner
 from triagedesk.domain.records import utcnow
-from triagedesk.store.repositories import Store, stamp
+from triagedesk.store.repositories import Store, replace_with, stamp
 from triagedesk.sync.client import CouchClient, SyncError
 
 KINDS = ("experts", "issues", "requests", "sessions", "outcomes", "corrections", "knowledge", "audit")
@@ -73,7 +73,7 @@ class Replicator:
             if doc_id is None:
                 inserts.append(entry)
             else:
-                table.update(_replace(entry), doc_ids=[int(doc_id)])
+                table.update(replace_with(entry), doc_ids=[int(doc_id)])
         if inserts:
             table.insert_multiple(inserts)
 
@@ -243,13 +243,13 @@ class Replicator:
                 elif local.get("_updated_at") == updated:
                     changed = False  # already the same version (our own, echoed back)
                 elif known.get("updated_at") == local.get("_updated_at"):
-                    table.update(_replace(incoming), doc_ids=[int(doc_id)])  # no local edit since: take it
+                    table.update(replace_with(incoming), doc_ids=[int(doc_id)])  # no local edit since: take it
                 else:
                     result.conflicts += 1
                     if winner(kind, _body(local), local.get("_updated_at") or "", data, updated) == "theirs":
                         self.store.audit(self.actor, "sync_conflict", kind, record_id, _body(local), data,
                                          note="the losing revision; the kept one is `after`")
-                        table.update(_replace(incoming), doc_ids=[int(doc_id)])
+                        table.update(replace_with(incoming), doc_ids=[int(doc_id)])
                     else:
                         self.store.audit(self.actor, "sync_conflict", kind, record_id, data, _body(local),
                                          note="the losing revision; the kept one is `after`")
@@ -296,10 +296,3 @@ class Replicator:
                 continue
             on_round(result)
 
-
-def _replace(doc: dict[str, Any]) -> Callable[[dict[str, Any]], None]:
-    def replace(stored: dict[str, Any]) -> None:
-        stored.clear()
-        stored.update(doc)
-
-    return replace

@@ -13,6 +13,7 @@ from triagedesk.domain.knowledge import Hit
 from triagedesk.domain.models import Decision, Issue, Match
 from triagedesk.domain.records import Session
 from triagedesk.domain.sessions import elapsed_seconds
+from triagedesk.domain.sla import refund_exposure
 from triagedesk.store.repositories import model_fields
 from triagedesk.queue import QueueData, load
 from triagedesk.tui.widgets.timers_pane import TimerSpec
@@ -104,7 +105,7 @@ def timers(desk: Desk, limit: int, expert_id: str | None = None) -> tuple[list[T
     clocks = desk.clocks()
     if expert_id is not None:
         clocks = [c for c in clocks if c[0].assigned_expert_id == expert_id]
-    exposure = sum(t.price_at_risk for _, t, _ in clocks)
+    exposure = refund_exposure([t for _, t, _ in clocks])
     breached = sum(t.state == "breached" for _, t, _ in clocks)
     specs: list[TimerSpec] = []
     for request, timer, hints in clocks[:limit]:

@@ -5,10 +5,9 @@ from __future__ import annotations
 import asyncio
 import sys
 import tempfile
-from datetime import datetime, timezone
 from pathlib import Path
 
-from triagedesk.domain.demo_data import generate
+from triagedesk.domain.demo_data import DEMO_NOW, generate
 from triagedesk.domain.escalation import Scorer
 from triagedesk.domain.inputs import parse_models
 from triagedesk.domain.models import Expert
@@ -16,7 +15,7 @@ from triagedesk.resources import data_dir, load_profile
 from triagedesk.store.database import open_store
 from triagedesk.tui.app import TriageDeskApp
 
-NOW = datetime(2026, 1, 15, 12, 0, tzinfo=timezone.utc)
+NOW = DEMO_NOW
 SHOTS = {
     "coordinator-desk": ("coordinator", None, []),
     "expert-view": ("expert", "expert-456", []),
