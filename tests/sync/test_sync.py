@@ -52,6 +52,78 @@ def test_push_then_pull_into_an_empty_store(tmp_path: Path, db_url: str) -> None
     assert checkpoint["last_seq"] == again.checkpoint
 
 
+def test_documents_travel_without_their_defaults_and_arrive_whole(tmp_path: Path, db_url: str) -> None:
+    seed_desk(tmp_path / "a.json", 3)
+    replicator(tmp_path / "a.json", db_url).sync()
+    remote = httpx.get(f"{db_url}/issues:i1").json()["data"]
+    assert remote == {"id": "i1", "title": "Teapot 1", "profile": "appraisal", "category": "silver",
+                      "estimated_value": {"min": 50000, "max": 80000}, "confidence": 0.9}
+    assert httpx.get(f"{db_url}/experts:ann").json()["data"] == {"id": "ann", "name": "Ann",
+                                                                   "specializations": ["silver"], "availability": {}}
+    replicator(tmp_path / "b.json", db_url).sync()
+    a, b = open_store(tmp_path / "a.json"), open_store(tmp_path / "b.json")
+    for kind in ("issues", "experts"):
+        mine = sorted(a.repository(kind).raw(), key=lambda d: d["id"])
+        theirs = sorted(b.repository(kind).raw(), key=lambda d: d["id"])
+        assert theirs == mine and [list(d) for d in theirs] == [list(d) for d in mine]  # every field, in order
+
+
+def test_answers_are_compressed_except_from_this_machine(db_url: str, monkeypatch: pytest.MonkeyPatch,
+                                                         tmp_path: Path) -> None:
+    seed_desk(tmp_path / "a.json", 40)
+    replicator(tmp_path / "a.json", db_url).sync()
+    answers = {}
+    for setting in ("auto", "on", "off"):
+        monkeypatch.setenv("TRIAGEDESK_SYNC_COMPRESS", setting)
+        client = CouchClient(parse_remote(db_url))
+        response = client.http.get(client._db("/_changes"), params={"include_docs": "true"})
+        answers[setting] = (response.headers.get("content-encoding"), response.json()["results"])
+        client.close()
+    assert {k: v[0] for k, v in answers.items()} == {"auto": None, "on": "gzip", "off": None}
+    assert len(answers["auto"][1]) == 44 and answers["auto"][1] == answers["on"][1] == answers["off"][1]
+    monkeypatch.setenv("TRIAGEDESK_SYNC_COMPRESS", "auto")
+    assert parse_remote("https://couch.example.org/triage").compressed
+    assert not parse_remote("http://localhost:5984/triage").compressed
+    monkeypatch.setenv("TRIAGEDESK_SYNC_COMPRESS", "sometimes")
+    wrong = run_cli("sync", "--url", db_url, "--db", str(tmp_path / "a.json"))
+    assert wrong.returncode == 2 and "Traceback" not in wrong.stderr
+    assert wrong.stderr.strip().splitlines()[-1].endswith(
+        "TRIAGEDESK_SYNC_COMPRESS='sometimes': expected one of auto, on, off")
+
+
+def test_server_killed_mid_pull_applies_whole_pages_and_resumes(tmp_path: Path,
+                                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    from triagedesk.sync import engine
+
+    monkeypatch.setattr(engine, "PAGE", 100)
+    server = PouchServer(tmp_path / "server", in_memory=False).start()
+    url = f"{server.url}/desk"
+    try:
+        seed_desk(tmp_path / "a.json", 700)
+        pushed = replicator(tmp_path / "a.json", url).sync().pushed
+        rep = replicator(tmp_path / "b.json", url, retry=RetryPolicy(attempts=2, base_delay=0.05))
+        pages: list[int] = []
+
+        def progress(stage: str, done: int, total: int) -> None:
+            pages.append(done)
+            if len(pages) == 2:
+                server.stop()
+
+        with pytest.raises(SyncError, match=r"connection refused after 2 attempts|Server disconnected"):
+            rep.pull(engine.SyncResult(), progress)
+        applied = open_store(tmp_path / "b.json")
+        held = sum(len(applied.repository(kind)) for kind in engine.KINDS)
+        assert held in (200, 300)  # whole pages only: two, or three when the next was already fetched
+        assert rep.checkpoint() not in (0, None)
+        applied.close()
+        server.start()
+        resumed = replicator(tmp_path / "b.json", url).sync()
+        assert resumed.pulled == pushed - held and resumed.conflicts == 0  # from the checkpoint: nothing twice
+        assert len(open_store(tmp_path / "b.json").issues) == 700
+    finally:
+        server.stop()
+
+
 def test_two_desks_converge(tmp_path: Path, db_url: str) -> None:
     seed_desk(tmp_path / "a.json", 5)
     replicator(tmp_path / "a.json", db_url).sync()
@@ -187,14 +259,12 @@ def test_ten_thousand_documents(tmp_path: Path, db_url: str) -> None:
     store = open_store(tmp_path / "a.json")
     store.issues.put_many([Issue(id=f"i{n}", title=f"Issue {n}", users_affected=n) for n in range(10_000)])
     store.close()
-    start = time.perf_counter()
     pushed = run_cli("sync", "--url", db_url, "--db", str(tmp_path / "a.json"), "--json")
     assert pushed.returncode == 0, pushed.stderr
     assert json.loads(pushed.stdout)["pushed"] == 10_001  # and the import's audit entry
     pulled = run_cli("sync", "--url", db_url, "--db", str(tmp_path / "b.json"), "--json", "--pull-only")
     assert json.loads(pulled.stdout)["pulled"] == 10_001
     assert open_store(tmp_path / "b.json").issues.require("i9999").users_affected == 9999
-    assert time.perf_counter() - start < 120
 
 
 async def test_desk_syncs_live_and_lists_conflicts(tmp_path: Path, db_url: str) -> None:

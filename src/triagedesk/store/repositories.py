@@ -41,7 +41,7 @@ def to_doc(model: BaseModel, updated_at: datetime | None = None) -> dict[str, An
 
 def model_fields(doc: dict[str, Any]) -> dict[str, Any]:
     """A stored document without the store's own `_` fields."""
-    return {k: v for k, v in doc.items() if not k.startswith("_")}
+    return {k: v for k, v in doc.items() if k[:1] != "_"}
 
 
 def diff(before: dict[str, Any] | None, after: dict[str, Any] | None) -> tuple[dict[str, Any] | None, dict[str, Any] | None]:

@@ -12,8 +12,9 @@ from typing import Any
 
 from triagedesk.domain.conflicts import winner
 from triagedesk.domain.records import utcnow
-from triagedesk.store.repositories import Store, replace_with, stamp
+from triagedesk.store.repositories import Store, model_fields, replace_with, stamp
 from triagedesk.sync.client import CouchClient, SyncError
+from triagedesk.sync.wire import filled, remote_id, shape_of, wire_doc
 
 KINDS = ("experts", "issues", "requests", "sessions", "outcomes", "corrections", "knowledge", "audit")
 STATE = "_sync"        # per record: the remote revision and the `_updated_at` last in step with the server
@@ -39,15 +40,6 @@ class SyncResult:
                 "created_database": self.created_database, "checkpoint": self.checkpoint}
 
 
-def remote_id(kind: str, key: str) -> str:
-    return f"{kind}:{key}"
-
-
-def _body(doc: dict[str, Any]) -> dict[str, Any]:
-    """A record as it travels: its model fields, without the store's own `_` fields."""
-    return {k: v for k, v in doc.items() if not k.startswith("_")}
-
-
 class Replicator:
     """Two-way replication between one local store and one remote database."""
 
@@ -57,10 +49,23 @@ class Replicator:
         self.actor = actor
         ident = f"{store.path.resolve()}|{client.remote.identity}"
         self.replication_id = "triagedesk-" + hashlib.sha1(ident.encode()).hexdigest()[:16]
+        self.shapes = {kind: shape_of(store.repository(kind).model) for kind in KINDS}
 
     # -- local sync state ---------------------------------------------------------------------
     def _state(self) -> dict[str, dict[str, Any]]:
         return {doc["key"]: doc for _, doc in self.store.db.table(STATE).raw_items()}
+
+    def _state_of(self, keys: list[str]) -> dict[str, dict[str, Any]]:
+        """The sync state of just these records, through the id index (a pull page need not read them all)."""
+        table = self.store.db.table(STATE)
+        index = self.store.journal.id_index(STATE)
+        found = {}
+        for key in keys:
+            doc_id = index.get(key)
+            doc = table.doc(int(doc_id)) if doc_id is not None else None
+            if doc is not None:
+                found[key] = doc
+        return found
 
     def _set_state(self, entries: list[dict[str, Any]]) -> None:
         """Record (key, rev, updated_at) for pushed or pulled records, in the current transaction."""
@@ -95,22 +100,22 @@ class Replicator:
 
     # -- push ----------------------------------------------------------------------------------
     def push(self, result: SyncResult, progress: Progress | None = None) -> None:
-        """Send every pending record in `_bulk_docs` batches, two requests in flight, answers taken in order."""
+        """Send every pending record in `_bulk_docs` batches, two requests in flight, answers taken in order.
+
+        Each worker builds and encodes its own batch, so the first request leaves at once and the server
+        is never idle while this thread records the answers of the batch before."""
         dirty = self.pending()
         state = self._state()
         batches = [dirty[start:start + BATCH] for start in range(0, len(dirty), BATCH)]
 
-        def body(kind: str, doc: dict[str, Any]) -> dict[str, Any]:
-            key = remote_id(kind, doc["id"])
-            out = {"_id": key, "type": kind, "updated_at": doc.get("_updated_at"), "data": _body(doc)}
-            rev = state.get(key, {}).get("rev")
-            if rev:
-                out["_rev"] = rev
-            return out
+        def send(batch: list[tuple[str, dict[str, Any]]]) -> list[dict[str, Any]]:
+            docs = [wire_doc(kind, self.shapes[kind], doc, state.get(remote_id(kind, doc["id"]), {}).get("rev"))
+                    for kind, doc in batch]
+            return self.client.bulk_docs(docs)
 
         sent = 0
         with ThreadPoolExecutor(max_workers=IN_FLIGHT) as pool:
-            futures = [pool.submit(self.client.bulk_docs, [body(k, d) for k, d in batch]) for batch in batches]
+            futures = [pool.submit(send, batch) for batch in batches]
             try:
                 for batch, future in zip(batches, futures):
                     answers = future.result()
@@ -149,11 +154,11 @@ class Replicator:
             if theirs is None:
                 continue  # deleted meanwhile: the next push creates it again
             result.conflicts += 1
-            if winner(kind, _body(doc), doc.get("_updated_at") or "", theirs.get("data") or {},
+            their_fields = filled(self.shapes[kind], theirs.get("data") or {})
+            if winner(kind, model_fields(doc), doc.get("_updated_at") or "", their_fields,
                       theirs.get("updated_at") or "") == "mine":
-                retry.append({"_id": key, "_rev": theirs["_rev"], "type": kind,
-                              "updated_at": doc.get("_updated_at"), "data": _body(doc)})
-                self._audit_loser(kind, doc["id"], theirs.get("data") or {}, _body(doc))
+                retry.append(wire_doc(kind, self.shapes[kind], doc, theirs["_rev"]))
+                self._audit_loser(kind, doc["id"], their_fields, model_fields(doc))
             else:
                 take.append(theirs)
         if take:
@@ -174,23 +179,32 @@ class Replicator:
     # -- pull ----------------------------------------------------------------------------------
     def pull(self, result: SyncResult, progress: Progress | None = None, longpoll: bool = False,
              read_timeout: float = 30.0) -> None:
+        """Apply `_changes` pages in order; the next page is fetched while this one is written."""
         since = self._agreed_checkpoint()
         start, pages = since, 0
-        while True:
-            page = self.client.changes(since, PAGE, longpoll=longpoll, read_timeout=read_timeout)
-            docs = [row["doc"] for row in page.get("results", []) if row.get("doc")]
-            docs = [d for d in docs if not d["_id"].startswith("_design/")]
-            last = page.get("last_seq", since)
-            self._apply(docs, result, checkpoint=last)  # the local checkpoint moves in the same durable write
-            pages += 1
-            if pages % 10 == 0:
-                self._checkpoint_remote(last)  # as CouchDB's replicator does: every so often, and at the end
-            if progress is not None:
-                progress("pull", result.pulled, result.pulled)
-            done = longpoll or not page.get("results") or last == since
-            since = last
-            if done:
-                break
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            fetching = pool.submit(self.client.changes, since, PAGE, longpoll=longpoll, read_timeout=read_timeout)
+            while True:
+                page = fetching.result()
+                last = page.get("last_seq", since)
+                done = longpoll or not page.get("results") or last == since
+                if not done:  # the server's next answer is worked out while we write this page
+                    fetching = pool.submit(self.client.changes, last, PAGE)
+                docs = [row["doc"] for row in page.get("results", []) if row.get("doc")]
+                docs = [d for d in docs if not d["_id"].startswith("_design/")]
+                try:
+                    self._apply(docs, result, checkpoint=last)  # the local checkpoint moves in the same write
+                except BaseException:
+                    fetching.cancel()
+                    raise
+                pages += 1
+                if pages % 10 == 0:
+                    self._checkpoint_remote(last)  # as CouchDB's replicator does: every so often, and at the end
+                if progress is not None:
+                    progress("pull", result.pulled, result.pulled)
+                since = last
+                if done:
+                    break
         if since != start or pages % 10:
             self._checkpoint_remote(since)
         result.checkpoint = since
@@ -211,8 +225,8 @@ class Replicator:
     def _apply(self, docs: list[dict[str, Any]], result: SyncResult, checkpoint: Any = None,
                count_pulled: bool = True) -> None:
         """Apply remote revisions in one durable write: new records, newer versions, resolved conflicts."""
-        with self.store.transaction():
-            state = self._state()
+        with self.store.transaction():  # caught up with other writers: the id indexes are current
+            state = self._state_of([remote["_id"] for remote in docs])
             entries = []
             inserts: dict[str, list[dict[str, Any]]] = {}
             for remote in docs:
@@ -221,10 +235,10 @@ class Replicator:
                 if kind not in KINDS or ":" not in key:
                     continue
                 record_id = key.split(":", 1)[1]
-                data = remote.get("data") or {}
+                data = filled(self.shapes[kind], remote.get("data") or {})
                 updated = remote.get("updated_at") or ""
                 table = self.store.db.table(kind)
-                doc_id = self.store.journal.doc_id_of(kind, record_id)
+                doc_id = self.store.journal.id_index(kind).get(record_id)
                 local = table.doc(int(doc_id)) if doc_id else None
                 known = state.get(key, {})
                 entry = {"key": key, "rev": remote["_rev"], "updated_at": updated}
@@ -246,12 +260,12 @@ class Replicator:
                     table.update(replace_with(incoming), doc_ids=[int(doc_id)])  # no local edit since: take it
                 else:
                     result.conflicts += 1
-                    if winner(kind, _body(local), local.get("_updated_at") or "", data, updated) == "theirs":
-                        self.store.audit(self.actor, "sync_conflict", kind, record_id, _body(local), data,
+                    if winner(kind, model_fields(local), local.get("_updated_at") or "", data, updated) == "theirs":
+                        self.store.audit(self.actor, "sync_conflict", kind, record_id, model_fields(local), data,
                                          note="the losing revision; the kept one is `after`")
                         table.update(replace_with(incoming), doc_ids=[int(doc_id)])
                     else:
-                        self.store.audit(self.actor, "sync_conflict", kind, record_id, data, _body(local),
+                        self.store.audit(self.actor, "sync_conflict", kind, record_id, data, model_fields(local),
                                          note="the losing revision; the kept one is `after`")
                         entry["updated_at"] = "conflict-kept-local"  # stays dirty: pushed over their revision
                         changed = False
