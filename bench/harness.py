@@ -5,7 +5,8 @@ from __future__ import annotations
 import gc
 import statistics
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -33,18 +34,28 @@ class Figure:
         return {**asdict(self), "ratio": self.ratio}
 
 
+@contextmanager
+def stopwatch() -> Iterator[list[float]]:
+    """Time the block with the garbage collector collected first and paused, as every figure is timed:
+    `with stopwatch() as took: ...`, then `took[0]` is the wall time in seconds."""
+    took: list[float] = []
+    gc.collect()
+    gc.disable()
+    start = time.perf_counter()
+    try:
+        yield took
+    finally:
+        took.append(time.perf_counter() - start)
+        gc.enable()
+
+
 def median_time(work: Callable[[], Any], repeats: int, setup: Callable[[], Any] | None = None) -> tuple[float, list[float]]:
     """Median wall time of `work` over `repeats` runs, with the garbage collector paused while timing."""
     runs = []
     for _ in range(repeats):
         if setup is not None:
             setup()
-        gc.collect()
-        gc.disable()
-        try:
-            start = time.perf_counter()
+        with stopwatch() as took:
             work()
-            runs.append(time.perf_counter() - start)
-        finally:
-            gc.enable()
+        runs.append(took[0])
     return statistics.median(runs), runs
