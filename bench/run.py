@@ -47,7 +47,10 @@ def main() -> int:
             "-" if f.ratio is None else f"{f.ratio:.1f}x",
             f.goal or "-", {True: "yes", False: "NO", None: "-"}[f.ok], f.notes,
         )
-    Console().print(table)
+    out = Console()
+    if not out.is_terminal:  # a log or a pipe: wide rows rather than cells folded into towers
+        out = Console(width=220)
+    out.print(table)
     return 0
 
 
