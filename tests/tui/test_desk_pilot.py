@@ -6,7 +6,7 @@ from pathlib import Path
 
 from textual.widgets import DataTable, Input
 
-from tests.tui.conftest import make_app, settle
+from tests.tui.conftest import NOW, make_app, settle
 from triagedesk.domain.models import Issue
 from triagedesk.store.database import open_store
 from triagedesk.tui.screens.desk_screen import DeskScreen
@@ -78,6 +78,11 @@ async def test_navigation_and_filters(store_copy: Path) -> None:
 
 
 async def test_assign_from_candidates_with_a_note(store_copy: Path) -> None:
+    store = open_store(store_copy)  # one issue that surely needs an expert and has none yet
+    store.issues.add(Issue(id="INC-900001", profile="infrastructure", title="Primary database outage",
+                           created_at=NOW, users_affected=950, total_users=1000, estimated_revenue_impact=90_000,
+                           compliance_risk_level="high", affected_systems=["orders-db"]))
+    store.close()
     app = make_app(store_copy)
     async with app.run_test(size=(160, 48)) as pilot:
         await settle(pilot)
@@ -187,13 +192,18 @@ async def test_markup_and_escapes_are_shown_literally(store_copy: Path) -> None:
 
 
 async def test_expert_view_sessions_outcome_and_correction(store_copy: Path) -> None:
-    app = make_app(store_copy, role="expert", expert_id="expert-456")
+    from triagedesk.tui.screenshots import busiest_expert
+
+    store = open_store(store_copy)
+    expert = store.experts.require(busiest_expert(store_copy))
+    store.close()
+    app = make_app(store_copy, role="expert", expert_id=expert.id)
     async with app.run_test(size=(160, 48)) as pilot:
         await settle(pilot)
         screen = screen_of(app)
         queue = screen.query_one(QueueView)
         assert queue.rows, "the expert has assigned requests in the demo"
-        assert all(queue.data.assignee[i] == "Harriet Lyle" for i in queue.rows)
+        assert all(queue.data.assignee[i] == expert.name for i in queue.rows)
         assert not screen.query_one("#candidates").display
         # pick a request without a running session
         for _ in range(len(queue.rows)):

@@ -10,26 +10,12 @@ from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from triagedesk.domain.demo_issues import issue_records
+from triagedesk.domain.demo_resolutions import resolutions_for
 from triagedesk.domain.escalation import Scorer
 from triagedesk.domain.models import Expert, Issue
 from triagedesk.domain.records import Correction, ExpertRequest, KnowledgeEntry, Outcome, Session
 
 DAY = timedelta(days=1)
-_RESOLUTIONS = {
-    "infrastructure": [
-        ("Rolled back the firmware and resynchronised the replicas.", ["Pin firmware versions per cluster", "Add a replica lag alert"]),
-        ("Isolated the host, restored from the immutable backup, rotated credentials.", ["Enforce MFA on the VPN", "Run a tabletop exercise"]),
-        ("Raised the BGP hold timers to match on both vendors.", ["Document timer defaults per vendor"]),
-        ("Reverted the storage policy and rebalanced the datastore.", ["Test policy changes in staging first"]),
-        ("Confirmed retention meets the standard; added a log archive.", ["Write the retention policy down"]),
-        ("Moved the state with `terraform state mv` before the backend change.", ["Add a plan check to CI"]),
-    ],
-    "appraisal": [
-        ("Authenticated: hallmarks consistent with the maker and period.", ["Photograph hallmarks under raking light"]),
-        ("Not authentic: dial reprinted, case later than claimed.", ["Ask for movement photos first"]),
-        ("Value revised after comparable sales review.", ["Use the last 24 months of auction results"]),
-    ],
-}
 _CORRECTIONS = [
     ("maker", "Unknown English", "Paul Storr, London", "Identified PS hallmark with lion passant"),
     ("period", "Victorian", "Georgian", "Date letter for 1810"),
@@ -172,7 +158,7 @@ def _request(rng: random.Random, issue: Issue, decision: Any, profile: str, tier
             fields["refund_due"] = True
             fields["completed_at"] = max(completed, submitted + window + timedelta(minutes=5))
             fields["refunded_at"] = fields["completed_at"] + timedelta(hours=1)
-        fields["final_report"] = rng.choice(_RESOLUTIONS[profile])[0]
+        fields["final_report"] = rng.choice(resolutions_for(issue))[0]
     return ExpertRequest.model_validate(fields)
 
 
@@ -193,7 +179,8 @@ def _session(rng: random.Random, issue: Issue, request: ExpertRequest, expert: E
 
 def _outcome(rng: random.Random, issue: Issue, request: ExpertRequest, session: Session,
              profile: str) -> tuple[Outcome, KnowledgeEntry]:
-    resolution, recommendations = rng.choice(_RESOLUTIONS[profile])
+    options = resolutions_for(issue)  # the conclusion the request's final report gives
+    resolution, recommendations = next((o for o in options if o[0] == request.final_report), options[0])
     completed = request.completed_at or session.started_at
     minutes = (completed - session.started_at).total_seconds() / 60
     achieved = rng.random() < 0.86

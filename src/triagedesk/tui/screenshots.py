@@ -18,10 +18,19 @@ from triagedesk.tui.app import TriageDeskApp
 NOW = DEMO_NOW
 SHOTS = {
     "coordinator-desk": ("coordinator", None, []),
-    "expert-view": ("expert", "expert-456", []),
+    "expert-view": ("expert", None, []),  # the busiest expert of the demo
     "analytics": ("lead", None, []),
     "help": ("coordinator", None, ["question_mark"]),
 }
+
+
+def busiest_expert(path: Path) -> str:
+    """The demo expert with the most open requests (a full queue to show), ties to the first id."""
+    store = open_store(path)
+    try:
+        return min(store.experts.all(), key=lambda e: (-e.current_workload, e.id)).id
+    finally:
+        store.close()
 
 
 def build_demo(path: Path) -> None:
@@ -41,6 +50,8 @@ def build_demo(path: Path) -> None:
 async def shoot(path: Path, out: Path, size: tuple[int, int]) -> list[Path]:
     written = []
     for name, (role, expert, keys) in SHOTS.items():
+        if role == "expert" and expert is None:
+            expert = busiest_expert(path)
         app = TriageDeskApp(open_store(path), role=role, expert_id=expert, clock=lambda: NOW,
                             monotonic=lambda: 1000.0, live=False, watch=False)
         async with app.run_test(size=size) as pilot:
