@@ -6,7 +6,7 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from triagedesk.domain.analytics import markdown, report
+from triagedesk.domain.analytics import histogram, markdown, report
 from triagedesk.domain.models import Expert
 from triagedesk.domain.records import Correction, ExpertRequest, Outcome
 
@@ -76,6 +76,10 @@ def test_report_by_hand() -> None:
                    "sla_compliance": 0.5, "corrections": 2, "rating": 4.0}
     assert data["corrections_by_field"] == {"maker": 2, "period": 1}
     assert data["sla_by_tier"] == {"full-authentication": 0.0, "premium-appraisal": 0.0, "quick-review": 1.0}
+    # resolution times 10, 30 and 50 h: about 12 bins of a round width from 0 -> 5 h bins, the last holding 50 h
+    bins = data["resolution_histogram"]
+    assert bins[0] == {"from": 0.0, "to": 5.0, "count": 0} and len(bins) == 11
+    assert [(b["from"], b["count"]) for b in bins if b["count"]] == [(10.0, 1), (30.0, 1), (50.0, 1)]
     text = markdown(data)
     assert "- Total Escalations: 5" in text and "- Success Rate: 33.3%" in text
     assert "- Cost per Resolution: $6,360.00" in text
@@ -86,9 +90,16 @@ def test_empty_period_gives_zeros_and_nulls() -> None:
     assert data["total_requests"] == 0 and data["completed"] == 0
     for key in ("success_rate", "avg_resolution_hours", "mtta_minutes", "sla_compliance", "cost_per_resolution"):
         assert data[key] is None
-    assert data["experts"] == [] and data["refund_exposure"] == 0
+    assert data["experts"] == [] and data["refund_exposure"] == 0 and data["resolution_histogram"] == []
     assert "n/a" in markdown(data)
     assert len(data["daily"]) == 8
+
+
+def test_histogram_bins_are_round_and_start_at_zero() -> None:
+    assert histogram([0.5, 3, 7.9, 24, 147.8]) == [
+        {"from": 20.0 * i, "to": 20.0 * (i + 1), "count": n} for i, n in enumerate([3, 1, 0, 0, 0, 0, 0, 1])]
+    assert histogram([0.0, 0.0]) == [{"from": 0.0, "to": 1.0, "count": 2}]
+    assert sum(b["count"] for b in histogram([x / 7 for x in range(1000)])) == 1000  # every value in one bin
 
 
 def test_training_gap_opportunity() -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections import Counter, defaultdict
 from datetime import datetime, timedelta
 from statistics import mean
@@ -68,8 +69,26 @@ def report(requests: list[ExpertRequest], experts: list[Expert], corrections: li
         "sla_by_tier": _sla_by_tier(completed),
         "resolution_hours": sorted(round(_hours(r.completed_at - r.submitted_at), 2) for r in completed),  # type: ignore[operator]
     }
+    data["resolution_histogram"] = histogram(data["resolution_hours"])
     data["opportunities"] = opportunities(period, completed, window_corrections, by_request, data)
     return data
+
+
+def histogram(values: list[float], bins: int = 12) -> list[dict[str, float]]:
+    """How many `values` fall in each bin from 0 up, about `bins` of them, each a round width (1, 2 or 5 x 10^k)."""
+    if not values:
+        return []
+    top = max(max(values), 0.0)
+    if top == 0.0:
+        return [{"from": 0.0, "to": 1.0, "count": len(values)}]
+    rough = max(top / bins, 1e-6)
+    scale = 10 ** math.floor(math.log10(rough))
+    width = next(m * scale for m in (1, 2, 5, 10) if m * scale >= rough)
+    counts = [0] * (int(top // width) + 1)
+    for value in values:
+        counts[min(int(max(value, 0.0) // width), len(counts) - 1)] += 1
+    return [{"from": float(round(i * width, 6)), "to": float(round((i + 1) * width, 6)), "count": n}
+            for i, n in enumerate(counts)]
 
 
 def _resolved(request: ExpertRequest, outcome: Outcome | None) -> bool:

@@ -127,7 +127,7 @@ class AnalyticsView(VerticalScroll, can_focus=True):
         fallback = {"critical": (230, 60, 60), "high": (240, 150, 50), "medium": (230, 200, 60), "low": (90, 190, 90)}
         series = [[d[u] for d in days] for u in ("critical", "high", "medium", "low")]
         positions = list(range(1, len(labels) + 1))
-        if days:
+        if any(sum(column) for column in series):
             plt.stacked_bar(positions, series, labels=["critical", "high", "medium", "low"],
                             color=[rgb(colours.get(f"urgency-{u}"), fallback[u]) for u in ("critical", "high", "medium", "low")])
         thin_ticks(plot, positions, labels)
@@ -135,9 +135,11 @@ class AnalyticsView(VerticalScroll, can_focus=True):
 
     def _resolution(self, data: dict[str, Any], colours: dict[str, str]) -> None:
         plot, plt = self._plot("resolution", "Resolution time (hours)")
-        hours = data["resolution_hours"]
-        if hours:
-            plt.hist(hours, bins=20, color=rgb(colours.get("primary"), (80, 150, 240)))
+        bins = data["resolution_histogram"]
+        if bins:
+            positions = list(range(1, len(bins) + 1))
+            plt.bar(positions, [b["count"] for b in bins], color=rgb(colours.get("primary"), (80, 150, 240)))
+            thin_ticks(plot, positions, [f"{b['from']:g}" for b in bins])
         plot.refresh()
 
     def _sla(self, data: dict[str, Any], colours: dict[str, str]) -> None:
@@ -156,13 +158,13 @@ class AnalyticsView(VerticalScroll, can_focus=True):
         if rows:
             names = [(r["name"] or r["expert_id"]).split()[0][:8] for r in rows]
             positions = list(range(1, len(names) + 1))
-            thin_ticks(plot, positions, names)
             plt.multiple_bar(positions, [[r["completed"] for r in rows],
                                      [r["avg_turnaround_hours"] or 0 for r in rows],
                                      [(r["rating"] or 0) * 10 for r in rows]],
                              labels=["completed", "turnaround h", "rating x10"],
                              color=[rgb(colours.get("primary"), (80, 150, 240)), rgb(colours.get("warning"), (240, 180, 60)),
                                     rgb(colours.get("success"), (90, 190, 90))])
+            thin_ticks(plot, positions, names)  # after the bars, which set their own ticks
         plot.refresh()
 
     def _corrections(self, data: dict[str, Any], colours: dict[str, str]) -> None:
