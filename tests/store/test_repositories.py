@@ -11,7 +11,7 @@ from triagedesk.domain.models import Issue
 from triagedesk.domain.records import ExpertRequest
 from triagedesk.store.database import open_store
 from triagedesk.store.errors import StoreError
-from triagedesk.store.journal import decode_record
+from triagedesk.store.journal_format import decode_record
 
 
 def test_create_update_delete_are_audited(tmp_path: Path) -> None:

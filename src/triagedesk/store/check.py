@@ -12,7 +12,8 @@ import orjson
 from filelock import FileLock
 
 from triagedesk.store.errors import StoreCorrupt
-from triagedesk.store.journal import APP, JOURNAL_MAGIC, META, atomic_write, decode_record
+from triagedesk.store.journal import APP, JOURNAL_MAGIC, META
+from triagedesk.store.journal_format import atomic_write, decode_record
 
 Tables = dict[str, dict[str, dict[str, Any]]]
 

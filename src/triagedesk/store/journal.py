@@ -10,10 +10,8 @@ from __future__ import annotations
 import gc
 import os
 import threading
-import zlib
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +20,7 @@ from filelock import FileLock
 from tinydb.storages import Storage
 
 from triagedesk.store.errors import StoreCorrupt, StoreError
+from triagedesk.store.journal_format import Op, atomic_write, encode_record, keep_previous, scan
 
 META = "_meta"
 APP = "triagedesk"
@@ -30,105 +29,7 @@ COMPACT_MIN_BYTES = int(os.environ.get("TRIAGEDESK_COMPACT_BYTES", 8 * 1024 * 10
 """The journal is folded into the snapshot once it is larger than this and than the snapshot."""
 
 Tables = dict[str, dict[str, dict[str, Any]]]
-Op = tuple[str, str, "dict[str, Any] | None"]  # (table, doc_id, whole document or None = removed)
 ChangeListener = Callable[[set[tuple[str, str]]], None]
-
-
-def fsync_dir(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
-def atomic_write(path: Path, data: bytes) -> None:
-    """Replace `path` with `data`: temp file in the same folder, fsync, rename, fsync the folder."""
-    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
-    try:
-        view = memoryview(data)
-        while view:
-            written = os.write(fd, view)
-            view = view[written:]
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-    os.replace(tmp, path)
-    fsync_dir(path.parent)
-
-
-def _keep_previous(path: Path) -> None:
-    """Keep the file about to be replaced as `PATH.prev` (a hard link: no copy), for `db repair`."""
-    previous = path.with_name(path.name + ".prev")
-    staging = path.with_name(f".{path.name}.prev-{os.getpid()}")
-    try:
-        if staging.exists():
-            staging.unlink()
-        os.link(path, staging)
-        os.replace(staging, previous)
-    except OSError:
-        pass  # best effort: a file system without hard links keeps no previous copy
-
-
-def encode_record(ops: list[Op]) -> bytes:
-    body = orjson.dumps(ops)
-    return b"%08x " % zlib.crc32(body) + body + b"\n"
-
-
-def decode_record(line: bytes) -> list[Op] | None:
-    """The ops of one journal line, or None when its checksum or JSON is bad."""
-    if len(line) < 10 or line[8:9] != b" ":
-        return None
-    body = line[9:]
-    try:
-        if int(line[:8], 16) != zlib.crc32(body):
-            return None
-        ops = orjson.loads(body)
-    except ValueError:
-        return None
-    if not isinstance(ops, list):
-        return None
-    return ops
-
-
-@dataclass
-class JournalScan:
-    """What reading a journal from an offset found."""
-
-    records: list[list[Op]] = field(default_factory=list)
-    end: int = 0               # offset just past the last good record
-    torn: bool = False         # an unfinished or damaged last line
-    corrupt_line: int | None = None  # a damaged line followed by good ones (1-based, from the offset)
-
-
-def scan(data: bytes, start: int) -> JournalScan:
-    """Parse journal bytes `data` (read from offset `start`) into whole, checked records."""
-    result = JournalScan(end=start)
-    pos = 0
-    number = 0
-    bad_at: int | None = None
-    while pos < len(data):
-        newline = data.find(b"\n", pos)
-        if newline < 0:
-            result.torn = True
-            break
-        number += 1
-        ops = decode_record(data[pos:newline])
-        if ops is None:
-            if bad_at is None:
-                bad_at = number
-            pos = newline + 1
-            continue
-        if bad_at is not None:
-            result.corrupt_line = bad_at
-            return result
-        result.records.append(ops)
-        pos = newline + 1
-        result.end = start + pos
-    if bad_at is not None:
-        result.torn = True
-    return result
 
 
 class JournalStorage(Storage):
@@ -391,8 +292,8 @@ class JournalStorage(Storage):
                 data = orjson.dumps(self.tables)
             finally:
                 gc.enable()
-            _keep_previous(self.path)
-            _keep_previous(self.journal_path)
+            keep_previous(self.path)
+            keep_previous(self.journal_path)
             atomic_write(self.path, data)
             self._write_journal_header(self.generation)
             if self._fd is not None:
