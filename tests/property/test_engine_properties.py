@@ -62,6 +62,8 @@ def test_score_bounds_and_paths_agree(scorers: list[Scorer], issue: Issue) -> No
         assert fast.should_escalate == decision.should_escalate
         assert [scorer.rules[i].id for i in fast.fired] == [
             t for t in decision.triggers if t != "score_above_threshold"]
+        route = scorer.route(issue)  # the demo's and the queue's routing: the decision's own fields
+        assert route._asdict() == {name: getattr(decision, name) for name in route._fields}
         if decision.business_impact is not None:
             assert 0.0 <= decision.business_impact <= 1.0
         for factor in decision.factors.values():

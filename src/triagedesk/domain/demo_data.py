@@ -81,7 +81,7 @@ def generate(
         if progress is not None and number % 1000 == 999:
             progress(1000)
         scorer = scorers[issue.profile or "infrastructure"]
-        decision = scorer.decide(issue)
+        decision = scorer.route(issue)  # the routing without the explanation: a fifth of decide's time
         if not decision.should_escalate:
             continue
         profile = scorer.profile

@@ -42,6 +42,18 @@ class Assessment(NamedTuple):
 
 
 
+class Route(NamedTuple):
+    """Where an issue goes, without the explanation: `decide`'s routing fields at about `assess`'s cost."""
+
+    should_escalate: bool
+    urgency: str
+    recommended_tier: str | None
+    recommended_expert_type: str | None
+    expert_level: str | None
+    response_due_minutes: int
+    estimated_expert_minutes: int
+
+
 def _condition_test(cond: Condition, group: KeywordGroup | None) -> Test:
     if group is not None:
         return lambda facts, text, words: group.matches(text, words)
@@ -155,6 +167,36 @@ class Scorer:
         if self._threshold is not None and score > self._threshold:
             triggers.append("score_above_threshold")
             reasons.append(f"Escalation score {score:.2f} is above {self._threshold:g}")
+        routed = self._route(issue, text, words, fired_rules, escalate, urgency,
+                             lambda: facts.get("complexity", 0.0))
+        impact = facts.get(profile.impact_fact) if profile.impact_fact else None
+        return Decision(
+            issue_id=issue.id,
+            profile=profile.name,
+            score=round(score, 4),
+            business_impact=None if impact is None else round(impact, 4),
+            factors=factors,
+            triggers=triggers,
+            reasons=reasons,
+            message=profile.urgencies[urgency].message,
+            **routed._asdict(),
+        )
+
+    def route(self, issue: Issue) -> Route:
+        """`decide`'s routing fields (tier, expert, response and effort) on the compiled path: no reasons."""
+        fast = self.assess(issue)
+        text = issue_text(issue)
+        fired_rules = [self.rules[i] for i in fast.fired]
+        return self._route(issue, text, words_of(text), fired_rules, fast.should_escalate, fast.urgency,
+                           lambda: self._complexity(issue, text))
+
+    def _complexity(self, issue: Issue, text: str) -> Any:
+        return self._facts(issue, text, self._all_getters).get("complexity")
+
+    def _route(self, issue: Issue, text: str, words: Any, fired_rules: list[Rule], escalate: bool, urgency: str,
+               complexity: Callable[[], Any]) -> Route:
+        """The tier, expert type and level, response time and effort that follow from the fired rules."""
+        profile = self.profile
         by_urgency = sorted(fired_rules, key=lambda r: URGENCY_RANK[r.urgency])
         tier_id = self._tier(fired_rules, escalate)
         policy = profile.urgencies[urgency]
@@ -164,25 +206,15 @@ class Scorer:
             effort = tier.expert_minutes
         else:
             response = policy.response_minutes
-            complexity = facts.get("complexity", 0.0) or 0.0
-            effort = round(policy.expert_minutes * (1.0 + complexity))
-        impact = facts.get(profile.impact_fact) if profile.impact_fact else None
-        return Decision(
-            issue_id=issue.id,
-            profile=profile.name,
+            effort = round(policy.expert_minutes * (1.0 + (complexity() or 0.0)))
+        return Route(
             should_escalate=escalate,
             urgency=urgency,
-            score=round(score, 4),
-            business_impact=None if impact is None else round(impact, 4),
-            factors=factors,
-            triggers=triggers,
-            reasons=reasons,
             recommended_tier=tier_id,
             recommended_expert_type=self.expert_type(issue, text, by_urgency, words),
             expert_level=next((r.expert_level for r in by_urgency if r.expert_level), None),
             response_due_minutes=response,
             estimated_expert_minutes=effort,
-            message=policy.message,
         )
 
     def _reason(self, index: int, facts: dict[str, Any], text: str, words: Any) -> str:
