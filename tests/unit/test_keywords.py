@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from triagedesk.domain.keywords import KeywordGroup
 
@@ -39,3 +41,16 @@ def test_hits_in_group_order() -> None:
     group = KeywordGroup(["outage", "down", "offline"])
     assert group.hits("offline and down, a real outage") == ["outage", "down", "offline"]
     assert group.count("nothing here") == 0
+
+
+WORDS = ["down", "downs", "outage", "outages", "backup", "failed", "backup_failed", "config", "change", "s3", "c++",
+         "vpn", "vpns", "ransomware", "x"]
+
+
+@settings(max_examples=300, deadline=None)
+@given(keywords=st.lists(st.sampled_from(WORDS + ["config change", "backup failed", "down"]), max_size=8),
+       text=st.lists(st.sampled_from(WORDS + ["-", "\n", "the"]), max_size=12).map(" ".join))
+def test_count_is_the_number_of_hits(keywords: list[str], text: str) -> None:
+    """`count` takes a shortcut through a word index; it must agree with testing each keyword."""
+    group = KeywordGroup(keywords)
+    assert group.count(text) == len(group.hits(text))
