@@ -124,6 +124,24 @@ def import_rows(folder: Path, quick: bool) -> Figure:
                   notes=f"{count / seconds:,.0f} rows/s end to end, interpreter start included", runs=runs)
 
 
+def demo_store(folder: Path, quick: bool) -> Figure:
+    """`triagedesk demo --issues 100000`: generate a history and write it, as `make demo` would at that size."""
+    count = 20_000 if quick else 100_000
+    target = folder / "demo" / "desk.json"
+
+    def run() -> None:
+        for name in list(target.parent.glob("desk.json*")) if target.parent.exists() else []:
+            name.unlink()
+        subprocess.run([sys.executable, "-m", "triagedesk", "demo", "--issues", str(count), "--db", str(target)],
+                       check=True, capture_output=True)
+
+    seconds, runs = median_time(run, 1)
+    goal = 60 * count / 100_000
+    return Figure(f"demo store of {count:,} issues (CLI: generate, score, route, one durable write)", seconds, "s",
+                  goal=f"< {goal:.0f} s", ok=seconds < goal, runs=runs,
+                  notes="one run (each takes most of a minute); interpreter start included")
+
+
 def run(quick: bool) -> list[Figure]:
     figures: list[Figure] = []
     with tempfile.TemporaryDirectory(prefix="triagedesk-bench-") as tmp:
@@ -133,5 +151,6 @@ def run(quick: bool) -> list[Figure]:
         for size in (50_000, 200_000):
             figures.extend(open_and_query(size, folder, quick))
         figures.append(import_rows(folder, quick))
+        figures.append(demo_store(folder, quick))
     os.environ.pop("TRIAGEDESK_COMPACT_BYTES", None)
     return figures
