@@ -8,9 +8,10 @@ import threading
 from datetime import datetime
 
 import click
+from rich.progress import BarColumn, Progress, TaskID, TextColumn, TimeRemainingColumn
 
 from triagedesk.commands.common import emit_json, json_option
-from triagedesk.commands.store_cmds import db_option, progress_bar, store_path
+from triagedesk.commands.store_cmds import console_err, db_option, store_path
 from triagedesk.store.database import open_store
 from triagedesk.sync.client import CouchClient, parse_remote
 from triagedesk.sync.engine import Replicator, SyncResult
@@ -40,20 +41,44 @@ def sync(url: str | None, db_path: str | None, push_only: bool, pull_only: bool,
         if live:
             _live(replicator, remote.shown, as_json, poll)
             return
-        pending = len(replicator.pending()) if not pull_only else 0
-        with progress_bar(f"syncing with {remote.shown}", max(pending, 1), enabled=pending >= 5000) as advance:
-            last = {"push": 0}
-
-            def progress(stage: str, done: int, total: int) -> None:
-                if stage == "push":
-                    advance(done - last["push"])
-                    last["push"] = done
-
+        with SyncProgress(remote.shown) as progress:
             result = replicator.sync(push=not pull_only, pull=not push_only, progress=progress)
     finally:
         client.close()
         store.close()
     _report(result, remote.shown, as_json)
+
+
+class SyncProgress:
+    """One bar per stage on stderr ("pulling", "pushing"), shown once a stage has 5,000 documents or more."""
+
+    SHOWN_FROM = 5000
+
+    def __init__(self, shown: str) -> None:
+        self.shown = shown
+        self.bars: Progress | None = None
+        self.tasks: dict[str, TaskID] = {}
+
+    def __enter__(self) -> SyncProgress:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self.bars is not None:
+            self.bars.stop()
+
+    def __call__(self, stage: str, done: int, total: int) -> None:
+        if stage not in self.tasks:
+            if total < self.SHOWN_FROM or not sys.stderr.isatty():
+                return
+            if self.bars is None:
+                columns = (TextColumn("{task.description}"), BarColumn(),
+                           TextColumn("{task.completed:,}/{task.total:,}"), TimeRemainingColumn())
+                self.bars = Progress(*columns, console=console_err(), transient=True)
+                self.bars.start()
+            verb = "pulling from" if stage == "pull" else "pushing to"
+            self.tasks[stage] = self.bars.add_task(f"{verb} {self.shown}", total=total)
+        assert self.bars is not None
+        self.bars.update(self.tasks[stage], completed=done, total=max(total, done))
 
 
 def _report(result: SyncResult, shown: str, as_json: bool) -> None:

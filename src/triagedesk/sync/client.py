@@ -152,6 +152,10 @@ class CouchClient:
         self.request("PUT", self._db(), expect=(201, 202, 412))
         return True
 
+    def update_seq(self) -> Any:
+        """The database's latest sequence (opaque: a number from PouchDB, a string from CouchDB 3)."""
+        return self._json("GET", self._db()).get("update_seq")
+
     def _json(self, method: str, path: str, body: Any = None, **kwargs: Any) -> Any:
         """A request with an orjson body and an orjson-parsed answer."""
         if body is not None:

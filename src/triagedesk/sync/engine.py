@@ -40,6 +40,17 @@ class SyncResult:
                 "created_database": self.created_database, "checkpoint": self.checkpoint}
 
 
+def _remaining(page: dict[str, Any], last: Any, latest: Any) -> int:
+    """About how many changes are left after this page: CouchDB says (`pending`); otherwise the distance
+    from this page's sequence to the database's latest, whose number comes first (`123-g1AAA...` in CouchDB 3)."""
+    if isinstance(page.get("pending"), int):
+        return page["pending"]
+    try:
+        return max(int(str(latest).split("-")[0]) - int(str(last).split("-")[0]), 0)
+    except ValueError:
+        return 0
+
+
 class Replicator:
     """Two-way replication between one local store and one remote database."""
 
@@ -181,7 +192,8 @@ class Replicator:
              read_timeout: float = 30.0) -> None:
         """Apply `_changes` pages in order; the next page is fetched while this one is written."""
         since = self._agreed_checkpoint()
-        start, pages = since, 0
+        start, pages, seen = since, 0, 0
+        latest = None if longpoll or progress is None else self.client.update_seq()
         with ThreadPoolExecutor(max_workers=1) as pool:
             fetching = pool.submit(self.client.changes, since, PAGE, longpoll=longpoll, read_timeout=read_timeout)
             while True:
@@ -200,8 +212,9 @@ class Replicator:
                 pages += 1
                 if pages % 10 == 0:
                     self._checkpoint_remote(last)  # as CouchDB's replicator does: every so often, and at the end
+                seen += len(page.get("results", []))
                 if progress is not None:
-                    progress("pull", result.pulled, result.pulled)
+                    progress("pull", seen, seen + _remaining(page, last, latest))
                 since = last
                 if done:
                     break
