@@ -289,6 +289,7 @@ async def test_desk_syncs_live_and_lists_conflicts(tmp_path: Path, db_url: str) 
     from triagedesk.sync.client import parse_remote
     from triagedesk.tui.app import TriageDeskApp
     from triagedesk.tui.screens.modals import ConflictsScreen
+    from triagedesk.tui.widgets.queue_view import QueueView
 
     seed_desk(tmp_path / "b.json", 3)
     replicator(tmp_path / "b.json", db_url).sync()
@@ -302,6 +303,21 @@ async def test_desk_syncs_live_and_lists_conflicts(tmp_path: Path, db_url: str) 
                 break
         assert len(store.issues) == 3  # pulled by the live sync worker
         assert "0 pending" in app.sub_title and "error" not in app.sub_title
+        queue = app.screen.query_one(QueueView)
+        for _ in range(50):
+            await settle(pilot)
+            if len(queue.data) == 3:
+                break
+        assert sorted(queue.data.ids) == ["i0", "i1", "i2"]  # and the queue shows them, without a keypress
+        other = replicator(tmp_path / "b.json", db_url)  # another desk retitles one; this desk's queue follows
+        other.store.issues.save(other.store.issues.require("i1").model_copy(update={"title": "Retitled on B"}))
+        other.sync()
+        for _ in range(100):
+            await pilot.pause(0.1)
+            await settle(pilot)
+            if "retitled on b" in queue.data.hay[queue.data.position("i1")]:
+                break
+        assert "retitled on b" in queue.data.hay[queue.data.position("i1")].lower()
         store.issues.add(Issue(id="made-on-a", title="Local"))
         for _ in range(150):
             await pilot.pause(0.1)

@@ -122,7 +122,7 @@ class TriageDeskApp(App):
         self.sub_title = f"{self._base_subtitle} · {status.line()}"
         if status.error:
             self.notify(f"Sync: {status.error}", severity="error", timeout=6)
-        if changed and not self.watch:
+        if changed:  # written by this process: the watcher, which catches up on other processes, never sees it
             self._refresh_panes()
 
     def action_conflicts(self) -> None:
