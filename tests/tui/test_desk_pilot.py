@@ -12,6 +12,7 @@ from triagedesk.store.database import open_store
 from triagedesk.tui.screens.desk_screen import DeskScreen
 from triagedesk.tui.screens.forms import NewIssueForm
 from triagedesk.tui.screens.modals import ConfirmScreen, HelpScreen, PackageScreen
+from triagedesk.tui.widgets.candidates_pane import CandidatesPane
 from triagedesk.tui.widgets.escalation_pane import EscalationPane
 from triagedesk.tui.widgets.queue_view import QueueView
 from triagedesk.tui.widgets.timers_pane import TimersPane
@@ -102,6 +103,25 @@ async def test_assign_from_candidates_with_a_note(store_copy: Path) -> None:
         assert request is not None and request.status == "assigned" and request.assigned_expert_id
         assert any(a.note == "urgent, call first" for a in app.store.history(request.id))
         assert screen.data.status[screen.data.position(issue_id)] == "assigned"  # the queue reloaded
+        # now it is held: the same expert again is refused, another is a reassignment that says so
+        screen.spec = screen.spec.__class__(status="all")
+        screen.apply_filter()
+        await pilot.press("slash", *issue_id, "enter")
+        await settle(pilot)
+        assert screen.query_one(QueueView).current_issue() == issue_id
+        holder = screen.data.assignee[screen.data.position(issue_id)]
+        names = [c.expert_name for c in screen.query_one(CandidatesPane).candidates]
+        assert holder in names  # the top candidate it went to is still listed
+        await pilot.press(str(names.index(holder) + 1))
+        await settle(pilot)
+        assert not isinstance(app.screen, ConfirmScreen)
+        assert any(f"already with {holder}" in n.message for n in app._notifications)
+        other = next(i for i, name in enumerate(names) if name != holder)
+        await pilot.press(str(other + 1))
+        await settle(pilot)
+        assert isinstance(app.screen, ConfirmScreen)
+        assert app.screen.question == f"Reassign {issue_id} from {holder} to {names[other]}?"
+        await pilot.press("escape")
 
 
 async def test_cancelled_confirmation_changes_nothing(store_copy: Path) -> None:

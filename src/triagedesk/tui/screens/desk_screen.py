@@ -27,6 +27,7 @@ from triagedesk.tui.widgets.timers_pane import TimersPane
 if TYPE_CHECKING:
     from triagedesk.tui.app import TriageDeskApp
 
+HELD = ("assigned", "in_review", "waiting")  # an expert has it: a new one is a reassignment
 COORDINATOR_ONLY = {"assign", "reassign", "senior", "pay", "cancel_request", "new_issue"}
 EXPERT_ONLY = {"start_session", "toggle_session", "end_session", "outcome", "correction"}
 
@@ -299,6 +300,12 @@ class DeskScreen(RoleActions, Screen):
             return
         candidate = pane.candidates[number - 1]
         issue_id, app = self.current, self.desk_app
+        row = self.data.position(issue_id)
+        holder = self.data.assignee[row] if row is not None and self.data.status[row] in HELD else ""
+        name = candidate.expert_name or candidate.expert_id
+        if holder and holder in (candidate.expert_name, candidate.expert_id):
+            self.notify(f"{issue_id} is already with {holder}.", severity="warning")
+            return
 
         def assign(note: str) -> None:
             def operation() -> None:
@@ -309,10 +316,10 @@ class DeskScreen(RoleActions, Screen):
                     raise_user(f"request {request.id} awaits payment: press $ once it is paid")
                 action = "assign" if request.status == "pending_assignment" else "reassign"
                 app.desk.act(request.id, action, app.actor, candidate.expert_id, note)
-            self.run_action(f"{issue_id} assigned to {candidate.expert_name}", operation)
+            self.run_action(f"{issue_id} {'reassigned' if holder else 'assigned'} to {name}", operation)
 
-        self._confirm(f"Assign {issue_id} to {candidate.expert_name or candidate.expert_id}?",
-                      f"match {candidate.match_score:.1f} · {'; '.join(candidate.reasons)}", assign)
+        question = f"Reassign {issue_id} from {holder} to {name}?" if holder else f"Assign {issue_id} to {name}?"
+        self._confirm(question, f"match {candidate.match_score:.1f} · {'; '.join(candidate.reasons)}", assign)
 
     def action_reassign(self) -> None:
         request_id = self._request_id("This issue has no expert request yet: assign with 1-5.")
