@@ -141,6 +141,33 @@ def test_server_killed_mid_pull_applies_whole_pages_and_resumes(tmp_path: Path,
         server.stop()
 
 
+@pytest.mark.parametrize("pull", [True, False], ids=["sync", "push-only"])
+def test_a_recreated_database_gets_everything_again(tmp_path: Path, db_url: str, pull: bool) -> None:
+    seed_desk(tmp_path / "a.json", 5)
+    first = replicator(tmp_path / "a.json", db_url).sync(pull=pull)
+    httpx.delete(db_url).raise_for_status()  # lost, or restored from an old backup, without this desk
+    again = replicator(tmp_path / "a.json", db_url).sync(pull=pull)
+    assert again.server_reset and again.created_database and again.pushed == first.pushed
+    assert httpx.get(f"{db_url}/issues:i4").json()["data"]["title"] == "Teapot 4"
+    steady = replicator(tmp_path / "a.json", db_url).sync(pull=pull)
+    assert (steady.server_reset, steady.pushed, steady.pulled, steady.conflicts) == (False, 0, 0, 0)
+    shown = run_cli("sync", "--url", db_url, "--db", str(tmp_path / "b.json"))
+    assert shown.returncode == 0 and "lost" not in shown.stdout  # a new desk is not a reset
+
+
+def test_an_interrupted_first_sync_is_not_a_conflict(tmp_path: Path, db_url: str) -> None:
+    """Records the server already holds in the same version take its revision; nothing is resolved."""
+    seed_desk(tmp_path / "a.json", 5)
+    first = replicator(tmp_path / "a.json", db_url).sync()
+    store = open_store(tmp_path / "a.json")
+    store.db.table("_sync").truncate()  # as if cut off before the answers were recorded
+    store.close()
+    again = replicator(tmp_path / "a.json", db_url).sync()
+    assert (again.conflicts, again.pushed) == (0, 0) and not again.server_reset
+    assert replicator(tmp_path / "a.json", db_url).pending() == []
+    assert first.pushed > 5
+
+
 def test_two_desks_converge(tmp_path: Path, db_url: str) -> None:
     seed_desk(tmp_path / "a.json", 5)
     replicator(tmp_path / "a.json", db_url).sync()

@@ -86,6 +86,8 @@ def _report(result: SyncResult, shown: str, as_json: bool) -> None:
         emit_json({"url": shown, **result.as_dict()})
         return
     created = " (created the database)" if result.created_database else ""
+    if result.server_reset and not result.created_database:
+        created = " (the server had lost this desk's history: everything was sent again)"
     click.echo(f"synced with {shown}{created}: pushed {result.pushed:,}, pulled {result.pulled:,}, "
                f"conflicts {result.conflicts:,}")
 

@@ -32,12 +32,14 @@ class SyncResult:
     pulled: int = 0
     conflicts: int = 0
     created_database: bool = False
+    server_reset: bool = False  # the server had lost this desk's history: everything went again
     checkpoint: Any = None
     losers: list[str] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, Any]:
         return {"pushed": self.pushed, "pulled": self.pulled, "conflicts": self.conflicts,
-                "created_database": self.created_database, "checkpoint": self.checkpoint}
+                "created_database": self.created_database, "server_reset": self.server_reset,
+                "checkpoint": self.checkpoint}
 
 
 def _remaining(page: dict[str, Any], last: Any, latest: Any) -> int:
@@ -158,20 +160,29 @@ class Replicator:
     def _resolve_push_conflicts(self, conflicted: list[tuple[str, dict[str, Any]]], result: SyncResult) -> None:
         """The server holds a newer revision: pick the winner; push ours on top, or take theirs."""
         current = self.client.fetch([remote_id(kind, doc["id"]) for kind, doc in conflicted])
-        retry, take = [], []
+        retry: list[dict[str, Any]] = []
+        take: list[dict[str, Any]] = []
+        same: list[dict[str, Any]] = []
         for kind, doc in conflicted:
             key = remote_id(kind, doc["id"])
             theirs = current.get(key)
-            if theirs is None:
-                continue  # deleted meanwhile: the next push creates it again
-            result.conflicts += 1
+            if theirs is None:  # deleted there, or never there (a revision we hold that it forgot): create it
+                retry.append(wire_doc(kind, self.shapes[kind], doc))
+                continue
             their_fields = filled(self.shapes[kind], theirs.get("data") or {})
+            if theirs.get("updated_at") == doc.get("_updated_at") and their_fields == model_fields(doc):
+                same.append({"key": key, "rev": theirs["_rev"], "updated_at": doc.get("_updated_at")})
+                continue  # the same version already: take its revision, nothing to resolve
+            result.conflicts += 1
             if winner(kind, model_fields(doc), doc.get("_updated_at") or "", their_fields,
                       theirs.get("updated_at") or "") == "mine":
                 retry.append(wire_doc(kind, self.shapes[kind], doc, theirs["_rev"]))
                 self._audit_loser(kind, doc["id"], their_fields, model_fields(doc))
             else:
                 take.append(theirs)
+        if same:
+            with self.store.transaction():
+                self._set_state(same)
         if take:
             self._apply(take, result, count_pulled=False)
         if retry:
@@ -191,7 +202,7 @@ class Replicator:
     def pull(self, result: SyncResult, progress: Progress | None = None, longpoll: bool = False,
              read_timeout: float = 30.0) -> None:
         """Apply `_changes` pages in order; the next page is fetched while this one is written."""
-        since = self._agreed_checkpoint()
+        since = self._agreed_checkpoint(result)
         start, pages, seen = since, 0, 0
         latest = None if longpoll or progress is None else self.client.update_seq()
         with ThreadPoolExecutor(max_workers=1) as pool:
@@ -225,15 +236,27 @@ class Replicator:
     def _checkpoint_remote(self, seq: Any) -> None:
         self.client.put_local(self.replication_id, {"last_seq": seq, "updated_at": stamp(utcnow())})
 
-    def _agreed_checkpoint(self) -> Any:
-        """Our checkpoint, unless the server lost its copy (a new or recreated database): then start over."""
+    def _agreed_checkpoint(self, result: SyncResult) -> Any:
+        """Our checkpoint, unless the server's copy differs or is gone: then the pull starts over."""
+        remote = self._remote_checkpoint(result)
         local = self.checkpoint()
-        if local in (0, "0", None):
-            return 0
-        remote = self.client.get_local(self.replication_id)
-        if remote is None or remote.get("last_seq") != local:
+        if local in (0, "0", None) or remote is None or remote.get("last_seq") != local:
             return 0
         return local
+
+    def _remote_checkpoint(self, result: SyncResult) -> dict[str, Any] | None:
+        """Our `_local` checkpoint on the server. When it is gone although we have synced with this server,
+        the database was recreated or restored without us: its revisions are not the ones we hold, so we
+        forget them, and everything is pushed again and pulled from the start."""
+        remote = self.client.get_local(self.replication_id)
+        if remote is None and len(self.store.db.table(STATE)):
+            with self.store.transaction():
+                self.store.db.table(STATE).truncate()
+                meta = self.store.db.table(META)
+                if meta.get(doc_id=1):
+                    meta.update({"since": 0}, doc_ids=[1])
+            result.server_reset = True
+        return remote
 
     def _apply(self, docs: list[dict[str, Any]], result: SyncResult, checkpoint: Any = None,
                count_pulled: bool = True) -> None:
@@ -301,10 +324,14 @@ class Replicator:
         result.created_database = self.client.ensure_database()
         if pull:
             self.pull(result, progress)
+        else:
+            self._remote_checkpoint(result)
         if push:
             self.push(result, progress)
         if pull and push and result.conflicts:
             self.pull(result, progress)
+        if not pull:  # leave our checkpoint on the server: its absence later means the server forgot us
+            self._checkpoint_remote(self.checkpoint())
         return result
 
     def live(self, on_round: Callable[[SyncResult], None], stop: Callable[[], bool],
