@@ -250,18 +250,25 @@ class FlakyHandler(BaseHTTPRequestHandler):
 
     def do_GET(self) -> None:  # noqa: N802
         type(self).calls += 1
-        if type(self).mode == "slow":
+        mode = type(self).mode
+        if mode == "slow":
             time.sleep(1.5)
-        self.send_response(500)
+        if mode == "html":  # a web server, not CouchDB: 200 to everything
+            self.send_response(200)
+            self.send_header("Content-Type", "text/html")
+            self.end_headers()
+            self.wfile.write(b"<html>hello</html>")
+            return
+        self.send_response({"429": 429, "501": 501}.get(mode, 500))
         self.send_header("Content-Type", "application/json")
         self.end_headers()
-        self.wfile.write(json.dumps({"error": "internal"}).encode())
+        self.wfile.write(json.dumps({"error": "internal", "reason": "test"}).encode())
 
     def log_message(self, *args) -> None:
         pass
 
 
-@pytest.mark.parametrize("mode", ["500", "slow"])
+@pytest.mark.parametrize("mode", ["500", "429", "slow"])
 def test_5xx_and_slow_responses_retry_then_fail_clearly(tmp_path: Path, mode: str) -> None:
     FlakyHandler.mode, FlakyHandler.calls = mode, 0
     httpd = ThreadingHTTPServer(("127.0.0.1", 0), FlakyHandler)
@@ -273,9 +280,27 @@ def test_5xx_and_slow_responses_retry_then_fail_clearly(tmp_path: Path, mode: st
         assert result.returncode == 2
         line = result.stderr.strip()
         assert len(line.splitlines()) == 1 and "hunter2" not in line and "user" not in line
-        expected = "server error 500" if mode == "500" else "timed out"
+        expected = {"500": "server error 500", "429": "server error 429"}.get(mode, "timed out")
         assert f"http://***@127.0.0.1:{httpd.server_address[1]}/desk: {expected} after 5 attempts" in line
         assert FlakyHandler.calls == 5
+    finally:
+        httpd.shutdown()
+
+
+@pytest.mark.parametrize(("mode", "expected"), [
+    ("501", "GET /desk answered 501 (internal: test)"),
+    ("html", "GET /desk did not answer JSON (text/html): is this a CouchDB server?"),
+])
+def test_final_answers_are_not_retried(tmp_path: Path, mode: str, expected: str) -> None:
+    FlakyHandler.mode, FlakyHandler.calls = mode, 0
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), FlakyHandler)
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    try:
+        result = run_cli("sync", "--url", f"http://127.0.0.1:{httpd.server_address[1]}/desk", "--db",
+                         str(tmp_path / "a.json"), "--pull-only")
+        assert result.returncode == 2 and "Traceback" not in result.stderr
+        assert result.stderr.strip().endswith(expected)
+        assert FlakyHandler.calls <= 3  # asked once each, not five times
     finally:
         httpd.shutdown()
 

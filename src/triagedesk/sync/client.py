@@ -91,6 +91,9 @@ def _mask(url: str) -> str:
     return url
 
 
+TRANSIENT = (408, 429, 500, 502, 503, 504)  # worth asking again (429: Cloudant's rate limit); others are final
+
+
 @dataclass(frozen=True)
 class RetryPolicy:
     attempts: int = 5
@@ -132,11 +135,11 @@ class CouchClient:
             except httpx.TransportError as exc:
                 last = _transport_reason(exc)
             else:
-                if response.status_code < 500:
-                    if response.status_code in expect:
-                        return response
+                if response.status_code in expect:
+                    return response
+                if response.status_code not in TRANSIENT:
                     raise SyncError(f"{self.remote.shown}: {method} {path.split('?')[0]} answered "
-                                    f"{response.status_code} {_reason(response)}")
+                                    f"{response.status_code} {_reason(response)}".rstrip())
                 last = f"server error {response.status_code}"
             if attempt + 1 < self.retry.attempts:
                 delay = min(self.retry.max_delay, self.retry.base_delay * 2 ** attempt)
@@ -148,6 +151,7 @@ class CouchClient:
         """True when the database had to be created."""
         found = self.request("GET", self._db(), expect=(200, 404))
         if found.status_code == 200:
+            self._parsed("GET", self._db(), found)  # a web page here is not a database: say so now
             return False
         self.request("PUT", self._db(), expect=(201, 202, 412))
         return True
@@ -161,7 +165,15 @@ class CouchClient:
         if body is not None:
             kwargs["content"] = orjson.dumps(body)
             kwargs["headers"] = {"Content-Type": "application/json"}
-        return orjson.loads(self.request(method, path, **kwargs).content)
+        return self._parsed(method, path, self.request(method, path, **kwargs))
+
+    def _parsed(self, method: str, path: str, response: httpx.Response) -> Any:
+        try:
+            return orjson.loads(response.content)
+        except orjson.JSONDecodeError:
+            raise SyncError(f"{self.remote.shown}: {method} {path.split('?')[0]} did not answer JSON "
+                            f"({response.headers.get('content-type') or 'no content type'}): "
+                            "is this a CouchDB server?") from None
 
     def bulk_docs(self, docs: list[dict[str, Any]]) -> list[dict[str, Any]]:
         return self._json("POST", self._db("/_bulk_docs"), {"docs": docs})
@@ -187,11 +199,12 @@ class CouchClient:
             return self._json("GET", self._db("/_changes"), params=params)  # retried, then a clear error
         if response.status_code != 200:
             return self._json("GET", self._db("/_changes"), params=params)
-        return orjson.loads(response.content)
+        return self._parsed("GET", self._db("/_changes"), response)
 
     def get_local(self, local_id: str) -> dict[str, Any] | None:
-        response = self.request("GET", self._db(f"/_local/{quote(local_id, safe='')}"), expect=(200, 404))
-        return response.json() if response.status_code == 200 else None
+        path = self._db(f"/_local/{quote(local_id, safe='')}")
+        response = self.request("GET", path, expect=(200, 404))
+        return self._parsed("GET", path, response) if response.status_code == 200 else None
 
     def put_local(self, local_id: str, body: dict[str, Any]) -> None:
         """Write a `_local` document (a checkpoint), on top of its current revision."""
@@ -213,11 +226,13 @@ class CouchClient:
 
 
 def _reason(response: httpx.Response) -> str:
+    if response.is_redirect:
+        return f"(a redirect to {response.headers.get('location', '?')}: give that URL instead)"
     try:
         body = response.json()
         return f"({body.get('error', '')}: {body.get('reason', '')})"
     except ValueError:
-        return ""
+        return "(not a CouchDB answer: is this a CouchDB server?)"
 
 
 def _transport_reason(exc: Exception) -> str:
