@@ -316,3 +316,22 @@ async def test_a_breach_raises_a_notification(store_copy: Path) -> None:
         await settle(pilot)
         assert any("SLA breached" in str(n.message) for n in app._notifications)
         assert timers[0].has_class("-breached")
+
+
+async def test_a_failing_sync_is_told_once_and_its_recovery_once(store_copy: Path) -> None:
+    from triagedesk.tui.live_sync import SyncStatus
+
+    app = make_app(store_copy)
+    async with app.run_test(size=(160, 48)) as pilot:
+        await settle(pilot)
+        before = len(app._notifications)
+        for _ in range(3):  # the sync thread retries every few seconds while the server is down
+            app._sync_status(SyncStatus("http://127.0.0.1:9/desk", error="connection refused after 5 attempts"), False)
+        await settle(pilot)
+        told = [n.message for n in list(app._notifications)[before:]]
+        assert told == ["Sync: connection refused after 5 attempts"]
+        assert "error: connection refused" in app.sub_title  # the header keeps saying it
+        app._sync_status(SyncStatus("http://127.0.0.1:9/desk", last=NOW), False)
+        await settle(pilot)
+        assert [n.message for n in list(app._notifications)[before:]][-1] == "Sync: back in step with the server"
+        assert "· ok" in app.sub_title

@@ -76,6 +76,7 @@ class TriageDeskApp(App):
         self._pending_refresh = False
         self.sync_remote = sync_remote
         self._sync: LiveSync | None = None
+        self._sync_error = ""  # the sync error last told in a notification (the header always shows it)
         self._base_subtitle = ""
 
     def on_mount(self) -> None:
@@ -120,8 +121,11 @@ class TriageDeskApp(App):
 
     def _sync_status(self, status: SyncStatus, changed: bool) -> None:
         self.sub_title = f"{self._base_subtitle} · {status.line()}"
-        if status.error:
+        if status.error and status.error != self._sync_error:  # once per new error, not every retry
             self.notify(f"Sync: {status.error}", severity="error", timeout=6)
+        elif self._sync_error and not status.error:
+            self.notify("Sync: back in step with the server", timeout=4)
+        self._sync_error = status.error
         if changed:  # written by this process: the watcher, which catches up on other processes, never sees it
             self._refresh_panes()
 
