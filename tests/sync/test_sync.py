@@ -404,3 +404,36 @@ def test_live_cli_follows_the_feed(tmp_path: Path, db_url: str) -> None:
         follower.send_signal(signal.SIGTERM)
         out, err = follower.communicate(timeout=30)
     assert "pulled" in out and "following" in err and "Traceback" not in err
+
+
+def test_live_cli_waits_out_a_server_restart(tmp_path: Path) -> None:
+    import signal
+    import subprocess
+    import sys
+
+    server = PouchServer(tmp_path / "server", in_memory=False).start()
+    url = f"{server.url}/desk"
+    follower = None
+    try:
+        replicator(tmp_path / "b.json", url).sync()  # creates the database
+        follower = subprocess.Popen([sys.executable, "-m", "triagedesk", "sync", "--url", url, "--db",
+                                     str(tmp_path / "b.json"), "--live", "--poll", "1"],
+                                    stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        time.sleep(1.5)
+        server.stop()
+        time.sleep(5)  # long enough for the follower's retries to run out at least once
+        assert follower.poll() is None, "the follower must wait the outage out, not exit"
+        server.start()  # the same port and data
+        seed_desk(tmp_path / "a.json", 2)
+        replicator(tmp_path / "a.json", url).sync()
+        deadline = time.monotonic() + 40
+        while time.monotonic() < deadline and len(open_store(tmp_path / "b.json").issues) < 2:
+            time.sleep(0.3)
+        assert len(open_store(tmp_path / "b.json").issues) == 2
+    finally:
+        if follower is not None:
+            follower.send_signal(signal.SIGTERM)
+            out, err = follower.communicate(timeout=30)
+        server.stop()
+    assert "Traceback" not in err and err.count("trying again") == 1  # told once, not at every try
+    assert "back in step" in err and "pulled" in out

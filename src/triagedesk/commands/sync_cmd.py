@@ -13,7 +13,7 @@ from rich.progress import BarColumn, Progress, TaskID, TextColumn, TimeRemaining
 from triagedesk.commands.common import emit_json, json_option
 from triagedesk.commands.store_cmds import console_err, db_option, store_path
 from triagedesk.store.database import open_store
-from triagedesk.sync.client import CouchClient, parse_remote
+from triagedesk.sync.client import CouchClient, SyncError, parse_remote
 from triagedesk.sync.engine import Replicator, SyncResult
 
 
@@ -97,7 +97,17 @@ def _live(replicator: Replicator, shown: str, as_json: bool, poll: float) -> Non
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     click.echo(f"following {shown} (ctrl+c stops)", err=True)
 
+    lost = {"error": ""}
+
+    def on_error(exc: SyncError) -> None:
+        if str(exc) != lost["error"]:  # once per new error, not at every try
+            click.echo(f"{datetime.now():%H:%M:%S} {exc}; trying again", err=True)
+        lost["error"] = str(exc)
+
     def on_round(result: SyncResult) -> None:
+        if lost["error"]:
+            click.echo(f"{datetime.now():%H:%M:%S} back in step with {shown}", err=True)
+            lost["error"] = ""
         if result.pushed or result.pulled or result.conflicts:
             if as_json:
                 emit_json({"at": datetime.now().isoformat(timespec="seconds"), **result.as_dict()})
@@ -107,7 +117,7 @@ def _live(replicator: Replicator, shown: str, as_json: bool, poll: float) -> Non
             sys.stdout.flush()
 
     try:
-        replicator.live(on_round, stop.is_set, read_timeout=poll)
+        replicator.live(on_round, stop.is_set, read_timeout=poll, on_error=on_error)
     except KeyboardInterrupt:
         stop.set()
 

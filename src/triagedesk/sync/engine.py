@@ -335,18 +335,33 @@ class Replicator:
         return result
 
     def live(self, on_round: Callable[[SyncResult], None], stop: Callable[[], bool],
-             read_timeout: float = 10.0) -> None:
-        """Follow the longpoll feed, pushing local changes between polls, until `stop()`."""
-        self.client.ensure_database()
+             read_timeout: float = 10.0, on_error: Callable[[SyncError], None] | None = None) -> None:
+        """Follow the longpoll feed, pushing local changes between polls, until `stop()`.
+
+        With `on_error`, a lost server is told to it and waited out (1 s, then longer, up to 30 s between
+        tries) instead of ending the follow; without it, the error is raised."""
+        delay = 1.0
         while not stop():
             result = SyncResult()
-            self.push(result)
             try:
+                self.client.ensure_database()
+                self.push(result)
                 self.pull(result, longpoll=True, read_timeout=read_timeout)
-            except SyncError:
+            except SyncError as exc:
                 if stop():
                     return
-                time.sleep(1.0)
+                if on_error is None:
+                    raise
+                on_error(exc)
+                _wait(delay, stop)
+                delay = min(delay * 2, 30.0)
                 continue
+            delay = 1.0
             on_round(result)
 
+
+def _wait(seconds: float, stop: Callable[[], bool]) -> None:
+    """Sleep, waking early when `stop()` turns true."""
+    deadline = time.monotonic() + seconds
+    while not stop() and time.monotonic() < deadline:
+        time.sleep(min(0.2, max(deadline - time.monotonic(), 0.0)))

@@ -57,15 +57,14 @@ class LiveSync:
         client = CouchClient(self.remote, timeout=self.read_timeout + 10)
         replicator = Replicator(self.store, client, actor="sync")
         try:
-            while not self._stop.is_set():
-                try:
-                    replicator.live(self._round(replicator), self._stop.is_set, self.read_timeout)
-                except SyncError as exc:
-                    self.status.error = str(exc).split(": ", 1)[-1]
-                    self.on_status(self.status, False)
-                    self._stop.wait(5.0)
+            replicator.live(self._round(replicator), self._stop.is_set, self.read_timeout, on_error=self._failed)
         finally:
             client.close()
+
+    def _failed(self, exc: SyncError) -> None:
+        """The server is out of reach: the header says why while the replicator waits and tries again."""
+        self.status.error = str(exc).split(": ", 1)[-1]
+        self.on_status(self.status, False)
 
     def _round(self, replicator: Replicator) -> Callable[[SyncResult], None]:
         def done(result: SyncResult) -> None:
