@@ -44,6 +44,7 @@ def sync(url: str | None, db_path: str | None, push_only: bool, pull_only: bool,
         with SyncProgress(remote.shown) as progress:
             result = replicator.sync(push=not pull_only, pull=not push_only, progress=progress)
     finally:
+        replicator.close()
         client.close()
         store.close()
     _report(result, remote.shown, as_json)

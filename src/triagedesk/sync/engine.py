@@ -14,6 +14,7 @@ from triagedesk.domain.conflicts import winner
 from triagedesk.domain.records import utcnow
 from triagedesk.store.repositories import Store, model_fields, replace_with, stamp
 from triagedesk.sync.client import CouchClient, SyncError
+from triagedesk.sync.pending import PendingRecords
 from triagedesk.sync.wire import filled, remote_id, shape_of, wire_doc
 
 KINDS = ("experts", "issues", "requests", "sessions", "outcomes", "corrections", "knowledge", "audit")
@@ -63,11 +64,9 @@ class Replicator:
         ident = f"{store.path.resolve()}|{client.remote.identity}"
         self.replication_id = "triagedesk-" + hashlib.sha1(ident.encode()).hexdigest()[:16]
         self.shapes = {kind: shape_of(store.repository(kind).model) for kind in KINDS}
+        self._pending: PendingRecords | None = None
 
     # -- local sync state ---------------------------------------------------------------------
-    def _state(self) -> dict[str, dict[str, Any]]:
-        return {doc["key"]: doc for _, doc in self.store.db.table(STATE).raw_items()}
-
     def _state_of(self, keys: list[str]) -> dict[str, dict[str, Any]]:
         """The sync state of just these records, through the id index (a pull page need not read them all)."""
         table = self.store.db.table(STATE)
@@ -96,16 +95,16 @@ class Replicator:
             table.insert_multiple(inserts)
 
     def pending(self) -> list[tuple[str, dict[str, Any]]]:
-        """Records changed locally since they were last in step with the server."""
-        state = self._state()
-        out = []
-        for kind in KINDS:
-            for doc in self.store.repository(kind).raw():
-                key = remote_id(kind, doc["id"])
-                known = state.get(key)
-                if known is None or known.get("updated_at") != doc.get("_updated_at"):
-                    out.append((kind, doc))
-        return out
+        """Records changed locally since they were last in step with the server (see `PendingRecords`)."""
+        if self._pending is None:
+            self._pending = PendingRecords(self.store, KINDS, STATE)
+        return self._pending.records()
+
+    def close(self) -> None:
+        """Stop following the store's changes (the client is the caller's to close)."""
+        if self._pending is not None:
+            self._pending.close()
+            self._pending = None
 
     def checkpoint(self) -> Any:
         found = self.store.db.table(META).get(doc_id=1)
@@ -118,7 +117,7 @@ class Replicator:
         Each worker builds and encodes its own batch, so the first request leaves at once and the server
         is never idle while this thread records the answers of the batch before."""
         dirty = self.pending()
-        state = self._state()
+        state = self._state_of([remote_id(kind, doc["id"]) for kind, doc in dirty])
         batches = [dirty[start:start + BATCH] for start in range(0, len(dirty), BATCH)]
 
         def send(batch: list[tuple[str, dict[str, Any]]]) -> list[dict[str, Any]]:

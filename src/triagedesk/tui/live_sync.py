@@ -59,6 +59,7 @@ class LiveSync:
         try:
             replicator.live(self._round(replicator), self._stop.is_set, self.read_timeout, on_error=self._failed)
         finally:
+            replicator.close()
             client.close()
 
     def _failed(self, exc: SyncError) -> None:
