@@ -68,6 +68,24 @@ def test_documents_travel_without_their_defaults_and_arrive_whole(tmp_path: Path
         assert theirs == mine and [list(d) for d in theirs] == [list(d) for d in mine]  # every field, in order
 
 
+def test_a_field_from_a_newer_desk_is_kept_and_sent_back(tmp_path: Path, db_url: str) -> None:
+    seed_desk(tmp_path / "b.json", 1)
+    replicator(tmp_path / "b.json", db_url).sync()
+    doc = httpx.get(f"{db_url}/issues:i0").json()
+    doc["data"]["sentiment"] = "angry"  # a field this version's Issue does not have
+    doc["updated_at"] = "2026-01-06T00:00:00Z"
+    httpx.put(f"{db_url}/issues:i0", json=doc).raise_for_status()
+    replicator(tmp_path / "b.json", db_url).sync()
+    store = open_store(tmp_path / "b.json")
+    assert store.issues.require("i0").title == "Teapot 0"  # the model loads it: the field waits aside
+    assert store.issues.raw()[0]["_extra"] == {"sentiment": "angry"}
+    store.issues.save(store.issues.require("i0").model_copy(update={"title": "Teapot, edited"}))
+    store.close()
+    replicator(tmp_path / "b.json", db_url).sync()
+    data = httpx.get(f"{db_url}/issues:i0").json()["data"]
+    assert (data["title"], data["sentiment"]) == ("Teapot, edited", "angry")  # nothing a newer desk wrote is lost
+
+
 def test_answers_are_compressed_except_from_this_machine(db_url: str, monkeypatch: pytest.MonkeyPatch,
                                                          tmp_path: Path) -> None:
     seed_desk(tmp_path / "a.json", 40)

@@ -39,6 +39,11 @@ def to_doc(model: BaseModel, updated_at: datetime | None = None) -> dict[str, An
     return doc
 
 
+EXTRA = "_extra"
+"""Fields of a record that a newer desk's model has and this one's does not (they arrive by sync): kept beside
+the record, out of the model's way, carried over when the record is saved, and sent back on the next push."""
+
+
 def model_fields(doc: dict[str, Any]) -> dict[str, Any]:
     """A stored document without the store's own `_` fields."""
     return {k: v for k, v in doc.items() if k[:1] != "_"}
@@ -124,6 +129,8 @@ class Repository(Generic[M]):
                 return self.add(model, actor, "create" if action == "update" else action, note)
             old = self.table.doc(int(doc_id)) or {}
             doc = to_doc(model)
+            if EXTRA in old:
+                doc[EXTRA] = old[EXTRA]
             before, after = diff(model_fields(old), model_fields(doc))
             if not after:
                 return model
@@ -158,6 +165,9 @@ class Repository(Generic[M]):
                 doc = to_doc(model, now)
                 key = doc["id"]
                 if key in index:
+                    old = self.table.doc(int(index[key])) or {}
+                    if EXTRA in old:
+                        doc[EXTRA] = old[EXTRA]
                     replaced.append((int(index[key]), doc))
                 elif key in seen:
                     inserted[seen[key]] = doc
@@ -246,4 +256,4 @@ class Store:
         self.db.close()
 
 
-__all__ = ["Store", "Repository", "Document", "to_doc", "model_fields", "stamp", "replace_with"]
+__all__ = ["EXTRA", "Store", "Repository", "Document", "to_doc", "model_fields", "stamp", "replace_with"]

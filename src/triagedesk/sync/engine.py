@@ -12,10 +12,10 @@ from typing import Any
 
 from triagedesk.domain.conflicts import winner
 from triagedesk.domain.records import utcnow
-from triagedesk.store.repositories import Store, model_fields, replace_with, stamp
+from triagedesk.store.repositories import Store, replace_with, stamp
 from triagedesk.sync.client import CouchClient, SyncError
 from triagedesk.sync.pending import PendingRecords
-from triagedesk.sync.wire import filled, remote_id, shape_of, wire_doc
+from triagedesk.sync.wire import filled, record_fields, remote_id, shape_of, stored_form, wire_doc
 
 KINDS = ("experts", "issues", "requests", "sessions", "outcomes", "corrections", "knowledge", "audit")
 STATE = "_sync"        # per record: the remote revision and the `_updated_at` last in step with the server
@@ -169,14 +169,14 @@ class Replicator:
                 retry.append(wire_doc(kind, self.shapes[kind], doc))
                 continue
             their_fields = filled(self.shapes[kind], theirs.get("data") or {})
-            if theirs.get("updated_at") == doc.get("_updated_at") and their_fields == model_fields(doc):
+            if theirs.get("updated_at") == doc.get("_updated_at") and their_fields == record_fields(doc):
                 same.append({"key": key, "rev": theirs["_rev"], "updated_at": doc.get("_updated_at")})
                 continue  # the same version already: take its revision, nothing to resolve
             result.conflicts += 1
-            if winner(kind, model_fields(doc), doc.get("_updated_at") or "", their_fields,
+            if winner(kind, record_fields(doc), doc.get("_updated_at") or "", their_fields,
                       theirs.get("updated_at") or "") == "mine":
                 retry.append(wire_doc(kind, self.shapes[kind], doc, theirs["_rev"]))
-                self._audit_loser(kind, doc["id"], their_fields, model_fields(doc))
+                self._audit_loser(kind, doc["id"], their_fields, record_fields(doc))
             else:
                 take.append(theirs)
         if same:
@@ -286,7 +286,7 @@ class Replicator:
                     entries.append(entry)
                     result.pulled += int(changed and count_pulled)
                     continue
-                incoming = {**data, "_updated_at": updated}
+                incoming = stored_form(self.shapes[kind], data, updated)
                 if local is None:
                     inserts.setdefault(kind, []).append(incoming)
                 elif local.get("_updated_at") == updated:
@@ -295,12 +295,12 @@ class Replicator:
                     table.update(replace_with(incoming), doc_ids=[int(doc_id)])  # no local edit since: take it
                 else:
                     result.conflicts += 1
-                    if winner(kind, model_fields(local), local.get("_updated_at") or "", data, updated) == "theirs":
-                        self.store.audit(self.actor, "sync_conflict", kind, record_id, model_fields(local), data,
+                    if winner(kind, record_fields(local), local.get("_updated_at") or "", data, updated) == "theirs":
+                        self.store.audit(self.actor, "sync_conflict", kind, record_id, record_fields(local), data,
                                          note="the losing revision; the kept one is `after`")
                         table.update(replace_with(incoming), doc_ids=[int(doc_id)])
                     else:
-                        self.store.audit(self.actor, "sync_conflict", kind, record_id, data, model_fields(local),
+                        self.store.audit(self.actor, "sync_conflict", kind, record_id, data, record_fields(local),
                                          note="the losing revision; the kept one is `after`")
                         entry["updated_at"] = "conflict-kept-local"  # stays dirty: pushed over their revision
                         changed = False

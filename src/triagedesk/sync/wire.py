@@ -19,7 +19,7 @@ from typing import Any
 from pydantic import BaseModel
 from pydantic_core import PydanticUndefined
 
-from triagedesk.store.repositories import model_fields
+from triagedesk.store.repositories import EXTRA, model_fields
 
 _MISSING = object()
 _CONSTANT = (type(None), bool, int, float, str)
@@ -101,10 +101,22 @@ def remote_id(kind: str, key: str) -> str:
     return f"{kind}:{key}"
 
 
+def record_fields(doc: dict[str, Any]) -> dict[str, Any]:
+    """A stored record's fields as the team knows them: the model's, and those only a newer desk's model has."""
+    return {**model_fields(doc), **doc.get(EXTRA, {})}
+
+
+def stored_form(shape: WireShape, fields: dict[str, Any], updated_at: str) -> dict[str, Any]:
+    """What the store keeps of an arriving record: the model's fields (filled), fields it does not know aside."""
+    known = {k: v for k, v in fields.items() if k in shape.order}
+    unknown = {k: v for k, v in fields.items() if k not in shape.order}
+    return {**known, "_updated_at": updated_at, **({EXTRA: unknown} if unknown else {})}
+
+
 def wire_doc(kind: str, shape: WireShape, doc: dict[str, Any], rev: str | None = None) -> dict[str, Any]:
     """The remote document of a stored record."""
     out = {"_id": remote_id(kind, doc["id"]), "type": kind, "updated_at": doc.get("_updated_at"),
-           "data": sparse(shape, model_fields(doc))}
+           "data": sparse(shape, record_fields(doc))}
     if rev:
         out["_rev"] = rev
     return out
