@@ -434,12 +434,16 @@ def test_live_cli_waits_out_a_server_restart(tmp_path: Path) -> None:
     follower = None
     try:
         replicator(tmp_path / "b.json", url).sync()  # creates the database
+        errors = (tmp_path / "stderr.txt").open("w")
         follower = subprocess.Popen([sys.executable, "-m", "triagedesk", "sync", "--url", url, "--db",
                                      str(tmp_path / "b.json"), "--live", "--poll", "1"],
-                                    stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                                    stdout=subprocess.PIPE, stderr=errors, text=True)
         time.sleep(1.5)
         server.stop()
-        time.sleep(5)  # long enough for the follower's retries to run out at least once
+        deadline = time.monotonic() + 30  # until the follower's retries run out and it says so
+        while time.monotonic() < deadline and "trying again" not in (tmp_path / "stderr.txt").read_text():
+            time.sleep(0.2)
+        time.sleep(2)  # and a further try or two, which must not say it again
         assert follower.poll() is None, "the follower must wait the outage out, not exit"
         server.start()  # the same port and data
         seed_desk(tmp_path / "a.json", 2)
@@ -451,7 +455,9 @@ def test_live_cli_waits_out_a_server_restart(tmp_path: Path) -> None:
     finally:
         if follower is not None:
             follower.send_signal(signal.SIGTERM)
-            out, err = follower.communicate(timeout=30)
+            out, _ = follower.communicate(timeout=30)
+            errors.close()
         server.stop()
+    err = (tmp_path / "stderr.txt").read_text()
     assert "Traceback" not in err and err.count("trying again") == 1  # told once, not at every try
     assert "back in step" in err and "pulled" in out
