@@ -10,6 +10,7 @@ from typing import Any
 import click
 import orjson
 from rich.console import Console
+from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
 
 from triagedesk.domain.errors import InputError
 from triagedesk.domain.models import as_utc
@@ -17,6 +18,13 @@ from triagedesk.domain.models import as_utc
 
 def console() -> Console:
     return Console(highlight=False, soft_wrap=False)
+
+
+def progress_display() -> Progress:
+    """Bars on stderr that vanish when done: what, how far (n/total), time left."""
+    columns = (TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed:,}/{task.total:,}"),
+               TimeRemainingColumn())
+    return Progress(*columns, console=Console(stderr=True), transient=True)
 
 
 def read_text(path: str) -> tuple[str, str]:

@@ -9,9 +9,8 @@ from pathlib import Path
 from typing import Callable
 
 import click
-from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
 
-from triagedesk.commands.common import emit_json, json_option, parse_instant, read_text
+from triagedesk.commands.common import emit_json, json_option, parse_instant, progress_display, read_text
 from triagedesk.domain.demo_data import generate
 from triagedesk.domain.escalation import Scorer
 from triagedesk.domain.inputs import parse_models
@@ -40,17 +39,9 @@ def progress_bar(label: str, total: int, enabled: bool = True) -> Iterator[Calla
     if not enabled or not sys.stderr.isatty() or total < 5000:
         yield lambda advance: None
         return
-    columns = (TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed:,}/{task.total:,}"),
-               TimeRemainingColumn())
-    with Progress(*columns, console=console_err(), transient=True) as progress:
+    with progress_display() as progress:
         task = progress.add_task(label, total=total)
         yield lambda advance: progress.advance(task, advance)
-
-
-def console_err():
-    from rich.console import Console
-
-    return Console(stderr=True)
 
 
 @click.command("import")

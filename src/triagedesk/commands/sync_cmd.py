@@ -8,10 +8,10 @@ import threading
 from datetime import datetime
 
 import click
-from rich.progress import BarColumn, Progress, TaskID, TextColumn, TimeRemainingColumn
+from rich.progress import Progress, TaskID
 
-from triagedesk.commands.common import emit_json, json_option
-from triagedesk.commands.store_cmds import console_err, db_option, store_path
+from triagedesk.commands.common import emit_json, json_option, progress_display
+from triagedesk.commands.store_cmds import db_option, store_path
 from triagedesk.store.database import open_store
 from triagedesk.sync.client import CouchClient, SyncError, parse_remote
 from triagedesk.sync.engine import Replicator, SyncResult
@@ -72,9 +72,7 @@ class SyncProgress:
             if total < self.SHOWN_FROM or not sys.stderr.isatty():
                 return
             if self.bars is None:
-                columns = (TextColumn("{task.description}"), BarColumn(),
-                           TextColumn("{task.completed:,}/{task.total:,}"), TimeRemainingColumn())
-                self.bars = Progress(*columns, console=console_err(), transient=True)
+                self.bars = progress_display()
                 self.bars.start()
             verb = "pulling from" if stage == "pull" else "pushing to"
             self.tasks[stage] = self.bars.add_task(f"{verb} {self.shown}", total=total)
