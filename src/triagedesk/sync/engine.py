@@ -69,15 +69,12 @@ class Replicator:
     # -- local sync state ---------------------------------------------------------------------
     def _state_of(self, keys: list[str]) -> dict[str, dict[str, Any]]:
         """The sync state of just these records, through the id index (a pull page need not read them all)."""
-        table = self.store.db.table(STATE)
-        index = self.store.journal.id_index(STATE)
-        found = {}
-        for key in keys:
-            doc_id = index.get(key)
-            doc = table.doc(int(doc_id)) if doc_id is not None else None
-            if doc is not None:
-                found[key] = doc
-        return found
+        journal = self.store.journal
+        journal.refresh()  # once; then straight lookups (a table's doc() would check the journal for each key)
+        with journal.mutex:
+            states = journal.tables.get(STATE, {})
+            index = journal.id_index(STATE)
+            return {key: states[index[key]] for key in keys if index.get(key) in states}
 
     def _set_state(self, entries: list[dict[str, Any]]) -> None:
         """Record (key, rev, updated_at) for pushed or pulled records, in the current transaction."""
@@ -339,11 +336,13 @@ class Replicator:
 
         With `on_error`, a lost server is told to it and waited out (1 s, then longer, up to 30 s between
         tries) instead of ending the follow; without it, the error is raised."""
-        delay = 1.0
+        delay, lost = 1.0, True  # the database is made sure of at the start and after each failure
         while not stop():
             result = SyncResult()
             try:
-                self.client.ensure_database()
+                if lost:
+                    self.client.ensure_database()
+                    lost = False
                 self.push(result)
                 self.pull(result, longpoll=True, read_timeout=read_timeout)
             except SyncError as exc:
@@ -352,6 +351,7 @@ class Replicator:
                 if on_error is None:
                     raise
                 on_error(exc)
+                lost = True
                 _wait(delay, stop)
                 delay = min(delay * 2, 30.0)
                 continue
