@@ -5,7 +5,7 @@ The CLI and the TUI both call these; no rule lives here that the domain does not
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from datetime import datetime
 from typing import Any
 
@@ -14,7 +14,7 @@ from triagedesk.domain.escalation import Scorer
 from triagedesk.domain.knowledge import Hit, search
 from triagedesk.domain.matching import LEVEL_ORDER, Matcher
 from triagedesk.domain.models import Decision, Expert, Issue, Match
-from triagedesk.domain.records import Correction, ExpertCorrection, ExpertRequest, KnowledgeEntry, Outcome, Session, utcnow
+from triagedesk.domain.records import HELD_STATUSES, Correction, ExpertCorrection, ExpertRequest, KnowledgeEntry, Outcome, Session, utcnow
 from triagedesk.resources import load_profile
 from triagedesk.store.errors import StoreError
 from triagedesk.store.repositories import Store
@@ -170,7 +170,7 @@ class Desk:
             return correction
 
     # -- what the panes show -------------------------------------------------------------------------
-    def clocks(self, statuses: tuple[str, ...] = ("assigned", "in_review", "waiting")) -> list[tuple[ExpertRequest, sla.SlaClock, list[str]]]:
+    def clocks(self, statuses: Collection[str] = HELD_STATUSES) -> list[tuple[ExpertRequest, sla.SlaClock, list[str]]]:
         now = self.clock()
         experts = {e.id: e for e in self.store.experts.all()}
         out = []

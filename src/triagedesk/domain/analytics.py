@@ -9,7 +9,7 @@ from statistics import mean
 from typing import Any
 
 from triagedesk.domain.models import Expert
-from triagedesk.domain.records import Correction, ExpertRequest, Outcome
+from triagedesk.domain.records import OPEN_STATUSES, Correction, ExpertRequest, Outcome
 
 URGENCY_ORDER = ("critical", "high", "medium", "low")
 
@@ -51,7 +51,7 @@ def report(requests: list[ExpertRequest], experts: list[Expert], corrections: li
         "completed": len(completed),
         "cancelled": sum(r.status == "cancelled" for r in period),
         "refunded": sum(r.status == "refunded" for r in period),
-        "open": sum(r.status in ("pending_payment", "pending_assignment", "assigned", "in_review", "waiting") for r in period),
+        "open": sum(r.status in OPEN_STATUSES for r in period),
         "success_rate": _share(len(resolved), len(completed)),
         "avg_resolution_hours": _avg([_hours(r.completed_at - r.submitted_at) for r in completed]),  # type: ignore[operator]
         "mtta_minutes": _avg([(r.assigned_at - r.submitted_at).total_seconds() / 60 for r in assigned], 1),  # type: ignore[operator]

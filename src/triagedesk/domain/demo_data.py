@@ -13,7 +13,7 @@ from triagedesk.domain.demo_issues import issue_records
 from triagedesk.domain.demo_resolutions import resolutions_for
 from triagedesk.domain.escalation import Scorer
 from triagedesk.domain.models import Expert, Issue
-from triagedesk.domain.records import Correction, ExpertRequest, KnowledgeEntry, Outcome, Session
+from triagedesk.domain.records import HELD_STATUSES, Correction, ExpertRequest, KnowledgeEntry, Outcome, Session
 
 DAY = timedelta(days=1)
 _CORRECTIONS = [
@@ -102,7 +102,7 @@ def generate(
         expert = rng.choice(pool) if pool else None
         request = _request(rng, issue, decision, profile.name, tier, submitted, window, status, expert, now)
         data.requests.append(request)
-        if request.status in ("assigned", "in_review", "waiting") and expert is not None:
+        if request.status in HELD_STATUSES and expert is not None:
             workload[expert.id] += 1
         if expert is None or request.started_at is None:
             continue

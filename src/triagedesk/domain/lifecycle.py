@@ -8,7 +8,7 @@ from typing import Any
 from triagedesk.domain.errors import UserError
 from triagedesk.domain.models import Decision, Expert, Issue
 from triagedesk.domain.profiles import Profile
-from triagedesk.domain.records import ExpertRequest, new_id
+from triagedesk.domain.records import HELD_STATUSES, OPEN_STATUSES, ExpertRequest, new_id
 
 
 class LifecycleError(UserError):
@@ -19,13 +19,13 @@ ACTIONS: dict[str, tuple[frozenset[str], str]] = {
     # action: (states it may start from, state it leads to; "" = decided by the action)
     "pay": (frozenset({"pending_payment"}), "pending_assignment"),
     "assign": (frozenset({"pending_assignment"}), "assigned"),
-    "reassign": (frozenset({"assigned", "in_review", "waiting"}), "assigned"),
+    "reassign": (HELD_STATUSES, "assigned"),
     "acknowledge": (frozenset({"assigned"}), "assigned"),
     "start": (frozenset({"assigned"}), "in_review"),
     "wait": (frozenset({"assigned", "in_review"}), "waiting"),
     "resume": (frozenset({"waiting"}), ""),
     "complete": (frozenset({"in_review"}), "completed"),
-    "cancel": (frozenset({"pending_payment", "pending_assignment", "assigned", "in_review", "waiting"}), "cancelled"),
+    "cancel": (OPEN_STATUSES, "cancelled"),
     "refund": (frozenset({"completed"}), "refunded"),
 }
 """Every legal move. Terminal states: cancelled, refunded (completed may only be refunded)."""

@@ -19,6 +19,8 @@ REQUEST_STATUSES: tuple[str, ...] = (
     "completed", "cancelled", "refunded",
 )
 OPEN_STATUSES = frozenset({"pending_payment", "pending_assignment", "assigned", "in_review", "waiting"})
+HELD_STATUSES = frozenset({"assigned", "in_review", "waiting"})
+"""An expert has the request: its SLA clock runs (or is paused), and a new expert is a reassignment."""
 
 
 def new_id(prefix: str) -> str:

@@ -13,6 +13,7 @@ from textual.screen import Screen
 from textual.widgets import Footer, Header, Input, TabbedContent, TabPane
 
 from triagedesk.domain.models import URGENCIES
+from triagedesk.domain.records import HELD_STATUSES
 from triagedesk.queue import STATUS_FILTERS, SORTS, QueueData, QueueFilter, describe, order
 from triagedesk.tui import loaders
 from triagedesk.tui.screens.forms import NewIssueForm
@@ -27,7 +28,6 @@ from triagedesk.tui.widgets.timers_pane import TimersPane
 if TYPE_CHECKING:
     from triagedesk.tui.app import TriageDeskApp
 
-HELD = ("assigned", "in_review", "waiting")  # an expert has it: a new one is a reassignment
 COORDINATOR_ONLY = {"assign", "reassign", "senior", "pay", "cancel_request", "new_issue"}
 EXPERT_ONLY = {"start_session", "toggle_session", "end_session", "outcome", "correction"}
 
@@ -301,7 +301,7 @@ class DeskScreen(RoleActions, Screen):
         candidate = pane.candidates[number - 1]
         issue_id, app = self.current, self.desk_app
         row = self.data.position(issue_id)
-        holder = self.data.assignee[row] if row is not None and self.data.status[row] in HELD else ""
+        holder = self.data.assignee[row] if row is not None and self.data.status[row] in HELD_STATUSES else ""
         name = candidate.expert_name or candidate.expert_id
         if holder and holder in (candidate.expert_name, candidate.expert_id):
             self.notify(f"{issue_id} is already with {holder}.", severity="warning")
