@@ -17,7 +17,7 @@ from triagedesk.domain.models import Decision, Expert, Issue, Match
 from triagedesk.domain.records import HELD_STATUSES, Correction, ExpertCorrection, ExpertRequest, KnowledgeEntry, Outcome, Session, utcnow
 from triagedesk.resources import load_profile
 from triagedesk.store.errors import StoreError
-from triagedesk.store.repositories import Store
+from triagedesk.store.repositories import Store, model_fields
 
 
 class Desk:
@@ -177,7 +177,7 @@ class Desk:
         for doc in self.store.requests.raw():
             if doc.get("status") not in statuses:
                 continue
-            request = ExpertRequest.model_validate({k: v for k, v in doc.items() if not k.startswith("_")})
+            request = ExpertRequest.model_validate(model_fields(doc))
             profile = self.scorer(request.profile or None).profile
             expert = experts.get(request.assigned_expert_id or "")
             timer = sla.clock(request, profile, expert, now)
