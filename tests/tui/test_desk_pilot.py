@@ -122,6 +122,11 @@ async def test_assign_from_candidates_with_a_note(store_copy: Path) -> None:
         assert isinstance(app.screen, ConfirmScreen)
         assert app.screen.question == f"Reassign {issue_id} from {holder} to {names[other]}?"
         await pilot.press("escape")
+        await settle(pilot)
+        await pilot.press("r")  # the reassign key names the holder too
+        await settle(pilot)
+        assert isinstance(app.screen, ConfirmScreen) and f" from {holder} to " in app.screen.question
+        await pilot.press("escape")
 
 
 async def test_cancelled_confirmation_changes_nothing(store_copy: Path) -> None:

@@ -333,7 +333,8 @@ class DeskScreen(RoleActions, Screen):
             self.notify("No other candidate to reassign to.", severity="warning")
             return
         target, app = others[0], self.desk_app
-        self._confirm(f"Reassign {request_id} to {target.expert_name}?", f"match {target.match_score:.1f}",
+        whom = f" from {holder}" if holder else ""
+        self._confirm(f"Reassign {request_id}{whom} to {target.expert_name}?", f"match {target.match_score:.1f}",
                       lambda note: self.run_action(f"{request_id} reassigned to {target.expert_name}",
                                                    lambda: app.desk.act(request_id, "reassign", app.actor, target.expert_id, note)))
 
