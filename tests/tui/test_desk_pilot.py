@@ -340,3 +340,17 @@ async def test_a_failing_sync_is_told_once_and_its_recovery_once(store_copy: Pat
         await settle(pilot)
         assert [n.message for n in list(app._notifications)[before:]][-1] == "Sync: back in step with the server"
         assert "· ok" in app.sub_title
+
+
+async def test_notifications_show_data_literally(store_copy: Path) -> None:
+    """A name or an answer with markup in it is shown as written and breaks nothing (screens ask for markup)."""
+    from textual.widgets._toast import Toast
+
+    app = make_app(store_copy)
+    async with app.run_test(size=(160, 48), notifications=True) as pilot:
+        await settle(pilot)
+        screen_of(app).notify("APR-1 is already with [/] and [bold]Ann[/bold].", severity="warning")
+        await settle(pilot)
+        await pilot.pause(0.2)
+        shown = [str(toast.render()) for toast in app.screen.query(Toast)]  # rendering is what broke
+        assert any("APR-1 is already with [/] and [bold]Ann[/bold]." in text for text in shown), shown

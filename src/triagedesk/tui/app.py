@@ -8,6 +8,7 @@ from datetime import datetime
 
 from textual.app import App, SystemCommand
 from textual.binding import Binding
+from textual.notifications import SeverityLevel
 from textual.screen import Screen
 from textual.worker import Worker, WorkerState
 
@@ -154,6 +155,12 @@ class TriageDeskApp(App):
                 from triagedesk.tui.widgets.queue_view import QueueView
 
                 screen.query_one(QueueView).restyle(self.theme_variables)
+
+    def notify(self, message: str, *, title: str = "", severity: SeverityLevel = "information",
+               timeout: float | None = None, markup: bool = False) -> None:
+        """Every notification is plain text, whatever the caller asks: they carry issue ids, expert names,
+        file paths and server answers, which are data (`[/]` in a name would otherwise break the toast)."""
+        super().notify(message, title=title, severity=severity, timeout=timeout, markup=False)
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         """The one handler for workers' failures: a user's mistake is a notice, anything else is reported."""
