@@ -7,8 +7,8 @@ import gc
 from harness import Figure, median_time
 from seed_baseline import baseline_decide
 
-from triagedesk.domain.demo_issues import issue_records
-from triagedesk.domain.escalation import Scorer
+from triagedesk.demo.issues import issue_records
+from triagedesk.domain.scoring.escalation import Scorer
 from triagedesk.domain.models import Issue
 from triagedesk.resources import load_profile
 

@@ -104,7 +104,7 @@ def open_and_query(size: int, folder: Path, quick: bool) -> list[Figure]:
 
 def import_rows(folder: Path, quick: bool) -> Figure:
     count = 20_000 if quick else 100_000
-    from triagedesk.domain.demo_issues import issue_records
+    from triagedesk.demo.issues import issue_records
 
     source = folder / "import.jsonl"
     with open(source, "w", encoding="utf-8") as handle:

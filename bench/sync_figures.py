@@ -12,7 +12,7 @@ from harness import Figure, median_time, stopwatch
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from tools.pouchdb import PouchServer  # noqa: E402
-from triagedesk.domain.demo_issues import issue_records  # noqa: E402
+from triagedesk.demo.issues import issue_records  # noqa: E402
 from triagedesk.domain.models import Issue  # noqa: E402
 from triagedesk.store.database import open_store  # noqa: E402
 from triagedesk.sync.client import CouchClient, parse_remote  # noqa: E402

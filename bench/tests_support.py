@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from triagedesk.domain.demo_issues import issue_records
+from triagedesk.demo.issues import issue_records
 from triagedesk.domain.models import Issue
 from triagedesk.store.database import open_store
 

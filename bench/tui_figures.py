@@ -19,7 +19,7 @@ from harness import Figure
 from textual.app import App, ComposeResult
 from textual.widgets import DataTable
 
-from triagedesk.queue import QueueData, QueueFilter, order
+from triagedesk.app.queue import QueueData, QueueFilter, order
 from triagedesk.tui.widgets.queue_view import QueueView
 
 WORDS = ["database", "outage", "silver", "teapot", "ransomware", "backup", "router", "watch", "dial",
@@ -145,8 +145,8 @@ def cold_start(count: int) -> tuple[float, float]:
 def store_load(count: int) -> tuple[float, float]:
     from tests_support import build_store
 
-    from triagedesk.desk import Desk
-    from triagedesk.queue import load
+    from triagedesk.app.desk import Desk
+    from triagedesk.app.queue import load
     from triagedesk.store.database import open_store
     from triagedesk.domain.records import utcnow
 

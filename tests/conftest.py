@@ -9,10 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from triagedesk.domain.escalation import Scorer
+from triagedesk.domain.scoring.escalation import Scorer
 from triagedesk.domain.inputs import parse_models
 from triagedesk.domain.models import Expert
-from triagedesk.domain.profiles import Profile
+from triagedesk.domain.scoring.profiles import Profile
 from triagedesk.resources import data_dir, load_profile
 
 ROOT = Path(__file__).resolve().parent.parent

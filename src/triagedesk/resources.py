@@ -9,7 +9,7 @@ from pathlib import Path
 from platformdirs import user_config_dir
 
 from triagedesk.domain.errors import ProfileError
-from triagedesk.domain.profiles import Profile, load_profile_file
+from triagedesk.domain.scoring.profiles import Profile, load_profile_file
 
 _PACKAGE = Path(__file__).resolve().parent
 

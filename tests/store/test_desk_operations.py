@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from triagedesk.desk import Desk
-from triagedesk.domain.lifecycle import LifecycleError
+from triagedesk.app.desk import Desk
+from triagedesk.domain.requests.lifecycle import LifecycleError
 from triagedesk.domain.models import Expert, Issue
 from triagedesk.store.database import open_store
 

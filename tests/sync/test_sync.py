@@ -14,7 +14,7 @@ import pytest
 
 from tests.conftest import run_cli
 from tools.pouchdb import PouchServer
-from triagedesk.desk import Desk
+from triagedesk.app.desk import Desk
 from triagedesk.domain.models import Expert, Issue
 from triagedesk.store.database import open_store
 from triagedesk.sync.client import CouchClient, RetryPolicy, SyncError, parse_remote

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import run_cli
-from triagedesk.domain.demo_data import DEMO_NOW
+from triagedesk.demo.data import DEMO_NOW
 from triagedesk.store.database import open_store
 from triagedesk.tui.app import TriageDeskApp
 

@@ -300,7 +300,7 @@ async def test_backtest_from_the_analytics_tab(store_copy: Path) -> None:
 
 async def test_a_breach_raises_a_notification(store_copy: Path) -> None:
     from tests.tui.conftest import NOW
-    from triagedesk.desk import Desk
+    from triagedesk.app.desk import Desk
 
     store = open_store(store_copy)
     store.issues.add(Issue(id="FRESH-1", profile="infrastructure", title="Router down", created_at=NOW))

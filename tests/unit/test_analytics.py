@@ -6,7 +6,7 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from triagedesk.domain.analytics import histogram, markdown, report
+from triagedesk.domain.insight.analytics import histogram, markdown, report
 from triagedesk.domain.models import Expert
 from triagedesk.domain.records import Correction, ExpertRequest, Outcome
 

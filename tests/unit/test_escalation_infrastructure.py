@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from triagedesk.domain.escalation import Scorer
+from triagedesk.domain.scoring.escalation import Scorer
 from triagedesk.domain.models import Issue
 
 

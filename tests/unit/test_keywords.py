@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from triagedesk.domain.keywords import KeywordGroup
+from triagedesk.domain.scoring.keywords import KeywordGroup
 
 
 @pytest.mark.parametrize(

@@ -7,7 +7,7 @@ from itertools import product
 
 import pytest
 
-from triagedesk.domain.lifecycle import ACTIONS, LifecycleError, next_states, open_request, transition
+from triagedesk.domain.requests.lifecycle import ACTIONS, LifecycleError, next_states, open_request, transition
 from triagedesk.domain.models import Expert, Issue
 from triagedesk.domain.records import REQUEST_STATUSES, ExpertRequest
 

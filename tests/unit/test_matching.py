@@ -6,8 +6,8 @@ from datetime import datetime, timezone
 
 import pytest
 
-from triagedesk.domain.calendar import BusinessHours
-from triagedesk.domain.matching import Matcher
+from triagedesk.domain.routing.calendar import BusinessHours
+from triagedesk.domain.routing.matching import Matcher
 from triagedesk.domain.models import Expert, Issue
 
 MONDAY_NOON = datetime(2026, 1, 5, 12, 0, tzinfo=timezone.utc)

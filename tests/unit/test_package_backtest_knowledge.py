@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
 
-from triagedesk.domain import sessions
-from triagedesk.domain.backtest import backtest
-from triagedesk.domain.escalation import Scorer
-from triagedesk.domain.knowledge import search
+from triagedesk.domain.requests import sessions
+from triagedesk.domain.scoring.backtest import backtest
+from triagedesk.domain.scoring.escalation import Scorer
+from triagedesk.domain.insight.knowledge import search
 from triagedesk.domain.models import Expert, Issue
-from triagedesk.domain.package import PackageContext, build, literal
+from triagedesk.domain.insight.package import PackageContext, build, literal
 from triagedesk.domain.records import Correction, ExpertRequest, KnowledgeEntry
 
 T0 = datetime(2026, 1, 5, 9, 0, tzinfo=timezone.utc)

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from triagedesk.domain.errors import ProfileError
-from triagedesk.domain.escalation import Scorer
+from triagedesk.domain.scoring.escalation import Scorer
 from triagedesk.domain.models import Issue
 from triagedesk.resources import available_profiles, data_dir, load_profile
 

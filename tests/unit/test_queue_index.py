@@ -5,7 +5,7 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from triagedesk.queue import QueueData, QueueFilter, order
+from triagedesk.app.queue import QueueData, QueueFilter, order
 
 
 def make(titles: list[str]) -> QueueData:

@@ -6,10 +6,10 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from triagedesk.domain.calendar import BusinessHours
+from triagedesk.domain.routing.calendar import BusinessHours
 from triagedesk.domain.models import Expert
 from triagedesk.domain.records import ExpertRequest
-from triagedesk.domain.sla import clock, due_at, refund_exposure, suggestions
+from triagedesk.domain.requests.sla import clock, due_at, refund_exposure, suggestions
 
 UTC = timezone.utc
 EIGHT_BY_FIVE = {"business_hours": "8x5", "after_hours": "emergency_only", "response_sla": "1_hour"}

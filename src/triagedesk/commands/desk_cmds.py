@@ -10,13 +10,13 @@ from rich.table import Table
 
 from triagedesk.commands.common import console, emit_json, json_option, parse_instant
 from triagedesk.commands.store_cmds import db_option, store_path
-from triagedesk.desk import Desk
+from triagedesk.app.desk import Desk
 from triagedesk.display import literal, one_line
-from triagedesk.domain import analytics
-from triagedesk.domain.backtest import backtest as run_backtest
-from triagedesk.domain.escalation import Scorer
-from triagedesk.domain.lifecycle import ACTIONS
-from triagedesk.domain.sla import refund_exposure
+from triagedesk.domain.insight import analytics
+from triagedesk.domain.scoring.backtest import backtest as run_backtest
+from triagedesk.domain.scoring.escalation import Scorer
+from triagedesk.domain.requests.lifecycle import ACTIONS
+from triagedesk.domain.requests.sla import refund_exposure
 from triagedesk.resources import load_profile
 from triagedesk.store.database import open_store
 

@@ -15,9 +15,9 @@ from triagedesk.commands.common import (
 )
 from triagedesk.display import URGENCY_STYLE, literal, one_line
 from triagedesk.domain.errors import InputError
-from triagedesk.domain.escalation import Scorer
+from triagedesk.domain.scoring.escalation import Scorer
 from triagedesk.domain.inputs import parse_models, parse_records, validate_records
-from triagedesk.domain.matching import Matcher
+from triagedesk.domain.routing.matching import Matcher
 from triagedesk.domain.models import URGENCY_RANK, Candidate, Decision, Expert, Issue
 from triagedesk.resources import available_profiles, data_dir, load_profile
 

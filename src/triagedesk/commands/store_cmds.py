@@ -11,15 +11,15 @@ from typing import Callable
 import click
 
 from triagedesk.commands.common import emit_json, json_option, parse_instant, progress_display, read_text
-from triagedesk.domain.demo_data import generate
-from triagedesk.domain.escalation import Scorer
+from triagedesk.demo.data import generate
+from triagedesk.domain.scoring.escalation import Scorer
 from triagedesk.domain.inputs import parse_models
 from triagedesk.domain.models import Expert, Issue
 from triagedesk.domain.records import ExpertRequest
 from triagedesk.resources import data_dir, load_profile
 from triagedesk.store.check import check, repair
 from triagedesk.store.database import default_path, open_store
-from triagedesk.store.transfer import export_rows, format_of, read_records, validate_all
+from triagedesk.formats.transfer import export_rows, format_of, read_records, validate_all
 
 KINDS = {"issues": Issue, "experts": Expert, "requests": ExpertRequest}
 

@@ -10,7 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from triagedesk.domain.conflicts import winner
+from triagedesk.domain.requests.conflicts import winner
 from triagedesk.domain.records import utcnow
 from triagedesk.store.repositories import Store, replace_with, stamp
 from triagedesk.sync.client import CouchClient, SyncError

@@ -13,7 +13,7 @@ from textual.screen import Screen
 from textual.worker import Worker, WorkerState
 
 from triagedesk import __version__
-from triagedesk.desk import Desk
+from triagedesk.app.desk import Desk
 from triagedesk.domain.errors import UserError
 from triagedesk.domain.records import AuditEntry, utcnow
 from triagedesk.store.repositories import model_fields

@@ -8,14 +8,14 @@ from typing import Any
 
 from textual.message import Message
 
-from triagedesk.desk import Desk
-from triagedesk.domain.knowledge import Hit
+from triagedesk.app.desk import Desk
+from triagedesk.domain.insight.knowledge import Hit
 from triagedesk.domain.models import Decision, Issue, Match
 from triagedesk.domain.records import Session
-from triagedesk.domain.sessions import elapsed_seconds
-from triagedesk.domain.sla import refund_exposure
+from triagedesk.domain.requests.sessions import elapsed_seconds
+from triagedesk.domain.requests.sla import refund_exposure
 from triagedesk.store.repositories import model_fields
-from triagedesk.queue import QueueData, load
+from triagedesk.app.queue import QueueData, load
 from triagedesk.tui.widgets.timers_pane import TimerSpec
 
 

@@ -7,8 +7,8 @@ import sys
 import tempfile
 from pathlib import Path
 
-from triagedesk.domain.demo_data import DEMO_NOW, generate
-from triagedesk.domain.escalation import Scorer
+from triagedesk.demo.data import DEMO_NOW, generate
+from triagedesk.domain.scoring.escalation import Scorer
 from triagedesk.domain.inputs import parse_models
 from triagedesk.domain.models import Expert
 from triagedesk.resources import data_dir, load_profile

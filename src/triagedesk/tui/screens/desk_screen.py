@@ -14,7 +14,7 @@ from textual.widgets import Footer, Header, Input, TabbedContent, TabPane
 
 from triagedesk.domain.models import URGENCIES
 from triagedesk.domain.records import HELD_STATUSES
-from triagedesk.queue import STATUS_FILTERS, SORTS, QueueData, QueueFilter, describe, order
+from triagedesk.app.queue import STATUS_FILTERS, SORTS, QueueData, QueueFilter, describe, order
 from triagedesk.tui import loaders
 from triagedesk.tui.screens.forms import NewIssueForm
 from triagedesk.tui.screens.modals import ConfirmScreen, PackageScreen

@@ -31,8 +31,8 @@ class RoleActions:
 
     @work(thread=True, exclusive=True, group="backtest")
     def run_backtest(self, source: str, days: int) -> None:
-        from triagedesk.domain.backtest import backtest
-        from triagedesk.domain.escalation import Scorer
+        from triagedesk.domain.scoring.backtest import backtest
+        from triagedesk.domain.scoring.escalation import Scorer
         from triagedesk.resources import load_profile
 
         desk = self.desk_app.desk

@@ -9,7 +9,7 @@ from textual.containers import VerticalScroll
 from textual.widgets import Static
 
 from triagedesk.display import literal
-from triagedesk.domain.knowledge import Hit
+from triagedesk.domain.insight.knowledge import Hit
 from triagedesk.domain.models import Decision, Issue
 
 BAR_WIDTH = 14

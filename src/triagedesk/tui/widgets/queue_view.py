@@ -18,7 +18,7 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from triagedesk.domain.models import URGENCIES
-from triagedesk.queue import QueueData
+from triagedesk.app.queue import QueueData
 
 COLUMNS = (("urgency", 9), ("score", 6), ("sla", 9), ("status", 13), ("assignee", 15), ("route", 16))
 """Fixed columns before the title, which takes what is left."""

@@ -6,7 +6,7 @@ from textual.reactive import reactive
 from textual.widgets import Static
 
 from triagedesk.display import one_line
-from triagedesk.domain.sla import state_of
+from triagedesk.domain.requests.sla import state_of
 
 
 def format_seconds(seconds: float) -> str:

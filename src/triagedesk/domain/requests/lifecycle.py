@@ -7,7 +7,7 @@ from typing import Any
 
 from triagedesk.domain.errors import UserError
 from triagedesk.domain.models import Decision, Expert, Issue
-from triagedesk.domain.profiles import Profile
+from triagedesk.domain.scoring.profiles import Profile
 from triagedesk.domain.records import HELD_STATUSES, OPEN_STATUSES, ExpertRequest, new_id
 
 

@@ -6,9 +6,9 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Literal, Protocol
 
-from triagedesk.domain.calendar import BusinessHours
+from triagedesk.domain.routing.calendar import BusinessHours
 from triagedesk.domain.models import Expert
-from triagedesk.domain.profiles import Profile
+from triagedesk.domain.scoring.profiles import Profile
 from triagedesk.domain.records import OPEN_STATUSES, ExpertRequest
 
 AT_RISK_SHARE = 0.25

@@ -14,9 +14,9 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from triagedesk.desk import Desk
+from triagedesk.app.desk import Desk
 from triagedesk.display import one_line
-from triagedesk.domain import sla
+from triagedesk.domain.requests import sla
 from triagedesk.domain.models import URGENCIES, Expert, Issue
 from triagedesk.domain.records import ExpertRequest
 from triagedesk.store.repositories import model_fields

@@ -6,9 +6,9 @@ import math
 from collections.abc import Callable
 from typing import Any
 
-from triagedesk.domain.keywords import KeywordGroup, searchable_text
+from triagedesk.domain.scoring.keywords import KeywordGroup, searchable_text
 from triagedesk.domain.models import EstimatedValue, Issue
-from triagedesk.domain.profiles import Part, Profile
+from triagedesk.domain.scoring.profiles import Part, Profile
 
 FactGetter = Callable[[Issue, str], Any]
 

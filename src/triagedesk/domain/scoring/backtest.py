@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from triagedesk.domain.escalation import Scorer
+from triagedesk.domain.scoring.escalation import Scorer
 from triagedesk.domain.models import Issue
 from triagedesk.domain.records import Correction, ExpertRequest
 

@@ -9,10 +9,11 @@ from collections.abc import Callable, Collection
 from datetime import datetime
 from typing import Any
 
-from triagedesk.domain import analytics, lifecycle, package, performance, sessions, sla
-from triagedesk.domain.escalation import Scorer
-from triagedesk.domain.knowledge import Hit, search
-from triagedesk.domain.matching import LEVEL_ORDER, Matcher
+from triagedesk.domain.insight import analytics, package
+from triagedesk.domain.requests import lifecycle, performance, sessions, sla
+from triagedesk.domain.scoring.escalation import Scorer
+from triagedesk.domain.insight.knowledge import Hit, search
+from triagedesk.domain.routing.matching import LEVEL_ORDER, Matcher
 from triagedesk.domain.models import Decision, Expert, Issue, Match
 from triagedesk.domain.records import HELD_STATUSES, Correction, ExpertCorrection, ExpertRequest, KnowledgeEntry, Outcome, Session, utcnow
 from triagedesk.resources import load_profile

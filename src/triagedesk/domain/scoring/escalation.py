@@ -6,11 +6,11 @@ import operator
 from collections.abc import Callable, Iterable
 from typing import Any, NamedTuple
 
-from triagedesk.domain.compiled import compile_assess
-from triagedesk.domain.facts import compile_sum, fact_getters, issue_text, normalise
-from triagedesk.domain.keywords import KeywordGroup, words_of
+from triagedesk.domain.scoring.compiled import compile_assess
+from triagedesk.domain.scoring.facts import compile_sum, fact_getters, issue_text, normalise
+from triagedesk.domain.scoring.keywords import KeywordGroup, words_of
 from triagedesk.domain.models import URGENCIES, URGENCY_RANK, Decision, Factor, Issue
-from triagedesk.domain.profiles import Condition, Profile, Rule
+from triagedesk.domain.scoring.profiles import Condition, Profile, Rule
 
 _OPS: dict[str, Callable[[Any, Any], bool]] = {
     "eq": operator.eq,

@@ -9,9 +9,9 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
-from triagedesk.domain.demo_issues import issue_records
-from triagedesk.domain.demo_resolutions import resolutions_for
-from triagedesk.domain.escalation import Scorer
+from triagedesk.demo.issues import issue_records
+from triagedesk.demo.resolutions import resolutions_for
+from triagedesk.domain.scoring.escalation import Scorer
 from triagedesk.domain.models import Expert, Issue
 from triagedesk.domain.records import HELD_STATUSES, Correction, ExpertRequest, KnowledgeEntry, Outcome, Session
 

@@ -6,7 +6,7 @@ import math
 from collections import Counter
 from dataclasses import dataclass
 
-from triagedesk.domain.keywords import words_of
+from triagedesk.domain.scoring.keywords import words_of
 from triagedesk.domain.records import KnowledgeEntry
 
 _STOP = {b"the", b"and", b"for", b"with", b"was", b"are", b"this", b"that", b"from", b"after", b"into",

@@ -1,0 +1,1 @@
+"""The application layer: the Desk (the only door to the store) and the queue read-model."""

@@ -1,0 +1,1 @@
+"""The demo generators: a deterministic history of both seeds (fixtures, not rules)."""

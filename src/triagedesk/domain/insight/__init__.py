@@ -1,0 +1,1 @@
+"""Insight: analytics reports, the knowledge base and the escalation package."""

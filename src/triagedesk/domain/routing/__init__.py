@@ -1,0 +1,1 @@
+"""Routing: which expert fits an issue, and when each is available."""

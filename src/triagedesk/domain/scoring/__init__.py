@@ -1,0 +1,1 @@
+"""Scoring: profiles, the facts read off an issue, keywords, compiled rules, the escalation decision, backtests."""

@@ -1,0 +1,1 @@
+"""File formats: JSON, JSONL and CSV rows to and from models (an adapter, not the engine)."""
