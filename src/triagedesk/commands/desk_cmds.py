@@ -128,7 +128,7 @@ def package_cmd(issue_id: str, out_path: str | None, db_path: str | None, now_te
     """The escalation package of ISSUE_ID as Markdown, with the initial-contact and follow-up messages."""
     text = desk(db_path, now_text).package(issue_id)
     if out_path:
-        from triagedesk.store.journal_format import atomic_write
+        from triagedesk.files import atomic_write
 
         atomic_write(Path(out_path), text.encode("utf-8"))
         click.echo(f"wrote {out_path}")
