@@ -101,6 +101,7 @@ class JournalStorage(Storage):
         except OSError as exc:
             raise StoreError(f"{self.path.parent}: cannot create the store's folder: {reason(exc)}") from None
         if not self.path.exists():
+            self._refuse_if_lost()
             if not create:
                 raise StoreError(f"{self.path}: no such store")
             with self._lock():
@@ -125,11 +126,21 @@ class JournalStorage(Storage):
             self._file_lock.release()
 
     # -- files -----------------------------------------------------------------------------
+    def _refuse_if_lost(self) -> None:
+        """A missing snapshot beside a journal with records or a `.prev` copy is a lost store, not a new one."""
+        previous = self.path.with_name(self.path.name + ".prev")
+        try:
+            holds = self.journal_path.is_dir() or self.journal_path.stat().st_size > 200
+        except OSError:
+            holds = False
+        if holds or previous.exists():
+            raise StoreCorrupt(f"{self.path}: missing, but {self.journal_path.name} or {previous.name} "
+                               f"holds records; {REPAIR}")
+
     def _initialise(self) -> None:
         from triagedesk.store.migrations import CURRENT_SCHEMA
 
-        if self.journal_path.exists() and self.journal_path.stat().st_size > 200:
-            raise StoreCorrupt(f"{self.path}: missing, but {self.journal_path.name} holds records; {REPAIR}")
+        self._refuse_if_lost()
         header = JournalHeader.new(1)
         snapshot = {META: {"1": {"app": APP, "schema": CURRENT_SCHEMA, "generation": 1,
                                  "journal_salt": header.salt}}}
@@ -168,6 +179,8 @@ class JournalStorage(Storage):
             raise StoreCorrupt(f"{self.path}: {exc}; {REPAIR}") from None
         except FileNotFoundError:
             raise StoreCorrupt(f"{self.path}: missing; {REPAIR}") from None
+        except IsADirectoryError:
+            raise StoreCorrupt(f"{self.path}: a directory, not a snapshot; {REPAIR}") from None
         except OSError as exc:
             raise StoreError(f"{self.path}: cannot read: {reason(exc)}") from None
         generation = int(meta_of(tables).get("generation", 0))
