@@ -19,6 +19,8 @@ from triagedesk.domain.records import ExpertRequest
 from triagedesk.resources import data_dir, load_profile
 from triagedesk.store.check import check, repair
 from triagedesk.store.database import default_path, open_store
+from triagedesk.store.errors import StoreError
+from triagedesk.display import printable
 from triagedesk.formats.transfer import export_rows, format_of, read_records, validate_all
 
 KINDS = {"issues": Issue, "experts": Expert, "requests": ExpertRequest}
@@ -120,7 +122,10 @@ def demo(db_path: str | None, count: int, seed: int, now_text: str | None, force
             for kind in ("experts", "issues", "requests", "sessions", "outcomes", "corrections", "knowledge"):
                 store.repository(kind).put_many(getattr(data, kind), actor="demo", action="demo",
                                                 note=f"seed {seed}")
-        store.journal.compact()
+        try:
+            store.journal.compact()
+        except StoreError as exc:  # the demo is committed in the journal; the fold into the snapshot waits
+            click.echo(f"triagedesk: note: {printable(exc)}", err=True)
     finally:
         store.close()
     counts = data.counts()
