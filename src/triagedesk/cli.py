@@ -6,6 +6,7 @@ import sys
 
 import click
 
+from triagedesk.display import printable
 from triagedesk import __version__
 from triagedesk.domain.errors import UserError
 
@@ -46,7 +47,7 @@ def main(argv: list[str] | None = None) -> None:
     try:
         cli.main(args=argv, prog_name="triagedesk", standalone_mode=False)
     except UserError as exc:
-        click.echo(f"triagedesk: error: {exc}", err=True)
+        click.echo(f"triagedesk: error: {printable(exc)}", err=True)
         sys.exit(exc.exit_code)
     except click.exceptions.Exit as exc:
         sys.exit(exc.exit_code)

@@ -86,8 +86,9 @@ def export(kind: str, fmt: str, db_path: str | None) -> None:
     finally:
         store.close()
     out = sys.stdout
+    terminal = out.isatty()  # a file gets the exact export; a terminal never gets its control characters
     for chunk in export_rows(models, fmt, repository.model):  # type: ignore[arg-type]
-        out.write(chunk)
+        out.write(printable(chunk.replace("\r\n", "\n")) if terminal else chunk)
     out.flush()
 
 
@@ -150,7 +151,7 @@ def db_check(db_path: str | None, as_json: bool) -> None:
         emit_json({"ok": report.ok, "lines": report.lines(), "counts": report.counts, "schema": report.schema})
     else:
         for line in report.lines():
-            click.echo(line)
+            click.echo(printable(line))
     if not report.ok:
         sys.exit(1)
 
@@ -160,7 +161,7 @@ def db_check(db_path: str | None, as_json: bool) -> None:
 def db_repair(db_path: str | None) -> None:
     """Restore the last good snapshot plus every intact journal record (damaged files are kept)."""
     for line in repair(store_path(db_path)):
-        click.echo(line)
+        click.echo(printable(line))
 
 
 COMMANDS = (import_, export, demo, db)
