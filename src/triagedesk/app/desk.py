@@ -7,7 +7,10 @@ from __future__ import annotations
 
 from collections.abc import Callable, Collection
 from datetime import datetime
+from pathlib import Path
 from typing import Any
+
+from pydantic import BaseModel
 
 from triagedesk.domain.insight import analytics, package
 from triagedesk.domain.requests import lifecycle, performance, sessions, sla
@@ -15,10 +18,12 @@ from triagedesk.domain.scoring.escalation import Scorer
 from triagedesk.domain.insight.knowledge import Hit, search
 from triagedesk.domain.routing.matching import LEVEL_ORDER, Matcher
 from triagedesk.domain.models import Decision, Expert, Issue, Match
-from triagedesk.domain.records import HELD_STATUSES, Correction, ExpertCorrection, ExpertRequest, KnowledgeEntry, Outcome, Session, utcnow
+from triagedesk.domain.records import HELD_STATUSES, AuditEntry, Correction, ExpertCorrection, ExpertRequest, KnowledgeEntry, Outcome, Session, utcnow
 from triagedesk.resources import load_profile
 from triagedesk.store.errors import StoreError
-from triagedesk.store.repositories import Store, model_fields
+from triagedesk.store.repositories import Repository, Store, model_fields
+from triagedesk.store.watch import ChangeWatcher as Follower
+from triagedesk.store.watch import Changes
 
 
 class Desk:
@@ -30,6 +35,60 @@ class Desk:
         self.clock = clock
         self.profile_override = profile_override
         self._scorers: dict[str, Scorer] = {}
+
+    # -- the store's files and records ------------------------------------------------------
+    @property
+    def path(self) -> Path:
+        return Path(self.store.path)
+
+    def close(self) -> None:
+        self.store.close()
+
+    def repository(self, kind: str) -> Repository[Any]:
+        """The records of one kind (issues, experts, requests, sessions, ...)."""
+        return self.store.repository(kind)
+
+    def records(self, kind: str) -> list[Any]:
+        return self.store.repository(kind).all()
+
+    def put_many(self, kind: str, models: list[BaseModel], actor: str, action: str = "import",
+                 note: str = "") -> tuple[int, int]:
+        """Insert or replace records of one kind in one durable write: (inserted, updated)."""
+        return self.store.repository(kind).put_many(models, actor=actor, action=action, note=note)
+
+    def load_demo(self, data: Any, kinds: tuple[str, ...], note: str) -> None:
+        """Write a generated demo history in one durable write, then compact so the next open is fast."""
+        with self.store.transaction():
+            for kind in kinds:
+                self.store.repository(kind).put_many(getattr(data, kind), actor="demo", action="demo", note=note)
+        self.store.journal.compact()
+
+    def follow(self, on_change: Callable[[Changes], None], interval: float,
+               on_error: Callable[[Exception], None]) -> Follower:
+        """Call `on_change` (on a thread) with what other processes changed; `.stop()` the result."""
+        return Follower(self.store, on_change, interval, on_error=on_error).start()
+
+    def audit_entries(self) -> list[AuditEntry]:
+        return [AuditEntry.model_validate(model_fields(d)) for d in self.store.audit_log.raw()]
+
+    def issue(self, issue_id: str) -> Issue | None:
+        return self.store.issues.get(issue_id)
+
+    def add_issue(self, issue: Issue, actor: str) -> Issue:
+        """A new issue from the intake form, created now."""
+        return self.store.issues.add(issue.model_copy(update={"created_at": self.clock()}), actor=actor)
+
+    def running_session(self, request_id: str) -> Session | None:
+        """The session of a request that has not ended (active or paused), if any."""
+        found = next((d for d in self.store.sessions.raw()
+                      if d.get("request_id") == request_id and d.get("status") != "ended"), None)
+        return self.store.sessions.require(found["id"]) if found else None
+
+    def active_sessions(self, expert_id: str | None = None) -> list[Session]:
+        """Sessions running now (not paused), newest first; only one expert's when given."""
+        running = [Session.model_validate(model_fields(d)) for d in self.store.sessions.raw()
+                   if d.get("status") == "active" and (expert_id is None or d.get("expert_id") == expert_id)]
+        return sorted(running, key=lambda s: s.started_at, reverse=True)
 
     # -- engine ---------------------------------------------------------------------------
     def scorer(self, name: str | None) -> Scorer:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterable
-from datetime import datetime
 
 from textual.app import App, SystemCommand
 from textual.binding import Binding
@@ -13,12 +12,8 @@ from textual.screen import Screen
 from textual.worker import Worker, WorkerState
 
 from triagedesk import __version__
-from triagedesk.app.desk import Desk
+from triagedesk.app.desk import Desk, Follower
 from triagedesk.domain.errors import UserError
-from triagedesk.domain.records import AuditEntry, utcnow
-from triagedesk.store.repositories import model_fields
-from triagedesk.store.repositories import Store
-from triagedesk.store.watch import ChangeWatcher
 from triagedesk.tui.config import Settings, load_settings, save_settings
 from triagedesk.tui.screens.desk_screen import DeskScreen
 from triagedesk.sync.client import Remote
@@ -58,22 +53,20 @@ class TriageDeskApp(App):
         Binding("q", "quit", "Quit"),
     ]
 
-    def __init__(self, store: Store, role: str = "coordinator", expert_id: str | None = None,
-                 profile: str | None = None, clock: Callable[[], datetime] = utcnow,
+    def __init__(self, desk: Desk, role: str = "coordinator", expert_id: str | None = None,
                  monotonic: Callable[[], float] = time.monotonic, live: bool = True, watch: bool = True,
                  sync_remote: Remote | None = None) -> None:
         super().__init__()
-        self.store = store
         self.role = role
         self.expert_id = expert_id
-        self.clock = clock
+        self.clock = desk.clock
         self.monotonic = monotonic
         self.live = live
         self.watch = watch
-        self.desk = Desk(store, clock=clock, profile_override=profile)
+        self.desk = desk
         self.settings, self._settings_problem = load_settings()
         self.actor = expert_id if role == "expert" and expert_id else self.settings.desk.actor
-        self._watcher: ChangeWatcher | None = None
+        self._watcher: Follower | None = None
         self._pending_refresh = False
         self.sync_remote = sync_remote
         self._sync: LiveSync | None = None
@@ -94,16 +87,16 @@ class TriageDeskApp(App):
             wanted = DEFAULT_THEME
         self.theme = wanted
         who = f" · {self.expert_id}" if self.expert_id else ""
-        self._base_subtitle = f"{self.role}{who} · {self.store.path.parent.name}/{self.store.path.name}"
+        self._base_subtitle = f"{self.role}{who} · {self.desk.path.parent.name}/{self.desk.path.name}"
         self.sub_title = self._base_subtitle
         if self.sync_remote is not None:
             self.sub_title = f"{self._base_subtitle} · sync starting with {self.sync_remote.shown}"
-            self._sync = LiveSync(self.store, self.sync_remote, self.clock, self._from_sync_thread).start()
+            self._sync = LiveSync(self.desk, self.sync_remote, self.clock, self._from_sync_thread).start()
         self.push_screen(DeskScreen(self.role, self.expert_id))
         if self.watch:
-            self._watcher = ChangeWatcher(self.store, self._changed_elsewhere, self.settings.desk.refresh_seconds,
-                                          on_error=lambda exc: self.call_from_thread(self.notify, str(exc), severity="error"))
-            self._watcher.start()
+            self._watcher = self.desk.follow(
+                self._changed_elsewhere, self.settings.desk.refresh_seconds,
+                on_error=lambda exc: self.call_from_thread(self.notify, str(exc), severity="error"))
 
     def on_unmount(self) -> None:
         if self._watcher is not None:
@@ -131,8 +124,7 @@ class TriageDeskApp(App):
             self._refresh_panes()
 
     def action_conflicts(self) -> None:
-        entries = [AuditEntry.model_validate(model_fields(d)) for d in self.store.audit_log.raw()
-                   if d.get("action") == "sync_conflict"]
+        entries = [e for e in self.desk.audit_entries() if e.action == "sync_conflict"]
         self.push_screen(ConflictsScreen(sorted(entries, key=lambda e: e.at, reverse=True)))
 
     def _changed_elsewhere(self, changed: set[tuple[str, str]]) -> None:

@@ -11,10 +11,8 @@ from textual.message import Message
 from triagedesk.app.desk import Desk
 from triagedesk.domain.insight.knowledge import Hit
 from triagedesk.domain.models import Decision, Issue, Match
-from triagedesk.domain.records import Session
 from triagedesk.domain.requests.sessions import elapsed_seconds
 from triagedesk.domain.requests.sla import refund_exposure
-from triagedesk.store.repositories import model_fields
 from triagedesk.app.queue import QueueData, load
 from triagedesk.tui.widgets.timers_pane import TimerSpec
 
@@ -79,7 +77,7 @@ def queue(desk: Desk, now: datetime, assignee: str | None = None) -> QueueData:
 
 
 def detail(desk: Desk, data: QueueData, issue_id: str, with_match: bool = True) -> Detail | None:
-    issue = data.issues.get(issue_id) or desk.store.issues.get(issue_id)
+    issue = data.issues.get(issue_id) or desk.issue(issue_id)
     if issue is None:
         return None
     decision = desk.decide(issue)
@@ -113,10 +111,7 @@ def timers(desk: Desk, limit: int, expert_id: str | None = None) -> tuple[list[T
         hint = f" · {short_hint(hints[0])}" if hints else ""
         specs.append((request.id, f"{request.analysis_id} · {request.status} · {who}{hint}",
                       timer.left_minutes * 60, timer.budget_minutes * 60, timer.state == "paused", False))
-    running = [Session.model_validate(model_fields(d)) for d in desk.store.sessions.raw()
-               if d.get("status") == "active" and (expert_id is None or d.get("expert_id") == expert_id)]
-    running.sort(key=lambda s: s.started_at, reverse=True)
-    for session in running[:limit]:
+    for session in desk.active_sessions(expert_id)[:limit]:
         specs.append((session.id, f"session {session.issue_id} · {session.expert_id} · {session.channel}",
                       elapsed_seconds(session, now), 1.0, False, True))
     summary = f"{len(clocks)} clocks · {breached} breached · refund exposure ${exposure:,.0f}"

@@ -373,7 +373,7 @@ class DeskScreen(RoleActions, Screen):
         def created(issue: Any) -> None:
             if issue is not None:
                 self.run_action(f"created {issue.id or 'a new issue'}",
-                                lambda: app.store.issues.add(issue.model_copy(update={"created_at": app.clock()}), actor=app.actor))
+                                lambda: app.desk.add_issue(issue, app.actor))
 
         self.app.push_screen(NewIssueForm(app.desk.decide), created)
 
@@ -388,7 +388,7 @@ class DeskScreen(RoleActions, Screen):
         self.post_message(loaders.PackageReady(issue_id, self.desk_app.desk.package(issue_id)))
 
     def on_package_ready(self, message: loaders.PackageReady) -> None:
-        self.app.push_screen(PackageScreen(message.issue_id, message.markdown, self.desk_app.store.path.parent))
+        self.app.push_screen(PackageScreen(message.issue_id, message.markdown, self.desk_app.desk.path.parent))
 
 def raise_user(message: str) -> None:
     from triagedesk.domain.errors import UserError

@@ -51,9 +51,7 @@ class RoleActions:
         request_id = self._request_id()
         if request_id is None:
             return None, None
-        found = next((d for d in app.store.sessions.raw()
-                      if d.get("request_id") == request_id and d.get("status") != "ended"), None)
-        return request_id, (app.store.sessions.require(found["id"]) if found else None)
+        return request_id, app.desk.running_session(request_id)
 
     def action_start_session(self) -> None:
         request_id, running = self._session()
