@@ -10,13 +10,13 @@ from datetime import datetime
 from typing import Any
 
 from triagedesk.domain.insight import analytics, package
-from triagedesk.domain.requests import lifecycle, performance, sessions, sla
+from triagedesk.domain.requests import lifecycle, performance, sessions, sla, workflow
 from triagedesk.domain.scoring.escalation import Scorer
 from triagedesk.domain.insight.knowledge import Hit, search
 from triagedesk.domain.routing.matching import LEVEL_ORDER, Matcher
 from triagedesk.domain.models import Decision, Expert, Issue, Match
-from triagedesk.domain.records import HELD_STATUSES, Correction, ExpertCorrection, ExpertRequest, KnowledgeEntry, Outcome, Session, utcnow
-from triagedesk.resources import load_profile
+from triagedesk.domain.records import HELD_STATUSES, AuditEntry, Correction, ExpertCorrection, ExpertRequest, KnowledgeEntry, Outcome, Session, utcnow
+from triagedesk.resources import available_profiles, load_profile
 from triagedesk.store.errors import StoreError
 from triagedesk.store.repositories import Store, model_fields
 
@@ -37,6 +37,10 @@ class Desk:
         if key not in self._scorers:
             self._scorers[key] = Scorer(load_profile(key))
         return self._scorers[key]
+
+    def profiles(self) -> list[str]:
+        """Every profile name the desk knows: the shipped ones and the user's own."""
+        return list(available_profiles())
 
     def decide(self, issue: Issue) -> Decision:
         return self.scorer(issue.profile).decide(issue)
@@ -65,7 +69,7 @@ class Desk:
 
     def act(self, request_id: str, action: str, actor: str, expert_id: str | None = None,
             note: str = "", rating: int | None = None) -> ExpertRequest:
-        """Apply a lifecycle action; due times, refunds and expert figures follow the domain's rules."""
+        """Apply a lifecycle action; due times, refunds and workloads follow `workflow`'s rules."""
         now = self.clock()
         with self.store.transaction():
             request = self.store.requests.require(request_id)
@@ -75,23 +79,62 @@ class Desk:
             paused = sla.paused_working_minutes(request, profile, current, now)
             updated = lifecycle.transition(request, action, now, expert, paused_minutes=paused)
             holder = expert or current
-            if action in ("assign", "reassign", "resume"):
+            if workflow.due_recomputed(action):
                 effort = self.decide(self.store.issues.require(request.analysis_id)).estimated_expert_minutes \
                     if request.analysis_id in self.store.issues else None
                 updated = updated.model_copy(update={"due_at": sla.due_at(updated, profile, holder, effort)})
             if action == "complete":
                 due = updated.due_at or sla.due_at(updated, profile, holder)
-                updated = updated.model_copy(update={"refund_due": now > due})
+                updated = updated.model_copy(update={"refund_due": workflow.refund_due(due, now)})
                 if holder is not None:
                     self.store.experts.save(performance.after_completion(holder, updated, rating), actor=actor,
                                             action="performance", note=f"completed {request_id}")
-            if action in ("assign", "reassign") and expert is not None:
-                self.store.experts.save(expert.model_copy(update={"current_workload": expert.current_workload + 1}),
-                                        actor=actor, action="workload", note=f"{action} {request_id}")
-                if action == "reassign" and current is not None:
-                    self.store.experts.save(current.model_copy(update={"current_workload": max(current.current_workload - 1, 0)}),
-                                            actor=actor, action="workload", note=f"reassigned {request_id}")
+            known = {e.id: e for e in (expert, current) if e is not None}
+            moves = workflow.workload_moves(action, request.status, request.assigned_expert_id, expert_id)
+            for changed in workflow.apply_moves(moves, known).values():
+                self.store.experts.save(changed, actor=actor, action="workload", note=f"{action} {request_id}")
             return self.store.requests.save(updated, actor=actor, action=action, note=note)
+
+    def opens_as(self, issue: Issue) -> str:
+        """The state a new request for this issue would start in (pending payment where the profile charges)."""
+        scorer = self.scorer(issue.profile)
+        decision = scorer.decide(issue)
+        tier = decision.recommended_tier if decision.recommended_tier in scorer.profile.tiers else None
+        return workflow.opening_status(scorer.profile.payment, tier)
+
+    def assign_issue(self, issue_id: str, expert_id: str, actor: str, note: str = "") -> ExpertRequest:
+        """Give an issue to an expert: opens a request when it has none (or a closed one), then assigns or
+        reassigns; refused before any write when the request awaits payment."""
+        issue = self.store.issues.require(issue_id)
+        with self.store.transaction():
+            request = self.request_for(issue_id)
+            status = request.status if request is not None else None
+            plan = workflow.plan_assignment(status, self.opens_as(issue), request.id if request else "")
+            if plan.escalate_first or request is None:
+                request = self.escalate(issue_id, actor, notes=note or None)
+            return self.act(request.id, plan.action, actor, expert_id, note)
+
+    def add_issue(self, issue: Issue, actor: str) -> Issue:
+        """A new issue from the intake form, created now."""
+        return self.store.issues.add(issue.model_copy(update={"created_at": self.clock()}), actor=actor)
+
+    def running_session(self, request_id: str) -> Session | None:
+        """The request's session that has not ended (at most one runs)."""
+        found = next((d for d in self.store.sessions.raw()
+                      if d.get("request_id") == request_id and workflow.session_running(d.get("status"))), None)
+        return self.store.sessions.require(found["id"]) if found else None
+
+    def running_sessions(self, expert_id: str | None = None) -> list[Session]:
+        """Every session that has not ended, newest first (one expert's only, when given)."""
+        found = [Session.model_validate(model_fields(d)) for d in self.store.sessions.raw()
+                 if workflow.session_running(d.get("status")) and (expert_id is None or d.get("expert_id") == expert_id)]
+        return sorted(found, key=lambda s: s.started_at, reverse=True)
+
+    def sync_conflicts(self) -> list[AuditEntry]:
+        """Every conflict sync resolved, newest first."""
+        entries = [AuditEntry.model_validate(model_fields(d)) for d in self.store.audit_log.raw()
+                   if d.get("action") == "sync_conflict"]
+        return sorted(entries, key=lambda e: e.at, reverse=True)
 
     def senior_for(self, request: ExpertRequest) -> Expert:
         """The senior expert to escalate to: the best-matching expert of the highest level, not the current one."""
@@ -110,7 +153,7 @@ class Desk:
     def escalate_to_senior(self, request_id: str, actor: str, note: str = "") -> ExpertRequest:
         request = self.store.requests.require(request_id)
         senior = self.senior_for(request)
-        action = "assign" if request.status == "pending_assignment" else "reassign"
+        action = workflow.plan_assignment(request.status, "pending_assignment", request.id).action
         with self.store.transaction():
             updated = self.act(request_id, action, actor, senior.id, note or "escalated to a senior expert")
             return self.store.requests.save(updated.model_copy(update={"escalated_to_senior": True}), actor=actor,
@@ -187,7 +230,7 @@ class Desk:
         return out
 
     def report(self, days: int, now: datetime | None = None) -> dict[str, Any]:
-        rates = {name: self.scorer(name).profile.expert_hourly_rate for name in ("infrastructure", "appraisal")}
+        rates = {name: self.scorer(name).profile.expert_hourly_rate for name in self.profiles()}
         return analytics.report(self.store.requests.all(), self.store.experts.all(), self.store.corrections.all(),
                                 self.store.outcomes.all(), rates, now or self.clock(), days)
 
