@@ -7,10 +7,12 @@ from __future__ import annotations
 
 from collections.abc import Callable, Collection
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 from triagedesk.domain.insight import analytics, package
 from triagedesk.domain.requests import lifecycle, performance, sessions, sla, workflow
+from triagedesk.domain.scoring import backtest
 from triagedesk.domain.scoring.escalation import Scorer
 from triagedesk.domain.insight.knowledge import Hit, search
 from triagedesk.domain.routing.matching import LEVEL_ORDER, Matcher
@@ -33,7 +35,7 @@ class Desk:
 
     # -- engine ---------------------------------------------------------------------------
     def scorer(self, name: str | None) -> Scorer:
-        key = self.profile_override or name or "infrastructure"
+        key = self.profile_override or name or self.default_profile
         if key not in self._scorers:
             self._scorers[key] = Scorer(load_profile(key))
         return self._scorers[key]
@@ -42,12 +44,45 @@ class Desk:
         """Every profile name the desk knows: the shipped ones and the user's own."""
         return list(available_profiles())
 
+    @property
+    def default_profile(self) -> str:
+        """The profile of an issue that names none."""
+        return self.profile_override or "infrastructure"
+
     def decide(self, issue: Issue) -> Decision:
         return self.scorer(issue.profile).decide(issue)
 
     def candidates(self, issue: Issue, at: datetime | None = None) -> Match:
         scorer = self.scorer(issue.profile)
         return Matcher(scorer.profile, scorer).match(issue, self.store.experts.all(), at or self.clock())
+
+    def opening_status_of(self, profile: str | None) -> str:
+        """The state a new request of this profile usually starts in (cheap: no decision is computed)."""
+        scorer = self.scorer(profile)
+        return workflow.opening_status(scorer.profile.payment, "tier" if scorer.profile.tiers else None)
+
+    @property
+    def folder(self) -> Path:
+        """The store's folder (where packages are saved)."""
+        return self.store.path.parent
+
+    @property
+    def where(self) -> str:
+        """The store as the header names it: folder/file."""
+        return f"{self.store.path.parent.name}/{self.store.path.name}"
+
+    def issue(self, issue_id: str) -> Issue | None:
+        return self.store.issues.get(issue_id)
+
+    def require_request(self, request_id: str) -> ExpertRequest:
+        return self.store.requests.require(request_id)
+
+    def backtest(self, source: str, days: int) -> dict[str, Any]:
+        """A changed profile (a name or a TOML path) replayed over the stored history."""
+        candidate = Scorer(load_profile(source))
+        result = backtest.backtest(self.store.issues.all(), self.store.requests.all(), self.store.corrections.all(),
+                                   self.scorer(candidate.profile.name), candidate, self.clock(), days)
+        return result.as_dict()
 
     def request_for(self, issue_id: str) -> ExpertRequest | None:
         found = [r for r in self.store.requests.raw() if r.get("analysis_id") == issue_id]
@@ -150,9 +185,11 @@ class Desk:
         order = {c.expert_id: n for n, c in enumerate(ranked)}
         return min(seniors, key=lambda e: order.get(e.id, len(order)))
 
-    def escalate_to_senior(self, request_id: str, actor: str, note: str = "") -> ExpertRequest:
+    def escalate_to_senior(self, request_id: str, actor: str, note: str = "",
+                           senior_id: str | None = None) -> ExpertRequest:
+        """Give the request to a senior expert: the one named in the confirmation, else `senior_for`'s pick."""
         request = self.store.requests.require(request_id)
-        senior = self.senior_for(request)
+        senior = self.store.experts.require(senior_id) if senior_id else self.senior_for(request)
         action = workflow.plan_assignment(request.status, "pending_assignment", request.id).action
         with self.store.transaction():
             updated = self.act(request_id, action, actor, senior.id, note or "escalated to a senior expert")
@@ -214,7 +251,9 @@ class Desk:
             return correction
 
     # -- what the panes show -------------------------------------------------------------------------
-    def clocks(self, statuses: Collection[str] = HELD_STATUSES) -> list[tuple[ExpertRequest, sla.SlaClock, list[str]]]:
+    def clocks(self, statuses: Collection[str] = HELD_STATUSES
+               ) -> list[tuple[ExpertRequest, sla.SlaClock, list[workflow.Suggestion]]]:
+        """Held requests' clocks, most pressing first (breached, then the least time left), with suggestions."""
         now = self.clock()
         experts = {e.id: e for e in self.store.experts.all()}
         out = []
@@ -225,7 +264,7 @@ class Desk:
             profile = self.scorer(request.profile or None).profile
             expert = experts.get(request.assigned_expert_id or "")
             timer = sla.clock(request, profile, expert, now)
-            out.append((request, timer, sla.suggestions(request, timer, expert, now)))
+            out.append((request, timer, workflow.suggestions(request, timer.state, expert, now)))
         out.sort(key=lambda item: item[1].fraction_left if item[1].state != "breached" else -1 + item[1].left_minutes / 1e9)
         return out
 
