@@ -9,7 +9,7 @@ from textual.widgets import DataTable, Input
 from tests.tui.conftest import NOW, make_app, settle
 from triagedesk.domain.models import Issue
 from triagedesk.store.database import open_store
-from triagedesk.tui.screens.desk_screen import DeskScreen
+from triagedesk.tui.screens.desk_screen import TIMERS_TITLE, DeskScreen
 from triagedesk.tui.screens.forms import NewIssueForm
 from triagedesk.tui.screens.modals import ConfirmScreen, HelpScreen, PackageScreen
 from triagedesk.tui.widgets.candidates_pane import CandidatesPane
@@ -30,7 +30,7 @@ async def test_four_panes_with_their_titles(store_copy: Path) -> None:
         await settle(pilot)
         screen = screen_of(app)
         titles = {w.border_title for w in screen.query("#queue-pane, #escalation, #candidates, #timers")}
-        assert titles == {"Queue", "Escalation", "Candidates", "Timers"}
+        assert titles == {"Queue", "Escalation", "Candidates", TIMERS_TITLE}
         queue = screen.query_one(QueueView)
         assert len(queue.rows) > 10
         # sorted by urgency then score
@@ -57,14 +57,18 @@ async def test_navigation_and_filters(store_copy: Path) -> None:
         await pilot.press("home")
         assert queue.cursor == 0 and queue.current_issue() == first
         await pilot.press("u")  # critical only
-        assert all(queue.data.urgency[i] == 0 for i in queue.rows)
+        assert queue.rows and all(queue.data.urgency[i] == 0 for i in queue.rows)
         await pilot.press("u")  # high only
-        assert all(queue.data.urgency[i] == 1 for i in queue.rows)
+        assert queue.rows and all(queue.data.urgency[i] == 1 for i in queue.rows)
         await pilot.press("escape")
         await pilot.press("f", "f")  # status: pending
-        assert all(queue.data.status[i] in ("pending_payment", "pending_assignment") for i in queue.rows)
+        assert queue.rows and all(queue.data.status[i] in ("pending_payment", "pending_assignment") for i in queue.rows)
+        profiles = app.desk.profiles()  # every profile, shipped and the user's, in name order
+        assert profiles == ["appraisal", "infrastructure"]
         await pilot.press("escape", "p")
-        assert all(queue.data.profile[i] == "infrastructure" for i in queue.rows)
+        assert queue.rows and all(queue.data.profile[i] == "appraisal" for i in queue.rows)
+        await pilot.press("p")
+        assert queue.rows and all(queue.data.profile[i] == "infrastructure" for i in queue.rows)
         await pilot.press("escape", "slash")
         box = screen.query_one("#filter", Input)
         assert box.has_focus
@@ -228,22 +232,22 @@ async def test_expert_view_sessions_outcome_and_correction(store_copy: Path) -> 
         screen = screen_of(app)
         queue = screen.query_one(QueueView)
         assert queue.rows, "the expert has assigned requests in the demo"
-        assert all(queue.data.assignee[i] == expert.name for i in queue.rows)
+        assert queue.rows and all(queue.data.assignee[i] == expert.name for i in queue.rows)
         assert not screen.query_one("#candidates").display
         # pick a request without a running session
         for _ in range(len(queue.rows)):
-            request_id, running = screen._session()
-            if running is None:
+            request_id = screen.selection.request_id
+            if request_id and app.desk.running_session(request_id) is None:
                 break
             await pilot.press("down")
             await settle(pilot)
         await pilot.press("s")
         await settle(pilot)
-        request_id, running = screen._session()
+        running = app.desk.running_session(request_id)
         assert running is not None and running.status == "active"
         await pilot.press("space")
         await settle(pilot)
-        assert screen._session()[1].status == "paused"
+        assert app.desk.running_session(request_id).status == "paused"
         await pilot.press("space")
         await settle(pilot)
         await pilot.press("c")

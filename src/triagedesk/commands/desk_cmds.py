@@ -85,13 +85,14 @@ def timers(db_path: str | None, now_text: str | None, as_json: bool) -> None:
     exposure = refund_exposure([t for _, t, _ in rows])
     if as_json:
         emit_json({"refund_exposure": exposure, "clocks": [
-            {**t.as_dict(), "status": r.status, "expert_id": r.assigned_expert_id, "suggestions": s} for r, t, s in rows]})
+            {**t.as_dict(), "status": r.status, "expert_id": r.assigned_expert_id, "suggestions": [x.text for x in s],
+             "suggestion_codes": [x.code for x in s]} for r, t, s in rows]})
         return
     table = Table("request", "status", "expert", "left (min)", "state", "suggestion", title=f"Refund exposure ${exposure:,.2f}",
                   title_justify="left")
     for r, t, s in rows:
         table.add_row(literal(r.id), r.status, literal(r.assigned_expert_id or "-"), f"{t.left_minutes:,.0f}", t.state,
-                      literal(s[0] if s else "-"))
+                      literal(s[0].text if s else "-"))
     console().print(table)
 
 
