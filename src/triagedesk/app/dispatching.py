@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import hashlib
 import threading
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -81,6 +82,17 @@ class Dispatching:
     def close(self) -> None:
         self.store.close()
 
+    @contextmanager
+    def _at(self, now: datetime) -> Iterator[None]:
+        """The lock held, the store's write lock held, and the desk's clock at `now` (the dispatcher's time)."""
+        with self.lock, self.store.transaction():
+            before = self.desk.clock
+            self.desk.clock = lambda: now
+            try:
+                yield
+            finally:
+                self.desk.clock = before
+
     # -- reading ---------------------------------------------------------------------------------------
     def profile(self, request: ExpertRequest) -> Profile:
         return self.desk.scorer(request.profile or None).profile
@@ -136,7 +148,7 @@ class Dispatching:
               history: list[policy.StepDone]) -> StepResult | None:
         """Take one step in one durable write: the change, its audit entry, its messages. None: nothing to do
         (already taken, or no longer due once the store was caught up under the lock)."""
-        with self.lock, self.store.transaction():
+        with self._at(now):
             audit_id = step_audit_id(step.key)
             if audit_id in self.store.audit_log:
                 return None
@@ -262,7 +274,7 @@ class Dispatching:
     # -- acknowledgement links -------------------------------------------------------------------------
     def acknowledge(self, request_id: str, assigned_at: str, now: datetime) -> ExpertRequest:
         """Acknowledge the assignment a link was issued for; a later assignment or a second use is refused."""
-        with self.lock, self.store.transaction():
+        with self._at(now):
             request = self.store.requests.get(request_id)
             if request is None or request.assigned_at is None or _stamp(request.assigned_at) != assigned_at:
                 raise LifecycleError("this link is for an assignment that has moved on")
@@ -274,7 +286,7 @@ class Dispatching:
     def take_in(self, issues: list[Issue], now: datetime, actor: str = "intake") -> list[dict[str, Any]]:
         """Add issues (or fold each into the open issue with its dedup key) and open a request for those that
         escalate, all in one durable write. Returns per issue: id, whether it was new, its count."""
-        with self.lock, self.store.transaction():
+        with self._at(now):
             open_keys = self._open_dedup_keys()
             out: list[dict[str, Any]] = []
             for issue in issues:
@@ -305,7 +317,7 @@ class Dispatching:
 
     def resolve_alert(self, dedup_key: str, now: datetime, actor: str = "alertmanager") -> str | None:
         """Note on the open issue with this key that its alert resolved (the issue's history shows it)."""
-        with self.lock, self.store.transaction():
+        with self._at(now):
             issue_id = self._open_dedup_keys().get(dedup_key)
             if issue_id is None:
                 return None

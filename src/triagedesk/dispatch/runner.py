@@ -57,7 +57,6 @@ class Dispatcher:
         self.send = send
         self.rng = rng or random.Random()
         self._now = datetime.now(timezone.utc)
-        self.d.desk.clock = lambda: self._now
         self._heap: list[tuple[datetime, str]] = []
         self._due: dict[str, datetime] = {}
         self._history: dict[str, list[policy.StepDone]] = {}
