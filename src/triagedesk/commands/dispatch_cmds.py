@@ -10,7 +10,7 @@ from triagedesk.commands.common import console, emit_json, json_option, parse_in
 from triagedesk.commands.store_cmds import db_option, store_path
 from triagedesk.display import literal, one_line, printable
 from triagedesk.domain.errors import UserError
-from triagedesk.dispatch.notify import mask
+from triagedesk.dispatch.masking import mask
 
 
 @click.command()

@@ -3,23 +3,11 @@
 from __future__ import annotations
 
 import logging
-import re
 from urllib.parse import quote
 
 import apprise
 
-_USERINFO = re.compile(r"(?P<scheme>[a-z][a-z0-9+.-]*://)[^/@\s?]*@", re.IGNORECASE)
-_SECRET_QS = re.compile(r"(?P<key>[?&](?:pass|password|token|key|apikey|secret|pw)=)[^&\s]*", re.IGNORECASE)
-_PATH_SECRETS = re.compile(r"(?P<scheme>(?:slack|discord|msteams|tgram|ntfys?|pover|gotify)s?://)[^\s?]+",
-                           re.IGNORECASE)
-
-
-def mask(text: str) -> str:
-    """Text with every URL credential replaced by ***: user:password@, ?pass=, and the token paths of chat URLs."""
-    text = _USERINFO.sub(lambda m: f"{m.group('scheme')}***@", text)
-    text = _SECRET_QS.sub(lambda m: f"{m.group('key')}***", text)
-    return _PATH_SECRETS.sub(lambda m: f"{m.group('scheme')}***", text)
-
+from triagedesk.dispatch.masking import mask
 
 class DeliveryError(Exception):
     """A message that did not go out (the text is already masked)."""

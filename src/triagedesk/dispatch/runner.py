@@ -16,6 +16,7 @@ from triagedesk.domain.records import ExpertRequest
 from triagedesk.domain.requests import policy
 from triagedesk.dispatch import notify, tokens
 from triagedesk.dispatch.lease import Lease
+from triagedesk.dispatch.masking import mask
 from triagedesk.dispatch.settings import DispatchSettings
 
 log = logging.getLogger("triagedesk.dispatch")
@@ -33,7 +34,7 @@ class ActionLog:
         self.emit = emit or (lambda line: log.info(line))
 
     def __call__(self, event: str, **fields: Any) -> None:
-        clean = {k: notify.mask(str(v)) if isinstance(v, str) else v for k, v in fields.items() if v is not None}
+        clean = {k: mask(str(v)) if isinstance(v, str) else v for k, v in fields.items() if v is not None}
         if self.fmt == "json":
             self.emit(json.dumps({"event": event, **clean}, sort_keys=False, default=str))
         else:
