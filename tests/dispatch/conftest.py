@@ -152,3 +152,6 @@ def start_intake(d: Dispatching, settings: DispatchSettings, secret: bytes, cloc
 def make_dispatcher(d: Dispatching, settings: DispatchSettings, secret: bytes, public_url: str | None,
                     lines: list[str]) -> Dispatcher:
     return Dispatcher(d, settings, secret, ActionLog("json", lines.append), public_url)
+
+
+from tests.sync.conftest import couch, db_url  # noqa: E402,F401  (a real PouchDB Server for the lease tests)

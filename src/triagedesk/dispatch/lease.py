@@ -92,12 +92,16 @@ class CouchLease:
         self.holder = holder or holder_name()
         self.clock = clock
         self.store_path = store_path
+        self._ready = False
 
     def _read(self) -> dict[str, Any] | None:
         return self.client.get_doc(LEASE_ID)
 
     def acquire(self) -> bool:
         try:
+            if not self._ready:
+                self.client.ensure_database()
+                self._ready = True
             current = self._read()
         except SyncError:
             return False
