@@ -17,6 +17,7 @@ from triagedesk.domain.records import (
     ExpertRequest,
     KnowledgeEntry,
     Outcome,
+    OutboxMessage,
     Session,
     new_id,
     utcnow,
@@ -206,6 +207,7 @@ class Store:
         self.corrections = Repository(self, "corrections", Correction, "cor")
         self.knowledge = Repository(self, "knowledge", KnowledgeEntry, "kb")
         self.audit_log = Repository(self, "audit", AuditEntry, "aud", audited=False)
+        self.outbox = Repository(self, "outbox", OutboxMessage, "ob", audited=False)
 
     @property
     def journal(self) -> JournalStorage:
@@ -218,7 +220,8 @@ class Store:
     def repository(self, kind: str) -> Repository[Any]:
         found = {"issues": self.issues, "experts": self.experts, "requests": self.requests,
                  "sessions": self.sessions, "outcomes": self.outcomes, "corrections": self.corrections,
-                 "knowledge": self.knowledge, "audit": self.audit_log}.get(kind)
+                 "knowledge": self.knowledge, "audit": self.audit_log,
+                 "outbox": self.outbox}.get(kind)
         if found is None:
             raise StoreError(f"unknown kind {kind!r}")
         return found
