@@ -11,6 +11,7 @@ from typing import Any
 import orjson
 from filelock import FileLock
 
+from triagedesk.store import validity
 from triagedesk.store.errors import StoreCorrupt
 from triagedesk.store.journal import APP, JOURNAL_MAGIC, META
 from triagedesk.store.journal_format import atomic_write, decode_record
@@ -39,10 +40,11 @@ class CheckReport:
     journal: FileReport
     schema: int | None = None
     counts: dict[str, int] = field(default_factory=dict)
+    invalid: list[validity.Invalid] = field(default_factory=list)  # records the models cannot load
 
     @property
     def ok(self) -> bool:
-        return self.snapshot.ok and self.journal.ok and not self.journal.damaged_lines
+        return self.snapshot.ok and self.journal.ok and not self.journal.damaged_lines and not self.invalid
 
     def lines(self) -> list[str]:
         out = [f"store {self.path}"]
@@ -69,6 +71,10 @@ class CheckReport:
         if j.damaged_lines:
             lines = ", ".join(map(str, j.damaged_lines[:10]))
             out.append(f"journal: DAMAGED records at lines {lines}: run `triagedesk db repair`")
+        for bad in self.invalid[:20]:
+            out.append(f"record: INVALID {bad.line()}: `triagedesk db repair` moves it to the rejected list")
+        if len(self.invalid) > 20:
+            out.append(f"record: {len(self.invalid) - 20} more invalid records")
         out.append("verdict: ok" if self.ok else "verdict: damaged: `triagedesk db repair` keeps every intact record")
         return out
 
@@ -127,11 +133,14 @@ def _read_journal(path: Path) -> tuple[list[list[Any]], FileReport]:
 
 def check(path: Path) -> CheckReport:
     tables, snapshot = _read_snapshot(path)
-    _, journal = _read_journal(path.with_name(path.name + ".journal"))
+    records, journal = _read_journal(path.with_name(path.name + ".journal"))
     report = CheckReport(path, snapshot, journal)
     if tables is not None:
         report.schema = int(tables[META]["1"].get("schema", 1))
         report.counts = {name: len(docs) for name, docs in tables.items() if name != META}
+        if journal.ok and (journal.generation or 0) >= (snapshot.generation or 0):
+            _apply(tables, records)
+        report.invalid = validity.scan(tables)
     return report
 
 
@@ -175,6 +184,8 @@ def repair(path: Path) -> list[str]:
             notes.append(f"replayed {_apply(tables, records)} intact journal records")
             if journal.damaged_lines:
                 notes.append(f"skipped damaged records at lines {', '.join(map(str, journal.damaged_lines))}")
+        for bad in validity.quarantine(tables):
+            notes.append(f"moved the invalid record {bad.line()} to the rejected list")
         stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S")
         for damaged in (path, journal_path):
             if damaged.exists():
