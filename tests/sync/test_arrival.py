@@ -298,3 +298,32 @@ def test_a_pull_never_stores_what_the_models_cannot_load(tmp_path: Path, db_url:
     assert len(rep.result.rejected) == 5
     store = open_store(tmp_path / "a.json")
     assert [Issue.model_validate({k: v for k, v in d.items() if k[0] != "_"}) for d in store.issues.raw()]
+
+
+def test_complete_on_one_desk_and_cancel_on_the_other_ends_completed(tmp_path: Path, db_url: str) -> None:
+    from datetime import timedelta
+
+    from tests.sync.test_sync import T0
+    from triagedesk.app.desk import Desk
+
+    seed_desk(tmp_path / "a.json", 1)
+    a = open_store(tmp_path / "a.json")
+    desk = Desk(a, clock=lambda: T0)
+    request = desk.escalate("i0", "coordinator")
+    desk.act(request.id, "pay", "coordinator")
+    desk.act(request.id, "assign", "coordinator", "ann")
+    desk.act(request.id, "start", "ann")
+    a.close()
+    replicator(tmp_path / "a.json", db_url).sync()
+    replicator(tmp_path / "b.json", db_url).sync()
+    a, b = open_store(tmp_path / "a.json"), open_store(tmp_path / "b.json")
+    Desk(a, clock=lambda: T0 + timedelta(hours=1)).act(request.id, "complete", "ann")
+    Desk(b, clock=lambda: T0 + timedelta(hours=2)).act(request.id, "cancel", "coordinator")  # later, but no move
+    a.close()
+    b.close()
+    for path in ("a.json", "b.json", "a.json", "b.json"):
+        synced(tmp_path / path, db_url)
+    finals = {open_store(tmp_path / p).requests.require(request.id).status for p in ("a.json", "b.json")}
+    assert finals == {"completed"}  # completed -> cancelled is no legal move: the lifecycle decides
+    lost = [e for e in open_store(tmp_path / "b.json").history(request.id) if e.action == "sync_conflict"]
+    assert lost and lost[-1].before["status"] == "cancelled"

@@ -28,17 +28,24 @@ from triagedesk.sync.engine import Replicator, SyncResult
 @click.option("--poll", type=click.FloatRange(0.5, 300), default=10.0, show_default=True,
               help="With --live: seconds a quiet longpoll waits before reconnecting (local changes go out then).")
 @click.option("--insecure", is_flag=True, help="Do not verify TLS certificates (verification is on by default).")
+@click.option("--take-server", "take", metavar="KIND:ID", multiple=True,
+              help="Undo a change the server refused: take the server's version of this document (repeatable).")
 @json_option
 def sync(url: str | None, db_path: str | None, push_only: bool, pull_only: bool, live: bool, timeout: float,
-         poll: float, insecure: bool, as_json: bool) -> None:
+         poll: float, insecure: bool, take: tuple[str, ...], as_json: bool) -> None:
     """Push local changes and pull the team's, through Apache CouchDB, Cloudant or PouchDB Server."""
     if push_only and pull_only:
         raise click.UsageError("--push-only and --pull-only exclude each other")
     remote = parse_remote(url)
     store = open_store(store_path(db_path))
     client = CouchClient(remote, timeout=timeout, verify=not insecure)
-    replicator = Replicator(store, client)
+    replicator = Replicator(store, client, actor=remote.username or "sync")  # the server checks audit actors
     try:
+        if take:
+            missing = replicator.take_server(list(take))
+            for key in take:
+                click.echo(f"{safe(key)}: {'not on the server' if key in missing else 'took the server version'}")
+            return
         if live:
             _live(replicator, remote.shown, as_json, poll)
             return
@@ -88,7 +95,7 @@ def _report(result: SyncResult, shown: str, as_json: bool, quarantined: list[dic
         emit_json({"url": shown, **result.as_dict(), "rejected": quarantined})
         return
     reset = " (the server had lost this desk's history: everything was sent again)" if result.server_reset else ""
-    click.echo(f"synced with {shown}{reset}: {_counts(result, len(quarantined))}")
+    click.echo(f"synced with {shown}{reset}: {_counts(result, sum(q.get('source') != 'refused' for q in quarantined))}")
     _tell_refusals(result)
 
 

@@ -118,6 +118,30 @@ class Replicator:
         self.store.refresh()
         return sorted((dict(doc) for doc in self.store.db.table(REJECTED)), key=lambda d: str(d.get("at")))
 
+    def take_server(self, keys: list[str]) -> list[str]:
+        """Undo refused local changes: the server's current version of each document replaces this desk's
+        (audited as a sync conflict, so the local version is kept in the audit). The keys not on the server."""
+        current = self.client.fetch(keys)
+        missing = [key for key in keys if key not in current]
+        with self.store.transaction():
+            state = self._state_of(list(current))
+            # as if this desk had not edited them: each is then taken like any newer revision
+            forgotten = {key: {**entry, "rev": None} for key, entry in state.items()}
+            for key in current:
+                kind, _, record_id = key.partition(":")
+                doc_id = self.store.journal.id_index(kind).get(record_id) if kind in KINDS else None
+                local = self.store.db.table(kind).doc(int(doc_id)) if doc_id is not None else None
+                if local is not None:
+                    self.store.audit(self.actor, "take_server", kind, record_id, record_fields(local), None,
+                                     note="the local version, replaced by the server's")
+                    forgotten[key] = {"rev": None, "updated_at": local.get("_updated_at")}
+            incoming = Incoming(self.store, self.actor, forgotten, SyncResult(), count_pulled=False)
+            for doc in current.values():
+                incoming.take(doc)
+            self._set_state(incoming.entries)
+            incoming.finish()
+        return missing
+
     def checkpoint(self) -> Any:
         found = self.store.db.table(META).get(doc_id=1)
         return found.get("since", 0) if found else 0
@@ -168,7 +192,9 @@ class Replicator:
         conflicted: list[Outgoing] = []
         refused: list[Rejection] = []
         now = stamp(utcnow())
+        by_id = {a.get("id"): a for a in answers if isinstance(a, dict)}
         for item, answer in zip(batch, answers):
+            answer = by_id.get(item.key, answer)  # by id: PouchDB answers refusals out of order
             if answer.get("ok"):
                 done.append(self._sent(item, answer["rev"]))
             elif answer.get("error") == "conflict":
@@ -246,7 +272,9 @@ class Replicator:
             self._apply(take, result, count_pulled=False)
         if retry:
             answers = self.client.bulk_docs([self._wire(item, rev) for item, rev in retry])
-            done = [self._sent(item, a["rev"]) for (item, _), a in zip(retry, answers) if a.get("ok")]
+            by_id = {a.get("id"): a for a in answers if isinstance(a, dict)}
+            done = [self._sent(item, by_id[item.key]["rev"]) for item, _ in retry
+                    if by_id.get(item.key, {}).get("ok")]
             with self.store.transaction():
                 self._set_state(done)
                 record_rejections(self.store, [], [e["key"] for e in done])

@@ -55,7 +55,8 @@ class Incoming:
         self.now = utcnow()
         self.entries: list[dict[str, Any]] = []
         self.cleared: list[str] = []
-        self.rejected_revs = {doc.get("id"): doc.get("rev") for doc in store.db.table(REJECTED)}
+        self.rejected_revs = {doc.get("id"): doc.get("rev") for doc in store.db.table(REJECTED)
+                              if doc.get("source") == "server"}  # revisions the models refused already
 
     # -- one document ------------------------------------------------------------------------
     def take(self, remote: dict[str, Any]) -> None:
