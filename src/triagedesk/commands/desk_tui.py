@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import click
 
+from triagedesk.app.stores import open_desk
 from triagedesk.commands.store_cmds import store_path
 from triagedesk.domain.errors import UserError
 from triagedesk.resources import load_profile
-from triagedesk.store.database import open_store
 from triagedesk.sync.client import CouchClient, Remote, parse_remote
 from triagedesk.sync.security import check_role, whoami
 
@@ -35,16 +35,17 @@ def run_desk(db_path: str | None, role: str, expert_id: str | None, profile_name
         load_profile(profile_name)  # a bad profile is a one-line error now, not inside the desk
     path = store_path(db_path)
     click.echo(f"opening {path}…", err=True)  # a large store takes a moment before the desk appears
-    store = open_store(path)
-    if expert_id and expert_id not in store.experts:
-        known = ", ".join(sorted(e.id for e in store.experts.all())[:8]) or "none yet"
-        raise UserError(f"no expert {expert_id!r} in {store.path} (known: {known})")
-    from triagedesk.tui.app import TriageDeskApp
-
+    desk = open_desk(path, profile_override=profile_name)
     try:
-        app = TriageDeskApp(store, role=role, expert_id=expert_id, profile=profile_name, sync_remote=remote)
+        known_ids = {e.id for e in desk.records("experts")}
+        if expert_id and expert_id not in known_ids:
+            known = ", ".join(sorted(known_ids)[:8]) or "none yet"
+            raise UserError(f"no expert {expert_id!r} in {desk.path} (known: {known})")
+        from triagedesk.tui.app import TriageDeskApp
+
+        app = TriageDeskApp(desk, role=role, expert_id=expert_id, sync_remote=remote)
         if user:
             app.actor = user  # the audit's "who" is the server's user, as the server requires
         app.run()
     finally:
-        store.close()
+        desk.close()

@@ -12,8 +12,8 @@ from rich.progress import Progress, TaskID
 
 from triagedesk.commands.common import emit_json, json_option, progress_display
 from triagedesk.commands.store_cmds import db_option, store_path
+from triagedesk.app.stores import open_desk
 from triagedesk.display import printable as safe
-from triagedesk.store.database import open_store
 from triagedesk.sync.client import CouchClient, SyncError, parse_remote
 from triagedesk.sync.engine import Replicator, SyncResult
 
@@ -37,9 +37,9 @@ def sync(url: str | None, db_path: str | None, push_only: bool, pull_only: bool,
     if push_only and pull_only:
         raise click.UsageError("--push-only and --pull-only exclude each other")
     remote = parse_remote(url)
-    store = open_store(store_path(db_path))
+    desk = open_desk(store_path(db_path))
     client = CouchClient(remote, timeout=timeout, verify=not insecure)
-    replicator = Replicator(store, client, actor=remote.username or "sync")  # the server checks audit actors
+    replicator = Replicator(desk.store, client, actor=remote.username or "sync")  # the server checks audit actors
     try:
         if take:
             missing = replicator.take_server(list(take))
@@ -55,7 +55,7 @@ def sync(url: str | None, db_path: str | None, push_only: bool, pull_only: bool,
     finally:
         replicator.close()
         client.close()
-        store.close()
+        desk.close()
     _report(result, remote.shown, as_json, quarantined)
 
 
