@@ -1,0 +1,106 @@
+"""Durable file writes for every layer: replace a file atomically (temp file, fsync, rename, fsync the folder).
+
+Every file-system call the store makes goes through `OPS`, so a test can swap in a wrapper that fails a
+chosen call with `OSError(ENOSPC)` or `OSError(EIO)` (see tests/store/adversarial/faults.py).
+"""
+
+from __future__ import annotations
+
+import errno
+import os
+import stat
+import tempfile
+from pathlib import Path
+
+
+class FileOps:
+    """The file-system calls the store and `atomic_write` make; tests replace `OPS` to inject faults."""
+
+    def open(self, path: Path, flags: int, mode: int = 0o644) -> int:
+        return os.open(path, flags, mode)
+
+    def write(self, fd: int, data: memoryview | bytes) -> int:
+        return os.write(fd, data)
+
+    def fsync(self, fd: int) -> None:
+        os.fsync(fd)
+
+    def replace(self, source: Path, target: Path) -> None:
+        os.replace(source, target)
+
+    def truncate(self, fd: int, length: int) -> None:
+        os.ftruncate(fd, length)
+
+    def link(self, source: Path, target: Path) -> None:
+        os.link(source, target)
+
+    def mkstemp(self, folder: Path, prefix: str) -> tuple[int, str]:
+        # O_CREAT | O_EXCL | O_NOFOLLOW, mode 0600, an unpredictable name in the target's own folder
+        return tempfile.mkstemp(dir=folder, prefix=prefix, suffix=".tmp")
+
+
+OPS = FileOps()
+
+
+def reason(exc: BaseException) -> str:
+    """An OS error as a few words (`No space left on device`), for one-line messages."""
+    if isinstance(exc, OSError):
+        return exc.strerror or errno.errorcode.get(exc.errno or 0, "") or str(exc) or type(exc).__name__
+    return str(exc) or type(exc).__name__
+
+
+def write_all(fd: int, data: bytes) -> None:
+    """Write every byte (a short write is continued; an error raises)."""
+    view = memoryview(data)
+    while view:
+        written = OPS.write(fd, view)
+        if written <= 0:
+            raise OSError(errno.EIO, os.strerror(errno.EIO))
+        view = view[written:]
+
+
+def fsync_dir(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        OPS.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _target_mode(path: Path, default: int) -> int:
+    """The mode the new file gets: the replaced file's own (a 0600 file stays 0600), else `default`."""
+    try:
+        found = os.stat(path)
+    except FileNotFoundError:
+        return default
+    if stat.S_ISDIR(found.st_mode):
+        raise IsADirectoryError(errno.EISDIR, os.strerror(errno.EISDIR), str(path))
+    return stat.S_IMODE(found.st_mode)
+
+
+def atomic_write(path: Path, data: bytes, mode: int = 0o644) -> None:
+    """Replace `path` with `data` all at once, or leave it as it was.
+
+    The temporary file is created by `tempfile` in the same folder (O_EXCL, no symlink followed, a name
+    nobody can predict), written, fsynced, given the replaced file's mode, renamed over `path`, and the
+    folder fsynced. On any failure the temporary file is removed and the error raised; `path` is untouched.
+    """
+    path = Path(path)
+    target_mode = _target_mode(path, mode)
+    fd, tmp_name = OPS.mkstemp(path.parent, f".{path.name}.")
+    tmp = Path(tmp_name)
+    try:
+        try:
+            write_all(fd, data)
+            os.fchmod(fd, target_mode)
+            OPS.fsync(fd)
+        finally:
+            os.close(fd)
+        OPS.replace(tmp, path)
+    except BaseException:
+        try:
+            tmp.unlink()
+        except OSError:
+            pass
+        raise
+    fsync_dir(path.parent)
