@@ -54,12 +54,12 @@ def test_of_dispatchers_racing_for_an_expired_lease_exactly_one_wins(db_url: str
         start = threading.Barrier(len(leases))
         won: list[str] = []
 
-        def race(lease: CouchLease) -> None:
+        def race(lease: CouchLease, start: threading.Barrier, won: list[str]) -> None:
             start.wait()
             if lease.acquire():
                 won.append(lease.holder)
 
-        threads = [threading.Thread(target=race, args=(lease,)) for lease in leases]
+        threads = [threading.Thread(target=race, args=(lease, start, won)) for lease in leases]
         for thread in threads:
             thread.start()
         for thread in threads:

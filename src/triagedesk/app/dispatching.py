@@ -210,7 +210,8 @@ class Dispatching:
         out: list[notices.Notice] = []
         changed_hands = holder is not None and (previous is None or previous.id != holder.id)
         issue = self.store.issues.get(request.analysis_id)
-        if step.kind in ("auto_assign", "ack_reassign", "ack_senior") and changed_hands and issue is not None:
+        if step.kind in ("auto_assign", "ack_reassign", "ack_senior") and holder is not None and changed_hands \
+                and issue is not None:
             out.append(notices.assignment(issue, self.desk.decide(issue), request, holder, ack_url(request),
                                           reassigned_from=previous.name or previous.id if previous else None))
         elif step.kind == "breach_senior" and changed_hands:
@@ -219,20 +220,21 @@ class Dispatching:
         elif step.kind == "at_risk_notice" and holder is not None:
             timer = sla.clock(request, self.profile(request), holder, now)
             out.append(notices.at_risk(request, holder, timer.left_minutes, ack_url(request)))
-        found = [self._outbox(step.key, n, holder, now) for n in out]
+        found = [self._outbox(step.key, n, request, holder, now) for n in out]
         if step.kind in ("ack_flag", "breach_flag") or (step.kind.endswith("senior") and not changed_hands) \
                 or (step.refund_exposure and step.kind == "breach_senior"):
             notice = notices.coordinator(request, step.reason, step.refund_exposure)
             found.append(self._coordinator(step.key, notice, request, now))
         return [m for m in found if m is not None]
 
-    def _outbox(self, event: str, notice: notices.Notice, expert: Expert | None, now: datetime) -> OutboxMessage | None:
+    def _outbox(self, event: str, notice: notices.Notice, request: ExpertRequest, expert: Expert | None,
+                now: datetime) -> OutboxMessage | None:
         if expert is None:
             return None
         contact = contact_for(expert)
         method, target = contact if contact else ("", "")
-        return OutboxMessage(id=outbox_id(event, expert.id), event=event, kind=notice.kind,  # type: ignore[arg-type]
-                             request_id=event.split(":", 1)[0], expert_id=expert.id, method=method, target=target,
+        return OutboxMessage(id=outbox_id(event, expert.id), event=event, kind=notice.kind,
+                             request_id=request.id, expert_id=expert.id, method=method, target=target,
                              subject=notice.subject, body=notice.body, created_at=now, next_attempt_at=now,
                              status="pending" if target else "failed",
                              last_error=None if target else f"expert {expert.id} has no contact")

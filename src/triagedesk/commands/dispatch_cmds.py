@@ -8,9 +8,9 @@ from rich.table import Table
 from triagedesk.app.dispatching import open_dispatching
 from triagedesk.commands.common import console, emit_json, json_option, parse_instant
 from triagedesk.commands.store_cmds import db_option, store_path
+from triagedesk.dispatch.masking import mask
 from triagedesk.display import literal, one_line, printable
 from triagedesk.domain.errors import UserError
-from triagedesk.dispatch.masking import mask
 
 
 @click.command()

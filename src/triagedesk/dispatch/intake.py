@@ -6,7 +6,7 @@ import hmac
 import threading
 import time
 from collections.abc import Callable
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 from starlette.applications import Starlette
@@ -16,11 +16,11 @@ from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
 
 from triagedesk.app.dispatching import Dispatching
+from triagedesk.dispatch import tokens
+from triagedesk.dispatch.settings import DispatchSettings
 from triagedesk.domain.errors import InputError, UserError
 from triagedesk.domain.inputs import parse_models
 from triagedesk.domain.models import Issue
-from triagedesk.dispatch import tokens
-from triagedesk.dispatch.settings import DispatchSettings
 
 SEVERITY = {"critical": "critical", "page": "critical", "error": "high", "high": "high", "warning": "medium",
             "medium": "medium", "info": "low", "low": "low", "none": "low"}
@@ -96,7 +96,7 @@ def _parse_time(value: Any) -> datetime | None:
 
 
 def build_app(dispatching: Dispatching, settings: DispatchSettings, secret: bytes,
-              clock: Callable[[], datetime] = lambda: datetime.now(timezone.utc),
+              clock: Callable[[], datetime] = lambda: datetime.now(UTC),
               on_change: Callable[[], None] | None = None) -> Starlette:
     """The ASGI app; `on_change` wakes the dispatcher after an intake so a critical issue is assigned at once."""
     limiter = RateLimiter(settings.rate_limit)
@@ -120,7 +120,7 @@ def build_app(dispatching: Dispatching, settings: DispatchSettings, secret: byte
             chunks.append(chunk)
         return b"".join(chunks)
 
-    async def guarded(request: Request, handle: Callable[[bytes], Response]) -> Response:
+    async def guarded(request: Request, handle: Callable[[str], Response]) -> Response:
         client = request.client.host if request.client else "?"
         if not limiter.allow(client):
             return _error(429, "too many requests")
@@ -136,7 +136,7 @@ def build_app(dispatching: Dispatching, settings: DispatchSettings, secret: byte
         except UnicodeDecodeError:
             return _error(400, "body: not UTF-8 text")
         try:
-            return await run_in_threadpool(handle, text)  # type: ignore[arg-type]
+            return await run_in_threadpool(handle, text)
         except InputError as exc:
             return _error(422, str(exc))
         except UserError as exc:
@@ -164,7 +164,8 @@ def build_app(dispatching: Dispatching, settings: DispatchSettings, secret: byte
         alerts = payload.get("alerts") if isinstance(payload, dict) else None
         if not isinstance(alerts, list):
             raise InputError("body.alerts: expected Alertmanager's webhook payload with a list of alerts")
-        firing, resolved = [], []
+        firing: list[Issue] = []
+        resolved: list[Issue] = []
         for index, alert in enumerate(alerts):
             issue = alert_issue(alert, f"body.alerts[{index}]")
             (resolved if alert.get("status") == "resolved" else firing).append(issue)

@@ -9,6 +9,7 @@ import apprise
 
 from triagedesk.dispatch.masking import mask
 
+
 class DeliveryError(Exception):
     """A message that did not go out (the text is already masked)."""
 

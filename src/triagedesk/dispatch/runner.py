@@ -8,16 +8,16 @@ import logging
 import random
 import threading
 from collections.abc import Callable
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from triagedesk.app.dispatching import Dispatching
-from triagedesk.domain.records import ExpertRequest
-from triagedesk.domain.requests import policy
 from triagedesk.dispatch import notify, tokens
 from triagedesk.dispatch.lease import Lease
 from triagedesk.dispatch.masking import mask
 from triagedesk.dispatch.settings import DispatchSettings
+from triagedesk.domain.records import ExpertRequest
+from triagedesk.domain.requests import policy
 
 log = logging.getLogger("triagedesk.dispatch")
 
@@ -57,7 +57,7 @@ class Dispatcher:
         self.public_url = (settings.public_url or public_url or "").rstrip("/") or None
         self.send = send
         self.rng = rng or random.Random()
-        self._now = datetime.now(timezone.utc)
+        self._now = datetime.now(UTC)
         self._heap: list[tuple[datetime, str]] = []
         self._due: dict[str, datetime] = {}
         self._history: dict[str, list[policy.StepDone]] = {}

@@ -6,10 +6,11 @@ import signal
 import sys
 import threading
 from collections.abc import Callable
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from types import FrameType
 
 import uvicorn
+from starlette.applications import Starlette
 
 from triagedesk.app.dispatching import Dispatching
 from triagedesk.dispatch import tokens
@@ -31,7 +32,7 @@ def parse_listen(text: str) -> tuple[str, int]:
 class IntakeServer:
     """uvicorn on a thread, started and stopped by the dispatcher."""
 
-    def __init__(self, app: object, host: str, port: int) -> None:
+    def __init__(self, app: Starlette, host: str, port: int) -> None:
         config = uvicorn.Config(app, host=host, port=port, log_level="warning", access_log=False, lifespan="off")
         self.server = uvicorn.Server(config)
         self.thread = threading.Thread(target=self.server.run, name="intake", daemon=True)
@@ -54,7 +55,7 @@ def run(d: Dispatching, store_path: str, *, once: bool, now: datetime | None, li
     if address:
         public = f"http://{address[0] if ':' not in address[0] else '[' + address[0] + ']'}:{address[1]}"
     dispatcher = Dispatcher(d, settings, secret, action_log, public)
-    clock: Callable[[], datetime] = (lambda: now) if now else (lambda: datetime.now(timezone.utc))
+    clock: Callable[[], datetime] = (lambda: now) if now else (lambda: datetime.now(UTC))
     client = CouchClient(parse_remote(sync_url)) if sync_url else None
     lease: Lease = CouchLease(client, settings.lease_seconds, store_path=store_path) if client \
         else FileLease(store_path, settings.lease_seconds)

@@ -7,14 +7,14 @@ from datetime import datetime
 
 from triagedesk.domain.insight import package
 from triagedesk.domain.models import Decision, Expert, Issue
-from triagedesk.domain.records import ExpertRequest, Outcome, Session
+from triagedesk.domain.records import ExpertRequest, NoticeKind, Outcome, Session
 
 
 @dataclass(frozen=True)
 class Notice:
     """A message before it has a channel: subject and plain-text body."""
 
-    kind: str
+    kind: NoticeKind
     subject: str
     body: str
 
@@ -45,7 +45,7 @@ def assignment(issue: Issue, decision: Decision, request: ExpertRequest, expert:
                 f"{' (' + request.item_category + ')' if request.item_category else ''}")
     else:
         body = f"{body}\n\nRequest {request.id}, due {_when(request.due_at)}."
-    kind = "assignment"
+    kind: NoticeKind = "assignment"
     if reassigned_from:
         kind = "reassignment"
         body = f"Reassigned to you: {reassigned_from} did not acknowledge in time.\n\n{body}"
