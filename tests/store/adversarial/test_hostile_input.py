@@ -96,7 +96,8 @@ def test_csv_export_neutralises_formulas_and_import_reads_them_back(tmp_path: Pa
     import json
 
     source = tmp_path / "issues.jsonl"
-    rows = [{"id": f"=id{n}" if n % 2 else f"id{n}", "title": text, "symptoms": [text]} for n, text in enumerate(FORMULAS)]
+    rows = [{"id": f"=id{n}" if n % 2 else f"id{n}", "title": text, "symptoms": [text]}
+            for n, text in enumerate(FORMULAS)]
     source.write_text("\n".join(json.dumps(r) for r in rows), "utf-8")
     db = tmp_path / "desk.json"
     assert _cli(capsys, "import", str(source), "--db", str(db))[0] == 0
