@@ -14,10 +14,11 @@ from textual.widgets import Footer, Header, Input, TabbedContent, TabPane
 
 from triagedesk.domain.models import URGENCIES
 from triagedesk.domain.records import HELD_STATUSES
-from triagedesk.app.queue import STATUS_FILTERS, SORTS, QueueData, QueueFilter, describe, order
+from triagedesk.app.queue import MINE, STATUS_FILTERS, QueueData, QueueFilter, describe, order
 from triagedesk.tui import loaders
 from triagedesk.tui.screens.forms import NewIssueForm
 from triagedesk.tui.screens.modals import ConfirmScreen, PackageScreen
+from triagedesk.tui.screens.queue_actions import QueueActions
 from triagedesk.tui.screens.role_actions import RoleActions
 from triagedesk.tui.widgets.analytics_view import AnalyticsView
 from triagedesk.tui.widgets.candidates_pane import CandidatesPane
@@ -32,7 +33,7 @@ COORDINATOR_ONLY = {"assign", "reassign", "senior", "pay", "cancel_request", "ne
 EXPERT_ONLY = {"start_session", "toggle_session", "end_session", "outcome", "correction"}
 
 
-class DeskScreen(RoleActions, Screen):
+class DeskScreen(QueueActions, RoleActions, Screen):
     """One screen for coordinators, experts (their own queue) and leads (opening on Analytics)."""
 
     BINDINGS = [
@@ -41,7 +42,10 @@ class DeskScreen(RoleActions, Screen):
         Binding("u", "cycle_urgency", "Urgency"),
         Binding("f", "cycle_status", "Status"),
         Binding("p", "cycle_profile", "Profile", show=False),
-        Binding("v", "cycle_sort", "Sort", show=False),
+        Binding("A", "cycle_assignee", "Assignee", show=False),
+        Binding("v", "sort_menu", "Sort", show=False),
+        Binding("S", "save_view", "Save view", show=False),
+        Binding("V", "open_view", "Views", show=False),
         *[Binding(str(n), f"assign({n})", f"Assign #{n}", show=n == 1) for n in range(1, 6)],
         Binding("r", "reassign", "Reassign"),
         Binding("e", "senior", "Senior"),
@@ -65,10 +69,14 @@ class DeskScreen(RoleActions, Screen):
         self.role = role
         self.expert_id = expert_id
         self.data = QueueData()
-        self.spec = QueueFilter()
+        self.spec = self.plain_spec()
         self.current: str | None = None
         self.detail: loaders.Detail | None = None
         self._report_stale = True
+
+    def plain_spec(self, sort: str = "urgency", reverse: bool = False) -> QueueFilter:
+        """No filter: every open issue (the expert: their own)."""
+        return QueueFilter(sort=sort, reverse=reverse, assignee=MINE if self.role == "expert" else None)
 
     @property
     def desk_app(self) -> TriageDeskApp:
@@ -94,12 +102,13 @@ class DeskScreen(RoleActions, Screen):
     def on_mount(self) -> None:
         titles = {"queue-pane": "Queue", "escalation": "Escalation", "candidates": "Candidates", "timers": "Timers"}
         if self.role == "expert":
-            titles.update({"queue-pane": f"Queue · my requests ({self.expert_id})", "escalation": "Escalation"})
+            titles.update({"queue-pane": f"Queue · {self.expert_id}", "escalation": "Escalation"})
             self.query_one("#candidates").display = False
         for widget_id, title in titles.items():
             self.query_one(f"#{widget_id}").border_title = title
         self.query_one("#filter", Input).display = False
         self.query_one(QueueView).restyle(self.app.theme_variables)
+        self.query_one(QueueView).markable = self.role == "coordinator"
         if self.role == "lead":
             self.query_one(AnalyticsView).focus()
         else:
@@ -132,8 +141,7 @@ class DeskScreen(RoleActions, Screen):
     @work(thread=True, exclusive=True, group="queue")
     def load_queue(self) -> None:
         app = self.desk_app
-        assignee = self.expert_id if self.role == "expert" else None
-        self.post_message(loaders.QueueLoaded(loaders.queue(app.desk, app.clock(), assignee)))
+        self.post_message(loaders.QueueLoaded(loaders.queue(app.desk, app.clock())))
 
     @work(thread=True, exclusive=True, group="timers")
     def load_timers(self) -> None:
@@ -197,10 +205,13 @@ class DeskScreen(RoleActions, Screen):
     # -- filtering and sorting ------------------------------------------------------------------
     def apply_filter(self, keep: str | None = None, within: Any = None) -> None:
         now = self.desk_app.clock().timestamp()
-        rows = order(self.data, self.spec, now, within)
-        self.query_one(QueueView).show(self.data, rows, keep)
-        pane = self.query_one("#queue-pane")
-        pane.border_subtitle = f"{len(rows):,} of {len(self.data):,} open · {describe(self.spec)}"
+        rows = order(self.data, self.spec, now, within, me=self.expert_id)
+        what = describe(self.spec)
+        empty = f"No open issue matches: {what}. Esc clears the filters." if len(self.data) else "No open issue."
+        queue = self.query_one(QueueView)
+        queue.show(self.data, rows, keep, empty_text=empty)
+        self.queue_subtitle = f"{len(rows):,} of {len(self.data):,} open · {what}"
+        self.show_marks(len(queue.marked))
 
     def action_filter(self) -> None:
         box = self.query_one("#filter", Input)
@@ -210,7 +221,7 @@ class DeskScreen(RoleActions, Screen):
     @on(Input.Changed, "#filter")
     def filter_changed(self, event: Input.Changed) -> None:
         previous = self.spec.text
-        self.spec = QueueFilter(event.value, self.spec.urgency, self.spec.status, self.spec.profile, self.spec.sort)
+        self.spec = self.spec.replace(text=event.value)
         narrowing = previous and event.value.lower().startswith(previous.lower())
         self.apply_filter(keep=self.current, within=self.query_one(QueueView).rows if narrowing else None)
 
@@ -222,14 +233,12 @@ class DeskScreen(RoleActions, Screen):
         box = self.query_one("#filter", Input)
         box.value = ""
         box.display = False
-        self.spec = QueueFilter(sort=self.spec.sort)
+        self.spec = self.plain_spec(self.spec.sort, self.spec.reverse)
         self.apply_filter(keep=self.current)
         self.query_one(QueueView).focus()
 
     def _respec(self, **changes: Any) -> None:
-        values = {"text": self.spec.text, "urgency": self.spec.urgency, "status": self.spec.status,
-                  "profile": self.spec.profile, "sort": self.spec.sort, **changes}
-        self.spec = QueueFilter(**values)
+        self.spec = self.spec.replace(**changes)
         self.apply_filter(keep=self.current)
 
     def action_cycle_urgency(self) -> None:
@@ -242,9 +251,6 @@ class DeskScreen(RoleActions, Screen):
     def action_cycle_profile(self) -> None:
         options = [None, "infrastructure", "appraisal"]
         self._respec(profile=options[(options.index(self.spec.profile) + 1) % len(options)])
-
-    def action_cycle_sort(self) -> None:
-        self._respec(sort=SORTS[(SORTS.index(self.spec.sort) + 1) % len(SORTS)])
 
     def action_show_tab(self, tab: str) -> None:
         self.query_one(TabbedContent).active = tab
@@ -270,6 +276,10 @@ class DeskScreen(RoleActions, Screen):
         request_id = self.data.request_id[row] if row is not None else None
         if request_id is None:
             self.notify(missing, severity="warning")
+        elif self.role == "expert" and row is not None and self.data.assignee_id[row] != self.expert_id:
+            holder = self.data.assignee[row] or "nobody yet"
+            self.notify(f"{self.current} is not yours (held by {holder}): A shows your requests.", severity="warning")
+            return None
         return request_id
 
     @work(thread=True, group="action")
