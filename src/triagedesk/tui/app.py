@@ -13,6 +13,7 @@ from textual.screen import Screen
 from textual.worker import Worker, WorkerState
 
 from triagedesk import __version__
+from triagedesk.app.actor import person
 from triagedesk.app.desk import Desk
 from triagedesk.domain.errors import UserError
 from triagedesk.domain.records import AuditEntry, utcnow
@@ -76,7 +77,7 @@ class TriageDeskApp(App):
         self.watch = watch
         self.desk = Desk(store, clock=clock, profile_override=profile)
         self.settings, self._settings_problem = load_settings()
-        self.actor = expert_id if role == "expert" and expert_id else self.settings.desk.actor
+        self.actor = person(self.settings.desk.actor, expert_id if role == "expert" else None)
         self._watcher: ChangeWatcher | None = None
         self._pending_refresh = False
         self.sync_remote = sync_remote
@@ -223,7 +224,8 @@ class TriageDeskApp(App):
                             ("Wait / resume", "Pause or resume the SLA clock", "wait_resume"),
                             ("Record payment", "Mark the request paid", "pay"),
                             ("Cancel request", "Cancel the selected issue's request", "cancel_request"),
-                            ("New issue", "Open the intake form", "new_issue")]
+                            ("New issue", "Open the intake form", "new_issue"),
+                            ("Bulk action on marked rows", "Assign, escalate or cancel every marked issue", "bulk")]
             if self.role == "expert":
                 actions += [("Start session", "Start a session on the selected request", "start_session"),
                             ("Pause / resume session", "", "toggle_session"), ("End session", "", "end_session"),

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import getpass
 import json
 import os
 import tomllib
@@ -12,16 +11,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from triagedesk.resources import config_dir
+from triagedesk.app.actor import config_path
 from triagedesk.store.journal_format import atomic_write
-
-
-def login_name() -> str:
-    """Who is at the keyboard: the login name, never a role."""
-    try:
-        return getpass.getuser()
-    except (KeyError, OSError):  # no passwd entry and no LOGNAME/USER (a bare container)
-        return f"uid-{os.getuid()}" if hasattr(os, "getuid") else "unknown-user"
 
 
 class DeskSettings(BaseModel):
@@ -31,8 +22,8 @@ class DeskSettings(BaseModel):
     """How often the desk checks the store for other desks' changes."""
     timers_shown: int = Field(40, ge=1, le=500)
     """How many of the most pressing clocks the Timers pane shows."""
-    actor: str = Field(default_factory=lambda: login_name(), min_length=1, max_length=80)
-    """The person written to the audit log for this desk's actions (default: the login name)."""
+    actor: str | None = Field(None, min_length=1, max_length=80)
+    """The person written to the audit log for this desk's actions (unset: the login name; never a role)."""
 
 
 class AnalyticsSettings(BaseModel):
@@ -86,8 +77,7 @@ class Settings(BaseModel):
 
 
 def settings_path() -> Path:
-    env = os.environ.get("TRIAGEDESK_CONFIG")
-    return Path(env).expanduser() if env else config_dir() / "config.toml"
+    return config_path()
 
 
 def load_settings() -> tuple[Settings, str | None]:
@@ -127,7 +117,7 @@ def save_settings(settings: Settings) -> Path:
     lines = [f"theme = {_toml_value(data['theme'])}"]
     for section in ("desk", "analytics"):
         lines.append(f"\n[{section}]")
-        lines.extend(f"{key} = {_toml_value(value)}" for key, value in data[section].items())
+        lines.extend(f"{key} = {_toml_value(value)}" for key, value in data[section].items() if value is not None)
     for name, view in data["views"].items():
         lines.append(f"\n[views.{_toml_value(name)}]")
         lines.extend(f"{key} = {_toml_value(value)}" for key, value in view.items() if value is not None)

@@ -18,6 +18,7 @@ from triagedesk.app.queue import MINE, STATUS_FILTERS, QueueData, QueueFilter, d
 from triagedesk.tui import loaders
 from triagedesk.tui.screens.forms import NewIssueForm
 from triagedesk.tui.screens.modals import ConfirmScreen, PackageScreen
+from triagedesk.tui.screens.bulk_actions import BulkActions
 from triagedesk.tui.screens.queue_actions import QueueActions
 from triagedesk.tui.screens.role_actions import RoleActions
 from triagedesk.tui.widgets.analytics_view import AnalyticsView
@@ -29,11 +30,11 @@ from triagedesk.tui.widgets.timers_pane import TimersPane
 if TYPE_CHECKING:
     from triagedesk.tui.app import TriageDeskApp
 
-COORDINATOR_ONLY = {"assign", "reassign", "senior", "pay", "cancel_request", "new_issue"}
+COORDINATOR_ONLY = {"bulk", "assign", "reassign", "senior", "pay", "cancel_request", "new_issue"}
 EXPERT_ONLY = {"start_session", "toggle_session", "end_session", "outcome", "correction"}
 
 
-class DeskScreen(QueueActions, RoleActions, Screen):
+class DeskScreen(QueueActions, BulkActions, RoleActions, Screen):
     """One screen for coordinators, experts (their own queue) and leads (opening on Analytics)."""
 
     BINDINGS = [
@@ -46,6 +47,7 @@ class DeskScreen(QueueActions, RoleActions, Screen):
         Binding("v", "sort_menu", "Sort", show=False),
         Binding("S", "save_view", "Save view", show=False),
         Binding("V", "open_view", "Views", show=False),
+        Binding("M", "bulk", "Bulk", show=False),
         *[Binding(str(n), f"assign({n})", f"Assign #{n}", show=n == 1) for n in range(1, 6)],
         Binding("r", "reassign", "Reassign"),
         Binding("e", "senior", "Senior"),

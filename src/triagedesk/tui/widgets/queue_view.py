@@ -270,8 +270,11 @@ class QueueView(ScrollView, can_focus=True):
         self._marks_changed()
 
     def clear_marks(self) -> None:
-        if self.marked:
-            self.marked = set()
+        self.set_marks(set())
+
+    def set_marks(self, issue_ids: set[str]) -> None:
+        if issue_ids != self.marked:
+            self.marked = set(issue_ids)
             self._marks_changed()
 
     def marked_in_order(self) -> list[str]:
