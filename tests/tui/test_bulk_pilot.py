@@ -68,7 +68,9 @@ async def test_bulk_assign_to_a_chosen_expert(store_copy: Path) -> None:
         await settle(pilot)
         screen = screen_of(app)
         queue = screen.query_one(QueueView)
-        await pilot.press("p", "A")  # infrastructure, unassigned
+        while screen.spec.profile != "infrastructure":
+            await pilot.press("p")
+        await pilot.press("A")  # infrastructure, unassigned
         targets = [queue.data.ids[i] for i in queue.rows[:2]]
         assert len(targets) == 2
         await pilot.press("shift+down", "M", "a")
@@ -84,10 +86,24 @@ async def test_bulk_assign_to_a_chosen_expert(store_copy: Path) -> None:
     store.close()
 
 
-async def test_bulk_with_nothing_marked_says_how_to_mark(store_copy: Path) -> None:
+async def test_bulk_is_offered_only_once_rows_are_marked(store_copy: Path) -> None:
     app = make_app(store_copy)
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
+        screen = screen_of(app)
+        assert screen.check_action("bulk", ()) is False
         await pilot.press("M")
         assert not isinstance(app.screen, ChoiceScreen)
-        assert "Space marks a row" in " ".join(str(n.message) for n in app._notifications)
+        await pilot.press("space")
+        assert screen.check_action("bulk", ()) is True
+        await pilot.press("M")
+        assert isinstance(app.screen, ChoiceScreen)
+        await pilot.press("escape")
+        assert not isinstance(app.screen, ChoiceScreen)
+
+
+async def test_the_lead_and_the_expert_have_no_bulk(store_copy: Path) -> None:
+    app = make_app(store_copy, role="lead")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        assert screen_of(app).check_action("bulk", ()) is False

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from triagedesk.domain.errors import UserError
-from triagedesk.domain.records import HELD_STATUSES, OPEN_STATUSES
+from triagedesk.domain.requests import workflow
 
 if TYPE_CHECKING:
     from triagedesk.app.desk import Desk
@@ -56,32 +56,32 @@ def run(desk: Desk, action: str, issue_ids: Iterable[str], actor: str, expert_id
                 result.skipped.append((key, "no such issue"))
                 continue
             request = desk.request_for(key)
-            is_open = request is not None and request.status in OPEN_STATUSES
+            status = request.status if request is not None else None
             if action == "escalate":
-                if is_open and request is not None:
-                    result.skipped.append((key, f"request {request.id} is already open ({request.status})"))
+                if not workflow.can_escalate(status) and request is not None:
+                    result.skipped.append((key, f"request {request.id} is already open ({status})"))
                     continue
                 desk.escalate(key, actor, notes=note or None)
             elif action == "cancel":
-                if not is_open or request is None:
+                if not workflow.can_cancel(status) or request is None:
                     result.skipped.append((key, "no open request"))
                     continue
                 desk.act(request.id, "cancel", actor, note=note)
             else:
                 assert expert is not None
-                if not is_open or request is None:
-                    if desk.new_request(store.issues.require(key), actor).status == "pending_payment":
-                        result.skipped.append((key, "must be escalated and paid first"))
-                        continue
-                    request = desk.escalate(key, actor, notes=note or None)
-                if request.status == "pending_payment":
-                    result.skipped.append((key, f"request {request.id} awaits payment"))
+                opens_as = desk.new_request(store.issues.require(key), actor).status
+                try:
+                    plan = workflow.plan_assignment(status, opens_as, request.id if request else "")
+                except workflow.AwaitsPayment:
+                    paid_first = "must be escalated and paid first" if workflow.is_closed(status) else \
+                        f"request {request.id if request else ''} awaits payment"
+                    result.skipped.append((key, paid_first))
                     continue
-                if request.assigned_expert_id == expert.id and request.status in HELD_STATUSES:
+                if workflow.is_held(status) and request is not None and request.assigned_expert_id == expert.id:
                     result.skipped.append((key, f"already with {expert.name or expert.id}"))
                     continue
-                verb = "reassign" if request.status in HELD_STATUSES else "assign"
-                desk.act(request.id, verb, actor, expert.id, note)
-                expert = store.experts.require(expert.id)  # its workload moved
+                if plan.escalate_first or request is None:
+                    request = desk.escalate(key, actor, notes=note or None)
+                desk.act(request.id, plan.action, actor, expert.id, note)
             result.done.append(key)
     return result

@@ -17,12 +17,12 @@ from typing import Any
 
 from triagedesk.app.desk import Desk
 from triagedesk.display import one_line
-from triagedesk.domain.requests import sla
+from triagedesk.domain.requests import sla, workflow
 from triagedesk.domain.models import URGENCIES, Expert, Issue
 from triagedesk.domain.records import ExpertRequest
 from triagedesk.store.repositories import model_fields
 
-CLOSED = frozenset({"completed", "cancelled", "refunded"})
+CLOSED = workflow.CLOSED_STATUSES
 SORTS = ("urgency", "id", "score", "sla", "status", "assignee", "route", "title", "newest")
 """Every column the queue sorts by: `urgency` is urgency then score, `newest` the creation time."""
 STATUS_FILTERS = ("all", "new", "pending", "assigned", "in_review", "waiting", "never_escalated")
@@ -188,7 +188,7 @@ def _status_matches(shown: str, wanted: str) -> bool:
     if wanted == "never_escalated":
         return shown in ("new", "-")
     if wanted == "pending":
-        return shown in ("pending_payment", "pending_assignment")
+        return shown in workflow.PENDING_STATUSES
     return shown == wanted
 
 

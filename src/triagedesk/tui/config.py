@@ -12,7 +12,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from triagedesk.app.actor import config_path
-from triagedesk.store.journal_format import atomic_write
+from triagedesk.files import atomic_write
 
 
 class DeskSettings(BaseModel):

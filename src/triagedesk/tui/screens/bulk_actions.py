@@ -4,6 +4,7 @@ One choice, one confirmation listing the issues, then one durable write through 
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from textual import work
@@ -16,16 +17,17 @@ from triagedesk.tui.screens.modals import ConfirmScreen
 from triagedesk.tui.widgets.queue_view import QueueView
 
 if TYPE_CHECKING:
-    from triagedesk.tui.app import TriageDeskApp
+    from triagedesk.app.desk import Desk
 
 BULK_CHOICES = [("a", "assign", "Assign them to one expert"), ("e", "escalate", "Escalate them (open a request each)"),
                 ("x", "cancel", "Cancel their open requests")]
 
 
 class BulkActions:
-    """Needs the desk screen's `desk_app`, `query_one`, `notify`, `app`, `reload`."""
+    """Needs the desk screen's `desk`, `actor`, `query_one`, `notify`, `app`, `reload`."""
 
-    desk_app: TriageDeskApp
+    desk: Desk
+    actor: str
 
     if TYPE_CHECKING:
         def query_one(self, selector: Any, expect_type: Any = None) -> Any: ...
@@ -36,12 +38,11 @@ class BulkActions:
         @property
         def app(self) -> Any: ...
 
+    @dataclass
     class BulkDone(Message):
-        """A bulk action was written (or refused as a whole)."""
+        """A bulk action was written: what it did and what it skipped."""
 
-        def __init__(self, result: BulkResult) -> None:
-            super().__init__()
-            self.result = result
+        result: BulkResult
 
     def action_bulk(self) -> None:
         marked = self.query_one(QueueView).marked_in_order()
@@ -56,7 +57,7 @@ class BulkActions:
         if action != "assign":
             self._bulk_confirm(action, marked, None, "")
             return
-        experts = self.desk_app.desk.experts()
+        experts = self.desk.experts()
         if not experts:
             self.notify("No active expert to assign to.", severity="warning")
             return
@@ -84,8 +85,7 @@ class BulkActions:
 
     @work(thread=True, exclusive=True, group="bulk", exit_on_error=False)
     def run_bulk(self, action: str, marked: list[str], expert_id: str | None, note: str) -> None:
-        app = self.desk_app
-        self.post_message(self.BulkDone(app.desk.bulk(action, marked, app.actor, expert_id, note)))
+        self.post_message(self.BulkDone(self.desk.bulk(action, marked, self.actor, expert_id, note)))
 
     def on_bulk_actions_bulk_done(self, message: BulkActions.BulkDone) -> None:
         result = message.result

@@ -12,7 +12,7 @@ from triagedesk.tui.screens.modals import PromptScreen
 from triagedesk.tui.widgets.queue_view import QueueView
 
 if TYPE_CHECKING:
-    from triagedesk.tui.app import TriageDeskApp
+    from triagedesk.app.queue import QueueData
 
 SORT_KEYS = {"id": "i", "urgency": "u", "score": "s", "sla": "l", "status": "t", "assignee": "a", "route": "r",
              "title": "T", "newest": "n"}
@@ -33,17 +33,20 @@ def spec_of(view: SavedView) -> QueueFilter:
 
 
 class QueueActions:
-    """Needs the desk screen's `spec`, `data`, `role`, `expert_id`, `apply_filter`, `desk_app`."""
+    """Needs the desk screen's `spec`, `data`, `role`, `expert_id`, `settings`, `current`, `apply_filter`."""
 
-    desk_app: TriageDeskApp
     spec: QueueFilter
+    data: QueueData
     role: str
     expert_id: str | None
+    settings: Settings
+    current: str | None
 
     if TYPE_CHECKING:
         def apply_filter(self, keep: str | None = None, within: Any = None) -> None: ...
         def query_one(self, selector: Any, expect_type: Any = None) -> Any: ...
         def notify(self, message: str, **kwargs: Any) -> None: ...
+        def _select(self, **changes: Any) -> None: ...
 
     queue_subtitle = ""
 
@@ -53,21 +56,21 @@ class QueueActions:
 
     def on_queue_view_marks_changed(self, message: QueueView.MarksChanged) -> None:
         self.show_marks(message.count)
+        self._select(marked=message.count)
 
     # -- the assignee filter -----------------------------------------------------------------
     def assignee_options(self) -> list[str | None]:
         """The expert: mine, unassigned, everyone. The coordinator: everyone, unassigned, then each holder."""
         if self.role == "expert":
             return [MINE, UNASSIGNED, None]
-        data = self.data  # type: ignore[attr-defined]
-        holders = sorted({h for h in data.assignee_id if h})
+        holders = sorted({h for h in self.data.assignee_id if h})
         return [None, UNASSIGNED, *holders]
 
     def action_cycle_assignee(self) -> None:
         options = self.assignee_options()
         at = options.index(self.spec.assignee) if self.spec.assignee in options else -1
         self.spec = self.spec.replace(assignee=options[(at + 1) % len(options)])
-        self.apply_filter(keep=self.current)  # type: ignore[attr-defined]
+        self.apply_filter(keep=self.current)
 
     # -- sorting -----------------------------------------------------------------------------
     def action_sort_menu(self) -> None:
@@ -95,20 +98,23 @@ class QueueActions:
                                           ""), named)
 
     def save_view(self, name: str) -> None:
-        app = self.desk_app
+        app = self.app  # type: ignore[attr-defined]
         name = name.strip()[:60]
-        views = {**app.settings.views, name: view_of(self.spec)}
-        settings = Settings.model_validate({**app.settings.model_dump(), "views": {k: v.model_dump() for k, v in views.items()}})
+        current = getattr(app, "settings", self.settings)  # the app's: the theme choice may be newer
+        views = {**current.views, name: view_of(self.spec)}
+        settings = current.model_copy(update={"views": views})
         try:
             save_settings(settings)
         except OSError as exc:
             self.notify(f"Could not save the view: {exc}", severity="warning")
             return
-        app.settings = settings
+        self.settings = settings
+        if hasattr(app, "settings"):
+            app.settings = settings  # so the next theme save keeps the view
         self.notify(f"View saved: {name}")
 
     def action_open_view(self) -> None:
-        views = self.desk_app.settings.views
+        views = self.settings.views
         if not views:
             self.notify("No saved view yet: S saves the current filters and sort.", severity="warning")
             return
@@ -119,7 +125,7 @@ class QueueActions:
                              lambda name: self.open_view(name) if name else None)
 
     def open_view(self, name: str) -> None:
-        view = self.desk_app.settings.views.get(name)
+        view = self.settings.views.get(name)
         if view is None:
             self.notify(f"No saved view {name!r}.", severity="warning")
             return
