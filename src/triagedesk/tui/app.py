@@ -14,6 +14,7 @@ from textual.screen import Screen
 from textual.worker import Worker, WorkerState
 
 from triagedesk import __version__
+from triagedesk.app.actor import person
 from triagedesk.app.desk import Desk, Follower
 from triagedesk.domain.errors import UserError
 from triagedesk.domain.records import AuditEntry
@@ -44,7 +45,7 @@ class TriageDeskApp(App):
         self.follow_store = watch
         self.desk = desk
         self.settings, self._settings_problem = load_settings()
-        self.actor = expert_id if role == "expert" and expert_id else self.settings.desk.actor
+        self.actor = person(self.settings.desk.actor, expert_id if role == "expert" else None)
         self._watcher: Follower | None = None
         self._pending_refresh = False
         self.sync_remote = sync_remote
