@@ -28,6 +28,7 @@ from triagedesk.store.errors import StoreError
 from triagedesk.store.repositories import Repository, Store, model_fields
 from triagedesk.store.watch import ChangeWatcher as Follower
 from triagedesk.store.watch import Changes
+from triagedesk.store.validity import REJECTED
 
 
 class Desk:
@@ -236,6 +237,15 @@ class Desk:
         found = [Session.model_validate(model_fields(d)) for d in self.store.sessions.raw()
                  if workflow.session_running(d.get("status")) and (expert_id is None or d.get("expert_id") == expert_id)]
         return sorted(found, key=lambda s: s.started_at, reverse=True)
+
+    def on_skipped_record(self, tell: Callable[[str], None]) -> None:
+        """Who is told, once per record, that one the models cannot load was left out (`db check` names it)."""
+        self.store.on_skip = tell
+
+    def rejected(self) -> list[dict[str, Any]]:
+        """The store's rejected list (see store/validity.py), newest first."""
+        self.store.refresh()
+        return sorted((dict(d) for d in self.store.db.table(REJECTED)), key=lambda d: str(d.get("at")), reverse=True)
 
     def sync_conflicts(self) -> list[AuditEntry]:
         """Every conflict sync resolved, newest first."""
