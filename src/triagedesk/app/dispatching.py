@@ -136,6 +136,22 @@ class Dispatching:
                         out.add(doc["id"])
         return out
 
+    def changed_messages(self, changes: Iterable[tuple[str, str]]) -> dict[str, OutboxMessage | None]:
+        """The outbox rows among a store change notice (None: removed)."""
+        out: dict[str, OutboxMessage | None] = {}
+        with self.lock:
+            table = self.store.outbox.table
+            for name, doc_id in changes:
+                if name == "outbox":
+                    doc = table.doc(int(doc_id))
+                    if doc is not None and isinstance(doc.get("id"), str):
+                        out[doc["id"]] = OutboxMessage.model_validate(model_fields(doc))
+        return out
+
+    def message(self, message_id: str) -> OutboxMessage | None:
+        with self.lock:
+            return self.store.outbox.get(message_id)
+
     def refresh(self) -> None:
         with self.lock:
             self.store.refresh()
@@ -255,9 +271,6 @@ class Dispatching:
             found = [OutboxMessage.model_validate(model_fields(d)) for d in docs
                      if request_id is None or d.get("request_id") == request_id]
         return sorted(found, key=lambda m: (m.created_at, m.id))
-
-    def due_messages(self, now: datetime) -> list[OutboxMessage]:
-        return [m for m in self.outbox() if m.status == "pending" and (m.next_attempt_at or m.created_at) <= now]
 
     def delivered(self, message_id: str, now: datetime) -> None:
         with self.lock, self.store.transaction():
