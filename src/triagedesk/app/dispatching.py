@@ -317,7 +317,8 @@ class Dispatching:
                     continue
                 fresh = issue.model_copy(update={"created_at": issue.created_at or now,
                                                  "last_seen": issue.last_seen or issue.created_at or now})
-                if fresh.id is not None and fresh.id in self.store.issues:
+                known = fresh.id is not None and fresh.id in self.store.issues
+                if known:
                     self.store.issues.save(fresh, actor=actor, action="intake")
                 else:
                     fresh = self.store.issues.add(fresh, actor=actor, action="intake")
@@ -325,7 +326,8 @@ class Dispatching:
                 if key:
                     open_keys[key] = fresh.id
                 request_id = None
-                if self.desk.decide(fresh).should_escalate and self.desk.request_for(fresh.id) is None:
+                # a new issue has no request yet: only a known one is looked up (a scan of the requests)
+                if self.desk.decide(fresh).should_escalate and not (known and self.desk.request_for(fresh.id)):
                     request_id = self.desk.escalate(fresh.id, actor).id
                 out.append({"id": fresh.id, "new": True, "count": fresh.count, "request_id": request_id})
             return out
