@@ -26,6 +26,7 @@ from triagedesk.tui.screens.coordinator_actions import CoordinatorActions
 from triagedesk.tui.screens.role_actions import RoleActions
 from triagedesk.tui.widgets.analytics_view import AnalyticsView
 from triagedesk.tui.widgets.candidates_pane import CandidatesPane
+from triagedesk.tui.widgets.dispatcher_badge import DispatcherBadge
 from triagedesk.tui.widgets.escalation_pane import EscalationPane
 from triagedesk.tui.widgets.queue_view import QueueView
 from triagedesk.tui.widgets.timers_pane import TimerSpec, TimersPane
@@ -96,6 +97,7 @@ class DeskScreen(CoordinatorActions, RoleActions, Screen):
 
     def compose(self) -> ComposeResult:
         yield Header(show_clock=False)
+        yield DispatcherBadge(self.desk.dispatcher, id="dispatcher")
         initial = "analytics" if self.role == "lead" else "desk"
         with TabbedContent(initial=initial, id="tabs"):
             with TabPane("Desk", id="desk"):
