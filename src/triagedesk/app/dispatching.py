@@ -78,6 +78,8 @@ class Dispatching:
         self.lock = threading.RLock()
         self.coordinator_contact = coordinator_contact
         self._last_auto: dict[str, str] = {}
+        self._dedup: dict[str, str] = {}
+        self._dedup_at = -1   # the store's version the dedup index was last in step with
 
     @property
     def store(self):  # the app layer's own handle; the dispatcher package never touches it
@@ -305,6 +307,16 @@ class Dispatching:
     def take_in(self, issues: list[Issue], now: datetime, actor: str = "intake") -> list[dict[str, Any]]:
         """Add issues (or fold each into the open issue with its dedup key) and open a request for those that
         escalate, all in one durable write. Returns per issue: id, whether it was new, its count."""
+        with self.lock:
+            try:
+                out = self._take_in(issues, now, actor)
+            except BaseException:
+                self._dedup_at = -1  # rolled back: the index may hold keys that were not written
+                raise
+            self._in_step()
+            return out
+
+    def _take_in(self, issues: list[Issue], now: datetime, actor: str) -> list[dict[str, Any]]:
         with self._at(now):
             open_keys = self._open_dedup_keys()
             out: list[dict[str, Any]] = []
@@ -348,9 +360,16 @@ class Dispatching:
             return issue_id
 
     def _open_dedup_keys(self) -> dict[str, str]:
-        closed = {d.get("analysis_id") for d in self.store.requests.raw() if d.get("status") in CLOSED}
-        return {d["dedup_key"]: d["id"] for d in self.store.issues.raw()
-                if d.get("dedup_key") and d.get("id") not in closed}
+        """Dedup key -> open issue, rebuilt (a scan) only when someone else wrote since the intake last did."""
+        if self._dedup_at != self.store.journal.version:
+            closed = {d.get("analysis_id") for d in self.store.requests.raw() if d.get("status") in CLOSED}
+            self._dedup = {d["dedup_key"]: d["id"] for d in self.store.issues.raw()
+                           if d.get("dedup_key") and d.get("id") not in closed}
+        return self._dedup
+
+    def _in_step(self) -> None:
+        """After the intake's own write: its changes are in the index already."""
+        self._dedup_at = self.store.journal.version
 
 
 def _stamp(moment: datetime) -> str:
