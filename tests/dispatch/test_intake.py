@@ -11,7 +11,7 @@ import httpx
 import pytest
 
 from tests.dispatch.conftest import T0, TOKEN, Clock, Intake, start_intake
-from triagedesk.app.dispatching import Dispatching
+from triagedesk.app.dispatching import Dispatching, open_dispatching
 from triagedesk.dispatch import tokens
 from triagedesk.dispatch.settings import DispatchSettings
 
@@ -166,3 +166,18 @@ def test_an_ack_link_works_once_and_not_when_expired_or_forged(intake) -> None:
     # a POST to the ack path, or any other path, reaches nothing
     assert httpx.post(f"{server.url}/ack/{good}").status_code == 405
     assert httpx.get(f"{server.url}/issues").status_code == 405
+
+
+def test_an_alert_whose_issue_was_closed_elsewhere_opens_a_new_issue(intake) -> None:
+    server, clock, d = intake
+    alert = {"status": "firing", "fingerprint": "fp-x", "labels": {"alertname": "Down", "severity": "critical"},
+             "annotations": {"summary": "api outage"}}
+    first = server.post("/alertmanager", {"alerts": [alert]}).json()["results"][0]
+    again = server.post("/alertmanager", {"alerts": [alert]}).json()["results"][0]
+    assert again["id"] == first["id"] and again["count"] == 2
+    other = open_dispatching(str(d.store.path))        # another desk on the same store cancels its request
+    other.desk.act(first["request_id"], "cancel", "coordinator")
+    other.close()
+    later = server.post("/alertmanager", {"alerts": [alert]}).json()["results"][0]
+    assert later["new"] and later["id"] != first["id"]
+    assert len(d.store.issues) == 2

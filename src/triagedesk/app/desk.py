@@ -333,6 +333,12 @@ class Desk:
                 "expert_corrections": [*request.expert_corrections, embedded]}), actor=actor, action="correction")
             return correction
 
+    def dispatcher(self) -> dict[str, Any] | None:
+        """The dispatcher holding this store's lease (holder, expiry), if one is active."""
+        from triagedesk.app.dispatching import read_status
+
+        return read_status(self.store.path)
+
     # -- what the panes show -------------------------------------------------------------------------
     def clocks(self, statuses: Collection[str] = HELD_STATUSES
                ) -> list[tuple[ExpertRequest, sla.SlaClock, list[workflow.Suggestion]]]:

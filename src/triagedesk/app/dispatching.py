@@ -8,11 +8,15 @@ took it (another dispatcher on the same file, or this one before a crash).
 from __future__ import annotations
 
 import hashlib
+import json
+import os
 import threading
+import time
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 from triagedesk.app.desk import Desk
@@ -74,6 +78,8 @@ class Dispatching:
         self.lock = threading.RLock()
         self.coordinator_contact = coordinator_contact
         self._last_auto: dict[str, str] = {}
+        self._dedup: dict[str, str] = {}
+        self._dedup_at = -1   # the store's version the dedup index was last in step with
 
     @property
     def store(self):  # the app layer's own handle; the dispatcher package never touches it
@@ -135,6 +141,22 @@ class Dispatching:
                     if doc is not None and isinstance(doc.get("id"), str):
                         out.add(doc["id"])
         return out
+
+    def changed_messages(self, changes: Iterable[tuple[str, str]]) -> dict[str, OutboxMessage | None]:
+        """The outbox rows among a store change notice (None: removed)."""
+        out: dict[str, OutboxMessage | None] = {}
+        with self.lock:
+            table = self.store.outbox.table
+            for name, doc_id in changes:
+                if name == "outbox":
+                    doc = table.doc(int(doc_id))
+                    if doc is not None and isinstance(doc.get("id"), str):
+                        out[doc["id"]] = OutboxMessage.model_validate(model_fields(doc))
+        return out
+
+    def message(self, message_id: str) -> OutboxMessage | None:
+        with self.lock:
+            return self.store.outbox.get(message_id)
 
     def refresh(self) -> None:
         with self.lock:
@@ -256,9 +278,6 @@ class Dispatching:
                      if request_id is None or d.get("request_id") == request_id]
         return sorted(found, key=lambda m: (m.created_at, m.id))
 
-    def due_messages(self, now: datetime) -> list[OutboxMessage]:
-        return [m for m in self.outbox() if m.status == "pending" and (m.next_attempt_at or m.created_at) <= now]
-
     def delivered(self, message_id: str, now: datetime) -> None:
         with self.lock, self.store.transaction():
             message = self.store.outbox.require(message_id)
@@ -288,6 +307,16 @@ class Dispatching:
     def take_in(self, issues: list[Issue], now: datetime, actor: str = "intake") -> list[dict[str, Any]]:
         """Add issues (or fold each into the open issue with its dedup key) and open a request for those that
         escalate, all in one durable write. Returns per issue: id, whether it was new, its count."""
+        with self.lock:
+            try:
+                out = self._take_in(issues, now, actor)
+            except BaseException:
+                self._dedup_at = -1  # rolled back: the index may hold keys that were not written
+                raise
+            self._in_step()
+            return out
+
+    def _take_in(self, issues: list[Issue], now: datetime, actor: str) -> list[dict[str, Any]]:
         with self._at(now):
             open_keys = self._open_dedup_keys()
             out: list[dict[str, Any]] = []
@@ -304,7 +333,8 @@ class Dispatching:
                     continue
                 fresh = issue.model_copy(update={"created_at": issue.created_at or now,
                                                  "last_seen": issue.last_seen or issue.created_at or now})
-                if fresh.id is not None and fresh.id in self.store.issues:
+                known = fresh.id is not None and fresh.id in self.store.issues
+                if known:
                     self.store.issues.save(fresh, actor=actor, action="intake")
                 else:
                     fresh = self.store.issues.add(fresh, actor=actor, action="intake")
@@ -312,7 +342,8 @@ class Dispatching:
                 if key:
                     open_keys[key] = fresh.id
                 request_id = None
-                if self.desk.decide(fresh).should_escalate and self.desk.request_for(fresh.id) is None:
+                # a new issue has no request yet: only a known one is looked up (a scan of the requests)
+                if self.desk.decide(fresh).should_escalate and not (known and self.desk.request_for(fresh.id)):
                     request_id = self.desk.escalate(fresh.id, actor).id
                 out.append({"id": fresh.id, "new": True, "count": fresh.count, "request_id": request_id})
             return out
@@ -329,9 +360,16 @@ class Dispatching:
             return issue_id
 
     def _open_dedup_keys(self) -> dict[str, str]:
-        closed = {d.get("analysis_id") for d in self.store.requests.raw() if d.get("status") in CLOSED}
-        return {d["dedup_key"]: d["id"] for d in self.store.issues.raw()
-                if d.get("dedup_key") and d.get("id") not in closed}
+        """Dedup key -> open issue, rebuilt (a scan) only when someone else wrote since the intake last did."""
+        if self._dedup_at != self.store.journal.version:
+            closed = {d.get("analysis_id") for d in self.store.requests.raw() if d.get("status") in CLOSED}
+            self._dedup = {d["dedup_key"]: d["id"] for d in self.store.issues.raw()
+                           if d.get("dedup_key") and d.get("id") not in closed}
+        return self._dedup
+
+    def _in_step(self) -> None:
+        """After the intake's own write: its changes are in the index already."""
+        self._dedup_at = self.store.journal.version
 
 
 def _stamp(moment: datetime) -> str:
@@ -345,3 +383,28 @@ def open_dispatching(path: str, create: bool = True, coordinator_contact: str | 
 
     return Dispatching(Desk(open_store(path, create=create), profile_override=profile_override),
                        coordinator_contact)
+
+
+def status_path(store_path: str | os.PathLike[str]) -> Path:
+    """`STORE.dispatcher`: who holds the dispatcher lease for this store, until when (the desk's header reads it)."""
+    return Path(f"{store_path}.dispatcher")
+
+
+def write_status(store_path: str | os.PathLike[str], holder: str, expires: float, where: str) -> None:
+    path = status_path(store_path)
+    temp = path.with_name(path.name + f".{os.getpid()}.tmp")
+    temp.write_text(json.dumps({"holder": holder, "expires": expires, "where": where}), encoding="utf-8")
+    os.replace(temp, path)
+
+
+def read_status(store_path: str | os.PathLike[str], now: float | None = None) -> dict[str, Any] | None:
+    """The active dispatcher, if its lease has not expired (None: none, or a file that is not ours)."""
+    try:
+        data = json.loads(status_path(store_path).read_text(encoding="utf-8"))
+        expires = float(data["expires"])
+        holder = str(data["holder"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+    if expires < (time.time() if now is None else now):
+        return None
+    return {"holder": holder, "expires": expires, "where": str(data.get("where", ""))}

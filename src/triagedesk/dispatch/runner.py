@@ -62,6 +62,7 @@ class Dispatcher:
         self._due: dict[str, datetime] = {}
         self._history: dict[str, list[policy.StepDone]] = {}
         self._dirty: set[str] = set()
+        self._pending: dict[str, datetime] = {}   # outbox rows still to send -> when they are next due
         self._dirty_lock = threading.Lock()
         self._built = False
         self._unsubscribe = self.d.store.subscribe(self._on_change)
@@ -73,6 +74,13 @@ class Dispatcher:
             ids = self.d.changed_requests(changes)
             with self._dirty_lock:
                 self._dirty |= ids
+        if any(table == "outbox" for table, _ in changes):
+            for message_id, message in self.d.changed_messages(changes).items():
+                with self._dirty_lock:
+                    if message is not None and message.status == "pending":
+                        self._pending[message_id] = message.next_attempt_at or message.created_at
+                    else:
+                        self._pending.pop(message_id, None)
 
     def _index(self, request: ExpertRequest) -> None:
         when = policy.next_due(request, self.d.profile(request), self.d.expert(request.assigned_expert_id),
@@ -85,6 +93,11 @@ class Dispatcher:
             heapq.heappush(self._heap, (when, request.id))
 
     def _build(self) -> None:
+        messages = self.d.outbox()  # (never holding _dirty_lock while taking the store's: see _on_change)
+        with self._dirty_lock:
+            for message in messages:
+                if message.status == "pending":
+                    self._pending[message.id] = message.next_attempt_at or message.created_at
         self._history = self.d.step_history()
         for request in self.d.open_requests():
             self._index(request)
@@ -154,9 +167,14 @@ class Dispatcher:
     def deliver(self, now: datetime, stop: Callable[[], bool] = lambda: False) -> int:
         """Send every pending message whose time has come; a failure is retried with backoff and jitter."""
         sent = 0
-        for message in self.d.due_messages(now):
+        with self._dirty_lock:
+            due = sorted((when, message_id) for message_id, when in self._pending.items() if when <= now)
+        for _, message_id in due:
             if stop():
                 break
+            message = self.d.message(message_id)
+            if message is None or message.status != "pending" or (message.next_attempt_at or now) > now:
+                continue
             try:
                 url = notify.resolve(message.target, self.settings.mail_url)
                 self.send(url, message.subject, message.body)
@@ -175,12 +193,6 @@ class Dispatcher:
             self.log("sent", message=message.id, request=message.request_id, kind=message.kind,
                      method=message.method, to=message.expert_id or "coordinator")
         return sent
-
-    def next_wake(self, now: datetime) -> datetime | None:
-        """The earliest due step or message retry after `now` (for the loop's sleep)."""
-        times = [when for when, rid in self._heap if self._due.get(rid) == when]
-        times += [m.next_attempt_at for m in self.d.outbox() if m.status == "pending" and m.next_attempt_at]
-        return min(times) if times else None
 
     def close(self) -> None:
         self._unsubscribe()

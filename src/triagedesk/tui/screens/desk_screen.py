@@ -29,6 +29,7 @@ from triagedesk.tui.screens.queue_actions import QueueActions
 from triagedesk.tui.screens.role_actions import RoleActions
 from triagedesk.tui.widgets.analytics_view import AnalyticsView
 from triagedesk.tui.widgets.candidates_pane import CandidatesPane
+from triagedesk.tui.widgets.dispatcher_badge import DispatcherBadge
 from triagedesk.tui.widgets.escalation_pane import EscalationPane
 from triagedesk.tui.widgets.queue_view import QueueView
 from triagedesk.tui.widgets.timers_pane import TimerSpec, TimersPane
@@ -103,6 +104,7 @@ class DeskScreen(QueueActions, BulkActions, CoordinatorActions, RoleActions, Scr
 
     def compose(self) -> ComposeResult:
         yield Header(show_clock=False)
+        yield DispatcherBadge(self.desk.dispatcher, id="dispatcher")
         initial = "analytics" if self.role == "lead" else "desk"
         with TabbedContent(initial=initial, id="tabs"):
             with TabPane("Desk", id="desk"):
