@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 TEST_STAMP := $(VENV)/.installed-test
 
-.PHONY: demo test bench screenshots clean
+.PHONY: demo test keys-soak bench screenshots clean
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -34,6 +34,10 @@ $(POUCHDB):
 
 test: $(TEST_STAMP) $(POUCHDB)
 	TRIAGEDESK_POUCHDB=$(abspath $(POUCHDB)) $(BIN)/python -m pytest -q
+
+# Every key in every request state, every role and profile at both sizes (minutes; `make test` runs a part).
+keys-soak: $(TEST_STAMP)
+	TRIAGEDESK_EVERY_KEY_FULL=1 $(BIN)/python -m pytest -q tests/tui/test_every_key.py
 
 bench: $(TEST_STAMP) $(POUCHDB)
 	TRIAGEDESK_POUCHDB=$(abspath $(POUCHDB)) $(BIN)/python bench/run.py
