@@ -256,9 +256,13 @@ class Desk:
     def senior_for(self, request: ExpertRequest) -> Expert:
         """The senior expert to escalate to: the best-matching expert of the highest level, not the current one."""
         issue = self.store.issues.get(request.analysis_id)
-        experts = [e for e in self.store.experts.all() if e.is_active and e.id != request.assigned_expert_id]
+        scorer = self.scorer(request.profile or None)
+        matcher = Matcher(scorer.profile, scorer)
+        experts = [e for e in self.store.experts.all()
+                   if e.is_active and e.id != request.assigned_expert_id and matcher.works_profile(e)]
         if not experts:
-            raise StoreError(f"no other active expert to escalate request {request.id} to")
+            raise StoreError(f"no other active expert who works {scorer.profile.name} issues to escalate "
+                             f"request {request.id} to")
         top = max(LEVEL_ORDER[e.expertise_level] for e in experts)
         seniors = [e for e in experts if LEVEL_ORDER[e.expertise_level] == top]
         if issue is None:
