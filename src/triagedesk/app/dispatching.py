@@ -172,7 +172,10 @@ class Dispatching:
         (already taken, or no longer due once the store was caught up under the lock)."""
         with self._at(now):
             audit_id = step_audit_id(step.key)
-            if audit_id in self.store.audit_log:
+            taken = self.store.audit_log.get(audit_id)
+            if taken is not None:  # another dispatcher (or this one before a crash) took it: learn it, move on
+                after = taken.after or {}
+                history.append(policy.StepDone(str(after.get("kind", step.kind)), step.key, after.get("expert")))
                 return None
             request = self.store.requests.get(request_id)
             if request is None:

@@ -6,6 +6,7 @@ import heapq
 import json
 import logging
 import random
+import re
 import threading
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
@@ -20,6 +21,9 @@ from triagedesk.domain.records import ExpertRequest
 from triagedesk.domain.requests import policy
 
 log = logging.getLogger("triagedesk.dispatch")
+_QUOTE = re.compile(r'^$|[\s"=\\]|[^\x21-\x7e]')
+"""A text value is quoted (JSON-escaped, so ASCII only) when it is empty or holds a space, quote, `=`, backslash,
+a control character or anything outside printable ASCII: a hostile id cannot forge a second line or field."""
 
 
 def _stamp(moment: datetime) -> str:
@@ -38,7 +42,7 @@ class ActionLog:
         if self.fmt == "json":
             self.emit(json.dumps({"event": event, **clean}, sort_keys=False, default=str))
         else:
-            parts = " ".join(f"{k}={json.dumps(v) if isinstance(v, str) and (' ' in v or not v) else v}"
+            parts = " ".join(f"{k}={json.dumps(v) if isinstance(v, str) and _QUOTE.search(v) else v}"
                              for k, v in clean.items())
             self.emit(f"{event} {parts}".rstrip())
 
@@ -128,13 +132,21 @@ class Dispatcher:
             self._build()
         self._take_dirty()
         actions = 0
+        visited: set[str] = set()
+        deferred: list[tuple[datetime, str]] = []
         while self._heap and self._heap[0][0] <= now and not stop():
             when, request_id = heapq.heappop(self._heap)
             if self._due.get(request_id) != when:
                 continue  # a stale entry: the request was re-indexed since
+            if request_id in visited:
+                deferred.append((when, request_id))  # still due (nobody to assign it to): the next pass tries again
+                continue
+            visited.add(request_id)
             self._due.pop(request_id, None)
             actions += self._step(request_id, now)
             self._take_dirty()
+        for entry in deferred:
+            heapq.heappush(self._heap, entry)
         if not stop():
             actions += self.deliver(now, stop)
         return actions
