@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hmac
+import json
 import threading
 import time
 from collections.abc import Callable
@@ -155,12 +156,12 @@ def build_app(dispatching: Dispatching, settings: DispatchSettings, secret: byte
         return take(issues)
 
     def post_alerts_sync(text: str) -> Response:
-        import json
-
         try:
             payload = json.loads(text)
         except json.JSONDecodeError as exc:
             raise InputError(f"body:{exc.lineno}:{exc.colno}: invalid JSON: {exc.msg}") from None
+        except RecursionError:
+            raise InputError("body: JSON nested too deeply") from None
         alerts = payload.get("alerts") if isinstance(payload, dict) else None
         if not isinstance(alerts, list):
             raise InputError("body.alerts: expected Alertmanager's webhook payload with a list of alerts")

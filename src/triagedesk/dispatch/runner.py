@@ -188,12 +188,12 @@ class Dispatcher:
             if message is None or message.status != "pending" or (message.next_attempt_at or now) > now:
                 continue
             try:
-                url = notify.resolve(message.target, self.settings.mail_url)
+                url = notify.resolve(message.target, self.settings.mail_url, self.settings.schemes)
                 self.send(url, message.subject, message.body)
             except notify.DeliveryError as exc:
                 attempts = message.attempts + 1
                 retry = None
-                if attempts < self.settings.max_attempts:
+                if attempts < self.settings.max_attempts and not exc.permanent:
                     delay = min(self.settings.retry_max_seconds, self.settings.retry_base_seconds * 2 ** (attempts - 1))
                     retry = now + timedelta(seconds=delay * self.rng.uniform(0.5, 1.0))
                 self.d.not_delivered(message.id, str(exc), retry)

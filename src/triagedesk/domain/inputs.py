@@ -57,6 +57,8 @@ def iter_jsonl(text: str, source: str) -> Iterator[Record]:
             yield Record(f"{source}:{number}", json.loads(line))
         except json.JSONDecodeError as exc:
             raise _json_error(source, exc, number - 1) from None
+        except RecursionError:
+            raise InputError(f"{source}:{number}: JSON nested too deeply") from None
 
 
 def parse_records(text: str, source: str, fmt: Format | None = None) -> list[Record]:
@@ -78,6 +80,8 @@ def parse_records(text: str, source: str, fmt: Format | None = None) -> list[Rec
         data = json.loads(stripped)
     except json.JSONDecodeError as exc:
         raise _json_error(source, exc) from None
+    except RecursionError:
+        raise InputError(f"{source}: JSON nested too deeply") from None
     if isinstance(data, list):
         return [Record(f"{source}: [{index}]", item) for index, item in enumerate(data)]
     return [Record(source, data)]
