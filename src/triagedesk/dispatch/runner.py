@@ -87,8 +87,7 @@ class Dispatcher:
                         self._pending.pop(message_id, None)
 
     def _index(self, request: ExpertRequest) -> None:
-        when = policy.next_due(request, self.d.profile(request), self.d.expert(request.assigned_expert_id),
-                               self._history.get(request.id, []))
+        when = self.d.next_due(request, self._history.get(request.id, []), self._now)
         if when is None:
             self._due.pop(request.id, None)
             return
@@ -103,7 +102,7 @@ class Dispatcher:
                 if message.status == "pending":
                     self._pending[message.id] = message.next_attempt_at or message.created_at
         self._history = self.d.step_history()
-        for request in self.d.open_requests():
+        for request in self.d.open_requests(completed_since=self._now - policy.FOLLOW_UP_WINDOW):
             self._index(request)
         self._built = True
 
@@ -158,8 +157,7 @@ class Dispatcher:
             if request is None:
                 return taken
             history = self._history.setdefault(request_id, [])
-            step = policy.due_step(request, self.d.profile(request), self.d.expert(request.assigned_expert_id),
-                                   history, now)
+            step = self.d.due_step(request, history, now)
             if step is None:
                 break
             result = self.d.apply(request_id, step, now, self.ack_url, history)
