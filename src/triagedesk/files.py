@@ -12,6 +12,8 @@ import stat
 import tempfile
 from pathlib import Path
 
+from triagedesk.domain.errors import UserError
+
 
 class FileOps:
     """The file-system calls the store and `atomic_write` make; tests replace `OPS` to inject faults."""
@@ -104,3 +106,39 @@ def atomic_write(path: Path, data: bytes, mode: int = 0o644) -> None:
             pass
         raise
     fsync_dir(path.parent)
+
+
+STORE_SUFFIXES = ("", ".journal", ".lock", ".prev", ".journal.prev")
+
+
+def is_store_file(path: Path) -> bool:
+    """Whether `path` holds one of a triagedesk store's own files (a snapshot or a journal), by its first bytes."""
+    try:
+        with open(path, "rb") as handle:
+            head = handle.read(32)
+    except OSError:
+        return False
+    return head.startswith((b'{"_meta":{"1":{', b"#triagedesk-journal"))
+
+
+def write_user_file(path: Path, data: bytes, protect: Path | None = None) -> None:
+    """Write a file the user named (`--out`): atomically, keeping its mode, never over a store's own files.
+
+    Every failure is one line (`UserError`), the target untouched.
+    """
+    target = Path(path).expanduser()
+    guarded = {protect.with_name(protect.name + suffix) for suffix in STORE_SUFFIXES} if protect else set()
+    resolved = {_resolved(p) for p in guarded}
+    if _resolved(target) in resolved or is_store_file(target):
+        raise UserError(f"{path}: is a triagedesk store file; refusing to write over it")
+    try:
+        atomic_write(target, data)
+    except OSError as exc:
+        raise UserError(f"{path}: cannot write: {reason(exc)}") from None
+
+
+def _resolved(path: Path) -> Path:
+    try:
+        return path.resolve()
+    except OSError:
+        return path.absolute()

@@ -154,4 +154,4 @@ def make_dispatcher(d: Dispatching, settings: DispatchSettings, secret: bytes, p
     return Dispatcher(d, settings, secret, ActionLog("json", lines.append), public_url)
 
 
-from tests.sync.conftest import couch, db_url  # noqa: E402,F401  (a real PouchDB Server for the lease tests)
+from tests.sync.conftest import couch, db_url, missing_db_url  # noqa: E402,F401  (a real PouchDB Server for the lease tests)

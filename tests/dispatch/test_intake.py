@@ -188,7 +188,7 @@ def test_json_nested_a_hundred_thousand_deep_is_422_not_a_crash(intake) -> None:
     deep = b"[" * 100_000 + b"]" * 100_000
     for path in ("/issues", "/alertmanager"):
         answer = httpx.post(f"{server.url}{path}", content=deep, headers={"Authorization": f"Bearer {TOKEN}"})
-        assert answer.status_code == 422 and "nested too deeply" in answer.json()["error"]
+        assert answer.status_code == 422 and "nested deeper than" in answer.json()["error"]
     assert httpx.get(f"{server.url}/health").status_code == 200
 
 
@@ -197,5 +197,5 @@ def test_import_refuses_the_same_deep_json_in_one_line(tmp_path) -> None:
 
     (tmp_path / "deep.json").write_bytes(b"[" * 100_000 + b"]" * 100_000)
     done = run_cli("import", str(tmp_path / "deep.json"), "--db", str(tmp_path / "d.json"))
-    assert done.returncode == 2 and done.stderr.strip().endswith("JSON nested too deeply")
+    assert done.returncode == 2 and "nested deeper than" in done.stderr and done.stderr.count("\n") == 1
     assert "Traceback" not in done.stderr

@@ -78,7 +78,7 @@ async def test_navigation_and_filters(store_copy: Path) -> None:
         assert queue.has_focus
         await pilot.press("escape")
         assert not box.display and len(queue.rows) == len(queue.data)
-        await pilot.press("v")
+        await pilot.press("v", "l")  # the sort menu, then SLA left
         assert screen.spec.sort == "sla"
 
 

@@ -5,7 +5,7 @@ The CLI and the TUI both call these; no rule lives here that the domain does not
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Iterable
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -19,12 +19,16 @@ from triagedesk.domain.scoring.escalation import Scorer
 from triagedesk.domain.insight.knowledge import Hit, search
 from triagedesk.domain.routing.matching import LEVEL_ORDER, Matcher
 from triagedesk.domain.models import Decision, Expert, Issue, Match
-from triagedesk.domain.records import HELD_STATUSES, AuditEntry, Correction, ExpertCorrection, ExpertRequest, KnowledgeEntry, Outcome, Session, utcnow
+from triagedesk.app import bulk
+from triagedesk.app.bulk import BulkResult
+from triagedesk.domain.errors import UserError
+from triagedesk.domain.records import HELD_STATUSES, OPEN_STATUSES, AuditEntry, Correction, ExpertCorrection, ExpertRequest, KnowledgeEntry, Outcome, Session, utcnow
 from triagedesk.resources import available_profiles, load_profile
 from triagedesk.store.errors import StoreError
 from triagedesk.store.repositories import Repository, Store, model_fields
 from triagedesk.store.watch import ChangeWatcher as Follower
 from triagedesk.store.watch import Changes
+from triagedesk.store.validity import REJECTED
 
 
 class Desk:
@@ -62,7 +66,10 @@ class Desk:
         with self.store.transaction():
             for kind in kinds:
                 self.store.repository(kind).put_many(getattr(data, kind), actor="demo", action="demo", note=note)
-        self.store.journal.compact()
+        try:
+            self.store.journal.compact()
+        except StoreError:
+            pass  # the demo is committed in the journal, which stays in force; a later write compacts
 
     def follow(self, on_change: Callable[[Changes], None], interval: float,
                on_error: Callable[[Exception], None]) -> Follower:
@@ -131,15 +138,42 @@ class Desk:
         return self.store.requests.require(latest["id"])
 
     # -- lifecycle -------------------------------------------------------------------------
-    def escalate(self, issue_id: str, actor: str, tier_id: str | None = None, notes: str | None = None) -> ExpertRequest:
-        """Open an expert request for an issue (pending payment or pending assignment)."""
-        now = self.clock()
-        issue = self.store.issues.require(issue_id)
+    def escalate(self, issue_id: str, actor: str, tier_id: str | None = None, notes: str | None = None,
+                 again: bool = False) -> ExpertRequest:
+        """Open an expert request for an issue (pending payment or pending assignment).
+
+        Refused while the issue already has an open request, unless `again` (a second, parallel request)."""
+        with self.store.transaction():
+            now = self.clock()
+            issue = self.store.issues.require(issue_id)
+            held = self.open_request_for(issue_id)
+            if held is not None and not again:
+                raise UserError(f"{issue_id} already has an open request {held.id} ({held.status}); "
+                                "--again opens another")
+            scorer = self.scorer(issue.profile)
+            request = self.new_request(issue, actor, tier_id, notes, now)
+            request = request.model_copy(update={"due_at": sla.due_at(request, scorer.profile, None)})
+            return self.store.requests.add(request, actor=actor, action="escalate", note=notes or "")
+
+    def new_request(self, issue: Issue, actor: str, tier_id: str | None = None, notes: str | None = None,
+                    at: datetime | None = None) -> ExpertRequest:
+        """The request escalating `issue` would open (not written)."""
         scorer = self.scorer(issue.profile)
-        decision = scorer.decide(issue)
-        request = lifecycle.open_request(issue, decision, scorer.profile, now, actor, tier_id, notes)
-        request = request.model_copy(update={"due_at": sla.due_at(request, scorer.profile, None)})
-        return self.store.requests.add(request, actor=actor, action="escalate", note=notes or "")
+        return lifecycle.open_request(issue, scorer.decide(issue), scorer.profile, at or self.clock(), actor,
+                                      tier_id, notes)
+
+    def open_request_for(self, issue_id: str) -> ExpertRequest | None:
+        """The issue's open request (the newest, should there be several), or None."""
+        found = [r for r in self.store.requests.raw()
+                 if r.get("analysis_id") == issue_id and r.get("status") in OPEN_STATUSES]
+        if not found:
+            return None
+        return self.store.requests.require(max(found, key=lambda r: r.get("submitted_at") or "")["id"])
+
+    def bulk(self, action: str, issue_ids: Iterable[str], actor: str, expert_id: str | None = None,
+             note: str = "") -> BulkResult:
+        """Assign, escalate or cancel many issues in one durable write (see `app.bulk`)."""
+        return bulk.run(self, action, issue_ids, actor, expert_id, note)
 
     def act(self, request_id: str, action: str, actor: str, expert_id: str | None = None,
             note: str = "", rating: int | None = None) -> ExpertRequest:
@@ -203,6 +237,15 @@ class Desk:
         found = [Session.model_validate(model_fields(d)) for d in self.store.sessions.raw()
                  if workflow.session_running(d.get("status")) and (expert_id is None or d.get("expert_id") == expert_id)]
         return sorted(found, key=lambda s: s.started_at, reverse=True)
+
+    def on_skipped_record(self, tell: Callable[[str], None]) -> None:
+        """Who is told, once per record, that one the models cannot load was left out (`db check` names it)."""
+        self.store.on_skip = tell
+
+    def rejected(self) -> list[dict[str, Any]]:
+        """The store's rejected list (see store/validity.py), newest first."""
+        self.store.refresh()
+        return sorted((dict(d) for d in self.store.db.table(REJECTED)), key=lambda d: str(d.get("at")), reverse=True)
 
     def sync_conflicts(self) -> list[AuditEntry]:
         """Every conflict sync resolved, newest first."""
@@ -327,6 +370,11 @@ class Desk:
         outcome = next((o for o in self.store.outcomes.all() if o.issue_id == issue_id), None)
         ctx = package.PackageContext(issue, self.decide(issue), request, expert, issue_sessions, outcome, self.clock())
         return package.build(ctx)
+
+    def experts(self, active_only: bool = True) -> list[Expert]:
+        """The expert network, by name."""
+        found = [e for e in self.store.experts.all() if e.is_active or not active_only]
+        return sorted(found, key=lambda e: ((e.name or e.id).lower(), e.id))
 
     def knowledge_for(self, text: str, limit: int = 5) -> list[Hit]:
         return search(self.store.knowledge.all(), text, limit)

@@ -20,7 +20,7 @@ from triagedesk.app.dispatching import Dispatching
 from triagedesk.dispatch import tokens
 from triagedesk.dispatch.settings import DispatchSettings
 from triagedesk.domain.errors import InputError, UserError
-from triagedesk.domain.inputs import parse_models
+from triagedesk.domain.inputs import loads, parse_models
 from triagedesk.domain.models import Issue
 
 SEVERITY = {"critical": "critical", "page": "critical", "error": "high", "high": "high", "warning": "medium",
@@ -157,11 +157,9 @@ def build_app(dispatching: Dispatching, settings: DispatchSettings, secret: byte
 
     def post_alerts_sync(text: str) -> Response:
         try:
-            payload = json.loads(text)
+            payload = loads(text, "body")  # the same refusals as import: too deep, NaN, 2**64, lone surrogates
         except json.JSONDecodeError as exc:
             raise InputError(f"body:{exc.lineno}:{exc.colno}: invalid JSON: {exc.msg}") from None
-        except RecursionError:
-            raise InputError("body: JSON nested too deeply") from None
         alerts = payload.get("alerts") if isinstance(payload, dict) else None
         if not isinstance(alerts, list):
             raise InputError("body.alerts: expected Alertmanager's webhook payload with a list of alerts")

@@ -26,6 +26,17 @@ DataClassification = Literal["public", "internal", "confidential", "restricted"]
 AuthenticationRisk = Literal["none", "low", "medium", "high", "very_high"]
 ExpertiseLevel = Literal["junior", "mid", "senior", "expert"]
 
+PROFILE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,63}")
+"""How data names a profile: a name, never a path (paths come only from the command line)."""
+
+
+def profile_name(value: str | None) -> str | None:
+    """A profile field as data may hold it: empty, or a bare profile name."""
+    if value and not PROFILE_NAME.fullmatch(value):
+        raise ValueError("a profile is named (letters, digits, - and _), never a path")
+    return value
+
+
 _SLA_RE = re.compile(r"^(\d+)_(minute|minutes|hour|hours|day|days)$")
 _SLA_UNIT_MINUTES = {"minute": 1, "hour": 60, "day": 1440}
 
@@ -124,6 +135,7 @@ class Issue(DomainModel):
     last_seen: datetime | None = None
 
     _utc = field_validator("created_at", "last_seen")(as_utc)
+    _profile = field_validator("profile")(profile_name)
 
 
 class Availability(DomainModel):

@@ -8,7 +8,7 @@ from typing import Any, Literal
 
 from pydantic import Field, field_validator
 
-from triagedesk.domain.models import DomainModel, EstimatedValue, as_utc
+from triagedesk.domain.models import DomainModel, EstimatedValue, as_utc, profile_name
 
 RequestStatus = Literal[
     "pending_payment", "pending_assignment", "assigned", "in_review", "waiting",
@@ -65,6 +65,7 @@ class ExpertRequest(Record):
     analysis_id: str
     user_id: str = ""
     profile: str = ""
+    _profile = field_validator("profile")(profile_name)
     tier_id: str | None = None
     tier_name: str | None = None
     price: float = Field(0.0, ge=0.0)

@@ -10,13 +10,14 @@ from __future__ import annotations
 import os
 import stat
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from filelock import FileLock, Timeout
 
 from triagedesk.files import atomic_write, reason
+from triagedesk.store import validity
 from triagedesk.store.errors import StoreError, StoreLocked
 from triagedesk.store.journal import LOCK_TIMEOUT, keep_previous
 from triagedesk.store.journal_format import (
@@ -242,10 +243,12 @@ class CheckReport:
     store_problem: str = ""       # snapshot and journal intact but not belonging together
     note: str = ""
     recoverable: Plan | None = None
+    invalid: list[validity.Invalid] = field(default_factory=list)  # records the models cannot load
 
     @property
     def ok(self) -> bool:
-        return self.snapshot.state == "ok" and self.journal.state == "ok" and not self.store_problem
+        return (self.snapshot.state == "ok" and self.journal.state == "ok" and not self.store_problem
+                and not self.invalid)
 
     @property
     def schema(self) -> int | None:
@@ -289,6 +292,10 @@ class CheckReport:
             out.append(f"store: DAMAGED: {self.store_problem}")
         if self.note:
             out.append(f"note: {self.note}")
+        for bad in self.invalid[:20]:
+            out.append(f"record: INVALID {bad.line()}: `triagedesk db repair` moves it to the rejected list")
+        if len(self.invalid) > 20:
+            out.append(f"record: {len(self.invalid) - 20} more invalid records")
         if not self.ok and self.recoverable is not None:
             plan_ = self.recoverable
             replayed = "".join(f" + {n} records of {name}" for name, n in plan_.replayed.items())
@@ -356,6 +363,8 @@ def check(path: Path) -> CheckReport:
                                         f"(generation {generation}, salt {expected.salt if expected else '-'}): "
                                         "replaced")
     report.recoverable = plan(snapshot, journal, prev, prev_journal)
+    if report.recoverable is not None:
+        report.invalid = validity.scan(report.recoverable.tables)
     return report
 
 
@@ -394,7 +403,7 @@ def repair(path: Path) -> list[str]:
             return ["nothing to repair: the snapshot and the journal are intact"]
         rebuilt = report.recoverable
         assert rebuilt is not None
-        stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S")
+        stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
         notes = [f"rebuilt from {rebuilt.base}"]
         notes += [f"replayed {n} intact records of {name}" for name, n in rebuilt.replayed.items()]
         notes += [f"not recoverable: {why}" for why in rebuilt.skipped]
@@ -410,6 +419,8 @@ def repair(path: Path) -> list[str]:
                 live.path.unlink()  # set aside above; the intact .prev copies stay as they are
             elif live.state == "ok":
                 keep_previous(live.path)
+        for bad in validity.quarantine(rebuilt.tables):
+            notes.append(f"moved the invalid record {bad.line()} to the rejected list")
         header = JournalHeader.new(rebuilt.generation + 1)
         meta = meta_of(rebuilt.tables)
         meta.pop("folded", None)

@@ -227,7 +227,8 @@ class JournalStorage(Storage):
         """A journal that is not the one the snapshot expects: a compaction in between, or damage."""
         folded = folded_journal(tables)
         expected = expected_journal(tables)
-        interrupted = (folded is not None and header == folded[0]) or (expected is None and header.generation < generation)
+        interrupted = (folded is not None and header == folded[0]) or (
+            expected is None and header.generation < generation)
         if not locked and (interrupted or header.generation > generation):
             raise _Retry()  # another process is compacting: read both again under the lock
         if interrupted and folded is not None and scan(data[folded[1]:], folded[1]).records:

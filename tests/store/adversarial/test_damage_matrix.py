@@ -72,6 +72,7 @@ def test_a_never_compacted_store_with_a_lost_snapshot_is_rebuilt_from_its_journa
     report = check(path)
     assert not report.ok
     assert not any("older than the snapshot" in line for line in report.lines())
-    assert any(line.startswith("recoverable: an empty store (no intact snapshot) + 30 records") for line in report.lines())
+    wanted = "recoverable: an empty store (no intact snapshot) + 30 records"
+    assert any(line.startswith(wanted) for line in report.lines())
     repair(path)
     assert damage.notes_of(path) == set(range(30))

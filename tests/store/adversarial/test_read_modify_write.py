@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import threading
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -13,7 +13,7 @@ from triagedesk.domain.models import Expert, Issue
 from triagedesk.store.database import open_store
 from triagedesk.store.repositories import Repository
 
-T0 = datetime(2026, 1, 5, 9, 0, tzinfo=timezone.utc)
+T0 = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
 
 
 def _two_desks(tmp_path: Path) -> tuple[Desk, Desk]:
