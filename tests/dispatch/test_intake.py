@@ -181,3 +181,21 @@ def test_an_alert_whose_issue_was_closed_elsewhere_opens_a_new_issue(intake) -> 
     later = server.post("/alertmanager", {"alerts": [alert]}).json()["results"][0]
     assert later["new"] and later["id"] != first["id"]
     assert len(d.store.issues) == 2
+
+
+def test_json_nested_a_hundred_thousand_deep_is_422_not_a_crash(intake) -> None:
+    server, _, d = intake
+    deep = b"[" * 100_000 + b"]" * 100_000
+    for path in ("/issues", "/alertmanager"):
+        answer = httpx.post(f"{server.url}{path}", content=deep, headers={"Authorization": f"Bearer {TOKEN}"})
+        assert answer.status_code == 422 and "nested deeper than" in answer.json()["error"]
+    assert httpx.get(f"{server.url}/health").status_code == 200
+
+
+def test_import_refuses_the_same_deep_json_in_one_line(tmp_path) -> None:
+    from tests.conftest import run_cli
+
+    (tmp_path / "deep.json").write_bytes(b"[" * 100_000 + b"]" * 100_000)
+    done = run_cli("import", str(tmp_path / "deep.json"), "--db", str(tmp_path / "d.json"))
+    assert done.returncode == 2 and "nested deeper than" in done.stderr and done.stderr.count("\n") == 1
+    assert "Traceback" not in done.stderr

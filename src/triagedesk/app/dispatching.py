@@ -21,7 +21,15 @@ from typing import Any
 
 from triagedesk.app.desk import Desk
 from triagedesk.domain.models import Expert, Issue
-from triagedesk.domain.records import OPEN_STATUSES, AuditEntry, ExpertRequest, OutboxMessage
+from triagedesk.domain.records import (
+    OPEN_STATUSES,
+    AuditEntry,
+    ExpertRequest,
+    NoticeKind,
+    OutboxMessage,
+    Outcome,
+    Session,
+)
 from triagedesk.domain.requests import notices, policy, sla
 from triagedesk.domain.requests.lifecycle import LifecycleError
 from triagedesk.domain.scoring.profiles import Profile
@@ -103,10 +111,13 @@ class Dispatching:
     def profile(self, request: ExpertRequest) -> Profile:
         return self.desk.scorer(request.profile or None).profile
 
-    def open_requests(self) -> list[ExpertRequest]:
+    def open_requests(self, completed_since: datetime | None = None) -> list[ExpertRequest]:
+        """Open requests, and those completed since `completed_since` (they may owe a follow-up)."""
+        since = _stamp(completed_since) if completed_since else None
         with self.lock:
             return [ExpertRequest.model_validate(model_fields(d)) for d in self.store.requests.raw()
-                    if d.get("status") in OPEN_STATUSES]
+                    if d.get("status") in OPEN_STATUSES
+                    or (since and d.get("status") == "completed" and str(d.get("completed_at") or "") >= since)]
 
     def request(self, request_id: str) -> ExpertRequest | None:
         with self.lock:
@@ -162,8 +173,22 @@ class Dispatching:
         with self.lock:
             self.store.refresh()
 
-    def plan_for(self, request: ExpertRequest, history: list[policy.StepDone]) -> list[policy.Step]:
-        return policy.plan(request, self.profile(request), self.expert(request.assigned_expert_id), history)
+    def plan_for(self, request: ExpertRequest, history: list[policy.StepDone],
+                 now: datetime | None = None) -> list[policy.Step]:
+        """The policy's plan for a request; a follow-up only when the coordinators have a contact to send it to."""
+        steps = policy.plan(request, self.profile(request), self.expert(request.assigned_expert_id), history, now)
+        return steps if self.coordinator_contact else [s for s in steps if s.kind != "follow_up"]
+
+    def due_step(self, request: ExpertRequest, history: list[policy.StepDone], now: datetime) -> policy.Step | None:
+        """The first step whose time has come (a breach makes a late at-risk notice moot)."""
+        due = [s for s in self.plan_for(request, history, now) if s.due <= now]
+        if any(s.kind in ("breach_senior", "breach_flag") for s in due):
+            due = [s for s in due if s.kind != "at_risk_notice"]
+        return due[0] if due else None
+
+    def next_due(self, request: ExpertRequest, history: list[policy.StepDone], now: datetime) -> datetime | None:
+        steps = self.plan_for(request, history, now)
+        return steps[0].due if steps else None
 
     # -- acting ----------------------------------------------------------------------------------------
     def apply(self, request_id: str, step: policy.Step, now: datetime, ack_url: AckUrl,
@@ -172,13 +197,15 @@ class Dispatching:
         (already taken, or no longer due once the store was caught up under the lock)."""
         with self._at(now):
             audit_id = step_audit_id(step.key)
-            if audit_id in self.store.audit_log:
+            taken = self.store.audit_log.get(audit_id)
+            if taken is not None:  # another dispatcher (or this one before a crash) took it: learn it, move on
+                after = taken.after or {}
+                history.append(policy.StepDone(str(after.get("kind", step.kind)), step.key, after.get("expert")))
                 return None
             request = self.store.requests.get(request_id)
             if request is None:
                 return None
-            current = policy.due_step(request, self.profile(request), self.expert(request.assigned_expert_id),
-                                      history, now)
+            current = self.due_step(request, history, now)
             if current is None or current.key != step.key:
                 return None
             previous = self.expert(request.assigned_expert_id)
@@ -202,7 +229,7 @@ class Dispatching:
 
     def _change(self, request: ExpertRequest, step: policy.Step, now: datetime) -> tuple[ExpertRequest | None, str]:
         kind = step.kind
-        if kind in ("at_risk_notice", "ack_flag", "breach_flag"):
+        if kind in ("at_risk_notice", "ack_flag", "breach_flag", "follow_up"):
             return request, "notify"
         if kind in ("ack_senior", "breach_senior"):
             try:
@@ -242,12 +269,29 @@ class Dispatching:
         elif step.kind == "at_risk_notice" and holder is not None:
             timer = sla.clock(request, self.profile(request), holder, now)
             out.append(notices.at_risk(request, holder, timer.left_minutes, ack_url(request)))
+        if step.kind == "follow_up":
+            return self._follow_up(step, request, holder, issue, now)
         found = [self._outbox(step.key, n, request, holder, now) for n in out]
         if step.kind in ("ack_flag", "breach_flag") or (step.kind.endswith("senior") and not changed_hands) \
                 or (step.refund_exposure and step.kind == "breach_senior"):
             notice = notices.coordinator(request, step.reason, step.refund_exposure)
             found.append(self._coordinator(step.key, notice, request, now))
         return [m for m in found if m is not None]
+
+    def _follow_up(self, step: policy.Step, request: ExpertRequest, expert: Expert | None, issue: Issue | None,
+                   now: datetime) -> list[OutboxMessage]:
+        """Seed 000's follow-up, when the request has an outcome and the coordinators have a contact."""
+        if issue is None or not self.coordinator_contact:
+            return []
+        outcomes = [Outcome.model_validate(model_fields(d)) for d in self.store.outcomes.raw()
+                    if d.get("request_id") == request.id]
+        if not outcomes:
+            return []
+        sessions = [Session.model_validate(model_fields(d)) for d in self.store.sessions.raw()
+                    if d.get("request_id") == request.id]
+        notice = notices.follow_up(issue, self.desk.decide(issue), request, expert, sessions,
+                                   max(outcomes, key=lambda o: o.created_at))
+        return [self._coordinator(step.key, notice, request, now, kind="follow_up")]
 
     def _outbox(self, event: str, notice: notices.Notice, request: ExpertRequest, expert: Expert | None,
                 now: datetime) -> OutboxMessage | None:
@@ -262,9 +306,9 @@ class Dispatching:
                              last_error=None if target else f"expert {expert.id} has no contact")
 
     def _coordinator(self, event: str, notice: notices.Notice, request: ExpertRequest,
-                     now: datetime) -> OutboxMessage:
+                     now: datetime, kind: NoticeKind = "coordinator") -> OutboxMessage:
         target = self.coordinator_contact or ""
-        return OutboxMessage(id=outbox_id(event, "coordinator"), event=event, kind="coordinator",
+        return OutboxMessage(id=outbox_id(event, "coordinator"), event=event, kind=kind,
                              request_id=request.id, method="coordinator", target=target, subject=notice.subject,
                              body=notice.body, created_at=now, next_attempt_at=now,
                              status="pending" if target else "failed",

@@ -7,13 +7,11 @@ import socket
 import time
 import uuid
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any, Protocol
 
 from filelock import FileLock, Timeout
 
-from triagedesk.app.dispatching import read_status, status_path, write_status
-
+from triagedesk.app.dispatching import write_status
 from triagedesk.sync.client import CouchClient, SyncError
 
 LEASE_ID = "dispatcher:lease"
