@@ -37,6 +37,30 @@ class Desk:
         self.clock = clock
         self.profile_override = profile_override
         self._scorers: dict[str, Scorer] = {}
+        self._figures: dict[str, Expert] | None = None  # the experts' counted figures, until requests change
+        store.subscribe(self._counted_records_changed)
+
+    def _counted_records_changed(self, changed: set[tuple[str, str]]) -> None:
+        if any(table in ("requests", "experts") for table, _ in changed):
+            self._figures = None
+
+    def experts(self) -> list[Expert]:
+        """Every expert with workload, reviews, turnaround and rating counted from the requests
+        (`performance.figures`): a counter that sync merges as a whole record would drift."""
+        self.store.refresh()
+        figures = self._figures
+        if figures is None:
+            figures = performance.figures(self.store.experts.all(), self.store.requests.raw())
+            self._figures = figures
+        return list(figures.values())
+
+    def expert(self, expert_id: str) -> Expert:
+        """One expert with their counted figures."""
+        found = next((e for e in self.experts() if e.id == expert_id), None)
+        if found is None:
+            self.store.experts.require(expert_id)  # the store's one-line "no expert" error
+            raise StoreError(f"expert {expert_id!r} cannot be loaded")
+        return found
 
     # -- the store's files and records ------------------------------------------------------
     @property
@@ -94,7 +118,7 @@ class Desk:
 
     def candidates(self, issue: Issue, at: datetime | None = None) -> Match:
         scorer = self.scorer(issue.profile)
-        return Matcher(scorer.profile, scorer).match(issue, self.store.experts.all(), at or self.clock())
+        return Matcher(scorer.profile, scorer).match(issue, self.experts(), at or self.clock())
 
     def opening_status_of(self, profile: str | None) -> str:
         """The state a new request of this profile usually starts in (cheap: no decision is computed)."""
@@ -160,14 +184,8 @@ class Desk:
                 updated = updated.model_copy(update={"due_at": sla.due_at(updated, profile, holder, effort)})
             if action == "complete":
                 due = updated.due_at or sla.due_at(updated, profile, holder)
-                updated = updated.model_copy(update={"refund_due": workflow.refund_due(due, now)})
-                if holder is not None:
-                    self.store.experts.save(performance.after_completion(holder, updated, rating), actor=actor,
-                                            action="performance", note=f"completed {request_id}")
-            known = {e.id: e for e in (expert, current) if e is not None}
-            moves = workflow.workload_moves(action, request.status, request.assigned_expert_id, expert_id)
-            for changed in workflow.apply_moves(moves, known).values():
-                self.store.experts.save(changed, actor=actor, action="workload", note=f"{action} {request_id}")
+                updated = updated.model_copy(update={"refund_due": workflow.refund_due(due, now), "rating": rating})
+            # the experts' workload and figures are counted from the requests (`experts()`): no counter to save
             return self.store.requests.save(updated, actor=actor, action=action, note=note)
 
     def opens_as(self, issue: Issue) -> str:
@@ -223,7 +241,7 @@ class Desk:
     def senior_for(self, request: ExpertRequest) -> Expert:
         """The senior expert to escalate to: the best-matching expert of the highest level, not the current one."""
         issue = self.store.issues.get(request.analysis_id)
-        experts = [e for e in self.store.experts.all() if e.is_active and e.id != request.assigned_expert_id]
+        experts = [e for e in self.experts() if e.is_active and e.id != request.assigned_expert_id]
         if not experts:
             raise StoreError(f"no other active expert to escalate request {request.id} to")
         top = max(LEVEL_ORDER[e.expertise_level] for e in experts)
@@ -319,7 +337,7 @@ class Desk:
 
     def report(self, days: int, now: datetime | None = None) -> dict[str, Any]:
         rates = {name: self.scorer(name).profile.expert_hourly_rate for name in self.profiles()}
-        return analytics.report(self.store.requests.all(), self.store.experts.all(), self.store.corrections.all(),
+        return analytics.report(self.store.requests.all(), self.experts(), self.store.corrections.all(),
                                 self.store.outcomes.all(), rates, now or self.clock(), days)
 
     def package(self, issue_id: str) -> str:
