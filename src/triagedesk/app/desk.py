@@ -5,6 +5,7 @@ The CLI and the TUI both call these; no rule lives here that the domain does not
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Collection
 from datetime import datetime
 from pathlib import Path
@@ -37,22 +38,38 @@ class Desk:
         self.clock = clock
         self.profile_override = profile_override
         self._scorers: dict[str, Scorer] = {}
-        self._figures: dict[str, Expert] | None = None  # the experts' counted figures, until requests change
+        self._figures: dict[str, Expert] | None = None  # the experts' counted figures, until something changes
+        self._counts: performance.Counts | None = None  # built on first use, then kept up to date
+        self._recount: set[str] = set()  # request slots changed since
+        self._counts_lock = threading.Lock()
         store.subscribe(self._counted_records_changed)
 
     def _counted_records_changed(self, changed: set[tuple[str, str]]) -> None:
-        if any(table in ("requests", "experts") for table, _ in changed):
-            self._figures = None
+        """On whichever thread wrote: note the requests to count again."""
+        with self._counts_lock:
+            for table, doc_id in changed:
+                if table == "requests":
+                    self._recount.add(doc_id)
+                if table in ("requests", "experts"):
+                    self._figures = None
 
     def experts(self) -> list[Expert]:
         """Every expert with workload, reviews, turnaround and rating counted from the requests
-        (`performance.figures`): a counter that sync merges as a whole record would drift."""
+        (`performance.Counts`): a counter that sync merges as a whole record would drift."""
         self.store.refresh()
-        figures = self._figures
-        if figures is None:
-            figures = performance.figures(self.store.experts.all(), self.store.requests.raw())
-            self._figures = figures
-        return list(figures.values())
+        with self._counts_lock:
+            if self._figures is None:
+                table = self.store.requests.table
+                if self._counts is None:
+                    self._counts = performance.Counts()
+                    for doc_id, doc in table.raw_items():
+                        self._counts.put(doc_id, doc)
+                else:
+                    for doc_id in self._recount:
+                        self._counts.put(doc_id, table.doc(int(doc_id)))
+                self._recount.clear()
+                self._figures = self._counts.figures(self.store.experts.all())
+            return list(self._figures.values())
 
     def expert(self, expert_id: str) -> Expert:
         """One expert with their counted figures."""
