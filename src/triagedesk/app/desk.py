@@ -6,7 +6,7 @@ The CLI and the TUI both call these; no rule lives here that the domain does not
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Iterable
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -20,7 +20,12 @@ from triagedesk.domain.scoring.escalation import Scorer
 from triagedesk.domain.insight.knowledge import Hit, search
 from triagedesk.domain.routing.matching import LEVEL_ORDER, Matcher
 from triagedesk.domain.models import Decision, Expert, Issue, Match
-from triagedesk.domain.records import HELD_STATUSES, AuditEntry, Correction, ExpertCorrection, ExpertRequest, KnowledgeEntry, Outcome, Session, utcnow
+from triagedesk.app import bulk, editing, issue_search, issue_view
+from triagedesk.app.issue_search import Found
+from triagedesk.app.issue_view import IssueRecord
+from triagedesk.app.bulk import BulkResult
+from triagedesk.domain.errors import UserError
+from triagedesk.domain.records import HELD_STATUSES, OPEN_STATUSES, AuditEntry, Correction, ExpertCorrection, ExpertRequest, KnowledgeEntry, Outcome, Session, utcnow
 from triagedesk.resources import available_profiles, load_profile
 from triagedesk.store.errors import StoreError
 from triagedesk.store.repositories import Repository, Store, model_fields
@@ -53,8 +58,8 @@ class Desk:
                 if table in ("requests", "experts"):
                     self._figures = None
 
-    def experts(self) -> list[Expert]:
-        """Every expert with workload, reviews, turnaround and rating counted from the requests
+    def counted_experts(self) -> list[Expert]:
+        """Every expert (inactive too) with workload, reviews, turnaround and rating counted from the requests
         (`performance.Counts`): a counter that sync merges as a whole record would drift."""
         self.store.refresh()
         with self._counts_lock:
@@ -70,14 +75,6 @@ class Desk:
                 self._recount.clear()
                 self._figures = self._counts.figures(self.store.experts.all())
             return list(self._figures.values())
-
-    def expert(self, expert_id: str) -> Expert:
-        """One expert with their counted figures."""
-        found = next((e for e in self.experts() if e.id == expert_id), None)
-        if found is None:
-            self.store.experts.require(expert_id)  # the store's one-line "no expert" error
-            raise StoreError(f"expert {expert_id!r} cannot be loaded")
-        return found
 
     # -- the store's files and records ------------------------------------------------------
     @property
@@ -104,7 +101,10 @@ class Desk:
         with self.store.transaction():
             for kind in kinds:
                 self.store.repository(kind).put_many(getattr(data, kind), actor="demo", action="demo", note=note)
-        self.store.journal.compact()
+        try:
+            self.store.journal.compact()
+        except StoreError:
+            pass  # the demo is committed in the journal, which stays in force; a later write compacts
 
     def follow(self, on_change: Callable[[Changes], None], interval: float,
                on_error: Callable[[Exception], None]) -> Follower:
@@ -135,7 +135,7 @@ class Desk:
 
     def candidates(self, issue: Issue, at: datetime | None = None) -> Match:
         scorer = self.scorer(issue.profile)
-        return Matcher(scorer.profile, scorer).match(issue, self.experts(), at or self.clock())
+        return Matcher(scorer.profile, scorer).match(issue, self.counted_experts(), at or self.clock())
 
     def opening_status_of(self, profile: str | None) -> str:
         """The state a new request of this profile usually starts in (cheap: no decision is computed)."""
@@ -173,15 +173,42 @@ class Desk:
         return self.store.requests.require(latest["id"])
 
     # -- lifecycle -------------------------------------------------------------------------
-    def escalate(self, issue_id: str, actor: str, tier_id: str | None = None, notes: str | None = None) -> ExpertRequest:
-        """Open an expert request for an issue (pending payment or pending assignment)."""
-        now = self.clock()
-        issue = self.store.issues.require(issue_id)
+    def escalate(self, issue_id: str, actor: str, tier_id: str | None = None, notes: str | None = None,
+                 again: bool = False) -> ExpertRequest:
+        """Open an expert request for an issue (pending payment or pending assignment).
+
+        Refused while the issue already has an open request, unless `again` (a second, parallel request)."""
+        with self.store.transaction():
+            now = self.clock()
+            issue = self.store.issues.require(issue_id)
+            held = self.open_request_for(issue_id)
+            if held is not None and not again:
+                raise UserError(f"{issue_id} already has an open request {held.id} ({held.status}); "
+                                "--again opens another")
+            scorer = self.scorer(issue.profile)
+            request = self.new_request(issue, actor, tier_id, notes, now)
+            request = request.model_copy(update={"due_at": sla.due_at(request, scorer.profile, None)})
+            return self.store.requests.add(request, actor=actor, action="escalate", note=notes or "")
+
+    def new_request(self, issue: Issue, actor: str, tier_id: str | None = None, notes: str | None = None,
+                    at: datetime | None = None) -> ExpertRequest:
+        """The request escalating `issue` would open (not written)."""
         scorer = self.scorer(issue.profile)
-        decision = scorer.decide(issue)
-        request = lifecycle.open_request(issue, decision, scorer.profile, now, actor, tier_id, notes)
-        request = request.model_copy(update={"due_at": sla.due_at(request, scorer.profile, None)})
-        return self.store.requests.add(request, actor=actor, action="escalate", note=notes or "")
+        return lifecycle.open_request(issue, scorer.decide(issue), scorer.profile, at or self.clock(), actor,
+                                      tier_id, notes)
+
+    def open_request_for(self, issue_id: str) -> ExpertRequest | None:
+        """The issue's open request (the newest, should there be several), or None."""
+        found = [r for r in self.store.requests.raw()
+                 if r.get("analysis_id") == issue_id and r.get("status") in OPEN_STATUSES]
+        if not found:
+            return None
+        return self.store.requests.require(max(found, key=lambda r: r.get("submitted_at") or "")["id"])
+
+    def bulk(self, action: str, issue_ids: Iterable[str], actor: str, expert_id: str | None = None,
+             note: str = "") -> BulkResult:
+        """Assign, escalate or cancel many issues in one durable write (see `app.bulk`)."""
+        return bulk.run(self, action, issue_ids, actor, expert_id, note)
 
     def act(self, request_id: str, action: str, actor: str, expert_id: str | None = None,
             note: str = "", rating: int | None = None) -> ExpertRequest:
@@ -258,9 +285,13 @@ class Desk:
     def senior_for(self, request: ExpertRequest) -> Expert:
         """The senior expert to escalate to: the best-matching expert of the highest level, not the current one."""
         issue = self.store.issues.get(request.analysis_id)
-        experts = [e for e in self.experts() if e.is_active and e.id != request.assigned_expert_id]
+        scorer = self.scorer(request.profile or None)
+        matcher = Matcher(scorer.profile, scorer)
+        experts = [e for e in self.counted_experts()
+                   if e.is_active and e.id != request.assigned_expert_id and matcher.works_profile(e)]
         if not experts:
-            raise StoreError(f"no other active expert to escalate request {request.id} to")
+            raise StoreError(f"no other active expert who works {scorer.profile.name} issues to escalate "
+                             f"request {request.id} to")
         top = max(LEVEL_ORDER[e.expertise_level] for e in experts)
         seniors = [e for e in experts if LEVEL_ORDER[e.expertise_level] == top]
         if issue is None:
@@ -272,10 +303,10 @@ class Desk:
     def escalate_to_senior(self, request_id: str, actor: str, note: str = "",
                            senior_id: str | None = None) -> ExpertRequest:
         """Give the request to a senior expert: the one named in the confirmation, else `senior_for`'s pick."""
-        request = self.store.requests.require(request_id)
-        senior = self.store.experts.require(senior_id) if senior_id else self.senior_for(request)
-        action = workflow.plan_assignment(request.status, "pending_assignment", request.id).action
-        with self.store.transaction():
+        with self.store.transaction():  # read, decide and write under one lock: another desk cannot interleave
+            request = self.store.requests.require(request_id)
+            senior = self.store.experts.require(senior_id) if senior_id else self.senior_for(request)
+            action = workflow.plan_assignment(request.status, "pending_assignment", request.id).action
             updated = self.act(request_id, action, actor, senior.id, note or "escalated to a senior expert")
             return self.store.requests.save(updated.model_copy(update={"escalated_to_senior": True}), actor=actor,
                                             action="escalate_senior", note=note)
@@ -294,9 +325,10 @@ class Desk:
             return self.store.sessions.add(session, actor=actor, action="session_start")
 
     def session_move(self, session_id: str, move: str, actor: str) -> Session:
-        session = self.store.sessions.require(session_id)
         step = {"pause": sessions.pause, "resume": sessions.resume, "end": sessions.end}[move]
-        return self.store.sessions.save(step(session, self.clock()), actor=actor, action=f"session_{move}")
+        with self.store.transaction():  # the session is read under the lock it is written under
+            session = self.store.sessions.require(session_id)
+            return self.store.sessions.save(step(session, self.clock()), actor=actor, action=f"session_{move}")
 
     def record_outcome(self, session_id: str, actor: str, resolution_achieved: bool, recommendations: list[str],
                        actions_taken: list[str], knowledge_gained: str, follow_up_needed: bool = False,
@@ -334,6 +366,12 @@ class Desk:
                 "expert_corrections": [*request.expert_corrections, embedded]}), actor=actor, action="correction")
             return correction
 
+    def dispatcher(self) -> dict[str, Any] | None:
+        """The dispatcher holding this store's lease (holder, expiry), if one is active."""
+        from triagedesk.app.dispatching import read_status
+
+        return read_status(self.store.path)
+
     # -- what the panes show -------------------------------------------------------------------------
     def clocks(self, statuses: Collection[str] = HELD_STATUSES
                ) -> list[tuple[ExpertRequest, sla.SlaClock, list[workflow.Suggestion]]]:
@@ -354,7 +392,7 @@ class Desk:
 
     def report(self, days: int, now: datetime | None = None) -> dict[str, Any]:
         rates = {name: self.scorer(name).profile.expert_hourly_rate for name in self.profiles()}
-        return analytics.report(self.store.requests.all(), self.experts(), self.store.corrections.all(),
+        return analytics.report(self.store.requests.all(), self.counted_experts(), self.store.corrections.all(),
                                 self.store.outcomes.all(), rates, now or self.clock(), days)
 
     def package(self, issue_id: str) -> str:
@@ -365,6 +403,37 @@ class Desk:
         outcome = next((o for o in self.store.outcomes.all() if o.issue_id == issue_id), None)
         ctx = package.PackageContext(issue, self.decide(issue), request, expert, issue_sessions, outcome, self.clock())
         return package.build(ctx)
+
+    # -- one issue in full, every issue, edits --------------------------------------------------------
+    def audit_of(self, targets: Collection[str]) -> list[AuditEntry]:
+        """The audit trail of these records, oldest first (one scan of the log)."""
+        wanted = set(targets)
+        found = [AuditEntry.model_validate(model_fields(d)) for d in self.store.audit_log.raw()
+                 if d.get("target_id") in wanted]
+        return sorted(found, key=lambda e: e.at)
+
+    def issue_record(self, issue_id: str) -> IssueRecord:
+        """Everything about one issue: what the issue screen and `triagedesk show` print."""
+        return issue_view.issue_record(self, issue_id)
+
+    def search_issues(self, text: str, limit: int = 500) -> list[Found]:
+        """Every issue (closed included) whose id, title, description, requester or assignee holds `text`."""
+        return issue_search.search(self, text, limit)
+
+    def edit(self, kind: str, key: str, changes: dict[str, Any], actor: str, note: str = "") -> BaseModel:
+        """Edit an issue (`issues`) or an expert (`experts`): validated per field, one audited write."""
+        return editing.edit(self, kind, key, changes, actor, note)
+
+    def expert(self, expert_id: str) -> Expert | None:
+        """One expert, with the figures counted from the requests."""
+        if expert_id not in self.store.experts:
+            return None
+        return next((e for e in self.counted_experts() if e.id == expert_id), None)
+
+    def experts(self, active_only: bool = True) -> list[Expert]:
+        """The expert network, by name, with the figures counted from the requests."""
+        found = [e for e in self.counted_experts() if e.is_active or not active_only]
+        return sorted(found, key=lambda e: ((e.name or e.id).lower(), e.id))
 
     def knowledge_for(self, text: str, limit: int = 5) -> list[Hit]:
         return search(self.store.knowledge.all(), text, limit)

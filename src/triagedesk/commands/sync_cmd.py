@@ -10,6 +10,7 @@ from datetime import datetime
 import click
 from rich.progress import Progress, TaskID
 
+from triagedesk.display import printable
 from triagedesk.app.stores import open_desk
 from triagedesk.commands.common import emit_json, json_option, progress_display
 from triagedesk.commands.store_cmds import db_option, store_path
@@ -126,7 +127,7 @@ def _live(replicator: Replicator, shown: str, as_json: bool, poll: float) -> Non
 
     def on_error(exc: SyncError) -> None:
         if str(exc) != lost["error"]:  # once per new error, not at every try
-            click.echo(f"{datetime.now():%H:%M:%S} {exc}; trying again", err=True)
+            click.echo(f"{datetime.now():%H:%M:%S} {printable(exc)}; trying again", err=True)
         lost["error"] = str(exc)
 
     def on_round(result: SyncResult) -> None:

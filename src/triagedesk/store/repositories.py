@@ -16,6 +16,7 @@ from triagedesk.domain.records import (
     Correction,
     ExpertRequest,
     KnowledgeEntry,
+    OutboxMessage,
     Outcome,
     Session,
     new_id,
@@ -138,7 +139,7 @@ class Repository(Generic[M]):
 
     def save(self, model: M, actor: str = "system", action: str = "update", note: str = "") -> M:
         """Store a new version of a record (or a first one); the audit keeps what changed."""
-        key = getattr(model, "id")
+        key = model.id
         with self.store.transaction():
             doc_id = self.store.journal.doc_id_of(self.name, key)
             if doc_id is None:
@@ -231,6 +232,7 @@ class Store:
         self.corrections = Repository(self, "corrections", Correction, "cor")
         self.knowledge = Repository(self, "knowledge", KnowledgeEntry, "kb")
         self.audit_log = Repository(self, "audit", AuditEntry, "aud", audited=False)
+        self.outbox = Repository(self, "outbox", OutboxMessage, "ob", audited=False)
 
     def skipped(self, kind: str, key: str, why: str) -> None:
         """A record the models cannot load was left out: say so once."""
@@ -249,7 +251,8 @@ class Store:
     def repository(self, kind: str) -> Repository[Any]:
         found = {"issues": self.issues, "experts": self.experts, "requests": self.requests,
                  "sessions": self.sessions, "outcomes": self.outcomes, "corrections": self.corrections,
-                 "knowledge": self.knowledge, "audit": self.audit_log}.get(kind)
+                 "knowledge": self.knowledge, "audit": self.audit_log,
+                 "outbox": self.outbox}.get(kind)
         if found is None:
             raise StoreError(f"unknown kind {kind!r}")
         return found
