@@ -5,6 +5,7 @@ The CLI and the TUI both call these; no rule lives here that the domain does not
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Collection, Iterable
 from datetime import datetime
 from pathlib import Path
@@ -42,6 +43,38 @@ class Desk:
         self.clock = clock
         self.profile_override = profile_override
         self._scorers: dict[str, Scorer] = {}
+        self._figures: dict[str, Expert] | None = None  # the experts' counted figures, until something changes
+        self._counts: performance.Counts | None = None  # built on first use, then kept up to date
+        self._recount: set[str] = set()  # request slots changed since
+        self._counts_lock = threading.Lock()
+        store.subscribe(self._counted_records_changed)
+
+    def _counted_records_changed(self, changed: set[tuple[str, str]]) -> None:
+        """On whichever thread wrote: note the requests to count again."""
+        with self._counts_lock:
+            for table, doc_id in changed:
+                if table == "requests":
+                    self._recount.add(doc_id)
+                if table in ("requests", "experts"):
+                    self._figures = None
+
+    def counted_experts(self) -> list[Expert]:
+        """Every expert (inactive too) with workload, reviews, turnaround and rating counted from the requests
+        (`performance.Counts`): a counter that sync merges as a whole record would drift."""
+        self.store.refresh()
+        with self._counts_lock:
+            if self._figures is None:
+                table = self.store.requests.table
+                if self._counts is None:
+                    self._counts = performance.Counts()
+                    for doc_id, doc in table.raw_items():
+                        self._counts.put(doc_id, doc)
+                else:
+                    for doc_id in self._recount:
+                        self._counts.put(doc_id, table.doc(int(doc_id)))
+                self._recount.clear()
+                self._figures = self._counts.figures(self.store.experts.all())
+            return list(self._figures.values())
 
     # -- the store's files and records ------------------------------------------------------
     @property
@@ -102,7 +135,7 @@ class Desk:
 
     def candidates(self, issue: Issue, at: datetime | None = None) -> Match:
         scorer = self.scorer(issue.profile)
-        return Matcher(scorer.profile, scorer).match(issue, self.store.experts.all(), at or self.clock())
+        return Matcher(scorer.profile, scorer).match(issue, self.counted_experts(), at or self.clock())
 
     def opening_status_of(self, profile: str | None) -> str:
         """The state a new request of this profile usually starts in (cheap: no decision is computed)."""
@@ -195,14 +228,8 @@ class Desk:
                 updated = updated.model_copy(update={"due_at": sla.due_at(updated, profile, holder, effort)})
             if action == "complete":
                 due = updated.due_at or sla.due_at(updated, profile, holder)
-                updated = updated.model_copy(update={"refund_due": workflow.refund_due(due, now)})
-                if holder is not None:
-                    self.store.experts.save(performance.after_completion(holder, updated, rating), actor=actor,
-                                            action="performance", note=f"completed {request_id}")
-            known = {e.id: e for e in (expert, current) if e is not None}
-            moves = workflow.workload_moves(action, request.status, request.assigned_expert_id, expert_id)
-            for changed in workflow.apply_moves(moves, known).values():
-                self.store.experts.save(changed, actor=actor, action="workload", note=f"{action} {request_id}")
+                updated = updated.model_copy(update={"refund_due": workflow.refund_due(due, now), "rating": rating})
+            # the experts' workload and figures are counted from the requests (`experts()`): no counter to save
             return self.store.requests.save(updated, actor=actor, action=action, note=note)
 
     def opens_as(self, issue: Issue) -> str:
@@ -260,7 +287,7 @@ class Desk:
         issue = self.store.issues.get(request.analysis_id)
         scorer = self.scorer(request.profile or None)
         matcher = Matcher(scorer.profile, scorer)
-        experts = [e for e in self.store.experts.all()
+        experts = [e for e in self.counted_experts()
                    if e.is_active and e.id != request.assigned_expert_id and matcher.works_profile(e)]
         if not experts:
             raise StoreError(f"no other active expert who works {scorer.profile.name} issues to escalate "
@@ -365,7 +392,7 @@ class Desk:
 
     def report(self, days: int, now: datetime | None = None) -> dict[str, Any]:
         rates = {name: self.scorer(name).profile.expert_hourly_rate for name in self.profiles()}
-        return analytics.report(self.store.requests.all(), self.store.experts.all(), self.store.corrections.all(),
+        return analytics.report(self.store.requests.all(), self.counted_experts(), self.store.corrections.all(),
                                 self.store.outcomes.all(), rates, now or self.clock(), days)
 
     def package(self, issue_id: str) -> str:
@@ -398,11 +425,14 @@ class Desk:
         return editing.edit(self, kind, key, changes, actor, note)
 
     def expert(self, expert_id: str) -> Expert | None:
-        return self.store.experts.get(expert_id)
+        """One expert, with the figures counted from the requests."""
+        if expert_id not in self.store.experts:
+            return None
+        return next((e for e in self.counted_experts() if e.id == expert_id), None)
 
     def experts(self, active_only: bool = True) -> list[Expert]:
-        """The expert network, by name."""
-        found = [e for e in self.store.experts.all() if e.is_active or not active_only]
+        """The expert network, by name, with the figures counted from the requests."""
+        found = [e for e in self.counted_experts() if e.is_active or not active_only]
         return sorted(found, key=lambda e: ((e.name or e.id).lower(), e.id))
 
     def knowledge_for(self, text: str, limit: int = 5) -> list[Hit]:

@@ -28,7 +28,7 @@ def busiest_expert(path: Path) -> str:
     """The demo expert with the most open requests (a full queue to show), ties to the first id."""
     desk = open_desk(path)
     try:
-        return min(desk.records("experts"), key=lambda e: (-e.current_workload, e.id)).id
+        return min(desk.counted_experts(), key=lambda e: (-e.current_workload, e.id)).id
     finally:
         desk.close()
 

@@ -141,7 +141,7 @@ def refund_due(due: datetime, completed_at: datetime) -> bool:
 
 def workload_moves(action: str, status_before: str, holder_id: str | None, new_id: str | None) -> list[tuple[str, int]]:
     """(expert id, +1/-1) for an assignment, a reassignment, or a held request cancelled.
-    A completion's -1 is part of the expert's figures (performance.after_completion)."""
+    The Desk counts workloads from the requests instead (performance.figures): sync cannot make them drift."""
     moves: list[tuple[str, int]] = []
     if action in ("assign", "reassign") and new_id:
         moves.append((new_id, +1))
