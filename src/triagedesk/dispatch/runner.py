@@ -225,9 +225,12 @@ def run_forever(dispatcher: Dispatcher, lease: Lease, stop: threading.Event, int
             if on_round is not None:
                 on_round()
             try:
-                dispatcher.run_pass(clock(), stop.is_set)
+                acted = dispatcher.run_pass(clock(), stop.is_set)
             except Exception as exc:  # one bad pass must not end a service; it is logged and retried
+                acted = 0
                 dispatcher.log("pass_failed", error=f"{type(exc).__name__}: {exc}")
+            if acted and on_round is not None:
+                on_round()  # what was done reaches the team's server at once, not a round later
         stop.wait(renew_every if holding else renew_every)
     if holding:
         lease.release()
