@@ -60,8 +60,8 @@ def replay(profile: Profile, requests: Iterable[ExpertRequest], experts: dict[st
         expert = experts.get(request.assigned_expert_id or "")
         if policy.ack_timeout.enabled and request.assigned_at is not None:
             window = timedelta(minutes=ack_minutes(policy, expert))
-            acked = request.acknowledged_at or request.started_at
-            if (acked is None and now - request.assigned_at > window) or (acked and acked - request.assigned_at > window):
+            acked = request.acknowledged_at or request.started_at or now
+            if acked - request.assigned_at > window:
                 reassign += 1
         if request.due_at is None:
             continue
