@@ -13,6 +13,7 @@ import pytest
 from tests.dispatch.conftest import T0, TOKEN, Clock, Intake, start_intake
 from triagedesk.app.dispatching import Dispatching, open_dispatching
 from triagedesk.dispatch import tokens
+from triagedesk.dispatch.intake import build_app
 from triagedesk.dispatch.settings import DispatchSettings
 
 SECRET = b"s" * 32
@@ -199,3 +200,17 @@ def test_import_refuses_the_same_deep_json_in_one_line(tmp_path) -> None:
     done = run_cli("import", str(tmp_path / "deep.json"), "--db", str(tmp_path / "d.json"))
     assert done.returncode == 2 and "nested deeper than" in done.stderr and done.stderr.count("\n") == 1
     assert "Traceback" not in done.stderr
+
+
+def test_a_port_already_taken_is_one_clear_error(intake) -> None:
+    import pytest as _pytest
+
+    from triagedesk.dispatch.service import IntakeServer
+    from triagedesk.domain.errors import UserError
+
+    server, clock, d = intake
+    port = int(server.url.rsplit(":", 1)[1])
+    second = IntakeServer(build_app(d, DispatchSettings(intake_token=TOKEN), SECRET, clock), "127.0.0.1", port)
+    with _pytest.raises(UserError, match=rf"--listen 127.0.0.1:{port}: cannot serve there"):
+        second.start()
+    assert httpx.get(f"{server.url}/health").status_code == 200

@@ -213,6 +213,7 @@ def run_forever(dispatcher: Dispatcher, lease: Lease, stop: threading.Event, int
     """Renew the lease and run a pass every `interval` seconds until `stop` is set (SIGTERM): a pass in progress
     finishes its current step first."""
     holding = False
+    told: str | None = None
     renew_every = max(min(interval, dispatcher.settings.lease_seconds / 3), 0.05)
     while not stop.is_set():
         got = lease.acquire()
@@ -220,6 +221,10 @@ def run_forever(dispatcher: Dispatcher, lease: Lease, stop: threading.Event, int
             dispatcher.log("lease_taken", holder=lease.holder)
         elif holding and not got:
             dispatcher.log("lease_lost", holder=lease.holder)
+        problem = getattr(lease, "last_error", None)
+        if problem and problem != told:
+            dispatcher.log("lease_unreachable", error=problem)  # once per distinct reason, not every round
+        told = problem
         holding = got
         if holding:
             if on_round is not None:
