@@ -14,12 +14,12 @@ import uvicorn
 from starlette.applications import Starlette
 
 from triagedesk.app.dispatching import Dispatching
-from triagedesk.domain.errors import UserError
 from triagedesk.dispatch import tokens
 from triagedesk.dispatch.intake import build_app
 from triagedesk.dispatch.lease import CouchLease, FileLease, Lease
 from triagedesk.dispatch.runner import ActionLog, Dispatcher, run_forever
 from triagedesk.dispatch.settings import DispatchSettings
+from triagedesk.domain.errors import UserError
 from triagedesk.sync.client import CouchClient, parse_remote
 from triagedesk.sync.engine import Replicator
 
