@@ -19,7 +19,9 @@ from triagedesk.domain.scoring.escalation import Scorer
 from triagedesk.domain.insight.knowledge import Hit, search
 from triagedesk.domain.routing.matching import LEVEL_ORDER, Matcher
 from triagedesk.domain.models import Decision, Expert, Issue, Match
-from triagedesk.app import bulk
+from triagedesk.app import bulk, editing, issue_search, issue_view
+from triagedesk.app.issue_search import Found
+from triagedesk.app.issue_view import IssueRecord
 from triagedesk.app.bulk import BulkResult
 from triagedesk.domain.errors import UserError
 from triagedesk.domain.records import HELD_STATUSES, OPEN_STATUSES, AuditEntry, Correction, ExpertCorrection, ExpertRequest, KnowledgeEntry, Outcome, Session, utcnow
@@ -256,9 +258,13 @@ class Desk:
     def senior_for(self, request: ExpertRequest) -> Expert:
         """The senior expert to escalate to: the best-matching expert of the highest level, not the current one."""
         issue = self.store.issues.get(request.analysis_id)
-        experts = [e for e in self.store.experts.all() if e.is_active and e.id != request.assigned_expert_id]
+        scorer = self.scorer(request.profile or None)
+        matcher = Matcher(scorer.profile, scorer)
+        experts = [e for e in self.store.experts.all()
+                   if e.is_active and e.id != request.assigned_expert_id and matcher.works_profile(e)]
         if not experts:
-            raise StoreError(f"no other active expert to escalate request {request.id} to")
+            raise StoreError(f"no other active expert who works {scorer.profile.name} issues to escalate "
+                             f"request {request.id} to")
         top = max(LEVEL_ORDER[e.expertise_level] for e in experts)
         seniors = [e for e in experts if LEVEL_ORDER[e.expertise_level] == top]
         if issue is None:
@@ -370,6 +376,29 @@ class Desk:
         outcome = next((o for o in self.store.outcomes.all() if o.issue_id == issue_id), None)
         ctx = package.PackageContext(issue, self.decide(issue), request, expert, issue_sessions, outcome, self.clock())
         return package.build(ctx)
+
+    # -- one issue in full, every issue, edits --------------------------------------------------------
+    def audit_of(self, targets: Collection[str]) -> list[AuditEntry]:
+        """The audit trail of these records, oldest first (one scan of the log)."""
+        wanted = set(targets)
+        found = [AuditEntry.model_validate(model_fields(d)) for d in self.store.audit_log.raw()
+                 if d.get("target_id") in wanted]
+        return sorted(found, key=lambda e: e.at)
+
+    def issue_record(self, issue_id: str) -> IssueRecord:
+        """Everything about one issue: what the issue screen and `triagedesk show` print."""
+        return issue_view.issue_record(self, issue_id)
+
+    def search_issues(self, text: str, limit: int = 500) -> list[Found]:
+        """Every issue (closed included) whose id, title, description, requester or assignee holds `text`."""
+        return issue_search.search(self, text, limit)
+
+    def edit(self, kind: str, key: str, changes: dict[str, Any], actor: str, note: str = "") -> BaseModel:
+        """Edit an issue (`issues`) or an expert (`experts`): validated per field, one audited write."""
+        return editing.edit(self, kind, key, changes, actor, note)
+
+    def expert(self, expert_id: str) -> Expert | None:
+        return self.store.experts.get(expert_id)
 
     def experts(self, active_only: bool = True) -> list[Expert]:
         """The expert network, by name."""

@@ -332,8 +332,28 @@ def _sibling(path: Path, suffix: str) -> Path:
     return path.with_name(path.name + suffix)
 
 
-def check(path: Path) -> CheckReport:
-    """Read every file of the store (without the lock: a read-only look) and say what is wrong."""
+def check(path: Path, locked: bool = False) -> CheckReport:
+    """Read every file of the store and say what is wrong.
+
+    Under the lock (waited for up to 10 s), so a write in progress is not mistaken for a cut journal;
+    a store whose lock stays taken is read anyway, and says so.
+    """
+    if locked or not (path.exists() or _sibling(path, ".journal").exists()):
+        return _check(path)
+    lock = FileLock(str(_sibling(path, ".lock")), thread_local=False, timeout=10)
+    try:
+        lock.acquire()
+    except (Timeout, OSError):
+        report = _check(path)
+        report.note = (report.note + "; " if report.note else "") + "read without the lock (another process holds it)"
+        return report
+    try:
+        return _check(path)
+    finally:
+        lock.release()
+
+
+def _check(path: Path) -> CheckReport:
     snapshot, journal = read_snapshot(path), read_journal(_sibling(path, ".journal"))
     prev, prev_journal = read_snapshot(_sibling(path, ".prev")), read_journal(_sibling(path, ".journal.prev"))
     report = CheckReport(path, snapshot, journal, prev, prev_journal)
@@ -398,7 +418,7 @@ def repair(path: Path) -> list[str]:
     except OSError as exc:
         raise StoreError(f"{path}.lock: cannot lock the store: {reason(exc)}") from None
     try:
-        report = check(path)
+        report = check(path, locked=True)
         if report.ok:
             return ["nothing to repair: the snapshot and the journal are intact"]
         rebuilt = report.recoverable

@@ -11,14 +11,14 @@ from textual.app import App, SystemCommand
 from textual.message import Message
 from textual.notifications import SeverityLevel
 from textual.screen import Screen
-from textual.worker import Worker, WorkerState
+from textual.worker import Worker
 
 from triagedesk import __version__
 from triagedesk.app.actor import person
 from triagedesk.app.desk import Desk, Follower
-from triagedesk.domain.errors import UserError
 from triagedesk.domain.records import AuditEntry
 from triagedesk.tui import keys
+from triagedesk.tui.failures import tell_failure
 from triagedesk.tui.config import Settings, load_settings, save_settings
 from triagedesk.tui.screens.desk_screen import DeskScreen
 from triagedesk.sync.client import Remote
@@ -162,14 +162,7 @@ class TriageDeskApp(App):
         super().notify(message, title=title, severity=severity, timeout=timeout, markup=False)
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
-        """The one handler for workers' failures: a user's mistake is a notice, anything else is reported."""
-        if event.state != WorkerState.ERROR:
-            return
-        error = event.worker.error
-        if isinstance(error, UserError):
-            self.notify(str(error), severity="error", timeout=8)
-        else:
-            self.notify(f"Unexpected error: {type(error).__name__}: {error}", severity="error", timeout=12)
+        tell_failure(self, event)
 
     def action_help(self) -> None:
         self.push_screen(HelpScreen(keys.help_sections()))

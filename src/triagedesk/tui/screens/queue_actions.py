@@ -8,10 +8,14 @@ from triagedesk.app.queue import MINE, SORTS, UNASSIGNED, QueueFilter
 from triagedesk.domain.models import URGENCIES
 from triagedesk.tui.config import SavedView, Settings, save_settings
 from triagedesk.tui.screens.choice import ChoiceScreen
+from triagedesk.tui.screens.edit_forms import EditExpertForm
+from triagedesk.tui.screens.issue_screen import IssueScreen
 from triagedesk.tui.screens.modals import PromptScreen
+from triagedesk.tui.screens.search_screen import SearchScreen
 from triagedesk.tui.widgets.queue_view import QueueView
 
 if TYPE_CHECKING:
+    from triagedesk.app.desk import Desk
     from triagedesk.app.queue import QueueData
 
 SORT_KEYS = {"id": "i", "urgency": "u", "score": "s", "sla": "l", "status": "t", "assignee": "a", "route": "r",
@@ -41,12 +45,15 @@ class QueueActions:
     expert_id: str | None
     settings: Settings
     current: str | None
+    desk: Desk
+    actor: str
 
     if TYPE_CHECKING:
         def apply_filter(self, keep: str | None = None, within: Any = None) -> None: ...
         def query_one(self, selector: Any, expect_type: Any = None) -> Any: ...
         def notify(self, message: str, **kwargs: Any) -> None: ...
         def _select(self, **changes: Any) -> None: ...
+        def reload(self) -> None: ...
 
     queue_subtitle = ""
 
@@ -57,6 +64,45 @@ class QueueActions:
     def on_queue_view_marks_changed(self, message: QueueView.MarksChanged) -> None:
         self.show_marks(message.count)
         self._select(marked=message.count)
+
+    # -- one issue in full, every issue, edits --------------------------------------------------
+    def action_open_issue(self) -> None:
+        if self.current is None:
+            return
+        self.app.push_screen(IssueScreen(self.desk, self.current, self.actor, self.role == "coordinator"),  # type: ignore[attr-defined]
+                             lambda _: self.reload())
+
+    def action_search_all(self) -> None:
+        self.app.push_screen(SearchScreen(self.desk, self.actor, self.role == "coordinator"),  # type: ignore[attr-defined]
+                             lambda _: self.reload())
+
+    def action_edit_expert(self) -> None:
+        experts = self.desk.experts(active_only=False)
+        if not experts:
+            self.notify("No expert in the store.", severity="warning")
+            return
+        keys = "123456789abcdefghijklmnopqrstuvwxyz"
+        choices = [(keys[n] if n < len(keys) else "", e.id, f"{e.name or e.id} · {e.id} · {e.expertise_level}"
+                    f"{'' if e.is_active else ' · inactive'}") for n, e in enumerate(experts)]
+        self.app.push_screen(ChoiceScreen("Edit which expert?", choices),  # type: ignore[attr-defined]
+                             lambda expert_id: self._edit_expert(expert_id) if expert_id else None)
+
+    def _edit_expert(self, expert_id: str) -> None:
+        expert = self.desk.expert(expert_id)
+        if expert is None:
+            return
+        form = EditExpertForm(expert)
+
+        def saved(result: Any) -> None:
+            if result is not None:
+                changes = form.changes(result)
+                if not changes:
+                    self.notify("Nothing changed.")
+                    return
+                self.write(f"{expert_id}: {', '.join(sorted(changes))} changed",  # type: ignore[attr-defined]
+                           lambda: self.desk.edit("experts", expert_id, changes, self.actor))
+
+        self.app.push_screen(form, saved)  # type: ignore[attr-defined]
 
     # -- the assignee filter -----------------------------------------------------------------
     def assignee_options(self) -> list[str | None]:
