@@ -397,7 +397,7 @@ class Dispatching:
                 request_id = None
                 # a new issue has no request yet: only a known one is looked up (a scan of the requests)
                 if self.desk.decide(fresh).should_escalate and not (known and self.desk.request_for(fresh.id)):
-                    request_id = self.desk.escalate(fresh.id, actor).id
+                    request_id = self.desk.escalate(fresh.id, actor, fresh=not known).id
                 out.append({"id": fresh.id, "new": True, "count": fresh.count, "request_id": request_id})
             return out
 
