@@ -17,6 +17,7 @@ from triagedesk.dispatch import notify, tokens
 from triagedesk.dispatch.lease import Lease
 from triagedesk.dispatch.masking import mask
 from triagedesk.dispatch.settings import DispatchSettings
+from triagedesk.domain.errors import UserError
 from triagedesk.domain.records import ExpertRequest
 from triagedesk.domain.requests import policy
 
@@ -160,7 +161,13 @@ class Dispatcher:
             step = self.d.due_step(request, history, now)
             if step is None:
                 break
-            result = self.d.apply(request_id, step, now, self.ack_url, history)
+            try:
+                result = self.d.apply(request_id, step, now, self.ack_url, history)
+            except UserError as exc:  # a rule refused the move (an expert made inactive...): nothing was written
+                if step.key not in self._stuck:
+                    self._stuck.add(step.key)
+                    self.log("step_failed", request=request_id, step=step.kind, error=str(exc), at=_stamp(now))
+                break
             if result is None:
                 if step.kind == "auto_assign" and step.key not in self._stuck:
                     self._stuck.add(step.key)
