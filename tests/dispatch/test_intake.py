@@ -214,3 +214,16 @@ def test_a_port_already_taken_is_one_clear_error(intake) -> None:
     with _pytest.raises(UserError, match=rf"--listen 127.0.0.1:{port}: cannot serve there"):
         second.start()
     assert httpx.get(f"{server.url}/health").status_code == 200
+
+
+def test_the_queue_shows_how_often_a_deduplicated_alert_came_in(intake) -> None:
+    from triagedesk.app.queue import load
+
+    server, clock, d = intake
+    alert = {"status": "firing", "fingerprint": "fp-q", "labels": {"alertname": "Disk", "severity": "warning"},
+             "annotations": {"summary": "disk filling on db-2"}}
+    for _ in range(3):
+        server.post("/alertmanager", {"alerts": [alert]})
+    data = load(d.desk, clock.now, None)
+    [row] = [n for n, i in enumerate(data.ids) if d.store.issues.get(i).dedup_key == "fp-q"]  # type: ignore[union-attr]
+    assert data.title[row] == "×3 [Disk] disk filling on db-2"
