@@ -396,7 +396,8 @@ class Dispatching:
                     open_keys[key] = fresh.id
                 request_id = None
                 # a new issue has no request yet: only a known one is looked up (a scan of the requests)
-                if self.desk.decide(fresh).should_escalate and not (known and self.desk.request_for(fresh.id)):
+                escalates = self.desk.scorer(fresh.profile).assess(fresh).should_escalate  # the compiled fast path
+                if escalates and not (known and self.desk.request_for(fresh.id)):
                     request_id = self.desk.escalate(fresh.id, actor, fresh=not known).id
                 out.append({"id": fresh.id, "new": True, "count": fresh.count, "request_id": request_id})
             return out
