@@ -227,3 +227,14 @@ def test_the_queue_shows_how_often_a_deduplicated_alert_came_in(intake) -> None:
     data = load(d.desk, clock.now, None)
     [row] = [n for n, i in enumerate(data.ids) if d.store.issues.get(i).dedup_key == "fp-q"]  # type: ignore[union-attr]
     assert data.title[row] == "×3 [Disk] disk filling on db-2"
+
+
+def test_a_profile_is_taken_by_name_only_never_as_a_path(intake, tmp_path) -> None:
+    server, _, d = intake
+    (tmp_path / "evil.toml").write_text('name = "evil"', "utf-8")
+    for profile in (str(tmp_path / "evil.toml"), "/etc/passwd", "nope"):
+        answer = server.post("/issues", [{"title": "a"}, {"title": "b", "profile": profile}])
+        assert answer.status_code == 422, answer.text
+        assert answer.json()["error"].startswith("body: [1]: profile: ")  # a path, or a name not shipped
+    assert len(d.store.issues) == 0
+    assert server.post("/issues", {"title": "printer", "profile": "appraisal"}).status_code == 201
