@@ -174,14 +174,16 @@ class Desk:
 
     # -- lifecycle -------------------------------------------------------------------------
     def escalate(self, issue_id: str, actor: str, tier_id: str | None = None, notes: str | None = None,
-                 again: bool = False) -> ExpertRequest:
+                 again: bool = False, fresh: bool = False) -> ExpertRequest:
         """Open an expert request for an issue (pending payment or pending assignment).
 
-        Refused while the issue already has an open request, unless `again` (a second, parallel request)."""
+        Refused while the issue already has an open request, unless `again` (a second, parallel request).
+        `fresh`: the caller has just added the issue in this transaction, so it has no request and the check
+        (a scan of every request) is skipped: the intake opens hundreds a second."""
         with self.store.transaction():
             now = self.clock()
             issue = self.store.issues.require(issue_id)
-            held = self.open_request_for(issue_id)
+            held = None if fresh else self.open_request_for(issue_id)
             if held is not None and not again:
                 raise UserError(f"{issue_id} already has an open request {held.id} ({held.status}); "
                                 "--again opens another")
