@@ -17,7 +17,7 @@ BASE_FACTS: frozenset[str] = frozenset(
     {
         # seed 000
         "users_affected", "users_affected_ratio", "systems_affected", "revenue_impact",
-        "compliance_risk", "data_sensitivity", "research_confidence",
+        "compliance_risk", "data_sensitivity", "researched", "research_confidence",
         "research_duration_minutes", "failed_attempts", "vendor_escalation", "known_bugs",
         "error_messages", "symptoms", "attempted_solutions", "vendors_mentioned",
         # seed 002
