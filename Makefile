@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 TEST_STAMP := $(VENV)/.installed-test
 
-.PHONY: demo test keys-soak bench screenshots clean
+.PHONY: demo test lint keys-soak bench torture screenshots clean
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -32,12 +32,21 @@ $(POUCHDB):
 	mkdir -p .cache/npm
 	cd .cache/npm && npm install pouchdb-server@4.2.0 --ignore-scripts --no-audit --no-fund --loglevel=error
 
-test: $(TEST_STAMP) $(POUCHDB)
+# The house's checks: the layers' import contracts (pyproject's [tool.importlinter]), ruff and mypy.
+lint: $(TEST_STAMP)
+	$(BIN)/lint-imports --no-cache
+
+test: $(TEST_STAMP) $(POUCHDB) lint
 	TRIAGEDESK_POUCHDB=$(abspath $(POUCHDB)) $(BIN)/python -m pytest -q
 
 # Every key in every request state, every role and profile at both sizes (minutes; `make test` runs a part).
 keys-soak: $(TEST_STAMP)
 	TRIAGEDESK_EVERY_KEY_FULL=1 $(BIN)/python -m pytest -q tests/tui/test_every_key.py
+
+# The store's adversarial suite run for minutes (170 kills, a 60 s concurrent soak, every damage case,
+# disk-full and I/O errors, hostile input): prints the README's reliability table.
+torture: $(TEST_STAMP)
+	$(BIN)/python -m tests.store.adversarial.torture
 
 bench: $(TEST_STAMP) $(POUCHDB)
 	TRIAGEDESK_POUCHDB=$(abspath $(POUCHDB)) $(BIN)/python bench/run.py

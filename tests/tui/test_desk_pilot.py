@@ -78,7 +78,7 @@ async def test_navigation_and_filters(store_copy: Path) -> None:
         assert queue.has_focus
         await pilot.press("escape")
         assert not box.display and len(queue.rows) == len(queue.data)
-        await pilot.press("v")
+        await pilot.press("v", "l")  # the sort menu, then SLA left
         assert screen.spec.sort == "sla"
 
 
@@ -105,7 +105,7 @@ async def test_assign_from_candidates_with_a_note(store_copy: Path) -> None:
         await settle(pilot)
         request = app.desk.request_for(issue_id)
         assert request is not None and request.status == "assigned" and request.assigned_expert_id
-        assert any(a.note == "urgent, call first" for a in app.store.history(request.id))
+        assert any(a.note == "urgent, call first" for a in app.desk.store.history(request.id))
         assert screen.data.status[screen.data.position(issue_id)] == "assigned"  # the queue reloaded
         # now it is held: the same expert again is refused, another is a reassignment that says so
         screen.spec = screen.spec.__class__(status="all")
@@ -137,12 +137,12 @@ async def test_cancelled_confirmation_changes_nothing(store_copy: Path) -> None:
     app = make_app(store_copy)
     async with app.run_test(size=(160, 48)) as pilot:
         await settle(pilot)
-        before = app.store.journal.journal_path.read_bytes()
+        before = app.desk.store.journal.journal_path.read_bytes()
         await pilot.press("1")
         await settle(pilot)
         await pilot.press("escape")
         await settle(pilot)
-        assert app.store.journal.journal_path.read_bytes() == before
+        assert app.desk.store.journal.journal_path.read_bytes() == before
 
 
 async def test_help_package_theme_and_tabs(store_copy: Path) -> None:
@@ -186,14 +186,14 @@ async def test_new_issue_form_validates_at_the_field(store_copy: Path) -> None:
         assert "valid integer" in str(form.query_one("#err-f-users_affected").render())
         await pilot.press("ctrl+s")
         await settle(pilot)
-        assert app.screen is form and app.store.issues.get("INC-NEW-1") is None  # nothing saved
+        assert app.screen is form and app.desk.store.issues.get("INC-NEW-1") is None  # nothing saved
         form.query_one("#f-users_affected", Input).value = "120"
         await pilot.pause()
         assert str(form.query_one("#err-f-users_affected").render()) == ""
         assert "CRITICAL" in str(form.query_one("#preview").render())  # recomputed as fields change
         await pilot.press("ctrl+s")
         await settle(pilot)
-        assert app.store.issues.require("INC-NEW-1").users_affected == 120
+        assert app.desk.store.issues.require("INC-NEW-1").users_affected == 120
 
 
 async def test_markup_and_escapes_are_shown_literally(store_copy: Path) -> None:
@@ -258,7 +258,7 @@ async def test_expert_view_sessions_outcome_and_correction(store_copy: Path) -> 
         form.query_one("#f-corrected_value", Input).value = "Paul Storr, London"
         await pilot.press("ctrl+s")
         await settle(pilot)
-        assert app.store.requests.require(request_id).expert_corrections[-1].corrected_value == "Paul Storr, London"
+        assert app.desk.store.requests.require(request_id).expert_corrections[-1].corrected_value == "Paul Storr, London"
         await pilot.press("o")
         await settle(pilot)
         outcome_form = app.screen
@@ -266,8 +266,8 @@ async def test_expert_view_sessions_outcome_and_correction(store_copy: Path) -> 
         outcome_form.query_one("#f-rating", Input).value = "5"
         await pilot.press("ctrl+s")
         await settle(pilot)
-        assert app.store.requests.require(request_id).status == "completed"
-        assert any(o.knowledge_gained == "Storr marks" for o in app.store.outcomes.all())
+        assert app.desk.store.requests.require(request_id).status == "completed"
+        assert any(o.knowledge_gained == "Storr marks" for o in app.desk.store.outcomes.all())
 
 
 async def test_another_desk_change_refreshes_the_panes(store_copy: Path) -> None:

@@ -5,10 +5,12 @@ The CLI and the TUI both call these; no rule lives here that the domain does not
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Iterable
 from datetime import datetime
 from pathlib import Path
 from typing import Any
+
+from pydantic import BaseModel
 
 from triagedesk.domain.insight import analytics, package
 from triagedesk.domain.requests import lifecycle, performance, sessions, sla, workflow
@@ -17,10 +19,16 @@ from triagedesk.domain.scoring.escalation import Scorer
 from triagedesk.domain.insight.knowledge import Hit, search
 from triagedesk.domain.routing.matching import LEVEL_ORDER, Matcher
 from triagedesk.domain.models import Decision, Expert, Issue, Match
-from triagedesk.domain.records import HELD_STATUSES, AuditEntry, Correction, ExpertCorrection, ExpertRequest, KnowledgeEntry, Outcome, Session, utcnow
+from triagedesk.app import bulk
+from triagedesk.app.bulk import BulkResult
+from triagedesk.domain.errors import UserError
+from triagedesk.domain.records import HELD_STATUSES, OPEN_STATUSES, AuditEntry, Correction, ExpertCorrection, ExpertRequest, KnowledgeEntry, Outcome, Session, utcnow
 from triagedesk.resources import available_profiles, load_profile
 from triagedesk.store.errors import StoreError
-from triagedesk.store.repositories import Store, model_fields
+from triagedesk.store.repositories import Repository, Store, model_fields
+from triagedesk.store.watch import ChangeWatcher as Follower
+from triagedesk.store.watch import Changes
+from triagedesk.store.validity import REJECTED
 
 
 class Desk:
@@ -32,6 +40,44 @@ class Desk:
         self.clock = clock
         self.profile_override = profile_override
         self._scorers: dict[str, Scorer] = {}
+
+    # -- the store's files and records ------------------------------------------------------
+    @property
+    def path(self) -> Path:
+        return Path(self.store.path)
+
+    def close(self) -> None:
+        self.store.close()
+
+    def repository(self, kind: str) -> Repository[Any]:
+        """The records of one kind (issues, experts, requests, sessions, ...)."""
+        return self.store.repository(kind)
+
+    def records(self, kind: str) -> list[Any]:
+        return self.store.repository(kind).all()
+
+    def put_many(self, kind: str, models: list[BaseModel], actor: str, action: str = "import",
+                 note: str = "") -> tuple[int, int]:
+        """Insert or replace records of one kind in one durable write: (inserted, updated)."""
+        return self.store.repository(kind).put_many(models, actor=actor, action=action, note=note)
+
+    def load_demo(self, data: Any, kinds: tuple[str, ...], note: str) -> None:
+        """Write a generated demo history in one durable write, then compact so the next open is fast."""
+        with self.store.transaction():
+            for kind in kinds:
+                self.store.repository(kind).put_many(getattr(data, kind), actor="demo", action="demo", note=note)
+        try:
+            self.store.journal.compact()
+        except StoreError:
+            pass  # the demo is committed in the journal, which stays in force; a later write compacts
+
+    def follow(self, on_change: Callable[[Changes], None], interval: float,
+               on_error: Callable[[Exception], None]) -> Follower:
+        """Call `on_change` (on a thread) with what other processes changed; `.stop()` the result."""
+        return Follower(self.store, on_change, interval, on_error=on_error).start()
+
+    def audit_entries(self) -> list[AuditEntry]:
+        return [AuditEntry.model_validate(model_fields(d)) for d in self.store.audit_log.raw()]
 
     # -- engine ---------------------------------------------------------------------------
     def scorer(self, name: str | None) -> Scorer:
@@ -92,15 +138,42 @@ class Desk:
         return self.store.requests.require(latest["id"])
 
     # -- lifecycle -------------------------------------------------------------------------
-    def escalate(self, issue_id: str, actor: str, tier_id: str | None = None, notes: str | None = None) -> ExpertRequest:
-        """Open an expert request for an issue (pending payment or pending assignment)."""
-        now = self.clock()
-        issue = self.store.issues.require(issue_id)
+    def escalate(self, issue_id: str, actor: str, tier_id: str | None = None, notes: str | None = None,
+                 again: bool = False) -> ExpertRequest:
+        """Open an expert request for an issue (pending payment or pending assignment).
+
+        Refused while the issue already has an open request, unless `again` (a second, parallel request)."""
+        with self.store.transaction():
+            now = self.clock()
+            issue = self.store.issues.require(issue_id)
+            held = self.open_request_for(issue_id)
+            if held is not None and not again:
+                raise UserError(f"{issue_id} already has an open request {held.id} ({held.status}); "
+                                "--again opens another")
+            scorer = self.scorer(issue.profile)
+            request = self.new_request(issue, actor, tier_id, notes, now)
+            request = request.model_copy(update={"due_at": sla.due_at(request, scorer.profile, None)})
+            return self.store.requests.add(request, actor=actor, action="escalate", note=notes or "")
+
+    def new_request(self, issue: Issue, actor: str, tier_id: str | None = None, notes: str | None = None,
+                    at: datetime | None = None) -> ExpertRequest:
+        """The request escalating `issue` would open (not written)."""
         scorer = self.scorer(issue.profile)
-        decision = scorer.decide(issue)
-        request = lifecycle.open_request(issue, decision, scorer.profile, now, actor, tier_id, notes)
-        request = request.model_copy(update={"due_at": sla.due_at(request, scorer.profile, None)})
-        return self.store.requests.add(request, actor=actor, action="escalate", note=notes or "")
+        return lifecycle.open_request(issue, scorer.decide(issue), scorer.profile, at or self.clock(), actor,
+                                      tier_id, notes)
+
+    def open_request_for(self, issue_id: str) -> ExpertRequest | None:
+        """The issue's open request (the newest, should there be several), or None."""
+        found = [r for r in self.store.requests.raw()
+                 if r.get("analysis_id") == issue_id and r.get("status") in OPEN_STATUSES]
+        if not found:
+            return None
+        return self.store.requests.require(max(found, key=lambda r: r.get("submitted_at") or "")["id"])
+
+    def bulk(self, action: str, issue_ids: Iterable[str], actor: str, expert_id: str | None = None,
+             note: str = "") -> BulkResult:
+        """Assign, escalate or cancel many issues in one durable write (see `app.bulk`)."""
+        return bulk.run(self, action, issue_ids, actor, expert_id, note)
 
     def act(self, request_id: str, action: str, actor: str, expert_id: str | None = None,
             note: str = "", rating: int | None = None) -> ExpertRequest:
@@ -165,6 +238,15 @@ class Desk:
                  if workflow.session_running(d.get("status")) and (expert_id is None or d.get("expert_id") == expert_id)]
         return sorted(found, key=lambda s: s.started_at, reverse=True)
 
+    def on_skipped_record(self, tell: Callable[[str], None]) -> None:
+        """Who is told, once per record, that one the models cannot load was left out (`db check` names it)."""
+        self.store.on_skip = tell
+
+    def rejected(self) -> list[dict[str, Any]]:
+        """The store's rejected list (see store/validity.py), newest first."""
+        self.store.refresh()
+        return sorted((dict(d) for d in self.store.db.table(REJECTED)), key=lambda d: str(d.get("at")), reverse=True)
+
     def sync_conflicts(self) -> list[AuditEntry]:
         """Every conflict sync resolved, newest first."""
         entries = [AuditEntry.model_validate(model_fields(d)) for d in self.store.audit_log.raw()
@@ -192,10 +274,10 @@ class Desk:
     def escalate_to_senior(self, request_id: str, actor: str, note: str = "",
                            senior_id: str | None = None) -> ExpertRequest:
         """Give the request to a senior expert: the one named in the confirmation, else `senior_for`'s pick."""
-        request = self.store.requests.require(request_id)
-        senior = self.store.experts.require(senior_id) if senior_id else self.senior_for(request)
-        action = workflow.plan_assignment(request.status, "pending_assignment", request.id).action
-        with self.store.transaction():
+        with self.store.transaction():  # read, decide and write under one lock: another desk cannot interleave
+            request = self.store.requests.require(request_id)
+            senior = self.store.experts.require(senior_id) if senior_id else self.senior_for(request)
+            action = workflow.plan_assignment(request.status, "pending_assignment", request.id).action
             updated = self.act(request_id, action, actor, senior.id, note or "escalated to a senior expert")
             return self.store.requests.save(updated.model_copy(update={"escalated_to_senior": True}), actor=actor,
                                             action="escalate_senior", note=note)
@@ -214,9 +296,10 @@ class Desk:
             return self.store.sessions.add(session, actor=actor, action="session_start")
 
     def session_move(self, session_id: str, move: str, actor: str) -> Session:
-        session = self.store.sessions.require(session_id)
         step = {"pause": sessions.pause, "resume": sessions.resume, "end": sessions.end}[move]
-        return self.store.sessions.save(step(session, self.clock()), actor=actor, action=f"session_{move}")
+        with self.store.transaction():  # the session is read under the lock it is written under
+            session = self.store.sessions.require(session_id)
+            return self.store.sessions.save(step(session, self.clock()), actor=actor, action=f"session_{move}")
 
     def record_outcome(self, session_id: str, actor: str, resolution_achieved: bool, recommendations: list[str],
                        actions_taken: list[str], knowledge_gained: str, follow_up_needed: bool = False,
@@ -254,6 +337,12 @@ class Desk:
                 "expert_corrections": [*request.expert_corrections, embedded]}), actor=actor, action="correction")
             return correction
 
+    def dispatcher(self) -> dict[str, Any] | None:
+        """The dispatcher holding this store's lease (holder, expiry), if one is active."""
+        from triagedesk.app.dispatching import read_status
+
+        return read_status(self.store.path)
+
     # -- what the panes show -------------------------------------------------------------------------
     def clocks(self, statuses: Collection[str] = HELD_STATUSES
                ) -> list[tuple[ExpertRequest, sla.SlaClock, list[workflow.Suggestion]]]:
@@ -285,6 +374,11 @@ class Desk:
         outcome = next((o for o in self.store.outcomes.all() if o.issue_id == issue_id), None)
         ctx = package.PackageContext(issue, self.decide(issue), request, expert, issue_sessions, outcome, self.clock())
         return package.build(ctx)
+
+    def experts(self, active_only: bool = True) -> list[Expert]:
+        """The expert network, by name."""
+        found = [e for e in self.store.experts.all() if e.is_active or not active_only]
+        return sorted(found, key=lambda e: ((e.name or e.id).lower(), e.id))
 
     def knowledge_for(self, text: str, limit: int = 5) -> list[Hit]:
         return search(self.store.knowledge.all(), text, limit)

@@ -10,42 +10,45 @@ from rich.table import Table
 
 from triagedesk.commands.common import console, emit_json, json_option, parse_instant
 from triagedesk.commands.store_cmds import db_option, store_path
+from triagedesk.app.actor import configured_actor, person
 from triagedesk.app.desk import Desk
-from triagedesk.display import literal, one_line
+from triagedesk.app.stores import open_desk
+from triagedesk.display import literal, one_line, printable
 from triagedesk.domain.insight import analytics
 from triagedesk.domain.scoring.backtest import backtest as run_backtest
 from triagedesk.domain.scoring.escalation import Scorer
 from triagedesk.domain.requests.lifecycle import ACTIONS
 from triagedesk.domain.requests.sla import refund_exposure
 from triagedesk.resources import load_profile
-from triagedesk.store.database import open_store
 
 now_option = click.option("--now", "now_text", metavar="ISO-TIME", help="The reference time (default: now).")
-actor_option = click.option("--actor", default="cli", show_default=True, help="Who is acting (for the audit log).")
+actor_option = click.option("--actor", default=None, callback=lambda _c, _p, value: person(value or configured_actor()),
+                            help="Who is acting, for the audit log (default: config `actor`, else the login name).")
 
 
 def desk(db_path: str | None, now_text: str | None = None, create: bool = False) -> Desk:
     """The desk over the store; `--now` fixes its clock so results are reproducible."""
-    store = open_store(store_path(db_path), create=create)
     if now_text:
         fixed: datetime = parse_instant(now_text, "--now")
-        return Desk(store, clock=lambda: fixed)
-    return Desk(store)
+        return open_desk(store_path(db_path), create=create, clock=lambda: fixed)
+    return open_desk(store_path(db_path), create=create)
 
 
 @click.command()
 @click.argument("issue_id")
 @click.option("--tier", "tier_id", help="Tier id (default: the decision's recommended tier).")
 @click.option("--notes", help="Notes from the requester.")
+@click.option("--again", is_flag=True, help="Open another request although one is still open.")
 @db_option
 @actor_option
 @now_option
 @json_option
-def escalate(issue_id: str, tier_id: str | None, notes: str | None, db_path: str | None, actor: str,
+def escalate(issue_id: str, tier_id: str | None, notes: str | None, again: bool, db_path: str | None, actor: str,
              now_text: str | None, as_json: bool) -> None:
-    """Open an expert request for ISSUE_ID."""
-    request = desk(db_path, now_text).escalate(issue_id, actor, tier_id, notes)
-    emit_json(request) if as_json else click.echo(f"{request.id}: {request.status}, due {request.due_at:%Y-%m-%d %H:%M} UTC")
+    """Open an expert request for ISSUE_ID (refused while one is open, unless --again)."""
+    request = desk(db_path, now_text).escalate(issue_id, actor, tier_id, notes, again=again)
+    line = f"{request.id}: {request.status}, due {request.due_at:%Y-%m-%d %H:%M} UTC"
+    emit_json(request) if as_json else click.echo(printable(line))
 
 
 @click.command()
@@ -72,7 +75,7 @@ def request(action: str, request_id: str, expert_id: str | None, rating: int | N
     else:
         due = f", due {updated.due_at:%Y-%m-%d %H:%M} UTC" if updated.due_at else ""
         who = f" ({updated.assigned_expert_id})" if updated.assigned_expert_id else ""
-        click.echo(f"{updated.id}: {updated.status}{who}{due}" + (" - refund due" if updated.refund_due else ""))
+        click.echo(printable(f"{updated.id}: {updated.status}{who}{due}" + (" - refund due" if updated.refund_due else "")))
 
 
 @click.command()
@@ -127,12 +130,12 @@ def kb_search(text: str, limit: int, db_path: str | None, as_json: bool) -> None
 @now_option
 def package_cmd(issue_id: str, out_path: str | None, db_path: str | None, now_text: str | None) -> None:
     """The escalation package of ISSUE_ID as Markdown, with the initial-contact and follow-up messages."""
-    text = desk(db_path, now_text).package(issue_id)
+    text = printable(desk(db_path, now_text).package(issue_id))
     if out_path:
-        from triagedesk.store.journal_format import atomic_write
+        from triagedesk.files import write_user_file
 
-        atomic_write(Path(out_path), text.encode("utf-8"))
-        click.echo(f"wrote {out_path}")
+        write_user_file(Path(out_path), text.encode("utf-8"), protect=store_path(db_path))
+        click.echo(printable(f"wrote {out_path}"))
     else:
         click.echo(text, nl=False)
 
@@ -148,7 +151,7 @@ def report(days: int, fmt: str, db_path: str | None, now_text: str | None) -> No
     if fmt == "json":
         emit_json(data)
     else:
-        click.echo(analytics.markdown(data), nl=False)
+        click.echo(printable(analytics.markdown(data)), nl=False)
 
 
 @click.command()

@@ -5,7 +5,6 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from datetime import datetime
 
 from textual import work
 from textual.app import App, SystemCommand
@@ -15,10 +14,9 @@ from textual.screen import Screen
 from textual.worker import Worker
 
 from triagedesk import __version__
-from triagedesk.app.desk import Desk
-from triagedesk.domain.records import AuditEntry, utcnow
-from triagedesk.store.repositories import Store
-from triagedesk.store.watch import ChangeWatcher
+from triagedesk.app.actor import person
+from triagedesk.app.desk import Desk, Follower
+from triagedesk.domain.records import AuditEntry
 from triagedesk.tui import keys
 from triagedesk.tui.failures import tell_failure
 from triagedesk.tui.config import Settings, load_settings, save_settings
@@ -26,6 +24,7 @@ from triagedesk.tui.screens.desk_screen import DeskScreen
 from triagedesk.sync.client import Remote
 from triagedesk.tui.live_sync import LiveSync, SyncStatus
 from triagedesk.tui.screens.modals import ConflictsScreen, HelpScreen
+from triagedesk.tui.screens.rejected_screen import RejectedScreen
 from triagedesk.tui.themes import DEFAULT_THEME, load_themes
 
 class TriageDeskApp(App):
@@ -35,22 +34,20 @@ class TriageDeskApp(App):
     TITLE = "triagedesk"
     BINDINGS = keys.bindings("app")
 
-    def __init__(self, store: Store, role: str = "coordinator", expert_id: str | None = None,
-                 profile: str | None = None, clock: Callable[[], datetime] = utcnow,
+    def __init__(self, desk: Desk, role: str = "coordinator", expert_id: str | None = None,
                  monotonic: Callable[[], float] = time.monotonic, live: bool = True, watch: bool = True,
                  sync_remote: Remote | None = None) -> None:
         super().__init__()
-        self.store = store
         self.role = role
         self.expert_id = expert_id
-        self.clock = clock
+        self.clock = desk.clock
         self.monotonic = monotonic
         self.live = live
         self.follow_store = watch
-        self.desk = Desk(store, clock=clock, profile_override=profile)
+        self.desk = desk
         self.settings, self._settings_problem = load_settings()
-        self.actor = expert_id if role == "expert" and expert_id else self.settings.desk.actor
-        self._watcher: ChangeWatcher | None = None
+        self.actor = person(self.settings.desk.actor, expert_id if role == "expert" else None)
+        self._watcher: Follower | None = None
         self._pending_refresh = False
         self.sync_remote = sync_remote
         self._sync: LiveSync | None = None
@@ -59,6 +56,7 @@ class TriageDeskApp(App):
         self.our_themes: list[str] = []
 
     def on_mount(self) -> None:
+        self.desk.on_skipped_record(self._skipped_record)
         themes, problems = load_themes()
         for theme in themes:
             self.register_theme(theme)
@@ -78,13 +76,13 @@ class TriageDeskApp(App):
         self.sub_title = self._base_subtitle
         if self.sync_remote is not None:
             self.sub_title = f"{self._base_subtitle} · sync starting with {self.sync_remote.shown}"
-            self._sync = LiveSync(self.store, self.sync_remote, self.clock, self._from_sync_thread).start()
+            self._sync = LiveSync(self.desk, self.sync_remote, self.clock, self._from_sync_thread).start()
         self.push_screen(DeskScreen(self.desk, self.settings, self.role, self.expert_id, self.actor,
                                     self.monotonic, self.live))
         if self.follow_store:
-            self._watcher = ChangeWatcher(self.store, self._changed_elsewhere, self.settings.desk.refresh_seconds,
-                                          on_error=lambda exc: self.call_from_thread(self.notify, str(exc), severity="error"))
-            self._watcher.start()
+            self._watcher = self.desk.follow(
+                self._changed_elsewhere, self.settings.desk.refresh_seconds,
+                on_error=lambda exc: self.call_from_thread(self.notify, str(exc), severity="error"))
 
     def on_unmount(self) -> None:
         if self._watcher is not None:
@@ -125,6 +123,24 @@ class TriageDeskApp(App):
 
     def on_triage_desk_app_conflicts_loaded(self, message: ConflictsLoaded) -> None:
         self.push_screen(ConflictsScreen(message.entries))
+
+    def _skipped_record(self, notice: str) -> None:
+        """A record the models cannot load was left out (from a worker thread, or this one)."""
+        self.notify(notice[:300], severity="warning", timeout=12, markup=False)  # notify is thread-safe
+
+    def action_rejected(self) -> None:
+        self.load_rejected()
+
+    @work(thread=True, exclusive=True, group="rejected", exit_on_error=False)
+    def load_rejected(self) -> None:
+        self.post_message(self.RejectedLoaded(self.desk.rejected()))
+
+    @dataclass
+    class RejectedLoaded(Message):
+        entries: list[dict]
+
+    def on_triage_desk_app_rejected_loaded(self, message: RejectedLoaded) -> None:
+        self.push_screen(RejectedScreen(message.entries))
 
     def _changed_elsewhere(self, changed: set[tuple[str, str]]) -> None:
         """On the watcher thread: refresh the panes once, on the UI thread."""
@@ -189,6 +205,8 @@ class TriageDeskApp(App):
         yield SystemCommand("Reload", "Reload the panes from the store", self.action_reload)
         yield SystemCommand("Next theme", "Switch to the next theme and remember it", self.action_next_theme)
         yield SystemCommand("Sync conflicts", "Every conflict sync resolved, with the losing revision", self.action_conflicts)
+        yield SystemCommand("Rejected", "Documents kept out of the records, and changes the server refused",
+                            self.action_rejected)
         if isinstance(screen, DeskScreen):
             for row in keys.legal_now(self.role, screen.selection, scope="screen"):
                 yield SystemCommand(row.label, row.help[:1].upper() + row.help[1:], _runner(screen, row.action))
