@@ -171,6 +171,33 @@ async def test_help_package_theme_and_tabs(store_copy: Path) -> None:
         assert screen_of(app).query_one("#tabs").active == "desk"
 
 
+async def test_the_intake_form_fits_the_profile_and_names_the_new_id(store_copy: Path) -> None:
+    """#12 §5: one form showed every profile's fields; a blank id was a random `iss-…`; the toast said 'a new issue'."""
+    from textual.widgets import Select
+
+    app = make_app(store_copy)
+    async with app.run_test(size=(160, 48)) as pilot:
+        await settle(pilot)
+        await pilot.press("n")
+        await settle(pilot)
+        form = app.screen
+        assert isinstance(form, NewIssueForm)
+        assert form.query_one("#f-id", Input).has_focus
+        shown = lambda path: form.query_one(f"#box-f-{path}").display  # noqa: E731
+        assert shown("users_affected") and not shown("category")
+        form.query_one("#f-profile", Select).value = "appraisal"
+        await pilot.pause()
+        assert shown("category") and not shown("users_affected")
+        assert form.query_one("#preview").region.bottom <= form.region.bottom  # the preview is in sight
+        form.query_one("#f-title", Input).value = "Silver candlesticks"
+        form.query_one("#f-category", Input).value = "silver"
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        made = [i for i in app.desk.store.issues.all() if i.title == "Silver candlesticks"]
+        assert len(made) == 1 and made[0].id.startswith("APR-") and made[0].id[4:].isdigit()
+        assert any(n.message == f"created {made[0].id}" for n in app._notifications)
+
+
 async def test_new_issue_form_validates_at_the_field(store_copy: Path) -> None:
     app = make_app(store_copy)
     async with app.run_test(size=(160, 48)) as pilot:

@@ -196,6 +196,8 @@ class Profile(ProfileModel):
     title: str
     description: str = ""
     payment: bool = False
+    id_prefix: str = Field("", pattern=r"^[A-Z][A-Z0-9]{0,7}$|^$")
+    """New issues' ids: `INC-000301`; blank: the name's first three letters, upper case."""
     currency: str = "USD"
     expert_hourly_rate: float = Field(150.0, ge=0.0)
     escalate_above: float | None = Field(None, ge=0.0, le=1.0)

@@ -149,4 +149,5 @@ class CoordinatorActions:
             if issue is not None:
                 self.write(lambda made: f"created {made.id}", lambda: desk.add_issue(issue, actor))
 
-        self.app.push_screen(NewIssueForm(desk.decide, [desk.default_profile, *(p for p in desk.profiles() if p != desk.default_profile)]), created)
+        self.app.push_screen(NewIssueForm(desk.decide, [desk.default_profile, *(p for p in desk.profiles() if p != desk.default_profile)],
+                                         desk.profile_families()), created)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from rich.text import Text
 from textual.widgets import DataTable
 
-from triagedesk.display import literal
+from triagedesk.display import clip, literal
 from triagedesk.domain.models import Candidate, Match
 
 
@@ -74,4 +74,4 @@ class CandidatesPane(DataTable):
                           Text(breakdown(candidate), style="dim")]
             self.add_row(*cells)
         if match.note:
-            self.border_subtitle = match.note[:120]
+            self.border_subtitle = clip(match.note, 120)

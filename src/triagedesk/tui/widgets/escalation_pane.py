@@ -9,6 +9,7 @@ from textual.containers import VerticalScroll
 from textual.widgets import Static
 
 from triagedesk.display import literal
+from triagedesk.domain.durations import spoken
 from triagedesk.domain.insight.knowledge import Hit
 from triagedesk.domain.models import Decision, Issue
 
@@ -65,7 +66,7 @@ class EscalationPane(VerticalScroll, can_focus=True):
         if decision.expert_level:
             route.append(f" ({decision.expert_level})")
         if decision.response_due_minutes is not None:
-            route.append(f"  respond within {decision.response_due_minutes} min")
+            route.append(f"  respond within {spoken(decision.response_due_minutes)}")
         parts: list = [title, head, factors]
         if decision.profile == "infrastructure" and issue.research is None:
             parts.append(Text("no automated research yet", style="italic"))
