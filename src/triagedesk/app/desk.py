@@ -280,11 +280,14 @@ class Desk:
         if not experts:
             raise StoreError(f"no other active expert who works {scorer.profile.name} issues to escalate "
                              f"request {request.id} to")
+        if issue is not None:  # a specialist of the issue when there is one (#12: never a non-specialist first)
+            ranked = self.candidates(issue).ranked
+            fitting = {c.expert_id for c in ranked if c.factors["specialization"].value > 0}
+            experts = [e for e in experts if e.id in fitting] or experts
         top = max(LEVEL_ORDER[e.expertise_level] for e in experts)
         seniors = [e for e in experts if LEVEL_ORDER[e.expertise_level] == top]
         if issue is None:
             return seniors[0]
-        ranked = self.candidates(issue).ranked
         order = {c.expert_id: n for n, c in enumerate(ranked)}
         return min(seniors, key=lambda e: order.get(e.id, len(order)))
 

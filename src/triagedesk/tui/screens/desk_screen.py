@@ -148,7 +148,9 @@ class DeskScreen(QueueActions, BulkActions, CoordinatorActions, RoleActions, Scr
         tell_failure(self, event)
 
     def on_resize(self) -> None:
-        self.set_class(self.size.width < 110, "-narrow")
+        narrow = self.size.width < 110
+        self.set_class(narrow, "-narrow")
+        self.query_one(Footer).compact = narrow  # the footer fits at 80 columns
 
     # -- what the keys may do now ------------------------------------------------------------
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:

@@ -14,7 +14,7 @@ def breakdown(candidate: Candidate) -> str:
 
 
 WIDE = (("#", 1), ("expert", 16), ("score", 5), ("now", 9), ("load", 4), ("why", 44), ("breakdown", 34))
-NARROW = (("#", 1), ("expert", 14), ("score", 5), ("now", 9), ("why", 30))
+NARROW = (("#", 1), ("expert · first reason", 13), ("score", 5), ("now", 5))
 """At 80x24 the pane keeps name, score, availability and the first reason (no cut columns)."""
 
 
@@ -37,12 +37,16 @@ class CandidatesPane(DataTable):
             return
         self._narrow = narrow
         self.clear(columns=True)
-        for label, width in NARROW if narrow else WIDE:
+        if narrow:  # one column, two lines a candidate: "1 name score now", then the first reason
+            self.add_column("expert score now · why", key="one", width=max(self.size.width - 4, 10))
+            return
+        for label, width in WIDE:
             self.add_column(label, key=label, width=width)
 
     def on_resize(self) -> None:
         narrow = self.size.width < 100
-        if narrow != self._narrow:
+        if narrow != self._narrow or narrow:
+            self._narrow = None if narrow else self._narrow
             self._columns(narrow)
             self.show(self._match)
 
@@ -65,13 +69,17 @@ class CandidatesPane(DataTable):
             role = {"next_available": "frees first", "senior_fallback": "senior fallback"}.get(candidate.role or "")
             reasons = ([role] if role else []) + candidate.reasons
             name = literal(candidate.expert_name or candidate.expert_id)
-            cells = [Text(str(number)), name, Text(f"{candidate.match_score:.1f}"),
-                     Text(when, style="green" if candidate.available_now else "yellow")]
+            available = Text(when, style="green" if candidate.available_now else "yellow")
             if self._narrow:
-                cells.append(literal(reasons[0] if reasons else "-"))
-            else:
-                cells += [Text(str(candidate.current_workload)), literal("; ".join(reasons) or "-"),
-                          Text(breakdown(candidate), style="dim")]
-            self.add_row(*cells)
+                cell = Text(f"{number} ")
+                cell.append_text(name)
+                cell.append(f" {candidate.match_score:.0f} ")
+                cell.append_text(available)
+                cell.append_text(literal("\n  " + (reasons[0] if reasons else "-"), "dim"))
+                self.add_row(cell, height=2)
+                continue
+            self.add_row(Text(str(number)), name, Text(f"{candidate.match_score:.1f}"), available,
+                         Text(str(candidate.current_workload)), literal("; ".join(reasons) or "-"),
+                         Text(breakdown(candidate), style="dim"))
         if match.note:
             self.border_subtitle = clip(match.note, 120)
