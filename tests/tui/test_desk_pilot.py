@@ -428,3 +428,29 @@ async def test_t_cycles_our_themes_only_and_a_bad_saved_theme_falls_back(store_c
         await settle(pilot)
         assert app.theme == "triagedesk-dark"
         assert any("Unknown theme 'ansi-dark'" in n.message for n in app._notifications)
+
+
+async def test_queue_rows_paint_the_theme_background(store_copy: Path) -> None:
+    """#12 §5: rows left the background to the terminal (ESC[49m): the light theme on a dark terminal was unreadable."""
+    app = make_app(store_copy)
+    async with app.run_test(size=(160, 48)) as pilot:
+        await settle(pilot)
+        app.theme = "triagedesk-light"
+        await settle(pilot)
+        queue = screen_of(app).query_one(QueueView)
+        assert queue.rows
+        segments = [s for y in range(0, 6) for s in queue.render_line(y) if s.text]
+        assert segments and all(s.style is not None and s.style.bgcolor is not None for s in segments)
+
+
+async def test_the_escalation_pane_scrolls_back_to_the_top(store_copy: Path) -> None:
+    app = make_app(store_copy)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        pane = screen_of(app).query_one(EscalationPane)
+        pane.scroll_end(animate=False)
+        await pilot.pause()
+        assert pane.scroll_y > 0  # at 80x24 a decision is taller than its pane
+        await pilot.press("down")
+        await settle(pilot)
+        assert pane.scroll_y == 0

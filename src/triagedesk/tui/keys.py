@@ -174,7 +174,7 @@ for _row in KEYS:
     BY_ACTION.setdefault(_row.name, []).append(_row)
 
 
-def bindings(scope: str) -> list[Binding]:
+def bindings(scope: str) -> list[Binding | tuple[str, str] | tuple[str, str, str]]:
     """The Textual bindings of one scope, in the table's order."""
     return [Binding(k.key, k.action, k.label, show=k.footer, priority=k.priority) for k in KEYS if k.scope == scope]
 

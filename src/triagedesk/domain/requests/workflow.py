@@ -198,6 +198,7 @@ def suggestions(request: ExpertRequest, clock_state: str, expert: Expert | None,
         ack_due = request.assigned_at + timedelta(minutes=expert.availability.response_sla_minutes)
         if now > ack_due:
             late = spoken((now - ack_due).total_seconds() // 60)
-            out.append(Suggestion("unacknowledged", f"Not acknowledged {late} past the "
-                                  f"{spoken(expert.availability.response_sla_minutes)} response SLA: offer the next candidate"))
+            sla_text = spoken(expert.availability.response_sla_minutes)
+            out.append(Suggestion("unacknowledged",
+                                  f"Not acknowledged {late} past the {sla_text} response SLA: offer the next candidate"))
     return out

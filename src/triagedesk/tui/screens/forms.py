@@ -160,7 +160,7 @@ class NewIssueForm(ModelForm):
     """Intake: a new issue; the decision re-computes as fields change."""
 
     TITLE_TEXT = "New issue (the decision updates as you type)"
-    FIELDS = (
+    FIELDS: tuple[FormField, ...] = (
         FormField("profile", "Profile", "choice", ("infrastructure", "appraisal")),
         FormField("id", "Id", placeholder="blank: the next id in the profile's style (INC-…, APR-…)"),
         FormField("title", "Title"),
