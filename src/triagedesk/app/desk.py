@@ -254,8 +254,25 @@ class Desk:
             return self.act(request.id, plan.action, actor, expert_id, note)
 
     def add_issue(self, issue: Issue, actor: str) -> Issue:
-        """A new issue from the intake form, created now."""
-        return self.store.issues.add(issue.model_copy(update={"created_at": self.clock()}), actor=actor)
+        """A new issue from the intake form, created now; without an id it gets the next in its profile's style."""
+        with self.store.transaction():
+            update: dict[str, Any] = {"created_at": self.clock()}
+            if not issue.id:
+                update["id"] = self.next_issue_id(issue.profile)
+            return self.store.issues.add(issue.model_copy(update=update), actor=actor)
+
+    def next_issue_id(self, profile: str | None) -> str:
+        """`INC-000301`: the profile's prefix and one more than the highest number in use with it."""
+        found = self.scorer(profile).profile
+        prefix = found.id_prefix or found.name[:3].upper()
+        head = prefix + "-"
+        numbers = [int(key[len(head):]) for key in (str(d.get("id") or "") for d in self.store.issues.raw())
+                   if key.startswith(head) and key[len(head):].isdigit()]
+        return f"{head}{max(numbers, default=0) + 1:06d}"
+
+    def profile_families(self) -> dict[str, str]:
+        """Each profile's matching family: "weighted" (seed 000's fields) or "points" (seed 002's)."""
+        return {name: self.scorer(name).profile.matching.model for name in self.profiles()}
 
     def running_session(self, request_id: str) -> Session | None:
         """The request's session that has not ended (at most one runs)."""
@@ -294,11 +311,14 @@ class Desk:
         if not experts:
             raise StoreError(f"no other active expert who works {scorer.profile.name} issues to escalate "
                              f"request {request.id} to")
+        if issue is not None:  # a specialist of the issue when there is one (#12: never a non-specialist first)
+            ranked = self.candidates(issue).ranked
+            fitting = {c.expert_id for c in ranked if c.factors["specialization"].value > 0}
+            experts = [e for e in experts if e.id in fitting] or experts
         top = max(LEVEL_ORDER[e.expertise_level] for e in experts)
         seniors = [e for e in experts if LEVEL_ORDER[e.expertise_level] == top]
         if issue is None:
             return seniors[0]
-        ranked = self.candidates(issue).ranked
         order = {c.expert_id: n for n, c in enumerate(ranked)}
         return min(seniors, key=lambda e: order.get(e.id, len(order)))
 

@@ -34,8 +34,7 @@ from triagedesk.tui.widgets.candidates_pane import CandidatesPane
 from triagedesk.tui.widgets.dispatcher_badge import DispatcherBadge
 from triagedesk.tui.widgets.escalation_pane import EscalationPane
 from triagedesk.tui.widgets.queue_view import QueueView
-from triagedesk.tui.widgets.timers_pane import TimerSpec, TimersPane
-
+from triagedesk.tui.widgets.timers_pane import TimersPane, TimerSpec
 
 TIMERS_TITLE = "Timers · breached first, then least time left"
 
@@ -149,7 +148,9 @@ class DeskScreen(QueueActions, BulkActions, CoordinatorActions, RoleActions, Scr
         tell_failure(self, event)
 
     def on_resize(self) -> None:
-        self.set_class(self.size.width < 110, "-narrow")
+        narrow = self.size.width < 110
+        self.set_class(narrow, "-narrow")
+        self.query_one(Footer).compact = narrow  # the footer fits at 80 columns
 
     # -- what the keys may do now ------------------------------------------------------------
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
