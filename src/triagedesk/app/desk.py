@@ -269,28 +269,52 @@ class Desk:
 
     # -- sessions, outcomes, corrections -------------------------------------------------------------
     def start_session(self, request_id: str, actor: str, channel: str | None = None) -> Session:
+        """A session on the request, held on a channel that fits its profile, with the profile's participants."""
         request = self.store.requests.require(request_id)
         if not request.assigned_expert_id:
             raise StoreError(f"request {request_id} has no expert yet")
         expert = self.store.experts.get(request.assigned_expert_id)
-        method = channel or (expert.escalation_methods[0] if expert and expert.escalation_methods else "video_conference")
-        session = sessions.initiate(request.analysis_id, request.assigned_expert_id, self.clock(), request.id, method)
+        policy = self.scorer(request.profile or None).profile.session
+        method = sessions.channel_for(policy.channels, expert.escalation_methods if expert else [], channel)
+        session = sessions.initiate(request.analysis_id, request.assigned_expert_id, self.clock(), request.id, method,
+                                    list(policy.participants))
         with self.store.transaction():
             if request.status == "assigned":
                 self.act(request_id, "start", actor)
             return self.store.sessions.add(session, actor=actor, action="session_start")
+
+    def acknowledge(self, request_id: str, actor: str, note: str = "") -> ExpertRequest:
+        """The expert has seen the request (the unacknowledged-assignment clock stops), before any session."""
+        return self.act(request_id, "acknowledge", actor, note=note)
+
+    def session_awaiting_outcome(self, request_id: str) -> Session | None:
+        """The request's latest ended session with no outcome yet (`o` after `E` records it)."""
+        recorded = {d.get("session_id") for d in self.store.outcomes.raw()}
+        ended = [Session.model_validate(model_fields(d)) for d in self.store.sessions.raw()
+                 if d.get("request_id") == request_id and d.get("status") == "ended" and d.get("id") not in recorded]
+        return max(ended, key=lambda s: s.ended_at or s.started_at) if ended else None
 
     def session_move(self, session_id: str, move: str, actor: str) -> Session:
         session = self.store.sessions.require(session_id)
         step = {"pause": sessions.pause, "resume": sessions.resume, "end": sessions.end}[move]
         return self.store.sessions.save(step(session, self.clock()), actor=actor, action=f"session_{move}")
 
+    def completes(self, session_id: str) -> bool:
+        """Whether recording this session's outcome completes its request (then the final report is asked)."""
+        session = self.store.sessions.get(session_id)
+        request = self.store.requests.get(session.request_id) if session and session.request_id else None
+        return request is not None and request.status == "in_review"
+
     def record_outcome(self, session_id: str, actor: str, resolution_achieved: bool, recommendations: list[str],
                        actions_taken: list[str], knowledge_gained: str, follow_up_needed: bool = False,
-                       rating: int | None = None) -> tuple[Outcome, KnowledgeEntry]:
+                       rating: int | None = None, final_report: str | None = None) -> tuple[Outcome, KnowledgeEntry]:
+        """The session's outcome (ending it if it runs); when its request is in review this completes it,
+        with seed 002's final report."""
         now = self.clock()
         with self.store.transaction():
             session = self.store.sessions.require(session_id)
+            if any(d.get("session_id") == session_id for d in self.store.outcomes.raw()):
+                raise UserError(f"session {session_id} already has its outcome")
             if session.status != "ended":
                 session = self.store.sessions.save(sessions.end(session, now), actor=actor, action="session_end")
             issue = self.store.issues.require(session.issue_id)
@@ -301,7 +325,10 @@ class Desk:
             if session.request_id:
                 request = self.store.requests.require(session.request_id)
                 if request.status == "in_review":
-                    self.act(request.id, "complete", actor, rating=rating)
+                    done = self.act(request.id, "complete", actor, rating=rating)
+                    if final_report and final_report.strip():
+                        self.store.requests.save(done.model_copy(update={"final_report": final_report.strip()}),
+                                                 actor=actor, action="final_report")
             return outcome, entry
 
     def record_correction(self, request_id: str, actor: str, field: str, original: Any, corrected: Any,

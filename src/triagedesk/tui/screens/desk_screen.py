@@ -169,6 +169,8 @@ class DeskScreen(QueueActions, BulkActions, CoordinatorActions, RoleActions, Scr
         return {"issue_id": issue_id, "status": status, "request_id": request_id, "holder": holder, "mine": mine,
                 "opens_as": self.desk.opening_status_of(self.data.profile[row]),
                 "session": self.selection.session if same else None,
+                "acknowledged": self.selection.acknowledged if same else False,
+                "awaiting_outcome": self.selection.awaiting_outcome if same else False,
                 "candidates": self.selection.candidates if same else 0}
 
     # -- loading ---------------------------------------------------------------------------
@@ -259,6 +261,7 @@ class DeskScreen(QueueActions, BulkActions, CoordinatorActions, RoleActions, Scr
         self.query_one(EscalationPane).show(message.detail.issue, message.detail.decision, message.detail.hits, colours)
         self.query_one(CandidatesPane).show(message.detail.match)
         self._select(session=message.detail.session, opens_as=message.detail.opens_as,
+                     acknowledged=message.detail.acknowledged, awaiting_outcome=bool(message.detail.awaiting_outcome),
                      candidates=len(self.query_one(CandidatesPane).candidates))
 
     def on_timers_pane_breached(self, message: TimersPane.Breached) -> None:
