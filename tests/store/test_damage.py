@@ -20,7 +20,8 @@ def make_store(path: Path, notes: int = 5) -> None:
     db.close()
 
 
-@pytest.mark.parametrize("content", [b"not json at all", b'{"_default": {"1": {"a": 1}}}', b"[1, 2, 3]", b"\x00\xff\x10"])
+@pytest.mark.parametrize("content", [b"not json at all", b'{"_default": {"1": {"a": 1}}}', b"[1, 2, 3]",
+                                     b"\x00\xff\x10"])
 def test_foreign_file_is_an_error_and_untouched(tmp_path: Path, content: bytes) -> None:
     path = tmp_path / "desk.json"
     path.write_bytes(content)
@@ -29,7 +30,8 @@ def test_foreign_file_is_an_error_and_untouched(tmp_path: Path, content: bytes) 
     assert path.read_bytes() == content
     result = run_cli("export", "--db", str(path))
     assert result.returncode == 2
-    assert result.stderr.strip().splitlines() == [f"triagedesk: error: {path}: " + result.stderr.split(f"{path}: ", 1)[1].strip()]
+    detail = result.stderr.split(f"{path}: ", 1)[1].strip()
+    assert result.stderr.strip().splitlines() == [f"triagedesk: error: {path}: " + detail]
     assert "Traceback" not in result.stderr
     assert path.read_bytes() == content
 
@@ -38,8 +40,9 @@ def test_torn_tail_is_ignored_then_cut(tmp_path: Path) -> None:
     path = tmp_path / "desk.json"
     make_store(path)
     journal = path.with_name("desk.json.journal")
-    with open(journal, "ab") as handle:
-        handle.write(b'deadbeef [["notes","6",{"n":')  # a writer killed mid-line
+    size = journal.stat().st_size
+    with open(journal, "ab") as handle:  # a writer killed mid-line: the kernel stops it at a page boundary
+        handle.write((b'deadbeef [["notes","6",{"n":' + b"x" * 4096)[: 4096 - size % 4096])
     db = JournalDB(str(path), storage=JournalStorage)
     assert [d["n"] for d in db.table("notes").all()] == [0, 1, 2, 3, 4]
     db.table("notes").insert({"n": 5})  # the next write cuts the torn tail first
@@ -66,10 +69,10 @@ def test_damaged_journal_record(tmp_path: Path) -> None:
     assert journal.read_bytes() == damaged  # untouched
     check = run_cli("db", "check", "--db", str(path))
     assert check.returncode == 1
-    assert "DAMAGED records at lines 4" in check.stdout
+    assert "journal: DAMAGED: records at lines 4 fail their checksum, 2 intact records after them" in check.stdout
     repaired = run_cli("db", "repair", "--db", str(path))
     assert repaired.returncode == 0, repaired.stderr
-    assert "replayed 4 intact journal records" in repaired.stdout
+    assert "replayed 4 intact records of desk.json.journal" in repaired.stdout
     db = JournalDB(str(path), storage=JournalStorage)
     assert sorted(d["n"] for d in db.table("notes").all()) == [0, 1, 3, 4]
     assert list(tmp_path.glob("desk.json.journal.damaged-*"))  # the damaged file is kept
@@ -89,7 +92,7 @@ def test_repair_restores_the_previous_snapshot(tmp_path: Path) -> None:
     path.write_bytes(b"{garbage")  # the current snapshot is lost
     result = run_cli("db", "repair", "--db", str(path))
     assert result.returncode == 0, result.stderr
-    assert "restored the previous snapshot" in result.stdout
+    assert "rebuilt from desk.json.prev (generation 2)" in result.stdout
     reopened = JournalDB(str(path), storage=JournalStorage)
     assert sorted(d["n"] for d in reopened.table("notes").all()) == [0, 1, 2]
 

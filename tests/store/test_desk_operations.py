@@ -2,17 +2,17 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 
 from triagedesk.app.desk import Desk
-from triagedesk.domain.requests.lifecycle import LifecycleError
 from triagedesk.domain.models import Expert, Issue
+from triagedesk.domain.requests.lifecycle import LifecycleError
 from triagedesk.store.database import open_store
 
-T0 = datetime(2026, 1, 5, 9, 0, tzinfo=timezone.utc)
+T0 = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
 
 
 class Clock:
@@ -27,7 +27,8 @@ class Clock:
 def desk(tmp_path: Path) -> tuple[Desk, Clock]:
     store = open_store(tmp_path / "desk.json")
     store.experts.put_many([
-        Expert(id="ann", name="Ann", specializations=["silver"], rating=4.0, completed_reviews=10, average_turnaround=20),
+        Expert(id="ann", name="Ann", specializations=["silver"], rating=4.0, completed_reviews=10,
+               average_turnaround=20),
         Expert(id="bea", name="Bea", specializations=["silver"], expertise_level="expert"),
     ])
     store.issues.add(Issue(id="a1", profile="appraisal", title="Teapot", category="silver",

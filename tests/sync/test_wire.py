@@ -20,14 +20,15 @@ from triagedesk.sync.wire import filled, shape_of, sparse, wire_doc
 PINNED = {
     "experts": {"name": "", "email": "", "specializations": [], "certifications": [], "rating": None,
                 "completed_reviews": 0, "average_turnaround": None, "is_active": True, "joined_at": None,
-                "escalation_methods": [], "expertise_level": "senior", "timezone": "UTC", "current_workload": 0},
+                "escalation_methods": [], "expertise_level": "senior", "timezone": "UTC", "current_workload": 0,
+                "contacts": {}},
     "issues": {"id": None, "title": "", "description": "", "profile": None, "created_at": None, "tier": None,
                "restricted": False, "users_affected": 0, "total_users": None, "affected_systems": [],
                "estimated_revenue_impact": 0.0, "compliance_risk_level": None, "data_classification": None,
                "symptoms": [], "error_messages": [], "attempted_solutions": [], "stakeholders": [],
                "constraints": [], "success_criteria": [], "research": None, "category": None,
                "estimated_value": None, "confidence": None, "authentication_risk": None,
-               "expert_referral_recommended": False},
+               "expert_referral_recommended": False, "dedup_key": None, "count": 1, "last_seen": None},
     "requests": {"user_id": "", "profile": "", "tier_id": None, "tier_name": None, "price": 0.0,
                  "status": "pending_assignment", "urgency": "medium", "assigned_expert_id": None,
                  "assigned_expert_name": None, "assigned_at": None, "acknowledged_at": None, "started_at": None,
@@ -63,7 +64,8 @@ def test_the_defaults_that_may_be_left_out_are_pinned(models: dict) -> None:
 
 
 def test_every_demo_record_round_trips_exactly(tmp_path: Path, models: dict) -> None:
-    made = run_cli("demo", "--issues", "80", "--seed", "3", "--now", "2026-01-05T09:00:00Z", "--db", str(tmp_path / "d.json"))
+    made = run_cli("demo", "--issues", "80", "--seed", "3", "--now", "2026-01-05T09:00:00Z",
+                   "--db", str(tmp_path / "d.json"))
     assert made.returncode == 0, made.stderr
     store = open_store(tmp_path / "d.json")
     shrunk = total = 0

@@ -30,6 +30,7 @@ from triagedesk.store.errors import StoreError
 from triagedesk.store.repositories import Repository, Store, model_fields
 from triagedesk.store.watch import ChangeWatcher as Follower
 from triagedesk.store.watch import Changes
+from triagedesk.store.validity import REJECTED
 
 
 class Desk:
@@ -67,7 +68,10 @@ class Desk:
         with self.store.transaction():
             for kind in kinds:
                 self.store.repository(kind).put_many(getattr(data, kind), actor="demo", action="demo", note=note)
-        self.store.journal.compact()
+        try:
+            self.store.journal.compact()
+        except StoreError:
+            pass  # the demo is committed in the journal, which stays in force; a later write compacts
 
     def follow(self, on_change: Callable[[Changes], None], interval: float,
                on_error: Callable[[Exception], None]) -> Follower:
@@ -236,6 +240,15 @@ class Desk:
                  if workflow.session_running(d.get("status")) and (expert_id is None or d.get("expert_id") == expert_id)]
         return sorted(found, key=lambda s: s.started_at, reverse=True)
 
+    def on_skipped_record(self, tell: Callable[[str], None]) -> None:
+        """Who is told, once per record, that one the models cannot load was left out (`db check` names it)."""
+        self.store.on_skip = tell
+
+    def rejected(self) -> list[dict[str, Any]]:
+        """The store's rejected list (see store/validity.py), newest first."""
+        self.store.refresh()
+        return sorted((dict(d) for d in self.store.db.table(REJECTED)), key=lambda d: str(d.get("at")), reverse=True)
+
     def sync_conflicts(self) -> list[AuditEntry]:
         """Every conflict sync resolved, newest first."""
         entries = [AuditEntry.model_validate(model_fields(d)) for d in self.store.audit_log.raw()
@@ -245,9 +258,13 @@ class Desk:
     def senior_for(self, request: ExpertRequest) -> Expert:
         """The senior expert to escalate to: the best-matching expert of the highest level, not the current one."""
         issue = self.store.issues.get(request.analysis_id)
-        experts = [e for e in self.store.experts.all() if e.is_active and e.id != request.assigned_expert_id]
+        scorer = self.scorer(request.profile or None)
+        matcher = Matcher(scorer.profile, scorer)
+        experts = [e for e in self.store.experts.all()
+                   if e.is_active and e.id != request.assigned_expert_id and matcher.works_profile(e)]
         if not experts:
-            raise StoreError(f"no other active expert to escalate request {request.id} to")
+            raise StoreError(f"no other active expert who works {scorer.profile.name} issues to escalate "
+                             f"request {request.id} to")
         top = max(LEVEL_ORDER[e.expertise_level] for e in experts)
         seniors = [e for e in experts if LEVEL_ORDER[e.expertise_level] == top]
         if issue is None:
@@ -259,10 +276,10 @@ class Desk:
     def escalate_to_senior(self, request_id: str, actor: str, note: str = "",
                            senior_id: str | None = None) -> ExpertRequest:
         """Give the request to a senior expert: the one named in the confirmation, else `senior_for`'s pick."""
-        request = self.store.requests.require(request_id)
-        senior = self.store.experts.require(senior_id) if senior_id else self.senior_for(request)
-        action = workflow.plan_assignment(request.status, "pending_assignment", request.id).action
-        with self.store.transaction():
+        with self.store.transaction():  # read, decide and write under one lock: another desk cannot interleave
+            request = self.store.requests.require(request_id)
+            senior = self.store.experts.require(senior_id) if senior_id else self.senior_for(request)
+            action = workflow.plan_assignment(request.status, "pending_assignment", request.id).action
             updated = self.act(request_id, action, actor, senior.id, note or "escalated to a senior expert")
             return self.store.requests.save(updated.model_copy(update={"escalated_to_senior": True}), actor=actor,
                                             action="escalate_senior", note=note)
@@ -295,9 +312,10 @@ class Desk:
         return max(ended, key=lambda s: s.ended_at or s.started_at) if ended else None
 
     def session_move(self, session_id: str, move: str, actor: str) -> Session:
-        session = self.store.sessions.require(session_id)
         step = {"pause": sessions.pause, "resume": sessions.resume, "end": sessions.end}[move]
-        return self.store.sessions.save(step(session, self.clock()), actor=actor, action=f"session_{move}")
+        with self.store.transaction():  # the session is read under the lock it is written under
+            session = self.store.sessions.require(session_id)
+            return self.store.sessions.save(step(session, self.clock()), actor=actor, action=f"session_{move}")
 
     def completes(self, session_id: str) -> bool:
         """Whether recording this session's outcome completes its request (then the final report is asked)."""
@@ -347,6 +365,12 @@ class Desk:
             self.store.requests.save(request.model_copy(update={
                 "expert_corrections": [*request.expert_corrections, embedded]}), actor=actor, action="correction")
             return correction
+
+    def dispatcher(self) -> dict[str, Any] | None:
+        """The dispatcher holding this store's lease (holder, expiry), if one is active."""
+        from triagedesk.app.dispatching import read_status
+
+        return read_status(self.store.path)
 
     # -- what the panes show -------------------------------------------------------------------------
     def clocks(self, statuses: Collection[str] = HELD_STATUSES

@@ -3,24 +3,25 @@
 from __future__ import annotations
 
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import Callable
 
 import click
+from pydantic import BaseModel
 
+from triagedesk.app.stores import check_store, open_desk, repair_store
+from triagedesk.app.stores import store_path as store_path
 from triagedesk.commands.common import emit_json, json_option, parse_instant, progress_display, read_text
 from triagedesk.demo.data import generate
-from triagedesk.domain.scoring.escalation import Scorer
+from triagedesk.display import printable
 from triagedesk.domain.inputs import parse_models
 from triagedesk.domain.models import Expert, Issue
 from triagedesk.domain.records import ExpertRequest
-from triagedesk.resources import data_dir, load_profile
-from triagedesk.app.stores import check_store, open_desk, repair_store
-from triagedesk.app.stores import store_path as store_path
+from triagedesk.domain.scoring.escalation import Scorer
 from triagedesk.formats.transfer import export_rows, format_of, read_records, validate_all
+from triagedesk.resources import data_dir, load_profile
 
-KINDS = {"issues": Issue, "experts": Expert, "requests": ExpertRequest}
+KINDS: dict[str, type[BaseModel]] = {"issues": Issue, "experts": Expert, "requests": ExpertRequest}
 
 db_option = click.option(
     "--db", "db_path", metavar="PATH", type=click.Path(dir_okay=False),
@@ -66,8 +67,8 @@ def import_(file: str, kind: str, fmt: str | None, db_path: str | None, as_json:
 
 
 @click.command()
-@click.option("--kind", type=click.Choice(sorted(KINDS) + ["sessions", "outcomes", "corrections", "knowledge", "audit"]),
-              default="issues", show_default=True)
+@click.option("--kind", default="issues", show_default=True,
+              type=click.Choice(sorted(KINDS) + ["sessions", "outcomes", "corrections", "knowledge", "audit"]))
 @click.option("--format", "fmt", type=click.Choice(["jsonl", "json", "csv"]), default="jsonl", show_default=True)
 @db_option
 def export(kind: str, fmt: str, db_path: str | None) -> None:
@@ -79,8 +80,9 @@ def export(kind: str, fmt: str, db_path: str | None) -> None:
     finally:
         desk.close()
     out = sys.stdout
+    terminal = out.isatty()  # a file gets the exact export; a terminal never gets its control characters
     for chunk in export_rows(models, fmt, repository.model):  # type: ignore[arg-type]
-        out.write(chunk)
+        out.write(printable(chunk.replace("\r\n", "\n")) if terminal else chunk)
     out.flush()
 
 
@@ -135,10 +137,10 @@ def db_check(db_path: str | None, as_json: bool) -> None:
     """Report damage in the snapshot or journal; exit 1 when something is wrong."""
     report = check_store(store_path(db_path))
     if as_json:
-        emit_json({"ok": report.ok, "lines": report.lines(), "counts": report.counts, "schema": report.schema})
+        emit_json(report.as_json())
     else:
         for line in report.lines():
-            click.echo(line)
+            click.echo(printable(line))
     if not report.ok:
         sys.exit(1)
 
@@ -148,7 +150,7 @@ def db_check(db_path: str | None, as_json: bool) -> None:
 def db_repair(db_path: str | None) -> None:
     """Restore the last good snapshot plus every intact journal record (damaged files are kept)."""
     for line in repair_store(store_path(db_path)):
-        click.echo(line)
+        click.echo(printable(line))
 
 
 COMMANDS = (import_, export, demo, db)

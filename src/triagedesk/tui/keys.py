@@ -175,6 +175,8 @@ KEYS: list[Key] = [
     Key("t", "next_theme", "Theme", "next theme (shipped and yours; saved once it applied)", ALL, scope="app",
         footer=False),
     Key("C", "conflicts", "Conflicts", "sync conflicts, with the losing revisions", ALL, scope="app", footer=False),
+    Key("R", "rejected", "Rejected", "documents rejected on arrival or by db repair, changes the server refused", ALL,
+        scope="app", footer=False),
     Key("ctrl+r", "reload", "Reload", "reload from the store", ALL, scope="app", footer=False),
     Key("q", "quit", "Quit", "quit", ALL, scope="app", palette=False),
 ]

@@ -15,6 +15,7 @@ from textual.message import Message
 from textual.screen import Screen
 from textual.theme import Theme
 from textual.widgets import Footer, Header, Input, TabbedContent, TabPane
+from textual.worker import Worker
 
 from triagedesk.app.actor import person
 from triagedesk.app.desk import Desk
@@ -23,12 +24,14 @@ from triagedesk.domain.models import URGENCIES
 from triagedesk.domain.requests import workflow
 from triagedesk.tui import keys, loaders
 from triagedesk.tui.config import Settings
+from triagedesk.tui.failures import tell_failure
 from triagedesk.tui.screens.bulk_actions import BulkActions
 from triagedesk.tui.screens.coordinator_actions import CoordinatorActions
 from triagedesk.tui.screens.queue_actions import QueueActions
 from triagedesk.tui.screens.role_actions import RoleActions
 from triagedesk.tui.widgets.analytics_view import AnalyticsView
 from triagedesk.tui.widgets.candidates_pane import CandidatesPane
+from triagedesk.tui.widgets.dispatcher_badge import DispatcherBadge
 from triagedesk.tui.widgets.escalation_pane import EscalationPane
 from triagedesk.tui.widgets.queue_view import QueueView
 from triagedesk.tui.widgets.timers_pane import TimerSpec, TimersPane
@@ -103,6 +106,7 @@ class DeskScreen(QueueActions, BulkActions, CoordinatorActions, RoleActions, Scr
 
     def compose(self) -> ComposeResult:
         yield Header(show_clock=False)
+        yield DispatcherBadge(self.desk.dispatcher, id="dispatcher")
         initial = "analytics" if self.role == "lead" else "desk"
         with TabbedContent(initial=initial, id="tabs"):
             with TabPane("Desk", id="desk"):
@@ -140,6 +144,9 @@ class DeskScreen(QueueActions, BulkActions, CoordinatorActions, RoleActions, Scr
 
     def _theme_changed(self, _theme: Theme) -> None:
         self.query_one(QueueView).restyle(self.app.theme_variables)
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        tell_failure(self, event)
 
     def on_resize(self) -> None:
         self.set_class(self.size.width < 110, "-narrow")
