@@ -3,7 +3,7 @@ the final report on completion, and sessions held the way the issue's domain hol
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -13,7 +13,7 @@ from triagedesk.domain.errors import UserError
 from triagedesk.domain.models import Expert, Issue
 from triagedesk.store.database import open_store
 
-T0 = datetime(2026, 1, 5, 9, 0, tzinfo=timezone.utc)
+T0 = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
 
 
 class Clock:

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import re
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from triagedesk.domain.insight.analytics import report
 from triagedesk.domain.records import Correction, ExpertRequest
 from triagedesk.tui.widgets.analytics_view import bar_labels, top_with_others
 
-NOW = datetime(2026, 1, 31, 12, 0, tzinfo=timezone.utc)
+NOW = datetime(2026, 1, 31, 12, 0, tzinfo=UTC)
 
 
 def test_the_chart_and_the_text_share_the_correction_denominator() -> None:

@@ -42,7 +42,7 @@ def bar_labels(names: list[str], values: list[float], unit: str = "", width: int
     shown = [f"{v:g}{unit}" for v in values]
     wide = max((len(t) for t in shown), default=0)
     room = max(width - wide - 1, 4)
-    return [f"{(n if len(n) <= room else n[: room - 1] + '…'):<{room}} {t:>{wide}}" for n, t in zip(names, shown)]
+    return [f"{(n if len(n) <= room else n[: room - 1] + '…'):<{room}} {t:>{wide}}" for n, t in zip(names, shown, strict=True)]
 
 
 def rgb(value: str | None, fallback: tuple[int, int, int]) -> tuple[int, int, int]:
@@ -80,7 +80,9 @@ class AnalyticsView(VerticalScroll, can_focus=True):
     AnalyticsView RadioButton { width: auto; margin-right: 2; }
     AnalyticsView #charts { grid-size: 2; grid-gutter: 0 1; height: auto; }
     Screen.-narrow AnalyticsView #charts { grid-size: 1; }
-    AnalyticsView PlotextPlot { height: 18; border: round $panel; border-title-color: $primary; border-title-style: bold; }
+    AnalyticsView PlotextPlot {
+        height: 18; border: round $panel; border-title-color: $primary; border-title-style: bold;
+    }
     AnalyticsView #summary, AnalyticsView #opportunities { height: auto; padding: 0 1; }
     """
 

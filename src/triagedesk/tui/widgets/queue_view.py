@@ -17,9 +17,9 @@ from textual.reactive import reactive
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
+from triagedesk.app.queue import QueueData
 from triagedesk.display import one_line
 from triagedesk.domain.models import URGENCIES
-from triagedesk.app.queue import QueueData
 
 COLUMNS = (("id", 12), ("urgency", 9), ("score", 6), ("sla", 9), ("status", 13), ("assignee", 15), ("route", 16))
 """Fixed columns before the title, which takes what is left."""
@@ -118,7 +118,8 @@ class QueueView(ScrollView, can_focus=True):
         self.sort_column: tuple[str, bool] = ("urgency", False)
 
     # -- data ------------------------------------------------------------------------------
-    def show(self, data: QueueData, rows: Sequence[int], keep: str | None = None, empty_text: str | None = None) -> None:
+    def show(self, data: QueueData, rows: Sequence[int], keep: str | None = None,
+             empty_text: str | None = None) -> None:
         """Show `rows` of `data`; the cursor stays on issue `keep` when it is still there (else goes to the top)."""
         if empty_text is not None:
             self.empty_text = empty_text
@@ -175,7 +176,8 @@ class QueueView(ScrollView, can_focus=True):
             return self._header(width)
         row = y - 1 + int(self.scroll_offset.y)
         if not self.rows and y == 1:
-            return Strip([Segment(one_line(self.empty_text, width), self._styles.get("dim", Style()))]).crop_extend(0, width, None)
+            notice = Segment(one_line(self.empty_text, width), self._styles.get("dim", Style()))
+            return Strip([notice]).crop_extend(0, width, None)
         if row >= len(self.rows):
             return Strip.blank(width)
         minute = int(self.now_epoch() // 60)
