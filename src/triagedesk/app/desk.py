@@ -159,8 +159,8 @@ class Desk:
         with self.store.transaction():
             now = self.clock()
             issue = self.store.issues.require(issue_id)
-            held = self.open_request_for(issue_id)
-            if held is not None and not again:
+            held = None if again else self.open_request_for(issue_id)
+            if held is not None:
                 raise UserError(f"{issue_id} already has an open request {held.id} ({held.status}); "
                                 "--again opens another")
             scorer = self.scorer(issue.profile)
@@ -434,6 +434,16 @@ class Desk:
     def edit(self, kind: str, key: str, changes: dict[str, Any], actor: str, note: str = "") -> BaseModel:
         """Edit an issue (`issues`) or an expert (`experts`): validated per field, one audited write."""
         return editing.edit(self, kind, key, changes, actor, note)
+
+    def works_profile(self, expert: Expert, profile: str | None) -> bool:
+        """The expert's specialisations meet the profile's categories (the matcher's rule)."""
+        scorer = self.scorer(profile)
+        return Matcher(scorer.profile, scorer).works_profile(expert)
+
+    def experts_for(self, issue_ids: Collection[str]) -> list[Expert]:
+        """Active experts who can work at least one of these issues' profiles, by name."""
+        profiles = {issue.profile for key in issue_ids if (issue := self.store.issues.get(key)) is not None}
+        return [e for e in self.experts() if any(self.works_profile(e, p) for p in profiles)]
 
     def expert(self, expert_id: str) -> Expert | None:
         return self.store.experts.get(expert_id)

@@ -56,9 +56,9 @@ class BulkActions:
         if action != "assign":
             self._bulk_confirm(action, marked, None, "")
             return
-        experts = self.desk.experts()
+        experts = self.desk.experts_for(marked)
         if not experts:
-            self.notify("No active expert to assign to.", severity="warning")
+            self.notify("No active expert works these issues' profiles.", severity="warning")
             return
         keys = "123456789abcdefghijklmnopqrstuvwxyz"
         choices = [(keys[n] if n < len(keys) else "", e.id,
