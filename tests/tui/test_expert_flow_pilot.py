@@ -69,6 +69,8 @@ async def test_acknowledge_then_session_end_outcome_and_final_report(store_copy:
         assert isinstance(form, CompletingOutcomeForm)
         await pilot.press("ctrl+s")
         assert isinstance(app.screen, CompletingOutcomeForm)  # the final report is required
+        await pilot.press(*"All good")  # typed into the first field, the final report
+        assert form.query_one("#f-final_report", Input).value == "All good"
         form.query_one("#f-final_report", Input).value = "All good; see the notes."
         form.query_one("#f-knowledge_gained", Input).value = "learned"
         await pilot.pause()

@@ -279,7 +279,12 @@ class DeskScreen(QueueActions, BulkActions, CoordinatorActions, RoleActions, Scr
         now = self.desk.clock().timestamp()
         rows = order(self.data, self.spec, now, within, me=self.expert_id)
         what = describe(self.spec)
-        empty = f"No open issue matches: {what}. Esc clears the filters." if len(self.data) else "No open issue."
+        if not len(self.data):
+            empty = "No open issue."
+        elif self.spec == self.plain_spec(self.spec.sort, self.spec.reverse) and self.role == "expert":
+            empty = "No open request is assigned to you. A shows the unassigned ones, then every one."
+        else:
+            empty = f"No open issue matches: {what}. Esc clears the filters."
         queue = self.query_one(QueueView)
         queue.show(self.data, rows, keep, empty_text=empty)
         self.queue_subtitle = f"{len(rows):,} of {len(self.data):,} open · {what}"

@@ -81,6 +81,12 @@ class ModelForm(ModalScreen[BaseModel | None]):
                 yield Button("Save (ctrl+s)", variant="primary", id="save")
                 yield Button("Cancel (esc)", id="cancel")
 
+    def on_mount(self) -> None:
+        """Typing goes into the first field at once."""
+        fields = self.query("#form Input, #form Select, #form Checkbox")
+        if fields:
+            fields.first().focus()
+
     def values(self) -> dict[str, Any]:
         data: dict[str, Any] = dict(self.fixed)
         for field in self.FIELDS:
