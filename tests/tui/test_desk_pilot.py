@@ -289,6 +289,7 @@ async def test_expert_view_sessions_outcome_and_correction(store_copy: Path) -> 
         await pilot.press("o")
         await settle(pilot)
         outcome_form = app.screen
+        outcome_form.query_one("#f-final_report", Input).value = "Paul Storr, 1810; insure accordingly."
         outcome_form.query_one("#f-knowledge_gained", Input).value = "Storr marks"
         outcome_form.query_one("#f-rating", Input).value = "5"
         await pilot.press("ctrl+s")

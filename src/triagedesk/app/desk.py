@@ -13,25 +13,36 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from triagedesk.domain.insight import analytics, package
-from triagedesk.domain.requests import lifecycle, performance, sessions, sla, workflow
-from triagedesk.domain.scoring import backtest
-from triagedesk.domain.scoring.escalation import Scorer
-from triagedesk.domain.insight.knowledge import Hit, search
-from triagedesk.domain.routing.matching import LEVEL_ORDER, Matcher
-from triagedesk.domain.models import Decision, Expert, Issue, Match
 from triagedesk.app import bulk, editing, issue_search, issue_view
+from triagedesk.app.bulk import BulkResult
 from triagedesk.app.issue_search import Found
 from triagedesk.app.issue_view import IssueRecord
-from triagedesk.app.bulk import BulkResult
 from triagedesk.domain.errors import UserError
-from triagedesk.domain.records import HELD_STATUSES, OPEN_STATUSES, AuditEntry, Correction, ExpertCorrection, ExpertRequest, KnowledgeEntry, Outcome, Session, utcnow
+from triagedesk.domain.insight import analytics, package
+from triagedesk.domain.insight.knowledge import Hit, search
+from triagedesk.domain.models import Decision, Expert, Issue, Match
+from triagedesk.domain.records import (
+    HELD_STATUSES,
+    OPEN_STATUSES,
+    AuditEntry,
+    Correction,
+    ExpertCorrection,
+    ExpertRequest,
+    KnowledgeEntry,
+    Outcome,
+    Session,
+    utcnow,
+)
+from triagedesk.domain.requests import lifecycle, performance, sessions, sla, workflow
+from triagedesk.domain.routing.matching import LEVEL_ORDER, Matcher
+from triagedesk.domain.scoring import backtest
+from triagedesk.domain.scoring.escalation import Scorer
 from triagedesk.resources import available_profiles, load_profile
 from triagedesk.store.errors import StoreError
 from triagedesk.store.repositories import Repository, Store, model_fields
-from triagedesk.store.watch import ChangeWatcher as Follower
-from triagedesk.store.watch import Changes
 from triagedesk.store.validity import REJECTED
+from triagedesk.store.watch import Changes
+from triagedesk.store.watch import ChangeWatcher as Follower
 
 
 class Desk:
@@ -183,8 +194,8 @@ class Desk:
         with self.store.transaction():
             now = self.clock()
             issue = self.store.issues.require(issue_id)
-            held = None if fresh else self.open_request_for(issue_id)
-            if held is not None and not again:
+            held = None if (fresh or again) else self.open_request_for(issue_id)
+            if held is not None:
                 raise UserError(f"{issue_id} already has an open request {held.id} ({held.status}); "
                                 "--again opens another")
             scorer = self.scorer(issue.profile)
@@ -335,16 +346,30 @@ class Desk:
 
     # -- sessions, outcomes, corrections -------------------------------------------------------------
     def start_session(self, request_id: str, actor: str, channel: str | None = None) -> Session:
+        """A session on the request, held on a channel that fits its profile, with the profile's participants."""
         request = self.store.requests.require(request_id)
         if not request.assigned_expert_id:
             raise StoreError(f"request {request_id} has no expert yet")
         expert = self.store.experts.get(request.assigned_expert_id)
-        method = channel or (expert.escalation_methods[0] if expert and expert.escalation_methods else "video_conference")
-        session = sessions.initiate(request.analysis_id, request.assigned_expert_id, self.clock(), request.id, method)
+        policy = self.scorer(request.profile or None).profile.session
+        method = sessions.channel_for(policy.channels, expert.escalation_methods if expert else [], channel)
+        session = sessions.initiate(request.analysis_id, request.assigned_expert_id, self.clock(), request.id, method,
+                                    list(policy.participants))
         with self.store.transaction():
             if request.status == "assigned":
                 self.act(request_id, "start", actor)
             return self.store.sessions.add(session, actor=actor, action="session_start")
+
+    def acknowledge(self, request_id: str, actor: str, note: str = "") -> ExpertRequest:
+        """The expert has seen the request (the unacknowledged-assignment clock stops), before any session."""
+        return self.act(request_id, "acknowledge", actor, note=note)
+
+    def session_awaiting_outcome(self, request_id: str) -> Session | None:
+        """The request's latest ended session with no outcome yet (`o` after `E` records it)."""
+        recorded = {d.get("session_id") for d in self.store.outcomes.raw()}
+        ended = [Session.model_validate(model_fields(d)) for d in self.store.sessions.raw()
+                 if d.get("request_id") == request_id and d.get("status") == "ended" and d.get("id") not in recorded]
+        return max(ended, key=lambda s: s.ended_at or s.started_at) if ended else None
 
     def session_move(self, session_id: str, move: str, actor: str) -> Session:
         step = {"pause": sessions.pause, "resume": sessions.resume, "end": sessions.end}[move]
@@ -352,12 +377,22 @@ class Desk:
             session = self.store.sessions.require(session_id)
             return self.store.sessions.save(step(session, self.clock()), actor=actor, action=f"session_{move}")
 
+    def completes(self, session_id: str) -> bool:
+        """Whether recording this session's outcome completes its request (then the final report is asked)."""
+        session = self.store.sessions.get(session_id)
+        request = self.store.requests.get(session.request_id) if session and session.request_id else None
+        return request is not None and request.status == "in_review"
+
     def record_outcome(self, session_id: str, actor: str, resolution_achieved: bool, recommendations: list[str],
                        actions_taken: list[str], knowledge_gained: str, follow_up_needed: bool = False,
-                       rating: int | None = None) -> tuple[Outcome, KnowledgeEntry]:
+                       rating: int | None = None, final_report: str | None = None) -> tuple[Outcome, KnowledgeEntry]:
+        """The session's outcome (ending it if it runs); when its request is in review this completes it,
+        with seed 002's final report."""
         now = self.clock()
         with self.store.transaction():
             session = self.store.sessions.require(session_id)
+            if any(d.get("session_id") == session_id for d in self.store.outcomes.raw()):
+                raise UserError(f"session {session_id} already has its outcome")
             if session.status != "ended":
                 session = self.store.sessions.save(sessions.end(session, now), actor=actor, action="session_end")
             issue = self.store.issues.require(session.issue_id)
@@ -368,7 +403,10 @@ class Desk:
             if session.request_id:
                 request = self.store.requests.require(session.request_id)
                 if request.status == "in_review":
-                    self.act(request.id, "complete", actor, rating=rating)
+                    done = self.act(request.id, "complete", actor, rating=rating)
+                    if final_report and final_report.strip():
+                        self.store.requests.save(done.model_copy(update={"final_report": final_report.strip()}),
+                                                 actor=actor, action="final_report")
             return outcome, entry
 
     def record_correction(self, request_id: str, actor: str, field: str, original: Any, corrected: Any,
@@ -445,6 +483,16 @@ class Desk:
     def edit(self, kind: str, key: str, changes: dict[str, Any], actor: str, note: str = "") -> BaseModel:
         """Edit an issue (`issues`) or an expert (`experts`): validated per field, one audited write."""
         return editing.edit(self, kind, key, changes, actor, note)
+
+    def works_profile(self, expert: Expert, profile: str | None) -> bool:
+        """The expert's specialisations meet the profile's categories (the matcher's rule)."""
+        scorer = self.scorer(profile)
+        return Matcher(scorer.profile, scorer).works_profile(expert)
+
+    def experts_for(self, issue_ids: Collection[str]) -> list[Expert]:
+        """Active experts who can work at least one of these issues' profiles, by name."""
+        profiles = {issue.profile for key in issue_ids if (issue := self.store.issues.get(key)) is not None}
+        return [e for e in self.experts() if any(self.works_profile(e, p) for p in profiles)]
 
     def expert(self, expert_id: str) -> Expert | None:
         """One expert, with the figures counted from the requests."""

@@ -10,15 +10,15 @@ import dataclasses
 import gc
 from bisect import bisect_right
 from collections.abc import Sequence
-from itertools import compress
 from dataclasses import dataclass, field
 from datetime import datetime
+from itertools import compress
 from typing import Any
 
 from triagedesk.app.desk import Desk
 from triagedesk.display import one_line
-from triagedesk.domain.requests import sla, workflow
 from triagedesk.domain.models import URGENCIES, Expert, Issue
+from triagedesk.domain.requests import sla, workflow
 
 CLOSED = workflow.CLOSED_STATUSES
 SORTS = ("urgency", "id", "score", "sla", "status", "assignee", "route", "title", "newest")
@@ -204,8 +204,9 @@ def sorted_rows(data: QueueData, sort: str, now_epoch: float) -> list[int]:
         rows = sorted(everything, key=data.rank_key.__getitem__)
     elif sort == "sla":
         far = float("inf")
-        left = [data.sla_left_minutes(i, now_epoch) for i in everything]
-        rows = sorted(everything, key=lambda i: far if left[i] is None else left[i])
+        minutes = [data.sla_left_minutes(i, now_epoch) for i in everything]
+        left = [far if m is None else m for m in minutes]
+        rows = sorted(everything, key=left.__getitem__)
     elif sort == "newest":
         rows = sorted(everything, key=data.created.__getitem__, reverse=True)
     elif sort == "score":
@@ -216,7 +217,8 @@ def sorted_rows(data: QueueData, sort: str, now_epoch: float) -> list[int]:
         rows = sorted(everything, key=lambda i: (column[i].lower() if column[i] not in ("", "-") else blank))
     else:
         raise ValueError(f"unknown sort {sort!r}; one of {', '.join(SORTS)}")
-    data.sorted_rows = {k: v for k, v in data.sorted_rows.items() if k[0] != "sla"} if sort == "sla" else data.sorted_rows
+    if sort == "sla":  # only the current minute's SLA order is kept
+        data.sorted_rows = {k: v for k, v in data.sorted_rows.items() if k[0] != "sla"}
     data.sorted_rows[key] = rows
     haystack(data, key, rows)  # ready before the first keystroke
     return rows

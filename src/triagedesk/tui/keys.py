@@ -40,6 +40,10 @@ class Selection:
     """The desk may work the request: always on a coordinator's desk; on an expert's, only their own."""
     marked: int = 0
     """Queue rows marked for a bulk action."""
+    acknowledged: bool = False
+    """The request's expert has acknowledged it."""
+    awaiting_outcome: bool = False
+    """An ended session of the request has no outcome yet."""
 
 
 NOTHING = Selection()
@@ -150,14 +154,16 @@ KEYS: list[Key] = [
     Key("n", "new_issue", "New", "new issue", COORD, COORDINATOR, _on_desk),
     Key("m", "package", "Package", "escalation package with its messages (ctrl+s saves it)", COORD, DESK_ROLES,
         _issue, footer=False),
+    Key("K", "acknowledge", "Ack", "acknowledge the request (before or without a session)", EXPERT_S, EXPERT,
+        _mine(lambda s: s.status == "assigned" and not s.acknowledged)),
     Key("s", "start_session", "Start session", "start a session", EXPERT_S, EXPERT,
         _mine(lambda s: workflow.can_start_session(s.status) and not workflow.session_running(s.session))),
     Key("space", "toggle_session", "Pause/resume", "pause / resume the session", EXPERT_S, EXPERT,
         _mine(lambda s: workflow.session_running(s.session))),
     Key("E", "end_session", "End session", "end the session", EXPERT_S, EXPERT,
         _mine(lambda s: workflow.session_running(s.session)), footer=False),
-    Key("o", "outcome", "Outcome", "record the outcome (ends the session)", EXPERT_S, EXPERT,
-        _mine(lambda s: workflow.session_running(s.session))),
+    Key("o", "outcome", "Outcome", "record the session's outcome (ends it; also after E); completing asks the "
+        "final report", EXPERT_S, EXPERT, _mine(lambda s: workflow.session_running(s.session) or s.awaiting_outcome)),
     Key("c", "correction", "Correction", "record a correction", EXPERT_S, EXPERT,
         _mine(lambda s: s.request_id is not None)),
     Key("a", "show_tab('analytics')", "Charts", "the Analytics tab (the lead's charts)", ALL, EVERYONE,

@@ -151,6 +151,14 @@ class Matching(ProfileModel):
     business_day_end: int = Field(17, ge=1, le=24)
 
 
+class SessionPolicy(ProfileModel):
+    """How this domain's expert sessions are held: the channels that fit it (first: the default) and who takes part."""
+
+    channels: list[str] = Field(default_factory=lambda: ["video_conference", "slack", "phone"], min_length=1)
+    participants: list[str] = Field(default_factory=lambda: ["expert", "requesting_engineer", "infrastructure_agent"],
+                                    min_length=1)
+
+
 Strategy = Literal["best_match", "least_loaded", "round_robin"]
 
 
@@ -222,6 +230,7 @@ class Profile(ProfileModel):
     tiers: dict[str, Tier] = Field(default_factory=dict)
     expert_categories: dict[str, ExpertCategory] = Field(default_factory=dict)
     matching: Matching
+    session: SessionPolicy = Field(default_factory=SessionPolicy)
     policy: Policy = Field(default_factory=Policy)
 
     @model_validator(mode="before")

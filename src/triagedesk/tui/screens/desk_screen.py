@@ -177,6 +177,8 @@ class DeskScreen(QueueActions, BulkActions, CoordinatorActions, RoleActions, Scr
         return {"issue_id": issue_id, "status": status, "request_id": request_id, "holder": holder, "mine": mine,
                 "opens_as": self.desk.opening_status_of(self.data.profile[row]),
                 "session": self.selection.session if same else None,
+                "acknowledged": self.selection.acknowledged if same else False,
+                "awaiting_outcome": self.selection.awaiting_outcome if same else False,
                 "candidates": self.selection.candidates if same else 0}
 
     # -- loading ---------------------------------------------------------------------------
@@ -267,6 +269,7 @@ class DeskScreen(QueueActions, BulkActions, CoordinatorActions, RoleActions, Scr
         self.query_one(EscalationPane).show(message.detail.issue, message.detail.decision, message.detail.hits, colours)
         self.query_one(CandidatesPane).show(message.detail.match)
         self._select(session=message.detail.session, opens_as=message.detail.opens_as,
+                     acknowledged=message.detail.acknowledged, awaiting_outcome=bool(message.detail.awaiting_outcome),
                      candidates=len(self.query_one(CandidatesPane).candidates))
 
     def on_timers_pane_breached(self, message: TimersPane.Breached) -> None:
@@ -277,7 +280,12 @@ class DeskScreen(QueueActions, BulkActions, CoordinatorActions, RoleActions, Scr
         now = self.desk.clock().timestamp()
         rows = order(self.data, self.spec, now, within, me=self.expert_id)
         what = describe(self.spec)
-        empty = f"No open issue matches: {what}. Esc clears the filters." if len(self.data) else "No open issue."
+        if not len(self.data):
+            empty = "No open issue."
+        elif self.spec == self.plain_spec(self.spec.sort, self.spec.reverse) and self.role == "expert":
+            empty = "No open request is assigned to you. A shows the unassigned ones, then every one."
+        else:
+            empty = f"No open issue matches: {what}. Esc clears the filters."
         queue = self.query_one(QueueView)
         queue.show(self.data, rows, keep, empty_text=empty)
         self.queue_subtitle = f"{len(rows):,} of {len(self.data):,} open · {what}"

@@ -87,10 +87,11 @@ class ModelForm(ModalScreen[BaseModel | None]):
                 yield Button("Cancel (esc)", id="cancel")
 
     def on_mount(self) -> None:
-        """The first text field has the focus (Textual runs this after a subclass's own on_mount)."""
-        first = next((w for w in self.query("#form-fields Input") if w.parent is not None and w.parent.display), None)
-        if first is not None:
-            first.focus()
+        """The first field has the focus at once (Textual runs this after a subclass's own on_mount)."""
+        fields = [w for w in self.query("#form Input, #form Select, #form Checkbox")
+                  if w.parent is not None and w.parent.display]
+        if fields:
+            fields[0].focus()
 
     def values(self) -> dict[str, Any]:
         data: dict[str, Any] = dict(self.fixed)
