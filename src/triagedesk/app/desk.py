@@ -12,13 +12,13 @@ from typing import Any
 from triagedesk.domain.insight import analytics, package
 from triagedesk.domain.requests import lifecycle, performance, sessions, sla
 from triagedesk.domain.scoring.escalation import Scorer
-from triagedesk.domain.insight.knowledge import Hit, search
+from triagedesk.domain.insight.knowledge import Hit
 from triagedesk.domain.routing.matching import LEVEL_ORDER, Matcher
 from triagedesk.domain.models import Decision, Expert, Issue, Match
 from triagedesk.domain.records import HELD_STATUSES, Correction, ExpertCorrection, ExpertRequest, KnowledgeEntry, Outcome, Session, utcnow
 from triagedesk.resources import load_profile
 from triagedesk.store.errors import StoreError
-from triagedesk.store.repositories import Store, model_fields
+from triagedesk.store.repositories import Store
 
 
 class Desk:
@@ -46,11 +46,8 @@ class Desk:
         return Matcher(scorer.profile, scorer).match(issue, self.store.experts.all(), at or self.clock())
 
     def request_for(self, issue_id: str) -> ExpertRequest | None:
-        found = [r for r in self.store.requests.raw() if r.get("analysis_id") == issue_id]
-        if not found:
-            return None
-        latest = max(found, key=lambda r: r.get("submitted_at") or "")
-        return self.store.requests.require(latest["id"])
+        """The issue's latest request (an index lookup)."""
+        return self.store.requests.latest_by("analysis_id", issue_id, lambda r: r.submitted_at)
 
     # -- lifecycle -------------------------------------------------------------------------
     def escalate(self, issue_id: str, actor: str, tier_id: str | None = None, notes: str | None = None) -> ExpertRequest:
@@ -175,10 +172,8 @@ class Desk:
         now = self.clock()
         experts = {e.id: e for e in self.store.experts.all()}
         out = []
-        for doc in self.store.requests.raw():
-            if doc.get("status") not in statuses:
-                continue
-            request = ExpertRequest.model_validate(model_fields(doc))
+        held = [r for status in statuses for r in self.store.requests.by("status", status)]
+        for request in held:
             profile = self.scorer(request.profile or None).profile
             expert = experts.get(request.assigned_expert_id or "")
             timer = sla.clock(request, profile, expert, now)
@@ -195,10 +190,16 @@ class Desk:
         issue = self.store.issues.require(issue_id)
         request = self.request_for(issue_id)
         expert = self.store.experts.get(request.assigned_expert_id) if request and request.assigned_expert_id else None
-        issue_sessions = [s for s in self.store.sessions.all() if s.issue_id == issue_id]
-        outcome = next((o for o in self.store.outcomes.all() if o.issue_id == issue_id), None)
+        issue_sessions = self.store.sessions.by("issue_id", issue_id)
+        outcome = next(iter(self.store.outcomes.by("issue_id", issue_id)), None)
         ctx = package.PackageContext(issue, self.decide(issue), request, expert, issue_sessions, outcome, self.clock())
         return package.build(ctx)
 
     def knowledge_for(self, text: str, limit: int = 5) -> list[Hit]:
-        return search(self.store.knowledge.all(), text, limit)
+        return self.store.search_knowledge(text, limit)
+
+    def running_sessions(self, expert_id: str | None = None) -> list[Session]:
+        """Sessions in progress (of one expert), newest first: an index lookup."""
+        running = [s for s in self.store.sessions.by("status", "active")
+                   if expert_id is None or s.expert_id == expert_id]
+        return sorted(running, key=lambda s: s.started_at, reverse=True)

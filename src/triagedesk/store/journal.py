@@ -13,7 +13,7 @@ import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import orjson
 from filelock import FileLock
@@ -21,6 +21,9 @@ from tinydb.storages import Storage
 
 from triagedesk.store.errors import StoreCorrupt, StoreError
 from triagedesk.store.journal_format import Op, atomic_write, encode_record, keep_previous, scan
+
+if TYPE_CHECKING:
+    from triagedesk.store.indexes import Indexes
 
 META = "_meta"
 APP = "triagedesk"
@@ -43,6 +46,7 @@ class JournalStorage(Storage):
         self.max_ids: dict[str, int] = {}
         self.index: dict[str, dict[str, str]] = {}   # table -> document "id" -> TinyDB doc_id
         self._rindex: dict[str, dict[str, str]] = {}
+        self.indexes: Indexes | None = None  # secondary indexes (store/indexes.py), fed by `_index`
         self.generation = 0
         self.version = 0  # bumped whenever in-memory state changes
         self._offset = 0
@@ -111,6 +115,7 @@ class JournalStorage(Storage):
             self.generation = generation
             self.max_ids = {name: max(map(int, t), default=0) for name, t in tables.items()}
             self.index, self._rindex = {}, {}
+            self._reset_indexes()
             self._offset = 0
             self._journal_id = None
             self._catch_up(holding_lock=False, reload_ok=False)
@@ -230,7 +235,9 @@ class JournalStorage(Storage):
         self.version += 1
 
     def _index(self, table: str, doc_id: str, doc: dict[str, Any] | None) -> None:
-        """Keep the `id` field -> doc_id index of a table in step with a change (once it is built)."""
+        """Keep the `id` field -> doc_id index and the secondary indexes in step with an applied change."""
+        if self.indexes is not None:
+            self.indexes.change(table, doc_id, doc)
         index = self.index.get(table)
         if index is None:
             return
@@ -253,6 +260,36 @@ class JournalStorage(Storage):
                 self.index[table] = index
                 self._rindex[table] = {doc_id: key for key, doc_id in index.items()}
             return index
+
+    def install_indexes(self, indexes: Indexes) -> None:
+        """Keep `indexes` in step with every change applied from now on (the store installs its kinds')."""
+        with self.mutex:
+            indexes.reset()
+            self.indexes = indexes
+
+    def _reset_indexes(self) -> None:
+        if self.indexes is not None:
+            self.indexes.reset()
+
+    def _installed(self) -> Indexes:
+        if self.indexes is None:
+            raise StoreError(f"{self.path}: no indexes installed")
+        return self.indexes
+
+    def lookup(self, table: str, field: str, value: Any) -> list[dict[str, Any]]:
+        """The documents (no copies: do not mutate) whose indexed `field` equals `value`, oldest first."""
+        self.refresh()
+        with self.mutex:
+            docs = self.tables.get(table, {})
+            return [docs[d] for d in self._installed().field(table, docs).lookup(field, value) if d in docs]
+
+    def knowledge_search(self, query: str, limit: int) -> list[tuple[dict[str, Any], float, tuple[str, ...]]]:
+        """The knowledge base's best `limit` entries for `query` (documents, scores, matched words)."""
+        self.refresh()
+        with self.mutex:
+            docs = self.tables.get("knowledge", {})
+            ranked = self._installed().knowledge_index(docs).search(query, limit)
+            return [(docs[r.key], r.score, r.matched) for r in ranked if r.key in docs]
 
     def doc_id_of(self, table: str, key: str) -> str | None:
         """The TinyDB doc_id of the document whose `id` field is `key`."""
@@ -318,6 +355,7 @@ class JournalStorage(Storage):
                         self.record(name, doc_id, new.get(doc_id))
             self.tables = {name: dict(docs) for name, docs in data.items()}
             self.index, self._rindex = {}, {}
+            self._reset_indexes()
 
     def close(self) -> None:
         with self.mutex:

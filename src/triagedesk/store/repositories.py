@@ -21,7 +21,10 @@ from triagedesk.domain.records import (
     new_id,
     utcnow,
 )
+from triagedesk.domain.insight.knowledge import Hit
 from triagedesk.store.errors import StoreError
+from triagedesk.store.indexes import Indexes
+from triagedesk.store.kinds import BY_NAME, INDEXED, NAMES
 from triagedesk.store.journal import ChangeListener, JournalStorage
 from triagedesk.store.table import JournalDB, JournalTable
 
@@ -44,9 +47,13 @@ EXTRA = "_extra"
 the record, out of the model's way, carried over when the record is saved, and sent back on the next push."""
 
 
-def model_fields(doc: dict[str, Any]) -> dict[str, Any]:
+def record_fields(doc: dict[str, Any]) -> dict[str, Any]:
     """A stored document without the store's own `_` fields."""
     return {k: v for k, v in doc.items() if k[:1] != "_"}
+
+
+model_fields = record_fields
+"""The old name of `record_fields` (it shadowed pydantic's `BaseModel.model_fields`): for callers not yet moved."""
 
 
 def diff(before: dict[str, Any] | None, after: dict[str, Any] | None) -> tuple[dict[str, Any] | None, dict[str, Any] | None]:
@@ -72,7 +79,7 @@ class Repository(Generic[M]):
         return self.store.db.table(self.name)  # type: ignore[return-value]
 
     def _load(self, doc: dict[str, Any]) -> M:
-        return self.model.model_validate(model_fields(doc))
+        return self.model.model_validate(record_fields(doc))
 
     def get(self, key: str) -> M | None:
         doc_id = self.store.journal.doc_id_of(self.name, key)
@@ -97,6 +104,16 @@ class Repository(Generic[M]):
         """Stored documents as they are (no validation; do not mutate): the fast path for big tables."""
         return [doc for _, doc in self.table.raw_items()]
 
+    def by(self, field: str, value: Any) -> list[M]:
+        """Records whose indexed `field` equals `value`, oldest first: an index lookup, never a scan
+        (the fields indexed are declared in store/kinds.py)."""
+        return [self._load(doc) for doc in self.store.journal.lookup(self.name, field, value)]
+
+    def latest_by(self, field: str, value: Any, newest: Callable[[M], Any]) -> M | None:
+        """The record with the greatest `newest(record)` among those whose indexed `field` equals `value`."""
+        found = self.by(field, value)
+        return max(found, key=newest) if found else None
+
     def where(self, predicate: Callable[[M], bool]) -> list[M]:
         return [m for m in self.all() if predicate(m)]
 
@@ -117,7 +134,7 @@ class Repository(Generic[M]):
             doc = to_doc(model)
             self.table.insert(doc)
             if self.audited:
-                self.store.audit(actor, action, self.name, key, None, model_fields(doc), note)
+                self.store.audit(actor, action, self.name, key, None, record_fields(doc), note)
         return model
 
     def save(self, model: M, actor: str = "system", action: str = "update", note: str = "") -> M:
@@ -131,7 +148,7 @@ class Repository(Generic[M]):
             doc = to_doc(model)
             if EXTRA in old:
                 doc[EXTRA] = old[EXTRA]
-            before, after = diff(model_fields(old), model_fields(doc))
+            before, after = diff(record_fields(old), record_fields(doc))
             if not after:
                 return model
             self.table.update(replace_with(doc), doc_ids=[int(doc_id)])
@@ -147,7 +164,7 @@ class Repository(Generic[M]):
             old = self.table.doc(int(doc_id))
             self.table.remove(doc_ids=[int(doc_id)])
             if self.audited:
-                self.store.audit(actor, "delete", self.name, key, model_fields(old or {}), None, note)
+                self.store.audit(actor, "delete", self.name, key, record_fields(old or {}), None, note)
         return True
 
     def put_many(self, models: Iterable[M], actor: str = "system", action: str = "import",
@@ -198,14 +215,25 @@ class Store:
 
     def __init__(self, db: JournalDB) -> None:
         self.db = db
-        self.issues = Repository(self, "issues", Issue, "iss")
-        self.experts = Repository(self, "experts", Expert, "exp")
-        self.requests = Repository(self, "requests", ExpertRequest, "req")
-        self.sessions = Repository(self, "sessions", Session, "ses")
-        self.outcomes = Repository(self, "outcomes", Outcome, "out")
-        self.corrections = Repository(self, "corrections", Correction, "cor")
-        self.knowledge = Repository(self, "knowledge", KnowledgeEntry, "kb")
-        self.audit_log = Repository(self, "audit", AuditEntry, "aud", audited=False)
+        db.journal.install_indexes(Indexes(INDEXED))
+        kinds = BY_NAME
+        self.issues: Repository[Issue] = Repository(self, "issues", Issue, kinds["issues"].prefix)
+        self.experts: Repository[Expert] = Repository(self, "experts", Expert, kinds["experts"].prefix)
+        self.requests: Repository[ExpertRequest] = Repository(self, "requests", ExpertRequest,
+                                                              kinds["requests"].prefix)
+        self.sessions: Repository[Session] = Repository(self, "sessions", Session, kinds["sessions"].prefix)
+        self.outcomes: Repository[Outcome] = Repository(self, "outcomes", Outcome, kinds["outcomes"].prefix)
+        self.corrections: Repository[Correction] = Repository(self, "corrections", Correction,
+                                                              kinds["corrections"].prefix)
+        self.knowledge: Repository[KnowledgeEntry] = Repository(self, "knowledge", KnowledgeEntry,
+                                                                kinds["knowledge"].prefix)
+        self.audit_log: Repository[AuditEntry] = Repository(self, "audit", AuditEntry, kinds["audit"].prefix,
+                                                            audited=False)
+        self._by_kind: dict[str, Repository[Any]] = {
+            "issues": self.issues, "experts": self.experts, "requests": self.requests, "sessions": self.sessions,
+            "outcomes": self.outcomes, "corrections": self.corrections, "knowledge": self.knowledge,
+            "audit": self.audit_log}
+        assert tuple(self._by_kind) == NAMES, "store/kinds.py and the Store's repositories disagree"
 
     @property
     def journal(self) -> JournalStorage:
@@ -216,9 +244,7 @@ class Store:
         return self.journal.path
 
     def repository(self, kind: str) -> Repository[Any]:
-        found = {"issues": self.issues, "experts": self.experts, "requests": self.requests,
-                 "sessions": self.sessions, "outcomes": self.outcomes, "corrections": self.corrections,
-                 "knowledge": self.knowledge, "audit": self.audit_log}.get(kind)
+        found = self._by_kind.get(kind)
         if found is None:
             raise StoreError(f"unknown kind {kind!r}")
         return found
@@ -238,8 +264,19 @@ class Store:
 
     def history(self, target_id: str) -> list[AuditEntry]:
         """The audit trail of one record, oldest first."""
-        docs = [d for d in self.audit_log.raw() if d.get("target_id") == target_id]
-        return sorted((AuditEntry.model_validate(model_fields(d)) for d in docs), key=lambda a: a.at)
+        return sorted(self.audit_log.by("target_id", target_id), key=lambda a: a.at)
+
+    def search_knowledge(self, text: str, limit: int = 5) -> list[Hit]:
+        """Past resolutions for `text`, ranked as `domain.insight.knowledge.search` ranks them, from the
+        knowledge base's inverted index (a search costs what its words touch)."""
+        hits = []
+        for doc, score, matched in self.journal.knowledge_search(text, limit):
+            try:
+                entry = KnowledgeEntry.model_validate(record_fields(doc))
+            except ValueError:
+                continue  # a malformed entry from another client is not a resolution to show
+            hits.append(Hit(entry, score, matched))
+        return hits
 
     def refresh(self) -> set[tuple[str, str]]:
         """Catch up on other desks' writes; returns what changed."""
@@ -249,11 +286,10 @@ class Store:
         return self.journal.subscribe(listener)
 
     def counts(self) -> dict[str, int]:
-        return {name: len(self.db.table(name)) for name in
-                ("issues", "experts", "requests", "sessions", "outcomes", "corrections", "knowledge", "audit")}
+        return {name: len(self.db.table(name)) for name in NAMES}
 
     def close(self) -> None:
         self.db.close()
 
 
-__all__ = ["EXTRA", "Store", "Repository", "Document", "to_doc", "model_fields", "stamp", "replace_with"]
+__all__ = ["EXTRA", "Store", "Repository", "Document", "to_doc", "record_fields", "stamp", "replace_with"]

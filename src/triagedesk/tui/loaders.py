@@ -11,10 +11,8 @@ from textual.message import Message
 from triagedesk.app.desk import Desk
 from triagedesk.domain.insight.knowledge import Hit
 from triagedesk.domain.models import Decision, Issue, Match
-from triagedesk.domain.records import Session
 from triagedesk.domain.requests.sessions import elapsed_seconds
 from triagedesk.domain.requests.sla import refund_exposure
-from triagedesk.store.repositories import model_fields
 from triagedesk.app.queue import QueueData, load
 from triagedesk.tui.widgets.timers_pane import TimerSpec
 
@@ -113,10 +111,7 @@ def timers(desk: Desk, limit: int, expert_id: str | None = None) -> tuple[list[T
         hint = f" · {short_hint(hints[0])}" if hints else ""
         specs.append((request.id, f"{request.analysis_id} · {request.status} · {who}{hint}",
                       timer.left_minutes * 60, timer.budget_minutes * 60, timer.state == "paused", False))
-    running = [Session.model_validate(model_fields(d)) for d in desk.store.sessions.raw()
-               if d.get("status") == "active" and (expert_id is None or d.get("expert_id") == expert_id)]
-    running.sort(key=lambda s: s.started_at, reverse=True)
-    for session in running[:limit]:
+    for session in desk.running_sessions(expert_id)[:limit]:
         specs.append((session.id, f"session {session.issue_id} · {session.expert_id} · {session.channel}",
                       elapsed_seconds(session, now), 1.0, False, True))
     summary = f"{len(clocks)} clocks · {breached} breached · refund exposure ${exposure:,.0f}"
