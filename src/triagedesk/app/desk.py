@@ -198,6 +198,10 @@ class Desk:
     def knowledge_for(self, text: str, limit: int = 5) -> list[Hit]:
         return self.store.search_knowledge(text, limit)
 
+    def warm(self) -> None:
+        """Build the store's indexes ahead of the first lookup (call it from a worker once the queue shows)."""
+        self.store.warm_indexes()
+
     def running_sessions(self, expert_id: str | None = None) -> list[Session]:
         """Sessions in progress (of one expert), newest first: an index lookup."""
         running = [s for s in self.store.sessions.by("status", "active")

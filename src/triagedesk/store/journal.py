@@ -31,6 +31,9 @@ JOURNAL_MAGIC = b"#triagedesk-journal v1 generation="
 COMPACT_MIN_BYTES = int(os.environ.get("TRIAGEDESK_COMPACT_BYTES", 8 * 1024 * 1024))
 """The journal is folded into the snapshot once it is larger than this and than the snapshot."""
 
+FREEZE_BYTES = 8 * 1024 * 1024
+"""A snapshot larger than this is moved out of the garbage collector's sight once loaded."""
+
 Tables = dict[str, dict[str, dict[str, Any]]]
 ChangeListener = Callable[[set[tuple[str, str]]], None]
 
@@ -89,6 +92,10 @@ class JournalStorage(Storage):
         except orjson.JSONDecodeError as exc:
             raise StoreCorrupt(f"{self.path}: not a triagedesk store (invalid JSON: {exc})") from None
         finally:
+            if len(raw) > FREEZE_BYTES:
+                # the tables live as long as the store: without this every full collection walks each of
+                # their millions of objects (a list of 100k pairs then costs a second, not a millisecond)
+                gc.freeze()
             gc.enable()
         meta = data.get(META, {}).get("1") if isinstance(data, dict) else None
         if not isinstance(meta, dict) or meta.get("app") != APP:

@@ -98,11 +98,11 @@ class Repository(Generic[M]):
         return self.store.journal.doc_id_of(self.name, key) is not None
 
     def all(self) -> list[M]:
-        return [self._load(doc) for _, doc in self.table.raw_items()]
+        return [self._load(doc) for doc in self.table.raw_docs()]
 
     def raw(self) -> list[dict[str, Any]]:
         """Stored documents as they are (no validation; do not mutate): the fast path for big tables."""
-        return [doc for _, doc in self.table.raw_items()]
+        return self.table.raw_docs()
 
     def by(self, field: str, value: Any) -> list[M]:
         """Records whose indexed `field` equals `value`, oldest first: an index lookup, never a scan
@@ -265,6 +265,12 @@ class Store:
     def history(self, target_id: str) -> list[AuditEntry]:
         """The audit trail of one record, oldest first."""
         return sorted(self.audit_log.by("target_id", target_id), key=lambda a: a.at)
+
+    def warm_indexes(self) -> None:
+        """Build every declared index now (a worker after open), so no cursor move pays for the first build."""
+        for kind, fields in INDEXED.items():
+            self.journal.lookup(kind, fields[0], None)
+        self.journal.knowledge_search("", 1)
 
     def search_knowledge(self, text: str, limit: int = 5) -> list[Hit]:
         """Past resolutions for `text`, ranked as `domain.insight.knowledge.search` ranks them, from the

@@ -134,6 +134,7 @@ class DeskScreen(RoleActions, Screen):
         app = self.desk_app
         assignee = self.expert_id if self.role == "expert" else None
         self.post_message(loaders.QueueLoaded(loaders.queue(app.desk, app.clock(), assignee)))
+        app.desk.warm()  # the indexes the panes' lookups use, built before the first cursor move needs them
 
     @work(thread=True, exclusive=True, group="timers")
     def load_timers(self) -> None:
