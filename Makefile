@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 TEST_STAMP := $(VENV)/.installed-test
 
-.PHONY: demo test bench screenshots clean
+.PHONY: demo test lint bench screenshots clean
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -32,7 +32,11 @@ $(POUCHDB):
 	mkdir -p .cache/npm
 	cd .cache/npm && npm install pouchdb-server@4.2.0 --ignore-scripts --no-audit --no-fund --loglevel=error
 
-test: $(TEST_STAMP) $(POUCHDB)
+# The house's checks: the layers' import contracts (pyproject's [tool.importlinter]), ruff and mypy.
+lint: $(TEST_STAMP)
+	$(BIN)/lint-imports --no-cache
+
+test: $(TEST_STAMP) $(POUCHDB) lint
 	TRIAGEDESK_POUCHDB=$(abspath $(POUCHDB)) $(BIN)/python -m pytest -q
 
 bench: $(TEST_STAMP) $(POUCHDB)

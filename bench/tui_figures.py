@@ -118,6 +118,7 @@ def cold_start(count: int) -> tuple[float, float]:
     """Wall time from constructing the desk to its first frame, and to its queue filled (`count` issues)."""
     from tests_support import build_store
 
+    from triagedesk.app.desk import Desk
     from triagedesk.store.database import open_store
     from triagedesk.tui.app import TriageDeskApp
     from triagedesk.tui.screens.desk_screen import DeskScreen
@@ -128,7 +129,7 @@ def cold_start(count: int) -> tuple[float, float]:
 
         async def run() -> tuple[float, float]:
             start = time.perf_counter()
-            app = TriageDeskApp(open_store(path), watch=False, live=False)
+            app = TriageDeskApp(Desk(open_store(path)), watch=False, live=False)
             first = None
             async with app.run_test(size=(160, 48)) as pilot:
                 while True:

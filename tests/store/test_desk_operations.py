@@ -110,3 +110,30 @@ def test_sessions_outcomes_corrections(desk) -> None:
     assert "## Follow-up" in text and "Authenticated" in text
     report = operations.report(30, T0 + timedelta(days=1))
     assert report["completed"] == 1 and report["corrections_by_field"] == {"maker": 1}
+
+
+def test_assigning_an_unpaid_appraisal_writes_nothing(desk) -> None:
+    """`1` on a new appraisal issue used to open the request and then fail: now it is refused first."""
+    from triagedesk.domain.requests.workflow import AwaitsPayment
+
+    operations, _ = desk
+    before = operations.store.journal.journal_path.read_bytes()
+    with pytest.raises(AwaitsPayment):
+        operations.assign_issue("a1", "ann", "coordinator")
+    assert operations.store.journal.journal_path.read_bytes() == before
+    assert operations.request_for("a1") is None
+    request = operations.escalate("a1", "coordinator")
+    with pytest.raises(AwaitsPayment):
+        operations.assign_issue("a1", "ann", "coordinator")
+    operations.act(request.id, "pay", "coordinator")
+    assert operations.assign_issue("a1", "ann", "coordinator").status == "assigned"
+
+
+def test_cancelling_a_held_request_frees_the_expert(desk) -> None:
+    operations, _ = desk
+    request = operations.escalate("a1", "coordinator")
+    operations.act(request.id, "pay", "coordinator")
+    operations.act(request.id, "assign", "coordinator", "ann")
+    assert operations.store.experts.require("ann").current_workload == 1
+    operations.act(request.id, "cancel", "coordinator")
+    assert operations.store.experts.require("ann").current_workload == 0

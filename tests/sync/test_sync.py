@@ -357,6 +357,7 @@ def test_ten_thousand_documents(tmp_path: Path, db_url: str) -> None:
 async def test_desk_syncs_live_and_lists_conflicts(tmp_path: Path, db_url: str) -> None:
     from tests.tui.conftest import NOW, settle
     from triagedesk.sync.client import parse_remote
+    from triagedesk.app.desk import Desk
     from triagedesk.tui.app import TriageDeskApp
     from triagedesk.tui.screens.modals import ConflictsScreen
     from triagedesk.tui.widgets.queue_view import QueueView
@@ -364,7 +365,7 @@ async def test_desk_syncs_live_and_lists_conflicts(tmp_path: Path, db_url: str) 
     seed_desk(tmp_path / "b.json", 3)
     replicator(tmp_path / "b.json", db_url).sync()
     store = open_store(tmp_path / "a.json")
-    app = TriageDeskApp(store, clock=lambda: NOW, monotonic=lambda: 1000.0, live=False, watch=True,
+    app = TriageDeskApp(Desk(store, clock=lambda: NOW), monotonic=lambda: 1000.0, live=False, watch=True,
                         sync_remote=parse_remote(db_url))
     async with app.run_test(size=(160, 48)) as pilot:
         for _ in range(100):

@@ -9,6 +9,7 @@ import pytest
 
 from tests.conftest import run_cli
 from triagedesk.demo.data import DEMO_NOW
+from triagedesk.app.desk import Desk
 from triagedesk.store.database import open_store
 from triagedesk.tui.app import TriageDeskApp
 
@@ -34,7 +35,7 @@ def store_copy(demo_store: Path, tmp_path: Path) -> Path:
 
 
 def make_app(path: Path, role: str = "coordinator", expert_id: str | None = None, watch: bool = False) -> TriageDeskApp:
-    return TriageDeskApp(open_store(path), role=role, expert_id=expert_id, clock=lambda: NOW,
+    return TriageDeskApp(Desk(open_store(path), clock=lambda: NOW), role=role, expert_id=expert_id,
                          monotonic=lambda: 1000.0, live=False, watch=watch)
 
 

@@ -9,7 +9,7 @@ from textual.widgets import DataTable, Input
 from tests.tui.conftest import NOW, make_app, settle
 from triagedesk.domain.models import Issue
 from triagedesk.store.database import open_store
-from triagedesk.tui.screens.desk_screen import DeskScreen
+from triagedesk.tui.screens.desk_screen import TIMERS_TITLE, DeskScreen
 from triagedesk.tui.screens.forms import NewIssueForm
 from triagedesk.tui.screens.modals import ConfirmScreen, HelpScreen, PackageScreen
 from triagedesk.tui.widgets.candidates_pane import CandidatesPane
@@ -30,7 +30,7 @@ async def test_four_panes_with_their_titles(store_copy: Path) -> None:
         await settle(pilot)
         screen = screen_of(app)
         titles = {w.border_title for w in screen.query("#queue-pane, #escalation, #candidates, #timers")}
-        assert titles == {"Queue", "Escalation", "Candidates", "Timers"}
+        assert titles == {"Queue", "Escalation", "Candidates", TIMERS_TITLE}
         queue = screen.query_one(QueueView)
         assert len(queue.rows) > 10
         # sorted by urgency then score
@@ -57,14 +57,18 @@ async def test_navigation_and_filters(store_copy: Path) -> None:
         await pilot.press("home")
         assert queue.cursor == 0 and queue.current_issue() == first
         await pilot.press("u")  # critical only
-        assert all(queue.data.urgency[i] == 0 for i in queue.rows)
+        assert queue.rows and all(queue.data.urgency[i] == 0 for i in queue.rows)
         await pilot.press("u")  # high only
-        assert all(queue.data.urgency[i] == 1 for i in queue.rows)
+        assert queue.rows and all(queue.data.urgency[i] == 1 for i in queue.rows)
         await pilot.press("escape")
         await pilot.press("f", "f")  # status: pending
-        assert all(queue.data.status[i] in ("pending_payment", "pending_assignment") for i in queue.rows)
+        assert queue.rows and all(queue.data.status[i] in ("pending_payment", "pending_assignment") for i in queue.rows)
+        profiles = app.desk.profiles()  # every profile, shipped and the user's, in name order
+        assert profiles == ["appraisal", "infrastructure"]
         await pilot.press("escape", "p")
-        assert all(queue.data.profile[i] == "infrastructure" for i in queue.rows)
+        assert queue.rows and all(queue.data.profile[i] == "appraisal" for i in queue.rows)
+        await pilot.press("p")
+        assert queue.rows and all(queue.data.profile[i] == "infrastructure" for i in queue.rows)
         await pilot.press("escape", "slash")
         box = screen.query_one("#filter", Input)
         assert box.has_focus
@@ -101,7 +105,7 @@ async def test_assign_from_candidates_with_a_note(store_copy: Path) -> None:
         await settle(pilot)
         request = app.desk.request_for(issue_id)
         assert request is not None and request.status == "assigned" and request.assigned_expert_id
-        assert any(a.note == "urgent, call first" for a in app.store.history(request.id))
+        assert any(a.note == "urgent, call first" for a in app.desk.store.history(request.id))
         assert screen.data.status[screen.data.position(issue_id)] == "assigned"  # the queue reloaded
         # now it is held: the same expert again is refused, another is a reassignment that says so
         screen.spec = screen.spec.__class__(status="all")
@@ -133,12 +137,12 @@ async def test_cancelled_confirmation_changes_nothing(store_copy: Path) -> None:
     app = make_app(store_copy)
     async with app.run_test(size=(160, 48)) as pilot:
         await settle(pilot)
-        before = app.store.journal.journal_path.read_bytes()
+        before = app.desk.store.journal.journal_path.read_bytes()
         await pilot.press("1")
         await settle(pilot)
         await pilot.press("escape")
         await settle(pilot)
-        assert app.store.journal.journal_path.read_bytes() == before
+        assert app.desk.store.journal.journal_path.read_bytes() == before
 
 
 async def test_help_package_theme_and_tabs(store_copy: Path) -> None:
@@ -182,14 +186,14 @@ async def test_new_issue_form_validates_at_the_field(store_copy: Path) -> None:
         assert "valid integer" in str(form.query_one("#err-f-users_affected").render())
         await pilot.press("ctrl+s")
         await settle(pilot)
-        assert app.screen is form and app.store.issues.get("INC-NEW-1") is None  # nothing saved
+        assert app.screen is form and app.desk.store.issues.get("INC-NEW-1") is None  # nothing saved
         form.query_one("#f-users_affected", Input).value = "120"
         await pilot.pause()
         assert str(form.query_one("#err-f-users_affected").render()) == ""
         assert "CRITICAL" in str(form.query_one("#preview").render())  # recomputed as fields change
         await pilot.press("ctrl+s")
         await settle(pilot)
-        assert app.store.issues.require("INC-NEW-1").users_affected == 120
+        assert app.desk.store.issues.require("INC-NEW-1").users_affected == 120
 
 
 async def test_markup_and_escapes_are_shown_literally(store_copy: Path) -> None:
@@ -228,22 +232,22 @@ async def test_expert_view_sessions_outcome_and_correction(store_copy: Path) -> 
         screen = screen_of(app)
         queue = screen.query_one(QueueView)
         assert queue.rows, "the expert has assigned requests in the demo"
-        assert all(queue.data.assignee[i] == expert.name for i in queue.rows)
+        assert queue.rows and all(queue.data.assignee[i] == expert.name for i in queue.rows)
         assert not screen.query_one("#candidates").display
         # pick a request without a running session
         for _ in range(len(queue.rows)):
-            request_id, running = screen._session()
-            if running is None:
+            request_id = screen.selection.request_id
+            if request_id and app.desk.running_session(request_id) is None:
                 break
             await pilot.press("down")
             await settle(pilot)
         await pilot.press("s")
         await settle(pilot)
-        request_id, running = screen._session()
+        running = app.desk.running_session(request_id)
         assert running is not None and running.status == "active"
         await pilot.press("space")
         await settle(pilot)
-        assert screen._session()[1].status == "paused"
+        assert app.desk.running_session(request_id).status == "paused"
         await pilot.press("space")
         await settle(pilot)
         await pilot.press("c")
@@ -254,7 +258,7 @@ async def test_expert_view_sessions_outcome_and_correction(store_copy: Path) -> 
         form.query_one("#f-corrected_value", Input).value = "Paul Storr, London"
         await pilot.press("ctrl+s")
         await settle(pilot)
-        assert app.store.requests.require(request_id).expert_corrections[-1].corrected_value == "Paul Storr, London"
+        assert app.desk.store.requests.require(request_id).expert_corrections[-1].corrected_value == "Paul Storr, London"
         await pilot.press("o")
         await settle(pilot)
         outcome_form = app.screen
@@ -262,8 +266,8 @@ async def test_expert_view_sessions_outcome_and_correction(store_copy: Path) -> 
         outcome_form.query_one("#f-rating", Input).value = "5"
         await pilot.press("ctrl+s")
         await settle(pilot)
-        assert app.store.requests.require(request_id).status == "completed"
-        assert any(o.knowledge_gained == "Storr marks" for o in app.store.outcomes.all())
+        assert app.desk.store.requests.require(request_id).status == "completed"
+        assert any(o.knowledge_gained == "Storr marks" for o in app.desk.store.outcomes.all())
 
 
 async def test_another_desk_change_refreshes_the_panes(store_copy: Path) -> None:

@@ -7,18 +7,24 @@ from __future__ import annotations
 
 from collections.abc import Callable, Collection
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
+from pydantic import BaseModel
+
 from triagedesk.domain.insight import analytics, package
-from triagedesk.domain.requests import lifecycle, performance, sessions, sla
+from triagedesk.domain.requests import lifecycle, performance, sessions, sla, workflow
+from triagedesk.domain.scoring import backtest
 from triagedesk.domain.scoring.escalation import Scorer
 from triagedesk.domain.insight.knowledge import Hit
 from triagedesk.domain.routing.matching import LEVEL_ORDER, Matcher
 from triagedesk.domain.models import Decision, Expert, Issue, Match
-from triagedesk.domain.records import HELD_STATUSES, Correction, ExpertCorrection, ExpertRequest, KnowledgeEntry, Outcome, Session, utcnow
-from triagedesk.resources import load_profile
+from triagedesk.domain.records import HELD_STATUSES, AuditEntry, Correction, ExpertCorrection, ExpertRequest, KnowledgeEntry, Outcome, Session, utcnow
+from triagedesk.resources import available_profiles, load_profile
 from triagedesk.store.errors import StoreError
-from triagedesk.store.repositories import Store
+from triagedesk.store.repositories import Repository, Store
+from triagedesk.store.watch import ChangeWatcher as Follower
+from triagedesk.store.watch import Changes
 
 
 class Desk:
@@ -31,12 +37,56 @@ class Desk:
         self.profile_override = profile_override
         self._scorers: dict[str, Scorer] = {}
 
+    # -- the store's files and records ------------------------------------------------------
+    @property
+    def path(self) -> Path:
+        return Path(self.store.path)
+
+    def close(self) -> None:
+        self.store.close()
+
+    def repository(self, kind: str) -> Repository[Any]:
+        """The records of one kind (issues, experts, requests, sessions, ...)."""
+        return self.store.repository(kind)
+
+    def records(self, kind: str) -> list[Any]:
+        return self.store.repository(kind).all()
+
+    def put_many(self, kind: str, models: list[BaseModel], actor: str, action: str = "import",
+                 note: str = "") -> tuple[int, int]:
+        """Insert or replace records of one kind in one durable write: (inserted, updated)."""
+        return self.store.repository(kind).put_many(models, actor=actor, action=action, note=note)
+
+    def load_demo(self, data: Any, kinds: tuple[str, ...], note: str) -> None:
+        """Write a generated demo history in one durable write, then compact so the next open is fast."""
+        with self.store.transaction():
+            for kind in kinds:
+                self.store.repository(kind).put_many(getattr(data, kind), actor="demo", action="demo", note=note)
+        self.store.journal.compact()
+
+    def follow(self, on_change: Callable[[Changes], None], interval: float,
+               on_error: Callable[[Exception], None]) -> Follower:
+        """Call `on_change` (on a thread) with what other processes changed; `.stop()` the result."""
+        return Follower(self.store, on_change, interval, on_error=on_error).start()
+
+    def audit_entries(self) -> list[AuditEntry]:
+        return self.store.audit_log.all()
+
     # -- engine ---------------------------------------------------------------------------
     def scorer(self, name: str | None) -> Scorer:
-        key = self.profile_override or name or "infrastructure"
+        key = self.profile_override or name or self.default_profile
         if key not in self._scorers:
             self._scorers[key] = Scorer(load_profile(key))
         return self._scorers[key]
+
+    def profiles(self) -> list[str]:
+        """Every profile name the desk knows: the shipped ones and the user's own."""
+        return list(available_profiles())
+
+    @property
+    def default_profile(self) -> str:
+        """The profile of an issue that names none."""
+        return self.profile_override or "infrastructure"
 
     def decide(self, issue: Issue) -> Decision:
         return self.scorer(issue.profile).decide(issue)
@@ -44,6 +94,34 @@ class Desk:
     def candidates(self, issue: Issue, at: datetime | None = None) -> Match:
         scorer = self.scorer(issue.profile)
         return Matcher(scorer.profile, scorer).match(issue, self.store.experts.all(), at or self.clock())
+
+    def opening_status_of(self, profile: str | None) -> str:
+        """The state a new request of this profile usually starts in (cheap: no decision is computed)."""
+        scorer = self.scorer(profile)
+        return workflow.opening_status(scorer.profile.payment, "tier" if scorer.profile.tiers else None)
+
+    @property
+    def folder(self) -> Path:
+        """The store's folder (where packages are saved)."""
+        return self.store.path.parent
+
+    @property
+    def where(self) -> str:
+        """The store as the header names it: folder/file."""
+        return f"{self.store.path.parent.name}/{self.store.path.name}"
+
+    def issue(self, issue_id: str) -> Issue | None:
+        return self.store.issues.get(issue_id)
+
+    def require_request(self, request_id: str) -> ExpertRequest:
+        return self.store.requests.require(request_id)
+
+    def backtest(self, source: str, days: int) -> dict[str, Any]:
+        """A changed profile (a name or a TOML path) replayed over the stored history."""
+        candidate = Scorer(load_profile(source))
+        result = backtest.backtest(self.store.issues.all(), self.store.requests.all(), self.store.corrections.all(),
+                                   self.scorer(candidate.profile.name), candidate, self.clock(), days)
+        return result.as_dict()
 
     def request_for(self, issue_id: str) -> ExpertRequest | None:
         """The issue's latest request (an index lookup)."""
@@ -62,7 +140,7 @@ class Desk:
 
     def act(self, request_id: str, action: str, actor: str, expert_id: str | None = None,
             note: str = "", rating: int | None = None) -> ExpertRequest:
-        """Apply a lifecycle action; due times, refunds and expert figures follow the domain's rules."""
+        """Apply a lifecycle action; due times, refunds and workloads follow `workflow`'s rules."""
         now = self.clock()
         with self.store.transaction():
             request = self.store.requests.require(request_id)
@@ -72,23 +150,60 @@ class Desk:
             paused = sla.paused_working_minutes(request, profile, current, now)
             updated = lifecycle.transition(request, action, now, expert, paused_minutes=paused)
             holder = expert or current
-            if action in ("assign", "reassign", "resume"):
+            if workflow.due_recomputed(action):
                 effort = self.decide(self.store.issues.require(request.analysis_id)).estimated_expert_minutes \
                     if request.analysis_id in self.store.issues else None
                 updated = updated.model_copy(update={"due_at": sla.due_at(updated, profile, holder, effort)})
             if action == "complete":
                 due = updated.due_at or sla.due_at(updated, profile, holder)
-                updated = updated.model_copy(update={"refund_due": now > due})
+                updated = updated.model_copy(update={"refund_due": workflow.refund_due(due, now)})
                 if holder is not None:
                     self.store.experts.save(performance.after_completion(holder, updated, rating), actor=actor,
                                             action="performance", note=f"completed {request_id}")
-            if action in ("assign", "reassign") and expert is not None:
-                self.store.experts.save(expert.model_copy(update={"current_workload": expert.current_workload + 1}),
-                                        actor=actor, action="workload", note=f"{action} {request_id}")
-                if action == "reassign" and current is not None:
-                    self.store.experts.save(current.model_copy(update={"current_workload": max(current.current_workload - 1, 0)}),
-                                            actor=actor, action="workload", note=f"reassigned {request_id}")
+            known = {e.id: e for e in (expert, current) if e is not None}
+            moves = workflow.workload_moves(action, request.status, request.assigned_expert_id, expert_id)
+            for changed in workflow.apply_moves(moves, known).values():
+                self.store.experts.save(changed, actor=actor, action="workload", note=f"{action} {request_id}")
             return self.store.requests.save(updated, actor=actor, action=action, note=note)
+
+    def opens_as(self, issue: Issue) -> str:
+        """The state a new request for this issue would start in (pending payment where the profile charges)."""
+        scorer = self.scorer(issue.profile)
+        decision = scorer.decide(issue)
+        tier = decision.recommended_tier if decision.recommended_tier in scorer.profile.tiers else None
+        return workflow.opening_status(scorer.profile.payment, tier)
+
+    def assign_issue(self, issue_id: str, expert_id: str, actor: str, note: str = "") -> ExpertRequest:
+        """Give an issue to an expert: opens a request when it has none (or a closed one), then assigns or
+        reassigns; refused before any write when the request awaits payment."""
+        issue = self.store.issues.require(issue_id)
+        with self.store.transaction():
+            request = self.request_for(issue_id)
+            status = request.status if request is not None else None
+            plan = workflow.plan_assignment(status, self.opens_as(issue), request.id if request else "")
+            if plan.escalate_first or request is None:
+                request = self.escalate(issue_id, actor, notes=note or None)
+            return self.act(request.id, plan.action, actor, expert_id, note)
+
+    def add_issue(self, issue: Issue, actor: str) -> Issue:
+        """A new issue from the intake form, created now."""
+        return self.store.issues.add(issue.model_copy(update={"created_at": self.clock()}), actor=actor)
+
+    def running_session(self, request_id: str) -> Session | None:
+        """The request's session that has not ended (at most one runs)."""
+        return next((s for s in self.store.sessions.by("request_id", request_id)
+                     if workflow.session_running(s.status)), None)
+
+    def running_sessions(self, expert_id: str | None = None) -> list[Session]:
+        """Every session that has not ended, newest first (one expert's only, when given)."""
+        found = [s for status in sorted(workflow.RUNNING_SESSION_STATUSES) for s in self.store.sessions.by("status", status)
+                 if expert_id is None or s.expert_id == expert_id]
+        return sorted(found, key=lambda s: s.started_at, reverse=True)
+
+    def sync_conflicts(self) -> list[AuditEntry]:
+        """Every conflict sync resolved, newest first."""
+        entries = self.store.audit_log.by("action", "sync_conflict")
+        return sorted(entries, key=lambda e: e.at, reverse=True)
 
     def senior_for(self, request: ExpertRequest) -> Expert:
         """The senior expert to escalate to: the best-matching expert of the highest level, not the current one."""
@@ -104,10 +219,12 @@ class Desk:
         order = {c.expert_id: n for n, c in enumerate(ranked)}
         return min(seniors, key=lambda e: order.get(e.id, len(order)))
 
-    def escalate_to_senior(self, request_id: str, actor: str, note: str = "") -> ExpertRequest:
+    def escalate_to_senior(self, request_id: str, actor: str, note: str = "",
+                           senior_id: str | None = None) -> ExpertRequest:
+        """Give the request to a senior expert: the one named in the confirmation, else `senior_for`'s pick."""
         request = self.store.requests.require(request_id)
-        senior = self.senior_for(request)
-        action = "assign" if request.status == "pending_assignment" else "reassign"
+        senior = self.store.experts.require(senior_id) if senior_id else self.senior_for(request)
+        action = workflow.plan_assignment(request.status, "pending_assignment", request.id).action
         with self.store.transaction():
             updated = self.act(request_id, action, actor, senior.id, note or "escalated to a senior expert")
             return self.store.requests.save(updated.model_copy(update={"escalated_to_senior": True}), actor=actor,
@@ -168,7 +285,9 @@ class Desk:
             return correction
 
     # -- what the panes show -------------------------------------------------------------------------
-    def clocks(self, statuses: Collection[str] = HELD_STATUSES) -> list[tuple[ExpertRequest, sla.SlaClock, list[str]]]:
+    def clocks(self, statuses: Collection[str] = HELD_STATUSES
+               ) -> list[tuple[ExpertRequest, sla.SlaClock, list[workflow.Suggestion]]]:
+        """Held requests' clocks, most pressing first (breached, then the least time left), with suggestions."""
         now = self.clock()
         experts = {e.id: e for e in self.store.experts.all()}
         out = []
@@ -177,12 +296,12 @@ class Desk:
             profile = self.scorer(request.profile or None).profile
             expert = experts.get(request.assigned_expert_id or "")
             timer = sla.clock(request, profile, expert, now)
-            out.append((request, timer, sla.suggestions(request, timer, expert, now)))
+            out.append((request, timer, workflow.suggestions(request, timer.state, expert, now)))
         out.sort(key=lambda item: item[1].fraction_left if item[1].state != "breached" else -1 + item[1].left_minutes / 1e9)
         return out
 
     def report(self, days: int, now: datetime | None = None) -> dict[str, Any]:
-        rates = {name: self.scorer(name).profile.expert_hourly_rate for name in ("infrastructure", "appraisal")}
+        rates = {name: self.scorer(name).profile.expert_hourly_rate for name in self.profiles()}
         return analytics.report(self.store.requests.all(), self.store.experts.all(), self.store.corrections.all(),
                                 self.store.outcomes.all(), rates, now or self.clock(), days)
 
@@ -201,9 +320,3 @@ class Desk:
     def warm(self) -> None:
         """Build the store's indexes ahead of the first lookup (call it from a worker once the queue shows)."""
         self.store.warm_indexes()
-
-    def running_sessions(self, expert_id: str | None = None) -> list[Session]:
-        """Sessions in progress (of one expert), newest first: an index lookup."""
-        running = [s for s in self.store.sessions.by("status", "active")
-                   if expert_id is None or s.expert_id == expert_id]
-        return sorted(running, key=lambda s: s.started_at, reverse=True)

@@ -16,12 +16,12 @@ from typing import Any
 
 from triagedesk.app.desk import Desk
 from triagedesk.display import one_line
-from triagedesk.domain.requests import sla
+from triagedesk.domain.requests import sla, workflow
 from triagedesk.domain.models import URGENCIES, Expert, Issue
 from triagedesk.domain.records import ExpertRequest
 from triagedesk.store.repositories import model_fields
 
-CLOSED = frozenset({"completed", "cancelled", "refunded"})
+CLOSED = workflow.CLOSED_STATUSES
 SORTS = ("urgency", "sla", "newest")
 STATUS_FILTERS = ("all", "new", "pending", "assigned", "in_review", "waiting")
 
@@ -165,7 +165,7 @@ def _status_matches(shown: str, wanted: str) -> bool:
     if wanted == "all":
         return True
     if wanted == "pending":
-        return shown in ("pending_payment", "pending_assignment")
+        return shown in workflow.PENDING_STATUSES
     return shown == wanted
 
 

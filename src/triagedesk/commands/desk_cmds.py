@@ -11,6 +11,7 @@ from rich.table import Table
 from triagedesk.commands.common import console, emit_json, json_option, parse_instant
 from triagedesk.commands.store_cmds import db_option, store_path
 from triagedesk.app.desk import Desk
+from triagedesk.app.stores import open_desk
 from triagedesk.display import literal, one_line
 from triagedesk.domain.insight import analytics
 from triagedesk.domain.scoring.backtest import backtest as run_backtest
@@ -18,7 +19,6 @@ from triagedesk.domain.scoring.escalation import Scorer
 from triagedesk.domain.requests.lifecycle import ACTIONS
 from triagedesk.domain.requests.sla import refund_exposure
 from triagedesk.resources import load_profile
-from triagedesk.store.database import open_store
 
 now_option = click.option("--now", "now_text", metavar="ISO-TIME", help="The reference time (default: now).")
 actor_option = click.option("--actor", default="cli", show_default=True, help="Who is acting (for the audit log).")
@@ -26,11 +26,10 @@ actor_option = click.option("--actor", default="cli", show_default=True, help="W
 
 def desk(db_path: str | None, now_text: str | None = None, create: bool = False) -> Desk:
     """The desk over the store; `--now` fixes its clock so results are reproducible."""
-    store = open_store(store_path(db_path), create=create)
     if now_text:
         fixed: datetime = parse_instant(now_text, "--now")
-        return Desk(store, clock=lambda: fixed)
-    return Desk(store)
+        return open_desk(store_path(db_path), create=create, clock=lambda: fixed)
+    return open_desk(store_path(db_path), create=create)
 
 
 @click.command()
@@ -86,13 +85,14 @@ def timers(db_path: str | None, now_text: str | None, as_json: bool) -> None:
     exposure = refund_exposure([t for _, t, _ in rows])
     if as_json:
         emit_json({"refund_exposure": exposure, "clocks": [
-            {**t.as_dict(), "status": r.status, "expert_id": r.assigned_expert_id, "suggestions": s} for r, t, s in rows]})
+            {**t.as_dict(), "status": r.status, "expert_id": r.assigned_expert_id, "suggestions": [x.text for x in s],
+             "suggestion_codes": [x.code for x in s]} for r, t, s in rows]})
         return
     table = Table("request", "status", "expert", "left (min)", "state", "suggestion", title=f"Refund exposure ${exposure:,.2f}",
                   title_justify="left")
     for r, t, s in rows:
         table.add_row(literal(r.id), r.status, literal(r.assigned_expert_id or "-"), f"{t.left_minutes:,.0f}", t.state,
-                      literal(s[0] if s else "-"))
+                      literal(s[0].text if s else "-"))
     console().print(table)
 
 
@@ -128,7 +128,7 @@ def package_cmd(issue_id: str, out_path: str | None, db_path: str | None, now_te
     """The escalation package of ISSUE_ID as Markdown, with the initial-contact and follow-up messages."""
     text = desk(db_path, now_text).package(issue_id)
     if out_path:
-        from triagedesk.store.journal_format import atomic_write
+        from triagedesk.files import atomic_write
 
         atomic_write(Path(out_path), text.encode("utf-8"))
         click.echo(f"wrote {out_path}")

@@ -7,7 +7,7 @@ import click
 from triagedesk.commands.store_cmds import store_path
 from triagedesk.domain.errors import UserError
 from triagedesk.resources import load_profile
-from triagedesk.store.database import open_store
+from triagedesk.app.stores import open_desk
 from triagedesk.sync.client import parse_remote
 
 
@@ -20,13 +20,14 @@ def run_desk(db_path: str | None, role: str, expert_id: str | None, profile_name
     remote = parse_remote(None if sync_url == "env" else sync_url) if sync_url else None
     path = store_path(db_path)
     click.echo(f"opening {path}…", err=True)  # a large store takes a moment before the desk appears
-    store = open_store(path)
-    if expert_id and expert_id not in store.experts:
-        known = ", ".join(sorted(e.id for e in store.experts.all())[:8]) or "none yet"
-        raise UserError(f"no expert {expert_id!r} in {store.path} (known: {known})")
-    from triagedesk.tui.app import TriageDeskApp
-
+    desk = open_desk(path, profile_override=profile_name)
     try:
-        TriageDeskApp(store, role=role, expert_id=expert_id, profile=profile_name, sync_remote=remote).run()
+        known_ids = {e.id for e in desk.records("experts")}
+        if expert_id and expert_id not in known_ids:
+            known = ", ".join(sorted(known_ids)[:8]) or "none yet"
+            raise UserError(f"no expert {expert_id!r} in {desk.path} (known: {known})")
+        from triagedesk.tui.app import TriageDeskApp
+
+        TriageDeskApp(desk, role=role, expert_id=expert_id, sync_remote=remote).run()
     finally:
-        store.close()
+        desk.close()

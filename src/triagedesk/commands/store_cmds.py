@@ -5,7 +5,6 @@ from __future__ import annotations
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
-from pathlib import Path
 from typing import Callable
 
 import click
@@ -17,8 +16,8 @@ from triagedesk.domain.inputs import parse_models
 from triagedesk.domain.models import Expert, Issue
 from triagedesk.domain.records import ExpertRequest
 from triagedesk.resources import data_dir, load_profile
-from triagedesk.store.check import check, repair
-from triagedesk.store.database import default_path, open_store
+from triagedesk.app.stores import check_store, open_desk, repair_store
+from triagedesk.app.stores import store_path as store_path
 from triagedesk.formats.transfer import export_rows, format_of, read_records, validate_all
 
 KINDS = {"issues": Issue, "experts": Expert, "requests": ExpertRequest}
@@ -27,10 +26,6 @@ db_option = click.option(
     "--db", "db_path", metavar="PATH", type=click.Path(dir_okay=False),
     help="The store file (default: $TRIAGEDESK_DB, else desk.json in the user data folder).",
 )
-
-
-def store_path(db_path: str | None) -> Path:
-    return Path(db_path).expanduser() if db_path else default_path()
 
 
 @contextmanager
@@ -59,15 +54,15 @@ def import_(file: str, kind: str, fmt: str | None, db_path: str | None, as_json:
     records = read_records(text, source, chosen, model)
     with progress_bar(f"validating {len(records):,} {kind}", len(records)) as advance:
         models = validate_all(records, model, chosen, advance)
-    store = open_store(store_path(db_path))
+    desk = open_desk(store_path(db_path))
     try:
-        new, updated = store.repository(kind).put_many(models, actor="import", note=f"from {source}")
+        new, updated = desk.put_many(kind, models, actor="import", note=f"from {source}")
     finally:
-        store.close()
+        desk.close()
     if as_json:
-        emit_json({"kind": kind, "rows": len(models), "inserted": new, "updated": updated, "db": str(store.path)})
+        emit_json({"kind": kind, "rows": len(models), "inserted": new, "updated": updated, "db": str(desk.path)})
     else:
-        click.echo(f"imported {len(models):,} {kind} ({new:,} new, {updated:,} updated) into {store.path}")
+        click.echo(f"imported {len(models):,} {kind} ({new:,} new, {updated:,} updated) into {desk.path}")
 
 
 @click.command()
@@ -77,12 +72,12 @@ def import_(file: str, kind: str, fmt: str | None, db_path: str | None, as_json:
 @db_option
 def export(kind: str, fmt: str, db_path: str | None) -> None:
     """Write every record of a kind to stdout; `import` reads it back losslessly."""
-    store = open_store(store_path(db_path), create=False)
+    desk = open_desk(store_path(db_path), create=False)
     try:
-        repository = store.repository(kind)
+        repository = desk.repository(kind)
         models = repository.all()
     finally:
-        store.close()
+        desk.close()
     out = sys.stdout
     for chunk in export_rows(models, fmt, repository.model):  # type: ignore[arg-type]
         out.write(chunk)
@@ -109,20 +104,18 @@ def demo(db_path: str | None, count: int, seed: int, now_text: str | None, force
     """Fill a store with a realistic, deterministic demo history (the same for the same seed and time)."""
     now = parse_instant(now_text, "--now")
     path = store_path(db_path)
-    store = open_store(path)
+    desk = open_desk(path)
     try:
-        if len(store.issues) and not force:
-            raise click.UsageError(f"{path} already holds {len(store.issues):,} issues; pass --force to add the demo anyway")
+        held = len(desk.repository("issues"))
+        if held and not force:
+            raise click.UsageError(f"{path} already holds {held:,} issues; pass --force to add the demo anyway")
         scorers = {name: Scorer(load_profile(name)) for name in ("infrastructure", "appraisal")}
         with progress_bar(f"generating {count:,} issues", count) as advance:
             data = generate(count, seed, now, scorers, _network(), advance)
-        with store.transaction():
-            for kind in ("experts", "issues", "requests", "sessions", "outcomes", "corrections", "knowledge"):
-                store.repository(kind).put_many(getattr(data, kind), actor="demo", action="demo",
-                                                note=f"seed {seed}")
-        store.journal.compact()
+        desk.load_demo(data, ("experts", "issues", "requests", "sessions", "outcomes", "corrections", "knowledge"),
+                       note=f"seed {seed}")
     finally:
-        store.close()
+        desk.close()
     counts = data.counts()
     if as_json:
         emit_json({"db": str(path), **counts})
@@ -140,7 +133,7 @@ def db() -> None:
 @json_option
 def db_check(db_path: str | None, as_json: bool) -> None:
     """Report damage in the snapshot or journal; exit 1 when something is wrong."""
-    report = check(store_path(db_path))
+    report = check_store(store_path(db_path))
     if as_json:
         emit_json({"ok": report.ok, "lines": report.lines(), "counts": report.counts, "schema": report.schema})
     else:
@@ -154,7 +147,7 @@ def db_check(db_path: str | None, as_json: bool) -> None:
 @db_option
 def db_repair(db_path: str | None) -> None:
     """Restore the last good snapshot plus every intact journal record (damaged files are kept)."""
-    for line in repair(store_path(db_path)):
+    for line in repair_store(store_path(db_path)):
         click.echo(line)
 
 

@@ -12,7 +12,7 @@ from rich.progress import Progress, TaskID
 
 from triagedesk.commands.common import emit_json, json_option, progress_display
 from triagedesk.commands.store_cmds import db_option, store_path
-from triagedesk.store.database import open_store
+from triagedesk.app.stores import open_desk
 from triagedesk.sync.client import CouchClient, SyncError, parse_remote
 from triagedesk.sync.engine import Replicator, SyncResult
 
@@ -34,9 +34,9 @@ def sync(url: str | None, db_path: str | None, push_only: bool, pull_only: bool,
     if push_only and pull_only:
         raise click.UsageError("--push-only and --pull-only exclude each other")
     remote = parse_remote(url)
-    store = open_store(store_path(db_path))
+    desk = open_desk(store_path(db_path))
     client = CouchClient(remote, timeout=timeout, verify=not insecure)
-    replicator = Replicator(store, client)
+    replicator = Replicator(desk.store, client)
     try:
         if live:
             _live(replicator, remote.shown, as_json, poll)
@@ -46,7 +46,7 @@ def sync(url: str | None, db_path: str | None, push_only: bool, pull_only: bool,
     finally:
         replicator.close()
         client.close()
-        store.close()
+        desk.close()
     _report(result, remote.shown, as_json)
 
 

@@ -13,7 +13,8 @@ from filelock import FileLock
 
 from triagedesk.store.errors import StoreCorrupt
 from triagedesk.store.journal import APP, JOURNAL_MAGIC, META
-from triagedesk.store.journal_format import atomic_write, decode_record
+from triagedesk.files import atomic_write
+from triagedesk.store.journal_format import decode_record
 
 Tables = dict[str, dict[str, dict[str, Any]]]
 

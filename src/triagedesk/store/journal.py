@@ -20,7 +20,8 @@ from filelock import FileLock
 from tinydb.storages import Storage
 
 from triagedesk.store.errors import StoreCorrupt, StoreError
-from triagedesk.store.journal_format import Op, atomic_write, encode_record, keep_previous, scan
+from triagedesk.files import atomic_write
+from triagedesk.store.journal_format import Op, encode_record, keep_previous, scan
 
 if TYPE_CHECKING:
     from triagedesk.store.indexes import Indexes

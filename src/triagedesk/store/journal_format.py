@@ -1,4 +1,4 @@
-"""Durable files and the journal's record format: atomic replacement, fsync, CRC-checked record lines."""
+"""The journal's record format: CRC-checked record lines, and the previous-file copy kept for repair."""
 
 from __future__ import annotations
 
@@ -11,30 +11,6 @@ from typing import Any
 import orjson
 
 Op = tuple[str, str, "dict[str, Any] | None"]  # (table, doc_id, whole document or None = removed)
-
-
-def fsync_dir(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
-def atomic_write(path: Path, data: bytes) -> None:
-    """Replace `path` with `data`: temp file in the same folder, fsync, rename, fsync the folder."""
-    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
-    try:
-        view = memoryview(data)
-        while view:
-            written = os.write(fd, view)
-            view = view[written:]
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-    os.replace(tmp, path)
-    fsync_dir(path.parent)
 
 
 def keep_previous(path: Path) -> None:

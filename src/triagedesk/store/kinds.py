@@ -30,7 +30,7 @@ KINDS: tuple[Kind, ...] = (
     Kind("outcomes", Outcome, "out", indexed=("issue_id", "request_id")),
     Kind("corrections", Correction, "cor", indexed=("request_id",)),
     Kind("knowledge", KnowledgeEntry, "kb"),
-    Kind("audit", AuditEntry, "aud", audited=False, indexed=("target_id",)),
+    Kind("audit", AuditEntry, "aud", audited=False, indexed=("target_id", "action")),
 )
 BY_NAME: dict[str, Kind] = {kind.name: kind for kind in KINDS}
 NAMES: tuple[str, ...] = tuple(kind.name for kind in KINDS)

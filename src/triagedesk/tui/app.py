@@ -4,21 +4,20 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterable
-from datetime import datetime
+from dataclasses import dataclass
 
+from textual import work
 from textual.app import App, SystemCommand
-from textual.binding import Binding
+from textual.message import Message
 from textual.notifications import SeverityLevel
 from textual.screen import Screen
 from textual.worker import Worker, WorkerState
 
 from triagedesk import __version__
-from triagedesk.app.desk import Desk
+from triagedesk.app.desk import Desk, Follower
 from triagedesk.domain.errors import UserError
-from triagedesk.domain.records import AuditEntry, utcnow
-from triagedesk.store.repositories import model_fields
-from triagedesk.store.repositories import Store
-from triagedesk.store.watch import ChangeWatcher
+from triagedesk.domain.records import AuditEntry
+from triagedesk.tui import keys
 from triagedesk.tui.config import Settings, load_settings, save_settings
 from triagedesk.tui.screens.desk_screen import DeskScreen
 from triagedesk.sync.client import Remote
@@ -26,84 +25,61 @@ from triagedesk.tui.live_sync import LiveSync, SyncStatus
 from triagedesk.tui.screens.modals import ConflictsScreen, HelpScreen
 from triagedesk.tui.themes import DEFAULT_THEME, load_themes
 
-HELP: list[tuple[str, list[tuple[str, str]]]] = [
-    ("Queue", [("↑ ↓ j k", "move"), ("PgUp PgDn", "page"), ("Home End g G", "first / last"),
-               ("/", "filter by text (Enter returns to the queue)"), ("Esc", "clear every filter"),
-               ("u", "cycle the urgency filter"), ("f", "cycle the status filter"), ("p", "cycle the profile filter"),
-               ("v", "cycle the sort: urgency+score, SLA left, newest"), ("Tab", "next pane")]),
-    ("Coordinator", [("1-5", "assign the Nth candidate (confirm, optional note)"), ("r", "reassign to the next candidate"),
-                     ("e", "escalate to a senior expert"), ("w", "wait for the requester / resume (pauses the SLA)"),
-                     ("$", "record payment"), ("x", "cancel the request"), ("n", "new issue"),
-                     ("m", "escalation package with its messages (ctrl+s saves it)")]),
-    ("Expert", [("s", "start a session"), ("Space", "pause / resume the session"), ("E", "end the session"),
-                ("o", "record the outcome"), ("c", "record a correction"), ("w", "wait / resume"), ("m", "package")]),
-    ("Everywhere", [("a / d", "Analytics / Desk tab"), ("< >", "analytics period 7 / 30 / 90 days"),
-                    ("b", "backtest a changed profile over the stored history"),
-                    ("t", "next theme (saved)"), ("C", "sync conflicts, with the losing revisions"),
-                    ("ctrl+r", "reload from the store"), ("ctrl+p", "command palette"),
-                    ("?", "this help"), ("q", "quit")]),
-]
-
-
 class TriageDeskApp(App):
     """The triage desk over one store, for one role."""
 
     CSS_PATH = "app.tcss"
     TITLE = "triagedesk"
-    BINDINGS = [
-        Binding("question_mark", "help", "Help"),
-        Binding("t", "next_theme", "Theme", show=False),
-        Binding("C", "conflicts", "Conflicts", show=False),
-        Binding("ctrl+r", "reload", "Reload", show=False),
-        Binding("q", "quit", "Quit"),
-    ]
+    BINDINGS = keys.bindings("app")
 
-    def __init__(self, store: Store, role: str = "coordinator", expert_id: str | None = None,
-                 profile: str | None = None, clock: Callable[[], datetime] = utcnow,
+    def __init__(self, desk: Desk, role: str = "coordinator", expert_id: str | None = None,
                  monotonic: Callable[[], float] = time.monotonic, live: bool = True, watch: bool = True,
                  sync_remote: Remote | None = None) -> None:
         super().__init__()
-        self.store = store
         self.role = role
         self.expert_id = expert_id
-        self.clock = clock
+        self.clock = desk.clock
         self.monotonic = monotonic
         self.live = live
-        self.watch = watch
-        self.desk = Desk(store, clock=clock, profile_override=profile)
+        self.follow_store = watch
+        self.desk = desk
         self.settings, self._settings_problem = load_settings()
         self.actor = expert_id if role == "expert" and expert_id else self.settings.desk.actor
-        self._watcher: ChangeWatcher | None = None
+        self._watcher: Follower | None = None
         self._pending_refresh = False
         self.sync_remote = sync_remote
         self._sync: LiveSync | None = None
         self._sync_error = ""  # the sync error last told in a notification (the header always shows it)
         self._base_subtitle = ""
+        self.our_themes: list[str] = []
 
     def on_mount(self) -> None:
         themes, problems = load_themes()
         for theme in themes:
             self.register_theme(theme)
+        self.our_themes = [t.name for t in themes]
         for problem in problems:
             self.notify(f"Theme skipped: {problem}", severity="warning", timeout=10)
         if self._settings_problem:
             self.notify(self._settings_problem, severity="warning", timeout=10)
         wanted = self.settings.theme
-        if wanted not in self.available_themes:
+        if wanted not in self.our_themes:
             self.notify(f"Unknown theme {wanted!r}; using {DEFAULT_THEME}", severity="warning")
             wanted = DEFAULT_THEME
-        self.theme = wanted
+        if not self._apply_theme(wanted) and wanted != DEFAULT_THEME:
+            self._apply_theme(DEFAULT_THEME)
         who = f" · {self.expert_id}" if self.expert_id else ""
-        self._base_subtitle = f"{self.role}{who} · {self.store.path.parent.name}/{self.store.path.name}"
+        self._base_subtitle = f"{self.role}{who} · {self.desk.where}"
         self.sub_title = self._base_subtitle
         if self.sync_remote is not None:
             self.sub_title = f"{self._base_subtitle} · sync starting with {self.sync_remote.shown}"
-            self._sync = LiveSync(self.store, self.sync_remote, self.clock, self._from_sync_thread).start()
-        self.push_screen(DeskScreen(self.role, self.expert_id))
-        if self.watch:
-            self._watcher = ChangeWatcher(self.store, self._changed_elsewhere, self.settings.desk.refresh_seconds,
-                                          on_error=lambda exc: self.call_from_thread(self.notify, str(exc), severity="error"))
-            self._watcher.start()
+            self._sync = LiveSync(self.desk, self.sync_remote, self.clock, self._from_sync_thread).start()
+        self.push_screen(DeskScreen(self.desk, self.settings, self.role, self.expert_id, self.actor,
+                                    self.monotonic, self.live))
+        if self.follow_store:
+            self._watcher = self.desk.follow(
+                self._changed_elsewhere, self.settings.desk.refresh_seconds,
+                on_error=lambda exc: self.call_from_thread(self.notify, str(exc), severity="error"))
 
     def on_unmount(self) -> None:
         if self._watcher is not None:
@@ -131,9 +107,19 @@ class TriageDeskApp(App):
             self._refresh_panes()
 
     def action_conflicts(self) -> None:
-        entries = [AuditEntry.model_validate(model_fields(d)) for d in self.store.audit_log.raw()
-                   if d.get("action") == "sync_conflict"]
-        self.push_screen(ConflictsScreen(sorted(entries, key=lambda e: e.at, reverse=True)))
+        self.load_conflicts()
+
+    @work(thread=True, exclusive=True, group="conflicts", exit_on_error=False)
+    def load_conflicts(self) -> None:
+        """The whole audit log is read off the UI thread."""
+        self.post_message(self.ConflictsLoaded(self.desk.sync_conflicts()))
+
+    @dataclass
+    class ConflictsLoaded(Message):
+        entries: list[AuditEntry]
+
+    def on_triage_desk_app_conflicts_loaded(self, message: ConflictsLoaded) -> None:
+        self.push_screen(ConflictsScreen(message.entries))
 
     def _changed_elsewhere(self, changed: set[tuple[str, str]]) -> None:
         """On the watcher thread: refresh the panes once, on the UI thread."""
@@ -142,19 +128,11 @@ class TriageDeskApp(App):
             self.call_from_thread(self._refresh_panes)
 
     def _refresh_panes(self) -> None:
+        """Tell every desk screen the store changed; each reloads what it shows."""
         self._pending_refresh = False
-        screen = self.screen_stack[1] if len(self.screen_stack) > 1 else self.screen
-        if isinstance(screen, DeskScreen):
-            screen.reload()
-            if screen.current:
-                screen.load_detail(screen.current)
-
-    def watch_theme(self, theme: str) -> None:
         for screen in self.screen_stack:
-            if isinstance(screen, DeskScreen) and screen.is_mounted:
-                from triagedesk.tui.widgets.queue_view import QueueView
-
-                screen.query_one(QueueView).restyle(self.theme_variables)
+            if isinstance(screen, DeskScreen):
+                screen.post_message(DeskScreen.StoreChanged())
 
     def notify(self, message: str, *, title: str = "", severity: SeverityLevel = "information",
                timeout: float | None = None, markup: bool = False) -> None:
@@ -173,14 +151,27 @@ class TriageDeskApp(App):
             self.notify(f"Unexpected error: {type(error).__name__}: {error}", severity="error", timeout=12)
 
     def action_help(self) -> None:
-        self.push_screen(HelpScreen(HELP))
+        self.push_screen(HelpScreen(keys.help_sections()))
+
+    def _apply_theme(self, name: str) -> bool:
+        """Switch to a theme; one that fails to apply leaves the previous one, with a notice."""
+        previous = self.theme
+        try:
+            self.theme = name
+            self.refresh_css()
+        except Exception as exc:  # a theme Textual cannot apply (a bad colour) is the user's file, not a crash
+            self.theme = previous
+            self.notify(f"Theme {name!r} could not be applied ({exc}); keeping {previous}", severity="warning")
+            return False
+        return True
 
     def action_next_theme(self) -> None:
-        names = sorted(self.available_themes)
-        ours = [n for n in names if n.startswith("triagedesk")] + [n for n in names if not n.startswith("triagedesk")]
-        self.theme = ours[(ours.index(self.theme) + 1) % len(ours)] if self.theme in ours else ours[0]
-        self._remember_theme()
-        self.notify(f"Theme: {self.theme}")
+        """The next of the shipped and the user's themes (never Textual's built-ins); saved once it applied."""
+        ours = self.our_themes or [DEFAULT_THEME]
+        wanted = ours[(ours.index(self.theme) + 1) % len(ours)] if self.theme in ours else ours[0]
+        if self._apply_theme(wanted):
+            self._remember_theme()
+            self.notify(f"Theme: {self.theme}")
 
     def _remember_theme(self) -> None:
         if self.settings.theme == self.theme:
@@ -201,32 +192,12 @@ class TriageDeskApp(App):
         yield SystemCommand("Next theme", "Switch to the next theme and remember it", self.action_next_theme)
         yield SystemCommand("Sync conflicts", "Every conflict sync resolved, with the losing revision", self.action_conflicts)
         if isinstance(screen, DeskScreen):
-            actions = [("Filter", "Filter the queue by text", "filter"), ("Clear filters", "Show every open issue", "clear_filter"),
-                       ("Cycle urgency filter", "critical, high, medium, low, all", "cycle_urgency"),
-                       ("Cycle status filter", "new, pending, assigned, in review, waiting, all", "cycle_status"),
-                       ("Cycle profile filter", "infrastructure, appraisal, all", "cycle_profile"),
-                       ("Cycle sort", "urgency+score, SLA left, newest", "cycle_sort"),
-                       ("Analytics", "The lead's charts", "show_tab('analytics')"), ("Desk", "The four panes", "show_tab('desk')"),
-                       ("Backtest a profile", "Replay a changed profile over the stored history", "backtest"),
-                       ("Package", "The escalation package of the selected issue", "package")]
-            if self.role == "coordinator":
-                actions += [(f"Assign candidate {n}", f"Assign the selected issue to candidate #{n}", f"assign({n})") for n in range(1, 6)]
-                actions += [("Reassign", "Reassign to the next candidate", "reassign"),
-                            ("Escalate to senior", "Reassign to a senior expert", "senior"),
-                            ("Wait / resume", "Pause or resume the SLA clock", "wait_resume"),
-                            ("Record payment", "Mark the request paid", "pay"),
-                            ("Cancel request", "Cancel the selected issue's request", "cancel_request"),
-                            ("New issue", "Open the intake form", "new_issue")]
-            if self.role == "expert":
-                actions += [("Start session", "Start a session on the selected request", "start_session"),
-                            ("Pause / resume session", "", "toggle_session"), ("End session", "", "end_session"),
-                            ("Record outcome", "", "outcome"), ("Record correction", "", "correction"),
-                            ("Wait / resume", "Pause or resume the SLA clock", "wait_resume")]
-            for title, help_text, action in actions:
-                yield SystemCommand(title, help_text or title, _runner(screen, action))
+            for row in keys.legal_now(self.role, screen.selection, scope="screen"):
+                yield SystemCommand(row.label, row.help[:1].upper() + row.help[1:], _runner(screen, row.action))
 
 
 def _runner(screen: Screen, action: str) -> Callable[[], object]:
+    """A palette command runs the key's action on the desk screen (Textual's own `run_action`)."""
     return lambda: screen.run_action(action)
 
 

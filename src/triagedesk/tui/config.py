@@ -9,7 +9,7 @@ from pathlib import Path
 from pydantic import BaseModel, Field, ValidationError
 
 from triagedesk.resources import config_dir
-from triagedesk.store.journal_format import atomic_write
+from triagedesk.files import atomic_write
 
 
 class DeskSettings(BaseModel):

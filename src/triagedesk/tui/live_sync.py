@@ -7,7 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
-from triagedesk.store.repositories import Store
+from triagedesk.app.desk import Desk
 from triagedesk.sync.client import CouchClient, Remote, SyncError
 from triagedesk.sync.engine import Replicator, SyncResult
 
@@ -31,10 +31,10 @@ class SyncStatus:
 class LiveSync:
     """Follows the server's changes feed and pushes local changes, until stopped."""
 
-    def __init__(self, store: Store, remote: Remote, clock: Callable[[], datetime],
+    def __init__(self, desk: Desk, remote: Remote, clock: Callable[[], datetime],
                  on_status: Callable[[SyncStatus, bool], None], read_timeout: float = 3.0) -> None:
         self.status = SyncStatus(remote.shown)
-        self.store = store
+        self.desk = desk
         self.remote = remote
         self.clock = clock
         self.on_status = on_status
@@ -55,7 +55,7 @@ class LiveSync:
 
     def _run(self) -> None:
         client = CouchClient(self.remote, timeout=self.read_timeout + 10)
-        replicator = Replicator(self.store, client, actor="sync")
+        replicator = Replicator(self.desk.store, client, actor="sync")
         try:
             replicator.live(self._round(replicator), self._stop.is_set, self.read_timeout, on_error=self._failed)
         finally:

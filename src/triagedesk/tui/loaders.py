@@ -1,100 +1,50 @@
-"""What the desk's thread workers compute, and the messages that carry it back to the UI thread."""
+"""What the desk's thread workers compute, each in its own named function (the screen posts the results)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
-
-from textual.message import Message
 
 from triagedesk.app.desk import Desk
+from triagedesk.app.queue import QueueData, load
 from triagedesk.domain.insight.knowledge import Hit
 from triagedesk.domain.models import Decision, Issue, Match
+from triagedesk.domain.requests import workflow
 from triagedesk.domain.requests.sessions import elapsed_seconds
 from triagedesk.domain.requests.sla import refund_exposure
-from triagedesk.app.queue import QueueData, load
 from triagedesk.tui.widgets.timers_pane import TimerSpec
-
-
-class QueueLoaded(Message):
-    def __init__(self, data: QueueData) -> None:
-        super().__init__()
-        self.data = data
 
 
 @dataclass
 class Detail:
+    """The highlighted issue: its decision, candidates, knowledge hits, and what its keys need to know."""
+
     issue: Issue
     decision: Decision
     match: Match | None
     hits: list[Hit]
-
-
-class DetailReady(Message):
-    def __init__(self, issue_id: str, detail: Detail | None) -> None:
-        super().__init__()
-        self.issue_id = issue_id
-        self.detail = detail
-
-
-class TimersReady(Message):
-    def __init__(self, specs: list[TimerSpec], summary: str) -> None:
-        super().__init__()
-        self.specs = specs
-        self.summary = summary
-
-
-class ReportReady(Message):
-    def __init__(self, days: int, data: dict[str, Any]) -> None:
-        super().__init__()
-        self.days = days
-        self.data = data
-
-
-class PackageReady(Message):
-    def __init__(self, issue_id: str, markdown: str) -> None:
-        super().__init__()
-        self.issue_id = issue_id
-        self.markdown = markdown
-
-
-class BacktestReady(Message):
-    def __init__(self, source: str, result: dict[str, Any]) -> None:
-        super().__init__()
-        self.source = source
-        self.result = result
-
-
-class ActionDone(Message):
-    def __init__(self, text: str) -> None:
-        super().__init__()
-        self.text = text
+    session: str | None = None
+    """The status of its request's running session (active, paused), None without one."""
+    opens_as: str = "pending_assignment"
 
 
 def queue(desk: Desk, now: datetime, assignee: str | None = None) -> QueueData:
+    """The open queue (one expert's, when given)."""
     return load(desk, now, assignee)
 
 
 def detail(desk: Desk, data: QueueData, issue_id: str, with_match: bool = True) -> Detail | None:
-    issue = data.issues.get(issue_id) or desk.store.issues.get(issue_id)
+    """Everything the side panes show for one issue (a cursor move loads this)."""
+    issue = data.issues.get(issue_id) or desk.issue(issue_id)
     if issue is None:
         return None
     decision = desk.decide(issue)
     match = desk.candidates(issue) if with_match else None
     hits = desk.knowledge_for(f"{issue.title} {issue.description}", 3)
-    return Detail(issue, decision, match, hits)
-
-
-def short_hint(suggestion: str) -> str:
-    """A suggestion as a tag that fits a timer line."""
-    if suggestion.startswith("SLA breached"):
-        return "escalate to senior"
-    if suggestion.startswith("Under 25%"):
-        return "at risk: senior?"
-    if suggestion.startswith("Not acknowledged"):
-        return "unacknowledged: next candidate?"
-    return suggestion
+    row = data.position(issue_id)
+    request_id = data.request_id[row] if row is not None else None
+    running = desk.running_session(request_id) if request_id else None
+    return Detail(issue, decision, match, hits, running.status if running else None, desk.opens_as(issue))
 
 
 def timers(desk: Desk, limit: int, expert_id: str | None = None) -> tuple[list[TimerSpec], str]:
@@ -108,11 +58,12 @@ def timers(desk: Desk, limit: int, expert_id: str | None = None) -> tuple[list[T
     specs: list[TimerSpec] = []
     for request, timer, hints in clocks[:limit]:
         who = request.assigned_expert_name or request.assigned_expert_id or "-"
-        hint = f" · {short_hint(hints[0])}" if hints else ""
+        hint = f" · {hints[0].hint}" if hints else ""
         specs.append((request.id, f"{request.analysis_id} · {request.status} · {who}{hint}",
                       timer.left_minutes * 60, timer.budget_minutes * 60, timer.state == "paused", False))
     for session in desk.running_sessions(expert_id)[:limit]:
+        paused = not workflow.session_ticking(session.status)
         specs.append((session.id, f"session {session.issue_id} · {session.expert_id} · {session.channel}",
-                      elapsed_seconds(session, now), 1.0, False, True))
+                      elapsed_seconds(session, now), 1.0, paused, True))
     summary = f"{len(clocks)} clocks · {breached} breached · refund exposure ${exposure:,.0f}"
     return specs, summary

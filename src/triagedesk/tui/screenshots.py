@@ -12,7 +12,7 @@ from triagedesk.domain.scoring.escalation import Scorer
 from triagedesk.domain.inputs import parse_models
 from triagedesk.domain.models import Expert
 from triagedesk.resources import data_dir, load_profile
-from triagedesk.store.database import open_store
+from triagedesk.app.stores import open_desk
 from triagedesk.tui.app import TriageDeskApp
 
 NOW = DEMO_NOW
@@ -26,11 +26,11 @@ SHOTS = {
 
 def busiest_expert(path: Path) -> str:
     """The demo expert with the most open requests (a full queue to show), ties to the first id."""
-    store = open_store(path)
+    desk = open_desk(path)
     try:
-        return min(store.experts.all(), key=lambda e: (-e.current_workload, e.id)).id
+        return min(desk.records("experts"), key=lambda e: (-e.current_workload, e.id)).id
     finally:
-        store.close()
+        desk.close()
 
 
 def build_demo(path: Path) -> None:
@@ -40,11 +40,12 @@ def build_demo(path: Path) -> None:
         experts.extend(parse_models(source.read_text("utf-8"), str(source), Expert))
     scorers = {name: Scorer(load_profile(name)) for name in ("infrastructure", "appraisal")}
     data = generate(600, 7, NOW, scorers, experts)
-    store = open_store(path)
-    with store.transaction():
-        for kind in ("experts", "issues", "requests", "sessions", "outcomes", "corrections", "knowledge"):
-            store.repository(kind).put_many(getattr(data, kind), actor="demo")
-    store.close()
+    desk = open_desk(path)
+    try:
+        desk.load_demo(data, ("experts", "issues", "requests", "sessions", "outcomes", "corrections", "knowledge"),
+                       note="screenshots")
+    finally:
+        desk.close()
 
 
 async def shoot(path: Path, out: Path, size: tuple[int, int]) -> list[Path]:
@@ -52,7 +53,7 @@ async def shoot(path: Path, out: Path, size: tuple[int, int]) -> list[Path]:
     for name, (role, expert, keys) in SHOTS.items():
         if role == "expert" and expert is None:
             expert = busiest_expert(path)
-        app = TriageDeskApp(open_store(path), role=role, expert_id=expert, clock=lambda: NOW,
+        app = TriageDeskApp(open_desk(path, clock=lambda: NOW), role=role, expert_id=expert,
                             monotonic=lambda: 1000.0, live=False, watch=False)
         async with app.run_test(size=size) as pilot:
             for _ in range(3):

@@ -9,7 +9,8 @@ from typing import Literal, Protocol
 from triagedesk.domain.routing.calendar import BusinessHours
 from triagedesk.domain.models import Expert
 from triagedesk.domain.scoring.profiles import Profile
-from triagedesk.domain.records import OPEN_STATUSES, ExpertRequest
+from triagedesk.domain.records import ExpertRequest
+from triagedesk.domain.requests import workflow
 
 AT_RISK_SHARE = 0.25
 """Under 25% of the time left, a clock is at risk."""
@@ -146,19 +147,5 @@ def refund_exposure(clocks: list[SlaClock]) -> float:
 
 
 def suggestions(request: ExpertRequest, sla: SlaClock, expert: Expert | None, now: datetime) -> list[str]:
-    """What the desk offers (never forces): a senior expert near a breach, the next candidate when unacknowledged."""
-    if request.status not in OPEN_STATUSES:
-        return []
-    out: list[str] = []
-    if sla.state == "breached":
-        out.append("SLA breached: escalate to a senior expert")
-    elif sla.state == "at_risk":
-        out.append("Under 25% of the SLA left: consider a senior expert")
-    if (request.status == "assigned" and request.acknowledged_at is None and expert is not None
-            and request.assigned_at is not None):
-        ack_due = request.assigned_at + timedelta(minutes=expert.availability.response_sla_minutes)
-        if now > ack_due:
-            late = int((now - ack_due).total_seconds() // 60)
-            out.append(f"Not acknowledged {late} min past the {expert.availability.response_sla} response SLA: "
-                       "offer the next candidate")
-    return out
+    """What the desk offers, as text (the codes are `workflow.suggestions`)."""
+    return [s.text for s in workflow.suggestions(request, sla.state, expert, now)]

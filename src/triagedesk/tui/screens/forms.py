@@ -167,13 +167,16 @@ class NewIssueForm(ModelForm):
         FormField("authentication_risk", "Authentication risk", "choice", ("none", "low", "medium", "high", "very_high")),
     )
 
-    def __init__(self, decide: Callable[[Issue], Decision]) -> None:
+    def __init__(self, decide: Callable[[Issue], Decision], profiles: list[str] | None = None) -> None:
         super().__init__(Issue)
         self.decide = decide
+        self.profiles = profiles or ["infrastructure"]
+        self.FIELDS = tuple(FormField("profile", "Profile", "choice", tuple(self.profiles)) if f.path == "profile" else f
+                            for f in type(self).FIELDS)
 
     def preview(self, result: BaseModel) -> None:
         assert isinstance(result, Issue)
-        decision = self.decide(result.model_copy(update={"profile": result.profile or "infrastructure"}))
+        decision = self.decide(result.model_copy(update={"profile": result.profile or self.profiles[0]}))
         text = Text()
         text.append(f"{decision.urgency.upper()}  score {decision.score:.2f}  ", style="bold")
         text.append("escalate" if decision.should_escalate else "no escalation")

@@ -13,7 +13,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, MarkdownViewer, Static
 
 from triagedesk.display import literal
-from triagedesk.store.journal_format import atomic_write
+from triagedesk.files import atomic_write
 
 
 class ConfirmScreen(ModalScreen[str | None]):

@@ -2,23 +2,47 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from textual import work
+from textual.message import Message
 
-from triagedesk.tui import loaders
+from triagedesk.domain.records import Session
 from triagedesk.tui.screens.forms import CorrectionForm, OutcomeForm
 from triagedesk.tui.screens.modals import BacktestScreen, PromptScreen
 from triagedesk.tui.widgets.analytics_view import AnalyticsView
 
 if TYPE_CHECKING:
-    from triagedesk.tui.app import TriageDeskApp
+    from triagedesk.app.desk import Desk
+    from triagedesk.tui.keys import Selection
 
 
 class RoleActions:
-    """Needs the desk screen's `desk_app`, `_request_id`, `run_action`, `query_one`, `notify`, `app`."""
+    """Mixed into the desk screen; needs its `desk`, `actor`, `selection`, `_request_id` and `write`."""
 
-    desk_app: TriageDeskApp
+    desk: Desk
+    actor: str
+    selection: Selection
+    app: Any
+    query_one: Any
+    notify: Any
+    write: Any
+    post_message: Any
+    _request_id: Any
+
+    @dataclass
+    class BacktestReady(Message):
+        source: str
+        result: dict[str, Any]
+
+    @dataclass
+    class SessionFound(Message):
+        """The selected request's running session, read off the UI thread, and what to do with it."""
+
+        request_id: str
+        session: Session | None
+        move: str
 
     def action_backtest(self) -> None:
         """Replay a changed profile over the stored history (the lead's rule tuning)."""
@@ -26,73 +50,65 @@ class RoleActions:
             if source:
                 self.run_backtest(source, self.query_one(AnalyticsView).days)
 
+        first = self.desk.profiles()[0] if self.desk.profiles() else ""
         self.app.push_screen(PromptScreen("Backtest which profile? (a name or a path to a TOML file)",
-                                          "e.g. ~/tuned-infrastructure.toml", "infrastructure"), chosen)
+                                          f"e.g. ~/tuned-{first}.toml", first), chosen)
 
-    @work(thread=True, exclusive=True, group="backtest")
+    @work(thread=True, exclusive=True, group="backtest", exit_on_error=False)
     def run_backtest(self, source: str, days: int) -> None:
-        from triagedesk.domain.scoring.backtest import backtest
-        from triagedesk.domain.scoring.escalation import Scorer
-        from triagedesk.resources import load_profile
+        self.post_message(self.BacktestReady(source, self.desk.backtest(source, days)))
 
-        desk = self.desk_app.desk
-        candidate = Scorer(load_profile(source))
-        store = desk.store
-        result = backtest(store.issues.all(), store.requests.all(), store.corrections.all(),
-                          desk.scorer(candidate.profile.name), candidate, desk.clock(), days)
-        self.post_message(loaders.BacktestReady(source, result.as_dict()))
-
-    def on_backtest_ready(self, message: loaders.BacktestReady) -> None:
+    def on_role_actions_backtest_ready(self, message: BacktestReady) -> None:
         self.app.push_screen(BacktestScreen(message.source, message.result))
 
     # -- expert actions ------------------------------------------------------------------------
-    def _session(self) -> Any:
-        app = self.desk_app
+    def _with_session(self, move: str) -> None:
         request_id = self._request_id()
-        if request_id is None:
-            return None, None
-        found = next((d for d in app.store.sessions.raw()
-                      if d.get("request_id") == request_id and d.get("status") != "ended"), None)
-        return request_id, (app.store.sessions.require(found["id"]) if found else None)
+        if request_id:
+            self.find_session(request_id, move)
 
-    def action_start_session(self) -> None:
-        request_id, running = self._session()
-        if not request_id:
-            return
-        if running is not None:
-            self.notify("A session is already running.", severity="warning")
-            return
-        app = self.desk_app
-        self.run_action(f"session started on {request_id}", lambda: app.desk.start_session(request_id, app.actor))
+    @work(thread=True, exclusive=True, group="session", exit_on_error=False)
+    def find_session(self, request_id: str, move: str) -> None:
+        self.post_message(self.SessionFound(request_id, self.desk.running_session(request_id), move))
 
-    def action_toggle_session(self) -> None:
-        _, running = self._session()
+    def on_role_actions_session_found(self, message: SessionFound) -> None:
+        desk, actor, running, request_id = self.desk, self.actor, message.session, message.request_id
+        if message.move == "start":
+            if running is not None:
+                self.notify("A session is already running.", severity="warning")
+                return
+            self.write(f"session started on {request_id}", lambda: desk.start_session(request_id, actor))
+            return
         if running is None:
             self.notify("No running session: press s to start one.", severity="warning")
             return
-        move = "resume" if running.status == "paused" else "pause"
-        app = self.desk_app
-        self.run_action(f"session {move}d", lambda: app.desk.session_move(running.id, move, app.actor))
+        if message.move == "toggle":
+            move = "resume" if running.status == "paused" else "pause"
+            self.write(f"session {move}d", lambda: desk.session_move(running.id, move, actor))
+        elif message.move == "end":
+            self.write("session ended", lambda: desk.session_move(running.id, "end", actor))
+        elif message.move == "outcome":
+            self._outcome(running)
+
+    def action_start_session(self) -> None:
+        self._with_session("start")
+
+    def action_toggle_session(self) -> None:
+        self._with_session("toggle")
 
     def action_end_session(self) -> None:
-        _, running = self._session()
-        if running is None:
-            self.notify("No running session.", severity="warning")
-            return
-        app = self.desk_app
-        self.run_action("session ended", lambda: app.desk.session_move(running.id, "end", app.actor))
+        self._with_session("end")
 
     def action_outcome(self) -> None:
-        _, running = self._session()
-        if running is None:
-            self.notify("Start a session (s) before recording its outcome.", severity="warning")
-            return
-        app = self.desk_app
+        self._with_session("outcome")
+
+    def _outcome(self, running: Session) -> None:
+        desk, actor = self.desk, self.actor
 
         def save(values: Any) -> None:
             if values is not None:
-                self.run_action("outcome recorded", lambda: app.desk.record_outcome(
-                    running.id, app.actor, values.resolution_achieved, values.recommendations, values.actions_taken,
+                self.write("outcome recorded", lambda: desk.record_outcome(
+                    running.id, actor, values.resolution_achieved, values.recommendations, values.actions_taken,
                     values.knowledge_gained, values.follow_up_needed, values.rating))
 
         self.app.push_screen(OutcomeForm(), save)
@@ -101,12 +117,12 @@ class RoleActions:
         request_id = self._request_id()
         if not request_id:
             return
-        app = self.desk_app
+        desk, actor = self.desk, self.actor
 
         def save(values: Any) -> None:
             if values is not None:
-                self.run_action("correction recorded", lambda: app.desk.record_correction(
-                    request_id, app.actor, values.field, values.original_value, values.corrected_value,
+                self.write("correction recorded", lambda: desk.record_correction(
+                    request_id, actor, values.field, values.original_value, values.corrected_value,
                     values.explanation, values.confidence))
 
         self.app.push_screen(CorrectionForm(), save)

@@ -127,11 +127,11 @@ class QueueView(ScrollView, can_focus=True):
             return Style(color=colour, bold=bold)
 
         self._styles = {
-            "critical": style("urgency-critical", "red", True), "high": style("urgency-high", "dark_orange"),
-            "medium": style("urgency-medium", "yellow"), "low": style("urgency-low", "green"),
-            "breached": style("sla-breached", "red", True), "at_risk": style("sla-at-risk", "yellow"),
-            "ok": style("sla-ok", "green"), "dim": style("foreground-muted", "grey"),
-            "text": style("foreground", "white"),
+            "critical": style("urgency-critical", "#FF5F66", True), "high": style("urgency-high", "#FF9F43"),
+            "medium": style("urgency-medium", "#F5D547"), "low": style("urgency-low", "#6CCB7E"),
+            "breached": style("sla-breached", "#FF5F66", True), "at_risk": style("sla-at-risk", "#F2B33D"),
+            "ok": style("sla-ok", "#5CC97B"), "dim": style("foreground-muted", "#808080"),
+            "text": style("foreground", "#E0E0E0"),
         }
         self._lines.clear()
         self.refresh()

@@ -1,0 +1,36 @@
+"""The interfaces' door to a store's files: where it lives, opening a Desk on it, checking and repairing it."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from datetime import datetime
+from pathlib import Path
+
+from triagedesk.app.desk import Desk
+from triagedesk.domain.records import utcnow
+from triagedesk.store.check import CheckReport, check, repair
+from triagedesk.store.database import default_path, open_store
+
+__all__ = ["CheckReport", "check_store", "default_path", "open_desk", "repair_store", "store_path"]
+
+
+def store_path(db_path: str | None) -> Path:
+    """`--db PATH` if given, else the default store."""
+    return Path(db_path).expanduser() if db_path else default_path()
+
+
+def open_desk(path: str | os.PathLike[str] | None = None, create: bool = True,
+              clock: Callable[[], datetime] = utcnow, profile_override: str | None = None) -> Desk:
+    """Open (or create) the store at `path` and the Desk over it; close it with `desk.close()`."""
+    return Desk(open_store(path, create=create), clock=clock, profile_override=profile_override)
+
+
+def check_store(path: Path) -> CheckReport:
+    """What is damaged in the store's files, and what is recoverable."""
+    return check(path)
+
+
+def repair_store(path: Path) -> list[str]:
+    """Rebuild the store from every intact file; the lines say what was done."""
+    return repair(path)
