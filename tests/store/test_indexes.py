@@ -3,7 +3,7 @@ ours, another process's, a sync pull's (hostile documents too), a compaction and
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +20,7 @@ from triagedesk.store.errors import StoreError
 from triagedesk.store.kinds import INDEXED, NAMES
 from triagedesk.store.repositories import Store, record_fields
 
-T0 = datetime(2026, 3, 1, 9, 0, tzinfo=timezone.utc)
+T0 = datetime(2026, 3, 1, 9, 0, tzinfo=UTC)
 ISSUES = ["INC-1", "INC-2", "INC-3"]
 EXPERTS = [None, "exp-a", "exp-b"]
 STATUSES = ["pending_assignment", "assigned", "in_review", "completed"]

@@ -78,7 +78,9 @@ async def test_navigation_and_filters(store_copy: Path) -> None:
         assert queue.has_focus
         await pilot.press("escape")
         assert not box.display and len(queue.rows) == len(queue.data)
-        await pilot.press("v")
+        from triagedesk.app.queue import SORTS
+
+        await pilot.press(*["v"] * SORTS.index("sla"))  # `v` cycles the sorts, SLA left among them
         assert screen.spec.sort == "sla"
 
 

@@ -6,6 +6,7 @@ the desk's virtual queue widget renders rows straight from these lists.
 
 from __future__ import annotations
 
+import dataclasses
 import gc
 from bisect import bisect_right
 from collections.abc import Sequence
@@ -22,8 +23,13 @@ from triagedesk.domain.records import ExpertRequest
 from triagedesk.store.repositories import model_fields
 
 CLOSED = workflow.CLOSED_STATUSES
-SORTS = ("urgency", "sla", "newest")
-STATUS_FILTERS = ("all", "new", "pending", "assigned", "in_review", "waiting")
+SORTS = ("urgency", "id", "score", "sla", "status", "assignee", "route", "title", "newest")
+"""Every column the queue sorts by: `urgency` is urgency then score, `newest` the creation time."""
+STATUS_FILTERS = ("all", "new", "pending", "assigned", "in_review", "waiting", "never_escalated")
+"""`never_escalated`: no expert request was ever opened for the issue."""
+UNASSIGNED = "unassigned"
+MINE = "mine"
+"""Assignee filter values besides an expert id: nobody holds the request yet, or the desk's own expert."""
 
 
 def _epoch(text: str | None) -> float | None:
@@ -46,15 +52,20 @@ class QueueData:
     route: list[str] = field(default_factory=list)
     status: list[str] = field(default_factory=list)
     assignee: list[str] = field(default_factory=list)
+    assignee_id: list[str] = field(default_factory=list)
     request_id: list[str | None] = field(default_factory=list)
     due: list[float | None] = field(default_factory=list)
     budget: list[float] = field(default_factory=list)
     paused_left: list[float | None] = field(default_factory=list)
     created: list[float] = field(default_factory=list)
     hay: list[str] = field(default_factory=list)
+    seq: list[int] = field(default_factory=list)
+    """Where each issue sits in the store (its doc_id): rows stay in this order, as a full load reads them."""
     issues: dict[str, Issue] = field(default_factory=dict)
     sorted_rows: dict[tuple[str, int], list[int]] = field(default_factory=dict)
     haystacks: dict[tuple[str, int], tuple[str, list[int], list[str]]] = field(default_factory=dict)
+    feed: Any = None
+    """The store's changes since this was loaded (`queue_updates.Feed`); None for a queue not kept in step."""
 
     def __len__(self) -> int:
         return len(self.ids)
@@ -81,6 +92,12 @@ class QueueData:
         return None if due is None else (due - now_epoch) / 60
 
 
+def usable_request(doc: dict[str, Any]) -> bool:
+    """A request document the queue can show: another client's malformed one (a list for an id, an object
+    for a status) is left out, not a crash of the whole queue."""
+    return isinstance(doc.get("analysis_id"), str) and isinstance(doc.get("status", ""), str)
+
+
 def load(desk: Desk, now: datetime, assignee: str | None = None) -> QueueData:
     """Every open issue (no request yet, or a request still open) with its score and clock.
 
@@ -90,6 +107,8 @@ def load(desk: Desk, now: datetime, assignee: str | None = None) -> QueueData:
     experts = {e.id: e for e in store.experts.all()}
     latest: dict[str, dict[str, Any]] = {}
     for doc in store.requests.raw():
+        if not usable_request(doc):
+            continue
         key = doc.get("analysis_id") or ""
         held = latest.get(key)
         if held is None or (doc.get("submitted_at") or "") > (held.get("submitted_at") or ""):
@@ -132,6 +151,7 @@ def _fill(data: QueueData, desk: Desk, docs: list[dict[str, Any]], latest: dict[
         shown = status or ("new" if assessed.should_escalate else "-")
         data.status.append(shown)
         data.assignee.append(one_line((request or {}).get("assigned_expert_name") or "", 30))
+        data.assignee_id.append((request or {}).get("assigned_expert_id") or "")
         data.request_id.append(request.get("id") if request else None)
         due = _epoch(request.get("due_at")) if request else None
         data.due.append(due)
@@ -156,14 +176,29 @@ class QueueFilter:
     status: str = "all"
     profile: str | None = None
     sort: str = "urgency"
+    assignee: str | None = None
+    """None: everyone; `unassigned`; `mine` (the expert's own); or an expert id."""
+    reverse: bool = False
 
     def is_plain(self) -> bool:
-        return not self.text and self.urgency is None and self.status == "all" and self.profile is None
+        return (not self.text and self.urgency is None and self.status == "all" and self.profile is None
+                and self.assignee is None)
+
+    def replace(self, **changes: Any) -> QueueFilter:
+        return dataclasses.replace(self, **changes)
+
+    def sorted_by(self, column: str) -> QueueFilter:
+        """Sorted by `column`; asking for the column already sorted by reverses it."""
+        if column == self.sort:
+            return self.replace(reverse=not self.reverse)
+        return self.replace(sort=column, reverse=False)
 
 
 def _status_matches(shown: str, wanted: str) -> bool:
     if wanted == "all":
         return True
+    if wanted == "never_escalated":
+        return shown in ("new", "-")
     if wanted == "pending":
         return shown in workflow.PENDING_STATUSES
     return shown == wanted
@@ -175,36 +210,58 @@ def sorted_rows(data: QueueData, sort: str, now_epoch: float) -> list[int]:
     found = data.sorted_rows.get(key)
     if found is not None:
         return found
+    everything = range(len(data))
     if sort == "urgency":
-        rows = sorted(range(len(data)), key=data.rank_key.__getitem__)
+        rows = sorted(everything, key=data.rank_key.__getitem__)
     elif sort == "sla":
         far = float("inf")
-        left = [data.sla_left_minutes(i, now_epoch) for i in range(len(data))]
-        rows = sorted(range(len(data)), key=lambda i: far if left[i] is None else left[i])
+        left = [data.sla_left_minutes(i, now_epoch) for i in everything]
+        rows = sorted(everything, key=lambda i: far if left[i] is None else left[i])
+    elif sort == "newest":
+        rows = sorted(everything, key=data.created.__getitem__, reverse=True)
+    elif sort == "score":
+        rows = sorted(everything, key=lambda i: -data.score[i])
+    elif sort in _TEXT_COLUMNS:
+        column = getattr(data, _TEXT_COLUMNS[sort])
+        blank = "\uffff"  # rows without a value sort last
+        rows = sorted(everything, key=lambda i: (column[i].lower() if column[i] not in ("", "-") else blank))
     else:
-        rows = sorted(range(len(data)), key=data.created.__getitem__, reverse=True)
+        raise ValueError(f"unknown sort {sort!r}; one of {', '.join(SORTS)}")
     data.sorted_rows = {k: v for k, v in data.sorted_rows.items() if k[0] != "sla"} if sort == "sla" else data.sorted_rows
     data.sorted_rows[key] = rows
     haystack(data, key, rows)  # ready before the first keystroke
     return rows
 
 
-def order(data: QueueData, spec: QueueFilter, now_epoch: float, within: Sequence[int] | None = None) -> Sequence[int]:
-    """Row indices to show, sorted. `within` narrows an earlier result (a longer filter text)."""
-    rows = sorted_rows(data, spec.sort, now_epoch) if within is None else within
-    if spec.text:
-        needle = spec.text.lower()
-        if within is None:
-            rows = _search(data, spec.sort, now_epoch, rows, needle)
-        else:
-            hay = data.hay
-            rows = [i for i in rows if needle in hay[i]]
+_TEXT_COLUMNS = {"id": "ids", "status": "status", "assignee": "assignee", "route": "route", "title": "title"}
+
+
+def order(data: QueueData, spec: QueueFilter, now_epoch: float, within: Sequence[int] | None = None,
+          me: str | None = None) -> Sequence[int]:
+    """Row indices to show, sorted. `within` narrows an earlier result (a longer filter text);
+    `me` is the expert the `mine` assignee filter means."""
+    needle = spec.text.lower()
+    if within is None:
+        everything = sorted_rows(data, spec.sort, now_epoch)
+        rows: Sequence[int] = _search(data, spec.sort, now_epoch, everything, needle) if needle else everything
+        if spec.reverse:
+            rows = rows[::-1]
+    else:
+        hay = data.hay
+        rows = [i for i in within if needle in hay[i]] if needle else within
     if spec.urgency is not None:
         rows = [i for i in rows if data.urgency[i] == spec.urgency]
     if spec.status != "all":
         rows = [i for i in rows if _status_matches(data.status[i], spec.status)]
     if spec.profile is not None:
         rows = [i for i in rows if data.profile[i] == spec.profile]
+    if spec.assignee is not None:
+        wanted = me if spec.assignee == MINE else spec.assignee
+        held = data.assignee_id
+        if spec.assignee == UNASSIGNED:
+            rows = [i for i in rows if not held[i]]
+        else:
+            rows = [i for i in rows if held[i] == wanted]
     return rows
 
 
@@ -248,8 +305,11 @@ def describe(spec: QueueFilter) -> str:
         parts.append(spec.status)
     if spec.profile:
         parts.append(spec.profile)
-    parts.append(f"sorted by {spec.sort}")
+    if spec.assignee is not None:
+        parts.append("assigned to nobody" if spec.assignee == UNASSIGNED else
+                     "mine" if spec.assignee == MINE else f"assigned to {spec.assignee}")
+    parts.append(f"sorted by {spec.sort}{' (reversed)' if spec.reverse else ''}")
     return ", ".join(parts)
 
 
-__all__ = ["QueueData", "QueueFilter", "load", "order", "describe", "SORTS", "STATUS_FILTERS"]
+__all__ = ["QueueData", "QueueFilter", "load", "order", "describe", "SORTS", "STATUS_FILTERS", "UNASSIGNED", "MINE"]

@@ -36,25 +36,26 @@ class FieldIndex:
 
     def change(self, doc_id: str, doc: Mapping[str, Any] | None) -> None:
         old = self.values.pop(doc_id, None)
+        new = tuple(_key(doc.get(name)) for name in self.fields) if isinstance(doc, Mapping) else None
         if old is not None:
-            for name, value in zip(self.fields, old, strict=True):
-                if value is _UNINDEXED:
+            for n, (name, value) in enumerate(zip(self.fields, old, strict=True)):
+                if value is _UNINDEXED or (new is not None and new[n] is value):
                     continue
                 holders = self.maps[name].get(value)
                 if holders is not None:
                     holders.pop(doc_id, None)
                     if not holders:
                         del self.maps[name][value]
-        if not isinstance(doc, Mapping):
+        if new is None:
             return
-        new = tuple(_key(doc.get(name)) for name in self.fields)
         self.values[doc_id] = new
-        for name, value in zip(self.fields, new, strict=True):
-            if value is not _UNINDEXED:
+        for n, (name, value) in enumerate(zip(self.fields, new, strict=True)):
+            if value is not _UNINDEXED and (old is None or old[n] is not value):
                 self.maps[name].setdefault(value, {})[doc_id] = None
 
     def lookup(self, field: str, value: Any) -> list[str]:
-        return list(self.maps[field].get(value, ()))
+        """The doc_ids holding `value`, in doc_id order (the tables' own order)."""
+        return sorted(self.maps[field].get(value, ()), key=int)
 
     def counts(self, field: str) -> dict[Any, int]:
         return {value: len(ids) for value, ids in self.maps[field].items()}

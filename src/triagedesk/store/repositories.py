@@ -266,6 +266,16 @@ class Store:
         """The audit trail of one record, oldest first."""
         return sorted(self.audit_log.by("target_id", target_id), key=lambda a: a.at)
 
+    def stored(self, kind: str, doc_id: str) -> dict[str, Any] | None:
+        """The stored document of `kind` under TinyDB's `doc_id` (no copy: do not mutate), as it is now."""
+        with self.journal.mutex:
+            return self.journal.tables.get(kind, {}).get(doc_id)
+
+    def stored_by_id(self, kind: str, key: str) -> dict[str, Any] | None:
+        """The stored document of `kind` whose `id` is `key` (no copy: do not mutate)."""
+        doc_id = self.journal.doc_id_of(kind, key)
+        return None if doc_id is None else self.stored(kind, doc_id)
+
     def warm_indexes(self) -> None:
         """Build every declared index now (a worker after open), so no cursor move pays for the first build."""
         for kind, fields in INDEXED.items():

@@ -17,6 +17,7 @@ from textual.theme import Theme
 from textual.widgets import Footer, Header, Input, TabbedContent, TabPane
 
 from triagedesk.app.desk import Desk
+from triagedesk.app import queue_updates
 from triagedesk.app.queue import SORTS, STATUS_FILTERS, QueueData, QueueFilter, describe, order
 from triagedesk.domain.models import URGENCIES
 from triagedesk.domain.requests import workflow
@@ -69,6 +70,11 @@ class DeskScreen(CoordinatorActions, RoleActions, Screen):
     @dataclass
     class ActionDone(Message):
         text: str
+
+    @dataclass
+    class QueuePatched(Message):
+        data: QueueData
+        patch: queue_updates.Patch | None
 
     @dataclass
     class StoreChanged(Message):
@@ -164,8 +170,12 @@ class DeskScreen(CoordinatorActions, RoleActions, Screen):
 
     # -- loading ---------------------------------------------------------------------------
     def reload(self) -> None:
-        """Queue first (the timers follow it); the report only while the Analytics tab is open."""
-        self.load_queue()
+        """Queue first (the timers follow it); the report only while the Analytics tab is open.
+        A loaded queue takes only what changed since (its feed of the store's changes), not a reload."""
+        if self.data.feed is not None:
+            self.update_queue()
+        else:
+            self.load_queue()
         self._report_stale = True
         if self.query_one(TabbedContent).active == "analytics":
             self._refresh_report()
@@ -192,6 +202,15 @@ class DeskScreen(CoordinatorActions, RoleActions, Screen):
         self.post_message(self.QueueLoaded(loaders.queue(self.desk, self.desk.clock(), assignee)))
         self.desk.warm()  # the indexes the panes' lookups use, built before the first cursor move needs them
 
+    @work(thread=True, group="queue-update", exit_on_error=False)
+    def update_queue(self) -> None:
+        data, assignee = self.data, self.expert_id if self.role == "expert" else None
+        with data.feed.busy:  # patches are posted in the order their changes were drained
+            changes = data.feed.drain()
+            if changes:
+                found = queue_updates.patch(self.desk, data, changes, self.desk.clock(), assignee)
+                self.post_message(self.QueuePatched(data, found))
+
     @work(thread=True, exclusive=True, group="timers", exit_on_error=False)
     def load_timers(self) -> None:
         expert = self.expert_id if self.role == "expert" else None
@@ -216,6 +235,17 @@ class DeskScreen(CoordinatorActions, RoleActions, Screen):
         gc.freeze()  # the loaded queue lives until the next load: keep the collector from walking it
         self.apply_filter(keep=self.current)
         self._select(**self._selection_of(self.current))
+        self.load_timers()
+
+    def on_desk_screen_queue_patched(self, message: QueuePatched) -> None:
+        if message.data is not self.data:
+            return  # a newer load replaced it; its own feed holds these changes
+        if message.patch is None:
+            self.load_queue()  # too many changes: a full load is cheaper
+            return
+        if queue_updates.apply(self.data, message.patch):
+            self.apply_filter(keep=self.current)
+            self._select(**self._selection_of(self.current))
         self.load_timers()
 
     def on_desk_screen_timers_ready(self, message: TimersReady) -> None:
