@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 TEST_STAMP := $(VENV)/.installed-test
 
-.PHONY: demo test lint bench screenshots clean
+.PHONY: demo test lint bench torture screenshots clean
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -38,6 +38,11 @@ lint: $(TEST_STAMP)
 
 test: $(TEST_STAMP) $(POUCHDB) lint
 	TRIAGEDESK_POUCHDB=$(abspath $(POUCHDB)) $(BIN)/python -m pytest -q
+
+# The store's adversarial suite run for minutes (170 kills, a 60 s concurrent soak, every damage case,
+# disk-full and I/O errors, hostile input): prints the README's reliability table.
+torture: $(TEST_STAMP)
+	$(BIN)/python -m tests.store.adversarial.torture
 
 bench: $(TEST_STAMP) $(POUCHDB)
 	TRIAGEDESK_POUCHDB=$(abspath $(POUCHDB)) $(BIN)/python bench/run.py

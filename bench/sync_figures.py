@@ -31,7 +31,7 @@ def _ours(folder: Path, url: str, name: str, issues: list[Issue]) -> tuple[float
     _fill(folder / f"{name}-a.json", issues)
     # the stores are opened before the clock starts: the baseline opens nothing either
     pusher = Replicator(open_store(folder / f"{name}-a.json"), CouchClient(parse_remote(f"{url}/{name}")))
-    pusher.client.ensure_database()
+    pusher.client.create_database()
     with stopwatch() as push:
         pusher.push(SyncResult())
     puller = Replicator(open_store(folder / f"{name}-b.json"), CouchClient(parse_remote(f"{url}/{name}")))
@@ -51,7 +51,7 @@ def _one_by_one(folder: Path, url: str, name: str, issues: list[Issue]) -> tuple
     docs = [wire_doc("issues", shape_of(Issue), doc) for doc in store.issues.raw()]  # the same documents as ours
     store.close()
     single = CouchClient(parse_remote(f"{url}/{name}"))
-    single.ensure_database()  # before the clock, as for ours
+    single.create_database()  # before the clock, as for ours
     with stopwatch() as push:
         for doc in docs:
             single.put_doc(doc)

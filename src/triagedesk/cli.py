@@ -6,6 +6,7 @@ import sys
 
 import click
 
+from triagedesk.display import printable
 from triagedesk import __version__
 from triagedesk.domain.errors import UserError
 
@@ -32,9 +33,10 @@ def cli(ctx: click.Context, db_path: str | None, role: str, expert_id: str | Non
 
 
 def _register() -> None:
-    from triagedesk.commands import desk_cmds, engine, store_cmds, sync_cmd
+    from triagedesk.commands import desk_cmds, dispatch_cmds, engine, server_cmds, store_cmds, sync_cmd
 
-    for command in (*engine.COMMANDS, *store_cmds.COMMANDS, *desk_cmds.COMMANDS, *sync_cmd.COMMANDS):
+    for command in (*engine.COMMANDS, *store_cmds.COMMANDS, *desk_cmds.COMMANDS, *sync_cmd.COMMANDS,
+                    *server_cmds.COMMANDS, *dispatch_cmds.COMMANDS):
         cli.add_command(command)
 
 
@@ -46,7 +48,7 @@ def main(argv: list[str] | None = None) -> None:
     try:
         cli.main(args=argv, prog_name="triagedesk", standalone_mode=False)
     except UserError as exc:
-        click.echo(f"triagedesk: error: {exc}", err=True)
+        click.echo(f"triagedesk: error: {printable(exc)}", err=True)
         sys.exit(exc.exit_code)
     except click.exceptions.Exit as exc:
         sys.exit(exc.exit_code)

@@ -36,6 +36,18 @@ def one_write(path: str, value: str) -> None:
     print("written", flush=True)
 
 
+def opener(path: str, label: str) -> None:
+    """Open the store afresh, write once, close: in a loop (the stale-open race's victim)."""
+    n = 0
+    while True:
+        n += 1
+        db = JournalDB(path, storage=JournalStorage)
+        db.table("numbers").insert({"writer": label, "n": n})
+        db.close()
+        print(n, flush=True)
+
+
 if __name__ == "__main__":
     mode, path, arg = sys.argv[1:4]
-    {"writer": writer, "incrementer": lambda p, a: incrementer(p, int(a)), "one": one_write}[mode](path, arg)
+    {"writer": writer, "incrementer": lambda p, a: incrementer(p, int(a)), "one": one_write,
+     "opener": opener}[mode](path, arg)

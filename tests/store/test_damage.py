@@ -38,8 +38,9 @@ def test_torn_tail_is_ignored_then_cut(tmp_path: Path) -> None:
     path = tmp_path / "desk.json"
     make_store(path)
     journal = path.with_name("desk.json.journal")
-    with open(journal, "ab") as handle:
-        handle.write(b'deadbeef [["notes","6",{"n":')  # a writer killed mid-line
+    size = journal.stat().st_size
+    with open(journal, "ab") as handle:  # a writer killed mid-line: the kernel stops it at a page boundary
+        handle.write((b'deadbeef [["notes","6",{"n":' + b"x" * 4096)[: 4096 - size % 4096])
     db = JournalDB(str(path), storage=JournalStorage)
     assert [d["n"] for d in db.table("notes").all()] == [0, 1, 2, 3, 4]
     db.table("notes").insert({"n": 5})  # the next write cuts the torn tail first
@@ -66,10 +67,10 @@ def test_damaged_journal_record(tmp_path: Path) -> None:
     assert journal.read_bytes() == damaged  # untouched
     check = run_cli("db", "check", "--db", str(path))
     assert check.returncode == 1
-    assert "DAMAGED records at lines 4" in check.stdout
+    assert "journal: DAMAGED: records at lines 4 fail their checksum, 2 intact records after them" in check.stdout
     repaired = run_cli("db", "repair", "--db", str(path))
     assert repaired.returncode == 0, repaired.stderr
-    assert "replayed 4 intact journal records" in repaired.stdout
+    assert "replayed 4 intact records of desk.json.journal" in repaired.stdout
     db = JournalDB(str(path), storage=JournalStorage)
     assert sorted(d["n"] for d in db.table("notes").all()) == [0, 1, 3, 4]
     assert list(tmp_path.glob("desk.json.journal.damaged-*"))  # the damaged file is kept
@@ -89,7 +90,7 @@ def test_repair_restores_the_previous_snapshot(tmp_path: Path) -> None:
     path.write_bytes(b"{garbage")  # the current snapshot is lost
     result = run_cli("db", "repair", "--db", str(path))
     assert result.returncode == 0, result.stderr
-    assert "restored the previous snapshot" in result.stdout
+    assert "rebuilt from desk.json.prev (generation 2)" in result.stdout
     reopened = JournalDB(str(path), storage=JournalStorage)
     assert sorted(d["n"] for d in reopened.table("notes").all()) == [0, 1, 2]
 

@@ -2,17 +2,17 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 
 from triagedesk.app.desk import Desk
-from triagedesk.domain.requests.lifecycle import LifecycleError
 from triagedesk.domain.models import Expert, Issue
+from triagedesk.domain.requests.lifecycle import LifecycleError
 from triagedesk.store.database import open_store
 
-T0 = datetime(2026, 1, 5, 9, 0, tzinfo=timezone.utc)
+T0 = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
 
 
 class Clock:

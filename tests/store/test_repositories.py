@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -36,7 +36,7 @@ def test_ids_and_timestamps(tmp_path: Path) -> None:
     stored = store.requests.add(request)
     assert stored.id.startswith("req-")
     again = store.requests.require(stored.id)
-    assert again.submitted_at == datetime(2026, 1, 5, 9, 0, tzinfo=timezone.utc)
+    assert again.submitted_at == datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
     raw = store.requests.raw()[0]
     assert raw["submitted_at"] == "2026-01-05T09:00:00Z" and raw["_updated_at"].endswith("Z")
     with pytest.raises(StoreError, match="already exists"):

@@ -12,8 +12,8 @@ from hypothesis import strategies as st
 from tests.conftest import run_cli
 from triagedesk.domain.models import Issue
 from triagedesk.domain.records import ExpertRequest
-from triagedesk.store.database import open_store
 from triagedesk.formats.transfer import export_rows, read_records, validate_all
+from triagedesk.store.database import open_store
 
 words = st.text(st.characters(codec="utf-8", exclude_categories=["Cs"]), min_size=1, max_size=12)
 issues = st.builds(

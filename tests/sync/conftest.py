@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 
+import httpx
 import pytest
 
 from tools.pouchdb import PouchServer, pouchdb_binary
@@ -21,6 +22,13 @@ def couch(tmp_path_factory: pytest.TempPathFactory):
 
 
 @pytest.fixture
-def db_url(couch: PouchServer) -> str:
-    """A fresh database on the shared server."""
+def missing_db_url(couch: PouchServer) -> str:
+    """A database name the shared server does not have (yet)."""
     return f"{couch.url}/desk-{uuid.uuid4().hex[:10]}"
+
+
+@pytest.fixture
+def db_url(missing_db_url: str) -> str:
+    """A fresh database on the shared server, created as `server setup` would."""
+    httpx.put(missing_db_url).raise_for_status()
+    return missing_db_url

@@ -34,6 +34,8 @@ class Feed:
     def __init__(self, desk: Desk) -> None:
         self._lock = threading.Lock()
         self.busy = threading.Lock()
+        self.issue_of: dict[str, Any] = {}
+        """request doc_id -> the issue it belonged to when last seen (kept by `patch`)."""
         self._changes: set[tuple[str, str]] = set()
         ref = weakref.ref(self)
 
@@ -75,9 +77,17 @@ def load(desk: Desk, now: datetime, assignee: str | None = None) -> QueueData:
     """A full load (`queue.load`) that keeps a feed of every change from before its first read."""
     feed = Feed(desk)
     data = queue.load(desk, now, assignee)
+    feed.issue_of = _issue_of_requests(desk)
     data.seq = _seq(desk, data.ids)
     data.feed = feed
     return data
+
+
+def _issue_of_requests(desk: Desk) -> dict[str, Any]:
+    """Every request's issue (doc_id -> analysis_id), so a request moved to another issue updates both."""
+    store = desk.store
+    with store.journal.mutex:
+        return {doc_id: doc.get("analysis_id") for doc_id, doc in store.journal.tables.get("requests", {}).items()}
 
 
 def _seq(desk: Desk, ids: list[str]) -> list[int]:
@@ -102,27 +112,27 @@ def patch(desk: Desk, data: QueueData, changes: set[tuple[str, str]], now: datet
     for the records named (and the issues they belong to); run it in a thread worker."""
     store = desk.store
     journal = store.journal
-    ids, request_ids, holders = list(data.ids), list(data.request_id), list(data.assignee_id)
+    ids, holders = list(data.ids), list(data.assignee_id)
     affected: set[str] = set()
-    request_rows: dict[str, int] | None = None
+    shown: dict[int, str] | None = None  # doc_id -> the issue shown from it
     for table, doc_id in changes:
         doc = store.stored(table, doc_id)
         if table == "issues":
             key = doc.get("id") if doc else None
             if isinstance(key, str):
                 affected.add(key)
-            else:  # removed: whichever shown issue no longer exists
-                affected.update(i for i in ids if journal.doc_id_of("issues", i) is None)
+            if shown is None:
+                shown = dict(zip(data.seq, ids, strict=True))
+            if int(doc_id) in shown:
+                affected.add(shown[int(doc_id)])  # the row it was: removed, or its id rewritten
         elif table == "requests":
+            before = data.feed.issue_of.get(doc_id) if data.feed is not None else None
+            if isinstance(before, str):
+                affected.add(before)  # the issue it leaves (or stays on)
+            if data.feed is not None:
+                data.feed.issue_of[doc_id] = doc.get("analysis_id") if doc is not None else None
             if doc is not None and isinstance(doc.get("analysis_id"), str):
                 affected.add(doc["analysis_id"])
-            if request_rows is None:
-                request_rows = {r: n for n, r in enumerate(request_ids) if r}
-            key = doc.get("id") if doc else None
-            if isinstance(key, str) and key in request_rows:
-                affected.add(ids[request_rows[key]])  # it may have moved to another issue
-            elif doc is None:
-                affected.update(ids[n] for r, n in request_rows.items() if journal.doc_id_of("requests", r) is None)
         elif table == "experts":
             key = doc.get("id") if doc else None
             affected.update(i for i, h in zip(ids, holders, strict=True)

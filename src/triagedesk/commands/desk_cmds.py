@@ -12,7 +12,7 @@ from triagedesk.commands.common import console, emit_json, json_option, parse_in
 from triagedesk.commands.store_cmds import db_option, store_path
 from triagedesk.app.desk import Desk
 from triagedesk.app.stores import open_desk
-from triagedesk.display import literal, one_line
+from triagedesk.display import literal, one_line, printable
 from triagedesk.domain.insight import analytics
 from triagedesk.domain.scoring.backtest import backtest as run_backtest
 from triagedesk.domain.scoring.escalation import Scorer
@@ -44,7 +44,7 @@ def escalate(issue_id: str, tier_id: str | None, notes: str | None, db_path: str
              now_text: str | None, as_json: bool) -> None:
     """Open an expert request for ISSUE_ID."""
     request = desk(db_path, now_text).escalate(issue_id, actor, tier_id, notes)
-    emit_json(request) if as_json else click.echo(f"{request.id}: {request.status}, due {request.due_at:%Y-%m-%d %H:%M} UTC")
+    emit_json(request) if as_json else click.echo(printable(f"{request.id}: {request.status}, due {request.due_at:%Y-%m-%d %H:%M} UTC"))
 
 
 @click.command()
@@ -71,7 +71,7 @@ def request(action: str, request_id: str, expert_id: str | None, rating: int | N
     else:
         due = f", due {updated.due_at:%Y-%m-%d %H:%M} UTC" if updated.due_at else ""
         who = f" ({updated.assigned_expert_id})" if updated.assigned_expert_id else ""
-        click.echo(f"{updated.id}: {updated.status}{who}{due}" + (" - refund due" if updated.refund_due else ""))
+        click.echo(printable(f"{updated.id}: {updated.status}{who}{due}" + (" - refund due" if updated.refund_due else "")))
 
 
 @click.command()
@@ -126,12 +126,12 @@ def kb_search(text: str, limit: int, db_path: str | None, as_json: bool) -> None
 @now_option
 def package_cmd(issue_id: str, out_path: str | None, db_path: str | None, now_text: str | None) -> None:
     """The escalation package of ISSUE_ID as Markdown, with the initial-contact and follow-up messages."""
-    text = desk(db_path, now_text).package(issue_id)
+    text = printable(desk(db_path, now_text).package(issue_id))
     if out_path:
-        from triagedesk.files import atomic_write
+        from triagedesk.files import write_user_file
 
-        atomic_write(Path(out_path), text.encode("utf-8"))
-        click.echo(f"wrote {out_path}")
+        write_user_file(Path(out_path), text.encode("utf-8"), protect=store_path(db_path))
+        click.echo(printable(f"wrote {out_path}"))
     else:
         click.echo(text, nl=False)
 
@@ -147,7 +147,7 @@ def report(days: int, fmt: str, db_path: str | None, now_text: str | None) -> No
     if fmt == "json":
         emit_json(data)
     else:
-        click.echo(analytics.markdown(data), nl=False)
+        click.echo(printable(analytics.markdown(data)), nl=False)
 
 
 @click.command()

@@ -4,20 +4,35 @@ from __future__ import annotations
 
 import click
 
+from triagedesk.app.stores import open_desk
 from triagedesk.commands.store_cmds import store_path
 from triagedesk.domain.errors import UserError
 from triagedesk.resources import load_profile
-from triagedesk.app.stores import open_desk
-from triagedesk.sync.client import parse_remote
+from triagedesk.sync.client import CouchClient, Remote, parse_remote
+from triagedesk.sync.security import check_role, whoami
+
+
+def server_identity(remote: Remote, role: str, expert_id: str | None) -> tuple[str | None, str | None]:
+    """(the user's name, the expert id the desk is bound to); a one-line refusal when the roles fall short."""
+    client = CouchClient(remote, timeout=10.0)
+    try:
+        identity = whoami(client)
+        bound = check_role(identity, role, expert_id)
+    finally:
+        client.close()
+    return identity.name, bound
 
 
 def run_desk(db_path: str | None, role: str, expert_id: str | None, profile_name: str | None,
              sync_url: str | None = None) -> None:
+    remote = parse_remote(None if sync_url == "env" else sync_url) if sync_url else None
+    user = None
+    if remote is not None and remote.username:  # the server says what this user may open the desk as
+        user, expert_id = server_identity(remote, role, expert_id)
     if role == "expert" and not expert_id:
         raise UserError("--role expert needs --expert ID (see `triagedesk export --kind experts`)")
     if profile_name:
         load_profile(profile_name)  # a bad profile is a one-line error now, not inside the desk
-    remote = parse_remote(None if sync_url == "env" else sync_url) if sync_url else None
     path = store_path(db_path)
     click.echo(f"opening {path}…", err=True)  # a large store takes a moment before the desk appears
     desk = open_desk(path, profile_override=profile_name)
@@ -28,6 +43,9 @@ def run_desk(db_path: str | None, role: str, expert_id: str | None, profile_name
             raise UserError(f"no expert {expert_id!r} in {desk.path} (known: {known})")
         from triagedesk.tui.app import TriageDeskApp
 
-        TriageDeskApp(desk, role=role, expert_id=expert_id, sync_remote=remote).run()
+        app = TriageDeskApp(desk, role=role, expert_id=expert_id, sync_remote=remote)
+        if user:
+            app.actor = user  # the audit's "who" is the server's user, as the server requires
+        app.run()
     finally:
         desk.close()

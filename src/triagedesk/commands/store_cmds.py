@@ -18,6 +18,7 @@ from triagedesk.domain.records import ExpertRequest
 from triagedesk.resources import data_dir, load_profile
 from triagedesk.app.stores import check_store, open_desk, repair_store
 from triagedesk.app.stores import store_path as store_path
+from triagedesk.display import printable
 from triagedesk.formats.transfer import export_rows, format_of, read_records, validate_all
 
 KINDS = {"issues": Issue, "experts": Expert, "requests": ExpertRequest}
@@ -79,8 +80,9 @@ def export(kind: str, fmt: str, db_path: str | None) -> None:
     finally:
         desk.close()
     out = sys.stdout
+    terminal = out.isatty()  # a file gets the exact export; a terminal never gets its control characters
     for chunk in export_rows(models, fmt, repository.model):  # type: ignore[arg-type]
-        out.write(chunk)
+        out.write(printable(chunk.replace("\r\n", "\n")) if terminal else chunk)
     out.flush()
 
 
@@ -135,10 +137,10 @@ def db_check(db_path: str | None, as_json: bool) -> None:
     """Report damage in the snapshot or journal; exit 1 when something is wrong."""
     report = check_store(store_path(db_path))
     if as_json:
-        emit_json({"ok": report.ok, "lines": report.lines(), "counts": report.counts, "schema": report.schema})
+        emit_json(report.as_json())
     else:
         for line in report.lines():
-            click.echo(line)
+            click.echo(printable(line))
     if not report.ok:
         sys.exit(1)
 
@@ -148,7 +150,7 @@ def db_check(db_path: str | None, as_json: bool) -> None:
 def db_repair(db_path: str | None) -> None:
     """Restore the last good snapshot plus every intact journal record (damaged files are kept)."""
     for line in repair_store(store_path(db_path)):
-        click.echo(line)
+        click.echo(printable(line))
 
 
 COMMANDS = (import_, export, demo, db)

@@ -10,9 +10,11 @@ from datetime import datetime
 import click
 from rich.progress import Progress, TaskID
 
+from triagedesk.display import printable
 from triagedesk.commands.common import emit_json, json_option, progress_display
 from triagedesk.commands.store_cmds import db_option, store_path
 from triagedesk.app.stores import open_desk
+from triagedesk.display import printable as safe
 from triagedesk.sync.client import CouchClient, SyncError, parse_remote
 from triagedesk.sync.engine import Replicator, SyncResult
 
@@ -27,27 +29,35 @@ from triagedesk.sync.engine import Replicator, SyncResult
 @click.option("--poll", type=click.FloatRange(0.5, 300), default=10.0, show_default=True,
               help="With --live: seconds a quiet longpoll waits before reconnecting (local changes go out then).")
 @click.option("--insecure", is_flag=True, help="Do not verify TLS certificates (verification is on by default).")
+@click.option("--take-server", "take", metavar="KIND:ID", multiple=True,
+              help="Undo a change the server refused: take the server's version of this document (repeatable).")
 @json_option
 def sync(url: str | None, db_path: str | None, push_only: bool, pull_only: bool, live: bool, timeout: float,
-         poll: float, insecure: bool, as_json: bool) -> None:
+         poll: float, insecure: bool, take: tuple[str, ...], as_json: bool) -> None:
     """Push local changes and pull the team's, through Apache CouchDB, Cloudant or PouchDB Server."""
     if push_only and pull_only:
         raise click.UsageError("--push-only and --pull-only exclude each other")
     remote = parse_remote(url)
     desk = open_desk(store_path(db_path))
     client = CouchClient(remote, timeout=timeout, verify=not insecure)
-    replicator = Replicator(desk.store, client)
+    replicator = Replicator(desk.store, client, actor=remote.username or "sync")  # the server checks audit actors
     try:
+        if take:
+            missing = replicator.take_server(list(take))
+            for key in take:
+                click.echo(f"{safe(key)}: {'not on the server' if key in missing else 'took the server version'}")
+            return
         if live:
             _live(replicator, remote.shown, as_json, poll)
             return
         with SyncProgress(remote.shown) as progress:
             result = replicator.sync(push=not pull_only, pull=not push_only, progress=progress)
+        quarantined = replicator.quarantined()
     finally:
         replicator.close()
         client.close()
         desk.close()
-    _report(result, remote.shown, as_json)
+    _report(result, remote.shown, as_json, quarantined)
 
 
 class SyncProgress:
@@ -80,15 +90,32 @@ class SyncProgress:
         self.bars.update(self.tasks[stage], completed=done, total=max(total, done))
 
 
-def _report(result: SyncResult, shown: str, as_json: bool) -> None:
+def _report(result: SyncResult, shown: str, as_json: bool, quarantined: list[dict]) -> None:
+    """The round's counts; `rejected N` is the store's whole rejected list (`--json` lists it)."""
     if as_json:
-        emit_json({"url": shown, **result.as_dict()})
+        emit_json({"url": shown, **result.as_dict(), "rejected": quarantined})
         return
-    created = " (created the database)" if result.created_database else ""
-    if result.server_reset and not result.created_database:
-        created = " (the server had lost this desk's history: everything was sent again)"
-    click.echo(f"synced with {shown}{created}: pushed {result.pushed:,}, pulled {result.pulled:,}, "
-               f"conflicts {result.conflicts:,}")
+    reset = " (the server had lost this desk's history: everything was sent again)" if result.server_reset else ""
+    click.echo(f"synced with {shown}{reset}: {_counts(result, sum(q.get('source') != 'refused' for q in quarantined))}")
+    _tell_refusals(result)
+
+
+def _counts(result: SyncResult, rejected: int | None = None) -> str:
+    line = f"pushed {result.pushed:,}, pulled {result.pulled:,}, conflicts {result.conflicts:,}"
+    shown = len(result.rejected) if rejected is None else rejected
+    if shown:
+        line += f", rejected {shown:,}"
+    if result.refused:
+        line += f", refused by the server {len(result.refused):,}"
+    return line
+
+
+def _tell_refusals(result: SyncResult) -> None:
+    """Each rejected or refused document once, with the reason (the list keeps them)."""
+    for item in result.rejected:
+        click.echo(f"rejected {safe(item.key)} {safe(item.rev or '')}: {safe(item.error)}", err=True)
+    for item in result.refused:
+        click.echo(f"refused {safe(item.key)}: {safe(item.error)}", err=True)
 
 
 def _live(replicator: Replicator, shown: str, as_json: bool, poll: float) -> None:
@@ -100,19 +127,19 @@ def _live(replicator: Replicator, shown: str, as_json: bool, poll: float) -> Non
 
     def on_error(exc: SyncError) -> None:
         if str(exc) != lost["error"]:  # once per new error, not at every try
-            click.echo(f"{datetime.now():%H:%M:%S} {exc}; trying again", err=True)
+            click.echo(f"{datetime.now():%H:%M:%S} {printable(exc)}; trying again", err=True)
         lost["error"] = str(exc)
 
     def on_round(result: SyncResult) -> None:
         if lost["error"]:
             click.echo(f"{datetime.now():%H:%M:%S} back in step with {shown}", err=True)
             lost["error"] = ""
-        if result.pushed or result.pulled or result.conflicts:
+        if result.pushed or result.pulled or result.conflicts or result.rejected or result.refused:
             if as_json:
                 emit_json({"at": datetime.now().isoformat(timespec="seconds"), **result.as_dict()})
             else:
-                click.echo(f"{datetime.now():%H:%M:%S} pushed {result.pushed}, pulled {result.pulled}, "
-                           f"conflicts {result.conflicts}")
+                click.echo(f"{datetime.now():%H:%M:%S} {_counts(result)}")
+                _tell_refusals(result)
             sys.stdout.flush()
 
     try:

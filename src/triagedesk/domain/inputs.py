@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any, Literal, TypeVar
 
@@ -23,7 +23,7 @@ class Record:
     data: Any
 
 
-def _describe(err: dict[str, Any]) -> str:
+def _describe(err: Mapping[str, Any]) -> str:
     kind = err["type"]
     if kind == "extra_forbidden":
         return "unknown field"
@@ -49,12 +49,70 @@ def _json_error(source: str, exc: json.JSONDecodeError, line_offset: int = 0) ->
     return InputError(f"{source}:{exc.lineno + line_offset}:{exc.colno}: invalid JSON: {exc.msg}")
 
 
+MAX_DEPTH = 64
+"""Deeper nesting than any record of ours has is refused (JSON nested 100,000 deep is an attack, not data)."""
+INT_LIMIT = 2**63
+
+
+def hostile(value: Any) -> str | None:
+    """What makes a parsed JSON value unstorable, as `path: problem`, or None.
+
+    Non-finite numbers (`1e999`, NaN), integers beyond 64 bits, lone surrogates (`\\ud800`) and nesting
+    deeper than MAX_DEPTH would crash or silently change on the way to the store (orjson writes inf as null).
+    """
+    stack: list[tuple[Any, tuple[str | int, ...]]] = [(value, ())]
+    while stack:
+        item, loc = stack.pop()
+        if isinstance(item, float):
+            if item != item or item in (float("inf"), float("-inf")):
+                return f"{format_loc(loc) or 'value'}: not a finite number"
+        elif isinstance(item, bool):
+            continue
+        elif isinstance(item, int):
+            if not -INT_LIMIT <= item < INT_LIMIT:
+                return f"{format_loc(loc) or 'value'}: integer out of range (beyond 64 bits)"
+        elif isinstance(item, str):
+            if _has_surrogate(item):
+                return f"{format_loc(loc) or 'value'}: text holds a lone surrogate (not Unicode text)"
+        elif isinstance(item, (dict, list)):
+            if len(loc) >= MAX_DEPTH:
+                return f"{format_loc(loc[:3]) or 'value'}...: nested deeper than {MAX_DEPTH} levels"
+            if isinstance(item, dict):
+                for key, child in item.items():
+                    if isinstance(key, str) and _has_surrogate(key):
+                        return f"{format_loc(loc) or 'value'}: a field name holds a lone surrogate"
+                    stack.append((child, (*loc, str(key))))
+            else:
+                stack.extend((child, (*loc, index)) for index, child in enumerate(item))
+    return None
+
+
+def _has_surrogate(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return True
+    return False
+
+
+def loads(text: str, where: str) -> Any:
+    """`json.loads` whose every failure, hostile value or too-deep nesting is one InputError naming `where`."""
+    try:
+        data = json.loads(text)
+    except RecursionError:
+        raise InputError(f"{where}: invalid JSON: nested deeper than {MAX_DEPTH} levels") from None
+    problem = hostile(data)
+    if problem is not None:
+        raise InputError(f"{where}: {problem}")
+    return data
+
+
 def iter_jsonl(text: str, source: str) -> Iterator[Record]:
     for number, line in enumerate(text.split("\n"), start=1):
         if not line.strip():
             continue
         try:
-            yield Record(f"{source}:{number}", json.loads(line))
+            yield Record(f"{source}:{number}", loads(line, f"{source}:{number}"))
         except json.JSONDecodeError as exc:
             raise _json_error(source, exc, number - 1) from None
 
@@ -72,15 +130,23 @@ def parse_records(text: str, source: str, fmt: Format | None = None) -> list[Rec
             except json.JSONDecodeError as exc:
                 if exc.msg == "Extra data":
                     fmt = "jsonl"
+            except RecursionError:
+                pass  # reported below
     if fmt == "jsonl":
         return list(iter_jsonl(text.lstrip("\ufeff"), source))
     try:
         data = json.loads(stripped)
     except json.JSONDecodeError as exc:
         raise _json_error(source, exc) from None
-    if isinstance(data, list):
-        return [Record(f"{source}: [{index}]", item) for index, item in enumerate(data)]
-    return [Record(source, data)]
+    except RecursionError:
+        raise InputError(f"{source}: invalid JSON: nested deeper than {MAX_DEPTH} levels") from None
+    records = [Record(f"{source}: [{index}]", item) for index, item in enumerate(data)] \
+        if isinstance(data, list) else [Record(source, data)]
+    for record in records:
+        problem = hostile(record.data)
+        if problem is not None:
+            raise InputError(f"{record.where}: {problem}")
+    return records
 
 
 def set_path(data: dict[str, Any], dotted: str, value: Any) -> None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -26,6 +26,17 @@ DataClassification = Literal["public", "internal", "confidential", "restricted"]
 AuthenticationRisk = Literal["none", "low", "medium", "high", "very_high"]
 ExpertiseLevel = Literal["junior", "mid", "senior", "expert"]
 
+PROFILE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,63}")
+"""How data names a profile: a name, never a path (paths come only from the command line)."""
+
+
+def profile_name(value: str | None) -> str | None:
+    """A profile field as data may hold it: empty, or a bare profile name."""
+    if value and not PROFILE_NAME.fullmatch(value):
+        raise ValueError("a profile is named (letters, digits, - and _), never a path")
+    return value
+
+
 _SLA_RE = re.compile(r"^(\d+)_(minute|minutes|hour|hours|day|days)$")
 _SLA_UNIT_MINUTES = {"minute": 1, "hour": 60, "day": 1440}
 
@@ -46,8 +57,8 @@ def as_utc(value: datetime | None) -> datetime | None:
     if value is None:
         return None
     if value.tzinfo is None:
-        return value.replace(tzinfo=timezone.utc)
-    return value.astimezone(timezone.utc)
+        return value.replace(tzinfo=UTC)
+    return value.astimezone(UTC)
 
 
 def sla_minutes(text: str) -> int:
@@ -118,8 +129,13 @@ class Issue(DomainModel):
     confidence: float | None = Field(None, ge=0.0, le=1.0)
     authentication_risk: AuthenticationRisk | None = None
     expert_referral_recommended: bool = False
+    # intake: alerts with the same key fold into one open issue
+    dedup_key: str | None = Field(None, max_length=200)
+    count: int = Field(1, ge=1)
+    last_seen: datetime | None = None
 
-    _utc = field_validator("created_at")(as_utc)
+    _utc = field_validator("created_at", "last_seen")(as_utc)
+    _profile = field_validator("profile")(profile_name)
 
 
 class Availability(DomainModel):
@@ -158,6 +174,8 @@ class Expert(DomainModel):
     expertise_level: ExpertiseLevel = "senior"
     timezone: str = "UTC"
     current_workload: int = Field(0, ge=0)
+    contacts: dict[str, str] = Field(default_factory=dict)
+    """Seed 000's escalation_methods names (email, slack, phone...) -> Apprise URLs; an email may be a bare address."""
 
     _utc = field_validator("joined_at")(as_utc)
 

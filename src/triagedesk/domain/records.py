@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any, Literal
 
 from pydantic import Field, field_validator
 
-from triagedesk.domain.models import DomainModel, EstimatedValue, as_utc
+from triagedesk.domain.models import DomainModel, EstimatedValue, as_utc, profile_name
 
 RequestStatus = Literal[
     "pending_payment", "pending_assignment", "assigned", "in_review", "waiting",
@@ -29,13 +29,13 @@ def new_id(prefix: str) -> str:
 
 
 def utcnow() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 _UTC_FIELDS = (
     "submitted_at", "assigned_at", "acknowledged_at", "started_at", "completed_at", "due_at",
     "cancelled_at", "refunded_at", "waiting_since", "created_at", "ended_at", "at", "updated_at",
-    "paused_at",
+    "paused_at", "next_attempt_at", "sent_at",
 )
 
 
@@ -65,6 +65,7 @@ class ExpertRequest(Record):
     analysis_id: str
     user_id: str = ""
     profile: str = ""
+    _profile = field_validator("profile")(profile_name)
     tier_id: str | None = None
     tier_name: str | None = None
     price: float = Field(0.0, ge=0.0)
@@ -167,3 +168,30 @@ class AuditEntry(Record):
     before: dict[str, Any] | None = None
     after: dict[str, Any] | None = None
     note: str = ""
+
+
+OutboxStatus = Literal["pending", "sent", "failed"]
+NoticeKind = Literal["assignment", "reassignment", "at_risk", "breach", "follow_up", "coordinator"]
+
+
+class OutboxMessage(Record):
+    """One notification, written with the change that caused it and delivered later by the dispatcher.
+
+    Its id comes from the event (request and step), so one event never makes two messages.
+    """
+
+    id: str
+    event: str
+    kind: NoticeKind
+    request_id: str | None = None
+    expert_id: str | None = None
+    method: str = ""
+    target: str = ""
+    subject: str = ""
+    body: str = ""
+    status: OutboxStatus = "pending"
+    attempts: int = Field(0, ge=0)
+    last_error: str | None = None
+    created_at: datetime
+    next_attempt_at: datetime | None = None
+    sent_at: datetime | None = None

@@ -16,7 +16,7 @@ import orjson
 from pydantic import BaseModel, ValidationError
 
 from triagedesk.domain.errors import InputError, format_loc
-from triagedesk.domain.inputs import Record, _describe, parse_records, set_path, validation_message
+from triagedesk.domain.inputs import INT_LIMIT, Record, _describe, hostile, parse_records, set_path, validation_message
 
 Format = Literal["json", "jsonl", "csv"]
 Kind = Literal["str", "optstr", "list", "json", "scalar"]
@@ -89,26 +89,73 @@ def _camel(name: str) -> str:
     return head + "".join(part.capitalize() for part in rest)
 
 
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+"""OWASP's CSV injection triggers: a spreadsheet runs a cell starting with one of these as a formula."""
+
+
+def neutralise(cell: str) -> str:
+    """A cell a spreadsheet shows as text: a formula trigger (or an escaped one) gets a leading `'`."""
+    if cell.startswith(FORMULA_START) or (cell[:1] == "'" and cell[1:2] != "" and cell[1:2] in "'=+-@\t\r"):
+        return "'" + cell
+    return cell
+
+
+def restore(cell: str) -> str:
+    """The cell `neutralise` was given: its inverse, so an export reads back losslessly."""
+    if cell[:1] == "'" and cell[1:2] != "" and cell[1:2] in "'=+-@\t\r":
+        return cell[1:]
+    return cell
+
+
+def _json_cell(text: str, where: str) -> Any:
+    try:
+        data = json.loads(text)
+    except RecursionError:
+        raise InputError(f"{where}: invalid JSON in the cell: nested too deeply") from None
+    problem = hostile(data)
+    if problem is not None:
+        raise InputError(f"{where}: {problem}")
+    return data
+
+
+def _scalar_cell(text: str, where: str) -> str:
+    """A number, flag or time for pydantic; a non-finite number or a 64-bit overflow is refused here."""
+    try:
+        number = float(text)
+    except ValueError:
+        return text
+    if number != number or number in (float("inf"), float("-inf")):
+        raise InputError(f"{where}: not a finite number: {text!r}")
+    try:
+        whole = int(text)
+    except ValueError:
+        return text
+    if not -INT_LIMIT <= whole < INT_LIMIT:
+        raise InputError(f"{where}: integer out of range (beyond 64 bits)")
+    return text
+
+
 def _cell(value: str, kind: Kind, where: str) -> Any:
     """A cell's value; an empty cell leaves the field out (its default: "", null or an empty list)."""
     if value == "":
         return _ABSENT
+    value = restore(value)
     if kind in ("str", "optstr"):
         return value
     stripped = value.strip()
     if kind == "list":
         if stripped.startswith("["):
             try:
-                return json.loads(stripped)
+                return _json_cell(stripped, where)
             except json.JSONDecodeError as exc:
                 raise InputError(f"{where}: invalid JSON list in the cell: {exc.msg}") from None
         return [part.strip() for part in value.split(";") if part.strip()]
     if kind == "json":
         try:
-            return json.loads(stripped)
+            return _json_cell(stripped, where)
         except json.JSONDecodeError:
             return value
-    return value
+    return _scalar_cell(stripped, where)
 
 
 _ABSENT = object()
@@ -203,11 +250,11 @@ def export_rows(models: list[BaseModel], fmt: Format, model: type[BaseModel]) ->
             if value is None:
                 row.append("")
             elif kinds[column] in ("json", "list"):
-                row.append(orjson.dumps(value).decode())
+                row.append(neutralise(orjson.dumps(value).decode()))
             elif isinstance(value, bool):
                 row.append("true" if value else "false")
             else:
-                row.append(str(value))
+                row.append(neutralise(str(value)))
         writer.writerow(row)
         if buffer.tell() > 1 << 20:
             yield buffer.getvalue()

@@ -1,188 +1,460 @@
-"""`db check` reports what is wrong with a store's files; `db repair` rebuilds it from every intact part."""
+"""`db check` says exactly what is damaged and what is recoverable; `db repair` rebuilds from every intact part.
+
+The four files (snapshot, journal and their `.prev` copies) are read independently; `plan` chains the
+newest intact snapshot with every intact journal record of its generation and later ones, which is what
+`repair` writes and what `check` reports as recoverable. See docs/storage.md.
+"""
 
 from __future__ import annotations
 
 import os
+import stat
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-import orjson
-from filelock import FileLock
+from filelock import FileLock, Timeout
 
-from triagedesk.store.errors import StoreCorrupt
-from triagedesk.store.journal import APP, JOURNAL_MAGIC, META
-from triagedesk.files import atomic_write
-from triagedesk.store.journal_format import decode_record
+from triagedesk.files import atomic_write, reason
+from triagedesk.store import validity
+from triagedesk.store.errors import StoreError, StoreLocked
+from triagedesk.store.journal import LOCK_TIMEOUT, keep_previous
+from triagedesk.store.journal_format import (
+    META,
+    Damaged,
+    JournalHeader,
+    Op,
+    decode_header,
+    decode_record,
+    decode_snapshot,
+    encode_snapshot,
+    expected_journal,
+    folded_journal,
+    meta_of,
+    scan,
+)
 
 Tables = dict[str, dict[str, dict[str, Any]]]
 
 
 @dataclass
-class FileReport:
+class SnapshotFile:
+    """One snapshot file (the live one or `.prev`) as found."""
+
     path: Path
-    exists: bool
-    ok: bool = True
-    generation: int | None = None
-    records: int = 0
-    damaged_lines: list[int] = field(default_factory=list)
-    torn_tail: bool = False
+    state: str = "ok"            # ok | missing | damaged
     problem: str = ""
+    tables: Tables | None = None
+
+    @property
+    def generation(self) -> int:
+        return int(meta_of(self.tables).get("generation", 0)) if self.tables is not None else 0
+
+    @property
+    def counts(self) -> dict[str, int]:
+        return {k: len(v) for k, v in (self.tables or {}).items() if k != META}
+
+
+@dataclass
+class JournalFile:
+    """One journal file as found: its header, every intact record (with its offset) and every damaged line."""
+
+    path: Path
+    state: str = "ok"            # ok | missing | damaged
+    problem: str = ""
+    header: JournalHeader | None = None
+    records: list[tuple[int, list[Op]]] = field(default_factory=list)
+    damaged_lines: list[int] = field(default_factory=list)
+    intact_before_damage: int = 0
+    tail: int = 0
+    cut_at: int | None = None    # where the file ends inside a record (no interrupted write stops there)
+
+    @property
+    def generation(self) -> int | None:
+        return self.header.generation if self.header else None
+
+
+def _kind(path: Path) -> str:
+    try:
+        mode = os.lstat(path).st_mode
+    except FileNotFoundError:
+        return "missing"
+    except OSError:
+        return "unreadable"
+    return "dir" if stat.S_ISDIR(mode) else "file"
+
+
+def read_snapshot(path: Path) -> SnapshotFile:
+    found = SnapshotFile(path)
+    kind = _kind(path)
+    if kind == "missing":
+        found.state, found.problem = "missing", "missing"
+        return found
+    if kind == "dir":
+        found.state, found.problem = "damaged", "a directory, not a snapshot"
+        return found
+    try:
+        found.tables = decode_snapshot(path.read_bytes())
+    except Damaged as exc:
+        found.state, found.problem = "damaged", str(exc)
+    except OSError as exc:
+        found.state, found.problem = "damaged", f"cannot read: {reason(exc)}"
+    return found
+
+
+def read_journal(path: Path) -> JournalFile:
+    found = JournalFile(path)
+    kind = _kind(path)
+    if kind == "missing":
+        found.state, found.problem = "missing", "missing"
+        return found
+    if kind == "dir":
+        found.state, found.problem = "damaged", "a directory, not a journal"
+        return found
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        found.state, found.problem = "damaged", f"cannot read: {reason(exc)}"
+        return found
+    try:
+        found.header, start = decode_header(data)
+    except Damaged as exc:
+        found.state, found.problem = "damaged", str(exc)
+        newline = data.find(b"\n")
+        start = newline + 1 if newline >= 0 else len(data)
+    lines = data[start:].split(b"\n")
+    tail = lines.pop()
+    offset = start
+    for number, line in enumerate(lines, start=2):
+        ops = decode_record(line)
+        if ops is None:
+            found.damaged_lines.append(number)
+        else:
+            found.records.append((offset, ops))
+            if not found.damaged_lines:
+                found.intact_before_damage += 1
+        offset += len(line) + 1
+    if tail:
+        found.tail = len(tail)
+        if scan(tail, offset).cut:
+            found.cut_at = offset
+    if found.state == "ok" and (found.damaged_lines or found.cut_at is not None):
+        found.state = "damaged"
+        parts = []
+        if found.damaged_lines:
+            after = len(found.records) - found.intact_before_damage
+            parts.append(f"records at lines {', '.join(map(str, found.damaged_lines[:10]))} fail their checksum"
+                         + (f", {after} intact records after them" if after else ""))
+        if found.cut_at is not None:
+            parts.append(f"ends inside a record at offset {found.cut_at} (cut short)")
+        found.problem = "; ".join(parts)
+    return found
+
+
+@dataclass
+class Plan:
+    """What `repair` would rebuild: a base snapshot plus journal records, and what it cannot recover."""
+
+    tables: Tables
+    base: str
+    replayed: dict[str, int] = field(default_factory=dict)    # journal file name -> records applied
+    skipped: list[str] = field(default_factory=list)          # what is not applied, and why
+    generation: int = 0                                       # the highest generation any file names
+
+
+def plan(snapshot: SnapshotFile, journal: JournalFile, prev: SnapshotFile, prev_journal: JournalFile) -> Plan:
+    """The newest state every intact file holds together: never older than a write an intact file holds."""
+    snapshots = [s for s in (snapshot, prev) if s.tables is not None]
+    base = max(snapshots, key=lambda s: s.generation, default=None)
+    if base is not None:
+        tables: Tables = orjson_copy(base.tables or {})
+        result = Plan(tables, f"{base.path.name} (generation {base.generation})")
+        base_generation = base.generation
+    else:
+        from triagedesk.store.migrations import CURRENT_SCHEMA
+
+        result = Plan({META: {"1": {"app": "triagedesk", "schema": CURRENT_SCHEMA, "generation": 0}}},
+                      "an empty store (no intact snapshot)")
+        base_generation = 0
+        oldest = min((j.generation for j in (journal, prev_journal) if j.generation is not None), default=1)
+        if oldest > 1:
+            result.skipped.append(f"no intact snapshot: what was folded in before journal generation {oldest}")
+    expected = expected_journal(result.tables)
+    folded = folded_journal(result.tables)
+
+    def effective(found: JournalFile, live: bool) -> int:
+        if found.header is not None:
+            return found.header.generation
+        # a damaged header: the file is where the protocol put it, so its generation follows from that
+        if live:
+            return snapshot.generation if snapshot.tables is not None else (prev.generation + 1 if prev.tables else 1)
+        return prev.generation if prev.tables is not None else max(base_generation, 1)
+
+    journals = [(effective(prev_journal, False), 0, prev_journal), (effective(journal, True), 1, journal)]
+    for generation, _, found in sorted(journals, key=lambda item: (item[0], item[1])):
+        if not found.records:
+            continue
+        start = 0
+        if folded is not None and found.header == folded[0]:
+            start = folded[1]  # folded in up to there
+        elif generation < base_generation:
+            result.skipped.append(f"{found.path.name}: generation {generation}, already in the snapshot")
+            continue
+        elif (generation == base_generation and expected is not None and found.header is not None
+              and found.header != expected):
+            result.skipped.append(f"{found.path.name}: generation {generation} salt {found.header.salt}, "
+                                  f"not the journal the snapshot expects (salt {expected.salt}): not applied")
+            continue
+        applied = 0
+        for offset, ops in found.records:
+            if offset < start:
+                continue
+            for table, doc_id, doc in ops:
+                target = result.tables.setdefault(table, {})
+                if doc is None:
+                    target.pop(doc_id, None)
+                else:
+                    target[doc_id] = doc
+            applied += 1
+        if applied:
+            result.replayed[found.path.name] = applied
+        if found.damaged_lines:
+            result.skipped.append(f"{found.path.name}: damaged lines {', '.join(map(str, found.damaged_lines[:10]))}"
+                                  " cannot be read")
+    known = [s.generation for s in snapshots] + [j.generation or 0 for j in (journal, prev_journal)]
+    result.generation = max(known, default=0)
+    return result
+
+
+def orjson_copy(tables: Tables) -> Tables:
+    return {name: {doc_id: dict(doc) for doc_id, doc in docs.items()} for name, docs in tables.items()}
 
 
 @dataclass
 class CheckReport:
-    """What `db check` found, file by file."""
+    """What `db check` found, file by file, and what `repair` would recover."""
 
     path: Path
-    snapshot: FileReport
-    journal: FileReport
-    schema: int | None = None
-    counts: dict[str, int] = field(default_factory=dict)
+    snapshot: SnapshotFile
+    journal: JournalFile
+    prev: SnapshotFile
+    prev_journal: JournalFile
+    store_problem: str = ""       # snapshot and journal intact but not belonging together
+    note: str = ""
+    recoverable: Plan | None = None
+    invalid: list[validity.Invalid] = field(default_factory=list)  # records the models cannot load
 
     @property
     def ok(self) -> bool:
-        return self.snapshot.ok and self.journal.ok and not self.journal.damaged_lines
+        return (self.snapshot.state == "ok" and self.journal.state == "ok" and not self.store_problem
+                and not self.invalid)
+
+    @property
+    def schema(self) -> int | None:
+        tables = self.snapshot.tables
+        return None if tables is None else int(meta_of(tables).get("schema", 1))
+
+    @property
+    def counts(self) -> dict[str, int]:
+        return self.snapshot.counts
+
+    def damaged_files(self) -> list[Path]:
+        return [f.path for f in (self.snapshot, self.journal, self.prev, self.prev_journal) if f.state == "damaged"]
 
     def lines(self) -> list[str]:
         out = [f"store {self.path}"]
         s = self.snapshot
-        if not s.exists:
-            out.append("snapshot: missing")
-        elif s.ok:
-            out.append(f"snapshot: ok (schema {self.schema}, generation {s.generation}, "
-                       + ", ".join(f"{k} {v}" for k, v in self.counts.items()) + ")")
+        if s.state == "ok":
+            out.append(f"snapshot: ok (schema {self.schema}, generation {s.generation}"
+                       + "".join(f", {k} {v}" for k, v in s.counts.items()) + ")")
         else:
-            out.append(f"snapshot: DAMAGED: {s.problem}")
+            out.append(f"snapshot: {s.state.upper()}: {s.problem}")
         j = self.journal
-        if not j.exists:
-            out.append("journal: missing (nothing since the snapshot)")
-        elif not j.ok:
-            out.append(f"journal: DAMAGED: {j.problem}")
-        else:
-            state = f"{j.records} intact records"
-            if j.generation != s.generation:
-                state += f", generation {j.generation} is older than the snapshot's (already folded in)"
-            if j.torn_tail:
-                state += ", an unfinished last record from an interrupted write (harmless, cut on the next write)"
+        if j.state == "ok":
+            state = f"generation {j.generation}, {len(j.records)} intact records"
+            if j.tail:
+                state += (f", an unfinished last record of {j.tail} bytes where a killed write stops "
+                          "(never acknowledged; cut on the next write)")
             out.append(f"journal: ok ({state})")
-        if j.damaged_lines:
-            lines = ", ".join(map(str, j.damaged_lines[:10]))
-            out.append(f"journal: DAMAGED records at lines {lines}: run `triagedesk db repair`")
-        out.append("verdict: ok" if self.ok else "verdict: damaged: `triagedesk db repair` keeps every intact record")
+        elif j.state == "missing":
+            out.append("journal: MISSING" + (f": the snapshot expects generation {s.generation}"
+                                             if s.tables is not None else ""))
+        else:
+            out.append(f"journal: DAMAGED: {j.problem}" + (f" ({len(j.records)} intact records)"
+                                                           if "records" not in j.problem else ""))
+        for old, name in ((self.prev, "snapshot.prev"), (self.prev_journal, "journal.prev")):
+            if old.state == "damaged":
+                out.append(f"{name}: DAMAGED: {old.problem} (an older copy kept for repair)")
+            elif old.state == "ok":
+                out.append(f"{name}: ok (generation {old.generation})")
+        if self.store_problem:
+            out.append(f"store: DAMAGED: {self.store_problem}")
+        if self.note:
+            out.append(f"note: {self.note}")
+        for bad in self.invalid[:20]:
+            out.append(f"record: INVALID {bad.line()}: `triagedesk db repair` moves it to the rejected list")
+        if len(self.invalid) > 20:
+            out.append(f"record: {len(self.invalid) - 20} more invalid records")
+        if not self.ok and self.recoverable is not None:
+            plan_ = self.recoverable
+            replayed = "".join(f" + {n} records of {name}" for name, n in plan_.replayed.items())
+            counts = ", ".join(f"{k} {len(v)}" for k, v in plan_.tables.items() if k != META)
+            out.append(f"recoverable: {plan_.base}{replayed} -> {counts or 'nothing'}")
+            out.extend(f"not recoverable: {why}" for why in plan_.skipped)
+        if self.ok:
+            out.append("verdict: ok")
+        else:
+            out.append("verdict: damaged: writes are refused until `triagedesk db repair` "
+                       "(it keeps every intact record and sets the damaged files aside)")
         return out
 
+    def as_json(self) -> dict[str, Any]:
+        files = {}
+        for found in (self.snapshot, self.journal, self.prev, self.prev_journal):
+            entry: dict[str, Any] = {"state": found.state, "problem": found.problem}
+            if isinstance(found, JournalFile):
+                entry.update(generation=found.generation, records=len(found.records),
+                             damaged_lines=found.damaged_lines, tail=found.tail, cut_at=found.cut_at)
+            else:
+                entry.update(generation=found.generation if found.tables is not None else None)
+            files[found.path.name] = entry
+        recoverable = None
+        if self.recoverable is not None and not self.ok:
+            recoverable = {"base": self.recoverable.base, "replayed": self.recoverable.replayed,
+                           "counts": {k: len(v) for k, v in self.recoverable.tables.items() if k != META},
+                           "not_recoverable": self.recoverable.skipped}
+        return {"ok": self.ok, "lines": self.lines(), "counts": self.counts, "schema": self.schema,
+                "files": files, "store_problem": self.store_problem, "recoverable": recoverable}
 
-def _read_snapshot(path: Path) -> tuple[Tables | None, FileReport]:
-    report = FileReport(path, path.exists())
-    if not report.exists:
-        report.ok = False
-        report.problem = "missing"
-        return None, report
+
+def _sibling(path: Path, suffix: str) -> Path:
+    return path.with_name(path.name + suffix)
+
+
+def check(path: Path, locked: bool = False) -> CheckReport:
+    """Read every file of the store and say what is wrong.
+
+    Under the lock (waited for up to 10 s), so a write in progress is not mistaken for a cut journal;
+    a store whose lock stays taken is read anyway, and says so.
+    """
+    if locked or not (path.exists() or _sibling(path, ".journal").exists()):
+        return _check(path)
+    lock = FileLock(str(_sibling(path, ".lock")), thread_local=False, timeout=10)
     try:
-        data = orjson.loads(path.read_bytes())
-    except (OSError, orjson.JSONDecodeError) as exc:
-        report.ok, report.problem = False, f"not readable JSON ({exc})"
-        return None, report
-    meta = data.get(META, {}).get("1") if isinstance(data, dict) else None
-    if not isinstance(meta, dict) or meta.get("app") != APP or not all(isinstance(t, dict) for t in data.values()):
-        report.ok, report.problem = False, "not a triagedesk store (no triagedesk header)"
-        return None, report
-    report.generation = int(meta.get("generation", 0))
-    return data, report
-
-
-def _read_journal(path: Path) -> tuple[list[list[Any]], FileReport]:
-    report = FileReport(path, path.exists())
-    if not report.exists:
-        return [], report
-    data = path.read_bytes()
-    newline = data.find(b"\n")
-    if newline < 0 or not data.startswith(JOURNAL_MAGIC):
-        report.ok, report.problem = False, "no journal header"
-        return [], report
+        lock.acquire()
+    except (Timeout, OSError):
+        report = _check(path)
+        report.note = (report.note + "; " if report.note else "") + "read without the lock (another process holds it)"
+        return report
     try:
-        report.generation = int(data[len(JOURNAL_MAGIC):newline])
-    except ValueError:
-        report.ok, report.problem = False, "unreadable journal header"
-        return [], report
-    records: list[list[Any]] = []
-    lines = data[newline + 1:].split(b"\n")
-    tail = lines.pop()  # after the last newline: empty, or an unfinished record
-    if tail:
-        report.torn_tail = True
-    for number, line in enumerate(lines, start=2):
-        ops = decode_record(line)
-        if ops is None:
-            report.damaged_lines.append(number)
-        else:
-            records.append(ops)
-    if report.damaged_lines and report.damaged_lines[-1] == len(lines) + 1 and len(report.damaged_lines) == 1:
-        # only the last line is bad: an interrupted write, not damage
-        report.damaged_lines = []
-        report.torn_tail = True
-    report.records = len(records)
-    return records, report
+        return _check(path)
+    finally:
+        lock.release()
 
 
-def check(path: Path) -> CheckReport:
-    tables, snapshot = _read_snapshot(path)
-    _, journal = _read_journal(path.with_name(path.name + ".journal"))
-    report = CheckReport(path, snapshot, journal)
-    if tables is not None:
-        report.schema = int(tables[META]["1"].get("schema", 1))
-        report.counts = {name: len(docs) for name, docs in tables.items() if name != META}
+def _check(path: Path) -> CheckReport:
+    snapshot, journal = read_snapshot(path), read_journal(_sibling(path, ".journal"))
+    prev, prev_journal = read_snapshot(_sibling(path, ".prev")), read_journal(_sibling(path, ".journal.prev"))
+    report = CheckReport(path, snapshot, journal, prev, prev_journal)
+    if snapshot.tables is not None:
+        expected = expected_journal(snapshot.tables)
+        folded = folded_journal(snapshot.tables)
+        generation = snapshot.generation
+        if journal.state == "missing" and expected is not None:
+            report.store_problem = (f"{journal.path.name} is missing, but the snapshot expects journal generation "
+                                    f"{generation}: records written since the snapshot may be lost")
+        elif journal.header is not None and journal.header != expected and not (
+                expected is None and journal.header.generation == generation):
+            if folded is not None and journal.header == folded[0]:
+                if any(offset >= folded[1] for offset, _ in journal.records):
+                    report.store_problem = "the journal holds records after the compaction that folded it in"
+                else:
+                    report.note = ("a compaction was interrupted between its two renames: the journal is "
+                                   "already folded in; the next write finishes it")
+            elif expected is None and journal.header.generation < generation:
+                report.note = "the journal is older than the snapshot (already folded in)"
+            elif journal.header.generation > generation:
+                report.store_problem = (f"the snapshot (generation {generation}) is older than the journal "
+                                        f"(generation {journal.header.generation}): an older copy was put back")
+            else:
+                report.store_problem = (f"the journal (generation {journal.header.generation}, salt "
+                                        f"{journal.header.salt or '-'}) is not the one the snapshot expects "
+                                        f"(generation {generation}, salt {expected.salt if expected else '-'}): "
+                                        "replaced")
+    report.recoverable = plan(snapshot, journal, prev, prev_journal)
+    if report.recoverable is not None:
+        report.invalid = validity.scan(report.recoverable.tables)
     return report
 
 
-def _apply(tables: Tables, records: list[list[Any]]) -> int:
-    applied = 0
-    for ops in records:
-        for table, doc_id, doc in ops:
-            target = tables.setdefault(table, {})
-            if doc is None:
-                target.pop(doc_id, None)
-            else:
-                target[doc_id] = doc
-        applied += 1
-    return applied
+def _set_aside(found: Path, stamp: str) -> Path | None:
+    """Keep a damaged file beside the store under a name no other repair uses; None if it is gone."""
+    if _kind(found) == "missing":
+        return None
+    for number in range(1, 10_000):
+        target = found.with_name(f"{found.name}.damaged-{stamp}" + (f"-{number}" if number > 1 else ""))
+        if _kind(target) != "missing":
+            continue
+        try:
+            os.rename(found, target) if _kind(found) == "dir" else os.link(found, target)
+            return target
+        except FileExistsError:
+            continue
+    raise StoreError(f"{found}: cannot set the damaged file aside")
 
 
 def repair(path: Path) -> list[str]:
-    """Rebuild the store from the last good snapshot plus every intact journal record.
+    """Rebuild the store from the newest intact snapshot plus every intact journal record.
 
-    Damaged files are kept beside the store (`.damaged-STAMP`), never deleted.
+    Idempotent: a store `check` calls ok is left as it is. Damaged files are set aside as
+    `NAME.damaged-STAMP[-N]`, never deleted.
     """
-    journal_path = path.with_name(path.name + ".journal")
-    with FileLock(str(path.with_name(path.name + ".lock")), thread_local=False):
-        tables, snapshot = _read_snapshot(path)
-        records, journal = _read_journal(journal_path)
-        notes: list[str] = []
-        if tables is None:
-            prev_tables, prev = _read_snapshot(path.with_name(path.name + ".prev"))
-            if prev_tables is None:
-                raise StoreCorrupt(f"{path}: snapshot {snapshot.problem or 'missing'} and no earlier snapshot to restore")
-            tables = prev_tables
-            notes.append(f"restored the previous snapshot (generation {prev.generation})")
-            old_records, old = _read_journal(journal_path.with_name(journal_path.name + ".prev"))
-            if old.generation == prev.generation:
-                notes.append(f"replayed {_apply(tables, old_records)} records of the previous journal")
-            generation = prev.generation or 0
-        else:
-            generation = snapshot.generation or 0
-            notes.append(f"kept the snapshot (generation {generation})")
-        if journal.ok and journal.generation is not None and journal.generation >= generation:
-            notes.append(f"replayed {_apply(tables, records)} intact journal records")
-            if journal.damaged_lines:
-                notes.append(f"skipped damaged records at lines {', '.join(map(str, journal.damaged_lines))}")
-        stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S")
-        for damaged in (path, journal_path):
-            if damaged.exists():
-                os.link(damaged, damaged.with_name(f"{damaged.name}.damaged-{stamp}"))
-        new_generation = max(generation, journal.generation or 0) + 1
-        tables.setdefault(META, {}).setdefault("1", {"app": APP, "schema": 1})["generation"] = new_generation
-        atomic_write(path, orjson.dumps(tables))
-        atomic_write(journal_path, JOURNAL_MAGIC + str(new_generation).encode() + b"\n")
-        notes.append(f"wrote a fresh snapshot (generation {new_generation}); the old files are kept as *.damaged-{stamp}")
+    lock = FileLock(str(_sibling(path, ".lock")), thread_local=False, timeout=LOCK_TIMEOUT)
+    try:
+        lock.acquire()
+    except Timeout:
+        raise StoreLocked(f"{path}.lock: another process holds the store's lock") from None
+    except OSError as exc:
+        raise StoreError(f"{path}.lock: cannot lock the store: {reason(exc)}") from None
+    try:
+        report = check(path, locked=True)
+        if report.ok:
+            return ["nothing to repair: the snapshot and the journal are intact"]
+        rebuilt = report.recoverable
+        assert rebuilt is not None
+        stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
+        notes = [f"rebuilt from {rebuilt.base}"]
+        notes += [f"replayed {n} intact records of {name}" for name, n in rebuilt.replayed.items()]
+        notes += [f"not recoverable: {why}" for why in rebuilt.skipped]
+        set_aside = []
+        for found in report.damaged_files() + ([report.journal.path] if report.store_problem else []):
+            kept = _set_aside(found, stamp)
+            if kept is not None:
+                set_aside.append(kept.name)
+                if found in (report.prev.path, report.prev_journal.path):
+                    found.unlink()
+        for live in (report.snapshot, report.journal):
+            if live.state == "damaged" and _kind(live.path) == "file":
+                live.path.unlink()  # set aside above; the intact .prev copies stay as they are
+            elif live.state == "ok":
+                keep_previous(live.path)
+        for bad in validity.quarantine(rebuilt.tables):
+            notes.append(f"moved the invalid record {bad.line()} to the rejected list")
+        header = JournalHeader.new(rebuilt.generation + 1)
+        meta = meta_of(rebuilt.tables)
+        meta.pop("folded", None)
+        meta.update(app="triagedesk", generation=header.generation, journal_salt=header.salt)
+        meta.setdefault("schema", 2)
+        try:
+            atomic_write(path, encode_snapshot(rebuilt.tables))
+            atomic_write(_sibling(path, ".journal"), header.encode())
+        except OSError as exc:
+            raise StoreError(f"{path}: cannot write the repaired store: {reason(exc)}; run repair again") from None
+        counts = ", ".join(f"{k} {len(v)}" for k, v in rebuilt.tables.items() if k != META)
+        notes.append(f"wrote a fresh snapshot (generation {header.generation}: {counts or 'empty'})")
+        if set_aside:
+            notes.append("kept the damaged files as " + ", ".join(set_aside))
         return notes
+    finally:
+        lock.release()

@@ -1,4 +1,4 @@
-"""The crash-safe TinyDB storage: a JSON snapshot plus an append-only, CRC-checked, fsynced journal.
+"""The crash-safe TinyDB storage: a checksummed JSON snapshot plus an append-only, CRC-checked, fsynced journal.
 
 Files of a store at PATH: `PATH` (a plain TinyDB JSON snapshot), `PATH.journal`
 (one line per committed transaction) and `PATH.lock` (the inter-process lock).
@@ -9,34 +9,72 @@ from __future__ import annotations
 
 import gc
 import os
+import stat
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import orjson
-from filelock import FileLock
+from filelock import FileLock, Timeout
 from tinydb.storages import Storage
 
-from triagedesk.store.errors import StoreCorrupt, StoreError
-from triagedesk.files import atomic_write
-from triagedesk.store.journal_format import Op, encode_record, keep_previous, scan
+from triagedesk import files
+from triagedesk.files import atomic_write, reason
+from triagedesk.store.errors import StoreCorrupt, StoreError, StoreLocked
+from triagedesk.store.journal_format import (
+    APP,
+    JOURNAL_MAGIC,
+    META,
+    Damaged,
+    JournalHeader,
+    Op,
+    decode_header,
+    decode_snapshot,
+    encode_record,
+    encode_snapshot,
+    expected_journal,
+    folded_journal,
+    meta_of,
+    scan,
+)
 
 if TYPE_CHECKING:
     from triagedesk.store.indexes import Indexes
 
-META = "_meta"
-APP = "triagedesk"
-JOURNAL_MAGIC = b"#triagedesk-journal v1 generation="
+__all__ = ["APP", "JOURNAL_MAGIC", "META", "JournalStorage", "ChangeListener"]
+
 COMPACT_MIN_BYTES = int(os.environ.get("TRIAGEDESK_COMPACT_BYTES", 8 * 1024 * 1024))
 """The journal is folded into the snapshot once it is larger than this and than the snapshot."""
+LOCK_TIMEOUT = float(os.environ.get("TRIAGEDESK_LOCK_TIMEOUT", 60))
 
 FREEZE_BYTES = 8 * 1024 * 1024
 """A snapshot larger than this is moved out of the garbage collector's sight once loaded."""
 
 Tables = dict[str, dict[str, dict[str, Any]]]
 ChangeListener = Callable[[set[tuple[str, str]]], None]
+Identity = tuple[int, int]
+REPAIR = "run `triagedesk db check` and `triagedesk db repair`"
+
+
+class _Retry(Exception):
+    """The snapshot and journal read without the lock do not belong together yet: read again under it."""
+
+
+def keep_previous(path: Path) -> None:
+    """Keep the file about to be replaced as `PATH.prev` (a hard link: no copy), for `db repair`."""
+    previous = path.with_name(path.name + ".prev")
+    staging = path.with_name(f".{path.name}.prev-{os.getpid()}")
+    try:
+        if staging.exists():
+            staging.unlink()
+        files.OPS.link(path, staging)
+        files.OPS.replace(staging, previous)
+    except OSError:
+        try:
+            staging.unlink()
+        except OSError:
+            pass  # best effort: a file system without hard links keeps no previous copy
 
 
 class JournalStorage(Storage):
@@ -52,129 +90,251 @@ class JournalStorage(Storage):
         self._rindex: dict[str, dict[str, str]] = {}
         self.indexes: Indexes | None = None  # secondary indexes (store/indexes.py), fed by `_index`
         self.generation = 0
+        self.header: JournalHeader | None = None       # the journal this process appends to
         self.version = 0  # bumped whenever in-memory state changes
         self._offset = 0
-        self._journal_id: tuple[int, int] | None = None
+        self._journal_id: Identity | None = None
+        self._snapshot_id: Identity | None = None
         self.mutex = threading.RLock()
         self._depth = 0
+        self._locked = 0
         self._pending: list[Op] = []
-        self._file_lock = FileLock(str(self.lock_path), thread_local=False)
+        self._file_lock = FileLock(str(self.lock_path), thread_local=False, timeout=LOCK_TIMEOUT)
         self._fd: int | None = None
         self._listeners: list[ChangeListener] = []
-        self._stale_journal = False
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._compact_retry_at = 0
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise StoreError(f"{self.path.parent}: cannot create the store's folder: {reason(exc)}") from None
         if not self.path.exists():
+            self._refuse_if_lost()
             if not create:
                 raise StoreError(f"{self.path}: no such store")
-            with self._file_lock:
+            with self._lock():
                 if not self.path.exists():
                     self._initialise()
         self._load()
 
+    # -- the lock ----------------------------------------------------------------------------
+    @contextmanager
+    def _lock(self) -> Iterator[None]:
+        try:
+            self._file_lock.acquire()
+        except Timeout:
+            raise StoreLocked(f"{self.lock_path}: another process holds the store's lock") from None
+        except OSError as exc:
+            raise StoreError(f"{self.lock_path}: cannot lock the store: {reason(exc)}") from None
+        self._locked += 1
+        try:
+            yield
+        finally:
+            self._locked -= 1
+            self._file_lock.release()
+
     # -- files -----------------------------------------------------------------------------
+    def _refuse_if_lost(self) -> None:
+        """A missing snapshot beside a journal with records or a `.prev` copy is a lost store, not a new one."""
+        previous = self.path.with_name(self.path.name + ".prev")
+        try:
+            holds = self.journal_path.is_dir() or self.journal_path.stat().st_size > 200
+        except OSError:
+            holds = False
+        if holds or previous.exists():
+            raise StoreCorrupt(f"{self.path}: missing, but {self.journal_path.name} or {previous.name} "
+                               f"holds records; {REPAIR}")
+
     def _initialise(self) -> None:
         from triagedesk.store.migrations import CURRENT_SCHEMA
 
-        snapshot = {META: {"1": {"app": APP, "schema": CURRENT_SCHEMA, "generation": 1}}}
-        self._write_journal_header(1)
-        atomic_write(self.path, orjson.dumps(snapshot))
-
-    def _write_journal_header(self, generation: int) -> None:
-        atomic_write(self.journal_path, JOURNAL_MAGIC + str(generation).encode() + b"\n")
-
-    def _read_snapshot(self) -> tuple[Tables, int]:
+        self._refuse_if_lost()
+        header = JournalHeader.new(1)
+        snapshot = {META: {"1": {"app": APP, "schema": CURRENT_SCHEMA, "generation": 1,
+                                 "journal_salt": header.salt}}}
         try:
-            raw = self.path.read_bytes()
+            atomic_write(self.journal_path, header.encode())
+            atomic_write(self.path, encode_snapshot(snapshot))
         except OSError as exc:
-            raise StoreError(f"{self.path}: cannot read: {exc.strerror or exc}") from None
-        gc.disable()
-        try:
-            data = orjson.loads(raw)
-        except orjson.JSONDecodeError as exc:
-            raise StoreCorrupt(f"{self.path}: not a triagedesk store (invalid JSON: {exc})") from None
-        finally:
-            if len(raw) > FREEZE_BYTES:
-                # the tables live as long as the store: without this every full collection walks each of
-                # their millions of objects (a list of 100k pairs then costs a second, not a millisecond)
-                gc.freeze()
-            gc.enable()
-        meta = data.get(META, {}).get("1") if isinstance(data, dict) else None
-        if not isinstance(meta, dict) or meta.get("app") != APP:
-            raise StoreCorrupt(f"{self.path}: not a triagedesk store (no triagedesk header)")
-        if not all(isinstance(t, dict) for t in data.values()):
-            raise StoreCorrupt(f"{self.path}: not a triagedesk store (a table is not an object)")
-        return data, int(meta.get("generation", 0))
+            raise StoreError(f"{self.path}: cannot create the store: {reason(exc)}") from None
 
-    def _journal_header(self, data: bytes) -> tuple[int | None, int]:
-        """The generation named by a journal's first line, and where its records start."""
-        newline = data.find(b"\n")
-        if newline < 0 or not data.startswith(JOURNAL_MAGIC):
-            return None, 0
-        try:
-            return int(data[len(JOURNAL_MAGIC):newline]), newline + 1
-        except ValueError:
-            return None, 0
+    def _close_fd(self) -> None:
+        if self._fd is not None:
+            os.close(self._fd)
+            self._fd = None
 
     def _load(self) -> None:
-        """Read the snapshot and every intact journal record of the same generation."""
+        """Read the snapshot and the journal that belongs to it, with every intact record."""
         with self.mutex:
-            tables, generation = self._read_snapshot()
-            self.tables = tables
-            self.generation = generation
-            self.max_ids = {name: max(map(int, t), default=0) for name, t in tables.items()}
-            self.index, self._rindex = {}, {}
-            self._reset_indexes()
-            self._offset = 0
-            self._journal_id = None
-            self._catch_up(holding_lock=False, reload_ok=False)
+            self._close_fd()
+            try:
+                self._read_state(locked=self._locked > 0)
+            except _Retry:
+                with self._lock():
+                    self._read_state(locked=True)
             self.version += 1
 
+    def _read_state(self, locked: bool) -> None:
+        try:
+            with open(self.path, "rb") as handle:
+                snapshot_id = _identity(os.fstat(handle.fileno()))
+                raw = b""
+                gc.disable()
+                try:
+                    raw = handle.read()
+                    tables = decode_snapshot(raw)
+                finally:
+                    if len(raw) > FREEZE_BYTES:
+                        # the tables live as long as the store: without this every full collection walks each
+                        # of their millions of objects (a list of 100k pairs then costs a second, not a ms)
+                        gc.freeze()
+                    gc.enable()
+        except Damaged as exc:
+            raise StoreCorrupt(f"{self.path}: {exc}; {REPAIR}") from None
+        except FileNotFoundError:
+            raise StoreCorrupt(f"{self.path}: missing; {REPAIR}") from None
+        except IsADirectoryError:
+            raise StoreCorrupt(f"{self.path}: a directory, not a snapshot; {REPAIR}") from None
+        except OSError as exc:
+            raise StoreError(f"{self.path}: cannot read: {reason(exc)}") from None
+        generation = int(meta_of(tables).get("generation", 0))
+        expected = expected_journal(tables)
+        try:
+            handle = open(self.journal_path, "rb")
+        except FileNotFoundError:
+            if expected is not None:
+                raise StoreCorrupt(f"{self.journal_path}: missing, but the snapshot expects journal generation "
+                                   f"{generation}; {REPAIR}") from None
+            if not locked:
+                raise _Retry() from None
+            self._start_journal(JournalHeader.new(generation))  # a store from before salted journals
+            return self._read_state(locked)
+        except OSError as exc:
+            raise self._journal_error(exc) from None
+        with handle:
+            try:
+                data = handle.read()
+            except OSError as exc:
+                raise self._journal_error(exc) from None
+            journal_id = _identity(os.fstat(handle.fileno()))
+        try:
+            header, start = decode_header(data)
+        except Damaged as exc:
+            raise StoreCorrupt(f"{self.journal_path}: {exc}; {REPAIR}") from None
+        if header != expected and not (expected is None and header.generation == generation):
+            self._mismatch(tables, header, generation, locked, data)
+            return self._read_state(locked)  # the interrupted compaction is finished: read it again
+        found = scan(memoryview(data)[start:], start)
+        if found.damaged:
+            raise StoreCorrupt(f"{self.journal_path}: damaged record at offset {found.damaged[0]} "
+                               f"(bad checksum); {REPAIR}")
+        self.tables, self.generation, self.header = tables, generation, header
+        self.max_ids = {name: max(map(int, t), default=0) for name, t in tables.items()}
+        self.index, self._rindex = {}, {}
+        self._reset_indexes()
+        self._snapshot_id, self._journal_id, self._offset = snapshot_id, journal_id, start
+        self._apply(found.records)
+        self._offset = found.end
+        if found.tail and locked:
+            self._cut_tail(found.cut, found.end)
+
+    def _mismatch(self, tables: Tables, header: JournalHeader, generation: int, locked: bool, data: bytes) -> None:
+        """A journal that is not the one the snapshot expects: a compaction in between, or damage."""
+        folded = folded_journal(tables)
+        expected = expected_journal(tables)
+        interrupted = (folded is not None and header == folded[0]) or (
+            expected is None and header.generation < generation)
+        if not locked and (interrupted or header.generation > generation):
+            raise _Retry()  # another process is compacting: read both again under the lock
+        if interrupted and folded is not None and scan(data[folded[1]:], folded[1]).records:
+            raise StoreCorrupt(f"{self.journal_path}: records after the compaction that folded it in; {REPAIR}")
+        if interrupted and expected is not None:
+            self._start_journal(expected)  # a compaction stopped between its two renames: finish it
+            return
+        if interrupted:
+            self._start_journal(JournalHeader.new(generation))
+            return
+        if header.generation > generation:
+            raise StoreCorrupt(f"{self.path}: snapshot generation {generation} is older than its journal's "
+                               f"({header.generation}): an older copy put back?; {REPAIR}")
+        raise StoreCorrupt(f"{self.journal_path}: journal generation {header.generation} "
+                           f"(salt {header.salt or '-'}) is not the one the snapshot expects (generation "
+                           f"{generation}, salt {expected.salt if expected else '-'}): replaced or lost; {REPAIR}")
+
+    def _start_journal(self, header: JournalHeader) -> None:
+        try:
+            atomic_write(self.journal_path, header.encode())
+        except OSError as exc:
+            raise StoreError(f"{self.journal_path}: cannot write: {reason(exc)}; nothing was written") from None
+
+    def _journal_error(self, exc: OSError) -> StoreError:
+        if isinstance(exc, IsADirectoryError):
+            return StoreCorrupt(f"{self.journal_path}: a directory, not a journal; {REPAIR}")
+        return StoreError(f"{self.journal_path}: cannot read: {reason(exc)}")
+
+    def _cut_tail(self, cut: bool, end: int) -> None:
+        if cut:
+            raise StoreCorrupt(f"{self.journal_path}: ends inside a record at offset {end}, where no interrupted "
+                               f"write stops (cut short?); {REPAIR}")
+        try:
+            os.truncate(self.journal_path, end)  # a crashed writer's unfinished, never acknowledged line
+        except OSError as exc:
+            raise StoreError(f"{self.journal_path}: cannot cut an interrupted write: {reason(exc)}") from None
+
     def _open_journal(self) -> int:
+        if self._fd is not None and _identity(os.fstat(self._fd)) != self._journal_id:
+            self._close_fd()
         if self._fd is None:
-            self._fd = os.open(self.journal_path, os.O_RDWR | os.O_APPEND | os.O_CREAT, 0o644)
+            try:
+                self._fd = files.OPS.open(self.journal_path, os.O_RDWR | os.O_APPEND)
+            except OSError as exc:
+                raise StoreError(f"{self.journal_path}: cannot write: {reason(exc)}; nothing was written") from None
         return self._fd
 
-    def _catch_up(self, holding_lock: bool, reload_ok: bool = True) -> set[tuple[str, str]]:
+    def _catch_up(self, holding_lock: bool) -> set[tuple[str, str]]:
         """Apply journal records written since our offset (by us or another process)."""
         try:
-            stat = os.stat(self.journal_path)
+            found_stat = os.stat(self.journal_path)
+            if holding_lock and _identity(os.stat(self.path)) != self._snapshot_id:
+                return self._reload()  # compacted or repaired by another process
         except FileNotFoundError:
+            if holding_lock:
+                return self._reload()  # a missing file: the reload names it
             return set()
-        if (stat.st_ino, stat.st_dev) == self._journal_id and stat.st_size == self._offset:
+        except OSError as exc:
+            raise self._journal_error(exc) from None
+        if stat.S_ISDIR(found_stat.st_mode):
+            raise StoreCorrupt(f"{self.journal_path}: a directory, not a journal; {REPAIR}")
+        if _identity(found_stat) == self._journal_id and found_stat.st_size == self._offset:
             return set()
-        with open(self.journal_path, "rb") as handle:
-            opened = os.fstat(handle.fileno())
-            identity = (opened.st_ino, opened.st_dev)
-            if self._journal_id is not None and identity != self._journal_id and reload_ok:
-                # compacted or repaired by another process: start again from its snapshot
-                if self._fd is not None:
-                    os.close(self._fd)
-                    self._fd = None
-                before = {(t, i) for t, docs in self.tables.items() for i in docs}
-                self._load()
-                return before | {(t, i) for t, docs in self.tables.items() for i in docs}
-            if self._journal_id != identity:
-                generation, start = self._journal_header(handle.read(64))
-                self._journal_id = identity
-                self._stale_journal = generation != self.generation
-                if self._stale_journal:
-                    # a journal older than the snapshot: its records are already in it
-                    self._offset = opened.st_size
-                    return set()
-                self._offset = start
-            handle.seek(self._offset)
-            data = handle.read()
+        try:
+            with open(self.journal_path, "rb") as handle:
+                if _identity(os.fstat(handle.fileno())) != self._journal_id:
+                    return self._reload()
+                head = handle.read(200)
+                try:
+                    same = decode_header(head)[0] == self.header
+                except Damaged as exc:
+                    raise StoreCorrupt(f"{self.journal_path}: {exc}; {REPAIR}") from None
+                if not same:
+                    return self._reload()  # a new journal on a reused inode
+                handle.seek(self._offset)
+                data = handle.read()
+        except OSError as exc:
+            raise self._journal_error(exc) from None
         found = scan(data, self._offset)
-        if found.corrupt_line is not None:
-            raise StoreCorrupt(
-                f"{self.journal_path}: damaged record after offset {self._offset} "
-                "(bad checksum); run `triagedesk db check` and `triagedesk db repair`"
-            )
+        if found.damaged:
+            raise StoreCorrupt(f"{self.journal_path}: damaged record at offset {found.damaged[0]} "
+                               f"(bad checksum); {REPAIR}")
         changed = self._apply(found.records)
         self._offset = found.end
-        if found.torn and holding_lock:
-            os.truncate(self.journal_path, self._offset)  # a crashed writer's unfinished line
+        if found.tail and holding_lock:
+            self._cut_tail(found.cut, found.end)
         return changed
+
+    def _reload(self) -> set[tuple[str, str]]:
+        before = {(t, i) for t, docs in self.tables.items() for i in docs}
+        self._load()
+        return before | {(t, i) for t, docs in self.tables.items() for i in docs}
 
     def _apply(self, records: list[list[Op]]) -> set[tuple[str, str]]:
         changed: set[tuple[str, str]] = set()
@@ -200,33 +360,25 @@ class JournalStorage(Storage):
         """Hold the write lock; every write inside commits as one durable journal record."""
         with self.mutex:
             outer = self._depth == 0
-            if outer:
-                self._file_lock.acquire()
-                try:
-                    changed = self._catch_up(holding_lock=True)
-                    if self._stale_journal:
-                        self._write_journal_header(self.generation)
-                        self._journal_id = None
-                        changed |= self._catch_up(holding_lock=True)
-                except BaseException:
-                    self._file_lock.release()
-                    raise
-                self._pending = []
-            self._depth += 1
-            try:
-                yield self
-                if outer and self._pending:
-                    changed |= {(table, doc_id) for table, doc_id, _ in self._pending}
-                    self._commit()
-            except BaseException:
-                if outer and self._pending:
-                    self._rollback()
-                raise
-            finally:
-                self._depth -= 1
+            changed: set[tuple[str, str]] = set()
+            with self._lock() if outer else _nothing():
                 if outer:
+                    changed = self._catch_up(holding_lock=True)
                     self._pending = []
-                    self._file_lock.release()
+                self._depth += 1
+                try:
+                    yield self
+                    if outer and self._pending:
+                        changed |= {(table, doc_id) for table, doc_id, _ in self._pending}
+                        self._commit()
+                except BaseException:
+                    if outer and self._pending:
+                        self._rollback()
+                    raise
+                finally:
+                    self._depth -= 1
+                    if outer:
+                        self._pending = []
             if outer and changed:
                 self._notify(changed)
 
@@ -305,16 +457,28 @@ class JournalStorage(Storage):
         return self.id_index(table).get(key)
 
     def _commit(self) -> None:
+        """Append the transaction's line and fsync it; on any error cut it off again and say so."""
         line = encode_record(self._pending)
         fd = self._open_journal()
-        view = memoryview(line)
-        while view:
-            written = os.write(fd, view)
-            view = view[written:]
-        os.fsync(fd)
+        before = self._offset
+        try:
+            files.write_all(fd, line)
+            files.OPS.fsync(fd)
+        except OSError as exc:
+            try:
+                files.OPS.truncate(fd, before)
+                files.OPS.fsync(fd)
+            except OSError:
+                pass  # the next writer cuts an unfinished line; a complete one it cannot tell from a commit
+            self._close_fd()
+            raise StoreError(f"{self.journal_path}: cannot write: {reason(exc)}; nothing was written") from None
         self._offset += len(line)
-        if self._offset > max(COMPACT_MIN_BYTES, self._snapshot_size()):
-            self.compact()
+        if self._offset > max(COMPACT_MIN_BYTES, self._snapshot_size(), self._compact_retry_at):
+            try:
+                self.compact()
+            except StoreError:
+                # the write is committed in the journal, which stays in force; try again after more writes
+                self._compact_retry_at = self._offset + max(self._offset // 4, 64 * 1024)
 
     def _rollback(self) -> None:
         """Undo in-memory changes of a failed transaction by reloading from disk."""
@@ -324,29 +488,60 @@ class JournalStorage(Storage):
     def _snapshot_size(self) -> int:
         try:
             return self.path.stat().st_size
-        except FileNotFoundError:
+        except OSError:
             return 0
 
     def compact(self) -> None:
-        """Fold the journal into a new snapshot (atomically), then start an empty journal."""
+        """Fold the journal into a new snapshot (atomically), then start an empty journal.
+
+        The snapshot names the journal it folded in (generation, salt, offset) and the one that follows
+        it, so a crash or a full disk between the two renames is recognised and finished, never lost.
+        On failure the committed journal stays in force and a `StoreError` says why.
+        """
         with self.transaction():
-            self.generation += 1
-            self.tables.setdefault(META, {}).setdefault("1", {"app": APP})["generation"] = self.generation
+            assert self.header is not None
+            new = JournalHeader.new(self.generation + 1)
+            meta = meta_of(self.tables)
+            before = dict(meta)
+            meta.update(generation=new.generation, journal_salt=new.salt,
+                        folded={"generation": self.header.generation, "salt": self.header.salt, "end": self._offset})
             gc.disable()
             try:
-                data = orjson.dumps(self.tables)
+                data = encode_snapshot(self.tables)
             finally:
                 gc.enable()
             keep_previous(self.path)
             keep_previous(self.journal_path)
-            atomic_write(self.path, data)
-            self._write_journal_header(self.generation)
-            if self._fd is not None:
-                os.close(self._fd)
-                self._fd = None
-            self._journal_id = None
-            self._offset = 0
-            self._catch_up(holding_lock=True, reload_ok=False)
+            try:
+                atomic_write(self.path, data)
+            except OSError as exc:
+                if _safe_identity(self.path) == self._snapshot_id:  # not replaced: the old state holds
+                    meta.clear()
+                    meta.update(before)
+                    raise StoreError(f"{self.path}: cannot compact: {reason(exc)}; "
+                                     "every write is kept in the journal") from None
+            self.generation, self._snapshot_id = new.generation, _safe_identity(self.path)
+            self.header = new
+            self._close_fd()
+            self._journal_id, self._offset = None, 0
+            try:
+                atomic_write(self.journal_path, new.encode())
+            except OSError as exc:  # the folded journal stays: the next write finishes the compaction
+                raise StoreError(f"{self.journal_path}: cannot compact: {reason(exc)}; "
+                                 "every write is kept (the next write finishes the compaction)") from None
+            self._adopt_journal()
+
+    def _adopt_journal(self) -> None:
+        """Take the journal just written by this process as ours, without reading the snapshot again."""
+        try:
+            with open(self.journal_path, "rb") as handle:
+                header, start = decode_header(handle.read(200))
+                journal_id = _identity(os.fstat(handle.fileno()))
+        except (OSError, Damaged):
+            self._journal_id = None  # the next catch-up reads both files again and names the problem
+            return
+        if header == self.header:
+            self._journal_id, self._offset = journal_id, start
 
     # -- TinyDB's Storage interface ------------------------------------------------------------
     def read(self) -> Tables:
@@ -357,19 +552,22 @@ class JournalStorage(Storage):
         """Whole-database writes (TinyDB's `drop_tables`...): diffed into whole-document ops."""
         with self.transaction():
             for name in set(self.tables) | set(data):
+                if name == META:
+                    continue
                 old, new = self.tables.get(name, {}), data.get(name, {})
                 for doc_id in set(old) | set(new):
                     if old.get(doc_id) != new.get(doc_id) or doc_id not in new:
                         self.record(name, doc_id, new.get(doc_id))
-            self.tables = {name: dict(docs) for name, docs in data.items()}
+            meta = self.tables.get(META)
+            self.tables = {name: dict(docs) for name, docs in data.items() if name != META}
+            if meta is not None:
+                self.tables[META] = meta
             self.index, self._rindex = {}, {}
             self._reset_indexes()
 
     def close(self) -> None:
         with self.mutex:
-            if self._fd is not None:
-                os.close(self._fd)
-                self._fd = None
+            self._close_fd()
 
     # -- other desks' changes ---------------------------------------------------------------
     def refresh(self) -> set[tuple[str, str]]:
@@ -390,3 +588,19 @@ class JournalStorage(Storage):
     def _notify(self, changed: set[tuple[str, str]]) -> None:
         for listener in list(self._listeners):
             listener(changed)
+
+
+def _identity(found: os.stat_result) -> Identity:
+    return (found.st_ino, found.st_dev)
+
+
+def _safe_identity(path: Path) -> Identity | None:
+    try:
+        return _identity(os.stat(path))
+    except OSError:
+        return None
+
+
+@contextmanager
+def _nothing() -> Iterator[None]:
+    yield

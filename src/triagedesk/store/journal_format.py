@@ -1,31 +1,74 @@
-"""The journal's record format: CRC-checked record lines, and the previous-file copy kept for repair."""
+"""The store's on-disk formats: the checksummed snapshot, the journal's salted header and CRC-checked records.
+
+See docs/storage.md. Pure functions over bytes: no file is opened here.
+"""
 
 from __future__ import annotations
 
-import os
+import secrets
 import zlib
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import orjson
 
 Op = tuple[str, str, "dict[str, Any] | None"]  # (table, doc_id, whole document or None = removed)
+Tables = dict[str, dict[str, dict[str, Any]]]
+
+META = "_meta"
+APP = "triagedesk"
+PAGE = 4096
+"""A write interrupted by a kill stops at a page boundary of the file (the kernel copies page by page)."""
+
+JOURNAL_MAGIC = b"#triagedesk-journal v1 generation="
+"""The header of a journal written before salted, checksummed headers (still read)."""
+_JOURNAL_PREFIX = b"#triagedesk-journal v"
+SNAPSHOT_PREFIX = b'{"_meta":{"1":{"crc":"'
+_CRC_AT = len(SNAPSHOT_PREFIX)
 
 
-def keep_previous(path: Path) -> None:
-    """Keep the file about to be replaced as `PATH.prev` (a hard link: no copy), for `db repair`."""
-    previous = path.with_name(path.name + ".prev")
-    staging = path.with_name(f".{path.name}.prev-{os.getpid()}")
+class Damaged(Exception):
+    """What is wrong with a file, in a few words (`header checksum mismatch`)."""
+
+
+# -- the journal header ------------------------------------------------------------------------
+@dataclass(frozen=True)
+class JournalHeader:
+    """A journal's identity: its generation (ordered) and a random salt naming this very file."""
+
+    generation: int
+    salt: str  # "" for a journal written before salts (v1)
+
+    def encode(self) -> bytes:
+        text = b"#triagedesk-journal v2 generation=%d salt=%s" % (self.generation, self.salt.encode())
+        return text + b" crc=%08x\n" % zlib.crc32(text)
+
+    @staticmethod
+    def new(generation: int) -> JournalHeader:
+        return JournalHeader(generation, secrets.token_hex(4))
+
+
+def decode_header(data: bytes) -> tuple[JournalHeader, int]:
+    """The header of journal bytes and where its records start; raises `Damaged` when it is not intact."""
+    newline = data.find(b"\n", 0, 200)
+    if not data:
+        raise Damaged("empty file (no journal header)")
+    if newline < 0 or not data.startswith(_JOURNAL_PREFIX):
+        raise Damaged("no journal header" if data[:1] != b"#" else "damaged journal header")
+    line = data[:newline]
     try:
-        if staging.exists():
-            staging.unlink()
-        os.link(path, staging)
-        os.replace(staging, previous)
-    except OSError:
-        pass  # best effort: a file system without hard links keeps no previous copy
+        if line.startswith(JOURNAL_MAGIC):
+            return JournalHeader(int(line[len(JOURNAL_MAGIC):]), ""), newline + 1
+        text, _, crc = line.rpartition(b" crc=")
+        if not text.startswith(b"#triagedesk-journal v2 generation=") or int(crc, 16) != zlib.crc32(text):
+            raise Damaged("journal header checksum mismatch")
+        fields = dict(part.split(b"=", 1) for part in text.split(b" ")[2:])
+        return JournalHeader(int(fields[b"generation"]), fields[b"salt"].decode("ascii")), newline + 1
+    except (ValueError, KeyError, UnicodeDecodeError):
+        raise Damaged("damaged journal header") from None
 
 
+# -- records ------------------------------------------------------------------------------------
 def encode_record(ops: list[Op]) -> bytes:
     body = orjson.dumps(ops)
     return b"%08x " % zlib.crc32(body) + body + b"\n"
@@ -42,45 +85,134 @@ def decode_record(line: bytes) -> list[Op] | None:
         ops = orjson.loads(body)
     except ValueError:
         return None
-    if not isinstance(ops, list):
+    if not isinstance(ops, list) or not all(_is_op(op) for op in ops):
         return None
     return ops
 
 
+def _is_op(op: Any) -> bool:
+    return (isinstance(op, list) and len(op) == 3 and isinstance(op[0], str) and isinstance(op[1], str)
+            and op[1].isdigit() and (op[2] is None or isinstance(op[2], dict)))
+
+
 @dataclass
 class JournalScan:
-    """What reading a journal from an offset found."""
+    """What reading journal records from an offset found."""
 
     records: list[list[Op]] = field(default_factory=list)
-    end: int = 0               # offset just past the last good record
-    torn: bool = False         # an unfinished or damaged last line
-    corrupt_line: int | None = None  # a damaged line followed by good ones (1-based, from the offset)
+    end: int = 0                          # offset just past the last good record
+    damaged: list[int] = field(default_factory=list)   # offsets of complete lines failing their checksum
+    tail: int = 0                         # bytes of an unfinished last line (no newline)
+    tail_at: int = 0                      # where that unfinished line starts
+    intact_after_damage: int = 0          # good records after the first damaged one (repair keeps them)
+
+    @property
+    def tail_is_interrupted_write(self) -> bool:
+        """An unfinished last line that stops where a killed writer's would (a page boundary)."""
+        return self.tail == 0 or (self.tail_at + self.tail) % PAGE == 0
+
+    @property
+    def cut(self) -> bool:
+        """The file ends inside a record, where no interrupted write stops: it was cut short."""
+        return not self.tail_is_interrupted_write
 
 
-def scan(data: bytes, start: int) -> JournalScan:
-    """Parse journal bytes `data` (read from offset `start`) into whole, checked records."""
+def scan(data: bytes | memoryview, start: int) -> JournalScan:
+    """Parse journal bytes `data` (read from offset `start`): intact records up to the first damage.
+
+    Records after a damaged line are counted (and kept by `repair`) but not applied: the journal is
+    damaged and the store takes no write until it is repaired.
+    """
+    raw = bytes(data)
     result = JournalScan(end=start)
     pos = 0
-    number = 0
-    bad_at: int | None = None
-    while pos < len(data):
-        newline = data.find(b"\n", pos)
+    while pos < len(raw):
+        newline = raw.find(b"\n", pos)
         if newline < 0:
-            result.torn = True
+            result.tail, result.tail_at = len(raw) - pos, start + pos
             break
-        number += 1
-        ops = decode_record(data[pos:newline])
+        ops = decode_record(raw[pos:newline])
         if ops is None:
-            if bad_at is None:
-                bad_at = number
-            pos = newline + 1
-            continue
-        if bad_at is not None:
-            result.corrupt_line = bad_at
-            return result
-        result.records.append(ops)
+            result.damaged.append(start + pos)
+        elif result.damaged:
+            result.intact_after_damage += 1
+        else:
+            result.records.append(ops)
+            result.end = start + newline + 1
         pos = newline + 1
-        result.end = start + pos
-    if bad_at is not None:
-        result.torn = True
     return result
+
+
+def records_after_damage(data: bytes, start: int) -> list[list[Op]]:
+    """Every intact record of journal bytes, skipping damaged lines (what `repair` replays)."""
+    out: list[list[Op]] = []
+    for line in data[start:].split(b"\n")[:-1]:
+        ops = decode_record(line)
+        if ops is not None:
+            out.append(ops)
+    return out
+
+
+# -- the snapshot -------------------------------------------------------------------------------
+def encode_snapshot(tables: Tables) -> bytes:
+    """The snapshot file: plain TinyDB JSON whose `_meta` comes first and holds the file's CRC-32."""
+    meta = {k: v for k, v in tables.get(META, {}).get("1", {}).items() if k != "crc"}
+    rest = {name: docs for name, docs in tables.items() if name != META}
+    meta_doc = b'00000000"' + (b"," + orjson.dumps(meta)[1:] if meta else b"}")
+    tail = meta_doc + b"}" + (b"," + orjson.dumps(rest)[1:] if rest else b"}")
+    crc = zlib.crc32(tail, zlib.crc32(SNAPSHOT_PREFIX))
+    return SNAPSHOT_PREFIX + b"%08x" % crc + tail[8:]
+
+
+def snapshot_crc_ok(raw: bytes) -> bool | None:
+    """True/False when the snapshot carries a checksum, None for one written before checksums."""
+    if not raw.startswith(SNAPSHOT_PREFIX):
+        return None
+    view = memoryview(raw)
+    try:
+        stored = int(bytes(view[_CRC_AT:_CRC_AT + 8]), 16)
+    except ValueError:
+        return False
+    crc = zlib.crc32(view[_CRC_AT + 8:], zlib.crc32(b"00000000", zlib.crc32(view[:_CRC_AT])))
+    return crc == stored
+
+
+def decode_snapshot(raw: bytes) -> Tables:
+    """The tables of snapshot bytes; raises `Damaged` when the file is damaged or not a triagedesk store."""
+    if not raw:
+        raise Damaged("empty file")
+    crc_ok = snapshot_crc_ok(raw)
+    if crc_ok is False:
+        raise Damaged("snapshot checksum mismatch")
+    try:
+        data = orjson.loads(raw)
+    except orjson.JSONDecodeError as exc:
+        raise Damaged(f"not a triagedesk store (invalid JSON: {exc})") from None
+    meta = data.get(META, {}).get("1") if isinstance(data, dict) else None
+    if not isinstance(meta, dict) or meta.get("app") != APP:
+        raise Damaged("not a triagedesk store (no triagedesk header)")
+    if not all(isinstance(t, dict) and all(isinstance(d, dict) for d in t.values()) for t in data.values()):
+        raise Damaged("not a triagedesk store (a table is not an object of documents)")
+    if crc_ok is None and "journal_salt" in meta:
+        raise Damaged("snapshot checksum missing")
+    meta.pop("crc", None)
+    return data
+
+
+def meta_of(tables: Tables) -> dict[str, Any]:
+    return tables.setdefault(META, {}).setdefault("1", {"app": APP})
+
+
+def expected_journal(tables: Tables) -> JournalHeader | None:
+    """The journal a snapshot expects after it (None: a snapshot written before salts)."""
+    meta = meta_of(tables)
+    salt = meta.get("journal_salt")
+    return None if salt is None else JournalHeader(int(meta.get("generation", 0)), str(salt))
+
+
+def folded_journal(tables: Tables) -> tuple[JournalHeader, int] | None:
+    """The journal a snapshot folded in (its header, and the offset it was folded up to)."""
+    folded = meta_of(tables).get("folded")
+    if not isinstance(folded, dict):
+        return None
+    return JournalHeader(int(folded["generation"]), str(folded["salt"])), int(folded["end"])

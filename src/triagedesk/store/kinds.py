@@ -7,7 +7,15 @@ from dataclasses import dataclass
 from pydantic import BaseModel
 
 from triagedesk.domain.models import Expert, Issue
-from triagedesk.domain.records import AuditEntry, Correction, ExpertRequest, KnowledgeEntry, Outcome, Session
+from triagedesk.domain.records import (
+    AuditEntry,
+    Correction,
+    ExpertRequest,
+    KnowledgeEntry,
+    OutboxMessage,
+    Outcome,
+    Session,
+)
 
 
 @dataclass(frozen=True)
@@ -20,6 +28,8 @@ class Kind:
     audited: bool = True
     indexed: tuple[str, ...] = ()
     """Top-level fields with a secondary index (value -> records), kept in step with every write."""
+    listed: bool = True
+    """Among the kinds commands list, count and export (the outbox is the dispatcher's own)."""
 
 
 KINDS: tuple[Kind, ...] = (
@@ -31,9 +41,10 @@ KINDS: tuple[Kind, ...] = (
     Kind("corrections", Correction, "cor", indexed=("request_id",)),
     Kind("knowledge", KnowledgeEntry, "kb"),
     Kind("audit", AuditEntry, "aud", audited=False, indexed=("target_id", "action")),
+    Kind("outbox", OutboxMessage, "ob", audited=False, listed=False),
 )
 BY_NAME: dict[str, Kind] = {kind.name: kind for kind in KINDS}
-NAMES: tuple[str, ...] = tuple(kind.name for kind in KINDS)
+NAMES: tuple[str, ...] = tuple(kind.name for kind in KINDS if kind.listed)
 """Every data table, in the order commands list them."""
 
 INDEXED: dict[str, tuple[str, ...]] = {kind.name: kind.indexed for kind in KINDS if kind.indexed}

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import shutil
 from collections.abc import Callable
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +20,7 @@ DATA_TABLES = ("issues", "experts", "requests", "sessions", "outcomes", "correct
 
 def _to_v2(tables: Tables) -> None:
     """Give every record an `_updated_at`: its latest known timestamp, else the migration time."""
-    now = datetime.now(timezone.utc).isoformat().replace("+00:00", "Z")
+    now = datetime.now(UTC).isoformat().replace("+00:00", "Z")
     stamps = ("completed_at", "ended_at", "assigned_at", "submitted_at", "created_at", "at", "joined_at")
     for name in DATA_TABLES:
         for doc in tables.get(name, {}).values():
@@ -34,7 +34,7 @@ MIGRATIONS: dict[int, Callable[[Tables], None]] = {1: _to_v2}
 
 def backup(path: Path, schema: int) -> Path:
     """Copy the snapshot and journal beside the store before migrating; returns the snapshot copy."""
-    stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S")
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
     target = path.with_name(f"{path.name}.backup-schema{schema}-{stamp}")
     for source, dest in ((path, target), (path.with_name(path.name + ".journal"),
                                           target.with_name(target.name + ".journal"))):

@@ -7,7 +7,7 @@ from contextlib import contextmanager
 from datetime import datetime
 from typing import Any, Generic, TypeVar
 
-from pydantic import BaseModel
+from pydantic import BaseModel, ValidationError
 from tinydb.table import Document
 
 from triagedesk.domain.models import Expert, Issue
@@ -16,6 +16,7 @@ from triagedesk.domain.records import (
     Correction,
     ExpertRequest,
     KnowledgeEntry,
+    OutboxMessage,
     Outcome,
     Session,
     new_id,
@@ -24,7 +25,7 @@ from triagedesk.domain.records import (
 from triagedesk.domain.insight.knowledge import Hit
 from triagedesk.store.errors import StoreError
 from triagedesk.store.indexes import Indexes
-from triagedesk.store.kinds import BY_NAME, INDEXED, NAMES
+from triagedesk.store.kinds import BY_NAME, INDEXED, KINDS, NAMES
 from triagedesk.store.journal import ChangeListener, JournalStorage
 from triagedesk.store.table import JournalDB, JournalTable
 
@@ -79,7 +80,21 @@ class Repository(Generic[M]):
         return self.store.db.table(self.name)  # type: ignore[return-value]
 
     def _load(self, doc: dict[str, Any]) -> M:
-        return self.model.model_validate(record_fields(doc))
+        try:
+            return self.model.model_validate(record_fields(doc))
+        except ValidationError as exc:
+            error = exc.errors()[0]
+            where = ".".join(str(p) for p in error["loc"]) or "(record)"
+            raise StoreError(f"{self.store.path}: {self.name} {doc.get('id')!r} cannot be loaded ({where}: "
+                             f"{error['msg']}): run `triagedesk db check`, then `triagedesk db repair`") from None
+
+    def loadable(self, doc: dict[str, Any]) -> M | None:
+        """The record, or None (told once to `store.on_skip`) when the models cannot load it."""
+        try:
+            return self._load(doc)
+        except StoreError as exc:
+            self.store.skipped(self.name, str(doc.get("id")), str(exc))
+            return None
 
     def get(self, key: str) -> M | None:
         doc_id = self.store.journal.doc_id_of(self.name, key)
@@ -98,7 +113,9 @@ class Repository(Generic[M]):
         return self.store.journal.doc_id_of(self.name, key) is not None
 
     def all(self) -> list[M]:
-        return [self._load(doc) for doc in self.table.raw_docs()]
+        """Every record the models can load; one they cannot is skipped with a notice (`db check` names it)."""
+        loaded = [self.loadable(doc) for doc in self.table.raw_docs()]
+        return [model for model in loaded if model is not None]
 
     def raw(self) -> list[dict[str, Any]]:
         """Stored documents as they are (no validation; do not mutate): the fast path for big tables."""
@@ -139,7 +156,7 @@ class Repository(Generic[M]):
 
     def save(self, model: M, actor: str = "system", action: str = "update", note: str = "") -> M:
         """Store a new version of a record (or a first one); the audit keeps what changed."""
-        key = getattr(model, "id")
+        key = model.id
         with self.store.transaction():
             doc_id = self.store.journal.doc_id_of(self.name, key)
             if doc_id is None:
@@ -201,6 +218,13 @@ class Repository(Generic[M]):
         return len(inserted), len(replaced)
 
 
+def _tell_stderr(notice: str) -> None:
+    import sys
+
+    shown = "".join(c if c.isprintable() else repr(c)[1:-1] for c in notice)
+    print(f"triagedesk: notice: {shown}", file=sys.stderr)
+
+
 def replace_with(doc: dict[str, Any]) -> Callable[[dict[str, Any]], None]:
     """A TinyDB update that makes the stored document exactly `doc`."""
     def replace(stored: dict[str, Any]) -> None:
@@ -216,6 +240,8 @@ class Store:
     def __init__(self, db: JournalDB) -> None:
         self.db = db
         db.journal.install_indexes(Indexes(INDEXED))
+        self.skips: dict[tuple[str, str], str] = {}  # (kind, id) -> why it was skipped
+        self.on_skip: Callable[[str], None] = _tell_stderr
         kinds = BY_NAME
         self.issues: Repository[Issue] = Repository(self, "issues", Issue, kinds["issues"].prefix)
         self.experts: Repository[Expert] = Repository(self, "experts", Expert, kinds["experts"].prefix)
@@ -229,11 +255,19 @@ class Store:
                                                                 kinds["knowledge"].prefix)
         self.audit_log: Repository[AuditEntry] = Repository(self, "audit", AuditEntry, kinds["audit"].prefix,
                                                             audited=False)
+        self.outbox: Repository[OutboxMessage] = Repository(self, "outbox", OutboxMessage, kinds["outbox"].prefix,
+                                                            audited=False)
         self._by_kind: dict[str, Repository[Any]] = {
             "issues": self.issues, "experts": self.experts, "requests": self.requests, "sessions": self.sessions,
             "outcomes": self.outcomes, "corrections": self.corrections, "knowledge": self.knowledge,
-            "audit": self.audit_log}
-        assert tuple(self._by_kind) == NAMES, "store/kinds.py and the Store's repositories disagree"
+            "audit": self.audit_log, "outbox": self.outbox}
+        assert tuple(self._by_kind) == tuple(k.name for k in KINDS), "store/kinds.py and the repositories disagree"
+
+    def skipped(self, kind: str, key: str, why: str) -> None:
+        """A record the models cannot load was left out: say so once."""
+        if (kind, key) not in self.skips:
+            self.skips[(kind, key)] = why
+            self.on_skip(f"skipped {why}")
 
     @property
     def journal(self) -> JournalStorage:

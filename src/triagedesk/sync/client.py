@@ -14,6 +14,7 @@ from urllib.parse import quote, urlsplit, urlunsplit
 import httpx
 import orjson
 
+from triagedesk.display import printable
 from triagedesk.domain.errors import UserError
 
 
@@ -55,7 +56,11 @@ def parse_remote(url: str | None) -> Remote:
     raw = url or os.environ.get("TRIAGEDESK_SYNC_URL")
     if not raw:
         raise SyncError("no server: pass --url http://host:5984/DATABASE or set TRIAGEDESK_SYNC_URL")
-    parts = urlsplit(raw)
+    try:
+        parts = urlsplit(raw)
+        parts.port  # noqa: B018 - a port out of range raises here
+    except ValueError as exc:
+        raise SyncError(f"{_mask_loosely(raw)}: not a valid URL ({exc})") from None
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise SyncError(f"{_mask(raw)}: not an http(s) URL like http://host:5984/desk")
     database = parts.path.strip("/")
@@ -80,6 +85,14 @@ def _loopback(host: str) -> bool:
         return ipaddress.ip_address(host).is_loopback
     except ValueError:
         return False
+
+
+def _mask_loosely(url: str) -> str:
+    """A URL too broken to parse, with whatever stands before an `@` masked."""
+    scheme, sep, rest = url.partition("://")
+    if "@" in rest:
+        rest = "***@" + rest.rsplit("@", 1)[1]
+    return printable(f"{scheme}{sep}{rest}")
 
 
 def _mask(url: str) -> str:
@@ -148,10 +161,20 @@ class CouchClient:
 
     # -- the protocol ----------------------------------------------------------------------
     def ensure_database(self) -> bool:
-        """True when the database had to be created."""
+        """Make sure the database is there (False: it was). Creating one is `server setup`'s work, as an
+        admin: an anonymous PUT of a database crashes PouchDB Server 4.2.0 when it has an admin."""
         found = self.request("GET", self._db(), expect=(200, 404))
         if found.status_code == 200:
             self._parsed("GET", self._db(), found)  # a web page here is not a database: say so now
+            return False
+        raise SyncError(f"{self.remote.shown}: no such database: run server setup "
+                        "(`triagedesk server setup --url URL`, as the server's admin)")
+
+    def create_database(self) -> bool:
+        """True when the database had to be created (an admin's call)."""
+        found = self.request("GET", self._db(), expect=(200, 404))
+        if found.status_code == 200:
+            self._parsed("GET", self._db(), found)
             return False
         self.request("PUT", self._db(), expect=(201, 202, 412))
         return True
@@ -179,9 +202,16 @@ class CouchClient:
         return self._json("POST", self._db("/_bulk_docs"), {"docs": docs})
 
     def fetch(self, ids: list[str]) -> dict[str, dict[str, Any]]:
-        """The current revisions of these documents (missing ones are left out)."""
+        """The current revisions of these documents: a deleted one as its tombstone (`_deleted`), a missing
+        one left out."""
         rows = self._json("POST", self._db("/_all_docs?include_docs=true"), {"keys": ids})["rows"]
-        return {row["id"]: row["doc"] for row in rows if row.get("doc")}
+        found = {}
+        for row in rows:
+            if row.get("doc"):
+                found[row["id"]] = row["doc"]
+            elif (row.get("value") or {}).get("deleted"):
+                found[row["id"]] = {"_id": row["id"], "_rev": row["value"]["rev"], "_deleted": True}
+        return found
 
     def changes(self, since: Any, limit: int, longpoll: bool = False, read_timeout: float = 30.0) -> dict[str, Any]:
         params: dict[str, Any] = {"since": since, "include_docs": "true", "style": "all_docs", "limit": limit}
@@ -209,10 +239,12 @@ class CouchClient:
     def put_local(self, local_id: str, body: dict[str, Any]) -> None:
         """Write a `_local` document (a checkpoint), on top of its current revision."""
         path = self._db(f"/_local/{quote(local_id, safe='')}")
-        current = self.get_local(local_id)
-        if current is not None and "_rev" in current:
-            body = {**body, "_rev": current["_rev"]}
-        self.request("PUT", path, json=body, expect=(200, 201))
+        for _ in range(3):  # a retried PUT whose first attempt reached the server answers 409: read, try again
+            current = self.get_local(local_id)
+            sent = {**body, "_rev": current["_rev"]} if current is not None and "_rev" in current else body
+            if self.request("PUT", path, json=sent, expect=(200, 201, 409)).status_code != 409:
+                return
+        raise SyncError(f"{self.remote.shown}: the checkpoint {local_id} kept changing under this desk")
 
     def put_doc(self, doc: dict[str, Any]) -> dict[str, Any]:
         """One document per request: only for the benchmark's baseline."""

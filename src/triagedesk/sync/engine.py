@@ -10,16 +10,18 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from triagedesk.domain.requests.conflicts import winner
 from triagedesk.domain.records import utcnow
+from triagedesk.domain.requests.conflicts import winner
 from triagedesk.store.repositories import Store, replace_with, stamp
+from triagedesk.store.validity import MODELS, REJECTED
+from triagedesk.sync.arrival import Refused, admit, merged
 from triagedesk.sync.client import CouchClient, SyncError
+from triagedesk.sync.incoming import LOSER_NOTE, STATE, Incoming, Rejection, Tally, record_rejections, state_entry
 from triagedesk.sync.pending import PendingRecords
-from triagedesk.sync.wire import filled, record_fields, remote_id, shape_of, stored_form, wire_doc
+from triagedesk.sync.wire import record_fields, remote_id, shape_of, wire_doc
 
 KINDS = ("experts", "issues", "requests", "sessions", "outcomes", "corrections", "knowledge", "audit")
-STATE = "_sync"        # per record: the remote revision and the `_updated_at` last in step with the server
-META = "_sync_meta"    # the pull checkpoint
+META = "_sync_meta"    # the pull checkpoint, and whether this desk ever left one on the server
 BATCH = 500           # documents per _bulk_docs request
 PAGE = 1000           # changes per _changes page
 IN_FLIGHT = 2          # _bulk_docs requests under way at once: the server works while we record answers
@@ -28,19 +30,27 @@ Progress = Callable[[str, int, int], None]
 
 
 @dataclass
-class SyncResult:
+class SyncResult(Tally):
     pushed: int = 0
-    pulled: int = 0
-    conflicts: int = 0
-    created_database: bool = False
     server_reset: bool = False  # the server had lost this desk's history: everything went again
     checkpoint: Any = None
-    losers: list[str] = field(default_factory=list)
+    refused: list[Rejection] = field(default_factory=list)  # what the server answered 403 to, with its reason
 
     def as_dict(self) -> dict[str, Any]:
         return {"pushed": self.pushed, "pulled": self.pulled, "conflicts": self.conflicts,
-                "created_database": self.created_database, "server_reset": self.server_reset,
+                "rejected": [r.as_dict() for r in self.rejected], "refused": [r.as_dict() for r in self.refused],
+                "server_reset": self.server_reset,
                 "checkpoint": self.checkpoint}
+
+
+@dataclass(frozen=True)
+class Outgoing:
+    """One document to push: a record (`doc`), or a tombstone for one deleted here (`doc` None)."""
+
+    key: str
+    kind: str
+    doc: dict[str, Any] | None
+    rev: str | None
 
 
 def _remaining(page: dict[str, Any], last: Any, latest: Any) -> int:
@@ -103,24 +113,65 @@ class Replicator:
             self._pending.close()
             self._pending = None
 
+    def quarantined(self) -> list[dict[str, Any]]:
+        """The store's rejected list: what the models or the server refused, oldest first."""
+        self.store.refresh()
+        return sorted((dict(doc) for doc in self.store.db.table(REJECTED)), key=lambda d: str(d.get("at")))
+
+    def take_server(self, keys: list[str]) -> list[str]:
+        """Undo refused local changes: the server's current version of each document replaces this desk's
+        (audited as a sync conflict, so the local version is kept in the audit). The keys not on the server."""
+        current = self.client.fetch(keys)
+        missing = [key for key in keys if key not in current]
+        with self.store.transaction():
+            state = self._state_of(list(current))
+            # as if this desk had not edited them: each is then taken like any newer revision
+            forgotten = {key: {**entry, "rev": None} for key, entry in state.items()}
+            for key in current:
+                kind, _, record_id = key.partition(":")
+                doc_id = self.store.journal.id_index(kind).get(record_id) if kind in KINDS else None
+                local = self.store.db.table(kind).doc(int(doc_id)) if doc_id is not None else None
+                if local is not None:
+                    self.store.audit(self.actor, "take_server", kind, record_id, record_fields(local), None,
+                                     note="the local version, replaced by the server's")
+                    forgotten[key] = {"rev": None, "updated_at": local.get("_updated_at")}
+            incoming = Incoming(self.store, self.actor, forgotten, SyncResult(), count_pulled=False)
+            for doc in current.values():
+                incoming.take(doc)
+            self._set_state(incoming.entries)
+            incoming.finish()
+        return missing
+
     def checkpoint(self) -> Any:
         found = self.store.db.table(META).get(doc_id=1)
         return found.get("since", 0) if found else 0
 
     # -- push ----------------------------------------------------------------------------------
+    def outgoing(self) -> list[Outgoing]:
+        """What the next push sends: every pending record, then a tombstone for every record deleted here."""
+        dirty = self.pending()
+        state = self._state_of([remote_id(kind, doc["id"]) for kind, doc in dirty])
+        out = [Outgoing(remote_id(kind, doc["id"]), kind, doc, state.get(remote_id(kind, doc["id"]), {}).get("rev"))
+               for kind, doc in dirty]
+        assert self._pending is not None
+        out += [Outgoing(key, key.split(":", 1)[0], None, rev) for key, rev in self._pending.removed()]
+        return out
+
+    def _wire(self, item: Outgoing, rev: str | None) -> dict[str, Any]:
+        if item.doc is None:
+            return {"_id": item.key, "_rev": rev, "_deleted": True, "type": item.kind}
+        return wire_doc(item.kind, self.shapes[item.kind], item.doc, rev)
+
     def push(self, result: SyncResult, progress: Progress | None = None) -> None:
         """Send every pending record in `_bulk_docs` batches, two requests in flight, answers taken in order.
 
         Each worker builds and encodes its own batch, so the first request leaves at once and the server
         is never idle while this thread records the answers of the batch before."""
-        dirty = self.pending()
-        state = self._state_of([remote_id(kind, doc["id"]) for kind, doc in dirty])
-        batches = [dirty[start:start + BATCH] for start in range(0, len(dirty), BATCH)]
+        items = self.outgoing()
+        batches = [items[start:start + BATCH] for start in range(0, len(items), BATCH)]
 
-        def send(batch: list[tuple[str, dict[str, Any]]]) -> list[dict[str, Any]]:
-            docs = [wire_doc(kind, self.shapes[kind], doc, state.get(remote_id(kind, doc["id"]), {}).get("rev"))
-                    for kind, doc in batch]
-            return self.client.bulk_docs(docs)
+        def send(batch: list[Outgoing]) -> list[dict[str, Any]]:
+            return self.client.bulk_docs([self._wire(item, item.rev) for item in batch])
 
         sent = 0
         with ThreadPoolExecutor(max_workers=IN_FLIGHT) as pool:
@@ -131,68 +182,108 @@ class Replicator:
                     self._take_push_answers(batch, answers, result)
                     sent += len(batch)
                     if progress is not None:
-                        progress("push", sent, len(dirty))
+                        progress("push", sent, len(items))
             finally:
                 for future in futures:
                     future.cancel()
 
-    def _take_push_answers(self, batch: list[tuple[str, dict[str, Any]]], answers: list[dict[str, Any]],
-                           result: SyncResult) -> None:
-        done, conflicted = [], []
-        for (kind, doc), answer in zip(batch, answers):
-            key = remote_id(kind, doc["id"])
+    def _take_push_answers(self, batch: list[Outgoing], answers: list[dict[str, Any]], result: SyncResult) -> None:
+        done: list[dict[str, Any]] = []
+        conflicted: list[Outgoing] = []
+        refused: list[Rejection] = []
+        now = stamp(utcnow())
+        by_id = {a.get("id"): a for a in answers if isinstance(a, dict)}
+        for item, answer in zip(batch, answers):
+            answer = by_id.get(item.key, answer)  # by id: PouchDB answers refusals out of order
             if answer.get("ok"):
-                done.append({"key": key, "rev": answer["rev"], "updated_at": doc.get("_updated_at")})
+                done.append(self._sent(item, answer["rev"]))
             elif answer.get("error") == "conflict":
-                conflicted.append((kind, doc))
+                conflicted.append(item)
+            elif answer.get("error") in ("forbidden", "unauthorized"):
+                # the server's rules refuse this change: kept here, shown once, not sent again until edited
+                refused.append(Rejection(item.key, item.rev, f"refused by the server: {answer.get('reason', '')}", now))
+                done.append(state_entry(item.key, item.rev, item.doc.get("_updated_at") if item.doc else None,
+                                        deleted=item.doc is None))
             else:
-                raise SyncError(f"{self.client.remote.shown}: {key} refused: {answer.get('error')} {answer.get('reason', '')}")
+                raise SyncError(f"{self.client.remote.shown}: {item.key} refused: {answer.get('error')} "
+                                f"{answer.get('reason', '')}")
         with self.store.transaction():
             self._set_state(done)
-        result.pushed += len(done)
+            refused_keys = {r.key for r in refused}
+            record_rejections(self.store, refused, [e["key"] for e in done if e["key"] not in refused_keys],
+                              source="refused")
+        result.pushed += len(done) - len(refused)
+        result.refused += refused
         if conflicted:
             self._resolve_push_conflicts(conflicted, result)
 
-    def _resolve_push_conflicts(self, conflicted: list[tuple[str, dict[str, Any]]], result: SyncResult) -> None:
-        """The server holds a newer revision: pick the winner; push ours on top, or take theirs."""
-        current = self.client.fetch([remote_id(kind, doc["id"]) for kind, doc in conflicted])
-        retry: list[dict[str, Any]] = []
+    @staticmethod
+    def _sent(item: Outgoing, rev: str) -> dict[str, Any]:
+        if item.doc is None:
+            return state_entry(item.key, rev, None, deleted=True)
+        return state_entry(item.key, rev, item.doc.get("_updated_at"))
+
+    def _resolve_push_conflicts(self, conflicted: list[Outgoing], result: SyncResult) -> None:
+        """The server holds a revision this desk has not seen: resolve; push ours on top, or take theirs."""
+        current = self.client.fetch([item.key for item in conflicted])
+        retry: list[tuple[Outgoing, str | None]] = []
         take: list[dict[str, Any]] = []
         same: list[dict[str, Any]] = []
-        for kind, doc in conflicted:
-            key = remote_id(kind, doc["id"])
-            theirs = current.get(key)
-            if theirs is None:  # deleted there, or never there (a revision we hold that it forgot): create it
-                retry.append(wire_doc(kind, self.shapes[kind], doc))
+        now = utcnow()
+        for item in conflicted:
+            theirs = current.get(item.key)
+            if theirs is None:  # never there (a revision we hold that it forgot): create it
+                retry.append((item, None))
                 continue
-            their_fields = filled(self.shapes[kind], theirs.get("data") or {})
-            if theirs.get("updated_at") == doc.get("_updated_at") and their_fields == record_fields(doc):
-                same.append({"key": key, "rev": theirs["_rev"], "updated_at": doc.get("_updated_at")})
+            if theirs.get("_deleted"):
+                if item.doc is None:
+                    same.append(state_entry(item.key, theirs["_rev"], None, deleted=True))
+                else:  # a stale edit does not bring a deleted record back: the deletion wins, audited
+                    take.append(theirs)
+                continue
+            verdict = admit(theirs, MODELS, now)
+            if isinstance(verdict, Refused):  # an invalid revision there: ours, valid, replaces it
+                retry.append((item, theirs["_rev"]))
+                continue
+            their_fields = merged(verdict.fields, verdict.extra)
+            if item.doc is None:  # deleted here, edited there: the deletion wins, the edit is audited
+                result.conflicts += 1
+                self._audit(item.kind, item.key.split(":", 1)[1], their_fields, None,
+                            "an edit on the server lost to this desk's deletion")
+                retry.append((item, theirs["_rev"]))
+                continue
+            mine = record_fields(item.doc)
+            if their_fields == mine:
+                same.append(state_entry(item.key, theirs["_rev"], item.doc.get("_updated_at")))
                 continue  # the same version already: take its revision, nothing to resolve
-            result.conflicts += 1
-            if winner(kind, record_fields(doc), doc.get("_updated_at") or "", their_fields,
-                      theirs.get("updated_at") or "") == "mine":
-                retry.append(wire_doc(kind, self.shapes[kind], doc, theirs["_rev"]))
-                self._audit_loser(kind, doc["id"], their_fields, record_fields(doc))
+            if item.kind == "audit":  # append-only: ours was there first
+                retry.append((item, theirs["_rev"]))
+                continue
+            if winner(item.kind, mine, item.doc.get("_updated_at") or "", their_fields, verdict.conflict_time) == "mine":
+                result.conflicts += 1
+                retry.append((item, theirs["_rev"]))
+                self._audit(item.kind, item.doc["id"], their_fields, mine, LOSER_NOTE)
             else:
-                take.append(theirs)
+                take.append(theirs)  # applied as a pull: the same rule, counted and audited there
         if same:
             with self.store.transaction():
                 self._set_state(same)
         if take:
             self._apply(take, result, count_pulled=False)
         if retry:
-            answers = self.client.bulk_docs(retry)
-            done = [{"key": d["_id"], "rev": a["rev"], "updated_at": d["updated_at"]}
-                    for d, a in zip(retry, answers) if a.get("ok")]
+            answers = self.client.bulk_docs([self._wire(item, rev) for item, rev in retry])
+            by_id = {a.get("id"): a for a in answers if isinstance(a, dict)}
+            done = [self._sent(item, by_id[item.key]["rev"]) for item, _ in retry
+                    if by_id.get(item.key, {}).get("ok")]
             with self.store.transaction():
                 self._set_state(done)
+                record_rejections(self.store, [], [e["key"] for e in done])
             result.pushed += len(done)
 
-    def _audit_loser(self, kind: str, key: str, loser: dict[str, Any], kept: dict[str, Any]) -> None:
+    def _audit(self, kind: str, key: str, loser: dict[str, Any] | None, kept: dict[str, Any] | None,
+               note: str) -> None:
         with self.store.transaction():
-            self.store.audit(self.actor, "sync_conflict", kind, key, loser, kept,
-                             note="the losing revision; the kept one is `after`")
+            self.store.audit(self.actor, "sync_conflict", kind, key, loser, kept, note=note)
 
     # -- pull ----------------------------------------------------------------------------------
     def pull(self, result: SyncResult, progress: Progress | None = None, longpoll: bool = False,
@@ -231,6 +322,13 @@ class Replicator:
 
     def _checkpoint_remote(self, seq: Any) -> None:
         self.client.put_local(self.replication_id, {"last_seq": seq, "updated_at": stamp(utcnow())})
+        meta = self.store.db.table(META)
+        if not (meta.get(doc_id=1) or {}).get("checkpointed"):
+            with self.store.transaction():
+                if meta.get(doc_id=1):
+                    meta.update({"checkpointed": True}, doc_ids=[1])
+                else:
+                    meta.insert({"since": 0, "checkpointed": True})
 
     def _agreed_checkpoint(self, result: SyncResult) -> Any:
         """Our checkpoint, unless the server's copy differs or is gone: then the pull starts over."""
@@ -241,72 +339,29 @@ class Replicator:
         return local
 
     def _remote_checkpoint(self, result: SyncResult) -> dict[str, Any] | None:
-        """Our `_local` checkpoint on the server. When it is gone although we have synced with this server,
-        the database was recreated or restored without us: its revisions are not the ones we hold, so we
-        forget them, and everything is pushed again and pulled from the start."""
+        """Our `_local` checkpoint on the server. When it is gone although this desk left one there, the
+        database was recreated or restored without us: its revisions are not the ones we hold, so we
+        forget them, and everything is pushed again and pulled from the start. (A first sync cut off before
+        its checkpoint left none: that is no loss, and its revisions are still good.)"""
         remote = self.client.get_local(self.replication_id)
-        if remote is None and len(self.store.db.table(STATE)):
+        meta = self.store.db.table(META)
+        if remote is None and (meta.get(doc_id=1) or {}).get("checkpointed"):
             with self.store.transaction():
                 self.store.db.table(STATE).truncate()
-                meta = self.store.db.table(META)
-                if meta.get(doc_id=1):
-                    meta.update({"since": 0}, doc_ids=[1])
+                meta.update({"since": 0, "checkpointed": False}, doc_ids=[1])
             result.server_reset = True
         return remote
 
     def _apply(self, docs: list[dict[str, Any]], result: SyncResult, checkpoint: Any = None,
                count_pulled: bool = True) -> None:
-        """Apply remote revisions in one durable write: new records, newer versions, resolved conflicts."""
+        """Apply remote revisions in one durable write (see `Incoming`)."""
         with self.store.transaction():  # caught up with other writers: the id indexes are current
             state = self._state_of([remote["_id"] for remote in docs])
-            entries = []
-            inserts: dict[str, list[dict[str, Any]]] = {}
+            incoming = Incoming(self.store, self.actor, state, result, count_pulled)
             for remote in docs:
-                key = remote["_id"]
-                kind = remote.get("type")
-                if kind not in KINDS or ":" not in key:
-                    continue
-                record_id = key.split(":", 1)[1]
-                data = filled(self.shapes[kind], remote.get("data") or {})
-                updated = remote.get("updated_at") or ""
-                table = self.store.db.table(kind)
-                doc_id = self.store.journal.id_index(kind).get(record_id)
-                local = table.doc(int(doc_id)) if doc_id else None
-                known = state.get(key, {})
-                entry = {"key": key, "rev": remote["_rev"], "updated_at": updated}
-                changed = True
-                if remote.get("_deleted"):
-                    if doc_id is not None:
-                        table.remove(doc_ids=[int(doc_id)])
-                    else:
-                        changed = False
-                    entries.append(entry)
-                    result.pulled += int(changed and count_pulled)
-                    continue
-                incoming = stored_form(self.shapes[kind], data, updated)
-                if local is None:
-                    inserts.setdefault(kind, []).append(incoming)
-                elif local.get("_updated_at") == updated:
-                    changed = False  # already the same version (our own, echoed back)
-                elif known.get("updated_at") == local.get("_updated_at"):
-                    table.update(replace_with(incoming), doc_ids=[int(doc_id)])  # no local edit since: take it
-                else:
-                    result.conflicts += 1
-                    if winner(kind, record_fields(local), local.get("_updated_at") or "", data, updated) == "theirs":
-                        self.store.audit(self.actor, "sync_conflict", kind, record_id, record_fields(local), data,
-                                         note="the losing revision; the kept one is `after`")
-                        table.update(replace_with(incoming), doc_ids=[int(doc_id)])
-                    else:
-                        self.store.audit(self.actor, "sync_conflict", kind, record_id, data, record_fields(local),
-                                         note="the losing revision; the kept one is `after`")
-                        entry["updated_at"] = "conflict-kept-local"  # stays dirty: pushed over their revision
-                        changed = False
-                entries.append(entry)
-                if count_pulled and changed:
-                    result.pulled += 1
-            for kind, new_docs in inserts.items():
-                self.store.db.table(kind).insert_multiple(new_docs)
-            self._set_state(entries)
+                incoming.take(remote)
+            self._set_state(incoming.entries)
+            incoming.finish()
             if checkpoint is not None:
                 meta = self.store.db.table(META)
                 if meta.get(doc_id=1):
@@ -317,7 +372,7 @@ class Replicator:
     # -- together ------------------------------------------------------------------------------
     def sync(self, push: bool = True, pull: bool = True, progress: Progress | None = None) -> SyncResult:
         result = SyncResult()
-        result.created_database = self.client.ensure_database()
+        self.client.ensure_database()
         if pull:
             self.pull(result, progress)
         else:

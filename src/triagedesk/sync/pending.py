@@ -26,6 +26,7 @@ class PendingRecords:
         self._lock = threading.Lock()
         self._touched: set[Slot] = set()
         self._dirty: set[Slot] | None = None  # None: scan everything on the next call
+        self._removed: list[tuple[str, str | None]] = []  # (key, rev): records deleted here, tombstone not sent
         self._unsubscribe = store.subscribe(self._changed)
 
     def close(self) -> None:
@@ -48,9 +49,29 @@ class PendingRecords:
                 dirty = self._recheck(tables, self._dirty, touched)
             if dirty is None:
                 dirty = self._scan(tables)
+                self._removed = self._scan_removed(tables)
+            elif self._removed or any(table == self.state_table or doc_id not in tables.get(table, {})
+                                      for table, doc_id in touched):
+                self._removed = self._scan_removed(tables)  # only when something went, or a state moved
             self._dirty = dirty
             ordered = sorted(dirty, key=lambda slot: (self.rank[slot[0]], int(slot[1])))
             return [(kind, tables[kind][doc_id]) for kind, doc_id in ordered]
+
+    def removed(self) -> list[tuple[str, str | None]]:
+        """(key, revision) of every record deleted here since it was last in step: their tombstones go next.
+        Call after `records()`, which finds them."""
+        return list(self._removed)
+
+    def _scan_removed(self, tables: dict[str, dict[str, dict[str, Any]]]) -> list[tuple[str, str | None]]:
+        journal = self.store.journal
+        out = []
+        for entry in tables.get(self.state_table, {}).values():
+            if entry.get("deleted") or not entry.get("rev"):
+                continue
+            kind, _, key = str(entry.get("key", "")).partition(":")
+            if kind in self.rank and kind != "audit" and journal.id_index(kind).get(key) is None:
+                out.append((entry["key"], entry["rev"]))
+        return out
 
     def _scan(self, tables: dict[str, dict[str, dict[str, Any]]]) -> set[Slot]:
         state = {doc["key"]: doc.get("updated_at") for doc in tables.get(self.state_table, {}).values()}

@@ -20,6 +20,7 @@ from pydantic import BaseModel
 from pydantic_core import PydanticUndefined
 
 from triagedesk.store.repositories import EXTRA, model_fields
+from triagedesk.sync.arrival import merged
 
 _MISSING = object()
 _CONSTANT = (type(None), bool, int, float, str)
@@ -102,8 +103,10 @@ def remote_id(kind: str, key: str) -> str:
 
 
 def record_fields(doc: dict[str, Any]) -> dict[str, Any]:
-    """A stored record's fields as the team knows them: the model's, and those only a newer desk's model has."""
-    return {**model_fields(doc), **doc.get(EXTRA, {})}
+    """A stored record's fields as the team knows them: the model's, and those only a newer desk's model has
+    (nested ones put back where they were)."""
+    extra = doc.get(EXTRA)
+    return merged(model_fields(doc), extra) if extra else model_fields(doc)
 
 
 def stored_form(shape: WireShape, fields: dict[str, Any], updated_at: str) -> dict[str, Any]:

@@ -82,11 +82,18 @@ def build(ctx: PackageContext) -> str:
         "## Recommended approach",
         _bullets(decision.reasons, "Review the evidence above") + f"\n\n{literal(decision.message)}",
         "## Initial contact",
-        "```text\n" + initial_contact(ctx) + "\n```",
+        fenced(initial_contact(ctx)),
     ]
     if ctx.outcome is not None:
-        parts += ["## Follow-up", "```text\n" + follow_up(ctx) + "\n```"]
+        parts += ["## Follow-up", fenced(follow_up(ctx))]
     return "\n\n".join(parts) + "\n"
+
+
+def fenced(text: str) -> str:
+    """A fenced `text` block whose fence is longer than any run of backticks inside, so none closes it early."""
+    longest = max((len(run) for run in re.findall(r"`+", text)), default=0)
+    fence = "`" * max(3, longest + 1)
+    return f"{fence}text\n{text}\n{fence}"
 
 
 def _timeline(ctx: PackageContext) -> str:

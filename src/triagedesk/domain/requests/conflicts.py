@@ -27,19 +27,50 @@ def _instant(text: str) -> datetime:
     return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
 
 
+def _reachable(start: str, goal: str) -> bool:
+    """Whether some sequence of legal moves leads from `start` to `goal`."""
+    from triagedesk.domain.requests.lifecycle import next_states
+
+    seen, frontier = {start}, [start]
+    while frontier:
+        for state in next_states(frontier.pop()):
+            if state == goal:
+                return True
+            if state not in seen:
+                seen.add(state)
+                frontier.append(state)
+    return False
+
+
+ENDS_PREFERRED = ("refunded", "completed", "cancelled")
+"""Between two ends no move joins (completed on one desk, cancelled on another): the work done is kept."""
+
+
+def lifecycle_winner(mine: str, theirs: str) -> str | None:
+    """"mine" or "theirs" by the lifecycle's order alone, or None when it does not decide."""
+    if mine == theirs:
+        return None
+    forward, back = _reachable(mine, theirs), _reachable(theirs, mine)
+    if forward != back:
+        return "theirs" if forward else "mine"
+    if not forward and mine in ENDS_PREFERRED and theirs in ENDS_PREFERRED:
+        return "mine" if ENDS_PREFERRED.index(mine) < ENDS_PREFERRED.index(theirs) else "theirs"
+    a, b = LIFECYCLE_RANK.get(mine, -1), LIFECYCLE_RANK.get(theirs, -1)
+    return None if a == b else ("mine" if a > b else "theirs")
+
+
 def winner(kind: str, mine: dict[str, Any], mine_updated: str, theirs: dict[str, Any],
            theirs_updated: str) -> str:
     """"mine" or "theirs": which version of a record both desks keep.
 
     Requests: the further lifecycle state wins (a completed request is not reopened by a
-    stale `assigned` edit). Then the later `updated_at` wins. Then the larger content
+    stale `assigned` edit); of two ends no move joins, completed beats cancelled. Then the later `updated_at` wins. Then the larger content
     hash, so two desks holding the same pair always pick the same one.
     """
     if kind == "requests":
-        a = LIFECYCLE_RANK.get(str(mine.get("status")), -1)
-        b = LIFECYCLE_RANK.get(str(theirs.get("status")), -1)
-        if a != b:
-            return "mine" if a > b else "theirs"
+        decided = lifecycle_winner(str(mine.get("status")), str(theirs.get("status")))
+        if decided is not None:
+            return decided
     a_time, b_time = _instant(mine_updated), _instant(theirs_updated)
     if a_time != b_time:
         return "mine" if a_time > b_time else "theirs"

@@ -151,6 +151,44 @@ class Matching(ProfileModel):
     business_day_end: int = Field(17, ge=1, le=24)
 
 
+Strategy = Literal["best_match", "least_loaded", "round_robin"]
+
+
+class AutoAssign(ProfileModel):
+    """Which requests the dispatcher assigns without a coordinator, and how it picks the expert."""
+
+    urgencies: list[Urgency] = Field(default_factory=list)
+    on_payment: bool = False
+    strategy: Strategy = "best_match"
+    top_n: int = Field(3, ge=1, le=50)
+
+
+class AckTimeout(ProfileModel):
+    """An assignment not acknowledged in time moves on: next candidate, then the senior, then a coordinator."""
+
+    enabled: bool = True
+    minutes: int | None = Field(None, gt=0)
+    max_reassignments: int = Field(2, ge=0, le=9)
+    then_senior: bool = True
+    then_flag_coordinator: bool = True
+
+
+class BreachPolicy(ProfileModel):
+    """What a clock near or past its due time does on its own."""
+
+    notify_at_risk: bool = True
+    senior_on_breach: bool = True
+    refund_exposure: bool = True
+
+
+class Policy(ProfileModel):
+    """The dispatcher's escalation policy for one profile (`[policy]`); empty means nothing happens on its own."""
+
+    auto_assign: AutoAssign = Field(default_factory=AutoAssign)
+    ack_timeout: AckTimeout = Field(default_factory=AckTimeout)
+    breach: BreachPolicy = Field(default_factory=BreachPolicy)
+
+
 class Profile(ProfileModel):
     """A domain profile, loaded from `data/profiles/NAME.toml` or a user's own file."""
 
@@ -180,6 +218,7 @@ class Profile(ProfileModel):
     tiers: dict[str, Tier] = Field(default_factory=dict)
     expert_categories: dict[str, ExpertCategory] = Field(default_factory=dict)
     matching: Matching
+    policy: Policy = Field(default_factory=Policy)
 
     @model_validator(mode="before")
     @classmethod

@@ -1,0 +1,347 @@
+"""What the dispatcher and the intake do to the store: policy steps, the outbox, intake with dedup, ack links.
+
+Each step is written with its audit entry and its notifications in one durable write, under the store's lock,
+and its audit entry's id comes from the step's key: a step already in the store is never taken again, whoever
+took it (another dispatcher on the same file, or this one before a crash).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from triagedesk.app.desk import Desk
+from triagedesk.domain.models import Expert, Issue
+from triagedesk.domain.records import OPEN_STATUSES, AuditEntry, ExpertRequest, OutboxMessage
+from triagedesk.domain.requests import notices, policy, sla
+from triagedesk.domain.requests.lifecycle import LifecycleError
+from triagedesk.domain.scoring.profiles import Profile
+from triagedesk.store.errors import StoreError
+from triagedesk.store.repositories import model_fields
+
+ACTOR = "dispatcher"
+CLOSED = frozenset({"completed", "cancelled", "refunded"})
+AckUrl = Callable[[ExpertRequest], str | None]
+
+
+def _digest(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:20]
+
+
+def step_audit_id(key: str) -> str:
+    return f"pol-{_digest(key)}"
+
+
+def outbox_id(event: str, recipient: str) -> str:
+    return f"ob-{_digest(event + '|' + recipient)}"
+
+
+def contact_for(expert: Expert) -> tuple[str, str] | None:
+    """The channel to reach an expert: the first of their escalation methods with a contact, else any contact,
+    else their email address."""
+    for method in expert.escalation_methods:
+        if expert.contacts.get(method):
+            return method, expert.contacts[method]
+    for method, target in expert.contacts.items():
+        if target:
+            return method, target
+    if expert.email:
+        return "email", expert.email
+    return None
+
+
+@dataclass
+class StepResult:
+    """What one step did, for the log line."""
+
+    step: policy.Step
+    request_id: str
+    action: str
+    expert_id: str | None
+    messages: int
+
+
+class Dispatching:
+    """The dispatcher's and the intake's door to the store (through the Desk); every call is thread-safe."""
+
+    def __init__(self, desk: Desk, coordinator_contact: str | None = None) -> None:
+        self.desk = desk
+        self.lock = threading.RLock()
+        self.coordinator_contact = coordinator_contact
+        self._last_auto: dict[str, str] = {}
+
+    @property
+    def store(self):  # the app layer's own handle; the dispatcher package never touches it
+        return self.desk.store
+
+    def close(self) -> None:
+        self.store.close()
+
+    @contextmanager
+    def _at(self, now: datetime) -> Iterator[None]:
+        """The lock held, the store's write lock held, and the desk's clock at `now` (the dispatcher's time)."""
+        with self.lock, self.store.transaction():
+            before = self.desk.clock
+            self.desk.clock = lambda: now
+            try:
+                yield
+            finally:
+                self.desk.clock = before
+
+    # -- reading ---------------------------------------------------------------------------------------
+    def profile(self, request: ExpertRequest) -> Profile:
+        return self.desk.scorer(request.profile or None).profile
+
+    def open_requests(self) -> list[ExpertRequest]:
+        with self.lock:
+            return [ExpertRequest.model_validate(model_fields(d)) for d in self.store.requests.raw()
+                    if d.get("status") in OPEN_STATUSES]
+
+    def request(self, request_id: str) -> ExpertRequest | None:
+        with self.lock:
+            return self.store.requests.get(request_id)
+
+    def expert(self, expert_id: str | None) -> Expert | None:
+        if not expert_id:
+            return None
+        with self.lock:
+            return self.store.experts.get(expert_id)
+
+    def step_history(self) -> dict[str, list[policy.StepDone]]:
+        """Every step taken so far, by request (one scan of the audit log, at start)."""
+        out: dict[str, list[policy.StepDone]] = {}
+        with self.lock:
+            for doc in self.store.audit_log.raw():
+                if doc.get("actor") != ACTOR or not str(doc.get("action", "")).startswith("policy:"):
+                    continue
+                after = doc.get("after") or {}
+                out.setdefault(doc.get("target_id", ""), []).append(
+                    policy.StepDone(str(after.get("kind", "")), str(after.get("step", "")), after.get("expert")))
+        return out
+
+    def changed_requests(self, changes: Iterable[tuple[str, str]]) -> set[str]:
+        """The ids of the requests among a store change notice."""
+        out: set[str] = set()
+        with self.lock:
+            table = self.store.requests.table
+            for name, doc_id in changes:
+                if name == "requests":
+                    doc = table.doc(int(doc_id))
+                    if doc is not None and isinstance(doc.get("id"), str):
+                        out.add(doc["id"])
+        return out
+
+    def refresh(self) -> None:
+        with self.lock:
+            self.store.refresh()
+
+    def plan_for(self, request: ExpertRequest, history: list[policy.StepDone]) -> list[policy.Step]:
+        return policy.plan(request, self.profile(request), self.expert(request.assigned_expert_id), history)
+
+    # -- acting ----------------------------------------------------------------------------------------
+    def apply(self, request_id: str, step: policy.Step, now: datetime, ack_url: AckUrl,
+              history: list[policy.StepDone]) -> StepResult | None:
+        """Take one step in one durable write: the change, its audit entry, its messages. None: nothing to do
+        (already taken, or no longer due once the store was caught up under the lock)."""
+        with self._at(now):
+            audit_id = step_audit_id(step.key)
+            if audit_id in self.store.audit_log:
+                return None
+            request = self.store.requests.get(request_id)
+            if request is None:
+                return None
+            current = policy.due_step(request, self.profile(request), self.expert(request.assigned_expert_id),
+                                      history, now)
+            if current is None or current.key != step.key:
+                return None
+            previous = self.expert(request.assigned_expert_id)
+            updated, action = self._change(request, step, now)
+            if updated is None:
+                return None
+            holder = self.expert(updated.assigned_expert_id)
+            messages = self._messages(step, updated, holder, previous, now, ack_url)
+            for message in messages:
+                if message.id not in self.store.outbox:
+                    self.store.outbox.add(message)
+            missed = previous.id if previous is not None and step.kind in policy.MISSED_ACK else None
+            self.store.audit_log.add(AuditEntry(
+                id=audit_id, at=now, actor=ACTOR, action=f"policy:{step.kind}", kind="requests",
+                target_id=request_id, before=None,
+                after={"kind": step.kind, "step": step.key, "expert": missed, "to": updated.assigned_expert_id,
+                       "refund_exposure": step.refund_exposure},
+                note=step.reason))
+            history.append(policy.StepDone(step.kind, step.key, missed))
+            return StepResult(step, request_id, action, updated.assigned_expert_id, len(messages))
+
+    def _change(self, request: ExpertRequest, step: policy.Step, now: datetime) -> tuple[ExpertRequest | None, str]:
+        kind = step.kind
+        if kind in ("at_risk_notice", "ack_flag", "breach_flag"):
+            return request, "notify"
+        if kind in ("ack_senior", "breach_senior"):
+            try:
+                return self.desk.escalate_to_senior(request.id, ACTOR, step.reason), "senior"
+            except (StoreError, LifecycleError):
+                return request, "notify"  # nobody more senior: the coordinator notice below says so
+        issue = self.store.issues.get(request.analysis_id)
+        if issue is None:
+            return None, ""
+        profile = self.profile(request)
+        rule = profile.policy.auto_assign
+        ranked = self.desk.candidates(issue, now).ranked
+        pick = policy.choose(rule.strategy, ranked, rule.top_n, step.exclude, self._last_auto.get(profile.name))
+        if pick is None:
+            if kind == "ack_reassign":  # nobody else free: straight to the senior fallback
+                try:
+                    return self.desk.escalate_to_senior(request.id, ACTOR, step.reason), "senior"
+                except (StoreError, LifecycleError):
+                    return request, "notify"
+            return None, ""
+        self._last_auto[profile.name] = pick.expert_id
+        action = "assign" if request.status == "pending_assignment" else "reassign"
+        return self.desk.act(request.id, action, ACTOR, pick.expert_id, step.reason), action
+
+    def _messages(self, step: policy.Step, request: ExpertRequest, holder: Expert | None, previous: Expert | None,
+                  now: datetime, ack_url: AckUrl) -> list[OutboxMessage]:
+        out: list[notices.Notice] = []
+        changed_hands = holder is not None and (previous is None or previous.id != holder.id)
+        issue = self.store.issues.get(request.analysis_id)
+        if step.kind in ("auto_assign", "ack_reassign", "ack_senior") and holder is not None and changed_hands \
+                and issue is not None:
+            out.append(notices.assignment(issue, self.desk.decide(issue), request, holder, ack_url(request),
+                                          reassigned_from=previous.name or previous.id if previous else None))
+        elif step.kind == "breach_senior" and changed_hands:
+            out.append(notices.breach(request, holder, previous.name if previous else None, step.refund_exposure,
+                                      ack_url(request)))
+        elif step.kind == "at_risk_notice" and holder is not None:
+            timer = sla.clock(request, self.profile(request), holder, now)
+            out.append(notices.at_risk(request, holder, timer.left_minutes, ack_url(request)))
+        found = [self._outbox(step.key, n, request, holder, now) for n in out]
+        if step.kind in ("ack_flag", "breach_flag") or (step.kind.endswith("senior") and not changed_hands) \
+                or (step.refund_exposure and step.kind == "breach_senior"):
+            notice = notices.coordinator(request, step.reason, step.refund_exposure)
+            found.append(self._coordinator(step.key, notice, request, now))
+        return [m for m in found if m is not None]
+
+    def _outbox(self, event: str, notice: notices.Notice, request: ExpertRequest, expert: Expert | None,
+                now: datetime) -> OutboxMessage | None:
+        if expert is None:
+            return None
+        contact = contact_for(expert)
+        method, target = contact if contact else ("", "")
+        return OutboxMessage(id=outbox_id(event, expert.id), event=event, kind=notice.kind,
+                             request_id=request.id, expert_id=expert.id, method=method, target=target,
+                             subject=notice.subject, body=notice.body, created_at=now, next_attempt_at=now,
+                             status="pending" if target else "failed",
+                             last_error=None if target else f"expert {expert.id} has no contact")
+
+    def _coordinator(self, event: str, notice: notices.Notice, request: ExpertRequest,
+                     now: datetime) -> OutboxMessage:
+        target = self.coordinator_contact or ""
+        return OutboxMessage(id=outbox_id(event, "coordinator"), event=event, kind="coordinator",
+                             request_id=request.id, method="coordinator", target=target, subject=notice.subject,
+                             body=notice.body, created_at=now, next_attempt_at=now,
+                             status="pending" if target else "failed",
+                             last_error=None if target else "no coordinator contact (TRIAGEDESK_COORDINATOR_URL)")
+
+    # -- the outbox ------------------------------------------------------------------------------------
+    def outbox(self, request_id: str | None = None) -> list[OutboxMessage]:
+        with self.lock:
+            docs = self.store.outbox.raw()
+            found = [OutboxMessage.model_validate(model_fields(d)) for d in docs
+                     if request_id is None or d.get("request_id") == request_id]
+        return sorted(found, key=lambda m: (m.created_at, m.id))
+
+    def due_messages(self, now: datetime) -> list[OutboxMessage]:
+        return [m for m in self.outbox() if m.status == "pending" and (m.next_attempt_at or m.created_at) <= now]
+
+    def delivered(self, message_id: str, now: datetime) -> None:
+        with self.lock, self.store.transaction():
+            message = self.store.outbox.require(message_id)
+            self.store.outbox.save(message.model_copy(update={
+                "status": "sent", "sent_at": now, "attempts": message.attempts + 1, "last_error": None}))
+
+    def not_delivered(self, message_id: str, error: str, next_at: datetime | None) -> None:
+        """A failed attempt: retried at `next_at`, or given up (failed) when it is None."""
+        with self.lock, self.store.transaction():
+            message = self.store.outbox.require(message_id)
+            self.store.outbox.save(message.model_copy(update={
+                "status": "pending" if next_at else "failed", "attempts": message.attempts + 1,
+                "last_error": error[:500], "next_attempt_at": next_at}))
+
+    # -- acknowledgement links -------------------------------------------------------------------------
+    def acknowledge(self, request_id: str, assigned_at: str, now: datetime) -> ExpertRequest:
+        """Acknowledge the assignment a link was issued for; a later assignment or a second use is refused."""
+        with self._at(now):
+            request = self.store.requests.get(request_id)
+            if request is None or request.assigned_at is None or _stamp(request.assigned_at) != assigned_at:
+                raise LifecycleError("this link is for an assignment that has moved on")
+            if request.status != "assigned" or request.acknowledged_at is not None:
+                raise LifecycleError("this assignment is already acknowledged")
+            return self.desk.act(request_id, "acknowledge", "ack-link", note="acknowledged by link")
+
+    # -- intake ----------------------------------------------------------------------------------------
+    def take_in(self, issues: list[Issue], now: datetime, actor: str = "intake") -> list[dict[str, Any]]:
+        """Add issues (or fold each into the open issue with its dedup key) and open a request for those that
+        escalate, all in one durable write. Returns per issue: id, whether it was new, its count."""
+        with self._at(now):
+            open_keys = self._open_dedup_keys()
+            out: list[dict[str, Any]] = []
+            for issue in issues:
+                key = issue.dedup_key
+                if key and key in open_keys:
+                    current = self.store.issues.require(open_keys[key])
+                    merged = current.model_copy(update={
+                        "count": current.count + 1, "last_seen": issue.last_seen or issue.created_at or now,
+                        "description": issue.description or current.description,
+                        "title": issue.title or current.title})
+                    self.store.issues.save(merged, actor=actor, action="dedup", note=f"repeat of {key}")
+                    out.append({"id": current.id, "new": False, "count": merged.count})
+                    continue
+                fresh = issue.model_copy(update={"created_at": issue.created_at or now,
+                                                 "last_seen": issue.last_seen or issue.created_at or now})
+                if fresh.id is not None and fresh.id in self.store.issues:
+                    self.store.issues.save(fresh, actor=actor, action="intake")
+                else:
+                    fresh = self.store.issues.add(fresh, actor=actor, action="intake")
+                assert fresh.id is not None
+                if key:
+                    open_keys[key] = fresh.id
+                request_id = None
+                if self.desk.decide(fresh).should_escalate and self.desk.request_for(fresh.id) is None:
+                    request_id = self.desk.escalate(fresh.id, actor).id
+                out.append({"id": fresh.id, "new": True, "count": fresh.count, "request_id": request_id})
+            return out
+
+    def resolve_alert(self, dedup_key: str, now: datetime, actor: str = "alertmanager") -> str | None:
+        """Note on the open issue with this key that its alert resolved (the issue's history shows it)."""
+        with self._at(now):
+            issue_id = self._open_dedup_keys().get(dedup_key)
+            if issue_id is None:
+                return None
+            issue = self.store.issues.require(issue_id)
+            self.store.issues.save(issue.model_copy(update={"last_seen": now}), actor=actor,
+                                   action="alert_resolved", note=f"alert {dedup_key} resolved at {_stamp(now)}")
+            return issue_id
+
+    def _open_dedup_keys(self) -> dict[str, str]:
+        closed = {d.get("analysis_id") for d in self.store.requests.raw() if d.get("status") in CLOSED}
+        return {d["dedup_key"]: d["id"] for d in self.store.issues.raw()
+                if d.get("dedup_key") and d.get("id") not in closed}
+
+
+def _stamp(moment: datetime) -> str:
+    return moment.isoformat().replace("+00:00", "Z")
+
+
+def open_dispatching(path: str, create: bool = True, coordinator_contact: str | None = None,
+                     profile_override: str | None = None) -> Dispatching:
+    """A Dispatching over the store at `path` (the dispatcher and its commands never open the store themselves)."""
+    from triagedesk.store.database import open_store
+
+    return Dispatching(Desk(open_store(path, create=create), profile_override=profile_override),
+                       coordinator_contact)

@@ -1,0 +1,121 @@
+"""Dispatcher commands: `dispatch` (the headless service), `policy explain`, `outbox`."""
+
+from __future__ import annotations
+
+import click
+from rich.table import Table
+
+from triagedesk.app.dispatching import open_dispatching
+from triagedesk.commands.common import console, emit_json, json_option, parse_instant
+from triagedesk.commands.store_cmds import db_option, store_path
+from triagedesk.dispatch.masking import mask
+from triagedesk.display import literal, one_line, printable
+from triagedesk.domain.errors import UserError
+
+
+@click.command()
+@db_option
+@click.option("--once", is_flag=True, help="One pass (due steps, then the outbox), then exit.")
+@click.option("--now", "now_text", metavar="ISO-TIME", help="The dispatcher's clock (tests, replays).")
+@click.option("--listen", metavar="HOST:PORT", help="Serve the intake (POST /issues, /alertmanager, GET /ack).")
+@click.option("--sync", "sync_url", metavar="URL", is_flag=False, flag_value="env",
+              help="Follow a team's server and hold the lease there (`--sync` alone: $TRIAGEDESK_SYNC_URL).")
+@click.option("--log-format", type=click.Choice(["text", "json"]), default="text", show_default=True)
+def dispatch(db_path: str | None, once: bool, now_text: str | None, listen: str | None, sync_url: str | None,
+             log_format: str) -> None:
+    """Apply each profile's policy on a clock, deliver notifications, take issues in.
+
+    One dispatcher acts per team: it holds a lease (on the sync server, else a lock beside the store);
+    a second one waits and takes over when the lease expires. SIGTERM stops it after the current step.
+    """
+    import os
+
+    from triagedesk.dispatch import service
+    from triagedesk.dispatch.settings import DispatchSettings
+
+    if once and listen:
+        raise click.UsageError("--once runs one pass; --listen serves until stopped: choose one")
+    if sync_url == "env":
+        sync_url = os.environ.get("TRIAGEDESK_SYNC_URL") or None
+        if sync_url is None:
+            raise UserError("--sync needs a URL or TRIAGEDESK_SYNC_URL")
+    elif sync_url is None and os.environ.get("TRIAGEDESK_SYNC_URL"):
+        sync_url = os.environ["TRIAGEDESK_SYNC_URL"]
+    if listen:
+        try:
+            service.parse_listen(listen)
+        except ValueError as exc:
+            raise UserError(str(exc)) from None
+    now = parse_instant(now_text, "--now") if now_text else None
+    settings = DispatchSettings()
+    path = str(store_path(db_path))
+    d = open_dispatching(path, create=True, coordinator_contact=settings.coordinator_url)
+    try:
+        service.run(d, path, once=once, now=now, listen=listen, sync_url=sync_url, log_format=log_format)
+    finally:
+        d.close()
+
+
+@click.group()
+def policy() -> None:
+    """The escalation policy of each profile (`[policy]` in its TOML)."""
+
+
+@policy.command()
+@click.argument("request_id")
+@db_option
+@click.option("--now", "now_text", metavar="ISO-TIME", help="The reference time (default: now).")
+@json_option
+def explain(request_id: str, db_path: str | None, now_text: str | None, as_json: bool) -> None:
+    """What the policy will do next to REQUEST_ID, and when."""
+    now = parse_instant(now_text, "--now")
+    d = open_dispatching(str(store_path(db_path)), create=False)
+    try:
+        request = d.request(request_id)
+        if request is None:
+            raise UserError(f"no request {request_id!r} in {store_path(db_path)}")
+        history = d.step_history().get(request_id, [])
+        steps = d.plan_for(request, history)
+    finally:
+        d.close()
+    if as_json:
+        emit_json({"request_id": request_id, "status": request.status, "now": now,
+                   "taken": [vars(h) for h in history],
+                   "steps": [{**s.as_dict(), "due_now": s.due <= now} for s in steps]})
+        return
+    click.echo(f"{printable(request_id)}: {request.status}, {request.urgency}"
+               f"{', held by ' + printable(request.assigned_expert_id) if request.assigned_expert_id else ''}")
+    for done in history:
+        click.echo(f"  taken: {done.kind} ({printable(done.key)})")
+    if not steps:
+        click.echo("  the policy has nothing more to do in this state")
+    for step in steps:
+        when = "now" if step.due <= now else f"in {(step.due - now).total_seconds() / 60:.0f} min"
+        click.echo(f"  next: {step.kind} at {step.due:%Y-%m-%d %H:%M} UTC ({when}): {printable(step.reason)}")
+
+
+@click.command()
+@db_option
+@click.option("--request", "request_id", help="Only this request's messages.")
+@json_option
+def outbox(db_path: str | None, request_id: str | None, as_json: bool) -> None:
+    """The notifications: pending, sent or failed, with attempts and the last error (credentials masked)."""
+    d = open_dispatching(str(store_path(db_path)), create=False)
+    try:
+        messages = d.outbox(request_id)
+    finally:
+        d.close()
+    if as_json:
+        emit_json([m.model_dump(mode="json") | {"target": mask(m.target)} for m in messages])
+        return
+    table = Table("id", "request", "kind", "to", "via", "status", "tries", "when", "last error")
+    for m in messages:
+        when = m.sent_at or m.next_attempt_at or m.created_at
+        cells = (m.id, one_line(m.request_id or "-"), m.kind, one_line(m.expert_id or "coordinator"),
+                 one_line(m.method or "-"), m.status, str(m.attempts), f"{when:%Y-%m-%d %H:%M}",
+                 one_line(mask(m.last_error or ""), 60))
+        table.add_row(*(literal(c) for c in cells))
+    console().print(table)
+
+
+COMMANDS = [dispatch, policy, outbox]

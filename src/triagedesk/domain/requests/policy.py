@@ -1,0 +1,186 @@
+"""The escalation policy as a pure function: given a request, what it has been through and now, the next step and when.
+
+The dispatcher applies the steps; `triagedesk policy explain` prints them. Every step has a key made of the
+request, the step and the moment it is anchored to (the assignment, the due time), so applying the same plan
+twice, after a crash or by a second dispatcher, does the step once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Literal
+
+from triagedesk.domain.models import Candidate, Expert
+from triagedesk.domain.records import ExpertRequest
+from triagedesk.domain.requests import sla
+from triagedesk.domain.scoring.profiles import Policy, Profile
+
+StepKind = Literal[
+    "auto_assign",      # a pending request the policy assigns without a coordinator
+    "ack_reassign",     # not acknowledged in time: the next candidate
+    "ack_senior",       # not acknowledged, reassignments used up: the senior fallback
+    "ack_flag",         # the senior did not acknowledge either: a coordinator is flagged
+    "at_risk_notice",   # under 25% of the SLA left: the assignee is told again
+    "breach_senior",    # past due: a senior expert takes it
+    "breach_flag",      # past due with the senior already on it: a coordinator is flagged
+]
+STEP_KINDS: tuple[str, ...] = ("auto_assign", "ack_reassign", "ack_senior", "ack_flag", "at_risk_notice",
+                               "breach_senior", "breach_flag")
+MISSED_ACK = frozenset({"ack_reassign", "ack_senior", "ack_flag"})
+
+
+@dataclass(frozen=True)
+class StepDone:
+    """A step the dispatcher took (kept in the audit log): its kind, key, and the expert it concerned."""
+
+    kind: str
+    key: str
+    expert_id: str | None = None
+
+
+@dataclass(frozen=True)
+class Step:
+    """One thing the policy will do to a request, and from when."""
+
+    kind: StepKind
+    due: datetime
+    key: str
+    reason: str
+    exclude: tuple[str, ...] = field(default=())
+    refund_exposure: float = 0.0
+
+    def as_dict(self) -> dict[str, object]:
+        return {"kind": self.kind, "due": _stamp(self.due), "key": self.key, "reason": self.reason,
+                "exclude": list(self.exclude), "refund_exposure": self.refund_exposure}
+
+
+def _stamp(moment: datetime) -> str:
+    return moment.isoformat().replace("+00:00", "Z")
+
+
+def ack_minutes(policy: Policy, expert: Expert | None) -> int:
+    """How long an expert has to acknowledge: the policy's minutes, else the expert's response SLA (seed 000)."""
+    if policy.ack_timeout.minutes is not None:
+        return policy.ack_timeout.minutes
+    return expert.availability.response_sla_minutes if expert is not None else 60
+
+
+def auto_assigns(request: ExpertRequest, profile: Profile) -> bool:
+    """Whether the policy assigns this pending request itself."""
+    rule = profile.policy.auto_assign
+    if request.status != "pending_assignment":
+        return False
+    if request.urgency in rule.urgencies:
+        return True
+    return rule.on_payment and profile.payment and request.tier_id is not None
+
+
+def plan(request: ExpertRequest, profile: Profile, expert: Expert | None,
+         history: Sequence[StepDone] = ()) -> list[Step]:
+    """Every step the policy has in store for the request as it is now, earliest first (taken ones left out)."""
+    policy = profile.policy
+    done = {h.key for h in history}
+    steps: list[Step] = []
+    if request.status == "pending_assignment":
+        if auto_assigns(request, profile):
+            steps.append(Step("auto_assign", request.submitted_at, f"{request.id}:auto_assign",
+                              f"{request.urgency} request: assigned by policy ({policy.auto_assign.strategy})"))
+    elif request.status == "assigned" and request.acknowledged_at is None and request.assigned_at is not None:
+        ack = _ack_step(request, policy, expert, history)
+        if ack is not None:
+            steps.append(ack)
+    if request.status in ("assigned", "in_review") and request.due_at is not None:
+        steps.extend(_clock_steps(request, profile, expert))
+    return sorted((s for s in steps if s.key not in done), key=lambda s: s.due)
+
+
+def _ack_step(request: ExpertRequest, policy: Policy, expert: Expert | None,
+              history: Sequence[StepDone]) -> Step | None:
+    rule = policy.ack_timeout
+    if not rule.enabled or request.assigned_at is None:
+        return None
+    minutes = ack_minutes(policy, expert)
+    due = request.assigned_at + timedelta(minutes=minutes)
+    key = f"{request.id}:ack:{_stamp(request.assigned_at)}"
+    reassigned = sum(1 for h in history if h.kind == "ack_reassign")
+    missed = tuple(dict.fromkeys(
+        [h.expert_id for h in history if h.kind in MISSED_ACK and h.expert_id] +
+        ([request.assigned_expert_id] if request.assigned_expert_id else [])))
+    who = request.assigned_expert_name or request.assigned_expert_id or "the expert"
+    late = f"{who} did not acknowledge within {minutes} min"
+    if not request.escalated_to_senior and reassigned < rule.max_reassignments:
+        return Step("ack_reassign", due, key, f"{late}: reassign {reassigned + 1} of {rule.max_reassignments}",
+                    exclude=missed)
+    if not request.escalated_to_senior and rule.then_senior:
+        return Step("ack_senior", due, key, f"{late}, {reassigned} reassignments used: the senior fallback",
+                    exclude=missed)
+    if rule.then_flag_coordinator:
+        return Step("ack_flag", due, key, f"{late} and the senior fallback is used: a coordinator is flagged",
+                    exclude=missed)
+    return None
+
+
+def _clock_steps(request: ExpertRequest, profile: Profile, expert: Expert | None) -> list[Step]:
+    rule = profile.policy.breach
+    assert request.due_at is not None
+    steps: list[Step] = []
+    anchor = _stamp(request.due_at)
+    start, budget = sla.budget_minutes(request, profile, expert)
+    calendar = sla.calendar_for(expert, profile, request.urgency)
+    if rule.notify_at_risk and budget > 0:
+        at_risk = calendar.add_working_minutes(start, budget * (1 - sla.AT_RISK_SHARE) + request.paused_minutes)
+        if at_risk < request.due_at:
+            steps.append(Step("at_risk_notice", at_risk, f"{request.id}:at_risk:{anchor}",
+                              "under 25% of the SLA left: the assignee is told again"))
+    exposure = request.price if rule.refund_exposure and request.price > 0 else 0.0
+    refund = f"; refund exposure ${exposure:,.2f}" if exposure else ""
+    if rule.senior_on_breach and not request.escalated_to_senior:
+        steps.append(Step("breach_senior", request.due_at, f"{request.id}:breach:{anchor}",
+                          f"SLA breached: a senior expert takes it{refund}", refund_exposure=exposure))
+    elif rule.senior_on_breach:
+        steps.append(Step("breach_flag", request.due_at, f"{request.id}:breach:{anchor}",
+                          f"SLA breached with the senior on it: a coordinator is flagged{refund}",
+                          refund_exposure=exposure))
+    return steps
+
+
+def due_step(request: ExpertRequest, profile: Profile, expert: Expert | None,
+             history: Sequence[StepDone], now: datetime) -> Step | None:
+    """The first step whose time has come, if any (a breach makes a late at-risk notice moot)."""
+    due = [s for s in plan(request, profile, expert, history) if s.due <= now]
+    if any(s.kind in ("breach_senior", "breach_flag") for s in due):
+        due = [s for s in due if s.kind != "at_risk_notice"]
+    return due[0] if due else None
+
+
+def next_due(request: ExpertRequest, profile: Profile, expert: Expert | None,
+             history: Sequence[StepDone]) -> datetime | None:
+    """When the policy next has something to do for the request (None: nothing, ever, in this state)."""
+    steps = plan(request, profile, expert, history)
+    return steps[0].due if steps else None
+
+
+def choose(strategy: str, ranked: Sequence[Candidate], top_n: int, exclude: Iterable[str] = (),
+           last: str | None = None) -> Candidate | None:
+    """The expert a strategy picks among the ranked candidates available now (never an excluded one).
+
+    best_match: the top of the ranking; least_loaded: the lightest workload among the top N (ties to the better
+    match); round_robin: among the top N, the one after `last` in a stable (id) order.
+    """
+    banned = set(exclude)
+    pool = [c for c in ranked if c.available_now and c.expert_id not in banned]
+    if not pool:
+        return None
+    if strategy == "best_match":
+        return pool[0]
+    top = pool[:top_n]
+    if strategy == "least_loaded":
+        return min(top, key=lambda c: (c.current_workload, top.index(c)))
+    ring = sorted(top, key=lambda c: c.expert_id)
+    ids = [c.expert_id for c in ring]
+    if last in ids:
+        return ring[(ids.index(last) + 1) % len(ring)]
+    after = [c for c in ring if last is not None and c.expert_id > last]
+    return after[0] if after else ring[0]

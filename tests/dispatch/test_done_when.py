@@ -1,0 +1,109 @@
+"""The issue's target, end to end with real parts: a critical issue posted to the intake is assigned, the expert's
+inbox (aiosmtpd) holds seed 000's initial-contact message with an acknowledgement link, the link acknowledges it
+(once), and an ignored assignment moves on by itself."""
+
+from __future__ import annotations
+
+import json
+import re
+from datetime import timedelta
+from pathlib import Path
+
+import httpx
+
+from tests.dispatch.conftest import T0, TOKEN, Clock, make_dispatcher, start_intake
+from triagedesk.app.dispatching import Dispatching
+from triagedesk.dispatch.settings import DispatchSettings
+
+EXAMPLE = Path(__file__).resolve().parents[2] / "data" / "examples" / "ransomware.json"
+
+
+def _issue(issue_id: str) -> dict:
+    return {**json.loads(EXAMPLE.read_text("utf-8")), "id": issue_id}
+
+
+def test_a_posted_critical_issue_reaches_the_experts_inbox_and_the_link_acknowledges_it(
+        dispatching: Dispatching, smtp) -> None:
+    inbox, port = smtp
+    settings = DispatchSettings(mail_url=f"mailto://127.0.0.1:{port}?from=desk@triage.test&mode=insecure",
+                                intake_token=TOKEN, rate_limit=1000)
+    clock = Clock(T0)
+    intake = start_intake(dispatching, settings, b"k" * 32, clock)
+    lines: list[str] = []
+    dispatcher = make_dispatcher(dispatching, settings, b"k" * 32, intake.url, lines)
+    try:
+        answer = intake.post("/issues", _issue("INC-9001"))
+        assert answer.status_code == 201, answer.text
+        assert answer.json()["ids"] == ["INC-9001"]
+        request_id = answer.json()["results"][0]["request_id"]
+        assert request_id
+
+        assert dispatcher.run_pass(clock.now) >= 2          # the assignment, then its email
+        request = dispatching.request(request_id)
+        assert request is not None and request.status == "assigned" and request.assigned_expert_id
+        expert = dispatching.expert(request.assigned_expert_id)
+        assert expert is not None
+
+        assert len(inbox.messages) == 1
+        mail = inbox.messages[0]
+        assert mail["Subject"] == "Critical Infrastructure Issue - Expert Consultation Requested"
+        assert mail["To"] == expert.email
+        body = inbox.text(0)
+        assert body.startswith(f"{expert.name},")
+        for heading in ("EXECUTIVE SUMMARY:", "BUSINESS IMPACT:", "TECHNICAL SUMMARY:", "RESEARCH COMPLETED:",
+                        "IMMEDIATE NEED:", "Infrastructure Automation System"):
+            assert heading in body
+        links = re.findall(r"http://127\.0\.0\.1:\d+/ack/\S+", body)
+        assert len(links) == 1
+        assert [m.status for m in dispatching.outbox(request_id)] == ["sent"]
+
+        first = httpx.get(links[0], timeout=10)
+        assert first.status_code == 200, first.text
+        acknowledged = dispatching.request(request_id)
+        assert acknowledged is not None and acknowledged.acknowledged_at == T0
+        again = httpx.get(links[0], timeout=10)
+        assert again.status_code == 410 and "already acknowledged" in again.text
+
+        # acknowledged in time: a pass after the response SLA leaves it with its expert
+        clock.now = T0 + timedelta(minutes=expert.availability.response_sla_minutes + 1)
+        dispatcher.run_pass(clock.now)
+        kept = dispatching.request(request_id)
+        assert kept is not None and kept.assigned_expert_id == expert.id
+    finally:
+        intake.server.stop()
+        dispatcher.close()
+    events = [json.loads(line)["event"] for line in lines]
+    assert events.count("auto_assign") == 1 and events.count("sent") == 1
+
+
+def test_an_ignored_assignment_moves_on_by_itself(dispatching: Dispatching, smtp) -> None:
+    inbox, port = smtp
+    settings = DispatchSettings(mail_url=f"mailto://127.0.0.1:{port}?from=desk@triage.test&mode=insecure",
+                                intake_token=TOKEN, rate_limit=1000)
+    clock = Clock(T0)
+    intake = start_intake(dispatching, settings, b"k" * 32, clock)
+    dispatcher = make_dispatcher(dispatching, settings, b"k" * 32, intake.url, [])
+    try:
+        request_id = intake.post("/issues", _issue("INC-9002")).json()["results"][0]["request_id"]
+        dispatcher.run_pass(clock.now)
+        first = dispatching.request(request_id)
+        assert first is not None and first.assigned_expert_id
+        sla = dispatching.expert(first.assigned_expert_id).availability.response_sla_minutes  # type: ignore[union-attr]
+        old_link = re.findall(r"http://\S+/ack/\S+", inbox.text(0))[0]
+
+        clock.now = T0 + timedelta(minutes=sla - 1)
+        assert dispatcher.run_pass(clock.now) == 0           # not yet
+        clock.now = T0 + timedelta(minutes=sla, seconds=1)
+        assert dispatcher.run_pass(clock.now) >= 2           # reassigned, and the new expert mailed
+        second = dispatching.request(request_id)
+        assert second is not None and second.status == "assigned"
+        assert second.assigned_expert_id != first.assigned_expert_id and second.acknowledged_at is None
+        assert len(inbox.messages) == 2
+        assert "did not acknowledge in time" in inbox.text(1)
+        # the first expert's link belongs to an assignment that moved on
+        late = httpx.get(old_link, timeout=10)
+        assert late.status_code == 410 and "moved on" in late.text
+        assert dispatcher.run_pass(clock.now) == 0           # the same instant again: nothing
+    finally:
+        intake.server.stop()
+        dispatcher.close()

@@ -1,0 +1,168 @@
+"""The intake through a real uvicorn on a free port: auth, 422 with the field path, all-or-nothing, 413, 429,
+dedup, Alertmanager's payload, and acknowledgement links (valid once, expired, forged)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from datetime import timedelta
+
+import httpx
+import pytest
+
+from tests.dispatch.conftest import T0, TOKEN, Clock, Intake, start_intake
+from triagedesk.app.dispatching import Dispatching
+from triagedesk.dispatch import tokens
+from triagedesk.dispatch.settings import DispatchSettings
+
+SECRET = b"s" * 32
+
+# Alertmanager's webhook payload, as its documentation gives it (version 4), with two alerts.
+ALERTMANAGER = {
+    "version": "4", "groupKey": "{}:{alertname=\"InstanceDown\"}", "truncatedAlerts": 0, "status": "firing",
+    "receiver": "triagedesk", "groupLabels": {"alertname": "InstanceDown"},
+    "commonLabels": {"alertname": "InstanceDown", "job": "node"}, "commonAnnotations": {},
+    "externalURL": "http://alertmanager:9093",
+    "alerts": [
+        {"status": "firing", "labels": {"alertname": "InstanceDown", "instance": "db-1:9100", "job": "node",
+                                        "severity": "critical"},
+         "annotations": {"summary": "Instance db-1 down", "description": "db-1 has been down for 5 minutes."},
+         "startsAt": "2026-01-05T08:55:00Z", "endsAt": "0001-01-01T00:00:00Z",
+         "generatorURL": "http://prometheus:9090/graph", "fingerprint": "a1b2c3d4e5f60718"},
+        {"status": "firing", "labels": {"alertname": "DiskFilling", "instance": "web-2:9100", "severity": "warning"},
+         "annotations": {"summary": "Disk 85% full on web-2"},
+         "startsAt": "2026-01-05T08:58:00Z", "endsAt": "0001-01-01T00:00:00Z", "fingerprint": "ffee000011112222"},
+    ],
+}
+
+
+@pytest.fixture
+def intake(dispatching: Dispatching) -> Iterator[tuple[Intake, Clock, Dispatching]]:
+    clock = Clock(T0)
+    found = start_intake(dispatching, DispatchSettings(intake_token=TOKEN, rate_limit=1000), SECRET, clock)
+    yield found, clock, dispatching
+    found.server.stop()
+
+
+def test_every_post_needs_the_bearer_token(intake) -> None:
+    server, _, d = intake
+    issue = {"id": "X-1", "title": "printer offline"}
+    assert server.post("/issues", issue, token=None).status_code == 401
+    assert server.post("/issues", issue, token="wrong").status_code == 401
+    assert server.post("/issues", issue, token=TOKEN + "x").status_code == 401
+    assert server.post("/alertmanager", ALERTMANAGER, token=None).status_code == 401
+    assert d.store.issues.get("X-1") is None
+    assert server.post("/issues", issue).status_code == 201
+    assert httpx.get(f"{server.url}/health").json() == {"ok": True}
+
+
+def test_a_bad_issue_is_422_with_its_field_path_and_nothing_is_written(intake) -> None:
+    server, _, d = intake
+    before = len(d.store.issues)
+    answer = server.post("/issues", [{"id": "ok-1", "title": "fine"}, {"id": "bad", "users_affected": -3}])
+    assert answer.status_code == 422
+    assert answer.json()["error"].startswith("body: [1]: users_affected:")
+    typo = server.post("/issues", {"title": "x", "user_affected": 5})
+    assert typo.status_code == 422 and "user_affected: unknown field" in typo.json()["error"]
+    broken = httpx.post(f"{server.url}/issues", content=b"{nope", headers={"Authorization": f"Bearer {TOKEN}"})
+    assert broken.status_code == 422 and "invalid JSON" in broken.json()["error"]
+    assert len(d.store.issues) == before and d.store.issues.get("ok-1") is None
+
+
+def test_a_body_over_one_megabyte_is_413(intake) -> None:
+    server, _, d = intake
+    big = [{"title": "x" * 1000} for _ in range(1100)]
+    assert server.post("/issues", big).status_code == 413
+    streamed = httpx.post(f"{server.url}/issues", content=iter([b"[" + b" " * (1 << 20), b"]"]),
+                          headers={"Authorization": f"Bearer {TOKEN}"})
+    assert streamed.status_code == 413
+    assert len(d.store.issues) == 0
+
+
+def test_too_many_requests_from_one_client_are_429(dispatching: Dispatching) -> None:
+    server = start_intake(dispatching, DispatchSettings(intake_token=TOKEN, rate_limit=0.5), SECRET, Clock(T0))
+    try:
+        codes = [server.post("/issues", {"title": f"n{i}"}).status_code for i in range(4)]
+    finally:
+        server.server.stop()
+    assert codes[0] == 201 and codes[-1] == 429
+
+
+def test_a_storm_of_500_alerts_with_20_keys_makes_20_issues(intake) -> None:
+    server, _, d = intake
+    alerts = [{"status": "firing", "fingerprint": f"fp-{n % 20:02d}",
+               "labels": {"alertname": f"A{n % 20}", "severity": "warning", "instance": f"h{n % 20}"},
+               "annotations": {"summary": f"alert {n % 20}", "description": f"seen {n}"}} for n in range(500)]
+    for batch in range(5):
+        answer = server.post("/alertmanager", {**ALERTMANAGER, "alerts": alerts[batch * 100:(batch + 1) * 100]})
+        assert answer.status_code == 201, answer.text
+    issues = d.store.issues.all()
+    assert len(issues) == 20
+    assert sorted(i.count for i in issues) == [25] * 20
+    latest = {i.dedup_key: i.description for i in issues}
+    assert latest["fp-00"] == "seen 480"   # the latest text wins
+
+
+def test_the_alertmanager_sample_payload_maps_labels_and_annotations(intake) -> None:
+    server, clock, d = intake
+    answer = server.post("/alertmanager", ALERTMANAGER)
+    assert answer.status_code == 201, answer.text
+    db1 = next(i for i in d.store.issues.all() if i.dedup_key == "a1b2c3d4e5f60718")
+    assert db1.title == "[InstanceDown] Instance db-1 down" and db1.affected_systems == ["db-1:9100"]
+    assert db1.description.startswith("db-1 has been down for 5 minutes.")
+    decision = d.desk.decide(db1)
+    assert decision.urgency == "critical"          # severity critical reads as an outage
+    request = d.desk.request_for(db1.id or "")
+    assert request is not None and request.status == "pending_assignment"
+    # the same alert resolved: noted on its issue, no new row
+    clock.now = T0 + timedelta(minutes=20)
+    resolved = {**ALERTMANAGER, "status": "resolved", "alerts": [{**ALERTMANAGER["alerts"][0], "status": "resolved"}]}
+    answer = server.post("/alertmanager", resolved)
+    assert answer.status_code == 200 and answer.json()["resolved"] == [db1.id]
+    assert len(d.store.issues) == 2
+    notes = [a for a in d.store.history(db1.id or "") if a.action == "alert_resolved"]
+    assert len(notes) == 1 and "resolved at 2026-01-05T09:20:00Z" in notes[0].note
+
+
+def test_a_non_alertmanager_body_is_422(intake) -> None:
+    server, _, _ = intake
+    answer = server.post("/alertmanager", {"alerts": "nope"})
+    assert answer.status_code == 422 and answer.json()["error"].startswith("body.alerts")
+    answer = server.post("/alertmanager", {"alerts": [{"labels": ["x"]}]})
+    assert answer.status_code == 422 and "body.alerts[0]" in answer.json()["error"]
+
+
+def _assigned(d: Dispatching, clock: Clock, server: Intake) -> tuple[str, str]:
+    answer = server.post("/issues", {"id": "CRIT-1", "title": "Production outage", "description": "db cluster down",
+                                     "users_affected": 900})
+    request_id = answer.json()["results"][0]["request_id"]
+    expert = d.store.experts.all()[0]
+    d.desk.clock = lambda: clock.now
+    d.desk.act(request_id, "assign", "test", expert.id)
+    request = d.request(request_id)
+    assert request is not None and request.assigned_at is not None
+    return request_id, request.assigned_at.isoformat().replace("+00:00", "Z")
+
+
+def test_an_ack_link_works_once_and_not_when_expired_or_forged(intake) -> None:
+    server, clock, d = intake
+    request_id, stamp = _assigned(d, clock, server)
+    good = tokens.make(SECRET, request_id, stamp, T0 + timedelta(hours=1))
+    forged = tokens.make(b"another secret" * 3, request_id, stamp, T0 + timedelta(hours=1))
+    expired = tokens.make(SECRET, request_id, stamp, T0 - timedelta(seconds=1))
+    body, _, mac = good.partition(".")
+    tampered_body = tokens._b64(json.dumps({"r": "req-other", "a": stamp, "e": 2**40}).encode()) + "." + mac
+
+    assert httpx.get(f"{server.url}/ack/{forged}").status_code == 403
+    assert httpx.get(f"{server.url}/ack/{tampered_body}").status_code == 403
+    expired_answer = httpx.get(f"{server.url}/ack/{expired}")
+    assert expired_answer.status_code == 403 and "expired" in expired_answer.text
+    assert httpx.get(f"{server.url}/ack/garbage").status_code == 403
+    assert d.request(request_id).acknowledged_at is None  # type: ignore[union-attr]
+
+    assert httpx.get(f"{server.url}/ack/{good}").status_code == 200
+    assert d.request(request_id).acknowledged_at == T0  # type: ignore[union-attr]
+    assert httpx.get(f"{server.url}/ack/{good}").status_code == 410
+    # a POST to the ack path, or any other path, reaches nothing
+    assert httpx.post(f"{server.url}/ack/{good}").status_code == 405
+    assert httpx.get(f"{server.url}/issues").status_code == 405

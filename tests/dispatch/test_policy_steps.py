@@ -1,0 +1,129 @@
+"""The policy stepped through time with `dispatch --once --now` over a demo store, as an operator would replay it:
+an unacknowledged critical assignment is reassigned after the response SLA, the third miss goes to the senior,
+then a coordinator is flagged; a breach escalates; the same instant twice does nothing the second time."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import run_cli
+from triagedesk.app.dispatching import open_dispatching
+from triagedesk.domain.requests.policy import STEP_KINDS
+
+T0 = "2026-01-05T09:00:00Z"
+CRITICAL = {"id": "CRIT-1", "title": "Production outage: checkout down", "profile": "infrastructure",
+            "description": "The checkout cluster is down for every customer.", "users_affected": 950,
+            "created_at": T0}
+
+
+def _at(text: str) -> datetime:
+    return datetime.fromisoformat(text.replace("Z", "+00:00"))
+
+
+def _stamp(moment: datetime) -> str:
+    return moment.isoformat().replace("+00:00", "Z")
+
+
+@pytest.fixture(scope="module")
+def store(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    folder = tmp_path_factory.mktemp("policy")
+    db = folder / "desk.json"
+    made = run_cli("demo", "--issues", "80", "--seed", "5", "--now", T0, "--db", str(db))
+    assert made.returncode == 0, made.stderr
+    (folder / "crit.json").write_text(json.dumps([CRITICAL, {**CRITICAL, "id": "CRIT-2"}]), "utf-8")
+    assert run_cli("import", str(folder / "crit.json"), "--db", str(db)).returncode == 0
+    return db
+
+
+def _once(db: Path, now: str) -> list[dict]:
+    done = run_cli("dispatch", "--once", "--now", now, "--db", str(db), "--log-format", "json")
+    assert done.returncode == 0, done.stderr
+    return [json.loads(line) for line in done.stderr.splitlines() if line.startswith("{")]
+
+
+def _steps(db: Path, now: str, request_id: str) -> list[str]:
+    """The policy steps one pass took for one request (deliveries left out)."""
+    return [e["event"] for e in _once(db, now) if e.get("request") == request_id and e["event"] in STEP_KINDS]
+
+
+def _explain(db: Path, request_id: str, now: str) -> dict:
+    shown = run_cli("policy", "explain", request_id, "--now", now, "--db", str(db), "--json")
+    assert shown.returncode == 0, shown.stderr
+    return json.loads(shown.stdout)
+
+
+def _plan(db: Path, request_id: str) -> list[dict]:
+    """The plan as `policy explain` computes it, without a process per look."""
+    d = open_dispatching(str(db), create=False)
+    try:
+        request = d.request(request_id)
+        assert request is not None
+        return [s.as_dict() for s in d.plan_for(request, d.step_history().get(request_id, []))]
+    finally:
+        d.close()
+
+
+def _request(db: Path, request_id: str):
+    d = open_dispatching(str(db), create=False)
+    try:
+        return d.request(request_id)
+    finally:
+        d.close()
+
+
+def test_an_unacknowledged_critical_request_walks_the_escalation_policy(store: Path) -> None:
+    escalated = run_cli("escalate", "CRIT-1", "--now", T0, "--db", str(store), "--json")
+    assert escalated.returncode == 0, escalated.stderr
+    request_id = json.loads(escalated.stdout)["id"]
+
+    assert _steps(store, T0, request_id) == ["auto_assign"]
+    assert _steps(store, T0, request_id) == []   # same instant: nothing
+    holders = [_request(store, request_id).assigned_expert_id]
+
+    kinds = []
+    for miss in range(4):
+        step = _plan(store, request_id)[0]
+        assert step["kind"] in ("ack_reassign", "ack_senior", "ack_flag")
+        if miss == 0:  # a second early: nothing yet
+            assert _steps(store, _stamp(_at(step["due"]) - timedelta(seconds=1)), request_id) == []
+        assert _steps(store, step["due"], request_id) == [step["kind"]]
+        kinds.append(step["kind"])
+        holders.append(_request(store, request_id).assigned_expert_id)
+        if step["kind"] == "ack_flag":
+            break
+    assert kinds == ["ack_reassign", "ack_reassign", "ack_senior", "ack_flag"]
+    request = _request(store, request_id)
+    assert request.escalated_to_senior and request.status == "assigned"
+    assert len(set(holders[:3])) == 3            # every reassignment went to someone new
+    assert holders[3] == holders[4]              # flagging a coordinator moves nobody
+    explained = _explain(store, request_id, step["due"])
+    assert [t["kind"] for t in explained["taken"]] == ["auto_assign", *kinds]
+    assert all(s["kind"] != "ack_flag" for s in explained["steps"])   # flagged once per assignment
+    text = run_cli("policy", "explain", request_id, "--now", step["due"], "--db", str(store))
+    assert text.returncode == 0 and "taken: ack_senior" in text.stdout and "next: at_risk_notice" in text.stdout
+
+
+def test_a_breach_escalates_to_a_senior(store: Path) -> None:
+    request_id = json.loads(run_cli("escalate", "CRIT-2", "--now", T0, "--db", str(store), "--json").stdout)["id"]
+    _once(store, T0)
+    ack = run_cli("request", "acknowledge", request_id, "--now", "2026-01-05T09:05:00Z", "--db", str(store))
+    assert ack.returncode == 0, ack.stderr
+    request = _request(store, request_id)
+    plan = {"steps": _plan(store, request_id)}
+    assert [s["kind"] for s in plan["steps"]] == ["at_risk_notice", "breach_senior"]
+    assert plan["steps"][1]["due"] == _stamp(request.due_at)
+    assert _steps(store, plan["steps"][0]["due"], request_id) == ["at_risk_notice"]
+    assert _request(store, request_id).assigned_expert_id == request.assigned_expert_id
+    assert _steps(store, plan["steps"][1]["due"], request_id) == ["breach_senior"]
+    after = _request(store, request_id)
+    assert after.escalated_to_senior and after.assigned_expert_id != request.assigned_expert_id
+    assert _steps(store, plan["steps"][1]["due"], request_id) == []
+
+
+def test_explain_names_a_missing_request_in_one_line(store: Path) -> None:
+    shown = run_cli("policy", "explain", "req-nope", "--db", str(store))
+    assert shown.returncode == 2 and shown.stderr.count("\n") == 1 and "req-nope" in shown.stderr

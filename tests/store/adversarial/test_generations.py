@@ -1,0 +1,127 @@
+"""Two processes: an open racing a compaction never destroys acknowledged writes; generations only go forward."""
+
+from __future__ import annotations
+
+import os
+import select
+import signal
+import subprocess
+import sys
+import time
+import types
+from pathlib import Path
+
+import pytest
+
+import triagedesk.store.journal as journal_module
+from tests.conftest import run_cli
+from triagedesk.store.journal import JournalStorage
+from triagedesk.store.table import JournalDB
+
+CHILD = Path(__file__).resolve().parents[1] / "child.py"
+ROOT = Path(__file__).resolve().parents[3]
+
+
+def _between_snapshot_and_journal(monkeypatch: pytest.MonkeyPatch, action) -> None:
+    """Run `action` once, right after the next open has parsed the snapshot and before it reads the journal."""
+    import gc as real_gc
+
+    state = {"fired": False}
+
+    def enable() -> None:
+        real_gc.enable()
+        if not state["fired"]:
+            state["fired"] = True
+            action()
+
+    monkeypatch.setattr(journal_module, "gc", types.SimpleNamespace(disable=real_gc.disable, enable=enable))
+
+
+def test_an_open_racing_a_compaction_loses_nothing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    path = tmp_path / "desk.json"
+    writer = JournalDB(str(path), storage=JournalStorage)
+    notes = writer.table("notes")
+    for n in range(20):
+        notes.insert({"n": n})
+
+    def other_process_compacts_and_writes() -> None:
+        with monkeypatch.context() as inner:
+            inner.setattr(journal_module, "gc", __import__("gc"))
+            writer.journal.compact()
+            for n in range(20, 30):
+                notes.insert({"n": n})
+
+    _between_snapshot_and_journal(monkeypatch, other_process_compacts_and_writes)
+    opener = JournalDB(str(path), storage=JournalStorage)   # read the old snapshot, then the new journal
+    monkeypatch.undo()
+    assert sorted(d["n"] for d in opener.table("notes").all()) == list(range(30))
+    opener.table("notes").insert({"n": 30})                   # the stale open's write
+    notes.insert({"n": 31})
+    reopened = JournalDB(str(path), storage=JournalStorage)
+    assert sorted(d["n"] for d in reopened.table("notes").all()) == list(range(32))
+    assert reopened.journal.generation == writer.journal.generation == 2
+    assert run_cli("db", "check", "--db", str(path)).returncode == 0
+
+
+def test_a_write_never_moves_the_generation_backwards(tmp_path: Path) -> None:
+    path = tmp_path / "desk.json"
+    old = JournalDB(str(path), storage=JournalStorage)
+    old.table("notes").insert({"n": 0})
+    new = JournalDB(str(path), storage=JournalStorage)
+    new.journal.compact()
+    new.journal.compact()
+    new.table("notes").insert({"n": 1})
+    old.table("notes").insert({"n": 2})   # the old desk is at generation 1: it reloads, never rewrites
+    assert old.journal.generation == 3
+    assert b"generation=3" in path.with_name("desk.json.journal").read_bytes()[:80]
+    reopened = JournalDB(str(path), storage=JournalStorage)
+    assert sorted(d["n"] for d in reopened.table("notes").all()) == [0, 1, 2]
+
+
+def _spawn(mode: str, path: Path, label: str, compact_bytes: str) -> subprocess.Popen[str]:
+    return subprocess.Popen(
+        [sys.executable, str(CHILD), mode, str(path), label], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        text=True, env={**os.environ, "PYTHONPATH": str(ROOT), "TRIAGEDESK_COMPACT_BYTES": compact_bytes},
+    )
+
+
+def soak(path: Path, seconds: float, openers: int = 2) -> tuple[int, int, int]:
+    """A writer compacting every few KB, and openers opening, writing and closing in a loop.
+
+    Returns (acknowledged writes, lost, compactions) counted from what every child printed.
+    """
+    children = {"w": _spawn("writer", path, "w", "4000")}
+    for n in range(openers):
+        children[f"o{n}"] = _spawn("opener", path, f"o{n}", "1000000")
+    for child in children.values():
+        assert child.stdout is not None
+        select.select([child.stdout], [], [], 30)
+    time.sleep(seconds)
+    acked: dict[str, set[int]] = {}
+    errors = []
+    for label, child in children.items():
+        child.send_signal(signal.SIGKILL)
+        child.wait()
+        assert child.stdout is not None and child.stderr is not None
+        acked[label] = {int(line) for line in child.stdout.read().split()}
+        err = child.stderr.read()
+        if err.strip():
+            errors.append(f"{label}: {err.strip().splitlines()[-1]}")
+    assert not errors, errors
+    db = JournalDB(str(path), storage=JournalStorage)
+    stored: dict[str, set[int]] = {}
+    for doc in db.table("numbers").all():
+        stored.setdefault(doc["writer"], set()).add(doc["n"])
+    lost = sum(len(numbers - stored.get(label, set())) for label, numbers in acked.items())
+    total = sum(len(numbers) for numbers in acked.values())
+    return total, lost, db.journal.generation - 1
+
+
+@pytest.mark.slow
+def test_concurrent_opens_compactions_and_writes_lose_nothing(tmp_path: Path) -> None:
+    path = tmp_path / "desk.json"
+    JournalDB(str(path), storage=JournalStorage).close()
+    total, lost, compactions = soak(path, 4.0)
+    assert total > 50 and compactions > 3, (total, compactions)
+    assert lost == 0
+    assert run_cli("db", "check", "--db", str(path)).returncode == 0

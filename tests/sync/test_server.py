@@ -1,0 +1,177 @@
+"""The server enforcing who may change what: `server setup`, `server user add/list`, roles from `_session`,
+403s reported once and kept; against a real PouchDB Server with an admin (its own, not the shared one)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import httpx
+import pytest
+
+from tests.conftest import run_cli
+from tools.pouchdb import PouchServer
+from triagedesk.app.desk import Desk
+from triagedesk.domain.models import Expert, Issue
+from triagedesk.store.database import open_store
+from triagedesk.sync.client import CouchClient, parse_remote
+from triagedesk.sync.engine import Replicator
+
+PASSWORDS = {"admin": "Adm1n-s3cret", "cora": "cora-pw-91", "ann": "ann-pw-77", "bob": "bob-pw-33", "lee": "lee-pw-55"}
+
+
+class Team:
+    def __init__(self, server: PouchServer) -> None:
+        self.server = server
+        self.host = f"127.0.0.1:{server.port}"
+
+    def url(self, user: str | None, db: str = "team") -> str:
+        who = f"{user}:{PASSWORDS[user]}@" if user else ""
+        return f"http://{who}{self.host}/{db}"
+
+
+@pytest.fixture(scope="module")
+def team(tmp_path_factory: pytest.TempPathFactory):
+    server = PouchServer(tmp_path_factory.mktemp("secured")).start()
+    try:
+        httpx.put(f"{server.url}/_config/admins/admin", content=json.dumps(PASSWORDS["admin"])).raise_for_status()
+        team = Team(server)
+        admin = team.url("admin")
+        first = run_cli("server", "setup", "--url", admin)
+        assert first.returncode == 0 and "created the database" in first.stdout, first.stderr
+        for name, role, expert in (("cora", "coordinator", None), ("ann", "expert", "ann"), ("bob", "expert", "bob"),
+                                   ("lee", "lead", None)):
+            added = run_cli("server", "user", "add", name, "--role", role, *(["--expert", expert] if expert else []),
+                            "--url", admin, stdin=PASSWORDS[name] + "\n")
+            assert added.returncode == 0 and f"added user {name}" in added.stdout, added.stderr
+        yield team
+    finally:
+        server.stop()
+
+
+def sync_as(path: Path, url: str):
+    remote = parse_remote(url)
+    rep = Replicator(open_store(path), CouchClient(remote), actor=remote.username or "sync")
+    try:
+        return rep.sync()
+    finally:
+        rep.client.close()
+        rep.store.close()
+
+
+def seeded(team: Team, tmp_path: Path) -> tuple[str, str]:
+    """A coordinator desk with two experts and a request each, pushed once by the admin (history)."""
+    db = f"t{tmp_path.name[-12:].lower().replace('_', '')}"
+    assert run_cli("server", "setup", "--url", team.url("admin", db)).returncode == 0
+    store = open_store(tmp_path / "coord.json")
+    store.experts.put_many([Expert(id="ann", name="Ann", specializations=["silver"]),
+                            Expert(id="bob", name="Bob", specializations=["silver"])])
+    store.issues.put_many([Issue(id=f"i{n}", profile="infrastructure", title=f"Outage {n}") for n in range(2)])
+    desk = Desk(store)
+    ids = []
+    for n, expert in enumerate(("ann", "bob")):
+        request = desk.escalate(f"i{n}", "cora")
+        desk.act(request.id, "assign", "cora", expert)
+        ids.append(request.id)
+    store.close()
+    first = sync_as(tmp_path / "coord.json", team.url("admin", db))
+    assert first.refused == [] and first.pushed > 5
+    return db, ids[0] + "|" + ids[1]
+
+
+def test_setup_is_idempotent_and_a_malformed_put_is_refused(team: Team) -> None:
+    again = run_cli("server", "setup", "--url", team.url("admin"))
+    assert again.returncode == 0 and "validation unchanged, access unchanged" in again.stdout
+    url = team.url("cora").rsplit("/", 1)[0] + "/team"
+    for doc, reason in [({"type": "issues", "data": {"id": "X", "title": 123}}, "data.title must be a string"),
+                        ({"type": "requests", "data": {"id": "X"}}, 'type must be "issues"'),
+                        ({"type": "issues", "data": []}, "data must be an object")]:
+        answer = httpx.put(f"{url}/issues:X", json=doc)
+        assert answer.status_code == 403 and reason in answer.json()["reason"]
+    widget = httpx.put(f"{url}/widgets:1", json={"type": "widgets", "data": {}})
+    assert widget.status_code == 403 and "_id must be KIND:ID" in widget.json()["reason"]
+    assert httpx.get(f"http://{team.host}/team").status_code == 401  # no role, no access
+    listed = run_cli("server", "user", "list", "--url", team.url("admin"), "--json")
+    users = {u["name"]: u for u in json.loads(listed.stdout)}
+    assert users["ann"]["roles"] == ["expert"] and users["ann"]["expert"] == "ann"
+    assert users["lee"]["roles"] == ["lead"] and all(p not in listed.stdout for p in PASSWORDS.values())
+
+
+def test_an_expert_completes_their_own_request_and_not_anothers(team: Team, tmp_path: Path) -> None:
+    db, pair = seeded(team, tmp_path)
+    mine, theirs = pair.split("|")
+    ann_url = team.url("ann", db)
+    assert sync_as(tmp_path / "ann.json", ann_url).refused == []
+    store = open_store(tmp_path / "ann.json")
+    desk = Desk(store)
+    desk.act(mine, "start", "ann")
+    desk.act(mine, "complete", "ann")
+    desk.act(theirs, "start", "ann")  # not hers: the server refuses
+    store.close()
+    shown = run_cli("sync", "--url", ann_url, "--db", str(tmp_path / "ann.json"))
+    assert shown.returncode == 0, shown.stderr
+    assert "refused by the server 1" in shown.stdout
+    assert f"refused requests:{theirs}" in shown.stderr and "not assigned to ann" in shown.stderr
+    again = run_cli("sync", "--url", ann_url, "--db", str(tmp_path / "ann.json"))
+    assert "refused" not in again.stdout + again.stderr and "pushed 0" in again.stdout  # not retried forever
+    # kept here, visible, nothing lost; the others see her completion and not the refused start
+    assert open_store(tmp_path / "ann.json").requests.require(theirs).status == "in_review"
+    listed = json.loads(run_cli("sync", "--url", ann_url, "--db", str(tmp_path / "ann.json"), "--json").stdout)
+    assert [r["id"] for r in listed["rejected"] if r["source"] == "refused"] == [f"requests:{theirs}"]
+    sync_as(tmp_path / "coord.json", team.url("cora", db))
+    coord = open_store(tmp_path / "coord.json")
+    assert coord.requests.require(mine).status == "completed"
+    assert coord.requests.require(theirs).status == "assigned"
+    # undo: take the server's version
+    took = run_cli("sync", "--url", ann_url, "--db", str(tmp_path / "ann.json"), "--take-server", f"requests:{theirs}")
+    assert took.returncode == 0 and "took the server version" in took.stdout
+    ann = open_store(tmp_path / "ann.json")
+    assert ann.requests.require(theirs).status == "assigned" and len(ann.db.table("_rejected")) == 0
+
+
+def test_a_lead_cannot_write_and_an_audit_entry_cannot_be_changed(team: Team, tmp_path: Path) -> None:
+    db, _ = seeded(team, tmp_path)
+    assert sync_as(tmp_path / "lee.json", team.url("lee", db)).pulled > 0  # a lead reads
+    store = open_store(tmp_path / "lee.json")
+    store.issues.add(Issue(id="lead-1", title="by a lead"), actor="lee")
+    store.close()
+    refused = sync_as(tmp_path / "lee.json", team.url("lee", db)).refused
+    assert refused and all("a lead reads only" in r.error for r in refused)
+    cora = team.url("cora", db)
+    audit = next(r["id"] for r in httpx.get(f"{cora}/_all_docs").json()["rows"] if r["id"].startswith("audit:"))
+    doc = httpx.get(f"{cora}/{audit}").json()
+    doc["data"]["actor"] = "cora"
+    answer = httpx.put(f"{cora}/{audit}", json=doc)
+    assert answer.status_code == 403 and "append-only" in answer.json()["reason"]
+    forged = {"type": "audit", "data": {"id": "forged", "at": "2026-01-01T00:00:00Z", "actor": "admin",
+                                        "action": "delete", "kind": "issues", "target_id": "i0"}}
+    answer = httpx.put(f"{cora}/audit:forged", json=forged)
+    assert answer.status_code == 403 and "actor must be the writing user" in answer.json()["reason"]
+
+
+def test_the_desk_role_cannot_exceed_the_servers(team: Team, tmp_path: Path) -> None:
+    db, _ = seeded(team, tmp_path)
+    ann = team.url("ann", db)
+    shown = run_cli("--role", "coordinator", "--sync", ann, "--db", str(tmp_path / "coord.json"))
+    assert shown.returncode == 2 and "may not open the desk as coordinator" in shown.stderr
+    assert len(shown.stderr.strip().splitlines()) == 1
+    other = run_cli("--role", "expert", "--expert", "bob", "--sync", ann, "--db", str(tmp_path / "coord.json"))
+    assert other.returncode == 2 and "is expert 'ann' on the server" in other.stderr
+
+
+def test_credentials_never_reach_the_store_or_any_output(team: Team, tmp_path: Path) -> None:
+    db, _ = seeded(team, tmp_path)
+    outputs = []
+    for user in ("cora", "ann", "lee"):
+        for extra in ((), ("--json",)):
+            shown = run_cli("sync", "--url", team.url(user, db), "--db", str(tmp_path / f"{user}.json"), *extra)
+            outputs.append(shown.stdout + shown.stderr)
+    wrong = run_cli("sync", "--url", team.url("ann", db).replace(PASSWORDS["ann"], "wrong-pw-1"), "--db",
+                    str(tmp_path / "x.json"))
+    assert wrong.returncode == 2
+    outputs.append(wrong.stdout + wrong.stderr)
+    files = [p for p in tmp_path.rglob("*") if p.is_file()]
+    assert files
+    text = "\n".join(outputs) + "".join(p.read_text(errors="replace") for p in files)
+    for secret in (*PASSWORDS.values(), "wrong-pw-1"):
+        assert secret not in text
