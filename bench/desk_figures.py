@@ -115,7 +115,8 @@ async def drive(path: Path, moves: int) -> dict[str, Any]:
             before = time.perf_counter()
             await pilot.press("down")
             target = desk_screen.current
-            await _until(pilot, lambda: desk_screen.detail is not None and desk_screen.detail.issue.id == target
+            await _until(pilot, lambda target=target: desk_screen.detail is not None  # type: ignore[misc]
+                         and desk_screen.detail.issue.id == target
                          and desk_screen.detail.match is not None)
             took.append(time.perf_counter() - before)
         out["moves"] = took
