@@ -86,7 +86,7 @@ def _row(screen: Any, issue_id: str) -> int | None:
 
 
 async def drive(path: Path, moves: int) -> dict[str, Any]:
-    from triagedesk.app.queue import QueueFilter, load, order
+    from triagedesk.app.queue import QueueFilter, load_scanning, order
     from triagedesk.app.stores import open_desk
     from triagedesk.tui.app import TriageDeskApp
     from triagedesk.tui.screens.desk_screen import DeskScreen
@@ -133,7 +133,7 @@ async def drive(path: Path, moves: int) -> dict[str, Any]:
         await _until(pilot, lambda: (row := _row(desk_screen, issue_id)) is not None
                      and desk_screen.data.assignee_id[row] == expert_id)
         out["assign"] = time.perf_counter() - before
-        out["reload"] = _cpu(lambda: load(desk, desk.clock()))  # what every change cost before: a full load
+        out["reload"] = _cpu(lambda: load_scanning(desk, desk.clock()))  # what every change cost before
         # another process writes -> the row shows it (the watcher polls the journal)
         other = data.ids[fresh[1]]
         child = subprocess.Popen([sys.executable, "-c", CHILD, str(path)], stdin=subprocess.PIPE,

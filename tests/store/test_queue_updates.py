@@ -15,7 +15,7 @@ from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, ru
 
 from triagedesk.app import queue_updates
 from triagedesk.app.desk import Desk
-from triagedesk.app.queue import SORTS, UNASSIGNED, QueueData, QueueFilter, load, order
+from triagedesk.app.queue import SORTS, UNASSIGNED, QueueData, QueueFilter, load, load_scanning, order
 from triagedesk.domain.models import Expert, Issue
 from triagedesk.store.database import open_store
 
@@ -122,6 +122,9 @@ class QueueMachine(RuleBasedStateMachine):
             if hostile:
                 store.db.table("requests").insert({"id": f"req-h{self.n}", "analysis_id": ["I-1"],
                                                    "status": {"x": 1}, "_updated_at": "2026-01-05T10:00:00Z"})
+                store.db.table("requests").insert({"id": f"req-s{self.n}", "analysis_id": ids[pick % len(ids)],
+                                                   "status": [pick] if pick % 2 else None,
+                                                   "submitted_at": "2026-01-06T00:00:00Z"})
 
     @rule(other=st.booleans(), pick=st.integers(0, 99), table=st.sampled_from(["issues", "requests"]))
     def remove(self, other: bool, pick: int, table: str) -> None:
@@ -156,6 +159,9 @@ class QueueMachine(RuleBasedStateMachine):
         except ValueError:
             return  # a hostile issue document: neither path can validate it
         fresh.seq = queue_updates._seq(self.desk, fresh.ids)
+        scanned = load_scanning(self.desk, self.now, self.assignee)  # every issue and request read
+        scanned.seq = queue_updates._seq(self.desk, scanned.ids)
+        assert rows(fresh) == rows(scanned) and fresh.ids == scanned.ids
         assert self.data.ids == fresh.ids
         assert rows(self.data) == rows(fresh)
         now = self.now.timestamp()

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from triagedesk.app import queue
+from triagedesk.app import assessments, queue
 from triagedesk.app.desk import Desk
 from triagedesk.app.queue import QueueData, _fill
 
@@ -77,6 +77,7 @@ def load(desk: Desk, now: datetime, assignee: str | None = None) -> QueueData:
     """A full load (`queue.load`) that keeps a feed of every change from before its first read."""
     feed = Feed(desk)
     data = queue.load(desk, now, assignee)
+    assessments.of(desk).save()
     feed.issue_of = _issue_of_requests(desk)
     data.seq = _seq(desk, data.ids)
     data.feed = feed
@@ -172,7 +173,11 @@ def apply(data: QueueData, change: Patch) -> bool:
         else:
             for column, source in columns:
                 column[row] = source[n]
-        data.issues[issue_id] = fresh.issues[issue_id]
+        model = fresh.issues.get(issue_id)
+        if model is None:
+            data.issues.pop(issue_id, None)  # a cached assessment: the model is read from the store when needed
+        else:
+            data.issues[issue_id] = model
     leaving = sorted((position[i] for i in change.gone if i in position), reverse=True)
     for row in leaving:  # from the end, so the rows still to remove keep their places
         for column, _ in columns:

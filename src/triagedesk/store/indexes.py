@@ -8,12 +8,14 @@ null (a hostile document's list or object) is not indexed under any key.
 
 from __future__ import annotations
 
+import gc
 from collections.abc import Mapping
 from typing import Any
 
 from triagedesk.domain.insight.knowledge import KnowledgeIndex, terms_of_document
 
 _SCALARS = (str, int, float, bool)
+_EXACT = frozenset(_SCALARS)
 KNOWLEDGE = "knowledge"
 
 
@@ -30,16 +32,45 @@ class FieldIndex:
     def __init__(self, fields: tuple[str, ...], docs: Mapping[str, Mapping[str, Any]]) -> None:
         self.fields = fields
         self.maps: dict[str, dict[Any, dict[str, None]]] = {name: {} for name in fields}
+        self.odd: dict[str, dict[str, None]] = {name: {} for name in fields}
+        """field -> doc_ids whose value is not a scalar (indexed under no key)."""
         self.values: dict[str, tuple[Any, ...]] = {}
-        for doc_id, doc in docs.items():
-            self.change(doc_id, doc)
+        self._build(docs)
+
+    def _build(self, docs: Mapping[str, Mapping[str, Any]]) -> None:
+        """`change` for every document at once: the same result, a fraction of the calls."""
+        fields, values = self.fields, self.values
+        columns = [(self.maps[name], self.odd[name]) for name in fields]
+        paused = gc.isenabled()
+        gc.disable()  # only kept objects are allocated: a collection would walk the whole store for nothing
+        try:
+            for doc_id, doc in docs.items():
+                if not isinstance(doc, Mapping):
+                    continue
+                new = tuple([v if v is None or type(v) in _EXACT else _key(v) for v in map(doc.get, fields)])
+                values[doc_id] = new
+                for (found, odd), value in zip(columns, new, strict=True):
+                    if value is _UNINDEXED:
+                        odd[doc_id] = None
+                        continue
+                    holders = found.get(value)
+                    if holders is None:
+                        found[value] = {doc_id: None}
+                    else:
+                        holders[doc_id] = None
+        finally:
+            if paused:
+                gc.enable()
 
     def change(self, doc_id: str, doc: Mapping[str, Any] | None) -> None:
         old = self.values.pop(doc_id, None)
         new = tuple(_key(doc.get(name)) for name in self.fields) if isinstance(doc, Mapping) else None
         if old is not None:
             for n, (name, value) in enumerate(zip(self.fields, old, strict=True)):
-                if value is _UNINDEXED or (new is not None and new[n] is value):
+                if new is not None and new[n] is value:
+                    continue
+                if value is _UNINDEXED:
+                    self.odd[name].pop(doc_id, None)
                     continue
                 holders = self.maps[name].get(value)
                 if holders is not None:
@@ -50,7 +81,11 @@ class FieldIndex:
             return
         self.values[doc_id] = new
         for n, (name, value) in enumerate(zip(self.fields, new, strict=True)):
-            if value is not _UNINDEXED and (old is None or old[n] is not value):
+            if old is not None and old[n] is value:
+                continue
+            if value is _UNINDEXED:
+                self.odd[name][doc_id] = None
+            else:
                 self.maps[name].setdefault(value, {})[doc_id] = None
 
     def lookup(self, field: str, value: Any) -> list[str]:

@@ -156,7 +156,7 @@ class Repository(Generic[M]):
 
     def save(self, model: M, actor: str = "system", action: str = "update", note: str = "") -> M:
         """Store a new version of a record (or a first one); the audit keeps what changed."""
-        key = model.id
+        key = model.id  # type: ignore[attr-defined]
         with self.store.transaction():
             doc_id = self.store.journal.doc_id_of(self.name, key)
             if doc_id is None:
@@ -223,6 +223,21 @@ def _tell_stderr(notice: str) -> None:
 
     shown = "".join(c if c.isprintable() else repr(c)[1:-1] for c in notice)
     print(f"triagedesk: notice: {shown}", file=sys.stderr)
+
+
+def usable_request(doc: dict[str, Any]) -> bool:
+    """A request document an issue's view can use: another client's malformed one (a list for an id, an
+    object for a status) is left out."""
+    return isinstance(doc.get("analysis_id"), str) and isinstance(doc.get("status", ""), str)
+
+
+def _latest_usable(docs: list[dict[str, Any]]) -> dict[str, Any] | None:
+    """The latest submitted usable request, the first stored on a tie."""
+    held: dict[str, Any] | None = None
+    for doc in docs:
+        if usable_request(doc) and (held is None or (doc.get("submitted_at") or "") > (held.get("submitted_at") or "")):
+            held = doc
+    return held
 
 
 def replace_with(doc: dict[str, Any]) -> Callable[[dict[str, Any]], None]:
@@ -309,6 +324,36 @@ class Store:
         """The stored document of `kind` whose `id` is `key` (no copy: do not mutate)."""
         doc_id = self.journal.doc_id_of(kind, key)
         return None if doc_id is None else self.stored(kind, doc_id)
+
+    def open_issues(self, closed: frozenset[str]) -> list[tuple[dict[str, Any], dict[str, Any] | None]]:
+        """Every issue with no usable request, or whose latest request's status is not in `closed`, with that
+        request, in the table's order (raw documents: do not mutate). Found from the indexes: what it touches
+        is the open issues and their requests, not every issue and request in the store."""
+        journal = self.journal
+        journal.refresh()
+        with journal.mutex:
+            issues = journal.tables.get("issues", {})
+            requests = journal.tables.get("requests", {})
+            index = journal._installed().field("requests", requests)
+            by_issue = index.maps["analysis_id"]
+            ids = journal.id_index("issues")
+            statuses = index.maps["status"]
+            doubtful = [d for value, held in statuses.items() if value not in closed or not isinstance(value, str)
+                        for d in held]
+            doubtful.extend(index.odd["status"])
+            candidates = {key for key in ids if key not in by_issue}
+            for doc_id in doubtful:
+                key = requests[doc_id].get("analysis_id") if doc_id in requests else None
+                if isinstance(key, str) and key in ids:
+                    candidates.add(key)
+            out = []
+            for doc_id in sorted((ids[key] for key in candidates), key=int):
+                issue = issues[doc_id]
+                held = by_issue.get(issue.get("id"))
+                latest = _latest_usable([requests[d] for d in sorted(held, key=int)]) if held else None
+                if latest is None or latest.get("status") not in closed:
+                    out.append((issue, latest))
+            return out
 
     def warm_indexes(self) -> None:
         """Build every declared index now (a worker after open), so no cursor move pays for the first build."""
