@@ -49,12 +49,23 @@ def test_match_seed_002_example() -> None:
                      "--experts", str(EXPERTS / "appraisal.jsonl"), "--profile", "appraisal",
                      "--at", "2026-01-05T12:00:00Z", "--json")
     assert result.returncode == 0, result.stderr
-    candidates = json.loads(result.stdout)
-    assert [c["role"] for c in candidates] == ["primary", "alternative", "alternative"]
+    answer = json.loads(result.stdout)
+    candidates = answer["candidates"]
+    assert [c["role"] for c in candidates] == ["primary"]  # nobody else in the network does silver
+    assert answer["nobody_fits"] is False and answer["note"] == ""
     top = candidates[0]
     assert top["expert_id"] == "expert-456" and top["match_score"] == 87
     assert top["reasons"] == ["Specializes in silver", "Highly experienced (100+ reviews)"]
     assert set(top["factors"]) == {"specialization", "rating", "experience", "turnaround"}
+
+
+def test_match_json_says_when_nobody_fits() -> None:
+    result = run_cli("match", "-", "--experts", str(EXPERTS / "appraisal.jsonl"), "--profile", "appraisal",
+                     "--at", "2026-01-05T12:00:00Z", "--json", stdin='{"title": "Pearls", "category": "pearls"}')
+    assert result.returncode == 0, result.stderr
+    answer = json.loads(result.stdout)
+    assert answer["nobody_fits"] is True and answer["note"].startswith("Nobody specialises in pearls")
+    assert [c["role"] for c in answer["candidates"]] == ["next_available", "senior_fallback"]
 
 
 def test_match_seed_000_example_table() -> None:

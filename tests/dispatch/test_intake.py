@@ -11,7 +11,7 @@ import httpx
 import pytest
 
 from tests.dispatch.conftest import T0, TOKEN, Clock, Intake, start_intake
-from triagedesk.app.dispatching import Dispatching
+from triagedesk.app.dispatching import Dispatching, open_dispatching
 from triagedesk.dispatch import tokens
 from triagedesk.dispatch.settings import DispatchSettings
 
@@ -166,3 +166,36 @@ def test_an_ack_link_works_once_and_not_when_expired_or_forged(intake) -> None:
     # a POST to the ack path, or any other path, reaches nothing
     assert httpx.post(f"{server.url}/ack/{good}").status_code == 405
     assert httpx.get(f"{server.url}/issues").status_code == 405
+
+
+def test_an_alert_whose_issue_was_closed_elsewhere_opens_a_new_issue(intake) -> None:
+    server, clock, d = intake
+    alert = {"status": "firing", "fingerprint": "fp-x", "labels": {"alertname": "Down", "severity": "critical"},
+             "annotations": {"summary": "api outage"}}
+    first = server.post("/alertmanager", {"alerts": [alert]}).json()["results"][0]
+    again = server.post("/alertmanager", {"alerts": [alert]}).json()["results"][0]
+    assert again["id"] == first["id"] and again["count"] == 2
+    other = open_dispatching(str(d.store.path))        # another desk on the same store cancels its request
+    other.desk.act(first["request_id"], "cancel", "coordinator")
+    other.close()
+    later = server.post("/alertmanager", {"alerts": [alert]}).json()["results"][0]
+    assert later["new"] and later["id"] != first["id"]
+    assert len(d.store.issues) == 2
+
+
+def test_json_nested_a_hundred_thousand_deep_is_422_not_a_crash(intake) -> None:
+    server, _, d = intake
+    deep = b"[" * 100_000 + b"]" * 100_000
+    for path in ("/issues", "/alertmanager"):
+        answer = httpx.post(f"{server.url}{path}", content=deep, headers={"Authorization": f"Bearer {TOKEN}"})
+        assert answer.status_code == 422 and "nested deeper than" in answer.json()["error"]
+    assert httpx.get(f"{server.url}/health").status_code == 200
+
+
+def test_import_refuses_the_same_deep_json_in_one_line(tmp_path) -> None:
+    from tests.conftest import run_cli
+
+    (tmp_path / "deep.json").write_bytes(b"[" * 100_000 + b"]" * 100_000)
+    done = run_cli("import", str(tmp_path / "deep.json"), "--db", str(tmp_path / "d.json"))
+    assert done.returncode == 2 and "nested deeper than" in done.stderr and done.stderr.count("\n") == 1
+    assert "Traceback" not in done.stderr

@@ -98,3 +98,18 @@ def test_credentials_are_masked_in_errors_and_in_the_outbox_command(dispatching:
     assert row["request_id"] == request_id and row["attempts"] == 1 and "Hunter2pass" not in shown.stdout
     table = run_cli("outbox", "--db", path)
     assert request_id in table.stdout and "pending" in table.stdout
+
+
+def test_a_contact_on_a_service_not_allowed_fails_at_once_without_a_call(dispatching: Dispatching) -> None:
+    calls: list[str] = []
+    dispatcher = make_dispatcher(dispatching, DispatchSettings(), b"k" * 32, None, [])
+    dispatcher.send = lambda url, subject, body: calls.append(url)
+    request_id = _critical(dispatching, "syslog://127.0.0.1")
+    try:
+        dispatcher.run_pass(T0)
+        dispatcher.run_pass(T0 + timedelta(minutes=5))
+    finally:
+        dispatcher.close()
+    [message] = dispatching.outbox(request_id)
+    assert message.status == "failed" and message.attempts == 1 and "not allowed" in (message.last_error or "")
+    assert calls == []

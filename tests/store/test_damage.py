@@ -20,7 +20,8 @@ def make_store(path: Path, notes: int = 5) -> None:
     db.close()
 
 
-@pytest.mark.parametrize("content", [b"not json at all", b'{"_default": {"1": {"a": 1}}}', b"[1, 2, 3]", b"\x00\xff\x10"])
+@pytest.mark.parametrize("content", [b"not json at all", b'{"_default": {"1": {"a": 1}}}', b"[1, 2, 3]",
+                                     b"\x00\xff\x10"])
 def test_foreign_file_is_an_error_and_untouched(tmp_path: Path, content: bytes) -> None:
     path = tmp_path / "desk.json"
     path.write_bytes(content)
@@ -29,7 +30,8 @@ def test_foreign_file_is_an_error_and_untouched(tmp_path: Path, content: bytes) 
     assert path.read_bytes() == content
     result = run_cli("export", "--db", str(path))
     assert result.returncode == 2
-    assert result.stderr.strip().splitlines() == [f"triagedesk: error: {path}: " + result.stderr.split(f"{path}: ", 1)[1].strip()]
+    detail = result.stderr.split(f"{path}: ", 1)[1].strip()
+    assert result.stderr.strip().splitlines() == [f"triagedesk: error: {path}: " + detail]
     assert "Traceback" not in result.stderr
     assert path.read_bytes() == content
 

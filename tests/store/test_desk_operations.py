@@ -27,7 +27,8 @@ class Clock:
 def desk(tmp_path: Path) -> tuple[Desk, Clock]:
     store = open_store(tmp_path / "desk.json")
     store.experts.put_many([
-        Expert(id="ann", name="Ann", specializations=["silver"], rating=4.0, completed_reviews=10, average_turnaround=20),
+        Expert(id="ann", name="Ann", specializations=["silver"], rating=4.0, completed_reviews=10,
+               average_turnaround=20),
         Expert(id="bea", name="Bea", specializations=["silver"], expertise_level="expert"),
     ])
     store.issues.add(Issue(id="a1", profile="appraisal", title="Teapot", category="silver",

@@ -24,12 +24,14 @@ issues = st.builds(
     estimated_revenue_impact=st.floats(0, 1e9, allow_nan=False),
     compliance_risk_level=st.none() | st.sampled_from(["low", "medium", "high"]),
     research=st.none() | st.builds(dict, overall_confidence=st.floats(0, 1), known_bugs=st.lists(words, max_size=2)),
-    category=st.none() | words, estimated_value=st.none() | st.builds(dict, min=st.just(100), max=st.integers(100, 10**7)),
+    category=st.none() | words,
+    estimated_value=st.none() | st.builds(dict, min=st.just(100), max=st.integers(100, 10**7)),
     confidence=st.none() | st.floats(0, 1), restricted=st.booleans(),
 )
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+@settings(max_examples=40, deadline=None,
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
 @given(batch=st.lists(issues, max_size=5, unique_by=lambda i: i.id), fmt=st.sampled_from(["jsonl", "json", "csv"]))
 def test_export_import_round_trip(tmp_path_factory, batch: list[Issue], fmt: str) -> None:
     text = "".join(export_rows(batch, fmt, Issue))  # type: ignore[arg-type]
@@ -57,7 +59,8 @@ def test_import_is_all_or_nothing(tmp_path: Path, fmt: str) -> None:
         path.write_text("".join(json.dumps(r) + "\n" for r in rows), "utf-8")
         expected = f"{path}:9999: users_affected: Input should be a valid integer"
     else:
-        path.write_text("id,title,users_affected\n" + "".join(f"{r['id']},{r['title']},{r['users_affected']}\n" for r in rows), "utf-8")
+        body = "".join(f"{r['id']},{r['title']},{r['users_affected']}\n" for r in rows)
+        path.write_text("id,title,users_affected\n" + body, "utf-8")
         expected = f"{path}:10000: column users_affected: users_affected: Input should be a valid integer"
     db = tmp_path / "desk.json"
     open_store(db).issues.add(Issue(id="existing"))
@@ -115,7 +118,8 @@ def test_requests_import_camel_case(tmp_path: Path) -> None:
         "submittedAt": "2026-01-05T10:00:00Z", "dueAt": "2026-01-07T10:00:00Z", "itemName": "Teapot",
         "itemCategory": "silver", "estimatedValue": {"min": 350000, "max": 700000},
         "expertCorrections": [{"field": "maker", "originalValue": "Unknown English",
-                               "correctedValue": "Paul Storr, London", "explanation": "PS hallmark", "confidence": 0.98}],
+                               "correctedValue": "Paul Storr, London", "explanation": "PS hallmark",
+                               "confidence": 0.98}],
     }]), "utf-8")
     result = run_cli("import", str(path), "--kind", "requests", "--db", str(tmp_path / "desk.json"))
     assert result.returncode == 0, result.stderr
@@ -127,7 +131,8 @@ def test_demo_is_deterministic(tmp_path: Path) -> None:
     outputs = []
     for name in ("a", "b"):
         db = tmp_path / name / "desk.json"
-        made = run_cli("demo", "--db", str(db), "--issues", "300", "--seed", "3", "--now", "2026-01-15T12:00:00Z", "--json")
+        made = run_cli("demo", "--db", str(db), "--issues", "300", "--seed", "3", "--now", "2026-01-15T12:00:00Z",
+                       "--json")
         assert made.returncode == 0, made.stderr
         counts = json.loads(made.stdout)
         assert counts["issues"] == 300 and counts["requests"] > 100 and counts["corrections"] > 0

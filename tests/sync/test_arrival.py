@@ -120,7 +120,8 @@ def test_concurrent_edits_are_a_conflict_resolved_alike_on_both_desks(tmp_path: 
     assert len(titles) == 1 and titles <= {"From a script", "From desk A"}
     assert httpx.get(f"{db_url}/issues:i0").json()["data"]["title"] in titles
     losers = [e for e in open_store(tmp_path / "a.json").audit_log.all() if e.action == "sync_conflict"]
-    assert len(losers) == 1 and {losers[0].before["title"], losers[0].after["title"]} == {"From a script", "From desk A"}
+    assert len(losers) == 1
+    assert {losers[0].before["title"], losers[0].after["title"]} == {"From a script", "From desk A"}
 
 
 def test_missing_and_future_updated_at(tmp_path: Path, db_url: str) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import threading
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
@@ -20,7 +20,7 @@ from triagedesk.store.database import open_store
 from triagedesk.sync.client import CouchClient, RetryPolicy, SyncError, parse_remote
 from triagedesk.sync.engine import Replicator
 
-T0 = datetime(2026, 1, 5, 9, 0, tzinfo=timezone.utc)
+T0 = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
 
 
 def replicator(path: Path, url: str, **client_options) -> Replicator:
@@ -359,8 +359,8 @@ def test_ten_thousand_documents(tmp_path: Path, db_url: str) -> None:
 
 async def test_desk_syncs_live_and_lists_conflicts(tmp_path: Path, db_url: str) -> None:
     from tests.tui.conftest import NOW, settle
-    from triagedesk.sync.client import parse_remote
     from triagedesk.app.desk import Desk
+    from triagedesk.sync.client import parse_remote
     from triagedesk.tui.app import TriageDeskApp
     from triagedesk.tui.screens.modals import ConflictsScreen
     from triagedesk.tui.widgets.queue_view import QueueView
@@ -395,7 +395,8 @@ async def test_desk_syncs_live_and_lists_conflicts(tmp_path: Path, db_url: str) 
         store.issues.add(Issue(id="made-on-a", title="Local"))
         for _ in range(150):
             await pilot.pause(0.1)
-            if "made-on-a" in {d["data"]["id"] for d in [httpx.get(f"{db_url}/issues:made-on-a").json()] if "data" in d}:
+            found = httpx.get(f"{db_url}/issues:made-on-a").json()
+            if found.get("data", {}).get("id") == "made-on-a":
                 break
         assert httpx.get(f"{db_url}/issues:made-on-a").json()["data"]["title"] == "Local"
         await pilot.press("C")

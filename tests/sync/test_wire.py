@@ -64,7 +64,8 @@ def test_the_defaults_that_may_be_left_out_are_pinned(models: dict) -> None:
 
 
 def test_every_demo_record_round_trips_exactly(tmp_path: Path, models: dict) -> None:
-    made = run_cli("demo", "--issues", "80", "--seed", "3", "--now", "2026-01-05T09:00:00Z", "--db", str(tmp_path / "d.json"))
+    made = run_cli("demo", "--issues", "80", "--seed", "3", "--now", "2026-01-05T09:00:00Z",
+                   "--db", str(tmp_path / "d.json"))
     assert made.returncode == 0, made.stderr
     store = open_store(tmp_path / "d.json")
     shrunk = total = 0

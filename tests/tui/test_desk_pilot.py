@@ -78,9 +78,7 @@ async def test_navigation_and_filters(store_copy: Path) -> None:
         assert queue.has_focus
         await pilot.press("escape")
         assert not box.display and len(queue.rows) == len(queue.data)
-        from triagedesk.app.queue import SORTS
-
-        await pilot.press(*["v"] * SORTS.index("sla"))  # `v` cycles the sorts, SLA left among them
+        await pilot.press("v", "l")  # the sort menu, then SLA left
         assert screen.spec.sort == "sla"
 
 
@@ -360,3 +358,40 @@ async def test_notifications_show_data_literally(store_copy: Path) -> None:
         await pilot.pause(0.2)
         shown = [str(toast.render()) for toast in app.screen.query(Toast)]  # rendering is what broke
         assert any("APR-1 is already with [/] and [bold]Ann[/bold]." in text for text in shown), shown
+
+
+async def test_a_refused_write_is_a_notice_and_the_desk_stays_open(store_copy: Path) -> None:
+    """Every worker had exit_on_error=True: a UserError in a write ended the app with a traceback."""
+    from triagedesk.domain.errors import UserError
+
+    app = make_app(store_copy)
+    async with app.run_test(size=(160, 48)) as pilot:
+        await settle(pilot)
+
+        def refused() -> None:
+            raise UserError("request req-1 awaits payment")
+
+        screen_of(app).write("never shown", refused)
+        await settle(pilot)
+        assert app.is_running
+        assert any(n.message == "request req-1 awaits payment" for n in app._notifications), [n.message for n in app._notifications]
+
+
+async def test_t_cycles_our_themes_only_and_a_bad_saved_theme_falls_back(store_copy: Path) -> None:
+    """The cycle reached Textual's ansi-dark (which fails on dark_orange) and saved it: the desk could not start."""
+    from triagedesk.tui.config import Settings, save_settings
+
+    app = make_app(store_copy)
+    async with app.run_test(size=(160, 48)) as pilot:
+        await settle(pilot)
+        seen = set()
+        for _ in range(6):
+            await pilot.press("t")
+            seen.add(app.theme)
+        assert seen == set(app.our_themes) and all(name.startswith("triagedesk") for name in seen)
+    save_settings(Settings(theme="ansi-dark"))
+    app = make_app(store_copy)
+    async with app.run_test(size=(160, 48)) as pilot:
+        await settle(pilot)
+        assert app.theme == "triagedesk-dark"
+        assert any("Unknown theme 'ansi-dark'" in n.message for n in app._notifications)

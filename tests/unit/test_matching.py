@@ -26,7 +26,7 @@ def test_seed_002_points_example(appraisal, appraisal_experts) -> None:
     assert top.reasons == ["Specializes in silver", "Highly experienced (100+ reviews)"]
     assert top.estimated_turnaround_hours == 40
     assert top.factors["rating"].contribution == pytest.approx(0.32)
-    assert len(result.alternatives) == 2
+    assert result.alternatives == []  # #12: the other experts do not do silver, so they are never a pick
     assert "expert-505" not in [c.expert_id for c in result.ranked]  # inactive experts are excluded
 
 
@@ -45,9 +45,31 @@ def test_points_ranking_without_specialist(appraisal, appraisal_experts) -> None
     assert result.primary is not None and result.primary.expert_id == "expert-404"
     # Piet's 40h average is over 75% of 24h (18h): no turnaround points
     assert result.primary.match_score == pytest.approx(73.6)
-    # next: Marcus 4.8 x 8 = 38.4 + 15 = 53.4 (20h > 18h)
-    assert result.alternatives[0].expert_id == "expert-101"
-    assert result.alternatives[0].match_score == pytest.approx(53.4)
+    # next in the ranking: Marcus 4.8 x 8 = 38.4 + 15 = 53.4 (20h > 18h), but he does not do furniture: not a pick
+    marcus = next(c for c in result.ranked if c.expert_id == "expert-101")
+    assert marcus.match_score == pytest.approx(53.4)
+    assert result.alternatives == []
+
+
+def test_only_experts_who_work_the_profile_are_ranked(appraisal, appraisal_experts, infra_experts) -> None:
+    """#12: a silver tea service was offered security, virtualisation and network engineers."""
+    issue = Issue(title="Silver tea service", category="silver", tier="full-authentication")
+    result = Matcher(appraisal).match(issue, [*infra_experts, *appraisal_experts], MONDAY_NOON)
+    ids = {c.expert_id for c in result.ranked}
+    assert ids and ids <= {e.id for e in appraisal_experts}
+    assert all(c.factors["specialization"].value > 0 for c in result.shortlist(5))
+
+
+def test_nobody_fits_is_said_with_the_seed_000_answer(appraisal, appraisal_experts, infra_experts) -> None:
+    issue = Issue(title="Pearl necklace", category="pearls", tier="quick-review")
+    result = Matcher(appraisal).match(issue, [*infra_experts, *appraisal_experts], MONDAY_NOON)
+    assert result.primary is None and result.alternatives == []
+    assert result.note.startswith("Nobody specialises in pearls: ")
+    assert "free first" in result.note and "senior fallback: " in result.note
+    assert [c.role for c in result.shortlist()] == ["next_available", "senior_fallback"]
+    assert not {c.expert_id for c in result.shortlist()} & {e.id for e in infra_experts}
+    empty = Matcher(appraisal).match(issue, infra_experts, MONDAY_NOON)
+    assert empty.ranked == [] and "works appraisal issues" in empty.note
 
 
 def test_seed_000_weighted_example(infra, infra_experts) -> None:
@@ -81,7 +103,9 @@ def test_availability_after_hours(infra, infra_experts) -> None:
     assert sofia.next_available_at == datetime(2026, 1, 12, 8, 0, tzinfo=timezone.utc)
     assert ranked["sec-maya"].available_now  # 24x7
     assert ranked["auto-lea"].available_now  # on-call rotation covers after hours
-    assert result.primary is not None and result.primary.available_now
+    # #12: those two are free but do not do virtualisation: no pick, the honest answer instead
+    assert result.primary is None and result.note.startswith("Nobody who fits is available now: ")
+    assert result.next_available is not None and result.next_available.factors["specialization"].value > 0
 
 
 def test_nobody_available_has_a_defined_answer(infra) -> None:
@@ -112,7 +136,7 @@ def test_emergency_only_answers_a_critical_issue(infra) -> None:
 def test_no_active_experts(infra) -> None:
     result = Matcher(infra).match(Issue(title="x"), [Expert(id="z", is_active=False)], MONDAY_NOON)
     assert result.primary is None and result.ranked == []
-    assert result.note == "No active experts in the network."
+    assert result.note == "Nobody can take it: no active expert in the network works infrastructure issues."
 
 
 def test_business_hours_are_dst_correct() -> None:

@@ -23,7 +23,6 @@ from triagedesk.app.desk import Desk
 from triagedesk.display import one_line
 from triagedesk.domain.models import Issue
 from triagedesk.files import atomic_write
-from triagedesk.store.repositories import record_fields
 
 ENGINE = f"{__version__}/assess-1"
 """Bumped when what an assessment holds or how it is computed changes."""
@@ -70,8 +69,8 @@ class Assessments:
             found = self.scorer_keys[id(scorer)] = hashlib.blake2b(content + ENGINE.encode(), digest_size=8).hexdigest()
         return found
 
-    def assess(self, desk: Desk, doc: dict[str, Any]) -> Assessed:
-        """The assessment of one stored issue document."""
+    def assess(self, desk: Desk, doc: dict[str, Any]) -> Assessed | None:
+        """The assessment of one stored issue document; None for one the models cannot load (told once)."""
         digest = hashlib.blake2b(orjson.dumps(doc, option=orjson.OPT_SORT_KEYS), digest_size=12).hexdigest()
         entry = self.entries.get(digest)
         if (isinstance(entry, list) and len(entry) == 10 and isinstance(entry[1], str)
@@ -79,7 +78,9 @@ class Assessments:
             self.used[digest] = entry
             _, profile, urgency, score, escalate, order, key, title, route, route_text = entry
             return Assessed(key, profile, urgency, score, escalate, order, title, route, route_text, None)
-        issue = Issue.model_validate(record_fields(doc))
+        issue = desk.store.issues.loadable(doc)
+        if issue is None:
+            return None
         scorer = desk.scorer(issue.profile)
         assessed = scorer.assess(issue)
         route = issue.category or (issue.affected_systems[0] if issue.affected_systems else "")

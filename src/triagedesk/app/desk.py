@@ -5,7 +5,7 @@ The CLI and the TUI both call these; no rule lives here that the domain does not
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Iterable
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -19,12 +19,18 @@ from triagedesk.domain.scoring.escalation import Scorer
 from triagedesk.domain.insight.knowledge import Hit
 from triagedesk.domain.routing.matching import LEVEL_ORDER, Matcher
 from triagedesk.domain.models import Decision, Expert, Issue, Match
-from triagedesk.domain.records import HELD_STATUSES, AuditEntry, Correction, ExpertCorrection, ExpertRequest, KnowledgeEntry, Outcome, Session, utcnow
+from triagedesk.app import bulk, editing, issue_search, issue_view
+from triagedesk.app.issue_search import Found
+from triagedesk.app.issue_view import IssueRecord
+from triagedesk.app.bulk import BulkResult
+from triagedesk.domain.errors import UserError
+from triagedesk.domain.records import HELD_STATUSES, OPEN_STATUSES, AuditEntry, Correction, ExpertCorrection, ExpertRequest, KnowledgeEntry, Outcome, Session, utcnow
 from triagedesk.resources import available_profiles, load_profile
 from triagedesk.store.errors import StoreError
 from triagedesk.store.repositories import Repository, Store
 from triagedesk.store.watch import ChangeWatcher as Follower
 from triagedesk.store.watch import Changes
+from triagedesk.store.validity import REJECTED
 
 
 class Desk:
@@ -131,15 +137,39 @@ class Desk:
         return self.store.requests.latest_by("analysis_id", issue_id, lambda r: r.submitted_at)
 
     # -- lifecycle -------------------------------------------------------------------------
-    def escalate(self, issue_id: str, actor: str, tier_id: str | None = None, notes: str | None = None) -> ExpertRequest:
-        """Open an expert request for an issue (pending payment or pending assignment)."""
-        now = self.clock()
-        issue = self.store.issues.require(issue_id)
+    def escalate(self, issue_id: str, actor: str, tier_id: str | None = None, notes: str | None = None,
+                 again: bool = False) -> ExpertRequest:
+        """Open an expert request for an issue (pending payment or pending assignment).
+
+        Refused while the issue already has an open request, unless `again` (a second, parallel request)."""
+        with self.store.transaction():
+            now = self.clock()
+            issue = self.store.issues.require(issue_id)
+            held = self.open_request_for(issue_id)
+            if held is not None and not again:
+                raise UserError(f"{issue_id} already has an open request {held.id} ({held.status}); "
+                                "--again opens another")
+            scorer = self.scorer(issue.profile)
+            request = self.new_request(issue, actor, tier_id, notes, now)
+            request = request.model_copy(update={"due_at": sla.due_at(request, scorer.profile, None)})
+            return self.store.requests.add(request, actor=actor, action="escalate", note=notes or "")
+
+    def new_request(self, issue: Issue, actor: str, tier_id: str | None = None, notes: str | None = None,
+                    at: datetime | None = None) -> ExpertRequest:
+        """The request escalating `issue` would open (not written)."""
         scorer = self.scorer(issue.profile)
-        decision = scorer.decide(issue)
-        request = lifecycle.open_request(issue, decision, scorer.profile, now, actor, tier_id, notes)
-        request = request.model_copy(update={"due_at": sla.due_at(request, scorer.profile, None)})
-        return self.store.requests.add(request, actor=actor, action="escalate", note=notes or "")
+        return lifecycle.open_request(issue, scorer.decide(issue), scorer.profile, at or self.clock(), actor,
+                                      tier_id, notes)
+
+    def open_request_for(self, issue_id: str) -> ExpertRequest | None:
+        """The issue's open request (the newest, should there be several), or None."""
+        found = [r for r in self.store.requests.by("analysis_id", issue_id) if r.status in OPEN_STATUSES]
+        return max(found, key=lambda r: r.submitted_at) if found else None
+
+    def bulk(self, action: str, issue_ids: Iterable[str], actor: str, expert_id: str | None = None,
+             note: str = "") -> BulkResult:
+        """Assign, escalate or cancel many issues in one durable write (see `app.bulk`)."""
+        return bulk.run(self, action, issue_ids, actor, expert_id, note)
 
     def act(self, request_id: str, action: str, actor: str, expert_id: str | None = None,
             note: str = "", rating: int | None = None) -> ExpertRequest:
@@ -203,6 +233,15 @@ class Desk:
                  if expert_id is None or s.expert_id == expert_id]
         return sorted(found, key=lambda s: s.started_at, reverse=True)
 
+    def on_skipped_record(self, tell: Callable[[str], None]) -> None:
+        """Who is told, once per record, that one the models cannot load was left out (`db check` names it)."""
+        self.store.on_skip = tell
+
+    def rejected(self) -> list[dict[str, Any]]:
+        """The store's rejected list (see store/validity.py), newest first."""
+        self.store.refresh()
+        return sorted((dict(d) for d in self.store.db.table(REJECTED)), key=lambda d: str(d.get("at")), reverse=True)
+
     def sync_conflicts(self) -> list[AuditEntry]:
         """Every conflict sync resolved, newest first."""
         entries = self.store.audit_log.by("action", "sync_conflict")
@@ -211,9 +250,13 @@ class Desk:
     def senior_for(self, request: ExpertRequest) -> Expert:
         """The senior expert to escalate to: the best-matching expert of the highest level, not the current one."""
         issue = self.store.issues.get(request.analysis_id)
-        experts = [e for e in self.store.experts.all() if e.is_active and e.id != request.assigned_expert_id]
+        scorer = self.scorer(request.profile or None)
+        matcher = Matcher(scorer.profile, scorer)
+        experts = [e for e in self.store.experts.all()
+                   if e.is_active and e.id != request.assigned_expert_id and matcher.works_profile(e)]
         if not experts:
-            raise StoreError(f"no other active expert to escalate request {request.id} to")
+            raise StoreError(f"no other active expert who works {scorer.profile.name} issues to escalate "
+                             f"request {request.id} to")
         top = max(LEVEL_ORDER[e.expertise_level] for e in experts)
         seniors = [e for e in experts if LEVEL_ORDER[e.expertise_level] == top]
         if issue is None:
@@ -288,6 +331,12 @@ class Desk:
                 "expert_corrections": [*request.expert_corrections, embedded]}), actor=actor, action="correction")
             return correction
 
+    def dispatcher(self) -> dict[str, Any] | None:
+        """The dispatcher holding this store's lease (holder, expiry), if one is active."""
+        from triagedesk.app.dispatching import read_status
+
+        return read_status(self.store.path)
+
     # -- what the panes show -------------------------------------------------------------------------
     def clocks(self, statuses: Collection[str] = HELD_STATUSES
                ) -> list[tuple[ExpertRequest, sla.SlaClock, list[workflow.Suggestion]]]:
@@ -317,6 +366,32 @@ class Desk:
         outcome = next(iter(self.store.outcomes.by("issue_id", issue_id)), None)
         ctx = package.PackageContext(issue, self.decide(issue), request, expert, issue_sessions, outcome, self.clock())
         return package.build(ctx)
+
+    # -- one issue in full, every issue, edits --------------------------------------------------------
+    def audit_of(self, targets: Collection[str]) -> list[AuditEntry]:
+        """The audit trail of these records, oldest first (an index lookup per record)."""
+        found = [entry for target in dict.fromkeys(targets) for entry in self.store.audit_log.by("target_id", target)]
+        return sorted(found, key=lambda e: e.at)
+
+    def issue_record(self, issue_id: str) -> IssueRecord:
+        """Everything about one issue: what the issue screen and `triagedesk show` print."""
+        return issue_view.issue_record(self, issue_id)
+
+    def search_issues(self, text: str, limit: int = 500) -> list[Found]:
+        """Every issue (closed included) whose id, title, description, requester or assignee holds `text`."""
+        return issue_search.search(self, text, limit)
+
+    def edit(self, kind: str, key: str, changes: dict[str, Any], actor: str, note: str = "") -> BaseModel:
+        """Edit an issue (`issues`) or an expert (`experts`): validated per field, one audited write."""
+        return editing.edit(self, kind, key, changes, actor, note)
+
+    def expert(self, expert_id: str) -> Expert | None:
+        return self.store.experts.get(expert_id)
+
+    def experts(self, active_only: bool = True) -> list[Expert]:
+        """The expert network, by name."""
+        found = [e for e in self.store.experts.all() if e.is_active or not active_only]
+        return sorted(found, key=lambda e: ((e.name or e.id).lower(), e.id))
 
     def knowledge_for(self, text: str, limit: int = 5) -> list[Hit]:
         return self.store.search_knowledge(text, limit)

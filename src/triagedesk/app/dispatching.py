@@ -8,16 +8,28 @@ took it (another dispatcher on the same file, or this one before a crash).
 from __future__ import annotations
 
 import hashlib
+import json
+import os
 import threading
+import time
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 from triagedesk.app.desk import Desk
 from triagedesk.domain.models import Expert, Issue
-from triagedesk.domain.records import OPEN_STATUSES, AuditEntry, ExpertRequest, OutboxMessage
+from triagedesk.domain.records import (
+    OPEN_STATUSES,
+    AuditEntry,
+    ExpertRequest,
+    NoticeKind,
+    OutboxMessage,
+    Outcome,
+    Session,
+)
 from triagedesk.domain.requests import notices, policy, sla
 from triagedesk.domain.requests.lifecycle import LifecycleError
 from triagedesk.domain.scoring.profiles import Profile
@@ -74,6 +86,8 @@ class Dispatching:
         self.lock = threading.RLock()
         self.coordinator_contact = coordinator_contact
         self._last_auto: dict[str, str] = {}
+        self._dedup: dict[str, str] = {}
+        self._dedup_at = -1   # the store's version the dedup index was last in step with
 
     @property
     def store(self):  # the app layer's own handle; the dispatcher package never touches it
@@ -97,10 +111,13 @@ class Dispatching:
     def profile(self, request: ExpertRequest) -> Profile:
         return self.desk.scorer(request.profile or None).profile
 
-    def open_requests(self) -> list[ExpertRequest]:
+    def open_requests(self, completed_since: datetime | None = None) -> list[ExpertRequest]:
+        """Open requests, and those completed since `completed_since` (they may owe a follow-up)."""
+        since = _stamp(completed_since) if completed_since else None
         with self.lock:
             return [ExpertRequest.model_validate(model_fields(d)) for d in self.store.requests.raw()
-                    if d.get("status") in OPEN_STATUSES]
+                    if d.get("status") in OPEN_STATUSES
+                    or (since and d.get("status") == "completed" and str(d.get("completed_at") or "") >= since)]
 
     def request(self, request_id: str) -> ExpertRequest | None:
         with self.lock:
@@ -136,12 +153,42 @@ class Dispatching:
                         out.add(doc["id"])
         return out
 
+    def changed_messages(self, changes: Iterable[tuple[str, str]]) -> dict[str, OutboxMessage | None]:
+        """The outbox rows among a store change notice (None: removed)."""
+        out: dict[str, OutboxMessage | None] = {}
+        with self.lock:
+            table = self.store.outbox.table
+            for name, doc_id in changes:
+                if name == "outbox":
+                    doc = table.doc(int(doc_id))
+                    if doc is not None and isinstance(doc.get("id"), str):
+                        out[doc["id"]] = OutboxMessage.model_validate(model_fields(doc))
+        return out
+
+    def message(self, message_id: str) -> OutboxMessage | None:
+        with self.lock:
+            return self.store.outbox.get(message_id)
+
     def refresh(self) -> None:
         with self.lock:
             self.store.refresh()
 
-    def plan_for(self, request: ExpertRequest, history: list[policy.StepDone]) -> list[policy.Step]:
-        return policy.plan(request, self.profile(request), self.expert(request.assigned_expert_id), history)
+    def plan_for(self, request: ExpertRequest, history: list[policy.StepDone],
+                 now: datetime | None = None) -> list[policy.Step]:
+        """The policy's plan for a request; a follow-up only when the coordinators have a contact to send it to."""
+        steps = policy.plan(request, self.profile(request), self.expert(request.assigned_expert_id), history, now)
+        return steps if self.coordinator_contact else [s for s in steps if s.kind != "follow_up"]
+
+    def due_step(self, request: ExpertRequest, history: list[policy.StepDone], now: datetime) -> policy.Step | None:
+        """The first step whose time has come (a breach makes a late at-risk notice moot)."""
+        due = [s for s in self.plan_for(request, history, now) if s.due <= now]
+        if any(s.kind in ("breach_senior", "breach_flag") for s in due):
+            due = [s for s in due if s.kind != "at_risk_notice"]
+        return due[0] if due else None
+
+    def next_due(self, request: ExpertRequest, history: list[policy.StepDone], now: datetime) -> datetime | None:
+        steps = self.plan_for(request, history, now)
+        return steps[0].due if steps else None
 
     # -- acting ----------------------------------------------------------------------------------------
     def apply(self, request_id: str, step: policy.Step, now: datetime, ack_url: AckUrl,
@@ -150,13 +197,15 @@ class Dispatching:
         (already taken, or no longer due once the store was caught up under the lock)."""
         with self._at(now):
             audit_id = step_audit_id(step.key)
-            if audit_id in self.store.audit_log:
+            taken = self.store.audit_log.get(audit_id)
+            if taken is not None:  # another dispatcher (or this one before a crash) took it: learn it, move on
+                after = taken.after or {}
+                history.append(policy.StepDone(str(after.get("kind", step.kind)), step.key, after.get("expert")))
                 return None
             request = self.store.requests.get(request_id)
             if request is None:
                 return None
-            current = policy.due_step(request, self.profile(request), self.expert(request.assigned_expert_id),
-                                      history, now)
+            current = self.due_step(request, history, now)
             if current is None or current.key != step.key:
                 return None
             previous = self.expert(request.assigned_expert_id)
@@ -180,7 +229,7 @@ class Dispatching:
 
     def _change(self, request: ExpertRequest, step: policy.Step, now: datetime) -> tuple[ExpertRequest | None, str]:
         kind = step.kind
-        if kind in ("at_risk_notice", "ack_flag", "breach_flag"):
+        if kind in ("at_risk_notice", "ack_flag", "breach_flag", "follow_up"):
             return request, "notify"
         if kind in ("ack_senior", "breach_senior"):
             try:
@@ -220,12 +269,29 @@ class Dispatching:
         elif step.kind == "at_risk_notice" and holder is not None:
             timer = sla.clock(request, self.profile(request), holder, now)
             out.append(notices.at_risk(request, holder, timer.left_minutes, ack_url(request)))
+        if step.kind == "follow_up":
+            return self._follow_up(step, request, holder, issue, now)
         found = [self._outbox(step.key, n, request, holder, now) for n in out]
         if step.kind in ("ack_flag", "breach_flag") or (step.kind.endswith("senior") and not changed_hands) \
                 or (step.refund_exposure and step.kind == "breach_senior"):
             notice = notices.coordinator(request, step.reason, step.refund_exposure)
             found.append(self._coordinator(step.key, notice, request, now))
         return [m for m in found if m is not None]
+
+    def _follow_up(self, step: policy.Step, request: ExpertRequest, expert: Expert | None, issue: Issue | None,
+                   now: datetime) -> list[OutboxMessage]:
+        """Seed 000's follow-up, when the request has an outcome and the coordinators have a contact."""
+        if issue is None or not self.coordinator_contact:
+            return []
+        outcomes = [Outcome.model_validate(model_fields(d)) for d in self.store.outcomes.raw()
+                    if d.get("request_id") == request.id]
+        if not outcomes:
+            return []
+        sessions = [Session.model_validate(model_fields(d)) for d in self.store.sessions.raw()
+                    if d.get("request_id") == request.id]
+        notice = notices.follow_up(issue, self.desk.decide(issue), request, expert, sessions,
+                                   max(outcomes, key=lambda o: o.created_at))
+        return [self._coordinator(step.key, notice, request, now, kind="follow_up")]
 
     def _outbox(self, event: str, notice: notices.Notice, request: ExpertRequest, expert: Expert | None,
                 now: datetime) -> OutboxMessage | None:
@@ -240,9 +306,9 @@ class Dispatching:
                              last_error=None if target else f"expert {expert.id} has no contact")
 
     def _coordinator(self, event: str, notice: notices.Notice, request: ExpertRequest,
-                     now: datetime) -> OutboxMessage:
+                     now: datetime, kind: NoticeKind = "coordinator") -> OutboxMessage:
         target = self.coordinator_contact or ""
-        return OutboxMessage(id=outbox_id(event, "coordinator"), event=event, kind="coordinator",
+        return OutboxMessage(id=outbox_id(event, "coordinator"), event=event, kind=kind,
                              request_id=request.id, method="coordinator", target=target, subject=notice.subject,
                              body=notice.body, created_at=now, next_attempt_at=now,
                              status="pending" if target else "failed",
@@ -255,9 +321,6 @@ class Dispatching:
             found = [OutboxMessage.model_validate(model_fields(d)) for d in docs
                      if request_id is None or d.get("request_id") == request_id]
         return sorted(found, key=lambda m: (m.created_at, m.id))
-
-    def due_messages(self, now: datetime) -> list[OutboxMessage]:
-        return [m for m in self.outbox() if m.status == "pending" and (m.next_attempt_at or m.created_at) <= now]
 
     def delivered(self, message_id: str, now: datetime) -> None:
         with self.lock, self.store.transaction():
@@ -288,6 +351,16 @@ class Dispatching:
     def take_in(self, issues: list[Issue], now: datetime, actor: str = "intake") -> list[dict[str, Any]]:
         """Add issues (or fold each into the open issue with its dedup key) and open a request for those that
         escalate, all in one durable write. Returns per issue: id, whether it was new, its count."""
+        with self.lock:
+            try:
+                out = self._take_in(issues, now, actor)
+            except BaseException:
+                self._dedup_at = -1  # rolled back: the index may hold keys that were not written
+                raise
+            self._in_step()
+            return out
+
+    def _take_in(self, issues: list[Issue], now: datetime, actor: str) -> list[dict[str, Any]]:
         with self._at(now):
             open_keys = self._open_dedup_keys()
             out: list[dict[str, Any]] = []
@@ -304,7 +377,8 @@ class Dispatching:
                     continue
                 fresh = issue.model_copy(update={"created_at": issue.created_at or now,
                                                  "last_seen": issue.last_seen or issue.created_at or now})
-                if fresh.id is not None and fresh.id in self.store.issues:
+                known = fresh.id is not None and fresh.id in self.store.issues
+                if known:
                     self.store.issues.save(fresh, actor=actor, action="intake")
                 else:
                     fresh = self.store.issues.add(fresh, actor=actor, action="intake")
@@ -312,7 +386,8 @@ class Dispatching:
                 if key:
                     open_keys[key] = fresh.id
                 request_id = None
-                if self.desk.decide(fresh).should_escalate and self.desk.request_for(fresh.id) is None:
+                # a new issue has no request yet: only a known one is looked up (a scan of the requests)
+                if self.desk.decide(fresh).should_escalate and not (known and self.desk.request_for(fresh.id)):
                     request_id = self.desk.escalate(fresh.id, actor).id
                 out.append({"id": fresh.id, "new": True, "count": fresh.count, "request_id": request_id})
             return out
@@ -329,9 +404,16 @@ class Dispatching:
             return issue_id
 
     def _open_dedup_keys(self) -> dict[str, str]:
-        closed = {d.get("analysis_id") for d in self.store.requests.raw() if d.get("status") in CLOSED}
-        return {d["dedup_key"]: d["id"] for d in self.store.issues.raw()
-                if d.get("dedup_key") and d.get("id") not in closed}
+        """Dedup key -> open issue, rebuilt (a scan) only when someone else wrote since the intake last did."""
+        if self._dedup_at != self.store.journal.version:
+            closed = {d.get("analysis_id") for d in self.store.requests.raw() if d.get("status") in CLOSED}
+            self._dedup = {d["dedup_key"]: d["id"] for d in self.store.issues.raw()
+                           if d.get("dedup_key") and d.get("id") not in closed}
+        return self._dedup
+
+    def _in_step(self) -> None:
+        """After the intake's own write: its changes are in the index already."""
+        self._dedup_at = self.store.journal.version
 
 
 def _stamp(moment: datetime) -> str:
@@ -345,3 +427,28 @@ def open_dispatching(path: str, create: bool = True, coordinator_contact: str | 
 
     return Dispatching(Desk(open_store(path, create=create), profile_override=profile_override),
                        coordinator_contact)
+
+
+def status_path(store_path: str | os.PathLike[str]) -> Path:
+    """`STORE.dispatcher`: who holds the dispatcher lease for this store, until when (the desk's header reads it)."""
+    return Path(f"{store_path}.dispatcher")
+
+
+def write_status(store_path: str | os.PathLike[str], holder: str, expires: float, where: str) -> None:
+    path = status_path(store_path)
+    temp = path.with_name(path.name + f".{os.getpid()}.tmp")
+    temp.write_text(json.dumps({"holder": holder, "expires": expires, "where": where}), encoding="utf-8")
+    os.replace(temp, path)
+
+
+def read_status(store_path: str | os.PathLike[str], now: float | None = None) -> dict[str, Any] | None:
+    """The active dispatcher, if its lease has not expired (None: none, or a file that is not ours)."""
+    try:
+        data = json.loads(status_path(store_path).read_text(encoding="utf-8"))
+        expires = float(data["expires"])
+        holder = str(data["holder"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+    if expires < (time.time() if now is None else now):
+        return None
+    return {"holder": holder, "expires": expires, "where": str(data.get("where", ""))}

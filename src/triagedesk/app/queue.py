@@ -20,9 +20,7 @@ from triagedesk.app.desk import Desk
 from triagedesk.display import one_line
 from triagedesk.domain.requests import sla, workflow
 from triagedesk.domain.models import URGENCIES, Expert, Issue
-from triagedesk.domain.records import ExpertRequest
 from triagedesk.store import repositories
-from triagedesk.store.repositories import model_fields
 
 CLOSED = workflow.CLOSED_STATUSES
 SORTS = ("urgency", "id", "score", "sla", "status", "assignee", "route", "title", "newest")
@@ -153,6 +151,8 @@ def _fill(data: QueueData, desk: Desk, docs: list[dict[str, Any]], latest: dict[
         if assignee is not None and (request is None or request.get("assigned_expert_id") != assignee):
             continue
         assessed = cache.assess(desk, doc)  # validated and scored only when not cached
+        if assessed is None:
+            continue  # one the models cannot load is skipped, with a notice
         key = assessed.key
         if assessed.issue is not None:
             data.issues[key] = assessed.issue
@@ -175,9 +175,9 @@ def _fill(data: QueueData, desk: Desk, docs: list[dict[str, Any]], latest: dict[
         data.due.append(due)
         budget = 0.0
         if request is not None and due is not None:
-            model = ExpertRequest.model_validate(model_fields(request))
-            holder = experts.get(model.assigned_expert_id or "")
-            budget = sla.budget_minutes(model, scorer.profile, holder)[1]
+            model = desk.store.requests.loadable(request)
+            holder = experts.get(model.assigned_expert_id or "") if model is not None else None
+            budget = sla.budget_minutes(model, scorer.profile, holder)[1] if model is not None else 0.0
         data.budget.append(budget)
         waiting = _epoch(request.get("waiting_since")) if request and status == "waiting" else None
         data.paused_left.append(None if waiting is None or due is None else (due - waiting) / 60)

@@ -10,6 +10,7 @@ from rich.table import Table
 
 from triagedesk.commands.common import console, emit_json, json_option, parse_instant
 from triagedesk.commands.store_cmds import db_option, store_path
+from triagedesk.app.actor import configured_actor, person
 from triagedesk.app.desk import Desk
 from triagedesk.app.stores import open_desk
 from triagedesk.display import literal, one_line, printable
@@ -21,7 +22,8 @@ from triagedesk.domain.requests.sla import refund_exposure
 from triagedesk.resources import load_profile
 
 now_option = click.option("--now", "now_text", metavar="ISO-TIME", help="The reference time (default: now).")
-actor_option = click.option("--actor", default="cli", show_default=True, help="Who is acting (for the audit log).")
+actor_option = click.option("--actor", default=None, callback=lambda _c, _p, value: person(value or configured_actor()),
+                            help="Who is acting, for the audit log (default: config `actor`, else the login name).")
 
 
 def desk(db_path: str | None, now_text: str | None = None, create: bool = False) -> Desk:
@@ -36,15 +38,17 @@ def desk(db_path: str | None, now_text: str | None = None, create: bool = False)
 @click.argument("issue_id")
 @click.option("--tier", "tier_id", help="Tier id (default: the decision's recommended tier).")
 @click.option("--notes", help="Notes from the requester.")
+@click.option("--again", is_flag=True, help="Open another request although one is still open.")
 @db_option
 @actor_option
 @now_option
 @json_option
-def escalate(issue_id: str, tier_id: str | None, notes: str | None, db_path: str | None, actor: str,
+def escalate(issue_id: str, tier_id: str | None, notes: str | None, again: bool, db_path: str | None, actor: str,
              now_text: str | None, as_json: bool) -> None:
-    """Open an expert request for ISSUE_ID."""
-    request = desk(db_path, now_text).escalate(issue_id, actor, tier_id, notes)
-    emit_json(request) if as_json else click.echo(printable(f"{request.id}: {request.status}, due {request.due_at:%Y-%m-%d %H:%M} UTC"))
+    """Open an expert request for ISSUE_ID (refused while one is open, unless --again)."""
+    request = desk(db_path, now_text).escalate(issue_id, actor, tier_id, notes, again=again)
+    line = f"{request.id}: {request.status}, due {request.due_at:%Y-%m-%d %H:%M} UTC"
+    emit_json(request) if as_json else click.echo(printable(line))
 
 
 @click.command()

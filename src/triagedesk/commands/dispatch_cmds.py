@@ -68,14 +68,16 @@ def policy() -> None:
 @json_option
 def explain(request_id: str, db_path: str | None, now_text: str | None, as_json: bool) -> None:
     """What the policy will do next to REQUEST_ID, and when."""
+    from triagedesk.dispatch.settings import DispatchSettings
+
     now = parse_instant(now_text, "--now")
-    d = open_dispatching(str(store_path(db_path)), create=False)
+    d = open_dispatching(str(store_path(db_path)), create=False, coordinator_contact=DispatchSettings().coordinator_url)
     try:
         request = d.request(request_id)
         if request is None:
             raise UserError(f"no request {request_id!r} in {store_path(db_path)}")
         history = d.step_history().get(request_id, [])
-        steps = d.plan_for(request, history)
+        steps = d.plan_for(request, history, now)
     finally:
         d.close()
     if as_json:

@@ -144,14 +144,9 @@ def match(file: str, experts_file: str, profile_name: str | None, at_text: str |
         known = ", ".join(scorer.profile.tiers) or "none in this profile"
         raise InputError(f"{source}: tier: unknown tier {issue.tier!r} (known: {known})")
     result = Matcher(scorer.profile, scorer).match(issue, experts, at)
-    if show_all:
-        shown = result.ranked
-    elif result.primary is not None:
-        shown = [result.primary, *result.alternatives]
-    else:
-        shown = [c for c in (result.next_available, result.senior_fallback) if c is not None]
+    shown = result.ranked if show_all else result.shortlist()
     if as_json:
-        emit_json(shown)
+        emit_json({"candidates": shown, "nobody_fits": result.primary is None, "note": result.note})
         return
     out = console()
     out.print(literal(f"Candidates for {issue.id or issue.title or 'the issue'} at {at:%Y-%m-%d %H:%M} UTC"))

@@ -3,25 +3,25 @@
 from __future__ import annotations
 
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import Callable
 
 import click
+from pydantic import BaseModel
 
+from triagedesk.app.stores import check_store, open_desk, repair_store
+from triagedesk.app.stores import store_path as store_path
 from triagedesk.commands.common import emit_json, json_option, parse_instant, progress_display, read_text
 from triagedesk.demo.data import generate
-from triagedesk.domain.scoring.escalation import Scorer
+from triagedesk.display import printable
 from triagedesk.domain.inputs import parse_models
 from triagedesk.domain.models import Expert, Issue
 from triagedesk.domain.records import ExpertRequest
-from triagedesk.resources import data_dir, load_profile
-from triagedesk.app.stores import check_store, open_desk, repair_store
-from triagedesk.app.stores import store_path as store_path
-from triagedesk.display import printable
+from triagedesk.domain.scoring.escalation import Scorer
 from triagedesk.formats.transfer import export_rows, format_of, read_records, validate_all
+from triagedesk.resources import data_dir, load_profile
 
-KINDS = {"issues": Issue, "experts": Expert, "requests": ExpertRequest}
+KINDS: dict[str, type[BaseModel]] = {"issues": Issue, "experts": Expert, "requests": ExpertRequest}
 
 db_option = click.option(
     "--db", "db_path", metavar="PATH", type=click.Path(dir_okay=False),
@@ -67,8 +67,8 @@ def import_(file: str, kind: str, fmt: str | None, db_path: str | None, as_json:
 
 
 @click.command()
-@click.option("--kind", type=click.Choice(sorted(KINDS) + ["sessions", "outcomes", "corrections", "knowledge", "audit"]),
-              default="issues", show_default=True)
+@click.option("--kind", default="issues", show_default=True,
+              type=click.Choice(sorted(KINDS) + ["sessions", "outcomes", "corrections", "knowledge", "audit"]))
 @click.option("--format", "fmt", type=click.Choice(["jsonl", "json", "csv"]), default="jsonl", show_default=True)
 @db_option
 def export(kind: str, fmt: str, db_path: str | None) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hmac
+import json
 import threading
 import time
 from collections.abc import Callable
@@ -19,7 +20,7 @@ from triagedesk.app.dispatching import Dispatching
 from triagedesk.dispatch import tokens
 from triagedesk.dispatch.settings import DispatchSettings
 from triagedesk.domain.errors import InputError, UserError
-from triagedesk.domain.inputs import parse_models
+from triagedesk.domain.inputs import loads, parse_models
 from triagedesk.domain.models import Issue
 
 SEVERITY = {"critical": "critical", "page": "critical", "error": "high", "high": "high", "warning": "medium",
@@ -155,10 +156,8 @@ def build_app(dispatching: Dispatching, settings: DispatchSettings, secret: byte
         return take(issues)
 
     def post_alerts_sync(text: str) -> Response:
-        import json
-
         try:
-            payload = json.loads(text)
+            payload = loads(text, "body")  # the same refusals as import: too deep, NaN, 2**64, lone surrogates
         except json.JSONDecodeError as exc:
             raise InputError(f"body:{exc.lineno}:{exc.colno}: invalid JSON: {exc.msg}") from None
         alerts = payload.get("alerts") if isinstance(payload, dict) else None

@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-import json
 import os
 import socket
 import time
 import uuid
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any, Protocol
 
 from filelock import FileLock, Timeout
 
+from triagedesk.app.dispatching import write_status
 from triagedesk.sync.client import CouchClient, SyncError
 
 LEASE_ID = "dispatcher:lease"
@@ -28,30 +27,6 @@ class Lease(Protocol):
 
     def acquire(self) -> bool: ...
     def release(self) -> None: ...
-
-
-def status_path(store_path: str | os.PathLike[str]) -> Path:
-    return Path(f"{store_path}.dispatcher")
-
-
-def write_status(store_path: str | os.PathLike[str], holder: str, expires: float, where: str) -> None:
-    """What the desk's header reads: who dispatches and until when (replaced atomically)."""
-    path = status_path(store_path)
-    temp = path.with_name(path.name + f".{os.getpid()}.tmp")
-    temp.write_text(json.dumps({"holder": holder, "expires": expires, "where": where}), encoding="utf-8")
-    os.replace(temp, path)
-
-
-def read_status(store_path: str | os.PathLike[str], now: float | None = None) -> dict[str, Any] | None:
-    """The active dispatcher, if its lease has not expired."""
-    try:
-        data = json.loads(status_path(store_path).read_text(encoding="utf-8"))
-        expires = float(data["expires"])
-    except (OSError, ValueError, KeyError, TypeError):
-        return None
-    if expires < (time.time() if now is None else now):
-        return None
-    return data
 
 
 class FileLease:

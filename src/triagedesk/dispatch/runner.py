@@ -6,6 +6,7 @@ import heapq
 import json
 import logging
 import random
+import re
 import threading
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
@@ -20,6 +21,9 @@ from triagedesk.domain.records import ExpertRequest
 from triagedesk.domain.requests import policy
 
 log = logging.getLogger("triagedesk.dispatch")
+_QUOTE = re.compile(r'^$|[\s"=\\]|[^\x21-\x7e]')
+"""A text value is quoted (JSON-escaped, so ASCII only) when it is empty or holds a space, quote, `=`, backslash,
+a control character or anything outside printable ASCII: a hostile id cannot forge a second line or field."""
 
 
 def _stamp(moment: datetime) -> str:
@@ -38,7 +42,7 @@ class ActionLog:
         if self.fmt == "json":
             self.emit(json.dumps({"event": event, **clean}, sort_keys=False, default=str))
         else:
-            parts = " ".join(f"{k}={json.dumps(v) if isinstance(v, str) and (' ' in v or not v) else v}"
+            parts = " ".join(f"{k}={json.dumps(v) if isinstance(v, str) and _QUOTE.search(v) else v}"
                              for k, v in clean.items())
             self.emit(f"{event} {parts}".rstrip())
 
@@ -62,6 +66,7 @@ class Dispatcher:
         self._due: dict[str, datetime] = {}
         self._history: dict[str, list[policy.StepDone]] = {}
         self._dirty: set[str] = set()
+        self._pending: dict[str, datetime] = {}   # outbox rows still to send -> when they are next due
         self._dirty_lock = threading.Lock()
         self._built = False
         self._unsubscribe = self.d.store.subscribe(self._on_change)
@@ -73,10 +78,16 @@ class Dispatcher:
             ids = self.d.changed_requests(changes)
             with self._dirty_lock:
                 self._dirty |= ids
+        if any(table == "outbox" for table, _ in changes):
+            for message_id, message in self.d.changed_messages(changes).items():
+                with self._dirty_lock:
+                    if message is not None and message.status == "pending":
+                        self._pending[message_id] = message.next_attempt_at or message.created_at
+                    else:
+                        self._pending.pop(message_id, None)
 
     def _index(self, request: ExpertRequest) -> None:
-        when = policy.next_due(request, self.d.profile(request), self.d.expert(request.assigned_expert_id),
-                               self._history.get(request.id, []))
+        when = self.d.next_due(request, self._history.get(request.id, []), self._now)
         if when is None:
             self._due.pop(request.id, None)
             return
@@ -85,8 +96,13 @@ class Dispatcher:
             heapq.heappush(self._heap, (when, request.id))
 
     def _build(self) -> None:
+        messages = self.d.outbox()  # (never holding _dirty_lock while taking the store's: see _on_change)
+        with self._dirty_lock:
+            for message in messages:
+                if message.status == "pending":
+                    self._pending[message.id] = message.next_attempt_at or message.created_at
         self._history = self.d.step_history()
-        for request in self.d.open_requests():
+        for request in self.d.open_requests(completed_since=self._now - policy.FOLLOW_UP_WINDOW):
             self._index(request)
         self._built = True
 
@@ -115,13 +131,21 @@ class Dispatcher:
             self._build()
         self._take_dirty()
         actions = 0
+        visited: set[str] = set()
+        deferred: list[tuple[datetime, str]] = []
         while self._heap and self._heap[0][0] <= now and not stop():
             when, request_id = heapq.heappop(self._heap)
             if self._due.get(request_id) != when:
                 continue  # a stale entry: the request was re-indexed since
+            if request_id in visited:
+                deferred.append((when, request_id))  # still due (nobody to assign it to): the next pass tries again
+                continue
+            visited.add(request_id)
             self._due.pop(request_id, None)
             actions += self._step(request_id, now)
             self._take_dirty()
+        for entry in deferred:
+            heapq.heappush(self._heap, entry)
         if not stop():
             actions += self.deliver(now, stop)
         return actions
@@ -133,8 +157,7 @@ class Dispatcher:
             if request is None:
                 return taken
             history = self._history.setdefault(request_id, [])
-            step = policy.due_step(request, self.d.profile(request), self.d.expert(request.assigned_expert_id),
-                                   history, now)
+            step = self.d.due_step(request, history, now)
             if step is None:
                 break
             result = self.d.apply(request_id, step, now, self.ack_url, history)
@@ -154,16 +177,21 @@ class Dispatcher:
     def deliver(self, now: datetime, stop: Callable[[], bool] = lambda: False) -> int:
         """Send every pending message whose time has come; a failure is retried with backoff and jitter."""
         sent = 0
-        for message in self.d.due_messages(now):
+        with self._dirty_lock:
+            due = sorted((when, message_id) for message_id, when in self._pending.items() if when <= now)
+        for _, message_id in due:
             if stop():
                 break
+            message = self.d.message(message_id)
+            if message is None or message.status != "pending" or (message.next_attempt_at or now) > now:
+                continue
             try:
-                url = notify.resolve(message.target, self.settings.mail_url)
+                url = notify.resolve(message.target, self.settings.mail_url, self.settings.schemes)
                 self.send(url, message.subject, message.body)
             except notify.DeliveryError as exc:
                 attempts = message.attempts + 1
                 retry = None
-                if attempts < self.settings.max_attempts:
+                if attempts < self.settings.max_attempts and not exc.permanent:
                     delay = min(self.settings.retry_max_seconds, self.settings.retry_base_seconds * 2 ** (attempts - 1))
                     retry = now + timedelta(seconds=delay * self.rng.uniform(0.5, 1.0))
                 self.d.not_delivered(message.id, str(exc), retry)
@@ -175,12 +203,6 @@ class Dispatcher:
             self.log("sent", message=message.id, request=message.request_id, kind=message.kind,
                      method=message.method, to=message.expert_id or "coordinator")
         return sent
-
-    def next_wake(self, now: datetime) -> datetime | None:
-        """The earliest due step or message retry after `now` (for the loop's sleep)."""
-        times = [when for when, rid in self._heap if self._due.get(rid) == when]
-        times += [m.next_attempt_at for m in self.d.outbox() if m.status == "pending" and m.next_attempt_at]
-        return min(times) if times else None
 
     def close(self) -> None:
         self._unsubscribe()

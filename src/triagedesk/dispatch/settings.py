@@ -16,6 +16,10 @@ class DispatchSettings(BaseSettings):
     an expert whose email contact is a bare address is mailed through it."""
     coordinator_url: str | None = None
     """Where coordinator flags go (any Apprise URL)."""
+    contact_schemes: str = ("mailto,mailtos,slack,msteams,ntfy,ntfys,json,jsons,discord,tgram,matrix,matrixs,"
+                            "rocket,rockets,mmost,mmosts,pover,gotify,gotifys,signal,signals,zulip,webex")
+    """The Apprise services an expert's contact may use (comma-separated): contacts come from the store, which
+    other desks write; a service not listed is refused rather than called."""
     intake_token: str | None = None
     public_url: str | None = None
     """The base of acknowledgement links (`https://desk.example.org`); default: the --listen address."""
@@ -29,3 +33,7 @@ class DispatchSettings(BaseSettings):
     retry_max_seconds: float = Field(900.0, gt=0)
     lease_seconds: float = Field(30.0, gt=0)
     interval_seconds: float = Field(5.0, gt=0)
+
+    @property
+    def schemes(self) -> frozenset[str]:
+        return frozenset(part.strip().lower() for part in self.contact_schemes.split(",") if part.strip())

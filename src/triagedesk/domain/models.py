@@ -265,3 +265,10 @@ class Match(OutputModel):
     senior_fallback: Candidate | None = None
     note: str = ""
 
+    def shortlist(self, limit: int = 3) -> list[Candidate]:
+        """Who the desk offers: the pick and alternatives; when nobody fits or is free, who frees up first and
+        the senior fallback (each with its role), never an expert without a matching specialisation as a pick."""
+        if self.primary is None:
+            return [c for c in (self.next_available, self.senior_fallback) if c is not None][:limit]
+        return [self.primary, *self.alternatives][:limit]
+

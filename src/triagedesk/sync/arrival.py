@@ -6,8 +6,8 @@ from __future__ import annotations
 import types
 import typing
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
-from functools import lru_cache
+from datetime import UTC, datetime, timedelta
+from functools import cache
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
@@ -61,7 +61,7 @@ def _models_in(annotation: Any) -> tuple[type[BaseModel], bool] | None:
     return None
 
 
-@lru_cache(maxsize=None)
+@cache
 def _known(model: type[BaseModel]) -> _Known:
     names: dict[str, str] = {}
     nested: dict[str, tuple[_Known, bool]] = {}
@@ -111,7 +111,8 @@ def merged(fields: dict[str, Any], extra: dict[str, Any]) -> dict[str, Any]:
         if isinstance(value, dict) and isinstance(here, dict):
             out[key] = merged(here, value)
         elif isinstance(value, list) and isinstance(here, list) and len(value) == len(here):
-            out[key] = [merged(h, v) if isinstance(h, dict) and isinstance(v, dict) else h for h, v in zip(here, value)]
+            out[key] = [merged(h, v) if isinstance(h, dict) and isinstance(v, dict) else h
+                        for h, v in zip(here, value, strict=True)]
         elif key not in out:
             out[key] = value
     return out
@@ -131,7 +132,7 @@ def parse_instant(text: Any) -> datetime | None:
         moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
     except ValueError:
         return None
-    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def trusted_time(text: Any, now: datetime) -> tuple[str, bool]:
@@ -139,7 +140,7 @@ def trusted_time(text: Any, now: datetime) -> tuple[str, bool]:
     moment = parse_instant(text)
     if moment is None or moment > now + FUTURE_SLACK:
         return stamp(now), False
-    return stamp(moment.astimezone(timezone.utc)), True
+    return stamp(moment.astimezone(UTC)), True
 
 
 def admit(doc: dict[str, Any], models: dict[str, type[BaseModel]], now: datetime) -> Admitted | Refused:
@@ -169,4 +170,5 @@ def admit(doc: dict[str, Any], models: dict[str, type[BaseModel]], now: datetime
 
 def stored(admitted: Admitted) -> dict[str, Any]:
     """The store's form of an admitted record."""
-    return {**admitted.fields, "_updated_at": admitted.updated_at, **({EXTRA: admitted.extra} if admitted.extra else {})}
+    aside = {EXTRA: admitted.extra} if admitted.extra else {}
+    return {**admitted.fields, "_updated_at": admitted.updated_at, **aside}

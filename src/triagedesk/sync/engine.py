@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import hashlib
 import time
-from concurrent.futures import ThreadPoolExecutor
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -177,7 +177,7 @@ class Replicator:
         with ThreadPoolExecutor(max_workers=IN_FLIGHT) as pool:
             futures = [pool.submit(send, batch) for batch in batches]
             try:
-                for batch, future in zip(batches, futures):
+                for batch, future in zip(batches, futures, strict=True):
                     answers = future.result()
                     self._take_push_answers(batch, answers, result)
                     sent += len(batch)
@@ -193,7 +193,7 @@ class Replicator:
         refused: list[Rejection] = []
         now = stamp(utcnow())
         by_id = {a.get("id"): a for a in answers if isinstance(a, dict)}
-        for item, answer in zip(batch, answers):
+        for item, answer in zip(batch, answers, strict=False):
             answer = by_id.get(item.key, answer)  # by id: PouchDB answers refusals out of order
             if answer.get("ok"):
                 done.append(self._sent(item, answer["rev"]))
@@ -259,7 +259,8 @@ class Replicator:
             if item.kind == "audit":  # append-only: ours was there first
                 retry.append((item, theirs["_rev"]))
                 continue
-            if winner(item.kind, mine, item.doc.get("_updated_at") or "", their_fields, verdict.conflict_time) == "mine":
+            mine_at = item.doc.get("_updated_at") or ""
+            if winner(item.kind, mine, mine_at, their_fields, verdict.conflict_time) == "mine":
                 result.conflicts += 1
                 retry.append((item, theirs["_rev"]))
                 self._audit(item.kind, item.doc["id"], their_fields, mine, LOSER_NOTE)

@@ -13,7 +13,7 @@ import types
 import typing
 from dataclasses import dataclass, field
 from enum import Enum
-from functools import lru_cache
+from functools import cache
 from typing import Any
 
 from pydantic import BaseModel
@@ -56,7 +56,7 @@ def _nested_model(annotation: Any) -> type[BaseModel] | None:
     return None
 
 
-@lru_cache(maxsize=None)
+@cache
 def shape_of(model: type[BaseModel]) -> WireShape:
     defaults, nested = {}, {}
     for name, info in model.model_fields.items():

@@ -11,18 +11,20 @@ from textual.app import App, SystemCommand
 from textual.message import Message
 from textual.notifications import SeverityLevel
 from textual.screen import Screen
-from textual.worker import Worker, WorkerState
+from textual.worker import Worker
 
 from triagedesk import __version__
+from triagedesk.app.actor import person
 from triagedesk.app.desk import Desk, Follower
-from triagedesk.domain.errors import UserError
 from triagedesk.domain.records import AuditEntry
 from triagedesk.tui import keys
+from triagedesk.tui.failures import tell_failure
 from triagedesk.tui.config import Settings, load_settings, save_settings
 from triagedesk.tui.screens.desk_screen import DeskScreen
 from triagedesk.sync.client import Remote
 from triagedesk.tui.live_sync import LiveSync, SyncStatus
 from triagedesk.tui.screens.modals import ConflictsScreen, HelpScreen
+from triagedesk.tui.screens.rejected_screen import RejectedScreen
 from triagedesk.tui.themes import DEFAULT_THEME, load_themes
 
 class TriageDeskApp(App):
@@ -44,7 +46,7 @@ class TriageDeskApp(App):
         self.follow_store = watch
         self.desk = desk
         self.settings, self._settings_problem = load_settings()
-        self.actor = expert_id if role == "expert" and expert_id else self.settings.desk.actor
+        self.actor = person(self.settings.desk.actor, expert_id if role == "expert" else None)
         self._watcher: Follower | None = None
         self._pending_refresh = False
         self.sync_remote = sync_remote
@@ -54,6 +56,7 @@ class TriageDeskApp(App):
         self.our_themes: list[str] = []
 
     def on_mount(self) -> None:
+        self.desk.on_skipped_record(self._skipped_record)
         themes, problems = load_themes()
         for theme in themes:
             self.register_theme(theme)
@@ -121,6 +124,24 @@ class TriageDeskApp(App):
     def on_triage_desk_app_conflicts_loaded(self, message: ConflictsLoaded) -> None:
         self.push_screen(ConflictsScreen(message.entries))
 
+    def _skipped_record(self, notice: str) -> None:
+        """A record the models cannot load was left out (from a worker thread, or this one)."""
+        self.notify(notice[:300], severity="warning", timeout=12, markup=False)  # notify is thread-safe
+
+    def action_rejected(self) -> None:
+        self.load_rejected()
+
+    @work(thread=True, exclusive=True, group="rejected", exit_on_error=False)
+    def load_rejected(self) -> None:
+        self.post_message(self.RejectedLoaded(self.desk.rejected()))
+
+    @dataclass
+    class RejectedLoaded(Message):
+        entries: list[dict]
+
+    def on_triage_desk_app_rejected_loaded(self, message: RejectedLoaded) -> None:
+        self.push_screen(RejectedScreen(message.entries))
+
     def _changed_elsewhere(self, changed: set[tuple[str, str]]) -> None:
         """On the watcher thread: refresh the panes once, on the UI thread."""
         if not self._pending_refresh:
@@ -141,14 +162,7 @@ class TriageDeskApp(App):
         super().notify(message, title=title, severity=severity, timeout=timeout, markup=False)
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
-        """The one handler for workers' failures: a user's mistake is a notice, anything else is reported."""
-        if event.state != WorkerState.ERROR:
-            return
-        error = event.worker.error
-        if isinstance(error, UserError):
-            self.notify(str(error), severity="error", timeout=8)
-        else:
-            self.notify(f"Unexpected error: {type(error).__name__}: {error}", severity="error", timeout=12)
+        tell_failure(self, event)
 
     def action_help(self) -> None:
         self.push_screen(HelpScreen(keys.help_sections()))
@@ -191,6 +205,8 @@ class TriageDeskApp(App):
         yield SystemCommand("Reload", "Reload the panes from the store", self.action_reload)
         yield SystemCommand("Next theme", "Switch to the next theme and remember it", self.action_next_theme)
         yield SystemCommand("Sync conflicts", "Every conflict sync resolved, with the losing revision", self.action_conflicts)
+        yield SystemCommand("Rejected", "Documents kept out of the records, and changes the server refused",
+                            self.action_rejected)
         if isinstance(screen, DeskScreen):
             for row in keys.legal_now(self.role, screen.selection, scope="screen"):
                 yield SystemCommand(row.label, row.help[:1].upper() + row.help[1:], _runner(screen, row.action))

@@ -36,6 +36,10 @@ class Selection:
     """The request's running session's status (active, paused), None without one."""
     candidates: int = 0
     tab: str = "desk"
+    mine: bool = True
+    """The desk may work the request: always on a coordinator's desk; on an expert's, only their own."""
+    marked: int = 0
+    """Queue rows marked for a bulk action."""
 
 
 NOTHING = Selection()
@@ -57,6 +61,11 @@ def _issue(s: Selection, _: tuple[object, ...]) -> bool:
 
 def _when(rule: Callable[[Selection], bool]) -> Legal:
     return lambda s, params: _issue(s, params) and rule(s)
+
+
+def _mine(rule: Callable[[Selection], bool]) -> Legal:
+    """An expert's key: legal on a request the desk's expert holds."""
+    return lambda s, params: _issue(s, params) and s.mine and rule(s)
 
 
 def _assign(s: Selection, params: tuple[object, ...]) -> bool:
@@ -94,6 +103,9 @@ QUEUE, COORD, EXPERT_S, ALL = "Queue", "Coordinator", "Expert", "Everywhere"
 
 NAVIGATION: list[tuple[str, str]] = [
     ("↑ ↓ j k", "move"), ("PgUp PgDn", "page"), ("Home End g G", "first / last"), ("Tab", "next pane"),
+    ("Space", "mark the row (coordinator; the expert's Space pauses a session)"),
+    ("shift+↑ ↓", "mark while moving"), ("*", "mark every row shown (again: unmark them)"),
+    ("click a column name", "sort by it (again: reversed)"),
 ]
 """Keys the queue widget handles itself, listed on the help screen."""
 
@@ -106,8 +118,21 @@ KEYS: list[Key] = [
     Key("f", "cycle_status", "Status", "cycle the status filter", QUEUE, DESK_ROLES, _on_desk),
     Key("p", "cycle_profile", "Profile", "cycle the profile filter (every profile, shipped and yours)", QUEUE,
         DESK_ROLES, _on_desk, footer=False),
-    Key("v", "cycle_sort", "Sort", "cycle the sort: urgency+score, SLA left, newest", QUEUE, DESK_ROLES, _on_desk,
+    Key("enter", "open_issue", "Open", "open the issue: every field, its requests, sessions and history", QUEUE,
+        EVERYONE, _issue, shown_key="Enter", footer=False),
+    Key("F", "search_all", "Search all", "search every issue, closed ones included", QUEUE, EVERYONE, _on_desk,
         footer=False),
+    Key("X", "edit_expert", "Edit expert", "edit an expert record (each change audited)", COORD, COORDINATOR,
+        _on_desk, footer=False),
+    Key("A", "cycle_assignee", "Assignee", "cycle the assignee filter: unassigned, mine, each expert", QUEUE,
+        DESK_ROLES, _on_desk, footer=False),
+    Key("v", "sort_menu", "Sort", "sort by a column (the same again: reversed; the cursor goes to the top)", QUEUE,
+        DESK_ROLES, _on_desk, footer=False),
+    Key("S", "save_view", "Save view", "save the filters and sort as a named view (kept in config)", QUEUE,
+        DESK_ROLES, _on_desk, footer=False),
+    Key("V", "open_view", "Views", "open a saved view", QUEUE, DESK_ROLES, _on_desk, footer=False),
+    Key("M", "bulk", "Bulk", "assign, escalate or cancel every marked row at once (one confirmation)", COORD,
+        COORDINATOR, lambda s, _: s.tab == "desk" and s.marked > 0),
     *[Key(str(n), f"assign({n})", f"Assign #{n}" if n > 1 else "Assign", f"assign candidate #{n}", COORD,
           COORDINATOR, _assign, footer=n == 1, shown_key=str(n)) for n in range(1, 6)],
     Key("exclamation_mark", "escalate", "Escalate", "open an expert request (a paid profile's waits for $)", COORD,
@@ -119,22 +144,22 @@ KEYS: list[Key] = [
     Key("e", "senior", "Senior", "escalate to a senior expert", COORD, COORDINATOR,
         _when(lambda s: workflow.can_senior(s.status))),
     Key("w", "wait_resume", "Wait/resume", "wait for the requester / resume (pauses the SLA)", COORD, DESK_ROLES,
-        _when(lambda s: workflow.can_wait(s.status) or workflow.can_resume(s.status)), footer=False),
+        _mine(lambda s: workflow.can_wait(s.status) or workflow.can_resume(s.status)), footer=False),
     Key("x", "cancel_request", "Cancel req.", "cancel the request", COORD, COORDINATOR,
         _when(lambda s: workflow.can_cancel(s.status)), footer=False),
     Key("n", "new_issue", "New", "new issue", COORD, COORDINATOR, _on_desk),
     Key("m", "package", "Package", "escalation package with its messages (ctrl+s saves it)", COORD, DESK_ROLES,
         _issue),
     Key("s", "start_session", "Start session", "start a session", EXPERT_S, EXPERT,
-        _when(lambda s: workflow.can_start_session(s.status) and not workflow.session_running(s.session))),
+        _mine(lambda s: workflow.can_start_session(s.status) and not workflow.session_running(s.session))),
     Key("space", "toggle_session", "Pause/resume", "pause / resume the session", EXPERT_S, EXPERT,
-        _when(lambda s: workflow.session_running(s.session))),
+        _mine(lambda s: workflow.session_running(s.session))),
     Key("E", "end_session", "End session", "end the session", EXPERT_S, EXPERT,
-        _when(lambda s: workflow.session_running(s.session)), footer=False),
+        _mine(lambda s: workflow.session_running(s.session)), footer=False),
     Key("o", "outcome", "Outcome", "record the outcome (ends the session)", EXPERT_S, EXPERT,
-        _when(lambda s: workflow.session_running(s.session))),
+        _mine(lambda s: workflow.session_running(s.session))),
     Key("c", "correction", "Correction", "record a correction", EXPERT_S, EXPERT,
-        _when(lambda s: s.request_id is not None)),
+        _mine(lambda s: s.request_id is not None)),
     Key("a", "show_tab('analytics')", "Analytics", "the Analytics tab", ALL, EVERYONE,
         lambda s, _: s.tab != "analytics", shown_key="a"),
     Key("d", "show_tab('desk')", "Desk", "the Desk tab", ALL, EVERYONE, lambda s, _: s.tab != "desk", footer=False),
@@ -144,6 +169,8 @@ KEYS: list[Key] = [
     Key("t", "next_theme", "Theme", "next theme (shipped and yours; saved once it applied)", ALL, scope="app",
         footer=False),
     Key("C", "conflicts", "Conflicts", "sync conflicts, with the losing revisions", ALL, scope="app", footer=False),
+    Key("R", "rejected", "Rejected", "documents rejected on arrival or by db repair, changes the server refused", ALL,
+        scope="app", footer=False),
     Key("ctrl+r", "reload", "Reload", "reload from the store", ALL, scope="app", footer=False),
     Key("q", "quit", "Quit", "quit", ALL, scope="app", palette=False),
 ]

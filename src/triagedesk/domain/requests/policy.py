@@ -25,9 +25,12 @@ StepKind = Literal[
     "at_risk_notice",   # under 25% of the SLA left: the assignee is told again
     "breach_senior",    # past due: a senior expert takes it
     "breach_flag",      # past due with the senior already on it: a coordinator is flagged
+    "follow_up",        # completed: seed 000's follow-up with the outcome
 ]
 STEP_KINDS: tuple[str, ...] = ("auto_assign", "ack_reassign", "ack_senior", "ack_flag", "at_risk_notice",
-                               "breach_senior", "breach_flag")
+                               "breach_senior", "breach_flag", "follow_up")
+FOLLOW_UP_WINDOW = timedelta(days=1)
+"""A completion older than this when the dispatcher first sees it (history, a long outage) gets no follow-up."""
 MISSED_ACK = frozenset({"ack_reassign", "ack_senior", "ack_flag"})
 
 
@@ -78,11 +81,16 @@ def auto_assigns(request: ExpertRequest, profile: Profile) -> bool:
 
 
 def plan(request: ExpertRequest, profile: Profile, expert: Expert | None,
-         history: Sequence[StepDone] = ()) -> list[Step]:
-    """Every step the policy has in store for the request as it is now, earliest first (taken ones left out)."""
+         history: Sequence[StepDone] = (), now: datetime | None = None) -> list[Step]:
+    """Every step the policy has in store for the request as it is now, earliest first (taken ones left out;
+    given `now`, a follow-up whose window has passed too)."""
     policy = profile.policy
     done = {h.key for h in history}
     steps: list[Step] = []
+    if request.status == "completed" and policy.follow_up and request.completed_at is not None:
+        if now is None or now - request.completed_at <= FOLLOW_UP_WINDOW:
+            steps.append(Step("follow_up", request.completed_at, f"{request.id}:follow_up",
+                              "completed: the follow-up with the outcome goes to the coordinators"))
     if request.status == "pending_assignment":
         if auto_assigns(request, profile):
             steps.append(Step("auto_assign", request.submitted_at, f"{request.id}:auto_assign",
@@ -149,16 +157,16 @@ def _clock_steps(request: ExpertRequest, profile: Profile, expert: Expert | None
 def due_step(request: ExpertRequest, profile: Profile, expert: Expert | None,
              history: Sequence[StepDone], now: datetime) -> Step | None:
     """The first step whose time has come, if any (a breach makes a late at-risk notice moot)."""
-    due = [s for s in plan(request, profile, expert, history) if s.due <= now]
+    due = [s for s in plan(request, profile, expert, history, now) if s.due <= now]
     if any(s.kind in ("breach_senior", "breach_flag") for s in due):
         due = [s for s in due if s.kind != "at_risk_notice"]
     return due[0] if due else None
 
 
 def next_due(request: ExpertRequest, profile: Profile, expert: Expert | None,
-             history: Sequence[StepDone]) -> datetime | None:
+             history: Sequence[StepDone], now: datetime | None = None) -> datetime | None:
     """When the policy next has something to do for the request (None: nothing, ever, in this state)."""
-    steps = plan(request, profile, expert, history)
+    steps = plan(request, profile, expert, history, now)
     return steps[0].due if steps else None
 
 

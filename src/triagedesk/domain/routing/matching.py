@@ -33,6 +33,8 @@ class Matcher:
             category: {skill: KeywordGroup(kws) for skill, kws in spec.specializations.items() if kws}
             for category, spec in profile.expert_categories.items()
         }
+        self._profile_skills = {name.lower() for name in profile.expert_categories} | {
+            skill.lower() for spec in profile.expert_categories.values() for skill in spec.specializations}
 
     def required_skills(self, issue: Issue) -> list[str]:
         """Specializations whose keywords occur in the issue, across every category."""
@@ -53,27 +55,34 @@ class Matcher:
     ) -> Match:
         """The top pick, two alternatives and, when nobody is free, who frees up first."""
         decision = decision or self.scorer.decide(issue)
-        active = [e for e in experts if e.is_active]
+        active = [e for e in experts if e.is_active and self.works_profile(e)]
         if self.profile.matching.model == "points":
             scored = [self._points(issue, e, at, decision) for e in active]
+            wanted = (issue.category or decision.recommended_expert_type or "").lower()
         else:
             skills = self.required_skills(issue)
             scored = [self._weighted(e, at, decision, skills) for e in active]
+            wanted = ", ".join(skills) or (decision.recommended_expert_type or "").replace("_", " ")
         scored.sort(key=lambda c: (-c.match_score, c.current_workload, c.expert_id))
         if not scored:
-            return Match(primary=None, alternatives=[], ranked=[], note="No active experts in the network.")
-        free = [c for c in scored if c.available_now]
+            return Match(primary=None, alternatives=[], ranked=[],
+                         note=f"Nobody can take it: no active expert in the network works {self.profile.name} issues.")
+        fitting = [c for c in scored if c.factors["specialization"].value > 0]
+        free = [c for c in fitting if c.available_now]
         if free:
             primary = free[0].model_copy(update={"role": "primary"})
             alternatives = [c.model_copy(update={"role": "alternative"}) for c in free[1:3]]
             return Match(primary=primary, alternatives=alternatives, ranked=scored)
-        first_free = min(scored, key=lambda c: (c.next_available_at, -c.match_score))
+        pool = fitting or scored
+        first_free = min(pool, key=lambda c: (not c.available_now, c.next_available_at or at, -c.match_score))
         by_seniority = {e.id: LEVEL_ORDER[e.expertise_level] for e in active}
-        senior = max(scored, key=lambda c: (by_seniority[c.expert_id], c.match_score))
-        when = first_free.next_available_at
+        senior = max(pool, key=lambda c: (by_seniority[c.expert_id], c.match_score))
+        when = "now" if first_free.available_now or first_free.next_available_at is None else \
+            f"{first_free.next_available_at:%a %H:%M} UTC"
+        reason = (f"Nobody specialises in {wanted or 'this'}" if not fitting else "Nobody who fits is available now")
         note = (
-            f"Nobody is available now: {first_free.expert_name or first_free.expert_id} "
-            f"is free first ({when:%a %H:%M} UTC); senior fallback: "
+            f"{reason}: {first_free.expert_name or first_free.expert_id} "
+            f"is free first ({when}); senior fallback: "
             f"{senior.expert_name or senior.expert_id}."
         )
         return Match(
@@ -84,6 +93,11 @@ class Matcher:
             senior_fallback=senior.model_copy(update={"role": "senior_fallback"}),
             note=note,
         )
+
+    def works_profile(self, expert: Expert) -> bool:
+        """The expert's specialisations meet the profile's categories (a category or one of its specialisations)."""
+        own = {s.lower() for s in expert.specializations}
+        return bool(own & self._profile_skills)
 
     # -- seed 000 ----------------------------------------------------------------------
     def _weighted(self, expert: Expert, at: datetime, decision: Decision, skills: list[str]) -> Candidate:

@@ -187,6 +187,8 @@ class Policy(ProfileModel):
     auto_assign: AutoAssign = Field(default_factory=AutoAssign)
     ack_timeout: AckTimeout = Field(default_factory=AckTimeout)
     breach: BreachPolicy = Field(default_factory=BreachPolicy)
+    follow_up: bool = False
+    """Once a request completes with an outcome, seed 000's follow-up goes to the coordinators."""
 
 
 class Profile(ProfileModel):

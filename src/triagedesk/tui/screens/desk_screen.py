@@ -15,18 +15,24 @@ from textual.message import Message
 from textual.screen import Screen
 from textual.theme import Theme
 from textual.widgets import Footer, Header, Input, TabbedContent, TabPane
+from textual.worker import Worker
 
+from triagedesk.app.actor import person
 from triagedesk.app.desk import Desk
 from triagedesk.app import queue_updates
-from triagedesk.app.queue import SORTS, STATUS_FILTERS, QueueData, QueueFilter, describe, order
+from triagedesk.app.queue import MINE, STATUS_FILTERS, QueueData, QueueFilter, describe, order
 from triagedesk.domain.models import URGENCIES
 from triagedesk.domain.requests import workflow
 from triagedesk.tui import keys, loaders
 from triagedesk.tui.config import Settings
+from triagedesk.tui.failures import tell_failure
+from triagedesk.tui.screens.bulk_actions import BulkActions
 from triagedesk.tui.screens.coordinator_actions import CoordinatorActions
+from triagedesk.tui.screens.queue_actions import QueueActions
 from triagedesk.tui.screens.role_actions import RoleActions
 from triagedesk.tui.widgets.analytics_view import AnalyticsView
 from triagedesk.tui.widgets.candidates_pane import CandidatesPane
+from triagedesk.tui.widgets.dispatcher_badge import DispatcherBadge
 from triagedesk.tui.widgets.escalation_pane import EscalationPane
 from triagedesk.tui.widgets.queue_view import QueueView
 from triagedesk.tui.widgets.timers_pane import TimerSpec, TimersPane
@@ -35,7 +41,7 @@ from triagedesk.tui.widgets.timers_pane import TimerSpec, TimersPane
 TIMERS_TITLE = "Timers · breached first, then least time left"
 
 
-class DeskScreen(CoordinatorActions, RoleActions, Screen):
+class DeskScreen(QueueActions, BulkActions, CoordinatorActions, RoleActions, Screen):
     """One screen for coordinators, experts (their own queue) and leads (opening on Analytics)."""
 
     BINDINGS = keys.bindings("screen")
@@ -90,18 +96,23 @@ class DeskScreen(CoordinatorActions, RoleActions, Screen):
         self.settings = settings
         self.role = role
         self.expert_id = expert_id
-        self.actor = actor or settings.desk.actor
+        self.actor = actor or person(settings.desk.actor, expert_id if role == "expert" else None)
         self.monotonic = monotonic
         self.live = live
         self.data = QueueData()
-        self.spec = QueueFilter()
+        self.spec = self.plain_spec()
         self.current: str | None = None
         self.detail: loaders.Detail | None = None
         self.selection = keys.Selection(tab="analytics" if role == "lead" else "desk")
         self._report_stale = True
 
+    def plain_spec(self, sort: str = "urgency", reverse: bool = False) -> QueueFilter:
+        """No filter: every open issue (the expert: their own)."""
+        return QueueFilter(sort=sort, reverse=reverse, assignee=MINE if self.role == "expert" else None)
+
     def compose(self) -> ComposeResult:
         yield Header(show_clock=False)
+        yield DispatcherBadge(self.desk.dispatcher, id="dispatcher")
         initial = "analytics" if self.role == "lead" else "desk"
         with TabbedContent(initial=initial, id="tabs"):
             with TabPane("Desk", id="desk"):
@@ -121,12 +132,13 @@ class DeskScreen(CoordinatorActions, RoleActions, Screen):
         titles = {"queue-pane": "Queue", "escalation": "Escalation", "candidates": "Candidates",
                   "timers": TIMERS_TITLE}
         if self.role == "expert":
-            titles.update({"queue-pane": f"Queue · my requests ({self.expert_id})"})
+            titles.update({"queue-pane": f"Queue · {self.expert_id}"})
             self.query_one("#candidates").display = False
         for widget_id, title in titles.items():
             self.query_one(f"#{widget_id}").border_title = title
         self.query_one("#filter", Input).display = False
         self.query_one(QueueView).restyle(self.app.theme_variables)
+        self.query_one(QueueView).markable = self.role == "coordinator"
         self.app.theme_changed_signal.subscribe(self, self._theme_changed)
         if self.role == "lead":
             self.query_one(AnalyticsView).focus()
@@ -138,6 +150,9 @@ class DeskScreen(CoordinatorActions, RoleActions, Screen):
 
     def _theme_changed(self, _theme: Theme) -> None:
         self.query_one(QueueView).restyle(self.app.theme_variables)
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        tell_failure(self, event)
 
     def on_resize(self) -> None:
         self.set_class(self.size.width < 110, "-narrow")
@@ -157,13 +172,14 @@ class DeskScreen(CoordinatorActions, RoleActions, Screen):
     def _selection_of(self, issue_id: str | None) -> dict[str, Any]:
         row = self.data.position(issue_id) if issue_id else None
         if row is None:
-            return {"issue_id": None, "status": None, "request_id": None, "holder": "", "session": None,
+            return {"issue_id": None, "status": None, "request_id": None, "holder": "", "session": None, "mine": False,
                     "candidates": 0}
         request_id = self.data.request_id[row]
         status = self.data.status[row] if request_id else None
         holder = self.data.assignee[row] if workflow.is_held(status) else ""
         same = issue_id == self.selection.issue_id
-        return {"issue_id": issue_id, "status": status, "request_id": request_id, "holder": holder,
+        mine = self.role != "expert" or (bool(self.expert_id) and self.data.assignee_id[row] == self.expert_id)
+        return {"issue_id": issue_id, "status": status, "request_id": request_id, "holder": holder, "mine": mine,
                 "opens_as": self.desk.opening_status_of(self.data.profile[row]),
                 "session": self.selection.session if same else None,
                 "candidates": self.selection.candidates if same else 0}
@@ -198,17 +214,16 @@ class DeskScreen(CoordinatorActions, RoleActions, Screen):
 
     @work(thread=True, exclusive=True, group="queue", exit_on_error=False)
     def load_queue(self) -> None:
-        assignee = self.expert_id if self.role == "expert" else None
-        self.post_message(self.QueueLoaded(loaders.queue(self.desk, self.desk.clock(), assignee)))
+        self.post_message(self.QueueLoaded(loaders.queue(self.desk, self.desk.clock())))
         self.desk.warm()  # the indexes the panes' lookups use, built before the first cursor move needs them
 
     @work(thread=True, group="queue-update", exit_on_error=False)
     def update_queue(self) -> None:
-        data, assignee = self.data, self.expert_id if self.role == "expert" else None
+        data = self.data
         with data.feed.busy:  # patches are posted in the order their changes were drained
             changes = data.feed.drain()
             if changes:
-                found = queue_updates.patch(self.desk, data, changes, self.desk.clock(), assignee)
+                found = queue_updates.patch(self.desk, data, changes, self.desk.clock())
                 self.post_message(self.QueuePatched(data, found))
 
     @work(thread=True, exclusive=True, group="timers", exit_on_error=False)
@@ -290,10 +305,13 @@ class DeskScreen(CoordinatorActions, RoleActions, Screen):
     # -- filtering and sorting ------------------------------------------------------------------
     def apply_filter(self, keep: str | None = None, within: Any = None) -> None:
         now = self.desk.clock().timestamp()
-        rows = order(self.data, self.spec, now, within)
-        self.query_one(QueueView).show(self.data, rows, keep)
-        pane = self.query_one("#queue-pane")
-        pane.border_subtitle = f"{len(rows):,} of {len(self.data):,} open · {describe(self.spec)}"
+        rows = order(self.data, self.spec, now, within, me=self.expert_id)
+        what = describe(self.spec)
+        empty = f"No open issue matches: {what}. Esc clears the filters." if len(self.data) else "No open issue."
+        queue = self.query_one(QueueView)
+        queue.show(self.data, rows, keep, empty_text=empty)
+        self.queue_subtitle = f"{len(rows):,} of {len(self.data):,} open · {what}"
+        self.show_marks(len(queue.marked))
 
     def action_filter(self) -> None:
         box = self.query_one("#filter", Input)
@@ -303,7 +321,7 @@ class DeskScreen(CoordinatorActions, RoleActions, Screen):
     @on(Input.Changed, "#filter")
     def filter_changed(self, event: Input.Changed) -> None:
         previous = self.spec.text
-        self.spec = QueueFilter(event.value, self.spec.urgency, self.spec.status, self.spec.profile, self.spec.sort)
+        self.spec = self.spec.replace(text=event.value)
         narrowing = previous and event.value.lower().startswith(previous.lower())
         self.apply_filter(keep=self.current, within=self.query_one(QueueView).rows if narrowing else None)
 
@@ -315,14 +333,12 @@ class DeskScreen(CoordinatorActions, RoleActions, Screen):
         box = self.query_one("#filter", Input)
         box.value = ""
         box.display = False
-        self.spec = QueueFilter(sort=self.spec.sort)
+        self.spec = self.plain_spec(self.spec.sort, self.spec.reverse)
         self.apply_filter(keep=self.current)
         self.query_one(QueueView).focus()
 
     def _respec(self, **changes: Any) -> None:
-        values = {"text": self.spec.text, "urgency": self.spec.urgency, "status": self.spec.status,
-                  "profile": self.spec.profile, "sort": self.spec.sort, **changes}
-        self.spec = QueueFilter(**values)
+        self.spec = self.spec.replace(**changes)
         self.apply_filter(keep=self.current)
 
     def action_cycle_urgency(self) -> None:
@@ -336,9 +352,6 @@ class DeskScreen(CoordinatorActions, RoleActions, Screen):
         options: list[str | None] = [None, *self.desk.profiles()]
         at = options.index(self.spec.profile) if self.spec.profile in options else 0
         self._respec(profile=options[(at + 1) % len(options)])
-
-    def action_cycle_sort(self) -> None:
-        self._respec(sort=SORTS[(SORTS.index(self.spec.sort) + 1) % len(SORTS)])
 
     def action_show_tab(self, tab: str) -> None:
         self.query_one(TabbedContent).active = tab

@@ -17,10 +17,11 @@ from textual.reactive import reactive
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
+from triagedesk.display import one_line
 from triagedesk.domain.models import URGENCIES
 from triagedesk.app.queue import QueueData
 
-COLUMNS = (("urgency", 9), ("score", 6), ("sla", 9), ("status", 13), ("assignee", 15), ("route", 16))
+COLUMNS = (("id", 12), ("urgency", 9), ("score", 6), ("sla", 9), ("status", 13), ("assignee", 15), ("route", 16))
 """Fixed columns before the title, which takes what is left."""
 DROP_ORDER = ("route", "assignee", "status")
 """Columns given up, in this order, so the title keeps at least MIN_TITLE cells on narrow terminals."""
@@ -58,6 +59,10 @@ class QueueView(ScrollView, can_focus=True):
     """Rows straight from `QueueData` column lists through an `order` of row indices."""
 
     BINDINGS = [
+        Binding("space", "toggle_mark", "Mark", show=False),
+        Binding("shift+up", "mark_move(-1)", "Mark up", show=False),
+        Binding("shift+down", "mark_move(1)", "Mark down", show=False),
+        Binding("asterisk", "mark_all", "Mark all shown", show=False),
         Binding("up,k", "cursor(-1)", "Up", show=False),
         Binding("down,j", "cursor(1)", "Down", show=False),
         Binding("pageup", "page(-1)", "Page up", show=False),
@@ -83,18 +88,45 @@ class QueueView(ScrollView, can_focus=True):
             super().__init__()
             self.issue_id = issue_id
 
+    class SortAsked(Message):
+        """The user clicked a column's name: sort by it (again: reversed)."""
+
+        def __init__(self, column: str) -> None:
+            super().__init__()
+            self.column = column
+
+    class MarksChanged(Message):
+        """The set of marked issues changed."""
+
+        def __init__(self, count: int) -> None:
+            super().__init__()
+            self.count = count
+
     def __init__(self, *, now_epoch: Callable[[], float] = time.time, id: str | None = None) -> None:
         super().__init__(id=id)
         self.data = QueueData()
         self.rows: Sequence[int] = range(0)
         self.now_epoch = now_epoch
-        self._lines: LRUCache[tuple[int, bool, int, int], Strip] = LRUCache(1024)
+        self._lines: LRUCache[tuple[int, bool, int, int, bool], Strip] = LRUCache(1024)
         self._styles: dict[str, Style] = {}
         self._last_posted: str | None = "\x00"
+        self.marked: set[str] = set()
+        """Issue ids marked for a bulk action (kept across filters; dropped when the issue leaves the queue)."""
+        self.markable = True
+        """Whether Space marks rows (the expert's Space pauses a session instead)."""
+        self.empty_text = "No open issue."
+        self.sort_column: tuple[str, bool] = ("urgency", False)
 
     # -- data ------------------------------------------------------------------------------
-    def show(self, data: QueueData, rows: Sequence[int], keep: str | None = None) -> None:
-        """Show `rows` of `data`; the cursor stays on issue `keep` when it is still there."""
+    def show(self, data: QueueData, rows: Sequence[int], keep: str | None = None, empty_text: str | None = None) -> None:
+        """Show `rows` of `data`; the cursor stays on issue `keep` when it is still there (else goes to the top)."""
+        if empty_text is not None:
+            self.empty_text = empty_text
+        if self.marked and data is not self.data:
+            still = self.marked & data.issues.keys()
+            if still != self.marked:
+                self.marked = still
+                self.post_message(self.MarksChanged(len(still)))
         self.data = data
         self.rows = rows
         self._lines.clear()
@@ -131,7 +163,7 @@ class QueueView(ScrollView, can_focus=True):
             "medium": style("urgency-medium", "#F5D547"), "low": style("urgency-low", "#6CCB7E"),
             "breached": style("sla-breached", "#FF5F66", True), "at_risk": style("sla-at-risk", "#F2B33D"),
             "ok": style("sla-ok", "#5CC97B"), "dim": style("foreground-muted", "#808080"),
-            "text": style("foreground", "#E0E0E0"),
+            "text": style("foreground", "#E0E0E0"), "marked": style("accent", "#FF00FF", True),
         }
         self._lines.clear()
         self.refresh()
@@ -142,25 +174,32 @@ class QueueView(ScrollView, can_focus=True):
         if y == 0:
             return self._header(width)
         row = y - 1 + int(self.scroll_offset.y)
+        if not self.rows and y == 1:
+            return Strip([Segment(one_line(self.empty_text, width), self._styles.get("dim", Style()))]).crop_extend(0, width, None)
         if row >= len(self.rows):
             return Strip.blank(width)
         minute = int(self.now_epoch() // 60)
         is_cursor = row == self.cursor
-        key = (row, is_cursor, width, minute)
+        index = self.rows[row]
+        marked = bool(self.marked) and self.data.ids[index] in self.marked
+        key = (row, is_cursor, width, minute, marked)
         cached = self._lines.get(key)
         if cached is not None:
             return cached
-        strip = self._render_row(self.rows[row], width, is_cursor)
+        strip = self._render_row(index, width, is_cursor, marked)
         self._lines[key] = strip
         return strip
 
     def _header(self, width: int) -> Strip:
         """The column names: line 0 of the viewport, whatever the scroll position (a sticky header)."""
-        text = "".join(name.ljust(w) for name, w in visible_columns(width)) + "title"
+        column, reverse = self.sort_column
+        arrow = "▼" if reverse else "▲"
+        names = [(name, w) for name, w in visible_columns(width)] + [("title", 5)]
+        text = "".join((name + (arrow if name == column else "")).ljust(w) for name, w in names)
         style = self._styles.get("dim", Style()) + Style(bold=True)
         return Strip([Segment(text, style)]).crop_extend(0, width, None)
 
-    def _render_row(self, index: int, width: int, is_cursor: bool) -> Strip:
+    def _render_row(self, index: int, width: int, is_cursor: bool, marked: bool = False) -> Strip:
         data = self.data
         styles = self._styles or {}
         urgency = URGENCIES[data.urgency[index]]
@@ -171,6 +210,7 @@ class QueueView(ScrollView, can_focus=True):
         columns = visible_columns(width)
         title_width = max(width - sum(w for _, w in columns) - 1, 8)
         values = {
+            "id": (("●" if marked else " ") + data.ids[index], "marked" if marked else "text"),
             "urgency": (urgency, urgency),
             "score": (f"{data.score[index]:5.2f}", "text"),
             "sla": (format_minutes(left), sla_style),
@@ -189,6 +229,59 @@ class QueueView(ScrollView, can_focus=True):
             segments.append(Segment(text + " ", style))
         strip = Strip(segments)
         return strip.crop_extend(0, width, base)
+
+    # -- marks -----------------------------------------------------------------------------
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action in ("toggle_mark", "mark_move", "mark_all"):
+            return self.markable
+        return True
+
+    def _marks_changed(self) -> None:
+        self._lines.clear()
+        self.refresh()
+        self.post_message(self.MarksChanged(len(self.marked)))
+
+    def action_toggle_mark(self) -> None:
+        issue = self.current_issue()
+        if issue is None:
+            return
+        self.marked.symmetric_difference_update({issue})
+        self._marks_changed()
+
+    def action_mark_move(self, delta: int) -> None:
+        """Shift+arrow: mark the row under the cursor and the one it moves to."""
+        issue = self.current_issue()
+        if issue is None:
+            return
+        self.marked.add(issue)
+        self._move_to(self.cursor + delta)
+        following = self.current_issue()
+        if following is not None:
+            self.marked.add(following)
+        self._marks_changed()
+
+    def action_mark_all(self) -> None:
+        """Mark every row shown; when they all are marked already, unmark them."""
+        shown = {self.data.ids[i] for i in self.rows}
+        if shown and shown <= self.marked:
+            self.marked -= shown
+        else:
+            self.marked |= shown
+        self._marks_changed()
+
+    def clear_marks(self) -> None:
+        self.set_marks(set())
+
+    def set_marks(self, issue_ids: set[str]) -> None:
+        if issue_ids != self.marked:
+            self.marked = set(issue_ids)
+            self._marks_changed()
+
+    def marked_in_order(self) -> list[str]:
+        """The marked issues in the order shown (marked rows filtered out of view come last)."""
+        shown = [self.data.ids[i] for i in self.rows if self.data.ids[i] in self.marked]
+        rest = sorted(self.marked.difference(shown))
+        return shown + rest
 
     # -- keys ------------------------------------------------------------------------------
     def action_cursor(self, delta: int) -> None:
@@ -230,6 +323,15 @@ class QueueView(ScrollView, can_focus=True):
             self.post_message(self.Highlighted(issue))
 
     def on_click(self, event: events.Click) -> None:
+        if event.y == 0:
+            x = 0
+            for name, w in visible_columns(self.size.width):
+                if x <= event.x < x + w:
+                    self.post_message(self.SortAsked(name))
+                    return
+                x += w
+            self.post_message(self.SortAsked("title"))
+            return
         if event.y >= 1:
             self._move_to(int(self.scroll_offset.y) + event.y - 1)
 

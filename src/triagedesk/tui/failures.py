@@ -1,0 +1,21 @@
+"""The one failure handler of the desk's workers: a user's mistake is a notice, anything else is reported."""
+
+from __future__ import annotations
+
+from textual.dom import DOMNode
+from textual.worker import Worker, WorkerState
+
+from triagedesk.domain.errors import UserError
+
+
+def tell_failure(node: DOMNode, event: Worker.StateChanged) -> None:
+    """Notify a failed worker's error; the desk stays open (every worker has exit_on_error=False).
+
+    Worker.StateChanged does not bubble, so the app and each screen that starts workers call this."""
+    if event.state != WorkerState.ERROR:
+        return
+    error = event.worker.error
+    if isinstance(error, UserError | OSError):
+        node.notify(str(error), severity="error", timeout=8)
+    else:
+        node.notify(f"Unexpected error: {type(error).__name__}: {error}", severity="error", timeout=12)

@@ -1,0 +1,98 @@
+"""The dispatcher's loop on its unhappy paths: nobody to assign, a step taken by someone else, a hostile log line."""
+
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+
+from tests.dispatch.conftest import T0, Receiver, make_dispatcher, network
+from triagedesk.app.dispatching import Dispatching, open_dispatching
+from triagedesk.dispatch.runner import ActionLog
+from triagedesk.dispatch.settings import DispatchSettings
+from triagedesk.domain.models import Issue
+
+
+def test_a_critical_request_with_nobody_to_assign_waits_and_is_assigned_once_someone_is(tmp_path) -> None:
+    d = open_dispatching(str(tmp_path / "desk.json"))
+    [made] = d.take_in([Issue(id="C-1", title="Production outage", users_affected=900)], T0)
+    lines: list[str] = []
+    dispatcher = make_dispatcher(d, DispatchSettings(), b"k" * 32, None, lines)
+    try:
+        assert dispatcher.run_pass(T0) == 0                    # returns: no expert at all
+        assert dispatcher.run_pass(T0 + timedelta(seconds=5)) == 0
+        assert [json.loads(line)["event"] for line in lines] == ["no_candidate"]   # said once, not every pass
+        d.store.experts.put_many(network({}))
+        assert dispatcher.run_pass(T0 + timedelta(seconds=10)) >= 1
+        request = d.request(made["request_id"])
+        assert request is not None and request.status == "assigned"
+    finally:
+        dispatcher.close()
+        d.close()
+
+
+def test_a_step_another_dispatcher_took_is_learned_not_repeated(tmp_path, dispatching: Dispatching) -> None:
+    [made] = dispatching.take_in([Issue(id="C-2", title="Production outage", users_affected=900)], T0)
+    path = str(dispatching.store.path)
+    late = open_dispatching(path)
+    slow = make_dispatcher(late, DispatchSettings(), b"k" * 32, None, lines_slow := [])
+    slow.run_pass(T0 - timedelta(seconds=1))                  # built its index before the other acted
+    quick = make_dispatcher(dispatching, DispatchSettings(), b"k" * 32, None, [])
+    quick.run_pass(T0)
+    assigned = dispatching.request(made["request_id"])
+    assert assigned is not None and assigned.status == "assigned"
+    slow.run_pass(T0)
+    assert not any(json.loads(line)["event"] == "auto_assign" for line in lines_slow)
+    assert late.request(made["request_id"]) == assigned
+    quick.close(), slow.close(), late.close()
+
+
+def test_a_text_log_line_never_carries_a_control_character() -> None:
+    lines: list[str] = []
+    ActionLog("text", lines.append)("sent", request="req-1\n\x1b[2Jfake=1", note="a b", empty="")
+    assert len(lines) == 1 and "\n" not in lines[0] and "\x1b" not in lines[0]
+    assert 'empty=""' in lines[0] and 'note="a b"' in lines[0]
+
+
+def test_an_outcome_sends_seed_000s_follow_up_to_the_coordinators_once(tmp_path, receiver: Receiver) -> None:
+    d = open_dispatching(str(tmp_path / "desk.json"), coordinator_contact=f"json://127.0.0.1:{receiver.port}/c")
+    d.store.experts.put_many(network({}))
+    [made] = d.take_in([Issue(id="C-3", title="Production outage", users_affected=900)], T0)
+    dispatcher = make_dispatcher(d, DispatchSettings(), b"k" * 32, None, lines := [])
+    try:
+        dispatcher.run_pass(T0)
+        request_id = made["request_id"]
+        d.desk.clock = lambda: T0 + timedelta(minutes=5)
+        session = d.desk.start_session(request_id, "expert")
+        d.desk.clock = lambda: T0 + timedelta(minutes=50)
+        d.desk.record_outcome(session.id, "expert", True, ["Fail over to the standby"], ["Failed over"],
+                              "Standby promotion runbook", rating=5)
+        assert d.request(request_id).status == "completed"  # type: ignore[union-attr]
+        dispatcher.run_pass(T0 + timedelta(minutes=51))
+        dispatcher.run_pass(T0 + timedelta(minutes=52))
+    finally:
+        dispatcher.close()
+        d.close()
+    follow = [b for b in receiver.bodies if b["title"].startswith("Follow-up")]
+    assert len(follow) == 1
+    assert follow[0]["title"] == "Follow-up on Infrastructure Issue - Actions and Outcomes"
+    for part in ("CONSULTATION SUMMARY:", "EXPERT RECOMMENDATIONS:", "- Fail over to the standby", "ACTIONS TAKEN:",
+                 "LESSONS LEARNED:", "Standby promotion runbook"):
+        assert part in follow[0]["message"]
+    assert [json.loads(line)["event"] for line in lines].count("follow_up") == 1
+
+
+def test_history_completed_long_ago_gets_no_follow_up(tmp_path) -> None:
+    d = open_dispatching(str(tmp_path / "desk.json"), coordinator_contact="json://127.0.0.1:9/c")
+    d.store.experts.put_many(network({}))
+    [made] = d.take_in([Issue(id="C-4", title="Production outage", users_affected=900)], T0)
+    expert = d.store.experts.all()[0]
+    for action, minutes in (("assign", 1), ("start", 2), ("complete", 3)):
+        d.desk.clock = lambda m=minutes: T0 + timedelta(minutes=m)
+        d.desk.act(made["request_id"], action, "desk", expert.id if action == "assign" else None)
+    dispatcher = make_dispatcher(d, DispatchSettings(), b"k" * 32, None, lines := [])
+    try:
+        dispatcher.run_pass(T0 + timedelta(days=3))
+    finally:
+        dispatcher.close()
+        d.close()
+    assert not any(json.loads(line)["event"] == "follow_up" for line in lines)
