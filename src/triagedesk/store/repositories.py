@@ -123,8 +123,9 @@ class Repository(Generic[M]):
 
     def by(self, field: str, value: Any) -> list[M]:
         """Records whose indexed `field` equals `value`, oldest first: an index lookup, never a scan
-        (the fields indexed are declared in store/kinds.py)."""
-        return [self._load(doc) for doc in self.store.journal.lookup(self.name, field, value)]
+        (the fields indexed are declared in store/kinds.py). As `all`, skips what the models cannot load."""
+        loaded = [self.loadable(doc) for doc in self.store.journal.lookup(self.name, field, value)]
+        return [model for model in loaded if model is not None]  # one the models cannot load: skipped, told
 
     def latest_by(self, field: str, value: Any, newest: Callable[[M], Any]) -> M | None:
         """The record with the greatest `newest(record)` among those whose indexed `field` equals `value`."""
