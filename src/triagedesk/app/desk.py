@@ -19,7 +19,7 @@ from triagedesk.app.issue_search import Found
 from triagedesk.app.issue_view import IssueRecord
 from triagedesk.domain.errors import UserError
 from triagedesk.domain.insight import analytics, package
-from triagedesk.domain.insight.knowledge import Hit, search
+from triagedesk.domain.insight.knowledge import Hit
 from triagedesk.domain.models import Decision, Expert, Issue, Match
 from triagedesk.domain.records import (
     HELD_STATUSES,
@@ -123,7 +123,7 @@ class Desk:
         return Follower(self.store, on_change, interval, on_error=on_error).start()
 
     def audit_entries(self) -> list[AuditEntry]:
-        return [AuditEntry.model_validate(model_fields(d)) for d in self.store.audit_log.raw()]
+        return self.store.audit_log.all()
 
     # -- engine ---------------------------------------------------------------------------
     def scorer(self, name: str | None) -> Scorer:
@@ -177,11 +177,8 @@ class Desk:
         return result.as_dict()
 
     def request_for(self, issue_id: str) -> ExpertRequest | None:
-        found = [r for r in self.store.requests.raw() if r.get("analysis_id") == issue_id]
-        if not found:
-            return None
-        latest = max(found, key=lambda r: r.get("submitted_at") or "")
-        return self.store.requests.require(latest["id"])
+        """The issue's latest request (an index lookup)."""
+        return self.store.requests.latest_by("analysis_id", issue_id, lambda r: r.submitted_at)
 
     # -- lifecycle -------------------------------------------------------------------------
     def escalate(self, issue_id: str, actor: str, tier_id: str | None = None, notes: str | None = None,
@@ -212,11 +209,8 @@ class Desk:
 
     def open_request_for(self, issue_id: str) -> ExpertRequest | None:
         """The issue's open request (the newest, should there be several), or None."""
-        found = [r for r in self.store.requests.raw()
-                 if r.get("analysis_id") == issue_id and r.get("status") in OPEN_STATUSES]
-        if not found:
-            return None
-        return self.store.requests.require(max(found, key=lambda r: r.get("submitted_at") or "")["id"])
+        found = [r for r in self.store.requests.by("analysis_id", issue_id) if r.status in OPEN_STATUSES]
+        return max(found, key=lambda r: r.submitted_at) if found else None
 
     def bulk(self, action: str, issue_ids: Iterable[str], actor: str, expert_id: str | None = None,
              note: str = "") -> BulkResult:
@@ -287,14 +281,13 @@ class Desk:
 
     def running_session(self, request_id: str) -> Session | None:
         """The request's session that has not ended (at most one runs)."""
-        found = next((d for d in self.store.sessions.raw()
-                      if d.get("request_id") == request_id and workflow.session_running(d.get("status"))), None)
-        return self.store.sessions.require(found["id"]) if found else None
+        return next((s for s in self.store.sessions.by("request_id", request_id)
+                     if workflow.session_running(s.status)), None)
 
     def running_sessions(self, expert_id: str | None = None) -> list[Session]:
         """Every session that has not ended, newest first (one expert's only, when given)."""
-        found = [Session.model_validate(model_fields(d)) for d in self.store.sessions.raw()
-                 if workflow.session_running(d.get("status")) and (expert_id is None or d.get("expert_id") == expert_id)]
+        found = [s for status in sorted(workflow.RUNNING_SESSION_STATUSES) for s in self.store.sessions.by("status", status)
+                 if expert_id is None or s.expert_id == expert_id]
         return sorted(found, key=lambda s: s.started_at, reverse=True)
 
     def on_skipped_record(self, tell: Callable[[str], None]) -> None:
@@ -308,8 +301,7 @@ class Desk:
 
     def sync_conflicts(self) -> list[AuditEntry]:
         """Every conflict sync resolved, newest first."""
-        entries = [AuditEntry.model_validate(model_fields(d)) for d in self.store.audit_log.raw()
-                   if d.get("action") == "sync_conflict"]
+        entries = self.store.audit_log.by("action", "sync_conflict")
         return sorted(entries, key=lambda e: e.at, reverse=True)
 
     def senior_for(self, request: ExpertRequest) -> Expert:
@@ -439,10 +431,8 @@ class Desk:
         now = self.clock()
         experts = {e.id: e for e in self.store.experts.all()}
         out = []
-        for doc in self.store.requests.raw():
-            if doc.get("status") not in statuses:
-                continue
-            request = ExpertRequest.model_validate(model_fields(doc))
+        held = [r for status in statuses for r in self.store.requests.by("status", status)]
+        for request in held:
             profile = self.scorer(request.profile or None).profile
             expert = experts.get(request.assigned_expert_id or "")
             timer = sla.clock(request, profile, expert, now)
@@ -459,17 +449,15 @@ class Desk:
         issue = self.store.issues.require(issue_id)
         request = self.request_for(issue_id)
         expert = self.store.experts.get(request.assigned_expert_id) if request and request.assigned_expert_id else None
-        issue_sessions = [s for s in self.store.sessions.all() if s.issue_id == issue_id]
-        outcome = next((o for o in self.store.outcomes.all() if o.issue_id == issue_id), None)
+        issue_sessions = self.store.sessions.by("issue_id", issue_id)
+        outcome = next(iter(self.store.outcomes.by("issue_id", issue_id)), None)
         ctx = package.PackageContext(issue, self.decide(issue), request, expert, issue_sessions, outcome, self.clock())
         return package.build(ctx)
 
     # -- one issue in full, every issue, edits --------------------------------------------------------
     def audit_of(self, targets: Collection[str]) -> list[AuditEntry]:
-        """The audit trail of these records, oldest first (one scan of the log)."""
-        wanted = set(targets)
-        found = [AuditEntry.model_validate(model_fields(d)) for d in self.store.audit_log.raw()
-                 if d.get("target_id") in wanted]
+        """The audit trail of these records, oldest first (an index lookup per record)."""
+        found = [entry for target in dict.fromkeys(targets) for entry in self.store.audit_log.by("target_id", target)]
         return sorted(found, key=lambda e: e.at)
 
     def issue_record(self, issue_id: str) -> IssueRecord:
@@ -506,4 +494,8 @@ class Desk:
         return sorted(found, key=lambda e: ((e.name or e.id).lower(), e.id))
 
     def knowledge_for(self, text: str, limit: int = 5) -> list[Hit]:
-        return search(self.store.knowledge.all(), text, limit)
+        return self.store.search_knowledge(text, limit)
+
+    def warm(self) -> None:
+        """Build the store's indexes ahead of the first lookup (call it from a worker once the queue shows)."""
+        self.store.warm_indexes()
