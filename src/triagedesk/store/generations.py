@@ -35,6 +35,7 @@ from triagedesk.store.journal_format import (
 Tables = dict[str, dict[str, dict[str, Any]]]
 Identity = tuple[int, ...]
 REPAIR = "run `triagedesk db check` and `triagedesk db repair`"
+FREEZE_BYTES = 8 * 1024 * 1024  # snapshots larger than this are frozen out of the garbage collector once loaded
 
 
 class _Retry(Exception):
@@ -88,6 +89,9 @@ class GenerationFiles:
     def transaction(self) -> AbstractContextManager[Any]:
         raise NotImplementedError
 
+    def _reset_indexes(self) -> None:
+        raise NotImplementedError
+
     def _refuse_if_lost(self) -> None:
         """A missing snapshot beside a journal with records or a `.prev` copy is a lost store, not a new one."""
         previous = self.path.with_name(self.path.name + ".prev")
@@ -111,14 +115,21 @@ class GenerationFiles:
             atomic_write(self.path, encode_snapshot(snapshot))
         except OSError as exc:
             raise StoreError(f"{self.path}: cannot create the store: {reason(exc)}") from None
+
     def _read_state(self, locked: bool) -> None:
         try:
             with open(self.path, "rb") as handle:
                 snapshot_id = snapshot_identity(os.fstat(handle.fileno()))
+                raw = b""
                 gc.disable()
                 try:
-                    tables = decode_snapshot(handle.read())
+                    raw = handle.read()
+                    tables = decode_snapshot(raw)
                 finally:
+                    if len(raw) > FREEZE_BYTES:
+                        # the tables live as long as the store: without this every full collection walks each
+                        # of their millions of objects (a list of 100k pairs then costs a second, not a ms)
+                        gc.freeze()
                     gc.enable()
         except Damaged as exc:
             raise StoreCorrupt(f"{self.path}: {exc}; {REPAIR}") from None
@@ -162,6 +173,7 @@ class GenerationFiles:
         self.tables, self.generation, self.header = tables, generation, header
         self.max_ids = {name: max(map(int, t), default=0) for name, t in tables.items()}
         self.index, self._rindex = {}, {}
+        self._reset_indexes()
         self._snapshot_id, self._journal_id, self._offset = snapshot_id, journal_id, start
         self._apply(found.records)
         self._offset = found.end

@@ -13,7 +13,7 @@ import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from filelock import FileLock, Timeout
 from tinydb.storages import Storage
@@ -34,11 +34,16 @@ from triagedesk.store.journal_format import (
     scan,
 )
 
+if TYPE_CHECKING:
+    from triagedesk.store.indexes import Indexes
+
 __all__ = ["APP", "JOURNAL_MAGIC", "META", "JournalStorage", "ChangeListener", "keep_previous"]
 
 COMPACT_MIN_BYTES = int(os.environ.get("TRIAGEDESK_COMPACT_BYTES", 8 * 1024 * 1024))
 """The journal is folded into the snapshot once it is larger than this and than the snapshot."""
 LOCK_TIMEOUT = float(os.environ.get("TRIAGEDESK_LOCK_TIMEOUT", 60))
+
+"""A snapshot larger than this is moved out of the garbage collector's sight once loaded."""
 
 Tables = dict[str, dict[str, dict[str, Any]]]
 ChangeListener = Callable[[set[tuple[str, str]]], None]
@@ -56,6 +61,7 @@ class JournalStorage(GenerationFiles, Storage):
         self.max_ids: dict[str, int] = {}
         self.index: dict[str, dict[str, str]] = {}   # table -> document "id" -> TinyDB doc_id
         self._rindex: dict[str, dict[str, str]] = {}
+        self.indexes: Indexes | None = None  # secondary indexes (store/indexes.py), fed by `_index`
         self.generation = 0
         self.header: JournalHeader | None = None       # the journal this process appends to
         self.version = 0  # bumped whenever in-memory state changes
@@ -235,7 +241,9 @@ class JournalStorage(GenerationFiles, Storage):
         self.version += 1
 
     def _index(self, table: str, doc_id: str, doc: dict[str, Any] | None) -> None:
-        """Keep the `id` field -> doc_id index of a table in step with a change (once it is built)."""
+        """Keep the `id` field -> doc_id index and the secondary indexes in step with an applied change."""
+        if self.indexes is not None:
+            self.indexes.change(table, doc_id, doc)
         index = self.index.get(table)
         if index is None:
             return
@@ -258,6 +266,36 @@ class JournalStorage(GenerationFiles, Storage):
                 self.index[table] = index
                 self._rindex[table] = {doc_id: key for key, doc_id in index.items()}
             return index
+
+    def install_indexes(self, indexes: Indexes) -> None:
+        """Keep `indexes` in step with every change applied from now on (the store installs its kinds')."""
+        with self.mutex:
+            indexes.reset()
+            self.indexes = indexes
+
+    def _reset_indexes(self) -> None:
+        if self.indexes is not None:
+            self.indexes.reset()
+
+    def _installed(self) -> Indexes:
+        if self.indexes is None:
+            raise StoreError(f"{self.path}: no indexes installed")
+        return self.indexes
+
+    def lookup(self, table: str, field: str, value: Any) -> list[dict[str, Any]]:
+        """The documents (no copies: do not mutate) whose indexed `field` equals `value`, oldest first."""
+        self.refresh()
+        with self.mutex:
+            docs = self.tables.get(table, {})
+            return [docs[d] for d in self._installed().field(table, docs).lookup(field, value) if d in docs]
+
+    def knowledge_search(self, query: str, limit: int) -> list[tuple[dict[str, Any], float, tuple[str, ...]]]:
+        """The knowledge base's best `limit` entries for `query` (documents, scores, matched words)."""
+        self.refresh()
+        with self.mutex:
+            docs = self.tables.get("knowledge", {})
+            ranked = self._installed().knowledge_index(docs).search(query, limit)
+            return [(docs[r.key], r.score, r.matched) for r in ranked if r.key in docs]
 
     def doc_id_of(self, table: str, key: str) -> str | None:
         """The TinyDB doc_id of the document whose `id` field is `key`."""
@@ -319,6 +357,7 @@ class JournalStorage(GenerationFiles, Storage):
             if meta is not None:
                 self.tables[META] = meta
             self.index, self._rindex = {}, {}
+            self._reset_indexes()
 
     def close(self) -> None:
         with self.mutex:
