@@ -6,7 +6,8 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from triagedesk.app.desk import Desk
-from triagedesk.app.queue import QueueData, load
+from triagedesk.app import queue_updates
+from triagedesk.app.queue import QueueData
 from triagedesk.domain.insight.knowledge import Hit
 from triagedesk.domain.models import Decision, Issue, Match
 from triagedesk.domain.requests import workflow
@@ -34,7 +35,7 @@ class Detail:
 
 def queue(desk: Desk, now: datetime, assignee: str | None = None) -> QueueData:
     """The open queue (one expert's, when given)."""
-    return load(desk, now, assignee)
+    return queue_updates.load(desk, now, assignee)
 
 
 def detail(desk: Desk, data: QueueData, issue_id: str, with_match: bool = True) -> Detail | None:

@@ -17,7 +17,7 @@ BASE_FACTS: frozenset[str] = frozenset(
     {
         # seed 000
         "users_affected", "users_affected_ratio", "systems_affected", "revenue_impact",
-        "compliance_risk", "data_sensitivity", "research_confidence",
+        "compliance_risk", "data_sensitivity", "researched", "research_confidence",
         "research_duration_minutes", "failed_attempts", "vendor_escalation", "known_bugs",
         "error_messages", "symptoms", "attempted_solutions", "vendors_mentioned",
         # seed 002
@@ -206,6 +206,8 @@ class Profile(ProfileModel):
     title: str
     description: str = ""
     payment: bool = False
+    id_prefix: str = Field("", pattern=r"^[A-Z][A-Z0-9]{0,7}$|^$")
+    """New issues' ids: `INC-000301`; blank: the name's first three letters, upper case."""
     currency: str = "USD"
     expert_hourly_rate: float = Field(150.0, ge=0.0)
     escalate_above: float | None = Field(None, ge=0.0, le=1.0)
