@@ -13,8 +13,10 @@ from triagedesk.tui.widgets.analytics_view import EXPERT_MEASURES
 
 
 def drawn(plot: PlotextPlot) -> str:
+    """The chart as plotext draws it at the height the view gives it (its layout may not have run yet)."""
     plt = plot.plt
-    plt.plotsize(plot.size.width, plot.size.height)
+    height = plot.styles.height
+    plt.plotsize(max(plot.size.width, 60), int(height.value) if height is not None else plot.size.height)
     return re.sub(r"\x1b\[[0-9;]*m", "", plt.build())
 
 
@@ -28,6 +30,7 @@ async def test_every_expert_is_named_in_each_measures_chart(store_copy: Path) ->
             experts = [r["name"] or r["expert_id"] for r in report["experts"] if r[key] is not None]
             assert len(experts) > 8  # more than the old chart's eight
             plot = screen.query_one(f"#chart-{chart}", PlotextPlot)
+            assert plot.styles.height is not None and plot.styles.height.value >= 2 * len(experts) + 5
             text = drawn(plot)
             for name in experts:
                 assert name[:12] in text, (chart, name)
