@@ -156,7 +156,7 @@ async def test_every_key_in_every_state(every_state_store: Path, tmp_path: Path,
                                         size: tuple[int, int]) -> None:
     path = _copy(every_state_store, tmp_path / "desk")
     store = open_store(path)
-    app = TriageDeskApp(store, role=role, expert_id=EXPERT if role == "expert" else None, clock=lambda: NOW,
+    app = TriageDeskApp(Desk(store, clock=lambda: NOW), role=role, expert_id=EXPERT if role == "expert" else None,
                         monotonic=lambda: 1000.0, live=False, watch=False)
     journal = store.journal.journal_path
     pressed = refused = 0
@@ -208,7 +208,7 @@ async def test_every_key_in_every_state(every_state_store: Path, tmp_path: Path,
 async def test_every_palette_command(every_state_store: Path, tmp_path: Path) -> None:
     """Each command the palette offers runs (it used to call the screen's own run_action and crash)."""
     path = _copy(every_state_store, tmp_path / "desk")
-    app = TriageDeskApp(open_store(path), clock=lambda: NOW, monotonic=lambda: 1000.0, live=False, watch=False)
+    app = TriageDeskApp(Desk(open_store(path), clock=lambda: NOW), monotonic=lambda: 1000.0, live=False, watch=False)
     async with app.run_test(size=(160, 48)) as pilot:
         await settle(pilot)
         screen = app.screen

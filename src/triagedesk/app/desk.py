@@ -13,25 +13,36 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from triagedesk.domain.insight import analytics, package
-from triagedesk.domain.requests import lifecycle, performance, sessions, sla, workflow
-from triagedesk.domain.scoring import backtest
-from triagedesk.domain.scoring.escalation import Scorer
-from triagedesk.domain.insight.knowledge import Hit, search
-from triagedesk.domain.routing.matching import LEVEL_ORDER, Matcher
-from triagedesk.domain.models import Decision, Expert, Issue, Match
 from triagedesk.app import bulk, editing, issue_search, issue_view
+from triagedesk.app.bulk import BulkResult
 from triagedesk.app.issue_search import Found
 from triagedesk.app.issue_view import IssueRecord
-from triagedesk.app.bulk import BulkResult
 from triagedesk.domain.errors import UserError
-from triagedesk.domain.records import HELD_STATUSES, OPEN_STATUSES, AuditEntry, Correction, ExpertCorrection, ExpertRequest, KnowledgeEntry, Outcome, Session, utcnow
+from triagedesk.domain.insight import analytics, package
+from triagedesk.domain.insight.knowledge import Hit
+from triagedesk.domain.models import Decision, Expert, Issue, Match
+from triagedesk.domain.records import (
+    HELD_STATUSES,
+    OPEN_STATUSES,
+    AuditEntry,
+    Correction,
+    ExpertCorrection,
+    ExpertRequest,
+    KnowledgeEntry,
+    Outcome,
+    Session,
+    utcnow,
+)
+from triagedesk.domain.requests import lifecycle, performance, sessions, sla, workflow
+from triagedesk.domain.routing.matching import LEVEL_ORDER, Matcher
+from triagedesk.domain.scoring import backtest
+from triagedesk.domain.scoring.escalation import Scorer
 from triagedesk.resources import available_profiles, load_profile
 from triagedesk.store.errors import StoreError
 from triagedesk.store.repositories import Repository, Store, model_fields
-from triagedesk.store.watch import ChangeWatcher as Follower
-from triagedesk.store.watch import Changes
 from triagedesk.store.validity import REJECTED
+from triagedesk.store.watch import Changes
+from triagedesk.store.watch import ChangeWatcher as Follower
 
 
 class Desk:
@@ -112,7 +123,7 @@ class Desk:
         return Follower(self.store, on_change, interval, on_error=on_error).start()
 
     def audit_entries(self) -> list[AuditEntry]:
-        return [AuditEntry.model_validate(model_fields(d)) for d in self.store.audit_log.raw()]
+        return self.store.audit_log.all()
 
     # -- engine ---------------------------------------------------------------------------
     def scorer(self, name: str | None) -> Scorer:
@@ -166,23 +177,22 @@ class Desk:
         return result.as_dict()
 
     def request_for(self, issue_id: str) -> ExpertRequest | None:
-        found = [r for r in self.store.requests.raw() if r.get("analysis_id") == issue_id]
-        if not found:
-            return None
-        latest = max(found, key=lambda r: r.get("submitted_at") or "")
-        return self.store.requests.require(latest["id"])
+        """The issue's latest request (an index lookup)."""
+        return self.store.requests.latest_by("analysis_id", issue_id, lambda r: r.submitted_at)
 
     # -- lifecycle -------------------------------------------------------------------------
     def escalate(self, issue_id: str, actor: str, tier_id: str | None = None, notes: str | None = None,
-                 again: bool = False) -> ExpertRequest:
+                 again: bool = False, fresh: bool = False) -> ExpertRequest:
         """Open an expert request for an issue (pending payment or pending assignment).
 
-        Refused while the issue already has an open request, unless `again` (a second, parallel request)."""
+        Refused while the issue already has an open request, unless `again` (a second, parallel request).
+        `fresh`: the caller has just added the issue in this transaction, so it has no request and the check
+        (a scan of every request) is skipped: the intake opens hundreds a second."""
         with self.store.transaction():
             now = self.clock()
             issue = self.store.issues.require(issue_id)
-            held = self.open_request_for(issue_id)
-            if held is not None and not again:
+            held = None if (fresh or again) else self.open_request_for(issue_id)
+            if held is not None:
                 raise UserError(f"{issue_id} already has an open request {held.id} ({held.status}); "
                                 "--again opens another")
             scorer = self.scorer(issue.profile)
@@ -199,11 +209,8 @@ class Desk:
 
     def open_request_for(self, issue_id: str) -> ExpertRequest | None:
         """The issue's open request (the newest, should there be several), or None."""
-        found = [r for r in self.store.requests.raw()
-                 if r.get("analysis_id") == issue_id and r.get("status") in OPEN_STATUSES]
-        if not found:
-            return None
-        return self.store.requests.require(max(found, key=lambda r: r.get("submitted_at") or "")["id"])
+        found = [r for r in self.store.requests.by("analysis_id", issue_id) if r.status in OPEN_STATUSES]
+        return max(found, key=lambda r: r.submitted_at) if found else None
 
     def bulk(self, action: str, issue_ids: Iterable[str], actor: str, expert_id: str | None = None,
              note: str = "") -> BulkResult:
@@ -252,19 +259,35 @@ class Desk:
             return self.act(request.id, plan.action, actor, expert_id, note)
 
     def add_issue(self, issue: Issue, actor: str) -> Issue:
-        """A new issue from the intake form, created now."""
-        return self.store.issues.add(issue.model_copy(update={"created_at": self.clock()}), actor=actor)
+        """A new issue from the intake form, created now; without an id it gets the next in its profile's style."""
+        with self.store.transaction():
+            update: dict[str, Any] = {"created_at": self.clock()}
+            if not issue.id:
+                update["id"] = self.next_issue_id(issue.profile)
+            return self.store.issues.add(issue.model_copy(update=update), actor=actor)
+
+    def next_issue_id(self, profile: str | None) -> str:
+        """`INC-000301`: the profile's prefix and one more than the highest number in use with it."""
+        found = self.scorer(profile).profile
+        prefix = found.id_prefix or found.name[:3].upper()
+        head = prefix + "-"
+        numbers = [int(key[len(head):]) for key in (str(d.get("id") or "") for d in self.store.issues.raw())
+                   if key.startswith(head) and key[len(head):].isdigit()]
+        return f"{head}{max(numbers, default=0) + 1:06d}"
+
+    def profile_families(self) -> dict[str, str]:
+        """Each profile's matching family: "weighted" (seed 000's fields) or "points" (seed 002's)."""
+        return {name: self.scorer(name).profile.matching.model for name in self.profiles()}
 
     def running_session(self, request_id: str) -> Session | None:
         """The request's session that has not ended (at most one runs)."""
-        found = next((d for d in self.store.sessions.raw()
-                      if d.get("request_id") == request_id and workflow.session_running(d.get("status"))), None)
-        return self.store.sessions.require(found["id"]) if found else None
+        return next((s for s in self.store.sessions.by("request_id", request_id)
+                     if workflow.session_running(s.status)), None)
 
     def running_sessions(self, expert_id: str | None = None) -> list[Session]:
         """Every session that has not ended, newest first (one expert's only, when given)."""
-        found = [Session.model_validate(model_fields(d)) for d in self.store.sessions.raw()
-                 if workflow.session_running(d.get("status")) and (expert_id is None or d.get("expert_id") == expert_id)]
+        found = [s for status in sorted(workflow.RUNNING_SESSION_STATUSES) for s in self.store.sessions.by("status", status)
+                 if expert_id is None or s.expert_id == expert_id]
         return sorted(found, key=lambda s: s.started_at, reverse=True)
 
     def on_skipped_record(self, tell: Callable[[str], None]) -> None:
@@ -278,8 +301,7 @@ class Desk:
 
     def sync_conflicts(self) -> list[AuditEntry]:
         """Every conflict sync resolved, newest first."""
-        entries = [AuditEntry.model_validate(model_fields(d)) for d in self.store.audit_log.raw()
-                   if d.get("action") == "sync_conflict"]
+        entries = self.store.audit_log.by("action", "sync_conflict")
         return sorted(entries, key=lambda e: e.at, reverse=True)
 
     def senior_for(self, request: ExpertRequest) -> Expert:
@@ -292,11 +314,14 @@ class Desk:
         if not experts:
             raise StoreError(f"no other active expert who works {scorer.profile.name} issues to escalate "
                              f"request {request.id} to")
+        if issue is not None:  # a specialist of the issue when there is one (#12: never a non-specialist first)
+            ranked = self.candidates(issue).ranked
+            fitting = {c.expert_id for c in ranked if c.factors["specialization"].value > 0}
+            experts = [e for e in experts if e.id in fitting] or experts
         top = max(LEVEL_ORDER[e.expertise_level] for e in experts)
         seniors = [e for e in experts if LEVEL_ORDER[e.expertise_level] == top]
         if issue is None:
             return seniors[0]
-        ranked = self.candidates(issue).ranked
         order = {c.expert_id: n for n, c in enumerate(ranked)}
         return min(seniors, key=lambda e: order.get(e.id, len(order)))
 
@@ -313,16 +338,30 @@ class Desk:
 
     # -- sessions, outcomes, corrections -------------------------------------------------------------
     def start_session(self, request_id: str, actor: str, channel: str | None = None) -> Session:
+        """A session on the request, held on a channel that fits its profile, with the profile's participants."""
         request = self.store.requests.require(request_id)
         if not request.assigned_expert_id:
             raise StoreError(f"request {request_id} has no expert yet")
         expert = self.store.experts.get(request.assigned_expert_id)
-        method = channel or (expert.escalation_methods[0] if expert and expert.escalation_methods else "video_conference")
-        session = sessions.initiate(request.analysis_id, request.assigned_expert_id, self.clock(), request.id, method)
+        policy = self.scorer(request.profile or None).profile.session
+        method = sessions.channel_for(policy.channels, expert.escalation_methods if expert else [], channel)
+        session = sessions.initiate(request.analysis_id, request.assigned_expert_id, self.clock(), request.id, method,
+                                    list(policy.participants))
         with self.store.transaction():
             if request.status == "assigned":
                 self.act(request_id, "start", actor)
             return self.store.sessions.add(session, actor=actor, action="session_start")
+
+    def acknowledge(self, request_id: str, actor: str, note: str = "") -> ExpertRequest:
+        """The expert has seen the request (the unacknowledged-assignment clock stops), before any session."""
+        return self.act(request_id, "acknowledge", actor, note=note)
+
+    def session_awaiting_outcome(self, request_id: str) -> Session | None:
+        """The request's latest ended session with no outcome yet (`o` after `E` records it)."""
+        recorded = {d.get("session_id") for d in self.store.outcomes.raw()}
+        ended = [Session.model_validate(model_fields(d)) for d in self.store.sessions.raw()
+                 if d.get("request_id") == request_id and d.get("status") == "ended" and d.get("id") not in recorded]
+        return max(ended, key=lambda s: s.ended_at or s.started_at) if ended else None
 
     def session_move(self, session_id: str, move: str, actor: str) -> Session:
         step = {"pause": sessions.pause, "resume": sessions.resume, "end": sessions.end}[move]
@@ -330,12 +369,22 @@ class Desk:
             session = self.store.sessions.require(session_id)
             return self.store.sessions.save(step(session, self.clock()), actor=actor, action=f"session_{move}")
 
+    def completes(self, session_id: str) -> bool:
+        """Whether recording this session's outcome completes its request (then the final report is asked)."""
+        session = self.store.sessions.get(session_id)
+        request = self.store.requests.get(session.request_id) if session and session.request_id else None
+        return request is not None and request.status == "in_review"
+
     def record_outcome(self, session_id: str, actor: str, resolution_achieved: bool, recommendations: list[str],
                        actions_taken: list[str], knowledge_gained: str, follow_up_needed: bool = False,
-                       rating: int | None = None) -> tuple[Outcome, KnowledgeEntry]:
+                       rating: int | None = None, final_report: str | None = None) -> tuple[Outcome, KnowledgeEntry]:
+        """The session's outcome (ending it if it runs); when its request is in review this completes it,
+        with seed 002's final report."""
         now = self.clock()
         with self.store.transaction():
             session = self.store.sessions.require(session_id)
+            if any(d.get("session_id") == session_id for d in self.store.outcomes.raw()):
+                raise UserError(f"session {session_id} already has its outcome")
             if session.status != "ended":
                 session = self.store.sessions.save(sessions.end(session, now), actor=actor, action="session_end")
             issue = self.store.issues.require(session.issue_id)
@@ -346,7 +395,10 @@ class Desk:
             if session.request_id:
                 request = self.store.requests.require(session.request_id)
                 if request.status == "in_review":
-                    self.act(request.id, "complete", actor, rating=rating)
+                    done = self.act(request.id, "complete", actor, rating=rating)
+                    if final_report and final_report.strip():
+                        self.store.requests.save(done.model_copy(update={"final_report": final_report.strip()}),
+                                                 actor=actor, action="final_report")
             return outcome, entry
 
     def record_correction(self, request_id: str, actor: str, field: str, original: Any, corrected: Any,
@@ -379,10 +431,8 @@ class Desk:
         now = self.clock()
         experts = {e.id: e for e in self.store.experts.all()}
         out = []
-        for doc in self.store.requests.raw():
-            if doc.get("status") not in statuses:
-                continue
-            request = ExpertRequest.model_validate(model_fields(doc))
+        held = [r for status in statuses for r in self.store.requests.by("status", status)]
+        for request in held:
             profile = self.scorer(request.profile or None).profile
             expert = experts.get(request.assigned_expert_id or "")
             timer = sla.clock(request, profile, expert, now)
@@ -399,17 +449,15 @@ class Desk:
         issue = self.store.issues.require(issue_id)
         request = self.request_for(issue_id)
         expert = self.store.experts.get(request.assigned_expert_id) if request and request.assigned_expert_id else None
-        issue_sessions = [s for s in self.store.sessions.all() if s.issue_id == issue_id]
-        outcome = next((o for o in self.store.outcomes.all() if o.issue_id == issue_id), None)
+        issue_sessions = self.store.sessions.by("issue_id", issue_id)
+        outcome = next(iter(self.store.outcomes.by("issue_id", issue_id)), None)
         ctx = package.PackageContext(issue, self.decide(issue), request, expert, issue_sessions, outcome, self.clock())
         return package.build(ctx)
 
     # -- one issue in full, every issue, edits --------------------------------------------------------
     def audit_of(self, targets: Collection[str]) -> list[AuditEntry]:
-        """The audit trail of these records, oldest first (one scan of the log)."""
-        wanted = set(targets)
-        found = [AuditEntry.model_validate(model_fields(d)) for d in self.store.audit_log.raw()
-                 if d.get("target_id") in wanted]
+        """The audit trail of these records, oldest first (an index lookup per record)."""
+        found = [entry for target in dict.fromkeys(targets) for entry in self.store.audit_log.by("target_id", target)]
         return sorted(found, key=lambda e: e.at)
 
     def issue_record(self, issue_id: str) -> IssueRecord:
@@ -424,6 +472,16 @@ class Desk:
         """Edit an issue (`issues`) or an expert (`experts`): validated per field, one audited write."""
         return editing.edit(self, kind, key, changes, actor, note)
 
+    def works_profile(self, expert: Expert, profile: str | None) -> bool:
+        """The expert's specialisations meet the profile's categories (the matcher's rule)."""
+        scorer = self.scorer(profile)
+        return Matcher(scorer.profile, scorer).works_profile(expert)
+
+    def experts_for(self, issue_ids: Collection[str]) -> list[Expert]:
+        """Active experts who can work at least one of these issues' profiles, by name."""
+        profiles = {issue.profile for key in issue_ids if (issue := self.store.issues.get(key)) is not None}
+        return [e for e in self.experts() if any(self.works_profile(e, p) for p in profiles)]
+
     def expert(self, expert_id: str) -> Expert | None:
         """One expert, with the figures counted from the requests."""
         if expert_id not in self.store.experts:
@@ -436,4 +494,8 @@ class Desk:
         return sorted(found, key=lambda e: ((e.name or e.id).lower(), e.id))
 
     def knowledge_for(self, text: str, limit: int = 5) -> list[Hit]:
-        return search(self.store.knowledge.all(), text, limit)
+        return self.store.search_knowledge(text, limit)
+
+    def warm(self) -> None:
+        """Build the store's indexes ahead of the first lookup (call it from a worker once the queue shows)."""
+        self.store.warm_indexes()

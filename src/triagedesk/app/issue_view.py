@@ -72,13 +72,17 @@ def issue_record(desk: Desk, issue_id: str) -> IssueRecord:
     store = desk.store
     issue = store.issues.require(issue_id)
     decision = desk.decide(issue)
-    requests = sorted((r for r in store.requests.all() if r.analysis_id == issue_id),
-                      key=lambda r: r.submitted_at, reverse=True)
+    requests = sorted(store.requests.by("analysis_id", issue_id), key=lambda r: r.submitted_at, reverse=True)
     request_ids = {r.id for r in requests}
-    sessions = [s for s in store.sessions.all() if s.issue_id == issue_id or s.request_id in request_ids]
-    outcomes = [o for o in store.outcomes.all() if o.issue_id == issue_id]
+    # index lookups, not scans: the issue's sessions, and those of its requests
+    found = {s.id: s for s in store.sessions.by("issue_id", issue_id)}
+    for key in sorted(request_ids):
+        found.update((s.id, s) for s in store.sessions.by("request_id", key))
+    sessions = sorted(found.values(), key=lambda s: s.started_at)
+    outcomes = store.outcomes.by("issue_id", issue_id)
     by_session = {o.session_id: o for o in outcomes if o.session_id}
-    corrections = sorted((c for c in store.corrections.all() if c.request_id in request_ids), key=lambda c: c.created_at)
+    corrections = sorted((c for key in sorted(request_ids) for c in store.corrections.by("request_id", key)),
+                         key=lambda c: c.created_at)
     now = desk.clock()
     views = []
     for request in requests:
@@ -138,7 +142,8 @@ def sections(record: IssueRecord) -> list[tuple[str, list[str]]]:
     The caller shows them literally (never as markup, control characters escaped)."""
     issue = record.issue
     head = [f"{issue.get('id')}: {issue.get('title') or '(no title)'}",
-            f"{record.urgency} · score {record.score:.2f} · {'escalate' if record.should_escalate else 'no escalation'}",
+            f"{record.urgency} · score {record.score:.2f} · "
+            f"{'escalate' if record.should_escalate else 'no escalation'}",
             f"requester: {record.requester or '-'} · created {_when(_moment(issue.get('created_at')))}",
             "", issue.get("description") or "(no description)"]
     fields = [f"{key}: {_dollars(value) if key == 'estimated_value' else _value(value)}"
@@ -182,7 +187,8 @@ def sections(record: IssueRecord) -> list[tuple[str, list[str]]]:
         out.append((f"Request {r.id}", lines))
     if record.corrections:
         out.append(("Corrections", [f"{c.field}: {_value(c.original_value)} -> {_value(c.corrected_value)} "
-                                    f"({c.expert_id}, confidence {c.confidence:.0%}){f': {c.explanation}' if c.explanation else ''}"
+                                    f"({c.expert_id}, confidence {c.confidence:.0%})"
+                                    f"{f': {c.explanation}' if c.explanation else ''}"
                                     for c in record.corrections]))
     history = []
     for e in record.history:

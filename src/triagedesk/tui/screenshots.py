@@ -7,12 +7,12 @@ import sys
 import tempfile
 from pathlib import Path
 
+from triagedesk.app.stores import open_desk
 from triagedesk.demo.data import DEMO_NOW, generate
-from triagedesk.domain.scoring.escalation import Scorer
 from triagedesk.domain.inputs import parse_models
 from triagedesk.domain.models import Expert
+from triagedesk.domain.scoring.escalation import Scorer
 from triagedesk.resources import data_dir, load_profile
-from triagedesk.app.stores import open_desk
 from triagedesk.tui.app import TriageDeskApp
 
 NOW = DEMO_NOW
@@ -21,6 +21,8 @@ SHOTS = {
     "expert-view": ("expert", None, []),  # the busiest expert of the demo
     "analytics": ("lead", None, []),
     "help": ("coordinator", None, ["question_mark"]),
+    "issue": ("coordinator", None, ["enter"]),
+    "search": ("coordinator", None, ["F", *"tank"]),
 }
 
 
@@ -61,6 +63,9 @@ async def shoot(path: Path, out: Path, size: tuple[int, int]) -> list[Path]:
                 await pilot.pause()
             for key in keys:
                 await pilot.press(key)
+                await pilot.pause()
+            for _ in range(3):  # what the keys opened loads in a worker too
+                await app.workers.wait_for_complete()
                 await pilot.pause()
             target = out / f"{name}.svg"
             app.save_screenshot(str(target))

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Literal
 
+from triagedesk.domain.durations import spoken
 from triagedesk.domain.errors import UserError
 from triagedesk.domain.models import Expert
 from triagedesk.domain.records import HELD_STATUSES, OPEN_STATUSES, REQUEST_STATUSES, ExpertRequest
@@ -196,7 +197,8 @@ def suggestions(request: ExpertRequest, clock_state: str, expert: Expert | None,
             and request.assigned_at is not None):
         ack_due = request.assigned_at + timedelta(minutes=expert.availability.response_sla_minutes)
         if now > ack_due:
-            late = int((now - ack_due).total_seconds() // 60)
-            out.append(Suggestion("unacknowledged", f"Not acknowledged {late} min past the "
-                                  f"{expert.availability.response_sla} response SLA: offer the next candidate"))
+            late = spoken((now - ack_due).total_seconds() // 60)
+            sla_text = spoken(expert.availability.response_sla_minutes)
+            out.append(Suggestion("unacknowledged",
+                                  f"Not acknowledged {late} past the {sla_text} response SLA: offer the next candidate"))
     return out

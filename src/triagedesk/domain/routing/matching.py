@@ -5,11 +5,12 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime
 
+from triagedesk.domain.durations import spoken
+from triagedesk.domain.models import Candidate, Decision, Expert, Factor, Issue, Match
 from triagedesk.domain.routing.calendar import expert_presence
 from triagedesk.domain.scoring.escalation import Scorer
 from triagedesk.domain.scoring.facts import issue_text
 from triagedesk.domain.scoring.keywords import KeywordGroup
-from triagedesk.domain.models import Candidate, Decision, Expert, Factor, Issue, Match
 from triagedesk.domain.scoring.profiles import Profile
 
 LEVEL_ORDER = {"junior": 0, "mid": 1, "senior": 2, "expert": 3}
@@ -20,7 +21,7 @@ def _factor(value: float, weight: float) -> Factor:
 
 
 def _hours(minutes: float) -> str:
-    return f"{minutes:g} minutes" if minutes < 60 else f"{minutes / 60:g} hours"
+    return spoken(minutes)
 
 
 class Matcher:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Sequence
+from typing import Any
 
 from rich.segment import Segment
 from rich.style import Style
@@ -17,9 +18,9 @@ from textual.reactive import reactive
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
+from triagedesk.app.queue import QueueData
 from triagedesk.display import one_line
 from triagedesk.domain.models import URGENCIES
-from triagedesk.app.queue import QueueData
 
 COLUMNS = (("id", 12), ("urgency", 9), ("score", 6), ("sla", 9), ("status", 13), ("assignee", 15), ("route", 16))
 """Fixed columns before the title, which takes what is left."""
@@ -109,6 +110,7 @@ class QueueView(ScrollView, can_focus=True):
         self.now_epoch = now_epoch
         self._lines: LRUCache[tuple[int, bool, int, int, bool], Strip] = LRUCache(1024)
         self._styles: dict[str, Style] = {}
+        self._background = Style()
         self._last_posted: str | None = "\x00"
         self.marked: set[str] = set()
         """Issue ids marked for a bulk action (kept across filters; dropped when the issue leaves the queue)."""
@@ -118,7 +120,8 @@ class QueueView(ScrollView, can_focus=True):
         self.sort_column: tuple[str, bool] = ("urgency", False)
 
     # -- data ------------------------------------------------------------------------------
-    def show(self, data: QueueData, rows: Sequence[int], keep: str | None = None, empty_text: str | None = None) -> None:
+    def show(self, data: QueueData, rows: Sequence[int], keep: str | None = None,
+             empty_text: str | None = None) -> None:
         """Show `rows` of `data`; the cursor stays on issue `keep` when it is still there (else goes to the top)."""
         if empty_text is not None:
             self.empty_text = empty_text
@@ -151,12 +154,17 @@ class QueueView(ScrollView, can_focus=True):
 
     def restyle(self, variables: dict[str, str]) -> None:
         """Colours from the active theme's variables."""
-        def style(name: str, fallback: str, bold: bool = False) -> Style:
+        def parse(name: str, fallback: str) -> Any:
             try:
-                colour = Color.parse(variables.get(name, fallback)).rich_color
+                return Color.parse(variables.get(name, fallback)).rich_color
             except ColorParseError:
-                colour = Color.parse(fallback).rich_color
-            return Style(color=colour, bold=bold)
+                return Color.parse(fallback).rich_color
+
+        # every cell paints the theme's background: a light theme on a dark terminal stays readable (no ESC[49m)
+        self._background = Style(bgcolor=parse("background", "#1E1E1E"))
+
+        def style(name: str, fallback: str, bold: bool = False) -> Style:
+            return self._background + Style(color=parse(name, fallback), bold=bold)
 
         self._styles = {
             "critical": style("urgency-critical", "#FF5F66", True), "high": style("urgency-high", "#FF9F43"),
@@ -175,9 +183,10 @@ class QueueView(ScrollView, can_focus=True):
             return self._header(width)
         row = y - 1 + int(self.scroll_offset.y)
         if not self.rows and y == 1:
-            return Strip([Segment(one_line(self.empty_text, width), self._styles.get("dim", Style()))]).crop_extend(0, width, None)
+            notice = Segment(one_line(self.empty_text, width), self._styles.get("dim", Style()))
+            return Strip([notice]).crop_extend(0, width, self._background)
         if row >= len(self.rows):
-            return Strip.blank(width)
+            return Strip.blank(width, self._background)
         minute = int(self.now_epoch() // 60)
         is_cursor = row == self.cursor
         index = self.rows[row]
@@ -197,7 +206,7 @@ class QueueView(ScrollView, can_focus=True):
         names = [(name, w) for name, w in visible_columns(width)] + [("title", 5)]
         text = "".join((name + (arrow if name == column else "")).ljust(w) for name, w in names)
         style = self._styles.get("dim", Style()) + Style(bold=True)
-        return Strip([Segment(text, style)]).crop_extend(0, width, None)
+        return Strip([Segment(text, style)]).crop_extend(0, width, self._background)
 
     def _render_row(self, index: int, width: int, is_cursor: bool, marked: bool = False) -> Strip:
         data = self.data
@@ -228,7 +237,7 @@ class QueueView(ScrollView, can_focus=True):
                 style = base if style is None else style + base
             segments.append(Segment(text + " ", style))
         strip = Strip(segments)
-        return strip.crop_extend(0, width, base)
+        return strip.crop_extend(0, width, base if base is not None else self._background)
 
     # -- marks -----------------------------------------------------------------------------
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
