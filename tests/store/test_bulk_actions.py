@@ -41,7 +41,7 @@ def test_bulk_assign_is_one_write_and_skips_what_must_be_paid_first(desk: Desk) 
     requests = {r.analysis_id: r for r in desk.store.requests.all()}
     assert set(requests) == {"i1", "i2"}  # nothing written for the appraisal that awaits payment
     assert all(r.status == "assigned" and r.assigned_expert_id == "ola" for r in requests.values())
-    assert desk.store.experts.require("ola").current_workload == 2
+    assert desk.expert("ola").current_workload == 2
     assert "2 assigned, 2 skipped" in result.summary()
     paid_first = desk.bulk("assign", ["a1"], "ana", "ann")
     assert paid_first.skipped == [("a1", "must be escalated and paid first")]
@@ -81,7 +81,7 @@ def test_a_failure_inside_a_bulk_action_writes_nothing(desk: Desk, monkeypatch: 
     with pytest.raises(OSError):
         desk.bulk("assign", ["i1", "i2"], "ana", "ola")
     assert desk.store.requests.all() == []
-    assert desk.store.experts.require("ola").current_workload == 0
+    assert desk.expert("ola").current_workload == 0
 
 
 def test_bulk_refuses_nothing_marked_and_a_missing_expert(desk: Desk) -> None:
