@@ -67,8 +67,9 @@ class Incoming:
         self.now = utcnow()
         self.entries: list[dict[str, Any]] = []
         self.cleared: list[str] = []
-        self.rejected_revs = {doc.get("id"): doc.get("rev") for doc in table_of(store, REJECTED)
-                              if doc.get("source") == "server"}  # revisions the models refused already
+        rejected = [dict(doc) for doc in table_of(store, REJECTED)]
+        self.rejected_revs = {d.get("id"): d.get("rev") for d in rejected if d.get("source") == "server"}
+        self.refused = {d.get("id") for d in rejected if d.get("source") == "refused"}  # kept here, not there
 
     # -- one document ------------------------------------------------------------------------
     def take(self, remote: dict[str, Any]) -> None:
@@ -123,6 +124,9 @@ class Incoming:
             self.entries.append(state_entry(key, rev, KEPT_LOCAL))  # ours goes back over it
             return
         if not dirty:
+            if key in self.refused:  # the change the server refused gives way to its newer version: audited
+                self.store.audit(self.actor, "sync_conflict", kind, record_id, mine, theirs,
+                                 note="a change the server refused, replaced by the server's newer version")
             table.update(replacing(incoming), doc_ids=[doc_id])
             self._took(key, rev, arrived.updated_at)
             return
