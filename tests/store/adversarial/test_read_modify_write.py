@@ -90,5 +90,5 @@ def test_escalate_to_senior_reads_inside_its_transaction(tmp_path: Path, monkeyp
     final = coordinator.store.requests.require(request.id)
     # two escalations in turn: the second starts from the first's expert, so nobody's workload is counted twice
     assert done and final.assigned_expert_id == done[0] != first.assigned_expert_id
-    workloads = {e.id: e.current_workload for e in coordinator.counted_experts()}
+    workloads = {e.id: e.current_workload for e in coordinator.counted_experts()}  # counted from the requests
     assert sum(workloads.values()) == 1, workloads
