@@ -370,3 +370,17 @@ def test_workloads_and_reviews_are_counted_from_the_requests_so_merges_cannot_dr
         assert sum(r for _, r in experts.values()) == 10 * 5 + 1  # one completion, counted once
         figures.append(experts)
     assert figures[0] == figures[1]
+
+
+def test_a_quarantined_local_record_is_not_deleted_on_the_server(tmp_path: Path, db_url: str) -> None:
+    seed_desk(tmp_path / "a.json", 2)
+    replicator(tmp_path / "a.json", db_url).sync()
+    store = open_store(tmp_path / "a.json")
+    doc_id = store.journal.id_index("issues")["i1"]
+    store.db.table("issues").update({"users_affected": "lots"}, doc_ids=[int(doc_id)])  # damaged by hand
+    store.close()
+    assert run_cli("db", "repair", "--db", str(tmp_path / "a.json")).returncode == 0
+    after = synced(tmp_path / "a.json", db_url).result
+    assert after.pushed == 0 and httpx.get(f"{db_url}/issues:i1").status_code == 200  # no tombstone sent
+    took = run_cli("sync", "--url", db_url, "--db", str(tmp_path / "a.json"), "--take-server", "issues:i1")
+    assert took.returncode == 0 and open_store(tmp_path / "a.json").issues.require("i1").users_affected == 0

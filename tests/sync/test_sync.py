@@ -111,7 +111,7 @@ def test_answers_are_compressed_except_from_this_machine(db_url: str, monkeypatc
 
 def test_pull_reports_progress_against_the_servers_total(tmp_path: Path, db_url: str,
                                                          monkeypatch: pytest.MonkeyPatch) -> None:
-    from triagedesk.sync import engine
+    from triagedesk.sync import engine, results
 
     monkeypatch.setattr(engine, "PAGE", 100)
     seed_desk(tmp_path / "a.json", 450)
@@ -121,9 +121,9 @@ def test_pull_reports_progress_against_the_servers_total(tmp_path: Path, db_url:
     pulls = [(done, total) for stage, done, total in seen if stage == "pull"]
     assert [done for done, _ in pulls] == [min(100 * n, pushed) for n in range(1, len(pulls) + 1)]
     assert all(total == pushed for _, total in pulls)  # known from the first page on
-    assert engine._remaining({"pending": 7}, 3, 99) == 7  # CouchDB's own count wins
-    assert engine._remaining({}, "12-g1AAAA", "40-g1AAAB") == 28  # CouchDB 3's opaque sequences
-    assert engine._remaining({}, "opaque", None) == 0
+    assert results.remaining({"pending": 7}, 3, 99) == 7  # CouchDB's own count wins
+    assert results.remaining({}, "12-g1AAAA", "40-g1AAAB") == 28  # CouchDB 3's opaque sequences
+    assert results.remaining({}, "opaque", None) == 0
 
 
 def test_server_killed_mid_pull_applies_whole_pages_and_resumes(tmp_path: Path,

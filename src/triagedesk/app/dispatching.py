@@ -196,7 +196,7 @@ class Dispatching:
         with self.lock:
             requests = [ExpertRequest.model_validate(model_fields(d)) for d in self.store.requests.raw()
                         if d.get("profile") == profile.name]
-            experts = {e.id: e for e in self.store.experts.all()}
+            experts = {e.id: e for e in self.desk.counted_experts()}
         return policy_replay.replay(profile, [r for r in requests if since <= r.submitted_at <= now], experts, now)
 
     # -- acting ----------------------------------------------------------------------------------------

@@ -10,10 +10,10 @@ from datetime import datetime
 import click
 from rich.progress import Progress, TaskID
 
-from triagedesk.display import printable
 from triagedesk.app.stores import open_desk
 from triagedesk.commands.common import emit_json, json_option, progress_display
 from triagedesk.commands.store_cmds import db_option, store_path
+from triagedesk.display import printable
 from triagedesk.display import printable as safe
 from triagedesk.sync.client import CouchClient, SyncError, parse_remote
 from triagedesk.sync.engine import Replicator, SyncResult
@@ -110,12 +110,18 @@ def _counts(result: SyncResult, rejected: int | None = None) -> str:
     return line
 
 
+TOLD_AT_MOST = 20
+"""Rejected or refused documents told one per line; past that, a count (`sync --json` and the desk's R list all)."""
+
+
 def _tell_refusals(result: SyncResult) -> None:
-    """Each rejected or refused document once, with the reason (the list keeps them)."""
-    for item in result.rejected:
-        click.echo(f"rejected {safe(item.key)} {safe(item.rev or '')}: {safe(item.error)}", err=True)
-    for item in result.refused:
-        click.echo(f"refused {safe(item.key)}: {safe(item.error)}", err=True)
+    """Each rejected or refused document once, with the reason (the store's rejected list keeps them)."""
+    lines = [f"rejected {safe(item.key)} {safe(item.rev or '')}: {safe(item.error)}" for item in result.rejected]
+    lines += [f"refused {safe(item.key)}: {safe(item.error)}" for item in result.refused]
+    for line in lines[:TOLD_AT_MOST]:
+        click.echo(line, err=True)
+    if len(lines) > TOLD_AT_MOST:
+        click.echo(f"… and {len(lines) - TOLD_AT_MOST:,} more (`triagedesk sync --json` lists them all)", err=True)
 
 
 def _live(replicator: Replicator, shown: str, as_json: bool, poll: float) -> None:

@@ -19,6 +19,9 @@ MODELS: dict[str, type[BaseModel]] = {
     "corrections": Correction, "knowledge": KnowledgeEntry, "audit": AuditEntry,
 }
 
+SYNC_STATE = "_sync"
+"""Sync's per-record state (the revision last in step): a quarantined record leaves it too."""
+
 Tables = dict[str, dict[str, dict[str, Any]]]
 
 
@@ -61,8 +64,12 @@ def quarantine(tables: Tables) -> list[Invalid]:
     rejected = tables.setdefault(REJECTED, {})
     next_id = max((int(k) for k in rejected), default=0) + 1
     at = utcnow().isoformat().replace("+00:00", "Z")
+    states = tables.get(SYNC_STATE, {})
     for bad in found:
         doc = tables[bad.kind].pop(bad.doc_id)
+        key = f"{bad.kind}:{bad.record_id}"
+        for state_id in [k for k, s in states.items() if isinstance(s, dict) and s.get("key") == key]:
+            del states[state_id]  # never in step: its absence is no deletion to send to the server
         rejected[str(next_id)] = {"id": f"{bad.kind}:{bad.record_id}", "kind": bad.kind, "record_id": bad.record_id,
                                   "rev": None, "error": bad.error, "at": at, "source": "local", "doc": doc}
         next_id += 1

@@ -7,17 +7,28 @@ import hashlib
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
+
+from pydantic import BaseModel
 
 from triagedesk.domain.records import utcnow
 from triagedesk.domain.requests.conflicts import winner
-from triagedesk.store.repositories import Store, replace_with, stamp
+from triagedesk.store.repositories import Store, stamp
 from triagedesk.store.validity import MODELS, REJECTED
 from triagedesk.sync.arrival import Refused, admit, merged
 from triagedesk.sync.client import CouchClient, SyncError
-from triagedesk.sync.incoming import LOSER_NOTE, STATE, Incoming, Rejection, Tally, record_rejections, state_entry
+from triagedesk.sync.incoming import (
+    LOSER_NOTE,
+    STATE,
+    Incoming,
+    Rejection,
+    record_rejections,
+    replacing,
+    state_entry,
+    table_of,
+)
 from triagedesk.sync.pending import PendingRecords
+from triagedesk.sync.results import Outgoing, SyncResult, remaining
 from triagedesk.sync.wire import record_fields, remote_id, shape_of, wire_doc
 
 KINDS = ("experts", "issues", "requests", "sessions", "outcomes", "corrections", "knowledge", "audit")
@@ -29,41 +40,6 @@ IN_FLIGHT = 2          # _bulk_docs requests under way at once: the server works
 Progress = Callable[[str, int, int], None]
 
 
-@dataclass
-class SyncResult(Tally):
-    pushed: int = 0
-    server_reset: bool = False  # the server had lost this desk's history: everything went again
-    checkpoint: Any = None
-    refused: list[Rejection] = field(default_factory=list)  # what the server answered 403 to, with its reason
-
-    def as_dict(self) -> dict[str, Any]:
-        return {"pushed": self.pushed, "pulled": self.pulled, "conflicts": self.conflicts,
-                "rejected": [r.as_dict() for r in self.rejected], "refused": [r.as_dict() for r in self.refused],
-                "server_reset": self.server_reset,
-                "checkpoint": self.checkpoint}
-
-
-@dataclass(frozen=True)
-class Outgoing:
-    """One document to push: a record (`doc`), or a tombstone for one deleted here (`doc` None)."""
-
-    key: str
-    kind: str
-    doc: dict[str, Any] | None
-    rev: str | None
-
-
-def _remaining(page: dict[str, Any], last: Any, latest: Any) -> int:
-    """About how many changes are left after this page: CouchDB says (`pending`); otherwise the distance
-    from this page's sequence to the database's latest, whose number comes first (`123-g1AAA...` in CouchDB 3)."""
-    if isinstance(page.get("pending"), int):
-        return page["pending"]
-    try:
-        return max(int(str(latest).split("-")[0]) - int(str(last).split("-")[0]), 0)
-    except ValueError:
-        return 0
-
-
 class Replicator:
     """Two-way replication between one local store and one remote database."""
 
@@ -73,7 +49,7 @@ class Replicator:
         self.actor = actor
         ident = f"{store.path.resolve()}|{client.remote.identity}"
         self.replication_id = "triagedesk-" + hashlib.sha1(ident.encode()).hexdigest()[:16]
-        self.shapes = {kind: shape_of(store.repository(kind).model) for kind in KINDS}
+        self.shapes = {kind: shape_of(cast(type[BaseModel], store.repository(kind).model)) for kind in KINDS}
         self._pending: PendingRecords | None = None
 
     # -- local sync state ---------------------------------------------------------------------
@@ -97,7 +73,7 @@ class Replicator:
             if doc_id is None:
                 inserts.append(entry)
             else:
-                table.update(replace_with(entry), doc_ids=[int(doc_id)])
+                table.update(replacing(entry), doc_ids=[int(doc_id)])
         if inserts:
             table.insert_multiple(inserts)
 
@@ -130,7 +106,7 @@ class Replicator:
             for key in current:
                 kind, _, record_id = key.partition(":")
                 doc_id = self.store.journal.id_index(kind).get(record_id) if kind in KINDS else None
-                local = self.store.db.table(kind).doc(int(doc_id)) if doc_id is not None else None
+                local = table_of(self.store, kind).doc(int(doc_id)) if doc_id is not None else None
                 if local is not None:
                     self.store.audit(self.actor, "take_server", kind, record_id, record_fields(local), None,
                                      note="the local version, replaced by the server's")
@@ -141,6 +117,10 @@ class Replicator:
             self._set_state(incoming.entries)
             incoming.finish()
         return missing
+
+    def _meta(self) -> dict[str, Any]:
+        found = self.store.db.table(META).get(doc_id=1)
+        return dict(found) if isinstance(found, dict) else {}
 
     def checkpoint(self) -> Any:
         found = self.store.db.table(META).get(doc_id=1)
@@ -313,7 +293,7 @@ class Replicator:
                     self._checkpoint_remote(last)  # as CouchDB's replicator does: every so often, and at the end
                 seen += len(page.get("results", []))
                 if progress is not None:
-                    progress("pull", seen, seen + _remaining(page, last, latest))
+                    progress("pull", seen, seen + remaining(page, last, latest))
                 since = last
                 if done:
                     break
@@ -324,7 +304,7 @@ class Replicator:
     def _checkpoint_remote(self, seq: Any) -> None:
         self.client.put_local(self.replication_id, {"last_seq": seq, "updated_at": stamp(utcnow())})
         meta = self.store.db.table(META)
-        if not (meta.get(doc_id=1) or {}).get("checkpointed"):
+        if not self._meta().get("checkpointed"):
             with self.store.transaction():
                 if meta.get(doc_id=1):
                     meta.update({"checkpointed": True}, doc_ids=[1])
@@ -346,7 +326,7 @@ class Replicator:
         its checkpoint left none: that is no loss, and its revisions are still good.)"""
         remote = self.client.get_local(self.replication_id)
         meta = self.store.db.table(META)
-        if remote is None and (meta.get(doc_id=1) or {}).get("checkpointed"):
+        if remote is None and self._meta().get("checkpointed"):
             with self.store.transaction():
                 self.store.db.table(STATE).truncate()
                 meta.update({"since": 0, "checkpointed": False}, doc_ids=[1])

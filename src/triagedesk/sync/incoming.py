@@ -5,12 +5,14 @@ of audit entries, which are append-only."""
 
 from __future__ import annotations
 
+from collections.abc import Callable, MutableMapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 from triagedesk.domain.records import utcnow
 from triagedesk.domain.requests.conflicts import winner
 from triagedesk.store.repositories import Store, replace_with, stamp
+from triagedesk.store.table import JournalTable
 from triagedesk.store.validity import MODELS, REJECTED
 from triagedesk.sync.arrival import Admitted, Refused, admit, merged, stored
 from triagedesk.sync.wire import record_fields
@@ -38,6 +40,16 @@ class Tally:
     rejected: list[Rejection] = field(default_factory=list)
 
 
+def table_of(store: Store, name: str) -> JournalTable:
+    """One of the store's tables, as the journal's table it is (with `doc`)."""
+    return cast(JournalTable, store.db.table(name))
+
+
+def replacing(doc: dict[str, Any]) -> Callable[[MutableMapping[Any, Any]], None]:
+    """A TinyDB update that makes the stored document exactly `doc`."""
+    return cast(Callable[[MutableMapping[Any, Any]], None], replace_with(doc))
+
+
 def state_entry(key: str, rev: str | None, updated_at: str | None, deleted: bool = False) -> dict[str, Any]:
     return {"key": key, "rev": rev, "updated_at": updated_at, "deleted": deleted}
 
@@ -55,8 +67,9 @@ class Incoming:
         self.now = utcnow()
         self.entries: list[dict[str, Any]] = []
         self.cleared: list[str] = []
-        self.rejected_revs = {doc.get("id"): doc.get("rev") for doc in store.db.table(REJECTED)
-                              if doc.get("source") == "server"}  # revisions the models refused already
+        rejected = [dict(doc) for doc in table_of(store, REJECTED)]
+        self.rejected_revs = {d.get("id"): d.get("rev") for d in rejected if d.get("source") == "server"}
+        self.refused = {d.get("id") for d in rejected if d.get("source") == "refused"}  # kept here, not there
 
     # -- one document ------------------------------------------------------------------------
     def take(self, remote: dict[str, Any]) -> None:
@@ -82,14 +95,14 @@ class Incoming:
         doc_id = self.store.journal.id_index(kind).get(record_id)
         if doc_id is None:
             return None, None
-        return int(doc_id), self.store.db.table(kind).doc(int(doc_id))
+        return int(doc_id), table_of(self.store, kind).doc(int(doc_id))
 
     def _live(self, key: str, rev: str | None, known: dict[str, Any], arrived: Admitted) -> None:
         kind, record_id = arrived.kind, arrived.record_id
         doc_id, local = self._local(kind, record_id)
         incoming = stored(arrived)
         theirs = merged(arrived.fields, arrived.extra)
-        table = self.store.db.table(kind)
+        table = table_of(self.store, kind)
         self.cleared.append(key)
         if local is None:
             if known and not known.get("deleted"):  # deleted here, not yet pushed: the deletion wins
@@ -98,7 +111,7 @@ class Incoming:
                                  note="an edit from the server lost to this desk's deletion")
                 self.entries.append(state_entry(key, rev, None))
                 return
-            self.store.db.table(kind).insert(incoming)
+            table_of(self.store, kind).insert(incoming)
             self._took(key, rev, arrived.updated_at)
             return
         mine = record_fields(local)
@@ -111,13 +124,16 @@ class Incoming:
             self.entries.append(state_entry(key, rev, KEPT_LOCAL))  # ours goes back over it
             return
         if not dirty:
-            table.update(replace_with(incoming), doc_ids=[doc_id])
+            if key in self.refused:  # the change the server refused gives way to its newer version: audited
+                self.store.audit(self.actor, "sync_conflict", kind, record_id, mine, theirs,
+                                 note="a change the server refused, replaced by the server's newer version")
+            table.update(replacing(incoming), doc_ids=[doc_id])
             self._took(key, rev, arrived.updated_at)
             return
         self.tally.conflicts += 1
         if winner(kind, mine, local.get("_updated_at") or "", theirs, arrived.conflict_time) == "theirs":
             self.store.audit(self.actor, "sync_conflict", kind, record_id, mine, theirs, note=LOSER_NOTE)
-            table.update(replace_with(incoming), doc_ids=[doc_id])
+            table.update(replacing(incoming), doc_ids=[doc_id])
             self._took(key, rev, arrived.updated_at)
         else:
             self.store.audit(self.actor, "sync_conflict", kind, record_id, theirs, mine, note=LOSER_NOTE)
@@ -145,7 +161,7 @@ class Incoming:
             return
         mine = record_fields(local)
         dirty = not known or known.get("updated_at") != local.get("_updated_at")
-        self.store.db.table(kind).remove(doc_ids=[doc_id])
+        table_of(self.store, kind).remove(doc_ids=[doc_id])
         if dirty and known:
             self.tally.conflicts += 1
             self.store.audit(self.actor, "sync_conflict", kind, record_id, mine, None,
@@ -171,7 +187,7 @@ def record_rejections(store: Store, rejected: list[Rejection], cleared: list[str
     of the `cleared` keys (a valid revision replaced them). Local records `db repair` moved there stay."""
     if not rejected and not cleared:
         return
-    table = store.db.table(REJECTED)
+    table = table_of(store, REJECTED)
     index = store.journal.id_index(REJECTED)
     gone = []
     for key in set(cleared):
@@ -187,4 +203,4 @@ def record_rejections(store: Store, rejected: list[Rejection], cleared: list[str
         if doc_id is None:
             table.insert(entry)
         else:
-            table.update(replace_with(entry), doc_ids=[int(doc_id)])
+            table.update(replacing(entry), doc_ids=[int(doc_id)])

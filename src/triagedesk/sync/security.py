@@ -75,10 +75,6 @@ VALIDATE = r"""function (newDoc, oldDoc, userCtx, secObj) {
     return;
   }
   if (kind === 'knowledge') { return; }
-  if (kind === 'experts') {
-    if (key !== me) { deny('an expert changes only their own expert record'); }
-    return;
-  }
   if (kind === 'requests') {
     if (!old) { deny('only a coordinator opens requests'); }
     if (old.assigned_expert_id !== me) { deny('this request is not assigned to ' + me); }
