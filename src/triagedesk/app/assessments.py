@@ -77,7 +77,9 @@ class Assessments:
                 and entry[0] == self._scorer_key(desk, entry[1] or None)):
             self.used[digest] = entry
             _, profile, urgency, score, escalate, order, key, title, route, route_text = entry
-            return Assessed(key, profile, urgency, score, escalate, order, title, route, route_text, None)
+            if _well_formed(urgency, score, escalate, order, key, title, route, route_text):
+                shown = profile or desk.scorer(None).profile.name  # as computed: the issue's, else the scorer's
+                return Assessed(key, shown, urgency, score, escalate, order, title, route, route_text, None)
         issue = desk.store.issues.loadable(doc)
         if issue is None:
             return None
@@ -108,6 +110,13 @@ class Assessments:
             atomic_write(self.path, data)
         except OSError:
             pass  # a read-only folder: the desk works, it only starts slower
+
+
+def _well_formed(urgency: Any, score: Any, escalate: Any, order: Any, *texts: Any) -> bool:
+    """A cached entry's values have the types the queue's columns hold, and its texts print as they are
+    (the file is a cache anyone with the folder could edit: anything else is recomputed)."""
+    return (type(urgency) is int and type(score) in (int, float) and type(escalate) is bool
+            and type(order) in (int, float) and all(type(t) is str and t.isprintable() for t in texts))
 
 
 _CACHES: weakref.WeakKeyDictionary[Desk, Assessments] = weakref.WeakKeyDictionary()
