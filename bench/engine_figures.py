@@ -8,8 +8,8 @@ from harness import Figure, median_time
 from seed_baseline import baseline_decide
 
 from triagedesk.demo.issues import issue_records
-from triagedesk.domain.scoring.escalation import Scorer
 from triagedesk.domain.models import Issue
+from triagedesk.domain.scoring.escalation import Scorer
 from triagedesk.resources import load_profile
 
 

@@ -148,8 +148,8 @@ def store_load(count: int) -> tuple[float, float]:
 
     from triagedesk.app.desk import Desk
     from triagedesk.app.queue import load
-    from triagedesk.store.database import open_store
     from triagedesk.domain.records import utcnow
+    from triagedesk.store.database import open_store
 
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "desk.json"

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -10,7 +10,7 @@ from triagedesk.domain.insight.analytics import histogram, markdown, report
 from triagedesk.domain.models import Expert
 from triagedesk.domain.records import Correction, ExpertRequest, Outcome
 
-NOW = datetime(2026, 1, 31, 12, 0, tzinfo=timezone.utc)
+NOW = datetime(2026, 1, 31, 12, 0, tzinfo=UTC)
 H = timedelta(hours=1)
 
 

@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from itertools import product
 
 import pytest
 
-from triagedesk.domain.requests.lifecycle import ACTIONS, LifecycleError, next_states, open_request, transition
 from triagedesk.domain.models import Expert, Issue
 from triagedesk.domain.records import REQUEST_STATUSES, ExpertRequest
+from triagedesk.domain.requests.lifecycle import ACTIONS, LifecycleError, next_states, open_request, transition
 
-T0 = datetime(2026, 1, 5, 9, 0, tzinfo=timezone.utc)
+T0 = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
 ANN = Expert(id="ann", name="Ann")
 BOB = Expert(id="bob", name="Bob")
 

@@ -2,17 +2,17 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
+from triagedesk.domain.insight.knowledge import search
+from triagedesk.domain.insight.package import PackageContext, build, literal
+from triagedesk.domain.models import Expert, Issue
+from triagedesk.domain.records import Correction, ExpertRequest, KnowledgeEntry
 from triagedesk.domain.requests import sessions
 from triagedesk.domain.scoring.backtest import backtest
 from triagedesk.domain.scoring.escalation import Scorer
-from triagedesk.domain.insight.knowledge import search
-from triagedesk.domain.models import Expert, Issue
-from triagedesk.domain.insight.package import PackageContext, build, literal
-from triagedesk.domain.records import Correction, ExpertRequest, KnowledgeEntry
 
-T0 = datetime(2026, 1, 5, 9, 0, tzinfo=timezone.utc)
+T0 = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
 
 
 def test_package_has_every_section_and_literal_text(infra_scorer: Scorer) -> None:

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from triagedesk.domain.errors import ProfileError
-from triagedesk.domain.scoring.escalation import Scorer
 from triagedesk.domain.models import Issue
+from triagedesk.domain.scoring.escalation import Scorer
 from triagedesk.resources import available_profiles, data_dir, load_profile
 
 INFRA = data_dir() / "profiles" / "infrastructure.toml"

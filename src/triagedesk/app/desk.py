@@ -12,25 +12,36 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from triagedesk.domain.insight import analytics, package
-from triagedesk.domain.requests import lifecycle, performance, sessions, sla, workflow
-from triagedesk.domain.scoring import backtest
-from triagedesk.domain.scoring.escalation import Scorer
-from triagedesk.domain.insight.knowledge import Hit, search
-from triagedesk.domain.routing.matching import LEVEL_ORDER, Matcher
-from triagedesk.domain.models import Decision, Expert, Issue, Match
 from triagedesk.app import bulk, editing, issue_search, issue_view
+from triagedesk.app.bulk import BulkResult
 from triagedesk.app.issue_search import Found
 from triagedesk.app.issue_view import IssueRecord
-from triagedesk.app.bulk import BulkResult
 from triagedesk.domain.errors import UserError
-from triagedesk.domain.records import HELD_STATUSES, OPEN_STATUSES, AuditEntry, Correction, ExpertCorrection, ExpertRequest, KnowledgeEntry, Outcome, Session, utcnow
+from triagedesk.domain.insight import analytics, package
+from triagedesk.domain.insight.knowledge import Hit, search
+from triagedesk.domain.models import Decision, Expert, Issue, Match
+from triagedesk.domain.records import (
+    HELD_STATUSES,
+    OPEN_STATUSES,
+    AuditEntry,
+    Correction,
+    ExpertCorrection,
+    ExpertRequest,
+    KnowledgeEntry,
+    Outcome,
+    Session,
+    utcnow,
+)
+from triagedesk.domain.requests import lifecycle, performance, sessions, sla, workflow
+from triagedesk.domain.routing.matching import LEVEL_ORDER, Matcher
+from triagedesk.domain.scoring import backtest
+from triagedesk.domain.scoring.escalation import Scorer
 from triagedesk.resources import available_profiles, load_profile
 from triagedesk.store.errors import StoreError
 from triagedesk.store.repositories import Repository, Store, model_fields
-from triagedesk.store.watch import ChangeWatcher as Follower
-from triagedesk.store.watch import Changes
 from triagedesk.store.validity import REJECTED
+from triagedesk.store.watch import Changes
+from triagedesk.store.watch import ChangeWatcher as Follower
 
 
 class Desk:

@@ -10,15 +10,15 @@ import dataclasses
 import gc
 from bisect import bisect_right
 from collections.abc import Sequence
-from itertools import compress
 from dataclasses import dataclass, field
 from datetime import datetime
+from itertools import compress
 from typing import Any
 
 from triagedesk.app.desk import Desk
 from triagedesk.display import one_line
-from triagedesk.domain.requests import sla, workflow
 from triagedesk.domain.models import URGENCIES, Expert, Issue
+from triagedesk.domain.requests import sla, workflow
 
 CLOSED = workflow.CLOSED_STATUSES
 SORTS = ("urgency", "id", "score", "sla", "status", "assignee", "route", "title", "newest")

@@ -8,17 +8,17 @@ from pathlib import Path
 import click
 from rich.table import Table
 
-from triagedesk.commands.common import console, emit_json, json_option, parse_instant
-from triagedesk.commands.store_cmds import db_option, store_path
 from triagedesk.app.actor import configured_actor, person
 from triagedesk.app.desk import Desk
 from triagedesk.app.stores import open_desk
+from triagedesk.commands.common import console, emit_json, json_option, parse_instant
+from triagedesk.commands.store_cmds import db_option, store_path
 from triagedesk.display import literal, one_line, printable
 from triagedesk.domain.insight import analytics
-from triagedesk.domain.scoring.backtest import backtest as run_backtest
-from triagedesk.domain.scoring.escalation import Scorer
 from triagedesk.domain.requests.lifecycle import ACTIONS
 from triagedesk.domain.requests.sla import refund_exposure
+from triagedesk.domain.scoring.backtest import backtest as run_backtest
+from triagedesk.domain.scoring.escalation import Scorer
 from triagedesk.resources import load_profile
 
 now_option = click.option("--now", "now_text", metavar="ISO-TIME", help="The reference time (default: now).")

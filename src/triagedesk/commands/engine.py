@@ -15,12 +15,11 @@ from triagedesk.commands.common import (
 )
 from triagedesk.display import URGENCY_STYLE, literal, one_line
 from triagedesk.domain.errors import InputError
-from triagedesk.domain.scoring.escalation import Scorer
 from triagedesk.domain.inputs import parse_models, parse_records, validate_records
-from triagedesk.domain.routing.matching import Matcher
 from triagedesk.domain.models import URGENCY_RANK, Candidate, Decision, Expert, Issue
+from triagedesk.domain.routing.matching import Matcher
+from triagedesk.domain.scoring.escalation import Scorer
 from triagedesk.resources import available_profiles, data_dir, load_profile
-
 
 TABLE_ROWS = 1000
 """A table longer than this is cut (a terminal cannot show more usefully); --json has every decision."""

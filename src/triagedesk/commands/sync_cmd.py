@@ -10,10 +10,10 @@ from datetime import datetime
 import click
 from rich.progress import Progress, TaskID
 
-from triagedesk.display import printable
 from triagedesk.app.stores import open_desk
 from triagedesk.commands.common import emit_json, json_option, progress_display
 from triagedesk.commands.store_cmds import db_option, store_path
+from triagedesk.display import printable
 from triagedesk.display import printable as safe
 from triagedesk.sync.client import CouchClient, SyncError, parse_remote
 from triagedesk.sync.engine import Replicator, SyncResult

@@ -6,14 +6,14 @@ import random
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from triagedesk.demo.issues import issue_records
 from triagedesk.demo.resolutions import resolutions_for
-from triagedesk.domain.scoring.escalation import Scorer
 from triagedesk.domain.models import Expert, Issue
 from triagedesk.domain.records import HELD_STATUSES, Correction, ExpertRequest, KnowledgeEntry, Outcome, Session
+from triagedesk.domain.scoring.escalation import Scorer
 
 DAY = timedelta(days=1)
 _CORRECTIONS = [
@@ -212,5 +212,5 @@ def _corrections(rng: random.Random, issue: Issue, request: ExpertRequest, exper
     ]
 
 
-DEMO_NOW = datetime(2026, 1, 15, 12, 0, tzinfo=timezone.utc)
+DEMO_NOW = datetime(2026, 1, 15, 12, 0, tzinfo=UTC)
 """The fixed reference time of reproducible demos and screenshots."""

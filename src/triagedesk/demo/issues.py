@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import random
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from triagedesk.domain.models import Issue
@@ -122,7 +122,7 @@ def _appraisal_issue(rng: random.Random, number: int, created: datetime) -> dict
 def issue_records(count: int, seed: int = 7, now: datetime | None = None, days: int = 60) -> list[dict[str, Any]]:
     """`count` issue records, half of each profile, created over the last `days` days."""
     rng = random.Random(seed)
-    now = now or datetime(2026, 1, 15, 12, 0, tzinfo=timezone.utc)
+    now = now or datetime(2026, 1, 15, 12, 0, tzinfo=UTC)
     span = days * 86_400
     records = []
     for number in range(count):

@@ -17,15 +17,16 @@ from triagedesk import __version__
 from triagedesk.app.actor import person
 from triagedesk.app.desk import Desk, Follower
 from triagedesk.domain.records import AuditEntry
-from triagedesk.tui import keys
-from triagedesk.tui.failures import tell_failure
-from triagedesk.tui.config import Settings, load_settings, save_settings
-from triagedesk.tui.screens.desk_screen import DeskScreen
 from triagedesk.sync.client import Remote
+from triagedesk.tui import keys
+from triagedesk.tui.config import Settings, load_settings, save_settings
+from triagedesk.tui.failures import tell_failure
 from triagedesk.tui.live_sync import LiveSync, SyncStatus
+from triagedesk.tui.screens.desk_screen import DeskScreen
 from triagedesk.tui.screens.modals import ConflictsScreen, HelpScreen
 from triagedesk.tui.screens.rejected_screen import RejectedScreen
 from triagedesk.tui.themes import DEFAULT_THEME, load_themes
+
 
 class TriageDeskApp(App):
     """The triage desk over one store, for one role."""

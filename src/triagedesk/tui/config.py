@@ -6,7 +6,6 @@ import json
 import os
 import tomllib
 from pathlib import Path
-
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator

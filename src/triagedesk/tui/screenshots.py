@@ -7,12 +7,12 @@ import sys
 import tempfile
 from pathlib import Path
 
+from triagedesk.app.stores import open_desk
 from triagedesk.demo.data import DEMO_NOW, generate
-from triagedesk.domain.scoring.escalation import Scorer
 from triagedesk.domain.inputs import parse_models
 from triagedesk.domain.models import Expert
+from triagedesk.domain.scoring.escalation import Scorer
 from triagedesk.resources import data_dir, load_profile
-from triagedesk.app.stores import open_desk
 from triagedesk.tui.app import TriageDeskApp
 
 NOW = DEMO_NOW

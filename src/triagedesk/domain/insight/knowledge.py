@@ -6,8 +6,8 @@ import math
 from collections import Counter
 from dataclasses import dataclass
 
-from triagedesk.domain.scoring.keywords import words_of
 from triagedesk.domain.records import KnowledgeEntry
+from triagedesk.domain.scoring.keywords import words_of
 
 _STOP = {b"the", b"and", b"for", b"with", b"was", b"are", b"this", b"that", b"from", b"after", b"into",
          b"on", b"in", b"of", b"to", b"a", b"an", b"is", b"it", b"at", b"by", b"or", b"be"}

@@ -5,11 +5,11 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime
 
+from triagedesk.domain.models import Candidate, Decision, Expert, Factor, Issue, Match
 from triagedesk.domain.routing.calendar import expert_presence
 from triagedesk.domain.scoring.escalation import Scorer
 from triagedesk.domain.scoring.facts import issue_text
 from triagedesk.domain.scoring.keywords import KeywordGroup
-from triagedesk.domain.models import Candidate, Decision, Expert, Factor, Issue, Match
 from triagedesk.domain.scoring.profiles import Profile
 
 LEVEL_ORDER = {"junior": 0, "mid": 1, "senior": 2, "expert": 3}

@@ -7,9 +7,9 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from triagedesk.domain.scoring.escalation import Scorer
 from triagedesk.domain.models import Issue
 from triagedesk.domain.records import Correction, ExpertRequest
+from triagedesk.domain.scoring.escalation import Scorer
 
 
 @dataclass

@@ -12,9 +12,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from triagedesk.domain.models import URGENCY_RANK
 from triagedesk.domain.scoring.facts import FACT_EXPRESSIONS, FACT_KINDS, fact_namespace, issue_text
 from triagedesk.domain.scoring.keywords import Keyword, KeywordGroup, words_of
-from triagedesk.domain.models import URGENCY_RANK
 from triagedesk.domain.scoring.profiles import Condition, Part, Profile, Rule
 
 _COMPARE = {"eq": "==", "ne": "!=", "gt": ">", "ge": ">=", "lt": "<", "le": "<=", "in": "in"}

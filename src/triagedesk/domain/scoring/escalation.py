@@ -6,10 +6,10 @@ import operator
 from collections.abc import Callable, Iterable
 from typing import Any, NamedTuple
 
+from triagedesk.domain.models import URGENCIES, URGENCY_RANK, Decision, Factor, Issue
 from triagedesk.domain.scoring.compiled import compile_assess
 from triagedesk.domain.scoring.facts import compile_sum, fact_getters, issue_text, normalise
 from triagedesk.domain.scoring.keywords import KeywordGroup, words_of
-from triagedesk.domain.models import URGENCIES, URGENCY_RANK, Decision, Factor, Issue
 from triagedesk.domain.scoring.profiles import Condition, Profile, Rule
 
 _OPS: dict[str, Callable[[Any, Any], bool]] = {

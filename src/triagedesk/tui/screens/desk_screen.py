@@ -34,8 +34,7 @@ from triagedesk.tui.widgets.candidates_pane import CandidatesPane
 from triagedesk.tui.widgets.dispatcher_badge import DispatcherBadge
 from triagedesk.tui.widgets.escalation_pane import EscalationPane
 from triagedesk.tui.widgets.queue_view import QueueView
-from triagedesk.tui.widgets.timers_pane import TimerSpec, TimersPane
-
+from triagedesk.tui.widgets.timers_pane import TimersPane, TimerSpec
 
 TIMERS_TITLE = "Timers · breached first, then least time left"
 

@@ -17,9 +17,9 @@ from textual.reactive import reactive
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
+from triagedesk.app.queue import QueueData
 from triagedesk.display import one_line
 from triagedesk.domain.models import URGENCIES
-from triagedesk.app.queue import QueueData
 
 COLUMNS = (("id", 12), ("urgency", 9), ("score", 6), ("sla", 9), ("status", 13), ("assignee", 15), ("route", 16))
 """Fixed columns before the title, which takes what is left."""
