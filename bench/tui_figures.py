@@ -84,7 +84,7 @@ async def queue_figures(rows: int, repeats: int) -> dict[str, float]:
         for _ in range(repeats):
             rows_sorted = order(data, QueueFilter(), 0.0)
             retired.append(view.rows)
-            results["first"].append(_cpu(lambda: (view.show(data, rows_sorted), _frame(view))))
+            results["first"].append(_cpu(lambda rows_sorted=rows_sorted: (view.show(data, rows_sorted), _frame(view))))
             await pilot.pause()
             results["move"].append(_cpu(lambda: (view.action_cursor(1), view.render_line(1), view.render_line(2))))
             results["page"].append(_cpu(lambda: (view.action_page(1), _frame(view))))

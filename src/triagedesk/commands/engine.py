@@ -43,7 +43,7 @@ class ScorerCache:
 
 def decide_all(issues: list[Issue], wheres: list[str], profile_name: str | None) -> list[Decision]:
     cache = ScorerCache(profile_name)
-    return [cache.for_issue(issue, where).decide(issue) for issue, where in zip(issues, wheres)]
+    return [cache.for_issue(issue, where).decide(issue) for issue, where in zip(issues, wheres, strict=True)]
 
 
 def _why(decision: Decision) -> str:
@@ -62,7 +62,7 @@ def decisions_table(issues: list[Issue], decisions: list[Decision], title: str) 
     table.add_column("route", no_wrap=True, overflow="ellipsis", min_width=10, max_width=18)
     table.add_column("title", no_wrap=True, overflow="ellipsis", min_width=12, ratio=1)
     table.add_column("why", no_wrap=True, overflow="ellipsis", min_width=12, ratio=2)
-    for issue, decision in zip(issues, decisions):
+    for issue, decision in zip(issues, decisions, strict=True):
         table.add_row(
             literal(decision.issue_id or "-"),
             literal(decision.urgency, URGENCY_STYLE[decision.urgency]),

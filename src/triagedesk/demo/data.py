@@ -52,7 +52,7 @@ def _status(rng: random.Random, age_days: float, payment: bool) -> str:
                  ("pending_assignment", 6), ("cancelled", 6), ("refunded", 5)]
     else:
         table = [("pending_assignment", 28), ("assigned", 26), ("in_review", 24), ("waiting", 8), ("completed", 14)]
-    statuses, weights = zip(*table)
+    statuses, weights = zip(*table, strict=True)
     status = rng.choices(statuses, weights)[0]
     if status == "pending_assignment" and payment and rng.random() < 0.5:
         return "pending_payment"

@@ -37,7 +37,7 @@ def search(entries: list[KnowledgeEntry], query: str, limit: int = 5) -> list[Hi
     frequency = Counter(w for terms in docs for w in terms & wanted)
     total = len(entries)
     hits = []
-    for entry, terms in zip(entries, docs):
+    for entry, terms in zip(entries, docs, strict=True):
         shared = terms & wanted
         if not shared:
             continue

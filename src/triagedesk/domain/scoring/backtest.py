@@ -60,7 +60,7 @@ def backtest(issues: list[Issue], requests: list[ExpertRequest], corrections: li
     before = [current.decide(i) for i in chosen]
     after = [candidate.decide(i) for i in chosen]
     result = Backtest(name, len(chosen), _summary(before), _summary(after))
-    for issue, old, new in zip(chosen, before, after):
+    for issue, old, new in zip(chosen, before, after, strict=True):
         if (old.should_escalate, old.urgency, old.recommended_tier) == (new.should_escalate, new.urgency, new.recommended_tier):
             continue
         request = by_issue.get(issue.id or "")

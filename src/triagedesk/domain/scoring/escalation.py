@@ -77,7 +77,7 @@ def _condition_test(cond: Condition, group: KeywordGroup | None) -> Test:
 
 
 def _rule_test(rule: Rule, groups: list[KeywordGroup | None]) -> Test:
-    tests = tuple(_condition_test(c, g) for c, g in zip(rule.when, groups))
+    tests = tuple(_condition_test(c, g) for c, g in zip(rule.when, groups, strict=True))
     if len(tests) == 1:
         return tests[0]
     if rule.match == "any":
@@ -105,7 +105,7 @@ class Scorer:
         self.rules: list[Rule] = profile.trigger_rules() + list(profile.rules)
         self._groups = [[KeywordGroup(c.keywords) if c.keywords is not None else None for c in r.when]
                         for r in self.rules]
-        self._rule_tests = tuple(_rule_test(r, g) for r, g in zip(self.rules, self._groups))
+        self._rule_tests = tuple(_rule_test(r, g) for r, g in zip(self.rules, self._groups, strict=True))
         getters = fact_getters(profile)
         self._all_getters = tuple(getters.items())
         self._derived = tuple((name, compile_sum(parts)) for name, parts in profile.facts.items())
