@@ -58,7 +58,8 @@ def test_every_pair(source: str, target: str) -> None:
 @pytest.mark.parametrize("action", list(ACTIONS))
 def test_illegal_actions_are_refused_not_written(action: str) -> None:
     done = request_in("refunded")
-    with pytest.raises(LifecycleError, match=rf"cannot {action} request .*: it is refunded \(legal: none: it is final\)"):
+    with pytest.raises(LifecycleError,
+                       match=rf"cannot {action} request .*: it is refunded \(legal: none: it is final\)"):
         transition(done, action, T0 + timedelta(hours=1), BOB)
     assert done.status == "refunded"
 

@@ -248,7 +248,8 @@ class Desk:
     def running_sessions(self, expert_id: str | None = None) -> list[Session]:
         """Every session that has not ended, newest first (one expert's only, when given)."""
         found = [Session.model_validate(model_fields(d)) for d in self.store.sessions.raw()
-                 if workflow.session_running(d.get("status")) and (expert_id is None or d.get("expert_id") == expert_id)]
+                 if workflow.session_running(d.get("status"))
+                 and (expert_id is None or d.get("expert_id") == expert_id)]
         return sorted(found, key=lambda s: s.started_at, reverse=True)
 
     def on_skipped_record(self, tell: Callable[[str], None]) -> None:
@@ -301,7 +302,8 @@ class Desk:
         if not request.assigned_expert_id:
             raise StoreError(f"request {request_id} has no expert yet")
         expert = self.store.experts.get(request.assigned_expert_id)
-        method = channel or (expert.escalation_methods[0] if expert and expert.escalation_methods else "video_conference")
+        method = channel or (expert.escalation_methods[0] if expert and expert.escalation_methods
+                             else "video_conference")
         session = sessions.initiate(request.analysis_id, request.assigned_expert_id, self.clock(), request.id, method)
         with self.store.transaction():
             if request.status == "assigned":
@@ -371,7 +373,8 @@ class Desk:
             expert = experts.get(request.assigned_expert_id or "")
             timer = sla.clock(request, profile, expert, now)
             out.append((request, timer, workflow.suggestions(request, timer.state, expert, now)))
-        out.sort(key=lambda item: item[1].fraction_left if item[1].state != "breached" else -1 + item[1].left_minutes / 1e9)
+        out.sort(key=lambda item: item[1].fraction_left if item[1].state != "breached"
+                 else -1 + item[1].left_minutes / 1e9)
         return out
 
     def report(self, days: int, now: datetime | None = None) -> dict[str, Any]:

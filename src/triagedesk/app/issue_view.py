@@ -78,7 +78,8 @@ def issue_record(desk: Desk, issue_id: str) -> IssueRecord:
     sessions = [s for s in store.sessions.all() if s.issue_id == issue_id or s.request_id in request_ids]
     outcomes = [o for o in store.outcomes.all() if o.issue_id == issue_id]
     by_session = {o.session_id: o for o in outcomes if o.session_id}
-    corrections = sorted((c for c in store.corrections.all() if c.request_id in request_ids), key=lambda c: c.created_at)
+    corrections = sorted((c for c in store.corrections.all() if c.request_id in request_ids),
+                         key=lambda c: c.created_at)
     now = desk.clock()
     views = []
     for request in requests:
@@ -138,7 +139,8 @@ def sections(record: IssueRecord) -> list[tuple[str, list[str]]]:
     The caller shows them literally (never as markup, control characters escaped)."""
     issue = record.issue
     head = [f"{issue.get('id')}: {issue.get('title') or '(no title)'}",
-            f"{record.urgency} · score {record.score:.2f} · {'escalate' if record.should_escalate else 'no escalation'}",
+            f"{record.urgency} · score {record.score:.2f} · "
+            f"{'escalate' if record.should_escalate else 'no escalation'}",
             f"requester: {record.requester or '-'} · created {_when(_moment(issue.get('created_at')))}",
             "", issue.get("description") or "(no description)"]
     fields = [f"{key}: {_dollars(value) if key == 'estimated_value' else _value(value)}"
@@ -182,7 +184,8 @@ def sections(record: IssueRecord) -> list[tuple[str, list[str]]]:
         out.append((f"Request {r.id}", lines))
     if record.corrections:
         out.append(("Corrections", [f"{c.field}: {_value(c.original_value)} -> {_value(c.corrected_value)} "
-                                    f"({c.expert_id}, confidence {c.confidence:.0%}){f': {c.explanation}' if c.explanation else ''}"
+                                    f"({c.expert_id}, confidence {c.confidence:.0%})"
+                                    f"{f': {c.explanation}' if c.explanation else ''}"
                                     for c in record.corrections]))
     history = []
     for e in record.history:

@@ -215,7 +215,8 @@ def sorted_rows(data: QueueData, sort: str, now_epoch: float) -> list[int]:
         rows = sorted(everything, key=lambda i: (column[i].lower() if column[i] not in ("", "-") else blank))
     else:
         raise ValueError(f"unknown sort {sort!r}; one of {', '.join(SORTS)}")
-    data.sorted_rows = {k: v for k, v in data.sorted_rows.items() if k[0] != "sla"} if sort == "sla" else data.sorted_rows
+    if sort == "sla":
+        data.sorted_rows = {k: v for k, v in data.sorted_rows.items() if k[0] != "sla"}
     data.sorted_rows[key] = rows
     haystack(data, key, rows)  # ready before the first keystroke
     return rows

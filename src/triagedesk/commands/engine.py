@@ -92,7 +92,8 @@ def evaluate(file: str, profile_name: str | None, as_json: bool) -> None:
         emit_json(decisions)
         return
     shown = min(len(decisions), TABLE_ROWS)
-    title = f"{len(decisions):,} decisions" + (f" (the first {shown:,}; --json gives all)" if shown < len(decisions) else "")
+    cut = f" (the first {shown:,}; --json gives all)" if shown < len(decisions) else ""
+    title = f"{len(decisions):,} decisions{cut}"
     console().print(decisions_table(issues[:shown], decisions[:shown], title))
 
 

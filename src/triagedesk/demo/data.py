@@ -96,7 +96,8 @@ def generate(
         tier = profile.tiers.get(decision.recommended_tier or "") if decision.recommended_tier else None
         window = timedelta(minutes=decision.response_due_minutes or 240)
         if profile.name == "infrastructure":
-            window = timedelta(minutes=(decision.response_due_minutes or 240) + (decision.estimated_expert_minutes or 60) * 2)
+            window = timedelta(minutes=(decision.response_due_minutes or 240)
+                               + (decision.estimated_expert_minutes or 60) * 2)
         pool = by_speciality.get((decision.recommended_expert_type or "").lower()) or [
             e for e in experts if (e.id.startswith("expert-") == (profile.name == "appraisal"))]
         expert = rng.choice(pool) if pool else None

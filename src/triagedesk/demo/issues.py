@@ -17,7 +17,9 @@ _VENDORS = ["Cisco", "Juniper", "VMware", "AWS", "Azure", "NetApp", "Palo Alto",
 _INFRA_TEMPLATES: list[tuple[str, str, list[str], list[str], float]] = [
     ("Primary database outage",
      "The {system} cluster is down after the storage firmware upgrade; replicas refuse connections.",
-     ["connection refused on 5432", "replication lag growing"], ["FATAL: the database system is in recovery mode"], 0.9),
+     ["connection refused on 5432", "replication lag growing"],
+     ["FATAL: the database system is in recovery mode"],
+     0.9),
     ("Ransomware note on file server",
      "A ransom note appeared on {system}; files renamed with a .lockd extension, possible intrusion via VPN.",
      ["files renamed", "ransom note in every folder"], [], 0.95),
@@ -57,12 +59,17 @@ _INFRA_TEMPLATES: list[tuple[str, str, list[str], list[str], float]] = [
 ]
 
 _ITEMS: dict[str, list[str]] = {
-    "silver": ["Georgian silver teapot", "Victorian silver tea service", "Art Deco silver cigarette case", "Sterling candlesticks, pair"],
-    "watches": ["Rolex Submariner with a doubtful dial", "Omega Speedmaster, 1969", "Patek Philippe Calatrava", "Cartier Tank, gold"],
-    "jewelry": ["Diamond solitaire ring", "Victorian mourning brooch", "Pearl necklace, three strands", "Costume brooch"],
-    "art": ["Oil landscape, unsigned", "Signed lithograph, numbered", "Watercolour harbour scene", "Bronze figure of a dancer"],
+    "silver": ["Georgian silver teapot", "Victorian silver tea service",
+               "Art Deco silver cigarette case", "Sterling candlesticks, pair"],
+    "watches": ["Rolex Submariner with a doubtful dial", "Omega Speedmaster, 1969",
+                "Patek Philippe Calatrava", "Cartier Tank, gold"],
+    "jewelry": ["Diamond solitaire ring", "Victorian mourning brooch",
+                "Pearl necklace, three strands", "Costume brooch"],
+    "art": ["Oil landscape, unsigned", "Signed lithograph, numbered",
+            "Watercolour harbour scene", "Bronze figure of a dancer"],
     "ceramics": ["Delft blue charger plate", "Meissen figurine", "Chinese export porcelain bowl", "Moorcroft vase"],
-    "furniture": ["Mid-century teak sideboard", "Georgian mahogany bureau", "Thonet bentwood chair", "Art Nouveau side table"],
+    "furniture": ["Mid-century teak sideboard", "Georgian mahogany bureau",
+                  "Thonet bentwood chair", "Art Nouveau side table"],
 }
 _ITEM_NOTES = ["Hallmarks worn but legible.", "Seller claims it came from an estate sale.",
                "Small chips on the rim.", "Dial printing looks off.", "Signature partly covered by the frame.",

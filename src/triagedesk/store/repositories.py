@@ -50,7 +50,8 @@ def model_fields(doc: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in doc.items() if k[:1] != "_"}
 
 
-def diff(before: dict[str, Any] | None, after: dict[str, Any] | None) -> tuple[dict[str, Any] | None, dict[str, Any] | None]:
+def diff(before: dict[str, Any] | None,
+         after: dict[str, Any] | None) -> tuple[dict[str, Any] | None, dict[str, Any] | None]:
     """Only the fields that changed, before and after."""
     if before is None or after is None:
         return before, after
@@ -99,7 +100,8 @@ class Repository(Generic[M]):
     def require(self, key: str) -> M:
         found = self.get(key)
         if found is None:
-            raise StoreError(f"no {self.name[:-1] if self.name.endswith('s') else self.name} {key!r} in {self.store.path}")
+            kind = self.name[:-1] if self.name.endswith("s") else self.name
+            raise StoreError(f"no {kind} {key!r} in {self.store.path}")
         return found
 
     def __contains__(self, key: str) -> bool:

@@ -205,7 +205,8 @@ class TriageDeskApp(App):
         yield SystemCommand("Help", "Every key of the desk", self.action_help)
         yield SystemCommand("Reload", "Reload the panes from the store", self.action_reload)
         yield SystemCommand("Next theme", "Switch to the next theme and remember it", self.action_next_theme)
-        yield SystemCommand("Sync conflicts", "Every conflict sync resolved, with the losing revision", self.action_conflicts)
+        yield SystemCommand("Sync conflicts", "Every conflict sync resolved, with the losing revision",
+                            self.action_conflicts)
         yield SystemCommand("Rejected", "Documents kept out of the records, and changes the server refused",
                             self.action_rejected)
         if isinstance(screen, DeskScreen):

@@ -63,7 +63,8 @@ class BulkActions:
             return
         keys = "123456789abcdefghijklmnopqrstuvwxyz"
         choices = [(keys[n] if n < len(keys) else "", e.id,
-                    f"{e.name or e.id} · {', '.join(e.specializations[:3]) or 'no specialisation'} · load {e.current_workload}")
+                    f"{e.name or e.id} · {', '.join(e.specializations[:3]) or 'no specialisation'} "
+                    f"· load {e.current_workload}")
                    for n, e in enumerate(experts)]
         names = {e.id: e.name or e.id for e in experts}
         self.app.push_screen(ChoiceScreen(f"Assign {len(marked)} issues to", choices),

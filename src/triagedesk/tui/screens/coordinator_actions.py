@@ -133,7 +133,8 @@ class CoordinatorActions:
 
     def action_cancel_request(self) -> None:
         desk, actor = self.desk, self.actor
-        self._request_action("cancelled", "Cancel request {}?", lambda rid, note: desk.act(rid, "cancel", actor, note=note))
+        self._request_action("cancelled", "Cancel request {}?",
+                             lambda rid, note: desk.act(rid, "cancel", actor, note=note))
 
     def action_wait_resume(self) -> None:
         desk, actor = self.desk, self.actor
@@ -149,4 +150,5 @@ class CoordinatorActions:
             if issue is not None:
                 self.write(lambda made: f"created {made.id}", lambda: desk.add_issue(issue, actor))
 
-        self.app.push_screen(NewIssueForm(desk.decide, [desk.default_profile, *(p for p in desk.profiles() if p != desk.default_profile)]), created)
+        profiles = [desk.default_profile, *(p for p in desk.profiles() if p != desk.default_profile)]
+        self.app.push_screen(NewIssueForm(desk.decide, profiles), created)

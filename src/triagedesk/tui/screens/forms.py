@@ -157,21 +157,24 @@ class NewIssueForm(ModelForm):
         FormField("affected_systems", "Affected systems", "list", placeholder="db-1, api"),
         FormField("estimated_revenue_impact", "Revenue impact ($)", "float"),
         FormField("compliance_risk_level", "Compliance risk", "choice", ("low", "medium", "high")),
-        FormField("data_classification", "Data classification", "choice", ("public", "internal", "confidential", "restricted")),
+        FormField("data_classification", "Data classification", "choice",
+                  ("public", "internal", "confidential", "restricted")),
         FormField("research.overall_confidence", "Research confidence (0-1)", "float"),
         FormField("research.failed_remediation_attempts", "Failed remediation attempts", "int"),
         FormField("category", "Category (appraisal)", placeholder="silver, watches, art..."),
         FormField("estimated_value.min", "Value from ($)", "dollars"),
         FormField("estimated_value.max", "Value to ($)", "dollars"),
         FormField("confidence", "AI confidence (0-1)", "float"),
-        FormField("authentication_risk", "Authentication risk", "choice", ("none", "low", "medium", "high", "very_high")),
+        FormField("authentication_risk", "Authentication risk", "choice",
+                  ("none", "low", "medium", "high", "very_high")),
     )
 
     def __init__(self, decide: Callable[[Issue], Decision], profiles: list[str] | None = None) -> None:
         super().__init__(Issue)
         self.decide = decide
         self.profiles = profiles or ["infrastructure"]
-        self.FIELDS = tuple(FormField("profile", "Profile", "choice", tuple(self.profiles)) if f.path == "profile" else f
+        self.FIELDS = tuple(FormField("profile", "Profile", "choice", tuple(self.profiles))
+                            if f.path == "profile" else f
                             for f in type(self).FIELDS)
 
     def preview(self, result: BaseModel) -> None:

@@ -91,7 +91,8 @@ class SearchScreen(Screen[None]):
             status.update(literal(f"No issue holds “{text}”."))
         else:
             more = f" (the first {self.LIMIT})" if len(found) >= self.LIMIT else ""
-            status.update(literal(f"{len(found)} issue{'s' if len(found) != 1 else ''}{more}, newest first · Enter opens"))
+            plural = "s" if len(found) != 1 else ""
+            status.update(literal(f"{len(found)} issue{plural}{more}, newest first · Enter opens"))
 
     def action_to_results(self) -> None:
         if self.found:

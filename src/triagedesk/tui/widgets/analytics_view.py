@@ -52,7 +52,9 @@ class AnalyticsView(VerticalScroll, can_focus=True):
     AnalyticsView RadioSet { layout: horizontal; height: 3; width: auto; }
     AnalyticsView RadioButton { width: auto; margin-right: 2; }
     AnalyticsView #charts { grid-size: 2; grid-gutter: 0 1; height: auto; }
-    AnalyticsView PlotextPlot { height: 16; border: round $panel; border-title-color: $primary; border-title-style: bold; }
+    AnalyticsView PlotextPlot {
+        height: 16; border: round $panel; border-title-color: $primary; border-title-style: bold;
+    }
     AnalyticsView #summary, AnalyticsView #opportunities { height: auto; padding: 0 1; }
     """
 
@@ -129,7 +131,8 @@ class AnalyticsView(VerticalScroll, can_focus=True):
         positions = list(range(1, len(labels) + 1))
         if any(sum(column) for column in series):
             plt.stacked_bar(positions, series, labels=["critical", "high", "medium", "low"],
-                            color=[rgb(colours.get(f"urgency-{u}"), fallback[u]) for u in ("critical", "high", "medium", "low")])
+                            color=[rgb(colours.get(f"urgency-{u}"), fallback[u])
+                                   for u in ("critical", "high", "medium", "low")])
         thin_ticks(plot, positions, labels)
         plot.refresh()
 
@@ -147,7 +150,8 @@ class AnalyticsView(VerticalScroll, can_focus=True):
         tiers = {k: v for k, v in data["sla_by_tier"].items() if v is not None}
         if tiers:
             positions = list(range(1, len(tiers) + 1))
-            plt.bar(positions, [round(v * 100, 1) for v in tiers.values()], color=rgb(colours.get("success"), (90, 190, 90)))
+            plt.bar(positions, [round(v * 100, 1) for v in tiers.values()],
+                    color=rgb(colours.get("success"), (90, 190, 90)))
             thin_ticks(plot, positions, [name.replace(" (no tier)", "") for name in tiers])
             plt.ylim(0, 100)
         plot.refresh()
@@ -162,7 +166,8 @@ class AnalyticsView(VerticalScroll, can_focus=True):
                                      [r["avg_turnaround_hours"] or 0 for r in rows],
                                      [(r["rating"] or 0) * 10 for r in rows]],
                              labels=["completed", "turnaround h", "rating x10"],
-                             color=[rgb(colours.get("primary"), (80, 150, 240)), rgb(colours.get("warning"), (240, 180, 60)),
+                             color=[rgb(colours.get("primary"), (80, 150, 240)),
+                                    rgb(colours.get("warning"), (240, 180, 60)),
                                     rgb(colours.get("success"), (90, 190, 90))])
             thin_ticks(plot, positions, names)  # after the bars, which set their own ticks
         plot.refresh()

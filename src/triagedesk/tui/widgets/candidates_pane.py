@@ -55,7 +55,8 @@ class CandidatesPane(DataTable):
             return
         shown = match.shortlist(5)
         if match.primary is not None:  # more specialists, best first, after the pick and alternatives
-            fitting = [c for c in match.ranked if c.factors.get("specialization") and c.factors["specialization"].value > 0]
+            fitting = [c for c in match.ranked
+                       if c.factors.get("specialization") and c.factors["specialization"].value > 0]
             shown += [c for c in fitting if c.expert_id not in {s.expert_id for s in shown}]
         shown = shown[:5]
         self.candidates = shown

@@ -75,7 +75,9 @@ class QueueView(ScrollView, can_focus=True):
 
     DEFAULT_CSS = """
     QueueView { height: 1fr; overflow-x: hidden; }
-    QueueView > .queue--cursor { background: $block-cursor-background; color: $block-cursor-foreground; text-style: bold; }
+    QueueView > .queue--cursor {
+        background: $block-cursor-background; color: $block-cursor-foreground; text-style: bold;
+    }
     QueueView:blur > .queue--cursor { background: $block-cursor-blurred-background; text-style: none; }
     """
 
@@ -118,7 +120,8 @@ class QueueView(ScrollView, can_focus=True):
         self.sort_column: tuple[str, bool] = ("urgency", False)
 
     # -- data ------------------------------------------------------------------------------
-    def show(self, data: QueueData, rows: Sequence[int], keep: str | None = None, empty_text: str | None = None) -> None:
+    def show(self, data: QueueData, rows: Sequence[int], keep: str | None = None,
+             empty_text: str | None = None) -> None:
         """Show `rows` of `data`; the cursor stays on issue `keep` when it is still there (else goes to the top)."""
         if empty_text is not None:
             self.empty_text = empty_text
@@ -175,7 +178,8 @@ class QueueView(ScrollView, can_focus=True):
             return self._header(width)
         row = y - 1 + int(self.scroll_offset.y)
         if not self.rows and y == 1:
-            return Strip([Segment(one_line(self.empty_text, width), self._styles.get("dim", Style()))]).crop_extend(0, width, None)
+            empty = Segment(one_line(self.empty_text, width), self._styles.get("dim", Style()))
+            return Strip([empty]).crop_extend(0, width, None)
         if row >= len(self.rows):
             return Strip.blank(width)
         minute = int(self.now_epoch() // 60)
