@@ -204,7 +204,7 @@ def sorted_rows(data: QueueData, sort: str, now_epoch: float) -> list[int]:
     elif sort == "sla":
         far = float("inf")
         left = [data.sla_left_minutes(i, now_epoch) for i in everything]
-        rows = sorted(everything, key=lambda i: far if left[i] is None else left[i])
+        rows = sorted(everything, key=lambda i: far if (m := left[i]) is None else m)
     elif sort == "newest":
         rows = sorted(everything, key=data.created.__getitem__, reverse=True)
     elif sort == "score":

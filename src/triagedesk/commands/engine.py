@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import click
 from rich.table import Table
 
@@ -159,7 +161,7 @@ def match(file: str, experts_file: str, profile_name: str | None, at_text: str |
 @json_option
 def profiles(as_json: bool) -> None:
     """List the profiles that --profile accepts."""
-    rows = []
+    rows: list[dict[str, Any]] = []
     for name, path in available_profiles().items():
         profile = load_profile(str(path))
         rows.append({"name": name, "title": profile.title, "path": str(path),

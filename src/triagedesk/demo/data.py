@@ -71,9 +71,9 @@ def generate(
     rng = random.Random(seed * 7919 + 1)
     data = DemoData(experts=[e.model_copy() for e in experts])
     by_speciality: dict[str, list[Expert]] = {}
-    for expert in experts:
-        for speciality in expert.specializations:
-            by_speciality.setdefault(speciality.lower(), []).append(expert)
+    for known in experts:
+        for speciality in known.specializations:
+            by_speciality.setdefault(speciality.lower(), []).append(known)
     workload: Counter[str] = Counter()
     for number, record in enumerate(issue_records(count, seed=seed, now=now, days=60)):
         issue = Issue.model_validate(record)

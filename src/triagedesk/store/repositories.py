@@ -71,7 +71,7 @@ class Repository(Generic[M]):
 
     @property
     def table(self) -> JournalTable:
-        return self.store.db.table(self.name)  # type: ignore[return-value]
+        return self.store.db.table(self.name)
 
     def _load(self, doc: dict[str, Any]) -> M:
         try:
@@ -141,7 +141,7 @@ class Repository(Generic[M]):
 
     def save(self, model: M, actor: str = "system", action: str = "update", note: str = "") -> M:
         """Store a new version of a record (or a first one); the audit keeps what changed."""
-        key = model.id
+        key = model.id  # type: ignore[attr-defined]  # every stored kind has an `id`; M's bound (BaseModel) has none
         with self.store.transaction():
             doc_id = self.store.journal.doc_id_of(self.name, key)
             if doc_id is None:
@@ -251,10 +251,12 @@ class Store:
         return self.journal.path
 
     def repository(self, kind: str) -> Repository[Any]:
-        found = {"issues": self.issues, "experts": self.experts, "requests": self.requests,
-                 "sessions": self.sessions, "outcomes": self.outcomes, "corrections": self.corrections,
-                 "knowledge": self.knowledge, "audit": self.audit_log,
-                 "outbox": self.outbox}.get(kind)
+        kinds: dict[str, Repository[Any]] = {
+            "issues": self.issues, "experts": self.experts, "requests": self.requests,
+            "sessions": self.sessions, "outcomes": self.outcomes, "corrections": self.corrections,
+            "knowledge": self.knowledge, "audit": self.audit_log,
+            "outbox": self.outbox}
+        found = kinds.get(kind)
         if found is None:
             raise StoreError(f"unknown kind {kind!r}")
         return found

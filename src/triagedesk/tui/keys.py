@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 
 from triagedesk.domain.requests import workflow
 
@@ -180,7 +180,7 @@ for _row in KEYS:
     BY_ACTION.setdefault(_row.name, []).append(_row)
 
 
-def bindings(scope: str) -> list[Binding]:
+def bindings(scope: str) -> list[BindingType]:
     """The Textual bindings of one scope, in the table's order."""
     return [Binding(k.key, k.action, k.label, show=k.footer, priority=k.priority) for k in KEYS if k.scope == scope]
 

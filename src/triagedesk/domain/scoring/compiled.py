@@ -183,6 +183,6 @@ def compile_assess(
     code = compile(source, f"<profile {profile.name}>", "exec")
     exec(code, namespace)  # noqa: S102 - generated from our own templates, data passed as constants
     assess = namespace["assess"]
-    assess.__source__ = source  # type: ignore[attr-defined]
+    assess.__source__ = source
     return assess
 

@@ -35,8 +35,7 @@ class BulkActions:
         def reload(self) -> None: ...
         def post_message(self, message: Message) -> bool: ...
 
-        @property
-        def app(self) -> Any: ...
+        app: Any
 
     @dataclass
     class BulkDone(Message):

@@ -92,7 +92,7 @@ class ModelForm(ModalScreen[BaseModel | None]):
         return data
 
     def validate_form(self) -> BaseModel | None:
-        for error_label in self.query(".field-error"):
+        for error_label in self.query(".field-error").results(Static):
             error_label.update("")
         try:
             result = self.model.model_validate(self.values())
@@ -104,7 +104,7 @@ class ModelForm(ModalScreen[BaseModel | None]):
                 target = self.query("#err-" + _dom_id(path))
                 message = "unknown field" if err["type"] == "extra_forbidden" else err["msg"]
                 if target:
-                    target.first().update(Text(message, style="bold red"))
+                    target.first(Static).update(Text(message, style="bold red"))
                 else:
                     self.query_one("#preview", Static).update(literal(f"{path}: {message}", "bold red"))
             return None
@@ -147,7 +147,7 @@ class NewIssueForm(ModelForm):
     """Intake: a new issue; the decision re-computes as fields change."""
 
     TITLE_TEXT = "New issue (the decision updates as you type)"
-    FIELDS = (
+    FIELDS: tuple[FormField, ...] = (
         FormField("profile", "Profile", "choice", ("infrastructure", "appraisal")),
         FormField("id", "Id", placeholder="INC-2001 (blank: generated)"),
         FormField("title", "Title"),

@@ -25,7 +25,7 @@ SORT_LABELS = {"urgency": "urgency, then score", "sla": "SLA time left", "newest
 
 
 def view_of(spec: QueueFilter) -> SavedView:
-    return SavedView(text=spec.text, urgency=URGENCIES[spec.urgency] if spec.urgency is not None else None,  # type: ignore[arg-type]
+    return SavedView(text=spec.text, urgency=URGENCIES[spec.urgency] if spec.urgency is not None else None,
                      status=spec.status, profile=spec.profile, assignee=spec.assignee, sort=spec.sort,
                      reverse=spec.reverse)
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from rich.text import Text
 from textual.app import ComposeResult
@@ -35,7 +35,7 @@ def thin_ticks(plot: PlotextPlot, positions: list[int], labels: list[str]) -> No
     widest = max(len(label) for label in labels) + 2
     fits = max(room // widest, 1)
     step = max(-(-len(positions) // fits), 1)
-    plot.plt.xticks(positions[::step], labels[::step])
+    plot.plt.xticks(cast(list[float], positions[::step]), labels[::step])  # plotext's list[float] is invariant
 
 
 class AnalyticsView(VerticalScroll, can_focus=True):
