@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 TEST_STAMP := $(VENV)/.installed-test
 
-.PHONY: demo test lint bench torture keys-soak screenshots clean
+.PHONY: demo test lint keys-soak bench torture screenshots clean
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -41,14 +41,14 @@ lint: $(TEST_STAMP)
 test: $(TEST_STAMP) $(POUCHDB) lint
 	TRIAGEDESK_POUCHDB=$(abspath $(POUCHDB)) $(BIN)/python -m pytest -q
 
+# Every key in every request state, every role and profile at both sizes (minutes; `make test` runs a part).
+keys-soak: $(TEST_STAMP)
+	TRIAGEDESK_EVERY_KEY_FULL=1 $(BIN)/python -m pytest -q tests/tui/test_every_key.py
+
 # The store's adversarial suite run for minutes (170 kills, a 60 s concurrent soak, every damage case,
 # disk-full and I/O errors, hostile input): prints the README's reliability table.
 torture: $(TEST_STAMP)
 	$(BIN)/python -m tests.store.adversarial.torture
-
-# Every key in every request state, every role and profile at both sizes (minutes; `make test` runs a part).
-keys-soak: $(TEST_STAMP)
-	TRIAGEDESK_EVERY_KEY_FULL=1 $(BIN)/python -m pytest -q tests/tui/test_every_key.py
 
 bench: $(TEST_STAMP) $(POUCHDB)
 	TRIAGEDESK_POUCHDB=$(abspath $(POUCHDB)) $(BIN)/python bench/run.py

@@ -24,8 +24,19 @@ def one_line(value: object, width: int | None = None) -> str:
     """User text on one line (newlines and tabs as spaces), optionally cut to `width` with an ellipsis."""
     text = printable(value).replace("\n", " ").replace("\t", " ")
     if width is not None and len(text) > width:
-        return text[: max(width - 1, 0)] + "…"
+        return clip(text, width)
     return text
+
+
+def clip(text: str, width: int) -> str:
+    """`text` in `width` characters: cut at the last space when one is near the end, never mid-word."""
+    if len(text) <= width:
+        return text
+    cut = text[: max(width - 1, 0)]
+    space = cut.rfind(" ")
+    if space >= width * 0.6:
+        cut = cut[:space].rstrip(" ,;:·-")
+    return cut + "…"
 
 
 URGENCY_STYLE = {"critical": "bold red", "high": "dark_orange", "medium": "yellow", "low": "green"}

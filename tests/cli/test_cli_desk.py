@@ -70,7 +70,7 @@ def test_backtest(demo_db: Path, tmp_path: Path) -> None:
     data = tomllib.loads((data_dir() / "profiles" / "infrastructure.toml").read_text("utf-8"))
     for rule in data["rules"]:
         if rule["id"] == "low_research_confidence":
-            rule["when"][0]["value"] = 0.3
+            next(c for c in rule["when"] if c.get("fact") == "research_confidence")["value"] = 0.3
     path = tmp_path / "tuned.toml"
     path.write_text(_dump(data), "utf-8")
     result = run_cli("backtest", "--profile", str(path), "--db", str(demo_db), "--now", NOW, "--days", "60", "--json")

@@ -107,3 +107,58 @@ def test_an_ignored_assignment_moves_on_by_itself(dispatching: Dispatching, smtp
     finally:
         intake.server.stop()
         dispatcher.close()
+
+
+def test_the_same_through_the_command_a_systemd_unit_runs(tmp_path: Path, smtp) -> None:
+    """`triagedesk dispatch --listen` as a process: post, mail, ack link, SIGTERM."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    from tests.dispatch.conftest import free_port, network
+    from triagedesk.app.dispatching import open_dispatching
+
+    inbox, smtp_port = smtp
+    db = str(tmp_path / "desk.json")
+    d = open_dispatching(db)
+    d.store.experts.put_many(network({}))
+    d.close()
+    port = free_port()
+    env = {**os.environ, "TRIAGEDESK_INTAKE_TOKEN": TOKEN, "TRIAGEDESK_INTERVAL_SECONDS": "0.2",
+           "TRIAGEDESK_MAIL_URL": f"mailto://127.0.0.1:{smtp_port}?from=desk@triage.test&mode=insecure"}
+    log = tmp_path / "dispatch.log"
+    process = subprocess.Popen([sys.executable, "-m", "triagedesk", "dispatch", "--db", db, "--listen",
+                                f"127.0.0.1:{port}", "--log-format", "json"], env=env, stderr=log.open("wb"))
+    try:
+        url = f"http://127.0.0.1:{port}"
+        for _ in range(300):
+            try:
+                if httpx.get(f"{url}/health", timeout=1).status_code == 200:
+                    break
+            except httpx.TransportError:
+                time.sleep(0.05)
+        answer = httpx.post(f"{url}/issues", json=_issue("INC-9100"), headers={"Authorization": f"Bearer {TOKEN}"})
+        assert answer.status_code == 201, answer.text
+        request_id = answer.json()["results"][0]["request_id"]
+        for _ in range(300):
+            if inbox.messages:
+                break
+            time.sleep(0.05)
+        assert inbox.messages, log.read_text("utf-8", "replace")
+        assert inbox.messages[0]["Subject"] == "Critical Infrastructure Issue - Expert Consultation Requested"
+        [link] = re.findall(rf"http://127\.0\.0\.1:{port}/ack/\S+", inbox.text(0))
+        assert httpx.get(link, timeout=10).status_code == 200
+        process.send_signal(signal.SIGTERM)
+        assert process.wait(20) == 0
+    finally:
+        if process.poll() is None:
+            process.kill()
+    events = [json.loads(line)["event"] for line in log.read_text("utf-8").splitlines() if line.startswith("{")]
+    assert events[:2] == ["listening", "lease_taken"] and "auto_assign" in events and "sent" in events
+    assert events[-2:] == ["lease_released", "stopped"]
+    d = open_dispatching(db, create=False)
+    request = d.request(request_id)
+    d.close()
+    assert request is not None and request.status == "assigned" and request.acknowledged_at is not None

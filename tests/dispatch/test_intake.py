@@ -13,6 +13,7 @@ import pytest
 from tests.dispatch.conftest import T0, TOKEN, Clock, Intake, start_intake
 from triagedesk.app.dispatching import Dispatching, open_dispatching
 from triagedesk.dispatch import tokens
+from triagedesk.dispatch.intake import build_app
 from triagedesk.dispatch.settings import DispatchSettings
 
 SECRET = b"s" * 32
@@ -199,3 +200,41 @@ def test_import_refuses_the_same_deep_json_in_one_line(tmp_path) -> None:
     done = run_cli("import", str(tmp_path / "deep.json"), "--db", str(tmp_path / "d.json"))
     assert done.returncode == 2 and "nested deeper than" in done.stderr and done.stderr.count("\n") == 1
     assert "Traceback" not in done.stderr
+
+
+def test_a_port_already_taken_is_one_clear_error(intake) -> None:
+    import pytest as _pytest
+
+    from triagedesk.dispatch.service import IntakeServer
+    from triagedesk.domain.errors import UserError
+
+    server, clock, d = intake
+    port = int(server.url.rsplit(":", 1)[1])
+    second = IntakeServer(build_app(d, DispatchSettings(intake_token=TOKEN), SECRET, clock), "127.0.0.1", port)
+    with _pytest.raises(UserError, match=rf"--listen 127.0.0.1:{port}: cannot serve there"):
+        second.start()
+    assert httpx.get(f"{server.url}/health").status_code == 200
+
+
+def test_the_queue_shows_how_often_a_deduplicated_alert_came_in(intake) -> None:
+    from triagedesk.app.queue import load
+
+    server, clock, d = intake
+    alert = {"status": "firing", "fingerprint": "fp-q", "labels": {"alertname": "Disk", "severity": "warning"},
+             "annotations": {"summary": "disk filling on db-2"}}
+    for _ in range(3):
+        server.post("/alertmanager", {"alerts": [alert]})
+    data = load(d.desk, clock.now, None)
+    [row] = [n for n, i in enumerate(data.ids) if d.store.issues.get(i).dedup_key == "fp-q"]  # type: ignore[union-attr]
+    assert data.title[row] == "×3 [Disk] disk filling on db-2"
+
+
+def test_a_profile_is_taken_by_name_only_never_as_a_path(intake, tmp_path) -> None:
+    server, _, d = intake
+    (tmp_path / "evil.toml").write_text('name = "evil"', "utf-8")
+    for profile in (str(tmp_path / "evil.toml"), "/etc/passwd", "nope"):
+        answer = server.post("/issues", [{"title": "a"}, {"title": "b", "profile": profile}])
+        assert answer.status_code == 422, answer.text
+        assert answer.json()["error"].startswith("body: [1]: profile: ")  # a path, or a name not shipped
+    assert len(d.store.issues) == 0
+    assert server.post("/issues", {"title": "printer", "profile": "appraisal"}).status_code == 201

@@ -127,3 +127,19 @@ def test_a_breach_escalates_to_a_senior(store: Path) -> None:
 def test_explain_names_a_missing_request_in_one_line(store: Path) -> None:
     shown = run_cli("policy", "explain", "req-nope", "--db", str(store))
     assert shown.returncode == 2 and shown.stderr.count("\n") == 1 and "req-nope" in shown.stderr
+
+
+def test_backtest_replays_a_changed_policy_against_the_shipped_one(store: Path, tmp_path: Path) -> None:
+    shipped = (Path(__file__).resolve().parents[2] / "data" / "profiles" / "infrastructure.toml").read_text("utf-8")
+    changed = shipped.replace('urgencies = ["critical"]', 'urgencies = ["critical", "high", "medium"]', 1)
+    assert changed != shipped
+    (tmp_path / "wider.toml").write_text(changed, "utf-8")
+    done = run_cli("policy", "backtest", "--profile", str(tmp_path / "wider.toml"), "--db", str(store),
+                   "--now", T0, "--days", "60", "--json")
+    assert done.returncode == 0, done.stderr
+    rows = json.loads(done.stdout)
+    assert rows["current"]["requests"] == rows["changed"]["requests"] > 0
+    assert rows["changed"]["auto_assigned"] > rows["current"]["auto_assigned"]
+    assert rows["changed"]["assignment_wait_saved_minutes"] >= rows["current"]["assignment_wait_saved_minutes"]
+    bad = run_cli("policy", "backtest", "--profile", str(tmp_path / "nope.toml"), "--db", str(store))
+    assert bad.returncode == 2 and "nope.toml" in bad.stderr and bad.stderr.count("\n") == 1

@@ -96,3 +96,31 @@ def test_history_completed_long_ago_gets_no_follow_up(tmp_path) -> None:
         dispatcher.close()
         d.close()
     assert not any(json.loads(line)["event"] == "follow_up" for line in lines)
+
+
+def test_a_refused_step_is_logged_once_and_the_pass_goes_on(tmp_path, monkeypatch) -> None:
+    from triagedesk.domain.requests.lifecycle import LifecycleError
+
+    d = open_dispatching(str(tmp_path / "desk.json"))
+    d.store.experts.put_many(network({}))
+    made = d.take_in([Issue(id=f"C-{n}", title="Production outage", users_affected=900) for n in (1, 2)], T0)
+    real = d.desk.act
+
+    def refuse_first(request_id, action, *args, **kwargs):
+        if request_id == made[0]["request_id"]:
+            raise LifecycleError("expert went inactive meanwhile")
+        return real(request_id, action, *args, **kwargs)
+
+    monkeypatch.setattr(d.desk, "act", refuse_first)
+    dispatcher = make_dispatcher(d, DispatchSettings(), b"k" * 32, None, lines := [])
+    try:
+        dispatcher.run_pass(T0)
+        dispatcher.run_pass(T0 + timedelta(seconds=5))
+    finally:
+        dispatcher.close()
+    events = [json.loads(line) for line in lines]
+    assert [e["event"] for e in events if e["event"] == "step_failed"] == ["step_failed"]
+    assert d.request(made[0]["request_id"]).status == "pending_assignment"  # type: ignore[union-attr]
+    assert d.request(made[1]["request_id"]).status == "assigned"  # type: ignore[union-attr]
+    assert not [a for a in d.store.history(made[0]["request_id"]) if a.action.startswith("policy:")]
+    d.close()

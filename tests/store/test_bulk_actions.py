@@ -18,7 +18,7 @@ T0 = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
 @pytest.fixture
 def desk(tmp_path: Path) -> Desk:
     store = open_store(tmp_path / "desk.json")
-    store.experts.put_many([Expert(id="ola", name="Ola", specializations=["network"]),
+    store.experts.put_many([Expert(id="ola", name="Ola", specializations=["network_architecture"]),
                             Expert(id="ann", name="Ann", specializations=["silver"])])
     store.issues.put_many([
         Issue(id="i1", profile="infrastructure", title="DNS down", description="outage", users_affected=500),
@@ -36,13 +36,24 @@ def test_bulk_assign_is_one_write_and_skips_what_must_be_paid_first(desk: Desk) 
     desk.store.journal._commit = lambda: (commits.append(1), original())[1]  # type: ignore[method-assign]
     result = desk.bulk("assign", ["i1", "i2", "a1", "nope"], "ana", "ola", "night shift")
     assert result.done == ["i1", "i2"]
-    assert dict(result.skipped) == {"a1": "must be escalated and paid first", "nope": "no such issue"}
+    assert dict(result.skipped) == {"a1": "Ola does not work appraisal issues", "nope": "no such issue"}
     assert len(commits) == 1
     requests = {r.analysis_id: r for r in desk.store.requests.all()}
     assert set(requests) == {"i1", "i2"}  # nothing written for the appraisal that awaits payment
     assert all(r.status == "assigned" and r.assigned_expert_id == "ola" for r in requests.values())
     assert desk.store.experts.require("ola").current_workload == 2
     assert "2 assigned, 2 skipped" in result.summary()
+    paid_first = desk.bulk("assign", ["a1"], "ana", "ann")
+    assert paid_first.skipped == [("a1", "must be escalated and paid first")]
+    assert not [r for r in desk.store.requests.all() if r.analysis_id == "a1"]  # nothing written for it
+
+
+def test_bulk_assign_skips_issues_outside_the_experts_field(desk: Desk) -> None:
+    result = desk.bulk("assign", ["i1"], "ana", "ann")  # a silver expert, an infrastructure outage
+    assert result.done == [] and result.skipped == [("i1", "Ann does not work infrastructure issues")]
+    assert desk.store.requests.all() == []
+    assert [e.id for e in desk.experts_for(["i1", "i2"])] == ["ola"]
+    assert [e.id for e in desk.experts_for(["a1"])] == ["ann"]
 
 
 def test_bulk_escalate_then_cancel(desk: Desk) -> None:

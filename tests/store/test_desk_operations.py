@@ -45,7 +45,7 @@ def test_full_lifecycle(desk) -> None:
     operations.act(request.id, "pay", "coordinator")
     clock.now = T0 + timedelta(hours=1)
     assigned = operations.act(request.id, "assign", "coordinator", "ann")
-    assert operations.store.experts.require("ann").current_workload == 1
+    assert operations.expert("ann").current_workload == 1
     clock.now = T0 + timedelta(hours=2)
     operations.act(request.id, "start", "ann")
     operations.act(request.id, "wait", "ann")
@@ -56,7 +56,7 @@ def test_full_lifecycle(desk) -> None:
     clock.now = T0 + timedelta(hours=57)
     done = operations.act(request.id, "complete", "ann", rating=5)
     assert done.status == "completed" and not done.refund_due
-    ann = operations.store.experts.require("ann")
+    ann = operations.expert("ann")
     assert ann.completed_reviews == 11 and ann.current_workload == 0
     assert ann.rating == pytest.approx((4.0 * 10 + 5) / 11, abs=0.01)
     actions = [a.action for a in operations.store.history(request.id)]
@@ -135,6 +135,6 @@ def test_cancelling_a_held_request_frees_the_expert(desk) -> None:
     request = operations.escalate("a1", "coordinator")
     operations.act(request.id, "pay", "coordinator")
     operations.act(request.id, "assign", "coordinator", "ann")
-    assert operations.store.experts.require("ann").current_workload == 1
+    assert operations.expert("ann").current_workload == 1
     operations.act(request.id, "cancel", "coordinator")
-    assert operations.store.experts.require("ann").current_workload == 0
+    assert operations.expert("ann").current_workload == 0

@@ -328,3 +328,45 @@ def test_complete_on_one_desk_and_cancel_on_the_other_ends_completed(tmp_path: P
     assert finals == {"completed"}  # completed -> cancelled is no legal move: the lifecycle decides
     lost = [e for e in open_store(tmp_path / "b.json").history(request.id) if e.action == "sync_conflict"]
     assert lost and lost[-1].before["status"] == "cancelled"
+
+
+def test_workloads_and_reviews_are_counted_from_the_requests_so_merges_cannot_drift(tmp_path: Path,
+                                                                                     db_url: str) -> None:
+    from tests.sync.test_sync import T0
+    from triagedesk.app.desk import Desk
+    from triagedesk.domain.models import Expert
+
+    store = open_store(tmp_path / "a.json")
+    names = [f"e{n}" for n in range(10)]
+    store.experts.put_many([Expert(id=n, name=n, specializations=["silver"], completed_reviews=5) for n in names])
+    store.issues.put_many([Issue(id=f"i{n}", profile="infrastructure", title=f"Outage {n}") for n in range(10)])
+    desk = Desk(store, clock=lambda: T0)
+    requests = []
+    for n in range(10):
+        request = desk.escalate(f"i{n}", "coordinator")
+        desk.act(request.id, "assign", "coordinator", names[n])
+        requests.append(request.id)
+    desk.act(requests[0], "start", "e0")
+    store.close()
+    replicator(tmp_path / "a.json", db_url).sync()
+    replicator(tmp_path / "b.json", db_url).sync()
+    a, b = open_store(tmp_path / "a.json"), open_store(tmp_path / "b.json")
+    desk_a, desk_b = Desk(a, clock=lambda: T0), Desk(b, clock=lambda: T0)
+    for n in range(1, 10):  # the same requests reassigned on both desks, to different experts
+        desk_a.act(requests[n], "reassign", "coordinator", names[(n + 1) % 10])
+        desk_b.act(requests[n], "reassign", "coordinator", names[(n + 3) % 10])
+    desk_a.act(requests[0], "complete", "e0")  # completed on one desk, cancelled on the other
+    desk_b.act(requests[0], "cancel", "coordinator")
+    a.close()
+    b.close()
+    for path in ("a.json", "b.json", "a.json", "b.json"):
+        synced(tmp_path / path, db_url)
+    figures = []
+    for path in ("a.json", "b.json"):
+        desk = Desk(open_store(tmp_path / path))
+        experts = {e.id: (e.current_workload, e.completed_reviews) for e in desk.experts()}
+        held = sum(1 for r in desk.store.requests.all() if r.status in ("assigned", "in_review", "waiting"))
+        assert len(experts) == 10 and sum(w for w, _ in experts.values()) == held == 9
+        assert sum(r for _, r in experts.values()) == 10 * 5 + 1  # one completion, counted once
+        figures.append(experts)
+    assert figures[0] == figures[1]

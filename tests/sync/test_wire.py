@@ -35,7 +35,7 @@ PINNED = {
                  "completed_at": None, "cancelled_at": None, "refunded_at": None, "due_at": None,
                  "waiting_since": None, "paused_minutes": 0.0, "item_name": "", "item_category": None,
                  "estimated_value": None, "user_notes": None, "expert_notes": None, "expert_corrections": [],
-                 "final_report": None, "refund_due": False, "escalated_to_senior": False},
+                 "final_report": None, "refund_due": False, "escalated_to_senior": False, "rating": None},
     "sessions": {"request_id": None, "channel": "video_conference", "status": "active", "phase": "briefing",
                  "paused_at": None, "paused_seconds": 0.0, "ended_at": None},
     "outcomes": {"session_id": None, "request_id": None, "recommendations": [], "actions_taken": [],

@@ -171,6 +171,33 @@ async def test_help_package_theme_and_tabs(store_copy: Path) -> None:
         assert screen_of(app).query_one("#tabs").active == "desk"
 
 
+async def test_the_intake_form_fits_the_profile_and_names_the_new_id(store_copy: Path) -> None:
+    """#12 §5: one form showed every profile's fields; a blank id was a random `iss-…`; the toast said 'a new issue'."""
+    from textual.widgets import Select
+
+    app = make_app(store_copy)
+    async with app.run_test(size=(160, 48)) as pilot:
+        await settle(pilot)
+        await pilot.press("n")
+        await settle(pilot)
+        form = app.screen
+        assert isinstance(form, NewIssueForm)
+        assert form.query_one("#f-id", Input).has_focus
+        shown = lambda path: form.query_one(f"#box-f-{path}").display  # noqa: E731
+        assert shown("users_affected") and not shown("category")
+        form.query_one("#f-profile", Select).value = "appraisal"
+        await pilot.pause()
+        assert shown("category") and not shown("users_affected")
+        assert form.query_one("#preview").region.bottom <= form.region.bottom  # the preview is in sight
+        form.query_one("#f-title", Input).value = "Silver candlesticks"
+        form.query_one("#f-category", Input).value = "silver"
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        made = [i for i in app.desk.store.issues.all() if i.title == "Silver candlesticks"]
+        assert len(made) == 1 and made[0].id.startswith("APR-") and made[0].id[4:].isdigit()
+        assert any(n.message == f"created {made[0].id}" for n in app._notifications)
+
+
 async def test_new_issue_form_validates_at_the_field(store_copy: Path) -> None:
     app = make_app(store_copy)
     async with app.run_test(size=(160, 48)) as pilot:
@@ -263,6 +290,7 @@ async def test_expert_view_sessions_outcome_and_correction(store_copy: Path) -> 
         await pilot.press("o")
         await settle(pilot)
         outcome_form = app.screen
+        outcome_form.query_one("#f-final_report", Input).value = "Paul Storr, 1810; insure accordingly."
         outcome_form.query_one("#f-knowledge_gained", Input).value = "Storr marks"
         outcome_form.query_one("#f-rating", Input).value = "5"
         await pilot.press("ctrl+s")
@@ -276,7 +304,13 @@ async def test_another_desk_change_refreshes_the_panes(store_copy: Path) -> None
     async with app.run_test(size=(160, 48)) as pilot:
         await settle(pilot)
         queue = screen_of(app).query_one(QueueView)
+        for _ in range(40):  # a busy machine: the first load may still be on its way
+            if len(queue.data):
+                break
+            await pilot.pause(0.05)
+            await settle(pilot)
         before = len(queue.data)
+        assert before > 0
         other = open_store(store_copy)
         other.issues.add(Issue(id="FROM-OTHER-DESK", profile="infrastructure", title="Outage at the branch"))
         for _ in range(40):
@@ -284,7 +318,7 @@ async def test_another_desk_change_refreshes_the_panes(store_copy: Path) -> None
             await app.workers.wait_for_complete()
             if len(queue.data) > before:
                 break
-        assert len(queue.data) == before + 1
+        assert len(queue.data) == before + 1, [n.message for n in app._notifications]
         assert "FROM-OTHER-DESK" in queue.data.ids
 
 
@@ -397,3 +431,29 @@ async def test_t_cycles_our_themes_only_and_a_bad_saved_theme_falls_back(store_c
         await settle(pilot)
         assert app.theme == "triagedesk-dark"
         assert any("Unknown theme 'ansi-dark'" in n.message for n in app._notifications)
+
+
+async def test_queue_rows_paint_the_theme_background(store_copy: Path) -> None:
+    """#12 §5: rows left the background to the terminal (ESC[49m): the light theme on a dark terminal was unreadable."""
+    app = make_app(store_copy)
+    async with app.run_test(size=(160, 48)) as pilot:
+        await settle(pilot)
+        app.theme = "triagedesk-light"
+        await settle(pilot)
+        queue = screen_of(app).query_one(QueueView)
+        assert queue.rows
+        segments = [s for y in range(0, 6) for s in queue.render_line(y) if s.text]
+        assert segments and all(s.style is not None and s.style.bgcolor is not None for s in segments)
+
+
+async def test_the_escalation_pane_scrolls_back_to_the_top(store_copy: Path) -> None:
+    app = make_app(store_copy)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        pane = screen_of(app).query_one(EscalationPane)
+        pane.scroll_end(animate=False)
+        await pilot.pause()
+        assert pane.scroll_y > 0  # at 80x24 a decision is taller than its pane
+        await pilot.press("down")
+        await settle(pilot)
+        assert pane.scroll_y == 0

@@ -15,6 +15,8 @@ SCREENS = {
     "expert": ("expert", None, []),  # the busiest expert of the demo
     "analytics": ("lead", None, []),
     "help": ("coordinator", None, ["question_mark"]),
+    "issue": ("coordinator", None, ["enter"]),  # the first issue in full
+    "search": ("coordinator", None, ["F", *"tank"]),  # every issue, closed ones too
 }
 
 

@@ -164,7 +164,7 @@ def test_missing_research_counts_as_zero_confidence(infra_scorer: Scorer) -> Non
     # seed: research_results.get('overall_confidence', 0.0)
     decision = infra_scorer.decide(Issue(title="Question"))
     assert decision.factors["research_confidence"].value == pytest.approx(1.0)
-    assert decision.reasons == ["Automation research confidence 0% is below 60%"]
+    assert decision.reasons == []  # #12 §6: the 60% rule waits for research results
 
 
 def test_expert_type_from_keywords(infra_scorer: Scorer) -> None:
@@ -180,3 +180,16 @@ def test_fast_path_agrees_with_decision(infra_scorer: Scorer) -> None:
     assert fast.urgency == decision.urgency
     assert fast.score == pytest.approx(decision.score, abs=1e-4)
     assert [infra_scorer.rules[i].id for i in fast.fired] == decision.triggers
+
+
+def test_an_unresearched_question_does_not_trip_the_research_confidence_rule(infra_scorer) -> None:
+    """#12 §6: without a research block the confidence read as 0, so every question escalated at medium."""
+    from triagedesk.domain.models import Issue
+
+    plain = infra_scorer.decide(Issue(title="How should we size the new VLAN?"))
+    assert "low_research_confidence" not in plain.triggers
+    assert not plain.should_escalate
+    assert plain.factors["research_confidence"].value == 1.0  # the score keeps .get('overall_confidence', 0.0)
+    researched = infra_scorer.decide(Issue(title="How should we size the new VLAN?",
+                                           research={"overall_confidence": 0.4}))
+    assert "low_research_confidence" in researched.triggers and researched.should_escalate

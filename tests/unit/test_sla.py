@@ -100,7 +100,7 @@ def test_suggestions(infra) -> None:
     at = assigned + timedelta(minutes=45)
     timer = clock(request, infra, expert, at)
     assert suggestions(request, timer, expert, at) == [
-        "Not acknowledged 15 min past the 30_minutes response SLA: offer the next candidate"]
+        "Not acknowledged 15 min past the 30 min response SLA: offer the next candidate"]
     late = assigned + timedelta(minutes=121)
     breached = clock(request, infra, expert, late)
     assert suggestions(request, breached, expert, late)[0] == "SLA breached: escalate to a senior expert"

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from triagedesk.domain.errors import UserError
 from triagedesk.domain.requests import workflow
@@ -48,6 +48,12 @@ def run(desk: Desk, action: str, issue_ids: Iterable[str], actor: str, expert_id
     result = BulkResult(action)
     store = desk.store
     with store.transaction():
+        latest: dict[str, dict[str, Any]] = {}  # one scan of the requests, not one per marked issue
+        for doc in store.requests.raw():
+            key = doc.get("analysis_id") or ""
+            held = latest.get(key)
+            if held is None or (doc.get("submitted_at") or "") > (held.get("submitted_at") or ""):
+                latest[key] = doc
         expert = store.experts.require(expert_id) if action == "assign" and expert_id else None
         if action == "assign" and expert is None:
             raise UserError("bulk assign needs an expert")
@@ -55,13 +61,14 @@ def run(desk: Desk, action: str, issue_ids: Iterable[str], actor: str, expert_id
             if key not in store.issues:
                 result.skipped.append((key, "no such issue"))
                 continue
-            request = desk.request_for(key)
+            found = latest.get(key)
+            request = store.requests.require(found["id"]) if found else None
             status = request.status if request is not None else None
             if action == "escalate":
                 if not workflow.can_escalate(status) and request is not None:
                     result.skipped.append((key, f"request {request.id} is already open ({status})"))
                     continue
-                desk.escalate(key, actor, notes=note or None)
+                desk.escalate(key, actor, notes=note or None, again=True)  # checked above, without a scan each
             elif action == "cancel":
                 if not workflow.can_cancel(status) or request is None:
                     result.skipped.append((key, "no open request"))
@@ -69,7 +76,12 @@ def run(desk: Desk, action: str, issue_ids: Iterable[str], actor: str, expert_id
                 desk.act(request.id, "cancel", actor, note=note)
             else:
                 assert expert is not None
-                opens_as = desk.new_request(store.issues.require(key), actor).status
+                issue = store.issues.require(key)
+                if not desk.works_profile(expert, issue.profile):
+                    who = expert.name or expert.id
+                    result.skipped.append((key, f"{who} does not work {issue.profile or 'these'} issues"))
+                    continue
+                opens_as = desk.new_request(issue, actor).status
                 try:
                     plan = workflow.plan_assignment(status, opens_as, request.id if request else "")
                 except workflow.AwaitsPayment:
@@ -81,7 +93,7 @@ def run(desk: Desk, action: str, issue_ids: Iterable[str], actor: str, expert_id
                     result.skipped.append((key, f"already with {expert.name or expert.id}"))
                     continue
                 if plan.escalate_first or request is None:
-                    request = desk.escalate(key, actor, notes=note or None)
+                    request = desk.escalate(key, actor, notes=note or None, again=True)
                 desk.act(request.id, plan.action, actor, expert.id, note)
             result.done.append(key)
     return result

@@ -5,6 +5,7 @@ The CLI and the TUI both call these; no rule lives here that the domain does not
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Collection, Iterable
 from datetime import datetime
 from pathlib import Path
@@ -18,7 +19,7 @@ from triagedesk.app.issue_search import Found
 from triagedesk.app.issue_view import IssueRecord
 from triagedesk.domain.errors import UserError
 from triagedesk.domain.insight import analytics, package
-from triagedesk.domain.insight.knowledge import Hit, search
+from triagedesk.domain.insight.knowledge import Hit
 from triagedesk.domain.models import Decision, Expert, Issue, Match
 from triagedesk.domain.records import (
     HELD_STATUSES,
@@ -53,6 +54,38 @@ class Desk:
         self.clock = clock
         self.profile_override = profile_override
         self._scorers: dict[str, Scorer] = {}
+        self._figures: dict[str, Expert] | None = None  # the experts' counted figures, until something changes
+        self._counts: performance.Counts | None = None  # built on first use, then kept up to date
+        self._recount: set[str] = set()  # request slots changed since
+        self._counts_lock = threading.Lock()
+        store.subscribe(self._counted_records_changed)
+
+    def _counted_records_changed(self, changed: set[tuple[str, str]]) -> None:
+        """On whichever thread wrote: note the requests to count again."""
+        with self._counts_lock:
+            for table, doc_id in changed:
+                if table == "requests":
+                    self._recount.add(doc_id)
+                if table in ("requests", "experts"):
+                    self._figures = None
+
+    def counted_experts(self) -> list[Expert]:
+        """Every expert (inactive too) with workload, reviews, turnaround and rating counted from the requests
+        (`performance.Counts`): a counter that sync merges as a whole record would drift."""
+        self.store.refresh()
+        with self._counts_lock:
+            if self._figures is None:
+                table = self.store.requests.table
+                if self._counts is None:
+                    self._counts = performance.Counts()
+                    for doc_id, doc in table.raw_items():
+                        self._counts.put(doc_id, doc)
+                else:
+                    for doc_id in self._recount:
+                        self._counts.put(doc_id, table.doc(int(doc_id)))
+                self._recount.clear()
+                self._figures = self._counts.figures(self.store.experts.all())
+            return list(self._figures.values())
 
     # -- the store's files and records ------------------------------------------------------
     @property
@@ -90,7 +123,7 @@ class Desk:
         return Follower(self.store, on_change, interval, on_error=on_error).start()
 
     def audit_entries(self) -> list[AuditEntry]:
-        return [AuditEntry.model_validate(model_fields(d)) for d in self.store.audit_log.raw()]
+        return self.store.audit_log.all()
 
     # -- engine ---------------------------------------------------------------------------
     def scorer(self, name: str | None) -> Scorer:
@@ -113,7 +146,7 @@ class Desk:
 
     def candidates(self, issue: Issue, at: datetime | None = None) -> Match:
         scorer = self.scorer(issue.profile)
-        return Matcher(scorer.profile, scorer).match(issue, self.store.experts.all(), at or self.clock())
+        return Matcher(scorer.profile, scorer).match(issue, self.counted_experts(), at or self.clock())
 
     def opening_status_of(self, profile: str | None) -> str:
         """The state a new request of this profile usually starts in (cheap: no decision is computed)."""
@@ -144,23 +177,22 @@ class Desk:
         return result.as_dict()
 
     def request_for(self, issue_id: str) -> ExpertRequest | None:
-        found = [r for r in self.store.requests.raw() if r.get("analysis_id") == issue_id]
-        if not found:
-            return None
-        latest = max(found, key=lambda r: r.get("submitted_at") or "")
-        return self.store.requests.require(latest["id"])
+        """The issue's latest request (an index lookup)."""
+        return self.store.requests.latest_by("analysis_id", issue_id, lambda r: r.submitted_at)
 
     # -- lifecycle -------------------------------------------------------------------------
     def escalate(self, issue_id: str, actor: str, tier_id: str | None = None, notes: str | None = None,
-                 again: bool = False) -> ExpertRequest:
+                 again: bool = False, fresh: bool = False) -> ExpertRequest:
         """Open an expert request for an issue (pending payment or pending assignment).
 
-        Refused while the issue already has an open request, unless `again` (a second, parallel request)."""
+        Refused while the issue already has an open request, unless `again` (a second, parallel request).
+        `fresh`: the caller has just added the issue in this transaction, so it has no request and the check
+        (a scan of every request) is skipped: the intake opens hundreds a second."""
         with self.store.transaction():
             now = self.clock()
             issue = self.store.issues.require(issue_id)
-            held = self.open_request_for(issue_id)
-            if held is not None and not again:
+            held = None if (fresh or again) else self.open_request_for(issue_id)
+            if held is not None:
                 raise UserError(f"{issue_id} already has an open request {held.id} ({held.status}); "
                                 "--again opens another")
             scorer = self.scorer(issue.profile)
@@ -177,11 +209,8 @@ class Desk:
 
     def open_request_for(self, issue_id: str) -> ExpertRequest | None:
         """The issue's open request (the newest, should there be several), or None."""
-        found = [r for r in self.store.requests.raw()
-                 if r.get("analysis_id") == issue_id and r.get("status") in OPEN_STATUSES]
-        if not found:
-            return None
-        return self.store.requests.require(max(found, key=lambda r: r.get("submitted_at") or "")["id"])
+        found = [r for r in self.store.requests.by("analysis_id", issue_id) if r.status in OPEN_STATUSES]
+        return max(found, key=lambda r: r.submitted_at) if found else None
 
     def bulk(self, action: str, issue_ids: Iterable[str], actor: str, expert_id: str | None = None,
              note: str = "") -> BulkResult:
@@ -206,14 +235,8 @@ class Desk:
                 updated = updated.model_copy(update={"due_at": sla.due_at(updated, profile, holder, effort)})
             if action == "complete":
                 due = updated.due_at or sla.due_at(updated, profile, holder)
-                updated = updated.model_copy(update={"refund_due": workflow.refund_due(due, now)})
-                if holder is not None:
-                    self.store.experts.save(performance.after_completion(holder, updated, rating), actor=actor,
-                                            action="performance", note=f"completed {request_id}")
-            known = {e.id: e for e in (expert, current) if e is not None}
-            moves = workflow.workload_moves(action, request.status, request.assigned_expert_id, expert_id)
-            for changed in workflow.apply_moves(moves, known).values():
-                self.store.experts.save(changed, actor=actor, action="workload", note=f"{action} {request_id}")
+                updated = updated.model_copy(update={"refund_due": workflow.refund_due(due, now), "rating": rating})
+            # the experts' workload and figures are counted from the requests (`experts()`): no counter to save
             return self.store.requests.save(updated, actor=actor, action=action, note=note)
 
     def opens_as(self, issue: Issue) -> str:
@@ -236,20 +259,36 @@ class Desk:
             return self.act(request.id, plan.action, actor, expert_id, note)
 
     def add_issue(self, issue: Issue, actor: str) -> Issue:
-        """A new issue from the intake form, created now."""
-        return self.store.issues.add(issue.model_copy(update={"created_at": self.clock()}), actor=actor)
+        """A new issue from the intake form, created now; without an id it gets the next in its profile's style."""
+        with self.store.transaction():
+            update: dict[str, Any] = {"created_at": self.clock()}
+            if not issue.id:
+                update["id"] = self.next_issue_id(issue.profile)
+            return self.store.issues.add(issue.model_copy(update=update), actor=actor)
+
+    def next_issue_id(self, profile: str | None) -> str:
+        """`INC-000301`: the profile's prefix and one more than the highest number in use with it."""
+        found = self.scorer(profile).profile
+        prefix = found.id_prefix or found.name[:3].upper()
+        head = prefix + "-"
+        numbers = [int(key[len(head):]) for key in (str(d.get("id") or "") for d in self.store.issues.raw())
+                   if key.startswith(head) and key[len(head):].isdigit()]
+        return f"{head}{max(numbers, default=0) + 1:06d}"
+
+    def profile_families(self) -> dict[str, str]:
+        """Each profile's matching family: "weighted" (seed 000's fields) or "points" (seed 002's)."""
+        return {name: self.scorer(name).profile.matching.model for name in self.profiles()}
 
     def running_session(self, request_id: str) -> Session | None:
         """The request's session that has not ended (at most one runs)."""
-        found = next((d for d in self.store.sessions.raw()
-                      if d.get("request_id") == request_id and workflow.session_running(d.get("status"))), None)
-        return self.store.sessions.require(found["id"]) if found else None
+        return next((s for s in self.store.sessions.by("request_id", request_id)
+                     if workflow.session_running(s.status)), None)
 
     def running_sessions(self, expert_id: str | None = None) -> list[Session]:
         """Every session that has not ended, newest first (one expert's only, when given)."""
-        found = [Session.model_validate(model_fields(d)) for d in self.store.sessions.raw()
-                 if workflow.session_running(d.get("status"))
-                 and (expert_id is None or d.get("expert_id") == expert_id)]
+        found = [s for status in sorted(workflow.RUNNING_SESSION_STATUSES)
+                 for s in self.store.sessions.by("status", status)
+                 if expert_id is None or s.expert_id == expert_id]
         return sorted(found, key=lambda s: s.started_at, reverse=True)
 
     def on_skipped_record(self, tell: Callable[[str], None]) -> None:
@@ -263,8 +302,7 @@ class Desk:
 
     def sync_conflicts(self) -> list[AuditEntry]:
         """Every conflict sync resolved, newest first."""
-        entries = [AuditEntry.model_validate(model_fields(d)) for d in self.store.audit_log.raw()
-                   if d.get("action") == "sync_conflict"]
+        entries = self.store.audit_log.by("action", "sync_conflict")
         return sorted(entries, key=lambda e: e.at, reverse=True)
 
     def senior_for(self, request: ExpertRequest) -> Expert:
@@ -272,16 +310,19 @@ class Desk:
         issue = self.store.issues.get(request.analysis_id)
         scorer = self.scorer(request.profile or None)
         matcher = Matcher(scorer.profile, scorer)
-        experts = [e for e in self.store.experts.all()
+        experts = [e for e in self.counted_experts()
                    if e.is_active and e.id != request.assigned_expert_id and matcher.works_profile(e)]
         if not experts:
             raise StoreError(f"no other active expert who works {scorer.profile.name} issues to escalate "
                              f"request {request.id} to")
+        if issue is not None:  # a specialist of the issue when there is one (#12: never a non-specialist first)
+            ranked = self.candidates(issue).ranked
+            fitting = {c.expert_id for c in ranked if c.factors["specialization"].value > 0}
+            experts = [e for e in experts if e.id in fitting] or experts
         top = max(LEVEL_ORDER[e.expertise_level] for e in experts)
         seniors = [e for e in experts if LEVEL_ORDER[e.expertise_level] == top]
         if issue is None:
             return seniors[0]
-        ranked = self.candidates(issue).ranked
         order = {c.expert_id: n for n, c in enumerate(ranked)}
         return min(seniors, key=lambda e: order.get(e.id, len(order)))
 
@@ -298,17 +339,30 @@ class Desk:
 
     # -- sessions, outcomes, corrections -------------------------------------------------------------
     def start_session(self, request_id: str, actor: str, channel: str | None = None) -> Session:
+        """A session on the request, held on a channel that fits its profile, with the profile's participants."""
         request = self.store.requests.require(request_id)
         if not request.assigned_expert_id:
             raise StoreError(f"request {request_id} has no expert yet")
         expert = self.store.experts.get(request.assigned_expert_id)
-        method = channel or (expert.escalation_methods[0] if expert and expert.escalation_methods
-                             else "video_conference")
-        session = sessions.initiate(request.analysis_id, request.assigned_expert_id, self.clock(), request.id, method)
+        policy = self.scorer(request.profile or None).profile.session
+        method = sessions.channel_for(policy.channels, expert.escalation_methods if expert else [], channel)
+        session = sessions.initiate(request.analysis_id, request.assigned_expert_id, self.clock(), request.id, method,
+                                    list(policy.participants))
         with self.store.transaction():
             if request.status == "assigned":
                 self.act(request_id, "start", actor)
             return self.store.sessions.add(session, actor=actor, action="session_start")
+
+    def acknowledge(self, request_id: str, actor: str, note: str = "") -> ExpertRequest:
+        """The expert has seen the request (the unacknowledged-assignment clock stops), before any session."""
+        return self.act(request_id, "acknowledge", actor, note=note)
+
+    def session_awaiting_outcome(self, request_id: str) -> Session | None:
+        """The request's latest ended session with no outcome yet (`o` after `E` records it)."""
+        recorded = {d.get("session_id") for d in self.store.outcomes.raw()}
+        ended = [Session.model_validate(model_fields(d)) for d in self.store.sessions.raw()
+                 if d.get("request_id") == request_id and d.get("status") == "ended" and d.get("id") not in recorded]
+        return max(ended, key=lambda s: s.ended_at or s.started_at) if ended else None
 
     def session_move(self, session_id: str, move: str, actor: str) -> Session:
         step = {"pause": sessions.pause, "resume": sessions.resume, "end": sessions.end}[move]
@@ -316,12 +370,22 @@ class Desk:
             session = self.store.sessions.require(session_id)
             return self.store.sessions.save(step(session, self.clock()), actor=actor, action=f"session_{move}")
 
+    def completes(self, session_id: str) -> bool:
+        """Whether recording this session's outcome completes its request (then the final report is asked)."""
+        session = self.store.sessions.get(session_id)
+        request = self.store.requests.get(session.request_id) if session and session.request_id else None
+        return request is not None and request.status == "in_review"
+
     def record_outcome(self, session_id: str, actor: str, resolution_achieved: bool, recommendations: list[str],
                        actions_taken: list[str], knowledge_gained: str, follow_up_needed: bool = False,
-                       rating: int | None = None) -> tuple[Outcome, KnowledgeEntry]:
+                       rating: int | None = None, final_report: str | None = None) -> tuple[Outcome, KnowledgeEntry]:
+        """The session's outcome (ending it if it runs); when its request is in review this completes it,
+        with seed 002's final report."""
         now = self.clock()
         with self.store.transaction():
             session = self.store.sessions.require(session_id)
+            if any(d.get("session_id") == session_id for d in self.store.outcomes.raw()):
+                raise UserError(f"session {session_id} already has its outcome")
             if session.status != "ended":
                 session = self.store.sessions.save(sessions.end(session, now), actor=actor, action="session_end")
             issue = self.store.issues.require(session.issue_id)
@@ -332,7 +396,10 @@ class Desk:
             if session.request_id:
                 request = self.store.requests.require(session.request_id)
                 if request.status == "in_review":
-                    self.act(request.id, "complete", actor, rating=rating)
+                    done = self.act(request.id, "complete", actor, rating=rating)
+                    if final_report and final_report.strip():
+                        self.store.requests.save(done.model_copy(update={"final_report": final_report.strip()}),
+                                                 actor=actor, action="final_report")
             return outcome, entry
 
     def record_correction(self, request_id: str, actor: str, field: str, original: Any, corrected: Any,
@@ -365,10 +432,8 @@ class Desk:
         now = self.clock()
         experts = {e.id: e for e in self.store.experts.all()}
         out = []
-        for doc in self.store.requests.raw():
-            if doc.get("status") not in statuses:
-                continue
-            request = ExpertRequest.model_validate(model_fields(doc))
+        held = [r for status in statuses for r in self.store.requests.by("status", status)]
+        for request in held:
             profile = self.scorer(request.profile or None).profile
             expert = experts.get(request.assigned_expert_id or "")
             timer = sla.clock(request, profile, expert, now)
@@ -379,24 +444,22 @@ class Desk:
 
     def report(self, days: int, now: datetime | None = None) -> dict[str, Any]:
         rates = {name: self.scorer(name).profile.expert_hourly_rate for name in self.profiles()}
-        return analytics.report(self.store.requests.all(), self.store.experts.all(), self.store.corrections.all(),
+        return analytics.report(self.store.requests.all(), self.counted_experts(), self.store.corrections.all(),
                                 self.store.outcomes.all(), rates, now or self.clock(), days)
 
     def package(self, issue_id: str) -> str:
         issue = self.store.issues.require(issue_id)
         request = self.request_for(issue_id)
         expert = self.store.experts.get(request.assigned_expert_id) if request and request.assigned_expert_id else None
-        issue_sessions = [s for s in self.store.sessions.all() if s.issue_id == issue_id]
-        outcome = next((o for o in self.store.outcomes.all() if o.issue_id == issue_id), None)
+        issue_sessions = self.store.sessions.by("issue_id", issue_id)
+        outcome = next(iter(self.store.outcomes.by("issue_id", issue_id)), None)
         ctx = package.PackageContext(issue, self.decide(issue), request, expert, issue_sessions, outcome, self.clock())
         return package.build(ctx)
 
     # -- one issue in full, every issue, edits --------------------------------------------------------
     def audit_of(self, targets: Collection[str]) -> list[AuditEntry]:
-        """The audit trail of these records, oldest first (one scan of the log)."""
-        wanted = set(targets)
-        found = [AuditEntry.model_validate(model_fields(d)) for d in self.store.audit_log.raw()
-                 if d.get("target_id") in wanted]
+        """The audit trail of these records, oldest first (an index lookup per record)."""
+        found = [entry for target in dict.fromkeys(targets) for entry in self.store.audit_log.by("target_id", target)]
         return sorted(found, key=lambda e: e.at)
 
     def issue_record(self, issue_id: str) -> IssueRecord:
@@ -411,13 +474,30 @@ class Desk:
         """Edit an issue (`issues`) or an expert (`experts`): validated per field, one audited write."""
         return editing.edit(self, kind, key, changes, actor, note)
 
+    def works_profile(self, expert: Expert, profile: str | None) -> bool:
+        """The expert's specialisations meet the profile's categories (the matcher's rule)."""
+        scorer = self.scorer(profile)
+        return Matcher(scorer.profile, scorer).works_profile(expert)
+
+    def experts_for(self, issue_ids: Collection[str]) -> list[Expert]:
+        """Active experts who can work at least one of these issues' profiles, by name."""
+        profiles = {issue.profile for key in issue_ids if (issue := self.store.issues.get(key)) is not None}
+        return [e for e in self.experts() if any(self.works_profile(e, p) for p in profiles)]
+
     def expert(self, expert_id: str) -> Expert | None:
-        return self.store.experts.get(expert_id)
+        """One expert, with the figures counted from the requests."""
+        if expert_id not in self.store.experts:
+            return None
+        return next((e for e in self.counted_experts() if e.id == expert_id), None)
 
     def experts(self, active_only: bool = True) -> list[Expert]:
-        """The expert network, by name."""
-        found = [e for e in self.store.experts.all() if e.is_active or not active_only]
+        """The expert network, by name, with the figures counted from the requests."""
+        found = [e for e in self.counted_experts() if e.is_active or not active_only]
         return sorted(found, key=lambda e: ((e.name or e.id).lower(), e.id))
 
     def knowledge_for(self, text: str, limit: int = 5) -> list[Hit]:
-        return search(self.store.knowledge.all(), text, limit)
+        return self.store.search_knowledge(text, limit)
+
+    def warm(self) -> None:
+        """Build the store's indexes ahead of the first lookup (call it from a worker once the queue shows)."""
+        self.store.warm_indexes()

@@ -15,7 +15,7 @@ import time
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -30,7 +30,7 @@ from triagedesk.domain.records import (
     Outcome,
     Session,
 )
-from triagedesk.domain.requests import notices, policy, sla
+from triagedesk.domain.requests import notices, policy, policy_replay, sla
 from triagedesk.domain.requests.lifecycle import LifecycleError
 from triagedesk.domain.scoring.profiles import Profile
 from triagedesk.store.errors import StoreError
@@ -189,6 +189,15 @@ class Dispatching:
     def next_due(self, request: ExpertRequest, history: list[policy.StepDone], now: datetime) -> datetime | None:
         steps = self.plan_for(request, history, now)
         return steps[0].due if steps else None
+
+    def replay(self, profile: Profile, now: datetime, days: int) -> policy_replay.PolicyReplay:
+        """`profile`'s policy over the requests submitted in the last `days` days."""
+        since = now - timedelta(days=days)
+        with self.lock:
+            requests = [ExpertRequest.model_validate(model_fields(d)) for d in self.store.requests.raw()
+                        if d.get("profile") == profile.name]
+            experts = {e.id: e for e in self.store.experts.all()}
+        return policy_replay.replay(profile, [r for r in requests if since <= r.submitted_at <= now], experts, now)
 
     # -- acting ----------------------------------------------------------------------------------------
     def apply(self, request_id: str, step: policy.Step, now: datetime, ack_url: AckUrl,
@@ -387,8 +396,9 @@ class Dispatching:
                     open_keys[key] = fresh.id
                 request_id = None
                 # a new issue has no request yet: only a known one is looked up (a scan of the requests)
-                if self.desk.decide(fresh).should_escalate and not (known and self.desk.request_for(fresh.id)):
-                    request_id = self.desk.escalate(fresh.id, actor).id
+                escalates = self.desk.scorer(fresh.profile).assess(fresh).should_escalate  # the compiled fast path
+                if escalates and not (known and self.desk.request_for(fresh.id)):
+                    request_id = self.desk.escalate(fresh.id, actor, fresh=not known).id
                 out.append({"id": fresh.id, "new": True, "count": fresh.count, "request_id": request_id})
             return out
 

@@ -72,13 +72,16 @@ def issue_record(desk: Desk, issue_id: str) -> IssueRecord:
     store = desk.store
     issue = store.issues.require(issue_id)
     decision = desk.decide(issue)
-    requests = sorted((r for r in store.requests.all() if r.analysis_id == issue_id),
-                      key=lambda r: r.submitted_at, reverse=True)
+    requests = sorted(store.requests.by("analysis_id", issue_id), key=lambda r: r.submitted_at, reverse=True)
     request_ids = {r.id for r in requests}
-    sessions = [s for s in store.sessions.all() if s.issue_id == issue_id or s.request_id in request_ids]
-    outcomes = [o for o in store.outcomes.all() if o.issue_id == issue_id]
+    # index lookups, not scans: the issue's sessions, and those of its requests
+    found = {s.id: s for s in store.sessions.by("issue_id", issue_id)}
+    for key in sorted(request_ids):
+        found.update((s.id, s) for s in store.sessions.by("request_id", key))
+    sessions = sorted(found.values(), key=lambda s: s.started_at)
+    outcomes = store.outcomes.by("issue_id", issue_id)
     by_session = {o.session_id: o for o in outcomes if o.session_id}
-    corrections = sorted((c for c in store.corrections.all() if c.request_id in request_ids),
+    corrections = sorted((c for key in sorted(request_ids) for c in store.corrections.by("request_id", key)),
                          key=lambda c: c.created_at)
     now = desk.clock()
     views = []

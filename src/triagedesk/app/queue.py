@@ -15,10 +15,12 @@ from datetime import datetime
 from itertools import compress
 from typing import Any
 
+from triagedesk.app import assessments
 from triagedesk.app.desk import Desk
 from triagedesk.display import one_line
 from triagedesk.domain.models import URGENCIES, Expert, Issue
 from triagedesk.domain.requests import sla, workflow
+from triagedesk.store import repositories
 
 CLOSED = workflow.CLOSED_STATUSES
 SORTS = ("urgency", "id", "score", "sla", "status", "assignee", "route", "title", "newest")
@@ -57,9 +59,13 @@ class QueueData:
     paused_left: list[float | None] = field(default_factory=list)
     created: list[float] = field(default_factory=list)
     hay: list[str] = field(default_factory=list)
+    seq: list[int] = field(default_factory=list)
+    """Where each issue sits in the store (its doc_id): rows stay in this order, as a full load reads them."""
     issues: dict[str, Issue] = field(default_factory=dict)
     sorted_rows: dict[tuple[str, int], list[int]] = field(default_factory=dict)
     haystacks: dict[tuple[str, int], tuple[str, list[int], list[str]]] = field(default_factory=dict)
+    feed: Any = None
+    """The store's changes since this was loaded (`queue_updates.Feed`); None for a queue not kept in step."""
 
     def __len__(self) -> int:
         return len(self.ids)
@@ -86,15 +92,38 @@ class QueueData:
         return None if due is None else (due - now_epoch) / 60
 
 
+usable_request = repositories.usable_request
+"""A request the queue can show: another client's malformed one is left out, not a crash of the queue."""
+
+
 def load(desk: Desk, now: datetime, assignee: str | None = None) -> QueueData:
     """Every open issue (no request yet, or a request still open) with its score and clock.
 
-    `assignee` keeps only issues whose request is assigned to that expert (the expert's view).
+    `assignee` keeps only issues whose request is assigned to that expert (the expert's view). The open
+    issues come from the store's indexes, so the cost is theirs, not the whole store's.
     """
+    found = desk.store.open_issues(CLOSED)
+    experts = {e.id: e for e in desk.store.experts.all()}
+    latest = {issue["id"]: request for issue, request in found if request is not None}
+    data = QueueData()
+    paused = gc.isenabled()
+    gc.disable()  # the loop allocates only what it keeps: collections would walk every retained issue
+    try:
+        _fill(data, desk, [issue for issue, _ in found], latest, now.timestamp(), assignee, experts)
+    finally:
+        if paused:
+            gc.enable()
+    return data
+
+
+def load_scanning(desk: Desk, now: datetime, assignee: str | None = None) -> QueueData:
+    """`load` as it was: every issue and every request read (the bench's baseline, and the tests' reference)."""
     store = desk.store
     experts = {e.id: e for e in store.experts.all()}
     latest: dict[str, dict[str, Any]] = {}
     for doc in store.requests.raw():
+        if not usable_request(doc):
+            continue
         key = doc.get("analysis_id") or ""
         held = latest.get(key)
         if held is None or (doc.get("submitted_at") or "") > (held.get("submitted_at") or ""):
@@ -113,6 +142,7 @@ def load(desk: Desk, now: datetime, assignee: str | None = None) -> QueueData:
 
 def _fill(data: QueueData, desk: Desk, docs: list[dict[str, Any]], latest: dict[str, dict[str, Any]],
           now_epoch: float, assignee: str | None, experts: dict[str, Expert]) -> None:
+    cache = assessments.of(desk)
     for doc in docs:
         request = latest.get(doc.get("id") or "")
         status = request.get("status") if request else None
@@ -120,23 +150,23 @@ def _fill(data: QueueData, desk: Desk, docs: list[dict[str, Any]], latest: dict[
             continue
         if assignee is not None and (request is None or request.get("assigned_expert_id") != assignee):
             continue
-        issue = desk.store.issues.loadable(doc)  # one the models cannot load is skipped, with a notice
-        if issue is None:
-            continue
-        scorer = desk.scorer(issue.profile)
-        assessed = scorer.assess(issue)
-        key = issue.id or ""
-        data.issues[key] = issue
+        assessed = cache.assess(desk, doc)  # validated and scored only when not cached
+        if assessed is None:
+            continue  # one the models cannot load is skipped, with a notice
+        key = assessed.key
+        if assessed.issue is not None:
+            data.issues[key] = assessed.issue
         data.ids.append(key)
-        data.profile.append(issue.profile or scorer.profile.name)
-        data.urgency.append(assessed.urgency_rank)
+        data.profile.append(assessed.profile)
+        data.urgency.append(assessed.urgency)
         data.score.append(assessed.score)
-        data.escalate.append(assessed.should_escalate)
+        data.escalate.append(assessed.escalate)
         data.rank_key.append(assessed.order)
-        data.title.append(one_line(issue.title or issue.description, 200))
-        route = issue.category or (issue.affected_systems[0] if issue.affected_systems else "")
-        data.route.append(one_line(route, 40))
-        shown = status or ("new" if assessed.should_escalate else "-")
+        data.title.append(assessed.title)
+        route = assessed.route_text
+        data.route.append(assessed.route)
+        scorer = desk.scorer(assessed.profile)
+        shown = status or ("new" if assessed.escalate else "-")
         data.status.append(shown)
         data.assignee.append(one_line((request or {}).get("assigned_expert_name") or "", 30))
         data.assignee_id.append((request or {}).get("assigned_expert_id") or "")
@@ -203,8 +233,9 @@ def sorted_rows(data: QueueData, sort: str, now_epoch: float) -> list[int]:
         rows = sorted(everything, key=data.rank_key.__getitem__)
     elif sort == "sla":
         far = float("inf")
-        left = [data.sla_left_minutes(i, now_epoch) for i in everything]
-        rows = sorted(everything, key=lambda i: far if (m := left[i]) is None else m)
+        minutes = [data.sla_left_minutes(i, now_epoch) for i in everything]
+        left = [far if m is None else m for m in minutes]
+        rows = sorted(everything, key=left.__getitem__)
     elif sort == "newest":
         rows = sorted(everything, key=data.created.__getitem__, reverse=True)
     elif sort == "score":
@@ -215,7 +246,7 @@ def sorted_rows(data: QueueData, sort: str, now_epoch: float) -> list[int]:
         rows = sorted(everything, key=lambda i: (column[i].lower() if column[i] not in ("", "-") else blank))
     else:
         raise ValueError(f"unknown sort {sort!r}; one of {', '.join(SORTS)}")
-    if sort == "sla":
+    if sort == "sla":  # only the current minute's SLA order is kept
         data.sorted_rows = {k: v for k, v in data.sorted_rows.items() if k[0] != "sla"}
     data.sorted_rows[key] = rows
     haystack(data, key, rows)  # ready before the first keystroke

@@ -96,6 +96,39 @@ def explain(request_id: str, db_path: str | None, now_text: str | None, as_json:
         click.echo(f"  next: {step.kind} at {step.due:%Y-%m-%d %H:%M} UTC ({when}): {printable(step.reason)}")
 
 
+@policy.command()
+@click.option("--profile", "profile_path", required=True, metavar="NAME|PATH", help="The changed profile.")
+@click.option("--days", type=click.IntRange(1, 3650), default=30, show_default=True)
+@db_option
+@click.option("--now", "now_text", metavar="ISO-TIME", help="The end of the period (default: now).")
+@json_option
+def backtest(profile_path: str, days: int, db_path: str | None, now_text: str | None, as_json: bool) -> None:
+    """Replay a changed profile's policy over the stored requests, against the shipped one of the same name."""
+    from triagedesk.resources import available_profiles, load_profile
+
+    now = parse_instant(now_text, "--now")
+    changed = load_profile(profile_path)
+    current = load_profile(changed.name) if changed.name in available_profiles() else None
+    d = open_dispatching(str(store_path(db_path)), create=False)
+    try:
+        rows = [("current", d.replay(current, now, days))] if current is not None else []
+        rows.append(("changed", d.replay(changed, now, days)))
+    finally:
+        d.close()
+    if as_json:
+        emit_json({name: row.as_dict() for name, row in rows})
+        return
+    table = Table("policy", "requests", "auto", "wait saved", "reassign", "at risk", "breaches", "senior",
+                  "avoidable", "refunds", caption="auto: assigned without a coordinator; wait saved: their minutes "
+                  "waiting for an expert; avoidable: breaches late by less than that wait")
+    for name, row in rows:
+        table.add_row(*(literal(str(c)) for c in (
+            name, row.requests, row.auto_assigned, f"{row.assignment_wait_saved_minutes:,.0f}", row.reassignments,
+            row.at_risk_notices, row.breaches, row.seniors_on_breach, row.breaches_avoidable,
+            f"${row.refund_exposure:,.2f}")))
+    console().print(table)
+
+
 @click.command()
 @db_option
 @click.option("--request", "request_id", help="Only this request's messages.")

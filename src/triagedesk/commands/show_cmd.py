@@ -50,8 +50,8 @@ def search(text: str, limit: int, db_path: str | None, as_json: bool) -> None:
     if not found:
         click.echo(f"No issue holds {printable(text)!r}.")
     for f in found:
-        click.echo(printable(f"{f.issue_id}  {f.status:<18} {f.assignee or '-':<18} {f.requester or '-':<14} "
-                             f"{f.title}  ({f.where})"))
+        who = f"{f.assignee or '-':<18} {f.requester or '-':<14}"
+        click.echo(printable(f"{f.issue_id}  {f.status:<18} {who} {f.title}  ({f.where})"))
 
 
 COMMANDS = (show, search)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import random
-from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -12,7 +11,7 @@ from typing import Any
 from triagedesk.demo.issues import issue_records
 from triagedesk.demo.resolutions import resolutions_for
 from triagedesk.domain.models import Expert, Issue
-from triagedesk.domain.records import HELD_STATUSES, Correction, ExpertRequest, KnowledgeEntry, Outcome, Session
+from triagedesk.domain.records import Correction, ExpertRequest, KnowledgeEntry, Outcome, Session
 from triagedesk.domain.scoring.escalation import Scorer
 
 DAY = timedelta(days=1)
@@ -74,7 +73,6 @@ def generate(
     for known in experts:
         for speciality in known.specializations:
             by_speciality.setdefault(speciality.lower(), []).append(known)
-    workload: Counter[str] = Counter()
     for number, record in enumerate(issue_records(count, seed=seed, now=now, days=60)):
         issue = Issue.model_validate(record)
         data.issues.append(issue)
@@ -103,8 +101,6 @@ def generate(
         expert = rng.choice(pool) if pool else None
         request = _request(rng, issue, decision, profile.name, tier, submitted, window, status, expert, now)
         data.requests.append(request)
-        if request.status in HELD_STATUSES and expert is not None:
-            workload[expert.id] += 1
         if expert is None or request.started_at is None:
             continue
         session = _session(rng, issue, request, expert, now)
@@ -115,7 +111,8 @@ def generate(
             data.knowledge.append(entry)
             if profile.name == "appraisal" and rng.random() < 0.35:
                 data.corrections.extend(_corrections(rng, issue, request, expert))
-    data.experts = [e.model_copy(update={"current_workload": workload[e.id]}) for e in data.experts]
+    # the held requests are the experts' whole workload: the Desk counts it from them (performance.figures)
+    data.experts = [e.model_copy(update={"current_workload": 0}) for e in data.experts]
     if progress is not None:
         progress(count % 1000)
     return data

@@ -22,6 +22,7 @@ from triagedesk.dispatch.settings import DispatchSettings
 from triagedesk.domain.errors import InputError, UserError
 from triagedesk.domain.inputs import loads, parse_models
 from triagedesk.domain.models import Issue
+from triagedesk.resources import available_profiles
 
 SEVERITY = {"critical": "critical", "page": "critical", "error": "high", "high": "high", "warning": "medium",
             "medium": "medium", "info": "low", "low": "low", "none": "low"}
@@ -153,6 +154,12 @@ def build_app(dispatching: Dispatching, settings: DispatchSettings, secret: byte
         issues = parse_models(text, "body", Issue, "json")
         if not issues:
             raise InputError("body: expected an issue or a non-empty array of issues")
+        known = available_profiles()  # by name only: a path from the network is never opened
+        for index, issue in enumerate(issues):
+            if issue.profile is not None and issue.profile not in known:
+                where = f"body: [{index}]" if text.lstrip().startswith("[") else "body"
+                raise InputError(f"{where}: profile: unknown profile {issue.profile!r} "
+                                 f"(known: {', '.join(sorted(known))})")
         return take(issues)
 
     def post_alerts_sync(text: str) -> Response:

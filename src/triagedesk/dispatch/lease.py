@@ -68,6 +68,7 @@ class CouchLease:
         self.clock = clock
         self.store_path = store_path
         self._ready = False
+        self.last_error: str | None = None
 
     def _read(self) -> dict[str, Any] | None:
         return self.client.get_doc(LEASE_ID)
@@ -78,8 +79,10 @@ class CouchLease:
                 self.client.ensure_database()
                 self._ready = True
             current = self._read()
-        except SyncError:
+        except SyncError as exc:
+            self.last_error = str(exc)
             return False
+        self.last_error = None
         now = self.clock()
         if current is not None and current.get("holder") != self.holder and float(current.get("expires", 0)) > now:
             return False
@@ -89,7 +92,8 @@ class CouchLease:
             doc["_rev"] = current["_rev"]
         try:
             answer = self.client.put_doc(doc)
-        except SyncError:
+        except SyncError as exc:
+            self.last_error = str(exc)
             return False
         if not answer.get("ok"):
             return False  # 409: someone else took it between our read and our write

@@ -17,6 +17,7 @@ from triagedesk.dispatch import notify, tokens
 from triagedesk.dispatch.lease import Lease
 from triagedesk.dispatch.masking import mask
 from triagedesk.dispatch.settings import DispatchSettings
+from triagedesk.domain.errors import UserError
 from triagedesk.domain.records import ExpertRequest
 from triagedesk.domain.requests import policy
 
@@ -160,7 +161,13 @@ class Dispatcher:
             step = self.d.due_step(request, history, now)
             if step is None:
                 break
-            result = self.d.apply(request_id, step, now, self.ack_url, history)
+            try:
+                result = self.d.apply(request_id, step, now, self.ack_url, history)
+            except UserError as exc:  # a rule refused the move (an expert made inactive...): nothing was written
+                if step.key not in self._stuck:
+                    self._stuck.add(step.key)
+                    self.log("step_failed", request=request_id, step=step.kind, error=str(exc), at=_stamp(now))
+                break
             if result is None:
                 if step.kind == "auto_assign" and step.key not in self._stuck:
                     self._stuck.add(step.key)
@@ -213,6 +220,7 @@ def run_forever(dispatcher: Dispatcher, lease: Lease, stop: threading.Event, int
     """Renew the lease and run a pass every `interval` seconds until `stop` is set (SIGTERM): a pass in progress
     finishes its current step first."""
     holding = False
+    told: str | None = None
     renew_every = max(min(interval, dispatcher.settings.lease_seconds / 3), 0.05)
     while not stop.is_set():
         got = lease.acquire()
@@ -220,14 +228,21 @@ def run_forever(dispatcher: Dispatcher, lease: Lease, stop: threading.Event, int
             dispatcher.log("lease_taken", holder=lease.holder)
         elif holding and not got:
             dispatcher.log("lease_lost", holder=lease.holder)
+        problem = getattr(lease, "last_error", None)
+        if problem and problem != told:
+            dispatcher.log("lease_unreachable", error=problem)  # once per distinct reason, not every round
+        told = problem
         holding = got
         if holding:
             if on_round is not None:
                 on_round()
             try:
-                dispatcher.run_pass(clock(), stop.is_set)
+                acted = dispatcher.run_pass(clock(), stop.is_set)
             except Exception as exc:  # one bad pass must not end a service; it is logged and retried
+                acted = 0
                 dispatcher.log("pass_failed", error=f"{type(exc).__name__}: {exc}")
+            if acted and on_round is not None:
+                on_round()  # what was done reaches the team's server at once, not a round later
         stop.wait(renew_every if holding else renew_every)
     if holding:
         lease.release()

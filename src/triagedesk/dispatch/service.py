@@ -5,6 +5,7 @@ from __future__ import annotations
 import signal
 import sys
 import threading
+import time
 from collections.abc import Callable
 from datetime import UTC, datetime
 from types import FrameType
@@ -18,6 +19,7 @@ from triagedesk.dispatch.intake import build_app
 from triagedesk.dispatch.lease import CouchLease, FileLease, Lease
 from triagedesk.dispatch.runner import ActionLog, Dispatcher, run_forever
 from triagedesk.dispatch.settings import DispatchSettings
+from triagedesk.domain.errors import UserError
 from triagedesk.sync.client import CouchClient, parse_remote
 from triagedesk.sync.engine import Replicator
 
@@ -35,10 +37,28 @@ class IntakeServer:
     def __init__(self, app: Starlette, host: str, port: int) -> None:
         config = uvicorn.Config(app, host=host, port=port, log_level="warning", access_log=False, lifespan="off")
         self.server = uvicorn.Server(config)
-        self.thread = threading.Thread(target=self.server.run, name="intake", daemon=True)
+        self.failure: BaseException | None = None
+        self.thread = threading.Thread(target=self._serve, name="intake", daemon=True)
 
-    def start(self) -> None:
+    def _serve(self) -> None:
+        try:
+            self.server.run()
+        except BaseException as exc:  # reported by start() as one line, never a thread's traceback
+            self.failure = exc
+
+    def start(self, timeout: float = 15.0) -> None:
+        """Start serving; a port that cannot be bound (in use, privileged) is one clear error, not a silent thread."""
         self.thread.start()
+        deadline = time.monotonic() + timeout
+        while not self.server.started and self.thread.is_alive() and time.monotonic() < deadline:
+            time.sleep(0.02)
+        if not self.server.started:
+            self.server.should_exit = True
+            config = self.server.config
+            failure = self.failure
+            reason = f": {failure}" if failure is not None and not isinstance(failure, SystemExit) else ""
+            raise UserError(f"--listen {config.host}:{config.port}: cannot serve there (in use, or not allowed)"
+                            f"{reason}")
 
     def stop(self) -> None:
         self.server.should_exit = True

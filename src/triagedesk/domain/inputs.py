@@ -54,12 +54,55 @@ MAX_DEPTH = 64
 INT_LIMIT = 2**63
 
 
+class _Suspect(Exception):
+    """Raised from inside json.loads at a number `hostile` would refuse: the text is then walked for the path."""
+
+
+def _as_float(token: str) -> float:
+    number = float(token)
+    if number != number or number in (_INF, -_INF):
+        raise _Suspect()
+    return number
+
+
+def _as_int(token: str) -> int:
+    number = int(token)
+    if not -INT_LIMIT <= number < INT_LIMIT:
+        raise _Suspect()
+    return number
+
+
+def _constant(token: str) -> float:
+    raise _Suspect()
+
+
+def decode(text: str) -> tuple[Any, bool]:
+    """`json.loads`, and whether the value may hold something `hostile` refuses (then walk it for the path).
+
+    Numbers are checked as they are parsed; surrogate escapes and deep nesting are spotted in the raw text,
+    so the common record costs no walk.
+    """
+    try:
+        data = json.loads(text, parse_float=_as_float, parse_int=_as_int, parse_constant=_constant)
+    except _Suspect:
+        return json.loads(text), True
+    deep = text.count("[") + text.count("{") >= MAX_DEPTH
+    return data, deep or "\\ud" in text or "\\uD" in text
+
+
+_INF = float("inf")
+
+
 def hostile(value: Any) -> str | None:
     """What makes a parsed JSON value unstorable, as `path: problem`, or None.
 
     Non-finite numbers (`1e999`, NaN), integers beyond 64 bits, lone surrogates (`\\ud800`) and nesting
     deeper than MAX_DEPTH would crash or silently change on the way to the store (orjson writes inf as null).
     """
+    return _walk(value)
+
+
+def _walk(value: Any) -> str | None:
     stack: list[tuple[Any, tuple[str | int, ...]]] = [(value, ())]
     while stack:
         item, loc = stack.pop()
@@ -98,10 +141,10 @@ def _has_surrogate(text: str) -> bool:
 def loads(text: str, where: str) -> Any:
     """`json.loads` whose every failure, hostile value or too-deep nesting is one InputError naming `where`."""
     try:
-        data = json.loads(text)
+        data, suspect = decode(text)
     except RecursionError:
         raise InputError(f"{where}: invalid JSON: nested deeper than {MAX_DEPTH} levels") from None
-    problem = hostile(data)
+    problem = hostile(data) if suspect else None
     if problem is not None:
         raise InputError(f"{where}: {problem}")
     return data
@@ -135,17 +178,18 @@ def parse_records(text: str, source: str, fmt: Format | None = None) -> list[Rec
     if fmt == "jsonl":
         return list(iter_jsonl(text.lstrip("\ufeff"), source))
     try:
-        data = json.loads(stripped)
+        data, suspect = decode(stripped)
     except json.JSONDecodeError as exc:
         raise _json_error(source, exc) from None
     except RecursionError:
         raise InputError(f"{source}: invalid JSON: nested deeper than {MAX_DEPTH} levels") from None
     records = [Record(f"{source}: [{index}]", item) for index, item in enumerate(data)] \
         if isinstance(data, list) else [Record(source, data)]
-    for record in records:
-        problem = hostile(record.data)
-        if problem is not None:
-            raise InputError(f"{record.where}: {problem}")
+    if suspect:
+        for record in records:
+            problem = hostile(record.data)
+            if problem is not None:
+                raise InputError(f"{record.where}: {problem}")
     return records
 
 

@@ -49,6 +49,7 @@ class DomainModel(BaseModel):
         populate_by_name=True,
         extra="forbid",
         str_strip_whitespace=False,
+        allow_inf_nan=False,  # inf and NaN are stored by orjson as null: refused wherever a record comes from
     )
 
 

@@ -92,6 +92,7 @@ class ExpertRequest(Record):
     final_report: str | None = None
     refund_due: bool = False
     escalated_to_senior: bool = False
+    rating: int | None = Field(None, ge=1, le=5)  # the completed work's rating: the expert's figures count it
 
 
 class Session(Record):

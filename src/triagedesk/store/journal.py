@@ -7,21 +7,21 @@ See docs/storage.md for the design and its guarantees.
 
 from __future__ import annotations
 
-import gc
 import os
 import stat
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from filelock import FileLock, Timeout
 from tinydb.storages import Storage
 
 from triagedesk import files
-from triagedesk.files import atomic_write, reason
+from triagedesk.files import reason
 from triagedesk.store.errors import StoreCorrupt, StoreError, StoreLocked
+from triagedesk.store.generations import REPAIR, GenerationFiles, _identity, _Retry, keep_previous, snapshot_identity
 from triagedesk.store.journal_format import (
     APP,
     JOURNAL_MAGIC,
@@ -30,48 +30,27 @@ from triagedesk.store.journal_format import (
     JournalHeader,
     Op,
     decode_header,
-    decode_snapshot,
     encode_record,
-    encode_snapshot,
-    expected_journal,
-    folded_journal,
-    meta_of,
     scan,
 )
 
-__all__ = ["APP", "JOURNAL_MAGIC", "META", "JournalStorage", "ChangeListener"]
+if TYPE_CHECKING:
+    from triagedesk.store.indexes import Indexes
+
+__all__ = ["APP", "JOURNAL_MAGIC", "META", "JournalStorage", "ChangeListener", "keep_previous"]
 
 COMPACT_MIN_BYTES = int(os.environ.get("TRIAGEDESK_COMPACT_BYTES", 8 * 1024 * 1024))
 """The journal is folded into the snapshot once it is larger than this and than the snapshot."""
 LOCK_TIMEOUT = float(os.environ.get("TRIAGEDESK_LOCK_TIMEOUT", 60))
 
+"""A snapshot larger than this is moved out of the garbage collector's sight once loaded."""
+
 Tables = dict[str, dict[str, dict[str, Any]]]
 ChangeListener = Callable[[set[tuple[str, str]]], None]
-Identity = tuple[int, int]
-REPAIR = "run `triagedesk db check` and `triagedesk db repair`"
+Identity = tuple[int, ...]
 
 
-class _Retry(Exception):
-    """The snapshot and journal read without the lock do not belong together yet: read again under it."""
-
-
-def keep_previous(path: Path) -> None:
-    """Keep the file about to be replaced as `PATH.prev` (a hard link: no copy), for `db repair`."""
-    previous = path.with_name(path.name + ".prev")
-    staging = path.with_name(f".{path.name}.prev-{os.getpid()}")
-    try:
-        if staging.exists():
-            staging.unlink()
-        files.OPS.link(path, staging)
-        files.OPS.replace(staging, previous)
-    except OSError:
-        try:
-            staging.unlink()
-        except OSError:
-            pass  # best effort: a file system without hard links keeps no previous copy
-
-
-class JournalStorage(Storage):
+class JournalStorage(GenerationFiles, Storage):
     """TinyDB storage whose every acknowledged write survives a kill and is shared between processes."""
 
     def __init__(self, path: str | os.PathLike[str], create: bool = True) -> None:
@@ -82,6 +61,7 @@ class JournalStorage(Storage):
         self.max_ids: dict[str, int] = {}
         self.index: dict[str, dict[str, str]] = {}   # table -> document "id" -> TinyDB doc_id
         self._rindex: dict[str, dict[str, str]] = {}
+        self.indexes: Indexes | None = None  # secondary indexes (store/indexes.py), fed by `_index`
         self.generation = 0
         self.header: JournalHeader | None = None       # the journal this process appends to
         self.version = 0  # bumped whenever in-memory state changes
@@ -126,30 +106,6 @@ class JournalStorage(Storage):
             self._file_lock.release()
 
     # -- files -----------------------------------------------------------------------------
-    def _refuse_if_lost(self) -> None:
-        """A missing snapshot beside a journal with records or a `.prev` copy is a lost store, not a new one."""
-        previous = self.path.with_name(self.path.name + ".prev")
-        try:
-            holds = self.journal_path.is_dir() or self.journal_path.stat().st_size > 200
-        except OSError:
-            holds = False
-        if holds or previous.exists():
-            raise StoreCorrupt(f"{self.path}: missing, but {self.journal_path.name} or {previous.name} "
-                               f"holds records; {REPAIR}")
-
-    def _initialise(self) -> None:
-        from triagedesk.store.migrations import CURRENT_SCHEMA
-
-        self._refuse_if_lost()
-        header = JournalHeader.new(1)
-        snapshot = {META: {"1": {"app": APP, "schema": CURRENT_SCHEMA, "generation": 1,
-                                 "journal_salt": header.salt}}}
-        try:
-            atomic_write(self.journal_path, header.encode())
-            atomic_write(self.path, encode_snapshot(snapshot))
-        except OSError as exc:
-            raise StoreError(f"{self.path}: cannot create the store: {reason(exc)}") from None
-
     def _close_fd(self) -> None:
         if self._fd is not None:
             os.close(self._fd)
@@ -166,106 +122,6 @@ class JournalStorage(Storage):
                     self._read_state(locked=True)
             self.version += 1
 
-    def _read_state(self, locked: bool) -> None:
-        try:
-            with open(self.path, "rb") as handle:
-                snapshot_id = _identity(os.fstat(handle.fileno()))
-                gc.disable()
-                try:
-                    tables = decode_snapshot(handle.read())
-                finally:
-                    gc.enable()
-        except Damaged as exc:
-            raise StoreCorrupt(f"{self.path}: {exc}; {REPAIR}") from None
-        except FileNotFoundError:
-            raise StoreCorrupt(f"{self.path}: missing; {REPAIR}") from None
-        except IsADirectoryError:
-            raise StoreCorrupt(f"{self.path}: a directory, not a snapshot; {REPAIR}") from None
-        except OSError as exc:
-            raise StoreError(f"{self.path}: cannot read: {reason(exc)}") from None
-        generation = int(meta_of(tables).get("generation", 0))
-        expected = expected_journal(tables)
-        try:
-            handle = open(self.journal_path, "rb")
-        except FileNotFoundError:
-            if expected is not None:
-                raise StoreCorrupt(f"{self.journal_path}: missing, but the snapshot expects journal generation "
-                                   f"{generation}; {REPAIR}") from None
-            if not locked:
-                raise _Retry() from None
-            self._start_journal(JournalHeader.new(generation))  # a store from before salted journals
-            return self._read_state(locked)
-        except OSError as exc:
-            raise self._journal_error(exc) from None
-        with handle:
-            try:
-                data = handle.read()
-            except OSError as exc:
-                raise self._journal_error(exc) from None
-            journal_id = _identity(os.fstat(handle.fileno()))
-        try:
-            header, start = decode_header(data)
-        except Damaged as exc:
-            raise StoreCorrupt(f"{self.journal_path}: {exc}; {REPAIR}") from None
-        if header != expected and not (expected is None and header.generation == generation):
-            self._mismatch(tables, header, generation, locked, data)
-            return self._read_state(locked)  # the interrupted compaction is finished: read it again
-        found = scan(memoryview(data)[start:], start)
-        if found.damaged:
-            raise StoreCorrupt(f"{self.journal_path}: damaged record at offset {found.damaged[0]} "
-                               f"(bad checksum); {REPAIR}")
-        self.tables, self.generation, self.header = tables, generation, header
-        self.max_ids = {name: max(map(int, t), default=0) for name, t in tables.items()}
-        self.index, self._rindex = {}, {}
-        self._snapshot_id, self._journal_id, self._offset = snapshot_id, journal_id, start
-        self._apply(found.records)
-        self._offset = found.end
-        if found.tail and locked:
-            self._cut_tail(found.cut, found.end)
-
-    def _mismatch(self, tables: Tables, header: JournalHeader, generation: int, locked: bool, data: bytes) -> None:
-        """A journal that is not the one the snapshot expects: a compaction in between, or damage."""
-        folded = folded_journal(tables)
-        expected = expected_journal(tables)
-        interrupted = (folded is not None and header == folded[0]) or (
-            expected is None and header.generation < generation)
-        if not locked and (interrupted or header.generation > generation):
-            raise _Retry()  # another process is compacting: read both again under the lock
-        if interrupted and folded is not None and scan(data[folded[1]:], folded[1]).records:
-            raise StoreCorrupt(f"{self.journal_path}: records after the compaction that folded it in; {REPAIR}")
-        if interrupted and expected is not None:
-            self._start_journal(expected)  # a compaction stopped between its two renames: finish it
-            return
-        if interrupted:
-            self._start_journal(JournalHeader.new(generation))
-            return
-        if header.generation > generation:
-            raise StoreCorrupt(f"{self.path}: snapshot generation {generation} is older than its journal's "
-                               f"({header.generation}): an older copy put back?; {REPAIR}")
-        raise StoreCorrupt(f"{self.journal_path}: journal generation {header.generation} "
-                           f"(salt {header.salt or '-'}) is not the one the snapshot expects (generation "
-                           f"{generation}, salt {expected.salt if expected else '-'}): replaced or lost; {REPAIR}")
-
-    def _start_journal(self, header: JournalHeader) -> None:
-        try:
-            atomic_write(self.journal_path, header.encode())
-        except OSError as exc:
-            raise StoreError(f"{self.journal_path}: cannot write: {reason(exc)}; nothing was written") from None
-
-    def _journal_error(self, exc: OSError) -> StoreError:
-        if isinstance(exc, IsADirectoryError):
-            return StoreCorrupt(f"{self.journal_path}: a directory, not a journal; {REPAIR}")
-        return StoreError(f"{self.journal_path}: cannot read: {reason(exc)}")
-
-    def _cut_tail(self, cut: bool, end: int) -> None:
-        if cut:
-            raise StoreCorrupt(f"{self.journal_path}: ends inside a record at offset {end}, where no interrupted "
-                               f"write stops (cut short?); {REPAIR}")
-        try:
-            os.truncate(self.journal_path, end)  # a crashed writer's unfinished, never acknowledged line
-        except OSError as exc:
-            raise StoreError(f"{self.journal_path}: cannot cut an interrupted write: {reason(exc)}") from None
-
     def _open_journal(self) -> int:
         if self._fd is not None and _identity(os.fstat(self._fd)) != self._journal_id:
             self._close_fd()
@@ -280,7 +136,7 @@ class JournalStorage(Storage):
         """Apply journal records written since our offset (by us or another process)."""
         try:
             found_stat = os.stat(self.journal_path)
-            if holding_lock and _identity(os.stat(self.path)) != self._snapshot_id:
+            if holding_lock and snapshot_identity(os.stat(self.path)) != self._snapshot_id:
                 return self._reload()  # compacted or repaired by another process
         except FileNotFoundError:
             if holding_lock:
@@ -303,6 +159,10 @@ class JournalStorage(Storage):
                     raise StoreCorrupt(f"{self.journal_path}: {exc}; {REPAIR}") from None
                 if not same:
                     return self._reload()  # a new journal on a reused inode
+                size = os.fstat(handle.fileno()).st_size
+                if size < self._offset:
+                    raise StoreCorrupt(f"{self.journal_path}: shorter than what this desk has read ({size} < "
+                                       f"{self._offset} bytes): cut; {REPAIR}")
                 handle.seek(self._offset)
                 data = handle.read()
         except OSError as exc:
@@ -381,7 +241,9 @@ class JournalStorage(Storage):
         self.version += 1
 
     def _index(self, table: str, doc_id: str, doc: dict[str, Any] | None) -> None:
-        """Keep the `id` field -> doc_id index of a table in step with a change (once it is built)."""
+        """Keep the `id` field -> doc_id index and the secondary indexes in step with an applied change."""
+        if self.indexes is not None:
+            self.indexes.change(table, doc_id, doc)
         index = self.index.get(table)
         if index is None:
             return
@@ -404,6 +266,36 @@ class JournalStorage(Storage):
                 self.index[table] = index
                 self._rindex[table] = {doc_id: key for key, doc_id in index.items()}
             return index
+
+    def install_indexes(self, indexes: Indexes) -> None:
+        """Keep `indexes` in step with every change applied from now on (the store installs its kinds')."""
+        with self.mutex:
+            indexes.reset()
+            self.indexes = indexes
+
+    def _reset_indexes(self) -> None:
+        if self.indexes is not None:
+            self.indexes.reset()
+
+    def _installed(self) -> Indexes:
+        if self.indexes is None:
+            raise StoreError(f"{self.path}: no indexes installed")
+        return self.indexes
+
+    def lookup(self, table: str, field: str, value: Any) -> list[dict[str, Any]]:
+        """The documents (no copies: do not mutate) whose indexed `field` equals `value`, oldest first."""
+        self.refresh()
+        with self.mutex:
+            docs = self.tables.get(table, {})
+            return [docs[d] for d in self._installed().field(table, docs).lookup(field, value) if d in docs]
+
+    def knowledge_search(self, query: str, limit: int) -> list[tuple[dict[str, Any], float, tuple[str, ...]]]:
+        """The knowledge base's best `limit` entries for `query` (documents, scores, matched words)."""
+        self.refresh()
+        with self.mutex:
+            docs = self.tables.get("knowledge", {})
+            ranked = self._installed().knowledge_index(docs).search(query, limit)
+            return [(docs[r.key], r.score, r.matched) for r in ranked if r.key in docs]
 
     def doc_id_of(self, table: str, key: str) -> str | None:
         """The TinyDB doc_id of the document whose `id` field is `key`."""
@@ -445,58 +337,6 @@ class JournalStorage(Storage):
         except OSError:
             return 0
 
-    def compact(self) -> None:
-        """Fold the journal into a new snapshot (atomically), then start an empty journal.
-
-        The snapshot names the journal it folded in (generation, salt, offset) and the one that follows
-        it, so a crash or a full disk between the two renames is recognised and finished, never lost.
-        On failure the committed journal stays in force and a `StoreError` says why.
-        """
-        with self.transaction():
-            assert self.header is not None
-            new = JournalHeader.new(self.generation + 1)
-            meta = meta_of(self.tables)
-            before = dict(meta)
-            meta.update(generation=new.generation, journal_salt=new.salt,
-                        folded={"generation": self.header.generation, "salt": self.header.salt, "end": self._offset})
-            gc.disable()
-            try:
-                data = encode_snapshot(self.tables)
-            finally:
-                gc.enable()
-            keep_previous(self.path)
-            keep_previous(self.journal_path)
-            try:
-                atomic_write(self.path, data)
-            except OSError as exc:
-                if _safe_identity(self.path) == self._snapshot_id:  # not replaced: the old state holds
-                    meta.clear()
-                    meta.update(before)
-                    raise StoreError(f"{self.path}: cannot compact: {reason(exc)}; "
-                                     "every write is kept in the journal") from None
-            self.generation, self._snapshot_id = new.generation, _safe_identity(self.path)
-            self.header = new
-            self._close_fd()
-            self._journal_id, self._offset = None, 0
-            try:
-                atomic_write(self.journal_path, new.encode())
-            except OSError as exc:  # the folded journal stays: the next write finishes the compaction
-                raise StoreError(f"{self.journal_path}: cannot compact: {reason(exc)}; "
-                                 "every write is kept (the next write finishes the compaction)") from None
-            self._adopt_journal()
-
-    def _adopt_journal(self) -> None:
-        """Take the journal just written by this process as ours, without reading the snapshot again."""
-        try:
-            with open(self.journal_path, "rb") as handle:
-                header, start = decode_header(handle.read(200))
-                journal_id = _identity(os.fstat(handle.fileno()))
-        except (OSError, Damaged):
-            self._journal_id = None  # the next catch-up reads both files again and names the problem
-            return
-        if header == self.header:
-            self._journal_id, self._offset = journal_id, start
-
     # -- TinyDB's Storage interface ------------------------------------------------------------
     def read(self) -> Tables:
         self.refresh()
@@ -517,6 +357,7 @@ class JournalStorage(Storage):
             if meta is not None:
                 self.tables[META] = meta
             self.index, self._rindex = {}, {}
+            self._reset_indexes()
 
     def close(self) -> None:
         with self.mutex:
@@ -541,17 +382,6 @@ class JournalStorage(Storage):
     def _notify(self, changed: set[tuple[str, str]]) -> None:
         for listener in list(self._listeners):
             listener(changed)
-
-
-def _identity(found: os.stat_result) -> Identity:
-    return (found.st_ino, found.st_dev)
-
-
-def _safe_identity(path: Path) -> Identity | None:
-    try:
-        return _identity(os.stat(path))
-    except OSError:
-        return None
 
 
 @contextmanager

@@ -10,6 +10,7 @@ from typing import Any, Generic, TypeVar
 from pydantic import BaseModel, ValidationError
 from tinydb.table import Document
 
+from triagedesk.domain.insight.knowledge import Hit
 from triagedesk.domain.models import Expert, Issue
 from triagedesk.domain.records import (
     AuditEntry,
@@ -23,7 +24,9 @@ from triagedesk.domain.records import (
     utcnow,
 )
 from triagedesk.store.errors import StoreError
+from triagedesk.store.indexes import Indexes
 from triagedesk.store.journal import ChangeListener, JournalStorage
+from triagedesk.store.kinds import BY_NAME, INDEXED, KINDS, NAMES
 from triagedesk.store.table import JournalDB, JournalTable
 
 M = TypeVar("M", bound=BaseModel)
@@ -45,9 +48,13 @@ EXTRA = "_extra"
 the record, out of the model's way, carried over when the record is saved, and sent back on the next push."""
 
 
-def model_fields(doc: dict[str, Any]) -> dict[str, Any]:
+def record_fields(doc: dict[str, Any]) -> dict[str, Any]:
     """A stored document without the store's own `_` fields."""
     return {k: v for k, v in doc.items() if k[:1] != "_"}
+
+
+model_fields = record_fields
+"""The old name of `record_fields` (it shadowed pydantic's `BaseModel.model_fields`): for callers not yet moved."""
 
 
 def diff(before: dict[str, Any] | None,
@@ -75,7 +82,7 @@ class Repository(Generic[M]):
 
     def _load(self, doc: dict[str, Any]) -> M:
         try:
-            return self.model.model_validate(model_fields(doc))
+            return self.model.model_validate(record_fields(doc))
         except ValidationError as exc:
             error = exc.errors()[0]
             where = ".".join(str(p) for p in error["loc"]) or "(record)"
@@ -109,12 +116,23 @@ class Repository(Generic[M]):
 
     def all(self) -> list[M]:
         """Every record the models can load; one they cannot is skipped with a notice (`db check` names it)."""
-        loaded = [self.loadable(doc) for _, doc in self.table.raw_items()]
+        loaded = [self.loadable(doc) for doc in self.table.raw_docs()]
         return [model for model in loaded if model is not None]
 
     def raw(self) -> list[dict[str, Any]]:
         """Stored documents as they are (no validation; do not mutate): the fast path for big tables."""
-        return [doc for _, doc in self.table.raw_items()]
+        return self.table.raw_docs()
+
+    def by(self, field: str, value: Any) -> list[M]:
+        """Records whose indexed `field` equals `value`, oldest first: an index lookup, never a scan
+        (the fields indexed are declared in store/kinds.py). As `all`, skips what the models cannot load."""
+        loaded = [self.loadable(doc) for doc in self.store.journal.lookup(self.name, field, value)]
+        return [model for model in loaded if model is not None]  # one the models cannot load: skipped, told
+
+    def latest_by(self, field: str, value: Any, newest: Callable[[M], Any]) -> M | None:
+        """The record with the greatest `newest(record)` among those whose indexed `field` equals `value`."""
+        found = self.by(field, value)
+        return max(found, key=newest) if found else None
 
     def where(self, predicate: Callable[[M], bool]) -> list[M]:
         return [m for m in self.all() if predicate(m)]
@@ -136,12 +154,12 @@ class Repository(Generic[M]):
             doc = to_doc(model)
             self.table.insert(doc)
             if self.audited:
-                self.store.audit(actor, action, self.name, key, None, model_fields(doc), note)
+                self.store.audit(actor, action, self.name, key, None, record_fields(doc), note)
         return model
 
     def save(self, model: M, actor: str = "system", action: str = "update", note: str = "") -> M:
         """Store a new version of a record (or a first one); the audit keeps what changed."""
-        key = model.id  # type: ignore[attr-defined]  # every stored kind has an `id`; M's bound (BaseModel) has none
+        key = model.id  # type: ignore[attr-defined]
         with self.store.transaction():
             doc_id = self.store.journal.doc_id_of(self.name, key)
             if doc_id is None:
@@ -150,7 +168,7 @@ class Repository(Generic[M]):
             doc = to_doc(model)
             if EXTRA in old:
                 doc[EXTRA] = old[EXTRA]
-            before, after = diff(model_fields(old), model_fields(doc))
+            before, after = diff(record_fields(old), record_fields(doc))
             if not after:
                 return model
             self.table.update(replace_with(doc), doc_ids=[int(doc_id)])
@@ -166,7 +184,7 @@ class Repository(Generic[M]):
             old = self.table.doc(int(doc_id))
             self.table.remove(doc_ids=[int(doc_id)])
             if self.audited:
-                self.store.audit(actor, "delete", self.name, key, model_fields(old or {}), None, note)
+                self.store.audit(actor, "delete", self.name, key, record_fields(old or {}), None, note)
         return True
 
     def put_many(self, models: Iterable[M], actor: str = "system", action: str = "import",
@@ -210,6 +228,21 @@ def _tell_stderr(notice: str) -> None:
     print(f"triagedesk: notice: {shown}", file=sys.stderr)
 
 
+def usable_request(doc: dict[str, Any]) -> bool:
+    """A request document an issue's view can use: another client's malformed one (a list for an id, an
+    object for a status) is left out."""
+    return isinstance(doc.get("analysis_id"), str) and isinstance(doc.get("status", ""), str)
+
+
+def _latest_usable(docs: list[dict[str, Any]]) -> dict[str, Any] | None:
+    """The latest submitted usable request, the first stored on a tie."""
+    held: dict[str, Any] | None = None
+    for doc in docs:
+        if usable_request(doc) and (held is None or (doc.get("submitted_at") or "") > (held.get("submitted_at") or "")):
+            held = doc
+    return held
+
+
 def replace_with(doc: dict[str, Any]) -> Callable[[dict[str, Any]], None]:
     """A TinyDB update that makes the stored document exactly `doc`."""
     def replace(stored: dict[str, Any]) -> None:
@@ -224,17 +257,29 @@ class Store:
 
     def __init__(self, db: JournalDB) -> None:
         self.db = db
+        db.journal.install_indexes(Indexes(INDEXED))
         self.skips: dict[tuple[str, str], str] = {}  # (kind, id) -> why it was skipped
         self.on_skip: Callable[[str], None] = _tell_stderr
-        self.issues = Repository(self, "issues", Issue, "iss")
-        self.experts = Repository(self, "experts", Expert, "exp")
-        self.requests = Repository(self, "requests", ExpertRequest, "req")
-        self.sessions = Repository(self, "sessions", Session, "ses")
-        self.outcomes = Repository(self, "outcomes", Outcome, "out")
-        self.corrections = Repository(self, "corrections", Correction, "cor")
-        self.knowledge = Repository(self, "knowledge", KnowledgeEntry, "kb")
-        self.audit_log = Repository(self, "audit", AuditEntry, "aud", audited=False)
-        self.outbox = Repository(self, "outbox", OutboxMessage, "ob", audited=False)
+        kinds = BY_NAME
+        self.issues: Repository[Issue] = Repository(self, "issues", Issue, kinds["issues"].prefix)
+        self.experts: Repository[Expert] = Repository(self, "experts", Expert, kinds["experts"].prefix)
+        self.requests: Repository[ExpertRequest] = Repository(self, "requests", ExpertRequest,
+                                                              kinds["requests"].prefix)
+        self.sessions: Repository[Session] = Repository(self, "sessions", Session, kinds["sessions"].prefix)
+        self.outcomes: Repository[Outcome] = Repository(self, "outcomes", Outcome, kinds["outcomes"].prefix)
+        self.corrections: Repository[Correction] = Repository(self, "corrections", Correction,
+                                                              kinds["corrections"].prefix)
+        self.knowledge: Repository[KnowledgeEntry] = Repository(self, "knowledge", KnowledgeEntry,
+                                                                kinds["knowledge"].prefix)
+        self.audit_log: Repository[AuditEntry] = Repository(self, "audit", AuditEntry, kinds["audit"].prefix,
+                                                            audited=False)
+        self.outbox: Repository[OutboxMessage] = Repository(self, "outbox", OutboxMessage, kinds["outbox"].prefix,
+                                                            audited=False)
+        self._by_kind: dict[str, Repository[Any]] = {
+            "issues": self.issues, "experts": self.experts, "requests": self.requests, "sessions": self.sessions,
+            "outcomes": self.outcomes, "corrections": self.corrections, "knowledge": self.knowledge,
+            "audit": self.audit_log, "outbox": self.outbox}
+        assert tuple(self._by_kind) == tuple(k.name for k in KINDS), "store/kinds.py and the repositories disagree"
 
     def skipped(self, kind: str, key: str, why: str) -> None:
         """A record the models cannot load was left out: say so once."""
@@ -251,12 +296,7 @@ class Store:
         return self.journal.path
 
     def repository(self, kind: str) -> Repository[Any]:
-        kinds: dict[str, Repository[Any]] = {
-            "issues": self.issues, "experts": self.experts, "requests": self.requests,
-            "sessions": self.sessions, "outcomes": self.outcomes, "corrections": self.corrections,
-            "knowledge": self.knowledge, "audit": self.audit_log,
-            "outbox": self.outbox}
-        found = kinds.get(kind)
+        found = self._by_kind.get(kind)
         if found is None:
             raise StoreError(f"unknown kind {kind!r}")
         return found
@@ -276,8 +316,65 @@ class Store:
 
     def history(self, target_id: str) -> list[AuditEntry]:
         """The audit trail of one record, oldest first."""
-        docs = [d for d in self.audit_log.raw() if d.get("target_id") == target_id]
-        return sorted((AuditEntry.model_validate(model_fields(d)) for d in docs), key=lambda a: a.at)
+        return sorted(self.audit_log.by("target_id", target_id), key=lambda a: a.at)
+
+    def stored(self, kind: str, doc_id: str) -> dict[str, Any] | None:
+        """The stored document of `kind` under TinyDB's `doc_id` (no copy: do not mutate), as it is now."""
+        with self.journal.mutex:
+            return self.journal.tables.get(kind, {}).get(doc_id)
+
+    def stored_by_id(self, kind: str, key: str) -> dict[str, Any] | None:
+        """The stored document of `kind` whose `id` is `key` (no copy: do not mutate)."""
+        doc_id = self.journal.doc_id_of(kind, key)
+        return None if doc_id is None else self.stored(kind, doc_id)
+
+    def open_issues(self, closed: frozenset[str]) -> list[tuple[dict[str, Any], dict[str, Any] | None]]:
+        """Every issue with no usable request, or whose latest request's status is not in `closed`, with that
+        request, in the table's order (raw documents: do not mutate). Found from the indexes: what it touches
+        is the open issues and their requests, not every issue and request in the store."""
+        journal = self.journal
+        journal.refresh()
+        with journal.mutex:
+            issues = journal.tables.get("issues", {})
+            requests = journal.tables.get("requests", {})
+            index = journal._installed().field("requests", requests)
+            by_issue = index.maps["analysis_id"]
+            ids = journal.id_index("issues")
+            statuses = index.maps["status"]
+            doubtful = [d for value, held in statuses.items() if value not in closed or not isinstance(value, str)
+                        for d in held]
+            doubtful.extend(index.odd["status"])
+            candidates = {key for key in ids if key not in by_issue}
+            for doc_id in doubtful:
+                key = requests[doc_id].get("analysis_id") if doc_id in requests else None
+                if isinstance(key, str) and key in ids:
+                    candidates.add(key)
+            out = []
+            for doc_id in sorted((ids[key] for key in candidates), key=int):
+                issue = issues[doc_id]
+                held = by_issue.get(issue.get("id"))
+                latest = _latest_usable([requests[d] for d in sorted(held, key=int)]) if held else None
+                if latest is None or latest.get("status") not in closed:
+                    out.append((issue, latest))
+            return out
+
+    def warm_indexes(self) -> None:
+        """Build every declared index now (a worker after open), so no cursor move pays for the first build."""
+        for kind, fields in INDEXED.items():
+            self.journal.lookup(kind, fields[0], None)
+        self.journal.knowledge_search("", 1)
+
+    def search_knowledge(self, text: str, limit: int = 5) -> list[Hit]:
+        """Past resolutions for `text`, ranked as `domain.insight.knowledge.search` ranks them, from the
+        knowledge base's inverted index (a search costs what its words touch)."""
+        hits = []
+        for doc, score, matched in self.journal.knowledge_search(text, limit):
+            try:
+                entry = KnowledgeEntry.model_validate(record_fields(doc))
+            except ValueError:
+                continue  # a malformed entry from another client is not a resolution to show
+            hits.append(Hit(entry, score, matched))
+        return hits
 
     def refresh(self) -> set[tuple[str, str]]:
         """Catch up on other desks' writes; returns what changed."""
@@ -287,11 +384,10 @@ class Store:
         return self.journal.subscribe(listener)
 
     def counts(self) -> dict[str, int]:
-        return {name: len(self.db.table(name)) for name in
-                ("issues", "experts", "requests", "sessions", "outcomes", "corrections", "knowledge", "audit")}
+        return {name: len(self.db.table(name)) for name in NAMES}
 
     def close(self) -> None:
         self.db.close()
 
 
-__all__ = ["EXTRA", "Store", "Repository", "Document", "to_doc", "model_fields", "stamp", "replace_with"]
+__all__ = ["EXTRA", "Store", "Repository", "Document", "to_doc", "record_fields", "stamp", "replace_with"]

@@ -141,6 +141,11 @@ class JournalTable(Table):
         with self._storage.mutex:
             return self._read_table().get(str(doc_id))  # type: ignore[return-value]
 
+    def raw_docs(self) -> list[dict[str, Any]]:
+        """Every stored document (no copies: do not mutate)."""
+        with self._storage.mutex:
+            return list(self._read_table().values())  # type: ignore[arg-type]
+
     def raw_items(self) -> list[tuple[str, dict[str, Any]]]:
         with self._storage.mutex:
             return list(self._read_table().items())  # type: ignore[arg-type]

@@ -107,6 +107,8 @@ class TriageDeskApp(App):
         elif self._sync_error and not status.error:
             self.notify("Sync: back in step with the server", timeout=4)
         self._sync_error = status.error
+        for told in status.told[:5]:  # each rejected or refused document once (R lists them all)
+            self.notify(told[:300], severity="warning", timeout=8, markup=False)
         if changed:  # written by this process: the watcher, which catches up on other processes, never sees it
             self._refresh_panes()
 

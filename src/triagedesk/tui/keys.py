@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
-from textual.binding import Binding, BindingType
+from textual.binding import Binding
 
 from triagedesk.domain.requests import workflow
 
@@ -40,6 +40,10 @@ class Selection:
     """The desk may work the request: always on a coordinator's desk; on an expert's, only their own."""
     marked: int = 0
     """Queue rows marked for a bulk action."""
+    acknowledged: bool = False
+    """The request's expert has acknowledged it."""
+    awaiting_outcome: bool = False
+    """An ended session of the request has no outcome yet."""
 
 
 NOTHING = Selection()
@@ -114,8 +118,8 @@ KEYS: list[Key] = [
         shown_key="/"),
     Key("escape", "clear_filter", "Clear", "clear every filter", QUEUE, DESK_ROLES, _on_desk, footer=False,
         shown_key="Esc"),
-    Key("u", "cycle_urgency", "Urgency", "cycle the urgency filter", QUEUE, DESK_ROLES, _on_desk),
-    Key("f", "cycle_status", "Status", "cycle the status filter", QUEUE, DESK_ROLES, _on_desk),
+    Key("u", "cycle_urgency", "Urgency", "cycle the urgency filter", QUEUE, DESK_ROLES, _on_desk, footer=False),
+    Key("f", "cycle_status", "Status", "cycle the status filter", QUEUE, DESK_ROLES, _on_desk, footer=False),
     Key("p", "cycle_profile", "Profile", "cycle the profile filter (every profile, shipped and yours)", QUEUE,
         DESK_ROLES, _on_desk, footer=False),
     Key("enter", "open_issue", "Open", "open the issue: every field, its requests, sessions and history", QUEUE,
@@ -149,18 +153,20 @@ KEYS: list[Key] = [
         _when(lambda s: workflow.can_cancel(s.status)), footer=False),
     Key("n", "new_issue", "New", "new issue", COORD, COORDINATOR, _on_desk),
     Key("m", "package", "Package", "escalation package with its messages (ctrl+s saves it)", COORD, DESK_ROLES,
-        _issue),
+        _issue, footer=False),
+    Key("K", "acknowledge", "Ack", "acknowledge the request (before or without a session)", EXPERT_S, EXPERT,
+        _mine(lambda s: s.status == "assigned" and not s.acknowledged)),
     Key("s", "start_session", "Start session", "start a session", EXPERT_S, EXPERT,
         _mine(lambda s: workflow.can_start_session(s.status) and not workflow.session_running(s.session))),
     Key("space", "toggle_session", "Pause/resume", "pause / resume the session", EXPERT_S, EXPERT,
         _mine(lambda s: workflow.session_running(s.session))),
     Key("E", "end_session", "End session", "end the session", EXPERT_S, EXPERT,
         _mine(lambda s: workflow.session_running(s.session)), footer=False),
-    Key("o", "outcome", "Outcome", "record the outcome (ends the session)", EXPERT_S, EXPERT,
-        _mine(lambda s: workflow.session_running(s.session))),
+    Key("o", "outcome", "Outcome", "record the session's outcome (ends it; also after E); completing asks the "
+        "final report", EXPERT_S, EXPERT, _mine(lambda s: workflow.session_running(s.session) or s.awaiting_outcome)),
     Key("c", "correction", "Correction", "record a correction", EXPERT_S, EXPERT,
         _mine(lambda s: s.request_id is not None)),
-    Key("a", "show_tab('analytics')", "Analytics", "the Analytics tab", ALL, EVERYONE,
+    Key("a", "show_tab('analytics')", "Charts", "the Analytics tab (the lead's charts)", ALL, EVERYONE,
         lambda s, _: s.tab != "analytics", shown_key="a"),
     Key("d", "show_tab('desk')", "Desk", "the Desk tab", ALL, EVERYONE, lambda s, _: s.tab != "desk", footer=False),
     Key("b", "backtest", "Backtest", "backtest a changed profile over the stored history", ALL, EVERYONE,
@@ -180,7 +186,7 @@ for _row in KEYS:
     BY_ACTION.setdefault(_row.name, []).append(_row)
 
 
-def bindings(scope: str) -> list[BindingType]:
+def bindings(scope: str) -> list[Binding | tuple[str, str] | tuple[str, str, str]]:
     """The Textual bindings of one scope, in the table's order."""
     return [Binding(k.key, k.action, k.label, show=k.footer, priority=k.priority) for k in KEYS if k.scope == scope]
 

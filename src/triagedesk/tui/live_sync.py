@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from triagedesk.app.desk import Desk
@@ -21,11 +21,14 @@ class SyncStatus:
     pending: int = 0
     conflicts: int = 0
     error: str = ""
+    rejected: int = 0  # documents kept out this session: invalid on arrival, or refused by the server
+    told: list[str] = field(default_factory=list)  # this round's rejections and refusals, each told once
 
     def line(self) -> str:
         when = f"{self.last:%H:%M:%S}" if self.last else "never"
         state = f"error: {self.error}" if self.error else "ok"
-        return f"sync {when} · {self.pending} pending · {self.conflicts} conflicts · {state}"
+        rejected = f" · {self.rejected} rejected (R)" if self.rejected else ""
+        return f"sync {when} · {self.pending} pending · {self.conflicts} conflicts{rejected} · {state}"
 
 
 class LiveSync:
@@ -65,6 +68,7 @@ class LiveSync:
     def _failed(self, exc: SyncError) -> None:
         """The server is out of reach: the header says why while the replicator waits and tries again."""
         self.status.error = str(exc).split(": ", 1)[-1]
+        self.status.told = []
         self.on_status(self.status, False)
 
     def _round(self, replicator: Replicator) -> Callable[[SyncResult], None]:
@@ -72,6 +76,9 @@ class LiveSync:
             self.status.last = self.clock()
             self.status.pending = len(replicator.pending())
             self.status.conflicts += result.conflicts
+            self.status.rejected += len(result.rejected) + len(result.refused)
+            self.status.told = [f"Sync rejected {r.key}: {r.error}" for r in result.rejected]
+            self.status.told += [f"Sync: {r.key} {r.error}" for r in result.refused]
             self.status.error = ""
             self.on_status(self.status, bool(result.pulled or result.conflicts))
         return done

@@ -5,8 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from triagedesk.app import queue_updates
 from triagedesk.app.desk import Desk
-from triagedesk.app.queue import QueueData, load
+from triagedesk.app.queue import QueueData
 from triagedesk.domain.insight.knowledge import Hit
 from triagedesk.domain.models import Decision, Issue, Match
 from triagedesk.domain.requests import workflow
@@ -26,11 +27,15 @@ class Detail:
     session: str | None = None
     """The status of its request's running session (active, paused), None without one."""
     opens_as: str = "pending_assignment"
+    acknowledged: bool = False
+    """The request's expert has acknowledged it."""
+    awaiting_outcome: str | None = None
+    """The request's latest ended session without an outcome (`o` records it)."""
 
 
 def queue(desk: Desk, now: datetime, assignee: str | None = None) -> QueueData:
     """The open queue (one expert's, when given)."""
-    return load(desk, now, assignee)
+    return queue_updates.load(desk, now, assignee)
 
 
 def detail(desk: Desk, data: QueueData, issue_id: str, with_match: bool = True) -> Detail | None:
@@ -44,7 +49,11 @@ def detail(desk: Desk, data: QueueData, issue_id: str, with_match: bool = True) 
     row = data.position(issue_id)
     request_id = data.request_id[row] if row is not None else None
     running = desk.running_session(request_id) if request_id else None
-    return Detail(issue, decision, match, hits, running.status if running else None, desk.opens_as(issue))
+    request = desk.require_request(request_id) if request_id else None
+    awaiting = desk.session_awaiting_outcome(request_id) if request_id and running is None else None
+    return Detail(issue, decision, match, hits, running.status if running else None, desk.opens_as(issue),
+                  acknowledged=request is not None and request.acknowledged_at is not None,
+                  awaiting_outcome=awaiting.id if awaiting else None)
 
 
 def timers(desk: Desk, limit: int, expert_id: str | None = None) -> tuple[list[TimerSpec], str]:

@@ -21,6 +21,8 @@ SHOTS = {
     "expert-view": ("expert", None, []),  # the busiest expert of the demo
     "analytics": ("lead", None, []),
     "help": ("coordinator", None, ["question_mark"]),
+    "issue": ("coordinator", None, ["enter"]),
+    "search": ("coordinator", None, ["F", *"tank"]),
 }
 
 
@@ -28,7 +30,7 @@ def busiest_expert(path: Path) -> str:
     """The demo expert with the most open requests (a full queue to show), ties to the first id."""
     desk = open_desk(path)
     try:
-        return min(desk.records("experts"), key=lambda e: (-e.current_workload, e.id)).id
+        return min(desk.counted_experts(), key=lambda e: (-e.current_workload, e.id)).id
     finally:
         desk.close()
 
@@ -61,6 +63,9 @@ async def shoot(path: Path, out: Path, size: tuple[int, int]) -> list[Path]:
                 await pilot.pause()
             for key in keys:
                 await pilot.press(key)
+                await pilot.pause()
+            for _ in range(3):  # what the keys opened loads in a worker too
+                await app.workers.wait_for_complete()
                 await pilot.pause()
             target = out / f"{name}.svg"
             app.save_screenshot(str(target))

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-import triagedesk.store.journal as journal_module
+import triagedesk.store.generations as journal_module
 from tests.conftest import run_cli
 from triagedesk.store.journal import JournalStorage
 from triagedesk.store.table import JournalDB
@@ -125,3 +125,18 @@ def test_concurrent_opens_compactions_and_writes_lose_nothing(tmp_path: Path) ->
     assert total > 50 and compactions > 3, (total, compactions)
     assert lost == 0
     assert run_cli("db", "check", "--db", str(path)).returncode == 0
+
+
+def test_a_journal_cut_under_an_open_desk_is_damage_not_a_silent_loss(tmp_path: Path) -> None:
+    path = tmp_path / "desk.json"
+    desk = JournalDB(str(path), storage=JournalStorage)
+    for n in range(10):
+        desk.table("notes").insert({"n": n})
+    journal = path.with_name("desk.json.journal")
+    data = journal.read_bytes()
+    journal.write_bytes(data[: data.index(b"\n", len(data) // 2) + 1])   # cut at a record boundary, under it
+    from triagedesk.store.errors import StoreCorrupt
+
+    with pytest.raises(StoreCorrupt, match="shorter than"):
+        desk.table("notes").insert({"n": 10})
+    assert journal.stat().st_size < len(data)

@@ -152,3 +152,15 @@ def test_package_out_refuses_the_store_keeps_modes_and_follows_no_planted_symlin
     assert not [p for p in os.listdir(tmp_path) if p.endswith(".tmp")]
     code, _, err = _cli(capsys, "package", issue_id, "--db", str(db), "--out", str(tmp_path / "no" / "such" / "p.md"))
     assert code == 2 and err.count("\n") == 1 and "cannot write: No such file or directory" in err
+
+
+def test_every_record_model_refuses_non_finite_numbers_wherever_it_comes_from() -> None:
+    from pydantic import ValidationError
+
+    from triagedesk.domain.models import Issue
+    from triagedesk.domain.records import ExpertRequest
+
+    with pytest.raises(ValidationError, match="finite number"):
+        Issue(id="a", estimated_revenue_impact=float("inf"))      # the intake form, a sync pull, a script
+    with pytest.raises(ValidationError, match="finite number"):
+        ExpertRequest(analysis_id="a", price=float("nan"))

@@ -161,9 +161,9 @@ def main() -> None:
 
         JournalDB(str(folder / "soak" / "desk.json"), storage=JournalStorage).close()
         total, lost_soak, compactions = soak(folder / "soak" / "desk.json", args.soak)
-        print(f"| concurrent soak, {args.soak:g} s: a writer compacting often (4 KB threshold) "
-              "+ 2 processes opening, writing, "
-              f"closing | {total:,} acknowledged writes, {compactions} compactions, lost {lost_soak} |")
+        print(f"| concurrent soak, {args.soak:g} s: a writer compacting often (4 KB threshold) + 2 processes "
+              f"opening, writing, closing | {total:,} acknowledged writes, {compactions} compactions, "
+              f"lost {lost_soak} |")
         sample = folder / "sample" / "desk.json"
         sample.parent.mkdir()
         damage.build(sample)

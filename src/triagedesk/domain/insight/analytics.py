@@ -63,6 +63,8 @@ def report(requests: list[ExpertRequest], experts: list[Expert], corrections: li
         "cost_per_resolution": round(cost / len(resolved), 2) if resolved else None,
         "experts": _experts(period, window_corrections, outcomes, names, now, days),
         "corrections_by_field": dict(sorted(Counter(c.field for c in window_corrections).items())),
+        "correction_rate_base": len(completed),
+        "correction_rates": correction_rates(window_corrections, len(completed)),
         "corrections_by_category": dict(sorted(Counter(c.category or "-" for c in window_corrections).items())),
         "by_urgency": {u: sum(r.urgency == u for r in period) for u in URGENCY_ORDER},
         "daily": _daily(period, now, days),
@@ -72,6 +74,13 @@ def report(requests: list[ExpertRequest], experts: list[Expert], corrections: li
     data["resolution_histogram"] = histogram(data["resolution_hours"])
     data["opportunities"] = opportunities(period, completed, window_corrections, by_request, data)
     return data
+
+
+def correction_rates(corrections: list[Correction], completed: int) -> dict[str, float]:
+    """Corrections per field as a share of the period's completed requests: the one denominator the chart
+    and the opportunities text both use (a field corrected twice on one request counts twice)."""
+    counts = Counter(c.field for c in corrections)
+    return {field: round(count / completed, 4) if completed else 0.0 for field, count in sorted(counts.items())}
 
 
 def histogram(values: list[float], bins: int = 12) -> list[dict[str, float]]:
@@ -170,12 +179,12 @@ def opportunities(period: list[ExpertRequest], completed: list[ExpertRequest], c
         if success >= 0.9 and hours <= typical:
             out.append(f"Automation candidate: {category} escalations were resolved {success:.0%} of the time "
                        f"in {hours:.1f} h on average ({len(group)} cases); write a runbook.")
-    appraisals = sum(r.profile == "appraisal" for r in completed)
-    for field, count in sorted(Counter(c.field for c in corrections).items(), key=lambda kv: -kv[1]):
-        rate = count / appraisals if appraisals else 0.0
-        if count >= 3 and rate >= 0.1:
-            out.append(f"Training gap: experts corrected the automated {field} in {rate:.0%} of completed "
-                       f"appraisals ({count} corrections); retrain that assessment.")
+    counts = Counter(c.field for c in corrections)
+    for field, rate in sorted(data["correction_rates"].items(), key=lambda kv: -kv[1]):
+        if counts[field] >= 3 and rate >= 0.1:
+            out.append(f"Training gap: experts corrected the automated {field} in {rate:.0%} of the "
+                       f"{data['correction_rate_base']} completed requests ({counts[field]} corrections); "
+                       "retrain that assessment.")
     waits: dict[str, list[float]] = defaultdict(list)
     for r in period:
         if r.assigned_at is not None:

@@ -1,21 +1,105 @@
-"""The feedback loop: completions, ratings and corrections update an expert's figures."""
+"""The feedback loop: an expert's figures (workload, reviews, turnaround, rating) counted from their requests."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
+from datetime import UTC, datetime
+from typing import Any
+
 from triagedesk.domain.models import Expert
-from triagedesk.domain.records import ExpertRequest
+from triagedesk.domain.records import HELD_STATUSES
+
+DONE_STATUSES = ("completed", "refunded")
 
 
-def after_completion(expert: Expert, request: ExpertRequest, rating: int | None) -> Expert:
-    """The expert's figures once a request is completed: reviews + 1, running mean turnaround and rating."""
-    done = expert.completed_reviews
-    update: dict[str, object] = {"completed_reviews": done + 1,
-                                 "current_workload": max(expert.current_workload - 1, 0)}
-    if request.completed_at is not None and request.assigned_at is not None:
-        hours = (request.completed_at - request.assigned_at).total_seconds() / 3600
-        previous = expert.average_turnaround if expert.average_turnaround is not None else hours
-        update["average_turnaround"] = round((previous * done + hours) / (done + 1), 2)
-    if rating is not None:
-        previous_rating = expert.rating if expert.rating is not None else float(rating)
-        update["rating"] = round(min(max((previous_rating * done + rating) / (done + 1), 0.0), 5.0), 2)
+def _instant(value: Any) -> datetime | None:
+    if isinstance(value, datetime):
+        return value
+    if not isinstance(value, str) or not value:
+        return None
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        return None
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+Contribution = tuple[str, int, int, float | None, int | None]
+"""What one request adds to its expert's figures: (expert id, held 0/1, done 0/1, turnaround hours, rating)."""
+
+
+def contribution(request: Mapping[str, Any]) -> Contribution | None:
+    expert_id = request.get("assigned_expert_id")
+    if not expert_id:
+        return None
+    status = request.get("status")
+    if status in HELD_STATUSES:
+        return (expert_id, 1, 0, None, None)
+    if status not in DONE_STATUSES:
+        return None
+    completed, assigned = _instant(request.get("completed_at")), _instant(request.get("assigned_at"))
+    hours = (completed - assigned).total_seconds() / 3600 if completed and assigned else None
+    rating = request.get("rating")
+    return (expert_id, 0, 1, hours, rating if isinstance(rating, int) and not isinstance(rating, bool) else None)
+
+
+class Counts:
+    """Per-expert sums over the requests, kept up to date one request at a time (`put`), so that a change costs
+    what it touches, not a pass over every request. Keys are whatever names a request (a store slot)."""
+
+    def __init__(self) -> None:
+        self._by_key: dict[str, Contribution] = {}
+        self._sums: dict[str, list[float]] = {}  # expert id -> [held, done, hours sum, hours n, ratings sum, n]
+
+    def put(self, key: str, request: Mapping[str, Any] | None) -> None:
+        """The request under `key` is now `request` (None: gone)."""
+        old = self._by_key.pop(key, None)
+        if old is not None:
+            self._add(old, -1)
+        new = contribution(request) if request is not None else None
+        if new is not None:
+            self._by_key[key] = new
+            self._add(new, +1)
+
+    def _add(self, part: Contribution, sign: int) -> None:
+        sums = self._sums.setdefault(part[0], [0.0] * 6)
+        sums[0] += sign * part[1]
+        sums[1] += sign * part[2]
+        if part[3] is not None:
+            sums[2] += sign * part[3]
+            sums[3] += sign
+        if part[4] is not None:
+            sums[4] += sign * part[4]
+            sums[5] += sign
+
+    def figures(self, experts: Iterable[Expert]) -> dict[str, Expert]:
+        return {e.id: _with(e, *self._sums.get(e.id, [0.0] * 6)) for e in experts}
+
+
+def figures(experts: Iterable[Expert], requests: Iterable[Mapping[str, Any]]) -> dict[str, Expert]:
+    """Each expert's figures counted from the requests (stored form), never from counters a sync can overwrite.
+
+    An expert record's own `current_workload`, `completed_reviews`, `average_turnaround` and `rating` are what
+    came before this desk (an imported network); the desk never changes them. To them are added: the requests
+    the expert holds now (workload), and the ones they completed (reviews, their turnaround, their rating).
+    `Counts` keeps the same sums up to date one request at a time.
+    """
+    counts = Counts()
+    for n, request in enumerate(requests):
+        counts.put(str(n), request)
+    return counts.figures(experts)
+
+
+def _with(expert: Expert, held: float, done: float, hours_sum: float, hours_n: float, ratings_sum: float,
+          ratings_n: float) -> Expert:
+    base = expert.completed_reviews
+    update: dict[str, object] = {"current_workload": expert.current_workload + int(held),
+                                 "completed_reviews": base + int(done)}
+    if hours_n:
+        previous = expert.average_turnaround if expert.average_turnaround is not None else hours_sum / hours_n
+        update["average_turnaround"] = round((previous * base + hours_sum) / (base + hours_n), 2)
+    if ratings_n:
+        previous_rating = expert.rating if expert.rating is not None else ratings_sum / ratings_n
+        mean = (previous_rating * base + ratings_sum) / (base + ratings_n)
+        update["rating"] = round(min(max(mean, 0.0), 5.0), 2)
     return expert.model_copy(update=update)

@@ -24,6 +24,15 @@ def initiate(issue_id: str, expert_id: str, at: datetime, request_id: str | None
     return session
 
 
+def channel_for(policy_channels: list[str], expert_methods: list[str], asked: str | None = None) -> str:
+    """The session's channel: the one asked for, else the expert's first method that fits the domain,
+    else the domain's default (an appraisal is never a `video_conference` with an infrastructure agent)."""
+    if asked:
+        return asked
+    fitting = [m for m in expert_methods if m in policy_channels]
+    return fitting[0] if fitting else policy_channels[0]
+
+
 def pause(session: Session, at: datetime) -> Session:
     if session.status != "active":
         raise SessionError(f"session {session.id} is {session.status}, not active")

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Literal
 
+from triagedesk.domain.durations import spoken
 from triagedesk.domain.errors import UserError
 from triagedesk.domain.models import Expert
 from triagedesk.domain.records import HELD_STATUSES, OPEN_STATUSES, REQUEST_STATUSES, ExpertRequest
@@ -141,7 +142,7 @@ def refund_due(due: datetime, completed_at: datetime) -> bool:
 
 def workload_moves(action: str, status_before: str, holder_id: str | None, new_id: str | None) -> list[tuple[str, int]]:
     """(expert id, +1/-1) for an assignment, a reassignment, or a held request cancelled.
-    A completion's -1 is part of the expert's figures (performance.after_completion)."""
+    The Desk counts workloads from the requests instead (performance.figures): sync cannot make them drift."""
     moves: list[tuple[str, int]] = []
     if action in ("assign", "reassign") and new_id:
         moves.append((new_id, +1))
@@ -196,7 +197,9 @@ def suggestions(request: ExpertRequest, clock_state: str, expert: Expert | None,
             and request.assigned_at is not None):
         ack_due = request.assigned_at + timedelta(minutes=expert.availability.response_sla_minutes)
         if now > ack_due:
-            late = int((now - ack_due).total_seconds() // 60)
-            out.append(Suggestion("unacknowledged", f"Not acknowledged {late} min past the "
-                                  f"{expert.availability.response_sla} response SLA: offer the next candidate"))
+            late = spoken((now - ack_due).total_seconds() // 60)
+            sla_text = spoken(expert.availability.response_sla_minutes)
+            out.append(Suggestion("unacknowledged",
+                                  f"Not acknowledged {late} past the {sla_text} response SLA: "
+                                  "offer the next candidate"))
     return out

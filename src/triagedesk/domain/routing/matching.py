@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime
 
+from triagedesk.domain.durations import spoken
 from triagedesk.domain.models import Candidate, Decision, Expert, Factor, Issue, Match
 from triagedesk.domain.routing.calendar import expert_presence
 from triagedesk.domain.scoring.escalation import Scorer
@@ -20,7 +21,7 @@ def _factor(value: float, weight: float) -> Factor:
 
 
 def _hours(minutes: float) -> str:
-    return f"{minutes:g} minutes" if minutes < 60 else f"{minutes / 60:g} hours"
+    return spoken(minutes)
 
 
 class Matcher:

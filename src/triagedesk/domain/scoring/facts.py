@@ -28,6 +28,7 @@ FACT_EXPRESSIONS: dict[str, str] = {
     "revenue_impact": "issue.estimated_revenue_impact",
     "compliance_risk": "(issue.compliance_risk_level or P_compliance)",
     "data_sensitivity": "(issue.data_classification or P_data_class)",
+    "researched": "(research is not None)",
     "research_confidence": "(0.0 if research is None else research.overall_confidence)",
     "research_duration_minutes": "(0.0 if research is None else research.research_duration_minutes)",
     "failed_attempts": "(0 if research is None else research.failed_remediation_attempts)",
@@ -55,7 +56,7 @@ FACT_KINDS: dict[str, str] = {
     "users_affected": "num", "users_affected_ratio": "num", "systems_affected": "num",
     "revenue_impact": "num", "compliance_risk": "str", "data_sensitivity": "str",
     "research_confidence": "num", "research_duration_minutes": "num", "failed_attempts": "num",
-    "vendor_escalation": "bool", "known_bugs": "num", "error_messages": "num", "symptoms": "num",
+    "researched": "bool", "vendor_escalation": "bool", "known_bugs": "num", "error_messages": "num", "symptoms": "num",
     "attempted_solutions": "num", "vendors_mentioned": "num", "high_risk_category": "bool",
     "expert_referral": "bool",
 }

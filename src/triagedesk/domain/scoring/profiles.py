@@ -17,7 +17,7 @@ BASE_FACTS: frozenset[str] = frozenset(
     {
         # seed 000
         "users_affected", "users_affected_ratio", "systems_affected", "revenue_impact",
-        "compliance_risk", "data_sensitivity", "research_confidence",
+        "compliance_risk", "data_sensitivity", "researched", "research_confidence",
         "research_duration_minutes", "failed_attempts", "vendor_escalation", "known_bugs",
         "error_messages", "symptoms", "attempted_solutions", "vendors_mentioned",
         # seed 002
@@ -151,6 +151,14 @@ class Matching(ProfileModel):
     business_day_end: int = Field(17, ge=1, le=24)
 
 
+class SessionPolicy(ProfileModel):
+    """How this domain's expert sessions are held: the channels that fit it (first: the default) and who takes part."""
+
+    channels: list[str] = Field(default_factory=lambda: ["video_conference", "slack", "phone"], min_length=1)
+    participants: list[str] = Field(default_factory=lambda: ["expert", "requesting_engineer", "infrastructure_agent"],
+                                    min_length=1)
+
+
 Strategy = Literal["best_match", "least_loaded", "round_robin"]
 
 
@@ -198,6 +206,8 @@ class Profile(ProfileModel):
     title: str
     description: str = ""
     payment: bool = False
+    id_prefix: str = Field("", pattern=r"^[A-Z][A-Z0-9]{0,7}$|^$")
+    """New issues' ids: `INC-000301`; blank: the name's first three letters, upper case."""
     currency: str = "USD"
     expert_hourly_rate: float = Field(150.0, ge=0.0)
     escalate_above: float | None = Field(None, ge=0.0, le=1.0)
@@ -220,6 +230,7 @@ class Profile(ProfileModel):
     tiers: dict[str, Tier] = Field(default_factory=dict)
     expert_categories: dict[str, ExpertCategory] = Field(default_factory=dict)
     matching: Matching
+    session: SessionPolicy = Field(default_factory=SessionPolicy)
     policy: Policy = Field(default_factory=Policy)
 
     @model_validator(mode="before")

@@ -56,14 +56,14 @@ class BulkActions:
         if action != "assign":
             self._bulk_confirm(action, marked, None, "")
             return
-        experts = self.desk.experts()
+        experts = self.desk.experts_for(marked)
         if not experts:
-            self.notify("No active expert to assign to.", severity="warning")
+            self.notify("No active expert works these issues' profiles.", severity="warning")
             return
         keys = "123456789abcdefghijklmnopqrstuvwxyz"
         choices = [(keys[n] if n < len(keys) else "", e.id,
-                    f"{e.name or e.id} · {', '.join(e.specializations[:3]) or 'no specialisation'} "
-                    f"· load {e.current_workload}")
+                    f"{e.name or e.id} · {', '.join(e.specializations[:3]) or 'no specialisation'}"
+                    f" · load {e.current_workload}")
                    for n, e in enumerate(experts)]
         names = {e.id: e.name or e.id for e in experts}
         self.app.push_screen(ChoiceScreen(f"Assign {len(marked)} issues to", choices),

@@ -151,4 +151,4 @@ class CoordinatorActions:
                 self.write(lambda made: f"created {made.id}", lambda: desk.add_issue(issue, actor))
 
         profiles = [desk.default_profile, *(p for p in desk.profiles() if p != desk.default_profile)]
-        self.app.push_screen(NewIssueForm(desk.decide, profiles), created)
+        self.app.push_screen(NewIssueForm(desk.decide, profiles, desk.profile_families()), created)

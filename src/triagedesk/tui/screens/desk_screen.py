@@ -17,6 +17,7 @@ from textual.theme import Theme
 from textual.widgets import Footer, Header, Input, TabbedContent, TabPane
 from textual.worker import Worker
 
+from triagedesk.app import queue_updates
 from triagedesk.app.actor import person
 from triagedesk.app.desk import Desk
 from triagedesk.app.queue import MINE, STATUS_FILTERS, QueueData, QueueFilter, describe, order
@@ -74,6 +75,11 @@ class DeskScreen(QueueActions, BulkActions, CoordinatorActions, RoleActions, Scr
     @dataclass
     class ActionDone(Message):
         text: str
+
+    @dataclass
+    class QueuePatched(Message):
+        data: QueueData
+        patch: queue_updates.Patch | None
 
     @dataclass
     class StoreChanged(Message):
@@ -148,7 +154,9 @@ class DeskScreen(QueueActions, BulkActions, CoordinatorActions, RoleActions, Scr
         tell_failure(self, event)
 
     def on_resize(self) -> None:
-        self.set_class(self.size.width < 110, "-narrow")
+        narrow = self.size.width < 110
+        self.set_class(narrow, "-narrow")
+        self.query_one(Footer).compact = narrow  # the footer fits at 80 columns
 
     # -- what the keys may do now ------------------------------------------------------------
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
@@ -175,12 +183,18 @@ class DeskScreen(QueueActions, BulkActions, CoordinatorActions, RoleActions, Scr
         return {"issue_id": issue_id, "status": status, "request_id": request_id, "holder": holder, "mine": mine,
                 "opens_as": self.desk.opening_status_of(self.data.profile[row]),
                 "session": self.selection.session if same else None,
+                "acknowledged": self.selection.acknowledged if same else False,
+                "awaiting_outcome": self.selection.awaiting_outcome if same else False,
                 "candidates": self.selection.candidates if same else 0}
 
     # -- loading ---------------------------------------------------------------------------
     def reload(self) -> None:
-        """Queue first (the timers follow it); the report only while the Analytics tab is open."""
-        self.load_queue()
+        """Queue first (the timers follow it); the report only while the Analytics tab is open.
+        A loaded queue takes only what changed since (its feed of the store's changes), not a reload."""
+        if self.data.feed is not None:
+            self.update_queue()
+        else:
+            self.load_queue()
         self._report_stale = True
         if self.query_one(TabbedContent).active == "analytics":
             self._refresh_report()
@@ -204,6 +218,16 @@ class DeskScreen(QueueActions, BulkActions, CoordinatorActions, RoleActions, Scr
     @work(thread=True, exclusive=True, group="queue", exit_on_error=False)
     def load_queue(self) -> None:
         self.post_message(self.QueueLoaded(loaders.queue(self.desk, self.desk.clock())))
+        self.desk.warm()  # the indexes the panes' lookups use, built before the first cursor move needs them
+
+    @work(thread=True, group="queue-update", exit_on_error=False)
+    def update_queue(self) -> None:
+        data = self.data
+        with data.feed.busy:  # patches are posted in the order their changes were drained
+            changes = data.feed.drain()
+            if changes:
+                found = queue_updates.patch(self.desk, data, changes, self.desk.clock())
+                self.post_message(self.QueuePatched(data, found))
 
     @work(thread=True, exclusive=True, group="timers", exit_on_error=False)
     def load_timers(self) -> None:
@@ -229,6 +253,17 @@ class DeskScreen(QueueActions, BulkActions, CoordinatorActions, RoleActions, Scr
         gc.freeze()  # the loaded queue lives until the next load: keep the collector from walking it
         self.apply_filter(keep=self.current)
         self._select(**self._selection_of(self.current))
+        self.load_timers()
+
+    def on_desk_screen_queue_patched(self, message: QueuePatched) -> None:
+        if message.data is not self.data:
+            return  # a newer load replaced it; its own feed holds these changes
+        if message.patch is None:
+            self.load_queue()  # too many changes: a full load is cheaper
+            return
+        if queue_updates.apply(self.data, message.patch):
+            self.apply_filter(keep=self.current)
+            self._select(**self._selection_of(self.current))
         self.load_timers()
 
     def on_desk_screen_timers_ready(self, message: TimersReady) -> None:
@@ -265,6 +300,7 @@ class DeskScreen(QueueActions, BulkActions, CoordinatorActions, RoleActions, Scr
         self.query_one(EscalationPane).show(message.detail.issue, message.detail.decision, message.detail.hits, colours)
         self.query_one(CandidatesPane).show(message.detail.match)
         self._select(session=message.detail.session, opens_as=message.detail.opens_as,
+                     acknowledged=message.detail.acknowledged, awaiting_outcome=bool(message.detail.awaiting_outcome),
                      candidates=len(self.query_one(CandidatesPane).candidates))
 
     def on_timers_pane_breached(self, message: TimersPane.Breached) -> None:
@@ -275,7 +311,12 @@ class DeskScreen(QueueActions, BulkActions, CoordinatorActions, RoleActions, Scr
         now = self.desk.clock().timestamp()
         rows = order(self.data, self.spec, now, within, me=self.expert_id)
         what = describe(self.spec)
-        empty = f"No open issue matches: {what}. Esc clears the filters." if len(self.data) else "No open issue."
+        if not len(self.data):
+            empty = "No open issue."
+        elif self.spec == self.plain_spec(self.spec.sort, self.spec.reverse) and self.role == "expert":
+            empty = "No open request is assigned to you. A shows the unassigned ones, then every one."
+        else:
+            empty = f"No open issue matches: {what}. Esc clears the filters."
         queue = self.query_one(QueueView)
         queue.show(self.data, rows, keep, empty_text=empty)
         self.queue_subtitle = f"{len(rows):,} of {len(self.data):,} open · {what}"

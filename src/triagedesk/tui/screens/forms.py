@@ -8,9 +8,10 @@ from typing import Any
 
 from pydantic import BaseModel, Field, ValidationError
 from rich.text import Text
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, VerticalScroll
+from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Button, Checkbox, Input, Label, Select, Static
 
@@ -28,6 +29,8 @@ class FormField:
     kind: str = "text"  # text | int | float | list | dollars | bool | choice
     choices: tuple[str, ...] = ()
     placeholder: str = ""
+    family: str = ""
+    """Shown only for profiles of this matching family ("weighted": seed 000's, "points": seed 002's); "" always."""
 
 
 def _dom_id(path: str) -> str:
@@ -65,25 +68,36 @@ class ModelForm(ModalScreen[BaseModel | None]):
         self.fixed = fixed or {}
 
     def compose(self) -> ComposeResult:
-        with VerticalScroll(id="form"):
+        with Vertical(id="form"):
             yield Label(self.TITLE_TEXT, id="form-title")
-            for field in self.FIELDS:
-                yield Label(field.label, classes="field-label")
-                if field.kind == "bool":
-                    yield Checkbox(field.label, id=_dom_id(field.path))
-                elif field.kind == "choice":
-                    yield Select([(c, c) for c in field.choices], id=_dom_id(field.path), allow_blank=True)
-                else:
-                    yield Input(placeholder=field.placeholder, id=_dom_id(field.path))
-                yield Static("", id="err-" + _dom_id(field.path), classes="field-error")
-            yield Static("", id="preview")
+            with VerticalScroll(id="form-fields"):
+                for field in self.FIELDS:
+                    with Vertical(id="box-" + _dom_id(field.path), classes=f"field-box family-{field.family or 'all'}"):
+                        yield Label(field.label, classes="field-label")
+                        if field.kind == "bool":
+                            yield Checkbox(field.label, id=_dom_id(field.path))
+                        elif field.kind == "choice":
+                            yield Select([(c, c) for c in field.choices], id=_dom_id(field.path), allow_blank=True)
+                        else:
+                            yield Input(placeholder=field.placeholder, id=_dom_id(field.path))
+                        yield Static("", id="err-" + _dom_id(field.path), classes="field-error")
+            yield Static("", id="preview")  # outside the scroll: the preview stays in sight
             with Horizontal(id="buttons"):
                 yield Button("Save (ctrl+s)", variant="primary", id="save")
                 yield Button("Cancel (esc)", id="cancel")
 
+    def on_mount(self) -> None:
+        """The first field has the focus at once (Textual runs this after a subclass's own on_mount)."""
+        fields = [w for w in self.query("#form Input, #form Select, #form Checkbox")
+                  if w.parent is not None and w.parent.display]
+        if fields:
+            fields[0].focus()
+
     def values(self) -> dict[str, Any]:
         data: dict[str, Any] = dict(self.fixed)
         for field in self.FIELDS:
+            if not self.query_one("#box-" + _dom_id(field.path)).display:
+                continue  # another profile's field
             widget = self.query_one("#" + _dom_id(field.path))
             value = _parse(field, getattr(widget, "value", None))
             if value is None:
@@ -149,33 +163,50 @@ class NewIssueForm(ModelForm):
     TITLE_TEXT = "New issue (the decision updates as you type)"
     FIELDS: tuple[FormField, ...] = (
         FormField("profile", "Profile", "choice", ("infrastructure", "appraisal")),
-        FormField("id", "Id", placeholder="INC-2001 (blank: generated)"),
+        FormField("id", "Id", placeholder="blank: the next id in the profile's style (INC-…, APR-…)"),
         FormField("title", "Title"),
         FormField("description", "Description"),
-        FormField("users_affected", "Users affected", "int"),
-        FormField("total_users", "Total users", "int"),
-        FormField("affected_systems", "Affected systems", "list", placeholder="db-1, api"),
-        FormField("estimated_revenue_impact", "Revenue impact ($)", "float"),
-        FormField("compliance_risk_level", "Compliance risk", "choice", ("low", "medium", "high")),
+        FormField("users_affected", "Users affected", "int", family="weighted"),
+        FormField("total_users", "Total users", "int", family="weighted"),
+        FormField("affected_systems", "Affected systems", "list", placeholder="db-1, api", family="weighted"),
+        FormField("estimated_revenue_impact", "Revenue impact ($)", "float", family="weighted"),
+        FormField("compliance_risk_level", "Compliance risk", "choice", ("low", "medium", "high"), family="weighted"),
         FormField("data_classification", "Data classification", "choice",
-                  ("public", "internal", "confidential", "restricted")),
-        FormField("research.overall_confidence", "Research confidence (0-1)", "float"),
-        FormField("research.failed_remediation_attempts", "Failed remediation attempts", "int"),
-        FormField("category", "Category (appraisal)", placeholder="silver, watches, art..."),
-        FormField("estimated_value.min", "Value from ($)", "dollars"),
-        FormField("estimated_value.max", "Value to ($)", "dollars"),
-        FormField("confidence", "AI confidence (0-1)", "float"),
+                  ("public", "internal", "confidential", "restricted"), family="weighted"),
+        FormField("research.overall_confidence", "Research confidence (0-1)", "float", family="weighted"),
+        FormField("research.failed_remediation_attempts", "Failed remediation attempts", "int", family="weighted"),
+        FormField("category", "Category", placeholder="silver, watches, art...", family="points"),
+        FormField("estimated_value.min", "Value from ($)", "dollars", family="points"),
+        FormField("estimated_value.max", "Value to ($)", "dollars", family="points"),
+        FormField("confidence", "AI confidence (0-1)", "float", family="points"),
         FormField("authentication_risk", "Authentication risk", "choice",
-                  ("none", "low", "medium", "high", "very_high")),
+                  ("none", "low", "medium", "high", "very_high"), family="points"),
     )
 
-    def __init__(self, decide: Callable[[Issue], Decision], profiles: list[str] | None = None) -> None:
+    def __init__(self, decide: Callable[[Issue], Decision], profiles: list[str] | None = None,
+                 families: dict[str, str] | None = None) -> None:
         super().__init__(Issue)
         self.decide = decide
         self.profiles = profiles or ["infrastructure"]
-        self.FIELDS = tuple(FormField("profile", "Profile", "choice", tuple(self.profiles))
-                            if f.path == "profile" else f
-                            for f in type(self).FIELDS)
+        self.families = families or {}
+        self.FIELDS = tuple(FormField("profile", "Profile", "choice", tuple(self.profiles)) if f.path == "profile"
+                            else f for f in type(self).FIELDS)
+
+    def on_mount(self) -> None:
+        choice = self.query_one("#f-profile", Select)
+        choice.value = self.profiles[0]
+        self._show_family(self.profiles[0])
+
+    def _show_family(self, profile: str) -> None:
+        """Only the chosen profile's fields (seed 000's for weighted matching, seed 002's for points)."""
+        family = self.families.get(profile, "weighted")
+        for box in self.query(".field-box"):
+            box.display = box.has_class("family-all") or box.has_class(f"family-{family}")
+
+    @on(Select.Changed, "#f-profile")
+    def profile_chosen(self, event: Select.Changed) -> None:
+        if isinstance(event.value, str):
+            self._show_family(event.value)
 
     def preview(self, result: BaseModel) -> None:
         assert isinstance(result, Issue)

@@ -32,9 +32,10 @@ class RejectedScreen(ModalScreen[None]):
             if not self.entries:
                 yield Static(Text("Nothing rejected: every document loaded.", style="dim"))
                 return
-            table = Table("when", "document", "where", "first error", box=None, padding=(0, 2))
+            table = Table("when", "document", "where", "first error", box=None, padding=(0, 1))
+            table.columns[0].no_wrap = True
             for entry in self.entries[:200]:
-                table.add_row(literal(str(entry.get("at", ""))[:16].replace("T", " ")), literal(entry.get("id", "?")),
+                table.add_row(literal(str(entry.get("at", ""))[5:16].replace("T", " ")), literal(entry.get("id", "?")),
                               SOURCES.get(str(entry.get("source")), "?"), literal(entry.get("error", "")))
             yield Static(table)
             yield Static(Text("the next valid revision replaces a rejected one · a refused change is undone with "

@@ -11,6 +11,7 @@ from textual.message import Message
 from triagedesk.domain.records import Session
 from triagedesk.tui.screens.forms import CorrectionForm, OutcomeForm
 from triagedesk.tui.screens.modals import BacktestScreen, PromptScreen
+from triagedesk.tui.screens.outcome_forms import CompletingOutcomeForm
 from triagedesk.tui.widgets.analytics_view import AnalyticsView
 
 if TYPE_CHECKING:
@@ -43,6 +44,8 @@ class RoleActions:
         request_id: str
         session: Session | None
         move: str
+        completes: bool = False
+        """Recording the outcome completes the request (the form asks for the final report)."""
 
     def action_backtest(self) -> None:
         """Replay a changed profile over the stored history (the lead's rule tuning)."""
@@ -69,7 +72,11 @@ class RoleActions:
 
     @work(thread=True, exclusive=True, group="session", exit_on_error=False)
     def find_session(self, request_id: str, move: str) -> None:
-        self.post_message(self.SessionFound(request_id, self.desk.running_session(request_id), move))
+        running = self.desk.running_session(request_id)
+        if move == "outcome" and running is None:
+            running = self.desk.session_awaiting_outcome(request_id)  # ended, its outcome not yet recorded
+        completes = move == "outcome" and running is not None and self.desk.completes(running.id)
+        self.post_message(self.SessionFound(request_id, running, move, completes))
 
     def on_role_actions_session_found(self, message: SessionFound) -> None:
         desk, actor, running, request_id = self.desk, self.actor, message.session, message.request_id
@@ -80,7 +87,8 @@ class RoleActions:
             self.write(f"session started on {request_id}", lambda: desk.start_session(request_id, actor))
             return
         if running is None:
-            self.notify("No running session: press s to start one.", severity="warning")
+            self.notify("No running session: press s to start one." if message.move != "outcome" else
+                        "No session without an outcome: start one with s.", severity="warning")
             return
         if message.move == "toggle":
             move = "resume" if running.status == "paused" else "pause"
@@ -88,7 +96,7 @@ class RoleActions:
         elif message.move == "end":
             self.write("session ended", lambda: desk.session_move(running.id, "end", actor))
         elif message.move == "outcome":
-            self._outcome(running)
+            self._outcome(running, message.completes)
 
     def action_start_session(self) -> None:
         self._with_session("start")
@@ -102,16 +110,25 @@ class RoleActions:
     def action_outcome(self) -> None:
         self._with_session("outcome")
 
-    def _outcome(self, running: Session) -> None:
+    def _outcome(self, running: Session, completes: bool = False) -> None:
         desk, actor = self.desk, self.actor
 
         def save(values: Any) -> None:
             if values is not None:
-                self.write("outcome recorded", lambda: desk.record_outcome(
-                    running.id, actor, values.resolution_achieved, values.recommendations, values.actions_taken,
-                    values.knowledge_gained, values.follow_up_needed, values.rating))
+                report = getattr(values, "final_report", None)
+                self.write("outcome recorded" + (", request completed" if completes else ""),
+                           lambda: desk.record_outcome(
+                               running.id, actor, values.resolution_achieved, values.recommendations,
+                               values.actions_taken, values.knowledge_gained, values.follow_up_needed, values.rating,
+                               final_report=report))
 
-        self.app.push_screen(OutcomeForm(), save)
+        self.app.push_screen(CompletingOutcomeForm() if completes else OutcomeForm(), save)
+
+    def action_acknowledge(self) -> None:
+        request_id = self._request_id()
+        if request_id:
+            desk, actor = self.desk, self.actor
+            self.write(f"{request_id} acknowledged", lambda: desk.acknowledge(request_id, actor))
 
     def action_correction(self) -> None:
         request_id = self._request_id()

@@ -16,6 +16,34 @@ from textual_plotext import PlotextPlot
 from triagedesk.display import literal
 
 PERIODS = (7, 30, 90)
+CHARTS = ("daily", "resolution", "sla", "corrections", "experts-completed", "experts-turnaround", "experts-rating")
+TOP = 30
+"""Experts named in a performance chart (the chart grows to name them all; past this, one "others" bar)."""
+EXPERT_MEASURES = (  # (chart, measure key, title, unit, how "others" combine, best first)
+    ("experts-completed", "completed", "Expert performance: completed reviews", "", "sum", True),
+    ("experts-turnaround", "avg_turnaround_hours", "Expert performance: average turnaround (h)", " h", "mean", False),
+    ("experts-rating", "rating", "Expert performance: average rating (1-5)", "", "mean", True),
+)
+
+
+def top_with_others(rows: list[tuple[str, float]], top: int, combine: str, best_high: bool) -> list[tuple[str, float]]:
+    """The `top` best rows by value, then one "others (n)" row (their sum or mean), so every expert is counted."""
+    ordered = sorted(rows, key=lambda kv: (-kv[1] if best_high else kv[1], kv[0]))
+    if len(ordered) <= top + 1:
+        return ordered
+    rest = ordered[top:]
+    values = [v for _, v in rest]
+    other = sum(values) if combine == "sum" else sum(values) / len(values)
+    return [*ordered[:top], (f"others ({len(rest)})", round(other, 2))]
+
+
+def bar_labels(names: list[str], values: list[float], unit: str = "", width: int = 22) -> list[str]:
+    """Each bar's own label: its name and its value (horizontal bars: one row each, none dropped)."""
+    shown = [f"{v:g}{unit}" for v in values]
+    wide = max((len(t) for t in shown), default=0)
+    room = max(width - wide - 1, 4)
+    return [f"{(n if len(n) <= room else n[: room - 1] + '…'):<{room}} {t:>{wide}}"
+            for n, t in zip(names, shown, strict=True)]
 
 
 def rgb(value: str | None, fallback: tuple[int, int, int]) -> tuple[int, int, int]:
@@ -52,8 +80,9 @@ class AnalyticsView(VerticalScroll, can_focus=True):
     AnalyticsView RadioSet { layout: horizontal; height: 3; width: auto; }
     AnalyticsView RadioButton { width: auto; margin-right: 2; }
     AnalyticsView #charts { grid-size: 2; grid-gutter: 0 1; height: auto; }
+    Screen.-narrow AnalyticsView #charts { grid-size: 1; }
     AnalyticsView PlotextPlot {
-        height: 16; border: round $panel; border-title-color: $primary; border-title-style: bold;
+        height: 18; border: round $panel; border-title-color: $primary; border-title-style: bold;
     }
     AnalyticsView #summary, AnalyticsView #opportunities { height: auto; padding: 0 1; }
     """
@@ -75,7 +104,7 @@ class AnalyticsView(VerticalScroll, can_focus=True):
                     yield RadioButton(f"{days} days", value=days == self.days, id=f"days-{days}")
         yield Static("Loading analytics…", id="summary")
         with Grid(id="charts"):
-            for chart in ("daily", "resolution", "sla", "experts", "corrections"):
+            for chart in CHARTS:
                 yield PlotextPlot(id=f"chart-{chart}")
         yield Static("", id="opportunities")
 
@@ -137,48 +166,40 @@ class AnalyticsView(VerticalScroll, can_focus=True):
         plot.refresh()
 
     def _resolution(self, data: dict[str, Any], colours: dict[str, str]) -> None:
-        plot, plt = self._plot("resolution", "Resolution time (hours)")
         bins = data["resolution_histogram"]
-        if bins:
-            positions = list(range(1, len(bins) + 1))
-            plt.bar(positions, [b["count"] for b in bins], color=rgb(colours.get("primary"), (80, 150, 240)))
-            thin_ticks(plot, positions, [f"{b['from']:g}" for b in bins])
+        self._hbars("resolution", "Resolution time: requests by hours to complete",
+                    [f"{b['from']:g}–{b['to']:g} h" for b in bins], [float(b["count"]) for b in bins],
+                    rgb(colours.get("primary"), (80, 150, 240)))
+
+    def _hbars(self, name: str, title: str, names: list[str], values: list[float], colour: tuple[int, int, int],
+               unit: str = "", empty: str = "no data in this period") -> None:
+        """Horizontal bars, every one labelled with its name and value."""
+        plot, plt = self._plot(name, title)
+        if values:
+            labels = bar_labels(names, values, unit)
+            plt.bar(labels[::-1], values[::-1], orientation="horizontal", color=colour, width=0.6)
+        else:
+            plt.title(empty)
         plot.refresh()
 
     def _sla(self, data: dict[str, Any], colours: dict[str, str]) -> None:
-        plot, plt = self._plot("sla", "SLA compliance by tier (%)")
-        tiers = {k: v for k, v in data["sla_by_tier"].items() if v is not None}
-        if tiers:
-            positions = list(range(1, len(tiers) + 1))
-            plt.bar(positions, [round(v * 100, 1) for v in tiers.values()],
-                    color=rgb(colours.get("success"), (90, 190, 90)))
-            thin_ticks(plot, positions, [name.replace(" (no tier)", "") for name in tiers])
-            plt.ylim(0, 100)
-        plot.refresh()
+        tiers = {k.replace(" (no tier)", ""): v for k, v in data["sla_by_tier"].items() if v is not None}
+        self._hbars("sla", "SLA compliance by tier (%)", list(tiers), [round(v * 100, 1) for v in tiers.values()],
+                    rgb(colours.get("success"), (90, 190, 90)), "%")
 
     def _experts(self, data: dict[str, Any], colours: dict[str, str]) -> None:
-        plot, plt = self._plot("experts", "Expert performance: completed, avg turnaround (h), rating x10")
-        rows = sorted(data["experts"], key=lambda r: -r["completed"])[:8]
-        if rows:
-            names = [(r["name"] or r["expert_id"]).split()[0][:8] for r in rows]
-            positions = list(range(1, len(names) + 1))
-            plt.multiple_bar(positions, [[r["completed"] for r in rows],
-                                     [r["avg_turnaround_hours"] or 0 for r in rows],
-                                     [(r["rating"] or 0) * 10 for r in rows]],
-                             labels=["completed", "turnaround h", "rating x10"],
-                             color=[rgb(colours.get("primary"), (80, 150, 240)),
-                                    rgb(colours.get("warning"), (240, 180, 60)),
-                                    rgb(colours.get("success"), (90, 190, 90))])
-            thin_ticks(plot, positions, names)  # after the bars, which set their own ticks
-        plot.refresh()
+        palette = {"completed": ("primary", (80, 150, 240)), "avg_turnaround_hours": ("warning", (240, 180, 60)),
+                   "rating": ("success", (90, 190, 90))}
+        for chart, key, title, unit, combine, best_high in EXPERT_MEASURES:
+            rows = [((r["name"] or r["expert_id"]), float(r[key])) for r in data["experts"] if r[key] is not None]
+            shown = top_with_others(rows, TOP, combine, best_high)
+            variable, fallback = palette[key]
+            self.query_one(f"#chart-{chart}", PlotextPlot).styles.height = max(18, 2 * len(shown) + 5)
+            self._hbars(chart, f"{title} · {len(rows)} experts", [n for n, _ in shown], [v for _, v in shown],
+                        rgb(colours.get(variable), fallback), unit)
 
     def _corrections(self, data: dict[str, Any], colours: dict[str, str]) -> None:
-        plot, plt = self._plot("corrections", "Correction rate by field (% of completed)")
-        completed = max(data["completed"], 1)
-        fields = data["corrections_by_field"]
-        if fields:
-            positions = list(range(1, len(fields) + 1))
-            plt.bar(positions, [round(v / completed * 100, 1) for v in fields.values()],
-                    color=rgb(colours.get("error"), (230, 60, 60)))
-            thin_ticks(plot, positions, list(fields))
-        plot.refresh()
+        rates = data["correction_rates"]
+        self._hbars("corrections", f"Correction rate by field (% of {data['correction_rate_base']} completed)",
+                    list(rates), [round(v * 100, 1) for v in rates.values()], rgb(colours.get("error"), (230, 60, 60)),
+                    "%", "no correction in this period")

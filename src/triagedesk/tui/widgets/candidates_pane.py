@@ -5,7 +5,7 @@ from __future__ import annotations
 from rich.text import Text
 from textual.widgets import DataTable
 
-from triagedesk.display import literal
+from triagedesk.display import clip, literal
 from triagedesk.domain.models import Candidate, Match
 
 
@@ -14,8 +14,14 @@ def breakdown(candidate: Candidate) -> str:
 
 
 WIDE = (("#", 1), ("expert", 16), ("score", 5), ("now", 9), ("load", 4), ("why", 44), ("breakdown", 34))
-NARROW = (("#", 1), ("expert", 14), ("score", 5), ("now", 9), ("why", 30))
-"""At 80x24 the pane keeps name, score, availability and the first reason (no cut columns)."""
+MEDIUM = (("#", 1), ("expert", 16), ("score", 5), ("now", 9), ("why", 0))
+"""Beside the queue at 160 columns: the reasons take what is left (no cut columns)."""
+ONE = "expert score now · why"
+"""At 80x24 one column of two lines a candidate: name, score, availability, then the first reason."""
+
+
+def layout_for(width: int) -> str:
+    return "wide" if width >= 130 else "medium" if width >= 56 else "one"
 
 
 class CandidatesPane(DataTable):
@@ -29,21 +35,28 @@ class CandidatesPane(DataTable):
         self.zebra_stripes = True
         self.candidates: list[Candidate] = []
         self._match: Match | None = None
-        self._narrow: bool | None = None
-        self._columns(narrow=False)
+        self._layout = ""
+        self._width = 0
+        self._columns()
 
-    def _columns(self, narrow: bool) -> None:
-        if narrow == self._narrow:
+    def _columns(self) -> None:
+        layout, width = layout_for(self.size.width), self.size.width
+        if (layout, width) == (self._layout, self._width):
             return
-        self._narrow = narrow
+        self._layout, self._width = layout, width
         self.clear(columns=True)
-        for label, width in NARROW if narrow else WIDE:
-            self.add_column(label, key=label, width=width)
+        if layout == "one":
+            self.add_column(ONE, key="one", width=max(width - 4, 10))
+            return
+        columns = WIDE if layout == "wide" else MEDIUM
+        rest = max(width - 8 - sum(w + 2 for _, w in columns if w), 12)
+        for label, w in columns:
+            self.add_column(label, key=label, width=w or rest)
 
     def on_resize(self) -> None:
-        narrow = self.size.width < 100
-        if narrow != self._narrow:
-            self._columns(narrow)
+        before = (self._layout, self._width)
+        self._columns()
+        if (self._layout, self._width) != before:
             self.show(self._match)
 
     def show(self, match: Match | None) -> None:
@@ -66,13 +79,20 @@ class CandidatesPane(DataTable):
             role = {"next_available": "frees first", "senior_fallback": "senior fallback"}.get(candidate.role or "")
             reasons = ([role] if role else []) + candidate.reasons
             name = literal(candidate.expert_name or candidate.expert_id)
-            cells = [Text(str(number)), name, Text(f"{candidate.match_score:.1f}"),
-                     Text(when, style="green" if candidate.available_now else "yellow")]
-            if self._narrow:
-                cells.append(literal(reasons[0] if reasons else "-"))
-            else:
-                cells += [Text(str(candidate.current_workload)), literal("; ".join(reasons) or "-"),
-                          Text(breakdown(candidate), style="dim")]
-            self.add_row(*cells)
+            available = Text(when, style="green" if candidate.available_now else "yellow")
+            if self._layout == "one":
+                cell = Text(f"{number} ")
+                cell.append_text(name)
+                cell.append(f" {candidate.match_score:.0f} ")
+                cell.append_text(available)
+                cell.append_text(literal("\n  " + (reasons[0] if reasons else "-"), "dim"))
+                self.add_row(cell, height=2)
+                continue
+            why = literal("; ".join(reasons) or "-")
+            if self._layout == "medium":
+                self.add_row(Text(str(number)), name, Text(f"{candidate.match_score:.1f}"), available, why)
+                continue
+            self.add_row(Text(str(number)), name, Text(f"{candidate.match_score:.1f}"), available,
+                         Text(str(candidate.current_workload)), why, Text(breakdown(candidate), style="dim"))
         if match.note:
-            self.border_subtitle = match.note[:120]
+            self.border_subtitle = clip(match.note, 120)

@@ -9,10 +9,13 @@ from textual.containers import VerticalScroll
 from textual.widgets import Static
 
 from triagedesk.display import literal
+from triagedesk.domain.durations import spoken
 from triagedesk.domain.insight.knowledge import Hit
 from triagedesk.domain.models import Decision, Issue
 
 BAR_WIDTH = 14
+FACTOR_LABELS = {"research_confidence": "research uncertainty (1 − confidence)"}
+"""Seed 000's research factor is inverted: its bar shows how unsure the research is."""
 
 
 def bar(value: float, width: int = BAR_WIDTH) -> str:
@@ -53,7 +56,8 @@ class EscalationPane(VerticalScroll, can_focus=True):
         factors.add_column(justify="right", no_wrap=True)
         factors.add_column(justify="right", no_wrap=True)
         for name, factor in decision.factors.items():
-            factors.add_row(name.replace("_", " "), Text(bar(factor.value), style=colours.get("primary", "")),
+            factors.add_row(FACTOR_LABELS.get(name, name.replace("_", " ")),
+                            Text(bar(factor.value), style=colours.get("primary", "")),
                             f"{factor.value:.2f}×{factor.weight:.2f}", f"{factor.contribution:.3f}")
         route = Text()
         if decision.recommended_tier:
@@ -63,8 +67,10 @@ class EscalationPane(VerticalScroll, can_focus=True):
         if decision.expert_level:
             route.append(f" ({decision.expert_level})")
         if decision.response_due_minutes is not None:
-            route.append(f"  respond within {decision.response_due_minutes} min")
+            route.append(f"  respond within {spoken(decision.response_due_minutes)}")
         parts: list = [title, head, factors]
+        if decision.profile == "infrastructure" and issue.research is None:
+            parts.append(Text("no automated research yet", style="italic"))
         if decision.triggers:
             parts.append(literal("triggers: " + ", ".join(decision.triggers), "dim"))
         for reason in decision.reasons:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Sequence
+from typing import Any
 
 from rich.segment import Segment
 from rich.style import Style
@@ -111,6 +112,7 @@ class QueueView(ScrollView, can_focus=True):
         self.now_epoch = now_epoch
         self._lines: LRUCache[tuple[int, bool, int, int, bool], Strip] = LRUCache(1024)
         self._styles: dict[str, Style] = {}
+        self._background = Style()
         self._last_posted: str | None = "\x00"
         self.marked: set[str] = set()
         """Issue ids marked for a bulk action (kept across filters; dropped when the issue leaves the queue)."""
@@ -154,12 +156,17 @@ class QueueView(ScrollView, can_focus=True):
 
     def restyle(self, variables: dict[str, str]) -> None:
         """Colours from the active theme's variables."""
-        def style(name: str, fallback: str, bold: bool = False) -> Style:
+        def parse(name: str, fallback: str) -> Any:
             try:
-                colour = Color.parse(variables.get(name, fallback)).rich_color
+                return Color.parse(variables.get(name, fallback)).rich_color
             except ColorParseError:
-                colour = Color.parse(fallback).rich_color
-            return Style(color=colour, bold=bold)
+                return Color.parse(fallback).rich_color
+
+        # every cell paints the theme's background: a light theme on a dark terminal stays readable (no ESC[49m)
+        self._background = Style(bgcolor=parse("background", "#1E1E1E"))
+
+        def style(name: str, fallback: str, bold: bool = False) -> Style:
+            return self._background + Style(color=parse(name, fallback), bold=bold)
 
         self._styles = {
             "critical": style("urgency-critical", "#FF5F66", True), "high": style("urgency-high", "#FF9F43"),
@@ -178,10 +185,10 @@ class QueueView(ScrollView, can_focus=True):
             return self._header(width)
         row = y - 1 + int(self.scroll_offset.y)
         if not self.rows and y == 1:
-            empty = Segment(one_line(self.empty_text, width), self._styles.get("dim", Style()))
-            return Strip([empty]).crop_extend(0, width, None)
+            notice = Segment(one_line(self.empty_text, width), self._styles.get("dim", Style()))
+            return Strip([notice]).crop_extend(0, width, self._background)
         if row >= len(self.rows):
-            return Strip.blank(width)
+            return Strip.blank(width, self._background)
         minute = int(self.now_epoch() // 60)
         is_cursor = row == self.cursor
         index = self.rows[row]
@@ -201,7 +208,7 @@ class QueueView(ScrollView, can_focus=True):
         names = [(name, w) for name, w in visible_columns(width)] + [("title", 5)]
         text = "".join((name + (arrow if name == column else "")).ljust(w) for name, w in names)
         style = self._styles.get("dim", Style()) + Style(bold=True)
-        return Strip([Segment(text, style)]).crop_extend(0, width, None)
+        return Strip([Segment(text, style)]).crop_extend(0, width, self._background)
 
     def _render_row(self, index: int, width: int, is_cursor: bool, marked: bool = False) -> Strip:
         data = self.data
@@ -232,7 +239,7 @@ class QueueView(ScrollView, can_focus=True):
                 style = base if style is None else style + base
             segments.append(Segment(text + " ", style))
         strip = Strip(segments)
-        return strip.crop_extend(0, width, base)
+        return strip.crop_extend(0, width, base if base is not None else self._background)
 
     # -- marks -----------------------------------------------------------------------------
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:

@@ -6,17 +6,13 @@ from textual.reactive import reactive
 from textual.widgets import Static
 
 from triagedesk.display import one_line
+from triagedesk.domain.durations import clock
 from triagedesk.domain.requests.sla import state_of
 
 
 def format_seconds(seconds: float) -> str:
-    sign = "-" if seconds < 0 else ""
-    seconds = int(abs(seconds))
-    hours, rest = divmod(seconds, 3600)
-    minutes, secs = divmod(rest, 60)
-    if hours >= 48:
-        return f"{sign}{hours // 24}d{hours % 24:02d}h"
-    return f"{sign}{hours:02d}:{minutes:02d}:{secs:02d}"
+    """The desk's one timer format (domain.durations.clock)."""
+    return clock(seconds)
 
 
 class SlaTimer(Static):
@@ -52,4 +48,4 @@ class SlaTimer(Static):
         for name in ("ok", "at-risk", "breached", "paused", "session"):
             self.set_class(name == state, f"-{name}")
         mark = " paused" if self.paused else ""
-        self.update(f"{format_seconds(left):>10}{mark}  {self.label}")
+        self.update(f"{format_seconds(left):>12}{mark}  {self.label}")

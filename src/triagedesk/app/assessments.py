@@ -1,0 +1,125 @@
+"""Each open issue's queue assessment, kept beside the store so a desk start does not validate and score
+every issue again: keyed by the stored document's content and by the profile's content and engine version.
+
+`PATH.assessments` (next to the store's snapshot) is a cache, never a record: a missing, damaged or foreign
+file is ignored and rewritten; an entry counts only when the document and the scorer are exactly those it
+was computed from, so an edited issue, another desk's write, a changed profile or a new triagedesk version
+each recompute it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+import weakref
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+from triagedesk import __version__
+from triagedesk.app.desk import Desk
+from triagedesk.display import one_line
+from triagedesk.domain.models import Issue
+from triagedesk.files import atomic_write
+
+ENGINE = f"{__version__}/assess-2"
+"""Bumped when what an assessment holds or how it is computed changes."""
+
+
+@dataclass(frozen=True)
+class Assessed:
+    """What the queue shows of an issue that does not depend on its request."""
+
+    key: str
+    profile: str
+    urgency: int
+    score: float
+    escalate: bool
+    order: float
+    title: str
+    route: str
+    route_text: str  # the route before it was cut to fit a column (the filter searches it)
+    issue: Issue | None  # the validated model when it was just computed (a cache hit has none)
+
+
+class Assessments:
+    """The cache of one store: digests of stored issues -> their assessment under one scorer."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.entries: dict[str, list[Any]] = {}
+        self.used: dict[str, list[Any]] = {}
+        self.scorer_keys: dict[int, str] = {}
+        self.dirty = False
+        self.lock = threading.Lock()
+        try:
+            found = orjson.loads(path.read_bytes())
+            if isinstance(found, dict) and found.get("engine") == ENGINE and isinstance(found.get("entries"), dict):
+                self.entries = found["entries"]
+        except (OSError, orjson.JSONDecodeError):
+            pass  # no cache yet, or one we cannot read: computed afresh and rewritten
+
+    def _scorer_key(self, desk: Desk, profile: str | None) -> str:
+        scorer = desk.scorer(profile)
+        found = self.scorer_keys.get(id(scorer))
+        if found is None:
+            content = scorer.profile.model_dump_json().encode()
+            found = self.scorer_keys[id(scorer)] = hashlib.blake2b(content + ENGINE.encode(), digest_size=8).hexdigest()
+        return found
+
+    def assess(self, desk: Desk, doc: dict[str, Any]) -> Assessed | None:
+        """The assessment of one stored issue document; None for one the models cannot load (told once)."""
+        digest = hashlib.blake2b(orjson.dumps(doc, option=orjson.OPT_SORT_KEYS), digest_size=12).hexdigest()
+        entry = self.entries.get(digest)
+        if (isinstance(entry, list) and len(entry) == 10 and isinstance(entry[1], str)
+                and entry[0] == self._scorer_key(desk, entry[1] or None)):
+            self.used[digest] = entry
+            _, profile, urgency, score, escalate, order, key, title, route, route_text = entry
+            return Assessed(key, profile, urgency, score, escalate, order, title, route, route_text, None)
+        issue = desk.store.issues.loadable(doc)
+        if issue is None:
+            return None
+        scorer = desk.scorer(issue.profile)
+        assessed = scorer.assess(issue)
+        route = issue.category or (issue.affected_systems[0] if issue.affected_systems else "")
+        repeats = f"×{issue.count} " if issue.count > 1 else ""  # an alert seen again and again (intake dedup)
+        found = Assessed(issue.id or "", issue.profile or scorer.profile.name, assessed.urgency_rank, assessed.score,
+                         assessed.should_escalate, assessed.order,
+                         one_line(repeats + (issue.title or issue.description), 200),
+                         one_line(route, 40), route, issue)
+        with self.lock:
+            self.used[digest] = [self._scorer_key(desk, issue.profile), issue.profile or "", found.urgency,
+                                 found.score, found.escalate, found.order, found.key, found.title, found.route,
+                                 found.route_text]
+            self.dirty = True
+        return found
+
+    def save(self) -> None:
+        """Write what the last full load used (entries of issues no longer open drop out)."""
+        with self.lock:
+            if not self.dirty and len(self.used) == len(self.entries):
+                self.used = {}
+                return
+            self.entries, self.used, self.dirty = self.used, {}, False
+            data = orjson.dumps({"engine": ENGINE, "entries": self.entries})
+        try:
+            atomic_write(self.path, data)
+        except OSError:
+            pass  # a read-only folder: the desk works, it only starts slower
+
+
+_CACHES: weakref.WeakKeyDictionary[Desk, Assessments] = weakref.WeakKeyDictionary()
+
+
+def of(desk: Desk) -> Assessments:
+    """The cache of the desk's store (read on first use)."""
+    found = _CACHES.get(desk)
+    if found is None:
+        path = desk.store.path
+        found = _CACHES[desk] = Assessments(path.with_name(path.name + ".assessments"))
+    return found
+
+
+__all__ = ["Assessed", "Assessments", "ENGINE", "of"]

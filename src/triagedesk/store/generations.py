@@ -1,0 +1,293 @@
+"""The store's two files kept in step: opening them consistently, ordered generations, and compaction.
+
+A mixin of `JournalStorage` (store/journal.py): the snapshot names the journal it expects (generation and
+salt) and the one it folded in, so an open that races a compaction reads again under the lock, a compaction
+interrupted between its renames is finished, and no write ever moves a generation backwards.
+"""
+
+from __future__ import annotations
+
+import gc
+import os
+import threading
+from contextlib import AbstractContextManager
+from pathlib import Path
+from typing import Any
+
+from triagedesk import files
+from triagedesk.files import atomic_write, reason
+from triagedesk.store.errors import StoreCorrupt, StoreError
+from triagedesk.store.journal_format import (
+    APP,
+    META,
+    Damaged,
+    JournalHeader,
+    Op,
+    decode_header,
+    decode_snapshot,
+    encode_snapshot,
+    expected_journal,
+    folded_journal,
+    meta_of,
+    scan,
+)
+
+Tables = dict[str, dict[str, dict[str, Any]]]
+Identity = tuple[int, ...]
+REPAIR = "run `triagedesk db check` and `triagedesk db repair`"
+FREEZE_BYTES = 8 * 1024 * 1024  # snapshots larger than this are frozen out of the garbage collector once loaded
+
+
+class _Retry(Exception):
+    """The snapshot and journal read without the lock do not belong together yet: read again under it."""
+
+
+def keep_previous(path: Path) -> None:
+    """Keep the file about to be replaced as `PATH.prev` (a hard link: no copy), for `db repair`."""
+    previous = path.with_name(path.name + ".prev")
+    staging = path.with_name(f".{path.name}.prev-{os.getpid()}")
+    try:
+        if staging.exists():
+            staging.unlink()
+        files.OPS.link(path, staging)
+        files.OPS.replace(staging, previous)
+    except OSError:
+        try:
+            staging.unlink()
+        except OSError:
+            pass  # best effort: a file system without hard links keeps no previous copy
+
+
+class GenerationFiles:
+    """Reading and replacing the snapshot and journal together (see the module docstring)."""
+
+    path: Path
+    journal_path: Path
+    tables: Tables
+    max_ids: dict[str, int]
+    index: dict[str, dict[str, str]]
+    _rindex: dict[str, dict[str, str]]
+    generation: int
+    header: JournalHeader | None
+    version: int
+    _offset: int
+    _journal_id: Identity | None
+    _snapshot_id: Identity | None
+    _locked: int
+    _fd: int | None
+    mutex: threading.RLock
+
+    def _lock(self) -> AbstractContextManager[None]:
+        raise NotImplementedError
+
+    def _close_fd(self) -> None:
+        raise NotImplementedError
+
+    def _apply(self, records: list[list[Op]]) -> set[tuple[str, str]]:
+        raise NotImplementedError
+
+    def transaction(self) -> AbstractContextManager[Any]:
+        raise NotImplementedError
+
+    def _reset_indexes(self) -> None:
+        raise NotImplementedError
+
+    def _refuse_if_lost(self) -> None:
+        """A missing snapshot beside a journal with records or a `.prev` copy is a lost store, not a new one."""
+        previous = self.path.with_name(self.path.name + ".prev")
+        try:
+            holds = self.journal_path.is_dir() or self.journal_path.stat().st_size > 200
+        except OSError:
+            holds = False
+        if holds or previous.exists():
+            raise StoreCorrupt(f"{self.path}: missing, but {self.journal_path.name} or {previous.name} "
+                               f"holds records; {REPAIR}")
+
+    def _initialise(self) -> None:
+        from triagedesk.store.migrations import CURRENT_SCHEMA
+
+        self._refuse_if_lost()
+        header = JournalHeader.new(1)
+        snapshot = {META: {"1": {"app": APP, "schema": CURRENT_SCHEMA, "generation": 1,
+                                 "journal_salt": header.salt}}}
+        try:
+            atomic_write(self.journal_path, header.encode())
+            atomic_write(self.path, encode_snapshot(snapshot))
+        except OSError as exc:
+            raise StoreError(f"{self.path}: cannot create the store: {reason(exc)}") from None
+
+    def _read_state(self, locked: bool) -> None:
+        try:
+            with open(self.path, "rb") as handle:
+                snapshot_id = snapshot_identity(os.fstat(handle.fileno()))
+                raw = b""
+                gc.disable()
+                try:
+                    raw = handle.read()
+                    tables = decode_snapshot(raw)
+                finally:
+                    if len(raw) > FREEZE_BYTES:
+                        # the tables live as long as the store: without this every full collection walks each
+                        # of their millions of objects (a list of 100k pairs then costs a second, not a ms)
+                        gc.freeze()
+                    gc.enable()
+        except Damaged as exc:
+            raise StoreCorrupt(f"{self.path}: {exc}; {REPAIR}") from None
+        except FileNotFoundError:
+            raise StoreCorrupt(f"{self.path}: missing; {REPAIR}") from None
+        except IsADirectoryError:
+            raise StoreCorrupt(f"{self.path}: a directory, not a snapshot; {REPAIR}") from None
+        except OSError as exc:
+            raise StoreError(f"{self.path}: cannot read: {reason(exc)}") from None
+        generation = int(meta_of(tables).get("generation", 0))
+        expected = expected_journal(tables)
+        try:
+            handle = open(self.journal_path, "rb")
+        except FileNotFoundError:
+            if expected is not None:
+                raise StoreCorrupt(f"{self.journal_path}: missing, but the snapshot expects journal generation "
+                                   f"{generation}; {REPAIR}") from None
+            if not locked:
+                raise _Retry() from None
+            self._start_journal(JournalHeader.new(generation))  # a store from before salted journals
+            return self._read_state(locked)
+        except OSError as exc:
+            raise self._journal_error(exc) from None
+        with handle:
+            try:
+                data = handle.read()
+            except OSError as exc:
+                raise self._journal_error(exc) from None
+            journal_id = _identity(os.fstat(handle.fileno()))
+        try:
+            header, start = decode_header(data)
+        except Damaged as exc:
+            raise StoreCorrupt(f"{self.journal_path}: {exc}; {REPAIR}") from None
+        if header != expected and not (expected is None and header.generation == generation):
+            self._mismatch(tables, header, generation, locked, data)
+            return self._read_state(locked)  # the interrupted compaction is finished: read it again
+        found = scan(memoryview(data)[start:], start)
+        if found.damaged:
+            raise StoreCorrupt(f"{self.journal_path}: damaged record at offset {found.damaged[0]} "
+                               f"(bad checksum); {REPAIR}")
+        self.tables, self.generation, self.header = tables, generation, header
+        self.max_ids = {name: max(map(int, t), default=0) for name, t in tables.items()}
+        self.index, self._rindex = {}, {}
+        self._reset_indexes()
+        self._snapshot_id, self._journal_id, self._offset = snapshot_id, journal_id, start
+        self._apply(found.records)
+        self._offset = found.end
+        if found.tail and locked:
+            self._cut_tail(found.cut, found.end)
+
+    def _mismatch(self, tables: Tables, header: JournalHeader, generation: int, locked: bool, data: bytes) -> None:
+        """A journal that is not the one the snapshot expects: a compaction in between, or damage."""
+        folded = folded_journal(tables)
+        expected = expected_journal(tables)
+        interrupted = (folded is not None and header == folded[0]) or (
+            expected is None and header.generation < generation)
+        if not locked and (interrupted or header.generation > generation):
+            raise _Retry()  # another process is compacting: read both again under the lock
+        if interrupted and folded is not None and scan(data[folded[1]:], folded[1]).records:
+            raise StoreCorrupt(f"{self.journal_path}: records after the compaction that folded it in; {REPAIR}")
+        if interrupted and expected is not None:
+            self._start_journal(expected)  # a compaction stopped between its two renames: finish it
+            return
+        if interrupted:
+            self._start_journal(JournalHeader.new(generation))
+            return
+        if header.generation > generation:
+            raise StoreCorrupt(f"{self.path}: snapshot generation {generation} is older than its journal's "
+                               f"({header.generation}): an older copy put back?; {REPAIR}")
+        raise StoreCorrupt(f"{self.journal_path}: journal generation {header.generation} "
+                           f"(salt {header.salt or '-'}) is not the one the snapshot expects (generation "
+                           f"{generation}, salt {expected.salt if expected else '-'}): replaced or lost; {REPAIR}")
+
+    def _start_journal(self, header: JournalHeader) -> None:
+        try:
+            atomic_write(self.journal_path, header.encode())
+        except OSError as exc:
+            raise StoreError(f"{self.journal_path}: cannot write: {reason(exc)}; nothing was written") from None
+
+    def _journal_error(self, exc: OSError) -> StoreError:
+        if isinstance(exc, IsADirectoryError):
+            return StoreCorrupt(f"{self.journal_path}: a directory, not a journal; {REPAIR}")
+        return StoreError(f"{self.journal_path}: cannot read: {reason(exc)}")
+
+    def _cut_tail(self, cut: bool, end: int) -> None:
+        if cut:
+            raise StoreCorrupt(f"{self.journal_path}: ends inside a record at offset {end}, where no interrupted "
+                               f"write stops (cut short?); {REPAIR}")
+        try:
+            os.truncate(self.journal_path, end)  # a crashed writer's unfinished, never acknowledged line
+        except OSError as exc:
+            raise StoreError(f"{self.journal_path}: cannot cut an interrupted write: {reason(exc)}") from None
+    def compact(self) -> None:
+        """Fold the journal into a new snapshot (atomically), then start an empty journal.
+
+        The snapshot names the journal it folded in (generation, salt, offset) and the one that follows
+        it, so a crash or a full disk between the two renames is recognised and finished, never lost.
+        On failure the committed journal stays in force and a `StoreError` says why.
+        """
+        with self.transaction():
+            assert self.header is not None
+            new = JournalHeader.new(self.generation + 1)
+            meta = meta_of(self.tables)
+            before = dict(meta)
+            meta.update(generation=new.generation, journal_salt=new.salt,
+                        folded={"generation": self.header.generation, "salt": self.header.salt, "end": self._offset})
+            gc.disable()
+            try:
+                data = encode_snapshot(self.tables)
+            finally:
+                gc.enable()
+            keep_previous(self.path)
+            keep_previous(self.journal_path)
+            try:
+                atomic_write(self.path, data)
+            except OSError as exc:
+                now = _safe_identity(self.path)
+                if now is not None and now[:2] == (self._snapshot_id or ())[:2]:  # not replaced: the old state holds
+                    self._snapshot_id = now  # linking it as .prev changed its ctime
+                    meta.clear()
+                    meta.update(before)
+                    raise StoreError(f"{self.path}: cannot compact: {reason(exc)}; "
+                                     "every write is kept in the journal") from None
+            self.generation, self._snapshot_id = new.generation, _safe_identity(self.path)
+            self.header = new
+            self._close_fd()
+            self._journal_id, self._offset = None, 0
+            try:
+                atomic_write(self.journal_path, new.encode())
+            except OSError as exc:  # the folded journal stays: the next write finishes the compaction
+                raise StoreError(f"{self.journal_path}: cannot compact: {reason(exc)}; "
+                                 "every write is kept (the next write finishes the compaction)") from None
+            self._adopt_journal()
+
+    def _adopt_journal(self) -> None:
+        """Take the journal just written by this process as ours, without reading the snapshot again."""
+        try:
+            with open(self.journal_path, "rb") as handle:
+                header, start = decode_header(handle.read(200))
+                journal_id = _identity(os.fstat(handle.fileno()))
+        except (OSError, Damaged):
+            self._journal_id = None  # the next catch-up reads both files again and names the problem
+            return
+        if header == self.header:
+            self._journal_id, self._offset = journal_id, start
+
+
+def _identity(found: os.stat_result) -> Identity:
+    return (found.st_ino, found.st_dev)
+
+
+def snapshot_identity(found: os.stat_result) -> Identity:
+    """A snapshot's identity: inode and change time, so a new snapshot on a reused inode still differs."""
+    return (found.st_ino, found.st_dev, found.st_ctime_ns)
+
+
+def _safe_identity(path: Path) -> Identity | None:
+    try:
+        return snapshot_identity(os.stat(path))
+    except OSError:
+        return None

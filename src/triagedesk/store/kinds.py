@@ -1,0 +1,52 @@
+"""The one list of the kinds of record the store keeps: table name, model, id prefix, and the fields indexed."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from pydantic import BaseModel
+
+from triagedesk.domain.models import Expert, Issue
+from triagedesk.domain.records import (
+    AuditEntry,
+    Correction,
+    ExpertRequest,
+    KnowledgeEntry,
+    OutboxMessage,
+    Outcome,
+    Session,
+)
+
+
+@dataclass(frozen=True)
+class Kind:
+    """One kind of record: its table, its model, the prefix of its new ids and its secondary indexes."""
+
+    name: str
+    model: type[BaseModel]
+    prefix: str
+    audited: bool = True
+    indexed: tuple[str, ...] = ()
+    """Top-level fields with a secondary index (value -> records), kept in step with every write."""
+    listed: bool = True
+    """Among the kinds commands list, count and export (the outbox is the dispatcher's own)."""
+
+
+KINDS: tuple[Kind, ...] = (
+    Kind("issues", Issue, "iss"),
+    Kind("experts", Expert, "exp"),
+    Kind("requests", ExpertRequest, "req", indexed=("analysis_id", "assigned_expert_id", "status")),
+    Kind("sessions", Session, "ses", indexed=("issue_id", "request_id", "status")),
+    Kind("outcomes", Outcome, "out", indexed=("issue_id", "request_id")),
+    Kind("corrections", Correction, "cor", indexed=("request_id",)),
+    Kind("knowledge", KnowledgeEntry, "kb"),
+    Kind("audit", AuditEntry, "aud", audited=False, indexed=("target_id", "action")),
+    Kind("outbox", OutboxMessage, "ob", audited=False, listed=False),
+)
+BY_NAME: dict[str, Kind] = {kind.name: kind for kind in KINDS}
+NAMES: tuple[str, ...] = tuple(kind.name for kind in KINDS if kind.listed)
+"""Every data table, in the order commands list them."""
+
+INDEXED: dict[str, tuple[str, ...]] = {kind.name: kind.indexed for kind in KINDS if kind.indexed}
+
+__all__ = ["Kind", "KINDS", "BY_NAME", "NAMES", "INDEXED"]

@@ -1,0 +1,89 @@
+"""The expert's flow through the Desk: acknowledge apart from a session, an outcome after the session ended,
+the final report on completion, and sessions held the way the issue's domain holds them."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from triagedesk.app.desk import Desk
+from triagedesk.domain.errors import UserError
+from triagedesk.domain.models import Expert, Issue
+from triagedesk.store.database import open_store
+
+T0 = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = T0
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
+@pytest.fixture
+def desk(tmp_path: Path) -> tuple[Desk, Clock]:
+    store = open_store(tmp_path / "desk.json")
+    store.experts.put_many([
+        Expert(id="ann", name="Ann", specializations=["silver"]),
+        Expert(id="ola", name="Ola", specializations=["network"], escalation_methods=["phone", "slack"]),
+    ])
+    store.issues.put_many([
+        Issue(id="a1", profile="appraisal", title="Teapot", category="silver",
+              estimated_value={"min": 50000, "max": 80000}, confidence=0.9),
+        Issue(id="i1", profile="infrastructure", title="DNS down", description="outage", users_affected=500),
+    ])
+    clock = Clock()
+    return Desk(store, clock=clock), clock
+
+
+def assigned(desk: Desk, issue_id: str, expert_id: str) -> str:
+    request = desk.escalate(issue_id, "cora")
+    if request.status == "pending_payment":
+        desk.act(request.id, "pay", "cora")
+    return desk.act(request.id, "assign", "cora", expert_id).id
+
+
+def test_acknowledge_is_its_own_step(desk) -> None:
+    operations, clock = desk
+    request_id = assigned(operations, "i1", "ola")
+    clock.now = T0 + timedelta(minutes=7)
+    acked = operations.acknowledge(request_id, "ola")
+    assert (acked.status, acked.acknowledged_at, acked.started_at) == ("assigned", clock.now, None)
+    assert operations.running_session(request_id) is None
+    with pytest.raises(UserError, match="already acknowledged"):
+        operations.acknowledge(request_id, "ola")
+
+
+def test_outcome_after_the_session_ended_completes_with_the_final_report(desk) -> None:
+    operations, clock = desk
+    request_id = assigned(operations, "a1", "ann")
+    session = operations.start_session(request_id, "ann")
+    clock.now = T0 + timedelta(minutes=40)
+    operations.session_move(session.id, "end", "ann")
+    waiting = operations.session_awaiting_outcome(request_id)
+    assert waiting is not None and waiting.id == session.id and operations.completes(session.id)
+    operations.record_outcome(session.id, "ann", True, ["insure it"], ["checked hallmarks"], "lion passant",
+                              rating=5, final_report="Georgian, 1790s; insure for $800.")
+    request = operations.require_request(request_id)
+    assert (request.status, request.final_report) == ("completed", "Georgian, 1790s; insure for $800.")
+    assert operations.session_awaiting_outcome(request_id) is None
+    with pytest.raises(UserError, match="already has its outcome"):
+        operations.record_outcome(session.id, "ann", True, [], [], "")
+
+
+def test_appraisal_sessions_fit_appraisal(desk) -> None:
+    operations, _ = desk
+    session = operations.start_session(assigned(operations, "a1", "ann"), "ann")
+    assert session.channel == "item_review"
+    assert "infrastructure_agent" not in session.participants and "item_owner" in session.participants
+
+
+def test_infrastructure_sessions_use_the_experts_fitting_method(desk) -> None:
+    operations, _ = desk
+    session = operations.start_session(assigned(operations, "i1", "ola"), "ola")
+    assert session.channel == "phone"
+    assert session.participants == ["expert", "requesting_engineer", "infrastructure_agent"]

@@ -1,0 +1,54 @@
+"""Experts' figures counted from the requests: kept up to date one change at a time, equal to a full count,
+and following another process's writes."""
+
+from __future__ import annotations
+
+import random
+from pathlib import Path
+
+from triagedesk.app.desk import Desk
+from triagedesk.domain.models import Expert
+from triagedesk.domain.requests.performance import Counts, figures
+from triagedesk.store.database import open_store
+
+EXPERTS = [Expert(id=f"e{n}", completed_reviews=n, rating=4.0 if n % 2 else None) for n in range(4)]
+
+
+def request(rng: random.Random) -> dict:
+    status = rng.choice(["assigned", "in_review", "waiting", "completed", "refunded", "cancelled", "pending_payment"])
+    return {"assigned_expert_id": rng.choice(["e0", "e1", "e2", "e3", None]), "status": status,
+            "assigned_at": "2026-01-01T00:00:00Z", "completed_at": f"2026-01-0{rng.randint(1, 9)}T00:00:00Z",
+            "rating": rng.choice([None, 1, 5, True, "5"])}
+
+
+def test_counting_one_change_at_a_time_equals_a_full_count() -> None:
+    rng = random.Random(7)
+    counts = Counts()
+    current: dict[str, dict] = {}
+    for step in range(2000):
+        key = str(rng.randint(0, 60))
+        if rng.random() < 0.2:
+            current.pop(key, None)
+            counts.put(key, None)
+        else:
+            current[key] = request(rng)
+            counts.put(key, current[key])
+        if step % 200 == 0:
+            assert counts.figures(EXPERTS) == figures(EXPERTS, list(current.values()))
+    assert current and counts.figures(EXPERTS) == figures(EXPERTS, list(current.values()))
+
+
+def test_another_process_write_is_counted(tmp_path: Path) -> None:
+    store = open_store(tmp_path / "a.json")
+    store.experts.put_many(EXPERTS)
+    desk = Desk(store)
+    assert {e.id: e.current_workload for e in desk.experts()} == {"e0": 0, "e1": 0, "e2": 0, "e3": 0}
+    other = open_store(tmp_path / "a.json")
+    from tests.sync.test_sync import T0
+    from triagedesk.domain.records import ExpertRequest
+
+    other.requests.add(ExpertRequest(id="r1", analysis_id="i1", submitted_at=T0, status="assigned",
+                                     assigned_expert_id="e2"))
+    other.close()
+    assert {e.id: e.current_workload for e in desk.experts()}["e2"] == 1
+    store.close()

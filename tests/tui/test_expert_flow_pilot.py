@@ -1,0 +1,86 @@
+"""Pilot tests of the expert's flow: K acknowledges, o after E records that session's outcome, completing asks
+for the final report, a paused session stays in Timers."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from textual.widgets import Input
+
+from tests.tui.conftest import make_app, settle
+from tests.tui.test_desk_pilot import screen_of
+from triagedesk.store.database import open_store
+from triagedesk.tui.screens.outcome_forms import CompletingOutcomeForm
+from triagedesk.tui.widgets.queue_view import QueueView
+from triagedesk.tui.widgets.timers_pane import TimersPane
+
+
+def an_unacknowledged_assignment(path: Path) -> tuple[str, str, str]:
+    """A fresh assignment (nobody has acknowledged it): an infrastructure issue escalated and given to an expert."""
+    from tests.tui.conftest import NOW
+    from triagedesk.app.desk import Desk
+
+    store = open_store(path)
+    desk = Desk(store, clock=lambda: NOW)
+    try:
+        asked = {r.analysis_id for r in store.requests.all()}
+        issue = next(i for i in store.issues.all() if i.profile == "infrastructure" and i.id not in asked)
+        expert = next(e for e in store.experts.all() if e.is_active and e.id.startswith(("net", "sec", "cloud")))
+        request = desk.escalate(issue.id or "", "cora")
+        desk.act(request.id, "assign", "cora", expert.id)
+        return request.id, issue.id or "", expert.id
+    finally:
+        store.close()
+
+
+async def goto(pilot, queue: QueueView, issue_id: str) -> None:
+    for _ in range(len(queue.rows)):
+        if queue.current_issue() == issue_id:
+            return
+        await pilot.press("down")
+    raise AssertionError(f"{issue_id} not in the queue")
+
+
+async def test_acknowledge_then_session_end_outcome_and_final_report(store_copy: Path) -> None:
+    request_id, issue_id, expert_id = an_unacknowledged_assignment(store_copy)
+    app = make_app(store_copy, role="expert", expert_id=expert_id)
+    async with app.run_test(size=(160, 48)) as pilot:
+        await settle(pilot)
+        screen = screen_of(app)
+        await goto(pilot, screen.query_one(QueueView), issue_id)
+        await settle(pilot)
+        assert screen.check_action("acknowledge", ()) is True
+        assert screen.check_action("outcome", ()) is False
+        await pilot.press("K")
+        await settle(pilot)
+        assert screen.check_action("acknowledge", ()) is False  # done: the key leaves the footer
+        await pilot.press("s")
+        await settle(pilot)
+        await pilot.press("space")  # paused: still shown in Timers
+        await settle(pilot)
+        timers = screen.query_one(TimersPane)
+        assert any("session" in str(w.render()) and issue_id in str(w.render()) for w in timers.query("*"))
+        await pilot.press("E")
+        await settle(pilot)
+        assert screen.check_action("outcome", ()) is True  # ended, its outcome still to record
+        await pilot.press("o")
+        await settle(pilot)
+        form = app.screen
+        assert isinstance(form, CompletingOutcomeForm)
+        await pilot.press("ctrl+s")
+        assert isinstance(app.screen, CompletingOutcomeForm)  # the final report is required
+        await pilot.press(*"All good")  # typed into the first field, the final report
+        assert form.query_one("#f-final_report", Input).value == "All good"
+        form.query_one("#f-final_report", Input).value = "All good; see the notes."
+        form.query_one("#f-knowledge_gained", Input).value = "learned"
+        await pilot.pause()
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+    store = open_store(store_copy)
+    request = store.requests.require(request_id)
+    outcomes = [o for o in store.outcomes.all() if o.request_id == request_id]
+    acks = [e for e in store.audit_log.all() if e.target_id == request_id and e.action == "acknowledge"]
+    store.close()
+    assert request.acknowledged_at is not None and acks and acks[0].actor == expert_id
+    assert (request.status, request.final_report) == ("completed", "All good; see the notes.")
+    assert len(outcomes) == 1

@@ -1,0 +1,40 @@
+"""The key table decides what the footer offers: only what the selected request's state allows."""
+
+from __future__ import annotations
+
+from triagedesk.tui import keys
+from triagedesk.tui.keys import Selection
+
+
+def legal(role: str, selection: Selection) -> set[str]:
+    return {k.action for k in keys.legal_now(role, selection)}
+
+
+def test_the_paid_path_is_one_clear_path() -> None:
+    """An appraisal that must be paid first: escalate, then $, then assign; never an assign that fails."""
+    new = Selection(issue_id="APR-1", opens_as="pending_payment", candidates=3)
+    assert "escalate" in legal("coordinator", new) and "assign(1)" not in legal("coordinator", new)
+    unpaid = Selection(issue_id="APR-1", status="pending_payment", request_id="r", opens_as="pending_payment",
+                       candidates=3)
+    assert {"pay", "cancel_request"} <= legal("coordinator", unpaid)
+    assert not {"assign(1)", "escalate", "senior", "reassign"} & legal("coordinator", unpaid)
+    paid = Selection(issue_id="APR-1", status="pending_assignment", request_id="r", candidates=3)
+    assert {"assign(1)", "assign(3)", "senior"} <= legal("coordinator", paid)
+    assert "assign(4)" not in legal("coordinator", paid) and "pay" not in legal("coordinator", paid)
+
+
+def test_roles_and_states_gate_the_keys() -> None:
+    held = Selection(issue_id="INC-1", status="assigned", request_id="r", holder="Ann", candidates=2, mine=True)
+    assert "reassign" in legal("coordinator", held) and "start_session" not in legal("coordinator", held)
+    assert "start_session" in legal("expert", held) and "assign(1)" not in legal("expert", held)
+    running = Selection(issue_id="INC-1", status="in_review", request_id="r", session="paused", mine=True)
+    assert {"toggle_session", "end_session", "outcome"} <= legal("expert", running)
+    assert "start_session" not in legal("expert", running)  # a paused session is still running
+    assert keys.check("pay", (), "coordinator", held) is False
+    assert keys.check("show_tab", ("desk",), "lead", Selection(tab="analytics")) is True
+    assert keys.check("show_tab", ("analytics",), "lead", Selection(tab="analytics")) is False
+
+
+def test_the_help_lists_every_row() -> None:
+    listed = {text for _, rows in keys.help_sections() for _, text in rows}
+    assert all(k.help in listed for k in keys.KEYS if k.name != "assign")
