@@ -35,6 +35,8 @@ $(POUCHDB):
 # The house's checks: the layers' import contracts (pyproject's [tool.importlinter]), ruff and mypy.
 lint: $(TEST_STAMP)
 	$(BIN)/lint-imports --no-cache
+	$(BIN)/ruff check src tests bench tools
+	$(BIN)/mypy
 
 test: $(TEST_STAMP) $(POUCHDB) lint
 	TRIAGEDESK_POUCHDB=$(abspath $(POUCHDB)) $(BIN)/python -m pytest -q

@@ -8,8 +8,8 @@ from harness import Figure, median_time
 from seed_baseline import baseline_decide
 
 from triagedesk.demo.issues import issue_records
-from triagedesk.domain.scoring.escalation import Scorer
 from triagedesk.domain.models import Issue
+from triagedesk.domain.scoring.escalation import Scorer
 from triagedesk.resources import load_profile
 
 
@@ -35,7 +35,7 @@ def run(quick: bool) -> list[Figure]:
     infra = [k for k, i in enumerate(issues) if i.profile == "infrastructure"]
     fast = [scorers["infrastructure"].assess(issues[k]).urgency_rank for k in infra]
     seed = [baseline_decide(plain[k])[0] for k in infra]
-    agree = sum(a == b for a, b in zip(fast, seed)) / max(len(infra), 1)
+    agree = sum(a == b for a, b in zip(fast, seed, strict=True)) / max(len(infra), 1)
     per_second = count / ours_s
     scale = 100_000 / count
     gc.unfreeze()

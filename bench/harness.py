@@ -49,7 +49,8 @@ def stopwatch() -> Iterator[list[float]]:
         gc.enable()
 
 
-def median_time(work: Callable[[], Any], repeats: int, setup: Callable[[], Any] | None = None) -> tuple[float, list[float]]:
+def median_time(work: Callable[[], Any], repeats: int,
+                setup: Callable[[], Any] | None = None) -> tuple[float, list[float]]:
     """Median wall time of `work` over `repeats` runs, with the garbage collector paused while timing."""
     runs = []
     for _ in range(repeats):

@@ -7,7 +7,8 @@ from typing import Any
 
 CRITICAL_ESCALATION_CRITERIA = {
     "production_down": {"keywords": ["outage", "down", "offline", "unavailable", "critical"], "urgency": "critical"},
-    "security_incident": {"keywords": ["breach", "intrusion", "malware", "unauthorized", "compromised"], "urgency": "critical"},
+    "security_incident": {"keywords": ["breach", "intrusion", "malware", "unauthorized", "compromised"],
+                          "urgency": "critical"},
     "data_loss": {"keywords": ["corruption", "lost", "deleted", "recovery", "backup_failed"], "urgency": "critical"},
 }
 CONFIG = (["configuration change", "config change", "change", "changed", "upgrade", "upgraded", "patch",
@@ -26,7 +27,8 @@ RANK = {"critical": 0, "high": 1, "medium": 2, "low": 3}
 
 
 def keyword_found(keyword: str, text: str) -> bool:
-    pattern = r"(?<![a-z0-9])" + r"[\s_\-]+".join(map(re.escape, re.split(r"[\s_\-]+", keyword))) + r"(?:s|es)?(?![a-z0-9])"
+    words = r"[\s_\-]+".join(map(re.escape, re.split(r"[\s_\-]+", keyword)))
+    pattern = r"(?<![a-z0-9])" + words + r"(?:s|es)?(?![a-z0-9])"
     return re.search(pattern, text, re.IGNORECASE) is not None
 
 

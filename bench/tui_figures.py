@@ -84,7 +84,7 @@ async def queue_figures(rows: int, repeats: int) -> dict[str, float]:
         for _ in range(repeats):
             rows_sorted = order(data, QueueFilter(), 0.0)
             retired.append(view.rows)
-            results["first"].append(_cpu(lambda: (view.show(data, rows_sorted), _frame(view))))
+            results["first"].append(_cpu(lambda rows_sorted=rows_sorted: (view.show(data, rows_sorted), _frame(view))))
             await pilot.pause()
             results["move"].append(_cpu(lambda: (view.action_cursor(1), view.render_line(1), view.render_line(2))))
             results["page"].append(_cpu(lambda: (view.action_page(1), _frame(view))))
@@ -148,8 +148,8 @@ def store_load(count: int) -> tuple[float, float]:
 
     from triagedesk.app.desk import Desk
     from triagedesk.app.queue import load
-    from triagedesk.store.database import open_store
     from triagedesk.domain.records import utcnow
+    from triagedesk.store.database import open_store
 
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "desk.json"

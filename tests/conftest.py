@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from triagedesk.domain.scoring.escalation import Scorer
 from triagedesk.domain.inputs import parse_models
 from triagedesk.domain.models import Expert
+from triagedesk.domain.scoring.escalation import Scorer
 from triagedesk.domain.scoring.profiles import Profile
 from triagedesk.resources import data_dir, load_profile
 

@@ -42,7 +42,8 @@ class PouchServer:
 
     def start(self) -> PouchServer:
         self.folder.mkdir(parents=True, exist_ok=True)
-        args = [str(pouchdb_binary()), "-p", str(self.port), "-o", "127.0.0.1", "-c", str(self.folder / "config.json"), "-n"]
+        args = [str(pouchdb_binary()), "-p", str(self.port), "-o", "127.0.0.1",
+                "-c", str(self.folder / "config.json"), "-n"]
         args += ["-m"] if self.in_memory else ["-d", str(self.folder / "data")]
         self.process = subprocess.Popen(args, cwd=self.folder, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                                         start_new_session=True)

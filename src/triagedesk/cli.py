@@ -6,8 +6,8 @@ import sys
 
 import click
 
-from triagedesk.display import printable
 from triagedesk import __version__
+from triagedesk.display import printable
 from triagedesk.domain.errors import UserError
 
 

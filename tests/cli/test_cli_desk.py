@@ -32,7 +32,8 @@ def test_report_json_contract(demo_db: Path) -> None:
                 "revenue", "cost_per_resolution", "experts", "corrections_by_field", "opportunities"):
         assert key in data
     assert data["period_days"] == 30 and data["total_requests"] > 0
-    assert {"expert_id", "completed", "avg_turnaround_hours", "sla_compliance", "corrections", "rating"} <= set(data["experts"][0])
+    assert {"expert_id", "completed", "avg_turnaround_hours", "sla_compliance", "corrections", "rating"} \
+        <= set(data["experts"][0])
     again = run_cli("report", "--db", str(demo_db), "--days", "30", "--now", NOW, "--format", "json")
     assert again.stdout == result.stdout  # reproducible with --now
     md = run_cli("report", "--db", str(demo_db), "--now", NOW)

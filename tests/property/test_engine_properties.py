@@ -9,8 +9,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from pydantic import ValidationError
 
-from triagedesk.domain.scoring.escalation import Scorer
 from triagedesk.domain.models import Issue
+from triagedesk.domain.scoring.escalation import Scorer
 
 WORDS = ["outage", "down", "download", "breach", "backup failed", "config change", "unexpected",
          "cisco", "juniper", "gdpr", "best practice", "migration", "silver", "[bold]", "\x1b[31m", "é"]

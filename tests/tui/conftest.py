@@ -9,8 +9,8 @@ import pytest
 from textual.worker import WorkerFailed
 
 from tests.conftest import run_cli
-from triagedesk.demo.data import DEMO_NOW
 from triagedesk.app.desk import Desk
+from triagedesk.demo.data import DEMO_NOW
 from triagedesk.store.database import open_store
 from triagedesk.tui.app import TriageDeskApp
 

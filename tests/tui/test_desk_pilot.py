@@ -285,7 +285,8 @@ async def test_expert_view_sessions_outcome_and_correction(store_copy: Path) -> 
         form.query_one("#f-corrected_value", Input).value = "Paul Storr, London"
         await pilot.press("ctrl+s")
         await settle(pilot)
-        assert app.desk.store.requests.require(request_id).expert_corrections[-1].corrected_value == "Paul Storr, London"
+        corrected = app.desk.store.requests.require(request_id).expert_corrections[-1]
+        assert corrected.corrected_value == "Paul Storr, London"
         await pilot.press("o")
         await settle(pilot)
         outcome_form = app.screen
@@ -408,7 +409,8 @@ async def test_a_refused_write_is_a_notice_and_the_desk_stays_open(store_copy: P
         screen_of(app).write("never shown", refused)
         await settle(pilot)
         assert app.is_running
-        assert any(n.message == "request req-1 awaits payment" for n in app._notifications), [n.message for n in app._notifications]
+        assert any(n.message == "request req-1 awaits payment" for n in app._notifications), \
+            [n.message for n in app._notifications]
 
 
 async def test_t_cycles_our_themes_only_and_a_bad_saved_theme_falls_back(store_copy: Path) -> None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -10,12 +10,13 @@ from triagedesk.domain.insight.analytics import histogram, markdown, report
 from triagedesk.domain.models import Expert
 from triagedesk.domain.records import Correction, ExpertRequest, Outcome
 
-NOW = datetime(2026, 1, 31, 12, 0, tzinfo=timezone.utc)
+NOW = datetime(2026, 1, 31, 12, 0, tzinfo=UTC)
 H = timedelta(hours=1)
 
 
 def req(n: int, status: str, submitted: datetime, **kw) -> ExpertRequest:
-    return ExpertRequest(id=f"r{n}", analysis_id=f"i{n}", profile="appraisal", status=status, submitted_at=submitted, **kw)
+    return ExpertRequest(id=f"r{n}", analysis_id=f"i{n}", profile="appraisal", status=status, submitted_at=submitted,
+                         **kw)
 
 
 def history() -> tuple[list[ExpertRequest], list[Outcome], list[Correction]]:
@@ -108,5 +109,6 @@ def test_training_gap_opportunity() -> None:
                 for n in range(10)]
     corrections = [Correction(request_id=f"r{n}", expert_id="ann", field="maker", created_at=s + H) for n in range(4)]
     data = report(requests, [], corrections, [], {}, NOW, 30)
-    assert any(o.startswith("Training gap: experts corrected the automated maker in 40%") for o in data["opportunities"])
+    assert any(o.startswith("Training gap: experts corrected the automated maker in 40%")
+               for o in data["opportunities"])
     assert any(o.startswith("Automation candidate: silver") for o in data["opportunities"])

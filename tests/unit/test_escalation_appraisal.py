@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from triagedesk.domain.scoring.escalation import Scorer
 from triagedesk.domain.models import Issue
+from triagedesk.domain.scoring.escalation import Scorer
 
 
 def cents(low: float, high: float) -> dict[str, int]:

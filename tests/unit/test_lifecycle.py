@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from itertools import product
 
 import pytest
 
-from triagedesk.domain.requests.lifecycle import ACTIONS, LifecycleError, next_states, open_request, transition
 from triagedesk.domain.models import Expert, Issue
 from triagedesk.domain.records import REQUEST_STATUSES, ExpertRequest
+from triagedesk.domain.requests.lifecycle import ACTIONS, LifecycleError, next_states, open_request, transition
 
-T0 = datetime(2026, 1, 5, 9, 0, tzinfo=timezone.utc)
+T0 = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
 ANN = Expert(id="ann", name="Ann")
 BOB = Expert(id="bob", name="Bob")
 
@@ -58,7 +58,8 @@ def test_every_pair(source: str, target: str) -> None:
 @pytest.mark.parametrize("action", list(ACTIONS))
 def test_illegal_actions_are_refused_not_written(action: str) -> None:
     done = request_in("refunded")
-    with pytest.raises(LifecycleError, match=rf"cannot {action} request .*: it is refunded \(legal: none: it is final\)"):
+    with pytest.raises(LifecycleError,
+                       match=rf"cannot {action} request .*: it is refunded \(legal: none: it is final\)"):
         transition(done, action, T0 + timedelta(hours=1), BOB)
     assert done.status == "refunded"
 

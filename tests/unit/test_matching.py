@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 
+from triagedesk.domain.models import Expert, Issue
 from triagedesk.domain.routing.calendar import BusinessHours
 from triagedesk.domain.routing.matching import Matcher
-from triagedesk.domain.models import Expert, Issue
 
-MONDAY_NOON = datetime(2026, 1, 5, 12, 0, tzinfo=timezone.utc)
-SATURDAY_NIGHT = datetime(2026, 1, 10, 3, 0, tzinfo=timezone.utc)
+MONDAY_NOON = datetime(2026, 1, 5, 12, 0, tzinfo=UTC)
+SATURDAY_NIGHT = datetime(2026, 1, 10, 3, 0, tzinfo=UTC)
 
 
 def test_seed_002_points_example(appraisal, appraisal_experts) -> None:
@@ -100,7 +100,7 @@ def test_availability_after_hours(infra, infra_experts) -> None:
     sofia = ranked["virt-sofia"]  # 8x5, emergency only, and this is not an emergency
     assert not sofia.available_now
     # next opening: Monday 2026-01-12 09:00 Madrid (CET, UTC+1) = 08:00 UTC
-    assert sofia.next_available_at == datetime(2026, 1, 12, 8, 0, tzinfo=timezone.utc)
+    assert sofia.next_available_at == datetime(2026, 1, 12, 8, 0, tzinfo=UTC)
     assert ranked["sec-maya"].available_now  # 24x7
     assert ranked["auto-lea"].available_now  # on-call rotation covers after hours
     # #12: those two are free but do not do virtualisation: no pick, the honest answer instead
@@ -120,7 +120,7 @@ def test_nobody_available_has_a_defined_answer(infra) -> None:
     assert result.primary is None and result.alternatives == []
     # Dubai (UTC+4) opens Monday 09:00 = 05:00 UTC, before Chicago
     assert result.next_available is not None and result.next_available.expert_id == "e1"
-    assert result.next_available.next_available_at == datetime(2026, 1, 12, 5, 0, tzinfo=timezone.utc)
+    assert result.next_available.next_available_at == datetime(2026, 1, 12, 5, 0, tzinfo=UTC)
     assert result.senior_fallback is not None and result.senior_fallback.expert_id == "e2"
     assert "free first" in result.note
 
@@ -142,10 +142,10 @@ def test_no_active_experts(infra) -> None:
 def test_business_hours_are_dst_correct() -> None:
     madrid = BusinessHours("Europe/Madrid", 9, 17)
     # 2026-03-29 clocks go forward: Monday 30 March 09:00 CEST = 07:00 UTC
-    saturday = datetime(2026, 3, 28, 12, 0, tzinfo=timezone.utc)
-    assert madrid.next_open(saturday) == datetime(2026, 3, 30, 7, 0, tzinfo=timezone.utc)
+    saturday = datetime(2026, 3, 28, 12, 0, tzinfo=UTC)
+    assert madrid.next_open(saturday) == datetime(2026, 3, 30, 7, 0, tzinfo=UTC)
     # a week earlier, still CET: 09:00 = 08:00 UTC
-    assert madrid.next_open(datetime(2026, 3, 21, 12, tzinfo=timezone.utc)) == datetime(
-        2026, 3, 23, 8, 0, tzinfo=timezone.utc)
-    assert madrid.is_open(datetime(2026, 3, 30, 7, 30, tzinfo=timezone.utc))
-    assert not madrid.is_open(datetime(2026, 3, 30, 6, 59, tzinfo=timezone.utc))
+    assert madrid.next_open(datetime(2026, 3, 21, 12, tzinfo=UTC)) == datetime(
+        2026, 3, 23, 8, 0, tzinfo=UTC)
+    assert madrid.is_open(datetime(2026, 3, 30, 7, 30, tzinfo=UTC))
+    assert not madrid.is_open(datetime(2026, 3, 30, 6, 59, tzinfo=UTC))

@@ -2,23 +2,24 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
+from triagedesk.domain.insight.knowledge import search
+from triagedesk.domain.insight.package import PackageContext, build, literal
+from triagedesk.domain.models import Expert, Issue
+from triagedesk.domain.records import Correction, ExpertRequest, KnowledgeEntry
 from triagedesk.domain.requests import sessions
 from triagedesk.domain.scoring.backtest import backtest
 from triagedesk.domain.scoring.escalation import Scorer
-from triagedesk.domain.insight.knowledge import search
-from triagedesk.domain.models import Expert, Issue
-from triagedesk.domain.insight.package import PackageContext, build, literal
-from triagedesk.domain.records import Correction, ExpertRequest, KnowledgeEntry
 
-T0 = datetime(2026, 1, 5, 9, 0, tzinfo=timezone.utc)
+T0 = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
 
 
 def test_package_has_every_section_and_literal_text(infra_scorer: Scorer) -> None:
     issue = Issue(id="INC-7", title="Outage on *core* [switch]", description="Core switch down \x1b[31m",
                   users_affected=300, affected_systems=["core-1"], symptoms=["packet loss"],
-                  research={"overall_confidence": 0.3, "primary_hypothesis": "Bad optic", "failed_remediation_attempts": 2},
+                  research={"overall_confidence": 0.3, "primary_hypothesis": "Bad optic",
+                            "failed_remediation_attempts": 2},
                   constraints=["No reboot during trading hours"])
     expert = Expert(id="ana", name="Ana Ferreira", escalation_methods=["slack"])
     text = build(PackageContext(issue, infra_scorer.decide(issue), expert=expert, generated_at=T0))
@@ -41,7 +42,8 @@ def test_backtest_on_a_known_history(infra) -> None:
         Issue(id="old", title="Question", created_at=T0 - timedelta(days=90), research={"overall_confidence": 0.65}),
     ]
     stricter = infra.model_copy(update={"rules": [
-        r.model_copy(update={"when": [r.when[0].model_copy(update={"value": 0.7})]}) if r.id == "low_research_confidence" else r
+        r.model_copy(update={"when": [r.when[0].model_copy(update={"value": 0.7})]})
+        if r.id == "low_research_confidence" else r
         for r in infra.rules]})
     requests = [ExpertRequest(id="r1", analysis_id="loud", status="completed", submitted_at=T0)]
     corrections = [Correction(request_id="r1", expert_id="x", field="maker", created_at=T0)]
@@ -53,8 +55,10 @@ def test_backtest_on_a_known_history(infra) -> None:
 
 def test_knowledge_search_ranks_rare_words() -> None:
     entries = [
-        KnowledgeEntry(id="k1", issue_id="1", title="BGP flaps on edge routers", resolution="Matched hold timers", created_at=T0),
-        KnowledgeEntry(id="k2", issue_id="2", title="Database outage", resolution="Rolled back firmware", created_at=T0),
+        KnowledgeEntry(id="k1", issue_id="1", title="BGP flaps on edge routers", resolution="Matched hold timers",
+                       created_at=T0),
+        KnowledgeEntry(id="k2", issue_id="2", title="Database outage", resolution="Rolled back firmware",
+                       created_at=T0),
         KnowledgeEntry(id="k3", issue_id="3", title="Database slow", resolution="Added an index", created_at=T0),
     ]
     hits = search(entries, "database outage after firmware upgrade")

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from triagedesk.domain.errors import ProfileError
-from triagedesk.domain.scoring.escalation import Scorer
 from triagedesk.domain.models import Issue
+from triagedesk.domain.scoring.escalation import Scorer
 from triagedesk.resources import available_profiles, data_dir, load_profile
 
 INFRA = data_dir() / "profiles" / "infrastructure.toml"
@@ -85,7 +85,8 @@ def test_a_users_own_profile_by_path(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("mutate", "message"),
     [
-        (lambda d: d["score"]["complexity"].update(weight="heavy"), r"score.complexity.weight: Input should be a valid number"),
+        (lambda d: d["score"]["complexity"].update(weight="heavy"),
+         r"score.complexity.weight: Input should be a valid number"),
         (lambda d: d["score"]["complexity"].update(fact="nope"), r"score.complexity.fact: unknown fact 'nope'"),
         (lambda d: d["rules"][0].update(urgency="soon"), r"rules\[0\].urgency: Input should be"),
         (lambda d: d["rules"][1].update(reason="{nope:.0%}"), r"rules.1.reason: unknown fact 'nope'"),

@@ -9,7 +9,8 @@ import pytest
 from triagedesk.tui.config import SavedView, Settings, load_settings, save_settings
 
 
-@pytest.mark.parametrize("name", ['plain', 'with "quotes" and ]brackets[', "dots.and\nnewline", "tab\tdel\x7f", "é ü 漢"])
+@pytest.mark.parametrize("name", ['plain', 'with "quotes" and ]brackets[', "dots.and\nnewline", "tab\tdel\x7f",
+                                  "é ü 漢"])
 def test_any_name_round_trips(name: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("TRIAGEDESK_CONFIG", str(tmp_path / "config.toml"))
     view = SavedView(text='a "b" \\ c', urgency="critical", status="never_escalated", assignee="unassigned",

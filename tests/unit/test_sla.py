@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from triagedesk.domain.routing.calendar import BusinessHours
 from triagedesk.domain.models import Expert
 from triagedesk.domain.records import ExpertRequest
 from triagedesk.domain.requests.sla import clock, due_at, refund_exposure, suggestions
+from triagedesk.domain.routing.calendar import BusinessHours
 
-UTC = timezone.utc
+UTC = UTC
 EIGHT_BY_FIVE = {"business_hours": "8x5", "after_hours": "emergency_only", "response_sla": "1_hour"}
 
 

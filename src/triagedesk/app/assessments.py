@@ -88,8 +88,8 @@ class Assessments:
         route = issue.category or (issue.affected_systems[0] if issue.affected_systems else "")
         repeats = f"×{issue.count} " if issue.count > 1 else ""  # an alert seen again and again (intake dedup)
         found = Assessed(issue.id or "", issue.profile or scorer.profile.name, assessed.urgency_rank, assessed.score,
-                         assessed.should_escalate, assessed.order, one_line(repeats + (issue.title or issue.description),
-                                                                            200),
+                         assessed.should_escalate, assessed.order,
+                         one_line(repeats + (issue.title or issue.description), 200),
                          one_line(route, 40), route, issue)
         with self.lock:
             self.used[digest] = [self._scorer_key(desk, issue.profile), issue.profile or "", found.urgency,

@@ -286,7 +286,8 @@ class Desk:
 
     def running_sessions(self, expert_id: str | None = None) -> list[Session]:
         """Every session that has not ended, newest first (one expert's only, when given)."""
-        found = [s for status in sorted(workflow.RUNNING_SESSION_STATUSES) for s in self.store.sessions.by("status", status)
+        found = [s for status in sorted(workflow.RUNNING_SESSION_STATUSES)
+                 for s in self.store.sessions.by("status", status)
                  if expert_id is None or s.expert_id == expert_id]
         return sorted(found, key=lambda s: s.started_at, reverse=True)
 
@@ -437,7 +438,8 @@ class Desk:
             expert = experts.get(request.assigned_expert_id or "")
             timer = sla.clock(request, profile, expert, now)
             out.append((request, timer, workflow.suggestions(request, timer.state, expert, now)))
-        out.sort(key=lambda item: item[1].fraction_left if item[1].state != "breached" else -1 + item[1].left_minutes / 1e9)
+        out.sort(key=lambda item: item[1].fraction_left if item[1].state != "breached"
+                 else -1 + item[1].left_minutes / 1e9)
         return out
 
     def report(self, days: int, now: datetime | None = None) -> dict[str, Any]:

@@ -8,17 +8,17 @@ from pathlib import Path
 import click
 from rich.table import Table
 
-from triagedesk.commands.common import console, emit_json, json_option, parse_instant
-from triagedesk.commands.store_cmds import db_option, store_path
 from triagedesk.app.actor import configured_actor, person
 from triagedesk.app.desk import Desk
 from triagedesk.app.stores import open_desk
+from triagedesk.commands.common import console, emit_json, json_option, parse_instant
+from triagedesk.commands.store_cmds import db_option, store_path
 from triagedesk.display import literal, one_line, printable
 from triagedesk.domain.insight import analytics
-from triagedesk.domain.scoring.backtest import backtest as run_backtest
-from triagedesk.domain.scoring.escalation import Scorer
 from triagedesk.domain.requests.lifecycle import ACTIONS
 from triagedesk.domain.requests.sla import refund_exposure
+from triagedesk.domain.scoring.backtest import backtest as run_backtest
+from triagedesk.domain.scoring.escalation import Scorer
 from triagedesk.resources import load_profile
 
 now_option = click.option("--now", "now_text", metavar="ISO-TIME", help="The reference time (default: now).")
@@ -75,7 +75,8 @@ def request(action: str, request_id: str, expert_id: str | None, rating: int | N
     else:
         due = f", due {updated.due_at:%Y-%m-%d %H:%M} UTC" if updated.due_at else ""
         who = f" ({updated.assigned_expert_id})" if updated.assigned_expert_id else ""
-        click.echo(printable(f"{updated.id}: {updated.status}{who}{due}" + (" - refund due" if updated.refund_due else "")))
+        refund = " - refund due" if updated.refund_due else ""
+        click.echo(printable(f"{updated.id}: {updated.status}{who}{due}{refund}"))
 
 
 @click.command()
@@ -92,8 +93,8 @@ def timers(db_path: str | None, now_text: str | None, as_json: bool) -> None:
             {**t.as_dict(), "status": r.status, "expert_id": r.assigned_expert_id, "suggestions": [x.text for x in s],
              "suggestion_codes": [x.code for x in s]} for r, t, s in rows]})
         return
-    table = Table("request", "status", "expert", "left (min)", "state", "suggestion", title=f"Refund exposure ${exposure:,.2f}",
-                  title_justify="left")
+    table = Table("request", "status", "expert", "left (min)", "state", "suggestion",
+                  title=f"Refund exposure ${exposure:,.2f}", title_justify="left")
     for r, t, s in rows:
         table.add_row(literal(r.id), r.status, literal(r.assigned_expert_id or "-"), f"{t.left_minutes:,.0f}", t.state,
                       literal(s[0].text if s else "-"))
@@ -161,7 +162,8 @@ def report(days: int, fmt: str, db_path: str | None, now_text: str | None) -> No
 @db_option
 @now_option
 @json_option
-def backtest(profile_path: str, days: int, limit: int, db_path: str | None, now_text: str | None, as_json: bool) -> None:
+def backtest(profile_path: str, days: int, limit: int, db_path: str | None, now_text: str | None,
+             as_json: bool) -> None:
     """Replay a changed profile over stored issues: what would escalate, at which urgency and tier."""
     operations = desk(db_path, now_text)
     candidate = Scorer(load_profile(profile_path))
@@ -177,11 +179,14 @@ def backtest(profile_path: str, days: int, limit: int, db_path: str | None, now_
     table = Table("", "current", "candidate")
     table.add_row("escalated", str(result.before["escalated"]), str(result.after["escalated"]))
     for urgency in ("critical", "high", "medium", "low"):
-        table.add_row(f"  {urgency}", str(result.before["by_urgency"].get(urgency, 0)), str(result.after["by_urgency"].get(urgency, 0)))
+        table.add_row(f"  {urgency}", str(result.before["by_urgency"].get(urgency, 0)),
+                      str(result.after["by_urgency"].get(urgency, 0)))
     for tier in sorted(set(result.before["by_tier"]) | set(result.after["by_tier"])):
-        table.add_row(f"  tier {tier}", str(result.before["by_tier"].get(tier, 0)), str(result.after["by_tier"].get(tier, 0)))
+        table.add_row(f"  tier {tier}", str(result.before["by_tier"].get(tier, 0)),
+                      str(result.after["by_tier"].get(tier, 0)))
     out.print(table)
-    changes = Table("issue", "title", "change", "actual request", "corrections", title=f"{len(result.changes):,} issues change")
+    changes = Table("issue", "title", "change", "actual request", "corrections",
+                    title=f"{len(result.changes):,} issues change")
     for change in result.changes[:limit]:
         changes.add_row(literal(change.issue_id), literal(one_line(change.title, 40)), literal(change.note),
                         literal(change.actual["request"] or "-"), str(change.actual["corrections"]))

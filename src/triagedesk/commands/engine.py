@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import click
 from rich.table import Table
 
@@ -15,12 +17,11 @@ from triagedesk.commands.common import (
 )
 from triagedesk.display import URGENCY_STYLE, literal, one_line
 from triagedesk.domain.errors import InputError
-from triagedesk.domain.scoring.escalation import Scorer
 from triagedesk.domain.inputs import parse_models, parse_records, validate_records
-from triagedesk.domain.routing.matching import Matcher
 from triagedesk.domain.models import URGENCY_RANK, Candidate, Decision, Expert, Issue
+from triagedesk.domain.routing.matching import Matcher
+from triagedesk.domain.scoring.escalation import Scorer
 from triagedesk.resources import available_profiles, data_dir, load_profile
-
 
 TABLE_ROWS = 1000
 """A table longer than this is cut (a terminal cannot show more usefully); --json has every decision."""
@@ -44,7 +45,7 @@ class ScorerCache:
 
 def decide_all(issues: list[Issue], wheres: list[str], profile_name: str | None) -> list[Decision]:
     cache = ScorerCache(profile_name)
-    return [cache.for_issue(issue, where).decide(issue) for issue, where in zip(issues, wheres)]
+    return [cache.for_issue(issue, where).decide(issue) for issue, where in zip(issues, wheres, strict=True)]
 
 
 def _why(decision: Decision) -> str:
@@ -63,7 +64,7 @@ def decisions_table(issues: list[Issue], decisions: list[Decision], title: str) 
     table.add_column("route", no_wrap=True, overflow="ellipsis", min_width=10, max_width=18)
     table.add_column("title", no_wrap=True, overflow="ellipsis", min_width=12, ratio=1)
     table.add_column("why", no_wrap=True, overflow="ellipsis", min_width=12, ratio=2)
-    for issue, decision in zip(issues, decisions):
+    for issue, decision in zip(issues, decisions, strict=True):
         table.add_row(
             literal(decision.issue_id or "-"),
             literal(decision.urgency, URGENCY_STYLE[decision.urgency]),
@@ -93,7 +94,8 @@ def evaluate(file: str, profile_name: str | None, as_json: bool) -> None:
         emit_json(decisions)
         return
     shown = min(len(decisions), TABLE_ROWS)
-    title = f"{len(decisions):,} decisions" + (f" (the first {shown:,}; --json gives all)" if shown < len(decisions) else "")
+    cut = f" (the first {shown:,}; --json gives all)" if shown < len(decisions) else ""
+    title = f"{len(decisions):,} decisions{cut}"
     console().print(decisions_table(issues[:shown], decisions[:shown], title))
 
 
@@ -159,7 +161,7 @@ def match(file: str, experts_file: str, profile_name: str | None, at_text: str |
 @json_option
 def profiles(as_json: bool) -> None:
     """List the profiles that --profile accepts."""
-    rows = []
+    rows: list[dict[str, Any]] = []
     for name, path in available_profiles().items():
         profile = load_profile(str(path))
         rows.append({"name": name, "title": profile.title, "path": str(path),

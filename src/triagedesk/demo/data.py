@@ -5,14 +5,14 @@ from __future__ import annotations
 import random
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from triagedesk.demo.issues import issue_records
 from triagedesk.demo.resolutions import resolutions_for
-from triagedesk.domain.scoring.escalation import Scorer
 from triagedesk.domain.models import Expert, Issue
 from triagedesk.domain.records import Correction, ExpertRequest, KnowledgeEntry, Outcome, Session
+from triagedesk.domain.scoring.escalation import Scorer
 
 DAY = timedelta(days=1)
 _CORRECTIONS = [
@@ -51,7 +51,7 @@ def _status(rng: random.Random, age_days: float, payment: bool) -> str:
                  ("pending_assignment", 6), ("cancelled", 6), ("refunded", 5)]
     else:
         table = [("pending_assignment", 28), ("assigned", 26), ("in_review", 24), ("waiting", 8), ("completed", 14)]
-    statuses, weights = zip(*table)
+    statuses, weights = zip(*table, strict=True)
     status = rng.choices(statuses, weights)[0]
     if status == "pending_assignment" and payment and rng.random() < 0.5:
         return "pending_payment"
@@ -70,9 +70,9 @@ def generate(
     rng = random.Random(seed * 7919 + 1)
     data = DemoData(experts=[e.model_copy() for e in experts])
     by_speciality: dict[str, list[Expert]] = {}
-    for expert in experts:
-        for speciality in expert.specializations:
-            by_speciality.setdefault(speciality.lower(), []).append(expert)
+    for known in experts:
+        for speciality in known.specializations:
+            by_speciality.setdefault(speciality.lower(), []).append(known)
     for number, record in enumerate(issue_records(count, seed=seed, now=now, days=60)):
         issue = Issue.model_validate(record)
         data.issues.append(issue)
@@ -94,7 +94,8 @@ def generate(
         tier = profile.tiers.get(decision.recommended_tier or "") if decision.recommended_tier else None
         window = timedelta(minutes=decision.response_due_minutes or 240)
         if profile.name == "infrastructure":
-            window = timedelta(minutes=(decision.response_due_minutes or 240) + (decision.estimated_expert_minutes or 60) * 2)
+            window = timedelta(minutes=(decision.response_due_minutes or 240)
+                               + (decision.estimated_expert_minutes or 60) * 2)
         pool = by_speciality.get((decision.recommended_expert_type or "").lower()) or [
             e for e in experts if (e.id.startswith("expert-") == (profile.name == "appraisal"))]
         expert = rng.choice(pool) if pool else None
@@ -209,5 +210,5 @@ def _corrections(rng: random.Random, issue: Issue, request: ExpertRequest, exper
     ]
 
 
-DEMO_NOW = datetime(2026, 1, 15, 12, 0, tzinfo=timezone.utc)
+DEMO_NOW = datetime(2026, 1, 15, 12, 0, tzinfo=UTC)
 """The fixed reference time of reproducible demos and screenshots."""

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import random
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from triagedesk.domain.models import Issue
@@ -17,7 +17,9 @@ _VENDORS = ["Cisco", "Juniper", "VMware", "AWS", "Azure", "NetApp", "Palo Alto",
 _INFRA_TEMPLATES: list[tuple[str, str, list[str], list[str], float]] = [
     ("Primary database outage",
      "The {system} cluster is down after the storage firmware upgrade; replicas refuse connections.",
-     ["connection refused on 5432", "replication lag growing"], ["FATAL: the database system is in recovery mode"], 0.9),
+     ["connection refused on 5432", "replication lag growing"],
+     ["FATAL: the database system is in recovery mode"],
+     0.9),
     ("Ransomware note on file server",
      "A ransom note appeared on {system}; files renamed with a .lockd extension, possible intrusion via VPN.",
      ["files renamed", "ransom note in every folder"], [], 0.95),
@@ -57,12 +59,17 @@ _INFRA_TEMPLATES: list[tuple[str, str, list[str], list[str], float]] = [
 ]
 
 _ITEMS: dict[str, list[str]] = {
-    "silver": ["Georgian silver teapot", "Victorian silver tea service", "Art Deco silver cigarette case", "Sterling candlesticks, pair"],
-    "watches": ["Rolex Submariner with a doubtful dial", "Omega Speedmaster, 1969", "Patek Philippe Calatrava", "Cartier Tank, gold"],
-    "jewelry": ["Diamond solitaire ring", "Victorian mourning brooch", "Pearl necklace, three strands", "Costume brooch"],
-    "art": ["Oil landscape, unsigned", "Signed lithograph, numbered", "Watercolour harbour scene", "Bronze figure of a dancer"],
+    "silver": ["Georgian silver teapot", "Victorian silver tea service",
+               "Art Deco silver cigarette case", "Sterling candlesticks, pair"],
+    "watches": ["Rolex Submariner with a doubtful dial", "Omega Speedmaster, 1969",
+                "Patek Philippe Calatrava", "Cartier Tank, gold"],
+    "jewelry": ["Diamond solitaire ring", "Victorian mourning brooch",
+                "Pearl necklace, three strands", "Costume brooch"],
+    "art": ["Oil landscape, unsigned", "Signed lithograph, numbered",
+            "Watercolour harbour scene", "Bronze figure of a dancer"],
     "ceramics": ["Delft blue charger plate", "Meissen figurine", "Chinese export porcelain bowl", "Moorcroft vase"],
-    "furniture": ["Mid-century teak sideboard", "Georgian mahogany bureau", "Thonet bentwood chair", "Art Nouveau side table"],
+    "furniture": ["Mid-century teak sideboard", "Georgian mahogany bureau",
+                  "Thonet bentwood chair", "Art Nouveau side table"],
 }
 _ITEM_NOTES = ["Hallmarks worn but legible.", "Seller claims it came from an estate sale.",
                "Small chips on the rim.", "Dial printing looks off.", "Signature partly covered by the frame.",
@@ -122,7 +129,7 @@ def _appraisal_issue(rng: random.Random, number: int, created: datetime) -> dict
 def issue_records(count: int, seed: int = 7, now: datetime | None = None, days: int = 60) -> list[dict[str, Any]]:
     """`count` issue records, half of each profile, created over the last `days` days."""
     rng = random.Random(seed)
-    now = now or datetime(2026, 1, 15, 12, 0, tzinfo=timezone.utc)
+    now = now or datetime(2026, 1, 15, 12, 0, tzinfo=UTC)
     span = days * 86_400
     records = []
     for number in range(count):

@@ -17,7 +17,7 @@ from pydantic import (
 from pydantic.alias_generators import to_camel
 
 Urgency = Literal["critical", "high", "medium", "low"]
-URGENCIES: tuple[str, ...] = ("critical", "high", "medium", "low")
+URGENCIES: tuple[Urgency, ...] = ("critical", "high", "medium", "low")
 """Urgencies from the most to the least pressing."""
 URGENCY_RANK: dict[str, int] = {u: i for i, u in enumerate(URGENCIES)}
 

@@ -1,4 +1,4 @@
-"""Records the desk keeps: expert requests (seed 002), sessions and outcomes (seed 000), corrections, knowledge, audit."""
+"""Records the desk keeps: expert requests (seed 002), sessions, outcomes (seed 000), corrections, knowledge, audit."""
 
 from __future__ import annotations
 

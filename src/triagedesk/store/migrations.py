@@ -54,7 +54,8 @@ def migrate(storage: Any) -> Path | None:
         return None
     if schema_of() > CURRENT_SCHEMA:
         raise StoreError(
-            f"{storage.path}: written by a newer triagedesk (schema {schema_of()} > {CURRENT_SCHEMA}); upgrade triagedesk"
+            f"{storage.path}: written by a newer triagedesk (schema {schema_of()} > {CURRENT_SCHEMA}); "
+            "upgrade triagedesk"
         )
     with storage.transaction():
         schema = schema_of()  # another desk may have migrated while we waited for the lock

@@ -10,6 +10,7 @@ from typing import Any, Generic, TypeVar
 from pydantic import BaseModel, ValidationError
 from tinydb.table import Document
 
+from triagedesk.domain.insight.knowledge import Hit
 from triagedesk.domain.models import Expert, Issue
 from triagedesk.domain.records import (
     AuditEntry,
@@ -22,11 +23,10 @@ from triagedesk.domain.records import (
     new_id,
     utcnow,
 )
-from triagedesk.domain.insight.knowledge import Hit
 from triagedesk.store.errors import StoreError
 from triagedesk.store.indexes import Indexes
-from triagedesk.store.kinds import BY_NAME, INDEXED, KINDS, NAMES
 from triagedesk.store.journal import ChangeListener, JournalStorage
+from triagedesk.store.kinds import BY_NAME, INDEXED, KINDS, NAMES
 from triagedesk.store.table import JournalDB, JournalTable
 
 M = TypeVar("M", bound=BaseModel)
@@ -57,7 +57,8 @@ model_fields = record_fields
 """The old name of `record_fields` (it shadowed pydantic's `BaseModel.model_fields`): for callers not yet moved."""
 
 
-def diff(before: dict[str, Any] | None, after: dict[str, Any] | None) -> tuple[dict[str, Any] | None, dict[str, Any] | None]:
+def diff(before: dict[str, Any] | None,
+         after: dict[str, Any] | None) -> tuple[dict[str, Any] | None, dict[str, Any] | None]:
     """Only the fields that changed, before and after."""
     if before is None or after is None:
         return before, after
@@ -77,7 +78,7 @@ class Repository(Generic[M]):
 
     @property
     def table(self) -> JournalTable:
-        return self.store.db.table(self.name)  # type: ignore[return-value]
+        return self.store.db.table(self.name)
 
     def _load(self, doc: dict[str, Any]) -> M:
         try:
@@ -106,7 +107,8 @@ class Repository(Generic[M]):
     def require(self, key: str) -> M:
         found = self.get(key)
         if found is None:
-            raise StoreError(f"no {self.name[:-1] if self.name.endswith('s') else self.name} {key!r} in {self.store.path}")
+            kind = self.name[:-1] if self.name.endswith("s") else self.name
+            raise StoreError(f"no {kind} {key!r} in {self.store.path}")
         return found
 
     def __contains__(self, key: str) -> bool:

@@ -6,7 +6,7 @@ from collections.abc import Callable, Iterator, Mapping, MutableMapping
 from typing import Any, cast
 
 import orjson
-from tinydb import TinyDB
+from tinydb import Storage, TinyDB
 from tinydb.table import Document, Table
 
 from triagedesk.store.journal import JournalStorage
@@ -50,7 +50,7 @@ class _TrackedTable(MutableMapping[int, Any]):
     def __len__(self) -> int:
         return len(self.raw)
 
-    def keys(self):  # type: ignore[override]
+    def keys(self):
         return [int(k) for k in self.raw]
 
     def clear(self) -> None:
@@ -72,9 +72,11 @@ class JournalTable(Table):
     """TinyDB's table API, unchanged for callers; every write is one durable journal record."""
 
     _storage: JournalStorage
+    _next_id: int | None  # type: ignore[assignment]  # TinyDB leaves it unannotated (None), then stores ints
 
-    def __init__(self, storage: JournalStorage, name: str, **kwargs: Any) -> None:
-        super().__init__(storage, name, **kwargs)
+    def __init__(self, storage: Storage, name: str, cache_size: int = Table.default_query_cache_capacity,
+                 persist_empty: bool = False) -> None:
+        super().__init__(storage, name, cache_size, persist_empty)
         self._seen_version = -1
 
     # writes: whole public operations run in one transaction, so ids and reads are fresh
@@ -127,7 +129,7 @@ class JournalTable(Table):
         if self._storage.version != self._seen_version:
             self._seen_version = self._storage.version
             self._query_cache.clear()
-        return tables.get(self.name, {})
+        return cast(dict[str, Mapping], tables.get(self.name, {}))  # invariant dict: ours holds dicts
 
     def search(self, cond: Any) -> list[Document]:
         with self._storage.mutex:
@@ -158,3 +160,7 @@ class JournalDB(TinyDB):
     @property
     def journal(self) -> JournalStorage:
         return self._storage
+
+    def table(self, name: str, **kwargs: Any) -> JournalTable:
+        """TinyDB's `table`, typed as the class it makes (`table_class`)."""
+        return cast(JournalTable, super().table(name, **kwargs))

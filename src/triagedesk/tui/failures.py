@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
-from textual.dom import DOMNode
+from typing import Any
+
+from textual.app import App
+from textual.widget import Widget
 from textual.worker import Worker, WorkerState
 
 from triagedesk.domain.errors import UserError
 
 
-def tell_failure(node: DOMNode, event: Worker.StateChanged) -> None:
+def tell_failure(node: App[Any] | Widget, event: Worker.StateChanged) -> None:
     """Notify a failed worker's error; the desk stays open (every worker has exit_on_error=False).
 
     Worker.StateChanged does not bubble, so the app and each screen that starts workers call this."""

@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from triagedesk.app.desk import Desk
 from triagedesk.app import queue_updates
+from triagedesk.app.desk import Desk
 from triagedesk.app.queue import QueueData
 from triagedesk.domain.insight.knowledge import Hit
 from triagedesk.domain.models import Decision, Issue, Match

@@ -227,9 +227,11 @@ def markdown(data: dict[str, Any]) -> str:
         f"- Cost per Resolution: {_fmt(data['cost_per_resolution'], '${:,.2f}')}",
         "",
         "## Key Insights",
-        f"- Completed {data['completed']}, cancelled {data['cancelled']}, refunded {data['refunded']}, open {data['open']}",
+        f"- Completed {data['completed']}, cancelled {data['cancelled']}, refunded {data['refunded']}, "
+        f"open {data['open']}",
         f"- Mean time to assign: {_fmt(data['mtta_minutes'], '{:.0f} minutes')}",
-        f"- SLA compliance: {_fmt(None if data['sla_compliance'] is None else data['sla_compliance'] * 100, '{:.1f}%')}",
+        f"- SLA compliance: "
+        f"{_fmt(None if data['sla_compliance'] is None else data['sla_compliance'] * 100, '{:.1f}%')}",
         f"- Refunds due: {data['refunds_due']} (${data['refund_exposure']:,.2f}); revenue ${data['revenue']:,.2f}",
         "",
         "## Expert Performance",
@@ -239,7 +241,8 @@ def markdown(data: dict[str, Any]) -> str:
     ]
     for row in data["experts"]:
         lines.append(
-            f"| {row['name'] or row['expert_id']} | {row['completed']} | {_fmt(row['avg_turnaround_hours'], '{:.1f}', '-')} "
+            f"| {row['name'] or row['expert_id']} | {row['completed']} "
+            f"| {_fmt(row['avg_turnaround_hours'], '{:.1f}', '-')} "
             f"| {_fmt(None if row['sla_compliance'] is None else row['sla_compliance'] * 100, '{:.0f}%', '-')} "
             f"| {row['corrections']} | {_fmt(row['rating'], '{:.1f}', '-')} |")
     lines += ["", "## Corrections by Field", ""]

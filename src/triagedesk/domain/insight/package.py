@@ -123,12 +123,14 @@ def initial_contact(ctx: PackageContext) -> str:
     theory = (research.primary_hypothesis if research and research.primary_hypothesis else "Under investigation")
     urgency = decision.urgency.capitalize()
     lines = [
-        f"Subject: {urgency} Infrastructure Issue - Expert Consultation Requested" if decision.profile == "infrastructure"
+        f"Subject: {urgency} Infrastructure Issue - Expert Consultation Requested"
+        if decision.profile == "infrastructure"
         else f"Subject: {urgency} Expert Review Requested - {issue.title}",
         "",
         f"{name},",
         "",
-        f"We need your expertise on a {decision.urgency} {'infrastructure issue' if decision.profile == 'infrastructure' else 'review'}:",
+        f"We need your expertise on a {decision.urgency} "
+        f"{'infrastructure issue' if decision.profile == 'infrastructure' else 'review'}:",
         "",
         "EXECUTIVE SUMMARY:",
         issue.description or issue.title or "Not provided",

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 LIFECYCLE_RANK = {
@@ -23,8 +23,8 @@ def _instant(text: str) -> datetime:
     try:
         moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
     except ValueError:
-        return datetime.min.replace(tzinfo=timezone.utc)
-    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+        return datetime.min.replace(tzinfo=UTC)
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def _reachable(start: str, goal: str) -> bool:
@@ -64,8 +64,8 @@ def winner(kind: str, mine: dict[str, Any], mine_updated: str, theirs: dict[str,
     """"mine" or "theirs": which version of a record both desks keep.
 
     Requests: the further lifecycle state wins (a completed request is not reopened by a
-    stale `assigned` edit); of two ends no move joins, completed beats cancelled. Then the later `updated_at` wins. Then the larger content
-    hash, so two desks holding the same pair always pick the same one.
+    stale `assigned` edit); of two ends no move joins, completed beats cancelled. Then the later `updated_at` wins.
+    Then the larger content hash, so two desks holding the same pair always pick the same one.
     """
     if kind == "requests":
         decided = lifecycle_winner(str(mine.get("status")), str(theirs.get("status")))

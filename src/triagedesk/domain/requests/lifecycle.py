@@ -7,8 +7,8 @@ from typing import Any
 
 from triagedesk.domain.errors import UserError
 from triagedesk.domain.models import Decision, Expert, Issue
-from triagedesk.domain.scoring.profiles import Profile
 from triagedesk.domain.records import HELD_STATUSES, OPEN_STATUSES, ExpertRequest, new_id
+from triagedesk.domain.scoring.profiles import Profile
 
 
 class LifecycleError(UserError):

@@ -6,9 +6,9 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from triagedesk.domain.errors import UserError
-from triagedesk.domain.scoring.keywords import words_of
 from triagedesk.domain.models import Issue
 from triagedesk.domain.records import KnowledgeEntry, Outcome, Session, new_id
+from triagedesk.domain.scoring.keywords import words_of
 
 
 class SessionError(UserError):

@@ -6,11 +6,11 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Literal, Protocol
 
-from triagedesk.domain.routing.calendar import BusinessHours
 from triagedesk.domain.models import Expert
-from triagedesk.domain.scoring.profiles import Profile
 from triagedesk.domain.records import ExpertRequest
 from triagedesk.domain.requests import workflow
+from triagedesk.domain.routing.calendar import BusinessHours
+from triagedesk.domain.scoring.profiles import Profile
 
 AT_RISK_SHARE = 0.25
 """Under 25% of the time left, a clock is at risk."""

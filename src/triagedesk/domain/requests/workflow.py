@@ -200,5 +200,6 @@ def suggestions(request: ExpertRequest, clock_state: str, expert: Expert | None,
             late = spoken((now - ack_due).total_seconds() // 60)
             sla_text = spoken(expert.availability.response_sla_minutes)
             out.append(Suggestion("unacknowledged",
-                                  f"Not acknowledged {late} past the {sla_text} response SLA: offer the next candidate"))
+                                  f"Not acknowledged {late} past the {sla_text} response SLA: "
+                                  "offer the next candidate"))
     return out

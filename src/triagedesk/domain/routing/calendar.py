@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, time, timedelta, timezone
+from datetime import UTC, datetime, time, timedelta
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
@@ -34,7 +34,7 @@ class BusinessHours:
             close = datetime.combine(local_day + timedelta(days=1), time(0), tzinfo=self.tz)
         else:
             close = datetime.combine(local_day, time(self.end), tzinfo=self.tz)
-        return open_.astimezone(timezone.utc), close.astimezone(timezone.utc)
+        return open_.astimezone(UTC), close.astimezone(UTC)
 
     def is_open(self, at: datetime) -> bool:
         local = at.astimezone(self.tz)

@@ -7,9 +7,9 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from triagedesk.domain.scoring.escalation import Scorer
 from triagedesk.domain.models import Issue
 from triagedesk.domain.records import Correction, ExpertRequest
+from triagedesk.domain.scoring.escalation import Scorer
 
 
 @dataclass
@@ -60,8 +60,9 @@ def backtest(issues: list[Issue], requests: list[ExpertRequest], corrections: li
     before = [current.decide(i) for i in chosen]
     after = [candidate.decide(i) for i in chosen]
     result = Backtest(name, len(chosen), _summary(before), _summary(after))
-    for issue, old, new in zip(chosen, before, after):
-        if (old.should_escalate, old.urgency, old.recommended_tier) == (new.should_escalate, new.urgency, new.recommended_tier):
+    for issue, old, new in zip(chosen, before, after, strict=True):
+        if ((old.should_escalate, old.urgency, old.recommended_tier)
+                == (new.should_escalate, new.urgency, new.recommended_tier)):
             continue
         request = by_issue.get(issue.id or "")
         actual = {"request": request.status if request else None,
@@ -77,7 +78,8 @@ def backtest(issues: list[Issue], requests: list[ExpertRequest], corrections: li
             note = "newly escalated"
         else:
             note = f"{old.urgency} -> {new.urgency}" + (
-                f", tier {old.recommended_tier} -> {new.recommended_tier}" if old.recommended_tier != new.recommended_tier else "")
+                f", tier {old.recommended_tier} -> {new.recommended_tier}"
+                if old.recommended_tier != new.recommended_tier else "")
         result.changes.append(Change(
             issue.id or "", issue.title,
             {"escalate": old.should_escalate, "urgency": old.urgency, "tier": old.recommended_tier, "score": old.score},

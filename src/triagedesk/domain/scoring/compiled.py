@@ -12,9 +12,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from triagedesk.domain.models import URGENCY_RANK
 from triagedesk.domain.scoring.facts import FACT_EXPRESSIONS, FACT_KINDS, fact_namespace, issue_text
 from triagedesk.domain.scoring.keywords import Keyword, KeywordGroup, words_of
-from triagedesk.domain.models import URGENCY_RANK
 from triagedesk.domain.scoring.profiles import Condition, Part, Profile, Rule
 
 _COMPARE = {"eq": "==", "ne": "!=", "gt": ">", "ge": ">=", "lt": "<", "le": "<=", "in": "in"}
@@ -183,6 +183,6 @@ def compile_assess(
     code = compile(source, f"<profile {profile.name}>", "exec")
     exec(code, namespace)  # noqa: S102 - generated from our own templates, data passed as constants
     assess = namespace["assess"]
-    assess.__source__ = source  # type: ignore[attr-defined]
+    assess.__source__ = source
     return assess
 

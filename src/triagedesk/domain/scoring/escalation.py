@@ -6,10 +6,10 @@ import operator
 from collections.abc import Callable, Iterable
 from typing import Any, NamedTuple
 
+from triagedesk.domain.models import URGENCIES, URGENCY_RANK, Decision, Factor, Issue, Urgency
 from triagedesk.domain.scoring.compiled import compile_assess
 from triagedesk.domain.scoring.facts import compile_sum, fact_getters, issue_text, normalise
 from triagedesk.domain.scoring.keywords import KeywordGroup, words_of
-from triagedesk.domain.models import URGENCIES, URGENCY_RANK, Decision, Factor, Issue
 from triagedesk.domain.scoring.profiles import Condition, Profile, Rule
 
 _OPS: dict[str, Callable[[Any, Any], bool]] = {
@@ -37,7 +37,7 @@ class Assessment(NamedTuple):
     """Sort key: most urgent first, then the highest score (`2 * rank + 1 - score`)."""
 
     @property
-    def urgency(self) -> str:
+    def urgency(self) -> Urgency:
         return URGENCIES[self.urgency_rank]
 
 
@@ -46,11 +46,11 @@ class Route(NamedTuple):
     """Where an issue goes, without the explanation: `decide`'s routing fields at about `assess`'s cost."""
 
     should_escalate: bool
-    urgency: str
+    urgency: Urgency
     recommended_tier: str | None
     recommended_expert_type: str | None
     expert_level: str | None
-    response_due_minutes: int
+    response_due_minutes: int | None
     estimated_expert_minutes: int
 
 
@@ -58,6 +58,7 @@ def _condition_test(cond: Condition, group: KeywordGroup | None) -> Test:
     if group is not None:
         return lambda facts, text, words: group.matches(text, words)
     fact = cond.fact
+    assert fact is not None  # the profile's validator: a condition without keywords has a fact
     if cond.op == "true":
         return lambda facts, text, words: bool(facts[fact])
     if cond.op == "false":
@@ -77,7 +78,7 @@ def _condition_test(cond: Condition, group: KeywordGroup | None) -> Test:
 
 
 def _rule_test(rule: Rule, groups: list[KeywordGroup | None]) -> Test:
-    tests = tuple(_condition_test(c, g) for c, g in zip(rule.when, groups))
+    tests = tuple(_condition_test(c, g) for c, g in zip(rule.when, groups, strict=True))
     if len(tests) == 1:
         return tests[0]
     if rule.match == "any":
@@ -105,7 +106,7 @@ class Scorer:
         self.rules: list[Rule] = profile.trigger_rules() + list(profile.rules)
         self._groups = [[KeywordGroup(c.keywords) if c.keywords is not None else None for c in r.when]
                         for r in self.rules]
-        self._rule_tests = tuple(_rule_test(r, g) for r, g in zip(self.rules, self._groups))
+        self._rule_tests = tuple(_rule_test(r, g) for r, g in zip(self.rules, self._groups, strict=True))
         getters = fact_getters(profile)
         self._all_getters = tuple(getters.items())
         self._derived = tuple((name, compile_sum(parts)) for name, parts in profile.facts.items())
@@ -193,7 +194,7 @@ class Scorer:
     def _complexity(self, issue: Issue, text: str) -> Any:
         return self._facts(issue, text, self._all_getters).get("complexity")
 
-    def _route(self, issue: Issue, text: str, words: Any, fired_rules: list[Rule], escalate: bool, urgency: str,
+    def _route(self, issue: Issue, text: str, words: Any, fired_rules: list[Rule], escalate: bool, urgency: Urgency,
                complexity: Callable[[], Any]) -> Route:
         """The tier, expert type and level, response time and effort that follow from the fired rules."""
         profile = self.profile
@@ -202,7 +203,7 @@ class Scorer:
         policy = profile.urgencies[urgency]
         if tier_id is not None:
             tier = profile.tiers[tier_id]
-            response = round(tier.turnaround_hours * 60)
+            response: int | None = round(tier.turnaround_hours * 60)
             effort = tier.expert_minutes
         else:
             response = policy.response_minutes

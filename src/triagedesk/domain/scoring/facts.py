@@ -6,8 +6,8 @@ import math
 from collections.abc import Callable
 from typing import Any
 
-from triagedesk.domain.scoring.keywords import KeywordGroup, searchable_text
 from triagedesk.domain.models import EstimatedValue, Issue
+from triagedesk.domain.scoring.keywords import KeywordGroup, searchable_text
 from triagedesk.domain.scoring.profiles import Part, Profile
 
 FactGetter = Callable[[Issue, str], Any]

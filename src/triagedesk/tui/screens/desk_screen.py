@@ -17,9 +17,9 @@ from textual.theme import Theme
 from textual.widgets import Footer, Header, Input, TabbedContent, TabPane
 from textual.worker import Worker
 
+from triagedesk.app import queue_updates
 from triagedesk.app.actor import person
 from triagedesk.app.desk import Desk
-from triagedesk.app import queue_updates
 from triagedesk.app.queue import MINE, STATUS_FILTERS, QueueData, QueueFilter, describe, order
 from triagedesk.domain.models import URGENCIES
 from triagedesk.domain.requests import workflow

@@ -107,7 +107,7 @@ class ModelForm(ModalScreen[BaseModel | None]):
         return data
 
     def validate_form(self) -> BaseModel | None:
-        for error_label in self.query(".field-error"):
+        for error_label in self.query(".field-error").results(Static):
             error_label.update("")
         try:
             result = self.model.model_validate(self.values())
@@ -119,7 +119,7 @@ class ModelForm(ModalScreen[BaseModel | None]):
                 target = self.query("#err-" + _dom_id(path))
                 message = "unknown field" if err["type"] == "extra_forbidden" else err["msg"]
                 if target:
-                    target.first().update(Text(message, style="bold red"))
+                    target.first(Static).update(Text(message, style="bold red"))
                 else:
                     self.query_one("#preview", Static).update(literal(f"{path}: {message}", "bold red"))
             return None

@@ -182,7 +182,8 @@ class BacktestScreen(ModalScreen[None]):
     def compose(self) -> ComposeResult:
         data = self.result
         with VerticalScroll(id="help"):
-            yield Static(literal(f"Backtest of {self.source} over {data['considered']:,} {data['profile']} issues", "bold"))
+            yield Static(literal(f"Backtest of {self.source} over {data['considered']:,} {data['profile']} issues",
+                                 "bold"))
             summary = Table("", "current", "candidate", box=None, padding=(0, 2))
             summary.add_row("escalated", str(data["before"]["escalated"]), str(data["after"]["escalated"]))
             for urgency in ("critical", "high", "medium", "low"):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from rich.text import Text
 from textual.app import ComposeResult
@@ -42,7 +42,8 @@ def bar_labels(names: list[str], values: list[float], unit: str = "", width: int
     shown = [f"{v:g}{unit}" for v in values]
     wide = max((len(t) for t in shown), default=0)
     room = max(width - wide - 1, 4)
-    return [f"{(n if len(n) <= room else n[: room - 1] + '…'):<{room}} {t:>{wide}}" for n, t in zip(names, shown, strict=True)]
+    return [f"{(n if len(n) <= room else n[: room - 1] + '…'):<{room}} {t:>{wide}}"
+            for n, t in zip(names, shown, strict=True)]
 
 
 def rgb(value: str | None, fallback: tuple[int, int, int]) -> tuple[int, int, int]:
@@ -62,7 +63,7 @@ def thin_ticks(plot: PlotextPlot, positions: list[int], labels: list[str]) -> No
     widest = max(len(label) for label in labels) + 2
     fits = max(room // widest, 1)
     step = max(-(-len(positions) // fits), 1)
-    plot.plt.xticks(positions[::step], labels[::step])
+    plot.plt.xticks(cast(list[float], positions[::step]), labels[::step])  # plotext's list[float] is invariant
 
 
 class AnalyticsView(VerticalScroll, can_focus=True):
@@ -159,7 +160,8 @@ class AnalyticsView(VerticalScroll, can_focus=True):
         positions = list(range(1, len(labels) + 1))
         if any(sum(column) for column in series):
             plt.stacked_bar(positions, series, labels=["critical", "high", "medium", "low"],
-                            color=[rgb(colours.get(f"urgency-{u}"), fallback[u]) for u in ("critical", "high", "medium", "low")])
+                            color=[rgb(colours.get(f"urgency-{u}"), fallback[u])
+                                   for u in ("critical", "high", "medium", "low")])
         thin_ticks(plot, positions, labels)
         plot.refresh()
 

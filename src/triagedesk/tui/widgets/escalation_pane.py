@@ -56,7 +56,8 @@ class EscalationPane(VerticalScroll, can_focus=True):
         factors.add_column(justify="right", no_wrap=True)
         factors.add_column(justify="right", no_wrap=True)
         for name, factor in decision.factors.items():
-            factors.add_row(FACTOR_LABELS.get(name, name.replace("_", " ")), Text(bar(factor.value), style=colours.get("primary", "")),
+            factors.add_row(FACTOR_LABELS.get(name, name.replace("_", " ")),
+                            Text(bar(factor.value), style=colours.get("primary", "")),
                             f"{factor.value:.2f}×{factor.weight:.2f}", f"{factor.contribution:.3f}")
         route = Text()
         if decision.recommended_tier:

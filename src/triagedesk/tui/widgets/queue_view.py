@@ -76,7 +76,9 @@ class QueueView(ScrollView, can_focus=True):
 
     DEFAULT_CSS = """
     QueueView { height: 1fr; overflow-x: hidden; }
-    QueueView > .queue--cursor { background: $block-cursor-background; color: $block-cursor-foreground; text-style: bold; }
+    QueueView > .queue--cursor {
+        background: $block-cursor-background; color: $block-cursor-foreground; text-style: bold;
+    }
     QueueView:blur > .queue--cursor { background: $block-cursor-blurred-background; text-style: none; }
     """
 

@@ -34,7 +34,8 @@ class TimersPane(VerticalScroll, can_focus=True):
             super().__init__()
             self.label = label
 
-    def __init__(self, monotonic: Callable[[], float] = time.monotonic, live: bool = True, id: str | None = None) -> None:
+    def __init__(self, monotonic: Callable[[], float] = time.monotonic, live: bool = True,
+                 id: str | None = None) -> None:
         super().__init__(id=id)
         self.monotonic = monotonic
         self.live = live
