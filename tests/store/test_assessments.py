@@ -8,12 +8,12 @@ from pathlib import Path
 
 import orjson
 
+from tests.store.test_queue_updates import T0
 from triagedesk.app import assessments
 from triagedesk.app.desk import Desk
 from triagedesk.app.queue import QueueData, load
 from triagedesk.domain.models import Issue
 from triagedesk.store.database import open_store
-from tests.store.test_queue_updates import T0
 
 
 def columns(data: QueueData) -> dict[str, list]:

@@ -126,7 +126,8 @@ class QueueMachine(RuleBasedStateMachine):
             if hostile:
                 store.db.table("requests").insert({"id": f"req-h{self.n}", "analysis_id": ["I-1"],
                                                    "status": {"x": 1}, "_updated_at": "2026-01-05T10:00:00Z"})
-                store.db.table("requests").insert({"id": f"req-s{self.n}", "analysis_id": ids[pick % len(ids)] if ids else "I-0",
+                target = ids[pick % len(ids)] if ids else "I-0"  # a pull may come before any issue
+                store.db.table("requests").insert({"id": f"req-s{self.n}", "analysis_id": target,
                                                    "status": [pick] if pick % 2 else None,
                                                    "submitted_at": "2026-01-06T00:00:00Z"})
 

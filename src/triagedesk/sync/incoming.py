@@ -42,7 +42,7 @@ class Tally:
 
 def table_of(store: Store, name: str) -> JournalTable:
     """One of the store's tables, as the journal's table it is (with `doc`)."""
-    return cast(JournalTable, store.db.table(name))
+    return store.db.table(name)
 
 
 def replacing(doc: dict[str, Any]) -> Callable[[MutableMapping[Any, Any]], None]:
