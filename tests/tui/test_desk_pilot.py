@@ -182,7 +182,7 @@ async def test_the_intake_form_fits_the_profile_and_names_the_new_id(store_copy:
         await settle(pilot)
         form = app.screen
         assert isinstance(form, NewIssueForm)
-        assert form.query_one("#f-id", Input).has_focus
+        assert form.focused is not None and form.focused.id == "f-profile"  # the first field, at once
         shown = lambda path: form.query_one(f"#box-f-{path}").display  # noqa: E731
         assert shown("users_affected") and not shown("category")
         form.query_one("#f-profile", Select).value = "appraisal"

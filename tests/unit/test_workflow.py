@@ -36,13 +36,6 @@ def test_the_paid_path_is_refused_before_anything_is_opened() -> None:
     assert workflow.can_assign("pending_assignment", "pending_payment")
 
 
-def test_workload_moves() -> None:
-    assert workflow.workload_moves("assign", "pending_assignment", None, "ann") == [("ann", 1)]
-    assert workflow.workload_moves("reassign", "assigned", "ann", "bea") == [("bea", 1), ("ann", -1)]
-    assert workflow.workload_moves("cancel", "in_review", "ann", None) == [("ann", -1)]
-    assert workflow.workload_moves("cancel", "pending_payment", None, None) == []
-
-
 def test_a_paused_session_is_still_running() -> None:
     assert workflow.session_running("paused") and workflow.session_running("active")
     assert not workflow.session_running("ended")

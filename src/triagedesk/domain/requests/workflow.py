@@ -1,8 +1,9 @@
-"""The one home of a request's state rules: open, held and closed; assign or reassign; the paid path; workload.
+"""The one home of a request's state rules: open, held and closed; assign or reassign; the paid path.
 
 The desk (app/desk.py), the TUI and the CLI ask these functions instead of re-deriving them:
 which states are open, held by an expert, or closed; whether pressing "assign" opens a new request,
-assigns or reassigns, or must wait for payment; how workloads move; when the due time is recomputed
+assigns or reassigns, or must wait for payment (workloads are counted from the held requests:
+performance.figures); when the due time is recomputed
 and whether a completed request is owed a refund; what a running session is; and the desk's
 suggestions, as codes with their text (the UI picks a short hint by code, never by wording).
 """
@@ -25,9 +26,9 @@ PENDING_STATUSES = frozenset({"pending_payment", "pending_assignment"})
 """Open, and nobody holds it yet."""
 
 __all__ = ["CLOSED_STATUSES", "HELD_STATUSES", "OPEN_STATUSES", "PENDING_STATUSES", "AwaitsPayment",
-           "AssignPlan", "Suggestion", "apply_moves", "plan_assignment", "opening_status",
+           "AssignPlan", "Suggestion", "plan_assignment", "opening_status",
            "is_open", "is_held", "is_closed", "session_running", "session_ticking", "suggestions",
-           "due_recomputed", "refund_due", "workload_moves", "can_start_session", "can_wait", "can_resume",
+           "due_recomputed", "refund_due", "can_start_session", "can_wait", "can_resume",
            "can_pay", "can_cancel", "can_escalate", "can_assign", "can_senior"]
 
 
@@ -140,27 +141,6 @@ def refund_due(due: datetime, completed_at: datetime) -> bool:
     return completed_at > due
 
 
-def workload_moves(action: str, status_before: str, holder_id: str | None, new_id: str | None) -> list[tuple[str, int]]:
-    """(expert id, +1/-1) for an assignment, a reassignment, or a held request cancelled.
-    The Desk counts workloads from the requests instead (performance.figures): sync cannot make them drift."""
-    moves: list[tuple[str, int]] = []
-    if action in ("assign", "reassign") and new_id:
-        moves.append((new_id, +1))
-    if holder_id and is_held(status_before) and (action == "reassign" or action == "cancel"):
-        moves.append((holder_id, -1))
-    return moves
-
-
-def apply_moves(moves: list[tuple[str, int]], experts: dict[str, Expert]) -> dict[str, Expert]:
-    """Each expert after its workload move (never below 0)."""
-    out: dict[str, Expert] = {}
-    for expert_id, delta in moves:
-        expert = out.get(expert_id) or experts.get(expert_id)
-        if expert is not None:
-            out[expert_id] = expert.model_copy(update={"current_workload": max(expert.current_workload + delta, 0)})
-    return out
-
-
 # -- suggestions ------------------------------------------------------------------------------------------------
 SuggestionCode = Literal["breached", "at_risk", "unacknowledged"]
 
@@ -199,7 +179,6 @@ def suggestions(request: ExpertRequest, clock_state: str, expert: Expert | None,
         if now > ack_due:
             late = spoken((now - ack_due).total_seconds() // 60)
             sla_text = spoken(expert.availability.response_sla_minutes)
-            out.append(Suggestion("unacknowledged",
-                                  f"Not acknowledged {late} past the {sla_text} response SLA: "
-                                  "offer the next candidate"))
+            text = f"Not acknowledged {late} past the {sla_text} response SLA: offer the next candidate"
+            out.append(Suggestion("unacknowledged", text))
     return out

@@ -87,12 +87,11 @@ class ModelForm(ModalScreen[BaseModel | None]):
                 yield Button("Cancel (esc)", id="cancel")
 
     def on_mount(self) -> None:
-        """The first text field (else the first field) has the focus at once (after a subclass's own on_mount)."""
+        """The first field shown has the focus at once (Textual runs this after a subclass's own on_mount)."""
         shown = [w for w in self.query("#form Input, #form Select, #form Checkbox")
                  if w.parent is not None and w.parent.display]
-        first = next((w for w in shown if isinstance(w, Input)), shown[0] if shown else None)
-        if first is not None:
-            first.focus()
+        if shown:
+            shown[0].focus()
 
     def values(self) -> dict[str, Any]:
         data: dict[str, Any] = dict(self.fixed)
