@@ -38,3 +38,14 @@ def test_roles_and_states_gate_the_keys() -> None:
 def test_the_help_lists_every_row() -> None:
     listed = {text for _, rows in keys.help_sections() for _, text in rows}
     assert all(k.help in listed for k in keys.KEYS if k.name != "assign")
+
+
+def test_the_footer_is_redrawn_only_when_what_the_keys_allow_changes() -> None:
+    """A cursor move between two rows in the same state leaves the footer alone; a move to another state redraws it."""
+    one = Selection(issue_id="INC-1", status="assigned", request_id="r1", holder="Ann", candidates=2)
+    other = Selection(issue_id="INC-2", status="assigned", request_id="r2", holder="Bea", candidates=2)
+    new = Selection(issue_id="INC-3", candidates=2)
+    for role in ("coordinator", "expert", "lead"):
+        assert keys.footprint(role, one) == keys.footprint(role, other)
+    assert keys.footprint("coordinator", one) != keys.footprint("coordinator", new)
+    assert len(keys.footprint("coordinator", one)) > len(keys.footprint("lead", one)) > 0

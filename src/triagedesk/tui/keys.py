@@ -213,6 +213,13 @@ def legal_now(role: str, selection: Selection, scope: str | None = None) -> Iter
                 yield row
 
 
+def footprint(role: str, selection: Selection) -> tuple[bool, ...]:
+    """What each of the role's keys allows for `selection`: the footer is redrawn only when this changes,
+    not on every cursor move (a footer recompose and relayout cost more than the rest of a move)."""
+    return tuple(bool(row.legal(selection, (int(row.action[7:-1]),) if row.name == "assign" else ()))
+                 for row in KEYS if role in row.roles)
+
+
 def help_sections(role: str | None = None) -> list[tuple[str, list[tuple[str, str]]]]:
     """The help screen: every row (of one role's, when given), by section."""
     sections: dict[str, list[tuple[str, str]]] = {QUEUE: list(NAVIGATION), COORD: [], EXPERT_S: [], ALL: []}

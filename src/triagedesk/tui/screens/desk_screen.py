@@ -167,8 +167,9 @@ class DeskScreen(QueueActions, BulkActions, CoordinatorActions, RoleActions, Scr
         values = {**self.selection.__dict__, **changes}
         selection = keys.Selection(**values)
         if selection != self.selection:
-            self.selection = selection
-            self.refresh_bindings()
+            before, self.selection = self.selection, selection
+            if keys.footprint(self.role, before) != keys.footprint(self.role, selection):
+                self.refresh_bindings()
 
     def _selection_of(self, issue_id: str | None) -> dict[str, Any]:
         row = self.data.position(issue_id) if issue_id else None
