@@ -13,6 +13,7 @@ import httpx
 
 from tests.dispatch.conftest import T0, TOKEN, Clock, make_dispatcher, start_intake
 from triagedesk.app.dispatching import Dispatching
+from triagedesk.app.issue_view import sections
 from triagedesk.dispatch.settings import DispatchSettings
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "data" / "examples" / "ransomware.json"
@@ -56,6 +57,11 @@ def test_a_posted_critical_issue_reaches_the_experts_inbox_and_the_link_acknowle
         links = re.findall(r"http://127\.0\.0\.1:\d+/ack/\S+", body)
         assert len(links) == 1
         assert [m.status for m in dispatching.outbox(request_id)] == ["sent"]
+        # the desk's issue view (and `triagedesk show`) names the notification: what, to whom, sent when
+        record = dispatching.desk.issue_record("INC-9001")
+        assert [m.status for view in record.requests for m in view.notifications] == ["sent"]
+        lines_shown = [line for _, part in sections(record) for line in part]
+        assert any(line.startswith(f"notice assignment to {expert.id} by email · sent ") for line in lines_shown)
 
         first = httpx.get(links[0], timeout=10)
         assert first.status_code == 200, first.text

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, Field
 
-from triagedesk.domain.records import AuditEntry, Correction, ExpertRequest, Outcome, Session
+from triagedesk.domain.records import AuditEntry, Correction, ExpertRequest, OutboxMessage, Outcome, Session
 from triagedesk.domain.requests.sessions import elapsed_seconds
 
 if TYPE_CHECKING:
@@ -30,6 +30,8 @@ class SessionView(BaseModel):
 class RequestView(BaseModel):
     request: ExpertRequest
     sessions: list[SessionView] = Field(default_factory=list)
+    notifications: list[OutboxMessage] = Field(default_factory=list)
+    """What the dispatcher's outbox holds for the request: sent, pending or failed, and when."""
 
 
 class HistoryEntry(BaseModel):
@@ -87,9 +89,10 @@ def issue_record(desk: Desk, issue_id: str) -> IssueRecord:
     views = []
     for request in requests:
         own = sorted((s for s in sessions if s.request_id == request.id), key=lambda s: s.started_at)
+        notices = sorted(store.outbox.by("request_id", request.id), key=lambda m: (m.created_at, m.id))
         views.append(RequestView(request=request, sessions=[
             SessionView(session=s, elapsed_minutes=round(elapsed_seconds(s, now) / 60, 1), outcome=by_session.get(s.id))
-            for s in own]))
+            for s in own], notifications=notices))
     targets = {issue_id, *request_ids, *(s.id for s in sessions), *(o.id for o in outcomes),
                *(c.id for c in corrections)}
     entries = desk.audit_of(targets)
@@ -184,6 +187,12 @@ def sections(record: IssueRecord) -> list[tuple[str, list[str]]]:
                     lines.append(f"  learned: {o.knowledge_gained}")
         if not view.sessions:
             lines.append("no session yet")
+        for m in view.notifications:
+            when = f"sent {_when(m.sent_at)}" if m.status == "sent" else (
+                f"{m.status} after {m.attempts} attempt{'s' if m.attempts != 1 else ''}"
+                + (f", next {_when(m.next_attempt_at)}" if m.status == "pending" and m.next_attempt_at else "")
+                + (f": {m.last_error}" if m.last_error else ""))
+            lines.append(f"notice {m.kind} to {m.expert_id or m.method} by {m.method or '-'} · {when}")
         out.append((f"Request {r.id}", lines))
     if record.corrections:
         out.append(("Corrections", [f"{c.field}: {_value(c.original_value)} -> {_value(c.corrected_value)} "

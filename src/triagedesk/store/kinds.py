@@ -41,7 +41,7 @@ KINDS: tuple[Kind, ...] = (
     Kind("corrections", Correction, "cor", indexed=("request_id",)),
     Kind("knowledge", KnowledgeEntry, "kb"),
     Kind("audit", AuditEntry, "aud", audited=False, indexed=("target_id", "action")),
-    Kind("outbox", OutboxMessage, "ob", audited=False, listed=False),
+    Kind("outbox", OutboxMessage, "ob", audited=False, indexed=("request_id",), listed=False),
 )
 BY_NAME: dict[str, Kind] = {kind.name: kind for kind in KINDS}
 NAMES: tuple[str, ...] = tuple(kind.name for kind in KINDS if kind.listed)
