@@ -87,11 +87,11 @@ class ModelForm(ModalScreen[BaseModel | None]):
                 yield Button("Cancel (esc)", id="cancel")
 
     def on_mount(self) -> None:
-        """The first field has the focus at once (Textual runs this after a subclass's own on_mount)."""
-        fields = [w for w in self.query("#form Input, #form Select, #form Checkbox")
-                  if w.parent is not None and w.parent.display]
-        if fields:
-            fields[0].focus()
+        """The first field shown has the focus at once (Textual runs this after a subclass's own on_mount)."""
+        shown = [w for w in self.query("#form Input, #form Select, #form Checkbox")
+                 if w.parent is not None and w.parent.display]
+        if shown:
+            shown[0].focus()
 
     def values(self) -> dict[str, Any]:
         data: dict[str, Any] = dict(self.fixed)
@@ -106,7 +106,7 @@ class ModelForm(ModalScreen[BaseModel | None]):
         return data
 
     def validate_form(self) -> BaseModel | None:
-        for error_label in self.query(".field-error"):
+        for error_label in self.query(".field-error").results(Static):
             error_label.update("")
         try:
             result = self.model.model_validate(self.values())
@@ -118,7 +118,7 @@ class ModelForm(ModalScreen[BaseModel | None]):
                 target = self.query("#err-" + _dom_id(path))
                 message = "unknown field" if err["type"] == "extra_forbidden" else err["msg"]
                 if target:
-                    target.first().update(Text(message, style="bold red"))
+                    target.first(Static).update(Text(message, style="bold red"))
                 else:
                     self.query_one("#preview", Static).update(literal(f"{path}: {message}", "bold red"))
             return None
