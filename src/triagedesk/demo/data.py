@@ -12,7 +12,9 @@ from triagedesk.demo.issues import issue_records
 from triagedesk.demo.resolutions import resolutions_for
 from triagedesk.domain.models import Expert, Issue
 from triagedesk.domain.records import Correction, ExpertRequest, KnowledgeEntry, Outcome, Session
+from triagedesk.domain.requests import sessions
 from triagedesk.domain.scoring.escalation import Scorer
+from triagedesk.domain.scoring.profiles import SessionPolicy
 
 DAY = timedelta(days=1)
 _CORRECTIONS = [
@@ -103,7 +105,7 @@ def generate(
         data.requests.append(request)
         if expert is None or request.started_at is None:
             continue
-        session = _session(rng, issue, request, expert, now)
+        session = _session(rng, issue, request, expert, now, profile.session)
         data.sessions.append(session)
         if request.status in ("completed", "refunded") and request.completed_at is not None:
             outcome, entry = _outcome(rng, issue, request, session, profile.name)
@@ -136,11 +138,12 @@ def _request(rng: random.Random, issue: Issue, decision: Any, profile: str, tier
         return ExpertRequest.model_validate(fields)
     scale = window.total_seconds()
     assigned = min(now, submitted + timedelta(seconds=scale * rng.uniform(0.02, 0.25)))
-    fields.update(assigned_at=assigned, acknowledged_at=assigned + timedelta(minutes=rng.randint(1, 20)),
+    acknowledged = min(now, assigned + timedelta(minutes=rng.randint(1, 20)))  # never after now, nor the start
+    fields.update(assigned_at=assigned, acknowledged_at=acknowledged,
                   assigned_expert_id=expert.id, assigned_expert_name=expert.name)
     if status == "assigned":
         return ExpertRequest.model_validate(fields)
-    started = min(now, assigned + timedelta(seconds=scale * rng.uniform(0.02, 0.2)))
+    started = min(now, max(acknowledged, assigned + timedelta(seconds=scale * rng.uniform(0.02, 0.2))))
     fields["started_at"] = started
     if status == "waiting":
         fields["waiting_since"] = min(now, started + timedelta(seconds=scale * rng.uniform(0.05, 0.3)))
@@ -160,14 +163,15 @@ def _request(rng: random.Random, issue: Issue, decision: Any, profile: str, tier
     return ExpertRequest.model_validate(fields)
 
 
-def _session(rng: random.Random, issue: Issue, request: ExpertRequest, expert: Expert, now: datetime) -> Session:
+def _session(rng: random.Random, issue: Issue, request: ExpertRequest, expert: Expert, now: datetime,
+             policy: SessionPolicy) -> Session:
     started = request.started_at or now
     ended = request.completed_at
     running = request.status == "in_review" and (now - started).total_seconds() < 6 * 3600
-    channel = (expert.escalation_methods or ["video_conference"])[0]
+    channel = sessions.channel_for(policy.channels, expert.escalation_methods)  # the domain's channel, as the desk's
     return Session(
         id=f"ses-{issue.id}", request_id=request.id, issue_id=issue.id or "", expert_id=expert.id,
-        channel=channel, started_at=started,
+        channel=channel, participants=list(policy.participants), started_at=started,
         status="ended" if ended else ("active" if running else "paused"),
         phase="wrap-up" if ended else rng.choice(["briefing", "diagnosis", "remediation"]),
         paused_at=None if ended or running else min(now, started + timedelta(minutes=rng.randint(10, 90))),

@@ -72,7 +72,8 @@ def timers(desk: Desk, limit: int, expert_id: str | None = None) -> tuple[list[T
                       timer.left_minutes * 60, timer.budget_minutes * 60, timer.state == "paused", False))
     for session in desk.running_sessions(expert_id)[:limit]:
         paused = not workflow.session_ticking(session.status)
-        specs.append((session.id, f"session {session.issue_id} · {session.expert_id} · {session.channel}",
+        label = " · ".join(filter(None, (f"session {session.issue_id}", session.expert_id, session.channel)))
+        specs.append((session.id, label,
                       elapsed_seconds(session, now), 1.0, paused, True))
     summary = f"{len(clocks)} clocks · {breached} breached · refund exposure ${exposure:,.0f}"
     return specs, summary
