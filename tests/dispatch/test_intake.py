@@ -67,6 +67,9 @@ def test_a_bad_issue_is_422_with_its_field_path_and_nothing_is_written(intake) -
     assert typo.status_code == 422 and "user_affected: unknown field" in typo.json()["error"]
     broken = httpx.post(f"{server.url}/issues", content=b"{nope", headers={"Authorization": f"Bearer {TOKEN}"})
     assert broken.status_code == 422 and "invalid JSON" in broken.json()["error"]
+    huge = httpx.post(f"{server.url}/issues", content=b'[{"id": "h1", "users_affected": ' + b"9" * 5000 + b"}]",
+                      headers={"Authorization": f"Bearer {TOKEN}", "content-type": "application/json"})
+    assert huge.status_code == 422 and "users_affected: integer out of range" in huge.json()["error"]
     assert len(d.store.issues) == before and d.store.issues.get("ok-1") is None
 
 

@@ -66,10 +66,17 @@ def _as_float(token: str) -> float:
 
 
 def _as_int(token: str) -> int:
+    if len(token) > 20:  # beyond 64 bits for sure; Python refuses to convert more than 4300 digits at all
+        raise _Suspect()
     number = int(token)
     if not -INT_LIMIT <= number < INT_LIMIT:
         raise _Suspect()
     return number
+
+
+def _any_int(token: str) -> int:
+    """For the walk's second parse: an integer too long to convert stands as one just out of range."""
+    return INT_LIMIT if len(token) > 20 else int(token)
 
 
 def _constant(token: str) -> float:
@@ -85,7 +92,7 @@ def decode(text: str) -> tuple[Any, bool]:
     try:
         data = json.loads(text, parse_float=_as_float, parse_int=_as_int, parse_constant=_constant)
     except _Suspect:
-        return json.loads(text), True
+        return json.loads(text, parse_int=_any_int), True
     deep = text.count("[") + text.count("{") >= MAX_DEPTH
     return data, deep or "\\ud" in text or "\\uD" in text
 

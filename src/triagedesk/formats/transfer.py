@@ -120,12 +120,15 @@ def _json_cell(text: str, where: str) -> Any:
 
 def _scalar_cell(text: str, where: str) -> str:
     """A number, flag or time for pydantic; a non-finite number or a 64-bit overflow is refused here."""
+    if len(text) > 20 and text.lstrip("+-").isdigit():
+        raise InputError(f"{where}: integer out of range (beyond 64 bits)")
     try:
         number = float(text)
     except ValueError:
         return text
     if number != number or number in (float("inf"), float("-inf")):
-        raise InputError(f"{where}: not a finite number: {text!r}")
+        shown = text if len(text) <= 40 else text[:37] + "..."
+        raise InputError(f"{where}: not a finite number: {shown!r}")
     try:
         whole = int(text)
     except ValueError:
