@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 
 import click
@@ -62,4 +63,21 @@ def main(argv: list[str] | None = None) -> None:
         sys.exit(130)
     except BrokenPipeError:
         sys.exit(0)
+    except OSError as exc:  # stdout on a full disk, a closed terminal: said, not a traceback
+        _output_failed(exc)
+    try:
+        sys.stdout.flush()  # what is still buffered must reach its file, or the command failed
+    except BrokenPipeError:
+        pass
+    except OSError as exc:
+        _output_failed(exc)
     sys.exit(0)
+
+
+def _output_failed(exc: OSError) -> None:
+    try:
+        sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - the interpreter's final flush must not fail again
+    except OSError:
+        pass
+    click.echo(f"triagedesk: error: cannot write the output: {exc.strerror or exc}", err=True)
+    sys.exit(1)

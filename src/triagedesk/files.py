@@ -129,12 +129,27 @@ def write_user_file(path: Path, data: bytes, protect: Path | None = None) -> Non
     target = Path(path).expanduser()
     guarded = {protect.with_name(protect.name + suffix) for suffix in STORE_SUFFIXES} if protect else set()
     resolved = {_resolved(p) for p in guarded}
-    if _resolved(target) in resolved or is_store_file(target):
+    if _resolved(target) in resolved or is_store_file(target) or _beside_a_store(target):
         raise UserError(f"{path}: is a triagedesk store file; refusing to write over it")
+    try:
+        mode = os.stat(target).st_mode
+    except OSError:
+        mode = None
+    if mode is not None and not stat.S_ISREG(mode):
+        raise UserError(f"{path}: not a regular file (a device, folder or pipe); refusing to replace it")
     try:
         atomic_write(target, data)
     except OSError as exc:
         raise UserError(f"{path}: cannot write: {reason(exc)}") from None
+
+
+def _beside_a_store(path: Path) -> bool:
+    """`PATH.prev`, `PATH.journal`, ... of a store at PATH: names the store keeps for itself, even if absent now."""
+    for suffix in STORE_SUFFIXES:
+        if suffix and path.name.endswith(suffix) and len(path.name) > len(suffix):
+            if is_store_file(path.with_name(path.name[: -len(suffix)])):
+                return True
+    return False
 
 
 def _resolved(path: Path) -> Path:
