@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 from pydantic import BaseModel, ValidationError
 
 from triagedesk.domain.errors import UserError
+from triagedesk.domain.inputs import hostile
 from triagedesk.domain.models import Expert, Issue
 
 if TYPE_CHECKING:
@@ -30,6 +31,8 @@ def field_errors(model: type[BaseModel], current: BaseModel, changes: dict[str, 
     unknown = sorted(set(changes) - set(model.model_fields))
     errors = {name: "cannot be changed" for name in locked}
     errors.update({name: "unknown field" for name in unknown})
+    errors.update({name: problem.split(": ", 1)[-1] for name, value in changes.items()
+                   if (problem := hostile(value)) is not None})  # beyond 64 bits, non-finite: never storable
     if errors:
         return errors
     try:

@@ -331,6 +331,10 @@ class JournalStorage(GenerationFiles, Storage):
         self._pending = []
         self._load()
 
+    def discard_changes(self) -> None:
+        """A write failed half-way in memory: reload what is committed (the transaction then fails)."""
+        self._rollback()
+
     def _snapshot_size(self) -> int:
         try:
             return self.path.stat().st_size

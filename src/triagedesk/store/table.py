@@ -118,9 +118,15 @@ class JournalTable(Table):
         with storage.transaction():
             raw = storage.tables.setdefault(self.name, {})
             view = _TrackedTable(raw)
-            updater(cast(dict, view))
-            for key in view.changed():
-                storage.record(self.name, key, raw.get(key))
+            try:
+                updater(cast(dict, view))
+                for key in view.changed():
+                    storage.record(self.name, key, raw.get(key))
+            except BaseException:
+                # the updater may have changed documents in memory before failing (a value the journal
+                # cannot encode): what is in memory goes back to what is on disk, as for a failed commit
+                storage.discard_changes()
+                raise
         self.clear_cache()
 
     # reads see other processes' commits, and the query cache is dropped when anything changed
