@@ -14,7 +14,6 @@ from triagedesk.app.stores import open_desk
 from triagedesk.commands.common import emit_json, json_option, progress_display
 from triagedesk.commands.store_cmds import db_option, store_path
 from triagedesk.display import printable
-from triagedesk.display import printable as safe
 from triagedesk.sync.client import CouchClient, SyncError, parse_remote
 from triagedesk.sync.engine import Replicator, SyncResult
 
@@ -45,7 +44,7 @@ def sync(url: str | None, db_path: str | None, push_only: bool, pull_only: bool,
         if take:
             missing = replicator.take_server(list(take))
             for key in take:
-                click.echo(f"{safe(key)}: {'not on the server' if key in missing else 'took the server version'}")
+                click.echo(f"{printable(key)}: {'not on the server' if key in missing else 'took the server version'}")
             return
         if live:
             _live(replicator, remote.shown, as_json, poll)
@@ -116,8 +115,9 @@ TOLD_AT_MOST = 20
 
 def _tell_refusals(result: SyncResult) -> None:
     """Each rejected or refused document once, with the reason (the store's rejected list keeps them)."""
-    lines = [f"rejected {safe(item.key)} {safe(item.rev or '')}: {safe(item.error)}" for item in result.rejected]
-    lines += [f"refused {safe(item.key)}: {safe(item.error)}" for item in result.refused]
+    lines = [f"rejected {printable(item.key)} {printable(item.rev or '')}: {printable(item.error)}"
+             for item in result.rejected]
+    lines += [f"refused {printable(item.key)}: {printable(item.error)}" for item in result.refused]
     for line in lines[:TOLD_AT_MOST]:
         click.echo(line, err=True)
     if len(lines) > TOLD_AT_MOST:
