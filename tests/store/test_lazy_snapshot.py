@@ -178,6 +178,20 @@ def test_a_snapshot_of_the_older_format_opens_and_the_next_compaction_rewrites_i
     assert decode_snapshot(path.read_bytes())["requests"]["2"]["analysis_id"] == ["odd"]
 
 
+def test_opening_a_store_of_the_older_format_rewrites_it_once(tmp_path: Path) -> None:
+    path = tmp_path / "desk.json"
+    header = JournalHeader.new(1)
+    docs = {"1": {"id": "INC-1", "title": "kept", "_updated_at": "2026-01-01T00:00:00Z"}}
+    path.write_bytes(_older_format({META: {"1": {"app": APP, "schema": 2, "generation": 1,
+                                                   "journal_salt": header.salt}}, "issues": docs}))
+    path.with_name("desk.json.journal").write_bytes(header.encode())
+    store = open_store(path)
+    assert path.read_bytes().startswith(MAGIC)
+    assert store.issues.get("INC-1").title == "kept"
+    store.close()
+    assert open_store(path).issues.get("INC-1").title == "kept"
+
+
 def test_a_compaction_lets_go_of_what_it_folded_in(tmp_path: Path) -> None:
     path = tmp_path / "desk.json"
     db = JournalDB(str(path), storage=JournalStorage)

@@ -75,6 +75,8 @@ class GenerationFiles:
     _locked: int
     _fd: int | None
     mutex: threading.RLock
+    older_format = False
+    """The snapshot read is of the older format (plain TinyDB JSON): the next compaction rewrites it."""
 
     def _lock(self) -> AbstractContextManager[None]:
         raise NotImplementedError
@@ -134,6 +136,7 @@ class GenerationFiles:
                 old = decode_json_snapshot(handle.read())
                 handle.close()
                 tables = {name: docs if name == META else LazyDocs.of(docs) for name, docs in old.items()}
+                self.older_format = True
         except Damaged as exc:
             handle.close()
             raise StoreCorrupt(f"{self.path}: {exc}; {REPAIR}") from None
@@ -253,6 +256,7 @@ class GenerationFiles:
                     raise StoreError(f"{self.path}: cannot compact: {reason(exc)}; "
                                      "every write is kept in the journal") from None
             self.generation = new.generation
+            self.older_format = False
             self._rebase()
             self.header = new
             self._close_fd()
