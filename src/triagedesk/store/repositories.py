@@ -369,6 +369,14 @@ class Store:
                     out.append((key, raw, latest))
             return out
 
+    def field_columns(self, kind: str, fields: tuple[str, ...]) -> tuple[list[str], list[list[Any]]]:
+        """Every record of `kind`: its doc_ids, and one list of values per field (from the snapshot's stored
+        columns where they cover the fields: see `kinds.STORED`; only records written since are parsed)."""
+        journal = self.journal
+        journal.refresh()
+        with journal.mutex:
+            return journal.docs(kind).field_columns(fields)
+
     def field_values(self, kind: str, field: str) -> dict[str, Any]:
         """doc_id -> the indexed `field`'s value of every record of `kind` (from the index: nothing parsed)."""
         journal = self.journal
@@ -378,8 +386,11 @@ class Store:
 
     def warm_indexes(self) -> None:
         """Build every declared index now (a worker after open), so no cursor move pays for the first build."""
+        for declared in KINDS:
+            self.journal.doc_id_of(declared.name, "")
         for kind, fields in INDEXED.items():
-            self.journal.lookup(kind, fields[0], None)
+            for field in fields:
+                self.journal.lookup(kind, field, None)
         self.journal.knowledge_search("", 1)
 
     def search_knowledge(self, text: str, limit: int = 5) -> list[Hit]:
