@@ -65,7 +65,7 @@ class SnapshotTable:
         self._loaded = False
         self.doc_ids = array("q")
         self.offsets = array("q")
-        self._columns: dict[str, list[Any]] = {}
+        self._keys: list[str] | None = None
         self._first = 0  # doc_ids are first, first + 1, ...: a record's place is its number - first
         self._slots: array[int] | None = None
         self._by_key: dict[str, int] | None = None
@@ -86,17 +86,19 @@ class SnapshotTable:
                 self._loaded = True
         return self
 
-    def column(self, field: str) -> list[Any]:
-        """The stored column of `field` (one value per record, in order); a KeyError when it is not stored."""
-        found = self._columns.get(field)
+    def keys(self) -> list[str]:
+        """The doc_ids as text, one string each shared by every index built from this table (built once)."""
+        found = self._keys
         if found is None:
-            if field not in self.fields:
-                raise KeyError(field)
-            with self._lock:
-                found = self._columns.get(field)
-                if found is None:
-                    found = self._columns[field] = self._list(field)
+            found = self._keys = list(map(str, self.load().doc_ids))
         return found
+
+    def column(self, field: str) -> list[Any]:
+        """The stored column of `field` (one value per record, in order), read from the file each time: what
+        an index keeps of it stays, the rest is let go; a KeyError when it is not stored."""
+        if field not in self.fields:
+            raise KeyError(field)
+        return self._list(field)
 
     def _read_places(self) -> None:
         doc_ids, offsets = self._list("doc_ids"), self._list("offsets")
@@ -226,8 +228,7 @@ class LazyDocs(MutableMapping[str, Any]):
     def __iter__(self) -> Iterator[str]:
         if self.base is not None:
             changed = self.changed
-            for doc_id in self.base.load().doc_ids:
-                key = str(doc_id)
+            for key in self.base.keys():
                 if changed.get(key, b"") is not None:
                     yield key
         for key, data in list(self.changed.items()):
@@ -246,20 +247,20 @@ class LazyDocs(MutableMapping[str, Any]):
         if base is not None:
             stored = all(f in base.fields for f in fields)
             columns = [base.column(f) for f in fields] if stored else []
-            doc_ids, offsets = base.doc_ids, base.offsets
+            keys, offsets = base.keys(), base.offsets
 
             def emit(batch: list[int]) -> Iterator[tuple[str, bytes, tuple[Any, ...]]]:
                 if not fields:
                     for position, data in base._read_batch(batch):
-                        yield str(doc_ids[position]), data, ()
+                        yield keys[position], data, ()
                     return
                 for position, data in base._read_batch(batch):
                     values = tuple([c[position] for c in columns]) if stored else _values(data, fields)
-                    yield str(doc_ids[position]), data, values
+                    yield keys[position], data, values
 
             batch: list[int] = []
-            for position, doc_id in enumerate(doc_ids):
-                found = changed.get(str(doc_id), _MISSING) if changed else _MISSING
+            for position, key in enumerate(keys):
+                found = changed.get(key, _MISSING) if changed else _MISSING
                 if found is _MISSING:
                     if batch and offsets[position] - offsets[batch[0]] > SPAN:
                         yield from emit(batch)
@@ -270,7 +271,7 @@ class LazyDocs(MutableMapping[str, Any]):
                     yield from emit(batch)
                     batch = []
                 if found is not None:  # a snapshot record rewritten since: in its place in the order
-                    yield str(doc_id), found, _values(found, fields)
+                    yield key, found, _values(found, fields)
             if batch:
                 yield from emit(batch)
         for key, data in list(changed.items()):
@@ -286,8 +287,7 @@ class LazyDocs(MutableMapping[str, Any]):
             return
         columns = [base.column(f) for f in fields]
         changed = self.changed
-        for position, doc_id in enumerate(base.doc_ids):
-            key = str(doc_id)
+        for position, key in enumerate(base.keys()):
             found = changed.get(key, _MISSING)
             if found is _MISSING:
                 yield key, tuple([c[position] for c in columns])
@@ -309,8 +309,8 @@ class LazyDocs(MutableMapping[str, Any]):
                 for column, value in zip(columns, values, strict=True):
                     column.append(value)
             return keys, columns
-        keys = list(map(str, base.doc_ids))
-        columns = [list(base.column(f)) for f in fields]
+        keys = list(base.keys())
+        columns = [base.column(f) for f in fields]
         if not self.changed:
             return keys, columns
         keep = [True] * base.count
