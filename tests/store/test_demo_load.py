@@ -189,3 +189,29 @@ def test_an_interrupted_demo_keeps_whole_parts_and_a_consistent_store(tmp_path: 
         assert {o.request_id for o in desk.repository("outcomes").all()} <= {r.id for r in requests}
     finally:
         desk.close()
+
+
+def test_an_interrupt_inside_a_part_writes_none_of_it(tmp_path: Path) -> None:
+    parts = list(_parts(size=100))
+    sessions = parts[2].sessions
+
+    def broken():  # Ctrl-C while the third part's sessions are being stored
+        yield from sessions[:10]
+        raise KeyboardInterrupt
+
+    parts[2].sessions = broken()  # type: ignore[assignment]
+    desk = open_desk(tmp_path / "desk.json")
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            desk.load_demo(parts, KINDS, note="seed 3")
+        in_memory = {kind: len(desk.repository(kind).all()) for kind in KINDS}
+    finally:
+        desk.close()
+    whole = {kind: sum(len(getattr(p, kind)) for p in parts[:2]) for kind in KINDS}
+    assert whole["issues"] == 200 and in_memory == whole
+    reopened = open_desk(tmp_path / "desk.json", create=False)
+    try:
+        assert {kind: len(reopened.repository(kind).all()) for kind in KINDS} == whole
+    finally:
+        reopened.close()
+    assert run_cli("db", "check", "--db", str(tmp_path / "desk.json")).returncode == 0
