@@ -86,9 +86,7 @@ def load(desk: Desk, now: datetime, assignee: str | None = None) -> QueueData:
 
 def _issue_of_requests(desk: Desk) -> dict[str, Any]:
     """Every request's issue (doc_id -> analysis_id), so a request moved to another issue updates both."""
-    store = desk.store
-    with store.journal.mutex:
-        return {doc_id: doc.get("analysis_id") for doc_id, doc in store.journal.tables.get("requests", {}).items()}
+    return desk.store.field_values("requests", "analysis_id")
 
 
 def _seq(desk: Desk, ids: list[str]) -> list[int]:

@@ -338,25 +338,33 @@ class Store:
             issues = journal.tables.get("issues", {})
             requests = journal.tables.get("requests", {})
             index = journal._installed().field("requests", requests)
-            by_issue = index.maps["analysis_id"]
+            by_issue = index.of("analysis_id")
             ids = journal.id_index("issues")
-            statuses = index.maps["status"]
-            doubtful = [d for value, held in statuses.items() if value not in closed or not isinstance(value, str)
-                        for d in held]
-            doubtful.extend(index.odd["status"])
-            candidates = {key for key in ids if key not in by_issue}
+            statuses = index.of("status")
+            doubtful = [d for value, held in statuses.holders.items()
+                        if value not in closed or not isinstance(value, str) for d in _each(held)]
+            doubtful.extend(statuses.odd)
+            issue_of = by_issue.value_of
+            candidates = {key for key in ids if key not in by_issue.holders}
             for doc_id in doubtful:
-                key = requests[doc_id].get("analysis_id") if doc_id in requests else None
+                key = issue_of.get(doc_id)
                 if isinstance(key, str) and key in ids:
                     candidates.add(key)
             out = []
             for doc_id in sorted((ids[key] for key in candidates), key=int):
                 issue = issues[doc_id]
-                held = by_issue.get(issue.get("id"))
+                held = by_issue.ids(issue.get("id")) if isinstance(issue.get("id"), str) else ()
                 latest = _latest_usable([requests[d] for d in sorted(held, key=int)]) if held else None
                 if latest is None or latest.get("status") not in closed:
                     out.append((issue, latest))
             return out
+
+    def field_values(self, kind: str, field: str) -> dict[str, Any]:
+        """doc_id -> the indexed `field`'s value of every record of `kind` (from the index: nothing parsed)."""
+        journal = self.journal
+        journal.refresh()
+        with journal.mutex:
+            return dict(journal._installed().field(kind, journal.docs(kind)).of(field).value_of)
 
     def warm_indexes(self) -> None:
         """Build every declared index now (a worker after open), so no cursor move pays for the first build."""
@@ -391,3 +399,7 @@ class Store:
 
 
 __all__ = ["EXTRA", "Store", "Repository", "Document", "to_doc", "record_fields", "stamp", "replace_with"]
+
+
+def _each(held: str | dict[str, None]) -> tuple[str, ...] | dict[str, None]:
+    return (held,) if isinstance(held, str) else held
