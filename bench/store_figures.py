@@ -166,7 +166,7 @@ def demo_store(folder: Path, quick: bool) -> list[Figure]:
         Figure(f"demo store of {count:,} issues: peak memory (CLI, max RSS)", peak, "MB", goal="<= 1,000 MB",
                ok=peak <= 1000, runs=[peak],
                notes=f"the generation alone (streamed, nothing written) peaks at {alone_peak:,.0f} MB; the rest is "
-                     "the store holding every written record, and the fold's snapshot bytes"),
+                     "the store (what was written since the snapshot, as JSON) and the fold into the snapshot"),
     ]
 
 
