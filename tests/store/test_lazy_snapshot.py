@@ -232,3 +232,27 @@ def test_the_snapshot_stays_open_for_its_records_while_another_process_compacts(
     assert reader.journal.lookup("requests", "analysis_id", "INC-1")[-1]["id"] == "req-new"
     reader.close()
     writer.close()
+
+
+def test_the_experts_figures_counted_from_stored_columns_equal_those_from_every_request(tmp_path: Path) -> None:
+    from triagedesk.app.desk import Desk
+    from triagedesk.domain.models import Expert
+    from triagedesk.domain.requests import performance
+
+    path = tmp_path / "desk.json"
+    store = open_store(path)
+    store.experts.put_many([Expert(id=f"exp-{n}", name=f"E{n}", specializations=["db"]) for n in range(3)])
+    with store.transaction():
+        store.db.table("requests").insert_multiple(
+            {"id": f"req-{n}", "analysis_id": f"INC-{n}", "assigned_expert_id": f"exp-{n % 3}",
+             "status": ("completed", "assigned", "refunded", "in_review")[n % 4],
+             "assigned_at": "2026-01-01T00:00:00Z", "completed_at": f"2026-01-01T0{n % 9}:30:00Z",
+             "rating": [5, 3, {"x": 1}, None][n % 4], "submitted_at": "2026-01-01T00:00:00Z"} for n in range(40))
+    store.journal.compact()
+    store.db.table("requests").update({"status": "completed", "rating": 1}, doc_ids=[2])  # written since
+    store.close()
+    desk = Desk(open_store(path))
+    counted = {e.id: e for e in desk.counted_experts()}
+    expected = performance.figures(desk.store.experts.all(), desk.store.requests.table.raw_docs())
+    assert len(counted) == 3 and counted == expected
+    assert sum(e.current_workload for e in counted.values()) == 19 and counted["exp-1"].completed_reviews > 0

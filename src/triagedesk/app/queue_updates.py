@@ -142,13 +142,13 @@ def patch(desk: Desk, data: QueueData, changes: set[tuple[str, str]], now: datet
     experts = {e.id: e for e in store.experts.all()}
     docs, latest = [], {}
     for issue_id in sorted(affected):
-        doc = store.stored_by_id("issues", issue_id)
-        if doc is None:
+        raw = store.stored_json("issues", issue_id)
+        if raw is None:
             continue
         request = _latest(journal.lookup("requests", "analysis_id", issue_id))
         if request is not None:
             latest[issue_id] = request
-        docs.append(doc)
+        docs.append((issue_id, raw))
     _fill(rows, desk, docs, latest, now.timestamp(), assignee, experts)
     rows.seq = _seq(desk, rows.ids)
     return Patch(rows, affected - set(rows.ids), len(affected))

@@ -17,6 +17,7 @@ from triagedesk.store.lazy_docs import LazyDocs
 
 _SCALARS = (str, int, float, bool)
 _EXACT = frozenset(_SCALARS)
+_HASHED = _EXACT | {type(None)}
 KNOWLEDGE = "knowledge"
 
 
@@ -45,7 +46,7 @@ class FieldMap:
     def __init__(self, keys: list[str], column: list[Any]) -> None:
         self.holders: dict[Any, Holders] = {}
         self.odd: dict[str, None] = {}
-        if not all(v is None or type(v) in _EXACT for v in column):
+        if not set(map(type, column)) <= _HASHED:
             column = [_key(v) for v in column]
         self.value_of: dict[str, Any] = dict(zip(keys, column, strict=True))
         holders, odd = self.holders, self.odd

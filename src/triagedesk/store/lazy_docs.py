@@ -255,6 +255,10 @@ class LazyDocs(MutableMapping[str, Any]):
             doc_ids, offsets = base.doc_ids, base.offsets
 
             def emit(batch: list[int]) -> Iterator[tuple[str, bytes, tuple[Any, ...]]]:
+                if not fields:
+                    for position, data in base._read_batch(batch):
+                        yield str(doc_ids[position]), data, ()
+                    return
                 for position, data in base._read_batch(batch):
                     values = tuple([c[position] for c in columns]) if stored else _values(data, fields)
                     yield str(doc_ids[position]), data, values

@@ -21,7 +21,7 @@ from typing import Any, BinaryIO
 import orjson
 
 from triagedesk.store.journal_format import APP, META, Damaged, decode_json_snapshot
-from triagedesk.store.kinds import INDEXED
+from triagedesk.store.kinds import STORED
 from triagedesk.store.lazy_docs import LazyDocs, SnapshotFile, SnapshotTable, values_of
 from triagedesk.store.validity import SYNC_STATE
 
@@ -41,7 +41,7 @@ def columns_of(table: str) -> tuple[str, ...]:
     without parsing an entry), and for the sync states their record's key and time."""
     if table == SYNC_STATE:
         return ("id", "key", "updated_at")
-    return (("id", "_updated_at") + tuple(f for f in INDEXED.get(table, ()) if f not in ("id", "_updated_at"))
+    return (("id", "_updated_at") + tuple(f for f in STORED.get(table, ()) if f not in ("id", "_updated_at"))
             + (("$terms",) if table == KNOWLEDGE else ()))
 
 
