@@ -76,6 +76,7 @@ class JournalStorage(GenerationFiles, Storage):
         self._fd: int | None = None
         self._listeners: list[ChangeListener] = []
         self._compact_retry_at = 0
+        self._deferred = 0  # held compaction_deferred() blocks
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
@@ -327,12 +328,22 @@ class JournalStorage(GenerationFiles, Storage):
             self._close_fd()
             raise StoreError(f"{self.journal_path}: cannot write: {reason(exc)}; nothing was written") from None
         self._offset += len(line)
-        if self._offset > max(COMPACT_MIN_BYTES, self._snapshot_size() // 4, self._compact_retry_at):
+        if not self._deferred and self._offset > max(COMPACT_MIN_BYTES, self._snapshot_size() // 4,
+                                                     self._compact_retry_at):
             try:
                 self.compact()
             except StoreError:
                 # the write is committed in the journal, which stays in force; try again after more writes
                 self._compact_retry_at = self._offset + max(self._offset // 4, 64 * 1024)
+
+    @contextmanager
+    def compaction_deferred(self) -> Iterator[None]:
+        """No automatic compaction while held: a bulk load of many commits folds the journal in once, at its end."""
+        self._deferred += 1
+        try:
+            yield
+        finally:
+            self._deferred -= 1
 
     def _rollback(self) -> None:
         """Undo in-memory changes of a failed transaction by reloading from disk."""
