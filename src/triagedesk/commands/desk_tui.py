@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+
 import click
 
 from triagedesk.app.stores import open_desk
@@ -23,6 +25,13 @@ def server_identity(remote: Remote, role: str, expert_id: str | None) -> tuple[s
     return identity.name, bound
 
 
+def _import_desk_app() -> None:
+    try:
+        import triagedesk.tui.app  # noqa: F401
+    except Exception:  # noqa: BLE001  # imported again below, where a failure is reported as it is
+        pass
+
+
 def run_desk(db_path: str | None, role: str, expert_id: str | None, profile_name: str | None,
              sync_url: str | None = None) -> None:
     remote = parse_remote(None if sync_url == "env" else sync_url) if sync_url else None
@@ -35,7 +44,12 @@ def run_desk(db_path: str | None, role: str, expert_id: str | None, profile_name
         load_profile(profile_name)  # a bad profile is a one-line error now, not inside the desk
     path = store_path(db_path)
     click.echo(f"opening {path}…", err=True)  # a large store takes a moment before the desk appears
-    desk = open_desk(path, profile_override=profile_name)
+    importing = threading.Thread(target=_import_desk_app, daemon=True)
+    importing.start()  # the interface's modules load while the store's checksum is read (which frees the GIL)
+    try:
+        desk = open_desk(path, profile_override=profile_name)
+    finally:
+        importing.join()
     try:
         known_ids = {e.id for e in desk.records("experts")}
         if expert_id and expert_id not in known_ids:
