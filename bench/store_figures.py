@@ -11,6 +11,7 @@ import tempfile
 import time
 from pathlib import Path
 
+import orjson
 from harness import Figure, median_time
 from tinydb import TinyDB
 
@@ -64,8 +65,8 @@ start = time.perf_counter()
 if mode == "ours":
     db = JournalDB(path, storage=JournalStorage)
     doc = db.table("issues").get(doc_id=12345)
-else:
-    data = json.load(open(path))
+else:  # the same documents as stock TinyDB keeps them: one JSON file, read whole
+    data = json.load(open(path + ".plain"))
     doc = data["issues"]["12345"]
 elapsed = time.perf_counter() - start
 print(json.dumps({"s": elapsed, "rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
@@ -77,7 +78,9 @@ def open_and_query(size: int, folder: Path, quick: bool) -> list[Figure]:
     db = JournalDB(str(path), storage=JournalStorage)
     db.table("issues").insert_multiple(documents(size))
     db.journal.compact()
+    plain = {"issues": dict(db.journal.tables["issues"].items())}
     db.close()
+    Path(f"{path}.plain").write_bytes(orjson.dumps(plain))
     runs = 1 if quick else 3
 
     def measure(mode: str) -> tuple[float, float, list[float]]:
@@ -94,11 +97,12 @@ def open_and_query(size: int, folder: Path, quick: bool) -> list[Figure]:
     goal = 0.6 if size <= 50_000 else 2.5
     figures = [Figure(f"open + first query at {size:,} docs", ours_s, "s", baseline=json_s,
                       goal=f"<= {goal} s and not slower than json.load", ok=ours_s <= goal and ours_s <= json_s * 1.05,
-                      notes=f"snapshot {path.stat().st_size / 1e6:.0f} MB; baseline is json.load of the same file",
+                      notes=f"snapshot {path.stat().st_size / 1e6:.0f} MB; baseline: json.load of the same "
+                            "documents as one plain JSON file (stock TinyDB's)",
                       runs=ours_runs)]
     if size >= 200_000:
         figures.append(Figure(f"memory with {size:,} docs open", ours_mb, "MB (max RSS)", baseline=json_mb,
-                              notes="baseline: the interpreter after json.load of the same file"))
+                              notes="baseline: the interpreter after json.load of the same documents"))
     return figures
 
 
