@@ -78,6 +78,63 @@ async def _until(pilot: Any, done: Callable[[], bool], timeout: float = 120.0) -
     return time.perf_counter() - start
 
 
+async def _soon(done: Callable[[], bool], timeout: float = 120.0) -> float:
+    """Wait for `done` without driving the app (Pilot's waits force a repaint and wait for the process to idle,
+    which would be part of the figure): the app's own message loop and refresh timer run as they do live."""
+    start = time.perf_counter()
+    while not done():
+        if time.perf_counter() - start > timeout:
+            raise TimeoutError("the desk did not get there")
+        await asyncio.sleep(0.0005)
+    return time.perf_counter() - start
+
+
+def frame_counter(screen: Any) -> list[int]:
+    """Counts the frames the screen paints (its compositor refreshes), to wait for the one showing a change."""
+    frames = [0]
+    paint = screen._compositor_refresh
+
+    def counted() -> None:
+        paint()
+        frames[0] += 1
+
+    screen._compositor_refresh = counted
+    return frames
+
+
+async def cursor_moves(pilot: Any, app: Any, screen: Any, moves: int) -> list[float]:
+    """Seconds from a `down` key to the first frame painted after both side panes hold the new row.
+    The key goes in as a terminal's would (`simulate_key`); nothing else drives the app meanwhile."""
+    from triagedesk.tui.widgets.queue_view import QueueView
+
+    queue = screen.query_one(QueueView)
+    frames = frame_counter(screen)
+    await quiet()
+    took, cpu = [], []
+    for _ in range(moves):
+        target = queue.data.ids[queue.rows[queue.cursor + 1]]
+        before, spent = time.perf_counter(), time.process_time()
+        app.simulate_key("down")
+        await _soon(lambda target=target: screen.current == target and screen.detail is not None  # type: ignore[misc]
+                    and screen.detail.issue.id == target and screen.detail.match is not None)
+        filled = frames[0]
+        await _soon(lambda filled=filled: frames[0] > filled)  # type: ignore[misc]
+        took.append(time.perf_counter() - before)
+        cpu.append(time.process_time() - spent)
+        await asyncio.sleep(0.05)  # a held key repeats every ~30 ms; one move at a time here
+    return took, cpu
+
+
+async def quiet(window: float = 0.2, most: float = 0.01, timeout: float = 30.0) -> None:
+    """Wait until the process spends under `most` of CPU in `window` of wall (the load's after-work done)."""
+    start = time.perf_counter()
+    while time.perf_counter() - start < timeout:
+        spent = time.process_time()
+        await asyncio.sleep(window)
+        if time.process_time() - spent < most:
+            return
+
+
 def _row(screen: Any, issue_id: str) -> int | None:
     try:
         return screen.data.ids.index(issue_id)
@@ -109,17 +166,8 @@ async def drive(path: Path, moves: int) -> dict[str, Any]:
         indexes = desk.store.journal.indexes
         await _until(pilot, lambda: indexes is not None and indexes.knowledge is not None)  # the worker's warm-up
         out["rss"] = rss_mb()
-        # cursor moves: Escalation and Candidates filled for the new row
-        took = []
-        for _ in range(moves):
-            before = time.perf_counter()
-            await pilot.press("down")
-            target = desk_screen.current
-            await _until(pilot, lambda target=target: desk_screen.detail is not None  # type: ignore[misc]
-                         and desk_screen.detail.issue.id == target
-                         and desk_screen.detail.match is not None)
-            took.append(time.perf_counter() - before)
-        out["moves"] = took
+        # cursor moves: Escalation and Candidates filled for the new row, and a frame painted with them
+        out["moves"], out["move_cpu"] = await cursor_moves(pilot, app, desk_screen, moves)
         data = desk_screen.data
         out["move_scan"] = statistics.median(
             _cpu(lambda i=i: scanning_detail(desk, data, data.ids[i])) for i in range(3))
@@ -226,7 +274,9 @@ def run(quick: bool) -> list[Figure]:
                ok=got["filled"] <= 1.5, notes="TriageDeskApp constructed with the store opened inside the timing"),
         Figure(f"desk {n}: cursor move -> Escalation + Candidates", median, "ms", baseline=got["move_scan"] * 1000,
                goal="<= 30 ms", ok=median <= 30,
-               notes=f"median of {len(moves)} moves, p95 {p95:.1f} ms (wall, press to both panes filled); baseline: "
+               notes=f"median of {len(moves)} moves, p95 {p95:.1f} ms (wall, the key to the first frame painted with "
+                     f"both panes filled for the new row), CPU {statistics.median(got['move_cpu']) * 1000:.1f} ms; "
+                     "baseline: "
                      "the scanning request lookup and knowledge search (CPU per move)"),
         Figure(f"desk {n}: assign -> queue row updated", got["assign"] * 1000, "ms", baseline=reload_ms,
                goal="<= 100 ms", ok=got["assign"] * 1000 <= 100,

@@ -103,6 +103,7 @@ class DeskScreen(QueueActions, BulkActions, CoordinatorActions, RoleActions, Scr
         self.current: str | None = None
         self.detail: loaders.Detail | None = None
         self.selection = keys.Selection(tab="analytics" if role == "lead" else "desk")
+        self._keys_shown = keys.footprint(role, self.selection)
         self._report_stale = True
 
     def plain_spec(self, sort: str = "urgency", reverse: bool = False) -> QueueFilter:
@@ -162,14 +163,21 @@ class DeskScreen(QueueActions, BulkActions, CoordinatorActions, RoleActions, Scr
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         return keys.check(action, parameters, self.role, self.selection)
 
-    def _select(self, **changes: Any) -> None:
-        """Update what the keys know of the selection; the footer follows."""
+    def _select(self, footer: bool = True, **changes: Any) -> None:
+        """Update what the keys know of the selection; the footer follows, unless `footer` is false (a cursor
+        move whose detail is on its way: the footer is redrawn once, when it arrives, not twice a move)."""
         values = {**self.selection.__dict__, **changes}
-        selection = keys.Selection(**values)
-        if selection != self.selection:
-            before, self.selection = self.selection, selection
-            if keys.footprint(self.role, before) != keys.footprint(self.role, selection):
-                self.refresh_bindings()
+        self.selection = keys.Selection(**values)
+        if footer:
+            self._show_keys()
+
+    def _show_keys(self) -> None:
+        """Redraw the footer only when what the keys allow differs from what it shows (a recompose and a
+        relayout of the footer cost more than the rest of a cursor move)."""
+        shown = keys.footprint(self.role, self.selection)
+        if shown != self._keys_shown:
+            self._keys_shown = shown
+            self.refresh_bindings()
 
     def _selection_of(self, issue_id: str | None) -> dict[str, Any]:
         row = self.data.position(issue_id) if issue_id else None
@@ -281,7 +289,7 @@ class DeskScreen(QueueActions, BulkActions, CoordinatorActions, RoleActions, Scr
     def on_queue_view_highlighted(self, message: QueueView.Highlighted) -> None:
         changed = message.issue_id != self.current
         self.current = message.issue_id
-        self._select(**self._selection_of(message.issue_id))
+        self._select(footer=message.issue_id is None, **self._selection_of(message.issue_id))
         if changed:
             self.query_one(EscalationPane).scroll_home(animate=False)
         if message.issue_id is None:
@@ -296,6 +304,7 @@ class DeskScreen(QueueActions, BulkActions, CoordinatorActions, RoleActions, Scr
             return  # stale: the cursor has moved on
         self.detail = message.detail
         if message.detail is None:
+            self._show_keys()
             return
         colours = self.app.theme_variables
         self.query_one(EscalationPane).show(message.detail.issue, message.detail.decision, message.detail.hits, colours)

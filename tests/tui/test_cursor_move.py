@@ -1,0 +1,55 @@
+"""A cursor move fills the side panes for the new row without rebuilding widgets it does not need to."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from rich.console import Group
+from rich.text import Text
+from textual.widgets import Footer, Static
+
+from tests.tui.conftest import make_app, settle
+from triagedesk.tui import keys
+from triagedesk.tui.screens.desk_screen import DeskScreen
+from triagedesk.tui.widgets.candidates_pane import CandidatesPane
+from triagedesk.tui.widgets.escalation_pane import EscalationPane
+from triagedesk.tui.widgets.queue_view import QueueView
+
+
+def shown_text(body: Static) -> str:
+    """The text of the pane's first line (the issue's id and title)."""
+    content = body.content
+    first = content.renderables[0] if isinstance(content, Group) else content
+    return first.plain if isinstance(first, Text) else str(first)
+
+
+async def test_each_move_fills_both_panes_and_the_footer_changes_only_with_the_keys(store_copy: Path) -> None:
+    app = make_app(store_copy)
+    async with app.run_test(size=(160, 48)) as pilot:
+        await settle(pilot)
+        screen = app.screen_stack[-1]
+        assert isinstance(screen, DeskScreen)
+        queue = screen.query_one(QueueView)
+        body = screen.query_one(EscalationPane).query_one("#decision", Static)
+        candidates = screen.query_one(CandidatesPane)
+        footer = screen.query_one(Footer)
+        kept = redrawn = 0
+        for _ in range(30):
+            keys_before = keys.footprint("coordinator", screen.selection)
+            shown_before = list(footer.children)
+            await pilot.press("down")
+            await settle(pilot)
+            issue_id = queue.current_issue()
+            assert screen.detail is not None and screen.detail.issue.id == issue_id
+            assert shown_text(body).startswith(f"{issue_id}: ")  # the same widget, new content
+            assert screen.query_one(EscalationPane).query_one("#decision", Static) is body
+            assert screen.detail.match is not None and candidates.row_count == len(candidates.candidates) > 0
+            assert candidates.candidates[0].expert_id in {c.expert_id for c in screen.detail.match.ranked}
+            same_keys = keys.footprint("coordinator", screen.selection) == keys_before
+            if same_keys:
+                assert list(footer.children) == shown_before, "the footer was rebuilt for the same keys"
+                kept += 1
+            else:
+                assert list(footer.children) != shown_before
+                redrawn += 1
+        assert kept > 0 and redrawn > 0, "the walk crossed rows with the same keys and rows with other keys"
