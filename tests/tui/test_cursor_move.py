@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import gc
+import time
 from pathlib import Path
 
 from rich.console import Group
@@ -53,3 +55,24 @@ async def test_each_move_fills_both_panes_and_the_footer_changes_only_with_the_k
                 assert list(footer.children) != shown_before
                 redrawn += 1
         assert kept > 0 and redrawn > 0, "the walk crossed rows with the same keys and rows with other keys"
+
+
+async def test_the_store_indexes_built_after_the_load_are_kept_out_of_the_collector(store_copy: Path) -> None:
+    """A full collection walking the store's indexes cost ~150 ms every few cursor moves at 100k: the desk
+    freezes them (gc.freeze) once its warm-up has built them."""
+    app = make_app(store_copy)
+    warm = app.desk.warm
+
+    def late_warm() -> None:  # as at 100k: the indexes are built after the loaded queue is shown (and frozen)
+        time.sleep(0.3)
+        warm()
+
+    app.desk.warm = late_warm  # type: ignore[method-assign]
+    async with app.run_test(size=(160, 48)) as pilot:
+        await settle(pilot)
+        indexes = app.desk.store.journal.indexes
+        assert indexes is not None and indexes.knowledge is not None and indexes.fields
+        held = [m for index in indexes.fields.values() for m in index.maps.values()] + [indexes.knowledge]
+        walked = {id(o) for o in gc.get_objects()}  # the collector's generations (frozen objects are not in them)
+        assert held and not [o for o in held if id(o) in walked]
+    gc.unfreeze()

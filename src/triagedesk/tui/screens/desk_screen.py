@@ -228,6 +228,7 @@ class DeskScreen(QueueActions, BulkActions, CoordinatorActions, RoleActions, Scr
     def load_queue(self) -> None:
         self.post_message(self.QueueLoaded(loaders.queue(self.desk, self.desk.clock())))
         self.desk.warm()  # the indexes the panes' lookups use, built before the first cursor move needs them
+        gc.freeze()  # they live as long as the store: a full collection walking them cost ~150 ms, every few moves
 
     @work(thread=True, group="queue-update", exit_on_error=False)
     def update_queue(self) -> None:
