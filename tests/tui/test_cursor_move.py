@@ -6,6 +6,7 @@ import gc
 import time
 from pathlib import Path
 
+import pytest
 from rich.console import Group
 from rich.text import Text
 from textual.widgets import Footer, Static
@@ -76,3 +77,23 @@ async def test_the_store_indexes_built_after_the_load_are_kept_out_of_the_collec
         walked = {id(o) for o in gc.get_objects()}  # the collector's generations (frozen objects are not in them)
         assert held and not [o for o in held if id(o) in walked]
     gc.unfreeze()
+
+
+async def test_a_loaded_queue_reaches_the_ui_thread_already_sorted(store_copy: Path,
+                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    """At 1M rows the urgency sort and the filter's search text take ~1.4 s: the load's worker does them."""
+    arrived: list[tuple[int, int]] = []
+    handler = DeskScreen.on_desk_screen_queue_loaded
+
+    def seen(screen: DeskScreen, message: DeskScreen.QueueLoaded) -> None:
+        arrived.append((len(message.data.sorted_rows), len(message.data.haystacks)))
+        handler(screen, message)
+
+    monkeypatch.setattr(DeskScreen, "on_desk_screen_queue_loaded", seen)
+    app = make_app(store_copy)
+    async with app.run_test(size=(160, 48)) as pilot:
+        await settle(pilot)
+        screen = app.screen_stack[-1]
+        assert isinstance(screen, DeskScreen) and len(screen.data) > 0
+        assert arrived == [(1, 1)]
+        assert list(screen.data.sorted_rows) == [("urgency", 0)]

@@ -226,7 +226,9 @@ class DeskScreen(QueueActions, BulkActions, CoordinatorActions, RoleActions, Scr
 
     @work(thread=True, exclusive=True, group="queue", exit_on_error=False)
     def load_queue(self) -> None:
-        self.post_message(self.QueueLoaded(loaders.queue(self.desk, self.desk.clock())))
+        data = loaders.queue(self.desk, self.desk.clock())
+        order(data, self.spec, self.desk.clock().timestamp(), me=self.expert_id)  # sorted here, not on the UI thread
+        self.post_message(self.QueueLoaded(data))
         self.desk.warm()  # the indexes the panes' lookups use, built before the first cursor move needs them
         gc.freeze()  # they live as long as the store: a full collection walking them cost ~150 ms, every few moves
 
