@@ -17,6 +17,7 @@ from triagedesk.tui.screens.desk_screen import DeskScreen
 from triagedesk.tui.widgets.candidates_pane import CandidatesPane
 from triagedesk.tui.widgets.escalation_pane import EscalationPane
 from triagedesk.tui.widgets.queue_view import QueueView
+from triagedesk.tui.widgets.timers_pane import TimersPane
 
 
 def shown_text(body: Static) -> str:
@@ -97,3 +98,24 @@ async def test_a_loaded_queue_reaches_the_ui_thread_already_sorted(store_copy: P
         assert isinstance(screen, DeskScreen) and len(screen.data) > 0
         assert arrived == [(1, 1)]
         assert list(screen.data.sorted_rows) == [("urgency", 0)]
+
+
+async def test_the_timers_are_lines_of_one_widget_and_a_tick_redraws_them_in_place(store_copy: Path) -> None:
+    ticks = {"now": 1000.0}
+    app = make_app(store_copy)
+    app.monotonic = lambda: ticks["now"]
+    async with app.run_test(size=(160, 48)) as pilot:
+        await settle(pilot)
+        pane = app.screen_stack[-1].query_one(TimersPane)
+        assert len(pane.clocks) > 1
+        body = pane.query_one("#clocks", Static)
+        assert list(pane.children) == [body]  # no widget per clock
+        before = pane.text().plain
+        assert before.splitlines() == [c.line() for c in pane.clocks]
+        ticks["now"] += 61
+        pane.tick()
+        await settle(pilot)
+        assert pane.query_one("#clocks", Static) is body and list(pane.children) == [body]
+        after = pane.text().plain
+        assert after != before and after.splitlines() == [c.line() for c in pane.clocks]
+        assert str(body.content) == after

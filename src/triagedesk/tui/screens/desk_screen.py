@@ -150,6 +150,7 @@ class DeskScreen(QueueActions, BulkActions, CoordinatorActions, RoleActions, Scr
 
     def _theme_changed(self, _theme: Theme) -> None:
         self.query_one(QueueView).restyle(self.app.theme_variables)
+        self.call_after_refresh(self.query_one(TimersPane).redraw)  # its colours, once the new CSS is applied
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         tell_failure(self, event)
