@@ -174,7 +174,7 @@ async def drive(path: Path, moves: int) -> dict[str, Any]:
         fresh = [i for i, (s, p) in enumerate(zip(data.status, data.profile, strict=True))
                  if s in ("new", "-", "pending_assignment") and p == "infrastructure"]
         issue_id = data.ids[fresh[0]]
-        expert_id = desk.candidates(data.issues[issue_id]).ranked[0].expert_id
+        expert_id = desk.candidates(data.issues.get(issue_id) or desk.issue(issue_id)).ranked[0].expert_id
         before = time.perf_counter()
         desk_screen.write("bench: assigned", lambda: desk.assign_issue(issue_id, expert_id, "bench"))
         await _until(pilot, lambda: (row := _row(desk_screen, issue_id)) is not None
