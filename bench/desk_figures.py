@@ -40,6 +40,11 @@ def cached_store(count: int) -> Path:
         CACHE.mkdir(parents=True, exist_ok=True)
         subprocess.run([sys.executable, "-m", "triagedesk", "demo", "--issues", str(count), "--db", str(path)],
                        check=True, capture_output=True)
+    with open(path, "rb") as handle:
+        current = handle.read(32).startswith(b"#triagedesk-snapshot v3")
+    if not current:  # cached by an older triagedesk: its first open rewrites it, outside the timings
+        subprocess.run([sys.executable, "-c", "import sys; from triagedesk.store.database import open_store; "
+                        "open_store(sys.argv[1]).close()", str(path)], check=True, capture_output=True)
     return path
 
 

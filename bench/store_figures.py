@@ -124,30 +124,50 @@ def import_rows(folder: Path, quick: bool) -> Figure:
                   notes=f"{count / seconds:,.0f} rows/s end to end, interpreter start included", runs=runs)
 
 
-def demo_store(folder: Path, quick: bool) -> Figure:
-    """`triagedesk demo --issues 100000`: generate a history and write it, as `make demo` would at that size."""
+_GENERATE_ONLY = """
+import sys
+from triagedesk.commands.store_cmds import _network
+from triagedesk.demo.data import DEMO_NOW, generate_chunks
+from triagedesk.domain.scoring.escalation import Scorer
+from triagedesk.resources import load_profile
+scorers = {name: Scorer(load_profile(name)) for name in ("infrastructure", "appraisal")}
+for part in generate_chunks(int(sys.argv[1]), 7, DEMO_NOW, scorers, _network()):
+    pass
+"""
+
+
+def _child(argv: list[str]) -> tuple[float, float]:
+    """Wall seconds and max RSS (MB, from the child's rusage) of one subprocess run."""
+    start = time.perf_counter()
+    child = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    _, status, usage = os.wait4(child.pid, 0)
+    seconds = time.perf_counter() - start
+    if os.waitstatus_to_exitcode(status):
+        raise RuntimeError(f"{argv[:4]} failed ({os.waitstatus_to_exitcode(status)})")
+    return seconds, usage.ru_maxrss / 1024
+
+
+def demo_store(folder: Path, quick: bool) -> list[Figure]:
+    """`triagedesk demo --issues 100000`: generate a history and write it, as `make demo` would at that size,
+    and the generation alone (streamed, nothing written) to tell the generator's memory from the store's."""
     count = 20_000 if quick else 100_000
     target = folder / "demo" / "desk.json"
-
-    def run() -> None:
-        for name in list(target.parent.glob("desk.json*")) if target.parent.exists() else []:
-            name.unlink()
-        child = subprocess.Popen([sys.executable, "-m", "triagedesk", "demo", "--issues", str(count),
-                                  "--db", str(target)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        _, status, usage = os.wait4(child.pid, 0)
-        child.returncode = os.waitstatus_to_exitcode(status)
-        if child.returncode:
-            raise RuntimeError(f"triagedesk demo failed ({child.returncode})")
-        peaks.append(usage.ru_maxrss / 1024)
-
-    peaks: list[float] = []
-    seconds, runs = median_time(run, 1)
-    peak = max(peaks)
+    for name in list(target.parent.glob("desk.json*")) if target.parent.exists() else []:
+        name.unlink()
+    seconds, peak = _child([sys.executable, "-m", "triagedesk", "demo", "--issues", str(count),
+                            "--db", str(target)])
+    alone_seconds, alone_peak = _child([sys.executable, "-c", _GENERATE_ONLY, str(count)])
     goal = 60 * count / 100_000
-    return Figure(f"demo store of {count:,} issues (CLI: generate, score, route, one durable write)", seconds, "s",
-                  goal=f"< {goal:.0f} s", ok=seconds < goal, runs=runs,
-                  notes=f"one run (each takes most of a minute); interpreter start included; peak memory "
-                        f"{peak:,.0f} MB (goal <= 1,000 MB{'' if peak <= 1000 else ': NOT met'})")
+    how = f"{count:,} issues (CLI: generated and written in parts of 2,000 issues, each one durable write, one fold)"
+    return [
+        Figure(f"demo store of {how}", seconds, "s", goal=f"< {goal:.0f} s", ok=seconds < goal, runs=[seconds],
+               notes=f"one run (each takes most of a minute); interpreter start included; the generation alone "
+                     f"takes {alone_seconds:.1f} s"),
+        Figure(f"demo store of {count:,} issues: peak memory (CLI, max RSS)", peak, "MB", goal="<= 1,000 MB",
+               ok=peak <= 1000, runs=[peak],
+               notes=f"the generation alone (streamed, nothing written) peaks at {alone_peak:,.0f} MB; the rest is "
+                     "the store (what was written since the snapshot, as JSON) and the fold into the snapshot"),
+    ]
 
 
 def run(quick: bool) -> list[Figure]:
@@ -159,6 +179,6 @@ def run(quick: bool) -> list[Figure]:
         for size in (50_000, 200_000):
             figures.extend(open_and_query(size, folder, quick))
         figures.append(import_rows(folder, quick))
-        figures.append(demo_store(folder, quick))
+        figures.extend(demo_store(folder, quick))
     os.environ.pop("TRIAGEDESK_COMPACT_BYTES", None)
     return figures

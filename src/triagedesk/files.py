@@ -10,6 +10,7 @@ import errno
 import os
 import stat
 import tempfile
+from collections.abc import Iterable
 from pathlib import Path
 
 from triagedesk.domain.errors import UserError
@@ -51,7 +52,7 @@ def reason(exc: BaseException) -> str:
     return str(exc) or type(exc).__name__
 
 
-def write_all(fd: int, data: bytes) -> None:
+def write_all(fd: int, data: bytes | bytearray | memoryview) -> None:
     """Write every byte (a short write is continued; an error raises)."""
     view = memoryview(data)
     while view:
@@ -80,8 +81,8 @@ def _target_mode(path: Path, default: int) -> int:
     return stat.S_IMODE(found.st_mode)
 
 
-def atomic_write(path: Path, data: bytes, mode: int = 0o644) -> None:
-    """Replace `path` with `data` all at once, or leave it as it was.
+def atomic_write(path: Path, data: bytes | Iterable[bytes], mode: int = 0o644) -> None:
+    """Replace `path` with `data` (bytes, or chunks of them written as they come) all at once, or leave it as it was.
 
     The temporary file is created by `tempfile` in the same folder (O_EXCL, no symlink followed, a name
     nobody can predict), written, fsynced, given the replaced file's mode, renamed over `path`, and the
@@ -93,7 +94,8 @@ def atomic_write(path: Path, data: bytes, mode: int = 0o644) -> None:
     tmp = Path(tmp_name)
     try:
         try:
-            write_all(fd, data)
+            for chunk in ((data,) if isinstance(data, bytes | bytearray | memoryview) else data):
+                write_all(fd, chunk)
             os.fchmod(fd, target_mode)
             OPS.fsync(fd)
         finally:
@@ -118,7 +120,7 @@ def is_store_file(path: Path) -> bool:
             head = handle.read(32)
     except OSError:
         return False
-    return head.startswith((b'{"_meta":{"1":{', b"#triagedesk-journal"))
+    return head.startswith((b'{"_meta":{"1":{', b"#triagedesk-journal", b"#triagedesk-snapshot"))
 
 
 def write_user_file(path: Path, data: bytes, protect: Path | None = None) -> None:

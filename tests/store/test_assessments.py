@@ -44,6 +44,27 @@ def test_a_warm_start_equals_a_cold_one(tmp_path: Path) -> None:
     assert not warm.issues, "every row came from the cache: nothing was validated"
 
 
+def test_a_warm_start_parses_no_issue(tmp_path: Path, monkeypatch) -> None:
+    """The cache is keyed by the stored JSON itself: a warm start reads each open issue's bytes, never its fields."""
+    path = tmp_path / "desk.json"
+    desk = make(path)
+    desk.store.journal.compact()  # the issues are read from the snapshot, as on a real start
+    cold = load(desk, T0)
+    assessments.of(desk).save()
+    warm_desk = reopened(path)
+    parsed: list[bytes] = []
+    real = orjson.loads
+
+    def counting(data):
+        parsed.append(bytes(data[:30]))
+        return real(data)
+
+    monkeypatch.setattr(orjson, "loads", counting)
+    warm = load(warm_desk, T0)
+    assert len(warm) == 30 and columns(warm) == columns(cold)
+    assert not [p for p in parsed if p.startswith(b'{"id":"I-')], parsed
+
+
 def test_an_edited_issue_is_recomputed(tmp_path: Path) -> None:
     path = tmp_path / "desk.json"
     desk = make(path)

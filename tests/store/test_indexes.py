@@ -42,7 +42,8 @@ def indexed(store: Store, table: str, field: str) -> dict[Any, list[str]]:
     journal = store.journal
     assert journal.indexes is not None
     index = journal.indexes.field(table, journal.tables.get(table, {}))
-    return {value: list(ids) for value, ids in index.maps[field].items()}
+    built = index.of(field)
+    return {value: list(built.ids(value)) for value in built.holders}
 
 
 def same_index(a: dict[Any, list[str]], b: dict[Any, list[str]]) -> bool:
@@ -165,6 +166,24 @@ class IndexMachine(RuleBasedStateMachine):
                 continue
             for field in fields:
                 assert same_index(indexed(self.store, table, field), scratch(self.store, table, field)), (table, field)
+
+    @rule()
+    def reopen(self) -> None:
+        """A desk opened now builds its indexes from the snapshot's stored columns plus the journal: the same
+        as computing them from every document, and the same documents as the long-open store holds."""
+        fresh = open_store(self.path)
+        try:
+            self.store.refresh()
+            for table in ("requests", "sessions", "outcomes", "knowledge", "issues"):
+                held = dict(self.store.journal.tables.get(table, {}).items())
+                assert dict(fresh.journal.tables.get(table, {}).items()) == held, table
+                ids = {doc["id"]: key for key, doc in held.items() if isinstance(doc.get("id"), str)}
+                assert fresh.journal.id_index(table) == ids, table
+            for table, fields in INDEXED.items():
+                for field in fields:
+                    assert same_index(indexed(fresh, table, field), scratch(fresh, table, field)), (table, field)
+        finally:
+            fresh.close()
 
     @invariant()
     def knowledge_equals_scan(self) -> None:

@@ -11,6 +11,7 @@ from triagedesk.store.database import open_store
 from triagedesk.store.errors import StoreError
 from triagedesk.store.journal import JOURNAL_MAGIC
 from triagedesk.store.migrations import CURRENT_SCHEMA
+from triagedesk.store.snapshot_file import decode_snapshot
 
 
 def write_v1(path: Path) -> dict:
@@ -38,7 +39,8 @@ def test_v1_store_migrates_once_after_a_backup(tmp_path: Path) -> None:
                       else backups[1].read_text("utf-8")) == original
     store.close()
     # on disk, atomically: the snapshot itself says schema 2; reopening does not migrate again
-    assert json.loads(path.read_text("utf-8"))["_meta"]["1"]["schema"] == 2
+    assert path.read_bytes().startswith(b"#triagedesk-snapshot v3\n")  # migrated and written in the current format
+    assert decode_snapshot(path.read_bytes())["_meta"]["1"]["schema"] == 2
     open_store(path).close()
     assert len(list(tmp_path.glob("desk.json.backup-*"))) == len(backups)
 

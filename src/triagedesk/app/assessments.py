@@ -24,7 +24,7 @@ from triagedesk.display import one_line
 from triagedesk.domain.models import Issue
 from triagedesk.files import atomic_write
 
-ENGINE = f"{__version__}/assess-2"
+ENGINE = f"{__version__}/assess-3"
 """Bumped when what an assessment holds or how it is computed changes."""
 
 
@@ -41,6 +41,7 @@ class Assessed:
     title: str
     route: str
     route_text: str  # the route before it was cut to fit a column (the filter searches it)
+    created: float | None  # the issue's creation time (epoch seconds), None when it has none
     issue: Issue | None  # the validated model when it was just computed (a cache hit has none)
 
 
@@ -69,32 +70,39 @@ class Assessments:
             found = self.scorer_keys[id(scorer)] = hashlib.blake2b(content + ENGINE.encode(), digest_size=8).hexdigest()
         return found
 
-    def assess(self, desk: Desk, doc: dict[str, Any]) -> Assessed | None:
-        """The assessment of one stored issue document; None for one the models cannot load (told once)."""
-        digest = hashlib.blake2b(orjson.dumps(doc, option=orjson.OPT_SORT_KEYS), digest_size=12).hexdigest()
+    def assess(self, desk: Desk, raw: bytes) -> Assessed | None:
+        """The assessment of one stored issue (its stored JSON: parsed only when the cache has no answer);
+        None for one the models cannot load (told once)."""
+        digest = hashlib.blake2b(raw, digest_size=12).hexdigest()
         entry = self.entries.get(digest)
-        if (isinstance(entry, list) and len(entry) == 10 and isinstance(entry[1], str)
+        if (isinstance(entry, list) and len(entry) == 11 and isinstance(entry[1], str)
                 and entry[0] == self._scorer_key(desk, entry[1] or None)):
             self.used[digest] = entry
-            _, profile, urgency, score, escalate, order, key, title, route, route_text = entry
-            if _well_formed(urgency, score, escalate, order, key, title, route, route_text):
+            _, profile, urgency, score, escalate, order, key, title, route, route_text, created = entry
+            if _well_formed(urgency, score, escalate, order, key, title, route, route_text) and (
+                    created is None or type(created) in (int, float)):
                 shown = profile or desk.scorer(None).profile.name  # as computed: the issue's, else the scorer's
-                return Assessed(key, shown, urgency, score, escalate, order, title, route, route_text, None)
-        issue = desk.store.issues.loadable(doc)
+                return Assessed(key, shown, urgency, score, escalate, order, title, route, route_text, created, None)
+        try:
+            doc = orjson.loads(raw)
+        except orjson.JSONDecodeError:
+            return None
+        issue = desk.store.issues.loadable(doc) if isinstance(doc, dict) else None
         if issue is None:
             return None
         scorer = desk.scorer(issue.profile)
         assessed = scorer.assess(issue)
         route = issue.category or (issue.affected_systems[0] if issue.affected_systems else "")
         repeats = f"×{issue.count} " if issue.count > 1 else ""  # an alert seen again and again (intake dedup)
+        created = issue.created_at.timestamp() if issue.created_at is not None else None
         found = Assessed(issue.id or "", issue.profile or scorer.profile.name, assessed.urgency_rank, assessed.score,
                          assessed.should_escalate, assessed.order,
                          one_line(repeats + (issue.title or issue.description), 200),
-                         one_line(route, 40), route, issue)
+                         one_line(route, 40), route, created, issue)
         with self.lock:
             self.used[digest] = [self._scorer_key(desk, issue.profile), issue.profile or "", found.urgency,
                                  found.score, found.escalate, found.order, found.key, found.title, found.route,
-                                 found.route_text]
+                                 found.route_text, created]
             self.dirty = True
         return found
 

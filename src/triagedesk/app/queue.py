@@ -15,6 +15,8 @@ from datetime import datetime
 from itertools import compress
 from typing import Any
 
+import orjson
+
 from triagedesk.app import assessments
 from triagedesk.app.desk import Desk
 from triagedesk.display import one_line
@@ -104,12 +106,13 @@ def load(desk: Desk, now: datetime, assignee: str | None = None) -> QueueData:
     """
     found = desk.store.open_issues(CLOSED)
     experts = {e.id: e for e in desk.store.experts.all()}
-    latest = {issue["id"]: request for issue, request in found if request is not None}
+    latest = {issue_id: request for issue_id, _, request in found if request is not None}
     data = QueueData()
     paused = gc.isenabled()
     gc.disable()  # the loop allocates only what it keeps: collections would walk every retained issue
     try:
-        _fill(data, desk, [issue for issue, _ in found], latest, now.timestamp(), assignee, experts)
+        _fill(data, desk, [(issue_id, raw) for issue_id, raw, _ in found], latest, now.timestamp(), assignee,
+              experts)
     finally:
         if paused:
             gc.enable()
@@ -133,24 +136,26 @@ def load_scanning(desk: Desk, now: datetime, assignee: str | None = None) -> Que
     paused = gc.isenabled()
     gc.disable()  # the loop allocates only what it keeps: collections would walk every retained issue
     try:
-        _fill(data, desk, store.issues.raw(), latest, now_epoch, assignee, experts)
+        _fill(data, desk, [(d.get("id") or "", orjson.dumps(d)) for d in store.issues.raw()], latest, now_epoch,
+              assignee, experts)
     finally:
         if paused:
             gc.enable()
     return data
 
 
-def _fill(data: QueueData, desk: Desk, docs: list[dict[str, Any]], latest: dict[str, dict[str, Any]],
+def _fill(data: QueueData, desk: Desk, docs: list[tuple[str, bytes]], latest: dict[str, dict[str, Any]],
           now_epoch: float, assignee: str | None, experts: dict[str, Expert]) -> None:
+    """Append the rows of `docs` (each issue's id and stored JSON, parsed only when its assessment is not cached)."""
     cache = assessments.of(desk)
-    for doc in docs:
-        request = latest.get(doc.get("id") or "")
+    for issue_id, raw in docs:
+        request = latest.get(issue_id)
         status = request.get("status") if request else None
         if status in CLOSED:
             continue
         if assignee is not None and (request is None or request.get("assigned_expert_id") != assignee):
             continue
-        assessed = cache.assess(desk, doc)  # validated and scored only when not cached
+        assessed = cache.assess(desk, raw)  # parsed, validated and scored only when not cached
         if assessed is None:
             continue  # one the models cannot load is skipped, with a notice
         key = assessed.key
@@ -181,7 +186,7 @@ def _fill(data: QueueData, desk: Desk, docs: list[dict[str, Any]], latest: dict[
         data.budget.append(budget)
         waiting = _epoch(request.get("waiting_since")) if request and status == "waiting" else None
         data.paused_left.append(None if waiting is None or due is None else (due - waiting) / 60)
-        data.created.append(_epoch(doc.get("created_at")) or now_epoch)
+        data.created.append(assessed.created or now_epoch)
         data.hay.append(f"{key} {data.title[-1]} {route} {shown} {data.assignee[-1]}".lower())
 
 

@@ -86,9 +86,7 @@ def load(desk: Desk, now: datetime, assignee: str | None = None) -> QueueData:
 
 def _issue_of_requests(desk: Desk) -> dict[str, Any]:
     """Every request's issue (doc_id -> analysis_id), so a request moved to another issue updates both."""
-    store = desk.store
-    with store.journal.mutex:
-        return {doc_id: doc.get("analysis_id") for doc_id, doc in store.journal.tables.get("requests", {}).items()}
+    return desk.store.field_values("requests", "analysis_id")
 
 
 def _seq(desk: Desk, ids: list[str]) -> list[int]:
@@ -144,13 +142,13 @@ def patch(desk: Desk, data: QueueData, changes: set[tuple[str, str]], now: datet
     experts = {e.id: e for e in store.experts.all()}
     docs, latest = [], {}
     for issue_id in sorted(affected):
-        doc = store.stored_by_id("issues", issue_id)
-        if doc is None:
+        raw = store.stored_json("issues", issue_id)
+        if raw is None:
             continue
         request = _latest(journal.lookup("requests", "analysis_id", issue_id))
         if request is not None:
             latest[issue_id] = request
-        docs.append(doc)
+        docs.append((issue_id, raw))
     _fill(rows, desk, docs, latest, now.timestamp(), assignee, experts)
     rows.seq = _seq(desk, rows.ids)
     return Patch(rows, affected - set(rows.ids), len(affected))

@@ -8,11 +8,14 @@ from contextlib import contextmanager
 
 import click
 from pydantic import BaseModel
+from rich.console import Console
+from rich.progress import BarColumn, Progress, TaskID, TaskProgressColumn, TextColumn, TimeRemainingColumn
 
 from triagedesk.app.stores import check_store, open_desk, repair_store
 from triagedesk.app.stores import store_path as store_path
 from triagedesk.commands.common import emit_json, json_option, parse_instant, progress_display, read_text
-from triagedesk.demo.data import generate
+from triagedesk.demo.data import CHUNK, DemoData, generate_chunks
+from triagedesk.demo.data import KINDS as DEMO_KINDS
 from triagedesk.display import printable
 from triagedesk.domain.inputs import parse_models
 from triagedesk.domain.models import Expert, Issue
@@ -94,6 +97,53 @@ def _network() -> list[Expert]:
     return experts
 
 
+FOLD_SHARE = 0.15
+"""The bar's share of the demo's work that folding the journal into the snapshot takes, after the writes."""
+
+
+class DemoProgress:
+    """The demo's bar on stderr (only on a terminal and for big demos): issues generated and written, then the
+    fold into the snapshot, as one bar over the whole work."""
+
+    def __init__(self, count: int) -> None:
+        self.count = count
+        self.done = 0
+        self.totals: dict[str, int] = dict.fromkeys(("issues", "experts", "requests", "sessions", "outcomes",
+                                                     "corrections", "knowledge"), 0)
+        self._progress: Progress | None = None
+        self._task: TaskID | None = None
+
+    @contextmanager
+    def shown(self, enabled: bool) -> Iterator[DemoProgress]:
+        if not enabled or not sys.stderr.isatty() or self.count < 5000:
+            yield self
+            return
+        columns = (TextColumn("{task.description}"), BarColumn(), TaskProgressColumn(), TimeRemainingColumn())
+        with Progress(*columns, console=Console(stderr=True), transient=True) as progress:
+            self._progress = progress
+            self._task = progress.add_task(self._label(), total=self.count * (1 + FOLD_SHARE))
+            try:
+                yield self
+            finally:
+                self._progress = None
+
+    def _label(self) -> str:
+        return f"demo: {self.done:,}/{self.count:,} issues generated and written"
+
+    def written(self, part: DemoData) -> None:
+        """A part is committed: count its records and move the bar."""
+        for kind in self.totals:
+            self.totals[kind] += len(getattr(part, kind))
+        self.done += len(part.issues)
+        if self._progress is not None and self._task is not None:
+            self._progress.update(self._task, completed=self.done, description=self._label())
+
+    def folding(self) -> None:
+        if self._progress is not None and self._task is not None:
+            self._progress.update(self._task, description=f"demo: {self.done:,} issues written; folding the "
+                                                          "journal into the snapshot")
+
+
 @click.command()
 @db_option
 @click.option("--issues", "count", type=click.IntRange(1, 2_000_000), default=2000, show_default=True,
@@ -101,28 +151,37 @@ def _network() -> list[Expert]:
 @click.option("--seed", type=int, default=7, show_default=True)
 @click.option("--now", "now_text", metavar="ISO-TIME", help="The reference time (default: now).")
 @click.option("--force", is_flag=True, help="Write into a store that already holds issues.")
+@click.option("--chunk", type=click.IntRange(1), default=CHUNK, hidden=True,
+              help="Issues per durable write (tests make it small).")
 @json_option
-def demo(db_path: str | None, count: int, seed: int, now_text: str | None, force: bool, as_json: bool) -> None:
-    """Fill a store with a realistic, deterministic demo history (the same for the same seed and time)."""
+def demo(db_path: str | None, count: int, seed: int, now_text: str | None, force: bool, chunk: int,
+         as_json: bool) -> None:
+    """Fill a store with a realistic, deterministic demo history (the same for the same seed and time).
+
+    It is written in parts of a few thousand issues, each one durable write: an interrupted demo keeps the
+    parts written so far, whole, and `--force` with the same --seed and --now writes it again in full."""
     now = parse_instant(now_text, "--now")
     path = store_path(db_path)
     desk = open_desk(path)
+    bar = DemoProgress(count)
     try:
         held = len(desk.repository("issues"))
         if held and not force:
             raise click.UsageError(f"{path} already holds {held:,} issues; pass --force to add the demo anyway")
         scorers = {name: Scorer(load_profile(name)) for name in ("infrastructure", "appraisal")}
-        with progress_bar(f"generating {count:,} issues", count) as advance:
-            data = generate(count, seed, now, scorers, _network(), advance)
-        desk.load_demo(data, ("experts", "issues", "requests", "sessions", "outcomes", "corrections", "knowledge"),
-                       note=f"seed {seed}")
+        parts = generate_chunks(count, seed, now, scorers, _network(), size=chunk)
+        with bar.shown(enabled=True):
+            desk.load_demo(parts, DEMO_KINDS, note=f"seed {seed}", written=bar.written, folding=bar.folding)
+    except KeyboardInterrupt:
+        click.echo(f"triagedesk: demo interrupted: {bar.done:,} of {count:,} issues are stored, in whole parts; "
+                   "`demo --force` with the same --seed and --now writes it again in full", err=True)
+        raise
     finally:
         desk.close()
-    counts = data.counts()
     if as_json:
-        emit_json({"db": str(path), **counts})
+        emit_json({"db": str(path), **bar.totals})
     else:
-        click.echo(f"demo store {path}: " + ", ".join(f"{v:,} {k}" for k, v in counts.items()))
+        click.echo(f"demo store {path}: " + ", ".join(f"{v:,} {k}" for k, v in bar.totals.items()))
 
 
 @click.group()

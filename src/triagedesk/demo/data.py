@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import random
-from collections.abc import Callable
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from triagedesk.demo.issues import issue_records
+from triagedesk.demo.issues import iter_issue_records
 from triagedesk.demo.resolutions import resolutions_for
 from triagedesk.domain.models import Expert, Issue
 from triagedesk.domain.records import Correction, ExpertRequest, KnowledgeEntry, Outcome, Session
@@ -28,6 +28,10 @@ _CORRECTIONS = [
 ]
 
 
+KINDS = ("experts", "issues", "requests", "sessions", "outcomes", "corrections", "knowledge")
+"""The kinds of a demo history, in the order they are written."""
+
+
 @dataclass
 class DemoData:
     """Everything a demo store holds."""
@@ -43,6 +47,11 @@ class DemoData:
     def counts(self) -> dict[str, int]:
         return {name: len(getattr(self, name)) for name in
                 ("issues", "experts", "requests", "sessions", "outcomes", "corrections", "knowledge")}
+
+    def add(self, other: DemoData) -> None:
+        """Append another part's records, kind by kind."""
+        for kind in KINDS:
+            getattr(self, kind).extend(getattr(other, kind))
 
 
 def _status(rng: random.Random, age_days: float, payment: bool) -> str:
@@ -60,64 +69,90 @@ def _status(rng: random.Random, age_days: float, payment: bool) -> str:
     return status
 
 
+CHUNK = 2000
+"""Issues per chunk of `generate_chunks`: each chunk is one durable write of the demo command."""
+
+def generate_chunks(
+    count: int,
+    seed: int,
+    now: datetime,
+    scorers: dict[str, Scorer],
+    experts: list[Expert],
+    size: int = CHUNK,
+) -> Iterator[DemoData]:
+    """`generate`'s history as a stream of parts of `size` issues each, with their requests, sessions, outcomes,
+    corrections and knowledge entries (the experts come with the first part): only one part is held at a time,
+    and the parts together are the same records in the same order for any `size`."""
+    if size < 1:
+        raise ValueError("a chunk holds at least one issue")
+    rng = random.Random(seed * 7919 + 1)
+    by_speciality: dict[str, list[Expert]] = {}
+    for known in experts:
+        for speciality in known.specializations:
+            by_speciality.setdefault(speciality.lower(), []).append(known)
+    # the held requests are the experts' whole workload: the Desk counts it from them (performance.figures)
+    chunk = DemoData(experts=[e.model_copy(update={"current_workload": 0}) for e in experts])
+    for record in iter_issue_records(count, seed=seed, now=now, days=60):
+        if len(chunk.issues) == size:
+            yield chunk
+            chunk = DemoData()
+        issue = Issue.model_validate(record)
+        chunk.issues.append(issue)
+        _history(rng, issue, scorers, experts, by_speciality, now, chunk)
+    yield chunk
+
+
 def generate(
     count: int,
     seed: int,
     now: datetime,
     scorers: dict[str, Scorer],
     experts: list[Expert],
-    progress: Callable[[int], None] | None = None,
 ) -> DemoData:
-    """A demo history of `count` issues over the last 60 days, the same for the same seed and `now`."""
-    rng = random.Random(seed * 7919 + 1)
-    data = DemoData(experts=[e.model_copy() for e in experts])
-    by_speciality: dict[str, list[Expert]] = {}
-    for known in experts:
-        for speciality in known.specializations:
-            by_speciality.setdefault(speciality.lower(), []).append(known)
-    for number, record in enumerate(issue_records(count, seed=seed, now=now, days=60)):
-        issue = Issue.model_validate(record)
-        data.issues.append(issue)
-        if progress is not None and number % 1000 == 999:
-            progress(1000)
-        scorer = scorers[issue.profile or "infrastructure"]
-        decision = scorer.route(issue)  # the routing without the explanation: a fifth of decide's time
-        if not decision.should_escalate:
-            continue
-        profile = scorer.profile
-        created = issue.created_at or now
-        submitted = created + timedelta(minutes=rng.randint(1, 30))
-        if submitted > now:
-            submitted = now
-        age = (now - submitted) / DAY
-        if age < 1.5 and rng.random() < 0.4:
-            continue  # not escalated yet: the coordinator's intake
-        status = _status(rng, age, profile.payment)
-        tier = profile.tiers.get(decision.recommended_tier or "") if decision.recommended_tier else None
-        window = timedelta(minutes=decision.response_due_minutes or 240)
-        if profile.name == "infrastructure":
-            window = timedelta(minutes=(decision.response_due_minutes or 240)
-                               + (decision.estimated_expert_minutes or 60) * 2)
-        pool = by_speciality.get((decision.recommended_expert_type or "").lower()) or [
-            e for e in experts if (e.id.startswith("expert-") == (profile.name == "appraisal"))]
-        expert = rng.choice(pool) if pool else None
-        request = _request(rng, issue, decision, profile.name, tier, submitted, window, status, expert, now)
-        data.requests.append(request)
-        if expert is None or request.started_at is None:
-            continue
-        session = _session(rng, issue, request, expert, now, profile.session)
-        data.sessions.append(session)
-        if request.status in ("completed", "refunded") and request.completed_at is not None:
-            outcome, entry = _outcome(rng, issue, request, session, profile.name)
-            data.outcomes.append(outcome)
-            data.knowledge.append(entry)
-            if profile.name == "appraisal" and rng.random() < 0.35:
-                data.corrections.extend(_corrections(rng, issue, request, expert))
-    # the held requests are the experts' whole workload: the Desk counts it from them (performance.figures)
-    data.experts = [e.model_copy(update={"current_workload": 0}) for e in data.experts]
-    if progress is not None:
-        progress(count % 1000)
+    """A demo history of `count` issues over the last 60 days, the same for the same seed and `now`, all in
+    memory (small demos and tests; the demo command streams `generate_chunks`)."""
+    data = DemoData()
+    for chunk in generate_chunks(count, seed, now, scorers, experts):
+        data.add(chunk)
     return data
+
+
+def _history(rng: random.Random, issue: Issue, scorers: dict[str, Scorer], experts: list[Expert],
+             by_speciality: dict[str, list[Expert]], now: datetime, into: DemoData) -> None:
+    """What became of one issue: its request, session, outcome, knowledge entry and corrections, if any."""
+    scorer = scorers[issue.profile or "infrastructure"]
+    decision = scorer.route(issue)  # the routing without the explanation: a fifth of decide's time
+    if not decision.should_escalate:
+        return
+    profile = scorer.profile
+    created = issue.created_at or now
+    submitted = created + timedelta(minutes=rng.randint(1, 30))
+    if submitted > now:
+        submitted = now
+    age = (now - submitted) / DAY
+    if age < 1.5 and rng.random() < 0.4:
+        return  # not escalated yet: the coordinator's intake
+    status = _status(rng, age, profile.payment)
+    tier = profile.tiers.get(decision.recommended_tier or "") if decision.recommended_tier else None
+    window = timedelta(minutes=decision.response_due_minutes or 240)
+    if profile.name == "infrastructure":
+        window = timedelta(minutes=(decision.response_due_minutes or 240)
+                           + (decision.estimated_expert_minutes or 60) * 2)
+    pool = by_speciality.get((decision.recommended_expert_type or "").lower()) or [
+        e for e in experts if (e.id.startswith("expert-") == (profile.name == "appraisal"))]
+    expert = rng.choice(pool) if pool else None
+    request = _request(rng, issue, decision, profile.name, tier, submitted, window, status, expert, now)
+    into.requests.append(request)
+    if expert is None or request.started_at is None:
+        return
+    session = _session(rng, issue, request, expert, now, profile.session)
+    into.sessions.append(session)
+    if request.status in ("completed", "refunded") and request.completed_at is not None:
+        outcome, entry = _outcome(rng, issue, request, session, profile.name)
+        into.outcomes.append(outcome)
+        into.knowledge.append(entry)
+        if profile.name == "appraisal" and rng.random() < 0.35:
+            into.corrections.extend(_corrections(rng, issue, request, expert))
 
 
 def _request(rng: random.Random, issue: Issue, decision: Any, profile: str, tier: Any, submitted: datetime,

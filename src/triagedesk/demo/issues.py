@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -126,17 +127,21 @@ def _appraisal_issue(rng: random.Random, number: int, created: datetime) -> dict
     }
 
 
-def issue_records(count: int, seed: int = 7, now: datetime | None = None, days: int = 60) -> list[dict[str, Any]]:
-    """`count` issue records, half of each profile, created over the last `days` days."""
+def iter_issue_records(count: int, seed: int = 7, now: datetime | None = None,
+                       days: int = 60) -> Iterator[dict[str, Any]]:
+    """`count` issue records, half of each profile, created over the last `days` days, made one at a time."""
     rng = random.Random(seed)
     now = now or datetime(2026, 1, 15, 12, 0, tzinfo=UTC)
     span = days * 86_400
-    records = []
     for number in range(count):
         created = now - timedelta(seconds=rng.randrange(span))
         make = _infra_issue if number % 2 == 0 else _appraisal_issue
-        records.append(make(rng, number + 1, created))
-    return records
+        yield make(rng, number + 1, created)
+
+
+def issue_records(count: int, seed: int = 7, now: datetime | None = None, days: int = 60) -> list[dict[str, Any]]:
+    """`count` issue records, half of each profile, created over the last `days` days."""
+    return list(iter_issue_records(count, seed, now, days))
 
 
 def generate_issues(count: int, seed: int = 7, now: datetime | None = None) -> list[Issue]:

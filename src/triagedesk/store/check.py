@@ -27,13 +27,12 @@ from triagedesk.store.journal_format import (
     Op,
     decode_header,
     decode_record,
-    decode_snapshot,
-    encode_snapshot,
     expected_journal,
     folded_journal,
     meta_of,
     scan,
 )
+from triagedesk.store.snapshot_file import decode_snapshot, snapshot_chunks
 
 Tables = dict[str, dict[str, dict[str, Any]]]
 
@@ -447,7 +446,7 @@ def repair(path: Path) -> list[str]:
         meta.update(app="triagedesk", generation=header.generation, journal_salt=header.salt)
         meta.setdefault("schema", 2)
         try:
-            atomic_write(path, encode_snapshot(rebuilt.tables))
+            atomic_write(path, snapshot_chunks(rebuilt.tables))
             atomic_write(_sibling(path, ".journal"), header.encode())
         except OSError as exc:
             raise StoreError(f"{path}: cannot write the repaired store: {reason(exc)}; run repair again") from None

@@ -7,7 +7,6 @@ interrupted between its renames is finished, and no write ever moves a generatio
 
 from __future__ import annotations
 
-import gc
 import os
 import threading
 from contextlib import AbstractContextManager
@@ -24,18 +23,18 @@ from triagedesk.store.journal_format import (
     JournalHeader,
     Op,
     decode_header,
-    decode_snapshot,
-    encode_snapshot,
+    decode_json_snapshot,
     expected_journal,
     folded_journal,
     meta_of,
     scan,
 )
+from triagedesk.store.lazy_docs import LazyDocs
+from triagedesk.store.snapshot_file import MAGIC, encode_snapshot, open_snapshot, snapshot_chunks
 
 Tables = dict[str, dict[str, dict[str, Any]]]
 Identity = tuple[int, ...]
 REPAIR = "run `triagedesk db check` and `triagedesk db repair`"
-FREEZE_BYTES = 8 * 1024 * 1024  # snapshots larger than this are frozen out of the garbage collector once loaded
 
 
 class _Retry(Exception):
@@ -76,6 +75,8 @@ class GenerationFiles:
     _locked: int
     _fd: int | None
     mutex: threading.RLock
+    older_format = False
+    """The snapshot read is of the older format (plain TinyDB JSON): the next compaction rewrites it."""
 
     def _lock(self) -> AbstractContextManager[None]:
         raise NotImplementedError
@@ -118,26 +119,32 @@ class GenerationFiles:
 
     def _read_state(self, locked: bool) -> None:
         try:
-            with open(self.path, "rb") as handle:
-                snapshot_id = snapshot_identity(os.fstat(handle.fileno()))
-                raw = b""
-                gc.disable()
-                try:
-                    raw = handle.read()
-                    tables = decode_snapshot(raw)
-                finally:
-                    if len(raw) > FREEZE_BYTES:
-                        # the tables live as long as the store: without this every full collection walks each
-                        # of their millions of objects (a list of 100k pairs then costs a second, not a ms)
-                        gc.freeze()
-                    gc.enable()
-        except Damaged as exc:
-            raise StoreCorrupt(f"{self.path}: {exc}; {REPAIR}") from None
+            handle = open(self.path, "rb")  # kept open: the records are read from it on demand
         except FileNotFoundError:
             raise StoreCorrupt(f"{self.path}: missing; {REPAIR}") from None
         except IsADirectoryError:
             raise StoreCorrupt(f"{self.path}: a directory, not a snapshot; {REPAIR}") from None
         except OSError as exc:
+            raise StoreError(f"{self.path}: cannot read: {reason(exc)}") from None
+        try:
+            opened = os.fstat(handle.fileno())
+            snapshot_id = snapshot_identity(opened)
+            if handle.read(len(MAGIC)) == MAGIC:
+                tables = open_snapshot(handle, opened.st_size)
+            else:  # the older format (plain TinyDB JSON): read whole, rewritten as format 3 by the next compaction
+                handle.seek(0)
+                old = decode_json_snapshot(handle.read())
+                handle.close()
+                tables = {name: docs if name == META else LazyDocs.of(docs) for name, docs in old.items()}
+                self.older_format = True
+        except Damaged as exc:
+            handle.close()
+            raise StoreCorrupt(f"{self.path}: {exc}; {REPAIR}") from None
+        except IsADirectoryError:
+            handle.close()
+            raise StoreCorrupt(f"{self.path}: a directory, not a snapshot; {REPAIR}") from None
+        except OSError as exc:
+            handle.close()
             raise StoreError(f"{self.path}: cannot read: {reason(exc)}") from None
         generation = int(meta_of(tables).get("generation", 0))
         expected = expected_journal(tables)
@@ -171,7 +178,7 @@ class GenerationFiles:
             raise StoreCorrupt(f"{self.journal_path}: damaged record at offset {found.damaged[0]} "
                                f"(bad checksum); {REPAIR}")
         self.tables, self.generation, self.header = tables, generation, header
-        self.max_ids = {name: max(map(int, t), default=0) for name, t in tables.items()}
+        self.max_ids = {name: t.max_id() for name, t in tables.items() if isinstance(t, LazyDocs)}
         self.index, self._rindex = {}, {}
         self._reset_indexes()
         self._snapshot_id, self._journal_id, self._offset = snapshot_id, journal_id, start
@@ -236,16 +243,11 @@ class GenerationFiles:
             before = dict(meta)
             meta.update(generation=new.generation, journal_salt=new.salt,
                         folded={"generation": self.header.generation, "salt": self.header.salt, "end": self._offset})
-            gc.disable()
-            try:
-                data = encode_snapshot(self.tables)
-            finally:
-                gc.enable()
             keep_previous(self.path)
             keep_previous(self.journal_path)
             try:
-                atomic_write(self.path, data)
-            except OSError as exc:
+                atomic_write(self.path, snapshot_chunks(self.tables))  # streamed: the tables are read in spans
+            except (OSError, ValueError) as exc:
                 now = _safe_identity(self.path)
                 if now is not None and now[:2] == (self._snapshot_id or ())[:2]:  # not replaced: the old state holds
                     self._snapshot_id = now  # linking it as .prev changed its ctime
@@ -253,7 +255,9 @@ class GenerationFiles:
                     meta.update(before)
                     raise StoreError(f"{self.path}: cannot compact: {reason(exc)}; "
                                      "every write is kept in the journal") from None
-            self.generation, self._snapshot_id = new.generation, _safe_identity(self.path)
+            self.generation = new.generation
+            self.older_format = False
+            self._rebase()
             self.header = new
             self._close_fd()
             self._journal_id, self._offset = None, 0
@@ -263,6 +267,19 @@ class GenerationFiles:
                 raise StoreError(f"{self.journal_path}: cannot compact: {reason(exc)}; "
                                  "every write is kept (the next write finishes the compaction)") from None
             self._adopt_journal()
+
+    def _rebase(self) -> None:
+        """Read the tables from the snapshot just written (the same documents: the indexes stay as they are),
+        so what was held in memory since the last snapshot is let go."""
+        try:
+            handle = open(self.path, "rb")
+            found = os.fstat(handle.fileno())
+            tables = open_snapshot(handle, found.st_size, verify=False)
+        except (OSError, Damaged):
+            self._snapshot_id = _safe_identity(self.path)
+            return  # what is in memory is the same: only its memory is not given back
+        tables[META] = self.tables.get(META, tables[META])
+        self.tables, self._snapshot_id = tables, snapshot_identity(found)
 
     def _adopt_journal(self) -> None:
         """Take the journal just written by this process as ours, without reading the snapshot again."""

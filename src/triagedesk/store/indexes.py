@@ -13,9 +13,11 @@ from collections.abc import Mapping
 from typing import Any
 
 from triagedesk.domain.insight.knowledge import KnowledgeIndex, terms_of_document
+from triagedesk.store.lazy_docs import LazyDocs
 
 _SCALARS = (str, int, float, bool)
 _EXACT = frozenset(_SCALARS)
+_HASHED = _EXACT | {type(None)}
 KNOWLEDGE = "knowledge"
 
 
@@ -26,74 +28,119 @@ def _key(value: Any) -> Any:
 _UNINDEXED = object()
 
 
+Holders = str | dict[str, None]
+"""The doc_ids under one value: the one doc_id itself (most values), else an insertion-ordered dict of them."""
+
+
+def _ids(holders: Holders | None) -> tuple[str, ...] | dict[str, None]:
+    if holders is None:
+        return ()
+    return (holders,) if isinstance(holders, str) else holders
+
+
+class FieldMap:
+    """One field's index: value -> holders, the doc_ids whose value is not a scalar, and each doc_id's value."""
+
+    __slots__ = ("holders", "odd", "value_of")
+
+    def __init__(self, keys: list[str], column: list[Any]) -> None:
+        self.holders: dict[Any, Holders] = {}
+        self.odd: dict[str, None] = {}
+        if not set(map(type, column)) <= _HASHED:
+            column = [_key(v) for v in column]
+        self.value_of: dict[str, Any] = dict(zip(keys, column, strict=True))
+        holders, odd = self.holders, self.odd
+        for doc_id, value in zip(keys, column, strict=True):
+            if value is _UNINDEXED:
+                odd[doc_id] = None
+                continue
+            held = holders.get(value)
+            if held is None:
+                holders[value] = doc_id
+            elif isinstance(held, str):
+                holders[value] = {held: None, doc_id: None}
+            else:
+                held[doc_id] = None
+
+    def ids(self, value: Any) -> tuple[str, ...] | dict[str, None]:
+        """The doc_ids holding `value` (in the order they were indexed)."""
+        return _ids(self.holders.get(value))
+
+    def change(self, doc_id: str, value: Any) -> None:
+        """`doc_id` now holds `value` (`_GONE`: removed)."""
+        old = self.value_of.pop(doc_id, _GONE)
+        if old is not _GONE:
+            if old is value or (old == value and type(old) is type(value)):
+                if value is not _GONE:
+                    self.value_of[doc_id] = old
+                return
+            if old is _UNINDEXED:
+                self.odd.pop(doc_id, None)
+            else:
+                held = self.holders.get(old)
+                if held == doc_id:
+                    del self.holders[old]
+                elif isinstance(held, dict):
+                    held.pop(doc_id, None)
+                    if not held:
+                        del self.holders[old]
+        if value is _GONE:
+            return
+        self.value_of[doc_id] = value
+        if value is _UNINDEXED:
+            self.odd[doc_id] = None
+            return
+        held = self.holders.get(value)
+        if held is None:
+            self.holders[value] = doc_id
+        elif isinstance(held, str):
+            if held != doc_id:
+                self.holders[value] = {held: None, doc_id: None}
+        else:
+            held[doc_id] = None
+
+
+_GONE = object()
+
+
 class FieldIndex:
-    """One table's field indexes: field -> value -> doc_ids (insertion-ordered)."""
+    """One table's field indexes, each built from the table's stored columns on its first use."""
 
     def __init__(self, fields: tuple[str, ...], docs: Mapping[str, Mapping[str, Any]]) -> None:
         self.fields = fields
-        self.maps: dict[str, dict[Any, dict[str, None]]] = {name: {} for name in fields}
-        self.odd: dict[str, dict[str, None]] = {name: {} for name in fields}
-        """field -> doc_ids whose value is not a scalar (indexed under no key)."""
-        self.values: dict[str, tuple[Any, ...]] = {}
-        self._build(docs)
+        self.docs = docs
+        """The table's documents, to build a field from (the journal passes the current ones on each use)."""
+        self.built: dict[str, FieldMap] = {}
 
-    def _build(self, docs: Mapping[str, Mapping[str, Any]]) -> None:
-        """`change` for every document at once: the same result, a fraction of the calls."""
-        fields, values = self.fields, self.values
-        columns = [(self.maps[name], self.odd[name]) for name in fields]
-        paused = gc.isenabled()
-        gc.disable()  # only kept objects are allocated: a collection would walk the whole store for nothing
-        try:
-            for doc_id, doc in docs.items():
-                if not isinstance(doc, Mapping):
-                    continue
-                new = tuple([v if v is None or type(v) in _EXACT else _key(v) for v in map(doc.get, fields)])
-                values[doc_id] = new
-                for (found, odd), value in zip(columns, new, strict=True):
-                    if value is _UNINDEXED:
-                        odd[doc_id] = None
-                        continue
-                    holders = found.get(value)
-                    if holders is None:
-                        found[value] = {doc_id: None}
-                    else:
-                        holders[doc_id] = None
-        finally:
-            if paused:
-                gc.enable()
+    def of(self, field: str) -> FieldMap:
+        found = self.built.get(field)
+        if found is None:
+            if field not in self.fields:
+                raise KeyError(f"no index declared on {field!r}")
+            docs = self.docs
+            if isinstance(docs, LazyDocs):
+                keys, (column,) = docs.field_columns((field,))
+            else:
+                held = [(k, d) for k, d in docs.items() if isinstance(d, Mapping)]
+                keys, column = [k for k, _ in held], [d.get(field) for _, d in held]
+            paused = gc.isenabled()
+            gc.disable()  # only kept objects are allocated: a collection would walk the whole store for nothing
+            try:
+                found = self.built[field] = FieldMap(keys, column)
+            finally:
+                if paused:
+                    gc.enable()
+        return found
 
     def change(self, doc_id: str, doc: Mapping[str, Any] | None) -> None:
-        old = self.values.pop(doc_id, None)
-        new = tuple(_key(doc.get(name)) for name in self.fields) if isinstance(doc, Mapping) else None
-        if old is not None:
-            for n, (name, value) in enumerate(zip(self.fields, old, strict=True)):
-                if new is not None and new[n] is value:
-                    continue
-                if value is _UNINDEXED:
-                    self.odd[name].pop(doc_id, None)
-                    continue
-                holders = self.maps[name].get(value)
-                if holders is not None:
-                    holders.pop(doc_id, None)
-                    if not holders:
-                        del self.maps[name][value]
-        if new is None:
-            return
-        self.values[doc_id] = new
-        for n, (name, value) in enumerate(zip(self.fields, new, strict=True)):
-            if old is not None and old[n] is value:
-                continue
-            if value is _UNINDEXED:
-                self.odd[name][doc_id] = None
-            else:
-                self.maps[name].setdefault(value, {})[doc_id] = None
+        for name, built in self.built.items():
+            built.change(doc_id, _key(doc.get(name)) if isinstance(doc, Mapping) else _GONE)
 
     def lookup(self, field: str, value: Any) -> list[str]:
         """The doc_ids holding `value`, in doc_id order (the tables' own order)."""
-        return sorted(self.maps[field].get(value, ()), key=int)
-
-    def counts(self, field: str) -> dict[Any, int]:
-        return {value: len(ids) for value, ids in self.maps[field].items()}
+        if value is not None and type(value) not in _EXACT:
+            return []
+        return sorted(self.of(field).ids(value), key=int)
 
 
 class Indexes:
@@ -125,13 +172,23 @@ class Indexes:
             if not fields:
                 raise KeyError(f"no index declared on {table!r}")
             index = self.fields[table] = FieldIndex(fields, docs)
+        index.docs = docs
         return index
 
     def knowledge_index(self, docs: Mapping[str, Mapping[str, Any]]) -> KnowledgeIndex:
         if self.knowledge is None:
-            self.knowledge = KnowledgeIndex()
-            for doc_id, doc in docs.items():
-                self._put_knowledge(doc_id, doc)
+            knowledge = KnowledgeIndex()
+            if isinstance(docs, LazyDocs):  # from the stored columns: no entry parsed, no text split again
+                keys, (ids, terms) = docs.field_columns(("id", "$terms"))
+                for doc_id, entry_id, text in zip(keys, ids, terms, strict=True):
+                    knowledge.put(doc_id, entry_id if isinstance(entry_id, str) else "",
+                                  frozenset(text.encode("latin-1").split()) if isinstance(text, str) else frozenset())
+            else:
+                for doc_id, doc in docs.items():
+                    entry_id = doc.get("id") if isinstance(doc, Mapping) else None
+                    knowledge.put(doc_id, entry_id if isinstance(entry_id, str) else "",
+                                  terms_of_document(doc) if isinstance(doc, Mapping) else set())
+            self.knowledge = knowledge
         return self.knowledge
 
     def _put_knowledge(self, doc_id: str, doc: Mapping[str, Any] | None) -> None:

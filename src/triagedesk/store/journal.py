@@ -33,6 +33,7 @@ from triagedesk.store.journal_format import (
     encode_record,
     scan,
 )
+from triagedesk.store.lazy_docs import LazyDocs
 
 if TYPE_CHECKING:
     from triagedesk.store.indexes import Indexes
@@ -40,12 +41,11 @@ if TYPE_CHECKING:
 __all__ = ["APP", "JOURNAL_MAGIC", "META", "JournalStorage", "ChangeListener", "keep_previous"]
 
 COMPACT_MIN_BYTES = int(os.environ.get("TRIAGEDESK_COMPACT_BYTES", 8 * 1024 * 1024))
-"""The journal is folded into the snapshot once it is larger than this and than the snapshot."""
+"""The journal is folded into the snapshot once it is larger than this and than a quarter of the snapshot
+(what the journal adds since the snapshot is held in memory; the snapshot's records are read from its file)."""
 LOCK_TIMEOUT = float(os.environ.get("TRIAGEDESK_LOCK_TIMEOUT", 60))
 
-"""A snapshot larger than this is moved out of the garbage collector's sight once loaded."""
-
-Tables = dict[str, dict[str, dict[str, Any]]]
+Tables = dict[str, Any]  # table -> LazyDocs (the `_meta` table: a plain dict)
 ChangeListener = Callable[[set[tuple[str, str]]], None]
 Identity = tuple[int, ...]
 
@@ -76,6 +76,7 @@ class JournalStorage(GenerationFiles, Storage):
         self._fd: int | None = None
         self._listeners: list[ChangeListener] = []
         self._compact_retry_at = 0
+        self._deferred = 0  # held compaction_deferred() blocks
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
@@ -186,7 +187,7 @@ class JournalStorage(GenerationFiles, Storage):
         changed: set[tuple[str, str]] = set()
         for ops in records:
             for table_name, doc_id, doc in ops:
-                table = self.tables.setdefault(table_name, {})
+                table = self.docs(table_name)
                 if doc is None:
                     table.pop(doc_id, None)
                 else:
@@ -240,6 +241,13 @@ class JournalStorage(GenerationFiles, Storage):
                 self.max_ids[table] = number
         self.version += 1
 
+    def docs(self, table: str) -> Any:
+        """A table's documents (created empty when it has none yet)."""
+        found = self.tables.get(table)
+        if found is None:
+            found = self.tables[table] = {} if table == META else LazyDocs()
+        return found
+
     def _index(self, table: str, doc_id: str, doc: dict[str, Any] | None) -> None:
         """Keep the `id` field -> doc_id index and the secondary indexes in step with an applied change."""
         if self.indexes is not None:
@@ -261,8 +269,9 @@ class JournalStorage(GenerationFiles, Storage):
         with self.mutex:
             index = self.index.get(table)
             if index is None:
-                docs = self.tables.get(table, {})
-                index = {doc["id"]: doc_id for doc_id, doc in docs.items() if isinstance(doc.get("id"), str)}
+                docs = self.tables.get(table)
+                keys, (ids,) = docs.field_columns(("id",)) if isinstance(docs, LazyDocs) else ([], [[]])
+                index = {key: doc_id for doc_id, key in zip(keys, ids, strict=True) if type(key) is str}
                 self.index[table] = index
                 self._rindex[table] = {doc_id: key for key, doc_id in index.items()}
             return index
@@ -319,12 +328,22 @@ class JournalStorage(GenerationFiles, Storage):
             self._close_fd()
             raise StoreError(f"{self.journal_path}: cannot write: {reason(exc)}; nothing was written") from None
         self._offset += len(line)
-        if self._offset > max(COMPACT_MIN_BYTES, self._snapshot_size(), self._compact_retry_at):
+        if not self._deferred and self._offset > max(COMPACT_MIN_BYTES, self._snapshot_size() // 4,
+                                                     self._compact_retry_at):
             try:
                 self.compact()
             except StoreError:
                 # the write is committed in the journal, which stays in force; try again after more writes
                 self._compact_retry_at = self._offset + max(self._offset // 4, 64 * 1024)
+
+    @contextmanager
+    def compaction_deferred(self) -> Iterator[None]:
+        """No automatic compaction while held: a bulk load of many commits folds the journal in once, at its end."""
+        self._deferred += 1
+        try:
+            yield
+        finally:
+            self._deferred -= 1
 
     def _rollback(self) -> None:
         """Undo in-memory changes of a failed transaction by reloading from disk."""
@@ -357,7 +376,7 @@ class JournalStorage(GenerationFiles, Storage):
                     if old.get(doc_id) != new.get(doc_id) or doc_id not in new:
                         self.record(name, doc_id, new.get(doc_id))
             meta = self.tables.get(META)
-            self.tables = {name: dict(docs) for name, docs in data.items() if name != META}
+            self.tables = {name: LazyDocs.of(docs) for name, docs in data.items() if name != META}
             if meta is not None:
                 self.tables[META] = meta
             self.index, self._rindex = {}, {}

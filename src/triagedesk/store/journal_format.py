@@ -1,4 +1,4 @@
-"""The store's on-disk formats: the checksummed snapshot, the journal's salted header and CRC-checked records.
+"""The store's on-disk formats: the older JSON snapshot, the journal's salted header and CRC-checked records.
 
 See docs/storage.md. Pure functions over bytes: no file is opened here.
 """
@@ -153,17 +153,7 @@ def records_after_damage(data: bytes, start: int) -> list[list[Op]]:
     return out
 
 
-# -- the snapshot -------------------------------------------------------------------------------
-def encode_snapshot(tables: Tables) -> bytes:
-    """The snapshot file: plain TinyDB JSON whose `_meta` comes first and holds the file's CRC-32."""
-    meta = {k: v for k, v in tables.get(META, {}).get("1", {}).items() if k != "crc"}
-    rest = {name: docs for name, docs in tables.items() if name != META}
-    meta_doc = b'00000000"' + (b"," + orjson.dumps(meta)[1:] if meta else b"}")
-    tail = meta_doc + b"}" + (b"," + orjson.dumps(rest)[1:] if rest else b"}")
-    crc = zlib.crc32(tail, zlib.crc32(SNAPSHOT_PREFIX))
-    return SNAPSHOT_PREFIX + b"%08x" % crc + tail[8:]
-
-
+# -- the snapshot of the older format (read, never written: store/snapshot_file.py writes) ------------
 def snapshot_crc_ok(raw: bytes) -> bool | None:
     """True/False when the snapshot carries a checksum, None for one written before checksums."""
     if not raw.startswith(SNAPSHOT_PREFIX):
@@ -177,8 +167,9 @@ def snapshot_crc_ok(raw: bytes) -> bool | None:
     return crc == stored
 
 
-def decode_snapshot(raw: bytes) -> Tables:
-    """The tables of snapshot bytes; raises `Damaged` when the file is damaged or not a triagedesk store."""
+def decode_json_snapshot(raw: bytes) -> Tables:
+    """The tables of a snapshot of the older format (plain TinyDB JSON, its CRC in `_meta`); raises `Damaged`
+    when the file is damaged or not a triagedesk store."""
     if not raw:
         raise Damaged("empty file")
     crc_ok = snapshot_crc_ok(raw)

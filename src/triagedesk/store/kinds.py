@@ -30,12 +30,16 @@ class Kind:
     """Top-level fields with a secondary index (value -> records), kept in step with every write."""
     listed: bool = True
     """Among the kinds commands list, count and export (the outbox is the dispatcher's own)."""
+    stored: tuple[str, ...] = ()
+    """Further top-level fields kept as columns beside the records in the snapshot, read without parsing one
+    (what a pass over every record needs: the experts' figures counted from the requests)."""
 
 
 KINDS: tuple[Kind, ...] = (
     Kind("issues", Issue, "iss"),
     Kind("experts", Expert, "exp"),
-    Kind("requests", ExpertRequest, "req", indexed=("analysis_id", "assigned_expert_id", "status")),
+    Kind("requests", ExpertRequest, "req", indexed=("analysis_id", "assigned_expert_id", "status"),
+         stored=("completed_at", "assigned_at", "rating")),
     Kind("sessions", Session, "ses", indexed=("issue_id", "request_id", "status")),
     Kind("outcomes", Outcome, "out", indexed=("issue_id", "request_id")),
     Kind("corrections", Correction, "cor", indexed=("request_id",)),
@@ -48,5 +52,7 @@ NAMES: tuple[str, ...] = tuple(kind.name for kind in KINDS if kind.listed)
 """Every data table, in the order commands list them."""
 
 INDEXED: dict[str, tuple[str, ...]] = {kind.name: kind.indexed for kind in KINDS if kind.indexed}
+STORED: dict[str, tuple[str, ...]] = {kind.name: kind.indexed + kind.stored for kind in KINDS}
+"""Every kind's fields kept as snapshot columns: the indexed ones and the further `stored` ones."""
 
-__all__ = ["Kind", "KINDS", "BY_NAME", "NAMES", "INDEXED"]
+__all__ = ["Kind", "KINDS", "BY_NAME", "NAMES", "INDEXED", "STORED"]

@@ -23,9 +23,11 @@ def _to_v2(tables: Tables) -> None:
     now = datetime.now(UTC).isoformat().replace("+00:00", "Z")
     stamps = ("completed_at", "ended_at", "assigned_at", "submitted_at", "created_at", "at", "joined_at")
     for name in DATA_TABLES:
-        for doc in tables.get(name, {}).values():
+        docs = tables.get(name, {})
+        for key, doc in list(docs.items()):
             if "_updated_at" not in doc:
                 doc["_updated_at"] = next((doc[k] for k in stamps if doc.get(k)), now)
+                docs[key] = doc  # the tables hand out copies: a change is written back
 
 
 MIGRATIONS: dict[int, Callable[[Tables], None]] = {1: _to_v2}

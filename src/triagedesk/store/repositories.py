@@ -27,6 +27,7 @@ from triagedesk.store.errors import StoreError
 from triagedesk.store.indexes import Indexes
 from triagedesk.store.journal import ChangeListener, JournalStorage
 from triagedesk.store.kinds import BY_NAME, INDEXED, KINDS, NAMES
+from triagedesk.store.lazy_docs import LazyDocs
 from triagedesk.store.table import JournalDB, JournalTable
 
 M = TypeVar("M", bound=BaseModel)
@@ -328,40 +329,68 @@ class Store:
         doc_id = self.journal.doc_id_of(kind, key)
         return None if doc_id is None else self.stored(kind, doc_id)
 
-    def open_issues(self, closed: frozenset[str]) -> list[tuple[dict[str, Any], dict[str, Any] | None]]:
-        """Every issue with no usable request, or whose latest request's status is not in `closed`, with that
-        request, in the table's order (raw documents: do not mutate). Found from the indexes: what it touches
-        is the open issues and their requests, not every issue and request in the store."""
+    def stored_json(self, kind: str, key: str) -> bytes | None:
+        """The stored JSON of the record of `kind` whose `id` is `key`, unparsed."""
+        doc_id = self.journal.doc_id_of(kind, key)
+        with self.journal.mutex:
+            docs = self.journal.tables.get(kind)
+            return docs.raw(doc_id) if isinstance(docs, LazyDocs) and doc_id is not None else None
+
+    def open_issues(self, closed: frozenset[str]) -> list[tuple[str, bytes, dict[str, Any] | None]]:
+        """Every issue with no usable request, or whose latest request's status is not in `closed`: its id, its
+        stored JSON (unparsed: the queue's cache may not need it) and that request, in the table's order. Found
+        from the indexes: what it touches is the open issues and their requests, not every issue and request."""
         journal = self.journal
         journal.refresh()
         with journal.mutex:
-            issues = journal.tables.get("issues", {})
-            requests = journal.tables.get("requests", {})
+            issues = journal.docs("issues")
+            requests = journal.docs("requests")
             index = journal._installed().field("requests", requests)
-            by_issue = index.maps["analysis_id"]
+            by_issue = index.of("analysis_id")
             ids = journal.id_index("issues")
-            statuses = index.maps["status"]
-            doubtful = [d for value, held in statuses.items() if value not in closed or not isinstance(value, str)
-                        for d in held]
-            doubtful.extend(index.odd["status"])
-            candidates = {key for key in ids if key not in by_issue}
+            statuses = index.of("status")
+            doubtful = [d for value, held in statuses.holders.items()
+                        if value not in closed or not isinstance(value, str) for d in _each(held)]
+            doubtful.extend(statuses.odd)
+            issue_of = by_issue.value_of
+            candidates = {key for key in ids if key not in by_issue.holders}
             for doc_id in doubtful:
-                key = requests[doc_id].get("analysis_id") if doc_id in requests else None
+                key = issue_of.get(doc_id)
                 if isinstance(key, str) and key in ids:
                     candidates.add(key)
             out = []
-            for doc_id in sorted((ids[key] for key in candidates), key=int):
-                issue = issues[doc_id]
-                held = by_issue.get(issue.get("id"))
+            for key, doc_id in sorted(((key, ids[key]) for key in candidates), key=lambda pair: int(pair[1])):
+                raw = issues.raw(doc_id)
+                if raw is None:
+                    continue
+                held = by_issue.ids(key)
                 latest = _latest_usable([requests[d] for d in sorted(held, key=int)]) if held else None
                 if latest is None or latest.get("status") not in closed:
-                    out.append((issue, latest))
+                    out.append((key, raw, latest))
             return out
+
+    def field_columns(self, kind: str, fields: tuple[str, ...]) -> tuple[list[str], list[list[Any]]]:
+        """Every record of `kind`: its doc_ids, and one list of values per field (from the snapshot's stored
+        columns where they cover the fields: see `kinds.STORED`; only records written since are parsed)."""
+        journal = self.journal
+        journal.refresh()
+        with journal.mutex:
+            return journal.docs(kind).field_columns(fields)
+
+    def field_values(self, kind: str, field: str) -> dict[str, Any]:
+        """doc_id -> the indexed `field`'s value of every record of `kind` (from the index: nothing parsed)."""
+        journal = self.journal
+        journal.refresh()
+        with journal.mutex:
+            return dict(journal._installed().field(kind, journal.docs(kind)).of(field).value_of)
 
     def warm_indexes(self) -> None:
         """Build every declared index now (a worker after open), so no cursor move pays for the first build."""
+        for declared in KINDS:
+            self.journal.doc_id_of(declared.name, "")
         for kind, fields in INDEXED.items():
-            self.journal.lookup(kind, fields[0], None)
+            for field in fields:
+                self.journal.lookup(kind, field, None)
         self.journal.knowledge_search("", 1)
 
     def search_knowledge(self, text: str, limit: int = 5) -> list[Hit]:
@@ -391,3 +420,7 @@ class Store:
 
 
 __all__ = ["EXTRA", "Store", "Repository", "Document", "to_doc", "record_fields", "stamp", "replace_with"]
+
+
+def _each(held: str | dict[str, None]) -> tuple[str, ...] | dict[str, None]:
+    return (held,) if isinstance(held, str) else held

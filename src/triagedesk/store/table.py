@@ -13,36 +13,48 @@ from triagedesk.store.journal import JournalStorage
 
 
 class _TrackedTable(MutableMapping[int, Any]):
-    """TinyDB's updater view of a table: int ids over our str-keyed dict, recording what changed.
+    """TinyDB's updater view of a table: int ids over our str-keyed documents, recording what changed.
 
-    A document read through `[]` may be mutated in place by TinyDB's `update`, so its
-    JSON is remembered at first access and compared at the end of the update.
+    TinyDB's `update` mutates the document it reads through `[]` in place; the store hands out a fresh copy
+    on every read, so the copy is kept, its JSON remembered, and compared at the end of the update.
     """
 
-    def __init__(self, raw: dict[str, Any]) -> None:
+    def __init__(self, raw: MutableMapping[str, Any]) -> None:
         self.raw = raw
-        self.written: dict[str, None] = {}  # insertion-ordered
-        self.seen: dict[str, bytes] = {}
+        self.written: dict[str, Any] = {}  # insertion-ordered: doc_id -> the document set (None: removed)
+        self.handed: dict[str, tuple[Any, bytes]] = {}
 
     def __getitem__(self, doc_id: int) -> Any:
         key = str(doc_id)
+        if key in self.written:
+            doc = self.written[key]
+            if doc is None:
+                raise KeyError(doc_id)
+            return doc
+        held = self.handed.get(key)
+        if held is not None:
+            return held[0]
         doc = self.raw[key]
-        if key not in self.seen and key not in self.written:
-            self.seen[key] = orjson.dumps(doc)
+        self.handed[key] = (doc, orjson.dumps(doc))
         return doc
 
     def __setitem__(self, doc_id: int, doc: Any) -> None:
         key = str(doc_id)
         self.raw[key] = doc
-        self.written[key] = None
+        self.written[key] = doc
+        self.handed.pop(key, None)
 
     def __delitem__(self, doc_id: int) -> None:
         key = str(doc_id)
         del self.raw[key]
         self.written[key] = None
+        self.handed.pop(key, None)
 
     def __contains__(self, doc_id: object) -> bool:
-        return str(doc_id) in self.raw
+        key = str(doc_id)
+        if key in self.written:
+            return self.written[key] is not None
+        return key in self.raw
 
     def __iter__(self) -> Iterator[int]:
         return (int(k) for k in self.raw)
@@ -55,16 +67,16 @@ class _TrackedTable(MutableMapping[int, Any]):
 
     def clear(self) -> None:
         self.written.update(dict.fromkeys(self.raw))
+        self.handed = {}
         self.raw.clear()
 
-    def changed(self) -> list[str]:
-        out = list(self.written)
-        for key, before in self.seen.items():
-            if key in self.written:
-                continue
-            doc = self.raw.get(key)
-            if doc is None or orjson.dumps(doc) != before:
-                out.append(key)
+    def changes(self) -> list[tuple[str, Any]]:
+        """(doc_id, document or None) of every document the update set, removed or changed in place."""
+        out = list(self.written.items())
+        for key, (doc, before) in self.handed.items():
+            if orjson.dumps(doc) != before:
+                self.raw[key] = doc
+                out.append((key, doc))
         return out
 
 
@@ -116,12 +128,11 @@ class JournalTable(Table):
     def _update_table(self, updater: Callable[[dict[int, Mapping]], None]) -> None:
         storage = self._storage
         with storage.transaction():
-            raw = storage.tables.setdefault(self.name, {})
-            view = _TrackedTable(raw)
+            view = _TrackedTable(storage.docs(self.name))
             try:
                 updater(cast(dict, view))
-                for key in view.changed():
-                    storage.record(self.name, key, raw.get(key))
+                for key, doc in view.changes():
+                    storage.record(self.name, key, doc)
             except BaseException:
                 # the updater may have changed documents in memory before failing (a value the journal
                 # cannot encode): what is in memory goes back to what is on disk, as for a failed commit

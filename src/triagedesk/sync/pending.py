@@ -5,6 +5,7 @@ from __future__ import annotations
 import threading
 from typing import Any
 
+from triagedesk.store.lazy_docs import LazyDocs
 from triagedesk.store.repositories import Store
 
 Slot = tuple[str, str]  # (table, TinyDB doc_id)
@@ -73,12 +74,16 @@ class PendingRecords:
                 out.append((entry["key"], entry["rev"]))
         return out
 
-    def _scan(self, tables: dict[str, dict[str, dict[str, Any]]]) -> set[Slot]:
-        state = {doc["key"]: doc.get("updated_at") for doc in tables.get(self.state_table, {}).values()}
+    def _scan(self, tables: dict[str, Any]) -> set[Slot]:
+        """Every record whose `_updated_at` is not the one last in step (read from the snapshot's stored
+        columns: no record is parsed but those written since)."""
+        _, (keys, stamps) = _columns(tables.get(self.state_table, {}), ("key", "updated_at"))
+        state = dict(zip(keys, stamps, strict=True))
         dirty = set()
         for kind in self.rank:
-            for doc_id, doc in tables.get(kind, {}).items():
-                if state.get(f"{kind}:{doc['id']}", _NEVER) != doc.get("_updated_at"):
+            doc_ids, (ids, updated) = _columns(tables.get(kind, {}), ("id", "_updated_at"))
+            for doc_id, key, stamp in zip(doc_ids, ids, updated, strict=True):
+                if state.get(f"{kind}:{key}", _NEVER) != stamp:
                     dirty.add((kind, doc_id))
         return dirty
 
@@ -117,3 +122,10 @@ RECHECK_AT_MOST = 20_000
 
 
 _NEVER = object()
+
+
+def _columns(docs: Any, fields: tuple[str, ...]) -> tuple[list[str], list[list[Any]]]:
+    if isinstance(docs, LazyDocs):
+        return docs.field_columns(fields)
+    items = list(docs.items())
+    return [k for k, _ in items], [[d.get(f) for _, d in items] for f in fields]

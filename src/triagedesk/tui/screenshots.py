@@ -44,7 +44,7 @@ def build_demo(path: Path) -> None:
     data = generate(600, 7, NOW, scorers, experts)
     desk = open_desk(path)
     try:
-        desk.load_demo(data, ("experts", "issues", "requests", "sessions", "outcomes", "corrections", "knowledge"),
+        desk.load_demo([data], ("experts", "issues", "requests", "sessions", "outcomes", "corrections", "knowledge"),
                        note="screenshots")
     finally:
         desk.close()

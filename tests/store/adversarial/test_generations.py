@@ -8,7 +8,6 @@ import signal
 import subprocess
 import sys
 import time
-import types
 from pathlib import Path
 
 import pytest
@@ -23,18 +22,18 @@ ROOT = Path(__file__).resolve().parents[3]
 
 
 def _between_snapshot_and_journal(monkeypatch: pytest.MonkeyPatch, action) -> None:
-    """Run `action` once, right after the next open has parsed the snapshot and before it reads the journal."""
-    import gc as real_gc
-
+    """Run `action` once, right after the next open has read the snapshot and before it reads the journal."""
     state = {"fired": False}
+    real_open = journal_module.open_snapshot
 
-    def enable() -> None:
-        real_gc.enable()
+    def open_snapshot(*args, **kwargs):
+        tables = real_open(*args, **kwargs)
         if not state["fired"]:
             state["fired"] = True
             action()
+        return tables
 
-    monkeypatch.setattr(journal_module, "gc", types.SimpleNamespace(disable=real_gc.disable, enable=enable))
+    monkeypatch.setattr(journal_module, "open_snapshot", open_snapshot)
 
 
 def test_an_open_racing_a_compaction_loses_nothing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -45,11 +44,9 @@ def test_an_open_racing_a_compaction_loses_nothing(tmp_path: Path, monkeypatch: 
         notes.insert({"n": n})
 
     def other_process_compacts_and_writes() -> None:
-        with monkeypatch.context() as inner:
-            inner.setattr(journal_module, "gc", __import__("gc"))
-            writer.journal.compact()
-            for n in range(20, 30):
-                notes.insert({"n": n})
+        writer.journal.compact()
+        for n in range(20, 30):
+            notes.insert({"n": n})
 
     _between_snapshot_and_journal(monkeypatch, other_process_compacts_and_writes)
     opener = JournalDB(str(path), storage=JournalStorage)   # read the old snapshot, then the new journal

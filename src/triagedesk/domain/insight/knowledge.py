@@ -116,7 +116,7 @@ class KnowledgeIndex:
     def __len__(self) -> int:
         return len(self.of)
 
-    def put(self, key: str, entry_id: str, terms: set[bytes]) -> None:
+    def put(self, key: str, entry_id: str, terms: Iterable[bytes]) -> None:
         """Index (or re-index) one entry under `key`."""
         self.remove(key)
         frozen = frozenset(terms)
@@ -127,7 +127,7 @@ class KnowledgeIndex:
                 self.postings.setdefault(term, set()).add(frozen)
         group.members[key] = entry_id
         group.changed()
-        self.of[key] = frozen
+        frozen = self.of[key] = group.terms  # the group's own set: entries with the same words share one
         frequency = self.frequency
         for term in frozen:
             frequency[term] = frequency.get(term, 0) + 1
