@@ -78,7 +78,9 @@ async def test_the_store_indexes_built_after_the_load_are_kept_out_of_the_collec
         await settle(pilot)
         indexes = app.desk.store.journal.indexes
         assert indexes is not None and indexes.knowledge is not None and indexes.fields
-        held = [m for index in indexes.fields.values() for m in index.maps.values()] + [indexes.knowledge]
+        maps = [m for index in indexes.fields.values() for m in index.built.values()]
+        assert maps
+        held = [m.holders for m in maps] + [m.value_of for m in maps] + [indexes.knowledge]
         walked = {id(o) for o in gc.get_objects()}  # the collector's generations (frozen objects are not in them)
         assert held and not [o for o in held if id(o) in walked]
     gc.unfreeze()
