@@ -178,16 +178,19 @@ async def drive(path: Path, moves: int) -> dict[str, Any]:
         # assign from this desk -> the row shows it
         fresh = [i for i, (s, p) in enumerate(zip(data.status, data.profile, strict=True))
                  if s in ("new", "-", "pending_assignment") and p == "infrastructure"]
-        issue_id = data.ids[fresh[0]]
+        issue_id, other = data.ids[fresh[0]], data.ids[fresh[1]]  # ids now: the assign's patch moves rows
         expert_id = desk.candidates(data.issues.get(issue_id) or desk.issue(issue_id)).ranked[0].expert_id
+        frames = frame_counter(desk_screen)
+        await quiet()
         before = time.perf_counter()
         desk_screen.write("bench: assigned", lambda: desk.assign_issue(issue_id, expert_id, "bench"))
-        await _until(pilot, lambda: (row := _row(desk_screen, issue_id)) is not None
-                     and desk_screen.data.assignee_id[row] == expert_id)
+        await _soon(lambda: (row := _row(desk_screen, issue_id)) is not None
+                    and desk_screen.data.assignee_id[row] == expert_id)
+        seen = frames[0]
+        await _soon(lambda: frames[0] > seen)  # painted
         out["assign"] = time.perf_counter() - before
         out["reload"] = _cpu(lambda: load_scanning(desk, desk.clock()))  # what every change cost before
         # another process writes -> the row shows it (the watcher polls the journal)
-        other = data.ids[fresh[1]]
         child = subprocess.Popen([sys.executable, "-c", CHILD, str(path)], stdin=subprocess.PIPE,
                                  stdout=subprocess.PIPE, text=True)
         assert child.stdin is not None and child.stdout is not None
@@ -299,7 +302,8 @@ def run(quick: bool) -> list[Figure]:
                      "the scanning request lookup and knowledge search (CPU per move)"),
         Figure(f"desk {n}: assign -> queue row updated", got["assign"] * 1000, "ms", baseline=reload_ms,
                goal="<= 100 ms", ok=got["assign"] * 1000 <= 100,
-               notes="wall, the write included; baseline: the full queue reload every change caused (CPU)"),
+               notes="wall from the write's start to the frame painted with the row updated (the write "
+                     "included); baseline: the full queue reload every change caused (CPU)"),
         Figure(f"desk {n}: a second process's write -> row updated", got["external"] * 1000, "ms",
                goal="<= 50 ms CPU", ok=got["patch_cpu"] * 1000 <= 50,
                notes=f"wall from the other process's acknowledged write, the watcher's poll interval included; "
