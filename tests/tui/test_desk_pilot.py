@@ -38,7 +38,7 @@ async def test_four_panes_with_their_titles(store_copy: Path) -> None:
         assert keys == sorted(keys)
         assert screen.detail is not None and screen.detail.issue.id == queue.current_issue()
         assert screen.query_one("#candidates", DataTable).row_count >= 1
-        assert len(screen.query_one(TimersPane).children) >= 1
+        assert len(screen.query_one(TimersPane).clocks) >= 1
 
 
 async def test_navigation_and_filters(store_copy: Path) -> None:
@@ -353,13 +353,14 @@ async def test_a_breach_raises_a_notification(store_copy: Path) -> None:
     async with app.run_test(size=(160, 48)) as pilot:
         await settle(pilot)
         pane = screen_of(app).query_one(TimersPane)
-        timers = [t for t in pane.query("SlaTimer") if not t.counts_up and not t.paused and t.left > 0]
+        timers = [t for t in pane.clocks if not t.counts_up and not t.paused and t.left > 0]
         assert timers, "the demo has running clocks"
         ticks["now"] += timers[0].left + 1  # just past the first clock's due time
         pane.tick()
         await settle(pilot)
         assert any("SLA breached" in str(n.message) for n in app._notifications)
-        assert timers[0].has_class("-breached")
+        assert timers[0].state == "breached"
+        assert timers[0].line() in pane.text().plain
 
 
 async def test_a_failing_sync_is_told_once_and_its_recovery_once(store_copy: Path) -> None:

@@ -59,7 +59,7 @@ async def test_acknowledge_then_session_end_outcome_and_final_report(store_copy:
         await pilot.press("space")  # paused: still shown in Timers
         await settle(pilot)
         timers = screen.query_one(TimersPane)
-        assert any("session" in str(w.render()) and issue_id in str(w.render()) for w in timers.query("*"))
+        assert any("session" in line and issue_id in line for line in timers.text().plain.splitlines())
         await pilot.press("E")
         await settle(pilot)
         assert screen.check_action("outcome", ()) is True  # ended, its outcome still to record

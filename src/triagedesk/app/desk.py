@@ -40,7 +40,7 @@ from triagedesk.domain.scoring import backtest
 from triagedesk.domain.scoring.escalation import Scorer
 from triagedesk.resources import available_profiles, load_profile
 from triagedesk.store.errors import StoreError
-from triagedesk.store.repositories import Repository, Store, model_fields
+from triagedesk.store.repositories import Repository, Store
 from triagedesk.store.validity import REJECTED
 from triagedesk.store.watch import Changes
 from triagedesk.store.watch import ChangeWatcher as Follower
@@ -374,11 +374,18 @@ class Desk:
         return self.act(request_id, "acknowledge", actor, note=note)
 
     def session_awaiting_outcome(self, request_id: str) -> Session | None:
-        """The request's latest ended session with no outcome yet (`o` after `E` records it)."""
-        recorded = {d.get("session_id") for d in self.store.outcomes.raw()}
-        ended = [Session.model_validate(model_fields(d)) for d in self.store.sessions.raw()
-                 if d.get("request_id") == request_id and d.get("status") == "ended" and d.get("id") not in recorded]
-        return max(ended, key=lambda s: s.ended_at or s.started_at) if ended else None
+        """The request's latest ended session with no outcome yet (`o` after `E` records it). Index lookups only
+        (a cursor move asks this): the request's sessions, and the outcomes of the request or of its sessions'
+        issues (an outcome names both; one written without its request is still found by its issue)."""
+        ended = [s for s in self.store.sessions.by("request_id", request_id) if s.status == "ended"]
+        if not ended:
+            return None
+        outcomes = [*self.store.journal.lookup("outcomes", "request_id", request_id),
+                    *(d for issue_id in {s.issue_id for s in ended}
+                      for d in self.store.journal.lookup("outcomes", "issue_id", issue_id))]
+        recorded = {d.get("session_id") for d in outcomes}
+        waiting = [s for s in ended if s.id not in recorded]
+        return max(waiting, key=lambda s: s.ended_at or s.started_at) if waiting else None
 
     def session_move(self, session_id: str, move: str, actor: str) -> Session:
         step = {"pause": sessions.pause, "resume": sessions.resume, "end": sessions.end}[move]

@@ -103,6 +103,7 @@ class DeskScreen(QueueActions, BulkActions, CoordinatorActions, RoleActions, Scr
         self.current: str | None = None
         self.detail: loaders.Detail | None = None
         self.selection = keys.Selection(tab="analytics" if role == "lead" else "desk")
+        self._keys_shown = keys.footprint(role, self.selection)
         self._report_stale = True
 
     def plain_spec(self, sort: str = "urgency", reverse: bool = False) -> QueueFilter:
@@ -149,6 +150,7 @@ class DeskScreen(QueueActions, BulkActions, CoordinatorActions, RoleActions, Scr
 
     def _theme_changed(self, _theme: Theme) -> None:
         self.query_one(QueueView).restyle(self.app.theme_variables)
+        self.call_after_refresh(self.query_one(TimersPane).redraw)  # its colours, once the new CSS is applied
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         tell_failure(self, event)
@@ -162,14 +164,21 @@ class DeskScreen(QueueActions, BulkActions, CoordinatorActions, RoleActions, Scr
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         return keys.check(action, parameters, self.role, self.selection)
 
-    def _select(self, **changes: Any) -> None:
-        """Update what the keys know of the selection; the footer follows."""
+    def _select(self, footer: bool = True, **changes: Any) -> None:
+        """Update what the keys know of the selection; the footer follows, unless `footer` is false (a cursor
+        move whose detail is on its way: the footer is redrawn once, when it arrives, not twice a move)."""
         values = {**self.selection.__dict__, **changes}
-        selection = keys.Selection(**values)
-        if selection != self.selection:
-            before, self.selection = self.selection, selection
-            if keys.footprint(self.role, before) != keys.footprint(self.role, selection):
-                self.refresh_bindings()
+        self.selection = keys.Selection(**values)
+        if footer:
+            self._show_keys()
+
+    def _show_keys(self) -> None:
+        """Redraw the footer only when what the keys allow differs from what it shows (a recompose and a
+        relayout of the footer cost more than the rest of a cursor move)."""
+        shown = keys.footprint(self.role, self.selection)
+        if shown != self._keys_shown:
+            self._keys_shown = shown
+            self.refresh_bindings()
 
     def _selection_of(self, issue_id: str | None) -> dict[str, Any]:
         row = self.data.position(issue_id) if issue_id else None
@@ -218,8 +227,11 @@ class DeskScreen(QueueActions, BulkActions, CoordinatorActions, RoleActions, Scr
 
     @work(thread=True, exclusive=True, group="queue", exit_on_error=False)
     def load_queue(self) -> None:
-        self.post_message(self.QueueLoaded(loaders.queue(self.desk, self.desk.clock())))
+        data = loaders.queue(self.desk, self.desk.clock())
+        order(data, self.spec, self.desk.clock().timestamp(), me=self.expert_id)  # sorted here, not on the UI thread
+        self.post_message(self.QueueLoaded(data))
         self.desk.warm()  # the indexes the panes' lookups use, built before the first cursor move needs them
+        gc.freeze()  # they live as long as the store: a full collection walking them cost ~150 ms, every few moves
 
     @work(thread=True, group="queue-update", exit_on_error=False)
     def update_queue(self) -> None:
@@ -281,7 +293,7 @@ class DeskScreen(QueueActions, BulkActions, CoordinatorActions, RoleActions, Scr
     def on_queue_view_highlighted(self, message: QueueView.Highlighted) -> None:
         changed = message.issue_id != self.current
         self.current = message.issue_id
-        self._select(**self._selection_of(message.issue_id))
+        self._select(footer=message.issue_id is None, **self._selection_of(message.issue_id))
         if changed:
             self.query_one(EscalationPane).scroll_home(animate=False)
         if message.issue_id is None:
@@ -296,6 +308,7 @@ class DeskScreen(QueueActions, BulkActions, CoordinatorActions, RoleActions, Scr
             return  # stale: the cursor has moved on
         self.detail = message.detail
         if message.detail is None:
+            self._show_keys()
             return
         colours = self.app.theme_variables
         self.query_one(EscalationPane).show(message.detail.issue, message.detail.decision, message.detail.hits, colours)

@@ -33,8 +33,22 @@ class EscalationPane(VerticalScroll, can_focus=True):
     def compose(self):
         yield Static(Text("Select an issue in the queue.", style="dim"), id="decision")
 
+    NARROW = 48
+    """Below this many columns the factors drop their bars and weights (80x24 leaves the pane ~24)."""
+
+    def on_mount(self) -> None:
+        self._shown: tuple = (None, None, None, None)
+        self._narrow = self.size.width < self.NARROW
+
+    def on_resize(self) -> None:
+        narrow = self.size.width < self.NARROW
+        if narrow != self._narrow:
+            self._narrow = narrow
+            self.show(*self._shown)
+
     def show(self, issue: Issue | None, decision: Decision | None, hits: list[Hit] | None = None,
              colours: dict[str, str] | None = None) -> None:
+        self._shown = (issue, decision, hits, colours)
         body = self.query_one("#decision", Static)
         if issue is None or decision is None:
             body.update(Text("No issue selected.", style="dim"))
@@ -50,14 +64,18 @@ class EscalationPane(VerticalScroll, can_focus=True):
                     style="bold" if decision.should_escalate else "dim")
         title = literal(f"{issue.id}: {issue.title}")
         title.stylize("bold")
-        factors = Table.grid(padding=(0, 1))
-        factors.add_column(no_wrap=True)
-        factors.add_column(no_wrap=True)
-        factors.add_column(justify="right", no_wrap=True)
-        factors.add_column(justify="right", no_wrap=True)
+        factors = Table.grid(padding=(0, 1), expand=True)
+        factors.add_column(no_wrap=True, overflow="ellipsis", ratio=1)  # the label takes what is left, cut
+        if not self._narrow:
+            factors.add_column(no_wrap=True, width=BAR_WIDTH)  # the bar and the figures keep their widths
+            factors.add_column(justify="right", no_wrap=True, width=9)  # 0.46×0.20
+        factors.add_column(justify="right", no_wrap=True, width=5)  # 0.092
         for name, factor in decision.factors.items():
-            factors.add_row(FACTOR_LABELS.get(name, name.replace("_", " ")),
-                            Text(bar(factor.value), style=colours.get("primary", "")),
+            label = FACTOR_LABELS.get(name, name.replace("_", " "))
+            if self._narrow:
+                factors.add_row(label, f"{factor.contribution:.3f}")
+                continue
+            factors.add_row(label, Text(bar(factor.value), style=colours.get("primary", "")),
                             f"{factor.value:.2f}×{factor.weight:.2f}", f"{factor.contribution:.3f}")
         route = Text()
         if decision.recommended_tier:

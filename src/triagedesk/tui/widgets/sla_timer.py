@@ -1,9 +1,7 @@
-"""One live SLA countdown, ticking from a monotonic clock (as in Textual's stopwatch tutorial)."""
+"""One live SLA countdown (or a session's elapsed time), ticking from a monotonic clock: plain data, drawn by
+the Timers pane as one line (a widget per clock made every tick and every layout walk 80 widgets)."""
 
 from __future__ import annotations
-
-from textual.reactive import reactive
-from textual.widgets import Static
 
 from triagedesk.display import one_line
 from triagedesk.domain.durations import clock
@@ -15,24 +13,18 @@ def format_seconds(seconds: float) -> str:
     return clock(seconds)
 
 
-class SlaTimer(Static):
-    """`left` seconds at `started` (monotonic); `tick(now)` recomputes, `watch_left` formats and colours."""
-
-    left = reactive(0.0)
+class SlaTimer:
+    """`left` seconds at `started` (monotonic); `tick(now)` recomputes, `state` and `line` are what is drawn."""
 
     def __init__(self, label: str, left_seconds: float, budget_seconds: float, started: float,
-                 paused: bool = False, counts_up: bool = False, id: str | None = None) -> None:
-        super().__init__(id=id)
+                 paused: bool = False, counts_up: bool = False) -> None:
         self.label = one_line(label, 60)
         self.base = left_seconds
+        self.left = left_seconds
         self.budget = max(budget_seconds, 1.0)
         self.started = started
         self.paused = paused
         self.counts_up = counts_up
-        self.set_reactive(SlaTimer.left, left_seconds)
-
-    def on_mount(self) -> None:
-        self.watch_left(self.left)
 
     def tick(self, now: float) -> bool:
         """Recompute from the monotonic clock; true when this tick crossed the due time."""
@@ -43,9 +35,13 @@ class SlaTimer(Static):
         self.left = self.base + elapsed if self.counts_up else self.base - elapsed
         return not self.counts_up and before > 0 >= self.left
 
-    def watch_left(self, left: float) -> None:
-        state = "session" if self.counts_up else state_of(left / 60, self.budget / 60, self.paused).replace("_", "-")
-        for name in ("ok", "at-risk", "breached", "paused", "session"):
-            self.set_class(name == state, f"-{name}")
+    @property
+    def state(self) -> str:
+        """ok, at-risk, breached, paused or session: the line's colour."""
+        if self.counts_up:
+            return "session"
+        return state_of(self.left / 60, self.budget / 60, self.paused).replace("_", "-")
+
+    def line(self) -> str:
         mark = " paused" if self.paused else ""
-        self.update(f"{format_seconds(left):>12}{mark}  {self.label}")
+        return f"{format_seconds(self.left):>12}{mark}  {self.label}"

@@ -1,0 +1,162 @@
+"""A cursor move fills the side panes for the new row without rebuilding widgets it does not need to."""
+
+from __future__ import annotations
+
+import gc
+import time
+from pathlib import Path
+
+import pytest
+from rich.console import Group
+from rich.text import Text
+from textual.widgets import Footer, Static
+
+from tests.tui.conftest import NOW, make_app, settle
+from triagedesk.app.desk import Desk
+from triagedesk.domain.records import Session
+from triagedesk.store.database import open_store
+from triagedesk.store.repositories import model_fields
+from triagedesk.tui import keys
+from triagedesk.tui.screens.desk_screen import DeskScreen
+from triagedesk.tui.widgets.candidates_pane import CandidatesPane
+from triagedesk.tui.widgets.escalation_pane import EscalationPane
+from triagedesk.tui.widgets.queue_view import QueueView
+from triagedesk.tui.widgets.timers_pane import TimersPane
+
+
+def shown_text(body: Static) -> str:
+    """The text of the pane's first line (the issue's id and title)."""
+    content = body.content
+    first = content.renderables[0] if isinstance(content, Group) else content
+    return first.plain if isinstance(first, Text) else str(first)
+
+
+async def test_each_move_fills_both_panes_and_the_footer_changes_only_with_the_keys(store_copy: Path) -> None:
+    app = make_app(store_copy)
+    async with app.run_test(size=(160, 48)) as pilot:
+        await settle(pilot)
+        screen = app.screen_stack[-1]
+        assert isinstance(screen, DeskScreen)
+        queue = screen.query_one(QueueView)
+        body = screen.query_one(EscalationPane).query_one("#decision", Static)
+        candidates = screen.query_one(CandidatesPane)
+        footer = screen.query_one(Footer)
+        kept = redrawn = 0
+        for _ in range(30):
+            keys_before = keys.footprint("coordinator", screen.selection)
+            shown_before = list(footer.children)
+            await pilot.press("down")
+            await settle(pilot)
+            issue_id = queue.current_issue()
+            assert screen.detail is not None and screen.detail.issue.id == issue_id
+            assert shown_text(body).startswith(f"{issue_id}: ")  # the same widget, new content
+            assert screen.query_one(EscalationPane).query_one("#decision", Static) is body
+            assert screen.detail.match is not None and candidates.row_count == len(candidates.candidates) > 0
+            assert candidates.candidates[0].expert_id in {c.expert_id for c in screen.detail.match.ranked}
+            same_keys = keys.footprint("coordinator", screen.selection) == keys_before
+            if same_keys:
+                assert list(footer.children) == shown_before, "the footer was rebuilt for the same keys"
+                kept += 1
+            else:
+                assert list(footer.children) != shown_before
+                redrawn += 1
+        assert kept > 0 and redrawn > 0, "the walk crossed rows with the same keys and rows with other keys"
+
+
+async def test_the_store_indexes_built_after_the_load_are_kept_out_of_the_collector(store_copy: Path) -> None:
+    """A full collection walking the store's indexes cost ~150 ms every few cursor moves at 100k: the desk
+    freezes them (gc.freeze) once its warm-up has built them."""
+    app = make_app(store_copy)
+    warm = app.desk.warm
+
+    def late_warm() -> None:  # as at 100k: the indexes are built after the loaded queue is shown (and frozen)
+        time.sleep(0.3)
+        warm()
+
+    app.desk.warm = late_warm  # type: ignore[method-assign]
+    async with app.run_test(size=(160, 48)) as pilot:
+        await settle(pilot)
+        indexes = app.desk.store.journal.indexes
+        assert indexes is not None and indexes.knowledge is not None and indexes.fields
+        maps = [m for index in indexes.fields.values() for m in index.built.values()]
+        assert maps
+        held = [m.holders for m in maps] + [m.value_of for m in maps] + [indexes.knowledge]
+        walked = {id(o) for o in gc.get_objects()}  # the collector's generations (frozen objects are not in them)
+        assert held and not [o for o in held if id(o) in walked]
+    gc.unfreeze()
+
+
+async def test_a_loaded_queue_reaches_the_ui_thread_already_sorted(store_copy: Path,
+                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    """At 1M rows the urgency sort and the filter's search text take ~1.4 s: the load's worker does them."""
+    arrived: list[tuple[int, int]] = []
+    handler = DeskScreen.on_desk_screen_queue_loaded
+
+    def seen(screen: DeskScreen, message: DeskScreen.QueueLoaded) -> None:
+        arrived.append((len(message.data.sorted_rows), len(message.data.haystacks)))
+        handler(screen, message)
+
+    monkeypatch.setattr(DeskScreen, "on_desk_screen_queue_loaded", seen)
+    app = make_app(store_copy)
+    async with app.run_test(size=(160, 48)) as pilot:
+        await settle(pilot)
+        screen = app.screen_stack[-1]
+        assert isinstance(screen, DeskScreen) and len(screen.data) > 0
+        assert arrived == [(1, 1)]
+        assert list(screen.data.sorted_rows) == [("urgency", 0)]
+
+
+async def test_the_timers_are_lines_of_one_widget_and_a_tick_redraws_them_in_place(store_copy: Path) -> None:
+    ticks = {"now": 1000.0}
+    app = make_app(store_copy)
+    app.monotonic = lambda: ticks["now"]
+    async with app.run_test(size=(160, 48)) as pilot:
+        await settle(pilot)
+        pane = app.screen_stack[-1].query_one(TimersPane)
+        assert len(pane.clocks) > 1
+        body = pane.query_one("#clocks", Static)
+        assert list(pane.children) == [body]  # no widget per clock
+        before = pane.text().plain
+        assert before.splitlines() == [c.line() for c in pane.clocks]
+        ticks["now"] += 61
+        pane.tick()
+        await settle(pilot)
+        assert pane.query_one("#clocks", Static) is body and list(pane.children) == [body]
+        after = pane.text().plain
+        assert after != before and after.splitlines() == [c.line() for c in pane.clocks]
+        assert str(body.content) == after
+
+
+def test_the_session_awaiting_an_outcome_is_found_by_index_as_the_scan_found_it(store_copy: Path,
+                                                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    """A cursor move on a row with a request asks this; it scanned every session and outcome (36 ms at 100k)."""
+    desk = Desk(open_store(store_copy), clock=lambda: NOW)
+    store = desk.store
+    held = [r for r in store.requests.raw() if r.get("status") == "assigned" and r.get("assigned_expert_id")][:4]
+    assert len(held) == 4
+    for n, request in enumerate(held):  # ended sessions: three without their outcome, one with it
+        session = desk.start_session(request["id"], request["assigned_expert_id"])
+        desk.session_move(session.id, "end", "test")
+        if n == 0:
+            desk.record_outcome(session.id, "test", True, [], ["fixed"], "")
+    sessions, outcomes = store.sessions.raw(), store.outcomes.raw()
+    recorded = {d.get("session_id") for d in outcomes}
+
+    def scanned(request_id: str) -> str | None:
+        ended = [Session.model_validate(model_fields(d)) for d in sessions
+                 if d.get("request_id") == request_id and d.get("status") == "ended" and d.get("id") not in recorded]
+        return max(ended, key=lambda s: s.ended_at or s.started_at).id if ended else None
+
+    expected = {r["id"]: scanned(r["id"]) for r in store.requests.raw()}
+    assert any(expected.values()) and not all(expected.values())
+
+    def no_scan() -> None:
+        raise AssertionError("a kind-wide scan")
+
+    monkeypatch.setattr(store.sessions, "raw", no_scan)
+    monkeypatch.setattr(store.outcomes, "raw", no_scan)
+    found = {}
+    for request_id in expected:
+        waiting = desk.session_awaiting_outcome(request_id)
+        found[request_id] = waiting.id if waiting else None
+    assert found == expected
