@@ -46,7 +46,7 @@ class SnapshotFile:
         else:
             assert self.handle is not None
             found = os.pread(self.handle.fileno(), length, offset)
-            while len(found) < length:
+            while len(found) < length:  # a short read: rare on a regular file
                 more = os.pread(self.handle.fileno(), length - len(found), offset + len(found))
                 if not more:
                     break
