@@ -255,7 +255,9 @@ class JournalStorage(GenerationFiles, Storage):
         index = self.index.get(table)
         if index is None:
             return
-        reverse = self._rindex[table]
+        reverse = self._rindex.get(table)
+        if reverse is None:  # built on the table's first change, not on every open
+            reverse = self._rindex[table] = {doc_id: key for key, doc_id in index.items()}
         old = reverse.pop(doc_id, None)
         if old is not None and index.get(old) == doc_id:
             del index[old]
@@ -273,7 +275,6 @@ class JournalStorage(GenerationFiles, Storage):
                 keys, (ids,) = docs.field_columns(("id",)) if isinstance(docs, LazyDocs) else ([], [[]])
                 index = {key: doc_id for doc_id, key in zip(keys, ids, strict=True) if type(key) is str}
                 self.index[table] = index
-                self._rindex[table] = {doc_id: key for key, doc_id in index.items()}
             return index
 
     def install_indexes(self, indexes: Indexes) -> None:
