@@ -11,7 +11,7 @@ import os
 import threading
 from contextlib import AbstractContextManager
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 from triagedesk import files
 from triagedesk.files import atomic_write, reason
@@ -30,7 +30,7 @@ from triagedesk.store.journal_format import (
     scan,
 )
 from triagedesk.store.lazy_docs import LazyDocs
-from triagedesk.store.snapshot_file import MAGIC, encode_snapshot, open_snapshot, snapshot_chunks
+from triagedesk.store.snapshot_file import MAGIC, encode_snapshot, open_snapshot, snapshot_chunks, verify_snapshot
 
 Tables = dict[str, dict[str, dict[str, Any]]]
 Identity = tuple[int, ...]
@@ -57,6 +57,29 @@ def keep_previous(path: Path) -> None:
             pass  # best effort: a file system without hard links keeps no previous copy
 
 
+class Verification:
+    """The snapshot's whole-file checksum, read on a thread (the reads and the CRC free the GIL), so opening a
+    large store waits for the directory only; `result()` waits for it: None when intact, else what is wrong."""
+
+    def __init__(self, handle: BinaryIO, size: int) -> None:
+        self._damage: str | None = None
+        self._thread = threading.Thread(target=self._run, args=(handle, size), name="snapshot-checksum",
+                                        daemon=True)
+        self._thread.start()
+
+    def _run(self, handle: BinaryIO, size: int) -> None:
+        try:
+            verify_snapshot(handle, size)
+        except Damaged as exc:
+            self._damage = str(exc)
+        except (OSError, ValueError) as exc:  # the store's file could not be read: as good as damaged
+            self._damage = f"cannot read: {reason(exc)}"
+
+    def result(self) -> str | None:
+        self._thread.join()
+        return self._damage
+
+
 class GenerationFiles:
     """Reading and replacing the snapshot and journal together (see the module docstring)."""
 
@@ -77,6 +100,20 @@ class GenerationFiles:
     mutex: threading.RLock
     older_format = False
     """The snapshot read is of the older format (plain TinyDB JSON): the next compaction rewrites it."""
+    verification: Verification | None = None
+    """The check of the snapshot's checksum running since it was opened (None: checked, or written here)."""
+
+    def verified(self) -> None:
+        """Wait for the snapshot's checksum to be checked; a `StoreCorrupt` naming the damage when it failed
+        (every write asks first, so a damaged store takes no write)."""
+        running = self.verification
+        if running is None:
+            return
+        damage = running.result()
+        if damage is not None:
+            raise StoreCorrupt(f"{self.path}: {damage}; {REPAIR}")
+        if self.verification is running:
+            self.verification = None
 
     def _lock(self) -> AbstractContextManager[None]:
         raise NotImplementedError
@@ -130,12 +167,14 @@ class GenerationFiles:
             opened = os.fstat(handle.fileno())
             snapshot_id = snapshot_identity(opened)
             if handle.read(len(MAGIC)) == MAGIC:
-                tables = open_snapshot(handle, opened.st_size)
+                tables = open_snapshot(handle, opened.st_size, verify=False)  # its checksum: on a thread
+                verification: Verification | None = Verification(handle, opened.st_size)
             else:  # the older format (plain TinyDB JSON): read whole, rewritten as format 3 by the next compaction
                 handle.seek(0)
                 old = decode_json_snapshot(handle.read())
                 handle.close()
                 tables = {name: docs if name == META else LazyDocs.of(docs) for name, docs in old.items()}
+                verification = None  # read whole: its checksum is checked already
                 self.older_format = True
         except Damaged as exc:
             handle.close()
@@ -178,6 +217,7 @@ class GenerationFiles:
             raise StoreCorrupt(f"{self.journal_path}: damaged record at offset {found.damaged[0]} "
                                f"(bad checksum); {REPAIR}")
         self.tables, self.generation, self.header = tables, generation, header
+        self.verification = verification
         self.max_ids = {name: t.max_id() for name, t in tables.items() if isinstance(t, LazyDocs)}
         self.index, self._rindex = {}, {}
         self._reset_indexes()
@@ -280,6 +320,7 @@ class GenerationFiles:
             return  # what is in memory is the same: only its memory is not given back
         tables[META] = self.tables.get(META, tables[META])
         self.tables, self._snapshot_id = tables, snapshot_identity(found)
+        self.verification = None  # written by this process just now
 
     def _adopt_journal(self) -> None:
         """Take the journal just written by this process as ours, without reading the snapshot again."""

@@ -210,7 +210,9 @@ class JournalStorage(GenerationFiles, Storage):
             changed: set[tuple[str, str]] = set()
             with self._lock() if outer else _nothing():
                 if outer:
+                    self.verified()  # a snapshot whose checksum fails takes no write
                     changed = self._catch_up(holding_lock=True)
+                    self.verified()  # (another process's new snapshot, if the catch-up read one)
                     self._pending = []
                 self._depth += 1
                 try:
