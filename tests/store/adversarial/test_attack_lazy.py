@@ -1,0 +1,258 @@
+"""Hostile tests of the format-3 snapshot read on demand (store/snapshot_file.py, store/lazy_docs.py,
+store/generations.py). Each `# FINDING n` test fails on the code as it is and names what breaks; the tests
+without a FINDING mark are attacks that held and guard them."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import threading
+import zlib
+from pathlib import Path
+from typing import Any
+
+import orjson
+import pytest
+
+import triagedesk.store.generations as generations
+from triagedesk.store.check import check
+from triagedesk.store.database import open_store
+from triagedesk.store.errors import StoreCorrupt, StoreError
+from triagedesk.store.journal import JournalStorage
+from triagedesk.store.journal_format import APP, META, JournalHeader
+from triagedesk.store.table import JournalDB
+
+
+# -- helpers ---------------------------------------------------------------------------------------------
+def _store(path: Path, count: int = 10, prefix: str = "req") -> None:
+    """A format-3 store: `count` requests and 5 issues folded into the snapshot, an empty journal."""
+    store = open_store(path)
+    with store.transaction():
+        store.db.table("requests").insert_multiple(
+            {"id": f"{prefix}-{n}", "analysis_id": f"INC-{n % 5}", "status": "completed" if n % 3 == 0 else "assigned",
+             "assigned_expert_id": "exp-a"} for n in range(count))
+        store.db.table("issues").insert_multiple({"id": f"INC-{n}", "title": f"{prefix} {n}"} for n in range(5))
+    store.journal.compact()
+    store.close()
+
+
+def _damage(path: Path, old: bytes, new: bytes) -> None:
+    data = path.read_bytes()
+    assert len(old) == len(new) and data.count(old) >= 1, old
+    path.write_bytes(data.replace(old, new, 1))
+
+
+def _older_raw(rest_json: bytes) -> tuple[bytes, JournalHeader]:
+    """A snapshot of the older format (plain TinyDB JSON, its CRC first in `_meta`) whose tables are given as raw
+    JSON text, so it can hold what orjson would not write (deep nesting), with a valid checksum."""
+    header = JournalHeader.new(1)
+    meta = {"app": APP, "schema": 2, "generation": 1, "journal_salt": header.salt}
+    prefix = b'{"_meta":{"1":{"crc":"'
+    tail = b'00000000",' + orjson.dumps(meta)[1:] + b"}," + rest_json[1:]
+    return prefix + b"%08x" % zlib.crc32(tail, zlib.crc32(prefix)) + tail[8:], header
+
+
+def _write_older(path: Path, rest_json: bytes) -> None:
+    raw, header = _older_raw(rest_json)
+    path.write_bytes(raw)
+    path.with_name(path.name + ".journal").write_bytes(header.encode())
+
+
+def _wait_checked(journal: JournalStorage) -> None:
+    running = journal.verification
+    if running is not None:
+        running.result()
+
+
+# FINDING 1 -----------------------------------------------------------------------------------------------
+def test_finding1_reads_keep_serving_a_snapshot_whose_checksum_failed(tmp_path: Path) -> None:
+    """A changed byte in a record: the whole-file check fails (a write is refused), yet every read afterwards
+    still serves the damaged record as good data, and the CLI's export prints it with exit code 0."""
+    path = tmp_path / "desk.json"
+    _store(path)
+    _damage(path, b'{"id":"req-3","analysis_id":"INC-3","status":"completed"',
+            b'{"id":"req-3","analysis_id":"INC-3","status":"cancelled"')
+    store = open_store(path)
+    _wait_checked(store.journal)
+    with pytest.raises(StoreCorrupt):
+        store.journal.verified()  # the store knows its snapshot is damaged...
+    # ...and still answers reads from it, as if intact
+    with pytest.raises(StoreCorrupt):
+        store.db.table("requests").get(doc_id=4)
+
+
+# FINDING 1 (b): the indexes built from the columns disagree with the documents they return
+def test_finding1b_a_lookup_returns_documents_that_do_not_hold_the_value(tmp_path: Path) -> None:
+    path = tmp_path / "desk.json"
+    _store(path)
+    _damage(path, b'{"id":"req-3","analysis_id":"INC-3","status":"completed"',
+            b'{"id":"req-3","analysis_id":"INC-3","status":"cancelled"')
+    store = open_store(path)
+    _wait_checked(store.journal)
+    try:
+        found = store.journal.lookup("requests", "status", "completed")
+    except StoreCorrupt:
+        return  # refusing is right
+    assert all(d["status"] == "completed" for d in found), [(d["id"], d["status"]) for d in found]
+
+
+# FINDING 2 -----------------------------------------------------------------------------------------------
+@pytest.mark.parametrize("old,new", [
+    (b'{"id":"req-3",', b'["id":"req-3",'),                   # a record that is no longer JSON
+    (b"[1,2,3,4,5,6,7,8,9,10]", b"[1,2,3,4,5,6,7,8,9,11]"),  # the doc_ids list
+    (b'"INC-0","INC-1","INC-2","INC-3"', b'"INC-0","INC-1","INC-2",["NC-3"'),  # a column no longer JSON
+], ids=["record JSON", "doc_ids list", "column JSON"])
+def test_finding2_a_damaged_record_or_list_is_a_traceback_on_read(tmp_path: Path, old: bytes, new: bytes) -> None:
+    """Damage the directory's checksum does not cover raises orjson.JSONDecodeError / IndexError out of a plain
+    read or lookup (and `triagedesk show`/`export` print a traceback), never the one-line StoreCorrupt."""
+    path = tmp_path / "desk.json"
+    _store(path)
+    _damage(path, old, new)
+    store = open_store(path)
+    _wait_checked(store.journal)
+    for read in (lambda: store.db.table("requests").all(), lambda: store.db.table("requests").get(doc_id=11),
+                 lambda: store.journal.lookup("requests", "analysis_id", "INC-3"),
+                 lambda: store.journal.doc_id_of("requests", "req-3")):
+        try:
+            read()
+        except StoreError:
+            pass  # one line: right
+
+
+# FINDING 3 -----------------------------------------------------------------------------------------------
+def test_finding3_a_snapshot_rewritten_in_place_is_read_as_this_stores_records(tmp_path: Path) -> None:
+    """`cp other/desk.json desk.json` (same inode, new bytes) under an open desk: refresh() reports nothing,
+    and the desk serves the other store's records at this one's offsets (a read-only desk, forever)."""
+    mine, theirs = tmp_path / "a" / "desk.json", tmp_path / "b" / "desk.json"
+    _store(mine, prefix="mine")
+    _store(theirs, prefix="FOES")
+    db = JournalDB(str(mine), storage=JournalStorage)
+    _wait_checked(db.journal)
+    assert db.table("issues").get(doc_id=2)["title"] == "mine 1"
+    inode = os.stat(mine).st_ino
+    shutil.copyfile(theirs, mine)
+    assert os.stat(mine).st_ino == inode
+    changed = db.journal.refresh()
+    try:
+        title = db.table("issues").get(doc_id=2)["title"]
+    except StoreError:
+        return  # noticed: right
+    assert title == "mine 1" or changed, f"refresh() saw nothing, and the desk now reads {title!r}"
+
+
+# FINDING 4 -----------------------------------------------------------------------------------------------
+def test_finding4_a_checksum_check_that_cannot_read_the_file_reports_it_intact(tmp_path: Path) -> None:
+    """The snapshot shrinks under the checksum thread (cut while open): SnapshotFile.read raises StoreCorrupt,
+    which `Verification._run` does not catch: the thread dies with a traceback and result() says intact."""
+    path = tmp_path / "desk.json"
+    _store(path)
+    handle = open(path, "rb")
+    size = os.fstat(handle.fileno()).st_size
+    os.truncate(path, size // 2)
+    seen: list[BaseException] = []
+    previous = threading.excepthook
+    threading.excepthook = lambda args: seen.append(args.exc_value)  # type: ignore[assignment]
+    try:
+        result = generations.Verification(handle, size).result()
+    finally:
+        threading.excepthook = previous
+        handle.close()
+    assert not seen, f"the checksum thread died: {seen[0]!r}"
+    assert result is not None, "a snapshot that could not be read was reported intact"
+
+
+# FINDING 5 -----------------------------------------------------------------------------------------------
+def test_finding5_older_format_doc_ids_are_lost_or_renamed_by_the_rewrite(tmp_path: Path) -> None:
+    """An older-format snapshot (plain TinyDB JSON) whose doc_ids are "007" and "7": `open_store` rewrites it as
+    format 3 (int(key) for both) with a valid checksum, and one document is gone; `db check` says ok."""
+    path = tmp_path / "desk.json"
+    _write_older(path, b'{"notes":{"007":{"n":1},"7":{"n":2},"\xd9\xa3":{"n":3}}}')  # "\u0663": an Arabic 3
+    before = JournalDB(str(path), storage=JournalStorage)
+    held = dict(before.journal.tables["notes"].items())
+    before.close()
+    assert held == {"007": {"n": 1}, "7": {"n": 2}, "\u0663": {"n": 3}}
+    store = open_store(path)  # rewrites the older format
+    store.close()
+    after = JournalDB(str(path), storage=JournalStorage)
+    assert sorted(d["n"] for d in after.table("notes").all()) == [1, 2, 3]
+    assert set(after.journal.tables["notes"]) == set(held), "doc_ids renamed by the rewrite"
+
+
+# FINDING 6 -----------------------------------------------------------------------------------------------
+@pytest.mark.parametrize("rest", [
+    b'{"notes":{"1":{"x":' + b"[" * 300 + b"]" * 300 + b"}}}",  # nested 300 deep: orjson reads 1024, writes 254
+    b'{"notes":{"99999999999999999999":{"n":1}}}',            # a doc_id beyond 64 bits
+    b'{"notes":{"\xc2\xb2":{"n":1}}}',                          # "\u00b2": isdigit() but not int()
+], ids=["nested 300 deep", "doc_id beyond 64 bits", "superscript doc_id"])
+def test_finding6_an_older_format_snapshot_db_check_calls_ok_is_a_traceback_at_open(tmp_path: Path,
+                                                                                     rest: bytes) -> None:
+    """`db check` says ok, and `open_store` raises TypeError / ValueError (a traceback from every command)."""
+    path = tmp_path / "desk.json"
+    _write_older(path, rest)
+    ok = check(path).snapshot.state == "ok"
+    try:
+        open_store(path).close()
+    except StoreError:
+        assert not ok, "check says ok but the store refuses to open"
+        return
+
+
+# FINDING 7 -----------------------------------------------------------------------------------------------
+def test_finding7_an_older_format_integer_beyond_64_bits_becomes_a_float(tmp_path: Path) -> None:
+    """orjson reads 99999999999999999999 as 1e+20: the rewrite stores a different value (with a valid
+    checksum) instead of refusing, as the input edge does ("integer out of range")."""
+    path = tmp_path / "desk.json"
+    _write_older(path, b'{"notes":{"1":{"n":99999999999999999999}}}')
+    try:
+        store = open_store(path)
+    except StoreError:
+        return
+    value = store.db.table("notes").get(doc_id=1)["n"]
+    store.close()
+    assert value == 99999999999999999999 and isinstance(value, int), value
+
+
+# FINDING 8 -----------------------------------------------------------------------------------------------
+def test_finding8_a_doc_id_of_19_digits_is_listed_but_cannot_be_read(tmp_path: Path) -> None:
+    """A table whose one doc_id is 10**18 (fits int64): after the rewrite it is iterated but `in`, get() and
+    TinyDB's get(doc_id=) do not find it (SnapshotTable.position refuses keys longer than 18 digits)."""
+    path = tmp_path / "desk.json"
+    key = "1000000000000000000"
+    _write_older(path, b'{"notes":{"%s":{"n":19}}}' % key.encode())
+    open_store(path).close()
+    db = JournalDB(str(path), storage=JournalStorage)
+    table = db.journal.tables["notes"]
+    assert list(table) == [key]
+    assert key in table and table.get(key) == {"n": 19}
+
+
+# FINDING 9 -----------------------------------------------------------------------------------------------
+def test_finding9_a_changed_hex_case_in_the_last_checksum_is_not_found(tmp_path: Path) -> None:
+    """The docs promise any changed byte is found; int(..., 16) reads `crc=0AC5` as `crc=0ac5`, so flipping bit
+    5 of a hex letter in the trailer's last checksum is accepted (harmless data-wise, but the promise breaks)."""
+    path = tmp_path / "desk.json"
+    for attempt in range(20):
+        _store(path, prefix=f"r{attempt}")
+        data = path.read_bytes()
+        crc = data[-9:-1]
+        if any(c in b"abcdef" for c in crc):
+            break
+        for name in os.listdir(tmp_path):
+            os.unlink(tmp_path / name)
+    at = len(data) - 9 + next(i for i, c in enumerate(crc) if c in b"abcdef")
+    path.write_bytes(data[:at] + bytes([data[at] ^ 0x20]) + data[at + 1:])
+    assert check(path).snapshot.state == "damaged", "a changed byte of the snapshot passed db check"
+
+
+# held: guards of attacks that did not break -------------------------------------------------------------
+def test_held_a_write_over_a_damaged_record_is_refused_and_check_and_repair_agree(tmp_path: Path) -> None:
+    path = tmp_path / "desk.json"
+    _store(path)
+    _damage(path, b'"req-3"', b'"req-8"')
+    store = open_store(path)
+    with pytest.raises(StoreCorrupt):
+        store.db.table("notes").insert({"n": 1})
+    with pytest.raises(StoreCorrupt):
+        store.journal.compact()
+    report = check(path)
+    assert report.snapshot.state == "damaged" and "DAMAGED" in report.lines()[1]
