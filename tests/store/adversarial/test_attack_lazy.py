@@ -256,3 +256,62 @@ def test_held_a_write_over_a_damaged_record_is_refused_and_check_and_repair_agre
         store.journal.compact()
     report = check(path)
     assert report.snapshot.state == "damaged" and "DAMAGED" in report.lines()[1]
+
+
+# FINDING 10 ----------------------------------------------------------------------------------------------
+def test_finding10_a_failed_compaction_links_prev_to_the_live_files_and_one_flip_then_loses_the_store(
+        tmp_path: Path) -> None:
+    """ENOSPC during the streamed compaction: `compact` had already made `.prev` and `.journal.prev` hard links
+    of the live snapshot and journal (keep_previous before atomic_write), so the older copies are gone and the
+    "copies" share the live inodes; one flipped bit in desk.json then damages .prev too, and repair rebuilds
+    from an empty store: 2000 of 2011 notes lost, where the older .journal.prev held them all."""
+    from tests.store.adversarial.faults import ENOSPC, Faulty, injected
+    from triagedesk.store.check import repair
+
+    path = tmp_path / "desk.json"
+    db = JournalDB(str(path), storage=JournalStorage)
+    notes = db.table("notes")
+    with db.journal.transaction():
+        for n in range(2000):
+            notes.insert({"n": n, "pad": "x" * 600})  # over 1 MiB: streamed in several chunks
+    db.journal.compact()
+    for n in range(2000, 2010):
+        notes.insert({"n": n})
+    with injected(Faulty("write", ENOSPC, after=1)), pytest.raises(StoreError):
+        db.journal.compact()
+    notes.insert({"n": 2010})
+    db.close()
+    shared = os.stat(path.with_name("desk.json.prev")).st_ino == os.stat(path).st_ino
+    with open(path, "r+b") as handle:  # bad luck: one bit of the live snapshot
+        handle.seek(5000)
+        byte = handle.read(1)
+        handle.seek(5000)
+        handle.write(bytes([byte[0] ^ 1]))
+    repair(path)
+    db = JournalDB(str(path), storage=JournalStorage)
+    assert len(db.table("notes").all()) == 2011, f".prev shared the live inode: {shared}"
+
+
+# FINDING 11 ----------------------------------------------------------------------------------------------
+def test_finding11_one_crafted_journal_record_makes_every_compaction_a_traceback(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A CRC-valid journal line with doc_id "99999999999999999999" (`_is_op` takes any isdigit() string) is
+    applied; then snapshot_chunks' orjson.dumps(doc_ids) raises TypeError, which neither `compact` (OSError,
+    ValueError) nor `_commit` (StoreError) catches: an acknowledged-in-the-journal insert raises a traceback."""
+    import triagedesk.store.journal as journal_module
+    from triagedesk.store.journal_format import encode_record
+
+    path = tmp_path / "desk.json"
+    _store(path)
+    with open(path.with_name("desk.json.journal"), "ab") as handle:
+        handle.write(encode_record([["notes", "99999999999999999999", {"n": 1}]]))
+    db = JournalDB(str(path), storage=JournalStorage)
+    monkeypatch.setattr(journal_module, "COMPACT_MIN_BYTES", 1)
+    try:
+        db.table("notes").insert({"n": 2})  # committed; the compaction it triggers fails
+    except StoreError:
+        pass
+    try:
+        db.journal.compact()
+    except StoreError:
+        pass  # one line: right
