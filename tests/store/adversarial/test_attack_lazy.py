@@ -315,3 +315,72 @@ def test_finding11_one_crafted_journal_record_makes_every_compaction_a_traceback
         db.journal.compact()
     except StoreError:
         pass  # one line: right
+
+
+# FINDING 12 ----------------------------------------------------------------------------------------------
+_KILLED_COMPACTION = r"""
+import os, signal, sys
+from triagedesk import files
+from triagedesk.store.journal import JournalStorage
+from triagedesk.store.table import JournalDB
+
+class Dies(files.FileOps):
+    def write(self, fd, data):
+        if ".tmp" in os.readlink(f"/proc/self/fd/{fd}"):
+            os.kill(os.getpid(), signal.SIGKILL)  # SIGKILL in the middle of the streamed compaction
+        return super().write(fd, data)
+
+db = JournalDB(sys.argv[1], storage=JournalStorage)
+db.table("notes").insert({"n": 1})
+files.OPS = Dies()
+db.journal.compact()
+"""
+
+
+def test_finding12_a_killed_compaction_leaves_a_snapshot_sized_temp_file_forever(tmp_path: Path) -> None:
+    """A compaction killed mid-stream leaves `.desk.json.XXXX.tmp` (as big as the snapshot: 20 MB each in a
+    20 MB store); no later open, write, compaction, check or repair removes it, so repeated kills fill the disk
+    (12 kills of a 20 MB store left 11 such files)."""
+    import subprocess
+    import sys
+
+    from triagedesk.store.check import repair
+
+    path = tmp_path / "desk.json"
+    _store(path)
+    for _ in range(3):
+        subprocess.run([sys.executable, "-c", _KILLED_COMPACTION, str(path)], check=False, timeout=60)
+    db = JournalDB(str(path), storage=JournalStorage)
+    db.table("notes").insert({"n": 2})
+    db.journal.compact()
+    db.close()
+    check(path)
+    repair(path)
+    left = [name for name in os.listdir(tmp_path) if name.endswith(".tmp")]
+    assert not left, f"temporary snapshots left behind: {left}"
+
+
+# FINDING 10 (b): the same after a compaction killed mid-stream (SIGKILL), not only after ENOSPC
+def test_finding10b_a_killed_compaction_also_links_prev_to_the_live_files(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    from triagedesk.store.check import repair
+
+    path = tmp_path / "desk.json"
+    db = JournalDB(str(path), storage=JournalStorage)
+    with db.journal.transaction():
+        for n in range(2000):
+            db.table("notes").insert({"n": n, "pad": "x" * 600})
+    db.journal.compact()
+    db.close()
+    subprocess.run([sys.executable, "-c", _KILLED_COMPACTION, str(path)], check=False, timeout=60)  # adds n=1
+    shared = os.stat(path.with_name("desk.json.prev")).st_ino == os.stat(path).st_ino
+    with open(path, "r+b") as handle:  # bad luck: one bit of the live snapshot
+        handle.seek(5000)
+        byte = handle.read(1)
+        handle.seek(5000)
+        handle.write(bytes([byte[0] ^ 1]))
+    repair(path)
+    db = JournalDB(str(path), storage=JournalStorage)
+    assert len(db.table("notes").all()) == 2001, f".prev shared the live inode: {shared}"
