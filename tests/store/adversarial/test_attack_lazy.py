@@ -384,3 +384,109 @@ def test_finding10b_a_killed_compaction_also_links_prev_to_the_live_files(tmp_pa
     repair(path)
     db = JournalDB(str(path), storage=JournalStorage)
     assert len(db.table("notes").all()) == 2001, f".prev shared the live inode: {shared}"
+
+
+# FINDING 13 ----------------------------------------------------------------------------------------------
+def test_finding13_a_lookup_of_true_returns_documents_holding_1_and_1_0(tmp_path: Path) -> None:
+    """FieldMap keys values by ==/hash, so True, 1 and 1.0 are one key: lookup("status", True) returns the
+    documents whose status is 1 and 1.0 too (the index's own `change` compares types; its build does not)."""
+    path = tmp_path / "desk.json"
+    store = open_store(path)
+    with store.transaction():
+        store.db.table("requests").insert_multiple(
+            [{"id": "a", "status": 1}, {"id": "b", "status": True}, {"id": "c", "status": 1.0}])
+    store.journal.compact()
+    store.close()
+    store = open_store(path)
+    assert [d["id"] for d in store.journal.lookup("requests", "status", True)] == ["b"]
+
+
+# held ------------------------------------------------------------------------------------------------------
+def test_held_a_snapshot_cut_in_place_under_an_open_desk_is_one_line(tmp_path: Path) -> None:
+    path = tmp_path / "desk.json"
+    _store(path)
+    db = JournalDB(str(path), storage=JournalStorage)
+    _wait_checked(db.journal)
+    os.truncate(path, 100)
+    with pytest.raises(StoreCorrupt):
+        db.table("requests").all()
+    with pytest.raises(StoreCorrupt):
+        db.table("notes").insert({"n": 1})
+
+
+def test_held_reloads_after_another_desks_compactions_leak_no_descriptor(tmp_path: Path) -> None:
+    path = tmp_path / "desk.json"
+    _store(path)
+    reader = JournalDB(str(path), storage=JournalStorage)
+    writer = JournalDB(str(path), storage=JournalStorage)
+    reader.table("requests").all()
+    before = len(os.listdir("/proc/self/fd"))
+    for n in range(150):
+        writer.table("notes").insert({"n": n})
+        writer.journal.compact()
+        reader.journal.refresh()
+        assert len(reader.table("notes").all()) == n + 1
+    _wait_checked(reader.journal)
+    import gc
+    gc.collect()
+    assert len(os.listdir("/proc/self/fd")) <= before + 2
+
+
+def test_held_enospc_in_the_streamed_compaction_is_one_line_and_keeps_everything(tmp_path: Path) -> None:
+    from tests.store.adversarial.faults import ENOSPC, Faulty, injected
+
+    path = tmp_path / "desk.json"
+    db = JournalDB(str(path), storage=JournalStorage)
+    with db.journal.transaction():
+        for n in range(3000):
+            db.table("notes").insert({"n": n, "pad": "x" * 600})
+    db.journal.compact()
+    db.table("notes").insert({"n": 3000})
+    for after in (0, 1, 2):
+        with injected(Faulty("write", ENOSPC, after=after)), pytest.raises(StoreError) as caught:
+            db.journal.compact()
+        assert "\n" not in str(caught.value)
+        assert not [n for n in os.listdir(tmp_path) if n.endswith(".tmp")]
+    db.journal.compact()
+    again = JournalDB(str(path), storage=JournalStorage)
+    assert len(again.table("notes").all()) == 3001 and check(path).snapshot.state == "ok"
+
+
+def test_held_a_journal_of_many_megabytes_replays_at_open(tmp_path: Path) -> None:
+    from triagedesk.store.journal_format import encode_record
+
+    path = tmp_path / "desk.json"
+    JournalDB(str(path), storage=JournalStorage).table("n").insert({"a": 1})
+    with open(path.with_name("desk.json.journal"), "ab") as handle:
+        handle.write(b"".join(encode_record([["n", str(i), {"i": i, "pad": "q" * 200}]]) for i in range(2, 60002)))
+    db = JournalDB(str(path), storage=JournalStorage)
+    assert len(db.table("n")) == 60001
+    db.table("n").insert({"b": 1})
+    assert len(JournalDB(str(path), storage=JournalStorage).table("n")) == 60002
+
+
+# FINDING 14 ----------------------------------------------------------------------------------------------
+def test_finding14_a_journal_record_nested_300_deep_makes_the_store_unopenable_and_unrepairable(
+        tmp_path: Path) -> None:
+    """A CRC-valid journal line whose document nests 300 deep: orjson reads it (limit 1024) but cannot write it
+    (limit 254): `JournalDB`/`open_store` raise TypeError ("Recursion limit reached") from LazyDocs.__setitem__ ->
+    _json in `_apply`, `db check` calls the journal ok, and `db repair` raises the same TypeError from
+    snapshot_chunks: every command is a traceback and the documented way out is one too."""
+    from triagedesk.store.check import repair
+
+    path = tmp_path / "desk.json"
+    db = JournalDB(str(path), storage=JournalStorage)
+    db.table("notes").insert({"n": 0})
+    db.close()
+    body = b'[["notes","2",{"x":' + b"[" * 300 + b"]" * 300 + b"}]]"
+    with open(path.with_name("desk.json.journal"), "ab") as handle:
+        handle.write(b"%08x " % zlib.crc32(body) + body + b"\n")
+    journal_ok = check(path).journal.state == "ok"
+    try:
+        JournalDB(str(path), storage=JournalStorage)
+    except StoreError:
+        assert not journal_ok, "check calls the journal ok, opening refuses it"
+    try:
+        repair(path)
+    except StoreError:
+        pass
