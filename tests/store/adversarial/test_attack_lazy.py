@@ -164,7 +164,8 @@ def test_finding4_a_checksum_check_that_cannot_read_the_file_reports_it_intact(t
 # FINDING 5 -----------------------------------------------------------------------------------------------
 def test_finding5_older_format_doc_ids_are_lost_or_renamed_by_the_rewrite(tmp_path: Path) -> None:
     """An older-format snapshot (plain TinyDB JSON) whose doc_ids are "007" and "7": `open_store` rewrites it as
-    format 3 (int(key) for both) with a valid checksum, and one document is gone; `db check` says ok."""
+    format 3 (int(key) for both) with a valid checksum: both documents now answer to doc_id 7 (get(doc_id=7)
+    sees one, the other is reachable only by iterating), and "\u0663" became "3"; `db check` says ok."""
     path = tmp_path / "desk.json"
     _write_older(path, b'{"notes":{"007":{"n":1},"7":{"n":2},"\xd9\xa3":{"n":3}}}')  # "\u0663": an Arabic 3
     before = JournalDB(str(path), storage=JournalStorage)
@@ -490,3 +491,30 @@ def test_finding14_a_journal_record_nested_300_deep_makes_the_store_unopenable_a
         repair(path)
     except StoreError:
         pass
+
+
+# FINDING 15 ----------------------------------------------------------------------------------------------
+def test_finding15_opening_finishes_an_interrupted_compaction_over_a_damaged_snapshot(tmp_path: Path) -> None:
+    """A compaction stopped between its renames (ENOSPC replacing the journal), then a changed byte in the new
+    snapshot: opening (under the lock, `_mismatch` -> `_start_journal`) replaces the journal before the
+    snapshot's checksum is known, a write over damage ("nothing is written"); repair still recovers from .prev."""
+    from tests.store.adversarial.faults import ENOSPC, Faulty, injected
+
+    path = tmp_path / "desk.json"
+    db = JournalDB(str(path), storage=JournalStorage)
+    for n in range(20):
+        db.table("notes").insert({"n": n})
+    db.journal.compact()
+    for n in range(20, 30):
+        db.table("notes").insert({"n": n})
+    with injected(Faulty("replace", ENOSPC, where="desk.json.journal")), pytest.raises(StoreError):
+        db.journal.compact()
+    db.close()
+    journal = path.with_name("desk.json.journal")
+    before = journal.read_bytes()
+    _damage(path, b'{"n":5}', b'{"n":7}')
+    try:
+        JournalDB(str(path), storage=JournalStorage).journal.verified()
+    except StoreCorrupt:
+        pass
+    assert journal.read_bytes() == before, "the journal was rewritten over a damaged snapshot"
