@@ -9,7 +9,6 @@ import shutil
 import threading
 import zlib
 from pathlib import Path
-from typing import Any
 
 import orjson
 import pytest
@@ -19,7 +18,7 @@ from triagedesk.store.check import check
 from triagedesk.store.database import open_store
 from triagedesk.store.errors import StoreCorrupt, StoreError
 from triagedesk.store.journal import JournalStorage
-from triagedesk.store.journal_format import APP, META, JournalHeader
+from triagedesk.store.journal_format import APP, JournalHeader
 from triagedesk.store.table import JournalDB
 
 
