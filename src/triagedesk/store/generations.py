@@ -8,6 +8,7 @@ interrupted between its renames is finished, and no write ever moves a generatio
 from __future__ import annotations
 
 import os
+import re
 import threading
 from contextlib import AbstractContextManager
 from pathlib import Path
@@ -72,12 +73,16 @@ class Verification:
             verify_snapshot(handle, size)
         except Damaged as exc:
             self._damage = str(exc)
-        except (OSError, ValueError) as exc:  # the store's file could not be read: as good as damaged
-            self._damage = f"cannot read: {reason(exc)}"
+        except Exception as exc:  # noqa: BLE001  # a file that cannot be read whole is as good as damaged
+            self._damage = f"cannot be read whole: {reason(exc) if isinstance(exc, OSError) else exc}"
 
     def result(self) -> str | None:
         self._thread.join()
         return self._damage
+
+    def found_damage(self) -> str | None:
+        """What is wrong, once the check has finished and found it (never waits)."""
+        return None if self._thread.is_alive() else self._damage
 
 
 class GenerationFiles:
@@ -102,6 +107,13 @@ class GenerationFiles:
     """The snapshot read is of the older format (plain TinyDB JSON): the next compaction rewrites it."""
     verification: Verification | None = None
     """The check of the snapshot's checksum running since it was opened (None: checked, or written here)."""
+
+    def refuse_if_damaged(self) -> None:
+        """A `StoreCorrupt` once the snapshot's checksum is known to fail: nothing more is read from it."""
+        running = self.verification
+        damage = running.found_damage() if running is not None else None
+        if damage is not None:
+            raise StoreCorrupt(f"{self.path}: {damage}; {REPAIR}")
 
     def verified(self) -> None:
         """Wait for the snapshot's checksum to be checked; a `StoreCorrupt` naming the damage when it failed
@@ -210,6 +222,9 @@ class GenerationFiles:
         except Damaged as exc:
             raise StoreCorrupt(f"{self.journal_path}: {exc}; {REPAIR}") from None
         if header != expected and not (expected is None and header.generation == generation):
+            damage = verification.result() if verification is not None else None
+            if damage is not None:  # nothing is finished or written over a snapshot whose checksum fails
+                raise StoreCorrupt(f"{self.path}: {damage}; {REPAIR}")
             self._mismatch(tables, header, generation, locked, data)
             return self._read_state(locked)  # the interrupted compaction is finished: read it again
         found = scan(memoryview(data)[start:], start)
@@ -283,11 +298,19 @@ class GenerationFiles:
             before = dict(meta)
             meta.update(generation=new.generation, journal_salt=new.salt,
                         folded={"generation": self.header.generation, "salt": self.header.salt, "end": self._offset})
+            self._remove_stale_temporaries()
+            try:  # written and fsynced aside first: the .prev copies change only once the new snapshot is whole
+                staged = files.stage(self.path, snapshot_chunks(self.tables))  # streamed: read in spans
+            except (OSError, ValueError, TypeError) as exc:
+                meta.clear()
+                meta.update(before)
+                raise StoreError(f"{self.path}: cannot compact: {reason(exc)}; "
+                                 "every write is kept in the journal") from None
             keep_previous(self.path)
             keep_previous(self.journal_path)
             try:
-                atomic_write(self.path, snapshot_chunks(self.tables))  # streamed: the tables are read in spans
-            except (OSError, ValueError) as exc:
+                files.put_in_place(staged, self.path)
+            except OSError as exc:
                 now = _safe_identity(self.path)
                 if now is not None and now[:2] == (self._snapshot_id or ())[:2]:  # not replaced: the old state holds
                     self._snapshot_id = now  # linking it as .prev changed its ctime
@@ -307,6 +330,18 @@ class GenerationFiles:
                 raise StoreError(f"{self.journal_path}: cannot compact: {reason(exc)}; "
                                  "every write is kept (the next write finishes the compaction)") from None
             self._adopt_journal()
+
+    def _remove_stale_temporaries(self) -> None:
+        """Temporary files of this store's a killed compaction or journal write left (under the lock: no other
+        writer is making one now)."""
+        own = re.compile(re.escape(f".{self.path.name}.") + r"(journal\.)?[a-z0-9_]{8}\.tmp|"
+                         + re.escape(f".{self.path.name}.") + r"(journal\.)?prev-\d+")
+        for stale in self.path.parent.glob(f".{self.path.name}.*"):
+            try:
+                if own.fullmatch(stale.name) and stale.is_file() and not stale.is_symlink():
+                    stale.unlink()
+            except OSError:
+                pass  # best effort: a file we cannot remove is only space
 
     def _rebase(self) -> None:
         """Read the tables from the snapshot just written (the same documents: the indexes stay as they are),

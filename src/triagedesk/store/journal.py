@@ -137,8 +137,8 @@ class JournalStorage(GenerationFiles, Storage):
         """Apply journal records written since our offset (by us or another process)."""
         try:
             found_stat = os.stat(self.journal_path)
-            if holding_lock and snapshot_identity(os.stat(self.path)) != self._snapshot_id:
-                return self._reload()  # compacted or repaired by another process
+            if snapshot_identity(os.stat(self.path)) != self._snapshot_id:
+                return self._reload()  # compacted or repaired by another process, or rewritten in place
         except FileNotFoundError:
             if holding_lock:
                 return self._reload()  # a missing file: the reload names it
@@ -393,6 +393,7 @@ class JournalStorage(GenerationFiles, Storage):
     def refresh(self) -> set[tuple[str, str]]:
         """Apply what other processes committed; returns the (table, doc_id) pairs that changed."""
         with self.mutex:
+            self.refuse_if_damaged()
             if self._depth:
                 return set()
             changed = self._catch_up(holding_lock=False)

@@ -14,19 +14,21 @@ A snapshot of the older format (plain TinyDB JSON, store/journal_format.py) is s
 
 from __future__ import annotations
 
+import re
 import zlib
 from collections.abc import Iterator, Mapping
 from typing import Any, BinaryIO
 
 import orjson
 
-from triagedesk.store.journal_format import APP, META, Damaged, decode_json_snapshot
+from triagedesk.store.journal_format import APP, META, Damaged, decode_json_snapshot, is_doc_id
 from triagedesk.store.kinds import STORED
 from triagedesk.store.lazy_docs import LazyDocs, SnapshotFile, SnapshotTable, values_of
 from triagedesk.store.validity import SYNC_STATE
 
 KNOWLEDGE = "knowledge"
 MAGIC = b"#triagedesk-snapshot v3\n"
+_HEX = re.compile(rb"[0-9a-f]{8}")
 _END = b"#directory "
 END_LENGTH = len(_END) + 16 + 1 + 16 + len(b" dcrc=") + 8 + len(b" crc=") + 8 + 1
 CHUNK = 1024 * 1024
@@ -67,8 +69,8 @@ def snapshot_chunks(tables: Mapping[str, Mapping[str, Any]]) -> Iterator[bytes]:
         parts: list[bytes] = []
         size = 0
         for key, data, values in _rows(docs, fields):
-            if not key.isdigit():
-                raise ValueError(f"table {name!r}: document id {key!r} is not a number")
+            if not is_doc_id(key):
+                raise ValueError(f"table {name!r}: document id {key[:30]!r} is not a number the snapshot can hold")
             doc_ids.append(int(key))
             offsets.append(position + size)
             for column, value in zip(cells, values, strict=True):
@@ -137,10 +139,10 @@ def _end_of(file: SnapshotFile, size: int) -> tuple[bytes, int, int, int, int]:
     end = file.read(size - END_LENGTH, END_LENGTH)
     if not end.startswith(_END) or not end.endswith(b"\n") or end[44:50] != b" dcrc=" or end[58:63] != b" crc=":
         raise Damaged("cut short or damaged (no directory at its end)")
-    try:
-        return end, int(end[11:27]), int(end[28:44]), int(end[50:58], 16), int(end[63:71], 16)
-    except ValueError:
-        raise Damaged("damaged directory pointer") from None
+    if not (end[11:27].isdigit() and end[28:44].isdigit() and _HEX.fullmatch(end[50:58])
+            and _HEX.fullmatch(end[63:71])):
+        raise Damaged("damaged directory pointer")  # digits and lower-case hex only: any changed byte shows
+    return end, int(end[11:27]), int(end[28:44]), int(end[50:58], 16), int(end[63:71], 16)
 
 
 def verify_snapshot(handle: BinaryIO, size: int) -> None:
