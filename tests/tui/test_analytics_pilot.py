@@ -37,3 +37,35 @@ async def test_every_expert_is_named_in_each_measures_chart(store_copy: Path) ->
         corrections = drawn(screen.query_one("#chart-corrections", PlotextPlot))
         for field, rate in report["correction_rates"].items():
             assert field in corrections and f"{round(rate * 100, 1):g}%" in corrections
+
+
+async def test_changes_while_the_report_is_counted_start_no_second_count_and_one_after(store_copy: Path) -> None:
+    """At 100k a report takes seconds: store changes arriving meanwhile must not pile up report workers (threads
+    cannot be stopped); one more count runs once the running one is done."""
+    import threading
+
+    app = make_app(store_copy, role="lead")
+    async with app.run_test(size=(160, 48)) as pilot:
+        await settle(pilot)
+        screen = screen_of(app)
+        counted, release = [], threading.Event()
+        real = screen.desk.report
+
+        def slow_report(days, now=None):
+            counted.append(days)
+            release.wait(10)
+            return real(days, now)
+
+        screen.desk.report = slow_report  # type: ignore[method-assign]
+        for _ in range(5):  # five changes from other desks while the first count runs
+            screen.post_message(screen.StoreChanged())
+            await pilot.pause(0.05)
+        assert len(counted) == 1, counted
+        release.set()
+        for _ in range(200):  # the store's reloads cancel their own exclusive workers: poll, not settle
+            await pilot.pause(0.02)
+            if len(counted) >= 2 and not screen._report_running:
+                break
+        await pilot.pause(0.2)
+        assert len(counted) == 2, counted  # what changed while it was counted, counted once more
+        assert not screen._report_running

@@ -15,7 +15,7 @@ from textual.message import Message
 from textual.screen import Screen
 from textual.theme import Theme
 from textual.widgets import Footer, Header, Input, TabbedContent, TabPane
-from textual.worker import Worker
+from textual.worker import Worker, WorkerState
 
 from triagedesk.app import queue_updates
 from triagedesk.app.actor import person
@@ -105,6 +105,7 @@ class DeskScreen(QueueActions, BulkActions, CoordinatorActions, RoleActions, Scr
         self.selection = keys.Selection(tab="analytics" if role == "lead" else "desk")
         self._keys_shown = keys.footprint(role, self.selection)
         self._report_stale = True
+        self._report_running = False
 
     def plain_spec(self, sort: str = "urgency", reverse: bool = False) -> QueueFilter:
         """No filter: every open issue (the expert: their own)."""
@@ -153,6 +154,8 @@ class DeskScreen(QueueActions, BulkActions, CoordinatorActions, RoleActions, Scr
         self.call_after_refresh(self.query_one(TimersPane).redraw)  # its colours, once the new CSS is applied
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        if event.worker.group == "report" and event.state in (WorkerState.ERROR, WorkerState.CANCELLED):
+            self._report_running = False  # a failed count does not stop the next one
         tell_failure(self, event)
 
     def on_resize(self) -> None:
@@ -215,8 +218,11 @@ class DeskScreen(QueueActions, BulkActions, CoordinatorActions, RoleActions, Scr
             self.load_detail(self.current)
 
     def _refresh_report(self) -> None:
-        if self._report_stale:
+        """Recount the report if the store changed since it was counted, but never two at once: at 100k issues a
+        report takes seconds, and changes arriving every second would pile up workers that cannot be stopped."""
+        if self._report_stale and not self._report_running:
             self._report_stale = False
+            self._report_running = True
             self.load_report(self.query_one(AnalyticsView).days)
 
     @on(TabbedContent.TabActivated)
@@ -283,9 +289,12 @@ class DeskScreen(QueueActions, BulkActions, CoordinatorActions, RoleActions, Scr
         self.query_one(TimersPane).show(message.specs, message.summary)
 
     def on_desk_screen_report_ready(self, message: ReportReady) -> None:
+        self._report_running = False
         view = self.query_one(AnalyticsView)
         if message.days == view.days:
             view.show(message.data, self.app.theme_variables)
+        if self._report_stale and self.query_one(TabbedContent).active == "analytics":
+            self._refresh_report()  # what changed while it was counted
 
     def on_analytics_view_period_changed(self, message: AnalyticsView.PeriodChanged) -> None:
         self.load_report(message.days)
