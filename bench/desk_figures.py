@@ -34,17 +34,19 @@ sys.stdin.readline()
 
 
 def cached_store(count: int) -> Path:
-    """The demo store of `count` issues, generated once (`triagedesk demo --issues N`)."""
+    """The demo store of `count` issues, generated once (`triagedesk demo --issues N`); a cached store this
+    triagedesk cannot open (another version's) is made again, one of the older format is rewritten once."""
     path = CACHE / f"desk{count // 1000}k.json"
+    opens = [sys.executable, "-c", "import sys; from triagedesk.store.database import open_store; "
+             "s = open_store(sys.argv[1], create=False); s.db.table('_probe').all(); s.close()", str(path)]
+    if path.exists() and subprocess.run(opens, capture_output=True).returncode != 0:
+        for old in CACHE.glob(f"{path.name}*"):
+            old.unlink()
     if not path.exists():
         CACHE.mkdir(parents=True, exist_ok=True)
         subprocess.run([sys.executable, "-m", "triagedesk", "demo", "--issues", str(count), "--db", str(path)],
                        check=True, capture_output=True)
-    with open(path, "rb") as handle:
-        current = handle.read(32).startswith(b"#triagedesk-snapshot v3")
-    if not current:  # cached by an older triagedesk: its first open rewrites it, outside the timings
-        subprocess.run([sys.executable, "-c", "import sys; from triagedesk.store.database import open_store; "
-                        "open_store(sys.argv[1]).close()", str(path)], check=True, capture_output=True)
+    subprocess.run(opens, check=True, capture_output=True)  # an older format is rewritten here, untimed
     return path
 
 
@@ -168,7 +170,7 @@ async def drive(path: Path, moves: int) -> dict[str, Any]:
 
     out: dict[str, Any] = {}
     start = time.perf_counter()
-    desk = open_desk(path)
+    desk = open_desk(path, checked=False)  # as the desk opens: its checksum is read on a thread
     out["open"] = time.perf_counter() - start
     app = TriageDeskApp(desk, watch=True, live=False)
     async with app.run_test(size=(160, 48)) as pilot:
@@ -283,7 +285,7 @@ def patch_cpu(desk: Any, data: Any) -> float:
 def queue_build(path: Path) -> tuple[float, float]:
     """In a fresh process: open the store, then build the queue (seconds each)."""
     code = ("import time,sys;t=time.perf_counter();from triagedesk.app.stores import open_desk;"
-            "from triagedesk.app.queue import load;d=open_desk(sys.argv[1]);o=time.perf_counter()-t;"
+            "from triagedesk.app.queue import load;d=open_desk(sys.argv[1],checked=False);o=time.perf_counter()-t;"
             "t=time.perf_counter();load(d,d.clock());print(o,time.perf_counter()-t)")
     done = subprocess.run([sys.executable, "-c", code, str(path)], check=True, capture_output=True, text=True)
     opened, built = done.stdout.split()
@@ -303,7 +305,8 @@ def run(quick: bool) -> list[Figure]:
     reload_ms = got["reload"] * 1000
     return [
         Figure(f"desk {n}: open the store", opened, "s", goal="<= 1.0 s", ok=opened <= 1.0,
-               notes="a fresh process, the demo store (snapshot read with orjson, frozen out of the collector)"),
+               notes="a fresh process, imports included, as the desk opens it: no record parsed, the directory's "
+                     "checksum checked, the whole file's read on a thread (every write waits for it)"),
         Figure(f"desk {n}: build the queue", built, "s", goal="<= 0.5 s", ok=built <= 0.5, notes=rows),
         Figure(f"desk {n}: start -> queue filled (Pilot)", got["filled"], "s", goal="<= 1.5 s",
                ok=got["filled"] <= 1.5, notes="TriageDeskApp constructed with the store opened inside the timing"),

@@ -57,7 +57,7 @@ def single_update(size: int, folder: Path, quick: bool) -> Figure:
 
 
 _OPEN = """
-import sys, time, json, resource
+import sys, time, json
 from triagedesk.store.journal import JournalStorage
 from triagedesk.store.table import JournalDB
 path, mode = sys.argv[1], sys.argv[2]
@@ -69,7 +69,8 @@ else:  # the same documents as stock TinyDB keeps them: one JSON file, read whol
     data = json.load(open(path + ".plain"))
     doc = data["issues"]["12345"]
 elapsed = time.perf_counter() - start
-print(json.dumps({"s": elapsed, "rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
+peak = next(line for line in open("/proc/self/status") if line.startswith("VmHWM:")).split()[1]
+print(json.dumps({"s": elapsed, "rss_mb": int(peak) / 1024}))
 """
 
 
@@ -78,9 +79,8 @@ def open_and_query(size: int, folder: Path, quick: bool) -> list[Figure]:
     db = JournalDB(str(path), storage=JournalStorage)
     db.table("issues").insert_multiple(documents(size))
     db.journal.compact()
-    plain = {"issues": dict(db.journal.tables["issues"].items())}
+    Path(f"{path}.plain").write_bytes(orjson.dumps({"issues": dict(db.journal.tables["issues"].items())}))
     db.close()
-    Path(f"{path}.plain").write_bytes(orjson.dumps(plain))
     runs = 1 if quick else 3
 
     def measure(mode: str) -> tuple[float, float, list[float]]:
@@ -140,15 +140,35 @@ for part in generate_chunks(int(sys.argv[1]), 7, DEMO_NOW, scorers, _network()):
 """
 
 
+_PEAK = """
+import runpy, sys
+out, mode, target = sys.argv[1], sys.argv[2], sys.argv[3]
+sys.argv = [target, *sys.argv[4:]]
+try:
+    if mode == "-m":
+        runpy.run_module(target, run_name="__main__", alter_sys=True)
+    else:
+        exec(compile(target, "<bench>", "exec"), {"__name__": "__main__"})
+finally:
+    peak = next(line for line in open("/proc/self/status") if line.startswith("VmHWM:")).split()[1]
+    open(out, "w").write(peak)
+"""
+
+
 def _child(argv: list[str]) -> tuple[float, float]:
-    """Wall seconds and max RSS (MB, from the child's rusage) of one subprocess run."""
-    start = time.perf_counter()
-    child = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    _, status, usage = os.wait4(child.pid, 0)
-    seconds = time.perf_counter() - start
-    if os.waitstatus_to_exitcode(status):
-        raise RuntimeError(f"{argv[:4]} failed ({os.waitstatus_to_exitcode(status)})")
-    return seconds, usage.ru_maxrss / 1024
+    """Wall seconds and peak RSS (MB) of one run of `python -m MODULE ...` or `python -c CODE ...`.
+
+    The peak is the process's own high-water mark (VmHWM, read as it ends): rusage's ru_maxrss would count the
+    bench's own memory, which the child holds between its fork and its exec."""
+    mode, target, *rest = argv[1:]
+    with tempfile.NamedTemporaryFile(suffix=".peak") as peak_file:
+        start = time.perf_counter()
+        done = subprocess.run([argv[0], "-c", _PEAK, peak_file.name, mode, target, *rest],
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        seconds = time.perf_counter() - start
+        if done.returncode:
+            raise RuntimeError(f"{argv[:4]} failed ({done.returncode})")
+        return seconds, int(Path(peak_file.name).read_text()) / 1024
 
 
 def demo_store(folder: Path, quick: bool) -> list[Figure]:

@@ -81,6 +81,43 @@ def _target_mode(path: Path, default: int) -> int:
     return stat.S_IMODE(found.st_mode)
 
 
+def stage(path: Path, data: bytes | Iterable[bytes], mode: int = 0o644) -> Path:
+    """Write `data` to a new temporary file beside `path` and fsync it (see `atomic_write`); `put_in_place`
+    then renames it over `path`. On failure the temporary file is removed and the error raised."""
+    path = Path(path)
+    target_mode = _target_mode(path, mode)
+    fd, tmp_name = OPS.mkstemp(path.parent, f".{path.name}.")
+    tmp = Path(tmp_name)
+    try:
+        try:
+            for chunk in ((data,) if isinstance(data, bytes | bytearray | memoryview) else data):
+                write_all(fd, chunk)
+            os.fchmod(fd, target_mode)
+            OPS.fsync(fd)
+        finally:
+            os.close(fd)
+    except BaseException:
+        try:
+            tmp.unlink()
+        except OSError:
+            pass
+        raise
+    return tmp
+
+
+def put_in_place(staged: Path, path: Path) -> None:
+    """Rename a `stage`d file over `path` and fsync the folder; on failure the staged file is removed."""
+    try:
+        OPS.replace(staged, path)
+    except BaseException:
+        try:
+            staged.unlink()
+        except OSError:
+            pass
+        raise
+    fsync_dir(path.parent)
+
+
 def atomic_write(path: Path, data: bytes | Iterable[bytes], mode: int = 0o644) -> None:
     """Replace `path` with `data` (bytes, or chunks of them written as they come) all at once, or leave it as it was.
 

@@ -134,19 +134,56 @@ def test_opening_and_building_the_indexes_parses_no_document(tmp_path: Path, mon
     store.close()
 
 
-@pytest.mark.parametrize("step", [1])
-def test_every_changed_byte_of_a_snapshot_is_found_at_open(tmp_path: Path, step: int) -> None:
+def test_every_changed_byte_of_a_snapshot_is_found_before_a_write(tmp_path: Path) -> None:
+    """The directory's own checksum is checked at open; the whole file's on a thread, which every write waits
+    for: a flipped byte anywhere is refused at open or at the first write, never written over."""
     path = tmp_path / "desk.json"
     _store_with(path, 4)
     good = path.read_bytes()
     assert good.startswith(MAGIC)
-    for at in range(0, len(good), step):
+    refused_at_open = 0
+    for at in range(len(good)):
         path.write_bytes(good[:at] + bytes([good[at] ^ 0x04]) + good[at + 1:])
         with pytest.raises(StoreCorrupt) as caught:
-            JournalStorage(path)
+            try:
+                db = JournalDB(str(path), storage=JournalStorage)
+            except StoreCorrupt:
+                refused_at_open += 1
+                raise
+            db.table("probe").insert({"n": 1})
         assert "db repair" in str(caught.value) and "\n" not in str(caught.value), at
+    assert 0 < refused_at_open < len(good)  # the directory and its pointer at open, the records at the write
     path.write_bytes(good)
-    assert len(JournalStorage(path).tables["requests"]) == 4
+    db = JournalDB(str(path), storage=JournalStorage)
+    db.table("probe").insert({"n": 1})
+    assert len(db.journal.tables["requests"]) == 4
+
+
+def test_opening_does_not_wait_for_the_checksum_but_a_write_does(tmp_path: Path, monkeypatch) -> None:
+    import threading
+
+    import triagedesk.store.generations as generations
+
+    path = tmp_path / "desk.json"
+    _store_with(path, 4)
+    release = threading.Event()
+    real = generations.verify_snapshot
+
+    def slow(handle, size):
+        release.wait(10)
+        real(handle, size)
+
+    monkeypatch.setattr(generations, "verify_snapshot", slow)
+    db = JournalDB(str(path), storage=JournalStorage)  # returns while the checksum is still being read
+    assert db.journal.verification is not None and db.table("requests").get(doc_id=1)["id"] == "req-0"
+    writer = threading.Thread(target=lambda: db.table("probe").insert({"n": 1}))
+    writer.start()
+    writer.join(0.3)
+    assert writer.is_alive(), "the write did not wait for the checksum"
+    release.set()
+    writer.join(10)
+    assert not writer.is_alive() and db.table("probe").all() == [{"n": 1}]
+    assert db.journal.verification is None
 
 
 def _older_format(tables: dict[str, Any]) -> bytes:

@@ -104,3 +104,21 @@ def test_suggestions(infra) -> None:
     late = assigned + timedelta(minutes=121)
     breached = clock(request, infra, expert, late)
     assert suggestions(request, breached, expert, late)[0] == "SLA breached: escalate to a senior expert"
+
+
+@pytest.mark.parametrize("assigned", [False, True])
+@pytest.mark.parametrize("with_expert", [False, True])
+@pytest.mark.parametrize("tier", [None, "standard", "express", "no-such-tier"])
+@pytest.mark.parametrize("urgency", ["critical", "high", "medium", "low"])
+def test_the_budget_from_stored_fields_is_the_models(infra, appraisal, assigned, with_expert, tier, urgency) -> None:
+    """The queue reads a request's budget from its stored fields (`budget_for`), the clock from the model
+    (`budget_minutes`): one rule, the same minutes."""
+    from triagedesk.domain.requests.sla import budget_for, budget_minutes
+
+    expert = Expert(id="e1", name="E", specializations=["db"]) if with_expert else None
+    start = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
+    for profile in (infra, appraisal):
+        request = ExpertRequest(id="r1", analysis_id="i1", urgency=urgency, tier_id=tier, submitted_at=start,
+                                assigned_at=start + timedelta(minutes=5) if assigned else None)
+        expected = budget_minutes(request, profile, expert)[1]
+        assert budget_for(tier, urgency, assigned, profile, expert) == expected > 0

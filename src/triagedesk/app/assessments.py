@@ -53,6 +53,7 @@ class Assessments:
         self.entries: dict[str, list[Any]] = {}
         self.used: dict[str, list[Any]] = {}
         self.scorer_keys: dict[int, str] = {}
+        self.by_name: dict[str | None, str] = {}
         self.dirty = False
         self.lock = threading.Lock()
         try:
@@ -63,6 +64,14 @@ class Assessments:
             pass  # no cache yet, or one we cannot read: computed afresh and rewritten
 
     def _scorer_key(self, desk: Desk, profile: str | None) -> str:
+        """The key of the scorer a profile name gets (the desk keeps one scorer per name: named once, known)."""
+        known = self.by_name.get(profile)
+        if known is not None:
+            return known
+        self.by_name[profile] = found = self._key_of(desk, profile)
+        return found
+
+    def _key_of(self, desk: Desk, profile: str | None) -> str:
         scorer = desk.scorer(profile)
         found = self.scorer_keys.get(id(scorer))
         if found is None:

@@ -180,9 +180,15 @@ def _fill(data: QueueData, desk: Desk, docs: list[tuple[str, bytes]], latest: di
         data.due.append(due)
         budget = 0.0
         if request is not None and due is not None:
-            model = desk.store.requests.loadable(request)
-            holder = experts.get(model.assigned_expert_id or "") if model is not None else None
-            budget = sla.budget_minutes(model, scorer.profile, holder)[1] if model is not None else 0.0
+            tier, urgency, assigned = request.get("tier_id"), request.get("urgency"), request.get("assigned_at")
+            if (isinstance(tier, str | None) and isinstance(urgency, str) and urgency in scorer.profile.urgencies
+                    and isinstance(assigned, str | None)):  # the fields that decide it, read as they are stored
+                holder = experts.get(request.get("assigned_expert_id") or "")
+                budget = sla.budget_for(tier, urgency, assigned is not None, scorer.profile, holder)
+            else:  # anything odd goes through the model (None: not loadable, no budget)
+                model = desk.store.requests.loadable(request)
+                holder = experts.get(model.assigned_expert_id or "") if model is not None else None
+                budget = sla.budget_minutes(model, scorer.profile, holder)[1] if model is not None else 0.0
         data.budget.append(budget)
         waiting = _epoch(request.get("waiting_since")) if request and status == "waiting" else None
         data.paused_left.append(None if waiting is None or due is None else (due - waiting) / 60)

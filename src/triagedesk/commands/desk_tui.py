@@ -47,7 +47,7 @@ def run_desk(db_path: str | None, role: str, expert_id: str | None, profile_name
     importing = threading.Thread(target=_import_desk_app, daemon=True)
     importing.start()  # the interface's modules load while the store's checksum is read (which frees the GIL)
     try:
-        desk = open_desk(path, profile_override=profile_name)
+        desk = open_desk(path, profile_override=profile_name, checked=False)  # its checksum: read on a thread
     finally:
         importing.join()
     try:

@@ -22,8 +22,11 @@ def default_path() -> Path:
     return Path(user_data_dir("triagedesk")) / "desk.json"
 
 
-def open_store(path: str | os.PathLike[str] | None = None, create: bool = True) -> Store:
-    """Open (or create) the store at `path`, migrating it to the current schema if needed."""
+def open_store(path: str | os.PathLike[str] | None = None, create: bool = True, checked: bool = True) -> Store:
+    """Open (or create) the store at `path`, migrating it to the current schema if needed.
+
+    `checked`: wait for the snapshot's whole-file checksum (a command then refuses a damaged store before it
+    reads anything); the desk passes False and starts while it is read (every write waits for it)."""
     target = Path(path).expanduser() if path else default_path()
     db = JournalDB(str(target), storage=JournalStorage, create=create)
     migrate(db.journal)
@@ -32,4 +35,6 @@ def open_store(path: str | os.PathLike[str] | None = None, create: bool = True) 
             db.journal.compact()
         except StoreError:
             pass  # a read-only or full disk: the store works, only its next open is slow again
+    if checked:
+        db.journal.verified()
     return Store(db)

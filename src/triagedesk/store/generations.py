@@ -8,10 +8,11 @@ interrupted between its renames is finished, and no write ever moves a generatio
 from __future__ import annotations
 
 import os
+import re
 import threading
 from contextlib import AbstractContextManager
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 from triagedesk import files
 from triagedesk.files import atomic_write, reason
@@ -30,7 +31,7 @@ from triagedesk.store.journal_format import (
     scan,
 )
 from triagedesk.store.lazy_docs import LazyDocs
-from triagedesk.store.snapshot_file import MAGIC, encode_snapshot, open_snapshot, snapshot_chunks
+from triagedesk.store.snapshot_file import MAGIC, encode_snapshot, open_snapshot, snapshot_chunks, verify_snapshot
 
 Tables = dict[str, dict[str, dict[str, Any]]]
 Identity = tuple[int, ...]
@@ -57,6 +58,33 @@ def keep_previous(path: Path) -> None:
             pass  # best effort: a file system without hard links keeps no previous copy
 
 
+class Verification:
+    """The snapshot's whole-file checksum, read on a thread (the reads and the CRC free the GIL), so opening a
+    large store waits for the directory only; `result()` waits for it: None when intact, else what is wrong."""
+
+    def __init__(self, handle: BinaryIO, size: int) -> None:
+        self._damage: str | None = None
+        self._thread = threading.Thread(target=self._run, args=(handle, size), name="snapshot-checksum",
+                                        daemon=True)
+        self._thread.start()
+
+    def _run(self, handle: BinaryIO, size: int) -> None:
+        try:
+            verify_snapshot(handle, size)
+        except Damaged as exc:
+            self._damage = str(exc)
+        except Exception as exc:  # noqa: BLE001  # a file that cannot be read whole is as good as damaged
+            self._damage = f"cannot be read whole: {reason(exc) if isinstance(exc, OSError) else exc}"
+
+    def result(self) -> str | None:
+        self._thread.join()
+        return self._damage
+
+    def found_damage(self) -> str | None:
+        """What is wrong, once the check has finished and found it (never waits)."""
+        return None if self._thread.is_alive() else self._damage
+
+
 class GenerationFiles:
     """Reading and replacing the snapshot and journal together (see the module docstring)."""
 
@@ -77,6 +105,27 @@ class GenerationFiles:
     mutex: threading.RLock
     older_format = False
     """The snapshot read is of the older format (plain TinyDB JSON): the next compaction rewrites it."""
+    verification: Verification | None = None
+    """The check of the snapshot's checksum running since it was opened (None: checked, or written here)."""
+
+    def refuse_if_damaged(self) -> None:
+        """A `StoreCorrupt` once the snapshot's checksum is known to fail: nothing more is read from it."""
+        running = self.verification
+        damage = running.found_damage() if running is not None else None
+        if damage is not None:
+            raise StoreCorrupt(f"{self.path}: {damage}; {REPAIR}")
+
+    def verified(self) -> None:
+        """Wait for the snapshot's checksum to be checked; a `StoreCorrupt` naming the damage when it failed
+        (every write asks first, so a damaged store takes no write)."""
+        running = self.verification
+        if running is None:
+            return
+        damage = running.result()
+        if damage is not None:
+            raise StoreCorrupt(f"{self.path}: {damage}; {REPAIR}")
+        if self.verification is running:
+            self.verification = None
 
     def _lock(self) -> AbstractContextManager[None]:
         raise NotImplementedError
@@ -130,12 +179,14 @@ class GenerationFiles:
             opened = os.fstat(handle.fileno())
             snapshot_id = snapshot_identity(opened)
             if handle.read(len(MAGIC)) == MAGIC:
-                tables = open_snapshot(handle, opened.st_size)
+                tables = open_snapshot(handle, opened.st_size, verify=False)  # its checksum: on a thread
+                verification: Verification | None = Verification(handle, opened.st_size)
             else:  # the older format (plain TinyDB JSON): read whole, rewritten as format 3 by the next compaction
                 handle.seek(0)
                 old = decode_json_snapshot(handle.read())
                 handle.close()
                 tables = {name: docs if name == META else LazyDocs.of(docs) for name, docs in old.items()}
+                verification = None  # read whole: its checksum is checked already
                 self.older_format = True
         except Damaged as exc:
             handle.close()
@@ -171,6 +222,9 @@ class GenerationFiles:
         except Damaged as exc:
             raise StoreCorrupt(f"{self.journal_path}: {exc}; {REPAIR}") from None
         if header != expected and not (expected is None and header.generation == generation):
+            damage = verification.result() if verification is not None else None
+            if damage is not None:  # nothing is finished or written over a snapshot whose checksum fails
+                raise StoreCorrupt(f"{self.path}: {damage}; {REPAIR}")
             self._mismatch(tables, header, generation, locked, data)
             return self._read_state(locked)  # the interrupted compaction is finished: read it again
         found = scan(memoryview(data)[start:], start)
@@ -178,6 +232,7 @@ class GenerationFiles:
             raise StoreCorrupt(f"{self.journal_path}: damaged record at offset {found.damaged[0]} "
                                f"(bad checksum); {REPAIR}")
         self.tables, self.generation, self.header = tables, generation, header
+        self.verification = verification
         self.max_ids = {name: t.max_id() for name, t in tables.items() if isinstance(t, LazyDocs)}
         self.index, self._rindex = {}, {}
         self._reset_indexes()
@@ -243,11 +298,19 @@ class GenerationFiles:
             before = dict(meta)
             meta.update(generation=new.generation, journal_salt=new.salt,
                         folded={"generation": self.header.generation, "salt": self.header.salt, "end": self._offset})
+            self._remove_stale_temporaries()
+            try:  # written and fsynced aside first: the .prev copies change only once the new snapshot is whole
+                staged = files.stage(self.path, snapshot_chunks(self.tables))  # streamed: read in spans
+            except (OSError, ValueError, TypeError) as exc:
+                meta.clear()
+                meta.update(before)
+                raise StoreError(f"{self.path}: cannot compact: {reason(exc)}; "
+                                 "every write is kept in the journal") from None
             keep_previous(self.path)
             keep_previous(self.journal_path)
             try:
-                atomic_write(self.path, snapshot_chunks(self.tables))  # streamed: the tables are read in spans
-            except (OSError, ValueError) as exc:
+                files.put_in_place(staged, self.path)
+            except OSError as exc:
                 now = _safe_identity(self.path)
                 if now is not None and now[:2] == (self._snapshot_id or ())[:2]:  # not replaced: the old state holds
                     self._snapshot_id = now  # linking it as .prev changed its ctime
@@ -268,6 +331,18 @@ class GenerationFiles:
                                  "every write is kept (the next write finishes the compaction)") from None
             self._adopt_journal()
 
+    def _remove_stale_temporaries(self) -> None:
+        """Temporary files of this store's a killed compaction or journal write left (under the lock: no other
+        writer is making one now)."""
+        own = re.compile(re.escape(f".{self.path.name}.") + r"(journal\.)?[a-z0-9_]{8}\.tmp|"
+                         + re.escape(f".{self.path.name}.") + r"(journal\.)?prev-\d+")
+        for stale in self.path.parent.glob(f".{self.path.name}.*"):
+            try:
+                if own.fullmatch(stale.name) and stale.is_file() and not stale.is_symlink():
+                    stale.unlink()
+            except OSError:
+                pass  # best effort: a file we cannot remove is only space
+
     def _rebase(self) -> None:
         """Read the tables from the snapshot just written (the same documents: the indexes stay as they are),
         so what was held in memory since the last snapshot is let go."""
@@ -280,6 +355,7 @@ class GenerationFiles:
             return  # what is in memory is the same: only its memory is not given back
         tables[META] = self.tables.get(META, tables[META])
         self.tables, self._snapshot_id = tables, snapshot_identity(found)
+        self.verification = None  # written by this process just now
 
     def _adopt_journal(self) -> None:
         """Take the journal just written by this process as ours, without reading the snapshot again."""

@@ -17,11 +17,15 @@ from triagedesk.store.lazy_docs import LazyDocs
 
 _SCALARS = (str, int, float, bool)
 _EXACT = frozenset(_SCALARS)
-_HASHED = _EXACT | {type(None)}
+_HASHED = frozenset({str, int, float, type(None)})
+"""Types indexed under the value itself (a bool is not: True == 1 would hold 1 and 1.0 under True)."""
 KNOWLEDGE = "knowledge"
+_BOOLS = {True: ("$bool", True), False: ("$bool", False)}
 
 
 def _key(value: Any) -> Any:
+    if type(value) is bool:
+        return _BOOLS[value]
     return value if value is None or isinstance(value, _SCALARS) else _UNINDEXED
 
 
@@ -140,7 +144,7 @@ class FieldIndex:
         """The doc_ids holding `value`, in doc_id order (the tables' own order)."""
         if value is not None and type(value) not in _EXACT:
             return []
-        return sorted(self.of(field).ids(value), key=int)
+        return sorted(self.of(field).ids(_key(value)), key=int)
 
 
 class Indexes:

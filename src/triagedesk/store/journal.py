@@ -137,8 +137,8 @@ class JournalStorage(GenerationFiles, Storage):
         """Apply journal records written since our offset (by us or another process)."""
         try:
             found_stat = os.stat(self.journal_path)
-            if holding_lock and snapshot_identity(os.stat(self.path)) != self._snapshot_id:
-                return self._reload()  # compacted or repaired by another process
+            if snapshot_identity(os.stat(self.path)) != self._snapshot_id:
+                return self._reload()  # compacted or repaired by another process, or rewritten in place
         except FileNotFoundError:
             if holding_lock:
                 return self._reload()  # a missing file: the reload names it
@@ -210,7 +210,9 @@ class JournalStorage(GenerationFiles, Storage):
             changed: set[tuple[str, str]] = set()
             with self._lock() if outer else _nothing():
                 if outer:
+                    self.verified()  # a snapshot whose checksum fails takes no write
                     changed = self._catch_up(holding_lock=True)
+                    self.verified()  # (another process's new snapshot, if the catch-up read one)
                     self._pending = []
                 self._depth += 1
                 try:
@@ -255,7 +257,9 @@ class JournalStorage(GenerationFiles, Storage):
         index = self.index.get(table)
         if index is None:
             return
-        reverse = self._rindex[table]
+        reverse = self._rindex.get(table)
+        if reverse is None:  # built on the table's first change, not on every open
+            reverse = self._rindex[table] = {doc_id: key for key, doc_id in index.items()}
         old = reverse.pop(doc_id, None)
         if old is not None and index.get(old) == doc_id:
             del index[old]
@@ -273,7 +277,6 @@ class JournalStorage(GenerationFiles, Storage):
                 keys, (ids,) = docs.field_columns(("id",)) if isinstance(docs, LazyDocs) else ([], [[]])
                 index = {key: doc_id for doc_id, key in zip(keys, ids, strict=True) if type(key) is str}
                 self.index[table] = index
-                self._rindex[table] = {doc_id: key for key, doc_id in index.items()}
             return index
 
     def install_indexes(self, indexes: Indexes) -> None:
@@ -390,6 +393,7 @@ class JournalStorage(GenerationFiles, Storage):
     def refresh(self) -> set[tuple[str, str]]:
         """Apply what other processes committed; returns the (table, doc_id) pairs that changed."""
         with self.mutex:
+            self.refuse_if_damaged()
             if self._depth:
                 return set()
             changed = self._catch_up(holding_lock=False)

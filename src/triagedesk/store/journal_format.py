@@ -5,6 +5,7 @@ See docs/storage.md. Pure functions over bytes: no file is opened here.
 
 from __future__ import annotations
 
+import json
 import secrets
 import zlib
 from dataclasses import dataclass, field
@@ -87,12 +88,25 @@ def decode_record(line: bytes) -> list[Op] | None:
         return None
     if not isinstance(ops, list) or not all(_is_op(op) for op in ops):
         return None
+    try:
+        orjson.dumps(ops)  # what cannot be written again (nested deeper than orjson writes) is no record
+    except TypeError:
+        return None
     return ops
 
 
+MAX_DOC_ID = 2**63 - 1
+
+
+def is_doc_id(key: Any) -> bool:
+    """A TinyDB doc_id as the store writes it: ASCII decimal digits, no leading zero, within 64 bits."""
+    return (isinstance(key, str) and 0 < len(key) <= 19 and key.isascii() and key.isdigit()
+            and (key == "0" or key[0] != "0") and int(key) <= MAX_DOC_ID)
+
+
 def _is_op(op: Any) -> bool:
-    return (isinstance(op, list) and len(op) == 3 and isinstance(op[0], str) and isinstance(op[1], str)
-            and op[1].isdigit() and (op[2] is None or isinstance(op[2], dict)))
+    return (isinstance(op, list) and len(op) == 3 and isinstance(op[0], str) and is_doc_id(op[1])
+            and (op[2] is None or isinstance(op[2], dict)))
 
 
 @dataclass
@@ -175,10 +189,10 @@ def decode_json_snapshot(raw: bytes) -> Tables:
     crc_ok = snapshot_crc_ok(raw)
     if crc_ok is False:
         raise Damaged("snapshot checksum mismatch")
-    try:
-        data = orjson.loads(raw)
-    except orjson.JSONDecodeError as exc:
-        raise Damaged(f"not a triagedesk store (invalid JSON: {exc})") from None
+    try:  # the standard library's parser: an integer beyond 64 bits stays an integer (orjson makes it a float)
+        data = json.loads(raw)
+    except (ValueError, RecursionError) as exc:
+        raise Damaged(f"not a triagedesk store (invalid JSON: {str(exc)[:80]})") from None
     meta = data.get(META, {}).get("1") if isinstance(data, dict) else None
     if not isinstance(meta, dict) or meta.get("app") != APP:
         raise Damaged("not a triagedesk store (no triagedesk header)")
@@ -186,6 +200,13 @@ def decode_json_snapshot(raw: bytes) -> Tables:
         raise Damaged("not a triagedesk store (a table is not an object of documents)")
     if crc_ok is None and "journal_salt" in meta:
         raise Damaged("snapshot checksum missing")
+    odd = next((key for name, docs in data.items() if name != META for key in docs if not is_doc_id(key)), None)
+    if odd is not None:
+        raise Damaged(f"a document id that is not a number the store can hold ({odd[:30]!r})")
+    try:
+        orjson.dumps(data)
+    except TypeError as exc:
+        raise Damaged(f"holds what the store cannot write again ({exc})") from None
     meta.pop("crc", None)
     return data
 

@@ -46,7 +46,7 @@ class SnapshotFile:
         else:
             assert self.handle is not None
             found = os.pread(self.handle.fileno(), length, offset)
-            while len(found) < length:
+            while len(found) < length:  # a short read: rare on a regular file
                 more = os.pread(self.handle.fileno(), length - len(found), offset + len(found))
                 if not more:
                     break
@@ -77,7 +77,10 @@ class SnapshotTable:
         self._by_key: dict[str, int] | None = None
 
     def _list(self, part: str) -> list[Any]:
-        found = orjson.loads(self.file.read(*self._parts[part]))
+        try:
+            found = orjson.loads(self.file.read(*self._parts[part]))
+        except orjson.JSONDecodeError:
+            found = None
         if not isinstance(found, list) or len(found) != self.count:
             raise StoreCorrupt(f"{self.file.name}: a table's directory does not match its records; "
                                "run `triagedesk db check` and `triagedesk db repair`")
@@ -117,8 +120,8 @@ class SnapshotTable:
         first = self.doc_ids[0] if self.count else 0
         if self.count and self.doc_ids == array("q", range(first, first + self.count)):
             self._first = first
-        elif min(self.doc_ids, default=1) >= 0 and self.max_id <= 4 * self.count + 1024:
-            slots = array("q", [-1]) * (self.max_id + 1)
+        elif min(self.doc_ids, default=1) >= 0 and max(self.doc_ids, default=0) <= 4 * self.count + 1024:
+            slots = array("q", [-1]) * (max(self.doc_ids, default=0) + 1)
             for position, doc_id in enumerate(self.doc_ids):
                 slots[doc_id] = position
             self._slots = slots
@@ -130,13 +133,21 @@ class SnapshotTable:
         self.load()
         if self._by_key is not None:
             return self._by_key.get(key, -1)
-        if not key.isdigit() or (len(key) > 1 and key[0] == "0") or len(key) > 18:
+        if not key.isdigit() or (len(key) > 1 and key[0] == "0") or len(key) > 19 or not key.isascii():
             return -1
         number = int(key)
         if self._slots is None:
             number -= self._first
             return number if 0 <= number < self.count else -1
         return self._slots[number] if number < len(self._slots) else -1
+
+    def parse(self, data: bytes) -> Any:
+        """One record of this snapshot, parsed; a damaged one is the store's one-line error, not a traceback."""
+        try:
+            return orjson.loads(data)
+        except orjson.JSONDecodeError:
+            raise StoreCorrupt(f"{self.file.name}: a damaged record; run `triagedesk db check` and "
+                               "`triagedesk db repair`") from None
 
     def length(self, position: int) -> int:
         return self.offsets[position + 1] - self.offsets[position] - 1
@@ -183,7 +194,7 @@ class LazyDocs(MutableMapping[str, Any]):
         if self.base is not None and isinstance(key, str):
             position = self.base.position(key)
             if position >= 0:
-                return orjson.loads(self.base.record(position))
+                return self.base.parse(self.base.record(position))
         raise KeyError(key)
 
     def raw(self, key: str) -> bytes | None:
@@ -340,11 +351,14 @@ class LazyDocs(MutableMapping[str, Any]):
                 column.append(value)
         return keys, columns
 
+    def _parse(self, data: bytes) -> Any:
+        return self.base.parse(data) if self.base is not None else orjson.loads(data)
+
     def items(self) -> Iterator[tuple[str, Any]]:  # type: ignore[override]
-        return ((key, orjson.loads(data)) for key, data in self.raw_items())
+        return ((key, self._parse(data)) for key, data in self.raw_items())
 
     def values(self) -> Iterator[Any]:  # type: ignore[override]
-        return (orjson.loads(data) for _, data in self.raw_items())
+        return (self._parse(data) for _, data in self.raw_items())
 
     def max_id(self) -> int:
         top = max((int(k) for k, v in self.changed.items() if v is not None and k.isdigit()), default=0)
@@ -377,7 +391,13 @@ def values_of(doc: Any, fields: tuple[str, ...]) -> tuple[Any, ...]:
 
 
 def _values(data: bytes, fields: tuple[str, ...]) -> tuple[Any, ...]:
-    return values_of(orjson.loads(data), fields) if fields else ()
+    if not fields:
+        return ()
+    try:
+        return values_of(orjson.loads(data), fields)
+    except orjson.JSONDecodeError:
+        raise StoreCorrupt("the snapshot: a damaged record; run `triagedesk db check` and `triagedesk db repair`"
+                           ) from None
 
 
 __all__ = ["COMPUTED", "LazyDocs", "SnapshotFile", "SnapshotTable", "SPAN", "values_of"]

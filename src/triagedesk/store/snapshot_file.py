@@ -14,21 +14,23 @@ A snapshot of the older format (plain TinyDB JSON, store/journal_format.py) is s
 
 from __future__ import annotations
 
+import re
 import zlib
 from collections.abc import Iterator, Mapping
 from typing import Any, BinaryIO
 
 import orjson
 
-from triagedesk.store.journal_format import APP, META, Damaged, decode_json_snapshot
+from triagedesk.store.journal_format import APP, META, Damaged, decode_json_snapshot, is_doc_id
 from triagedesk.store.kinds import STORED
 from triagedesk.store.lazy_docs import LazyDocs, SnapshotFile, SnapshotTable, values_of
 from triagedesk.store.validity import SYNC_STATE
 
 KNOWLEDGE = "knowledge"
 MAGIC = b"#triagedesk-snapshot v3\n"
+_HEX = re.compile(rb"[0-9a-f]{8}")
 _END = b"#directory "
-END_LENGTH = len(_END) + 16 + 1 + 16 + len(b" crc=") + 8 + 1
+END_LENGTH = len(_END) + 16 + 1 + 16 + len(b" dcrc=") + 8 + len(b" crc=") + 8 + 1
 CHUNK = 1024 * 1024
 _SCALARS = (str, int, float, bool, type(None))
 
@@ -67,8 +69,8 @@ def snapshot_chunks(tables: Mapping[str, Mapping[str, Any]]) -> Iterator[bytes]:
         parts: list[bytes] = []
         size = 0
         for key, data, values in _rows(docs, fields):
-            if not key.isdigit():
-                raise ValueError(f"table {name!r}: document id {key!r} is not a number")
+            if not is_doc_id(key):
+                raise ValueError(f"table {name!r}: document id {key[:30]!r} is not a number the snapshot can hold")
             doc_ids.append(int(key))
             offsets.append(position + size)
             for column, value in zip(cells, values, strict=True):
@@ -99,7 +101,7 @@ def snapshot_chunks(tables: Mapping[str, Mapping[str, Any]]) -> Iterator[bytes]:
     blob = orjson.dumps(directory) + b"\n"
     at = position
     crc = zlib.crc32(blob, crc)
-    text = _END + b"%016d %016d crc=" % (at, len(blob) - 1)
+    text = _END + b"%016d %016d dcrc=%08x crc=" % (at, len(blob) - 1, zlib.crc32(blob[:-1]))
     crc = zlib.crc32(text, crc)
     yield blob + text + b"%08x\n" % crc
 
@@ -123,34 +125,42 @@ def is_current(head: bytes) -> bool:
 def open_snapshot(handle: BinaryIO, size: int, verify: bool = True) -> Tables:
     """The tables of an open snapshot file, read lazily (the file stays open for them).
 
-    `verify` reads the whole file once for its checksum; raises `Damaged` when it is not intact.
+    `verify` reads the whole file once for its checksum first; without it only the directory's own checksum
+    is checked (see `verify_snapshot`, which the store runs on a thread). Raises `Damaged` when not intact.
     """
     file = SnapshotFile(handle)
     return _open(file, size, verify)
 
 
-def _open(file: SnapshotFile, size: int, verify: bool) -> Tables:
+def _end_of(file: SnapshotFile, size: int) -> tuple[bytes, int, int, int, int]:
+    """The last line: (its bytes, the directory's offset and length, the directory's CRC, the file's CRC)."""
     if size < len(MAGIC) + END_LENGTH:
         raise Damaged("cut short (no directory at its end)")
     end = file.read(size - END_LENGTH, END_LENGTH)
-    if not end.startswith(_END) or not end.endswith(b"\n"):
+    if not end.startswith(_END) or not end.endswith(b"\n") or end[44:50] != b" dcrc=" or end[58:63] != b" crc=":
         raise Damaged("cut short or damaged (no directory at its end)")
-    try:
-        at, length = int(end[11:27]), int(end[28:44])
-        stored = int(end[49:57], 16)
-    except ValueError:
-        raise Damaged("damaged directory pointer") from None
+    if not (end[11:27].isdigit() and end[28:44].isdigit() and _HEX.fullmatch(end[50:58])
+            and _HEX.fullmatch(end[63:71])):
+        raise Damaged("damaged directory pointer")  # digits and lower-case hex only: any changed byte shows
+    return end, int(end[11:27]), int(end[28:44]), int(end[50:58], 16), int(end[63:71], 16)
+
+
+def verify_snapshot(handle: BinaryIO, size: int) -> None:
+    """Read the whole file once for its CRC-32; raises `Damaged` when any byte changed."""
+    _verify(SnapshotFile(handle), size)
+
+
+def _open(file: SnapshotFile, size: int, verify: bool) -> Tables:
+    end, at, length, directory_crc, _ = _end_of(file, size)
     if verify:
-        crc, position, stop = 0, 0, size - END_LENGTH
-        while position < stop:
-            chunk = file.read(position, min(4 * CHUNK, stop - position))
-            crc, position = zlib.crc32(chunk, crc), position + len(chunk)
-        if zlib.crc32(end[:49], crc) != stored:
-            raise Damaged("snapshot checksum mismatch")
+        _verify(file, size)
     if at + length + 1 != size - END_LENGTH or at < len(MAGIC):
         raise Damaged("damaged directory pointer")
+    raw_directory = file.read(at, length)
+    if zlib.crc32(raw_directory) != directory_crc:
+        raise Damaged("directory checksum mismatch")
     try:
-        directory = orjson.loads(file.read(at, length))
+        directory = orjson.loads(raw_directory)
     except orjson.JSONDecodeError as exc:
         raise Damaged(f"damaged directory ({exc})") from None
     meta = directory.get("meta") if isinstance(directory, dict) else None
@@ -173,6 +183,16 @@ def _open(file: SnapshotFile, size: int, verify: bool) -> Tables:
     return tables
 
 
+def _verify(file: SnapshotFile, size: int) -> None:
+    end, _, _, _, stored = _end_of(file, size)
+    crc, position, stop = 0, 0, size - END_LENGTH
+    while position < stop:
+        chunk = file.read(position, min(4 * CHUNK, stop - position))
+        crc, position = zlib.crc32(chunk, crc), position + len(chunk)
+    if zlib.crc32(end[:63], crc) != stored:
+        raise Damaged("snapshot checksum mismatch")
+
+
 def decode_snapshot(raw: bytes) -> dict[str, dict[str, Any]]:
     """Every document of snapshot bytes (either format) as plain dicts; raises `Damaged` when damaged."""
     if not is_current(raw):
@@ -192,4 +212,4 @@ def decode_snapshot(raw: bytes) -> dict[str, dict[str, Any]]:
 
 
 __all__ = ["MAGIC", "columns_of", "decode_snapshot", "encode_snapshot", "is_current", "open_snapshot",
-           "snapshot_chunks"]
+           "snapshot_chunks", "verify_snapshot"]

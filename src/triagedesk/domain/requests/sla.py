@@ -62,13 +62,26 @@ def budget_minutes(request: ExpertRequest, profile: Profile, expert: Expert | No
     (15 minutes, 30 minutes, 4 hours: seed 000's rules) from submission; once assigned,
     the expert's response SLA plus the estimated expert time, from assignment.
     """
+    budget = budget_for(request.tier_id, request.urgency, request.assigned_at is not None, profile, expert,
+                        expert_minutes)
     if request.tier_id and request.tier_id in profile.tiers:
-        return request.submitted_at, profile.tiers[request.tier_id].turnaround_hours * 60
-    policy = profile.urgencies[request.urgency]
+        return request.submitted_at, budget
     if expert is None or request.assigned_at is None:
-        return request.submitted_at, float(policy.response_minutes or 240)
+        return request.submitted_at, budget
+    assert request.assigned_at is not None
+    return request.assigned_at, budget
+
+
+def budget_for(tier_id: str | None, urgency: str, assigned: bool, profile: Profile, expert: Expert | None,
+               expert_minutes: int | None = None) -> float:
+    """The working minutes a request's clock allows (see `budget_minutes`), from the fields that decide it."""
+    if tier_id and tier_id in profile.tiers:
+        return profile.tiers[tier_id].turnaround_hours * 60
+    policy = profile.urgencies[urgency]  # type: ignore[index]
+    if expert is None or not assigned:
+        return float(policy.response_minutes or 240)
     effort = expert_minutes if expert_minutes is not None else policy.expert_minutes
-    return request.assigned_at, float(expert.availability.response_sla_minutes + effort)
+    return float(expert.availability.response_sla_minutes + effort)
 
 
 def due_at(request: ExpertRequest, profile: Profile, expert: Expert | None,
