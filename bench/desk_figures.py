@@ -96,37 +96,50 @@ async def _soon(done: Callable[[], bool], timeout: float = 120.0) -> float:
     return time.perf_counter() - start
 
 
-def frame_counter(screen: Any) -> list[int]:
-    """Counts the frames the screen paints (its compositor refreshes), to wait for the one showing a change."""
+def frame_counter(screen: Any, after: list[Callable[[], None]] | None = None) -> list[int]:
+    """Counts the frames the screen paints (its compositor refreshes), to wait for the one showing a change;
+    each of `after` is called once a frame is painted (it may look at what that frame showed)."""
     frames = [0]
     paint = screen._compositor_refresh
 
     def counted() -> None:
         paint()
         frames[0] += 1
+        for call in after or ():
+            call()
 
     screen._compositor_refresh = counted
     return frames
 
 
-async def cursor_moves(pilot: Any, app: Any, screen: Any, moves: int) -> list[float]:
+async def cursor_moves(pilot: Any, app: Any, screen: Any, moves: int) -> tuple[list[float], list[float]]:
     """Seconds from a `down` key to the first frame painted after both side panes hold the new row.
     The key goes in as a terminal's would (`simulate_key`); nothing else drives the app meanwhile."""
     from triagedesk.tui.widgets.queue_view import QueueView
 
     queue = screen.query_one(QueueView)
-    frames = frame_counter(screen)
+    target = [""]
+    painted: list[float | None] = [None]
+
+    def filled() -> bool:
+        detail = screen.detail
+        return (screen.current == target[0] and detail is not None and detail.issue.id == target[0]
+                and detail.match is not None)
+
+    def seen() -> None:  # the paint itself notes the first frame showing both panes filled (no race with it)
+        if painted[0] is None and filled():
+            painted[0] = time.perf_counter()
+
+    frame_counter(screen, [seen])
     await quiet()
     took, cpu = [], []
     for _ in range(moves):
-        target = queue.data.ids[queue.rows[queue.cursor + 1]]
+        target[0] = queue.data.ids[queue.rows[queue.cursor + 1]]
+        painted[0] = None
         before, spent = time.perf_counter(), time.process_time()
         app.simulate_key("down")
-        await _soon(lambda target=target: screen.current == target and screen.detail is not None  # type: ignore[misc]
-                    and screen.detail.issue.id == target and screen.detail.match is not None)
-        filled = frames[0]
-        await _soon(lambda filled=filled: frames[0] > filled)  # type: ignore[misc]
-        took.append(time.perf_counter() - before)
+        await _soon(lambda: painted[0] is not None)
+        took.append((painted[0] or 0.0) - before)
         cpu.append(time.process_time() - spent)
         await asyncio.sleep(0.05)  # a held key repeats every ~30 ms; one move at a time here
     return took, cpu

@@ -5,11 +5,11 @@ from __future__ import annotations
 import gc
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
-from rich.console import Group
-from rich.text import Text
-from textual.widgets import Footer, Static
+from textual.widget import Widget
+from textual.widgets import Static
 
 from tests.tui.conftest import NOW, make_app, settle
 from triagedesk.app.desk import Desk
@@ -20,47 +20,90 @@ from triagedesk.tui import keys
 from triagedesk.tui.screens.desk_screen import DeskScreen
 from triagedesk.tui.widgets.candidates_pane import CandidatesPane
 from triagedesk.tui.widgets.escalation_pane import EscalationPane
+from triagedesk.tui.widgets.key_bar import KeyBar
 from triagedesk.tui.widgets.queue_view import QueueView
 from triagedesk.tui.widgets.timers_pane import TimersPane
 
 
-def shown_text(body: Static) -> str:
-    """The text of the pane's first line (the issue's id and title)."""
-    content = body.content
-    first = content.renderables[0] if isinstance(content, Group) else content
-    return first.plain if isinstance(first, Text) else str(first)
+def legal_labels(screen: DeskScreen) -> list[str]:
+    """The labels of the footer keys the key table allows now, in its order, from the table alone."""
+    labels = []
+    for row in keys.KEYS:
+        if row.footer and screen.role in row.roles and row.label not in labels:
+            params = (int(row.action[7:-1]),) if row.name == "assign" else ()
+            if row.legal(screen.selection, params):
+                labels.append(row.label)
+    return labels
 
 
-async def test_each_move_fills_both_panes_and_the_footer_changes_only_with_the_keys(store_copy: Path) -> None:
+async def test_each_move_fills_both_panes_and_the_key_bar_shows_exactly_the_legal_keys(store_copy: Path) -> None:
+    """The key bar is one widget repainted with the keys legal now: no widget is mounted or removed by a move
+    (Textual's Footer recomposed a widget per key, and the screen's layout, on every change of keys)."""
     app = make_app(store_copy)
     async with app.run_test(size=(160, 48)) as pilot:
         await settle(pilot)
         screen = app.screen_stack[-1]
         assert isinstance(screen, DeskScreen)
         queue = screen.query_one(QueueView)
-        body = screen.query_one(EscalationPane).query_one("#decision", Static)
+        pane = screen.query_one(EscalationPane)
         candidates = screen.query_one(CandidatesPane)
-        footer = screen.query_one(Footer)
-        kept = redrawn = 0
+        bar = screen.query_one(KeyBar)
+        widgets = set(screen.query("*"))
+        changed = same = 0
         for _ in range(30):
             keys_before = keys.footprint("coordinator", screen.selection)
-            shown_before = list(footer.children)
             await pilot.press("down")
             await settle(pilot)
             issue_id = queue.current_issue()
             assert screen.detail is not None and screen.detail.issue.id == issue_id
-            assert shown_text(body).startswith(f"{issue_id}: ")  # the same widget, new content
-            assert screen.query_one(EscalationPane).query_one("#decision", Static) is body
+            assert pane.plain().startswith(f"{issue_id}: ")  # the same widget, new content
             assert screen.detail.match is not None and candidates.row_count == len(candidates.candidates) > 0
             assert candidates.candidates[0].expert_id in {c.expert_id for c in screen.detail.match.ranked}
-            same_keys = keys.footprint("coordinator", screen.selection) == keys_before
-            if same_keys:
-                assert list(footer.children) == shown_before, "the footer was rebuilt for the same keys"
-                kept += 1
+            shown = [description for _key, _display, description, _on in bar.shown()]
+            assert shown[-1] == "palette" and shown[:-1] == legal_labels(screen)
+            drawn = "".join(segment.text for segment in bar.render_line(0))
+            assert all(label in drawn for label in shown[:-1])
+            assert set(screen.query("*")) == widgets, "a move mounted or removed widgets"
+            if keys.footprint("coordinator", screen.selection) == keys_before:
+                same += 1
             else:
-                assert list(footer.children) != shown_before
-                redrawn += 1
-        assert kept > 0 and redrawn > 0, "the walk crossed rows with the same keys and rows with other keys"
+                changed += 1
+        assert same > 0 and changed > 0, "the walk crossed rows with the same keys and rows with other keys"
+
+
+async def test_a_decision_of_the_same_length_repaints_the_escalation_pane_without_a_layout(
+        store_copy: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A layout made the next frame repaint both side panes (and a Static's new height cost a second layout):
+    the pane's virtual height is at least its own, so moving between decisions that fit asks for no layout."""
+    laid_out: list[Widget] = []
+    refresh = Widget.refresh
+
+    def counted(self: Widget, *regions: Any, **options: Any) -> Any:
+        if options.get("layout") and any(isinstance(n, EscalationPane) for n in (self, *self.ancestors)):
+            laid_out.append(self)
+        return refresh(self, *regions, **options)
+
+    monkeypatch.setattr(Widget, "refresh", counted)
+    app = make_app(store_copy)
+    async with app.run_test(size=(160, 48)) as pilot:
+        await settle(pilot)
+        screen = app.screen_stack[-1]
+        assert isinstance(screen, DeskScreen)
+        pane = screen.query_one(EscalationPane)
+        quiet = relaid = 0
+        for _ in range(30):
+            size = pane.virtual_size
+            laid_out.clear()
+            await pilot.press("down")
+            await settle(pilot)
+            assert screen.detail is not None and pane.plain().startswith(f"{screen.detail.issue.id}: ")
+            assert pane.virtual_size.height >= pane.size.height
+            if pane.virtual_size == size:
+                assert not laid_out, "a decision of the same size asked for a layout"
+                quiet += 1
+            else:
+                relaid += 1
+        assert quiet > 0, "the walk crossed decisions of the same size"
 
 
 async def test_the_store_indexes_built_after_the_load_are_kept_out_of_the_collector(store_copy: Path) -> None:

@@ -242,7 +242,7 @@ async def test_markup_and_escapes_are_shown_literally(store_copy: Path) -> None:
         from rich.console import Console
 
         console = Console(width=300, record=True, file=open("/dev/null", "w"))
-        console.print(screen.query_one(EscalationPane).query_one("#decision").render()._renderable)
+        console.print(screen.query_one(EscalationPane).source)
         rendered = console.export_text()
         assert "[b]x[/] [/foo] \\x1b[31mred [link=http://x]y[/link]" in rendered
 

@@ -14,7 +14,7 @@ from textual.containers import Horizontal, Vertical
 from textual.message import Message
 from textual.screen import Screen
 from textual.theme import Theme
-from textual.widgets import Footer, Header, Input, TabbedContent, TabPane
+from textual.widgets import Header, Input, TabbedContent, TabPane
 from textual.worker import Worker, WorkerState
 
 from triagedesk.app import queue_updates
@@ -34,6 +34,7 @@ from triagedesk.tui.widgets.analytics_view import AnalyticsView
 from triagedesk.tui.widgets.candidates_pane import CandidatesPane
 from triagedesk.tui.widgets.dispatcher_badge import DispatcherBadge
 from triagedesk.tui.widgets.escalation_pane import EscalationPane
+from triagedesk.tui.widgets.key_bar import KeyBar
 from triagedesk.tui.widgets.queue_view import QueueView
 from triagedesk.tui.widgets.timers_pane import TimersPane, TimerSpec
 
@@ -127,7 +128,7 @@ class DeskScreen(QueueActions, BulkActions, CoordinatorActions, RoleActions, Scr
                         yield TimersPane(id="timers", monotonic=self.monotonic, live=self.live)
             with TabPane("Analytics", id="analytics"):
                 yield AnalyticsView(days=self.settings.analytics.period_days, id="analytics-view")
-        yield Footer()
+        yield KeyBar(id="keys")
 
     def on_mount(self) -> None:
         titles = {"queue-pane": "Queue", "escalation": "Escalation", "candidates": "Candidates",
@@ -161,7 +162,7 @@ class DeskScreen(QueueActions, BulkActions, CoordinatorActions, RoleActions, Scr
     def on_resize(self) -> None:
         narrow = self.size.width < 110
         self.set_class(narrow, "-narrow")
-        self.query_one(Footer).compact = narrow  # the footer fits at 80 columns
+        self.query_one(KeyBar).compact = narrow  # the keys fit at 80 columns
 
     # -- what the keys may do now ------------------------------------------------------------
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
