@@ -125,26 +125,7 @@ def atomic_write(path: Path, data: bytes | Iterable[bytes], mode: int = 0o644) -
     nobody can predict), written, fsynced, given the replaced file's mode, renamed over `path`, and the
     folder fsynced. On any failure the temporary file is removed and the error raised; `path` is untouched.
     """
-    path = Path(path)
-    target_mode = _target_mode(path, mode)
-    fd, tmp_name = OPS.mkstemp(path.parent, f".{path.name}.")
-    tmp = Path(tmp_name)
-    try:
-        try:
-            for chunk in ((data,) if isinstance(data, bytes | bytearray | memoryview) else data):
-                write_all(fd, chunk)
-            os.fchmod(fd, target_mode)
-            OPS.fsync(fd)
-        finally:
-            os.close(fd)
-        OPS.replace(tmp, path)
-    except BaseException:
-        try:
-            tmp.unlink()
-        except OSError:
-            pass
-        raise
-    fsync_dir(path.parent)
+    put_in_place(stage(path, data, mode), Path(path))
 
 
 STORE_SUFFIXES = ("", ".journal", ".lock", ".prev", ".journal.prev")

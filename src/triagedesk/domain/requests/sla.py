@@ -64,11 +64,9 @@ def budget_minutes(request: ExpertRequest, profile: Profile, expert: Expert | No
     """
     budget = budget_for(request.tier_id, request.urgency, request.assigned_at is not None, profile, expert,
                         expert_minutes)
-    if request.tier_id and request.tier_id in profile.tiers:
+    tiered = bool(request.tier_id and request.tier_id in profile.tiers)
+    if tiered or expert is None or request.assigned_at is None:
         return request.submitted_at, budget
-    if expert is None or request.assigned_at is None:
-        return request.submitted_at, budget
-    assert request.assigned_at is not None
     return request.assigned_at, budget
 
 
