@@ -114,18 +114,37 @@ def frame_counter(screen: Any, after: list[Callable[[], None]] | None = None) ->
 
 
 async def cursor_moves(pilot: Any, app: Any, screen: Any, moves: int) -> tuple[list[float], list[float]]:
-    """Seconds from a `down` key to the first frame painted after both side panes hold the new row.
+    """Seconds from a `down` key to the first frame that painted the cursor on the new row and both side panes
+    with what they show for it (each pane's lines drawn from its new content in that frame, not only set).
     The key goes in as a terminal's would (`simulate_key`); nothing else drives the app meanwhile."""
+    from triagedesk.tui.widgets.candidates_pane import CandidatesPane
+    from triagedesk.tui.widgets.escalation_pane import EscalationPane
     from triagedesk.tui.widgets.queue_view import QueueView
 
     queue = screen.query_one(QueueView)
+    escalation, candidates = screen.query_one(EscalationPane), screen.query_one(CandidatesPane)
     target = [""]
     painted: list[float | None] = [None]
+    drawn: dict[Any, Any] = {}  # pane -> the content its lines were last drawn from
+
+    def drawing(pane: Any) -> None:
+        draw = pane.render_line
+
+        def line(y: int) -> Any:
+            drawn[pane] = pane.source
+            return draw(y)
+
+        pane.render_line = line
+
+    drawing(escalation)
+    drawing(candidates)
 
     def filled() -> bool:
         detail = screen.detail
         return (screen.current == target[0] and detail is not None and detail.issue.id == target[0]
-                and detail.match is not None)
+                and detail.match is not None and not queue.holding
+                and drawn.get(escalation) is escalation.source and escalation.shown_issue == target[0]
+                and drawn.get(candidates) is candidates.source and candidates.match is detail.match)
 
     def seen() -> None:  # the paint itself notes the first frame showing both panes filled (no race with it)
         if painted[0] is None and filled():

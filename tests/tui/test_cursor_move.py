@@ -57,7 +57,8 @@ async def test_each_move_fills_both_panes_and_the_key_bar_shows_exactly_the_lega
             issue_id = queue.current_issue()
             assert screen.detail is not None and screen.detail.issue.id == issue_id
             assert pane.plain().startswith(f"{issue_id}: ")  # the same widget, new content
-            assert screen.detail.match is not None and candidates.row_count == len(candidates.candidates) > 0
+            assert screen.detail.match is not None and candidates.match is screen.detail.match
+            assert len(candidates.plain().splitlines()) == len(candidates.candidates) + 1 > 1  # the header, a line each
             assert candidates.candidates[0].expert_id in {c.expert_id for c in screen.detail.match.ranked}
             shown = [description for _key, _display, description, _on in bar.shown()]
             assert shown[-1] == "palette" and shown[:-1] == legal_labels(screen)

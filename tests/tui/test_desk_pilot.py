@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from textual.widgets import DataTable, Input
+from textual.widgets import Input
 
 from tests.tui.conftest import NOW, make_app, settle
 from triagedesk.domain.models import Issue
@@ -37,7 +37,7 @@ async def test_four_panes_with_their_titles(store_copy: Path) -> None:
         keys = [queue.data.rank_key[i] for i in queue.rows]
         assert keys == sorted(keys)
         assert screen.detail is not None and screen.detail.issue.id == queue.current_issue()
-        assert screen.query_one("#candidates", DataTable).row_count >= 1
+        assert len(screen.query_one(CandidatesPane).candidates) >= 1
         assert len(screen.query_one(TimersPane).clocks) >= 1
 
 

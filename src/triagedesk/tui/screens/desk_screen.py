@@ -35,6 +35,7 @@ from triagedesk.tui.widgets.candidates_pane import CandidatesPane
 from triagedesk.tui.widgets.dispatcher_badge import DispatcherBadge
 from triagedesk.tui.widgets.escalation_pane import EscalationPane
 from triagedesk.tui.widgets.key_bar import KeyBar
+from triagedesk.tui.widgets.line_pane import Drawn
 from triagedesk.tui.widgets.queue_view import QueueView
 from triagedesk.tui.widgets.timers_pane import TimersPane, TimerSpec
 
@@ -54,6 +55,8 @@ class DeskScreen(QueueActions, BulkActions, CoordinatorActions, RoleActions, Scr
     class DetailReady(Message):
         issue_id: str
         detail: loaders.Detail | None
+        drawn: Drawn | None = None
+        """The Escalation pane's lines for the detail, rendered by the worker."""
 
     @dataclass
     class TimersReady(Message):
@@ -121,7 +124,8 @@ class DeskScreen(QueueActions, BulkActions, CoordinatorActions, RoleActions, Scr
                 with Horizontal(id="desk-body"):
                     with Vertical(id="queue-pane"):
                         yield Input(placeholder="filter: text in id, title, route, status, assignee", id="filter")
-                        yield QueueView(id="queue", now_epoch=lambda: self.desk.clock().timestamp())
+                        yield QueueView(id="queue", now_epoch=lambda: self.desk.clock().timestamp(),
+                                        holds_highlight=True)
                     with Vertical(id="side"):
                         yield EscalationPane(id="escalation")
                         yield CandidatesPane(id="candidates")
@@ -131,6 +135,7 @@ class DeskScreen(QueueActions, BulkActions, CoordinatorActions, RoleActions, Scr
         yield KeyBar(id="keys")
 
     def on_mount(self) -> None:
+        self._escalation = self.query_one(EscalationPane)  # the detail's worker renders its lines
         titles = {"queue-pane": "Queue", "escalation": "Escalation", "candidates": "Candidates",
                   "timers": TIMERS_TITLE}
         if self.role == "expert":
@@ -261,7 +266,9 @@ class DeskScreen(QueueActions, BulkActions, CoordinatorActions, RoleActions, Scr
     @work(thread=True, exclusive=True, group="detail", exit_on_error=False)
     def load_detail(self, issue_id: str) -> None:
         found = loaders.detail(self.desk, self.data, issue_id, with_match=self.role != "expert")
-        self.post_message(self.DetailReady(issue_id, found))
+        drawn = None if found is None else self._escalation.prepare(
+            found.issue, found.decision, found.hits, self.app.theme_variables)
+        self.post_message(self.DetailReady(issue_id, found, drawn))
 
     def on_desk_screen_queue_loaded(self, message: QueueLoaded) -> None:
         queue = self.query_one(QueueView)
@@ -310,6 +317,7 @@ class DeskScreen(QueueActions, BulkActions, CoordinatorActions, RoleActions, Scr
             self.detail = None
             self.query_one(EscalationPane).show(None, None)
             self.query_one(CandidatesPane).show(None)
+            self.query_one(QueueView).show_highlight()
             return
         self.load_detail(message.issue_id)
 
@@ -317,11 +325,13 @@ class DeskScreen(QueueActions, BulkActions, CoordinatorActions, RoleActions, Scr
         if message.issue_id != self.current:
             return  # stale: the cursor has moved on
         self.detail = message.detail
+        self.query_one(QueueView).show_highlight()  # the cursor paints in the frame that shows its detail
         if message.detail is None:
             self._show_keys()
             return
         colours = self.app.theme_variables
-        self.query_one(EscalationPane).show(message.detail.issue, message.detail.decision, message.detail.hits, colours)
+        self._escalation.show(message.detail.issue, message.detail.decision, message.detail.hits, colours,
+                              message.drawn)
         self.query_one(CandidatesPane).show(message.detail.match)
         self._select(session=message.detail.session, opens_as=message.detail.opens_as,
                      acknowledged=message.detail.acknowledged, awaiting_outcome=bool(message.detail.awaiting_outcome),

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
-from rich.text import Text
-from textual.widgets import DataTable
+from collections.abc import Iterator
 
-from triagedesk.display import clip, literal
+from rich.console import Console, ConsoleOptions
+from rich.style import Style
+from rich.text import Text
+
+from triagedesk.display import clip, one_line
 from triagedesk.domain.models import Candidate, Match
+from triagedesk.tui.widgets.line_pane import LinePane
 
 
 def breakdown(candidate: Candidate) -> str:
@@ -24,48 +28,69 @@ def layout_for(width: int) -> str:
     return "wide" if width >= 130 else "medium" if width >= 56 else "one"
 
 
-class CandidatesPane(DataTable):
-    """Top pick and alternatives (keys 1-5 assign). Every cell is a `Text`: expert text is never markup.
+class Rows:
+    """Lines of cells in columns of fixed widths (0: what the others leave), each cell cut with an ellipsis,
+    at the width the lines are rendered at; a line's style covers its whole width (the zebra stripes)."""
+
+    def __init__(self, widths: list[int], lines: list[tuple[list[Text], Style]]) -> None:
+        self.widths, self.lines = widths, lines
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> Iterator[Text]:
+        width = options.max_width
+        rest = max(width - 1 - sum(w + 1 for w in self.widths if w) - 1, 4)
+        for cells, style in self.lines:
+            line = Text(" ", no_wrap=True, overflow="ellipsis", end="\n")
+            for cell, w in zip(cells, self.widths, strict=True):
+                cell = cell.copy()
+                cell.truncate(w or rest, overflow="ellipsis", pad=True)
+                line.append_text(cell)
+                line.append(" ")
+            line.truncate(width, overflow="ellipsis", pad=True)
+            line.stylize(style)
+            yield line
+
+
+class CandidatesPane(LinePane):
+    """Top pick and alternatives (keys 1-5 assign), one line each (two at 80 columns) under a header. Every cell
+    is user text shown literally: never markup, no control character, one line.
 
     Only experts whose specialisations fit are offered; when nobody fits (or is free), the pane says so
-    and shows seed 000's answer: who frees up first and the senior fallback."""
+    and shows seed 000's answer: who frees up first and the senior fallback. Drawn from lines (a `LinePane`):
+    another issue's candidates repaint the pane in place, without the layout a table's new row count asked for."""
 
-    def on_mount(self) -> None:
-        self.cursor_type = "row"
-        self.zebra_stripes = True
+    COMPONENT_CLASSES = {"candidates-pane--header", "candidates-pane--even-row"}
+
+    DEFAULT_CSS = """
+    CandidatesPane > .candidates-pane--header { text-style: bold; background: $panel; color: $foreground; }
+    CandidatesPane > .candidates-pane--even-row { background: $surface-lighten-1 50%; }
+    CandidatesPane:dark > .candidates-pane--even-row { background: $surface-darken-1 40%; }
+    """
+
+    def __init__(self, id: str | None = None) -> None:
+        super().__init__(id=id)
         self.candidates: list[Candidate] = []
         self._match: Match | None = None
         self._layout = ""
-        self._width = 0
-        self._columns()
 
-    def _columns(self) -> None:
-        layout, width = layout_for(self.size.width), self.size.width
-        if (layout, width) == (self._layout, self._width):
-            return
-        self._layout, self._width = layout, width
-        self.clear(columns=True)
-        if layout == "one":
-            self.add_column(ONE, key="one", width=max(width - 4, 10))
-            return
-        columns = WIDE if layout == "wide" else MEDIUM
-        rest = max(width - 8 - sum(w + 2 for _, w in columns if w), 12)
-        for label, w in columns:
-            self.add_column(label, key=label, width=w or rest)
+    @property
+    def match(self) -> Match | None:
+        """The match whose candidates the pane shows."""
+        return self._match
 
-    def on_resize(self) -> None:
-        before = (self._layout, self._width)
-        self._columns()
-        if (self._layout, self._width) != before:
-            self.show(self._match)
+    def on_resize(self) -> None:  # before LinePane's handler draws the source (Textual calls both, this first)
+        if layout_for(self.size.width) != self._layout:
+            self._source = self._content(self._match)
 
     def show(self, match: Match | None) -> None:
-        self.clear()
+        self._draw(self._content(match))
+
+    def _content(self, match: Match | None) -> Rows | Text:
+        self._layout = layout_for(self.size.width)
         self.candidates = []
         self._match = match
         self.border_subtitle = ""
         if match is None:
-            return
+            return Text("")
         shown = match.shortlist(5)
         if match.primary is not None:  # more specialists, best first, after the pick and alternatives
             fitting = [c for c in match.ranked
@@ -73,26 +98,33 @@ class CandidatesPane(DataTable):
             shown += [c for c in fitting if c.expert_id not in {s.expert_id for s in shown}]
         shown = shown[:5]
         self.candidates = shown
+        header = self.get_component_rich_style("candidates-pane--header", partial=True)
+        even = self.get_component_rich_style("candidates-pane--even-row", partial=True)
+        columns = WIDE if self._layout == "wide" else MEDIUM if self._layout == "medium" else (("", 0),)
+        lines: list[tuple[list[Text], Style]] = [([Text(label or ONE) for label, _ in columns], header)]
         for number, candidate in enumerate(shown, start=1):
+            style = even if number % 2 else Style()  # rows counted from 0: the first is even
             when = "yes" if candidate.available_now else (
                 f"{candidate.next_available_at:%a %H:%M}" if candidate.next_available_at else "no")
             role = {"next_available": "frees first", "senior_fallback": "senior fallback"}.get(candidate.role or "")
             reasons = ([role] if role else []) + candidate.reasons
-            name = literal(candidate.expert_name or candidate.expert_id)
+            name = Text(one_line(candidate.expert_name or candidate.expert_id))
             available = Text(when, style="green" if candidate.available_now else "yellow")
             if self._layout == "one":
-                cell = Text(f"{number} ")
-                cell.append_text(name)
-                cell.append(f" {candidate.match_score:.0f} ")
-                cell.append_text(available)
-                cell.append_text(literal("\n  " + (reasons[0] if reasons else "-"), "dim"))
-                self.add_row(cell, height=2)
+                first = Text(f"{number} ")
+                first.append_text(name)
+                first.append(f" {candidate.match_score:.0f} ")
+                first.append_text(available)
+                lines += [([first], style), ([Text("  " + one_line(reasons[0] if reasons else "-"), "dim")], style)]
                 continue
-            why = literal("; ".join(reasons) or "-")
-            if self._layout == "medium":
-                self.add_row(Text(str(number)), name, Text(f"{candidate.match_score:.1f}"), available, why)
-                continue
-            self.add_row(Text(str(number)), name, Text(f"{candidate.match_score:.1f}"), available,
-                         Text(str(candidate.current_workload)), why, Text(breakdown(candidate), style="dim"))
+            why = Text(one_line("; ".join(reasons) or "-"))
+            cells = [Text(str(number)), name, Text(f"{candidate.match_score:.1f}"), available]
+            if self._layout == "wide":
+                cells.append(Text(str(candidate.current_workload)))
+            cells.append(why)
+            if self._layout == "wide":
+                cells.append(Text(breakdown(candidate), style="dim"))
+            lines.append((cells, style))
         if match.note:
             self.border_subtitle = clip(match.note, 120)
+        return Rows([w for _, w in columns], lines)

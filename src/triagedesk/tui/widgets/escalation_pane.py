@@ -3,17 +3,14 @@
 from __future__ import annotations
 
 from rich.console import Group, RenderableType
-from rich.style import Style
 from rich.table import Table
 from rich.text import Text
-from textual.geometry import Size
-from textual.scroll_view import ScrollView
-from textual.strip import Strip
 
 from triagedesk.display import literal
 from triagedesk.domain.durations import spoken
 from triagedesk.domain.insight.knowledge import Hit
 from triagedesk.domain.models import Decision, Issue
+from triagedesk.tui.widgets.line_pane import Drawn, LinePane
 
 BAR_WIDTH = 14
 FACTOR_LABELS = {"research_confidence": "research uncertainty (1 − confidence)"}
@@ -25,23 +22,12 @@ def bar(value: float, width: int = BAR_WIDTH) -> str:
     return "█" * filled + "░" * (width - filled)
 
 
-class EscalationPane(ScrollView, can_focus=True):
-    """Shows one `Decision` (and the best knowledge-base matches) for the highlighted issue.
-
-    The decision is rendered here, once, to lines at the pane's width; the pane draws those lines (the line API)
-    and scrolls over them. Its virtual height is at least the pane's, so moving to an issue whose decision fits
-    (or takes as many lines) repaints the pane in place; a decision of another length is one layout of this
-    pane, not the two (a Static's new height, then its container's) that repainted both side panes each move."""
-
-    DEFAULT_CSS = """
-    EscalationPane { overflow-x: hidden; }
-    """
+class EscalationPane(LinePane):
+    """Shows one `Decision` (and the best knowledge-base matches) for the highlighted issue, rendered to lines
+    once per decision (a `LinePane`: moving between decisions repaints the pane in place, without a layout)."""
 
     def __init__(self, id: str | None = None) -> None:
-        super().__init__(id=id)
-        self._lines: list[Strip] = []
-        self._styled: dict[tuple[int, int, Style], Strip] = {}
-        self._source: RenderableType = Text("Select an issue in the queue.", style="dim")
+        super().__init__("Select an issue in the queue.", id=id)
 
     NARROW = 48
     """Below this many columns the factors drop their bars and weights (80x24 leaves the pane ~24)."""
@@ -50,16 +36,35 @@ class EscalationPane(ScrollView, can_focus=True):
         self._shown: tuple = (None, None, None, None)
         self._narrow = self.size.width < self.NARROW
 
-    def on_resize(self) -> None:
+    @property
+    def shown_issue(self) -> str | None:
+        """The id of the issue whose decision the pane shows."""
+        issue = self._shown[0]
+        return issue.id if issue is not None else None
+
+    def on_resize(self) -> None:  # before LinePane's handler draws the source (Textual calls both, this first)
         self._narrow = self.size.width < self.NARROW
-        self._draw(self._source)  # rendered again for the new size
+        if self._shown[1] is not None:
+            self._source = self._content(*self._shown)  # the factors with or without their bars
 
     def show(self, issue: Issue | None, decision: Decision | None, hits: list[Hit] | None = None,
-             colours: dict[str, str] | None = None) -> None:
+             colours: dict[str, str] | None = None, drawn: Drawn | None = None) -> None:
+        """Show this decision; `drawn`, when given, is `prepare`'s lines for the same arguments."""
         self._shown = (issue, decision, hits, colours)
+        if drawn is None or drawn.size != self.size or self._narrow != (drawn.size.width < self.NARROW):
+            drawn = self.prepare(issue, decision, hits, colours)  # none, or for another size
+        self.put(drawn)
+
+    def prepare(self, issue: Issue | None, decision: Decision | None, hits: list[Hit] | None = None,
+                colours: dict[str, str] | None = None) -> Drawn:
+        """The pane's lines for this decision at its size now. It only reads the pane: a thread worker renders
+        them (Rich's tables and wrapping cost ~4 ms a decision), and `show` puts them on the screen."""
+        return self.lines_of(self._content(issue, decision, hits, colours))
+
+    def _content(self, issue: Issue | None, decision: Decision | None, hits: list[Hit] | None,
+                 colours: dict[str, str] | None) -> RenderableType:
         if issue is None or decision is None:
-            self._draw(Text("No issue selected.", style="dim"))
-            return
+            return Text("No issue selected.", style="dim")
         colours = colours or {}
         urgency_colour = colours.get(f"urgency-{decision.urgency}", "")
         head = Text()
@@ -106,46 +111,4 @@ class EscalationPane(ScrollView, can_focus=True):
             parts.append(Text("Past resolutions:", style="bold"))
             for hit in hits[:3]:
                 parts.append(literal(f"  {hit.entry.title} ({hit.entry.issue_id}): {hit.entry.resolution}", "dim"))
-        self._draw(Group(*parts))
-
-    def plain(self) -> str:
-        """The text the pane shows, one line each."""
-        return "\n".join(strip.text.rstrip() for strip in self._lines).rstrip("\n")
-
-    @property
-    def source(self) -> RenderableType:
-        """What the pane shows, before it was rendered to lines (a rich Group)."""
-        return self._source
-
-    def _draw(self, content: RenderableType) -> None:
-        """Render `content` at the width it will have (less the scrollbar when it overflows); the virtual size
-        (at least the pane's height) changes, and so lays the pane out, only when the line count does."""
-        self._source = content
-        width, height = self.size.width, self.size.height
-        if width <= 0 or height <= 0:  # not laid out yet: its resize draws it
-            return
-        console = self.app.console
-        options = console.options.update(width=width, height=None, highlight=False)
-        bar = self.styles.scrollbar_size_vertical if width > self.styles.scrollbar_size_vertical else 0
-        overflowed = self.virtual_size.height > height  # as the last issue did: rendered beside the scrollbar
-        lines = console.render_lines(content, options.update_width(width - bar) if overflowed else options, pad=False)
-        if overflowed and len(lines) <= height:  # it fits without the scrollbar: the whole width
-            lines = console.render_lines(content, options, pad=False)
-        elif not overflowed and len(lines) > height:  # it overflows: the scrollbar takes its columns
-            lines = console.render_lines(content, options.update_width(width - bar), pad=False)
-        self._lines = [Strip(line) for line in lines]
-        self._styled.clear()
-        self.virtual_size = Size(width - bar if len(lines) > height else width, max(height, len(lines)))
-        self.refresh()
-
-    def render_line(self, y: int) -> Strip:
-        width = self.size.width
-        index = y + int(self.scroll_offset.y)
-        style = self.rich_style
-        if index >= len(self._lines):
-            return Strip.blank(width, style)
-        key = (index, width, style)
-        strip = self._styled.get(key)
-        if strip is None:  # each line styled once per content (a scroll or a repaint reuses it)
-            strip = self._styled[key] = self._lines[index].crop_extend(0, width, style).apply_style(style)
-        return strip
+        return Group(*parts)

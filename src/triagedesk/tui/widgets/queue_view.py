@@ -17,6 +17,7 @@ from textual.message import Message
 from textual.reactive import reactive
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
+from textual.timer import Timer
 
 from triagedesk.app.queue import QueueData
 from triagedesk.display import one_line
@@ -105,8 +106,19 @@ class QueueView(ScrollView, can_focus=True):
             super().__init__()
             self.count = count
 
-    def __init__(self, *, now_epoch: Callable[[], float] = time.time, id: str | None = None) -> None:
+    HOLD = 0.03
+    """At most this many seconds a moved cursor waits for what its highlight fills (see `holds_highlight`)."""
+
+    def __init__(self, *, now_epoch: Callable[[], float] = time.time, holds_highlight: bool = False,
+                 id: str | None = None) -> None:
         super().__init__(id=id)
+        self.holds_highlight = holds_highlight
+        """Whether a move that highlights another issue repaints its rows only once the listener calls
+        `show_highlight()` (or `HOLD` passes): the cursor then paints in the frame that shows what the highlight
+        filled. Textual paints at most one frame per 1/60 s and after a paint waits up to two of those: a cursor
+        painted alone put the side panes it fills 17-33 ms behind it."""
+        self._held: set[int] = set()
+        self._hold_timer: Timer | None = None
         self.data = QueueData()
         self.rows: Sequence[int] = range(0)
         self.now_epoch = now_epoch
@@ -310,14 +322,30 @@ class QueueView(ScrollView, can_focus=True):
         row = max(0, min(row, len(self.rows) - 1))
         if row == self.cursor:
             return
-        old = self.cursor
+        self._held |= {self.cursor, row}
         self.cursor = row
+        if self._post_highlight() and self.holds_highlight:
+            if self._hold_timer is None:
+                self._hold_timer = self.set_timer(self.HOLD, self.show_highlight)
+            return
+        self.show_highlight()
+
+    @property
+    def holding(self) -> bool:
+        """Whether a moved cursor waits to be painted (see `holds_highlight`)."""
+        return self._hold_timer is not None
+
+    def show_highlight(self) -> None:
+        """Scroll to the cursor and repaint the rows it left and reached (held until now: `holds_highlight`)."""
+        if self._hold_timer is not None:
+            self._hold_timer.stop()
+            self._hold_timer = None
         top = int(self.scroll_offset.y)
         self._scroll_to_cursor()
-        if int(self.scroll_offset.y) == top:
-            self.refresh_lines(old - top + 1)
-            self.refresh_lines(row - top + 1)
-        self._post_highlight()
+        if int(self.scroll_offset.y) == top:  # else the scroll repaints the whole view
+            for row in self._held:
+                self.refresh_lines(row - top + 1)
+        self._held.clear()
 
     def _scroll_to_cursor(self) -> None:
         height = max(self.size.height - 1, 1)
@@ -327,11 +355,14 @@ class QueueView(ScrollView, can_focus=True):
         elif self.cursor >= top + height:
             self.scroll_to(y=self.cursor - height + 1, animate=False, immediate=True)
 
-    def _post_highlight(self) -> None:
+    def _post_highlight(self) -> bool:
+        """Tell the listener the cursor is on another issue (True), or nothing when it is on the same one."""
         issue = self.current_issue()
-        if issue != self._last_posted:
-            self._last_posted = issue
-            self.post_message(self.Highlighted(issue))
+        if issue == self._last_posted:
+            return False
+        self._last_posted = issue
+        self.post_message(self.Highlighted(issue))
+        return True
 
     def on_click(self, event: events.Click) -> None:
         if event.y == 0:
