@@ -204,3 +204,96 @@ def test_the_session_awaiting_an_outcome_is_found_by_index_as_the_scan_found_it(
         waiting = desk.session_awaiting_outcome(request_id)
         found[request_id] = waiting.id if waiting else None
     assert found == expected
+
+
+class Frames:
+    """What each frame the screen paints drew: the issue on the queue row drawn with the cursor, and the issue
+    (or match) whose content each side pane drew its lines from."""
+
+    def __init__(self, screen: DeskScreen) -> None:
+        self.painted: list[dict[str, Any]] = []
+        self._now: dict[str, Any] = {}
+        queue, escalation = screen.query_one(QueueView), screen.query_one(EscalationPane)
+        candidates = screen.query_one(CandidatesPane)
+        paint, queue_line = screen._compositor_refresh, queue.render_line
+        escalation_line, candidates_line = escalation.render_line, candidates.render_line
+
+        def frame() -> None:
+            self._now = {}
+            paint()
+            self.painted.append(self._now)
+
+        def on_queue(y: int) -> Any:
+            if y >= 1 and y - 1 + int(queue.scroll_offset.y) == queue.cursor:
+                self._now["cursor"] = queue.current_issue()
+            return queue_line(y)
+
+        def on_escalation(y: int) -> Any:
+            self._now["escalation"] = escalation.shown_issue
+            return escalation_line(y)
+
+        def on_candidates(y: int) -> Any:
+            self._now["candidates"] = candidates.match
+            return candidates_line(y)
+
+        screen._compositor_refresh = frame  # type: ignore[method-assign]
+        queue.render_line = on_queue  # type: ignore[method-assign]
+        escalation.render_line = on_escalation  # type: ignore[method-assign]
+        candidates.render_line = on_candidates  # type: ignore[method-assign]
+
+
+@pytest.mark.parametrize("size", [(160, 48), (80, 24)], ids=lambda s: f"{s[0]}x{s[1]}")
+async def test_a_move_paints_the_cursor_in_the_frame_that_paints_the_panes_it_fills(
+        store_copy: Path, monkeypatch: pytest.MonkeyPatch, size: tuple[int, int]) -> None:
+    """The cursor painted alone, and Textual waits 17-33 ms after a frame before the next: the panes came that
+    much later. The queue holds a move's repaint (its scroll too) until the screen shows the detail."""
+    monkeypatch.setattr(QueueView, "HOLD", 30.0)  # however slow the machine: here the detail always comes first
+    app = make_app(store_copy)
+    async with app.run_test(size=size) as pilot:
+        await settle(pilot)
+        screen = app.screen_stack[-1]
+        assert isinstance(screen, DeskScreen)
+        queue = screen.query_one(QueueView)
+        frames = Frames(screen)
+        scrolled = 0
+        for _ in range(24):  # at 80x24 the queue shows 7 rows: most of these moves scroll it
+            top = queue.scroll_offset.y
+            frames.painted.clear()
+            await pilot.press("down")
+            await settle(pilot)
+            issue_id = queue.current_issue()
+            assert screen.detail is not None and screen.detail.issue.id == issue_id
+            scrolled += queue.scroll_offset.y != top
+            showing = [n for n, frame in enumerate(frames.painted) if frame.get("cursor") == issue_id]
+            assert showing, "no frame painted the cursor on its new row"
+            first = frames.painted[showing[0]]
+            assert first.get("escalation") == issue_id, "the cursor painted before the Escalation pane"
+            assert first.get("candidates") is screen.detail.match, "the cursor painted before the Candidates"
+            assert not [f for f in frames.painted[:showing[0]] if "cursor" in f or "escalation" in f]
+        assert scrolled > (10 if size[1] == 24 else -1)
+
+
+async def test_a_detail_that_does_not_come_lets_the_cursor_paint_after_the_hold(
+        store_copy: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The hold is a bound, not a wait on the worker: a slow detail leaves the cursor painted at once after it."""
+    from triagedesk.tui import loaders
+
+    app = make_app(store_copy)
+    async with app.run_test(size=(160, 48)) as pilot:
+        await settle(pilot)
+        screen = app.screen_stack[-1]
+        assert isinstance(screen, DeskScreen)
+        queue = screen.query_one(QueueView)
+        frames = Frames(screen)
+        before = screen.detail
+        detail = loaders.detail
+        monkeypatch.setattr(loaders, "detail", lambda *a, **k: (time.sleep(1.5), detail(*a, **k))[1])
+        await pilot.press("down")
+        issue_id = queue.current_issue()
+        await pilot.pause(QueueView.HOLD * 10)  # well past the hold, well before the detail
+        assert screen.detail is before and queue.holding is False
+        assert [f for f in frames.painted if f.get("cursor") == issue_id], "the cursor waited for a slow detail"
+        await settle(pilot)
+        assert screen.detail is not None and screen.detail.issue.id == issue_id
+        assert screen.query_one(EscalationPane).shown_issue == issue_id
+        assert [f for f in frames.painted if f.get("escalation") == issue_id], "the late detail was never painted"

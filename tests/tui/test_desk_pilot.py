@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from textual.widgets import Input
 
 from tests.tui.conftest import NOW, make_app, settle
@@ -221,6 +222,20 @@ async def test_new_issue_form_validates_at_the_field(store_copy: Path) -> None:
         await pilot.press("ctrl+s")
         await settle(pilot)
         assert app.desk.store.issues.require("INC-NEW-1").users_affected == 120
+
+
+@pytest.mark.parametrize("typed", ["[/]", "[b]x", "[link=x]", "\\["])
+async def test_a_filter_with_markup_in_it_is_shown_literally_in_the_queue_title(store_copy: Path, typed: str) -> None:
+    """The queue's subtitle says the filter typed: "[/]" made Textual raise MarkupError and close the desk."""
+    app = make_app(store_copy)
+    async with app.run_test(size=(160, 48)) as pilot:
+        await settle(pilot)
+        screen = screen_of(app)
+        await pilot.press("slash", *typed)
+        await settle(pilot)
+        assert app.is_running and app._exception is None
+        subtitle = screen.query_one("#queue-pane")._border_subtitle
+        assert subtitle is not None and f"text “{typed}”" in subtitle.plain
 
 
 async def test_markup_and_escapes_are_shown_literally(store_copy: Path) -> None:

@@ -21,6 +21,7 @@ from triagedesk.app import queue_updates
 from triagedesk.app.actor import person
 from triagedesk.app.desk import Desk
 from triagedesk.app.queue import MINE, STATUS_FILTERS, QueueData, QueueFilter, describe, order
+from triagedesk.display import literal
 from triagedesk.domain.models import URGENCIES
 from triagedesk.domain.requests import workflow
 from triagedesk.tui import keys, loaders
@@ -142,7 +143,7 @@ class DeskScreen(QueueActions, BulkActions, CoordinatorActions, RoleActions, Scr
             titles.update({"queue-pane": f"Queue · {self.expert_id}"})
             self.query_one("#candidates").display = False
         for widget_id, title in titles.items():
-            self.query_one(f"#{widget_id}").border_title = title
+            self.query_one(f"#{widget_id}").border_title = literal(title)
         self.query_one("#filter", Input).display = False
         self.query_one(QueueView).restyle(self.app.theme_variables)
         self.query_one(QueueView).markable = self.role == "coordinator"

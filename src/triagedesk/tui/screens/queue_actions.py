@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from triagedesk.app.queue import MINE, SORTS, UNASSIGNED, QueueFilter
+from triagedesk.display import literal, one_line
 from triagedesk.domain.models import URGENCIES
 from triagedesk.tui.config import SavedView, Settings, save_settings
 from triagedesk.tui.screens.choice import ChoiceScreen
@@ -59,7 +60,7 @@ class QueueActions:
 
     def show_marks(self, count: int) -> None:
         marks = f" · {count} marked (M acts on them)" if count else ""
-        self.query_one("#queue-pane").border_subtitle = self.queue_subtitle + marks
+        self.query_one("#queue-pane").border_subtitle = literal(one_line(self.queue_subtitle + marks))
 
     def on_queue_view_marks_changed(self, message: QueueView.MarksChanged) -> None:
         self.show_marks(message.count)

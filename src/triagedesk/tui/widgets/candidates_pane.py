@@ -8,7 +8,7 @@ from rich.console import Console, ConsoleOptions
 from rich.style import Style
 from rich.text import Text
 
-from triagedesk.display import clip, one_line
+from triagedesk.display import literal, one_line
 from triagedesk.domain.models import Candidate, Match
 from triagedesk.tui.widgets.line_pane import LinePane
 
@@ -126,5 +126,5 @@ class CandidatesPane(LinePane):
                 cells.append(Text(breakdown(candidate), style="dim"))
             lines.append((cells, style))
         if match.note:
-            self.border_subtitle = clip(match.note, 120)
+            self.border_subtitle = literal(one_line(match.note, 120))
         return Rows([w for _, w in columns], lines)

@@ -10,6 +10,7 @@ from textual.containers import VerticalScroll
 from textual.message import Message
 from textual.widgets import Static
 
+from triagedesk.display import literal, one_line
 from triagedesk.tui.widgets.sla_timer import SlaTimer
 
 TimerSpec = tuple[str, str, float, float, bool, bool]
@@ -61,7 +62,7 @@ class TimersPane(VerticalScroll, can_focus=True):
             self._draw(layout=False)
 
     def show(self, specs: list[TimerSpec], summary: str) -> None:
-        self.border_subtitle = summary
+        self.border_subtitle = literal(one_line(summary))
         started = self.monotonic()
         self.clocks = [SlaTimer(label, left, budget, started, paused, counts_up)
                        for _key, label, left, budget, paused, counts_up in specs]
