@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import pytest
 from textual_plotext import PlotextPlot
 
 from tests.tui.conftest import make_app, settle
@@ -18,6 +19,23 @@ def drawn(plot: PlotextPlot) -> str:
     height = plot.styles.height
     plt.plotsize(max(plot.size.width, 60), int(height.value) if height is not None else plot.size.height)
     return re.sub(r"\x1b\[[0-9;]*m", "", plt.build())
+
+
+@pytest.mark.parametrize("size", [(160, 48), (80, 24)], ids=lambda s: f"{s[0]}x{s[1]}")
+async def test_every_chart_is_laid_out_at_its_height_once_the_report_is_shown(store_copy: Path,
+                                                                              size: tuple[int, int]) -> None:
+    """The experts' charts sat in one grid with the others, whose rows took layouts over seconds to reach a taller
+    chart's height: a snapshot taken then caught them part-grown (one run in twelve failed)."""
+    app = make_app(store_copy, role="lead")
+    async with app.run_test(size=size) as pilot:
+        await settle(pilot)
+        plots = list(screen_of(app).query(PlotextPlot))
+        assert len(plots) == 7
+        heights = {plot.id: plot.styles.height for plot in plots}
+        assert all(h is not None for h in heights.values())
+        assert {heights[f"chart-{chart}"].value for chart, *_ in EXPERT_MEASURES} == {37}  # 16 experts
+        for plot in plots:
+            assert plot.outer_size.height == heights[plot.id].value, plot.id
 
 
 async def test_every_expert_is_named_in_each_measures_chart(store_copy: Path) -> None:

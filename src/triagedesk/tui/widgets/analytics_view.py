@@ -79,8 +79,8 @@ class AnalyticsView(VerticalScroll, can_focus=True):
     AnalyticsView #period-label { width: auto; padding: 1 1 0 1; }
     AnalyticsView RadioSet { layout: horizontal; height: 3; width: auto; }
     AnalyticsView RadioButton { width: auto; margin-right: 2; }
-    AnalyticsView #charts { grid-size: 2; grid-gutter: 0 1; height: auto; }
-    Screen.-narrow AnalyticsView #charts { grid-size: 1; }
+    AnalyticsView Grid { grid-size: 2; grid-gutter: 0 1; grid-rows: 18; height: auto; }
+    Screen.-narrow AnalyticsView Grid { grid-size: 1; }
     AnalyticsView PlotextPlot {
         height: 18; border: round $panel; border-title-color: $primary; border-title-style: bold;
     }
@@ -103,8 +103,13 @@ class AnalyticsView(VerticalScroll, can_focus=True):
                 for days in PERIODS:
                     yield RadioButton(f"{days} days", value=days == self.days, id=f"days-{days}")
         yield Static("Loading analytics…", id="summary")
+        # two grids: each has rows of one height (the experts' grow with their count), which Textual lays out at
+        # once; a row that a taller chart stretched took layouts over seconds to reach its height
         with Grid(id="charts"):
-            for chart in CHARTS:
+            for chart in CHARTS[:4]:
+                yield PlotextPlot(id=f"chart-{chart}")
+        with Grid(id="expert-charts"):
+            for chart in CHARTS[4:]:
                 yield PlotextPlot(id=f"chart-{chart}")
         yield Static("", id="opportunities")
 
@@ -190,11 +195,15 @@ class AnalyticsView(VerticalScroll, can_focus=True):
     def _experts(self, data: dict[str, Any], colours: dict[str, str]) -> None:
         palette = {"completed": ("primary", (80, 150, 240)), "avg_turnaround_hours": ("warning", (240, 180, 60)),
                    "rating": ("success", (90, 190, 90))}
+        measures = []
         for chart, key, title, unit, combine, best_high in EXPERT_MEASURES:
             rows = [((r["name"] or r["expert_id"]), float(r[key])) for r in data["experts"] if r[key] is not None]
-            shown = top_with_others(rows, TOP, combine, best_high)
+            measures.append((chart, key, title, unit, rows, top_with_others(rows, TOP, combine, best_high)))
+        height = max(18, *(2 * len(shown) + 5 for *_, shown in measures))  # a bar and a gap per expert shown
+        self.query_one("#expert-charts", Grid).styles.grid_rows = str(height)
+        for chart, key, title, unit, rows, shown in measures:
             variable, fallback = palette[key]
-            self.query_one(f"#chart-{chart}", PlotextPlot).styles.height = max(18, 2 * len(shown) + 5)
+            self.query_one(f"#chart-{chart}", PlotextPlot).styles.height = height
             self._hbars(chart, f"{title} · {len(rows)} experts", [n for n, _ in shown], [v for _, v in shown],
                         rgb(colours.get(variable), fallback), unit)
 
