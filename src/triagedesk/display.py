@@ -6,13 +6,24 @@ import re
 
 from rich.text import Text
 
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u00ad\u061c\u180e\u200e\u200f\u2028-\u202e\u2060-\u206f"
+                      "\ufeff\ufff9-\ufffb]")
+"""Control characters, and the invisible ones that reorder or break a line in a terminal: bidirectional marks,
+embeddings, overrides and isolates (the "Trojan Source" characters), line and paragraph separators, the soft
+hyphen, the byte-order mark. Joiners (U+200C, U+200D) stay: scripts and emoji sequences need them."""
+
+
+def _escaped(match: re.Match[str]) -> str:
+    code = ord(match.group())
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
 
 
 def printable(value: object) -> str:
-    """User text with control characters (ESC, BEL, CR...) shown as `\\x1b` escapes, never run."""
-    text = "" if value is None else str(value)
-    return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
+    """User text with control and bidirectional characters (ESC, BEL, CR, U+202E...) shown as `\\x1b` or
+    `\\u202e` escapes, never run; without U+FE0F, which asks terminals for a wide emoji that Rich (and so every
+    column after it) counts narrow."""
+    text = "" if value is None else str(value).replace("\ufe0f", "")
+    return _CONTROL.sub(_escaped, text)
 
 
 def literal(value: object, style: str = "") -> Text:

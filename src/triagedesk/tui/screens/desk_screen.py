@@ -158,11 +158,22 @@ class DeskScreen(QueueActions, BulkActions, CoordinatorActions, RoleActions, Scr
 
     def _theme_changed(self, _theme: Theme) -> None:
         self.query_one(QueueView).restyle(self.app.theme_variables)
-        self.call_after_refresh(self.query_one(TimersPane).redraw)  # its colours, once the new CSS is applied
+        self.call_after_refresh(self._recolour)  # once the new CSS is applied
+
+    def _recolour(self) -> None:
+        """Draw again what took its colours from the theme: the clocks, the urgency, the Candidates' rows."""
+        self.query_one(TimersPane).redraw()
+        self._escalation.recolour(self.app.theme_variables)
+        self.query_one(CandidatesPane).show(self.query_one(CandidatesPane).match)
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         if event.worker.group == "report" and event.state in (WorkerState.ERROR, WorkerState.CANCELLED):
             self._report_running = False  # a failed count does not stop the next one
+        if event.worker.group == "detail" and event.state == WorkerState.ERROR and self.current is not None:
+            self.detail = None  # not the last issue's decision and candidates under a cursor on another
+            self._escalation.show_failure(self.current)
+            self.query_one(CandidatesPane).show(None)
+            self.query_one(QueueView).show_highlight()
         tell_failure(self, event)
 
     def on_resize(self) -> None:

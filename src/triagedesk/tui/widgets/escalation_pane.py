@@ -6,7 +6,7 @@ from rich.console import Group, RenderableType
 from rich.table import Table
 from rich.text import Text
 
-from triagedesk.display import literal
+from triagedesk.display import literal, one_line
 from triagedesk.domain.durations import spoken
 from triagedesk.domain.insight.knowledge import Hit
 from triagedesk.domain.models import Decision, Issue
@@ -55,6 +55,17 @@ class EscalationPane(LinePane):
             drawn = self.prepare(issue, decision, hits, colours)  # none, or for another size
         self.put(drawn)
 
+    def recolour(self, colours: dict[str, str]) -> None:
+        """Draw the decision shown again with the theme's colours (the urgency's, the bars')."""
+        issue, decision, hits, _ = self._shown
+        if decision is not None:
+            self.show(issue, decision, hits, colours)
+
+    def show_failure(self, issue_id: str) -> None:
+        """Say the decision of `issue_id` could not be worked out (the notice says why)."""
+        self._shown = (None, None, None, None)
+        self._draw(literal(f"{issue_id}: its decision could not be loaded (the notice says why).", "italic"))
+
     def prepare(self, issue: Issue | None, decision: Decision | None, hits: list[Hit] | None = None,
                 colours: dict[str, str] | None = None) -> Drawn:
         """The pane's lines for this decision at its size now. It only reads the pane: a thread worker renders
@@ -83,7 +94,7 @@ class EscalationPane(LinePane):
             factors.add_column(justify="right", no_wrap=True, width=9)  # 0.46×0.20
         factors.add_column(justify="right", no_wrap=True, width=5)  # 0.092
         for name, factor in decision.factors.items():
-            label = FACTOR_LABELS.get(name, name.replace("_", " "))
+            label = literal(one_line(FACTOR_LABELS.get(name, name.replace("_", " "))))  # a profile's names: data
             if self._narrow:
                 factors.add_row(label, f"{factor.contribution:.3f}")
                 continue

@@ -340,6 +340,8 @@ class QueueView(ScrollView, can_focus=True):
         if self._hold_timer is not None:
             self._hold_timer.stop()
             self._hold_timer = None
+        if not self._held:  # no move since: a view scrolled by the wheel stays where the user put it
+            return
         top = int(self.scroll_offset.y)
         self._scroll_to_cursor()
         if int(self.scroll_offset.y) == top:  # else the scroll repaints the whole view
@@ -388,3 +390,4 @@ class QueueView(ScrollView, can_focus=True):
     def on_resize(self, event: events.Resize) -> None:
         self.virtual_size = Size(event.size.width, len(self.rows) + 1)
         self._lines.clear()
+        self._scroll_to_cursor()  # a shorter view keeps the row the keys act on in sight
