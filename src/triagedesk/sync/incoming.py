@@ -67,6 +67,9 @@ class Incoming:
         self.now = utcnow()
         self.entries: list[dict[str, Any]] = []
         self.cleared: list[str] = []
+        self._new: dict[str, dict[str, dict[str, Any]]] = {}
+        """Records this desk does not hold yet, by kind and id: inserted together by `flush` (one table write a
+        kind, not one a record: a page of 1,000 new records cost 1,000 writes of the table)."""
         rejected = [dict(doc) for doc in table_of(store, REJECTED)]
         self.rejected_revs = {d.get("id"): d.get("rev") for d in rejected if d.get("source") == "server"}
         self.refused = {d.get("id") for d in rejected if d.get("source") == "refused"}  # kept here, not there
@@ -91,7 +94,15 @@ class Incoming:
             return
         self._live(key, rev, known, verdict)
 
+    def flush(self) -> None:
+        """Insert the records new to this desk that `take` gathered (in the page's transaction)."""
+        for kind, records in self._new.items():
+            table_of(self.store, kind).insert_multiple(list(records.values()))
+        self._new.clear()
+
     def _local(self, kind: str, record_id: str) -> tuple[int | None, dict[str, Any] | None]:
+        if record_id in self._new.get(kind, ()):
+            self.flush()  # the same record again in this page: held, so found, as the store will hold it
         doc_id = self.store.journal.id_index(kind).get(record_id)
         if doc_id is None:
             return None, None
@@ -111,7 +122,7 @@ class Incoming:
                                  note="an edit from the server lost to this desk's deletion")
                 self.entries.append(state_entry(key, rev, None))
                 return
-            table_of(self.store, kind).insert(incoming)
+            self._new.setdefault(kind, {})[record_id] = incoming  # a later revision in the page replaces it
             self._took(key, rev, arrived.updated_at)
             return
         mine = record_fields(local)
@@ -177,7 +188,9 @@ class Incoming:
 
     # -- the write -------------------------------------------------------------------------------
     def finish(self) -> None:
-        """Record the rejected revisions, and drop the rejections a valid revision replaced."""
+        """Insert what `take` gathered, record the rejected revisions, and drop the rejections a valid revision
+        replaced."""
+        self.flush()
         refused = {r.key: r for r in self.tally.rejected}
         record_rejections(self.store, list(refused.values()), [key for key in self.cleared if key not in refused])
 
