@@ -10,6 +10,7 @@ from textual.widgets import Input
 from tests.tui.conftest import NOW, make_app, settle
 from triagedesk.domain.models import Issue
 from triagedesk.store.database import open_store
+from triagedesk.tui.notices import tell
 from triagedesk.tui.screens.desk_screen import TIMERS_TITLE, DeskScreen
 from triagedesk.tui.screens.forms import NewIssueForm
 from triagedesk.tui.screens.modals import ConfirmScreen, HelpScreen, PackageScreen
@@ -404,11 +405,27 @@ async def test_notifications_show_data_literally(store_copy: Path) -> None:
     app = make_app(store_copy)
     async with app.run_test(size=(160, 48), notifications=True) as pilot:
         await settle(pilot)
-        screen_of(app).notify("APR-1 is already with [/] and [bold]Ann[/bold].", severity="warning")
+        tell(screen_of(app), "APR-1 is already with [/] and [bold]Ann[/bold].", severity="warning")
         await settle(pilot)
         await pilot.pause(0.2)
         shown = [str(toast.render()) for toast in app.screen.query(Toast)]  # rendering is what broke
         assert any("APR-1 is already with [/] and [bold]Ann[/bold]." in text for text in shown), shown
+
+
+def test_every_notice_of_the_desk_goes_through_tell() -> None:
+    """Textual's notify reads markup by default; the app used to override it to plain text (changing a Textual
+    API's meaning). Now no module calls notify but `tell`, which asks for plain text."""
+    import ast
+
+    import triagedesk.tui
+
+    root = Path(triagedesk.tui.__file__).parent
+    modules = [p for p in root.rglob("*.py") if p.name != "notices.py"]
+    assert len(modules) > 20
+    calls = [f"{p.name}:{node.lineno}" for p in modules for node in ast.walk(ast.parse(p.read_text()))
+             if isinstance(node, ast.Attribute) and node.attr == "notify"
+             and not isinstance(getattr(node, "ctx", None), ast.Store)]
+    assert calls == [], calls
 
 
 async def test_a_refused_write_is_a_notice_and_the_desk_stays_open(store_copy: Path) -> None:

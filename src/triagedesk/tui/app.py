@@ -9,7 +9,6 @@ from dataclasses import dataclass
 from textual import work
 from textual.app import App, SystemCommand
 from textual.message import Message
-from textual.notifications import SeverityLevel
 from textual.screen import Screen
 from textual.worker import Worker
 
@@ -22,6 +21,7 @@ from triagedesk.tui import keys
 from triagedesk.tui.config import Settings, load_settings, save_settings
 from triagedesk.tui.failures import tell_failure
 from triagedesk.tui.live_sync import LiveSync, SyncStatus
+from triagedesk.tui.notices import tell
 from triagedesk.tui.screens.desk_screen import DeskScreen
 from triagedesk.tui.screens.modals import ConflictsScreen, HelpScreen
 from triagedesk.tui.screens.rejected_screen import RejectedScreen
@@ -63,12 +63,12 @@ class TriageDeskApp(App):
             self.register_theme(theme)
         self.our_themes = [t.name for t in themes]
         for problem in problems:
-            self.notify(f"Theme skipped: {problem}", severity="warning", timeout=10)
+            tell(self, f"Theme skipped: {problem}", severity="warning", timeout=10)
         if self._settings_problem:
-            self.notify(self._settings_problem, severity="warning", timeout=10)
+            tell(self, self._settings_problem, severity="warning", timeout=10)
         wanted = self.settings.theme
         if wanted not in self.our_themes:
-            self.notify(f"Unknown theme {wanted!r}; using {DEFAULT_THEME}", severity="warning")
+            tell(self, f"Unknown theme {wanted!r}; using {DEFAULT_THEME}", severity="warning")
             wanted = DEFAULT_THEME
         if not self._apply_theme(wanted) and wanted != DEFAULT_THEME:
             self._apply_theme(DEFAULT_THEME)
@@ -83,7 +83,7 @@ class TriageDeskApp(App):
         if self.follow_store:
             self._watcher = self.desk.follow(
                 self._changed_elsewhere, self.settings.desk.refresh_seconds,
-                on_error=lambda exc: self.call_from_thread(self.notify, str(exc), severity="error"))
+                on_error=lambda exc: self.call_from_thread(tell, self, str(exc), severity="error"))
 
     def on_unmount(self) -> None:
         if self._watcher is not None:
@@ -103,12 +103,12 @@ class TriageDeskApp(App):
     def _sync_status(self, status: SyncStatus, changed: bool) -> None:
         self.sub_title = f"{self._base_subtitle} · {status.line()}"
         if status.error and status.error != self._sync_error:  # once per new error, not every retry
-            self.notify(f"Sync: {status.error}", severity="error", timeout=6)
+            tell(self, f"Sync: {status.error}", severity="error", timeout=6)
         elif self._sync_error and not status.error:
-            self.notify("Sync: back in step with the server", timeout=4)
+            tell(self, "Sync: back in step with the server", timeout=4)
         self._sync_error = status.error
         for told in status.told[:5]:  # each rejected or refused document once (R lists them all)
-            self.notify(told[:300], severity="warning", timeout=8, markup=False)
+            tell(self, told[:300], severity="warning", timeout=8)
         if changed:  # written by this process: the watcher, which catches up on other processes, never sees it
             self._refresh_panes()
 
@@ -129,7 +129,7 @@ class TriageDeskApp(App):
 
     def _skipped_record(self, notice: str) -> None:
         """A record the models cannot load was left out (from a worker thread, or this one)."""
-        self.notify(notice[:300], severity="warning", timeout=12, markup=False)  # notify is thread-safe
+        tell(self, notice[:300], severity="warning", timeout=12)  # notify is thread-safe
 
     def action_rejected(self) -> None:
         self.load_rejected()
@@ -158,12 +158,6 @@ class TriageDeskApp(App):
             if isinstance(screen, DeskScreen):
                 screen.post_message(DeskScreen.StoreChanged())
 
-    def notify(self, message: str, *, title: str = "", severity: SeverityLevel = "information",
-               timeout: float | None = None, markup: bool = False) -> None:
-        """Every notification is plain text, whatever the caller asks: they carry issue ids, expert names,
-        file paths and server answers, which are data (`[/]` in a name would otherwise break the toast)."""
-        super().notify(message, title=title, severity=severity, timeout=timeout, markup=False)
-
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         tell_failure(self, event)
 
@@ -178,7 +172,7 @@ class TriageDeskApp(App):
             self.refresh_css()
         except Exception as exc:  # a theme Textual cannot apply (a bad colour) is the user's file, not a crash
             self.theme = previous
-            self.notify(f"Theme {name!r} could not be applied ({exc}); keeping {previous}", severity="warning")
+            tell(self, f"Theme {name!r} could not be applied ({exc}); keeping {previous}", severity="warning")
             return False
         return True
 
@@ -188,7 +182,7 @@ class TriageDeskApp(App):
         wanted = ours[(ours.index(self.theme) + 1) % len(ours)] if self.theme in ours else ours[0]
         if self._apply_theme(wanted):
             self._remember_theme()
-            self.notify(f"Theme: {self.theme}")
+            tell(self, f"Theme: {self.theme}")
 
     def _remember_theme(self) -> None:
         if self.settings.theme == self.theme:
@@ -197,7 +191,7 @@ class TriageDeskApp(App):
         try:
             save_settings(self.settings)
         except OSError as exc:
-            self.notify(f"Could not save the theme choice: {exc}", severity="warning")
+            tell(self, f"Could not save the theme choice: {exc}", severity="warning")
 
     def action_reload(self) -> None:
         self._refresh_panes()

@@ -9,6 +9,7 @@ from textual.widget import Widget
 from textual.worker import Worker, WorkerState
 
 from triagedesk.domain.errors import UserError
+from triagedesk.tui.notices import tell
 
 
 def tell_failure(node: App[Any] | Widget, event: Worker.StateChanged) -> None:
@@ -19,6 +20,6 @@ def tell_failure(node: App[Any] | Widget, event: Worker.StateChanged) -> None:
         return
     error = event.worker.error
     if isinstance(error, UserError | OSError):
-        node.notify(str(error), severity="error", timeout=8)
+        tell(node, str(error), severity="error", timeout=8)
     else:
-        node.notify(f"Unexpected error: {type(error).__name__}: {error}", severity="error", timeout=12)
+        tell(node, f"Unexpected error: {type(error).__name__}: {error}", severity="error", timeout=12)

@@ -12,6 +12,7 @@ from textual.message import Message
 
 from triagedesk.app.bulk import BulkResult
 from triagedesk.display import one_line
+from triagedesk.tui.notices import tell
 from triagedesk.tui.screens.choice import ChoiceScreen
 from triagedesk.tui.screens.modals import ConfirmScreen
 from triagedesk.tui.widgets.queue_view import QueueView
@@ -46,7 +47,7 @@ class BulkActions:
     def action_bulk(self) -> None:
         marked = self.query_one(QueueView).marked_in_order()
         if not marked:
-            self.notify("No row marked: Space marks a row, shift+arrows mark while moving, * marks every row shown.",
+            tell(self, "No row marked: Space marks a row, shift+arrows mark while moving, * marks every row shown.",
                         severity="warning")
             return
         self.app.push_screen(ChoiceScreen(f"{len(marked)} marked: what to do with them?", BULK_CHOICES),
@@ -58,7 +59,7 @@ class BulkActions:
             return
         experts = self.desk.experts_for(marked)
         if not experts:
-            self.notify("No active expert works these issues' profiles.", severity="warning")
+            tell(self, "No active expert works these issues' profiles.", severity="warning")
             return
         keys = "123456789abcdefghijklmnopqrstuvwxyz"
         choices = [(keys[n] if n < len(keys) else "", e.id,
@@ -89,7 +90,7 @@ class BulkActions:
 
     def on_bulk_actions_bulk_done(self, message: BulkActions.BulkDone) -> None:
         result = message.result
-        self.notify(result.summary(), severity="warning" if result.skipped else "information", timeout=8)
+        tell(self, result.summary(), severity="warning" if result.skipped else "information", timeout=8)
         queue = self.query_one(QueueView)
         queue.set_marks(queue.marked - set(result.done))  # the skipped stay marked, to be seen
         self.reload()

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 from textual import work
 from textual.message import Message
 
+from triagedesk.tui.notices import tell
 from triagedesk.tui.screens.forms import NewIssueForm
 from triagedesk.tui.screens.modals import ConfirmScreen
 from triagedesk.tui.widgets.candidates_pane import CandidatesPane
@@ -41,10 +42,10 @@ class CoordinatorActions:
     def _request_id(self, missing: str = "This issue has no expert request yet.") -> str | None:
         """The selected issue's request; otherwise one notice saying what is missing."""
         if self.current is None:
-            self.notify("Select an issue first.", severity="warning")
+            tell(self, "Select an issue first.", severity="warning")
             return None
         if self.selection.request_id is None:
-            self.notify(missing, severity="warning")
+            tell(self, missing, severity="warning")
         return self.selection.request_id
 
     def action_escalate(self) -> None:
@@ -60,14 +61,14 @@ class CoordinatorActions:
     def action_assign(self, number: int) -> None:
         pane = self.query_one(CandidatesPane)
         if self.current is None or number > len(pane.candidates):
-            self.notify(f"There is no candidate #{number}.", severity="warning")
+            tell(self, f"There is no candidate #{number}.", severity="warning")
             return
         candidate = pane.candidates[number - 1]
         issue_id, desk, actor = self.current, self.desk, self.actor
         holder = self.selection.holder
         name = candidate.expert_name or candidate.expert_id
         if holder and holder in (candidate.expert_name, candidate.expert_id):
-            self.notify(f"{issue_id} is already with {holder}.", severity="warning")
+            tell(self, f"{issue_id} is already with {holder}.", severity="warning")
             return
         verb = "reassigned" if holder else "assigned"
         question = f"Reassign {issue_id} from {holder} to {name}?" if holder else f"Assign {issue_id} to {name}?"
@@ -82,7 +83,7 @@ class CoordinatorActions:
         holder = self.selection.holder
         others = [c for c in self.query_one(CandidatesPane).candidates if holder not in (c.expert_name, c.expert_id)]
         if not others:
-            self.notify("No other candidate to reassign to.", severity="warning")
+            tell(self, "No other candidate to reassign to.", severity="warning")
             return
         target, desk, actor = others[0], self.desk, self.actor
         whom = f" from {holder}" if holder else ""

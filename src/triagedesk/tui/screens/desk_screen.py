@@ -27,6 +27,7 @@ from triagedesk.domain.requests import workflow
 from triagedesk.tui import keys, loaders
 from triagedesk.tui.config import Settings
 from triagedesk.tui.failures import tell_failure
+from triagedesk.tui.notices import tell
 from triagedesk.tui.screens.bulk_actions import BulkActions
 from triagedesk.tui.screens.coordinator_actions import CoordinatorActions
 from triagedesk.tui.screens.queue_actions import QueueActions
@@ -350,7 +351,7 @@ class DeskScreen(QueueActions, BulkActions, CoordinatorActions, RoleActions, Scr
                      candidates=len(self.query_one(CandidatesPane).candidates))
 
     def on_timers_pane_breached(self, message: TimersPane.Breached) -> None:
-        self.notify(f"SLA breached: {message.label}", severity="error", timeout=8)
+        tell(self, f"SLA breached: {message.label}", severity="error", timeout=8)
 
     # -- filtering and sorting ------------------------------------------------------------------
     def apply_filter(self, keep: str | None = None, within: Any = None) -> None:
@@ -425,14 +426,14 @@ class DeskScreen(QueueActions, BulkActions, CoordinatorActions, RoleActions, Scr
         self.post_message(self.ActionDone(label(result) if callable(label) else label))
 
     def on_desk_screen_action_done(self, message: ActionDone) -> None:
-        self.notify(message.text)
+        tell(self, message.text)
         self.reload()
         if self.current:
             self.load_detail(self.current)
 
     def action_package(self) -> None:
         if self.current is None:
-            self.notify("Select an issue first.", severity="warning")
+            tell(self, "Select an issue first.", severity="warning")
             return
         self.load_package(self.current)
 

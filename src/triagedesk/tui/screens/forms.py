@@ -18,6 +18,7 @@ from textual.widgets import Button, Checkbox, Input, Label, Select, Static
 from triagedesk.display import literal
 from triagedesk.domain.inputs import set_path
 from triagedesk.domain.models import Decision, Issue
+from triagedesk.tui.notices import tell
 
 
 @dataclass(frozen=True)
@@ -149,7 +150,7 @@ class ModelForm(ModalScreen[BaseModel | None]):
     def action_submit(self) -> None:
         result = self.validate_form()
         if result is None:
-            self.notify("Fix the fields marked in red.", severity="warning")
+            tell(self, "Fix the fields marked in red.", severity="warning")
             return
         self.dismiss(result)
 

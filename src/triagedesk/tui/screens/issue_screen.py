@@ -18,6 +18,7 @@ from triagedesk.app.desk import Desk
 from triagedesk.app.issue_view import IssueRecord, sections
 from triagedesk.display import printable
 from triagedesk.domain.models import Issue
+from triagedesk.tui.notices import tell
 from triagedesk.tui.screens.edit_forms import EditIssueForm
 
 
@@ -95,7 +96,7 @@ class IssueScreen(Screen[None]):
                 return
             changes = form.changes(result)
             if not changes:
-                self.notify("Nothing changed.")
+                tell(self, "Nothing changed.")
                 return
             self.write_edit(changes)
 
@@ -107,5 +108,5 @@ class IssueScreen(Screen[None]):
         self.post_message(self.Edited(f"{self.issue_id}: {', '.join(sorted(changes))} changed"))
 
     def on_issue_screen_edited(self, message: Edited) -> None:
-        self.notify(message.text)
+        tell(self, message.text)
         self.load()

@@ -14,6 +14,7 @@ from textual.widgets import Button, Input, Label, MarkdownViewer, Static
 
 from triagedesk.display import literal
 from triagedesk.files import atomic_write
+from triagedesk.tui.notices import tell
 
 
 class ConfirmScreen(ModalScreen[str | None]):
@@ -83,9 +84,9 @@ class PackageScreen(ModalScreen[None]):
         try:
             atomic_write(path, self.markdown.encode("utf-8"))
         except OSError as exc:
-            self.notify(f"Could not save {path}: {exc.strerror or exc}", severity="error")
+            tell(self, f"Could not save {path}: {exc.strerror or exc}", severity="error")
             return
-        self.notify(f"Saved {path}")
+        tell(self, f"Saved {path}")
 
 
 class HelpScreen(ModalScreen[None]):

@@ -8,6 +8,7 @@ from triagedesk.app.queue import MINE, SORTS, UNASSIGNED, QueueFilter
 from triagedesk.display import literal, one_line
 from triagedesk.domain.models import URGENCIES
 from triagedesk.tui.config import SavedView, Settings, save_settings
+from triagedesk.tui.notices import tell
 from triagedesk.tui.screens.choice import ChoiceScreen
 from triagedesk.tui.screens.edit_forms import EditExpertForm
 from triagedesk.tui.screens.issue_screen import IssueScreen
@@ -80,7 +81,7 @@ class QueueActions:
     def action_edit_expert(self) -> None:
         experts = self.desk.experts(active_only=False)
         if not experts:
-            self.notify("No expert in the store.", severity="warning")
+            tell(self, "No expert in the store.", severity="warning")
             return
         keys = "123456789abcdefghijklmnopqrstuvwxyz"
         choices = [(keys[n] if n < len(keys) else "", e.id, f"{e.name or e.id} · {e.id} · {e.expertise_level}"
@@ -98,7 +99,7 @@ class QueueActions:
             if result is not None:
                 changes = form.changes(result)
                 if not changes:
-                    self.notify("Nothing changed.")
+                    tell(self, "Nothing changed.")
                     return
                 self.write(f"{expert_id}: {', '.join(sorted(changes))} changed",  # type: ignore[attr-defined]
                            lambda: self.desk.edit("experts", expert_id, changes, self.actor))
@@ -153,17 +154,17 @@ class QueueActions:
         try:
             save_settings(settings)
         except OSError as exc:
-            self.notify(f"Could not save the view: {exc}", severity="warning")
+            tell(self, f"Could not save the view: {exc}", severity="warning")
             return
         self.settings = settings
         if hasattr(app, "settings"):
             app.settings = settings  # so the next theme save keeps the view
-        self.notify(f"View saved: {name}")
+        tell(self, f"View saved: {name}")
 
     def action_open_view(self) -> None:
         views = self.settings.views
         if not views:
-            self.notify("No saved view yet: S saves the current filters and sort.", severity="warning")
+            tell(self, "No saved view yet: S saves the current filters and sort.", severity="warning")
             return
         keys = "123456789"
         choices = [(keys[n] if n < len(keys) else "", name, f"{name} · {describe_view(view)}")
@@ -174,7 +175,7 @@ class QueueActions:
     def open_view(self, name: str) -> None:
         view = self.settings.views.get(name)
         if view is None:
-            self.notify(f"No saved view {name!r}.", severity="warning")
+            tell(self, f"No saved view {name!r}.", severity="warning")
             return
         self.spec = spec_of(view)
         self.query_one(QueueView).sort_column = (self.spec.sort, self.spec.reverse)
@@ -185,7 +186,7 @@ class QueueActions:
         box.display = bool(view.text)
         self.spec = spec_of(view)  # setting the box's value filtered with the old spec
         self.apply_filter(keep=None)
-        self.notify(f"View: {name}")
+        tell(self, f"View: {name}")
 
 
 def describe_view(view: SavedView) -> str:

@@ -9,6 +9,7 @@ from textual import work
 from textual.message import Message
 
 from triagedesk.domain.records import Session
+from triagedesk.tui.notices import tell
 from triagedesk.tui.screens.forms import CorrectionForm, OutcomeForm
 from triagedesk.tui.screens.modals import BacktestScreen, PromptScreen
 from triagedesk.tui.screens.outcome_forms import CompletingOutcomeForm
@@ -82,12 +83,12 @@ class RoleActions:
         desk, actor, running, request_id = self.desk, self.actor, message.session, message.request_id
         if message.move == "start":
             if running is not None:
-                self.notify("A session is already running.", severity="warning")
+                tell(self, "A session is already running.", severity="warning")
                 return
             self.write(f"session started on {request_id}", lambda: desk.start_session(request_id, actor))
             return
         if running is None:
-            self.notify("No running session: press s to start one." if message.move != "outcome" else
+            tell(self, "No running session: press s to start one." if message.move != "outcome" else
                         "No session without an outcome: start one with s.", severity="warning")
             return
         if message.move == "toggle":
