@@ -309,7 +309,7 @@ def patch_cpu(desk: Any, data: Any) -> float:
 
 
 def queue_build(path: Path) -> tuple[float, float]:
-    """In a fresh process: open the store, then build the queue (seconds each)."""
+    """In a fresh process: open the store, then build the queue (seconds each; one sample, `run` takes medians)."""
     code = ("import time,sys;t=time.perf_counter();from triagedesk.app.stores import open_desk;"
             "from triagedesk.app.queue import load;d=open_desk(sys.argv[1],checked=False);o=time.perf_counter()-t;"
             "t=time.perf_counter();load(d,d.clock());print(o,time.perf_counter()-t)")
@@ -338,9 +338,10 @@ def run(quick: bool) -> list[Figure]:
     reload_ms = got["reload"] * 1000
     return [
         Figure(f"desk {n}: open the store", opened, "s", goal="<= 1.0 s", ok=opened <= 1.0,
-               notes="a fresh process, imports included, as the desk opens it: no record parsed, the directory's "
-                     "checksum checked, the whole file's read on a thread (every write waits for it)"),
-        Figure(f"desk {n}: build the queue", built, "s", goal="<= 0.5 s", ok=built <= 0.5, notes=rows),
+               notes="median of 7 fresh processes, imports included, as the desk opens it: no record parsed, the "
+                     "directory's checksum checked, the whole file's read on a thread (every write waits for it)"),
+        Figure(f"desk {n}: build the queue", built, "s", goal="<= 0.5 s", ok=built <= 0.5,
+               notes=f"{rows}; median of 7 fresh processes, each after its open (cached assessments)"),
         Figure(f"desk {n}: start -> queue filled (Pilot)", got["filled"], "s", goal="<= 1.5 s",
                ok=got["filled"] <= 1.5, notes="TriageDeskApp constructed with the store opened inside the timing"),
         Figure(f"desk {n}: cursor move -> Escalation + Candidates", median, "ms", baseline=got["move_scan"] * 1000,
@@ -375,7 +376,8 @@ if __name__ == "__main__":
     if "--child" in sys.argv:
         quick_child = "--quick" in sys.argv
         store = cached_store(20_000 if quick_child else 100_000)
-        opened_s, built_s = queue_build(store)
+        runs = [queue_build(store) for _ in range(3 if quick_child else 7)]  # each a fresh process: medians
+        opened_s, built_s = (statistics.median(r[0] for r in runs), statistics.median(r[1] for r in runs))
         timings = asyncio.run(drive(store, 10 if quick_child else 50))
         print(json.dumps({"opened": opened_s, "built": built_s, "got": timings}))
         sys.exit(0)

@@ -92,3 +92,28 @@ def test_a_hostile_or_foreign_cache_is_ignored(tmp_path: Path) -> None:
     assert columns(load(reopened(path), T0)) == columns(cold)
     cache_file.write_bytes(b"not json at all")
     assert columns(load(reopened(path), T0)) == columns(cold)
+
+
+def test_a_warm_start_compiles_no_scorer_and_a_later_decision_uses_the_same_profile(tmp_path: Path,
+                                                                                    monkeypatch) -> None:
+    """The cached rows need only their profile (its hash, its SLA budgets): compiling the scorers' keyword
+    patterns was ~5% of the load at 100k. The scorer compiled later scores with the very profile the rows used."""
+    from triagedesk.domain.scoring.escalation import Scorer
+
+    path = tmp_path / "desk.json"
+    desk = make(path)
+    cold = load(desk, T0)
+    assessments.of(desk).save()
+    warm_desk = reopened(path)
+    compile_scorer = Scorer.__init__
+
+    def refused(self: Scorer, *args: object, **kwargs: object) -> None:
+        raise AssertionError("a scorer compiled for a warm load")
+
+    monkeypatch.setattr(Scorer, "__init__", refused)
+    warm = load(warm_desk, T0)
+    assert len(warm) == 30 and columns(warm) == columns(cold)
+    monkeypatch.setattr(Scorer, "__init__", compile_scorer)
+    profile = warm_desk.profile(None)
+    assert warm_desk.scorer(None).profile is profile
+    assert warm_desk.decide(warm_desk.issue("I-3")).score == desk.decide(desk.issue("I-3")).score

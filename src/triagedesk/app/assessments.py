@@ -72,11 +72,11 @@ class Assessments:
         return found
 
     def _key_of(self, desk: Desk, profile: str | None) -> str:
-        scorer = desk.scorer(profile)
-        found = self.scorer_keys.get(id(scorer))
+        used = desk.profile(profile)
+        found = self.scorer_keys.get(id(used))
         if found is None:
-            content = scorer.profile.model_dump_json().encode()
-            found = self.scorer_keys[id(scorer)] = hashlib.blake2b(content + ENGINE.encode(), digest_size=8).hexdigest()
+            content = used.model_dump_json().encode()
+            found = self.scorer_keys[id(used)] = hashlib.blake2b(content + ENGINE.encode(), digest_size=8).hexdigest()
         return found
 
     def assess(self, desk: Desk, raw: bytes) -> Assessed | None:
@@ -90,7 +90,7 @@ class Assessments:
             _, profile, urgency, score, escalate, order, key, title, route, route_text, created = entry
             if _well_formed(urgency, score, escalate, order, key, title, route, route_text) and (
                     created is None or type(created) in (int, float)):
-                shown = profile or desk.scorer(None).profile.name  # as computed: the issue's, else the scorer's
+                shown = profile or desk.profile(None).name  # as computed: the issue's, else the scorer's
                 return Assessed(key, shown, urgency, score, escalate, order, title, route, route_text, created, None)
         try:
             doc = orjson.loads(raw)

@@ -170,7 +170,7 @@ def _fill(data: QueueData, desk: Desk, docs: list[tuple[str, bytes]], latest: di
         data.title.append(assessed.title)
         route = assessed.route_text
         data.route.append(assessed.route)
-        scorer = desk.scorer(assessed.profile)
+        profile = desk.profile(assessed.profile)
         shown = status or ("new" if assessed.escalate else "-")
         data.status.append(shown)
         data.assignee.append(one_line((request or {}).get("assigned_expert_name") or "", 30))
@@ -181,14 +181,14 @@ def _fill(data: QueueData, desk: Desk, docs: list[tuple[str, bytes]], latest: di
         budget = 0.0
         if request is not None and due is not None:
             tier, urgency, assigned = request.get("tier_id"), request.get("urgency"), request.get("assigned_at")
-            if (isinstance(tier, str | None) and isinstance(urgency, str) and urgency in scorer.profile.urgencies
+            if (isinstance(tier, str | None) and isinstance(urgency, str) and urgency in profile.urgencies
                     and isinstance(assigned, str | None)):  # the fields that decide it, read as they are stored
                 holder = experts.get(request.get("assigned_expert_id") or "")
-                budget = sla.budget_for(tier, urgency, assigned is not None, scorer.profile, holder)
+                budget = sla.budget_for(tier, urgency, assigned is not None, profile, holder)
             else:  # anything odd goes through the model (None: not loadable, no budget)
                 model = desk.store.requests.loadable(request)
                 holder = experts.get(model.assigned_expert_id or "") if model is not None else None
-                budget = sla.budget_minutes(model, scorer.profile, holder)[1] if model is not None else 0.0
+                budget = sla.budget_minutes(model, profile, holder)[1] if model is not None else 0.0
         data.budget.append(budget)
         waiting = _epoch(request.get("waiting_since")) if request and status == "waiting" else None
         data.paused_left.append(None if waiting is None or due is None else (due - waiting) / 60)
