@@ -23,11 +23,16 @@ def lines(count: int, tag: str = "line") -> Group:
 
 
 class PaneApp(App[None]):
-    CSS = "LinePane, EscalationPane, CandidatesPane { height: 7; width: 40; border: round $panel; }"
+    """One side pane alone, with a border, at a given height and width (None: the screen's)."""
 
-    def __init__(self, pane: Widget) -> None:
+    CSS = "LinePane, EscalationPane, CandidatesPane { border: round $panel; }"
+
+    def __init__(self, pane: Widget, height: int = 7, width: int | None = 40) -> None:
         super().__init__()
         self.pane = pane
+        pane.styles.height = height
+        if width is not None:
+            pane.styles.width = width
 
     def compose(self) -> ComposeResult:
         yield self.pane

@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 from rich.cells import cell_len
-from textual.app import App, ComposeResult
 
 from tests.tui.conftest import make_app, settle
+from tests.tui.test_line_panes import PaneApp
 from triagedesk.domain.models import Candidate, Factor, Match
 from triagedesk.tui import loaders
 from triagedesk.tui.screens.desk_screen import DeskScreen
@@ -139,17 +139,6 @@ async def test_a_failing_detail_paints_the_cursor_and_does_not_leave_the_old_iss
 # -- hostile expert text in the line-drawn Candidates pane ---------------------------------------------------
 
 
-class OnePane(App[None]):
-    CSS = "CandidatesPane { height: 14; border: round $panel; }"
-
-    def __init__(self, pane) -> None:
-        super().__init__()
-        self.pane = pane
-
-    def compose(self) -> ComposeResult:
-        yield self.pane
-
-
 def candidate(name: str, score: float, reasons: list[str], expert_id: str | None = None) -> Candidate:
     return Candidate(expert_id=expert_id or f"E-{score:.0f}", expert_name=name, match_score=score, reasons=reasons,
                      factors={"specialization": Factor(value=1.0, weight=0.5, contribution=0.5)},
@@ -175,7 +164,7 @@ async def test_hostile_wide_names_keep_every_line_the_pane_width_and_the_columns
     starts at the same cell on every row."""
     shown = [candidate(n, 90.0 - i, [n], f"E-{i}") for i, n in enumerate(WIDE_NAMES[:5])]
     pane = CandidatesPane()
-    app = OnePane(pane)
+    app = PaneApp(pane, height=14, width=None)
     async with app.run_test(size=(160, 30)) as pilot:
         pane.styles.width = width
         await pilot.pause()
@@ -206,7 +195,7 @@ async def test_no_format_or_separator_character_reaches_the_terminal(name: str) 
     the terminal, where they reorder or break the line."""
     pick = candidate(name, 90.0, [name])
     pane = CandidatesPane()
-    app = OnePane(pane)
+    app = PaneApp(pane, height=14, width=None)
     async with app.run_test(size=(160, 30)) as pilot:
         pane.styles.width = 70
         await pilot.pause()
@@ -224,7 +213,7 @@ async def test_candidates_drop_the_emoji_presentation_selector_as_the_escalation
     pick = candidate("⚠\ufe0f Warn", 90.0, ["fits"])
     other = candidate("Ann", 80.0, ["fits"], "E-2")
     pane = CandidatesPane()
-    app = OnePane(pane)
+    app = PaneApp(pane, height=14, width=None)
     async with app.run_test(size=(160, 30)) as pilot:
         pane.styles.width = 100
         await pilot.pause()
@@ -514,17 +503,6 @@ async def test_quit_with_a_move_held_exits_cleanly(store_copy: Path, monkeypatch
 
 
 # -- a user-written profile's score part names reach the Escalation pane's factor table ------------------------
-class EscPane(App[None]):
-    CSS = "EscalationPane { height: 30; width: 70; border: round $panel; }"
-
-    def __init__(self, pane) -> None:
-        super().__init__()
-        self.pane = pane
-
-    def compose(self) -> ComposeResult:
-        yield self.pane
-
-
 @pytest.mark.parametrize("part", ["[/]unc", "[red]unc[/red]", "unc \x1b[31m"])
 async def test_a_profiles_score_part_name_is_shown_literally_in_the_escalation_pane(part: str) -> None:
     """Found: a profile (a data file a user writes, loaded by `--profile PATH` without a check on
@@ -539,7 +517,7 @@ async def test_a_profiles_score_part_name_is_shown_literally_in_the_escalation_p
                         triggers=[], reasons=[], recommended_tier=None, recommended_expert_type=None,
                         expert_level=None, response_due_minutes=None, estimated_expert_minutes=None, message="m")
     pane = EscalationPane()
-    app = EscPane(pane)
+    app = PaneApp(pane, height=30, width=70)
     async with app.run_test(size=(100, 40)) as pilot:
         await pilot.pause()
         drawn = pane.prepare(issue, decision, [], {})  # on the detail worker in the desk
@@ -556,7 +534,7 @@ async def test_candidates_at_boundary_and_tiny_widths(width: int) -> None:
     shown = [candidate(n, 90.0 - i, [n, "r" * 80], f"E-{i}") for i, n in enumerate(["Ann", "山田太郎" * 6, "x" * 40,
                                                                                      "Bob", "Cy"])]
     pane = CandidatesPane()
-    app = OnePane(pane)
+    app = PaneApp(pane, height=14, width=None)
     async with app.run_test(size=(160, 30)) as pilot:
         pane.styles.width = width
         await pilot.pause()
