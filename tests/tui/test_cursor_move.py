@@ -297,3 +297,30 @@ async def test_a_detail_that_does_not_come_lets_the_cursor_paint_after_the_hold(
         assert screen.detail is not None and screen.detail.issue.id == issue_id
         assert screen.query_one(EscalationPane).shown_issue == issue_id
         assert [f for f in frames.painted if f.get("escalation") == issue_id], "the late detail was never painted"
+
+
+async def test_no_worker_reads_a_widgets_size(store_copy: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A widget's size may lay the screen out (its compositor's map, rebuilt when stale): the detail's worker read
+    the Escalation pane's size, which under a pushed screen raised LookupError (no active app on the thread) and
+    could race the UI thread's layout. The UI thread takes the geometry; the worker only renders."""
+    import threading
+
+    off_thread: list[str] = []
+    size = Widget.size
+
+    def watched(self: Widget) -> Any:
+        if threading.current_thread() is not threading.main_thread():
+            off_thread.append(type(self).__name__)
+        return size.fget(self)  # type: ignore[attr-defined]
+
+    monkeypatch.setattr(Widget, "size", property(watched))
+    app = make_app(store_copy)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        screen = app.screen_stack[-1]
+        assert isinstance(screen, DeskScreen)
+        for key in ("down", "down", "F", "escape", "down", "pagedown"):
+            await pilot.press(key)
+            await settle(pilot)
+        assert screen.detail is not None and screen.detail.issue.id == screen.query_one(QueueView).current_issue()
+    assert off_thread == []

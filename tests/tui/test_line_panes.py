@@ -115,7 +115,8 @@ async def test_lines_rendered_on_a_worker_thread_are_those_the_ui_thread_renders
         await pilot.pause()
         content = Group(*(Text("word " * 30) for _ in range(3)))  # wrapped at the pane's width
         done: list[Any] = []
-        thread = threading.Thread(target=lambda: done.append(pane.lines_of(content)))
+        geometry = pane.geometry()  # on the UI thread: a widget's size may lay the screen out
+        thread = threading.Thread(target=lambda: done.append(pane.lines_of(content, geometry)))
         thread.start()
         thread.join()
         drawn = done[0]

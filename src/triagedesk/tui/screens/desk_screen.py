@@ -11,6 +11,7 @@ from typing import Any
 from textual import on, work
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
+from textual.geometry import Size
 from textual.message import Message
 from textual.screen import Screen
 from textual.theme import Theme
@@ -276,11 +277,15 @@ class DeskScreen(QueueActions, BulkActions, CoordinatorActions, RoleActions, Scr
     def load_report(self, days: int) -> None:
         self.post_message(self.ReportReady(days, self.desk.report(days)))
 
-    @work(thread=True, exclusive=True, group="detail", exit_on_error=False)
     def load_detail(self, issue_id: str) -> None:
+        """Find `issue_id`'s detail on a worker (with the Escalation pane's geometry, read here)."""
+        self._detail_worker(issue_id, self._escalation.geometry(), self.app.theme_variables)
+
+    @work(thread=True, exclusive=True, group="detail", exit_on_error=False)
+    def _detail_worker(self, issue_id: str, geometry: tuple[Size, bool], colours: dict[str, str]) -> None:
         found = loaders.detail(self.desk, self.data, issue_id, with_match=self.role != "expert")
         drawn = None if found is None else self._escalation.prepare(
-            found.issue, found.decision, found.hits, self.app.theme_variables)
+            found.issue, found.decision, found.hits, colours, geometry)
         self.post_message(self.DetailReady(issue_id, found, drawn))
 
     def on_desk_screen_queue_loaded(self, message: QueueLoaded) -> None:

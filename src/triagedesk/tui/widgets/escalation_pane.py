@@ -5,6 +5,7 @@ from __future__ import annotations
 from rich.console import Group, RenderableType
 from rich.table import Table
 from rich.text import Text
+from textual.geometry import Size
 
 from triagedesk.display import literal, one_line
 from triagedesk.domain.durations import spoken
@@ -67,10 +68,10 @@ class EscalationPane(LinePane):
         self._draw(literal(f"{issue_id}: its decision could not be loaded (the notice says why).", "italic"))
 
     def prepare(self, issue: Issue | None, decision: Decision | None, hits: list[Hit] | None = None,
-                colours: dict[str, str] | None = None) -> Drawn:
-        """The pane's lines for this decision at its size now. It only reads the pane: a thread worker renders
-        them (Rich's tables and wrapping cost ~4 ms a decision), and `show` puts them on the screen."""
-        return self.lines_of(self._content(issue, decision, hits, colours))
+                colours: dict[str, str] | None = None, geometry: tuple[Size, bool] | None = None) -> Drawn:
+        """The pane's lines for this decision. A thread worker renders them (Rich's tables and wrapping cost
+        ~4 ms a decision) for the `geometry` the UI thread took, and `show` puts them on the screen."""
+        return self.lines_of(self._content(issue, decision, hits, colours), geometry)
 
     def _content(self, issue: Issue | None, decision: Decision | None, hits: list[Hit] | None,
                  colours: dict[str, str] | None) -> RenderableType:

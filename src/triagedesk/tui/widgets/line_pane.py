@@ -58,11 +58,16 @@ class LinePane(ScrollView, can_focus=True):
         """Render `content` at the width it will have and show it (see the class's docstring for the layout)."""
         self.put(self.lines_of(content))
 
-    def lines_of(self, content: RenderableType) -> Drawn:
-        """`content` rendered to lines for the pane's size now (less the scrollbar's columns when they overflow).
-        It only reads the pane, so a thread worker may call it: `put` then shows the lines (or renders them
-        again if the pane's size changed meanwhile)."""
-        size, overflowed = self.size, self.virtual_size.height > self.size.height  # as the last content: its bar
+    def geometry(self) -> tuple[Size, bool]:
+        """The pane's size and whether its content overflows it (on the UI thread: reading a widget's size may
+        lay out the screen, which a thread must never do)."""
+        return self.size, self.virtual_size.height > self.size.height
+
+    def lines_of(self, content: RenderableType, geometry: tuple[Size, bool] | None = None) -> Drawn:
+        """`content` rendered to lines for the pane's size (less the scrollbar's columns when they overflow).
+        A thread worker may call it with a `geometry` taken on the UI thread: `put` then shows the lines (or
+        renders them again if the pane's size changed meanwhile)."""
+        size, overflowed = geometry or self.geometry()  # as the last content: its scrollbar
         width, height = size
         if width <= 0 or height <= 0:  # not laid out yet: its resize draws it
             return Drawn(content, [], size, overflowed)
