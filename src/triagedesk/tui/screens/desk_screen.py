@@ -166,7 +166,8 @@ class DeskScreen(QueueActions, BulkActions, CoordinatorActions, RoleActions, Scr
         """Draw again what took its colours from the theme: the clocks, the urgency, the Candidates' rows."""
         self.query_one(TimersPane).redraw()
         self._escalation.recolour(self.app.theme_variables)
-        self.query_one(CandidatesPane).show(self.query_one(CandidatesPane).match)
+        candidates = self.query_one(CandidatesPane)
+        candidates.show(candidates.match)
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         if event.worker.group == "report" and event.state in (WorkerState.ERROR, WorkerState.CANCELLED):

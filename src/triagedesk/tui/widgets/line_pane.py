@@ -73,7 +73,7 @@ class LinePane(ScrollView, can_focus=True):
             return Drawn(content, [], size, overflowed)
         console = self.app.console
         options = console.options.update(width=width, height=None, highlight=False)
-        bar = self.styles.scrollbar_size_vertical if width > self.styles.scrollbar_size_vertical else 0
+        bar = self._bar(width)
         lines = console.render_lines(content, options.update_width(width - bar) if overflowed else options, pad=False)
         if overflowed and len(lines) <= height:  # it fits without the scrollbar: the whole width
             lines = console.render_lines(content, options, pad=False)
@@ -83,13 +83,13 @@ class LinePane(ScrollView, can_focus=True):
 
     def put(self, drawn: Drawn) -> None:
         """Show lines from `lines_of` (on the UI thread)."""
-        if drawn.size != self.size or drawn.overflowed != (self.virtual_size.height > self.size.height):
+        if (drawn.size, drawn.overflowed) != self.geometry():
             drawn = self.lines_of(drawn.content)  # the pane changed since they were rendered
         self._source = drawn.content
         width, height = drawn.size
         if width <= 0 or height <= 0:
             return
-        bar = self.styles.scrollbar_size_vertical if width > self.styles.scrollbar_size_vertical else 0
+        bar = self._bar(width)
         self._lines = drawn.lines
         self._styled.clear()
         overflows = len(drawn.lines) > height
@@ -102,6 +102,11 @@ class LinePane(ScrollView, can_focus=True):
         else:
             self.virtual_size = size
         self.refresh()
+
+    def _bar(self, width: int) -> int:
+        """The columns the vertical scrollbar takes at `width` (none when the pane is no wider than it)."""
+        size = self.styles.scrollbar_size_vertical
+        return size if width > size else 0
 
     def render_line(self, y: int) -> Strip:
         width = self.size.width
