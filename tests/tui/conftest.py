@@ -37,7 +37,7 @@ def store_copy(demo_store: Path, tmp_path: Path) -> Path:
 
 def make_app(path: Path, role: str = "coordinator", expert_id: str | None = None, watch: bool = False) -> TriageDeskApp:
     return TriageDeskApp(Desk(open_store(path), clock=lambda: NOW), role=role, expert_id=expert_id,
-                         monotonic=lambda: 1000.0, live=False, watch=watch)
+                         live=False, watch=watch)
 
 
 async def settle(pilot) -> None:

@@ -43,7 +43,7 @@ async def test_every_expert_is_named_in_each_measures_chart(store_copy: Path) ->
     async with app.run_test(size=(160, 48)) as pilot:
         await settle(pilot)
         screen = screen_of(app)
-        report = screen.desk.report(30)
+        report = screen.desk.queries.report(30)
         for chart, key, _title, _unit, _combine, _best in EXPERT_MEASURES:
             experts = [r["name"] or r["expert_id"] for r in report["experts"] if r[key] is not None]
             assert len(experts) > 8  # more than the old chart's eight

@@ -11,6 +11,7 @@ import pytest
 from textual.widget import Widget
 from textual.widgets import Static
 
+from tests.support.flows import start_session
 from tests.tui.conftest import NOW, make_app, settle
 from triagedesk.app.desk import Desk
 from triagedesk.domain.records import Session
@@ -179,7 +180,7 @@ def test_the_session_awaiting_an_outcome_is_found_by_index_as_the_scan_found_it(
     held = [r for r in store.requests.raw() if r.get("status") == "assigned" and r.get("assigned_expert_id")][:4]
     assert len(held) == 4
     for n, request in enumerate(held):  # ended sessions: three without their outcome, one with it
-        session = desk.start_session(request["id"], request["assigned_expert_id"])
+        session = start_session(desk, request["id"], request["assigned_expert_id"])
         desk.session_move(session.id, "end", "test")
         if n == 0:
             desk.record_outcome(session.id, "test", True, [], ["fixed"], "")
@@ -201,7 +202,7 @@ def test_the_session_awaiting_an_outcome_is_found_by_index_as_the_scan_found_it(
     monkeypatch.setattr(store.outcomes, "raw", no_scan)
     found = {}
     for request_id in expected:
-        waiting = desk.session_awaiting_outcome(request_id)
+        waiting = desk.queries.awaiting_outcome(request_id)
         found[request_id] = waiting.id if waiting else None
     assert found == expected
 

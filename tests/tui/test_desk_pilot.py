@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 from textual.widgets import Input
 
+from tests.support.flows import act, escalate
 from tests.tui.conftest import NOW, make_app, settle
 from triagedesk.domain.models import Issue
 from triagedesk.store.database import open_store
@@ -65,7 +66,7 @@ async def test_navigation_and_filters(store_copy: Path) -> None:
         await pilot.press("escape")
         await pilot.press("f", "f")  # status: pending
         assert queue.rows and all(queue.data.status[i] in ("pending_payment", "pending_assignment") for i in queue.rows)
-        profiles = app.desk.profiles()  # every profile, shipped and the user's, in name order
+        profiles = app.desk.engine.profiles()  # every profile, shipped and the user's, in name order
         assert profiles == ["appraisal", "infrastructure"]
         await pilot.press("escape", "p")
         assert queue.rows and all(queue.data.profile[i] == "appraisal" for i in queue.rows)
@@ -105,7 +106,7 @@ async def test_assign_from_candidates_with_a_note(store_copy: Path) -> None:
         await pilot.press(*"urgent, call first")
         await pilot.press("enter")
         await settle(pilot)
-        request = app.desk.request_for(issue_id)
+        request = app.desk.queries.request_for(issue_id)
         assert request is not None and request.status == "assigned" and request.assigned_expert_id
         assert any(a.note == "urgent, call first" for a in app.desk.store.history(request.id))
         assert screen.data.status[screen.data.position(issue_id)] == "assigned"  # the queue reloaded
@@ -280,17 +281,17 @@ async def test_expert_view_sessions_outcome_and_correction(store_copy: Path) -> 
         # pick a request without a running session
         for _ in range(len(queue.rows)):
             request_id = screen.selection.request_id
-            if request_id and app.desk.running_session(request_id) is None:
+            if request_id and app.desk.queries.running_session(request_id) is None:
                 break
             await pilot.press("down")
             await settle(pilot)
         await pilot.press("s")
         await settle(pilot)
-        running = app.desk.running_session(request_id)
+        running = app.desk.queries.running_session(request_id)
         assert running is not None and running.status == "active"
         await pilot.press("space")
         await settle(pilot)
-        assert app.desk.running_session(request_id).status == "paused"
+        assert app.desk.queries.running_session(request_id).status == "paused"
         await pilot.press("space")
         await settle(pilot)
         await pilot.press("c")
@@ -360,8 +361,8 @@ async def test_a_breach_raises_a_notification(store_copy: Path) -> None:
     store = open_store(store_copy)
     store.issues.add(Issue(id="FRESH-1", profile="infrastructure", title="Router down", created_at=NOW))
     desk = Desk(store, clock=lambda: NOW)
-    request = desk.escalate("FRESH-1", "test")
-    desk.act(request.id, "assign", "test", "sec-maya")  # 24x7: due in 15 minutes + effort
+    request = escalate(desk, "FRESH-1", "test")
+    act(desk, request.id, "assign", "test", "sec-maya")  # 24x7: due in 15 minutes + effort
     store.close()
     ticks = {"now": 1000.0}
     app = make_app(store_copy)

@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 from textual.command import CommandPalette
 
+from tests.support.flows import act, escalate, start_session
 from tests.tui.conftest import NOW, settle
 from triagedesk.app.desk import Desk
 from triagedesk.app.queue import QueueFilter
@@ -80,18 +81,18 @@ def every_state_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
                 store.issues.add(_issue(profile, key), actor="test")
                 if state == "new":
                     continue
-                request = desk.escalate(key, "test")
+                request = escalate(desk, key, "test")
                 if state == "pending_payment":
                     continue
                 if request.status == "pending_payment":
-                    desk.act(request.id, "pay", "test")
+                    act(desk, request.id, "pay", "test")
                 if state == "pending_assignment":
                     continue
-                desk.act(request.id, "assign", "test", EXPERT)
+                act(desk, request.id, "assign", "test", EXPERT)
                 if state in ("in_review", "waiting"):
-                    desk.start_session(request.id, EXPERT)
+                    start_session(desk, request.id, EXPERT)
                 if state == "waiting":
-                    desk.act(request.id, "wait", "test")
+                    act(desk, request.id, "wait", "test")
     store.close()
     return path
 
@@ -157,7 +158,7 @@ async def test_every_key_in_every_state(every_state_store: Path, tmp_path: Path,
     path = _copy(every_state_store, tmp_path / "desk")
     store = open_store(path)
     app = TriageDeskApp(Desk(store, clock=lambda: NOW), role=role, expert_id=EXPERT if role == "expert" else None,
-                        monotonic=lambda: 1000.0, live=False, watch=False)
+                        live=False, watch=False)
     journal = store.journal.journal_path
     pressed = refused = 0
     async with app.run_test(size=size) as pilot:
@@ -208,7 +209,7 @@ async def test_every_key_in_every_state(every_state_store: Path, tmp_path: Path,
 async def test_every_palette_command(every_state_store: Path, tmp_path: Path) -> None:
     """Each command the palette offers runs (it used to call the screen's own run_action and crash)."""
     path = _copy(every_state_store, tmp_path / "desk")
-    app = TriageDeskApp(Desk(open_store(path), clock=lambda: NOW), monotonic=lambda: 1000.0, live=False, watch=False)
+    app = TriageDeskApp(Desk(open_store(path), clock=lambda: NOW), live=False, watch=False)
     async with app.run_test(size=(160, 48)) as pilot:
         await settle(pilot)
         screen = app.screen

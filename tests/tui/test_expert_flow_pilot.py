@@ -7,6 +7,7 @@ from pathlib import Path
 
 from textual.widgets import Input
 
+from tests.support.flows import act, escalate
 from tests.tui.conftest import make_app, settle
 from tests.tui.test_desk_pilot import screen_of
 from triagedesk.store.database import open_store
@@ -26,8 +27,8 @@ def an_unacknowledged_assignment(path: Path) -> tuple[str, str, str]:
         asked = {r.analysis_id for r in store.requests.all()}
         issue = next(i for i in store.issues.all() if i.profile == "infrastructure" and i.id not in asked)
         expert = next(e for e in store.experts.all() if e.is_active and e.id.startswith(("net", "sec", "cloud")))
-        request = desk.escalate(issue.id or "", "cora")
-        desk.act(request.id, "assign", "cora", expert.id)
+        request = escalate(desk, issue.id or "", "cora")
+        act(desk, request.id, "assign", "cora", expert.id)
         return request.id, issue.id or "", expert.id
     finally:
         store.close()

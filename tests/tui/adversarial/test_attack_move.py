@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from rich.cells import cell_len
 
+from tests.support.flows import act, escalate
 from tests.tui.conftest import make_app, settle
 from tests.tui.test_line_panes import PaneApp
 from triagedesk.domain.models import Candidate, Factor, Match
@@ -356,11 +357,11 @@ async def test_another_desks_write_during_a_held_slow_move_leaves_cursor_and_pan
         target = queue.current_issue()
         other = open_store(store_copy)
         second = Desk(other, clock=app.desk.clock)
-        request = second.request_for(target)
+        request = second.queries.request_for(target)
         if request is not None and request.status not in ("completed", "cancelled"):
-            second.act(request.id, "cancel", "second desk")  # the row leaves the queue
+            act(second, request.id, "cancel", "second desk")  # the row leaves the queue
         else:
-            second.escalate(target, "second desk")
+            escalate(second, target, "second desk")
         for _ in range(100):
             await pilot.pause(0.03)
         await settle(pilot)

@@ -208,7 +208,12 @@ class AnalyticsView(VerticalScroll, can_focus=True):
                         rgb(colours.get(variable), fallback), unit)
 
     def _corrections(self, data: dict[str, Any], colours: dict[str, str]) -> None:
-        rates = data["correction_rates"]
-        self._hbars("corrections", f"Correction rate by field (% of {data['correction_rate_base']} completed)",
-                    list(rates), [round(v * 100, 1) for v in rates.values()], rgb(colours.get("error"), (230, 60, 60)),
-                    "%", "no correction in this period")
+        """Per profile, corrections per field over that profile's completed requests (the training-gap figure)."""
+        rates: dict[str, dict[str, float]] = data["correction_rates"]
+        bases = data["correction_rate_base"]
+        several = len(rates) > 1
+        names = [f"{field} ({profile})" if several else field for profile, fields in rates.items() for field in fields]
+        values = [round(v * 100, 1) for fields in rates.values() for v in fields.values()]
+        of = ", ".join(f"{bases.get(p, 0)} {p}" for p in rates) or "0"
+        self._hbars("corrections", f"Correction rate by field (% of {of} completed)", names, values,
+                    rgb(colours.get("error"), (230, 60, 60)), "%", "no correction in this period")
