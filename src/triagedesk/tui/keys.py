@@ -272,7 +272,8 @@ def legal_now(role: str, selection: Selection, scope: str | None = None,
 
 def bar(role: str, selection: Selection, expert_id: str | None = None) -> list[Key]:
     """What the key bar shows: every legal key of the role marked for it, and nothing else."""
-    return [row for row in legal_now(role, selection, expert_id=expert_id) if row.footer]
+    return [row for row in KEYS if row.footer and role in row.roles
+            and refusal(row, row.params(), role, selection, expert_id) is None]
 
 
 def footprint(role: str, selection: Selection, expert_id: str | None = None) -> tuple[bool, ...]:

@@ -180,6 +180,7 @@ class DeskScreen(Screen[None]):
             self._escalation.show_failure(self.current)
             self.query_one(CandidatesPane).show(None)
             self.query_one(QueueView).show_highlight()
+            self._select(candidates=0)  # the key bar offers only what works without the detail
         tell_failure(self, event)
 
     def on_resize(self) -> None:

@@ -50,8 +50,7 @@ class ExpertDoor:
 
     def outcome(self) -> None:
         selection = self.host.selection
-        completes = selection.status == "in_review" and selection.holder_id == self.host.expert_id \
-            and selection.session is not None
+        completes = selection.status == "in_review" and selection.holder_id == self.host.expert_id
 
         def save(values: Any) -> None:
             if values is not None:
