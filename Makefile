@@ -32,13 +32,20 @@ $(POUCHDB):
 	mkdir -p .cache/npm
 	cd .cache/npm && npm install pouchdb-server@4.2.0 --ignore-scripts --no-audit --no-fund --loglevel=error
 
+# Third-party writers for the sync tests and the benchmark's baseline: PouchDB 9 for Node (an offline client, its
+# own replication) and nano (Apache CouchDB's Node client), beside PouchDB Server in the same folder.
+CLIENTS := .cache/npm/node_modules/nano/package.json
+
+$(CLIENTS): | $(POUCHDB)
+	cd .cache/npm && npm install pouchdb-node@9.0.0 nano@11.0.7 --no-audit --no-fund --loglevel=error
+
 # The house's checks: the layers' import contracts (pyproject's [tool.importlinter]), ruff and mypy.
 lint: $(TEST_STAMP)
 	$(BIN)/lint-imports --no-cache
 	$(BIN)/ruff check src tests bench tools
 	$(BIN)/mypy
 
-test: $(TEST_STAMP) $(POUCHDB) lint
+test: $(TEST_STAMP) $(POUCHDB) $(CLIENTS) lint
 	TRIAGEDESK_POUCHDB=$(abspath $(POUCHDB)) $(BIN)/python -m pytest -q
 
 # Every key in every request state, every role and profile at both sizes (minutes; `make test` runs a part).
@@ -50,7 +57,7 @@ keys-soak: $(TEST_STAMP)
 torture: $(TEST_STAMP)
 	$(BIN)/python -m tests.store.adversarial.torture
 
-bench: $(TEST_STAMP) $(POUCHDB)
+bench: $(TEST_STAMP) $(POUCHDB) $(CLIENTS)
 	TRIAGEDESK_POUCHDB=$(abspath $(POUCHDB)) $(BIN)/python bench/run.py
 
 screenshots: $(STAMP)

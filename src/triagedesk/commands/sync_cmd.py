@@ -101,6 +101,8 @@ def _report(result: SyncResult, shown: str, as_json: bool, quarantined: list[dic
 
 def _counts(result: SyncResult, rejected: int | None = None) -> str:
     line = f"pushed {result.pushed:,}, pulled {result.pulled:,}, conflicts {result.conflicts:,}"
+    if result.server_conflicts:
+        line += f", server conflicts resolved {result.server_conflicts:,}"
     shown = len(result.rejected) if rejected is None else rejected
     if shown:
         line += f", rejected {shown:,}"

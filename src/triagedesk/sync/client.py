@@ -213,8 +213,26 @@ class CouchClient:
                 found[row["id"]] = {"_id": row["id"], "_rev": row["value"]["rev"], "_deleted": True}
         return found
 
+    def bulk_get(self, wanted: list[tuple[str, str]]) -> list[dict[str, Any]]:
+        """These revisions (document id, revision) as the server holds them, deleted ones as their tombstones
+        (with whatever body they were written with); a revision it does not have is left out."""
+        if not wanted:
+            return []
+        answer = self._json("POST", self._db("/_bulk_get?revs=false"),
+                            {"docs": [{"id": doc_id, "rev": rev} for doc_id, rev in wanted]})
+        return [found["ok"] for result in answer.get("results", []) for found in result.get("docs", [])
+                if isinstance(found, dict) and isinstance(found.get("ok"), dict)]
+
+    def revs_diff(self, revs: dict[str, list[str]]) -> dict[str, list[str]]:
+        """Of these revisions, the ones the server does not hold, by document id."""
+        if not revs:
+            return {}
+        answer = self._json("POST", self._db("/_revs_diff"), revs)
+        return {key: list(value.get("missing", [])) for key, value in answer.items() if isinstance(value, dict)}
+
     def changes(self, since: Any, limit: int, longpoll: bool = False, read_timeout: float = 30.0) -> dict[str, Any]:
-        params: dict[str, Any] = {"since": since, "include_docs": "true", "style": "all_docs", "limit": limit}
+        params: dict[str, Any] = {"since": since, "include_docs": "true", "style": "all_docs", "conflicts": "true",
+                                  "limit": limit}
         if longpoll:
             params.update(feed="longpoll", timeout=int(read_timeout * 1000))
         if not longpoll:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, cast
 
@@ -16,6 +16,7 @@ from triagedesk.domain.requests.conflicts import winner
 from triagedesk.store.repositories import Store, stamp
 from triagedesk.store.validity import MODELS, REJECTED
 from triagedesk.sync.arrival import Refused, admit, merged
+from triagedesk.sync.branches import Loss, ServerConflicts
 from triagedesk.sync.client import CouchClient, SyncError
 from triagedesk.sync.incoming import (
     LOSER_NOTE,
@@ -51,6 +52,7 @@ class Replicator:
         self.replication_id = "triagedesk-" + hashlib.sha1(ident.encode()).hexdigest()[:16]
         self.shapes = {kind: shape_of(cast(type[BaseModel], store.repository(kind).model)) for kind in KINDS}
         self._pending: PendingRecords | None = None
+        self.branches = ServerConflicts(client.bulk_get, client.bulk_docs, actor, utcnow)
 
     # -- local sync state ---------------------------------------------------------------------
     def _state_of(self, keys: list[str]) -> dict[str, dict[str, Any]]:
@@ -239,8 +241,7 @@ class Replicator:
             if item.kind == "audit":  # append-only: ours was there first
                 retry.append((item, theirs["_rev"]))
                 continue
-            mine_at = item.doc.get("_updated_at") or ""
-            if winner(item.kind, mine, mine_at, their_fields, verdict.conflict_time) == "mine":
+            if winner(item.kind, mine, their_fields) == "mine":
                 result.conflicts += 1
                 retry.append((item, theirs["_rev"]))
                 self._audit(item.kind, item.doc["id"], their_fields, mine, LOSER_NOTE)
@@ -281,10 +282,12 @@ class Replicator:
                 done = longpoll or not page.get("results") or last == since
                 if not done:  # the server's next answer is worked out while we write this page
                     fetching = pool.submit(self.client.changes, last, PAGE)
-                docs = [row["doc"] for row in page.get("results", []) if row.get("doc")]
-                docs = [d for d in docs if not d["_id"].startswith("_design/")]
+                rows = [row for row in page.get("results", [])
+                        if row.get("doc") and not str(row["doc"].get("_id", "")).startswith("_design/")]
                 try:
-                    self._apply(docs, result, checkpoint=last)  # the local checkpoint moves in the same write
+                    settled = self.branches.settle(rows)  # server-side conflicts resolved first, then applied
+                    result.server_conflicts += settled.resolved
+                    self._apply(settled.docs, result, checkpoint=last, losses=settled.losses)
                 except BaseException:
                     fetching.cancel()
                     raise
@@ -334,9 +337,13 @@ class Replicator:
         return remote
 
     def _apply(self, docs: list[dict[str, Any]], result: SyncResult, checkpoint: Any = None,
-               count_pulled: bool = True) -> None:
-        """Apply remote revisions in one durable write (see `Incoming`)."""
+               count_pulled: bool = True, losses: Sequence[Loss] = ()) -> None:
+        """Apply remote revisions in one durable write (see `Incoming`), with the audit of the server
+        conflicts' losing branches this desk closed."""
         with self.store.transaction():  # caught up with other writers: the id indexes are current
+            for loss in losses:
+                self.store.audit(self.actor, "sync_conflict", loss.kind, loss.record_id, loss.fields, loss.kept,
+                                 note=f"a server conflict's losing branch {loss.rev}; the kept one is `after`")
             state = self._state_of([remote["_id"] for remote in docs])
             incoming = Incoming(self.store, self.actor, state, result, count_pulled)
             for remote in docs:

@@ -142,7 +142,7 @@ class Incoming:
             self._took(key, rev, arrived.updated_at)
             return
         self.tally.conflicts += 1
-        if winner(kind, mine, local.get("_updated_at") or "", theirs, arrived.conflict_time) == "theirs":
+        if winner(kind, mine, theirs) == "theirs":
             self.store.audit(self.actor, "sync_conflict", kind, record_id, mine, theirs, note=LOSER_NOTE)
             table.update(replacing(incoming), doc_ids=[doc_id])
             self._took(key, rev, arrived.updated_at)
