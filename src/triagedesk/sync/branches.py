@@ -12,10 +12,10 @@ from typing import Any
 from triagedesk.domain.requests.conflicts import Branch, pick
 from triagedesk.store.validity import MODELS
 from triagedesk.sync.arrival import Refused, admit, merged
+from triagedesk.sync.wire import RESOLVED
 
-RESOLVED = "resolved"
-"""The field a tombstone written by a resolution carries (`{"kept": REV or null, "by": USER}`): such a closed
-branch is history, not a client's deletion, and never decides a later conflict."""
+# A tombstone written by a resolution carries `resolved: {"kept": REV or null, "by": USER}`: such a closed branch
+# is history, not a client's deletion, and never decides a later conflict.
 
 
 @dataclass(frozen=True)
@@ -39,6 +39,8 @@ class Settled:
     """Documents whose conflict this desk resolved on the server."""
     refused: int = 0
     """Documents whose losing branches the server did not let this user close (an expert's desk)."""
+    chosen: set[str] = field(default_factory=set)
+    """The ids of the documents replaced by the branch that wins."""
 
 
 def _other_leaves(row: dict[str, Any]) -> list[str]:
@@ -153,3 +155,4 @@ class ServerConflicts:
             if done:
                 settled.resolved += 1
         settled.docs = [chosen_docs.get(doc["_id"], doc) for doc in settled.docs]
+        settled.chosen = set(chosen_docs)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import time
+from dataclasses import replace
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, cast
@@ -23,14 +24,15 @@ from triagedesk.sync.incoming import (
     STATE,
     Incoming,
     Rejection,
+    keeping_top,
     record_rejections,
-    replacing,
     state_entry,
     table_of,
 )
 from triagedesk.sync.pending import PendingRecords
+from triagedesk.sync.security import whoami
 from triagedesk.sync.results import Outgoing, SyncResult, remaining
-from triagedesk.sync.wire import record_fields, remote_id, shape_of, wire_doc
+from triagedesk.sync.wire import record_fields, remote_id, shape_of, top_level, wire_doc
 
 KINDS = ("experts", "issues", "requests", "sessions", "outcomes", "corrections", "knowledge", "audit")
 META = "_sync_meta"    # the pull checkpoint, and whether this desk ever left one on the server
@@ -53,6 +55,8 @@ class Replicator:
         self.shapes = {kind: shape_of(cast(type[BaseModel], store.repository(kind).model)) for kind in KINDS}
         self._pending: PendingRecords | None = None
         self.branches = ServerConflicts(client.bulk_get, client.bulk_docs, actor, utcnow)
+        self.writer: dict[str, Any] | None = None
+        """Who this desk's revisions say wrote them (`by`): the server's user, set by `identify`."""
 
     # -- local sync state ---------------------------------------------------------------------
     def _state_of(self, keys: list[str]) -> dict[str, dict[str, Any]]:
@@ -75,7 +79,7 @@ class Replicator:
             if doc_id is None:
                 inserts.append(entry)
             else:
-                table.update(replacing(entry), doc_ids=[int(doc_id)])
+                table.update(keeping_top(entry), doc_ids=[int(doc_id)])
         if inserts:
             table.insert_multiple(inserts)
 
@@ -133,8 +137,11 @@ class Replicator:
         """What the next push sends: every pending record, then a tombstone for every record deleted here."""
         dirty = self.pending()
         state = self._state_of([remote_id(kind, doc["id"]) for kind, doc in dirty])
-        out = [Outgoing(remote_id(kind, doc["id"]), kind, doc, state.get(remote_id(kind, doc["id"]), {}).get("rev"))
-               for kind, doc in dirty]
+        out = []
+        for kind, doc in dirty:
+            key = remote_id(kind, doc["id"])
+            held = state.get(key, {})
+            out.append(Outgoing(key, kind, doc, held.get("rev"), held.get("top") or {}))
         assert self._pending is not None
         out += [Outgoing(key, key.split(":", 1)[0], None, rev) for key, rev in self._pending.removed()]
         return out
@@ -142,7 +149,7 @@ class Replicator:
     def _wire(self, item: Outgoing, rev: str | None) -> dict[str, Any]:
         if item.doc is None:
             return {"_id": item.key, "_rev": rev, "_deleted": True, "type": item.kind}
-        return wire_doc(item.kind, self.shapes[item.kind], item.doc, rev)
+        return wire_doc(item.kind, self.shapes[item.kind], item.doc, rev, item.top, self.writer)
 
     def push(self, result: SyncResult, progress: Progress | None = None) -> None:
         """Send every pending record in `_bulk_docs` batches, two requests in flight, answers taken in order.
@@ -224,6 +231,7 @@ class Replicator:
                     take.append(theirs)
                 continue
             verdict = admit(theirs, MODELS, now)
+            item = replace(item, top=top_level(theirs))  # written over theirs: their attachments stay
             if isinstance(verdict, Refused):  # an invalid revision there: ours, valid, replaces it
                 retry.append((item, theirs["_rev"]))
                 continue
@@ -287,7 +295,8 @@ class Replicator:
                 try:
                     settled = self.branches.settle(rows)  # server-side conflicts resolved first, then applied
                     result.server_conflicts += settled.resolved
-                    self._apply(settled.docs, result, checkpoint=last, losses=settled.losses)
+                    self._apply(settled.docs, result, checkpoint=last, losses=settled.losses,
+                                unchecked=settled.chosen)
                 except BaseException:
                     fetching.cancel()
                     raise
@@ -337,7 +346,7 @@ class Replicator:
         return remote
 
     def _apply(self, docs: list[dict[str, Any]], result: SyncResult, checkpoint: Any = None,
-               count_pulled: bool = True, losses: Sequence[Loss] = ()) -> None:
+               count_pulled: bool = True, losses: Sequence[Loss] = (), unchecked: set[str] | None = None) -> None:
         """Apply remote revisions in one durable write (see `Incoming`), with the audit of the server
         conflicts' losing branches this desk closed."""
         with self.store.transaction():  # caught up with other writers: the id indexes are current
@@ -346,6 +355,7 @@ class Replicator:
                                  note=f"a server conflict's losing branch {loss.rev}; the kept one is `after`")
             state = self._state_of([remote["_id"] for remote in docs])
             incoming = Incoming(self.store, self.actor, state, result, count_pulled)
+            incoming.unchecked = unchecked or set()
             for remote in docs:
                 incoming.take(remote)
             self._set_state(incoming.entries)
@@ -358,9 +368,15 @@ class Replicator:
                     meta.insert({"since": checkpoint})
 
     # -- together ------------------------------------------------------------------------------
+    def identify(self) -> None:
+        """Ask the server who this desk syncs as (`_session`): its revisions say so in `by`."""
+        if self.writer is None:
+            self.writer = whoami(self.client).writer
+
     def sync(self, push: bool = True, pull: bool = True, progress: Progress | None = None) -> SyncResult:
         result = SyncResult()
         self.client.ensure_database()
+        self.identify()
         if pull:
             self.pull(result, progress)
         else:
@@ -385,6 +401,7 @@ class Replicator:
             try:
                 if lost:
                     self.client.ensure_database()
+                    self.identify()
                     lost = False
                 self.push(result)
                 self.pull(result, longpoll=True, read_timeout=read_timeout)

@@ -10,12 +10,24 @@ from dataclasses import dataclass, field
 from typing import Any, cast
 
 from triagedesk.domain.records import utcnow
+from triagedesk.domain.records import ExpertRequest
 from triagedesk.domain.requests.conflicts import winner
-from triagedesk.store.repositories import Store, replace_with, stamp
+from triagedesk.domain.requests.rights import refusal
+from triagedesk.store.repositories import Store, model_fields, replace_with, stamp
 from triagedesk.store.table import JournalTable
 from triagedesk.store.validity import MODELS, REJECTED
 from triagedesk.sync.arrival import Admitted, Refused, admit, merged, stored
-from triagedesk.sync.wire import record_fields
+from triagedesk.sync.wire import BY, record_fields, shape_of, top_level
+
+REQUEST_DEFAULTS = shape_of(ExpertRequest).defaults
+
+
+def writer_of(by: Any) -> tuple[str, str | None]:
+    """(role, expert id) a revision says wrote it; one that says nothing (another client) is held to what a
+    coordinator may write."""
+    if isinstance(by, dict) and by.get("role") in ("coordinator", "expert", "lead", "admin"):
+        return str(by["role"]), by.get("expert") if isinstance(by.get("expert"), str) else None
+    return "coordinator", None
 
 STATE = "_sync"        # per record: the remote revision and the `_updated_at` last in step with the server
 KEPT_LOCAL = "conflict-kept-local"  # a state's `updated_at` that leaves the record pending: pushed over theirs
@@ -50,8 +62,26 @@ def replacing(doc: dict[str, Any]) -> Callable[[MutableMapping[Any, Any]], None]
     return cast(Callable[[MutableMapping[Any, Any]], None], replace_with(doc))
 
 
-def state_entry(key: str, rev: str | None, updated_at: str | None, deleted: bool = False) -> dict[str, Any]:
-    return {"key": key, "rev": rev, "updated_at": updated_at, "deleted": deleted}
+def state_entry(key: str, rev: str | None, updated_at: str | None, deleted: bool = False,
+                top: dict[str, Any] | None = None) -> dict[str, Any]:
+    """A record's sync state; `top` (what other clients keep beside its data) only where it arrived: an entry
+    without it keeps the one held."""
+    entry = {"key": key, "rev": rev, "updated_at": updated_at, "deleted": deleted}
+    if top is not None or deleted:
+        entry["top"] = top or {}
+    return entry
+
+
+def keeping_top(entry: dict[str, Any]) -> Callable[[MutableMapping[Any, Any]], None]:
+    """A TinyDB update that makes the stored sync state `entry`, keeping its `top` unless the entry brings one."""
+    def update(stored: MutableMapping[Any, Any]) -> None:
+        top = stored.get("top")
+        stored.clear()
+        stored.update(entry)
+        if "top" not in entry and top:
+            stored["top"] = top
+
+    return update
 
 
 class Incoming:
@@ -70,6 +100,9 @@ class Incoming:
         self._new: dict[str, dict[str, dict[str, Any]]] = {}
         """Records this desk does not hold yet, by kind and id: inserted together by `flush` (one table write a
         kind, not one a record: a page of 1,000 new records cost 1,000 writes of the table)."""
+        self.unchecked: set[str] = set()
+        """Documents that came out of a server conflict's resolution: each branch was checked against its own
+        parent by the server, and the branch kept need not descend from the revision this desk holds."""
         rejected = [dict(doc) for doc in table_of(store, REJECTED)]
         self.rejected_revs = {d.get("id"): d.get("rev") for d in rejected if d.get("source") == "server"}
         self.refused = {d.get("id") for d in rejected if d.get("source") == "refused"}  # kept here, not there
@@ -92,7 +125,7 @@ class Incoming:
         if isinstance(verdict, Refused):
             self._reject(key, rev, verdict.error)
             return
-        self._live(key, rev, known, verdict)
+        self._live(key, rev, known, verdict, top_level(remote), remote.get(BY))
 
     def flush(self) -> None:
         """Insert the records new to this desk that `take` gathered (in the page's transaction)."""
@@ -108,7 +141,8 @@ class Incoming:
             return None, None
         return int(doc_id), table_of(self.store, kind).doc(int(doc_id))
 
-    def _live(self, key: str, rev: str | None, known: dict[str, Any], arrived: Admitted) -> None:
+    def _live(self, key: str, rev: str | None, known: dict[str, Any], arrived: Admitted,
+              top: dict[str, Any], remote_by: Any) -> None:
         kind, record_id = arrived.kind, arrived.record_id
         doc_id, local = self._local(kind, record_id)
         incoming = stored(arrived)
@@ -120,38 +154,43 @@ class Incoming:
                 self.tally.conflicts += 1
                 self.store.audit(self.actor, "sync_conflict", kind, record_id, theirs, None,
                                  note="an edit from the server lost to this desk's deletion")
-                self.entries.append(state_entry(key, rev, None))
+                self.entries.append(state_entry(key, rev, None, top=top))
                 return
             self._new.setdefault(kind, {})[record_id] = incoming  # a later revision in the page replaces it
-            self._took(key, rev, arrived.updated_at)
+            self._took(key, rev, arrived.updated_at, top)
             return
         mine = record_fields(local)
         dirty = not known or known.get("updated_at") != local.get("_updated_at")
         if mine == theirs:  # the same content: nothing to resolve, only the revision to take
-            self.entries.append(state_entry(key, rev, local.get("_updated_at")))
+            self.entries.append(state_entry(key, rev, local.get("_updated_at"), top=top))
             return
         if kind == "audit":
             self._reject(key, rev, "audit entries are append-only: a change to an existing one is refused")
-            self.entries.append(state_entry(key, rev, KEPT_LOCAL))  # ours goes back over it
+            self.entries.append(state_entry(key, rev, KEPT_LOCAL, top=top))  # ours goes back over it
             return
         if not dirty:
+            if kind == "requests" and key not in self.unchecked:
+                reason = refusal(*writer_of(remote_by), model_fields(local), arrived.fields, REQUEST_DEFAULTS)
+                if reason is not None:  # whatever the server let through: this desk keeps its version
+                    self._reject(key, rev, f"refused on arrival: {reason}")
+                    return
             if key in self.refused:  # the change the server refused gives way to its newer version: audited
                 self.store.audit(self.actor, "sync_conflict", kind, record_id, mine, theirs,
                                  note="a change the server refused, replaced by the server's newer version")
             table.update(replacing(incoming), doc_ids=[doc_id])
-            self._took(key, rev, arrived.updated_at)
+            self._took(key, rev, arrived.updated_at, top)
             return
         self.tally.conflicts += 1
         if winner(kind, mine, theirs) == "theirs":
             self.store.audit(self.actor, "sync_conflict", kind, record_id, mine, theirs, note=LOSER_NOTE)
             table.update(replacing(incoming), doc_ids=[doc_id])
-            self._took(key, rev, arrived.updated_at)
+            self._took(key, rev, arrived.updated_at, top)
         else:
             self.store.audit(self.actor, "sync_conflict", kind, record_id, theirs, mine, note=LOSER_NOTE)
-            self.entries.append(state_entry(key, rev, KEPT_LOCAL))
+            self.entries.append(state_entry(key, rev, KEPT_LOCAL, top=top))
 
-    def _took(self, key: str, rev: str | None, updated_at: str) -> None:
-        self.entries.append(state_entry(key, rev, updated_at))
+    def _took(self, key: str, rev: str | None, updated_at: str, top: dict[str, Any]) -> None:
+        self.entries.append(state_entry(key, rev, updated_at, top=top))
         if self.count_pulled:
             self.tally.pulled += 1
 

@@ -32,6 +32,8 @@ class Outgoing:
     kind: str
     doc: dict[str, Any] | None
     rev: str | None
+    top: dict[str, Any] = field(default_factory=dict)
+    """What other clients keep beside the record's data on the server (attachments, their fields): sent back."""
 
 
 def remaining(page: dict[str, Any], last: Any, latest: Any) -> int:

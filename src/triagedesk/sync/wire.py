@@ -116,10 +116,33 @@ def stored_form(shape: WireShape, fields: dict[str, Any], updated_at: str) -> di
     return {**known, "_updated_at": updated_at, **({EXTRA: unknown} if unknown else {})}
 
 
-def wire_doc(kind: str, shape: WireShape, doc: dict[str, Any], rev: str | None = None) -> dict[str, Any]:
-    """The remote document of a stored record."""
-    out = {"_id": remote_id(kind, doc["id"]), "type": kind, "updated_at": doc.get("_updated_at"),
+RESOLVED = "resolved"
+"""The field a tombstone written by a conflict's resolution carries (see `branches`)."""
+BY = "by"
+"""Who wrote a desk's revision, as the server knows them (`{"user", "role", "expert"}`): checked by the server's
+validation function, read by the desks' checks on arrival."""
+OURS = frozenset({"_id", "_rev", "_revisions", "_revs_info", "_conflicts", "_deleted_conflicts", "_deleted",
+                  "_local_seq", "type", "updated_at", "data", BY, RESOLVED})
+"""The top-level fields the desks write; every other one (`_attachments`, another client's fields) is theirs."""
+
+
+def top_level(doc: dict[str, Any]) -> dict[str, Any]:
+    """What other clients keep beside `data` (attachments as stubs, their own fields): sent back unchanged."""
+    out = {key: value for key, value in doc.items() if key not in OURS}
+    attachments = out.get("_attachments")
+    if isinstance(attachments, dict):
+        out["_attachments"] = {name: {**{k: v for k, v in meta.items() if k != "data"}, "stub": True}
+                               for name, meta in attachments.items() if isinstance(meta, dict)}
+    return out
+
+
+def wire_doc(kind: str, shape: WireShape, doc: dict[str, Any], rev: str | None = None,
+             top: dict[str, Any] | None = None, by: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The remote document of a stored record, with what other clients keep beside its data (`top`)."""
+    out = {**(top or {}), "_id": remote_id(kind, doc["id"]), "type": kind, "updated_at": doc.get("_updated_at"),
            "data": sparse(shape, record_fields(doc))}
+    if by:
+        out[BY] = by
     if rev:
         out["_rev"] = rev
     return out
