@@ -75,6 +75,19 @@ def _known(model: type[BaseModel]) -> _Known:
     return _Known(names, nested)
 
 
+@cache
+def _float_fields(model: type[BaseModel]) -> frozenset[str]:
+    """The fields a model holds as floats: a JavaScript server hands `0.0` back as `0`, so an audit entry's before
+    and after (free-form dicts of the record's fields) get their numbers' type back from the record's model."""
+    out = set()
+    for name, info in model.model_fields.items():
+        args = typing.get_args(info.annotation) if typing.get_origin(info.annotation) in (typing.Union,
+                                                                                           types.UnionType) else ()
+        if info.annotation is float or float in args:
+            out.add(name)
+    return frozenset(out)
+
+
 def split_unknown(model: type[BaseModel], data: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
     """(the fields `model` knows, by their names; the ones it does not, nested ones where they were)."""
     return _split(_known(model), data)
@@ -165,6 +178,11 @@ def admit(doc: dict[str, Any], models: dict[str, type[BaseModel]], now: datetime
         fields = model.model_validate(known).model_dump(mode="json")
     except ValidationError as exc:
         return Refused(kind, record_id, first_error(exc))
+    if kind == "audit" and fields.get("kind") in models:
+        floats = _float_fields(models[fields["kind"]])
+        for side in ("before", "after"):
+            if isinstance(fields.get(side), dict):
+                fields[side] = {k: float(v) if k in floats and type(v) is int else v for k, v in fields[side].items()}
     return Admitted(kind, record_id, fields, extra, *trusted_time(doc.get("updated_at"), now))
 
 

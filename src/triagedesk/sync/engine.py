@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import hashlib
 import time
-from dataclasses import replace
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
 from typing import Any, cast
 
 from pydantic import BaseModel
@@ -30,14 +30,15 @@ from triagedesk.sync.incoming import (
     table_of,
 )
 from triagedesk.sync.pending import PendingRecords
-from triagedesk.sync.security import whoami
 from triagedesk.sync.results import Outgoing, SyncResult, remaining
-from triagedesk.sync.wire import record_fields, remote_id, shape_of, top_level, wire_doc
+from triagedesk.sync.security import whoami
+from triagedesk.sync.wire import generation, record_fields, remote_id, shape_of, top_level, wire_doc
 
 KINDS = ("experts", "issues", "requests", "sessions", "outcomes", "corrections", "knowledge", "audit")
 META = "_sync_meta"    # the pull checkpoint, and whether this desk ever left one on the server
 BATCH = 500           # documents per _bulk_docs request
 PAGE = 1000           # changes per _changes page
+VERIFY_BATCH = 2000     # revisions per _revs_diff request when a checkpoint is re-verified
 IN_FLIGHT = 2          # _bulk_docs requests under way at once: the server works while we record answers
 
 Progress = Callable[[str, int, int], None]
@@ -149,7 +150,8 @@ class Replicator:
     def _wire(self, item: Outgoing, rev: str | None) -> dict[str, Any]:
         if item.doc is None:
             return {"_id": item.key, "_rev": rev, "_deleted": True, "type": item.kind}
-        return wire_doc(item.kind, self.shapes[item.kind], item.doc, rev, item.top, self.writer)
+        by = {**self.writer, "gen": generation(rev) + 1} if self.writer else None
+        return wire_doc(item.kind, self.shapes[item.kind], item.doc, rev, item.top, by)
 
     def push(self, result: SyncResult, progress: Progress | None = None) -> None:
         """Send every pending record in `_bulk_docs` batches, two requests in flight, answers taken in order.
@@ -324,7 +326,8 @@ class Replicator:
                     meta.insert({"since": 0, "checkpointed": True})
 
     def _agreed_checkpoint(self, result: SyncResult) -> Any:
-        """Our checkpoint, unless the server's copy differs or is gone: then the pull starts over."""
+        """Our checkpoint, unless the server's copy differs or is gone: then the pull starts over (the revisions
+        this desk holds are skipped) after they are checked against the server's (`_revs_diff`)."""
         remote = self._remote_checkpoint(result)
         local = self.checkpoint()
         if local in (0, "0", None) or remote is None or remote.get("last_seq") != local:
@@ -332,18 +335,37 @@ class Replicator:
         return local
 
     def _remote_checkpoint(self, result: SyncResult) -> dict[str, Any] | None:
-        """Our `_local` checkpoint on the server. When it is gone although this desk left one there, the
-        database was recreated or restored without us: its revisions are not the ones we hold, so we
-        forget them, and everything is pushed again and pulled from the start. (A first sync cut off before
+        """Our `_local` checkpoint on the server. When it is gone although this desk left one there, or names
+        another sequence than ours, the database may have been recreated or restored, or the checkpoint
+        removed by any member (CouchDB lets every member write `_local/` documents and validates none): the
+        revisions this desk holds are checked against the server's history, and only those it lacks are
+        forgotten (their records pushed again). All of them lacking is a reset. (A first sync cut off before
         its checkpoint left none: that is no loss, and its revisions are still good.)"""
         remote = self.client.get_local(self.replication_id)
-        meta = self.store.db.table(META)
-        if remote is None and self._meta().get("checkpointed"):
-            with self.store.transaction():
-                self.store.db.table(STATE).truncate()
-                meta.update({"since": 0, "checkpointed": False}, doc_ids=[1])
-            result.server_reset = True
+        meta = self._meta()
+        if meta.get("checkpointed") and (remote is None or remote.get("last_seq") != meta.get("since")):
+            self._reverify(result)
         return remote
+
+    def _reverify(self, result: SyncResult) -> None:
+        """Forget the revisions the server does not hold; a server that holds none of them was reset."""
+        self.store.refresh()
+        held = {str(d.get("key")): str(d.get("rev")) for d in table_of(self.store, STATE) if d.get("rev")}
+        keys = list(held)
+        missing: set[str] = set()
+        for start in range(0, len(keys), VERIFY_BATCH):
+            part = keys[start:start + VERIFY_BATCH]
+            missing |= set(self.client.revs_diff({key: [held[key]] for key in part}))
+        with self.store.transaction():
+            meta = self.store.db.table(META)
+            if held and len(missing) == len(held):
+                self.store.db.table(STATE).truncate()
+                result.server_reset = True
+            elif missing:
+                index = self.store.journal.id_index(STATE)
+                self.store.db.table(STATE).remove(doc_ids=[int(index[k]) for k in missing if k in index])
+            result.reverified = len(held) - len(missing)
+            meta.update({"since": 0, "checkpointed": False}, doc_ids=[1])
 
     def _apply(self, docs: list[dict[str, Any]], result: SyncResult, checkpoint: Any = None,
                count_pulled: bool = True, losses: Sequence[Loss] = (), unchecked: set[str] | None = None) -> None:

@@ -9,23 +9,23 @@ from collections.abc import Callable, MutableMapping
 from dataclasses import dataclass, field
 from typing import Any, cast
 
-from triagedesk.domain.records import utcnow
-from triagedesk.domain.records import ExpertRequest
+from triagedesk.domain.records import ExpertRequest, utcnow
 from triagedesk.domain.requests.conflicts import winner
 from triagedesk.domain.requests.rights import refusal
 from triagedesk.store.repositories import Store, model_fields, replace_with, stamp
 from triagedesk.store.table import JournalTable
 from triagedesk.store.validity import MODELS, REJECTED
 from triagedesk.sync.arrival import Admitted, Refused, admit, merged, stored
-from triagedesk.sync.wire import BY, record_fields, shape_of, top_level
+from triagedesk.sync.wire import BY, generation, record_fields, shape_of, top_level
 
 REQUEST_DEFAULTS = shape_of(ExpertRequest).defaults
 
 
-def writer_of(by: Any) -> tuple[str, str | None]:
-    """(role, expert id) a revision says wrote it; one that says nothing (another client) is held to what a
-    coordinator may write."""
-    if isinstance(by, dict) and by.get("role") in ("coordinator", "expert", "lead", "admin"):
+def writer_of(by: Any, rev: str | None) -> tuple[str, str | None]:
+    """(role, expert id) a revision says wrote it; one that says nothing fresh (another client, or a stamp carried
+    over from an earlier revision) is held to what a coordinator may write."""
+    if isinstance(by, dict) and by.get("role") in ("coordinator", "expert", "lead", "admin") \
+            and by.get("gen") == generation(rev):
         return str(by["role"]), by.get("expert") if isinstance(by.get("expert"), str) else None
     return "coordinator", None
 
@@ -170,7 +170,7 @@ class Incoming:
             return
         if not dirty:
             if kind == "requests" and key not in self.unchecked:
-                reason = refusal(*writer_of(remote_by), model_fields(local), arrived.fields, REQUEST_DEFAULTS)
+                reason = refusal(*writer_of(remote_by, rev), model_fields(local), arrived.fields, REQUEST_DEFAULTS)
                 if reason is not None:  # whatever the server let through: this desk keeps its version
                     self._reject(key, rev, f"refused on arrival: {reason}")
                     return

@@ -69,10 +69,11 @@ _TEMPLATE = r"""function (newDoc, oldDoc, userCtx, secObj) {
     if (!admin && d.actor !== userCtx.name) { deny('an audit entry\'s actor must be the writing user'); }
     return;
   }
-  var by = newDoc.by;
-  if (by !== undefined && !admin) {
-    if (typeof by !== 'object' || by === null || by.user !== userCtx.name || by.role !== role ||
-        (role === 'expert' && by.expert !== me)) {
+  // a stamp made for this revision (its `gen` is the new revision's number) must name the writing user; one carried
+  // over from an earlier revision by another client's edit says nothing, and the desks read it so
+  var by = newDoc.by, gen = oldDoc && oldDoc._rev ? parseInt(oldDoc._rev, 10) + 1 : 1;
+  if (!admin && by !== null && typeof by === 'object' && by.gen === gen) {
+    if (by.user !== userCtx.name || by.role !== role || (role === 'expert' && by.expert !== me)) {
       deny('by must name the writing user as the server knows them: ' + userCtx.name + ' (' + role + ')');
     }
   }

@@ -119,8 +119,15 @@ def stored_form(shape: WireShape, fields: dict[str, Any], updated_at: str) -> di
 RESOLVED = "resolved"
 """The field a tombstone written by a conflict's resolution carries (see `branches`)."""
 BY = "by"
-"""Who wrote a desk's revision, as the server knows them (`{"user", "role", "expert"}`): checked by the server's
-validation function, read by the desks' checks on arrival."""
+"""Who wrote a desk's revision, as the server knows them (`{"user", "role", "expert", "gen"}`), `gen` being the
+revision's number: a stamp whose `gen` is not its revision's was carried over by another client's edit and says
+nothing. The server's validation function checks a fresh stamp against the writing user; desks read it on arrival."""
+
+
+def generation(rev: str | None) -> int:
+    """A revision's number (`3-abc` -> 3; none -> 0)."""
+    number = str(rev or "").partition("-")[0]
+    return int(number) if number.isdigit() else 0
 OURS = frozenset({"_id", "_rev", "_revisions", "_revs_info", "_conflicts", "_deleted_conflicts", "_deleted",
                   "_local_seq", "type", "updated_at", "data", BY, RESOLVED})
 """The top-level fields the desks write; every other one (`_attachments`, another client's fields) is theirs."""
