@@ -91,7 +91,8 @@ def test_the_desk_refuses_what_an_unsecured_server_let_through(tmp_path: Path, d
     priced["by"] = {"user": "ann", "role": "expert", "expert": "ann", "gen": gen}  # as her desk stamps it
     assert httpx.put(f"{db_url}/requests:{ids[0]}", json=priced).status_code == 201
     second = httpx.get(f"{db_url}/requests:{ids[1]}").json()  # an admin's PUT, no `by`: a coordinator's rights
-    assert httpx.put(f"{db_url}/requests:{ids[1]}", json=changed(second, status="pending_assignment")).status_code == 201
+    backwards = changed(second, status="pending_assignment")
+    assert httpx.put(f"{db_url}/requests:{ids[1]}", json=backwards).status_code == 201
     result = replicator(tmp_path / "a.json", db_url).sync()
     reasons = {r.key: r.error for r in result.rejected}
     assert reasons == {

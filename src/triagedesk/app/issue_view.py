@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, Field
 
+from triagedesk.display import one_line
 from triagedesk.domain.records import AuditEntry, Correction, ExpertRequest, OutboxMessage, Outcome, Session
 from triagedesk.domain.requests.sessions import elapsed_seconds
 
@@ -117,7 +118,7 @@ def _value(value: Any) -> str:
         return ", ".join(f"{k} {_value(v)}" for k, v in value.items() if v not in (None, "", [], False))
     if isinstance(value, float):
         return f"{value:g}"
-    return str(value)
+    return one_line(value)
 
 
 def _dollars(value: Any) -> str:
@@ -147,10 +148,10 @@ def sections(record: IssueRecord) -> list[tuple[str, list[str]]]:
     """The record as (title, lines) sections of plain text: the same for the desk's screen and the CLI.
     The caller shows them literally (never as markup, control characters escaped)."""
     issue = record.issue
-    head = [f"{issue.get('id')}: {issue.get('title') or '(no title)'}",
+    head = [f"{one_line(issue.get('id'))}: {one_line(issue.get('title') or '(no title)')}",
             f"{record.urgency} · score {record.score:.2f} · "
             f"{'escalate' if record.should_escalate else 'no escalation'}",
-            f"requester: {record.requester or '-'} · created {_when(_moment(issue.get('created_at')))}",
+            f"requester: {one_line(record.requester or '-')} · created {_when(_moment(issue.get('created_at')))}",
             "", issue.get("description") or "(no description)"]
     fields = [f"{key}: {_dollars(value) if key == 'estimated_value' else _value(value)}"
               for key, value in issue.items() if key not in SKIP_FIELDS and _is_set(value)]
@@ -159,8 +160,9 @@ def sections(record: IssueRecord) -> list[tuple[str, list[str]]]:
         out.append(("Requests", ["never escalated"]))
     for view in record.requests:
         r = view.request
-        who = r.assigned_expert_name or r.assigned_expert_id or "nobody yet"
-        lines = [f"status {r.status} · {r.urgency} · tier {r.tier_name or r.tier_id or '-'} · price {r.price:g}",
+        who = one_line(r.assigned_expert_name or r.assigned_expert_id or "nobody yet")
+        lines = [f"status {r.status} · {r.urgency} · tier {one_line(r.tier_name or r.tier_id or '-')} · "
+                 f"price {r.price:g}",
                  f"expert {who} · submitted {_when(r.submitted_at)} · resolve due {_when(r.due_at)}",
                  f"assigned {_when(r.assigned_at)} · acknowledged {_when(r.acknowledged_at)} · "
                  f"started {_when(r.started_at)} · completed {_when(r.completed_at)}"]
