@@ -7,20 +7,17 @@ import hashlib
 import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import replace
 from typing import Any, cast
 
 from pydantic import BaseModel
 
 from triagedesk.domain.records import utcnow
-from triagedesk.domain.requests.conflicts import winner
 from triagedesk.store.repositories import Store, stamp
-from triagedesk.store.validity import MODELS, REJECTED
-from triagedesk.sync.arrival import Refused, admit, merged
+from triagedesk.store.validity import REJECTED
 from triagedesk.sync.branches import Loss, ServerConflicts
+from triagedesk.sync.checkpoints import Checkpoints
 from triagedesk.sync.client import CouchClient, SyncError
 from triagedesk.sync.incoming import (
-    LOSER_NOTE,
     STATE,
     Incoming,
     Rejection,
@@ -30,21 +27,20 @@ from triagedesk.sync.incoming import (
     table_of,
 )
 from triagedesk.sync.pending import PendingRecords
+from triagedesk.sync.push_conflicts import PushConflicts
 from triagedesk.sync.results import Outgoing, SyncResult, remaining
 from triagedesk.sync.security import whoami
-from triagedesk.sync.wire import generation, record_fields, remote_id, shape_of, top_level, wire_doc
+from triagedesk.sync.wire import generation, record_fields, remote_id, shape_of, wire_doc
 
 KINDS = ("experts", "issues", "requests", "sessions", "outcomes", "corrections", "knowledge", "audit")
-META = "_sync_meta"    # the pull checkpoint, and whether this desk ever left one on the server
 BATCH = 500           # documents per _bulk_docs request
 PAGE = 1000           # changes per _changes page
-VERIFY_BATCH = 2000     # revisions per _revs_diff request when a checkpoint is re-verified
 IN_FLIGHT = 2          # _bulk_docs requests under way at once: the server works while we record answers
 
 Progress = Callable[[str, int, int], None]
 
 
-class Replicator:
+class Replicator(Checkpoints, PushConflicts):
     """Two-way replication between one local store and one remote database."""
 
     def __init__(self, store: Store, client: CouchClient, actor: str = "sync") -> None:
@@ -125,14 +121,6 @@ class Replicator:
             incoming.finish()
         return missing
 
-    def _meta(self) -> dict[str, Any]:
-        found = self.store.db.table(META).get(doc_id=1)
-        return dict(found) if isinstance(found, dict) else {}
-
-    def checkpoint(self) -> Any:
-        found = self.store.db.table(META).get(doc_id=1)
-        return found.get("since", 0) if found else 0
-
     # -- push ----------------------------------------------------------------------------------
     def outgoing(self) -> list[Outgoing]:
         """What the next push sends: every pending record, then a tombstone for every record deleted here."""
@@ -208,75 +196,6 @@ class Replicator:
         if conflicted:
             self._resolve_push_conflicts(conflicted, result)
 
-    @staticmethod
-    def _sent(item: Outgoing, rev: str) -> dict[str, Any]:
-        if item.doc is None:
-            return state_entry(item.key, rev, None, deleted=True)
-        return state_entry(item.key, rev, item.doc.get("_updated_at"))
-
-    def _resolve_push_conflicts(self, conflicted: list[Outgoing], result: SyncResult) -> None:
-        """The server holds a revision this desk has not seen: resolve; push ours on top, or take theirs."""
-        current = self.client.fetch([item.key for item in conflicted])
-        retry: list[tuple[Outgoing, str | None]] = []
-        take: list[dict[str, Any]] = []
-        same: list[dict[str, Any]] = []
-        now = utcnow()
-        for item in conflicted:
-            theirs = current.get(item.key)
-            if theirs is None:  # never there (a revision we hold that it forgot): create it
-                retry.append((item, None))
-                continue
-            if theirs.get("_deleted"):
-                if item.doc is None:
-                    same.append(state_entry(item.key, theirs["_rev"], None, deleted=True))
-                else:  # a stale edit does not bring a deleted record back: the deletion wins, audited
-                    take.append(theirs)
-                continue
-            verdict = admit(theirs, MODELS, now)
-            item = replace(item, top=top_level(theirs))  # written over theirs: their attachments stay
-            if isinstance(verdict, Refused):  # an invalid revision there: ours, valid, replaces it
-                retry.append((item, theirs["_rev"]))
-                continue
-            their_fields = merged(verdict.fields, verdict.extra)
-            if item.doc is None:  # deleted here, edited there: the deletion wins, the edit is audited
-                result.conflicts += 1
-                self._audit(item.kind, item.key.split(":", 1)[1], their_fields, None,
-                            "an edit on the server lost to this desk's deletion")
-                retry.append((item, theirs["_rev"]))
-                continue
-            mine = record_fields(item.doc)
-            if their_fields == mine:
-                same.append(state_entry(item.key, theirs["_rev"], item.doc.get("_updated_at")))
-                continue  # the same version already: take its revision, nothing to resolve
-            if item.kind == "audit":  # append-only: ours was there first
-                retry.append((item, theirs["_rev"]))
-                continue
-            if winner(item.kind, mine, their_fields) == "mine":
-                result.conflicts += 1
-                retry.append((item, theirs["_rev"]))
-                self._audit(item.kind, item.doc["id"], their_fields, mine, LOSER_NOTE)
-            else:
-                take.append(theirs)  # applied as a pull: the same rule, counted and audited there
-        if same:
-            with self.store.transaction():
-                self._set_state(same)
-        if take:
-            self._apply(take, result, count_pulled=False)
-        if retry:
-            answers = self.client.bulk_docs([self._wire(item, rev) for item, rev in retry])
-            by_id = {a.get("id"): a for a in answers if isinstance(a, dict)}
-            done = [self._sent(item, by_id[item.key]["rev"]) for item, _ in retry
-                    if by_id.get(item.key, {}).get("ok")]
-            with self.store.transaction():
-                self._set_state(done)
-                record_rejections(self.store, [], [e["key"] for e in done])
-            result.pushed += len(done)
-
-    def _audit(self, kind: str, key: str, loser: dict[str, Any] | None, kept: dict[str, Any] | None,
-               note: str) -> None:
-        with self.store.transaction():
-            self.store.audit(self.actor, "sync_conflict", kind, key, loser, kept, note=note)
-
     # -- pull ----------------------------------------------------------------------------------
     def pull(self, result: SyncResult, progress: Progress | None = None, longpoll: bool = False,
              read_timeout: float = 30.0) -> None:
@@ -315,58 +234,6 @@ class Replicator:
             self._checkpoint_remote(since)
         result.checkpoint = since
 
-    def _checkpoint_remote(self, seq: Any) -> None:
-        self.client.put_local(self.replication_id, {"last_seq": seq, "updated_at": stamp(utcnow())})
-        meta = self.store.db.table(META)
-        if not self._meta().get("checkpointed"):
-            with self.store.transaction():
-                if meta.get(doc_id=1):
-                    meta.update({"checkpointed": True}, doc_ids=[1])
-                else:
-                    meta.insert({"since": 0, "checkpointed": True})
-
-    def _agreed_checkpoint(self, result: SyncResult) -> Any:
-        """Our checkpoint, unless the server's copy differs or is gone: then the pull starts over (the revisions
-        this desk holds are skipped) after they are checked against the server's (`_revs_diff`)."""
-        remote = self._remote_checkpoint(result)
-        local = self.checkpoint()
-        if local in (0, "0", None) or remote is None or remote.get("last_seq") != local:
-            return 0
-        return local
-
-    def _remote_checkpoint(self, result: SyncResult) -> dict[str, Any] | None:
-        """Our `_local` checkpoint on the server. When it is gone although this desk left one there, or names
-        another sequence than ours, the database may have been recreated or restored, or the checkpoint
-        removed by any member (CouchDB lets every member write `_local/` documents and validates none): the
-        revisions this desk holds are checked against the server's history, and only those it lacks are
-        forgotten (their records pushed again). All of them lacking is a reset. (A first sync cut off before
-        its checkpoint left none: that is no loss, and its revisions are still good.)"""
-        remote = self.client.get_local(self.replication_id)
-        meta = self._meta()
-        if meta.get("checkpointed") and (remote is None or remote.get("last_seq") != meta.get("since")):
-            self._reverify(result)
-        return remote
-
-    def _reverify(self, result: SyncResult) -> None:
-        """Forget the revisions the server does not hold; a server that holds none of them was reset."""
-        self.store.refresh()
-        held = {str(d.get("key")): str(d.get("rev")) for d in table_of(self.store, STATE) if d.get("rev")}
-        keys = list(held)
-        missing: set[str] = set()
-        for start in range(0, len(keys), VERIFY_BATCH):
-            part = keys[start:start + VERIFY_BATCH]
-            missing |= set(self.client.revs_diff({key: [held[key]] for key in part}))
-        with self.store.transaction():
-            meta = self.store.db.table(META)
-            if held and len(missing) == len(held):
-                self.store.db.table(STATE).truncate()
-                result.server_reset = True
-            elif missing:
-                index = self.store.journal.id_index(STATE)
-                self.store.db.table(STATE).remove(doc_ids=[int(index[k]) for k in missing if k in index])
-            result.reverified = len(held) - len(missing)
-            meta.update({"since": 0, "checkpointed": False}, doc_ids=[1])
-
     def _apply(self, docs: list[dict[str, Any]], result: SyncResult, checkpoint: Any = None,
                count_pulled: bool = True, losses: Sequence[Loss] = (), unchecked: set[str] | None = None) -> None:
         """Apply remote revisions in one durable write (see `Incoming`), with the audit of the server
@@ -383,11 +250,7 @@ class Replicator:
             self._set_state(incoming.entries)
             incoming.finish()
             if checkpoint is not None:
-                meta = self.store.db.table(META)
-                if meta.get(doc_id=1):
-                    meta.update({"since": checkpoint}, doc_ids=[1])
-                else:
-                    meta.insert({"since": checkpoint})
+                self._set_local_checkpoint(checkpoint)
 
     # -- together ------------------------------------------------------------------------------
     def identify(self) -> None:

@@ -66,7 +66,7 @@ def state_entry(key: str, rev: str | None, updated_at: str | None, deleted: bool
                 top: dict[str, Any] | None = None) -> dict[str, Any]:
     """A record's sync state; `top` (what other clients keep beside its data) only where it arrived: an entry
     without it keeps the one held."""
-    entry = {"key": key, "rev": rev, "updated_at": updated_at, "deleted": deleted}
+    entry: dict[str, Any] = {"key": key, "rev": rev, "updated_at": updated_at, "deleted": deleted}
     if top is not None or deleted:
         entry["top"] = top or {}
     return entry
