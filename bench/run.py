@@ -20,7 +20,8 @@ from rich.console import Console  # noqa: E402
 from rich.table import Table  # noqa: E402
 
 SUITES = {"engine": engine_figures.run, "store": store_figures.run, "desk": tui_figures.run,
-          "desk100k": desk_figures.run, "sync": sync_figures.run, "dispatch": dispatch_figures.run}
+          "desk100k": desk_figures.run, "sync": sync_figures.run, "dispatch": dispatch_figures.run,
+          "sync20k": sync_figures.beside_pouchdb}
 
 
 def main() -> int:

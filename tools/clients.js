@@ -55,7 +55,24 @@ async function nanoGet(cmd) {
   return nano(cmd.server).use(cmd.db).get(cmd.id, cmd.params || {});
 }
 
-const OPS = {offline_edit: offlineEdit, attach, nano_insert: nanoInsert, nano_get: nanoGet};
+async function replication(cmd) {
+  // the baseline a user compares us with: PouchDB 9's own replication, push then a fresh pull, same server
+  require('fs').mkdirSync(cmd.dir, {recursive: true});
+  const filled = new PouchDB(path.join(cmd.dir, 'filled'));
+  await PouchDB.replicate(cmd.source, filled);  // the same documents, before the clock starts
+  let start = process.hrtime.bigint();
+  const pushed = await PouchDB.replicate(filled, cmd.target);
+  const push = Number(process.hrtime.bigint() - start) / 1e9;
+  const fresh = new PouchDB(path.join(cmd.dir, 'fresh'));
+  start = process.hrtime.bigint();
+  const pulled = await PouchDB.replicate(cmd.target, fresh);
+  const pull = Number(process.hrtime.bigint() - start) / 1e9;
+  await filled.destroy();
+  await fresh.destroy();
+  return {push, pull, pushed: pushed.docs_written, pulled: pulled.docs_written};
+}
+
+const OPS = {replication, offline_edit: offlineEdit, attach, nano_insert: nanoInsert, nano_get: nanoGet};
 
 (async () => {
   const cmd = JSON.parse(process.argv[2]);
