@@ -12,7 +12,7 @@ from typing import Any
 from triagedesk.domain.requests.conflicts import Branch, pick
 from triagedesk.store.validity import MODELS
 from triagedesk.sync.arrival import Refused, admit, merged
-from triagedesk.sync.wire import RESOLVED
+from triagedesk.sync.wire import RECORDS, RESOLVED
 
 # A tombstone written by a resolution carries `resolved: {"kept": REV or null, "by": USER}`: such a closed branch
 # is history, not a client's deletion, and never decides a later conflict.
@@ -59,6 +59,18 @@ class _Case:
     doc: dict[str, Any]
     branches: list[tuple[Branch, dict[str, Any]]]
     invalid: list[dict[str, Any]]
+
+
+def _merged_records(kept: dict[str, Any], others: list[dict[str, Any]]) -> dict[str, Any] | None:
+    """The kept branch with the outcomes and corrections only the other branches carry (written on top of it);
+    None when it carries them all already."""
+    own = kept.get(RECORDS) if isinstance(kept.get(RECORDS), dict) else {}
+    extra = {key: entry for other in others if isinstance(other.get(RECORDS), dict)
+             for key, entry in other[RECORDS].items() if key not in own}
+    if not extra:
+        return None
+    body = {k: v for k, v in kept.items() if k not in ("_conflicts", "_revisions", "_deleted_conflicts")}
+    return {**body, RECORDS: {**extra, **own}}
 
 
 def _fields(version: dict[str, Any], now: datetime) -> dict[str, Any] | None:
@@ -113,6 +125,7 @@ class ServerConflicts:
 
     def _resolve(self, cases: dict[str, _Case], settled: Settled) -> None:
         tombstones: list[dict[str, Any]] = []
+        merges: dict[str, dict[str, Any]] = {}
         losing: dict[str, list[tuple[dict[str, Any], dict[str, Any] | None]]] = {}
         chosen_docs: dict[str, dict[str, Any]] = {}
         for doc_id, case in cases.items():
@@ -124,6 +137,9 @@ class ServerConflicts:
                 chosen_docs[doc_id] = {"_id": doc_id, "_rev": deletion["_rev"], "_deleted": True}
             else:
                 chosen_docs[doc_id] = kept_doc
+                merged = _merged_records(kept_doc, [v for b, v in case.branches if b is not chosen])
+                if merged is not None:  # records only a losing branch carries: the winner is written with them
+                    merges[doc_id] = merged
             for branch, version in case.branches:
                 if branch is not chosen and branch.fields is not None:
                     losing.setdefault(doc_id, []).append((version, branch.fields))
@@ -132,11 +148,16 @@ class ServerConflicts:
             for version, _ in losing.get(doc_id, []):
                 tombstones.append({"_id": doc_id, "_rev": version["_rev"], "_deleted": True, "type": kind,
                                    RESOLVED: {"kept": chosen.rev if chosen else None, "by": self.actor}})
-        answers = self.bulk_docs(tombstones) if tombstones else []
+        writes = [*merges.values(), *tombstones]  # one _bulk_docs: the merged winners, then the closed branches
+        answers = self.bulk_docs(writes) if writes else []
         by_key: dict[str, list[dict[str, Any]]] = {}
-        for answer in answers:
+        for answer in answers:  # in the order sent: for one id, its merged winner first
             if isinstance(answer, dict):
                 by_key.setdefault(str(answer.get("id")), []).append(answer)
+        for doc_id, merged in merges.items():
+            first = by_key.get(doc_id, [{}]).pop(0) if by_key.get(doc_id) else {}
+            if first.get("ok"):
+                chosen_docs[doc_id] = {**merged, "_rev": first["rev"]}
         for doc_id, versions in losing.items():
             kind, _, record_id = doc_id.partition(":")
             said = by_key.get(doc_id, [])

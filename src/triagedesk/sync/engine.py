@@ -17,6 +17,7 @@ from triagedesk.store.validity import REJECTED
 from triagedesk.sync.branches import Loss, ServerConflicts
 from triagedesk.sync.checkpoints import Checkpoints
 from triagedesk.sync.client import CouchClient, SyncError
+from triagedesk.sync.embedded import EMBEDDED, by_request, carried_keys, carried_rev, records_field
 from triagedesk.sync.incoming import (
     STATE,
     Incoming,
@@ -123,14 +124,30 @@ class Replicator(Checkpoints, PushConflicts):
 
     # -- push ----------------------------------------------------------------------------------
     def outgoing(self) -> list[Outgoing]:
-        """What the next push sends: every pending record, then a tombstone for every record deleted here."""
+        """What the next push sends: every pending record, then a tombstone for every record deleted here. An
+        outcome or correction of a request this desk holds goes inside that request's document, with all the
+        others of that request (`embedded`)."""
         dirty = self.pending()
-        state = self._state_of([remote_id(kind, doc["id"]) for kind, doc in dirty])
-        out = []
+        requests = self.store.journal.id_index("requests")
+        carriers: dict[str, dict[str, Any]] = {doc["id"]: doc for kind, doc in dirty if kind == "requests"}
+        sent = []
         for kind, doc in dirty:
+            owner = doc.get("request_id") if kind in EMBEDDED else None
+            if owner and requests.get(owner) is not None:
+                if owner not in carriers:
+                    carriers[owner] = table_of(self.store, "requests").doc(int(requests[owner])) or {}
+            else:
+                sent.append((kind, doc))
+        sent += [("requests", doc) for key, doc in carriers.items()
+                 if doc and not any(k == "requests" and d["id"] == key for k, d in sent)]
+        carried = by_request(self.store, set(carriers))
+        state = self._state_of([remote_id(kind, doc["id"]) for kind, doc in sent])
+        out = []
+        for kind, doc in sent:
             key = remote_id(kind, doc["id"])
             held = state.get(key, {})
-            out.append(Outgoing(key, kind, doc, held.get("rev"), held.get("top") or {}))
+            out.append(Outgoing(key, kind, doc, held.get("rev"), held.get("top") or {},
+                                carried.get(doc["id"], ()) if kind == "requests" else ()))
         assert self._pending is not None
         out += [Outgoing(key, key.split(":", 1)[0], None, rev) for key, rev in self._pending.removed()]
         return out
@@ -139,7 +156,8 @@ class Replicator(Checkpoints, PushConflicts):
         if item.doc is None:
             return {"_id": item.key, "_rev": rev, "_deleted": True, "type": item.kind}
         by = {**self.writer, "gen": generation(rev) + 1} if self.writer else None
-        return wire_doc(item.kind, self.shapes[item.kind], item.doc, rev, item.top, by)
+        records = records_field(self.shapes, item.carried) if item.carried else None
+        return wire_doc(item.kind, self.shapes[item.kind], item.doc, rev, item.top, by, records)
 
     def push(self, result: SyncResult, progress: Progress | None = None) -> None:
         """Send every pending record in `_bulk_docs` batches, two requests in flight, answers taken in order.
@@ -172,10 +190,12 @@ class Replicator(Checkpoints, PushConflicts):
         refused: list[Rejection] = []
         now = stamp(utcnow())
         by_id = {a.get("id"): a for a in answers if isinstance(a, dict)}
+        taken = 0
         for item, answer in zip(batch, answers, strict=False):
             answer = by_id.get(item.key, answer)  # by id: PouchDB answers refusals out of order
             if answer.get("ok"):
-                done.append(self._sent(item, answer["rev"]))
+                done += self._sent(item, answer["rev"])
+                taken += 1
             elif answer.get("error") == "conflict":
                 conflicted.append(item)
             elif answer.get("error") in ("forbidden", "unauthorized"):
@@ -183,6 +203,8 @@ class Replicator(Checkpoints, PushConflicts):
                 refused.append(Rejection(item.key, item.rev, f"refused by the server: {answer.get('reason', '')}", now))
                 done.append(state_entry(item.key, item.rev, item.doc.get("_updated_at") if item.doc else None,
                                         deleted=item.doc is None))
+                done += [state_entry(f"{kind}:{doc['id']}", carried_rev(item.rev), doc.get("_updated_at"))
+                         for kind, doc in item.carried]
             else:
                 raise SyncError(f"{self.client.remote.shown}: {item.key} refused: {answer.get('error')} "
                                 f"{answer.get('reason', '')}")
@@ -191,7 +213,7 @@ class Replicator(Checkpoints, PushConflicts):
             refused_keys = {r.key for r in refused}
             record_rejections(self.store, refused, [e["key"] for e in done if e["key"] not in refused_keys],
                               source="refused")
-        result.pushed += len(done) - len(refused)
+        result.pushed += taken  # documents: a request's carried records travel in it
         result.refused += refused
         if conflicted:
             self._resolve_push_conflicts(conflicted, result)
@@ -242,7 +264,7 @@ class Replicator(Checkpoints, PushConflicts):
             for loss in losses:
                 self.store.audit(self.actor, "sync_conflict", loss.kind, loss.record_id, loss.fields, loss.kept,
                                  note=f"a server conflict's losing branch {loss.rev}; the kept one is `after`")
-            state = self._state_of([remote["_id"] for remote in docs])
+            state = self._state_of([remote["_id"] for remote in docs] + carried_keys(docs))
             incoming = Incoming(self.store, self.actor, state, result, count_pulled)
             incoming.unchecked = unchecked or set()
             for remote in docs:

@@ -16,6 +16,8 @@ from triagedesk.store.repositories import Store, model_fields, replace_with, sta
 from triagedesk.store.table import JournalTable
 from triagedesk.store.validity import MODELS, REJECTED
 from triagedesk.sync.arrival import Admitted, Refused, admit, merged, stored
+from triagedesk.sync.embedded import EMBEDDED, unpack
+from triagedesk.sync.embedded import refusal as carried_refusal
 from triagedesk.sync.wire import BY, generation, record_fields, shape_of, top_level
 
 REQUEST_DEFAULTS = shape_of(ExpertRequest).defaults
@@ -108,7 +110,8 @@ class Incoming:
         self.refused = {d.get("id") for d in rejected if d.get("source") == "refused"}  # kept here, not there
 
     # -- one document ------------------------------------------------------------------------
-    def take(self, remote: dict[str, Any]) -> None:
+    def take(self, remote: dict[str, Any], carrier: tuple[str, str | None] | None = None) -> None:
+        """One server document; `carrier`: the writer of the request document that carried it."""
         key = str(remote.get("_id", ""))
         if key.startswith(("_design/", "_local/")):
             return
@@ -121,11 +124,24 @@ class Incoming:
             return
         if rev is not None and self.rejected_revs.get(key) == rev:
             return  # refused before
+        kind = key.partition(":")[0]
+        writer = carrier or writer_of(remote.get(BY), rev)
+        if carrier is None and kind in EMBEDDED and writer[0] == "expert":
+            self._reject(key, rev, f"refused on arrival: an expert's {kind} travel in their request's document")
+            return
         verdict = admit(remote, MODELS, self.now)
         if isinstance(verdict, Refused):
             self._reject(key, rev, verdict.error)
             return
+        before = len(self.tally.rejected)
         self._live(key, rev, known, verdict, top_level(remote), remote.get(BY))
+        if kind == "requests" and len(self.tally.rejected) == before:  # the request taken: then what it carries
+            for carried in unpack(remote):
+                why = carried_refusal(carried["type"], carried["data"], verdict.record_id, writer)
+                if why is not None:
+                    self._reject(carried["_id"], carried["_rev"], f"refused on arrival: {why}")
+                else:
+                    self.take(carried, writer)
 
     def flush(self) -> None:
         """Insert the records new to this desk that `take` gathered (in the page's transaction)."""

@@ -67,8 +67,8 @@ class PendingRecords:
         journal = self.store.journal
         out = []
         for entry in tables.get(self.state_table, {}).values():
-            if entry.get("deleted") or not entry.get("rev"):
-                continue
+            if entry.get("deleted") or not entry.get("rev") or str(entry["rev"]).startswith("in:"):
+                continue  # carried records (`in:REV`) go with their request: no tombstone of their own
             kind, _, key = str(entry.get("key", "")).partition(":")
             if kind in self.rank and kind != "audit" and journal.id_index(kind).get(key) is None:
                 out.append((entry["key"], entry["rev"]))

@@ -12,9 +12,10 @@ from triagedesk.store.repositories import Store
 from triagedesk.store.validity import MODELS
 from triagedesk.sync.arrival import Refused, admit, merged
 from triagedesk.sync.client import CouchClient
+from triagedesk.sync.embedded import carried_rev
 from triagedesk.sync.incoming import LOSER_NOTE, record_rejections, state_entry
 from triagedesk.sync.results import Outgoing, SyncResult
-from triagedesk.sync.wire import record_fields, top_level
+from triagedesk.sync.wire import RECORDS, record_fields, top_level
 
 
 class PushConflicts:
@@ -35,10 +36,13 @@ class PushConflicts:
         raise NotImplementedError
 
     @staticmethod
-    def _sent(item: Outgoing, rev: str) -> dict[str, Any]:
+    def _sent(item: Outgoing, rev: str) -> list[dict[str, Any]]:
+        """The sync states after the server took the item at `rev`: its own, and the carried records'."""
         if item.doc is None:
-            return state_entry(item.key, rev, None, deleted=True)
-        return state_entry(item.key, rev, item.doc.get("_updated_at"))
+            return [state_entry(item.key, rev, None, deleted=True)]
+        return [state_entry(item.key, rev, item.doc.get("_updated_at")),
+                *(state_entry(f"{kind}:{doc['id']}", carried_rev(rev), doc.get("_updated_at"))
+                  for kind, doc in item.carried)]
 
     def _resolve_push_conflicts(self, conflicted: list[Outgoing], result: SyncResult) -> None:
         """The server holds a revision this desk has not seen: resolve; push ours on top, or take theirs."""
@@ -59,7 +63,9 @@ class PushConflicts:
                     take.append(theirs)
                 continue
             verdict = admit(theirs, MODELS, now)
-            item = replace(item, top=top_level(theirs))  # written over theirs: their attachments stay
+            # written over theirs: their attachments and the records they carry stay
+            item = replace(item, top={**top_level(theirs), **({RECORDS: theirs[RECORDS]}
+                                                              if isinstance(theirs.get(RECORDS), dict) else {})})
             if isinstance(verdict, Refused):  # an invalid revision there: ours, valid, replaces it
                 retry.append((item, theirs["_rev"]))
                 continue
@@ -91,12 +97,12 @@ class PushConflicts:
         if retry:
             answers = self.client.bulk_docs([self._wire(item, rev) for item, rev in retry])
             by_id = {a.get("id"): a for a in answers if isinstance(a, dict)}
-            done = [self._sent(item, by_id[item.key]["rev"]) for item, _ in retry
-                    if by_id.get(item.key, {}).get("ok")]
+            done = [entry for item, _ in retry if by_id.get(item.key, {}).get("ok")
+                    for entry in self._sent(item, by_id[item.key]["rev"])]
             with self.store.transaction():
                 self._set_state(done)
                 record_rejections(self.store, [], [e["key"] for e in done])
-            result.pushed += len(done)
+            result.pushed += sum(1 for item, _ in retry if by_id.get(item.key, {}).get("ok"))
 
     def _audit(self, kind: str, key: str, loser: dict[str, Any] | None, kept: dict[str, Any] | None,
                note: str) -> None:

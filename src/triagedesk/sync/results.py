@@ -35,6 +35,8 @@ class Outgoing:
     rev: str | None
     top: dict[str, Any] = field(default_factory=dict)
     """What other clients keep beside the record's data on the server (attachments, their fields): sent back."""
+    carried: tuple[tuple[str, dict[str, Any]], ...] = ()
+    """A request's outcomes and corrections, sent inside its document (`embedded`)."""
 
 
 def remaining(page: dict[str, Any], last: Any, latest: Any) -> int:

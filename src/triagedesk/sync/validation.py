@@ -9,6 +9,7 @@ from functools import cache
 from triagedesk.domain.records import ExpertRequest
 from triagedesk.domain.requests.rights import moves_table
 from triagedesk.domain.requests.states import STATE_NAMES
+from triagedesk.sync.embedded import EMBEDDED
 from triagedesk.sync.wire import shape_of
 
 KINDS = ("issues", "experts", "requests", "sessions", "outcomes", "corrections", "knowledge", "audit")
@@ -81,6 +82,7 @@ _TEMPLATE = r"""function (newDoc, oldDoc, userCtx, secObj) {
   var MOVES = __MOVES__;
   var DEFAULTS = __DEFAULTS__;
   var NAMES = __NAMES__;
+  var CARRIED = __CARRIED__;
   function same(a, b) {
     if (a === b) { return true; }
     if (typeof a !== typeof b || a === null || b === null || typeof a !== 'object') { return false; }
@@ -95,6 +97,48 @@ _TEMPLATE = r"""function (newDoc, oldDoc, userCtx, secObj) {
     var v = doc[name];
     if (v === undefined) { v = DEFAULTS.hasOwnProperty(name) ? DEFAULTS[name] : null; }
     return v;
+  }
+  // an outcome or correction travels inside its request's document, where the request's assignee can be read
+  function checkRecords(was) {
+    var now = newDoc.records, k;
+    if (now === undefined) { now = {}; }
+    if (typeof now !== 'object' || now === null || Array.isArray(now)) {
+      deny('records must be an object: KIND:ID -> {updated_at, data}');
+    }
+    if (role === 'expert') {
+      for (k in was) {
+        if (!same(was[k], now[k])) {
+          deny('an expert does not change or remove a record a request carries (' + k + ')');
+        }
+      }
+    }
+    for (k in now) {
+      if (was.hasOwnProperty(k) && same(was[k], now[k])) { continue; }
+      var rk = k.split(':')[0], rid = k.slice(rk.length + 1), entry = now[k];
+      if (CARRIED.indexOf(rk) === -1 || !rid) { deny('records hold only ' + CARRIED.join(' and ') + ', not ' + k); }
+      var ed = entry && entry.data;
+      if (typeof ed !== 'object' || ed === null || Array.isArray(ed)) {
+        deny('records.' + k + '.data must be an object');
+      }
+      if (ed.id !== undefined && ed.id !== rid) { deny('records.' + k + '.data.id must be "' + rid + '"'); }
+      var need = REQUIRED[rk];
+      for (var g in need) {
+        var w = need[g], opt = w.slice(-1) === '?', t = opt ? w.slice(0, -1) : w;
+        if (ed[g] === undefined || ed[g] === null) {
+          if (!opt) { deny('records.' + k + '.data.' + g + ' is required (' + t + ')'); }
+        } else if (typeof ed[g] !== t) { deny('records.' + k + '.data.' + g + ' must be a ' + t); }
+      }
+      if (ed.request_id !== key) { deny('a record carried by requests:' + key + ' names that request'); }
+      if (role === 'expert' && ed.expert_id !== me) { deny('an expert writes only their own ' + rk); }
+    }
+  }
+  if (kind === 'requests') {
+    var held = oldDoc && !oldDoc._deleted ? oldDoc.records : null;
+    checkRecords(held && typeof held === 'object' ? held : {});
+  }
+  if (role === 'expert' && CARRIED.indexOf(kind) !== -1) {
+    deny('an expert\'s ' + kind + ' travel in their request\'s document (records of requests:' +
+         (d.request_id || 'ID') + '), which must be assigned to them');
   }
   if (kind === 'requests' && old) {
     var from = old.status || 'pending_assignment', to = d.status || 'pending_assignment';
@@ -123,7 +167,7 @@ _TEMPLATE = r"""function (newDoc, oldDoc, userCtx, secObj) {
   }
   if (coordinator) { return; }
   if (!me) { deny('this expert user is bound to no expert id (a role expert:ID)'); }
-  if (kind === 'sessions' || kind === 'outcomes' || kind === 'corrections') {
+  if (kind === 'sessions') {
     if (d.expert_id !== me || (old && old.expert_id !== me)) { deny('an expert writes only their own ' + kind); }
     return;
   }
@@ -141,4 +185,5 @@ def validate_function() -> str:
     return (_TEMPLATE.replace("__KINDS__", json.dumps(list(KINDS)))
             .replace("__MOVES__", json.dumps(moves_table(), sort_keys=True))
             .replace("__DEFAULTS__", json.dumps(defaults, sort_keys=True))
-            .replace("__NAMES__", json.dumps(names, sort_keys=True)))
+            .replace("__NAMES__", json.dumps(names, sort_keys=True))
+            .replace("__CARRIED__", json.dumps(list(EMBEDDED))))

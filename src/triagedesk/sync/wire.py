@@ -128,8 +128,10 @@ def generation(rev: str | None) -> int:
     """A revision's number (`3-abc` -> 3; none -> 0)."""
     number = str(rev or "").partition("-")[0]
     return int(number) if number.isdigit() else 0
+RECORDS = "records"
+"""The outcomes and corrections a request's document carries (see `embedded`)."""
 OURS = frozenset({"_id", "_rev", "_revisions", "_revs_info", "_conflicts", "_deleted_conflicts", "_deleted",
-                  "_local_seq", "type", "updated_at", "data", BY, RESOLVED})
+                  "_local_seq", "type", "updated_at", "data", BY, RESOLVED, RECORDS})
 """The top-level fields the desks write; every other one (`_attachments`, another client's fields) is theirs."""
 
 
@@ -144,10 +146,14 @@ def top_level(doc: dict[str, Any]) -> dict[str, Any]:
 
 
 def wire_doc(kind: str, shape: WireShape, doc: dict[str, Any], rev: str | None = None,
-             top: dict[str, Any] | None = None, by: dict[str, Any] | None = None) -> dict[str, Any]:
-    """The remote document of a stored record, with what other clients keep beside its data (`top`)."""
+             top: dict[str, Any] | None = None, by: dict[str, Any] | None = None,
+             records: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The remote document of a stored record, with what other clients keep beside its data (`top`) and the
+    records it carries (a request's outcomes and corrections, over any `top` carried from the server's)."""
     out = {**(top or {}), "_id": remote_id(kind, doc["id"]), "type": kind, "updated_at": doc.get("_updated_at"),
            "data": sparse(shape, record_fields(doc))}
+    if records or (top or {}).get(RECORDS):
+        out[RECORDS] = {**((top or {}).get(RECORDS) or {}), **(records or {})}
     if by:
         out[BY] = by
     if rev:
