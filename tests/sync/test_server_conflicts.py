@@ -178,3 +178,41 @@ def test_an_offline_pouchdb_clients_branch_loses_to_the_desks_refund(tmp_path: P
     assert [entry.get("expert_notes") for entry in lost] == ["offline client"]
     fresh = sync(tmp_path / "b.json", db_url)  # a desk joining later gets the winner and the audit of the loser
     assert fresh.server_conflicts == 0 and losers(tmp_path / "b.json", request.id) == lost
+
+
+def test_a_losing_branchs_outcome_is_kept_in_the_merged_winner(tmp_path: Path, db_url: str) -> None:
+    a = tmp_path / "a.json"
+    seed_desk(a, 1)
+    store = open_store(a)
+    desk = Desk(store)
+    request = escalate(desk, "i0", "cora")
+    for action, who in (("pay", "cora"), ("assign", "cora"), ("start", "ann")):
+        act(desk, request.id, action, who, "ann" if action == "assign" else None)
+    store.close()
+    sync(a, db_url)
+    ready, go = tmp_path / "ready", tmp_path / "go"
+    outcome = {"data": {"id": "o-client", "issue_id": "i0", "expert_id": "ann", "request_id": request.id,
+                        "resolution_achieved": True, "created_at": "2026-12-01T10:00:00Z"}}
+    answer: dict = {}
+    client = threading.Thread(target=lambda: answer.update(node_client({
+        "op": "offline_edit", "url": db_url, "id": f"requests:{request.id}", "dir": str(tmp_path / "pouch"),
+        "data": {"expert_notes": "offline"}, "top": {"records": {"outcomes:o-client": outcome}},
+        "wait": str(go), "ready": str(ready)})))
+    client.start()
+    try:
+        wait_for(ready.exists)
+        store = open_store(a)
+        act(Desk(store), request.id, "complete", "cora")
+        store.close()
+        sync(a, db_url)
+    finally:
+        go.touch()
+        client.join(timeout=120)
+    assert answer.get("errors") == 0
+    assert sync(a, db_url).server_conflicts == 1
+    after = httpx.get(f"{db_url}/requests:{request.id}", params={"conflicts": "true"}).json()
+    assert "_conflicts" not in after and after["data"]["status"] == "completed"
+    assert list(after["records"]) == ["outcomes:o-client"]  # the winner, written with what only the loser carried
+    store = open_store(a)
+    assert store.requests.require(request.id).status == "completed"
+    assert [o.id for o in store.outcomes.all()] == ["o-client"]

@@ -11,8 +11,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.support.flows import act, escalate
-from tests.sync.team import PASSWORDS, Team, seeded
+from tests.support.flows import act, escalate, record_outcome
+from tests.sync.team import PASSWORDS, Team, seeded, sync_as
 from tests.sync.test_sync import replicator, seed_desk
 from tools.pouchdb import node_client
 from triagedesk.app.desk import Desk
@@ -158,3 +158,65 @@ def test_a_float_keeps_its_type_through_the_server(tmp_path: Path, db_url: str, 
         exports.append(json.dumps([entries[0].before, entries[0].after]))
     assert exports[0] == exports[1]
     assert f'"paused_minutes": {value}' in exports[1] and "\"rating\": 2}" in exports[1]
+
+
+def outcome_data(key: str, expert: str, request_id: str, issue: str = "i0") -> dict:
+    return {"id": key, "issue_id": issue, "expert_id": expert, "request_id": request_id, "resolution_achieved": True,
+            "created_at": "2026-12-01T10:00:00Z"}
+
+
+def test_an_expert_writes_outcomes_only_into_her_own_request(team: Team, tmp_path: Path) -> None:
+    db, pair = seeded(team, tmp_path)
+    mine, theirs = pair.split("|")
+    forged = {"_id": "outcomes:o-forged", "type": "outcomes", "data": outcome_data("o-forged", "ann", theirs, "i1")}
+    [alone] = nano(team, "ann", db, [forged])
+    assert alone["status"] == 403 and alone["reason"].startswith("an expert's outcomes travel in their request's")
+    bobs = fetched(team, "ann", db, f"requests:{theirs}")
+    bobs["records"] = {"outcomes:o-2": {"data": outcome_data("o-2", "ann", theirs, "i1")}}
+    own = fetched(team, "ann", db, f"requests:{mine}")
+    as_bob = {**own, "records": {"outcomes:o-3": {"data": outcome_data("o-3", "bob", mine)}}}
+    elsewhere = {**own, "records": {"outcomes:o-4": {"data": outcome_data("o-4", "ann", theirs)}}}
+    answers = nano(team, "ann", db, [bobs, as_bob, elsewhere])
+    assert [(a["status"], a["reason"]) for a in answers] == [
+        (403, "this request is not assigned to ann"), (403, "an expert writes only their own outcomes"),
+        (403, f"a record carried by requests:{mine} names that request")]
+    # her own desk: the outcome goes inside her request's document, the server takes it, every desk reads it
+    assert sync_as(tmp_path / "ann.json", team.url("ann", db)).refused == []
+    store = open_store(tmp_path / "ann.json")
+    desk = Desk(store)
+    act(desk, mine, "start", "ann")
+    record_outcome(desk, mine, "ann", rating=5)
+    store.close()
+    result = sync_as(tmp_path / "ann.json", team.url("ann", db))
+    assert result.refused == [] and result.rejected == []
+    carried = fetched(team, "cora", db, f"requests:{mine}")
+    assert carried["data"]["status"] == "completed" and [k.split(":")[0] for k in carried["records"]] == ["outcomes"]
+    assert sync_as(tmp_path / "coord.json", team.url("cora", db)).rejected == []
+    coordinator = open_store(tmp_path / "coord.json")
+    assert [(o.expert_id, o.request_id, o.rating) for o in coordinator.outcomes.all()] == [("ann", mine, 5)]
+    # and she may not take it back out
+    [removed] = nano(team, "ann", db, [{**carried, "records": {}}])
+    assert removed["status"] == 403 and "does not change or remove a record" in removed["reason"]
+
+
+def test_the_desk_refuses_an_experts_outcome_outside_her_request(tmp_path: Path, db_url: str) -> None:
+    seed_desk(tmp_path / "a.json", 1)
+    store = open_store(tmp_path / "a.json")
+    desk = Desk(store)
+    request = escalate(desk, "i0", "cora")
+    act(desk, request.id, "pay", "cora")
+    act(desk, request.id, "assign", "cora", "ann")
+    store.close()
+    replicator(tmp_path / "a.json", db_url).sync()
+    doc = httpx.get(f"{db_url}/requests:{request.id}").json()
+    stamp = {"user": "ann", "role": "expert", "expert": "ann", "gen": int(doc["_rev"].split("-")[0]) + 1}
+    doc.update(by=stamp, records={"outcomes:o-bob": {"data": outcome_data("o-bob", "bob", request.id)}})
+    assert httpx.put(f"{db_url}/requests:{request.id}", json=doc).status_code == 201
+    alone = {"_id": "outcomes:o-alone", "type": "outcomes", "data": outcome_data("o-alone", "ann", request.id),
+             "by": {"user": "ann", "role": "expert", "expert": "ann", "gen": 1}}
+    assert httpx.put(f"{db_url}/outcomes:o-alone", json=alone).status_code == 201
+    result = replicator(tmp_path / "a.json", db_url).sync()
+    assert {r.key: r.error for r in result.rejected} == {
+        "outcomes:o-bob": "refused on arrival: an expert writes only their own outcomes",
+        "outcomes:o-alone": "refused on arrival: an expert's outcomes travel in their request's document"}
+    assert len(open_store(tmp_path / "a.json").outcomes) == 0
