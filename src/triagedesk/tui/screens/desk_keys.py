@@ -31,6 +31,43 @@ def door(name: str, piece: str, method: str | None = None) -> Callable[..., None
     return action
 
 
+DOORS: list[tuple[str, str, str | None]] = [
+    ("escalate", "coordinator", None),
+    ("pay", "coordinator", None),
+    ("assign", "coordinator", None),
+    ("reassign", "coordinator", None),
+    ("senior", "coordinator", None),
+    ("wait_resume", "coordinator", None),
+    ("cancel_request", "coordinator", None),
+    ("new_issue", "coordinator", None),
+    ("edit_issue", "coordinator", None),
+    ("acknowledge", "expert", None),
+    ("start_session", "expert", None),
+    ("toggle_session", "expert", None),
+    ("end_session", "expert", None),
+    ("outcome", "expert", None),
+    ("correction", "expert", None),
+    ("bulk", "bulk_door", None),
+    ("backtest", "lead", None),
+    ("open_issue", "queue_controls", None),
+    ("search_all", "queue_controls", None),
+    ("edit_expert", "queue_controls", None),
+    ("cycle_assignee", "queue_controls", None),
+    ("sort_menu", "queue_controls", None),
+    ("save_view", "queue_controls", "save_view_asked"),
+    ("open_view", "queue_controls", "open_view_asked"),
+    ("package", "screen", "_package"),
+    ("show_tab", "screen", "_show_tab"),
+    ("filter", "queue_controls", None),
+    ("clear_filter", "queue_controls", None),
+    ("cycle_urgency", "queue_controls", None),
+    ("cycle_status", "queue_controls", None),
+    ("cycle_profile", "queue_controls", None),
+]
+"""Each key's action on the desk screen: (the key table's action, the piece that takes it, its method when not the
+action's name; "screen" is the screen itself)."""
+
+
 def selection_of(data: QueueData, issue_id: str | None, previous: keys.Selection, role: str, expert_id: str | None,
                  opening_status_of: Callable[[str | None], str]) -> dict[str, Any]:
     """What the keys know of a queue row (the detail's facts kept while the cursor stays on it)."""

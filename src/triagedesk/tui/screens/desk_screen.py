@@ -31,8 +31,8 @@ from triagedesk.tui.failures import tell_failure
 from triagedesk.tui.notices import tell
 from triagedesk.tui.screens.bulk_door import BulkDoor
 from triagedesk.tui.screens.coordinator_door import CoordinatorDoor
+from triagedesk.tui.screens.desk_keys import DOORS, selection_of
 from triagedesk.tui.screens.desk_keys import door as _door
-from triagedesk.tui.screens.desk_keys import selection_of
 from triagedesk.tui.screens.expert_door import ExpertDoor
 from triagedesk.tui.screens.lead_door import LeadDoor
 from triagedesk.tui.screens.queue_controls import QueueControls, plain_spec
@@ -44,7 +44,7 @@ from triagedesk.tui.widgets.escalation_pane import EscalationPane
 from triagedesk.tui.widgets.key_bar import KeyBar
 from triagedesk.tui.widgets.line_pane import Drawn
 from triagedesk.tui.widgets.queue_view import QueueView
-from triagedesk.tui.widgets.timers_pane import TimersPane, TimerSpec
+from triagedesk.tui.widgets.timers_pane import TimersPane
 
 TIMERS_TITLE = "Timers · breached first, then least time left"
 T = TypeVar("T")
@@ -66,19 +66,6 @@ class DeskScreen(Screen[None]):
         detail: loaders.Detail | None
         drawn: Drawn | None = None
         """The Escalation pane's lines for the detail, rendered by the worker."""
-
-    @dataclass
-    class TimersReady(Message):
-        specs: list[TimerSpec]
-        summary: str
-
-        def can_replace(self, message: Message) -> bool:
-            return isinstance(message, DeskScreen.TimersReady)  # only the newest timers matter
-
-    @dataclass
-    class ReportReady(Message):
-        days: int
-        data: dict[str, Any]
 
     @dataclass
     class ActionDone(Message):
@@ -111,8 +98,6 @@ class DeskScreen(Screen[None]):
         self.detail: loaders.Detail | None = None
         self.selection = keys.Selection(tab="analytics" if role == "lead" else "desk")
         self._keys_shown: tuple[bool, ...] | None = None
-        self._report_stale = True
-        self._report_running = False
         door = WorkflowDoor(self)
         self.coordinator = CoordinatorDoor(self, door)
         self.expert = ExpertDoor(self, door)
@@ -137,7 +122,7 @@ class DeskScreen(Screen[None]):
                         yield CandidatesPane(id="candidates")
                         yield TimersPane(id="timers", clock=self.desk.clock, live=self.live)
             with TabPane("Analytics", id="analytics"):
-                yield AnalyticsView(days=self.settings.analytics.period_days, id="analytics-view")
+                yield AnalyticsView(self.settings.analytics.period_days, self.desk.queries.report, id="analytics-view")
         yield KeyBar(id="keys")
 
     def on_mount(self) -> None:
@@ -173,8 +158,6 @@ class DeskScreen(Screen[None]):
         candidates.show(candidates.match)
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
-        if event.worker.group == "report" and event.state in (WorkerState.ERROR, WorkerState.CANCELLED):
-            self._report_running = False  # a failed count does not stop the next one
         if event.worker.group == "detail" and event.state == WorkerState.ERROR and self.current is not None:
             self.detail = None  # not the last issue's decision and candidates under a cursor on another
             self._escalation.show_failure(self.current)
@@ -221,28 +204,19 @@ class DeskScreen(Screen[None]):
             self.update_queue()
         else:
             self.load_queue()
-        self._report_stale = True
-        if self.query_one(TabbedContent).active == "analytics":
-            self._refresh_report()
+        self.query_one(AnalyticsView).changed(self.query_one(TabbedContent).active == "analytics")
 
     def on_desk_screen_store_changed(self, _: StoreChanged) -> None:
         self.reload()
         if self.current:
             self.load_detail(self.current)
 
-    def _refresh_report(self) -> None:
-        """Recount the report if the store changed since it was counted, but never two at once: at 100k issues a
-        report takes seconds, and changes arriving every second would pile up workers that cannot be stopped."""
-        if self._report_stale and not self._report_running:
-            self._report_stale = False
-            self._report_running = True
-            self.load_report(self.query_one(AnalyticsView).days)
-
     @on(TabbedContent.TabActivated)
     def tab_activated(self, event: TabbedContent.TabActivated) -> None:
         self._select(tab=event.pane.id or "desk")
-        if event.pane.id == "analytics":
-            self._refresh_report()
+        view = self.query_one(AnalyticsView)
+        view.shown = event.pane.id == "analytics"
+        view.recount()
 
     @work(thread=True, exclusive=True, group="queue", exit_on_error=False)
     def load_queue(self) -> None:
@@ -261,14 +235,10 @@ class DeskScreen(Screen[None]):
                 found = queue_updates.patch(self.desk, data, changes, self.desk.clock())
                 self.post_message(self.QueuePatched(data, found))
 
-    @work(thread=True, exclusive=True, group="timers", exit_on_error=False)
     def load_timers(self) -> None:
-        expert = self.expert_id if self.role == "expert" else None
-        self.post_message(self.TimersReady(*loaders.timers(self.desk, self.settings.desk.timers_shown, expert)))
-
-    @work(thread=True, exclusive=True, group="report", exit_on_error=False)
-    def load_report(self, days: int) -> None:
-        self.post_message(self.ReportReady(days, self.desk.queries.report(days)))
+        desk, shown, expert = self.desk, self.settings.desk.timers_shown, self.expert_id if self.role == "expert" \
+            else None
+        self.query_one(TimersPane).load(lambda: loaders.timers(desk, shown, expert))
 
     def load_detail(self, issue_id: str) -> None:
         """Find `issue_id`'s detail on a worker (with the Escalation pane's geometry, read here)."""
@@ -304,20 +274,6 @@ class DeskScreen(Screen[None]):
             self.apply_filter(keep=self.current)
             self._select(**self._selection_of(self.current))
         self.load_timers()
-
-    def on_desk_screen_timers_ready(self, message: TimersReady) -> None:
-        self.query_one(TimersPane).show(message.specs, message.summary)
-
-    def on_desk_screen_report_ready(self, message: ReportReady) -> None:
-        self._report_running = False
-        view = self.query_one(AnalyticsView)
-        if message.days == view.days:
-            view.show(message.data, self.app.theme_variables)
-        if self._report_stale and self.query_one(TabbedContent).active == "analytics":
-            self._refresh_report()  # what changed while it was counted
-
-    def on_analytics_view_period_changed(self, message: AnalyticsView.PeriodChanged) -> None:
-        self.load_report(message.days)
 
     def on_queue_view_highlighted(self, message: QueueView.Highlighted) -> None:
         changed = message.issue_id != self.current
@@ -432,35 +388,6 @@ class DeskScreen(Screen[None]):
     def on_queue_view_sort_asked(self, message: QueueView.SortAsked) -> None:
         self.queue_controls.sort_by(message.column)
 
-    # -- the keys: the key table's answer, then the piece that acts (see `_door`) ----------------
-    action_escalate = _door("escalate", "coordinator")
-    action_pay = _door("pay", "coordinator")
-    action_assign = _door("assign", "coordinator")
-    action_reassign = _door("reassign", "coordinator")
-    action_senior = _door("senior", "coordinator")
-    action_wait_resume = _door("wait_resume", "coordinator")
-    action_cancel_request = _door("cancel_request", "coordinator")
-    action_new_issue = _door("new_issue", "coordinator")
-    action_edit_issue = _door("edit_issue", "coordinator")
-    action_acknowledge = _door("acknowledge", "expert")
-    action_start_session = _door("start_session", "expert")
-    action_toggle_session = _door("toggle_session", "expert")
-    action_end_session = _door("end_session", "expert")
-    action_outcome = _door("outcome", "expert")
-    action_correction = _door("correction", "expert")
-    action_bulk = _door("bulk", "bulk_door")
-    action_backtest = _door("backtest", "lead")
-    action_open_issue = _door("open_issue", "queue_controls")
-    action_search_all = _door("search_all", "queue_controls")
-    action_edit_expert = _door("edit_expert", "queue_controls")
-    action_cycle_assignee = _door("cycle_assignee", "queue_controls")
-    action_sort_menu = _door("sort_menu", "queue_controls")
-    action_save_view = _door("save_view", "queue_controls", "save_view_asked")
-    action_open_view = _door("open_view", "queue_controls", "open_view_asked")
-    action_package = _door("package", "screen", "_package")
-    action_show_tab = _door("show_tab", "screen", "_show_tab")
-    action_filter = _door("filter", "queue_controls")
-    action_clear_filter = _door("clear_filter", "queue_controls")
-    action_cycle_urgency = _door("cycle_urgency", "queue_controls")
-    action_cycle_status = _door("cycle_status", "queue_controls")
-    action_cycle_profile = _door("cycle_profile", "queue_controls")
+
+for _name, _piece, _method in DOORS:  # each key's action: the table's answer, then the piece that takes it
+    setattr(DeskScreen, f"action_{_name}", _door(_name, _piece, _method))

@@ -6,11 +6,14 @@ from collections.abc import Callable
 from datetime import datetime
 
 from rich.text import Text
+from textual import work
 from textual.containers import VerticalScroll
 from textual.message import Message
 from textual.widgets import Static
+from textual.worker import Worker
 
 from triagedesk.display import literal, one_line
+from triagedesk.tui.failures import tell_failure
 from triagedesk.tui.widgets.sla_timer import SlaTimer, TimerSpec
 
 __all__ = ["TimerSpec", "TimersPane"]
@@ -59,6 +62,15 @@ class TimersPane(VerticalScroll, can_focus=True):
                 self.post_message(self.Breached(timer.label))
         if self.clocks:
             self._draw(layout=False)
+
+    @work(thread=True, exclusive=True, group="timers", exit_on_error=False)
+    def load(self, read: Callable[[], tuple[list[TimerSpec], str]]) -> None:
+        """Read the clocks off the UI thread (`read`: the desk's loader), then show them."""
+        specs, summary = read()
+        self.app.call_from_thread(self.show, specs, summary)
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        tell_failure(self, event)
 
     def show(self, specs: list[TimerSpec], summary: str) -> None:
         self.border_subtitle = literal(one_line(summary))
