@@ -64,7 +64,8 @@ class _Case:
 def _merged_records(kept: dict[str, Any], others: list[dict[str, Any]]) -> dict[str, Any] | None:
     """The kept branch with the outcomes and corrections only the other branches carry (written on top of it);
     None when it carries them all already."""
-    own = kept.get(RECORDS) if isinstance(kept.get(RECORDS), dict) else {}
+    found = kept.get(RECORDS)
+    own: dict[str, Any] = found if isinstance(found, dict) else {}
     extra = {key: entry for other in others if isinstance(other.get(RECORDS), dict)
              for key, entry in other[RECORDS].items() if key not in own}
     if not extra:
