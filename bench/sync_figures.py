@@ -186,7 +186,7 @@ def beside_pouchdb(quick: bool) -> list[Figure]:
                     puller.pull(SyncResult())
                 ours.append((push[0], pull[0]))
                 answer = node_client({"op": "replication", "source": url, "target": f"{server.url}/theirs{n}",
-                                      "dir": str(folder / f"pouch{n}")})
+                                      "dir": str(folder / f"pouch{n}")}, timeout=3600)
                 theirs.append((answer["push"], answer["pull"]))
                 made = _conflicted(url, 1_000 if not quick else 200)
                 settling = SyncResult()

@@ -67,12 +67,13 @@ class PouchServer:
         self.process = None
 
 
-def node_client(command: dict) -> Any:
+def node_client(command: dict, timeout: float = 120) -> Any:
     """Run one of `tools/clients.js`'s third-party writers (PouchDB 9 for Node, nano) and return its JSON answer."""
     import json
 
     script = ROOT / "tools" / "clients.js"
-    done = subprocess.run(["node", str(script), json.dumps(command)], capture_output=True, text=True, timeout=120)
+    done = subprocess.run(["node", str(script), json.dumps(command)], capture_output=True, text=True,
+                          timeout=timeout)
     if done.returncode != 0:
         raise RuntimeError(f"clients.js {command.get('op')}: {done.stderr.strip()[-2000:]}")
     return json.loads(done.stdout)

@@ -26,11 +26,7 @@ class Admitted:
     extra: dict[str, Any]       # fields only a newer desk knows, nested ones at their place
     updated_at: str
     trusted: bool = True        # False: no `updated_at`, or one ahead of our clock (then it is the arrival time)
-
-    @property
-    def conflict_time(self) -> str:
-        """The time a conflict compares: an untrusted one is the earliest, so it never wins by itself."""
-        return self.updated_at if self.trusted else ""
+    # (no time decides a conflict: the lifecycle and the revision tree do, `domain/requests/conflicts.py`)
 
 
 @dataclass(frozen=True)

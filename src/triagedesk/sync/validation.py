@@ -9,10 +9,12 @@ from functools import cache
 from triagedesk.domain.records import ExpertRequest
 from triagedesk.domain.requests.rights import moves_table
 from triagedesk.domain.requests.states import STATE_NAMES
+from triagedesk.store.validity import MODELS
 from triagedesk.sync.embedded import EMBEDDED
 from triagedesk.sync.wire import shape_of
 
-KINDS = ("issues", "experts", "requests", "sessions", "outcomes", "corrections", "knowledge", "audit")
+KINDS = tuple(MODELS)
+"""The kinds a document's `_id` may name: the store's synced kinds (a new kind reaches the server with them)."""
 
 _TEMPLATE = r"""function (newDoc, oldDoc, userCtx, secObj) {
   var roles = userCtx.roles || [];
