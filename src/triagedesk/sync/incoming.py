@@ -11,7 +11,7 @@ from typing import Any, cast
 
 from triagedesk.domain.records import ExpertRequest, utcnow
 from triagedesk.domain.requests.conflicts import winner
-from triagedesk.domain.requests.rights import refusal
+from triagedesk.domain.requests.rights import UNNAMED, refusal
 from triagedesk.store.repositories import Store, model_fields, replace_with, stamp
 from triagedesk.store.table import JournalTable
 from triagedesk.store.validity import MODELS, REJECTED
@@ -24,12 +24,12 @@ REQUEST_DEFAULTS = shape_of(ExpertRequest).defaults
 
 
 def writer_of(by: Any, rev: str | None) -> tuple[str, str | None]:
-    """(role, expert id) a revision says wrote it; one that says nothing fresh (another client, or a stamp carried
-    over from an earlier revision) is held to what a coordinator may write."""
+    """(role, expert id) a revision says wrote it; one that says nothing fresh (another client, an older desk, or
+    a stamp carried over from an earlier revision) is `unnamed`: held to what some move writes, only forward."""
     if isinstance(by, dict) and by.get("role") in ("coordinator", "expert", "lead", "admin") \
             and by.get("gen") == generation(rev):
         return str(by["role"]), by.get("expert") if isinstance(by.get("expert"), str) else None
-    return "coordinator", None
+    return UNNAMED, None
 
 STATE = "_sync"        # per record: the remote revision and the `_updated_at` last in step with the server
 KEPT_LOCAL = "conflict-kept-local"  # a state's `updated_at` that leaves the record pending: pushed over theirs

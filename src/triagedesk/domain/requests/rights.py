@@ -20,6 +20,9 @@ SERVER_ROLES: dict[str, tuple[str, ...]] = {"coordinator": ("coordinator", "disp
 """A server role and the table's roles its users act in (the dispatcher syncs as a coordinator)."""
 ADMIN = "admin"
 """A server admin: any field, but still only forward (the role every table role's moves are open to)."""
+UNNAMED = "unnamed"
+"""A revision that says nothing fresh about its writer (another client, an older desk): held to what some move of
+the table writes between its two states, by any role (never price, tier, submission...), and only forward."""
 OPENING_STATUS = "pending_assignment"
 """A request document without `status` (left out at its default on the wire)."""
 
@@ -115,22 +118,24 @@ def refusal(role: str, expert_id: str | None, old: Mapping[str, Any], new: Mappi
             defaults: Mapping[str, Any]) -> str | None:
     """Why a revision of a request by a user of `role` (coordinator, expert, lead, admin) may not replace `old`
     with `new`; None when it may. The same words as the server's refusals."""
-    if role not in (*SERVER_ROLES, ADMIN):
+    if role not in (*SERVER_ROLES, ADMIN, UNNAMED):
         return "a lead reads only" if role == "lead" else f"{role!r} is not a role that writes requests"
     before = str(old.get("status") or OPENING_STATUS)
     after = str(new.get("status") or OPENING_STATUS)
     if role == "expert" and old.get("assigned_expert_id") != expert_id:
         return f"this request is not assigned to {expert_id}"
-    fields = allowed(role, before, after)
+    fields = allowed(ADMIN if role == UNNAMED else role, before, after)
     moving = f"{STATE_NAMES[before]} to {STATE_NAMES[after]}"
     who = ("an " if role == "expert" else "a ") + role
     if fields is None:
-        if role == ADMIN:
+        if role in (ADMIN, UNNAMED):
             return f"a request never moves back from {moving}"
         return f"{who}'s revision may not move a request from {moving}"
     if role == ADMIN:
         return None
     for name in changed(old, new, defaults):
         if name not in fields:
+            if role == UNNAMED:
+                return f"no move changes {name} of a request ({moving})"
             return f"{who} may not change {name} of a request ({moving})"
     return None
