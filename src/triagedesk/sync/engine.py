@@ -129,18 +129,16 @@ class Replicator(Checkpoints, PushConflicts):
         others of that request (`embedded`)."""
         dirty = self.pending()
         requests = self.store.journal.id_index("requests")
-        carriers: dict[str, dict[str, Any]] = {doc["id"]: doc for kind, doc in dirty if kind == "requests"}
+        carriers = {doc["id"] for kind, doc in dirty if kind == "requests"}
         sent = []
         for kind, doc in dirty:
             owner = doc.get("request_id") if kind in EMBEDDED else None
-            if owner and requests.get(owner) is not None:
-                if owner not in carriers:
-                    carriers[owner] = table_of(self.store, "requests").doc(int(requests[owner])) or {}
-            else:
+            if not owner or requests.get(owner) is None:
                 sent.append((kind, doc))
-        sent += [("requests", doc) for key, doc in carriers.items()
-                 if doc and not any(k == "requests" and d["id"] == key for k, d in sent)]
-        carried = by_request(self.store, set(carriers))
+            elif owner not in carriers:  # a request not changed itself goes again, carrying its new record
+                carriers.add(owner)
+                sent.append(("requests", table_of(self.store, "requests").doc(int(requests[owner])) or {}))
+        carried = by_request(self.store, carriers)
         state = self._state_of([remote_id(kind, doc["id"]) for kind, doc in sent])
         out = []
         for kind, doc in sent:
