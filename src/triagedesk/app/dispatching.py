@@ -12,7 +12,7 @@ import json
 import os
 import threading
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Collection, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from triagedesk.app.desk import Desk
+from triagedesk.domain.errors import UserError
 from triagedesk.domain.models import Expert, Issue
 from triagedesk.domain.records import (
     OPEN_STATUSES,
@@ -271,19 +272,20 @@ class Dispatching:
         if step.kind in ("auto_assign", "ack_reassign", "ack_senior") and holder is not None and changed_hands \
                 and issue is not None:
             out.append(notices.assignment(issue, self.desk.decide(issue), request, holder, ack_url(request),
-                                          reassigned_from=previous.name or previous.id if previous else None))
+                                          reassigned_from=previous.name or previous.id if previous else None,
+                                          package_text=self.desk.package(issue.id or request.analysis_id)))
         elif step.kind == "breach_senior" and changed_hands:
-            out.append(notices.breach(request, holder, previous.name if previous else None, step.refund_exposure,
-                                      ack_url(request)))
+            out.append(notices.breach(issue, request, holder, previous.name if previous else None,
+                                      step.refund_exposure, ack_url(request)))
         elif step.kind == "at_risk_notice" and holder is not None:
             timer = sla.clock(request, self.profile(request), holder, now)
-            out.append(notices.at_risk(request, holder, timer.left_minutes, ack_url(request)))
+            out.append(notices.at_risk(issue, request, holder, timer.left_minutes, ack_url(request)))
         if step.kind == "follow_up":
             return self._follow_up(step, request, holder, issue, now)
         found = [self._outbox(step.key, n, request, holder, now) for n in out]
         if step.kind in ("ack_flag", "breach_flag") or (step.kind.endswith("senior") and not changed_hands) \
                 or (step.refund_exposure and step.kind == "breach_senior"):
-            notice = notices.coordinator(request, step.reason, step.refund_exposure)
+            notice = notices.coordinator(issue, request, step.reason, step.refund_exposure)
             found.append(self._coordinator(step.key, notice, request, now))
         return [m for m in found if m is not None]
 
@@ -310,7 +312,8 @@ class Dispatching:
         method, target = contact if contact else ("", "")
         return OutboxMessage(id=outbox_id(event, expert.id), event=event, kind=notice.kind,
                              request_id=request.id, expert_id=expert.id, method=method, target=target,
-                             subject=notice.subject, body=notice.body, created_at=now, next_attempt_at=now,
+                             subject=notice.subject, body=notice.body, attachment_name=notice.attachment_name,
+                             attachment=notice.attachment, created_at=now, next_attempt_at=now,
                              status="pending" if target else "failed",
                              last_error=None if target else f"expert {expert.id} has no contact")
 
@@ -319,7 +322,8 @@ class Dispatching:
         target = self.coordinator_contact or ""
         return OutboxMessage(id=outbox_id(event, "coordinator"), event=event, kind=kind,
                              request_id=request.id, method="coordinator", target=target, subject=notice.subject,
-                             body=notice.body, created_at=now, next_attempt_at=now,
+                             body=notice.body, attachment_name=notice.attachment_name, attachment=notice.attachment,
+                             created_at=now, next_attempt_at=now,
                              status="pending" if target else "failed",
                              last_error=None if target else "no coordinator contact (TRIAGEDESK_COORDINATOR_URL)")
 
@@ -331,19 +335,46 @@ class Dispatching:
                      if request_id is None or d.get("request_id") == request_id]
         return sorted(found, key=lambda m: (m.created_at, m.id))
 
-    def delivered(self, message_id: str, now: datetime) -> None:
+    def sending(self, message_id: str, now: datetime) -> OutboxMessage | None:
+        """Take a pending, due message for one send: `sending` (and the attempt counted) is durable before the
+        send starts. None: not pending or not due (sent meanwhile, given up, or taken by a recovery)."""
+        with self.lock, self.store.transaction():
+            message = self.store.outbox.get(message_id)
+            if message is None or message.status != "pending" or (message.next_attempt_at or now) > now:
+                return None
+            taken = message.model_copy(update={"status": "sending", "sending_since": now,
+                                               "attempts": message.attempts + 1})
+            self.store.outbox.save(taken)
+            return taken
+
+    def delivered(self, message_id: str, now: datetime, attached: bool | None = None) -> None:
         with self.lock, self.store.transaction():
             message = self.store.outbox.require(message_id)
             self.store.outbox.save(message.model_copy(update={
-                "status": "sent", "sent_at": now, "attempts": message.attempts + 1, "last_error": None}))
+                "status": "sent", "sent_at": now, "sending_since": None, "last_error": None, "attached": attached}))
 
     def not_delivered(self, message_id: str, error: str, next_at: datetime | None) -> None:
-        """A failed attempt: retried at `next_at`, or given up (failed) when it is None."""
+        """A failed send: retried at `next_at`, or given up (failed) when it is None."""
         with self.lock, self.store.transaction():
             message = self.store.outbox.require(message_id)
             self.store.outbox.save(message.model_copy(update={
-                "status": "pending" if next_at else "failed", "attempts": message.attempts + 1,
+                "status": "pending" if next_at else "failed", "sending_since": None,
                 "last_error": error[:500], "next_attempt_at": next_at}))
+
+    def recover_sending(self, now: datetime, busy: Collection[str] = ()) -> list[str]:
+        """Messages left `sending` by a dispatcher that stopped mid-send (killed, or out of time at SIGTERM): each
+        may have gone out, so its next send is counted as a possible repeat. `busy`: this dispatcher's own sends
+        still under way, left alone. Returns the ids made pending again."""
+        with self.lock, self.store.transaction():
+            found = [OutboxMessage.model_validate(model_fields(d)) for d in self.store.outbox.raw()
+                     if d.get("status") == "sending" and d.get("id") not in busy]
+            for message in found:
+                self.store.outbox.save(message.model_copy(update={
+                    "status": "pending", "possible_repeats": message.possible_repeats + 1, "sending_since": None,
+                    "next_attempt_at": now,
+                    "last_error": "the dispatcher stopped while sending it: it may have gone out (its next send "
+                                  "is a possible repeat, with the same idempotency key)"}))
+            return [m.id for m in found]
 
     # -- acknowledgement links -------------------------------------------------------------------------
     def acknowledge(self, request_id: str, assigned_at: str, now: datetime) -> ExpertRequest:
@@ -373,44 +404,49 @@ class Dispatching:
         with self._at(now):
             open_keys = self._open_dedup_keys()
             out: list[dict[str, Any]] = []
-            for issue in issues:
+            for index, issue in enumerate(issues):
                 key = issue.dedup_key
-                if key and key in open_keys:
-                    current = self.store.issues.require(open_keys[key])
+                current_id = open_keys.get(key) if key else None
+                if current_id is None and issue.id is not None and issue.id in self.store.issues:
+                    current_id = issue.id
+                    if not key or self.store.issues.require(issue.id).dedup_key != key:
+                        where = f"[{index}]: " if len(issues) > 1 else ""
+                        raise IssueExists(f"body: {where}id: issue {issue.id!r} exists already (a POST never "
+                                          "overwrites an issue; the same dedup_key updates it)")
+                if current_id is not None:
+                    current = self.store.issues.require(current_id)
                     merged = current.model_copy(update={
-                        "count": current.count + 1, "last_seen": issue.last_seen or issue.created_at or now,
+                        "count": current.count + 1,
+                        "last_seen": latest(current.last_seen, issue.last_seen or issue.created_at or now),
                         "description": issue.description or current.description,
-                        "title": issue.title or current.title})
+                        "title": issue.title or current.title, "severity": issue.severity or current.severity})
                     self.store.issues.save(merged, actor=actor, action="dedup", note=f"repeat of {key}")
                     out.append({"id": current.id, "new": False, "count": merged.count})
                     continue
                 fresh = issue.model_copy(update={"created_at": issue.created_at or now,
                                                  "last_seen": issue.last_seen or issue.created_at or now})
-                known = fresh.id is not None and fresh.id in self.store.issues
-                if known:
-                    self.store.issues.save(fresh, actor=actor, action="intake")
-                else:
-                    fresh = self.store.issues.add(fresh, actor=actor, action="intake")
+                fresh = self.store.issues.add(fresh, actor=actor, action="intake")
                 assert fresh.id is not None
                 if key:
                     open_keys[key] = fresh.id
                 request_id = None
-                # a new issue has no request yet: only a known one is looked up (a scan of the requests)
-                escalates = self.desk.scorer(fresh.profile).assess(fresh).should_escalate  # the compiled fast path
-                if escalates and not (known and self.desk.request_for(fresh.id)):
-                    request_id = self.desk.escalate(fresh.id, actor, fresh=not known).id
+                if self.desk.scorer(fresh.profile).assess(fresh).should_escalate:  # the compiled fast path
+                    request_id = self.desk.escalate(fresh.id, actor, fresh=True).id
                 out.append({"id": fresh.id, "new": True, "count": fresh.count, "request_id": request_id})
             return out
 
-    def resolve_alert(self, dedup_key: str, now: datetime, actor: str = "alertmanager") -> str | None:
-        """Note on the open issue with this key that its alert resolved (the issue's history shows it)."""
+    def resolve_alert(self, dedup_key: str, ended_at: datetime, now: datetime,
+                      actor: str = "alertmanager") -> str | None:
+        """Note on the open issue with this key that its alert resolved at `ended_at` (Alertmanager's `endsAt`);
+        its last_seen moves to that time, never backwards."""
         with self._at(now):
             issue_id = self._open_dedup_keys().get(dedup_key)
             if issue_id is None:
                 return None
             issue = self.store.issues.require(issue_id)
-            self.store.issues.save(issue.model_copy(update={"last_seen": now}), actor=actor,
-                                   action="alert_resolved", note=f"alert {dedup_key} resolved at {_stamp(now)}")
+            self.store.issues.save(issue.model_copy(update={"last_seen": latest(issue.last_seen, ended_at)}),
+                                   actor=actor, action="alert_resolved",
+                                   note=f"alert {dedup_key} resolved at {_stamp(ended_at)}")
             return issue_id
 
     def _open_dedup_keys(self) -> dict[str, str]:
@@ -428,6 +464,15 @@ class Dispatching:
 
 def _stamp(moment: datetime) -> str:
     return moment.isoformat().replace("+00:00", "Z")
+
+
+def latest(known: datetime | None, seen: datetime) -> datetime:
+    """A last-seen time that never goes backwards (a late or reordered notification leaves it)."""
+    return seen if known is None or seen > known else known
+
+
+class IssueExists(UserError):
+    """A POST naming an issue that exists, without the dedup_key that would make it a repeat (HTTP 409)."""
 
 
 def open_dispatching(path: str, create: bool = True, coordinator_contact: str | None = None,

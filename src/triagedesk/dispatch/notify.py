@@ -1,13 +1,21 @@
-"""Delivery through Apprise (email, chat, webhooks): one call per message, credentials masked in every error."""
+"""Delivery through Apprise (email, chat, webhooks): one call per message, with its idempotency key, its file
+where the service takes files, a per-target timeout, and Apprise's own reason (masked, no log prefix) on failure."""
 
 from __future__ import annotations
 
 import logging
+import threading
+from dataclasses import dataclass
+from typing import Any
 from urllib.parse import quote
 
 import apprise
+from apprise.attachment.memory import AttachMemory
 
 from triagedesk.dispatch.masking import mask
+
+KEY_HEADER = "Idempotency-Key"
+REPEAT_HEADER = "X-Triagedesk-Possible-Repeat"
 
 
 class DeliveryError(Exception):
@@ -16,6 +24,20 @@ class DeliveryError(Exception):
     def __init__(self, message: str, permanent: bool = False) -> None:
         super().__init__(message)
         self.permanent = permanent
+
+
+@dataclass(frozen=True)
+class Outgoing:
+    """One send: the text, its idempotency key, and the file with the two endings of the text (with it or not)."""
+
+    subject: str
+    body: str
+    key: str
+    possible_repeat: bool = False
+    attachment_name: str | None = None
+    attachment: str | None = None
+    ending_attached: str = ""
+    ending_not_attached: str = ""
 
 
 def scheme_of(url: str) -> str:
@@ -37,20 +59,91 @@ def resolve(target: str, mail_url: str | None, schemes: frozenset[str] | None = 
     raise DeliveryError(f"not an Apprise URL or an email address: {mask(target)!r}", permanent=True)
 
 
-def send(url: str, subject: str, body: str, timeout: float = 20.0) -> None:
-    """Send one message; raises DeliveryError with Apprise's own reason."""
+class _Reasons(logging.Handler):
+    """Apprise's warnings, kept per thread (sends run side by side): the reason a send failed, without the
+    `date - LEVEL -` prefix Apprise's own LogCapture would add."""
+
+    def __init__(self) -> None:
+        super().__init__(level=logging.WARNING)
+        self.local = threading.local()
+
+    def emit(self, record: logging.LogRecord) -> None:
+        lines = getattr(self.local, "lines", None)
+        if lines is not None:
+            try:
+                lines.append(record.getMessage())
+            except Exception:  # a malformed log call inside a plugin must not end the send
+                lines.append(str(record.msg))
+
+
+_REASONS = _Reasons()
+_apprise_log = logging.getLogger("apprise")
+_apprise_log.addHandler(_REASONS)
+if _apprise_log.level == logging.NOTSET or _apprise_log.level > logging.WARNING:
+    _apprise_log.setLevel(logging.WARNING)
+
+_MESSAGE_IDS = threading.local()
+
+
+def _install_message_id() -> bool:
+    """An email's Message-ID carries the idempotency key: Apprise makes it with `make_msgid` inside its email
+    plugin; this thread's send supplies its own (every other thread, and every other caller, gets Apprise's)."""
+    try:
+        from apprise.plugins.email import base as email_base
+    except ImportError:  # pragma: no cover - an Apprise without its email plugin
+        return False
+    original = getattr(email_base, "make_msgid", None)
+    if original is None or getattr(original, "_triagedesk", False):
+        return original is not None
+
+    def make_msgid(*args: Any, **kwargs: Any) -> str:
+        wanted = getattr(_MESSAGE_IDS, "value", None)
+        return wanted if wanted else original(*args, **kwargs)
+
+    make_msgid._triagedesk = True  # type: ignore[attr-defined]
+    email_base.make_msgid = make_msgid
+    return True
+
+
+MESSAGE_ID_SUPPORTED = _install_message_id()
+
+
+def message_id(key: str) -> str:
+    return f"<{key}@triagedesk>"
+
+
+def send(url: str, message: Outgoing, timeout: float = 10.0) -> bool:
+    """Send one message; True when it carried its attachment. Raises DeliveryError with Apprise's own reason."""
     sender = apprise.Apprise()
     try:
         added = sender.add(url)
     except Exception as exc:  # a plugin that rejects its URL loudly
         raise DeliveryError(f"bad notification URL {mask(url)}: {mask(str(exc))}", permanent=True) from None
-    if not added:
+    if not added or len(sender) != 1:
         raise DeliveryError(f"bad notification URL {mask(url)}", permanent=True)
-    for server in sender:
-        server.socket_connect_timeout = timeout
-        server.socket_read_timeout = timeout
-    with apprise.LogCapture(level=logging.WARNING) as captured:
-        ok = sender.notify(body=body, title=subject, body_format=apprise.NotifyFormat.TEXT)
+    server = sender[0]
+    server.socket_connect_timeout = timeout
+    server.socket_read_timeout = timeout
+    headers = getattr(server, "headers", None)
+    if isinstance(headers, dict):  # webhooks, JSON targets and email carry the key as a header
+        headers[KEY_HEADER] = message.key
+        if message.possible_repeat:
+            headers[REPEAT_HEADER] = "1"
+    attach = None
+    attached = bool(message.attachment is not None and getattr(server, "attachment_support", False))
+    if attached:
+        attach = apprise.AppriseAttachment(AttachMemory(content=message.attachment, name=message.attachment_name,
+                                                        mimetype="text/markdown"))
+    body = message.body + (message.ending_attached if attached else message.ending_not_attached)
+    _REASONS.local.lines = []
+    _MESSAGE_IDS.value = message_id(message.key)
+    try:
+        ok = sender.notify(body=body, title=message.subject, body_format=apprise.NotifyFormat.TEXT, attach=attach)
+        reasons = list(_REASONS.local.lines)
+    finally:
+        _REASONS.local.lines = None
+        _MESSAGE_IDS.value = None
     if not ok:
-        lines = [line.strip() for line in captured.getvalue().splitlines() if line.strip()]
-        raise DeliveryError(mask(lines[-1] if lines else "the service refused the message")[:400])
+        text = next((line.strip() for line in reversed(reasons) if line.strip()), "the service refused the message")
+        raise DeliveryError(mask(text)[:400])
+    return attached
