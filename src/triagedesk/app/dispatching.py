@@ -377,6 +377,18 @@ class Dispatching:
             return [m.id for m in found]
 
     # -- acknowledgement links -------------------------------------------------------------------------
+    def ack_state(self, request_id: str, assigned_at: str) -> tuple[ExpertRequest | None, Issue | None, str | None]:
+        """What an ack link's page shows: the request, its issue, and why it can no longer be acknowledged
+        (None: it can). Reads only."""
+        with self.lock:
+            request = self.store.requests.get(request_id)
+            issue = self.store.issues.get(request.analysis_id) if request is not None else None
+        if request is None or request.assigned_at is None or _stamp(request.assigned_at) != assigned_at:
+            return request, issue, "this link is for an assignment that has moved on"
+        if request.status != "assigned" or request.acknowledged_at is not None:
+            return request, issue, "this assignment is already acknowledged"
+        return request, issue, None
+
     def acknowledge(self, request_id: str, assigned_at: str, now: datetime) -> ExpertRequest:
         """Acknowledge the assignment a link was issued for; a later assignment or a second use is refused."""
         with self._at(now):

@@ -29,14 +29,14 @@ def _stamp(moment: datetime) -> str:
 
 
 def outgoing(message: OutboxMessage) -> notify.Outgoing:
-    """What one send of a stored message carries: its text, its key, and the package's two endings."""
+    """What one send of a stored message carries: its text, its key, and the package's line either way."""
     issue_id = (message.attachment_name or "").removeprefix("escalation-package-").removesuffix(".md")
     return notify.Outgoing(
         subject=message.subject, body=message.body, key=message.idempotency_key,
         possible_repeat=message.possible_repeats > 0, attachment_name=message.attachment_name,
         attachment=message.attachment,
-        ending_attached=notices.package_line(issue_id, message.attachment_name, True),
-        ending_not_attached=notices.package_line(issue_id, message.attachment_name, False))
+        line_attached=notices.package_line(issue_id, message.attachment_name, True),
+        line_not_attached=notices.package_line(issue_id, message.attachment_name, False))
 
 
 class Delivery:

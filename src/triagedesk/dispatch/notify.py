@@ -3,8 +3,8 @@ where the service takes files, a per-target timeout, and Apprise's own reason (m
 
 from __future__ import annotations
 
+import contextvars
 import logging
-import threading
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote
@@ -13,6 +13,7 @@ import apprise
 from apprise.attachment.memory import AttachMemory
 
 from triagedesk.dispatch.masking import mask
+from triagedesk.domain.requests.notices import with_package_line
 
 KEY_HEADER = "Idempotency-Key"
 REPEAT_HEADER = "X-Triagedesk-Possible-Repeat"
@@ -28,7 +29,7 @@ class DeliveryError(Exception):
 
 @dataclass(frozen=True)
 class Outgoing:
-    """One send: the text, its idempotency key, and the file with the two endings of the text (with it or not)."""
+    """One send: the text, its idempotency key, and the file with the line the text gets with it or without it."""
 
     subject: str
     body: str
@@ -36,8 +37,8 @@ class Outgoing:
     possible_repeat: bool = False
     attachment_name: str | None = None
     attachment: str | None = None
-    ending_attached: str = ""
-    ending_not_attached: str = ""
+    line_attached: str = ""
+    line_not_attached: str = ""
 
 
 def scheme_of(url: str) -> str:
@@ -59,16 +60,21 @@ def resolve(target: str, mail_url: str | None, schemes: frozenset[str] | None = 
     raise DeliveryError(f"not an Apprise URL or an email address: {mask(target)!r}", permanent=True)
 
 
+_LINES: contextvars.ContextVar[list[str] | None] = contextvars.ContextVar("triagedesk_apprise_lines", default=None)
+_MESSAGE_ID: contextvars.ContextVar[str | None] = contextvars.ContextVar("triagedesk_message_id", default=None)
+"""Per send (sends run side by side on several threads; Apprise hands its work to its own threads with a copy
+of the caller's context, so context variables follow the send where thread-locals would not)."""
+
+
 class _Reasons(logging.Handler):
-    """Apprise's warnings, kept per thread (sends run side by side): the reason a send failed, without the
-    `date - LEVEL -` prefix Apprise's own LogCapture would add."""
+    """Apprise's warnings, kept per send: the reason a send failed, without the `date - LEVEL -` prefix Apprise's
+    own LogCapture would add."""
 
     def __init__(self) -> None:
         super().__init__(level=logging.WARNING)
-        self.local = threading.local()
 
     def emit(self, record: logging.LogRecord) -> None:
-        lines = getattr(self.local, "lines", None)
+        lines = _LINES.get()
         if lines is not None:
             try:
                 lines.append(record.getMessage())
@@ -81,8 +87,6 @@ _apprise_log = logging.getLogger("apprise")
 _apprise_log.addHandler(_REASONS)
 if _apprise_log.level == logging.NOTSET or _apprise_log.level > logging.WARNING:
     _apprise_log.setLevel(logging.WARNING)
-
-_MESSAGE_IDS = threading.local()
 
 
 def _install_message_id() -> bool:
@@ -97,7 +101,7 @@ def _install_message_id() -> bool:
         return original is not None
 
     def make_msgid(*args: Any, **kwargs: Any) -> str:
-        wanted = getattr(_MESSAGE_IDS, "value", None)
+        wanted = _MESSAGE_ID.get()
         return wanted if wanted else original(*args, **kwargs)
 
     make_msgid._triagedesk = True  # type: ignore[attr-defined]
@@ -114,7 +118,7 @@ def message_id(key: str) -> str:
 
 def send(url: str, message: Outgoing, timeout: float = 10.0) -> bool:
     """Send one message; True when it carried its attachment. Raises DeliveryError with Apprise's own reason."""
-    sender = apprise.Apprise()
+    sender = apprise.Apprise(asset=apprise.AppriseAsset(async_mode=False))  # on this thread: its key, its reasons
     try:
         added = sender.add(url)
     except Exception as exc:  # a plugin that rejects its URL loudly
@@ -134,15 +138,15 @@ def send(url: str, message: Outgoing, timeout: float = 10.0) -> bool:
     if attached:
         attach = apprise.AppriseAttachment(AttachMemory(content=message.attachment, name=message.attachment_name,
                                                         mimetype="text/markdown"))
-    body = message.body + (message.ending_attached if attached else message.ending_not_attached)
-    _REASONS.local.lines = []
-    _MESSAGE_IDS.value = message_id(message.key)
+    body = with_package_line(message.body, message.line_attached if attached else message.line_not_attached)
+    reasons: list[str] = []
+    lines_token = _LINES.set(reasons)
+    id_token = _MESSAGE_ID.set(message_id(message.key))
     try:
         ok = sender.notify(body=body, title=message.subject, body_format=apprise.NotifyFormat.TEXT, attach=attach)
-        reasons = list(_REASONS.local.lines)
     finally:
-        _REASONS.local.lines = None
-        _MESSAGE_IDS.value = None
+        _LINES.reset(lines_token)
+        _MESSAGE_ID.reset(id_token)
     if not ok:
         text = next((line.strip() for line in reversed(reasons) if line.strip()), "the service refused the message")
         raise DeliveryError(mask(text)[:400])

@@ -192,9 +192,11 @@ class Dispatcher:
 
 
 def run_forever(dispatcher: Dispatcher, lease: Lease, stop: threading.Event, interval: float,
-                clock: Callable[[], datetime], on_round: Callable[[], None] | None = None) -> None:
-    """Renew the lease and run a pass every `interval` seconds until `stop` is set (SIGTERM): a pass in progress
-    finishes its current step first."""
+                clock: Callable[[], datetime], on_round: Callable[[], None] | None = None,
+                wake: threading.Event | None = None) -> None:
+    """Renew the lease and run a pass every `interval` seconds (or at once when `wake` is set: an intake) until
+    `stop` is set (SIGTERM): a pass in progress finishes its current step first."""
+    wake = wake or stop
     holding = False
     told: str | None = None
     renew_every = max(min(interval, dispatcher.settings.lease_seconds / 3), 0.05)
@@ -224,7 +226,9 @@ def run_forever(dispatcher: Dispatcher, lease: Lease, stop: threading.Event, int
                 dispatcher.log("pass_failed", error=f"{type(exc).__name__}: {exc}")
             if acted and on_round is not None:
                 on_round()  # what was done reaches the team's server at once, not a round later
-        stop.wait(renew_every if holding else renew_every)
+        wake.wait(renew_every)
+        if wake is not stop:
+            wake.clear()
     left = dispatcher.delivery.stop(dispatcher.settings.stop_grace_seconds)
     if left:
         dispatcher.log("delivery_stopped", still_sending=left,

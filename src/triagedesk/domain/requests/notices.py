@@ -54,13 +54,20 @@ def package_name(issue_id: str) -> str:
 
 
 def package_line(issue_id: str, name: str | None, attached: bool) -> str:
-    """The page's last line about the escalation package: it claims an attachment only when one went with it."""
+    """The page's line about the escalation package: it claims an attachment only when one went with it."""
     if name is None:
         return ""
     if attached:
-        return f"\n\nFull technical package attached: {name}."
-    return (f"\n\nFull technical package: not attached (this service takes no files); "
-            f"`triagedesk package {issue_id}` prints it.")
+        return f"Full technical package attached: {name}"
+    return f"Full technical package: not attached (this service takes no files); `triagedesk package {issue_id}`"
+
+
+def with_package_line(body: str, line: str) -> str:
+    """The body with the package line at the end of its head (the first paragraph: issue, request, link)."""
+    if not line:
+        return body
+    head_part, sep, rest = body.partition("\n\n")
+    return f"{head_part}\n{line}{sep}{rest}" if sep else f"{body}\n{line}"
 
 
 def assignment(issue: Issue, decision: Decision, request: ExpertRequest, expert: Expert,
