@@ -43,6 +43,8 @@ class Hook:
             def do_POST(self) -> None:  # noqa: N802
                 length = int(self.headers.get("content-length") or 0)
                 raw = self.rfile.read(length) or b"{}"
+                if len(raw) < length:
+                    return  # the sender died mid-request (a kill): nothing arrived, as a real server would see it
                 try:
                     body = json.loads(raw)
                 except ValueError:
