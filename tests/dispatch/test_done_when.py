@@ -172,13 +172,17 @@ def test_the_same_through_the_command_a_systemd_unit_runs(tmp_path: Path, smtp) 
         assert inbox.messages, log.read_text("utf-8", "replace")
         assert inbox.messages[0]["Subject"] == "Critical Infrastructure Issue - Expert Consultation Requested"
         [link] = re.findall(rf"http://127\.0\.0\.1:{port}/ack/\S+", inbox.text(0))
+        assert httpx.head(link, timeout=10).status_code == 200                 # a scanner: nothing changes
+        assert httpx.get(link.replace("/ack/", "/ack/é"), timeout=10).status_code == 400  # never a 500
         assert httpx.post(link, timeout=10).status_code == 200
         process.send_signal(signal.SIGTERM)
         assert process.wait(20) == 0
     finally:
         if process.poll() is None:
             process.kill()
-    events = [json.loads(line)["event"] for line in log.read_text("utf-8").splitlines() if line.startswith("{")]
+    logged = log.read_text("utf-8").splitlines()
+    assert logged and all(line.startswith("{") for line in logged), logged   # --log-format json: no traceback
+    events = [json.loads(line)["event"] for line in logged]
     assert events[:2] == ["listening", "lease_taken"] and "auto_assign" in events and "sent" in events
     assert events[-2:] == ["lease_released", "stopped"]
     d = open_dispatching(db, create=False)
