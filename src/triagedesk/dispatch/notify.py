@@ -116,9 +116,19 @@ def message_id(key: str) -> str:
     return f"<{key}@triagedesk>"
 
 
+def _asset() -> apprise.AppriseAsset:
+    """Apprise working on the calling (delivery) thread: in order, and without its own service deadline, which
+    would hand a slow send to Apprise's shared pool, whose threads a stopping process must wait for. The
+    per-target timeout is the socket timeouts set on each send."""
+    asset = apprise.AppriseAsset(async_mode=False)
+    if hasattr(asset, "_service_timeout"):
+        asset._service_timeout = 0
+    return asset
+
+
 def send(url: str, message: Outgoing, timeout: float = 10.0) -> bool:
     """Send one message; True when it carried its attachment. Raises DeliveryError with Apprise's own reason."""
-    sender = apprise.Apprise(asset=apprise.AppriseAsset(async_mode=False))  # on this thread: its key, its reasons
+    sender = apprise.Apprise(asset=_asset())
     try:
         added = sender.add(url)
     except Exception as exc:  # a plugin that rejects its URL loudly
