@@ -15,7 +15,7 @@ import time
 from datetime import timedelta
 from pathlib import Path
 
-from tests.dispatch.conftest import T0, make_dispatcher, network
+from tests.dispatch.conftest import T0, make_dispatcher
 from tests.dispatch.receivers import Hook
 from triagedesk.app.dispatching import Dispatching, open_dispatching
 from triagedesk.dispatch.settings import DispatchSettings

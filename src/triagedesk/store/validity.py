@@ -14,8 +14,8 @@ from triagedesk.domain.records import (
     Correction,
     ExpertRequest,
     KnowledgeEntry,
-    Outcome,
     OutboxMessage,
+    Outcome,
     Session,
     utcnow,
 )
