@@ -54,6 +54,7 @@ class Delivery:
         self._due: dict[str, datetime] = {}        # pending messages -> when they are next due
         self._targets: dict[str, str] = {}         # pending message -> its target
         self._inflight: dict[str, str] = {}        # message being sent -> its target
+        self._noticed: set[tuple[str, str]] = set()  # outbox changes not read yet
         self._busy: set[str] = set()               # targets with a send under way
         self._jobs: queue.Queue[str | None] = queue.Queue()
         self._base = (datetime.now().astimezone(), time.monotonic())
@@ -109,6 +110,18 @@ class Delivery:
             self._loaded = False
             self.load()
 
+    def notice(self, changes: set[tuple[str, str]]) -> None:
+        """Outbox rows changed (a store notice): noted, and the delivery thread woken to read them."""
+        with self._cond:
+            self._noticed |= changes
+            self._cond.notify_all()
+
+    def _read_noticed(self) -> None:
+        with self._cond:
+            changes, self._noticed = self._noticed, set()
+        if changes:
+            self.track(self.d.changed_messages(changes).values())
+
     def _take_due(self) -> list[str]:
         """Due messages whose target is free (one send at a time per target), marked in flight."""
         now = self.clock()
@@ -139,6 +152,7 @@ class Delivery:
     def submit_due(self) -> int:
         """Hand every due message to the pool; returns at once."""
         self._ensure_workers()
+        self._read_noticed()
         with self._cond:
             if not self._active or self._stopping:
                 return 0
@@ -157,6 +171,7 @@ class Delivery:
             except Exception as exc:  # the store refused (disk full...): logged, the row stays for the next try
                 self.log("send_failed", message=message_id, error=f"{type(exc).__name__}: {exc}")
             finally:
+                self._read_noticed()  # (this send's own writes: a retry is scheduled before its target frees)
                 with self._cond:
                     self._busy.discard(self._inflight.pop(message_id, ""))
                     if message_id not in self._due:
@@ -196,13 +211,14 @@ class Delivery:
             self.submit_due()
             with self._cond:
                 now = self.clock()
-                waiting = any(when <= now for when in self._due.values())
+                waiting = bool(self._noticed) or any(when <= now for when in self._due.values())
                 if not self._inflight and not waiting:
                     break
                 left = deadline - time.monotonic()
                 if left <= 0:
                     break
-                self._cond.wait(min(left, 0.5))
+                if not self._noticed:
+                    self._cond.wait(min(left, 0.5))
         return self.sent - before
 
     # -- running beside the policy --------------------------------------------------------------------------
@@ -222,6 +238,8 @@ class Delivery:
             with self._cond:
                 if self._stopping:
                     return
+                if self._noticed:
+                    continue
                 upcoming = [when for message_id, when in self._due.items()
                             if self._targets.get(message_id, "") not in self._busy]
                 wait = 1.0

@@ -67,7 +67,7 @@ class Dispatcher:
         self._heap: list[tuple[datetime, str]] = []
         self._due: dict[str, datetime] = {}
         self._history: dict[str, list[policy.StepDone]] = {}
-        self._dirty: set[str] = set()
+        self._dirty: set[tuple[str, str]] = set()   # (table, doc id) of changed requests, read later
         self._dirty_lock = threading.Lock()
         self._built = False
         self._unsubscribe = self.d.store.subscribe(self._on_change)
@@ -75,12 +75,14 @@ class Dispatcher:
 
     # -- the due-time index ----------------------------------------------------------------------------
     def _on_change(self, changes: set[tuple[str, str]]) -> None:
-        if any(table == "requests" for table, _ in changes):
-            ids = self.d.changed_requests(changes)
+        """A store change notice: only noted here (the notice comes while the writer holds the store's lock, so
+        nothing is read now); the pass and the delivery thread read the records themselves."""
+        requests = {change for change in changes if change[0] == "requests"}
+        if requests:
             with self._dirty_lock:
-                self._dirty |= ids
+                self._dirty |= requests
         if any(table == "outbox" for table, _ in changes):
-            self.delivery.track(self.d.changed_messages(changes).values())
+            self.delivery.notice({change for change in changes if change[0] == "outbox"})
 
     def _index(self, request: ExpertRequest) -> None:
         when = self.d.next_due(request, self._history.get(request.id, []), self._now)
@@ -100,8 +102,8 @@ class Dispatcher:
 
     def _take_dirty(self) -> None:
         with self._dirty_lock:
-            dirty, self._dirty = self._dirty, set()
-        for request_id in dirty:
+            changes, self._dirty = self._dirty, set()
+        for request_id in self.d.changed_requests(changes) if changes else ():
             request = self.d.request(request_id)
             if request is None:
                 self._due.pop(request_id, None)
