@@ -35,7 +35,7 @@ NOW = datetime(2026, 1, 15, 12, 0, tzinfo=UTC)
 # before it was streamed (everything generated in memory, then one transaction): (lines, sha256 of the export)
 ALL_AT_ONCE = {
     "experts": (16, "48d36ceea9510f45b170e3a594cc0f27bcc5e1eeecd89d4a4f04a1808be2ebf4"),
-    "issues": (300, "38f116a0d0d852555c7a6acac83803bfb4146cb00c8f7d83e952078a2f79961f"),
+    "issues": (300, "a1ad60cf1c30c2f3c8bd6e86ee8132f4ac540398eed12eb981f4def932f34b46"),  # + `"severity": null` (#23)
     "requests": (284, "eb80b4f7a271f7a659970be3f5380cbcb7ac2dc42e69fe0f16461aee8d449b91"),
     "sessions": (253, "ad1232ec2727e88f3a4bfdc5d7ff463647517b57176a2d62dc2754b189b34c80"),
     "outcomes": (246, "adda1a755bfaaf1da3878856b98f0ae323a2071c70e10da3a29bbe330b3280b8"),
