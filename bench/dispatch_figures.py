@@ -247,8 +247,10 @@ def page_latency(folder: Path, pages: int) -> list[Figure]:
                    if expert != "x00" and r in _Pages.arrived)
     p50 = statistics.median(waits) * 1000
     p99 = waits[min(len(waits) - 1, int(len(waits) * 0.99))] * 1000
+    missing = pages - len(waits) - hanging_pages
     note = (f"{len(waits)} pages to 19 working receivers, {hanging_pages} more to the one that hangs "
-            "(10 s timeout, backoff); from the step's log line to the receiver")
+            f"(10 s timeout, backoff){f', {missing} not measured (no step or no page in 30 s)' if missing else ''};"
+            " from the step's log line to the receiver")
     return [Figure("page: due step to a working receiver, 1 hanging target among 20 (p50)", p50, "ms",
                    goal="< 1000 ms", ok=p50 < 1000, runs=waits, notes=note),
             Figure("page: due step to a working receiver, 1 hanging target among 20 (p99)", p99, "ms",

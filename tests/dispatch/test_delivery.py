@@ -84,6 +84,23 @@ def test_a_failure_is_apprises_reason_without_its_log_prefix(dispatching: Dispat
     assert not re.search(r"\d{4}-\d\d-\d\d|WARNING|ERROR", message.last_error)
 
 
+def test_a_plugin_that_raises_is_a_failed_send_retried_never_a_row_stuck_sending(dispatching: Dispatching) -> None:
+    dispatcher = make_dispatcher(dispatching, DispatchSettings(), b"k" * 32, None, [])
+
+    def explode(url: str, message: object, timeout: float) -> bool:
+        raise RuntimeError("plugin bug")
+
+    dispatcher.delivery.send = explode
+    try:
+        request_id = _page(dispatching, "json://127.0.0.1:9/hook")
+        dispatcher.run_pass(T0)
+    finally:
+        dispatcher.close()
+    [message] = dispatching.outbox(request_id)
+    assert message.status == "pending" and message.attempts == 1 and message.next_attempt_at is not None
+    assert message.last_error == "RuntimeError: plugin bug"
+
+
 def test_a_message_left_sending_is_sent_again_marked_as_a_possible_repeat(dispatching: Dispatching) -> None:
     hook = Hook().start()
     dispatching.store.outbox.add(OutboxMessage(

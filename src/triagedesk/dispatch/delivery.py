@@ -16,6 +16,7 @@ from datetime import datetime, timedelta
 
 from triagedesk.app.dispatching import Dispatching
 from triagedesk.dispatch import notify
+from triagedesk.dispatch.masking import mask
 from triagedesk.dispatch.settings import DispatchSettings
 from triagedesk.domain.records import OutboxMessage
 from triagedesk.domain.requests import notices
@@ -168,8 +169,11 @@ class Delivery:
                 return
             try:
                 self._deliver(message_id)
-            except Exception as exc:  # the store refused (disk full...): logged, the row stays for the next try
+            except Exception as exc:  # the store refused (disk full...): logged, and tried again after the base delay
                 self.log("send_failed", message=message_id, error=f"{type(exc).__name__}: {exc}")
+                with self._cond:
+                    self._due.setdefault(message_id,
+                                         self.clock() + timedelta(seconds=self.settings.retry_base_seconds))
             finally:
                 self._read_noticed()  # (this send's own writes: a retry is scheduled before its target frees)
                 with self._cond:
@@ -184,7 +188,12 @@ class Delivery:
             return
         try:
             url = notify.resolve(message.target, self.settings.mail_url, self.settings.schemes)
-            attached = self.send(url, outgoing(message), self.settings.send_timeout_seconds)
+            try:
+                attached = self.send(url, outgoing(message), self.settings.send_timeout_seconds)
+            except notify.DeliveryError:
+                raise
+            except Exception as exc:  # a plugin's own failure: a failed send like any other, never left `sending`
+                raise notify.DeliveryError(mask(f"{type(exc).__name__}: {exc}")[:400]) from None
         except notify.DeliveryError as exc:
             failed_at = self.clock()  # the backoff runs from this failure, not from when the pass began
             retry = None

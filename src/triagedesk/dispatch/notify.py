@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import contextvars
 import logging
+import mimetypes
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote
@@ -82,6 +83,9 @@ class _Reasons(logging.Handler):
                 lines.append(str(record.msg))
 
 
+if not mimetypes.inited:  # once, here: Apprise would otherwise initialise it inside a send, racing the others
+    mimetypes.init()
+
 _REASONS = _Reasons()
 _apprise_log = logging.getLogger("apprise")
 _apprise_log.addHandler(_REASONS)
@@ -146,8 +150,11 @@ def send(url: str, message: Outgoing, timeout: float = 10.0) -> bool:
     attach = None
     attached = bool(message.attachment is not None and getattr(server, "attachment_support", False))
     if attached:
-        attach = apprise.AppriseAttachment(AttachMemory(content=message.attachment, name=message.attachment_name,
-                                                        mimetype="text/markdown"))
+        try:  # Markdown sent as text/plain: every mime table knows it
+            attach = apprise.AppriseAttachment(AttachMemory(content=message.attachment,
+                                                            name=message.attachment_name, mimetype="text/plain"))
+        except Exception:  # a file Apprise will not take: the page goes without it and says so
+            attach, attached = None, False
     body = with_package_line(message.body, message.line_attached if attached else message.line_not_attached)
     reasons: list[str] = []
     lines_token = _LINES.set(reasons)
