@@ -12,7 +12,7 @@ import json
 import os
 import threading
 import time
-from collections.abc import Callable, Collection, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -20,7 +20,8 @@ from pathlib import Path
 from typing import Any
 
 from triagedesk.app.desk import Desk
-from triagedesk.domain.errors import UserError
+from triagedesk.app.intake import IntakeDoor
+from triagedesk.app.outbox import OutboxDoor
 from triagedesk.domain.models import Expert, Issue
 from triagedesk.domain.records import (
     OPEN_STATUSES,
@@ -38,7 +39,6 @@ from triagedesk.store.errors import StoreError
 from triagedesk.store.repositories import model_fields
 
 ACTOR = "dispatcher"
-CLOSED = frozenset({"completed", "cancelled", "refunded"})
 AckUrl = Callable[[ExpertRequest], str | None]
 
 
@@ -79,7 +79,7 @@ class StepResult:
     messages: int
 
 
-class Dispatching:
+class Dispatching(OutboxDoor, IntakeDoor):
     """The dispatcher's and the intake's door to the store (through the Desk); every call is thread-safe."""
 
     def __init__(self, desk: Desk, coordinator_contact: str | None = None) -> None:
@@ -153,22 +153,6 @@ class Dispatching:
                     if doc is not None and isinstance(doc.get("id"), str):
                         out.add(doc["id"])
         return out
-
-    def changed_messages(self, changes: Iterable[tuple[str, str]]) -> dict[str, OutboxMessage | None]:
-        """The outbox rows among a store change notice (None: removed)."""
-        out: dict[str, OutboxMessage | None] = {}
-        with self.lock:
-            table = self.store.outbox.table
-            for name, doc_id in changes:
-                if name == "outbox":
-                    doc = table.doc(int(doc_id))
-                    if doc is not None and isinstance(doc.get("id"), str):
-                        out[doc["id"]] = OutboxMessage.model_validate(model_fields(doc))
-        return out
-
-    def message(self, message_id: str) -> OutboxMessage | None:
-        with self.lock:
-            return self.store.outbox.get(message_id)
 
     def refresh(self) -> None:
         with self.lock:
@@ -327,55 +311,6 @@ class Dispatching:
                              status="pending" if target else "failed",
                              last_error=None if target else "no coordinator contact (TRIAGEDESK_COORDINATOR_URL)")
 
-    # -- the outbox ------------------------------------------------------------------------------------
-    def outbox(self, request_id: str | None = None) -> list[OutboxMessage]:
-        with self.lock:
-            docs = self.store.outbox.raw()
-            found = [OutboxMessage.model_validate(model_fields(d)) for d in docs
-                     if request_id is None or d.get("request_id") == request_id]
-        return sorted(found, key=lambda m: (m.created_at, m.id))
-
-    def sending(self, message_id: str, now: datetime) -> OutboxMessage | None:
-        """Take a pending, due message for one send: `sending` (and the attempt counted) is durable before the
-        send starts. None: not pending or not due (sent meanwhile, given up, or taken by a recovery)."""
-        with self.lock, self.store.transaction():
-            message = self.store.outbox.get(message_id)
-            if message is None or message.status != "pending" or (message.next_attempt_at or now) > now:
-                return None
-            taken = message.model_copy(update={"status": "sending", "sending_since": now,
-                                               "attempts": message.attempts + 1})
-            self.store.outbox.save(taken)
-            return taken
-
-    def delivered(self, message_id: str, now: datetime, attached: bool | None = None) -> None:
-        with self.lock, self.store.transaction():
-            message = self.store.outbox.require(message_id)
-            self.store.outbox.save(message.model_copy(update={
-                "status": "sent", "sent_at": now, "sending_since": None, "last_error": None, "attached": attached}))
-
-    def not_delivered(self, message_id: str, error: str, next_at: datetime | None) -> None:
-        """A failed send: retried at `next_at`, or given up (failed) when it is None."""
-        with self.lock, self.store.transaction():
-            message = self.store.outbox.require(message_id)
-            self.store.outbox.save(message.model_copy(update={
-                "status": "pending" if next_at else "failed", "sending_since": None,
-                "last_error": error[:500], "next_attempt_at": next_at}))
-
-    def recover_sending(self, now: datetime, busy: Collection[str] = ()) -> list[str]:
-        """Messages left `sending` by a dispatcher that stopped mid-send (killed, or out of time at SIGTERM): each
-        may have gone out, so its next send is counted as a possible repeat. `busy`: this dispatcher's own sends
-        still under way, left alone. Returns the ids made pending again."""
-        with self.lock, self.store.transaction():
-            found = [OutboxMessage.model_validate(model_fields(d)) for d in self.store.outbox.raw()
-                     if d.get("status") == "sending" and d.get("id") not in busy]
-            for message in found:
-                self.store.outbox.save(message.model_copy(update={
-                    "status": "pending", "possible_repeats": message.possible_repeats + 1, "sending_since": None,
-                    "next_attempt_at": now,
-                    "last_error": "the dispatcher stopped while sending it: it may have gone out (its next send "
-                                  "is a possible repeat, with the same idempotency key)"}))
-            return [m.id for m in found]
-
     # -- acknowledgement links -------------------------------------------------------------------------
     def ack_state(self, request_id: str, assigned_at: str) -> tuple[ExpertRequest | None, Issue | None, str | None]:
         """What an ack link's page shows: the request, its issue, and why it can no longer be acknowledged
@@ -399,92 +334,9 @@ class Dispatching:
                 raise LifecycleError("this assignment is already acknowledged")
             return self.desk.act(request_id, "acknowledge", "ack-link", note="acknowledged by link")
 
-    # -- intake ----------------------------------------------------------------------------------------
-    def take_in(self, issues: list[Issue], now: datetime, actor: str = "intake") -> list[dict[str, Any]]:
-        """Add issues (or fold each into the open issue with its dedup key) and open a request for those that
-        escalate, all in one durable write. Returns per issue: id, whether it was new, its count."""
-        with self.lock:
-            try:
-                out = self._take_in(issues, now, actor)
-            except BaseException:
-                self._dedup_at = -1  # rolled back: the index may hold keys that were not written
-                raise
-            self._in_step()
-            return out
-
-    def _take_in(self, issues: list[Issue], now: datetime, actor: str) -> list[dict[str, Any]]:
-        with self._at(now):
-            open_keys = self._open_dedup_keys()
-            out: list[dict[str, Any]] = []
-            for index, issue in enumerate(issues):
-                key = issue.dedup_key
-                current_id = open_keys.get(key) if key else None
-                if current_id is None and issue.id is not None and issue.id in self.store.issues:
-                    current_id = issue.id
-                    if not key or self.store.issues.require(issue.id).dedup_key != key:
-                        where = f"[{index}]: " if len(issues) > 1 else ""
-                        raise IssueExists(f"body: {where}id: issue {issue.id!r} exists already (a POST never "
-                                          "overwrites an issue; the same dedup_key updates it)")
-                if current_id is not None:
-                    current = self.store.issues.require(current_id)
-                    merged = current.model_copy(update={
-                        "count": current.count + 1,
-                        "last_seen": latest(current.last_seen, issue.last_seen or issue.created_at or now),
-                        "description": issue.description or current.description,
-                        "title": issue.title or current.title, "severity": issue.severity or current.severity})
-                    self.store.issues.save(merged, actor=actor, action="dedup", note=f"repeat of {key}")
-                    out.append({"id": current.id, "new": False, "count": merged.count})
-                    continue
-                fresh = issue.model_copy(update={"created_at": issue.created_at or now,
-                                                 "last_seen": issue.last_seen or issue.created_at or now})
-                fresh = self.store.issues.add(fresh, actor=actor, action="intake")
-                assert fresh.id is not None
-                if key:
-                    open_keys[key] = fresh.id
-                request_id = None
-                if self.desk.scorer(fresh.profile).assess(fresh).should_escalate:  # the compiled fast path
-                    request_id = self.desk.escalate(fresh.id, actor, fresh=True).id
-                out.append({"id": fresh.id, "new": True, "count": fresh.count, "request_id": request_id})
-            return out
-
-    def resolve_alert(self, dedup_key: str, ended_at: datetime, now: datetime,
-                      actor: str = "alertmanager") -> str | None:
-        """Note on the open issue with this key that its alert resolved at `ended_at` (Alertmanager's `endsAt`);
-        its last_seen moves to that time, never backwards."""
-        with self._at(now):
-            issue_id = self._open_dedup_keys().get(dedup_key)
-            if issue_id is None:
-                return None
-            issue = self.store.issues.require(issue_id)
-            self.store.issues.save(issue.model_copy(update={"last_seen": latest(issue.last_seen, ended_at)}),
-                                   actor=actor, action="alert_resolved",
-                                   note=f"alert {dedup_key} resolved at {_stamp(ended_at)}")
-            return issue_id
-
-    def _open_dedup_keys(self) -> dict[str, str]:
-        """Dedup key -> open issue, rebuilt (a scan) only when someone else wrote since the intake last did."""
-        if self._dedup_at != self.store.journal.version:
-            closed = {d.get("analysis_id") for d in self.store.requests.raw() if d.get("status") in CLOSED}
-            self._dedup = {d["dedup_key"]: d["id"] for d in self.store.issues.raw()
-                           if d.get("dedup_key") and d.get("id") not in closed}
-        return self._dedup
-
-    def _in_step(self) -> None:
-        """After the intake's own write: its changes are in the index already."""
-        self._dedup_at = self.store.journal.version
-
 
 def _stamp(moment: datetime) -> str:
     return moment.isoformat().replace("+00:00", "Z")
-
-
-def latest(known: datetime | None, seen: datetime) -> datetime:
-    """A last-seen time that never goes backwards (a late or reordered notification leaves it)."""
-    return seen if known is None or seen > known else known
-
-
-class IssueExists(UserError):
-    """A POST naming an issue that exists, without the dedup_key that would make it a repeat (HTTP 409)."""
 
 
 def open_dispatching(path: str, create: bool = True, coordinator_contact: str | None = None,
