@@ -54,3 +54,36 @@ def test_of_two_copies_of_a_message_the_sent_one_wins() -> None:
     assert winner("outbox", sent, earlier, pending, later) == "mine"
     assert winner("outbox", {"status": "sending"}, earlier, {"status": "failed"}, later) == "theirs"
     assert winner("outbox", {"status": "sent", "n": 1}, later, {"status": "sent", "n": 2}, earlier) == "mine"
+
+
+def test_the_successor_sends_what_a_dead_dispatcher_left_marking_a_maybe_sent_one(tmp_path: Path, db_url: str) -> None:
+    """Machine A's dispatcher wrote two messages and died: one still pending, one mid-send (`sending`), both pushed.
+    Machine B's dispatcher pulls them and sends both; the one that may have gone out is a marked possible repeat."""
+    from triagedesk.domain.records import OutboxMessage
+
+    hook = Hook().start()
+    a = open_dispatching(str(tmp_path / "a.json"))
+    a.store.outbox.put_many([
+        OutboxMessage(id="ob-pending", event="e1", kind="assignment", target=hook.url(), subject="one", body="b",
+                      created_at=T0, next_attempt_at=T0),
+        OutboxMessage(id="ob-midsend", event="e2", kind="assignment", target=hook.url("other"), subject="two",
+                      body="b", status="sending", attempts=1, created_at=T0, sending_since=T0)])
+    Replicator(a.store, CouchClient(parse_remote(db_url)), actor="dispatcher").sync()
+    a.close()
+    b = open_dispatching(str(tmp_path / "b.json"))
+    dispatcher = make_dispatcher(b, DispatchSettings(), b"k" * 32, None, [])
+    try:
+        dispatcher.run_pass(T0)                                   # B's dispatcher starts before the pull
+        Replicator(b.store, CouchClient(parse_remote(db_url)), actor="dispatcher").sync()
+        dispatcher.run_pass(T0)
+    finally:
+        dispatcher.close()
+        hook.stop()
+    got = {arrival.body["title"]: arrival.headers for arrival in hook.arrivals}
+    assert set(got) == {"one", "two"}
+    assert got["two"]["idempotency-key"] == "ob-midsend" and got["two"]["x-triagedesk-possible-repeat"] == "1"
+    assert "x-triagedesk-possible-repeat" not in got["one"]
+    rows = {m.id: m for m in b.outbox()}
+    assert rows["ob-midsend"].status == "sent" and rows["ob-midsend"].possible_repeats == 1
+    assert rows["ob-pending"].status == "sent" and rows["ob-pending"].possible_repeats == 0
+    b.close()
