@@ -21,7 +21,7 @@ from triagedesk.app.queries import Queries
 from triagedesk.domain.errors import UserError
 from triagedesk.domain.models import Issue
 from triagedesk.domain.records import ExpertRequest, Session, new_id
-from triagedesk.domain.requests.actions import Actor, Refusal
+from triagedesk.domain.requests.actions import ACTIONS, Actor, Refusal
 from triagedesk.domain.requests.plan import Intent, Plan, Situation, plan
 from triagedesk.domain.requests.states import HELD_STATUSES
 from triagedesk.domain.requests.undo import Taken
@@ -66,7 +66,7 @@ class BulkResult:
         return text
 
 
-NEEDS_RANKING = frozenset({"assign", "reassign", "senior"})
+NEEDS_RANKING = frozenset(a.name for a in ACTIONS.values() if a.needs_expert)
 
 
 class Commands:

@@ -127,6 +127,10 @@ class Queries:
         found = [entry for target in dict.fromkeys(targets) for entry in self.store.audit_log.by("target_id", target)]
         return sorted(found, key=lambda e: e.at)
 
+    def actions_by(self, actor: str, limit: int = 500) -> list[AuditEntry]:
+        """What one actor (the dispatcher) wrote, newest first (an index lookup)."""
+        return sorted(self.store.audit_log.by("actor", actor), key=lambda e: e.at, reverse=True)[:limit]
+
     def issue_record(self, issue_id: str) -> issue_view.IssueRecord:
         """Everything about one issue: what the issue screen and `triagedesk show` print."""
         return issue_view.issue_record(self, issue_id)

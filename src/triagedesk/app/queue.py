@@ -355,7 +355,8 @@ def _search(data: QueueData, sort: str, now_epoch: float, rows: list[int], needl
     return hits
 
 
-def describe(spec: QueueFilter) -> str:
+def describe(spec: QueueFilter, names: dict[str, str] | None = None) -> str:
+    """The filters in words; `names` shows an expert's name for their id."""
     parts = []
     if spec.text:
         parts.append(f"text “{spec.text}”")
@@ -366,8 +367,9 @@ def describe(spec: QueueFilter) -> str:
     if spec.profile:
         parts.append(spec.profile)
     if spec.assignee is not None:
+        holder = (names or {}).get(spec.assignee, spec.assignee)
         parts.append("assigned to nobody" if spec.assignee == UNASSIGNED else
-                     "mine" if spec.assignee == MINE else f"assigned to {spec.assignee}")
+                     "mine" if spec.assignee == MINE else f"assigned to {holder}")
     parts.append(f"sorted by {spec.sort}{' (reversed)' if spec.reverse else ''}")
     return ", ".join(parts)
 

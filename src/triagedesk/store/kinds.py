@@ -44,7 +44,7 @@ KINDS: tuple[Kind, ...] = (
     Kind("outcomes", Outcome, "out", indexed=("issue_id", "request_id")),
     Kind("corrections", Correction, "cor", indexed=("request_id",)),
     Kind("knowledge", KnowledgeEntry, "kb"),
-    Kind("audit", AuditEntry, "aud", audited=False, indexed=("target_id", "action")),
+    Kind("audit", AuditEntry, "aud", audited=False, indexed=("target_id", "action", "actor")),
     Kind("outbox", OutboxMessage, "ob", audited=False, indexed=("request_id",), listed=False),
 )
 BY_NAME: dict[str, Kind] = {kind.name: kind for kind in KINDS}

@@ -92,7 +92,7 @@ def build(overrides: Mapping[str, str]) -> Keymap:
         if clash is not None:
             taken = ", ".join(sorted(set(effective[clash.id]) & set(wanted[name])))
             found.problems.append(f"[keys] {name} = {overrides[name]!r}: {taken} already takes {clash.id}; "
-                                  f"kept {row.key.split(',')[0]}")
+                                  f"kept {row.shown_key or row.key.split(',')[0]}")
             effective[name] = _names(row.key)
             continue
         found.source[name] = "config"

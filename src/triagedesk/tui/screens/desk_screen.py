@@ -35,7 +35,9 @@ from triagedesk.tui.screens.desk_keys import DOORS, selection_of
 from triagedesk.tui.screens.desk_keys import door as _door
 from triagedesk.tui.screens.expert_door import ExpertDoor
 from triagedesk.tui.screens.lead_door import LeadDoor
+from triagedesk.tui.screens.power_door import PowerDoor
 from triagedesk.tui.screens.queue_controls import QueueControls, plain_spec
+from triagedesk.tui.screens.views_door import ViewsDoor
 from triagedesk.tui.screens.workflow_door import WorkflowDoor
 from triagedesk.tui.widgets.analytics_view import AnalyticsView
 from triagedesk.tui.widgets.candidates_pane import CandidatesPane
@@ -104,7 +106,8 @@ class DeskScreen(Screen[None]):
         self.bulk_door = BulkDoor(self)
         self.lead = LeadDoor(self)
         self.queue_controls = QueueControls(self)
-
+        self.views = ViewsDoor(self)
+        self.power = PowerDoor(self)
 
     def compose(self) -> ComposeResult:
         yield Header(show_clock=False)
