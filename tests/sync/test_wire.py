@@ -20,7 +20,7 @@ from triagedesk.sync.wire import filled, shape_of, sparse, wire_doc
 PINNED = {
     "experts": {"name": "", "email": "", "specializations": [], "certifications": [], "rating": None,
                 "completed_reviews": 0, "average_turnaround": None, "is_active": True, "joined_at": None,
-                "escalation_methods": [], "expertise_level": "senior", "timezone": "UTC", "current_workload": 0,
+                "escalation_methods": [], "expertise_level": "senior", "timezone": "UTC", "team": "", "current_workload": 0,
                 "contacts": {}},
     "issues": {"id": None, "title": "", "description": "", "profile": None, "created_at": None, "tier": None,
                "restricted": False, "users_affected": 0, "total_users": None, "affected_systems": [],
@@ -44,6 +44,9 @@ PINNED = {
     "corrections": {"original_value": None, "corrected_value": None, "explanation": "", "confidence": 1.0,
                     "category": None, "profile": ""},
     "knowledge": {"outcome_id": None, "profile": "", "category": None, "problem": "", "resolution": "", "tags": []},
+    "schedules": {"name": "", "timezone": "UTC", "overrides": [], "covers": [], "description": ""},
+    "calendars": {"kind": "business", "timezone": "UTC", "hours": [], "holidays": [], "experts": [], "teams": [],
+                  "source": ""},
     "audit": {"before": None, "after": None, "note": ""},
 }
 

@@ -18,6 +18,7 @@ from triagedesk.app import bulk, editing, issue_search, issue_view
 from triagedesk.app.bulk import BulkResult
 from triagedesk.app.issue_search import Found
 from triagedesk.app.issue_view import IssueRecord
+from triagedesk.app.oncall import OnCallDesk
 from triagedesk.domain.errors import UserError
 from triagedesk.domain.insight import analytics, package
 from triagedesk.domain.insight.knowledge import Hit
@@ -62,6 +63,8 @@ class Desk:
         self._recount: set[str] = set()  # request slots changed since
         self._counts_lock = threading.Lock()
         store.subscribe(self._counted_records_changed)
+        self.oncall = OnCallDesk(self)
+        """Schedules, calendars and who covers now (app/oncall.py)."""
 
     def _counted_records_changed(self, changed: set[tuple[str, str]]) -> None:
         """On whichever thread wrote: note the requests to count again."""
@@ -174,7 +177,8 @@ class Desk:
 
     def candidates(self, issue: Issue, at: datetime | None = None) -> Match:
         scorer = self.scorer(issue.profile)
-        return Matcher(scorer.profile, scorer).match(issue, self.counted_experts(), at or self.clock())
+        return Matcher(scorer.profile, scorer, self.oncall.coverage()).match(issue, self.counted_experts(),
+                                                                              at or self.clock())
 
     def opening_status_of(self, profile: str | None) -> str:
         """The state a new request of this profile usually starts in (cheap: no decision is computed)."""
@@ -254,15 +258,16 @@ class Desk:
             profile = self.scorer(request.profile or None).profile
             current = self.store.experts.get(request.assigned_expert_id) if request.assigned_expert_id else None
             expert = self.store.experts.require(expert_id) if expert_id else None
-            paused = sla.paused_working_minutes(request, profile, current, now)
+            calendars = self.oncall.calendars()
+            paused = sla.paused_working_minutes(request, profile, current, now, calendars)
             updated = lifecycle.transition(request, action, now, expert, paused_minutes=paused)
             holder = expert or current
             if workflow.due_recomputed(action):
                 effort = self.decide(self.store.issues.require(request.analysis_id)).estimated_expert_minutes \
                     if request.analysis_id in self.store.issues else None
-                updated = updated.model_copy(update={"due_at": sla.due_at(updated, profile, holder, effort)})
+                updated = updated.model_copy(update={"due_at": sla.due_at(updated, profile, holder, effort, calendars)})
             if action == "complete":
-                due = updated.due_at or sla.due_at(updated, profile, holder)
+                due = updated.due_at or sla.due_at(updated, profile, holder, calendars=calendars)
                 updated = updated.model_copy(update={"refund_due": workflow.refund_due(due, now), "rating": rating})
             # the experts' workload and figures are counted from the requests (`experts()`): no counter to save
             return self.store.requests.save(updated, actor=actor, action=action, note=note)
@@ -468,10 +473,11 @@ class Desk:
         experts = {e.id: e for e in self.store.experts.all()}
         out = []
         held = [r for status in statuses for r in self.store.requests.by("status", status)]
+        calendars = self.oncall.calendars()
         for request in held:
             profile = self.scorer(request.profile or None).profile
             expert = experts.get(request.assigned_expert_id or "")
-            timer = sla.clock(request, profile, expert, now)
+            timer = sla.clock(request, profile, expert, now, calendars)
             out.append((request, timer, workflow.suggestions(request, timer.state, expert, now)))
         out.sort(key=lambda item: item[1].fraction_left if item[1].state != "breached"
                  else -1 + item[1].left_minutes / 1e9)
@@ -479,8 +485,9 @@ class Desk:
 
     def report(self, days: int, now: datetime | None = None) -> dict[str, Any]:
         rates = {name: self.scorer(name).profile.expert_hourly_rate for name in self.profiles()}
-        return analytics.report(self.store.requests.all(), self.counted_experts(), self.store.corrections.all(),
+        data = analytics.report(self.store.requests.all(), self.counted_experts(), self.store.corrections.all(),
                                 self.store.outcomes.all(), rates, now or self.clock(), days)
+        return {**data, "oncall": self.oncall.fairness(now or self.clock())}
 
     def package(self, issue_id: str) -> str:
         issue = self.store.issues.require(issue_id)

@@ -176,7 +176,8 @@ class Dispatching:
     def plan_for(self, request: ExpertRequest, history: list[policy.StepDone],
                  now: datetime | None = None) -> list[policy.Step]:
         """The policy's plan for a request; a follow-up only when the coordinators have a contact to send it to."""
-        steps = policy.plan(request, self.profile(request), self.expert(request.assigned_expert_id), history, now)
+        steps = policy.plan(request, self.profile(request), self.expert(request.assigned_expert_id), history, now,
+                            self.desk.oncall.calendars())
         return steps if self.coordinator_contact else [s for s in steps if s.kind != "follow_up"]
 
     def due_step(self, request: ExpertRequest, history: list[policy.StepDone], now: datetime) -> policy.Step | None:
@@ -251,7 +252,8 @@ class Dispatching:
         profile = self.profile(request)
         rule = profile.policy.auto_assign
         ranked = self.desk.candidates(issue, now).ranked
-        pick = policy.choose(rule.strategy, ranked, rule.top_n, step.exclude, self._last_auto.get(profile.name))
+        pick = self.desk.oncall.on_call_pick(issue, ranked, step.exclude, now) or \
+            policy.choose(rule.strategy, ranked, rule.top_n, step.exclude, self._last_auto.get(profile.name))
         if pick is None:
             if kind == "ack_reassign":  # nobody else free: straight to the senior fallback
                 try:
@@ -276,11 +278,11 @@ class Dispatching:
             out.append(notices.breach(request, holder, previous.name if previous else None, step.refund_exposure,
                                       ack_url(request)))
         elif step.kind == "at_risk_notice" and holder is not None:
-            timer = sla.clock(request, self.profile(request), holder, now)
+            timer = sla.clock(request, self.profile(request), holder, now, self.desk.oncall.calendars())
             out.append(notices.at_risk(request, holder, timer.left_minutes, ack_url(request)))
         if step.kind == "follow_up":
             return self._follow_up(step, request, holder, issue, now)
-        found = [self._outbox(step.key, n, request, holder, now) for n in out]
+        found = [self._page(step.key, n, request, holder, issue, now) for n in out]
         if step.kind in ("ack_flag", "breach_flag") or (step.kind.endswith("senior") and not changed_hands) \
                 or (step.refund_exposure and step.kind == "breach_senior"):
             notice = notices.coordinator(request, step.reason, step.refund_exposure)
@@ -301,6 +303,16 @@ class Dispatching:
         notice = notices.follow_up(issue, self.desk.decide(issue), request, expert, sessions,
                                    max(outcomes, key=lambda o: o.created_at))
         return [self._coordinator(step.key, notice, request, now, kind="follow_up")]
+
+    def _page(self, event: str, notice: notices.Notice, request: ExpertRequest, holder: Expert | None,
+              issue: Issue | None, now: datetime) -> OutboxMessage | None:
+        """An at-risk or breach page goes to the holder in their hours (or on call); outside them to whoever is on
+        call for the issue now; with nobody, to the holder when their hours open (Zammad #4432)."""
+        if notice.kind not in ("at_risk", "breach") or holder is None:
+            return self._outbox(event, notice, request, holder, now)
+        who, when = self.desk.oncall.page_to(holder, issue, request.urgency, now)
+        message = self._outbox(event, notice, request, self.expert(who) or holder, now)
+        return message.model_copy(update={"next_attempt_at": when}) if message and when else message
 
     def _outbox(self, event: str, notice: notices.Notice, request: ExpertRequest, expert: Expert | None,
                 now: datetime) -> OutboxMessage | None:

@@ -81,7 +81,8 @@ def auto_assigns(request: ExpertRequest, profile: Profile) -> bool:
 
 
 def plan(request: ExpertRequest, profile: Profile, expert: Expert | None,
-         history: Sequence[StepDone] = (), now: datetime | None = None) -> list[Step]:
+         history: Sequence[StepDone] = (), now: datetime | None = None,
+         calendars: sla.CalendarBook | None = None) -> list[Step]:
     """Every step the policy has in store for the request as it is now, earliest first (taken ones left out;
     given `now`, a follow-up whose window has passed too)."""
     policy = profile.policy
@@ -100,7 +101,7 @@ def plan(request: ExpertRequest, profile: Profile, expert: Expert | None,
         if ack is not None:
             steps.append(ack)
     if request.status in ("assigned", "in_review") and request.due_at is not None:
-        steps.extend(_clock_steps(request, profile, expert))
+        steps.extend(_clock_steps(request, profile, expert, calendars))
     return sorted((s for s in steps if s.key not in done), key=lambda s: s.due)
 
 
@@ -130,13 +131,14 @@ def _ack_step(request: ExpertRequest, policy: Policy, expert: Expert | None,
     return None
 
 
-def _clock_steps(request: ExpertRequest, profile: Profile, expert: Expert | None) -> list[Step]:
+def _clock_steps(request: ExpertRequest, profile: Profile, expert: Expert | None,
+                 calendars: sla.CalendarBook | None = None) -> list[Step]:
     rule = profile.policy.breach
     assert request.due_at is not None
     steps: list[Step] = []
     anchor = _stamp(request.due_at)
     start, budget = sla.budget_minutes(request, profile, expert)
-    calendar = sla.calendar_for(expert, profile, request.urgency)
+    calendar = sla.calendar_for(expert, profile, request.urgency, calendars)
     if rule.notify_at_risk and budget > 0:
         at_risk = calendar.add_working_minutes(start, budget * (1 - sla.AT_RISK_SHARE) + request.paused_minutes)
         if at_risk < request.due_at:

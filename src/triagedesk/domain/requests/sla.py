@@ -1,4 +1,4 @@
-"""SLA clocks: due times on 8x5 or 24x7 calendars, pauses while waiting, breaches, refunds, suggestions."""
+"""SLA clocks: due times on business (holidays out) or 24x7 calendars, pauses while waiting, breaches, refunds."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from typing import Literal, Protocol
 from triagedesk.domain.models import Expert
 from triagedesk.domain.records import ExpertRequest
 from triagedesk.domain.requests import workflow
-from triagedesk.domain.routing.calendar import BusinessHours
+from triagedesk.domain.routing.coverage import EMPTY_BOOK, CalendarBook
 from triagedesk.domain.scoring.profiles import Profile
 
 AT_RISK_SHARE = 0.25
@@ -36,8 +36,10 @@ class AroundTheClock:
 TWENTY_FOUR_SEVEN = AroundTheClock()
 
 
-def calendar_for(expert: Expert | None, profile: Profile, urgency: str) -> Calendar:
-    """The expert's calendar: 8x5 in their timezone unless they (or their after-hours cover) work 24x7.
+def calendar_for(expert: Expert | None, profile: Profile, urgency: str,
+                 calendars: CalendarBook | None = None) -> Calendar:
+    """The expert's calendar: their business calendar (their own, their team's, else 8x5 in their timezone),
+    holidays out (`calendars`: the stored ones), unless they (or their after-hours cover) work 24x7.
 
     On-call rotation and 24x7 after-hours cover count every minute; emergency-only
     cover counts every minute for a critical request and business hours otherwise.
@@ -45,12 +47,13 @@ def calendar_for(expert: Expert | None, profile: Profile, urgency: str) -> Calen
     if expert is None:
         return TWENTY_FOUR_SEVEN
     availability = expert.availability
-    if availability.business_hours == "24x7" or availability.after_hours in ("24x7", "on_call_rotation"):
+    if availability.after_hours in ("24x7", "on_call_rotation"):
         return TWENTY_FOUR_SEVEN
     if availability.after_hours == "emergency_only" and urgency == "critical":
         return TWENTY_FOUR_SEVEN
     matching = profile.matching
-    return BusinessHours(expert.timezone, matching.business_day_start, matching.business_day_end)
+    working = (calendars or EMPTY_BOOK).working(expert, matching.business_day_start, matching.business_day_end)
+    return TWENTY_FOUR_SEVEN if working is None else working
 
 
 def budget_minutes(request: ExpertRequest, profile: Profile, expert: Expert | None,
@@ -83,18 +86,19 @@ def budget_for(tier_id: str | None, urgency: str, assigned: bool, profile: Profi
 
 
 def due_at(request: ExpertRequest, profile: Profile, expert: Expert | None,
-           expert_minutes: int | None = None) -> datetime:
+           expert_minutes: int | None = None, calendars: CalendarBook | None = None) -> datetime:
     """The due time, pauses included (time spent `waiting` does not count)."""
     start, budget = budget_minutes(request, profile, expert, expert_minutes)
-    calendar = calendar_for(expert, profile, request.urgency)
+    calendar = calendar_for(expert, profile, request.urgency, calendars)
     return calendar.add_working_minutes(start, budget + request.paused_minutes)
 
 
-def paused_working_minutes(request: ExpertRequest, profile: Profile, expert: Expert | None, now: datetime) -> float:
+def paused_working_minutes(request: ExpertRequest, profile: Profile, expert: Expert | None, now: datetime,
+                           calendars: CalendarBook | None = None) -> float:
     """Working minutes of the current wait (0 when the request is not waiting)."""
     if request.waiting_since is None:
         return 0.0
-    calendar = calendar_for(expert, profile, request.urgency)
+    calendar = calendar_for(expert, profile, request.urgency, calendars)
     return calendar.working_minutes_between(request.waiting_since, now)
 
 
@@ -129,11 +133,12 @@ def state_of(left_minutes: float, budget_minutes: float, waiting: bool) -> Clock
     return "ok"
 
 
-def clock(request: ExpertRequest, profile: Profile, expert: Expert | None, now: datetime) -> SlaClock:
+def clock(request: ExpertRequest, profile: Profile, expert: Expert | None, now: datetime,
+          calendars: CalendarBook | None = None) -> SlaClock:
     """Time left (working minutes, frozen while waiting), as a fraction for colours, and the state."""
-    calendar = calendar_for(expert, profile, request.urgency)
+    calendar = calendar_for(expert, profile, request.urgency, calendars)
     _, budget = budget_minutes(request, profile, expert)
-    due = request.due_at or due_at(request, profile, expert)
+    due = request.due_at or due_at(request, profile, expert, calendars=calendars)
     if request.status == "completed" or request.status == "refunded":
         finished = request.completed_at or now
         missed = finished > due

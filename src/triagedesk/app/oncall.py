@@ -1,0 +1,189 @@
+"""Schedules and calendars in the store: one audited write each, and the coverage every door asks (who is on call,
+an expert's calendar, who an auto-assignment or a page goes to)."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Collection, Sequence
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any
+
+from triagedesk.domain.errors import UserError
+from triagedesk.domain.insight import oncall_load
+from triagedesk.domain.models import Candidate, Expert, Issue
+from triagedesk.domain.records import utcnow
+from triagedesk.domain.routing.calendars import Calendar, Holiday
+from triagedesk.domain.routing.coverage import CalendarBook, Coverage
+from triagedesk.domain.routing.schedules import Layer, Override, Schedule
+from triagedesk.domain.routing.timeline import OnCall, ScheduleClock, Stretch
+from triagedesk.formats import ics
+
+if TYPE_CHECKING:
+    from triagedesk.app.desk import Desk
+
+WATCHED = frozenset({"schedules", "calendars", "experts"})
+
+
+class OnCallDesk:
+    """The Desk's schedules and calendars, with their compiled coverage kept until one of them changes."""
+
+    def __init__(self, desk: Desk) -> None:
+        self.desk = desk
+        self._lock = threading.Lock()
+        self._coverage: Coverage | None = None
+        desk.store.subscribe(self._changed)
+
+    def _changed(self, changed: set[tuple[str, str]]) -> None:
+        if any(table in WATCHED for table, _ in changed):
+            with self._lock:
+                self._coverage = None
+
+    @property
+    def store(self):  # the app layer's own handle
+        return self.desk.store
+
+    # -- reading -------------------------------------------------------------------------------------------------
+    def coverage(self) -> Coverage:
+        """Every schedule compiled, with the calendars (rebuilt after any of them changes)."""
+        self.store.refresh()
+        with self._lock:
+            if self._coverage is None:
+                self._coverage = Coverage(self.store.schedules.all(), CalendarBook(self.store.calendars.all()))
+            return self._coverage
+
+    def calendars(self) -> CalendarBook:
+        return self.coverage().book
+
+    def schedules(self) -> list[Schedule]:
+        return sorted(self.store.schedules.all(), key=lambda s: s.id)
+
+    def calendar_records(self) -> list[Calendar]:
+        return sorted(self.store.calendars.all(), key=lambda c: c.id)
+
+    def schedule(self, name: str) -> Schedule:
+        found = self.store.schedules.get(name)
+        if found is None:
+            known = ", ".join(s.id for s in self.schedules()) or "none yet"
+            raise UserError(f"no schedule {name!r} (known: {known})")
+        return found
+
+    def on_call(self, at: datetime | None = None, handoffs: int = 3) -> list[tuple[OnCall, list[Stretch]]]:
+        """Every schedule's answer at `at` with its next `handoffs` changes of person."""
+        moment = at or self.desk.clock()
+        coverage = self.coverage()
+        return [(answer, clock.handoffs(moment, handoffs))
+                for answer, clock in zip(coverage.on_call(moment), coverage.clocks, strict=True)]
+
+    def week(self, name: str, start: datetime, days: int = 7) -> list[Stretch]:
+        """Who is on call in schedule `name` from `start` for `days` days (the schedule screen's grid)."""
+        clock = next((c for c in self.coverage().clocks if c.id == name), None) or ScheduleClock(self.schedule(name))
+        return clock.stretches(start, start + timedelta(days=days))
+
+    def shifts_of(self, expert_id: str, at: datetime | None = None, days: int = 14) -> list[Stretch]:
+        return self.coverage().shifts_of(expert_id, at or self.desk.clock(), timedelta(days=days))
+
+    # -- routing -------------------------------------------------------------------------------------------------
+    def on_call_pick(self, issue: Issue, ranked: Sequence[Candidate], exclude: Collection[str],
+                     at: datetime) -> Candidate | None:
+        """The candidate on call now for the issue's profile and category (a schedule covering it), available and
+        not excluded: auto-assignments and re-routes go to them before any strategy."""
+        category = issue.category or self.desk.decide(issue).recommended_expert_type
+        on_call = [a.member for a in self.coverage().covering(self.desk.profile(issue.profile).name, category, at)]
+        by_id = {c.expert_id: c for c in ranked if c.available_now and c.expert_id not in exclude}
+        return next((by_id[m] for m in on_call if m in by_id), None)
+
+    def page_to(self, expert: Expert | None, issue: Issue | None, urgency: str, at: datetime
+                ) -> tuple[str | None, datetime | None]:
+        """Who a page about `issue` goes to now (the expert in their hours, else whoever covers), and when."""
+        profile = self.desk.profile(issue.profile if issue else None)
+        category = (issue.category or self.desk.decide(issue).recommended_expert_type) if issue else None
+        matching = profile.matching
+        return self.coverage().page_to(expert, profile.name, category, at, urgency, matching.business_day_start,
+                                       matching.business_day_end)
+
+    # -- writing -------------------------------------------------------------------------------------------------
+    def add_schedule(self, schedule: Schedule, actor: str, replace: bool = False, note: str = "") -> Schedule:
+        """Store a new schedule (or, with `replace`, a new version of one), audited."""
+        with self.store.transaction():
+            if schedule.id in self.store.schedules and not replace:
+                raise UserError(f"schedule {schedule.id!r} already exists (remove it first, or --replace)")
+            self._known_members(schedule.members())
+            return self.store.schedules.save(schedule, actor=actor, action="schedule", note=note)
+
+    def add_layer(self, name: str, layer: Layer, actor: str, note: str = "") -> Schedule:
+        with self.store.transaction():
+            current = self.schedule(name)
+            self._known_members(layer.people())
+            updated = current.model_copy(update={"layers": [*current.layers, layer]})
+            return self.store.schedules.save(Schedule.model_validate(updated.model_dump()), actor=actor,
+                                             action="schedule_layer", note=note)
+
+    def override(self, name: str, override: Override, actor: str) -> Schedule:
+        """Put `override.member` on call in schedule `name` for the override's interval, audited."""
+        with self.store.transaction():
+            current = self.schedule(name)
+            self._known_members([override.member])
+            return self.store.schedules.save(current.with_override(override), actor=actor, action="override",
+                                             note=override.note)
+
+    def remove(self, name: str, actor: str, note: str = "") -> None:
+        with self.store.transaction():
+            self.schedule(name)
+            self.store.schedules.delete(name, actor=actor, note=note)
+
+    def remove_override(self, name: str, override_id: str, actor: str) -> Schedule:
+        with self.store.transaction():
+            current = self.schedule(name)
+            kept = [o for o in current.overrides if o.id != override_id]
+            if len(kept) == len(current.overrides):
+                raise UserError(f"schedule {name!r} has no override {override_id!r}")
+            return self.store.schedules.save(current.model_copy(update={"overrides": kept}), actor=actor,
+                                             action="override_remove")
+
+    def import_shifts(self, text: str, source: str, name: str, actor: str, start: datetime, end: datetime,
+                      timezone: str = "UTC", covers: Sequence[str] = (), replace: bool = False
+                      ) -> tuple[Schedule, list[str]]:
+        """A schedule named `name` from a shift calendar: every occurrence in [start, end) whose attendee or
+        summary names an expert. Returns it and the summaries of occurrences that named nobody."""
+        found = ics.shifts(text, source, self.desk.experts(active_only=False), start, end, timezone)
+        if not found.shifts:
+            raise UserError(f"{source}: no event between {start:%Y-%m-%d} and {end:%Y-%m-%d} names an expert "
+                            "(an attendee's address or name, or an expert's id or name in the summary)")
+        schedule = Schedule(id=name, name=name, timezone=timezone, covers=list(covers),
+                            layers=[Layer(name=source.rsplit("/", 1)[-1][:60], shifts=found.shifts)],
+                            description=f"imported from {source.rsplit('/', 1)[-1]}")
+        return self.add_schedule(schedule, actor, replace, note=f"import {source}"), found.skipped
+
+    def export(self, name: str, start: datetime, end: datetime) -> str:
+        experts = {e.id: e for e in self.desk.experts(active_only=False)}
+        return ics.export(name, self.week(name, start, max((end - start).days, 1)), experts)
+
+    def put_calendar(self, calendar: Calendar, actor: str, note: str = "") -> Calendar:
+        """Store a calendar (replacing one of the same name), audited."""
+        with self.store.transaction():
+            self._known_members(calendar.experts)
+            return self.store.calendars.save(calendar, actor=actor, action="calendar", note=note)
+
+    def holiday_calendar(self, name: str, holidays: list[Holiday], source: str, experts: Sequence[str],
+                         teams: Sequence[str], actor: str) -> Calendar:
+        if not holidays:
+            raise UserError(f"{source}: no holiday in the years asked for")
+        calendar = Calendar(id=name, kind="holidays", holidays=holidays, experts=list(experts), teams=list(teams),
+                            source=source)
+        return self.put_calendar(calendar, actor, note=f"import {source}")
+
+    def _known_members(self, members: Sequence[str]) -> None:
+        missing = [m for m in dict.fromkeys(members) if m not in self.store.experts]
+        if missing:
+            raise UserError(f"no expert {', '.join(repr(m) for m in missing)} in {self.desk.path} "
+                            "(see `triagedesk export --kind experts`)")
+
+    # -- fairness ------------------------------------------------------------------------------------------------
+    def fairness(self, now: datetime | None = None, months: int = 3) -> dict[str, Any]:
+        """Per person per month: hours on call, off-hours and weekend hours, interruptions (pages), rated against
+        PagerDuty's benchmark (see `oncall_load`)."""
+        moment = now or self.desk.clock() or utcnow()
+        experts = {e.id: e for e in self.desk.experts(active_only=False)}
+        pages = [(m.expert_id, m.created_at) for m in self.store.outbox.all()
+                 if m.expert_id and m.kind in oncall_load.PAGE_KINDS]
+        return oncall_load.report(self.coverage(), experts, pages, moment, months)
