@@ -34,10 +34,21 @@ def cli(ctx: click.Context, db_path: str | None, role: str, expert_id: str | Non
 
 
 def _register() -> None:
-    from triagedesk.commands import desk_cmds, dispatch_cmds, engine, server_cmds, show_cmd, store_cmds, sync_cmd
+    from triagedesk.commands import (
+        calendar_cmds,
+        desk_cmds,
+        dispatch_cmds,
+        engine,
+        schedule_cmds,
+        server_cmds,
+        show_cmd,
+        store_cmds,
+        sync_cmd,
+    )
 
     for command in (*engine.COMMANDS, *store_cmds.COMMANDS, *desk_cmds.COMMANDS, *show_cmd.COMMANDS,
-                    *sync_cmd.COMMANDS, *server_cmds.COMMANDS, *dispatch_cmds.COMMANDS):
+                    *sync_cmd.COMMANDS, *server_cmds.COMMANDS, *dispatch_cmds.COMMANDS, *schedule_cmds.COMMANDS,
+                    *calendar_cmds.COMMANDS):
         cli.add_command(command)
 
 

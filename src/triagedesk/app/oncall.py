@@ -172,6 +172,11 @@ class OnCallDesk:
                             source=source)
         return self.put_calendar(calendar, actor, note=f"import {source}")
 
+    def remove_calendar(self, name: str, actor: str) -> None:
+        if not self.store.calendars.delete(name, actor=actor):
+            known = ", ".join(c.id for c in self.calendar_records()) or "none yet"
+            raise UserError(f"no calendar {name!r} (known: {known})")
+
     def _known_members(self, members: Sequence[str]) -> None:
         missing = [m for m in dict.fromkeys(members) if m not in self.store.experts]
         if missing:

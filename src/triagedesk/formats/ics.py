@@ -149,13 +149,13 @@ def country(code: str, region: str | None, years: Iterable[int]) -> list[Holiday
     """Public holidays of a country (ISO 3166 code, optionally a region/subdivision) from the `holidays` package."""
     import holidays as holiday_data
 
-    try:
-        found = holiday_data.country_holidays(code.upper(), subdiv=region, years=list(years))
-    except NotImplementedError:
-        raise InputError(f"--country {code}: not a country the holidays package knows (ISO 3166 codes: DE, US...)") \
-            from None
-    except ValueError as exc:  # an unknown subdivision
-        raise InputError(f"--region {region}: {str(exc).splitlines()[0][:160]}") from None
+    known = holiday_data.list_supported_countries()
+    if code.upper() not in known:
+        raise InputError(f"--country {code}: not a country the holidays package knows (ISO 3166 codes: DE, US...)")
+    if region and region.upper() not in {s.upper() for s in known[code.upper()]}:
+        shown = ", ".join(sorted(known[code.upper()])[:12])
+        raise InputError(f"--region {region}: not a region of {code.upper()} (known: {shown}...)")
+    found = holiday_data.country_holidays(code.upper(), subdiv=region.upper() if region else None, years=list(years))
     return [Holiday(name=str(name), day=day) for day, name in sorted(found.items())]
 
 

@@ -199,3 +199,24 @@ class Schedule(Record):
 
     def with_override(self, override: Override) -> Schedule:
         return self.model_copy(update={"overrides": [*self.overrides, override]})
+
+
+WINDOW = re.compile(r"^\s*(?:(?P<days>[A-Za-z0-9,\-]+)\s+)?(?P<start>\d\d:\d\d)\s*-\s*(?P<end>\d\d:\d\d)\s*$")
+
+
+def parse_window(text: str) -> tuple[list[int], str, str]:
+    """`mon-fri 09:00-17:00`, `sat,sun 00:00-24:00`, `22:00-06:00` (every day) as (weekdays, start, end)."""
+    found = WINDOW.match(text)
+    if not found:
+        raise ValueError(f"{text!r} is not a window like 'mon-fri 09:00-17:00' or '22:00-06:00'")
+    days: list[int] = list(range(7))
+    if found.group("days"):
+        days = []
+        for part in found.group("days").split(","):
+            first, _, last = part.partition("-")
+            a = weekday_numbers([first])[0]
+            b = weekday_numbers([last])[0] if last else a
+            days += [(a + n) % 7 for n in range((b - a) % 7 + 1)]
+    minutes_of(found.group("start"))
+    minutes_of(found.group("end"))
+    return sorted(set(days)), found.group("start"), found.group("end")
