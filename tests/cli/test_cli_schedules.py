@@ -49,7 +49,8 @@ def test_mistakes_are_one_line_and_write_nothing(db: Path, tmp_path: Path) -> No
     at = ("--db", str(db))
     _refused("schedule", "add", "ops", *at, says="give --member ID")
     _refused("schedule", "add", "ops", "--member", "net-ana", *at, says="--start LOCAL-TIME")
-    _refused("schedule", "add", "ops", "--member", "ghost", "--start", "2026-01-05T09:00", *at, says="no expert 'ghost'")
+    _refused("schedule", "add", "ops", "--member", "ghost", "--start", "2026-01-05T09:00", *at,
+             says="no expert 'ghost'")
     _refused("schedule", "add", "ops", "--member", "net-ana", "--start", "2026-01-05T09:00", "--length", "2x", *at,
              says="length")
     _refused("schedule", "add", "ops", "--member", "net-ana", "--start", "2026-01-05T09:00", "--restrict", "9-5",
@@ -108,7 +109,8 @@ def test_a_schedule_from_an_ics_file_exports_and_imports_back(db: Path, tmp_path
     at = ("--db", str(db))
     shifts = tmp_path / "shifts.ics"
     shifts.write_text(
-        "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//test//EN\r\nBEGIN:VEVENT\r\nUID:a\r\nSUMMARY:On call: Ana Ferreira\r\n"
+        "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//test//EN\r\n"
+        "BEGIN:VEVENT\r\nUID:a\r\nSUMMARY:On call: Ana Ferreira\r\n"
         "DTSTART;TZID=Europe/Lisbon:20260105T080000\r\nDTEND;TZID=Europe/Lisbon:20260105T200000\r\n"
         "RRULE:FREQ=WEEKLY;BYDAY=MO,WE,FR\r\nEXDATE;TZID=Europe/Lisbon:20260107T080000\r\nEND:VEVENT\r\n"
         "BEGIN:VEVENT\r\nUID:b\r\nSUMMARY:Backup\r\nDTSTART:20260106T080000Z\r\nDTEND:20260106T200000Z\r\n"

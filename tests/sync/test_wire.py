@@ -20,8 +20,8 @@ from triagedesk.sync.wire import filled, shape_of, sparse, wire_doc
 PINNED = {
     "experts": {"name": "", "email": "", "specializations": [], "certifications": [], "rating": None,
                 "completed_reviews": 0, "average_turnaround": None, "is_active": True, "joined_at": None,
-                "escalation_methods": [], "expertise_level": "senior", "timezone": "UTC", "team": "", "current_workload": 0,
-                "contacts": {}},
+                "escalation_methods": [], "expertise_level": "senior", "timezone": "UTC", "team": "",
+                "current_workload": 0, "contacts": {}},
     "issues": {"id": None, "title": "", "description": "", "profile": None, "created_at": None, "tier": None,
                "restricted": False, "users_affected": 0, "total_users": None, "affected_systems": [],
                "estimated_revenue_impact": 0.0, "compliance_risk_level": None, "data_classification": None,

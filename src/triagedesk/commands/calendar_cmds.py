@@ -22,7 +22,7 @@ scope_options = [
 ]
 
 
-def scoped(function):  # type: ignore[no-untyped-def]
+def scoped(function):
     for option in reversed(scope_options):
         function = option(function)
     return function

@@ -286,6 +286,7 @@ def demo_calendars(experts: list[Expert], now: datetime) -> list[Calendar]:
     years = (now.year - 1, now.year, now.year + 1)
     days = [(1, 1, "Neujahr"), (5, 1, "Tag der Arbeit"), (10, 3, "Tag der Deutschen Einheit"),
             (12, 25, "1. Weihnachtstag"), (12, 26, "2. Weihnachtstag")]
-    holidays = [Holiday(name=name, day=datetime(year, month, day).date()) for year in years for month, day, name in days]
+    holidays = [Holiday(name=name, day=datetime(year, month, day).date())
+                for year in years for month, day, name in days]
     return [Calendar(id="holidays-berlin", kind="holidays", timezone="Europe/Berlin", holidays=holidays,
                      experts=berlin, source="demo")]

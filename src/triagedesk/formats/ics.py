@@ -142,7 +142,8 @@ def holidays(text: str, source: str, start: datetime, end: datetime, default_zon
         begins, ends, _ = span_of(event, where)
         if ends > begins:
             out.setdefault(("span", begins, ends), Holiday(name=name, start=begins, end=ends))
-    return sorted(out.values(), key=lambda h: (h.day or h.start.date(), h.start or datetime.min.replace(tzinfo=UTC)))
+    return sorted(out.values(), key=lambda h: (h.day.isoformat() if h.day else "", h.start or datetime.min.replace(
+        tzinfo=UTC)))
 
 
 def country(code: str, region: str | None, years: Iterable[int]) -> list[Holiday]:
@@ -176,7 +177,8 @@ def export(schedule_id: str, stretches: Iterable[Stretch], experts: dict[str, Ex
         event.add("dtstart", stretch.start)
         event.add("dtend", stretch.end)
         who = expert.name if expert and expert.name else stretch.member
-        event.add("summary", f"On call: {who} ({schedule_id})" + (" - override" if stretch.source == "override" else ""))
+        marked = " - override" if stretch.source == "override" else ""
+        event.add("summary", f"On call: {who} ({schedule_id}){marked}")
         if expert is not None and expert.email:
             event.add("attendee", f"mailto:{expert.email}", parameters={"CN": who})
         calendar.add_component(event)

@@ -4,6 +4,7 @@ rated against PagerDuty's benchmark of interruptions a month (2 good, 7 bad, 19 
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
 
 from triagedesk.domain.models import Expert
@@ -58,20 +59,37 @@ def weekend_hours(start: datetime, end: datetime, timezone: str) -> float:
     return total.total_seconds() / 3600
 
 
+@dataclass
+class Load:
+    """One person's month on call."""
+
+    month: str
+    expert_id: str
+    name: str
+    hours_on_call: float = 0.0
+    off_hours: float = 0.0
+    weekend_hours: float = 0.0
+    interruptions: int = 0
+
+    def as_dict(self) -> dict[str, object]:
+        return {"month": self.month, "expert_id": self.expert_id, "name": self.name,
+                "hours_on_call": round(self.hours_on_call, 1), "off_hours": round(self.off_hours, 1),
+                "weekend_hours": round(self.weekend_hours, 1), "interruptions": self.interruptions,
+                "rating": rating(self.interruptions)}
+
+
 def report(coverage: Coverage, experts: dict[str, Expert], pages: Iterable[tuple[str, datetime]], now: datetime,
            months: int = 3) -> dict[str, object]:
     """Per person per month (the `months` months ending with now's, whole months: planned shifts count): hours on
     call in any schedule, of them off-hours (outside the person's business calendar, holidays counted off) and
     weekend hours, and interruptions; with the month's spread of hours (max - min) to show an uneven rotation."""
     bounds = month_starts(now, months)
-    rows: dict[tuple[str, str], dict[str, object]] = {}
+    rows: dict[tuple[str, str], Load] = {}
     own: dict[str, WorkingCalendar] = {}
 
-    def row(month: str, who: str) -> dict[str, object]:
+    def row(month: str, who: str) -> Load:
         expert = experts.get(who)
-        return rows.setdefault((month, who), {
-            "month": month, "expert_id": who, "name": expert.name if expert else who, "hours_on_call": 0.0,
-            "off_hours": 0.0, "weekend_hours": 0.0, "interruptions": 0, "rating": "good"})
+        return rows.setdefault((month, who), Load(month, who, expert.name or who if expert else who))
 
     for first, after in zip(bounds, bounds[1:], strict=False):
         month = f"{first:%Y-%m}"
@@ -86,23 +104,17 @@ def report(coverage: Coverage, experts: dict[str, Expert], pages: Iterable[tuple
                 hours = (stretch.end - stretch.start).total_seconds() / 3600
                 working = own[stretch.member].working_minutes_between(stretch.start, stretch.end) / 60
                 entry = row(month, stretch.member)
-                entry["hours_on_call"] = float(entry["hours_on_call"]) + hours  # type: ignore[arg-type]
-                entry["off_hours"] = float(entry["off_hours"]) + hours - working  # type: ignore[arg-type]
-                entry["weekend_hours"] = float(entry["weekend_hours"]) + weekend_hours(  # type: ignore[arg-type]
-                    stretch.start, stretch.end, timezone)
+                entry.hours_on_call += hours
+                entry.off_hours += hours - working
+                entry.weekend_hours += weekend_hours(stretch.start, stretch.end, timezone)
     for who, at in pages:
         if bounds[0] <= at < bounds[-1]:
-            entry = row(f"{at:%Y-%m}", who)
-            entry["interruptions"] = int(entry["interruptions"]) + 1  # type: ignore[call-overload]
-    people = sorted(rows.values(), key=lambda r: (str(r["month"]), str(r["name"]).lower(), str(r["expert_id"])))
-    for entry in people:
-        for key in ("hours_on_call", "off_hours", "weekend_hours"):
-            entry[key] = round(float(entry[key]), 1)  # type: ignore[arg-type]
-        entry["rating"] = rating(int(entry["interruptions"]))  # type: ignore[call-overload]
+            row(f"{at:%Y-%m}", who).interruptions += 1
+    people = sorted(rows.values(), key=lambda r: (r.month, r.name.lower(), r.expert_id))
     spread = {}
     for first in bounds[:-1]:
         month = f"{first:%Y-%m}"
-        hours = [float(r["hours_on_call"]) for r in people if r["month"] == month]  # type: ignore[arg-type]
-        spread[month] = round(max(hours) - min(hours), 1) if hours else 0.0
-    return {"months": [f"{b:%Y-%m}" for b in bounds[:-1]], "benchmark": dict(BENCHMARK), "people": people,
-            "spread_hours": spread}
+        hours_of = [r.hours_on_call for r in people if r.month == month]
+        spread[month] = round(max(hours_of) - min(hours_of), 1) if hours_of else 0.0
+    return {"months": [f"{b:%Y-%m}" for b in bounds[:-1]], "benchmark": dict(BENCHMARK),
+            "people": [r.as_dict() for r in people], "spread_hours": spread}

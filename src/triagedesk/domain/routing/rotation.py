@@ -42,7 +42,7 @@ class LayerClock:
         self.shift_starts = [s[0] for s in self.shifts]
         self.shift_ends = sorted(s[1] for s in self.shifts)
         self.reach: list[datetime] = []  # the latest end among shifts[0..i]: how far back a shift may cover t
-        for start, end, _ in self.shifts:
+        for _, end, _ in self.shifts:
             self.reach.append(max(end, self.reach[-1]) if self.reach else end)
 
     # -- a rotation ---------------------------------------------------------------------------------
