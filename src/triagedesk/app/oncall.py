@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Collection, Sequence
-from datetime import datetime, timedelta
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from triagedesk.domain.errors import UserError
@@ -16,12 +17,25 @@ from triagedesk.domain.routing.calendars import Calendar, Holiday
 from triagedesk.domain.routing.coverage import CalendarBook, Coverage
 from triagedesk.domain.routing.schedules import Layer, Override, Schedule
 from triagedesk.domain.routing.timeline import OnCall, ScheduleClock, Stretch
+from triagedesk.domain.routing.week import Cell, grid, week_bounds, week_start
 from triagedesk.formats import ics
 
 if TYPE_CHECKING:
     from triagedesk.app.desk import Desk
 
 WATCHED = frozenset({"schedules", "calendars", "experts"})
+
+
+@dataclass(frozen=True)
+class WeekView:
+    """One schedule's week for the schedule screen: its days' hours, who is on call in each, its overrides."""
+
+    schedule: Schedule
+    first_day: date
+    rows: list[list[Cell]]
+    overrides: list[Override]
+    names: dict[str, str]
+    """Expert id -> name, for the legend."""
 
 
 class OnCallDesk:
@@ -78,6 +92,19 @@ class OnCallDesk:
         """Who is on call in schedule `name` from `start` for `days` days (the schedule screen's grid)."""
         clock = next((c for c in self.coverage().clocks if c.id == name), None) or ScheduleClock(self.schedule(name))
         return clock.stretches(start, start + timedelta(days=days))
+
+    def weeks(self, at: datetime | None = None, offset: int = 0) -> list[WeekView]:
+        """Every schedule's week (the one holding `at`, moved by `offset` weeks), on its own wall clock."""
+        moment = at or self.desk.clock()
+        names = {e.id: e.name or e.id for e in self.desk.experts(active_only=False)}
+        out = []
+        for clock in self.coverage().clocks:
+            zone_name = clock.schedule.timezone
+            first = week_start(moment, zone_name) + timedelta(weeks=offset)
+            start, end = week_bounds(first, zone_name)
+            out.append(WeekView(clock.schedule, first, grid(clock.stretches(start, end), first, zone_name),
+                                [o for o in clock.schedule.overrides if o.start < end and o.end > start], names))
+        return out
 
     def shifts_of(self, expert_id: str, at: datetime | None = None, days: int = 14) -> list[Stretch]:
         return self.coverage().shifts_of(expert_id, at or self.desk.clock(), timedelta(days=days))

@@ -5,7 +5,7 @@ from __future__ import annotations
 import gc
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from textual import on, work
@@ -39,6 +39,7 @@ from triagedesk.tui.widgets.dispatcher_badge import DispatcherBadge
 from triagedesk.tui.widgets.escalation_pane import EscalationPane
 from triagedesk.tui.widgets.key_bar import KeyBar
 from triagedesk.tui.widgets.line_pane import Drawn
+from triagedesk.tui.widgets.oncall_pane import OnCallPane
 from triagedesk.tui.widgets.queue_view import QueueView
 from triagedesk.tui.widgets.timers_pane import TimersPane, TimerSpec
 
@@ -65,6 +66,7 @@ class DeskScreen(QueueActions, BulkActions, CoordinatorActions, RoleActions, Scr
     class TimersReady(Message):
         specs: list[TimerSpec]
         summary: str
+        on_call: list[str] = field(default_factory=list)
 
         def can_replace(self, message: Message) -> bool:
             return isinstance(message, DeskScreen.TimersReady)  # only the newest timers matter
@@ -132,6 +134,7 @@ class DeskScreen(QueueActions, BulkActions, CoordinatorActions, RoleActions, Scr
                     with Vertical(id="side"):
                         yield EscalationPane(id="escalation")
                         yield CandidatesPane(id="candidates")
+                        yield OnCallPane(id="oncall")
                         yield TimersPane(id="timers", monotonic=self.monotonic, live=self.live)
             with TabPane("Analytics", id="analytics"):
                 yield AnalyticsView(days=self.settings.analytics.period_days, id="analytics-view")
@@ -140,13 +143,14 @@ class DeskScreen(QueueActions, BulkActions, CoordinatorActions, RoleActions, Scr
     def on_mount(self) -> None:
         self._escalation = self.query_one(EscalationPane)  # the detail's worker renders its lines
         titles = {"queue-pane": "Queue", "escalation": "Escalation", "candidates": "Candidates",
-                  "timers": TIMERS_TITLE}
+                  "timers": TIMERS_TITLE, "oncall": "On call now · next (O: schedules)"}
         if self.role == "expert":
             titles.update({"queue-pane": f"Queue · {self.expert_id}"})
             self.query_one("#candidates").display = False
         for widget_id, title in titles.items():
             self.query_one(f"#{widget_id}").border_title = literal(title)
         self.query_one("#filter", Input).display = False
+        self.query_one(OnCallPane).display = False  # until the first load finds a schedule
         self.query_one(QueueView).restyle(self.app.theme_variables)
         self.query_one(QueueView).markable = self.role == "coordinator"
         self.app.theme_changed_signal.subscribe(self, self._theme_changed)
@@ -272,7 +276,8 @@ class DeskScreen(QueueActions, BulkActions, CoordinatorActions, RoleActions, Scr
     @work(thread=True, exclusive=True, group="timers", exit_on_error=False)
     def load_timers(self) -> None:
         expert = self.expert_id if self.role == "expert" else None
-        self.post_message(self.TimersReady(*loaders.timers(self.desk, self.settings.desk.timers_shown, expert)))
+        self.post_message(self.TimersReady(*loaders.timers(self.desk, self.settings.desk.timers_shown, expert),
+                                           loaders.on_call(self.desk, expert)))
 
     @work(thread=True, exclusive=True, group="report", exit_on_error=False)
     def load_report(self, days: int) -> None:
@@ -314,6 +319,7 @@ class DeskScreen(QueueActions, BulkActions, CoordinatorActions, RoleActions, Scr
 
     def on_desk_screen_timers_ready(self, message: TimersReady) -> None:
         self.query_one(TimersPane).show(message.specs, message.summary)
+        self.query_one(OnCallPane).show(message.on_call)
 
     def on_desk_screen_report_ready(self, message: ReportReady) -> None:
         self._report_running = False
@@ -436,6 +442,11 @@ class DeskScreen(QueueActions, BulkActions, CoordinatorActions, RoleActions, Scr
         self.reload()
         if self.current:
             self.load_detail(self.current)
+
+    def action_schedules(self) -> None:
+        from triagedesk.tui.screens.schedule_screen import ScheduleScreen
+
+        self.app.push_screen(ScheduleScreen(self.desk, self.role, self.actor))
 
     def action_package(self) -> None:
         if self.current is None:

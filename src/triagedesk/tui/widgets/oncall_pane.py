@@ -1,0 +1,26 @@
+"""Who is on call now in each schedule, until when and who is next; on an expert's desk, their next shifts."""
+
+from __future__ import annotations
+
+from rich.text import Text
+
+from triagedesk.display import one_line
+from triagedesk.tui.widgets.line_pane import LinePane
+
+
+class OnCallPane(LinePane):
+    """One line a schedule (the expert's own shifts first), drawn from lines; hidden while there is no schedule."""
+
+    def __init__(self, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.lines: list[str] = []
+
+    def show(self, lines: list[str]) -> None:
+        self.lines = lines
+        self.display = bool(lines)
+        text = Text(no_wrap=True, overflow="ellipsis")
+        for n, line in enumerate(lines):
+            if n:
+                text.append("\n")
+            text.append(one_line(line, 200), style="bold" if line.startswith("you ·") else "")
+        self._draw(text)
