@@ -134,8 +134,9 @@ class DeskScreen(QueueActions, BulkActions, CoordinatorActions, RoleActions, Scr
                     with Vertical(id="side"):
                         yield EscalationPane(id="escalation")
                         yield CandidatesPane(id="candidates")
-                        yield OnCallPane(id="oncall")
-                        yield TimersPane(id="timers", monotonic=self.monotonic, live=self.live)
+                        with Vertical(id="clocks-column"):
+                            yield OnCallPane(id="oncall")
+                            yield TimersPane(id="timers", monotonic=self.monotonic, live=self.live)
             with TabPane("Analytics", id="analytics"):
                 yield AnalyticsView(days=self.settings.analytics.period_days, id="analytics-view")
         yield KeyBar(id="keys")

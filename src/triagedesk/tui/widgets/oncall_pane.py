@@ -16,6 +16,8 @@ class OnCallPane(LinePane):
         self.lines: list[str] = []
 
     def show(self, lines: list[str]) -> None:
+        if len(lines) != len(self.lines) or not self.display:
+            self.styles.height = min(len(lines), 5) + 2  # its lines and the border: laid out when their count changes
         self.lines = lines
         self.display = bool(lines)
         text = Text(no_wrap=True, overflow="ellipsis")
