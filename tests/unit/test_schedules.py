@@ -165,3 +165,28 @@ def test_follow_the_sun_shares_the_day_by_headcount_and_balances_people() -> Non
 def test_an_override_needs_its_end_after_its_start() -> None:
     with pytest.raises(ValidationError):
         Override(member="a", start=_at("2024-01-02T00:00Z"), end=_at("2024-01-02T00:00Z"))
+
+
+def test_a_24_hour_window_from_the_day_before_closes_after_a_shorter_one_of_the_next_day() -> None:
+    """Found by the property test: Saturday's 01:30-01:30 window outlasts Sunday's 00:30-01:00 one."""
+    clock = _clock("UTC", {"members": ["ann"], "start": "2024-03-20T00:00", "length": "1h"},
+                   {"members": ["bob"], "start": "2024-03-20T00:00", "length": "1h", "restrictions": [
+                       {"days": [6], "start": "00:30", "end": "01:00"}, {"days": [5], "start": "01:30", "end": "01:30"}]})
+    answer = clock.answer(_at("2024-03-25T00:00Z"))
+    assert (answer.member, answer.since) == ("ann", _at("2024-03-24T01:30Z"))
+    assert clock.who(_at("2024-03-24T01:15Z")) == "bob"
+
+
+def test_the_week_grid_reads_each_hour_on_the_schedules_wall_clock_across_a_dst_change() -> None:
+    from triagedesk.domain.routing.week import grid, week_bounds, week_start
+
+    clock = _clock("Europe/Berlin", {"members": ["ann", "bob"], "start": "2024-03-25T09:00", "length": "1d"},
+                   overrides=({"member": "zed", "start": "2024-03-26T08:00Z", "end": "2024-03-26T10:00Z"},))
+    first = week_start(_at("2024-03-27T12:00Z"), "Europe/Berlin")
+    start, end = week_bounds(first, "Europe/Berlin")
+    rows = grid(clock.stretches(start, end), first, "Europe/Berlin")
+    assert first.isoformat() == "2024-03-25" and len(rows) == 7 and all(len(r) == 24 for r in rows)
+    assert rows[0][8] == (None, False) and rows[0][9] == ("ann", False)  # before the first hand-off: nobody
+    assert rows[1][8] == ("ann", False) and rows[1][9] == ("zed", True) and rows[1][10] == ("zed", True)
+    assert rows[1][11] == ("bob", False)  # the override ended at 10:00Z, 11:00 in Berlin
+    assert rows[6][9] == ("ann", False) and rows[6][8] == ("bob", False)  # Sunday 31 March, 09:00 CEST

@@ -85,7 +85,7 @@ class OnCallDesk:
         """Every schedule's answer at `at` with its next `handoffs` changes of person."""
         moment = at or self.desk.clock()
         coverage = self.coverage()
-        return [(answer, clock.handoffs(moment, handoffs))
+        return [(answer, clock.handoffs(moment, handoffs, after=answer))
                 for answer, clock in zip(coverage.on_call(moment), coverage.clocks, strict=True)]
 
     def week(self, name: str, start: datetime, days: int = 7) -> list[Stretch]:

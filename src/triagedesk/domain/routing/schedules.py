@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from datetime import datetime
 from typing import Any
 
@@ -19,6 +20,7 @@ MIN_LENGTH_MINUTES = 60
 """A shift is at least an hour: shorter ones could be reordered by a DST gap (an hour skipped)."""
 
 
+@lru_cache(maxsize=1024)
 def length_minutes(text: str) -> int:
     """A shift length (`12h`, `1d`, `1w`, `90m`) in minutes; ValueError for anything else."""
     found = LENGTH.match(text.strip())

@@ -5,18 +5,18 @@ from __future__ import annotations
 from bisect import bisect_right
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import NamedTuple
 
 from triagedesk.domain.routing.rotation import FAR_FUTURE, FAR_PAST, LayerClock
 from triagedesk.domain.routing.schedules import Override, Schedule
-from triagedesk.domain.routing.wallclock import stamp
+from triagedesk.domain.routing.wallclock import local, stamp
 
 HORIZON = timedelta(days=366)
 """How far `answer` looks for a change: beyond it, `until` (or `since`) is None (no change within a year)."""
 TICK = timedelta(microseconds=1)
 
 
-@dataclass(frozen=True)
-class Stretch:
+class Stretch(NamedTuple):
     """Who is on call from `start` to `end`, and why: the layer's name (or its number) or `override`."""
 
     member: str | None
@@ -53,19 +53,29 @@ class ScheduleClock:
         self.id = schedule.id
         self.layers = [LayerClock(layer, schedule.timezone) for layer in schedule.layers]
         self.labels = [layer.name or f"layer {n + 1}" for n, layer in enumerate(schedule.layers)]
-        ordered = sorted(enumerate(schedule.overrides), key=lambda pair: (pair[1].start, pair[0]))
-        self.overrides: list[Override] = [o for _, o in ordered]
-        self.starts = [o.start for o in self.overrides]
-        self.ends = sorted(o.end for o in self.overrides)
+        given = schedule.overrides
+        starts = [o.start for o in given]
+        order = sorted(range(len(given)), key=starts.__getitem__)  # stable: the later override after on a tie
+        self.overrides: list[Override] = [given[n] for n in order]
+        self.starts = [starts[n] for n in order]
+        ends = [o.end for o in self.overrides]
+        self.ends = sorted(ends)
         self.reach: list[datetime] = []
-        for override in self.overrides:
-            self.reach.append(max(override.end, self.reach[-1]) if self.reach else override.end)
+        latest = FAR_PAST
+        for end in ends:
+            latest = end if end > latest else latest
+            self.reach.append(latest)
 
     def stretch(self, moment: datetime) -> Stretch:
         """Who is on call at `moment` and the stretch around it in which nothing can change."""
         member, start, end, source = None, FAR_PAST, FAR_FUTURE, ""
+        walls: dict[object, datetime] = {}
         for index in range(len(self.layers) - 1, -1, -1):
-            piece = self.layers[index].piece(moment)
+            layer = self.layers[index]
+            wall = walls.get(layer.zone)
+            if wall is None:
+                wall = walls[layer.zone] = local(moment, layer.zone)
+            piece = layer.piece(moment, wall)
             start, end = max(start, piece.start), min(end, piece.end)
             if piece.member is not None:
                 member, source = piece.member, self.labels[index]
@@ -129,11 +139,14 @@ class ScheduleClock:
             at = stop
         return out
 
-    def handoffs(self, moment: datetime, count: int = 3, horizon: timedelta = HORIZON) -> list[Stretch]:
+    def handoffs(self, moment: datetime, count: int = 3, horizon: timedelta = HORIZON,
+                 after: OnCall | None = None) -> list[Stretch]:
         """The next `count` people to go on call after the current one (nobody counts too), each with their
-        stretch, within `horizon`."""
+        stretch, within `horizon`; `after`: this schedule's `answer` at `moment`, to start from its `until`."""
         out: list[Stretch] = []
-        current = self.stretch(moment)
+        if after is not None and after.until is None:
+            return out
+        current = self.stretch(moment) if after is None else Stretch(after.member, moment, after.until or moment)
         at = current.end
         limit = moment + horizon
         while len(out) < count and at < limit:

@@ -32,6 +32,7 @@ def known_zone(name: str) -> str:
     return name
 
 
+@lru_cache(maxsize=4096)
 def minutes_of(text: str) -> int:
     """`HH:MM` as minutes after midnight (24:00 is 1440); ValueError for anything else."""
     if not CLOCK.match(text):
@@ -57,12 +58,25 @@ def weekday_numbers(days: Iterable[int | str]) -> list[int]:
     return sorted(set(out))
 
 
+@lru_cache(maxsize=1 << 16)
+def steady_offset(where: ZoneInfo, day: date) -> timedelta | None:
+    """The zone's UTC offset all through local `day`, or None on a day its clocks change (the same at this
+    midnight and the next: no zone changes twice in a day). Shared by every schedule and calendar in the zone."""
+    first = datetime.combine(day, time(), tzinfo=where).utcoffset()
+    if first is None or first != datetime.combine(day + DAY, time(), tzinfo=where).utcoffset():
+        return None
+    return first
+
+
 def instant(local: datetime, where: ZoneInfo) -> datetime:
     """A wall-clock time in `where` as a UTC instant.
 
     A time that does not exist (the hour skipped when clocks spring forward) moves forward by the gap, as
     RFC 5545 reads it: 02:30 on a Berlin spring-forward day is 03:30 CEST. A time that exists twice (clocks
     falling back) is its first occurrence."""
+    offset = steady_offset(where, local.date())
+    if offset is not None:  # a day without a change: plain arithmetic
+        return local.replace(tzinfo=UTC) - offset
     return local.replace(tzinfo=where, fold=0).astimezone(UTC)
 
 

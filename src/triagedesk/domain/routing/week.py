@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from bisect import bisect_right
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 from triagedesk.domain.routing.timeline import Stretch
-from triagedesk.domain.routing.wallclock import instant, local, zone
+from triagedesk.domain.routing.wallclock import instant, local, steady_offset, zone
 
 Cell = tuple[str | None, bool]
 """Who is on call in a slot, and whether by an override."""
@@ -24,15 +24,23 @@ def grid(stretches: list[Stretch], first_day: date, zone_name: str, days: int = 
     slot's middle from `stretches` (consecutive, covering the week)."""
     where = zone(zone_name)
     starts = [s.start for s in stretches]
-    minutes = 1440 // slots
+    step = timedelta(minutes=1440 // slots)
     rows: list[list[Cell]] = []
     for n in range(days):
-        day = datetime.combine(first_day + timedelta(days=n), time())
+        day = first_day + timedelta(days=n)
+        midnight = datetime.combine(day, time())
+        offset = steady_offset(where, day)
+        if offset is not None:  # no clock change that day: the slots are plain steps from its midnight
+            base = midnight.replace(tzinfo=UTC) - offset + step / 2
+            moments = [base + k * step for k in range(slots)]
+        else:
+            moments = [instant(midnight + k * step + step / 2, where) for k in range(slots)]
+        index = max(bisect_right(starts, moments[0]) - 1, 0)
         row: list[Cell] = []
-        for slot in range(slots):
-            moment = instant(day + timedelta(minutes=slot * minutes + minutes // 2), where)
-            index = bisect_right(starts, moment) - 1
-            found = stretches[index] if 0 <= index < len(stretches) and moment < stretches[index].end else None
+        for moment in moments:
+            while index + 1 < len(stretches) and starts[index + 1] <= moment:
+                index += 1
+            found = stretches[index] if stretches and starts[index] <= moment < stretches[index].end else None
             row.append((found.member, found.source == "override") if found else (None, False))
         rows.append(row)
     return rows
