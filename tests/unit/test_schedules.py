@@ -171,7 +171,8 @@ def test_a_24_hour_window_from_the_day_before_closes_after_a_shorter_one_of_the_
     """Found by the property test: Saturday's 01:30-01:30 window outlasts Sunday's 00:30-01:00 one."""
     clock = _clock("UTC", {"members": ["ann"], "start": "2024-03-20T00:00", "length": "1h"},
                    {"members": ["bob"], "start": "2024-03-20T00:00", "length": "1h", "restrictions": [
-                       {"days": [6], "start": "00:30", "end": "01:00"}, {"days": [5], "start": "01:30", "end": "01:30"}]})
+                       {"days": [6], "start": "00:30", "end": "01:00"},
+                       {"days": [5], "start": "01:30", "end": "01:30"}]})
     answer = clock.answer(_at("2024-03-25T00:00Z"))
     assert (answer.member, answer.since) == ("ann", _at("2024-03-24T01:30Z"))
     assert clock.who(_at("2024-03-24T01:15Z")) == "bob"

@@ -181,7 +181,7 @@ class LayerClock:
             if found:
                 best = max(found) if best is None else max(best, *found)
                 first = n if first is None else first
-            if first is not None and n > first:  # the day found and the one before it: nothing older ends later
+            if best is not None and first is not None and n > first:  # that day and the one before: nothing older
                 return best
         return best if best is not None else moment - SEARCH_DAYS * DAY
 
