@@ -23,6 +23,7 @@ SHOTS = {
     "help": ("coordinator", None, ["question_mark"]),
     "issue": ("coordinator", None, ["enter"]),
     "search": ("coordinator", None, ["F", *"tank"]),
+    "schedules": ("coordinator", None, ["O"]),
 }
 
 
@@ -44,7 +45,8 @@ def build_demo(path: Path) -> None:
     data = generate(600, 7, NOW, scorers, experts)
     desk = open_desk(path)
     try:
-        desk.load_demo([data], ("experts", "issues", "requests", "sessions", "outcomes", "corrections", "knowledge"),
+        desk.load_demo([data], ("experts", "schedules", "calendars", "issues", "requests", "sessions", "outcomes",
+                                "corrections", "knowledge"),
                        note="screenshots")
     finally:
         desk.close()
