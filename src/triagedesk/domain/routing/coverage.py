@@ -76,6 +76,7 @@ class Coverage:
         self.book = calendars or EMPTY_BOOK
         self.members = frozenset(m for clock in self.clocks for m in clock.schedule.members())
         self._window: tuple[datetime, datetime, list[OnCall]] = (FAR_FUTURE, FAR_PAST, [])
+        self._next_shift: dict[str, tuple[datetime, datetime, datetime | None]] = {}
 
     def on_call(self, at: datetime) -> list[OnCall]:
         """Every schedule's answer at `at` (remembered until one of them changes)."""
@@ -112,6 +113,19 @@ class Coverage:
     def working(self, expert: Expert, start_hour: int = 9, end_hour: int = 17) -> WorkingCalendar | None:
         return self.book.working(expert, start_hour, end_hour)
 
+    def next_shift(self, expert_id: str, at: datetime) -> datetime | None:
+        """When the expert's next shift starts (within 8 days), for one off shift at `at`; remembered while no
+        schedule changes hands (the matcher asks it for every candidate on every cursor move)."""
+        self.on_call(at)
+        low, high, _ = self._window
+        found = self._next_shift.get(expert_id)
+        if found is not None and found[:2] == (low, high):
+            return found[2]
+        shifts = self.shifts_of(expert_id, at, timedelta(days=8))
+        starts = shifts[0].start if shifts else None
+        self._next_shift[expert_id] = (low, high, starts)
+        return starts
+
     def presence(self, expert: Expert, at: datetime, urgency: str, after_hours: dict[str, float],
                  start_hour: int = 9, end_hour: int = 17) -> Presence:
         """Availability now: on call now, else in business hours (holidays out), else emergency cover. For an
@@ -128,8 +142,8 @@ class Coverage:
             return Presence(1.0, True, None)
         if cover == "on_call_rotation" and expert.id in self.members:
             opens = calendar.next_open(at)
-            shifts = self.shifts_of(expert.id, at, timedelta(days=8))
-            return Presence(0.0, False, min(opens, shifts[0].start) if shifts else opens)
+            starts = self.next_shift(expert.id, at)
+            return Presence(0.0, False, min(opens, starts) if starts else opens)
         reachable = cover in ("24x7", "on_call_rotation")
         return Presence(after_hours.get(cover, 0.0), reachable, None if reachable else calendar.next_open(at))
 
