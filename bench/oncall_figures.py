@@ -104,8 +104,8 @@ def _cli_answer(found: list[Schedule]) -> Figure:
     with tempfile.TemporaryDirectory() as folder:
         db = Path(folder) / "desk.json"
         desk = open_desk(db)
-        desk.put_many("experts", [Expert(id=p) for p in PEOPLE], actor="bench")
-        desk.put_many("schedules", list(found), actor="bench")
+        desk.records.put_many("experts", [Expert(id=p) for p in PEOPLE], actor="bench")
+        desk.records.put_many("schedules", list(found), actor="bench")
         desk.close()
         runs = []
         for n in range(5):

@@ -39,6 +39,7 @@ def _register() -> None:
         desk_cmds,
         dispatch_cmds,
         engine,
+        request_cmds,
         schedule_cmds,
         server_cmds,
         show_cmd,
@@ -46,7 +47,8 @@ def _register() -> None:
         sync_cmd,
     )
 
-    for command in (*engine.COMMANDS, *store_cmds.COMMANDS, *desk_cmds.COMMANDS, *show_cmd.COMMANDS,
+    for command in (*engine.COMMANDS, *store_cmds.COMMANDS, *request_cmds.COMMANDS, *desk_cmds.COMMANDS,
+                    *show_cmd.COMMANDS,
                     *sync_cmd.COMMANDS, *server_cmds.COMMANDS, *dispatch_cmds.COMMANDS, *schedule_cmds.COMMANDS,
                     *calendar_cmds.COMMANDS):
         cli.add_command(command)

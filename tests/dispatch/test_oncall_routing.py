@@ -12,6 +12,7 @@ import pytest
 
 from tests.conftest import run_cli
 from triagedesk.app.dispatching import open_dispatching
+from triagedesk.domain.requests.actions import Actor
 from triagedesk.domain.routing.schedules import Layer, Restriction, Schedule
 from triagedesk.resources import data_dir
 
@@ -72,6 +73,7 @@ def test_a_critical_page_at_3am_berlin_goes_to_the_singapore_half_of_a_follow_th
 
 
 def test_a_holiday_stops_a_business_hours_clock(tmp_path: Path) -> None:
+    """The acknowledge target runs on the expert's calendar: a public holiday takes its days out of it."""
     day = _expert("day-ber", "Europe/Berlin", "none", 4.8)
     db = _store(tmp_path, [day, {**day, "id": "day-two"}], "2024-12-24T14:00:00Z")
     _cli("calendar", "import", "--holidays", "de-public", "--country", "DE", "--from-year", "2024", "--to-year",
@@ -79,26 +81,29 @@ def test_a_holiday_stops_a_business_hours_clock(tmp_path: Path) -> None:
     due = {}
     for who in ("day-ber", "day-two"):
         request = _cli("escalate", "INC-1002", "--again", "--now", "2024-12-24T14:00:00Z", "--db", str(db), "--json")
-        assigned = _cli("request", "assign", request["id"], "--expert", who, "--now", "2024-12-24T15:00:00Z",
-                        "--db", str(db), "--json")  # Tuesday 16:00 in Berlin, an hour before closing
-        due[who] = datetime.fromisoformat(assigned["due_at"].replace("Z", "+00:00"))
+        assigned = _cli("request", "assign", request["id"], "--expert", who, "--now", "2024-12-24T15:45:00Z",
+                        "--db", str(db), "--json")  # Tuesday 16:45 in Berlin: 15 of the 30 minutes before closing
+        due[who] = datetime.fromisoformat(assigned["ack_due_at"].replace("Z", "+00:00"))
     # Christmas Day and Boxing Day are public holidays: the clock of the expert they apply to skips both
-    assert due["day-ber"] - due["day-two"] == timedelta(days=2)
-    assert due["day-ber"].date().isoformat() == "2024-12-27"
+    assert due["day-two"] == datetime(2024, 12, 25, 8, 15, tzinfo=UTC)
+    assert due["day-ber"] == datetime(2024, 12, 27, 8, 15, tzinfo=UTC)
 
     def left(now: str) -> float:
         clocks = _cli("timers", "--now", now, "--db", str(db), "--json")["clocks"]
-        return next(c["left_minutes"] for c in clocks if c["expert_id"] == "day-ber")
+        found = [t for c in clocks if c["expert_id"] == "day-ber" for t in c["targets"] if t["target"] == "acknowledge"]
+        assert len(found) == 1
+        return found[0]["left_minutes"]
 
     on_christmas_morning, on_boxing_day_afternoon = left("2024-12-25T09:00:00Z"), left("2024-12-26T15:00:00Z")
-    assert on_christmas_morning == on_boxing_day_afternoon == left("2024-12-24T16:00:00Z")
-    assert left("2024-12-27T09:00:00Z") == on_christmas_morning - 60  # the clock runs again on the Friday
+    assert on_christmas_morning == on_boxing_day_afternoon == 15
+    assert left("2024-12-27T08:10:00Z") == 5  # the clock runs again on the Friday
 
 
 def _night_page(tmp_path: Path, covered: bool) -> tuple[dict, datetime]:
-    """An at-risk page due at 17:00 Berlin, taken by a dispatcher that runs again only at 23:00."""
+    """A critical request's resolve target (the service's clock: every minute) falls under 25% left at night in
+    Berlin; its holder works business hours there and nobody, or a night schedule, covers."""
     db = _store(tmp_path, [_expert("day-ber", "Europe/Berlin", "none", 4.8),
-                           _expert("night-owl", "America/Los_Angeles", "none", 4.0)], "2026-01-12T08:00:00Z")
+                           _expert("night-owl", "America/Los_Angeles", "none", 4.0)], "2026-01-12T19:00:00Z")
     dispatching = open_dispatching(str(db))
     try:
         desk = dispatching.desk
@@ -107,21 +112,17 @@ def _night_page(tmp_path: Path, covered: bool) -> tuple[dict, datetime]:
                                               layers=[Layer(members=["night-owl"], start=datetime(2026, 1, 1),
                                                             restrictions=[Restriction(start="17:00", end="09:00")])]),
                                      "test")
-        issue = desk.issue("INC-1002")
-        assert issue is not None
-        budget = 30 + (desk.decide(issue).estimated_expert_minutes or 0)
-        assert budget < 8 * 60
-        assigned_at = datetime(2026, 1, 12, 16, tzinfo=UTC) - timedelta(minutes=0.8 * budget)  # Monday, 17:00 CET
-        desk.clock = lambda: assigned_at
-        request = desk.escalate("INC-1002", "test")
-        desk.act(request.id, "assign", "test", "day-ber")
-        desk.acknowledge(request.id, "day-ber")
-        night = datetime(2026, 1, 12, 22, tzinfo=UTC)  # 23:00 in Berlin
+        desk.clock = lambda: datetime(2026, 1, 12, 19, tzinfo=UTC)  # 20:00 in Berlin
+        request = desk.commands.escalate("INC-1002", "cora")
+        desk.commands.act(request.id, "assign", "cora", "day-ber")
+        desk.commands.act(request.id, "acknowledge", Actor("day-ber", "expert", "day-ber"))
         held = dispatching.request(request.id)
-        assert held is not None
-        step = dispatching.due_step(held, [], night)
-        assert step is not None and step.kind == "at_risk_notice" and step.due < night
-        assert dispatching.apply(request.id, step, night, lambda _r: None, []) is not None
+        assert held is not None and held.due_at is not None
+        at_risk = next(s for s in dispatching.plan_for(held, [], held.submitted_at) if s.kind == "at_risk_notice")
+        night = at_risk.due + timedelta(minutes=1)
+        assert night < held.due_at and 20 <= (night + timedelta(hours=1)).hour <= 23  # late evening in Berlin
+        taken = dispatching.walk(request.id, night, lambda _r: None, [])
+        assert [t.step.kind for t in taken] == ["at_risk_notice"]
         pages = [m for m in dispatching.outbox(request.id) if m.kind == "at_risk"]
         assert len(pages) == 1
         return pages[0].model_dump(), night

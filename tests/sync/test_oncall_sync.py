@@ -39,7 +39,7 @@ def _answers(path: Path) -> list[tuple[str | None, object]]:
 def test_a_schedule_an_override_and_holidays_travel_between_desks(tmp_path: Path, db_url: str) -> None:
     a, b = tmp_path / "a.json", tmp_path / "b.json"
     desk = Desk(open_store(a))
-    desk.put_many("experts", [Expert(id=n, name=n.title()) for n in ("ann", "bob", "cy")], actor="cora")
+    desk.records.put_many("experts", [Expert(id=n, name=n.title()) for n in ("ann", "bob", "cy")], actor="cora")
     desk.oncall.add_schedule(Schedule(id="ops", timezone="Europe/Berlin", covers=["infrastructure"], layers=[
         Layer(members=["ann", "bob"], start=datetime(2026, 1, 5, 9), length="1w")]), "cora")
     desk.oncall.put_calendar(Calendar(id="de", kind="holidays", holidays=[Holiday(name="x", day=date(2026, 1, 6))],

@@ -9,7 +9,7 @@ import pytest
 from pydantic import ValidationError
 
 from triagedesk.domain.models import Expert
-from triagedesk.domain.requests import sla
+from triagedesk.domain.requests import clocks
 from triagedesk.domain.routing.calendars import ALL_WEEK, Calendar, Holiday, OpenHours, WorkingCalendar
 from triagedesk.domain.routing.coverage import CalendarBook
 from triagedesk.domain.scoring.profiles import Profile
@@ -105,13 +105,13 @@ def test_the_sla_reads_the_experts_own_calendar_their_teams_or_8x5_less_the_holi
         Calendar(id="xmas", kind="holidays", holidays=[christmas], teams=["emea"]),
     ])
     wednesday = (_at("2024-12-25T00:00Z"), _at("2024-12-26T00:00Z"))
-    assert sla.calendar_for(ann, infra, "high", book).working_minutes_between(*wednesday) == 0  # team holiday
-    assert sla.calendar_for(bob, infra, "high", book).working_minutes_between(*wednesday) == 8 * 60  # 8x5, no scope
+    assert clocks.expert_calendar(ann, infra, "high", book).working_minutes_between(*wednesday) == 0  # team holiday
+    assert clocks.expert_calendar(bob, infra, "high", book).working_minutes_between(*wednesday) == 8 * 60  # 8x5, no scope
     saturday = (_at("2024-12-28T00:00Z"), _at("2024-12-29T00:00Z"))
-    assert sla.calendar_for(ann, infra, "high", book).working_minutes_between(*saturday) == 12 * 60
+    assert clocks.expert_calendar(ann, infra, "high", book).working_minutes_between(*saturday) == 12 * 60
     cover = ann.model_copy(update={"availability": ann.availability.model_copy(update={"after_hours": "24x7"})})
-    assert sla.calendar_for(cover, infra, "high", book) is sla.TWENTY_FOUR_SEVEN  # the cover rule is unchanged
-    assert sla.calendar_for(ann, infra, "high") is not sla.TWENTY_FOUR_SEVEN  # without calendars: the seeds' 8x5
+    assert clocks.expert_calendar(cover, infra, "high", book) is clocks.TWENTY_FOUR_SEVEN  # the cover rule is unchanged
+    assert clocks.expert_calendar(ann, infra, "high") is not clocks.TWENTY_FOUR_SEVEN  # without calendars: the seeds' 8x5
 
 
 def test_an_expert_scoped_holiday_calendar_applies_to_that_expert_only() -> None:

@@ -6,9 +6,10 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from triagedesk.display import one_line
+from triagedesk.domain.requests.states import NEVER_ESCALATED
 
 if TYPE_CHECKING:
-    from triagedesk.app.desk import Desk
+    from triagedesk.app.queries import Queries
 
 
 @dataclass(frozen=True)
@@ -26,10 +27,10 @@ class Found:
     """Which field matched (id, title, description, requester, assignee)."""
 
 
-def search(desk: Desk, text: str, limit: int = 500) -> list[Found]:
+def search(queries: Queries, text: str, limit: int = 500) -> list[Found]:
     """Issues whose id, title, description, requester or assignee holds `text` (case-blind), newest first."""
     needle = text.strip().lower()
-    store = desk.store
+    store = queries.store
     latest: dict[str, dict[str, Any]] = {}
     requesters: dict[str, set[str]] = {}
     assignees: dict[str, set[str]] = {}
@@ -56,7 +57,7 @@ def search(desk: Desk, text: str, limit: int = 500) -> list[Found]:
             continue
         found.append((str(doc.get("created_at") or ""), Found(
             issue_id=key, title=one_line(doc.get("title") or doc.get("description") or "", 120),
-            profile=str(doc.get("profile") or ""), status=str(request.get("status") or "never escalated"),
+            profile=str(doc.get("profile") or ""), status=str(request.get("status") or NEVER_ESCALATED),
             assignee=one_line(assignee, 40), requester=one_line(requester, 40), where=where)))
     found.sort(key=lambda item: item[0], reverse=True)
     return [f for _, f in found[:limit]]

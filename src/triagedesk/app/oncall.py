@@ -4,24 +4,23 @@ an expert's calendar, who an auto-assignment or a page goes to)."""
 from __future__ import annotations
 
 import threading
-from collections.abc import Collection, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+from triagedesk.app.engine import Engine
+from triagedesk.app.figures import Figures
 from triagedesk.domain.errors import UserError
 from triagedesk.domain.insight import oncall_load
-from triagedesk.domain.models import Candidate, Expert, Issue
-from triagedesk.domain.records import utcnow
+from triagedesk.domain.models import Expert, Issue
 from triagedesk.domain.routing.calendars import Calendar, Holiday
 from triagedesk.domain.routing.coverage import CalendarBook, Coverage
 from triagedesk.domain.routing.schedules import Layer, Override, Schedule
 from triagedesk.domain.routing.timeline import OnCall, ScheduleClock, Stretch
 from triagedesk.domain.routing.week import Cell, grid, week_bounds, week_start
 from triagedesk.formats import ics
-
-if TYPE_CHECKING:
-    from triagedesk.app.desk import Desk
+from triagedesk.store.repositories import Store
 
 WATCHED = frozenset({"schedules", "calendars", "experts"})
 
@@ -41,20 +40,19 @@ class WeekView:
 class OnCallDesk:
     """The Desk's schedules and calendars, with their compiled coverage kept until one of them changes."""
 
-    def __init__(self, desk: Desk) -> None:
-        self.desk = desk
+    def __init__(self, store: Store, engine: Engine, figures: Figures, now: Callable[[], datetime]) -> None:
+        self.store = store
+        self.engine = engine
+        self.figures = figures
+        self.now = now
         self._lock = threading.Lock()
         self._coverage: Coverage | None = None
-        desk.store.subscribe(self._changed)
+        store.subscribe(self._changed)
 
     def _changed(self, changed: set[tuple[str, str]]) -> None:
         if any(table in WATCHED for table, _ in changed):
             with self._lock:
                 self._coverage = None
-
-    @property
-    def store(self):  # the app layer's own handle
-        return self.desk.store
 
     # -- reading -------------------------------------------------------------------------------------------------
     def coverage(self) -> Coverage:
@@ -67,6 +65,16 @@ class OnCallDesk:
 
     def calendars(self) -> CalendarBook:
         return self.coverage().book
+
+    def _experts(self) -> list[Expert]:
+        """Every expert, inactive ones too, by name."""
+        return sorted(self.figures.counted().values(), key=lambda e: ((e.name or e.id).lower(), e.id))
+
+    def covering(self, issue: Issue, at: datetime) -> tuple[str, ...]:
+        """Who is on call now in the schedules that cover the issue's profile and category."""
+        category = issue.category or self.engine.decide(issue).recommended_expert_type
+        profile = self.engine.profile(issue.profile).name
+        return tuple(a.member for a in self.coverage().covering(profile, category, at) if a.member)
 
     def schedules(self) -> list[Schedule]:
         return sorted(self.store.schedules.all(), key=lambda s: s.id)
@@ -83,7 +91,7 @@ class OnCallDesk:
 
     def on_call(self, at: datetime | None = None, handoffs: int = 3) -> list[tuple[OnCall, list[Stretch]]]:
         """Every schedule's answer at `at` with its next `handoffs` changes of person."""
-        moment = at or self.desk.clock()
+        moment = at or self.now()
         coverage = self.coverage()
         return [(answer, clock.handoffs(moment, handoffs, after=answer))
                 for answer, clock in zip(coverage.on_call(moment), coverage.clocks, strict=True)]
@@ -95,8 +103,8 @@ class OnCallDesk:
 
     def weeks(self, at: datetime | None = None, offset: int = 0) -> list[WeekView]:
         """Every schedule's week (the one holding `at`, moved by `offset` weeks), on its own wall clock."""
-        moment = at or self.desk.clock()
-        names = {e.id: e.name or e.id for e in self.desk.experts(active_only=False)}
+        moment = at or self.now()
+        names = {e.id: e.name or e.id for e in self._experts()}
         out = []
         for clock in self.coverage().clocks:
             zone_name = clock.schedule.timezone
@@ -107,23 +115,14 @@ class OnCallDesk:
         return out
 
     def shifts_of(self, expert_id: str, at: datetime | None = None, days: int = 14) -> list[Stretch]:
-        return self.coverage().shifts_of(expert_id, at or self.desk.clock(), timedelta(days=days))
+        return self.coverage().shifts_of(expert_id, at or self.now(), timedelta(days=days))
 
     # -- routing -------------------------------------------------------------------------------------------------
-    def on_call_pick(self, issue: Issue, ranked: Sequence[Candidate], exclude: Collection[str],
-                     at: datetime) -> Candidate | None:
-        """The candidate on call now for the issue's profile and category (a schedule covering it), available and
-        not excluded: auto-assignments and re-routes go to them before any strategy."""
-        category = issue.category or self.desk.decide(issue).recommended_expert_type
-        on_call = [a.member for a in self.coverage().covering(self.desk.profile(issue.profile).name, category, at)]
-        by_id = {c.expert_id: c for c in ranked if c.available_now and c.expert_id not in exclude}
-        return next((by_id[m] for m in on_call if m in by_id), None)
-
     def page_to(self, expert: Expert | None, issue: Issue | None, urgency: str, at: datetime
                 ) -> tuple[str | None, datetime | None]:
         """Who a page about `issue` goes to now (the expert in their hours, else whoever covers), and when."""
-        profile = self.desk.profile(issue.profile if issue else None)
-        category = (issue.category or self.desk.decide(issue).recommended_expert_type) if issue else None
+        profile = self.engine.profile(issue.profile if issue else None)
+        category = (issue.category or self.engine.decide(issue).recommended_expert_type) if issue else None
         matching = profile.matching
         return self.coverage().page_to(expert, profile.name, category, at, urgency, matching.business_day_start,
                                        matching.business_day_end)
@@ -172,7 +171,7 @@ class OnCallDesk:
                       ) -> tuple[Schedule, list[str]]:
         """A schedule named `name` from a shift calendar: every occurrence in [start, end) whose attendee or
         summary names an expert. Returns it and the summaries of occurrences that named nobody."""
-        found = ics.shifts(text, source, self.desk.experts(active_only=False), start, end, timezone)
+        found = ics.shifts(text, source, self._experts(), start, end, timezone)
         if not found.shifts:
             raise UserError(f"{source}: no event between {start:%Y-%m-%d} and {end:%Y-%m-%d} names an expert "
                             "(an attendee's address or name, or an expert's id or name in the summary)")
@@ -182,7 +181,7 @@ class OnCallDesk:
         return self.add_schedule(schedule, actor, replace, note=f"import {source}"), found.skipped
 
     def export(self, name: str, start: datetime, end: datetime) -> str:
-        experts = {e.id: e for e in self.desk.experts(active_only=False)}
+        experts = {e.id: e for e in self._experts()}
         return ics.export(name, self.week(name, start, max((end - start).days, 1)), experts)
 
     def put_calendar(self, calendar: Calendar, actor: str, note: str = "") -> Calendar:
@@ -207,15 +206,15 @@ class OnCallDesk:
     def _known_members(self, members: Sequence[str]) -> None:
         missing = [m for m in dict.fromkeys(members) if m not in self.store.experts]
         if missing:
-            raise UserError(f"no expert {', '.join(repr(m) for m in missing)} in {self.desk.path} "
+            raise UserError(f"no expert {', '.join(repr(m) for m in missing)} in {self.store.path} "
                             "(see `triagedesk export --kind experts`)")
 
     # -- fairness ------------------------------------------------------------------------------------------------
     def fairness(self, now: datetime | None = None, months: int = 3) -> dict[str, Any]:
         """Per person per month: hours on call, off-hours and weekend hours, interruptions (pages), rated against
         PagerDuty's benchmark (see `oncall_load`)."""
-        moment = now or self.desk.clock() or utcnow()
-        experts = {e.id: e for e in self.desk.experts(active_only=False)}
+        moment = now or self.now()
+        experts = {e.id: e for e in self._experts()}
         pages = [(m.expert_id, m.created_at) for m in self.store.outbox.all()
                  if m.expert_id and m.kind in oncall_load.PAGE_KINDS]
         return oncall_load.report(self.coverage(), experts, pages, moment, months)

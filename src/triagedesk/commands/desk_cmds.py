@@ -1,4 +1,4 @@
-"""Desk commands: request lifecycle, timers, knowledge search, packages, the report and the rule backtest."""
+"""Desk commands: timers, knowledge search, packages, the report and the rule backtest."""
 
 from __future__ import annotations
 
@@ -15,11 +15,7 @@ from triagedesk.commands.common import console, emit_json, json_option, parse_in
 from triagedesk.commands.store_cmds import db_option, store_path
 from triagedesk.display import literal, one_line, printable
 from triagedesk.domain.insight import analytics
-from triagedesk.domain.requests.lifecycle import ACTIONS
-from triagedesk.domain.requests.sla import refund_exposure
-from triagedesk.domain.scoring.backtest import backtest as run_backtest
-from triagedesk.domain.scoring.escalation import Scorer
-from triagedesk.resources import load_profile
+from triagedesk.domain.requests.clocks import refund_exposure
 
 now_option = click.option("--now", "now_text", metavar="ISO-TIME", help="The reference time (default: now).")
 actor_option = click.option("--actor", default=None, callback=lambda _c, _p, value: person(value or configured_actor()),
@@ -35,69 +31,29 @@ def desk(db_path: str | None, now_text: str | None = None, create: bool = False)
 
 
 @click.command()
-@click.argument("issue_id")
-@click.option("--tier", "tier_id", help="Tier id (default: the decision's recommended tier).")
-@click.option("--notes", help="Notes from the requester.")
-@click.option("--again", is_flag=True, help="Open another request although one is still open.")
-@db_option
-@actor_option
-@now_option
-@json_option
-def escalate(issue_id: str, tier_id: str | None, notes: str | None, again: bool, db_path: str | None, actor: str,
-             now_text: str | None, as_json: bool) -> None:
-    """Open an expert request for ISSUE_ID (refused while one is open, unless --again)."""
-    request = desk(db_path, now_text).escalate(issue_id, actor, tier_id, notes, again=again)
-    line = f"{request.id}: {request.status}, due {request.due_at:%Y-%m-%d %H:%M} UTC"
-    emit_json(request) if as_json else click.echo(printable(line))
-
-
-@click.command()
-@click.argument("action", type=click.Choice([*ACTIONS, "senior"]))
-@click.argument("request_id")
-@click.option("--expert", "expert_id", help="Expert id (assign, reassign).")
-@click.option("--rating", type=click.IntRange(1, 5), help="Rating of the work (complete).")
-@click.option("--note", default="", help="A note for the audit log.")
-@db_option
-@actor_option
-@now_option
-@json_option
-def request(action: str, request_id: str, expert_id: str | None, rating: int | None, note: str,
-            db_path: str | None, actor: str, now_text: str | None, as_json: bool) -> None:
-    """Move a request through its lifecycle: pay, assign, reassign, acknowledge, start, wait, resume,
-    complete, cancel, refund, or `senior` (escalate to a senior expert)."""
-    operations = desk(db_path, now_text)
-    if action == "senior":
-        updated = operations.escalate_to_senior(request_id, actor, note)
-    else:
-        updated = operations.act(request_id, action, actor, expert_id, note, rating)
-    if as_json:
-        emit_json(updated)
-    else:
-        due = f", due {updated.due_at:%Y-%m-%d %H:%M} UTC" if updated.due_at else ""
-        who = f" ({updated.assigned_expert_id})" if updated.assigned_expert_id else ""
-        refund = " - refund due" if updated.refund_due else ""
-        click.echo(printable(f"{updated.id}: {updated.status}{who}{due}{refund}"))
-
-
-@click.command()
 @db_option
 @now_option
 @json_option
 def timers(db_path: str | None, now_text: str | None, as_json: bool) -> None:
-    """SLA clocks of assigned, in-review and waiting requests, most pressing first, with refund exposure."""
-    operations = desk(db_path, now_text)
-    rows = operations.clocks()
-    exposure = refund_exposure([t for _, t, _ in rows])
+    """Every open request's SLA clocks (acknowledge and resolve targets), breached first, then least time left,
+    with refund exposure."""
+    rows = desk(db_path, now_text).queries.clocks()
+    exposure = refund_exposure([c.pressing for c in rows if c.pressing is not None])
     if as_json:
         emit_json({"refund_exposure": exposure, "clocks": [
-            {**t.as_dict(), "status": r.status, "expert_id": r.assigned_expert_id, "suggestions": [x.text for x in s],
-             "suggestion_codes": [x.code for x in s]} for r, t, s in rows]})
+            {**c.pressing.as_dict(), "issue_id": c.request.analysis_id, "status": c.request.status,
+             "expert_id": c.request.assigned_expert_id, "targets": [t.as_dict() for t in c.clocks],
+             "suggestions": [x.text for x in c.suggestions], "suggestion_codes": [x.code for x in c.suggestions]}
+            for c in rows if c.pressing is not None]})
         return
-    table = Table("request", "status", "expert", "left (min)", "state", "suggestion",
+    table = Table("request", "issue", "status", "expert", "target", "left (min)", "state", "suggestion",
                   title=f"Refund exposure ${exposure:,.2f}", title_justify="left")
-    for r, t, s in rows:
-        table.add_row(literal(r.id), r.status, literal(r.assigned_expert_id or "-"), f"{t.left_minutes:,.0f}", t.state,
-                      literal(s[0].text if s else "-"))
+    for c in rows:
+        shown = c.pressing
+        assert shown is not None
+        table.add_row(literal(c.request.id), literal(c.request.analysis_id), c.request.status,
+                      literal(c.request.assigned_expert_id or "-"), shown.target, f"{shown.left_minutes:,.0f}",
+                      shown.state, literal(c.suggestions[0].text if c.suggestions else "-"))
     console().print(table)
 
 
@@ -113,7 +69,7 @@ def kb() -> None:
 @json_option
 def kb_search(text: str, limit: int, db_path: str | None, as_json: bool) -> None:
     """Find past resolutions that share words with TEXT."""
-    hits = desk(db_path).knowledge_for(text, limit)
+    hits = desk(db_path).queries.knowledge_for(text, limit)
     if as_json:
         emit_json([{"score": h.score, "matched": list(h.matched), **h.entry.model_dump(mode="json")} for h in hits])
         return
@@ -131,7 +87,7 @@ def kb_search(text: str, limit: int, db_path: str | None, as_json: bool) -> None
 @now_option
 def package_cmd(issue_id: str, out_path: str | None, db_path: str | None, now_text: str | None) -> None:
     """The escalation package of ISSUE_ID as Markdown, with the initial-contact and follow-up messages."""
-    text = printable(desk(db_path, now_text).package(issue_id))
+    text = printable(desk(db_path, now_text).queries.package(issue_id))
     if out_path:
         from triagedesk.files import write_user_file
 
@@ -148,7 +104,7 @@ def package_cmd(issue_id: str, out_path: str | None, db_path: str | None, now_te
 @now_option
 def report(days: int, fmt: str, db_path: str | None, now_text: str | None) -> None:
     """The expert network performance report over the requests submitted in the last DAYS days."""
-    data = desk(db_path, now_text).report(days)
+    data = desk(db_path, now_text).queries.report(days)
     if fmt == "json":
         emit_json(data)
     else:
@@ -165,12 +121,7 @@ def report(days: int, fmt: str, db_path: str | None, now_text: str | None) -> No
 def backtest(profile_path: str, days: int, limit: int, db_path: str | None, now_text: str | None,
              as_json: bool) -> None:
     """Replay a changed profile over stored issues: what would escalate, at which urgency and tier."""
-    operations = desk(db_path, now_text)
-    candidate = Scorer(load_profile(profile_path))
-    current = operations.scorer(candidate.profile.name)
-    store = operations.store
-    result = run_backtest(store.issues.all(), store.requests.all(), store.corrections.all(), current, candidate,
-                          operations.clock(), days)
+    result = desk(db_path, now_text).queries.backtest(profile_path, days)
     if as_json:
         emit_json(result.as_dict())
         return
@@ -193,4 +144,4 @@ def backtest(profile_path: str, days: int, limit: int, db_path: str | None, now_
     out.print(changes)
 
 
-COMMANDS = (escalate, request, timers, kb, package_cmd, report, backtest)
+COMMANDS = (timers, kb, package_cmd, report, backtest)

@@ -20,7 +20,7 @@ def show(issue_id: str, db_path: str | None, now_text: str | None, as_json: bool
     """Everything about ISSUE_ID: its fields, requests, sessions, outcomes, corrections and audit history."""
     operations = desk(db_path, now_text)
     try:
-        record = operations.issue_record(issue_id)
+        record = operations.queries.issue_record(issue_id)
     finally:
         operations.close()
     if as_json:
@@ -41,7 +41,7 @@ def search(text: str, limit: int, db_path: str | None, as_json: bool) -> None:
     """Every issue, closed ones included, whose id, title, description, requester or assignee holds TEXT."""
     operations = desk(db_path)
     try:
-        found = operations.search_issues(text, limit)
+        found = operations.queries.search_issues(text, limit)
     finally:
         operations.close()
     if as_json:

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import math
 from collections import Counter, defaultdict
+from collections.abc import Mapping
 from datetime import datetime, timedelta
 from statistics import mean
 from typing import Any
 
 from triagedesk.domain.models import Expert
 from triagedesk.domain.records import OPEN_STATUSES, Correction, ExpertRequest, Outcome
+from triagedesk.domain.scoring.profiles import Profile
 
 URGENCY_ORDER = ("critical", "high", "medium", "low")
 
@@ -31,8 +33,9 @@ def in_period(moment: datetime | None, now: datetime, days: int) -> bool:
 
 
 def report(requests: list[ExpertRequest], experts: list[Expert], corrections: list[Correction],
-           outcomes: list[Outcome], rates: dict[str, float], now: datetime, days: int) -> dict[str, Any]:
-    """The report over requests submitted in [now - days, now]. `rates`: expert hourly rate per profile."""
+           outcomes: list[Outcome], profiles: Mapping[str, Profile], now: datetime, days: int) -> dict[str, Any]:
+    """The report over requests submitted in [now - days, now], each profile's rates and gaps its own."""
+    rates = {name: p.expert_hourly_rate for name, p in profiles.items()}
     period = [r for r in requests if in_period(r.submitted_at, now, days)]
     completed = [r for r in period if r.completed_at is not None]
     by_request = {o.request_id: o for o in outcomes if o.request_id}
@@ -40,7 +43,7 @@ def report(requests: list[ExpertRequest], experts: list[Expert], corrections: li
     on_time = [r for r in completed if r.due_at is not None and r.completed_at <= r.due_at]  # type: ignore[operator]
     late = [r for r in completed if r.due_at is not None and r.completed_at > r.due_at]  # type: ignore[operator]
     assigned = [r for r in period if r.assigned_at is not None]
-    window_corrections = [c for c in corrections if in_period(c.created_at, now, days)]
+    window_corrections = [c for c in corrections if in_period(c.created_at, now, days) and _correctable(c, profiles)]
     minutes = {r.id: _expert_minutes(r, by_request.get(r.id)) for r in completed}
     cost = sum(minutes[r.id] / 60 * rates.get(r.profile, 0.0) for r in completed)
     names = {e.id: e.name for e in experts}
@@ -63,8 +66,8 @@ def report(requests: list[ExpertRequest], experts: list[Expert], corrections: li
         "cost_per_resolution": round(cost / len(resolved), 2) if resolved else None,
         "experts": _experts(period, window_corrections, outcomes, names, now, days),
         "corrections_by_field": dict(sorted(Counter(c.field for c in window_corrections).items())),
-        "correction_rate_base": len(completed),
-        "correction_rates": correction_rates(window_corrections, len(completed)),
+        "correction_rate_base": dict(sorted(Counter(r.profile for r in completed).items())),
+        "correction_rates": correction_rates(window_corrections, completed),
         "corrections_by_category": dict(sorted(Counter(c.category or "-" for c in window_corrections).items())),
         "by_urgency": {u: sum(r.urgency == u for r in period) for u in URGENCY_ORDER},
         "daily": _daily(period, now, days),
@@ -72,15 +75,26 @@ def report(requests: list[ExpertRequest], experts: list[Expert], corrections: li
         "resolution_hours": sorted(round(_hours(r.completed_at - r.submitted_at), 2) for r in completed),  # type: ignore[operator]
     }
     data["resolution_histogram"] = histogram(data["resolution_hours"])
-    data["opportunities"] = opportunities(period, completed, window_corrections, by_request, data)
+    data["opportunities"] = opportunities(period, completed, window_corrections, by_request, data, profiles)
     return data
 
 
-def correction_rates(corrections: list[Correction], completed: int) -> dict[str, float]:
-    """Corrections per field as a share of the period's completed requests: the one denominator the chart
-    and the opportunities text both use (a field corrected twice on one request counts twice)."""
-    counts = Counter(c.field for c in corrections)
-    return {field: round(count / completed, 4) if completed else 0.0 for field, count in sorted(counts.items())}
+def _correctable(correction: Correction, profiles: Mapping[str, Profile]) -> bool:
+    """A correction of one of its profile's correctable fields (one the rules would accept today)."""
+    profile = profiles.get(correction.profile)
+    return profile is None or not profile.corrections.fields or correction.field in profile.corrections.fields
+
+
+def correction_rates(corrections: list[Correction], completed: list[ExpertRequest]) -> dict[str, dict[str, float]]:
+    """Per profile, corrections per field as a share of that profile's completed requests in the period: the one
+    figure the chart and the training-gap text both use (a field corrected twice on one request counts twice)."""
+    bases = Counter(r.profile for r in completed)
+    counts = Counter((c.profile, c.field) for c in corrections)
+    out: dict[str, dict[str, float]] = {}
+    for (profile, field), count in sorted(counts.items()):
+        base = bases.get(profile, 0)
+        out.setdefault(profile, {})[field] = round(count / base, 4) if base else 0.0
+    return out
 
 
 def histogram(values: list[float], bins: int = 12) -> list[dict[str, float]]:
@@ -164,7 +178,7 @@ def _sla_by_tier(completed: list[ExpertRequest]) -> dict[str, float | None]:
 
 
 def opportunities(period: list[ExpertRequest], completed: list[ExpertRequest], corrections: list[Correction],
-                  outcomes: dict[str, Outcome], data: dict[str, Any]) -> list[str]:
+                  outcomes: dict[str, Outcome], data: dict[str, Any], profiles: Mapping[str, Profile]) -> list[str]:
     """Seed 000's identify_optimization_opportunities: automation candidates, training and expertise gaps."""
     out: list[str] = []
     by_category: dict[str, list[ExpertRequest]] = defaultdict(list)
@@ -179,12 +193,15 @@ def opportunities(period: list[ExpertRequest], completed: list[ExpertRequest], c
         if success >= 0.9 and hours <= typical:
             out.append(f"Automation candidate: {category} escalations were resolved {success:.0%} of the time "
                        f"in {hours:.1f} h on average ({len(group)} cases); write a runbook.")
-    counts = Counter(c.field for c in corrections)
-    for field, rate in sorted(data["correction_rates"].items(), key=lambda kv: -kv[1]):
-        if counts[field] >= 3 and rate >= 0.1:
+    counts = Counter((c.profile, c.field) for c in corrections)
+    gaps = [(profile, field, rate) for profile, rates in data["correction_rates"].items()
+            for field, rate in rates.items()]
+    for profile, field, rate in sorted(gaps, key=lambda g: (-g[2], g[0], g[1])):
+        share = profiles[profile].corrections.gap_share if profile in profiles else 0.1
+        if counts[profile, field] >= 3 and rate >= share:
             out.append(f"Training gap: experts corrected the automated {field} in {rate:.0%} of the "
-                       f"{data['correction_rate_base']} completed requests ({counts[field]} corrections); "
-                       "retrain that assessment.")
+                       f"{data['correction_rate_base'].get(profile, 0)} completed {profile or 'unnamed'} requests "
+                       f"({counts[profile, field]} corrections); retrain that assessment.")
     waits: dict[str, list[float]] = defaultdict(list)
     for r in period:
         if r.assigned_at is not None:

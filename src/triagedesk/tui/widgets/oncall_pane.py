@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from rich.text import Text
+from textual import work
+from textual.worker import Worker
 
 from triagedesk.display import one_line
+from triagedesk.tui.failures import tell_failure
 from triagedesk.tui.widgets.line_pane import LinePane
 
 
@@ -14,6 +19,18 @@ class OnCallPane(LinePane):
     def __init__(self, id: str | None = None) -> None:
         super().__init__(id=id)
         self.lines: list[str] = []
+
+    def on_mount(self) -> None:
+        self.display = False  # until a load finds a schedule
+
+    @work(thread=True, exclusive=True, group="oncall", exit_on_error=False)
+    def load(self, read: Callable[[], list[str]]) -> None:
+        """Read who is on call off the UI thread (`read`: the desk's loader), then show it."""
+        lines = read()
+        self.app.call_from_thread(self.show, lines)
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        tell_failure(self, event)
 
     def show(self, lines: list[str]) -> None:
         if len(lines) != len(self.lines) or not self.display:
