@@ -93,7 +93,7 @@ def test_bad_calendars_are_refused() -> None:
         OpenHours(start="24:00", end="24:00")
 
 
-def test_the_sla_reads_the_experts_own_calendar_their_teams_or_8x5_less_the_holidays_that_apply(infra: Profile
+def test_the_clock_reads_the_experts_own_calendar_their_teams_or_8x5_less_the_holidays_that_apply(infra: Profile
                                                                                                 ) -> None:
     ann = Expert(id="ann", timezone="Europe/Berlin", team="emea",
                  availability={"business_hours": "8x5", "after_hours": "none"})
@@ -106,12 +106,12 @@ def test_the_sla_reads_the_experts_own_calendar_their_teams_or_8x5_less_the_holi
     ])
     wednesday = (_at("2024-12-25T00:00Z"), _at("2024-12-26T00:00Z"))
     assert clocks.expert_calendar(ann, infra, "high", book).working_minutes_between(*wednesday) == 0  # team holiday
-    assert clocks.expert_calendar(bob, infra, "high", book).working_minutes_between(*wednesday) == 8 * 60  # 8x5, no scope
+    assert clocks.expert_calendar(bob, infra, "high", book).working_minutes_between(*wednesday) == 8 * 60  # 8x5
     saturday = (_at("2024-12-28T00:00Z"), _at("2024-12-29T00:00Z"))
     assert clocks.expert_calendar(ann, infra, "high", book).working_minutes_between(*saturday) == 12 * 60
     cover = ann.model_copy(update={"availability": ann.availability.model_copy(update={"after_hours": "24x7"})})
     assert clocks.expert_calendar(cover, infra, "high", book) is clocks.TWENTY_FOUR_SEVEN  # the cover rule is unchanged
-    assert clocks.expert_calendar(ann, infra, "high") is not clocks.TWENTY_FOUR_SEVEN  # without calendars: the seeds' 8x5
+    assert clocks.expert_calendar(ann, infra, "high") is not clocks.TWENTY_FOUR_SEVEN  # no calendars: the seeds' 8x5
 
 
 def test_an_expert_scoped_holiday_calendar_applies_to_that_expert_only() -> None:
