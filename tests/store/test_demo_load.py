@@ -37,7 +37,7 @@ NOW = datetime(2026, 1, 15, 12, 0, tzinfo=UTC)
 # 0d187e7c...) and the demo adds its follow-the-sun schedule and a holiday calendar): (lines, sha256 of the export)
 ALL_AT_ONCE = {
     "experts": (16, "d877d1becf93dacb6090f88a8e502f6cb114aea602b832e858b009fbba9b7784"),
-    "schedules": (1, "c81a45308c6e45dc779153cc0ef40071f0a08c70b1b97013a337e728ee7f5319"),
+    "schedules": (1, "b1c26559bae3650aabf7b013f3396e3e1a8f5c3b6bc1d896538c193f39b6ba92"),
     "calendars": (1, "b3b47e16936e0dffb63d94c21671a3f6061a24b31e630f24b43838df2009708b"),
     "issues": (300, "38f116a0d0d852555c7a6acac83803bfb4146cb00c8f7d83e952078a2f79961f"),
     "requests": (284, "390daf4ac3bad2507059b5c576280a8ccf6b1d6cbce41e5463d04281845c80d5"),

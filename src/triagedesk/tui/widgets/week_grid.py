@@ -23,12 +23,12 @@ def render(view: WeekView, selected: bool = False) -> Text:
     marker = "▶ " if selected else "  "
     text.append(one_line(f"{marker}{schedule.id} · {schedule.timezone} · week of {view.first_day:%a %d %b %Y}", 120),
                 style="bold reverse" if selected else "bold")
-    text.append("\n         " + "".join(f"{h:02d}  "[:3] if h % 3 == 0 else "   " for h in range(24)) + "\n")
+    text.append("\n         " + "".join(f"{h:02d}" if h % 3 == 0 else "  " for h in range(24)) + "\n")
     for n, row in enumerate(view.rows):
         day = view.first_day + timedelta(days=n)
         text.append(f"  {day:%a %d} ")
         for member, overridden in row:
-            cell = f" {code.get(member, '?')} " if member else " · "
+            cell = f"{code.get(member, '?')} " if member else "· "
             text.append(cell, style="bold reverse" if overridden else ("" if member else "dim"))
         text.append("\n")
     legend = "  ".join(f"{code[p]} {view.names.get(p, p)}" for p in people)
