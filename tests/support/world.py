@@ -36,9 +36,9 @@ def teapot(key: str = "APR-1", category: str = "silver", **more: object) -> Issu
                  estimated_value={"min": 50000, "max": 80000}, confidence=0.5, **more)  # type: ignore[arg-type]
 
 
-def outage(key: str = "INC-1", **more: object) -> Issue:
+def outage(key: str = "INC-1", title: str = "", **more: object) -> Issue:
     """An infrastructure outage: a core switch down for 900 of 1,000 users, research unsure."""
-    return Issue(id=key, profile="infrastructure", title=f"Core switch down {key}", users_affected=900,
+    return Issue(id=key, profile="infrastructure", title=title or f"Core switch down {key}", users_affected=900,
                  total_users=1000, affected_systems=["core-switch"], research={"overall_confidence": 0.3},
                  **more)  # type: ignore[arg-type]
 

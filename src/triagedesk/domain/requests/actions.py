@@ -194,7 +194,8 @@ def check(name: str, standing: Standing, actor: Actor) -> Refusal | None:
         return Refusal(name, f"unknown action {name!r} (known: {', '.join(ACTIONS)})")
     if actor.role not in action.roles:
         who = " or ".join("the assigned expert" if r == E else f"a {r}" for r in sorted(action.roles) if r != D)
-        return Refusal(name, f"{who or 'the dispatcher'} takes this, not a {actor.role}")
+        article = "an" if actor.role[0] in "aeiou" else "a"
+        return Refusal(name, f"{who or 'the dispatcher'} takes this, not {article} {actor.role}")
     status = standing.status
     if actor.role == E and action.assignee_only and action.subject != "issue":
         if standing.holder is not None and standing.holder != actor.expert_id and not _own_session(name, standing):
