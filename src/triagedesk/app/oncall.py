@@ -14,6 +14,7 @@ from triagedesk.app.figures import Figures
 from triagedesk.domain.errors import UserError
 from triagedesk.domain.insight import oncall_load
 from triagedesk.domain.models import Expert, Issue
+from triagedesk.domain.records import OutboxMessage
 from triagedesk.domain.routing.calendars import Calendar, Holiday
 from triagedesk.domain.routing.coverage import CalendarBook, Coverage
 from triagedesk.domain.routing.schedules import Layer, Override, Schedule
@@ -23,6 +24,8 @@ from triagedesk.formats import ics
 from triagedesk.store.repositories import Store
 
 WATCHED = frozenset({"schedules", "calendars", "experts"})
+PAGED = frozenset({"at_risk", "breach"})
+"""The notices routed by the hour: the rest go to whom they name."""
 
 
 @dataclass(frozen=True)
@@ -126,6 +129,17 @@ class OnCallDesk:
         matching = profile.matching
         return self.coverage().page_to(expert, profile.name, category, at, urgency, matching.business_day_start,
                                        matching.business_day_end)
+
+    def page(self, kind: str, holder: Expert | None, issue: Issue | None, urgency: str, at: datetime,
+             send: Callable[[Expert | None], OutboxMessage | None]) -> OutboxMessage | None:
+        """An at-risk or breach page (`send` makes it for a recipient) goes to the holder in their hours (or on
+        call); outside them to whoever is on call for the issue now; with nobody, to the holder when their hours
+        open (Zammad #4432). Other notices go to the holder as they are."""
+        if kind not in PAGED or holder is None:
+            return send(holder)
+        who, when = self.page_to(holder, issue, urgency, at)
+        message = send((self.store.experts.get(who) if who else None) or holder)
+        return message.model_copy(update={"next_attempt_at": when}) if message is not None and when else message
 
     # -- writing -------------------------------------------------------------------------------------------------
     def add_schedule(self, schedule: Schedule, actor: str, replace: bool = False, note: str = "") -> Schedule:

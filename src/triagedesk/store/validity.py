@@ -9,7 +9,16 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 from triagedesk.domain.models import Expert, Issue
-from triagedesk.domain.records import AuditEntry, Correction, ExpertRequest, KnowledgeEntry, Outcome, Session, utcnow
+from triagedesk.domain.records import (
+    AuditEntry,
+    Correction,
+    ExpertRequest,
+    KnowledgeEntry,
+    OutboxMessage,
+    Outcome,
+    Session,
+    utcnow,
+)
 from triagedesk.domain.routing.calendars import Calendar
 from triagedesk.domain.routing.schedules import Schedule
 
@@ -19,7 +28,7 @@ REJECTED = "_rejected"
 MODELS: dict[str, type[BaseModel]] = {
     "issues": Issue, "experts": Expert, "requests": ExpertRequest, "sessions": Session, "outcomes": Outcome,
     "corrections": Correction, "knowledge": KnowledgeEntry, "schedules": Schedule, "calendars": Calendar,
-    "audit": AuditEntry,
+    "audit": AuditEntry, "outbox": OutboxMessage,
 }
 
 SYNC_STATE = "_sync"

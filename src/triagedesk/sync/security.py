@@ -24,7 +24,7 @@ VALIDATE = r"""function (newDoc, oldDoc, userCtx, secObj) {
     deny(has('lead') ? 'a lead reads only' : 'this user has no triagedesk role (coordinator, expert or lead)');
   }
   var KINDS = ['issues', 'experts', 'requests', 'sessions', 'outcomes', 'corrections', 'knowledge', 'schedules',
-               'calendars', 'audit'];
+               'calendars', 'audit', 'outbox'];
   var colon = id.indexOf(':');
   var kind = colon > 0 ? id.slice(0, colon) : '';
   var key = colon > 0 ? id.slice(colon + 1) : '';
@@ -56,7 +56,8 @@ VALIDATE = r"""function (newDoc, oldDoc, userCtx, secObj) {
     issues: {title: 'string?', users_affected: 'number?', confidence: 'number?'},
     experts: {name: 'string?', rating: 'number?', current_workload: 'number?'},
     schedules: {layers: 'object', timezone: 'string?'},
-    calendars: {kind: 'string?', timezone: 'string?'}
+    calendars: {kind: 'string?', timezone: 'string?'},
+    outbox: {event: 'string', kind: 'string', status: 'string?', created_at: 'string'}
   };
   var fields = REQUIRED[kind];
   for (var f in fields) {
