@@ -241,7 +241,7 @@ def correction_add(request_id: str, expert_id: str, field_name: str, corrected: 
         click.echo(printable(done.summary))
 
 
-COMMANDS = (escalate, request, session, outcome, correction)
+COMMANDS: tuple[click.Command, ...] = (escalate, request, session, outcome, correction)
 
 
 def _replay(verb: str, actor: str, db_path: str | None, now_text: str | None, as_json: bool) -> None:
