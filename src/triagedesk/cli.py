@@ -39,6 +39,7 @@ def _register() -> None:
         desk_cmds,
         dispatch_cmds,
         engine,
+        keys_cmd,
         request_cmds,
         schedule_cmds,
         server_cmds,
@@ -48,7 +49,7 @@ def _register() -> None:
     )
 
     for command in (*engine.COMMANDS, *store_cmds.COMMANDS, *request_cmds.COMMANDS, *desk_cmds.COMMANDS,
-                    *show_cmd.COMMANDS,
+                    *show_cmd.COMMANDS, *keys_cmd.COMMANDS,
                     *sync_cmd.COMMANDS, *server_cmds.COMMANDS, *dispatch_cmds.COMMANDS, *schedule_cmds.COMMANDS,
                     *calendar_cmds.COMMANDS):
         cli.add_command(command)
