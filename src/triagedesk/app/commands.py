@@ -94,11 +94,13 @@ class Commands:
         experts = self.figures.counted()
         now = self.now()
         wanted = intent.action in NEEDS_RANKING if ranked is None else ranked
-        candidates = Matcher(scorer.profile, scorer).match(issue, experts.values(), now, decision).ranked \
+        coverage = self.queries.coverage()
+        candidates = Matcher(scorer.profile, scorer, coverage).match(issue, experts.values(), now, decision).ranked \
             if wanted else []
         sessions: list[Session] = self.queries.sessions_of(request.id) if request is not None else []
+        on_call = self.queries.oncall.covering(issue, now) if wanted and self.queries.oncall is not None else ()
         return Situation(issue, scorer.profile, decision, request, experts, candidates, sessions,
-                         self.queries.with_outcome(sessions), now)
+                         self.queries.with_outcome(sessions), now, self.queries.calendars(), on_call)
 
     def intent_for_request(self, request_id: str, action: str, **args: Any) -> Intent:
         """An intent naming a request (the CLI's `request ACTION REQUEST_ID`)."""

@@ -218,7 +218,7 @@ def _fill(data: QueueData, desk: Desk, docs: list[tuple[str, bytes]], latest: di
             view = Stored.of(request)
             if view is not None:
                 holder = experts.get(request.get("assigned_expert_id") or "")
-                found = tuple(t for t in sla.targets(view, profile, holder) if t.running())
+                found = tuple(t for t in sla.targets(view, profile, holder, desk.oncall.calendars()) if t.running())
         data.clocks.append(found)
         data.created.append(assessed.created or now_epoch)
         data.hay.append(f"{key} {data.title[-1]} {route} {shown} {data.assignee[-1]}".lower())

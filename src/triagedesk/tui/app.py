@@ -181,6 +181,12 @@ class TriageDeskApp(App):
     def action_key_tester(self) -> None:
         self.push_screen(KeyTesterScreen(self.keymap, self.role))
 
+    def open_schedules(self) -> None:
+        """The on-call schedules: a week grid per schedule; `o` adds an override (the desk's `O`)."""
+        from triagedesk.tui.screens.schedule_screen import ScheduleScreen
+
+        self.push_screen(ScheduleScreen(self.desk, self.role, self.actor))
+
     def action_help(self) -> None:
         self.push_screen(HelpScreen(keys.help_sections(self.role, self.keymap.shown)))
 

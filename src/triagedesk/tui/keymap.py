@@ -35,7 +35,7 @@ def _names(spec: str) -> list[str]:
 
 def _overlap(one: table.Key, other: table.Key) -> bool:
     """Two rows that could both be reached when a key is pressed: an app-wide key, or a role's keys on one screen."""
-    return one.scope == "app" or other.scope == "app" or bool(one.roles & other.roles)
+    return one.scope == "app" or other.scope == "app" or (one.scope == other.scope and bool(one.roles & other.roles))
 
 
 @dataclass

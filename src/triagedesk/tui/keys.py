@@ -139,7 +139,7 @@ class Key:
         return (int(self.action[7:-1]),) if self.name == "assign" else ()
 
 
-QUEUE, COORD, EXPERT_S, ALL = "Queue", "Coordinator", "Expert", "Everywhere"
+QUEUE, COORD, EXPERT_S, ALL, ONCALL = "Queue", "Coordinator", "Expert", "Everywhere", "On-call schedules"
 
 NAVIGATION: list[tuple[str, str]] = [
     ("↑ ↓ j k", "move"), ("PgUp PgDn", "page"), ("Home End g G", "first / last"), ("Tab", "next pane"),
@@ -219,6 +219,8 @@ KEYS: list[Key] = [
     Key("d", "show_tab('desk')", "Desk", "the Desk tab", ALL, EVERYONE, _tab("desk"), footer=False),
     Key("b", "backtest", "Backtest", "backtest a changed profile over the stored history", ALL, EVERYONE,
         footer=False),
+    Key("O", "schedules", "On call", "the on-call schedules: a week per schedule, overrides marked", ALL, EVERYONE,
+        footer=False),
     Key("question_mark", "help", "Help", "this help", ALL, scope="app", shown_key="?"),
     Key("t", "next_theme", "Theme", "next theme (shipped and yours; saved once it applied)", ALL, scope="app",
         footer=False),
@@ -232,6 +234,18 @@ KEYS: list[Key] = [
     Key("ctrl+r", "reload", "Reload", "reload from the store", ALL, scope="app", footer=False),
     Key("q", "quit", "Quit", "quit", ALL, scope="app", palette=False),
 ]
+
+SCHEDULE_KEYS: list[Key] = [
+    Key("o", "add_override", "Override", "put someone on call in the selected schedule for a while", ONCALL,
+        COORDINATOR, scope="schedules"),
+    Key("j,down", "next_schedule", "Next", "select the next schedule", ONCALL, scope="schedules", shown_key="j ↓"),
+    Key("k,up", "previous_schedule", "Previous", "select the previous schedule", ONCALL, scope="schedules",
+        shown_key="k ↑", footer=False),
+    Key("right_square_bracket", "week(1)", "Next week", "the next week", ONCALL, scope="schedules", shown_key="]"),
+    Key("left_square_bracket", "week(-1)", "Last week", "the week before", ONCALL, scope="schedules", shown_key="["),
+    Key("escape,q", "close", "Close", "back to the desk", ONCALL, scope="schedules", shown_key="Esc q"),
+]
+"""The schedule screen's keys (its own bindings; listed in the help under their section)."""
 
 BY_ACTION: dict[str, list[Key]] = {}
 for _row in KEYS:
@@ -248,7 +262,7 @@ KEY_OF.setdefault("resume", "w")
 def bindings(scope: str) -> list[Binding | tuple[str, str] | tuple[str, str, str]]:
     """The Textual bindings of one scope, in the table's order."""
     return [Binding(k.key, k.action, k.label, show=k.footer, priority=k.priority, id=k.id)
-            for k in KEYS if k.scope == scope]
+            for k in [*KEYS, *SCHEDULE_KEYS] if k.scope == scope]
 
 
 def row_of(action: str, parameters: tuple[object, ...] = ()) -> Key | None:
@@ -307,9 +321,10 @@ def footprint(role: str, selection: Selection, expert_id: str | None = None) -> 
 def help_sections(role: str | None = None, shown: Callable[[Key], str] | None = None
                   ) -> list[tuple[str, list[tuple[str, str]]]]:
     """The help screen: every row (of one role's, when given), by section, with its effective key (`shown`)."""
-    sections: dict[str, list[tuple[str, str]]] = {QUEUE: list(NAVIGATION), COORD: [], EXPERT_S: [], ALL: []}
+    sections: dict[str, list[tuple[str, str]]] = {QUEUE: list(NAVIGATION), COORD: [], EXPERT_S: [], ALL: [],
+                                                  ONCALL: []}
     assigns = [k for k in KEYS if k.name == "assign"]
-    for row in KEYS:
+    for row in [*KEYS, *SCHEDULE_KEYS]:
         if role is not None and role not in row.roles:
             continue
         if row.name == "assign":

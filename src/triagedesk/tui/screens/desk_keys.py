@@ -66,6 +66,7 @@ DOORS: list[tuple[str, str, str | None]] = [
     ("copy_line", "power", None),
     ("package", "screen", "_package"),
     ("show_tab", "screen", "_show_tab"),
+    ("schedules", "app", "open_schedules"),
     ("filter", "queue_controls", None),
     ("clear_filter", "queue_controls", None),
     ("cycle_urgency", "queue_controls", None),

@@ -45,6 +45,7 @@ from triagedesk.tui.widgets.dispatcher_badge import DispatcherBadge
 from triagedesk.tui.widgets.escalation_pane import EscalationPane
 from triagedesk.tui.widgets.key_bar import KeyBar
 from triagedesk.tui.widgets.line_pane import Drawn
+from triagedesk.tui.widgets.oncall_pane import OnCallPane
 from triagedesk.tui.widgets.queue_view import QueueView
 from triagedesk.tui.widgets.timers_pane import TimersPane
 
@@ -123,7 +124,9 @@ class DeskScreen(Screen[None]):
                     with Vertical(id="side"):
                         yield EscalationPane(id="escalation")
                         yield CandidatesPane(id="candidates")
-                        yield TimersPane(id="timers", clock=self.desk.clock, live=self.live)
+                        with Vertical(id="clocks-column"):
+                            yield OnCallPane(id="oncall")
+                            yield TimersPane(id="timers", clock=self.desk.clock, live=self.live)
             with TabPane("Analytics", id="analytics"):
                 yield AnalyticsView(self.settings.analytics.period_days, self.desk.queries.report, id="analytics-view")
         yield KeyBar(id="keys")
@@ -131,7 +134,7 @@ class DeskScreen(Screen[None]):
     def on_mount(self) -> None:
         self._escalation = self.query_one(EscalationPane)  # the detail's worker renders its lines
         titles = {"queue-pane": "Queue", "escalation": "Escalation", "candidates": "Candidates",
-                  "timers": TIMERS_TITLE}
+                  "timers": TIMERS_TITLE, "oncall": "On call now · next (O: schedules)"}
         if self.role == "expert":
             titles.update({"queue-pane": f"Queue · {self.expert_id}"})
             self.query_one("#candidates").display = False
@@ -243,6 +246,7 @@ class DeskScreen(Screen[None]):
         desk, shown, expert = self.desk, self.settings.desk.timers_shown, self.expert_id if self.role == "expert" \
             else None
         self.query_one(TimersPane).load(lambda: loaders.timers(desk, shown, expert))
+        self.query_one(OnCallPane).load(lambda: loaders.on_call(desk, expert))
 
     def load_detail(self, issue_id: str) -> None:
         """Find `issue_id`'s detail on a worker (with the Escalation pane's geometry, read here)."""
