@@ -33,7 +33,10 @@ from triagedesk.sync.results import Outgoing, SyncResult, remaining
 from triagedesk.sync.security import whoami
 from triagedesk.sync.wire import generation, record_fields, remote_id, shape_of, wire_doc
 
-KINDS = ("experts", "issues", "requests", "sessions", "outcomes", "corrections", "knowledge", "audit")
+KINDS = ("experts", "issues", "requests", "sessions", "outcomes", "corrections", "knowledge", "schedules",
+         "calendars", "audit", "outbox")
+"""What replicates: every record kind, the outbox too (every desk sees what was sent, failed or is pending,
+whoever's dispatcher wrote it; the lease holder sends what is pending)."""
 BATCH = 500           # documents per _bulk_docs request
 PAGE = 1000           # changes per _changes page
 IN_FLIGHT = 2          # _bulk_docs requests under way at once: the server works while we record answers

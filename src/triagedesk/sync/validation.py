@@ -57,7 +57,10 @@ _TEMPLATE = r"""function (newDoc, oldDoc, userCtx, secObj) {
     knowledge: {issue_id: 'string', title: 'string', created_at: 'string'},
     audit: {at: 'string', actor: 'string', action: 'string', kind: 'string', target_id: 'string'},
     issues: {title: 'string?', users_affected: 'number?', confidence: 'number?'},
-    experts: {name: 'string?', rating: 'number?', current_workload: 'number?'}
+    experts: {name: 'string?', rating: 'number?', current_workload: 'number?'},
+    schedules: {layers: 'object', timezone: 'string?'},
+    calendars: {kind: 'string?', timezone: 'string?'},
+    outbox: {event: 'string', kind: 'string', status: 'string?', created_at: 'string'}
   };
   var fields = REQUIRED[kind];
   for (var f in fields) {

@@ -41,6 +41,19 @@ LIFECYCLE_RANK = {
 choice among any number of versions is the same whichever pairs a desk happens to compare first."""
 
 
+OUTBOX_RANK = {"pending": 0, "sending": 1, "failed": 2, "sent": 3}
+"""Of two copies of one message, the further along wins: sent over failed over sending over pending."""
+
+
+def _rank(kind: str, fields: dict[str, Any]) -> int:
+    """Where a version stands in its kind's own order (a request's lifecycle, a message's delivery); -1: none."""
+    if kind == "requests":
+        return LIFECYCLE_RANK.get(str(fields.get("status")), -1)
+    if kind == "outbox":
+        return OUTBOX_RANK.get(str(fields.get("status")), -1)
+    return -1
+
+
 def lifecycle_winner(mine: str, theirs: str) -> Side | None:
     """"mine" or "theirs" by the lifecycle alone, or None when it does not decide (the same state, or states
     each of which can follow the other, like in review and waiting)."""
@@ -57,12 +70,16 @@ def lifecycle_winner(mine: str, theirs: str) -> Side | None:
 
 def winner(kind: str, mine: dict[str, Any], theirs: dict[str, Any]) -> Side:
     """A desk's unsent edit ("mine") against a revision the server holds that the edit was not based on
-    ("theirs"): the lifecycle decides a request; otherwise the server's revision stands, since the team
-    acknowledged it first. No `updated_at` is looked at: another client's clock decides nothing."""
+    ("theirs"): the lifecycle decides a request, delivery a message; otherwise the server's revision stands, since
+    the team acknowledged it first. No `updated_at` is looked at: another client's clock decides nothing."""
     if kind == "requests":
         decided = lifecycle_winner(str(mine.get("status")), str(theirs.get("status")))
         if decided is not None:
             return decided
+    if kind == "outbox":  # a message that went out stays sent, whichever dispatcher's copy says so
+        a_rank, b_rank = _rank(kind, mine), _rank(kind, theirs)
+        if a_rank != b_rank:
+            return "mine" if a_rank > b_rank else "theirs"
     return "theirs"
 
 
@@ -84,14 +101,14 @@ def pick(kind: str, branches: Sequence[Branch]) -> Branch | None:
     """The branch every desk keeps among a document's leaves; None: a deletion wins and every live branch goes.
 
     A deletion beats a concurrent edit (the edit is audited, never resurrected), except of an audit entry,
-    which is never deleted. Among live branches, a request's further lifecycle state wins; then the revision
+    which is never deleted. Among live branches, a request's further lifecycle state (a message's further
+    delivery) wins; then the revision
     tree (`revision_order`), as CouchDB itself picks, so every desk and server agrees without any clock."""
     live = [b for b in branches if b.fields is not None]
     if not live or (kind != "audit" and len(live) < len(branches)):
         return None
 
     def key(branch: Branch) -> tuple[int, tuple[int, str]]:
-        status = (branch.fields or {}).get("status") if kind == "requests" else None
-        return LIFECYCLE_RANK.get(str(status), -1), revision_order(branch.rev)
+        return _rank(kind, branch.fields or {}), revision_order(branch.rev)
 
     return max(live, key=key)
