@@ -56,21 +56,25 @@ def test_each_forbidden_write_is_refused_by_the_server_with_its_reason(team: Tea
     # one of her own moves goes through: it is what the table lets her write
     [started] = nano(team, "ann", db, [changed(own, status="in_review", started_at="2026-12-01T10:00:00Z")])
     assert started["status"] == 201
-    # a coordinator does not move a request backwards nor reprice it; an admin does not move it backwards
-    current = fetched(team, "cora", db, f"requests:{mine}")
-    back, price = nano(team, "cora", db, [changed(current, status="pending_assignment"), changed(current, price=1.0)])
-    assert back == {"status": 403, "reason": "a coordinator's revision may not move a request from in review to "
-                                             "pending assignment"}
-    assert price["status"] == 403 and "a coordinator may not change price" in price["reason"]
-    [undone] = nano(team, "admin", db, [changed(current, status="pending_assignment")])
-    assert undone == {"status": 403, "reason": "a request never moves back from in review to pending assignment"}
-    [lead] = nano(team, "lee", db, [changed(current, expert_notes="a lead")])
-    assert lead == {"status": 403, "reason": "a lead reads only"}
     # a revision may not claim another writer
     [claimed] = nano(team, "ann", db, [{**changed(own), "_rev": started["rev"],
                                         "by": {"user": "cora", "role": "coordinator",
                                                "gen": int(started["rev"].split("-")[0]) + 1}}])
     assert claimed["status"] == 403 and claimed["reason"].startswith("by must name the writing user")
+    # a coordinator completes it (one of her moves); then nobody moves it back, and she does not reprice it
+    current = fetched(team, "cora", db, f"requests:{mine}")
+    [done] = nano(team, "cora", db, [changed(current, status="completed", completed_at="2026-12-01T11:00:00Z")])
+    assert done["status"] == 201
+    current = fetched(team, "cora", db, f"requests:{mine}")
+    back, price = nano(team, "cora", db, [changed(current, status="in_review"), changed(current, price=1.0)])
+    assert back == {"status": 403, "reason": "a coordinator's revision may not move a request from completed to "
+                                             "in review"}
+    assert price["status"] == 403 and "a coordinator may not change price" in price["reason"]
+    [undone] = nano(team, "admin", db, [changed(current, status="pending_assignment")])
+    assert undone == {"status": 403, "reason": "a request never moves back from completed to pending assignment"}
+    [lead] = nano(team, "lee", db, [changed(current, expert_notes="a lead")])
+    assert lead == {"status": 403, "reason": "a lead reads only"}
+
 
 
 def test_the_desk_refuses_what_an_unsecured_server_let_through(tmp_path: Path, db_url: str) -> None:
@@ -91,13 +95,13 @@ def test_the_desk_refuses_what_an_unsecured_server_let_through(tmp_path: Path, d
     priced["by"] = {"user": "ann", "role": "expert", "expert": "ann", "gen": gen}  # as her desk stamps it
     assert httpx.put(f"{db_url}/requests:{ids[0]}", json=priced).status_code == 201
     second = httpx.get(f"{db_url}/requests:{ids[1]}").json()  # an admin's PUT, naming no writer
-    backwards = changed(second, status="pending_assignment")
+    backwards = changed(second, status="pending_payment")  # paid already: no move leads back there
     assert httpx.put(f"{db_url}/requests:{ids[1]}", json=backwards).status_code == 201
     result = replicator(tmp_path / "a.json", db_url).sync()
     reasons = {r.key: r.error for r in result.rejected}
     assert reasons == {
         f"requests:{ids[0]}": "refused on arrival: an expert may not change due_at of a request (assigned to assigned)",
-        f"requests:{ids[1]}": "refused on arrival: a request never moves back from assigned to pending assignment"}
+        f"requests:{ids[1]}": "refused on arrival: a request never moves back from assigned to pending payment"}
     store = open_store(tmp_path / "a.json")
     kept = [store.requests.require(key) for key in ids]
     assert kept[0].price > 1 and kept[0].due_at is not None and kept[0].due_at.year < 2099
