@@ -65,7 +65,7 @@ def parse_instant(value: str | None, option: str) -> datetime:
     if value is None:
         return datetime.now(UTC)
     try:
-        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+        parsed = datetime.fromisoformat(value)
     except ValueError:
         raise InputError(f"{option}: {value!r} is not an ISO 8601 time like 2026-01-05T14:00:00Z") from None
     return as_utc(parsed)  # type: ignore[return-value]

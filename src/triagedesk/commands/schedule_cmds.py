@@ -16,9 +16,9 @@ from triagedesk.commands.desk_cmds import desk
 from triagedesk.commands.store_cmds import db_option, store_path
 from triagedesk.display import literal, printable
 from triagedesk.domain.errors import InputError, UserError, format_loc
+from triagedesk.domain.instants import stamp
 from triagedesk.domain.routing.rota import Region, follow_the_sun
 from triagedesk.domain.routing.schedules import Layer, Override, Restriction, Schedule, parse_window
-from triagedesk.domain.routing.wallclock import stamp
 
 actor_option = click.option("--actor", default=None, callback=lambda _c, _p, value: person(value or configured_actor()),
                             help="Who is acting, for the audit log (default: config `actor`, else the login name).")

@@ -9,6 +9,7 @@ from datetime import datetime, timedelta
 from statistics import mean
 from typing import Any
 
+from triagedesk.domain import instants
 from triagedesk.domain.models import Expert
 from triagedesk.domain.records import OPEN_STATUSES, Correction, ExpertRequest, Outcome
 from triagedesk.domain.scoring.profiles import Profile
@@ -49,7 +50,7 @@ def report(requests: list[ExpertRequest], experts: list[Expert], corrections: li
     names = {e.id: e.name for e in experts}
     data: dict[str, Any] = {
         "period_days": days,
-        "now": now.isoformat().replace("+00:00", "Z"),
+        "now": instants.stamp(now),
         "total_requests": len(period),
         "completed": len(completed),
         "cancelled": sum(r.status == "cancelled" for r in period),
