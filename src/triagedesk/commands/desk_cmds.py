@@ -4,30 +4,39 @@ from __future__ import annotations
 
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
-from rich.table import Table
 
-from triagedesk.app.actor import configured_actor, person
-from triagedesk.app.desk import Desk
-from triagedesk.app.stores import open_desk
-from triagedesk.commands.common import console, emit_json, json_option, parse_instant
-from triagedesk.commands.store_cmds import db_option, store_path
-from triagedesk.display import literal, one_line, printable
-from triagedesk.domain.insight import analytics
-from triagedesk.domain.requests.lifecycle import ACTIONS
-from triagedesk.domain.requests.sla import refund_exposure
-from triagedesk.domain.scoring.backtest import backtest as run_backtest
-from triagedesk.domain.scoring.escalation import Scorer
-from triagedesk.resources import load_profile
+from triagedesk.commands.common import console, db_option, emit_json, json_option, now_option, parse_instant, store_path
+from triagedesk.commands.lazy import LazyChoice
 
-now_option = click.option("--now", "now_text", metavar="ISO-TIME", help="The reference time (default: now).")
-actor_option = click.option("--actor", default=None, callback=lambda _c, _p, value: person(value or configured_actor()),
+if TYPE_CHECKING:
+    from triagedesk.app.desk import Desk
+
+__all__ = ["db_option", "desk", "now_option"]
+
+
+def _actor(_ctx: click.Context, _param: click.Parameter, value: str | None) -> str:
+    from triagedesk.app.actor import configured_actor, person
+
+    return person(value or configured_actor())
+
+
+def _actions() -> list[str]:
+    from triagedesk.domain.requests.lifecycle import ACTIONS
+
+    return [*ACTIONS, "senior"]
+
+
+actor_option = click.option("--actor", default=None, callback=_actor,
                             help="Who is acting, for the audit log (default: config `actor`, else the login name).")
 
 
 def desk(db_path: str | None, now_text: str | None = None, create: bool = False) -> Desk:
     """The desk over the store; `--now` fixes its clock so results are reproducible."""
+    from triagedesk.app.stores import open_desk
+
     if now_text:
         fixed: datetime = parse_instant(now_text, "--now")
         return open_desk(store_path(db_path), create=create, clock=lambda: fixed)
@@ -47,12 +56,14 @@ def escalate(issue_id: str, tier_id: str | None, notes: str | None, again: bool,
              now_text: str | None, as_json: bool) -> None:
     """Open an expert request for ISSUE_ID (refused while one is open, unless --again)."""
     request = desk(db_path, now_text).escalate(issue_id, actor, tier_id, notes, again=again)
+    from triagedesk.display import printable
+
     line = f"{request.id}: {request.status}, due {request.due_at:%Y-%m-%d %H:%M} UTC"
     emit_json(request) if as_json else click.echo(printable(line))
 
 
 @click.command()
-@click.argument("action", type=click.Choice([*ACTIONS, "senior"]))
+@click.argument("action", metavar="ACTION", type=LazyChoice(_actions))
 @click.argument("request_id")
 @click.option("--expert", "expert_id", help="Expert id (assign, reassign).")
 @click.option("--rating", type=click.IntRange(1, 5), help="Rating of the work (complete).")
@@ -65,6 +76,8 @@ def request(action: str, request_id: str, expert_id: str | None, rating: int | N
             db_path: str | None, actor: str, now_text: str | None, as_json: bool) -> None:
     """Move a request through its lifecycle: pay, assign, reassign, acknowledge, start, wait, resume,
     complete, cancel, refund, or `senior` (escalate to a senior expert)."""
+    from triagedesk.display import printable
+
     operations = desk(db_path, now_text)
     if action == "senior":
         updated = operations.escalate_to_senior(request_id, actor, note)
@@ -85,6 +98,11 @@ def request(action: str, request_id: str, expert_id: str | None, rating: int | N
 @json_option
 def timers(db_path: str | None, now_text: str | None, as_json: bool) -> None:
     """SLA clocks of assigned, in-review and waiting requests, most pressing first, with refund exposure."""
+    from rich.table import Table
+
+    from triagedesk.display import literal
+    from triagedesk.domain.requests.sla import refund_exposure
+
     operations = desk(db_path, now_text)
     rows = operations.clocks()
     exposure = refund_exposure([t for _, t, _ in rows])
@@ -113,6 +131,8 @@ def kb() -> None:
 @json_option
 def kb_search(text: str, limit: int, db_path: str | None, as_json: bool) -> None:
     """Find past resolutions that share words with TEXT."""
+    from triagedesk.display import literal, one_line
+
     hits = desk(db_path).knowledge_for(text, limit)
     if as_json:
         emit_json([{"score": h.score, "matched": list(h.matched), **h.entry.model_dump(mode="json")} for h in hits])
@@ -131,6 +151,8 @@ def kb_search(text: str, limit: int, db_path: str | None, as_json: bool) -> None
 @now_option
 def package_cmd(issue_id: str, out_path: str | None, db_path: str | None, now_text: str | None) -> None:
     """The escalation package of ISSUE_ID as Markdown, with the initial-contact and follow-up messages."""
+    from triagedesk.display import printable
+
     text = printable(desk(db_path, now_text).package(issue_id))
     if out_path:
         from triagedesk.files import write_user_file
@@ -152,6 +174,9 @@ def report(days: int, fmt: str, db_path: str | None, now_text: str | None) -> No
     if fmt == "json":
         emit_json(data)
     else:
+        from triagedesk.display import printable
+        from triagedesk.domain.insight import analytics
+
         click.echo(printable(analytics.markdown(data)), nl=False)
 
 
@@ -165,6 +190,13 @@ def report(days: int, fmt: str, db_path: str | None, now_text: str | None) -> No
 def backtest(profile_path: str, days: int, limit: int, db_path: str | None, now_text: str | None,
              as_json: bool) -> None:
     """Replay a changed profile over stored issues: what would escalate, at which urgency and tier."""
+    from rich.table import Table
+
+    from triagedesk.display import literal, one_line
+    from triagedesk.domain.scoring.backtest import backtest as run_backtest
+    from triagedesk.domain.scoring.escalation import Scorer
+    from triagedesk.resources import load_profile
+
     operations = desk(db_path, now_text)
     candidate = Scorer(load_profile(profile_path))
     current = operations.scorer(candidate.profile.name)

@@ -4,10 +4,8 @@ from __future__ import annotations
 
 import click
 
-from triagedesk.app.issue_view import sections
-from triagedesk.commands.common import emit_json, json_option
-from triagedesk.commands.desk_cmds import desk, now_option
-from triagedesk.commands.store_cmds import db_option
+from triagedesk.commands.common import db_option, emit_json, json_option, now_option
+from triagedesk.commands.desk_cmds import desk
 from triagedesk.display import printable
 
 
@@ -26,6 +24,8 @@ def show(issue_id: str, db_path: str | None, now_text: str | None, as_json: bool
     if as_json:
         emit_json(record)
         return
+    from triagedesk.app.issue_view import sections
+
     for n, (title, lines) in enumerate(sections(record)):
         click.echo(("\n" if n else "") + f"## {printable(title)}")
         for line in lines:
