@@ -19,7 +19,7 @@ from triagedesk.app.bulk import BulkResult
 from triagedesk.app.issue_search import Found
 from triagedesk.app.issue_view import IssueRecord
 from triagedesk.domain.errors import UserError
-from triagedesk.domain.insight import analytics, package
+from triagedesk.domain.insight import package
 from triagedesk.domain.insight.knowledge import Hit
 from triagedesk.domain.models import Decision, Expert, Issue, Match
 from triagedesk.domain.records import (
@@ -478,9 +478,14 @@ class Desk:
         return out
 
     def report(self, days: int, now: datetime | None = None) -> dict[str, Any]:
-        rates = {name: self.scorer(name).profile.expert_hourly_rate for name in self.profiles()}
-        return analytics.report(self.store.requests.all(), self.counted_experts(), self.store.corrections.all(),
-                                self.store.outcomes.all(), rates, now or self.clock(), days)
+        """`analytics.report` of the store, counted from its stored columns (app/report_columns.py)."""
+        from triagedesk.app import report_columns
+
+        return report_columns.report(self.store, self.rates(), now or self.clock(), days)
+
+    def rates(self) -> dict[str, float]:
+        """The expert hourly rate of each profile (what the report costs the experts' time at)."""
+        return {name: self.profile(name).expert_hourly_rate for name in self.profiles()}
 
     def package(self, issue_id: str) -> str:
         issue = self.store.issues.require(issue_id)

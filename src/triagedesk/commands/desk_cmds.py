@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -31,6 +32,14 @@ def _actions() -> list[str]:
 
 actor_option = click.option("--actor", default=None, callback=_actor,
                             help="Who is acting, for the audit log (default: config `actor`, else the login name).")
+
+
+def _clock(now_text: str | None) -> Callable[[], datetime]:
+    """The commands' clock: `--now` fixed, else the time."""
+    if now_text:
+        fixed: datetime = parse_instant(now_text, "--now")
+        return lambda: fixed
+    return lambda: parse_instant(None, "--now")
 
 
 def desk(db_path: str | None, now_text: str | None = None, create: bool = False) -> Desk:
@@ -170,7 +179,13 @@ def package_cmd(issue_id: str, out_path: str | None, db_path: str | None, now_te
 @now_option
 def report(days: int, fmt: str, db_path: str | None, now_text: str | None) -> None:
     """The expert network performance report over the requests submitted in the last DAYS days."""
-    data = desk(db_path, now_text).report(days)
+    from triagedesk.app.reading import open_reading
+
+    reading = open_reading(store_path(db_path), _clock(now_text))
+    try:
+        data = reading.report(days)
+    finally:
+        reading.close()
     if fmt == "json":
         emit_json(data)
     else:

@@ -19,6 +19,7 @@ from typing import Any, BinaryIO
 import orjson
 
 from triagedesk.domain.insight.knowledge import terms_of_document
+from triagedesk.store.columns import COMPUTED_TIMES
 from triagedesk.store.errors import StoreCorrupt
 
 _MISSING: Any = object()
@@ -379,7 +380,7 @@ def _search_terms(doc: dict[str, Any]) -> str:
     return b" ".join(sorted(terms_of_document(doc))).decode("latin-1")
 
 
-COMPUTED: dict[str, Callable[[dict[str, Any]], Any]] = {"$terms": _search_terms}
+COMPUTED: dict[str, Callable[[dict[str, Any]], Any]] = {"$terms": _search_terms, **COMPUTED_TIMES}
 """Columns computed from a document rather than read from one of its fields (a `$` name is never a field)."""
 
 

@@ -1,0 +1,45 @@
+"""Read-only questions a command asks of a store without the Desk's world: the report and the issue search.
+
+The store is opened without waiting for the snapshot's whole-file checksum (read on a thread meanwhile, on the
+other core); the answer is given only once the checksum is known good, so a damaged store still answers nothing.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+from triagedesk.domain.records import utcnow
+from triagedesk.store.database import open_store
+from triagedesk.store.repositories import Store
+
+
+class Reading:
+    """A store opened to be read: `report`, `search`; `close()` when done."""
+
+    def __init__(self, store: Store, clock: Callable[[], datetime] = utcnow) -> None:
+        self.store = store
+        self.clock = clock
+
+    def rates(self) -> dict[str, float]:
+        """Each profile's expert hourly rate (as `Desk.rates`)."""
+        from triagedesk.resources import available_profiles, load_profile
+
+        return {name: load_profile(name).expert_hourly_rate for name in available_profiles()}
+
+    def report(self, days: int, now: datetime | None = None) -> dict[str, Any]:
+        from triagedesk.app import report_columns
+
+        found = report_columns.report(self.store, self.rates(), now or self.clock(), days)
+        self.store.journal.verified()
+        return found
+
+    def close(self) -> None:
+        self.store.close()
+
+
+def open_reading(path: str | os.PathLike[str], clock: Callable[[], datetime] = utcnow) -> Reading:
+    """The store at `path` (which must exist), to be read."""
+    return Reading(open_store(path, create=False, checked=False), clock)

@@ -1,0 +1,195 @@
+"""The report counted from the store's stored columns (no record parsed): the facts of each request, correction
+and rating, as `domain.insight.analytics.tally_records` makes them from records (tested equal)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any, Protocol
+
+from triagedesk.domain.insight.analytics import figures, period_bounds
+from triagedesk.domain.insight.tally import Tally, micros
+from triagedesk.domain.insight.tally_bulk import RequestColumns, tally_columns, tally_corrections, tally_ratings
+from triagedesk.domain.records import REQUEST_STATUSES, Correction, ExpertRequest, Outcome
+from triagedesk.store.repositories import Store
+
+REQUEST_FIELDS = ("id", "$us:submitted_at", "$us:assigned_at", "$us:started_at", "$us:completed_at", "$us:due_at",
+                  "status", "urgency", "item_category", "assigned_expert_id", "tier_id", "price", "profile")
+OUTCOME_FIELDS = ("request_id", "resolution_achieved", "time_to_resolution_minutes", "rating", "$us:created_at",
+                  "expert_id")
+CORRECTION_FIELDS = ("$us:created_at", "field", "category", "expert_id")
+URGENCIES = frozenset(("critical", "high", "medium", "low"))
+STATUSES = frozenset(REQUEST_STATUSES)
+_TEXT = frozenset((str, type(None)))
+_TIME = frozenset((int, type(None)))
+
+
+class Columns(Protocol):
+    """What the report reads of the store: each kind's records as columns, and one record as its model."""
+
+    def field_columns(self, kind: str, fields: tuple[str, ...]) -> tuple[list[str], list[list[Any]]]: ...
+
+    def record(self, kind: str, doc_id: str) -> Any: ...
+
+
+def _odd(column: list[Any], usable: Callable[[Any], bool], quick: bool) -> set[int]:
+    """The rows of `column` whose value will not do (none when the `quick` check over the whole column passed)."""
+    return set() if quick else {i for i, v in enumerate(column) if not usable(v)}
+
+
+def _price(value: Any) -> bool:
+    return type(value) in (int, float) and value >= 0
+
+
+def _prices(column: list[Any]) -> bool:
+    """Every value a number the models take as a price (>= 0), checked in passes over the whole column."""
+    return set(map(type, column)) <= {int, float} and min(column, default=0) >= 0
+
+
+def _rating(value: Any) -> bool:
+    return value is None or (type(value) is int and 1 <= value <= 5)
+
+
+def _minutes(value: Any) -> bool:
+    return value is None or _price(value)
+
+
+_NONE = type(None)
+
+
+class Outcomes:
+    """Each request's outcome (the last naming it, as the records' report takes it), and the ratings."""
+
+    def __init__(self, store: Columns) -> None:
+        keys, columns = store.field_columns("outcomes", OUTCOME_FIELDS)
+        request_ids, achieved, minutes, ratings, created, experts = columns
+        timed = [m for m in minutes if m is not None]
+        odd = (_odd(request_ids, lambda v: type(v) in _TEXT, set(map(type, request_ids)) <= _TEXT)
+               | _odd(achieved, lambda v: type(v) is bool, set(map(type, achieved)) <= {bool})
+               | _odd(minutes, _minutes, set(map(type, minutes)) <= {int, float, _NONE} and _prices(timed))
+               | _odd(ratings, _rating, set(map(type, ratings)) <= {int, _NONE}
+                      and set(ratings) <= {None, 1, 2, 3, 4, 5})
+               | _odd(created, lambda v: type(v) is int, set(map(type, created)) <= {int})
+               | _odd(experts, lambda v: type(v) is str, set(map(type, experts)) <= {str}))
+        if odd:
+            columns = [list(c) for c in columns]
+            request_ids, achieved, minutes, ratings, created, experts = columns
+            for i in odd:  # in place: the last outcome naming a request is still the last
+                outcome = store.record("outcomes", keys[i])
+                values = (None, False, None, None, 0, "") if not isinstance(outcome, Outcome) else (
+                    outcome.request_id, outcome.resolution_achieved, outcome.time_to_resolution_minutes,
+                    outcome.rating, micros(outcome.created_at), outcome.expert_id)  # unloadable: counts for nothing
+                for column, value in zip(columns, values, strict=True):
+                    column[i] = value
+        self.of: dict[str, tuple[bool, float | None]] = {
+            r: (a, m) for r, a, m in zip(request_ids, achieved, minutes, strict=True) if r}
+        """request id -> (resolution achieved, time to resolution in minutes) of its outcome."""
+        self.rated = [i for i, r in enumerate(ratings) if r is not None]
+        self.created, self.experts, self.ratings = created, experts, ratings
+
+    def tally(self, tally: Tally, keep: Callable[[int], bool]) -> None:
+        """Add the ratings of outcomes created in the period."""
+        chosen = [i for i in self.rated if keep(self.created[i])]
+        tally_ratings(tally, [self.experts[i] for i in chosen], [self.ratings[i] for i in chosen])
+
+
+def request_columns(store: Columns, outcomes: Outcomes, rates: dict[str, float],
+                    keep: Callable[[int], bool]) -> tuple[list[str], RequestColumns]:
+    """The requests whose submission `keep` takes: their ids, and their columns as the domain counts them."""
+    keys, columns = store.field_columns("requests", REQUEST_FIELDS)
+    ids, submitted, assigned, started, completed, due, status, urgency, category, expert, tier, price, profile = columns
+    odd = (_odd(submitted, lambda v: type(v) is int, set(map(type, submitted)) <= {int})
+           | set().union(*(_odd(c, lambda v: type(v) in _TIME, set(map(type, c)) <= _TIME)
+                           for c in (assigned, started, completed, due)))
+           | _odd(ids, lambda v: type(v) is str, set(map(type, ids)) <= {str})
+           | _odd(status, lambda v: v in STATUSES, set(status) <= STATUSES)
+           | _odd(urgency, lambda v: v in URGENCIES, set(urgency) <= URGENCIES)
+           | set().union(*(_odd(c, lambda v: type(v) in _TEXT, set(map(type, c)) <= _TEXT)
+                           for c in (category, expert, tier)))
+           | _odd(price, _price, _prices(price))
+           | _odd(profile, lambda v: type(v) is str, set(map(type, profile)) <= {str}))
+    of = outcomes.of
+    chosen = [i for i, at in enumerate(submitted) if i not in odd and keep(at)] if odd else \
+        [i for i, at in enumerate(submitted) if keep(at)]
+    out = RequestColumns()
+    found = [ids[i] for i in chosen]
+    results = [of.get(key) for key in found]
+    out.at = [submitted[i] for i in chosen]
+    out.assigned, out.started, out.completed, out.due = ([c[i] for i in chosen]
+                                                          for c in (assigned, started, completed, due))
+    out.status, out.urgency, out.category, out.expert, out.tier, out.price = (
+        [c[i] for i in chosen] for c in (status, urgency, category, expert, tier, price))
+    out.rate = [rates.get(profile[i], 0.0) for i in chosen]
+    out.achieved = [None if r is None else r[0] for r in results]
+    out.outcome_minutes = [None if r is None else r[1] for r in results]
+    for i in sorted(odd):
+        request = store.record("requests", keys[i])
+        if not isinstance(request, ExpertRequest) or not keep(micros(request.submitted_at)):
+            continue
+        outcome = of.get(request.id)
+        found.append(request.id)
+        out.append((micros(request.submitted_at), _at(request.assigned_at), _at(request.started_at),
+                    _at(request.completed_at), _at(request.due_at), request.status, request.urgency,
+                    request.item_category, request.assigned_expert_id, request.tier_id, request.price,
+                    rates.get(request.profile, 0.0), None if outcome is None else outcome[0],
+                    None if outcome is None else outcome[1]))
+    return found, out
+
+
+def tally_corrections_of(store: Columns, tally: Tally, keep: Callable[[int], bool]) -> None:
+    """Add the corrections created in the period."""
+    keys, (created, fields, categories, experts) = store.field_columns("corrections", CORRECTION_FIELDS)
+    usable = (set(map(type, created)) <= {int} and set(map(type, fields)) <= {str} and "" not in fields
+              and set(map(type, categories)) <= _TEXT and set(map(type, experts)) <= {str})
+    rows = range(len(keys)) if usable else [
+        i for i in range(len(keys)) if type(created[i]) is int and type(fields[i]) is str and fields[i]
+        and type(categories[i]) in _TEXT and type(experts[i]) is str]
+    chosen = [i for i in rows if keep(created[i])]
+    found = ([fields[i] for i in chosen], [categories[i] or "-" for i in chosen], [experts[i] for i in chosen])
+    if not usable:
+        for i in sorted(set(range(len(keys))) - set(rows)):
+            correction = store.record("corrections", keys[i])
+            if isinstance(correction, Correction) and keep(micros(correction.created_at)):
+                for column, value in zip(found, (correction.field, correction.category or "-",
+                                                 correction.expert_id), strict=True):
+                    column.append(value)
+    tally_corrections(tally, *found)
+
+
+def _at(moment: datetime | None) -> int | None:
+    return None if moment is None else micros(moment)
+
+
+class StoreColumns:
+    """The store as the report reads it: stored columns, and a record through its model when they will not do."""
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+
+    def field_columns(self, kind: str, fields: tuple[str, ...]) -> tuple[list[str], list[list[Any]]]:
+        return self.store.field_columns(kind, fields)
+
+    def record(self, kind: str, doc_id: str) -> Any:
+        repository = self.store.repository(kind)
+        doc = repository.table.doc(int(doc_id))
+        return None if doc is None else repository.loadable(doc)
+
+
+def expert_names(store: Store) -> dict[str, str]:
+    keys, (ids, names) = store.field_columns("experts", ("id", "name"))
+    return {str(i): str(n or "") for i, n in zip(ids, names, strict=True) if isinstance(i, str)}
+
+
+def report(store: Store, rates: dict[str, float], now: datetime, days: int) -> dict[str, Any]:
+    """`analytics.report` over the store's records, counted from their stored columns."""
+    low, high = period_bounds(now, days)
+
+    def keep(at: int) -> bool:
+        return low <= at <= high
+
+    columns = StoreColumns(store)
+    outcomes = Outcomes(columns)
+    tally = tally_columns(request_columns(columns, outcomes, rates, keep)[1])
+    tally_corrections_of(columns, tally, keep)
+    outcomes.tally(tally, keep)
+    return figures(tally, expert_names(store), now, days)
