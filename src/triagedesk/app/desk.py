@@ -508,7 +508,7 @@ class Desk:
 
     def search_issues(self, text: str, limit: int = 500) -> list[Found]:
         """Every issue (closed included) whose id, title, description, requester or assignee holds `text`."""
-        return issue_search.search(self, text, limit)
+        return issue_search.search(self.store, text, limit)
 
     def edit(self, kind: str, key: str, changes: dict[str, Any], actor: str, note: str = "") -> BaseModel:
         """Edit an issue (`issues`) or an expert (`experts`): validated per field, one audited write."""

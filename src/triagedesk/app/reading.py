@@ -9,11 +9,14 @@ from __future__ import annotations
 import os
 from collections.abc import Callable
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from triagedesk.domain.records import utcnow
 from triagedesk.store.database import open_store
 from triagedesk.store.repositories import Store
+
+if TYPE_CHECKING:
+    from triagedesk.app.issue_search import Found
 
 
 class Reading:
@@ -33,6 +36,14 @@ class Reading:
         from triagedesk.app import report_columns
 
         found = report_columns.report(self.store, self.rates(), now or self.clock(), days)
+        self.store.journal.verified()
+        return found
+
+    def search(self, text: str, limit: int = 500) -> list[Found]:
+        """Every issue holding `text` (app/issue_search.py)."""
+        from triagedesk.app.issue_search import search
+
+        found = search(self.store, text, limit)
         self.store.journal.verified()
         return found
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from triagedesk.commands.common import db_option, emit_json, json_option, now_option
+from triagedesk.commands.common import db_option, emit_json, json_option, now_option, store_path
 from triagedesk.commands.desk_cmds import desk
 from triagedesk.display import printable
 
@@ -39,11 +39,13 @@ def show(issue_id: str, db_path: str | None, now_text: str | None, as_json: bool
 @json_option
 def search(text: str, limit: int, db_path: str | None, as_json: bool) -> None:
     """Every issue, closed ones included, whose id, title, description, requester or assignee holds TEXT."""
-    operations = desk(db_path)
+    from triagedesk.app.reading import open_reading
+
+    reading = open_reading(store_path(db_path))
     try:
-        found = operations.search_issues(text, limit)
+        found = reading.search(text, limit)
     finally:
-        operations.close()
+        reading.close()
     if as_json:
         emit_json([f.__dict__ for f in found])
         return
