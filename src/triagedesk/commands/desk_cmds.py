@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -40,6 +41,20 @@ def _clock(now_text: str | None) -> Callable[[], datetime]:
         fixed: datetime = parse_instant(now_text, "--now")
         return lambda: fixed
     return lambda: parse_instant(None, "--now")
+
+
+@contextmanager
+def answering(db_path: str | None, now_text: str | None = None) -> Iterator[Desk]:
+    """The desk for a question that writes nothing: opened without waiting for the snapshot's checksum (read on
+    a thread meanwhile); the answer is let out only once the checksum is known good."""
+    from triagedesk.app.stores import open_desk
+
+    operations = open_desk(store_path(db_path), create=False, clock=_clock(now_text), checked=False)
+    try:
+        yield operations
+        operations.store.journal.verified()
+    finally:
+        operations.close()
 
 
 def desk(db_path: str | None, now_text: str | None = None, create: bool = False) -> Desk:
@@ -142,7 +157,8 @@ def kb_search(text: str, limit: int, db_path: str | None, as_json: bool) -> None
     """Find past resolutions that share words with TEXT."""
     from triagedesk.display import literal, one_line
 
-    hits = desk(db_path).knowledge_for(text, limit)
+    with answering(db_path) as operations:
+        hits = operations.knowledge_for(text, limit)
     if as_json:
         emit_json([{"score": h.score, "matched": list(h.matched), **h.entry.model_dump(mode="json")} for h in hits])
         return
@@ -162,7 +178,8 @@ def package_cmd(issue_id: str, out_path: str | None, db_path: str | None, now_te
     """The escalation package of ISSUE_ID as Markdown, with the initial-contact and follow-up messages."""
     from triagedesk.display import printable
 
-    text = printable(desk(db_path, now_text).package(issue_id))
+    with answering(db_path, now_text) as operations:
+        text = printable(operations.package(issue_id))
     if out_path:
         from triagedesk.files import write_user_file
 

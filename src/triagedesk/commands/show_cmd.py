@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 
 from triagedesk.commands.common import db_option, emit_json, json_option, now_option, store_path
-from triagedesk.commands.desk_cmds import desk
+from triagedesk.commands.desk_cmds import answering
 from triagedesk.display import printable
 
 
@@ -16,11 +16,8 @@ from triagedesk.display import printable
 @json_option
 def show(issue_id: str, db_path: str | None, now_text: str | None, as_json: bool) -> None:
     """Everything about ISSUE_ID: its fields, requests, sessions, outcomes, corrections and audit history."""
-    operations = desk(db_path, now_text)
-    try:
+    with answering(db_path, now_text) as operations:
         record = operations.issue_record(issue_id)
-    finally:
-        operations.close()
     if as_json:
         emit_json(record)
         return
