@@ -7,7 +7,7 @@ other core); the answer is given only once the checksum is known good, so a dama
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -17,6 +17,7 @@ from triagedesk.store.repositories import Store
 
 if TYPE_CHECKING:
     from triagedesk.app.issue_search import Found
+    from triagedesk.formats.transfer import Format
 
 
 class Reading:
@@ -46,6 +47,14 @@ class Reading:
         found = search(self.store, text, limit)
         self.store.journal.verified()
         return found
+
+    def export(self, kind: str, fmt: Format) -> Iterator[str]:
+        """Every record of `kind` as `fmt` text, in chunks as they are read (app/exporting.py); nothing comes out
+        before the snapshot's checksum is known good."""
+        from triagedesk.app.exporting import export_chunks
+
+        self.store.journal.verified()
+        return export_chunks(self.store, kind, fmt)
 
     def close(self) -> None:
         self.store.close()

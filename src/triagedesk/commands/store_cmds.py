@@ -80,21 +80,18 @@ def import_(file: str, kind: str, fmt: str | None, db_path: str | None, as_json:
 @db_option
 def export(kind: str, fmt: str, db_path: str | None) -> None:
     """Write every record of a kind to stdout; `import` reads it back losslessly."""
-    from triagedesk.app.stores import open_desk
+    from triagedesk.app.reading import open_reading
     from triagedesk.display import printable
-    from triagedesk.formats.transfer import export_rows
 
-    desk = open_desk(store_path(db_path), create=False)
+    reading = open_reading(store_path(db_path))
     try:
-        repository = desk.repository(kind)
-        models = repository.all()
+        out = sys.stdout
+        terminal = out.isatty()  # a file gets the exact export; a terminal never gets its control characters
+        for chunk in reading.export(kind, fmt):  # type: ignore[arg-type]
+            out.write(printable(chunk.replace("\r\n", "\n")) if terminal else chunk)
+        out.flush()
     finally:
-        desk.close()
-    out = sys.stdout
-    terminal = out.isatty()  # a file gets the exact export; a terminal never gets its control characters
-    for chunk in export_rows(models, fmt, repository.model):  # type: ignore[arg-type]
-        out.write(printable(chunk.replace("\r\n", "\n")) if terminal else chunk)
-    out.flush()
+        reading.close()
 
 
 def _network() -> list[Expert]:

@@ -50,7 +50,6 @@ class DomainModel(BaseModel):
         extra="forbid",
         str_strip_whitespace=False,
         allow_inf_nan=False,  # inf and NaN are stored by orjson as null: refused wherever a record comes from
-        defer_build=True,  # built on first use: a command that validates no record imports the models cheaply
     )
 
 
