@@ -183,6 +183,13 @@ class LazyDocs(MutableMapping[str, Any]):
         table._added = len(table.changed)
         return table
 
+    def copy(self) -> LazyDocs:
+        """Another table with the same documents (the snapshot's shared, what was written since copied)."""
+        table = LazyDocs(self.base)
+        table.changed = dict(self.changed)
+        table._removed, table._added = self._removed, self._added
+        return table
+
     def _in_base(self, key: str) -> bool:
         return self.base is not None and self.base.position(key) >= 0
 
