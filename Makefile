@@ -50,7 +50,13 @@ keys-soak: $(TEST_STAMP)
 torture: $(TEST_STAMP)
 	$(BIN)/python -m tests.store.adversarial.torture
 
-bench: $(TEST_STAMP) $(POUCHDB)
+BENCH_STAMP := $(VENV)/.installed-bench
+
+$(BENCH_STAMP): pyproject.toml $(TEST_STAMP)
+	$(BIN)/python -m pip install -q -e '.[test,bench]'
+	touch $@
+
+bench: $(BENCH_STAMP) $(POUCHDB)
 	TRIAGEDESK_POUCHDB=$(abspath $(POUCHDB)) $(BIN)/python bench/run.py
 
 screenshots: $(STAMP)

@@ -151,3 +151,13 @@ def test_a_value_the_columns_cannot_hold_is_read_through_the_model(tmp_path: Pat
         assert report_columns.report(store, RATES, NOW, DAYS) == expected
     finally:
         store.close()
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.one_of(st.floats(-5, 1e6, allow_nan=False), st.integers(0, 400).map(lambda k: k / 4)),
+                max_size=60))
+def test_the_histogram_of_sorted_values_bisects_to_the_same_bins(values: list[float]) -> None:
+    from triagedesk.domain.insight.analytics import histogram
+
+    ordered = sorted(values)
+    assert histogram(ordered, ordered=True) == histogram(ordered)

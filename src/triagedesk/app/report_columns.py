@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
+from operator import itemgetter
 from typing import Any, Protocol
 
 from triagedesk.domain.insight.analytics import figures, period_bounds
@@ -81,21 +82,33 @@ class Outcomes:
                     outcome.rating, micros(outcome.created_at), outcome.expert_id)  # unloadable: counts for nothing
                 for column, value in zip(columns, values, strict=True):
                     column[i] = value
-        self.of: dict[str, tuple[bool, float | None]] = {
-            r: (a, m) for r, a, m in zip(request_ids, achieved, minutes, strict=True) if r}
-        """request id -> (resolution achieved, time to resolution in minutes) of its outcome."""
+        self.of: dict[str, tuple[bool, float | None]] = dict(zip(request_ids, zip(achieved, minutes, strict=True),
+                                                                 strict=True))
+        """request id -> (resolution achieved, time to resolution in minutes) of its outcome (the last wins)."""
+        self.of.pop(None, None)  # type: ignore[call-overload]
+        self.of.pop("", None)
         self.rated = [i for i, r in enumerate(ratings) if r is not None]
         self.created, self.experts, self.ratings = created, experts, ratings
 
-    def tally(self, tally: Tally, keep: Callable[[int], bool]) -> None:
+    def tally(self, tally: Tally, period: tuple[int, int]) -> None:
         """Add the ratings of outcomes created in the period."""
-        chosen = [i for i in self.rated if keep(self.created[i])]
-        tally_ratings(tally, [self.experts[i] for i in chosen], [self.ratings[i] for i in chosen])
+        low, high = period
+        created = self.created
+        chosen = [i for i in self.rated if low <= created[i] <= high]
+        tally_ratings(tally, _pick(self.experts, chosen), _pick(self.ratings, chosen))
+
+
+def _pick(column: list[Any], rows: list[int]) -> list[Any]:
+    """The values of `column` at `rows`, in one pass in C."""
+    if len(rows) > 1:
+        return list(itemgetter(*rows)(column))
+    return [column[i] for i in rows]
 
 
 def request_columns(store: Columns, outcomes: Outcomes, rates: dict[str, float],
-                    keep: Callable[[int], bool]) -> tuple[list[str], RequestColumns]:
-    """The requests whose submission `keep` takes: their ids, and their columns as the domain counts them."""
+                    period: tuple[int, int]) -> tuple[list[str], RequestColumns]:
+    """The requests submitted in the period: their ids, and their columns as the domain counts them."""
+    low, high = period
     keys, columns = store.field_columns("requests", REQUEST_FIELDS)
     ids, submitted, assigned, started, completed, due, status, urgency, category, expert, tier, price, profile = columns
     odd = (_odd(submitted, lambda v: type(v) is int, set(map(type, submitted)) <= {int})
@@ -109,22 +122,21 @@ def request_columns(store: Columns, outcomes: Outcomes, rates: dict[str, float],
            | _odd(price, _price, _prices(price))
            | _odd(profile, lambda v: type(v) is str, set(map(type, profile)) <= {str}))
     of = outcomes.of
-    chosen = [i for i, at in enumerate(submitted) if i not in odd and keep(at)] if odd else \
-        [i for i, at in enumerate(submitted) if keep(at)]
+    chosen = [i for i, at in enumerate(submitted) if i not in odd and low <= at <= high] if odd else \
+        [i for i, at in enumerate(submitted) if low <= at <= high]
     out = RequestColumns()
-    found = [ids[i] for i in chosen]
-    results = [of.get(key) for key in found]
-    out.at = [submitted[i] for i in chosen]
-    out.assigned, out.started, out.completed, out.due = ([c[i] for i in chosen]
-                                                          for c in (assigned, started, completed, due))
+    found = _pick(ids, chosen)
+    results = list(map(of.get, found))
+    out.at = _pick(submitted, chosen)
+    out.assigned, out.started, out.completed, out.due = (_pick(c, chosen) for c in (assigned, started, completed, due))
     out.status, out.urgency, out.category, out.expert, out.tier, out.price = (
-        [c[i] for i in chosen] for c in (status, urgency, category, expert, tier, price))
-    out.rate = [rates.get(profile[i], 0.0) for i in chosen]
+        _pick(c, chosen) for c in (status, urgency, category, expert, tier, price))
+    out.rate = [rates.get(p, 0.0) for p in _pick(profile, chosen)]
     out.achieved = [None if r is None else r[0] for r in results]
     out.outcome_minutes = [None if r is None else r[1] for r in results]
     for i in sorted(odd):
         request = store.record("requests", keys[i])
-        if not isinstance(request, ExpertRequest) or not keep(micros(request.submitted_at)):
+        if not isinstance(request, ExpertRequest) or not low <= micros(request.submitted_at) <= high:
             continue
         outcome = of.get(request.id)
         found.append(request.id)
@@ -136,7 +148,7 @@ def request_columns(store: Columns, outcomes: Outcomes, rates: dict[str, float],
     return found, out
 
 
-def tally_corrections_of(store: Columns, tally: Tally, keep: Callable[[int], bool]) -> None:
+def tally_corrections_of(store: Columns, tally: Tally, period: tuple[int, int]) -> None:
     """Add the corrections created in the period."""
     keys, (created, fields, categories, experts) = store.field_columns("corrections", CORRECTION_FIELDS)
     usable = (set(map(type, created)) <= {int} and set(map(type, fields)) <= {str} and "" not in fields
@@ -144,12 +156,13 @@ def tally_corrections_of(store: Columns, tally: Tally, keep: Callable[[int], boo
     rows = range(len(keys)) if usable else [
         i for i in range(len(keys)) if type(created[i]) is int and type(fields[i]) is str and fields[i]
         and type(categories[i]) in _TEXT and type(experts[i]) is str]
-    chosen = [i for i in rows if keep(created[i])]
-    found = ([fields[i] for i in chosen], [categories[i] or "-" for i in chosen], [experts[i] for i in chosen])
+    low, high = period
+    chosen = [i for i in rows if low <= created[i] <= high]
+    found = (_pick(fields, chosen), [c or "-" for c in _pick(categories, chosen)], _pick(experts, chosen))
     if not usable:
         for i in sorted(set(range(len(keys))) - set(rows)):
             correction = store.record("corrections", keys[i])
-            if isinstance(correction, Correction) and keep(micros(correction.created_at)):
+            if isinstance(correction, Correction) and low <= micros(correction.created_at) <= high:
                 for column, value in zip(found, (correction.field, correction.category or "-",
                                                  correction.expert_id), strict=True):
                     column.append(value)
@@ -182,14 +195,10 @@ def expert_names(store: Store) -> dict[str, str]:
 
 def report(store: Store, rates: dict[str, float], now: datetime, days: int) -> dict[str, Any]:
     """`analytics.report` over the store's records, counted from their stored columns."""
-    low, high = period_bounds(now, days)
-
-    def keep(at: int) -> bool:
-        return low <= at <= high
-
+    period = period_bounds(now, days)
     columns = StoreColumns(store)
     outcomes = Outcomes(columns)
-    tally = tally_columns(request_columns(columns, outcomes, rates, keep)[1])
-    tally_corrections_of(columns, tally, keep)
-    outcomes.tally(tally, keep)
+    tally = tally_columns(request_columns(columns, outcomes, rates, period)[1])
+    tally_corrections_of(columns, tally, period)
+    outcomes.tally(tally, period)
     return figures(tally, expert_names(store), now, days)

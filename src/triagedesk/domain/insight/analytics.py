@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from bisect import bisect_left
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -112,7 +113,7 @@ def figures(tally: Tally, names: dict[str, str], now: datetime, days: int) -> di
         "sla_by_tier": _sla_by_tier(tally),
         "resolution_hours": sorted(tally.values["hours"]),
     }
-    data["resolution_histogram"] = histogram(data["resolution_hours"])
+    data["resolution_histogram"] = histogram(data["resolution_hours"], ordered=True)
     data["opportunities"] = opportunities(tally, data)
     return data
 
@@ -123,8 +124,9 @@ def correction_rates(counts: dict[str, int], completed: int) -> dict[str, float]
     return {field: round(count / completed, 4) if completed else 0.0 for field, count in sorted(counts.items())}
 
 
-def histogram(values: list[float], bins: int = 12) -> list[dict[str, float]]:
-    """How many `values` fall in each bin from 0 up, about `bins` of them, each a round width (1, 2 or 5 x 10^k)."""
+def histogram(values: list[float], bins: int = 12, ordered: bool = False) -> list[dict[str, float]]:
+    """How many `values` fall in each bin from 0 up, about `bins` of them, each a round width (1, 2 or 5 x 10^k);
+    `ordered`: the values are sorted (their bins are found by bisection)."""
     if not values:
         return []
     top = max(max(values), 0.0)
@@ -134,8 +136,17 @@ def histogram(values: list[float], bins: int = 12) -> list[dict[str, float]]:
     scale = 10 ** math.floor(math.log10(rough))
     width = next(m * scale for m in (1, 2, 5, 10) if m * scale >= rough)
     counts = [0] * (int(top // width) + 1)
-    for value in values:
-        counts[min(int(max(value, 0.0) // width), len(counts) - 1)] += 1
+    last = len(counts) - 1
+
+    def bin_of(value: float) -> int:
+        return min(int(max(value, 0.0) // width), last)
+
+    if ordered:  # each bin's first value found by bisection: a bin is a run of the sorted values
+        edges = [bisect_left(values, i, key=bin_of) for i in range(len(counts))] + [len(values)]
+        counts = [edges[i + 1] - edges[i] for i in range(len(counts))]
+    else:
+        for value in values:
+            counts[bin_of(value)] += 1
     return [{"from": float(round(i * width, 6)), "to": float(round((i + 1) * width, 6)), "count": n}
             for i, n in enumerate(counts)]
 

@@ -1,0 +1,136 @@
+"""Everything a user waits for off the desk's hot path, at 100k issues (the cached demo store), whole processes:
+`report --format json` beside DuckDB over the same requests as JSONL, `search`, `show`, `package`, `kb search`,
+a streamed `export`, `db check`, and the CLI's start (`--help`, every command's `--help`). Each figure is the
+median of interleaved runs, with the peak RSS of the process; the machine's load average is noted."""
+
+from __future__ import annotations
+
+import os
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from desk_figures import CACHE, cached_store
+from harness import Figure
+
+DUCKDB_REPORT = """
+import sys, duckdb
+con = duckdb.connect()
+con.execute(f"create table r as select * from read_json('{sys.argv[1]}', format='newline_delimited')")
+now, days = sys.argv[2], int(sys.argv[3])
+period = f"submitted_at between timestamptz '{now}' - interval {days} day and timestamptz '{now}'"
+figures = con.sql(f'''select count(*), count(completed_at), sum((status = 'cancelled')::int),
+    sum((status = 'refunded')::int), avg(epoch(completed_at - submitted_at)) / 3600,
+    avg(epoch(assigned_at - submitted_at)) / 60, sum((completed_at <= due_at)::int),
+    sum((completed_at > due_at)::int), sum(case when completed_at > due_at then price end),
+    sum(case when completed_at is not null and status != 'refunded' then price end)
+    from r where {period}''').fetchall()
+for group in ("assigned_expert_id", "item_category", "coalesce(tier_id, urgency)", "urgency, submitted_at::date"):
+    con.sql(f"select {group}, count(*), count(completed_at), avg(epoch(completed_at - submitted_at)) "
+            f"from r where {period} group by all").fetchall()
+print(figures)
+"""
+
+
+def load_average() -> str:
+    return " / ".join(f"{x:.2f}" for x in os.getloadavg())
+
+
+def timed(argv: list[str]) -> tuple[float, float]:
+    """(wall seconds, peak RSS in MB) of one process; its output goes to /dev/null; a failure stops the bench."""
+    start = time.perf_counter()
+    with open(os.devnull, "wb") as sink:
+        process = subprocess.Popen(argv, stdout=sink, stderr=subprocess.PIPE)
+        _, status, usage = os.wait4(process.pid, 0)
+        took = time.perf_counter() - start
+        process.returncode = os.waitstatus_to_exitcode(status)
+        error = process.stderr.read() if process.stderr else b""
+    if process.returncode not in (0,):
+        raise RuntimeError(f"{argv[2:5]} failed ({process.returncode}): {error.decode()[-400:]}")
+    return took, usage.ru_maxrss / 1024
+
+
+def medians(commands: dict[str, list[str]], repeats: int) -> dict[str, tuple[float, float, list[float]]]:
+    """name -> (median wall, median peak MB, runs): the commands run in turn, `repeats` rounds."""
+    runs: dict[str, list[tuple[float, float]]] = {name: [] for name in commands}
+    for _ in range(repeats):
+        for name, argv in commands.items():
+            runs[name].append(timed(argv))
+    return {name: (statistics.median(t for t, _ in got), statistics.median(m for _, m in got), [t for t, _ in got])
+            for name, got in runs.items()}
+
+
+def _first(path: Path, what: str) -> str:
+    """An issue of the store that has a request (what `show` and `package` are asked about)."""
+    found = subprocess.run([sys.executable, "-m", "triagedesk", "search", what, "--db", str(path), "--json",
+                            "--limit", "50"], capture_output=True, text=True, check=True)
+    import json
+
+    rows = [r for r in json.loads(found.stdout) if r["status"] != "never escalated"]
+    return str(rows[0]["issue_id"])
+
+
+def run(quick: bool) -> list[Figure]:
+    count = 20_000 if quick else 100_000
+    path = cached_store(count)
+    n = f"{count // 1000}k"
+    repeats = 3 if quick else 7
+    tool = [sys.executable, "-m", "triagedesk"]
+    db = ["--db", str(path)]
+    now = "2026-12-01T12:00:00Z"
+    requests = CACHE / f"requests{n}.jsonl"
+    if not requests.exists() or requests.stat().st_mtime < path.stat().st_mtime:
+        with open(requests, "wb") as out:  # the baseline's input, written once (untimed)
+            subprocess.run([*tool, "export", "--kind", "requests", *db], stdout=out, check=True)
+    issue = _first(path, "outage")
+    loads = [load_average()]
+    got = medians({
+        "report": [*tool, "report", "--format", "json", "--now", now, *db],
+        "duckdb": [sys.executable, "-c", DUCKDB_REPORT, str(requests), now, "30"],
+        "search": [*tool, "search", "outage", *db],
+        "show": [*tool, "show", issue, *db],
+        "package": [*tool, "package", issue, *db],
+        "kb": [*tool, "kb", "search", "disk full on the database server", *db],
+    }, repeats)
+    loads.append(load_average())
+    helps = medians({"--help": [*tool, "--help"], **{f"{c} --help": [*tool, *c.split(), "--help"] for c in (
+        "report", "search", "show", "export", "db check", "sync", "dispatch", "demo")}}, repeats)
+    bare = medians({"python": [sys.executable, "-c", "pass"]}, repeats)["python"][0]
+    exported = medians({"export": [*tool, "export", "--kind", "issues", "--format", "jsonl", *db]}, 3)["export"]
+    checked = medians({"check": [*tool, "db", "check", *db]}, 1 if quick else 3)["check"]
+    loads.append(load_average())
+    report_s, report_mb, report_runs = got["report"]
+    duck_s, duck_mb, _ = got["duckdb"]
+    slowest_help = max(helps, key=lambda k: helps[k][0])
+    figures = [
+        Figure(f"cli {n}: report --format json", report_s, "s", baseline=duck_s, goal="<= DuckDB baseline",
+               ok=report_s <= duck_s,
+               notes=f"whole process, peak {report_mb:.0f} MB; baseline: DuckDB reading the requests as JSONL "
+                     f"(`export --kind requests`) and computing the headline figures and four groupings, peak "
+                     f"{duck_mb:.0f} MB; medians of {repeats} interleaved runs; load {loads[0]} -> {loads[1]}",
+               runs=report_runs),
+    ]
+    for name, label in (("search", "search outage"), ("show", "show ID"), ("package", "package ID"),
+                        ("kb", "kb search")):
+        took, mb, runs = got[name]
+        figures.append(Figure(f"cli {n}: {label}", took, "s", goal="<= 0.3 s", ok=took <= 0.3,
+                              notes=f"whole process, peak {mb:.0f} MB, median of {repeats}", runs=runs))
+    help_s = helps["--help"][0]
+    figures.append(Figure("cli: --help / slowest command --help", helps[slowest_help][0], "s", baseline=help_s,
+                          goal="<= 0.15 s", ok=max(t for t, _, _ in helps.values()) <= 0.15,
+                          notes=f"slowest: `{slowest_help}`; baseline column: `triagedesk --help` {help_s:.3f} s; "
+                                f"a bare `python -c pass` {bare:.3f} s"))
+    export_s, export_mb, export_runs = exported
+    rate = count / export_s
+    figures.append(Figure(f"cli {n}: export --kind issues (jsonl, streamed)", rate, "records/s",
+                          goal=">= 50k/s, peak <= 200 MB", ok=rate >= 50_000 and export_mb <= 200,
+                          notes=f"{export_s:.2f} s whole process, peak {export_mb:.0f} MB, median of 3",
+                          runs=export_runs))
+    check_s, check_mb, check_runs = checked
+    figures.append(Figure(f"cli {n}: db check", check_s, "s", goal="<= 10 s, peak <= 300 MB",
+                          ok=check_s <= 10 and check_mb <= 300,
+                          notes=f"peak {check_mb:.0f} MB (snapshot and .prev walked record by record, every record "
+                                f"validated); load {loads[2]}", runs=check_runs))
+    return figures
