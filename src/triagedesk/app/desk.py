@@ -62,6 +62,8 @@ class Desk:
         self._recount: set[str] = set()  # request slots changed since
         self._counts_lock = threading.Lock()
         store.subscribe(self._counted_records_changed)
+        self._live_report: Any = None  # app/live_report.LiveReport, counted on the first report, then kept in step
+        self._live_lock = threading.Lock()
 
     def _counted_records_changed(self, changed: set[tuple[str, str]]) -> None:
         """On whichever thread wrote: note the requests to count again."""
@@ -478,10 +480,15 @@ class Desk:
         return out
 
     def report(self, days: int, now: datetime | None = None) -> dict[str, Any]:
-        """`analytics.report` of the store, counted from its stored columns (app/report_columns.py)."""
-        from triagedesk.app import report_columns
+        """`analytics.report` of the store: counted once from its stored columns, then kept in step with its
+        changes (app/live_report.py), so the analytics tab never recounts."""
+        from triagedesk.app.live_report import LiveReport
 
-        return report_columns.report(self.store, self.rates(), now or self.clock(), days)
+        with self._live_lock:
+            if self._live_report is None:
+                self._live_report = LiveReport(self.store, self.rates())
+            live = self._live_report
+        return live.report(days, now or self.clock())
 
     def rates(self) -> dict[str, float]:
         """The expert hourly rate of each profile (what the report costs the experts' time at)."""

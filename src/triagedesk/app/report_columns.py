@@ -88,6 +88,7 @@ class Outcomes:
         self.of.pop(None, None)  # type: ignore[call-overload]
         self.of.pop("", None)
         self.rated = [i for i, r in enumerate(ratings) if r is not None]
+        self.keys, self.request_ids, self.achieved, self.minutes = keys, request_ids, achieved, minutes
         self.created, self.experts, self.ratings = created, experts, ratings
 
     def tally(self, tally: Tally, period: tuple[int, int]) -> None:
@@ -106,9 +107,10 @@ def _pick(column: list[Any], rows: list[int]) -> list[Any]:
 
 
 def request_columns(store: Columns, outcomes: Outcomes, rates: dict[str, float],
-                    period: tuple[int, int]) -> tuple[list[str], RequestColumns]:
-    """The requests submitted in the period: their ids, and their columns as the domain counts them."""
-    low, high = period
+                    period: tuple[int, int] | None) -> tuple[list[str], list[str], RequestColumns]:
+    """The requests submitted in the period (None: every request): their doc_ids and ids, and their columns as
+    the domain counts them."""
+    low, high = period if period is not None else (-(2**63), 2**63)
     keys, columns = store.field_columns("requests", REQUEST_FIELDS)
     ids, submitted, assigned, started, completed, due, status, urgency, category, expert, tier, price, profile = columns
     odd = (_odd(submitted, lambda v: type(v) is int, set(map(type, submitted)) <= {int})
@@ -125,6 +127,7 @@ def request_columns(store: Columns, outcomes: Outcomes, rates: dict[str, float],
     chosen = [i for i, at in enumerate(submitted) if i not in odd and low <= at <= high] if odd else \
         [i for i, at in enumerate(submitted) if low <= at <= high]
     out = RequestColumns()
+    doc_ids = _pick(keys, chosen)
     found = _pick(ids, chosen)
     results = list(map(of.get, found))
     out.at = _pick(submitted, chosen)
@@ -139,34 +142,45 @@ def request_columns(store: Columns, outcomes: Outcomes, rates: dict[str, float],
         if not isinstance(request, ExpertRequest) or not low <= micros(request.submitted_at) <= high:
             continue
         outcome = of.get(request.id)
+        doc_ids.append(keys[i])
         found.append(request.id)
         out.append((micros(request.submitted_at), _at(request.assigned_at), _at(request.started_at),
                     _at(request.completed_at), _at(request.due_at), request.status, request.urgency,
                     request.item_category, request.assigned_expert_id, request.tier_id, request.price,
                     rates.get(request.profile, 0.0), None if outcome is None else outcome[0],
                     None if outcome is None else outcome[1]))
-    return found, out
+    return doc_ids, found, out
+
+
+def corrections_of(store: Columns) -> tuple[list[str], list[int], list[str], list[str], list[str]]:
+    """Every loadable correction: (doc_ids, created in microseconds, fields, categories (`-` for none), experts)."""
+    keys, (created, fields, categories, experts) = store.field_columns("corrections", CORRECTION_FIELDS)
+    usable = (set(map(type, created)) <= {int} and set(map(type, fields)) <= {str} and "" not in fields
+              and set(map(type, categories)) <= _TEXT and set(map(type, experts)) <= {str})
+    if usable:
+        return keys, created, fields, [c or "-" for c in categories], experts
+    out: list[list[Any]] = [[], [], [], [], []]
+    for i, key in enumerate(keys):
+        if type(created[i]) is int and type(fields[i]) is str and fields[i] and type(categories[i]) in _TEXT \
+                and type(experts[i]) is str:
+            row = (key, created[i], fields[i], categories[i] or "-", experts[i])
+        else:
+            correction = store.record("corrections", key)
+            if not isinstance(correction, Correction):
+                continue
+            row = (key, micros(correction.created_at), correction.field, correction.category or "-",
+                   correction.expert_id)
+        for column, value in zip(out, row, strict=True):
+            column.append(value)
+    return out[0], out[1], out[2], out[3], out[4]
 
 
 def tally_corrections_of(store: Columns, tally: Tally, period: tuple[int, int]) -> None:
     """Add the corrections created in the period."""
-    keys, (created, fields, categories, experts) = store.field_columns("corrections", CORRECTION_FIELDS)
-    usable = (set(map(type, created)) <= {int} and set(map(type, fields)) <= {str} and "" not in fields
-              and set(map(type, categories)) <= _TEXT and set(map(type, experts)) <= {str})
-    rows = range(len(keys)) if usable else [
-        i for i in range(len(keys)) if type(created[i]) is int and type(fields[i]) is str and fields[i]
-        and type(categories[i]) in _TEXT and type(experts[i]) is str]
+    _, created, fields, categories, experts = corrections_of(store)
     low, high = period
-    chosen = [i for i in rows if low <= created[i] <= high]
-    found = (_pick(fields, chosen), [c or "-" for c in _pick(categories, chosen)], _pick(experts, chosen))
-    if not usable:
-        for i in sorted(set(range(len(keys))) - set(rows)):
-            correction = store.record("corrections", keys[i])
-            if isinstance(correction, Correction) and low <= micros(correction.created_at) <= high:
-                for column, value in zip(found, (correction.field, correction.category or "-",
-                                                 correction.expert_id), strict=True):
-                    column.append(value)
-    tally_corrections(tally, *found)
+    chosen = [i for i, at in enumerate(created) if low <= at <= high]
+    tally_corrections(tally, _pick(fields, chosen), _pick(categories, chosen), _pick(experts, chosen))
 
 
 def _at(moment: datetime | None) -> int | None:
@@ -198,7 +212,7 @@ def report(store: Store, rates: dict[str, float], now: datetime, days: int) -> d
     period = period_bounds(now, days)
     columns = StoreColumns(store)
     outcomes = Outcomes(columns)
-    tally = tally_columns(request_columns(columns, outcomes, rates, period)[1])
+    tally = tally_columns(request_columns(columns, outcomes, rates, period)[2])
     tally_corrections_of(columns, tally, period)
     outcomes.tally(tally, period)
     return figures(tally, expert_names(store), now, days)
