@@ -44,8 +44,9 @@ first = desk.report(30)
 opened = (time.perf_counter() - start, time.process_time() - cpu)
 requests = desk.store.requests
 changes = []
-for n, doc in enumerate(requests.raw()[:21]):
-    model = requests.get(doc["id"])
+originals = [(doc["id"], doc["price"]) for doc in requests.raw()[:21]]
+for n, (key, _) in enumerate(originals):
+    model = requests.get(key)
     requests.put_many([model.model_copy(update={"price": model.price + 1.0})])  # one record written, as the desk does
     cpu = time.process_time()
     again = desk.report(30)
@@ -54,8 +55,8 @@ for n, doc in enumerate(requests.raw()[:21]):
 cpu = time.process_time()
 desk.report(30)
 same = time.process_time() - cpu
-requests.put_many([requests.get(doc["id"]).model_copy(update={"price": doc["price"]})
-                   for doc in requests.raw()[:21]])  # put back: every run measures the same store
+requests.put_many([requests.get(key).model_copy(update={"price": price})
+                   for key, price in originals])  # put back: every run measures the same store
 print(json.dumps({"open": opened, "change": sorted(changes)[len(changes) // 2], "same": same,
                   "total": first["total_requests"]}))
 """
