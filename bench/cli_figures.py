@@ -42,6 +42,9 @@ desk = open_desk(sys.argv[1], checked=False)
 start, cpu = time.perf_counter(), time.process_time()
 first = desk.report(30)
 opened = (time.perf_counter() - start, time.process_time() - cpu)
+start = time.perf_counter()
+desk.report(30)  # waits for the days' tallies, counted on a thread after the first report
+tallied = time.perf_counter() - start
 requests = desk.store.requests
 changes = []
 originals = [(doc["id"], doc["price"]) for doc in requests.raw()[:21]]
@@ -57,7 +60,7 @@ desk.report(30)
 same = time.process_time() - cpu
 requests.put_many([requests.get(key).model_copy(update={"price": price})
                    for key, price in originals])  # put back: every run measures the same store
-print(json.dumps({"open": opened, "change": sorted(changes)[len(changes) // 2], "same": same,
+print(json.dumps({"open": opened, "tallied": tallied, "change": sorted(changes)[len(changes) // 2], "same": same,
                   "total": first["total_requests"]}))
 """
 
@@ -144,9 +147,10 @@ def run(quick: bool) -> list[Figure]:
     ]
     figures.append(Figure(f"analytics tab {n}: first report (the tab opens)", tab_open, "s", baseline=report_s,
                           goal="<= 1 s", ok=tab_open <= 1.0,
-                          notes=f"counted once from the stored columns into a tally per day (CPU "
-                                f"{statistics.median(t['open'][1] for t in tab):.2f} s), in the desk's process; "
-                                "the charts' drawing not included; baseline column: the `report` process"))
+                          notes=f"in the desk's process: counted at once from the stored columns (CPU "
+                                f"{statistics.median(t['open'][1] for t in tab):.2f} s), then a tally per day on a "
+                                f"thread ({statistics.median(t['tallied'] for t in tab):.2f} s more); the charts' "
+                                "drawing not included; baseline column: the `report` process"))
     figures.append(Figure(f"analytics tab {n}: a change -> report updated (CPU)", tab_change, "ms",
                           goal="<= 50 ms CPU", ok=tab_change <= 50,
                           notes=f"one request rewritten, then the 30-day report: the change applied to its day's "

@@ -161,3 +161,23 @@ def test_removed_and_changed_records_are_taken_back(tmp_path: Path) -> None:
         live.close()
     finally:
         store.close()
+
+
+def test_a_deferred_count_answers_at_once_then_keeps_in_step(tmp_path: Path) -> None:
+    from triagedesk.domain.records import ExpertRequest
+
+    store = open_store(tmp_path / "desk.json")
+    try:
+        store.requests.put_many([ExpertRequest(id=f"req-{n}", analysis_id=f"INC-{n}", status="completed",
+                                               submitted_at=NOW - timedelta(days=n % 5, hours=n),
+                                               completed_at=NOW - timedelta(days=n % 5)) for n in range(30)])
+        live = LiveReport(store, RATES, deferred=True)
+        assert live.report(DAYS, NOW) == counted(store, DAYS, NOW)  # counted from the columns; the days follow
+        store.requests.put_many([ExpertRequest(id="req-7", analysis_id="INC-7", status="cancelled",
+                                               submitted_at=NOW - timedelta(days=3))])
+        got = live.report(DAYS, NOW)  # waits for the days' tallies, then applies the change
+        assert got["cancelled"] == 1
+        assert got == counted(store, DAYS, NOW)
+        live.close()
+    finally:
+        store.close()

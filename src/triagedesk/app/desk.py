@@ -486,7 +486,7 @@ class Desk:
 
         with self._live_lock:
             if self._live_report is None:
-                self._live_report = LiveReport(self.store, self.rates())
+                self._live_report = LiveReport(self.store, self.rates(), deferred=True)
             live = self._live_report
         return live.report(days, now or self.clock())
 

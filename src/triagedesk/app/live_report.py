@@ -36,14 +36,22 @@ def _at(moment: datetime | None) -> int | None:
 class LiveReport:
     """`report(days, now)` of a store, kept in step with its change notices (subscribed; `close()` stops)."""
 
-    def __init__(self, store: Store, rates: dict[str, float]) -> None:
+    def __init__(self, store: Store, rates: dict[str, float], deferred: bool = False) -> None:
+        """`deferred`: the first report is counted from the columns at once (as `report` counts it) and the
+        days' tallies on a thread right after, so the tab shows without waiting for them."""
         self.store = store
         self.rates = rates
         self._lock = threading.Lock()  # the notices come on any thread
         self._pending: set[tuple[str, str]] = set()
         self._counting = threading.Lock()
+        self._deferred = deferred
         self.close = store.subscribe(self._noticed)
-        self._build()
+        if not deferred:
+            self._build()
+
+    def _build_later(self) -> None:
+        with self._counting:
+            self._build()
 
     def _noticed(self, changes: set[tuple[str, str]]) -> None:
         relevant = {c for c in changes if c[0] in TABLES}
@@ -267,6 +275,13 @@ class LiveReport:
     # -- the report -----------------------------------------------------------------------------
     def report(self, days: int, now: datetime) -> dict[str, Any]:
         """The report of [now - days, now]: whole days merged, the two end days counted from their records."""
+        if self._deferred:
+            self._deferred = False
+            from triagedesk.app.report_columns import report
+
+            at_once = report(self.store, self.rates, now, days)
+            threading.Thread(target=self._build_later, name="triagedesk-report", daemon=True).start()
+            return at_once  # the changes meanwhile are applied to the days' tallies once they are counted
         with self._counting:
             self.store.refresh()
             self.catch_up()
