@@ -10,7 +10,6 @@ import os
 import statistics
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 from desk_figures import CACHE, cached_store
@@ -69,18 +68,29 @@ def load_average() -> str:
     return " / ".join(f"{x:.2f}" for x in os.getloadavg())
 
 
+SHIM = """
+import os, sys, time
+start = time.perf_counter()
+pid = os.fork()
+if pid == 0:
+    fd = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(fd, 1)
+    os.execvp(sys.argv[1], sys.argv[1:])
+_, status, usage = os.wait4(pid, 0)
+print(os.waitstatus_to_exitcode(status), usage.ru_maxrss, time.perf_counter() - start, file=sys.stderr)
+"""
+"""Runs a command and says its exit code, peak RSS (kB) and wall time: forked from this small process, so the
+peak is the command's own (a child forked from the bench's big process counts that process's pages until it
+execs), and the time is the command's alone."""
+
+
 def timed(argv: list[str]) -> tuple[float, float]:
     """(wall seconds, peak RSS in MB) of one process; its output goes to /dev/null; a failure stops the bench."""
-    start = time.perf_counter()
-    with open(os.devnull, "wb") as sink:
-        process = subprocess.Popen(argv, stdout=sink, stderr=subprocess.PIPE)
-        _, status, usage = os.wait4(process.pid, 0)
-        took = time.perf_counter() - start
-        process.returncode = os.waitstatus_to_exitcode(status)
-        error = process.stderr.read() if process.stderr else b""
-    if process.returncode not in (0,):
-        raise RuntimeError(f"{argv[2:5]} failed ({process.returncode}): {error.decode()[-400:]}")
-    return took, usage.ru_maxrss / 1024
+    done = subprocess.run([sys.executable, "-c", SHIM, *argv], capture_output=True, text=True)
+    code, peak, took = done.stderr.strip().splitlines()[-1].split()
+    if code != "0":
+        raise RuntimeError(f"{argv[2:5]} failed ({code}): {done.stderr[-400:]}")
+    return float(took), int(peak) / 1024
 
 
 def medians(commands: dict[str, list[str]], repeats: int) -> dict[str, tuple[float, float, list[float]]]:
