@@ -35,7 +35,8 @@ def test_streamed_export_equals_the_loaded_one(tmp_path_factory, first: list[Iss
             store.journal.compact()
         store.issues.put_many(then)
         for fmt in ("jsonl", "json", "csv"):
-            assert "".join(export_chunks(store, "issues", fmt)) == loaded_whole(store, "issues", fmt)  # type: ignore[arg-type]
+            streamed = b"".join(export_chunks(store, "issues", fmt)).decode()  # type: ignore[arg-type]
+            assert streamed == loaded_whole(store, "issues", fmt)
     finally:
         store.close()
 
@@ -51,7 +52,7 @@ def test_a_record_the_model_cannot_load_is_left_out_and_told(tmp_path: Path) -> 
         with store.journal.transaction():
             store.db.table("issues").update({"users_affected": "lots"}, doc_ids=[int(doc_id)])
         store.journal.compact()
-        streamed = "".join(export_chunks(store, "issues", "jsonl"))
+        streamed = b"".join(export_chunks(store, "issues", "jsonl")).decode()
         assert [line.split('"id":"')[1][:5] for line in streamed.splitlines()] == ["INC-0", "INC-2"]
         assert told and "INC-1" in told[0]
         assert streamed == loaded_whole(store, "issues", "jsonl")
@@ -65,6 +66,32 @@ def test_many_records_come_in_chunks(tmp_path: Path) -> None:
         store.issues.put_many([Issue(id=f"INC-{n}", title="x" * 2000) for n in range(1200)])
         chunks = list(export_chunks(store, "issues", "jsonl"))
         assert len(chunks) >= 2
-        assert "".join(chunks) == loaded_whole(store, "issues", "jsonl")
+        assert b"".join(chunks).decode() == loaded_whole(store, "issues", "jsonl")
     finally:
         store.close()
+
+
+def test_a_damaged_snapshot_lets_nothing_out(tmp_path: Path) -> None:
+    import pytest
+
+    from triagedesk.app.reading import open_reading
+    from triagedesk.store.errors import StoreCorrupt
+
+    path = tmp_path / "desk.json"
+    store = open_store(path)
+    store.issues.put_many([Issue(id=f"INC-{n}", title="x" * 500) for n in range(3000)])
+    store.journal.compact()
+    store.close()
+    data = bytearray(path.read_bytes())
+    at = data.index(b'"INC-2999"')
+    data[at + 3] ^= 0x01  # a record late in the file: the export has read and formatted much before it
+    path.write_bytes(bytes(data))
+    reading = open_reading(path)
+    out: list[bytes] = []
+    try:
+        with pytest.raises(StoreCorrupt, match="checksum"):
+            for chunk in reading.export("issues", "jsonl"):
+                out.append(chunk)
+    finally:
+        reading.close()
+    assert out == []

@@ -37,21 +37,48 @@ def models(store: Store, kind: str) -> Iterator[BaseModel]:
             yield loaded
 
 
-def export_chunks(store: Store, kind: str, fmt: Format) -> Iterator[str]:
-    """The export of every record of `kind` in `fmt`, in chunks, as the records are read."""
+def export_chunks(store: Store, kind: str, fmt: Format) -> Iterator[bytes]:
+    """The export of every record of `kind` in `fmt` as UTF-8, in chunks, as the records are read."""
     if fmt == "jsonl":  # the model's own JSON: what orjson makes of its dump, without the dump (tested equal)
-        return _chunks(model.model_dump_json() + "\n" for model in models(store, kind))
-    return export_dumps((m.model_dump(mode="json") for m in models(store, kind)), fmt,
-                        store.repository(kind).model)
+        dump = store.repository(kind).model.__pydantic_serializer__.to_json
+        return _chunks(dump(model) + b"\n" for model in models(store, kind))
+    return (chunk.encode() for chunk in export_dumps((m.model_dump(mode="json") for m in models(store, kind)),
+                                                     fmt, store.repository(kind).model))
 
 
-def _chunks(lines: Iterator[str]) -> Iterator[str]:
-    parts: list[str] = []
+def _chunks(lines: Iterator[bytes]) -> Iterator[bytes]:
+    parts: list[bytes] = []
     size = 0
     for line in lines:
         parts.append(line)
         size += len(line)
         if size > 1 << 20:
-            yield "".join(parts)
+            yield b"".join(parts)
             parts, size = [], 0
-    yield "".join(parts)
+    yield b"".join(parts)
+
+
+HELD = 32 << 20
+"""What an export holds back (bytes) while the snapshot's checksum is still being read: past it, it waits."""
+
+
+def once_checked(store: Store, chunks: Iterator[bytes]) -> Iterator[bytes]:
+    """`chunks` let out only once the snapshot's whole-file checksum is known good: the work goes on meanwhile,
+    its first chunks held (up to `HELD`); a damaged store lets out nothing."""
+    journal = store.journal
+    held: list[bytes] | None = []
+    size = 0
+    for chunk in chunks:
+        if held is None:
+            yield chunk
+            continue
+        held.append(chunk)
+        size += len(chunk)
+        running = journal.verification
+        if running is None or running.done() or size > HELD:
+            journal.verified()
+            yield from held
+            held = None
+    if held is not None:
+        journal.verified()
+        yield from held

@@ -48,13 +48,12 @@ class Reading:
         self.store.journal.verified()
         return found
 
-    def export(self, kind: str, fmt: Format) -> Iterator[str]:
-        """Every record of `kind` as `fmt` text, in chunks as they are read (app/exporting.py); nothing comes out
-        before the snapshot's checksum is known good."""
-        from triagedesk.app.exporting import export_chunks
+    def export(self, kind: str, fmt: Format) -> Iterator[bytes]:
+        """Every record of `kind` as `fmt` (UTF-8), in chunks as they are read (app/exporting.py); nothing comes
+        out before the snapshot's checksum is known good."""
+        from triagedesk.app.exporting import export_chunks, once_checked
 
-        self.store.journal.verified()
-        return export_chunks(self.store, kind, fmt)
+        return once_checked(self.store, export_chunks(self.store, kind, fmt))
 
     def close(self) -> None:
         self.store.close()

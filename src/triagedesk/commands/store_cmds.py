@@ -88,7 +88,10 @@ def export(kind: str, fmt: str, db_path: str | None) -> None:
         out = sys.stdout
         terminal = out.isatty()  # a file gets the exact export; a terminal never gets its control characters
         for chunk in reading.export(kind, fmt):  # type: ignore[arg-type]
-            out.write(printable(chunk.replace("\r\n", "\n")) if terminal else chunk)
+            if terminal:
+                out.write(printable(chunk.decode().replace("\r\n", "\n")))
+            else:
+                out.buffer.write(chunk)
         out.flush()
     finally:
         reading.close()
