@@ -51,7 +51,10 @@ class LiveReport:
 
     def _build_later(self) -> None:
         with self._counting:
-            self._build()
+            try:
+                self._build()
+            except Exception:  # noqa: BLE001 - a store closed meanwhile (the desk quit): the next report counts
+                self._deferred = True  # again at once (the error, if it lasts, is told there, on the UI's worker)
 
     def _noticed(self, changes: set[tuple[str, str]]) -> None:
         relevant = {c for c in changes if c[0] in TABLES}
