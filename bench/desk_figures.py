@@ -28,7 +28,7 @@ desk = open_desk(sys.argv[1])
 desk.store.requests.by("analysis_id", "")  # indexes built before the timed write
 print("ready", flush=True)
 issue_id, expert_id = sys.stdin.readline().split()
-desk.assign_issue(issue_id, expert_id, "second-desk")
+desk.commands.assign(issue_id, expert_id, "second-desk")
 print(time.time(), flush=True)
 sys.stdin.readline()
 '''
@@ -84,8 +84,8 @@ def scanning_detail(desk: Any, data: Any, issue_id: str) -> None:
     found = [r for r in desk.store.requests.raw() if r.get("analysis_id") == issue_id]
     if found:
         desk.store.requests.require(max(found, key=lambda r: r.get("submitted_at") or "")["id"])
-    desk.decide(issue)
-    desk.candidates(issue)
+    desk.engine.decide(issue)
+    desk.queries.candidates(issue)
     search(desk.store.knowledge.all(), f"{issue.title} {issue.description}", 3)
 
 
@@ -226,11 +226,12 @@ async def drive(path: Path, moves: int) -> dict[str, Any]:
         fresh = [i for i, (s, p) in enumerate(zip(data.status, data.profile, strict=True))
                  if s in ("new", "-", "pending_assignment") and p == "infrastructure"]
         issue_id, other = data.ids[fresh[0]], data.ids[fresh[1]]  # ids now: the assign's patch moves rows
-        expert_id = desk.candidates(data.issues.get(issue_id) or desk.issue(issue_id)).ranked[0].expert_id
+        found = data.issues.get(issue_id) or desk.queries.issue(issue_id)
+        expert_id = desk.queries.candidates(found).ranked[0].expert_id
         frames = frame_counter(desk_screen)
         await quiet()
         before = time.perf_counter()
-        desk_screen.write("bench: assigned", lambda: desk.assign_issue(issue_id, expert_id, "bench"))
+        desk_screen.write("bench: assigned", lambda: desk.commands.assign(issue_id, expert_id, "bench"))
         await _soon(lambda: (row := _row(desk_screen, issue_id)) is not None
                     and desk_screen.data.assignee_id[row] == expert_id)
         seen = frames[0]

@@ -13,6 +13,7 @@ import random
 import statistics
 import tempfile
 import time
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from harness import Figure
@@ -20,6 +21,7 @@ from textual.app import App, ComposeResult
 from textual.widgets import DataTable
 
 from triagedesk.app.queue import QueueData, QueueFilter, order
+from triagedesk.domain.requests.clocks import TWENTY_FOUR_SEVEN, Target
 from triagedesk.tui.widgets.queue_view import QueueView
 
 WORDS = ["database", "outage", "silver", "teapot", "ransomware", "backup", "router", "watch", "dial",
@@ -44,9 +46,9 @@ def synthetic(rows: int) -> QueueData:
         data.status.append(rng.choice(["new", "assigned", "in_review", "waiting", "pending_assignment"]))
         data.assignee.append(rng.choice(["", "Ana Ferreira", "Maya Okafor", "Harriet Lyle"]))
         data.request_id.append(None)
-        data.due.append(time.time() + rng.randrange(-3600, 86400) if n % 3 else None)
-        data.budget.append(1440.0)
-        data.paused_left.append(None)
+        due = datetime.fromtimestamp(time.time() + rng.randrange(-3600, 86400), UTC)
+        data.clocks.append((Target("resolve", due - timedelta(days=1), due, 1440.0, TWENTY_FOUR_SEVEN),)
+                           if n % 3 else ())
         data.created.append(time.time() - n)
         data.hay.append(f"inc-{n:07d} {title}")
     return data

@@ -55,15 +55,19 @@ def test_timers_kb_package(demo_db: Path, tmp_path: Path) -> None:
 
 def test_request_commands(demo_db: Path) -> None:
     listed = run_cli("export", "--db", str(demo_db), "--kind", "requests")
-    pending = next(json.loads(line) for line in listed.stdout.splitlines()
-                   if json.loads(line)["status"] == "pending_assignment" and json.loads(line)["profile"] == "appraisal")
-    assigned = run_cli("request", "assign", pending["id"], "--expert", "expert-456", "--db", str(demo_db), "--json")
+    rows = [json.loads(line) for line in listed.stdout.splitlines()]
+    pending = next(r for r in rows if r["status"] == "pending_assignment" and r["profile"] == "appraisal"
+                   and r["item_category"] == "watches")
+    outside = run_cli("request", "assign", pending["id"], "--expert", "expert-303", "--db", str(demo_db))
+    assert outside.returncode == 2 and outside.stderr.strip() == (
+        "triagedesk: error: Assign: Ruth Abara does not specialise in watches "
+        "(--override with a --note takes it anyway)")
+    assigned = run_cli("request", "assign", pending["id"], "--expert", "expert-101", "--db", str(demo_db), "--json")
     assert assigned.returncode == 0, assigned.stderr
     assert json.loads(assigned.stdout)["status"] == "assigned"
     illegal = run_cli("request", "complete", pending["id"], "--db", str(demo_db))
     assert illegal.returncode == 2
-    assert illegal.stderr.strip() == (f"triagedesk: error: cannot complete request {pending['id']}: it is assigned "
-                                      "(legal: reassign, acknowledge, start, wait, cancel)")
+    assert illegal.stderr.strip() == "triagedesk: error: Complete: the review has not started (first: start)"
 
 
 def test_backtest(demo_db: Path, tmp_path: Path) -> None:

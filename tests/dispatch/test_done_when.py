@@ -58,7 +58,7 @@ def test_a_posted_critical_issue_reaches_the_experts_inbox_and_the_link_acknowle
         assert len(links) == 1
         assert [m.status for m in dispatching.outbox(request_id)] == ["sent"]
         # the desk's issue view (and `triagedesk show`) names the notification: what, to whom, sent when
-        record = dispatching.desk.issue_record("INC-9001")
+        record = dispatching.desk.queries.issue_record("INC-9001")
         assert [m.status for view in record.requests for m in view.notifications] == ["sent"]
         lines_shown = [line for _, part in sections(record) for line in part]
         assert any(line.startswith(f"notice assignment to {expert.id} by email · sent ") for line in lines_shown)

@@ -11,6 +11,7 @@ import httpx
 import pytest
 
 from tests.dispatch.conftest import T0, TOKEN, Clock, Intake, start_intake
+from tests.support.flows import act, specialist
 from triagedesk.app.dispatching import Dispatching, open_dispatching
 from triagedesk.dispatch import tokens
 from triagedesk.dispatch.intake import build_app
@@ -114,9 +115,9 @@ def test_the_alertmanager_sample_payload_maps_labels_and_annotations(intake) -> 
     db1 = next(i for i in d.store.issues.all() if i.dedup_key == "a1b2c3d4e5f60718")
     assert db1.title == "[InstanceDown] Instance db-1 down" and db1.affected_systems == ["db-1:9100"]
     assert db1.description.startswith("db-1 has been down for 5 minutes.")
-    decision = d.desk.decide(db1)
+    decision = d.desk.engine.decide(db1)
     assert decision.urgency == "critical"          # severity critical reads as an outage
-    request = d.desk.request_for(db1.id or "")
+    request = d.desk.queries.request_for(db1.id or "")
     assert request is not None and request.status == "pending_assignment"
     # the same alert resolved: noted on its issue, no new row
     clock.now = T0 + timedelta(minutes=20)
@@ -140,9 +141,8 @@ def _assigned(d: Dispatching, clock: Clock, server: Intake) -> tuple[str, str]:
     answer = server.post("/issues", {"id": "CRIT-1", "title": "Production outage", "description": "db cluster down",
                                      "users_affected": 900})
     request_id = answer.json()["results"][0]["request_id"]
-    expert = d.store.experts.all()[0]
     d.desk.clock = lambda: clock.now
-    d.desk.act(request_id, "assign", "test", expert.id)
+    act(d.desk, request_id, "assign", "test", specialist(d.desk, "CRIT-1"))
     request = d.request(request_id)
     assert request is not None and request.assigned_at is not None
     return request_id, request.assigned_at.isoformat().replace("+00:00", "Z")
@@ -180,7 +180,7 @@ def test_an_alert_whose_issue_was_closed_elsewhere_opens_a_new_issue(intake) -> 
     again = server.post("/alertmanager", {"alerts": [alert]}).json()["results"][0]
     assert again["id"] == first["id"] and again["count"] == 2
     other = open_dispatching(str(d.store.path))        # another desk on the same store cancels its request
-    other.desk.act(first["request_id"], "cancel", "coordinator")
+    act(other.desk, first["request_id"], "cancel", "coordinator")
     other.close()
     later = server.post("/alertmanager", {"alerts": [alert]}).json()["results"][0]
     assert later["new"] and later["id"] != first["id"]

@@ -5,7 +5,7 @@ then a coordinator is flagged; a breach escalates; the same instant twice does n
 from __future__ import annotations
 
 import json
-from datetime import datetime, timedelta
+from datetime import datetime
 from pathlib import Path
 
 import pytest
@@ -75,39 +75,48 @@ def _request(db: Path, request_id: str):
         d.close()
 
 
-def test_an_unacknowledged_critical_request_walks_the_escalation_policy(store: Path) -> None:
+def _walk(db: Path, request_id: str, until: str) -> list[tuple[str, list[dict], list[dict]]]:
+    """Step `dispatch --once` to each next due time up to `until`: (when, what explain said the pass would take,
+    what the pass took)."""
+    out = []
+    for _ in range(12):
+        plan = _plan(db, request_id)
+        if not plan or plan[0]["due"] > until:
+            return out
+        when = plan[0]["due"]
+        promised = _explain(db, request_id, when)["next_pass"]
+        taken = [e for e in _once(db, when) if e.get("request") == request_id and e["event"] in STEP_KINDS]
+        out.append((when, promised, taken))
+    raise AssertionError("the policy never settled")
+
+
+def test_reassignments_never_move_the_resolve_target_and_every_due_step_is_taken(store: Path) -> None:
+    """The issue's reproduction: stepping through a morning, due_at moved with each (re)assignment, the breach
+    never came, and `policy explain` listed steps the pass did not take."""
     escalated = run_cli("escalate", "CRIT-1", "--now", T0, "--db", str(store), "--json")
     assert escalated.returncode == 0, escalated.stderr
     request_id = json.loads(escalated.stdout)["id"]
-
+    due = _request(store, request_id).due_at
+    assert due is not None
     assert _steps(store, T0, request_id) == ["auto_assign"]
     assert _steps(store, T0, request_id) == []   # same instant: nothing
-    holders = [_request(store, request_id).assigned_expert_id]
-
-    kinds = []
-    for miss in range(4):
-        step = _plan(store, request_id)[0]
-        assert step["kind"] in ("ack_reassign", "ack_senior", "ack_flag")
-        if miss == 0:  # a second early: nothing yet
-            assert _steps(store, _stamp(_at(step["due"]) - timedelta(seconds=1)), request_id) == []
-        assert _steps(store, step["due"], request_id) == [step["kind"]]
-        kinds.append(step["kind"])
-        holders.append(_request(store, request_id).assigned_expert_id)
-        if step["kind"] == "ack_flag":
-            break
-    assert kinds == ["ack_reassign", "ack_reassign", "ack_senior", "ack_flag"]
+    first = _request(store, request_id).assigned_expert_id
+    walked = _walk(store, request_id, _stamp(due))
+    assert walked, "the policy had steps to take"
+    for when, promised, taken in walked:
+        assert [p["kind"] for p in promised] == [t["event"] for t in taken], when  # explain = the pass
+        assert [p["action"] for p in promised] == [t["action"] for t in taken], when
+        assert _request(store, request_id).due_at == due  # no reassignment moves the resolve target
+    kinds = [t["event"] for _, _, taken in walked for t in taken]
+    assert kinds[0] == "ack_reassign" and "at_risk_notice" in kinds and kinds[-1] in ("breach_senior", "breach_flag")
+    assert walked[-1][0] == _stamp(due)   # the breach came at the due time set when the request opened
     request = _request(store, request_id)
-    assert request.escalated_to_senior and request.status == "assigned"
-    assert len(set(holders[:3])) == 3            # every reassignment went to someone new
-    assert holders[3] == holders[4]              # flagging a coordinator moves nobody
-    explained = _explain(store, request_id, step["due"])
-    assert [t["kind"] for t in explained["taken"]] == ["auto_assign", *kinds]
-    assert all(s["kind"] != "ack_flag" for s in explained["steps"])   # flagged once per assignment
-    text = run_cli("policy", "explain", request_id, "--now", step["due"], "--db", str(store))
-    assert text.returncode == 0 and "taken: ack_senior" in text.stdout and "next: at_risk_notice" in text.stdout
+    assert first in request.lapsed_expert_ids and request.assigned_expert_id not in request.lapsed_expert_ids
+    text = run_cli("policy", "explain", request_id, "--now", _stamp(due), "--db", str(store))
+    assert text.returncode == 0 and "taken: ack_reassign" in text.stdout
 
 
-def test_a_breach_escalates_to_a_senior(store: Path) -> None:
+def test_a_breach_with_nobody_more_senior_flags_a_coordinator_and_says_why(store: Path) -> None:
     request_id = json.loads(run_cli("escalate", "CRIT-2", "--now", T0, "--db", str(store), "--json").stdout)["id"]
     _once(store, T0)
     ack = run_cli("request", "acknowledge", request_id, "--now", "2026-01-05T09:05:00Z", "--db", str(store))
@@ -118,9 +127,20 @@ def test_a_breach_escalates_to_a_senior(store: Path) -> None:
     assert plan["steps"][1]["due"] == _stamp(request.due_at)
     assert _steps(store, plan["steps"][0]["due"], request_id) == ["at_risk_notice"]
     assert _request(store, request_id).assigned_expert_id == request.assigned_expert_id
-    assert _steps(store, plan["steps"][1]["due"], request_id) == ["breach_senior"]
-    after = _request(store, request_id)
-    assert after.escalated_to_senior and after.assigned_expert_id != request.assigned_expert_id
+    events = [e for e in _once(store, plan["steps"][1]["due"]) if e.get("request") == request_id]
+    breach = next(e for e in events if e["event"] == "breach_senior")
+    holder = _request(store, request_id)
+    if breach["action"] == "senior":  # someone above the holder specialises in it: they take it
+        assert holder.escalated_to_senior and holder.assigned_expert_id != request.assigned_expert_id
+    else:  # nobody does: the holder keeps it, and a coordinator is told why
+        assert breach["action"] == "notify" and "a coordinator must decide" in breach["reason"]
+        assert holder.assigned_expert_id == request.assigned_expert_id
+        d = open_dispatching(str(store), create=False)
+        try:
+            assert any(m.kind == "coordinator" and m.event.endswith(":breach:" + _stamp(request.due_at))
+                       for m in d.outbox(request_id))
+        finally:
+            d.close()
     assert _steps(store, plan["steps"][1]["due"], request_id) == []
 
 

@@ -77,7 +77,7 @@ def test_reassignments_are_counted_from_history_and_end_at_the_senior(infra: Pro
     request = _request(status="assigned", urgency="critical", assigned_expert_id="e-3", assigned_at=T0)
     history = [policy.StepDone("ack_reassign", "k1", "e-1"), policy.StepDone("ack_reassign", "k2", "e-2")]
     step = policy.plan(request, infra, expert, history)[0]
-    assert step.kind == "ack_senior" and step.exclude == ("e-1", "e-2", "e-3")
+    assert step.kind == "ack_senior" and policy.ACTION_OF[step.kind] == "senior"  # who lapsed: on the request
     assert policy.due_step(request, infra, expert, history, T0 + timedelta(minutes=29)) is None
     assert policy.due_step(request, infra, expert, history, T0 + timedelta(minutes=30)) == step
     assert policy.plan(request, infra, expert, [*history, policy.StepDone(step.kind, step.key)]) == []

@@ -6,6 +6,7 @@ import json
 from datetime import timedelta
 
 from tests.dispatch.conftest import T0, Receiver, make_dispatcher, network
+from tests.support.flows import act, record_outcome, specialist, start_session
 from triagedesk.app.dispatching import Dispatching, open_dispatching
 from triagedesk.dispatch.runner import ActionLog
 from triagedesk.dispatch.settings import DispatchSettings
@@ -62,10 +63,10 @@ def test_an_outcome_sends_seed_000s_follow_up_to_the_coordinators_once(tmp_path,
         dispatcher.run_pass(T0)
         request_id = made["request_id"]
         d.desk.clock = lambda: T0 + timedelta(minutes=5)
-        session = d.desk.start_session(request_id, "expert")
+        start_session(d.desk, request_id)
         d.desk.clock = lambda: T0 + timedelta(minutes=50)
-        d.desk.record_outcome(session.id, "expert", True, ["Fail over to the standby"], ["Failed over"],
-                              "Standby promotion runbook", rating=5)
+        record_outcome(d.desk, request_id, recommendations=["Fail over to the standby"], actions_taken=["Failed over"],
+                       knowledge_gained="Standby promotion runbook", rating=5)
         assert d.request(request_id).status == "completed"  # type: ignore[union-attr]
         dispatcher.run_pass(T0 + timedelta(minutes=51))
         dispatcher.run_pass(T0 + timedelta(minutes=52))
@@ -85,10 +86,13 @@ def test_history_completed_long_ago_gets_no_follow_up(tmp_path) -> None:
     d = open_dispatching(str(tmp_path / "desk.json"), coordinator_contact="json://127.0.0.1:9/c")
     d.store.experts.put_many(network({}))
     [made] = d.take_in([Issue(id="C-4", title="Production outage", users_affected=900)], T0)
-    expert = d.store.experts.all()[0]
+    expert_id = specialist(d.desk, "C-4")
     for action, minutes in (("assign", 1), ("start", 2), ("complete", 3)):
         d.desk.clock = lambda m=minutes: T0 + timedelta(minutes=m)
-        d.desk.act(made["request_id"], action, "desk", expert.id if action == "assign" else None)
+        if action == "start":
+            start_session(d.desk, made["request_id"])
+        else:
+            act(d.desk, made["request_id"], action, "desk", expert_id if action == "assign" else None)
     dispatcher = make_dispatcher(d, DispatchSettings(), b"k" * 32, None, lines := [])
     try:
         dispatcher.run_pass(T0 + timedelta(days=3))
@@ -99,19 +103,19 @@ def test_history_completed_long_ago_gets_no_follow_up(tmp_path) -> None:
 
 
 def test_a_refused_step_is_logged_once_and_the_pass_goes_on(tmp_path, monkeypatch) -> None:
-    from triagedesk.domain.requests.lifecycle import LifecycleError
+    from triagedesk.domain.errors import UserError
 
     d = open_dispatching(str(tmp_path / "desk.json"))
     d.store.experts.put_many(network({}))
     made = d.take_in([Issue(id=f"C-{n}", title="Production outage", users_affected=900) for n in (1, 2)], T0)
-    real = d.desk.act
+    real = d.desk.commands.situation
 
-    def refuse_first(request_id, action, *args, **kwargs):
-        if request_id == made[0]["request_id"]:
-            raise LifecycleError("expert went inactive meanwhile")
-        return real(request_id, action, *args, **kwargs)
+    def refuse_first(intent, *args, **kwargs):  # type: ignore[no-untyped-def]
+        if intent.request_id == made[0]["request_id"]:
+            raise UserError("the request's issue went missing meanwhile")
+        return real(intent, *args, **kwargs)
 
-    monkeypatch.setattr(d.desk, "act", refuse_first)
+    monkeypatch.setattr(d.desk.commands, "situation", refuse_first)
     dispatcher = make_dispatcher(d, DispatchSettings(), b"k" * 32, None, lines := [])
     try:
         dispatcher.run_pass(T0)

@@ -13,7 +13,7 @@ from typing import Any
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tests.property.test_report_paths import DAYS, EXPERTS, NOW, RATES, histories, moments, requests
+from tests.property.test_report_paths import DAYS, EXPERTS, NOW, PROFILES, histories, moments, requests
 from triagedesk.app.live_report import LiveReport
 from triagedesk.domain.insight.analytics import report
 from triagedesk.domain.records import Correction, Outcome
@@ -24,7 +24,7 @@ ENDS = [NOW, NOW + timedelta(hours=13), NOW - timedelta(days=2, microseconds=1)]
 
 
 def counted(store: Store, days: int, now: Any) -> dict[str, Any]:
-    return report(store.requests.all(), EXPERTS, store.corrections.all(), store.outcomes.all(), RATES, now, days)
+    return report(store.requests.all(), EXPERTS, store.corrections.all(), store.outcomes.all(), PROFILES, now, days)
 
 
 def same_reports(store: Store, live: LiveReport) -> None:
@@ -50,7 +50,7 @@ def test_kept_in_step_equals_counted(tmp_path: Path, history: Any, ops: list[Any
         store.corrections.put_many(corrections)
         if folded:
             store.journal.compact()
-        live = LiveReport(store, RATES)
+        live = LiveReport(store, PROFILES)
         same_reports(store, live)
         for kind, n, data in ops:
             ids = [r.id for r in store.requests.all()]
@@ -69,7 +69,7 @@ def test_kept_in_step_equals_counted(tmp_path: Path, history: Any, ops: list[Any
             elif kind == "correction":
                 store.corrections.put_many([Correction(
                     id=f"cor-x{n}", request_id="req-0", expert_id="bob", field="maker",
-                    created_at=data.draw(moments))])
+                    created_at=data.draw(moments), profile=data.draw(st.sampled_from(["appraisal", "x"])))])
             elif kind == "drop-correction":
                 _drop(store, "corrections", n)
             same_reports(store, live)
@@ -104,7 +104,7 @@ def test_another_process_writes_and_the_report_follows(tmp_path: Path) -> None:
     store = open_store(tmp_path / "desk.json")
     try:
         store.experts.put_many(EXPERTS)
-        live = LiveReport(store, RATES)
+        live = LiveReport(store, PROFILES)
         assert live.report(DAYS, NOW)["total_requests"] == 0
         subprocess.run([sys.executable, "-c", WRITER, str(tmp_path / "desk.json"), NOW.isoformat()], check=True)
         got = live.report(DAYS, NOW)
@@ -122,7 +122,7 @@ def test_a_change_is_applied_not_recounted(tmp_path: Path, monkeypatch: Any) -> 
 
         store.requests.put_many([ExpertRequest(id=f"req-{n}", analysis_id=f"INC-{n}",
                                                submitted_at=NOW - timedelta(hours=n)) for n in range(40)])
-        live = LiveReport(store, RATES)
+        live = LiveReport(store, PROFILES)
         live.report(DAYS, NOW)
         builds: list[int] = []
         monkeypatch.setattr(live, "_build", lambda: builds.append(1))
@@ -146,8 +146,8 @@ def test_removed_and_changed_records_are_taken_back(tmp_path: Path) -> None:
         store.outcomes.put_many([Outcome(id="out-1", request_id="req-1", issue_id="INC-1", expert_id="ann",
                                          resolution_achieved=False, rating=2, created_at=at)])
         store.corrections.put_many([Correction(id="cor-1", request_id="req-1", expert_id="bob", field="maker",
-                                               created_at=at)])
-        live = LiveReport(store, RATES)
+                                               created_at=at, profile="appraisal")])
+        live = LiveReport(store, PROFILES)
         before = live.report(DAYS, NOW)
         assert (before["success_rate"], before["corrections_by_field"]) == (0.0, {"maker": 1})
         _drop(store, "corrections", 0)
@@ -171,7 +171,7 @@ def test_a_deferred_count_answers_at_once_then_keeps_in_step(tmp_path: Path) -> 
         store.requests.put_many([ExpertRequest(id=f"req-{n}", analysis_id=f"INC-{n}", status="completed",
                                                submitted_at=NOW - timedelta(days=n % 5, hours=n),
                                                completed_at=NOW - timedelta(days=n % 5)) for n in range(30)])
-        live = LiveReport(store, RATES, deferred=True)
+        live = LiveReport(store, PROFILES, deferred=True)
         assert live.report(DAYS, NOW) == counted(store, DAYS, NOW)  # counted from the columns; the days follow
         store.requests.put_many([ExpertRequest(id="req-7", analysis_id="INC-7", status="cancelled",
                                                submitted_at=NOW - timedelta(days=3))])

@@ -12,15 +12,18 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from triagedesk.app import report_columns
-from triagedesk.domain.insight.analytics import figures, period_bounds, report, tally_records
+from triagedesk.domain.insight.analytics import correctable, figures, period_bounds, report, tally_records
 from triagedesk.domain.insight.tally import CorrectionFacts, RatingFacts, Tally, micros, request_facts
 from triagedesk.domain.models import Expert
 from triagedesk.domain.records import REQUEST_STATUSES, Correction, ExpertRequest, Outcome
+from triagedesk.resources import load_profile
 from triagedesk.store.database import open_store
 
 NOW = datetime(2026, 3, 31, 12, 0, tzinfo=UTC)
 DAYS = 7
-RATES = {"infrastructure": 150.0, "appraisal": 0.0}
+PROFILES = {"infrastructure": load_profile("infrastructure").model_copy(update={"expert_hourly_rate": 150.0}),
+            "appraisal": load_profile("appraisal").model_copy(update={"expert_hourly_rate": 0.0})}
+RATES = {name: p.expert_hourly_rate for name, p in PROFILES.items()}
 EXPERTS = [Expert(id="ann", name="Ann"), Expert(id="bob", name="Bob")]
 US = timedelta(microseconds=1)
 EDGES = [NOW - timedelta(days=DAYS) - US, NOW - timedelta(days=DAYS), NOW - timedelta(days=DAYS) + US,
@@ -63,7 +66,8 @@ def histories(draw: Any) -> tuple[list[ExpertRequest], list[Outcome], list[Corre
     corrections = [Correction(
         id=f"cor-{k}", request_id="req-0", expert_id=draw(st.sampled_from(["ann", "bob", "eve"])),
         field=draw(st.sampled_from(["maker", "period", "urgency"])), created_at=draw(moments),
-        category=draw(st.sampled_from([None, "silver"]))) for k in range(draw(st.integers(0, 8)))]
+        category=draw(st.sampled_from([None, "silver"])),
+        profile=draw(st.sampled_from(["appraisal", "infrastructure", "x"]))) for k in range(draw(st.integers(0, 8)))]
     return reqs, outcomes, corrections
 
 
@@ -82,7 +86,7 @@ def one_by_one(reqs: list[ExpertRequest], outcomes: list[Outcome], corrections: 
                                                                            r.completed_at, r.due_at)),
                           r.status, r.urgency, r.item_category, r.assigned_expert_id, r.tier_id, r.price,
                           RATES.get(r.profile, 0.0), None if o is None else o.resolution_achieved,
-                          None if o is None else o.time_to_resolution_minutes)
+                          None if o is None else o.time_to_resolution_minutes, r.profile)
         tally.request(f)
         facts.append(f)
     for f in facts[::2]:
@@ -90,8 +94,9 @@ def one_by_one(reqs: list[ExpertRequest], outcomes: list[Outcome], corrections: 
     for f in facts[::2]:
         tally.request(f)
     for c in corrections:
-        if low <= micros(c.created_at) <= high:
-            tally.correction(CorrectionFacts(micros(c.created_at), c.field, c.category or "-", c.expert_id))
+        if low <= micros(c.created_at) <= high and correctable(c.field, c.profile, PROFILES):
+            tally.correction(CorrectionFacts(micros(c.created_at), c.field, c.category or "-", c.expert_id,
+                                             c.profile))
     for o in outcomes:
         if o.rating is not None and low <= micros(o.created_at) <= high:
             tally.rating(RatingFacts(micros(o.created_at), o.expert_id, o.rating))
@@ -106,11 +111,11 @@ def same_tally(a: Tally, b: Tally) -> bool:
 @given(histories())
 def test_record_by_record_equals_at_once(history: tuple[list[ExpertRequest], list[Outcome], list[Correction]]) -> None:
     reqs, outcomes, corrections = history
-    at_once = tally_records(reqs, corrections, outcomes, RATES, NOW, DAYS)
+    at_once = tally_records(reqs, corrections, outcomes, PROFILES, NOW, DAYS)
     each = one_by_one(reqs, outcomes, corrections)
     assert same_tally(each, at_once)
     names = {e.id: e.name for e in EXPERTS}
-    assert figures(each, names, NOW, DAYS) == figures(at_once, names, NOW, DAYS)
+    assert figures(each, names, NOW, DAYS, PROFILES) == figures(at_once, names, NOW, DAYS, PROFILES)
 
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
@@ -127,9 +132,9 @@ def test_store_columns_equal_the_records(tmp_path: Path, history: tuple[list[Exp
         store.corrections.put_many(corrections)
         if folded:  # the snapshot's stored columns; else every record is read from the journal's
             store.journal.compact()
-        expected = report(store.requests.all(), EXPERTS, store.corrections.all(), store.outcomes.all(), RATES,
+        expected = report(store.requests.all(), EXPERTS, store.corrections.all(), store.outcomes.all(), PROFILES,
                           NOW, DAYS)
-        assert report_columns.report(store, RATES, NOW, DAYS) == expected
+        assert report_columns.report(store, PROFILES, NOW, DAYS) == expected
     finally:
         store.close()
 
@@ -146,9 +151,9 @@ def test_a_value_the_columns_cannot_hold_is_read_through_the_model(tmp_path: Pat
         with store.journal.transaction():
             store.db.table("requests").update(raw, doc_ids=[int(doc_id)])
         store.journal.compact()
-        expected = report(store.requests.all(), [], [], [], RATES, NOW, DAYS)
+        expected = report(store.requests.all(), [], [], [], PROFILES, NOW, DAYS)
         assert expected["total_requests"] == 1
-        assert report_columns.report(store, RATES, NOW, DAYS) == expected
+        assert report_columns.report(store, PROFILES, NOW, DAYS) == expected
     finally:
         store.close()
 

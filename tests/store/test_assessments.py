@@ -114,6 +114,7 @@ def test_a_warm_start_compiles_no_scorer_and_a_later_decision_uses_the_same_prof
     warm = load(warm_desk, T0)
     assert len(warm) == 30 and columns(warm) == columns(cold)
     monkeypatch.setattr(Scorer, "__init__", compile_scorer)
-    profile = warm_desk.profile(None)
-    assert warm_desk.scorer(None).profile is profile
-    assert warm_desk.decide(warm_desk.issue("I-3")).score == desk.decide(desk.issue("I-3")).score
+    profile = warm_desk.engine.profile(None)
+    assert warm_desk.engine.scorer(None).profile is profile
+    warm_score = warm_desk.engine.decide(warm_desk.queries.issue("I-3")).score  # type: ignore[arg-type]
+    assert warm_score == desk.engine.decide(desk.queries.issue("I-3")).score  # type: ignore[arg-type]

@@ -31,23 +31,24 @@ from triagedesk.store.table import JournalDB
 
 NOW = datetime(2026, 1, 15, 12, 0, tzinfo=UTC)
 
-# `triagedesk export --kind K` of `demo --issues 300 --seed 3 --now 2026-01-15T12:00:00Z`, written by the demo
-# before it was streamed (everything generated in memory, then one transaction): (lines, sha256 of the export)
+# `triagedesk export --kind K` of `demo --issues 300 --seed 3 --now 2026-01-15T12:00:00Z`, written all at once
+# (`generate` in memory, then one transaction; remade when the demo's records gained the clocks' fields and the
+# appraisers their levels): (lines, sha256 of the export)
 ALL_AT_ONCE = {
-    "experts": (16, "48d36ceea9510f45b170e3a594cc0f27bcc5e1eeecd89d4a4f04a1808be2ebf4"),
+    "experts": (16, "0d187e7cfca7b1081796fcd03ce69d3d3c5519c0b2c70f5da94597b34e083213"),
     "issues": (300, "38f116a0d0d852555c7a6acac83803bfb4146cb00c8f7d83e952078a2f79961f"),
-    "requests": (284, "eb80b4f7a271f7a659970be3f5380cbcb7ac2dc42e69fe0f16461aee8d449b91"),
-    "sessions": (253, "ad1232ec2727e88f3a4bfdc5d7ff463647517b57176a2d62dc2754b189b34c80"),
-    "outcomes": (246, "adda1a755bfaaf1da3878856b98f0ae323a2071c70e10da3a29bbe330b3280b8"),
+    "requests": (284, "390daf4ac3bad2507059b5c576280a8ccf6b1d6cbce41e5463d04281845c80d5"),
+    "sessions": (253, "61c9bebee4c9b0fe8b9a936ed7853c0242002ed0aa2ff0ad850aff13f0d67987"),
+    "outcomes": (246, "c580f66d7038fdfff9dfb8d95c9f1d8e626deb814c5d994ecbe32318c56c07bc"),
     "corrections": (76, "ad6a3fa46cdf16f125c7edc1b368a21e1252d61c1f447a40a2a972446bf8b1c2"),
-    "knowledge": (246, "b9c1eb96c7000e37e20b5950f72d1740fafcf340c8a3d641764df99c1e73bb62"),
+    "knowledge": (246, "59e21384834bc1dbf9272c3b43fc6c1b6ae2281829daa87351245fc7efb9bffe"),
 }
 
 
 def _exports(desk: Desk) -> dict[str, tuple[int, str]]:
     found = {}
     for kind in KINDS:
-        repository = desk.repository(kind)
+        repository = desk.records.repository(kind)
         text = "".join(export_rows(repository.all(), "jsonl", repository.model))  # type: ignore[arg-type]
         found[kind] = (text.count("\n"), hashlib.sha256(text.encode()).hexdigest())
     return found
@@ -73,7 +74,7 @@ def test_parts_are_bounded_and_together_the_whole_history() -> None:
 def test_streamed_demo_stores_what_the_all_at_once_demo_stored(tmp_path: Path, size: int) -> None:
     desk = open_desk(tmp_path / "desk.json")
     try:
-        desk.load_demo(_parts(size), KINDS, note="seed 3")
+        desk.records.load_demo(_parts(size), KINDS, note="seed 3")
         assert _exports(desk) == ALL_AT_ONCE
     finally:
         desk.close()
@@ -92,7 +93,7 @@ def test_each_part_is_one_commit_and_the_journal_is_folded_once(tmp_path: Path,
         seen.append((len(part.issues), lines, journal.generation))
 
     try:
-        desk.load_demo(_parts(size=100), KINDS, note="seed 3", written=written)
+        desk.records.load_demo(_parts(size=100), KINDS, note="seed 3", written=written)
         assert seen == [(100, 2, start), (100, 3, start), (100, 4, start)]  # the header, then a record per part
         assert journal.generation == start + 1
     finally:
@@ -182,11 +183,11 @@ def test_an_interrupted_demo_keeps_whole_parts_and_a_consistent_store(tmp_path: 
     assert checked.returncode == 0 and json.loads(checked.stdout)["ok"] is True, checked.stdout
     desk = open_desk(db, create=False)
     try:
-        issues = {i.id for i in desk.repository("issues").all()}
-        requests = desk.repository("requests").all()
+        issues = {i.id for i in desk.records.repository("issues").all()}
+        requests = desk.records.repository("requests").all()
         assert len(issues) >= 150 and len(issues) % 50 == 0  # whole parts, nothing half-written
         assert requests and all(r.analysis_id in issues for r in requests)
-        assert {o.request_id for o in desk.repository("outcomes").all()} <= {r.id for r in requests}
+        assert {o.request_id for o in desk.records.repository("outcomes").all()} <= {r.id for r in requests}
     finally:
         desk.close()
 
@@ -203,15 +204,15 @@ def test_an_interrupt_inside_a_part_writes_none_of_it(tmp_path: Path) -> None:
     desk = open_desk(tmp_path / "desk.json")
     try:
         with pytest.raises(KeyboardInterrupt):
-            desk.load_demo(parts, KINDS, note="seed 3")
-        in_memory = {kind: len(desk.repository(kind).all()) for kind in KINDS}
+            desk.records.load_demo(parts, KINDS, note="seed 3")
+        in_memory = {kind: len(desk.records.repository(kind).all()) for kind in KINDS}
     finally:
         desk.close()
     whole = {kind: sum(len(getattr(p, kind)) for p in parts[:2]) for kind in KINDS}
     assert whole["issues"] == 200 and in_memory == whole
     reopened = open_desk(tmp_path / "desk.json", create=False)
     try:
-        assert {kind: len(reopened.repository(kind).all()) for kind in KINDS} == whole
+        assert {kind: len(reopened.records.repository(kind).all()) for kind in KINDS} == whole
     finally:
         reopened.close()
     assert run_cli("db", "check", "--db", str(tmp_path / "desk.json")).returncode == 0

@@ -289,7 +289,7 @@ def test_the_experts_figures_counted_from_stored_columns_equal_those_from_every_
     store.db.table("requests").update({"status": "completed", "rating": 1}, doc_ids=[2])  # written since
     store.close()
     desk = Desk(open_store(path))
-    counted = {e.id: e for e in desk.counted_experts()}
+    counted = {e.id: e for e in list(desk.figures.counted().values())}
     expected = performance.figures(desk.store.experts.all(), desk.store.requests.table.raw_docs())
     assert len(counted) == 3 and counted == expected
     assert sum(e.current_workload for e in counted.values()) == 19 and counted["exp-1"].completed_reviews > 0

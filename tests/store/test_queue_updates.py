@@ -13,6 +13,7 @@ from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule
 
+from tests.support.flows import act, escalate
 from triagedesk.app import queue_updates
 from triagedesk.app.desk import Desk
 from triagedesk.app.queue import SORTS, UNASSIGNED, QueueData, QueueFilter, load, load_scanning, order
@@ -88,7 +89,7 @@ class QueueMachine(RuleBasedStateMachine):
             desk = self._desk(other)
             desk.store.refresh()
             try:
-                desk.escalate(ids[pick % len(ids)], "test")
+                escalate(desk, ids[pick % len(ids)], "test")
             except UserError:
                 pass  # it already has an open request: refused, nothing written
 
@@ -102,7 +103,7 @@ class QueueMachine(RuleBasedStateMachine):
         if not requests:
             return
         try:
-            desk.act(requests[pick % len(requests)], action, "test", expert if action == "assign" else None)
+            act(desk, requests[pick % len(requests)], action, "test", expert if action == "assign" else None)
         except Exception:  # an illegal move writes nothing: the queue must still agree
             pass
 
@@ -195,15 +196,15 @@ def test_a_patch_costs_the_changed_rows(tmp_path: Path) -> None:
     desk = Desk(store, clock=lambda: T0)
     data = queue_updates.load(desk, T0)
     assert len(data) == 200
-    request = desk.escalate("I-7", "test")
-    desk.act(request.id, "pay", "test")
-    desk.act(request.id, "assign", "test", "ann")
+    request = escalate(desk, "I-7", "test")
+    act(desk, request.id, "pay", "test")
+    act(desk, request.id, "assign", "test", "ann")
     found = queue_updates.patch(desk, data, data.feed.drain(), T0)
     assert found is not None and found.touched == 1 and found.rows.ids == ["I-7"]
     assert queue_updates.apply(data, found)
     row = data.ids.index("I-7")
     assert data.status[row] == "assigned" and data.assignee_id[row] == "ann"
-    desk.act(request.id, "cancel", "test")
+    act(desk, request.id, "cancel", "test")
     found = queue_updates.patch(desk, data, data.feed.drain(), T0)
     assert found is not None and found.gone == {"I-7"}
     queue_updates.apply(data, found)

@@ -9,6 +9,7 @@ from pathlib import Path
 import httpx
 
 from tests.conftest import run_cli
+from tests.support.flows import act, escalate
 from tests.sync.test_sync import replicator, seed_desk
 from triagedesk.domain.models import Issue
 from triagedesk.store.database import open_store
@@ -310,16 +311,16 @@ def test_complete_on_one_desk_and_cancel_on_the_other_ends_completed(tmp_path: P
     seed_desk(tmp_path / "a.json", 1)
     a = open_store(tmp_path / "a.json")
     desk = Desk(a, clock=lambda: T0)
-    request = desk.escalate("i0", "coordinator")
-    desk.act(request.id, "pay", "coordinator")
-    desk.act(request.id, "assign", "coordinator", "ann")
-    desk.act(request.id, "start", "ann")
+    request = escalate(desk, "i0", "coordinator")
+    act(desk, request.id, "pay", "coordinator")
+    act(desk, request.id, "assign", "coordinator", "ann")
+    act(desk, request.id, "start", "ann")
     a.close()
     replicator(tmp_path / "a.json", db_url).sync()
     replicator(tmp_path / "b.json", db_url).sync()
     a, b = open_store(tmp_path / "a.json"), open_store(tmp_path / "b.json")
-    Desk(a, clock=lambda: T0 + timedelta(hours=1)).act(request.id, "complete", "ann")
-    Desk(b, clock=lambda: T0 + timedelta(hours=2)).act(request.id, "cancel", "coordinator")  # later, but no move
+    act(Desk(a, clock=lambda: T0 + timedelta(hours=1)), request.id, "complete", "ann")
+    act(Desk(b, clock=lambda: T0 + timedelta(hours=2)), request.id, "cancel", "coordinator")  # later, but no move
     a.close()
     b.close()
     for path in ("a.json", "b.json", "a.json", "b.json"):
@@ -338,25 +339,26 @@ def test_workloads_and_reviews_are_counted_from_the_requests_so_merges_cannot_dr
 
     store = open_store(tmp_path / "a.json")
     names = [f"e{n}" for n in range(10)]
-    store.experts.put_many([Expert(id=n, name=n, specializations=["silver"], completed_reviews=5) for n in names])
+    store.experts.put_many([Expert(id=n, name=n, specializations=["automation_engineering"], completed_reviews=5)
+                            for n in names])
     store.issues.put_many([Issue(id=f"i{n}", profile="infrastructure", title=f"Outage {n}") for n in range(10)])
     desk = Desk(store, clock=lambda: T0)
     requests = []
     for n in range(10):
-        request = desk.escalate(f"i{n}", "coordinator")
-        desk.act(request.id, "assign", "coordinator", names[n])
+        request = escalate(desk, f"i{n}", "coordinator")
+        act(desk, request.id, "assign", "coordinator", names[n])
         requests.append(request.id)
-    desk.act(requests[0], "start", "e0")
+    act(desk, requests[0], "start", "e0")
     store.close()
     replicator(tmp_path / "a.json", db_url).sync()
     replicator(tmp_path / "b.json", db_url).sync()
     a, b = open_store(tmp_path / "a.json"), open_store(tmp_path / "b.json")
     desk_a, desk_b = Desk(a, clock=lambda: T0), Desk(b, clock=lambda: T0)
     for n in range(1, 10):  # the same requests reassigned on both desks, to different experts
-        desk_a.act(requests[n], "reassign", "coordinator", names[(n + 1) % 10])
-        desk_b.act(requests[n], "reassign", "coordinator", names[(n + 3) % 10])
-    desk_a.act(requests[0], "complete", "e0")  # completed on one desk, cancelled on the other
-    desk_b.act(requests[0], "cancel", "coordinator")
+        act(desk_a, requests[n], "reassign", "coordinator", names[(n + 1) % 10])
+        act(desk_b, requests[n], "reassign", "coordinator", names[(n + 3) % 10])
+    act(desk_a, requests[0], "complete", "e0")  # completed on one desk, cancelled on the other
+    act(desk_b, requests[0], "cancel", "coordinator")
     a.close()
     b.close()
     for path in ("a.json", "b.json", "a.json", "b.json"):
@@ -364,7 +366,7 @@ def test_workloads_and_reviews_are_counted_from_the_requests_so_merges_cannot_dr
     figures = []
     for path in ("a.json", "b.json"):
         desk = Desk(open_store(tmp_path / path))
-        experts = {e.id: (e.current_workload, e.completed_reviews) for e in desk.experts()}
+        experts = {e.id: (e.current_workload, e.completed_reviews) for e in desk.figures.experts()}
         held = sum(1 for r in desk.store.requests.all() if r.status in ("assigned", "in_review", "waiting"))
         assert len(experts) == 10 and sum(w for w, _ in experts.values()) == held == 9
         assert sum(r for _, r in experts.values()) == 10 * 5 + 1  # one completion, counted once

@@ -42,7 +42,7 @@ def test_another_process_write_is_counted(tmp_path: Path) -> None:
     store = open_store(tmp_path / "a.json")
     store.experts.put_many(EXPERTS)
     desk = Desk(store)
-    assert {e.id: e.current_workload for e in desk.experts()} == {"e0": 0, "e1": 0, "e2": 0, "e3": 0}
+    assert {e.id: e.current_workload for e in desk.figures.experts()} == {"e0": 0, "e1": 0, "e2": 0, "e3": 0}
     other = open_store(tmp_path / "a.json")
     from tests.sync.test_sync import T0
     from triagedesk.domain.records import ExpertRequest
@@ -50,5 +50,5 @@ def test_another_process_write_is_counted(tmp_path: Path) -> None:
     other.requests.add(ExpertRequest(id="r1", analysis_id="i1", submitted_at=T0, status="assigned",
                                      assigned_expert_id="e2"))
     other.close()
-    assert {e.id: e.current_workload for e in desk.experts()}["e2"] == 1
+    assert {e.id: e.current_workload for e in desk.figures.experts()}["e2"] == 1
     store.close()

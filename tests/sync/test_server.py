@@ -10,9 +10,12 @@ import httpx
 import pytest
 
 from tests.conftest import run_cli
+from tests.support.flows import act, escalate
 from tools.pouchdb import PouchServer
+from triagedesk.app.commands import Refused
 from triagedesk.app.desk import Desk
 from triagedesk.domain.models import Expert, Issue
+from triagedesk.domain.requests.actions import Actor
 from triagedesk.store.database import open_store
 from triagedesk.sync.client import CouchClient, parse_remote
 from triagedesk.sync.engine import Replicator
@@ -64,14 +67,14 @@ def seeded(team: Team, tmp_path: Path) -> tuple[str, str]:
     db = f"t{tmp_path.name[-12:].lower().replace('_', '')}"
     assert run_cli("server", "setup", "--url", team.url("admin", db)).returncode == 0
     store = open_store(tmp_path / "coord.json")
-    store.experts.put_many([Expert(id="ann", name="Ann", specializations=["silver"]),
-                            Expert(id="bob", name="Bob", specializations=["silver"])])
+    store.experts.put_many([Expert(id="ann", name="Ann", specializations=["automation_engineering"]),
+                            Expert(id="bob", name="Bob", specializations=["automation_engineering"])])
     store.issues.put_many([Issue(id=f"i{n}", profile="infrastructure", title=f"Outage {n}") for n in range(2)])
     desk = Desk(store)
     ids = []
     for n, expert in enumerate(("ann", "bob")):
-        request = desk.escalate(f"i{n}", "cora")
-        desk.act(request.id, "assign", "cora", expert)
+        request = escalate(desk, f"i{n}", "cora")
+        act(desk, request.id, "assign", "cora", expert)
         ids.append(request.id)
     store.close()
     first = sync_as(tmp_path / "coord.json", team.url("admin", db))
@@ -104,9 +107,13 @@ def test_an_expert_completes_their_own_request_and_not_anothers(team: Team, tmp_
     assert sync_as(tmp_path / "ann.json", ann_url).refused == []
     store = open_store(tmp_path / "ann.json")
     desk = Desk(store)
-    desk.act(mine, "start", "ann")
-    desk.act(mine, "complete", "ann")
-    desk.act(theirs, "start", "ann")  # not hers: the server refuses
+    act(desk, mine, "start", "ann")
+    act(desk, mine, "complete", "ann")
+    with pytest.raises(Refused, match="not yours"):  # the desk refuses it: Bob holds it
+        desk.commands.run(Actor("ann", "expert", "ann"), desk.commands.intent_for_request(theirs, "start"))
+    forged = store.requests.require(theirs)  # written past the desk's rules (an old desk, another client)
+    store.requests.save(forged.model_copy(update={"status": "in_review", "started_at": forged.submitted_at}),
+                        actor="ann", action="start")  # not hers: the server refuses
     store.close()
     shown = run_cli("sync", "--url", ann_url, "--db", str(tmp_path / "ann.json"))
     assert shown.returncode == 0, shown.stderr

@@ -13,6 +13,7 @@ import httpx
 import pytest
 
 from tests.conftest import run_cli
+from tests.support.flows import act, escalate
 from tools.pouchdb import PouchServer
 from triagedesk.app.desk import Desk
 from triagedesk.domain.models import Expert, Issue
@@ -208,19 +209,19 @@ def test_same_request_edited_on_both_desks(tmp_path: Path, db_url: str) -> None:
     a_store = open_store(tmp_path / "a.json")
     clock = {"now": T0}
     desk_a = Desk(a_store, clock=lambda: clock["now"])
-    request = desk_a.escalate("i0", "coordinator")
-    desk_a.act(request.id, "pay", "coordinator")
-    desk_a.act(request.id, "assign", "coordinator", "ann")
+    request = escalate(desk_a, "i0", "coordinator")
+    act(desk_a, request.id, "pay", "coordinator")
+    act(desk_a, request.id, "assign", "coordinator", "ann")
     a_store.close()
     replicator(tmp_path / "a.json", db_url).sync()
     replicator(tmp_path / "b.json", db_url).sync()
     # desk A completes the review; desk B, later but stale, reassigns it to Bob
     a_store, b_store = open_store(tmp_path / "a.json"), open_store(tmp_path / "b.json")
     clock["now"] = T0 + timedelta(hours=1)
-    Desk(a_store, clock=lambda: clock["now"]).act(request.id, "start", "ann")
-    Desk(a_store, clock=lambda: clock["now"]).act(request.id, "complete", "ann")
+    act(Desk(a_store, clock=lambda: clock["now"]), request.id, "start", "ann")
+    act(Desk(a_store, clock=lambda: clock["now"]), request.id, "complete", "ann")
     clock["now"] = T0 + timedelta(hours=2)
-    Desk(b_store, clock=lambda: clock["now"]).act(request.id, "reassign", "coordinator", "bob")
+    act(Desk(b_store, clock=lambda: clock["now"]), request.id, "reassign", "coordinator", "bob")
     a_store.close()
     b_store.close()
     results = [replicator(tmp_path / p, db_url).sync() for p in ("a.json", "b.json", "a.json", "b.json")]
@@ -368,7 +369,7 @@ async def test_desk_syncs_live_and_lists_conflicts(tmp_path: Path, db_url: str) 
     seed_desk(tmp_path / "b.json", 3)
     replicator(tmp_path / "b.json", db_url).sync()
     store = open_store(tmp_path / "a.json")
-    app = TriageDeskApp(Desk(store, clock=lambda: NOW), monotonic=lambda: 1000.0, live=False, watch=True,
+    app = TriageDeskApp(Desk(store, clock=lambda: NOW), live=False, watch=True,
                         sync_remote=parse_remote(db_url))
     async with app.run_test(size=(160, 48)) as pilot:
         for _ in range(100):

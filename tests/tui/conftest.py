@@ -9,6 +9,7 @@ import pytest
 from textual.worker import WorkerFailed
 
 from tests.conftest import run_cli
+from tests.support.clock import Clock
 from triagedesk.app.desk import Desk
 from triagedesk.demo.data import DEMO_NOW
 from triagedesk.store.database import open_store
@@ -35,9 +36,11 @@ def store_copy(demo_store: Path, tmp_path: Path) -> Path:
     return target
 
 
-def make_app(path: Path, role: str = "coordinator", expert_id: str | None = None, watch: bool = False) -> TriageDeskApp:
-    return TriageDeskApp(Desk(open_store(path), clock=lambda: NOW), role=role, expert_id=expert_id,
-                         monotonic=lambda: 1000.0, live=False, watch=watch)
+def make_app(path: Path, role: str = "coordinator", expert_id: str | None = None, watch: bool = False,
+             clock: Clock | None = None) -> TriageDeskApp:
+    """The desk over `path` at the demo's fixed time (or `clock`, which a test moves)."""
+    return TriageDeskApp(Desk(open_store(path), clock=clock or Clock(NOW)), role=role, expert_id=expert_id,
+                         live=False, watch=watch)
 
 
 async def settle(pilot) -> None:

@@ -8,6 +8,7 @@ from tests.tui.conftest import make_app, settle
 from tests.tui.test_desk_pilot import screen_of
 from triagedesk.domain.records import OPEN_STATUSES
 from triagedesk.store.database import open_store
+from triagedesk.tui import keys
 from triagedesk.tui.screens.choice import ChoiceScreen
 from triagedesk.tui.screens.modals import ConfirmScreen
 from triagedesk.tui.widgets.queue_view import QueueView
@@ -47,7 +48,10 @@ async def test_bulk_cancel_with_one_confirmation(store_copy: Path) -> None:
         await pilot.press("space", "down", "space", "down", "space", "M")
         assert isinstance(app.screen, ChoiceScreen)
         await pilot.press("x")
-        assert isinstance(app.screen, ConfirmScreen) and "3 issues" in app.screen.question
+        await settle(pilot)  # every row's plan is previewed off the UI thread
+        assert isinstance(app.screen, ConfirmScreen)
+        assert app.screen.question == "Cancel the open requests of 3 of the 3 marked issues?"
+        assert "3 will be cancelled" in app.screen.detail
         await pilot.press(*"dupes", "enter")
         await settle(pilot)
         assert not queue.marked
@@ -62,7 +66,11 @@ async def test_bulk_cancel_with_one_confirmation(store_copy: Path) -> None:
     store.close()
 
 
-async def test_bulk_assign_to_a_chosen_expert(store_copy: Path) -> None:
+async def test_bulk_assign_to_a_chosen_expert_previews_each_rows_plan(store_copy: Path) -> None:
+    """The confirmation says what happens per group; rows outside the expert's specialisation are skipped with the
+    table's reason and stay marked (the issue's reproduction: bulk put silver on an art expert)."""
+    from triagedesk.domain.routing.eligibility import eligible
+
     app = make_app(store_copy)
     async with app.run_test(size=(160, 48)) as pilot:
         await settle(pilot)
@@ -71,18 +79,35 @@ async def test_bulk_assign_to_a_chosen_expert(store_copy: Path) -> None:
         while screen.spec.profile != "infrastructure":
             await pilot.press("p")
         await pilot.press("A")  # infrastructure, unassigned
-        targets = [queue.data.ids[i] for i in queue.rows[:2]]
-        assert len(targets) == 2
-        await pilot.press("shift+down", "M", "a")
+        desk = app.desk
+        fits: dict[str, set[str]] = {}
+        for row in queue.rows:
+            key = queue.data.ids[row]
+            ranked = desk.queries.candidates(desk.queries.issue(key)).ranked  # type: ignore[arg-type]
+            fits[key] = {c.expert_id for c in eligible(ranked, desk.figures.counted())}
+        expert_id = next(e for key in fits for e in fits[key] if sum(e in f for f in fits.values()) >= 2)
+        inside = [k for k in fits if expert_id in fits[k]][:2]
+        outside = [k for k in fits if expert_id not in fits[k]][:1]
+        assert len(inside) == 2 and outside, "the demo has rows inside and outside one expert's field"
+        queue.set_marks(set(inside + outside))
+        await pilot.press("M", "a")
         assert isinstance(app.screen, ChoiceScreen)
-        expert_id = app.screen.choices[0][1]
-        await pilot.press("1", "enter")
+        letter = next(key for key, value, _label in app.screen.choices if value == expert_id)
+        await pilot.press(letter)
         await settle(pilot)
-        assert "2 assigned" in " ".join(str(n.message) for n in app._notifications)
+        assert isinstance(app.screen, ConfirmScreen)
+        assert app.screen.question.startswith("Assign 2 of the 3 marked issues to ")
+        assert "2 will be assigned" in app.screen.detail and "1 skipped:" in app.screen.detail
+        assert "does not specialise in" in app.screen.detail
+        await pilot.press("enter")
+        await settle(pilot)
+        assert "2 assigned, 1 skipped" in " ".join(str(n.message) for n in app._notifications)
+        assert queue.marked == set(outside)  # the skipped row stays marked, to be seen
     store = open_store(store_copy)
-    for target in targets:
+    for target in inside:
         held = [r for r in store.requests.all() if r.analysis_id == target and r.status in OPEN_STATUSES]
         assert len(held) == 1 and held[0].assigned_expert_id == expert_id
+    assert not [r for r in store.requests.all() if r.analysis_id in outside and r.assigned_expert_id == expert_id]
     store.close()
 
 
@@ -91,11 +116,12 @@ async def test_bulk_is_offered_only_once_rows_are_marked(store_copy: Path) -> No
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
         screen = screen_of(app)
-        assert screen.check_action("bulk", ()) is False
+        assert "bulk" not in {k.action for k in keys.bar("coordinator", screen.selection)}
         await pilot.press("M")
-        assert not isinstance(app.screen, ChoiceScreen)
+        assert not isinstance(app.screen, ChoiceScreen)  # it answers why instead
+        assert any(n.message.startswith("Bulk: no row marked") for n in app._notifications)
         await pilot.press("space")
-        assert screen.check_action("bulk", ()) is True
+        assert "bulk" in {k.action for k in keys.bar("coordinator", screen.selection)}
         await pilot.press("M")
         assert isinstance(app.screen, ChoiceScreen)
         await pilot.press("escape")
@@ -106,4 +132,4 @@ async def test_the_lead_and_the_expert_have_no_bulk(store_copy: Path) -> None:
     app = make_app(store_copy, role="lead")
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
-        assert screen_of(app).check_action("bulk", ()) is False
+        assert screen_of(app).check_action("bulk", ()) is False  # not the lead's key: it falls through

@@ -11,6 +11,8 @@ import pytest
 from textual.widget import Widget
 from textual.widgets import Static
 
+from tests.support.clock import Clock
+from tests.support.flows import record_outcome, session_move, start_session
 from tests.tui.conftest import NOW, make_app, settle
 from triagedesk.app.desk import Desk
 from triagedesk.domain.records import Session
@@ -30,8 +32,7 @@ def legal_labels(screen: DeskScreen) -> list[str]:
     labels = []
     for row in keys.KEYS:
         if row.footer and screen.role in row.roles and row.label not in labels:
-            params = (int(row.action[7:-1]),) if row.name == "assign" else ()
-            if row.legal(screen.selection, params):
+            if keys.refusal(row, row.params(), screen.role, screen.selection, screen.expert_id) is None:
                 labels.append(row.label)
     return labels
 
@@ -60,10 +61,10 @@ async def test_each_move_fills_both_panes_and_the_key_bar_shows_exactly_the_lega
             assert screen.detail.match is not None and candidates.match is screen.detail.match
             assert len(candidates.plain().splitlines()) == len(candidates.candidates) + 1 > 1  # the header, a line each
             assert candidates.candidates[0].expert_id in {c.expert_id for c in screen.detail.match.ranked}
-            shown = [description for _key, _display, description, _on in bar.shown()]
-            assert shown[-1] == "palette" and shown[:-1] == legal_labels(screen)
+            shown = [description for _key, _display, description in bar.items]
+            assert shown == legal_labels(screen) and bar.palette() is not None
             drawn = "".join(segment.text for segment in bar.render_line(0))
-            assert all(label in drawn for label in shown[:-1])
+            assert all(label in drawn for label in shown) and "palette" in drawn
             assert set(screen.query("*")) == widgets, "a move mounted or removed widgets"
             if keys.footprint("coordinator", screen.selection) == keys_before:
                 same += 1
@@ -151,9 +152,8 @@ async def test_a_loaded_queue_reaches_the_ui_thread_already_sorted(store_copy: P
 
 
 async def test_the_timers_are_lines_of_one_widget_and_a_tick_redraws_them_in_place(store_copy: Path) -> None:
-    ticks = {"now": 1000.0}
-    app = make_app(store_copy)
-    app.monotonic = lambda: ticks["now"]
+    clock = Clock(NOW)
+    app = make_app(store_copy, clock=clock)
     async with app.run_test(size=(160, 48)) as pilot:
         await settle(pilot)
         pane = app.screen_stack[-1].query_one(TimersPane)
@@ -162,7 +162,7 @@ async def test_the_timers_are_lines_of_one_widget_and_a_tick_redraws_them_in_pla
         assert list(pane.children) == [body]  # no widget per clock
         before = pane.text().plain
         assert before.splitlines() == [c.line() for c in pane.clocks]
-        ticks["now"] += 61
+        clock.advance(seconds=61)
         pane.tick()
         await settle(pilot)
         assert pane.query_one("#clocks", Static) is body and list(pane.children) == [body]
@@ -179,10 +179,10 @@ def test_the_session_awaiting_an_outcome_is_found_by_index_as_the_scan_found_it(
     held = [r for r in store.requests.raw() if r.get("status") == "assigned" and r.get("assigned_expert_id")][:4]
     assert len(held) == 4
     for n, request in enumerate(held):  # ended sessions: three without their outcome, one with it
-        session = desk.start_session(request["id"], request["assigned_expert_id"])
-        desk.session_move(session.id, "end", "test")
+        start_session(desk, request["id"], request["assigned_expert_id"])
+        session_move(desk, request["id"], "end")
         if n == 0:
-            desk.record_outcome(session.id, "test", True, [], ["fixed"], "")
+            record_outcome(desk, request["id"], actions_taken=["fixed"])
     sessions, outcomes = store.sessions.raw(), store.outcomes.raw()
     recorded = {d.get("session_id") for d in outcomes}
 
@@ -201,7 +201,7 @@ def test_the_session_awaiting_an_outcome_is_found_by_index_as_the_scan_found_it(
     monkeypatch.setattr(store.outcomes, "raw", no_scan)
     found = {}
     for request_id in expected:
-        waiting = desk.session_awaiting_outcome(request_id)
+        waiting = desk.queries.awaiting_outcome(request_id)
         found[request_id] = waiting.id if waiting else None
     assert found == expected
 

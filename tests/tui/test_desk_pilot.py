@@ -5,8 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from textual.widgets import Input
+from textual.widgets import Input, Select
 
+from tests.support.clock import Clock
+from tests.support.flows import act, escalate, specialist
 from tests.tui.conftest import NOW, make_app, settle
 from triagedesk.domain.models import Issue
 from triagedesk.store.database import open_store
@@ -65,7 +67,7 @@ async def test_navigation_and_filters(store_copy: Path) -> None:
         await pilot.press("escape")
         await pilot.press("f", "f")  # status: pending
         assert queue.rows and all(queue.data.status[i] in ("pending_payment", "pending_assignment") for i in queue.rows)
-        profiles = app.desk.profiles()  # every profile, shipped and the user's, in name order
+        profiles = app.desk.engine.profiles()  # every profile, shipped and the user's, in name order
         assert profiles == ["appraisal", "infrastructure"]
         await pilot.press("escape", "p")
         assert queue.rows and all(queue.data.profile[i] == "appraisal" for i in queue.rows)
@@ -105,7 +107,7 @@ async def test_assign_from_candidates_with_a_note(store_copy: Path) -> None:
         await pilot.press(*"urgent, call first")
         await pilot.press("enter")
         await settle(pilot)
-        request = app.desk.request_for(issue_id)
+        request = app.desk.queries.request_for(issue_id)
         assert request is not None and request.status == "assigned" and request.assigned_expert_id
         assert any(a.note == "urgent, call first" for a in app.desk.store.history(request.id))
         assert screen.data.status[screen.data.position(issue_id)] == "assigned"  # the queue reloaded
@@ -121,12 +123,15 @@ async def test_assign_from_candidates_with_a_note(store_copy: Path) -> None:
         await pilot.press(str(names.index(holder) + 1))
         await settle(pilot)
         assert not isinstance(app.screen, ConfirmScreen)
-        assert any(f"already with {holder}" in n.message for n in app._notifications)
-        other = next(i for i, name in enumerate(names) if name != holder)
+        assert any(f"is already with {holder}" in n.message for n in app._notifications)
+        shown = screen.query_one(CandidatesPane).candidates
+        other = next(i for i, c in enumerate(shown)
+                     if c.expert_name != holder and c.factors["specialization"].value > 0)
         await pilot.press(str(other + 1))
         await settle(pilot)
         assert isinstance(app.screen, ConfirmScreen)
-        assert app.screen.question == f"Reassign {issue_id} from {holder} to {names[other]}?"
+        title = app.desk.queries.issue(issue_id).title  # type: ignore[union-attr]
+        assert app.screen.question == f"Reassign {issue_id} ({title}) from {holder} to {names[other]}?"
         await pilot.press("escape")
         await settle(pilot)
         await pilot.press("r")  # the reassign key names the holder too
@@ -280,29 +285,39 @@ async def test_expert_view_sessions_outcome_and_correction(store_copy: Path) -> 
         # pick a request without a running session
         for _ in range(len(queue.rows)):
             request_id = screen.selection.request_id
-            if request_id and app.desk.running_session(request_id) is None:
+            if request_id and app.desk.queries.running_session(request_id) is None:
                 break
             await pilot.press("down")
             await settle(pilot)
         await pilot.press("s")
         await settle(pilot)
-        running = app.desk.running_session(request_id)
+        running = app.desk.queries.running_session(request_id)
         assert running is not None and running.status == "active"
         await pilot.press("space")
         await settle(pilot)
-        assert app.desk.running_session(request_id).status == "paused"
+        assert app.desk.queries.running_session(request_id).status == "paused"
         await pilot.press("space")
         await settle(pilot)
         await pilot.press("c")
         await settle(pilot)
         form = app.screen
-        form.query_one("#f-field", Input).value = "maker"
-        form.query_one("#f-original_value", Input).value = "Unknown English"
+        field = form.query_one("#f-field", Select)
+        offered = [value for _label, value in field._options if value is not Select.NULL]  # the profile's own
+        profile = app.desk.engine.profile(app.desk.queries.require_request(request_id).profile)
+        assert offered == list(profile.corrections.fields)
+        typed = next(name for name in offered if profile.corrections.fields[name].source is None) \
+            if any(profile.corrections.fields[n].source is None for n in offered) else offered[0]
+        field.value = typed
+        await settle(pilot)
+        original = form.query_one("#f-original_value", Input)
+        if not original.disabled:  # the assessment does not say it: the expert types what it said
+            original.value = "Unknown English"
         form.query_one("#f-corrected_value", Input).value = "Paul Storr, London"
         await pilot.press("ctrl+s")
         await settle(pilot)
         corrected = app.desk.store.requests.require(request_id).expert_corrections[-1]
-        assert corrected.corrected_value == "Paul Storr, London"
+        assert corrected.field == typed and corrected.corrected_value == "Paul Storr, London"
+        assert corrected.original_value not in (None, "")
         await pilot.press("o")
         await settle(pilot)
         outcome_form = app.screen
@@ -360,18 +375,17 @@ async def test_a_breach_raises_a_notification(store_copy: Path) -> None:
     store = open_store(store_copy)
     store.issues.add(Issue(id="FRESH-1", profile="infrastructure", title="Router down", created_at=NOW))
     desk = Desk(store, clock=lambda: NOW)
-    request = desk.escalate("FRESH-1", "test")
-    desk.act(request.id, "assign", "test", "sec-maya")  # 24x7: due in 15 minutes + effort
+    request = escalate(desk, "FRESH-1", "test")
+    act(desk, request.id, "assign", "test", specialist(desk, "FRESH-1"))
     store.close()
-    ticks = {"now": 1000.0}
-    app = make_app(store_copy)
-    app.monotonic = lambda: ticks["now"]
+    clock = Clock(NOW)
+    app = make_app(store_copy, clock=clock)
     async with app.run_test(size=(160, 48)) as pilot:
         await settle(pilot)
         pane = screen_of(app).query_one(TimersPane)
         timers = [t for t in pane.clocks if not t.counts_up and not t.paused and t.left > 0]
         assert timers, "the demo has running clocks"
-        ticks["now"] += timers[0].left + 1  # just past the first clock's due time
+        clock.advance(days=15)  # past every due time, business hours or not
         pane.tick()
         await settle(pilot)
         assert any("SLA breached" in str(n.message) for n in app._notifications)

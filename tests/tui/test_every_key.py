@@ -16,9 +16,10 @@ from pathlib import Path
 import pytest
 from textual.command import CommandPalette
 
+from tests.support.flows import act, escalate, start_session
 from tests.tui.conftest import NOW, settle
 from triagedesk.app.desk import Desk
-from triagedesk.app.queue import QueueFilter
+from triagedesk.app.queue import MINE, QueueFilter
 from triagedesk.domain.inputs import parse_models
 from triagedesk.domain.models import Expert, Issue
 from triagedesk.resources import data_dir
@@ -29,15 +30,17 @@ from triagedesk.tui.app import TriageDeskApp
 from triagedesk.tui.screens.desk_screen import DeskScreen
 from triagedesk.tui.screens.forms import ModelForm
 from triagedesk.tui.screens.modals import ConfirmScreen, PromptScreen
+from triagedesk.tui.widgets.queue_view import QueueView
 
 STATES = {
     "infrastructure": ["new", "pending_assignment", "assigned", "in_review", "waiting"],
     "appraisal": ["new", "pending_payment", "pending_assignment", "assigned", "in_review", "waiting"],
 }
-EXPERT = "expert-456"  # the expert role's desk: holds every held request below
+EXPERTS = {"appraisal": "expert-456", "infrastructure": "net-ana"}
+"""Who holds each profile's held requests below (a silver appraiser, a network architect): the expert role's desk."""
 PRESSED = [k for k in keys.KEYS if k.key != "q"]  # q last, once
 WRITES = {"assign", "escalate", "pay", "reassign", "senior", "wait_resume", "cancel_request", "new_issue",
-          "start_session", "toggle_session", "end_session", "outcome", "correction"}
+          "acknowledge", "start_session", "toggle_session", "end_session", "outcome", "correction"}
 WRITING = [k for k in PRESSED if k.name in WRITES]
 """The keys whose confirmation writes: each gets its own issue in each state."""
 FULL = os.environ.get("TRIAGEDESK_EVERY_KEY_FULL") == "1"
@@ -80,18 +83,18 @@ def every_state_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
                 store.issues.add(_issue(profile, key), actor="test")
                 if state == "new":
                     continue
-                request = desk.escalate(key, "test")
+                request = escalate(desk, key, "test")
                 if state == "pending_payment":
                     continue
                 if request.status == "pending_payment":
-                    desk.act(request.id, "pay", "test")
+                    act(desk, request.id, "pay", "test")
                 if state == "pending_assignment":
                     continue
-                desk.act(request.id, "assign", "test", EXPERT)
+                act(desk, request.id, "assign", "test", EXPERTS[profile])
                 if state in ("in_review", "waiting"):
-                    desk.start_session(request.id, EXPERT)
+                    start_session(desk, request.id)
                 if state == "waiting":
-                    desk.act(request.id, "wait", "test")
+                    act(desk, request.id, "wait", "test")
     store.close()
     return path
 
@@ -104,20 +107,23 @@ def _copy(source: Path, target: Path) -> Path:
 
 
 async def _select(pilot, screen: DeskScreen, target: str) -> None:
-    screen.spec = QueueFilter(text=target.lower())
+    """The issue alone in the queue, under the cursor, on the Desk tab, the queue focused (not the filter box)."""
+    if screen.query_one("#tabs").active != "desk":
+        await pilot.press("d")
+    screen.query_one("#filter").display = False
+    screen.query_one(QueueView).focus()
+    screen.spec = QueueFilter(text=target.lower(), assignee=MINE if screen.role == "expert" else None)
     screen.apply_filter(keep=target)
     await settle(pilot)
     assert screen.current == target, (target, screen.current)
-    if screen.query_one("#tabs").active != "desk":
-        await pilot.press("d")
 
 
 def _legal(screen: DeskScreen, row: keys.Key) -> bool:
-    name, _, rest = row.action.partition("(")
-    params = tuple(eval(f"({rest[:-1]},)")) if rest else ()  # noqa: S307 - the table's own literals
+    """The key table allows it now (an app-wide key always)."""
     if row.scope == "app":
         return True
-    return bool(keys.check(name, params, screen.role, screen.selection))
+    return screen.role in row.roles and keys.refusal(row, row.params(), screen.role, screen.selection,
+                                                     screen.expert_id) is None
 
 
 async def _close_modals(pilot, app: TriageDeskApp) -> None:
@@ -156,10 +162,10 @@ async def test_every_key_in_every_state(every_state_store: Path, tmp_path: Path,
                                         size: tuple[int, int]) -> None:
     path = _copy(every_state_store, tmp_path / "desk")
     store = open_store(path)
-    app = TriageDeskApp(Desk(store, clock=lambda: NOW), role=role, expert_id=EXPERT if role == "expert" else None,
-                        monotonic=lambda: 1000.0, live=False, watch=False)
+    expert_id = EXPERTS[profile] if role == "expert" else None
+    app = TriageDeskApp(Desk(store, clock=lambda: NOW), role=role, expert_id=expert_id, live=False, watch=False)
     journal = store.journal.journal_path
-    pressed = refused = 0
+    pressed = refused = answered = 0
     async with app.run_test(size=size) as pilot:
         await settle(pilot)
         screen = app.screen
@@ -170,14 +176,29 @@ async def test_every_key_in_every_state(every_state_store: Path, tmp_path: Path,
             if True:
                 if role == "expert" and state in ("new", "pending_payment", "pending_assignment"):
                     continue  # not in an expert's queue
-                # the keys that do nothing here, pressed together on one issue: nothing opens, nothing is written
-                await _select(pilot, screen, issue_id(profile, state, 0))
+                # the keys that write nothing here, pressed together on one issue: nothing is written; each of the
+                # role's keys that is not legal now answers with the table's reason, and none opens anything
+                first = issue_id(profile, state, 0)
+                await _select(pilot, screen, first)
                 legal = [(WRITING.index(row), row) for row in WRITING if _legal(screen, row)]
                 idle = [row for row in PRESSED if row not in WRITING or not _legal(screen, row)]
                 before = journal.read_bytes()
-                for row in idle:  # illegal ones do nothing; the rest open a view (closed again) or change a filter
+                for row in idle:
+                    if (screen.current != first or screen.query_one("#filter").display
+                            or screen.query_one("#tabs").active != "desk" or screen.spec.text != first.lower()):
+                        await _select(pilot, screen, first)  # a filter key moved the queue, / focused the box: back
+                    params = row.params()
+                    reason = keys.refusal(row, params, role, screen.selection, expert_id) \
+                        if role in row.roles and row.scope == "screen" else None
+                    told = {n.identity for n in app._notifications}
                     await pilot.press(row.key.split(",")[0])
-                    if not isinstance(app.screen, DeskScreen):
+                    if reason is not None:  # not legal now: the table's reason, nothing opened
+                        await settle(pilot)
+                        said = [n.message for n in app._notifications if n.identity not in told]
+                        assert said == [reason], (row.key, state, said, reason)
+                        assert isinstance(app.screen, DeskScreen), (row.key, state, app.screen)
+                        answered += 1
+                    elif not isinstance(app.screen, DeskScreen):  # a view: closed again
                         await settle(pilot)
                         await _close_modals(pilot, app)
                 await settle(pilot)
@@ -201,14 +222,14 @@ async def test_every_key_in_every_state(every_state_store: Path, tmp_path: Path,
                         refused += 1
                         assert journal.read_bytes() == before, f"{row.key} on {target} half-wrote: {errors}"
         await pilot.press("q")
-    assert pressed > 0
+    assert pressed > 0 and answered > 0, (pressed, answered)
     assert check(path).ok
 
 
 async def test_every_palette_command(every_state_store: Path, tmp_path: Path) -> None:
-    """Each command the palette offers runs (it used to call the screen's own run_action and crash)."""
+    """Each command the palette offers runs (it used to call the screen's own run_action and crash), and only ours."""
     path = _copy(every_state_store, tmp_path / "desk")
-    app = TriageDeskApp(Desk(open_store(path), clock=lambda: NOW), monotonic=lambda: 1000.0, live=False, watch=False)
+    app = TriageDeskApp(Desk(open_store(path), clock=lambda: NOW), live=False, watch=False)
     async with app.run_test(size=(160, 48)) as pilot:
         await settle(pilot)
         screen = app.screen

@@ -7,9 +7,11 @@ from pathlib import Path
 
 from textual.widgets import Input
 
+from tests.support.flows import act, escalate
 from tests.tui.conftest import make_app, settle
 from tests.tui.test_desk_pilot import screen_of
 from triagedesk.store.database import open_store
+from triagedesk.tui import keys
 from triagedesk.tui.screens.outcome_forms import CompletingOutcomeForm
 from triagedesk.tui.widgets.queue_view import QueueView
 from triagedesk.tui.widgets.timers_pane import TimersPane
@@ -26,11 +28,16 @@ def an_unacknowledged_assignment(path: Path) -> tuple[str, str, str]:
         asked = {r.analysis_id for r in store.requests.all()}
         issue = next(i for i in store.issues.all() if i.profile == "infrastructure" and i.id not in asked)
         expert = next(e for e in store.experts.all() if e.is_active and e.id.startswith(("net", "sec", "cloud")))
-        request = desk.escalate(issue.id or "", "cora")
-        desk.act(request.id, "assign", "cora", expert.id)
+        request = escalate(desk, issue.id or "", "cora")
+        act(desk, request.id, "assign", "cora", expert.id)
         return request.id, issue.id or "", expert.id
     finally:
         store.close()
+
+
+def offered(screen, action: str) -> bool:  # type: ignore[no-untyped-def]
+    """The key bar offers the key now (the table's answer for the desk's expert)."""
+    return action in {k.name for k in keys.bar(screen.role, screen.selection, screen.expert_id)}
 
 
 async def goto(pilot, queue: QueueView, issue_id: str) -> None:
@@ -49,11 +56,11 @@ async def test_acknowledge_then_session_end_outcome_and_final_report(store_copy:
         screen = screen_of(app)
         await goto(pilot, screen.query_one(QueueView), issue_id)
         await settle(pilot)
-        assert screen.check_action("acknowledge", ()) is True
-        assert screen.check_action("outcome", ()) is False
+        assert offered(screen, "acknowledge")
+        assert not offered(screen, "outcome")
         await pilot.press("K")
         await settle(pilot)
-        assert screen.check_action("acknowledge", ()) is False  # done: the key leaves the footer
+        assert not offered(screen, "acknowledge")  # done: the key leaves the footer
         await pilot.press("s")
         await settle(pilot)
         await pilot.press("space")  # paused: still shown in Timers
@@ -62,7 +69,7 @@ async def test_acknowledge_then_session_end_outcome_and_final_report(store_copy:
         assert any("session" in line and issue_id in line for line in timers.text().plain.splitlines())
         await pilot.press("E")
         await settle(pilot)
-        assert screen.check_action("outcome", ()) is True  # ended, its outcome still to record
+        assert offered(screen, "outcome")  # ended, its outcome still to record
         await pilot.press("o")
         await settle(pilot)
         form = app.screen

@@ -47,7 +47,7 @@ async def test_edit_an_issue_validated_per_field_and_audited(store_copy: Path) -
         screen = app.screen
         assert isinstance(screen, IssueScreen)
         issue_id = screen.issue_id
-        await pilot.press("e")
+        await pilot.press("ctrl+e")  # the same key as on the desk (e is the desk's senior escalation)
         form = app.screen
         assert isinstance(form, EditIssueForm)
         form.query_one("#f-users_affected", Input).value = "many"

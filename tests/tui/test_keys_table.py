@@ -24,15 +24,26 @@ def test_the_paid_path_is_one_clear_path() -> None:
 
 
 def test_roles_and_states_gate_the_keys() -> None:
-    held = Selection(issue_id="INC-1", status="assigned", request_id="r", holder="Ann", candidates=2, mine=True)
+    held = Selection(issue_id="INC-1", status="assigned", request_id="r", holder="Ann", holder_id="ann", candidates=2,
+                     mine=True)
     assert "reassign" in legal("coordinator", held) and "start_session" not in legal("coordinator", held)
-    assert "start_session" in legal("expert", held) and "assign(1)" not in legal("expert", held)
-    running = Selection(issue_id="INC-1", status="in_review", request_id="r", session="paused", mine=True)
-    assert {"toggle_session", "end_session", "outcome"} <= legal("expert", running)
-    assert "start_session" not in legal("expert", running)  # a paused session is still running
-    assert keys.check("pay", (), "coordinator", held) is False
+    assert "start_session" in {k.action for k in keys.legal_now("expert", held, expert_id="ann")}
+    assert "start_session" not in {k.action for k in keys.legal_now("expert", held, expert_id="bob")}
+    assert "assign(1)" not in legal("expert", held)
+    running = Selection(issue_id="INC-1", status="in_review", request_id="r", session="paused", holder_id="ann",
+                        mine=True)
+    mine = {k.action for k in keys.legal_now("expert", running, expert_id="ann")}
+    assert {"toggle_session", "end_session", "outcome"} <= mine
+    assert "start_session" not in mine  # a paused session is still running
+    # a role's own key always runs (and answers); another role's key falls through
+    assert keys.check("pay", (), "coordinator", held) is True and keys.check("pay", (), "expert", held) is False
+    pay = keys.row_of("pay")
+    assert pay is not None
+    assert keys.refusal(pay, (), "coordinator", held) == "Record payment: not while it is assigned"
     assert keys.check("show_tab", ("desk",), "lead", Selection(tab="analytics")) is True
-    assert keys.check("show_tab", ("analytics",), "lead", Selection(tab="analytics")) is False
+    charts = keys.row_of("show_tab", ("analytics",))
+    assert charts is not None and keys.refusal(charts, ("analytics",), "lead", Selection(tab="analytics")) == \
+        "Charts: the Analytics tab is open"
 
 
 def test_the_help_lists_every_row() -> None:

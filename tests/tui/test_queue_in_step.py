@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.support.flows import act
 from tests.tui.conftest import make_app, settle
 from triagedesk.app import queue as queue_module
 from triagedesk.app.desk import Desk
@@ -44,17 +45,17 @@ async def test_an_assign_updates_the_row_without_a_reload(store_copy: Path, load
         assert isinstance(screen, DeskScreen) and len(screen.data) > 10
         assert loads == [1]
         issue_id = fresh_infrastructure_issue(screen)
-        expert = app.desk.candidates(app.desk.issue(issue_id)).ranked[0].expert_id
+        expert = app.desk.queries.candidates(app.desk.queries.issue(issue_id)).ranked[0].expert_id
         screen.spec = QueueFilter(status="assigned")
         screen.apply_filter()
         shown_before = len(screen.query_one("#queue").rows)
-        screen.write("assigned", lambda: app.desk.assign_issue(issue_id, expert, "test"))
+        screen.write("assigned", lambda: app.desk.commands.assign(issue_id, expert, "test"))
         await settle(pilot)
         row = screen.data.position(issue_id)
         assert row is not None and screen.data.status[row] == "assigned" and screen.data.assignee_id[row] == expert
         assert len(screen.query_one("#queue").rows) == shown_before + 1  # the filter in force sees it
         assert loads == [1], "the queue was reloaded"
-        app.desk.act(app.desk.request_for(issue_id).id, "cancel", "test")  # closed: leaves the queue
+        act(app.desk, app.desk.queries.request_for(issue_id).id, "cancel", "test")  # closed: leaves the queue
         screen.post_message(DeskScreen.StoreChanged())
         await settle(pilot)
         assert screen.data.position(issue_id) is None and loads == [1]
@@ -69,8 +70,8 @@ async def test_another_desk_write_updates_the_row_without_a_reload(store_copy: P
         issue_id = fresh_infrastructure_issue(screen)
         other = open_store(store_copy)
         second = Desk(other, clock=app.desk.clock)
-        expert = second.candidates(second.issue(issue_id)).ranked[0].expert_id
-        second.assign_issue(issue_id, expert, "second desk")
+        expert = second.queries.candidates(second.queries.issue(issue_id)).ranked[0].expert_id
+        second.commands.assign(issue_id, expert, "second desk")
         for _ in range(200):
             await pilot.pause(0.02)
             row = screen.data.position(issue_id)

@@ -9,6 +9,9 @@ import pytest
 from triagedesk.domain.insight.analytics import histogram, markdown, report
 from triagedesk.domain.models import Expert
 from triagedesk.domain.records import Correction, ExpertRequest, Outcome
+from triagedesk.resources import load_profile
+
+PROFILES = {"appraisal": load_profile("appraisal").model_copy(update={"expert_hourly_rate": 120.0})}
 
 NOW = datetime(2026, 1, 31, 12, 0, tzinfo=UTC)
 H = timedelta(hours=1)
@@ -43,9 +46,12 @@ def history() -> tuple[list[ExpertRequest], list[Outcome], list[Correction]]:
                 time_to_resolution_minutes=240, created_at=s + 30 * H),
     ]
     corrections = [
-        Correction(request_id="r1", expert_id="ann", field="maker", created_at=s + 10 * H, category="silver"),
-        Correction(request_id="r2", expert_id="ann", field="maker", created_at=s + 30 * H, category="silver"),
-        Correction(request_id="r3", expert_id="bob", field="period", created_at=s + 50 * H, category="art"),
+        Correction(request_id="r1", expert_id="ann", field="maker", created_at=s + 10 * H, category="silver",
+                   profile="appraisal"),
+        Correction(request_id="r2", expert_id="ann", field="maker", created_at=s + 30 * H, category="silver",
+                   profile="appraisal"),
+        Correction(request_id="r3", expert_id="bob", field="period", created_at=s + 50 * H, category="art",
+                   profile="appraisal"),
     ]
     return requests, outcomes, corrections
 
@@ -53,7 +59,7 @@ def history() -> tuple[list[ExpertRequest], list[Outcome], list[Correction]]:
 def test_report_by_hand() -> None:
     requests, outcomes, corrections = history()
     data = report(requests, [Expert(id="ann", name="Ann"), Expert(id="bob", name="Bob")], corrections, outcomes,
-                  {"appraisal": 120.0}, NOW, 30)
+                  PROFILES, NOW, 30)
     assert data["total_requests"] == 5
     assert (data["completed"], data["cancelled"], data["refunded"], data["open"]) == (3, 1, 1, 1)
     # success: r1 resolved; r2's outcome says not resolved; r3 has no outcome and was refunded -> 1 of 3
@@ -107,8 +113,9 @@ def test_training_gap_opportunity() -> None:
     s = NOW - timedelta(days=2)
     requests = [req(n, "completed", s, completed_at=s + H, assigned_at=s, due_at=s + 24 * H, item_category="silver")
                 for n in range(10)]
-    corrections = [Correction(request_id=f"r{n}", expert_id="ann", field="maker", created_at=s + H) for n in range(4)]
-    data = report(requests, [], corrections, [], {}, NOW, 30)
-    assert any(o.startswith("Training gap: experts corrected the automated maker in 40%")
-               for o in data["opportunities"])
+    corrections = [Correction(request_id=f"r{n}", expert_id="ann", field="maker", created_at=s + H,
+                              profile="appraisal") for n in range(4)]
+    data = report(requests, [], corrections, [], PROFILES, NOW, 30)
+    assert any(o.startswith("Training gap: experts corrected the automated maker in 40% of the 10 completed "
+                            "appraisal requests") for o in data["opportunities"])
     assert any(o.startswith("Automation candidate: silver") for o in data["opportunities"])

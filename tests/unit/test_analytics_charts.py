@@ -1,4 +1,4 @@
-"""One denominator for the correction rate (chart and opportunities text), every bar labelled, every expert named."""
+"""One denominator per profile for the correction rate (chart and text), every bar labelled, every expert named."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 from triagedesk.domain.insight.analytics import report
 from triagedesk.domain.records import Correction, ExpertRequest
+from triagedesk.resources import load_profile
 from triagedesk.tui.widgets.analytics_view import bar_labels, top_with_others
 
 NOW = datetime(2026, 1, 31, 12, 0, tzinfo=UTC)
@@ -18,12 +19,16 @@ def test_the_chart_and_the_text_share_the_correction_denominator() -> None:
                               status="completed", submitted_at=s, assigned_at=s, completed_at=s + timedelta(hours=2))
                 for n in range(10)]
     corrections = [Correction(request_id=f"r{n}", expert_id="ann", field="maker", corrected_value="Storr",
-                              created_at=s) for n in range(3)]
-    data = report(requests, [], corrections, [], {}, NOW, 30)
-    assert data["correction_rate_base"] == 10
-    assert data["correction_rates"] == {"maker": 0.3}
+                              created_at=s, profile="appraisal") for n in range(3)]
+    corrections.append(Correction(request_id="r0", expert_id="ann", field="category[/]", corrected_value="x",
+                                  created_at=s, profile="appraisal"))  # not a correctable field: not counted
+    profiles = {name: load_profile(name) for name in ("appraisal", "infrastructure")}
+    data = report(requests, [], corrections, [], profiles, NOW, 30)
+    assert data["correction_rate_base"] == {"appraisal": 4, "infrastructure": 6}
+    assert data["correction_rates"] == {"appraisal": {"maker": 0.75}}
     gap = next(o for o in data["opportunities"] if o.startswith("Training gap"))
-    assert "30% of the 10 completed requests" in gap  # not 75% of the 4 appraisals, as the text said before
+    # the issue's reproduction: divided by every completed request (infrastructure too), maker read 30%
+    assert "75% of the 4 completed appraisal requests" in gap
 
 
 def test_others_keep_every_expert_counted() -> None:

@@ -28,9 +28,7 @@ def make() -> QueueData:
         data.assignee.append(name)
         data.assignee_id.append(who)
         data.request_id.append(None if status in ("new", "-") else f"REQ-{n}")
-        data.due.append(None)
-        data.budget.append(0.0)
-        data.paused_left.append(None)
+        data.clocks.append(())
         data.created.append(float(n))
         data.hay.append(f"{key} {title} {route} {status} {name}".lower())
         data.issues[key] = None  # type: ignore[assignment]

@@ -17,8 +17,7 @@ def make(titles: list[str]) -> QueueData:
         data.score.append((n * 37 % 100) / 100)
         data.rank_key.append((n % 4) * 2 + 1 - (n * 37 % 100) / 100)
         data.status.append(["new", "assigned", "waiting", "pending_assignment"][n % 4])
-        data.due.append(None)
-        data.paused_left.append(None)
+        data.clocks.append(())
         data.created.append(float(n))
         data.hay.append(f"i{n} {title}".lower())
     return data

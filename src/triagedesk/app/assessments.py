@@ -72,7 +72,7 @@ class Assessments:
         return found
 
     def _key_of(self, desk: Desk, profile: str | None) -> str:
-        used = desk.profile(profile)
+        used = desk.engine.profile(profile)
         found = self.scorer_keys.get(id(used))
         if found is None:
             content = used.model_dump_json().encode()
@@ -90,7 +90,7 @@ class Assessments:
             _, profile, urgency, score, escalate, order, key, title, route, route_text, created = entry
             if _well_formed(urgency, score, escalate, order, key, title, route, route_text) and (
                     created is None or type(created) in (int, float)):
-                shown = profile or desk.profile(None).name  # as computed: the issue's, else the scorer's
+                shown = profile or desk.engine.profile(None).name  # as computed: the issue's, else the scorer's
                 return Assessed(key, shown, urgency, score, escalate, order, title, route, route_text, created, None)
         try:
             doc = orjson.loads(raw)
@@ -99,7 +99,7 @@ class Assessments:
         issue = desk.store.issues.loadable(doc) if isinstance(doc, dict) else None
         if issue is None:
             return None
-        scorer = desk.scorer(issue.profile)
+        scorer = desk.engine.scorer(issue.profile)
         assessed = scorer.assess(issue)
         route = issue.category or (issue.affected_systems[0] if issue.affected_systems else "")
         repeats = f"×{issue.count} " if issue.count > 1 else ""  # an alert seen again and again (intake dedup)

@@ -14,12 +14,13 @@ import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 from triagedesk.app.desk import Desk
+from triagedesk.domain.errors import UserError
 from triagedesk.domain.models import Expert, Issue
 from triagedesk.domain.records import (
     OPEN_STATUSES,
@@ -30,14 +31,18 @@ from triagedesk.domain.records import (
     Outcome,
     Session,
 )
-from triagedesk.domain.requests import notices, policy, policy_replay, sla
-from triagedesk.domain.requests.lifecycle import LifecycleError
+from triagedesk.domain.requests import notices, policy, policy_replay, steps
+from triagedesk.domain.requests.actions import Actor, Refusal
+from triagedesk.domain.requests.plan import Intent, Plan, Situation, plan
+from triagedesk.domain.requests.states import CLOSED_STATUSES
 from triagedesk.domain.scoring.profiles import Profile
-from triagedesk.store.errors import StoreError
 from triagedesk.store.repositories import model_fields
 
 ACTOR = "dispatcher"
-CLOSED = frozenset({"completed", "cancelled", "refunded"})
+DISPATCHER = Actor(ACTOR, "dispatcher")
+CLOSED = CLOSED_STATUSES
+MAX_STEPS = 16
+"""Steps one request may owe at once (a long outage); a pass takes them all, in order, up to this many."""
 AckUrl = Callable[[ExpertRequest], str | None]
 
 
@@ -69,13 +74,21 @@ def contact_for(expert: Expert) -> tuple[str, str] | None:
 
 @dataclass
 class StepResult:
-    """What one step did, for the log line."""
+    """What one step did (or, walked without writing, would do), for the log line and `policy explain`."""
 
     step: policy.Step
     request_id: str
     action: str
+    """The table's action it took (assign, reassign, senior), `notify`, or `none` (nobody to assign it to)."""
     expert_id: str | None
     messages: int
+    missed: str | None = None
+    """The expert who let it lapse."""
+    reason: str = ""
+
+    def as_dict(self) -> dict[str, object]:
+        return {**self.step.as_dict(), "action": self.action, "to": self.expert_id, "lapsed": self.missed,
+                "reason": self.reason}
 
 
 class Dispatching:
@@ -109,7 +122,7 @@ class Dispatching:
 
     # -- reading ---------------------------------------------------------------------------------------
     def profile(self, request: ExpertRequest) -> Profile:
-        return self.desk.scorer(request.profile or None).profile
+        return self.desk.engine.profile(request.profile or None)
 
     def open_requests(self, completed_since: datetime | None = None) -> list[ExpertRequest]:
         """Open requests, and those completed since `completed_since` (they may owe a follow-up)."""
@@ -181,7 +194,8 @@ class Dispatching:
 
     def due_step(self, request: ExpertRequest, history: list[policy.StepDone], now: datetime) -> policy.Step | None:
         """The first step whose time has come (a breach makes a late at-risk notice moot)."""
-        due = [s for s in self.plan_for(request, history, now) if s.due <= now]
+        steps = self.plan_for(request, history, now)
+        due = [s for s in steps if s.due <= now]
         if any(s.kind in ("breach_senior", "breach_flag") for s in due):
             due = [s for s in due if s.kind != "at_risk_notice"]
         return due[0] if due else None
@@ -196,94 +210,117 @@ class Dispatching:
         with self.lock:
             requests = [ExpertRequest.model_validate(model_fields(d)) for d in self.store.requests.raw()
                         if d.get("profile") == profile.name]
-            experts = {e.id: e for e in self.desk.counted_experts()}
+            experts = dict(self.desk.figures.counted())
         return policy_replay.replay(profile, [r for r in requests if since <= r.submitted_at <= now], experts, now)
 
     # -- acting ----------------------------------------------------------------------------------------
-    def apply(self, request_id: str, step: policy.Step, now: datetime, ack_url: AckUrl,
-              history: list[policy.StepDone]) -> StepResult | None:
-        """Take one step in one durable write: the change, its audit entry, its messages. None: nothing to do
-        (already taken, or no longer due once the store was caught up under the lock)."""
+    def walk(self, request_id: str, now: datetime, ack_url: AckUrl, history: list[policy.StepDone],
+             write: bool = True) -> list[StepResult]:
+        """Every step due for the request at `now`, in order, each planned by the action table and (when `write`)
+        applied in one durable write with its audit entry and messages. `write=False` is `policy explain`: the same
+        walk over the same rules, nothing written, so it shows exactly what the next pass takes."""
+        taken: list[StepResult] = []
+        seen = list(history)
         with self._at(now):
-            audit_id = step_audit_id(step.key)
-            taken = self.store.audit_log.get(audit_id)
-            if taken is not None:  # another dispatcher (or this one before a crash) took it: learn it, move on
-                after = taken.after or {}
-                history.append(policy.StepDone(str(after.get("kind", step.kind)), step.key, after.get("expert")))
-                return None
             request = self.store.requests.get(request_id)
             if request is None:
-                return None
-            current = self.due_step(request, history, now)
-            if current is None or current.key != step.key:
-                return None
-            previous = self.expert(request.assigned_expert_id)
-            updated, action = self._change(request, step, now)
-            if updated is None:
-                return None
-            holder = self.expert(updated.assigned_expert_id)
-            messages = self._messages(step, updated, holder, previous, now, ack_url)
-            for message in messages:
-                if message.id not in self.store.outbox:
-                    self.store.outbox.add(message)
-            missed = previous.id if previous is not None and step.kind in policy.MISSED_ACK else None
-            self.store.audit_log.add(AuditEntry(
-                id=audit_id, at=now, actor=ACTOR, action=f"policy:{step.kind}", kind="requests",
-                target_id=request_id, before=None,
-                after={"kind": step.kind, "step": step.key, "expert": missed, "to": updated.assigned_expert_id,
-                       "refund_exposure": step.refund_exposure},
-                note=step.reason))
-            history.append(policy.StepDone(step.kind, step.key, missed))
-            return StepResult(step, request_id, action, updated.assigned_expert_id, len(messages))
+                return taken
+            situation: Situation | None = None
+            for _ in range(MAX_STEPS):
+                step = self.due_step(request, seen, now)
+                if step is None:
+                    break
+                if write and self._taken_elsewhere(step, seen):
+                    request = self.store.requests.get(request_id) or request
+                    situation = None
+                    continue
+                if situation is None and request.analysis_id in self.store.issues:
+                    situation = self.desk.commands.situation(Intent("assign", request.analysis_id, request.id),
+                                                             ranked=True)
+                result, after = self._take(step, request, situation, now, ack_url, write)
+                seen.append(policy.StepDone(step.kind, step.key, result.missed))
+                if result.action == "none":
+                    seen.pop()
+                    taken.append(result)
+                    break
+                taken.append(result)
+                if after is not None and after is not request:
+                    request = after
+                    situation = replace(situation, request=after, now=now) if situation is not None else None
+        if write:
+            history[:] = seen
+        return taken
 
-    def _change(self, request: ExpertRequest, step: policy.Step, now: datetime) -> tuple[ExpertRequest | None, str]:
-        kind = step.kind
-        if kind in ("at_risk_notice", "ack_flag", "breach_flag", "follow_up"):
-            return request, "notify"
-        if kind in ("ack_senior", "breach_senior"):
-            try:
-                return self.desk.escalate_to_senior(request.id, ACTOR, step.reason), "senior"
-            except (StoreError, LifecycleError):
-                return request, "notify"  # nobody more senior: the coordinator notice below says so
-        issue = self.store.issues.get(request.analysis_id)
-        if issue is None:
-            return None, ""
+    def _taken_elsewhere(self, step: policy.Step, seen: list[policy.StepDone]) -> bool:
+        """Another dispatcher (or this one before a crash) took the step: learn it, and go on."""
+        found = self.store.audit_log.get(step_audit_id(step.key))
+        if found is None:
+            return False
+        after = found.after or {}
+        seen.append(policy.StepDone(str(after.get("kind", step.kind)), step.key, after.get("expert")))
+        return True
+
+    def _take(self, step: policy.Step, request: ExpertRequest, situation: Situation | None, now: datetime,
+              ack_url: AckUrl, write: bool) -> tuple[StepResult, ExpertRequest | None]:
+        """One step: the intent it asks of the table, planned; written with its audit entry and messages."""
         profile = self.profile(request)
-        rule = profile.policy.auto_assign
-        ranked = self.desk.candidates(issue, now).ranked
-        pick = policy.choose(rule.strategy, ranked, rule.top_n, step.exclude, self._last_auto.get(profile.name))
-        if pick is None:
-            if kind == "ack_reassign":  # nobody else free: straight to the senior fallback
-                try:
-                    return self.desk.escalate_to_senior(request.id, ACTOR, step.reason), "senior"
-                except (StoreError, LifecycleError):
-                    return request, "notify"
-            return None, ""
-        self._last_auto[profile.name] = pick.expert_id
-        action = "assign" if request.status == "pending_assignment" else "reassign"
-        return self.desk.act(request.id, action, ACTOR, pick.expert_id, step.reason), action
+        intent = steps.intent_for(step, situation, self._last_auto.get(profile.name)) if situation else None
+        planned = plan(situation, DISPATCHER, intent) if intent is not None and situation is not None else None
+        missed = request.assigned_expert_id if step.kind in policy.MISSED_ACK else None
+        if isinstance(planned, Plan):
+            after = planned.request or request
+            action = intent.action if intent is not None else "notify"
+        elif step.kind == "auto_assign":
+            why = planned.reason if isinstance(planned, Refusal) else "no available specialist"
+            return StepResult(step, request.id, "none", None, 0, missed, why), None
+        else:  # a notice, or nobody can take it over: the coordinators are told why
+            after, action = request, "notify"
+        reason = planned.text if isinstance(planned, Refusal) else step.reason
+        result = StepResult(step, request.id, action, after.assigned_expert_id, 0, missed, reason)
+        if not write:
+            return result, after
+        if isinstance(planned, Plan):
+            self.desk.commands.apply(planned, DISPATCHER)
+            if planned.intent.action == "assign":
+                self._last_auto[profile.name] = planned.intent.expert_id or ""
+        previous = self.expert(request.assigned_expert_id)
+        holder = self.expert(after.assigned_expert_id)
+        messages = self._messages(step, after, holder, previous, now, ack_url, reason)
+        for message in messages:
+            if message.id not in self.store.outbox:
+                self.store.outbox.add(message)
+        self.store.audit_log.add(AuditEntry(
+            id=step_audit_id(step.key), at=now, actor=ACTOR, action=f"policy:{step.kind}", kind="requests",
+            target_id=request.id, before=None,
+            after={"kind": step.kind, "step": step.key, "expert": missed, "to": after.assigned_expert_id,
+                   "action": action, "refund_exposure": step.refund_exposure},
+            note=reason))
+        result.messages = len(messages)
+        return result, after
 
     def _messages(self, step: policy.Step, request: ExpertRequest, holder: Expert | None, previous: Expert | None,
-                  now: datetime, ack_url: AckUrl) -> list[OutboxMessage]:
+                  now: datetime, ack_url: AckUrl, reason: str) -> list[OutboxMessage]:
         out: list[notices.Notice] = []
         changed_hands = holder is not None and (previous is None or previous.id != holder.id)
         issue = self.store.issues.get(request.analysis_id)
         if step.kind in ("auto_assign", "ack_reassign", "ack_senior") and holder is not None and changed_hands \
                 and issue is not None:
-            out.append(notices.assignment(issue, self.desk.decide(issue), request, holder, ack_url(request),
+            out.append(notices.assignment(issue, self.desk.engine.decide(issue), request, holder, ack_url(request),
                                           reassigned_from=previous.name or previous.id if previous else None))
         elif step.kind == "breach_senior" and changed_hands:
             out.append(notices.breach(request, holder, previous.name if previous else None, step.refund_exposure,
                                       ack_url(request)))
         elif step.kind == "at_risk_notice" and holder is not None:
-            timer = sla.clock(request, self.profile(request), holder, now)
-            out.append(notices.at_risk(request, holder, timer.left_minutes, ack_url(request)))
+            timer = self.desk.queries.clocks_of(request, now).clocks
+            left = next((c.left_minutes for c in timer if c.target == "resolve"), 0.0)
+            out.append(notices.at_risk(request, holder, left, ack_url(request)))
         if step.kind == "follow_up":
             return self._follow_up(step, request, holder, issue, now)
         found = [self._outbox(step.key, n, request, holder, now) for n in out]
-        if step.kind in ("ack_flag", "breach_flag") or (step.kind.endswith("senior") and not changed_hands) \
-                or (step.refund_exposure and step.kind == "breach_senior"):
-            notice = notices.coordinator(request, step.reason, step.refund_exposure)
+        nobody = step.kind in ("ack_reassign", "ack_senior", "breach_senior") and not changed_hands
+        refund = step.refund_exposure and step.kind == "breach_senior"
+        if step.kind in ("ack_flag", "breach_flag") or nobody or refund:
+            notice = notices.coordinator(request, reason, step.refund_exposure)
             found.append(self._coordinator(step.key, notice, request, now))
         return [m for m in found if m is not None]
 
@@ -298,7 +335,7 @@ class Dispatching:
             return []
         sessions = [Session.model_validate(model_fields(d)) for d in self.store.sessions.raw()
                     if d.get("request_id") == request.id]
-        notice = notices.follow_up(issue, self.desk.decide(issue), request, expert, sessions,
+        notice = notices.follow_up(issue, self.desk.engine.decide(issue), request, expert, sessions,
                                    max(outcomes, key=lambda o: o.created_at))
         return [self._coordinator(step.key, notice, request, now, kind="follow_up")]
 
@@ -351,10 +388,11 @@ class Dispatching:
         with self._at(now):
             request = self.store.requests.get(request_id)
             if request is None or request.assigned_at is None or _stamp(request.assigned_at) != assigned_at:
-                raise LifecycleError("this link is for an assignment that has moved on")
+                raise UserError("this link is for an assignment that has moved on")
             if request.status != "assigned" or request.acknowledged_at is not None:
-                raise LifecycleError("this assignment is already acknowledged")
-            return self.desk.act(request_id, "acknowledge", "ack-link", note="acknowledged by link")
+                raise UserError("this assignment is already acknowledged")
+            return self.desk.commands.act(request_id, "acknowledge", Actor("ack-link", "dispatcher"),
+                                          note="acknowledged by link")
 
     # -- intake ----------------------------------------------------------------------------------------
     def take_in(self, issues: list[Issue], now: datetime, actor: str = "intake") -> list[dict[str, Any]]:
@@ -396,9 +434,9 @@ class Dispatching:
                     open_keys[key] = fresh.id
                 request_id = None
                 # a new issue has no request yet: only a known one is looked up (a scan of the requests)
-                escalates = self.desk.scorer(fresh.profile).assess(fresh).should_escalate  # the compiled fast path
-                if escalates and not (known and self.desk.request_for(fresh.id)):
-                    request_id = self.desk.escalate(fresh.id, actor, fresh=not known).id
+                escalates = self.desk.engine.scorer(fresh.profile).assess(fresh).should_escalate  # the fast path
+                if escalates and not (known and self.desk.queries.request_for(fresh.id)):
+                    request_id = self.desk.commands.escalate(fresh.id, Actor(actor, "dispatcher")).id
                 out.append({"id": fresh.id, "new": True, "count": fresh.count, "request_id": request_id})
             return out
 

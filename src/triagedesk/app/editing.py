@@ -11,7 +11,7 @@ from triagedesk.domain.inputs import hostile
 from triagedesk.domain.models import Expert, Issue
 
 if TYPE_CHECKING:
-    from triagedesk.app.desk import Desk
+    from triagedesk.store.repositories import Store
 
 LOCKED = frozenset({"id", "created_at", "profile"})
 """Fields an edit never changes (the id is the record's name; the profile decides what it is)."""
@@ -44,11 +44,11 @@ def field_errors(model: type[BaseModel], current: BaseModel, changes: dict[str, 
     return errors
 
 
-def edit(desk: Desk, kind: str, key: str, changes: dict[str, Any], actor: str, note: str = "") -> BaseModel:
+def edit(store: Store, kind: str, key: str, changes: dict[str, Any], actor: str, note: str = "") -> BaseModel:
     """Apply `changes` to issue or expert `key`: validated first (nothing written on any error), one audited write."""
     model: type[BaseModel] = Issue if kind == "issues" else Expert
-    repository = desk.store.repository(kind)
-    with desk.store.transaction():
+    repository = store.repository(kind)
+    with store.transaction():
         current = repository.require(key)
         errors = field_errors(model, current, changes)
         if errors:

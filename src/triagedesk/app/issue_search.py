@@ -9,6 +9,7 @@ from itertools import accumulate
 from typing import Any
 
 from triagedesk.display import one_line
+from triagedesk.domain.requests.states import NEVER_ESCALATED
 from triagedesk.store.repositories import Store
 
 ISSUE_FIELDS = ("id", "title", "description", "profile", "created_at")
@@ -64,7 +65,7 @@ def _found(issues: list[dict[str, Any]], requests: list[dict[str, Any]], needle:
             continue
         found.append((str(doc.get("created_at") or ""), Found(
             issue_id=key, title=one_line(doc.get("title") or doc.get("description") or "", 120),
-            profile=str(doc.get("profile") or ""), status=str(request.get("status") or "never escalated"),
+            profile=str(doc.get("profile") or ""), status=str(request.get("status") or NEVER_ESCALATED),
             assignee=one_line(assignee, 40), requester=one_line(requester, 40), where=where)))
     found.sort(key=lambda item: item[0], reverse=True)
     return [f for _, f in found[:limit]]

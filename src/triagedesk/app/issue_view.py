@@ -15,7 +15,7 @@ from triagedesk.domain.records import AuditEntry, Correction, ExpertRequest, Out
 from triagedesk.domain.requests.sessions import elapsed_seconds
 
 if TYPE_CHECKING:
-    from triagedesk.app.desk import Desk
+    from triagedesk.app.queries import Queries
 
 SKIP_FIELDS = frozenset({"id", "title", "description"})
 """Shown in the heading rather than among the fields."""
@@ -29,6 +29,8 @@ class SessionView(BaseModel):
 
 class RequestView(BaseModel):
     request: ExpertRequest
+    clocks: list[dict[str, Any]] = Field(default_factory=list)
+    """Each SLA target (acknowledge, resolve) with its due time, time left and state (`clocks.py`)."""
     sessions: list[SessionView] = Field(default_factory=list)
     notifications: list[OutboxMessage] = Field(default_factory=list)
     """What the dispatcher's outbox holds for the request: sent, pending or failed, and when."""
@@ -69,11 +71,11 @@ def _changes(entry: AuditEntry) -> list[tuple[str, Any, Any]]:
     return [(k, before.get(k), after.get(k)) for k in keys]
 
 
-def issue_record(desk: Desk, issue_id: str) -> IssueRecord:
-    """The issue, its requests (newest first) with their sessions and outcomes, corrections and history."""
-    store = desk.store
+def issue_record(queries: Queries, issue_id: str) -> IssueRecord:
+    """The issue, its requests (newest first) with their clocks, sessions and outcomes, corrections and history."""
+    store = queries.store
     issue = store.issues.require(issue_id)
-    decision = desk.decide(issue)
+    decision = queries.engine.decide(issue)
     requests = sorted(store.requests.by("analysis_id", issue_id), key=lambda r: r.submitted_at, reverse=True)
     request_ids = {r.id for r in requests}
     # index lookups, not scans: the issue's sessions, and those of its requests
@@ -85,17 +87,18 @@ def issue_record(desk: Desk, issue_id: str) -> IssueRecord:
     by_session = {o.session_id: o for o in outcomes if o.session_id}
     corrections = sorted((c for key in sorted(request_ids) for c in store.corrections.by("request_id", key)),
                          key=lambda c: c.created_at)
-    now = desk.clock()
+    now = queries.now()
     views = []
     for request in requests:
         own = sorted((s for s in sessions if s.request_id == request.id), key=lambda s: s.started_at)
         notices = sorted(store.outbox.by("request_id", request.id), key=lambda m: (m.created_at, m.id))
-        views.append(RequestView(request=request, sessions=[
+        timed = [c.as_dict() for c in queries.clocks_of(request, now).clocks]
+        views.append(RequestView(request=request, clocks=timed, sessions=[
             SessionView(session=s, elapsed_minutes=round(elapsed_seconds(s, now) / 60, 1), outcome=by_session.get(s.id))
             for s in own], notifications=notices))
     targets = {issue_id, *request_ids, *(s.id for s in sessions), *(o.id for o in outcomes),
                *(c.id for c in corrections)}
-    entries = desk.audit_of(targets)
+    entries = queries.audit_of(targets)
     creator = next((e.actor for e in entries if e.target_id == issue_id and e.before is None), "")
     requester = next((r.user_id for r in reversed(requests) if r.user_id), "") or creator
     history = [HistoryEntry(at=e.at, actor=e.actor, action=e.action, kind=e.kind, target_id=e.target_id,
@@ -158,9 +161,14 @@ def sections(record: IssueRecord) -> list[tuple[str, list[str]]]:
         r = view.request
         who = r.assigned_expert_name or r.assigned_expert_id or "nobody yet"
         lines = [f"status {r.status} · {r.urgency} · tier {r.tier_name or r.tier_id or '-'} · price {r.price:g}",
-                 f"expert {who} · submitted {_when(r.submitted_at)} · due {_when(r.due_at)}",
+                 f"expert {who} · submitted {_when(r.submitted_at)} · resolve due {_when(r.due_at)}",
                  f"assigned {_when(r.assigned_at)} · acknowledged {_when(r.acknowledged_at)} · "
                  f"started {_when(r.started_at)} · completed {_when(r.completed_at)}"]
+        for c in view.clocks:
+            lines.append(f"{c['target']} target: due {_when(_moment(c['due_at']))} · {c['state']} · "
+                         f"{c['left_minutes']:g} working min left of {c['budget_minutes']:g}")
+        if r.lapsed_expert_ids:
+            lines.append(f"let it lapse: {', '.join(r.lapsed_expert_ids)}")
         if r.waiting_since:
             lines.append(f"waiting for the requester since {_when(r.waiting_since)}")
         if r.refund_due:

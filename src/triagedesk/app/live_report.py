@@ -7,6 +7,7 @@ from __future__ import annotations
 import threading
 from bisect import bisect_left
 from collections import defaultdict
+from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
@@ -18,10 +19,11 @@ from triagedesk.app.report_columns import (
     expert_names,
     request_columns,
 )
-from triagedesk.domain.insight.analytics import figures, period_bounds
+from triagedesk.domain.insight.analytics import correctable, figures, period_bounds, rates_of
 from triagedesk.domain.insight.tally import DAY_US, CorrectionFacts, RatingFacts, Tally, micros, request_facts
 from triagedesk.domain.insight.tally_bulk import RequestColumns, tally_columns, tally_corrections, tally_ratings
 from triagedesk.domain.records import Correction, ExpertRequest, Outcome
+from triagedesk.domain.scoring.profiles import Profile
 from triagedesk.store.repositories import Store
 
 TABLES = frozenset(("requests", "outcomes", "corrections", "experts"))
@@ -36,11 +38,12 @@ def _at(moment: datetime | None) -> int | None:
 class LiveReport:
     """`report(days, now)` of a store, kept in step with its change notices (subscribed; `close()` stops)."""
 
-    def __init__(self, store: Store, rates: dict[str, float], deferred: bool = False) -> None:
+    def __init__(self, store: Store, profiles: Mapping[str, Profile], deferred: bool = False) -> None:
         """`deferred`: the first report is counted from the columns at once (as `report` counts it) and the
         days' tallies on a thread right after, so the tab shows without waiting for them."""
         self.store = store
-        self.rates = rates
+        self.profiles = profiles
+        self.rates = rates_of(profiles)
         self._lock = threading.Lock()  # the notices come on any thread
         self._pending: set[tuple[str, str]] = set()
         self._counting = threading.Lock()
@@ -105,9 +108,9 @@ class LiveReport:
         for day, held in by_day.items():
             tally_ratings(self.days[day], _pick(self.o_expert, held), _pick(self.o_rating, held))
         # corrections
-        keys, created, fields, categories, experts = corrections_of(columns)
+        keys, created, fields, categories, experts, names = corrections_of(columns, self.profiles)
         self.c_keys, self.c_at, self.c_field = list(keys), list(created), list(fields)
-        self.c_category, self.c_expert = list(categories), list(experts)
+        self.c_category, self.c_expert, self.c_profile = list(categories), list(experts), list(names)
         self.c_alive = [True] * len(self.c_keys)
         self.c_place = dict(zip(self.c_keys, range(len(self.c_keys)), strict=True))
         self.c_timed = sorted(range(len(self.c_keys)), key=self.c_at.__getitem__)
@@ -118,14 +121,14 @@ class LiveReport:
             by_day[made // DAY_US].append(i)
         for day, held in by_day.items():
             tally_corrections(self.days[day], _pick(self.c_field, held), _pick(self.c_category, held),
-                              _pick(self.c_expert, held))
+                              _pick(self.c_expert, held), _pick(self.c_profile, held))
         self.names = expert_names(self.store)
 
     def _facts(self, i: int) -> Any:
         r = self.rows
         return request_facts(r.at[i], r.assigned[i], r.started[i], r.completed[i], r.due[i], r.status[i],
                              r.urgency[i], r.category[i], r.expert[i], r.tier[i], r.price[i], r.rate[i],
-                             r.achieved[i], r.outcome_minutes[i])
+                             r.achieved[i], r.outcome_minutes[i], r.profile[i])
 
     def _rating(self, i: int) -> RatingFacts | None:
         rating = self.o_rating[i]
@@ -133,7 +136,7 @@ class LiveReport:
                                                                                rating)
 
     def _correction_facts(self, i: int) -> CorrectionFacts:
-        return CorrectionFacts(self.c_at[i], self.c_field[i], self.c_category[i], self.c_expert[i])
+        return CorrectionFacts(self.c_at[i], self.c_field[i], self.c_category[i], self.c_expert[i], self.c_profile[i])
 
     # -- in step ------------------------------------------------------------------------------
     def catch_up(self) -> int:
@@ -179,7 +182,7 @@ class LiveReport:
                _at(request.completed_at), _at(request.due_at), request.status, request.urgency,
                request.item_category, request.assigned_expert_id, request.tier_id, request.price,
                self.rates.get(request.profile, 0.0), None if winner is None else self.o_achieved[winner],
-               None if winner is None else self.o_minutes[winner])
+               None if winner is None else self.o_minutes[winner], request.profile)
         if i is None:
             i = self.row_of[doc_id] = len(self.ids)
             self.rows.append(row)
@@ -257,10 +260,12 @@ class LiveReport:
             self.days[old.at // DAY_US].correction(old, -1)
             self.c_alive[i] = False
         correction = self._model("corrections", doc_id)
-        if not isinstance(correction, Correction):
+        if not isinstance(correction, Correction) or not correctable(correction.field, correction.profile,
+                                                                     self.profiles):
             return
-        values = (micros(correction.created_at), correction.field, correction.category or "-", correction.expert_id)
-        columns: tuple[list[Any], ...] = (self.c_at, self.c_field, self.c_category, self.c_expert)
+        values = (micros(correction.created_at), correction.field, correction.category or "-", correction.expert_id,
+                  correction.profile)
+        columns: tuple[list[Any], ...] = (self.c_at, self.c_field, self.c_category, self.c_expert, self.c_profile)
         if i is None:
             i = self.c_place[doc_id] = len(self.c_keys)
             self.c_keys.append(doc_id)
@@ -282,7 +287,7 @@ class LiveReport:
             self._deferred = False
             from triagedesk.app.report_columns import report
 
-            at_once = report(self.store, self.rates, now, days)
+            at_once = report(self.store, self.profiles, now, days)
             threading.Thread(target=self._build_later, name="triagedesk-report", daemon=True).start()
             return at_once  # the changes meanwhile are applied to the days' tallies once they are counted
         with self._counting:
@@ -300,7 +305,7 @@ class LiveReport:
                 ((last * DAY_US, high),) if last > first else ())
             for start, stop in ends:
                 self._end(total, start, stop)
-            return figures(total, self.names, now, days)
+            return figures(total, self.names, now, days, self.profiles)
 
     def _end(self, total: Tally, low: int, high: int) -> None:
         """Add the records of part of one day, [low, high], from the records themselves: those counted at the
@@ -313,7 +318,7 @@ class LiveReport:
         fixes = self._between(self.c_timed, self.c_times, self.c_moved, low, high)
         fixes = [i for i in fixes if self.c_alive[i] and low <= self.c_at[i] <= high]
         tally_corrections(total, _pick(self.c_field, fixes), _pick(self.c_category, fixes),
-                          _pick(self.c_expert, fixes))
+                          _pick(self.c_expert, fixes), _pick(self.c_profile, fixes))
         rated = self._between(self.o_timed, self.o_times, self.o_moved, low, high)
         rated = [i for i in rated if self.o_alive[i] and self.o_rating[i] is not None
                  and low <= self.o_created[i] <= high]

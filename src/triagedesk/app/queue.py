@@ -11,7 +11,7 @@ import gc
 from bisect import bisect_right
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from itertools import compress
 from typing import Any
 
@@ -21,10 +21,12 @@ from triagedesk.app import assessments
 from triagedesk.app.desk import Desk
 from triagedesk.display import one_line
 from triagedesk.domain.models import URGENCIES, Expert, Issue
-from triagedesk.domain.requests import sla, workflow
+from triagedesk.domain.requests import clocks as sla
+from triagedesk.domain.requests.states import CLOSED_STATUSES, OPEN_STATUSES, PENDING_STATUSES
 from triagedesk.store import repositories
 
-CLOSED = workflow.CLOSED_STATUSES
+CLOSED = CLOSED_STATUSES
+OPEN = OPEN_STATUSES
 SORTS = ("urgency", "id", "score", "sla", "status", "assignee", "route", "title", "newest")
 """Every column the queue sorts by: `urgency` is urgency then score, `newest` the creation time."""
 STATUS_FILTERS = ("all", "new", "pending", "assigned", "in_review", "waiting", "never_escalated")
@@ -32,12 +34,6 @@ STATUS_FILTERS = ("all", "new", "pending", "assigned", "in_review", "waiting", "
 UNASSIGNED = "unassigned"
 MINE = "mine"
 """Assignee filter values besides an expert id: nobody holds the request yet, or the desk's own expert."""
-
-
-def _epoch(text: str | None) -> float | None:
-    if not text:
-        return None
-    return datetime.fromisoformat(text.replace("Z", "+00:00")).timestamp()
 
 
 @dataclass
@@ -56,9 +52,8 @@ class QueueData:
     assignee: list[str] = field(default_factory=list)
     assignee_id: list[str] = field(default_factory=list)
     request_id: list[str | None] = field(default_factory=list)
-    due: list[float | None] = field(default_factory=list)
-    budget: list[float] = field(default_factory=list)
-    paused_left: list[float | None] = field(default_factory=list)
+    clocks: list[tuple[sla.Target, ...]] = field(default_factory=list)
+    """Each row's running SLA targets (`clocks.targets`): what the SLA column reads, through the one function."""
     created: list[float] = field(default_factory=list)
     hay: list[str] = field(default_factory=list)
     seq: list[int] = field(default_factory=list)
@@ -78,20 +73,62 @@ class QueueData:
         except ValueError:
             return None
 
+    def pressing(self, row: int, now: datetime) -> sla.Target | None:
+        """The row's target with the least time left (the one Timers shows first), None without a clock."""
+        found = self.clocks[row]
+        if not found:
+            return None
+        return found[0] if len(found) == 1 else min(found, key=lambda t: t.left_minutes(now))
+
     def sla_state(self, row: int, now_epoch: float) -> str | None:
         """The domain's colour of the row's clock (ok, at_risk, breached, paused); None without a clock."""
-        left = self.sla_left_minutes(row, now_epoch)
-        if left is None:
-            return None
-        return sla.state_of(left, self.budget[row], self.paused_left[row] is not None)
+        now = datetime.fromtimestamp(now_epoch, UTC)
+        target = self.pressing(row, now)
+        return None if target is None else target.state(now)
 
     def sla_left_minutes(self, row: int, now_epoch: float) -> float | None:
-        """Minutes left on the row's SLA clock (frozen while waiting); None when there is no clock."""
-        frozen = self.paused_left[row]
-        if frozen is not None:
-            return frozen
-        due = self.due[row]
-        return None if due is None else (due - now_epoch) / 60
+        """Working minutes left on the row's pressing target (frozen while waiting); None without a clock."""
+        now = datetime.fromtimestamp(now_epoch, UTC)
+        target = self.pressing(row, now)
+        return None if target is None else target.left_minutes(now)
+
+
+class Stored:
+    """A stored request's clock fields, read without loading the record (the queue's light view of it)."""
+
+    __slots__ = ("status", "urgency", "submitted_at", "paid_at", "due_at", "ack_due_at", "assigned_at",
+                 "acknowledged_at", "started_at", "completed_at", "waiting_since", "paused_minutes")
+    status: str
+    urgency: str
+    submitted_at: datetime
+    paid_at: datetime | None
+    due_at: datetime | None
+    ack_due_at: datetime | None
+    assigned_at: datetime | None
+    acknowledged_at: datetime | None
+    started_at: datetime | None
+    completed_at: datetime | None
+    waiting_since: datetime | None
+    paused_minutes: float
+
+    @classmethod
+    def of(cls, doc: dict[str, Any]) -> Stored | None:
+        """The view, or None when a field is not what a request holds (such a row shows no clock)."""
+        view = cls()
+        try:
+            for name in cls.__slots__[2:-1]:
+                value = doc.get(name)
+                setattr(view, name, _instant(value) if value else None)
+            view.paused_minutes = float(doc.get("paused_minutes") or 0.0)
+        except (TypeError, ValueError):
+            return None
+        view.status, view.urgency = str(doc.get("status")), str(doc.get("urgency"))
+        return view if view.submitted_at is not None else None
+
+
+def _instant(text: Any) -> datetime:
+    moment = datetime.fromisoformat(str(text).replace("Z", "+00:00"))
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 usable_request = repositories.usable_request
@@ -170,28 +207,19 @@ def _fill(data: QueueData, desk: Desk, docs: list[tuple[str, bytes]], latest: di
         data.title.append(assessed.title)
         route = assessed.route_text
         data.route.append(assessed.route)
-        profile = desk.profile(assessed.profile)
+        profile = desk.engine.profile(assessed.profile)
         shown = status or ("new" if assessed.escalate else "-")
         data.status.append(shown)
         data.assignee.append(one_line((request or {}).get("assigned_expert_name") or "", 30))
         data.assignee_id.append((request or {}).get("assigned_expert_id") or "")
         data.request_id.append(request.get("id") if request else None)
-        due = _epoch(request.get("due_at")) if request else None
-        data.due.append(due)
-        budget = 0.0
-        if request is not None and due is not None:
-            tier, urgency, assigned = request.get("tier_id"), request.get("urgency"), request.get("assigned_at")
-            if (isinstance(tier, str | None) and isinstance(urgency, str) and urgency in profile.urgencies
-                    and isinstance(assigned, str | None)):  # the fields that decide it, read as they are stored
+        found: tuple[sla.Target, ...] = ()
+        if request is not None and status in OPEN:
+            view = Stored.of(request)
+            if view is not None:
                 holder = experts.get(request.get("assigned_expert_id") or "")
-                budget = sla.budget_for(tier, urgency, assigned is not None, profile, holder)
-            else:  # anything odd goes through the model (None: not loadable, no budget)
-                model = desk.store.requests.loadable(request)
-                holder = experts.get(model.assigned_expert_id or "") if model is not None else None
-                budget = sla.budget_minutes(model, profile, holder)[1] if model is not None else 0.0
-        data.budget.append(budget)
-        waiting = _epoch(request.get("waiting_since")) if request and status == "waiting" else None
-        data.paused_left.append(None if waiting is None or due is None else (due - waiting) / 60)
+                found = tuple(t for t in sla.targets(view, profile, holder) if t.running())
+        data.clocks.append(found)
         data.created.append(assessed.created or now_epoch)
         data.hay.append(f"{key} {data.title[-1]} {route} {shown} {data.assignee[-1]}".lower())
 
@@ -229,7 +257,7 @@ def _status_matches(shown: str, wanted: str) -> bool:
     if wanted == "never_escalated":
         return shown in ("new", "-")
     if wanted == "pending":
-        return shown in workflow.PENDING_STATUSES
+        return shown in PENDING_STATUSES
     return shown == wanted
 
 
@@ -244,8 +272,9 @@ def sorted_rows(data: QueueData, sort: str, now_epoch: float) -> list[int]:
         rows = sorted(everything, key=data.rank_key.__getitem__)
     elif sort == "sla":
         far = float("inf")
-        minutes = [data.sla_left_minutes(i, now_epoch) for i in everything]
-        left = [far if m is None else m for m in minutes]
+        now = datetime.fromtimestamp(now_epoch, UTC)
+        pressing = [data.pressing(i, now) for i in everything]
+        left = [far if t is None else t.left_minutes(now) for t in pressing]
         rows = sorted(everything, key=left.__getitem__)
     elif sort == "newest":
         rows = sorted(everything, key=data.created.__getitem__, reverse=True)

@@ -17,6 +17,7 @@ from triagedesk.store.repositories import Store
 
 if TYPE_CHECKING:
     from triagedesk.app.issue_search import Found
+    from triagedesk.domain.scoring.profiles import Profile
     from triagedesk.formats.transfer import Format
 
 
@@ -27,16 +28,16 @@ class Reading:
         self.store = store
         self.clock = clock
 
-    def rates(self) -> dict[str, float]:
-        """Each profile's expert hourly rate (as `Desk.rates`)."""
+    def profiles(self) -> dict[str, Profile]:
+        """Every profile the desk knows (its rates and correctable fields count in the report)."""
         from triagedesk.resources import available_profiles, load_profile
 
-        return {name: load_profile(name).expert_hourly_rate for name in available_profiles()}
+        return {name: load_profile(name) for name in available_profiles()}
 
     def report(self, days: int, now: datetime | None = None) -> dict[str, Any]:
         from triagedesk.app import report_columns
 
-        found = report_columns.report(self.store, self.rates(), now or self.clock(), days)
+        found = report_columns.report(self.store, self.profiles(), now or self.clock(), days)
         self.store.journal.verified()
         return found
 

@@ -3,22 +3,23 @@ and rating, as `domain.insight.analytics.tally_records` makes them from records 
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import datetime
 from operator import itemgetter
 from typing import Any, Protocol
 
-from triagedesk.domain.insight.analytics import figures, period_bounds
+from triagedesk.domain.insight.analytics import correctable, figures, period_bounds, rates_of
 from triagedesk.domain.insight.tally import Tally, micros
 from triagedesk.domain.insight.tally_bulk import RequestColumns, tally_columns, tally_corrections, tally_ratings
 from triagedesk.domain.records import REQUEST_STATUSES, Correction, ExpertRequest, Outcome
+from triagedesk.domain.scoring.profiles import Profile
 from triagedesk.store.repositories import Store
 
 REQUEST_FIELDS = ("id", "$us:submitted_at", "$us:assigned_at", "$us:started_at", "$us:completed_at", "$us:due_at",
                   "status", "urgency", "item_category", "assigned_expert_id", "tier_id", "price", "profile")
 OUTCOME_FIELDS = ("request_id", "resolution_achieved", "time_to_resolution_minutes", "rating", "$us:created_at",
                   "expert_id")
-CORRECTION_FIELDS = ("$us:created_at", "field", "category", "expert_id")
+CORRECTION_FIELDS = ("$us:created_at", "field", "category", "expert_id", "profile")
 URGENCIES = frozenset(("critical", "high", "medium", "low"))
 STATUSES = frozenset(REQUEST_STATUSES)
 _TEXT = frozenset((str, type(None)))
@@ -134,7 +135,8 @@ def request_columns(store: Columns, outcomes: Outcomes, rates: dict[str, float],
     out.assigned, out.started, out.completed, out.due = (_pick(c, chosen) for c in (assigned, started, completed, due))
     out.status, out.urgency, out.category, out.expert, out.tier, out.price = (
         _pick(c, chosen) for c in (status, urgency, category, expert, tier, price))
-    out.rate = [rates.get(p, 0.0) for p in _pick(profile, chosen)]
+    out.profile = _pick(profile, chosen)
+    out.rate = [rates.get(p, 0.0) for p in out.profile]
     out.achieved = [None if r is None else r[0] for r in results]
     out.outcome_minutes = [None if r is None else r[1] for r in results]
     for i in sorted(odd):
@@ -148,39 +150,43 @@ def request_columns(store: Columns, outcomes: Outcomes, rates: dict[str, float],
                     _at(request.completed_at), _at(request.due_at), request.status, request.urgency,
                     request.item_category, request.assigned_expert_id, request.tier_id, request.price,
                     rates.get(request.profile, 0.0), None if outcome is None else outcome[0],
-                    None if outcome is None else outcome[1]))
+                    None if outcome is None else outcome[1], request.profile))
     return doc_ids, found, out
 
 
-def corrections_of(store: Columns) -> tuple[list[str], list[int], list[str], list[str], list[str]]:
-    """Every loadable correction: (doc_ids, created in microseconds, fields, categories (`-` for none), experts)."""
-    keys, (created, fields, categories, experts) = store.field_columns("corrections", CORRECTION_FIELDS)
+def corrections_of(store: Columns, profiles: Mapping[str, Profile]
+                   ) -> tuple[list[str], list[int], list[str], list[str], list[str], list[str]]:
+    """Every loadable correction of a field its profile lets be corrected: (doc_ids, created in microseconds,
+    fields, categories (`-` for none), experts, profiles)."""
+    keys, (created, fields, categories, experts, names) = store.field_columns("corrections", CORRECTION_FIELDS)
+    out: list[list[Any]] = [[], [], [], [], [], []]
     usable = (set(map(type, created)) <= {int} and set(map(type, fields)) <= {str} and "" not in fields
-              and set(map(type, categories)) <= _TEXT and set(map(type, experts)) <= {str})
-    if usable:
-        return keys, created, fields, [c or "-" for c in categories], experts
-    out: list[list[Any]] = [[], [], [], [], []]
+              and set(map(type, categories)) <= _TEXT and set(map(type, experts)) <= {str}
+              and set(map(type, names)) <= {str})
     for i, key in enumerate(keys):
-        if type(created[i]) is int and type(fields[i]) is str and fields[i] and type(categories[i]) in _TEXT \
-                and type(experts[i]) is str:
-            row = (key, created[i], fields[i], categories[i] or "-", experts[i])
+        if usable or (type(created[i]) is int and type(fields[i]) is str and fields[i]
+                      and type(categories[i]) in _TEXT and type(experts[i]) is str and type(names[i]) is str):
+            row = (key, created[i], fields[i], categories[i] or "-", experts[i], names[i])
         else:
             correction = store.record("corrections", key)
             if not isinstance(correction, Correction):
                 continue
             row = (key, micros(correction.created_at), correction.field, correction.category or "-",
-                   correction.expert_id)
-        for column, value in zip(out, row, strict=True):
-            column.append(value)
-    return out[0], out[1], out[2], out[3], out[4]
+                   correction.expert_id, correction.profile)
+        if correctable(row[2], row[5], profiles):
+            for column, value in zip(out, row, strict=True):
+                column.append(value)
+    return out[0], out[1], out[2], out[3], out[4], out[5]
 
 
-def tally_corrections_of(store: Columns, tally: Tally, period: tuple[int, int]) -> None:
+def tally_corrections_of(store: Columns, tally: Tally, period: tuple[int, int],
+                         profiles: Mapping[str, Profile]) -> None:
     """Add the corrections created in the period."""
-    _, created, fields, categories, experts = corrections_of(store)
+    _, created, fields, categories, experts, names = corrections_of(store, profiles)
     low, high = period
     chosen = [i for i, at in enumerate(created) if low <= at <= high]
-    tally_corrections(tally, _pick(fields, chosen), _pick(categories, chosen), _pick(experts, chosen))
+    tally_corrections(tally, _pick(fields, chosen), _pick(categories, chosen), _pick(experts, chosen),
+                      _pick(names, chosen))
 
 
 def _at(moment: datetime | None) -> int | None:
@@ -207,12 +213,12 @@ def expert_names(store: Store) -> dict[str, str]:
     return {str(i): str(n or "") for i, n in zip(ids, names, strict=True) if isinstance(i, str)}
 
 
-def report(store: Store, rates: dict[str, float], now: datetime, days: int) -> dict[str, Any]:
+def report(store: Store, profiles: Mapping[str, Profile], now: datetime, days: int) -> dict[str, Any]:
     """`analytics.report` over the store's records, counted from their stored columns."""
     period = period_bounds(now, days)
     columns = StoreColumns(store)
     outcomes = Outcomes(columns)
-    tally = tally_columns(request_columns(columns, outcomes, rates, period)[2])
-    tally_corrections_of(columns, tally, period)
+    tally = tally_columns(request_columns(columns, outcomes, rates_of(profiles), period)[2])
+    tally_corrections_of(columns, tally, period, profiles)
     outcomes.tally(tally, period)
-    return figures(tally, expert_names(store), now, days)
+    return figures(tally, expert_names(store), now, days, profiles)

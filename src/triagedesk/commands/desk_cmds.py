@@ -1,4 +1,4 @@
-"""Desk commands: request lifecycle, timers, knowledge search, packages, the report and the rule backtest."""
+"""Desk commands: timers, knowledge search, packages, the report and the rule backtest."""
 
 from __future__ import annotations
 
@@ -11,24 +11,17 @@ from typing import TYPE_CHECKING
 import click
 
 from triagedesk.commands.common import console, db_option, emit_json, json_option, now_option, parse_instant, store_path
-from triagedesk.commands.lazy import LazyChoice
 
 if TYPE_CHECKING:
     from triagedesk.app.desk import Desk
 
-__all__ = ["db_option", "desk", "now_option"]
+__all__ = ["actor_option", "answering", "db_option", "desk", "now_option"]
 
 
 def _actor(_ctx: click.Context, _param: click.Parameter, value: str | None) -> str:
     from triagedesk.app.actor import configured_actor, person
 
     return person(value or configured_actor())
-
-
-def _actions() -> list[str]:
-    from triagedesk.domain.requests.lifecycle import ACTIONS
-
-    return [*ACTIONS, "senior"]
 
 
 actor_option = click.option("--actor", default=None, callback=_actor,
@@ -68,78 +61,34 @@ def desk(db_path: str | None, now_text: str | None = None, create: bool = False)
 
 
 @click.command()
-@click.argument("issue_id")
-@click.option("--tier", "tier_id", help="Tier id (default: the decision's recommended tier).")
-@click.option("--notes", help="Notes from the requester.")
-@click.option("--again", is_flag=True, help="Open another request although one is still open.")
-@db_option
-@actor_option
-@now_option
-@json_option
-def escalate(issue_id: str, tier_id: str | None, notes: str | None, again: bool, db_path: str | None, actor: str,
-             now_text: str | None, as_json: bool) -> None:
-    """Open an expert request for ISSUE_ID (refused while one is open, unless --again)."""
-    request = desk(db_path, now_text).escalate(issue_id, actor, tier_id, notes, again=again)
-    from triagedesk.display import printable
-
-    line = f"{request.id}: {request.status}, due {request.due_at:%Y-%m-%d %H:%M} UTC"
-    emit_json(request) if as_json else click.echo(printable(line))
-
-
-@click.command()
-@click.argument("action", metavar="ACTION", type=LazyChoice(_actions))
-@click.argument("request_id")
-@click.option("--expert", "expert_id", help="Expert id (assign, reassign).")
-@click.option("--rating", type=click.IntRange(1, 5), help="Rating of the work (complete).")
-@click.option("--note", default="", help="A note for the audit log.")
-@db_option
-@actor_option
-@now_option
-@json_option
-def request(action: str, request_id: str, expert_id: str | None, rating: int | None, note: str,
-            db_path: str | None, actor: str, now_text: str | None, as_json: bool) -> None:
-    """Move a request through its lifecycle: pay, assign, reassign, acknowledge, start, wait, resume,
-    complete, cancel, refund, or `senior` (escalate to a senior expert)."""
-    from triagedesk.display import printable
-
-    operations = desk(db_path, now_text)
-    if action == "senior":
-        updated = operations.escalate_to_senior(request_id, actor, note)
-    else:
-        updated = operations.act(request_id, action, actor, expert_id, note, rating)
-    if as_json:
-        emit_json(updated)
-    else:
-        due = f", due {updated.due_at:%Y-%m-%d %H:%M} UTC" if updated.due_at else ""
-        who = f" ({updated.assigned_expert_id})" if updated.assigned_expert_id else ""
-        refund = " - refund due" if updated.refund_due else ""
-        click.echo(printable(f"{updated.id}: {updated.status}{who}{due}{refund}"))
-
-
-@click.command()
 @db_option
 @now_option
 @json_option
 def timers(db_path: str | None, now_text: str | None, as_json: bool) -> None:
-    """SLA clocks of assigned, in-review and waiting requests, most pressing first, with refund exposure."""
+    """Every open request's SLA clocks (acknowledge and resolve targets), breached first, then least time left,
+    with refund exposure."""
     from rich.table import Table
 
     from triagedesk.display import literal
-    from triagedesk.domain.requests.sla import refund_exposure
+    from triagedesk.domain.requests.clocks import refund_exposure
 
-    operations = desk(db_path, now_text)
-    rows = operations.clocks()
-    exposure = refund_exposure([t for _, t, _ in rows])
+    rows = desk(db_path, now_text).queries.clocks()
+    exposure = refund_exposure([c.pressing for c in rows if c.pressing is not None])
     if as_json:
         emit_json({"refund_exposure": exposure, "clocks": [
-            {**t.as_dict(), "status": r.status, "expert_id": r.assigned_expert_id, "suggestions": [x.text for x in s],
-             "suggestion_codes": [x.code for x in s]} for r, t, s in rows]})
+            {**c.pressing.as_dict(), "issue_id": c.request.analysis_id, "status": c.request.status,
+             "expert_id": c.request.assigned_expert_id, "targets": [t.as_dict() for t in c.clocks],
+             "suggestions": [x.text for x in c.suggestions], "suggestion_codes": [x.code for x in c.suggestions]}
+            for c in rows if c.pressing is not None]})
         return
-    table = Table("request", "status", "expert", "left (min)", "state", "suggestion",
+    table = Table("request", "issue", "status", "expert", "target", "left (min)", "state", "suggestion",
                   title=f"Refund exposure ${exposure:,.2f}", title_justify="left")
-    for r, t, s in rows:
-        table.add_row(literal(r.id), r.status, literal(r.assigned_expert_id or "-"), f"{t.left_minutes:,.0f}", t.state,
-                      literal(s[0].text if s else "-"))
+    for c in rows:
+        shown = c.pressing
+        assert shown is not None
+        table.add_row(literal(c.request.id), literal(c.request.analysis_id), c.request.status,
+                      literal(c.request.assigned_expert_id or "-"), shown.target, f"{shown.left_minutes:,.0f}",
+                      shown.state, literal(c.suggestions[0].text if c.suggestions else "-"))
     console().print(table)
 
 
@@ -158,7 +107,7 @@ def kb_search(text: str, limit: int, db_path: str | None, as_json: bool) -> None
     from triagedesk.display import literal, one_line
 
     with answering(db_path) as operations:
-        hits = operations.knowledge_for(text, limit)
+        hits = operations.queries.knowledge_for(text, limit)
     if as_json:
         emit_json([{"score": h.score, "matched": list(h.matched), **h.entry.model_dump(mode="json")} for h in hits])
         return
@@ -179,7 +128,7 @@ def package_cmd(issue_id: str, out_path: str | None, db_path: str | None, now_te
     from triagedesk.display import printable
 
     with answering(db_path, now_text) as operations:
-        text = printable(operations.package(issue_id))
+        text = printable(operations.queries.package(issue_id))
     if out_path:
         from triagedesk.files import write_user_file
 
@@ -225,16 +174,8 @@ def backtest(profile_path: str, days: int, limit: int, db_path: str | None, now_
     from rich.table import Table
 
     from triagedesk.display import literal, one_line
-    from triagedesk.domain.scoring.backtest import backtest as run_backtest
-    from triagedesk.domain.scoring.escalation import Scorer
-    from triagedesk.resources import load_profile
 
-    operations = desk(db_path, now_text)
-    candidate = Scorer(load_profile(profile_path))
-    current = operations.scorer(candidate.profile.name)
-    store = operations.store
-    result = run_backtest(store.issues.all(), store.requests.all(), store.corrections.all(), current, candidate,
-                          operations.clock(), days)
+    result = desk(db_path, now_text).queries.backtest(profile_path, days)
     if as_json:
         emit_json(result.as_dict())
         return
@@ -257,4 +198,4 @@ def backtest(profile_path: str, days: int, limit: int, db_path: str | None, now_
     out.print(changes)
 
 
-COMMANDS = (escalate, request, timers, kb, package_cmd, report, backtest)
+COMMANDS = (timers, kb, package_cmd, report, backtest)

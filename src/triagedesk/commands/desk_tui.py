@@ -51,7 +51,7 @@ def run_desk(db_path: str | None, role: str, expert_id: str | None, profile_name
     finally:
         importing.join()
     try:
-        known_ids = {e.id for e in desk.records("experts")}
+        known_ids = {e.id for e in desk.records.all("experts")}
         if expert_id and expert_id not in known_ids:
             known = ", ".join(sorted(known_ids)[:8]) or "none yet"
             raise UserError(f"no expert {expert_id!r} in {desk.path} (known: {known})")

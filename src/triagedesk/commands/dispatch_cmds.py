@@ -64,7 +64,8 @@ def policy() -> None:
 @click.option("--now", "now_text", metavar="ISO-TIME", help="The reference time (default: now).")
 @json_option
 def explain(request_id: str, db_path: str | None, now_text: str | None, as_json: bool) -> None:
-    """What the policy will do next to REQUEST_ID, and when."""
+    """What the policy will do to REQUEST_ID: exactly the steps the next pass takes at --now (walked through the
+    action table without writing), then what is planned later."""
     from triagedesk.app.dispatching import open_dispatching
     from triagedesk.dispatch.settings import DispatchSettings
 
@@ -75,23 +76,29 @@ def explain(request_id: str, db_path: str | None, now_text: str | None, as_json:
         if request is None:
             raise UserError(f"no request {request_id!r} in {store_path(db_path)}")
         history = d.step_history().get(request_id, [])
-        steps = d.plan_for(request, history, now)
+        walked = d.walk(request_id, now, lambda _r: None, list(history), write=False)
+        later = [s for s in d.plan_for(request, history, now) if s.due > now]
     finally:
         d.close()
     if as_json:
         emit_json({"request_id": request_id, "status": request.status, "now": now,
                    "taken": [vars(h) for h in history],
-                   "steps": [{**s.as_dict(), "due_now": s.due <= now} for s in steps]})
+                   "next_pass": [r.as_dict() for r in walked],
+                   "steps": [{**s.as_dict(), "due_now": False} for s in later]})
         return
     click.echo(f"{printable(request_id)}: {request.status}, {request.urgency}"
                f"{', held by ' + printable(request.assigned_expert_id) if request.assigned_expert_id else ''}")
     for done in history:
         click.echo(f"  taken: {done.kind} ({printable(done.key)})")
-    if not steps:
+    for result in walked:
+        to = f" -> {printable(result.expert_id)}" if result.expert_id and result.action != "notify" else ""
+        click.echo(f"  next pass: {result.step.kind}: {result.action}{to} (due {result.step.due:%Y-%m-%d %H:%M} UTC): "
+                   f"{printable(result.reason)}")
+    for step in later:
+        when = f"in {(step.due - now).total_seconds() / 60:.0f} min"
+        click.echo(f"  later: {step.kind} at {step.due:%Y-%m-%d %H:%M} UTC ({when}): {printable(step.reason)}")
+    if not walked and not later:
         click.echo("  the policy has nothing more to do in this state")
-    for step in steps:
-        when = "now" if step.due <= now else f"in {(step.due - now).total_seconds() / 60:.0f} min"
-        click.echo(f"  next: {step.kind} at {step.due:%Y-%m-%d %H:%M} UTC ({when}): {printable(step.reason)}")
 
 
 @policy.command()

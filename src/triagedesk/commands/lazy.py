@@ -18,7 +18,9 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
                    "Evaluate the shipped demo queue and print it sorted by urgency, then score."),
     "dispatch": ("dispatch_cmds", "dispatch",
                  "Apply each profile's policy on a clock, deliver notifications, take issues in."),
-    "escalate": ("desk_cmds", "escalate",
+    "correction": ("request_cmds", "correction", "Seed 002's expert corrections of the automated assessment (the "
+                   "profile's correctable fields)."),
+    "escalate": ("request_cmds", "escalate",
                  "Open an expert request for ISSUE_ID (refused while one is open, unless --again)."),
     "evaluate": ("engine", "evaluate",
                  "Score issues from FILE (a JSON object, a JSON array or JSONL; `-` for stdin)."),
@@ -29,24 +31,28 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "match": ("engine", "match", "Rank experts for the one issue in FILE (optionally with a `tier` id)."),
     "outbox": ("dispatch_cmds", "outbox", "The notifications: pending, sent or failed, with attempts and the last "
                "error (credentials masked)."),
+    "outcome": ("request_cmds", "outcome", "Session outcomes (seed 000's capture): they become knowledge, and "
+                "complete a request in review."),
     "package": ("desk_cmds", "package_cmd", "The escalation package of ISSUE_ID as Markdown, with the "
                 "initial-contact and follow-up messages."),
     "policy": ("dispatch_cmds", "policy", "The escalation policy of each profile (`[policy]` in its TOML)."),
     "profiles": ("engine", "profiles", "List the profiles that --profile accepts."),
     "report": ("desk_cmds", "report",
                "The expert network performance report over the requests submitted in the last DAYS days."),
-    "request": ("desk_cmds", "request", "Move a request through its lifecycle: pay, assign, reassign, acknowledge, "
-                "start, wait, resume, complete, cancel, refund, or `senior` (escalate to a senior expert)."),
+    "request": ("request_cmds", "request", "Move a request through its lifecycle (the action table decides; a "
+                "refusal says why, exit 2): pay, assign, reassign, senior, acknowledge, start, wait, resume, complete, "
+                "cancel, refund."),
     "search": ("show_cmd", "search", "Every issue, closed ones included, whose id, title, description, requester "
                "or assignee holds TEXT."),
     "server": ("server_cmds", "server",
                "Set up the team's server: validation, access, users (needs the server's admin)."),
+    "session": ("request_cmds", "session", "An expert's session on a request they hold: start, pause, resume, end."),
     "show": ("show_cmd", "show", "Everything about ISSUE_ID: its fields, requests, sessions, outcomes, corrections "
              "and audit history."),
     "sync": ("sync_cmd", "sync",
              "Push local changes and pull the team's, through Apache CouchDB, Cloudant or PouchDB Server."),
-    "timers": ("desk_cmds", "timers", "SLA clocks of assigned, in-review and waiting requests, most pressing "
-               "first, with refund exposure."),
+    "timers": ("desk_cmds", "timers", "Every open request's SLA clocks (acknowledge and resolve targets), breached "
+               "first, then least time left, with refund exposure."),
 }
 """name -> (module under triagedesk.commands, attribute, short help as the command's docstring gives it; a test
 checks each against the command itself)."""

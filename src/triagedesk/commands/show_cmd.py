@@ -17,7 +17,7 @@ from triagedesk.display import printable
 def show(issue_id: str, db_path: str | None, now_text: str | None, as_json: bool) -> None:
     """Everything about ISSUE_ID: its fields, requests, sessions, outcomes, corrections and audit history."""
     with answering(db_path, now_text) as operations:
-        record = operations.issue_record(issue_id)
+        record = operations.queries.issue_record(issue_id)
     if as_json:
         emit_json(record)
         return

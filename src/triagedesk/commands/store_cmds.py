@@ -64,7 +64,7 @@ def import_(file: str, kind: str, fmt: str | None, db_path: str | None, as_json:
         models = validate_all(records, model, chosen, advance)
     desk = open_desk(store_path(db_path))
     try:
-        new, updated = desk.put_many(kind, models, actor="import", note=f"from {source}")
+        new, updated = desk.records.put_many(kind, models, actor="import", note=f"from {source}")
     finally:
         desk.close()
     if as_json:
@@ -186,13 +186,13 @@ def demo(db_path: str | None, count: int, seed: int, now_text: str | None, force
     desk = open_desk(path)
     bar = DemoProgress(count)
     try:
-        held = len(desk.repository("issues"))
+        held = len(desk.records.repository("issues"))
         if held and not force:
             raise click.UsageError(f"{path} already holds {held:,} issues; pass --force to add the demo anyway")
         scorers = {name: Scorer(load_profile(name)) for name in ("infrastructure", "appraisal")}
         parts = generate_chunks(count, seed, now, scorers, _network(), size=chunk or CHUNK)
         with bar.shown(enabled=True):
-            desk.load_demo(parts, DEMO_KINDS, note=f"seed {seed}", written=bar.written, folding=bar.folding)
+            desk.records.load_demo(parts, DEMO_KINDS, note=f"seed {seed}", written=bar.written, folding=bar.folding)
     except KeyboardInterrupt:
         click.echo(f"triagedesk: demo interrupted: {bar.done:,} of {count:,} issues are stored, in whole parts; "
                    "`demo --force` with the same --seed and --now writes it again in full", err=True)

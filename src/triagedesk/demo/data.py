@@ -12,9 +12,9 @@ from triagedesk.demo.issues import iter_issue_records
 from triagedesk.demo.resolutions import resolutions_for
 from triagedesk.domain.models import Expert, Issue
 from triagedesk.domain.records import Correction, ExpertRequest, KnowledgeEntry, Outcome, Session
-from triagedesk.domain.requests import sessions
+from triagedesk.domain.requests import clocks, sessions
 from triagedesk.domain.scoring.escalation import Scorer
-from triagedesk.domain.scoring.profiles import SessionPolicy
+from triagedesk.domain.scoring.profiles import Profile, SessionPolicy
 
 DAY = timedelta(days=1)
 _CORRECTIONS = [
@@ -134,14 +134,13 @@ def _history(rng: random.Random, issue: Issue, scorers: dict[str, Scorer], exper
         return  # not escalated yet: the coordinator's intake
     status = _status(rng, age, profile.payment)
     tier = profile.tiers.get(decision.recommended_tier or "") if decision.recommended_tier else None
-    window = timedelta(minutes=decision.response_due_minutes or 240)
-    if profile.name == "infrastructure":
-        window = timedelta(minutes=(decision.response_due_minutes or 240)
-                           + (decision.estimated_expert_minutes or 60) * 2)
+    budget = clocks.resolve_budget(profile, decision.recommended_tier if tier else None, decision.urgency,
+                                   decision.estimated_expert_minutes)
+    window = timedelta(minutes=budget)  # the resolve target the desk's rules give it (clocks.py)
     pool = by_speciality.get((decision.recommended_expert_type or "").lower()) or [
         e for e in experts if (e.id.startswith("expert-") == (profile.name == "appraisal"))]
     expert = rng.choice(pool) if pool else None
-    request = _request(rng, issue, decision, profile.name, tier, submitted, window, status, expert, now)
+    request = _request(rng, issue, decision, profile, tier, submitted, window, status, expert, now)
     into.requests.append(request)
     if expert is None or request.started_at is None:
         return
@@ -155,16 +154,19 @@ def _history(rng: random.Random, issue: Issue, scorers: dict[str, Scorer], exper
             into.corrections.extend(_corrections(rng, issue, request, expert))
 
 
-def _request(rng: random.Random, issue: Issue, decision: Any, profile: str, tier: Any, submitted: datetime,
+def _request(rng: random.Random, issue: Issue, decision: Any, profile: Profile, tier: Any, submitted: datetime,
              window: timedelta, status: str, expert: Expert | None, now: datetime) -> ExpertRequest:
     fields: dict[str, Any] = {
         "id": f"req-{issue.id}", "analysis_id": issue.id, "user_id": f"user-{rng.randint(1, 400):04d}",
-        "profile": profile, "urgency": decision.urgency, "submitted_at": submitted, "due_at": submitted + window,
+        "profile": profile.name, "urgency": decision.urgency, "submitted_at": submitted,
+        "due_at": None if status == "pending_payment" else submitted + window,
         "item_name": issue.title, "item_category": issue.category or decision.recommended_expert_type,
         "estimated_value": issue.estimated_value, "status": status,
     }
     if tier is not None:
         fields.update(tier_id=decision.recommended_tier, tier_name=tier.name, price=tier.price)
+        if profile.payment and status != "pending_payment":
+            fields["paid_at"] = submitted  # paid as it was submitted: the tier's turnaround runs from there
     if status in ("pending_payment", "pending_assignment", "cancelled") or expert is None:
         if status == "cancelled":
             fields["cancelled_at"] = min(now, submitted + timedelta(hours=rng.uniform(0.5, 20)))
@@ -175,7 +177,8 @@ def _request(rng: random.Random, issue: Issue, decision: Any, profile: str, tier
     assigned = min(now, submitted + timedelta(seconds=scale * rng.uniform(0.02, 0.25)))
     acknowledged = min(now, assigned + timedelta(minutes=rng.randint(1, 20)))  # never after now, nor the start
     fields.update(assigned_at=assigned, acknowledged_at=acknowledged,
-                  assigned_expert_id=expert.id, assigned_expert_name=expert.name)
+                  assigned_expert_id=expert.id, assigned_expert_name=expert.name,
+                  ack_due_at=clocks.due_for_ack(assigned, profile, expert, decision.urgency))
     if status == "assigned":
         return ExpertRequest.model_validate(fields)
     started = min(now, max(acknowledged, assigned + timedelta(seconds=scale * rng.uniform(0.02, 0.2))))

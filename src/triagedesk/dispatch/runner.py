@@ -152,30 +152,26 @@ class Dispatcher:
         return actions
 
     def _step(self, request_id: str, now: datetime) -> int:
+        """Every step due for the request, in order (`Dispatching.walk`: what `policy explain` shows)."""
+        history = self._history.setdefault(request_id, [])
+        try:
+            results = self.d.walk(request_id, now, self.ack_url, history)
+        except UserError as exc:  # the request cannot be read as the rules need it: nothing was written
+            if request_id not in self._stuck:
+                self._stuck.add(request_id)
+                self.log("step_failed", request=request_id, error=str(exc), at=_stamp(now))
+            results = []
         taken = 0
-        for _ in range(4):  # a request may owe several steps at once (a long outage): at most a few a pass
-            request = self.d.request(request_id)
-            if request is None:
-                return taken
-            history = self._history.setdefault(request_id, [])
-            step = self.d.due_step(request, history, now)
-            if step is None:
-                break
-            try:
-                result = self.d.apply(request_id, step, now, self.ack_url, history)
-            except UserError as exc:  # a rule refused the move (an expert made inactive...): nothing was written
-                if step.key not in self._stuck:
-                    self._stuck.add(step.key)
-                    self.log("step_failed", request=request_id, step=step.kind, error=str(exc), at=_stamp(now))
-                break
-            if result is None:
-                if step.kind == "auto_assign" and step.key not in self._stuck:
-                    self._stuck.add(step.key)
-                    self.log("no_candidate", request=request_id, step=step.kind, at=_stamp(now))
-                break
+        for result in results:
+            if result.action == "none":
+                if result.step.key not in self._stuck:
+                    self._stuck.add(result.step.key)
+                    self.log("no_candidate", request=request_id, step=result.step.kind, at=_stamp(now),
+                             reason=result.reason)
+                continue
             taken += 1
-            self.log(step.kind, request=request_id, action=result.action, expert=result.expert_id,
-                     messages=result.messages, at=_stamp(now), reason=step.reason)
+            self.log(result.step.kind, request=request_id, action=result.action, expert=result.expert_id,
+                     messages=result.messages, at=_stamp(now), reason=result.reason)
         request = self.d.request(request_id)
         if request is not None:
             self._index(request)

@@ -37,6 +37,11 @@ def profile_name(value: str | None) -> str | None:
     return value
 
 
+EMAIL = re.compile(r"[^@\s<>\"',;]+@[^@\s<>\"',;]+\.[^@\s<>\"',;.]+")
+"""An address a person can be mailed at: local part, @, a dotted domain (no spaces, no angle brackets or lists)."""
+CONTACT_URL = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://\S+")
+"""A notification target as Apprise takes it: scheme://..., no whitespace."""
+
 _SLA_RE = re.compile(r"^(\d+)_(minute|minutes|hour|hours|day|days)$")
 _SLA_UNIT_MINUTES = {"minute": 1, "hour": 60, "day": 1440}
 
@@ -179,6 +184,22 @@ class Expert(DomainModel):
     """Seed 000's escalation_methods names (email, slack, phone...) -> Apprise URLs; an email may be a bare address."""
 
     _utc = field_validator("joined_at")(as_utc)
+
+    @field_validator("email")
+    @classmethod
+    def _email(cls, value: str) -> str:
+        if value and not EMAIL.fullmatch(value):
+            raise ValueError(f"{value!r} is not an email address")
+        return value
+
+    @field_validator("contacts")
+    @classmethod
+    def _contacts(cls, value: dict[str, str]) -> dict[str, str]:
+        """Each contact is a notification URL (scheme://...) or a bare email address, one line."""
+        for method, target in value.items():
+            if target and not (CONTACT_URL.fullmatch(target) or EMAIL.fullmatch(target)):
+                raise ValueError(f"{method}: {target!r} is neither a URL (scheme://...) nor an email address")
+        return value
 
     @field_validator("timezone")
     @classmethod

@@ -9,18 +9,12 @@ from typing import Any, Literal
 from pydantic import Field, field_validator
 
 from triagedesk.domain.models import DomainModel, EstimatedValue, as_utc, profile_name
-
-RequestStatus = Literal[
-    "pending_payment", "pending_assignment", "assigned", "in_review", "waiting",
-    "completed", "cancelled", "refunded",
-]
-REQUEST_STATUSES: tuple[str, ...] = (
-    "pending_payment", "pending_assignment", "assigned", "in_review", "waiting",
-    "completed", "cancelled", "refunded",
+from triagedesk.domain.requests.states import (  # noqa: F401 - the states' one home, re-exported for the models
+    HELD_STATUSES,
+    OPEN_STATUSES,
+    REQUEST_STATUSES,
+    RequestStatus,
 )
-OPEN_STATUSES = frozenset({"pending_payment", "pending_assignment", "assigned", "in_review", "waiting"})
-HELD_STATUSES = frozenset({"assigned", "in_review", "waiting"})
-"""An expert has the request: its SLA clock runs (or is paused), and a new expert is a reassignment."""
 
 
 def new_id(prefix: str) -> str:
@@ -35,7 +29,7 @@ def utcnow() -> datetime:
 _UTC_FIELDS = (
     "submitted_at", "assigned_at", "acknowledged_at", "started_at", "completed_at", "due_at",
     "cancelled_at", "refunded_at", "waiting_since", "created_at", "ended_at", "at", "updated_at",
-    "paused_at", "next_attempt_at", "sent_at",
+    "paused_at", "next_attempt_at", "sent_at", "paid_at", "ack_due_at",
 )
 
 
@@ -81,6 +75,14 @@ class ExpertRequest(Record):
     cancelled_at: datetime | None = None
     refunded_at: datetime | None = None
     due_at: datetime | None = None
+    """The resolve target's due time before any wait (clocks.py): set when the request opens (a paid tier's at
+    payment) and never moved; waits (`paused_minutes`) push the target past it; no reassignment touches it."""
+    paid_at: datetime | None = None
+    ack_due_at: datetime | None = None
+    """The current assignment's acknowledge target (clocks.py)."""
+    lapsed_expert_ids: list[str] = Field(default_factory=list)
+    """Experts who let this request lapse (a missed acknowledgement, a breach on their watch): never given it again
+    by a reassignment or a senior escalation."""
     waiting_since: datetime | None = None
     paused_minutes: float = Field(0.0, ge=0.0)
     item_name: str = ""

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
@@ -36,13 +35,12 @@ class TriageDeskApp(App):
     BINDINGS = keys.bindings("app")
 
     def __init__(self, desk: Desk, role: str = "coordinator", expert_id: str | None = None,
-                 monotonic: Callable[[], float] = time.monotonic, live: bool = True, watch: bool = True,
+                 live: bool = True, watch: bool = True,
                  sync_remote: Remote | None = None) -> None:
         super().__init__()
         self.role = role
         self.expert_id = expert_id
         self.clock = desk.clock
-        self.monotonic = monotonic
         self.live = live
         self.follow_store = watch
         self.desk = desk
@@ -57,7 +55,7 @@ class TriageDeskApp(App):
         self.our_themes: list[str] = []
 
     def on_mount(self) -> None:
-        self.desk.on_skipped_record(self._skipped_record)
+        self.desk.records.on_skipped(self._skipped_record)
         themes, problems = load_themes()
         for theme in themes:
             self.register_theme(theme)
@@ -78,10 +76,9 @@ class TriageDeskApp(App):
         if self.sync_remote is not None:
             self.sub_title = f"{self._base_subtitle} · sync starting with {self.sync_remote.shown}"
             self._sync = LiveSync(self.desk, self.sync_remote, self.clock, self._from_sync_thread).start()
-        self.push_screen(DeskScreen(self.desk, self.settings, self.role, self.expert_id, self.actor,
-                                    self.monotonic, self.live))
+        self.push_screen(DeskScreen(self.desk, self.settings, self.role, self.expert_id, self.actor, self.live))
         if self.follow_store:
-            self._watcher = self.desk.follow(
+            self._watcher = self.desk.records.follow(
                 self._changed_elsewhere, self.settings.desk.refresh_seconds,
                 on_error=lambda exc: self.call_from_thread(tell, self, str(exc), severity="error"))
             self.set_interval(0.5, self.show_lag)
@@ -128,7 +125,7 @@ class TriageDeskApp(App):
     @work(thread=True, exclusive=True, group="conflicts", exit_on_error=False)
     def load_conflicts(self) -> None:
         """The whole audit log is read off the UI thread."""
-        self.post_message(self.ConflictsLoaded(self.desk.sync_conflicts()))
+        self.post_message(self.ConflictsLoaded(self.desk.queries.sync_conflicts()))
 
     @dataclass
     class ConflictsLoaded(Message):
@@ -146,7 +143,7 @@ class TriageDeskApp(App):
 
     @work(thread=True, exclusive=True, group="rejected", exit_on_error=False)
     def load_rejected(self) -> None:
-        self.post_message(self.RejectedLoaded(self.desk.rejected()))
+        self.post_message(self.RejectedLoaded(self.desk.records.rejected()))
 
     @dataclass
     class RejectedLoaded(Message):
@@ -216,7 +213,7 @@ class TriageDeskApp(App):
         yield SystemCommand("Rejected", "Documents kept out of the records, and changes the server refused",
                             self.action_rejected)
         if isinstance(screen, DeskScreen):
-            for row in keys.legal_now(self.role, screen.selection, scope="screen"):
+            for row in keys.legal_now(self.role, screen.selection, scope="screen", expert_id=self.expert_id):
                 yield SystemCommand(row.label, row.help[:1].upper() + row.help[1:], _runner(screen, row.action))
 
 

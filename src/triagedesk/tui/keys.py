@@ -1,8 +1,8 @@
-"""Every key of the desk in one table: it makes the bindings, the help screen, the palette and `check_action`.
+"""Every key of the desk in one table: it makes the bindings, the key bar, the help, the palette and every refusal.
 
-A row says which key runs which action, its label, the roles that have it, and when it is legal
-for the selected request (a predicate over `Selection`, reading `workflow`'s rules). The footer
-shows only what is legal now; the palette offers only that; the help screen lists every row.
+A workflow key names the action of the domain's table it takes (`rule`): whether it is legal, and why not, is
+the table's answer (`actions.check`), never decided here. A role's key always runs and answers: a key that is
+not legal now shows the table's reason; the key bar and the palette offer only what is legal now.
 """
 
 from __future__ import annotations
@@ -12,7 +12,8 @@ from dataclasses import dataclass
 
 from textual.binding import Binding
 
-from triagedesk.domain.requests import workflow
+from triagedesk.domain.requests import actions
+from triagedesk.domain.requests.actions import Actor, Standing
 
 COORDINATOR = frozenset({"coordinator"})
 EXPERT = frozenset({"expert"})
@@ -22,18 +23,19 @@ EVERYONE = frozenset({"coordinator", "expert", "lead"})
 
 @dataclass(frozen=True)
 class Selection:
-    """What the keys' predicates know of the highlighted issue (all cheap, from the queue row and its detail)."""
+    """What the keys know of the highlighted issue (all cheap, from the queue row and its detail)."""
 
     issue_id: str | None = None
     status: str | None = None
     """Its latest request's status; None when it has none (closed requests leave the queue)."""
     request_id: str | None = None
     holder: str = ""
-    """The expert who holds it (assigned, in review, waiting), else ""."""
+    """The name of the expert who holds it (assigned, in review, waiting), else ""."""
+    holder_id: str = ""
     opens_as: str = "pending_assignment"
     """The state a new request would start in: pending payment where the profile charges."""
     session: str | None = None
-    """The request's running session's status (active, paused), None without one."""
+    """The status of the desk's expert's running session on the request (active, paused), None without one."""
     candidates: int = 0
     tab: str = "desk"
     mine: bool = True
@@ -41,40 +43,60 @@ class Selection:
     marked: int = 0
     """Queue rows marked for a bulk action."""
     acknowledged: bool = False
-    """The request's expert has acknowledged it."""
     awaiting_outcome: bool = False
-    """An ended session of the request has no outcome yet."""
+    """An ended session of the desk's expert on the request has no outcome yet."""
+
+    def standing(self) -> Standing:
+        return Standing(self.status, self.opens_as, self.holder_id or None, self.acknowledged, self.session,
+                        self.awaiting_outcome)
 
 
 NOTHING = Selection()
 
-Legal = Callable[[Selection, tuple[object, ...]], bool]
+Legal = Callable[[Selection, tuple[object, ...]], str | None]
+"""A key's own condition (a tab, a selection, marks): None when met, else why not."""
 
 
-def _always(_: Selection, __: tuple[object, ...]) -> bool:
-    return True
+def _always(_: Selection, __: tuple[object, ...]) -> str | None:
+    return None
 
 
-def _on_desk(s: Selection, _: tuple[object, ...]) -> bool:
-    return s.tab == "desk"
+def _on_desk(s: Selection, _: tuple[object, ...]) -> str | None:
+    return None if s.tab == "desk" else "on the Desk tab (d)"
 
 
-def _issue(s: Selection, _: tuple[object, ...]) -> bool:
-    return s.tab == "desk" and s.issue_id is not None
+def _issue(s: Selection, params: tuple[object, ...]) -> str | None:
+    return _on_desk(s, params) or (None if s.issue_id is not None else "select an issue first")
 
 
-def _when(rule: Callable[[Selection], bool]) -> Legal:
-    return lambda s, params: _issue(s, params) and rule(s)
-
-
-def _mine(rule: Callable[[Selection], bool]) -> Legal:
-    """An expert's key: legal on a request the desk's expert holds."""
-    return lambda s, params: _issue(s, params) and s.mine and rule(s)
-
-
-def _assign(s: Selection, params: tuple[object, ...]) -> bool:
+def _candidate(s: Selection, params: tuple[object, ...]) -> str | None:
     number = params[0] if params and isinstance(params[0], int) else 1
-    return _issue(s, params) and workflow.can_assign(s.status, s.opens_as) and number <= s.candidates
+    found = _issue(s, params)
+    if found is None and number > s.candidates:
+        return f"there is no candidate #{number}" if s.candidates else "no candidate for this issue"
+    return found
+
+
+def _marked(s: Selection, params: tuple[object, ...]) -> str | None:
+    return _on_desk(s, params) or (None if s.marked else
+                                   "no row marked: Space marks a row, shift+arrows while moving, * every row shown")
+
+
+def _tab(name: str) -> Legal:
+    return lambda s, _: f"the {name.capitalize()} tab is open" if s.tab == name else None
+
+
+def give_rule(s: Selection) -> str:
+    """1-5 on a held request reassigns; otherwise it assigns (escalating first where that is the path)."""
+    return "reassign" if s.status in ("assigned", "in_review", "waiting") else "assign"
+
+
+def wait_rule(s: Selection) -> str:
+    return "resume" if s.status == "waiting" else "wait"
+
+
+def toggle_rule(s: Selection) -> str:
+    return "resume_session" if s.session == "paused" else "pause_session"
 
 
 @dataclass(frozen=True)
@@ -89,6 +111,8 @@ class Key:
     section: str
     roles: frozenset[str] = EVERYONE
     legal: Legal = _always
+    rule: str | Callable[[Selection], str] | None = None
+    """The action of the domain's table the key takes (or picks by the selection)."""
     footer: bool = True
     palette: bool = True
     shown_key: str = ""
@@ -102,6 +126,12 @@ class Key:
         """The action's name without its parameters: what `check_action` receives."""
         return self.action.split("(", 1)[0]
 
+    def rule_for(self, selection: Selection) -> str | None:
+        return self.rule(selection) if callable(self.rule) else self.rule
+
+    def params(self) -> tuple[object, ...]:
+        return (int(self.action[7:-1]),) if self.name == "assign" else ()
+
 
 QUEUE, COORD, EXPERT_S, ALL = "Queue", "Coordinator", "Expert", "Everywhere"
 
@@ -112,6 +142,11 @@ NAVIGATION: list[tuple[str, str]] = [
     ("click a column name", "sort by it (again: reversed)"),
 ]
 """Keys the queue widget handles itself, listed on the help screen."""
+
+
+def _help(rule: str, prefix: str = "") -> str:
+    return prefix + actions.ACTIONS[rule].help
+
 
 KEYS: list[Key] = [
     Key("slash", "filter", "Filter", "filter by text (Enter returns to the queue)", QUEUE, DESK_ROLES, _on_desk,
@@ -128,6 +163,8 @@ KEYS: list[Key] = [
         footer=False),
     Key("X", "edit_expert", "Edit expert", "edit an expert record (each change audited)", COORD, COORDINATOR,
         _on_desk, footer=False),
+    Key("ctrl+e", "edit_issue", "Edit issue", _help("edit", "the selected issue: ") + " (the issue screen too)",
+        COORD, COORDINATOR, _issue, rule="edit", footer=False, shown_key="ctrl+e"),
     Key("A", "cycle_assignee", "Assignee", "cycle the assignee filter: unassigned, mine, each expert", QUEUE,
         DESK_ROLES, _on_desk, footer=False),
     Key("v", "sort_menu", "Sort", "sort by a column (the same again: reversed; the cursor goes to the top)", QUEUE,
@@ -135,40 +172,34 @@ KEYS: list[Key] = [
     Key("S", "save_view", "Save view", "save the filters and sort as a named view (kept in config)", QUEUE,
         DESK_ROLES, _on_desk, footer=False),
     Key("V", "open_view", "Views", "open a saved view", QUEUE, DESK_ROLES, _on_desk, footer=False),
-    Key("M", "bulk", "Bulk", "assign, escalate or cancel every marked row at once (one confirmation)", COORD,
-        COORDINATOR, lambda s, _: s.tab == "desk" and s.marked > 0),
+    Key("M", "bulk", "Bulk", "assign, escalate or cancel every marked row (one confirmation, per-row plans)", COORD,
+        COORDINATOR, _marked),
     *[Key(str(n), f"assign({n})", f"Assign #{n}" if n > 1 else "Assign", f"assign candidate #{n}", COORD,
-          COORDINATOR, _assign, footer=n == 1, shown_key=str(n)) for n in range(1, 6)],
-    Key("exclamation_mark", "escalate", "Escalate", "open an expert request (a paid profile's waits for $)", COORD,
-        COORDINATOR, _when(lambda s: workflow.can_escalate(s.status)), shown_key="!"),
-    Key("dollar_sign", "pay", "Paid", "record the payment (then assign with 1-5)", COORD, COORDINATOR,
-        _when(lambda s: workflow.can_pay(s.status)), shown_key="$"),
-    Key("r", "reassign", "Reassign", "reassign to the next candidate", COORD, COORDINATOR,
-        _when(lambda s: workflow.is_held(s.status) and s.candidates > 0)),
-    Key("e", "senior", "Senior", "escalate to a senior expert", COORD, COORDINATOR,
-        _when(lambda s: workflow.can_senior(s.status))),
-    Key("w", "wait_resume", "Wait/resume", "wait for the requester / resume (pauses the SLA)", COORD, DESK_ROLES,
-        _mine(lambda s: workflow.can_wait(s.status) or workflow.can_resume(s.status)), footer=False),
-    Key("x", "cancel_request", "Cancel req.", "cancel the request", COORD, COORDINATOR,
-        _when(lambda s: workflow.can_cancel(s.status)), footer=False),
-    Key("n", "new_issue", "New", "new issue", COORD, COORDINATOR, _on_desk),
+          COORDINATOR, _candidate, rule=give_rule, footer=n == 1, shown_key=str(n)) for n in range(1, 6)],
+    Key("exclamation_mark", "escalate", "Escalate", _help("escalate"), COORD, COORDINATOR, _issue, rule="escalate",
+        shown_key="!"),
+    Key("dollar_sign", "pay", "Paid", _help("pay"), COORD, COORDINATOR, _issue, rule="pay", shown_key="$"),
+    Key("r", "reassign", "Reassign", "reassign to the next specialist (never one who let it lapse)", COORD,
+        COORDINATOR, _issue, rule="reassign"),
+    Key("e", "senior", "Senior", _help("senior"), COORD, COORDINATOR, _issue, rule="senior"),
+    Key("w", "wait_resume", "Wait/resume", "wait for the requester / resume (the resolve target pauses)", COORD,
+        DESK_ROLES, _issue, rule=wait_rule),
+    Key("x", "cancel_request", "Cancel req.", _help("cancel"), COORD, COORDINATOR, _issue, rule="cancel"),
+    Key("n", "new_issue", "New", "new issue (any profile, shipped and yours)", COORD, COORDINATOR, _on_desk),
     Key("m", "package", "Package", "escalation package with its messages (ctrl+s saves it)", COORD, DESK_ROLES,
         _issue, footer=False),
     Key("K", "acknowledge", "Ack", "acknowledge the request (before or without a session)", EXPERT_S, EXPERT,
-        _mine(lambda s: s.status == "assigned" and not s.acknowledged)),
-    Key("s", "start_session", "Start session", "start a session", EXPERT_S, EXPERT,
-        _mine(lambda s: workflow.can_start_session(s.status) and not workflow.session_running(s.session))),
-    Key("space", "toggle_session", "Pause/resume", "pause / resume the session", EXPERT_S, EXPERT,
-        _mine(lambda s: workflow.session_running(s.session))),
-    Key("E", "end_session", "End session", "end the session", EXPERT_S, EXPERT,
-        _mine(lambda s: workflow.session_running(s.session)), footer=False),
-    Key("o", "outcome", "Outcome", "record the session's outcome (ends it; also after E); completing asks the "
-        "final report", EXPERT_S, EXPERT, _mine(lambda s: workflow.session_running(s.session) or s.awaiting_outcome)),
-    Key("c", "correction", "Correction", "record a correction", EXPERT_S, EXPERT,
-        _mine(lambda s: s.request_id is not None)),
+        _issue, rule="acknowledge"),
+    Key("s", "start_session", "Start session", _help("start"), EXPERT_S, EXPERT, _issue, rule="start"),
+    Key("space", "toggle_session", "Pause/resume", "pause / resume your session", EXPERT_S, EXPERT, _issue,
+        rule=toggle_rule),
+    Key("E", "end_session", "End session", _help("end_session"), EXPERT_S, EXPERT, _issue, rule="end_session"),
+    Key("o", "outcome", "Outcome", "record your session's outcome (ends it; also after E); completing asks the "
+        "final report", EXPERT_S, EXPERT, _issue, rule="outcome"),
+    Key("c", "correction", "Correction", _help("correction"), EXPERT_S, EXPERT, _issue, rule="correction"),
     Key("a", "show_tab('analytics')", "Charts", "the Analytics tab (the lead's charts)", ALL, EVERYONE,
-        lambda s, _: s.tab != "analytics", shown_key="a"),
-    Key("d", "show_tab('desk')", "Desk", "the Desk tab", ALL, EVERYONE, lambda s, _: s.tab != "desk", footer=False),
+        _tab("analytics"), shown_key="a"),
+    Key("d", "show_tab('desk')", "Desk", "the Desk tab", ALL, EVERYONE, _tab("desk"), footer=False),
     Key("b", "backtest", "Backtest", "backtest a changed profile over the stored history", ALL, EVERYONE,
         footer=False),
     Key("question_mark", "help", "Help", "this help", ALL, scope="app", shown_key="?"),
@@ -184,6 +215,13 @@ KEYS: list[Key] = [
 BY_ACTION: dict[str, list[Key]] = {}
 for _row in KEYS:
     BY_ACTION.setdefault(_row.name, []).append(_row)
+KEY_OF: dict[str, str] = {}
+"""The key that takes each action of the domain's table (what a refusal names as coming first)."""
+for _row in KEYS:
+    if isinstance(_row.rule, str):
+        KEY_OF.setdefault(_row.rule, _row.shown_key or _row.key)
+KEY_OF.setdefault("assign", "1-5")
+KEY_OF.setdefault("resume", "w")
 
 
 def bindings(scope: str) -> list[Binding | tuple[str, str] | tuple[str, str, str]]:
@@ -191,33 +229,56 @@ def bindings(scope: str) -> list[Binding | tuple[str, str] | tuple[str, str, str
     return [Binding(k.key, k.action, k.label, show=k.footer, priority=k.priority) for k in KEYS if k.scope == scope]
 
 
-def check(action: str, parameters: tuple[object, ...], role: str, selection: Selection) -> bool | None:
-    """`check_action`: True to run and show the key; False hides it and lets the key fall through.
-    Actions the table does not know (Textual's own) are left alone (True)."""
+def row_of(action: str, parameters: tuple[object, ...] = ()) -> Key | None:
     rows = BY_ACTION.get(action)
     if not rows:
-        return True
+        return None
     spelled = f"{action}({', '.join(repr(p) for p in parameters)})" if parameters else action
-    row = next((r for r in rows if r.action == spelled), rows[0])
-    if role not in row.roles:
-        return False
-    return row.legal(selection, parameters)
+    return next((r for r in rows if r.action == spelled), rows[0])
 
 
-def legal_now(role: str, selection: Selection, scope: str | None = None) -> Iterable[Key]:
-    """The rows a role may use now: the palette's commands."""
+def check(action: str, parameters: tuple[object, ...], role: str, selection: Selection) -> bool | None:
+    """`check_action`: a role's own key always runs (and answers with a reason when it is not legal now); another
+    role's key falls through (the coordinator's Space marks a row). Textual's own actions are left alone."""
+    row = row_of(action, parameters)
+    return True if row is None else role in row.roles
+
+
+def refusal(row: Key, params: tuple[object, ...], role: str, selection: Selection,
+            expert_id: str | None = None) -> str | None:
+    """Why the key cannot be taken now (None: it can): the key's own condition, then the action table's reason
+    with the keys of what must come first."""
+    own = row.legal(selection, params)
+    if own is not None:
+        return f"{row.label}: {own}"
+    rule = row.rule_for(selection)
+    if rule is None:
+        return None
+    found = actions.check(rule, selection.standing(), Actor("", role, expert_id))  # type: ignore[arg-type]
+    if found is None:
+        return None
+    first = ", then ".join(KEY_OF.get(step, step) for step in found.first)
+    return f"{found.text} (first: {first})" if first else found.text
+
+
+def legal_now(role: str, selection: Selection, scope: str | None = None,
+              expert_id: str | None = None) -> Iterable[Key]:
+    """The rows a role may take now: the palette's commands and the key bar's keys."""
     for row in KEYS:
         if row.palette and (scope is None or row.scope == scope) and role in row.roles:
-            params = (int(row.action[7:-1]),) if row.name == "assign" else ()
-            if row.legal(selection, params):
+            if refusal(row, row.params(), role, selection, expert_id) is None:
                 yield row
 
 
-def footprint(role: str, selection: Selection) -> tuple[bool, ...]:
-    """What each of the role's keys allows for `selection`: the footer is redrawn only when this changes,
-    not on every cursor move (a footer recompose and relayout cost more than the rest of a move)."""
-    return tuple(bool(row.legal(selection, (int(row.action[7:-1]),) if row.name == "assign" else ()))
-                 for row in KEYS if role in row.roles)
+def bar(role: str, selection: Selection, expert_id: str | None = None) -> list[Key]:
+    """What the key bar shows: every legal key of the role marked for it, and nothing else."""
+    return [row for row in KEYS if row.footer and role in row.roles
+            and refusal(row, row.params(), role, selection, expert_id) is None]
+
+
+def footprint(role: str, selection: Selection, expert_id: str | None = None) -> tuple[bool, ...]:
+    """What each of the role's keys allows for `selection`: the key bar is redrawn only when this changes."""
+    return tuple(refusal(row, row.params(), role, selection, expert_id) is None for row in KEYS if role in row.roles)
 
 
 def help_sections(role: str | None = None) -> list[tuple[str, list[tuple[str, str]]]]:
@@ -229,7 +290,8 @@ def help_sections(role: str | None = None) -> list[tuple[str, list[tuple[str, st
             continue
         if row.name == "assign":
             if row is assigns[0]:
-                sections[row.section].append(("1-5", "assign the Nth candidate (confirm, optional note)"))
+                sections[row.section].append(("1-5", "assign the Nth candidate of the issue's specialisation "
+                                                     "(confirm, optional note; outside it: an override with a note)"))
             continue
         sections[row.section].append((row.shown_key or row.key, row.help))
     sections[ALL].insert(2, ("< >", "analytics period 7 / 30 / 90 days"))

@@ -10,10 +10,10 @@ from triagedesk.app.desk import Desk
 from triagedesk.app.queue import QueueData
 from triagedesk.domain.insight.knowledge import Hit
 from triagedesk.domain.models import Decision, Issue, Match
-from triagedesk.domain.requests import workflow
+from triagedesk.domain.records import Session
+from triagedesk.domain.requests import clocks as sla
 from triagedesk.domain.requests.sessions import elapsed_seconds
-from triagedesk.domain.requests.sla import refund_exposure
-from triagedesk.tui.widgets.timers_pane import TimerSpec
+from triagedesk.tui.widgets.sla_timer import Reading, TimerSpec
 
 
 @dataclass
@@ -38,42 +38,63 @@ def queue(desk: Desk, now: datetime, assignee: str | None = None) -> QueueData:
     return queue_updates.load(desk, now, assignee)
 
 
-def detail(desk: Desk, data: QueueData, issue_id: str, with_match: bool = True) -> Detail | None:
-    """Everything the side panes show for one issue (a cursor move loads this)."""
-    issue = data.issues.get(issue_id) or desk.issue(issue_id)
+def detail(desk: Desk, data: QueueData, issue_id: str, with_match: bool = True,
+           expert_id: str | None = None) -> Detail | None:
+    """Everything the side panes show for one issue (a cursor move loads this); the session facts are the desk's
+    expert's own (an expert drives only their own session)."""
+    issue = data.issues.get(issue_id) or desk.queries.issue(issue_id)
     if issue is None:
         return None
-    decision = desk.decide(issue)
-    match = desk.candidates(issue) if with_match else None
-    hits = desk.knowledge_for(f"{issue.title} {issue.description}", 3)
+    decision = desk.engine.decide(issue)
+    match = desk.queries.candidates(issue) if with_match else None
+    hits = desk.queries.knowledge_for(f"{issue.title} {issue.description}", 3)
     row = data.position(issue_id)
     request_id = data.request_id[row] if row is not None else None
-    running = desk.running_session(request_id) if request_id else None
-    request = desk.require_request(request_id) if request_id else None
-    awaiting = desk.session_awaiting_outcome(request_id) if request_id and running is None else None
-    return Detail(issue, decision, match, hits, running.status if running else None, desk.opens_as(issue),
-                  acknowledged=request is not None and request.acknowledged_at is not None,
-                  awaiting_outcome=awaiting.id if awaiting else None)
+    running = desk.queries.running_session(request_id, expert_id) if request_id and expert_id else None
+    request = desk.queries.require_request(request_id) if request_id else None
+    awaiting = desk.queries.awaiting_outcome(request_id, expert_id) if request_id and expert_id and running is None \
+        else None
+    acknowledged = request is not None and (request.acknowledged_at is not None or request.started_at is not None)
+    return Detail(issue, decision, match, hits, running.status if running else None, desk.engine.opens_as(issue),
+                  acknowledged=acknowledged, awaiting_outcome=awaiting.id if awaiting else None)
 
 
 def timers(desk: Desk, limit: int, expert_id: str | None = None) -> tuple[list[TimerSpec], str]:
-    """The most pressing clocks (and running sessions), as specs for the Timers pane."""
-    now = desk.clock()
-    clocks = desk.clocks()
-    if expert_id is not None:
-        clocks = [c for c in clocks if c[0].assigned_expert_id == expert_id]
-    exposure = refund_exposure([t for _, t, _ in clocks])
-    breached = sum(t.state == "breached" for _, t, _ in clocks)
+    """The most pressing clocks (and running sessions), as specs for the Timers pane: each reads its target
+    through the domain's clock function at every tick."""
+    clocks = desk.queries.clocks(expert_id=expert_id)
+    exposure = sla.refund_exposure([c.pressing for c in clocks if c.pressing is not None])
+    breached = sum(c.pressing is not None and c.pressing.state == "breached" for c in clocks)
     specs: list[TimerSpec] = []
-    for request, timer, hints in clocks[:limit]:
+    for found in clocks[:limit]:
+        request = found.request
         who = request.assigned_expert_name or request.assigned_expert_id or "-"
-        hint = f" · {hints[0].hint}" if hints else ""
-        specs.append((request.id, f"{request.analysis_id} · {request.status} · {who}{hint}",
-                      timer.left_minutes * 60, timer.budget_minutes * 60, timer.state == "paused", False))
-    for session in desk.running_sessions(expert_id)[:limit]:
-        paused = not workflow.session_ticking(session.status)
+        hint = f" · {found.suggestions[0].hint}" if found.suggestions else ""
+        shown = found.pressing
+        what = "ack · " if shown is not None and shown.target == "acknowledge" else ""
+        target = next((t for t in found.targets if shown is not None and t.name == shown.target), None)
+        specs.append(TimerSpec(request.id, f"{request.analysis_id} · {what}{request.status} · {who}{hint}",
+                               _reading(target)))
+    for session in desk.queries.running_sessions(expert_id)[:limit]:
         label = " · ".join(filter(None, (f"session {session.issue_id}", session.expert_id, session.channel)))
-        specs.append((session.id, label,
-                      elapsed_seconds(session, now), 1.0, paused, True))
+        specs.append(TimerSpec(session.id, label, _session_reading(session), counts_up=True))
     summary = f"{len(clocks)} clocks · {breached} breached · refund exposure ${exposure:,.0f}"
     return specs, summary
+
+
+def _reading(target: sla.Target | None) -> Reading:
+    """How a timer reads its request's target at any instant: the one clock function."""
+
+    def read(now: datetime) -> tuple[float, str]:
+        if target is None:
+            return 0.0, "stopped"
+        return target.left_minutes(now) * 60, target.state(now)
+
+    return read
+
+
+def _session_reading(session: Session) -> Reading:
+    def read(now: datetime) -> tuple[float, str]:
+        return elapsed_seconds(session, now), "session" if session.status == "active" else "paused"
+
+    return read

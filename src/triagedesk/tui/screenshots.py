@@ -30,7 +30,7 @@ def busiest_expert(path: Path) -> str:
     """The demo expert with the most open requests (a full queue to show), ties to the first id."""
     desk = open_desk(path)
     try:
-        return min(desk.counted_experts(), key=lambda e: (-e.current_workload, e.id)).id
+        return min(desk.figures.counted().values(), key=lambda e: (-e.current_workload, e.id)).id
     finally:
         desk.close()
 
@@ -44,7 +44,8 @@ def build_demo(path: Path) -> None:
     data = generate(600, 7, NOW, scorers, experts)
     desk = open_desk(path)
     try:
-        desk.load_demo([data], ("experts", "issues", "requests", "sessions", "outcomes", "corrections", "knowledge"),
+        kinds = ("experts", "issues", "requests", "sessions", "outcomes", "corrections", "knowledge")
+        desk.records.load_demo([data], kinds,
                        note="screenshots")
     finally:
         desk.close()
@@ -56,7 +57,7 @@ async def shoot(path: Path, out: Path, size: tuple[int, int]) -> list[Path]:
         if role == "expert" and expert is None:
             expert = busiest_expert(path)
         app = TriageDeskApp(open_desk(path, clock=lambda: NOW), role=role, expert_id=expert,
-                            monotonic=lambda: 1000.0, live=False, watch=False)
+                            live=False, watch=False)
         async with app.run_test(size=size) as pilot:
             for _ in range(3):
                 await app.workers.wait_for_complete()

@@ -8,8 +8,11 @@ from pathlib import Path
 
 import pytest
 
+from tests.support.flows import act, escalate, session_move, start_session
+from triagedesk.app.commands import Refused
 from triagedesk.app.desk import Desk
 from triagedesk.domain.models import Expert, Issue
+from triagedesk.domain.requests.plan import Intent
 from triagedesk.store.database import open_store
 from triagedesk.store.repositories import Repository
 
@@ -30,65 +33,72 @@ def _two_desks(tmp_path: Path) -> tuple[Desk, Desk]:
 
 
 def _interleave(monkeypatch: pytest.MonkeyPatch, desk: Desk, name: str, other: threading.Thread) -> None:
-    """When `desk` first reads a record from `name`, the other desk runs its own move and gets a chance to finish."""
-    original = Repository.require
+    """When `desk` first reads records of `name`, the other desk runs its own move and gets a chance to finish."""
     fired = threading.Event()
 
-    def require(self: Repository, key: str):  # type: ignore[no-untyped-def]
-        found = original(self, key)
-        if self.store is desk.store and self.name == name and not fired.is_set():
-            fired.set()
-            other.start()
-            other.join(timeout=0.5)   # finishes only when nothing holds the lock
-        return found
+    def hooked(method):  # type: ignore[no-untyped-def]
+        def read(self: Repository, *args):  # type: ignore[no-untyped-def]
+            found = method(self, *args)
+            if self.store is desk.store and self.name == name and not fired.is_set():
+                fired.set()
+                other.start()
+                other.join(timeout=0.5)   # finishes only when nothing holds the lock
+            return found
+        return read
 
-    monkeypatch.setattr(Repository, "require", require)
+    monkeypatch.setattr(Repository, "require", hooked(Repository.require))
+    monkeypatch.setattr(Repository, "by", hooked(Repository.by))
 
 
 def test_session_move_reads_inside_its_transaction(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     coordinator, expert = _two_desks(tmp_path)
-    request = coordinator.escalate("a1", "c")
-    coordinator.act(request.id, "pay", "c")
-    coordinator.act(request.id, "assign", "c", "ann")
-    session = coordinator.start_session(request.id, "ann")
+    request = escalate(coordinator, "a1", "c")
+    act(coordinator, request.id, "pay", "c")
+    act(coordinator, request.id, "assign", "c", "ann")
+    session = start_session(coordinator, request.id)
     outcome: list[str] = []
 
     def other_pauses() -> None:
         try:
-            expert.session_move(session.id, "pause", "ann")
+            session_move(expert, request.id, "pause")
             outcome.append("paused")
         except Exception as exc:  # noqa: BLE001 - the refusal is what the test looks at
-            outcome.append(type(exc).__name__)
+            outcome.append(str(exc))
 
     other = threading.Thread(target=other_pauses)
     _interleave(monkeypatch, coordinator, "sessions", other)
-    coordinator.session_move(session.id, "end", "c")
+    session_move(coordinator, request.id, "end")
     other.join(timeout=30)
     final = coordinator.store.sessions.require(session.id)
     assert final.status == "ended"
-    # the pause either ran after the end (and was refused) or is in the ended session's history; never lost
+    # the pause ran after the end (and was refused): it never slipped in between the read and the write
     moves = [a.action for a in coordinator.store.history(session.id)]
-    assert outcome == ["SessionError"], (outcome, moves)
+    assert outcome == ["Pause session: no running session of yours"], (outcome, moves)
     assert moves.count("session_pause") == 0
 
 
 def test_escalate_to_senior_reads_inside_its_transaction(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     coordinator, other_desk = _two_desks(tmp_path)
-    request = coordinator.escalate("a1", "c")
-    coordinator.act(request.id, "pay", "c")
-    coordinator.act(request.id, "assign", "c", "ann")
+    request = escalate(coordinator, "a1", "c")
+    act(coordinator, request.id, "pay", "c")
+    act(coordinator, request.id, "assign", "c", "ann")
     done: list[str] = []
 
     def other_escalates() -> None:
-        moved = other_desk.escalate_to_senior(request.id, "other")
-        done.append(moved.assigned_expert_id or "")
+        try:
+            moved = other_desk.commands.run("other", Intent("senior", "a1"))
+            done.append(moved.request.assigned_expert_id if moved.request else "")
+        except Refused as exc:
+            done.append(str(exc))
 
     other = threading.Thread(target=other_escalates)
     _interleave(monkeypatch, coordinator, "requests", other)
-    first = coordinator.escalate_to_senior(request.id, "c")
+    first = coordinator.commands.run("c", Intent("senior", "a1")).request
     other.join(timeout=30)
     final = coordinator.store.requests.require(request.id)
-    # two escalations in turn: the second starts from the first's expert, so nobody's workload is counted twice
-    assert done and final.assigned_expert_id == done[0] != first.assigned_expert_id
-    workloads = {e.id: e.current_workload for e in coordinator.counted_experts()}  # counted from the requests
+    # two escalations in turn: the second starts from the first's expert (expert level: nobody above), so it is
+    # refused rather than moving Ann's stale copy; nobody's workload is counted twice
+    assert first is not None and final.assigned_expert_id == first.assigned_expert_id == "bea"
+    assert done and "nobody active more senior than Bea" in done[0], done
+    workloads = {e.id: e.current_workload for e in coordinator.figures.counted().values()}
     assert sum(workloads.values()) == 1, workloads

@@ -31,6 +31,6 @@ def test_the_edit_form_refuses_an_integer_beyond_64_bits_at_its_field(tmp_path: 
     store.issues.add(Issue(id="a", title="t", users_affected=3))
     desk = Desk(store)
     with pytest.raises(editing.FieldErrors) as refused:
-        editing.edit(desk, "issues", "a", {"users_affected": 10**23}, "ann")
+        editing.edit(desk.store, "issues", "a", {"users_affected": 10**23}, "ann")
     assert refused.value.errors == {"users_affected": "integer out of range (beyond 64 bits)"}
     assert store.issues.require("a").users_affected == 3

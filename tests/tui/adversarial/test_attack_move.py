@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from rich.cells import cell_len
 
+from tests.support.flows import act, escalate
 from tests.tui.conftest import make_app, settle
 from tests.tui.test_line_panes import PaneApp
 from triagedesk.domain.models import Candidate, Factor, Match
@@ -356,11 +357,11 @@ async def test_another_desks_write_during_a_held_slow_move_leaves_cursor_and_pan
         target = queue.current_issue()
         other = open_store(store_copy)
         second = Desk(other, clock=app.desk.clock)
-        request = second.request_for(target)
+        request = second.queries.request_for(target)
         if request is not None and request.status not in ("completed", "cancelled"):
-            second.act(request.id, "cancel", "second desk")  # the row leaves the queue
+            act(second, request.id, "cancel", "second desk")  # the row leaves the queue
         else:
-            second.escalate(target, "second desk")
+            escalate(second, target, "second desk")
         for _ in range(100):
             await pilot.pause(0.03)
         await settle(pilot)
@@ -388,7 +389,7 @@ async def test_after_a_failing_detail_the_footer_offers_only_keys_that_work(
         await settle(pilot)
         screen = desk_of(app)
         bar = screen.query_one(KeyBar)
-        assert "Assign" in " ".join(d for _k, _d, d, _o in bar.shown())
+        assert "Assign" in " ".join(d for _k, _d, d in bar.items)
 
         def broken(*args, **kwargs):
             raise RuntimeError("store gone")
@@ -398,8 +399,8 @@ async def test_after_a_failing_detail_the_footer_offers_only_keys_that_work(
         await settle(pilot)
         await pilot.pause(0.1)
         await settle(pilot)
-        shown = [description for _key, _display, description, _on in bar.shown()]
-        assert shown[:-1] == legal_labels(screen), f"footer {shown[:-1]} but legal {legal_labels(screen)}"
+        shown = [description for _key, _display, description in bar.items]
+        assert shown == legal_labels(screen), f"footer {shown} but legal {legal_labels(screen)}"
 
 
 @pytest.mark.parametrize("role", ["expert", "lead"])
@@ -413,7 +414,7 @@ async def test_held_moves_for_the_other_roles(store_copy: Path, role: str) -> No
         screen = desk_of(app)
         if role == "lead":
             await pilot.press("escape")
-            screen.action_show_tab("desk")
+            await pilot.press("d")
             await settle(pilot)
             screen.query_one(QueueView).focus()
             await settle(pilot)

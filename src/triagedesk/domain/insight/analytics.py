@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 from bisect import bisect_left
+from collections.abc import Mapping
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -11,6 +12,7 @@ from triagedesk.domain.insight.tally import EPOCH, CorrectionFacts, RatingFacts,
 from triagedesk.domain.insight.tally_bulk import RequestColumns, tally_columns
 from triagedesk.domain.models import Expert
 from triagedesk.domain.records import OPEN_STATUSES, Correction, ExpertRequest, Outcome
+from triagedesk.domain.scoring.profiles import Profile
 
 URGENCY_ORDER = ("critical", "high", "medium", "low")
 
@@ -38,10 +40,21 @@ def period_bounds(now: datetime, days: int) -> tuple[int, int]:
 
 
 def report(requests: list[ExpertRequest], experts: list[Expert], corrections: list[Correction],
-           outcomes: list[Outcome], rates: dict[str, float], now: datetime, days: int) -> dict[str, Any]:
-    """The report over requests submitted in [now - days, now]. `rates`: expert hourly rate per profile."""
-    return figures(tally_records(requests, corrections, outcomes, rates, now, days),
-                   {e.id: e.name for e in experts}, now, days)
+           outcomes: list[Outcome], profiles: Mapping[str, Profile], now: datetime, days: int) -> dict[str, Any]:
+    """The report over requests submitted in [now - days, now], each profile's rates and gaps its own."""
+    return figures(tally_records(requests, corrections, outcomes, profiles, now, days),
+                   {e.id: e.name for e in experts}, now, days, profiles)
+
+
+def rates_of(profiles: Mapping[str, Profile]) -> dict[str, float]:
+    """Each profile's expert hourly rate (what the report costs the experts' time at)."""
+    return {name: p.expert_hourly_rate for name, p in profiles.items()}
+
+
+def correctable(field: str, profile: str, profiles: Mapping[str, Profile]) -> bool:
+    """A correction of one of its profile's correctable fields (one the rules would accept today)."""
+    found = profiles.get(profile)
+    return found is None or not found.corrections.fields or field in found.corrections.fields
 
 
 def _at(moment: datetime | None) -> int | None:
@@ -49,9 +62,10 @@ def _at(moment: datetime | None) -> int | None:
 
 
 def tally_records(requests: list[ExpertRequest], corrections: list[Correction], outcomes: list[Outcome],
-                  rates: dict[str, float], now: datetime, days: int) -> Tally:
+                  profiles: Mapping[str, Profile], now: datetime, days: int) -> Tally:
     """What the records of the period add up to (a request's outcome is the last one naming it)."""
     low, high = period_bounds(now, days)
+    rates = rates_of(profiles)
     by_request = {o.request_id: o for o in outcomes if o.request_id}
     columns = RequestColumns()
     for r in requests:
@@ -63,12 +77,12 @@ def tally_records(requests: list[ExpertRequest], corrections: list[Correction], 
             submitted, _at(r.assigned_at), _at(r.started_at), _at(r.completed_at), _at(r.due_at), r.status,
             r.urgency, r.item_category, r.assigned_expert_id, r.tier_id, r.price, rates.get(r.profile, 0.0),
             None if outcome is None else outcome.resolution_achieved,
-            None if outcome is None else outcome.time_to_resolution_minutes))
+            None if outcome is None else outcome.time_to_resolution_minutes, r.profile))
     tally = tally_columns(columns)
     for c in corrections:
         at = micros(c.created_at)
-        if low <= at <= high:
-            tally.correction(CorrectionFacts(at, c.field, c.category or "-", c.expert_id))
+        if low <= at <= high and correctable(c.field, c.profile, profiles):
+            tally.correction(CorrectionFacts(at, c.field, c.category or "-", c.expert_id, c.profile))
     for o in outcomes:
         at = micros(o.created_at)
         if o.rating is not None and low <= at <= high:
@@ -76,7 +90,8 @@ def tally_records(requests: list[ExpertRequest], corrections: list[Correction], 
     return tally
 
 
-def figures(tally: Tally, names: dict[str, str], now: datetime, days: int) -> dict[str, Any]:
+def figures(tally: Tally, names: dict[str, str], now: datetime, days: int,
+            profiles: Mapping[str, Profile]) -> dict[str, Any]:
     """The report's figures from what its period's records add up to: the one home of its formulas."""
     n = tally.n
     completed = n[("completed",)]
@@ -105,8 +120,8 @@ def figures(tally: Tally, names: dict[str, str], now: datetime, days: int) -> di
         "cost_per_resolution": round(cost / resolved, 2) if resolved else None,
         "experts": _experts(tally, names),
         "corrections_by_field": dict(sorted(field_counts.items())),
-        "correction_rate_base": completed,
-        "correction_rates": correction_rates(field_counts, completed),
+        "correction_rate_base": dict(sorted(tally.groups("completed_profile").items())),
+        "correction_rates": correction_rates(tally),
         "corrections_by_category": dict(sorted(tally.groups("correction_category").items())),
         "by_urgency": {u: n[("urgency", u)] for u in URGENCY_ORDER},
         "daily": _daily(tally, now, days),
@@ -114,14 +129,19 @@ def figures(tally: Tally, names: dict[str, str], now: datetime, days: int) -> di
         "resolution_hours": sorted(tally.values["hours"]),
     }
     data["resolution_histogram"] = histogram(data["resolution_hours"], ordered=True)
-    data["opportunities"] = opportunities(tally, data)
+    data["opportunities"] = opportunities(tally, data, profiles)
     return data
 
 
-def correction_rates(counts: dict[str, int], completed: int) -> dict[str, float]:
-    """Corrections per field as a share of the period's completed requests: the one denominator the chart
-    and the opportunities text both use (a field corrected twice on one request counts twice)."""
-    return {field: round(count / completed, 4) if completed else 0.0 for field, count in sorted(counts.items())}
+def correction_rates(tally: Tally) -> dict[str, dict[str, float]]:
+    """Per profile, corrections per field as a share of that profile's completed requests in the period: the one
+    figure the chart and the training-gap text both use (a field corrected twice on one request counts twice)."""
+    bases = tally.groups("completed_profile")
+    out: dict[str, dict[str, float]] = {}
+    for (_, profile, field), count in sorted((k, c) for k, c in tally.n.items() if k[0] == "profile_field" and c):
+        base = bases.get(profile, 0)
+        out.setdefault(profile, {})[field] = round(count / base, 4) if base else 0.0
+    return out
 
 
 def histogram(values: list[float], bins: int = 12, ordered: bool = False) -> list[dict[str, float]]:
@@ -185,7 +205,7 @@ def _sla_by_tier(tally: Tally) -> dict[str, float | None]:
     return {tier: _share(met.get(tier, 0), count) for tier, count in sorted(tally.groups("tier_timed").items())}
 
 
-def opportunities(tally: Tally, data: dict[str, Any]) -> list[str]:
+def opportunities(tally: Tally, data: dict[str, Any], profiles: Mapping[str, Profile]) -> list[str]:
     """Seed 000's identify_optimization_opportunities: automation candidates, training and expertise gaps."""
     out: list[str] = []
     n = tally.n
@@ -198,12 +218,15 @@ def opportunities(tally: Tally, data: dict[str, Any]) -> list[str]:
         if success >= 0.9 and hours <= typical:
             out.append(f"Automation candidate: {category} escalations were resolved {success:.0%} of the time "
                        f"in {hours:.1f} h on average ({done} cases); write a runbook.")
-    counts = tally.groups("field")
-    for field, rate in sorted(data["correction_rates"].items(), key=lambda kv: -kv[1]):
-        if counts[field] >= 3 and rate >= 0.1:
+    gaps = [(profile, field, rate) for profile, rates in data["correction_rates"].items()
+            for field, rate in rates.items()]
+    for profile, field, rate in sorted(gaps, key=lambda g: (-g[2], g[0], g[1])):
+        share = profiles[profile].corrections.gap_share if profile in profiles else 0.1
+        count = n[("profile_field", profile, field)]
+        if count >= 3 and rate >= share:
             out.append(f"Training gap: experts corrected the automated {field} in {rate:.0%} of the "
-                       f"{data['correction_rate_base']} completed requests ({counts[field]} corrections); "
-                       "retrain that assessment.")
+                       f"{data['correction_rate_base'].get(profile, 0)} completed {profile or 'unnamed'} requests "
+                       f"({count} corrections); retrain that assessment.")
     assigned = n[("assigned",)]
     if assigned:
         baseline = n[("wait",)] / (assigned * US_PER_HOUR)

@@ -57,6 +57,7 @@ class RequestFacts:
     minutes: float
     """The expert's minutes (the outcome's time to resolution, else started to completed), when completed."""
     cost: float
+    profile: str = ""
 
     @property
     def day(self) -> int:
@@ -70,6 +71,7 @@ class CorrectionFacts:
     category: str
     """The category, or `-`."""
     expert: str
+    profile: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,7 +108,7 @@ class Tally:
         changed: list[tuple[str, float]] = []
         if f.took is not None:
             keys += [(("completed",), 1), (("took",), f.took), (("category_done", f.category), 1),
-                     (("category_took", f.category), f.took)]
+                     (("category_took", f.category), f.took), (("completed_profile", f.profile), 1)]
             if f.resolved:
                 keys += [(("resolved",), 1), (("category_resolved", f.category), 1)]
             if f.met is not None:
@@ -136,7 +138,7 @@ class Tally:
 
     def correction(self, c: CorrectionFacts, sign: int = 1) -> None:
         for key in (("corrections",), ("field", c.field), ("correction_category", c.category),
-                    ("expert_fixes", c.expert)):
+                    ("expert_fixes", c.expert), ("profile_field", c.profile, c.field)):
             self.n[key] += sign
 
     def rating(self, r: RatingFacts, sign: int = 1) -> None:
@@ -159,7 +161,7 @@ class Tally:
 def request_facts(submitted: int, assigned: int | None, started: int | None, completed: int | None, due: int | None,
                   status: str, urgency: str, category: str | None, expert: str | None, tier_id: str | None,
                   price: float, rate: float, resolution_achieved: bool | None,
-                  outcome_minutes: float | None) -> RequestFacts:
+                  outcome_minutes: float | None, profile: str = "") -> RequestFacts:
     """The facts of one request from its fields (times in microseconds) and its outcome's (`resolution_achieved`
     None: no outcome); `rate` is its profile's expert hourly rate."""
     took = None if completed is None else completed - submitted
@@ -176,7 +178,7 @@ def request_facts(submitted: int, assigned: int | None, started: int | None, com
         met=None if completed is None or due is None else completed <= due,
         tier=tier_id or f"{urgency} (no tier)",
         resolved=status != "refunded" if resolution_achieved is None else resolution_achieved,
-        price=price, minutes=minutes, cost=minutes / 60 * rate)
+        price=price, minutes=minutes, cost=minutes / 60 * rate, profile=profile)
 
 
 __all__ = ["CorrectionFacts", "DAY_US", "RatingFacts", "RequestFacts", "Tally", "hours_shown", "micros",

@@ -31,6 +31,7 @@ class RequestColumns:
     rate: list[float] = field(default_factory=list)
     achieved: list[bool | None] = field(default_factory=list)
     outcome_minutes: list[float | None] = field(default_factory=list)
+    profile: list[str] = field(default_factory=list)
 
     def append(self, row: tuple[Any, ...]) -> None:
         """One request, its values in the order of the fields."""
@@ -99,6 +100,7 @@ def tally_columns(c: RequestColumns) -> Tally:
 
     n[("completed",)] += len(done)
     n[("took",)] += sum(took)
+    _count(n, "completed_profile", [c.profile[i] for i in done])
     _count(n, "category_done", kinds)
     _sum(n, "category_took", kinds, took)
     n[("resolved",)] += sum(resolved)
@@ -124,13 +126,16 @@ def tally_columns(c: RequestColumns) -> Tally:
     return tally
 
 
-def tally_corrections(tally: Tally, field: list[str], category: list[str], expert: list[str]) -> None:
+def tally_corrections(tally: Tally, field: list[str], category: list[str], expert: list[str],
+                      profile: list[str]) -> None:
     """Add the period's corrections (category `-` when none), as `Tally.correction` adds each."""
     n = tally.n
     n[("corrections",)] += len(field)
     _count(n, "field", field)
     _count(n, "correction_category", category)
     _count(n, "expert_fixes", expert)
+    for (name, fixed), count in Counter(zip(profile, field, strict=True)).items():
+        n[("profile_field", name, fixed)] += count
 
 
 def tally_ratings(tally: Tally, expert: list[str], rating: list[int]) -> None:

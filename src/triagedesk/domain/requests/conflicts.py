@@ -29,7 +29,7 @@ def _instant(text: str) -> datetime:
 
 def _reachable(start: str, goal: str) -> bool:
     """Whether some sequence of legal moves leads from `start` to `goal`."""
-    from triagedesk.domain.requests.lifecycle import next_states
+    from triagedesk.domain.requests.actions import next_states
 
     seen, frontier = {start}, [start]
     while frontier:

@@ -1,4 +1,4 @@
-"""The escalation policy as a pure function: given a request, what it has been through and now, the next step and when.
+"""The escalation policy as a pure function: given a request, what it has been through and now, the next steps and when.
 
 The dispatcher applies the steps; `triagedesk policy explain` prints them. Every step has a key made of the
 request, the step and the moment it is anchored to (the assignment, the due time), so applying the same plan
@@ -8,13 +8,13 @@ twice, after a crash or by a second dispatcher, does the step once.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Literal
 
 from triagedesk.domain.models import Candidate, Expert
 from triagedesk.domain.records import ExpertRequest
-from triagedesk.domain.requests import sla
+from triagedesk.domain.requests import clocks
 from triagedesk.domain.scoring.profiles import Policy, Profile
 
 StepKind = Literal[
@@ -51,23 +51,15 @@ class Step:
     due: datetime
     key: str
     reason: str
-    exclude: tuple[str, ...] = field(default=())
     refund_exposure: float = 0.0
 
     def as_dict(self) -> dict[str, object]:
         return {"kind": self.kind, "due": _stamp(self.due), "key": self.key, "reason": self.reason,
-                "exclude": list(self.exclude), "refund_exposure": self.refund_exposure}
+                "action": ACTION_OF.get(self.kind, "notify"), "refund_exposure": self.refund_exposure}
 
 
 def _stamp(moment: datetime) -> str:
     return moment.isoformat().replace("+00:00", "Z")
-
-
-def ack_minutes(policy: Policy, expert: Expert | None) -> int:
-    """How long an expert has to acknowledge: the policy's minutes, else the expert's response SLA (seed 000)."""
-    if policy.ack_timeout.minutes is not None:
-        return policy.ack_timeout.minutes
-    return expert.availability.response_sla_minutes if expert is not None else 60
 
 
 def auto_assigns(request: ExpertRequest, profile: Profile) -> bool:
@@ -83,7 +75,7 @@ def auto_assigns(request: ExpertRequest, profile: Profile) -> bool:
 def plan(request: ExpertRequest, profile: Profile, expert: Expert | None,
          history: Sequence[StepDone] = (), now: datetime | None = None) -> list[Step]:
     """Every step the policy has in store for the request as it is now, earliest first (taken ones left out;
-    given `now`, a follow-up whose window has passed too)."""
+    given `now`, a follow-up whose window has passed too). Its times are the request's clocks (`clocks.targets`)."""
     policy = profile.policy
     done = {h.key for h in history}
     steps: list[Step] = []
@@ -91,75 +83,72 @@ def plan(request: ExpertRequest, profile: Profile, expert: Expert | None,
         if now is None or now - request.completed_at <= FOLLOW_UP_WINDOW:
             steps.append(Step("follow_up", request.completed_at, f"{request.id}:follow_up",
                               "completed: the follow-up with the outcome goes to the coordinators"))
-    if request.status == "pending_assignment":
-        if auto_assigns(request, profile):
-            steps.append(Step("auto_assign", request.submitted_at, f"{request.id}:auto_assign",
-                              f"{request.urgency} request: assigned by policy ({policy.auto_assign.strategy})"))
-    elif request.status == "assigned" and request.acknowledged_at is None and request.assigned_at is not None:
-        ack = _ack_step(request, policy, expert, history)
-        if ack is not None:
-            steps.append(ack)
-    if request.status in ("assigned", "in_review") and request.due_at is not None:
-        steps.extend(_clock_steps(request, profile, expert))
+    found = {t.name: t for t in clocks.targets(request, profile, expert)}
+    if request.status == "pending_assignment" and auto_assigns(request, profile):
+        steps.append(Step("auto_assign", request.paid_at or request.submitted_at, f"{request.id}:auto_assign",
+                          f"{request.urgency} request: assigned by policy ({policy.auto_assign.strategy})"))
+    ack = found.get("acknowledge")
+    if request.status == "assigned" and ack is not None and ack.running():
+        step = _ack_step(request, policy, ack.due, history)
+        if step is not None:
+            steps.append(step)
+    resolve = found.get("resolve")
+    if request.status in ("pending_assignment", "assigned", "in_review") and resolve is not None and resolve.running():
+        steps.extend(_clock_steps(request, profile, resolve))
     return sorted((s for s in steps if s.key not in done), key=lambda s: s.due)
 
 
-def _ack_step(request: ExpertRequest, policy: Policy, expert: Expert | None,
-              history: Sequence[StepDone]) -> Step | None:
+def _ack_step(request: ExpertRequest, policy: Policy, due: datetime, history: Sequence[StepDone]) -> Step | None:
     rule = policy.ack_timeout
     if not rule.enabled or request.assigned_at is None:
         return None
-    minutes = ack_minutes(policy, expert)
-    due = request.assigned_at + timedelta(minutes=minutes)
     key = f"{request.id}:ack:{_stamp(request.assigned_at)}"
     reassigned = sum(1 for h in history if h.kind == "ack_reassign")
-    missed = tuple(dict.fromkeys(
-        [h.expert_id for h in history if h.kind in MISSED_ACK and h.expert_id] +
-        ([request.assigned_expert_id] if request.assigned_expert_id else [])))
     who = request.assigned_expert_name or request.assigned_expert_id or "the expert"
-    late = f"{who} did not acknowledge within {minutes} min"
+    late = f"{who} did not acknowledge by {due:%Y-%m-%d %H:%M} UTC"
     if not request.escalated_to_senior and reassigned < rule.max_reassignments:
-        return Step("ack_reassign", due, key, f"{late}: reassign {reassigned + 1} of {rule.max_reassignments}",
-                    exclude=missed)
+        return Step("ack_reassign", due, key, f"{late}: reassign {reassigned + 1} of {rule.max_reassignments}")
     if not request.escalated_to_senior and rule.then_senior:
-        return Step("ack_senior", due, key, f"{late}, {reassigned} reassignments used: the senior fallback",
-                    exclude=missed)
+        return Step("ack_senior", due, key, f"{late}, {reassigned} reassignments used: the senior fallback")
     if rule.then_flag_coordinator:
-        return Step("ack_flag", due, key, f"{late} and the senior fallback is used: a coordinator is flagged",
-                    exclude=missed)
+        return Step("ack_flag", due, key, f"{late} and the senior fallback is used: a coordinator is flagged")
     return None
 
 
-def _clock_steps(request: ExpertRequest, profile: Profile, expert: Expert | None) -> list[Step]:
+def _clock_steps(request: ExpertRequest, profile: Profile, resolve: clocks.Target) -> list[Step]:
     rule = profile.policy.breach
-    assert request.due_at is not None
     steps: list[Step] = []
-    anchor = _stamp(request.due_at)
-    start, budget = sla.budget_minutes(request, profile, expert)
-    calendar = sla.calendar_for(expert, profile, request.urgency)
-    if rule.notify_at_risk and budget > 0:
-        at_risk = calendar.add_working_minutes(start, budget * (1 - sla.AT_RISK_SHARE) + request.paused_minutes)
-        if at_risk < request.due_at:
+    anchor = _stamp(resolve.due)
+    if rule.notify_at_risk and resolve.budget_minutes > 0 and request.status != "pending_assignment":
+        at_risk = clocks.at_risk_instant(resolve)
+        if at_risk < resolve.due:
             steps.append(Step("at_risk_notice", at_risk, f"{request.id}:at_risk:{anchor}",
                               "under 25% of the SLA left: the assignee is told again"))
     exposure = request.price if rule.refund_exposure and request.price > 0 else 0.0
     refund = f"; refund exposure ${exposure:,.2f}" if exposure else ""
     if rule.senior_on_breach and not request.escalated_to_senior:
-        steps.append(Step("breach_senior", request.due_at, f"{request.id}:breach:{anchor}",
+        steps.append(Step("breach_senior", resolve.due, f"{request.id}:breach:{anchor}",
                           f"SLA breached: a senior expert takes it{refund}", refund_exposure=exposure))
     elif rule.senior_on_breach:
-        steps.append(Step("breach_flag", request.due_at, f"{request.id}:breach:{anchor}",
+        steps.append(Step("breach_flag", resolve.due, f"{request.id}:breach:{anchor}",
                           f"SLA breached with the senior on it: a coordinator is flagged{refund}",
                           refund_exposure=exposure))
     return steps
 
 
-def due_step(request: ExpertRequest, profile: Profile, expert: Expert | None,
-             history: Sequence[StepDone], now: datetime) -> Step | None:
-    """The first step whose time has come, if any (a breach makes a late at-risk notice moot)."""
+def due_steps(request: ExpertRequest, profile: Profile, expert: Expert | None,
+              history: Sequence[StepDone], now: datetime) -> list[Step]:
+    """Every step whose time has come, in order (a breach makes a late at-risk notice moot)."""
     due = [s for s in plan(request, profile, expert, history, now) if s.due <= now]
     if any(s.kind in ("breach_senior", "breach_flag") for s in due):
         due = [s for s in due if s.kind != "at_risk_notice"]
+    return due
+
+
+def due_step(request: ExpertRequest, profile: Profile, expert: Expert | None,
+             history: Sequence[StepDone], now: datetime) -> Step | None:
+    """The first step whose time has come, if any."""
+    due = due_steps(request, profile, expert, history, now)
     return due[0] if due else None
 
 
@@ -168,6 +157,11 @@ def next_due(request: ExpertRequest, profile: Profile, expert: Expert | None,
     """When the policy next has something to do for the request (None: nothing, ever, in this state)."""
     steps = plan(request, profile, expert, history, now)
     return steps[0].due if steps else None
+
+
+ACTION_OF: dict[str, str] = {"auto_assign": "assign", "ack_reassign": "reassign", "ack_senior": "senior",
+                             "breach_senior": "senior"}
+"""The action of the table a step takes (the others only tell someone)."""
 
 
 def choose(strategy: str, ranked: Sequence[Candidate], top_n: int, exclude: Iterable[str] = (),

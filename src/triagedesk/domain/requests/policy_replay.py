@@ -8,7 +8,8 @@ from datetime import datetime, timedelta
 
 from triagedesk.domain.models import Expert
 from triagedesk.domain.records import ExpertRequest
-from triagedesk.domain.requests.policy import ack_minutes, auto_assigns
+from triagedesk.domain.requests.clocks import ack_budget
+from triagedesk.domain.requests.policy import auto_assigns
 from triagedesk.domain.scoring.profiles import Profile
 
 
@@ -59,7 +60,7 @@ def replay(profile: Profile, requests: Iterable[ExpertRequest], experts: dict[st
             saved += waited
         expert = experts.get(request.assigned_expert_id or "")
         if policy.ack_timeout.enabled and request.assigned_at is not None:
-            window = timedelta(minutes=ack_minutes(policy, expert))
+            window = timedelta(minutes=ack_budget(profile, expert))
             acked = request.acknowledged_at or request.started_at or now
             if acked - request.assigned_at > window:
                 reassign += 1

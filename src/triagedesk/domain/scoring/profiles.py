@@ -159,6 +159,23 @@ class SessionPolicy(ProfileModel):
                                     min_length=1)
 
 
+class CorrectableField(ProfileModel):
+    """A part of the automated assessment an expert may correct, and where its assessed value is read."""
+
+    label: str
+    source: str | None = None
+    """An issue field (`category`, `research.primary_hypothesis`) or a decision's (`decision.urgency`); without
+    one, the expert types the original value."""
+
+
+class CorrectionPolicy(ProfileModel):
+    """Seed 002's feedback loop for this domain: what experts correct, and when a field is a training gap."""
+
+    fields: dict[str, CorrectableField] = Field(default_factory=dict)
+    gap_share: float = Field(0.10, gt=0.0, le=1.0)
+    """A field corrected in at least this share of the profile's completed requests is a training gap."""
+
+
 Strategy = Literal["best_match", "least_loaded", "round_robin"]
 
 
@@ -232,6 +249,7 @@ class Profile(ProfileModel):
     matching: Matching
     session: SessionPolicy = Field(default_factory=SessionPolicy)
     policy: Policy = Field(default_factory=Policy)
+    corrections: CorrectionPolicy = Field(default_factory=CorrectionPolicy)
 
     @model_validator(mode="before")
     @classmethod
@@ -270,6 +288,9 @@ class Profile(ProfileModel):
                 )
         if self.default_tier is not None and self.default_tier not in self.tiers:
             raise ValueError(f"default_tier: unknown tier {self.default_tier!r}")
+        for name, correctable in self.corrections.fields.items():
+            if correctable.source is not None and not _known_source(correctable.source):
+                raise ValueError(f"corrections.fields.{name}.source: unknown field {correctable.source!r}")
         return self
 
     def tier(self, tier_id: str) -> Tier:
@@ -291,6 +312,18 @@ class Profile(ProfileModel):
             )
             for name, t in self.triggers.items()
         ]
+
+
+def _known_source(path: str) -> bool:
+    """An issue field path (`research.primary_hypothesis`) or `decision.<field>`."""
+    from triagedesk.domain.models import Decision, Issue, Research
+
+    head, _, rest = path.partition(".")
+    if head == "decision":
+        return rest in Decision.model_fields
+    if head == "research":
+        return rest in Research.model_fields
+    return not rest and head in Issue.model_fields
 
 
 def _check_parts(parts: dict[str, Part], known: set[str], where: str) -> None:

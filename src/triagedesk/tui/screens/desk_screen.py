@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import gc
-import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
+from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
+from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.geometry import Size
 from textual.message import Message
@@ -19,20 +20,23 @@ from textual.widgets import Header, Input, TabbedContent, TabPane
 from textual.worker import Worker, WorkerState
 
 from triagedesk.app import queue_updates
-from triagedesk.app.actor import person
 from triagedesk.app.desk import Desk
-from triagedesk.app.queue import MINE, STATUS_FILTERS, QueueData, QueueFilter, describe, order
+from triagedesk.app.queue import QueueData, order
 from triagedesk.display import literal
-from triagedesk.domain.models import URGENCIES
-from triagedesk.domain.requests import workflow
+from triagedesk.domain.models import Candidate
+from triagedesk.domain.requests.actions import Actor
 from triagedesk.tui import keys, loaders
 from triagedesk.tui.config import Settings
 from triagedesk.tui.failures import tell_failure
 from triagedesk.tui.notices import tell
-from triagedesk.tui.screens.bulk_actions import BulkActions
-from triagedesk.tui.screens.coordinator_actions import CoordinatorActions
-from triagedesk.tui.screens.queue_actions import QueueActions
-from triagedesk.tui.screens.role_actions import RoleActions
+from triagedesk.tui.screens.bulk_door import BulkDoor
+from triagedesk.tui.screens.coordinator_door import CoordinatorDoor
+from triagedesk.tui.screens.desk_keys import DOORS, selection_of
+from triagedesk.tui.screens.desk_keys import door as _door
+from triagedesk.tui.screens.expert_door import ExpertDoor
+from triagedesk.tui.screens.lead_door import LeadDoor
+from triagedesk.tui.screens.queue_controls import QueueControls, plain_spec
+from triagedesk.tui.screens.workflow_door import WorkflowDoor
 from triagedesk.tui.widgets.analytics_view import AnalyticsView
 from triagedesk.tui.widgets.candidates_pane import CandidatesPane
 from triagedesk.tui.widgets.dispatcher_badge import DispatcherBadge
@@ -40,13 +44,15 @@ from triagedesk.tui.widgets.escalation_pane import EscalationPane
 from triagedesk.tui.widgets.key_bar import KeyBar
 from triagedesk.tui.widgets.line_pane import Drawn
 from triagedesk.tui.widgets.queue_view import QueueView
-from triagedesk.tui.widgets.timers_pane import TimersPane, TimerSpec
+from triagedesk.tui.widgets.timers_pane import TimersPane
 
 TIMERS_TITLE = "Timers · breached first, then least time left"
+T = TypeVar("T")
 
 
-class DeskScreen(QueueActions, BulkActions, CoordinatorActions, RoleActions, Screen):
-    """One screen for coordinators, experts (their own queue) and leads (opening on Analytics)."""
+class DeskScreen(Screen[None]):
+    """One screen for coordinators, experts (their own queue) and leads (opening on Analytics); its keys are
+    taken by typed pieces (`CoordinatorDoor`, `ExpertDoor`, `BulkDoor`, `LeadDoor`, `QueueControls`)."""
 
     BINDINGS = keys.bindings("screen")
 
@@ -60,24 +66,6 @@ class DeskScreen(QueueActions, BulkActions, CoordinatorActions, RoleActions, Scr
         detail: loaders.Detail | None
         drawn: Drawn | None = None
         """The Escalation pane's lines for the detail, rendered by the worker."""
-
-    @dataclass
-    class TimersReady(Message):
-        specs: list[TimerSpec]
-        summary: str
-
-        def can_replace(self, message: Message) -> bool:
-            return isinstance(message, DeskScreen.TimersReady)  # only the newest timers matter
-
-    @dataclass
-    class ReportReady(Message):
-        days: int
-        data: dict[str, Any]
-
-    @dataclass
-    class PackageReady(Message):
-        issue_id: str
-        markdown: str
 
     @dataclass
     class ActionDone(Message):
@@ -95,28 +83,28 @@ class DeskScreen(QueueActions, BulkActions, CoordinatorActions, RoleActions, Scr
         def can_replace(self, message: Message) -> bool:
             return isinstance(message, DeskScreen.StoreChanged)
 
-    def __init__(self, desk: Desk, settings: Settings, role: str, expert_id: str | None = None,
-                 actor: str = "", monotonic: Callable[[], float] = time.monotonic, live: bool = True) -> None:
+    def __init__(self, desk: Desk, settings: Settings, role: str, expert_id: str | None, actor: str,
+                 live: bool = True) -> None:
         super().__init__()
         self.desk = desk
         self.settings = settings
         self.role = role
         self.expert_id = expert_id
-        self.actor = actor or person(settings.desk.actor, expert_id if role == "expert" else None)
-        self.monotonic = monotonic
+        self.actor = Actor(actor, role, expert_id)  # type: ignore[arg-type]
         self.live = live
         self.data = QueueData()
-        self.spec = self.plain_spec()
+        self.spec = plain_spec(role)
         self.current: str | None = None
         self.detail: loaders.Detail | None = None
         self.selection = keys.Selection(tab="analytics" if role == "lead" else "desk")
-        self._keys_shown = keys.footprint(role, self.selection)
-        self._report_stale = True
-        self._report_running = False
+        self._keys_shown: tuple[bool, ...] | None = None
+        door = WorkflowDoor(self)
+        self.coordinator = CoordinatorDoor(self, door)
+        self.expert = ExpertDoor(self, door)
+        self.bulk_door = BulkDoor(self)
+        self.lead = LeadDoor(self)
+        self.queue_controls = QueueControls(self)
 
-    def plain_spec(self, sort: str = "urgency", reverse: bool = False) -> QueueFilter:
-        """No filter: every open issue (the expert: their own)."""
-        return QueueFilter(sort=sort, reverse=reverse, assignee=MINE if self.role == "expert" else None)
 
     def compose(self) -> ComposeResult:
         yield Header(show_clock=False)
@@ -132,9 +120,9 @@ class DeskScreen(QueueActions, BulkActions, CoordinatorActions, RoleActions, Scr
                     with Vertical(id="side"):
                         yield EscalationPane(id="escalation")
                         yield CandidatesPane(id="candidates")
-                        yield TimersPane(id="timers", monotonic=self.monotonic, live=self.live)
+                        yield TimersPane(id="timers", clock=self.desk.clock, live=self.live)
             with TabPane("Analytics", id="analytics"):
-                yield AnalyticsView(days=self.settings.analytics.period_days, id="analytics-view")
+                yield AnalyticsView(self.settings.analytics.period_days, self.desk.queries.report, id="analytics-view")
         yield KeyBar(id="keys")
 
     def on_mount(self) -> None:
@@ -170,13 +158,12 @@ class DeskScreen(QueueActions, BulkActions, CoordinatorActions, RoleActions, Scr
         candidates.show(candidates.match)
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
-        if event.worker.group == "report" and event.state in (WorkerState.ERROR, WorkerState.CANCELLED):
-            self._report_running = False  # a failed count does not stop the next one
         if event.worker.group == "detail" and event.state == WorkerState.ERROR and self.current is not None:
             self.detail = None  # not the last issue's decision and candidates under a cursor on another
             self._escalation.show_failure(self.current)
             self.query_one(CandidatesPane).show(None)
             self.query_one(QueueView).show_highlight()
+            self._select(candidates=0)  # the key bar offers only what works without the detail
         tell_failure(self, event)
 
     def on_resize(self) -> None:
@@ -197,29 +184,17 @@ class DeskScreen(QueueActions, BulkActions, CoordinatorActions, RoleActions, Scr
             self._show_keys()
 
     def _show_keys(self) -> None:
-        """Redraw the footer only when what the keys allow differs from what it shows (a recompose and a
-        relayout of the footer cost more than the rest of a cursor move)."""
-        shown = keys.footprint(self.role, self.selection)
+        """Redraw the key bar only when what the keys allow differs from what it shows."""
+        shown = keys.footprint(self.role, self.selection, self.expert_id)
         if shown != self._keys_shown:
             self._keys_shown = shown
-            self.refresh_bindings()
+            bar = keys.bar(self.role, self.selection, self.expert_id)
+            self.query_one(KeyBar).show([(k.key.split(",")[0], self.app.get_key_display(
+                Binding(k.key, k.action)), k.label) for k in bar])
 
     def _selection_of(self, issue_id: str | None) -> dict[str, Any]:
-        row = self.data.position(issue_id) if issue_id else None
-        if row is None:
-            return {"issue_id": None, "status": None, "request_id": None, "holder": "", "session": None, "mine": False,
-                    "candidates": 0}
-        request_id = self.data.request_id[row]
-        status = self.data.status[row] if request_id else None
-        holder = self.data.assignee[row] if workflow.is_held(status) else ""
-        same = issue_id == self.selection.issue_id
-        mine = self.role != "expert" or (bool(self.expert_id) and self.data.assignee_id[row] == self.expert_id)
-        return {"issue_id": issue_id, "status": status, "request_id": request_id, "holder": holder, "mine": mine,
-                "opens_as": self.desk.opening_status_of(self.data.profile[row]),
-                "session": self.selection.session if same else None,
-                "acknowledged": self.selection.acknowledged if same else False,
-                "awaiting_outcome": self.selection.awaiting_outcome if same else False,
-                "candidates": self.selection.candidates if same else 0}
+        return selection_of(self.data, issue_id, self.selection, self.role, self.expert_id,
+                            self.desk.engine.opening_status_of)
 
     # -- loading ---------------------------------------------------------------------------
     def reload(self) -> None:
@@ -229,28 +204,19 @@ class DeskScreen(QueueActions, BulkActions, CoordinatorActions, RoleActions, Scr
             self.update_queue()
         else:
             self.load_queue()
-        self._report_stale = True
-        if self.query_one(TabbedContent).active == "analytics":
-            self._refresh_report()
+        self.query_one(AnalyticsView).changed(self.query_one(TabbedContent).active == "analytics")
 
     def on_desk_screen_store_changed(self, _: StoreChanged) -> None:
         self.reload()
         if self.current:
             self.load_detail(self.current)
 
-    def _refresh_report(self) -> None:
-        """Recount the report if the store changed since it was counted, but never two at once: at 100k issues a
-        report takes seconds, and changes arriving every second would pile up workers that cannot be stopped."""
-        if self._report_stale and not self._report_running:
-            self._report_stale = False
-            self._report_running = True
-            self.load_report(self.query_one(AnalyticsView).days)
-
     @on(TabbedContent.TabActivated)
     def tab_activated(self, event: TabbedContent.TabActivated) -> None:
         self._select(tab=event.pane.id or "desk")
-        if event.pane.id == "analytics":
-            self._refresh_report()
+        view = self.query_one(AnalyticsView)
+        view.shown = event.pane.id == "analytics"
+        view.recount()
 
     @work(thread=True, exclusive=True, group="queue", exit_on_error=False)
     def load_queue(self) -> None:
@@ -269,14 +235,10 @@ class DeskScreen(QueueActions, BulkActions, CoordinatorActions, RoleActions, Scr
                 found = queue_updates.patch(self.desk, data, changes, self.desk.clock())
                 self.post_message(self.QueuePatched(data, found))
 
-    @work(thread=True, exclusive=True, group="timers", exit_on_error=False)
     def load_timers(self) -> None:
-        expert = self.expert_id if self.role == "expert" else None
-        self.post_message(self.TimersReady(*loaders.timers(self.desk, self.settings.desk.timers_shown, expert)))
-
-    @work(thread=True, exclusive=True, group="report", exit_on_error=False)
-    def load_report(self, days: int) -> None:
-        self.post_message(self.ReportReady(days, self.desk.report(days)))
+        desk, shown, expert = self.desk, self.settings.desk.timers_shown, self.expert_id if self.role == "expert" \
+            else None
+        self.query_one(TimersPane).load(lambda: loaders.timers(desk, shown, expert))
 
     def load_detail(self, issue_id: str) -> None:
         """Find `issue_id`'s detail on a worker (with the Escalation pane's geometry, read here)."""
@@ -284,7 +246,8 @@ class DeskScreen(QueueActions, BulkActions, CoordinatorActions, RoleActions, Scr
 
     @work(thread=True, exclusive=True, group="detail", exit_on_error=False)
     def _detail_worker(self, issue_id: str, geometry: tuple[Size, bool], colours: dict[str, str]) -> None:
-        found = loaders.detail(self.desk, self.data, issue_id, with_match=self.role != "expert")
+        found = loaders.detail(self.desk, self.data, issue_id, with_match=self.role != "expert",
+                               expert_id=self.expert_id if self.role == "expert" else None)
         drawn = None if found is None else self._escalation.prepare(
             found.issue, found.decision, found.hits, colours, geometry)
         self.post_message(self.DetailReady(issue_id, found, drawn))
@@ -311,20 +274,6 @@ class DeskScreen(QueueActions, BulkActions, CoordinatorActions, RoleActions, Scr
             self.apply_filter(keep=self.current)
             self._select(**self._selection_of(self.current))
         self.load_timers()
-
-    def on_desk_screen_timers_ready(self, message: TimersReady) -> None:
-        self.query_one(TimersPane).show(message.specs, message.summary)
-
-    def on_desk_screen_report_ready(self, message: ReportReady) -> None:
-        self._report_running = False
-        view = self.query_one(AnalyticsView)
-        if message.days == view.days:
-            view.show(message.data, self.app.theme_variables)
-        if self._report_stale and self.query_one(TabbedContent).active == "analytics":
-            self._refresh_report()  # what changed while it was counted
-
-    def on_analytics_view_period_changed(self, message: AnalyticsView.PeriodChanged) -> None:
-        self.load_report(message.days)
 
     def on_queue_view_highlighted(self, message: QueueView.Highlighted) -> None:
         changed = message.issue_id != self.current
@@ -359,63 +308,19 @@ class DeskScreen(QueueActions, BulkActions, CoordinatorActions, RoleActions, Scr
     def on_timers_pane_breached(self, message: TimersPane.Breached) -> None:
         tell(self, f"SLA breached: {message.label}", severity="error", timeout=8)
 
-    # -- filtering and sorting ------------------------------------------------------------------
+    # -- filtering (QueueControls does it) ----------------------------------------------------
     def apply_filter(self, keep: str | None = None, within: Any = None) -> None:
-        now = self.desk.clock().timestamp()
-        rows = order(self.data, self.spec, now, within, me=self.expert_id)
-        what = describe(self.spec)
-        if not len(self.data):
-            empty = "No open issue."
-        elif self.spec == self.plain_spec(self.spec.sort, self.spec.reverse) and self.role == "expert":
-            empty = "No open request is assigned to you. A shows the unassigned ones, then every one."
-        else:
-            empty = f"No open issue matches: {what}. Esc clears the filters."
-        queue = self.query_one(QueueView)
-        queue.show(self.data, rows, keep, empty_text=empty)
-        self.queue_subtitle = f"{len(rows):,} of {len(self.data):,} open · {what}"
-        self.show_marks(len(queue.marked))
-
-    def action_filter(self) -> None:
-        box = self.query_one("#filter", Input)
-        box.display = True
-        box.focus()
+        self.queue_controls.apply_filter(keep, within)
 
     @on(Input.Changed, "#filter")
     def filter_changed(self, event: Input.Changed) -> None:
-        previous = self.spec.text
-        self.spec = self.spec.replace(text=event.value)
-        narrowing = previous and event.value.lower().startswith(previous.lower())
-        self.apply_filter(keep=self.current, within=self.query_one(QueueView).rows if narrowing else None)
+        self.queue_controls.filter_changed(event.value)
 
     @on(Input.Submitted, "#filter")
     def filter_done(self) -> None:
         self.query_one(QueueView).focus()
 
-    def action_clear_filter(self) -> None:
-        box = self.query_one("#filter", Input)
-        box.value = ""
-        box.display = False
-        self.spec = self.plain_spec(self.spec.sort, self.spec.reverse)
-        self.apply_filter(keep=self.current)
-        self.query_one(QueueView).focus()
-
-    def _respec(self, **changes: Any) -> None:
-        self.spec = self.spec.replace(**changes)
-        self.apply_filter(keep=self.current)
-
-    def action_cycle_urgency(self) -> None:
-        options = [None, *range(len(URGENCIES))]
-        self._respec(urgency=options[(options.index(self.spec.urgency) + 1) % len(options)])
-
-    def action_cycle_status(self) -> None:
-        self._respec(status=STATUS_FILTERS[(STATUS_FILTERS.index(self.spec.status) + 1) % len(STATUS_FILTERS)])
-
-    def action_cycle_profile(self) -> None:
-        options: list[str | None] = [None, *self.desk.profiles()]
-        at = options.index(self.spec.profile) if self.spec.profile in options else 0
-        self._respec(profile=options[(at + 1) % len(options)])
-
-    def action_show_tab(self, tab: str) -> None:
+    def _show_tab(self, tab: str) -> None:
         self.query_one(TabbedContent).active = tab
         self._select(tab=tab)
         if tab == "desk":
@@ -437,17 +342,52 @@ class DeskScreen(QueueActions, BulkActions, CoordinatorActions, RoleActions, Scr
         if self.current:
             self.load_detail(self.current)
 
-    def action_package(self) -> None:
-        if self.current is None:
-            tell(self, "Select an issue first.", severity="warning")
-            return
-        self.load_package(self.current)
-
-    @work(thread=True, exclusive=True, group="package", exit_on_error=False)
-    def load_package(self, issue_id: str) -> None:
-        self.post_message(self.PackageReady(issue_id, self.desk.package(issue_id)))
-
-    def on_desk_screen_package_ready(self, message: PackageReady) -> None:
+    def _package(self) -> None:
         from triagedesk.tui.screens.modals import PackageScreen
 
-        self.app.push_screen(PackageScreen(message.issue_id, message.markdown, self.desk.folder))
+        issue_id, queries, folder = self.current, self.desk.queries, self.desk.folder
+        assert issue_id is not None
+        self.background(lambda: queries.package(issue_id), lambda text: self.push(PackageScreen(issue_id, text,
+                                                                                                 folder)))
+
+    # -- what the pieces need of the screen (DeskHost) ------------------------------------------
+    def push(self, screen: Screen[Any], then: Callable[[Any], None] | None = None) -> None:
+        self.app.push_screen(screen, then)
+
+    @work(thread=True, group="door", exit_on_error=False)
+    def background(self, job: Callable[[], T], then: Callable[[T], None]) -> None:
+        result = job()
+        self.app.call_from_thread(then, result)
+
+    def queue_view(self) -> QueueView:
+        return self.query_one(QueueView)
+
+    def filter_box(self) -> Input:
+        return self.query_one("#filter", Input)
+
+    def analytics_days(self) -> int:
+        return self.query_one(AnalyticsView).days
+
+    def queue_subtitle(self, text: Text) -> None:
+        self.query_one("#queue-pane").border_subtitle = text
+
+    def candidates(self) -> list[Candidate]:
+        return list(self.query_one(CandidatesPane).candidates)
+
+    def marked_rows(self) -> list[str]:
+        return self.query_one(QueueView).marked_in_order()
+
+    def unmark(self, done: set[str]) -> None:
+        queue = self.query_one(QueueView)
+        queue.set_marks(queue.marked - done)  # the skipped stay marked, to be seen
+
+    def on_queue_view_marks_changed(self, message: QueueView.MarksChanged) -> None:
+        self.queue_controls.show_marks(message.count)
+        self._select(marked=message.count)
+
+    def on_queue_view_sort_asked(self, message: QueueView.SortAsked) -> None:
+        self.queue_controls.sort_by(message.column)
+
+
+for _name, _piece, _method in DOORS:  # each key's action: the table's answer, then the piece that takes it
+    setattr(DeskScreen, f"action_{_name}", _door(_name, _piece, _method))

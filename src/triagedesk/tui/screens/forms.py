@@ -1,4 +1,4 @@
-"""Forms validated by the domain's pydantic models, with errors shown at the field: new issue, outcome, correction."""
+"""Forms validated by the domain's pydantic models, with errors shown at the field: new issue, outcome."""
 
 from __future__ import annotations
 
@@ -244,27 +244,3 @@ class OutcomeForm(ModelForm):
 
     def __init__(self) -> None:
         super().__init__(_OutcomeValues)
-
-
-class _CorrectionValues(BaseModel):
-    field: str = Field(min_length=1)
-    original_value: str = ""
-    corrected_value: str = Field(min_length=1)
-    explanation: str = ""
-    confidence: float = Field(0.9, ge=0.0, le=1.0)
-
-
-class CorrectionForm(ModelForm):
-    """Seed 002's ExpertCorrection: what the automated assessment got wrong."""
-
-    TITLE_TEXT = "Correction to the automated assessment"
-    FIELDS = (
-        FormField("field", "Field", placeholder="maker, period, value, condition, category..."),
-        FormField("original_value", "Original value"),
-        FormField("corrected_value", "Corrected value"),
-        FormField("explanation", "Explanation"),
-        FormField("confidence", "Your confidence (0-1)", "float", placeholder="0.9"),
-    )
-
-    def __init__(self) -> None:
-        super().__init__(_CorrectionValues)

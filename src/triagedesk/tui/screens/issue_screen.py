@@ -23,9 +23,9 @@ from triagedesk.tui.screens.edit_forms import EditIssueForm
 
 
 class IssueScreen(Screen[None]):
-    """One issue in full, read off the UI thread; `e` edits it (coordinator), Esc goes back to the queue."""
+    """One issue in full, read off the UI thread; ctrl+e edits it (a coordinator, as on the desk), Esc goes back."""
 
-    BINDINGS = [Binding("escape,q", "close", "Back"), Binding("e", "edit_issue", "Edit"),
+    BINDINGS = [Binding("escape,q", "close", "Back"), Binding("ctrl+e", "edit_issue", "Edit"),
                 Binding("ctrl+r", "reload_issue", "Reload", show=False)]
 
     DEFAULT_CSS = """
@@ -66,7 +66,7 @@ class IssueScreen(Screen[None]):
 
     @work(thread=True, exclusive=True, group="issue", exit_on_error=False)
     def load(self) -> None:
-        self.post_message(self.Loaded(self.desk.issue_record(self.issue_id)))
+        self.post_message(self.Loaded(self.desk.queries.issue_record(self.issue_id)))
 
     def on_issue_screen_loaded(self, message: Loaded) -> None:
         self.record = message.record
@@ -104,7 +104,7 @@ class IssueScreen(Screen[None]):
 
     @work(thread=True, exclusive=True, group="issue-edit", exit_on_error=False)
     def write_edit(self, changes: dict[str, Any]) -> None:
-        self.desk.edit("issues", self.issue_id, changes, self.actor)
+        self.desk.commands.edit("issues", self.issue_id, changes, self.actor)
         self.post_message(self.Edited(f"{self.issue_id}: {', '.join(sorted(changes))} changed"))
 
     def on_issue_screen_edited(self, message: Edited) -> None:

@@ -70,7 +70,7 @@ class SearchScreen(Screen[None]):
 
     @work(thread=True, exclusive=True, group="search", exit_on_error=False)
     def run_search(self, text: str) -> None:
-        self.post_message(self.Results(text, self.desk.search_issues(text, self.LIMIT)))
+        self.post_message(self.Results(text, self.desk.queries.search_issues(text, self.LIMIT)))
 
     def on_search_screen_results(self, message: Results) -> None:
         if message.text != self.query_one("#search", Input).value:

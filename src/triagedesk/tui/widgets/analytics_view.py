@@ -2,18 +2,23 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any, cast
 
 from rich.text import Text
+from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.color import Color
 from textual.containers import Grid, Horizontal, VerticalScroll
 from textual.message import Message
 from textual.widgets import RadioButton, RadioSet, Static
+from textual.worker import Worker, WorkerState
 from textual_plotext import PlotextPlot
 
 from triagedesk.display import literal
+from triagedesk.tui.failures import tell_failure
 
 PERIODS = (7, 30, 90)
 CHARTS = ("daily", "resolution", "sla", "corrections", "experts-completed", "experts-turnaround", "experts-rating")
@@ -87,14 +92,51 @@ class AnalyticsView(VerticalScroll, can_focus=True):
     AnalyticsView #summary, AnalyticsView #opportunities { height: auto; padding: 0 1; }
     """
 
-    class PeriodChanged(Message):
-        def __init__(self, days: int) -> None:
-            super().__init__()
-            self.days = days
+    @dataclass
+    class Counted(Message):
+        """A report counted off the UI thread, for this period."""
 
-    def __init__(self, days: int = 30, id: str | None = None) -> None:
+        days: int
+        data: dict[str, Any]
+
+    def __init__(self, days: int = 30, count: Callable[[int], dict[str, Any]] | None = None,
+                 id: str | None = None) -> None:
         super().__init__(id=id)
         self.days = days
+        self.count = count
+        self.stale = True
+        self.counting = False
+        self.shown = False
+        """The tab is open: what changes is counted again."""
+
+    # -- counting: never two at once (at 100k a report takes seconds; thread workers cannot be stopped) ----------
+    def changed(self, shown: bool) -> None:
+        """The store changed; count again now if the tab is open, else when it opens."""
+        self.stale = True
+        self.shown = shown
+        self.recount()
+
+    def recount(self) -> None:
+        if self.shown and self.stale and not self.counting and self.count is not None:
+            self.stale = False
+            self.counting = True
+            self._count(self.days)
+
+    @work(thread=True, exclusive=True, group="report", exit_on_error=False)
+    def _count(self, days: int) -> None:
+        assert self.count is not None
+        self.post_message(self.Counted(days, self.count(days)))
+
+    def on_analytics_view_counted(self, message: Counted) -> None:
+        self.counting = False
+        if message.days == self.days:
+            self.show(message.data, self.app.theme_variables)
+        self.recount()  # what changed while it was counted
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        if event.worker.group == "report" and event.state in (WorkerState.ERROR, WorkerState.CANCELLED):
+            self.counting = False  # a failed count does not stop the next one
+        tell_failure(self, event)
 
     def compose(self) -> ComposeResult:
         with Horizontal(id="periods"):
@@ -118,7 +160,9 @@ class AnalyticsView(VerticalScroll, can_focus=True):
         days = int(str(event.pressed.id).split("-")[1])
         if days != self.days:
             self.days = days
-            self.post_message(self.PeriodChanged(days))
+            self.stale = True
+            self.counting = False  # the count of the other period is not shown (its message is dropped)
+            self.recount()
 
     def action_period(self, step: int) -> None:
         index = max(0, min(len(PERIODS) - 1, PERIODS.index(self.days) + step))
@@ -208,7 +252,12 @@ class AnalyticsView(VerticalScroll, can_focus=True):
                         rgb(colours.get(variable), fallback), unit)
 
     def _corrections(self, data: dict[str, Any], colours: dict[str, str]) -> None:
-        rates = data["correction_rates"]
-        self._hbars("corrections", f"Correction rate by field (% of {data['correction_rate_base']} completed)",
-                    list(rates), [round(v * 100, 1) for v in rates.values()], rgb(colours.get("error"), (230, 60, 60)),
-                    "%", "no correction in this period")
+        """Per profile, corrections per field over that profile's completed requests (the training-gap figure)."""
+        rates: dict[str, dict[str, float]] = data["correction_rates"]
+        bases = data["correction_rate_base"]
+        several = len(rates) > 1
+        names = [f"{field} ({profile})" if several else field for profile, fields in rates.items() for field in fields]
+        values = [round(v * 100, 1) for fields in rates.values() for v in fields.values()]
+        of = ", ".join(f"{bases.get(p, 0)} {p}" for p in rates) or "0"
+        self._hbars("corrections", f"Correction rate by field (% of {of} completed)", names, values,
+                    rgb(colours.get("error"), (230, 60, 60)), "%", "no correction in this period")

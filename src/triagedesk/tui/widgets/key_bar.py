@@ -2,18 +2,17 @@
 
 from __future__ import annotations
 
-from rich.style import Style
 from rich.text import Text
 from textual import events
+from textual.binding import Binding
 from textual.reactive import reactive
-from textual.screen import Screen
 from textual.widget import Widget
 
 
 class KeyBar(Widget, can_focus=False):
-    """Textual's Footer recomposes (a widget per key, then a layout of the whole screen) whenever the legal keys
-    change, on ~60% of cursor moves; this draws the same keys as text in a fixed one-line region, so a change of
-    keys costs a repaint of that line. A click on a key presses it, as on the Footer."""
+    """The keys legal now, given by the screen from the key table (Textual's Footer recomposes a widget per key
+    and lays the screen out whenever they change, on ~60% of cursor moves); drawn as text in a fixed one-line
+    region, so a change of keys costs a repaint of that line. A click on a key presses it, as on the Footer."""
 
     ALLOW_SELECT = False
     COMPONENT_CLASSES = {"key-bar--key", "key-bar--description", "key-bar--separator"}
@@ -48,43 +47,32 @@ class KeyBar(Widget, can_focus=False):
         super().__init__(id=id)
         self._spans: list[tuple[int, int, str]] = []
         """(start, end, key) of each key drawn: what a click presses."""
+        self.items: list[tuple[str, str, str]] = []
+        """(key, shown key, label) of each key the bar draws: the screen gives them, from the key table."""
 
-    def on_mount(self) -> None:
-        self.screen.bindings_updated_signal.subscribe(self, self._bindings_changed)
+    def show(self, items: list[tuple[str, str, str]]) -> None:
+        """Draw these keys (the legal ones now); a repaint of this one line, never a layout."""
+        if items != self.items:
+            self.items = items
+            self.refresh()
 
-    def on_unmount(self) -> None:
-        self.screen.bindings_updated_signal.unsubscribe(self)
-
-    def _bindings_changed(self, screen: Screen) -> None:
-        if self.is_attached and screen is self.screen:
-            self.refresh()  # a repaint of this line: its height never changes
-
-    def shown(self) -> list[tuple[str, str, str, bool]]:
-        """(key, shown key, description, enabled) of each key the bar draws, in the bindings' order, one a
-        action (as the Footer groups them); the command palette's key last."""
+    def palette(self) -> tuple[str, str, str] | None:
+        """The command palette's key, drawn on the right, when the app has the palette."""
         app = self.app
-        active = self.screen.active_bindings
-        keys: dict[str, tuple[str, str, str, bool]] = {}
-        for _node, binding, enabled, _tooltip in active.values():
-            if binding.show and binding.action not in keys:
-                keys[binding.action] = (binding.key, app.get_key_display(binding), binding.description, enabled)
-        out = list(keys.values())
-        palette = active.get(app.COMMAND_PALETTE_BINDING) if app.ENABLE_COMMAND_PALETTE else None
-        if palette is not None:
-            _node, binding, enabled, _tooltip = palette
-            out.append((binding.key, app.get_key_display(binding), binding.description, enabled))
-        return out
+        if not app.ENABLE_COMMAND_PALETTE:
+            return None
+        key = app.COMMAND_PALETTE_BINDING
+        return key, app.get_key_display(Binding(key, "command_palette")), "palette"
 
     def render(self) -> Text:
         key_style = self.get_component_rich_style("key-bar--key")
         text_style = self.get_component_rich_style("key-bar--description")
-        shown = self.shown()
-        palette = shown.pop() if shown and self.app.ENABLE_COMMAND_PALETTE else None
+        palette = self.palette()
         line = Text(no_wrap=True, overflow="crop", end="")
         spans: list[tuple[int, int, str]] = []
-        for key, display, description, enabled in shown:
+        for key, display, description in self.items:
             start = len(line)
-            style = key_style if enabled else key_style + Style(dim=True)
+            style = key_style
             if self.compact:
                 line.append(display, style)
                 line.append(f" {description}" if description else "", text_style)
@@ -95,7 +83,7 @@ class KeyBar(Widget, can_focus=False):
                 line.append(f"{description} " if description else "", text_style)
                 spans.append((start, len(line), key))
         if palette is not None:  # on the right, after a bar, as the Footer draws it
-            key, display, description, _enabled = palette
+            key, display, description = palette
             right = Text.assemble(("▏", self.get_component_rich_style("key-bar--separator")), (display, key_style),
                                   (f" {description}", text_style), " ")
             gap = self.size.width - len(line) - len(right)

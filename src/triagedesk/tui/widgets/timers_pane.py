@@ -2,25 +2,28 @@
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
+from datetime import datetime
 
 from rich.text import Text
+from textual import work
 from textual.containers import VerticalScroll
 from textual.message import Message
 from textual.widgets import Static
+from textual.worker import Worker
 
 from triagedesk.display import literal, one_line
-from triagedesk.tui.widgets.sla_timer import SlaTimer
+from triagedesk.tui.failures import tell_failure
+from triagedesk.tui.widgets.sla_timer import SlaTimer, TimerSpec
 
-TimerSpec = tuple[str, str, float, float, bool, bool]
-"""(key, label, seconds left or elapsed, budget seconds, paused, counts up)."""
+__all__ = ["TimerSpec", "TimersPane"]
 STATES = ("ok", "at-risk", "breached", "paused", "session")
 
 
 class TimersPane(VerticalScroll, can_focus=True):
-    """Draws one line per clock in a single Static; one interval ticks them all from `monotonic`. A tick only
-    repaints that Static (its height is the number of clocks, unchanged by a tick): no layout, no widgets."""
+    """Draws one line per clock in a single Static; one interval reads them all again at `clock()` (the desk's
+    clock, through the domain's clock function: a business-hours clock stands still at night, as the queue's
+    column does). A tick only repaints that Static: no layout, no widgets."""
 
     COMPONENT_CLASSES = {f"timers--{state}" for state in STATES}
     DEFAULT_CSS = """
@@ -39,10 +42,9 @@ class TimersPane(VerticalScroll, can_focus=True):
             super().__init__()
             self.label = label
 
-    def __init__(self, monotonic: Callable[[], float] = time.monotonic, live: bool = True,
-                 id: str | None = None) -> None:
+    def __init__(self, clock: Callable[[], datetime], live: bool = True, id: str | None = None) -> None:
         super().__init__(id=id)
-        self.monotonic = monotonic
+        self.clock = clock
         self.live = live
         self.clocks: list[SlaTimer] = []
 
@@ -54,18 +56,26 @@ class TimersPane(VerticalScroll, can_focus=True):
             self.set_interval(1.0, self.tick)
 
     def tick(self) -> None:
-        now = self.monotonic()
+        now = self.clock()
         for timer in self.clocks:
             if timer.tick(now):
                 self.post_message(self.Breached(timer.label))
         if self.clocks:
             self._draw(layout=False)
 
+    @work(thread=True, exclusive=True, group="timers", exit_on_error=False)
+    def load(self, read: Callable[[], tuple[list[TimerSpec], str]]) -> None:
+        """Read the clocks off the UI thread (`read`: the desk's loader), then show them."""
+        specs, summary = read()
+        self.app.call_from_thread(self.show, specs, summary)
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        tell_failure(self, event)
+
     def show(self, specs: list[TimerSpec], summary: str) -> None:
         self.border_subtitle = literal(one_line(summary))
-        started = self.monotonic()
-        self.clocks = [SlaTimer(label, left, budget, started, paused, counts_up)
-                       for _key, label, left, budget, paused, counts_up in specs]
+        now = self.clock()
+        self.clocks = [SlaTimer(spec, now) for spec in specs]
         self._draw(layout=True)
 
     def redraw(self) -> None:

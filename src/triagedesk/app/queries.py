@@ -1,0 +1,179 @@
+"""Read models over the store: an issue's request and sessions, the clocks, candidates, the report, search, history."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Collection, Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from triagedesk.app import issue_search, issue_view
+from triagedesk.app.engine import Engine
+from triagedesk.app.figures import Figures
+from triagedesk.domain.insight import package
+from triagedesk.domain.insight.knowledge import Hit
+from triagedesk.domain.models import Issue, Match
+from triagedesk.domain.records import AuditEntry, ExpertRequest, Session
+from triagedesk.domain.requests import clocks as sla
+from triagedesk.domain.requests.states import OPEN_STATUSES, SESSION_RUNNING
+from triagedesk.domain.requests.suggestions import Suggestion, suggestions
+from triagedesk.domain.routing.matching import Matcher
+from triagedesk.domain.scoring.backtest import Backtest
+from triagedesk.store.repositories import Store
+
+
+@dataclass(frozen=True)
+class RequestClocks:
+    """One request's clocks as every display shows them: each target, the one that shows, what to suggest."""
+
+    request: ExpertRequest
+    clocks: tuple[sla.SlaClock, ...]
+    pressing: sla.SlaClock | None
+    suggestions: list[Suggestion]
+    targets: tuple[sla.Target, ...] = ()
+    """The targets the clocks were read from (a live display reads them again at every tick)."""
+
+
+class Queries:
+    """What the panes, `show`, `timers` and the dispatcher read; nothing here writes."""
+
+    def __init__(self, store: Store, engine: Engine, figures: Figures, now: Callable[[], datetime]) -> None:
+        self.store = store
+        self.engine = engine
+        self.figures = figures
+        self._live_report: Any = None  # app/live_report.LiveReport, counted on the first report, then kept in step
+        self._live_lock = threading.Lock()
+        self.now = now
+
+    def issue(self, issue_id: str) -> Issue | None:
+        return self.store.issues.get(issue_id)
+
+    def require_request(self, request_id: str) -> ExpertRequest:
+        return self.store.requests.require(request_id)
+
+    def request_for(self, issue_id: str) -> ExpertRequest | None:
+        """The issue's latest request (an index lookup)."""
+        return self.store.requests.latest_by("analysis_id", issue_id, lambda r: r.submitted_at)
+
+    def open_request_for(self, issue_id: str) -> ExpertRequest | None:
+        """The issue's open request (the newest, should there be several), or None."""
+        found = [r for r in self.store.requests.by("analysis_id", issue_id) if r.status in OPEN_STATUSES]
+        return max(found, key=lambda r: r.submitted_at) if found else None
+
+    def sessions_of(self, request_id: str) -> list[Session]:
+        return self.store.sessions.by("request_id", request_id)
+
+    def with_outcome(self, sessions: Iterable[Session]) -> frozenset[str]:
+        """Which of these sessions have an outcome (index lookups by request and by issue)."""
+        found = list(sessions)
+        requests = {s.request_id for s in found if s.request_id}
+        issues = {s.issue_id for s in found}
+        docs = [*(d for r in requests for d in self.store.journal.lookup("outcomes", "request_id", r)),
+                *(d for i in issues for d in self.store.journal.lookup("outcomes", "issue_id", i))]
+        return frozenset(str(d.get("session_id")) for d in docs if d.get("session_id"))
+
+    def running_session(self, request_id: str, expert_id: str | None = None) -> Session | None:
+        """The request's session that has not ended (one expert's, when given: an expert drives only their own)."""
+        return next((s for s in self.sessions_of(request_id) if s.status in SESSION_RUNNING
+                     and (expert_id is None or s.expert_id == expert_id)), None)
+
+    def awaiting_outcome(self, request_id: str, expert_id: str | None = None) -> Session | None:
+        """The request's latest ended session (of one expert, when given) without an outcome yet."""
+        ended = [s for s in self.sessions_of(request_id) if s.status == "ended"
+                 and (expert_id is None or s.expert_id == expert_id)]
+        if not ended:
+            return None
+        recorded = self.with_outcome(ended)
+        waiting = [s for s in ended if s.id not in recorded]
+        return max(waiting, key=lambda s: s.ended_at or s.started_at) if waiting else None
+
+    def running_sessions(self, expert_id: str | None = None) -> list[Session]:
+        """Every session that has not ended, newest first (one expert's only, when given)."""
+        found = [s for status in sorted(SESSION_RUNNING) for s in self.store.sessions.by("status", status)
+                 if expert_id is None or s.expert_id == expert_id]
+        return sorted(found, key=lambda s: s.started_at, reverse=True)
+
+    def candidates(self, issue: Issue, at: datetime | None = None) -> Match:
+        scorer = self.engine.scorer(issue.profile)
+        return Matcher(scorer.profile, scorer).match(issue, self.figures.counted().values(), at or self.now())
+
+    # -- clocks: the one function for every display ---------------------------------------------------------
+    def clocks_of(self, request: ExpertRequest, now: datetime | None = None) -> RequestClocks:
+        profile = self.engine.profile(request.profile or None)
+        expert = self.store.experts.get(request.assigned_expert_id) if request.assigned_expert_id else None
+        targets = sla.targets(request, profile, expert)
+        found = tuple(sla.read(request, t, now or self.now()) for t in targets)
+        return RequestClocks(request, found, sla.pressing(found), suggestions(request.status, found), targets)
+
+    def clocks(self, statuses: Collection[str] = OPEN_STATUSES, expert_id: str | None = None) -> list[RequestClocks]:
+        """Every open request with a running clock, breached first, then least time left (Timers, `timers`)."""
+        now = self.now()
+        experts = {e.id: e for e in self.store.experts.all()}
+        out = []
+        for status in sorted(statuses):
+            for request in self.store.requests.by("status", status):
+                if expert_id is not None and request.assigned_expert_id != expert_id:
+                    continue
+                profile = self.engine.profile(request.profile or None)
+                targets = sla.targets(request, profile, experts.get(request.assigned_expert_id or ""))
+                found = tuple(sla.read(request, t, now) for t in targets)
+                shown = sla.pressing(found)
+                if shown is not None:
+                    out.append(RequestClocks(request, found, shown, suggestions(request.status, found), targets))
+        out.sort(key=lambda c: sla.order_key(c.pressing))  # type: ignore[arg-type]
+        return out
+
+    # -- everything about one issue, every issue, the report -------------------------------------------------
+    def audit_of(self, targets: Collection[str]) -> list[AuditEntry]:
+        """The audit trail of these records, oldest first (an index lookup per record)."""
+        found = [entry for target in dict.fromkeys(targets) for entry in self.store.audit_log.by("target_id", target)]
+        return sorted(found, key=lambda e: e.at)
+
+    def issue_record(self, issue_id: str) -> issue_view.IssueRecord:
+        """Everything about one issue: what the issue screen and `triagedesk show` print."""
+        return issue_view.issue_record(self, issue_id)
+
+    def search_issues(self, text: str, limit: int = 500) -> list[issue_search.Found]:
+        return issue_search.search(self.store, text, limit)
+
+    def knowledge_for(self, text: str, limit: int = 5) -> list[Hit]:
+        return self.store.search_knowledge(text, limit)
+
+    def report(self, days: int, now: datetime | None = None) -> dict[str, Any]:
+        """`analytics.report` of the store: counted once from its stored columns, then kept in step with its
+        changes (app/live_report.py), so the analytics tab never recounts."""
+        from triagedesk.app.live_report import LiveReport
+
+        with self._live_lock:
+            if self._live_report is None:
+                profiles = {name: self.engine.profile(name) for name in self.engine.profiles()}
+                self._live_report = LiveReport(self.store, profiles, deferred=True)
+            live = self._live_report
+        return live.report(days, now or self.now())
+
+    def package(self, issue_id: str) -> str:
+        issue = self.store.issues.require(issue_id)
+        request = self.request_for(issue_id)
+        expert = self.store.experts.get(request.assigned_expert_id) if request and request.assigned_expert_id else None
+        outcome = next(iter(self.store.outcomes.by("issue_id", issue_id)), None)
+        ctx = package.PackageContext(issue, self.engine.decide(issue), request, expert,
+                                     self.store.sessions.by("issue_id", issue_id), outcome, self.now())
+        return package.build(ctx)
+
+    def next_issue_id(self, profile: str | None) -> str:
+        """`INC-000301`: the profile's prefix and one more than the highest number in use with it."""
+        found = self.engine.profile(profile)
+        head = (found.id_prefix or found.name[:3].upper()) + "-"
+        numbers = [int(key[len(head):]) for key in (str(d.get("id") or "") for d in self.store.issues.raw())
+                   if key.startswith(head) and key[len(head):].isdigit()]
+        return f"{head}{max(numbers, default=0) + 1:06d}"
+
+    def backtest(self, source: str, days: int) -> Backtest:
+        """A changed profile (a name or a TOML path) replayed over the stored history."""
+        return self.engine.backtest(source, self.store.issues.all(), self.store.requests.all(),
+                                    self.store.corrections.all(), self.now(), days)
+
+    def sync_conflicts(self) -> list[AuditEntry]:
+        """Every conflict sync resolved, newest first."""
+        return sorted(self.store.audit_log.by("action", "sync_conflict"), key=lambda e: e.at, reverse=True)

@@ -1,0 +1,354 @@
+"""plan(situation, actor, intent) -> Refusal | Plan: the only place the action table's rules are applied.
+
+A door (a desk key, bulk, the CLI, the dispatcher) builds an `Intent`, the app reads a `Situation` from the store
+and asks `plan`; a `Plan` is the records to write (each with its audit action), applied in one durable write.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from pydantic import BaseModel
+
+from triagedesk.domain.models import Candidate, Decision, Expert, Issue
+from triagedesk.domain.records import ExpertRequest, Session
+from triagedesk.domain.requests import corrections, moves, sessions
+from triagedesk.domain.requests.actions import ACTIONS, Actor, Refusal, Standing, check
+from triagedesk.domain.requests.states import CLOSED_STATUSES, SESSION_RUNNING, STATE_NAMES
+from triagedesk.domain.routing import eligibility
+from triagedesk.domain.scoring.profiles import Profile
+
+
+@dataclass(frozen=True)
+class Intent:
+    """What a door asks for: an action on an issue (and its request), with the action's arguments."""
+
+    action: str
+    issue_id: str
+    request_id: str | None = None
+    """The request acted on; None: the issue's latest."""
+    expert_id: str | None = None
+    """Who takes the request (assign, reassign, senior; None lets the matcher pick for reassign and senior)."""
+    note: str = ""
+    override: bool = False
+    """Assign outside the issue's specialisation: allowed to a coordinator with a note, and audited."""
+    lapsed: bool = False
+    """The holder let the request lapse (a missed acknowledgement, a breach): never given it back."""
+    tier_id: str | None = None
+    again: bool = False
+    """Escalate although a request is open (a second, parallel request)."""
+    values: Mapping[str, Any] = field(default_factory=dict)
+    """An outcome's, a correction's or an edit's fields."""
+
+
+@dataclass(frozen=True)
+class Situation:
+    """What the rules need to know, read from the store by the app (`app.commands`)."""
+
+    issue: Issue
+    profile: Profile
+    decision: Decision
+    request: ExpertRequest | None
+    experts: Mapping[str, Expert]
+    """The network with its counted figures (workload, reviews, rating)."""
+    ranked: Sequence[Candidate]
+    """The matcher's ranking for the issue, now."""
+    sessions: Sequence[Session]
+    """The request's sessions."""
+    with_outcome: frozenset[str]
+    """The ids of those sessions that have an outcome."""
+    now: datetime
+
+    def standing(self, actor: Actor) -> Standing:
+        request = self.request
+        if request is None:
+            return Standing(None, self.opens_as)
+        own = self.own_session(actor)
+        return Standing(request.status, self.opens_as, request.assigned_expert_id,
+                        request.acknowledged_at is not None or request.started_at is not None,
+                        own.status if own is not None else None, self.awaiting(actor) is not None)
+
+    @property
+    def opens_as(self) -> str:
+        tier = self.decision.recommended_tier if self.decision.recommended_tier in self.profile.tiers else None
+        return "pending_payment" if self.profile.payment and tier is not None else "pending_assignment"
+
+    def own_session(self, actor: Actor) -> Session | None:
+        """The actor's running session on the request (an expert drives only their own)."""
+        return next((s for s in self.sessions if s.status in SESSION_RUNNING and s.expert_id == actor.expert_id), None)
+
+    def awaiting(self, actor: Actor) -> Session | None:
+        """The actor's latest ended session on the request without an outcome."""
+        ended = [s for s in self.sessions if s.status == "ended" and s.expert_id == actor.expert_id
+                 and s.id not in self.with_outcome]
+        return max(ended, key=lambda s: s.ended_at or s.started_at) if ended else None
+
+
+@dataclass(frozen=True)
+class Write:
+    """One record the plan writes, with the audit entry's action and note."""
+
+    kind: str
+    record: BaseModel
+    audit: str
+    new: bool = False
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class Plan:
+    """What an action will do: the writes in order, and the words a confirmation and a notice use."""
+
+    intent: Intent
+    writes: tuple[Write, ...]
+    summary: str
+    """"APR-000012 assigned to Ruth Abara": the notice after, and the CLI's line."""
+    detail: tuple[str, ...] = ()
+    """What else happens (a request opened, a session ended, an override): the confirmation lists it."""
+    question: str = ""
+    """What a confirmation asks ("Assign APR-000012 (Silver teapot) to Ruth Abara?")."""
+    verb: str = ""
+    """What its confirming button says ("Assign", "Cancel the request")."""
+
+    @property
+    def request(self) -> ExpertRequest | None:
+        """The request as the plan leaves it."""
+        found = [w.record for w in self.writes if w.kind == "requests"]
+        return found[-1] if found else None  # type: ignore[return-value]
+
+    def of(self, kind: str) -> list[BaseModel]:
+        return [w.record for w in self.writes if w.kind == kind]
+
+
+def plan(situation: Situation, actor: Actor, intent: Intent) -> Refusal | Plan:
+    """The table's answer: a refusal with its reason, or the writes the action makes."""
+    name = intent.action
+    refused = None if (name == "escalate" and intent.again) else check(name, situation.standing(actor), actor)
+    request = situation.request
+    if refused is not None:
+        if name == "escalate" and request is not None and request.status not in CLOSED_STATUSES:
+            return Refusal(name, f"the issue already has an open request {request.id} "
+                                 f"({STATE_NAMES[request.status]})")
+        return refused
+    if request is not None and situation.now < request.submitted_at and name != "escalate":
+        return Refusal(name, "the clock reads earlier than the request's submission")
+    builder = _BUILDERS.get(name)
+    if builder is None:
+        return Refusal(name, "not an action on a request")
+    return builder(situation, actor, intent)
+
+
+def _title(issue: Issue) -> str:
+    return f"{issue.id} ({issue.title})" if issue.title else str(issue.id)
+
+
+def _escalate(s: Situation, actor: Actor, intent: Intent) -> Refusal | Plan:
+    tier_id = intent.tier_id or s.decision.recommended_tier
+    if intent.tier_id and intent.tier_id not in s.profile.tiers:
+        known = ", ".join(s.profile.tiers) or "none"
+        return Refusal("escalate", f"unknown tier {intent.tier_id!r} in profile {s.profile.name} (tiers: {known})")
+    request = moves.opened(s.issue, s.decision, s.profile, s.now, actor.name, tier_id, intent.note or None)
+    waits = " awaiting payment" if request.status == "pending_payment" else ""
+    then = "record the payment, then assign" if request.status == "pending_payment" else "then assign"
+    return Plan(intent, (Write("requests", request, "escalate", True, intent.note),),
+                f"{s.issue.id}: request opened{waits}",
+                (f"opens {request.id} ({STATE_NAMES[request.status]}): {then}",),
+                f"Open an expert request for {_title(s.issue)}?", "Open the request")
+
+
+def _pay(s: Situation, actor: Actor, intent: Intent) -> Plan:
+    assert s.request is not None
+    request = moves.paid(s.request, s.profile, s.decision, s.now)
+    tier = f"{request.tier_name or request.tier_id}, ${request.price:,.2f}" if request.tier_id else "no tier"
+    return Plan(intent, (Write("requests", request, "pay", note=intent.note),),
+                f"{s.issue.id}: payment recorded", ("the tier's turnaround starts now; then assign",),
+                f"Record the payment for {_title(s.issue)} ({tier})?", "Record payment")
+
+
+def _give(s: Situation, actor: Actor, intent: Intent) -> Refusal | Plan:
+    """Assign, reassign or escalate to a senior: the expert must be a specialist of the issue who has not let
+    the request lapse (an override with a note admits a non-specialist of the profile)."""
+    name, request = intent.action, s.request
+    held = request is not None and request.status in ("assigned", "in_review", "waiting")
+    holder = s.experts.get(request.assigned_expert_id or "") if request is not None and held else None
+    lapsed = set(request.lapsed_expert_ids) if request is not None else set()
+    wanted = s.issue.category or s.decision.recommended_expert_type or s.profile.name
+    if intent.expert_id is None:
+        pick = eligibility.senior_pick(s.ranked, s.experts, holder, lapsed) if name == "senior" else \
+            eligibility.next_pick(s.ranked, s.experts, holder.id if holder else None, lapsed) if name == "reassign" \
+            else None
+        if pick is None:
+            return Refusal(name, "name the expert" if name == "assign" else
+                           eligibility.why_nobody(wanted, holder, lapsed, name == "senior"))
+        expert_id = pick.expert_id
+    else:
+        expert_id = intent.expert_id
+    expert = s.experts.get(expert_id)
+    who = expert.name or expert.id if expert is not None else expert_id
+    if expert is None:
+        return Refusal(name, f"no expert {expert_id!r}")
+    if not expert.is_active:
+        return Refusal(name, f"{who} is not active")
+    if holder is not None and expert.id == holder.id:
+        return Refusal(name, f"{_title(s.issue)} is already with {who}")
+    if expert.id in lapsed:
+        return Refusal(name, f"{who} already let this request lapse")
+    candidate = next((c for c in s.ranked if c.expert_id == expert.id), None)
+    if candidate is None:
+        return Refusal(name, f"{who} does not work {s.profile.name} issues")
+    detail: list[str] = []
+    if not eligibility.specialises(candidate):
+        if not (intent.override and actor.role == "coordinator"):
+            return Refusal(name, f"{who} does not specialise in {wanted}", overridable=actor.role == "coordinator")
+        if not intent.note.strip():
+            return Refusal(name, f"assigning {who} outside {wanted} needs a note saying why")
+        detail.append(f"override: {who} does not specialise in {wanted} ({intent.note.strip()})")
+    if name == "senior" and intent.expert_id is not None and not eligibility.more_senior([candidate], holder):
+        level = f"{holder.name or holder.id}'s {holder.expertise_level}" if holder else "senior"
+        return Refusal(name, f"{who} ({expert.expertise_level}) is not above {level} level")
+    writes: list[Write] = []
+    if request is None or request.status in CLOSED_STATUSES:
+        opened = _escalate(s, actor, Intent("escalate", s.issue.id or "", note=intent.note))
+        assert isinstance(opened, Plan)
+        writes.extend(opened.writes)
+        request = opened.request
+        assert request is not None
+        if request.status != "pending_assignment":
+            return Refusal(name, "the issue must be escalated and paid first", ("escalate", "pay"))
+        detail.append(f"opens a request first ({request.id})")
+    given = moves.given(request, name, expert, s.profile, s.now, lapsed=intent.lapsed)
+    writes.append(Write("requests", given, "escalate_senior" if name == "senior" else name, note=intent.note))
+    ended = _ended_sessions(s, holder, "reassigned")
+    writes.extend(ended)
+    if ended:
+        detail.append(f"ends {holder.name or holder.id if holder else 'the previous expert'}'s running session")
+    level = f" ({expert.expertise_level})" if name == "senior" else ""
+    if holder is not None:
+        moved = "escalated" if name == "senior" else "reassigned"
+        summary = f"{s.issue.id} {moved} from {holder.name or holder.id} to {who}"
+        question = f"{'Escalate' if name == 'senior' else 'Reassign'} {_title(s.issue)} from " \
+                   f"{holder.name or holder.id} to {'the senior expert ' if name == 'senior' else ''}{who}{level}?"
+    else:
+        summary = f"{s.issue.id} {'escalated' if name == 'senior' else 'assigned'} to {who}"
+        question = f"{'Escalate' if name == 'senior' else 'Assign'} {_title(s.issue)} to " \
+                   f"{'the senior expert ' if name == 'senior' else ''}{who}{level}?"
+    if candidate.reasons:
+        detail.append(f"match {candidate.match_score:.1f}: {'; '.join(candidate.reasons)}")
+    verb = {"assign": "Assign", "reassign": "Reassign", "senior": "Escalate"}[name]
+    return Plan(intent, tuple(writes), summary, tuple(detail), question, verb)
+
+
+def _ended_sessions(s: Situation, holder: Expert | None, why: str) -> list[Write]:
+    """The previous holder's running sessions end with the assignment (their working time recorded)."""
+    if holder is None:
+        return []
+    return [Write("sessions", sessions.end(session, s.now), "session_end", note=why)
+            for session in s.sessions if session.status in SESSION_RUNNING and session.expert_id == holder.id]
+
+
+def _stamped(s: Situation, actor: Actor, intent: Intent) -> Plan:
+    assert s.request is not None
+    request = moves.stamped(s.request, intent.action, s.now)
+    writes = [Write("requests", request, intent.action, note=intent.note)]
+    if intent.action == "cancel":
+        writes += [Write("sessions", sessions.end(x, s.now), "session_end", note="cancelled")
+                   for x in s.sessions if x.status in SESSION_RUNNING]
+    verb = {"acknowledge": "acknowledged", "wait": "waiting for the requester", "cancel": "request cancelled",
+            "refund": "refunded"}[intent.action]
+    ask = {"acknowledge": ("Acknowledge {}?", "Acknowledge"), "wait": ("Wait for the requester on {}?", "Wait"),
+           "cancel": ("Cancel the request for {}?", "Cancel the request"), "refund": ("Refund {}?", "Refund")}
+    question, button = ask[intent.action]
+    detail = ("its running session ends",) if len(writes) > 1 else ()
+    if intent.action == "wait":
+        detail = ("the resolve target pauses until it resumes",)
+    return Plan(intent, tuple(writes), f"{s.issue.id}: {verb}", detail, question.format(_title(s.issue)), button)
+
+
+def _resume(s: Situation, actor: Actor, intent: Intent) -> Plan:
+    assert s.request is not None
+    request = moves.resumed(s.request, s.profile, s.now)
+    waited = request.paused_minutes - s.request.paused_minutes
+    return Plan(intent, (Write("requests", request, "resume", note=intent.note),), f"{s.issue.id}: resumed",
+                (f"the wait's {waited:,.0f} minutes push the resolve target",), f"Resume {_title(s.issue)}?",
+                "Resume")
+
+
+def _complete(s: Situation, actor: Actor, intent: Intent) -> Plan:
+    assert s.request is not None
+    rating = intent.values.get("rating")
+    request = moves.completed(s.request, s.profile, s.now, rating, intent.values.get("final_report"))
+    late = ", refund due" if request.refund_due and request.price > 0 else ""
+    return Plan(intent, (Write("requests", request, "complete", note=intent.note),), f"{s.issue.id}: completed{late}",
+                (f"the resolve target is {'missed' if request.refund_due else 'met'}",), f"Complete {_title(s.issue)}?",
+                "Complete")
+
+
+def _start(s: Situation, actor: Actor, intent: Intent) -> Plan:
+    assert s.request is not None and actor.expert_id is not None
+    expert = s.experts.get(actor.expert_id)
+    policy = s.profile.session
+    channel = sessions.channel_for(policy.channels, expert.escalation_methods if expert else [],
+                                   intent.values.get("channel"))
+    session = sessions.initiate(s.issue.id or "", actor.expert_id, s.now, s.request.id, channel,
+                                list(policy.participants))
+    writes = [Write("sessions", session, "session_start", True)]
+    if s.request.status == "assigned" or s.request.acknowledged_at is None:
+        writes.insert(0, Write("requests", moves.started(s.request, s.now), "start", note=intent.note))
+    return Plan(intent, tuple(writes), f"{s.issue.id}: session started ({channel})")
+
+
+def _session_move(s: Situation, actor: Actor, intent: Intent) -> Plan:
+    session = s.own_session(actor)
+    assert session is not None
+    move = intent.action.removesuffix("_session")
+    step = {"pause": sessions.pause, "resume": sessions.resume, "end": sessions.end}[move]
+    verb = {"pause": "paused", "resume": "resumed", "end": "ended"}[move]
+    return Plan(intent, (Write("sessions", step(session, s.now), f"session_{move}", note=intent.note),),
+                f"{s.issue.id}: session {verb}")
+
+
+def _outcome(s: Situation, actor: Actor, intent: Intent) -> Refusal | Plan:
+    session = s.own_session(actor) or s.awaiting(actor)
+    assert session is not None
+    values = intent.values
+    writes: list[Write] = []
+    if session.status != "ended":
+        session = sessions.end(session, s.now)
+        writes.append(Write("sessions", session, "session_end"))
+    outcome, entry = sessions.capture(
+        session, s.issue, s.now, bool(values.get("resolution_achieved", False)),
+        list(values.get("recommendations", [])), list(values.get("actions_taken", [])),
+        str(values.get("knowledge_gained", "")), bool(values.get("follow_up_needed", False)), values.get("rating"))
+    writes += [Write("outcomes", outcome, "outcome", True), Write("knowledge", entry, "knowledge", True)]
+    summary = f"{s.issue.id}: outcome recorded"
+    request = s.request
+    if request is not None and request.status == "in_review" and request.assigned_expert_id == actor.expert_id:
+        done = moves.completed(request, s.profile, s.now, values.get("rating"), values.get("final_report"))
+        writes.append(Write("requests", done, "complete", note=intent.note))
+        summary += ", request completed" + (", refund due" if done.refund_due and done.price > 0 else "")
+    return Plan(intent, tuple(writes), summary)
+
+
+def _correction(s: Situation, actor: Actor, intent: Intent) -> Refusal | Plan:
+    assert s.request is not None
+    made = corrections.build(s.request, s.issue, s.decision, s.profile, actor.expert_id or actor.name,
+                             intent.values, s.now)
+    if isinstance(made, str):
+        return Refusal("correction", made)
+    correction, embedded = made
+    request = moves.corrected(s.request, embedded)
+    return Plan(intent, (Write("corrections", correction, "correction", True),
+                         Write("requests", request, "correction", note=intent.note)),
+                f"{s.issue.id}: correction of {correction.field} recorded")
+
+
+_BUILDERS = {
+    "escalate": _escalate, "pay": _pay, "assign": _give, "reassign": _give, "senior": _give,
+    "acknowledge": _stamped, "wait": _stamped, "cancel": _stamped, "refund": _stamped, "resume": _resume,
+    "complete": _complete, "start": _start, "pause_session": _session_move, "resume_session": _session_move,
+    "end_session": _session_move, "outcome": _outcome, "correction": _correction,
+}
+assert set(_BUILDERS) | {"edit"} == set(ACTIONS), "every action of the table has its builder"

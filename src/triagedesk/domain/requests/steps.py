@@ -1,0 +1,36 @@
+"""What a due policy step asks of the action table: the intent the dispatcher's door submits to `plan`."""
+
+from __future__ import annotations
+
+from triagedesk.domain.requests.plan import Intent, Situation
+from triagedesk.domain.requests.policy import Step, choose
+from triagedesk.domain.routing import eligibility
+
+
+def intent_for(step: Step, situation: Situation, last_auto: str | None = None) -> Intent | None:
+    """The intent a step takes (None: the step only tells someone, or nobody can take the request).
+
+    auto_assign picks with the profile's strategy among the issue's specialists; a missed acknowledgement
+    re-routes to another specialist (never back to one who let it lapse), else to a senior; a breach goes
+    to a senior. Whoever let it lapse is remembered on the request.
+    """
+    request = situation.request
+    if request is None:
+        return None
+    issue_id = situation.issue.id or request.analysis_id
+    rule = situation.profile.policy.auto_assign
+    lapsed = set(request.lapsed_expert_ids)
+    if step.kind == "auto_assign":
+        pool = eligibility.eligible(situation.ranked, situation.experts, lapsed)
+        pick = choose(rule.strategy, pool, rule.top_n, (), last_auto)
+        return Intent("assign", issue_id, request.id, pick.expert_id, step.reason) if pick else None
+    held = request.status in ("assigned", "in_review", "waiting")
+    if step.kind == "ack_reassign":
+        pool = eligibility.eligible(situation.ranked, situation.experts, lapsed | {request.assigned_expert_id or ""})
+        pick = choose(rule.strategy, pool, rule.top_n, (), None)
+        if pick is not None:
+            return Intent("reassign", issue_id, request.id, pick.expert_id, step.reason, lapsed=True)
+        return Intent("senior", issue_id, request.id, None, step.reason, lapsed=True)
+    if step.kind in ("ack_senior", "breach_senior"):
+        return Intent("senior", issue_id, request.id, None, step.reason, lapsed=held)
+    return None

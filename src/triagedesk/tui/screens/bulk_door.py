@@ -1,0 +1,112 @@
+"""Bulk actions on the marked rows: the same plan per row as a single key, previewed by group, written at once."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+
+from triagedesk.app.commands import BulkResult
+from triagedesk.display import one_line
+from triagedesk.domain.requests.actions import Refusal
+from triagedesk.domain.requests.plan import Intent, Plan
+from triagedesk.tui.notices import tell
+from triagedesk.tui.screens.choice import ChoiceScreen
+from triagedesk.tui.screens.desk_host import DeskHost
+from triagedesk.tui.screens.modals import ConfirmScreen
+
+BULK_CHOICES = [("a", "assign", "Assign them to one expert"), ("e", "escalate", "Escalate them (open a request each)"),
+                ("x", "cancel", "Cancel their open requests")]
+VERBS = {"assign": "will be assigned", "reassign": "will be reassigned", "escalate": "will be escalated",
+         "cancel": "will be cancelled"}
+
+
+@dataclass(frozen=True)
+class Preview:
+    """What a bulk action would do to each marked row, grouped for the confirmation."""
+
+    intents: list[Intent]
+    plans: list[Refusal | Plan]
+
+    def lines(self) -> list[str]:
+        """"12 will be assigned; 16 skipped: the issue must be escalated and paid first"."""
+        will = Counter(p.intent.action for p in self.plans if isinstance(p, Plan))
+        opened = sum(1 for p in self.plans if isinstance(p, Plan) and len([w for w in p.writes if w.new]) > 0
+                     and p.intent.action != "escalate")
+        out = [f"{n} {VERBS.get(action, action)}" for action, n in will.items()]
+        if opened:
+            out.append(f"{opened} of them get a request opened first")
+        skipped = Counter(p.reason for p in self.plans if isinstance(p, Refusal))
+        out += [f"{n} skipped: {reason}" for reason, n in skipped.most_common()]
+        return out
+
+    @property
+    def takes(self) -> int:
+        return sum(isinstance(p, Plan) for p in self.plans)
+
+
+class BulkDoor:
+    """M: one choice, a preview of every row's plan by group, one confirmation, one durable write."""
+
+    def __init__(self, host: DeskHost) -> None:
+        self.host = host
+
+    def bulk(self) -> None:
+        marked = self.host.marked_rows()
+        self.host.push(ChoiceScreen(f"{len(marked)} marked: what to do with them?", BULK_CHOICES),
+                       lambda action: self._chosen(action, marked) if action else None)
+
+    def _chosen(self, action: str, marked: list[str]) -> None:
+        if action != "assign":
+            self._preview(action, marked, None, "")
+            return
+        host = self.host
+        profiles = {host.data.profile[row] for key in marked if (row := host.data.position(key)) is not None}
+        experts = host.desk.figures.experts_for(profiles)
+        if not experts:
+            tell(host, "No active expert works these issues' profiles.", severity="warning")
+            return
+        letters = "123456789abcdefghijklmnopqrstuvwxyz"
+        choices = [(letters[n] if n < len(letters) else "", e.id,
+                    f"{e.name or e.id} · {', '.join(e.specializations[:3]) or 'no specialisation'}"
+                    f" · {e.expertise_level} · load {e.current_workload}") for n, e in enumerate(experts)]
+        names = {e.id: e.name or e.id for e in experts}
+        host.push(ChoiceScreen(f"Assign {len(marked)} issues to", choices),
+                  lambda expert: self._preview("assign", marked, expert, names.get(expert, "")) if expert else None)
+
+    def _preview(self, action: str, marked: list[str], expert_id: str | None, expert_name: str) -> None:
+        host = self.host
+        commands, actor = host.desk.commands, host.actor
+
+        def planned() -> Preview:  # per row, what its single key would do (a held row's 1-5 reassigns)
+            intents = [commands.giving(key, expert_id) if action == "assign" else Intent(action, key)
+                       for key in marked]
+            return Preview(intents, commands.preview_many(actor, intents))
+
+        host.background(planned, lambda found: self._confirm(action, found, expert_name))
+
+    def _confirm(self, action: str, found: Preview, expert_name: str) -> None:
+        count = f"{len(found.intents)} marked issue{'s' if len(found.intents) != 1 else ''}"
+        if not found.takes:
+            tell(self.host, f"Nothing to do for the {count}: " + "; ".join(found.lines()), severity="warning",
+                 timeout=10)
+            return
+        question = {"assign": f"Assign {found.takes} of the {count} to {expert_name}?",
+                    "escalate": f"Escalate {found.takes} of the {count}?",
+                    "cancel": f"Cancel the open requests of {found.takes} of the {count}?"}[action]
+        detail = one_line("; ".join(found.lines()) + ". The rest are written at once; skipped rows stay marked.")
+        def answered(note: str | None) -> None:
+            if note is not None:  # every row is planned again under the lock: what changed meanwhile is skipped
+                self.run(action, found.intents, note)
+
+        self.host.push(ConfirmScreen(question, detail, True, confirm=action.capitalize()), answered)
+
+    def run(self, action: str, intents: list[Intent], note: str) -> None:
+        host = self.host
+        commands, actor = host.desk.commands, host.actor
+        noted = [Intent(i.action, i.issue_id, expert_id=i.expert_id, note=note) for i in intents]
+        host.background(lambda: commands.run_many(actor, noted, action), self._done)
+
+    def _done(self, result: BulkResult) -> None:
+        tell(self.host, result.summary(), severity="warning" if result.skipped else "information", timeout=8)
+        self.host.unmark(set(result.done))
+        self.host.reload()
