@@ -39,10 +39,10 @@ import json, sys, time
 from triagedesk.app.stores import open_desk
 desk = open_desk(sys.argv[1], checked=False)
 start, cpu = time.perf_counter(), time.process_time()
-first = desk.report(30)
+first = desk.queries.report(30)
 opened = (time.perf_counter() - start, time.process_time() - cpu)
 start = time.perf_counter()
-desk.report(30)  # waits for the days' tallies, counted on a thread after the first report
+desk.queries.report(30)  # waits for the days' tallies, counted on a thread after the first report
 tallied = time.perf_counter() - start
 requests = desk.store.requests
 changes = []
@@ -51,11 +51,11 @@ for n, (key, _) in enumerate(originals):
     model = requests.get(key)
     requests.put_many([model.model_copy(update={"price": model.price + 1.0})])  # one record written, as the desk does
     cpu = time.process_time()
-    again = desk.report(30)
+    again = desk.queries.report(30)
     if n:  # the first after the build pays for the lookups' first use
         changes.append(time.process_time() - cpu)
 cpu = time.process_time()
-desk.report(30)
+desk.queries.report(30)
 same = time.process_time() - cpu
 requests.put_many([requests.get(key).model_copy(update={"price": price})
                    for key, price in originals])  # put back: every run measures the same store
