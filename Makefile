@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 TEST_STAMP := $(VENV)/.installed-test
 
-.PHONY: demo test lint keys-soak bench torture screenshots clean
+.PHONY: demo test lint keys-soak bench torture dispatch-torture screenshots clean
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -49,6 +49,11 @@ keys-soak: $(TEST_STAMP)
 # disk-full and I/O errors, hostile input): prints the README's reliability table.
 torture: $(TEST_STAMP)
 	$(BIN)/python -m tests.store.adversarial.torture
+
+# 50 `kill -9` at random instants while the dispatcher delivers to a real receiver (`make test` runs 8):
+# nothing lost, every repeat carries its first send's idempotency key and is counted in `outbox`.
+dispatch-torture: $(TEST_STAMP)
+	TRIAGEDESK_DISPATCH_KILLS=50 $(BIN)/python -m pytest -q -s tests/dispatch/test_kill.py
 
 BENCH_STAMP := $(VENV)/.installed-bench
 

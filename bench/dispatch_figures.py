@@ -7,9 +7,13 @@ import socket
 import statistics
 import sys
 import tempfile
+import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import Any
 
 import httpx
 from harness import Figure, stopwatch
@@ -19,7 +23,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from triagedesk.app.dispatching import open_dispatching  # noqa: E402
 from triagedesk.demo.issues import issue_records  # noqa: E402
 from triagedesk.dispatch.intake import build_app  # noqa: E402
-from triagedesk.dispatch.runner import ActionLog, Dispatcher  # noqa: E402
+from triagedesk.dispatch.lease import FileLease  # noqa: E402
+from triagedesk.dispatch.runner import ActionLog, Dispatcher, run_forever  # noqa: E402
 from triagedesk.dispatch.service import IntakeServer  # noqa: E402
 from triagedesk.dispatch.settings import DispatchSettings  # noqa: E402
 from triagedesk.domain.inputs import parse_models  # noqa: E402
@@ -77,6 +82,14 @@ def intake(folder: Path, count: int) -> list[Figure]:
             with stopwatch() as single:
                 for record in fresh:
                     assert http.post(f"{url}/issues", content=json.dumps(record)).status_code == 201
+            spread = [{**r, "id": f"eight-{n}"} for n, r in enumerate(records[:400])]
+
+            def one(record: dict[str, Any]) -> int:
+                return http.post(f"{url}/issues", content=json.dumps(record)).status_code
+
+            with ThreadPoolExecutor(8) as clients, stopwatch() as eight:
+                codes = list(clients.map(one, spread))
+            assert codes.count(201) == len(spread), codes
     finally:
         server.stop()
         d.close()  # type: ignore[attr-defined]
@@ -94,6 +107,8 @@ def intake(folder: Path, count: int) -> list[Figure]:
         Figure("intake POST /issues, one issue a request", single[0] / len(fresh) * 1000, "ms",
                notes=f"{len(fresh) / single[0]:,.0f} issues/s, each a durable write (fsync) of the issue, "
                      "its request and their audit entries"),
+        Figure("intake POST /issues, one issue a request, 8 clients at once", len(spread) / eight[0], "posts/s",
+               notes="400 posts from 8 threads (#23's figure before: 347/s)"),
     ]
 
 
@@ -153,10 +168,100 @@ def dispatcher_pass(folder: Path, issues: int, open_requests: int) -> list[Figur
     ]
 
 
+class _Pages(BaseHTTPRequestHandler):
+    """The local receivers: `/hang` never answers (until the bench ends); any other path answers at once. Each
+    arrival's time is kept by the request id its page names (the head's second line)."""
+
+    arrived: dict[str, float] = {}
+    release = threading.Event()
+    changed = threading.Condition()
+
+    def do_POST(self) -> None:  # noqa: N802
+        raw = self.rfile.read(int(self.headers.get("content-length") or 0))
+        if self.path.startswith("/hang"):
+            self.release.wait(300)
+            return
+        text = json.loads(raw or b"{}").get("message", "")
+        request_id = text.split("\n", 2)[1].split(" ")[1] if text.count("\n") >= 2 else "?"
+        with self.changed:
+            self.arrived.setdefault(request_id, time.monotonic())
+            self.changed.notify_all()
+        self.send_response(200)
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+
+    def log_message(self, *args: Any) -> None:
+        pass
+
+
+def page_latency(folder: Path, pages: int) -> list[Figure]:
+    """A running dispatcher (its own threads, the real clock) pages 20 experts, one of whom is a webhook that
+    never answers: from each step (its log line) to its page at a working receiver."""
+    ThreadingHTTPServer.daemon_threads = True
+    server = ThreadingHTTPServer(("127.0.0.1", _port()), _Pages)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    base = f"json://127.0.0.1:{server.server_address[1]}"
+    template = _experts()[0]
+    experts = [template.model_copy(update={"id": f"x{n:02d}", "name": f"Expert {n}", "current_workload": 0,
+                                           "contacts": {"webhook": f"{base}/{'hang' if n == 0 else f'ok{n}'}"}})
+               for n in range(20)]
+    path = folder / "pages.json"
+    d = open_dispatching(str(path))
+    d.store.experts.put_many(experts)
+    stepped: dict[str, tuple[float, str]] = {}
+
+    def emit(line: str) -> None:
+        event = json.loads(line)
+        if event["event"] == "auto_assign":
+            stepped[event["request"]] = (time.monotonic(), event["expert"])
+
+    settings = DispatchSettings(send_timeout_seconds=10.0, interval_seconds=0.2)
+    dispatcher = Dispatcher(d, settings, b"k" * 32, ActionLog("json", emit))
+    stop, wake = threading.Event(), threading.Event()
+    loop = threading.Thread(target=run_forever, daemon=True, args=(
+        dispatcher, FileLease(str(path), 30), stop, 0.2, lambda: datetime.now(UTC), None, wake))
+    loop.start()
+    hanging_pages = 0
+    try:
+        for n in range(pages):
+            [made] = d.take_in([Issue(id=f"P-{n}", title="Production outage", users_affected=900)],
+                               datetime.now(UTC))
+            wake.set()
+            request_id = made["request_id"]
+            deadline = time.monotonic() + 30
+            with _Pages.changed:
+                while time.monotonic() < deadline and request_id not in _Pages.arrived:
+                    if stepped.get(request_id, (0, ""))[1] == "x00":
+                        break  # the hanging expert's page: it never arrives
+                    _Pages.changed.wait(0.05)
+            hanging_pages += stepped.get(request_id, (0, ""))[1] == "x00"
+    finally:
+        stop.set()
+        wake.set()
+        loop.join(30)
+        _Pages.release.set()
+        server.shutdown()
+        dispatcher.close()
+        d.close()
+    waits = sorted(_Pages.arrived[r] - at for r, (at, expert) in stepped.items()
+                   if expert != "x00" and r in _Pages.arrived)
+    p50 = statistics.median(waits) * 1000
+    p99 = waits[min(len(waits) - 1, int(len(waits) * 0.99))] * 1000
+    missing = pages - len(waits) - hanging_pages
+    note = (f"{len(waits)} pages to 19 working receivers, {hanging_pages} more to the one that hangs "
+            f"(10 s timeout, backoff){f', {missing} not measured (no step or no page in 30 s)' if missing else ''};"
+            " from the step's log line to the receiver")
+    return [Figure("page: due step to a working receiver, 1 hanging target among 20 (p50)", p50, "ms",
+                   goal="< 1000 ms", ok=p50 < 1000, runs=waits, notes=note),
+            Figure("page: due step to a working receiver, 1 hanging target among 20 (p99)", p99, "ms",
+                   goal="< 1000 ms", ok=p99 < 1000, notes=note)]
+
+
 def run(quick: bool) -> list[Figure]:
     with tempfile.TemporaryDirectory(prefix="triagedesk-dispatch-") as tmp:
         folder = Path(tmp)
         figures = intake(folder, 1_000 if quick else 5_000)
         figures.append(storm(folder))
         figures += dispatcher_pass(folder, 20_000 if quick else 100_000, 2_000 if quick else 10_000)
+        figures += page_latency(folder, 40 if quick else 200)
     return figures

@@ -74,3 +74,19 @@ def test_a_lazy_choice_is_checked_when_used() -> None:
     assert "'fly' is not one of" in result.stderr
     assert "assign" in result.stderr
     assert cli.get_command(click.Context(cli), "request") is load("request")
+
+
+def test_the_table_names_every_command_of_every_module() -> None:
+    import importlib
+    import pkgutil
+
+    import triagedesk.commands as package
+
+    found: set[str] = set()
+    for module in pkgutil.iter_modules(package.__path__):
+        if module.name == "lazy":
+            continue
+        loaded = importlib.import_module(f"triagedesk.commands.{module.name}")
+        found |= {c.name for c in getattr(loaded, "COMMANDS", ()) if c.name}
+    assert found, "no command module found"
+    assert found == set(COMMANDS)

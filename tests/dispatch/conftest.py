@@ -46,9 +46,24 @@ class Inbox:
         return "250 OK"
 
     def text(self, index: int) -> str:
-        payload = self.messages[index].get_payload(decode=True)
-        assert isinstance(payload, bytes)
-        return payload.decode("utf-8")
+        """The message's text (its first text/plain part that is not an attachment)."""
+        for part in self.messages[index].walk():
+            if part.get_content_type() == "text/plain" and part.get_filename() is None:
+                payload = part.get_payload(decode=True)
+                assert isinstance(payload, bytes)
+                return payload.decode("utf-8")
+        raise AssertionError("no text part")
+
+    def attachments(self, index: int) -> dict[str, str]:
+        """The message's attached files: name -> text."""
+        out = {}
+        for part in self.messages[index].walk():
+            name = part.get_filename()
+            if name:
+                payload = part.get_payload(decode=True)
+                assert isinstance(payload, bytes)
+                out[name] = payload.decode("utf-8")
+        return out
 
 
 @pytest.fixture

@@ -49,8 +49,19 @@ def test_a_posted_critical_issue_reaches_the_experts_inbox_and_the_link_acknowle
         mail = inbox.messages[0]
         assert mail["Subject"] == "Critical Infrastructure Issue - Expert Consultation Requested"
         assert mail["To"] == expert.email
-        body = inbox.text(0)
-        assert body.startswith(f"{expert.name},")
+        body = inbox.text(0).replace("\r\n", "\n")
+        # the page stands on its own: issue id and title, request, urgency, due time, link, the package it carries
+        head = body.split("\n\n", 1)[0].splitlines()
+        assert head[0] == "Issue INC-9001: Ransomware note on file server"
+        assert head[1].startswith(f"Request {request_id} · urgency critical · due 2026-01-05 ")
+        assert head[2].startswith("Acknowledge (a page with a confirm button, single use): http://127.0.0.1:")
+        assert head[3] == "Full technical package attached: escalation-package-INC-9001.md"
+        files = inbox.attachments(0)
+        assert list(files) == ["escalation-package-INC-9001.md"]
+        assert files["escalation-package-INC-9001.md"].startswith("# Escalation package: Ransomware note")
+        assert f"\n\n{expert.name},\n" in body
+        assert mail["Message-ID"] == f"<{dispatching.outbox(request_id)[0].id}@triagedesk>"
+        assert mail["Idempotency-Key"] == dispatching.outbox(request_id)[0].id
         for heading in ("EXECUTIVE SUMMARY:", "BUSINESS IMPACT:", "TECHNICAL SUMMARY:", "RESEARCH COMPLETED:",
                         "IMMEDIATE NEED:", "Infrastructure Automation System"):
             assert heading in body
@@ -63,11 +74,16 @@ def test_a_posted_critical_issue_reaches_the_experts_inbox_and_the_link_acknowle
         lines_shown = [line for _, part in sections(record) for line in part]
         assert any(line.startswith(f"notice assignment to {expert.id} by email · sent ") for line in lines_shown)
 
-        first = httpx.get(links[0], timeout=10)
+        # opening the link (a scanner, a mail preview, the expert) shows the request and a button, nothing more
+        page = httpx.get(links[0], timeout=10)
+        assert page.status_code == 200 and "<form method=post>" in page.text and "INC-9001" in page.text
+        assert httpx.head(links[0], timeout=10).status_code == 200
+        assert dispatching.request(request_id).acknowledged_at is None  # type: ignore[union-attr]
+        first = httpx.post(links[0], timeout=10)                         # the button
         assert first.status_code == 200, first.text
         acknowledged = dispatching.request(request_id)
         assert acknowledged is not None and acknowledged.acknowledged_at == T0
-        again = httpx.get(links[0], timeout=10)
+        again = httpx.post(links[0], timeout=10)
         assert again.status_code == 410 and "already acknowledged" in again.text
 
         # acknowledged in time: a pass after the response SLA leaves it with its expert
@@ -107,8 +123,9 @@ def test_an_ignored_assignment_moves_on_by_itself(dispatching: Dispatching, smtp
         assert len(inbox.messages) == 2
         assert "did not acknowledge in time" in inbox.text(1)
         # the first expert's link belongs to an assignment that moved on
-        late = httpx.get(old_link, timeout=10)
+        late = httpx.post(old_link, timeout=10)
         assert late.status_code == 410 and "moved on" in late.text
+        assert httpx.get(old_link, timeout=10).status_code == 410
         assert dispatcher.run_pass(clock.now) == 0           # the same instant again: nothing
     finally:
         intake.server.stop()
@@ -155,13 +172,17 @@ def test_the_same_through_the_command_a_systemd_unit_runs(tmp_path: Path, smtp) 
         assert inbox.messages, log.read_text("utf-8", "replace")
         assert inbox.messages[0]["Subject"] == "Critical Infrastructure Issue - Expert Consultation Requested"
         [link] = re.findall(rf"http://127\.0\.0\.1:{port}/ack/\S+", inbox.text(0))
-        assert httpx.get(link, timeout=10).status_code == 200
+        assert httpx.head(link, timeout=10).status_code == 200                 # a scanner: nothing changes
+        assert httpx.get(link.replace("/ack/", "/ack/é"), timeout=10).status_code == 400  # never a 500
+        assert httpx.post(link, timeout=10).status_code == 200
         process.send_signal(signal.SIGTERM)
         assert process.wait(20) == 0
     finally:
         if process.poll() is None:
             process.kill()
-    events = [json.loads(line)["event"] for line in log.read_text("utf-8").splitlines() if line.startswith("{")]
+    logged = log.read_text("utf-8").splitlines()
+    assert logged and all(line.startswith("{") for line in logged), logged   # --log-format json: no traceback
+    events = [json.loads(line)["event"] for line in logged]
     assert events[:2] == ["listening", "lease_taken"] and "auto_assign" in events and "sent" in events
     assert events[-2:] == ["lease_released", "stopped"]
     d = open_dispatching(db, create=False)

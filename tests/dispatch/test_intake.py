@@ -18,6 +18,7 @@ from triagedesk.dispatch.intake import build_app
 from triagedesk.dispatch.settings import DispatchSettings
 
 SECRET = b"s" * 32
+JSON_HEADERS = {"Authorization": f"Bearer {TOKEN}", "Content-Type": "application/json"}
 
 # Alertmanager's webhook payload, as its documentation gives it (version 4), with two alerts.
 ALERTMANAGER = {
@@ -66,7 +67,7 @@ def test_a_bad_issue_is_422_with_its_field_path_and_nothing_is_written(intake) -
     assert answer.json()["error"].startswith("body: [1]: users_affected:")
     typo = server.post("/issues", {"title": "x", "user_affected": 5})
     assert typo.status_code == 422 and "user_affected: unknown field" in typo.json()["error"]
-    broken = httpx.post(f"{server.url}/issues", content=b"{nope", headers={"Authorization": f"Bearer {TOKEN}"})
+    broken = httpx.post(f"{server.url}/issues", content=b"{nope", headers=JSON_HEADERS)
     assert broken.status_code == 422 and "invalid JSON" in broken.json()["error"]
     huge = httpx.post(f"{server.url}/issues", content=b'[{"id": "h1", "users_affected": ' + b"9" * 5000 + b"}]",
                       headers={"Authorization": f"Bearer {TOKEN}", "content-type": "application/json"})
@@ -79,7 +80,7 @@ def test_a_body_over_one_megabyte_is_413(intake) -> None:
     big = [{"title": "x" * 1000} for _ in range(1100)]
     assert server.post("/issues", big).status_code == 413
     streamed = httpx.post(f"{server.url}/issues", content=iter([b"[" + b" " * (1 << 20), b"]"]),
-                          headers={"Authorization": f"Bearer {TOKEN}"})
+                          headers=JSON_HEADERS)
     assert streamed.status_code == 413
     assert len(d.store.issues) == 0
 
@@ -157,18 +158,22 @@ def test_an_ack_link_works_once_and_not_when_expired_or_forged(intake) -> None:
     body, _, mac = good.partition(".")
     tampered_body = tokens._b64(json.dumps({"r": "req-other", "a": stamp, "e": 2**40}).encode()) + "." + mac
 
-    assert httpx.get(f"{server.url}/ack/{forged}").status_code == 403
-    assert httpx.get(f"{server.url}/ack/{tampered_body}").status_code == 403
-    expired_answer = httpx.get(f"{server.url}/ack/{expired}")
-    assert expired_answer.status_code == 403 and "expired" in expired_answer.text
-    assert httpx.get(f"{server.url}/ack/garbage").status_code == 403
+    for method in (httpx.get, httpx.post):
+        assert method(f"{server.url}/ack/{forged}").status_code == 403
+        assert method(f"{server.url}/ack/{tampered_body}").status_code == 403
+        expired_answer = method(f"{server.url}/ack/{expired}")
+        assert expired_answer.status_code == 403 and "expired" in expired_answer.text
+        assert method(f"{server.url}/ack/garbage").status_code == 400   # not even the shape of a token
     assert d.request(request_id).acknowledged_at is None  # type: ignore[union-attr]
 
-    assert httpx.get(f"{server.url}/ack/{good}").status_code == 200
+    assert httpx.get(f"{server.url}/ack/{good}").status_code == 200     # the page: nothing changed
+    assert d.request(request_id).acknowledged_at is None  # type: ignore[union-attr]
+    assert httpx.post(f"{server.url}/ack/{good}").status_code == 200    # the button
     assert d.request(request_id).acknowledged_at == T0  # type: ignore[union-attr]
+    assert httpx.post(f"{server.url}/ack/{good}").status_code == 410
     assert httpx.get(f"{server.url}/ack/{good}").status_code == 410
-    # a POST to the ack path, or any other path, reaches nothing
-    assert httpx.post(f"{server.url}/ack/{good}").status_code == 405
+    # other methods on the ack path, and other paths, reach nothing
+    assert httpx.put(f"{server.url}/ack/{good}").status_code == 405
     assert httpx.get(f"{server.url}/issues").status_code == 405
 
 
@@ -191,7 +196,7 @@ def test_json_nested_a_hundred_thousand_deep_is_422_not_a_crash(intake) -> None:
     server, _, d = intake
     deep = b"[" * 100_000 + b"]" * 100_000
     for path in ("/issues", "/alertmanager"):
-        answer = httpx.post(f"{server.url}{path}", content=deep, headers={"Authorization": f"Bearer {TOKEN}"})
+        answer = httpx.post(f"{server.url}{path}", content=deep, headers=JSON_HEADERS)
         assert answer.status_code == 422 and "nested deeper than" in answer.json()["error"]
     assert httpx.get(f"{server.url}/health").status_code == 200
 

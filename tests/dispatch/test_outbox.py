@@ -103,7 +103,7 @@ def test_credentials_are_masked_in_errors_and_in_the_outbox_command(dispatching:
 def test_a_contact_on_a_service_not_allowed_fails_at_once_without_a_call(dispatching: Dispatching) -> None:
     calls: list[str] = []
     dispatcher = make_dispatcher(dispatching, DispatchSettings(), b"k" * 32, None, [])
-    dispatcher.send = lambda url, subject, body: calls.append(url)
+    dispatcher.delivery.send = lambda url, message, timeout: bool(calls.append(url))
     request_id = _critical(dispatching, "syslog://127.0.0.1")
     try:
         dispatcher.run_pass(T0)

@@ -28,7 +28,8 @@ PINNED = {
                "symptoms": [], "error_messages": [], "attempted_solutions": [], "stakeholders": [],
                "constraints": [], "success_criteria": [], "research": None, "category": None,
                "estimated_value": None, "confidence": None, "authentication_risk": None,
-               "expert_referral_recommended": False, "dedup_key": None, "count": 1, "last_seen": None},
+               "expert_referral_recommended": False, "dedup_key": None, "count": 1, "last_seen": None,
+               "severity": None},
     "requests": {"user_id": "", "profile": "", "tier_id": None, "tier_name": None, "price": 0.0,
                  "status": "pending_assignment", "urgency": "medium", "assigned_expert_id": None,
                  "assigned_expert_name": None, "assigned_at": None, "acknowledged_at": None, "started_at": None,
@@ -46,6 +47,10 @@ PINNED = {
                     "category": None, "profile": ""},
     "knowledge": {"outcome_id": None, "profile": "", "category": None, "problem": "", "resolution": "", "tags": []},
     "audit": {"before": None, "after": None, "note": ""},
+    "outbox": {"request_id": None, "expert_id": None, "method": "", "target": "", "subject": "", "body": "",
+               "attachment_name": None, "attachment": None, "status": "pending", "attempts": 0,
+               "possible_repeats": 0, "attached": None, "last_error": None, "next_attempt_at": None,
+               "sending_since": None, "sent_at": None},
 }
 
 
@@ -69,6 +74,16 @@ def test_every_demo_record_round_trips_exactly(tmp_path: Path, models: dict) -> 
                    "--db", str(tmp_path / "d.json"))
     assert made.returncode == 0, made.stderr
     store = open_store(tmp_path / "d.json")
+    from datetime import UTC, datetime
+
+    from triagedesk.domain.records import OutboxMessage
+
+    at = datetime(2026, 1, 5, 9, tzinfo=UTC)  # the demo sends nothing: one message as a dispatcher writes it
+    store.outbox.add(OutboxMessage(id="ob-1", event="req-1|auto_assign", kind="assignment", request_id="req-1",
+                                   expert_id="ana", method="email", target="ana@example.net", subject="Page",
+                                   body="Issue X-1: ...", attachment_name="escalation-package-X-1.md",
+                                   attachment="# package", status="sent", attempts=2, possible_repeats=1,
+                                   attached=True, created_at=at, next_attempt_at=at, sent_at=at))
     shrunk = total = 0
     for kind in KINDS:
         shape = shape_of(models[kind])
@@ -103,7 +118,8 @@ def test_only_the_same_type_and_value_is_left_out() -> None:
 
 @settings(max_examples=150, deadline=None)
 @given(st.builds(
-    Issue, id=st.text(min_size=1, max_size=8), title=st.text(max_size=10), restricted=st.booleans(),
+    Issue, id=st.from_regex(r"[A-Za-z0-9][A-Za-z0-9._:-]{0,7}", fullmatch=True), title=st.text(max_size=10),
+    restricted=st.booleans(),
     users_affected=st.integers(0, 5), symptoms=st.lists(st.text(max_size=5), max_size=2),
     confidence=st.none() | st.floats(0, 1), estimated_revenue_impact=st.floats(0, 10),
     expert_referral_recommended=st.booleans()))

@@ -60,3 +60,15 @@ def test_the_footer_is_redrawn_only_when_what_the_keys_allow_changes() -> None:
         assert keys.footprint(role, one) == keys.footprint(role, other)
     assert keys.footprint("coordinator", one) != keys.footprint("coordinator", new)
     assert len(keys.footprint("coordinator", one)) > len(keys.footprint("lead", one)) > 0
+
+
+def test_a_waiting_row_offers_every_key_that_works_on_it() -> None:
+    """The issue's reproduction: on a waiting row the key bar hid w (resume), x and m, which work; the expert's
+    bar never showed E."""
+    waiting = Selection(issue_id="INC-1", status="waiting", request_id="r", holder="Ann", holder_id="ann",
+                        candidates=2)
+    shown = {k.action for k in keys.bar("coordinator", waiting)}
+    assert {"wait_resume", "cancel_request", "package", "senior", "reassign"} <= shown
+    assert not {"pay", "escalate"} & shown
+    running = Selection(issue_id="INC-1", status="in_review", request_id="r", session="active", holder_id="ann")
+    assert {"end_session", "toggle_session", "outcome"} <= {k.action for k in keys.bar("expert", running, "ann")}

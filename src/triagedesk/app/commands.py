@@ -20,12 +20,16 @@ from triagedesk.app.figures import Figures
 from triagedesk.app.queries import Queries
 from triagedesk.domain.errors import UserError
 from triagedesk.domain.models import Issue
-from triagedesk.domain.records import ExpertRequest, Session
+from triagedesk.domain.records import ExpertRequest, Session, new_id
 from triagedesk.domain.requests.actions import Actor, Refusal
 from triagedesk.domain.requests.plan import Intent, Plan, Situation, plan
 from triagedesk.domain.requests.states import HELD_STATUSES
+from triagedesk.domain.requests.undo import Taken
 from triagedesk.domain.routing.matching import Matcher
 from triagedesk.store.repositories import Store
+
+STEP = "step"
+"""The audit action of a person's step (what undo and redo read)."""
 
 ActorLike = Actor | str
 
@@ -107,20 +111,38 @@ class Commands:
         return plan(self.situation(intent), as_actor(actor), intent)
 
     def run(self, actor: ActorLike, intent: Intent) -> Plan:
-        """Plan under the store's lock and write it in one durable, audited write; a refusal raises `Refused`."""
+        """Plan under the store's lock and write it in one durable, audited write (a step of the person's history,
+        which undo takes back); a refusal raises `Refused`."""
         who = as_actor(actor)
         with self.store.transaction():
-            planned = plan(self.situation(intent), who, intent)
+            situation = self.situation(intent)
+            planned = plan(situation, who, intent)
             if isinstance(planned, Refusal):
                 raise Refused(planned)
             self.apply(planned, who)
+            self.record(who, [Taken.from_plan(planned, situation.request)], planned.summary)
             return planned
+
+    def record(self, actor: Actor, taken: list[Taken], summary: str, undoes: str | None = None,
+               redoes: str | None = None) -> str | None:
+        """Keep a person's step in the audit log (the caller holds the transaction): what undo and redo read.
+        The dispatcher's steps are its own audit entries, not a person's history."""
+        if actor.role == "dispatcher" or not taken:
+            return None
+        step_id = new_id("stp")
+        self.store.audit(actor.name, STEP, "steps", step_id, None,
+                         {"taken": [t.as_dict() for t in taken], "undoes": undoes, "redoes": redoes,
+                          "summary": summary}, summary)
+        return step_id
 
     def apply(self, planned: Plan, actor: Actor) -> None:
         """Write a plan's records with their audit entries (the caller holds the transaction)."""
         for write in planned.writes:
             repository = self.store.repository(write.kind)
-            if write.new:
+            if write.delete:
+                key = str(write.record.model_dump(include={"id"})["id"])
+                repository.delete(key, actor=actor.name, note=write.note or write.audit)
+            elif write.new:
                 repository.add(write.record, actor=actor.name, action=write.audit, note=write.note)
             else:
                 repository.save(write.record, actor=actor.name, action=write.audit, note=write.note)
@@ -144,14 +166,22 @@ class Commands:
             raise UserError("no issue marked")
         result = BulkResult(action or found[0].action)
         with self.store.transaction():
+            taken: list[Taken] = []
             for intent in found:
-                planned = self._planned(who, intent)
+                if intent.issue_id not in self.store.issues:
+                    result.skipped.append((intent.issue_id, f"no issue {intent.issue_id!r}"))
+                    continue
+                situation = self.situation(intent)
+                planned = plan(situation, who, intent)
                 if isinstance(planned, Refusal):
                     result.skipped.append((intent.issue_id, planned.reason))
                     continue
                 self.apply(planned, who)
                 result.done.append(intent.issue_id)
                 result.plans.append(planned)
+                taken.append(Taken.from_plan(planned, situation.request))
+            summary = result.plans[0].summary if len(result.plans) == 1 else result.summary()
+            self.record(who, taken, summary)  # a bulk action is one step: one undo takes it back
         return result
 
     # -- the convenient forms of `run` -----------------------------------------------------------------------

@@ -3,6 +3,7 @@
 - `engine`: profiles and scorers; `figures`: the experts' counted figures;
 - `queries`: what the panes, `show`, `timers` and the dispatcher read;
 - `commands`: intents planned by the domain's action table and written in one durable, audited write;
+- `history`: a person's undo and redo (their steps, from the audit log);
 - `records`: whole kinds (import, export, the demo, the watcher, the rejected list).
 """
 
@@ -16,6 +17,7 @@ from typing import Any
 from triagedesk.app.commands import Commands
 from triagedesk.app.engine import Engine
 from triagedesk.app.figures import Figures
+from triagedesk.app.history import History
 from triagedesk.app.queries import Queries
 from triagedesk.app.records import Follower, Records
 from triagedesk.domain.records import utcnow
@@ -35,6 +37,7 @@ class Desk:
         self.figures = Figures(store, self.engine)
         self.queries = Queries(store, self.engine, self.figures, self.now)
         self.commands = Commands(store, self.engine, self.figures, self.queries, self.now)
+        self.history = History(store, self.commands)
         self.records = Records(store)
 
     def now(self) -> datetime:

@@ -20,6 +20,8 @@ from pathlib import Path
 from typing import Any
 
 from triagedesk.app.desk import Desk
+from triagedesk.app.intake import IntakeDoor
+from triagedesk.app.outbox import OutboxDoor
 from triagedesk.domain.errors import UserError
 from triagedesk.domain.models import Expert, Issue
 from triagedesk.domain.records import (
@@ -91,7 +93,7 @@ class StepResult:
                 "reason": self.reason}
 
 
-class Dispatching:
+class Dispatching(OutboxDoor, IntakeDoor):
     """The dispatcher's and the intake's door to the store (through the Desk); every call is thread-safe."""
 
     def __init__(self, desk: Desk, coordinator_contact: str | None = None) -> None:
@@ -165,22 +167,6 @@ class Dispatching:
                     if doc is not None and isinstance(doc.get("id"), str):
                         out.add(doc["id"])
         return out
-
-    def changed_messages(self, changes: Iterable[tuple[str, str]]) -> dict[str, OutboxMessage | None]:
-        """The outbox rows among a store change notice (None: removed)."""
-        out: dict[str, OutboxMessage | None] = {}
-        with self.lock:
-            table = self.store.outbox.table
-            for name, doc_id in changes:
-                if name == "outbox":
-                    doc = table.doc(int(doc_id))
-                    if doc is not None and isinstance(doc.get("id"), str):
-                        out[doc["id"]] = OutboxMessage.model_validate(model_fields(doc))
-        return out
-
-    def message(self, message_id: str) -> OutboxMessage | None:
-        with self.lock:
-            return self.store.outbox.get(message_id)
 
     def refresh(self) -> None:
         with self.lock:
@@ -306,21 +292,22 @@ class Dispatching:
         if step.kind in ("auto_assign", "ack_reassign", "ack_senior") and holder is not None and changed_hands \
                 and issue is not None:
             out.append(notices.assignment(issue, self.desk.engine.decide(issue), request, holder, ack_url(request),
-                                          reassigned_from=previous.name or previous.id if previous else None))
+                                          reassigned_from=previous.name or previous.id if previous else None,
+                                          package_text=self.desk.queries.package(issue.id or request.analysis_id)))
         elif step.kind == "breach_senior" and changed_hands:
-            out.append(notices.breach(request, holder, previous.name if previous else None, step.refund_exposure,
-                                      ack_url(request)))
+            out.append(notices.breach(issue, request, holder, previous.name if previous else None,
+                                      step.refund_exposure, ack_url(request)))
         elif step.kind == "at_risk_notice" and holder is not None:
             timer = self.desk.queries.clocks_of(request, now).clocks
             left = next((c.left_minutes for c in timer if c.target == "resolve"), 0.0)
-            out.append(notices.at_risk(request, holder, left, ack_url(request)))
+            out.append(notices.at_risk(issue, request, holder, left, ack_url(request)))
         if step.kind == "follow_up":
             return self._follow_up(step, request, holder, issue, now)
         found = [self._outbox(step.key, n, request, holder, now) for n in out]
         nobody = step.kind in ("ack_reassign", "ack_senior", "breach_senior") and not changed_hands
         refund = step.refund_exposure and step.kind == "breach_senior"
         if step.kind in ("ack_flag", "breach_flag") or nobody or refund:
-            notice = notices.coordinator(request, reason, step.refund_exposure)
+            notice = notices.coordinator(issue, request, reason, step.refund_exposure)
             found.append(self._coordinator(step.key, notice, request, now))
         return [m for m in found if m is not None]
 
@@ -347,7 +334,8 @@ class Dispatching:
         method, target = contact if contact else ("", "")
         return OutboxMessage(id=outbox_id(event, expert.id), event=event, kind=notice.kind,
                              request_id=request.id, expert_id=expert.id, method=method, target=target,
-                             subject=notice.subject, body=notice.body, created_at=now, next_attempt_at=now,
+                             subject=notice.subject, body=notice.body, attachment_name=notice.attachment_name,
+                             attachment=notice.attachment, created_at=now, next_attempt_at=now,
                              status="pending" if target else "failed",
                              last_error=None if target else f"expert {expert.id} has no contact")
 
@@ -356,33 +344,24 @@ class Dispatching:
         target = self.coordinator_contact or ""
         return OutboxMessage(id=outbox_id(event, "coordinator"), event=event, kind=kind,
                              request_id=request.id, method="coordinator", target=target, subject=notice.subject,
-                             body=notice.body, created_at=now, next_attempt_at=now,
+                             body=notice.body, attachment_name=notice.attachment_name, attachment=notice.attachment,
+                             created_at=now, next_attempt_at=now,
                              status="pending" if target else "failed",
                              last_error=None if target else "no coordinator contact (TRIAGEDESK_COORDINATOR_URL)")
 
-    # -- the outbox ------------------------------------------------------------------------------------
-    def outbox(self, request_id: str | None = None) -> list[OutboxMessage]:
-        with self.lock:
-            docs = self.store.outbox.raw()
-            found = [OutboxMessage.model_validate(model_fields(d)) for d in docs
-                     if request_id is None or d.get("request_id") == request_id]
-        return sorted(found, key=lambda m: (m.created_at, m.id))
-
-    def delivered(self, message_id: str, now: datetime) -> None:
-        with self.lock, self.store.transaction():
-            message = self.store.outbox.require(message_id)
-            self.store.outbox.save(message.model_copy(update={
-                "status": "sent", "sent_at": now, "attempts": message.attempts + 1, "last_error": None}))
-
-    def not_delivered(self, message_id: str, error: str, next_at: datetime | None) -> None:
-        """A failed attempt: retried at `next_at`, or given up (failed) when it is None."""
-        with self.lock, self.store.transaction():
-            message = self.store.outbox.require(message_id)
-            self.store.outbox.save(message.model_copy(update={
-                "status": "pending" if next_at else "failed", "attempts": message.attempts + 1,
-                "last_error": error[:500], "next_attempt_at": next_at}))
-
     # -- acknowledgement links -------------------------------------------------------------------------
+    def ack_state(self, request_id: str, assigned_at: str) -> tuple[ExpertRequest | None, Issue | None, str | None]:
+        """What an ack link's page shows: the request, its issue, and why it can no longer be acknowledged
+        (None: it can). Reads only."""
+        with self.lock:
+            request = self.store.requests.get(request_id)
+            issue = self.store.issues.get(request.analysis_id) if request is not None else None
+        if request is None or request.assigned_at is None or _stamp(request.assigned_at) != assigned_at:
+            return request, issue, "this link is for an assignment that has moved on"
+        if request.status != "assigned" or request.acknowledged_at is not None:
+            return request, issue, "this assignment is already acknowledged"
+        return request, issue, None
+
     def acknowledge(self, request_id: str, assigned_at: str, now: datetime) -> ExpertRequest:
         """Acknowledge the assignment a link was issued for; a later assignment or a second use is refused."""
         with self._at(now):
@@ -393,75 +372,6 @@ class Dispatching:
                 raise UserError("this assignment is already acknowledged")
             return self.desk.commands.act(request_id, "acknowledge", Actor("ack-link", "dispatcher"),
                                           note="acknowledged by link")
-
-    # -- intake ----------------------------------------------------------------------------------------
-    def take_in(self, issues: list[Issue], now: datetime, actor: str = "intake") -> list[dict[str, Any]]:
-        """Add issues (or fold each into the open issue with its dedup key) and open a request for those that
-        escalate, all in one durable write. Returns per issue: id, whether it was new, its count."""
-        with self.lock:
-            try:
-                out = self._take_in(issues, now, actor)
-            except BaseException:
-                self._dedup_at = -1  # rolled back: the index may hold keys that were not written
-                raise
-            self._in_step()
-            return out
-
-    def _take_in(self, issues: list[Issue], now: datetime, actor: str) -> list[dict[str, Any]]:
-        with self._at(now):
-            open_keys = self._open_dedup_keys()
-            out: list[dict[str, Any]] = []
-            for issue in issues:
-                key = issue.dedup_key
-                if key and key in open_keys:
-                    current = self.store.issues.require(open_keys[key])
-                    merged = current.model_copy(update={
-                        "count": current.count + 1, "last_seen": issue.last_seen or issue.created_at or now,
-                        "description": issue.description or current.description,
-                        "title": issue.title or current.title})
-                    self.store.issues.save(merged, actor=actor, action="dedup", note=f"repeat of {key}")
-                    out.append({"id": current.id, "new": False, "count": merged.count})
-                    continue
-                fresh = issue.model_copy(update={"created_at": issue.created_at or now,
-                                                 "last_seen": issue.last_seen or issue.created_at or now})
-                known = fresh.id is not None and fresh.id in self.store.issues
-                if known:
-                    self.store.issues.save(fresh, actor=actor, action="intake")
-                else:
-                    fresh = self.store.issues.add(fresh, actor=actor, action="intake")
-                assert fresh.id is not None
-                if key:
-                    open_keys[key] = fresh.id
-                request_id = None
-                # a new issue has no request yet: only a known one is looked up (a scan of the requests)
-                escalates = self.desk.engine.scorer(fresh.profile).assess(fresh).should_escalate  # the fast path
-                if escalates and not (known and self.desk.queries.request_for(fresh.id)):
-                    request_id = self.desk.commands.escalate(fresh.id, Actor(actor, "dispatcher")).id
-                out.append({"id": fresh.id, "new": True, "count": fresh.count, "request_id": request_id})
-            return out
-
-    def resolve_alert(self, dedup_key: str, now: datetime, actor: str = "alertmanager") -> str | None:
-        """Note on the open issue with this key that its alert resolved (the issue's history shows it)."""
-        with self._at(now):
-            issue_id = self._open_dedup_keys().get(dedup_key)
-            if issue_id is None:
-                return None
-            issue = self.store.issues.require(issue_id)
-            self.store.issues.save(issue.model_copy(update={"last_seen": now}), actor=actor,
-                                   action="alert_resolved", note=f"alert {dedup_key} resolved at {_stamp(now)}")
-            return issue_id
-
-    def _open_dedup_keys(self) -> dict[str, str]:
-        """Dedup key -> open issue, rebuilt (a scan) only when someone else wrote since the intake last did."""
-        if self._dedup_at != self.store.journal.version:
-            closed = {d.get("analysis_id") for d in self.store.requests.raw() if d.get("status") in CLOSED}
-            self._dedup = {d["dedup_key"]: d["id"] for d in self.store.issues.raw()
-                           if d.get("dedup_key") and d.get("id") not in closed}
-        return self._dedup
-
-    def _in_step(self) -> None:
-        """After the intake's own write: its changes are in the index already."""
-        self._dedup_at = self.store.journal.version
 
 
 def _stamp(moment: datetime) -> str:

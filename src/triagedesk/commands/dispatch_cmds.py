@@ -17,8 +17,11 @@ from triagedesk.domain.errors import UserError
 @click.option("--sync", "sync_url", metavar="URL", is_flag=False, flag_value="env",
               help="Follow a team's server and hold the lease there (`--sync` alone: $TRIAGEDESK_SYNC_URL).")
 @click.option("--log-format", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.option("--forwarded-allow-ips", metavar="ADDRESSES",
+              help="The reverse proxies whose X-Forwarded-For names the client (addresses or networks, "
+                   "comma-separated; `*`: any). Default: none ($TRIAGEDESK_FORWARDED_ALLOW_IPS).")
 def dispatch(db_path: str | None, once: bool, now_text: str | None, listen: str | None, sync_url: str | None,
-             log_format: str) -> None:
+             log_format: str, forwarded_allow_ips: str | None) -> None:
     """Apply each profile's policy on a clock, deliver notifications, take issues in.
 
     One dispatcher acts per team: it holds a lease (on the sync server, else a lock beside the store);
@@ -48,7 +51,8 @@ def dispatch(db_path: str | None, once: bool, now_text: str | None, listen: str 
     path = str(store_path(db_path))
     d = open_dispatching(path, create=True, coordinator_contact=settings.coordinator_url)
     try:
-        service.run(d, path, once=once, now=now, listen=listen, sync_url=sync_url, log_format=log_format)
+        service.run(d, path, once=once, now=now, listen=listen, sync_url=sync_url, log_format=log_format,
+                    forwarded_allow_ips=forwarded_allow_ips)
     finally:
         d.close()
 
@@ -142,7 +146,8 @@ def backtest(profile_path: str, days: int, db_path: str | None, now_text: str | 
 @click.option("--request", "request_id", help="Only this request's messages.")
 @json_option
 def outbox(db_path: str | None, request_id: str | None, as_json: bool) -> None:
-    """The notifications: pending, sent or failed, with attempts and the last error (credentials masked)."""
+    """The notifications: pending, sending, sent or failed, with attempts, possible repeats (a send after a crash
+    that came mid-send: the receiver may have it twice, with the same idempotency key) and the last error."""
     from rich.table import Table
 
     from triagedesk.app.dispatching import open_dispatching
@@ -154,14 +159,18 @@ def outbox(db_path: str | None, request_id: str | None, as_json: bool) -> None:
     finally:
         d.close()
     if as_json:
-        emit_json([m.model_dump(mode="json") | {"target": mask(m.target)} for m in messages])
+        emit_json([m.model_dump(mode="json", exclude={"attachment"}) | {"target": mask(m.target)}
+                   for m in messages])
         return
-    table = Table("id", "request", "kind", "to", "via", "status", "tries", "when", "last error")
+    table = Table("id (idempotency key)", "request", "kind", "to", "via", "status", "tries", "possible repeats",
+                  "when", "last error",
+                  caption="possible repeats: sends after a crash mid-send; the receiver may hold that message twice, "
+                          "both with the same idempotency key")
     for m in messages:
-        when = m.sent_at or m.next_attempt_at or m.created_at
+        when = m.sent_at or m.sending_since or m.next_attempt_at or m.created_at
         cells = (m.id, one_line(m.request_id or "-"), m.kind, one_line(m.expert_id or "coordinator"),
-                 one_line(m.method or "-"), m.status, str(m.attempts), f"{when:%Y-%m-%d %H:%M}",
-                 one_line(mask(m.last_error or ""), 60))
+                 one_line(m.method or "-"), m.status, str(m.attempts), str(m.possible_repeats or "-"),
+                 f"{when:%Y-%m-%d %H:%M}", one_line(mask(m.last_error or ""), 60))
         table.add_row(*(literal(c) for c in cells))
     console().print(table)
 

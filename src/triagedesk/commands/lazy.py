@@ -29,19 +29,21 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
                "written in one durable write."),
     "kb": ("desk_cmds", "kb", "The knowledge base of past resolutions."),
     "match": ("engine", "match", "Rank experts for the one issue in FILE (optionally with a `tier` id)."),
-    "outbox": ("dispatch_cmds", "outbox", "The notifications: pending, sent or failed, with attempts and the last "
-               "error (credentials masked)."),
+    "outbox": ("dispatch_cmds", "outbox", "The notifications: pending, sending, sent or failed, with attempts, "
+               "possible repeats (a send after a crash that came mid-send: the receiver may have it twice, with the "
+               "same idempotency key) and the last error."),
     "outcome": ("request_cmds", "outcome", "Session outcomes (seed 000's capture): they become knowledge, and "
                 "complete a request in review."),
     "package": ("desk_cmds", "package_cmd", "The escalation package of ISSUE_ID as Markdown, with the "
                 "initial-contact and follow-up messages."),
     "policy": ("dispatch_cmds", "policy", "The escalation policy of each profile (`[policy]` in its TOML)."),
     "profiles": ("engine", "profiles", "List the profiles that --profile accepts."),
+    "redo": ("request_cmds", "redo", "Take the last undone step of --actor again."),
     "report": ("desk_cmds", "report",
                "The expert network performance report over the requests submitted in the last DAYS days."),
     "request": ("request_cmds", "request", "Move a request through its lifecycle (the action table decides; a "
-                "refusal says why, exit 2): pay, assign, reassign, senior, acknowledge, start, wait, resume, complete, "
-                "cancel, refund."),
+                "refusal says why, exit 2): pay, assign, reassign, senior, unassign, acknowledge, start, wait, resume, "
+                "complete, cancel, withdraw, refund."),
     "search": ("show_cmd", "search", "Every issue, closed ones included, whose id, title, description, requester "
                "or assignee holds TEXT."),
     "server": ("server_cmds", "server",
@@ -51,6 +53,9 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
              "and audit history."),
     "sync": ("sync_cmd", "sync",
              "Push local changes and pull the team's, through Apache CouchDB, Cloudant or PouchDB Server."),
+    "undo": ("request_cmds", "undo", "Take back the last step --actor took (a bulk action is one step), as new "
+             "audited actions the table still allows; what it no longer allows is named with the reason (exit 2 when "
+             "nothing could be)."),
     "timers": ("desk_cmds", "timers", "Every open request's SLA clocks (acknowledge and resolve targets), breached "
                "first, then least time left, with refund exposure."),
 }

@@ -1,105 +1,81 @@
-"""The intake: issues over HTTP (our JSON, Prometheus Alertmanager), acknowledgement links, health (Starlette)."""
+"""The intake: issues over HTTP (our JSON, Prometheus Alertmanager, Grafana), acknowledgement links, health."""
 
 from __future__ import annotations
 
+import hashlib
 import hmac
-import json
-import threading
-import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from typing import Any
 
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
-from starlette.responses import JSONResponse, PlainTextResponse, Response
+from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from triagedesk.app.dispatching import Dispatching
-from triagedesk.dispatch import tokens
+from triagedesk.dispatch import ack
+from triagedesk.dispatch.proxy import ProxyHeaders, Scope, TrustedProxies
+from triagedesk.dispatch.ratelimit import RateLimiter
 from triagedesk.dispatch.settings import DispatchSettings
 from triagedesk.domain.errors import InputError, UserError
 from triagedesk.domain.inputs import loads, parse_models
+from triagedesk.domain.intake import alertmanager
 from triagedesk.domain.models import Issue
 from triagedesk.resources import available_profiles
 
-SEVERITY = {"critical": "critical", "page": "critical", "error": "high", "high": "high", "warning": "medium",
-            "medium": "medium", "info": "low", "low": "low", "none": "low"}
-"""Alertmanager's common `severity` labels; a critical alert reads as an outage to the scorer."""
+JSON_TYPES = ("application/json",)
+"""Bodies the intake reads: `application/json` or any `application/*+json` (a charset parameter is fine)."""
 
 
 class TooLarge(Exception):
     pass
 
 
-class RateLimiter:
-    """A token bucket per client: `rate` requests a second, bursts of twice that."""
-
-    def __init__(self, rate: float, clock: Callable[[], float] = time.monotonic) -> None:
-        self.rate = rate
-        self.burst = max(rate * 2, 1.0)
-        self.clock = clock
-        self._buckets: dict[str, tuple[float, float]] = {}
-        self._lock = threading.Lock()
-
-    def allow(self, client: str) -> bool:
-        now = self.clock()
-        with self._lock:
-            if len(self._buckets) > 10_000:  # forget idle clients rather than grow without bound
-                self._buckets = {k: v for k, v in self._buckets.items() if now - v[1] < 60}
-            tokens_left, seen = self._buckets.get(client, (self.burst, now))
-            tokens_left = min(self.burst, tokens_left + (now - seen) * self.rate)
-            if tokens_left < 1:
-                self._buckets[client] = (tokens_left, now)
-                return False
-            self._buckets[client] = (tokens_left - 1, now)
-            return True
+def _error(status: int, message: str, headers: dict[str, str] | None = None) -> JSONResponse:
+    return JSONResponse({"error": message}, status_code=status, headers=headers)
 
 
-def _error(status: int, message: str) -> JSONResponse:
-    return JSONResponse({"error": message}, status_code=status)
+def is_json(content_type: str | None) -> bool:
+    kind = (content_type or "").split(";", 1)[0].strip().lower()
+    return kind in JSON_TYPES or (kind.startswith("application/") and kind.endswith("+json"))
 
 
-def alert_issue(alert: dict[str, Any], where: str) -> Issue:
-    """One Alertmanager alert as an issue: severity, summary, description and instance mapped, fingerprint the key."""
-    if not isinstance(alert, dict):
-        raise InputError(f"{where}: expected an alert object")
-    labels = alert.get("labels") or {}
-    notes = alert.get("annotations") or {}
-    if not isinstance(labels, dict) or not isinstance(notes, dict):
-        raise InputError(f"{where}.labels: expected objects of labels and annotations")
-    name = str(labels.get("alertname") or "alert")
-    severity = SEVERITY.get(str(labels.get("severity", "")).lower(), "medium")
-    summary = str(notes.get("summary") or name)
-    description = str(notes.get("description") or "")
-    instance = str(labels.get("instance") or "")
-    key = str(alert.get("fingerprint") or "") or "|".join(f"{k}={labels[k]}" for k in sorted(labels))
-    text = description
-    if severity == "critical" and "outage" not in (summary + description).lower():
-        text = f"{description} (critical alert: service outage)".strip()
-    started = _parse_time(alert.get("startsAt"))
-    try:
-        return Issue(title=f"[{name}] {summary}"[:300], description=text[:5000], profile="infrastructure",
-                     affected_systems=[instance] if instance else [], dedup_key=key[:200],
-                     symptoms=[f"{k}={v}" for k, v in sorted(labels.items())][:20], created_at=started,
-                     last_seen=started)
-    except ValueError as exc:
-        raise InputError(f"{where}: {exc}") from None
+def client_of(request: Request) -> str:
+    return request.client.host if request.client else "?"
 
 
-def _parse_time(value: Any) -> datetime | None:
-    if not isinstance(value, str) or value.startswith("0001-"):
-        return None
-    try:
-        return datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        return None
+class ErrorGuard:
+    """The outermost layer: an unexpected failure is one log line (`intake_error`) and a 500, never a traceback
+    on stderr (which would break `--log-format json`)."""
+
+    def __init__(self, app: Any, log: Callable[..., None]) -> None:
+        self.app = app
+        self.log = log
+
+    async def __call__(self, scope: Scope, receive: Callable[[], Awaitable[Any]],
+                       send: Callable[[Any], Awaitable[None]]) -> None:
+        started = False
+
+        async def tracking(message: Any) -> None:
+            nonlocal started
+            if message.get("type") == "http.response.start":
+                started = True
+            await send(message)
+
+        try:
+            await self.app(scope, receive, tracking)
+        except Exception as exc:
+            route = "/" + str(scope.get("path", "")).lstrip("/").split("/", 1)[0][:40]  # never an ack token
+            self.log("intake_error", path=route, error=f"{type(exc).__name__}: {exc}"[:300])
+            if not started and scope.get("type") == "http":
+                await _error(500, "internal error (logged)")(scope, receive, send)
 
 
 def build_app(dispatching: Dispatching, settings: DispatchSettings, secret: bytes,
               clock: Callable[[], datetime] = lambda: datetime.now(UTC),
-              on_change: Callable[[], None] | None = None) -> Starlette:
+              on_change: Callable[[], None] | None = None, log: Callable[..., None] | None = None) -> Any:
     """The ASGI app; `on_change` wakes the dispatcher after an intake so a critical issue is assigned at once."""
     limiter = RateLimiter(settings.rate_limit)
     token = settings.intake_token
@@ -123,12 +99,13 @@ def build_app(dispatching: Dispatching, settings: DispatchSettings, secret: byte
         return b"".join(chunks)
 
     async def guarded(request: Request, handle: Callable[[str], Response]) -> Response:
-        client = request.client.host if request.client else "?"
-        if not limiter.allow(client):
+        presented = hashlib.sha256(request.headers.get("authorization", "").encode("utf-8", "replace")).hexdigest()
+        if not limiter.allow(client_of(request)) or not limiter.allow("bearer:" + presented[:32]):
             return _error(429, "too many requests")
         if not authorised(request):
-            return JSONResponse({"error": "a valid bearer token is required"}, status_code=401,
-                                headers={"WWW-Authenticate": "Bearer"})
+            return _error(401, "a valid bearer token is required", {"WWW-Authenticate": "Bearer"})
+        if not is_json(request.headers.get("content-type")):
+            return _error(415, "body: expected Content-Type: application/json")
         try:
             raw = await body_of(request)
         except TooLarge:
@@ -163,20 +140,17 @@ def build_app(dispatching: Dispatching, settings: DispatchSettings, secret: byte
         return take(issues)
 
     def post_alerts_sync(text: str) -> Response:
-        try:
-            payload = loads(text, "body")  # the same refusals as import: too deep, NaN, 2**64, lone surrogates
-        except json.JSONDecodeError as exc:
-            raise InputError(f"body:{exc.lineno}:{exc.colno}: invalid JSON: {exc.msg}") from None
+        payload = loads(text, "body")  # the same refusals as import: too deep, NaN, 2**64, duplicate fields
         alerts = payload.get("alerts") if isinstance(payload, dict) else None
         if not isinstance(alerts, list):
             raise InputError("body.alerts: expected Alertmanager's webhook payload with a list of alerts")
-        firing: list[Issue] = []
-        resolved: list[Issue] = []
-        for index, alert in enumerate(alerts):
-            issue = alert_issue(alert, f"body.alerts[{index}]")
-            (resolved if alert.get("status") == "resolved" else firing).append(issue)
-        results = dispatching.take_in(firing, clock(), actor="alertmanager") if firing else []
-        noted = [dispatching.resolve_alert(i.dedup_key or "", clock()) for i in resolved]
+        received = clock()
+        intake = dispatching.desk.engine.profile(alertmanager.PROFILE).intake
+        read = [alertmanager.read_alert(alert, f"body.alerts[{index}]", intake, received)
+                for index, alert in enumerate(alerts)]
+        firing = [a.issue for a in read if not a.resolved]
+        results = dispatching.take_in(firing, received, actor="alertmanager") if firing else []
+        noted = [dispatching.resolve_alert(a.key, a.ended_at, received) for a in read if a.resolved]
         if on_change is not None:
             on_change()
         return JSONResponse({"ids": [r["id"] for r in results], "results": results,
@@ -188,31 +162,15 @@ def build_app(dispatching: Dispatching, settings: DispatchSettings, secret: byte
     async def post_alerts(request: Request) -> Response:
         return await guarded(request, post_alerts_sync)
 
-    def ack_sync(token_text: str) -> Response:
-        try:
-            request_id, assigned_at = tokens.read(secret, token_text, clock())
-        except tokens.TokenError as exc:
-            return PlainTextResponse(f"This link is not valid: {exc}.\n", status_code=403)
-        try:
-            dispatching.acknowledge(request_id, assigned_at, clock())
-        except UserError as exc:
-            return PlainTextResponse(f"Not acknowledged: {exc}.\n", status_code=410)
-        if on_change is not None:
-            on_change()
-        return PlainTextResponse(f"Thank you: request {request_id} is acknowledged.\n")
-
-    async def ack(request: Request) -> Response:
-        client = request.client.host if request.client else "?"
-        if not limiter.allow(client):
-            return _error(429, "too many requests")
-        return await run_in_threadpool(ack_sync, request.path_params["token"])
-
     async def health(request: Request) -> Response:
         return JSONResponse({"ok": True})
 
-    return Starlette(routes=[
+    app = Starlette(routes=[
         Route("/issues", post_issues, methods=["POST"]),
         Route("/alertmanager", post_alerts, methods=["POST"]),
-        Route("/ack/{token}", ack, methods=["GET"]),
+        Route("/ack/{token}", ack.routes(dispatching, secret, clock, limiter, client_of, on_change),
+              methods=["GET", "POST"]),
         Route("/health", health, methods=["GET"]),
     ])
+    trusted = TrustedProxies(settings.forwarded_allow_ips)
+    return ErrorGuard(ProxyHeaders(app, trusted), log or (lambda event, **fields: None))

@@ -14,6 +14,7 @@ from typing import Any
 
 from triagedesk.app.dispatching import Dispatching
 from triagedesk.dispatch import notify, tokens
+from triagedesk.dispatch.delivery import Delivery, Send
 from triagedesk.dispatch.lease import Lease
 from triagedesk.dispatch.masking import mask
 from triagedesk.dispatch.settings import DispatchSettings
@@ -49,25 +50,24 @@ class ActionLog:
 
 
 class Dispatcher:
-    """Applies the policy and delivers the outbox; `run_pass(now)` is one step of the clock."""
+    """Applies the policy; its `delivery` sends the outbox. `run_pass(now)` is one step of the clock: the due
+    steps, then (unless delivery runs on its own threads, `start_delivery`) the due messages, waited for."""
 
     def __init__(self, dispatching: Dispatching, settings: DispatchSettings, secret: bytes,
                  action_log: ActionLog | None = None, public_url: str | None = None,
-                 send: Callable[[str, str, str], None] = notify.send,
-                 rng: random.Random | None = None) -> None:
+                 send: Send = notify.send, rng: random.Random | None = None) -> None:
         self.d = dispatching
         self.settings = settings
         self.secret = secret
         self.log = action_log or ActionLog()
         self.public_url = (settings.public_url or public_url or "").rstrip("/") or None
-        self.send = send
-        self.rng = rng or random.Random()
+        self.delivery = Delivery(dispatching, settings, self.log, send, rng)
+        self.background = False
         self._now = datetime.now(UTC)
         self._heap: list[tuple[datetime, str]] = []
         self._due: dict[str, datetime] = {}
         self._history: dict[str, list[policy.StepDone]] = {}
-        self._dirty: set[str] = set()
-        self._pending: dict[str, datetime] = {}   # outbox rows still to send -> when they are next due
+        self._dirty: set[tuple[str, str]] = set()   # (table, doc id) of changed requests, read later
         self._dirty_lock = threading.Lock()
         self._built = False
         self._unsubscribe = self.d.store.subscribe(self._on_change)
@@ -75,17 +75,14 @@ class Dispatcher:
 
     # -- the due-time index ----------------------------------------------------------------------------
     def _on_change(self, changes: set[tuple[str, str]]) -> None:
-        if any(table == "requests" for table, _ in changes):
-            ids = self.d.changed_requests(changes)
+        """A store change notice: only noted here (the notice comes while the writer holds the store's lock, so
+        nothing is read now); the pass and the delivery thread read the records themselves."""
+        requests = {change for change in changes if change[0] == "requests"}
+        if requests:
             with self._dirty_lock:
-                self._dirty |= ids
+                self._dirty |= requests
         if any(table == "outbox" for table, _ in changes):
-            for message_id, message in self.d.changed_messages(changes).items():
-                with self._dirty_lock:
-                    if message is not None and message.status == "pending":
-                        self._pending[message_id] = message.next_attempt_at or message.created_at
-                    else:
-                        self._pending.pop(message_id, None)
+            self.delivery.notice({change for change in changes if change[0] == "outbox"})
 
     def _index(self, request: ExpertRequest) -> None:
         when = self.d.next_due(request, self._history.get(request.id, []), self._now)
@@ -97,11 +94,7 @@ class Dispatcher:
             heapq.heappush(self._heap, (when, request.id))
 
     def _build(self) -> None:
-        messages = self.d.outbox()  # (never holding _dirty_lock while taking the store's: see _on_change)
-        with self._dirty_lock:
-            for message in messages:
-                if message.status == "pending":
-                    self._pending[message.id] = message.next_attempt_at or message.created_at
+        self.delivery.load()
         self._history = self.d.step_history()
         for request in self.d.open_requests(completed_since=self._now - policy.FOLLOW_UP_WINDOW):
             self._index(request)
@@ -109,8 +102,8 @@ class Dispatcher:
 
     def _take_dirty(self) -> None:
         with self._dirty_lock:
-            dirty, self._dirty = self._dirty, set()
-        for request_id in dirty:
+            changes, self._dirty = self._dirty, set()
+        for request_id in self.d.changed_requests(changes) if changes else ():
             request = self.d.request(request_id)
             if request is None:
                 self._due.pop(request_id, None)
@@ -127,6 +120,7 @@ class Dispatcher:
     def run_pass(self, now: datetime, stop: Callable[[], bool] = lambda: False) -> int:
         """Every step due at `now`, then every message due: the number of actions taken."""
         self._now = now
+        self.delivery.set_time(now)
         self.d.refresh()
         if not self._built:
             self._build()
@@ -147,8 +141,10 @@ class Dispatcher:
             self._take_dirty()
         for entry in deferred:
             heapq.heappush(self._heap, entry)
-        if not stop():
-            actions += self.deliver(now, stop)
+        if self.background:
+            self.delivery.submit_due()  # the delivery threads send; this pass never waits on a network call
+        elif not stop():
+            actions += self.delivery.drain(self.settings.send_timeout_seconds * 3 + 5)
         return actions
 
     def _step(self, request_id: str, now: datetime) -> int:
@@ -177,44 +173,28 @@ class Dispatcher:
             self._index(request)
         return taken
 
-    def deliver(self, now: datetime, stop: Callable[[], bool] = lambda: False) -> int:
-        """Send every pending message whose time has come; a failure is retried with backoff and jitter."""
-        sent = 0
-        with self._dirty_lock:
-            due = sorted((when, message_id) for message_id, when in self._pending.items() if when <= now)
-        for _, message_id in due:
-            if stop():
-                break
-            message = self.d.message(message_id)
-            if message is None or message.status != "pending" or (message.next_attempt_at or now) > now:
-                continue
-            try:
-                url = notify.resolve(message.target, self.settings.mail_url, self.settings.schemes)
-                self.send(url, message.subject, message.body)
-            except notify.DeliveryError as exc:
-                attempts = message.attempts + 1
-                retry = None
-                if attempts < self.settings.max_attempts and not exc.permanent:
-                    delay = min(self.settings.retry_max_seconds, self.settings.retry_base_seconds * 2 ** (attempts - 1))
-                    retry = now + timedelta(seconds=delay * self.rng.uniform(0.5, 1.0))
-                self.d.not_delivered(message.id, str(exc), retry)
-                self.log("send_failed", message=message.id, request=message.request_id, kind=message.kind,
-                         attempt=attempts, retry_at=_stamp(retry) if retry else "given up", error=str(exc))
-                continue
-            self.d.delivered(message.id, now)
-            sent += 1
-            self.log("sent", message=message.id, request=message.request_id, kind=message.kind,
-                     method=message.method, to=message.expert_id or "coordinator")
-        return sent
+    def deliver(self, now: datetime) -> int:
+        """Send every message due at `now` and wait for those sends: the number sent."""
+        self.delivery.set_time(now)
+        self.delivery.load()
+        return self.delivery.drain(self.settings.send_timeout_seconds * 3 + 5)
+
+    def start_delivery(self) -> None:
+        """From now on the outbox is sent by the delivery threads, beside the policy passes."""
+        self.background = True
+        self.delivery.start()
 
     def close(self) -> None:
         self._unsubscribe()
+        self.delivery.stop(0)
 
 
 def run_forever(dispatcher: Dispatcher, lease: Lease, stop: threading.Event, interval: float,
-                clock: Callable[[], datetime], on_round: Callable[[], None] | None = None) -> None:
-    """Renew the lease and run a pass every `interval` seconds until `stop` is set (SIGTERM): a pass in progress
-    finishes its current step first."""
+                clock: Callable[[], datetime], on_round: Callable[[], None] | None = None,
+                wake: threading.Event | None = None) -> None:
+    """Renew the lease and run a pass every `interval` seconds (or at once when `wake` is set: an intake) until
+    `stop` is set (SIGTERM): a pass in progress finishes its current step first."""
+    wake = wake or stop
     holding = False
     told: str | None = None
     renew_every = max(min(interval, dispatcher.settings.lease_seconds / 3), 0.05)
@@ -222,8 +202,11 @@ def run_forever(dispatcher: Dispatcher, lease: Lease, stop: threading.Event, int
         got = lease.acquire()
         if got and not holding:
             dispatcher.log("lease_taken", holder=lease.holder)
+            if dispatcher.background:
+                dispatcher.delivery.resume()
         elif holding and not got:
             dispatcher.log("lease_lost", holder=lease.holder)
+            dispatcher.delivery.pause()
         problem = getattr(lease, "last_error", None)
         if problem and problem != told:
             dispatcher.log("lease_unreachable", error=problem)  # once per distinct reason, not every round
@@ -232,6 +215,8 @@ def run_forever(dispatcher: Dispatcher, lease: Lease, stop: threading.Event, int
         if holding:
             if on_round is not None:
                 on_round()
+            if not dispatcher.background:
+                dispatcher.start_delivery()  # (the first pass loads the outbox and recovers what a crash left)
             try:
                 acted = dispatcher.run_pass(clock(), stop.is_set)
             except Exception as exc:  # one bad pass must not end a service; it is logged and retried
@@ -239,7 +224,13 @@ def run_forever(dispatcher: Dispatcher, lease: Lease, stop: threading.Event, int
                 dispatcher.log("pass_failed", error=f"{type(exc).__name__}: {exc}")
             if acted and on_round is not None:
                 on_round()  # what was done reaches the team's server at once, not a round later
-        stop.wait(renew_every if holding else renew_every)
+        wake.wait(renew_every)
+        if wake is not stop:
+            wake.clear()
+    left = dispatcher.delivery.stop(dispatcher.settings.stop_grace_seconds)
+    if left:
+        dispatcher.log("delivery_stopped", still_sending=left,
+                       note="sent again at the next start, marked as possible repeats")
     if holding:
         lease.release()
         dispatcher.log("lease_released", holder=lease.holder)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import signal
 import sys
 import threading
@@ -9,14 +10,15 @@ import time
 from collections.abc import Callable
 from datetime import UTC, datetime
 from types import FrameType
+from typing import Any
 
 import uvicorn
-from starlette.applications import Starlette
 
 from triagedesk.app.dispatching import Dispatching
 from triagedesk.dispatch import tokens
 from triagedesk.dispatch.intake import build_app
 from triagedesk.dispatch.lease import CouchLease, FileLease, Lease
+from triagedesk.dispatch.proxy import TrustedProxies
 from triagedesk.dispatch.runner import ActionLog, Dispatcher, run_forever
 from triagedesk.dispatch.settings import DispatchSettings
 from triagedesk.domain.errors import UserError
@@ -31,11 +33,38 @@ def parse_listen(text: str) -> tuple[str, int]:
     return host.strip("[]"), int(port)
 
 
-class IntakeServer:
-    """uvicorn on a thread, started and stopped by the dispatcher."""
+class _ServerLog(logging.Handler):
+    """uvicorn's own warnings as action-log lines (`server`): one line each, the exception's name and text,
+    never its traceback."""
 
-    def __init__(self, app: Starlette, host: str, port: int) -> None:
-        config = uvicorn.Config(app, host=host, port=port, log_level="warning", access_log=False, lifespan="off")
+    def __init__(self, log: Callable[..., None]) -> None:
+        super().__init__(level=logging.WARNING)
+        self.log = log
+
+    def emit(self, record: logging.LogRecord) -> None:
+        try:
+            text = record.getMessage()
+        except Exception:
+            text = str(record.msg)
+        if record.exc_info and record.exc_info[1] is not None:
+            text = f"{text}: {type(record.exc_info[1]).__name__}: {record.exc_info[1]}"
+        self.log("server", level=record.levelname.lower(), message=text[:300])
+
+
+class IntakeServer:
+    """uvicorn on a thread, started and stopped by the dispatcher. uvicorn's proxy-header handling is off:
+    `dispatch.proxy` alone decides who the client is (`--forwarded-allow-ips`)."""
+
+    def __init__(self, app: Any, host: str, port: int, log: Callable[..., None] | None = None) -> None:
+        config = uvicorn.Config(app, host=host, port=port, log_level="warning", access_log=False, lifespan="off",
+                                proxy_headers=False, server_header=False,
+                                log_config=None if log is not None else uvicorn.config.LOGGING_CONFIG)
+        if log is not None:
+            handler = _ServerLog(log)
+            for name in ("uvicorn", "uvicorn.error"):
+                logger = logging.getLogger(name)
+                logger.handlers = [handler]
+                logger.propagate = False
         self.server = uvicorn.Server(config)
         self.failure: BaseException | None = None
         self.thread = threading.Thread(target=self._serve, name="intake", daemon=True)
@@ -66,8 +95,15 @@ class IntakeServer:
 
 
 def run(d: Dispatching, store_path: str, *, once: bool, now: datetime | None, listen: str | None,
-        sync_url: str | None, log_format: str, emit: Callable[[str], None] | None = None) -> int:
+        sync_url: str | None, log_format: str, emit: Callable[[str], None] | None = None,
+        forwarded_allow_ips: str | None = None) -> int:
     settings = DispatchSettings()
+    if forwarded_allow_ips is not None:
+        settings = settings.model_copy(update={"forwarded_allow_ips": forwarded_allow_ips})
+    try:
+        TrustedProxies(settings.forwarded_allow_ips)
+    except ValueError as exc:
+        raise UserError(str(exc)) from None
     secret = tokens.secret_for(store_path, settings.ack_secret)
     action_log = ActionLog(log_format, emit or (lambda line: print(line, file=sys.stderr, flush=True)))
     public = None
@@ -102,20 +138,23 @@ def run(d: Dispatching, store_path: str, *, once: bool, now: datetime | None, li
             dispatcher.close()
         return 0
     stop = threading.Event()
+    wake = threading.Event()
 
     def on_signal(signum: int, frame: FrameType | None) -> None:
         action_log("stopping", signal=signal.Signals(signum).name)
         stop.set()
+        wake.set()
 
     signal.signal(signal.SIGTERM, on_signal)
     signal.signal(signal.SIGINT, on_signal)
     server = None
     if address:
-        server = IntakeServer(build_app(d, settings, secret, clock), *address)
+        server = IntakeServer(build_app(d, settings, secret, clock, on_change=wake.set, log=action_log), *address,
+                              log=action_log)
         server.start()
         action_log("listening", address=f"{address[0]}:{address[1]}")
     try:
-        run_forever(dispatcher, lease, stop, settings.interval_seconds, clock, sync_round)
+        run_forever(dispatcher, lease, stop, settings.interval_seconds, clock, sync_round, wake)
     finally:
         if server is not None:
             server.stop()

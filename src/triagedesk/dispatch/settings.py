@@ -31,6 +31,16 @@ class DispatchSettings(BaseSettings):
     max_attempts: int = Field(8, ge=1)
     retry_base_seconds: float = Field(5.0, gt=0)
     retry_max_seconds: float = Field(900.0, gt=0)
+    delivery_workers: int = Field(8, ge=1, le=64)
+    """Sends under way at once (one per target at a time): a hanging target holds one of them, no more."""
+    send_timeout_seconds: float = Field(10.0, gt=0)
+    """How long one send may wait on its target (connect, and each read) before it counts as failed."""
+    stop_grace_seconds: float = Field(5.0, ge=0)
+    """At SIGTERM, how long the sends under way may finish; one still running is sent again at the next start,
+    marked as a possible repeat."""
+    forwarded_allow_ips: str = ""
+    """The reverse proxies whose X-Forwarded-For is believed (comma-separated addresses or networks, `*` for
+    any); empty: proxy headers are ignored and every client is the address it connects from."""
     lease_seconds: float = Field(30.0, gt=0)
     interval_seconds: float = Field(5.0, gt=0)
 

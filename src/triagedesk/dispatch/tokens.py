@@ -7,6 +7,7 @@ import hashlib
 import hmac
 import json
 import os
+import re
 import secrets
 from datetime import datetime
 from pathlib import Path
@@ -14,6 +15,14 @@ from pathlib import Path
 
 class TokenError(ValueError):
     """A token that is forged, damaged or expired."""
+
+
+class MalformedToken(TokenError):
+    """Not even the shape of a token (non-ASCII, no signature, too long): a bad request, not a forgery."""
+
+
+SHAPE = re.compile(r"[A-Za-z0-9_-]{1,900}\.[A-Za-z0-9_-]{43}")
+"""A token: base64url of its body, a dot, base64url of its 32-byte HMAC-SHA256 (43 characters)."""
 
 
 def _b64(data: bytes) -> str:
@@ -33,10 +42,10 @@ def make(secret: bytes, request_id: str, assigned_at: str, expires: datetime) ->
 
 def read(secret: bytes, token: str, now: datetime) -> tuple[str, str]:
     """(request id, assignment stamp) of a valid token; raises TokenError otherwise."""
+    if not SHAPE.fullmatch(token):
+        raise MalformedToken("malformed token")
     body, _, mac = token.partition(".")
-    if not body or not mac or len(token) > 1000:
-        raise TokenError("malformed token")
-    expected = _b64(hmac.new(secret, body.encode("ascii", "replace"), hashlib.sha256).digest())
+    expected = _b64(hmac.new(secret, body.encode("ascii"), hashlib.sha256).digest())
     if not hmac.compare_digest(expected, mac):
         raise TokenError("forged token")
     try:

@@ -83,6 +83,21 @@ def _constant(token: str) -> float:
     raise _Suspect()
 
 
+class DuplicateField(ValueError):
+    """One JSON object naming a field twice: which value counts would be a guess (json.loads keeps the last)."""
+
+
+def _unique(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    found = dict(pairs)
+    if len(found) != len(pairs):
+        seen: set[str] = set()
+        for key, _ in pairs:
+            if key in seen:
+                raise DuplicateField(f"duplicate field {key!r} in one object")
+            seen.add(key)
+    return found
+
+
 def decode(text: str) -> tuple[Any, bool]:
     """`json.loads`, and whether the value may hold something `hostile` refuses (then walk it for the path).
 
@@ -90,9 +105,10 @@ def decode(text: str) -> tuple[Any, bool]:
     so the common record costs no walk.
     """
     try:
-        data = json.loads(text, parse_float=_as_float, parse_int=_as_int, parse_constant=_constant)
+        data = json.loads(text, parse_float=_as_float, parse_int=_as_int, parse_constant=_constant,
+                          object_pairs_hook=_unique)
     except _Suspect:
-        return json.loads(text, parse_int=_any_int), True
+        return json.loads(text, parse_int=_any_int, object_pairs_hook=_unique), True
     deep = text.count("[") + text.count("{") >= MAX_DEPTH
     return data, deep or "\\ud" in text or "\\uD" in text
 
@@ -151,6 +167,8 @@ def loads(text: str, where: str) -> Any:
         data, suspect = decode(text)
     except RecursionError:
         raise InputError(f"{where}: invalid JSON: nested deeper than {MAX_DEPTH} levels") from None
+    except DuplicateField as exc:
+        raise InputError(f"{where}: {exc}") from None
     problem = hostile(data) if suspect else None
     if problem is not None:
         raise InputError(f"{where}: {problem}")
@@ -188,6 +206,8 @@ def parse_records(text: str, source: str, fmt: Format | None = None) -> list[Rec
         data, suspect = decode(stripped)
     except json.JSONDecodeError as exc:
         raise _json_error(source, exc) from None
+    except DuplicateField as exc:
+        raise InputError(f"{source}: {exc}") from None
     except RecursionError:
         raise InputError(f"{source}: invalid JSON: nested deeper than {MAX_DEPTH} levels") from None
     records = [Record(f"{source}: [{index}]", item) for index, item in enumerate(data)] \

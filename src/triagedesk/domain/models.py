@@ -41,6 +41,18 @@ EMAIL = re.compile(r"[^@\s<>\"',;]+@[^@\s<>\"',;]+\.[^@\s<>\"',;.]+")
 """An address a person can be mailed at: local part, @, a dotted domain (no spaces, no angle brackets or lists)."""
 CONTACT_URL = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://\S+")
 """A notification target as Apprise takes it: scheme://..., no whitespace."""
+ISSUE_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:-]{0,127}")
+"""What an issue id is, at intake, import and sync alike: letters, digits, `-`, `_`, `.`, `:` (starting with a
+letter or digit, at most 128): no whitespace, no `/`, nothing a shell, a path or a queue row would misread."""
+
+
+def issue_id(value: str | None) -> str | None:
+    """An issue id as data may give it (None: the store numbers it)."""
+    if value is not None and not ISSUE_ID.fullmatch(value):
+        raise ValueError("an issue id is letters, digits, '-', '_', '.' and ':' (no spaces or '/'), "
+                         "starting with a letter or digit, at most 128")
+    return value
+
 
 _SLA_RE = re.compile(r"^(\d+)_(minute|minutes|hour|hours|day|days)$")
 _SLA_UNIT_MINUTES = {"minute": 1, "hour": 60, "day": 1440}
@@ -139,9 +151,13 @@ class Issue(DomainModel):
     dedup_key: str | None = Field(None, max_length=200)
     count: int = Field(1, ge=1)
     last_seen: datetime | None = None
+    severity: Urgency | None = None
+    """The urgency the issue's source gave it (an alert's severity through its profile's `[intake.severity]`);
+    the profile's rules read it as the fact `source_urgency`."""
 
     _utc = field_validator("created_at", "last_seen")(as_utc)
     _profile = field_validator("profile")(profile_name)
+    _id = field_validator("id")(issue_id)
 
 
 class Availability(DomainModel):

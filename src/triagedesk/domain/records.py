@@ -29,7 +29,7 @@ def utcnow() -> datetime:
 _UTC_FIELDS = (
     "submitted_at", "assigned_at", "acknowledged_at", "started_at", "completed_at", "due_at",
     "cancelled_at", "refunded_at", "waiting_since", "created_at", "ended_at", "at", "updated_at",
-    "paused_at", "next_attempt_at", "sent_at", "paid_at", "ack_due_at",
+    "paused_at", "next_attempt_at", "sent_at", "paid_at", "ack_due_at", "sending_since",
 )
 
 
@@ -173,14 +173,18 @@ class AuditEntry(Record):
     note: str = ""
 
 
-OutboxStatus = Literal["pending", "sent", "failed"]
+OutboxStatus = Literal["pending", "sending", "sent", "failed"]
+OUTBOX_STATUSES: tuple[str, ...] = ("pending", "sending", "sent", "failed")
 NoticeKind = Literal["assignment", "reassignment", "at_risk", "breach", "follow_up", "coordinator"]
 
 
 class OutboxMessage(Record):
     """One notification, written with the change that caused it and delivered later by the dispatcher.
 
-    Its id comes from the event (request and step), so one event never makes two messages.
+    Its id comes from the event (request and step), so one event never makes two messages; the id is also its
+    idempotency key, carried by every send (a header, an email's Message-ID) so a receiver can drop a repeat.
+    `sending` is written durably before each send: a row found `sending` after a crash may have gone out, and
+    its next send is counted in `possible_repeats`.
     """
 
     id: str
@@ -192,9 +196,22 @@ class OutboxMessage(Record):
     target: str = ""
     subject: str = ""
     body: str = ""
+    attachment_name: str | None = None
+    attachment: str | None = None
+    """The escalation package (Markdown), sent as a file where the service takes files."""
     status: OutboxStatus = "pending"
     attempts: int = Field(0, ge=0)
+    """Sends started (counted before each one)."""
+    possible_repeats: int = Field(0, ge=0)
+    """Sends after a crash that came while this message was being sent: each may repeat one that went out."""
+    attached: bool | None = None
+    """Whether the sent message carried its attachment (None: not sent, or nothing to attach)."""
     last_error: str | None = None
     created_at: datetime
     next_attempt_at: datetime | None = None
+    sending_since: datetime | None = None
     sent_at: datetime | None = None
+
+    @property
+    def idempotency_key(self) -> str:
+        return self.id

@@ -9,14 +9,23 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 from triagedesk.domain.models import Expert, Issue
-from triagedesk.domain.records import AuditEntry, Correction, ExpertRequest, KnowledgeEntry, Outcome, Session, utcnow
+from triagedesk.domain.records import (
+    AuditEntry,
+    Correction,
+    ExpertRequest,
+    KnowledgeEntry,
+    OutboxMessage,
+    Outcome,
+    Session,
+    utcnow,
+)
 
 REJECTED = "_rejected"
 """One entry per document: {id (`KIND:ID`), kind, record_id, rev, error, at, source ("server" or "local"), doc}."""
 
 MODELS: dict[str, type[BaseModel]] = {
     "issues": Issue, "experts": Expert, "requests": ExpertRequest, "sessions": Session, "outcomes": Outcome,
-    "corrections": Correction, "knowledge": KnowledgeEntry, "audit": AuditEntry,
+    "corrections": Correction, "knowledge": KnowledgeEntry, "audit": AuditEntry, "outbox": OutboxMessage,
 }
 
 SYNC_STATE = "_sync"

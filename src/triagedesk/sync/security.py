@@ -23,7 +23,8 @@ VALIDATE = r"""function (newDoc, oldDoc, userCtx, secObj) {
   if (!admin && !has('coordinator') && !has('expert')) {
     deny(has('lead') ? 'a lead reads only' : 'this user has no triagedesk role (coordinator, expert or lead)');
   }
-  var KINDS = ['issues', 'experts', 'requests', 'sessions', 'outcomes', 'corrections', 'knowledge', 'audit'];
+  var KINDS = ['issues', 'experts', 'requests', 'sessions', 'outcomes', 'corrections', 'knowledge', 'audit',
+               'outbox'];
   var colon = id.indexOf(':');
   var kind = colon > 0 ? id.slice(0, colon) : '';
   var key = colon > 0 ? id.slice(colon + 1) : '';
@@ -53,7 +54,8 @@ VALIDATE = r"""function (newDoc, oldDoc, userCtx, secObj) {
     knowledge: {issue_id: 'string', title: 'string', created_at: 'string'},
     audit: {at: 'string', actor: 'string', action: 'string', kind: 'string', target_id: 'string'},
     issues: {title: 'string?', users_affected: 'number?', confidence: 'number?'},
-    experts: {name: 'string?', rating: 'number?', current_workload: 'number?'}
+    experts: {name: 'string?', rating: 'number?', current_workload: 'number?'},
+    outbox: {event: 'string', kind: 'string', status: 'string?', created_at: 'string'}
   };
   var fields = REQUIRED[kind];
   for (var f in fields) {

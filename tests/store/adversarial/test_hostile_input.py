@@ -96,10 +96,12 @@ def test_csv_export_neutralises_formulas_and_import_reads_them_back(tmp_path: Pa
     import json
 
     source = tmp_path / "issues.jsonl"
-    rows = [{"id": f"=id{n}" if n % 2 else f"id{n}", "title": text, "symptoms": [text]}
+    db = tmp_path / "desk.json"
+    source.write_text(json.dumps({"id": "=HYPERLINK(1)", "title": "x"}), "utf-8")
+    assert _cli(capsys, "import", str(source), "--db", str(db))[0] == 2  # an id is never a formula (models.ISSUE_ID)
+    rows = [{"id": f"id{n}", "title": text, "description": text, "symptoms": [text]}
             for n, text in enumerate(FORMULAS)]
     source.write_text("\n".join(json.dumps(r) for r in rows), "utf-8")
-    db = tmp_path / "desk.json"
     assert _cli(capsys, "import", str(source), "--db", str(db))[0] == 0
     code, out, _ = _cli(capsys, "export", "--format", "csv", "--db", str(db))
     assert code == 0

@@ -114,8 +114,9 @@ def _timeline(ctx: PackageContext) -> str:
     return "\n".join(sorted(rows)) or "- No events recorded"
 
 
-def initial_contact(ctx: PackageContext) -> str:
-    """Seed 000's generate_initial_contact, filled in (plain text: no Markdown escaping)."""
+def initial_contact(ctx: PackageContext, package_attached: bool = True) -> str:
+    """Seed 000's generate_initial_contact, filled in (plain text: no Markdown escaping). Without
+    `package_attached` it claims no attachment (a page says at send time whether the package went with it)."""
     issue, decision = ctx.issue, ctx.decision
     name = ctx.expert.name if ctx.expert else "Expert"
     method = (ctx.expert.escalation_methods[0] if ctx.expert and ctx.expert.escalation_methods else "a call")
@@ -151,7 +152,8 @@ def initial_contact(ctx: PackageContext) -> str:
         "IMMEDIATE NEED:",
         "; ".join(decision.reasons) or decision.message,
         "",
-        f"Full technical package attached. Available for {method} at your earliest convenience.",
+        f"{'Full technical package attached. ' if package_attached else ''}Available for {method} at your "
+        "earliest convenience.",
         "",
         "Best regards,",
         "Infrastructure Automation System" if decision.profile == "infrastructure" else "Triage Desk",

@@ -105,6 +105,13 @@ ACTIONS: dict[str, Action] = {a.name: a for a in (
          fields=ASSIGNMENT_FIELDS | {"escalated_to_senior"}, ends_sessions=True, notifies=("assignee",),
          clocks="a new acknowledge target; the resolve target does not move",
          help="give the request to a more senior specialist who has not let it lapse"),
+    _row("unassign", "Unassign", "request", {"assigned"}, (C,), to="pending_assignment",
+         fields=ASSIGNMENT_FIELDS, notifies=("assignee",),
+         clocks="ends the acknowledge target; the resolve target does not move",
+         help="take the request back from an expert who has not acknowledged it (undo of an assignment)"),
+    _row("withdraw", "Withdraw", "request", {"pending_payment", "pending_assignment"}, (C,),
+         fields=frozenset({"*"}), clocks="the request is gone, as if never escalated",
+         help="withdraw a request nothing has happened to (undo of an escalation)"),
     _row("acknowledge", "Acknowledge", "request", {"assigned", "waiting"}, (C, E, D),
          fields=frozenset({"acknowledged_at"}),
          confirm=False, clocks="meets the acknowledge target", help="the expert has seen the request"),
@@ -207,6 +214,8 @@ def check(name: str, standing: Standing, actor: Actor) -> Refusal | None:
         return _state_refusal(action, standing)
     if name == "acknowledge" and standing.acknowledged:
         return Refusal(name, "already acknowledged")
+    if name == "unassign" and standing.acknowledged:
+        return Refusal(name, f"{standing.holder or 'the expert'} has acknowledged it")
     return None
 
 
@@ -260,6 +269,9 @@ def _state_refusal(action: Action, standing: Standing) -> Refusal:
                                                                                      "pending_payment"):
         first = ("pay", "assign") if status == "pending_payment" else ("assign",)
         return Refusal(name, f"nobody holds the request yet ({_state(status)})", first)
+    if name == "unassign" and status in ("in_review", "waiting"):
+        return Refusal(name, "the expert has since started a session" if status == "in_review" else
+                       "the request is waiting for the requester")
     if name == "complete" and status == "assigned":
         return Refusal(name, "the review has not started", ("start",))
     if name == "refund" and status != "completed":

@@ -42,6 +42,9 @@ def _reachable(start: str, goal: str) -> bool:
     return False
 
 
+OUTBOX_RANK = {"pending": 0, "sending": 1, "failed": 2, "sent": 3}
+"""Of two copies of one message, the further along wins: sent over failed over sending over pending."""
+
 ENDS_PREFERRED = ("refunded", "completed", "cancelled")
 """Between two ends no move joins (completed on one desk, cancelled on another): the work done is kept."""
 
@@ -71,6 +74,10 @@ def winner(kind: str, mine: dict[str, Any], mine_updated: str, theirs: dict[str,
         decided = lifecycle_winner(str(mine.get("status")), str(theirs.get("status")))
         if decided is not None:
             return decided
+    if kind == "outbox":  # a message that went out stays sent, whichever dispatcher's copy says so
+        a_rank, b_rank = OUTBOX_RANK.get(str(mine.get("status")), -1), OUTBOX_RANK.get(str(theirs.get("status")), -1)
+        if a_rank != b_rank:
+            return "mine" if a_rank > b_rank else "theirs"
     a_time, b_time = _instant(mine_updated), _instant(theirs_updated)
     if a_time != b_time:
         return "mine" if a_time > b_time else "theirs"

@@ -68,6 +68,12 @@ def _wait_ended(request: ExpertRequest, profile: Profile, at: datetime) -> dict[
     return {"waiting_since": None, "paused_minutes": request.paused_minutes + paused}
 
 
+def unassigned(request: ExpertRequest, at: datetime) -> ExpertRequest:
+    """Back to pending assignment, nobody holding it (its resolve target untouched)."""
+    return _moved(request, "unassign", at, assigned_expert_id=None, assigned_expert_name=None, assigned_at=None,
+                  acknowledged_at=None, started_at=None, ack_due_at=None)
+
+
 def resumed(request: ExpertRequest, profile: Profile, at: datetime) -> ExpertRequest:
     update = _wait_ended(request, profile, at)
     return _moved(request, "resume", at, to="in_review" if request.started_at is not None else "assigned", **update)

@@ -1,4 +1,8 @@
-"""The messages the dispatcher sends: seed 000's initial contact and follow-up, appraisal requests, notices."""
+"""The messages the dispatcher sends: seed 000's initial contact and follow-up, appraisal requests, notices.
+
+Every page stands on its own: it opens with the issue (id and title), the request, its urgency and due time and
+the acknowledgement link, so an expert woken at 3 a.m. needs nothing else to know what it is about.
+"""
 
 from __future__ import annotations
 
@@ -12,11 +16,13 @@ from triagedesk.domain.records import ExpertRequest, NoticeKind, Outcome, Sessio
 
 @dataclass(frozen=True)
 class Notice:
-    """A message before it has a channel: subject and plain-text body."""
+    """A message before it has a channel: subject, plain-text body, and the file it carries where it can."""
 
     kind: NoticeKind
     subject: str
     body: str
+    attachment_name: str | None = None
+    attachment: str | None = None
 
 
 def _when(moment: datetime | None) -> str:
@@ -28,56 +34,89 @@ def _split(text: str) -> tuple[str, str]:
     return first.removeprefix("Subject: ").strip(), rest.lstrip("\n")
 
 
-def _ack(ack_url: str | None) -> str:
-    if not ack_url:
+def _line(text: str) -> str:
+    """Text from data on one line: a title with a newline cannot forge a second header line."""
+    return " ".join(str(text).split())
+
+
+def head(issue: Issue | None, request: ExpertRequest, ack_url: str | None) -> str:
+    """What the page is about, in its first lines: issue, request, urgency, due time, acknowledgement link."""
+    title = _line(issue.title) if issue is not None and issue.title else "(no title)"
+    lines = [f"Issue {_line(issue.id or '-') if issue is not None else _line(request.analysis_id)}: {title}",
+             f"Request {request.id} · urgency {request.urgency} · due {_when(request.due_at)}"]
+    if ack_url:
+        lines.append(f"Acknowledge (a page with a confirm button, single use): {ack_url}")
+    return "\n".join(lines) + "\n\n"
+
+
+def package_name(issue_id: str) -> str:
+    return f"escalation-package-{issue_id}.md"
+
+
+def package_line(issue_id: str, name: str | None, attached: bool) -> str:
+    """The page's line about the escalation package: it claims an attachment only when one went with it."""
+    if name is None:
         return ""
-    return f"\n\nACKNOWLEDGE: open this link to confirm you are on it (single use):\n{ack_url}\n"
+    if attached:
+        return f"Full technical package attached: {name}"
+    return f"Full technical package: not attached (this service takes no files); `triagedesk package {issue_id}`"
+
+
+def with_package_line(body: str, line: str) -> str:
+    """The body with the package line at the end of its head (the first paragraph: issue, request, link)."""
+    if not line:
+        return body
+    head_part, sep, rest = body.partition("\n\n")
+    return f"{head_part}\n{line}{sep}{rest}" if sep else f"{body}\n{line}"
 
 
 def assignment(issue: Issue, decision: Decision, request: ExpertRequest, expert: Expert,
-               ack_url: str | None = None, reassigned_from: str | None = None) -> Notice:
-    """Seed 000's initial-contact message (or, for a tiered request, the request with its tier, due time, item)."""
+               ack_url: str | None = None, reassigned_from: str | None = None,
+               package_text: str | None = None) -> Notice:
+    """Seed 000's initial-contact message (or, for a tiered request, the request with its tier, due time, item),
+    with the escalation package (`package_text`) to attach where the service takes files."""
     ctx = package.PackageContext(issue, decision, request, expert)
-    subject, body = _split(package.initial_contact(ctx))
+    subject, body = _split(package.initial_contact(ctx, package_attached=False))
     if request.tier_id:
         body = (f"{body}\n\nREQUEST:\n- Request: {request.id}\n- Tier: {request.tier_name or request.tier_id}"
                 f" (${request.price:,.2f})\n- Due: {_when(request.due_at)}\n- Item: {request.item_name or '-'}"
                 f"{' (' + request.item_category + ')' if request.item_category else ''}")
-    else:
-        body = f"{body}\n\nRequest {request.id}, due {_when(request.due_at)}."
     kind: NoticeKind = "assignment"
     if reassigned_from:
         kind = "reassignment"
         body = f"Reassigned to you: {reassigned_from} did not acknowledge in time.\n\n{body}"
-    return Notice(kind, subject, body + _ack(ack_url))
+    name = package_name(issue.id or request.analysis_id) if package_text is not None else None
+    return Notice(kind, subject, head(issue, request, ack_url) + body, name, package_text)
 
 
-def at_risk(request: ExpertRequest, expert: Expert | None, left_minutes: float, ack_url: str | None = None) -> Notice:
+def at_risk(issue: Issue | None, request: ExpertRequest, expert: Expert | None, left_minutes: float,
+            ack_url: str | None = None) -> Notice:
     name = expert.name if expert else "Expert"
     subject = f"At risk: {request.urgency.capitalize()} request {request.id} has under 25% of its SLA left"
-    body = (f"{name},\n\nRequest {request.id} ({request.item_name or 'no title'}) is due {_when(request.due_at)}: "
+    body = (f"{name},\n\nRequest {request.id} is due {_when(request.due_at)}: "
             f"{max(left_minutes, 0):.0f} working minutes left.\nPlease update the desk or hand it back.")
-    return Notice("at_risk", subject, body + _ack(ack_url if request.acknowledged_at is None else None))
+    return Notice("at_risk", subject,
+                  head(issue, request, ack_url if request.acknowledged_at is None else None) + body)
 
 
-def breach(request: ExpertRequest, expert: Expert | None, previous: str | None, refund_exposure: float,
-           ack_url: str | None = None) -> Notice:
+def breach(issue: Issue | None, request: ExpertRequest, expert: Expert | None, previous: str | None,
+           refund_exposure: float, ack_url: str | None = None) -> Notice:
     name = expert.name if expert else "Expert"
     subject = f"SLA breached: {request.urgency.capitalize()} request {request.id} escalated to you"
     refund = f"\nRefund exposure: ${refund_exposure:,.2f} (paid tier past its guarantee)." if refund_exposure else ""
-    body = (f"{name},\n\nRequest {request.id} ({request.item_name or 'no title'}) passed its due time "
+    body = (f"{name},\n\nRequest {request.id} passed its due time "
             f"{_when(request.due_at)}{' with ' + previous if previous else ''}; it is yours now as the senior "
             f"expert.{refund}")
-    return Notice("breach", subject, body + _ack(ack_url))
+    return Notice("breach", subject, head(issue, request, ack_url) + body)
 
 
-def coordinator(request: ExpertRequest, reason: str, refund_exposure: float = 0.0) -> Notice:
+def coordinator(issue: Issue | None, request: ExpertRequest, reason: str, refund_exposure: float = 0.0) -> Notice:
     subject = f"Coordinator needed: request {request.id} ({request.urgency})"
     refund = f"\nRefund exposure: ${refund_exposure:,.2f}." if refund_exposure else ""
-    body = (f"The dispatcher cannot settle request {request.id} ({request.item_name or 'no title'}) on its own: "
+    body = (f"The dispatcher cannot settle request {request.id} on its own: "
             f"{reason}.\nHeld by: {request.assigned_expert_name or request.assigned_expert_id or 'nobody'}; "
             f"due {_when(request.due_at)}.{refund}")
-    return Notice("coordinator", subject, body)
+    return Notice("coordinator", subject, head(issue, request, None) + body)
 
 
 def follow_up(issue: Issue, decision: Decision, request: ExpertRequest | None, expert: Expert | None,
@@ -85,4 +124,4 @@ def follow_up(issue: Issue, decision: Decision, request: ExpertRequest | None, e
     """Seed 000's follow-up template, once an outcome is recorded."""
     ctx = package.PackageContext(issue, decision, request, expert, sessions, outcome)
     subject, body = _split(package.follow_up(ctx))
-    return Notice("follow_up", subject, body)
+    return Notice("follow_up", subject, (head(issue, request, None) if request is not None else "") + body)

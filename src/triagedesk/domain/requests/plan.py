@@ -96,6 +96,8 @@ class Write:
     audit: str
     new: bool = False
     note: str = ""
+    delete: bool = False
+    """The record is removed (a withdrawn request): the audit keeps what it was."""
 
 
 @dataclass(frozen=True)
@@ -345,10 +347,32 @@ def _correction(s: Situation, actor: Actor, intent: Intent) -> Refusal | Plan:
                 f"{s.issue.id}: correction of {correction.field} recorded")
 
 
+def _unassign(s: Situation, actor: Actor, intent: Intent) -> Refusal | Plan:
+    assert s.request is not None
+    holder = s.experts.get(s.request.assigned_expert_id or "")
+    if any(x.status in SESSION_RUNNING for x in s.sessions):
+        return Refusal("unassign", "the expert has since started a session")
+    who = holder.name or holder.id if holder else "the expert"
+    return Plan(intent, (Write("requests", moves.unassigned(s.request, s.now), "unassign", note=intent.note),),
+                f"{s.issue.id}: taken back from {who}", ("back to pending assignment",),
+                f"Take {_title(s.issue)} back from {who}?", "Take it back")
+
+
+def _withdraw(s: Situation, actor: Actor, intent: Intent) -> Refusal | Plan:
+    request = s.request
+    assert request is not None
+    if request.paid_at is not None or request.assigned_at is not None:
+        return Refusal("withdraw", "the request has a payment or an assignment behind it: cancel it instead")
+    return Plan(intent, (Write("requests", request, "withdraw", note=intent.note, delete=True),),
+                f"{s.issue.id}: request withdrawn", ("the issue is as it was before it was escalated",),
+                f"Withdraw the request for {_title(s.issue)}?", "Withdraw")
+
+
 _BUILDERS = {
     "escalate": _escalate, "pay": _pay, "assign": _give, "reassign": _give, "senior": _give,
     "acknowledge": _stamped, "wait": _stamped, "cancel": _stamped, "refund": _stamped, "resume": _resume,
     "complete": _complete, "start": _start, "pause_session": _session_move, "resume_session": _session_move,
-    "end_session": _session_move, "outcome": _outcome, "correction": _correction,
+    "end_session": _session_move, "outcome": _outcome, "correction": _correction, "unassign": _unassign,
+    "withdraw": _withdraw,
 }
 assert set(_BUILDERS) | {"edit"} == set(ACTIONS), "every action of the table has its builder"

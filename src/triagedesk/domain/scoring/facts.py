@@ -47,6 +47,7 @@ FACT_EXPRESSIONS: dict[str, str] = {
     "category": "(None if issue.category is None else issue.category.lower())",
     "high_risk_category": "(issue.category is not None and issue.category.lower() in P_high_risk)",
     "expert_referral": "issue.expert_referral_recommended",
+    "source_urgency": "(issue.severity or '')",
 }
 
 
@@ -58,7 +59,7 @@ FACT_KINDS: dict[str, str] = {
     "research_confidence": "num", "research_duration_minutes": "num", "failed_attempts": "num",
     "researched": "bool", "vendor_escalation": "bool", "known_bugs": "num", "error_messages": "num", "symptoms": "num",
     "attempted_solutions": "num", "vendors_mentioned": "num", "high_risk_category": "bool",
-    "expert_referral": "bool",
+    "expert_referral": "bool", "source_urgency": "str",
 }
 
 

@@ -23,6 +23,8 @@ BASE_FACTS: frozenset[str] = frozenset(
         # seed 002
         "mid_value", "value_min", "value_max", "price_spread", "confidence",
         "authentication_risk", "category", "high_risk_category", "expert_referral",
+        # intake: the urgency the source gave (an alert's severity through `[intake.severity]`), or ""
+        "source_urgency",
     }
 )
 """Facts the engine reads off every issue; profiles add derived facts on top."""
@@ -206,6 +208,23 @@ class BreachPolicy(ProfileModel):
     refund_exposure: bool = True
 
 
+DEFAULT_SEVERITIES: dict[str, Urgency] = {
+    "critical": "critical", "page": "critical", "error": "high", "major": "high", "high": "high",
+    "warning": "medium", "medium": "medium", "info": "low", "low": "low",
+}
+"""Alertmanager's and Grafana's common `severity` labels, as their users expect them read."""
+
+
+class Intake(ProfileModel):
+    """How the intake reads a source's own urgency: `[intake.severity]` maps an alert's `severity` label
+    (lower case) to an urgency; a severity not listed gives none (the issue is scored on its content)."""
+
+    severity: dict[str, Urgency] = Field(default_factory=lambda: dict(DEFAULT_SEVERITIES))
+
+    def urgency_of(self, severity: object) -> Urgency | None:
+        return self.severity.get(str(severity or "").strip().lower())
+
+
 class Policy(ProfileModel):
     """The dispatcher's escalation policy for one profile (`[policy]`); empty means nothing happens on its own."""
 
@@ -250,6 +269,7 @@ class Profile(ProfileModel):
     session: SessionPolicy = Field(default_factory=SessionPolicy)
     policy: Policy = Field(default_factory=Policy)
     corrections: CorrectionPolicy = Field(default_factory=CorrectionPolicy)
+    intake: Intake = Field(default_factory=Intake)
 
     @model_validator(mode="before")
     @classmethod

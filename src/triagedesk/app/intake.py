@@ -1,0 +1,120 @@
+"""The intake as the dispatcher's HTTP side uses it: issues taken in (new ones escalated at once), repeats folded
+into the open issue with their dedup key, an existing id never overwritten, alerts resolved at their end."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from contextlib import AbstractContextManager
+from datetime import datetime
+from typing import Any
+
+from triagedesk.app.desk import Desk
+from triagedesk.domain.errors import UserError
+from triagedesk.domain.models import Issue
+from triagedesk.domain.requests.actions import Actor
+from triagedesk.domain.requests.states import CLOSED_STATUSES
+from triagedesk.store.repositories import Store
+
+CLOSED = CLOSED_STATUSES
+
+
+def latest(known: datetime | None, seen: datetime) -> datetime:
+    """A last-seen time that never goes backwards (a late or reordered notification leaves it)."""
+    return seen if known is None or seen > known else known
+
+
+class IssueExists(UserError):
+    """A POST naming an issue that exists, without the dedup_key that would make it a repeat (HTTP 409)."""
+
+
+
+def _stamp(moment: datetime) -> str:
+    return moment.isoformat().replace("+00:00", "Z")
+
+
+class IntakeDoor:
+    """Part of `Dispatching`: intake with dedup, under the dispatcher's lock and the store's."""
+
+    lock: threading.RLock
+
+    @property
+    def store(self) -> Store:  # Dispatching's
+        raise NotImplementedError
+    desk: Desk
+    _dedup: dict[str, str]
+    _dedup_at: int
+    _at: Callable[[datetime], AbstractContextManager[None]]
+
+    def take_in(self, issues: list[Issue], now: datetime, actor: str = "intake") -> list[dict[str, Any]]:
+        """Add issues (or fold each into the open issue with its dedup key) and open a request for those that
+        escalate, all in one durable write. Returns per issue: id, whether it was new, its count."""
+        with self.lock:
+            try:
+                out = self._take_in(issues, now, actor)
+            except BaseException:
+                self._dedup_at = -1  # rolled back: the index may hold keys that were not written
+                raise
+            self._in_step()
+            return out
+
+    def _take_in(self, issues: list[Issue], now: datetime, actor: str) -> list[dict[str, Any]]:
+        with self._at(now):
+            open_keys = self._open_dedup_keys()
+            out: list[dict[str, Any]] = []
+            for index, issue in enumerate(issues):
+                key = issue.dedup_key
+                current_id = open_keys.get(key) if key else None
+                if current_id is None and issue.id is not None and issue.id in self.store.issues:
+                    current_id = issue.id
+                    if not key or self.store.issues.require(issue.id).dedup_key != key:
+                        where = f"[{index}]: " if len(issues) > 1 else ""
+                        raise IssueExists(f"body: {where}id: issue {issue.id!r} exists already (a POST never "
+                                          "overwrites an issue; the same dedup_key updates it)")
+                if current_id is not None:
+                    current = self.store.issues.require(current_id)
+                    merged = current.model_copy(update={
+                        "count": current.count + 1,
+                        "last_seen": latest(current.last_seen, issue.last_seen or issue.created_at or now),
+                        "description": issue.description or current.description,
+                        "title": issue.title or current.title, "severity": issue.severity or current.severity})
+                    self.store.issues.save(merged, actor=actor, action="dedup", note=f"repeat of {key}")
+                    out.append({"id": current.id, "new": False, "count": merged.count})
+                    continue
+                fresh = issue.model_copy(update={"created_at": issue.created_at or now,
+                                                 "last_seen": issue.last_seen or issue.created_at or now})
+                fresh = self.store.issues.add(fresh, actor=actor, action="intake")
+                assert fresh.id is not None
+                if key:
+                    open_keys[key] = fresh.id
+                request_id = None
+                if self.desk.engine.scorer(fresh.profile).assess(fresh).should_escalate:  # the compiled fast path
+                    request_id = self.desk.commands.escalate(fresh.id, Actor(actor, "dispatcher")).id
+                out.append({"id": fresh.id, "new": True, "count": fresh.count, "request_id": request_id})
+            return out
+
+    def resolve_alert(self, dedup_key: str, ended_at: datetime, now: datetime,
+                      actor: str = "alertmanager") -> str | None:
+        """Note on the open issue with this key that its alert resolved at `ended_at` (Alertmanager's `endsAt`);
+        its last_seen moves to that time, never backwards."""
+        with self._at(now):
+            issue_id = self._open_dedup_keys().get(dedup_key)
+            if issue_id is None:
+                return None
+            issue = self.store.issues.require(issue_id)
+            self.store.issues.save(issue.model_copy(update={"last_seen": latest(issue.last_seen, ended_at)}),
+                                   actor=actor, action="alert_resolved",
+                                   note=f"alert {dedup_key} resolved at {_stamp(ended_at)}")
+            return issue_id
+
+    def _open_dedup_keys(self) -> dict[str, str]:
+        """Dedup key -> open issue, rebuilt (a scan) only when someone else wrote since the intake last did."""
+        if self._dedup_at != self.store.journal.version:
+            closed = {d.get("analysis_id") for d in self.store.requests.raw() if d.get("status") in CLOSED}
+            self._dedup = {d["dedup_key"]: d["id"] for d in self.store.issues.raw()
+                           if d.get("dedup_key") and d.get("id") not in closed}
+        return self._dedup
+
+    def _in_step(self) -> None:
+        """After the intake's own write: its changes are in the index already."""
+        self._dedup_at = self.store.journal.version

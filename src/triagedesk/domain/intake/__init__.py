@@ -1,0 +1,1 @@
+"""Pure rules over what arrives at the intake: alerts read as issues (more to come: grouping, thresholds)."""

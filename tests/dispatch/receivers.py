@@ -1,0 +1,90 @@
+"""Webhook receivers for the delivery tests: one that answers, one that answers late, one that hangs (accepts the
+request and never answers), each recording what arrived (when, headers, body) and waiting for it by event."""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+from tests.dispatch.conftest import free_port
+
+
+class Arrival:
+    def __init__(self, at: float, path: str, headers: dict[str, str], body: dict[str, Any]) -> None:
+        self.at = at            # time.monotonic() when it arrived
+        self.path = path
+        self.headers = headers  # lower-case names
+        self.body = body
+
+
+class Hook:
+    """A local HTTP receiver on its own port: `delay` seconds before each answer, or `hang` (never answers until
+    stopped); every request is recorded before the wait, and `wait_for(n)` waits on the event, not a sleep."""
+
+    def __init__(self, delay: float = 0.0, hang: bool = False, port: int | None = None) -> None:
+        self.port = port or free_port()
+        self.delay = delay
+        self.hang = hang
+        self.arrivals: list[Arrival] = []
+        self.changed = threading.Condition()
+        self.release = threading.Event()
+        self.server: ThreadingHTTPServer | None = None
+
+    def url(self, path: str = "hook", scheme: str = "json") -> str:
+        return f"{scheme}://127.0.0.1:{self.port}/{path}"
+
+    def start(self) -> Hook:
+        hook = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:  # noqa: N802
+                length = int(self.headers.get("content-length") or 0)
+                raw = self.rfile.read(length) or b"{}"
+                if len(raw) < length:
+                    return  # the sender died mid-request (a kill): nothing arrived, as a real server would see it
+                try:
+                    body = json.loads(raw)
+                except ValueError:
+                    body = {"raw": raw.decode("utf-8", "replace")}
+                with hook.changed:
+                    hook.arrivals.append(Arrival(time.monotonic(), self.path,
+                                                 {k.lower(): v for k, v in self.headers.items()}, body))
+                    hook.changed.notify_all()
+                if hook.hang:
+                    hook.release.wait(120)
+                    return  # never answered: the connection is dropped when the test ends
+                if hook.delay:
+                    hook.release.wait(hook.delay)
+                self.send_response(200)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+
+            def log_message(self, *args: Any) -> None:
+                pass
+
+        ThreadingHTTPServer.allow_reuse_address = True
+        ThreadingHTTPServer.daemon_threads = True
+        self.release.clear()
+        self.server = ThreadingHTTPServer(("127.0.0.1", self.port), Handler)
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        return self
+
+    def wait_for(self, count: int, timeout: float) -> bool:
+        deadline = time.monotonic() + timeout
+        with self.changed:
+            while len(self.arrivals) < count:
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    return False
+                self.changed.wait(left)
+        return True
+
+    def stop(self) -> None:
+        self.release.set()
+        if self.server is not None:
+            self.server.shutdown()
+            self.server.server_close()
+            self.server = None
