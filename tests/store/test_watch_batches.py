@@ -27,11 +27,11 @@ def test_a_change_another_thread_caught_up_on_is_still_handed_on(tmp_path: Path)
     path = tmp_path / "desk.json"
     store = open_store(path)
     seen: list[Changes] = []
-    watcher = ChangeWatcher(store, seen.append, interval=0.3).start()
+    child = spawn("one", str(path), "written elsewhere")
+    out, err = child.communicate(timeout=60)
+    assert out.strip() == "written", err
+    watcher = ChangeWatcher(store, seen.append, interval=1.0).start()  # its first round a second from now
     try:
-        child = spawn("one", str(path), "written elsewhere")
-        out, err = child.communicate(timeout=60)
-        assert out.strip() == "written", err
         assert store.refresh() == {("notes", "1")}  # a worker's read caught up first: the watcher's finds nothing
         assert wait_for(lambda: any(("notes", "1") in batch for batch in seen)), "the change was never handed on"
     finally:
