@@ -28,6 +28,9 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "import": ("store_cmds", "import_", "Import FILE into the store: every row is validated first, then all are "
                "written in one durable write."),
     "kb": ("desk_cmds", "kb", "The knowledge base of past resolutions."),
+    "keys": ("keys_cmd", "keys_cmd", "Every action of the desk with its key and where the key came from (default, "
+             "or config.toml's [keys]); what is wrong in [keys] is said on stderr, and those actions keep their "
+             "default keys."),
     "match": ("engine", "match", "Rank experts for the one issue in FILE (optionally with a `tier` id)."),
     "outbox": ("dispatch_cmds", "outbox", "The notifications: pending, sending, sent or failed, with attempts, "
                "possible repeats (a send after a crash that came mid-send: the receiver may have it twice, with the "

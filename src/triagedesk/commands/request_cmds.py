@@ -255,7 +255,6 @@ def correction_add(request_id: str, expert_id: str, field_name: str, corrected: 
         click.echo(_printable(done.summary))
 
 
-COMMANDS: tuple[click.Command, ...] = (escalate, request, session, outcome, correction)
 
 
 def _replay(verb: str, actor: str, db_path: str | None, now_text: str | None, as_json: bool) -> None:
@@ -291,4 +290,4 @@ def redo(db_path: str | None, actor: str, now_text: str | None, as_json: bool) -
     _replay("redo", actor, db_path, now_text, as_json)
 
 
-COMMANDS = (*COMMANDS, undo, redo)
+COMMANDS: tuple[click.Command, ...] = (escalate, request, session, outcome, correction, undo, redo)

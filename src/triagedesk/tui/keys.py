@@ -126,6 +126,12 @@ class Key:
         """The action's name without its parameters: what `check_action` receives."""
         return self.action.split("(", 1)[0]
 
+    @property
+    def id(self) -> str:
+        """The row's name in `[keys]` of config.toml and `triagedesk keys`: `assign_2`, `show_tab_analytics`."""
+        params = "_".join(str(p).strip("'\"") for p in self.action[len(self.name) + 1:-1].split(",") if p.strip())
+        return f"{self.name}_{params}" if params else self.name
+
     def rule_for(self, selection: Selection) -> str | None:
         return self.rule(selection) if callable(self.rule) else self.rule
 
@@ -226,7 +232,8 @@ KEY_OF.setdefault("resume", "w")
 
 def bindings(scope: str) -> list[Binding | tuple[str, str] | tuple[str, str, str]]:
     """The Textual bindings of one scope, in the table's order."""
-    return [Binding(k.key, k.action, k.label, show=k.footer, priority=k.priority) for k in KEYS if k.scope == scope]
+    return [Binding(k.key, k.action, k.label, show=k.footer, priority=k.priority, id=k.id)
+            for k in KEYS if k.scope == scope]
 
 
 def row_of(action: str, parameters: tuple[object, ...] = ()) -> Key | None:
@@ -245,7 +252,7 @@ def check(action: str, parameters: tuple[object, ...], role: str, selection: Sel
 
 
 def refusal(row: Key, params: tuple[object, ...], role: str, selection: Selection,
-            expert_id: str | None = None) -> str | None:
+            expert_id: str | None = None, key_of: dict[str, str] | None = None) -> str | None:
     """Why the key cannot be taken now (None: it can): the key's own condition, then the action table's reason
     with the keys of what must come first."""
     own = row.legal(selection, params)
@@ -257,7 +264,8 @@ def refusal(row: Key, params: tuple[object, ...], role: str, selection: Selectio
     found = actions.check(rule, selection.standing(), Actor("", role, expert_id))  # type: ignore[arg-type]
     if found is None:
         return None
-    first = ", then ".join(KEY_OF.get(step, step) for step in found.first)
+    named = key_of or KEY_OF
+    first = ", then ".join(named.get(step, step) for step in found.first)
     return f"{found.text} (first: {first})" if first else found.text
 
 
@@ -281,8 +289,9 @@ def footprint(role: str, selection: Selection, expert_id: str | None = None) -> 
     return tuple(refusal(row, row.params(), role, selection, expert_id) is None for row in KEYS if role in row.roles)
 
 
-def help_sections(role: str | None = None) -> list[tuple[str, list[tuple[str, str]]]]:
-    """The help screen: every row (of one role's, when given), by section."""
+def help_sections(role: str | None = None, shown: Callable[[Key], str] | None = None
+                  ) -> list[tuple[str, list[tuple[str, str]]]]:
+    """The help screen: every row (of one role's, when given), by section, with its effective key (`shown`)."""
     sections: dict[str, list[tuple[str, str]]] = {QUEUE: list(NAVIGATION), COORD: [], EXPERT_S: [], ALL: []}
     assigns = [k for k in KEYS if k.name == "assign"]
     for row in KEYS:
@@ -293,7 +302,8 @@ def help_sections(role: str | None = None) -> list[tuple[str, list[tuple[str, st
                 sections[row.section].append(("1-5", "assign the Nth candidate of the issue's specialisation "
                                                      "(confirm, optional note; outside it: an override with a note)"))
             continue
-        sections[row.section].append((row.shown_key or row.key, row.help))
+        key = shown(row) if shown is not None else row.shown_key or row.key
+        sections[row.section].append((key, row.help))
     sections[ALL].insert(2, ("< >", "analytics period 7 / 30 / 90 days"))
     sections[ALL].append(("ctrl+p", "command palette"))
     return [(name, rows) for name, rows in sections.items() if rows]

@@ -105,6 +105,9 @@ ACTIONS: dict[str, Action] = {a.name: a for a in (
          fields=ASSIGNMENT_FIELDS | {"escalated_to_senior"}, ends_sessions=True, notifies=("assignee",),
          clocks="a new acknowledge target; the resolve target does not move",
          help="give the request to a more senior specialist who has not let it lapse"),
+    _row("claim", "Claim", "request", {"pending_assignment"}, (E,), to="assigned", assignee_only=False,
+         fields=ASSIGNMENT_FIELDS, clocks="starts the acknowledge target, met at once (the expert took it)",
+         help="take an unassigned request of your specialisation (where the profile's policy allows claims)"),
     _row("unassign", "Unassign", "request", {"assigned"}, (C,), to="pending_assignment",
          fields=ASSIGNMENT_FIELDS, notifies=("assignee",),
          clocks="ends the acknowledge target; the resolve target does not move",
@@ -256,7 +259,10 @@ def _state_refusal(action: Action, standing: Standing) -> Refusal:
         if standing.opens_as == "pending_payment":
             return Refusal(name, "the issue must be escalated and paid first", ("escalate", "pay"))
         return Refusal(name, "the issue has no open request", ("escalate",))
-    if name == "assign" and status in HELD_STATUSES:
+    if name == "claim" and status in NO_REQUEST | {"pending_payment"}:
+        return Refusal(name, "a coordinator escalates it first" + (" and records the payment" if
+                       "pending_payment" in (status, standing.opens_as) else ""))
+    if name in ("assign", "claim") and status in HELD_STATUSES:
         return Refusal(name, f"the request is already {_state(status)} with {standing.holder or 'an expert'}",
                        ("reassign",))
     if name == "escalate" and status in OPEN_STATUSES:

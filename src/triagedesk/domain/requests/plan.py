@@ -7,7 +7,7 @@ and asks `plan`; a `Plan` is the records to write (each with its audit action), 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
@@ -347,6 +347,22 @@ def _correction(s: Situation, actor: Actor, intent: Intent) -> Refusal | Plan:
                 f"{s.issue.id}: correction of {correction.field} recorded")
 
 
+def _claim(s: Situation, actor: Actor, intent: Intent) -> Refusal | Plan:
+    """An expert takes an unassigned request of their specialisation, where the profile allows it: an assignment
+    to themselves, acknowledged at once, held to every rule a coordinator's assignment is."""
+    if not s.profile.policy.claims:
+        return Refusal("claim", f"{s.profile.name} requests are assigned by a coordinator (the profile's policy)")
+    given = _give(s, actor, replace(intent, action="assign", expert_id=actor.expert_id, override=False))
+    if isinstance(given, Refusal):
+        return Refusal("claim", given.reason)
+    writes = tuple(replace(w, audit="claim", record=w.record.model_copy(update={"acknowledged_at": s.now}))
+                   if w.audit == "assign" else w for w in given.writes)
+    who = s.experts.get(actor.expert_id or "")
+    name = who.name or who.id if who else actor.name
+    return Plan(intent, writes, f"{s.issue.id} claimed by {name}", given.detail, f"Take {_title(s.issue)}?",
+                "Take it")
+
+
 def _unassign(s: Situation, actor: Actor, intent: Intent) -> Refusal | Plan:
     assert s.request is not None
     holder = s.experts.get(s.request.assigned_expert_id or "")
@@ -373,6 +389,7 @@ _BUILDERS = {
     "acknowledge": _stamped, "wait": _stamped, "cancel": _stamped, "refund": _stamped, "resume": _resume,
     "complete": _complete, "start": _start, "pause_session": _session_move, "resume_session": _session_move,
     "end_session": _session_move, "outcome": _outcome, "correction": _correction, "unassign": _unassign,
+    "claim": _claim,
     "withdraw": _withdraw,
 }
 assert set(_BUILDERS) | {"edit"} == set(ACTIONS), "every action of the table has its builder"

@@ -18,7 +18,9 @@ def door(name: str, piece: str, method: str | None = None) -> Callable[..., None
 
     def action(self: Any, *params: Any) -> None:
         row = keys.row_of(name, params)
-        reason = keys.refusal(row, params, self.role, self.selection, self.expert_id) if row else None
+        named = getattr(self.app, "keymap", None)
+        reason = keys.refusal(row, params, self.role, self.selection, self.expert_id,
+                              named.key_of() if named is not None else None) if row else None
         if reason is not None:
             tell(self, reason, severity="warning")
             return

@@ -25,7 +25,7 @@ from triagedesk.app.queue import QueueData, order
 from triagedesk.display import literal
 from triagedesk.domain.models import Candidate
 from triagedesk.domain.requests.actions import Actor
-from triagedesk.tui import keys, loaders
+from triagedesk.tui import keymap, keys, loaders
 from triagedesk.tui.config import Settings
 from triagedesk.tui.failures import tell_failure
 from triagedesk.tui.notices import tell
@@ -189,8 +189,9 @@ class DeskScreen(Screen[None]):
         if shown != self._keys_shown:
             self._keys_shown = shown
             bar = keys.bar(self.role, self.selection, self.expert_id)
-            self.query_one(KeyBar).show([(k.key.split(",")[0], self.app.get_key_display(
-                Binding(k.key, k.action)), k.label) for k in bar])
+            mapped = getattr(self.app, "keymap", keymap.DEFAULT)
+            self.query_one(KeyBar).show([(mapped.key(k).split(",")[0], self.app.get_key_display(
+                Binding(mapped.key(k), k.action)), k.label) for k in bar])
 
     def _selection_of(self, issue_id: str | None) -> dict[str, Any]:
         return selection_of(self.data, issue_id, self.selection, self.role, self.expert_id,
