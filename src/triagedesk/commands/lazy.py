@@ -45,8 +45,8 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "report": ("desk_cmds", "report",
                "The expert network performance report over the requests submitted in the last DAYS days."),
     "request": ("request_cmds", "request", "Move a request through its lifecycle (the action table decides; a "
-                "refusal says why, exit 2): pay, assign, reassign, senior, unassign, acknowledge, start, wait, resume, "
-                "complete, cancel, withdraw, refund."),
+                "refusal says why, exit 2): pay, assign, reassign, senior, claim (the --expert takes it herself), "
+                "unassign, acknowledge, start, wait, resume, complete, cancel, withdraw, refund."),
     "search": ("show_cmd", "search", "Every issue, closed ones included, whose id, title, description, requester "
                "or assignee holds TEXT."),
     "server": ("server_cmds", "server",
