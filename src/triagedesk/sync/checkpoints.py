@@ -6,8 +6,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from triagedesk.domain.instants import stamp
 from triagedesk.domain.records import utcnow
-from triagedesk.store.repositories import Store, stamp
+from triagedesk.store.repositories import Store
 from triagedesk.sync.client import CouchClient
 from triagedesk.sync.incoming import STATE, table_of
 from triagedesk.sync.results import SyncResult

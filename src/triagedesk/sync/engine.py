@@ -11,8 +11,9 @@ from typing import Any, cast
 
 from pydantic import BaseModel
 
+from triagedesk.domain.instants import stamp
 from triagedesk.domain.records import utcnow
-from triagedesk.store.repositories import Store, stamp
+from triagedesk.store.repositories import Store
 from triagedesk.store.validity import REJECTED
 from triagedesk.sync.branches import Loss, ServerConflicts
 from triagedesk.sync.checkpoints import Checkpoints
