@@ -16,6 +16,7 @@ from harness import Figure, median_time, stopwatch
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from tools.pouchdb import PouchServer, node_client  # noqa: E402
+from triagedesk.app.replica_store import StoreReplica
 from triagedesk.demo.issues import issue_records  # noqa: E402
 from triagedesk.domain.models import Issue  # noqa: E402
 from triagedesk.store.database import open_store  # noqa: E402
@@ -34,17 +35,17 @@ def _ours(folder: Path, url: str, name: str, issues: list[Issue]) -> tuple[float
     """One push of `issues` from a fresh store into a fresh database, then one pull into an empty store."""
     _fill(folder / f"{name}-a.json", issues)
     # the stores are opened before the clock starts: the baseline opens nothing either
-    pusher = Replicator(open_store(folder / f"{name}-a.json"), CouchClient(parse_remote(f"{url}/{name}")))
+    pusher = Replicator(StoreReplica(open_store(folder / f"{name}-a.json")), CouchClient(parse_remote(f"{url}/{name}")))
     pusher.client.create_database()
     with stopwatch() as push:
         pusher.push(SyncResult())
-    puller = Replicator(open_store(folder / f"{name}-b.json"), CouchClient(parse_remote(f"{url}/{name}")))
+    puller = Replicator(StoreReplica(open_store(folder / f"{name}-b.json")), CouchClient(parse_remote(f"{url}/{name}")))
     with stopwatch() as pull:
         puller.pull(SyncResult())
     pusher.client.request("DELETE", pusher.client._db())  # every round starts on a server holding no other round
     for replicator in (pusher, puller):
         replicator.client.close()
-        replicator.store.close()
+        replicator.replica.store.close()
     return push[0], pull[0]
 
 
@@ -79,7 +80,8 @@ def pending_check(folder: Path, count: int) -> Figure:
     """A live round's "what is there to push?" on a store in step with the server, where nothing changed."""
     _fill(folder / "pending.json", [Issue.model_validate(r) for r in issue_records(count, seed=4)])
     store = open_store(folder / "pending.json")
-    replicator = Replicator(store, CouchClient(parse_remote("http://127.0.0.1:9/none")))  # never contacted
+    never = CouchClient(parse_remote("http://127.0.0.1:9/none"))  # never contacted
+    replicator = Replicator(StoreReplica(store), never)
     with store.transaction():  # as after a push of everything
         replicator._set_state([{"key": f"{kind}:{doc['id']}", "rev": "1-x", "updated_at": doc.get("_updated_at")}
                                for kind, doc in replicator.pending()])
@@ -175,13 +177,13 @@ def beside_pouchdb(quick: bool) -> list[Figure]:
                 for part in folder.glob("demo.json*"):  # the snapshot and its journal
                     shutil.copy(part, folder / part.name.replace("demo.json", f"a{n}.json"))
                 url = f"{server.url}/ours{n}"
-                pusher = Replicator(open_store(folder / f"a{n}.json"), CouchClient(parse_remote(url)))
+                pusher = Replicator(StoreReplica(open_store(folder / f"a{n}.json")), CouchClient(parse_remote(url)))
                 pusher.client.create_database()
                 pushing = SyncResult()
                 with stopwatch() as push:
                     pusher.push(pushing)
                 docs = pushing.pushed
-                puller = Replicator(open_store(folder / f"b{n}.json"), CouchClient(parse_remote(url)))
+                puller = Replicator(StoreReplica(open_store(folder / f"b{n}.json")), CouchClient(parse_remote(url)))
                 with stopwatch() as pull:
                     puller.pull(SyncResult())
                 ours.append((push[0], pull[0]))
@@ -197,7 +199,7 @@ def beside_pouchdb(quick: bool) -> list[Figure]:
                 pusher.client.request("DELETE", pusher.client._db())  # every round on a server holding no other
                 for replicator in (pusher, puller):
                     replicator.client.close()
-                    replicator.store.close()
+                    replicator.replica.store.close()
         finally:
             server.stop()
     mine = [push + pull for push, pull in ours]

@@ -33,11 +33,11 @@ def test_another_desk_sees_the_dispatchers_outbox_and_its_states(tmp_path: Path,
         hook.stop()
     sent = {m.id: m.status for m in d.outbox()}
     assert sorted(sent.values()) == ["failed", "pending", "sent"]
-    Replicator(d.store, CouchClient(parse_remote(db_url)), actor="dispatcher").sync()
+    Replicator(d.desk.replica, CouchClient(parse_remote(db_url)), actor="dispatcher").sync()
     d.close()
 
     desk = open_dispatching(str(tmp_path / "coordinator.json"))
-    Replicator(desk.store, CouchClient(parse_remote(db_url)), actor="coordinator").sync()
+    Replicator(desk.desk.replica, CouchClient(parse_remote(db_url)), actor="coordinator").sync()
     seen = {m.id: m.status for m in desk.outbox()}
     assert seen == sent                                        # what was sent, what is pending: the same here
     queries = desk.desk.queries
@@ -69,13 +69,13 @@ def test_the_successor_sends_what_a_dead_dispatcher_left_marking_a_maybe_sent_on
                       created_at=T0, next_attempt_at=T0),
         OutboxMessage(id="ob-midsend", event="e2", kind="assignment", target=hook.url("other"), subject="two",
                       body="b", status="sending", attempts=1, created_at=T0, sending_since=T0)])
-    Replicator(a.store, CouchClient(parse_remote(db_url)), actor="dispatcher").sync()
+    Replicator(a.desk.replica, CouchClient(parse_remote(db_url)), actor="dispatcher").sync()
     a.close()
     b = open_dispatching(str(tmp_path / "b.json"))
     dispatcher = make_dispatcher(b, DispatchSettings(), b"k" * 32, None, [])
     try:
         dispatcher.run_pass(T0)                                   # B's dispatcher starts before the pull
-        Replicator(b.store, CouchClient(parse_remote(db_url)), actor="dispatcher").sync()
+        Replicator(b.desk.replica, CouchClient(parse_remote(db_url)), actor="dispatcher").sync()
         dispatcher.run_pass(T0)
     finally:
         dispatcher.close()

@@ -13,6 +13,7 @@ from tests.conftest import run_cli
 from tests.support.flows import act, escalate
 from tools.pouchdb import PouchServer
 from triagedesk.app.desk import Desk
+from triagedesk.app.replica_store import StoreReplica
 from triagedesk.domain.models import Expert, Issue
 from triagedesk.store.database import open_store
 from triagedesk.sync.client import CouchClient, parse_remote
@@ -51,12 +52,12 @@ def start_team(tmp_path_factory: pytest.TempPathFactory):
 
 def sync_as(path: Path, url: str):
     remote = parse_remote(url)
-    rep = Replicator(open_store(path), CouchClient(remote), actor=remote.username or "sync")
+    rep = Replicator(StoreReplica(open_store(path)), CouchClient(remote), actor=remote.username or "sync")
     try:
         return rep.sync()
     finally:
         rep.client.close()
-        rep.store.close()
+        rep.replica.store.close()
 
 
 def seeded(team: Team, tmp_path: Path) -> tuple[str, str]:

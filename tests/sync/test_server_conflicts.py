@@ -52,7 +52,7 @@ def sync(path: Path, url: str):
         return rep.sync()
     finally:
         rep.client.close()
-        rep.store.close()
+        rep.replica.store.close()
 
 
 def wait_for(condition: Callable[[], bool], timeout: float = 60.0) -> None:

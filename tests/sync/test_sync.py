@@ -16,6 +16,7 @@ from tests.conftest import run_cli
 from tests.support.flows import act, escalate
 from tools.pouchdb import PouchServer
 from triagedesk.app.desk import Desk
+from triagedesk.app.replica_store import StoreReplica
 from triagedesk.domain.models import Expert, Issue
 from triagedesk.store.database import open_store
 from triagedesk.sync.client import CouchClient, RetryPolicy, SyncError, parse_remote
@@ -25,7 +26,7 @@ T0 = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
 
 
 def replicator(path: Path, url: str, **client_options) -> Replicator:
-    return Replicator(open_store(path), CouchClient(parse_remote(url), **client_options))
+    return Replicator(StoreReplica(open_store(path)), CouchClient(parse_remote(url), **client_options))
 
 
 def seed_desk(path: Path, issues: int = 20) -> None:
@@ -385,7 +386,8 @@ async def test_desk_syncs_live_and_lists_conflicts(tmp_path: Path, db_url: str) 
                 break
         assert sorted(queue.data.ids) == ["i0", "i1", "i2"]  # and the queue shows them, without a keypress
         other = replicator(tmp_path / "b.json", db_url)  # another desk retitles one; this desk's queue follows
-        other.store.issues.save(other.store.issues.require("i1").model_copy(update={"title": "Retitled on B"}))
+        issues = other.replica.store.issues
+        issues.save(issues.require("i1").model_copy(update={"title": "Retitled on B"}))
         other.sync()
         for _ in range(100):
             await pilot.pause(0.1)

@@ -45,7 +45,7 @@ def sync(url: str | None, db_path: str | None, push_only: bool, pull_only: bool,
     remote = parse_remote(url)
     desk = open_desk(store_path(db_path))
     client = CouchClient(remote, timeout=timeout, verify=not insecure)
-    replicator = Replicator(desk.store, client, actor=remote.username or "sync")  # the server checks audit actors
+    replicator = Replicator(desk.replica, client, actor=remote.username or "sync")  # the server checks audit actors
     try:
         if take:
             missing = replicator.take_server(list(take))

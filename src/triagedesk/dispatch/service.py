@@ -115,7 +115,7 @@ def run(d: Dispatching, store_path: str, *, once: bool, now: datetime | None, li
     client = CouchClient(parse_remote(sync_url)) if sync_url else None
     lease: Lease = CouchLease(client, settings.lease_seconds, store_path=store_path) if client \
         else FileLease(store_path, settings.lease_seconds)
-    replicator = Replicator(d.store, client, actor="dispatcher") if client else None
+    replicator = Replicator(d.desk.replica, client, actor="dispatcher") if client else None
 
     def sync_round() -> None:
         if replicator is not None:

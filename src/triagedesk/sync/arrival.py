@@ -1,5 +1,5 @@
 """What a document from the server may become: a record the models load (fields they do not know kept aside),
-or a rejection naming the first field that is wrong. Nothing another client writes reaches the store unchecked."""
+or a rejection naming the first field that is wrong. Nothing another client writes reaches the desk unchecked."""
 
 from __future__ import annotations
 
@@ -12,9 +12,9 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
+from triagedesk.app.replica import EXTRA, UPDATED
 from triagedesk.domain import instants
 from triagedesk.domain.instants import stamp
-from triagedesk.store.repositories import EXTRA
 
 FUTURE_SLACK = timedelta(minutes=5)
 """A clock this far ahead of ours is believed; beyond it, an `updated_at` is replaced by the arrival time."""
@@ -178,7 +178,7 @@ def admit(doc: dict[str, Any], models: dict[str, type[BaseModel]], now: datetime
     return Admitted(kind, record_id, fields, extra, *trusted_time(doc.get("updated_at"), now))
 
 
-def stored(admitted: Admitted) -> dict[str, Any]:
-    """The store's form of an admitted record."""
+def as_record(admitted: Admitted) -> dict[str, Any]:
+    """The desk's form of an admitted record (`app/replica.py`)."""
     aside = {EXTRA: admitted.extra} if admitted.extra else {}
-    return {**admitted.fields, "_updated_at": admitted.updated_at, **aside}
+    return {**admitted.fields, UPDATED: admitted.updated_at, **aside}

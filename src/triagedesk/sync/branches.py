@@ -9,8 +9,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from triagedesk.domain.kinds import MODELS
 from triagedesk.domain.requests.conflicts import Branch, pick
-from triagedesk.store.validity import MODELS
 from triagedesk.sync.arrival import Refused, admit, merged
 from triagedesk.sync.wire import RECORDS, RESOLVED
 

@@ -7,16 +7,12 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from typing import Any
 
-from triagedesk.store.lazy_docs import LazyDocs
-from triagedesk.store.repositories import Store
+from triagedesk.app.replica import Carried
 from triagedesk.sync.wire import RECORDS, WireShape, record_fields, sparse
 
 EMBEDDED = ("outcomes", "corrections")
 CARRIED = "in:"
 """The revision a carried record is held at: `in:` and its request document's revision."""
-
-Carried = tuple[tuple[str, dict[str, Any]], ...]
-"""(kind, stored record) of each outcome and correction a request's document carries."""
 
 
 def carried_rev(rev: str | None) -> str:
@@ -48,27 +44,6 @@ def carried_keys(docs: Iterable[dict[str, Any]]) -> list[str]:
     """The ids of the records the request documents among `docs` carry (their sync states are read with them)."""
     return [str(key) for doc in docs if str(doc.get("_id", "")).startswith("requests:")
             for key in (doc.get(RECORDS) or {}) if isinstance(doc.get(RECORDS), dict)]
-
-
-def by_request(store: Store, request_ids: set[str]) -> dict[str, Carried]:
-    """The local outcomes and corrections of these requests, by request id (from the tables' stored columns:
-    only the records carried are parsed)."""
-    found: dict[str, list[tuple[str, dict[str, Any]]]] = {}
-    if not request_ids:
-        return {}
-    journal = store.journal
-    with journal.mutex:
-        for kind in EMBEDDED:
-            table = journal.tables.get(kind, {})
-            if isinstance(table, LazyDocs):
-                doc_ids, (owners,) = table.field_columns(("request_id",))
-            else:
-                doc_ids, owners = list(table), [d.get("request_id") for d in table.values()]
-            for doc_id, owner in zip(doc_ids, owners, strict=True):
-                if owner in request_ids:
-                    found.setdefault(str(owner), []).append((kind, table[doc_id]))
-    return {key: tuple(sorted(value, key=lambda item: (item[0], str(item[1].get("id")))))
-            for key, value in found.items()}
 
 
 def refusal(kind: str, data: Any, request_id: str, writer: tuple[str, str | None]) -> str | None:

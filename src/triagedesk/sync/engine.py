@@ -7,28 +7,17 @@ import hashlib
 import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any, cast
+from typing import Any
 
-from pydantic import BaseModel
-
+from triagedesk.app.replica import Changes, Replica
 from triagedesk.domain.instants import stamp
+from triagedesk.domain.kinds import MODELS
 from triagedesk.domain.records import utcnow
-from triagedesk.store.repositories import Store
-from triagedesk.store.validity import REJECTED
 from triagedesk.sync.branches import Loss, ServerConflicts
 from triagedesk.sync.checkpoints import Checkpoints
 from triagedesk.sync.client import CouchClient, SyncError
-from triagedesk.sync.embedded import EMBEDDED, by_request, carried_keys, carried_rev, records_field
-from triagedesk.sync.incoming import (
-    STATE,
-    Incoming,
-    Rejection,
-    keeping_top,
-    record_rejections,
-    state_entry,
-    table_of,
-)
-from triagedesk.sync.pending import PendingRecords
+from triagedesk.sync.embedded import EMBEDDED, carried_keys, carried_rev, records_field
+from triagedesk.sync.incoming import Incoming, Rejection, keeping_top, record_rejections, state_entry
 from triagedesk.sync.push_conflicts import PushConflicts
 from triagedesk.sync.results import Outgoing, SyncResult, remaining
 from triagedesk.sync.security import whoami
@@ -46,80 +35,64 @@ Progress = Callable[[str, int, int], None]
 
 
 class Replicator(Checkpoints, PushConflicts):
-    """Two-way replication between one local store and one remote database."""
+    """Two-way replication between the desk's records (its replica port) and one remote database."""
 
-    def __init__(self, store: Store, client: CouchClient, actor: str = "sync") -> None:
-        self.store = store
+    def __init__(self, replica: Replica, client: CouchClient, actor: str = "sync") -> None:
+        self.replica = replica
         self.client = client
         self.actor = actor
-        ident = f"{store.path.resolve()}|{client.remote.identity}"
+        ident = f"{replica.identity}|{client.remote.identity}"
         self.replication_id = "triagedesk-" + hashlib.sha1(ident.encode()).hexdigest()[:16]
-        self.shapes = {kind: shape_of(cast(type[BaseModel], store.repository(kind).model)) for kind in KINDS}
-        self._pending: PendingRecords | None = None
+        self.shapes = {kind: shape_of(MODELS[kind]) for kind in KINDS}
+        self._pending: Changes | None = None
         self.branches = ServerConflicts(client.bulk_get, client.bulk_docs, actor, utcnow)
         self.writer: dict[str, Any] | None = None
         """Who this desk's revisions say wrote them (`by`): the server's user, set by `identify`."""
 
     # -- local sync state ---------------------------------------------------------------------
     def _state_of(self, keys: list[str]) -> dict[str, dict[str, Any]]:
-        """The sync state of just these records, through the id index (a pull page need not read them all)."""
-        journal = self.store.journal
-        journal.refresh()  # once; then straight lookups (a table's doc() would check the journal for each key)
-        with journal.mutex:
-            states = journal.tables.get(STATE, {})
-            index = journal.id_index(STATE)
-            return {key: states[index[key]] for key in keys if index.get(key) in states}
+        """The sync state of just these records (a pull page need not read them all)."""
+        return self.replica.states(keys)
 
     def _set_state(self, entries: list[dict[str, Any]]) -> None:
         """Record (key, rev, updated_at) for pushed or pulled records, in the current transaction."""
-        table = self.store.db.table(STATE)
-        index = self.store.journal.id_index(STATE)
-        inserts = []
-        for entry in entries:
-            entry = {"id": entry["key"], **entry}
-            doc_id = index.get(entry["key"])
-            if doc_id is None:
-                inserts.append(entry)
-            else:
-                table.update(keeping_top(entry), doc_ids=[int(doc_id)])
-        if inserts:
-            table.insert_multiple(inserts)
+        held = self.replica.states([entry["key"] for entry in entries if "top" not in entry])
+        self.replica.set_states([keeping_top(entry, held.get(entry["key"])) for entry in entries])
 
     def pending(self) -> list[tuple[str, dict[str, Any]]]:
-        """Records changed locally since they were last in step with the server (see `PendingRecords`)."""
+        """Records changed locally since they were last in step with the server (the replica's `changes`)."""
         if self._pending is None:
-            self._pending = PendingRecords(self.store, KINDS, STATE)
+            self._pending = self.replica.changes(KINDS)
         return self._pending.records()
 
     def close(self) -> None:
-        """Stop following the store's changes (the client is the caller's to close)."""
+        """Stop following the records' changes (the client is the caller's to close)."""
         if self._pending is not None:
             self._pending.close()
             self._pending = None
 
     def quarantined(self) -> list[dict[str, Any]]:
-        """The store's rejected list: what the models or the server refused, oldest first."""
-        self.store.refresh()
-        return sorted((dict(doc) for doc in self.store.db.table(REJECTED)), key=lambda d: str(d.get("at")))
+        """The rejected list: what the models or the server refused, oldest first."""
+        self.replica.refresh()
+        return sorted(self.replica.rejections(), key=lambda d: str(d.get("at")))
 
     def take_server(self, keys: list[str]) -> list[str]:
         """Undo refused local changes: the server's current version of each document replaces this desk's
         (audited as a sync conflict, so the local version is kept in the audit). The keys not on the server."""
         current = self.client.fetch(keys)
         missing = [key for key in keys if key not in current]
-        with self.store.transaction():
+        with self.replica.transaction():
             state = self._state_of(list(current))
             # as if this desk had not edited them: each is then taken like any newer revision
             forgotten = {key: {**entry, "rev": None} for key, entry in state.items()}
             for key in current:
                 kind, _, record_id = key.partition(":")
-                doc_id = self.store.journal.id_index(kind).get(record_id) if kind in KINDS else None
-                local = table_of(self.store, kind).doc(int(doc_id)) if doc_id is not None else None
+                local = self.replica.record(kind, record_id) if kind in KINDS else None
                 if local is not None:
-                    self.store.audit(self.actor, "take_server", kind, record_id, record_fields(local), None,
+                    self.replica.audit(self.actor, "take_server", kind, record_id, record_fields(local), None,
                                      note="the local version, replaced by the server's")
                     forgotten[key] = {"rev": None, "updated_at": local.get("_updated_at")}
-            incoming = Incoming(self.store, self.actor, forgotten, SyncResult(), count_pulled=False)
+            incoming = Incoming(self.replica, self.actor, forgotten, SyncResult(), count_pulled=False)
             for doc in current.values():
                 incoming.take(doc)
             self._set_state(incoming.entries)
@@ -132,17 +105,21 @@ class Replicator(Checkpoints, PushConflicts):
         outcome or correction of a request this desk holds goes inside that request's document, with all the
         others of that request (`embedded`)."""
         dirty = self.pending()
-        requests = self.store.journal.id_index("requests")
         carriers = {doc["id"] for kind, doc in dirty if kind == "requests"}
         sent = []
         for kind, doc in dirty:
             owner = doc.get("request_id") if kind in EMBEDDED else None
-            if not owner or requests.get(owner) is None:
+            request = self.replica.record("requests", owner) if owner and owner not in carriers else None
+            if not owner:
                 sent.append((kind, doc))
-            elif owner not in carriers:  # a request not changed itself goes again, carrying its new record
+            elif owner in carriers:
+                continue  # its request goes anyway, carrying it
+            elif request is None:
+                sent.append((kind, doc))
+            else:  # a request not changed itself goes again, carrying its new record
                 carriers.add(owner)
-                sent.append(("requests", table_of(self.store, "requests").doc(int(requests[owner])) or {}))
-        carried = by_request(self.store, carriers)
+                sent.append(("requests", request))
+        carried = self.replica.carried(carriers, EMBEDDED)
         state = self._state_of([remote_id(kind, doc["id"]) for kind, doc in sent])
         out = []
         for kind, doc in sent:
@@ -210,10 +187,10 @@ class Replicator(Checkpoints, PushConflicts):
             else:
                 raise SyncError(f"{self.client.remote.shown}: {item.key} refused: {answer.get('error')} "
                                 f"{answer.get('reason', '')}")
-        with self.store.transaction():
+        with self.replica.transaction():
             self._set_state(done)
             refused_keys = {r.key for r in refused}
-            record_rejections(self.store, refused, [e["key"] for e in done if e["key"] not in refused_keys],
+            record_rejections(self.replica, refused, [e["key"] for e in done if e["key"] not in refused_keys],
                               source="refused")
         result.pushed += taken  # documents: a request's carried records travel in it
         result.refused += refused
@@ -262,12 +239,12 @@ class Replicator(Checkpoints, PushConflicts):
                count_pulled: bool = True, losses: Sequence[Loss] = (), unchecked: set[str] | None = None) -> None:
         """Apply remote revisions in one durable write (see `Incoming`), with the audit of the server
         conflicts' losing branches this desk closed."""
-        with self.store.transaction():  # caught up with other writers: the id indexes are current
+        with self.replica.transaction():  # caught up with other writers: the id indexes are current
             for loss in losses:
-                self.store.audit(self.actor, "sync_conflict", loss.kind, loss.record_id, loss.fields, loss.kept,
+                self.replica.audit(self.actor, "sync_conflict", loss.kind, loss.record_id, loss.fields, loss.kept,
                                  note=f"a server conflict's losing branch {loss.rev}; the kept one is `after`")
             state = self._state_of([remote["_id"] for remote in docs] + carried_keys(docs))
-            incoming = Incoming(self.store, self.actor, state, result, count_pulled)
+            incoming = Incoming(self.replica, self.actor, state, result, count_pulled)
             incoming.unchecked = unchecked or set()
             for remote in docs:
                 incoming.take(remote)

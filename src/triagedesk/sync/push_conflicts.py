@@ -6,10 +6,10 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any
 
+from triagedesk.app.replica import Replica
+from triagedesk.domain.kinds import MODELS
 from triagedesk.domain.records import utcnow
 from triagedesk.domain.requests.conflicts import winner
-from triagedesk.store.repositories import Store
-from triagedesk.store.validity import MODELS
 from triagedesk.sync.arrival import Refused, admit, merged
 from triagedesk.sync.client import CouchClient
 from triagedesk.sync.embedded import carried_rev
@@ -21,7 +21,7 @@ from triagedesk.sync.wire import RECORDS, record_fields, top_level
 class PushConflicts:
     """Mixed into the `Replicator`."""
 
-    store: Store
+    replica: Replica
     client: CouchClient
     actor: str
 
@@ -90,7 +90,7 @@ class PushConflicts:
             else:
                 take.append(theirs)  # applied as a pull: the same rule, counted and audited there
         if same:
-            with self.store.transaction():
+            with self.replica.transaction():
                 self._set_state(same)
         if take:
             self._apply(take, result, count_pulled=False)
@@ -99,13 +99,13 @@ class PushConflicts:
             by_id = {a.get("id"): a for a in answers if isinstance(a, dict)}
             done = [entry for item, _ in retry if by_id.get(item.key, {}).get("ok")
                     for entry in self._sent(item, by_id[item.key]["rev"])]
-            with self.store.transaction():
+            with self.replica.transaction():
                 self._set_state(done)
-                record_rejections(self.store, [], [e["key"] for e in done])
+                record_rejections(self.replica, [], [e["key"] for e in done])
             result.pushed += sum(1 for item, _ in retry if by_id.get(item.key, {}).get("ok"))
 
     def _audit(self, kind: str, key: str, loser: dict[str, Any] | None, kept: dict[str, Any] | None,
                note: str) -> None:
-        with self.store.transaction():
-            self.store.audit(self.actor, "sync_conflict", kind, key, loser, kept, note=note)
+        with self.replica.transaction():
+            self.replica.audit(self.actor, "sync_conflict", kind, key, loser, kept, note=note)
 

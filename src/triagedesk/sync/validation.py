@@ -6,15 +6,15 @@ from __future__ import annotations
 import json
 from functools import cache
 
+from triagedesk.domain.kinds import MODELS
 from triagedesk.domain.records import ExpertRequest
 from triagedesk.domain.requests.rights import moves_table
 from triagedesk.domain.requests.states import STATE_NAMES
-from triagedesk.store.validity import MODELS
 from triagedesk.sync.embedded import EMBEDDED
 from triagedesk.sync.wire import shape_of
 
 KINDS = tuple(MODELS)
-"""The kinds a document's `_id` may name: the store's synced kinds (a new kind reaches the server with them)."""
+"""The kinds a document's `_id` may name: every kind of `domain/kinds.py` (a new kind reaches the server with it)."""
 
 _TEMPLATE = r"""function (newDoc, oldDoc, userCtx, secObj) {
   var roles = userCtx.roles || [];
