@@ -49,8 +49,8 @@ def test_the_validation_runs_and_refuses_a_reassignment_by_an_expert() -> None:
 
 @pytest.mark.xfail(strict=True, reason="FINDING 20: the server's validation is hand-written, not generated from the "
                                        "table (actions.writable_fields is never used): an expert's revision may move "
-                                       "the resolve due time, the price, the lapses and the acknowledge target of their "
-                                       "request")
+                                       "the resolve due time, the price, the lapses and the acknowledge target of "
+                                       "their request")
 @pytest.mark.parametrize("field, value", [("due_at", "2026-02-05T11:21:00Z"), ("price", 0.0),
                                           ("lapsed_expert_ids", []), ("ack_due_at", "2026-02-05T09:35:00Z"),
                                           ("escalated_to_senior", True)])
