@@ -96,8 +96,8 @@ def test_finding8_refund_exposure_counts_a_paid_request_at_risk_whatever_its_ack
     assert json.loads(out)["refund_exposure"] == request.price, out
 
 
-@pytest.mark.xfail(strict=True, reason="FINDING 9: a request stored without due_at (imported in seed 002's shape, or "
-                                       "from another client) has no resolve target: it never shows, never breaches")
+@pytest.mark.xfail(strict=True, reason="FINDING 9: a request stored without due_at (the model allows it: an import, "
+                                       "another client) has no resolve target: it never shows, never breaches")
 def test_finding9_a_request_without_due_at_still_has_a_resolve_target(tmp_path: Path) -> None:
     clock = Clock(T0 + timedelta(days=2))
     desk = desk_at(tmp_path, None, [outage("INC-1")], clock)
