@@ -61,7 +61,11 @@ def test_finding5_completing_a_request_ends_its_running_session(tmp_path: Path, 
         start_session(desk, request.id)
         clock.advance(minutes=20)
         actor = COORDINATOR if who == "coordinator" else Actor("ana", "expert", "net-ana")
-        done = desk.commands.act(request.id, "complete", actor)
+        try:
+            done = desk.commands.act(request.id, "complete", actor)
+        except Refused as refused:  # refusing while a session runs would be a fix too, if it says so
+            assert "session" in str(refused), refused
+            return
         assert done.status == "completed"
         running = [s.id for s in desk.queries.sessions_of(request.id) if s.status in SESSION_RUNNING]
         assert running == [], "a completed request still has a running session"
