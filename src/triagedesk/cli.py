@@ -8,7 +8,7 @@ import sys
 import click
 
 from triagedesk import __version__
-from triagedesk.display import printable
+from triagedesk.display import one_line
 from triagedesk.domain.errors import UserError
 
 
@@ -56,11 +56,12 @@ _register()
 
 
 def main(argv: list[str] | None = None) -> None:
-    """Run the CLI; a user's mistake is one line on stderr and exit code 2, never a traceback."""
+    """Run the CLI; a user's mistake is one line on stderr (whatever data it names: an expert's name with a newline
+    is still one line) and exit code 2, never a traceback."""
     try:
         cli.main(args=argv, prog_name="triagedesk", standalone_mode=False)
     except UserError as exc:
-        click.echo(f"triagedesk: error: {printable(exc)}", err=True)
+        click.echo(f"triagedesk: error: {one_line(exc)}", err=True)
         sys.exit(exc.exit_code)
     except click.exceptions.Exit as exc:
         sys.exit(exc.exit_code)

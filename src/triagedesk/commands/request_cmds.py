@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import sys
+from datetime import datetime
 from typing import Any
 
 import click
@@ -14,7 +15,7 @@ from triagedesk.app.desk import Desk
 from triagedesk.commands.common import emit_json, json_option
 from triagedesk.commands.desk_cmds import actor_option, desk, now_option
 from triagedesk.commands.store_cmds import db_option
-from triagedesk.display import printable
+from triagedesk.display import one_line
 from triagedesk.domain.errors import UserError
 from triagedesk.domain.records import ExpertRequest
 from triagedesk.domain.requests.actions import ACTIONS, Actor, Refusal
@@ -42,8 +43,9 @@ def _run(operations: Desk, actor: Actor, intent: Intent) -> Plan:
         raise UserError(line) from None
 
 
-def _line(request: ExpertRequest) -> str:
-    due = f", resolve due {request.due_at:%Y-%m-%d %H:%M} UTC" if request.due_at else ""
+def _line(request: ExpertRequest, resolve_due: datetime | None) -> str:
+    """A request in a line: its state, holder and the resolve target's due time (the clock's: pushed by waits)."""
+    due = f", resolve due {resolve_due:%Y-%m-%d %H:%M} UTC" if resolve_due else ""
     who = f" ({request.assigned_expert_id})" if request.assigned_expert_id else ""
     refund = " - refund due" if request.refund_due else ""
     return f"{request.id}: {request.status}{who}{due}{refund}"
@@ -66,7 +68,7 @@ def escalate(issue_id: str, tier_id: str | None, notes: str | None, again: bool,
                                                   again=again))
     request = done.request
     assert request is not None
-    emit_json(request) if as_json else click.echo(printable(_line(request)))
+    emit_json(request) if as_json else click.echo(one_line(_line(request, operations.queries.resolve_due(request))))
 
 
 @click.command()
@@ -108,10 +110,10 @@ def request(action: str, request_id: str | None, issue_list: str | None, expert_
                                                     override=override, values=values)
     done = _run(operations, who, intent)
     if any(w.delete for w in done.writes):  # withdrawn: no request left to show
-        emit_json({"summary": done.summary, "request": None}) if as_json else click.echo(printable(done.summary))
+        emit_json({"summary": done.summary, "request": None}) if as_json else click.echo(one_line(done.summary))
         return
     updated = done.request or operations.queries.require_request(request_id)
-    emit_json(updated) if as_json else click.echo(printable(_line(updated)))
+    emit_json(updated) if as_json else click.echo(one_line(_line(updated, operations.queries.resolve_due(updated))))
 
 
 def _bulk(operations: Desk, who: Actor, action: str, issue_list: str, expert_id: str | None, note: str,
@@ -134,7 +136,7 @@ def _bulk(operations: Desk, who: Actor, action: str, issue_list: str, expert_id:
     else:
         for row in rows:
             text = row["summary"] if row["done"] else f"{row['issue_id']}: skipped: {row['reason']}"
-            click.echo(printable(str(text)))
+            click.echo(one_line(text))
     if not result.done:
         sys.exit(2)  # nothing was taken: a refusal alone
 
@@ -164,7 +166,7 @@ def _session_command(move: str, action: str) -> click.Command:
             emit_json({"summary": done.summary, "session": found[-1] if found else None,
                        "request": done.request})
         else:
-            click.echo(printable(done.summary))
+            click.echo(one_line(done.summary))
     return command
 
 
@@ -206,7 +208,7 @@ def outcome_add(request_id: str, expert_id: str, resolution_achieved: bool, acti
     if as_json:
         emit_json({"summary": done.summary, "outcome": done.of("outcomes")[0], "request": done.request})
     else:
-        click.echo(printable(done.summary))
+        click.echo(one_line(done.summary))
 
 
 @click.group()
@@ -238,7 +240,7 @@ def correction_add(request_id: str, expert_id: str, field_name: str, corrected: 
     if as_json:
         emit_json({"summary": done.summary, "correction": done.of("corrections")[0]})
     else:
-        click.echo(printable(done.summary))
+        click.echo(one_line(done.summary))
 
 
 
@@ -250,7 +252,7 @@ def _replay(verb: str, actor: str, db_path: str | None, now_text: str | None, as
     if as_json:
         emit_json(done.as_dict())
     else:
-        click.echo(printable(done.summary()))
+        click.echo(one_line(done.summary()))
     if not done.done:
         sys.exit(2)  # nothing could be taken back (or again): the reasons are said
 

@@ -11,6 +11,7 @@ from typing import Any
 
 from triagedesk.domain.models import Expert
 from triagedesk.domain.records import OPEN_STATUSES, Correction, ExpertRequest, Outcome
+from triagedesk.domain.requests import clocks
 from triagedesk.domain.scoring.profiles import Profile
 
 URGENCY_ORDER = ("critical", "high", "medium", "low")
@@ -40,10 +41,14 @@ def report(requests: list[ExpertRequest], experts: list[Expert], corrections: li
     completed = [r for r in period if r.completed_at is not None]
     by_request = {o.request_id: o for o in outcomes if o.request_id}
     resolved = [r for r in completed if _resolved(r, by_request.get(r.id))]
-    on_time = [r for r in completed if r.due_at is not None and r.completed_at <= r.due_at]  # type: ignore[operator]
-    late = [r for r in completed if r.due_at is not None and r.completed_at > r.due_at]  # type: ignore[operator]
+    missed = {r.id: clocks.resolve_missed(r, profiles.get(r.profile)) for r in completed}
+    on_time = [r for r in completed if missed[r.id] is False]
+    late = [r for r in completed if missed[r.id]]
+    owed = [r for r in late if r.price > 0]
     assigned = [r for r in period if r.assigned_at is not None]
     window_corrections = [c for c in corrections if in_period(c.created_at, now, days) and _correctable(c, profiles)]
+    done_ids = {r.id for r in completed}
+    of_completed = [c for c in window_corrections if c.request_id in done_ids]
     minutes = {r.id: _expert_minutes(r, by_request.get(r.id)) for r in completed}
     cost = sum(minutes[r.id] / 60 * rates.get(r.profile, 0.0) for r in completed)
     names = {e.id: e.name for e in experts}
@@ -59,23 +64,23 @@ def report(requests: list[ExpertRequest], experts: list[Expert], corrections: li
         "avg_resolution_hours": _avg([_hours(r.completed_at - r.submitted_at) for r in completed]),  # type: ignore[operator]
         "mtta_minutes": _avg([(r.assigned_at - r.submitted_at).total_seconds() / 60 for r in assigned], 1),  # type: ignore[operator]
         "sla_compliance": _share(len(on_time), len(on_time) + len(late)),
-        "refunds_due": len(late),
-        "refund_exposure": round(sum(r.price for r in late), 2),
+        "refunds_due": len(owed),
+        "refund_exposure": round(sum(r.price for r in owed), 2),
         "revenue": round(sum(r.price for r in completed if r.status != "refunded"), 2),
         "expert_hours": round(sum(minutes.values()) / 60, 2),
         "cost_per_resolution": round(cost / len(resolved), 2) if resolved else None,
-        "experts": _experts(period, window_corrections, outcomes, names, now, days),
+        "experts": _experts(period, window_corrections, outcomes, names, now, days, missed),
         "corrections_by_field": dict(sorted(Counter(c.field for c in window_corrections).items())),
         "correction_rate_base": dict(sorted(Counter(r.profile for r in completed).items())),
-        "correction_rates": correction_rates(window_corrections, completed),
+        "correction_rates": correction_rates(of_completed, completed),
         "corrections_by_category": dict(sorted(Counter(c.category or "-" for c in window_corrections).items())),
         "by_urgency": {u: sum(r.urgency == u for r in period) for u in URGENCY_ORDER},
         "daily": _daily(period, now, days),
-        "sla_by_tier": _sla_by_tier(completed),
+        "sla_by_tier": _sla_by_tier(completed, missed),
         "resolution_hours": sorted(round(_hours(r.completed_at - r.submitted_at), 2) for r in completed),  # type: ignore[operator]
     }
     data["resolution_histogram"] = histogram(data["resolution_hours"])
-    data["opportunities"] = opportunities(period, completed, window_corrections, by_request, data, profiles)
+    data["opportunities"] = opportunities(period, completed, of_completed, by_request, data, profiles)
     return data
 
 
@@ -87,7 +92,10 @@ def _correctable(correction: Correction, profiles: Mapping[str, Profile]) -> boo
 
 def correction_rates(corrections: list[Correction], completed: list[ExpertRequest]) -> dict[str, dict[str, float]]:
     """Per profile, corrections per field as a share of that profile's completed requests in the period: the one
-    figure the chart and the training-gap text both use (a field corrected twice on one request counts twice)."""
+    figure the chart and the training-gap text both use (a field corrected twice on one request counts twice).
+    Only the corrections of those completed requests count (an open request's are not over that base)."""
+    done = {r.id for r in completed}
+    corrections = [c for c in corrections if c.request_id in done]
     bases = Counter(r.profile for r in completed)
     counts = Counter((c.profile, c.field) for c in corrections)
     out: dict[str, dict[str, float]] = {}
@@ -130,7 +138,8 @@ def _expert_minutes(request: ExpertRequest, outcome: Outcome | None) -> float:
 
 
 def _experts(period: list[ExpertRequest], corrections: list[Correction], outcomes: list[Outcome],
-             names: dict[str, str], now: datetime, days: int) -> list[dict[str, Any]]:
+             names: dict[str, str], now: datetime, days: int,
+             missed: Mapping[str, bool | None]) -> list[dict[str, Any]]:
     rows = []
     by_expert: dict[str, list[ExpertRequest]] = defaultdict(list)
     for r in period:
@@ -143,14 +152,14 @@ def _experts(period: list[ExpertRequest], corrections: list[Correction], outcome
     fixes = Counter(c.expert_id for c in corrections)
     for expert_id in sorted(set(by_expert) | set(fixes)):
         done = [r for r in by_expert[expert_id] if r.completed_at is not None]
-        timed = [r for r in done if r.due_at is not None]
+        timed = [missed[r.id] for r in done if missed.get(r.id) is not None]
         rows.append({
             "expert_id": expert_id,
             "name": names.get(expert_id, ""),
             "assigned": len(by_expert[expert_id]),
             "completed": len(done),
             "avg_turnaround_hours": _avg([_hours(r.completed_at - r.assigned_at) for r in done if r.assigned_at]),  # type: ignore[operator]
-            "sla_compliance": _share(sum(r.completed_at <= r.due_at for r in timed), len(timed)),  # type: ignore[operator]
+            "sla_compliance": _share(sum(not late for late in timed), len(timed)),
             "corrections": fixes[expert_id],
             "rating": _avg([float(x) for x in ratings[expert_id]]),
         })
@@ -169,11 +178,12 @@ def _daily(period: list[ExpertRequest], now: datetime, days: int) -> list[dict[s
     return out
 
 
-def _sla_by_tier(completed: list[ExpertRequest]) -> dict[str, float | None]:
+def _sla_by_tier(completed: list[ExpertRequest], missed: Mapping[str, bool | None]) -> dict[str, float | None]:
     groups: dict[str, list[bool]] = defaultdict(list)
     for r in completed:
-        if r.due_at is not None:
-            groups[r.tier_id or f"{r.urgency} (no tier)"].append(r.completed_at <= r.due_at)  # type: ignore[operator]
+        late = missed.get(r.id)
+        if late is not None:
+            groups[r.tier_id or f"{r.urgency} (no tier)"].append(not late)
     return {k: _share(sum(v), len(v)) for k, v in sorted(groups.items())}
 
 
