@@ -280,7 +280,7 @@ def test_ten_thousand_documents(tmp_path: Path, db_url: str) -> None:
 
 
 async def test_desk_syncs_live_and_lists_conflicts(tmp_path: Path, db_url: str) -> None:
-    from tests.tui.conftest import NOW, settle
+    from tests.support.pilot import NOW, settle
     from triagedesk.app.desk import Desk
     from triagedesk.sync.client import parse_remote
     from triagedesk.tui.app import TriageDeskApp
