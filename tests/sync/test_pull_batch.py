@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from tests.sync.test_sync import replicator, seed_desk
+from tests.support.sync_desks import replicator, seed_desk
 from triagedesk.domain.models import Issue
 from triagedesk.store.database import open_store
 from triagedesk.store.table import JournalTable

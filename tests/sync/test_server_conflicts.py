@@ -14,7 +14,7 @@ import httpx
 import pytest
 
 from tests.support.flows import act, escalate
-from tests.sync.test_sync import replicator, seed_desk
+from tests.support.sync_desks import replicator, seed_desk
 from tools.pouchdb import PouchServer, node_client, replicate
 from triagedesk.app.desk import Desk
 from triagedesk.store.database import open_store

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import threading
 import time
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 import httpx
@@ -13,28 +13,12 @@ import pytest
 
 from tests.conftest import run_cli
 from tests.support.flows import act, escalate
+from tests.support.sync_desks import T0, replicator, seed_desk
 from tools.pouchdb import PouchServer
 from triagedesk.app.desk import Desk
-from triagedesk.app.replica_store import StoreReplica
-from triagedesk.domain.models import Expert, Issue
+from triagedesk.domain.models import Issue
 from triagedesk.store.database import open_store
 from triagedesk.sync.client import CouchClient, RetryPolicy, SyncError, parse_remote
-from triagedesk.sync.engine import Replicator
-
-T0 = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
-
-
-def replicator(path: Path, url: str, **client_options) -> Replicator:
-    return Replicator(StoreReplica(open_store(path)), CouchClient(parse_remote(url), **client_options))
-
-
-def seed_desk(path: Path, issues: int = 20) -> None:
-    store = open_store(path)
-    store.experts.put_many([Expert(id="ann", name="Ann", specializations=["silver"]),
-                            Expert(id="bob", name="Bob", specializations=["silver"])])
-    store.issues.put_many([Issue(id=f"i{n}", profile="appraisal", title=f"Teapot {n}", category="silver",
-                                 estimated_value={"min": 50000, "max": 80000}, confidence=0.9) for n in range(issues)])
-    store.close()
 
 
 def test_push_then_pull_into_an_empty_store(tmp_path: Path, db_url: str) -> None:

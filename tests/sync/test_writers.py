@@ -12,8 +12,8 @@ import httpx
 import pytest
 
 from tests.support.flows import act, escalate, record_outcome
+from tests.support.sync_desks import replicator, seed_desk
 from tests.sync.team import PASSWORDS, Team, seeded, sync_as
-from tests.sync.test_sync import replicator, seed_desk
 from tools.pouchdb import node_client
 from triagedesk.app.desk import Desk
 from triagedesk.store.database import open_store
