@@ -8,7 +8,7 @@ from pathlib import Path
 from rich.console import Console
 
 from tests.conftest import run_cli
-from tests.tui.conftest import make_app, settle
+from tests.support.pilot import make_app, settle
 from triagedesk.display import one_line
 from triagedesk.domain.models import Issue
 from triagedesk.store.database import open_store
