@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -11,8 +10,6 @@ from triagedesk.domain.models import Expert, Issue
 from triagedesk.store.database import open_store
 from triagedesk.sync.client import CouchClient, parse_remote
 from triagedesk.sync.engine import Replicator
-
-T0 = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
 
 
 def replicator(path: Path, url: str, **client_options: Any) -> Replicator:

@@ -307,7 +307,7 @@ def test_a_pull_never_stores_what_the_models_cannot_load(tmp_path: Path, db_url:
 def test_complete_on_one_desk_and_cancel_on_the_other_ends_completed(tmp_path: Path, db_url: str) -> None:
     from datetime import timedelta
 
-    from tests.support.sync_desks import T0
+    from tests.support.clock import T0
     from triagedesk.app.desk import Desk
 
     seed_desk(tmp_path / "a.json", 1)
@@ -335,7 +335,7 @@ def test_complete_on_one_desk_and_cancel_on_the_other_ends_completed(tmp_path: P
 
 def test_workloads_and_reviews_are_counted_from_the_requests_so_merges_cannot_drift(tmp_path: Path,
                                                                                      db_url: str) -> None:
-    from tests.support.sync_desks import T0
+    from tests.support.clock import T0
     from triagedesk.app.desk import Desk
     from triagedesk.domain.models import Expert
 

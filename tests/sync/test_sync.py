@@ -12,8 +12,9 @@ import httpx
 import pytest
 
 from tests.conftest import run_cli
+from tests.support.clock import T0
 from tests.support.flows import act, escalate
-from tests.support.sync_desks import T0, replicator, seed_desk
+from tests.support.sync_desks import replicator, seed_desk
 from tools.pouchdb import PouchServer
 from triagedesk.app.desk import Desk
 from triagedesk.domain.models import Issue
