@@ -27,7 +27,7 @@ SPECS = [QueueFilter(sort=sort) for sort in SORTS] + [
     QueueFilter(sort="urgency", reverse=True), QueueFilter(text="silver"), QueueFilter(text="out", sort="sla"),
     QueueFilter(status="pending"), QueueFilter(status="assigned", sort="assignee"), QueueFilter(urgency=0),
     QueueFilter(profile="appraisal", sort="score"), QueueFilter(assignee=UNASSIGNED), QueueFilter(assignee="ann"),
-    QueueFilter(status="never_escalated", sort="newest"),
+    QueueFilter(status="new", sort="newest"), QueueFilter(status="to_escalate"),
 ]
 
 

@@ -20,7 +20,7 @@ class Found:
     title: str
     profile: str
     status: str
-    """The latest request's status, or `never escalated`."""
+    """The latest request's status token, or `new` (never escalated); `state_name` reads it."""
     assignee: str
     requester: str
     where: str

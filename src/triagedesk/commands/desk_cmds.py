@@ -16,6 +16,7 @@ from triagedesk.commands.store_cmds import db_option, store_path
 from triagedesk.display import literal, one_line, printable
 from triagedesk.domain.insight import analytics
 from triagedesk.domain.requests.clocks import refund_exposure
+from triagedesk.domain.requests.states import state_name
 
 now_option = click.option("--now", "now_text", metavar="ISO-TIME", help="The reference time (default: now).")
 actor_option = click.option("--actor", default=None, callback=lambda _c, _p, value: person(value or configured_actor()),
@@ -51,7 +52,7 @@ def timers(db_path: str | None, now_text: str | None, as_json: bool) -> None:
     for c in rows:
         shown = c.pressing
         assert shown is not None
-        table.add_row(literal(c.request.id), literal(c.request.analysis_id), c.request.status,
+        table.add_row(literal(c.request.id), literal(c.request.analysis_id), state_name(c.request.status),
                       literal(c.request.assigned_expert_id or "-"), shown.target, f"{shown.left_minutes:,.0f}",
                       shown.state, literal(c.suggestions[0].text if c.suggestions else "-"))
     console().print(table)

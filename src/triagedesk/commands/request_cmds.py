@@ -19,6 +19,7 @@ from triagedesk.domain.errors import UserError
 from triagedesk.domain.records import ExpertRequest
 from triagedesk.domain.requests.actions import ACTIONS, Actor, Refusal
 from triagedesk.domain.requests.plan import Intent, Plan
+from triagedesk.domain.requests.states import state_name
 
 REQUEST_ACTIONS = ("pay", "assign", "reassign", "senior", "unassign", "acknowledge", "start", "wait", "resume",
                    "complete", "cancel", "withdraw", "refund")
@@ -46,7 +47,7 @@ def _line(request: ExpertRequest) -> str:
     due = f", resolve due {request.due_at:%Y-%m-%d %H:%M} UTC" if request.due_at else ""
     who = f" ({request.assigned_expert_id})" if request.assigned_expert_id else ""
     refund = " - refund due" if request.refund_due else ""
-    return f"{request.id}: {request.status}{who}{due}{refund}"
+    return f"{request.id}: {state_name(request.status)}{who}{due}{refund}"
 
 
 @click.command()

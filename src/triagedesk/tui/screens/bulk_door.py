@@ -18,6 +18,10 @@ BULK_CHOICES = [("a", "assign", "Assign them to one expert"), ("e", "escalate", 
                 ("x", "cancel", "Cancel their open requests")]
 VERBS = {"assign": "will be assigned", "reassign": "will be reassigned", "escalate": "will be escalated",
          "cancel": "will be cancelled"}
+BUTTONS = {"assign": "Assign them", "escalate": "Escalate them", "cancel": "Cancel the requests"}
+"""What the confirming button of each bulk action says."""
+NAMED = 6
+"""Issues named in the confirmation (the rest counted)."""
 
 
 @dataclass(frozen=True)
@@ -42,6 +46,12 @@ class Preview:
     @property
     def takes(self) -> int:
         return sum(isinstance(p, Plan) for p in self.plans)
+
+    def taken(self) -> str:
+        """The issues the action takes, by id: "INC-000001, APR-000002 and 4 more"."""
+        ids = [p.intent.issue_id for p in self.plans if isinstance(p, Plan)]
+        shown = ", ".join(ids[:NAMED])
+        return f"{shown} and {len(ids) - NAMED} more" if len(ids) > NAMED else shown
 
 
 class BulkDoor:
@@ -93,12 +103,13 @@ class BulkDoor:
         question = {"assign": f"Assign {found.takes} of the {count} to {expert_name}?",
                     "escalate": f"Escalate {found.takes} of the {count}?",
                     "cancel": f"Cancel the open requests of {found.takes} of the {count}?"}[action]
-        detail = one_line("; ".join(found.lines()) + ". The rest are written at once; skipped rows stay marked.")
+        detail = one_line(f"{found.taken()}: " + "; ".join(found.lines())
+                          + ". They are written at once; skipped rows stay marked.")
         def answered(note: str | None) -> None:
             if note is not None:  # every row is planned again under the lock: what changed meanwhile is skipped
                 self.run(action, found.intents, note)
 
-        self.host.push(ConfirmScreen(question, detail, True, confirm=action.capitalize()), answered)
+        self.host.push(ConfirmScreen(question, detail, True, confirm=BUTTONS[action]), answered)
 
     def run(self, action: str, intents: list[Intent], note: str) -> None:
         host = self.host

@@ -16,13 +16,18 @@ from triagedesk.display import literal
 from triagedesk.files import atomic_write
 from triagedesk.tui.notices import tell
 
+KEEP = "Keep it"
+"""The button (and Esc) that leaves things as they are."""
+
 
 class ConfirmScreen(ModalScreen[str | None]):
-    """Asks before an action; returns the note (possibly empty) or None when cancelled."""
+    """Asks before an action: the question names the issue (id and title), the confirming button says what it does
+    (the plan's verb: "Assign", "Cancel the request"), the other keeps things as they are. Returns the note
+    (possibly empty), or None when kept."""
 
-    BINDINGS = [Binding("escape", "cancel", "Cancel")]
+    BINDINGS = [Binding("escape", "cancel", KEEP)]
 
-    def __init__(self, question: str, detail: str = "", with_note: bool = True, confirm: str = "Confirm") -> None:
+    def __init__(self, question: str, detail: str = "", with_note: bool = True, *, confirm: str) -> None:
         super().__init__()
         self.question = question
         self.detail = detail
@@ -38,7 +43,7 @@ class ConfirmScreen(ModalScreen[str | None]):
                 yield Input(placeholder="Note for the audit log (optional)", id="note")
             with Horizontal(id="buttons"):
                 yield Button(self.confirm_label, variant="primary", id="confirm")
-                yield Button("Cancel", id="cancel")
+                yield Button(KEEP, id="cancel")
 
     def on_mount(self) -> None:
         if self.with_note:

@@ -8,7 +8,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
-from triagedesk.display import one_line
+from triagedesk.display import clip, one_line
 from triagedesk.domain.durations import clock
 
 Reading = Callable[[datetime], tuple[float, str]]
@@ -22,9 +22,11 @@ def format_seconds(seconds: float) -> str:
 
 @dataclass
 class TimerSpec:
-    """What the Timers pane shows for one clock: a key, a label, and how to read it at any instant."""
+    """What the Timers pane shows for one clock: a key, the issue's id, a label, and how to read it at any
+    instant."""
 
     key: str
+    issue_id: str
     label: str
     read: Reading
     counts_up: bool = False
@@ -35,6 +37,7 @@ class SlaTimer:
     `line` are what is drawn."""
 
     def __init__(self, spec: TimerSpec, now: datetime) -> None:
+        self.issue_id = one_line(spec.issue_id)
         self.label = one_line(spec.label, 60)
         self.read = spec.read
         self.counts_up = spec.counts_up
@@ -55,6 +58,20 @@ class SlaTimer:
         """ok, at-risk, breached, paused or session: the line's colour."""
         return self._state.replace("_", "-")
 
-    def line(self) -> str:
-        mark = " paused" if self.paused else ""
-        return f"{format_seconds(self.left):>12}{mark}  {self.label}"
+    @property
+    def what(self) -> str:
+        """The issue and what the clock is: a notice's words."""
+        return f"{self.issue_id} · {self.label}"
+
+    def time(self) -> str:
+        return format_seconds(self.left)
+
+    def line(self, time_width: int = 12, width: int | None = None) -> str:
+        """Time left (right-aligned in `time_width`), the issue's id whole, then what it is, which alone gives way
+        (cut with an ellipsis to `width`): at 80 columns the id is never cut."""
+        head = f"{self.time():>{time_width}} {self.issue_id}"
+        rest = f"{'paused · ' if self.paused else ''}{self.label}"
+        if width is not None:
+            room = width - len(head) - 1
+            rest = clip(rest, room) if room >= 2 else ""
+        return f"{head} {rest}".rstrip()
