@@ -124,3 +124,23 @@ async def test_the_new_issue_form_at_80x24_keeps_the_focused_field_in_view(store
             await pilot.press("tab")
             await pilot.pause()
         assert len(set(reached)) == len(shown)
+
+
+async def test_the_edit_form_shows_the_issues_own_fields_and_keeps_the_others(store_copy: Path) -> None:
+    """An appraisal's edit form showed seed 000's users and revenue fields (prefilled 0); it shows its profile's
+    fields only, and what it does not show is written back as it was."""
+    app = make_app(store_copy)
+    async with app.run_test(size=(160, 48)) as pilot:
+        await settle(pilot)
+        issue_id = screen_of(app).query_one("QueueView").current_issue()
+        before = app.desk.queries.issue(issue_id)
+        assert before is not None and before.profile == "appraisal"
+        form = await open_form(pilot, ["ctrl+e"])
+        assert form.query("#f-category") and not form.query("#f-users_affected")
+        form.query_one("#f-title", Input).value = "Cartier Tank, gold (1978)"
+        await pilot.pause()
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        after = app.desk.queries.issue(issue_id)
+        assert after is not None and after.title == "Cartier Tank, gold (1978)"
+        assert after.model_dump(exclude={"title"}) == before.model_dump(exclude={"title"})

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
 from dataclasses import replace
+from datetime import timedelta
 from itertools import product
 
 import pytest

@@ -71,11 +71,14 @@ class EditForm(ModelForm):
 
 
 class EditIssueForm(EditForm):
-    """Every field a coordinator may correct on an issue (not its id or profile)."""
+    """Every field a coordinator may correct on an issue (not its id or profile): those of its profile's matching
+    `family` ("weighted": seed 000's, "points": seed 002's) when known; the other family's values are kept."""
 
     FIELDS = tuple(f for f in NewIssueForm.FIELDS if f.path not in ("id", "profile"))
 
-    def __init__(self, issue: Issue) -> None:
+    def __init__(self, issue: Issue, family: str | None = None) -> None:
+        if family is not None:
+            self.FIELDS = tuple(f for f in type(self).FIELDS if f.family in ("", family))
         self.TITLE_TEXT = f"Edit {issue.id}: each change goes to the audit log"
         self.subject = f"{issue.id} ({issue.title})" if issue.title else str(issue.id)
         super().__init__(Issue, issue)

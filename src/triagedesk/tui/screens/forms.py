@@ -105,7 +105,9 @@ class ModelForm(EditingModal[BaseModel]):
                             error = Static("", id="err-" + _dom_id(field.path), classes="field-error")
                             error.display = False
                             yield error
-            yield Static("", id="preview")  # outside the scroll: the preview stays in sight
+            preview = Static("", id="preview")  # outside the scroll: the preview stays in sight
+            preview.display = False  # until there is something to show
+            yield preview
             with Horizontal(id="buttons"):
                 yield Button("Save (ctrl+s)", variant="primary", id="save", compact=True)
                 yield Button("Cancel (esc)", id="cancel", compact=True)
@@ -170,13 +172,18 @@ class ModelForm(EditingModal[BaseModel]):
                     continue
                 message = "unknown field" if err["type"] == "extra_forbidden" else err["msg"]
                 if not self._error(path, Text(message, style="bold red")):
-                    self.query_one("#preview", Static).update(literal(f"{path}: {message}", "bold red"))
+                    self.show_preview(literal(f"{path}: {message}", "bold red"))
             return None
         self.preview(result)
         return result
 
     def preview(self, result: BaseModel) -> None:
         """Show what the values mean; forms override it."""
+
+    def show_preview(self, content: Text) -> None:
+        preview = self.query_one("#preview", Static)
+        preview.update(content)
+        preview.display = True
 
     def on_input_changed(self) -> None:
         self.validate_form()
@@ -231,7 +238,7 @@ class NewIssueForm(ModelForm):
     subject = "the new issue"
     FIELDS: tuple[FormField, ...] = (
         FormField("profile", "Profile", "choice", ("infrastructure", "appraisal")),
-        FormField("id", "Id", placeholder="blank: the next id in the profile's style (INC-…, APR-…)"),
+        FormField("id", "Id", placeholder="blank: the profile's next id"),
         FormField("title", "Title"),
         FormField("description", "Description", "long"),
         FormField("users_affected", "Users affected", "int", family="weighted"),
@@ -284,7 +291,7 @@ class NewIssueForm(ModelForm):
         text.append("escalate" if decision.should_escalate else "no escalation")
         for reason in decision.reasons[:4]:
             text.append_text(literal(f"\n• {reason}"))
-        self.query_one("#preview", Static).update(text)
+        self.show_preview(text)
 
 
 class _OutcomeValues(BaseModel):

@@ -167,6 +167,7 @@ class PromptScreen(ModalScreen[str | None]):
         with Vertical(id="dialog"):
             yield Label(literal(self.question), id="question")
             yield Input(value=self.value, placeholder=self.placeholder, id="answer")
+            yield Static("enter accepts · escape closes", classes="hint")
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         self.dismiss(event.value.strip() or None)

@@ -11,6 +11,8 @@ from datetime import datetime
 from triagedesk.display import clip, one_line
 from triagedesk.domain.durations import clock
 
+MIN_REST = 8
+"""Fewer cells than this after the id: what the clock is is left out rather than cut to a stub."""
 Reading = Callable[[datetime], tuple[float, str]]
 """At an instant: (seconds left, or elapsed for a session; the state: ok, at_risk, breached, paused, session)."""
 
@@ -73,5 +75,5 @@ class SlaTimer:
         rest = f"{'paused · ' if self.paused else ''}{self.label}"
         if width is not None:
             room = width - len(head) - 1
-            rest = clip(rest, room) if room >= 2 else ""
+            rest = clip(rest, room) if room >= MIN_REST else ""  # "pau…" says nothing: the colour says paused
         return f"{head} {rest}".rstrip()
