@@ -51,7 +51,7 @@ class Rows:
             yield line
 
 
-class CandidatesPane(FittedTitles, LinePane):
+class CandidatesPane(LinePane, FittedTitles):
     """Top pick and alternatives (keys 1-5 assign), one line each (two at 80 columns) under a header. Every cell
     is user text shown literally: never markup, no control character, one line.
 

@@ -24,7 +24,7 @@ def bar(value: float, width: int = BAR_WIDTH) -> str:
     return "█" * filled + "░" * (width - filled)
 
 
-class EscalationPane(FittedTitles, LinePane):
+class EscalationPane(LinePane, FittedTitles):
     """Shows one `Decision` (and the best knowledge-base matches) for the highlighted issue, rendered to lines
     once per decision (a `LinePane`: moving between decisions repaints the pane in place, without a layout)."""
 

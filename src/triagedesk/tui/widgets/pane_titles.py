@@ -3,8 +3,16 @@ border, so "Timers · breached first, then least time left" reads "Timers" at 80
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from rich.text import Text
-from textual.widget import Widget
+
+if TYPE_CHECKING:
+    from textual.widget import Widget
+
+    _Pane = Widget
+else:
+    _Pane = object  # a mixin after the widget's own base: Textual takes CSS from the first DOM base only
 
 SEPARATOR = " · "
 BORDER_CELLS = 6
@@ -19,19 +27,18 @@ def fitted(text: str, width: int) -> str:
     return SEPARATOR.join(parts)
 
 
-class FittedTitles(Widget):
+class FittedTitles(_Pane):
     """A bordered pane whose title and subtitle fit its width (see `fitted`), whoever set them: what was set is
-    kept whole and fitted again at every resize."""
-
-    def __init__(self, *args, **kwargs) -> None:
-        super().__init__(*args, **kwargs)
-        self._titles: dict[str, tuple[str, str]] = {}
-        """border_title / border_subtitle -> (the text set, the text shown)."""
+    kept whole and fitted again at every resize. Mixed in after the widget's base: `class P(LinePane,
+    FittedTitles)` (Textual reads a widget's default CSS along its first base only)."""
 
     def fit_titles(self) -> None:
         room = self.outer_size.width - BORDER_CELLS
         if room <= 0:
             return
+        if "_titles" not in self.__dict__:
+            self._titles: dict[str, tuple[str, str | None]] = {}
+            """border_title / border_subtitle -> (the text set, the text shown)."""
         for name in ("border_title", "border_subtitle"):
             markup = getattr(self, name)
             if not markup:

@@ -21,7 +21,7 @@ __all__ = ["TimerSpec", "TimersPane"]
 STATES = ("ok", "at-risk", "breached", "paused", "session")
 
 
-class TimersPane(FittedTitles, VerticalScroll, can_focus=True):
+class TimersPane(VerticalScroll, FittedTitles, can_focus=True):
     """Draws one line per clock in a single Static; one interval reads them all again at `clock()` (the desk's
     clock, through the domain's clock function: a business-hours clock stands still at night, as the queue's
     column does). A tick only repaints that Static: no layout, no widgets."""
