@@ -32,12 +32,18 @@ SCREENS = {  # name: (role, keys pressed in turn, each waited for)
     "rejected": ("coordinator", ["R"]),
     "sort-menu": ("coordinator", ["v"]),
     "save-view": ("coordinator", ["S"]),
-    "views": ("coordinator", ["S", *"critical", "enter", "V"]),
+    "views": ("coordinator", ["S", *"critical", "enter", "V"]),  # the saved views: open, rename, delete
+    "delete-view": ("coordinator", ["S", *"critical", "enter", "V", "d"]),
     "bulk": ("coordinator", ["space", "M"]),
     "backtest-prompt": ("lead", ["b"]),
     "backtest": ("lead", ["b", "enter"]),
     "outcome": ("expert", ["s", "o"]),  # completing the request: the final report first
     "correction": ("expert", ["c"]),
+    "command-line": ("coordinator", ["colon", *"sta"]),  # with its completions
+    "notices": ("coordinator", ["y", "N"]),  # one notice at least: the id copied
+    "key-tester": ("coordinator", ["ctrl+k", "x"]),
+    "schedules": ("coordinator", ["O"]),
+    "override": ("coordinator", ["O", "o"]),
 }
 SNAPSHOTS = Path(__file__).parent / "__snapshots__" / "test_snapshots"
 

@@ -21,7 +21,7 @@ from triagedesk.app.queries import Queries
 from triagedesk.domain.errors import UserError
 from triagedesk.domain.models import Issue
 from triagedesk.domain.records import ExpertRequest, Session, new_id
-from triagedesk.domain.requests.actions import Actor, Refusal
+from triagedesk.domain.requests.actions import ACTIONS, Actor, Refusal
 from triagedesk.domain.requests.plan import Intent, Plan, Situation, plan
 from triagedesk.domain.requests.states import HELD_STATUSES
 from triagedesk.domain.requests.undo import Taken
@@ -66,7 +66,7 @@ class BulkResult:
         return text
 
 
-NEEDS_RANKING = frozenset({"assign", "reassign", "senior"})
+NEEDS_RANKING = frozenset(a.name for a in ACTIONS.values() if a.needs_expert)
 
 
 class Commands:
@@ -94,11 +94,13 @@ class Commands:
         experts = self.figures.counted()
         now = self.now()
         wanted = intent.action in NEEDS_RANKING if ranked is None else ranked
-        candidates = Matcher(scorer.profile, scorer).match(issue, experts.values(), now, decision).ranked \
+        coverage = self.queries.coverage()
+        candidates = Matcher(scorer.profile, scorer, coverage).match(issue, experts.values(), now, decision).ranked \
             if wanted else []
         sessions: list[Session] = self.queries.sessions_of(request.id) if request is not None else []
+        on_call = self.queries.oncall.covering(issue, now) if wanted and self.queries.oncall is not None else ()
         return Situation(issue, scorer.profile, decision, request, experts, candidates, sessions,
-                         self.queries.with_outcome(sessions), now)
+                         self.queries.with_outcome(sessions), now, self.queries.calendars(), on_call)
 
     def intent_for_request(self, request_id: str, action: str, **args: Any) -> Intent:
         """An intent naming a request (the CLI's `request ACTION REQUEST_ID`)."""

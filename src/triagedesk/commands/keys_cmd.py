@@ -1,4 +1,4 @@
-"""`triagedesk keys`: the desk's effective keymap (the key table with your `[keys]` over it), and where each came from."""
+"""`triagedesk keys`: the desk's effective keymap (the key table, your `[keys]` over it) and where each came from."""
 
 from __future__ import annotations
 

@@ -21,8 +21,8 @@ from triagedesk.domain.requests.actions import ACTIONS, Actor, Refusal
 from triagedesk.domain.requests.plan import Intent, Plan
 from triagedesk.domain.requests.states import state_name
 
-REQUEST_ACTIONS = ("pay", "assign", "reassign", "senior", "unassign", "acknowledge", "start", "wait", "resume",
-                   "complete", "cancel", "withdraw", "refund")
+REQUEST_ACTIONS = ("pay", "assign", "reassign", "senior", "claim", "unassign", "acknowledge", "start", "wait",
+                   "resume", "complete", "cancel", "withdraw", "refund")
 """`request ACTION`: the table's actions on a request a person takes from the command line."""
 TAKES_EXPERT = frozenset({"assign", "reassign", "senior"})
 
@@ -88,8 +88,8 @@ def request(action: str, request_id: str | None, issue_list: str | None, expert_
             rating: int | None, note: str, db_path: str | None, actor: str, now_text: str | None,
             as_json: bool) -> None:
     """Move a request through its lifecycle (the action table decides; a refusal says why, exit 2):
-    pay, assign, reassign, senior, unassign, acknowledge, start, wait, resume, complete, cancel, withdraw,
-    refund.
+    pay, assign, reassign, senior, claim (the --expert takes it herself), unassign, acknowledge, start, wait,
+    resume, complete, cancel, withdraw, refund.
 
     With --issues A,B,C instead of REQUEST_ID it is the bulk action: one plan per issue, all written at once,
     each issue done or skipped with the reason (escalation and payment included, as the desk's bulk does)."""

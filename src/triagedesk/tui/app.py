@@ -14,15 +14,18 @@ from textual.worker import Worker
 from triagedesk import __version__
 from triagedesk.app.actor import person
 from triagedesk.app.desk import Desk, Follower
+from triagedesk.app.dispatching import ACTOR as DISPATCHER_NAME
 from triagedesk.domain.records import AuditEntry
 from triagedesk.sync.client import Remote
 from triagedesk.tui import keymap, keys
 from triagedesk.tui.config import Settings, load_settings, save_settings
 from triagedesk.tui.failures import tell_failure
 from triagedesk.tui.live_sync import LiveSync, SyncStatus
-from triagedesk.tui.notices import tell
+from triagedesk.tui.notices import NoticeLog, tell
 from triagedesk.tui.screens.desk_screen import DeskScreen
+from triagedesk.tui.screens.key_tester import KeyTesterScreen
 from triagedesk.tui.screens.modals import ConflictsScreen, HelpScreen
+from triagedesk.tui.screens.notices_screen import NoticesScreen
 from triagedesk.tui.screens.rejected_screen import RejectedScreen
 from triagedesk.tui.themes import DEFAULT_THEME, load_themes
 
@@ -54,6 +57,7 @@ class TriageDeskApp(App):
         self._sync_error = ""  # the sync error last told in a notification (the header always shows it)
         self._base_subtitle = ""
         self.our_themes: list[str] = []
+        self.notice_log = NoticeLog(self.clock)
 
     def on_mount(self) -> None:
         self.desk.records.on_skipped(self._skipped_record)
@@ -161,6 +165,27 @@ class TriageDeskApp(App):
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         tell_failure(self, event)
+
+    def action_notices(self) -> None:
+        self.load_notices()
+
+    @work(thread=True, exclusive=True, group="notices", exit_on_error=False)
+    def load_notices(self) -> None:
+        """The dispatcher's actions are read from the audit log off the UI thread."""
+        found = self.desk.queries.actions_by(DISPATCHER_NAME)
+        self.call_from_thread(self._show_notices, found)
+
+    def _show_notices(self, dispatcher: list[AuditEntry]) -> None:
+        self.push_screen(NoticesScreen(self.notice_log.all(), dispatcher))
+
+    def action_key_tester(self) -> None:
+        self.push_screen(KeyTesterScreen(self.keymap, self.role))
+
+    def open_schedules(self) -> None:
+        """The on-call schedules: a week grid per schedule; `o` adds an override (the desk's `O`)."""
+        from triagedesk.tui.screens.schedule_screen import ScheduleScreen
+
+        self.push_screen(ScheduleScreen(self.desk, self.role, self.actor))
 
     def action_help(self) -> None:
         self.push_screen(HelpScreen(keys.help_sections(self.role, self.keymap.shown)))

@@ -35,7 +35,7 @@ def _names(spec: str) -> list[str]:
 
 def _overlap(one: table.Key, other: table.Key) -> bool:
     """Two rows that could both be reached when a key is pressed: an app-wide key, or a role's keys on one screen."""
-    return one.scope == "app" or other.scope == "app" or bool(one.roles & other.roles)
+    return one.scope == "app" or other.scope == "app" or (one.scope == other.scope and bool(one.roles & other.roles))
 
 
 @dataclass
@@ -92,7 +92,7 @@ def build(overrides: Mapping[str, str]) -> Keymap:
         if clash is not None:
             taken = ", ".join(sorted(set(effective[clash.id]) & set(wanted[name])))
             found.problems.append(f"[keys] {name} = {overrides[name]!r}: {taken} already takes {clash.id}; "
-                                  f"kept {row.key.split(',')[0]}")
+                                  f"kept {row.shown_key or row.key.split(',')[0]}")
             effective[name] = _names(row.key)
             continue
         found.source[name] = "config"

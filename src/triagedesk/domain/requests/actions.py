@@ -63,7 +63,8 @@ class Action:
     creates: tuple[str, ...] = ()
     """The other records it writes (sessions, outcomes, knowledge, corrections)."""
     needs_expert: bool = False
-    """It names the expert who takes the request (assign, reassign; senior picks one when none is named)."""
+    """It gives the request to an expert, named or picked from the ranked candidates (assign, reassign, senior,
+    claim): planning it ranks the issue's candidates."""
     ends_sessions: bool = False
     """The previous holder's running session ends with it (recorded, with its working time)."""
     clocks: str = ""
@@ -102,11 +103,13 @@ ACTIONS: dict[str, Action] = {a.name: a for a in (
          clocks="a new acknowledge target for the new expert; the resolve target does not move",
          help="give a held request to another expert (the previous expert's session ends)"),
     _row("senior", "Escalate to senior", "request", {"pending_assignment"} | HELD_STATUSES, (C, D), to="assigned",
+         needs_expert=True,
          fields=ASSIGNMENT_FIELDS | {"escalated_to_senior"}, ends_sessions=True, notifies=("assignee",),
          clocks="a new acknowledge target; the resolve target does not move",
          help="give the request to a more senior specialist who has not let it lapse"),
     _row("claim", "Claim", "request", {"pending_assignment"}, (E,), to="assigned", assignee_only=False,
-         fields=ASSIGNMENT_FIELDS, clocks="starts the acknowledge target, met at once (the expert took it)",
+         needs_expert=True, fields=ASSIGNMENT_FIELDS,
+         clocks="starts the acknowledge target, met at once (the expert took it)",
          help="take an unassigned request of your specialisation (where the profile's policy allows claims)"),
     _row("unassign", "Unassign", "request", {"assigned"}, (C,), to="pending_assignment",
          fields=ASSIGNMENT_FIELDS, notifies=("assignee",),

@@ -44,13 +44,13 @@ def paid(request: ExpertRequest, profile: Profile, decision: Decision | None, at
 
 
 def given(request: ExpertRequest, action: str, expert: Expert, profile: Profile, at: datetime,
-          lapsed: bool = False) -> ExpertRequest:
+          lapsed: bool = False, calendars: clocks.CalendarBook | None = None) -> ExpertRequest:
     """Assigned, reassigned or escalated to a senior: a new acknowledge target; the resolve target stays
     (a wait the request was in ends, pushing it by the wait)."""
     update: dict[str, Any] = {
         "assigned_expert_id": expert.id, "assigned_expert_name": expert.name, "assigned_at": at,
         "acknowledged_at": None, "started_at": None,
-        "ack_due_at": clocks.due_for_ack(at, profile, expert, request.urgency),
+        "ack_due_at": clocks.due_for_ack(at, profile, expert, request.urgency, calendars),
     }
     if request.status == "waiting":
         update.update(_wait_ended(request, profile, at))

@@ -19,6 +19,7 @@ from triagedesk.domain.requests import corrections, moves, sessions
 from triagedesk.domain.requests.actions import ACTIONS, Actor, Refusal, Standing, check
 from triagedesk.domain.requests.states import CLOSED_STATUSES, SESSION_RUNNING, STATE_NAMES
 from triagedesk.domain.routing import eligibility
+from triagedesk.domain.routing.coverage import CalendarBook
 from triagedesk.domain.scoring.profiles import Profile
 
 
@@ -61,6 +62,10 @@ class Situation:
     with_outcome: frozenset[str]
     """The ids of those sessions that have an outcome."""
     now: datetime
+    calendars: CalendarBook | None = None
+    """The stored business and holiday calendars (an acknowledge target counts the expert's working minutes)."""
+    on_call: tuple[str, ...] = ()
+    """Who is on call now in the schedules covering the issue (the dispatcher's picks take them first)."""
 
     def standing(self, actor: Actor) -> Standing:
         request = self.request
@@ -221,7 +226,7 @@ def _give(s: Situation, actor: Actor, intent: Intent) -> Refusal | Plan:
         if request.status != "pending_assignment":
             return Refusal(name, "the issue must be escalated and paid first", ("escalate", "pay"))
         detail.append("opens a request first")
-    given = moves.given(request, name, expert, s.profile, s.now, lapsed=intent.lapsed)
+    given = moves.given(request, name, expert, s.profile, s.now, lapsed=intent.lapsed, calendars=s.calendars)
     writes.append(Write("requests", given, "escalate_senior" if name == "senior" else name, note=intent.note))
     ended = _ended_sessions(s, holder, "reassigned")
     writes.extend(ended)

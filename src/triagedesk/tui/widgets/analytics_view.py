@@ -19,6 +19,7 @@ from textual_plotext import PlotextPlot
 
 from triagedesk.display import literal
 from triagedesk.tui.failures import tell_failure
+from triagedesk.tui.widgets.oncall_load import OnCallLoad
 
 PERIODS = (7, 30, 90)
 CHARTS = ("daily", "resolution", "sla", "corrections", "experts-completed", "experts-turnaround", "experts-rating")
@@ -100,7 +101,7 @@ class AnalyticsView(VerticalScroll, can_focus=True):
         height: 18; border: round $panel; border-title-color: $primary; border-title-style: bold;
         border-subtitle-color: $foreground;
     }
-    AnalyticsView #summary, AnalyticsView #opportunities { height: auto; padding: 0 1; }
+    AnalyticsView #summary, AnalyticsView #opportunities, AnalyticsView #oncall-load { height: auto; padding: 0 1; }
     """
 
     @dataclass
@@ -165,6 +166,7 @@ class AnalyticsView(VerticalScroll, can_focus=True):
             for chart in CHARTS[4:]:
                 yield PlotextPlot(id=f"chart-{chart}")
         yield Static("", id="opportunities")
+        yield OnCallLoad(id="oncall-load")
 
     def on_radio_set_changed(self, event: RadioSet.Changed) -> None:
         event.stop()
@@ -202,6 +204,7 @@ class AnalyticsView(VerticalScroll, can_focus=True):
         for item in data["opportunities"]:
             lines.append_text(literal(f"• {item}\n"))
         self.query_one("#opportunities", Static).update(lines)
+        self.query_one(OnCallLoad).show(data.get("oncall"))
 
     def _plot(self, name: str, title: str) -> Any:
         plot = self.query_one(f"#chart-{name}", PlotextPlot)
