@@ -10,6 +10,7 @@ from datetime import datetime
 from typing import Any
 
 from triagedesk.app.desk import Desk
+from triagedesk.domain import instants
 from triagedesk.domain.errors import UserError
 from triagedesk.domain.models import Issue
 from triagedesk.domain.requests.actions import Actor
@@ -28,9 +29,6 @@ class IssueExists(UserError):
     """A POST naming an issue that exists, without the dedup_key that would make it a repeat (HTTP 409)."""
 
 
-
-def _stamp(moment: datetime) -> str:
-    return moment.isoformat().replace("+00:00", "Z")
 
 
 class IntakeDoor:
@@ -104,7 +102,7 @@ class IntakeDoor:
             issue = self.store.issues.require(issue_id)
             self.store.issues.save(issue.model_copy(update={"last_seen": latest(issue.last_seen, ended_at)}),
                                    actor=actor, action="alert_resolved",
-                                   note=f"alert {dedup_key} resolved at {_stamp(ended_at)}")
+                                   note=f"alert {dedup_key} resolved at {instants.stamp(ended_at)}")
             return issue_id
 
     def _open_dedup_keys(self) -> dict[str, str]:

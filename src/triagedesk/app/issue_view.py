@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, Field
 
+from triagedesk.domain import instants
 from triagedesk.domain.records import AuditEntry, Correction, ExpertRequest, OutboxMessage, Outcome, Session
 from triagedesk.domain.requests.sessions import elapsed_seconds
 from triagedesk.domain.requests.states import state_name
@@ -139,10 +140,7 @@ def _when(moment: datetime | None) -> str:
 
 
 def _moment(text: Any) -> datetime | None:
-    try:
-        return datetime.fromisoformat(str(text).replace("Z", "+00:00")) if text else None
-    except ValueError:
-        return None
+    return instants.parse_or_none(text)
 
 
 def _is_set(value: Any) -> bool:
