@@ -84,3 +84,14 @@ async def test_each_state_has_one_name_in_the_queue_search_the_issue_and_timers(
         assert isinstance(app.screen, IssueScreen)
         text = "\n".join(str(w.render()) for w in app.screen.query(Static))
         assert "new: no request was ever opened" in text and "never escalated" not in text
+
+
+async def test_the_notice_history_says_none_rather_than_zero_newest(store_copy: Path) -> None:
+    app = make_app(store_copy)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("y", "N")
+        await settle(pilot)
+        text = "\n".join(str(w.render()) for w in app.screen.query(Static))
+        assert "The dispatcher's actions\n" in text + "\n" and "(0 newest)" not in text, text
+        assert "The dispatcher has written nothing to this store." in text
