@@ -10,6 +10,7 @@ from textual.widgets import Button, Static
 
 from tests.tui.conftest import make_app, settle
 from tests.tui.test_desk_pilot import screen_of
+from triagedesk.tui.screens.command_prompt import CommandPrompt
 from triagedesk.tui.screens.issue_screen import IssueScreen
 from triagedesk.tui.screens.modals import ConfirmScreen
 from triagedesk.tui.screens.search_screen import SearchScreen
@@ -95,3 +96,16 @@ async def test_the_notice_history_says_none_rather_than_zero_newest(store_copy: 
         text = "\n".join(str(w.render()) for w in app.screen.query(Static))
         assert "The dispatcher's actions\n" in text + "\n" and "(0 newest)" not in text, text
         assert "The dispatcher has written nothing to this store." in text
+
+
+async def test_the_command_lines_states_read_by_their_one_name(store_copy: Path) -> None:
+    app = make_app(store_copy)
+    async with app.run_test(size=(160, 48)) as pilot:
+        await settle(pilot)
+        await pilot.press("colon")
+        await settle(pilot)
+        prompt = app.screen
+        assert isinstance(prompt, CommandPrompt)
+        states = {w.text: w.help for w in prompt.words if w.kind == "status"}
+        assert states["status in_review"] == "show in review" and states["status new"] == "show new"
+        assert states["status all"] == "show every state" and len(set(states.values())) == len(states) == 7
