@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from textual.widgets import Input, Select, TextArea
+from textual.widgets import Input, Select, Static, TextArea
 
 from tests.support.clock import Clock
 from tests.support.flows import act, escalate, specialist
@@ -366,6 +366,8 @@ async def test_backtest_from_the_analytics_tab(store_copy: Path) -> None:
         await settle(pilot)
         assert isinstance(app.screen, BacktestScreen)
         assert app.screen.result["changed"] == 0 and app.screen.result["considered"] > 0
+        shown = "\n".join(str(w.render()) for w in app.screen.query(Static))
+        assert "No issue would be treated differently." in shown and "0 issues change" not in shown
 
 
 async def test_a_breach_raises_a_notification(store_copy: Path) -> None:

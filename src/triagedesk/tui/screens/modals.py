@@ -200,8 +200,12 @@ class BacktestScreen(ModalScreen[None]):
                 summary.add_row(f"  tier {tier}", str(data["before"]["by_tier"].get(tier, 0)),
                                 str(data["after"]["by_tier"].get(tier, 0)))
             yield Static(summary)
+            if not data["changes"]:
+                yield Static(Text("No issue would be treated differently.", style="italic"))
+                return
+            changed = data["changed"]
             changes = Table("issue", "change", "actual request", "corrections", box=None, padding=(0, 2),
-                            title=f"{data['changed']:,} issues change", title_justify="left")
+                            title=f"{changed:,} issue{'s' if changed != 1 else ''} change", title_justify="left")
             for change in data["changes"][:100]:
                 changes.add_row(literal(change["issue_id"]), literal(change["note"]),
                                 literal(change["actual"]["request"] or "-"), str(change["actual"]["corrections"]))
