@@ -19,6 +19,8 @@ from textual.widgets import Input, TextArea
 
 from tests.tui.conftest import make_app, settle
 from triagedesk.tui.screens.forms import NewIssueForm
+from triagedesk.tui.screens.modals import ConfirmScreen
+from triagedesk.tui.widgets.queue_view import QueueView
 
 TYPED = "Seen at 09:00 by the night shift."
 
@@ -117,3 +119,42 @@ async def test_an_editor_command_with_arguments_and_text_with_a_final_newline(st
     env.setenv("EDITOR", f"'{script}' --replace-with \"one line\"")
     after, _notices, _app = await ctrl_o_on_the_description(store_copy, "old text\n")
     assert after == "one line\n"
+
+
+async def test_a_confirmations_note_opens_in_the_editor_and_is_written_as_one_line(store_copy: Path, tmp_path: Path,
+                                                                                   env, suspendable) -> None:
+    """ctrl+o in a confirmation's note: the editor gets what was typed, and what it saves comes back as one line
+    (an audit note is one line), then Enter writes it with the action."""
+    env.setenv("EDITOR", str(editor(tmp_path, 'printf "\\nthen the pager\\n" >> "$1"')))
+    app = make_app(store_copy)
+    async with app.run_test(size=(160, 48)) as pilot:
+        await settle(pilot)
+        issue_id = app.screen.query_one(QueueView).current_issue()
+        await pilot.press("1")  # the first candidate: a confirmation with a note
+        await settle(pilot)
+        dialog = app.screen
+        assert isinstance(dialog, ConfirmScreen)
+        await pilot.press(*"call first")
+        await pilot.press("ctrl+o")
+        await settle(pilot)
+        assert app.screen is dialog and dialog.query_one("#note", Input).value == "call first then the pager"
+        assert (tmp_path / "given").exists() and not Path((tmp_path / "given").read_text("utf-8")).exists()
+        await pilot.press("enter")
+        await settle(pilot)
+        request = app.desk.queries.request_for(issue_id)
+        assert request is not None
+        assert any(a.note == "call first then the pager" for a in app.desk.store.history(request.id))
+
+
+async def test_a_confirmation_without_an_editor_keeps_its_note(store_copy: Path, env, suspendable) -> None:
+    app = make_app(store_copy)
+    async with app.run_test(size=(160, 48)) as pilot:
+        await settle(pilot)
+        await pilot.press("1")
+        await settle(pilot)
+        dialog = app.screen
+        assert isinstance(dialog, ConfirmScreen)
+        await pilot.press(*"call first", "ctrl+o")
+        await settle(pilot)
+        assert app.screen is dialog and dialog.query_one("#note", Input).value == "call first"
+        assert any("No editor set" in str(n.message) for n in app._notifications)

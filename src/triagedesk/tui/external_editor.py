@@ -12,6 +12,8 @@ from pathlib import Path
 
 from textual.app import App, SuspendNotSupported
 
+EDITOR_KEY = "ctrl+o"
+"""Opens a long text (a form's, a confirmation's note) in the user's editor."""
 VARIABLES = ("VISUAL", "EDITOR")
 """Where the editor's command is read, in this order (the convention of git, crontab and less)."""
 

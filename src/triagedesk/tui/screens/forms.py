@@ -18,7 +18,7 @@ from textual.widgets import Button, Checkbox, Input, Label, Select, Static, Text
 from triagedesk.display import literal
 from triagedesk.domain.inputs import set_path
 from triagedesk.domain.models import Decision, Issue
-from triagedesk.tui.external_editor import edit_in_editor
+from triagedesk.tui.external_editor import EDITOR_KEY, edit_in_editor
 from triagedesk.tui.notices import tell
 from triagedesk.tui.screens.discard import EditingModal
 
@@ -34,10 +34,6 @@ class FormField:
     placeholder: str = ""
     family: str = ""
     """Shown only for profiles of this matching family ("weighted": seed 000's, "points": seed 002's); "" always."""
-
-
-EDITOR_KEY = "ctrl+o"
-"""Opens the focused long text (else the form's first) in the user's editor."""
 
 
 def _dom_id(path: str) -> str:

@@ -14,6 +14,7 @@ from textual.widgets import Button, Input, Label, MarkdownViewer, Static
 
 from triagedesk.display import literal
 from triagedesk.files import atomic_write
+from triagedesk.tui.external_editor import EDITOR_KEY, edit_in_editor
 from triagedesk.tui.notices import tell
 
 KEEP = "Keep it"
@@ -23,9 +24,9 @@ KEEP = "Keep it"
 class ConfirmScreen(ModalScreen[str | None]):
     """Asks before an action: the question names the issue (id and title), the confirming button says what it does
     (the plan's verb: "Assign", "Cancel the request"), the other keeps things as they are. Returns the note
-    (possibly empty), or None when kept."""
+    (possibly empty), or None when kept. ctrl+o opens the note in the user's editor (read back as one line)."""
 
-    BINDINGS = [Binding("escape", "cancel", KEEP)]
+    BINDINGS = [Binding("escape", "cancel", KEEP), Binding(EDITOR_KEY, "open_editor", "Editor", show=False)]
 
     def __init__(self, question: str, detail: str = "", with_note: bool = True, *, confirm: str) -> None:
         super().__init__()
@@ -40,7 +41,7 @@ class ConfirmScreen(ModalScreen[str | None]):
             if self.detail:
                 yield Static(literal(self.detail), id="detail")
             if self.with_note:
-                yield Input(placeholder="Note for the audit log (optional)", id="note")
+                yield Input(placeholder=f"Note for the audit log (optional; {EDITOR_KEY}: your editor)", id="note")
             with Horizontal(id="buttons"):
                 yield Button(self.confirm_label, variant="primary", id="confirm")
                 yield Button(KEEP, id="cancel")
@@ -62,6 +63,19 @@ class ConfirmScreen(ModalScreen[str | None]):
 
     def action_cancel(self) -> None:
         self.dismiss(None)
+
+    def action_open_editor(self) -> None:
+        """The note in the user's editor; what it saves comes back as one line (an audit note is one line)."""
+        if not self.with_note:
+            return
+        note = self.query_one("#note", Input)
+        edited = edit_in_editor(self.app, note.value, "note")
+        if edited.problem:
+            tell(self, edited.problem, severity="warning", timeout=8)
+        if edited.text is not None:
+            note.value = " ".join(edited.text.split())
+            note.cursor_position = len(note.value)
+        note.focus()
 
 
 class PackageScreen(ModalScreen[None]):
