@@ -42,6 +42,7 @@ SCREENS = {  # name: (role, keys pressed in turn, each waited for)
     "command-line": ("coordinator", ["colon", *"sta"]),  # with its completions
     "notices": ("coordinator", ["y", "N"]),  # one notice at least: the id copied
     "key-tester": ("coordinator", ["ctrl+k", "x"]),
+    "palette": ("coordinator", ["ctrl+p", *"ass"]),  # our commands with their keys, none of Textual's own
     "schedules": ("coordinator", ["O"]),
     "override": ("coordinator", ["O", "o"]),
 }
