@@ -33,12 +33,14 @@ SCREENS = {  # name: (role, keys pressed in turn, each waited for)
     "sort-menu": ("coordinator", ["v"]),
     "save-view": ("coordinator", ["S"]),
     "views": ("coordinator", ["S", *"critical", "enter", "V"]),  # the saved views: open, rename, delete
+    "rename-view": ("coordinator", ["S", *"critical", "enter", "V", "r"]),
     "delete-view": ("coordinator", ["S", *"critical", "enter", "V", "d"]),
     "bulk": ("coordinator", ["space", "M"]),
     "backtest-prompt": ("lead", ["b"]),
     "backtest": ("lead", ["b", "enter"]),
     "outcome": ("expert", ["s", "o"]),  # completing the request: the final report first
     "correction": ("expert", ["c"]),
+    "closed-issue": ("coordinator", ["colon", *"APR-000158", "enter"]),  # jumped to: closed, opened read-only
     "command-line": ("coordinator", ["colon", *"sta"]),  # with its completions
     "notices": ("coordinator", ["y", "N"]),  # one notice at least: the id copied
     "key-tester": ("coordinator", ["ctrl+k", "x"]),
