@@ -17,7 +17,7 @@ import pytest
 from textual.drivers.headless_driver import HeadlessDriver
 from textual.widgets import Input, TextArea
 
-from tests.tui.conftest import make_app, settle
+from tests.support.pilot import make_app, settle
 from triagedesk.tui.screens.forms import NewIssueForm
 from triagedesk.tui.screens.modals import ConfirmScreen
 from triagedesk.tui.widgets.queue_view import QueueView

@@ -9,8 +9,7 @@ from pathlib import Path
 import pytest
 from textual.widgets import Button, Input, Label, Select, TextArea
 
-from tests.tui.conftest import make_app, settle
-from tests.tui.test_desk_pilot import screen_of
+from tests.support.pilot import make_app, screen_of, settle
 from triagedesk.tui.screens.discard import DiscardScreen
 from triagedesk.tui.screens.forms import ModelForm, NewIssueForm
 from triagedesk.tui.screenshots import busiest_expert

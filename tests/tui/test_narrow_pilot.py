@@ -8,8 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.tui.conftest import make_app, settle
-from tests.tui.test_desk_pilot import screen_of
+from tests.support.pilot import make_app, screen_of, settle
 from triagedesk.tui.screens.desk_screen import TIMERS_TITLE
 from triagedesk.tui.widgets.key_bar import KeyBar
 from triagedesk.tui.widgets.pane_titles import fitted

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.tui.conftest import make_app, settle
+from tests.support.pilot import make_app, settle
 from triagedesk.tui.screens.schedule_screen import ScheduleScreen
 from triagedesk.tui.screenshots import busiest_expert
 from triagedesk.tui.widgets.key_bar import KeyBar

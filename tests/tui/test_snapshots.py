@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.tui.conftest import make_app, settle
+from tests.support.pilot import make_app, settle
 from triagedesk.store.database import open_store
 from triagedesk.tui.screenshots import busiest_expert
 

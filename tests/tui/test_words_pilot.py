@@ -8,8 +8,7 @@ from pathlib import Path
 
 from textual.widgets import Button, Static
 
-from tests.tui.conftest import make_app, settle
-from tests.tui.test_desk_pilot import screen_of
+from tests.support.pilot import make_app, screen_of, settle
 from triagedesk.tui.screens.command_prompt import CommandPrompt
 from triagedesk.tui.screens.issue_screen import IssueScreen
 from triagedesk.tui.screens.modals import ConfirmScreen
