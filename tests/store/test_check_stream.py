@@ -19,7 +19,7 @@ def never_whole(monkeypatch: pytest.MonkeyPatch) -> None:
     def refuse(raw: bytes) -> None:
         raise AssertionError("a snapshot of the current format was decoded whole")
 
-    monkeypatch.setattr(check_module, "decode_snapshot", refuse)
+    monkeypatch.setattr(check_module, "decode_json_snapshot", refuse)
 
 
 def store_with(path: Path, count: int) -> None:

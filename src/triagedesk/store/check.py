@@ -33,14 +33,15 @@ from triagedesk.store.journal_format import (
     scan,
 )
 from triagedesk.store.lazy_docs import LazyDocs
-from triagedesk.store.snapshot_file import decode_snapshot, snapshot_chunks
+from triagedesk.store.snapshot_file import snapshot_chunks
 from triagedesk.store.stream import lazy_snapshot
+from triagedesk.store.upgrade import decode_json_snapshot
 
 Tables = dict[str, dict[str, dict[str, Any]]]
 
 
 @dataclass
-class SnapshotFile:
+class SnapshotFound:
     """One snapshot file (the live one or `.prev`) as found."""
 
     path: Path
@@ -58,7 +59,7 @@ class SnapshotFile:
 
 
 @dataclass
-class JournalFile:
+class JournalFound:
     """One journal file as found: its header, every intact record (with its offset) and every damaged line."""
 
     path: Path
@@ -86,8 +87,8 @@ def _kind(path: Path) -> str:
     return "dir" if stat.S_ISDIR(mode) else "file"
 
 
-def read_snapshot(path: Path) -> SnapshotFile:
-    found = SnapshotFile(path)
+def read_snapshot(path: Path) -> SnapshotFound:
+    found = SnapshotFound(path)
     kind = _kind(path)
     if kind == "missing":
         found.state, found.problem = "missing", "missing"
@@ -98,7 +99,7 @@ def read_snapshot(path: Path) -> SnapshotFile:
     try:
         found.tables = lazy_snapshot(path)  # records are parsed as they are walked, never all held at once
         if found.tables is None:
-            found.tables = decode_snapshot(path.read_bytes())
+            found.tables = decode_json_snapshot(path.read_bytes())  # the older format, before its upgrade
     except Damaged as exc:
         found.state, found.problem = "damaged", str(exc)
     except OSError as exc:
@@ -106,8 +107,8 @@ def read_snapshot(path: Path) -> SnapshotFile:
     return found
 
 
-def read_journal(path: Path) -> JournalFile:
-    found = JournalFile(path)
+def read_journal(path: Path) -> JournalFound:
+    found = JournalFound(path)
     kind = _kind(path)
     if kind == "missing":
         found.state, found.problem = "missing", "missing"
@@ -166,7 +167,7 @@ class Plan:
     generation: int = 0                                       # the highest generation any file names
 
 
-def plan(snapshot: SnapshotFile, journal: JournalFile, prev: SnapshotFile, prev_journal: JournalFile) -> Plan:
+def plan(snapshot: SnapshotFound, journal: JournalFound, prev: SnapshotFound, prev_journal: JournalFound) -> Plan:
     """The newest state every intact file holds together: never older than a write an intact file holds."""
     snapshots = [s for s in (snapshot, prev) if s.tables is not None]
     base = max(snapshots, key=lambda s: s.generation, default=None)
@@ -186,7 +187,7 @@ def plan(snapshot: SnapshotFile, journal: JournalFile, prev: SnapshotFile, prev_
     expected = expected_journal(result.tables)
     folded = folded_journal(result.tables)
 
-    def effective(found: JournalFile, live: bool) -> int:
+    def effective(found: JournalFound, live: bool) -> int:
         if found.header is not None:
             return found.header.generation
         # a damaged header: the file is where the protocol put it, so its generation follows from that
@@ -241,10 +242,10 @@ class CheckReport:
     """What `db check` found, file by file, and what `repair` would recover."""
 
     path: Path
-    snapshot: SnapshotFile
-    journal: JournalFile
-    prev: SnapshotFile
-    prev_journal: JournalFile
+    snapshot: SnapshotFound
+    journal: JournalFound
+    prev: SnapshotFound
+    prev_journal: JournalFound
     store_problem: str = ""       # snapshot and journal intact but not belonging together
     note: str = ""
     recoverable: Plan | None = None
@@ -318,7 +319,7 @@ class CheckReport:
         files = {}
         for found in (self.snapshot, self.journal, self.prev, self.prev_journal):
             entry: dict[str, Any] = {"state": found.state, "problem": found.problem}
-            if isinstance(found, JournalFile):
+            if isinstance(found, JournalFound):
                 entry.update(generation=found.generation, records=len(found.records),
                              damaged_lines=found.damaged_lines, tail=found.tail, cut_at=found.cut_at)
             else:
