@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from triagedesk.domain.models import Issue
-from triagedesk.store import check as check_module
+from triagedesk.store import found as check_module
 from triagedesk.store.check import check, read_snapshot
 from triagedesk.store.database import open_store
 from triagedesk.store.lazy_docs import LazyDocs
