@@ -12,7 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from triagedesk.app import report_columns
-from triagedesk.domain.insight.analytics import correctable, figures, period_bounds, report, tally_records
+from triagedesk.domain.insight.analytics import correctable, due_us, figures, period_bounds, report, tally_records
 from triagedesk.domain.insight.tally import CorrectionFacts, RatingFacts, Tally, micros, request_facts
 from triagedesk.domain.models import Expert
 from triagedesk.domain.records import REQUEST_STATUSES, Correction, ExpertRequest, Outcome
@@ -83,7 +83,7 @@ def one_by_one(reqs: list[ExpertRequest], outcomes: list[Outcome], corrections: 
             continue
         o = of.get(r.id)
         f = request_facts(at, *(None if t is None else micros(t) for t in (r.assigned_at, r.started_at,
-                                                                           r.completed_at, r.due_at)),
+                                                                           r.completed_at)), due_us(r, PROFILES),
                           r.status, r.urgency, r.item_category, r.assigned_expert_id, r.tier_id, r.price,
                           RATES.get(r.profile, 0.0), None if o is None else o.resolution_achieved,
                           None if o is None else o.time_to_resolution_minutes, r.profile)

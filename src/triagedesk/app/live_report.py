@@ -19,7 +19,7 @@ from triagedesk.app.report_columns import (
     expert_names,
     request_columns,
 )
-from triagedesk.domain.insight.analytics import correctable, figures, period_bounds, rates_of
+from triagedesk.domain.insight.analytics import correctable, due_us, figures, period_bounds, rates_of
 from triagedesk.domain.insight.tally import DAY_US, CorrectionFacts, RatingFacts, Tally, micros, request_facts
 from triagedesk.domain.insight.tally_bulk import RequestColumns, tally_columns, tally_corrections, tally_ratings
 from triagedesk.domain.records import Correction, ExpertRequest, Outcome
@@ -71,7 +71,7 @@ class LiveReport:
             self._pending = set()
         columns = StoreColumns(self.store)
         outcomes = Outcomes(columns)
-        doc_ids, ids, rows = request_columns(columns, outcomes, self.rates, None)
+        doc_ids, ids, rows = request_columns(columns, outcomes, self.profiles, None)
         order = sorted(range(len(ids)), key=rows.at.__getitem__)  # by time: each day's rows are one slice
         self.rows = RequestColumns(**{name: _pick(column, order) for name, column in rows.__dict__.items()})
         self.ids, self.request_doc = _pick(ids, order), _pick(doc_ids, order)
@@ -179,7 +179,7 @@ class LiveReport:
             return
         winner = self._winner(request.id)
         row = (micros(request.submitted_at), _at(request.assigned_at), _at(request.started_at),
-               _at(request.completed_at), _at(request.due_at), request.status, request.urgency,
+               _at(request.completed_at), due_us(request, self.profiles), request.status, request.urgency,
                request.item_category, request.assigned_expert_id, request.tier_id, request.price,
                self.rates.get(request.profile, 0.0), None if winner is None else self.o_achieved[winner],
                None if winner is None else self.o_minutes[winner], request.profile)

@@ -98,9 +98,10 @@ class Stored:
     """A stored request's clock fields, read without loading the record (the queue's light view of it)."""
 
     __slots__ = ("status", "urgency", "submitted_at", "paid_at", "due_at", "ack_due_at", "assigned_at",
-                 "acknowledged_at", "started_at", "completed_at", "waiting_since", "paused_minutes")
+                 "acknowledged_at", "started_at", "completed_at", "waiting_since", "paused_minutes", "tier_id")
     status: str
     urgency: str
+    tier_id: str | None
     submitted_at: datetime
     paid_at: datetime | None
     due_at: datetime | None
@@ -117,13 +118,14 @@ class Stored:
         """The view, or None when a field is not what a request holds (such a row shows no clock)."""
         view = cls()
         try:
-            for name in cls.__slots__[2:-1]:
+            for name in cls.__slots__[2:-2]:
                 value = doc.get(name)
                 setattr(view, name, _instant(value) if value else None)
             view.paused_minutes = float(doc.get("paused_minutes") or 0.0)
         except (TypeError, ValueError):
             return None
         view.status, view.urgency = str(doc.get("status")), str(doc.get("urgency"))
+        view.tier_id = str(doc["tier_id"]) if doc.get("tier_id") else None
         return view if view.submitted_at is not None else None
 
 

@@ -37,9 +37,20 @@ class Reading:
     def report(self, days: int, now: datetime | None = None) -> dict[str, Any]:
         from triagedesk.app import report_columns
 
-        found = report_columns.report(self.store, self.profiles(), now or self.clock(), days)
+        moment = now or self.clock()
+        found = report_columns.report(self.store, self.profiles(), moment, days)
+        found["oncall"] = self._oncall(moment)
         self.store.journal.verified()
         return found
+
+    def _oncall(self, now: datetime) -> dict[str, Any]:
+        """The on-call load, as the Desk's report carries it."""
+        from triagedesk.app.oncall import fairness_of
+        from triagedesk.domain.routing.coverage import CalendarBook, Coverage
+
+        coverage = Coverage(self.store.schedules.all(), CalendarBook(self.store.calendars.all()))
+        experts = sorted(self.store.experts.all(), key=lambda e: ((e.name or e.id).lower(), e.id))
+        return fairness_of(self.store, coverage, experts, now)
 
     def search(self, text: str, limit: int = 500) -> list[Found]:
         """Every issue holding `text` (app/issue_search.py)."""

@@ -8,7 +8,14 @@ from datetime import datetime
 from operator import itemgetter
 from typing import Any, Protocol
 
-from triagedesk.domain.insight.analytics import correctable, figures, period_bounds, rates_of
+from triagedesk.domain.insight.analytics import (
+    clock_reads_stored_due,
+    correctable,
+    due_us,
+    figures,
+    period_bounds,
+    rates_of,
+)
 from triagedesk.domain.insight.tally import Tally, micros
 from triagedesk.domain.insight.tally_bulk import RequestColumns, tally_columns, tally_corrections, tally_ratings
 from triagedesk.domain.records import REQUEST_STATUSES, Correction, ExpertRequest, Outcome
@@ -16,7 +23,8 @@ from triagedesk.domain.scoring.profiles import Profile
 from triagedesk.store.repositories import Store
 
 REQUEST_FIELDS = ("id", "$us:submitted_at", "$us:assigned_at", "$us:started_at", "$us:completed_at", "$us:due_at",
-                  "status", "urgency", "item_category", "assigned_expert_id", "tier_id", "price", "profile")
+                  "status", "urgency", "item_category", "assigned_expert_id", "tier_id", "price", "profile",
+                  "paused_minutes")
 OUTCOME_FIELDS = ("request_id", "resolution_achieved", "time_to_resolution_minutes", "rating", "$us:created_at",
                   "expert_id")
 CORRECTION_FIELDS = ("$us:created_at", "field", "category", "expert_id", "profile")
@@ -107,13 +115,16 @@ def _pick(column: list[Any], rows: list[int]) -> list[Any]:
     return [column[i] for i in rows]
 
 
-def request_columns(store: Columns, outcomes: Outcomes, rates: dict[str, float],
+def request_columns(store: Columns, outcomes: Outcomes, profiles: Mapping[str, Profile],
                     period: tuple[int, int] | None) -> tuple[list[str], list[str], RequestColumns]:
     """The requests submitted in the period (None: every request): their doc_ids and ids, and their columns as
-    the domain counts them."""
+    the domain counts them. A row whose resolve due the clock computes (a wait pushed it, or none was stored) is
+    read as its record, so the report holds it to the clock's due time."""
     low, high = period if period is not None else (-(2**63), 2**63)
+    rates = rates_of(profiles)
     keys, columns = store.field_columns("requests", REQUEST_FIELDS)
-    ids, submitted, assigned, started, completed, due, status, urgency, category, expert, tier, price, profile = columns
+    ids, submitted, assigned, started, completed, due, status, urgency, category, expert, tier, price, profile, \
+        paused = columns
     odd = (_odd(submitted, lambda v: type(v) is int, set(map(type, submitted)) <= {int})
            | set().union(*(_odd(c, lambda v: type(v) in _TIME, set(map(type, c)) <= _TIME)
                            for c in (assigned, started, completed, due)))
@@ -123,7 +134,9 @@ def request_columns(store: Columns, outcomes: Outcomes, rates: dict[str, float],
            | set().union(*(_odd(c, lambda v: type(v) in _TEXT, set(map(type, c)) <= _TEXT)
                            for c in (category, expert, tier)))
            | _odd(price, _price, _prices(price))
-           | _odd(profile, lambda v: type(v) is str, set(map(type, profile)) <= {str}))
+           | _odd(profile, lambda v: type(v) is str, set(map(type, profile)) <= {str})
+           | {i for i, (p, d, c) in enumerate(zip(paused, due, completed, strict=True))
+              if not clock_reads_stored_due(p, d, c)})
     of = outcomes.of
     chosen = [i for i, at in enumerate(submitted) if i not in odd and low <= at <= high] if odd else \
         [i for i, at in enumerate(submitted) if low <= at <= high]
@@ -147,7 +160,7 @@ def request_columns(store: Columns, outcomes: Outcomes, rates: dict[str, float],
         doc_ids.append(keys[i])
         found.append(request.id)
         out.append((micros(request.submitted_at), _at(request.assigned_at), _at(request.started_at),
-                    _at(request.completed_at), _at(request.due_at), request.status, request.urgency,
+                    _at(request.completed_at), due_us(request, profiles), request.status, request.urgency,
                     request.item_category, request.assigned_expert_id, request.tier_id, request.price,
                     rates.get(request.profile, 0.0), None if outcome is None else outcome[0],
                     None if outcome is None else outcome[1], request.profile))
@@ -218,7 +231,7 @@ def report(store: Store, profiles: Mapping[str, Profile], now: datetime, days: i
     period = period_bounds(now, days)
     columns = StoreColumns(store)
     outcomes = Outcomes(columns)
-    tally = tally_columns(request_columns(columns, outcomes, rates_of(profiles), period)[2])
+    tally = tally_columns(request_columns(columns, outcomes, profiles, period)[2])
     tally_corrections_of(columns, tally, period, profiles)
     outcomes.tally(tally, period)
     return figures(tally, expert_names(store), now, days, profiles)

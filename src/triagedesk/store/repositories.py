@@ -45,10 +45,11 @@ def usable_request(doc: dict[str, Any]) -> bool:
 
 
 def _latest_usable(docs: list[dict[str, Any]]) -> dict[str, Any] | None:
-    """The latest submitted usable request, the first stored on a tie."""
+    """The latest submitted usable request, the last stored on a tie (as `latest_by`)."""
     held: dict[str, Any] | None = None
     for doc in docs:
-        if usable_request(doc) and (held is None or (doc.get("submitted_at") or "") > (held.get("submitted_at") or "")):
+        if usable_request(doc) and (held is None or str(doc.get("submitted_at") or "")
+                                    >= str(held.get("submitted_at") or "")):
             held = doc
     return held
 

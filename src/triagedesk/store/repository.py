@@ -113,9 +113,10 @@ class Repository(Generic[M]):
         return [model for model in loaded if model is not None]  # one the models cannot load: skipped, told
 
     def latest_by(self, field: str, value: Any, newest: Callable[[M], Any]) -> M | None:
-        """The record with the greatest `newest(record)` among those whose indexed `field` equals `value`."""
+        """The record with the greatest `newest(record)` among those whose indexed `field` equals `value`, the last
+        stored on a tie (a request opened at the instant the one before it was cancelled is the newer)."""
         found = self.by(field, value)
-        return max(found, key=newest) if found else None
+        return max(reversed(found), key=newest) if found else None
 
     def where(self, predicate: Callable[[M], bool]) -> list[M]:
         return [m for m in self.all() if predicate(m)]

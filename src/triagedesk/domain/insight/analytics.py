@@ -13,6 +13,7 @@ from triagedesk.domain.insight.tally import EPOCH, CorrectionFacts, RatingFacts,
 from triagedesk.domain.insight.tally_bulk import RequestColumns, tally_columns
 from triagedesk.domain.models import Expert
 from triagedesk.domain.records import OPEN_STATUSES, Correction, ExpertRequest, Outcome
+from triagedesk.domain.requests import clocks
 from triagedesk.domain.scoring.profiles import Profile
 
 URGENCY_ORDER = ("critical", "high", "medium", "low")
@@ -62,6 +63,17 @@ def _at(moment: datetime | None) -> int | None:
     return None if moment is None else micros(moment)
 
 
+def due_us(request: ExpertRequest, profiles: Mapping[str, Profile]) -> int | None:
+    """The request's resolve due time as the clocks read it (waits pushed, computed when not stored), in
+    microseconds: what the report holds a completion against, as Timers and refunds do."""
+    return _at(clocks.resolve_due(request, profiles.get(request.profile)))
+
+
+def clock_reads_stored_due(paused_minutes: object, due: object, completed: object) -> bool:
+    """A stored row whose stored `due_at` is the clock's resolve due (no wait pushed it; not computed)."""
+    return not paused_minutes and (due is not None or completed is None)
+
+
 def tally_records(requests: list[ExpertRequest], corrections: list[Correction], outcomes: list[Outcome],
                   profiles: Mapping[str, Profile], now: datetime, days: int) -> Tally:
     """What the records of the period add up to (a request's outcome is the last one naming it)."""
@@ -75,7 +87,7 @@ def tally_records(requests: list[ExpertRequest], corrections: list[Correction], 
             continue
         outcome = by_request.get(r.id)
         columns.append((
-            submitted, _at(r.assigned_at), _at(r.started_at), _at(r.completed_at), _at(r.due_at), r.status,
+            submitted, _at(r.assigned_at), _at(r.started_at), _at(r.completed_at), due_us(r, profiles), r.status,
             r.urgency, r.item_category, r.assigned_expert_id, r.tier_id, r.price, rates.get(r.profile, 0.0),
             None if outcome is None else outcome.resolution_achieved,
             None if outcome is None else outcome.time_to_resolution_minutes, r.profile))
@@ -114,7 +126,7 @@ def figures(tally: Tally, names: dict[str, str], now: datetime, days: int,
         "avg_resolution_hours": _mean(n[("took",)], completed, US_PER_HOUR, 2),
         "mtta_minutes": _mean(n[("wait",)], n[("assigned",)], US_PER_MINUTE, 1),
         "sla_compliance": _share(on_time, timed),
-        "refunds_due": timed - on_time,
+        "refunds_due": sum(1 for price in tally.values["late_prices"] if price > 0),
         "refund_exposure": round(math.fsum(tally.values["late_prices"]), 2),
         "revenue": round(math.fsum(tally.values["revenue"]), 2),
         "expert_hours": round(math.fsum(tally.values["minutes"]) / 60, 2),
