@@ -15,8 +15,9 @@ from hypothesis import strategies as st
 from tests.support.clock import Clock
 from tests.support.stores import desk_at
 from tests.support.world import outage
+from triagedesk.app.ack_door import ACK_LINK
 from triagedesk.app.commands import Refused
-from triagedesk.app.dispatching import ACK_LINK, Dispatching
+from triagedesk.app.dispatching import Dispatching
 from triagedesk.domain.errors import UserError
 from triagedesk.domain.instants import stamp as _stamp
 from triagedesk.domain.requests.actions import Actor

@@ -8,23 +8,18 @@ took it (another dispatcher on the same file, or this one before a crash).
 from __future__ import annotations
 
 import hashlib
-import json
-import os
 import threading
-import time
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from functools import partial
-from pathlib import Path
-from typing import Any
 
+from triagedesk.app.ack_door import AckDoor
 from triagedesk.app.desk import Desk
 from triagedesk.app.intake import IntakeDoor
 from triagedesk.app.outbox import OutboxDoor
 from triagedesk.domain import instants
-from triagedesk.domain.errors import UserError
 from triagedesk.domain.models import Expert, Issue
 from triagedesk.domain.records import (
     OPEN_STATUSES,
@@ -44,7 +39,6 @@ from triagedesk.store.repositories import model_fields
 
 ACTOR = "dispatcher"
 DISPATCHER = Actor(ACTOR, "dispatcher")
-ACK_LINK = Actor("ack-link", "dispatcher")
 """Who acknowledges through a link (the dispatcher's door: the table lets it acknowledge for the expert)."""
 CLOSED = CLOSED_STATUSES
 MAX_STEPS = 16
@@ -97,7 +91,7 @@ class StepResult:
                 "reason": self.reason}
 
 
-class Dispatching(OutboxDoor, IntakeDoor):
+class Dispatching(OutboxDoor, IntakeDoor, AckDoor):
     """The dispatcher's and the intake's door to the store (through the Desk); every call is thread-safe."""
 
     def __init__(self, desk: Desk, coordinator_contact: str | None = None) -> None:
@@ -380,35 +374,6 @@ class Dispatching(OutboxDoor, IntakeDoor):
                              status="pending" if target else "failed",
                              last_error=None if target else "no coordinator contact (TRIAGEDESK_COORDINATOR_URL)")
 
-    # -- acknowledgement links -------------------------------------------------------------------------
-    def ack_state(self, request_id: str, assigned_at: str) -> tuple[ExpertRequest | None, Issue | None, str | None]:
-        """What an ack link's page shows: the request, its issue, and why it can no longer be acknowledged
-        (None: it can). Reads only."""
-        with self.lock:
-            request = self.store.requests.get(request_id)
-            issue = self.store.issues.get(request.analysis_id) if request is not None else None
-            return request, issue, self._link_refusal(request, assigned_at)
-
-    def _link_refusal(self, request: ExpertRequest | None, assigned_at: str) -> str | None:
-        """Why a link can no longer acknowledge (None: it can): an assignment that has moved on, else the action
-        table's own reason (the link is one more door to `acknowledge`)."""
-        if request is None or request.assigned_at is None or instants.stamp(request.assigned_at) != assigned_at:
-            return "this link is for an assignment that has moved on"
-        planned = self.desk.commands.preview(ACK_LINK, Intent("acknowledge", request.analysis_id, request.id))
-        if isinstance(planned, Plan):
-            return None
-        if planned.reason == "already acknowledged":
-            return "this assignment is already acknowledged"
-        return f"this assignment cannot be acknowledged: {planned.reason}"
-
-    def acknowledge(self, request_id: str, assigned_at: str, now: datetime) -> ExpertRequest:
-        """Acknowledge the assignment a link was issued for; a later assignment or a second use is refused."""
-        with self._at(now):
-            why = self._link_refusal(self.store.requests.get(request_id), assigned_at)
-            if why is not None:
-                raise UserError(why)
-            return self.desk.commands.act(request_id, "acknowledge", ACK_LINK, note="acknowledged by link")
-
 
 
 def open_dispatching(path: str, create: bool = True, coordinator_contact: str | None = None,
@@ -418,28 +383,3 @@ def open_dispatching(path: str, create: bool = True, coordinator_contact: str | 
 
     return Dispatching(Desk(open_store(path, create=create), profile_override=profile_override),
                        coordinator_contact)
-
-
-def status_path(store_path: str | os.PathLike[str]) -> Path:
-    """`STORE.dispatcher`: who holds the dispatcher lease for this store, until when (the desk's header reads it)."""
-    return Path(f"{store_path}.dispatcher")
-
-
-def write_status(store_path: str | os.PathLike[str], holder: str, expires: float, where: str) -> None:
-    path = status_path(store_path)
-    temp = path.with_name(path.name + f".{os.getpid()}.tmp")
-    temp.write_text(json.dumps({"holder": holder, "expires": expires, "where": where}), encoding="utf-8")
-    os.replace(temp, path)
-
-
-def read_status(store_path: str | os.PathLike[str], now: float | None = None) -> dict[str, Any] | None:
-    """The active dispatcher, if its lease has not expired (None: none, or a file that is not ours)."""
-    try:
-        data = json.loads(status_path(store_path).read_text(encoding="utf-8"))
-        expires = float(data["expires"])
-        holder = str(data["holder"])
-    except (OSError, ValueError, KeyError, TypeError):
-        return None
-    if expires < (time.time() if now is None else now):
-        return None
-    return {"holder": holder, "expires": expires, "where": str(data.get("where", ""))}

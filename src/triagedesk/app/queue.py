@@ -7,7 +7,6 @@ the desk's virtual queue widget renders rows straight from these lists.
 from __future__ import annotations
 
 import dataclasses
-import gc
 from bisect import bisect_right
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -147,14 +146,8 @@ def load(desk: Desk, now: datetime, assignee: str | None = None) -> QueueData:
     experts = {e.id: e for e in desk.store.experts.all()}
     latest = {issue_id: request for issue_id, _, request in found if request is not None}
     data = QueueData()
-    paused = gc.isenabled()
-    gc.disable()  # the loop allocates only what it keeps: collections would walk every retained issue
-    try:
-        _fill(data, desk, [(issue_id, raw) for issue_id, raw, _ in found], latest, now.timestamp(), assignee,
-              experts)
-    finally:
-        if paused:
-            gc.enable()
+    _fill(data, desk, [(issue_id, raw) for issue_id, raw, _ in found], latest, now.timestamp(), assignee,
+          experts)
     return data
 
 
@@ -168,18 +161,12 @@ def load_scanning(desk: Desk, now: datetime, assignee: str | None = None) -> Que
             continue
         key = doc.get("analysis_id") or ""
         held = latest.get(key)
-        if held is None or (doc.get("submitted_at") or "") > (held.get("submitted_at") or ""):
+        if held is None or (doc.get("submitted_at") or "") >= (held.get("submitted_at") or ""):  # last on a tie
             latest[key] = doc
     data = QueueData()
     now_epoch = now.timestamp()
-    paused = gc.isenabled()
-    gc.disable()  # the loop allocates only what it keeps: collections would walk every retained issue
-    try:
-        _fill(data, desk, [(d.get("id") or "", orjson.dumps(d)) for d in store.issues.raw()], latest, now_epoch,
-              assignee, experts)
-    finally:
-        if paused:
-            gc.enable()
+    _fill(data, desk, [(d.get("id") or "", orjson.dumps(d)) for d in store.issues.raw()], latest, now_epoch,
+          assignee, experts)
     return data
 
 
