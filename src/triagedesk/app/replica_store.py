@@ -3,19 +3,28 @@ the sync states, checkpoint and rejected list in the store's own tables."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, MutableMapping
 from contextlib import AbstractContextManager
 from typing import Any
 
 from triagedesk.app.replica import Carried, Changes, Record, Slot
 from triagedesk.app.replica_changes import PendingRecords
 from triagedesk.store.lazy_docs import LazyDocs
-from triagedesk.store.repositories import Store, replace_with
+from triagedesk.store.repositories import Store
 from triagedesk.store.table import JournalTable
 from triagedesk.store.validity import REJECTED, SYNC_STATE
 
 META = "_sync_meta"
 """The pull checkpoint, and whether this desk ever left one on the server (one document)."""
+
+
+def _replacing(doc: dict[str, Any]) -> Callable[[MutableMapping[str, Any]], None]:
+    """A table update that makes the stored document exactly `doc`."""
+    def replace(stored: MutableMapping[str, Any]) -> None:
+        stored.clear()
+        stored.update(doc)
+
+    return replace
 
 
 class StoreReplica:
@@ -31,9 +40,9 @@ class StoreReplica:
     def _table(self, name: str) -> JournalTable:
         return self.store.db.table(name)
 
-    def _doc_id(self, table: str, key: str) -> int | None:
-        found = self.store.journal.id_index(table).get(key)
-        return None if found is None else int(found)
+    def _doc_id(self, table: str, key: str) -> str | None:
+        """The store's own id of the document with this `id` (the journal's id index)."""
+        return self.store.journal.id_index(table).get(key)
 
     # -- the records ---------------------------------------------------------------------------
     def refresh(self) -> None:
@@ -61,7 +70,7 @@ class StoreReplica:
         if doc_id is None:
             self._table(kind).insert(record)
         else:
-            self._table(kind).update(replace_with(record), doc_ids=[doc_id])
+            self._table(kind).update(_replacing(record), doc_ids=[doc_id])
 
     def remove(self, kind: str, record_id: str) -> None:
         doc_id = self._doc_id(kind, record_id)
@@ -113,7 +122,7 @@ class StoreReplica:
             if doc_id is None:
                 inserts.append(entry)
             else:
-                table.update(replace_with(entry), doc_ids=[doc_id])
+                table.update(_replacing(entry), doc_ids=[doc_id])
         if inserts:
             table.insert_multiple(inserts)
 
