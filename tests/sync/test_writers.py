@@ -149,8 +149,9 @@ def test_a_float_keeps_its_type_through_the_server(tmp_path: Path, db_url: str, 
     """PouchDB Server is JavaScript: `0.0` comes back as `0`. An audit entry's fields are typed by its kind's model."""
     seed_desk(tmp_path / "a.json", 1)
     store = open_store(tmp_path / "a.json")
-    store.audit("cora", "note", "requests", "r1", {"paused_minutes": value, "price": value, "rating": 2},
-                {"paused_minutes": 3.0}, note="floats")
+    with store.transaction():  # the store writes only inside one
+        store.audit("cora", "note", "requests", "r1", {"paused_minutes": value, "price": value, "rating": 2},
+                    {"paused_minutes": 3.0}, note="floats")
     store.close()
     replicator(tmp_path / "a.json", db_url).sync()
     replicator(tmp_path / "b.json", db_url).sync()
