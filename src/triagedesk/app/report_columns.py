@@ -27,7 +27,7 @@ REQUEST_FIELDS = ("id", "$us:submitted_at", "$us:assigned_at", "$us:started_at",
                   "paused_minutes")
 OUTCOME_FIELDS = ("request_id", "resolution_achieved", "time_to_resolution_minutes", "rating", "$us:created_at",
                   "expert_id")
-CORRECTION_FIELDS = ("$us:created_at", "field", "category", "expert_id", "profile")
+CORRECTION_FIELDS = ("$us:created_at", "field", "category", "expert_id", "profile", "request_id")
 URGENCIES = frozenset(("critical", "high", "medium", "low"))
 STATUSES = frozenset(REQUEST_STATUSES)
 _TEXT = frozenset((str, type(None)))
@@ -149,6 +149,7 @@ def request_columns(store: Columns, outcomes: Outcomes, profiles: Mapping[str, P
     out.status, out.urgency, out.category, out.expert, out.tier, out.price = (
         _pick(c, chosen) for c in (status, urgency, category, expert, tier, price))
     out.profile = _pick(profile, chosen)
+    out.request = list(found)
     out.rate = [rates.get(p, 0.0) for p in out.profile]
     out.achieved = [None if r is None else r[0] for r in results]
     out.outcome_minutes = [None if r is None else r[1] for r in results]
@@ -163,43 +164,44 @@ def request_columns(store: Columns, outcomes: Outcomes, profiles: Mapping[str, P
                     _at(request.completed_at), due_us(request, profiles), request.status, request.urgency,
                     request.item_category, request.assigned_expert_id, request.tier_id, request.price,
                     rates.get(request.profile, 0.0), None if outcome is None else outcome[0],
-                    None if outcome is None else outcome[1], request.profile))
+                    None if outcome is None else outcome[1], request.profile, request.id))
     return doc_ids, found, out
 
 
-def corrections_of(store: Columns, profiles: Mapping[str, Profile]
-                   ) -> tuple[list[str], list[int], list[str], list[str], list[str], list[str]]:
+def corrections_of(store: Columns, profiles: Mapping[str, Profile]) -> tuple[list[Any], ...]:
     """Every loadable correction of a field its profile lets be corrected: (doc_ids, created in microseconds,
-    fields, categories (`-` for none), experts, profiles)."""
-    keys, (created, fields, categories, experts, names) = store.field_columns("corrections", CORRECTION_FIELDS)
-    out: list[list[Any]] = [[], [], [], [], [], []]
+    fields, categories (`-` for none), experts, profiles, request ids ('' for none))."""
+    keys, (created, fields, categories, experts, names, requests) = store.field_columns("corrections",
+                                                                                        CORRECTION_FIELDS)
+    out: list[list[Any]] = [[], [], [], [], [], [], []]
     usable = (set(map(type, created)) <= {int} and set(map(type, fields)) <= {str} and "" not in fields
               and set(map(type, categories)) <= _TEXT and set(map(type, experts)) <= {str}
-              and set(map(type, names)) <= {str})
+              and set(map(type, names)) <= {str} and set(map(type, requests)) <= _TEXT)
     for i, key in enumerate(keys):
         if usable or (type(created[i]) is int and type(fields[i]) is str and fields[i]
-                      and type(categories[i]) in _TEXT and type(experts[i]) is str and type(names[i]) is str):
-            row = (key, created[i], fields[i], categories[i] or "-", experts[i], names[i])
+                      and type(categories[i]) in _TEXT and type(experts[i]) is str and type(names[i]) is str
+                      and type(requests[i]) in _TEXT):
+            row = (key, created[i], fields[i], categories[i] or "-", experts[i], names[i], requests[i] or "")
         else:
             correction = store.record("corrections", key)
             if not isinstance(correction, Correction):
                 continue
             row = (key, micros(correction.created_at), correction.field, correction.category or "-",
-                   correction.expert_id, correction.profile)
+                   correction.expert_id, correction.profile, correction.request_id or "")
         if correctable(row[2], row[5], profiles):
             for column, value in zip(out, row, strict=True):
                 column.append(value)
-    return out[0], out[1], out[2], out[3], out[4], out[5]
+    return tuple(out)
 
 
 def tally_corrections_of(store: Columns, tally: Tally, period: tuple[int, int],
                          profiles: Mapping[str, Profile]) -> None:
     """Add the corrections created in the period."""
-    _, created, fields, categories, experts, names = corrections_of(store, profiles)
+    _, created, fields, categories, experts, names, requests = corrections_of(store, profiles)
     low, high = period
     chosen = [i for i, at in enumerate(created) if low <= at <= high]
     tally_corrections(tally, _pick(fields, chosen), _pick(categories, chosen), _pick(experts, chosen),
-                      _pick(names, chosen))
+                      _pick(names, chosen), _pick(requests, chosen))
 
 
 def _at(moment: datetime | None) -> int | None:
