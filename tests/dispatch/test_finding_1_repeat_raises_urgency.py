@@ -11,7 +11,8 @@ from collections.abc import Iterator
 
 import pytest
 
-from tests.dispatch.conftest import T0, TOKEN, Clock, Intake, start_intake
+from tests.dispatch.conftest import TOKEN, Intake, start_intake
+from tests.support.clock import T0, Clock
 from triagedesk.app.dispatching import Dispatching
 from triagedesk.dispatch.settings import DispatchSettings
 
