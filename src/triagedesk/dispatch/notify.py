@@ -164,8 +164,8 @@ def send(url: str, message: Outgoing, timeout: float = 10.0) -> bool:
     try:
         with deadline.bounded(timeout) as watch:
             try:
-                ok = sender.notify(body=body, title=message.subject, body_format=apprise.NotifyFormat.TEXT,
-                                   attach=attach)
+                ok = bool(sender.notify(body=body, title=message.subject,
+                                        body_format=apprise.NotifyFormat.TEXT, attach=attach))
             except Exception:
                 if not watch.expired:
                     raise
