@@ -139,3 +139,45 @@ def test_zammad_4432_with_nobody_covering_a_page_waits_for_the_holders_hours(tmp
     page, _ = _night_page(tmp_path, covered=False)
     assert page["expert_id"] == "day-ber"
     assert page["next_attempt_at"] == datetime(2026, 1, 13, 8, tzinfo=UTC)  # Tuesday 09:00 in Berlin
+
+
+TEN_AM_BERLIN = "2026-01-14T09:00:00Z"
+DAY_SEC = _expert("day-sec", "Europe/Berlin", "none", 4.5)  # the only security specialist: Berlin office hours
+NIGHT_NET = {**_expert("night-net", "Europe/Berlin", "on_call_rotation", 4.5),
+             "specializations": ["network_architecture"]}  # infrastructure, not security
+NIGHT_SILVER = {**_expert("night-silver", "Europe/Berlin", "on_call_rotation", 4.5),
+                "specializations": ["silver"]}  # an appraiser: outside the infrastructure profile
+
+
+@pytest.mark.parametrize(("member", "at", "holder"), [
+    ("night-net", THREE_AM_BERLIN, "night-net"),  # no specialist available now: whoever is on call for the profile
+    ("night-net", TEN_AM_BERLIN, "day-sec"),      # a specialist at work: the specialist, though another is on call
+    ("night-silver", THREE_AM_BERLIN, None),      # on call, but outside the issue's profile: nobody, a coordinator
+], ids=["night-on-call", "day-specialist", "outside-the-profile"])
+def test_a_critical_issue_goes_to_whoever_is_on_call_for_its_profile_when_no_specialist_can(
+        tmp_path: Path, member: str, at: str, holder: str | None) -> None:
+    db = str(_store(tmp_path, [DAY_SEC, NIGHT_NET, NIGHT_SILVER], at))
+    _cli("schedule", "add", "all-week", "--member", member, "--start", "2026-01-01T00:00", "--length", "1w",
+         "--timezone", "Europe/Berlin", "--covers", "infrastructure", "--db", db, "--json")
+    assert [s["member"] for s in _cli("oncall", "--at", at, "--db", db, "--json")["schedules"]] == [member]
+    request = _cli("escalate", "INC-1002", "--now", at, "--db", db, "--json")
+    assert request["urgency"] == "critical"
+    passed = run_cli("dispatch", "--once", "--now", at, "--db", db)
+    assert passed.returncode == 0, passed.stderr
+    shown = _cli("show", "INC-1002", "--db", db, "--json")
+    assert shown["requests"][0]["request"]["assigned_expert_id"] == holder
+
+
+@pytest.mark.parametrize(("at", "taken"), [(THREE_AM_BERLIN, True), (TEN_AM_BERLIN, False)], ids=["night", "day"])
+def test_a_coordinator_assigns_the_one_on_call_without_an_override_only_while_no_specialist_can(
+        tmp_path: Path, at: str, taken: bool) -> None:
+    db = str(_store(tmp_path, [DAY_SEC, NIGHT_NET], at))
+    _cli("schedule", "add", "all-week", "--member", "night-net", "--start", "2026-01-01T00:00", "--length", "1w",
+         "--timezone", "Europe/Berlin", "--covers", "infrastructure", "--db", db, "--json")
+    request = _cli("escalate", "INC-1002", "--now", at, "--db", db, "--json")
+    done = run_cli("request", "assign", request["id"], "--expert", "night-net", "--now", at, "--db", db, "--json")
+    if not taken:  # day-sec is at work: the one on call is no specialist, and needs a coordinator's override
+        assert done.returncode == 2 and "does not specialise" in done.stderr
+        return
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)["assigned_expert_id"] == "night-net"
