@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import icalendar
 import pytest
 
 from tests.conftest import run_cli
@@ -151,3 +152,28 @@ def test_holiday_calendars_from_a_file_and_a_country_with_their_scope(db: Path) 
     done = run_cli("calendar", "remove", "bavaria", *at)
     assert done.returncode == 0, done.stderr
     _refused("calendar", "remove", "bavaria", *at, says="no calendar 'bavaria'")
+
+
+# icalendar's own test calendars (shipped in its wheel, icalendar/tests/calendars/): an event with DTSTART twice
+SHIPPED = Path(icalendar.__file__).parent / "tests" / "calendars"
+
+
+@pytest.mark.parametrize("command", [["calendar", "import", "--holidays", "h", "--from-year", "2010", "--to-year",
+                                      "2030"],
+                                     ["schedule", "import", "--as", "s", "--from", "2010-01-01T00:00Z", "--until",
+                                      "2030-01-01T00:00Z"]], ids=["calendar", "schedule"])
+@pytest.mark.parametrize("name", ["pacific_fiji.ics", "america_new_york_forward_reference.ics"])
+def test_a_real_calendar_with_an_events_start_given_twice_is_one_line_naming_file_line_and_event(
+        db: Path, command: list[str], name: str) -> None:
+    path = SHIPPED / name
+    assert path.read_text("utf-8").count("UID:noend123") == 1  # the shipped fixture is there
+    _refused(*command[:2], str(path), *command[2:], "--db", str(db),
+             says=f"{name}: line ")
+    done = run_cli(*command[:2], str(path), *command[2:], "--db", str(db))
+    assert "event UID 'noend123': DTSTART a second time" in done.stderr
+    assert _stored(db, "schedules") == [] and _stored(db, "calendars") == []
+
+
+def test_a_calendar_file_is_checked_before_the_store_is_opened(tmp_path: Path) -> None:
+    _refused("schedule", "import", str(SHIPPED / "pacific_fiji.ics"), "--as", "s", "--db",
+             str(tmp_path / "none.json"), says="pacific_fiji.ics: line 49")

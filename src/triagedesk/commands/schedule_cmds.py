@@ -255,7 +255,10 @@ def _day(text: str | None, option: str, default: datetime) -> datetime:
 def schedule_import(file: str, name: str, from_text: str | None, until_text: str | None, zone_name: str,
                     covers: tuple[str, ...], replace: bool, db_path: str | None, actor: str, as_json: bool) -> None:
     """A schedule from an iCalendar file: each event whose attendee or summary names an expert is their shift."""
+    from triagedesk.formats import ics
+
     text, source = read_text(file)
+    ics.parse(text, source)  # the file's own mistakes first, as `calendar import` says them, store or none
     now = datetime.now(UTC)
     start = _day(from_text, "--from", now - timedelta(days=365))
     end = _day(until_text, "--until", now + timedelta(days=730))
