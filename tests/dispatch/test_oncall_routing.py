@@ -12,6 +12,9 @@ import pytest
 
 from tests.conftest import run_cli
 from triagedesk.app.dispatching import open_dispatching
+from triagedesk.domain.models import Expert
+from triagedesk.domain.records import ExpertRequest
+from triagedesk.domain.requests import notices
 from triagedesk.domain.requests.actions import Actor
 from triagedesk.domain.routing.schedules import Layer, Restriction, Schedule
 from triagedesk.resources import data_dir
@@ -133,6 +136,39 @@ def _night_page(tmp_path: Path, covered: bool) -> tuple[dict, datetime]:
 def test_zammad_4432_a_page_outside_the_holders_hours_goes_to_whoever_covers(tmp_path: Path) -> None:
     page, night = _night_page(tmp_path, covered=True)
     assert page["expert_id"] == "night-owl" and page["next_attempt_at"] == night
+
+
+def test_zammad_4432_a_page_redirected_to_the_one_on_call_is_addressed_to_them_and_says_whom_they_cover(
+        tmp_path: Path) -> None:
+    page, _ = _night_page(tmp_path, covered=True)
+    assert page["expert_id"] == "night-owl" and page["kind"] == "at_risk"
+    paragraphs = page["body"].split("\n\n")
+    assert paragraphs[1] == "NIGHT-OWL,"  # not the holder's name
+    assert paragraphs[2].splitlines()[0] == ("You are on call for infrastructure, covering DAY-BER, who is off "
+                                             "hours: this page is for you.")
+    assert "hand it back" not in page["body"] and "Acknowledge" not in page["body"]  # not the holder's link
+
+
+def test_zammad_4432_the_holders_own_page_is_unchanged(tmp_path: Path) -> None:
+    page, _ = _night_page(tmp_path, covered=False)
+    assert page["body"].split("\n\n")[1] == "DAY-BER,"
+    assert "Please update the desk or hand it back." in page["body"] and "on call" not in page["body"]
+
+
+def test_a_redirected_breach_page_says_whom_it_covers_and_the_holders_does_not() -> None:
+    request = ExpertRequest(id="req-1", analysis_id="INC-1", status="assigned", urgency="critical",
+                            submitted_at=datetime(2026, 1, 12, 19, tzinfo=UTC),
+                            due_at=datetime(2026, 1, 12, 20, tzinfo=UTC))
+    senior, owl = Expert(id="sen", name="SENIOR"), Expert(id="owl", name="NIGHT-OWL")
+    own = notices.breach(None, request, senior, "DAY-BER", 0.0, "https://desk.test/ack/t")
+    covered = notices.breach(None, request, owl, "DAY-BER", 0.0, "https://desk.test/ack/t",
+                             notices.Cover("SENIOR", "infrastructure"))
+    assert own.body.split("\n\n")[1] == "SENIOR," and "yours now as the senior" in own.body
+    paragraphs = covered.body.split("\n\n")
+    why, passed = paragraphs[2].splitlines()[:2]
+    assert paragraphs[1] == "NIGHT-OWL," and "covering SENIOR, who is off hours" in why
+    assert "went to SENIOR as the senior expert" in passed and "escalated to you" not in covered.subject
+    assert "/ack/" in own.body and "/ack/" not in covered.body  # the senior's link stays theirs
 
 
 def test_zammad_4432_with_nobody_covering_a_page_waits_for_the_holders_hours(tmp_path: Path) -> None:
