@@ -14,6 +14,7 @@ from pydantic import BaseModel, Field
 from triagedesk.domain import instants
 from triagedesk.domain.records import AuditEntry, Correction, ExpertRequest, OutboxMessage, Outcome, Session
 from triagedesk.domain.requests.sessions import elapsed_seconds
+from triagedesk.domain.requests.states import state_name
 
 if TYPE_CHECKING:
     from triagedesk.app.queries import Queries
@@ -124,6 +125,11 @@ def _value(value: Any) -> str:
     return str(value)
 
 
+def _state(key: str, value: Any) -> str:
+    """A field's value in the history; a state by its one name ("pending assignment")."""
+    return state_name(value) if key == "status" and isinstance(value, str) else _value(value)
+
+
 def _dollars(value: Any) -> str:
     """Seed 002's value range, stored in cents."""
     if not isinstance(value, dict):
@@ -157,11 +163,12 @@ def sections(record: IssueRecord) -> list[tuple[str, list[str]]]:
               for key, value in issue.items() if key not in SKIP_FIELDS and _is_set(value)]
     out = [("Issue", head), ("Fields", fields or ["(none set)"])]
     if not record.requests:
-        out.append(("Requests", ["never escalated"]))
+        out.append(("Requests", [f"{state_name(None)}: no request was ever opened"]))
     for view in record.requests:
         r = view.request
         who = r.assigned_expert_name or r.assigned_expert_id or "nobody yet"
-        lines = [f"status {r.status} · {r.urgency} · tier {r.tier_name or r.tier_id or '-'} · price {r.price:g}",
+        lines = [f"status {state_name(r.status)} · {r.urgency} · tier {r.tier_name or r.tier_id or '-'} · "
+                 f"price {r.price:g}",
                  f"expert {who} · submitted {_when(r.submitted_at)} · resolve due {_when(view.resolve_due)}",
                  f"assigned {_when(r.assigned_at)} · acknowledged {_when(r.acknowledged_at)} · "
                  f"started {_when(r.started_at)} · completed {_when(r.completed_at)}"]
@@ -211,7 +218,7 @@ def sections(record: IssueRecord) -> list[tuple[str, list[str]]]:
     history = []
     for e in record.history:
         history.append(f"{_when(e.at)} · {e.actor} · {e.action} {e.kind} {e.target_id}")
-        history.extend(f"    {key}: {_value(before)} -> {_value(after)}" for key, before, after in e.changes)
+        history.extend(f"    {key}: {_state(key, before)} -> {_state(key, after)}" for key, before, after in e.changes)
         if e.note:
             history.append(f"    note: {e.note}")
     out.append(("History", history or ["nothing audited yet"]))
