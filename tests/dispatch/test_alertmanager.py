@@ -159,3 +159,60 @@ def test_last_seen_never_goes_back_under_concurrent_posts_from_two_processes(tmp
     assert issue.count == 40 and issue.last_seen == max(times)
     for d in desks:
         d.close()
+
+
+def _disk(severity: str, summary: str) -> dict:
+    return {"status": "firing", "fingerprint": "a1b2c3d4e5f60718", "annotations": {"summary": summary},
+            "labels": {"alertname": "DiskFull", "instance": "db-1:9100", "severity": severity},
+            "startsAt": "2026-01-05T08:55:00Z", "endsAt": "0001-01-01T00:00:00Z"}
+
+
+def test_a_critical_repeat_raises_the_open_requests_urgency_and_the_policy_assigns_it(intake) -> None:
+    server, clock, d = intake
+    first = server.post("/alertmanager", {"alerts": [_disk("warning", "Disk 85% full on db-1")]})
+    assert first.status_code == 201
+    request_id = first.json()["results"][0]["request_id"]
+    medium = d.request(request_id)
+    assert medium is not None and medium.urgency == "medium" and medium.due_at is not None
+    assert "auto_assign" not in [s.kind for s in d.plan_for(medium, [])]  # medium: a coordinator assigns it
+    clock.advance(minutes=10)
+    again = server.post("/alertmanager", {"alerts": [_disk("critical", "db-1 disk full: production database down")]})
+    assert again.status_code == 201
+    [result] = again.json()["results"]
+    assert result["new"] is False and result["request_id"] == request_id
+    issue = d.store.issues.require(result["id"])
+    assert issue.severity == "critical" and "severity=critical" in issue.symptoms  # the issue reads the latest
+    assert issue.title == "[DiskFull] db-1 disk full: production database down"
+    critical = d.request(request_id)
+    assert critical is not None and critical.urgency == "critical"
+    assert critical.due_at is not None and critical.due_at < medium.due_at  # its target as a critical one's
+    [raised] = [a for a in d.store.history(request_id) if a.action == "urgency_raised"]
+    assert raised.actor == "alertmanager" and "medium -> critical" in raised.note
+    taken = d.walk(request_id, clock.now, lambda _r: None, [])
+    assert [t.step.kind for t in taken][:1] == ["auto_assign"]
+    assigned = d.request(request_id)
+    assert assigned is not None and assigned.assigned_expert_id is not None
+
+
+def test_a_calmer_repeat_never_lowers_the_request_nor_moves_its_target(intake) -> None:
+    server, clock, d = intake
+    first = server.post("/alertmanager", {"alerts": [_disk("critical", "db-1 disk full")]})
+    request_id = first.json()["results"][0]["request_id"]
+    before = d.request(request_id)
+    assert before is not None and before.urgency == "critical"
+    clock.advance(minutes=3)
+    assert server.post("/alertmanager", {"alerts": [_disk("warning", "Disk 85% full on db-1")]}).status_code == 201
+    after = d.request(request_id)
+    assert after is not None and (after.urgency, after.due_at) == ("critical", before.due_at)
+    assert not [a for a in d.store.history(request_id) if a.action == "urgency_raised"]
+
+
+def test_a_repeat_that_makes_an_unescalated_issue_escalate_opens_its_request(intake) -> None:
+    server, _, d = intake
+    first = server.post("/alertmanager", {"alerts": [_disk("info", "db-1 disk usage report")]})
+    assert first.json()["results"][0]["request_id"] is None
+    again = server.post("/alertmanager", {"alerts": [_disk("critical", "db-1 disk full: production database down")]})
+    [result] = again.json()["results"]
+    assert result["new"] is False and result["request_id"] is not None
+    request = d.request(result["request_id"])
+    assert request is not None and request.urgency == "critical" and request.analysis_id == result["id"]

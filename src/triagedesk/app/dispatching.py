@@ -310,25 +310,28 @@ class Dispatching(OutboxDoor, IntakeDoor, AckDoor):
 
     def _messages(self, step: policy.Step, request: ExpertRequest, holder: Expert | None, previous: Expert | None,
                   now: datetime, ack_url: AckUrl, reason: str) -> list[OutboxMessage]:
-        out: list[notices.Notice] = []
+        out: list[tuple[str, Callable[[Expert | None, notices.Cover | None], notices.Notice]]] = []
         changed_hands = holder is not None and (previous is None or previous.id != holder.id)
         issue = self.store.issues.get(request.analysis_id)
         if step.kind in ("auto_assign", "ack_reassign", "ack_senior") and holder is not None and changed_hands \
                 and issue is not None:
-            out.append(notices.assignment(issue, self.desk.engine.decide(issue), request, holder, ack_url(request),
-                                          reassigned_from=previous.name or previous.id if previous else None,
-                                          package_text=self.desk.queries.package(issue.id or request.analysis_id)))
+            made = notices.assignment(issue, self.desk.engine.decide(issue), request, holder, ack_url(request),
+                                      reassigned_from=previous.name or previous.id if previous else None,
+                                      package_text=self.desk.queries.package(issue.id or request.analysis_id))
+            out.append((made.kind, lambda _to, _cover: made))
         elif step.kind == "breach_senior" and changed_hands:
-            out.append(notices.breach(issue, request, holder, previous.name if previous else None,
-                                      step.refund_exposure, ack_url(request)))
+            out.append(("breach", lambda to, cover: notices.breach(
+                issue, request, to, previous.name if previous else None, step.refund_exposure, ack_url(request),
+                cover)))
         elif step.kind == "at_risk_notice" and holder is not None:
             timer = self.desk.queries.clocks_of(request, now).clocks
             left = next((c.left_minutes for c in timer if c.target == "resolve"), 0.0)
-            out.append(notices.at_risk(issue, request, holder, left, ack_url(request)))
+            out.append(("at_risk", lambda to, cover: notices.at_risk(issue, request, to, left, ack_url(request),
+                                                                     cover)))
         if step.kind == "follow_up":
             return self._follow_up(step, request, holder, issue, now)
-        found = [self.desk.oncall.page(n.kind, holder, issue, request.urgency, now,
-                                       partial(self._outbox, step.key, n, request, now=now)) for n in out]
+        found = [self.desk.oncall.page(kind, holder, issue, request.urgency, now,
+                                       partial(self._page_for, step.key, make, request, now)) for kind, make in out]
         nobody = step.kind in ("ack_reassign", "ack_senior", "breach_senior") and not changed_hands
         refund = step.refund_exposure and step.kind == "breach_senior"
         if step.kind in ("ack_flag", "breach_flag") or nobody or refund:
@@ -350,6 +353,12 @@ class Dispatching(OutboxDoor, IntakeDoor, AckDoor):
         notice = notices.follow_up(issue, self.desk.engine.decide(issue), request, expert, sessions,
                                    max(outcomes, key=lambda o: o.created_at))
         return [self._coordinator(step.key, notice, request, now, kind="follow_up")]
+
+    def _page_for(self, event: str, make: Callable[[Expert | None, notices.Cover | None], notices.Notice],
+                  request: ExpertRequest, now: datetime, to: Expert | None,
+                  cover: notices.Cover | None) -> OutboxMessage | None:
+        """The page for its recipient: the holder, or (with `cover`) whoever is on call for them."""
+        return self._outbox(event, make(to, cover), request, to, now)
 
     def _outbox(self, event: str, notice: notices.Notice, request: ExpertRequest, expert: Expert | None,
                 now: datetime) -> OutboxMessage | None:

@@ -12,17 +12,14 @@ from typing import Any
 from triagedesk.app.desk import Desk
 from triagedesk.domain import instants
 from triagedesk.domain.errors import UserError
-from triagedesk.domain.models import Issue
+from triagedesk.domain.intake.repeats import folded, latest
+from triagedesk.domain.models import URGENCY_RANK, Issue
+from triagedesk.domain.requests import moves
 from triagedesk.domain.requests.actions import Actor
 from triagedesk.domain.requests.states import CLOSED_STATUSES
 from triagedesk.store.repositories import Store
 
 CLOSED = CLOSED_STATUSES
-
-
-def latest(known: datetime | None, seen: datetime) -> datetime:
-    """A last-seen time that never goes backwards (a late or reordered notification leaves it)."""
-    return seen if known is None or seen > known else known
 
 
 class IssueExists(UserError):
@@ -70,14 +67,10 @@ class IntakeDoor:
                         raise IssueExists(f"body: {where}id: issue {issue.id!r} exists already (a POST never "
                                           "overwrites an issue; the same dedup_key updates it)")
                 if current_id is not None:
-                    current = self.store.issues.require(current_id)
-                    merged = current.model_copy(update={
-                        "count": current.count + 1,
-                        "last_seen": latest(current.last_seen, issue.last_seen or issue.created_at or now),
-                        "description": issue.description or current.description,
-                        "title": issue.title or current.title, "severity": issue.severity or current.severity})
+                    merged = folded(self.store.issues.require(current_id), issue, now)
                     self.store.issues.save(merged, actor=actor, action="dedup", note=f"repeat of {key}")
-                    out.append({"id": current.id, "new": False, "count": merged.count})
+                    out.append({"id": merged.id, "new": False, "count": merged.count,
+                                "request_id": self._after_repeat(merged, actor, f"repeat of {key}")})
                     continue
                 fresh = issue.model_copy(update={"created_at": issue.created_at or now,
                                                  "last_seen": issue.last_seen or issue.created_at or now})
@@ -90,6 +83,26 @@ class IntakeDoor:
                     request_id = self.desk.commands.escalate(fresh.id, Actor(actor, "dispatcher")).id
                 out.append({"id": fresh.id, "new": True, "count": fresh.count, "request_id": request_id})
             return out
+
+    def _after_repeat(self, issue: Issue, actor: str, why: str) -> str | None:
+        """A repeat that makes its issue more urgent moves the issue's open request to that urgency (its resolve
+        target earlier, never later: `moves.raised`), audited, so the policy treats it as it would a new request
+        of that urgency; an issue with no request that now escalates gets one. Returns the open request's id."""
+        assert issue.id is not None
+        request = self.desk.queries.open_request_for(issue.id)
+        scorer = self.desk.engine.scorer(issue.profile)
+        quick = scorer.assess(issue)  # the compiled fast path: most repeats change nothing
+        if request is None:
+            if not quick.should_escalate:
+                return None
+            return self.desk.commands.escalate(issue.id, Actor(actor, "dispatcher"), notes=why).id
+        if quick.urgency_rank >= URGENCY_RANK[request.urgency]:
+            return request.id
+        raised = moves.raised(request, scorer.profile, scorer.decide(issue))
+        if raised is not None:
+            self.store.requests.save(raised, actor=actor, action="urgency_raised",
+                                     note=f"{why}: {request.urgency} -> {raised.urgency}")
+        return request.id
 
     def resolve_alert(self, dedup_key: str, ended_at: datetime, now: datetime,
                       actor: str = "alertmanager") -> str | None:
