@@ -38,6 +38,7 @@ def _register() -> None:
         desk_cmds,
         dispatch_cmds,
         engine,
+        noise_cmds,
         request_cmds,
         server_cmds,
         show_cmd,
@@ -46,7 +47,7 @@ def _register() -> None:
     )
 
     for command in (*engine.COMMANDS, *store_cmds.COMMANDS, *request_cmds.COMMANDS, *desk_cmds.COMMANDS,
-                    *show_cmd.COMMANDS,
+                    *show_cmd.COMMANDS, *noise_cmds.COMMANDS,
                     *sync_cmd.COMMANDS, *server_cmds.COMMANDS, *dispatch_cmds.COMMANDS):
         cli.add_command(command)
 

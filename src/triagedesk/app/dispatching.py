@@ -7,7 +7,6 @@ took it (another dispatcher on the same file, or this one before a crash).
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import threading
@@ -21,7 +20,8 @@ from typing import Any
 
 from triagedesk.app.desk import Desk
 from triagedesk.app.intake import IntakeDoor
-from triagedesk.app.outbox import OutboxDoor
+from triagedesk.app.alert_intake import AlertDoor
+from triagedesk.app.outbox import OutboxDoor, outbox_id, step_audit_id
 from triagedesk.domain.errors import UserError
 from triagedesk.domain.models import Expert, Issue
 from triagedesk.domain.records import (
@@ -46,18 +46,6 @@ CLOSED = CLOSED_STATUSES
 MAX_STEPS = 16
 """Steps one request may owe at once (a long outage); a pass takes them all, in order, up to this many."""
 AckUrl = Callable[[ExpertRequest], str | None]
-
-
-def _digest(text: str) -> str:
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:20]
-
-
-def step_audit_id(key: str) -> str:
-    return f"pol-{_digest(key)}"
-
-
-def outbox_id(event: str, recipient: str) -> str:
-    return f"ob-{_digest(event + '|' + recipient)}"
 
 
 def contact_for(expert: Expert) -> tuple[str, str] | None:
@@ -93,7 +81,7 @@ class StepResult:
                 "reason": self.reason}
 
 
-class Dispatching(OutboxDoor, IntakeDoor):
+class Dispatching(OutboxDoor, IntakeDoor, AlertDoor):
     """The dispatcher's and the intake's door to the store (through the Desk); every call is thread-safe."""
 
     def __init__(self, desk: Desk, coordinator_contact: str | None = None) -> None:
@@ -103,6 +91,7 @@ class Dispatching(OutboxDoor, IntakeDoor):
         self._last_auto: dict[str, str] = {}
         self._dedup: dict[str, str] = {}
         self._dedup_at = -1   # the store's version the dedup index was last in step with
+        self._waiting: dict[str, datetime | str] = {}
 
     @property
     def store(self):  # the app layer's own handle; the dispatcher package never touches it

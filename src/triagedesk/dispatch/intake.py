@@ -148,13 +148,13 @@ def build_app(dispatching: Dispatching, settings: DispatchSettings, secret: byte
         intake = dispatching.desk.engine.profile(alertmanager.PROFILE).intake
         read = [alertmanager.read_alert(alert, f"body.alerts[{index}]", intake, received)
                 for index, alert in enumerate(alerts)]
-        firing = [a.issue for a in read if not a.resolved]
-        results = dispatching.take_in(firing, received, actor="alertmanager") if firing else []
-        noted = [dispatching.resolve_alert(a.key, a.ended_at, received) for a in read if a.resolved]
+        taken = dispatching.take_alerts(read, received)
         if on_change is not None:
             on_change()
-        return JSONResponse({"ids": [r["id"] for r in results], "results": results,
-                             "resolved": [n for n in noted if n]}, status_code=201 if firing else 200)
+        firing = [t.as_dict() for t in taken if not t.resolved]
+        resolved = [t.issue_id for t in taken if t.resolved and t.issue_id]
+        return JSONResponse({"ids": [r["id"] for r in firing], "results": firing,
+                             "resolved": list(dict.fromkeys(resolved))}, status_code=201 if firing else 200)
 
     async def post_issues(request: Request) -> Response:
         return await guarded(request, post_issues_sync)

@@ -125,7 +125,7 @@ class Dispatcher:
         if not self._built:
             self._build()
         self._take_dirty()
-        actions = 0
+        actions = self._intake_clock(now)
         visited: set[str] = set()
         deferred: list[tuple[datetime, str]] = []
         while self._heap and self._heap[0][0] <= now and not stop():
@@ -146,6 +146,16 @@ class Dispatcher:
         elif not stop():
             actions += self.delivery.drain(self.settings.send_timeout_seconds * 3 + 5)
         return actions
+
+    def _intake_clock(self, now: datetime) -> int:
+        """Holds released, maintenance windows told and their held-back alerts weighed again (when any is due)."""
+        if not self.d.intake_due(now):
+            return 0
+        done = self.d.intake_tick(now)
+        for issue_id, verdict in done["moved"]:
+            self.log("intake_" + verdict, issue=issue_id, at=_stamp(now))
+        self._take_dirty()  # a released hold may have opened a request the policy now owes steps
+        return len(done["moved"]) + len(done["notices"])
 
     def _step(self, request_id: str, now: datetime) -> int:
         """Every step due for the request, in order (`Dispatching.walk`: what `policy explain` shows)."""

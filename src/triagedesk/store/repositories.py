@@ -11,6 +11,7 @@ from pydantic import BaseModel, ValidationError
 from tinydb.table import Document
 
 from triagedesk.domain.insight.knowledge import Hit
+from triagedesk.domain.intake.records import AlertRecord, MaintenanceWindow
 from triagedesk.domain.models import Expert, Issue
 from triagedesk.domain.records import (
     AuditEntry,
@@ -276,10 +277,14 @@ class Store:
                                                             audited=False)
         self.outbox: Repository[OutboxMessage] = Repository(self, "outbox", OutboxMessage, kinds["outbox"].prefix,
                                                             audited=False)
+        self.alerts: Repository[AlertRecord] = Repository(self, "alerts", AlertRecord, kinds["alerts"].prefix,
+                                                          audited=False)
+        self.maintenance: Repository[MaintenanceWindow] = Repository(self, "maintenance", MaintenanceWindow,
+                                                                     kinds["maintenance"].prefix)
         self._by_kind: dict[str, Repository[Any]] = {
             "issues": self.issues, "experts": self.experts, "requests": self.requests, "sessions": self.sessions,
             "outcomes": self.outcomes, "corrections": self.corrections, "knowledge": self.knowledge,
-            "audit": self.audit_log, "outbox": self.outbox}
+            "audit": self.audit_log, "outbox": self.outbox, "alerts": self.alerts, "maintenance": self.maintenance}
         assert tuple(self._by_kind) == tuple(k.name for k in KINDS), "store/kinds.py and the repositories disagree"
 
     def skipped(self, kind: str, key: str, why: str) -> None:

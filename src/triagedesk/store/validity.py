@@ -9,6 +9,7 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 from triagedesk.domain.models import Expert, Issue
+from triagedesk.domain.intake.records import AlertRecord, MaintenanceWindow
 from triagedesk.domain.records import (
     AuditEntry,
     Correction,
@@ -26,6 +27,7 @@ REJECTED = "_rejected"
 MODELS: dict[str, type[BaseModel]] = {
     "issues": Issue, "experts": Expert, "requests": ExpertRequest, "sessions": Session, "outcomes": Outcome,
     "corrections": Correction, "knowledge": KnowledgeEntry, "audit": AuditEntry, "outbox": OutboxMessage,
+    "alerts": AlertRecord, "maintenance": MaintenanceWindow,
 }
 
 SYNC_STATE = "_sync"

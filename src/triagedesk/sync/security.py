@@ -24,7 +24,7 @@ VALIDATE = r"""function (newDoc, oldDoc, userCtx, secObj) {
     deny(has('lead') ? 'a lead reads only' : 'this user has no triagedesk role (coordinator, expert or lead)');
   }
   var KINDS = ['issues', 'experts', 'requests', 'sessions', 'outcomes', 'corrections', 'knowledge', 'audit',
-               'outbox'];
+               'outbox', 'alerts', 'maintenance'];
   var colon = id.indexOf(':');
   var kind = colon > 0 ? id.slice(0, colon) : '';
   var key = colon > 0 ? id.slice(colon + 1) : '';
@@ -55,7 +55,9 @@ VALIDATE = r"""function (newDoc, oldDoc, userCtx, secObj) {
     audit: {at: 'string', actor: 'string', action: 'string', kind: 'string', target_id: 'string'},
     issues: {title: 'string?', users_affected: 'number?', confidence: 'number?'},
     experts: {name: 'string?', rating: 'number?', current_workload: 'number?'},
-    outbox: {event: 'string', kind: 'string', status: 'string?', created_at: 'string'}
+    outbox: {event: 'string', kind: 'string', status: 'string?', created_at: 'string'},
+    alerts: {fingerprint: 'string', arrived_at: 'string', received_at: 'string'},
+    maintenance: {starts_at: 'string', ends_at: 'string', reason: 'string', created_at: 'string'}
   };
   var fields = REQUIRED[kind];
   for (var f in fields) {
