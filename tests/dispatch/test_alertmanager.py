@@ -59,8 +59,9 @@ def test_alertmanagers_own_serialisation_with_null_labels_and_no_fingerprint_ded
     alerts = _fixture("alertmanager-template_test-tojson-firing.json")  # "labels": null, "fingerprint": ""
     for _ in range(3):
         assert server.post("/alertmanager", {"alerts": alerts}).status_code == 201
-    [issue] = d.store.issues.all()
-    assert issue.dedup_key == "cbf29ce484222325" and issue.count == 3
+    [issue] = d.store.issues.all()   # one alert (a fingerprint and a start) in three notifications
+    assert issue.dedup_key == "cbf29ce484222325" and issue.count == 1
+    assert issue.alert_group is not None and issue.alert_group.events == 3
     named = _fixture("alertmanager-template_test-tojson-alerts.json")  # {"alertname": "test"}, no fingerprint
     answer = server.post("/alertmanager", {"alerts": named})
     assert answer.status_code == 201
@@ -112,7 +113,8 @@ def test_repeats_move_last_seen_forward_and_a_late_one_never_back(intake) -> Non
     clock.now = T0 + timedelta(minutes=5)
     server.post("/alertmanager", {"alerts": [alert]})            # Alertmanager's repeat: same startsAt
     [issue] = d.store.issues.all()
-    assert issue.last_seen == T0 + timedelta(minutes=5) and issue.count == 2
+    assert issue.last_seen == T0 + timedelta(minutes=5) and issue.count == 1   # the same alert, seen again
+    assert issue.alert_group is not None and issue.alert_group.events == 2
     clock.now = T0 + timedelta(minutes=1)                         # a delayed notification arrives late
     server.post("/alertmanager", {"alerts": [alert]})
     assert d.store.issues.require(issue.id or "").last_seen == T0 + timedelta(minutes=5)

@@ -19,6 +19,7 @@ from triagedesk.domain.intake.records import AlertRecord, MaintenanceWindow
 from triagedesk.domain.models import Issue
 from triagedesk.domain.records import OutboxMessage
 from triagedesk.domain.requests.actions import Actor
+from triagedesk.domain.requests.states import CLOSED_STATUSES
 from triagedesk.store.repositories import Store, model_fields
 
 
@@ -79,6 +80,11 @@ class StoreLedger:
 
     def has_request(self, issue_id: str) -> bool:
         return issue_id in self.requests or bool(self.store.journal.lookup("requests", "analysis_id", issue_id))
+
+    def is_open(self, issue_id: str) -> bool:
+        """No closed request: what the intake calls open (`IntakeDoor._open_dedup_keys`)."""
+        return issue_id in self.requests or not any(
+            d.get("status") in CLOSED_STATUSES for d in self.store.journal.lookup("requests", "analysis_id", issue_id))
 
     def escalates(self, issue: Issue) -> bool:
         return self.desk.engine.scorer(issue.profile).assess(issue).should_escalate

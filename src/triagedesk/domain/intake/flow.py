@@ -37,6 +37,7 @@ class Ledger(Protocol):
     def add_issue(self, issue: Issue) -> Issue: ...
     def keep(self, issue: Issue, action: str, note: str) -> None: ...
     def has_request(self, issue_id: str) -> bool: ...
+    def is_open(self, issue_id: str) -> bool: ...
     def escalates(self, issue: Issue) -> bool: ...
     def page(self, issue: Issue, at: datetime, why: str) -> str | None: ...
     def waiting(self) -> list[Issue]: ...
@@ -57,6 +58,12 @@ class Taken:
     def as_dict(self) -> dict[str, Any]:
         return {"id": self.issue_id, "new": self.new, "count": self.count, "request_id": self.request_id,
                 "verdict": self.verdict}
+
+
+def _text(fresh: Issue, issue: Issue) -> dict[str, Any]:
+    """The latest text of an alert wins (its annotations may carry the latest value)."""
+    return {"description": fresh.description or issue.description, "title": fresh.title or issue.title,
+            "severity": fresh.severity or issue.severity}
 
 
 def _latest(known: datetime | None, seen: datetime) -> datetime:
@@ -89,22 +96,26 @@ class IntakeFlow:
         known = self.ledger.alert(key)
         if alert.resolved:
             return self._resolved(alert, key, known, now)
-        if known is not None:
-            return self._repeat(known, now)
-        return self._fired(alert, key, now)
+        if known is not None and (known.status == "resolved"
+                                  or (known.issue_id is not None and self.ledger.is_open(known.issue_id))):
+            return self._repeat(alert, known, now)
+        return self._fired(alert, key, now, known)
 
-    def _repeat(self, known: AlertRecord, now: datetime) -> Taken:
-        """A notification naming an alert already taken in: counted as an event, never a second alert."""
-        self.ledger.put_alert(known.model_copy(update={"events": known.events + 1,
+    def _repeat(self, alert: Alert, known: AlertRecord, now: datetime) -> Taken:
+        """A notification naming an alert already taken in: counted as an event (its latest text kept), never a
+        second alert."""
+        self.ledger.put_alert(known.model_copy(update={"events": known.events + 1, "annotations": alert.annotations,
                                                      "received_at": _latest(known.received_at, now)}))
         issue = self.ledger.issue(known.issue_id) if known.issue_id else None
         if issue is None or issue.alert_group is None:
             return Taken(known.issue_id, False, issue.count if issue else 0, known.status == "resolved")
-        issue = _with(issue, {"last_seen": _latest(issue.last_seen, now)}, events=_group(issue).events + 1)
+        issue = _with(issue, {"last_seen": _latest(issue.last_seen, now), **_text(alert.issue, issue)},
+                      events=_group(issue).events + 1)
         self.ledger.keep(issue, "dedup", f"repeat of {known.fingerprint}")
         return Taken(issue.id, False, issue.count, known.status == "resolved", verdict=_group(issue).verdict)
 
-    def _fired(self, alert: Alert, key: str, now: datetime) -> Taken:
+    def _fired(self, alert: Alert, key: str, now: datetime, known: AlertRecord | None = None) -> Taken:
+        """A new alert (or one still firing after its issue was closed: it joins its group's open issue again)."""
         group = group_of(alert.labels, alert.title, alert.key, self.rules.grouping)
         issue = self.ledger.open_issue(group.key)
         if issue is not None and group.window_minutes and issue.last_seen is not None \
@@ -119,15 +130,16 @@ class IntakeFlow:
             issue = self.ledger.add_issue(fresh)
         else:
             issue = issue.model_copy(update={
-                "count": issue.count + 1, "last_seen": _latest(issue.last_seen, seen),
-                "description": alert.issue.description or issue.description,
-                "title": alert.issue.title or issue.title, "severity": alert.issue.severity or issue.severity,
+                "count": issue.count + 1, "last_seen": _latest(issue.last_seen, seen), **_text(alert.issue, issue),
                 "alert_group": issue.alert_group or self._new_group(alert, group).model_copy(update={"events": 0})})
         assert issue.id is not None
         record = AlertRecord(id=key, source=alert.source, fingerprint=alert.key, group_key=group.key,
                              issue_id=issue.id, alertname=alert.labels.get("alertname", ""), labels=alert.labels,
                              annotations=alert.annotations, starts_at=alert.starts_at, arrived_at=now,
                              received_at=now)
+        if known is not None:  # the same alert, its issue closed meanwhile: it joins the open one
+            record = known.model_copy(update={"issue_id": issue.id, "group_key": group.key, "events": known.events + 1,
+                                              "received_at": now, "annotations": alert.annotations})
         fresh_set = new or not any(a.fingerprint == alert.key for a in self.ledger.alerts_of_issue(issue.id))
         self.ledger.put_alert(record)
         held = _group(issue)

@@ -77,6 +77,9 @@ class MemoryLedger:
     def has_request(self, issue_id: str) -> bool:
         return issue_id in self.paged
 
+    def is_open(self, issue_id: str) -> bool:
+        return True  # the replay does not close issues (requests' ends are not replayed)
+
     def escalates(self, issue: Issue) -> bool:
         return self._escalates(issue)
 

@@ -150,5 +150,5 @@ class Intake(RuleModel):
 
     @property
     def longest_count_minutes(self) -> int:
-        """How far back an issue must remember its alerts' arrivals (the longest threshold or flapping window)."""
-        return max([t.minutes for t in self.thresholds] + [self.flapping.minutes if self.flapping.cycles else 0, 0])
+        """How far back an issue must remember its alerts' arrivals (the longest threshold window)."""
+        return max([t.minutes for t in self.thresholds], default=0)
