@@ -71,7 +71,8 @@ def import_(file: str, kind: str, fmt: str | None, db_path: str | None, as_json:
 
 @click.command()
 @click.option("--kind", default="issues", show_default=True,
-              type=click.Choice(sorted(KINDS) + ["sessions", "outcomes", "corrections", "knowledge", "audit"]))
+              type=click.Choice(sorted(KINDS) + ["sessions", "outcomes", "corrections", "knowledge", "audit",
+                                                 "alerts", "maintenance"]))
 @click.option("--format", "fmt", type=click.Choice(["jsonl", "json", "csv"]), default="jsonl", show_default=True)
 @db_option
 def export(kind: str, fmt: str, db_path: str | None) -> None:

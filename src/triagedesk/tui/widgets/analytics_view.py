@@ -19,6 +19,7 @@ from textual_plotext import PlotextPlot
 
 from triagedesk.display import literal
 from triagedesk.tui.failures import tell_failure
+from triagedesk.tui.widgets.noise_view import noise_view
 
 PERIODS = (7, 30, 90)
 CHARTS = ("daily", "resolution", "sla", "corrections", "experts-completed", "experts-turnaround", "experts-rating")
@@ -89,7 +90,7 @@ class AnalyticsView(VerticalScroll, can_focus=True):
     AnalyticsView PlotextPlot {
         height: 18; border: round $panel; border-title-color: $primary; border-title-style: bold;
     }
-    AnalyticsView #summary, AnalyticsView #opportunities { height: auto; padding: 0 1; }
+    AnalyticsView #summary, AnalyticsView #opportunities, AnalyticsView #noise { height: auto; padding: 0 1; }
     """
 
     @dataclass
@@ -154,6 +155,7 @@ class AnalyticsView(VerticalScroll, can_focus=True):
             for chart in CHARTS[4:]:
                 yield PlotextPlot(id=f"chart-{chart}")
         yield Static("", id="opportunities")
+        yield Static("", id="noise")
 
     def on_radio_set_changed(self, event: RadioSet.Changed) -> None:
         event.stop()
@@ -191,6 +193,8 @@ class AnalyticsView(VerticalScroll, can_focus=True):
         for item in data["opportunities"]:
             lines.append_text(literal(f"• {item}\n"))
         self.query_one("#opportunities", Static).update(lines)
+        if "noise" in data:
+            self.query_one("#noise", Static).update(noise_view(data["noise"]))
 
     def _plot(self, name: str, title: str) -> Any:
         plot = self.query_one(f"#chart-{name}", PlotextPlot)
