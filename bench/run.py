@@ -12,6 +12,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import desk_figures  # noqa: E402
 import dispatch_figures  # noqa: E402
 import engine_figures  # noqa: E402
+import noise_figures  # noqa: E402
 import store_figures  # noqa: E402
 import sync_figures  # noqa: E402
 import tui_figures  # noqa: E402
@@ -20,7 +21,8 @@ from rich.console import Console  # noqa: E402
 from rich.table import Table  # noqa: E402
 
 SUITES = {"engine": engine_figures.run, "store": store_figures.run, "desk": tui_figures.run,
-          "desk100k": desk_figures.run, "sync": sync_figures.run, "dispatch": dispatch_figures.run}
+          "desk100k": desk_figures.run, "sync": sync_figures.run, "dispatch": dispatch_figures.run,
+          "noise": noise_figures.run}
 
 
 def main() -> int:

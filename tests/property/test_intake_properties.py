@@ -200,7 +200,7 @@ def test_the_backtest_replay_of_the_rules_in_force_makes_the_pages_the_intake_ma
             replayed = replay.replay(d.store.alerts.all(), d.desk.engine.profile("infrastructure").intake, [],
                                      lambda issue: scorer.assess(issue).should_escalate, end)
             live = {r.analysis_id: r.submitted_at for r in d.store.requests.all()}
-            assert {real: at for real, (at, _) in replayed.first_page_of().items()} == live
+            assert {real: at for real, (at, _) in replayed.first_page_of(sent=False).items()} == live
             assert _partition(list(replayed.ledger.alerts.values())) == _partition(d.store.alerts.all())
         finally:
             d.close()

@@ -17,7 +17,7 @@ from triagedesk.domain.intake.alertmanager import PROFILE, Alert
 from triagedesk.domain.intake.flow import IntakeFlow, Taken
 from triagedesk.domain.intake.records import AlertRecord, MaintenanceWindow
 from triagedesk.domain.models import Issue
-from triagedesk.domain.records import OutboxMessage
+from triagedesk.domain.records import OutboxMessage, new_id
 from triagedesk.domain.requests.actions import Actor
 from triagedesk.domain.requests.states import CLOSED_STATUSES
 from triagedesk.store.repositories import Store, model_fields
@@ -34,7 +34,11 @@ class StoreLedger:
         self.actor = actor
         self.changed: dict[str, tuple[Issue, str, list[str]]] = {}
         self.alerts: dict[str, AlertRecord] = {}
+        self.pending: dict[tuple[str, str], set[str]] = {}
+        """(field, value) -> this write's alerts that had it: the batch's own index."""
         self.requests: dict[str, str] = {}
+        self.new: set[str] = set()
+        """Issues this write creates (written once, at flush or before their request opens)."""
         self.keys = door._open_dedup_keys()  # read once: the batch keeps them (and the watch) in step itself
         self.watched = door._waiting_ids()
 
@@ -43,10 +47,19 @@ class StoreLedger:
 
     def put_alert(self, record: AlertRecord) -> None:
         self.alerts[record.id] = record
+        self.pending.setdefault(("fingerprint", record.fingerprint), set()).add(record.id)
+        if record.issue_id:
+            self.pending.setdefault(("issue_id", record.issue_id), set()).add(record.id)
 
     def _merged(self, field: str, value: str) -> list[AlertRecord]:
+        """The stored alerts with this field's value (an index lookup), with this write's own in their place."""
         found = {r.id: r for r in self.store.alerts.by(field, value)}
-        found.update((k, r) for k, r in self.alerts.items() if getattr(r, field) == value)
+        for key in self.pending.get((field, value), ()):
+            record = self.alerts[key]
+            if getattr(record, field) == value:
+                found[key] = record
+            else:
+                found.pop(key, None)  # it moved (a closed issue's alert joining the open one)
         return list(found.values())
 
     def alerts_of_fingerprint(self, fingerprint: str) -> list[AlertRecord]:
@@ -61,12 +74,16 @@ class StoreLedger:
 
     def issue(self, issue_id: str) -> Issue | None:
         held = self.changed.get(issue_id)
-        return held[0] if held else self.store.issues.get(issue_id)
+        if held:
+            return held[0]
+        return None if issue_id in self.new else self.store.issues.get(issue_id)
 
     def add_issue(self, issue: Issue) -> Issue:
-        made = self.store.issues.add(issue, actor=self.actor, action="intake")
+        """A new issue: its id now, its record (with the verdict it ends the write with) at `flush`."""
+        made = issue.model_copy(update={"id": new_id(self.store.issues.prefix)})
         assert made.id is not None
-        self.door._index_issue(made)
+        self.new.add(made.id)
+        self.keep(made, "intake", "")
         return made
 
     def keep(self, issue: Issue, action: str, note: str) -> None:
@@ -89,7 +106,7 @@ class StoreLedger:
     def escalates(self, issue: Issue) -> bool:
         return self.desk.engine.scorer(issue.profile).assess(issue).should_escalate
 
-    def page(self, issue: Issue, at: datetime, why: str) -> str | None:
+    def page(self, issue: Issue, at: datetime, why: str, sent: datetime) -> str | None:
         """Open the issue's request, submitted at `at` (a held alert's arrival: its clocks start there)."""
         assert issue.id is not None
         self.keep(issue, f"intake_{issue.alert_group.verdict if issue.alert_group else 'paged'}", why)
@@ -103,15 +120,20 @@ class StoreLedger:
         self.requests[issue.id] = request.id
         return request.id
 
-    def waiting(self) -> list[Issue]:
-        found = [self.issue(key) for key in sorted(self.watched)]
+    def waiting(self, now: datetime, ended: set[str]) -> list[Issue]:
+        due = [key for key, watch in self.watched.items() if (watch in ended if isinstance(watch, str) else watch <= now)]
+        found = [self.issue(key) for key in sorted(due)]
         return [i for i in found if i is not None and i.alert_group is not None
                 and i.alert_group.verdict in ("held", "maintenance")]
 
     def _save(self, issue_id: str) -> None:
         issue, action, notes = self.changed.pop(issue_id)
         note = "; ".join(notes[:3]) + (f" (+{len(notes) - 3} more)" if len(notes) > 3 else "")
-        self.store.issues.save(issue, actor=self.actor, action=action, note=note)
+        if issue_id in self.new:
+            self.new.discard(issue_id)
+            self.store.issues.add(issue, actor=self.actor, action="intake", note=note)
+        else:
+            self.store.issues.save(issue, actor=self.actor, action=action, note=note)
 
     def flush(self) -> None:
         for issue_id in list(self.changed):
@@ -119,6 +141,7 @@ class StoreLedger:
         if self.alerts:
             self.store.alerts.put_many(self.alerts.values(), actor=self.actor)
             self.alerts.clear()
+            self.pending.clear()
 
 
 class AlertDoor:

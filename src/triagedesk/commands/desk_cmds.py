@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 import click
 from rich.table import Table
@@ -148,15 +149,15 @@ def backtest(profile_path: str, days: int, limit: int, db_path: str | None, now_
     print_alert_backtest(alerts, limit)
 
 
-def print_alert_backtest(found: dict, limit: int) -> None:  # type: ignore[type-arg]
+def print_alert_backtest(found: dict[str, Any], limit: int) -> None:
     """The intake rules' backtest: events, issues and pages under the current and the changed rules."""
     out = console()
     before, after = found["current"], found["changed"]
     if not before["events"]:
         out.print("No stored alerts in the period: the intake rules have nothing to replay.")
         return
-    table = Table("alerts", "current", "changed", title=f"Intake rules replayed over {before['alerts']:,} stored "
-                  f"alerts ({before['events']:,} events)", title_justify="left")
+    out.print(f"Intake rules replayed over {before['alerts']:,} stored alerts ({before['events']:,} events)")
+    table = Table("alerts", "current", "changed")
     for name in ("issues", "pages"):
         table.add_row(name, f"{before[name]:,}", f"{after[name]:,}")
     table.add_row("compression", f"{before['compression']:.1%}", f"{after['compression']:.1%}")

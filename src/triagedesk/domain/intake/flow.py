@@ -39,8 +39,10 @@ class Ledger(Protocol):
     def has_request(self, issue_id: str) -> bool: ...
     def is_open(self, issue_id: str) -> bool: ...
     def escalates(self, issue: Issue) -> bool: ...
-    def page(self, issue: Issue, at: datetime, why: str) -> str | None: ...
-    def waiting(self) -> list[Issue]: ...
+    def page(self, issue: Issue, at: datetime, why: str, sent: datetime) -> str | None:
+        """Open the issue's request, its clocks starting `at`; `sent`: when the rules let it page (a hold's end)."""
+    def waiting(self, now: datetime, ended: set[str]) -> list[Issue]:
+        """Issues whose hold is over by `now`, or that a window now `ended` held back."""
 
 
 @dataclass
@@ -140,7 +142,7 @@ class IntakeFlow:
         if known is not None:  # the same alert, its issue closed meanwhile: it joins the open one
             record = known.model_copy(update={"issue_id": issue.id, "group_key": group.key, "events": known.events + 1,
                                               "received_at": now, "annotations": alert.annotations})
-        fresh_set = new or not any(a.fingerprint == alert.key for a in self.ledger.alerts_of_issue(issue.id))
+        fresh_set = new or not any(a.issue_id == issue.id for a in self.ledger.alerts_of_fingerprint(alert.key))
         self.ledger.put_alert(record)
         held = _group(issue)
         sets = held.label_sets + [dict(alert.labels)] if fresh_set and len(held.label_sets) < LABEL_SETS_KEPT \
@@ -248,9 +250,10 @@ class IntakeFlow:
             self.ledger.keep(issue, f"intake_{verdict}", why)
         return issue
 
-    def _page(self, issue: Issue, at: datetime, why: str) -> tuple[Issue, str | None]:
-        issue = self._set(issue, "paged", why, [], paged_at=at)
-        return issue, self.ledger.page(issue, at, why)
+    def _page(self, issue: Issue, at: datetime, why: str, sent: datetime | None = None) -> tuple[Issue, str | None]:
+        """Page: the issue opens its request, its clocks from `at` (the rules that held it back stay named)."""
+        issue = self._set(issue, "paged", why, list(_group(issue).acted), paged_at=at)
+        return issue, self.ledger.page(issue, at, why, sent or at)
 
     # -- the clock -------------------------------------------------------------------------------------
     def tick(self, now: datetime) -> list[tuple[str, str]]:
@@ -258,7 +261,8 @@ class IntakeFlow:
         is still firing is weighed again as if it had just arrived at the window's end. Returns (issue, verdict)
         for each issue it moved."""
         moved: list[tuple[str, str]] = []
-        for issue in sorted(self.ledger.waiting(), key=lambda i: (_group(i).held_until or now, i.id or "")):
+        ended = {w.id for w in self.windows if w.until <= now}
+        for issue in sorted(self.ledger.waiting(now, ended), key=lambda i: (_group(i).held_until or now, i.id or "")):
             held = _group(issue)
             if held.verdict == "held" and held.held_until is not None and held.held_until <= now:
                 issue = self._settle_hold(issue, now, early=False)
@@ -290,7 +294,8 @@ class IntakeFlow:
         window = maintenance.covering(self.windows, firing[0].labels, held.held_until) if firing else None
         if window is not None:
             return self._set(issue, "maintenance", maintenance.why(window), [window.id], window_id=window.id)
-        return self._page(issue, held.held_since, pause.released(held.held_since, held.held_until))[0]
+        return self._page(issue, held.held_since, pause.released(held.held_since, held.held_until),
+                          held.held_until)[0]
 
     def _after_window(self, issue: Issue, window: MaintenanceWindow) -> Issue:
         assert issue.id is not None

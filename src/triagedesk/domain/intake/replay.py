@@ -19,11 +19,12 @@ from triagedesk.domain.models import Issue
 
 @dataclass(frozen=True)
 class Page:
-    """A page the replayed rules made: the replayed issue, when its clocks start, why."""
+    """A page the replayed rules made: the replayed issue, when its clocks start, when it paged, why."""
 
     issue_id: str
     at: datetime
     why: str
+    sent: datetime
 
 
 class MemoryLedger:
@@ -38,6 +39,7 @@ class MemoryLedger:
         self.open: dict[str, str] = {}
         self.pages: list[Page] = []
         self.paged: set[str] = set()
+        self.watched: set[str] = set()
 
     def alert(self, key: str) -> AlertRecord | None:
         return self.alerts.get(key)
@@ -47,8 +49,10 @@ class MemoryLedger:
         self.alerts[record.id] = record
         if old is None:
             self.by_fingerprint.setdefault(record.fingerprint, []).append(record.id)
-            if record.issue_id:
-                self.by_issue.setdefault(record.issue_id, []).append(record.id)
+        elif old.issue_id and old.issue_id != record.issue_id:
+            self.by_issue[old.issue_id].remove(record.id)
+        if record.issue_id and (old is None or old.issue_id != record.issue_id):
+            self.by_issue.setdefault(record.issue_id, []).append(record.id)
 
     def alerts_of_fingerprint(self, fingerprint: str) -> list[AlertRecord]:
         return [self.alerts[k] for k in self.by_fingerprint.get(fingerprint, ())]
@@ -73,6 +77,10 @@ class MemoryLedger:
         self.issues[issue.id] = issue
         if issue.dedup_key:
             self.open[issue.dedup_key] = issue.id
+        if issue.alert_group is not None and issue.alert_group.verdict in ("held", "maintenance"):
+            self.watched.add(issue.id)
+        else:
+            self.watched.discard(issue.id)
 
     def has_request(self, issue_id: str) -> bool:
         return issue_id in self.paged
@@ -83,16 +91,23 @@ class MemoryLedger:
     def escalates(self, issue: Issue) -> bool:
         return self._escalates(issue)
 
-    def page(self, issue: Issue, at: datetime, why: str) -> str | None:
+    def page(self, issue: Issue, at: datetime, why: str, sent: datetime) -> str | None:
         assert issue.id is not None
         self.keep(issue, "page", why)
         self.paged.add(issue.id)
-        self.pages.append(Page(issue.id, at, why))
+        self.pages.append(Page(issue.id, at, why, sent))
         return f"replay-request-{len(self.pages)}"
 
-    def waiting(self) -> list[Issue]:
-        return [i for i in self.issues.values() if i.alert_group is not None
-                and i.alert_group.verdict in ("held", "maintenance")]
+    def waiting(self, now: datetime, ended: set[str]) -> list[Issue]:
+        out = []
+        for key in sorted(self.watched):
+            issue = self.issues[key]
+            group = issue.alert_group
+            if group is not None and ((group.verdict == "held" and group.held_until is not None
+                                       and group.held_until <= now)
+                                      or (group.verdict == "maintenance" and group.window_id in ended)):
+                out.append(issue)
+        return out
 
 
 def _as_alert(record: AlertRecord, resolved: bool, rules: Intake) -> Alert:
@@ -122,14 +137,16 @@ class Replayed:
     def verdicts(self) -> dict[str, int]:
         return dict(Counter(i.alert_group.verdict for i in self.ledger.issues.values() if i.alert_group))
 
-    def first_page_of(self) -> dict[str, tuple[datetime, str]]:
-        """Each real issue -> the earliest replayed page that covers one of its alerts (time, replayed issue)."""
+    def first_page_of(self, sent: bool = True) -> dict[str, tuple[datetime, str]]:
+        """Each real issue -> the earliest replayed page that covers one of its alerts (when it paged, or with
+        `sent=False` when its clocks start; the replayed issue)."""
         out: dict[str, tuple[datetime, str]] = {}
         for page in self.pages:
+            moment = page.sent if sent else page.at
             for key in self.ledger.by_issue.get(page.issue_id, ()):
                 real = self.origin.get(key)
-                if real and (real not in out or page.at < out[real][0]):
-                    out[real] = (page.at, page.issue_id)
+                if real and (real not in out or moment < out[real][0]):
+                    out[real] = (moment, page.issue_id)
         return out
 
     def holding(self, real_issue: str) -> list[str]:
