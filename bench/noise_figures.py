@@ -20,6 +20,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from tests.dispatch.test_noise_storm import storm_profile  # noqa: E402
 from tests.support.storm import T0, WINDOW, notifications, populations  # noqa: E402
+
 from triagedesk.app.dispatching import open_dispatching  # noqa: E402
 from triagedesk.dispatch.intake import build_app  # noqa: E402
 from triagedesk.dispatch.runner import ActionLog, Dispatcher  # noqa: E402
@@ -126,8 +127,9 @@ def burst(folder: Path, count: int, batch: int = 500) -> Figure:
     server.start()
     url = f"http://127.0.0.1:{port}"
     names = [f"{kind}{n}" for kind in ("DiskFull", "CPUHigh", "HostDown", "Latency") for n in range(5)]
+    severities = ("warning", "critical", "info")
     alerts = [{"status": "firing", "labels": {"alertname": names[n % 20], "cluster": f"c{n % 10}",
-                                              "instance": f"host-{n}", "severity": ("warning", "critical", "info")[n % 3]},
+                                              "instance": f"host-{n}", "severity": severities[n % 3]},
                "annotations": {"summary": f"{names[n % 20]} on host-{n}"}, "startsAt": now.isoformat()}
               for n in range(count)]
     try:

@@ -36,7 +36,8 @@ NOW = datetime(2026, 1, 15, 12, 0, tzinfo=UTC)
 # appraisers their levels): (lines, sha256 of the export)
 ALL_AT_ONCE = {
     "experts": (16, "0d187e7cfca7b1081796fcd03ce69d3d3c5519c0b2c70f5da94597b34e083213"),
-    "issues": (300, "23d9fd5929a0017b829669f287de9f69a8ce7b74c31e9afb5e5fea52187f0269"),  # + `"alert_group": null, "feedback": null`
+    # + `"alert_group": null, "feedback": null` (noise control)
+    "issues": (300, "23d9fd5929a0017b829669f287de9f69a8ce7b74c31e9afb5e5fea52187f0269"),
     "requests": (284, "390daf4ac3bad2507059b5c576280a8ccf6b1d6cbce41e5463d04281845c80d5"),
     "sessions": (253, "61c9bebee4c9b0fe8b9a936ed7853c0242002ed0aa2ff0ad850aff13f0d67987"),
     "outcomes": (246, "c580f66d7038fdfff9dfb8d95c9f1d8e626deb814c5d994ecbe32318c56c07bc"),

@@ -121,7 +121,8 @@ class StoreLedger:
         return request.id
 
     def waiting(self, now: datetime, ended: set[str]) -> list[Issue]:
-        due = [key for key, watch in self.watched.items() if (watch in ended if isinstance(watch, str) else watch <= now)]
+        due = [key for key, watch in self.watched.items()
+               if (watch in ended if isinstance(watch, str) else watch <= now)]
         found = [self.issue(key) for key in sorted(due)]
         return [i for i in found if i is not None and i.alert_group is not None
                 and i.alert_group.verdict in ("held", "maintenance")]

@@ -18,9 +18,9 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from triagedesk.app.alert_intake import AlertDoor
 from triagedesk.app.desk import Desk
 from triagedesk.app.intake import IntakeDoor
-from triagedesk.app.alert_intake import AlertDoor
 from triagedesk.app.outbox import OutboxDoor, outbox_id, step_audit_id
 from triagedesk.domain.errors import UserError
 from triagedesk.domain.models import Expert, Issue

@@ -68,7 +68,7 @@ def _changes(entry: AuditEntry) -> list[tuple[str, Any, Any]]:
         return []  # a creation: the record itself is shown above
     keys = [k for k in sorted(set(before) | set(after)) if before.get(k) != after.get(k) and k[:1] != "_"
             and k != "updated_at"]
-    out = []
+    out: list[tuple[str, Any, Any]] = []
     for k in keys:
         old, new = before.get(k), after.get(k)
         if k == "alert_group" and isinstance(old, dict) and isinstance(new, dict):  # what changed in it, briefly

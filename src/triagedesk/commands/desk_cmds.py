@@ -162,7 +162,8 @@ def print_alert_backtest(found: dict[str, Any], limit: int) -> None:
         table.add_row(name, f"{before[name]:,}", f"{after[name]:,}")
     table.add_row("compression", f"{before['compression']:.1%}", f"{after['compression']:.1%}")
     out.print(table)
-    out.print(f"pages saved: {found['pages_saved']:,}; dropped {len(found['dropped'])}, delayed {len(found['delayed'])}")
+    out.print(f"pages saved: {found['pages_saved']:,}; dropped {len(found['dropped'])}, "
+              f"delayed {len(found['delayed'])}")
     for change in (found["dropped"] + found["delayed"])[:limit]:
         late = "dropped" if change["changed_at"] is None else f"{change['minutes_later']:g} min later"
         held = ", ".join(change["held_by"]) or "-"

@@ -8,8 +8,8 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
-from triagedesk.domain.models import Expert, Issue
 from triagedesk.domain.intake.records import AlertRecord, MaintenanceWindow
+from triagedesk.domain.models import Expert, Issue
 from triagedesk.domain.records import (
     AuditEntry,
     Correction,

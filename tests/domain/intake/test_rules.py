@@ -160,7 +160,8 @@ def test_a_maintenance_window_suppresses_matching_alerts_and_weighs_them_again_w
 
 
 @pytest.mark.parametrize(("change", "problem"), [
-    ({"matchers": []}, "--match"), ({"matchers": ["job=~("]}, "--match"), ({"start": -30, "end": -5}, "--end: .* passed"),
+    ({"matchers": []}, "--match"), ({"matchers": ["job=~("]}, "--match"),
+    ({"start": -30, "end": -5}, "--end: .* passed"),
     ({"start": 30, "end": 10}, "--end: the end must come after"), ({"end": 60 * 24 * 40}, "at most 31 days"),
     ({"subscribers": ["not a url"]}, "--notify"),
 ])

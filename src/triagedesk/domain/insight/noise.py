@@ -36,7 +36,8 @@ def figures(alerts: Iterable[Mapping[str, Any]], issues: Iterable[Mapping[str, A
         at = _moment(row.get("arrived_at"))
         if at is None or not since <= at <= until:
             continue
-        count = row.get("events") if isinstance(row.get("events"), int) else 1
+        given = row.get("events")
+        count = given if isinstance(given, int) and given > 0 else 1
         source, rule = str(row.get("source") or "alertmanager"), str(row.get("alertname") or "-")
         events += count
         distinct += 1

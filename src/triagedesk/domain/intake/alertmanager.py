@@ -9,8 +9,8 @@ from datetime import datetime
 from typing import Any
 
 from triagedesk.domain.errors import InputError
-from triagedesk.domain.models import Issue
 from triagedesk.domain.intake.rules import Intake
+from triagedesk.domain.models import Issue
 
 PROFILE = "infrastructure"
 _FNV_OFFSET = 14695981039346656037

@@ -210,7 +210,7 @@ class IntakeFlow:
                     issue = _with(issue, flapping=True)
                     self.ledger.keep(issue, "intake_flapping", flapping.why(count, rule, None).split(":")[0])
         held = _group(issue)
-        if self.ledger.has_request(issue.id):
+        if self.ledger.has_request(issue.id or ""):
             return issue, None  # it paged (or a coordinator escalated it): the alert is counted, nothing more
         window = maintenance.covering(self.windows, labels, at)
         if window is not None:

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from functools import lru_cache
 from datetime import datetime
+from functools import lru_cache
 
 from triagedesk.domain.errors import InputError
 from triagedesk.domain.intake.matchers import Matcher, all_match, parse_matcher
@@ -37,7 +37,8 @@ def active(windows: Iterable[MaintenanceWindow], at: datetime) -> list[Maintenan
 
 
 def upcoming(windows: Iterable[MaintenanceWindow], at: datetime) -> list[MaintenanceWindow]:
-    return sorted((w for w in windows if w.starts_at > at and w.ended_at is None), key=lambda w: (w.starts_at, w.number))
+    return sorted((w for w in windows if w.starts_at > at and w.ended_at is None),
+                  key=lambda w: (w.starts_at, w.number))
 
 
 def why(window: MaintenanceWindow) -> str:
