@@ -160,3 +160,32 @@ def test_last_seen_never_goes_back_under_concurrent_posts_from_two_processes(tmp
     assert issue.count == 40 and issue.last_seen == max(times)
     for d in desks:
         d.close()
+
+
+def test_alerts_taken_by_two_processes_at_once_make_one_issue_counting_each_alert_once(tmp_path) -> None:
+    """Two intakes on one store (each its own Dispatching) taking the same label set's alerts, each alert (a start)
+    sent to both, at interleaved receive times: one issue, each alert counted once, last seen the latest."""
+    path = str(tmp_path / "desk.json")
+    desks = [open_dispatching(path), open_dispatching(path)]
+    table = IntakeTable()
+    times = [T0 + timedelta(seconds=n) for n in range(30)]
+    labels = {"alertname": "Race", "severity": "info", "instance": "h1"}
+
+    def post(d: Dispatching, mine: list[datetime]) -> None:
+        for when in mine:
+            start = (T0 - timedelta(minutes=1 + times.index(when) % 10)).isoformat()  # started before
+            d.take_alerts([read_alert({"labels": labels, "startsAt": start}, "a", table, when)], when)
+
+    threads = [threading.Thread(target=post, args=(desks[0], times[0::2][::-1])),
+               threading.Thread(target=post, args=(desks[1], times[1::2]))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    desks[0].refresh()
+    [issue] = desks[0].desk.store.issues.all()
+    assert issue.count == 10 and issue.last_seen == max(times)      # 10 starts, 30 notifications
+    assert issue.alert_group is not None and issue.alert_group.events == 30
+    assert len(desks[0].desk.store.alerts) == 10
+    for d in desks:
+        d.close()

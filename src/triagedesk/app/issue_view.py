@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, Field
 
+from triagedesk.display import one_line
 from triagedesk.domain.records import AuditEntry, Correction, ExpertRequest, OutboxMessage, Outcome, Session
 from triagedesk.domain.requests.sessions import elapsed_seconds
 
@@ -155,17 +156,19 @@ def alert_lines(issue: dict[str, Any]) -> list[str]:
     """An issue made of alerts: why it paged or did not, how it was grouped, its counts and label sets."""
     group = issue["alert_group"]
     verdict = str(group.get("verdict") or "").replace("_", " ")
-    lines = [f"{verdict}: {group.get('why') or '-'}"]
+    lines = [one_line(f"{verdict}: {group.get('why') or '-'}")]
     if group.get("flapping"):
         lines.append("flapping")
     count, sets = issue.get("count", 1), group.get("label_set_count", 0)
     lines.append(f"{count} alert{'s' if count != 1 else ''}, {group.get('events', 0)} notifications, "
                  f"{sets} label set{'s' if sets != 1 else ''} · first {_when(_moment(issue.get('created_at')))} · "
                  f"last {_when(_moment(issue.get('last_seen')))}")
-    lines.append(f"{group.get('grouped') or 'grouped'} · key {group.get('key')}"
-                 + (f" · from {group.get('source')}" if group.get("source") else ""))
+    lines.append(one_line(f"{group.get('grouped') or 'grouped'} · key {group.get('key')}"
+                          + (f" · from {group.get('source')}" if group.get("source") else "")))
+    if group.get("acted"):
+        lines.append(one_line(f"held back by: {', '.join(str(a) for a in group['acted'])}"))
     shown = group.get("label_sets") or []
-    lines.extend("  " + ", ".join(f"{k}={v}" for k, v in sorted(labels.items())) for labels in shown)
+    lines.extend("  " + one_line(", ".join(f"{k}={v}" for k, v in sorted(labels.items()))) for labels in shown)
     if sets > len(shown):
         lines.append(f"  (+{sets - len(shown)} more label sets)")
     return lines
