@@ -13,6 +13,7 @@ import desk_figures  # noqa: E402
 import dispatch_figures  # noqa: E402
 import engine_figures  # noqa: E402
 import noise_figures  # noqa: E402
+import oncall_figures  # noqa: E402
 import store_figures  # noqa: E402
 import sync_figures  # noqa: E402
 import tui_figures  # noqa: E402
@@ -22,7 +23,7 @@ from rich.table import Table  # noqa: E402
 
 SUITES = {"engine": engine_figures.run, "store": store_figures.run, "desk": tui_figures.run,
           "desk100k": desk_figures.run, "sync": sync_figures.run, "dispatch": dispatch_figures.run,
-          "noise": noise_figures.run}
+          "oncall": oncall_figures.run, "noise": noise_figures.run}
 
 
 def main() -> int:

@@ -35,11 +35,14 @@ def cli(ctx: click.Context, db_path: str | None, role: str, expert_id: str | Non
 
 def _register() -> None:
     from triagedesk.commands import (
+        calendar_cmds,
         desk_cmds,
         dispatch_cmds,
         engine,
+        keys_cmd,
         noise_cmds,
         request_cmds,
+        schedule_cmds,
         server_cmds,
         show_cmd,
         store_cmds,
@@ -47,8 +50,9 @@ def _register() -> None:
     )
 
     for command in (*engine.COMMANDS, *store_cmds.COMMANDS, *request_cmds.COMMANDS, *desk_cmds.COMMANDS,
-                    *show_cmd.COMMANDS, *noise_cmds.COMMANDS,
-                    *sync_cmd.COMMANDS, *server_cmds.COMMANDS, *dispatch_cmds.COMMANDS):
+                    *show_cmd.COMMANDS, *keys_cmd.COMMANDS, *noise_cmds.COMMANDS,
+                    *sync_cmd.COMMANDS, *server_cmds.COMMANDS, *dispatch_cmds.COMMANDS, *schedule_cmds.COMMANDS,
+                    *calendar_cmds.COMMANDS):
         cli.add_command(command)
 
 

@@ -175,7 +175,8 @@ def _state(path: Path, base: set[str]) -> dict[str, list[str]]:
 def _canon(value: Any, base: set[str]) -> Any:
     """`value` with every id the action made (random by design) written NEW, at any depth."""
     if isinstance(value, str):
-        return "NEW" if value not in base and value.split("-", 1)[0] in ("req", "ses", "out", "cor", "kb") else value
+        made = value not in base and value.split("-", 1)[0] in ("req", "ses", "out", "cor", "kb", "stp")
+        return "NEW" if made else value
     if isinstance(value, dict):
         return {k: _canon(v, base) for k, v in value.items() if k != "updated_at"}
     if isinstance(value, list):

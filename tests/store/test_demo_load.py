@@ -33,9 +33,12 @@ NOW = datetime(2026, 1, 15, 12, 0, tzinfo=UTC)
 
 # `triagedesk export --kind K` of `demo --issues 300 --seed 3 --now 2026-01-15T12:00:00Z`, written all at once
 # (`generate` in memory, then one transaction; remade when the demo's records gained the clocks' fields and the
-# appraisers their levels): (lines, sha256 of the export)
+# appraisers their levels; since #25 an expert row carries `team` ("": without that field the hash is still
+# 0d187e7c...) and the demo adds its follow-the-sun schedule and a holiday calendar): (lines, sha256 of the export)
 ALL_AT_ONCE = {
-    "experts": (16, "0d187e7cfca7b1081796fcd03ce69d3d3c5519c0b2c70f5da94597b34e083213"),
+    "experts": (16, "d877d1becf93dacb6090f88a8e502f6cb114aea602b832e858b009fbba9b7784"),
+    "schedules": (1, "b1c26559bae3650aabf7b013f3396e3e1a8f5c3b6bc1d896538c193f39b6ba92"),
+    "calendars": (1, "b3b47e16936e0dffb63d94c21671a3f6061a24b31e630f24b43838df2009708b"),
     # + `"alert_group": null, "feedback": null` (noise control)
     "issues": (300, "23d9fd5929a0017b829669f287de9f69a8ce7b74c31e9afb5e5fea52187f0269"),
     "requests": (284, "390daf4ac3bad2507059b5c576280a8ccf6b1d6cbce41e5463d04281845c80d5"),

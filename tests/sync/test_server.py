@@ -182,3 +182,13 @@ def test_credentials_never_reach_the_store_or_any_output(team: Team, tmp_path: P
     text = "\n".join(outputs) + "".join(p.read_text(errors="replace") for p in files)
     for secret in (*PASSWORDS.values(), "wrong-pw-1"):
         assert secret not in text
+
+
+def test_only_a_coordinator_changes_a_schedule(team: Team) -> None:
+    doc = {"type": "schedules", "data": {"id": "ops", "layers": [{"members": ["ann"], "start": "2026-01-05T09:00:00"}]}}
+    refused = httpx.put(team.url("ann").rsplit("/", 1)[0] + "/team/schedules:ops", json=doc)
+    assert refused.status_code == 403 and "only a coordinator changes schedules" in refused.json()["reason"]
+    malformed = httpx.put(team.url("cora").rsplit("/", 1)[0] + "/team/schedules:ops",
+                          json={"type": "schedules", "data": {"id": "ops"}})
+    assert malformed.status_code == 403 and "data.layers is required" in malformed.json()["reason"]
+    assert httpx.put(team.url("cora").rsplit("/", 1)[0] + "/team/schedules:ops", json=doc).status_code == 201

@@ -38,9 +38,10 @@ STATES = {
 }
 EXPERTS = {"appraisal": "expert-456", "infrastructure": "net-ana"}
 """Who holds each profile's held requests below (a silver appraiser, a network architect): the expert role's desk."""
-PRESSED = [k for k in keys.KEYS if k.key != "q"]  # q last, once
+PRESSED = [k for k in keys.KEYS if k.key != "q" and k.name not in ("undo", "redo")]
+"""q last, once; undo and redo take back the steps before them (tests/tui/test_power_desk.py)."""
 WRITES = {"assign", "escalate", "pay", "reassign", "senior", "wait_resume", "cancel_request", "new_issue",
-          "acknowledge", "start_session", "toggle_session", "end_session", "outcome", "correction"}
+          "acknowledge", "start_session", "toggle_session", "end_session", "outcome", "correction", "claim"}
 WRITING = [k for k in PRESSED if k.name in WRITES]
 """The keys whose confirmation writes: each gets its own issue in each state."""
 FULL = os.environ.get("TRIAGEDESK_EVERY_KEY_FULL") == "1"

@@ -1,4 +1,4 @@
-"""The desk's noise keys through Pilot: N marks the issue useful or noise (audited), W lists the maintenance windows
+"""The desk's noise keys through Pilot: U marks the issue useful or noise (audited), W lists the maintenance windows
 and a coordinator schedules and ends one there; the header shows active and upcoming windows; the analytics tab
 shows the noise view."""
 
@@ -22,16 +22,16 @@ def _stored(path: Path) -> Desk:
     return Desk(open_store(path))
 
 
-async def test_n_marks_the_issue_useful_then_noise_and_each_is_audited(store_copy: Path) -> None:
+async def test_u_marks_the_issue_useful_then_noise_and_each_is_audited(store_copy: Path) -> None:
     app = make_app(store_copy)
     async with app.run_test(size=(160, 48)) as pilot:
         await settle(pilot)
         issue_id = screen_of(app).query_one(QueueView).current_issue()
-        await pilot.press("N")
+        await pilot.press("U")
         await settle(pilot)
         await pilot.press("u")
         await settle(pilot)
-        await pilot.press("N")
+        await pilot.press("U")
         await settle(pilot)
         await pilot.press("n")
         await settle(pilot)
@@ -44,11 +44,11 @@ async def test_n_marks_the_issue_useful_then_noise_and_each_is_audited(store_cop
         desk.close()
 
 
-async def test_n_is_a_coordinators_key_an_experts_desk_opens_nothing(store_copy: Path) -> None:
+async def test_u_is_a_coordinators_key_an_experts_desk_opens_nothing(store_copy: Path) -> None:
     app = make_app(store_copy, role="expert", expert_id="net-ana")
     async with app.run_test(size=(160, 48)) as pilot:
         await settle(pilot)
-        await pilot.press("N")
+        await pilot.press("U")
         await settle(pilot)
         assert app.screen is screen_of(app)          # no choice offered: the server refuses an expert's issue edit
 

@@ -28,3 +28,29 @@ def test_a_bad_view_is_reported_and_the_defaults_used(tmp_path: Path, monkeypatc
     settings, problem = load_settings()
     assert problem is not None and "views.mine.sort" in problem and "unknown sort 'colour'" in problem
     assert settings.views == {}
+
+
+def test_saving_keeps_the_users_comments_keys_and_aliases(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    path = tmp_path / "config.toml"
+    path.write_text('# my desk\ntheme = "triagedesk-light"  # easier on the eyes\n\n[desk]\nactor = "Ana"\n\n'
+                    '[keys]\n# mnemonic\nsenior = "U"\n\n[aliases]\nmine = "view mine"\n', "utf-8")
+    monkeypatch.setenv("TRIAGEDESK_CONFIG", str(path))
+    settings, problem = load_settings()
+    assert problem is None and settings.keys == {"senior": "U"} and settings.aliases == {"mine": "view mine"}
+    views = {"crit": SavedView(urgency="critical")}
+    save_settings(settings.model_copy(update={"theme": "triagedesk-dark", "views": views}))
+    text = path.read_text("utf-8")
+    assert "# my desk" in text and "# mnemonic" in text and 'senior = "U"' in text and 'mine = "view mine"' in text
+    assert 'theme = "triagedesk-dark"' in text and 'actor = "Ana"' in text
+    again, problem = load_settings()
+    assert problem is None and again.views["crit"].urgency == "critical" and again.keys == {"senior": "U"}
+
+
+def test_the_environment_overrides_the_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    path = tmp_path / "config.toml"
+    path.write_text('theme = "triagedesk-light"\n[desk]\nactor = "Ana"\n', "utf-8")
+    monkeypatch.setenv("TRIAGEDESK_CONFIG", str(path))
+    monkeypatch.setenv("TRIAGEDESK_THEME", "triagedesk-high-contrast")
+    monkeypatch.setenv("TRIAGEDESK_DESK__ACTOR", "Bea")
+    settings, problem = load_settings()
+    assert problem is None and (settings.theme, settings.desk.actor) == ("triagedesk-high-contrast", "Bea")

@@ -21,12 +21,16 @@ from triagedesk.app.queries import Queries
 from triagedesk.domain.errors import UserError
 from triagedesk.domain.intake.records import MaintenanceWindow
 from triagedesk.domain.models import Issue
-from triagedesk.domain.records import ExpertRequest, Session
-from triagedesk.domain.requests.actions import Actor, Refusal
+from triagedesk.domain.records import ExpertRequest, Session, new_id
+from triagedesk.domain.requests.actions import ACTIONS, Actor, Refusal
 from triagedesk.domain.requests.plan import Intent, Plan, Situation, plan
 from triagedesk.domain.requests.states import HELD_STATUSES
+from triagedesk.domain.requests.undo import Taken
 from triagedesk.domain.routing.matching import Matcher
 from triagedesk.store.repositories import Store
+
+STEP = "step"
+"""The audit action of a person's step (what undo and redo read)."""
 
 ActorLike = Actor | str
 
@@ -63,7 +67,7 @@ class BulkResult:
         return text
 
 
-NEEDS_RANKING = frozenset({"assign", "reassign", "senior"})
+NEEDS_RANKING = frozenset(a.name for a in ACTIONS.values() if a.needs_expert)
 
 
 class Commands:
@@ -91,11 +95,13 @@ class Commands:
         experts = self.figures.counted()
         now = self.now()
         wanted = intent.action in NEEDS_RANKING if ranked is None else ranked
-        candidates = Matcher(scorer.profile, scorer).match(issue, experts.values(), now, decision).ranked \
+        coverage = self.queries.coverage()
+        candidates = Matcher(scorer.profile, scorer, coverage).match(issue, experts.values(), now, decision).ranked \
             if wanted else []
         sessions: list[Session] = self.queries.sessions_of(request.id) if request is not None else []
+        on_call = self.queries.oncall.covering(issue, now) if wanted and self.queries.oncall is not None else ()
         return Situation(issue, scorer.profile, decision, request, experts, candidates, sessions,
-                         self.queries.with_outcome(sessions), now)
+                         self.queries.with_outcome(sessions), now, self.queries.calendars(), on_call)
 
     def intent_for_request(self, request_id: str, action: str, **args: Any) -> Intent:
         """An intent naming a request (the CLI's `request ACTION REQUEST_ID`)."""
@@ -108,20 +114,38 @@ class Commands:
         return plan(self.situation(intent), as_actor(actor), intent)
 
     def run(self, actor: ActorLike, intent: Intent) -> Plan:
-        """Plan under the store's lock and write it in one durable, audited write; a refusal raises `Refused`."""
+        """Plan under the store's lock and write it in one durable, audited write (a step of the person's history,
+        which undo takes back); a refusal raises `Refused`."""
         who = as_actor(actor)
         with self.store.transaction():
-            planned = plan(self.situation(intent), who, intent)
+            situation = self.situation(intent)
+            planned = plan(situation, who, intent)
             if isinstance(planned, Refusal):
                 raise Refused(planned)
             self.apply(planned, who)
+            self.record(who, [Taken.from_plan(planned, situation.request)], planned.summary)
             return planned
+
+    def record(self, actor: Actor, taken: list[Taken], summary: str, undoes: str | None = None,
+               redoes: str | None = None) -> str | None:
+        """Keep a person's step in the audit log (the caller holds the transaction): what undo and redo read.
+        The dispatcher's steps are its own audit entries, not a person's history."""
+        if actor.role == "dispatcher" or not taken:
+            return None
+        step_id = new_id("stp")
+        self.store.audit(actor.name, STEP, "steps", step_id, None,
+                         {"taken": [t.as_dict() for t in taken], "undoes": undoes, "redoes": redoes,
+                          "summary": summary}, summary)
+        return step_id
 
     def apply(self, planned: Plan, actor: Actor) -> None:
         """Write a plan's records with their audit entries (the caller holds the transaction)."""
         for write in planned.writes:
             repository = self.store.repository(write.kind)
-            if write.new:
+            if write.delete:
+                key = str(write.record.model_dump(include={"id"})["id"])
+                repository.delete(key, actor=actor.name, note=write.note or write.audit)
+            elif write.new:
                 repository.add(write.record, actor=actor.name, action=write.audit, note=write.note)
             else:
                 repository.save(write.record, actor=actor.name, action=write.audit, note=write.note)
@@ -145,14 +169,22 @@ class Commands:
             raise UserError("no issue marked")
         result = BulkResult(action or found[0].action)
         with self.store.transaction():
+            taken: list[Taken] = []
             for intent in found:
-                planned = self._planned(who, intent)
+                if intent.issue_id not in self.store.issues:
+                    result.skipped.append((intent.issue_id, f"no issue {intent.issue_id!r}"))
+                    continue
+                situation = self.situation(intent)
+                planned = plan(situation, who, intent)
                 if isinstance(planned, Refusal):
                     result.skipped.append((intent.issue_id, planned.reason))
                     continue
                 self.apply(planned, who)
                 result.done.append(intent.issue_id)
                 result.plans.append(planned)
+                taken.append(Taken.from_plan(planned, situation.request))
+            summary = result.plans[0].summary if len(result.plans) == 1 else result.summary()
+            self.record(who, taken, summary)  # a bulk action is one step: one undo takes it back
         return result
 
     # -- the convenient forms of `run` -----------------------------------------------------------------------

@@ -3,6 +3,7 @@
 - `engine`: profiles and scorers; `figures`: the experts' counted figures;
 - `queries`: what the panes, `show`, `timers` and the dispatcher read;
 - `commands`: intents planned by the domain's action table and written in one durable, audited write;
+- `history`: a person's undo and redo (their steps, from the audit log);
 - `records`: whole kinds (import, export, the demo, the watcher, the rejected list).
 """
 
@@ -16,6 +17,8 @@ from typing import Any
 from triagedesk.app.commands import Commands
 from triagedesk.app.engine import Engine
 from triagedesk.app.figures import Figures
+from triagedesk.app.history import History
+from triagedesk.app.oncall import OnCallDesk
 from triagedesk.app.queries import Queries
 from triagedesk.app.records import Follower, Records
 from triagedesk.domain.records import utcnow
@@ -33,8 +36,11 @@ class Desk:
         self.clock = clock
         self.engine = Engine(profile_override)
         self.figures = Figures(store, self.engine)
-        self.queries = Queries(store, self.engine, self.figures, self.now)
+        self.oncall = OnCallDesk(store, self.engine, self.figures, self.now)
+        """Schedules, calendars and who covers now (app/oncall.py): the matcher, the clocks and pages ask it."""
+        self.queries = Queries(store, self.engine, self.figures, self.now, self.oncall)
         self.commands = Commands(store, self.engine, self.figures, self.queries, self.now)
+        self.history = History(store, self.commands)
         self.records = Records(store)
 
     def now(self) -> datetime:

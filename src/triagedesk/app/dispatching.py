@@ -15,6 +15,7 @@ from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -164,7 +165,8 @@ class Dispatching(OutboxDoor, IntakeDoor, AlertDoor):
     def plan_for(self, request: ExpertRequest, history: list[policy.StepDone],
                  now: datetime | None = None) -> list[policy.Step]:
         """The policy's plan for a request; a follow-up only when the coordinators have a contact to send it to."""
-        steps = policy.plan(request, self.profile(request), self.expert(request.assigned_expert_id), history, now)
+        steps = policy.plan(request, self.profile(request), self.expert(request.assigned_expert_id), history, now,
+                            self.desk.oncall.calendars())
         return steps if self.coordinator_contact else [s for s in steps if s.kind != "follow_up"]
 
     def due_step(self, request: ExpertRequest, history: list[policy.StepDone], now: datetime) -> policy.Step | None:
@@ -292,7 +294,8 @@ class Dispatching(OutboxDoor, IntakeDoor, AlertDoor):
             out.append(notices.at_risk(issue, request, holder, left, ack_url(request)))
         if step.kind == "follow_up":
             return self._follow_up(step, request, holder, issue, now)
-        found = [self._outbox(step.key, n, request, holder, now) for n in out]
+        found = [self.desk.oncall.page(n.kind, holder, issue, request.urgency, now,
+                                       partial(self._outbox, step.key, n, request, now=now)) for n in out]
         nobody = step.kind in ("ack_reassign", "ack_senior", "breach_senior") and not changed_hands
         refund = step.refund_exposure and step.kind == "breach_senior"
         if step.kind in ("ack_flag", "breach_flag") or nobody or refund:

@@ -10,6 +10,7 @@ from typing import Any
 from triagedesk.app import issue_search, issue_view, noise
 from triagedesk.app.engine import Engine
 from triagedesk.app.figures import Figures
+from triagedesk.app.oncall import OnCallDesk
 from triagedesk.domain.insight import analytics, package
 from triagedesk.domain.insight.knowledge import Hit
 from triagedesk.domain.intake.records import MaintenanceWindow
@@ -18,6 +19,7 @@ from triagedesk.domain.records import AuditEntry, ExpertRequest, Session
 from triagedesk.domain.requests import clocks as sla
 from triagedesk.domain.requests.states import OPEN_STATUSES, SESSION_RUNNING
 from triagedesk.domain.requests.suggestions import Suggestion, suggestions
+from triagedesk.domain.routing.coverage import CalendarBook, Coverage
 from triagedesk.domain.routing.matching import Matcher
 from triagedesk.domain.scoring.backtest import Backtest
 from triagedesk.store.repositories import Store
@@ -38,11 +40,20 @@ class RequestClocks:
 class Queries:
     """What the panes, `show`, `timers` and the dispatcher read; nothing here writes."""
 
-    def __init__(self, store: Store, engine: Engine, figures: Figures, now: Callable[[], datetime]) -> None:
+    def __init__(self, store: Store, engine: Engine, figures: Figures, now: Callable[[], datetime],
+                 oncall: OnCallDesk | None = None) -> None:
         self.store = store
         self.engine = engine
         self.figures = figures
         self.now = now
+        self.oncall = oncall
+        """Schedules and calendars: who covers now, the experts' working calendars (None: the seeds' flags)."""
+
+    def coverage(self) -> Coverage | None:
+        return self.oncall.coverage() if self.oncall is not None else None
+
+    def calendars(self) -> CalendarBook | None:
+        return self.oncall.calendars() if self.oncall is not None else None
 
     def issue(self, issue_id: str) -> Issue | None:
         return self.store.issues.get(issue_id)
@@ -94,13 +105,14 @@ class Queries:
 
     def candidates(self, issue: Issue, at: datetime | None = None) -> Match:
         scorer = self.engine.scorer(issue.profile)
-        return Matcher(scorer.profile, scorer).match(issue, self.figures.counted().values(), at or self.now())
+        return Matcher(scorer.profile, scorer, self.coverage()).match(issue, self.figures.counted().values(),
+                                                                      at or self.now())
 
     # -- clocks: the one function for every display ---------------------------------------------------------
     def clocks_of(self, request: ExpertRequest, now: datetime | None = None) -> RequestClocks:
         profile = self.engine.profile(request.profile or None)
         expert = self.store.experts.get(request.assigned_expert_id) if request.assigned_expert_id else None
-        targets = sla.targets(request, profile, expert)
+        targets = sla.targets(request, profile, expert, self.calendars())
         found = tuple(sla.read(request, t, now or self.now()) for t in targets)
         return RequestClocks(request, found, sla.pressing(found), suggestions(request.status, found), targets)
 
@@ -108,13 +120,14 @@ class Queries:
         """Every open request with a running clock, breached first, then least time left (Timers, `timers`)."""
         now = self.now()
         experts = {e.id: e for e in self.store.experts.all()}
+        calendars = self.calendars()
         out = []
         for status in sorted(statuses):
             for request in self.store.requests.by("status", status):
                 if expert_id is not None and request.assigned_expert_id != expert_id:
                     continue
                 profile = self.engine.profile(request.profile or None)
-                targets = sla.targets(request, profile, experts.get(request.assigned_expert_id or ""))
+                targets = sla.targets(request, profile, experts.get(request.assigned_expert_id or ""), calendars)
                 found = tuple(sla.read(request, t, now) for t in targets)
                 shown = sla.pressing(found)
                 if shown is not None:
@@ -127,6 +140,10 @@ class Queries:
         """The audit trail of these records, oldest first (an index lookup per record)."""
         found = [entry for target in dict.fromkeys(targets) for entry in self.store.audit_log.by("target_id", target)]
         return sorted(found, key=lambda e: e.at)
+
+    def actions_by(self, actor: str, limit: int = 500) -> list[AuditEntry]:
+        """What one actor (the dispatcher) wrote, newest first (an index lookup)."""
+        return sorted(self.store.audit_log.by("actor", actor), key=lambda e: e.at, reverse=True)[:limit]
 
     def issue_record(self, issue_id: str) -> issue_view.IssueRecord:
         """Everything about one issue: what the issue screen and `triagedesk show` print."""
@@ -141,10 +158,10 @@ class Queries:
     def report(self, days: int, now: datetime | None = None) -> dict[str, Any]:
         profiles = {name: self.engine.profile(name) for name in self.engine.profiles()}
         at = now or self.now()
-        found = analytics.report(self.store.requests.all(), list(self.figures.counted().values()),
-                                 self.store.corrections.all(), self.store.outcomes.all(), profiles, at, days)
-        found["noise"] = self.noise(days, at)
-        return found
+        data = analytics.report(self.store.requests.all(), list(self.figures.counted().values()),
+                                self.store.corrections.all(), self.store.outcomes.all(), profiles, at, days)
+        data["noise"] = self.noise(days, at)
+        return data if self.oncall is None else {**data, "oncall": self.oncall.fairness(at)}
 
     # -- noise control (app/noise.py) -------------------------------------------------------------------------
     def noise(self, days: int, now: datetime | None = None) -> dict[str, Any]:

@@ -218,7 +218,7 @@ def _fill(data: QueueData, desk: Desk, docs: list[tuple[str, bytes]], latest: di
             view = Stored.of(request)
             if view is not None:
                 holder = experts.get(request.get("assigned_expert_id") or "")
-                found = tuple(t for t in sla.targets(view, profile, holder) if t.running())
+                found = tuple(t for t in sla.targets(view, profile, holder, desk.oncall.calendars()) if t.running())
         data.clocks.append(found)
         data.created.append(assessed.created or now_epoch)
         data.hay.append(f"{key} {data.title[-1]} {route} {shown} {data.assignee[-1]}".lower())
@@ -355,7 +355,8 @@ def _search(data: QueueData, sort: str, now_epoch: float, rows: list[int], needl
     return hits
 
 
-def describe(spec: QueueFilter) -> str:
+def describe(spec: QueueFilter, names: dict[str, str] | None = None) -> str:
+    """The filters in words; `names` shows an expert's name for their id."""
     parts = []
     if spec.text:
         parts.append(f"text “{spec.text}”")
@@ -366,8 +367,9 @@ def describe(spec: QueueFilter) -> str:
     if spec.profile:
         parts.append(spec.profile)
     if spec.assignee is not None:
+        holder = (names or {}).get(spec.assignee, spec.assignee)
         parts.append("assigned to nobody" if spec.assignee == UNASSIGNED else
-                     "mine" if spec.assignee == MINE else f"assigned to {spec.assignee}")
+                     "mine" if spec.assignee == MINE else f"assigned to {holder}")
     parts.append(f"sorted by {spec.sort}{' (reversed)' if spec.reverse else ''}")
     return ", ".join(parts)
 

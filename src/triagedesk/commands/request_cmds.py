@@ -20,8 +20,8 @@ from triagedesk.domain.records import ExpertRequest
 from triagedesk.domain.requests.actions import ACTIONS, Actor, Refusal
 from triagedesk.domain.requests.plan import Intent, Plan
 
-REQUEST_ACTIONS = ("pay", "assign", "reassign", "senior", "acknowledge", "start", "wait", "resume", "complete",
-                   "cancel", "refund")
+REQUEST_ACTIONS = ("pay", "assign", "reassign", "senior", "claim", "unassign", "acknowledge", "start", "wait",
+                   "resume", "complete", "cancel", "withdraw", "refund")
 """`request ACTION`: the table's actions on a request a person takes from the command line."""
 TAKES_EXPERT = frozenset({"assign", "reassign", "senior"})
 
@@ -87,7 +87,8 @@ def request(action: str, request_id: str | None, issue_list: str | None, expert_
             rating: int | None, note: str, db_path: str | None, actor: str, now_text: str | None,
             as_json: bool) -> None:
     """Move a request through its lifecycle (the action table decides; a refusal says why, exit 2):
-    pay, assign, reassign, senior, acknowledge, start, wait, resume, complete, cancel, refund.
+    pay, assign, reassign, senior, claim (the --expert takes it herself), unassign, acknowledge, start, wait,
+    resume, complete, cancel, withdraw, refund.
 
     With --issues A,B,C instead of REQUEST_ID it is the bulk action: one plan per issue, all written at once,
     each issue done or skipped with the reason (escalation and payment included, as the desk's bulk does)."""
@@ -106,6 +107,9 @@ def request(action: str, request_id: str | None, issue_list: str | None, expert_
     intent = operations.commands.intent_for_request(request_id, action, expert_id=target, note=note,
                                                     override=override, values=values)
     done = _run(operations, who, intent)
+    if any(w.delete for w in done.writes):  # withdrawn: no request left to show
+        emit_json({"summary": done.summary, "request": None}) if as_json else click.echo(printable(done.summary))
+        return
     updated = done.request or operations.queries.require_request(request_id)
     emit_json(updated) if as_json else click.echo(printable(_line(updated)))
 
@@ -237,4 +241,39 @@ def correction_add(request_id: str, expert_id: str, field_name: str, corrected: 
         click.echo(printable(done.summary))
 
 
-COMMANDS = (escalate, request, session, outcome, correction)
+
+
+def _replay(verb: str, actor: str, db_path: str | None, now_text: str | None, as_json: bool) -> None:
+    operations = desk(db_path, now_text)
+    history = operations.history
+    done = history.undo(actor) if verb == "undo" else history.redo(actor)
+    if as_json:
+        emit_json(done.as_dict())
+    else:
+        click.echo(printable(done.summary()))
+    if not done.done:
+        sys.exit(2)  # nothing could be taken back (or again): the reasons are said
+
+
+@click.command()
+@db_option
+@actor_option
+@now_option
+@json_option
+def undo(db_path: str | None, actor: str, now_text: str | None, as_json: bool) -> None:
+    """Take back the last step --actor took (a bulk action is one step), as new audited actions the table still
+    allows; what it no longer allows is named with the reason (exit 2 when nothing could be)."""
+    _replay("undo", actor, db_path, now_text, as_json)
+
+
+@click.command()
+@db_option
+@actor_option
+@now_option
+@json_option
+def redo(db_path: str | None, actor: str, now_text: str | None, as_json: bool) -> None:
+    """Take the last undone step of --actor again."""
+    _replay("redo", actor, db_path, now_text, as_json)
+
+
+COMMANDS = (escalate, request, session, outcome, correction, undo, redo)

@@ -110,7 +110,7 @@ class DemoProgress:
         self.count = count
         self.done = 0
         self.totals: dict[str, int] = dict.fromkeys(("issues", "experts", "requests", "sessions", "outcomes",
-                                                     "corrections", "knowledge"), 0)
+                                                     "corrections", "knowledge", "schedules", "calendars"), 0)
         self._progress: Progress | None = None
         self._task: TaskID | None = None
 

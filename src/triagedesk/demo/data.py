@@ -13,6 +13,9 @@ from triagedesk.demo.resolutions import resolutions_for
 from triagedesk.domain.models import Expert, Issue
 from triagedesk.domain.records import Correction, ExpertRequest, KnowledgeEntry, Outcome, Session
 from triagedesk.domain.requests import clocks, sessions
+from triagedesk.domain.routing.calendars import Calendar, Holiday
+from triagedesk.domain.routing.rota import Region, follow_the_sun
+from triagedesk.domain.routing.schedules import Schedule
 from triagedesk.domain.scoring.escalation import Scorer
 from triagedesk.domain.scoring.profiles import Profile, SessionPolicy
 
@@ -28,7 +31,8 @@ _CORRECTIONS = [
 ]
 
 
-KINDS = ("experts", "issues", "requests", "sessions", "outcomes", "corrections", "knowledge")
+KINDS = ("experts", "schedules", "calendars", "issues", "requests", "sessions", "outcomes", "corrections",
+         "knowledge")
 """The kinds of a demo history, in the order they are written."""
 
 
@@ -43,10 +47,13 @@ class DemoData:
     outcomes: list[Outcome] = field(default_factory=list)
     corrections: list[Correction] = field(default_factory=list)
     knowledge: list[KnowledgeEntry] = field(default_factory=list)
+    schedules: list[Schedule] = field(default_factory=list)
+    calendars: list[Calendar] = field(default_factory=list)
 
     def counts(self) -> dict[str, int]:
         return {name: len(getattr(self, name)) for name in
-                ("issues", "experts", "requests", "sessions", "outcomes", "corrections", "knowledge")}
+                ("issues", "experts", "requests", "sessions", "outcomes", "corrections", "knowledge", "schedules",
+                 "calendars")}
 
     def add(self, other: DemoData) -> None:
         """Append another part's records, kind by kind."""
@@ -91,7 +98,8 @@ def generate_chunks(
         for speciality in known.specializations:
             by_speciality.setdefault(speciality.lower(), []).append(known)
     # the held requests are the experts' whole workload: the Desk counts it from them (performance.figures)
-    chunk = DemoData(experts=[e.model_copy(update={"current_workload": 0}) for e in experts])
+    chunk = DemoData(experts=[e.model_copy(update={"current_workload": 0}) for e in experts],
+                     schedules=demo_schedules(experts, now), calendars=demo_calendars(experts, now))
     for record in iter_issue_records(count, seed=seed, now=now, days=60):
         if len(chunk.issues) == size:
             yield chunk
@@ -254,3 +262,34 @@ def _corrections(rng: random.Random, issue: Issue, request: ExpertRequest, exper
 
 DEMO_NOW = datetime(2026, 1, 15, 12, 0, tzinfo=UTC)
 """The fixed reference time of reproducible demos and screenshots."""
+
+
+FOLLOW_THE_SUN = (("europe", "Europe/Berlin", ("net-ana", "cloud-tom")),
+                  ("asia", "Asia/Tokyo", ("net-kenji", "cloud-priya")))
+"""The network and cloud experts who cover by rotation (seed 000's `on_call_rotation`), by region; the automation
+engineers keep the seed's flag (reachable after hours), as a network without a schedule for everyone would."""
+
+
+def demo_schedules(experts: list[Expert], now: datetime) -> list[Schedule]:
+    """A follow-the-sun rotation over the infrastructure experts who cover by rotation (none without them)."""
+    known = {e.id for e in experts}
+    regions = [Region(name, zone, [m for m in members if m in known]) for name, zone, members in FOLLOW_THE_SUN]
+    regions = [r for r in regions if r.members]
+    if not regions:
+        return []
+    first = (now - 60 * DAY).date()
+    return [follow_the_sun("infra-follow-the-sun", regions, first, covers=["infrastructure"])]
+
+
+def demo_calendars(experts: list[Expert], now: datetime) -> list[Calendar]:
+    """Berlin's fixed public holidays for the experts who live there (their 8x5 clocks stop on those days)."""
+    berlin = [e.id for e in experts if e.timezone == "Europe/Berlin"]
+    if not berlin:
+        return []
+    years = (now.year - 1, now.year, now.year + 1)
+    days = [(1, 1, "Neujahr"), (5, 1, "Tag der Arbeit"), (10, 3, "Tag der Deutschen Einheit"),
+            (12, 25, "1. Weihnachtstag"), (12, 26, "2. Weihnachtstag")]
+    holidays = [Holiday(name=name, day=datetime(year, month, day).date())
+                for year in years for month, day, name in days]
+    return [Calendar(id="holidays-berlin", kind="holidays", timezone="Europe/Berlin", holidays=holidays,
+                     experts=berlin, source="demo")]

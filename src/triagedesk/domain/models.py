@@ -202,6 +202,8 @@ class Expert(DomainModel):
     escalation_methods: list[str] = Field(default_factory=list)
     expertise_level: ExpertiseLevel = "senior"
     timezone: str = "UTC"
+    team: str = ""
+    """The team whose business-hours and holiday calendars apply (`triagedesk calendar import --team`)."""
     current_workload: int = Field(0, ge=0)
     contacts: dict[str, str] = Field(default_factory=dict)
     """Seed 000's escalation_methods names (email, slack, phone...) -> Apprise URLs; an email may be a bare address."""

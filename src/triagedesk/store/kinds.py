@@ -17,6 +17,8 @@ from triagedesk.domain.records import (
     Outcome,
     Session,
 )
+from triagedesk.domain.routing.calendars import Calendar
+from triagedesk.domain.routing.schedules import Schedule
 
 
 @dataclass(frozen=True)
@@ -45,7 +47,9 @@ KINDS: tuple[Kind, ...] = (
     Kind("outcomes", Outcome, "out", indexed=("issue_id", "request_id")),
     Kind("corrections", Correction, "cor", indexed=("request_id",)),
     Kind("knowledge", KnowledgeEntry, "kb"),
-    Kind("audit", AuditEntry, "aud", audited=False, indexed=("target_id", "action")),
+    Kind("schedules", Schedule, "sch"),
+    Kind("calendars", Calendar, "cal"),
+    Kind("audit", AuditEntry, "aud", audited=False, indexed=("target_id", "action", "actor")),
     Kind("outbox", OutboxMessage, "ob", audited=False, indexed=("request_id",), listed=False),
     Kind("alerts", AlertRecord, "al", audited=False, indexed=("fingerprint", "issue_id"),
          stored=("arrived_at", "events", "source", "alertname", "seen_firing")),

@@ -24,6 +24,8 @@ from triagedesk.domain.records import (
     new_id,
     utcnow,
 )
+from triagedesk.domain.routing.calendars import Calendar
+from triagedesk.domain.routing.schedules import Schedule
 from triagedesk.store.errors import StoreError
 from triagedesk.store.indexes import Indexes
 from triagedesk.store.journal import ChangeListener, JournalStorage
@@ -273,6 +275,8 @@ class Store:
                                                               kinds["corrections"].prefix)
         self.knowledge: Repository[KnowledgeEntry] = Repository(self, "knowledge", KnowledgeEntry,
                                                                 kinds["knowledge"].prefix)
+        self.schedules: Repository[Schedule] = Repository(self, "schedules", Schedule, kinds["schedules"].prefix)
+        self.calendars: Repository[Calendar] = Repository(self, "calendars", Calendar, kinds["calendars"].prefix)
         self.audit_log: Repository[AuditEntry] = Repository(self, "audit", AuditEntry, kinds["audit"].prefix,
                                                             audited=False)
         self.outbox: Repository[OutboxMessage] = Repository(self, "outbox", OutboxMessage, kinds["outbox"].prefix,
@@ -284,7 +288,8 @@ class Store:
         self._by_kind: dict[str, Repository[Any]] = {
             "issues": self.issues, "experts": self.experts, "requests": self.requests, "sessions": self.sessions,
             "outcomes": self.outcomes, "corrections": self.corrections, "knowledge": self.knowledge,
-            "audit": self.audit_log, "outbox": self.outbox, "alerts": self.alerts, "maintenance": self.maintenance}
+            "schedules": self.schedules, "calendars": self.calendars, "audit": self.audit_log, "outbox": self.outbox,
+            "alerts": self.alerts, "maintenance": self.maintenance}
         assert tuple(self._by_kind) == tuple(k.name for k in KINDS), "store/kinds.py and the repositories disagree"
 
     def skipped(self, kind: str, key: str, why: str) -> None:

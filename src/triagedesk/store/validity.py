@@ -20,14 +20,16 @@ from triagedesk.domain.records import (
     Session,
     utcnow,
 )
+from triagedesk.domain.routing.calendars import Calendar
+from triagedesk.domain.routing.schedules import Schedule
 
 REJECTED = "_rejected"
 """One entry per document: {id (`KIND:ID`), kind, record_id, rev, error, at, source ("server" or "local"), doc}."""
 
 MODELS: dict[str, type[BaseModel]] = {
     "issues": Issue, "experts": Expert, "requests": ExpertRequest, "sessions": Session, "outcomes": Outcome,
-    "corrections": Correction, "knowledge": KnowledgeEntry, "audit": AuditEntry, "outbox": OutboxMessage,
-    "alerts": AlertRecord, "maintenance": MaintenanceWindow,
+    "corrections": Correction, "knowledge": KnowledgeEntry, "schedules": Schedule, "calendars": Calendar,
+    "audit": AuditEntry, "outbox": OutboxMessage, "alerts": AlertRecord, "maintenance": MaintenanceWindow,
 }
 
 SYNC_STATE = "_sync"

@@ -31,8 +31,8 @@ from triagedesk.sync.pending import PendingRecords
 from triagedesk.sync.results import Outgoing, SyncResult, remaining
 from triagedesk.sync.wire import record_fields, remote_id, shape_of, wire_doc
 
-KINDS = ("experts", "issues", "requests", "sessions", "outcomes", "corrections", "knowledge", "audit", "outbox",
-         "alerts", "maintenance")
+KINDS = ("experts", "issues", "requests", "sessions", "outcomes", "corrections", "knowledge", "schedules",
+         "calendars", "audit", "outbox", "alerts", "maintenance")
 """What replicates: every record kind, the outbox too (every desk sees what was sent, failed or is pending,
 whoever's dispatcher wrote it; the lease holder sends what is pending)."""
 META = "_sync_meta"    # the pull checkpoint, and whether this desk ever left one on the server

@@ -23,8 +23,8 @@ VALIDATE = r"""function (newDoc, oldDoc, userCtx, secObj) {
   if (!admin && !has('coordinator') && !has('expert')) {
     deny(has('lead') ? 'a lead reads only' : 'this user has no triagedesk role (coordinator, expert or lead)');
   }
-  var KINDS = ['issues', 'experts', 'requests', 'sessions', 'outcomes', 'corrections', 'knowledge', 'audit',
-               'outbox', 'alerts', 'maintenance'];
+  var KINDS = ['issues', 'experts', 'requests', 'sessions', 'outcomes', 'corrections', 'knowledge', 'schedules',
+               'calendars', 'audit', 'outbox', 'alerts', 'maintenance'];
   var colon = id.indexOf(':');
   var kind = colon > 0 ? id.slice(0, colon) : '';
   var key = colon > 0 ? id.slice(colon + 1) : '';
@@ -55,6 +55,8 @@ VALIDATE = r"""function (newDoc, oldDoc, userCtx, secObj) {
     audit: {at: 'string', actor: 'string', action: 'string', kind: 'string', target_id: 'string'},
     issues: {title: 'string?', users_affected: 'number?', confidence: 'number?'},
     experts: {name: 'string?', rating: 'number?', current_workload: 'number?'},
+    schedules: {layers: 'object', timezone: 'string?'},
+    calendars: {kind: 'string?', timezone: 'string?'},
     outbox: {event: 'string', kind: 'string', status: 'string?', created_at: 'string'},
     alerts: {fingerprint: 'string', arrived_at: 'string', received_at: 'string'},
     maintenance: {starts_at: 'string', ends_at: 'string', reason: 'string', created_at: 'string'}

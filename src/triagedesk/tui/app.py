@@ -14,15 +14,18 @@ from textual.worker import Worker
 from triagedesk import __version__
 from triagedesk.app.actor import person
 from triagedesk.app.desk import Desk, Follower
+from triagedesk.app.dispatching import ACTOR as DISPATCHER_NAME
 from triagedesk.domain.records import AuditEntry
 from triagedesk.sync.client import Remote
-from triagedesk.tui import keys
+from triagedesk.tui import keymap, keys
 from triagedesk.tui.config import Settings, load_settings, save_settings
 from triagedesk.tui.failures import tell_failure
 from triagedesk.tui.live_sync import LiveSync, SyncStatus
-from triagedesk.tui.notices import tell
+from triagedesk.tui.notices import NoticeLog, tell
 from triagedesk.tui.screens.desk_screen import DeskScreen
+from triagedesk.tui.screens.key_tester import KeyTesterScreen
 from triagedesk.tui.screens.modals import ConflictsScreen, HelpScreen
+from triagedesk.tui.screens.notices_screen import NoticesScreen
 from triagedesk.tui.screens.rejected_screen import RejectedScreen
 from triagedesk.tui.themes import DEFAULT_THEME, load_themes
 
@@ -45,6 +48,7 @@ class TriageDeskApp(App):
         self.follow_store = watch
         self.desk = desk
         self.settings, self._settings_problem = load_settings()
+        self.keymap = keymap.build(self.settings.keys)
         self.actor = person(self.settings.desk.actor, expert_id if role == "expert" else None)
         self._watcher: Follower | None = None
         self._pending_refresh = False
@@ -53,6 +57,7 @@ class TriageDeskApp(App):
         self._sync_error = ""  # the sync error last told in a notification (the header always shows it)
         self._base_subtitle = ""
         self.our_themes: list[str] = []
+        self.notice_log = NoticeLog(self.clock)
 
     def on_mount(self) -> None:
         self.desk.records.on_skipped(self._skipped_record)
@@ -64,6 +69,9 @@ class TriageDeskApp(App):
             tell(self, f"Theme skipped: {problem}", severity="warning", timeout=10)
         if self._settings_problem:
             tell(self, self._settings_problem, severity="warning", timeout=10)
+        self.set_keymap(self.keymap.textual())
+        if self.keymap.problems:  # one notice for them all; those actions keep the table's keys
+            tell(self, "Your keys: " + "; ".join(self.keymap.problems), severity="warning", timeout=12)
         wanted = self.settings.theme
         if wanted not in self.our_themes:
             tell(self, f"Unknown theme {wanted!r}; using {DEFAULT_THEME}", severity="warning")
@@ -158,8 +166,29 @@ class TriageDeskApp(App):
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         tell_failure(self, event)
 
+    def action_notices(self) -> None:
+        self.load_notices()
+
+    @work(thread=True, exclusive=True, group="notices", exit_on_error=False)
+    def load_notices(self) -> None:
+        """The dispatcher's actions are read from the audit log off the UI thread."""
+        found = self.desk.queries.actions_by(DISPATCHER_NAME)
+        self.call_from_thread(self._show_notices, found)
+
+    def _show_notices(self, dispatcher: list[AuditEntry]) -> None:
+        self.push_screen(NoticesScreen(self.notice_log.all(), dispatcher))
+
+    def action_key_tester(self) -> None:
+        self.push_screen(KeyTesterScreen(self.keymap, self.role))
+
+    def open_schedules(self) -> None:
+        """The on-call schedules: a week grid per schedule; `o` adds an override (the desk's `O`)."""
+        from triagedesk.tui.screens.schedule_screen import ScheduleScreen
+
+        self.push_screen(ScheduleScreen(self.desk, self.role, self.actor))
+
     def action_help(self) -> None:
-        self.push_screen(HelpScreen(keys.help_sections()))
+        self.push_screen(HelpScreen(keys.help_sections(self.role, self.keymap.shown)))
 
     def _apply_theme(self, name: str) -> bool:
         """Switch to a theme; one that fails to apply leaves the previous one, with a notice."""
@@ -194,22 +223,23 @@ class TriageDeskApp(App):
         self._refresh_panes()
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
-        yield from super().get_system_commands(screen)
-        yield SystemCommand("Help", "Every key of the desk", self.action_help)
-        yield SystemCommand("Reload", "Reload the panes from the store", self.action_reload)
-        yield SystemCommand("Next theme", "Switch to the next theme and remember it", self.action_next_theme)
-        yield SystemCommand("Sync conflicts", "Every conflict sync resolved, with the losing revision",
-                            self.action_conflicts)
-        yield SystemCommand("Rejected", "Documents kept out of the records, and changes the server refused",
-                            self.action_rejected)
-        if isinstance(screen, DeskScreen):
-            for row in keys.legal_now(self.role, screen.selection, scope="screen", expert_id=self.expert_id):
-                yield SystemCommand(row.label, row.help[:1].upper() + row.help[1:], _runner(screen, row.action))
+        """Our commands only (Textual's own entries do nothing here), each with its key: the key table's rows legal
+        now, app-wide ones too."""
+        selection = screen.selection if isinstance(screen, DeskScreen) else keys.Selection(tab="other")
+        for row in keys.KEYS:
+            if not row.palette and row.name != "quit" or self.role not in row.roles:
+                continue
+            if row.scope == "screen" and (not isinstance(screen, DeskScreen) or keys.refusal(
+                    row, row.params(), self.role, selection, self.expert_id) is not None):
+                continue
+            target: App[object] | Screen[object] = self if row.scope == "app" else screen
+            help_text = f"{row.help[:1].upper()}{row.help[1:]} · {self.keymap.shown(row)}"
+            yield SystemCommand(row.label, help_text, _runner(target, row.action))
 
 
-def _runner(screen: Screen, action: str) -> Callable[[], object]:
-    """A palette command runs the key's action on the desk screen (Textual's own `run_action`)."""
-    return lambda: screen.run_action(action)
+def _runner(target: App[object] | Screen[object], action: str) -> Callable[[], object]:
+    """A palette command runs the key's action where its key would (Textual's own `run_action`)."""
+    return lambda: target.run_action(action)
 
 
 __all__ = ["TriageDeskApp", "__version__"]

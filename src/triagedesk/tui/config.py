@@ -1,14 +1,16 @@
-"""The desk's settings: nested pydantic models, a TOML file in the user config dir, environment overrides."""
+"""The desk's settings: pydantic-settings models read from config.toml with environment overrides, written back
+with tomlkit (the user's comments and layout kept)."""
 
 from __future__ import annotations
 
-import json
-import os
 import tomllib
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
+import tomlkit
+import tomlkit.exceptions
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
 from triagedesk.app.actor import config_path
 from triagedesk.files import atomic_write
@@ -65,14 +67,30 @@ class SavedView(BaseModel):
         return value
 
 
-class Settings(BaseModel):
-    """Everything in `config.toml` (`TRIAGEDESK_CONFIG` moves the file; `TRIAGEDESK_THEME` overrides the theme)."""
+class Settings(BaseSettings):
+    """Everything in `config.toml` (`TRIAGEDESK_CONFIG` moves the file). The environment overrides the file:
+    `TRIAGEDESK_THEME`, `TRIAGEDESK_DESK__ACTOR`, `TRIAGEDESK_DESK__REFRESH_SECONDS`, ..."""
+
+    model_config = SettingsConfigDict(env_prefix="TRIAGEDESK_", env_nested_delimiter="__", extra="forbid")
 
     theme: str = "triagedesk-dark"
     desk: DeskSettings = Field(default_factory=DeskSettings)
     analytics: AnalyticsSettings = Field(default_factory=AnalyticsSettings)
     views: dict[str, SavedView] = Field(default_factory=dict)
     """Saved queue views by name."""
+    keys: dict[str, str] = Field(default_factory=dict)
+    """Your keys: an action's name (`triagedesk keys` lists them) -> the key(s) that take it (`ctrl+a`, `F5`)."""
+    aliases: dict[str, str] = Field(default_factory=dict)
+    """Words for the `:` command line: `mine = "view mine"`."""
+
+    @classmethod
+    def settings_customise_sources(cls, settings_cls: type[BaseSettings], init_settings: PydanticBaseSettingsSource,
+                                   env_settings: PydanticBaseSettingsSource,
+                                   dotenv_settings: PydanticBaseSettingsSource,
+                                   file_secret_settings: PydanticBaseSettingsSource
+                                   ) -> tuple[PydanticBaseSettingsSource, ...]:
+        """The environment over what the caller read from the file (`load_settings`)."""
+        return env_settings, init_settings
 
 
 def settings_path() -> Path:
@@ -80,10 +98,10 @@ def settings_path() -> Path:
 
 
 def load_settings() -> tuple[Settings, str | None]:
-    """The settings, and a one-line problem when the file is bad (the defaults are used then)."""
+    """The settings, and a one-line problem when the file is bad (the defaults, and the environment, are used)."""
     path = settings_path()
     problem = None
-    data: dict = {}
+    data: dict[str, Any] = {}
     if path.exists():
         try:
             data = tomllib.loads(path.read_text("utf-8"))
@@ -94,33 +112,31 @@ def load_settings() -> tuple[Settings, str | None]:
     except ValidationError as exc:
         err = exc.errors()[0]
         problem = f"{path}: {'.'.join(map(str, err['loc']))}: {err['msg']}; using the defaults"
-        settings = Settings()
-    theme = os.environ.get("TRIAGEDESK_THEME")
-    if theme:
-        settings = settings.model_copy(update={"theme": theme})
+        try:
+            settings = Settings()
+        except ValidationError:  # the environment itself is wrong: the defaults alone
+            settings = Settings.model_construct()
     return settings, problem
 
 
-def _toml_value(value: object) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, (int, float)):
-        return repr(value)
-    # a JSON string is a TOML basic string, once DEL (allowed in JSON, not in TOML) is escaped too
-    return json.dumps(str(value), ensure_ascii=False).replace("\x7f", "\\u007f")
-
-
 def save_settings(settings: Settings) -> Path:
-    """Write the settings atomically (the theme choice persists across runs)."""
-    data = settings.model_dump()
-    lines = [f"theme = {_toml_value(data['theme'])}"]
-    for section in ("desk", "analytics"):
-        lines.append(f"\n[{section}]")
-        lines.extend(f"{key} = {_toml_value(value)}" for key, value in data[section].items() if value is not None)
-    for name, view in data["views"].items():
-        lines.append(f"\n[views.{_toml_value(name)}]")
-        lines.extend(f"{key} = {_toml_value(value)}" for key, value in view.items() if value is not None)
+    """Write what the desk changes (the theme, the saved views) into the user's file, keeping every comment and
+    everything else the user wrote there (tomlkit); atomically."""
     path = settings_path()
+    try:
+        document = tomlkit.parse(path.read_text("utf-8")) if path.exists() else tomlkit.document()
+    except (OSError, UnicodeDecodeError, tomlkit.exceptions.TOMLKitError):
+        document = tomlkit.document()  # a broken file was already reported at start: it is replaced
+    document["theme"] = settings.theme
+    views = tomlkit.table(is_super_table=True)
+    for name, view in settings.views.items():
+        table = tomlkit.table()
+        for key, value in view.model_dump().items():
+            if value is not None:
+                table[key] = value
+        views[name] = table
+    if settings.views or "views" in document:
+        document["views"] = views
     path.parent.mkdir(parents=True, exist_ok=True)
-    atomic_write(path, ("\n".join(lines) + "\n").encode("utf-8"))
+    atomic_write(path, tomlkit.dumps(document).encode("utf-8"))
     return path

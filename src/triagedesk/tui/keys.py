@@ -126,6 +126,12 @@ class Key:
         """The action's name without its parameters: what `check_action` receives."""
         return self.action.split("(", 1)[0]
 
+    @property
+    def id(self) -> str:
+        """The row's name in `[keys]` of config.toml and `triagedesk keys`: `assign_2`, `show_tab_analytics`."""
+        params = "_".join(str(p).strip("'\"") for p in self.action[len(self.name) + 1:-1].split(",") if p.strip())
+        return f"{self.name}_{params}" if params else self.name
+
     def rule_for(self, selection: Selection) -> str | None:
         return self.rule(selection) if callable(self.rule) else self.rule
 
@@ -133,7 +139,7 @@ class Key:
         return (int(self.action[7:-1]),) if self.name == "assign" else ()
 
 
-QUEUE, COORD, EXPERT_S, ALL = "Queue", "Coordinator", "Expert", "Everywhere"
+QUEUE, COORD, EXPERT_S, ALL, ONCALL = "Queue", "Coordinator", "Expert", "Everywhere", "On-call schedules"
 
 NAVIGATION: list[tuple[str, str]] = [
     ("↑ ↓ j k", "move"), ("PgUp PgDn", "page"), ("Home End g G", "first / last"), ("Tab", "next pane"),
@@ -159,6 +165,12 @@ KEYS: list[Key] = [
         DESK_ROLES, _on_desk, footer=False),
     Key("enter", "open_issue", "Open", "open the issue: every field, its requests, sessions and history", QUEUE,
         EVERYONE, _issue, shown_key="Enter", footer=False),
+    Key("colon", "command_line", "Command", "the command line: an issue id jumps to it; actions, views, profiles, "
+        "experts and your aliases, with completion", QUEUE, EVERYONE, shown_key=":"),
+    Key("y", "copy_id", "Copy id", "copy the selected issue's id to the clipboard", QUEUE, EVERYONE, _issue,
+        footer=False),
+    Key("Y", "copy_line", "Copy line", "copy a one-line summary of the selected issue (id, title, state, who, SLA)",
+        QUEUE, EVERYONE, _issue, footer=False),
     Key("F", "search_all", "Search all", "search every issue, closed ones included", QUEUE, EVERYONE, _on_desk,
         footer=False),
     Key("X", "edit_expert", "Edit expert", "edit an expert record (each change audited)", COORD, COORDINATOR,
@@ -186,12 +198,13 @@ KEYS: list[Key] = [
         DESK_ROLES, _issue, rule=wait_rule),
     Key("x", "cancel_request", "Cancel", _help("cancel"), COORD, COORDINATOR, _issue, rule="cancel"),
     Key("n", "new_issue", "New", "new issue (any profile, shipped and yours)", COORD, COORDINATOR, _on_desk),
-    Key("N", "feedback", "Useful/noise", "mark the issue useful or noise (the noise view and the backtest read it)",
+    Key("U", "feedback", "Useful/noise", "mark the issue useful or noise (the noise view and the backtest read it)",
         COORD, COORDINATOR, _issue, footer=False),
     Key("W", "maintenance", "Maintenance", "maintenance windows: active and upcoming (a coordinator schedules with "
         "n and ends with x)", ALL, EVERYONE, footer=False),
     Key("m", "package", "Package", "escalation package with its messages (ctrl+s saves it)", COORD, DESK_ROLES,
         _issue),
+    Key("T", "claim", "Claim", _help("claim"), EXPERT_S, EXPERT, _issue, rule="claim"),
     Key("K", "acknowledge", "Ack", "acknowledge the request (before or without a session)", EXPERT_S, EXPERT,
         _issue, rule="acknowledge"),
     Key("s", "start_session", "Start session", _help("start"), EXPERT_S, EXPERT, _issue, rule="start"),
@@ -201,10 +214,16 @@ KEYS: list[Key] = [
     Key("o", "outcome", "Outcome", "record your session's outcome (ends it; also after E); completing asks the "
         "final report", EXPERT_S, EXPERT, _issue, rule="outcome"),
     Key("c", "correction", "Correction", _help("correction"), EXPERT_S, EXPERT, _issue, rule="correction"),
+    Key("ctrl+z", "undo", "Undo", "undo your last step (a bulk action is one): a new, audited action through the "
+        "same rules, refused with the reason when they no longer allow it", ALL, DESK_ROLES, shown_key="ctrl+z"),
+    Key("ctrl+y", "redo", "Redo", "take the step you last undid again", ALL, DESK_ROLES, footer=False,
+        shown_key="ctrl+y"),
     Key("a", "show_tab('analytics')", "Charts", "the Analytics tab (the lead's charts)", ALL, EVERYONE,
         _tab("analytics"), shown_key="a"),
     Key("d", "show_tab('desk')", "Desk", "the Desk tab", ALL, EVERYONE, _tab("desk"), footer=False),
     Key("b", "backtest", "Backtest", "backtest a changed profile over the stored history", ALL, EVERYONE,
+        footer=False),
+    Key("O", "schedules", "On call", "the on-call schedules: a week per schedule, overrides marked", ALL, EVERYONE,
         footer=False),
     Key("question_mark", "help", "Help", "this help", ALL, scope="app", shown_key="?"),
     Key("t", "next_theme", "Theme", "next theme (shipped and yours; saved once it applied)", ALL, scope="app",
@@ -212,9 +231,25 @@ KEYS: list[Key] = [
     Key("C", "conflicts", "Conflicts", "sync conflicts, with the losing revisions", ALL, scope="app", footer=False),
     Key("R", "rejected", "Rejected", "documents rejected on arrival or by db repair, changes the server refused", ALL,
         scope="app", footer=False),
+    Key("N", "notices", "Notices", "every notice of this run, and the dispatcher's actions from the audit log", ALL,
+        scope="app", footer=False),
+    Key("ctrl+k", "key_tester", "Key tester", "names every key you press, and what it does here (some terminals "
+        "swallow keys)", ALL, scope="app", footer=False, shown_key="ctrl+k"),
     Key("ctrl+r", "reload", "Reload", "reload from the store", ALL, scope="app", footer=False),
     Key("q", "quit", "Quit", "quit", ALL, scope="app", palette=False),
 ]
+
+SCHEDULE_KEYS: list[Key] = [
+    Key("o", "add_override", "Override", "put someone on call in the selected schedule for a while", ONCALL,
+        COORDINATOR, scope="schedules"),
+    Key("j,down", "next_schedule", "Next", "select the next schedule", ONCALL, scope="schedules", shown_key="j ↓"),
+    Key("k,up", "previous_schedule", "Previous", "select the previous schedule", ONCALL, scope="schedules",
+        shown_key="k ↑", footer=False),
+    Key("right_square_bracket", "week(1)", "Next week", "the next week", ONCALL, scope="schedules", shown_key="]"),
+    Key("left_square_bracket", "week(-1)", "Last week", "the week before", ONCALL, scope="schedules", shown_key="["),
+    Key("escape,q", "close", "Close", "back to the desk", ONCALL, scope="schedules", shown_key="Esc q"),
+]
+"""The schedule screen's keys (its own bindings; listed in the help under their section)."""
 
 BY_ACTION: dict[str, list[Key]] = {}
 for _row in KEYS:
@@ -230,7 +265,8 @@ KEY_OF.setdefault("resume", "w")
 
 def bindings(scope: str) -> list[Binding | tuple[str, str] | tuple[str, str, str]]:
     """The Textual bindings of one scope, in the table's order."""
-    return [Binding(k.key, k.action, k.label, show=k.footer, priority=k.priority) for k in KEYS if k.scope == scope]
+    return [Binding(k.key, k.action, k.label, show=k.footer, priority=k.priority, id=k.id)
+            for k in [*KEYS, *SCHEDULE_KEYS] if k.scope == scope]
 
 
 def row_of(action: str, parameters: tuple[object, ...] = ()) -> Key | None:
@@ -249,7 +285,7 @@ def check(action: str, parameters: tuple[object, ...], role: str, selection: Sel
 
 
 def refusal(row: Key, params: tuple[object, ...], role: str, selection: Selection,
-            expert_id: str | None = None) -> str | None:
+            expert_id: str | None = None, key_of: dict[str, str] | None = None) -> str | None:
     """Why the key cannot be taken now (None: it can): the key's own condition, then the action table's reason
     with the keys of what must come first."""
     own = row.legal(selection, params)
@@ -261,7 +297,8 @@ def refusal(row: Key, params: tuple[object, ...], role: str, selection: Selectio
     found = actions.check(rule, selection.standing(), Actor("", role, expert_id))  # type: ignore[arg-type]
     if found is None:
         return None
-    first = ", then ".join(KEY_OF.get(step, step) for step in found.first)
+    named = key_of or KEY_OF
+    first = ", then ".join(named.get(step, step) for step in found.first)
     return f"{found.text} (first: {first})" if first else found.text
 
 
@@ -285,11 +322,13 @@ def footprint(role: str, selection: Selection, expert_id: str | None = None) -> 
     return tuple(refusal(row, row.params(), role, selection, expert_id) is None for row in KEYS if role in row.roles)
 
 
-def help_sections(role: str | None = None) -> list[tuple[str, list[tuple[str, str]]]]:
-    """The help screen: every row (of one role's, when given), by section."""
-    sections: dict[str, list[tuple[str, str]]] = {QUEUE: list(NAVIGATION), COORD: [], EXPERT_S: [], ALL: []}
+def help_sections(role: str | None = None, shown: Callable[[Key], str] | None = None
+                  ) -> list[tuple[str, list[tuple[str, str]]]]:
+    """The help screen: every row (of one role's, when given), by section, with its effective key (`shown`)."""
+    sections: dict[str, list[tuple[str, str]]] = {QUEUE: list(NAVIGATION), COORD: [], EXPERT_S: [], ALL: [],
+                                                  ONCALL: []}
     assigns = [k for k in KEYS if k.name == "assign"]
-    for row in KEYS:
+    for row in [*KEYS, *SCHEDULE_KEYS]:
         if role is not None and role not in row.roles:
             continue
         if row.name == "assign":
@@ -297,7 +336,10 @@ def help_sections(role: str | None = None) -> list[tuple[str, list[tuple[str, st
                 sections[row.section].append(("1-5", "assign the Nth candidate of the issue's specialisation "
                                                      "(confirm, optional note; outside it: an override with a note)"))
             continue
-        sections[row.section].append((row.shown_key or row.key, row.help))
+        key = shown(row) if shown is not None else row.shown_key or row.key
+        sections[row.section].append((key, row.help))
     sections[ALL].insert(2, ("< >", "analytics period 7 / 30 / 90 days"))
     sections[ALL].append(("ctrl+p", "command palette"))
+    sections[ALL].append(("[keys]", "your own keys: config.toml's [keys] maps an action (triagedesk keys lists "
+                                    "them) to a key; [aliases] adds words to the : line"))
     return [(name, rows) for name, rows in sections.items() if rows]

@@ -98,3 +98,19 @@ def _session_reading(session: Session) -> Reading:
         return elapsed_seconds(session, now), "session" if session.status == "active" else "paused"
 
     return read
+
+
+def on_call(desk: Desk, expert_id: str | None = None, limit: int = 4) -> list[str]:
+    """The on-call pane's lines: each schedule's person now, until when, and who is next; on an expert's desk,
+    their own next shifts first."""
+    now = desk.clock()
+    lines: list[str] = []
+    if expert_id:
+        shifts = desk.oncall.shifts_of(expert_id, now, 14)[:limit]
+        lines += [f"you · {s.source} {s.start:%a %d %H:%M}-{s.end:%a %H:%M} UTC" for s in shifts] or \
+            ["you · no shift in the next 14 days"]
+    for answer, handoffs in desk.oncall.on_call(now, 1)[:limit]:
+        until = f" until {answer.until:%a %H:%M}" if answer.until else ""
+        following = f" → {handoffs[0].member or 'nobody'}" if handoffs else ""
+        lines.append(f"{answer.schedule} · {answer.member or 'nobody'}{until}{following}")
+    return lines

@@ -23,6 +23,7 @@ SHOTS = {
     "help": ("coordinator", None, ["question_mark"]),
     "issue": ("coordinator", None, ["enter"]),
     "search": ("coordinator", None, ["F", *"tank"]),
+    "schedules": ("coordinator", None, ["O"]),
 }
 
 
@@ -44,7 +45,8 @@ def build_demo(path: Path) -> None:
     data = generate(600, 7, NOW, scorers, experts)
     desk = open_desk(path)
     try:
-        kinds = ("experts", "issues", "requests", "sessions", "outcomes", "corrections", "knowledge")
+        kinds = ("experts", "schedules", "calendars", "issues", "requests", "sessions", "outcomes", "corrections",
+                 "knowledge")
         desk.records.load_demo([data], kinds,
                        note="screenshots")
     finally:

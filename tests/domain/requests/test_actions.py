@@ -14,6 +14,7 @@ LEGAL = {
     ("pending_payment", "pending_assignment"), ("pending_payment", "cancelled"),
     ("pending_assignment", "assigned"), ("pending_assignment", "cancelled"),
     ("assigned", "assigned"), ("assigned", "in_review"), ("assigned", "waiting"), ("assigned", "cancelled"),
+    ("assigned", "pending_assignment"),  # unassign: an unacknowledged assignment taken back (undo)
     ("in_review", "completed"), ("in_review", "waiting"), ("in_review", "assigned"), ("in_review", "cancelled"),
     ("waiting", "in_review"), ("waiting", "assigned"), ("waiting", "cancelled"),
     ("completed", "refunded"),
@@ -101,7 +102,8 @@ def test_waiting_hides_nothing_that_works() -> None:
 def test_the_server_learns_what_an_expert_may_write() -> None:
     writes = writable_fields("expert")
     assert "acknowledge" in writes and writes["acknowledge"] == {"acknowledged_at"}
-    every = set().union(*writes.values())
+    every = set().union(*(fields for name, fields in writes.items() if name != "claim"))
+    assert "assigned_expert_id" in writes["claim"]  # herself only, from pending assignment: sync's rights check who
     for forbidden in ("price", "tier_id", "due_at", "submitted_at", "analysis_id", "assigned_expert_id"):
         assert forbidden not in every, forbidden
     assert "assign" not in writes and "cancel" not in writes

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import timedelta
 from itertools import product
 
@@ -225,3 +226,37 @@ def test_every_builder_writes_only_its_rows_fields() -> None:
     with pytest.raises(AssertionError, match="outside its row"):
         moves._moved(request, "acknowledge", NOW, price=0.01)
     assert len(network()) > 10
+
+
+def test_an_expert_claims_an_unassigned_request_of_her_specialisation_acknowledged_at_once() -> None:
+    found = situation(teapot(), request_in("pending_assignment"), NOW)
+    result = done(plan(found, Actor("harriet", "expert", HARRIET), Intent("claim", "APR-1", "req-1")))
+    after = result.request
+    assert after is not None and after.status == "assigned" and after.assigned_expert_id == HARRIET
+    assert after.acknowledged_at == NOW and after.ack_due_at is not None
+    assert [w.audit for w in result.writes] == ["claim"]
+    assert result.summary == "APR-1 claimed by Harriet Lyle"
+
+
+def test_a_claim_is_held_to_the_specialisation_and_the_profiles_policy() -> None:
+    found = situation(teapot(), request_in("pending_assignment"), NOW)
+    art = refused(plan(found, Actor("ruth", "expert", RUTH), Intent("claim", "APR-1", "req-1")))
+    assert art.text == "Claim: Ruth Abara does not specialise in silver" and not art.overridable
+    strict = found.profile.model_copy(update={"policy": found.profile.policy.model_copy(update={"claims": False})})
+    closed = refused(plan(replace(found, profile=strict), Actor("harriet", "expert", HARRIET),
+                          Intent("claim", "APR-1", "req-1")))
+    assert "assigned by a coordinator" in closed.reason
+
+
+def test_only_an_escalated_request_is_claimed_never_an_issue_nor_an_unpaid_one() -> None:
+    """A claim writes one request the expert then holds; escalating and payment stay a coordinator's."""
+    found = situation(outage(), None, NOW)
+    mine = next(c.expert_id for c in found.ranked if c.factors["specialization"].value > 0)
+    never = refused(plan(found, Actor("x", "expert", mine), Intent("claim", "INC-1")))
+    assert never.text == "Claim: a coordinator escalates it first"
+    unpaid = refused(plan(situation(teapot(), request_in("pending_payment"), NOW), Actor("h", "expert", HARRIET),
+                          Intent("claim", "APR-1", "req-1")))
+    assert unpaid.reason == "a coordinator escalates it first and records the payment"
+    held = refused(plan(situation(teapot(), request_in("assigned", OLIVER), NOW), Actor("h", "expert", HARRIET),
+                        Intent("claim", "APR-1", "req-1")))
+    assert held.first == ("reassign",) and "already assigned" in held.reason

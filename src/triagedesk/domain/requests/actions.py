@@ -63,7 +63,8 @@ class Action:
     creates: tuple[str, ...] = ()
     """The other records it writes (sessions, outcomes, knowledge, corrections)."""
     needs_expert: bool = False
-    """It names the expert who takes the request (assign, reassign; senior picks one when none is named)."""
+    """It gives the request to an expert, named or picked from the ranked candidates (assign, reassign, senior,
+    claim): planning it ranks the issue's candidates."""
     ends_sessions: bool = False
     """The previous holder's running session ends with it (recorded, with its working time)."""
     clocks: str = ""
@@ -102,9 +103,21 @@ ACTIONS: dict[str, Action] = {a.name: a for a in (
          clocks="a new acknowledge target for the new expert; the resolve target does not move",
          help="give a held request to another expert (the previous expert's session ends)"),
     _row("senior", "Escalate to senior", "request", {"pending_assignment"} | HELD_STATUSES, (C, D), to="assigned",
+         needs_expert=True,
          fields=ASSIGNMENT_FIELDS | {"escalated_to_senior"}, ends_sessions=True, notifies=("assignee",),
          clocks="a new acknowledge target; the resolve target does not move",
          help="give the request to a more senior specialist who has not let it lapse"),
+    _row("claim", "Claim", "request", {"pending_assignment"}, (E,), to="assigned", assignee_only=False,
+         needs_expert=True, fields=ASSIGNMENT_FIELDS,
+         clocks="starts the acknowledge target, met at once (the expert took it)",
+         help="take an unassigned request of your specialisation (where the profile's policy allows claims)"),
+    _row("unassign", "Unassign", "request", {"assigned"}, (C,), to="pending_assignment",
+         fields=ASSIGNMENT_FIELDS, notifies=("assignee",),
+         clocks="ends the acknowledge target; the resolve target does not move",
+         help="take the request back from an expert who has not acknowledged it (undo of an assignment)"),
+    _row("withdraw", "Withdraw", "request", {"pending_payment", "pending_assignment"}, (C,),
+         fields=frozenset({"*"}), clocks="the request is gone, as if never escalated",
+         help="withdraw a request nothing has happened to (undo of an escalation)"),
     _row("acknowledge", "Acknowledge", "request", {"assigned", "waiting"}, (C, E, D),
          fields=frozenset({"acknowledged_at"}),
          confirm=False, clocks="meets the acknowledge target", help="the expert has seen the request"),
@@ -207,6 +220,8 @@ def check(name: str, standing: Standing, actor: Actor) -> Refusal | None:
         return _state_refusal(action, standing)
     if name == "acknowledge" and standing.acknowledged:
         return Refusal(name, "already acknowledged")
+    if name == "unassign" and standing.acknowledged:
+        return Refusal(name, f"{standing.holder or 'the expert'} has acknowledged it")
     return None
 
 
@@ -247,7 +262,10 @@ def _state_refusal(action: Action, standing: Standing) -> Refusal:
         if standing.opens_as == "pending_payment":
             return Refusal(name, "the issue must be escalated and paid first", ("escalate", "pay"))
         return Refusal(name, "the issue has no open request", ("escalate",))
-    if name == "assign" and status in HELD_STATUSES:
+    if name == "claim" and status in NO_REQUEST | {"pending_payment"}:
+        return Refusal(name, "a coordinator escalates it first" + (" and records the payment" if
+                       "pending_payment" in (status, standing.opens_as) else ""))
+    if name in ("assign", "claim") and status in HELD_STATUSES:
         return Refusal(name, f"the request is already {_state(status)} with {standing.holder or 'an expert'}",
                        ("reassign",))
     if name == "escalate" and status in OPEN_STATUSES:
@@ -260,6 +278,9 @@ def _state_refusal(action: Action, standing: Standing) -> Refusal:
                                                                                      "pending_payment"):
         first = ("pay", "assign") if status == "pending_payment" else ("assign",)
         return Refusal(name, f"nobody holds the request yet ({_state(status)})", first)
+    if name == "unassign" and status in ("in_review", "waiting"):
+        return Refusal(name, "the expert has since started a session" if status == "in_review" else
+                       "the request is waiting for the requester")
     if name == "complete" and status == "assigned":
         return Refusal(name, "the review has not started", ("start",))
     if name == "refund" and status != "completed":

@@ -22,7 +22,7 @@ from typing import Literal, Protocol
 
 from triagedesk.domain.models import Expert
 from triagedesk.domain.records import ExpertRequest
-from triagedesk.domain.routing.calendar import BusinessHours
+from triagedesk.domain.routing.coverage import EMPTY_BOOK, CalendarBook
 from triagedesk.domain.scoring.profiles import Profile
 
 AT_RISK_SHARE = 0.25
@@ -51,8 +51,11 @@ class AroundTheClock:
 TWENTY_FOUR_SEVEN = AroundTheClock()
 
 
-def expert_calendar(expert: Expert | None, profile: Profile, urgency: str) -> Calendar:
-    """The expert's calendar: 8x5 in their timezone unless they (or their after-hours cover) work 24x7.
+def expert_calendar(expert: Expert | None, profile: Profile, urgency: str,
+                    calendars: CalendarBook | None = None) -> Calendar:
+    """The expert's calendar: their business calendar (their own, their team's, else 8x5 in their timezone) less
+    the holidays that apply to them (`calendars`: the stored ones, routing/coverage.py), unless they (or their
+    after-hours cover) work 24x7.
 
     On-call rotation and 24x7 after-hours cover count every minute; emergency-only cover counts every minute for
     a critical request and business hours otherwise.
@@ -60,12 +63,13 @@ def expert_calendar(expert: Expert | None, profile: Profile, urgency: str) -> Ca
     if expert is None:
         return TWENTY_FOUR_SEVEN
     availability = expert.availability
-    if availability.business_hours == "24x7" or availability.after_hours in ("24x7", "on_call_rotation"):
+    if availability.after_hours in ("24x7", "on_call_rotation"):
         return TWENTY_FOUR_SEVEN
     if availability.after_hours == "emergency_only" and urgency == "critical":
         return TWENTY_FOUR_SEVEN
     matching = profile.matching
-    return BusinessHours(expert.timezone, matching.business_day_start, matching.business_day_end)
+    working = (calendars or EMPTY_BOOK).working(expert, matching.business_day_start, matching.business_day_end)
+    return TWENTY_FOUR_SEVEN if working is None else working
 
 
 def service_calendar(profile: Profile) -> Calendar:
@@ -130,8 +134,10 @@ def due_for_resolve(start: datetime, budget: float, paused_minutes: float, profi
     return service_calendar(profile).add_working_minutes(start, budget + paused_minutes)
 
 
-def due_for_ack(assigned_at: datetime, profile: Profile, expert: Expert | None, urgency: str) -> datetime:
-    return expert_calendar(expert, profile, urgency).add_working_minutes(assigned_at, ack_budget(profile, expert))
+def due_for_ack(assigned_at: datetime, profile: Profile, expert: Expert | None, urgency: str,
+                calendars: CalendarBook | None = None) -> datetime:
+    return expert_calendar(expert, profile, urgency, calendars).add_working_minutes(assigned_at,
+                                                                                     ack_budget(profile, expert))
 
 
 def resolve_due(request: ExpertRequest, profile: Profile) -> datetime | None:
@@ -191,9 +197,11 @@ class Target:
         return not self.stopped and self.done_at is None
 
 
-def targets(request: Clocked, profile: Profile, expert: Expert | None) -> tuple[Target, ...]:
-    """The request's targets as it stands (`expert`: the one holding it). Requests stored before the targets
-    existed are read the same way: their acknowledge due is computed when not stored."""
+def targets(request: Clocked, profile: Profile, expert: Expert | None,
+            calendars: CalendarBook | None = None) -> tuple[Target, ...]:
+    """The request's targets as it stands (`expert`: the one holding it; `calendars`: the stored business and
+    holiday calendars). Requests stored before the targets existed are read the same way: their acknowledge due
+    is computed when not stored."""
     out: list[Target] = []
     start = resolve_start(request)
     status = request.status
@@ -208,7 +216,7 @@ def targets(request: Clocked, profile: Profile, expert: Expert | None) -> tuple[
                           status == "cancelled"))
     if request.assigned_at is not None and status in ("assigned", "waiting", "in_review", "completed", "refunded",
                                                       "cancelled"):
-        calendar = expert_calendar(expert, profile, request.urgency)
+        calendar = expert_calendar(expert, profile, request.urgency, calendars)
         budget = ack_budget(profile, expert)
         due = request.ack_due_at or calendar.add_working_minutes(request.assigned_at, budget)
         acknowledged = request.acknowledged_at or request.started_at
@@ -256,9 +264,10 @@ def read(request: ExpertRequest, target: Target, now: datetime) -> SlaClock:
                     at_risk)
 
 
-def clocks(request: ExpertRequest, profile: Profile, expert: Expert | None, now: datetime) -> tuple[SlaClock, ...]:
+def clocks(request: ExpertRequest, profile: Profile, expert: Expert | None, now: datetime,
+           calendars: CalendarBook | None = None) -> tuple[SlaClock, ...]:
     """Every target of the request, read at `now`."""
-    return tuple(read(request, t, now) for t in targets(request, profile, expert))
+    return tuple(read(request, t, now) for t in targets(request, profile, expert, calendars))
 
 
 def pressing(found: Iterable[SlaClock]) -> SlaClock | None:

@@ -44,13 +44,13 @@ def paid(request: ExpertRequest, profile: Profile, decision: Decision | None, at
 
 
 def given(request: ExpertRequest, action: str, expert: Expert, profile: Profile, at: datetime,
-          lapsed: bool = False) -> ExpertRequest:
+          lapsed: bool = False, calendars: clocks.CalendarBook | None = None) -> ExpertRequest:
     """Assigned, reassigned or escalated to a senior: a new acknowledge target; the resolve target stays
     (a wait the request was in ends, pushing it by the wait)."""
     update: dict[str, Any] = {
         "assigned_expert_id": expert.id, "assigned_expert_name": expert.name, "assigned_at": at,
         "acknowledged_at": None, "started_at": None,
-        "ack_due_at": clocks.due_for_ack(at, profile, expert, request.urgency),
+        "ack_due_at": clocks.due_for_ack(at, profile, expert, request.urgency, calendars),
     }
     if request.status == "waiting":
         update.update(_wait_ended(request, profile, at))
@@ -66,6 +66,12 @@ def _wait_ended(request: ExpertRequest, profile: Profile, at: datetime) -> dict[
     since = request.waiting_since or at
     paused = clocks.service_calendar(profile).working_minutes_between(since, at)
     return {"waiting_since": None, "paused_minutes": request.paused_minutes + paused}
+
+
+def unassigned(request: ExpertRequest, at: datetime) -> ExpertRequest:
+    """Back to pending assignment, nobody holding it (its resolve target untouched)."""
+    return _moved(request, "unassign", at, assigned_expert_id=None, assigned_expert_name=None, assigned_at=None,
+                  acknowledged_at=None, started_at=None, ack_due_at=None)
 
 
 def resumed(request: ExpertRequest, profile: Profile, at: datetime) -> ExpertRequest:

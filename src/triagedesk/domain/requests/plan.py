@@ -7,7 +7,7 @@ and asks `plan`; a `Plan` is the records to write (each with its audit action), 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
@@ -19,6 +19,7 @@ from triagedesk.domain.requests import corrections, moves, sessions
 from triagedesk.domain.requests.actions import ACTIONS, Actor, Refusal, Standing, check
 from triagedesk.domain.requests.states import CLOSED_STATUSES, SESSION_RUNNING, STATE_NAMES
 from triagedesk.domain.routing import eligibility
+from triagedesk.domain.routing.coverage import CalendarBook
 from triagedesk.domain.scoring.profiles import Profile
 
 
@@ -61,6 +62,10 @@ class Situation:
     with_outcome: frozenset[str]
     """The ids of those sessions that have an outcome."""
     now: datetime
+    calendars: CalendarBook | None = None
+    """The stored business and holiday calendars (an acknowledge target counts the expert's working minutes)."""
+    on_call: tuple[str, ...] = ()
+    """Who is on call now in the schedules covering the issue (the dispatcher's picks take them first)."""
 
     def standing(self, actor: Actor) -> Standing:
         request = self.request
@@ -96,6 +101,8 @@ class Write:
     audit: str
     new: bool = False
     note: str = ""
+    delete: bool = False
+    """The record is removed (a withdrawn request): the audit keeps what it was."""
 
 
 @dataclass(frozen=True)
@@ -219,7 +226,7 @@ def _give(s: Situation, actor: Actor, intent: Intent) -> Refusal | Plan:
         if request.status != "pending_assignment":
             return Refusal(name, "the issue must be escalated and paid first", ("escalate", "pay"))
         detail.append(f"opens a request first ({request.id})")
-    given = moves.given(request, name, expert, s.profile, s.now, lapsed=intent.lapsed)
+    given = moves.given(request, name, expert, s.profile, s.now, lapsed=intent.lapsed, calendars=s.calendars)
     writes.append(Write("requests", given, "escalate_senior" if name == "senior" else name, note=intent.note))
     ended = _ended_sessions(s, holder, "reassigned")
     writes.extend(ended)
@@ -345,10 +352,49 @@ def _correction(s: Situation, actor: Actor, intent: Intent) -> Refusal | Plan:
                 f"{s.issue.id}: correction of {correction.field} recorded")
 
 
+def _claim(s: Situation, actor: Actor, intent: Intent) -> Refusal | Plan:
+    """An expert takes an unassigned request of their specialisation, where the profile allows it: an assignment
+    to themselves, acknowledged at once, held to every rule a coordinator's assignment is."""
+    if not s.profile.policy.claims:
+        return Refusal("claim", f"{s.profile.name} requests are assigned by a coordinator (the profile's policy)")
+    given = _give(s, actor, replace(intent, action="assign", expert_id=actor.expert_id, override=False))
+    if isinstance(given, Refusal):
+        return Refusal("claim", given.reason)
+    writes = tuple(replace(w, audit="claim", record=w.record.model_copy(update={"acknowledged_at": s.now}))
+                   if w.audit == "assign" else w for w in given.writes)
+    who = s.experts.get(actor.expert_id or "")
+    name = who.name or who.id if who else actor.name
+    return Plan(intent, writes, f"{s.issue.id} claimed by {name}", given.detail, f"Take {_title(s.issue)}?",
+                "Take it")
+
+
+def _unassign(s: Situation, actor: Actor, intent: Intent) -> Refusal | Plan:
+    assert s.request is not None
+    holder = s.experts.get(s.request.assigned_expert_id or "")
+    if any(x.status in SESSION_RUNNING for x in s.sessions):
+        return Refusal("unassign", "the expert has since started a session")
+    who = holder.name or holder.id if holder else "the expert"
+    return Plan(intent, (Write("requests", moves.unassigned(s.request, s.now), "unassign", note=intent.note),),
+                f"{s.issue.id}: taken back from {who}", ("back to pending assignment",),
+                f"Take {_title(s.issue)} back from {who}?", "Take it back")
+
+
+def _withdraw(s: Situation, actor: Actor, intent: Intent) -> Refusal | Plan:
+    request = s.request
+    assert request is not None
+    if request.paid_at is not None or request.assigned_at is not None:
+        return Refusal("withdraw", "the request has a payment or an assignment behind it: cancel it instead")
+    return Plan(intent, (Write("requests", request, "withdraw", note=intent.note, delete=True),),
+                f"{s.issue.id}: request withdrawn", ("the issue is as it was before it was escalated",),
+                f"Withdraw the request for {_title(s.issue)}?", "Withdraw")
+
+
 _BUILDERS = {
     "escalate": _escalate, "pay": _pay, "assign": _give, "reassign": _give, "senior": _give,
     "acknowledge": _stamped, "wait": _stamped, "cancel": _stamped, "refund": _stamped, "resume": _resume,
     "complete": _complete, "start": _start, "pause_session": _session_move, "resume_session": _session_move,
-    "end_session": _session_move, "outcome": _outcome, "correction": _correction,
+    "end_session": _session_move, "outcome": _outcome, "correction": _correction, "unassign": _unassign,
+    "claim": _claim,
+    "withdraw": _withdraw,
 }
 assert set(_BUILDERS) | {"edit"} == set(ACTIONS), "every action of the table has its builder"

@@ -73,7 +73,8 @@ def auto_assigns(request: ExpertRequest, profile: Profile) -> bool:
 
 
 def plan(request: ExpertRequest, profile: Profile, expert: Expert | None,
-         history: Sequence[StepDone] = (), now: datetime | None = None) -> list[Step]:
+         history: Sequence[StepDone] = (), now: datetime | None = None,
+         calendars: clocks.CalendarBook | None = None) -> list[Step]:
     """Every step the policy has in store for the request as it is now, earliest first (taken ones left out;
     given `now`, a follow-up whose window has passed too). Its times are the request's clocks (`clocks.targets`)."""
     policy = profile.policy
@@ -83,7 +84,7 @@ def plan(request: ExpertRequest, profile: Profile, expert: Expert | None,
         if now is None or now - request.completed_at <= FOLLOW_UP_WINDOW:
             steps.append(Step("follow_up", request.completed_at, f"{request.id}:follow_up",
                               "completed: the follow-up with the outcome goes to the coordinators"))
-    found = {t.name: t for t in clocks.targets(request, profile, expert)}
+    found = {t.name: t for t in clocks.targets(request, profile, expert, calendars)}
     if request.status == "pending_assignment" and auto_assigns(request, profile):
         steps.append(Step("auto_assign", request.paid_at or request.submitted_at, f"{request.id}:auto_assign",
                           f"{request.urgency} request: assigned by policy ({policy.auto_assign.strategy})"))

@@ -2,9 +2,19 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
+from triagedesk.domain.models import Candidate
 from triagedesk.domain.requests.plan import Intent, Situation
 from triagedesk.domain.requests.policy import Step, choose
 from triagedesk.domain.routing import eligibility
+
+
+def on_call_first(pool: Sequence[Candidate], on_call: Sequence[str]) -> Candidate | None:
+    """Whoever is on call for the issue (a schedule covering it), when they are in the pool and available: an
+    auto-assignment or a re-route goes to them before any strategy."""
+    by_id = {c.expert_id: c for c in pool if c.available_now}
+    return next((by_id[member] for member in on_call if member in by_id), None)
 
 
 def intent_for(step: Step, situation: Situation, last_auto: str | None = None) -> Intent | None:
@@ -22,12 +32,12 @@ def intent_for(step: Step, situation: Situation, last_auto: str | None = None) -
     lapsed = set(request.lapsed_expert_ids)
     if step.kind == "auto_assign":
         pool = eligibility.eligible(situation.ranked, situation.experts, lapsed)
-        pick = choose(rule.strategy, pool, rule.top_n, (), last_auto)
+        pick = on_call_first(pool, situation.on_call) or choose(rule.strategy, pool, rule.top_n, (), last_auto)
         return Intent("assign", issue_id, request.id, pick.expert_id, step.reason) if pick else None
     held = request.status in ("assigned", "in_review", "waiting")
     if step.kind == "ack_reassign":
         pool = eligibility.eligible(situation.ranked, situation.experts, lapsed | {request.assigned_expert_id or ""})
-        pick = choose(rule.strategy, pool, rule.top_n, (), None)
+        pick = on_call_first(pool, situation.on_call) or choose(rule.strategy, pool, rule.top_n, (), None)
         if pick is not None:
             return Intent("reassign", issue_id, request.id, pick.expert_id, step.reason, lapsed=True)
         return Intent("senior", issue_id, request.id, None, step.reason, lapsed=True)

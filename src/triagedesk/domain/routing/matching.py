@@ -8,6 +8,7 @@ from datetime import datetime
 from triagedesk.domain.durations import spoken
 from triagedesk.domain.models import Candidate, Decision, Expert, Factor, Issue, Match
 from triagedesk.domain.routing.calendar import expert_presence
+from triagedesk.domain.routing.coverage import Coverage
 from triagedesk.domain.scoring.escalation import Scorer
 from triagedesk.domain.scoring.facts import issue_text
 from triagedesk.domain.scoring.keywords import KeywordGroup
@@ -27,9 +28,11 @@ def _hours(minutes: float) -> str:
 class Matcher:
     """Ranks a network of experts for issues of one profile."""
 
-    def __init__(self, profile: Profile, scorer: Scorer | None = None) -> None:
+    def __init__(self, profile: Profile, scorer: Scorer | None = None, coverage: Coverage | None = None) -> None:
         self.profile = profile
         self.scorer = scorer or Scorer(profile)
+        self.coverage = coverage
+        """The schedules and calendars (who is on call, business hours less holidays); None: the seeds' flags."""
         self._skills = {
             category: {skill: KeywordGroup(kws) for skill, kws in spec.specializations.items() if kws}
             for category, spec in profile.expert_categories.items()
@@ -95,6 +98,13 @@ class Matcher:
             note=note,
         )
 
+    def _on_call(self, expert: Expert, at: datetime) -> list[str]:
+        """`On call (schedule) until ...` when a schedule has the expert on call now."""
+        shift = self.coverage.on_call_as(expert.id, at) if self.coverage is not None else None
+        if shift is None:
+            return []
+        return [f"On call ({shift.schedule})" + (f" until {shift.until:%a %H:%M} UTC" if shift.until else "")]
+
     def works_profile(self, expert: Expert) -> bool:
         """The expert's specialisations meet the profile's categories (a category or one of its specialisations)."""
         own = {s.lower() for s in expert.specializations}
@@ -131,7 +141,7 @@ class Matcher:
             reasons.append(f"{expert.expertise_level.capitalize()} level ({expert.completed_reviews} reviews)")
         presence, reachable, next_at = expert_presence(
             expert, at, decision.urgency, cfg.after_hours_presence,
-            matching.business_day_start, matching.business_day_end,
+            matching.business_day_start, matching.business_day_end, self.coverage,
         )
         sla = expert.availability.response_sla_minutes
         window = self.profile.urgencies[decision.urgency].response_minutes
@@ -139,6 +149,7 @@ class Matcher:
         availability = presence * fit
         if reachable:
             reasons.append(f"Available now, responds within {_hours(sla)}")
+            reasons += self._on_call(expert, at)
         rating = expert.rating if expert.rating is not None else cfg.neutral_rating
         performance = rating / 5.0
         if expert.rating is not None and expert.rating >= 4.5:
@@ -214,8 +225,10 @@ class Matcher:
         }
         _, reachable, next_at = expert_presence(
             expert, at, decision.urgency, self.profile.matching.weighted.after_hours_presence,
-            matching.business_day_start, matching.business_day_end,
+            matching.business_day_start, matching.business_day_end, self.coverage,
         )
+        if reachable:
+            reasons += self._on_call(expert, at)
         total = min(sum(earned.values()), 100.0)
         return Candidate(
             expert_id=expert.id,

@@ -217,6 +217,8 @@ class Policy(ProfileModel):
     breach: BreachPolicy = Field(default_factory=BreachPolicy)
     follow_up: bool = False
     """Once a request completes with an outcome, seed 000's follow-up goes to the coordinators."""
+    claims: bool = False
+    """Experts may take an unassigned request of their specialisation themselves (seed 002: "expert accepted")."""
 
 
 class Profile(ProfileModel):

@@ -19,6 +19,8 @@ if TYPE_CHECKING:
     from triagedesk.domain.requests.actions import Actor
     from triagedesk.tui.config import Settings
     from triagedesk.tui.keys import Selection
+    from triagedesk.tui.screens.queue_controls import QueueControls
+    from triagedesk.tui.screens.views_door import ViewsDoor
     from triagedesk.tui.widgets.queue_view import QueueView
 
 T = TypeVar("T")
@@ -36,6 +38,8 @@ class DeskHost(Protocol):
     settings: Settings
     spec: QueueFilter
     data: QueueData
+    queue_controls: QueueControls
+    views: ViewsDoor
 
     @property
     def app(self) -> App[Any]: ...

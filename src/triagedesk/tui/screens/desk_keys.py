@@ -18,7 +18,9 @@ def door(name: str, piece: str, method: str | None = None) -> Callable[..., None
 
     def action(self: Any, *params: Any) -> None:
         row = keys.row_of(name, params)
-        reason = keys.refusal(row, params, self.role, self.selection, self.expert_id) if row else None
+        named = getattr(self.app, "keymap", None)
+        reason = keys.refusal(row, params, self.role, self.selection, self.expert_id,
+                              named.key_of() if named is not None else None) if row else None
         if reason is not None:
             tell(self, reason, severity="warning")
             return
@@ -56,10 +58,17 @@ DOORS: list[tuple[str, str, str | None]] = [
     ("edit_expert", "queue_controls", None),
     ("cycle_assignee", "queue_controls", None),
     ("sort_menu", "queue_controls", None),
-    ("save_view", "queue_controls", "save_view_asked"),
-    ("open_view", "queue_controls", "open_view_asked"),
+    ("save_view", "views", "save_view_asked"),
+    ("open_view", "views", "open_view_asked"),
+    ("claim", "expert", None),
+    ("command_line", "power", None),
+    ("undo", "power", None),
+    ("redo", "power", None),
+    ("copy_id", "power", None),
+    ("copy_line", "power", None),
     ("package", "screen", "_package"),
     ("show_tab", "screen", "_show_tab"),
+    ("schedules", "app", "open_schedules"),
     ("filter", "queue_controls", None),
     ("clear_filter", "queue_controls", None),
     ("cycle_urgency", "queue_controls", None),

@@ -25,7 +25,7 @@ from triagedesk.app.queue import QueueData, order
 from triagedesk.display import literal
 from triagedesk.domain.models import Candidate
 from triagedesk.domain.requests.actions import Actor
-from triagedesk.tui import keys, loaders
+from triagedesk.tui import keymap, keys, loaders
 from triagedesk.tui.config import Settings
 from triagedesk.tui.failures import tell_failure
 from triagedesk.tui.notices import tell
@@ -36,7 +36,9 @@ from triagedesk.tui.screens.desk_keys import door as _door
 from triagedesk.tui.screens.expert_door import ExpertDoor
 from triagedesk.tui.screens.lead_door import LeadDoor
 from triagedesk.tui.screens.noise_door import NoiseDoor
+from triagedesk.tui.screens.power_door import PowerDoor
 from triagedesk.tui.screens.queue_controls import QueueControls, plain_spec
+from triagedesk.tui.screens.views_door import ViewsDoor
 from triagedesk.tui.screens.workflow_door import WorkflowDoor
 from triagedesk.tui.widgets.analytics_view import AnalyticsView
 from triagedesk.tui.widgets.candidates_pane import CandidatesPane
@@ -45,6 +47,7 @@ from triagedesk.tui.widgets.escalation_pane import EscalationPane
 from triagedesk.tui.widgets.key_bar import KeyBar
 from triagedesk.tui.widgets.line_pane import Drawn
 from triagedesk.tui.widgets.maintenance_badge import MaintenanceBadge
+from triagedesk.tui.widgets.oncall_pane import OnCallPane
 from triagedesk.tui.widgets.queue_view import QueueView
 from triagedesk.tui.widgets.timers_pane import TimersPane
 
@@ -107,6 +110,8 @@ class DeskScreen(Screen[None]):
         self.lead = LeadDoor(self)
         self.noise_door = NoiseDoor(self)
         self.queue_controls = QueueControls(self)
+        self.views = ViewsDoor(self)
+        self.power = PowerDoor(self)
 
     def compose(self) -> ComposeResult:
         yield Header(show_clock=False)
@@ -123,7 +128,9 @@ class DeskScreen(Screen[None]):
                     with Vertical(id="side"):
                         yield EscalationPane(id="escalation")
                         yield CandidatesPane(id="candidates")
-                        yield TimersPane(id="timers", clock=self.desk.clock, live=self.live)
+                        with Vertical(id="clocks-column"):
+                            yield OnCallPane(id="oncall")
+                            yield TimersPane(id="timers", clock=self.desk.clock, live=self.live)
             with TabPane("Analytics", id="analytics"):
                 yield AnalyticsView(self.settings.analytics.period_days, self.desk.queries.report, id="analytics-view")
         yield KeyBar(id="keys")
@@ -131,7 +138,7 @@ class DeskScreen(Screen[None]):
     def on_mount(self) -> None:
         self._escalation = self.query_one(EscalationPane)  # the detail's worker renders its lines
         titles = {"queue-pane": "Queue", "escalation": "Escalation", "candidates": "Candidates",
-                  "timers": TIMERS_TITLE}
+                  "timers": TIMERS_TITLE, "oncall": "On call now · next (O: schedules)"}
         if self.role == "expert":
             titles.update({"queue-pane": f"Queue · {self.expert_id}"})
             self.query_one("#candidates").display = False
@@ -192,8 +199,9 @@ class DeskScreen(Screen[None]):
         if shown != self._keys_shown:
             self._keys_shown = shown
             bar = keys.bar(self.role, self.selection, self.expert_id)
-            self.query_one(KeyBar).show([(k.key.split(",")[0], self.app.get_key_display(
-                Binding(k.key, k.action)), k.label) for k in bar])
+            mapped = getattr(self.app, "keymap", keymap.DEFAULT)
+            self.query_one(KeyBar).show([(mapped.key(k).split(",")[0], self.app.get_key_display(
+                Binding(mapped.key(k), k.action)), k.label) for k in bar])
 
     def _selection_of(self, issue_id: str | None) -> dict[str, Any]:
         return selection_of(self.data, issue_id, self.selection, self.role, self.expert_id,
@@ -242,6 +250,7 @@ class DeskScreen(Screen[None]):
         desk, shown, expert = self.desk, self.settings.desk.timers_shown, self.expert_id if self.role == "expert" \
             else None
         self.query_one(TimersPane).load(lambda: loaders.timers(desk, shown, expert))
+        self.query_one(OnCallPane).load(lambda: loaders.on_call(desk, expert))
 
     def load_detail(self, issue_id: str) -> None:
         """Find `issue_id`'s detail on a worker (with the Escalation pane's geometry, read here)."""

@@ -39,6 +39,9 @@ class ExpertDoor:
     def acknowledge(self) -> None:
         self.door.propose(self._intent("acknowledge"))
 
+    def claim(self) -> None:
+        self.door.propose(self._intent("claim"))
+
     def start_session(self) -> None:
         self.door.propose(self._intent("start"))
 

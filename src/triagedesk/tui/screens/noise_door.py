@@ -1,4 +1,4 @@
-"""The desk's noise keys: mark the issue useful or noise (N), and the maintenance windows (W)."""
+"""The desk's noise keys: mark the issue useful or noise (U), and the maintenance windows (W)."""
 
 from __future__ import annotations
 

@@ -8,13 +8,13 @@ from typing import Any
 from triagedesk.app.queue import MINE, SORTS, STATUS_FILTERS, UNASSIGNED, QueueFilter, describe, order
 from triagedesk.display import literal, one_line
 from triagedesk.domain.models import URGENCIES
-from triagedesk.tui.config import SavedView, save_settings
+from triagedesk.tui.command_line import Unknown
+from triagedesk.tui.config import SavedView
 from triagedesk.tui.notices import tell
 from triagedesk.tui.screens.choice import ChoiceScreen
 from triagedesk.tui.screens.desk_host import DeskHost
 from triagedesk.tui.screens.edit_forms import EditExpertForm
 from triagedesk.tui.screens.issue_screen import IssueScreen
-from triagedesk.tui.screens.modals import PromptScreen
 from triagedesk.tui.screens.search_screen import SearchScreen
 
 SORT_KEYS = {"id": "i", "urgency": "u", "score": "s", "sla": "l", "status": "t", "assignee": "a", "route": "r",
@@ -52,7 +52,7 @@ class QueueControls:
         host = self.host
         now = host.desk.clock().timestamp()
         rows = order(host.data, host.spec, now, within, me=host.expert_id)
-        what = describe(host.spec)
+        what = describe(host.spec, self.expert_names() if host.spec.assignee else None)
         if not len(host.data):
             empty = "No open issue."
         elif host.spec == plain_spec(host.role, host.spec.sort, host.spec.reverse) and host.role == "expert":
@@ -149,12 +149,20 @@ class QueueControls:
 
     # -- the assignee filter -----------------------------------------------------------------
     def assignee_options(self) -> list[str | None]:
-        """The expert: mine, unassigned, everyone. The coordinator: everyone, unassigned, then each holder."""
+        """The expert: mine, unassigned, everyone. The coordinator: everyone, unassigned, then each expert who holds
+        a request, by name, only those of the profile in view when one is."""
         host = self.host
         if host.role == "expert":
             return [MINE, UNASSIGNED, None]
-        holders = sorted({h for h in host.data.assignee_id if h})
-        return [None, UNASSIGNED, *holders]
+        names = self.expert_names()
+        profile = host.spec.profile
+        holders = {str(h) for h, p in zip(host.data.assignee_id, host.data.profile, strict=True)
+                   if h and (profile is None or p == profile)}
+        ordered: list[str] = sorted(holders, key=lambda h: ((names.get(h) or h).lower(), h))
+        return [None, UNASSIGNED, *ordered]
+
+    def expert_names(self) -> dict[str, str]:
+        return {e.id: e.name or e.id for e in self.host.desk.figures.experts(active_only=False)}
 
     def cycle_assignee(self) -> None:
         host = self.host
@@ -162,6 +170,62 @@ class QueueControls:
         at = options.index(host.spec.assignee) if host.spec.assignee in options else -1
         host.spec = host.spec.replace(assignee=options[(at + 1) % len(options)])
         host.apply_filter(keep=host.current)
+
+    # -- the command line's words ------------------------------------------------------------
+    def show_everything(self) -> None:
+        """No filter at all (the expert too sees every open issue): where a jump to a hidden issue lands."""
+        host = self.host
+        box = host.filter_box()
+        box.value = ""
+        box.display = False
+        host.spec = QueueFilter(sort=host.spec.sort, reverse=host.spec.reverse)
+        host.apply_filter(keep=host.current)
+
+    def take(self, verb: str, argument: str) -> None:
+        """`profile NAME`, `expert NAME`, `status STATE`, `urgency LEVEL`, `sort COLUMN`, `filter TEXT`, `clear`."""
+        wanted = argument.strip()
+        low = wanted.lower()
+        if verb == "clear":
+            self.clear_filter()
+        elif verb == "filter":
+            box = self.host.filter_box()
+            box.display = bool(wanted)
+            box.value = wanted  # filters through the box's change, as typing it would
+        elif verb == "sort":
+            if low not in SORTS:
+                raise Unknown(f"no column {wanted!r} (one of {', '.join(SORTS)})")
+            self.sort_by(low)
+        elif verb == "status":
+            status = low.replace(" ", "_") or "all"
+            if status not in STATUS_FILTERS:
+                raise Unknown(f"no state {wanted!r} (one of {', '.join(STATUS_FILTERS)})")
+            self._respec(status=status)
+        elif verb == "urgency":
+            if low not in ("", "all", *URGENCIES):
+                raise Unknown(f"no urgency {wanted!r} (one of {', '.join(URGENCIES)} or all)")
+            self._respec(urgency=None if low in ("", "all") else URGENCIES.index(low))
+        elif verb == "profile":
+            names = self.host.desk.engine.profiles()
+            if low not in ("", "all", *names):
+                raise Unknown(f"no profile {wanted!r} (one of {', '.join(names)} or all)")
+            self._respec(profile=None if low in ("", "all") else low)
+        elif verb == "expert":
+            self._respec(assignee=self._assignee(wanted))
+
+    def _assignee(self, wanted: str) -> str | None:
+        low = wanted.lower()
+        if low in ("", "all", "everyone"):
+            return None
+        if low in (UNASSIGNED, "nobody"):
+            return UNASSIGNED
+        if low == MINE and self.host.role == "expert":
+            return MINE
+        names = self.expert_names()
+        found = [i for i, n in names.items() if low in (i.lower(), n.lower())]
+        if len(found) != 1:
+            raise Unknown(f"no expert {wanted!r}" if not found else f"{wanted!r} names {len(found)} experts: "
+                          "use the id")
+        return found[0]
 
     # -- sorting -----------------------------------------------------------------------------
     def sort_menu(self) -> None:
@@ -177,60 +241,3 @@ class QueueControls:
         host.spec = host.spec.sorted_by(column)
         host.queue_view().sort_column = (host.spec.sort, host.spec.reverse)
         host.apply_filter(keep=None)
-
-    # -- saved views -------------------------------------------------------------------------
-    def save_view_asked(self) -> None:
-        def named(name: str | None) -> None:
-            if name:
-                self.save_view(name)
-
-        self.host.push(PromptScreen("Save this view as (name)", "e.g. unassigned critical", ""), named)
-
-    def save_view(self, name: str) -> None:
-        host = self.host
-        app = host.app
-        name = name.strip()[:60]
-        current = getattr(app, "settings", host.settings)  # the app's: the theme choice may be newer
-        views = {**current.views, name: view_of(host.spec)}
-        settings = current.model_copy(update={"views": views})
-        try:
-            save_settings(settings)
-        except OSError as exc:
-            tell(host, f"Could not save the view: {exc}", severity="warning")
-            return
-        host.settings = settings
-        if hasattr(app, "settings"):
-            app.settings = settings  # so the next theme save keeps the view
-        tell(host, f"View saved: {name}")
-
-    def open_view_asked(self) -> None:
-        views = self.host.settings.views
-        if not views:
-            tell(self.host, "No saved view yet: S saves the current filters and sort.", severity="warning")
-            return
-        letters = "123456789"
-        choices = [(letters[n] if n < len(letters) else "", name, f"{name} · {describe_view(view)}")
-                   for n, (name, view) in enumerate(sorted(views.items()))]
-        self.host.push(ChoiceScreen("Open a saved view", choices),
-                       lambda name: self.open_view(name) if name else None)
-
-    def open_view(self, name: str) -> None:
-        host = self.host
-        view = host.settings.views.get(name)
-        if view is None:
-            tell(host, f"No saved view {name!r}.", severity="warning")
-            return
-        host.spec = spec_of(view)
-        host.queue_view().sort_column = (host.spec.sort, host.spec.reverse)
-        box = host.filter_box()
-        box.value = view.text
-        box.display = bool(view.text)
-        host.spec = spec_of(view)  # setting the box's value filtered with the old spec
-        host.apply_filter(keep=None)
-        tell(host, f"View: {name}")
-
-
-def describe_view(view: SavedView) -> str:
-    from triagedesk.app.queue import describe
-
-    return describe(spec_of(view))

@@ -20,6 +20,7 @@ from textual_plotext import PlotextPlot
 from triagedesk.display import literal
 from triagedesk.tui.failures import tell_failure
 from triagedesk.tui.widgets.noise_view import noise_view
+from triagedesk.tui.widgets.oncall_load import OnCallLoad
 
 PERIODS = (7, 30, 90)
 CHARTS = ("daily", "resolution", "sla", "corrections", "experts-completed", "experts-turnaround", "experts-rating")
@@ -90,7 +91,9 @@ class AnalyticsView(VerticalScroll, can_focus=True):
     AnalyticsView PlotextPlot {
         height: 18; border: round $panel; border-title-color: $primary; border-title-style: bold;
     }
-    AnalyticsView #summary, AnalyticsView #opportunities, AnalyticsView #noise { height: auto; padding: 0 1; }
+    AnalyticsView #summary, AnalyticsView #opportunities, AnalyticsView #oncall-load, AnalyticsView #noise {
+        height: auto; padding: 0 1;
+    }
     """
 
     @dataclass
@@ -155,6 +158,7 @@ class AnalyticsView(VerticalScroll, can_focus=True):
             for chart in CHARTS[4:]:
                 yield PlotextPlot(id=f"chart-{chart}")
         yield Static("", id="opportunities")
+        yield OnCallLoad(id="oncall-load")
         yield Static("", id="noise")
 
     def on_radio_set_changed(self, event: RadioSet.Changed) -> None:
@@ -193,6 +197,7 @@ class AnalyticsView(VerticalScroll, can_focus=True):
         for item in data["opportunities"]:
             lines.append_text(literal(f"• {item}\n"))
         self.query_one("#opportunities", Static).update(lines)
+        self.query_one(OnCallLoad).show(data.get("oncall"))
         if "noise" in data:
             self.query_one("#noise", Static).update(noise_view(data["noise"]))
 
