@@ -157,6 +157,16 @@ def test_a_maintenance_window_suppresses_matching_alerts_and_weighs_them_again_w
     run.tick(T0 + timedelta(minutes=61))
     assert [p.issue_id for p in ledger.pages] == [other.issue_id, inside.issue_id]
     assert ledger.pages[-1].at == T0 + timedelta(minutes=60)
+    assert ledger.watched == set()                    # nothing left for the clock to come back to
+
+
+def test_an_issue_escalated_by_hand_during_a_window_is_not_watched_after_it() -> None:
+    run, ledger = flow(windows=[window()])
+    inside = run.take(alert({"alertname": "Down", "job": "db"}, T0 + timedelta(minutes=5)), T0 + timedelta(minutes=5))
+    ledger.paged.add(inside.issue_id)                 # a coordinator escalated it meanwhile
+    run.tick(T0 + timedelta(minutes=61))
+    assert ledger.pages == [] and ledger.watched == set()
+    assert ledger.issues[inside.issue_id].alert_group.window_id is None
 
 
 @pytest.mark.parametrize(("change", "problem"), [

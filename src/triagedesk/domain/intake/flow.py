@@ -245,10 +245,12 @@ class IntakeFlow:
         if verdict != "held":
             changes.setdefault("held_until", None)
             changes.setdefault("held_since", held.held_since if verdict == "transient" else None)
-        issue = _with(issue, **changes)
+        changed = _with(issue, **changes)
         if (held.verdict, held.why) != (verdict, why):
-            self.ledger.keep(issue, f"intake_{verdict}", why)
-        return issue
+            self.ledger.keep(changed, f"intake_{verdict}", why)
+        elif changed != issue:
+            self.ledger.keep(changed, f"intake_{verdict}", "")
+        return changed
 
     def _page(self, issue: Issue, at: datetime, why: str, sent: datetime | None = None) -> tuple[Issue, str | None]:
         """Page: the issue opens its request, its clocks from `at` (the rules that held it back stay named)."""
@@ -306,6 +308,7 @@ class IntakeFlow:
         again = thresholds.remembered([*_group(issue).arrivals, window.until], window.until,
                                       self.rules.longest_count_minutes)
         issue = _with(issue, window_id=None, verdict="maintenance", arrivals=again)
+        self.ledger.keep(issue, "intake_maintenance", f"maintenance window {window.id} ended, still firing")
         return self._weigh(issue, firing[0].labels, firing[0].fingerprint, window.until,
                            f"when maintenance window {window.id} ended, still firing")[0]
 

@@ -77,7 +77,8 @@ class MemoryLedger:
         self.issues[issue.id] = issue
         if issue.dedup_key:
             self.open[issue.dedup_key] = issue.id
-        if issue.alert_group is not None and issue.alert_group.verdict in ("held", "maintenance"):
+        group = issue.alert_group
+        if group is not None and (group.verdict == "held" or (group.verdict == "maintenance" and group.window_id)):
             self.watched.add(issue.id)
         else:
             self.watched.discard(issue.id)
