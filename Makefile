@@ -55,7 +55,13 @@ torture: $(TEST_STAMP)
 dispatch-torture: $(TEST_STAMP)
 	TRIAGEDESK_DISPATCH_KILLS=50 $(BIN)/python -m pytest -q -s tests/dispatch/test_kill.py
 
-bench: $(TEST_STAMP) $(POUCHDB)
+BENCH_STAMP := $(VENV)/.installed-bench
+
+$(BENCH_STAMP): pyproject.toml $(TEST_STAMP)
+	$(BIN)/python -m pip install -q -e '.[test,bench]'
+	touch $@
+
+bench: $(BENCH_STAMP) $(POUCHDB)
 	TRIAGEDESK_POUCHDB=$(abspath $(POUCHDB)) $(BIN)/python bench/run.py
 
 screenshots: $(STAMP)

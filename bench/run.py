@@ -9,6 +9,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+import cli_figures  # noqa: E402
 import desk_figures  # noqa: E402
 import dispatch_figures  # noqa: E402
 import engine_figures  # noqa: E402
@@ -22,8 +23,8 @@ from rich.console import Console  # noqa: E402
 from rich.table import Table  # noqa: E402
 
 SUITES = {"engine": engine_figures.run, "store": store_figures.run, "desk": tui_figures.run,
-          "desk100k": desk_figures.run, "sync": sync_figures.run, "dispatch": dispatch_figures.run,
-          "oncall": oncall_figures.run, "noise": noise_figures.run}
+          "desk100k": desk_figures.run, "cli100k": cli_figures.run, "sync": sync_figures.run,
+          "dispatch": dispatch_figures.run, "oncall": oncall_figures.run, "noise": noise_figures.run}
 
 
 def main() -> int:

@@ -8,11 +8,11 @@ import sys
 import click
 
 from triagedesk import __version__
-from triagedesk.display import printable
+from triagedesk.commands.lazy import LazyGroup
 from triagedesk.domain.errors import UserError
 
 
-@click.group(invoke_without_command=True, context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(cls=LazyGroup, invoke_without_command=True, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="triagedesk")
 @click.option("--db", "db_path", metavar="PATH", help="The store (default: $TRIAGEDESK_DB, else the user data folder).")
 @click.option("--role", type=click.Choice(["coordinator", "expert", "lead"]), default="coordinator", show_default=True)
@@ -33,37 +33,13 @@ def cli(ctx: click.Context, db_path: str | None, role: str, expert_id: str | Non
         run_desk(db_path, role, expert_id, profile_name, sync_url)
 
 
-def _register() -> None:
-    from triagedesk.commands import (
-        calendar_cmds,
-        desk_cmds,
-        dispatch_cmds,
-        engine,
-        keys_cmd,
-        noise_cmds,
-        request_cmds,
-        schedule_cmds,
-        server_cmds,
-        show_cmd,
-        store_cmds,
-        sync_cmd,
-    )
-
-    for command in (*engine.COMMANDS, *store_cmds.COMMANDS, *request_cmds.COMMANDS, *desk_cmds.COMMANDS,
-                    *show_cmd.COMMANDS, *keys_cmd.COMMANDS, *noise_cmds.COMMANDS,
-                    *sync_cmd.COMMANDS, *server_cmds.COMMANDS, *dispatch_cmds.COMMANDS, *schedule_cmds.COMMANDS,
-                    *calendar_cmds.COMMANDS):
-        cli.add_command(command)
-
-
-_register()
-
-
 def main(argv: list[str] | None = None) -> None:
     """Run the CLI; a user's mistake is one line on stderr and exit code 2, never a traceback."""
     try:
         cli.main(args=argv, prog_name="triagedesk", standalone_mode=False)
     except UserError as exc:
+        from triagedesk.display import printable
+
         click.echo(f"triagedesk: error: {printable(exc)}", err=True)
         sys.exit(exc.exit_code)
     except click.exceptions.Exit as exc:

@@ -80,7 +80,7 @@ def test_a_malformed_token_is_400_and_one_log_line_never_a_traceback(served, cap
     assert all(json.loads(line)["event"] != "intake_error" for line in lines)
 
 
-SLOW = 0.01
+SLOW = 0.0001
 """A rate so low that each bucket lets one request through in a test's time (a burst of 1): the counts below
 depend on which bucket a request falls in, never on how fast the machine is."""
 

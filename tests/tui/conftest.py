@@ -12,6 +12,7 @@ from tests.conftest import run_cli
 from tests.support.clock import Clock
 from triagedesk.app.desk import Desk
 from triagedesk.demo.data import DEMO_NOW
+from triagedesk.domain.errors import UserError
 from triagedesk.store.database import open_store
 from triagedesk.tui.app import TriageDeskApp
 
@@ -44,13 +45,16 @@ def make_app(path: Path, role: str = "coordinator", expert_id: str | None = None
 
 
 async def settle(pilot) -> None:
-    """Wait until every worker is done, their messages handled, and nothing new started."""
+    """Wait until every worker is done, their messages handled, and nothing new started; a worker that failed with
+    anything but a user's mistake (told as a notice) fails the test."""
     quiet = 0
     for _ in range(100):
         try:
             await pilot.app.workers.wait_for_complete()
-        except WorkerFailed:
-            pass  # a refused write: the app's failure handler tells the user (tests assert on the notice)
+        except WorkerFailed as failed:
+            if not isinstance(failed.error, UserError | OSError):  # a bug, not a refusal the user is told of
+                raise
+            # a refused write: the app's failure handler tells the user (tests assert on the notice)
         await pilot.pause()
         busy = any(not w.is_finished for w in pilot.app.workers)
         quiet = 0 if busy else quiet + 1

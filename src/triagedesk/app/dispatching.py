@@ -23,6 +23,7 @@ from triagedesk.app.alert_intake import AlertDoor
 from triagedesk.app.desk import Desk
 from triagedesk.app.intake import IntakeDoor
 from triagedesk.app.outbox import OutboxDoor, outbox_id, step_audit_id
+from triagedesk.domain import instants
 from triagedesk.domain.errors import UserError
 from triagedesk.domain.models import Expert, Issue
 from triagedesk.domain.records import (
@@ -118,7 +119,7 @@ class Dispatching(OutboxDoor, IntakeDoor, AlertDoor):
 
     def open_requests(self, completed_since: datetime | None = None) -> list[ExpertRequest]:
         """Open requests, and those completed since `completed_since` (they may owe a follow-up)."""
-        since = _stamp(completed_since) if completed_since else None
+        since = instants.stamp(completed_since) if completed_since else None
         with self.lock:
             return [ExpertRequest.model_validate(model_fields(d)) for d in self.store.requests.raw()
                     if d.get("status") in OPEN_STATUSES
@@ -348,7 +349,7 @@ class Dispatching(OutboxDoor, IntakeDoor, AlertDoor):
         with self.lock:
             request = self.store.requests.get(request_id)
             issue = self.store.issues.get(request.analysis_id) if request is not None else None
-        if request is None or request.assigned_at is None or _stamp(request.assigned_at) != assigned_at:
+        if request is None or request.assigned_at is None or instants.stamp(request.assigned_at) != assigned_at:
             return request, issue, "this link is for an assignment that has moved on"
         if request.status != "assigned" or request.acknowledged_at is not None:
             return request, issue, "this assignment is already acknowledged"
@@ -358,16 +359,13 @@ class Dispatching(OutboxDoor, IntakeDoor, AlertDoor):
         """Acknowledge the assignment a link was issued for; a later assignment or a second use is refused."""
         with self._at(now):
             request = self.store.requests.get(request_id)
-            if request is None or request.assigned_at is None or _stamp(request.assigned_at) != assigned_at:
+            if request is None or request.assigned_at is None or instants.stamp(request.assigned_at) != assigned_at:
                 raise UserError("this link is for an assignment that has moved on")
             if request.status != "assigned" or request.acknowledged_at is not None:
                 raise UserError("this assignment is already acknowledged")
             return self.desk.commands.act(request_id, "acknowledge", Actor("ack-link", "dispatcher"),
                                           note="acknowledged by link")
 
-
-def _stamp(moment: datetime) -> str:
-    return moment.isoformat().replace("+00:00", "Z")
 
 
 def open_dispatching(path: str, create: bool = True, coordinator_contact: str | None = None,

@@ -10,6 +10,7 @@ from datetime import datetime
 from typing import Any
 
 from triagedesk.app.desk import Desk
+from triagedesk.domain import instants
 from triagedesk.domain.errors import UserError
 from triagedesk.domain.models import Issue
 from triagedesk.domain.requests.actions import Actor
@@ -28,7 +29,6 @@ class IssueExists(UserError):
     """A POST naming an issue that exists, without the dedup_key that would make it a repeat (HTTP 409)."""
 
 
-
 def _watch(verdict: object, held_until: datetime | None, window_id: object) -> datetime | str | None:
     """What the intake's clock watches an alert issue for: a hold's end, a maintenance window's id, or nothing."""
     if verdict == "held" and held_until is not None:
@@ -36,17 +36,6 @@ def _watch(verdict: object, held_until: datetime | None, window_id: object) -> d
     if verdict == "maintenance" and isinstance(window_id, str) and window_id:
         return window_id
     return None
-
-
-def _moment(text: object) -> datetime | None:
-    try:
-        return datetime.fromisoformat(str(text).replace("Z", "+00:00")) if text else None
-    except ValueError:
-        return None
-
-
-def _stamp(moment: datetime) -> str:
-    return moment.isoformat().replace("+00:00", "Z")
 
 
 class IntakeDoor:
@@ -121,7 +110,7 @@ class IntakeDoor:
             issue = self.store.issues.require(issue_id)
             self.store.issues.save(issue.model_copy(update={"last_seen": latest(issue.last_seen, ended_at)}),
                                    actor=actor, action="alert_resolved",
-                                   note=f"alert {dedup_key} resolved at {_stamp(ended_at)}")
+                                   note=f"alert {dedup_key} resolved at {instants.stamp(ended_at)}")
             return issue_id
 
     def _open_dedup_keys(self) -> dict[str, str]:
@@ -135,7 +124,8 @@ class IntakeDoor:
                     self._dedup[d["dedup_key"]] = d["id"]
                 group = d.get("alert_group")
                 if isinstance(group, dict) and d.get("id") not in closed:
-                    watch = _watch(group.get("verdict"), _moment(group.get("held_until")), group.get("window_id"))
+                    held_until = instants.parse_or_none(group.get("held_until"))
+                    watch = _watch(group.get("verdict"), held_until, group.get("window_id"))
                     if watch is not None:
                         self._waiting[d["id"]] = watch
             self._dedup_at = self.store.journal.version

@@ -1,15 +1,19 @@
-"""Search every issue, closed ones included, by id, title, description, requester and assignee."""
+"""Search every issue, closed ones included, by id, title, description, requester and assignee: from the stored
+columns (no record parsed; a cell the columns cannot hold as it is read from its record), equal to `scan`."""
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from itertools import accumulate
+from typing import Any
 
 from triagedesk.display import one_line
 from triagedesk.domain.requests.states import NEVER_ESCALATED
+from triagedesk.store.repositories import Store
 
-if TYPE_CHECKING:
-    from triagedesk.app.queries import Queries
+ISSUE_FIELDS = ("id", "title", "description", "profile", "created_at")
+REQUEST_FIELDS = ("analysis_id", "submitted_at", "user_id", "assigned_expert_id", "assigned_expert_name", "status")
 
 
 @dataclass(frozen=True)
@@ -27,14 +31,18 @@ class Found:
     """Which field matched (id, title, description, requester, assignee)."""
 
 
-def search(queries: Queries, text: str, limit: int = 500) -> list[Found]:
-    """Issues whose id, title, description, requester or assignee holds `text` (case-blind), newest first."""
-    needle = text.strip().lower()
-    store = queries.store
+def scan(store: Store, text: str, limit: int = 500) -> list[Found]:
+    """Issues whose id, title, description, requester or assignee holds `text` (case-blind), newest first: every
+    record read (what `search` is tested equal to)."""
+    return _found(store.issues.raw(), store.requests.raw(), text.strip().lower(), limit)
+
+
+def _found(issues: list[dict[str, Any]], requests: list[dict[str, Any]], needle: str, limit: int) -> list[Found]:
+    """The issues among `issues` holding `needle`, with their latest request's state, newest first: the rule."""
     latest: dict[str, dict[str, Any]] = {}
     requesters: dict[str, set[str]] = {}
     assignees: dict[str, set[str]] = {}
-    for doc in store.requests.raw():
+    for doc in requests:
         key = doc.get("analysis_id") or ""
         held = latest.get(key)
         if held is None or (doc.get("submitted_at") or "") > (held.get("submitted_at") or ""):
@@ -44,7 +52,7 @@ def search(queries: Queries, text: str, limit: int = 500) -> list[Found]:
         assignees.setdefault(key, set()).update(
             str(v) for v in (doc.get("assigned_expert_id"), doc.get("assigned_expert_name")) if v)
     found: list[tuple[str, Found]] = []
-    for doc in store.issues.raw():
+    for doc in issues:
         key = str(doc.get("id") or "")
         request = latest.get(key) or {}
         requester = str(request.get("user_id") or "")
@@ -61,3 +69,87 @@ def search(queries: Queries, text: str, limit: int = 500) -> list[Found]:
             assignee=one_line(assignee, 40), requester=one_line(requester, 40), where=where)))
     found.sort(key=lambda item: item[0], reverse=True)
     return [f for _, f in found[:limit]]
+
+
+def _columns(store: Store, kind: str, fields: tuple[str, ...]) -> tuple[int, list[list[Any]]]:
+    """Every record of `kind` as one list per field, from the stored columns; a record with a cell they cannot
+    hold as it is (a list or an object shows as {} there) is read whole."""
+    keys, columns = store.field_columns(kind, fields)
+    for column in columns:
+        if dict in set(map(type, column)):
+            for i, value in enumerate(column):
+                if isinstance(value, dict):
+                    doc = store.repository(kind).table.doc(int(keys[i])) or {}
+                    for f, c in zip(fields, columns, strict=True):
+                        c[i] = doc.get(f)
+    return len(keys), columns
+
+
+def _holding(column: list[Any], needle: str) -> list[int]:
+    """The rows whose value, as text, holds `needle` (case-blind): found in the column's text joined whole (a
+    needle with no NUL cannot span two values), then mapped back to rows; per row where lowering changes a length."""
+    kinds = set(map(type, column))
+    if kinds <= {str, type(None)} and "\x00" not in needle:
+        text = column if kinds == {str} else [v or "" for v in column]
+        joined = "\x00".join(text)
+        lowered = joined.lower()
+        if len(lowered) == len(joined):
+            ends = list(accumulate(map(len, text)))
+            rows: list[int] = []
+            at = lowered.find(needle)
+            while at >= 0:
+                row = _row_of(ends, at)
+                rows.append(row)
+                at = lowered.find(needle, ends[row] + row + 1) if row + 1 < len(text) else -1
+            return rows
+        return [i for i, v in enumerate(text) if v and needle in v.lower()]
+    return [i for i, v in enumerate(column) if needle in str(v or "").lower()]
+
+
+def _row_of(ends: list[int], at: int) -> int:
+    """The value holding position `at` of the joined text, `ends` the values' cumulative lengths (no separators)."""
+    low, high = 0, len(ends) - 1
+    while low < high:  # the first row whose end (with the separators before it) is past `at`
+        middle = (low + high) // 2
+        if ends[middle] + middle <= at:
+            low = middle + 1
+        else:
+            high = middle
+    return low
+
+
+def search(store: Store, text: str, limit: int = 500) -> list[Found]:
+    """Issues whose id, title, description, requester or assignee holds `text` (case-blind), newest first."""
+    needle = text.strip().lower()
+    count, issue_columns = _columns(store, "issues", ISSUE_FIELDS)
+    _, request_columns = _columns(store, "requests", REQUEST_FIELDS)
+    ids = issue_columns[0]
+    keys = ids if set(map(type, ids)) == {str} else [str(v or "") for v in ids]
+    chosen: list[int] | range = range(count)
+    request_rows: list[int] | range = range(len(request_columns[0]))
+    if needle:
+        hit = set(_holding(keys, needle))
+        for column in issue_columns[1:3]:
+            hit.update(_holding(column, needle))
+        named = _named(request_columns, needle)
+        hit.update(i for i, key in enumerate(keys) if key in named)
+        wanted = {keys[i] for i in hit}
+        request_rows = [i for i, key in enumerate(request_columns[0]) if (key or "") in wanted]
+        chosen = sorted(hit)
+    issues = [dict(zip(ISSUE_FIELDS, (c[i] for c in issue_columns), strict=True)) for i in chosen]
+    requests = [dict(zip(REQUEST_FIELDS, (c[i] for c in request_columns), strict=True)) for i in request_rows]
+    return _found(issues, requests, needle, limit)
+
+
+def _named(requests: list[list[Any]], needle: str) -> set[Any]:
+    """The issues (their requests' `analysis_id`) whose requesters or assignees, joined by spaces as `_found`
+    joins them, may hold `needle`: a value holding it, or (a needle with a space) values joined."""
+    issue_ids, _, users, expert_ids, expert_names, _ = requests
+    rows = {*_holding(users, needle), *_holding(expert_ids, needle), *_holding(expert_names, needle)}
+    out = {issue_ids[i] or "" for i in rows}
+    if " " in needle:  # a match across the space that joins two values
+        out.update(key for key, count in Counter(k or "" for k in issue_ids).items() if count > 1)
+        for i, (expert_id, name) in enumerate(zip(expert_ids, expert_names, strict=True)):
+            if expert_id and name and needle in " ".join(sorted({str(expert_id), str(name)})).lower():
+                out.add(issue_ids[i] or "")
+    return out

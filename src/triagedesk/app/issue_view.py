@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 from pydantic import BaseModel, Field
 
 from triagedesk.display import one_line
+from triagedesk.domain import instants
 from triagedesk.domain.records import AuditEntry, Correction, ExpertRequest, OutboxMessage, Outcome, Session
 from triagedesk.domain.requests.sessions import elapsed_seconds
 
@@ -142,10 +143,7 @@ def _when(moment: datetime | None) -> str:
 
 
 def _moment(text: Any) -> datetime | None:
-    try:
-        return datetime.fromisoformat(str(text).replace("Z", "+00:00")) if text else None
-    except ValueError:
-        return None
+    return instants.parse_or_none(text)
 
 
 def _is_set(value: Any) -> bool:

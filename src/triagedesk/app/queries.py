@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass
 from datetime import datetime
@@ -11,7 +12,7 @@ from triagedesk.app import issue_search, issue_view, noise
 from triagedesk.app.engine import Engine
 from triagedesk.app.figures import Figures
 from triagedesk.app.oncall import OnCallDesk
-from triagedesk.domain.insight import analytics, package
+from triagedesk.domain.insight import package
 from triagedesk.domain.insight.knowledge import Hit
 from triagedesk.domain.intake.records import MaintenanceWindow
 from triagedesk.domain.models import Issue, Match
@@ -45,6 +46,8 @@ class Queries:
         self.store = store
         self.engine = engine
         self.figures = figures
+        self._live_report: Any = None  # app/live_report.LiveReport, counted on the first report, then kept in step
+        self._live_lock = threading.Lock()
         self.now = now
         self.oncall = oncall
         """Schedules and calendars: who covers now, the experts' working calendars (None: the seeds' flags)."""
@@ -150,17 +153,23 @@ class Queries:
         return issue_view.issue_record(self, issue_id)
 
     def search_issues(self, text: str, limit: int = 500) -> list[issue_search.Found]:
-        return issue_search.search(self, text, limit)
+        return issue_search.search(self.store, text, limit)
 
     def knowledge_for(self, text: str, limit: int = 5) -> list[Hit]:
         return self.store.search_knowledge(text, limit)
 
     def report(self, days: int, now: datetime | None = None) -> dict[str, Any]:
-        profiles = {name: self.engine.profile(name) for name in self.engine.profiles()}
+        """`analytics.report` of the store: counted once from its stored columns, then kept in step with its
+        changes (app/live_report.py), so the analytics tab never recounts."""
+        from triagedesk.app.live_report import LiveReport
+
+        with self._live_lock:
+            if self._live_report is None:
+                profiles = {name: self.engine.profile(name) for name in self.engine.profiles()}
+                self._live_report = LiveReport(self.store, profiles, deferred=True)
+            live = self._live_report
         at = now or self.now()
-        data = analytics.report(self.store.requests.all(), list(self.figures.counted().values()),
-                                self.store.corrections.all(), self.store.outcomes.all(), profiles, at, days)
-        data["noise"] = self.noise(days, at)
+        data = {**live.report(days, at), "noise": self.noise(days, at)}
         return data if self.oncall is None else {**data, "oncall": self.oncall.fairness(at)}
 
     # -- noise control (app/noise.py) -------------------------------------------------------------------------

@@ -20,6 +20,7 @@ import orjson
 from triagedesk.app import assessments
 from triagedesk.app.desk import Desk
 from triagedesk.display import one_line
+from triagedesk.domain import instants
 from triagedesk.domain.models import URGENCIES, Expert, Issue
 from triagedesk.domain.requests import clocks as sla
 from triagedesk.domain.requests.states import CLOSED_STATUSES, OPEN_STATUSES, PENDING_STATUSES
@@ -127,8 +128,7 @@ class Stored:
 
 
 def _instant(text: Any) -> datetime:
-    moment = datetime.fromisoformat(str(text).replace("Z", "+00:00"))
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+    return instants.parse(str(text))
 
 
 usable_request = repositories.usable_request

@@ -5,16 +5,13 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import click
-from rich.table import Table
 
 from triagedesk.commands.common import console, emit_json, json_option, read_text
-from triagedesk.commands.desk_cmds import desk
-from triagedesk.commands.schedule_cmds import actor_option, build, windows
+from triagedesk.commands.desk_cmds import actor_option, desk
+from triagedesk.commands.schedule_cmds import build, windows
 from triagedesk.commands.store_cmds import db_option
 from triagedesk.display import literal, printable
 from triagedesk.domain.errors import InputError
-from triagedesk.domain.routing.calendars import Calendar, OpenHours
-from triagedesk.formats import ics
 
 scope_options = [
     click.option("--expert", "experts", multiple=True, metavar="ID", help="Only for this expert (repeat)."),
@@ -51,6 +48,8 @@ def calendar_import(file: str | None, name: str, country: str | None, region: st
                     db_path: str | None, actor: str, as_json: bool) -> None:
     """Holidays from FILE.ics (all-day events are days off, timed ones closures) or --country; they apply to every
     business-hours calendar unless --expert or --team scopes them."""
+    from triagedesk.formats import ics
+
     if bool(file) == bool(country):
         raise InputError("calendar import: give FILE.ics or --country CC (one of them)")
     if region and not country:
@@ -88,6 +87,8 @@ def calendar_import(file: str | None, name: str, country: str | None, region: st
 def calendar_add(name: str, hours: tuple[str, ...], zone_name: str, experts: tuple[str, ...], teams: tuple[str, ...],
                  db_path: str | None, actor: str, as_json: bool) -> None:
     """A business-hours calendar for --expert or --team (their SLA clocks count its open minutes)."""
+    from triagedesk.domain.routing.calendars import Calendar, OpenHours
+
     if not experts and not teams:
         raise InputError("calendar add: name whose hours these are with --expert ID or --team NAME")
     opening = [OpenHours(days=r.days, start=r.start, end=r.end) for r in windows(hours, "--hours")]
@@ -102,6 +103,8 @@ def calendar_add(name: str, hours: tuple[str, ...], zone_name: str, experts: tup
 @json_option
 def calendar_list(db_path: str | None, as_json: bool) -> None:
     """Every calendar: its kind, zone, scope and size."""
+    from rich.table import Table
+
     found = desk(db_path).oncall.calendar_records()
     if as_json:
         emit_json([{"id": c.id, "kind": c.kind, "timezone": c.timezone, "hours": len(c.hours),

@@ -5,23 +5,29 @@ from __future__ import annotations
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 import orjson
-from rich.console import Console
-from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
 
 from triagedesk.domain.errors import InputError
-from triagedesk.domain.models import as_utc
+
+if TYPE_CHECKING:
+    from rich.console import Console
+    from rich.progress import Progress
 
 
 def console() -> Console:
+    from rich.console import Console
+
     return Console(highlight=False, soft_wrap=False)
 
 
 def progress_display() -> Progress:
     """Bars on stderr that vanish when done: what, how far (n/total), time left."""
+    from rich.console import Console
+    from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
+
     columns = (TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed:,}/{task.total:,}"),
                TimeRemainingColumn())
     return Progress(*columns, console=Console(stderr=True), transient=True)
@@ -62,10 +68,12 @@ def _default(value: Any) -> Any:
 
 def parse_instant(value: str | None, option: str) -> datetime:
     """An ISO 8601 instant from an option (UTC when no offset is given); now when absent."""
+    from triagedesk.domain.models import as_utc
+
     if value is None:
         return datetime.now(UTC)
     try:
-        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+        parsed = datetime.fromisoformat(value)
     except ValueError:
         raise InputError(f"{option}: {value!r} is not an ISO 8601 time like 2026-01-05T14:00:00Z") from None
     return as_utc(parsed)  # type: ignore[return-value]
@@ -78,3 +86,15 @@ profile_option = click.option(
     help="Profile name (see `triagedesk profiles`) or path to a profile TOML file.",
 )
 json_option = click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
+db_option = click.option(
+    "--db", "db_path", metavar="PATH", type=click.Path(dir_okay=False),
+    help="The store file (default: $TRIAGEDESK_DB, else desk.json in the user data folder).",
+)
+now_option = click.option("--now", "now_text", metavar="ISO-TIME", help="The reference time (default: now).")
+
+
+def store_path(db_path: str | None) -> Path:
+    """`--db PATH` if given, else the default store."""
+    from triagedesk.app.stores import store_path as chosen
+
+    return chosen(db_path)

@@ -2,29 +2,58 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
-from rich.table import Table
 
-from triagedesk.app.actor import configured_actor, person
-from triagedesk.app.desk import Desk
-from triagedesk.app.stores import open_desk
-from triagedesk.commands.common import console, emit_json, json_option, parse_instant
-from triagedesk.commands.store_cmds import db_option, store_path
-from triagedesk.display import literal, one_line, printable
-from triagedesk.domain.insight import analytics, noise
-from triagedesk.domain.requests.clocks import refund_exposure
+from triagedesk.commands.common import console, db_option, emit_json, json_option, now_option, parse_instant, store_path
 
-now_option = click.option("--now", "now_text", metavar="ISO-TIME", help="The reference time (default: now).")
-actor_option = click.option("--actor", default=None, callback=lambda _c, _p, value: person(value or configured_actor()),
+if TYPE_CHECKING:
+    from triagedesk.app.desk import Desk
+
+__all__ = ["actor_option", "answering", "db_option", "desk", "now_option"]
+
+
+def _actor(_ctx: click.Context, _param: click.Parameter, value: str | None) -> str:
+    from triagedesk.app.actor import configured_actor, person
+
+    return person(value or configured_actor())
+
+
+actor_option = click.option("--actor", default=None, callback=_actor,
                             help="Who is acting, for the audit log (default: config `actor`, else the login name).")
+
+
+def _clock(now_text: str | None) -> Callable[[], datetime]:
+    """The commands' clock: `--now` fixed, else the time."""
+    if now_text:
+        fixed: datetime = parse_instant(now_text, "--now")
+        return lambda: fixed
+    return lambda: parse_instant(None, "--now")
+
+
+@contextmanager
+def answering(db_path: str | None, now_text: str | None = None) -> Iterator[Desk]:
+    """The desk for a question that writes nothing: opened without waiting for the snapshot's checksum (read on
+    a thread meanwhile); the answer is let out only once the checksum is known good."""
+    from triagedesk.app.stores import open_desk
+
+    operations = open_desk(store_path(db_path), create=False, clock=_clock(now_text), checked=False)
+    try:
+        yield operations
+        operations.store.journal.verified()
+    finally:
+        operations.close()
 
 
 def desk(db_path: str | None, now_text: str | None = None, create: bool = False) -> Desk:
     """The desk over the store; `--now` fixes its clock so results are reproducible."""
+    from triagedesk.app.stores import open_desk
+
     if now_text:
         fixed: datetime = parse_instant(now_text, "--now")
         return open_desk(store_path(db_path), create=create, clock=lambda: fixed)
@@ -38,6 +67,11 @@ def desk(db_path: str | None, now_text: str | None = None, create: bool = False)
 def timers(db_path: str | None, now_text: str | None, as_json: bool) -> None:
     """Every open request's SLA clocks (acknowledge and resolve targets), breached first, then least time left,
     with refund exposure."""
+    from rich.table import Table
+
+    from triagedesk.display import literal
+    from triagedesk.domain.requests.clocks import refund_exposure
+
     rows = desk(db_path, now_text).queries.clocks()
     exposure = refund_exposure([c.pressing for c in rows if c.pressing is not None])
     if as_json:
@@ -70,7 +104,10 @@ def kb() -> None:
 @json_option
 def kb_search(text: str, limit: int, db_path: str | None, as_json: bool) -> None:
     """Find past resolutions that share words with TEXT."""
-    hits = desk(db_path).queries.knowledge_for(text, limit)
+    from triagedesk.display import literal, one_line
+
+    with answering(db_path) as operations:
+        hits = operations.queries.knowledge_for(text, limit)
     if as_json:
         emit_json([{"score": h.score, "matched": list(h.matched), **h.entry.model_dump(mode="json")} for h in hits])
         return
@@ -88,7 +125,10 @@ def kb_search(text: str, limit: int, db_path: str | None, as_json: bool) -> None
 @now_option
 def package_cmd(issue_id: str, out_path: str | None, db_path: str | None, now_text: str | None) -> None:
     """The escalation package of ISSUE_ID as Markdown, with the initial-contact and follow-up messages."""
-    text = printable(desk(db_path, now_text).queries.package(issue_id))
+    from triagedesk.display import printable
+
+    with answering(db_path, now_text) as operations:
+        text = printable(operations.queries.package(issue_id))
     if out_path:
         from triagedesk.files import write_user_file
 
@@ -105,10 +145,19 @@ def package_cmd(issue_id: str, out_path: str | None, db_path: str | None, now_te
 @now_option
 def report(days: int, fmt: str, db_path: str | None, now_text: str | None) -> None:
     """The expert network performance report over the requests submitted in the last DAYS days."""
-    data = desk(db_path, now_text).queries.report(days)
+    from triagedesk.app.reading import open_reading
+
+    reading = open_reading(store_path(db_path), _clock(now_text))
+    try:
+        data = reading.report(days)
+    finally:
+        reading.close()
     if fmt == "json":
         emit_json(data)
     else:
+        from triagedesk.display import printable
+        from triagedesk.domain.insight import analytics, noise
+
         click.echo(printable(analytics.markdown(data) + noise.markdown(data["noise"])), nl=False)
 
 
@@ -123,6 +172,10 @@ def backtest(profile_path: str, days: int, limit: int, db_path: str | None, now_
              as_json: bool) -> None:
     """Replay a changed profile over stored issues (what would escalate, at which urgency and tier) and over
     stored alerts (its intake rules: pages saved, pages delayed or dropped)."""
+    from rich.table import Table
+
+    from triagedesk.display import literal, one_line
+
     queries = desk(db_path, now_text).queries
     result = queries.backtest(profile_path, days)
     alerts = queries.intake_backtest(profile_path, days)
@@ -151,6 +204,10 @@ def backtest(profile_path: str, days: int, limit: int, db_path: str | None, now_
 
 def print_alert_backtest(found: dict[str, Any], limit: int) -> None:
     """The intake rules' backtest: events, issues and pages under the current and the changed rules."""
+    from rich.table import Table
+
+    from triagedesk.display import literal
+
     out = console()
     before, after = found["current"], found["changed"]
     if not before["events"]:

@@ -3,12 +3,8 @@
 from __future__ import annotations
 
 import click
-from rich.table import Table
 
-from triagedesk.app.dispatching import open_dispatching
-from triagedesk.commands.common import console, emit_json, json_option, parse_instant
-from triagedesk.commands.store_cmds import db_option, store_path
-from triagedesk.dispatch.masking import mask
+from triagedesk.commands.common import console, db_option, emit_json, json_option, parse_instant, store_path
 from triagedesk.display import literal, one_line, printable
 from triagedesk.domain.errors import UserError
 
@@ -33,6 +29,7 @@ def dispatch(db_path: str | None, once: bool, now_text: str | None, listen: str 
     """
     import os
 
+    from triagedesk.app.dispatching import open_dispatching
     from triagedesk.dispatch import service
     from triagedesk.dispatch.settings import DispatchSettings
 
@@ -73,6 +70,7 @@ def policy() -> None:
 def explain(request_id: str, db_path: str | None, now_text: str | None, as_json: bool) -> None:
     """What the policy will do to REQUEST_ID: exactly the steps the next pass takes at --now (walked through the
     action table without writing), then what is planned later."""
+    from triagedesk.app.dispatching import open_dispatching
     from triagedesk.dispatch.settings import DispatchSettings
 
     now = parse_instant(now_text, "--now")
@@ -115,6 +113,9 @@ def explain(request_id: str, db_path: str | None, now_text: str | None, as_json:
 @json_option
 def backtest(profile_path: str, days: int, db_path: str | None, now_text: str | None, as_json: bool) -> None:
     """Replay a changed profile's policy over the stored requests, against the shipped one of the same name."""
+    from rich.table import Table
+
+    from triagedesk.app.dispatching import open_dispatching
     from triagedesk.resources import available_profiles, load_profile
 
     now = parse_instant(now_text, "--now")
@@ -147,6 +148,11 @@ def backtest(profile_path: str, days: int, db_path: str | None, now_text: str | 
 def outbox(db_path: str | None, request_id: str | None, as_json: bool) -> None:
     """The notifications: pending, sending, sent or failed, with attempts, possible repeats (a send after a crash
     that came mid-send: the receiver may have it twice, with the same idempotency key) and the last error."""
+    from rich.table import Table
+
+    from triagedesk.app.dispatching import open_dispatching
+    from triagedesk.dispatch.masking import mask
+
     d = open_dispatching(str(store_path(db_path)), create=False)
     try:
         messages = d.outbox(request_id)

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
-from rich.table import Table
 
 from triagedesk.commands.common import (
     console,
@@ -15,13 +14,13 @@ from triagedesk.commands.common import (
     profile_option,
     read_text,
 )
-from triagedesk.display import URGENCY_STYLE, literal, one_line
 from triagedesk.domain.errors import InputError
-from triagedesk.domain.inputs import parse_models, parse_records, validate_records
-from triagedesk.domain.models import URGENCY_RANK, Candidate, Decision, Expert, Issue
-from triagedesk.domain.routing.matching import Matcher
-from triagedesk.domain.scoring.escalation import Scorer
-from triagedesk.resources import available_profiles, data_dir, load_profile
+
+if TYPE_CHECKING:
+    from rich.table import Table
+
+    from triagedesk.domain.models import Candidate, Decision, Expert, Issue
+    from triagedesk.domain.scoring.escalation import Scorer
 
 TABLE_ROWS = 1000
 """A table longer than this is cut (a terminal cannot show more usefully); --json has every decision."""
@@ -39,6 +38,9 @@ class ScorerCache:
         if not name:
             raise InputError(f"{where}: profile: no --profile given and the issue names none")
         if name not in self._scorers:
+            from triagedesk.domain.scoring.escalation import Scorer
+            from triagedesk.resources import load_profile
+
             self._scorers[name] = Scorer(load_profile(name))
         return self._scorers[name]
 
@@ -56,6 +58,10 @@ def _why(decision: Decision) -> str:
 
 
 def decisions_table(issues: list[Issue], decisions: list[Decision], title: str) -> Table:
+    from rich.table import Table
+
+    from triagedesk.display import URGENCY_STYLE, literal, one_line
+
     table = Table(title=title, title_justify="left", expand=True)
     table.add_column("id", no_wrap=True, min_width=8)
     table.add_column("urgency", no_wrap=True, min_width=8)
@@ -86,6 +92,9 @@ def evaluate(file: str, profile_name: str | None, as_json: bool) -> None:
 
     Each issue uses --profile, or its own `profile` field when --profile is not given.
     """
+    from triagedesk.domain.inputs import parse_records, validate_records
+    from triagedesk.domain.models import Issue
+
     text, source = read_text(file)
     records = parse_records(text, source)
     issues = validate_records(records, Issue)
@@ -100,6 +109,9 @@ def evaluate(file: str, profile_name: str | None, as_json: bool) -> None:
 
 
 def read_experts(path: str) -> list[Expert]:
+    from triagedesk.domain.inputs import parse_models
+    from triagedesk.domain.models import Expert
+
     text, source = read_text(path)
     experts = parse_models(text, source, Expert)
     if not experts:
@@ -108,6 +120,10 @@ def read_experts(path: str) -> list[Expert]:
 
 
 def _candidate_rows(candidates: list[Candidate]) -> Table:
+    from rich.table import Table
+
+    from triagedesk.display import literal
+
     table = Table(expand=False)
     for column in ("role", "expert", "score", "now", "load", "reasons"):
         table.add_column(column, justify="right" if column in ("score", "load") else "left")
@@ -134,6 +150,11 @@ def _candidate_rows(candidates: list[Candidate]) -> Table:
 def match(file: str, experts_file: str, profile_name: str | None, at_text: str | None,
           show_all: bool, as_json: bool) -> None:
     """Rank experts for the one issue in FILE (optionally with a `tier` id)."""
+    from triagedesk.display import literal
+    from triagedesk.domain.inputs import parse_records, validate_records
+    from triagedesk.domain.models import Issue
+    from triagedesk.domain.routing.matching import Matcher
+
     at = parse_instant(at_text, "--at")
     text, source = read_text(file)
     records = parse_records(text, source)
@@ -161,6 +182,11 @@ def match(file: str, experts_file: str, profile_name: str | None, at_text: str |
 @json_option
 def profiles(as_json: bool) -> None:
     """List the profiles that --profile accepts."""
+    from rich.table import Table
+
+    from triagedesk.display import literal
+    from triagedesk.resources import available_profiles, load_profile
+
     rows: list[dict[str, Any]] = []
     for name, path in available_profiles().items():
         profile = load_profile(str(path))
@@ -180,6 +206,10 @@ def profiles(as_json: bool) -> None:
 @json_option
 def demo_queue(as_json: bool) -> None:
     """Evaluate the shipped demo queue and print it sorted by urgency, then score."""
+    from triagedesk.domain.inputs import parse_models
+    from triagedesk.domain.models import URGENCY_RANK, Issue
+    from triagedesk.resources import data_dir
+
     path = data_dir() / "demo" / "queue.jsonl"
     issues = parse_models(path.read_text("utf-8"), str(path), Issue)
     decisions = decide_all(issues, [str(path)] * len(issues), None)

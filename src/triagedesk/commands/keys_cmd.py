@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import click
-from rich.table import Table
 
 from triagedesk.commands.common import console, emit_json, json_option
-from triagedesk.display import literal
 
 
 @click.command("keys")
@@ -14,6 +12,9 @@ from triagedesk.display import literal
 def keys_cmd(as_json: bool) -> None:
     """Every action of the desk with its key and where the key came from (default, or config.toml's [keys]);
     what is wrong in [keys] is said on stderr, and those actions keep their default keys."""
+    from rich.table import Table
+
+    from triagedesk.display import literal
     from triagedesk.tui import keymap
     from triagedesk.tui.config import load_settings
 

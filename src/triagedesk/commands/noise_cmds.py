@@ -4,16 +4,16 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
-from rich.table import Table
 
-from triagedesk.commands.common import console, emit_json, json_option, parse_instant
-from triagedesk.commands.desk_cmds import actor_option, desk, now_option
-from triagedesk.commands.store_cmds import db_option
+from triagedesk.commands.common import console, db_option, emit_json, json_option, now_option, parse_instant
+from triagedesk.commands.desk_cmds import actor_option, desk
 from triagedesk.display import literal, one_line, printable
-from triagedesk.domain.intake.records import MaintenanceWindow
+
+if TYPE_CHECKING:
+    from triagedesk.domain.intake.records import MaintenanceWindow
 
 
 def _state(window: MaintenanceWindow, now: datetime) -> str:
@@ -25,8 +25,10 @@ def _state(window: MaintenanceWindow, now: datetime) -> str:
 
 
 def _row(window: MaintenanceWindow, now: datetime) -> dict[str, Any]:
+    from triagedesk.domain import instants
+
     return {**window.model_dump(mode="json"), "state": _state(window, now),
-            "until": window.until.isoformat().replace("+00:00", "Z")}
+            "until": instants.stamp(window.until)}
 
 
 @click.group()
@@ -83,6 +85,8 @@ def list_windows(db_path: str | None, now_text: str | None, as_json: bool) -> No
     if not found:
         click.echo("no maintenance windows")
         return
+    from rich.table import Table
+
     table = Table("id", "state", "matches", "from", "until", "by", "reason", "subscribers")
     for w in found:
         table.add_row(*(literal(c) for c in (

@@ -5,20 +5,32 @@ from __future__ import annotations
 
 import json
 import sys
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
-from triagedesk.app.commands import Refused
-from triagedesk.app.desk import Desk
-from triagedesk.commands.common import emit_json, json_option
-from triagedesk.commands.desk_cmds import actor_option, desk, now_option
-from triagedesk.commands.store_cmds import db_option
-from triagedesk.display import printable
+from triagedesk.commands.common import db_option, emit_json, json_option, now_option
+from triagedesk.commands.desk_cmds import actor_option, desk
 from triagedesk.domain.errors import UserError
-from triagedesk.domain.records import ExpertRequest
 from triagedesk.domain.requests.actions import ACTIONS, Actor, Refusal
-from triagedesk.domain.requests.plan import Intent, Plan
+
+if TYPE_CHECKING:
+    from triagedesk.app.desk import Desk
+    from triagedesk.domain.records import ExpertRequest
+    from triagedesk.domain.requests.plan import Intent, Plan
+
+
+def _intent(*args: Any, **kwargs: Any) -> Intent:
+    """An intent of the action table (its module, with the models, imported when a command runs, not for --help)."""
+    from triagedesk.domain.requests.plan import Intent
+
+    return Intent(*args, **kwargs)
+
+
+def _printable(text: str) -> str:
+    from triagedesk.display import printable
+
+    return printable(text)
 
 REQUEST_ACTIONS = ("pay", "assign", "reassign", "senior", "claim", "unassign", "acknowledge", "start", "wait",
                    "resume", "complete", "cancel", "withdraw", "refund")
@@ -33,6 +45,8 @@ def _refusal_line(refusal: Refusal) -> str:
 
 
 def _run(operations: Desk, actor: Actor, intent: Intent) -> Plan:
+    from triagedesk.app.commands import Refused
+
     try:
         return operations.commands.run(actor, intent)
     except Refused as exc:
@@ -62,11 +76,11 @@ def escalate(issue_id: str, tier_id: str | None, notes: str | None, again: bool,
              now_text: str | None, as_json: bool) -> None:
     """Open an expert request for ISSUE_ID (refused while one is open, unless --again)."""
     operations = desk(db_path, now_text)
-    done = _run(operations, Actor(actor), Intent("escalate", issue_id, tier_id=tier_id, note=notes or "",
+    done = _run(operations, Actor(actor), _intent("escalate", issue_id, tier_id=tier_id, note=notes or "",
                                                   again=again))
     request = done.request
     assert request is not None
-    emit_json(request) if as_json else click.echo(printable(_line(request)))
+    emit_json(request) if as_json else click.echo(_printable(_line(request)))
 
 
 @click.command()
@@ -108,10 +122,10 @@ def request(action: str, request_id: str | None, issue_list: str | None, expert_
                                                     override=override, values=values)
     done = _run(operations, who, intent)
     if any(w.delete for w in done.writes):  # withdrawn: no request left to show
-        emit_json({"summary": done.summary, "request": None}) if as_json else click.echo(printable(done.summary))
+        emit_json({"summary": done.summary, "request": None}) if as_json else click.echo(_printable(done.summary))
         return
     updated = done.request or operations.queries.require_request(request_id)
-    emit_json(updated) if as_json else click.echo(printable(_line(updated)))
+    emit_json(updated) if as_json else click.echo(_printable(_line(updated)))
 
 
 def _bulk(operations: Desk, who: Actor, action: str, issue_list: str, expert_id: str | None, note: str,
@@ -121,7 +135,7 @@ def _bulk(operations: Desk, who: Actor, action: str, issue_list: str, expert_id:
         raise UserError("--issues: no issue id given")
     commands = operations.commands
     intents = [commands.giving(key, expert_id, note, override) if action == "assign" else
-               Intent(action, key, expert_id=expert_id, note=note, override=override, values=values) for key in keys]
+               _intent(action, key, expert_id=expert_id, note=note, override=override, values=values) for key in keys]
     result = commands.run_many(who, intents, action)
     rows = [{"issue_id": key, "done": True, "summary": plan.summary,
              "request_id": plan.request.id if plan.request else None}
@@ -134,7 +148,7 @@ def _bulk(operations: Desk, who: Actor, action: str, issue_list: str, expert_id:
     else:
         for row in rows:
             text = row["summary"] if row["done"] else f"{row['issue_id']}: skipped: {row['reason']}"
-            click.echo(printable(str(text)))
+            click.echo(_printable(str(text)))
     if not result.done:
         sys.exit(2)  # nothing was taken: a refusal alone
 
@@ -164,7 +178,7 @@ def _session_command(move: str, action: str) -> click.Command:
             emit_json({"summary": done.summary, "session": found[-1] if found else None,
                        "request": done.request})
         else:
-            click.echo(printable(done.summary))
+            click.echo(_printable(done.summary))
     return command
 
 
@@ -206,7 +220,7 @@ def outcome_add(request_id: str, expert_id: str, resolution_achieved: bool, acti
     if as_json:
         emit_json({"summary": done.summary, "outcome": done.of("outcomes")[0], "request": done.request})
     else:
-        click.echo(printable(done.summary))
+        click.echo(_printable(done.summary))
 
 
 @click.group()
@@ -238,7 +252,7 @@ def correction_add(request_id: str, expert_id: str, field_name: str, corrected: 
     if as_json:
         emit_json({"summary": done.summary, "correction": done.of("corrections")[0]})
     else:
-        click.echo(printable(done.summary))
+        click.echo(_printable(done.summary))
 
 
 
@@ -250,7 +264,7 @@ def _replay(verb: str, actor: str, db_path: str | None, now_text: str | None, as
     if as_json:
         emit_json(done.as_dict())
     else:
-        click.echo(printable(done.summary()))
+        click.echo(_printable(done.summary()))
     if not done.done:
         sys.exit(2)  # nothing could be taken back (or again): the reasons are said
 
@@ -276,4 +290,4 @@ def redo(db_path: str | None, actor: str, now_text: str | None, as_json: bool) -
     _replay("redo", actor, db_path, now_text, as_json)
 
 
-COMMANDS = (escalate, request, session, outcome, correction, undo, redo)
+COMMANDS: tuple[click.Command, ...] = (escalate, request, session, outcome, correction, undo, redo)

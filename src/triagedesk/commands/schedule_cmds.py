@@ -4,29 +4,30 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
-from pydantic import BaseModel, ValidationError
-from rich.table import Table
 
-from triagedesk.app.actor import configured_actor, person
+if TYPE_CHECKING:
+    from pydantic import BaseModel
+
+    from triagedesk.domain.routing.rota import Region
+    from triagedesk.domain.routing.schedules import Restriction
+
 from triagedesk.commands.common import console, emit_json, json_option, parse_instant, read_text
-from triagedesk.commands.desk_cmds import desk
+from triagedesk.commands.desk_cmds import actor_option, desk
 from triagedesk.commands.store_cmds import db_option, store_path
 from triagedesk.display import literal, printable
 from triagedesk.domain.errors import InputError, UserError, format_loc
-from triagedesk.domain.routing.rota import Region, follow_the_sun
-from triagedesk.domain.routing.schedules import Layer, Override, Restriction, Schedule, parse_window
-from triagedesk.domain.routing.wallclock import stamp
+from triagedesk.domain.instants import stamp
 
-actor_option = click.option("--actor", default=None, callback=lambda _c, _p, value: person(value or configured_actor()),
-                            help="Who is acting, for the audit log (default: config `actor`, else the login name).")
 at_option = click.option("--at", "at_text", metavar="ISO-TIME", help="The instant asked about (default: now).")
 
 
 def build(model: type[BaseModel], data: dict[str, Any], what: str) -> Any:
     """A validated model, or one line naming `what` and the field at fault."""
+    from pydantic import ValidationError
+
     try:
         return model.model_validate(data)
     except ValidationError as exc:
@@ -46,6 +47,10 @@ def local_time(text: str, option: str) -> datetime:
 
 
 def windows(texts: tuple[str, ...], option: str) -> list[Restriction]:
+    from pydantic import ValidationError
+
+    from triagedesk.domain.routing.schedules import Restriction, parse_window
+
     out = []
     for text in texts:
         try:
@@ -58,6 +63,8 @@ def windows(texts: tuple[str, ...], option: str) -> list[Restriction]:
 
 def regions(texts: tuple[str, ...]) -> list[Region]:
     """`--region NAME=ZONE:ID,ID` for the follow-the-sun generator."""
+    from triagedesk.domain.routing.rota import Region
+
     out = []
     for text in texts:
         name, _, rest = text.partition("=")
@@ -97,6 +104,9 @@ def schedule_add(name: str, members: tuple[str, ...], start_text: str | None, le
                  file_path: str | None, add_layer: bool, replace: bool, db_path: str | None, actor: str,
                  as_json: bool) -> None:
     """Add schedule NAME: one rotation layer from the options, a follow-the-sun rotation (--region), or --file."""
+    from triagedesk.domain.routing.rota import follow_the_sun
+    from triagedesk.domain.routing.schedules import Layer, Schedule
+
     operations = desk(db_path).oncall
     if file_path:
         import json
@@ -140,6 +150,8 @@ def schedule_add(name: str, members: tuple[str, ...], start_text: str | None, le
 @json_option
 def schedule_list(db_path: str | None, as_json: bool) -> None:
     """Every schedule with its zone, layers, members and what it covers."""
+    from rich.table import Table
+
     found = desk(db_path).oncall.schedules()
     if as_json:
         emit_json([{"id": s.id, "timezone": s.timezone, "layers": len(s.layers), "members": s.members(),
@@ -163,6 +175,8 @@ def schedule_list(db_path: str | None, as_json: bool) -> None:
 @json_option
 def schedule_show(name: str, at_text: str | None, days: int, db_path: str | None, as_json: bool) -> None:
     """The schedule and who is on call in it from --at for --days days."""
+    from rich.table import Table
+
     operations = desk(db_path).oncall
     found = operations.schedule(name)
     at = parse_instant(at_text, "--at")
@@ -191,6 +205,8 @@ def schedule_show(name: str, at_text: str | None, days: int, db_path: str | None
 def schedule_override(name: str, member: str, start_text: str, end_text: str, replaces: str | None, note: str,
                       db_path: str | None, actor: str, as_json: bool) -> None:
     """Put --member on call in NAME from --start to --end."""
+    from triagedesk.domain.routing.schedules import Override
+
     override = build(Override, {"member": member, "start": parse_instant(start_text, "--start"),
                                 "end": parse_instant(end_text, "--end"), "replaces": replaces, "note": note},
                      "override")
@@ -286,6 +302,8 @@ def schedule_export(name: str, from_text: str | None, until_text: str | None, ou
 @json_option
 def oncall(at_text: str | None, handoffs: int, db_path: str | None, as_json: bool) -> None:
     """Who is on call now (or --at) in every schedule: since, until, and the next hand-off."""
+    from rich.table import Table
+
     at = parse_instant(at_text, "--at")
     found = desk(db_path).oncall.on_call(at, handoffs)
     if as_json:

@@ -3,13 +3,22 @@
 from __future__ import annotations
 
 import sys
+from typing import TYPE_CHECKING
 
 import click
 
 from triagedesk.commands.common import emit_json, json_option
+from triagedesk.commands.lazy import LazyChoice
 from triagedesk.display import printable
-from triagedesk.sync.client import CouchClient, SyncError, parse_remote
-from triagedesk.sync.security import ROLES, add_user, list_users, setup
+
+if TYPE_CHECKING:
+    from triagedesk.sync.client import CouchClient
+
+
+def _roles() -> tuple[str, ...]:
+    from triagedesk.sync.security import ROLES
+
+    return tuple(ROLES)
 
 url_option = click.option("--url", metavar="URL",
                           help="http(s)://admin:pass@host:5984/DATABASE (default: $TRIAGEDESK_SYNC_URL; "
@@ -18,6 +27,8 @@ insecure_option = click.option("--insecure", is_flag=True, help="Do not verify T
 
 
 def _client(url: str | None, insecure: bool) -> CouchClient:
+    from triagedesk.sync.client import CouchClient, parse_remote
+
     return CouchClient(parse_remote(url), verify=not insecure)
 
 
@@ -32,6 +43,8 @@ def server() -> None:
 @json_option
 def server_setup(url: str | None, insecure: bool, as_json: bool) -> None:
     """Create the database if needed; install the validation function and the database's access rules."""
+    from triagedesk.sync.security import setup
+
     client = _client(url, insecure)
     try:
         report = setup(client)
@@ -48,6 +61,8 @@ def _password() -> str:
     if sys.stdin.isatty():
         return click.prompt("password", hide_input=True, confirmation_prompt=True)
     text = sys.stdin.readline().rstrip("\r\n")
+    from triagedesk.sync.client import SyncError
+
     if not text:
         raise SyncError("no password on stdin: pipe one line, or run in a terminal to be asked")
     return text
@@ -60,12 +75,14 @@ def user() -> None:
 
 @user.command("add")
 @click.argument("name")
-@click.option("--role", type=click.Choice(ROLES), required=True)
+@click.option("--role", type=LazyChoice(_roles), metavar="ROLE", required=True, help="coordinator, expert or lead.")
 @click.option("--expert", "expert_id", metavar="ID", help="With --role expert: the expert this user acts as.")
 @url_option
 @insecure_option
 def user_add(name: str, role: str, expert_id: str | None, url: str | None, insecure: bool) -> None:
     """Add a user (or give one new roles and password); the password is asked, or read from stdin."""
+    from triagedesk.sync.security import add_user
+
     client = _client(url, insecure)
     try:
         password = _password()
@@ -82,6 +99,8 @@ def user_add(name: str, role: str, expert_id: str | None, url: str | None, insec
 @json_option
 def user_list(url: str | None, insecure: bool, as_json: bool) -> None:
     """Every user with their triagedesk roles."""
+    from triagedesk.sync.security import list_users
+
     client = _client(url, insecure)
     try:
         users = list_users(client)

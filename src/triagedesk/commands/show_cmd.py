@@ -4,10 +4,8 @@ from __future__ import annotations
 
 import click
 
-from triagedesk.app.issue_view import sections
-from triagedesk.commands.common import emit_json, json_option
-from triagedesk.commands.desk_cmds import desk, now_option
-from triagedesk.commands.store_cmds import db_option
+from triagedesk.commands.common import db_option, emit_json, json_option, now_option, store_path
+from triagedesk.commands.desk_cmds import answering
 from triagedesk.display import printable
 
 
@@ -18,14 +16,13 @@ from triagedesk.display import printable
 @json_option
 def show(issue_id: str, db_path: str | None, now_text: str | None, as_json: bool) -> None:
     """Everything about ISSUE_ID: its fields, requests, sessions, outcomes, corrections and audit history."""
-    operations = desk(db_path, now_text)
-    try:
+    with answering(db_path, now_text) as operations:
         record = operations.queries.issue_record(issue_id)
-    finally:
-        operations.close()
     if as_json:
         emit_json(record)
         return
+    from triagedesk.app.issue_view import sections
+
     for n, (title, lines) in enumerate(sections(record)):
         click.echo(("\n" if n else "") + f"## {printable(title)}")
         for line in lines:
@@ -39,11 +36,13 @@ def show(issue_id: str, db_path: str | None, now_text: str | None, as_json: bool
 @json_option
 def search(text: str, limit: int, db_path: str | None, as_json: bool) -> None:
     """Every issue, closed ones included, whose id, title, description, requester or assignee holds TEXT."""
-    operations = desk(db_path)
+    from triagedesk.app.reading import open_reading
+
+    reading = open_reading(store_path(db_path))
     try:
-        found = operations.queries.search_issues(text, limit)
+        found = reading.search(text, limit)
     finally:
-        operations.close()
+        reading.close()
     if as_json:
         emit_json([f.__dict__ for f in found])
         return

@@ -5,31 +5,32 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from typing import TYPE_CHECKING
 
 import click
-from pydantic import BaseModel
-from rich.console import Console
-from rich.progress import BarColumn, Progress, TaskID, TaskProgressColumn, TextColumn, TimeRemainingColumn
 
-from triagedesk.app.stores import check_store, open_desk, repair_store
-from triagedesk.app.stores import store_path as store_path
+from triagedesk.commands.common import db_option as db_option
 from triagedesk.commands.common import emit_json, json_option, parse_instant, progress_display, read_text
-from triagedesk.demo.data import CHUNK, DemoData, generate_chunks
-from triagedesk.demo.data import KINDS as DEMO_KINDS
-from triagedesk.display import printable
-from triagedesk.domain.inputs import parse_models
-from triagedesk.domain.models import Expert, Issue
-from triagedesk.domain.records import ExpertRequest
-from triagedesk.domain.scoring.escalation import Scorer
-from triagedesk.formats.transfer import export_rows, format_of, read_records, validate_all
-from triagedesk.resources import data_dir, load_profile
+from triagedesk.commands.common import store_path as store_path
 
-KINDS: dict[str, type[BaseModel]] = {"issues": Issue, "experts": Expert, "requests": ExpertRequest}
+if TYPE_CHECKING:
+    from pydantic import BaseModel
+    from rich.progress import Progress, TaskID
 
-db_option = click.option(
-    "--db", "db_path", metavar="PATH", type=click.Path(dir_okay=False),
-    help="The store file (default: $TRIAGEDESK_DB, else desk.json in the user data folder).",
-)
+    from triagedesk.demo.data import DemoData
+    from triagedesk.domain.models import Expert
+
+IMPORTED = ("experts", "issues", "requests")
+"""The kinds `import` reads (each validated by its model)."""
+EXPORTED = (*IMPORTED, "sessions", "outcomes", "corrections", "knowledge", "audit", "alerts", "maintenance")
+
+
+def model_of(kind: str) -> type[BaseModel]:
+    from triagedesk.domain.models import Expert, Issue
+    from triagedesk.domain.records import ExpertRequest
+
+    models: dict[str, type[BaseModel]] = {"issues": Issue, "experts": Expert, "requests": ExpertRequest}
+    return models[kind]
 
 
 @contextmanager
@@ -45,14 +46,17 @@ def progress_bar(label: str, total: int, enabled: bool = True) -> Iterator[Calla
 
 @click.command("import")
 @click.argument("file", metavar="FILE")
-@click.option("--kind", type=click.Choice(sorted(KINDS)), default="issues", show_default=True)
+@click.option("--kind", type=click.Choice(IMPORTED), default="issues", show_default=True)
 @click.option("--format", "fmt", type=click.Choice(["json", "jsonl", "csv"]),
               help="Force the format (default: from the file's extension).")
 @db_option
 @json_option
 def import_(file: str, kind: str, fmt: str | None, db_path: str | None, as_json: bool) -> None:
     """Import FILE into the store: every row is validated first, then all are written in one durable write."""
-    model = KINDS[kind]
+    from triagedesk.app.stores import open_desk
+    from triagedesk.formats.transfer import format_of, read_records, validate_all
+
+    model = model_of(kind)
     text, source = read_text(file)
     chosen = format_of(source if file != "-" else "stdin.jsonl", fmt)
     records = read_records(text, source, chosen, model)
@@ -71,26 +75,33 @@ def import_(file: str, kind: str, fmt: str | None, db_path: str | None, as_json:
 
 @click.command()
 @click.option("--kind", default="issues", show_default=True,
-              type=click.Choice(sorted(KINDS) + ["sessions", "outcomes", "corrections", "knowledge", "audit",
-                                                 "alerts", "maintenance"]))
+              type=click.Choice(EXPORTED))
 @click.option("--format", "fmt", type=click.Choice(["jsonl", "json", "csv"]), default="jsonl", show_default=True)
 @db_option
 def export(kind: str, fmt: str, db_path: str | None) -> None:
     """Write every record of a kind to stdout; `import` reads it back losslessly."""
-    desk = open_desk(store_path(db_path), create=False)
+    from triagedesk.app.reading import open_reading
+    from triagedesk.display import printable
+
+    reading = open_reading(store_path(db_path))
     try:
-        repository = desk.records.repository(kind)
-        models = repository.all()
+        out = sys.stdout
+        terminal = out.isatty()  # a file gets the exact export; a terminal never gets its control characters
+        for chunk in reading.export(kind, fmt):  # type: ignore[arg-type]
+            if terminal:
+                out.write(printable(chunk.decode().replace("\r\n", "\n")))
+            else:
+                out.buffer.write(chunk)
+        out.flush()
     finally:
-        desk.close()
-    out = sys.stdout
-    terminal = out.isatty()  # a file gets the exact export; a terminal never gets its control characters
-    for chunk in export_rows(models, fmt, repository.model):  # type: ignore[arg-type]
-        out.write(printable(chunk.replace("\r\n", "\n")) if terminal else chunk)
-    out.flush()
+        reading.close()
 
 
 def _network() -> list[Expert]:
+    from triagedesk.domain.inputs import parse_models
+    from triagedesk.domain.models import Expert
+    from triagedesk.resources import data_dir
+
     experts: list[Expert] = []
     for name in ("infrastructure", "appraisal"):
         path = data_dir() / "experts" / f"{name}.jsonl"
@@ -119,6 +130,9 @@ class DemoProgress:
         if not enabled or not sys.stderr.isatty() or self.count < 5000:
             yield self
             return
+        from rich.console import Console
+        from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeRemainingColumn
+
         columns = (TextColumn("{task.description}"), BarColumn(), TaskProgressColumn(), TimeRemainingColumn())
         with Progress(*columns, console=Console(stderr=True), transient=True) as progress:
             self._progress = progress
@@ -152,15 +166,21 @@ class DemoProgress:
 @click.option("--seed", type=int, default=7, show_default=True)
 @click.option("--now", "now_text", metavar="ISO-TIME", help="The reference time (default: now).")
 @click.option("--force", is_flag=True, help="Write into a store that already holds issues.")
-@click.option("--chunk", type=click.IntRange(1), default=CHUNK, hidden=True,
+@click.option("--chunk", type=click.IntRange(1), default=None, hidden=True,
               help="Issues per durable write (tests make it small).")
 @json_option
-def demo(db_path: str | None, count: int, seed: int, now_text: str | None, force: bool, chunk: int,
+def demo(db_path: str | None, count: int, seed: int, now_text: str | None, force: bool, chunk: int | None,
          as_json: bool) -> None:
     """Fill a store with a realistic, deterministic demo history (the same for the same seed and time).
 
     It is written in parts of a few thousand issues, each one durable write: an interrupted demo keeps the
     parts written so far, whole, and `--force` with the same --seed and --now writes it again in full."""
+    from triagedesk.app.stores import open_desk
+    from triagedesk.demo.data import CHUNK, generate_chunks
+    from triagedesk.demo.data import KINDS as DEMO_KINDS
+    from triagedesk.domain.scoring.escalation import Scorer
+    from triagedesk.resources import load_profile
+
     now = parse_instant(now_text, "--now")
     path = store_path(db_path)
     desk = open_desk(path)
@@ -170,7 +190,7 @@ def demo(db_path: str | None, count: int, seed: int, now_text: str | None, force
         if held and not force:
             raise click.UsageError(f"{path} already holds {held:,} issues; pass --force to add the demo anyway")
         scorers = {name: Scorer(load_profile(name)) for name in ("infrastructure", "appraisal")}
-        parts = generate_chunks(count, seed, now, scorers, _network(), size=chunk)
+        parts = generate_chunks(count, seed, now, scorers, _network(), size=chunk or CHUNK)
         with bar.shown(enabled=True):
             desk.records.load_demo(parts, DEMO_KINDS, note=f"seed {seed}", written=bar.written, folding=bar.folding)
     except KeyboardInterrupt:
@@ -195,6 +215,9 @@ def db() -> None:
 @json_option
 def db_check(db_path: str | None, as_json: bool) -> None:
     """Report damage in the snapshot or journal; exit 1 when something is wrong."""
+    from triagedesk.app.stores import check_store
+    from triagedesk.display import printable
+
     report = check_store(store_path(db_path))
     if as_json:
         emit_json(report.as_json())
@@ -209,6 +232,9 @@ def db_check(db_path: str | None, as_json: bool) -> None:
 @db_option
 def db_repair(db_path: str | None) -> None:
     """Restore the last good snapshot plus every intact journal record (damaged files are kept)."""
+    from triagedesk.app.stores import repair_store
+    from triagedesk.display import printable
+
     for line in repair_store(store_path(db_path)):
         click.echo(printable(line))
 

@@ -6,16 +6,18 @@ import signal
 import sys
 import threading
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 import click
-from rich.progress import Progress, TaskID
 
-from triagedesk.app.stores import open_desk
-from triagedesk.commands.common import emit_json, json_option, progress_display
-from triagedesk.commands.store_cmds import db_option, store_path
+from triagedesk.commands.common import db_option, emit_json, json_option, progress_display, store_path
 from triagedesk.display import printable
-from triagedesk.sync.client import CouchClient, SyncError, parse_remote
-from triagedesk.sync.engine import Replicator, SyncResult
+
+if TYPE_CHECKING:
+    from rich.progress import Progress, TaskID
+
+    from triagedesk.sync.client import SyncError
+    from triagedesk.sync.engine import Replicator, SyncResult
 
 
 @click.command()
@@ -36,6 +38,10 @@ def sync(url: str | None, db_path: str | None, push_only: bool, pull_only: bool,
     """Push local changes and pull the team's, through Apache CouchDB, Cloudant or PouchDB Server."""
     if push_only and pull_only:
         raise click.UsageError("--push-only and --pull-only exclude each other")
+    from triagedesk.app.stores import open_desk
+    from triagedesk.sync.client import CouchClient, parse_remote
+    from triagedesk.sync.engine import Replicator
+
     remote = parse_remote(url)
     desk = open_desk(store_path(db_path))
     client = CouchClient(remote, timeout=timeout, verify=not insecure)

@@ -18,15 +18,13 @@ from triagedesk.app.dispatching import Dispatching
 from triagedesk.dispatch import notify
 from triagedesk.dispatch.masking import mask
 from triagedesk.dispatch.settings import DispatchSettings
+from triagedesk.domain import instants
 from triagedesk.domain.records import OutboxMessage
 from triagedesk.domain.requests import notices
 
 Send = Callable[[str, notify.Outgoing, float], bool]
 Log = Callable[..., None]
 
-
-def _stamp(moment: datetime) -> str:
-    return moment.isoformat().replace("+00:00", "Z")
 
 
 def outgoing(message: OutboxMessage) -> notify.Outgoing:
@@ -203,7 +201,7 @@ class Delivery:
                 retry = failed_at + timedelta(seconds=delay * self.rng.uniform(0.5, 1.0))
             self.d.not_delivered(message.id, str(exc), retry)
             self.log("send_failed", message=message.id, request=message.request_id, kind=message.kind,
-                     attempt=message.attempts, retry_at=_stamp(retry) if retry else "given up", error=str(exc))
+                     attempt=message.attempts, retry_at=instants.stamp(retry) if retry else "given up", error=str(exc))
             return
         self.d.delivered(message.id, self.clock(), attached if message.attachment is not None else None)
         with self._cond:

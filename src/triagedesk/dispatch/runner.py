@@ -18,6 +18,7 @@ from triagedesk.dispatch.delivery import Delivery, Send
 from triagedesk.dispatch.lease import Lease
 from triagedesk.dispatch.masking import mask
 from triagedesk.dispatch.settings import DispatchSettings
+from triagedesk.domain import instants
 from triagedesk.domain.errors import UserError
 from triagedesk.domain.records import ExpertRequest
 from triagedesk.domain.requests import policy
@@ -27,9 +28,6 @@ _QUOTE = re.compile(r'^$|[\s"=\\]|[^\x21-\x7e]')
 """A text value is quoted (JSON-escaped, so ASCII only) when it is empty or holds a space, quote, `=`, backslash,
 a control character or anything outside printable ASCII: a hostile id cannot forge a second line or field."""
 
-
-def _stamp(moment: datetime) -> str:
-    return moment.isoformat().replace("+00:00", "Z")
 
 
 class ActionLog:
@@ -114,7 +112,8 @@ class Dispatcher:
         if not self.public_url or request.assigned_at is None:
             return None
         expires = self._now + timedelta(minutes=self.settings.ack_ttl_minutes)
-        return f"{self.public_url}/ack/{tokens.make(self.secret, request.id, _stamp(request.assigned_at), expires)}"
+        token = tokens.make(self.secret, request.id, instants.stamp(request.assigned_at), expires)
+        return f"{self.public_url}/ack/{token}"
 
     # -- one pass --------------------------------------------------------------------------------------
     def run_pass(self, now: datetime, stop: Callable[[], bool] = lambda: False) -> int:
@@ -153,7 +152,7 @@ class Dispatcher:
             return 0
         done = self.d.intake_tick(now)
         for issue_id, verdict in done["moved"]:
-            self.log("intake_" + verdict, issue=issue_id, at=_stamp(now))
+            self.log("intake_" + verdict, issue=issue_id, at=instants.stamp(now))
         self._take_dirty()  # a released hold may have opened a request the policy now owes steps
         return len(done["moved"]) + len(done["notices"])
 
@@ -165,19 +164,19 @@ class Dispatcher:
         except UserError as exc:  # the request cannot be read as the rules need it: nothing was written
             if request_id not in self._stuck:
                 self._stuck.add(request_id)
-                self.log("step_failed", request=request_id, error=str(exc), at=_stamp(now))
+                self.log("step_failed", request=request_id, error=str(exc), at=instants.stamp(now))
             results = []
         taken = 0
         for result in results:
             if result.action == "none":
                 if result.step.key not in self._stuck:
                     self._stuck.add(result.step.key)
-                    self.log("no_candidate", request=request_id, step=result.step.kind, at=_stamp(now),
+                    self.log("no_candidate", request=request_id, step=result.step.kind, at=instants.stamp(now),
                              reason=result.reason)
                 continue
             taken += 1
             self.log(result.step.kind, request=request_id, action=result.action, expert=result.expert_id,
-                     messages=result.messages, at=_stamp(now), reason=result.reason)
+                     messages=result.messages, at=instants.stamp(now), reason=result.reason)
         request = self.d.request(request_id)
         if request is not None:
             self._index(request)

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any, Literal
 
 from pydantic import Field, field_validator
 
+from triagedesk.domain import instants
 from triagedesk.domain.models import DomainModel, EstimatedValue, as_utc, profile_name
 from triagedesk.domain.requests.states import (  # noqa: F401 - the states' one home, re-exported for the models
     HELD_STATUSES,
@@ -22,8 +23,7 @@ def new_id(prefix: str) -> str:
     return f"{prefix}-{uuid.uuid4().hex[:12]}"
 
 
-def utcnow() -> datetime:
-    return datetime.now(UTC)
+utcnow = instants.now
 
 
 _UTC_FIELDS = (

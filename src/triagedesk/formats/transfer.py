@@ -7,7 +7,7 @@ import io
 import json
 import types
 import typing
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal, Union
@@ -231,14 +231,38 @@ def _flatten(data: dict[str, Any], nested: set[str], prefix: str = "") -> dict[s
 
 def export_rows(models: list[BaseModel], fmt: Format, model: type[BaseModel]) -> Iterator[str]:
     """The text of an export, in chunks."""
-    dumps = [m.model_dump(mode="json") for m in models]
-    if fmt == "jsonl":
-        for doc in dumps:
-            yield orjson.dumps(doc).decode() + "\n"
+    return export_dumps((m.model_dump(mode="json") for m in models), fmt, model)
+
+
+def export_dumps(dumps: Iterable[dict[str, Any]], fmt: Format, model: type[BaseModel]) -> Iterator[str]:
+    """The text of an export of these records (each its model's JSON dump), in chunks of about 1 MiB, as they
+    come: nothing is held but the chunk being filled."""
+    if fmt == "csv":
+        yield from _csv_rows(dumps, model)
         return
+    parts: list[str] = []
+    size = 0
+    first = True
     if fmt == "json":
-        yield orjson.dumps(dumps, option=orjson.OPT_INDENT_2).decode() + "\n"
-        return
+        parts.append("[")
+    for doc in dumps:
+        if fmt == "jsonl":
+            text = orjson.dumps(doc).decode() + "\n"
+        else:  # the lines orjson's OPT_INDENT_2 gives a list of these records, indented as list items
+            text = ("\n" if first else ",\n") + "  " + orjson.dumps(doc, option=orjson.OPT_INDENT_2).decode(
+            ).replace("\n", "\n  ")
+        first = False
+        parts.append(text)
+        size += len(text)
+        if size > 1 << 20:
+            yield "".join(parts)
+            parts, size = [], 0
+    if fmt == "json":
+        parts.append("]\n" if first else "\n]\n")
+    yield "".join(parts)
+
+
+def _csv_rows(dumps: Iterable[dict[str, Any]], model: type[BaseModel]) -> Iterator[str]:
     kinds = dict(csv_columns(model))
     columns = list(kinds)
     nested = {column.rsplit(".", 1)[0] for column in columns if "." in column}

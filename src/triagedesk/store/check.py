@@ -32,7 +32,9 @@ from triagedesk.store.journal_format import (
     meta_of,
     scan,
 )
+from triagedesk.store.lazy_docs import LazyDocs
 from triagedesk.store.snapshot_file import decode_snapshot, snapshot_chunks
+from triagedesk.store.stream import lazy_snapshot
 
 Tables = dict[str, dict[str, dict[str, Any]]]
 
@@ -94,7 +96,9 @@ def read_snapshot(path: Path) -> SnapshotFile:
         found.state, found.problem = "damaged", "a directory, not a snapshot"
         return found
     try:
-        found.tables = decode_snapshot(path.read_bytes())
+        found.tables = lazy_snapshot(path)  # records are parsed as they are walked, never all held at once
+        if found.tables is None:
+            found.tables = decode_snapshot(path.read_bytes())
     except Damaged as exc:
         found.state, found.problem = "damaged", str(exc)
     except OSError as exc:
@@ -227,7 +231,9 @@ def plan(snapshot: SnapshotFile, journal: JournalFile, prev: SnapshotFile, prev_
 
 
 def orjson_copy(tables: Tables) -> Tables:
-    return {name: {doc_id: dict(doc) for doc_id, doc in docs.items()} for name, docs in tables.items()}
+    """A copy to replay journals onto (a lazily read table shares its snapshot's records)."""
+    return {name: docs.copy() if isinstance(docs, LazyDocs) else {doc_id: dict(doc) for doc_id, doc in docs.items()}
+            for name, docs in tables.items()}
 
 
 @dataclass

@@ -80,6 +80,10 @@ class Verification:
         self._thread.join()
         return self._damage
 
+    def done(self) -> bool:
+        """The check has finished (never waits)."""
+        return not self._thread.is_alive()
+
     def found_damage(self) -> str | None:
         """What is wrong, once the check has finished and found it (never waits)."""
         return None if self._thread.is_alive() else self._damage

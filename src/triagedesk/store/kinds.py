@@ -35,17 +35,23 @@ class Kind:
     """Among the kinds commands list, count and export (the outbox is the dispatcher's own)."""
     stored: tuple[str, ...] = ()
     """Further top-level fields kept as columns beside the records in the snapshot, read without parsing one
-    (what a pass over every record needs: the experts' figures counted from the requests)."""
+    (what a pass over every record needs: the experts' figures counted from the requests, the report's figures
+    (app/report_columns.py) and the issue search (app/issue_search.py)). A `$us:FIELD` column is computed: the
+    time in FIELD in microseconds since the epoch (store/columns.py)."""
 
 
 KINDS: tuple[Kind, ...] = (
-    Kind("issues", Issue, "iss"),
+    Kind("issues", Issue, "iss", stored=("title", "description", "profile", "created_at")),
     Kind("experts", Expert, "exp"),
     Kind("requests", ExpertRequest, "req", indexed=("analysis_id", "assigned_expert_id", "status"),
-         stored=("completed_at", "assigned_at", "rating")),
+         stored=("completed_at", "assigned_at", "rating", "price", "profile", "urgency", "tier_id", "item_category",
+                 "user_id", "assigned_expert_name", "submitted_at", "$us:submitted_at", "$us:assigned_at",
+                 "$us:started_at", "$us:completed_at", "$us:due_at")),
     Kind("sessions", Session, "ses", indexed=("issue_id", "request_id", "status")),
-    Kind("outcomes", Outcome, "out", indexed=("issue_id", "request_id")),
-    Kind("corrections", Correction, "cor", indexed=("request_id",)),
+    Kind("outcomes", Outcome, "out", indexed=("issue_id", "request_id"),
+         stored=("resolution_achieved", "time_to_resolution_minutes", "rating", "$us:created_at", "expert_id")),
+    Kind("corrections", Correction, "cor", indexed=("request_id",),
+         stored=("$us:created_at", "field", "category", "expert_id", "profile")),
     Kind("knowledge", KnowledgeEntry, "kb"),
     Kind("schedules", Schedule, "sch"),
     Kind("calendars", Calendar, "cal"),

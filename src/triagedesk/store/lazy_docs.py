@@ -19,6 +19,7 @@ from typing import Any, BinaryIO
 import orjson
 
 from triagedesk.domain.insight.knowledge import terms_of_document
+from triagedesk.store.columns import COMPUTED_TIMES
 from triagedesk.store.errors import StoreCorrupt
 
 _MISSING: Any = object()
@@ -180,6 +181,13 @@ class LazyDocs(MutableMapping[str, Any]):
         table = cls()
         table.changed = {key: _json(doc) for key, doc in docs.items()}
         table._added = len(table.changed)
+        return table
+
+    def copy(self) -> LazyDocs:
+        """Another table with the same documents (the snapshot's shared, what was written since copied)."""
+        table = LazyDocs(self.base)
+        table.changed = dict(self.changed)
+        table._removed, table._added = self._removed, self._added
         return table
 
     def _in_base(self, key: str) -> bool:
@@ -379,7 +387,7 @@ def _search_terms(doc: dict[str, Any]) -> str:
     return b" ".join(sorted(terms_of_document(doc))).decode("latin-1")
 
 
-COMPUTED: dict[str, Callable[[dict[str, Any]], Any]] = {"$terms": _search_terms}
+COMPUTED: dict[str, Callable[[dict[str, Any]], Any]] = {"$terms": _search_terms, **COMPUTED_TIMES}
 """Columns computed from a document rather than read from one of its fields (a `$` name is never a field)."""
 
 

@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from triagedesk.domain import instants
 from triagedesk.store.errors import StoreError
 
 CURRENT_SCHEMA = 2
@@ -20,7 +21,7 @@ DATA_TABLES = ("issues", "experts", "requests", "sessions", "outcomes", "correct
 
 def _to_v2(tables: Tables) -> None:
     """Give every record an `_updated_at`: its latest known timestamp, else the migration time."""
-    now = datetime.now(UTC).isoformat().replace("+00:00", "Z")
+    now = instants.stamp(instants.now())
     stamps = ("completed_at", "ended_at", "assigned_at", "submitted_at", "created_at", "at", "joined_at")
     for name in DATA_TABLES:
         docs = tables.get(name, {})

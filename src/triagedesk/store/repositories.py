@@ -10,6 +10,7 @@ from typing import Any, Generic, TypeVar
 from pydantic import BaseModel, ValidationError
 from tinydb.table import Document
 
+from triagedesk.domain import instants
 from triagedesk.domain.insight.knowledge import Hit
 from triagedesk.domain.intake.records import AlertRecord, MaintenanceWindow
 from triagedesk.domain.models import Expert, Issue
@@ -36,14 +37,10 @@ from triagedesk.store.table import JournalDB, JournalTable
 M = TypeVar("M", bound=BaseModel)
 
 
-def stamp(moment: datetime) -> str:
-    return moment.isoformat().replace("+00:00", "Z")
-
-
 def to_doc(model: BaseModel, updated_at: datetime | None = None) -> dict[str, Any]:
     """The stored form of a model: its JSON dump plus the store's own `_updated_at`."""
     doc = model.model_dump(mode="json")
-    doc["_updated_at"] = stamp(updated_at or utcnow())
+    doc["_updated_at"] = instants.stamp(updated_at or utcnow())
     return doc
 
 
@@ -432,4 +429,4 @@ class Store:
         self.db.close()
 
 
-__all__ = ["EXTRA", "Store", "Repository", "Document", "to_doc", "record_fields", "stamp", "replace_with"]
+__all__ = ["EXTRA", "Store", "Repository", "Document", "to_doc", "record_fields", "replace_with"]

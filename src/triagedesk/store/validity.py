@@ -8,6 +8,7 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
+from triagedesk.domain import instants
 from triagedesk.domain.intake.records import AlertRecord, MaintenanceWindow
 from triagedesk.domain.models import Expert, Issue
 from triagedesk.domain.records import (
@@ -76,7 +77,7 @@ def quarantine(tables: Tables) -> list[Invalid]:
     found = scan(tables)
     rejected = tables.setdefault(REJECTED, {})
     next_id = max((int(k) for k in rejected), default=0) + 1
-    at = utcnow().isoformat().replace("+00:00", "Z")
+    at = instants.stamp(utcnow())
     states = tables.get(SYNC_STATE, {})
     for bad in found:
         doc = tables[bad.kind].pop(bad.doc_id)

@@ -12,7 +12,9 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
-from triagedesk.store.repositories import EXTRA, stamp
+from triagedesk.domain import instants
+from triagedesk.domain.instants import stamp
+from triagedesk.store.repositories import EXTRA
 
 FUTURE_SLACK = timedelta(minutes=5)
 """A clock this far ahead of ours is believed; beyond it, an `updated_at` is replaced by the arrival time."""
@@ -126,13 +128,7 @@ def first_error(exc: ValidationError, prefix: str = "data") -> str:
 
 
 def parse_instant(text: Any) -> datetime | None:
-    if not isinstance(text, str) or not text:
-        return None
-    try:
-        moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+    return instants.parse_or_none(text)
 
 
 def trusted_time(text: Any, now: datetime) -> tuple[str, bool]:

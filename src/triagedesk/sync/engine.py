@@ -11,9 +11,10 @@ from typing import Any, cast
 
 from pydantic import BaseModel
 
+from triagedesk.domain.instants import stamp
 from triagedesk.domain.records import utcnow
 from triagedesk.domain.requests.conflicts import winner
-from triagedesk.store.repositories import Store, stamp
+from triagedesk.store.repositories import Store
 from triagedesk.store.validity import MODELS, REJECTED
 from triagedesk.sync.arrival import Refused, admit, merged
 from triagedesk.sync.client import CouchClient, SyncError

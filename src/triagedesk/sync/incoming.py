@@ -9,9 +9,10 @@ from collections.abc import Callable, MutableMapping
 from dataclasses import dataclass, field
 from typing import Any, cast
 
+from triagedesk.domain.instants import stamp
 from triagedesk.domain.records import utcnow
 from triagedesk.domain.requests.conflicts import winner
-from triagedesk.store.repositories import Store, replace_with, stamp
+from triagedesk.store.repositories import Store, replace_with
 from triagedesk.store.table import JournalTable
 from triagedesk.store.validity import MODELS, REJECTED
 from triagedesk.sync.arrival import Admitted, Refused, admit, merged, stored

@@ -89,6 +89,16 @@ class TriageDeskApp(App):
             self._watcher = self.desk.records.follow(
                 self._changed_elsewhere, self.settings.desk.refresh_seconds,
                 on_error=lambda exc: self.call_from_thread(tell, self, str(exc), severity="error"))
+            self.set_interval(0.5, self.show_lag)
+
+    LAG_SHOWN = 1.0
+    """Seconds behind the store (changes noticed, not yet handed to the panes) from which the subtitle says so."""
+
+    def show_lag(self) -> None:
+        """Say in the subtitle how far behind the store the desk is, while it is (`· behind the store by N s`)."""
+        lag = self._watcher.lag() if self._watcher is not None else 0.0
+        base = self.sub_title.split(" · behind the store by ")[0]
+        self.sub_title = base + (f" · behind the store by {lag:.0f} s" if lag >= self.LAG_SHOWN else "")
 
     def on_unmount(self) -> None:
         if self._watcher is not None:

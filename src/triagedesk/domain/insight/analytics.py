@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import math
-from collections import Counter, defaultdict
+from bisect import bisect_left
 from collections.abc import Mapping
 from datetime import datetime, timedelta
-from statistics import mean
 from typing import Any
 
+from triagedesk.domain import instants
+from triagedesk.domain.insight.tally import EPOCH, CorrectionFacts, RatingFacts, Tally, micros
+from triagedesk.domain.insight.tally_bulk import RequestColumns, tally_columns
 from triagedesk.domain.models import Expert
 from triagedesk.domain.records import OPEN_STATUSES, Correction, ExpertRequest, Outcome
 from triagedesk.domain.scoring.profiles import Profile
@@ -16,12 +18,13 @@ from triagedesk.domain.scoring.profiles import Profile
 URGENCY_ORDER = ("critical", "high", "medium", "low")
 
 
-def _hours(delta: timedelta) -> float:
-    return delta.total_seconds() / 3600
+US_PER_HOUR = 3_600_000_000
+US_PER_MINUTE = 60_000_000
 
 
-def _avg(values: list[float], digits: int = 2) -> float | None:
-    return round(mean(values), digits) if values else None
+def _mean(total: int, count: int, unit: int, digits: int) -> float | None:
+    """The mean of `count` durations summing to `total` microseconds, in `unit`s, rounded once."""
+    return round(total / (count * unit), digits) if count else None
 
 
 def _share(part: int, whole: int) -> float | None:
@@ -32,73 +35,119 @@ def in_period(moment: datetime | None, now: datetime, days: int) -> bool:
     return moment is not None and now - timedelta(days=days) <= moment <= now
 
 
+def period_bounds(now: datetime, days: int) -> tuple[int, int]:
+    """The period [now - days, now] in microseconds since the epoch, both ends included."""
+    return micros(now - timedelta(days=days)), micros(now)
+
+
 def report(requests: list[ExpertRequest], experts: list[Expert], corrections: list[Correction],
            outcomes: list[Outcome], profiles: Mapping[str, Profile], now: datetime, days: int) -> dict[str, Any]:
     """The report over requests submitted in [now - days, now], each profile's rates and gaps its own."""
-    rates = {name: p.expert_hourly_rate for name, p in profiles.items()}
-    period = [r for r in requests if in_period(r.submitted_at, now, days)]
-    completed = [r for r in period if r.completed_at is not None]
+    return figures(tally_records(requests, corrections, outcomes, profiles, now, days),
+                   {e.id: e.name for e in experts}, now, days, profiles)
+
+
+def rates_of(profiles: Mapping[str, Profile]) -> dict[str, float]:
+    """Each profile's expert hourly rate (what the report costs the experts' time at)."""
+    return {name: p.expert_hourly_rate for name, p in profiles.items()}
+
+
+def correctable(field: str, profile: str, profiles: Mapping[str, Profile]) -> bool:
+    """A correction of one of its profile's correctable fields (one the rules would accept today)."""
+    found = profiles.get(profile)
+    return found is None or not found.corrections.fields or field in found.corrections.fields
+
+
+def _at(moment: datetime | None) -> int | None:
+    return None if moment is None else micros(moment)
+
+
+def tally_records(requests: list[ExpertRequest], corrections: list[Correction], outcomes: list[Outcome],
+                  profiles: Mapping[str, Profile], now: datetime, days: int) -> Tally:
+    """What the records of the period add up to (a request's outcome is the last one naming it)."""
+    low, high = period_bounds(now, days)
+    rates = rates_of(profiles)
     by_request = {o.request_id: o for o in outcomes if o.request_id}
-    resolved = [r for r in completed if _resolved(r, by_request.get(r.id))]
-    on_time = [r for r in completed if r.due_at is not None and r.completed_at <= r.due_at]  # type: ignore[operator]
-    late = [r for r in completed if r.due_at is not None and r.completed_at > r.due_at]  # type: ignore[operator]
-    assigned = [r for r in period if r.assigned_at is not None]
-    window_corrections = [c for c in corrections if in_period(c.created_at, now, days) and _correctable(c, profiles)]
-    minutes = {r.id: _expert_minutes(r, by_request.get(r.id)) for r in completed}
-    cost = sum(minutes[r.id] / 60 * rates.get(r.profile, 0.0) for r in completed)
-    names = {e.id: e.name for e in experts}
+    columns = RequestColumns()
+    for r in requests:
+        submitted = micros(r.submitted_at)
+        if not low <= submitted <= high:
+            continue
+        outcome = by_request.get(r.id)
+        columns.append((
+            submitted, _at(r.assigned_at), _at(r.started_at), _at(r.completed_at), _at(r.due_at), r.status,
+            r.urgency, r.item_category, r.assigned_expert_id, r.tier_id, r.price, rates.get(r.profile, 0.0),
+            None if outcome is None else outcome.resolution_achieved,
+            None if outcome is None else outcome.time_to_resolution_minutes, r.profile))
+    tally = tally_columns(columns)
+    for c in corrections:
+        at = micros(c.created_at)
+        if low <= at <= high and correctable(c.field, c.profile, profiles):
+            tally.correction(CorrectionFacts(at, c.field, c.category or "-", c.expert_id, c.profile))
+    for o in outcomes:
+        at = micros(o.created_at)
+        if o.rating is not None and low <= at <= high:
+            tally.rating(RatingFacts(at, o.expert_id, o.rating))
+    return tally
+
+
+def figures(tally: Tally, names: dict[str, str], now: datetime, days: int,
+            profiles: Mapping[str, Profile]) -> dict[str, Any]:
+    """The report's figures from what its period's records add up to: the one home of its formulas."""
+    n = tally.n
+    completed = n[("completed",)]
+    resolved = n[("resolved",)]
+    statuses = tally.groups("status")
+    timed = n[("timed",)]
+    on_time = n[("met",)]
+    cost = math.fsum(tally.values["cost"])
+    field_counts = tally.groups("field")
     data: dict[str, Any] = {
         "period_days": days,
-        "now": now.isoformat().replace("+00:00", "Z"),
-        "total_requests": len(period),
-        "completed": len(completed),
-        "cancelled": sum(r.status == "cancelled" for r in period),
-        "refunded": sum(r.status == "refunded" for r in period),
-        "open": sum(r.status in OPEN_STATUSES for r in period),
-        "success_rate": _share(len(resolved), len(completed)),
-        "avg_resolution_hours": _avg([_hours(r.completed_at - r.submitted_at) for r in completed]),  # type: ignore[operator]
-        "mtta_minutes": _avg([(r.assigned_at - r.submitted_at).total_seconds() / 60 for r in assigned], 1),  # type: ignore[operator]
-        "sla_compliance": _share(len(on_time), len(on_time) + len(late)),
-        "refunds_due": len(late),
-        "refund_exposure": round(sum(r.price for r in late), 2),
-        "revenue": round(sum(r.price for r in completed if r.status != "refunded"), 2),
-        "expert_hours": round(sum(minutes.values()) / 60, 2),
-        "cost_per_resolution": round(cost / len(resolved), 2) if resolved else None,
-        "experts": _experts(period, window_corrections, outcomes, names, now, days),
-        "corrections_by_field": dict(sorted(Counter(c.field for c in window_corrections).items())),
-        "correction_rate_base": dict(sorted(Counter(r.profile for r in completed).items())),
-        "correction_rates": correction_rates(window_corrections, completed),
-        "corrections_by_category": dict(sorted(Counter(c.category or "-" for c in window_corrections).items())),
-        "by_urgency": {u: sum(r.urgency == u for r in period) for u in URGENCY_ORDER},
-        "daily": _daily(period, now, days),
-        "sla_by_tier": _sla_by_tier(completed),
-        "resolution_hours": sorted(round(_hours(r.completed_at - r.submitted_at), 2) for r in completed),  # type: ignore[operator]
+        "now": instants.stamp(now),
+        "total_requests": n[("requests",)],
+        "completed": completed,
+        "cancelled": statuses.get("cancelled", 0),
+        "refunded": statuses.get("refunded", 0),
+        "open": sum(count for status, count in statuses.items() if status in OPEN_STATUSES),
+        "success_rate": _share(resolved, completed),
+        "avg_resolution_hours": _mean(n[("took",)], completed, US_PER_HOUR, 2),
+        "mtta_minutes": _mean(n[("wait",)], n[("assigned",)], US_PER_MINUTE, 1),
+        "sla_compliance": _share(on_time, timed),
+        "refunds_due": timed - on_time,
+        "refund_exposure": round(math.fsum(tally.values["late_prices"]), 2),
+        "revenue": round(math.fsum(tally.values["revenue"]), 2),
+        "expert_hours": round(math.fsum(tally.values["minutes"]) / 60, 2),
+        "cost_per_resolution": round(cost / resolved, 2) if resolved else None,
+        "experts": _experts(tally, names),
+        "corrections_by_field": dict(sorted(field_counts.items())),
+        "correction_rate_base": dict(sorted(tally.groups("completed_profile").items())),
+        "correction_rates": correction_rates(tally),
+        "corrections_by_category": dict(sorted(tally.groups("correction_category").items())),
+        "by_urgency": {u: n[("urgency", u)] for u in URGENCY_ORDER},
+        "daily": _daily(tally, now, days),
+        "sla_by_tier": _sla_by_tier(tally),
+        "resolution_hours": sorted(tally.values["hours"]),
     }
-    data["resolution_histogram"] = histogram(data["resolution_hours"])
-    data["opportunities"] = opportunities(period, completed, window_corrections, by_request, data, profiles)
+    data["resolution_histogram"] = histogram(data["resolution_hours"], ordered=True)
+    data["opportunities"] = opportunities(tally, data, profiles)
     return data
 
 
-def _correctable(correction: Correction, profiles: Mapping[str, Profile]) -> bool:
-    """A correction of one of its profile's correctable fields (one the rules would accept today)."""
-    profile = profiles.get(correction.profile)
-    return profile is None or not profile.corrections.fields or correction.field in profile.corrections.fields
-
-
-def correction_rates(corrections: list[Correction], completed: list[ExpertRequest]) -> dict[str, dict[str, float]]:
+def correction_rates(tally: Tally) -> dict[str, dict[str, float]]:
     """Per profile, corrections per field as a share of that profile's completed requests in the period: the one
     figure the chart and the training-gap text both use (a field corrected twice on one request counts twice)."""
-    bases = Counter(r.profile for r in completed)
-    counts = Counter((c.profile, c.field) for c in corrections)
+    bases = tally.groups("completed_profile")
     out: dict[str, dict[str, float]] = {}
-    for (profile, field), count in sorted(counts.items()):
+    for (_, profile, field), count in sorted((k, c) for k, c in tally.n.items() if k[0] == "profile_field" and c):
         base = bases.get(profile, 0)
         out.setdefault(profile, {})[field] = round(count / base, 4) if base else 0.0
     return out
 
 
-def histogram(values: list[float], bins: int = 12) -> list[dict[str, float]]:
-    """How many `values` fall in each bin from 0 up, about `bins` of them, each a round width (1, 2 or 5 x 10^k)."""
+def histogram(values: list[float], bins: int = 12, ordered: bool = False) -> list[dict[str, float]]:
+    """How many `values` fall in each bin from 0 up, about `bins` of them, each a round width (1, 2 or 5 x 10^k);
+    `ordered`: the values are sorted (their bins are found by bisection)."""
     if not values:
         return []
     top = max(max(values), 0.0)
@@ -108,113 +157,86 @@ def histogram(values: list[float], bins: int = 12) -> list[dict[str, float]]:
     scale = 10 ** math.floor(math.log10(rough))
     width = next(m * scale for m in (1, 2, 5, 10) if m * scale >= rough)
     counts = [0] * (int(top // width) + 1)
-    for value in values:
-        counts[min(int(max(value, 0.0) // width), len(counts) - 1)] += 1
+    last = len(counts) - 1
+
+    def bin_of(value: float) -> int:
+        return min(int(max(value, 0.0) // width), last)
+
+    if ordered:  # each bin's first value found by bisection: a bin is a run of the sorted values
+        edges = [bisect_left(values, i, key=bin_of) for i in range(len(counts))] + [len(values)]
+        counts = [edges[i + 1] - edges[i] for i in range(len(counts))]
+    else:
+        for value in values:
+            counts[bin_of(value)] += 1
     return [{"from": float(round(i * width, 6)), "to": float(round((i + 1) * width, 6)), "count": n}
             for i, n in enumerate(counts)]
 
 
-def _resolved(request: ExpertRequest, outcome: Outcome | None) -> bool:
-    """A completed request counts as a success when its outcome says resolved, or, with no outcome, unless refunded."""
-    if outcome is not None:
-        return outcome.resolution_achieved
-    return request.status != "refunded"
-
-
-def _expert_minutes(request: ExpertRequest, outcome: Outcome | None) -> float:
-    if outcome is not None and outcome.time_to_resolution_minutes is not None:
-        return outcome.time_to_resolution_minutes
-    if request.completed_at and request.started_at:
-        return max((request.completed_at - request.started_at).total_seconds() / 60, 0.0)
-    return 0.0
-
-
-def _experts(period: list[ExpertRequest], corrections: list[Correction], outcomes: list[Outcome],
-             names: dict[str, str], now: datetime, days: int) -> list[dict[str, Any]]:
+def _experts(tally: Tally, names: dict[str, str]) -> list[dict[str, Any]]:
+    n = tally.n
+    fixes = tally.groups("expert_fixes")
     rows = []
-    by_expert: dict[str, list[ExpertRequest]] = defaultdict(list)
-    for r in period:
-        if r.assigned_expert_id:
-            by_expert[r.assigned_expert_id].append(r)
-    ratings: dict[str, list[int]] = defaultdict(list)
-    for o in outcomes:
-        if o.rating is not None and in_period(o.created_at, now, days):
-            ratings[o.expert_id].append(o.rating)
-    fixes = Counter(c.expert_id for c in corrections)
-    for expert_id in sorted(set(by_expert) | set(fixes)):
-        done = [r for r in by_expert[expert_id] if r.completed_at is not None]
-        timed = [r for r in done if r.due_at is not None]
+    for expert_id in sorted(set(tally.groups("expert_assigned")) | set(fixes)):
+        rated = n[("expert_rated", expert_id)]
         rows.append({
             "expert_id": expert_id,
             "name": names.get(expert_id, ""),
-            "assigned": len(by_expert[expert_id]),
-            "completed": len(done),
-            "avg_turnaround_hours": _avg([_hours(r.completed_at - r.assigned_at) for r in done if r.assigned_at]),  # type: ignore[operator]
-            "sla_compliance": _share(sum(r.completed_at <= r.due_at for r in timed), len(timed)),  # type: ignore[operator]
-            "corrections": fixes[expert_id],
-            "rating": _avg([float(x) for x in ratings[expert_id]]),
+            "assigned": n[("expert_assigned", expert_id)],
+            "completed": n[("expert_completed", expert_id)],
+            "avg_turnaround_hours": _mean(n[("expert_turnaround", expert_id)], n[("expert_turned", expert_id)],
+                                          US_PER_HOUR, 2),
+            "sla_compliance": _share(n[("expert_met", expert_id)], n[("expert_timed", expert_id)]),
+            "corrections": fixes.get(expert_id, 0),
+            "rating": round(n[("expert_rating", expert_id)] / rated, 2) if rated else None,
         })
     return rows
 
 
-def _daily(period: list[ExpertRequest], now: datetime, days: int) -> list[dict[str, Any]]:
+def _daily(tally: Tally, now: datetime, days: int) -> list[dict[str, Any]]:
     start = (now - timedelta(days=days)).date()
-    counts: dict[Any, Counter[str]] = defaultdict(Counter)
-    for r in period:
-        counts[r.submitted_at.date()][r.urgency] += 1
-    out = []
-    for offset in range((now.date() - start).days + 1):
-        day = start + timedelta(days=offset)
-        out.append({"date": day.isoformat(), **{u: counts[day][u] for u in URGENCY_ORDER}})
-    return out
+    first = (start - EPOCH.date()).days
+    n = tally.n
+    return [{"date": (start + timedelta(days=offset)).isoformat(),
+             **{u: n[("daily", str(first + offset), u)] for u in URGENCY_ORDER}}
+            for offset in range((now.date() - start).days + 1)]
 
 
-def _sla_by_tier(completed: list[ExpertRequest]) -> dict[str, float | None]:
-    groups: dict[str, list[bool]] = defaultdict(list)
-    for r in completed:
-        if r.due_at is not None:
-            groups[r.tier_id or f"{r.urgency} (no tier)"].append(r.completed_at <= r.due_at)  # type: ignore[operator]
-    return {k: _share(sum(v), len(v)) for k, v in sorted(groups.items())}
+def _sla_by_tier(tally: Tally) -> dict[str, float | None]:
+    met = tally.groups("tier_met")
+    return {tier: _share(met.get(tier, 0), count) for tier, count in sorted(tally.groups("tier_timed").items())}
 
 
-def opportunities(period: list[ExpertRequest], completed: list[ExpertRequest], corrections: list[Correction],
-                  outcomes: dict[str, Outcome], data: dict[str, Any], profiles: Mapping[str, Profile]) -> list[str]:
+def opportunities(tally: Tally, data: dict[str, Any], profiles: Mapping[str, Profile]) -> list[str]:
     """Seed 000's identify_optimization_opportunities: automation candidates, training and expertise gaps."""
     out: list[str] = []
-    by_category: dict[str, list[ExpertRequest]] = defaultdict(list)
-    for r in completed:
-        by_category[r.item_category or "uncategorised"].append(r)
+    n = tally.n
     typical = data["avg_resolution_hours"]
-    for category, group in sorted(by_category.items()):
-        if len(group) < 5 or typical is None:
+    for category, done in sorted(tally.groups("category_done").items()):
+        if done < 5 or typical is None:
             continue
-        success = sum(_resolved(r, outcomes.get(r.id)) for r in group) / len(group)
-        hours = mean(_hours(r.completed_at - r.submitted_at) for r in group)  # type: ignore[operator]
+        success = n[("category_resolved", category)] / done
+        hours = n[("category_took", category)] / (done * US_PER_HOUR)
         if success >= 0.9 and hours <= typical:
             out.append(f"Automation candidate: {category} escalations were resolved {success:.0%} of the time "
-                       f"in {hours:.1f} h on average ({len(group)} cases); write a runbook.")
-    counts = Counter((c.profile, c.field) for c in corrections)
+                       f"in {hours:.1f} h on average ({done} cases); write a runbook.")
     gaps = [(profile, field, rate) for profile, rates in data["correction_rates"].items()
             for field, rate in rates.items()]
     for profile, field, rate in sorted(gaps, key=lambda g: (-g[2], g[0], g[1])):
         share = profiles[profile].corrections.gap_share if profile in profiles else 0.1
-        if counts[profile, field] >= 3 and rate >= share:
+        count = n[("profile_field", profile, field)]
+        if count >= 3 and rate >= share:
             out.append(f"Training gap: experts corrected the automated {field} in {rate:.0%} of the "
                        f"{data['correction_rate_base'].get(profile, 0)} completed {profile or 'unnamed'} requests "
-                       f"({counts[profile, field]} corrections); retrain that assessment.")
-    waits: dict[str, list[float]] = defaultdict(list)
-    for r in period:
-        if r.assigned_at is not None:
-            waits[r.item_category or "uncategorised"].append(_hours(r.assigned_at - r.submitted_at))
-    unassigned = Counter(r.item_category or "uncategorised" for r in period if r.status == "pending_assignment")
-    overall = [w for values in waits.values() for w in values]
-    if overall:
-        baseline = mean(overall)
-        for category, values in sorted(waits.items()):
-            if len(values) >= 3 and mean(values) > 2 * baseline and mean(values) > 0.5:
-                out.append(f"Expertise gap: {category} requests wait {mean(values):.1f} h for an expert, "
-                           f"{mean(values) / baseline:.1f}x the average; recruit or train.")
-    for category, count in sorted(unassigned.items()):
+                       f"({count} corrections); retrain that assessment.")
+    assigned = n[("assigned",)]
+    if assigned:
+        baseline = n[("wait",)] / (assigned * US_PER_HOUR)
+        for category, count in sorted(tally.groups("waits").items()):
+            wait = n[("wait_of", category)] / (count * US_PER_HOUR)
+            if count >= 3 and wait > 2 * baseline and wait > 0.5 and baseline > 0:
+                out.append(f"Expertise gap: {category} requests wait {wait:.1f} h for an expert, "
+                           f"{wait / baseline:.1f}x the average; recruit or train.")
+    for category, count in sorted(tally.groups("unassigned").items()):
         if count >= 5:
             out.append(f"Expertise gap: {count} {category} requests are waiting for assignment.")
     for row in data["experts"]:

@@ -8,14 +8,13 @@ from collections.abc import Iterable, Mapping
 from datetime import datetime
 from typing import Any
 
+from triagedesk.domain import instants
+
 
 def _moment(value: Any) -> datetime | None:
     if isinstance(value, datetime):
         return value
-    try:
-        return datetime.fromisoformat(str(value).replace("Z", "+00:00")) if value else None
-    except ValueError:
-        return None
+    return instants.parse_or_none(value)
 
 
 def _ratio(part: int, whole: int) -> float:

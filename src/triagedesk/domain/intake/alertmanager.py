@@ -37,7 +37,7 @@ def parse_time(value: Any) -> datetime | None:
     if not isinstance(value, str) or value.startswith("0001-"):
         return None
     try:
-        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+        moment = datetime.fromisoformat(value)
     except ValueError:
         return None
     return moment if moment.tzinfo is not None else None

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
+from triagedesk.domain import instants
 from triagedesk.domain.intake import flapping, maintenance, pause, thresholds
 from triagedesk.domain.intake.alertmanager import Alert
 from triagedesk.domain.intake.grouping import Group, group_of
@@ -185,7 +186,7 @@ class IntakeFlow:
             issue = _with(issue, update, events=_group(issue).events + 1)
         else:
             issue = issue.model_copy(update=update)
-        self.ledger.keep(issue, "alert_resolved", f"alert {alert.key} resolved at {_stamp(alert.ended_at)}")
+        self.ledger.keep(issue, "alert_resolved", f"alert {alert.key} resolved at {instants.stamp(alert.ended_at)}")
         if issue.alert_group is not None and _group(issue).verdict == "held":
             issue = self._settle_hold(issue, now, early=True)
         return Taken(issue.id, False, issue.count, True, verdict=_group(issue).verdict if issue.alert_group else "")
@@ -311,7 +312,3 @@ class IntakeFlow:
         self.ledger.keep(issue, "intake_maintenance", f"maintenance window {window.id} ended, still firing")
         return self._weigh(issue, firing[0].labels, firing[0].fingerprint, window.until,
                            f"when maintenance window {window.id} ended, still firing")[0]
-
-
-def _stamp(moment: datetime) -> str:
-    return moment.isoformat().replace("+00:00", "Z")

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Literal, Protocol
 
+from triagedesk.domain import instants
 from triagedesk.domain.models import Expert
 from triagedesk.domain.records import ExpertRequest
 from triagedesk.domain.routing.coverage import EMPTY_BOOK, CalendarBook
@@ -242,14 +243,10 @@ class SlaClock:
     price_at_risk: float
 
     def as_dict(self) -> dict[str, object]:
-        return {"request_id": self.request_id, "target": self.target, "due_at": stamp(self.due_at),
+        return {"request_id": self.request_id, "target": self.target, "due_at": instants.stamp(self.due_at),
                 "budget_minutes": round(self.budget_minutes, 1), "left_minutes": round(self.left_minutes, 1),
                 "fraction_left": round(self.fraction_left, 4), "state": self.state,
                 "refund_due": self.refund_due, "price_at_risk": self.price_at_risk}
-
-
-def stamp(moment: datetime) -> str:
-    return moment.isoformat().replace("+00:00", "Z")
 
 
 def read(request: ExpertRequest, target: Target, now: datetime) -> SlaClock:

@@ -8,6 +8,8 @@ import json
 from datetime import UTC, datetime
 from typing import Any
 
+from triagedesk.domain import instants
+
 LIFECYCLE_RANK = {
     "pending_payment": 0, "pending_assignment": 1, "assigned": 2, "in_review": 3, "waiting": 3,
     "completed": 4, "refunded": 5, "cancelled": 5,
@@ -20,11 +22,7 @@ def fingerprint(data: dict[str, Any]) -> str:
 
 
 def _instant(text: str) -> datetime:
-    try:
-        moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
-    except ValueError:
-        return datetime.min.replace(tzinfo=UTC)
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+    return instants.parse_or_none(text) or datetime.min.replace(tzinfo=UTC)
 
 
 def _reachable(start: str, goal: str) -> bool:

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Literal
 
+from triagedesk.domain import instants
 from triagedesk.domain.models import Candidate, Expert
 from triagedesk.domain.records import ExpertRequest
 from triagedesk.domain.requests import clocks
@@ -54,12 +55,9 @@ class Step:
     refund_exposure: float = 0.0
 
     def as_dict(self) -> dict[str, object]:
-        return {"kind": self.kind, "due": _stamp(self.due), "key": self.key, "reason": self.reason,
+        return {"kind": self.kind, "due": instants.stamp(self.due), "key": self.key, "reason": self.reason,
                 "action": ACTION_OF.get(self.kind, "notify"), "refund_exposure": self.refund_exposure}
 
-
-def _stamp(moment: datetime) -> str:
-    return moment.isoformat().replace("+00:00", "Z")
 
 
 def auto_assigns(request: ExpertRequest, profile: Profile) -> bool:
@@ -103,7 +101,7 @@ def _ack_step(request: ExpertRequest, policy: Policy, due: datetime, history: Se
     rule = policy.ack_timeout
     if not rule.enabled or request.assigned_at is None:
         return None
-    key = f"{request.id}:ack:{_stamp(request.assigned_at)}"
+    key = f"{request.id}:ack:{instants.stamp(request.assigned_at)}"
     reassigned = sum(1 for h in history if h.kind == "ack_reassign")
     who = request.assigned_expert_name or request.assigned_expert_id or "the expert"
     late = f"{who} did not acknowledge by {due:%Y-%m-%d %H:%M} UTC"
@@ -119,7 +117,7 @@ def _ack_step(request: ExpertRequest, policy: Policy, due: datetime, history: Se
 def _clock_steps(request: ExpertRequest, profile: Profile, resolve: clocks.Target) -> list[Step]:
     rule = profile.policy.breach
     steps: list[Step] = []
-    anchor = _stamp(resolve.due)
+    anchor = instants.stamp(resolve.due)
     if rule.notify_at_risk and resolve.budget_minutes > 0 and request.status != "pending_assignment":
         at_risk = clocks.at_risk_instant(resolve)
         if at_risk < resolve.due:

@@ -7,9 +7,10 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import NamedTuple
 
+from triagedesk.domain.instants import stamp
 from triagedesk.domain.routing.rotation import FAR_FUTURE, FAR_PAST, LayerClock
 from triagedesk.domain.routing.schedules import Override, Schedule
-from triagedesk.domain.routing.wallclock import local, stamp
+from triagedesk.domain.routing.wallclock import local
 
 HORIZON = timedelta(days=366)
 """How far `answer` looks for a change: beyond it, `until` (or `since`) is None (no change within a year)."""
@@ -40,8 +41,9 @@ class OnCall:
     next_member: str | None
 
     def as_dict(self) -> dict[str, object]:
-        return {"schedule": self.schedule, "member": self.member, "since": stamp(self.since),
-                "until": stamp(self.until), "source": self.source, "next_member": self.next_member}
+        return {"schedule": self.schedule, "member": self.member,
+                "since": stamp(self.since) if self.since else None, "until": stamp(self.until) if self.until else None,
+                "source": self.source, "next_member": self.next_member}
 
 
 class ScheduleClock:

@@ -125,8 +125,3 @@ def minus(spans: list[Span], holes: list[Span]) -> list[Span]:
         if at < end:
             out.append((at, end))
     return out
-
-
-def stamp(moment: datetime | None) -> str | None:
-    """An instant as ISO 8601 with `Z`."""
-    return None if moment is None else moment.astimezone(UTC).isoformat().replace("+00:00", "Z")

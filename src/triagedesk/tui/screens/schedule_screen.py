@@ -30,7 +30,7 @@ from triagedesk.tui.widgets.week_grid import WeekGrid
 def moment_of(text: str, zone_name: str, field: str) -> datetime:
     """An ISO time from the form: with an offset (or Z) as given, without one on the schedule's wall clock."""
     try:
-        found = datetime.fromisoformat(text.replace("Z", "+00:00"))
+        found = datetime.fromisoformat(text)
     except ValueError:
         raise UserError(f"{field}: {text!r} is not a time like 2026-01-07T10:00") from None
     return found if found.tzinfo is not None else instant(found, zone(zone_name))

@@ -1,0 +1,84 @@
+"""`export` streamed: each record read, loaded by its model (one it cannot load is left out and told, as
+`Repository.all` does) and written out before the next is read; memory stays that of one chunk."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import orjson
+from pydantic import BaseModel, ValidationError
+
+from triagedesk.formats.transfer import Format, export_dumps
+from triagedesk.store.errors import StoreCorrupt
+from triagedesk.store.repositories import Store
+from triagedesk.store.stream import raw_json
+
+
+def models(store: Store, kind: str) -> Iterator[BaseModel]:
+    """Every loadable record of `kind`, in order, loaded as `Repository.all` loads them (tested equal)."""
+    repository = store.repository(kind)
+    model = repository.model
+    for _, data in raw_json(store, kind):
+        try:
+            doc = orjson.loads(data)
+        except orjson.JSONDecodeError:
+            raise StoreCorrupt(f"{store.path}: a damaged {kind} record; run `triagedesk db check` and "
+                               "`triagedesk db repair`") from None
+        if not isinstance(doc, dict):
+            continue
+        if data.count(b'"_') == 1 and doc.pop("_updated_at", None) is not None:
+            try:  # the store's one field taken out in place: no copy of the record
+                yield model.model_validate(doc)
+                continue
+            except ValidationError:
+                pass  # loaded below, to be told as the records' loading tells it
+        loaded = repository.loadable(doc)
+        if loaded is not None:
+            yield loaded
+
+
+def export_chunks(store: Store, kind: str, fmt: Format) -> Iterator[bytes]:
+    """The export of every record of `kind` in `fmt` as UTF-8, in chunks, as the records are read."""
+    if fmt == "jsonl":  # the model's own JSON: what orjson makes of its dump, without the dump (tested equal)
+        dump = store.repository(kind).model.__pydantic_serializer__.to_json
+        return _chunks(dump(model) + b"\n" for model in models(store, kind))
+    return (chunk.encode() for chunk in export_dumps((m.model_dump(mode="json") for m in models(store, kind)),
+                                                     fmt, store.repository(kind).model))
+
+
+def _chunks(lines: Iterator[bytes]) -> Iterator[bytes]:
+    parts: list[bytes] = []
+    size = 0
+    for line in lines:
+        parts.append(line)
+        size += len(line)
+        if size > 1 << 20:
+            yield b"".join(parts)
+            parts, size = [], 0
+    yield b"".join(parts)
+
+
+HELD = 32 << 20
+"""What an export holds back (bytes) while the snapshot's checksum is still being read: past it, it waits."""
+
+
+def once_checked(store: Store, chunks: Iterator[bytes]) -> Iterator[bytes]:
+    """`chunks` let out only once the snapshot's whole-file checksum is known good: the work goes on meanwhile,
+    its first chunks held (up to `HELD`); a damaged store lets out nothing."""
+    journal = store.journal
+    held: list[bytes] | None = []
+    size = 0
+    for chunk in chunks:
+        if held is None:
+            yield chunk
+            continue
+        held.append(chunk)
+        size += len(chunk)
+        running = journal.verification
+        if running is None or running.done() or size > HELD:
+            journal.verified()
+            yield from held
+            held = None
+    if held is not None:
+        journal.verified()
+        yield from held

@@ -1,0 +1,68 @@
+"""Read-only questions a command asks of a store without the Desk's world: the report and the issue search.
+
+The store is opened without waiting for the snapshot's whole-file checksum (read on a thread meanwhile, on the
+other core); the answer is given only once the checksum is known good, so a damaged store still answers nothing.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterator
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from triagedesk.domain.records import utcnow
+from triagedesk.store.database import open_store
+from triagedesk.store.repositories import Store
+
+if TYPE_CHECKING:
+    from triagedesk.app.issue_search import Found
+    from triagedesk.domain.scoring.profiles import Profile
+    from triagedesk.formats.transfer import Format
+
+
+class Reading:
+    """A store opened to be read: `report`, `search`; `close()` when done."""
+
+    def __init__(self, store: Store, clock: Callable[[], datetime] = utcnow) -> None:
+        self.store = store
+        self.clock = clock
+
+    def profiles(self) -> dict[str, Profile]:
+        """Every profile the desk knows (its rates and correctable fields count in the report)."""
+        from triagedesk.resources import available_profiles, load_profile
+
+        return {name: load_profile(name) for name in available_profiles()}
+
+    def report(self, days: int, now: datetime | None = None) -> dict[str, Any]:
+        from triagedesk.app import report_columns
+        from triagedesk.app.noise import noise_figures
+
+        at = now or self.clock()
+        found = {**report_columns.report(self.store, self.profiles(), at, days),
+                 "noise": noise_figures(self.store, at, days)}
+        self.store.journal.verified()
+        return found
+
+    def search(self, text: str, limit: int = 500) -> list[Found]:
+        """Every issue holding `text` (app/issue_search.py)."""
+        from triagedesk.app.issue_search import search
+
+        found = search(self.store, text, limit)
+        self.store.journal.verified()
+        return found
+
+    def export(self, kind: str, fmt: Format) -> Iterator[bytes]:
+        """Every record of `kind` as `fmt` (UTF-8), in chunks as they are read (app/exporting.py); nothing comes
+        out before the snapshot's checksum is known good."""
+        from triagedesk.app.exporting import export_chunks, once_checked
+
+        return once_checked(self.store, export_chunks(self.store, kind, fmt))
+
+    def close(self) -> None:
+        self.store.close()
+
+
+def open_reading(path: str | os.PathLike[str], clock: Callable[[], datetime] = utcnow) -> Reading:
+    """The store at `path` (which must exist), to be read."""
+    return Reading(open_store(path, create=False, checked=False), clock)
