@@ -7,24 +7,23 @@ took it (another dispatcher on the same file, or this one before a crash).
 
 from __future__ import annotations
 
-import json
-import os
 import threading
-import time
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import datetime, timedelta
 from functools import partial
-from pathlib import Path
-from typing import Any
 
 from triagedesk.app.alert_intake import AlertDoor
 from triagedesk.app.desk import Desk
+from triagedesk.app.dispatch_port import AckUrl, Changes, StepResult
 from triagedesk.app.intake import IntakeDoor
+from triagedesk.app.lease_status import read_status, status_path, write_status
 from triagedesk.app.outbox import OutboxDoor, outbox_id, step_audit_id
 from triagedesk.domain import instants
 from triagedesk.domain.errors import UserError
+from triagedesk.domain.intake.alertmanager import PROFILE
+from triagedesk.domain.intake.rules import Intake
 from triagedesk.domain.models import Expert, Issue
 from triagedesk.domain.records import (
     OPEN_STATUSES,
@@ -40,14 +39,13 @@ from triagedesk.domain.requests.actions import Actor, Refusal
 from triagedesk.domain.requests.plan import Intent, Plan, Situation, plan
 from triagedesk.domain.requests.states import CLOSED_STATUSES
 from triagedesk.domain.scoring.profiles import Profile
-from triagedesk.store.repositories import model_fields
+from triagedesk.store.repositories import Store, model_fields
 
 ACTOR = "dispatcher"
 DISPATCHER = Actor(ACTOR, "dispatcher")
 CLOSED = CLOSED_STATUSES
 MAX_STEPS = 16
 """Steps one request may owe at once (a long outage); a pass takes them all, in order, up to this many."""
-AckUrl = Callable[[ExpertRequest], str | None]
 
 
 def contact_for(expert: Expert) -> tuple[str, str] | None:
@@ -64,23 +62,14 @@ def contact_for(expert: Expert) -> tuple[str, str] | None:
     return None
 
 
-@dataclass
-class StepResult:
-    """What one step did (or, walked without writing, would do), for the log line and `policy explain`."""
+class StoreChanges:
+    """The store's change feed, and nothing else of the store (the dispatcher's `changes`)."""
 
-    step: policy.Step
-    request_id: str
-    action: str
-    """The table's action it took (assign, reassign, senior), `notify`, or `none` (nobody to assign it to)."""
-    expert_id: str | None
-    messages: int
-    missed: str | None = None
-    """The expert who let it lapse."""
-    reason: str = ""
+    def __init__(self, store: Store) -> None:
+        self._subscribe = store.subscribe
 
-    def as_dict(self) -> dict[str, object]:
-        return {**self.step.as_dict(), "action": self.action, "to": self.expert_id, "lapsed": self.missed,
-                "reason": self.reason}
+    def subscribe(self, listener: Callable[[Changes], None]) -> Callable[[], None]:
+        return self._subscribe(listener)
 
 
 class Dispatching(OutboxDoor, IntakeDoor, AlertDoor):
@@ -94,10 +83,15 @@ class Dispatching(OutboxDoor, IntakeDoor, AlertDoor):
         self._dedup: dict[str, str] = {}
         self._dedup_at = -1   # the store's version the dedup index was last in step with
         self._waiting: dict[str, datetime | str] = {}
+        self.changes = StoreChanges(desk.store)
 
     @property
-    def store(self):  # the app layer's own handle; the dispatcher package never touches it
+    def store(self) -> Store:  # the app layer's own handle; the dispatcher package never touches it
         return self.desk.store
+
+    def alert_rules(self) -> Intake:
+        """The noise rules Alertmanager's alerts are read under (the alertmanager profile's `[intake]`)."""
+        return self.desk.engine.profile(PROFILE).intake
 
     def close(self) -> None:
         self.store.close()
@@ -377,26 +371,4 @@ def open_dispatching(path: str, create: bool = True, coordinator_contact: str | 
                        coordinator_contact)
 
 
-def status_path(store_path: str | os.PathLike[str]) -> Path:
-    """`STORE.dispatcher`: who holds the dispatcher lease for this store, until when (the desk's header reads it)."""
-    return Path(f"{store_path}.dispatcher")
-
-
-def write_status(store_path: str | os.PathLike[str], holder: str, expires: float, where: str) -> None:
-    path = status_path(store_path)
-    temp = path.with_name(path.name + f".{os.getpid()}.tmp")
-    temp.write_text(json.dumps({"holder": holder, "expires": expires, "where": where}), encoding="utf-8")
-    os.replace(temp, path)
-
-
-def read_status(store_path: str | os.PathLike[str], now: float | None = None) -> dict[str, Any] | None:
-    """The active dispatcher, if its lease has not expired (None: none, or a file that is not ours)."""
-    try:
-        data = json.loads(status_path(store_path).read_text(encoding="utf-8"))
-        expires = float(data["expires"])
-        holder = str(data["holder"])
-    except (OSError, ValueError, KeyError, TypeError):
-        return None
-    if expires < (time.time() if now is None else now):
-        return None
-    return {"holder": holder, "expires": expires, "where": str(data.get("where", ""))}
+__all__ = ["AckUrl", "Dispatching", "StepResult", "open_dispatching", "read_status", "status_path", "write_status"]
