@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 TEST_STAMP := $(VENV)/.installed-test
 
-.PHONY: demo test lint keys-soak bench torture dispatch-torture screenshots clean
+.PHONY: demo test slow lint keys-soak bench torture dispatch-torture screenshots clean
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -16,7 +16,7 @@ $(STAMP): pyproject.toml | $(BIN)/python
 	touch $@
 
 $(TEST_STAMP): pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install -q -e '.[test]'
+	$(BIN)/python -m pip install -q -e '.[test,dev]'
 	touch $@ $(STAMP)
 
 DEMO_DB := .demo/desk.json
@@ -38,8 +38,13 @@ lint: $(TEST_STAMP)
 	$(BIN)/ruff check src tests bench tools
 	$(BIN)/mypy
 
+# Both cores (pytest-xdist); the long runs are `make slow`, `make torture`, `make keys-soak`.
 test: $(TEST_STAMP) $(POUCHDB) lint
-	TRIAGEDESK_POUCHDB=$(abspath $(POUCHDB)) $(BIN)/python -m pytest -q
+	TRIAGEDESK_POUCHDB=$(abspath $(POUCHDB)) $(BIN)/python -m pytest -q -n 2 -m "not slow"
+
+# The tests marked slow: SIGKILL trials on the store, ten thousand documents through PouchDB Server.
+slow: $(TEST_STAMP) $(POUCHDB)
+	TRIAGEDESK_POUCHDB=$(abspath $(POUCHDB)) $(BIN)/python -m pytest -q -m slow
 
 # Every key in every request state, every role and profile at both sizes (minutes; `make test` runs a part).
 keys-soak: $(TEST_STAMP)

@@ -34,13 +34,14 @@ def cli(ctx: click.Context, db_path: str | None, role: str, expert_id: str | Non
 
 
 def main(argv: list[str] | None = None) -> None:
-    """Run the CLI; a user's mistake is one line on stderr and exit code 2, never a traceback."""
+    """Run the CLI; a user's mistake is one line on stderr (whatever data it names: an expert's name with a newline
+    is still one line) and exit code 2, never a traceback."""
     try:
         cli.main(args=argv, prog_name="triagedesk", standalone_mode=False)
     except UserError as exc:
-        from triagedesk.display import printable
+        from triagedesk.display import one_line
 
-        click.echo(f"triagedesk: error: {printable(exc)}", err=True)
+        click.echo(f"triagedesk: error: {one_line(exc)}", err=True)
         sys.exit(exc.exit_code)
     except click.exceptions.Exit as exc:
         sys.exit(exc.exit_code)

@@ -83,7 +83,7 @@ def test_every_display_reads_the_same_clock_and_reassignment_never_moves_the_res
             for request in open_requests:
                 targets = {t.name: t for t in clocks.targets(request, desk.engine.profile(request.profile),
                                                             desk.figures.expert(request.assigned_expert_id or ""))}
-                for step in dispatching.plan_for(request, [], now):
+                for step in dispatching.policy_steps(request, [], now):
                     if step.kind in ("breach_senior", "breach_flag"):
                         assert step.due == targets["resolve"].due
                     elif step.kind in policy.MISSED_ACK:

@@ -8,7 +8,8 @@ from pathlib import Path
 from rich.text import Text
 
 from tests.tui.conftest import make_app, settle
-from triagedesk.app.dispatching import open_dispatching, write_status
+from triagedesk.app.dispatcher_status import write_status
+from triagedesk.app.dispatching import open_dispatching
 from triagedesk.tui.widgets.dispatcher_badge import DispatcherBadge
 
 

@@ -14,7 +14,8 @@ from datetime import timedelta
 from pathlib import Path
 
 from tests.dispatch.conftest import T0, make_dispatcher, network
-from triagedesk.app.dispatching import open_dispatching, read_status
+from triagedesk.app.dispatcher_status import read_status
+from triagedesk.app.dispatching import open_dispatching
 from triagedesk.dispatch.lease import LEASE_ID, CouchLease, FileLease
 from triagedesk.dispatch.settings import DispatchSettings
 from triagedesk.sync.client import CouchClient, parse_remote

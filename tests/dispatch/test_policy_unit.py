@@ -40,11 +40,13 @@ def test_a_bad_policy_names_file_and_key(tmp_path: Path, extra: str, where: str)
     assert str(found.value).startswith(f"{tmp_path / 'custom.toml'}: {where}: ")
 
 
-def test_a_profile_without_a_policy_does_nothing_on_its_own(tmp_path: Path, infra: Profile) -> None:
+def test_a_profile_without_a_policy_assigns_nothing_on_its_own(tmp_path: Path, infra: Profile) -> None:
     bare = load_profile_file(_profile_with(tmp_path, ""))
     request = _request(status="pending_assignment", urgency="critical")
-    assert policy.plan(request, bare, None) == []
-    assert [s.kind for s in policy.plan(request, infra, None)] == ["auto_assign"]
+    # stored without a due time, the request still has its resolve target (from the profile): the breach step is
+    # the default `[policy.breach]`'s, with or without a `[policy]` table
+    assert [s.kind for s in policy.plan(request, bare, None)] == ["breach_senior"]
+    assert [s.kind for s in policy.plan(request, infra, None)] == ["auto_assign", "breach_senior"]
 
 
 def _request(**fields) -> ExpertRequest:
@@ -67,7 +69,8 @@ def test_the_plan_in_every_state(infra: Profile) -> None:
     assert [s.kind for s in policy.plan(acked, infra, expert)] == ["at_risk_notice", "breach_senior"]
     for status in ("waiting", "cancelled", "refunded", "pending_payment"):
         assert policy.plan(assigned.model_copy(update={"status": status}), infra, expert) == []
-    assert policy.plan(_request(status="pending_assignment", urgency="high"), infra, None) == []  # not auto-assigned
+    pending = [s.kind for s in policy.plan(_request(status="pending_assignment", urgency="high"), infra, None)]
+    assert pending == ["breach_senior"]  # not auto-assigned: only its resolve target's breach
     senior = assigned.model_copy(update={"escalated_to_senior": True})
     assert [s.kind for s in policy.plan(senior, infra, expert)] == ["ack_flag", "at_risk_notice", "breach_flag"]
 
@@ -80,7 +83,8 @@ def test_reassignments_are_counted_from_history_and_end_at_the_senior(infra: Pro
     assert step.kind == "ack_senior" and policy.ACTION_OF[step.kind] == "senior"  # who lapsed: on the request
     assert policy.due_step(request, infra, expert, history, T0 + timedelta(minutes=29)) is None
     assert policy.due_step(request, infra, expert, history, T0 + timedelta(minutes=30)) == step
-    assert policy.plan(request, infra, expert, [*history, policy.StepDone(step.kind, step.key)]) == []
+    after = policy.plan(request, infra, expert, [*history, policy.StepDone(step.kind, step.key)])
+    assert not [s for s in after if s.kind in policy.MISSED_ACK]  # the resolve target's steps remain
 
 
 def test_a_breach_makes_a_late_at_risk_notice_moot(infra: Profile) -> None:

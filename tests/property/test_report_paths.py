@@ -12,7 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from triagedesk.app import report_columns
-from triagedesk.domain.insight.analytics import correctable, figures, period_bounds, report, tally_records
+from triagedesk.domain.insight.analytics import correctable, due_us, figures, period_bounds, report, tally_records
 from triagedesk.domain.insight.tally import CorrectionFacts, RatingFacts, Tally, micros, request_facts
 from triagedesk.domain.models import Expert
 from triagedesk.domain.records import REQUEST_STATUSES, Correction, ExpertRequest, Outcome
@@ -64,7 +64,8 @@ def histories(draw: Any) -> tuple[list[ExpertRequest], list[Outcome], list[Corre
         time_to_resolution_minutes=draw(st.one_of(st.none(), st.floats(0, 5000, allow_nan=False))))
         for k in range(draw(st.integers(0, 8)))]
     corrections = [Correction(
-        id=f"cor-{k}", request_id="req-0", expert_id=draw(st.sampled_from(["ann", "bob", "eve"])),
+        id=f"cor-{k}", request_id=draw(st.sampled_from(["", "req-0", *(r.id for r in reqs)])),
+        expert_id=draw(st.sampled_from(["ann", "bob", "eve"])),
         field=draw(st.sampled_from(["maker", "period", "urgency"])), created_at=draw(moments),
         category=draw(st.sampled_from([None, "silver"])),
         profile=draw(st.sampled_from(["appraisal", "infrastructure", "x"]))) for k in range(draw(st.integers(0, 8)))]
@@ -83,10 +84,10 @@ def one_by_one(reqs: list[ExpertRequest], outcomes: list[Outcome], corrections: 
             continue
         o = of.get(r.id)
         f = request_facts(at, *(None if t is None else micros(t) for t in (r.assigned_at, r.started_at,
-                                                                           r.completed_at, r.due_at)),
+                                                                           r.completed_at)), due_us(r, PROFILES),
                           r.status, r.urgency, r.item_category, r.assigned_expert_id, r.tier_id, r.price,
                           RATES.get(r.profile, 0.0), None if o is None else o.resolution_achieved,
-                          None if o is None else o.time_to_resolution_minutes, r.profile)
+                          None if o is None else o.time_to_resolution_minutes, r.profile, r.id)
         tally.request(f)
         facts.append(f)
     for f in facts[::2]:
@@ -96,7 +97,7 @@ def one_by_one(reqs: list[ExpertRequest], outcomes: list[Outcome], corrections: 
     for c in corrections:
         if low <= micros(c.created_at) <= high and correctable(c.field, c.profile, PROFILES):
             tally.correction(CorrectionFacts(micros(c.created_at), c.field, c.category or "-", c.expert_id,
-                                             c.profile))
+                                             c.profile, c.request_id or ""))
     for o in outcomes:
         if o.rating is not None and low <= micros(o.created_at) <= high:
             tally.rating(RatingFacts(micros(o.created_at), o.expert_id, o.rating))

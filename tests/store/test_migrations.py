@@ -29,7 +29,7 @@ def test_v1_store_migrates_once_after_a_backup(tmp_path: Path) -> None:
     path = tmp_path / "desk.json"
     original = write_v1(path)
     store = open_store(path)
-    assert store.journal.tables["_meta"]["1"]["schema"] == CURRENT_SCHEMA == 2
+    assert store.journal.tables["_meta"]["1"]["schema"] == CURRENT_SCHEMA == 3
     raw_issue = store.issues.raw()[0]
     assert raw_issue["_updated_at"] == "2025-12-01T10:00:00Z"
     assert store.issues.require("INC-1").title == "Old"
@@ -38,9 +38,9 @@ def test_v1_store_migrates_once_after_a_backup(tmp_path: Path) -> None:
     assert json.loads(backups[0].read_text("utf-8") if not backups[0].name.endswith(".journal")
                       else backups[1].read_text("utf-8")) == original
     store.close()
-    # on disk, atomically: the snapshot itself says schema 2; reopening does not migrate again
+    # on disk, atomically: the snapshot itself says schema 3; reopening does not migrate again
     assert path.read_bytes().startswith(b"#triagedesk-snapshot v3\n")  # migrated and written in the current format
-    assert decode_snapshot(path.read_bytes())["_meta"]["1"]["schema"] == 2
+    assert decode_snapshot(path.read_bytes())["_meta"]["1"]["schema"] == 3
     open_store(path).close()
     assert len(list(tmp_path.glob("desk.json.backup-*"))) == len(backups)
 

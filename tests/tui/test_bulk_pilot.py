@@ -3,12 +3,20 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
+from tests.support.clock import Clock
+from tests.support.stores import desk_at
+from tests.support.world import teapot
 from tests.tui.conftest import make_app, settle
 from tests.tui.test_desk_pilot import screen_of
+from triagedesk.app.desk import Desk
+from triagedesk.domain.models import Expert
 from triagedesk.domain.records import OPEN_STATUSES
+from triagedesk.domain.requests.actions import Actor
 from triagedesk.store.database import open_store
 from triagedesk.tui import keys
+from triagedesk.tui.app import TriageDeskApp
 from triagedesk.tui.screens.choice import ChoiceScreen
 from triagedesk.tui.screens.modals import ConfirmScreen
 from triagedesk.tui.widgets.queue_view import QueueView
@@ -133,3 +141,67 @@ async def test_the_lead_and_the_expert_have_no_bulk(store_copy: Path) -> None:
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
         assert screen_of(app).check_action("bulk", ()) is False  # not the lead's key: it falls through
+
+
+HARRIET = Expert(id="harriet", name="Harriet", specializations=["silver"], expertise_level="expert")
+PIET = Expert(id="piet", name="Piet", specializations=["ceramics"], expertise_level="mid")
+PAID = ["APR-1", "APR-2"]
+
+
+def _paid_teapots(tmp_path: Path) -> Clock:
+    clock = Clock()
+    desk = desk_at(tmp_path, [HARRIET, PIET], [teapot(key) for key in PAID], clock)
+    for key in PAID:  # paid, pending assignment
+        request = desk.commands.escalate(key, Actor("coord"))
+        desk.commands.act(request.id, "pay", Actor("coord"))
+    desk.close()
+    return clock
+
+
+async def _bulk_assign_to_piet(app: TriageDeskApp, pilot: Any) -> None:
+    await settle(pilot)
+    queue = app.screen.query_one(QueueView)
+    queue.set_marks(set(PAID))
+    await pilot.press("M", "a")
+    assert isinstance(app.screen, ChoiceScreen)
+    letter = next(key for key, value, _label in app.screen.choices if value == "piet")
+    await pilot.press(letter)
+    await settle(pilot)
+
+
+async def test_desk_bulk_offers_the_override_the_cli_bulk_has(tmp_path: Path) -> None:
+    """Review of #20, finding 14: as the single key and `request assign --issues --override --note` do."""
+    clock = _paid_teapots(tmp_path)
+    app = TriageDeskApp(Desk(open_store(tmp_path / "desk.json"), clock=clock), live=False, watch=False)
+    async with app.run_test(size=(160, 48)) as pilot:
+        await _bulk_assign_to_piet(app, pilot)
+        assert isinstance(app.screen, ConfirmScreen), [str(n.message) for n in app._notifications]
+        asked = f"{app.screen.question} {app.screen.detail}".lower()
+        assert "anyway" in asked and "does not specialise in silver" in asked and "needs a note" in asked, asked
+        await pilot.press(*"no silver expert free", "enter")
+        await settle(pilot)
+    store = open_store(tmp_path / "desk.json")
+    try:
+        held = [r for r in store.requests.all() if r.analysis_id in PAID and r.status in OPEN_STATUSES]
+        assert sorted(r.assigned_expert_id or "" for r in held) == ["piet", "piet"]
+        notes = [e.note for e in store.audit_log.all() if e.action == "assign"]
+        assert notes == ["no silver expert free"] * 2  # audited with the note
+    finally:
+        store.close()
+
+
+async def test_desk_bulk_override_without_a_note_writes_nothing(tmp_path: Path) -> None:
+    clock = _paid_teapots(tmp_path)
+    app = TriageDeskApp(Desk(open_store(tmp_path / "desk.json"), clock=clock), live=False, watch=False)
+    async with app.run_test(size=(160, 48)) as pilot:
+        await _bulk_assign_to_piet(app, pilot)
+        assert isinstance(app.screen, ConfirmScreen)
+        await pilot.press("enter")  # no note
+        await settle(pilot)
+        said = [str(n.message) for n in app._notifications]
+        assert any("needs a note" in m and "nothing was written" in m for m in said), said
+    store = open_store(tmp_path / "desk.json")
+    try:
+        assert not [r for r in store.requests.all() if r.assigned_expert_id == "piet"]
+    finally:
+        store.close()

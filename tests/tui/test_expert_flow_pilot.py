@@ -3,15 +3,26 @@ for the final report, a paused session stays in Timers."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from textual.widgets import Input
 
+from tests.support.clock import Clock
 from tests.support.flows import act, escalate
+from tests.support.stores import desk_at
+from tests.support.world import outage
 from tests.tui.conftest import make_app, settle
 from tests.tui.test_desk_pilot import screen_of
+from triagedesk.app.desk import Desk
+from triagedesk.app.queue import MINE, QueueFilter
+from triagedesk.domain.requests.actions import Actor
+from triagedesk.resources import config_dir, data_dir
 from triagedesk.store.database import open_store
 from triagedesk.tui import keys
+from triagedesk.tui.app import TriageDeskApp
+from triagedesk.tui.screens.desk_screen import DeskScreen
+from triagedesk.tui.screens.forms import ModelForm
 from triagedesk.tui.screens.outcome_forms import CompletingOutcomeForm
 from triagedesk.tui.widgets.queue_view import QueueView
 from triagedesk.tui.widgets.timers_pane import TimersPane
@@ -91,3 +102,45 @@ async def test_acknowledge_then_session_end_outcome_and_final_report(store_copy:
     assert request.acknowledged_at is not None and acks and acks[0].actor == expert_id
     assert (request.status, request.final_report) == ("completed", "All good; see the notes.")
     assert len(outcomes) == 1
+
+
+def _profile_without_corrections() -> str:
+    """The shipped infrastructure profile as a user's own `quiet` profile, its `[corrections.fields]` emptied."""
+    text = (data_dir() / "profiles" / "infrastructure.toml").read_text("utf-8")
+    text = text.replace('name = "infrastructure"', 'name = "quiet"', 1)
+    text = text.replace('id_prefix = "INC"', 'id_prefix = "QUI"')
+    head, _, _tail = text.partition("[corrections.fields]")
+    folder = config_dir() / "profiles"
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "quiet.toml").write_text(head, "utf-8")
+    assert re.search(r"^name = \"quiet\"", head, re.M)
+    return "quiet"
+
+
+async def test_correction_key_answers_when_the_profile_has_no_correctable_fields(tmp_path: Path) -> None:
+    """Review of #20, finding 18: every key answers; `c` names why, instead of an empty form."""
+    profile = _profile_without_corrections()
+    clock = Clock()
+    issue = outage("QUI-1").model_copy(update={"profile": profile})
+    desk = desk_at(tmp_path, None, [issue], clock)
+    assert desk.engine.profile(profile).corrections.fields == {}
+    desk.commands.escalate("QUI-1", Actor("coord"))
+    desk.commands.assign("QUI-1", "net-ana", Actor("coord"))
+    desk.close()
+    app = TriageDeskApp(Desk(open_store(tmp_path / "desk.json"), clock=clock), role="expert", expert_id="net-ana",
+                        live=False, watch=False)
+    async with app.run_test(size=(160, 48)) as pilot:
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, DeskScreen)
+        screen.spec = QueueFilter(text="qui-1", assignee=MINE)
+        screen.apply_filter(keep="QUI-1")
+        await settle(pilot)
+        assert screen.current == "QUI-1"
+        told = len(app._notifications)
+        await pilot.press("c")
+        await settle(pilot)
+        said = [str(n.message) for n in list(app._notifications)[told:]]
+        assert not isinstance(app.screen, ModelForm), "an empty correction form opened"
+        assert said == ["Correction: the quiet profile has no correctable fields (its [corrections.fields] table is "
+                        "empty)"], said

@@ -119,3 +119,26 @@ def test_training_gap_opportunity() -> None:
     assert any(o.startswith("Training gap: experts corrected the automated maker in 40% of the 10 completed "
                             "appraisal requests") for o in data["opportunities"])
     assert any(o.startswith("Automation candidate: silver") for o in data["opportunities"])
+
+
+def test_training_gap_counts_only_completed_requests_corrections() -> None:
+    """Review of #20, finding 15: corrections on an open request are not over the completed requests' base."""
+    t0 = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
+    done = [ExpertRequest(id=f"req-{n}", analysis_id=f"APR-{n}", profile="appraisal", status="completed",
+                          submitted_at=t0, assigned_at=t0, completed_at=t0 + 5 * H, due_at=t0 + 48 * H)
+            for n in range(10)]
+    open_one = ExpertRequest(id="req-open", analysis_id="APR-open", profile="appraisal", status="in_review",
+                             submitted_at=t0, assigned_at=t0, started_at=t0, due_at=t0 + 48 * H)
+    corrections = [Correction(request_id="req-open", expert_id="expert-456", profile="appraisal", field="maker",
+                              original_value="unknown", corrected_value=f"Paul Storr {n}", created_at=t0 + H)
+                   for n in range(3)]
+    profiles = {"appraisal": load_profile("appraisal")}
+    data = report([*done, open_one], [], corrections, [], profiles, t0 + timedelta(days=1), 30)
+    rate = data["correction_rates"].get("appraisal", {}).get("maker", 0.0)
+    gaps = [line for line in data["opportunities"] if line.startswith("Training gap")]
+    assert rate == 0.0 and gaps == [], (rate, gaps)  # no completed appraisal request had its maker corrected
+    assert data["corrections_by_field"] == {"maker": 3}  # still counted as corrections made in the period
+    later = [c.model_copy(update={"request_id": f"req-{n}"}) for n, c in enumerate(corrections)]
+    data = report([*done, open_one], [], later, [], profiles, t0 + timedelta(days=1), 30)
+    assert data["correction_rates"]["appraisal"]["maker"] == 0.3  # the same three, on completed requests
+    assert [g for g in data["opportunities"] if g.startswith("Training gap")]

@@ -100,8 +100,10 @@ class Commands:
             if wanted else []
         sessions: list[Session] = self.queries.sessions_of(request.id) if request is not None else []
         on_call = self.queries.oncall.covering(issue, now) if wanted and self.queries.oncall is not None else ()
+        latest = self.queries.request_for(issue_id) if intent.request_id else None
         return Situation(issue, scorer.profile, decision, request, experts, candidates, sessions,
-                         self.queries.with_outcome(sessions), now, self.queries.calendars(), on_call)
+                         self.queries.with_outcome(sessions), now, self.queries.calendars(), on_call,
+                         latest if latest is not None and request is not None and latest.id != request.id else None)
 
     def intent_for_request(self, request_id: str, action: str, **args: Any) -> Intent:
         """An intent naming a request (the CLI's `request ACTION REQUEST_ID`)."""

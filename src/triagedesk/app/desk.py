@@ -14,6 +14,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from triagedesk.app import memory
 from triagedesk.app.commands import Commands
 from triagedesk.app.engine import Engine
 from triagedesk.app.figures import Figures
@@ -32,6 +33,7 @@ class Desk:
 
     def __init__(self, store: Store, clock: Callable[[], datetime] = utcnow,
                  profile_override: str | None = None) -> None:
+        memory.apply()
         self.store = store
         self.clock = clock
         self.engine = Engine(profile_override)
@@ -65,7 +67,7 @@ class Desk:
 
     def dispatcher(self) -> dict[str, Any] | None:
         """The dispatcher holding this store's lease (holder, expiry), if one is active."""
-        from triagedesk.app.dispatching import read_status
+        from triagedesk.app.dispatcher_status import read_status
 
         return read_status(self.store.path)
 

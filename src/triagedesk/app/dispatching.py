@@ -14,14 +14,13 @@ from dataclasses import replace
 from datetime import datetime, timedelta
 from functools import partial
 
+from triagedesk.app.ack_door import AckDoor
 from triagedesk.app.alert_intake import AlertDoor
 from triagedesk.app.desk import Desk
 from triagedesk.app.dispatch_port import AckUrl, Changes, StepResult
 from triagedesk.app.intake import IntakeDoor
-from triagedesk.app.lease_status import read_status, status_path, write_status
 from triagedesk.app.outbox import OutboxDoor, outbox_id, step_audit_id
 from triagedesk.domain import instants
-from triagedesk.domain.errors import UserError
 from triagedesk.domain.intake.alertmanager import PROFILE
 from triagedesk.domain.intake.rules import Intake
 from triagedesk.domain.models import Expert, Issue
@@ -43,6 +42,7 @@ from triagedesk.store.repositories import Store, model_fields
 
 ACTOR = "dispatcher"
 DISPATCHER = Actor(ACTOR, "dispatcher")
+"""Who acknowledges through a link (the dispatcher's door: the table lets it acknowledge for the expert)."""
 CLOSED = CLOSED_STATUSES
 MAX_STEPS = 16
 """Steps one request may owe at once (a long outage); a pass takes them all, in order, up to this many."""
@@ -72,7 +72,7 @@ class StoreChanges:
         return self._subscribe(listener)
 
 
-class Dispatching(OutboxDoor, IntakeDoor, AlertDoor):
+class Dispatching(OutboxDoor, IntakeDoor, AlertDoor, AckDoor):
     """The dispatcher's and the intake's door to the store (through the Desk); every call is thread-safe."""
 
     def __init__(self, desk: Desk, coordinator_contact: str | None = None) -> None:
@@ -157,23 +157,34 @@ class Dispatching(OutboxDoor, IntakeDoor, AlertDoor):
         with self.lock:
             self.store.refresh()
 
-    def plan_for(self, request: ExpertRequest, history: list[policy.StepDone],
-                 now: datetime | None = None) -> list[policy.Step]:
-        """The policy's plan for a request; a follow-up only when the coordinators have a contact to send it to."""
+    def policy_steps(self, request: ExpertRequest, history: list[policy.StepDone],
+                     now: datetime | None = None) -> list[policy.Step]:
+        """The policy's steps for the request as it stands (none taken yet); a follow-up only when the coordinators
+        have a contact to send it to."""
         steps = policy.plan(request, self.profile(request), self.expert(request.assigned_expert_id), history, now,
                             self.desk.oncall.calendars())
         return steps if self.coordinator_contact else [s for s in steps if s.kind != "follow_up"]
 
-    def due_step(self, request: ExpertRequest, history: list[policy.StepDone], now: datetime) -> policy.Step | None:
-        """The first step whose time has come (a breach makes a late at-risk notice moot)."""
-        steps = self.plan_for(request, history, now)
-        due = [s for s in steps if s.due <= now]
-        if any(s.kind in ("breach_senior", "breach_flag") for s in due):
-            due = [s for s in due if s.kind != "at_risk_notice"]
+    def plan_for(self, request: ExpertRequest, history: list[policy.StepDone],
+                 now: datetime | None = None) -> list[policy.Step]:
+        """The policy's plan for a request. Given `now`, as the next pass leaves it: the steps that pass takes (walked
+        through the action table, nothing written), then the steps of the request it leaves (`policy explain`'s
+        "later" is what the pass brings: an assignment's acknowledge and at-risk steps)."""
+        if now is None:
+            return self.policy_steps(request, history)
+        walked, after, seen = self._walk(request.id, now, lambda _r: None, list(history), False, request)
+        later = self.policy_steps(after, seen, now) if after is not None else []
+        return [r.step for r in walked] + [s for s in later if s.due > now]
+
+    def due_step(self, request: ExpertRequest, history: list[policy.StepDone], now: datetime,
+                 tried: frozenset[str] = frozenset()) -> policy.Step | None:
+        """The first step whose time has come, but those `tried` in this walk (a breach makes an at-risk notice
+        moot: `policy.plan`)."""
+        due = [s for s in self.policy_steps(request, history, now) if s.due <= now and s.key not in tried]
         return due[0] if due else None
 
     def next_due(self, request: ExpertRequest, history: list[policy.StepDone], now: datetime) -> datetime | None:
-        steps = self.plan_for(request, history, now)
+        steps = self.policy_steps(request, history, now)
         return steps[0].due if steps else None
 
     def replay(self, profile: Profile, now: datetime, days: int) -> policy_replay.PolicyReplay:
@@ -190,16 +201,27 @@ class Dispatching(OutboxDoor, IntakeDoor, AlertDoor):
              write: bool = True) -> list[StepResult]:
         """Every step due for the request at `now`, in order, each planned by the action table and (when `write`)
         applied in one durable write with its audit entry and messages. `write=False` is `policy explain`: the same
-        walk over the same rules, nothing written, so it shows exactly what the next pass takes."""
+        walk over the same rules, nothing written, so it shows exactly what the next pass takes. An auto-assignment
+        that finds nobody stays due (the next pass tries again) and the walk goes on to the steps after it."""
+        taken, _after, seen = self._walk(request_id, now, ack_url, history, write)
+        if write:
+            history[:] = seen
+        return taken
+
+    def _walk(self, request_id: str, now: datetime, ack_url: AckUrl, history: list[policy.StepDone], write: bool,
+              start: ExpertRequest | None = None) -> tuple[list[StepResult], ExpertRequest | None,
+                                                           list[policy.StepDone]]:
+        """`walk`, returning also the request as the walk leaves it and the steps known taken."""
         taken: list[StepResult] = []
         seen = list(history)
+        tried: set[str] = set()
         with self._at(now):
-            request = self.store.requests.get(request_id)
+            request = start or self.store.requests.get(request_id)
             if request is None:
-                return taken
+                return taken, None, seen
             situation: Situation | None = None
             for _ in range(MAX_STEPS):
-                step = self.due_step(request, seen, now)
+                step = self.due_step(request, seen, now, frozenset(tried))
                 if step is None:
                     break
                 if write and self._taken_elsewhere(step, seen):
@@ -210,18 +232,15 @@ class Dispatching(OutboxDoor, IntakeDoor, AlertDoor):
                     situation = self.desk.commands.situation(Intent("assign", request.analysis_id, request.id),
                                                              ranked=True)
                 result, after = self._take(step, request, situation, now, ack_url, write)
-                seen.append(policy.StepDone(step.kind, step.key, result.missed))
-                if result.action == "none":
-                    seen.pop()
-                    taken.append(result)
-                    break
                 taken.append(result)
+                if result.action == "none":  # nobody to assign it to: tried again by the next pass
+                    tried.add(step.key)
+                    continue
+                seen.append(policy.StepDone(step.kind, step.key, result.missed))
                 if after is not None and after is not request:
                     request = after
                     situation = replace(situation, request=after, now=now) if situation is not None else None
-        if write:
-            history[:] = seen
-        return taken
+        return taken, request, seen
 
     def _taken_elsewhere(self, step: policy.Step, seen: list[policy.StepDone]) -> bool:
         """Another dispatcher (or this one before a crash) took the step: learn it, and go on."""
@@ -242,9 +261,15 @@ class Dispatching(OutboxDoor, IntakeDoor, AlertDoor):
         if isinstance(planned, Plan):
             after = planned.request or request
             action = intent.action if intent is not None else "notify"
-        elif step.kind == "auto_assign":
+        elif step.kind == "auto_assign":  # nobody qualifies: a coordinator is told, once; the step stays due
             why = planned.reason if isinstance(planned, Refusal) else "no available specialist"
-            return StepResult(step, request.id, "none", None, 0, missed, why), None
+            result = StepResult(step, request.id, "none", None, 0, missed, why)
+            told = self._coordinator(f"{step.key}:nobody", notices.coordinator(
+                self.store.issues.get(request.analysis_id), request, f"nobody can be assigned: {why}"), request, now)
+            if write and told.id not in self.store.outbox:
+                self.store.outbox.add(told)
+                result.messages = 1
+            return result, None
         else:  # a notice, or nobody can take it over: the coordinators are told why
             after, action = request, "notify"
         reason = planned.text if isinstance(planned, Refusal) else step.reason
@@ -336,30 +361,6 @@ class Dispatching(OutboxDoor, IntakeDoor, AlertDoor):
                              status="pending" if target else "failed",
                              last_error=None if target else "no coordinator contact (TRIAGEDESK_COORDINATOR_URL)")
 
-    # -- acknowledgement links -------------------------------------------------------------------------
-    def ack_state(self, request_id: str, assigned_at: str) -> tuple[ExpertRequest | None, Issue | None, str | None]:
-        """What an ack link's page shows: the request, its issue, and why it can no longer be acknowledged
-        (None: it can). Reads only."""
-        with self.lock:
-            request = self.store.requests.get(request_id)
-            issue = self.store.issues.get(request.analysis_id) if request is not None else None
-        if request is None or request.assigned_at is None or instants.stamp(request.assigned_at) != assigned_at:
-            return request, issue, "this link is for an assignment that has moved on"
-        if request.status != "assigned" or request.acknowledged_at is not None:
-            return request, issue, "this assignment is already acknowledged"
-        return request, issue, None
-
-    def acknowledge(self, request_id: str, assigned_at: str, now: datetime) -> ExpertRequest:
-        """Acknowledge the assignment a link was issued for; a later assignment or a second use is refused."""
-        with self._at(now):
-            request = self.store.requests.get(request_id)
-            if request is None or request.assigned_at is None or instants.stamp(request.assigned_at) != assigned_at:
-                raise UserError("this link is for an assignment that has moved on")
-            if request.status != "assigned" or request.acknowledged_at is not None:
-                raise UserError("this assignment is already acknowledged")
-            return self.desk.commands.act(request_id, "acknowledge", Actor("ack-link", "dispatcher"),
-                                          note="acknowledged by link")
-
 
 
 def open_dispatching(path: str, create: bool = True, coordinator_contact: str | None = None,
@@ -371,4 +372,4 @@ def open_dispatching(path: str, create: bool = True, coordinator_contact: str | 
                        coordinator_contact)
 
 
-__all__ = ["AckUrl", "Dispatching", "StepResult", "open_dispatching", "read_status", "status_path", "write_status"]
+__all__ = ["AckUrl", "Dispatching", "StepResult", "open_dispatching"]

@@ -31,6 +31,8 @@ class SessionView(BaseModel):
 
 class RequestView(BaseModel):
     request: ExpertRequest
+    resolve_due: datetime | None = None
+    """The resolve target's due time as the clock reads it (the stored `due_at` pushed by the waits)."""
     clocks: list[dict[str, Any]] = Field(default_factory=list)
     """Each SLA target (acknowledge, resolve) with its due time, time left and state (`clocks.py`)."""
     sessions: list[SessionView] = Field(default_factory=list)
@@ -103,9 +105,10 @@ def issue_record(queries: Queries, issue_id: str) -> IssueRecord:
         own = sorted((s for s in sessions if s.request_id == request.id), key=lambda s: s.started_at)
         notices = sorted(store.outbox.by("request_id", request.id), key=lambda m: (m.created_at, m.id))
         timed = [c.as_dict() for c in queries.clocks_of(request, now).clocks]
-        views.append(RequestView(request=request, clocks=timed, sessions=[
-            SessionView(session=s, elapsed_minutes=round(elapsed_seconds(s, now) / 60, 1), outcome=by_session.get(s.id))
-            for s in own], notifications=notices))
+        shown = [SessionView(session=s, elapsed_minutes=round(elapsed_seconds(s, now) / 60, 1),
+                             outcome=by_session.get(s.id)) for s in own]
+        views.append(RequestView(request=request, resolve_due=queries.resolve_due(request), clocks=timed,
+                                 sessions=shown, notifications=notices))
     targets = {issue_id, *request_ids, *(s.id for s in sessions), *(o.id for o in outcomes),
                *(c.id for c in corrections)}
     entries = queries.audit_of(targets)
@@ -192,7 +195,7 @@ def sections(record: IssueRecord) -> list[tuple[str, list[str]]]:
         r = view.request
         who = r.assigned_expert_name or r.assigned_expert_id or "nobody yet"
         lines = [f"status {r.status} · {r.urgency} · tier {r.tier_name or r.tier_id or '-'} · price {r.price:g}",
-                 f"expert {who} · submitted {_when(r.submitted_at)} · resolve due {_when(r.due_at)}",
+                 f"expert {who} · submitted {_when(r.submitted_at)} · resolve due {_when(view.resolve_due)}",
                  f"assigned {_when(r.assigned_at)} · acknowledged {_when(r.acknowledged_at)} · "
                  f"started {_when(r.started_at)} · completed {_when(r.completed_at)}"]
         for c in view.clocks:

@@ -19,7 +19,7 @@ from triagedesk.app.report_columns import (
     expert_names,
     request_columns,
 )
-from triagedesk.domain.insight.analytics import correctable, figures, period_bounds, rates_of
+from triagedesk.domain.insight.analytics import correctable, due_us, figures, period_bounds, rates_of
 from triagedesk.domain.insight.tally import DAY_US, CorrectionFacts, RatingFacts, Tally, micros, request_facts
 from triagedesk.domain.insight.tally_bulk import RequestColumns, tally_columns, tally_corrections, tally_ratings
 from triagedesk.domain.records import Correction, ExpertRequest, Outcome
@@ -71,7 +71,7 @@ class LiveReport:
             self._pending = set()
         columns = StoreColumns(self.store)
         outcomes = Outcomes(columns)
-        doc_ids, ids, rows = request_columns(columns, outcomes, self.rates, None)
+        doc_ids, ids, rows = request_columns(columns, outcomes, self.profiles, None)
         order = sorted(range(len(ids)), key=rows.at.__getitem__)  # by time: each day's rows are one slice
         self.rows = RequestColumns(**{name: _pick(column, order) for name, column in rows.__dict__.items()})
         self.ids, self.request_doc = _pick(ids, order), _pick(doc_ids, order)
@@ -108,9 +108,10 @@ class LiveReport:
         for day, held in by_day.items():
             tally_ratings(self.days[day], _pick(self.o_expert, held), _pick(self.o_rating, held))
         # corrections
-        keys, created, fields, categories, experts, names = corrections_of(columns, self.profiles)
+        keys, created, fields, categories, experts, names, requests = corrections_of(columns, self.profiles)
         self.c_keys, self.c_at, self.c_field = list(keys), list(created), list(fields)
         self.c_category, self.c_expert, self.c_profile = list(categories), list(experts), list(names)
+        self.c_request = list(requests)
         self.c_alive = [True] * len(self.c_keys)
         self.c_place = dict(zip(self.c_keys, range(len(self.c_keys)), strict=True))
         self.c_timed = sorted(range(len(self.c_keys)), key=self.c_at.__getitem__)
@@ -121,14 +122,14 @@ class LiveReport:
             by_day[made // DAY_US].append(i)
         for day, held in by_day.items():
             tally_corrections(self.days[day], _pick(self.c_field, held), _pick(self.c_category, held),
-                              _pick(self.c_expert, held), _pick(self.c_profile, held))
+                              _pick(self.c_expert, held), _pick(self.c_profile, held), _pick(self.c_request, held))
         self.names = expert_names(self.store)
 
     def _facts(self, i: int) -> Any:
         r = self.rows
         return request_facts(r.at[i], r.assigned[i], r.started[i], r.completed[i], r.due[i], r.status[i],
                              r.urgency[i], r.category[i], r.expert[i], r.tier[i], r.price[i], r.rate[i],
-                             r.achieved[i], r.outcome_minutes[i], r.profile[i])
+                             r.achieved[i], r.outcome_minutes[i], r.profile[i], r.request[i])
 
     def _rating(self, i: int) -> RatingFacts | None:
         rating = self.o_rating[i]
@@ -136,7 +137,8 @@ class LiveReport:
                                                                                rating)
 
     def _correction_facts(self, i: int) -> CorrectionFacts:
-        return CorrectionFacts(self.c_at[i], self.c_field[i], self.c_category[i], self.c_expert[i], self.c_profile[i])
+        return CorrectionFacts(self.c_at[i], self.c_field[i], self.c_category[i], self.c_expert[i], self.c_profile[i],
+                               self.c_request[i])
 
     # -- in step ------------------------------------------------------------------------------
     def catch_up(self) -> int:
@@ -179,10 +181,10 @@ class LiveReport:
             return
         winner = self._winner(request.id)
         row = (micros(request.submitted_at), _at(request.assigned_at), _at(request.started_at),
-               _at(request.completed_at), _at(request.due_at), request.status, request.urgency,
+               _at(request.completed_at), due_us(request, self.profiles), request.status, request.urgency,
                request.item_category, request.assigned_expert_id, request.tier_id, request.price,
                self.rates.get(request.profile, 0.0), None if winner is None else self.o_achieved[winner],
-               None if winner is None else self.o_minutes[winner], request.profile)
+               None if winner is None else self.o_minutes[winner], request.profile, request.id)
         if i is None:
             i = self.row_of[doc_id] = len(self.ids)
             self.rows.append(row)
@@ -264,8 +266,9 @@ class LiveReport:
                                                                      self.profiles):
             return
         values = (micros(correction.created_at), correction.field, correction.category or "-", correction.expert_id,
-                  correction.profile)
-        columns: tuple[list[Any], ...] = (self.c_at, self.c_field, self.c_category, self.c_expert, self.c_profile)
+                  correction.profile, correction.request_id or "")
+        columns: tuple[list[Any], ...] = (self.c_at, self.c_field, self.c_category, self.c_expert, self.c_profile,
+                                          self.c_request)
         if i is None:
             i = self.c_place[doc_id] = len(self.c_keys)
             self.c_keys.append(doc_id)
@@ -318,7 +321,7 @@ class LiveReport:
         fixes = self._between(self.c_timed, self.c_times, self.c_moved, low, high)
         fixes = [i for i in fixes if self.c_alive[i] and low <= self.c_at[i] <= high]
         tally_corrections(total, _pick(self.c_field, fixes), _pick(self.c_category, fixes),
-                          _pick(self.c_expert, fixes), _pick(self.c_profile, fixes))
+                          _pick(self.c_expert, fixes), _pick(self.c_profile, fixes), _pick(self.c_request, fixes))
         rated = self._between(self.o_timed, self.o_times, self.o_moved, low, high)
         rated = [i for i in rated if self.o_alive[i] and self.o_rating[i] is not None
                  and low <= self.o_created[i] <= high]

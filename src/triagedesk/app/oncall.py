@@ -227,8 +227,13 @@ class OnCallDesk:
     def fairness(self, now: datetime | None = None, months: int = 3) -> dict[str, Any]:
         """Per person per month: hours on call, off-hours and weekend hours, interruptions (pages), rated against
         PagerDuty's benchmark (see `oncall_load`)."""
-        moment = now or self.now()
-        experts = {e.id: e for e in self._experts()}
-        pages = [(m.expert_id, m.created_at) for m in self.store.outbox.all()
-                 if m.expert_id and m.kind in oncall_load.PAGE_KINDS]
-        return oncall_load.report(self.coverage(), experts, pages, moment, months)
+        return fairness_of(self.store, self.coverage(), self._experts(), now or self.now(), months)
+
+
+def fairness_of(store: Store, coverage: Coverage, experts: Sequence[Expert], now: datetime,
+                months: int = 3) -> dict[str, Any]:
+    """The on-call load of `coverage` per person per month, with the pages sent to each (the Desk's and a reading
+    command's one home of it)."""
+    pages = [(m.expert_id, m.created_at) for m in store.outbox.all()
+             if m.expert_id and m.kind in oncall_load.PAGE_KINDS]
+    return oncall_load.report(coverage, {e.id: e for e in experts}, pages, now, months)

@@ -119,6 +119,10 @@ class Queries:
         found = tuple(sla.read(request, t, now or self.now()) for t in targets)
         return RequestClocks(request, found, sla.pressing(found), suggestions(request.status, found), targets)
 
+    def resolve_due(self, request: ExpertRequest) -> datetime | None:
+        """The request's resolve due time as its clock reads it (pushed by its waits): what every line shows."""
+        return sla.resolve_due(request, self.engine.profile(request.profile or None))
+
     def clocks(self, statuses: Collection[str] = OPEN_STATUSES, expert_id: str | None = None) -> list[RequestClocks]:
         """Every open request with a running clock, breached first, then least time left (Timers, `timers`)."""
         now = self.now()

@@ -7,7 +7,6 @@ the desk's virtual queue widget renders rows straight from these lists.
 from __future__ import annotations
 
 import dataclasses
-import gc
 from bisect import bisect_right
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -98,9 +97,10 @@ class Stored:
     """A stored request's clock fields, read without loading the record (the queue's light view of it)."""
 
     __slots__ = ("status", "urgency", "submitted_at", "paid_at", "due_at", "ack_due_at", "assigned_at",
-                 "acknowledged_at", "started_at", "completed_at", "waiting_since", "paused_minutes")
+                 "acknowledged_at", "started_at", "completed_at", "waiting_since", "paused_minutes", "tier_id")
     status: str
     urgency: str
+    tier_id: str | None
     submitted_at: datetime
     paid_at: datetime | None
     due_at: datetime | None
@@ -117,13 +117,14 @@ class Stored:
         """The view, or None when a field is not what a request holds (such a row shows no clock)."""
         view = cls()
         try:
-            for name in cls.__slots__[2:-1]:
+            for name in cls.__slots__[2:-2]:
                 value = doc.get(name)
                 setattr(view, name, _instant(value) if value else None)
             view.paused_minutes = float(doc.get("paused_minutes") or 0.0)
         except (TypeError, ValueError):
             return None
         view.status, view.urgency = str(doc.get("status")), str(doc.get("urgency"))
+        view.tier_id = str(doc["tier_id"]) if doc.get("tier_id") else None
         return view if view.submitted_at is not None else None
 
 
@@ -145,14 +146,8 @@ def load(desk: Desk, now: datetime, assignee: str | None = None) -> QueueData:
     experts = {e.id: e for e in desk.store.experts.all()}
     latest = {issue_id: request for issue_id, _, request in found if request is not None}
     data = QueueData()
-    paused = gc.isenabled()
-    gc.disable()  # the loop allocates only what it keeps: collections would walk every retained issue
-    try:
-        _fill(data, desk, [(issue_id, raw) for issue_id, raw, _ in found], latest, now.timestamp(), assignee,
-              experts)
-    finally:
-        if paused:
-            gc.enable()
+    _fill(data, desk, [(issue_id, raw) for issue_id, raw, _ in found], latest, now.timestamp(), assignee,
+          experts)
     return data
 
 
@@ -170,14 +165,8 @@ def load_scanning(desk: Desk, now: datetime, assignee: str | None = None) -> Que
             latest[key] = doc
     data = QueueData()
     now_epoch = now.timestamp()
-    paused = gc.isenabled()
-    gc.disable()  # the loop allocates only what it keeps: collections would walk every retained issue
-    try:
-        _fill(data, desk, [(d.get("id") or "", orjson.dumps(d)) for d in store.issues.raw()], latest, now_epoch,
-              assignee, experts)
-    finally:
-        if paused:
-            gc.enable()
+    _fill(data, desk, [(d.get("id") or "", orjson.dumps(d)) for d in store.issues.raw()], latest, now_epoch,
+          assignee, experts)
     return data
 
 

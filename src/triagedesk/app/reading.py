@@ -38,11 +38,21 @@ class Reading:
         from triagedesk.app import report_columns
         from triagedesk.app.noise import noise_figures
 
-        at = now or self.clock()
-        found = {**report_columns.report(self.store, self.profiles(), at, days),
-                 "noise": noise_figures(self.store, at, days)}
+        moment = now or self.clock()
+        found = report_columns.report(self.store, self.profiles(), moment, days)
+        found["oncall"] = self._oncall(moment)
+        found["noise"] = noise_figures(self.store, moment, days)
         self.store.journal.verified()
         return found
+
+    def _oncall(self, now: datetime) -> dict[str, Any]:
+        """The on-call load, as the Desk's report carries it."""
+        from triagedesk.app.oncall import fairness_of
+        from triagedesk.domain.routing.coverage import CalendarBook, Coverage
+
+        coverage = Coverage(self.store.schedules.all(), CalendarBook(self.store.calendars.all()))
+        experts = sorted(self.store.experts.all(), key=lambda e: ((e.name or e.id).lower(), e.id))
+        return fairness_of(self.store, coverage, experts, now)
 
     def search(self, text: str, limit: int = 500) -> list[Found]:
         """Every issue holding `text` (app/issue_search.py)."""

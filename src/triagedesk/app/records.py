@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import gc
 from collections.abc import Callable, Iterable
 from typing import Any
 
 from pydantic import BaseModel
 
+from triagedesk.app import memory
 from triagedesk.domain.records import AuditEntry
 from triagedesk.store.errors import StoreError
 from triagedesk.store.repositories import Repository, Store
@@ -49,7 +49,7 @@ class Records:
                         models = getattr(part, kind)
                         if models:
                             self.store.repository(kind).put_many(models, actor="demo", action="demo", note=note)
-                gc.freeze()  # what is stored stays: the collector walking it after every part was a third of the time
+                memory.keep_loaded()  # what is stored stays (walking it after every part was a third of the time)
                 if written is not None:
                     written(part)
         if folding is not None:

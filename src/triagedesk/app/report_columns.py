@@ -8,7 +8,14 @@ from datetime import datetime
 from operator import itemgetter
 from typing import Any, Protocol
 
-from triagedesk.domain.insight.analytics import correctable, figures, period_bounds, rates_of
+from triagedesk.domain.insight.analytics import (
+    clock_reads_stored_due,
+    correctable,
+    due_us,
+    figures,
+    period_bounds,
+    rates_of,
+)
 from triagedesk.domain.insight.tally import Tally, micros
 from triagedesk.domain.insight.tally_bulk import RequestColumns, tally_columns, tally_corrections, tally_ratings
 from triagedesk.domain.records import REQUEST_STATUSES, Correction, ExpertRequest, Outcome
@@ -16,10 +23,11 @@ from triagedesk.domain.scoring.profiles import Profile
 from triagedesk.store.repositories import Store
 
 REQUEST_FIELDS = ("id", "$us:submitted_at", "$us:assigned_at", "$us:started_at", "$us:completed_at", "$us:due_at",
-                  "status", "urgency", "item_category", "assigned_expert_id", "tier_id", "price", "profile")
+                  "status", "urgency", "item_category", "assigned_expert_id", "tier_id", "price", "profile",
+                  "paused_minutes")
 OUTCOME_FIELDS = ("request_id", "resolution_achieved", "time_to_resolution_minutes", "rating", "$us:created_at",
                   "expert_id")
-CORRECTION_FIELDS = ("$us:created_at", "field", "category", "expert_id", "profile")
+CORRECTION_FIELDS = ("$us:created_at", "field", "category", "expert_id", "profile", "request_id")
 URGENCIES = frozenset(("critical", "high", "medium", "low"))
 STATUSES = frozenset(REQUEST_STATUSES)
 _TEXT = frozenset((str, type(None)))
@@ -107,13 +115,16 @@ def _pick(column: list[Any], rows: list[int]) -> list[Any]:
     return [column[i] for i in rows]
 
 
-def request_columns(store: Columns, outcomes: Outcomes, rates: dict[str, float],
+def request_columns(store: Columns, outcomes: Outcomes, profiles: Mapping[str, Profile],
                     period: tuple[int, int] | None) -> tuple[list[str], list[str], RequestColumns]:
     """The requests submitted in the period (None: every request): their doc_ids and ids, and their columns as
-    the domain counts them."""
+    the domain counts them. A row whose resolve due the clock computes (a wait pushed it, or none was stored) is
+    read as its record, so the report holds it to the clock's due time."""
     low, high = period if period is not None else (-(2**63), 2**63)
+    rates = rates_of(profiles)
     keys, columns = store.field_columns("requests", REQUEST_FIELDS)
-    ids, submitted, assigned, started, completed, due, status, urgency, category, expert, tier, price, profile = columns
+    ids, submitted, assigned, started, completed, due, status, urgency, category, expert, tier, price, profile, \
+        paused = columns
     odd = (_odd(submitted, lambda v: type(v) is int, set(map(type, submitted)) <= {int})
            | set().union(*(_odd(c, lambda v: type(v) in _TIME, set(map(type, c)) <= _TIME)
                            for c in (assigned, started, completed, due)))
@@ -123,7 +134,9 @@ def request_columns(store: Columns, outcomes: Outcomes, rates: dict[str, float],
            | set().union(*(_odd(c, lambda v: type(v) in _TEXT, set(map(type, c)) <= _TEXT)
                            for c in (category, expert, tier)))
            | _odd(price, _price, _prices(price))
-           | _odd(profile, lambda v: type(v) is str, set(map(type, profile)) <= {str}))
+           | _odd(profile, lambda v: type(v) is str, set(map(type, profile)) <= {str})
+           | {i for i, (p, d, c) in enumerate(zip(paused, due, completed, strict=True))
+              if not clock_reads_stored_due(p, d, c)})
     of = outcomes.of
     chosen = [i for i, at in enumerate(submitted) if i not in odd and low <= at <= high] if odd else \
         [i for i, at in enumerate(submitted) if low <= at <= high]
@@ -136,6 +149,7 @@ def request_columns(store: Columns, outcomes: Outcomes, rates: dict[str, float],
     out.status, out.urgency, out.category, out.expert, out.tier, out.price = (
         _pick(c, chosen) for c in (status, urgency, category, expert, tier, price))
     out.profile = _pick(profile, chosen)
+    out.request = list(found)
     out.rate = [rates.get(p, 0.0) for p in out.profile]
     out.achieved = [None if r is None else r[0] for r in results]
     out.outcome_minutes = [None if r is None else r[1] for r in results]
@@ -147,46 +161,47 @@ def request_columns(store: Columns, outcomes: Outcomes, rates: dict[str, float],
         doc_ids.append(keys[i])
         found.append(request.id)
         out.append((micros(request.submitted_at), _at(request.assigned_at), _at(request.started_at),
-                    _at(request.completed_at), _at(request.due_at), request.status, request.urgency,
+                    _at(request.completed_at), due_us(request, profiles), request.status, request.urgency,
                     request.item_category, request.assigned_expert_id, request.tier_id, request.price,
                     rates.get(request.profile, 0.0), None if outcome is None else outcome[0],
-                    None if outcome is None else outcome[1], request.profile))
+                    None if outcome is None else outcome[1], request.profile, request.id))
     return doc_ids, found, out
 
 
-def corrections_of(store: Columns, profiles: Mapping[str, Profile]
-                   ) -> tuple[list[str], list[int], list[str], list[str], list[str], list[str]]:
+def corrections_of(store: Columns, profiles: Mapping[str, Profile]) -> tuple[list[Any], ...]:
     """Every loadable correction of a field its profile lets be corrected: (doc_ids, created in microseconds,
-    fields, categories (`-` for none), experts, profiles)."""
-    keys, (created, fields, categories, experts, names) = store.field_columns("corrections", CORRECTION_FIELDS)
-    out: list[list[Any]] = [[], [], [], [], [], []]
+    fields, categories (`-` for none), experts, profiles, request ids ('' for none))."""
+    keys, (created, fields, categories, experts, names, requests) = store.field_columns("corrections",
+                                                                                        CORRECTION_FIELDS)
+    out: list[list[Any]] = [[], [], [], [], [], [], []]
     usable = (set(map(type, created)) <= {int} and set(map(type, fields)) <= {str} and "" not in fields
               and set(map(type, categories)) <= _TEXT and set(map(type, experts)) <= {str}
-              and set(map(type, names)) <= {str})
+              and set(map(type, names)) <= {str} and set(map(type, requests)) <= _TEXT)
     for i, key in enumerate(keys):
         if usable or (type(created[i]) is int and type(fields[i]) is str and fields[i]
-                      and type(categories[i]) in _TEXT and type(experts[i]) is str and type(names[i]) is str):
-            row = (key, created[i], fields[i], categories[i] or "-", experts[i], names[i])
+                      and type(categories[i]) in _TEXT and type(experts[i]) is str and type(names[i]) is str
+                      and type(requests[i]) in _TEXT):
+            row = (key, created[i], fields[i], categories[i] or "-", experts[i], names[i], requests[i] or "")
         else:
             correction = store.record("corrections", key)
             if not isinstance(correction, Correction):
                 continue
             row = (key, micros(correction.created_at), correction.field, correction.category or "-",
-                   correction.expert_id, correction.profile)
+                   correction.expert_id, correction.profile, correction.request_id or "")
         if correctable(row[2], row[5], profiles):
             for column, value in zip(out, row, strict=True):
                 column.append(value)
-    return out[0], out[1], out[2], out[3], out[4], out[5]
+    return tuple(out)
 
 
 def tally_corrections_of(store: Columns, tally: Tally, period: tuple[int, int],
                          profiles: Mapping[str, Profile]) -> None:
     """Add the corrections created in the period."""
-    _, created, fields, categories, experts, names = corrections_of(store, profiles)
+    _, created, fields, categories, experts, names, requests = corrections_of(store, profiles)
     low, high = period
     chosen = [i for i, at in enumerate(created) if low <= at <= high]
     tally_corrections(tally, _pick(fields, chosen), _pick(categories, chosen), _pick(experts, chosen),
-                      _pick(names, chosen))
+                      _pick(names, chosen), _pick(requests, chosen))
 
 
 def _at(moment: datetime | None) -> int | None:
@@ -218,7 +233,7 @@ def report(store: Store, profiles: Mapping[str, Profile], now: datetime, days: i
     period = period_bounds(now, days)
     columns = StoreColumns(store)
     outcomes = Outcomes(columns)
-    tally = tally_columns(request_columns(columns, outcomes, rates_of(profiles), period)[2])
+    tally = tally_columns(request_columns(columns, outcomes, profiles, period)[2])
     tally_corrections_of(columns, tally, period, profiles)
     outcomes.tally(tally, period)
     return figures(tally, expert_names(store), now, days, profiles)

@@ -73,7 +73,7 @@ def timers(db_path: str | None, now_text: str | None, as_json: bool) -> None:
     from triagedesk.domain.requests.clocks import refund_exposure
 
     rows = desk(db_path, now_text).queries.clocks()
-    exposure = refund_exposure([c.pressing for c in rows if c.pressing is not None])
+    exposure = refund_exposure([clock for c in rows for clock in c.clocks])
     if as_json:
         emit_json({"refund_exposure": exposure, "clocks": [
             {**c.pressing.as_dict(), "issue_id": c.request.analysis_id, "status": c.request.status,

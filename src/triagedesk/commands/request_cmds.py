@@ -15,6 +15,8 @@ from triagedesk.domain.errors import UserError
 from triagedesk.domain.requests.actions import ACTIONS, Actor, Refusal
 
 if TYPE_CHECKING:
+    from datetime import datetime
+
     from triagedesk.app.desk import Desk
     from triagedesk.domain.records import ExpertRequest
     from triagedesk.domain.requests.plan import Intent, Plan
@@ -27,10 +29,11 @@ def _intent(*args: Any, **kwargs: Any) -> Intent:
     return Intent(*args, **kwargs)
 
 
-def _printable(text: str) -> str:
-    from triagedesk.display import printable
+def _printable(text: object) -> str:
+    """User text on one line (display's, imported when a command prints)."""
+    from triagedesk.display import one_line
 
-    return printable(text)
+    return one_line(text)
 
 REQUEST_ACTIONS = ("pay", "assign", "reassign", "senior", "claim", "unassign", "acknowledge", "start", "wait",
                    "resume", "complete", "cancel", "withdraw", "refund")
@@ -56,8 +59,9 @@ def _run(operations: Desk, actor: Actor, intent: Intent) -> Plan:
         raise UserError(line) from None
 
 
-def _line(request: ExpertRequest) -> str:
-    due = f", resolve due {request.due_at:%Y-%m-%d %H:%M} UTC" if request.due_at else ""
+def _line(request: ExpertRequest, resolve_due: datetime | None) -> str:
+    """A request in a line: its state, holder and the resolve target's due time (the clock's: pushed by waits)."""
+    due = f", resolve due {resolve_due:%Y-%m-%d %H:%M} UTC" if resolve_due else ""
     who = f" ({request.assigned_expert_id})" if request.assigned_expert_id else ""
     refund = " - refund due" if request.refund_due else ""
     return f"{request.id}: {request.status}{who}{due}{refund}"
@@ -80,7 +84,7 @@ def escalate(issue_id: str, tier_id: str | None, notes: str | None, again: bool,
                                                   again=again))
     request = done.request
     assert request is not None
-    emit_json(request) if as_json else click.echo(_printable(_line(request)))
+    emit_json(request) if as_json else click.echo(_printable(_line(request, operations.queries.resolve_due(request))))
 
 
 @click.command()
@@ -125,7 +129,7 @@ def request(action: str, request_id: str | None, issue_list: str | None, expert_
         emit_json({"summary": done.summary, "request": None}) if as_json else click.echo(_printable(done.summary))
         return
     updated = done.request or operations.queries.require_request(request_id)
-    emit_json(updated) if as_json else click.echo(_printable(_line(updated)))
+    emit_json(updated) if as_json else click.echo(_printable(_line(updated, operations.queries.resolve_due(updated))))
 
 
 def _bulk(operations: Desk, who: Actor, action: str, issue_list: str, expert_id: str | None, note: str,
@@ -148,7 +152,7 @@ def _bulk(operations: Desk, who: Actor, action: str, issue_list: str, expert_id:
     else:
         for row in rows:
             text = row["summary"] if row["done"] else f"{row['issue_id']}: skipped: {row['reason']}"
-            click.echo(_printable(str(text)))
+            click.echo(_printable(text))
     if not result.done:
         sys.exit(2)  # nothing was taken: a refusal alone
 

@@ -11,7 +11,7 @@ from typing import Any, Protocol
 
 from filelock import FileLock, Timeout
 
-from triagedesk.app.lease_status import write_status
+from triagedesk.app.dispatcher_status import write_status
 from triagedesk.sync.client import CouchClient, SyncError
 
 LEASE_ID = "dispatcher:lease"

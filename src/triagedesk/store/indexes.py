@@ -8,7 +8,6 @@ null (a hostile document's list or object) is not indexed under any key.
 
 from __future__ import annotations
 
-import gc
 from collections.abc import Mapping
 from typing import Any
 
@@ -127,13 +126,7 @@ class FieldIndex:
             else:
                 held = [(k, d) for k, d in docs.items() if isinstance(d, Mapping)]
                 keys, column = [k for k, _ in held], [d.get(field) for _, d in held]
-            paused = gc.isenabled()
-            gc.disable()  # only kept objects are allocated: a collection would walk the whole store for nothing
-            try:
-                found = self.built[field] = FieldMap(keys, column)
-            finally:
-                if paused:
-                    gc.enable()
+            found = self.built[field] = FieldMap(keys, column)
         return found
 
     def change(self, doc_id: str, doc: Mapping[str, Any] | None) -> None:

@@ -5,15 +5,16 @@ from __future__ import annotations
 import os
 import shutil
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 from triagedesk.domain import instants
 from triagedesk.store.errors import StoreError
 
-CURRENT_SCHEMA = 2
-"""1: documents as first written. 2: every record carries `_updated_at` (sync's last-writer-wins)."""
+CURRENT_SCHEMA = 3
+"""1: documents as first written. 2: every record carries `_updated_at` (sync's last-writer-wins). 3: a request's
+`due_at` is its resolve target before any wait (the waits' `paused_minutes` push it when it is read)."""
 
 Tables = dict[str, dict[str, dict[str, Any]]]
 DATA_TABLES = ("issues", "experts", "requests", "sessions", "outcomes", "corrections", "knowledge", "audit")
@@ -31,7 +32,28 @@ def _to_v2(tables: Tables) -> None:
                 docs[key] = doc  # the tables hand out copies: a change is written back
 
 
-MIGRATIONS: dict[int, Callable[[Tables], None]] = {1: _to_v2}
+def _to_v3(tables: Tables) -> None:
+    """The release before the action table stored a request's `due_at` already pushed by its waits; the clocks now
+    push the stored due time by `paused_minutes` when they read it. Take the waits out of such a `due_at` so the
+    deadline stays where it was (the resolve target's calendar counts every minute).
+
+    Those requests are known by what that release never wrote: an `ack_due_at` field (every request written since
+    carries the key, null or not)."""
+    docs = tables.get("requests", {})
+    for key, doc in list(docs.items()):
+        paused = doc.get("paused_minutes") or 0.0
+        due = doc.get("due_at")
+        if "ack_due_at" in doc or not due or not isinstance(paused, int | float) or paused <= 0:
+            continue
+        stored = instants.parse_or_none(due)
+        if stored is None:
+            continue  # not a time: the store's validity check quarantines the record, as before
+        doc["due_at"] = instants.stamp(stored - timedelta(minutes=float(paused)))
+        doc["ack_due_at"] = None
+        docs[key] = doc  # the tables hand out copies: a change is written back
+
+
+MIGRATIONS: dict[int, Callable[[Tables], None]] = {1: _to_v2, 2: _to_v3}
 """From schema N to N + 1."""
 
 

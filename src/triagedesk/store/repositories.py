@@ -131,9 +131,10 @@ class Repository(Generic[M]):
         return [model for model in loaded if model is not None]  # one the models cannot load: skipped, told
 
     def latest_by(self, field: str, value: Any, newest: Callable[[M], Any]) -> M | None:
-        """The record with the greatest `newest(record)` among those whose indexed `field` equals `value`."""
+        """The record with the greatest `newest(record)` among those whose indexed `field` equals `value`, the last
+        stored on a tie (a request opened at the instant the one before it was cancelled is the newer)."""
         found = self.by(field, value)
-        return max(found, key=newest) if found else None
+        return max(reversed(found), key=newest) if found else None
 
     def where(self, predicate: Callable[[M], bool]) -> list[M]:
         return [m for m in self.all() if predicate(m)]
@@ -236,10 +237,11 @@ def usable_request(doc: dict[str, Any]) -> bool:
 
 
 def _latest_usable(docs: list[dict[str, Any]]) -> dict[str, Any] | None:
-    """The latest submitted usable request, the first stored on a tie."""
+    """The latest submitted usable request, the last stored on a tie (as `latest_by`)."""
     held: dict[str, Any] | None = None
     for doc in docs:
-        if usable_request(doc) and (held is None or (doc.get("submitted_at") or "") > (held.get("submitted_at") or "")):
+        if usable_request(doc) and (held is None or str(doc.get("submitted_at") or "")
+                                    >= str(held.get("submitted_at") or "")):
             held = doc
     return held
 

@@ -63,7 +63,7 @@ def timers(desk: Desk, limit: int, expert_id: str | None = None) -> tuple[list[T
     """The most pressing clocks (and running sessions), as specs for the Timers pane: each reads its target
     through the domain's clock function at every tick."""
     clocks = desk.queries.clocks(expert_id=expert_id)
-    exposure = sla.refund_exposure([c.pressing for c in clocks if c.pressing is not None])
+    exposure = sla.refund_exposure([clock for c in clocks for clock in c.clocks])
     breached = sum(c.pressing is not None and c.pressing.state == "breached" for c in clocks)
     specs: list[TimerSpec] = []
     for found in clocks[:limit]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 from bisect import bisect_left
+from collections import Counter
 from collections.abc import Mapping
 from datetime import datetime, timedelta
 from typing import Any
@@ -13,6 +14,7 @@ from triagedesk.domain.insight.tally import EPOCH, CorrectionFacts, RatingFacts,
 from triagedesk.domain.insight.tally_bulk import RequestColumns, tally_columns
 from triagedesk.domain.models import Expert
 from triagedesk.domain.records import OPEN_STATUSES, Correction, ExpertRequest, Outcome
+from triagedesk.domain.requests import clocks
 from triagedesk.domain.scoring.profiles import Profile
 
 URGENCY_ORDER = ("critical", "high", "medium", "low")
@@ -62,6 +64,17 @@ def _at(moment: datetime | None) -> int | None:
     return None if moment is None else micros(moment)
 
 
+def due_us(request: ExpertRequest, profiles: Mapping[str, Profile]) -> int | None:
+    """The request's resolve due time as the clocks read it (waits pushed, computed when not stored), in
+    microseconds: what the report holds a completion against, as Timers and refunds do."""
+    return _at(clocks.resolve_due(request, profiles.get(request.profile)))
+
+
+def clock_reads_stored_due(paused_minutes: object, due: object, completed: object) -> bool:
+    """A stored row whose stored `due_at` is the clock's resolve due (no wait pushed it; not computed)."""
+    return not paused_minutes and (due is not None or completed is None)
+
+
 def tally_records(requests: list[ExpertRequest], corrections: list[Correction], outcomes: list[Outcome],
                   profiles: Mapping[str, Profile], now: datetime, days: int) -> Tally:
     """What the records of the period add up to (a request's outcome is the last one naming it)."""
@@ -75,15 +88,16 @@ def tally_records(requests: list[ExpertRequest], corrections: list[Correction], 
             continue
         outcome = by_request.get(r.id)
         columns.append((
-            submitted, _at(r.assigned_at), _at(r.started_at), _at(r.completed_at), _at(r.due_at), r.status,
+            submitted, _at(r.assigned_at), _at(r.started_at), _at(r.completed_at), due_us(r, profiles), r.status,
             r.urgency, r.item_category, r.assigned_expert_id, r.tier_id, r.price, rates.get(r.profile, 0.0),
             None if outcome is None else outcome.resolution_achieved,
-            None if outcome is None else outcome.time_to_resolution_minutes, r.profile))
+            None if outcome is None else outcome.time_to_resolution_minutes, r.profile, r.id))
     tally = tally_columns(columns)
     for c in corrections:
         at = micros(c.created_at)
         if low <= at <= high and correctable(c.field, c.profile, profiles):
-            tally.correction(CorrectionFacts(at, c.field, c.category or "-", c.expert_id, c.profile))
+            tally.correction(CorrectionFacts(at, c.field, c.category or "-", c.expert_id, c.profile,
+                                             c.request_id or ""))
     for o in outcomes:
         at = micros(o.created_at)
         if o.rating is not None and low <= at <= high:
@@ -114,7 +128,7 @@ def figures(tally: Tally, names: dict[str, str], now: datetime, days: int,
         "avg_resolution_hours": _mean(n[("took",)], completed, US_PER_HOUR, 2),
         "mtta_minutes": _mean(n[("wait",)], n[("assigned",)], US_PER_MINUTE, 1),
         "sla_compliance": _share(on_time, timed),
-        "refunds_due": timed - on_time,
+        "refunds_due": sum(1 for price in tally.values["late_prices"] if price > 0),
         "refund_exposure": round(math.fsum(tally.values["late_prices"]), 2),
         "revenue": round(math.fsum(tally.values["revenue"]), 2),
         "expert_hours": round(math.fsum(tally.values["minutes"]) / 60, 2),
@@ -134,12 +148,23 @@ def figures(tally: Tally, names: dict[str, str], now: datetime, days: int,
     return data
 
 
+def completed_fixes(tally: Tally) -> Counter[tuple[str, str]]:
+    """Corrections per (profile, field) of the period's completed requests only (an open request's are not over
+    the completed requests' base)."""
+    done = tally.groups("done_request")
+    out: Counter[tuple[str, str]] = Counter()
+    for key, count in tally.n.items():
+        if key[0] == "fix" and count and key[1] in done:
+            out[(key[2], key[3])] += count
+    return out
+
+
 def correction_rates(tally: Tally) -> dict[str, dict[str, float]]:
     """Per profile, corrections per field as a share of that profile's completed requests in the period: the one
     figure the chart and the training-gap text both use (a field corrected twice on one request counts twice)."""
     bases = tally.groups("completed_profile")
     out: dict[str, dict[str, float]] = {}
-    for (_, profile, field), count in sorted((k, c) for k, c in tally.n.items() if k[0] == "profile_field" and c):
+    for (profile, field), count in sorted(completed_fixes(tally).items()):
         base = bases.get(profile, 0)
         out.setdefault(profile, {})[field] = round(count / base, 4) if base else 0.0
     return out
@@ -219,11 +244,12 @@ def opportunities(tally: Tally, data: dict[str, Any], profiles: Mapping[str, Pro
         if success >= 0.9 and hours <= typical:
             out.append(f"Automation candidate: {category} escalations were resolved {success:.0%} of the time "
                        f"in {hours:.1f} h on average ({done} cases); write a runbook.")
+    fixes = completed_fixes(tally)
     gaps = [(profile, field, rate) for profile, rates in data["correction_rates"].items()
             for field, rate in rates.items()]
     for profile, field, rate in sorted(gaps, key=lambda g: (-g[2], g[0], g[1])):
         share = profiles[profile].corrections.gap_share if profile in profiles else 0.1
-        count = n[("profile_field", profile, field)]
+        count = fixes[(profile, field)]
         if count >= 3 and rate >= share:
             out.append(f"Training gap: experts corrected the automated {field} in {rate:.0%} of the "
                        f"{data['correction_rate_base'].get(profile, 0)} completed {profile or 'unnamed'} requests "

@@ -8,6 +8,7 @@ from datetime import datetime
 
 from triagedesk.domain.models import Decision, Expert, Issue
 from triagedesk.domain.records import ExpertRequest, Outcome, Session
+from triagedesk.domain.requests import clocks
 
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]<>()#+|!~])")
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
@@ -107,8 +108,9 @@ def _timeline(ctx: PackageContext) -> str:
                               ("completed", request.completed_at), ("cancelled", request.cancelled_at)):
             if moment:
                 rows.append(f"- {_when(moment)}: {label}")
-        if request.due_at:
-            rows.append(f"- {_when(request.due_at)}: due")
+        due = clocks.resolve_due(request, None)  # the clock's resolve due time: pushed by the waits
+        if due:
+            rows.append(f"- {_when(due)}: due")
     for session in ctx.sessions or []:
         rows.append(f"- {_when(session.started_at)}: session over {literal(session.channel)} ({session.status})")
     return "\n".join(sorted(rows)) or "- No events recorded"

@@ -58,6 +58,8 @@ class RequestFacts:
     """The expert's minutes (the outcome's time to resolution, else started to completed), when completed."""
     cost: float
     profile: str = ""
+    request_id: str = ""
+    """The request's id: a completed request's corrections count in the correction rates."""
 
     @property
     def day(self) -> int:
@@ -72,6 +74,8 @@ class CorrectionFacts:
     """The category, or `-`."""
     expert: str
     profile: str = ""
+    request: str = ""
+    """The corrected request's id (its corrections count in the rates once it is completed)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,7 +112,8 @@ class Tally:
         changed: list[tuple[str, float]] = []
         if f.took is not None:
             keys += [(("completed",), 1), (("took",), f.took), (("category_done", f.category), 1),
-                     (("category_took", f.category), f.took), (("completed_profile", f.profile), 1)]
+                     (("category_took", f.category), f.took), (("completed_profile", f.profile), 1),
+                     (("done_request", f.request_id), 1)]
             if f.resolved:
                 keys += [(("resolved",), 1), (("category_resolved", f.category), 1)]
             if f.met is not None:
@@ -138,7 +143,7 @@ class Tally:
 
     def correction(self, c: CorrectionFacts, sign: int = 1) -> None:
         for key in (("corrections",), ("field", c.field), ("correction_category", c.category),
-                    ("expert_fixes", c.expert), ("profile_field", c.profile, c.field)):
+                    ("expert_fixes", c.expert), ("fix", c.request, c.profile, c.field)):
             self.n[key] += sign
 
     def rating(self, r: RatingFacts, sign: int = 1) -> None:
@@ -161,7 +166,7 @@ class Tally:
 def request_facts(submitted: int, assigned: int | None, started: int | None, completed: int | None, due: int | None,
                   status: str, urgency: str, category: str | None, expert: str | None, tier_id: str | None,
                   price: float, rate: float, resolution_achieved: bool | None,
-                  outcome_minutes: float | None, profile: str = "") -> RequestFacts:
+                  outcome_minutes: float | None, profile: str = "", request_id: str = "") -> RequestFacts:
     """The facts of one request from its fields (times in microseconds) and its outcome's (`resolution_achieved`
     None: no outcome); `rate` is its profile's expert hourly rate."""
     took = None if completed is None else completed - submitted
@@ -178,7 +183,7 @@ def request_facts(submitted: int, assigned: int | None, started: int | None, com
         met=None if completed is None or due is None else completed <= due,
         tier=tier_id or f"{urgency} (no tier)",
         resolved=status != "refunded" if resolution_achieved is None else resolution_achieved,
-        price=price, minutes=minutes, cost=minutes / 60 * rate, profile=profile)
+        price=price, minutes=minutes, cost=minutes / 60 * rate, profile=profile, request_id=request_id)
 
 
 __all__ = ["CorrectionFacts", "DAY_US", "RatingFacts", "RequestFacts", "Tally", "hours_shown", "micros",

@@ -32,6 +32,8 @@ class RequestColumns:
     achieved: list[bool | None] = field(default_factory=list)
     outcome_minutes: list[float | None] = field(default_factory=list)
     profile: list[str] = field(default_factory=list)
+    request: list[str] = field(default_factory=list)
+    """The requests' ids."""
 
     def append(self, row: tuple[Any, ...]) -> None:
         """One request, its values in the order of the fields."""
@@ -101,6 +103,7 @@ def tally_columns(c: RequestColumns) -> Tally:
     n[("completed",)] += len(done)
     n[("took",)] += sum(took)
     _count(n, "completed_profile", [c.profile[i] for i in done])
+    _count(n, "done_request", [c.request[i] for i in done])
     _count(n, "category_done", kinds)
     _sum(n, "category_took", kinds, took)
     n[("resolved",)] += sum(resolved)
@@ -127,15 +130,15 @@ def tally_columns(c: RequestColumns) -> Tally:
 
 
 def tally_corrections(tally: Tally, field: list[str], category: list[str], expert: list[str],
-                      profile: list[str]) -> None:
+                      profile: list[str], request: list[str]) -> None:
     """Add the period's corrections (category `-` when none), as `Tally.correction` adds each."""
     n = tally.n
     n[("corrections",)] += len(field)
     _count(n, "field", field)
     _count(n, "correction_category", category)
     _count(n, "expert_fixes", expert)
-    for (name, fixed), count in Counter(zip(profile, field, strict=True)).items():
-        n[("profile_field", name, fixed)] += count
+    for (held, name, fixed), count in Counter(zip(request, profile, field, strict=True)).items():
+        n[("fix", held, name, fixed)] += count
 
 
 def tally_ratings(tally: Tally, expert: list[str], rating: list[int]) -> None:

@@ -66,7 +66,8 @@ class Action:
     """It gives the request to an expert, named or picked from the ranked candidates (assign, reassign, senior,
     claim): planning it ranks the issue's candidates."""
     ends_sessions: bool = False
-    """The previous holder's running session ends with it (recorded, with its working time)."""
+    """Running sessions end with it (recorded, with their working time): the previous holder's for a change of
+    hands, every one on the request for an end of the request (complete, cancel)."""
     clocks: str = ""
     """What it does to the request's SLA targets, in words (the help and the docs read it)."""
     notifies: tuple[str, ...] = ()
@@ -138,9 +139,9 @@ ACTIONS: dict[str, Action] = {a.name: a for a in (
          clocks="completes the request when it is in review: met or missed, a missed paid tier is owed a refund",
          help="record the session's outcome (ends it; completes a request in review)"),
     _row("complete", "Complete", "request", {"in_review"}, (C, E), to="completed",
-         fields=frozenset({"status", "completed_at", "refund_due", "rating", "final_report"}),
-         clocks="stops the resolve target: met, or missed and (paid tiers) owed a refund",
-         help="complete the request without a session outcome"),
+         fields=frozenset({"status", "completed_at", "refund_due", "rating", "final_report"}), creates=("sessions",),
+         ends_sessions=True, clocks="stops the resolve target: met, or missed and (paid tiers) owed a refund",
+         help="complete the request without a session outcome (a running session ends)"),
     _row("correction", "Correction", "request", HELD_STATUSES | {"completed"}, (E,),
          fields=frozenset({"expert_corrections"}), creates=("corrections",), confirm=False,
          help="correct one of the profile's correctable fields of the automated assessment"),
@@ -152,7 +153,8 @@ ACTIONS: dict[str, Action] = {a.name: a for a in (
          clocks="the resolve target runs again, pushed by the wait (the acknowledge target never pauses)",
          help="stop waiting: the clocks run again"),
     _row("cancel", "Cancel", "request", OPEN_STATUSES, (C,), to="cancelled",
-         fields=frozenset({"status", "cancelled_at"}), ends_sessions=True, clocks="stops every target",
+         fields=frozenset({"status", "cancelled_at"}), creates=("sessions",), ends_sessions=True,
+         clocks="stops every target",
          help="cancel the request (a running session ends)"),
     _row("refund", "Refund", "request", {"completed"}, (C,), to="refunded", fields=frozenset({"status", "refunded_at"}),
          help="refund a completed request"),

@@ -73,7 +73,7 @@ def expert_calendar(expert: Expert | None, profile: Profile, urgency: str,
     return TWENTY_FOUR_SEVEN if working is None else working
 
 
-def service_calendar(profile: Profile) -> Calendar:
+def service_calendar(profile: Profile | None) -> Calendar:
     """The resolve target's calendar: the requester's, every minute (the same whoever holds the request)."""
     return TWENTY_FOUR_SEVEN
 
@@ -102,6 +102,8 @@ class Clocked(Protocol):
     def status(self) -> str: ...
     @property
     def urgency(self) -> str: ...
+    @property
+    def tier_id(self) -> str | None: ...
     @property
     def submitted_at(self) -> datetime: ...
     @property
@@ -141,12 +143,35 @@ def due_for_ack(assigned_at: datetime, profile: Profile, expert: Expert | None, 
                                                                                      ack_budget(profile, expert))
 
 
-def resolve_due(request: ExpertRequest, profile: Profile) -> datetime | None:
-    """The resolve target's due time now: the stored one pushed by the waits (None: not started)."""
-    if request.due_at is None:
+def resolve_base(request: Clocked, profile: Profile | None) -> datetime | None:
+    """The resolve target's due time before any wait: the stored `due_at`; a request stored without one (an
+    import, another client) has it computed from its profile as a request opens (None: not started, or no profile
+    to compute it from)."""
+    if request.due_at is not None:
+        return request.due_at
+    start = resolve_start(request)
+    if start is None or profile is None or request.urgency not in profile.urgencies:
         return None
-    return service_calendar(profile).add_working_minutes(request.due_at, request.paused_minutes) \
-        if request.paused_minutes else request.due_at
+    if profile.payment and request.tier_id in profile.tiers and request.paid_at is None:
+        return None  # a paid tier's guarantee starts at its payment
+    return due_for_resolve(start, resolve_budget(profile, request.tier_id, request.urgency), 0.0, profile)
+
+
+def resolve_due(request: Clocked, profile: Profile | None) -> datetime | None:
+    """THE resolve target's due time now: `resolve_base` pushed by the waits (None: not started). Every display
+    of a resolve due time, the refund at completion and the report read it."""
+    base = resolve_base(request, profile)
+    if base is None or not request.paused_minutes:
+        return base
+    return service_calendar(profile).add_working_minutes(base, request.paused_minutes)
+
+
+def resolve_missed(request: Clocked, profile: Profile | None, at: datetime | None = None) -> bool | None:
+    """Whether the request finished (at `at`, else at its completion) after its resolve target; None without a
+    target or a finish."""
+    due = resolve_due(request, profile)
+    finished = at or request.completed_at
+    return None if due is None or finished is None else finished > due
 
 
 def signed_minutes(calendar: Calendar, due: datetime, at: datetime) -> float:
@@ -181,15 +206,17 @@ class Target:
         return signed_minutes(self.calendar, self.due, self.done_at or self.frozen_at or now)
 
     def state(self, now: datetime) -> ClockState:
+        """Met or missed by the instant it was done; breached from the due instant on (when the dispatcher's step
+        is due), whatever the calendar says of the minutes left (an expert's hours may have changed since)."""
         if self.stopped:
             return "stopped"
-        left = self.left_minutes(now)
         if self.done_at is not None:
-            return "met" if left >= 0 else "missed"
-        if left <= 0:
+            return "met" if self.done_at <= self.due else "missed"
+        if (self.frozen_at or now) >= self.due:
             return "breached"
         if self.frozen_at is not None:
             return "paused"
+        left = self.left_minutes(now)
         if self.budget_minutes and left / self.budget_minutes < AT_RISK_SHARE:
             return "at_risk"
         return "ok"
@@ -202,16 +229,16 @@ def targets(request: Clocked, profile: Profile, expert: Expert | None,
             calendars: CalendarBook | None = None) -> tuple[Target, ...]:
     """The request's targets as it stands (`expert`: the one holding it; `calendars`: the stored business and
     holiday calendars). Requests stored before the targets existed are read the same way: their acknowledge due
-    is computed when not stored."""
+    is computed when not stored, and so is a resolve due (`resolve_base`)."""
     out: list[Target] = []
     start = resolve_start(request)
     status = request.status
     frozen = request.waiting_since if status == "waiting" else None
-    if start is not None and request.due_at is not None:
+    base = resolve_base(request, profile)
+    due = resolve_due(request, profile)
+    if start is not None and base is not None and due is not None:
         calendar = service_calendar(profile)
-        budget = calendar.working_minutes_between(start, request.due_at)
-        due = calendar.add_working_minutes(request.due_at, request.paused_minutes) if request.paused_minutes \
-            else request.due_at
+        budget = calendar.working_minutes_between(start, base)
         done = request.completed_at if status in ("completed", "refunded") else None
         out.append(Target("resolve", start, due, budget, calendar, request.paused_minutes, frozen, done,
                           status == "cancelled"))
@@ -226,6 +253,14 @@ def targets(request: Clocked, profile: Profile, expert: Expert | None,
             out.append(Target("acknowledge", request.assigned_at, due, budget, calendar, 0.0, None, acknowledged,
                               stopped))
     return tuple(out)
+
+
+def ack_lapsed(request: Clocked, profile: Profile, expert: Expert | None, now: datetime,
+               calendars: CalendarBook | None = None) -> bool:
+    """The holder let the acknowledge target pass unacknowledged (breached at `now`): a lapse, whoever moves the
+    request on (the dispatcher's step, or a coordinator's reassignment)."""
+    found = next((t for t in targets(request, profile, expert, calendars) if t.name == "acknowledge"), None)
+    return found is not None and found.state(now) == "breached"
 
 
 @dataclass(frozen=True)
@@ -279,7 +314,9 @@ def order_key(clock: SlaClock) -> tuple[float, str]:
 
 
 def refund_exposure(found: Iterable[SlaClock]) -> float:
-    """The sum of prices at risk now: paid requests breached or under 25% of their time."""
+    """The sum of prices at risk now: paid requests breached or under 25% of their time. Pass every clock of every
+    request (not only the pressing one): only a resolve target carries the price, so each request counts once,
+    whatever its acknowledge clock says."""
     return sum(c.price_at_risk for c in found if c.state in ("breached", "at_risk"))
 
 

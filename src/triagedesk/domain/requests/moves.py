@@ -90,9 +90,9 @@ def started(request: ExpertRequest, at: datetime) -> ExpertRequest:
 
 def completed(request: ExpertRequest, profile: Profile, at: datetime, rating: int | None,
               final_report: str | None) -> ExpertRequest:
-    """Completed: a request finished after its resolve target is owed a refund (seed 002's guarantee)."""
-    due = clocks.resolve_due(request, profile)
-    update: dict[str, Any] = {"completed_at": at, "refund_due": due is not None and at > due, "rating": rating}
+    """Completed: a paid request finished after its resolve target is owed a refund (seed 002's guarantee)."""
+    missed = bool(clocks.resolve_missed(request, profile, at))
+    update: dict[str, Any] = {"completed_at": at, "refund_due": missed and request.price > 0, "rating": rating}
     if final_report and final_report.strip():
         update["final_report"] = final_report.strip()
     return _moved(request, "complete", at, **update)

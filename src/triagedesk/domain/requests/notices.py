@@ -12,6 +12,7 @@ from datetime import datetime
 from triagedesk.domain.insight import package
 from triagedesk.domain.models import Decision, Expert, Issue
 from triagedesk.domain.records import ExpertRequest, NoticeKind, Outcome, Session
+from triagedesk.domain.requests import clocks
 
 
 @dataclass(frozen=True)
@@ -29,6 +30,11 @@ def _when(moment: datetime | None) -> str:
     return moment.strftime("%Y-%m-%d %H:%M UTC") if moment else "-"
 
 
+def _due(request: ExpertRequest) -> str:
+    """The resolve target's due time as the clock reads it (the stored one pushed by the waits)."""
+    return _when(clocks.resolve_due(request, None))
+
+
 def _split(text: str) -> tuple[str, str]:
     first, _, rest = text.partition("\n")
     return first.removeprefix("Subject: ").strip(), rest.lstrip("\n")
@@ -43,7 +49,7 @@ def head(issue: Issue | None, request: ExpertRequest, ack_url: str | None) -> st
     """What the page is about, in its first lines: issue, request, urgency, due time, acknowledgement link."""
     title = _line(issue.title) if issue is not None and issue.title else "(no title)"
     lines = [f"Issue {_line(issue.id or '-') if issue is not None else _line(request.analysis_id)}: {title}",
-             f"Request {request.id} · urgency {request.urgency} · due {_when(request.due_at)}"]
+             f"Request {request.id} · urgency {request.urgency} · due {_due(request)}"]
     if ack_url:
         lines.append(f"Acknowledge (a page with a confirm button, single use): {ack_url}")
     return "\n".join(lines) + "\n\n"
@@ -79,7 +85,7 @@ def assignment(issue: Issue, decision: Decision, request: ExpertRequest, expert:
     subject, body = _split(package.initial_contact(ctx, package_attached=False))
     if request.tier_id:
         body = (f"{body}\n\nREQUEST:\n- Request: {request.id}\n- Tier: {request.tier_name or request.tier_id}"
-                f" (${request.price:,.2f})\n- Due: {_when(request.due_at)}\n- Item: {request.item_name or '-'}"
+                f" (${request.price:,.2f})\n- Due: {_due(request)}\n- Item: {request.item_name or '-'}"
                 f"{' (' + request.item_category + ')' if request.item_category else ''}")
     kind: NoticeKind = "assignment"
     if reassigned_from:
@@ -93,7 +99,7 @@ def at_risk(issue: Issue | None, request: ExpertRequest, expert: Expert | None, 
             ack_url: str | None = None) -> Notice:
     name = expert.name if expert else "Expert"
     subject = f"At risk: {request.urgency.capitalize()} request {request.id} has under 25% of its SLA left"
-    body = (f"{name},\n\nRequest {request.id} is due {_when(request.due_at)}: "
+    body = (f"{name},\n\nRequest {request.id} is due {_due(request)}: "
             f"{max(left_minutes, 0):.0f} working minutes left.\nPlease update the desk or hand it back.")
     return Notice("at_risk", subject,
                   head(issue, request, ack_url if request.acknowledged_at is None else None) + body)
@@ -105,7 +111,7 @@ def breach(issue: Issue | None, request: ExpertRequest, expert: Expert | None, p
     subject = f"SLA breached: {request.urgency.capitalize()} request {request.id} escalated to you"
     refund = f"\nRefund exposure: ${refund_exposure:,.2f} (paid tier past its guarantee)." if refund_exposure else ""
     body = (f"{name},\n\nRequest {request.id} passed its due time "
-            f"{_when(request.due_at)}{' with ' + previous if previous else ''}; it is yours now as the senior "
+            f"{_due(request)}{' with ' + previous if previous else ''}; it is yours now as the senior "
             f"expert.{refund}")
     return Notice("breach", subject, head(issue, request, ack_url) + body)
 
@@ -115,7 +121,7 @@ def coordinator(issue: Issue | None, request: ExpertRequest, reason: str, refund
     refund = f"\nRefund exposure: ${refund_exposure:,.2f}." if refund_exposure else ""
     body = (f"The dispatcher cannot settle request {request.id} on its own: "
             f"{reason}.\nHeld by: {request.assigned_expert_name or request.assigned_expert_id or 'nobody'}; "
-            f"due {_when(request.due_at)}.{refund}")
+            f"due {_due(request)}.{refund}")
     return Notice("coordinator", subject, head(issue, request, None) + body)
 
 

@@ -6,128 +6,14 @@ and asks `plan`; a `Plan` is the records to write (each with its audit action), 
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field, replace
-from datetime import datetime
-from typing import Any
+from dataclasses import replace
 
-from pydantic import BaseModel
-
-from triagedesk.domain.models import Candidate, Decision, Expert, Issue
-from triagedesk.domain.records import ExpertRequest, Session
-from triagedesk.domain.requests import corrections, moves, sessions
-from triagedesk.domain.requests.actions import ACTIONS, Actor, Refusal, Standing, check
+from triagedesk.domain.models import Expert, Issue
+from triagedesk.domain.requests import clocks, corrections, moves, sessions
+from triagedesk.domain.requests.actions import ACTIONS, Actor, Refusal, check
+from triagedesk.domain.requests.situation import Intent, Plan, Situation, Write
 from triagedesk.domain.requests.states import CLOSED_STATUSES, SESSION_RUNNING, STATE_NAMES
 from triagedesk.domain.routing import eligibility
-from triagedesk.domain.routing.coverage import CalendarBook
-from triagedesk.domain.scoring.profiles import Profile
-
-
-@dataclass(frozen=True)
-class Intent:
-    """What a door asks for: an action on an issue (and its request), with the action's arguments."""
-
-    action: str
-    issue_id: str
-    request_id: str | None = None
-    """The request acted on; None: the issue's latest."""
-    expert_id: str | None = None
-    """Who takes the request (assign, reassign, senior; None lets the matcher pick for reassign and senior)."""
-    note: str = ""
-    override: bool = False
-    """Assign outside the issue's specialisation: allowed to a coordinator with a note, and audited."""
-    lapsed: bool = False
-    """The holder let the request lapse (a missed acknowledgement, a breach): never given it back."""
-    tier_id: str | None = None
-    again: bool = False
-    """Escalate although a request is open (a second, parallel request)."""
-    values: Mapping[str, Any] = field(default_factory=dict)
-    """An outcome's, a correction's or an edit's fields."""
-
-
-@dataclass(frozen=True)
-class Situation:
-    """What the rules need to know, read from the store by the app (`app.commands`)."""
-
-    issue: Issue
-    profile: Profile
-    decision: Decision
-    request: ExpertRequest | None
-    experts: Mapping[str, Expert]
-    """The network with its counted figures (workload, reviews, rating)."""
-    ranked: Sequence[Candidate]
-    """The matcher's ranking for the issue, now."""
-    sessions: Sequence[Session]
-    """The request's sessions."""
-    with_outcome: frozenset[str]
-    """The ids of those sessions that have an outcome."""
-    now: datetime
-    calendars: CalendarBook | None = None
-    """The stored business and holiday calendars (an acknowledge target counts the expert's working minutes)."""
-    on_call: tuple[str, ...] = ()
-    """Who is on call now in the schedules covering the issue (the dispatcher's picks take them first)."""
-
-    def standing(self, actor: Actor) -> Standing:
-        request = self.request
-        if request is None:
-            return Standing(None, self.opens_as)
-        own = self.own_session(actor)
-        return Standing(request.status, self.opens_as, request.assigned_expert_id,
-                        request.acknowledged_at is not None or request.started_at is not None,
-                        own.status if own is not None else None, self.awaiting(actor) is not None)
-
-    @property
-    def opens_as(self) -> str:
-        tier = self.decision.recommended_tier if self.decision.recommended_tier in self.profile.tiers else None
-        return "pending_payment" if self.profile.payment and tier is not None else "pending_assignment"
-
-    def own_session(self, actor: Actor) -> Session | None:
-        """The actor's running session on the request (an expert drives only their own)."""
-        return next((s for s in self.sessions if s.status in SESSION_RUNNING and s.expert_id == actor.expert_id), None)
-
-    def awaiting(self, actor: Actor) -> Session | None:
-        """The actor's latest ended session on the request without an outcome."""
-        ended = [s for s in self.sessions if s.status == "ended" and s.expert_id == actor.expert_id
-                 and s.id not in self.with_outcome]
-        return max(ended, key=lambda s: s.ended_at or s.started_at) if ended else None
-
-
-@dataclass(frozen=True)
-class Write:
-    """One record the plan writes, with the audit entry's action and note."""
-
-    kind: str
-    record: BaseModel
-    audit: str
-    new: bool = False
-    note: str = ""
-    delete: bool = False
-    """The record is removed (a withdrawn request): the audit keeps what it was."""
-
-
-@dataclass(frozen=True)
-class Plan:
-    """What an action will do: the writes in order, and the words a confirmation and a notice use."""
-
-    intent: Intent
-    writes: tuple[Write, ...]
-    summary: str
-    """"APR-000012 assigned to Ruth Abara": the notice after, and the CLI's line."""
-    detail: tuple[str, ...] = ()
-    """What else happens (a request opened, a session ended, an override): the confirmation lists it."""
-    question: str = ""
-    """What a confirmation asks ("Assign APR-000012 (Silver teapot) to Ruth Abara?")."""
-    verb: str = ""
-    """What its confirming button says ("Assign", "Cancel the request")."""
-
-    @property
-    def request(self) -> ExpertRequest | None:
-        """The request as the plan leaves it."""
-        found = [w.record for w in self.writes if w.kind == "requests"]
-        return found[-1] if found else None  # type: ignore[return-value]
-
-    def of(self, kind: str) -> list[BaseModel]:
-        return [w.record for w in self.writes if w.kind == kind]
 
 
 def plan(situation: Situation, actor: Actor, intent: Intent) -> Refusal | Plan:
@@ -140,12 +26,53 @@ def plan(situation: Situation, actor: Actor, intent: Intent) -> Refusal | Plan:
             return Refusal(name, f"the issue already has an open request {request.id} "
                                  f"({STATE_NAMES[request.status]})")
         return refused
-    if request is not None and situation.now < request.submitted_at and name != "escalate":
-        return Refusal(name, "the clock reads earlier than the request's submission")
+    stale = _superseded(situation, name)
+    if stale is not None:
+        return stale
+    backwards = _before_last_move(situation, actor, name)
+    if backwards is not None:
+        return backwards
     builder = _BUILDERS.get(name)
     if builder is None:
         return Refusal(name, "not an action on a request")
     return builder(situation, actor, intent)
+
+
+LAST_MOVES = (("submission", "submitted_at"), ("payment", "paid_at"), ("assignment", "assigned_at"),
+              ("acknowledgement", "acknowledged_at"), ("review's start", "started_at"), ("wait", "waiting_since"))
+"""A request's own moments, in the words a refusal uses: time going backwards past one is refused."""
+
+
+def _before_last_move(s: Situation, actor: Actor, name: str) -> Refusal | None:
+    """Time going backwards (a clock set back, a `--now` in the past): nothing is recorded before what the request,
+    or the session the action drives, already records."""
+    request = s.request
+    if request is None or name == "escalate":
+        return None
+    moments = [(what, getattr(request, key)) for what, key in LAST_MOVES if getattr(request, key) is not None]
+    session = s.own_session(actor) or (s.awaiting(actor) if name == "outcome" else None)
+    if session is not None and ACTIONS[name].subject == "session" and name != "start":
+        moments += [("session's start", session.started_at), ("session's pause", session.paused_at),
+                    ("session's end", session.ended_at)]
+    late = [(at, what) for what, at in moments if at is not None and s.now < at]
+    if not late:
+        return None
+    at, what = max(late)
+    return Refusal(name, f"the clock reads {s.now:%Y-%m-%d %H:%M} UTC, before the {what} ({at:%Y-%m-%d %H:%M} UTC)")
+
+
+def _superseded(s: Situation, name: str) -> Refusal | None:
+    """An action that would open a request (escalate, an assign that escalates first) named a closed request the
+    issue has since replaced (a request id typed from an old line, a desk row out of date): refused, naming the
+    issue's latest request, rather than opening another beside it."""
+    request, latest = s.request, s.latest
+    opens = name == "escalate" or ACTIONS[name].via_escalate if name in ACTIONS else False
+    if not opens or request is None or latest is None or latest.id == request.id or request.status not in \
+            CLOSED_STATUSES:
+        return None
+    which = "open request" if latest.status not in CLOSED_STATUSES else "latest request"
+    return Refusal(name, f"request {request.id} is {STATE_NAMES[request.status]}; the issue's {which} is "
+                         f"{latest.id} ({STATE_NAMES[latest.status]})")
 
 
 def _title(issue: Issue) -> str:
@@ -226,7 +153,11 @@ def _give(s: Situation, actor: Actor, intent: Intent) -> Refusal | Plan:
         if request.status != "pending_assignment":
             return Refusal(name, "the issue must be escalated and paid first", ("escalate", "pay"))
         detail.append(f"opens a request first ({request.id})")
-    given = moves.given(request, name, expert, s.profile, s.now, lapsed=intent.lapsed, calendars=s.calendars)
+    lapse = intent.lapsed or (holder is not None
+                              and clocks.ack_lapsed(request, s.profile, holder, s.now, s.calendars))
+    if lapse and holder is not None and not intent.lapsed:
+        detail.append(f"{holder.name or holder.id} let the acknowledgement lapse: never given this request again")
+    given = moves.given(request, name, expert, s.profile, s.now, lapsed=lapse, calendars=s.calendars)
     writes.append(Write("requests", given, "escalate_senior" if name == "senior" else name, note=intent.note))
     ended = _ended_sessions(s, holder, "reassigned")
     writes.extend(ended)
@@ -256,13 +187,20 @@ def _ended_sessions(s: Situation, holder: Expert | None, why: str) -> list[Write
             for session in s.sessions if session.status in SESSION_RUNNING and session.expert_id == holder.id]
 
 
+def _ending(s: Situation, action: str) -> list[Write]:
+    """An action that ends the request (the table's `ends_sessions`: complete, cancel) ends every running session on
+    it, recorded with its working time up to now."""
+    if not ACTIONS[action].ends_sessions or ACTIONS[action].to not in CLOSED_STATUSES:
+        return []
+    why = {"complete": "completed", "cancel": "cancelled"}.get(action, action)
+    return [Write("sessions", sessions.end(x, s.now), "session_end", note=why)
+            for x in s.sessions if x.status in SESSION_RUNNING]
+
+
 def _stamped(s: Situation, actor: Actor, intent: Intent) -> Plan:
     assert s.request is not None
     request = moves.stamped(s.request, intent.action, s.now)
-    writes = [Write("requests", request, intent.action, note=intent.note)]
-    if intent.action == "cancel":
-        writes += [Write("sessions", sessions.end(x, s.now), "session_end", note="cancelled")
-                   for x in s.sessions if x.status in SESSION_RUNNING]
+    writes = [Write("requests", request, intent.action, note=intent.note), *_ending(s, intent.action)]
     verb = {"acknowledge": "acknowledged", "wait": "waiting for the requester", "cancel": "request cancelled",
             "refund": "refunded"}[intent.action]
     ask = {"acknowledge": ("Acknowledge {}?", "Acknowledge"), "wait": ("Wait for the requester on {}?", "Wait"),
@@ -272,6 +210,14 @@ def _stamped(s: Situation, actor: Actor, intent: Intent) -> Plan:
     if intent.action == "wait":
         detail = ("the resolve target pauses until it resumes",)
     return Plan(intent, tuple(writes), f"{s.issue.id}: {verb}", detail, question.format(_title(s.issue)), button)
+
+
+def _refund(s: Situation, actor: Actor, intent: Intent) -> Refusal | Plan:
+    """A refund gives back what was paid: a free request (price 0) has nothing to give back."""
+    assert s.request is not None
+    if s.request.price <= 0:
+        return Refusal("refund", "the request was free: there is nothing to refund")
+    return _stamped(s, actor, intent)
 
 
 def _resume(s: Situation, actor: Actor, intent: Intent) -> Plan:
@@ -287,10 +233,14 @@ def _complete(s: Situation, actor: Actor, intent: Intent) -> Plan:
     assert s.request is not None
     rating = intent.values.get("rating")
     request = moves.completed(s.request, s.profile, s.now, rating, intent.values.get("final_report"))
-    late = ", refund due" if request.refund_due and request.price > 0 else ""
-    return Plan(intent, (Write("requests", request, "complete", note=intent.note),), f"{s.issue.id}: completed{late}",
-                (f"the resolve target is {'missed' if request.refund_due else 'met'}",), f"Complete {_title(s.issue)}?",
-                "Complete")
+    late = ", refund due" if request.refund_due else ""
+    missed = clocks.resolve_missed(request, s.profile)
+    ended = _ending(s, "complete")
+    detail = [f"the resolve target is {'missed' if missed else 'met'}"]
+    if ended:
+        detail.append("its running session ends" if len(ended) == 1 else f"its {len(ended)} running sessions end")
+    return Plan(intent, (Write("requests", request, "complete", note=intent.note), *ended),
+                f"{s.issue.id}: completed{late}", tuple(detail), f"Complete {_title(s.issue)}?", "Complete")
 
 
 def _start(s: Situation, actor: Actor, intent: Intent) -> Plan:
@@ -335,7 +285,7 @@ def _outcome(s: Situation, actor: Actor, intent: Intent) -> Refusal | Plan:
     if request is not None and request.status == "in_review" and request.assigned_expert_id == actor.expert_id:
         done = moves.completed(request, s.profile, s.now, values.get("rating"), values.get("final_report"))
         writes.append(Write("requests", done, "complete", note=intent.note))
-        summary += ", request completed" + (", refund due" if done.refund_due and done.price > 0 else "")
+        summary += ", request completed" + (", refund due" if done.refund_due else "")
     return Plan(intent, tuple(writes), summary)
 
 
@@ -391,7 +341,7 @@ def _withdraw(s: Situation, actor: Actor, intent: Intent) -> Refusal | Plan:
 
 _BUILDERS = {
     "escalate": _escalate, "pay": _pay, "assign": _give, "reassign": _give, "senior": _give,
-    "acknowledge": _stamped, "wait": _stamped, "cancel": _stamped, "refund": _stamped, "resume": _resume,
+    "acknowledge": _stamped, "wait": _stamped, "cancel": _stamped, "refund": _refund, "resume": _resume,
     "complete": _complete, "start": _start, "pause_session": _session_move, "resume_session": _session_move,
     "end_session": _session_move, "outcome": _outcome, "correction": _correction, "unassign": _unassign,
     "claim": _claim,

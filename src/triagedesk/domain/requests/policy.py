@@ -74,7 +74,8 @@ def plan(request: ExpertRequest, profile: Profile, expert: Expert | None,
          history: Sequence[StepDone] = (), now: datetime | None = None,
          calendars: clocks.CalendarBook | None = None) -> list[Step]:
     """Every step the policy has in store for the request as it is now, earliest first (taken ones left out;
-    given `now`, a follow-up whose window has passed too). Its times are the request's clocks (`clocks.targets`)."""
+    given `now`, a follow-up whose window has passed too, and an at-risk notice once the target is breached).
+    Its times are the request's clocks (`clocks.targets`)."""
     policy = profile.policy
     done = {h.key for h in history}
     steps: list[Step] = []
@@ -93,7 +94,7 @@ def plan(request: ExpertRequest, profile: Profile, expert: Expert | None,
             steps.append(step)
     resolve = found.get("resolve")
     if request.status in ("pending_assignment", "assigned", "in_review") and resolve is not None and resolve.running():
-        steps.extend(_clock_steps(request, profile, resolve))
+        steps.extend(_clock_steps(request, profile, resolve, now))
     return sorted((s for s in steps if s.key not in done), key=lambda s: s.due)
 
 
@@ -114,11 +115,16 @@ def _ack_step(request: ExpertRequest, policy: Policy, due: datetime, history: Se
     return None
 
 
-def _clock_steps(request: ExpertRequest, profile: Profile, resolve: clocks.Target) -> list[Step]:
+def _clock_steps(request: ExpertRequest, profile: Profile, resolve: clocks.Target,
+                 now: datetime | None) -> list[Step]:
+    """The at-risk notice and the breach step of the resolve target; once it is breached (at `now`), the at-risk
+    notice is moot, whatever else the walk has taken first (a senior escalation does not bring it back)."""
     rule = profile.policy.breach
     steps: list[Step] = []
     anchor = instants.stamp(resolve.due)
-    if rule.notify_at_risk and resolve.budget_minutes > 0 and request.status != "pending_assignment":
+    breached = now is not None and now >= resolve.due
+    if rule.notify_at_risk and resolve.budget_minutes > 0 and request.status != "pending_assignment" \
+            and not breached:
         at_risk = clocks.at_risk_instant(resolve)
         if at_risk < resolve.due:
             steps.append(Step("at_risk_notice", at_risk, f"{request.id}:at_risk:{anchor}",
@@ -137,11 +143,8 @@ def _clock_steps(request: ExpertRequest, profile: Profile, resolve: clocks.Targe
 
 def due_steps(request: ExpertRequest, profile: Profile, expert: Expert | None,
               history: Sequence[StepDone], now: datetime) -> list[Step]:
-    """Every step whose time has come, in order (a breach makes a late at-risk notice moot)."""
-    due = [s for s in plan(request, profile, expert, history, now) if s.due <= now]
-    if any(s.kind in ("breach_senior", "breach_flag") for s in due):
-        due = [s for s in due if s.kind != "at_risk_notice"]
-    return due
+    """Every step whose time has come, in order (a breach makes a late at-risk notice moot: `plan`)."""
+    return [s for s in plan(request, profile, expert, history, now) if s.due <= now]
 
 
 def due_step(request: ExpertRequest, profile: Profile, expert: Expert | None,

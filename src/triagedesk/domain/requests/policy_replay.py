@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 
 from triagedesk.domain.models import Expert
 from triagedesk.domain.records import ExpertRequest
-from triagedesk.domain.requests.clocks import ack_budget
+from triagedesk.domain.requests.clocks import ack_budget, resolve_due
 from triagedesk.domain.requests.policy import auto_assigns
 from triagedesk.domain.scoring.profiles import Profile
 
@@ -64,18 +64,19 @@ def replay(profile: Profile, requests: Iterable[ExpertRequest], experts: dict[st
             acked = request.acknowledged_at or request.started_at or now
             if acked - request.assigned_at > window:
                 reassign += 1
-        if request.due_at is None:
+        due = resolve_due(request, profile)  # the request's own clock: pushed by its waits
+        if due is None:
             continue
         finished = request.completed_at or (now if request.status in ("assigned", "in_review", "waiting") else None)
         if finished is None:
             continue
-        budget = _minutes(request.due_at - (request.assigned_at or request.submitted_at))
-        if policy.breach.notify_at_risk and budget and _minutes(request.due_at - finished) < budget * 0.25:
+        budget = _minutes(due - (request.assigned_at or request.submitted_at))
+        if policy.breach.notify_at_risk and budget and _minutes(due - finished) < budget * 0.25:
             at_risk += 1
-        if finished > request.due_at:
+        if finished > due:
             breaches += 1
             seniors += int(policy.breach.senior_on_breach)
             exposure += request.price if policy.breach.refund_exposure else 0.0
-            if waited and _minutes(finished - request.due_at) <= waited:
+            if waited and _minutes(finished - due) <= waited:
                 avoidable += 1
     return PolicyReplay(profile.name, count, auto, saved, reassign, at_risk, breaches, seniors, avoidable, exposure)

@@ -11,6 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 from triagedesk.domain.errors import ProfileError, format_loc
 from triagedesk.domain.intake.rules import DEFAULT_SEVERITIES, Intake  # noqa: F401 - `[intake]`, re-exported
 from triagedesk.domain.models import URGENCIES, Tier, Urgency
+from triagedesk.domain.scoring.profile_checks import check_parts, check_template, known_source
 
 Op = Literal["eq", "ne", "gt", "ge", "lt", "le", "in", "true", "false"]
 
@@ -273,9 +274,9 @@ class Profile(ProfileModel):
             raise ValueError(f"urgencies: missing {', '.join(missing)}")
         known = set(BASE_FACTS)
         for name, parts in self.facts.items():
-            _check_parts(parts, known, f"facts.{name}")
+            check_parts(parts, known, f"facts.{name}")
             known.add(name)
-        _check_parts(self.score, known, "score")
+        check_parts(self.score, known, "score")
         if self.impact_fact is not None and self.impact_fact not in known:
             raise ValueError(f"impact_fact: unknown fact {self.impact_fact!r}")
         for index, rule in enumerate(self.rules):
@@ -285,7 +286,7 @@ class Profile(ProfileModel):
                     raise ValueError(f"{where}.when.{c_index}.fact: unknown fact {cond.fact!r}")
             if rule.tier is not None and rule.tier not in self.tiers:
                 raise ValueError(f"{where}.tier: unknown tier {rule.tier!r}")
-            _check_template(rule.reason, known, f"{where}.reason")
+            check_template(rule.reason, known, f"{where}.reason")
         for name, trigger in self.triggers.items():
             if trigger.escalation_time not in self.escalation_times:
                 raise ValueError(
@@ -295,7 +296,7 @@ class Profile(ProfileModel):
         if self.default_tier is not None and self.default_tier not in self.tiers:
             raise ValueError(f"default_tier: unknown tier {self.default_tier!r}")
         for name, correctable in self.corrections.fields.items():
-            if correctable.source is not None and not _known_source(correctable.source):
+            if correctable.source is not None and not known_source(correctable.source):
                 raise ValueError(f"corrections.fields.{name}.source: unknown field {correctable.source!r}")
         return self
 
@@ -318,44 +319,6 @@ class Profile(ProfileModel):
             )
             for name, t in self.triggers.items()
         ]
-
-
-def _known_source(path: str) -> bool:
-    """An issue field path (`research.primary_hypothesis`) or `decision.<field>`."""
-    from triagedesk.domain.models import Decision, Issue, Research
-
-    head, _, rest = path.partition(".")
-    if head == "decision":
-        return rest in Decision.model_fields
-    if head == "research":
-        return rest in Research.model_fields
-    return not rest and head in Issue.model_fields
-
-
-def _check_parts(parts: dict[str, Part], known: set[str], where: str) -> None:
-    for part_name, part in parts.items():
-        if part.fact not in known:
-            raise ValueError(f"{where}.{part_name}.fact: unknown fact {part.fact!r}")
-
-
-class _Probe(dict):
-    """Format arguments that accept every known fact and fail on any other name."""
-
-    def __init__(self, known: set[str]) -> None:
-        super().__init__({name: 1.0 for name in known})
-        self["matched_keywords"] = "x"
-
-    def __missing__(self, key: str) -> Any:
-        raise KeyError(key)
-
-
-def _check_template(template: str, known: set[str], where: str) -> None:
-    try:
-        template.format_map(_Probe(known))
-    except KeyError as exc:
-        raise ValueError(f"{where}: unknown fact {exc.args[0]!r} in the text") from None
-    except (ValueError, IndexError) as exc:
-        raise ValueError(f"{where}: {exc}") from None
 
 
 def parse_profile(data: dict[str, Any], source: str) -> Profile:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from triagedesk.app.commands import BulkResult
 from triagedesk.display import one_line
@@ -42,6 +42,16 @@ class Preview:
     @property
     def takes(self) -> int:
         return sum(isinstance(p, Plan) for p in self.plans)
+
+    @property
+    def overridable(self) -> list[Refusal]:
+        """The rows a coordinator may take anyway with a note (outside the specialisation), as the single key."""
+        return [p for p in self.plans if isinstance(p, Refusal) and p.overridable]
+
+    def overridden(self) -> list[Intent]:
+        """Every row's intent, those refused as overridable with the override asked (the note makes it legal)."""
+        return [replace(i, override=True) if isinstance(p, Refusal) and p.overridable else i
+                for i, p in zip(self.intents, self.plans, strict=True)]
 
 
 class BulkDoor:
@@ -86,6 +96,9 @@ class BulkDoor:
 
     def _confirm(self, action: str, found: Preview, expert_name: str) -> None:
         count = f"{len(found.intents)} marked issue{'s' if len(found.intents) != 1 else ''}"
+        if not found.takes and found.overridable:
+            self._offer_override(action, found, expert_name, count)
+            return
         if not found.takes:
             tell(self.host, f"Nothing to do for the {count}: " + "; ".join(found.lines()), severity="warning",
                  timeout=10)
@@ -93,17 +106,38 @@ class BulkDoor:
         question = {"assign": f"Assign {found.takes} of the {count} to {expert_name}?",
                     "escalate": f"Escalate {found.takes} of the {count}?",
                     "cancel": f"Cancel the open requests of {found.takes} of the {count}?"}[action]
-        detail = one_line("; ".join(found.lines()) + ". The rest are written at once; skipped rows stay marked.")
+        again = " (M again assigns those outside the specialisation anyway, with a note)" if found.overridable else ""
+        detail = one_line("; ".join(found.lines()) + ". The rest are written at once; skipped rows stay marked"
+                          f"{again}.")
         def answered(note: str | None) -> None:
             if note is not None:  # every row is planned again under the lock: what changed meanwhile is skipped
                 self.run(action, found.intents, note)
 
         self.host.push(ConfirmScreen(question, detail, True, confirm=action.capitalize()), answered)
 
+    def _offer_override(self, action: str, found: Preview, expert_name: str, count: str) -> None:
+        """As the single key offers it, when no row can be taken otherwise: rows outside the expert's
+        specialisation are assigned anyway with a note (audited)."""
+        many = len(found.overridable)
+        question = f"{many} of the {count} {'is' if many == 1 else 'are'} outside {expert_name}'s specialisation " \
+                   f"({found.overridable[0].reason}). Assign anyway?"
+        detail = one_line("; ".join(found.lines()) + ". An assignment outside the specialisation needs a note "
+                          "(it is audited).")
+
+        def answered(note: str | None) -> None:
+            if note is None:
+                return
+            if not note.strip():
+                tell(self.host, "An override needs a note saying why: nothing was written.", severity="warning")
+                return
+            self.run(action, found.overridden(), note.strip())
+
+        self.host.push(ConfirmScreen(question, detail, True, confirm="Assign anyway"), answered)
+
     def run(self, action: str, intents: list[Intent], note: str) -> None:
         host = self.host
         commands, actor = host.desk.commands, host.actor
-        noted = [Intent(i.action, i.issue_id, expert_id=i.expert_id, note=note) for i in intents]
+        noted = [replace(i, note=note) for i in intents]
         host.background(lambda: commands.run_many(actor, noted, action), self._done)
 
     def _done(self, result: BulkResult) -> None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import gc
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, TypeVar
@@ -19,7 +18,7 @@ from textual.theme import Theme
 from textual.widgets import Header, Input, TabbedContent, TabPane
 from textual.worker import Worker, WorkerState
 
-from triagedesk.app import queue_updates
+from triagedesk.app import memory, queue_updates
 from triagedesk.app.desk import Desk
 from triagedesk.app.queue import QueueData, order
 from triagedesk.display import literal
@@ -235,7 +234,7 @@ class DeskScreen(Screen[None]):
         order(data, self.spec, self.desk.clock().timestamp(), me=self.expert_id)  # sorted here, not on the UI thread
         self.post_message(self.QueueLoaded(data))
         self.desk.warm()  # the indexes the panes' lookups use, built before the first cursor move needs them
-        gc.freeze()  # they live as long as the store: a full collection walking them cost ~150 ms, every few moves
+        memory.keep_loaded()  # the indexes live as long as the store
 
     @work(thread=True, group="queue-update", exit_on_error=False)
     def update_queue(self) -> None:
@@ -271,7 +270,7 @@ class DeskScreen(Screen[None]):
             if self.role != "lead" and not isinstance(self.focused, Input):
                 queue.focus()  # the loading overlay took focus away from the queue
         self.data = message.data
-        gc.freeze()  # the loaded queue lives until the next load: keep the collector from walking it
+        memory.keep_loaded()  # the loaded queue lives until the next load
         self.apply_filter(keep=self.current)
         self._select(**self._selection_of(self.current))
         self.load_timers()

@@ -6,13 +6,15 @@ from dataclasses import dataclass
 from typing import Any
 
 from triagedesk.domain.requests import corrections
+from triagedesk.domain.requests.actions import Refusal
 from triagedesk.domain.requests.plan import Intent
 from triagedesk.tui import keys
+from triagedesk.tui.notices import tell
 from triagedesk.tui.screens.correction_form import Correctable, CorrectionForm
 from triagedesk.tui.screens.desk_host import DeskHost
 from triagedesk.tui.screens.forms import OutcomeForm
 from triagedesk.tui.screens.outcome_forms import CompletingOutcomeForm
-from triagedesk.tui.screens.workflow_door import WorkflowDoor
+from triagedesk.tui.screens.workflow_door import WorkflowDoor, refusal_text
 
 OUTCOME_FIELDS = ("resolution_achieved", "recommendations", "actions_taken", "knowledge_gained", "follow_up_needed",
                   "rating", "final_report")
@@ -22,6 +24,8 @@ OUTCOME_FIELDS = ("resolution_achieved", "recommendations", "actions_taken", "kn
 class _Assessed:
     profile: str
     fields: list[Correctable]
+    refused: str | None = None
+    """The domain's reason no correction can be made (a profile without correctable fields)."""
 
 
 class ExpertDoor:
@@ -74,6 +78,9 @@ class ExpertDoor:
             if issue is None:
                 return None
             profile, decision = desk.engine.profile(issue.profile), desk.engine.decide(issue)
+            refused = corrections.nothing_to_correct(profile)
+            if refused is not None:
+                return _Assessed(profile.name, [], refused)
             return _Assessed(profile.name, [
                 Correctable(name, spec.label, corrections.assessed(name, issue, decision, profile))
                 for name, spec in profile.corrections.fields.items()])
@@ -82,6 +89,9 @@ class ExpertDoor:
 
     def _correct(self, found: _Assessed | None) -> None:
         if found is None:
+            return
+        if found.refused is not None:  # every key answers: a notice, not an empty form
+            tell(self.host, refusal_text(Refusal("correction", found.refused)), severity="warning")
             return
 
         def save(values: Any) -> None:

@@ -1,5 +1,4 @@
-"""`STORE.dispatcher`: who holds the dispatcher lease for a store, until when (the lease writes it, the desk's
-header reads it); plain files, no store."""
+"""`STORE.dispatcher`: the file naming who holds the dispatcher lease, until when (the desk's header reads it)."""
 
 from __future__ import annotations
 
@@ -11,6 +10,7 @@ from typing import Any
 
 
 def status_path(store_path: str | os.PathLike[str]) -> Path:
+    """`STORE.dispatcher`: who holds the dispatcher lease for this store, until when (the desk's header reads it)."""
     return Path(f"{store_path}.dispatcher")
 
 
