@@ -152,7 +152,9 @@ class Incoming:
             self.entries.append(state_entry(key, rev, KEPT_LOCAL))
 
     def _took(self, key: str, rev: str | None, updated_at: str) -> None:
-        self.entries.append(state_entry(key, rev, updated_at))
+        entry = state_entry(key, rev, updated_at)
+        self.entries.append(entry)
+        self.state[key] = entry  # a later revision in the same page finds this one taken, not a local edit
         if self.count_pulled:
             self.tally.pulled += 1
 
