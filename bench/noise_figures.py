@@ -18,6 +18,7 @@ from harness import Figure, stopwatch
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from tests.dispatch.conftest import network  # noqa: E402
 from tests.dispatch.test_noise_storm import storm_profile  # noqa: E402
 from tests.support.storm import T0, WINDOW, notifications, populations  # noqa: E402
 
@@ -57,6 +58,7 @@ def storm(folder: Path, scale: int) -> list[Figure]:
     a dispatcher pass each minute (holds, maintenance notices, auto-assignment pages)."""
     found = populations(scale)
     d = open_dispatching(str(folder / "storm.json"), profile_override=str(storm_profile(folder)))
+    d.store.experts.put_many(network({e.id: f"json://127.0.0.1:9/{e.id}" for e in network({})}))  # pages go out
     d.desk.clock = lambda: T0 - timedelta(hours=1)
     d.desk.commands.add_window(WINDOW["matchers"], WINDOW["start"], WINDOW["end"], WINDOW["reason"],
                                WINDOW["subscribers"], "bench")
