@@ -15,8 +15,8 @@ import pytest
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
-from tests.app.test_doors_agree import ISSUES, PATHS, _drive
 from tests.support.clock import T0, Clock
+from tests.support.doors import ISSUES, PATHS, drive
 from tests.support.stores import desk_at
 from triagedesk import cli
 from triagedesk.app import queue
@@ -46,7 +46,7 @@ def test_every_display_reads_the_same_clock_and_reassignment_never_moves_the_res
         try:
             resolve_dues: dict[str, set[object]] = {}
             for issue, state, minutes in history:
-                _drive(desk, clock, ISSUES[issue].id or "", state, minutes)
+                drive(desk, clock, ISSUES[issue].id or "", state, minutes)
                 for request in desk.store.requests.all():  # the stored resolve target, after every move
                     if request.due_at is not None:
                         resolve_dues.setdefault(request.id, set()).add(request.due_at)
@@ -101,7 +101,7 @@ def test_a_pending_request_past_its_due_time_breaches_and_a_later_reassignment_d
         clock = Clock(T0)
         desk = desk_at(Path(name), issues=ISSUES, clock=clock)
         try:
-            _drive(desk, clock, "INC-1", "pending_assignment", 0)
+            drive(desk, clock, "INC-1", "pending_assignment", 0)
             request = desk.queries.request_for("INC-1")
             assert request is not None and request.due_at is not None
             clock.set(request.due_at + timedelta(minutes=1))
@@ -109,7 +109,7 @@ def test_a_pending_request_past_its_due_time_breaches_and_a_later_reassignment_d
             assert found.pressing is not None and found.pressing.state == "breached"
             kinds = [s.kind for s in Dispatching(desk).plan_for(request, [], clock.now)]
             assert "breach_senior" in kinds
-            _drive(desk, clock, "INC-1", "reassigned", 30)
+            drive(desk, clock, "INC-1", "reassigned", 30)
             after = desk.queries.request_for("INC-1")
             assert after is not None and after.due_at == request.due_at
             again = desk.queries.clocks_of(after).pressing

@@ -3,26 +3,17 @@ the final report on completion, and sessions held the way the issue's domain hol
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 
+from tests.support.clock import T0, Clock
 from tests.support.flows import act, escalate, record_outcome, session_move, start_session
 from triagedesk.app.desk import Desk
 from triagedesk.domain.errors import UserError
 from triagedesk.domain.models import Expert, Issue
 from triagedesk.store.database import open_store
-
-T0 = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = T0
-
-    def __call__(self) -> datetime:
-        return self.now
 
 
 @pytest.fixture

@@ -7,9 +7,9 @@ import tomllib
 from pathlib import Path
 
 import pytest
+import tomlkit
 
 from tests.conftest import run_cli
-from tests.unit.test_profiles import _dump
 from triagedesk.resources import data_dir
 
 NOW = "2026-01-15T12:00:00Z"
@@ -76,7 +76,7 @@ def test_backtest(demo_db: Path, tmp_path: Path) -> None:
         if rule["id"] == "low_research_confidence":
             next(c for c in rule["when"] if c.get("fact") == "research_confidence")["value"] = 0.3
     path = tmp_path / "tuned.toml"
-    path.write_text(_dump(data), "utf-8")
+    path.write_text(tomlkit.dumps(data), "utf-8")
     result = run_cli("backtest", "--profile", str(path), "--db", str(demo_db), "--now", NOW, "--days", "60", "--json")
     assert result.returncode == 0, result.stderr
     data = json.loads(result.stdout)

@@ -8,7 +8,6 @@ import socket
 import threading
 import time
 from collections.abc import Iterator
-from datetime import UTC, datetime
 from email.message import Message
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -18,6 +17,7 @@ import httpx
 import pytest
 from aiosmtpd.controller import Controller
 
+from tests.support.clock import Clock
 from triagedesk.app.dispatching import Dispatching, open_dispatching
 from triagedesk.dispatch.intake import build_app
 from triagedesk.dispatch.runner import ActionLog, Dispatcher
@@ -25,7 +25,6 @@ from triagedesk.dispatch.service import IntakeServer
 from triagedesk.dispatch.settings import DispatchSettings
 from triagedesk.domain.models import Expert
 
-T0 = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
 TOKEN = "intake-s3cret-token"
 
 
@@ -130,14 +129,6 @@ def dispatching(tmp_path: Path) -> Iterator[Dispatching]:
     d.store.experts.put_many(network({}))
     yield d
     d.close()
-
-
-class Clock:
-    def __init__(self, now: datetime) -> None:
-        self.now = now
-
-    def __call__(self) -> datetime:
-        return self.now
 
 
 class Intake:

@@ -15,7 +15,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from tests.dispatch.conftest import T0, TOKEN, Clock, Intake, start_intake
+from tests.dispatch.conftest import TOKEN, Intake, start_intake
+from tests.support.clock import T0, Clock
 from triagedesk.app.dispatching import Dispatching, open_dispatching
 from triagedesk.dispatch.settings import DispatchSettings
 from triagedesk.domain.intake.alertmanager import fingerprint, read_alert

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from rich.text import Text
 
-from tests.tui.conftest import make_app, settle
+from tests.support.pilot import make_app, settle
 from triagedesk.app.dispatcher_status import write_status
 from triagedesk.app.dispatching import open_dispatching
 from triagedesk.tui.widgets.dispatcher_badge import DispatcherBadge

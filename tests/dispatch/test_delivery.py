@@ -15,8 +15,9 @@ import time
 from datetime import timedelta
 from pathlib import Path
 
-from tests.dispatch.conftest import T0, make_dispatcher
+from tests.dispatch.conftest import make_dispatcher
 from tests.dispatch.receivers import Hook
+from tests.support.clock import T0
 from triagedesk.app.dispatching import Dispatching, open_dispatching
 from triagedesk.dispatch.settings import DispatchSettings
 from triagedesk.domain.models import Issue

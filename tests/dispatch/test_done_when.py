@@ -11,7 +11,8 @@ from pathlib import Path
 
 import httpx
 
-from tests.dispatch.conftest import T0, TOKEN, Clock, make_dispatcher, start_intake
+from tests.dispatch.conftest import TOKEN, make_dispatcher, start_intake
+from tests.support.clock import T0, Clock
 from triagedesk.app.dispatching import Dispatching
 from triagedesk.app.issue_view import sections
 from triagedesk.dispatch.settings import DispatchSettings

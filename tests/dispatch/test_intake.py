@@ -9,7 +9,8 @@ from datetime import timedelta
 import httpx
 import pytest
 
-from tests.dispatch.conftest import T0, TOKEN, Clock, Intake, start_intake
+from tests.dispatch.conftest import TOKEN, Intake, start_intake
+from tests.support.clock import T0, Clock
 from tests.support.flows import act, specialist
 from triagedesk.app.dispatching import Dispatching, open_dispatching
 from triagedesk.dispatch import tokens

@@ -7,7 +7,8 @@ import json
 from datetime import timedelta
 
 from tests.conftest import run_cli
-from tests.dispatch.conftest import T0, Receiver, make_dispatcher
+from tests.dispatch.conftest import Receiver, make_dispatcher
+from tests.support.clock import T0
 from triagedesk.app.dispatching import Dispatching
 from triagedesk.dispatch.masking import mask
 from triagedesk.dispatch.settings import DispatchSettings

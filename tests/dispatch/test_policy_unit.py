@@ -3,11 +3,12 @@ and the replay over history."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 
+from tests.support.clock import T0
 from triagedesk.domain.errors import ProfileError
 from triagedesk.domain.models import Candidate, Expert
 from triagedesk.domain.records import ExpertRequest
@@ -15,8 +16,6 @@ from triagedesk.domain.requests import policy
 from triagedesk.domain.requests.policy_replay import replay
 from triagedesk.domain.scoring.profiles import Profile, load_profile_file
 from triagedesk.resources import data_dir
-
-T0 = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
 
 
 def _profile_with(tmp_path: Path, extra: str) -> Path:

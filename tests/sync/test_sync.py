@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import threading
 import time
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
@@ -13,6 +13,7 @@ import httpx
 import pytest
 
 from tests.conftest import run_cli
+from tests.support.clock import T0
 from tests.support.flows import act, escalate
 from tools.pouchdb import PouchServer
 from triagedesk.app.desk import Desk
@@ -20,8 +21,6 @@ from triagedesk.domain.models import Expert, Issue
 from triagedesk.store.database import open_store
 from triagedesk.sync.client import CouchClient, RetryPolicy, SyncError, parse_remote
 from triagedesk.sync.engine import Replicator
-
-T0 = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
 
 
 def replicator(path: Path, url: str, **client_options) -> Replicator:
@@ -359,7 +358,7 @@ def test_ten_thousand_documents(tmp_path: Path, db_url: str) -> None:
 
 
 async def test_desk_syncs_live_and_lists_conflicts(tmp_path: Path, db_url: str) -> None:
-    from tests.tui.conftest import NOW, settle
+    from tests.support.pilot import NOW, settle
     from triagedesk.app.desk import Desk
     from triagedesk.sync.client import parse_remote
     from triagedesk.tui.app import TriageDeskApp

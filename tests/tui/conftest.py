@@ -6,17 +6,9 @@ import shutil
 from pathlib import Path
 
 import pytest
-from textual.worker import WorkerFailed
 
 from tests.conftest import run_cli
-from tests.support.clock import Clock
-from triagedesk.app.desk import Desk
-from triagedesk.demo.data import DEMO_NOW
-from triagedesk.domain.errors import UserError
-from triagedesk.store.database import open_store
-from triagedesk.tui.app import TriageDeskApp
-
-NOW = DEMO_NOW
+from tests.support.pilot import NOW
 
 
 @pytest.fixture(scope="session")
@@ -35,28 +27,3 @@ def store_copy(demo_store: Path, tmp_path: Path) -> Path:
     for source in demo_store.parent.glob("desk.json*"):
         shutil.copy2(source, target.parent / source.name)
     return target
-
-
-def make_app(path: Path, role: str = "coordinator", expert_id: str | None = None, watch: bool = False,
-             clock: Clock | None = None) -> TriageDeskApp:
-    """The desk over `path` at the demo's fixed time (or `clock`, which a test moves)."""
-    return TriageDeskApp(Desk(open_store(path), clock=clock or Clock(NOW)), role=role, expert_id=expert_id,
-                         live=False, watch=watch)
-
-
-async def settle(pilot) -> None:
-    """Wait until every worker is done, their messages handled, and nothing new started; a worker that failed with
-    anything but a user's mistake (told as a notice) fails the test."""
-    quiet = 0
-    for _ in range(100):
-        try:
-            await pilot.app.workers.wait_for_complete()
-        except WorkerFailed as failed:
-            if not isinstance(failed.error, UserError | OSError):  # a bug, not a refusal the user is told of
-                raise
-            # a refused write: the app's failure handler tells the user (tests assert on the notice)
-        await pilot.pause()
-        busy = any(not w.is_finished for w in pilot.app.workers)
-        quiet = 0 if busy else quiet + 1
-        if quiet >= 3:
-            break

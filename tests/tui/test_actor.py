@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.tui.conftest import make_app
+from tests.support.pilot import make_app
 
 
 @pytest.mark.parametrize("role", ["coordinator", "lead"])

@@ -8,8 +8,7 @@ from pathlib import Path
 import pytest
 from textual_plotext import PlotextPlot
 
-from tests.tui.conftest import make_app, settle
-from tests.tui.test_desk_pilot import screen_of
+from tests.support.pilot import make_app, screen_of, settle
 from triagedesk.tui.widgets.analytics_view import EXPERT_MEASURES, AnalyticsView
 
 

@@ -6,10 +6,9 @@ from pathlib import Path
 from typing import Any
 
 from tests.support.clock import Clock
+from tests.support.pilot import make_app, screen_of, settle
 from tests.support.stores import desk_at
 from tests.support.world import teapot
-from tests.tui.conftest import make_app, settle
-from tests.tui.test_desk_pilot import screen_of
 from triagedesk.app.desk import Desk
 from triagedesk.domain.models import Expert
 from triagedesk.domain.records import OPEN_STATUSES

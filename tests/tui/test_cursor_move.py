@@ -13,7 +13,7 @@ from textual.widgets import Static
 
 from tests.support.clock import Clock
 from tests.support.flows import record_outcome, session_move, start_session
-from tests.tui.conftest import NOW, make_app, settle
+from tests.support.pilot import NOW, make_app, settle
 from triagedesk.app.desk import Desk
 from triagedesk.domain.records import Session
 from triagedesk.store.database import open_store

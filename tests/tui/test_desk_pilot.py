@@ -9,23 +9,17 @@ from textual.widgets import Input, Select
 
 from tests.support.clock import Clock
 from tests.support.flows import act, escalate, specialist
-from tests.tui.conftest import NOW, make_app, settle
+from tests.support.pilot import NOW, make_app, screen_of, settle
 from triagedesk.domain.models import Issue
 from triagedesk.store.database import open_store
 from triagedesk.tui.notices import tell
-from triagedesk.tui.screens.desk_screen import TIMERS_TITLE, DeskScreen
+from triagedesk.tui.screens.desk_screen import TIMERS_TITLE
 from triagedesk.tui.screens.forms import NewIssueForm
 from triagedesk.tui.screens.modals import ConfirmScreen, HelpScreen, PackageScreen
 from triagedesk.tui.widgets.candidates_pane import CandidatesPane
 from triagedesk.tui.widgets.escalation_pane import EscalationPane
 from triagedesk.tui.widgets.queue_view import QueueView
 from triagedesk.tui.widgets.timers_pane import TimersPane
-
-
-def screen_of(app) -> DeskScreen:
-    screen = app.screen_stack[-1]
-    assert isinstance(screen, DeskScreen)
-    return screen
 
 
 async def test_four_panes_with_their_titles(store_copy: Path) -> None:
@@ -369,7 +363,7 @@ async def test_backtest_from_the_analytics_tab(store_copy: Path) -> None:
 
 
 async def test_a_breach_raises_a_notification(store_copy: Path) -> None:
-    from tests.tui.conftest import NOW
+    from tests.support.pilot import NOW
     from triagedesk.app.desk import Desk
 
     store = open_store(store_copy)

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.tui.conftest import make_app, settle
+from tests.support.pilot import make_app, settle
 from triagedesk.tui.screens.desk_screen import DeskScreen
 from triagedesk.tui.widgets.escalation_pane import EscalationPane
 

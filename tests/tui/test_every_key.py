@@ -17,7 +17,7 @@ import pytest
 from textual.command import CommandPalette
 
 from tests.support.flows import act, escalate, start_session
-from tests.tui.conftest import NOW, settle
+from tests.support.pilot import NOW, settle
 from triagedesk.app.desk import Desk
 from triagedesk.app.queue import MINE, QueueFilter
 from triagedesk.domain.inputs import parse_models

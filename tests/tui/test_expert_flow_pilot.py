@@ -10,10 +10,9 @@ from textual.widgets import Input
 
 from tests.support.clock import Clock
 from tests.support.flows import act, escalate
+from tests.support.pilot import make_app, screen_of, settle
 from tests.support.stores import desk_at
 from tests.support.world import outage
-from tests.tui.conftest import make_app, settle
-from tests.tui.test_desk_pilot import screen_of
 from triagedesk.app.desk import Desk
 from triagedesk.app.queue import MINE, QueueFilter
 from triagedesk.domain.requests.actions import Actor
@@ -30,7 +29,7 @@ from triagedesk.tui.widgets.timers_pane import TimersPane
 
 def an_unacknowledged_assignment(path: Path) -> tuple[str, str, str]:
     """A fresh assignment (nobody has acknowledged it): an infrastructure issue escalated and given to an expert."""
-    from tests.tui.conftest import NOW
+    from tests.support.pilot import NOW
     from triagedesk.app.desk import Desk
 
     store = open_store(path)

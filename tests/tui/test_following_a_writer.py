@@ -12,7 +12,7 @@ import threading
 import time
 from pathlib import Path
 
-from tests.tui.conftest import NOW, make_app, settle
+from tests.support.pilot import NOW, make_app, settle
 from triagedesk.app.desk import Desk
 from triagedesk.app.queue_updates import load
 from triagedesk.store.database import open_store

@@ -6,8 +6,7 @@ from pathlib import Path
 
 from textual.widgets import Input, OptionList, Static
 
-from tests.tui.conftest import make_app, settle
-from tests.tui.test_desk_pilot import screen_of
+from tests.support.pilot import make_app, screen_of, settle
 from triagedesk.store.database import open_store
 from triagedesk.tui.screens.choice import ChoiceScreen
 from triagedesk.tui.screens.edit_forms import EditExpertForm, EditIssueForm

@@ -12,8 +12,8 @@ from pathlib import Path
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
-from tests.app.test_doors_agree import ISSUES, _built, _copy, _ids, _state, histories
-from tests.tui.conftest import settle
+from tests.support.doors import ISSUES, built, copy_store, histories, ids_of, state_of
+from tests.support.pilot import settle
 from triagedesk.app.commands import Refused
 from triagedesk.app.desk import Desk
 from triagedesk.app.queue import QueueFilter
@@ -79,9 +79,9 @@ def test_a_key_takes_the_action_as_the_desk_command_does(history: list[tuple[int
                                                          key: str) -> None:
     with tempfile.TemporaryDirectory() as name:
         root = Path(name)
-        clock = _built(root / "base", history)
-        base = _ids(root / "base" / "desk.json")
-        by_key, by_command = _copy(root / "base", root / "key"), _copy(root / "base", root / "command")
+        clock = built(root / "base", history)
+        base = ids_of(root / "base" / "desk.json")
+        by_key, by_command = copy_store(root / "base", root / "key"), copy_store(root / "base", root / "command")
         issue_id = ISSUES[issue].id or ""
         said, intent = asyncio.run(_press(by_key, clock, issue_id, key))
         if intent is None:
@@ -98,6 +98,6 @@ def test_a_key_takes_the_action_as_the_desk_command_does(history: list[tuple[int
         if said != expected:  # the key's own condition may speak first (no candidate): then nothing was written
             assert expected != "done", (said, expected)
         event(f"{key}: {'taken' if said == 'done' else 'refused'}")
-        assert _state(by_key, base) == _state(by_command, base), (key, said, expected)
+        assert state_of(by_key, base) == state_of(by_command, base), (key, said, expected)
         with contextlib.suppress(OSError):
             shutil.rmtree(root)

@@ -9,9 +9,9 @@ from typing import Any
 import pytest
 from rich.console import Group
 from rich.text import Text
-from textual.app import App, ComposeResult
 from textual.widget import Widget
 
+from tests.support.pilot import PaneApp
 from triagedesk.domain.models import Candidate, Factor, Match
 from triagedesk.tui.widgets.candidates_pane import CandidatesPane
 from triagedesk.tui.widgets.escalation_pane import EscalationPane
@@ -20,22 +20,6 @@ from triagedesk.tui.widgets.line_pane import LinePane
 
 def lines(count: int, tag: str = "line") -> Group:
     return Group(*(Text(f"{tag} {n}") for n in range(1, count + 1)))
-
-
-class PaneApp(App[None]):
-    """One side pane alone, with a border, at a given height and width (None: the screen's)."""
-
-    CSS = "LinePane, EscalationPane, CandidatesPane { border: round $panel; }"
-
-    def __init__(self, pane: Widget, height: int = 7, width: int | None = 40) -> None:
-        super().__init__()
-        self.pane = pane
-        pane.styles.height = height
-        if width is not None:
-            pane.styles.width = width
-
-    def compose(self) -> ComposeResult:
-        yield self.pane
 
 
 @pytest.fixture

@@ -9,8 +9,7 @@ from pathlib import Path
 
 from textual.widgets import Input, OptionList, Static
 
-from tests.tui.conftest import NOW, make_app, settle
-from tests.tui.test_desk_pilot import screen_of
+from tests.support.pilot import NOW, make_app, screen_of, settle
 from triagedesk.app.desk import Desk
 from triagedesk.store.database import open_store
 from triagedesk.tui.screens.maintenance_screen import MaintenanceScreen, WindowForm

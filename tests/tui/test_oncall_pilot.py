@@ -9,7 +9,7 @@ from pathlib import Path
 
 from rich.console import Console
 
-from tests.tui.conftest import NOW, make_app, settle
+from tests.support.pilot import NOW, make_app, settle
 from triagedesk.store.database import open_store
 from triagedesk.tui.screens.override_form import OverrideForm
 from triagedesk.tui.screens.schedule_screen import ScheduleScreen

@@ -5,8 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from tests.tui.conftest import make_app, settle
-from tests.tui.test_desk_pilot import screen_of
+from tests.support.pilot import make_app, screen_of, settle
 from triagedesk.app.actor import config_path
 from triagedesk.domain.records import OPEN_STATUSES
 from triagedesk.domain.requests.actions import Actor

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from tests.support.flows import act
-from tests.tui.conftest import make_app, settle
+from tests.support.pilot import make_app, settle
 from triagedesk.app import queue as queue_module
 from triagedesk.app.desk import Desk
 from triagedesk.app.queue import QueueFilter

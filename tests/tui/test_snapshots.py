@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.tui.conftest import make_app, settle
+from tests.support.pilot import make_app, settle
 from triagedesk.tui.screenshots import busiest_expert
 
 SIZES = [(160, 48), (80, 24)]

@@ -45,7 +45,7 @@ def _found(issues: list[dict[str, Any]], requests: list[dict[str, Any]], needle:
     for doc in requests:
         key = doc.get("analysis_id") or ""
         held = latest.get(key)
-        if held is None or (doc.get("submitted_at") or "") > (held.get("submitted_at") or ""):
+        if held is None or (doc.get("submitted_at") or "") >= (held.get("submitted_at") or ""):  # last on a tie
             latest[key] = doc
         if doc.get("user_id"):
             requesters.setdefault(key, set()).add(str(doc["user_id"]))

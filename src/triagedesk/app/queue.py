@@ -161,7 +161,7 @@ def load_scanning(desk: Desk, now: datetime, assignee: str | None = None) -> Que
             continue
         key = doc.get("analysis_id") or ""
         held = latest.get(key)
-        if held is None or (doc.get("submitted_at") or "") > (held.get("submitted_at") or ""):
+        if held is None or (doc.get("submitted_at") or "") >= (held.get("submitted_at") or ""):  # last on a tie
             latest[key] = doc
     data = QueueData()
     now_epoch = now.timestamp()

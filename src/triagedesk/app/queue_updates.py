@@ -100,7 +100,7 @@ def _latest(docs: list[dict[str, Any]]) -> dict[str, Any] | None:
     for doc in docs:
         if not queue.usable_request(doc):
             continue
-        if held is None or (doc.get("submitted_at") or "") > (held.get("submitted_at") or ""):
+        if held is None or (doc.get("submitted_at") or "") >= (held.get("submitted_at") or ""):  # last on a tie
             held = doc
     return held
 

@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
-import tempfile
 from pathlib import Path
 
 import pytest
 
 from tests.store.adversarial import damage
 
-_SAMPLE = Path(tempfile.mkdtemp(prefix="triagedesk-sample-")) / "desk.json"
-damage.build(_SAMPLE)
-CASES = damage.cases(_SAMPLE)
+CASES = damage.cases()  # data: each case is built in its test's own folder
 
 
 def test_the_matrix_covers_every_file() -> None:

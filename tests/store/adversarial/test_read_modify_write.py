@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import threading
-from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
+from tests.support.clock import T0
 from tests.support.flows import act, escalate, session_move, start_session
 from triagedesk.app.commands import Refused
 from triagedesk.app.desk import Desk
@@ -15,8 +15,6 @@ from triagedesk.domain.models import Expert, Issue
 from triagedesk.domain.requests.plan import Intent
 from triagedesk.store.database import open_store
 from triagedesk.store.repositories import Repository
-
-T0 = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
 
 
 def _two_desks(tmp_path: Path) -> tuple[Desk, Desk]:

@@ -11,8 +11,7 @@ import pytest
 from rich.cells import cell_len
 
 from tests.support.flows import act, escalate
-from tests.tui.conftest import make_app, settle
-from tests.tui.test_line_panes import PaneApp
+from tests.support.pilot import PaneApp, make_app, settle
 from triagedesk.domain.models import Candidate, Factor, Match
 from triagedesk.tui import loaders
 from triagedesk.tui.screens.desk_screen import DeskScreen

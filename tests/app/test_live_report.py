@@ -13,7 +13,7 @@ from typing import Any
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tests.property.test_report_paths import DAYS, EXPERTS, NOW, PROFILES, histories, moments, requests
+from tests.support.report_histories import DAYS, EXPERTS, NOW, PROFILES, histories, moments, requests
 from triagedesk.app.live_report import LiveReport
 from triagedesk.domain.insight.analytics import report
 from triagedesk.domain.records import Correction, Outcome

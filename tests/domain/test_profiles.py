@@ -6,6 +6,7 @@ import tomllib
 from pathlib import Path
 
 import pytest
+import tomlkit
 
 from triagedesk.domain.errors import ProfileError
 from triagedesk.domain.models import Issue
@@ -34,40 +35,8 @@ def _write(tmp_path: Path, mutate) -> Path:
     data = tomllib.loads(INFRA.read_text("utf-8"))
     mutate(data)
     out = tmp_path / "custom.toml"
-    out.write_text(_dump(data), "utf-8")
+    out.write_text(tomlkit.dumps(data), "utf-8")
     return out
-
-
-def _dump(data: dict) -> str:
-    import json
-
-    # TOML is a superset of what we need: write tables through a tiny JSON-in-TOML emitter
-    lines: list[str] = []
-    scalars = {k: v for k, v in data.items() if not isinstance(v, dict) and not _is_table_list(v)}
-    for key, value in scalars.items():
-        lines.append(f"{json.dumps(key)} = {_value(value)}")
-    for key, value in data.items():
-        if isinstance(value, dict):
-            lines.append(f"{json.dumps(key)} = {_value(value)}")
-        elif _is_table_list(value):
-            lines.append(f"{json.dumps(key)} = {_value(value)}")
-    return "\n".join(lines) + "\n"
-
-
-def _is_table_list(value) -> bool:
-    return isinstance(value, list) and bool(value) and isinstance(value[0], dict)
-
-
-def _value(value) -> str:
-    import json
-
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, dict):
-        return "{ " + ", ".join(f"{json.dumps(k)} = {_value(v)}" for k, v in value.items()) + " }"
-    if isinstance(value, list):
-        return "[" + ", ".join(_value(v) for v in value) + "]"
-    return json.dumps(value)
 
 
 def test_a_users_own_profile_by_path(tmp_path: Path) -> None:

@@ -5,7 +5,7 @@ writes (hostile ones too), removals and compactions."""
 from __future__ import annotations
 
 import tempfile
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -13,6 +13,7 @@ from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule
 
+from tests.support.clock import T0
 from tests.support.flows import act, escalate
 from triagedesk.app import queue_updates
 from triagedesk.app.desk import Desk
@@ -21,7 +22,6 @@ from triagedesk.domain.errors import UserError
 from triagedesk.domain.models import Expert, Issue
 from triagedesk.store.database import open_store
 
-T0 = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
 TITLES = ["Teapot dent", "Database outage", "Silver spoon", "VPN down", "Ransomware on erp"]
 SPECS = [QueueFilter(sort=sort) for sort in SORTS] + [
     QueueFilter(sort="urgency", reverse=True), QueueFilter(text="silver"), QueueFilter(text="out", sort="sla"),

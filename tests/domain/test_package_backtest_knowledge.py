@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
+from tests.support.clock import T0
 from triagedesk.domain.insight.knowledge import search
 from triagedesk.domain.insight.package import PackageContext, build, literal
 from triagedesk.domain.models import Expert, Issue
@@ -11,8 +12,6 @@ from triagedesk.domain.records import Correction, ExpertRequest, KnowledgeEntry
 from triagedesk.domain.requests import sessions
 from triagedesk.domain.scoring.backtest import backtest
 from triagedesk.domain.scoring.escalation import Scorer
-
-T0 = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
 
 
 def test_package_has_every_section_and_literal_text(infra_scorer: Scorer) -> None:

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import orjson
 
-from tests.store.test_queue_updates import T0
+from tests.support.clock import T0
 from triagedesk.app import assessments
 from triagedesk.app.desk import Desk
 from triagedesk.app.queue import QueueData, load
