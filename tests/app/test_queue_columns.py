@@ -1,18 +1,28 @@
-"""The queue read-model: sort by any column (and reversed), the assignee and never-escalated filters."""
+"""The queue read-model: sort by any column (and reversed), the assignee and status filters (and their words)."""
 
 from __future__ import annotations
 
 import pytest
 
-from triagedesk.app.queue import MINE, SORTS, UNASSIGNED, QueueData, QueueFilter, describe, order
+from triagedesk.app.queue import (
+    MINE,
+    SORTS,
+    STATUS_FILTERS,
+    UNASSIGNED,
+    QueueData,
+    QueueFilter,
+    describe,
+    order,
+    status_filter,
+)
 
 
 def make() -> QueueData:
     data = QueueData()
     rows = [  # id, status, assignee id, assignee name, route, title, score
         ("INC-3", "assigned", "sec-maya", "Maya", "security", "breach", 0.9),
-        ("APR-1", "new", "", "", "silver", "teapot", 0.4),
-        ("INC-2", "-", "", "", "dns", "dns flaps", 0.1),
+        ("APR-1", "new", "", "", "silver", "teapot", 0.4),  # the decision escalates it
+        ("INC-2", "new", "", "", "dns", "dns flaps", 0.1),  # it does not
         ("APR-4", "pending_assignment", "", "", "watch", "rolex", 0.7),
         ("INC-5", "in_review", "net-ola", "Ola", "", "Zebra", 0.5),
     ]
@@ -21,13 +31,14 @@ def make() -> QueueData:
         data.profile.append("infrastructure" if key.startswith("INC") else "appraisal")
         data.urgency.append(n % 4)
         data.score.append(score)
+        data.escalate.append(key != "INC-2")
         data.rank_key.append(float(n))
         data.title.append(title)
         data.route.append(route)
         data.status.append(status)
         data.assignee.append(name)
         data.assignee_id.append(who)
-        data.request_id.append(None if status in ("new", "-") else f"REQ-{n}")
+        data.request_id.append(None if status == "new" else f"REQ-{n}")
         data.clocks.append(())
         data.created.append(float(n))
         data.hay.append(f"{key} {title} {route} {status} {name}".lower())
@@ -88,8 +99,35 @@ def test_assignee_filters() -> None:
     assert "assigned to nobody" in describe(QueueFilter(assignee=UNASSIGNED))
 
 
-def test_never_escalated_selects_issues_without_a_request() -> None:
+def test_new_selects_every_issue_without_a_request_and_to_escalate_those_the_decision_escalates() -> None:
     data = make()
-    rows = order(data, QueueFilter(status="never_escalated", sort="id"), 0.0)
+    rows = order(data, QueueFilter(status="new", sort="id"), 0.0)
     assert ids(data, rows) == ["APR-1", "INC-2"]
     assert all(data.request_id[i] is None for i in rows)
+    assert ids(data, order(data, QueueFilter(status="to_escalate", sort="id"), 0.0)) == ["APR-1"]
+    assert ids(data, order(data, QueueFilter(status="pending", sort="id"), 0.0)) == ["APR-4"]
+    assert ids(data, order(data, QueueFilter(status="in_review", sort="id"), 0.0)) == ["INC-5"]
+
+
+def test_a_status_filter_reads_by_its_one_name() -> None:
+    assert describe(QueueFilter(status="in_review")).startswith("in review, ")
+    assert describe(QueueFilter(status="to_escalate")).startswith("new, to escalate, ")
+    assert describe(QueueFilter(status="new")).startswith("new, ")
+
+
+@pytest.mark.parametrize("typed, value", [
+    ("new", "new"), ("NEW", "new"), ("never_escalated", "new"), ("never escalated", "new"),
+    ("in review", "in_review"), ("in_review", "in_review"), ("to escalate", "to_escalate"),
+    ("new, to escalate", "to_escalate"), ("", "all"), ("every state", "all"), ("pending", "pending"),
+])
+def test_a_status_filter_is_named_by_its_token_its_name_or_an_old_spelling(typed: str, value: str) -> None:
+    assert status_filter(typed) == value
+
+
+@pytest.mark.parametrize("typed", ["-", "escalated", "pending_assignment", "completed", "newish"])
+def test_a_word_that_names_no_status_filter_is_none(typed: str) -> None:
+    assert status_filter(typed) is None
+
+
+def test_every_filter_value_reads_back_as_itself() -> None:
+    assert [status_filter(v) for v in STATUS_FILTERS] == list(STATUS_FILTERS)

@@ -17,6 +17,7 @@ def make(titles: list[str]) -> QueueData:
         data.score.append((n * 37 % 100) / 100)
         data.rank_key.append((n % 4) * 2 + 1 - (n * 37 % 100) / 100)
         data.status.append(["new", "assigned", "waiting", "pending_assignment"][n % 4])
+        data.escalate.append(n % 8 == 0)  # half the new issues are ones the decision escalates
         data.clocks.append(())
         data.created.append(float(n))
         data.hay.append(f"i{n} {title}".lower())
@@ -43,5 +44,8 @@ def test_filters_combine() -> None:
     rows = order(data, QueueFilter(text="outage", urgency=0, status="new", profile="appraisal"), 0.0)
     assert rows and all(data.urgency[i] == 0 and data.status[i] == "new" and data.profile[i] == "appraisal"
                         and "outage" in data.hay[i] for i in rows)
+    escalating = order(data, QueueFilter(status="to_escalate"), 0.0)
+    assert escalating and set(escalating) == {i for i in range(20) if data.status[i] == "new" and data.escalate[i]}
+    assert set(order(data, QueueFilter(status="new"), 0.0)) == {i for i in range(20) if data.status[i] == "new"}
     newest = order(data, QueueFilter(sort="newest"), 0.0)
     assert list(newest) == sorted(range(20), reverse=True)

@@ -28,7 +28,7 @@ def test_show_and_search_an_issue_with_its_history(tmp_path: Path) -> None:
     text = run_cli("show", "INC-1002", "--db", db)
     assert text.returncode == 0
     for needle in ("## Issue", "## Fields", f"## Request {request_id}", "## History", "users_affected: 120",
-                   "status: pending_assignment -> cancelled", "note: duplicate", "ana · cancel"):
+                   "status: pending assignment -> cancelled", "status cancelled · ", "note: duplicate", "ana · cancel"):
         assert needle in text.stdout
     assert "\x1b" not in text.stdout and "\\x1b[31m" in text.stdout  # control characters shown, never run
     found = run_cli("search", "ransom", "--db", db, "--json")

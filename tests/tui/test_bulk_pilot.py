@@ -5,6 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from textual.widgets import Button
+
 from tests.support.clock import Clock
 from tests.support.pilot import make_app, screen_of, settle
 from tests.support.stores import desk_at
@@ -50,6 +52,7 @@ async def test_bulk_cancel_with_one_confirmation(store_copy: Path) -> None:
         screen = screen_of(app)
         queue = screen.query_one(QueueView)
         await pilot.press("f", "f", "f")  # assigned
+        assert screen.spec.status == "assigned"
         targets = [queue.data.ids[i] for i in queue.rows[:3]]
         assert len(targets) == 3
         await pilot.press("space", "down", "space", "down", "space", "M")
@@ -59,6 +62,9 @@ async def test_bulk_cancel_with_one_confirmation(store_copy: Path) -> None:
         assert isinstance(app.screen, ConfirmScreen)
         assert app.screen.question == "Cancel the open requests of 3 of the 3 marked issues?"
         assert "3 will be cancelled" in app.screen.detail
+        assert all(t in app.screen.detail for t in targets)  # the dialog names the issues, not their requests
+        buttons = [str(b.label) for b in app.screen.query(Button)]
+        assert buttons == ["Cancel the requests", "Keep it"]
         await pilot.press(*"dupes", "enter")
         await settle(pilot)
         assert not queue.marked

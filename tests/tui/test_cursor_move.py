@@ -161,13 +161,13 @@ async def test_the_timers_are_lines_of_one_widget_and_a_tick_redraws_them_in_pla
         body = pane.query_one("#clocks", Static)
         assert list(pane.children) == [body]  # no widget per clock
         before = pane.text().plain
-        assert before.splitlines() == [c.line() for c in pane.clocks]
+        assert before.splitlines() == [pane.line_of(c) for c in pane.clocks]
         clock.advance(seconds=61)
         pane.tick()
         await settle(pilot)
         assert pane.query_one("#clocks", Static) is body and list(pane.children) == [body]
         after = pane.text().plain
-        assert after != before and after.splitlines() == [c.line() for c in pane.clocks]
+        assert after != before and after.splitlines() == [pane.line_of(c) for c in pane.clocks]
         assert str(body.content) == after
 
 

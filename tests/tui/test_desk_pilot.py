@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from textual.widgets import Input, Select
+from textual.widgets import Input, Select, Static, TextArea
 
 from tests.support.clock import Clock
 from tests.support.flows import act, escalate, specialist
@@ -315,8 +315,8 @@ async def test_expert_view_sessions_outcome_and_correction(store_copy: Path) -> 
         await pilot.press("o")
         await settle(pilot)
         outcome_form = app.screen
-        outcome_form.query_one("#f-final_report", Input).value = "Paul Storr, 1810; insure accordingly."
-        outcome_form.query_one("#f-knowledge_gained", Input).value = "Storr marks"
+        outcome_form.query_one("#f-final_report", TextArea).load_text("Paul Storr, 1810; insure accordingly.")
+        outcome_form.query_one("#f-knowledge_gained", TextArea).load_text("Storr marks")
         outcome_form.query_one("#f-rating", Input).value = "5"
         await pilot.press("ctrl+s")
         await settle(pilot)
@@ -360,6 +360,8 @@ async def test_backtest_from_the_analytics_tab(store_copy: Path) -> None:
         await settle(pilot)
         assert isinstance(app.screen, BacktestScreen)
         assert app.screen.result["changed"] == 0 and app.screen.result["considered"] > 0
+        shown = "\n".join(str(w.render()) for w in app.screen.query(Static))
+        assert "No issue would be treated differently." in shown and "0 issues change" not in shown
 
 
 async def test_a_breach_raises_a_notification(store_copy: Path) -> None:
@@ -384,7 +386,7 @@ async def test_a_breach_raises_a_notification(store_copy: Path) -> None:
         await settle(pilot)
         assert any("SLA breached" in str(n.message) for n in app._notifications)
         assert timers[0].state == "breached"
-        assert timers[0].line() in pane.text().plain
+        assert pane.line_of(timers[0]) in pane.text().plain
 
 
 async def test_a_failing_sync_is_told_once_and_its_recovery_once(store_copy: Path) -> None:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from textual.widgets import Input
+from textual.widgets import TextArea
 
 from tests.support.clock import Clock
 from tests.support.flows import act, escalate
@@ -87,9 +87,9 @@ async def test_acknowledge_then_session_end_outcome_and_final_report(store_copy:
         await pilot.press("ctrl+s")
         assert isinstance(app.screen, CompletingOutcomeForm)  # the final report is required
         await pilot.press(*"All good")  # typed into the first field, the final report
-        assert form.query_one("#f-final_report", Input).value == "All good"
-        form.query_one("#f-final_report", Input).value = "All good; see the notes."
-        form.query_one("#f-knowledge_gained", Input).value = "learned"
+        assert form.query_one("#f-final_report", TextArea).text == "All good"
+        form.query_one("#f-final_report", TextArea).load_text("All good; see the notes.")
+        form.query_one("#f-knowledge_gained", TextArea).load_text("learned")
         await pilot.pause()
         await pilot.press("ctrl+s")
         await settle(pilot)

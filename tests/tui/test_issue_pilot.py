@@ -41,11 +41,12 @@ async def test_edit_an_issue_validated_per_field_and_audited(store_copy: Path) -
     app = make_app(store_copy)
     async with app.run_test(size=(160, 48)) as pilot:
         await settle(pilot)
-        await pilot.press("f", "f", "f", "enter")
+        await pilot.press("f", "f", "f", "f", "p", "p", "enter")  # an infrastructure issue in review: seed 000's fields
         await settle(pilot)
         screen = app.screen
         assert isinstance(screen, IssueScreen)
         issue_id = screen.issue_id
+        assert issue_id.startswith("INC-")
         await pilot.press("ctrl+e")  # the same key as on the desk (e is the desk's senior escalation)
         form = app.screen
         assert isinstance(form, EditIssueForm)

@@ -72,3 +72,11 @@ def test_a_waiting_row_offers_every_key_that_works_on_it() -> None:
     assert not {"pay", "escalate"} & shown
     running = Selection(issue_id="INC-1", status="in_review", request_id="r", session="active", holder_id="ann")
     assert {"end_session", "toggle_session", "outcome"} <= {k.action for k in keys.bar("expert", running, "ann")}
+
+
+def test_the_help_names_the_keys_of_forms_and_confirmations() -> None:
+    sections = dict(keys.help_sections("coordinator"))
+    forms = dict(sections[keys.FORMS])
+    assert set(forms) == {"ctrl+s", "Esc", "Enter", "ctrl+o"}
+    assert "$EDITOR" in forms["ctrl+o"] and "Keep editing" in forms["Esc"]
+    assert list(dict(keys.help_sections()))[-1] == keys.FORMS  # last, after every screen's own keys

@@ -73,16 +73,22 @@ async def test_the_expert_sees_mine_then_unassigned(store_copy: Path) -> None:
         assert not queue.marked
 
 
-async def test_never_escalated_status_filter(store_copy: Path) -> None:
+async def test_the_new_status_filter_shows_issues_without_a_request_named_new(store_copy: Path) -> None:
     app = make_app(store_copy)
     async with app.run_test(size=(160, 48)) as pilot:
         await settle(pilot)
         screen = screen_of(app)
         queue = screen.query_one(QueueView)
-        for _ in range(6):
-            await pilot.press("f")
-        assert screen.spec.status == "never_escalated"
+        await pilot.press("f")
+        assert screen.spec.status == "new"
         assert queue.rows and all(queue.data.request_id[i] is None for i in queue.rows)
+        assert all(line(queue, n + 1).split()[4] == "new" for n in range(min(len(queue.rows), 10)))
+        assert "new, sorted by" in str(screen.query_one("#queue-pane").border_subtitle)
+        everything = len(queue.rows)
+        await pilot.press(*"fffff")
+        assert screen.spec.status == "to_escalate"
+        assert queue.rows and len(queue.rows) <= everything
+        assert all(queue.data.escalate[i] for i in queue.rows)
 
 
 async def test_an_empty_result_says_so(store_copy: Path) -> None:

@@ -21,6 +21,17 @@ def test_any_name_round_trips(name: str, tmp_path: Path, monkeypatch: pytest.Mon
     assert loaded.views == {name: view, "other": SavedView()}
 
 
+def test_a_saved_view_in_an_old_spelling_or_by_its_name_still_opens(tmp_path: Path,
+                                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    """`never_escalated` (the name before `new`) and a state's name ("in review") read as the filter's token."""
+    path = tmp_path / "config.toml"
+    path.write_text('[views.fresh]\nstatus = "never_escalated"\n\n[views.review]\nstatus = "in review"\n', "utf-8")
+    monkeypatch.setenv("TRIAGEDESK_CONFIG", str(path))
+    settings, problem = load_settings()
+    assert problem is None
+    assert settings.views["fresh"].status == "new" and settings.views["review"].status == "in_review"
+
+
 def test_a_bad_view_is_reported_and_the_defaults_used(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     path = tmp_path / "config.toml"
     path.write_text('[views.mine]\nsort = "colour"\n', "utf-8")

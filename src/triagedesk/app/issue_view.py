@@ -15,6 +15,7 @@ from triagedesk.display import one_line
 from triagedesk.domain import instants
 from triagedesk.domain.records import AuditEntry, Correction, ExpertRequest, OutboxMessage, Outcome, Session
 from triagedesk.domain.requests.sessions import elapsed_seconds
+from triagedesk.domain.requests.states import state_name
 
 if TYPE_CHECKING:
     from triagedesk.app.queries import Queries
@@ -133,6 +134,11 @@ def _value(value: Any) -> str:
     return str(value)
 
 
+def _state(key: str, value: Any) -> str:
+    """A field's value in the history; a state by its one name ("pending assignment")."""
+    return state_name(value) if key == "status" and isinstance(value, str) else _value(value)
+
+
 def _dollars(value: Any) -> str:
     """Seed 002's value range, stored in cents."""
     if not isinstance(value, dict):
@@ -190,11 +196,12 @@ def sections(record: IssueRecord) -> list[tuple[str, list[str]]]:
     if isinstance(issue.get("alert_group"), dict):
         out.append(("Alerts", alert_lines(issue)))
     if not record.requests:
-        out.append(("Requests", ["never escalated"]))
+        out.append(("Requests", [f"{state_name(None)}: no request was ever opened"]))
     for view in record.requests:
         r = view.request
         who = r.assigned_expert_name or r.assigned_expert_id or "nobody yet"
-        lines = [f"status {r.status} · {r.urgency} · tier {r.tier_name or r.tier_id or '-'} · price {r.price:g}",
+        lines = [f"status {state_name(r.status)} · {r.urgency} · tier {r.tier_name or r.tier_id or '-'} · "
+                 f"price {r.price:g}",
                  f"expert {who} · submitted {_when(r.submitted_at)} · resolve due {_when(view.resolve_due)}",
                  f"assigned {_when(r.assigned_at)} · acknowledged {_when(r.acknowledged_at)} · "
                  f"started {_when(r.started_at)} · completed {_when(r.completed_at)}"]
@@ -244,7 +251,7 @@ def sections(record: IssueRecord) -> list[tuple[str, list[str]]]:
     history = []
     for e in record.history:
         history.append(f"{_when(e.at)} · {e.actor} · {e.action} {e.kind} {e.target_id}")
-        history.extend(f"    {key}: {_value(before)} -> {_value(after)}" for key, before, after in e.changes)
+        history.extend(f"    {key}: {_state(key, before)} -> {_state(key, after)}" for key, before, after in e.changes)
         if e.note:
             history.append(f"    note: {e.note}")
     out.append(("History", history or ["nothing audited yet"]))

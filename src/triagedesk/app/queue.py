@@ -22,15 +22,42 @@ from triagedesk.display import one_line
 from triagedesk.domain import instants
 from triagedesk.domain.models import URGENCIES, Expert, Issue
 from triagedesk.domain.requests import clocks as sla
-from triagedesk.domain.requests.states import CLOSED_STATUSES, OPEN_STATUSES, PENDING_STATUSES
+from triagedesk.domain.requests.states import (
+    CLOSED_STATUSES,
+    NEVER_ESCALATED,
+    OPEN_STATUSES,
+    PENDING_STATUSES,
+    state_name,
+)
 from triagedesk.store import repositories
 
 CLOSED = CLOSED_STATUSES
 OPEN = OPEN_STATUSES
 SORTS = ("urgency", "id", "score", "sla", "status", "assignee", "route", "title", "newest")
 """Every column the queue sorts by: `urgency` is urgency then score, `newest` the creation time."""
-STATUS_FILTERS = ("all", "new", "pending", "assigned", "in_review", "waiting", "never_escalated")
-"""`never_escalated`: no expert request was ever opened for the issue."""
+STATUS_FILTERS = ("all", "new", "pending", "assigned", "in_review", "waiting", "to_escalate")
+"""The status filter's values (config.toml's `status` of a saved view, `f` cycles them): `new` is an issue
+without a request (the one name of that state everywhere), `to_escalate` those of them the decision says to
+escalate (last: the cycle kept its earlier order), `pending` a request awaiting payment or assignment, then the
+held states by their token."""
+STATUS_FILTER_NAMES = {"all": "every state", "new": "new", "pending": "pending", "assigned": "assigned",
+                       "in_review": "in review", "waiting": "waiting", "to_escalate": "new, to escalate"}
+"""How each filter reads (the queue's subtitle, a saved view's line)."""
+OLD_STATUS_FILTERS = {"never_escalated": "new"}
+"""Spellings of earlier versions, still read from saved views: `never_escalated` is `new` now. (The `new` of
+those versions, a new issue the decision escalates, is `to_escalate`; a saved `new` now shows every new issue.)"""
+
+
+def status_filter(text: str) -> str | None:
+    """The filter value `text` names: a token (`in_review`), a name (`in review`, `new, to escalate`), any case,
+    or an earlier version's spelling; None when it names none."""
+    wanted = " ".join(text.strip().lower().replace("_", " ").replace(",", " ").split())
+    if not wanted:
+        return "all"
+    for value, name in STATUS_FILTER_NAMES.items():
+        if wanted in (value.replace("_", " "), " ".join(name.replace(",", " ").split())):
+            return value
+    return OLD_STATUS_FILTERS.get(wanted.replace(" ", "_"))
 UNASSIGNED = "unassigned"
 MINE = "mine"
 """Assignee filter values besides an expert id: nobody holds the request yet, or the desk's own expert."""
@@ -197,7 +224,7 @@ def _fill(data: QueueData, desk: Desk, docs: list[tuple[str, bytes]], latest: di
         route = assessed.route_text
         data.route.append(assessed.route)
         profile = desk.engine.profile(assessed.profile)
-        shown = status or ("new" if assessed.escalate else "-")
+        shown = status or NEVER_ESCALATED
         data.status.append(shown)
         data.assignee.append(one_line((request or {}).get("assigned_expert_name") or "", 30))
         data.assignee_id.append((request or {}).get("assigned_expert_id") or "")
@@ -210,7 +237,7 @@ def _fill(data: QueueData, desk: Desk, docs: list[tuple[str, bytes]], latest: di
                 found = tuple(t for t in sla.targets(view, profile, holder, desk.oncall.calendars()) if t.running())
         data.clocks.append(found)
         data.created.append(assessed.created or now_epoch)
-        data.hay.append(f"{key} {data.title[-1]} {route} {shown} {data.assignee[-1]}".lower())
+        data.hay.append(f"{key} {data.title[-1]} {route} {state_name(shown)} {data.assignee[-1]}".lower())
 
 
 @dataclass(frozen=True)
@@ -240,11 +267,11 @@ class QueueFilter:
         return self.replace(sort=column, reverse=False)
 
 
-def _status_matches(shown: str, wanted: str) -> bool:
+def _status_matches(shown: str, escalate: bool, wanted: str) -> bool:
     if wanted == "all":
         return True
-    if wanted == "never_escalated":
-        return shown in ("new", "-")
+    if wanted == "to_escalate":
+        return shown == NEVER_ESCALATED and escalate
     if wanted == "pending":
         return shown in PENDING_STATUSES
     return shown == wanted
@@ -301,7 +328,7 @@ def order(data: QueueData, spec: QueueFilter, now_epoch: float, within: Sequence
     if spec.urgency is not None:
         rows = [i for i in rows if data.urgency[i] == spec.urgency]
     if spec.status != "all":
-        rows = [i for i in rows if _status_matches(data.status[i], spec.status)]
+        rows = [i for i in rows if _status_matches(data.status[i], data.escalate[i], spec.status)]
     if spec.profile is not None:
         rows = [i for i in rows if data.profile[i] == spec.profile]
     if spec.assignee is not None:
@@ -352,7 +379,7 @@ def describe(spec: QueueFilter, names: dict[str, str] | None = None) -> str:
     if spec.urgency is not None:
         parts.append(URGENCIES[spec.urgency])
     if spec.status != "all":
-        parts.append(spec.status)
+        parts.append(STATUS_FILTER_NAMES.get(spec.status, spec.status))
     if spec.profile:
         parts.append(spec.profile)
     if spec.assignee is not None:
@@ -363,4 +390,5 @@ def describe(spec: QueueFilter, names: dict[str, str] | None = None) -> str:
     return ", ".join(parts)
 
 
-__all__ = ["QueueData", "QueueFilter", "load", "order", "describe", "SORTS", "STATUS_FILTERS", "UNASSIGNED", "MINE"]
+__all__ = ["QueueData", "QueueFilter", "load", "order", "describe", "status_filter", "SORTS", "STATUS_FILTERS",
+           "UNASSIGNED", "MINE"]

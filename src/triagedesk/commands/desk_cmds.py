@@ -71,6 +71,7 @@ def timers(db_path: str | None, now_text: str | None, as_json: bool) -> None:
 
     from triagedesk.display import literal
     from triagedesk.domain.requests.clocks import refund_exposure
+    from triagedesk.domain.requests.states import state_name
 
     rows = desk(db_path, now_text).queries.clocks()
     exposure = refund_exposure([clock for c in rows for clock in c.clocks])
@@ -86,7 +87,7 @@ def timers(db_path: str | None, now_text: str | None, as_json: bool) -> None:
     for c in rows:
         shown = c.pressing
         assert shown is not None
-        table.add_row(literal(c.request.id), literal(c.request.analysis_id), c.request.status,
+        table.add_row(literal(c.request.id), literal(c.request.analysis_id), state_name(c.request.status),
                       literal(c.request.assigned_expert_id or "-"), shown.target, f"{shown.left_minutes:,.0f}",
                       shown.state, literal(c.suggestions[0].text if c.suggestions else "-"))
     console().print(table)

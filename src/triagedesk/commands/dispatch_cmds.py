@@ -9,6 +9,7 @@ import click
 from triagedesk.commands.common import console, db_option, emit_json, json_option, parse_instant, store_path
 from triagedesk.display import literal, one_line, printable
 from triagedesk.domain.errors import UserError
+from triagedesk.domain.requests.states import state_name
 
 if TYPE_CHECKING:
     from triagedesk.app.dispatching import Dispatching
@@ -105,7 +106,7 @@ def explain(request_id: str, db_path: str | None, now_text: str | None, as_json:
                    "next_pass": [r.as_dict() for r in walked],
                    "steps": [{**s.as_dict(), "due_now": False} for s in later]})
         return
-    click.echo(f"{printable(request_id)}: {request.status}, {request.urgency}"
+    click.echo(f"{printable(request_id)}: {state_name(request.status)}, {request.urgency}"
                f"{', held by ' + printable(request.assigned_expert_id) if request.assigned_expert_id else ''}")
     for done in history:
         click.echo(f"  taken: {done.kind} ({printable(done.key)})")

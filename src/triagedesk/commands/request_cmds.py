@@ -61,10 +61,12 @@ def _run(operations: Desk, actor: Actor, intent: Intent) -> Plan:
 
 def _line(request: ExpertRequest, resolve_due: datetime | None) -> str:
     """A request in a line: its state, holder and the resolve target's due time (the clock's: pushed by waits)."""
+    from triagedesk.domain.requests.states import state_name
+
     due = f", resolve due {resolve_due:%Y-%m-%d %H:%M} UTC" if resolve_due else ""
     who = f" ({request.assigned_expert_id})" if request.assigned_expert_id else ""
     refund = " - refund due" if request.refund_due else ""
-    return f"{request.id}: {request.status}{who}{due}{refund}"
+    return f"{request.id}: {state_name(request.status)}{who}{due}{refund}"
 
 
 @click.command()

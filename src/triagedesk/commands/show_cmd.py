@@ -7,6 +7,7 @@ import click
 from triagedesk.commands.common import db_option, emit_json, json_option, now_option, store_path
 from triagedesk.commands.desk_cmds import answering
 from triagedesk.display import printable
+from triagedesk.domain.requests.states import state_name
 
 
 @click.command()
@@ -50,7 +51,7 @@ def search(text: str, limit: int, db_path: str | None, as_json: bool) -> None:
         click.echo(f"No issue holds {printable(text)!r}.")
     for f in found:
         who = f"{f.assignee or '-':<18} {f.requester or '-':<14}"
-        click.echo(printable(f"{f.issue_id}  {f.status:<18} {who} {f.title}  ({f.where})"))
+        click.echo(printable(f"{f.issue_id}  {state_name(f.status):<18} {who} {f.title}  ({f.where})"))
 
 
 COMMANDS = (show, search)

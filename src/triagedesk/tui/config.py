@@ -51,11 +51,13 @@ class SavedView(BaseModel):
     @field_validator("status")
     @classmethod
     def _known_status(cls, value: str) -> str:
-        from triagedesk.app.queue import STATUS_FILTERS
+        """A filter's token or name, or an earlier version's spelling (`never_escalated`), read as its token."""
+        from triagedesk.app.queue import STATUS_FILTERS, status_filter
 
-        if value not in STATUS_FILTERS:
+        found = status_filter(value)
+        if found is None:
             raise ValueError(f"unknown status filter {value!r}; one of {', '.join(STATUS_FILTERS)}")
-        return value
+        return found
 
     @field_validator("sort")
     @classmethod

@@ -322,6 +322,15 @@ def footprint(role: str, selection: Selection, expert_id: str | None = None) -> 
     return tuple(refusal(row, row.params(), role, selection, expert_id) is None for row in KEYS if role in row.roles)
 
 
+FORMS = "Forms and confirmations"
+FORM_KEYS = (("ctrl+s", "save the form (each field is checked; an error shows under its field)"),
+             ("Esc", "close: at once when nothing was changed, else it asks (Discard / Keep editing); in a "
+                     "confirmation, Keep it"),
+             ("Enter", "in a confirmation's note: do what the first button says"),
+             ("ctrl+o", "open a long text or a confirmation's note in your editor ($VISUAL, else $EDITOR)"))
+"""The keys of every form and confirmation (their own bindings, not rows of the table: they act on the dialog)."""
+
+
 def help_sections(role: str | None = None, shown: Callable[[Key], str] | None = None
                   ) -> list[tuple[str, list[tuple[str, str]]]]:
     """The help screen: every row (of one role's, when given), by section, with its effective key (`shown`)."""
@@ -342,4 +351,5 @@ def help_sections(role: str | None = None, shown: Callable[[Key], str] | None = 
     sections[ALL].append(("ctrl+p", "command palette"))
     sections[ALL].append(("[keys]", "your own keys: config.toml's [keys] maps an action (triagedesk keys lists "
                                     "them) to a key; [aliases] adds words to the : line"))
+    sections[FORMS] = list(FORM_KEYS)
     return [(name, rows) for name, rows in sections.items() if rows]

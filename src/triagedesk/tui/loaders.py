@@ -13,6 +13,7 @@ from triagedesk.domain.models import Decision, Issue, Match
 from triagedesk.domain.records import Session
 from triagedesk.domain.requests import clocks as sla
 from triagedesk.domain.requests.sessions import elapsed_seconds
+from triagedesk.domain.requests.states import state_name
 from triagedesk.tui.widgets.sla_timer import Reading, TimerSpec
 
 
@@ -68,16 +69,16 @@ def timers(desk: Desk, limit: int, expert_id: str | None = None) -> tuple[list[T
     specs: list[TimerSpec] = []
     for found in clocks[:limit]:
         request = found.request
-        who = request.assigned_expert_name or request.assigned_expert_id or "-"
-        hint = f" · {found.suggestions[0].hint}" if found.suggestions else ""
+        who = request.assigned_expert_name or request.assigned_expert_id
+        hint = found.suggestions[0].hint if found.suggestions else None
         shown = found.pressing
         what = "ack · " if shown is not None and shown.target == "acknowledge" else ""
         target = next((t for t in found.targets if shown is not None and t.name == shown.target), None)
-        specs.append(TimerSpec(request.id, f"{request.analysis_id} · {what}{request.status} · {who}{hint}",
-                               _reading(target)))
+        label = " · ".join(filter(None, (f"{what}{state_name(request.status)}", who, hint)))
+        specs.append(TimerSpec(request.id, request.analysis_id, label, _reading(target)))
     for session in desk.queries.running_sessions(expert_id)[:limit]:
-        label = " · ".join(filter(None, (f"session {session.issue_id}", session.expert_id, session.channel)))
-        specs.append(TimerSpec(session.id, label, _session_reading(session), counts_up=True))
+        label = " · ".join(filter(None, ("session", session.expert_id, session.channel)))
+        specs.append(TimerSpec(session.id, session.issue_id, label, _session_reading(session), counts_up=True))
     summary = f"{len(clocks)} clocks · {breached} breached · refund exposure ${exposure:,.0f}"
     return specs, summary
 

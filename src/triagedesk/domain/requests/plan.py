@@ -89,7 +89,7 @@ def _escalate(s: Situation, actor: Actor, intent: Intent) -> Refusal | Plan:
     then = "record the payment, then assign" if request.status == "pending_payment" else "then assign"
     return Plan(intent, (Write("requests", request, "escalate", True, intent.note),),
                 f"{s.issue.id}: request opened{waits}",
-                (f"opens {request.id} ({STATE_NAMES[request.status]}): {then}",),
+                (f"opens a request ({STATE_NAMES[request.status]}): {then}",),
                 f"Open an expert request for {_title(s.issue)}?", "Open the request")
 
 
@@ -152,7 +152,7 @@ def _give(s: Situation, actor: Actor, intent: Intent) -> Refusal | Plan:
         assert request is not None
         if request.status != "pending_assignment":
             return Refusal(name, "the issue must be escalated and paid first", ("escalate", "pay"))
-        detail.append(f"opens a request first ({request.id})")
+        detail.append("opens a request first")
     lapse = intent.lapsed or (holder is not None
                               and clocks.ack_lapsed(request, s.profile, holder, s.now, s.calendars))
     if lapse and holder is not None and not intent.lapsed:

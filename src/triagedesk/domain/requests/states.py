@@ -28,7 +28,16 @@ STATE_NAMES: dict[str | None, str] = {
     "assigned": "assigned", "in_review": "in review", "waiting": "waiting", "completed": "completed",
     "cancelled": "cancelled", "refunded": "refunded",
 }
-"""How a state reads in a sentence (a refusal, a confirmation)."""
+"""The one name of each state wherever a person reads it: the queue's column, a filter, search, the issue
+screen, Timers, a refusal, a confirmation, the CLI's tables. Machine output (`--json`, config.toml) keeps the
+token (`in_review`, and `new` for an issue without a request); every input takes the token or the name."""
+
+
+def state_name(status: str | None) -> str:
+    """How `status` reads (None and "new": an issue that never had a request); an unknown token as it is."""
+    if status == NEVER_ESCALATED:
+        return STATE_NAMES[None]
+    return STATE_NAMES.get(status, str(status))
 
 SESSION_RUNNING = frozenset({"initiated", "active", "paused"})
 """A session that has not ended: ticking (active) or paused; one expert runs at most one per request."""

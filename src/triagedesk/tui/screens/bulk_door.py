@@ -18,6 +18,10 @@ BULK_CHOICES = [("a", "assign", "Assign them to one expert"), ("e", "escalate", 
                 ("x", "cancel", "Cancel their open requests")]
 VERBS = {"assign": "will be assigned", "reassign": "will be reassigned", "escalate": "will be escalated",
          "cancel": "will be cancelled"}
+BUTTONS = {"assign": "Assign them", "escalate": "Escalate them", "cancel": "Cancel the requests"}
+"""What the confirming button of each bulk action says."""
+NAMED = 6
+"""Issues named in the confirmation (the rest counted)."""
 
 
 @dataclass(frozen=True)
@@ -42,6 +46,12 @@ class Preview:
     @property
     def takes(self) -> int:
         return sum(isinstance(p, Plan) for p in self.plans)
+
+    def taken(self) -> str:
+        """The issues the action takes, by id: "INC-000001, APR-000002 and 4 more"."""
+        ids = [p.intent.issue_id for p in self.plans if isinstance(p, Plan)]
+        shown = ", ".join(ids[:NAMED])
+        return f"{shown} and {len(ids) - NAMED} more" if len(ids) > NAMED else shown
 
     @property
     def overridable(self) -> list[Refusal]:
@@ -107,13 +117,13 @@ class BulkDoor:
                     "escalate": f"Escalate {found.takes} of the {count}?",
                     "cancel": f"Cancel the open requests of {found.takes} of the {count}?"}[action]
         again = " (M again assigns those outside the specialisation anyway, with a note)" if found.overridable else ""
-        detail = one_line("; ".join(found.lines()) + ". The rest are written at once; skipped rows stay marked"
-                          f"{again}.")
+        detail = one_line(f"{found.taken()}: " + "; ".join(found.lines()) + ". They are written at once; skipped "
+                          f"rows stay marked{again}.")
         def answered(note: str | None) -> None:
             if note is not None:  # every row is planned again under the lock: what changed meanwhile is skipped
                 self.run(action, found.intents, note)
 
-        self.host.push(ConfirmScreen(question, detail, True, confirm=action.capitalize()), answered)
+        self.host.push(ConfirmScreen(question, detail, True, confirm=BUTTONS[action]), answered)
 
     def _offer_override(self, action: str, found: Preview, expert_name: str, count: str) -> None:
         """As the single key offers it, when no row can be taken otherwise: rows outside the expert's

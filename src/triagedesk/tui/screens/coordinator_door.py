@@ -70,7 +70,7 @@ class CoordinatorDoor:
         if issue is None:
             tell(host, "The issue is no longer in the store.", severity="warning")
             return
-        form = EditIssueForm(issue)
+        form = EditIssueForm(issue, host.desk.engine.profile_families().get(issue.profile or ""))
         desk, actor = host.desk, host.actor.name
 
         def saved(result: Any) -> None:

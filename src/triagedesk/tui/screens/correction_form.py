@@ -44,7 +44,7 @@ class CorrectionForm(ModelForm):
         FormField("field", "Field (the profile's correctable fields)", "choice"),
         FormField("original_value", "Assessed value (filled in where the assessment has it)"),
         FormField("corrected_value", "Corrected value"),
-        FormField("explanation", "Explanation"),
+        FormField("explanation", "Explanation", "long"),
         FormField("confidence", "Your confidence (0-1)", "float", placeholder="0.9"),
     )
 
@@ -53,6 +53,7 @@ class CorrectionForm(ModelForm):
         self.profile = profile
         self.correctable = {f.name: f for f in fields}
         self.TITLE_TEXT = f"Correction to the automated {profile} assessment"
+        self.subject = f"the correction to the {profile} assessment"
 
     def on_mount(self) -> None:
         select = self.query_one("#f-field", Select)

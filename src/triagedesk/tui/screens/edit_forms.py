@@ -10,7 +10,7 @@ from typing import Any
 from pydantic import BaseModel
 
 from triagedesk.domain.models import Expert, Issue
-from triagedesk.tui.screens.forms import FormField, ModelForm, NewIssueForm, _dom_id
+from triagedesk.tui.screens.forms import FormField, ModelForm, NewIssueForm, _dom_id, set_raw_value
 
 
 def _get(data: dict[str, Any], dotted: str) -> Any:
@@ -60,7 +60,7 @@ class EditForm(ModelForm):
             widget = self.query_one("#" + _dom_id(field.path))
             value = _shown(field, _get(self.current_data, field.path))
             if value is not None:
-                widget.value = value  # type: ignore[attr-defined]
+                set_raw_value(widget, value)
         first = self.query_one("#" + _dom_id(self.FIELDS[0].path))
         first.focus()
 
@@ -71,12 +71,16 @@ class EditForm(ModelForm):
 
 
 class EditIssueForm(EditForm):
-    """Every field a coordinator may correct on an issue (not its id or profile)."""
+    """Every field a coordinator may correct on an issue (not its id or profile): those of its profile's matching
+    `family` ("weighted": seed 000's, "points": seed 002's) when known; the other family's values are kept."""
 
     FIELDS = tuple(f for f in NewIssueForm.FIELDS if f.path not in ("id", "profile"))
 
-    def __init__(self, issue: Issue) -> None:
+    def __init__(self, issue: Issue, family: str | None = None) -> None:
+        if family is not None:
+            self.FIELDS = tuple(f for f in type(self).FIELDS if f.family in ("", family))
         self.TITLE_TEXT = f"Edit {issue.id}: each change goes to the audit log"
+        self.subject = f"{issue.id} ({issue.title})" if issue.title else str(issue.id)
         super().__init__(Issue, issue)
 
 
@@ -97,4 +101,5 @@ class EditExpertForm(EditForm):
 
     def __init__(self, expert: Expert) -> None:
         self.TITLE_TEXT = f"Edit expert {expert.id}: each change goes to the audit log"
+        self.subject = f"expert {expert.name} ({expert.id})" if expert.name else f"expert {expert.id}"
         super().__init__(Expert, expert)

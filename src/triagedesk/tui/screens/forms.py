@@ -12,13 +12,15 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.screen import ModalScreen
-from textual.widgets import Button, Checkbox, Input, Label, Select, Static
+from textual.widget import Widget
+from textual.widgets import Button, Checkbox, Input, Label, Select, Static, TextArea
 
 from triagedesk.display import literal
 from triagedesk.domain.inputs import set_path
 from triagedesk.domain.models import Decision, Issue
+from triagedesk.tui.external_editor import EDITOR_KEY, edit_in_editor
 from triagedesk.tui.notices import tell
+from triagedesk.tui.screens.discard import EditingModal
 
 
 @dataclass(frozen=True)
@@ -27,7 +29,7 @@ class FormField:
 
     path: str
     label: str
-    kind: str = "text"  # text | int | float | list | dollars | bool | choice
+    kind: str = "text"  # text | long | int | float | list | dollars | bool | choice
     choices: tuple[str, ...] = ()
     placeholder: str = ""
     family: str = ""
@@ -56,10 +58,25 @@ def _parse(field: FormField, raw: Any) -> Any:
     return text  # pydantic converts numbers and reports what it cannot
 
 
-class ModelForm(ModalScreen[BaseModel | None]):
-    """A modal form whose values are validated as `model`; each error appears under its field."""
+def raw_value(widget: Widget) -> Any:
+    """What a field's widget holds now (a long text's whole text)."""
+    return widget.text if isinstance(widget, TextArea) else getattr(widget, "value", None)
 
-    BINDINGS = [Binding("escape", "cancel", "Cancel"), Binding("ctrl+s", "submit", "Save")]
+
+def set_raw_value(widget: Widget, value: Any) -> None:
+    if isinstance(widget, TextArea):
+        widget.load_text(str(value))
+    else:
+        widget.value = value  # type: ignore[attr-defined]
+
+
+class ModelForm(EditingModal[BaseModel]):
+    """A modal form whose values are validated as `model`; each error appears under its field. One line a field
+    (a long text: a few), label beside it, so a form at 80x24 shows many fields and scrolls to the focused one.
+    Esc asks before it throws typed values away (`EditingModal`)."""
+
+    BINDINGS = [Binding("escape", "cancel", "Cancel"), Binding("ctrl+s", "submit", "Save"),
+                Binding(EDITOR_KEY, "open_editor", "Editor", show=False)]
     TITLE_TEXT = "Form"
     FIELDS: tuple[FormField, ...] = ()
 
@@ -70,45 +87,78 @@ class ModelForm(ModalScreen[BaseModel | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(id="form"):
-            yield Label(self.TITLE_TEXT, id="form-title")
+            yield Label(literal(self.TITLE_TEXT), id="form-title")
             with VerticalScroll(id="form-fields"):
                 for field in self.FIELDS:
-                    with Vertical(id="box-" + _dom_id(field.path), classes=f"field-box family-{field.family or 'all'}"):
-                        yield Label(field.label, classes="field-label")
-                        if field.kind == "bool":
-                            yield Checkbox(field.label, id=_dom_id(field.path))
-                        elif field.kind == "choice":
-                            yield Select([(c, c) for c in field.choices], id=_dom_id(field.path), allow_blank=True)
-                        else:
-                            yield Input(placeholder=field.placeholder, id=_dom_id(field.path))
-                        yield Static("", id="err-" + _dom_id(field.path), classes="field-error")
-            yield Static("", id="preview")  # outside the scroll: the preview stays in sight
+                    with Horizontal(id="box-" + _dom_id(field.path),
+                                    classes=f"field-box family-{field.family or 'all'} kind-{field.kind}"):
+                        label = Text(field.label)
+                        if field.kind == "long":
+                            label.append(f"\n{EDITOR_KEY}: your editor", style="dim")
+                        yield Label(label, classes="field-label")
+                        with Vertical(classes="field-input"):
+                            yield self._input(field)
+                            error = Static("", id="err-" + _dom_id(field.path), classes="field-error")
+                            error.display = False
+                            yield error
+            preview = Static("", id="preview")  # outside the scroll: the preview stays in sight
+            preview.display = False  # until there is something to show
+            yield preview
             with Horizontal(id="buttons"):
-                yield Button("Save (ctrl+s)", variant="primary", id="save")
-                yield Button("Cancel (esc)", id="cancel")
+                yield Button("Save (ctrl+s)", variant="primary", id="save", compact=True)
+                yield Button("Cancel (esc)", id="cancel", compact=True)
+                if any(f.kind == "long" for f in self.FIELDS):
+                    yield Label(f"{EDITOR_KEY}: a long text in $EDITOR", classes="hint")
+
+    @staticmethod
+    def _input(field: FormField) -> Widget:
+        if field.kind == "bool":
+            return Checkbox("", id=_dom_id(field.path), compact=True)
+        if field.kind == "choice":
+            return Select([(c, c) for c in field.choices], id=_dom_id(field.path), allow_blank=True, compact=True)
+        if field.kind == "long":
+            area = TextArea("", id=_dom_id(field.path), soft_wrap=True, compact=True, tab_behavior="focus")
+            area.placeholder = field.placeholder
+            return area
+        return Input(placeholder=field.placeholder, id=_dom_id(field.path), compact=True)
 
     def on_mount(self) -> None:
         """The first field shown has the focus at once (Textual runs this after a subclass's own on_mount)."""
-        shown = [w for w in self.query("#form Input, #form Select, #form Checkbox")
-                 if w.parent is not None and w.parent.display]
+        shown = [w for w in self.query("#form Input, #form Select, #form Checkbox, #form TextArea")
+                 if w.parent is not None and w.parent.parent is not None and w.parent.parent.display]
         if shown:
             shown[0].focus()
+
+    def on_resize(self) -> None:
+        self.set_class(self.size.height < 32, "-short")  # 80x24: no gap between fields, a shorter preview
+
+    def edits(self) -> object:
+        return tuple(raw_value(self.query_one("#" + _dom_id(f.path))) for f in self.FIELDS)
 
     def values(self) -> dict[str, Any]:
         data: dict[str, Any] = dict(self.fixed)
         for field in self.FIELDS:
             if not self.query_one("#box-" + _dom_id(field.path)).display:
                 continue  # another profile's field
-            widget = self.query_one("#" + _dom_id(field.path))
-            value = _parse(field, getattr(widget, "value", None))
+            value = _parse(field, raw_value(self.query_one("#" + _dom_id(field.path))))
             if value is None:
                 continue
             set_path(data, field.path, value)
         return data
 
+    def _error(self, path: str, message: Text | None) -> bool:
+        """Show `message` under the field at `path` (None clears it); False when the form has no such field."""
+        found = self.query("#err-" + _dom_id(path))
+        if not found:
+            return False
+        label = found.first(Static)
+        label.update(message or "")
+        label.display = message is not None
+        return True
+
     def validate_form(self) -> BaseModel | None:
-        for error_label in self.query(".field-error").results(Static):
-            error_label.update("")
+        for field in self.FIELDS:
+            self._error(field.path, None)
         try:
             result = self.model.model_validate(self.values())
         except ValidationError as exc:
@@ -116,12 +166,9 @@ class ModelForm(ModalScreen[BaseModel | None]):
                 path = ".".join(str(p) for p in err["loc"] if isinstance(p, str))
                 if not path:
                     continue
-                target = self.query("#err-" + _dom_id(path))
                 message = "unknown field" if err["type"] == "extra_forbidden" else err["msg"]
-                if target:
-                    target.first(Static).update(Text(message, style="bold red"))
-                else:
-                    self.query_one("#preview", Static).update(literal(f"{path}: {message}", "bold red"))
+                if not self._error(path, Text(message, style="bold red")):
+                    self.show_preview(literal(f"{path}: {message}", "bold red"))
             return None
         self.preview(result)
         return result
@@ -129,7 +176,15 @@ class ModelForm(ModalScreen[BaseModel | None]):
     def preview(self, result: BaseModel) -> None:
         """Show what the values mean; forms override it."""
 
+    def show_preview(self, content: Text) -> None:
+        preview = self.query_one("#preview", Static)
+        preview.update(content)
+        preview.display = True
+
     def on_input_changed(self) -> None:
+        self.validate_form()
+
+    def on_text_area_changed(self) -> None:
         self.validate_form()
 
     def on_select_changed(self) -> None:
@@ -142,7 +197,7 @@ class ModelForm(ModalScreen[BaseModel | None]):
         if event.button.id == "save":
             self.action_submit()
         else:
-            self.dismiss(None)
+            self.action_cancel()
 
     def on_input_submitted(self) -> None:
         self.action_submit()
@@ -154,19 +209,34 @@ class ModelForm(ModalScreen[BaseModel | None]):
             return
         self.dismiss(result)
 
-    def action_cancel(self) -> None:
-        self.dismiss(None)
+    def action_open_editor(self) -> None:
+        """The focused long text (else the form's first) in the user's editor; what it saves comes back."""
+        longs = [self.query_one("#" + _dom_id(f.path), TextArea) for f in self.FIELDS if f.kind == "long"
+                 if self.query_one("#box-" + _dom_id(f.path)).display]
+        if not longs:
+            tell(self, "This form has no long text to open in an editor.", severity="warning")
+            return
+        area = self.focused if isinstance(self.focused, TextArea) and self.focused in longs else longs[0]
+        field = next(f for f in self.FIELDS if _dom_id(f.path) == area.id)
+        edited = edit_in_editor(self.app, area.text, field.label.lower())
+        if edited.problem:
+            tell(self, edited.problem, severity="warning", timeout=8)
+        if edited.text is not None and edited.text != area.text:
+            area.load_text(edited.text)
+            area.move_cursor(area.document.end)
+        area.focus()
 
 
 class NewIssueForm(ModelForm):
     """Intake: a new issue; the decision re-computes as fields change."""
 
     TITLE_TEXT = "New issue (the decision updates as you type)"
+    subject = "the new issue"
     FIELDS: tuple[FormField, ...] = (
         FormField("profile", "Profile", "choice", ("infrastructure", "appraisal")),
-        FormField("id", "Id", placeholder="blank: the next id in the profile's style (INC-…, APR-…)"),
+        FormField("id", "Id", placeholder="blank: the profile's next id"),
         FormField("title", "Title"),
-        FormField("description", "Description"),
+        FormField("description", "Description", "long"),
         FormField("users_affected", "Users affected", "int", family="weighted"),
         FormField("total_users", "Total users", "int", family="weighted"),
         FormField("affected_systems", "Affected systems", "list", placeholder="db-1, api", family="weighted"),
@@ -217,7 +287,7 @@ class NewIssueForm(ModelForm):
         text.append("escalate" if decision.should_escalate else "no escalation")
         for reason in decision.reasons[:4]:
             text.append_text(literal(f"\n• {reason}"))
-        self.query_one("#preview", Static).update(text)
+        self.show_preview(text)
 
 
 class _OutcomeValues(BaseModel):
@@ -233,11 +303,12 @@ class OutcomeForm(ModelForm):
     """Seed 000's outcome capture for the running session."""
 
     TITLE_TEXT = "Session outcome"
+    subject = "the session outcome"
     FIELDS = (
         FormField("resolution_achieved", "Resolution achieved", "bool"),
         FormField("recommendations", "Recommendations", "list", placeholder="separate with commas"),
         FormField("actions_taken", "Actions taken", "list"),
-        FormField("knowledge_gained", "Knowledge gained"),
+        FormField("knowledge_gained", "Knowledge gained", "long"),
         FormField("follow_up_needed", "Follow-up needed", "bool"),
         FormField("rating", "Rating (1-5)", "int"),
     )

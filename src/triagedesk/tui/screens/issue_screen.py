@@ -89,7 +89,7 @@ class IssueScreen(Screen[None]):
         if self.record is None:
             return
         issue = Issue.model_validate(self.record.issue)
-        form = EditIssueForm(issue)
+        form = EditIssueForm(issue, self.desk.engine.profile_families().get(issue.profile or ""))
 
         def saved(result: Any) -> None:
             if result is None:

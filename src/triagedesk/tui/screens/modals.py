@@ -14,15 +14,21 @@ from textual.widgets import Button, Input, Label, MarkdownViewer, Static
 
 from triagedesk.display import literal
 from triagedesk.files import atomic_write
+from triagedesk.tui.external_editor import EDITOR_KEY, edit_in_editor
 from triagedesk.tui.notices import tell
+
+KEEP = "Keep it"
+"""The button (and Esc) that leaves things as they are."""
 
 
 class ConfirmScreen(ModalScreen[str | None]):
-    """Asks before an action; returns the note (possibly empty) or None when cancelled."""
+    """Asks before an action: the question names the issue (id and title), the confirming button says what it does
+    (the plan's verb: "Assign", "Cancel the request"), the other keeps things as they are. Returns the note
+    (possibly empty), or None when kept. ctrl+o opens the note in the user's editor (read back as one line)."""
 
-    BINDINGS = [Binding("escape", "cancel", "Cancel")]
+    BINDINGS = [Binding("escape", "cancel", KEEP), Binding(EDITOR_KEY, "open_editor", "Editor", show=False)]
 
-    def __init__(self, question: str, detail: str = "", with_note: bool = True, confirm: str = "Confirm") -> None:
+    def __init__(self, question: str, detail: str = "", with_note: bool = True, *, confirm: str) -> None:
         super().__init__()
         self.question = question
         self.detail = detail
@@ -35,10 +41,10 @@ class ConfirmScreen(ModalScreen[str | None]):
             if self.detail:
                 yield Static(literal(self.detail), id="detail")
             if self.with_note:
-                yield Input(placeholder="Note for the audit log (optional)", id="note")
+                yield Input(placeholder=f"Note for the audit log (optional; {EDITOR_KEY}: your editor)", id="note")
             with Horizontal(id="buttons"):
                 yield Button(self.confirm_label, variant="primary", id="confirm")
-                yield Button("Cancel", id="cancel")
+                yield Button(KEEP, id="cancel")
 
     def on_mount(self) -> None:
         if self.with_note:
@@ -57,6 +63,19 @@ class ConfirmScreen(ModalScreen[str | None]):
 
     def action_cancel(self) -> None:
         self.dismiss(None)
+
+    def action_open_editor(self) -> None:
+        """The note in the user's editor; what it saves comes back as one line (an audit note is one line)."""
+        if not self.with_note:
+            return
+        note = self.query_one("#note", Input)
+        edited = edit_in_editor(self.app, note.value, "note")
+        if edited.problem:
+            tell(self, edited.problem, severity="warning", timeout=8)
+        if edited.text is not None:
+            note.value = " ".join(edited.text.split())
+            note.cursor_position = len(note.value)
+        note.focus()
 
 
 class PackageScreen(ModalScreen[None]):
@@ -162,6 +181,7 @@ class PromptScreen(ModalScreen[str | None]):
         with Vertical(id="dialog"):
             yield Label(literal(self.question), id="question")
             yield Input(value=self.value, placeholder=self.placeholder, id="answer")
+            yield Static("enter accepts · escape closes", classes="hint")
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         self.dismiss(event.value.strip() or None)
@@ -194,8 +214,12 @@ class BacktestScreen(ModalScreen[None]):
                 summary.add_row(f"  tier {tier}", str(data["before"]["by_tier"].get(tier, 0)),
                                 str(data["after"]["by_tier"].get(tier, 0)))
             yield Static(summary)
+            if not data["changes"]:
+                yield Static(Text("No issue would be treated differently.", style="italic"))
+                return
+            changed = data["changed"]
             changes = Table("issue", "change", "actual request", "corrections", box=None, padding=(0, 2),
-                            title=f"{data['changed']:,} issues change", title_justify="left")
+                            title=f"{changed:,} issue{'s' if changed != 1 else ''} change", title_justify="left")
             for change in data["changes"][:100]:
                 changes.add_row(literal(change["issue_id"]), literal(change["note"]),
                                 literal(change["actual"]["request"] or "-"), str(change["actual"]["corrections"]))

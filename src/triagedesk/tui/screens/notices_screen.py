@@ -36,17 +36,20 @@ class NoticesScreen(ModalScreen[None]):
             if self.notices:
                 table = Table("at", "", "notice", box=None, padding=(0, 1), expand=True)
                 table.columns[0].no_wrap = True
+                table.columns[2].ratio = 1  # the notice takes the room left; the time and severity keep theirs
                 for notice in self.notices[:SHOWN]:
                     table.add_row(notice.at.strftime("%H:%M:%S"), Text(notice.severity[:4], STYLES.get(
                         notice.severity, "")), literal(one_line(notice.text, 300)))
                 yield Static(table)
             else:
                 yield Static(Text("None yet.", style="dim"))
-            yield Static(Text(f"\nThe dispatcher's actions ({len(self.dispatcher)} newest)", style="bold"))
+            newest = f" (the {len(self.dispatcher)} newest)" if self.dispatcher else ""
+            yield Static(Text(f"\nThe dispatcher's actions{newest}", style="bold"))
             if self.dispatcher:
                 actions = Table("at", "action", "record", "note", box=None, padding=(0, 1), expand=True)
                 actions.columns[0].no_wrap = True
                 actions.columns[2].no_wrap = True
+                actions.columns[3].ratio = 1
                 for entry in self.dispatcher[:SHOWN]:
                     actions.add_row(entry.at.strftime("%m-%d %H:%M"), literal(one_line(entry.action, 20)),
                                     literal(one_line(entry.target_id, 40)), literal(one_line(entry.note, 200)))

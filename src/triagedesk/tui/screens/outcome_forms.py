@@ -16,7 +16,8 @@ class CompletingOutcomeForm(ModelForm):
     """Session outcome, and the request's final report (required: it completes the request)."""
 
     TITLE_TEXT = "Session outcome · this completes the request: write its final report"
-    FIELDS = (FormField("final_report", "Final report (sent to the requester)",
+    subject = "the session outcome and its final report"
+    FIELDS = (FormField("final_report", "Final report (sent to the requester)", "long",
                         placeholder="what was found, what it is worth, what to do"), *OutcomeForm.FIELDS)
 
     def __init__(self) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from triagedesk.app.queue import SORTS, STATUS_FILTERS
+from triagedesk.app.queue import SORTS, STATUS_FILTER_NAMES, STATUS_FILTERS
 from triagedesk.display import one_line
 from triagedesk.domain.models import URGENCIES
 from triagedesk.tui import keys
@@ -57,7 +57,7 @@ class PowerDoor:
                   for name in ["all", *host.desk.engine.profiles()]]
         found += [Word(f"expert {e.name or e.id}", f"requests {e.id} holds", "expert")
                   for e in host.desk.figures.experts(active_only=False)]
-        found += [Word(f"status {s}", "show the issues in this state", "status") for s in STATUS_FILTERS]
+        found += [Word(f"status {s}", f"show {STATUS_FILTER_NAMES[s]}", "status") for s in STATUS_FILTERS]
         found += [Word(f"urgency {u}", "show this urgency", "urgency") for u in ("all", *URGENCIES)]
         found += [Word(f"sort {c}", "sort the queue by it", "sort") for c in SORTS]
         found += [Word(alias, f"alias: {one_line(text, 60)}", "alias")

@@ -5,7 +5,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from triagedesk.app.queue import MINE, SORTS, STATUS_FILTERS, UNASSIGNED, QueueFilter, describe, order
+from triagedesk.app.queue import (
+    MINE,
+    SORTS,
+    STATUS_FILTERS,
+    UNASSIGNED,
+    QueueFilter,
+    describe,
+    order,
+    status_filter,
+)
 from triagedesk.display import literal, one_line
 from triagedesk.domain.models import URGENCIES
 from triagedesk.tui.command_line import Unknown
@@ -196,8 +205,8 @@ class QueueControls:
                 raise Unknown(f"no column {wanted!r} (one of {', '.join(SORTS)})")
             self.sort_by(low)
         elif verb == "status":
-            status = low.replace(" ", "_") or "all"
-            if status not in STATUS_FILTERS:
+            status = status_filter(wanted)  # a token, a state's name ("in review") or an old spelling
+            if status is None:
                 raise Unknown(f"no state {wanted!r} (one of {', '.join(STATUS_FILTERS)})")
             self._respec(status=status)
         elif verb == "urgency":

@@ -19,7 +19,7 @@ from triagedesk.app.oncall import WeekView
 from triagedesk.domain.errors import UserError
 from triagedesk.domain.routing.schedules import Override
 from triagedesk.domain.routing.wallclock import instant, zone
-from triagedesk.tui import keys
+from triagedesk.tui import keymap, keys
 from triagedesk.tui.failures import tell_failure
 from triagedesk.tui.notices import tell
 from triagedesk.tui.screens.override_form import OverrideAsked, OverrideForm
@@ -75,7 +75,16 @@ class ScheduleScreen(Screen[None]):
         yield KeyBar(id="keys")
 
     def on_mount(self) -> None:
+        self._show_keys()
         self.load()
+
+    def _show_keys(self) -> None:
+        """The key bar: this screen's keys the role may take now (an override once there is a schedule to add it
+        to), as your keymap spells them."""
+        mapped = getattr(self.app, "keymap", keymap.DEFAULT)
+        shown = [k for k in keys.SCHEDULE_KEYS if k.footer and self.role in k.roles
+                 and self.check_action(k.name, k.params()) is not False]
+        self.query_one(KeyBar).show([(mapped.key(k).split(",")[0], mapped.shown(k), k.label) for k in shown])
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         tell_failure(self, event)  # a refused override is a notice; the screen stays
@@ -94,6 +103,7 @@ class ScheduleScreen(Screen[None]):
         self.selected = min(self.selected, max(len(self.views) - 1, 0))
         self._draw()
         self.refresh_bindings()
+        self._show_keys()
 
     def _draw(self) -> None:
         self.query_one(WeekGrid).show(self.views, self.selected)

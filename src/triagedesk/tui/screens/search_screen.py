@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -16,6 +17,7 @@ from textual.widgets.option_list import Option
 from triagedesk.app.desk import Desk
 from triagedesk.app.issue_search import Found
 from triagedesk.display import literal, one_line
+from triagedesk.domain.requests.states import state_name
 from triagedesk.tui.screens.issue_screen import IssueScreen
 
 
@@ -81,9 +83,8 @@ class SearchScreen(Screen[None]):
         self.found = found
         results = self.query_one("#results", OptionList)
         results.clear_options()
-        results.add_options([Option(literal(one_line(
-            f"{f.issue_id:<12} {f.status:<18} {f.assignee or '-':<16} {f.title} · {f.where}", 200)), id=str(n))
-            for n, f in enumerate(found)])
+        widest = max((len(f.issue_id) for f in found), default=10)
+        results.add_options([Option(self.row(f, widest), id=str(n)) for n, f in enumerate(found)])
         status = self.query_one("#search-status", Static)
         if not text:
             status.update("")
@@ -93,6 +94,16 @@ class SearchScreen(Screen[None]):
             more = f" (the first {self.LIMIT})" if len(found) >= self.LIMIT else ""
             plural = "s" if len(found) != 1 else ""
             status.update(literal(f"{len(found)} issue{plural}{more}, newest first · Enter opens"))
+
+    @staticmethod
+    def row(found: Found, id_width: int) -> Text:
+        """One result on one line: the id whole, its state's name, the assignee, then the title, which alone gives
+        way (cut with an ellipsis at the list's width)."""
+        who = one_line(found.assignee or "-", 16)
+        text = literal(one_line(f"{found.issue_id:<{id_width}}  {state_name(found.status):<18} {who:<16} "
+                                f"{found.title} · {found.where}"))
+        text.no_wrap, text.overflow = True, "ellipsis"
+        return text
 
     def action_to_results(self) -> None:
         if self.found:

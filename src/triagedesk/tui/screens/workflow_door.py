@@ -42,7 +42,7 @@ class WorkflowDoor:
             self.commit(intent)
             return
         detail = "; ".join(found.detail)
-        self.host.push(ConfirmScreen(found.question, detail, True, confirm=found.verb or "Confirm"),
+        self.host.push(ConfirmScreen(found.question, detail, True, confirm=found.verb or ACTIONS[intent.action].label),
                        lambda note: self.commit(replace(intent, note=note or intent.note)) if note is not None
                        else None)
 
@@ -56,7 +56,9 @@ class WorkflowDoor:
                 return
             self.propose(replace(intent, override=True, note=note.strip()), confirm=False)
 
-        self.host.push(ConfirmScreen(f"{found.reason}. Assign anyway?",
+        issue = self.host.data.issues.get(intent.issue_id)
+        named = f"{intent.issue_id} ({issue.title})" if issue is not None and issue.title else intent.issue_id
+        self.host.push(ConfirmScreen(f"Assign {named} anyway? {found.reason[:1].upper()}{found.reason[1:]}.",
                                      "An assignment outside the specialisation needs a note (it is audited).", True,
                                      confirm="Assign anyway"), answered)
 

@@ -62,6 +62,17 @@ def rgb(value: str | None, fallback: tuple[int, int, int]) -> tuple[int, int, in
         return fallback
 
 
+def legend(entries: list[tuple[str, tuple[int, int, int]]]) -> Text:
+    """A chart's legend for its border, beside the plot (plotext draws its own over the bars): a coloured block
+    and the name of each series."""
+    text = Text()
+    for n, (name, (red, green, blue)) in enumerate(entries):
+        text.append("  " if n else "")
+        text.append("■ ", style=f"rgb({red},{green},{blue})")
+        text.append(name)
+    return text
+
+
 def thin_ticks(plot: PlotextPlot, positions: list[int], labels: list[str]) -> None:
     """Label only as many ticks as fit the plot's width, so plotext never has to drop overlapping ones."""
     if not positions:
@@ -87,9 +98,9 @@ class AnalyticsView(VerticalScroll, can_focus=True):
     AnalyticsView RadioSet { layout: horizontal; height: 3; width: auto; }
     AnalyticsView RadioButton { width: auto; margin-right: 2; }
     AnalyticsView Grid { grid-size: 2; grid-gutter: 0 1; grid-rows: 18; height: auto; }
-    Screen.-narrow AnalyticsView Grid { grid-size: 1; }
     AnalyticsView PlotextPlot {
         height: 18; border: round $panel; border-title-color: $primary; border-title-style: bold;
+        border-subtitle-color: $foreground;
     }
     AnalyticsView #summary, AnalyticsView #opportunities, AnalyticsView #oncall-load, AnalyticsView #noise {
         height: auto; padding: 0 1;
@@ -214,12 +225,13 @@ class AnalyticsView(VerticalScroll, can_focus=True):
         days = data["daily"]
         labels = [d["date"][5:] for d in days]
         fallback = {"critical": (230, 60, 60), "high": (240, 150, 50), "medium": (230, 200, 60), "low": (90, 190, 90)}
-        series = [[d[u] for d in days] for u in ("critical", "high", "medium", "low")]
+        urgencies = ("critical", "high", "medium", "low")
+        series = [[d[u] for d in days] for u in urgencies]
         positions = list(range(1, len(labels) + 1))
-        if any(sum(column) for column in series):
-            plt.stacked_bar(positions, series, labels=["critical", "high", "medium", "low"],
-                            color=[rgb(colours.get(f"urgency-{u}"), fallback[u])
-                                   for u in ("critical", "high", "medium", "low")])
+        colour = {u: rgb(colours.get(f"urgency-{u}"), fallback[u]) for u in urgencies}
+        if any(sum(column) for column in series):  # no plotext legend: it is drawn over the bars
+            plt.stacked_bar(positions, series, color=[colour[u] for u in urgencies])
+        plot.border_subtitle = legend([(u, colour[u]) for u in urgencies])
         thin_ticks(plot, positions, labels)
         plot.refresh()
 

@@ -11,6 +11,7 @@ from rich.text import Text
 from triagedesk.display import literal, one_line
 from triagedesk.domain.models import Candidate, Match
 from triagedesk.tui.widgets.line_pane import LinePane
+from triagedesk.tui.widgets.pane_titles import FittedTitles
 
 
 def breakdown(candidate: Candidate) -> str:
@@ -50,7 +51,7 @@ class Rows:
             yield line
 
 
-class CandidatesPane(LinePane):
+class CandidatesPane(LinePane, FittedTitles):
     """Top pick and alternatives (keys 1-5 assign), one line each (two at 80 columns) under a header. Every cell
     is user text shown literally: never markup, no control character, one line.
 

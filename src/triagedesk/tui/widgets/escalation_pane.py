@@ -12,6 +12,7 @@ from triagedesk.domain.durations import spoken
 from triagedesk.domain.insight.knowledge import Hit
 from triagedesk.domain.models import Decision, Issue
 from triagedesk.tui.widgets.line_pane import Drawn, LinePane
+from triagedesk.tui.widgets.pane_titles import FittedTitles
 
 BAR_WIDTH = 14
 FACTOR_LABELS = {"research_confidence": "research uncertainty (1 − confidence)"}
@@ -23,7 +24,7 @@ def bar(value: float, width: int = BAR_WIDTH) -> str:
     return "█" * filled + "░" * (width - filled)
 
 
-class EscalationPane(LinePane):
+class EscalationPane(LinePane, FittedTitles):
     """Shows one `Decision` (and the best knowledge-base matches) for the highlighted issue, rendered to lines
     once per decision (a `LinePane`: moving between decisions repaints the pane in place, without a layout)."""
 

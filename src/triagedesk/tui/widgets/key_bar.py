@@ -65,33 +65,36 @@ class KeyBar(Widget, can_focus=False):
         return key, app.get_key_display(Binding(key, "command_palette")), "palette"
 
     def render(self) -> Text:
+        """The keys that fit whole, then the palette's key on the right (always in sight: it lists the rest)."""
         key_style = self.get_component_rich_style("key-bar--key")
         text_style = self.get_component_rich_style("key-bar--description")
         palette = self.palette()
+        right = None if palette is None else Text.assemble(
+            ("▏", self.get_component_rich_style("key-bar--separator")), (palette[1], key_style),
+            (f" {palette[2]}", text_style), " ")
+        room = self.size.width - (len(right) if right is not None else 0)
         line = Text(no_wrap=True, overflow="crop", end="")
         spans: list[tuple[int, int, str]] = []
         for key, display, description in self.items:
-            start = len(line)
-            style = key_style
+            item = Text(no_wrap=True, end="")
             if self.compact:
-                line.append(display, style)
-                line.append(f" {description}" if description else "", text_style)
-                spans.append((start, len(line), key))
-                line.append(" ")
+                item.append(display, key_style)
+                item.append(f" {description}" if description else "", text_style)
             else:
-                line.append(f" {display} ", style)
-                line.append(f"{description} " if description else "", text_style)
-                spans.append((start, len(line), key))
-        if palette is not None:  # on the right, after a bar, as the Footer draws it
-            key, display, description = palette
-            right = Text.assemble(("▏", self.get_component_rich_style("key-bar--separator")), (display, key_style),
-                                  (f" {description}", text_style), " ")
-            gap = self.size.width - len(line) - len(right)
-            if gap >= 0:
-                line.append(" " * gap)
-                start = len(line) + 1
-                line.append_text(right)
-                spans.append((start, len(line), key))
+                item.append(f" {display} ", key_style)
+                item.append(f"{description} " if description else "", text_style)
+            if len(line) + len(item) > room:
+                break  # a key is shown whole or not at all
+            start = len(line)
+            line.append_text(item)
+            spans.append((start, len(line), key))
+            if self.compact:
+                line.append(" ")
+        if palette is not None and right is not None and room >= len(line):  # on the right, as the Footer has it
+            line.append(" " * (room - len(line)))
+            start = len(line) + 1
+            line.append_text(right)
+            spans.append((start, len(line), palette[0]))
         self._spans = spans
         return line
 

@@ -11,9 +11,10 @@ from textual.worker import Worker
 from triagedesk.display import one_line
 from triagedesk.tui.failures import tell_failure
 from triagedesk.tui.widgets.line_pane import LinePane
+from triagedesk.tui.widgets.pane_titles import FittedTitles
 
 
-class OnCallPane(LinePane):
+class OnCallPane(LinePane, FittedTitles):
     """One line a schedule (the expert's own shifts first), drawn from lines; hidden while there is no schedule."""
 
     def __init__(self, id: str | None = None) -> None:

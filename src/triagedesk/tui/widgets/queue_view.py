@@ -22,16 +22,19 @@ from textual.timer import Timer
 from triagedesk.app.queue import QueueData
 from triagedesk.display import one_line
 from triagedesk.domain.models import URGENCIES
+from triagedesk.domain.requests.states import NEVER_ESCALATED, state_name
 
-COLUMNS = (("id", 12), ("urgency", 9), ("score", 6), ("sla", 9), ("status", 13), ("assignee", 15), ("route", 16))
-"""Fixed columns before the title, which takes what is left."""
+COLUMNS = (("id", 12), ("urgency", 9), ("score", 6), ("sla", 7), ("status", 19), ("assignee", 15), ("route", 16))
+"""Fixed columns before the title, which takes what is left; the id's grows to the longest id shown (never cut),
+the status's holds the longest state's name ("pending assignment")."""
 DROP_ORDER = ("route", "assignee", "status")
 """Columns given up, in this order, so the title keeps at least MIN_TITLE cells on narrow terminals."""
 MIN_TITLE = 18
 
 
-def visible_columns(width: int) -> list[tuple[str, int]]:
-    columns = list(COLUMNS)
+def visible_columns(width: int, id_width: int = 12) -> list[tuple[str, int]]:
+    """The columns shown at `width`, each with its width (`id_width`: the mark, the longest id and a space)."""
+    columns = [(name, max(w, id_width) if name == "id" else w) for name, w in COLUMNS]
     for name in DROP_ORDER:
         if width - sum(w for _, w in columns) >= MIN_TITLE:
             break
@@ -132,6 +135,8 @@ class QueueView(ScrollView, can_focus=True):
         """Whether Space marks rows (the expert's Space pauses a session instead)."""
         self.empty_text = "No open issue."
         self.sort_column: tuple[str, bool] = ("urgency", False)
+        self.id_width = 12
+        self._id_count = 0
 
     # -- data ------------------------------------------------------------------------------
     def show(self, data: QueueData, rows: Sequence[int], keep: str | None = None,
@@ -144,6 +149,9 @@ class QueueView(ScrollView, can_focus=True):
             if still != self.marked:
                 self.marked = still
                 self.post_message(self.MarksChanged(len(still)))
+        if data is not self.data or len(data.ids) != self._id_count:
+            self._id_count = len(data.ids)
+            self.id_width = 2 + max(map(len, data.ids), default=10)  # the mark, the longest id, a space
         self.data = data
         self.rows = rows
         self._lines.clear()
@@ -191,8 +199,13 @@ class QueueView(ScrollView, can_focus=True):
         self.refresh()
 
     # -- rendering -------------------------------------------------------------------------
+    @property
+    def row_width(self) -> int:
+        """The cells a row has: the view's width less its scrollbar's."""
+        return self.scrollable_content_region.width
+
     def render_line(self, y: int) -> Strip:
-        width = self.size.width
+        width = self.row_width
         if y == 0:
             return self._header(width)
         row = y - 1 + int(self.scroll_offset.y)
@@ -217,7 +230,7 @@ class QueueView(ScrollView, can_focus=True):
         """The column names: line 0 of the viewport, whatever the scroll position (a sticky header)."""
         column, reverse = self.sort_column
         arrow = "▼" if reverse else "▲"
-        names = [(name, w) for name, w in visible_columns(width)] + [("title", 5)]
+        names = [(name, w) for name, w in visible_columns(width, self.id_width)] + [("title", 5)]
         text = "".join((name + (arrow if name == column else "")).ljust(w) for name, w in names)
         style = self._styles.get("dim", Style()) + Style(bold=True)
         return Strip([Segment(text, style)]).crop_extend(0, width, self._background)
@@ -230,14 +243,15 @@ class QueueView(ScrollView, can_focus=True):
         left = data.sla_left_minutes(index, now)
         state = data.sla_state(index, now)
         sla_style = "dim" if state in (None, "paused") else state
-        columns = visible_columns(width)
+        columns = visible_columns(width, self.id_width)
         title_width = max(width - sum(w for _, w in columns) - 1, 8)
         values = {
             "id": (("●" if marked else " ") + data.ids[index], "marked" if marked else "text"),
             "urgency": (urgency, urgency),
             "score": (f"{data.score[index]:5.2f}", "text"),
             "sla": (format_minutes(left), sla_style),
-            "status": (data.status[index], "text"),
+            "status": (state_name(data.status[index]), "text" if data.status[index] != NEVER_ESCALATED
+                       or data.escalate[index] else "dim"),
             "assignee": (data.assignee[index] or "-", "dim" if not data.assignee[index] else "text"),
             "route": (data.route[index] or "-", "dim"),
         }
@@ -369,7 +383,7 @@ class QueueView(ScrollView, can_focus=True):
     def on_click(self, event: events.Click) -> None:
         if event.y == 0:
             x = 0
-            for name, w in visible_columns(self.size.width):
+            for name, w in visible_columns(self.row_width, self.id_width):
                 if x <= event.x < x + w:
                     self.post_message(self.SortAsked(name))
                     return

@@ -8,9 +8,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
-from triagedesk.display import one_line
+from triagedesk.display import clip, one_line
 from triagedesk.domain.durations import clock
 
+MIN_REST = 8
+"""Fewer cells than this after the id: what the clock is is left out rather than cut to a stub."""
 Reading = Callable[[datetime], tuple[float, str]]
 """At an instant: (seconds left, or elapsed for a session; the state: ok, at_risk, breached, paused, session)."""
 
@@ -22,9 +24,11 @@ def format_seconds(seconds: float) -> str:
 
 @dataclass
 class TimerSpec:
-    """What the Timers pane shows for one clock: a key, a label, and how to read it at any instant."""
+    """What the Timers pane shows for one clock: a key, the issue's id, a label, and how to read it at any
+    instant."""
 
     key: str
+    issue_id: str
     label: str
     read: Reading
     counts_up: bool = False
@@ -35,6 +39,7 @@ class SlaTimer:
     `line` are what is drawn."""
 
     def __init__(self, spec: TimerSpec, now: datetime) -> None:
+        self.issue_id = one_line(spec.issue_id)
         self.label = one_line(spec.label, 60)
         self.read = spec.read
         self.counts_up = spec.counts_up
@@ -55,6 +60,20 @@ class SlaTimer:
         """ok, at-risk, breached, paused or session: the line's colour."""
         return self._state.replace("_", "-")
 
-    def line(self) -> str:
-        mark = " paused" if self.paused else ""
-        return f"{format_seconds(self.left):>12}{mark}  {self.label}"
+    @property
+    def what(self) -> str:
+        """The issue and what the clock is: a notice's words."""
+        return f"{self.issue_id} · {self.label}"
+
+    def time(self) -> str:
+        return format_seconds(self.left)
+
+    def line(self, time_width: int = 12, width: int | None = None) -> str:
+        """Time left (right-aligned in `time_width`), the issue's id whole, then what it is, which alone gives way
+        (cut with an ellipsis to `width`): at 80 columns the id is never cut."""
+        head = f"{self.time():>{time_width}} {self.issue_id}"
+        rest = f"{'paused · ' if self.paused else ''}{self.label}"
+        if width is not None:
+            room = width - len(head) - 1
+            rest = clip(rest, room) if room >= MIN_REST else ""  # "pau…" says nothing: the colour says paused
+        return f"{head} {rest}".rstrip()

@@ -14,13 +14,14 @@ from textual.worker import Worker
 
 from triagedesk.display import literal, one_line
 from triagedesk.tui.failures import tell_failure
+from triagedesk.tui.widgets.pane_titles import FittedTitles
 from triagedesk.tui.widgets.sla_timer import SlaTimer, TimerSpec
 
 __all__ = ["TimerSpec", "TimersPane"]
 STATES = ("ok", "at-risk", "breached", "paused", "session")
 
 
-class TimersPane(VerticalScroll, can_focus=True):
+class TimersPane(VerticalScroll, FittedTitles, can_focus=True):
     """Draws one line per clock in a single Static; one interval reads them all again at `clock()` (the desk's
     clock, through the domain's clock function: a business-hours clock stands still at night, as the queue's
     column does). A tick only repaints that Static: no layout, no widgets."""
@@ -41,6 +42,7 @@ class TimersPane(VerticalScroll, can_focus=True):
         def __init__(self, label: str) -> None:
             super().__init__()
             self.label = label
+            """The issue's id and what the clock is."""
 
     def __init__(self, clock: Callable[[], datetime], live: bool = True, id: str | None = None) -> None:
         super().__init__(id=id)
@@ -59,7 +61,7 @@ class TimersPane(VerticalScroll, can_focus=True):
         now = self.clock()
         for timer in self.clocks:
             if timer.tick(now):
-                self.post_message(self.Breached(timer.label))
+                self.post_message(self.Breached(timer.what))
         if self.clocks:
             self._draw(layout=False)
 
@@ -74,6 +76,7 @@ class TimersPane(VerticalScroll, can_focus=True):
 
     def show(self, specs: list[TimerSpec], summary: str) -> None:
         self.border_subtitle = literal(one_line(summary))
+        self.fit_titles()
         now = self.clock()
         self.clocks = [SlaTimer(spec, now) for spec in specs]
         self._draw(layout=True)
@@ -81,6 +84,12 @@ class TimersPane(VerticalScroll, can_focus=True):
     def redraw(self) -> None:
         """Draw again with the current theme's colours (after a theme switch)."""
         self._draw(layout=False)
+
+    def line_of(self, timer: SlaTimer) -> str:
+        """One clock's line as the pane draws it: times aligned on the widest shown, cut to the pane's width."""
+        widest = max((len(t.time()) for t in self.clocks), default=8)
+        width = self.scrollable_content_region.width
+        return timer.line(widest, width if width > 0 else None)
 
     def text(self) -> Text:
         """Every clock's line, coloured by its state (what the pane shows)."""
@@ -91,8 +100,12 @@ class TimersPane(VerticalScroll, can_focus=True):
         for n, timer in enumerate(self.clocks):
             if n:
                 lines.append("\n")
-            lines.append(timer.line(), style=styles[timer.state])
+            lines.append(self.line_of(timer), style=styles[timer.state])
         return lines
+
+    def on_resize(self) -> None:  # FittedTitles' handler fits the titles too
+        if self.clocks:
+            self._draw(layout=False)  # the lines are cut to the new width
 
     def _draw(self, layout: bool) -> None:
         self.query_one("#clocks", Static).update(self.text(), layout=layout)
