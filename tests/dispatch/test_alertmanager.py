@@ -60,8 +60,9 @@ def test_alertmanagers_own_serialisation_with_null_labels_and_no_fingerprint_ded
     alerts = _fixture("alertmanager-template_test-tojson-firing.json")  # "labels": null, "fingerprint": ""
     for _ in range(3):
         assert server.post("/alertmanager", {"alerts": alerts}).status_code == 201
-    [issue] = d.store.issues.all()
-    assert issue.dedup_key == "cbf29ce484222325" and issue.count == 3
+    [issue] = d.store.issues.all()   # one alert (a fingerprint and a start) in three notifications
+    assert issue.dedup_key == "cbf29ce484222325" and issue.count == 1
+    assert issue.alert_group is not None and issue.alert_group.events == 3
     named = _fixture("alertmanager-template_test-tojson-alerts.json")  # {"alertname": "test"}, no fingerprint
     answer = server.post("/alertmanager", {"alerts": named})
     assert answer.status_code == 201
@@ -113,7 +114,8 @@ def test_repeats_move_last_seen_forward_and_a_late_one_never_back(intake) -> Non
     clock.now = T0 + timedelta(minutes=5)
     server.post("/alertmanager", {"alerts": [alert]})            # Alertmanager's repeat: same startsAt
     [issue] = d.store.issues.all()
-    assert issue.last_seen == T0 + timedelta(minutes=5) and issue.count == 2
+    assert issue.last_seen == T0 + timedelta(minutes=5) and issue.count == 1   # the same alert, seen again
+    assert issue.alert_group is not None and issue.alert_group.events == 2
     clock.now = T0 + timedelta(minutes=1)                         # a delayed notification arrives late
     server.post("/alertmanager", {"alerts": [alert]})
     assert d.store.issues.require(issue.id or "").last_seen == T0 + timedelta(minutes=5)
@@ -216,3 +218,30 @@ def test_a_repeat_that_makes_an_unescalated_issue_escalate_opens_its_request(int
     assert result["new"] is False and result["request_id"] is not None
     request = d.request(result["request_id"])
     assert request is not None and request.urgency == "critical" and request.analysis_id == result["id"]
+def test_alerts_taken_by_two_processes_at_once_make_one_issue_counting_each_alert_once(tmp_path) -> None:
+    """Two intakes on one store (each its own Dispatching) taking the same label set's alerts, each alert (a start)
+    sent to both, at interleaved receive times: one issue, each alert counted once, last seen the latest."""
+    path = str(tmp_path / "desk.json")
+    desks = [open_dispatching(path), open_dispatching(path)]
+    table = IntakeTable()
+    times = [T0 + timedelta(seconds=n) for n in range(30)]
+    labels = {"alertname": "Race", "severity": "info", "instance": "h1"}
+
+    def post(d: Dispatching, mine: list[datetime]) -> None:
+        for when in mine:
+            start = (T0 - timedelta(minutes=1 + times.index(when) % 10)).isoformat()  # started before
+            d.take_alerts([read_alert({"labels": labels, "startsAt": start}, "a", table, when)], when)
+
+    threads = [threading.Thread(target=post, args=(desks[0], times[0::2][::-1])),
+               threading.Thread(target=post, args=(desks[1], times[1::2]))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    desks[0].refresh()
+    [issue] = desks[0].desk.store.issues.all()
+    assert issue.count == 10 and issue.last_seen == max(times)      # 10 starts, 30 notifications
+    assert issue.alert_group is not None and issue.alert_group.events == 30
+    assert len(desks[0].desk.store.alerts) == 10
+    for d in desks:
+        d.close()

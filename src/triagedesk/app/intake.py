@@ -26,6 +26,13 @@ class IssueExists(UserError):
     """A POST naming an issue that exists, without the dedup_key that would make it a repeat (HTTP 409)."""
 
 
+def _watch(verdict: object, held_until: datetime | None, window_id: object) -> datetime | str | None:
+    """What the intake's clock watches an alert issue for: a hold's end, a maintenance window's id, or nothing."""
+    if verdict == "held" and held_until is not None:
+        return held_until
+    if verdict == "maintenance" and isinstance(window_id, str) and window_id:
+        return window_id
+    return None
 
 
 class IntakeDoor:
@@ -38,6 +45,7 @@ class IntakeDoor:
         raise NotImplementedError
     desk: Desk
     _dedup: dict[str, str]
+    _waiting: dict[str, datetime | str]
     _dedup_at: int
     _at: Callable[[datetime], AbstractContextManager[None]]
 
@@ -119,12 +127,42 @@ class IntakeDoor:
             return issue_id
 
     def _open_dedup_keys(self) -> dict[str, str]:
-        """Dedup key -> open issue, rebuilt (a scan) only when someone else wrote since the intake last did."""
+        """Dedup key -> open issue, rebuilt (a scan) only when someone else wrote since the intake last did; with
+        it, the issues the intake's clock watches (held by a pause or a maintenance window)."""
         if self._dedup_at != self.store.journal.version:
             closed = {d.get("analysis_id") for d in self.store.requests.raw() if d.get("status") in CLOSED}
-            self._dedup = {d["dedup_key"]: d["id"] for d in self.store.issues.raw()
-                           if d.get("dedup_key") and d.get("id") not in closed}
+            self._dedup, self._waiting = {}, {}
+            for d in self.store.issues.raw():
+                if d.get("dedup_key") and d.get("id") not in closed:
+                    self._dedup[d["dedup_key"]] = d["id"]
+                group = d.get("alert_group")
+                if isinstance(group, dict) and d.get("id") not in closed:
+                    held_until = instants.parse_or_none(group.get("held_until"))
+                    watch = _watch(group.get("verdict"), held_until, group.get("window_id"))
+                    if watch is not None:
+                        self._waiting[d["id"]] = watch
+            self._dedup_at = self.store.journal.version
         return self._dedup
+
+    def _waiting_ids(self) -> dict[str, datetime | str]:
+        """The issues held by a pause (-> the hold's end) or a maintenance window (-> its id): the live map, which a
+        batch reads once and then keeps in step itself through `_index_issue`."""
+        self._open_dedup_keys()
+        return self._waiting
+
+    def _index_issue(self, issue: Issue) -> None:
+        """An issue the intake itself is writing: its key and its watch kept in step (no rebuild: the batch's
+        writes are not all in the store yet)."""
+        if issue.id is None:
+            return
+        if issue.dedup_key:
+            self._dedup[issue.dedup_key] = issue.id
+        group = issue.alert_group
+        watch = _watch(group.verdict, group.held_until, group.window_id) if group is not None else None
+        if watch is not None:
+            self._waiting[issue.id] = watch
+        else:
+            self._waiting.pop(issue.id, None)
 
     def _in_step(self) -> None:
         """After the intake's own write: its changes are in the index already."""

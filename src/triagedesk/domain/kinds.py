@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel
 
+from triagedesk.domain.intake.records import AlertRecord, MaintenanceWindow
 from triagedesk.domain.models import Expert, Issue
 from triagedesk.domain.records import (
     AuditEntry,
@@ -20,5 +21,5 @@ from triagedesk.domain.routing.schedules import Schedule
 MODELS: dict[str, type[BaseModel]] = {
     "issues": Issue, "experts": Expert, "requests": ExpertRequest, "sessions": Session, "outcomes": Outcome,
     "corrections": Correction, "knowledge": KnowledgeEntry, "schedules": Schedule, "calendars": Calendar,
-    "audit": AuditEntry, "outbox": OutboxMessage,
+    "audit": AuditEntry, "outbox": OutboxMessage, "alerts": AlertRecord, "maintenance": MaintenanceWindow,
 }

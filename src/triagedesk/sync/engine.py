@@ -24,7 +24,7 @@ from triagedesk.sync.security import whoami
 from triagedesk.sync.wire import generation, record_fields, remote_id, shape_of, wire_doc
 
 KINDS = ("experts", "issues", "requests", "sessions", "outcomes", "corrections", "knowledge", "schedules",
-         "calendars", "audit", "outbox")
+         "calendars", "audit", "outbox", "alerts", "maintenance")
 """What replicates: every record kind, the outbox too (every desk sees what was sent, failed or is pending,
 whoever's dispatcher wrote it; the lease holder sends what is pending)."""
 BATCH = 500           # documents per _bulk_docs request

@@ -185,7 +185,9 @@ class Incoming:
             self.entries.append(state_entry(key, rev, KEPT_LOCAL, top=top))
 
     def _took(self, key: str, rev: str | None, updated_at: str, top: dict[str, Any]) -> None:
-        self.entries.append(state_entry(key, rev, updated_at, top=top))
+        entry = state_entry(key, rev, updated_at, top=top)
+        self.entries.append(entry)
+        self.state[key] = entry  # a later revision in the same page finds this one taken, not a local edit
         if self.count_pulled:
             self.tally.pulled += 1
 

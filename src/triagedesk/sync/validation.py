@@ -60,7 +60,9 @@ _TEMPLATE = r"""function (newDoc, oldDoc, userCtx, secObj) {
     experts: {name: 'string?', rating: 'number?', current_workload: 'number?'},
     schedules: {layers: 'object', timezone: 'string?'},
     calendars: {kind: 'string?', timezone: 'string?'},
-    outbox: {event: 'string', kind: 'string', status: 'string?', created_at: 'string'}
+    outbox: {event: 'string', kind: 'string', status: 'string?', created_at: 'string'},
+    alerts: {fingerprint: 'string', arrived_at: 'string', received_at: 'string'},
+    maintenance: {starts_at: 'string', ends_at: 'string', reason: 'string', created_at: 'string'}
   };
   var fields = REQUIRED[kind];
   for (var f in fields) {
