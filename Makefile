@@ -58,7 +58,7 @@ keys-soak: $(TEST_STAMP)
 	TRIAGEDESK_EVERY_KEY_FULL=1 $(BIN)/python -m pytest -q tests/tui/test_every_key.py
 
 # The store's adversarial suite run for minutes (170 kills, a 60 s concurrent soak, every damage case,
-# disk-full and I/O errors, hostile input): prints the README's reliability table.
+# disk-full and I/O errors, hostile input): prints docs/reliability.md's table.
 torture: $(TEST_STAMP)
 	$(BIN)/python -m tests.store.adversarial.torture
 
