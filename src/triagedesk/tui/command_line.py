@@ -113,12 +113,11 @@ class IdIndex:
 
     def find(self, text: str) -> str | None:
         """The id itself, else the one id that differs only in case."""
-        found = self.starting(text, 2)
-        exact = [i for i in found if i == text]
-        if exact:
-            return exact[0]
-        same = [i for i in found if i.lower() == text.lower()]
-        return same[0] if len(same) == 1 else None
+        key = text.lower()
+        same = set(self._ids[bisect.bisect_left(self._keys, key):bisect.bisect_right(self._keys, key)])
+        if text in same:
+            return text
+        return same.pop() if len(same) == 1 else None
 
 
 def complete(text: str, words: Sequence[Word], ids: IdIndex | None = None, limit: int = SHOWN) -> list[Word]:
