@@ -243,7 +243,9 @@ def test_server_killed_mid_push_loses_nothing(tmp_path: Path) -> None:
         assert 0 < left < 3100  # the first batch is recorded as pushed, the rest is still pending
         server.start()
         resumed = replicator(tmp_path / "a.json", url).sync()
-        assert resumed.pushed == left
+        # a batch the server took as it was stopped, before its answer reached us, is already there: asked about
+        # (revs_diff), not sent again
+        assert 0 < resumed.pushed <= left
         assert replicator(tmp_path / "a.json", url).pending() == []
         fresh = replicator(tmp_path / "b.json", url).sync()
         assert len(open_store(tmp_path / "b.json").issues) == 1500 and fresh.pulled > 1500
