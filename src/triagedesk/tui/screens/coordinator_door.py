@@ -84,3 +84,13 @@ class CoordinatorDoor:
                        lambda: desk.commands.edit("issues", issue.id, changes, actor))
 
         host.push(form, saved)
+
+    def package(self) -> None:
+        """The escalation package of the selected issue, built on a worker, shown to read and save (m)."""
+        from triagedesk.tui.screens.modals import PackageScreen
+
+        host = self.host
+        issue_id, queries, folder = host.current, host.desk.queries, host.desk.folder
+        assert issue_id is not None
+        host.background(lambda: queries.package(issue_id),
+                        lambda text: host.push(PackageScreen(issue_id, text, folder)))

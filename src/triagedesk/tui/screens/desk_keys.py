@@ -66,7 +66,7 @@ DOORS: list[tuple[str, str, str | None]] = [
     ("redo", "power", None),
     ("copy_id", "power", None),
     ("copy_line", "power", None),
-    ("package", "screen", "_package"),
+    ("package", "coordinator", None),
     ("show_tab", "screen", "_show_tab"),
     ("schedules", "app", "open_schedules"),
     ("filter", "queue_controls", None),

@@ -353,14 +353,6 @@ class DeskScreen(Screen[None]):
         if self.current:
             self.load_detail(self.current)
 
-    def _package(self) -> None:
-        from triagedesk.tui.screens.modals import PackageScreen
-
-        issue_id, queries, folder = self.current, self.desk.queries, self.desk.folder
-        assert issue_id is not None
-        self.background(lambda: queries.package(issue_id), lambda text: self.push(PackageScreen(issue_id, text,
-                                                                                                 folder)))
-
     # -- what the pieces need of the screen (DeskHost) ------------------------------------------
     def push(self, screen: Screen[Any], then: Callable[[Any], None] | None = None) -> None:
         self.app.push_screen(screen, then)

@@ -23,41 +23,9 @@ from triagedesk.app.queue import QueueData
 from triagedesk.display import one_line
 from triagedesk.domain.models import URGENCIES
 from triagedesk.domain.requests.states import NEVER_ESCALATED, state_name
+from triagedesk.tui.widgets.queue_columns import COLUMNS, fit_cell, format_minutes, visible_columns
 
-COLUMNS = (("id", 12), ("urgency", 9), ("score", 6), ("sla", 7), ("status", 19), ("assignee", 15), ("route", 16))
-"""Fixed columns before the title, which takes what is left; the id's grows to the longest id shown (never cut),
-the status's holds the longest state's name ("pending assignment")."""
-DROP_ORDER = ("route", "assignee", "status")
-"""Columns given up, in this order, so the title keeps at least MIN_TITLE cells on narrow terminals."""
-MIN_TITLE = 18
-
-
-def visible_columns(width: int, id_width: int = 12) -> list[tuple[str, int]]:
-    """The columns shown at `width`, each with its width (`id_width`: the mark, the longest id and a space)."""
-    columns = [(name, max(w, id_width) if name == "id" else w) for name, w in COLUMNS]
-    for name in DROP_ORDER:
-        if width - sum(w for _, w in columns) >= MIN_TITLE:
-            break
-        columns = [c for c in columns if c[0] != name]
-    return columns
-
-
-def format_minutes(left: float | None) -> str:
-    if left is None:
-        return "-"
-    sign = "-" if left < 0 else ""
-    minutes = int(abs(left))
-    if minutes >= 2 * 1440:
-        return f"{sign}{minutes // 1440}d"
-    if minutes >= 60:
-        return f"{sign}{minutes // 60}h{minutes % 60:02d}"
-    return f"{sign}{minutes}m"
-
-
-def _fit(text: str, width: int) -> str:
-    if len(text) > width:
-        return text[: max(width - 1, 0)] + "…"
-    return text.ljust(width)
+__all__ = ["COLUMNS", "QueueView", "format_minutes", "visible_columns"]
 
 
 class QueueView(ScrollView, can_focus=True):
@@ -255,8 +223,8 @@ class QueueView(ScrollView, can_focus=True):
             "assignee": (data.assignee[index] or "-", "dim" if not data.assignee[index] else "text"),
             "route": (data.route[index] or "-", "dim"),
         }
-        cells = [(_fit(values[name][0], w - 1), values[name][1]) for name, w in columns]
-        cells.append((_fit(data.title[index], title_width), "text"))
+        cells = [(fit_cell(values[name][0], w - 1), values[name][1]) for name, w in columns]
+        cells.append((fit_cell(data.title[index], title_width), "text"))
         segments = []
         base = self.get_component_rich_style("queue--cursor") if is_cursor else None
         for text, style_name in cells:

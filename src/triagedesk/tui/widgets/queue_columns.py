@@ -1,0 +1,38 @@
+"""The queue's columns: which are shown at a width, and how a row's cells are cut and a clock is written."""
+
+from __future__ import annotations
+
+COLUMNS = (("id", 12), ("urgency", 9), ("score", 6), ("sla", 7), ("status", 19), ("assignee", 15), ("route", 16))
+"""Fixed columns before the title, which takes what is left; the id's grows to the longest id shown (never cut),
+the status's holds the longest state's name ("pending assignment")."""
+DROP_ORDER = ("route", "assignee", "status")
+"""Columns given up, in this order, so the title keeps at least MIN_TITLE cells on narrow terminals."""
+MIN_TITLE = 18
+
+
+def visible_columns(width: int, id_width: int = 12) -> list[tuple[str, int]]:
+    """The columns shown at `width`, each with its width (`id_width`: the mark, the longest id and a space)."""
+    columns = [(name, max(w, id_width) if name == "id" else w) for name, w in COLUMNS]
+    for name in DROP_ORDER:
+        if width - sum(w for _, w in columns) >= MIN_TITLE:
+            break
+        columns = [c for c in columns if c[0] != name]
+    return columns
+
+
+def format_minutes(left: float | None) -> str:
+    if left is None:
+        return "-"
+    sign = "-" if left < 0 else ""
+    minutes = int(abs(left))
+    if minutes >= 2 * 1440:
+        return f"{sign}{minutes // 1440}d"
+    if minutes >= 60:
+        return f"{sign}{minutes // 60}h{minutes % 60:02d}"
+    return f"{sign}{minutes}m"
+
+
+def fit_cell(text: str, width: int) -> str:
+    if len(text) > width:
+        return text[: max(width - 1, 0)] + "…"
+    return text.ljust(width)
