@@ -15,8 +15,7 @@ import orjson
 from harness import Figure, median_time
 from tinydb import TinyDB
 
-from triagedesk.store.journal import JournalStorage
-from triagedesk.store.table import JournalDB
+from triagedesk.store.table import JournalDB, JournalStorage
 
 PAD = "lorem ipsum dolor sit amet " * 30
 
@@ -58,7 +57,7 @@ def single_update(size: int, folder: Path, quick: bool) -> Figure:
 
 _OPEN = """
 import sys, time, json
-from triagedesk.store.journal import JournalStorage
+from triagedesk.store.table import JournalStorage
 from triagedesk.store.table import JournalDB
 path, mode = sys.argv[1], sys.argv[2]
 start = time.perf_counter()

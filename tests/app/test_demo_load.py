@@ -26,8 +26,7 @@ from triagedesk.demo.data import KINDS, DemoData, generate_chunks
 from triagedesk.domain.scoring.escalation import Scorer
 from triagedesk.formats.transfer import export_rows
 from triagedesk.resources import load_profile
-from triagedesk.store.journal import JournalStorage
-from triagedesk.store.table import JournalDB
+from triagedesk.store.table import JournalDB, JournalStorage
 
 NOW = datetime(2026, 1, 15, 12, 0, tzinfo=UTC)
 

@@ -217,8 +217,8 @@ def test_a_replaced_queue_stops_listening(tmp_path: Path) -> None:
     store = open_store(tmp_path / "desk.json")
     desk = Desk(store, clock=lambda: T0)
     data = queue_updates.load(desk, T0)
-    listeners = len(store.journal._listeners)
+    listeners = len(store.journal.feed)
     del data
     gc.collect()
     store.issues.add(Issue(id="I-1", title="x"))  # the dead feed's listener removes itself
-    assert len(store.journal._listeners) == listeners - 1
+    assert len(store.journal.feed) == listeners - 1

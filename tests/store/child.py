@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import sys
 
-from triagedesk.store.journal import JournalStorage
-from triagedesk.store.table import JournalDB
+from triagedesk.store.table import JournalDB, JournalStorage
 
 
 def writer(path: str, label: str) -> None:

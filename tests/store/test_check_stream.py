@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from triagedesk.domain.models import Issue
-from triagedesk.store import check as check_module
+from triagedesk.store import found as check_module
 from triagedesk.store.check import check, read_snapshot
 from triagedesk.store.database import open_store
 from triagedesk.store.lazy_docs import LazyDocs
@@ -19,7 +19,7 @@ def never_whole(monkeypatch: pytest.MonkeyPatch) -> None:
     def refuse(raw: bytes) -> None:
         raise AssertionError("a snapshot of the current format was decoded whole")
 
-    monkeypatch.setattr(check_module, "decode_snapshot", refuse)
+    monkeypatch.setattr(check_module, "decode_json_snapshot", refuse)
 
 
 def store_with(path: Path, count: int) -> None:

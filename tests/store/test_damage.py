@@ -9,8 +9,7 @@ import pytest
 from tests.conftest import run_cli
 from triagedesk.store.database import open_store
 from triagedesk.store.errors import StoreCorrupt
-from triagedesk.store.journal import JournalStorage
-from triagedesk.store.table import JournalDB
+from triagedesk.store.table import JournalDB, JournalStorage
 
 
 def make_store(path: Path, notes: int = 5) -> None:

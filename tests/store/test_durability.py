@@ -13,8 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from triagedesk.store.journal import JournalStorage
-from triagedesk.store.table import JournalDB
+from triagedesk.store.table import JournalDB, JournalStorage
 
 CHILD = Path(__file__).with_name("child.py")
 ROOT = Path(__file__).resolve().parents[2]

@@ -17,11 +17,12 @@ from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, ru
 import triagedesk.store.lazy_docs as lazy_docs
 from triagedesk.store.database import open_store
 from triagedesk.store.errors import StoreCorrupt
-from triagedesk.store.journal import JournalStorage
-from triagedesk.store.journal_format import APP, META, JournalHeader, snapshot_crc_ok
-from triagedesk.store.lazy_docs import LazyDocs, SnapshotFile
+from triagedesk.store.journal_format import APP, META, JournalHeader
+from triagedesk.store.lazy_docs import LazyDocs
 from triagedesk.store.snapshot_file import MAGIC, _open, decode_snapshot, encode_snapshot
-from triagedesk.store.table import JournalDB
+from triagedesk.store.snapshot_table import OpenSnapshot
+from triagedesk.store.table import JournalDB, JournalStorage
+from triagedesk.store.upgrade import snapshot_crc_ok
 
 INT64 = st.integers(-(2**63), 2**63 - 1)
 VALUES = st.one_of(st.none(), st.booleans(), st.integers(-5, 5), st.text(max_size=4),
@@ -33,7 +34,7 @@ DOCS = st.fixed_dictionaries({"id": st.one_of(st.text(max_size=3), st.integers(0
 def _snapshot_of(docs: dict[str, dict[str, Any]]) -> LazyDocs:
     meta = {"1": {"app": APP, "schema": 2, "generation": 1}}
     data = encode_snapshot({META: meta, "requests": docs})
-    found = _open(SnapshotFile(None, data, "test"), len(data), verify=True)["requests"]
+    found = _open(OpenSnapshot(None, data, "test"), len(data), verify=True)["requests"]
     assert isinstance(found, LazyDocs)
     return found
 
@@ -162,7 +163,7 @@ def test_every_changed_byte_of_a_snapshot_is_found_before_a_write(tmp_path: Path
 def test_opening_does_not_wait_for_the_checksum_but_a_write_does(tmp_path: Path, monkeypatch) -> None:
     import threading
 
-    import triagedesk.store.generations as generations
+    import triagedesk.store.checksum as generations
 
     path = tmp_path / "desk.json"
     _store_with(path, 4)
@@ -227,6 +228,38 @@ def test_opening_a_store_of_the_older_format_rewrites_it_once(tmp_path: Path) ->
     assert store.issues.get("INC-1").title == "kept"
     store.close()
     assert open_store(path).issues.get("INC-1").title == "kept"
+
+
+def test_the_older_format_is_read_once_by_its_upgrade_and_never_again(tmp_path: Path, monkeypatch) -> None:
+    import triagedesk.store.upgrade as upgrade
+
+    path = tmp_path / "desk.json"
+    header = JournalHeader.new(1)
+    docs = {"1": {"id": "INC-1", "title": "kept", "_updated_at": "2026-01-01T00:00:00Z"}}
+    path.write_bytes(_older_format({META: {"1": {"app": APP, "schema": 2, "generation": 1,
+                                                   "journal_salt": header.salt}}, "issues": docs}))
+    path.with_name("desk.json.journal").write_bytes(header.encode())
+    reads: list[int] = []
+    real = upgrade.decode_json_snapshot
+    monkeypatch.setattr(upgrade, "decode_json_snapshot", lambda raw: (reads.append(1), real(raw))[1])
+    for _ in range(3):
+        db = JournalDB(str(path), storage=JournalStorage)
+        assert db.table("issues").get(doc_id=1) == docs["1"]
+        db.close()
+    assert reads == [1] and path.read_bytes().startswith(MAGIC)
+
+
+def test_a_damaged_older_format_snapshot_is_refused_and_left_as_it_is(tmp_path: Path) -> None:
+    path = tmp_path / "desk.json"
+    header = JournalHeader.new(1)
+    raw = bytearray(_older_format({META: {"1": {"app": APP, "schema": 2, "generation": 1,
+                                                  "journal_salt": header.salt}}, "issues": {"1": {"id": "a"}}}))
+    raw[-5] ^= 1
+    path.write_bytes(bytes(raw))
+    path.with_name("desk.json.journal").write_bytes(header.encode())
+    with pytest.raises(StoreCorrupt, match="checksum mismatch"):
+        JournalDB(str(path), storage=JournalStorage)
+    assert path.read_bytes() == bytes(raw)
 
 
 def test_a_compaction_lets_go_of_what_it_folded_in(tmp_path: Path) -> None:

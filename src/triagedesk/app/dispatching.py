@@ -161,7 +161,7 @@ class Dispatching(OutboxDoor, IntakeDoor, AckDoor):
             table = self.store.requests.table
             for name, doc_id in changes:
                 if name == "requests":
-                    doc = table.doc(int(doc_id))
+                    doc = table.doc(doc_id)
                     if doc is not None and isinstance(doc.get("id"), str):
                         out.add(doc["id"])
         return out

@@ -48,7 +48,7 @@ class Figures:
                         self._counts.put(doc_id, dict(zip(fields, values, strict=True)))
                 else:
                     for doc_id in self._recount:
-                        self._counts.put(doc_id, table.doc(int(doc_id)))
+                        self._counts.put(doc_id, table.doc(doc_id))
                 self._recount.clear()
                 self._figures = self._counts.figures(self.store.experts.all())
             return self._figures

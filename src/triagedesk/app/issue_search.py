@@ -79,7 +79,7 @@ def _columns(store: Store, kind: str, fields: tuple[str, ...]) -> tuple[int, lis
         if dict in set(map(type, column)):
             for i, value in enumerate(column):
                 if isinstance(value, dict):
-                    doc = store.repository(kind).table.doc(int(keys[i])) or {}
+                    doc = store.repository(kind).table.doc(keys[i]) or {}
                     for f, c in zip(fields, columns, strict=True):
                         c[i] = doc.get(f)
     return len(keys), columns

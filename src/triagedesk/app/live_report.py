@@ -166,7 +166,7 @@ class LiveReport:
 
     def _model(self, kind: str, doc_id: str) -> Any:
         repository = self.store.repository(kind)
-        doc = repository.table.doc(int(doc_id))
+        doc = repository.table.doc(doc_id)
         return None if doc is None else repository.loadable(doc)
 
     def _request(self, doc_id: str) -> None:

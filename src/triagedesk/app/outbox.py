@@ -27,7 +27,7 @@ class OutboxDoor:
             table = self.store.outbox.table
             for name, doc_id in changes:
                 if name == "outbox":
-                    doc = table.doc(int(doc_id))
+                    doc = table.doc(doc_id)
                     if doc is not None and isinstance(doc.get("id"), str):
                         out[doc["id"]] = OutboxMessage.model_validate(model_fields(doc))
         return out

@@ -219,7 +219,7 @@ class StoreColumns:
 
     def record(self, kind: str, doc_id: str) -> Any:
         repository = self.store.repository(kind)
-        doc = repository.table.doc(int(doc_id))
+        doc = repository.table.doc(doc_id)
         return None if doc is None else repository.loadable(doc)
 
 

@@ -8,7 +8,6 @@ newest intact snapshot with every intact journal record of its generation and la
 from __future__ import annotations
 
 import os
-import stat
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -19,140 +18,19 @@ from filelock import FileLock, Timeout
 from triagedesk.files import atomic_write, reason
 from triagedesk.store import validity
 from triagedesk.store.errors import StoreError, StoreLocked
+from triagedesk.store.found import JournalFound, SnapshotFound, kind_of, read_journal, read_snapshot
 from triagedesk.store.journal import LOCK_TIMEOUT, keep_previous
 from triagedesk.store.journal_format import (
     META,
-    Damaged,
     JournalHeader,
-    Op,
-    decode_header,
-    decode_record,
     expected_journal,
     folded_journal,
     meta_of,
-    scan,
 )
 from triagedesk.store.lazy_docs import LazyDocs
-from triagedesk.store.snapshot_file import decode_snapshot, snapshot_chunks
-from triagedesk.store.stream import lazy_snapshot
+from triagedesk.store.snapshot_file import snapshot_chunks
 
 Tables = dict[str, dict[str, dict[str, Any]]]
-
-
-@dataclass
-class SnapshotFile:
-    """One snapshot file (the live one or `.prev`) as found."""
-
-    path: Path
-    state: str = "ok"            # ok | missing | damaged
-    problem: str = ""
-    tables: Tables | None = None
-
-    @property
-    def generation(self) -> int:
-        return int(meta_of(self.tables).get("generation", 0)) if self.tables is not None else 0
-
-    @property
-    def counts(self) -> dict[str, int]:
-        return {k: len(v) for k, v in (self.tables or {}).items() if k != META}
-
-
-@dataclass
-class JournalFile:
-    """One journal file as found: its header, every intact record (with its offset) and every damaged line."""
-
-    path: Path
-    state: str = "ok"            # ok | missing | damaged
-    problem: str = ""
-    header: JournalHeader | None = None
-    records: list[tuple[int, list[Op]]] = field(default_factory=list)
-    damaged_lines: list[int] = field(default_factory=list)
-    intact_before_damage: int = 0
-    tail: int = 0
-    cut_at: int | None = None    # where the file ends inside a record (no interrupted write stops there)
-
-    @property
-    def generation(self) -> int | None:
-        return self.header.generation if self.header else None
-
-
-def _kind(path: Path) -> str:
-    try:
-        mode = os.lstat(path).st_mode
-    except FileNotFoundError:
-        return "missing"
-    except OSError:
-        return "unreadable"
-    return "dir" if stat.S_ISDIR(mode) else "file"
-
-
-def read_snapshot(path: Path) -> SnapshotFile:
-    found = SnapshotFile(path)
-    kind = _kind(path)
-    if kind == "missing":
-        found.state, found.problem = "missing", "missing"
-        return found
-    if kind == "dir":
-        found.state, found.problem = "damaged", "a directory, not a snapshot"
-        return found
-    try:
-        found.tables = lazy_snapshot(path)  # records are parsed as they are walked, never all held at once
-        if found.tables is None:
-            found.tables = decode_snapshot(path.read_bytes())
-    except Damaged as exc:
-        found.state, found.problem = "damaged", str(exc)
-    except OSError as exc:
-        found.state, found.problem = "damaged", f"cannot read: {reason(exc)}"
-    return found
-
-
-def read_journal(path: Path) -> JournalFile:
-    found = JournalFile(path)
-    kind = _kind(path)
-    if kind == "missing":
-        found.state, found.problem = "missing", "missing"
-        return found
-    if kind == "dir":
-        found.state, found.problem = "damaged", "a directory, not a journal"
-        return found
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        found.state, found.problem = "damaged", f"cannot read: {reason(exc)}"
-        return found
-    try:
-        found.header, start = decode_header(data)
-    except Damaged as exc:
-        found.state, found.problem = "damaged", str(exc)
-        newline = data.find(b"\n")
-        start = newline + 1 if newline >= 0 else len(data)
-    lines = data[start:].split(b"\n")
-    tail = lines.pop()
-    offset = start
-    for number, line in enumerate(lines, start=2):
-        ops = decode_record(line)
-        if ops is None:
-            found.damaged_lines.append(number)
-        else:
-            found.records.append((offset, ops))
-            if not found.damaged_lines:
-                found.intact_before_damage += 1
-        offset += len(line) + 1
-    if tail:
-        found.tail = len(tail)
-        if scan(tail, offset).cut:
-            found.cut_at = offset
-    if found.state == "ok" and (found.damaged_lines or found.cut_at is not None):
-        found.state = "damaged"
-        parts = []
-        if found.damaged_lines:
-            after = len(found.records) - found.intact_before_damage
-            parts.append(f"records at lines {', '.join(map(str, found.damaged_lines[:10]))} fail their checksum"
-                         + (f", {after} intact records after them" if after else ""))
-        if found.cut_at is not None:
-            parts.append(f"ends inside a record at offset {found.cut_at} (cut short)")
-        found.problem = "; ".join(parts)
-    return found
 
 
 @dataclass
@@ -166,7 +44,7 @@ class Plan:
     generation: int = 0                                       # the highest generation any file names
 
 
-def plan(snapshot: SnapshotFile, journal: JournalFile, prev: SnapshotFile, prev_journal: JournalFile) -> Plan:
+def plan(snapshot: SnapshotFound, journal: JournalFound, prev: SnapshotFound, prev_journal: JournalFound) -> Plan:
     """The newest state every intact file holds together: never older than a write an intact file holds."""
     snapshots = [s for s in (snapshot, prev) if s.tables is not None]
     base = max(snapshots, key=lambda s: s.generation, default=None)
@@ -186,7 +64,7 @@ def plan(snapshot: SnapshotFile, journal: JournalFile, prev: SnapshotFile, prev_
     expected = expected_journal(result.tables)
     folded = folded_journal(result.tables)
 
-    def effective(found: JournalFile, live: bool) -> int:
+    def effective(found: JournalFound, live: bool) -> int:
         if found.header is not None:
             return found.header.generation
         # a damaged header: the file is where the protocol put it, so its generation follows from that
@@ -241,10 +119,10 @@ class CheckReport:
     """What `db check` found, file by file, and what `repair` would recover."""
 
     path: Path
-    snapshot: SnapshotFile
-    journal: JournalFile
-    prev: SnapshotFile
-    prev_journal: JournalFile
+    snapshot: SnapshotFound
+    journal: JournalFound
+    prev: SnapshotFound
+    prev_journal: JournalFound
     store_problem: str = ""       # snapshot and journal intact but not belonging together
     note: str = ""
     recoverable: Plan | None = None
@@ -318,7 +196,7 @@ class CheckReport:
         files = {}
         for found in (self.snapshot, self.journal, self.prev, self.prev_journal):
             entry: dict[str, Any] = {"state": found.state, "problem": found.problem}
-            if isinstance(found, JournalFile):
+            if isinstance(found, JournalFound):
                 entry.update(generation=found.generation, records=len(found.records),
                              damaged_lines=found.damaged_lines, tail=found.tail, cut_at=found.cut_at)
             else:
@@ -395,14 +273,14 @@ def _check(path: Path) -> CheckReport:
 
 def _set_aside(found: Path, stamp: str) -> Path | None:
     """Keep a damaged file beside the store under a name no other repair uses; None if it is gone."""
-    if _kind(found) == "missing":
+    if kind_of(found) == "missing":
         return None
     for number in range(1, 10_000):
         target = found.with_name(f"{found.name}.damaged-{stamp}" + (f"-{number}" if number > 1 else ""))
-        if _kind(target) != "missing":
+        if kind_of(target) != "missing":
             continue
         try:
-            os.rename(found, target) if _kind(found) == "dir" else os.link(found, target)
+            os.rename(found, target) if kind_of(found) == "dir" else os.link(found, target)
             return target
         except FileExistsError:
             continue
@@ -440,7 +318,7 @@ def repair(path: Path) -> list[str]:
                 if found in (report.prev.path, report.prev_journal.path):
                     found.unlink()
         for live in (report.snapshot, report.journal):
-            if live.state == "damaged" and _kind(live.path) == "file":
+            if live.state == "damaged" and kind_of(live.path) == "file":
                 live.path.unlink()  # set aside above; the intact .prev copies stay as they are
             elif live.state == "ok":
                 keep_previous(live.path)

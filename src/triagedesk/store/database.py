@@ -7,11 +7,9 @@ from pathlib import Path
 
 from platformdirs import user_data_dir
 
-from triagedesk.store.errors import StoreError
-from triagedesk.store.journal import JournalStorage
 from triagedesk.store.migrations import migrate
 from triagedesk.store.repositories import Store
-from triagedesk.store.table import JournalDB
+from triagedesk.store.table import JournalDB, JournalStorage
 
 
 def default_path() -> Path:
@@ -30,11 +28,6 @@ def open_store(path: str | os.PathLike[str] | None = None, create: bool = True, 
     target = Path(path).expanduser() if path else default_path()
     db = JournalDB(str(target), storage=JournalStorage, create=create)
     migrate(db.journal)
-    if db.journal.older_format:  # read whole this once; written in the current format so the next open is lazy
-        try:
-            db.journal.compact()
-        except StoreError:
-            pass  # a read-only or full disk: the store works, only its next open is slow again
     if checked:
         db.journal.verified()
     return Store(db)

@@ -1,22 +1,26 @@
 """The store's two files kept in step: opening them consistently, ordered generations, and compaction.
 
-A mixin of `JournalStorage` (store/journal.py): the snapshot names the journal it expects (generation and
-salt) and the one it folded in, so an open that races a compaction reads again under the lock, a compaction
-interrupted between its renames is finished, and no write ever moves a generation backwards.
+`Generations` is composed into the journal (store/journal.py): the snapshot names the journal it expects
+(generation and salt) and the one it folded in, so an open that races a compaction reads again under the lock,
+a compaction interrupted between its renames is finished, and no write ever moves a generation backwards.
 """
 
 from __future__ import annotations
 
 import os
 import re
-import threading
-from contextlib import AbstractContextManager
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import Any
+
+from filelock import FileLock, Timeout
 
 from triagedesk import files
 from triagedesk.files import atomic_write, reason
-from triagedesk.store.errors import StoreCorrupt, StoreError
+from triagedesk.store.checksum import Verification
+from triagedesk.store.errors import StoreCorrupt, StoreError, StoreLocked
 from triagedesk.store.journal_format import (
     APP,
     META,
@@ -24,18 +28,26 @@ from triagedesk.store.journal_format import (
     JournalHeader,
     Op,
     decode_header,
-    decode_json_snapshot,
     expected_journal,
     folded_journal,
     meta_of,
     scan,
 )
-from triagedesk.store.lazy_docs import LazyDocs
-from triagedesk.store.snapshot_file import MAGIC, encode_snapshot, open_snapshot, snapshot_chunks, verify_snapshot
+from triagedesk.store.snapshot_file import MAGIC, encode_snapshot, open_snapshot, snapshot_chunks
+from triagedesk.store.upgrade import upgrade_snapshot
 
-Tables = dict[str, dict[str, dict[str, Any]]]
+Tables = dict[str, Any]
 Identity = tuple[int, ...]
 REPAIR = "run `triagedesk db check` and `triagedesk db repair`"
+LOCK_TIMEOUT = float(os.environ.get("TRIAGEDESK_LOCK_TIMEOUT", 60))
+
+
+@dataclass
+class Opened:
+    """What opening found: the snapshot's tables (read lazily) and the journal's intact records to apply."""
+
+    tables: Tables
+    records: list[list[Op]]
 
 
 class _Retry(Exception):
@@ -58,59 +70,63 @@ def keep_previous(path: Path) -> None:
             pass  # best effort: a file system without hard links keeps no previous copy
 
 
-class Verification:
-    """The snapshot's whole-file checksum, read on a thread (the reads and the CRC free the GIL), so opening a
-    large store waits for the directory only; `result()` waits for it: None when intact, else what is wrong."""
+class Generations:
+    """The snapshot and journal of one store: their lock, which files are in force (generation, salt, identity,
+    how far the journal is read), opening them consistently, and replacing them together (compaction)."""
 
-    def __init__(self, handle: BinaryIO, size: int) -> None:
-        self._damage: str | None = None
-        self._thread = threading.Thread(target=self._run, args=(handle, size), name="snapshot-checksum",
-                                        daemon=True)
-        self._thread.start()
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.journal_path = path.with_name(path.name + ".journal")
+        self.lock_path = path.with_name(path.name + ".lock")
+        self._file_lock = FileLock(str(self.lock_path), thread_local=False, timeout=LOCK_TIMEOUT)
+        self.locked = 0
+        self.generation = 0
+        self.header: JournalHeader | None = None       # the journal this process appends to
+        self.offset = 0                                # how far that journal is read (and written) here
+        self.journal_id: Identity | None = None
+        self.snapshot_id: Identity | None = None
+        self.verification: Verification | None = None
+        """The check of the snapshot's checksum running since it was opened (None: checked, or written here)."""
+        self._fd: int | None = None
 
-    def _run(self, handle: BinaryIO, size: int) -> None:
+    # -- the lock and the journal's descriptor ---------------------------------------------------------
+    @contextmanager
+    def lock(self) -> Iterator[None]:
+        """The inter-process lock (re-entrant within this process's transaction)."""
         try:
-            verify_snapshot(handle, size)
-        except Damaged as exc:
-            self._damage = str(exc)
-        except Exception as exc:  # noqa: BLE001  # a file that cannot be read whole is as good as damaged
-            self._damage = f"cannot be read whole: {reason(exc) if isinstance(exc, OSError) else exc}"
+            self._file_lock.acquire()
+        except Timeout:
+            raise StoreLocked(f"{self.lock_path}: another process holds the store's lock") from None
+        except OSError as exc:
+            raise StoreError(f"{self.lock_path}: cannot lock the store: {reason(exc)}") from None
+        self.locked += 1
+        try:
+            yield
+        finally:
+            self.locked -= 1
+            self._file_lock.release()
 
-    def result(self) -> str | None:
-        self._thread.join()
-        return self._damage
+    def close_fd(self) -> None:
+        if self._fd is not None:
+            os.close(self._fd)
+            self._fd = None
 
-    def done(self) -> bool:
-        """The check has finished (never waits)."""
-        return not self._thread.is_alive()
+    def append_fd(self) -> int:
+        """The journal in force, open for appending (opened again when another file took its name)."""
+        if self._fd is not None and _identity(os.fstat(self._fd)) != self.journal_id:
+            self.close_fd()
+        if self._fd is None:
+            try:
+                self._fd = files.OPS.open(self.journal_path, os.O_RDWR | os.O_APPEND)
+            except OSError as exc:
+                raise StoreError(f"{self.journal_path}: cannot write: {reason(exc)}; nothing was written") from None
+        return self._fd
 
-    def found_damage(self) -> str | None:
-        """What is wrong, once the check has finished and found it (never waits)."""
-        return None if self._thread.is_alive() else self._damage
-
-
-class GenerationFiles:
-    """Reading and replacing the snapshot and journal together (see the module docstring)."""
-
-    path: Path
-    journal_path: Path
-    tables: Tables
-    max_ids: dict[str, int]
-    index: dict[str, dict[str, str]]
-    _rindex: dict[str, dict[str, str]]
-    generation: int
-    header: JournalHeader | None
-    version: int
-    _offset: int
-    _journal_id: Identity | None
-    _snapshot_id: Identity | None
-    _locked: int
-    _fd: int | None
-    mutex: threading.RLock
-    older_format = False
-    """The snapshot read is of the older format (plain TinyDB JSON): the next compaction rewrites it."""
-    verification: Verification | None = None
-    """The check of the snapshot's checksum running since it was opened (None: checked, or written here)."""
+    def snapshot_size(self) -> int:
+        try:
+            return self.path.stat().st_size
+        except OSError:
+            return 0
 
     def refuse_if_damaged(self) -> None:
         """A `StoreCorrupt` once the snapshot's checksum is known to fail: nothing more is read from it."""
@@ -131,22 +147,7 @@ class GenerationFiles:
         if self.verification is running:
             self.verification = None
 
-    def _lock(self) -> AbstractContextManager[None]:
-        raise NotImplementedError
-
-    def _close_fd(self) -> None:
-        raise NotImplementedError
-
-    def _apply(self, records: list[list[Op]]) -> set[tuple[str, str]]:
-        raise NotImplementedError
-
-    def transaction(self) -> AbstractContextManager[Any]:
-        raise NotImplementedError
-
-    def _reset_indexes(self) -> None:
-        raise NotImplementedError
-
-    def _refuse_if_lost(self) -> None:
+    def refuse_if_lost(self) -> None:
         """A missing snapshot beside a journal with records or a `.prev` copy is a lost store, not a new one."""
         previous = self.path.with_name(self.path.name + ".prev")
         try:
@@ -157,10 +158,11 @@ class GenerationFiles:
             raise StoreCorrupt(f"{self.path}: missing, but {self.journal_path.name} or {previous.name} "
                                f"holds records; {REPAIR}")
 
-    def _initialise(self) -> None:
+    def initialise(self) -> None:
+        """Write an empty store (snapshot and journal of generation 1)."""
         from triagedesk.store.migrations import CURRENT_SCHEMA
 
-        self._refuse_if_lost()
+        self.refuse_if_lost()
         header = JournalHeader.new(1)
         snapshot = {META: {"1": {"app": APP, "schema": CURRENT_SCHEMA, "generation": 1,
                                  "journal_salt": header.salt}}}
@@ -170,7 +172,17 @@ class GenerationFiles:
         except OSError as exc:
             raise StoreError(f"{self.path}: cannot create the store: {reason(exc)}") from None
 
-    def _read_state(self, locked: bool) -> None:
+    def open(self) -> Opened:
+        """Read the snapshot and the journal that belongs to it (again under the lock when they do not belong
+        together yet); the journal's records are returned for the caller to apply."""
+        self.close_fd()
+        try:
+            return self._read_state(locked=self.locked > 0)
+        except _Retry:
+            with self.lock():
+                return self._read_state(locked=True)
+
+    def _read_state(self, locked: bool) -> Opened:
         try:
             handle = open(self.path, "rb")  # kept open: the records are read from it on demand
         except FileNotFoundError:
@@ -182,16 +194,14 @@ class GenerationFiles:
         try:
             opened = os.fstat(handle.fileno())
             snapshot_id = snapshot_identity(opened)
-            if handle.read(len(MAGIC)) == MAGIC:
-                tables = open_snapshot(handle, opened.st_size, verify=False)  # its checksum: on a thread
-                verification: Verification | None = Verification(handle, opened.st_size)
-            else:  # the older format (plain TinyDB JSON): read whole, rewritten as format 3 by the next compaction
-                handle.seek(0)
-                old = decode_json_snapshot(handle.read())
+            if handle.read(len(MAGIC)) != MAGIC:  # the older format: rewritten once, under the lock
                 handle.close()
-                tables = {name: docs if name == META else LazyDocs.of(docs) for name, docs in old.items()}
-                verification = None  # read whole: its checksum is checked already
-                self.older_format = True
+                if not locked:
+                    raise _Retry()
+                upgrade_snapshot(self.path)
+                return self._read_state(locked)
+            tables = open_snapshot(handle, opened.st_size, verify=False)  # its checksum: on a thread
+            verification: Verification | None = Verification(handle, opened.st_size)
         except Damaged as exc:
             handle.close()
             raise StoreCorrupt(f"{self.path}: {exc}; {REPAIR}") from None
@@ -211,15 +221,15 @@ class GenerationFiles:
                                    f"{generation}; {REPAIR}") from None
             if not locked:
                 raise _Retry() from None
-            self._start_journal(JournalHeader.new(generation))  # a store from before salted journals
+            self.start_journal(JournalHeader.new(generation))  # a store from before salted journals
             return self._read_state(locked)
         except OSError as exc:
-            raise self._journal_error(exc) from None
+            raise self.journal_error(exc) from None
         with handle:
             try:
                 data = handle.read()
             except OSError as exc:
-                raise self._journal_error(exc) from None
+                raise self.journal_error(exc) from None
             journal_id = _identity(os.fstat(handle.fileno()))
         try:
             header, start = decode_header(data)
@@ -235,16 +245,12 @@ class GenerationFiles:
         if found.damaged:
             raise StoreCorrupt(f"{self.journal_path}: damaged record at offset {found.damaged[0]} "
                                f"(bad checksum); {REPAIR}")
-        self.tables, self.generation, self.header = tables, generation, header
+        self.generation, self.header = generation, header
         self.verification = verification
-        self.max_ids = {name: t.max_id() for name, t in tables.items() if isinstance(t, LazyDocs)}
-        self.index, self._rindex = {}, {}
-        self._reset_indexes()
-        self._snapshot_id, self._journal_id, self._offset = snapshot_id, journal_id, start
-        self._apply(found.records)
-        self._offset = found.end
+        self.snapshot_id, self.journal_id, self.offset = snapshot_id, journal_id, found.end
         if found.tail and locked:
-            self._cut_tail(found.cut, found.end)
+            self.cut_tail(found.cut, found.end)
+        return Opened(tables, found.records)
 
     def _mismatch(self, tables: Tables, header: JournalHeader, generation: int, locked: bool, data: bytes) -> None:
         """A journal that is not the one the snapshot expects: a compaction in between, or damage."""
@@ -257,10 +263,10 @@ class GenerationFiles:
         if interrupted and folded is not None and scan(data[folded[1]:], folded[1]).records:
             raise StoreCorrupt(f"{self.journal_path}: records after the compaction that folded it in; {REPAIR}")
         if interrupted and expected is not None:
-            self._start_journal(expected)  # a compaction stopped between its two renames: finish it
+            self.start_journal(expected)  # a compaction stopped between its two renames: finish it
             return
         if interrupted:
-            self._start_journal(JournalHeader.new(generation))
+            self.start_journal(JournalHeader.new(generation))
             return
         if header.generation > generation:
             raise StoreCorrupt(f"{self.path}: snapshot generation {generation} is older than its journal's "
@@ -269,18 +275,18 @@ class GenerationFiles:
                            f"(salt {header.salt or '-'}) is not the one the snapshot expects (generation "
                            f"{generation}, salt {expected.salt if expected else '-'}): replaced or lost; {REPAIR}")
 
-    def _start_journal(self, header: JournalHeader) -> None:
+    def start_journal(self, header: JournalHeader) -> None:
         try:
             atomic_write(self.journal_path, header.encode())
         except OSError as exc:
             raise StoreError(f"{self.journal_path}: cannot write: {reason(exc)}; nothing was written") from None
 
-    def _journal_error(self, exc: OSError) -> StoreError:
+    def journal_error(self, exc: OSError) -> StoreError:
         if isinstance(exc, IsADirectoryError):
             return StoreCorrupt(f"{self.journal_path}: a directory, not a journal; {REPAIR}")
         return StoreError(f"{self.journal_path}: cannot read: {reason(exc)}")
 
-    def _cut_tail(self, cut: bool, end: int) -> None:
+    def cut_tail(self, cut: bool, end: int) -> None:
         if cut:
             raise StoreCorrupt(f"{self.journal_path}: ends inside a record at offset {end}, where no interrupted "
                                f"write stops (cut short?); {REPAIR}")
@@ -288,52 +294,52 @@ class GenerationFiles:
             os.truncate(self.journal_path, end)  # a crashed writer's unfinished, never acknowledged line
         except OSError as exc:
             raise StoreError(f"{self.journal_path}: cannot cut an interrupted write: {reason(exc)}") from None
-    def compact(self) -> None:
-        """Fold the journal into a new snapshot (atomically), then start an empty journal.
+
+    def compact(self, tables: Tables, rebased: Callable[[Tables], None]) -> None:
+        """Fold the journal into a new snapshot of `tables` (atomically), then start an empty journal; the
+        caller holds the lock, has caught up, and is handed the tables read back from the new snapshot.
 
         The snapshot names the journal it folded in (generation, salt, offset) and the one that follows
         it, so a crash or a full disk between the two renames is recognised and finished, never lost.
         On failure the committed journal stays in force and a `StoreError` says why.
         """
-        with self.transaction():
-            assert self.header is not None
-            new = JournalHeader.new(self.generation + 1)
-            meta = meta_of(self.tables)
-            before = dict(meta)
-            meta.update(generation=new.generation, journal_salt=new.salt,
-                        folded={"generation": self.header.generation, "salt": self.header.salt, "end": self._offset})
-            self._remove_stale_temporaries()
-            try:  # written and fsynced aside first: the .prev copies change only once the new snapshot is whole
-                staged = files.stage(self.path, snapshot_chunks(self.tables))  # streamed: read in spans
-            except (OSError, ValueError, TypeError) as exc:
+        assert self.header is not None
+        new = JournalHeader.new(self.generation + 1)
+        meta = meta_of(tables)
+        before = dict(meta)
+        meta.update(generation=new.generation, journal_salt=new.salt,
+                    folded={"generation": self.header.generation, "salt": self.header.salt, "end": self.offset})
+        self._remove_stale_temporaries()
+        try:  # written and fsynced aside first: the .prev copies change only once the new snapshot is whole
+            staged = files.stage(self.path, snapshot_chunks(tables))  # streamed: read in spans
+        except (OSError, ValueError, TypeError) as exc:
+            meta.clear()
+            meta.update(before)
+            raise StoreError(f"{self.path}: cannot compact: {reason(exc)}; "
+                             "every write is kept in the journal") from None
+        keep_previous(self.path)
+        keep_previous(self.journal_path)
+        try:
+            files.put_in_place(staged, self.path)
+        except OSError as exc:
+            now = _safe_identity(self.path)
+            if now is not None and now[:2] == (self.snapshot_id or ())[:2]:  # not replaced: the old state holds
+                self.snapshot_id = now  # linking it as .prev changed its ctime
                 meta.clear()
                 meta.update(before)
                 raise StoreError(f"{self.path}: cannot compact: {reason(exc)}; "
                                  "every write is kept in the journal") from None
-            keep_previous(self.path)
-            keep_previous(self.journal_path)
-            try:
-                files.put_in_place(staged, self.path)
-            except OSError as exc:
-                now = _safe_identity(self.path)
-                if now is not None and now[:2] == (self._snapshot_id or ())[:2]:  # not replaced: the old state holds
-                    self._snapshot_id = now  # linking it as .prev changed its ctime
-                    meta.clear()
-                    meta.update(before)
-                    raise StoreError(f"{self.path}: cannot compact: {reason(exc)}; "
-                                     "every write is kept in the journal") from None
-            self.generation = new.generation
-            self.older_format = False
-            self._rebase()
-            self.header = new
-            self._close_fd()
-            self._journal_id, self._offset = None, 0
-            try:
-                atomic_write(self.journal_path, new.encode())
-            except OSError as exc:  # the folded journal stays: the next write finishes the compaction
-                raise StoreError(f"{self.journal_path}: cannot compact: {reason(exc)}; "
-                                 "every write is kept (the next write finishes the compaction)") from None
-            self._adopt_journal()
+        self.generation = new.generation
+        self._rebase(tables, rebased)
+        self.header = new
+        self.close_fd()
+        self.journal_id, self.offset = None, 0
+        try:
+            atomic_write(self.journal_path, new.encode())
+        except OSError as exc:  # the folded journal stays: the next write finishes the compaction
+            raise StoreError(f"{self.journal_path}: cannot compact: {reason(exc)}; "
+                             "every write is kept (the next write finishes the compaction)") from None
+        self._adopt_journal()
 
     def _remove_stale_temporaries(self) -> None:
         """Temporary files of this store's a killed compaction or journal write left (under the lock: no other
@@ -347,7 +353,7 @@ class GenerationFiles:
             except OSError:
                 pass  # best effort: a file we cannot remove is only space
 
-    def _rebase(self) -> None:
+    def _rebase(self, held: Tables, rebased: Callable[[Tables], None]) -> None:
         """Read the tables from the snapshot just written (the same documents: the indexes stay as they are),
         so what was held in memory since the last snapshot is let go."""
         try:
@@ -355,10 +361,11 @@ class GenerationFiles:
             found = os.fstat(handle.fileno())
             tables = open_snapshot(handle, found.st_size, verify=False)
         except (OSError, Damaged):
-            self._snapshot_id = _safe_identity(self.path)
+            self.snapshot_id = _safe_identity(self.path)
             return  # what is in memory is the same: only its memory is not given back
-        tables[META] = self.tables.get(META, tables[META])
-        self.tables, self._snapshot_id = tables, snapshot_identity(found)
+        tables[META] = held.get(META, tables[META])
+        self.snapshot_id = snapshot_identity(found)
+        rebased(tables)
         self.verification = None  # written by this process just now
 
     def _adopt_journal(self) -> None:
@@ -368,10 +375,10 @@ class GenerationFiles:
                 header, start = decode_header(handle.read(200))
                 journal_id = _identity(os.fstat(handle.fileno()))
         except (OSError, Damaged):
-            self._journal_id = None  # the next catch-up reads both files again and names the problem
+            self.journal_id = None  # the next catch-up reads both files again and names the problem
             return
         if header == self.header:
-            self._journal_id, self._offset = journal_id, start
+            self.journal_id, self.offset = journal_id, start
 
 
 def _identity(found: os.stat_result) -> Identity:

@@ -1,8 +1,8 @@
-"""The crash-safe TinyDB storage: a checksummed JSON snapshot plus an append-only, CRC-checked, fsynced journal.
+"""The journal: transactions appended as one CRC-checked, fsynced line each, and catching up on other writers'.
 
-Files of a store at PATH: `PATH` (a plain TinyDB JSON snapshot), `PATH.journal`
-(one line per committed transaction) and `PATH.lock` (the inter-process lock).
-See docs/storage.md for the design and its guarantees.
+A `Journal` composes the store's parts, each with one job: `Generations` (the two files, their lock, opening
+and compaction), `RecordTables` (the documents, by doc_id and by record id), `Indexes` (the declared field
+indexes and the knowledge search) and `ChangeFeed` (who is told of changes). See docs/storage.md.
 """
 
 from __future__ import annotations
@@ -11,208 +11,192 @@ import os
 import stat
 import threading
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
-
-from filelock import FileLock, Timeout
-from tinydb.storages import Storage
+from typing import Any
 
 from triagedesk import files
 from triagedesk.files import reason
-from triagedesk.store.errors import StoreCorrupt, StoreError, StoreLocked
-from triagedesk.store.generations import REPAIR, GenerationFiles, _identity, _Retry, keep_previous, snapshot_identity
-from triagedesk.store.journal_format import (
-    APP,
-    JOURNAL_MAGIC,
-    META,
-    Damaged,
-    JournalHeader,
-    Op,
-    decode_header,
-    encode_record,
-    scan,
+from triagedesk.store.errors import StoreCorrupt, StoreError
+from triagedesk.store.feed import ChangeFeed, ChangeListener, Changes
+from triagedesk.store.generations import (
+    LOCK_TIMEOUT,
+    REPAIR,
+    Generations,
+    _identity,
+    keep_previous,
+    snapshot_identity,
 )
+from triagedesk.store.indexes import Indexes
+from triagedesk.store.journal_format import APP, JOURNAL_MAGIC, META, Damaged, Op, decode_header, encode_record, scan
 from triagedesk.store.lazy_docs import LazyDocs
+from triagedesk.store.tables import RecordTables
 
-if TYPE_CHECKING:
-    from triagedesk.store.indexes import Indexes
-
-__all__ = ["APP", "JOURNAL_MAGIC", "META", "JournalStorage", "ChangeListener", "keep_previous"]
+__all__ = ["APP", "JOURNAL_MAGIC", "LOCK_TIMEOUT", "META", "ChangeListener", "Journal", "keep_previous"]
 
 COMPACT_MIN_BYTES = int(os.environ.get("TRIAGEDESK_COMPACT_BYTES", 8 * 1024 * 1024))
 """The journal is folded into the snapshot once it is larger than this and than a quarter of the snapshot
 (what the journal adds since the snapshot is held in memory; the snapshot's records are read from its file)."""
-LOCK_TIMEOUT = float(os.environ.get("TRIAGEDESK_LOCK_TIMEOUT", 60))
-
-Tables = dict[str, Any]  # table -> LazyDocs (the `_meta` table: a plain dict)
-ChangeListener = Callable[[set[tuple[str, str]]], None]
-Identity = tuple[int, ...]
 
 
-class JournalStorage(GenerationFiles, Storage):
-    """TinyDB storage whose every acknowledged write survives a kill and is shared between processes."""
+class Journal:
+    """One store, open: every acknowledged write survives a kill and is shared between processes."""
 
     def __init__(self, path: str | os.PathLike[str], create: bool = True) -> None:
-        self.path = Path(path)
-        self.journal_path = self.path.with_name(self.path.name + ".journal")
-        self.lock_path = self.path.with_name(self.path.name + ".lock")
-        self.tables: Tables = {}
-        self.max_ids: dict[str, int] = {}
-        self.index: dict[str, dict[str, str]] = {}   # table -> document "id" -> TinyDB doc_id
-        self._rindex: dict[str, dict[str, str]] = {}
-        self.indexes: Indexes | None = None  # secondary indexes (store/indexes.py), fed by `_index`
-        self.generation = 0
-        self.header: JournalHeader | None = None       # the journal this process appends to
-        self.version = 0  # bumped whenever in-memory state changes
-        self._offset = 0
-        self._journal_id: Identity | None = None
-        self._snapshot_id: Identity | None = None
+        self.files = Generations(Path(path))
+        self.records = RecordTables()
+        self.indexes: Indexes | None = None  # the declared indexes (store/indexes.py), installed by the Store
+        self.feed = ChangeFeed()
         self.mutex = threading.RLock()
+        self.version = 0  # bumped whenever the documents in memory change
         self._depth = 0
-        self._locked = 0
         self._pending: list[Op] = []
-        self._file_lock = FileLock(str(self.lock_path), thread_local=False, timeout=LOCK_TIMEOUT)
-        self._fd: int | None = None
-        self._listeners: list[ChangeListener] = []
         self._compact_retry_at = 0
         self._deferred = 0  # held compaction_deferred() blocks
+        where = self.files.path
         try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
+            where.parent.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
-            raise StoreError(f"{self.path.parent}: cannot create the store's folder: {reason(exc)}") from None
-        if not self.path.exists():
-            self._refuse_if_lost()
+            raise StoreError(f"{where.parent}: cannot create the store's folder: {reason(exc)}") from None
+        if not where.exists():
+            self.files.refuse_if_lost()
             if not create:
-                raise StoreError(f"{self.path}: no such store")
-            with self._lock():
-                if not self.path.exists():
-                    self._initialise()
+                raise StoreError(f"{where}: no such store")
+            with self.files.lock():
+                if not where.exists():
+                    self.files.initialise()
         self._load()
 
-    # -- the lock ----------------------------------------------------------------------------
-    @contextmanager
-    def _lock(self) -> Iterator[None]:
-        try:
-            self._file_lock.acquire()
-        except Timeout:
-            raise StoreLocked(f"{self.lock_path}: another process holds the store's lock") from None
-        except OSError as exc:
-            raise StoreError(f"{self.lock_path}: cannot lock the store: {reason(exc)}") from None
-        self._locked += 1
-        try:
-            yield
-        finally:
-            self._locked -= 1
-            self._file_lock.release()
+    # -- what the files say (read-only views of `files`) ------------------------------------------------
+    @property
+    def path(self) -> Path:
+        return self.files.path
 
-    # -- files -----------------------------------------------------------------------------
-    def _close_fd(self) -> None:
-        if self._fd is not None:
-            os.close(self._fd)
-            self._fd = None
+    @property
+    def journal_path(self) -> Path:
+        return self.files.journal_path
 
+    @property
+    def generation(self) -> int:
+        return self.files.generation
+
+    @property
+    def tables(self) -> dict[str, Any]:
+        """Every table's documents (table -> LazyDocs; `_meta`: a dict), as TinyDB's Storage reads them."""
+        return self.records.raw
+
+    @property
+    def verification(self) -> Any:
+        return self.files.verification
+
+    def verified(self) -> None:
+        """Wait for the snapshot's checksum; a `StoreCorrupt` naming the damage when it failed."""
+        self.files.verified()
+
+    def refuse_if_damaged(self) -> None:
+        self.files.refuse_if_damaged()
+
+    # -- loading and catching up ------------------------------------------------------------------------
     def _load(self) -> None:
         """Read the snapshot and the journal that belongs to it, with every intact record."""
         with self.mutex:
-            self._close_fd()
-            try:
-                self._read_state(locked=self._locked > 0)
-            except _Retry:
-                with self._lock():
-                    self._read_state(locked=True)
+            opened = self.files.open()
+            self.records.replace(opened.tables)
+            if self.indexes is not None:
+                self.indexes.reset()
+            self._apply(opened.records)
             self.version += 1
 
-    def _open_journal(self) -> int:
-        if self._fd is not None and _identity(os.fstat(self._fd)) != self._journal_id:
-            self._close_fd()
-        if self._fd is None:
-            try:
-                self._fd = files.OPS.open(self.journal_path, os.O_RDWR | os.O_APPEND)
-            except OSError as exc:
-                raise StoreError(f"{self.journal_path}: cannot write: {reason(exc)}; nothing was written") from None
-        return self._fd
-
-    def _catch_up(self, holding_lock: bool) -> set[tuple[str, str]]:
+    def _catch_up(self, holding_lock: bool) -> Changes:
         """Apply journal records written since our offset (by us or another process)."""
+        files_ = self.files
         try:
-            found_stat = os.stat(self.journal_path)
-            if snapshot_identity(os.stat(self.path)) != self._snapshot_id:
+            found_stat = os.stat(files_.journal_path)
+            if snapshot_identity(os.stat(files_.path)) != files_.snapshot_id:
                 return self._reload()  # compacted or repaired by another process, or rewritten in place
         except FileNotFoundError:
             if holding_lock:
                 return self._reload()  # a missing file: the reload names it
             return set()
         except OSError as exc:
-            raise self._journal_error(exc) from None
+            raise files_.journal_error(exc) from None
         if stat.S_ISDIR(found_stat.st_mode):
-            raise StoreCorrupt(f"{self.journal_path}: a directory, not a journal; {REPAIR}")
-        if _identity(found_stat) == self._journal_id and found_stat.st_size == self._offset:
+            raise StoreCorrupt(f"{files_.journal_path}: a directory, not a journal; {REPAIR}")
+        offset = files_.offset
+        if _identity(found_stat) == files_.journal_id and found_stat.st_size == offset:
             return set()
         try:
-            with open(self.journal_path, "rb") as handle:
-                if _identity(os.fstat(handle.fileno())) != self._journal_id:
+            with open(files_.journal_path, "rb") as handle:
+                if _identity(os.fstat(handle.fileno())) != files_.journal_id:
                     return self._reload()
-                head = handle.read(200)
                 try:
-                    same = decode_header(head)[0] == self.header
+                    same = decode_header(handle.read(200))[0] == files_.header
                 except Damaged as exc:
-                    raise StoreCorrupt(f"{self.journal_path}: {exc}; {REPAIR}") from None
+                    raise StoreCorrupt(f"{files_.journal_path}: {exc}; {REPAIR}") from None
                 if not same:
                     return self._reload()  # a new journal on a reused inode
                 size = os.fstat(handle.fileno()).st_size
-                if size < self._offset:
-                    raise StoreCorrupt(f"{self.journal_path}: shorter than what this desk has read ({size} < "
-                                       f"{self._offset} bytes): cut; {REPAIR}")
-                handle.seek(self._offset)
+                if size < offset:
+                    raise StoreCorrupt(f"{files_.journal_path}: shorter than what this desk has read ({size} < "
+                                       f"{offset} bytes): cut; {REPAIR}")
+                handle.seek(offset)
                 data = handle.read()
         except OSError as exc:
-            raise self._journal_error(exc) from None
-        found = scan(data, self._offset)
+            raise files_.journal_error(exc) from None
+        found = scan(data, offset)
         if found.damaged:
-            raise StoreCorrupt(f"{self.journal_path}: damaged record at offset {found.damaged[0]} "
+            raise StoreCorrupt(f"{files_.journal_path}: damaged record at offset {found.damaged[0]} "
                                f"(bad checksum); {REPAIR}")
         changed = self._apply(found.records)
-        self._offset = found.end
+        files_.offset = found.end
         if found.tail and holding_lock:
-            self._cut_tail(found.cut, found.end)
+            files_.cut_tail(found.cut, found.end)
         return changed
 
-    def _reload(self) -> set[tuple[str, str]]:
-        before = {(t, i) for t, docs in self.tables.items() for i in docs}
+    def _reload(self) -> Changes:
+        before = self.records.pairs()
         self._load()
-        return before | {(t, i) for t, docs in self.tables.items() for i in docs}
+        return before | self.records.pairs()
 
-    def _apply(self, records: list[list[Op]]) -> set[tuple[str, str]]:
-        changed: set[tuple[str, str]] = set()
+    def _apply(self, records: list[list[Op]]) -> Changes:
+        changed: Changes = set()
         for ops in records:
-            for table_name, doc_id, doc in ops:
-                table = self.docs(table_name)
-                if doc is None:
-                    table.pop(doc_id, None)
-                else:
-                    table[doc_id] = doc
-                    number = int(doc_id)
-                    if number > self.max_ids.get(table_name, 0):
-                        self.max_ids[table_name] = number
-                self._index(table_name, doc_id, doc)
-                changed.add((table_name, doc_id))
+            for table, doc_id, doc in ops:
+                self.records.apply(table, doc_id, doc)
+                if self.indexes is not None:
+                    self.indexes.change(table, doc_id, doc)
+                changed.add((table, doc_id))
         if changed:
             self.version += 1
         return changed
 
-    # -- transactions ----------------------------------------------------------------------
+    def refresh(self) -> Changes:
+        """Apply what other processes committed; returns the (table, doc_id) pairs that changed."""
+        with self.mutex:
+            self.files.refuse_if_damaged()
+            if self._depth:
+                return set()
+            changed = self._catch_up(holding_lock=False)
+        if changed:
+            self.feed.publish(changed)
+        return changed
+
+    def subscribe(self, listener: ChangeListener) -> Callable[[], None]:
+        """Call `listener(changes)` whenever this process learns of changes; returns an unsubscribe."""
+        return self.feed.subscribe(listener)
+
+    # -- transactions -----------------------------------------------------------------------------------
     @contextmanager
-    def transaction(self) -> Iterator[JournalStorage]:
+    def transaction(self) -> Iterator[Journal]:
         """Hold the write lock; every write inside commits as one durable journal record."""
         with self.mutex:
             outer = self._depth == 0
-            changed: set[tuple[str, str]] = set()
-            with self._lock() if outer else _nothing():
+            changed: Changes = set()
+            with self.files.lock() if outer else nullcontext():
                 if outer:
-                    self.verified()  # a snapshot whose checksum fails takes no write
+                    self.files.verified()  # a snapshot whose checksum fails takes no write
                     changed = self._catch_up(holding_lock=True)
-                    self.verified()  # (another process's new snapshot, if the catch-up read one)
+                    self.files.verified()  # (another process's new snapshot, if the catch-up read one)
                     self._pending = []
                 self._depth += 1
                 try:
@@ -229,96 +213,35 @@ class JournalStorage(GenerationFiles, Storage):
                     if outer:
                         self._pending = []
             if outer and changed:
-                self._notify(changed)
+                self.feed.publish(changed)
+
+    def put(self, table: str, doc_id: str, doc: dict[str, Any] | None) -> None:
+        """Set (None: remove) one whole document inside the current transaction."""
+        if self._depth == 0:
+            raise StoreError("a write outside a transaction")
+        docs = self.records.docs(table)
+        if doc is None:
+            docs.pop(doc_id, None)
+        else:
+            docs[doc_id] = doc  # raises for a value JSON cannot hold, before anything changes
+        self.record(table, doc_id, doc)
 
     def record(self, table: str, doc_id: str, doc: dict[str, Any] | None) -> None:
-        """Note a whole-document change made inside the current transaction."""
+        """Note a whole-document change already made in its table inside the current transaction."""
         if self._depth == 0:
             raise StoreError("a write outside a transaction")
         self._pending.append((table, doc_id, doc))
-        self._index(table, doc_id, doc)
-        if doc is not None:
-            number = int(doc_id)
-            if number > self.max_ids.get(table, 0):
-                self.max_ids[table] = number
-        self.version += 1
-
-    def docs(self, table: str) -> Any:
-        """A table's documents (created empty when it has none yet)."""
-        found = self.tables.get(table)
-        if found is None:
-            found = self.tables[table] = {} if table == META else LazyDocs()
-        return found
-
-    def _index(self, table: str, doc_id: str, doc: dict[str, Any] | None) -> None:
-        """Keep the `id` field -> doc_id index and the secondary indexes in step with an applied change."""
+        self.records.noted(table, doc_id, doc)
         if self.indexes is not None:
             self.indexes.change(table, doc_id, doc)
-        index = self.index.get(table)
-        if index is None:
-            return
-        reverse = self._rindex.get(table)
-        if reverse is None:  # built on the table's first change, not on every open
-            reverse = self._rindex[table] = {doc_id: key for key, doc_id in index.items()}
-        old = reverse.pop(doc_id, None)
-        if old is not None and index.get(old) == doc_id:
-            del index[old]
-        key = doc.get("id") if isinstance(doc, dict) else None
-        if isinstance(key, str):
-            index[key] = doc_id
-            reverse[doc_id] = key
-
-    def id_index(self, table: str) -> dict[str, str]:
-        """The `id` field -> doc_id index of a table, built on first use and then kept in step."""
-        with self.mutex:
-            index = self.index.get(table)
-            if index is None:
-                docs = self.tables.get(table)
-                keys, (ids,) = docs.field_columns(("id",)) if isinstance(docs, LazyDocs) else ([], [[]])
-                index = {key: doc_id for doc_id, key in zip(keys, ids, strict=True) if type(key) is str}
-                self.index[table] = index
-            return index
-
-    def install_indexes(self, indexes: Indexes) -> None:
-        """Keep `indexes` in step with every change applied from now on (the store installs its kinds')."""
-        with self.mutex:
-            indexes.reset()
-            self.indexes = indexes
-
-    def _reset_indexes(self) -> None:
-        if self.indexes is not None:
-            self.indexes.reset()
-
-    def _installed(self) -> Indexes:
-        if self.indexes is None:
-            raise StoreError(f"{self.path}: no indexes installed")
-        return self.indexes
-
-    def lookup(self, table: str, field: str, value: Any) -> list[dict[str, Any]]:
-        """The documents (no copies: do not mutate) whose indexed `field` equals `value`, oldest first."""
-        self.refresh()
-        with self.mutex:
-            docs = self.tables.get(table, {})
-            return [docs[d] for d in self._installed().field(table, docs).lookup(field, value) if d in docs]
-
-    def knowledge_search(self, query: str, limit: int) -> list[tuple[dict[str, Any], float, tuple[str, ...]]]:
-        """The knowledge base's best `limit` entries for `query` (documents, scores, matched words)."""
-        self.refresh()
-        with self.mutex:
-            docs = self.tables.get("knowledge", {})
-            ranked = self._installed().knowledge_index(docs).search(query, limit)
-            return [(docs[r.key], r.score, r.matched) for r in ranked if r.key in docs]
-
-    def doc_id_of(self, table: str, key: str) -> str | None:
-        """The TinyDB doc_id of the document whose `id` field is `key`."""
-        self.refresh()
-        return self.id_index(table).get(key)
+        self.version += 1
 
     def _commit(self) -> None:
         """Append the transaction's line and fsync it; on any error cut it off again and say so."""
         line = encode_record(self._pending)
-        fd = self._open_journal()
-        before = self._offset
+        files_ = self.files
+        fd = files_.append_fd()
+        before = files_.offset
         try:
             files.write_all(fd, line)
             files.OPS.fsync(fd)
@@ -328,25 +251,16 @@ class JournalStorage(GenerationFiles, Storage):
                 files.OPS.fsync(fd)
             except OSError:
                 pass  # the next writer cuts an unfinished line; a complete one it cannot tell from a commit
-            self._close_fd()
-            raise StoreError(f"{self.journal_path}: cannot write: {reason(exc)}; nothing was written") from None
-        self._offset += len(line)
-        if not self._deferred and self._offset > max(COMPACT_MIN_BYTES, self._snapshot_size() // 4,
-                                                     self._compact_retry_at):
+            files_.close_fd()
+            raise StoreError(f"{files_.journal_path}: cannot write: {reason(exc)}; nothing was written") from None
+        files_.offset += len(line)
+        if not self._deferred and files_.offset > max(COMPACT_MIN_BYTES, files_.snapshot_size() // 4,
+                                                      self._compact_retry_at):
             try:
                 self.compact()
             except StoreError:
                 # the write is committed in the journal, which stays in force; try again after more writes
-                self._compact_retry_at = self._offset + max(self._offset // 4, 64 * 1024)
-
-    @contextmanager
-    def compaction_deferred(self) -> Iterator[None]:
-        """No automatic compaction while held: a bulk load of many commits folds the journal in once, at its end."""
-        self._deferred += 1
-        try:
-            yield
-        finally:
-            self._deferred -= 1
+                self._compact_retry_at = files_.offset + max(files_.offset // 4, 64 * 1024)
 
     def _rollback(self) -> None:
         """Undo in-memory changes of a failed transaction by reloading from disk."""
@@ -357,60 +271,90 @@ class JournalStorage(GenerationFiles, Storage):
         """A write failed half-way in memory: reload what is committed (the transaction then fails)."""
         self._rollback()
 
-    def _snapshot_size(self) -> int:
-        try:
-            return self.path.stat().st_size
-        except OSError:
-            return 0
-
-    # -- TinyDB's Storage interface ------------------------------------------------------------
-    def read(self) -> Tables:
-        self.refresh()
-        return self.tables
-
-    def write(self, data: Tables) -> None:
-        """Whole-database writes (TinyDB's `drop_tables`...): diffed into whole-document ops."""
+    def compact(self) -> None:
+        """Fold the journal into a new snapshot and start an empty one (see `Generations.compact`)."""
         with self.transaction():
-            for name in set(self.tables) | set(data):
+            self.files.compact(self.records.raw, self.records.rebase)
+
+    @contextmanager
+    def compaction_deferred(self) -> Iterator[None]:
+        """No automatic compaction while held: a bulk load of many commits folds the journal in once, at its end."""
+        self._deferred += 1
+        try:
+            yield
+        finally:
+            self._deferred -= 1
+
+    # -- reads ------------------------------------------------------------------------------------------
+    def docs(self, table: str) -> Any:
+        """A table's documents (created empty when it has none yet)."""
+        return self.records.docs(table)
+
+    def get(self, table: str, key: str) -> dict[str, Any] | None:
+        """The document whose `id` is `key` (a fresh copy), as it is now."""
+        self.refresh()
+        with self.mutex:
+            doc_id = self.records.id_index(table).get(key)
+            return None if doc_id is None else self.records.raw.get(table, {}).get(doc_id)
+
+    def id_index(self, table: str) -> dict[str, str]:
+        """The `id` field -> doc_id index of a table, built on first use and then kept in step."""
+        with self.mutex:
+            return self.records.id_index(table)
+
+    def doc_id_of(self, table: str, key: str) -> str | None:
+        """The doc_id of the document whose `id` field is `key`."""
+        self.refresh()
+        return self.id_index(table).get(key)
+
+    def install_indexes(self, indexes: Indexes) -> None:
+        """Keep `indexes` in step with every change applied from now on (the store installs its kinds')."""
+        with self.mutex:
+            indexes.reset()
+            self.indexes = indexes
+
+    def _installed(self) -> Indexes:
+        if self.indexes is None:
+            raise StoreError(f"{self.path}: no indexes installed")
+        return self.indexes
+
+    def lookup(self, table: str, field: str, value: Any) -> list[dict[str, Any]]:
+        """The documents whose indexed `field` equals `value`, oldest first."""
+        self.refresh()
+        with self.mutex:
+            docs = self.records.raw.get(table, {})
+            return [docs[d] for d in self._installed().field(table, docs).lookup(field, value) if d in docs]
+
+    def knowledge_search(self, query: str, limit: int) -> list[tuple[dict[str, Any], float, tuple[str, ...]]]:
+        """The knowledge base's best `limit` entries for `query` (documents, scores, matched words)."""
+        self.refresh()
+        with self.mutex:
+            docs = self.records.raw.get("knowledge", {})
+            ranked = self._installed().knowledge_index(docs).search(query, limit)
+            return [(docs[r.key], r.score, r.matched) for r in ranked if r.key in docs]
+
+    # -- whole tables (TinyDB's Storage.write: `drop_tables`...) ----------------------------------------
+    def replace_all(self, data: dict[str, Any]) -> None:
+        """Make the tables exactly `data`, written as whole-document changes in one transaction."""
+        with self.transaction():
+            held = self.records.raw
+            for name in set(held) | set(data):
                 if name == META:
                     continue
-                old, new = self.tables.get(name, {}), data.get(name, {})
+                old, new = held.get(name, {}), data.get(name, {})
                 for doc_id in set(old) | set(new):
                     if old.get(doc_id) != new.get(doc_id) or doc_id not in new:
                         self.record(name, doc_id, new.get(doc_id))
-            meta = self.tables.get(META)
-            self.tables = {name: LazyDocs.of(docs) for name, docs in data.items() if name != META}
-            if meta is not None:
-                self.tables[META] = meta
-            self.index, self._rindex = {}, {}
-            self._reset_indexes()
+            tables = {name: LazyDocs.of(docs) for name, docs in data.items() if name != META}
+            if META in held:
+                tables[META] = held[META]
+            top = dict(self.records.max_ids)
+            self.records.replace(tables)
+            for name, number in top.items():  # a doc_id once used is not given again
+                self.records.max_ids[name] = max(number, self.records.max_ids.get(name, 0))
+            if self.indexes is not None:
+                self.indexes.reset()
 
     def close(self) -> None:
         with self.mutex:
-            self._close_fd()
-
-    # -- other desks' changes ---------------------------------------------------------------
-    def refresh(self) -> set[tuple[str, str]]:
-        """Apply what other processes committed; returns the (table, doc_id) pairs that changed."""
-        with self.mutex:
-            self.refuse_if_damaged()
-            if self._depth:
-                return set()
-            changed = self._catch_up(holding_lock=False)
-        if changed:
-            self._notify(changed)
-        return changed
-
-    def subscribe(self, listener: ChangeListener) -> Callable[[], None]:
-        """Call `listener(changes)` whenever this process learns of changes; returns an unsubscribe."""
-        self._listeners.append(listener)
-        return lambda: self._listeners.remove(listener) if listener in self._listeners else None
-
-    def _notify(self, changed: set[tuple[str, str]]) -> None:
-        for listener in list(self._listeners):
-            listener(changed)
-
-
-@contextmanager
-def _nothing() -> Iterator[None]:
-    yield
+            self.files.close_fd()

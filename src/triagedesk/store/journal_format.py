@@ -1,11 +1,10 @@
-"""The store's on-disk formats: the older JSON snapshot, the journal's salted header and CRC-checked records.
+"""The journal's on-disk format: its salted header and CRC-checked records, and what a snapshot says of its journal.
 
 See docs/storage.md. Pure functions over bytes: no file is opened here.
 """
 
 from __future__ import annotations
 
-import json
 import secrets
 import zlib
 from dataclasses import dataclass, field
@@ -24,8 +23,6 @@ PAGE = 4096
 JOURNAL_MAGIC = b"#triagedesk-journal v1 generation="
 """The header of a journal written before salted, checksummed headers (still read)."""
 _JOURNAL_PREFIX = b"#triagedesk-journal v"
-SNAPSHOT_PREFIX = b'{"_meta":{"1":{"crc":"'
-_CRC_AT = len(SNAPSHOT_PREFIX)
 
 
 class Damaged(Exception):
@@ -165,50 +162,6 @@ def records_after_damage(data: bytes, start: int) -> list[list[Op]]:
         if ops is not None:
             out.append(ops)
     return out
-
-
-# -- the snapshot of the older format (read, never written: store/snapshot_file.py writes) ------------
-def snapshot_crc_ok(raw: bytes) -> bool | None:
-    """True/False when the snapshot carries a checksum, None for one written before checksums."""
-    if not raw.startswith(SNAPSHOT_PREFIX):
-        return None
-    view = memoryview(raw)
-    try:
-        stored = int(bytes(view[_CRC_AT:_CRC_AT + 8]), 16)
-    except ValueError:
-        return False
-    crc = zlib.crc32(view[_CRC_AT + 8:], zlib.crc32(b"00000000", zlib.crc32(view[:_CRC_AT])))
-    return crc == stored
-
-
-def decode_json_snapshot(raw: bytes) -> Tables:
-    """The tables of a snapshot of the older format (plain TinyDB JSON, its CRC in `_meta`); raises `Damaged`
-    when the file is damaged or not a triagedesk store."""
-    if not raw:
-        raise Damaged("empty file")
-    crc_ok = snapshot_crc_ok(raw)
-    if crc_ok is False:
-        raise Damaged("snapshot checksum mismatch")
-    try:  # the standard library's parser: an integer beyond 64 bits stays an integer (orjson makes it a float)
-        data = json.loads(raw)
-    except (ValueError, RecursionError) as exc:
-        raise Damaged(f"not a triagedesk store (invalid JSON: {str(exc)[:80]})") from None
-    meta = data.get(META, {}).get("1") if isinstance(data, dict) else None
-    if not isinstance(meta, dict) or meta.get("app") != APP:
-        raise Damaged("not a triagedesk store (no triagedesk header)")
-    if not all(isinstance(t, dict) and all(isinstance(d, dict) for d in t.values()) for t in data.values()):
-        raise Damaged("not a triagedesk store (a table is not an object of documents)")
-    if crc_ok is None and "journal_salt" in meta:
-        raise Damaged("snapshot checksum missing")
-    odd = next((key for name, docs in data.items() if name != META for key in docs if not is_doc_id(key)), None)
-    if odd is not None:
-        raise Damaged(f"a document id that is not a number the store can hold ({odd[:30]!r})")
-    try:
-        orjson.dumps(data)
-    except TypeError as exc:
-        raise Damaged(f"holds what the store cannot write again ({exc})") from None
-    meta.pop("crc", None)
-    return data
 
 
 def meta_of(tables: Tables) -> dict[str, Any]:

@@ -9,7 +9,7 @@
 The CRC-32 covers every byte before it, so any changed byte is found by reading the file once (a fraction of a
 second at 300 MB) without parsing it; the records are then read on demand (store/lazy_docs.py). The columns hold
 each record's `id` and its kind's indexed fields (store/kinds.py), so the indexes load without parsing documents.
-A snapshot of the older format (plain TinyDB JSON, store/journal_format.py) is still read.
+A snapshot of the older format (plain TinyDB JSON) is rewritten once, on open, by store/upgrade.py.
 """
 
 from __future__ import annotations
@@ -21,9 +21,10 @@ from typing import Any, BinaryIO
 
 import orjson
 
-from triagedesk.store.journal_format import APP, META, Damaged, decode_json_snapshot, is_doc_id
+from triagedesk.store.journal_format import APP, META, Damaged, is_doc_id
 from triagedesk.store.kinds import STORED
-from triagedesk.store.lazy_docs import LazyDocs, SnapshotFile, SnapshotTable, values_of
+from triagedesk.store.lazy_docs import LazyDocs, values_of
+from triagedesk.store.snapshot_table import OpenSnapshot, SnapshotTable
 from triagedesk.store.validity import SYNC_STATE
 
 KNOWLEDGE = "knowledge"
@@ -128,11 +129,11 @@ def open_snapshot(handle: BinaryIO, size: int, verify: bool = True) -> Tables:
     `verify` reads the whole file once for its checksum first; without it only the directory's own checksum
     is checked (see `verify_snapshot`, which the store runs on a thread). Raises `Damaged` when not intact.
     """
-    file = SnapshotFile(handle)
+    file = OpenSnapshot(handle)
     return _open(file, size, verify)
 
 
-def _end_of(file: SnapshotFile, size: int) -> tuple[bytes, int, int, int, int]:
+def _end_of(file: OpenSnapshot, size: int) -> tuple[bytes, int, int, int, int]:
     """The last line: (its bytes, the directory's offset and length, the directory's CRC, the file's CRC)."""
     if size < len(MAGIC) + END_LENGTH:
         raise Damaged("cut short (no directory at its end)")
@@ -147,10 +148,10 @@ def _end_of(file: SnapshotFile, size: int) -> tuple[bytes, int, int, int, int]:
 
 def verify_snapshot(handle: BinaryIO, size: int) -> None:
     """Read the whole file once for its CRC-32; raises `Damaged` when any byte changed."""
-    _verify(SnapshotFile(handle), size)
+    _verify(OpenSnapshot(handle), size)
 
 
-def _open(file: SnapshotFile, size: int, verify: bool) -> Tables:
+def _open(file: OpenSnapshot, size: int, verify: bool) -> Tables:
     end, at, length, directory_crc, _ = _end_of(file, size)
     if verify:
         _verify(file, size)
@@ -183,7 +184,7 @@ def _open(file: SnapshotFile, size: int, verify: bool) -> Tables:
     return tables
 
 
-def _verify(file: SnapshotFile, size: int) -> None:
+def _verify(file: OpenSnapshot, size: int) -> None:
     end, _, _, _, stored = _end_of(file, size)
     crc, position, stop = 0, 0, size - END_LENGTH
     while position < stop:
@@ -194,10 +195,10 @@ def _verify(file: SnapshotFile, size: int) -> None:
 
 
 def decode_snapshot(raw: bytes) -> dict[str, dict[str, Any]]:
-    """Every document of snapshot bytes (either format) as plain dicts; raises `Damaged` when damaged."""
+    """Every document of format-3 snapshot bytes as plain dicts; raises `Damaged` when damaged."""
     if not is_current(raw):
-        return decode_json_snapshot(raw)
-    tables = _open(SnapshotFile(None, raw, "snapshot"), len(raw), verify=True)
+        raise Damaged("not a snapshot of format 3")
+    tables = _open(OpenSnapshot(None, raw, "snapshot"), len(raw), verify=True)
     out: dict[str, dict[str, Any]] = {META: tables.pop(META)}
     try:
         for name, docs in tables.items():

@@ -1,182 +1,177 @@
-"""A TinyDB `Table` whose writes cost O(changed documents), not O(table), and commit durably."""
+"""TinyDB on the journal through its documented extension points: a `Storage`, and a `Table` subclass set as
+`TinyDB.table_class` whose public write methods commit whole documents to the journal (no private member of
+TinyDB is overridden or read); TinyDB's own reads (`get`, `search`, `all`, queries, `Document`) run unchanged
+over the tables the storage hands it."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping, MutableMapping
+import os
+from collections.abc import Callable, Iterable, Mapping, MutableMapping
 from typing import Any, cast
 
 import orjson
 from tinydb import Storage, TinyDB
 from tinydb.table import Document, Table
 
-from triagedesk.store.journal import JournalStorage
+from triagedesk.store.journal import Journal
+
+Fields = Mapping[str, Any] | Callable[[MutableMapping[str, Any]], None]
 
 
-class _TrackedTable(MutableMapping[int, Any]):
-    """TinyDB's updater view of a table: int ids over our str-keyed documents, recording what changed.
+class JournalStorage(Storage):
+    """TinyDB's `Storage` over a `Journal`: `read` gives the tables as they are now (each a lazy mapping, so
+    nothing is parsed that is not asked for), `write` replaces them whole (TinyDB's `drop_tables`)."""
 
-    TinyDB's `update` mutates the document it reads through `[]` in place; the store hands out a fresh copy
-    on every read, so the copy is kept, its JSON remembered, and compared at the end of the update.
-    """
+    def __init__(self, path: str | os.PathLike[str], create: bool = True) -> None:
+        self.journal = Journal(path, create)
 
-    def __init__(self, raw: MutableMapping[str, Any]) -> None:
-        self.raw = raw
-        self.written: dict[str, Any] = {}  # insertion-ordered: doc_id -> the document set (None: removed)
-        self.handed: dict[str, tuple[Any, bytes]] = {}
+    def read(self) -> dict[str, Any]:
+        self.journal.refresh()
+        return self.journal.tables
 
-    def __getitem__(self, doc_id: int) -> Any:
-        key = str(doc_id)
-        if key in self.written:
-            doc = self.written[key]
-            if doc is None:
-                raise KeyError(doc_id)
-            return doc
-        held = self.handed.get(key)
-        if held is not None:
-            return held[0]
-        doc = self.raw[key]
-        self.handed[key] = (doc, orjson.dumps(doc))
-        return doc
+    def write(self, data: dict[str, Any]) -> None:
+        self.journal.replace_all(data)
 
-    def __setitem__(self, doc_id: int, doc: Any) -> None:
-        key = str(doc_id)
-        self.raw[key] = doc
-        self.written[key] = doc
-        self.handed.pop(key, None)
-
-    def __delitem__(self, doc_id: int) -> None:
-        key = str(doc_id)
-        del self.raw[key]
-        self.written[key] = None
-        self.handed.pop(key, None)
-
-    def __contains__(self, doc_id: object) -> bool:
-        key = str(doc_id)
-        if key in self.written:
-            return self.written[key] is not None
-        return key in self.raw
-
-    def __iter__(self) -> Iterator[int]:
-        return (int(k) for k in self.raw)
-
-    def __len__(self) -> int:
-        return len(self.raw)
-
-    def keys(self):
-        return [int(k) for k in self.raw]
-
-    def clear(self) -> None:
-        self.written.update(dict.fromkeys(self.raw))
-        self.handed = {}
-        self.raw.clear()
-
-    def changes(self) -> list[tuple[str, Any]]:
-        """(doc_id, document or None) of every document the update set, removed or changed in place."""
-        out = list(self.written.items())
-        for key, (doc, before) in self.handed.items():
-            if orjson.dumps(doc) != before:
-                self.raw[key] = doc
-                out.append((key, doc))
-        return out
+    def close(self) -> None:
+        self.journal.close()
 
 
 class JournalTable(Table):
-    """TinyDB's table API, unchanged for callers; every write is one durable journal record."""
+    """TinyDB's table API, unchanged for callers; every write is one durable journal record of the documents it
+    set or removed, costing O(those documents), never O(table)."""
 
-    _storage: JournalStorage
-    _next_id: int | None  # type: ignore[assignment]  # TinyDB leaves it unannotated (None), then stores ints
+    _seen = -1  # the journal's version the query cache was filled at
 
-    def __init__(self, storage: Storage, name: str, cache_size: int = Table.default_query_cache_capacity,
-                 persist_empty: bool = False) -> None:
-        super().__init__(storage, name, cache_size, persist_empty)
-        self._seen_version = -1
+    @property
+    def journal(self) -> Journal:
+        return cast(JournalStorage, self.storage).journal
 
-    # writes: whole public operations run in one transaction, so ids and reads are fresh
-    def _in_transaction(self, operation: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
-        with self._storage.transaction():
-            self._next_id = None
-            return operation(*args, **kwargs)
-
-    def insert(self, document: Mapping) -> int:
-        return cast(int, self._in_transaction(super().insert, document))
-
-    def insert_multiple(self, documents: Any) -> list[int]:
-        return cast(list[int], self._in_transaction(super().insert_multiple, documents))
-
-    def update(self, fields: Any, cond: Any = None, doc_ids: Any = None) -> list[int]:
-        return cast(list[int], self._in_transaction(super().update, fields, cond, doc_ids))
-
-    def update_multiple(self, updates: Any) -> list[int]:
-        return cast(list[int], self._in_transaction(super().update_multiple, updates))
-
-    def upsert(self, document: Mapping, cond: Any = None) -> list[int]:
-        return cast(list[int], self._in_transaction(super().upsert, document, cond))
-
-    def remove(self, cond: Any = None, doc_ids: Any = None) -> list[int]:
-        return cast(list[int], self._in_transaction(super().remove, cond, doc_ids))
-
-    def truncate(self) -> None:
-        self._in_transaction(super().truncate)
-
-    def _get_next_id(self) -> int:
-        if self._next_id is None:
-            self._next_id = self._storage.max_ids.get(self.name, 0) + 1
-        next_id = self._next_id
-        self._next_id = next_id + 1
-        return next_id
-
-    def _update_table(self, updater: Callable[[dict[int, Mapping]], None]) -> None:
-        storage = self._storage
-        with storage.transaction():
-            view = _TrackedTable(storage.docs(self.name))
+    def _write(self, work: Callable[[Journal, Any], list[int]]) -> list[int]:
+        """Run `work(journal, docs)` in one transaction; a failure half-way reloads what is committed."""
+        journal = self.journal
+        with journal.transaction():
             try:
-                updater(cast(dict, view))
-                for key, doc in view.changes():
-                    storage.record(self.name, key, doc)
+                done = work(journal, journal.docs(self.name))
             except BaseException:
-                # the updater may have changed documents in memory before failing (a value the journal
-                # cannot encode): what is in memory goes back to what is on disk, as for a failed commit
-                storage.discard_changes()
+                journal.discard_changes()
                 raise
         self.clear_cache()
+        return done
 
-    # reads see other processes' commits, and the query cache is dropped when anything changed
-    def _read_table(self) -> dict[str, Mapping]:
-        tables = self._storage.read()
-        if self._storage.version != self._seen_version:
-            self._seen_version = self._storage.version
-            self._query_cache.clear()
-        return cast(dict[str, Mapping], tables.get(self.name, {}))  # invariant dict: ours holds dicts
+    def _targets(self, docs: Any, cond: Any, doc_ids: Iterable[Any] | None) -> list[str]:
+        if doc_ids is not None:
+            return [key for key in (str(d) for d in doc_ids) if key in docs]
+        if cond is None:
+            return list(docs)
+        return [key for key, doc in docs.items() if cond(doc)]
+
+    def insert(self, document: Mapping) -> int:
+        return self.insert_multiple([document])[0]
+
+    def insert_multiple(self, documents: Iterable[Mapping]) -> list[int]:
+        def work(journal: Journal, docs: Any) -> list[int]:
+            ids: list[int] = []
+            for document in documents:
+                if not isinstance(document, Mapping):
+                    raise ValueError("Document is not a Mapping")
+                given = isinstance(document, Document)
+                key = str(document.doc_id) if isinstance(document, Document) else journal.records.next_id(self.name)
+                if given and key in docs:
+                    raise ValueError(f"Document with ID {key} already exists")
+                journal.put(self.name, key, dict(document))
+                ids.append(int(key))
+            return ids
+        return self._write(work)
+
+    def update(self, fields: Fields, cond: Any = None, doc_ids: Iterable[Any] | None = None) -> list[int]:
+        return self.update_multiple([(fields, cond)], doc_ids)
+
+    def update_multiple(self, updates: Iterable[tuple[Fields, Any]],
+                        doc_ids: Iterable[Any] | None = None) -> list[int]:
+        wanted = list(doc_ids) if doc_ids is not None else None
+
+        def work(journal: Journal, docs: Any) -> list[int]:
+            done: dict[str, None] = {}
+            for fields, cond in updates:
+                for key in self._targets(docs, cond if wanted is None else None, wanted):
+                    doc = docs[key]  # a fresh copy
+                    before = orjson.dumps(doc)
+                    if callable(fields):
+                        fields(doc)
+                    else:
+                        doc.update(fields)
+                    if orjson.dumps(doc) != before:
+                        journal.put(self.name, key, doc)
+                    done[key] = None
+            return [int(key) for key in done]
+        return self._write(work)
+
+    def upsert(self, document: Mapping, cond: Any = None) -> list[int]:
+        doc_ids = [document.doc_id] if isinstance(document, Document) else None
+        if doc_ids is None and cond is None:
+            raise ValueError("If you don't specify a search query, you must specify a doc_id. "
+                             "Hint: use a table.Document object.")
+        with self.journal.transaction():
+            return self.update(document, cond, doc_ids) or [self.insert(document)]
+
+    def remove(self, cond: Any = None, doc_ids: Iterable[Any] | None = None) -> list[int]:
+        if cond is None and doc_ids is None:
+            raise RuntimeError("Use truncate() to remove all documents")
+
+        def work(journal: Journal, docs: Any) -> list[int]:
+            keys = self._targets(docs, cond, doc_ids)
+            for key in keys:
+                journal.put(self.name, key, None)
+            return [int(key) for key in keys]
+        return self._write(work)
+
+    def truncate(self) -> None:
+        def work(journal: Journal, docs: Any) -> list[int]:
+            for key in list(docs):
+                journal.put(self.name, key, None)
+            return []
+        self._write(work)
 
     def search(self, cond: Any) -> list[Document]:
-        with self._storage.mutex:
-            self._read_table()
+        """TinyDB's search; its query cache is dropped whenever the documents changed (another process too)."""
+        journal = self.journal
+        with journal.mutex:
+            journal.refresh()
+            if getattr(self, "_seen", None) != journal.version:
+                self._seen = journal.version
+                self.clear_cache()
             return super().search(cond)
 
-    def doc(self, doc_id: int) -> dict[str, Any] | None:
-        """The raw stored document with this TinyDB id (no copy: do not mutate)."""
-        with self._storage.mutex:
-            return self._read_table().get(str(doc_id))  # type: ignore[return-value]
+    def doc(self, doc_id: int | str) -> dict[str, Any] | None:
+        """The stored document with this doc_id (a fresh copy), or None."""
+        journal = self.journal
+        journal.refresh()
+        with journal.mutex:
+            return cast(dict[str, Any] | None, journal.docs(self.name).get(str(doc_id)))
 
     def raw_docs(self) -> list[dict[str, Any]]:
-        """Every stored document (no copies: do not mutate)."""
-        with self._storage.mutex:
-            return list(self._read_table().values())  # type: ignore[arg-type]
+        """Every stored document (each a fresh copy)."""
+        journal = self.journal
+        journal.refresh()
+        with journal.mutex:
+            return list(journal.docs(self.name).values())
 
     def raw_items(self) -> list[tuple[str, dict[str, Any]]]:
-        with self._storage.mutex:
-            return list(self._read_table().items())  # type: ignore[arg-type]
+        """(doc_id, document) of every stored document (each a fresh copy)."""
+        journal = self.journal
+        journal.refresh()
+        with journal.mutex:
+            return list(journal.docs(self.name).items())
 
 
 class JournalDB(TinyDB):
-    """TinyDB on the journal storage."""
+    """TinyDB on the journal storage (`JournalDB(path, storage=JournalStorage)`)."""
 
     table_class = JournalTable
-    _storage: JournalStorage
 
     @property
-    def journal(self) -> JournalStorage:
-        return self._storage
+    def journal(self) -> Journal:
+        return cast(JournalStorage, self.storage).journal
 
     def table(self, name: str, **kwargs: Any) -> JournalTable:
         """TinyDB's `table`, typed as the class it makes (`table_class`)."""

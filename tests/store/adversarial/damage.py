@@ -13,8 +13,7 @@ from pathlib import Path
 
 from triagedesk.store.check import check, repair
 from triagedesk.store.errors import StoreError
-from triagedesk.store.journal import JournalStorage
-from triagedesk.store.table import JournalDB
+from triagedesk.store.table import JournalDB, JournalStorage
 
 FIRST, SECOND = 10, 10
 """Notes 0-9 are written, then folded into the snapshot by a compaction; notes 10-19 are in the live journal."""

@@ -17,9 +17,8 @@ import triagedesk.store.generations as generations
 from triagedesk.store.check import check
 from triagedesk.store.database import open_store
 from triagedesk.store.errors import StoreCorrupt, StoreError
-from triagedesk.store.journal import JournalStorage
 from triagedesk.store.journal_format import APP, JournalHeader
-from triagedesk.store.table import JournalDB
+from triagedesk.store.table import JournalDB, JournalStorage
 
 
 # -- helpers ---------------------------------------------------------------------------------------------
@@ -148,7 +147,7 @@ def test_finding3_a_snapshot_rewritten_in_place_is_read_as_this_stores_records(t
 
 # FINDING 4 -----------------------------------------------------------------------------------------------
 def test_finding4_a_checksum_check_that_cannot_read_the_file_reports_it_intact(tmp_path: Path) -> None:
-    """The snapshot shrinks under the checksum thread (cut while open): SnapshotFile.read raises StoreCorrupt,
+    """The snapshot shrinks under the checksum thread (cut while open): OpenSnapshot.read raises StoreCorrupt,
     which `Verification._run` does not catch: the thread dies with a traceback and result() says intact."""
     path = tmp_path / "desk.json"
     _store(path)
@@ -331,7 +330,7 @@ def test_finding11_one_crafted_journal_record_makes_every_compaction_a_traceback
 _KILLED_COMPACTION = r"""
 import os, signal, sys
 from triagedesk import files
-from triagedesk.store.journal import JournalStorage
+from triagedesk.store.table import JournalStorage
 from triagedesk.store.table import JournalDB
 
 class Dies(files.FileOps):

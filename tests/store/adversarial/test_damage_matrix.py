@@ -57,8 +57,7 @@ def test_repair_twice_in_one_second_keeps_both_damaged_copies(tmp_path: Path) ->
 
 def test_a_never_compacted_store_with_a_lost_snapshot_is_rebuilt_from_its_journal(tmp_path: Path) -> None:
     from triagedesk.store.check import check, repair
-    from triagedesk.store.journal import JournalStorage
-    from triagedesk.store.table import JournalDB
+    from triagedesk.store.table import JournalDB, JournalStorage
 
     path = tmp_path / "desk.json"
     db = JournalDB(str(path), storage=JournalStorage)

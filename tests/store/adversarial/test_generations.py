@@ -14,8 +14,7 @@ import pytest
 
 import triagedesk.store.generations as journal_module
 from tests.conftest import run_cli
-from triagedesk.store.journal import JournalStorage
-from triagedesk.store.table import JournalDB
+from triagedesk.store.table import JournalDB, JournalStorage
 
 CHILD = Path(__file__).resolve().parents[1] / "child.py"
 ROOT = Path(__file__).resolve().parents[3]

@@ -11,8 +11,7 @@ import triagedesk.store.journal as journal_module
 from tests.store.adversarial.faults import EIO, ENOSPC, Faulty, injected
 from triagedesk.store.check import check
 from triagedesk.store.errors import StoreError
-from triagedesk.store.journal import JournalStorage
-from triagedesk.store.table import JournalDB
+from triagedesk.store.table import JournalDB, JournalStorage
 
 ROWS = [{"n": n, "pad": "x" * 200} for n in range(300)]
 

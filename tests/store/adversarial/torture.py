@@ -29,8 +29,7 @@ CHILD = ROOT / "tests" / "store" / "child.py"
 
 def kills(folder: Path, trials: int, seed: int = 1234) -> tuple[int, int, int]:
     """SIGKILL a writer (compacting every 20 KB) at random instants; returns (trials, acknowledged, lost)."""
-    from triagedesk.store.journal import JournalStorage
-    from triagedesk.store.table import JournalDB
+    from triagedesk.store.table import JournalDB, JournalStorage
 
     rng = random.Random(seed)
     path = folder / "desk.json"
@@ -58,8 +57,7 @@ def io_cases(folder: Path) -> list[tuple[str, str]]:
     import triagedesk.store.journal as journal_module
     from triagedesk.store.check import check
     from triagedesk.store.errors import StoreError
-    from triagedesk.store.journal import JournalStorage
-    from triagedesk.store.table import JournalDB
+    from triagedesk.store.table import JournalDB, JournalStorage
 
     rows = [{"n": n, "pad": "x" * 200} for n in range(300)]
     out = []
@@ -104,8 +102,7 @@ def tmpfs_case(folder: Path) -> tuple[str, str]:
         return name, "not run (needs root and mount)"
     try:
         from triagedesk.store.errors import StoreError
-        from triagedesk.store.journal import JournalStorage
-        from triagedesk.store.table import JournalDB
+        from triagedesk.store.table import JournalDB, JournalStorage
 
         path = mount / "desk.json"
         db = JournalDB(str(path), storage=JournalStorage)
@@ -156,8 +153,7 @@ def main() -> None:
         print(f"| SIGKILL at random instants (compacting every 20 KB) | {trials} trials, {acked:,} acknowledged "
               f"writes, lost {lost} |")
         (folder / "soak").mkdir()
-        from triagedesk.store.journal import JournalStorage
-        from triagedesk.store.table import JournalDB
+        from triagedesk.store.table import JournalDB, JournalStorage
 
         JournalDB(str(folder / "soak" / "desk.json"), storage=JournalStorage).close()
         total, lost_soak, compactions = soak(folder / "soak" / "desk.json", args.soak)

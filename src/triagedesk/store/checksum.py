@@ -1,0 +1,44 @@
+"""The snapshot's whole-file checksum, read on a thread while the desk starts (every write waits for it)."""
+
+from __future__ import annotations
+
+import threading
+from typing import BinaryIO
+
+from triagedesk.files import reason
+from triagedesk.store.journal_format import Damaged
+from triagedesk.store.snapshot_file import verify_snapshot
+
+
+class Verification:
+    """The snapshot's whole-file checksum, read on a thread (the reads and the CRC free the GIL), so opening a
+    large store waits for the directory only; `result()` waits for it: None when intact, else what is wrong."""
+
+    def __init__(self, handle: BinaryIO, size: int) -> None:
+        self._damage: str | None = None
+        self._thread = threading.Thread(target=self._run, args=(handle, size), name="snapshot-checksum",
+                                        daemon=True)
+        self._thread.start()
+
+    def _run(self, handle: BinaryIO, size: int) -> None:
+        try:
+            verify_snapshot(handle, size)
+        except Damaged as exc:
+            self._damage = str(exc)
+        except Exception as exc:  # noqa: BLE001  # a file that cannot be read whole is as good as damaged
+            self._damage = f"cannot be read whole: {reason(exc) if isinstance(exc, OSError) else exc}"
+
+    def result(self) -> str | None:
+        self._thread.join()
+        return self._damage
+
+    def done(self) -> bool:
+        """The check has finished (never waits)."""
+        return not self._thread.is_alive()
+
+    def found_damage(self) -> str | None:
+        """What is wrong, once the check has finished and found it (never waits)."""
+        return None if self._thread.is_alive() else self._damage
+
+
+__all__ = ["Verification"]
