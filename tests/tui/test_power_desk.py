@@ -88,6 +88,21 @@ async def test_a_clashing_or_unknown_key_starts_with_the_defaults_and_one_notice
         assert isinstance(app.screen, ConfirmScreen)
 
 
+async def test_a_key_the_framework_keeps_is_reported_and_the_action_keeps_its_default(store_copy: Path) -> None:
+    """ctrl+p is the palette's (Textual's, before any binding of ours): given to escalate it would never run."""
+    configure('[keys]\nescalate = "ctrl+p"\n')
+    app = make_app(store_copy)
+    async with app.run_test(size=(160, 48)) as pilot:
+        await settle(pilot)
+        told = [n for n in notices(app) if n.startswith("Your keys")]
+        assert len(told) == 1 and "ctrl+p is kept for the command palette; kept !" in told[0]
+        screen = screen_of(app)
+        await goto(pilot, screen, rows_in(screen, None, "infrastructure")[0])
+        await pilot.press("exclamation_mark")
+        await settle(pilot)
+        assert isinstance(app.screen, ConfirmScreen)
+
+
 # -- the command line ------------------------------------------------------------------------------
 async def test_colon_and_an_id_jumps_to_an_issue_the_filters_hid(store_copy: Path) -> None:
     app = make_app(store_copy)

@@ -34,30 +34,6 @@ def _closed_issue(store_copy: Path) -> str:
     return closed
 
 
-# -- FINDING 3: [keys] takes ctrl+p, which the framework keeps for the palette: the action never runs --
-@pytest.mark.xfail(strict=True, reason="FINDING 3: [keys] accepts escalate = \"ctrl+p\" without a clash (the key "
-                                       "bar shows both `^p Escalate` and `^p palette`); pressing it opens the "
-                                       "palette, never the escalation (and a key mapped to ctrl+q quits the desk "
-                                       "from the palette)")
-async def test_finding_3_a_key_the_framework_keeps_is_reported_or_works(store_copy: Path) -> None:
-    configure('[keys]\nescalate = "ctrl+p"\n')
-    app = make_app(store_copy)
-    async with app.run_test(size=(160, 48)) as pilot:
-        await settle(pilot)
-        told = [n for n in notices(app) if n.startswith("Your keys") and "ctrl+p" in n]
-        if not told:  # accepted: then it must do what the user asked
-            screen = screen_of(app)
-            data = screen.data
-            new = next(data.ids[i] for i in range(len(data)) if data.request_id[i] is None
-                       and data.profile[i] == "infrastructure")
-            await pilot.press("colon", *new, "enter")
-            await settle(pilot)
-            assert screen.current == new
-            await pilot.press("ctrl+p")
-            await settle(pilot)
-            assert isinstance(app.screen, ConfirmScreen), app.screen
-
-
 # -- FINDING 4: the key tester cannot name ctrl+p (it opens the palette over it) --------------------
 @pytest.mark.xfail(strict=True, reason="FINDING 4: the key tester (ctrl+k) claims to name every key, but ctrl+p "
                                        "opens the command palette over it (and ctrl+q quits the whole desk)")
