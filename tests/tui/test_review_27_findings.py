@@ -6,13 +6,12 @@ from pathlib import Path
 
 import pytest
 
-from tests.support.pilot import make_app, screen_of, settle
+from tests.support.pilot import make_app, settle
 from triagedesk.app.actor import config_path
 from triagedesk.domain.records import OPEN_STATUSES
 from triagedesk.store.database import open_store
 from triagedesk.tui.config import load_settings
 from triagedesk.tui.screens.issue_screen import IssueScreen
-from triagedesk.tui.screens.modals import ConfirmScreen
 
 
 def configure(text: str) -> Path:
