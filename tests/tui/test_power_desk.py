@@ -267,6 +267,27 @@ async def test_the_key_tester_names_each_key_and_what_it_takes(store_copy: Path)
         assert not isinstance(app.screen, KeyTesterScreen)
 
 
+async def test_the_key_tester_names_the_keys_textual_keeps(store_copy: Path) -> None:
+    from textual.command import CommandPalette
+
+    app = make_app(store_copy)
+    async with app.run_test(size=(160, 48)) as pilot:
+        await settle(pilot)
+        await pilot.press("ctrl+k")
+        assert isinstance(app.screen, KeyTesterScreen)
+        for key in ("ctrl+p", "ctrl+q", "ctrl+c"):  # the palette's, quit's: named, not taken
+            await pilot.press(key)
+            await settle(pilot)
+            assert isinstance(app.screen, KeyTesterScreen) and app.is_running
+            assert app.screen.pressed and app.screen.pressed[0].startswith(f"{key} → "), app.screen.pressed
+        await pilot.press("escape", "escape")
+        await settle(pilot)
+        assert not isinstance(app.screen, KeyTesterScreen)
+        await pilot.press("ctrl+p")  # the palette again once the tester is closed
+        await settle(pilot)
+        assert isinstance(app.screen, CommandPalette)
+
+
 async def test_an_expert_claims_an_unassigned_request_of_her_specialisation(store_copy: Path) -> None:
     probe = make_app(store_copy).desk
     pending = [r for r in probe.store.requests.all() if r.status == "pending_assignment"

@@ -33,23 +33,6 @@ def _closed_issue(store_copy: Path) -> str:
     return closed
 
 
-# -- FINDING 4: the key tester cannot name ctrl+p (it opens the palette over it) --------------------
-@pytest.mark.xfail(strict=True, reason="FINDING 4: the key tester (ctrl+k) claims to name every key, but ctrl+p "
-                                       "opens the command palette over it (and ctrl+q quits the whole desk)")
-async def test_finding_4_the_key_tester_names_ctrl_p(store_copy: Path) -> None:
-    from triagedesk.tui.screens.key_tester import KeyTesterScreen
-
-    app = make_app(store_copy)
-    async with app.run_test(size=(160, 48)) as pilot:
-        await settle(pilot)
-        await pilot.press("ctrl+k")
-        assert isinstance(app.screen, KeyTesterScreen)
-        await pilot.press("ctrl+p")
-        await settle(pilot)
-        assert isinstance(app.screen, KeyTesterScreen)
-        assert app.screen.pressed and app.screen.pressed[0].startswith("ctrl+p")
-
-
 # -- FINDING 5: `:` + a closed issue's id in lower case says the issue does not exist ---------------
 @pytest.mark.xfail(strict=True, reason="FINDING 5: ids are 'any case' on the command line for open issues, but "
                                        ":inc-000001 for a closed issue says 'No issue inc-000001.' (false)")

@@ -29,6 +29,9 @@ from triagedesk.tui.screens.notices_screen import NoticesScreen
 from triagedesk.tui.screens.rejected_screen import RejectedScreen
 from triagedesk.tui.themes import DEFAULT_THEME, load_themes
 
+KEPT_BY_TEXTUAL = frozenset({"command_palette", "quit", "help_quit"})
+"""The actions of the keys Textual binds itself (`keymap.FRAMEWORK_KEYS`)."""
+
 
 class TriageDeskApp(App):
     """The triage desk over one store, for one role."""
@@ -190,6 +193,13 @@ class TriageDeskApp(App):
 
     def _show_notices(self, dispatcher: list[AuditEntry]) -> None:
         self.push_screen(NoticesScreen(self.notice_log.all(), dispatcher))
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """While the key tester is open, Textual's own priority keys (the palette's, quit) reach it as keys: it
+        names them instead of opening the palette or quitting (Esc twice closes it)."""
+        if isinstance(self.screen, KeyTesterScreen) and action in KEPT_BY_TEXTUAL:
+            return False
+        return True
 
     def action_key_tester(self) -> None:
         self.push_screen(KeyTesterScreen(self.keymap, self.role))
