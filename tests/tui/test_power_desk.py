@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from tests.support.pilot import make_app, screen_of, settle
 from triagedesk.app.actor import config_path
 from triagedesk.domain.records import OPEN_STATUSES
@@ -122,7 +124,9 @@ async def test_colon_and_an_id_jumps_to_an_issue_the_filters_hid(store_copy: Pat
         assert any("the filters hid it" in n for n in notices(app))
 
 
-async def test_colon_and_a_closed_issue_opens_it_read_only(store_copy: Path) -> None:
+@pytest.mark.parametrize("typed", [str, str.lower], ids=["as_shown", "in_lower_case"])
+async def test_colon_and_a_closed_issue_opens_it_read_only(typed, store_copy: Path) -> None:
+    """A closed issue's id is found in any case, as an open one's is."""
     store = open_store(store_copy)
     closed = next(r.analysis_id for r in store.requests.all() if r.status == "completed"
                   and not [o for o in store.requests.by("analysis_id", r.analysis_id) if o.status in OPEN_STATUSES])
@@ -130,7 +134,7 @@ async def test_colon_and_a_closed_issue_opens_it_read_only(store_copy: Path) -> 
     app = make_app(store_copy)
     async with app.run_test(size=(160, 48)) as pilot:
         await settle(pilot)
-        await pilot.press("colon", *closed, "enter")
+        await pilot.press("colon", *typed(closed), "enter")
         await settle(pilot)
         assert isinstance(app.screen, IssueScreen) and app.screen.issue_id == closed and not app.screen.can_edit
         assert any(f"{closed} is closed" in n for n in notices(app))

@@ -8,10 +8,7 @@ import pytest
 
 from tests.support.pilot import make_app, settle
 from triagedesk.app.actor import config_path
-from triagedesk.domain.records import OPEN_STATUSES
-from triagedesk.store.database import open_store
 from triagedesk.tui.config import load_settings
-from triagedesk.tui.screens.issue_screen import IssueScreen
 
 
 def configure(text: str) -> Path:
@@ -23,29 +20,6 @@ def configure(text: str) -> Path:
 
 def notices(app) -> list[str]:
     return [str(n.message) for n in app._notifications]
-
-
-def _closed_issue(store_copy: Path) -> str:
-    store = open_store(store_copy)
-    closed = next(r.analysis_id for r in store.requests.all() if r.status == "completed"
-                  and not [o for o in store.requests.by("analysis_id", r.analysis_id) if o.status in OPEN_STATUSES])
-    store.close()
-    return closed
-
-
-# -- FINDING 5: `:` + a closed issue's id in lower case says the issue does not exist ---------------
-@pytest.mark.xfail(strict=True, reason="FINDING 5: ids are 'any case' on the command line for open issues, but "
-                                       ":inc-000001 for a closed issue says 'No issue inc-000001.' (false)")
-async def test_finding_5_a_closed_id_in_lower_case_opens_read_only(store_copy: Path) -> None:
-    closed = _closed_issue(store_copy)
-    app = make_app(store_copy)
-    async with app.run_test(size=(160, 48)) as pilot:
-        await settle(pilot)
-        await pilot.press("colon")
-        await pilot.press(*closed.lower(), "enter")
-        await settle(pilot)
-        assert not any(n.startswith("No issue") for n in notices(app)), notices(app)
-        assert isinstance(app.screen, IssueScreen) and app.screen.issue_id == closed
 
 
 # -- FINDING 8: at 80x24 the Timers pane is wider than its column: right border and labels cut -----

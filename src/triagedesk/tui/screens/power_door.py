@@ -116,8 +116,8 @@ class PowerDoor:
         issue_id = self.index().find(wanted.strip())
         if issue_id is None:
             desk = host.desk
-            host.background(lambda: desk.queries.issue(wanted.strip()), lambda found: self._not_in_queue(
-                wanted.strip(), found is not None))
+            host.background(lambda: desk.queries.issue_any_case(wanted), lambda found: self._not_in_queue(
+                wanted.strip() if found is None else str(found.id), found is not None))
             return
         queue = host.queue_view()
         row = host.data.position(issue_id)
