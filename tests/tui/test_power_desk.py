@@ -338,3 +338,16 @@ async def test_saved_views_are_renamed_and_deleted_from_V_and_the_line(store_cop
         assert any("no saved view 'nothing'" in n for n in notices(app))
         await pilot.press("colon", *"view delete burning", "enter")
         assert load_settings()[0].views == {}
+
+
+async def test_a_view_named_with_an_equals_sign_is_renamed_from_V(store_copy: Path) -> None:
+    app = make_app(store_copy)
+    async with app.run_test(size=(160, 48)) as pilot:
+        await settle(pilot)
+        await pilot.press("S", *"sla=breached", "enter")
+        await settle(pilot)
+        assert set(load_settings()[0].views) == {"sla=breached"}
+        await pilot.press("V", "r")
+        await pilot.press("ctrl+a", "ctrl+k", *"late=2h", "enter")  # both names pass as typed
+        await settle(pilot)
+        assert set(load_settings()[0].views) == {"late=2h"}, notices(app)

@@ -53,8 +53,9 @@ class PowerDoor:
         found += [Word(word, what) for word, what in WORDS.items() if word not in ("view", "go")]
         for name in sorted(host.settings.views):
             found += [Word(f"view {name}", "open the saved view", "view"),
-                      Word(f"view rename {name} = ", "rename the saved view", "view"),
                       Word(f"view delete {name}", "delete the saved view", "view")]
+            if "=" not in name:  # `OLD = NEW` splits at the first '=': such a name is renamed from V
+                found.append(Word(f"view rename {name} = ", "rename the saved view", "view"))
         found += [Word(f"profile {name}", "show this profile's issues", "profile")
                   for name in ["all", *host.desk.engine.profiles()]]
         found += [Word(f"expert {e.name or e.id}", f"requests {e.id} holds", "expert")

@@ -79,7 +79,7 @@ class ViewsDoor:
                            lambda ok: self._answered(self.delete_view, name) if ok is not None else None)
         elif verb == "rename":
             self.host.push(PromptScreen(f"Rename the view {name!r} to", "a new name", name),
-                           lambda new: self._answered(self.rename_view, f"{name} = {new}") if new else None)
+                           lambda new: self._answered(lambda typed: self.rename(name, typed), new))
 
     def _answered(self, act: object, argument: str | None) -> None:
         if not argument:
@@ -118,7 +118,10 @@ class ViewsDoor:
         tell(host, f"View: {name}")
 
     def rename_view(self, argument: str) -> None:
-        old, new = rename_parts(argument)
+        """`view rename OLD = NEW` (a name holding '=' is renamed from V, which passes both names as they are)."""
+        self.rename(*rename_parts(argument))
+
+    def rename(self, old: str, new: str) -> None:
         old, new = self._existing(old), self._named(new)
         current = self._settings()
         if new != old and new in current.views:
