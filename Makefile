@@ -32,6 +32,13 @@ $(POUCHDB):
 	mkdir -p .cache/npm
 	cd .cache/npm && npm install pouchdb-server@4.2.0 --ignore-scripts --no-audit --no-fund --loglevel=error
 
+# Third-party writers for the sync tests and the benchmark's baseline: PouchDB 9 for Node (an offline client, its
+# own replication) and nano (Apache CouchDB's Node client), beside PouchDB Server in the same folder.
+CLIENTS := .cache/npm/node_modules/nano/package.json
+
+$(CLIENTS): | $(POUCHDB)
+	cd .cache/npm && npm install pouchdb-node@9.0.0 nano@11.0.7 --no-audit --no-fund --loglevel=error
+
 # The house's checks: the layers' import contracts (pyproject's [tool.importlinter]), ruff and mypy.
 lint: $(TEST_STAMP)
 	$(BIN)/lint-imports --no-cache
@@ -39,11 +46,11 @@ lint: $(TEST_STAMP)
 	$(BIN)/mypy
 
 # Both cores (pytest-xdist); the long runs are `make slow`, `make torture`, `make keys-soak`.
-test: $(TEST_STAMP) $(POUCHDB) lint
+test: $(TEST_STAMP) $(POUCHDB) $(CLIENTS) lint
 	TRIAGEDESK_POUCHDB=$(abspath $(POUCHDB)) $(BIN)/python -m pytest -q -n 2 -m "not slow"
 
 # The tests marked slow: SIGKILL trials on the store, ten thousand documents through PouchDB Server.
-slow: $(TEST_STAMP) $(POUCHDB)
+slow: $(TEST_STAMP) $(POUCHDB) $(CLIENTS)
 	TRIAGEDESK_POUCHDB=$(abspath $(POUCHDB)) $(BIN)/python -m pytest -q -m slow
 
 # Every key in every request state, every role and profile at both sizes (minutes; `make test` runs a part).
@@ -51,7 +58,7 @@ keys-soak: $(TEST_STAMP)
 	TRIAGEDESK_EVERY_KEY_FULL=1 $(BIN)/python -m pytest -q tests/tui/test_every_key.py
 
 # The store's adversarial suite run for minutes (170 kills, a 60 s concurrent soak, every damage case,
-# disk-full and I/O errors, hostile input): prints the README's reliability table.
+# disk-full and I/O errors, hostile input): prints docs/reliability.md's table.
 torture: $(TEST_STAMP)
 	$(BIN)/python -m tests.store.adversarial.torture
 
@@ -66,7 +73,7 @@ $(BENCH_STAMP): pyproject.toml $(TEST_STAMP)
 	$(BIN)/python -m pip install -q -e '.[test,bench]'
 	touch $@
 
-bench: $(BENCH_STAMP) $(POUCHDB)
+bench: $(BENCH_STAMP) $(POUCHDB) $(CLIENTS)
 	TRIAGEDESK_POUCHDB=$(abspath $(POUCHDB)) $(BIN)/python bench/run.py
 
 screenshots: $(STAMP)

@@ -13,6 +13,7 @@ import cli_figures  # noqa: E402
 import desk_figures  # noqa: E402
 import dispatch_figures  # noqa: E402
 import engine_figures  # noqa: E402
+import noise_figures  # noqa: E402
 import oncall_figures  # noqa: E402
 import store_figures  # noqa: E402
 import sync_figures  # noqa: E402
@@ -23,7 +24,8 @@ from rich.table import Table  # noqa: E402
 
 SUITES = {"engine": engine_figures.run, "store": store_figures.run, "desk": tui_figures.run,
           "desk100k": desk_figures.run, "cli100k": cli_figures.run, "sync": sync_figures.run,
-          "dispatch": dispatch_figures.run, "oncall": oncall_figures.run}
+          "dispatch": dispatch_figures.run, "oncall": oncall_figures.run, "sync20k": sync_figures.beside_pouchdb,
+          "noise": noise_figures.run}
 
 
 def main() -> int:

@@ -8,6 +8,7 @@ import socket
 import subprocess
 import time
 from pathlib import Path
+from typing import Any
 
 import httpx
 
@@ -64,3 +65,22 @@ class PouchServer:
             os.killpg(self.process.pid, signal.SIGKILL)
             self.process.wait(timeout=10)
         self.process = None
+
+
+def node_client(command: dict, timeout: float = 120) -> Any:
+    """Run one of `tools/clients.js`'s third-party writers (PouchDB 9 for Node, nano) and return its JSON answer."""
+    import json
+
+    script = ROOT / "tools" / "clients.js"
+    done = subprocess.run(["node", str(script), json.dumps(command)], capture_output=True, text=True,
+                          timeout=timeout)
+    if done.returncode != 0:
+        raise RuntimeError(f"clients.js {command.get('op')}: {done.stderr.strip()[-2000:]}")
+    return json.loads(done.stdout)
+
+
+def replicate(server: PouchServer, source: str, target: str) -> dict:
+    """One server-to-server replication (`POST /_replicate` on `server`), as a two-site team runs it."""
+    answer = httpx.post(f"{server.url}/_replicate", json={"source": source, "target": target}, timeout=120)
+    answer.raise_for_status()
+    return answer.json()

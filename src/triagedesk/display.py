@@ -48,9 +48,17 @@ def literal(value: object, style: str = "") -> Text:
     return Text(printable(value), style=style)
 
 
+LINE_BREAK = "⏎"
+"""How a line break shows in text meant as one line (a title, a name): seen, and never splitting the line."""
+
+
 def one_line(value: object, width: int | None = None) -> str:
-    """User text on one line (newlines and tabs as spaces), optionally cut to `width` with an ellipsis."""
-    text = printable(value).replace("\n", " ").replace("\t", " ")
+    """User text on one line: each line break shown as ⏎ (any client may write one into a title), tabs as
+    spaces, control characters escaped; optionally cut to `width` with an ellipsis. The queue, the panes and
+    `show` all call it for single-line fields."""
+    raw = "" if value is None else str(value)
+    text = printable(raw.replace("\r\n", LINE_BREAK).replace("\n", LINE_BREAK).replace("\r", LINE_BREAK))
+    text = text.replace("\t", " ")
     if width is not None and len(text) > width:
         return clip(text, width)
     return text

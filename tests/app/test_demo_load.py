@@ -38,7 +38,8 @@ ALL_AT_ONCE = {
     "experts": (16, "d877d1becf93dacb6090f88a8e502f6cb114aea602b832e858b009fbba9b7784"),
     "schedules": (1, "b1c26559bae3650aabf7b013f3396e3e1a8f5c3b6bc1d896538c193f39b6ba92"),
     "calendars": (1, "b3b47e16936e0dffb63d94c21671a3f6061a24b31e630f24b43838df2009708b"),
-    "issues": (300, "a1ad60cf1c30c2f3c8bd6e86ee8132f4ac540398eed12eb981f4def932f34b46"),  # + `"severity": null`
+    # + `"alert_group": null, "feedback": null` (noise control)
+    "issues": (300, "23d9fd5929a0017b829669f287de9f69a8ce7b74c31e9afb5e5fea52187f0269"),
     "requests": (284, "390daf4ac3bad2507059b5c576280a8ccf6b1d6cbce41e5463d04281845c80d5"),
     "sessions": (253, "61c9bebee4c9b0fe8b9a936ed7853c0242002ed0aa2ff0ad850aff13f0d67987"),
     "outcomes": (246, "c580f66d7038fdfff9dfb8d95c9f1d8e626deb814c5d994ecbe32318c56c07bc"),

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import icalendar
 import pytest
 
 from tests.conftest import run_cli
@@ -151,3 +152,57 @@ def test_holiday_calendars_from_a_file_and_a_country_with_their_scope(db: Path) 
     done = run_cli("calendar", "remove", "bavaria", *at)
     assert done.returncode == 0, done.stderr
     _refused("calendar", "remove", "bavaria", *at, says="no calendar 'bavaria'")
+
+
+# icalendar's own test calendars (shipped in its wheel, icalendar/tests/calendars/): an event with DTSTART twice
+SHIPPED = Path(icalendar.__file__).parent / "tests" / "calendars"
+
+
+@pytest.mark.parametrize("command", [["calendar", "import", "--holidays", "h", "--from-year", "2010", "--to-year",
+                                      "2030"],
+                                     ["schedule", "import", "--as", "s", "--from", "2010-01-01T00:00Z", "--until",
+                                      "2030-01-01T00:00Z"]], ids=["calendar", "schedule"])
+@pytest.mark.parametrize("name", ["pacific_fiji.ics", "america_new_york_forward_reference.ics"])
+def test_a_real_calendar_with_an_events_start_given_twice_is_one_line_naming_file_line_and_event(
+        db: Path, command: list[str], name: str) -> None:
+    path = SHIPPED / name
+    assert path.read_text("utf-8").count("UID:noend123") == 1  # the shipped fixture is there
+    _refused(*command[:2], str(path), *command[2:], "--db", str(db),
+             says=f"{name}: line ")
+    done = run_cli(*command[:2], str(path), *command[2:], "--db", str(db))
+    assert "event UID 'noend123': DTSTART a second time" in done.stderr
+    assert _stored(db, "schedules") == [] and _stored(db, "calendars") == []
+
+
+def test_a_calendar_file_is_checked_before_the_store_is_opened(tmp_path: Path) -> None:
+    _refused("schedule", "import", str(SHIPPED / "pacific_fiji.ics"), "--as", "s", "--db",
+             str(tmp_path / "none.json"), says="pacific_fiji.ics: line 49")
+
+
+def test_a_holiday_calendar_name_with_a_space_or_a_slash_is_one_line(db: Path) -> None:
+    at = ("--db", str(db))
+    _refused("calendar", "import", str(FIXTURES / "Germany.ics"), "--holidays", "bad name/x", *at,
+             says="--holidays: 'bad name/x' is not a schedule or calendar name")
+    _refused("calendar", "import", "--country", "DE", "--holidays", "a/b", *at, says="--holidays: 'a/b'")
+    assert _stored(db, "calendars") == []
+
+
+@pytest.mark.parametrize("args", [
+    ["oncall", "--at", "0001-01-01T00:00Z"], ["oncall", "--at", "9999-12-31T23:59Z"],
+    ["oncall", "--at", "0001-01-01T00:00+05:00"],  # before year 1 in UTC: not a time at all
+    ["schedule", "show", "ops", "--at", "9999-12-31T00:00Z"], ["timers", "--now", "9999-01-01T00:00Z"],
+    ["schedule", "add", "far", "--member", "net-ana", "--start", "9999-12-31T00:00"],
+    ["schedule", "add", "early", "--member", "net-ana", "--start", "0001-01-01T00:00"],
+], ids=["oncall-year-1", "oncall-year-9999", "before-year-1", "show-year-9999", "timers-now-9999",
+        "handoff-year-9999", "handoff-year-1"])
+def test_an_instant_at_the_calendars_edge_is_one_line(db: Path, args: list[str]) -> None:
+    _ok("schedule", "add", "ops", "--member", "net-ana", "--start", "2026-01-05T09:00", "--db", str(db), "--json")
+    _refused(*args, "--db", str(db), says=args[-2])
+    assert [s.id for s in _stored(db, "schedules")] == ["ops"]
+
+
+@pytest.mark.parametrize("at", ["1970-01-01T00:00Z", "7999-12-31T23:59Z"])
+def test_the_first_and_last_instants_the_desk_reckons_with_are_answered(db: Path, at: str) -> None:
+    _ok("schedule", "add", "ops", "--member", "net-ana", "--start", "2026-01-05T09:00", "--db", str(db), "--json")
+    answer = _ok("oncall", "--at", at, "--db", str(db), "--json")
+    assert isinstance(answer, dict) and [s["schedule"] for s in answer["schedules"]] == ["ops"]

@@ -60,8 +60,9 @@ def test_alertmanagers_own_serialisation_with_null_labels_and_no_fingerprint_ded
     alerts = _fixture("alertmanager-template_test-tojson-firing.json")  # "labels": null, "fingerprint": ""
     for _ in range(3):
         assert server.post("/alertmanager", {"alerts": alerts}).status_code == 201
-    [issue] = d.store.issues.all()
-    assert issue.dedup_key == "cbf29ce484222325" and issue.count == 3
+    [issue] = d.store.issues.all()   # one alert (a fingerprint and a start) in three notifications
+    assert issue.dedup_key == "cbf29ce484222325" and issue.count == 1
+    assert issue.alert_group is not None and issue.alert_group.events == 3
     named = _fixture("alertmanager-template_test-tojson-alerts.json")  # {"alertname": "test"}, no fingerprint
     answer = server.post("/alertmanager", {"alerts": named})
     assert answer.status_code == 201
@@ -113,7 +114,8 @@ def test_repeats_move_last_seen_forward_and_a_late_one_never_back(intake) -> Non
     clock.now = T0 + timedelta(minutes=5)
     server.post("/alertmanager", {"alerts": [alert]})            # Alertmanager's repeat: same startsAt
     [issue] = d.store.issues.all()
-    assert issue.last_seen == T0 + timedelta(minutes=5) and issue.count == 2
+    assert issue.last_seen == T0 + timedelta(minutes=5) and issue.count == 1   # the same alert, seen again
+    assert issue.alert_group is not None and issue.alert_group.events == 2
     clock.now = T0 + timedelta(minutes=1)                         # a delayed notification arrives late
     server.post("/alertmanager", {"alerts": [alert]})
     assert d.store.issues.require(issue.id or "").last_seen == T0 + timedelta(minutes=5)
@@ -157,5 +159,89 @@ def test_last_seen_never_goes_back_under_concurrent_posts_from_two_processes(tmp
     desks[0].refresh()
     [issue] = desks[0].desk.store.issues.all()
     assert issue.count == 40 and issue.last_seen == max(times)
+    for d in desks:
+        d.close()
+
+
+def _disk(severity: str, summary: str) -> dict:
+    return {"status": "firing", "fingerprint": "a1b2c3d4e5f60718", "annotations": {"summary": summary},
+            "labels": {"alertname": "DiskFull", "instance": "db-1:9100", "severity": severity},
+            "startsAt": "2026-01-05T08:55:00Z", "endsAt": "0001-01-01T00:00:00Z"}
+
+
+def test_a_critical_repeat_raises_the_open_requests_urgency_and_the_policy_assigns_it(intake) -> None:
+    server, clock, d = intake
+    first = server.post("/alertmanager", {"alerts": [_disk("warning", "Disk 85% full on db-1")]})
+    assert first.status_code == 201
+    request_id = first.json()["results"][0]["request_id"]
+    medium = d.request(request_id)
+    assert medium is not None and medium.urgency == "medium" and medium.due_at is not None
+    assert "auto_assign" not in [s.kind for s in d.plan_for(medium, [])]  # medium: a coordinator assigns it
+    clock.advance(minutes=10)
+    again = server.post("/alertmanager", {"alerts": [_disk("critical", "db-1 disk full: production database down")]})
+    assert again.status_code == 201
+    [result] = again.json()["results"]
+    assert result["new"] is False and result["request_id"] == request_id
+    issue = d.store.issues.require(result["id"])
+    assert issue.severity == "critical" and "severity=critical" in issue.symptoms  # the issue reads the latest
+    assert issue.title == "[DiskFull] db-1 disk full: production database down"
+    critical = d.request(request_id)
+    assert critical is not None and critical.urgency == "critical"
+    assert critical.due_at is not None and critical.due_at < medium.due_at  # its target as a critical one's
+    [raised] = [a for a in d.store.history(request_id) if a.action == "urgency_raised"]
+    assert raised.actor == "alertmanager" and "medium -> critical" in raised.note
+    taken = d.walk(request_id, clock.now, lambda _r: None, [])
+    assert [t.step.kind for t in taken][:1] == ["auto_assign"]
+    assigned = d.request(request_id)
+    assert assigned is not None and assigned.assigned_expert_id is not None
+
+
+def test_a_calmer_repeat_never_lowers_the_request_nor_moves_its_target(intake) -> None:
+    server, clock, d = intake
+    first = server.post("/alertmanager", {"alerts": [_disk("critical", "db-1 disk full")]})
+    request_id = first.json()["results"][0]["request_id"]
+    before = d.request(request_id)
+    assert before is not None and before.urgency == "critical"
+    clock.advance(minutes=3)
+    assert server.post("/alertmanager", {"alerts": [_disk("warning", "Disk 85% full on db-1")]}).status_code == 201
+    after = d.request(request_id)
+    assert after is not None and (after.urgency, after.due_at) == ("critical", before.due_at)
+    assert not [a for a in d.store.history(request_id) if a.action == "urgency_raised"]
+
+
+def test_a_repeat_that_makes_an_unescalated_issue_escalate_opens_its_request(intake) -> None:
+    server, _, d = intake
+    first = server.post("/alertmanager", {"alerts": [_disk("info", "db-1 disk usage report")]})
+    assert first.json()["results"][0]["request_id"] is None
+    again = server.post("/alertmanager", {"alerts": [_disk("critical", "db-1 disk full: production database down")]})
+    [result] = again.json()["results"]
+    assert result["new"] is False and result["request_id"] is not None
+    request = d.request(result["request_id"])
+    assert request is not None and request.urgency == "critical" and request.analysis_id == result["id"]
+def test_alerts_taken_by_two_processes_at_once_make_one_issue_counting_each_alert_once(tmp_path) -> None:
+    """Two intakes on one store (each its own Dispatching) taking the same label set's alerts, each alert (a start)
+    sent to both, at interleaved receive times: one issue, each alert counted once, last seen the latest."""
+    path = str(tmp_path / "desk.json")
+    desks = [open_dispatching(path), open_dispatching(path)]
+    table = IntakeTable()
+    times = [T0 + timedelta(seconds=n) for n in range(30)]
+    labels = {"alertname": "Race", "severity": "info", "instance": "h1"}
+
+    def post(d: Dispatching, mine: list[datetime]) -> None:
+        for when in mine:
+            start = (T0 - timedelta(minutes=1 + times.index(when) % 10)).isoformat()  # started before
+            d.take_alerts([read_alert({"labels": labels, "startsAt": start}, "a", table, when)], when)
+
+    threads = [threading.Thread(target=post, args=(desks[0], times[0::2][::-1])),
+               threading.Thread(target=post, args=(desks[1], times[1::2]))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    desks[0].refresh()
+    [issue] = desks[0].desk.store.issues.all()
+    assert issue.count == 10 and issue.last_seen == max(times)      # 10 starts, 30 notifications
+    assert issue.alert_group is not None and issue.alert_group.events == 30
+    assert len(desks[0].desk.store.alerts) == 10
     for d in desks:
         d.close()

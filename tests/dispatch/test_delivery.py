@@ -1,6 +1,7 @@
 """Delivery's own promises: every send carries the message's idempotency key; the package goes as a file where
 the service takes files and the text claims it only then; failure texts are Apprise's reason without its log
-prefix; SIGTERM with a send hanging stops within its budget and the next start marks that send a possible
+prefix; a send, however its receiver trickles, ends at its timeout and is retried; SIGTERM with a send hanging
+stops within its budget and the next start marks that send a possible
 repeat."""
 
 from __future__ import annotations
@@ -15,10 +16,13 @@ import time
 from datetime import timedelta
 from pathlib import Path
 
+import pytest
+
 from tests.dispatch.conftest import make_dispatcher
-from tests.dispatch.receivers import Hook
+from tests.dispatch.receivers import Hook, SmtpTarpit
 from tests.support.clock import T0
 from triagedesk.app.dispatching import Dispatching, open_dispatching
+from triagedesk.dispatch import notify
 from triagedesk.dispatch.settings import DispatchSettings
 from triagedesk.domain.models import Issue
 from triagedesk.domain.records import OutboxMessage
@@ -100,6 +104,52 @@ def test_a_plugin_that_raises_is_a_failed_send_retried_never_a_row_stuck_sending
     [message] = dispatching.outbox(request_id)
     assert message.status == "pending" and message.attempts == 1 and message.next_attempt_at is not None
     assert message.last_error == "RuntimeError: plugin bug"
+
+
+def test_a_receiver_that_trickles_its_answer_cannot_hold_a_send_past_its_timeout() -> None:
+    tarpit = Hook(drip=0.2).start()  # 8 s of answer, each byte well inside the 1 s read timeout
+    began = time.monotonic()
+    try:
+        with pytest.raises(notify.DeliveryError, match="within 1 s"):
+            notify.send(tarpit.url(), notify.Outgoing(subject="s", body="b", key="ob-1"), 1.0)
+        took = time.monotonic() - began
+        assert tarpit.cut.wait(5)  # the connection is shut, not left trickling on a thread of its own
+    finally:
+        tarpit.stop()
+    assert 1.0 <= took < 3.0
+
+
+def test_an_smtp_server_that_never_finishes_its_greeting_is_cut_at_the_timeout_too() -> None:
+    tarpit = SmtpTarpit(drip=0.2)
+    began = time.monotonic()
+    try:
+        with pytest.raises(notify.DeliveryError, match="TRIAGEDESK_SEND_TIMEOUT_SECONDS"):
+            notify.send(f"mailto://u:p@127.0.0.1:{tarpit.port}?from=desk@example.org&to=ann@example.org",
+                        notify.Outgoing(subject="s", body="b", key="ob-2"), 1.0)
+        took = time.monotonic() - began
+        assert tarpit.cut.wait(5)
+    finally:
+        tarpit.stop()
+    assert took < 3.0
+
+
+def test_a_send_cut_at_its_deadline_is_retried_on_its_backoff_and_others_go_out(dispatching: Dispatching) -> None:
+    tarpit, good = Hook(drip=0.2).start(), Hook().start()
+    for ident, hook in (("ob-slow", tarpit), ("ob-fine", good)):
+        dispatching.store.outbox.add(OutboxMessage(id=ident, event="e", kind="assignment", target=hook.url(),
+                                                   subject="s", body="b", created_at=T0, next_attempt_at=T0))
+    dispatcher = make_dispatcher(dispatching, DispatchSettings(send_timeout_seconds=1.0), b"k" * 32, None, [])
+    try:
+        dispatcher.run_pass(T0)
+    finally:
+        dispatcher.close()
+        tarpit.stop()
+        good.stop()
+    rows = {m.id: m for m in dispatching.outbox()}
+    cut = rows["ob-slow"]
+    assert cut.status == "pending" and cut.attempts == 1 and cut.next_attempt_at is not None
+    assert cut.next_attempt_at > T0 and "TRIAGEDESK_SEND_TIMEOUT_SECONDS" in (cut.last_error or "")
+    assert rows["ob-fine"].status == "sent"  # the other send's sockets are its own: the deadline never touches them
 
 
 def test_a_message_left_sending_is_sent_again_marked_as_a_possible_repeat(dispatching: Dispatching) -> None:

@@ -169,7 +169,8 @@ def test_a_post_with_an_existing_id_is_409_unless_it_carries_the_same_dedup_key(
     assert other_key.status_code == 409
     assert d.store.issues.require("OPS-7").title == "Disk filling"
     repeat = server.post("/issues", {"id": "OPS-7", "title": "Disk filling fast", "dedup_key": "disk-7"})
-    assert repeat.status_code == 201 and repeat.json()["results"][0] == {"id": "OPS-7", "new": False, "count": 2}
+    assert repeat.status_code == 201 and repeat.json()["results"][0] == {"id": "OPS-7", "new": False, "count": 2,
+                                                                  "request_id": None}
     stored = d.store.issues.require("OPS-7")
     assert stored.title == "Disk filling fast" and stored.count == 2
     in_batch = server.post("/issues", [{"id": "NEW-1", "title": "a"}, {"id": "NEW-1", "title": "b"}])

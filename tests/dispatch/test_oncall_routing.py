@@ -12,6 +12,9 @@ import pytest
 
 from tests.conftest import run_cli
 from triagedesk.app.dispatching import open_dispatching
+from triagedesk.domain.models import Expert
+from triagedesk.domain.records import ExpertRequest
+from triagedesk.domain.requests import notices
 from triagedesk.domain.requests.actions import Actor
 from triagedesk.domain.routing.schedules import Layer, Restriction, Schedule
 from triagedesk.resources import data_dir
@@ -135,7 +138,82 @@ def test_zammad_4432_a_page_outside_the_holders_hours_goes_to_whoever_covers(tmp
     assert page["expert_id"] == "night-owl" and page["next_attempt_at"] == night
 
 
+def test_zammad_4432_a_page_redirected_to_the_one_on_call_is_addressed_to_them_and_says_whom_they_cover(
+        tmp_path: Path) -> None:
+    page, _ = _night_page(tmp_path, covered=True)
+    assert page["expert_id"] == "night-owl" and page["kind"] == "at_risk"
+    paragraphs = page["body"].split("\n\n")
+    assert paragraphs[1] == "NIGHT-OWL,"  # not the holder's name
+    assert paragraphs[2].splitlines()[0] == ("You are on call for infrastructure, covering DAY-BER, who is off "
+                                             "hours: this page is for you.")
+    assert "hand it back" not in page["body"] and "Acknowledge" not in page["body"]  # not the holder's link
+
+
+def test_zammad_4432_the_holders_own_page_is_unchanged(tmp_path: Path) -> None:
+    page, _ = _night_page(tmp_path, covered=False)
+    assert page["body"].split("\n\n")[1] == "DAY-BER,"
+    assert "Please update the desk or hand it back." in page["body"] and "on call" not in page["body"]
+
+
+def test_a_redirected_breach_page_says_whom_it_covers_and_the_holders_does_not() -> None:
+    request = ExpertRequest(id="req-1", analysis_id="INC-1", status="assigned", urgency="critical",
+                            submitted_at=datetime(2026, 1, 12, 19, tzinfo=UTC),
+                            due_at=datetime(2026, 1, 12, 20, tzinfo=UTC))
+    senior, owl = Expert(id="sen", name="SENIOR"), Expert(id="owl", name="NIGHT-OWL")
+    own = notices.breach(None, request, senior, "DAY-BER", 0.0, "https://desk.test/ack/t")
+    covered = notices.breach(None, request, owl, "DAY-BER", 0.0, "https://desk.test/ack/t",
+                             notices.Cover("SENIOR", "infrastructure"))
+    assert own.body.split("\n\n")[1] == "SENIOR," and "yours now as the senior" in own.body
+    paragraphs = covered.body.split("\n\n")
+    why, passed = paragraphs[2].splitlines()[:2]
+    assert paragraphs[1] == "NIGHT-OWL," and "covering SENIOR, who is off hours" in why
+    assert "went to SENIOR as the senior expert" in passed and "escalated to you" not in covered.subject
+    assert "/ack/" in own.body and "/ack/" not in covered.body  # the senior's link stays theirs
+
+
 def test_zammad_4432_with_nobody_covering_a_page_waits_for_the_holders_hours(tmp_path: Path) -> None:
     page, _ = _night_page(tmp_path, covered=False)
     assert page["expert_id"] == "day-ber"
     assert page["next_attempt_at"] == datetime(2026, 1, 13, 8, tzinfo=UTC)  # Tuesday 09:00 in Berlin
+
+
+TEN_AM_BERLIN = "2026-01-14T09:00:00Z"
+DAY_SEC = _expert("day-sec", "Europe/Berlin", "none", 4.5)  # the only security specialist: Berlin office hours
+NIGHT_NET = {**_expert("night-net", "Europe/Berlin", "on_call_rotation", 4.5),
+             "specializations": ["network_architecture"]}  # infrastructure, not security
+NIGHT_SILVER = {**_expert("night-silver", "Europe/Berlin", "on_call_rotation", 4.5),
+                "specializations": ["silver"]}  # an appraiser: outside the infrastructure profile
+
+
+@pytest.mark.parametrize(("member", "at", "holder"), [
+    ("night-net", THREE_AM_BERLIN, "night-net"),  # no specialist available now: whoever is on call for the profile
+    ("night-net", TEN_AM_BERLIN, "day-sec"),      # a specialist at work: the specialist, though another is on call
+    ("night-silver", THREE_AM_BERLIN, None),      # on call, but outside the issue's profile: nobody, a coordinator
+], ids=["night-on-call", "day-specialist", "outside-the-profile"])
+def test_a_critical_issue_goes_to_whoever_is_on_call_for_its_profile_when_no_specialist_can(
+        tmp_path: Path, member: str, at: str, holder: str | None) -> None:
+    db = str(_store(tmp_path, [DAY_SEC, NIGHT_NET, NIGHT_SILVER], at))
+    _cli("schedule", "add", "all-week", "--member", member, "--start", "2026-01-01T00:00", "--length", "1w",
+         "--timezone", "Europe/Berlin", "--covers", "infrastructure", "--db", db, "--json")
+    assert [s["member"] for s in _cli("oncall", "--at", at, "--db", db, "--json")["schedules"]] == [member]
+    request = _cli("escalate", "INC-1002", "--now", at, "--db", db, "--json")
+    assert request["urgency"] == "critical"
+    passed = run_cli("dispatch", "--once", "--now", at, "--db", db)
+    assert passed.returncode == 0, passed.stderr
+    shown = _cli("show", "INC-1002", "--db", db, "--json")
+    assert shown["requests"][0]["request"]["assigned_expert_id"] == holder
+
+
+@pytest.mark.parametrize(("at", "taken"), [(THREE_AM_BERLIN, True), (TEN_AM_BERLIN, False)], ids=["night", "day"])
+def test_a_coordinator_assigns_the_one_on_call_without_an_override_only_while_no_specialist_can(
+        tmp_path: Path, at: str, taken: bool) -> None:
+    db = str(_store(tmp_path, [DAY_SEC, NIGHT_NET], at))
+    _cli("schedule", "add", "all-week", "--member", "night-net", "--start", "2026-01-01T00:00", "--length", "1w",
+         "--timezone", "Europe/Berlin", "--covers", "infrastructure", "--db", db, "--json")
+    request = _cli("escalate", "INC-1002", "--now", at, "--db", db, "--json")
+    done = run_cli("request", "assign", request["id"], "--expert", "night-net", "--now", at, "--db", db, "--json")
+    if not taken:  # day-sec is at work: the one on call is no specialist, and needs a coordinator's override
+        assert done.returncode == 2 and "does not specialise" in done.stderr
+        return
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)["assigned_expert_id"] == "night-net"

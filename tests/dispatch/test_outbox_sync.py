@@ -34,11 +34,11 @@ def test_another_desk_sees_the_dispatchers_outbox_and_its_states(tmp_path: Path,
         hook.stop()
     sent = {m.id: m.status for m in d.outbox()}
     assert sorted(sent.values()) == ["failed", "pending", "sent"]
-    Replicator(d.store, CouchClient(parse_remote(db_url)), actor="dispatcher").sync()
+    Replicator(d.desk.replica, CouchClient(parse_remote(db_url)), actor="dispatcher").sync()
     d.close()
 
     desk = open_dispatching(str(tmp_path / "coordinator.json"))
-    Replicator(desk.store, CouchClient(parse_remote(db_url)), actor="coordinator").sync()
+    Replicator(desk.desk.replica, CouchClient(parse_remote(db_url)), actor="coordinator").sync()
     seen = {m.id: m.status for m in desk.outbox()}
     assert seen == sent                                        # what was sent, what is pending: the same here
     queries = desk.desk.queries
@@ -51,11 +51,11 @@ def test_another_desk_sees_the_dispatchers_outbox_and_its_states(tmp_path: Path,
 def test_of_two_copies_of_a_message_the_sent_one_wins() -> None:
     pending = {"id": "ob-1", "status": "pending", "attempts": 2}
     sent = {"id": "ob-1", "status": "sent", "attempts": 1}
-    later, earlier = "2026-01-05T10:00:00Z", "2026-01-05T09:00:00Z"
-    assert winner("outbox", pending, later, sent, earlier) == "theirs"
-    assert winner("outbox", sent, earlier, pending, later) == "mine"
-    assert winner("outbox", {"status": "sending"}, earlier, {"status": "failed"}, later) == "theirs"
-    assert winner("outbox", {"status": "sent", "n": 1}, later, {"status": "sent", "n": 2}, earlier) == "mine"
+    assert winner("outbox", pending, sent) == "theirs"
+    assert winner("outbox", sent, pending) == "mine"
+    assert winner("outbox", {"status": "sending"}, {"status": "failed"}) == "theirs"
+    # two sent copies: no clock decides, the server's revision stands (issue #22)
+    assert winner("outbox", {"status": "sent", "n": 1}, {"status": "sent", "n": 2}) == "theirs"
 
 
 def test_the_successor_sends_what_a_dead_dispatcher_left_marking_a_maybe_sent_one(tmp_path: Path, db_url: str) -> None:
@@ -70,13 +70,13 @@ def test_the_successor_sends_what_a_dead_dispatcher_left_marking_a_maybe_sent_on
                       created_at=T0, next_attempt_at=T0),
         OutboxMessage(id="ob-midsend", event="e2", kind="assignment", target=hook.url("other"), subject="two",
                       body="b", status="sending", attempts=1, created_at=T0, sending_since=T0)])
-    Replicator(a.store, CouchClient(parse_remote(db_url)), actor="dispatcher").sync()
+    Replicator(a.desk.replica, CouchClient(parse_remote(db_url)), actor="dispatcher").sync()
     a.close()
     b = open_dispatching(str(tmp_path / "b.json"))
     dispatcher = make_dispatcher(b, DispatchSettings(), b"k" * 32, None, [])
     try:
         dispatcher.run_pass(T0)                                   # B's dispatcher starts before the pull
-        Replicator(b.store, CouchClient(parse_remote(db_url)), actor="dispatcher").sync()
+        Replicator(b.desk.replica, CouchClient(parse_remote(db_url)), actor="dispatcher").sync()
         dispatcher.run_pass(T0)
     finally:
         dispatcher.close()

@@ -142,6 +142,51 @@ def test_a_broken_file_is_one_line_naming_it() -> None:
         ics.shifts("hello", "bad.ics", [], _at("2019-01-01T00:00"), _at("2020-01-01T00:00"))
 
 
+TWICE = """BEGIN:VCALENDAR
+VERSION:2.0
+PRODID:-//review//EN
+BEGIN:VTIMEZONE
+TZID:Europe/Berlin
+BEGIN:STANDARD
+DTSTART:19701025T030000
+TZOFFSETFROM:+0200
+TZOFFSETTO:+0100
+END:STANDARD
+BEGIN:DAYLIGHT
+DTSTART:19700329T020000
+TZOFFSETFROM:+0100
+TZOFFSETTO:+0200
+END:DAYLIGHT
+END:VTIMEZONE
+BEGIN:VEVENT
+UID:first@review
+DTSTART:20190101T090000Z
+DTEND:20190101T100000Z
+SUMMARY:fine
+BEGIN:VALARM
+ACTION:DISPLAY
+TRIGGER:-PT5M
+END:VALARM
+END:VEVENT
+BEGIN:VEVENT
+SUMMARY:Night shift
+ of ann
+DTSTART:20190102T090000Z
+DTEND:20190102T100000Z
+DTEND:20190102T110000Z
+END:VEVENT
+END:VCALENDAR
+"""
+
+
+def test_an_events_time_given_twice_is_one_line_naming_the_line_and_the_event() -> None:
+    window = (_at("2019-01-01T00:00"), _at("2020-01-01T00:00"))
+    with pytest.raises(InputError, match=r"^two\.ics: line 32: event 'Night shift': DTEND a second time \(line 31"):
+        ics.holidays(TWICE, "two.ics", *window)
+    fine = TWICE.replace("DTEND:20190102T110000Z\n", "")  # a zone's many DTSTARTs, an alarm, a folded summary: fine
+    assert len(ics.holidays(fine, "fine.ics", *window)) == 2
+
+
 def test_a_country_and_a_region_come_from_the_holidays_package() -> None:
     national = {h.day for h in ics.country("de", None, [2024])}
     bavaria = {h.day for h in ics.country("DE", "BY", [2024])}

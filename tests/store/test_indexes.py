@@ -255,5 +255,5 @@ def test_a_failed_transaction_leaves_the_indexes_exact(tmp_path: Path) -> None:
 
 def test_kinds_are_listed_once() -> None:
     assert NAMES == ("issues", "experts", "requests", "sessions", "outcomes", "corrections", "knowledge", "schedules",
-                     "calendars", "audit")
+                     "calendars", "audit", "alerts", "maintenance")
     assert record_fields({"id": "x", "_updated_at": "t"}) == {"id": "x"}

@@ -122,7 +122,8 @@ class Step:
         named = expert_for(desk, issue_id, self.expert)
         target = named if self.action in ("assign", "reassign", "senior") else None
         holder = request.assigned_expert_id if request is not None else None
-        actor = Actor("ann", "expert", holder or named) if self.as_expert else Actor("cora")
+        # an expert's desk always names its expert: the holder, else the one chosen, else one of the network
+        actor = Actor("ann", "expert", holder or named or EXPERTS[0]) if self.as_expert else Actor("cora")
         note = "a note" if ACTIONS[self.action].confirm else ""  # the desk asks a note where it confirms
         return actor, Intent(self.action, issue_id, request.id if request else None, target, note, values=values)
 

@@ -7,6 +7,7 @@ import uuid
 import httpx
 import pytest
 
+from tests.sync.team import start_team
 from tools.pouchdb import PouchServer, pouchdb_binary
 
 
@@ -32,3 +33,9 @@ def db_url(missing_db_url: str) -> str:
     """A fresh database on the shared server, created as `server setup` would."""
     httpx.put(missing_db_url).raise_for_status()
     return missing_db_url
+
+
+@pytest.fixture(scope="session")
+def team(tmp_path_factory: pytest.TempPathFactory):
+    """The secured team server (see `tests.sync.team`), one for the session."""
+    yield from start_team(tmp_path_factory)

@@ -10,7 +10,7 @@ import httpx
 
 from tests.conftest import run_cli
 from tests.support.flows import act, escalate
-from tests.sync.test_sync import replicator, seed_desk
+from tests.support.sync_desks import replicator, seed_desk
 from triagedesk.domain.models import Issue
 from triagedesk.store.database import open_store
 from triagedesk.sync.engine import Replicator
@@ -135,13 +135,15 @@ def test_missing_and_future_updated_at(tmp_path: Path, db_url: str) -> None:
     store = open_store(tmp_path / "a.json")
     stamps = {d["id"]: d["_updated_at"] for d in store.issues.raw()}
     assert stamps["N1"].startswith("20") and not stamps["F1"].startswith("2099")  # the arrival time for both
-    # the future stamp does not win a later conflict by itself: a newer local edit does
+    # no stamp decides a conflict, 2099 or not: the server's revision stands over an edit not based on it
     replicator(tmp_path / "b.json", db_url).sync()
     edit(db_url, "issues:F1", title="server, 2099")
     store.issues.save(store.issues.require("F1").model_copy(update={"title": "desk, now"}))
     store.close()
     synced(tmp_path / "a.json", db_url)
-    assert open_store(tmp_path / "a.json").issues.require("F1").title == "desk, now"
+    assert open_store(tmp_path / "a.json").issues.require("F1").title == "server, 2099"
+    lost = [e for e in open_store(tmp_path / "a.json").history("F1") if e.action == "sync_conflict"]
+    assert lost and lost[-1].before["title"] == "desk, now"
 
 
 def test_nested_fields_from_a_newer_desk_are_kept_and_sent_back(tmp_path: Path, db_url: str) -> None:
@@ -305,7 +307,7 @@ def test_a_pull_never_stores_what_the_models_cannot_load(tmp_path: Path, db_url:
 def test_complete_on_one_desk_and_cancel_on_the_other_ends_completed(tmp_path: Path, db_url: str) -> None:
     from datetime import timedelta
 
-    from tests.sync.test_sync import T0
+    from tests.support.clock import T0
     from triagedesk.app.desk import Desk
 
     seed_desk(tmp_path / "a.json", 1)
@@ -333,7 +335,7 @@ def test_complete_on_one_desk_and_cancel_on_the_other_ends_completed(tmp_path: P
 
 def test_workloads_and_reviews_are_counted_from_the_requests_so_merges_cannot_drift(tmp_path: Path,
                                                                                      db_url: str) -> None:
-    from tests.sync.test_sync import T0
+    from tests.support.clock import T0
     from triagedesk.app.desk import Desk
     from triagedesk.domain.models import Expert
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from tests.support.pilot import NOW, settle
-from tests.sync.test_sync import seed_desk
+from tests.support.sync_desks import seed_desk
 from triagedesk.app.desk import Desk
 from triagedesk.store.database import open_store
 from triagedesk.tui.app import TriageDeskApp

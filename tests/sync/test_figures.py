@@ -44,7 +44,7 @@ def test_another_process_write_is_counted(tmp_path: Path) -> None:
     desk = Desk(store)
     assert {e.id: e.current_workload for e in desk.figures.experts()} == {"e0": 0, "e1": 0, "e2": 0, "e3": 0}
     other = open_store(tmp_path / "a.json")
-    from tests.sync.test_sync import T0
+    from tests.support.clock import T0
     from triagedesk.domain.records import ExpertRequest
 
     other.requests.add(ExpertRequest(id="r1", analysis_id="i1", submitted_at=T0, status="assigned",

@@ -9,6 +9,7 @@ from pathlib import Path
 import httpx
 
 from triagedesk.app.desk import Desk
+from triagedesk.app.replica_store import StoreReplica
 from triagedesk.domain.models import Expert
 from triagedesk.domain.routing.calendars import Calendar, Holiday
 from triagedesk.domain.routing.schedules import Layer, Override, Schedule
@@ -20,12 +21,12 @@ AT = [datetime(2026, 1, d, h, tzinfo=UTC) for d in (5, 7, 12, 14) for h in (3, 1
 
 
 def _sync(path: Path, url: str):
-    replicator = Replicator(open_store(path), CouchClient(parse_remote(url)))
+    replicator = Replicator(StoreReplica(open_store(path)), CouchClient(parse_remote(url)))
     try:
         return replicator.sync()
     finally:
         replicator.client.close()
-        replicator.store.close()
+        replicator.replica.store.close()
 
 
 def _answers(path: Path) -> list[tuple[str | None, object]]:

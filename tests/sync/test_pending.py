@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from triagedesk.app.replica_store import StoreReplica
 from triagedesk.domain.models import Expert, Issue
 from triagedesk.store.database import open_store
 from triagedesk.store.repositories import Store
+from triagedesk.store.validity import SYNC_STATE as STATE
 from triagedesk.sync.client import CouchClient, parse_remote
-from triagedesk.sync.engine import KINDS, STATE, Replicator
+from triagedesk.sync.engine import KINDS, Replicator
 from triagedesk.sync.wire import remote_id
 
 
@@ -27,13 +29,13 @@ def pushed(replicator: Replicator) -> None:
     """As if the server took every pending record."""
     entries = [{"key": remote_id(kind, doc["id"]), "rev": "1-x", "updated_at": doc.get("_updated_at")}
                for kind, doc in replicator.pending()]
-    with replicator.store.transaction():
+    with replicator.replica.transaction():
         replicator._set_state(entries)
 
 
 def test_pending_follows_every_kind_of_change(tmp_path: Path) -> None:
     store = open_store(tmp_path / "a.json")
-    rep = Replicator(store, CouchClient(parse_remote("http://127.0.0.1:9/desk")))
+    rep = Replicator(StoreReplica(store), CouchClient(parse_remote("http://127.0.0.1:9/desk")))
     store.issues.put_many([Issue(id=f"i{n}", title=f"Issue {n}") for n in range(50)])
     store.experts.add(Expert(id="ann", name="Ann"))
     assert shown(rep) == sorted(full_comparison(store), key=lambda s: KINDS.index(s[0])) and len(shown(rep)) > 50

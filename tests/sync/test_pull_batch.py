@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from tests.sync.test_sync import replicator, seed_desk
+from tests.support.sync_desks import replicator, seed_desk
 from triagedesk.domain.models import Issue
 from triagedesk.store.database import open_store
 from triagedesk.store.table import JournalTable
@@ -46,7 +46,7 @@ def test_a_page_of_new_records_is_one_table_write_and_stores_every_record(tmp_pa
     puller._apply(docs, result)
     assert len(docs) in writes  # the issues in one write (the sync state is another table)
     monkeypatch.undo()
-    puller.store.close()
+    puller.replica.store.close()
     store = open_store(tmp_path / "b.json")
     held = {doc["id"]: doc for doc in store.issues.raw()}
     assert set(held) == {f"i{n}" for n in range(150)} and result.pulled == 150
@@ -62,8 +62,10 @@ def test_the_same_record_twice_in_a_page_is_stored_once_with_its_later_revision(
     twice = next(doc for doc in later if doc["_id"] == "issues:i3")
     twice["data"] = {**twice["data"], "title": "Teapot 3, second revision"}
     puller = replicator(tmp_path / "b.json", db_url)
-    puller._apply([*first, twice], SyncResult())
-    puller.store.close()
+    result = SyncResult()
+    puller._apply([*first, twice], result)
+    assert result.conflicts == 0  # the later revision replaces the one this page took, not by a content hash
+    puller.replica.store.close()
     store = open_store(tmp_path / "b.json")
     found = [doc for doc in store.issues.raw() if doc["id"] == "i3"]
     assert len(found) == 1 and found[0]["title"] == "Teapot 3, second revision"

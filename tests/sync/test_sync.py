@@ -6,7 +6,6 @@ import json
 import threading
 import time
 from datetime import timedelta
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import httpx
@@ -15,25 +14,12 @@ import pytest
 from tests.conftest import run_cli
 from tests.support.clock import T0
 from tests.support.flows import act, escalate
+from tests.support.sync_desks import replicator, seed_desk
 from tools.pouchdb import PouchServer
 from triagedesk.app.desk import Desk
-from triagedesk.domain.models import Expert, Issue
+from triagedesk.domain.models import Issue
 from triagedesk.store.database import open_store
 from triagedesk.sync.client import CouchClient, RetryPolicy, SyncError, parse_remote
-from triagedesk.sync.engine import Replicator
-
-
-def replicator(path: Path, url: str, **client_options) -> Replicator:
-    return Replicator(open_store(path), CouchClient(parse_remote(url), **client_options))
-
-
-def seed_desk(path: Path, issues: int = 20) -> None:
-    store = open_store(path)
-    store.experts.put_many([Expert(id="ann", name="Ann", specializations=["silver"]),
-                            Expert(id="bob", name="Bob", specializations=["silver"])])
-    store.issues.put_many([Issue(id=f"i{n}", profile="appraisal", title=f"Teapot {n}", category="silver",
-                                 estimated_value={"min": 50000, "max": 80000}, confidence=0.9) for n in range(issues)])
-    store.close()
 
 
 def test_push_then_pull_into_an_empty_store(tmp_path: Path, db_url: str) -> None:
@@ -265,85 +251,6 @@ def test_server_killed_mid_push_loses_nothing(tmp_path: Path) -> None:
         server.stop()
 
 
-class FlakyHandler(BaseHTTPRequestHandler):
-    mode = "500"
-    calls = 0
-
-    def do_GET(self) -> None:  # noqa: N802
-        type(self).calls += 1
-        mode = type(self).mode
-        if mode == "slow":
-            time.sleep(1.5)
-        if mode == "html":  # a web server, not CouchDB: 200 to everything
-            self.send_response(200)
-            self.send_header("Content-Type", "text/html")
-            self.end_headers()
-            self.wfile.write(b"<html>hello</html>")
-            return
-        self.send_response({"429": 429, "501": 501}.get(mode, 500))
-        self.send_header("Content-Type", "application/json")
-        self.end_headers()
-        self.wfile.write(json.dumps({"error": "internal", "reason": "test"}).encode())
-
-    def log_message(self, *args) -> None:
-        pass
-
-
-@pytest.mark.parametrize("mode", ["500", "429", "slow"])
-def test_5xx_and_slow_responses_retry_then_fail_clearly(tmp_path: Path, mode: str) -> None:
-    FlakyHandler.mode, FlakyHandler.calls = mode, 0
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), FlakyHandler)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    try:
-        url = f"http://user:hunter2@127.0.0.1:{httpd.server_address[1]}/desk"
-        result = run_cli("sync", "--url", url, "--db", str(tmp_path / "a.json"), "--timeout", "0.5")
-        assert result.returncode == 2
-        line = result.stderr.strip()
-        assert len(line.splitlines()) == 1 and "hunter2" not in line and "user" not in line
-        expected = {"500": "server error 500", "429": "server error 429"}.get(mode, "timed out")
-        assert f"http://***@127.0.0.1:{httpd.server_address[1]}/desk: {expected} after 5 attempts" in line
-        assert FlakyHandler.calls == 5
-    finally:
-        httpd.shutdown()
-
-
-@pytest.mark.parametrize(("mode", "expected"), [
-    ("501", "GET /desk answered 501 (internal: test)"),
-    ("html", "GET /desk did not answer JSON (text/html): is this a CouchDB server?"),
-])
-def test_final_answers_are_not_retried(tmp_path: Path, mode: str, expected: str) -> None:
-    FlakyHandler.mode, FlakyHandler.calls = mode, 0
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), FlakyHandler)
-    threading.Thread(target=httpd.serve_forever, daemon=True).start()
-    try:
-        result = run_cli("sync", "--url", f"http://127.0.0.1:{httpd.server_address[1]}/desk", "--db",
-                         str(tmp_path / "a.json"), "--pull-only")
-        assert result.returncode == 2 and "Traceback" not in result.stderr
-        assert result.stderr.strip().endswith(expected)
-        assert FlakyHandler.calls <= 3  # asked once each, not five times
-    finally:
-        httpd.shutdown()
-
-
-def test_connection_refused_is_one_line(tmp_path: Path) -> None:
-    result = run_cli("sync", "--url", "http://127.0.0.1:9/desk", "--db", str(tmp_path / "a.json"))
-    assert result.returncode == 2 and result.stderr.strip().endswith("connection refused after 5 attempts")
-    no_url = run_cli("sync", "--db", str(tmp_path / "a.json"))
-    assert no_url.returncode == 2 and "TRIAGEDESK_SYNC_URL" in no_url.stderr
-
-
-def test_credentials_from_the_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("TRIAGEDESK_SYNC_URL", "http://127.0.0.1:9/desk")
-    monkeypatch.setenv("TRIAGEDESK_SYNC_USER", "ann")
-    monkeypatch.setenv("TRIAGEDESK_SYNC_PASSWORD", "s3cret")
-    remote = parse_remote(None)
-    assert (remote.username, remote.password, remote.shown) == ("ann", "s3cret", "http://***@127.0.0.1:9/desk")
-    store = open_store(tmp_path / "a.json")
-    store.close()
-    assert b"s3cret" not in b"".join(p.read_bytes() for p in tmp_path.iterdir() if p.is_file())
-
-
 @pytest.mark.slow
 def test_ten_thousand_documents(tmp_path: Path, db_url: str) -> None:
     store = open_store(tmp_path / "a.json")
@@ -384,7 +291,8 @@ async def test_desk_syncs_live_and_lists_conflicts(tmp_path: Path, db_url: str) 
                 break
         assert sorted(queue.data.ids) == ["i0", "i1", "i2"]  # and the queue shows them, without a keypress
         other = replicator(tmp_path / "b.json", db_url)  # another desk retitles one; this desk's queue follows
-        other.store.issues.save(other.store.issues.require("i1").model_copy(update={"title": "Retitled on B"}))
+        issues = other.replica.store.issues
+        issues.save(issues.require("i1").model_copy(update={"title": "Retitled on B"}))
         other.sync()
         for _ in range(100):
             await pilot.pause(0.1)

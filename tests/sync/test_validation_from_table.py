@@ -1,6 +1,6 @@
 """The team server's validation against the action table's `fields` and `roles` (from the review of issue #20,
-finding 20: still hand-written, so an expert's revision may change fields no action of theirs writes; generating
-it from the table is issue #22's, on its own branch, which removes the xfail below).
+finding 20): the validation is generated from the table (`sync/validation.py`, issue #22), so an expert's revision
+changes only fields some action of theirs writes.
 
 The validation function is run as CouchDB runs it: JavaScript, here under Node (the sync tests' PouchDB needs it)."""
 
@@ -12,8 +12,10 @@ import subprocess
 
 import pytest
 
-from triagedesk.domain.requests.actions import writable_fields
-from triagedesk.sync.security import VALIDATE
+from triagedesk.domain.requests.actions import ACTIONS, writable_fields
+from triagedesk.sync.validation import validate_function
+
+VALIDATE = validate_function()
 
 HELD = {"id": "req-1", "analysis_id": "INC-1", "profile": "infrastructure", "status": "in_review",
         "urgency": "critical", "assigned_expert_id": "ann", "assigned_expert_name": "Ann",
@@ -48,14 +50,12 @@ def test_the_validation_runs_and_refuses_a_reassignment_by_an_expert() -> None:
     assert _validate({**HELD, "status": "waiting", "waiting_since": "2026-01-05T10:00:00Z"}, HELD) is None
 
 
-@pytest.mark.xfail(strict=True, reason="FINDING 20: the server's validation is hand-written, not generated from the "
-                                       "table (actions.writable_fields is never used): an expert's revision may move "
-                                       "the resolve due time, the price, the lapses and the acknowledge target of "
-                                       "their request")
 @pytest.mark.parametrize("field, value", [("due_at", "2026-02-05T11:21:00Z"), ("price", 0.0),
                                           ("lapsed_expert_ids", []), ("ack_due_at", "2026-02-05T09:35:00Z"),
                                           ("escalated_to_senior", True)])
 def test_finding20_an_experts_revision_writes_only_what_their_actions_write(field: str, value: object) -> None:
-    expert_writes = set().union(*writable_fields("expert").values())
-    assert field not in expert_writes  # no action of an expert's writes it
+    writes = writable_fields("expert")
+    here = {name: fields for name, fields in writes.items() if HELD["status"] in ACTIONS[name].states}
+    assert here and field not in set().union(*here.values())  # no action an expert may take from in review writes
+    # it (`claim` writes the lapses and the acknowledge target, from pending assignment only: refused here too)
     assert _validate({**HELD, field: value}, HELD) is not None, f"an expert changed {field} on the server"

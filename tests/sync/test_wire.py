@@ -29,7 +29,7 @@ PINNED = {
                "constraints": [], "success_criteria": [], "research": None, "category": None,
                "estimated_value": None, "confidence": None, "authentication_risk": None,
                "expert_referral_recommended": False, "dedup_key": None, "count": 1, "last_seen": None,
-               "severity": None},
+               "severity": None, "alert_group": None, "feedback": None},
     "requests": {"user_id": "", "profile": "", "tier_id": None, "tier_name": None, "price": 0.0,
                  "status": "pending_assignment", "urgency": "medium", "assigned_expert_id": None,
                  "assigned_expert_name": None, "assigned_at": None, "acknowledged_at": None, "started_at": None,
@@ -54,6 +54,10 @@ PINNED = {
                "attachment_name": None, "attachment": None, "status": "pending", "attempts": 0,
                "possible_repeats": 0, "attached": None, "last_error": None, "next_attempt_at": None,
                "sending_since": None, "sent_at": None},
+    "alerts": {"source": "alertmanager", "group_key": "", "issue_id": None, "alertname": "", "labels": {},
+               "annotations": {}, "status": "firing", "starts_at": None, "ends_at": None, "resolved_at": None,
+               "events": 1, "seen_firing": True},
+    "maintenance": {"created_by": "", "ended_at": None, "subscribers": []},
 }
 
 
@@ -87,6 +91,22 @@ def test_every_demo_record_round_trips_exactly(tmp_path: Path, models: dict) -> 
                                    body="Issue X-1: ...", attachment_name="escalation-package-X-1.md",
                                    attachment="# package", status="sent", attempts=2, possible_repeats=1,
                                    attached=True, created_at=at, next_attempt_at=at, sent_at=at))
+    from triagedesk.domain.intake.records import AlertRecord, MaintenanceWindow
+
+    # the demo has no alerts: one as the intake writes it (its issue's group in the issue), and a window
+    store.alerts.add(AlertRecord(id="al-1", fingerprint="9266ef3da838ad95", group_key="9266ef3da838ad95",
+                                 issue_id="INC-X", alertname="Disk", labels={"alertname": "Disk", "job": "foo"},
+                                 annotations={"summary": "disk"}, status="resolved", starts_at=at, ends_at=at,
+                                 arrived_at=at, received_at=at, resolved_at=at, events=3))
+    store.maintenance.add(MaintenanceWindow(id="W-1", matchers=["job=db"], starts_at=at, ends_at=at.replace(hour=11),
+                                            reason="upgrade", created_by="cora", created_at=at,
+                                            subscribers=["json://localhost/x"]))
+    store.issues.add(Issue.model_validate({"id": "INC-X", "title": "[Disk] disk", "dedup_key": "9266ef3da838ad95",
+                                           "feedback": "noise", "alert_group": {
+                                               "key": "9266ef3da838ad95", "verdict": "transient", "holds": 1,
+                                               "why": "held 5 min, resolved after 2 min: transient",
+                                               "label_sets": [{"alertname": "Disk", "job": "foo"}],
+                                               "label_set_count": 1, "held_since": "2026-01-05T09:00:00Z"}}))
     shrunk = total = 0
     for kind in KINDS:
         shape = shape_of(models[kind])

@@ -14,11 +14,12 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from triagedesk.app import editing
+from triagedesk.app import editing, noise
 from triagedesk.app.engine import Engine
 from triagedesk.app.figures import Figures
 from triagedesk.app.queries import Queries
 from triagedesk.domain.errors import UserError
+from triagedesk.domain.intake.records import MaintenanceWindow
 from triagedesk.domain.models import Issue
 from triagedesk.domain.records import ExpertRequest, Session, new_id
 from triagedesk.domain.requests.actions import ACTIONS, Actor, Refusal
@@ -228,3 +229,15 @@ class Commands:
     def edit(self, kind: str, key: str, changes: dict[str, Any], actor: str, note: str = "") -> BaseModel:
         """Edit an issue (`issues`) or an expert (`experts`): validated per field, one audited write."""
         return editing.edit(self.store, kind, key, changes, actor, note)
+
+    # -- noise control (app/noise.py) -------------------------------------------------------------------------
+    def feedback(self, issue_id: str, mark: str | None, actor: str, note: str = "") -> Issue:
+        """Mark an issue `useful` or `noise` (None: clear it); audited."""
+        return noise.feedback(self.store, issue_id, mark, actor, note)
+
+    def add_window(self, matchers: list[str], starts_at: datetime, ends_at: datetime, reason: str,
+                   subscribers: list[str], actor: str) -> MaintenanceWindow:
+        return noise.add_window(self.store, matchers, starts_at, ends_at, reason, subscribers, actor, self.now())
+
+    def end_window(self, window_id: str, actor: str, note: str = "") -> MaintenanceWindow:
+        return noise.end_window(self.store, window_id, actor, self.now(), note)

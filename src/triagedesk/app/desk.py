@@ -22,6 +22,8 @@ from triagedesk.app.history import History
 from triagedesk.app.oncall import OnCallDesk
 from triagedesk.app.queries import Queries
 from triagedesk.app.records import Follower, Records
+from triagedesk.app.replica import Replica
+from triagedesk.app.replica_store import StoreReplica
 from triagedesk.domain.records import utcnow
 from triagedesk.store.repositories import Store
 
@@ -47,6 +49,11 @@ class Desk:
 
     def now(self) -> datetime:
         return self.clock()
+
+    @property
+    def replica(self) -> Replica:
+        """The port sync replicates through (`app/replica.py`): sync never holds the store."""
+        return StoreReplica(self.store)
 
     @property
     def path(self) -> Path:

@@ -7,19 +7,22 @@ took it (another dispatcher on the same file, or this one before a crash).
 
 from __future__ import annotations
 
-import hashlib
 import threading
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import datetime, timedelta
 from functools import partial
 
 from triagedesk.app.ack_door import AckDoor
+from triagedesk.app.alert_intake import AlertDoor
 from triagedesk.app.desk import Desk
+from triagedesk.app.dispatch_port import AckUrl, Changes, StepResult
 from triagedesk.app.intake import IntakeDoor
-from triagedesk.app.outbox import OutboxDoor
+from triagedesk.app.outbox import OutboxDoor, outbox_id, step_audit_id
 from triagedesk.domain import instants
+from triagedesk.domain.intake.alertmanager import PROFILE
+from triagedesk.domain.intake.rules import Intake
 from triagedesk.domain.models import Expert, Issue
 from triagedesk.domain.records import (
     OPEN_STATUSES,
@@ -35,7 +38,7 @@ from triagedesk.domain.requests.actions import Actor, Refusal
 from triagedesk.domain.requests.plan import Intent, Plan, Situation, plan
 from triagedesk.domain.requests.states import CLOSED_STATUSES
 from triagedesk.domain.scoring.profiles import Profile
-from triagedesk.store.repositories import model_fields
+from triagedesk.store.repositories import Store, model_fields
 
 ACTOR = "dispatcher"
 DISPATCHER = Actor(ACTOR, "dispatcher")
@@ -43,19 +46,6 @@ DISPATCHER = Actor(ACTOR, "dispatcher")
 CLOSED = CLOSED_STATUSES
 MAX_STEPS = 16
 """Steps one request may owe at once (a long outage); a pass takes them all, in order, up to this many."""
-AckUrl = Callable[[ExpertRequest], str | None]
-
-
-def _digest(text: str) -> str:
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:20]
-
-
-def step_audit_id(key: str) -> str:
-    return f"pol-{_digest(key)}"
-
-
-def outbox_id(event: str, recipient: str) -> str:
-    return f"ob-{_digest(event + '|' + recipient)}"
 
 
 def contact_for(expert: Expert) -> tuple[str, str] | None:
@@ -72,26 +62,17 @@ def contact_for(expert: Expert) -> tuple[str, str] | None:
     return None
 
 
-@dataclass
-class StepResult:
-    """What one step did (or, walked without writing, would do), for the log line and `policy explain`."""
+class StoreChanges:
+    """The store's change feed, and nothing else of the store (the dispatcher's `changes`)."""
 
-    step: policy.Step
-    request_id: str
-    action: str
-    """The table's action it took (assign, reassign, senior), `notify`, or `none` (nobody to assign it to)."""
-    expert_id: str | None
-    messages: int
-    missed: str | None = None
-    """The expert who let it lapse."""
-    reason: str = ""
+    def __init__(self, store: Store) -> None:
+        self._subscribe = store.subscribe
 
-    def as_dict(self) -> dict[str, object]:
-        return {**self.step.as_dict(), "action": self.action, "to": self.expert_id, "lapsed": self.missed,
-                "reason": self.reason}
+    def subscribe(self, listener: Callable[[Changes], None]) -> Callable[[], None]:
+        return self._subscribe(listener)
 
 
-class Dispatching(OutboxDoor, IntakeDoor, AckDoor):
+class Dispatching(OutboxDoor, IntakeDoor, AlertDoor, AckDoor):
     """The dispatcher's and the intake's door to the store (through the Desk); every call is thread-safe."""
 
     def __init__(self, desk: Desk, coordinator_contact: str | None = None) -> None:
@@ -101,10 +82,16 @@ class Dispatching(OutboxDoor, IntakeDoor, AckDoor):
         self._last_auto: dict[str, str] = {}
         self._dedup: dict[str, str] = {}
         self._dedup_at = -1   # the store's version the dedup index was last in step with
+        self._waiting: dict[str, datetime | str] = {}
+        self.changes = StoreChanges(desk.store)
 
     @property
-    def store(self):  # the app layer's own handle; the dispatcher package never touches it
+    def store(self) -> Store:  # the app layer's own handle; the dispatcher package never touches it
         return self.desk.store
+
+    def alert_rules(self) -> Intake:
+        """The noise rules Alertmanager's alerts are read under (the alertmanager profile's `[intake]`)."""
+        return self.desk.engine.profile(PROFILE).intake
 
     def close(self) -> None:
         self.store.close()
@@ -310,25 +297,28 @@ class Dispatching(OutboxDoor, IntakeDoor, AckDoor):
 
     def _messages(self, step: policy.Step, request: ExpertRequest, holder: Expert | None, previous: Expert | None,
                   now: datetime, ack_url: AckUrl, reason: str) -> list[OutboxMessage]:
-        out: list[notices.Notice] = []
+        out: list[tuple[str, Callable[[Expert | None, notices.Cover | None], notices.Notice]]] = []
         changed_hands = holder is not None and (previous is None or previous.id != holder.id)
         issue = self.store.issues.get(request.analysis_id)
         if step.kind in ("auto_assign", "ack_reassign", "ack_senior") and holder is not None and changed_hands \
                 and issue is not None:
-            out.append(notices.assignment(issue, self.desk.engine.decide(issue), request, holder, ack_url(request),
-                                          reassigned_from=previous.name or previous.id if previous else None,
-                                          package_text=self.desk.queries.package(issue.id or request.analysis_id)))
+            made = notices.assignment(issue, self.desk.engine.decide(issue), request, holder, ack_url(request),
+                                      reassigned_from=previous.name or previous.id if previous else None,
+                                      package_text=self.desk.queries.package(issue.id or request.analysis_id))
+            out.append((made.kind, lambda _to, _cover: made))
         elif step.kind == "breach_senior" and changed_hands:
-            out.append(notices.breach(issue, request, holder, previous.name if previous else None,
-                                      step.refund_exposure, ack_url(request)))
+            out.append(("breach", lambda to, cover: notices.breach(
+                issue, request, to, previous.name if previous else None, step.refund_exposure, ack_url(request),
+                cover)))
         elif step.kind == "at_risk_notice" and holder is not None:
             timer = self.desk.queries.clocks_of(request, now).clocks
             left = next((c.left_minutes for c in timer if c.target == "resolve"), 0.0)
-            out.append(notices.at_risk(issue, request, holder, left, ack_url(request)))
+            out.append(("at_risk", lambda to, cover: notices.at_risk(issue, request, to, left, ack_url(request),
+                                                                     cover)))
         if step.kind == "follow_up":
             return self._follow_up(step, request, holder, issue, now)
-        found = [self.desk.oncall.page(n.kind, holder, issue, request.urgency, now,
-                                       partial(self._outbox, step.key, n, request, now=now)) for n in out]
+        found = [self.desk.oncall.page(kind, holder, issue, request.urgency, now,
+                                       partial(self._page_for, step.key, make, request, now)) for kind, make in out]
         nobody = step.kind in ("ack_reassign", "ack_senior", "breach_senior") and not changed_hands
         refund = step.refund_exposure and step.kind == "breach_senior"
         if step.kind in ("ack_flag", "breach_flag") or nobody or refund:
@@ -350,6 +340,12 @@ class Dispatching(OutboxDoor, IntakeDoor, AckDoor):
         notice = notices.follow_up(issue, self.desk.engine.decide(issue), request, expert, sessions,
                                    max(outcomes, key=lambda o: o.created_at))
         return [self._coordinator(step.key, notice, request, now, kind="follow_up")]
+
+    def _page_for(self, event: str, make: Callable[[Expert | None, notices.Cover | None], notices.Notice],
+                  request: ExpertRequest, now: datetime, to: Expert | None,
+                  cover: notices.Cover | None) -> OutboxMessage | None:
+        """The page for its recipient: the holder, or (with `cover`) whoever is on call for them."""
+        return self._outbox(event, make(to, cover), request, to, now)
 
     def _outbox(self, event: str, notice: notices.Notice, request: ExpertRequest, expert: Expert | None,
                 now: datetime) -> OutboxMessage | None:
@@ -383,3 +379,6 @@ def open_dispatching(path: str, create: bool = True, coordinator_contact: str | 
 
     return Dispatching(Desk(open_store(path, create=create), profile_override=profile_override),
                        coordinator_contact)
+
+
+__all__ = ["AckUrl", "Dispatching", "StepResult", "open_dispatching"]

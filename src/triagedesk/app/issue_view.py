@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, Field
 
+from triagedesk.display import one_line
 from triagedesk.domain import instants
 from triagedesk.domain.records import AuditEntry, Correction, ExpertRequest, OutboxMessage, Outcome, Session
 from triagedesk.domain.requests.sessions import elapsed_seconds
@@ -19,7 +20,7 @@ from triagedesk.domain.requests.states import state_name
 if TYPE_CHECKING:
     from triagedesk.app.queries import Queries
 
-SKIP_FIELDS = frozenset({"id", "title", "description"})
+SKIP_FIELDS = frozenset({"id", "title", "description", "alert_group"})
 """Shown in the heading rather than among the fields."""
 
 
@@ -72,7 +73,15 @@ def _changes(entry: AuditEntry) -> list[tuple[str, Any, Any]]:
         return []  # a creation: the record itself is shown above
     keys = [k for k in sorted(set(before) | set(after)) if before.get(k) != after.get(k) and k[:1] != "_"
             and k != "updated_at"]
-    return [(k, before.get(k), after.get(k)) for k in keys]
+    out: list[tuple[str, Any, Any]] = []
+    for k in keys:
+        old, new = before.get(k), after.get(k)
+        if k == "alert_group" and isinstance(old, dict) and isinstance(new, dict):  # what changed in it, briefly
+            out.extend((f"{k}.{sub}", old.get(sub), new.get(sub)) for sub in sorted(set(old) | set(new))
+                       if old.get(sub) != new.get(sub) and sub not in ("arrivals", "label_sets"))
+        else:
+            out.append((k, old, new))
+    return out
 
 
 def issue_record(queries: Queries, issue_id: str) -> IssueRecord:
@@ -122,7 +131,7 @@ def _value(value: Any) -> str:
         return ", ".join(f"{k} {_value(v)}" for k, v in value.items() if v not in (None, "", [], False))
     if isinstance(value, float):
         return f"{value:g}"
-    return str(value)
+    return one_line(value)
 
 
 def _state(key: str, value: Any) -> str:
@@ -150,24 +159,48 @@ def _is_set(value: Any) -> bool:
     return value not in (None, "", [], {}, False, 0, 0.0)
 
 
+def alert_lines(issue: dict[str, Any]) -> list[str]:
+    """An issue made of alerts: why it paged or did not, how it was grouped, its counts and label sets."""
+    group = issue["alert_group"]
+    verdict = str(group.get("verdict") or "").replace("_", " ")
+    lines = [one_line(f"{verdict}: {group.get('why') or '-'}")]
+    if group.get("flapping"):
+        lines.append("flapping")
+    count, sets = issue.get("count", 1), group.get("label_set_count", 0)
+    lines.append(f"{count} alert{'s' if count != 1 else ''}, {group.get('events', 0)} notifications, "
+                 f"{sets} label set{'s' if sets != 1 else ''} · first {_when(_moment(issue.get('created_at')))} · "
+                 f"last {_when(_moment(issue.get('last_seen')))}")
+    lines.append(one_line(f"{group.get('grouped') or 'grouped'} · key {group.get('key')}"
+                          + (f" · from {group.get('source')}" if group.get("source") else "")))
+    if group.get("acted"):
+        lines.append(one_line(f"held back by: {', '.join(str(a) for a in group['acted'])}"))
+    shown = group.get("label_sets") or []
+    lines.extend("  " + one_line(", ".join(f"{k}={v}" for k, v in sorted(labels.items()))) for labels in shown)
+    if sets > len(shown):
+        lines.append(f"  (+{sets - len(shown)} more label sets)")
+    return lines
+
+
 def sections(record: IssueRecord) -> list[tuple[str, list[str]]]:
     """The record as (title, lines) sections of plain text: the same for the desk's screen and the CLI.
     The caller shows them literally (never as markup, control characters escaped)."""
     issue = record.issue
-    head = [f"{issue.get('id')}: {issue.get('title') or '(no title)'}",
+    head = [f"{one_line(issue.get('id'))}: {one_line(issue.get('title') or '(no title)')}",
             f"{record.urgency} · score {record.score:.2f} · "
             f"{'escalate' if record.should_escalate else 'no escalation'}",
-            f"requester: {record.requester or '-'} · created {_when(_moment(issue.get('created_at')))}",
+            f"requester: {one_line(record.requester or '-')} · created {_when(_moment(issue.get('created_at')))}",
             "", issue.get("description") or "(no description)"]
     fields = [f"{key}: {_dollars(value) if key == 'estimated_value' else _value(value)}"
               for key, value in issue.items() if key not in SKIP_FIELDS and _is_set(value)]
     out = [("Issue", head), ("Fields", fields or ["(none set)"])]
+    if isinstance(issue.get("alert_group"), dict):
+        out.append(("Alerts", alert_lines(issue)))
     if not record.requests:
         out.append(("Requests", [f"{state_name(None)}: no request was ever opened"]))
     for view in record.requests:
         r = view.request
-        who = r.assigned_expert_name or r.assigned_expert_id or "nobody yet"
-        lines = [f"status {state_name(r.status)} · {r.urgency} · tier {r.tier_name or r.tier_id or '-'} · "
+        who = one_line(r.assigned_expert_name or r.assigned_expert_id or "nobody yet")
+        lines = [f"status {state_name(r.status)} · {r.urgency} · tier {one_line(r.tier_name or r.tier_id or '-')} · "
                  f"price {r.price:g}",
                  f"expert {who} · submitted {_when(r.submitted_at)} · resolve due {_when(view.resolve_due)}",
                  f"assigned {_when(r.assigned_at)} · acknowledged {_when(r.acknowledged_at)} · "

@@ -15,6 +15,7 @@ from triagedesk.domain.errors import UserError
 from triagedesk.domain.insight import oncall_load
 from triagedesk.domain.models import Expert, Issue
 from triagedesk.domain.records import OutboxMessage
+from triagedesk.domain.requests.notices import Cover
 from triagedesk.domain.routing.calendars import Calendar, Holiday
 from triagedesk.domain.routing.coverage import CalendarBook, Coverage
 from triagedesk.domain.routing.schedules import Layer, Override, Schedule
@@ -131,14 +132,18 @@ class OnCallDesk:
                                        matching.business_day_end)
 
     def page(self, kind: str, holder: Expert | None, issue: Issue | None, urgency: str, at: datetime,
-             send: Callable[[Expert | None], OutboxMessage | None]) -> OutboxMessage | None:
-        """An at-risk or breach page (`send` makes it for a recipient) goes to the holder in their hours (or on
-        call); outside them to whoever is on call for the issue now; with nobody, to the holder when their hours
-        open (Zammad #4432). Other notices go to the holder as they are."""
+             send: Callable[[Expert | None, Cover | None], OutboxMessage | None]) -> OutboxMessage | None:
+        """An at-risk or breach page (`send` makes it for a recipient, and whom they cover when it is not the
+        holder) goes to the holder in their hours (or on call); outside them to whoever is on call for the issue
+        now, told so; with nobody, to the holder when their hours open (Zammad #4432). Other notices go to the
+        holder as they are."""
         if kind not in PAGED or holder is None:
-            return send(holder)
+            return send(holder, None)
         who, when = self.page_to(holder, issue, urgency, at)
-        message = send((self.store.experts.get(who) if who else None) or holder)
+        recipient = (self.store.experts.get(who) if who else None) or holder
+        cover = None if recipient.id == holder.id else \
+            Cover(holder.name or holder.id, self.engine.profile(issue.profile if issue else None).name)
+        message = send(recipient, cover)
         return message.model_copy(update={"next_attempt_at": when}) if message is not None and when else message
 
     # -- writing -------------------------------------------------------------------------------------------------

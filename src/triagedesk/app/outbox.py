@@ -3,12 +3,27 @@ marked sent or failed, and those a stopped dispatcher left mid-send recovered as
 
 from __future__ import annotations
 
+import hashlib
 import threading
 from collections.abc import Collection, Iterable
 from datetime import datetime
 
 from triagedesk.domain.records import OutboxMessage
 from triagedesk.store.repositories import Store, model_fields
+
+
+def _digest(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:20]
+
+
+def step_audit_id(key: str) -> str:
+    """A policy step's audit entry id, derived from the step's key: a step taken once is never taken again."""
+    return f"pol-{_digest(key)}"
+
+
+def outbox_id(event: str, recipient: str) -> str:
+    """A message's id (its idempotency key), derived from its event and recipient: one event, one message each."""
+    return f"ob-{_digest(event + '|' + recipient)}"
 
 
 class OutboxDoor:

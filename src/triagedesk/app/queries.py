@@ -8,12 +8,13 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from triagedesk.app import issue_search, issue_view
+from triagedesk.app import issue_search, issue_view, noise
 from triagedesk.app.engine import Engine
 from triagedesk.app.figures import Figures
 from triagedesk.app.oncall import OnCallDesk
 from triagedesk.domain.insight import package
 from triagedesk.domain.insight.knowledge import Hit
+from triagedesk.domain.intake.records import MaintenanceWindow
 from triagedesk.domain.models import Issue, Match
 from triagedesk.domain.records import AuditEntry, ExpertRequest, Session
 from triagedesk.domain.requests import clocks as sla
@@ -183,8 +184,22 @@ class Queries:
                 profiles = {name: self.engine.profile(name) for name in self.engine.profiles()}
                 self._live_report = LiveReport(self.store, profiles, deferred=True)
             live = self._live_report
-        data = live.report(days, now or self.now())
-        return data if self.oncall is None else {**data, "oncall": self.oncall.fairness(now or self.now())}
+        at = now or self.now()
+        data = {**live.report(days, at), "noise": self.noise(days, at)}
+        return data if self.oncall is None else {**data, "oncall": self.oncall.fairness(at)}
+
+    # -- noise control (app/noise.py) -------------------------------------------------------------------------
+    def noise(self, days: int, now: datetime | None = None) -> dict[str, Any]:
+        """Events vs issues vs pages per source and rule, the compression, the noisiest rules, the transient share."""
+        return noise.noise_figures(self.store, now or self.now(), days)
+
+    def windows(self) -> list[MaintenanceWindow]:
+        """Every maintenance window, by number."""
+        return noise.windows(self.store)
+
+    def intake_backtest(self, source: str, days: int) -> dict[str, Any]:
+        """A changed profile's intake rules replayed over the stored alerts, against the current ones."""
+        return noise.backtest(self.engine, self.store, source, self.now(), days)
 
     def package(self, issue_id: str) -> str:
         issue = self.store.issues.require(issue_id)

@@ -36,10 +36,12 @@ class Reading:
 
     def report(self, days: int, now: datetime | None = None) -> dict[str, Any]:
         from triagedesk.app import report_columns
+        from triagedesk.app.noise import noise_figures
 
         moment = now or self.clock()
         found = report_columns.report(self.store, self.profiles(), moment, days)
         found["oncall"] = self._oncall(moment)
+        found["noise"] = noise_figures(self.store, moment, days)
         self.store.journal.verified()
         return found
 

@@ -48,10 +48,15 @@ def calendar_import(file: str | None, name: str, country: str | None, region: st
                     db_path: str | None, actor: str, as_json: bool) -> None:
     """Holidays from FILE.ics (all-day events are days off, timed ones closures) or --country; they apply to every
     business-hours calendar unless --expert or --team scopes them."""
+    from triagedesk.domain.routing.schedules import schedule_name
     from triagedesk.formats import ics
 
     if bool(file) == bool(country):
         raise InputError("calendar import: give FILE.ics or --country CC (one of them)")
+    try:
+        schedule_name(name)
+    except ValueError as exc:
+        raise InputError(f"--holidays: {exc}") from None
     if region and not country:
         raise InputError("--region belongs to --country")
     this_year = datetime.now(UTC).year

@@ -72,11 +72,17 @@ def parse_instant(value: str | None, option: str) -> datetime:
 
     if value is None:
         return datetime.now(UTC)
+    from triagedesk.domain.instants import outside
+
     try:
-        parsed = datetime.fromisoformat(value)
-    except ValueError:
+        parsed = as_utc(datetime.fromisoformat(value))
+    except (ValueError, OverflowError):  # OverflowError: a local time at year 1 or 9999 taken to UTC
         raise InputError(f"{option}: {value!r} is not an ISO 8601 time like 2026-01-05T14:00:00Z") from None
-    return as_utc(parsed)  # type: ignore[return-value]
+    assert parsed is not None
+    beyond = outside(parsed)
+    if beyond is not None:
+        raise InputError(f"{option}: {value!r} is {beyond}")
+    return parsed
 
 
 profile_option = click.option(

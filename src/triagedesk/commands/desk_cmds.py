@@ -6,7 +6,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -157,9 +157,9 @@ def report(days: int, fmt: str, db_path: str | None, now_text: str | None) -> No
         emit_json(data)
     else:
         from triagedesk.display import printable
-        from triagedesk.domain.insight import analytics
+        from triagedesk.domain.insight import analytics, noise
 
-        click.echo(printable(analytics.markdown(data)), nl=False)
+        click.echo(printable(analytics.markdown(data) + noise.markdown(data["noise"])), nl=False)
 
 
 @click.command()
@@ -171,14 +171,17 @@ def report(days: int, fmt: str, db_path: str | None, now_text: str | None) -> No
 @json_option
 def backtest(profile_path: str, days: int, limit: int, db_path: str | None, now_text: str | None,
              as_json: bool) -> None:
-    """Replay a changed profile over stored issues: what would escalate, at which urgency and tier."""
+    """Replay a changed profile over stored issues (what would escalate, at which urgency and tier) and over
+    stored alerts (its intake rules: pages saved, pages delayed or dropped)."""
     from rich.table import Table
 
     from triagedesk.display import literal, one_line
 
-    result = desk(db_path, now_text).queries.backtest(profile_path, days)
+    queries = desk(db_path, now_text).queries
+    result = queries.backtest(profile_path, days)
+    alerts = queries.intake_backtest(profile_path, days)
     if as_json:
-        emit_json(result.as_dict())
+        emit_json({**result.as_dict(), "alerts": alerts})
         return
     out = console()
     out.print(literal(f"Backtest of {profile_path} over {result.considered:,} {result.profile} issues ({days} days)"))
@@ -197,6 +200,35 @@ def backtest(profile_path: str, days: int, limit: int, db_path: str | None, now_
         changes.add_row(literal(change.issue_id), literal(one_line(change.title, 40)), literal(change.note),
                         literal(change.actual["request"] or "-"), str(change.actual["corrections"]))
     out.print(changes)
+    print_alert_backtest(alerts, limit)
+
+
+def print_alert_backtest(found: dict[str, Any], limit: int) -> None:
+    """The intake rules' backtest: events, issues and pages under the current and the changed rules."""
+    from rich.table import Table
+
+    from triagedesk.display import literal
+
+    out = console()
+    before, after = found["current"], found["changed"]
+    if not before["events"]:
+        out.print("No stored alerts in the period: the intake rules have nothing to replay.")
+        return
+    out.print(f"Intake rules replayed over {before['alerts']:,} stored alerts ({before['events']:,} events)")
+    table = Table("alerts", "current", "changed")
+    for name in ("issues", "pages"):
+        table.add_row(name, f"{before[name]:,}", f"{after[name]:,}")
+    table.add_row("compression", f"{before['compression']:.1%}", f"{after['compression']:.1%}")
+    out.print(table)
+    out.print(f"pages saved: {found['pages_saved']:,}; dropped {len(found['dropped'])}, "
+              f"delayed {len(found['delayed'])}")
+    for change in (found["dropped"] + found["delayed"])[:limit]:
+        late = "dropped" if change["changed_at"] is None else f"{change['minutes_later']:g} min later"
+        held = ", ".join(change["held_by"]) or "-"
+        out.print(literal(f"  {change['issue_id']}: {late} (held by {held})"
+                          f"{' - marked useful' if change['marked_useful'] else ''}"))
+    for called in found["called_out"]:
+        out.print(literal(f"[!] {called['text']}"))
 
 
 COMMANDS = (timers, kb, package_cmd, report, backtest)

@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import click
 
 from triagedesk.commands.common import console, db_option, emit_json, json_option, parse_instant, store_path
 from triagedesk.display import literal, one_line, printable
 from triagedesk.domain.errors import UserError
 from triagedesk.domain.requests.states import state_name
+
+if TYPE_CHECKING:
+    from triagedesk.app.dispatching import Dispatching
+    from triagedesk.sync.client import CouchClient
+    from triagedesk.sync.engine import Replicator
 
 
 @click.command()
@@ -29,6 +36,7 @@ def dispatch(db_path: str | None, once: bool, now_text: str | None, listen: str 
     a second one waits and takes over when the lease expires. SIGTERM stops it after the current step.
     """
     import os
+    from functools import partial
 
     from triagedesk.app.dispatching import open_dispatching
     from triagedesk.dispatch import service
@@ -53,9 +61,16 @@ def dispatch(db_path: str | None, once: bool, now_text: str | None, listen: str 
     d = open_dispatching(path, create=True, coordinator_contact=settings.coordinator_url)
     try:
         service.run(d, path, once=once, now=now, listen=listen, sync_url=sync_url, log_format=log_format,
-                    forwarded_allow_ips=forwarded_allow_ips)
+                    forwarded_allow_ips=forwarded_allow_ips, replicator_for=partial(replicator_for, d))
     finally:
         d.close()
+
+
+def replicator_for(d: Dispatching, client: CouchClient) -> Replicator:
+    """The dispatcher's sync rounds: its store replicated with the team's server, as `dispatcher`."""
+    from triagedesk.sync.engine import Replicator
+
+    return Replicator(d.desk.replica, client, actor="dispatcher")
 
 
 @click.group()

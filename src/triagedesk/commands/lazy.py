@@ -15,8 +15,9 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
                "next hand-off."),
     "schedule": ("schedule_cmds", "schedule", "On-call schedules: layers of rotations, restrictions, overrides; "
                  "import and export as iCalendar."),
-    "backtest": ("desk_cmds", "backtest",
-                 "Replay a changed profile over stored issues: what would escalate, at which urgency and tier."),
+    "backtest": ("desk_cmds", "backtest", "Replay a changed profile over stored issues (what would escalate, at "
+                 "which urgency and tier) and over stored alerts (its intake rules: pages saved, pages delayed or "
+                 "dropped)."),
     "db": ("store_cmds", "db", "Check or repair a store's files."),
     "demo": ("store_cmds", "demo",
              "Fill a store with a realistic, deterministic demo history (the same for the same seed and time)."),
@@ -33,6 +34,10 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "export": ("store_cmds", "export", "Write every record of a kind to stdout; `import` reads it back losslessly."),
     "import": ("store_cmds", "import_", "Import FILE into the store: every row is validated first, then all are "
                "written in one durable write."),
+    "feedback": ("noise_cmds", "feedback", "Mark ISSUE_ID useful or noise (none clears it): the analytics' noise "
+                 "view and the intake backtest read it."),
+    "maintenance": ("noise_cmds", "maintenance",
+                    "Maintenance windows: alerts matching an active one are recorded and page nobody."),
     "kb": ("desk_cmds", "kb", "The knowledge base of past resolutions."),
     "keys": ("keys_cmd", "keys_cmd", "Every action of the desk with its key and where the key came from (default, "
              "or config.toml's [keys]); what is wrong in [keys] is said on stderr, and those actions keep their "

@@ -19,7 +19,7 @@ from triagedesk.commands.desk_cmds import actor_option, desk
 from triagedesk.commands.store_cmds import db_option, store_path
 from triagedesk.display import literal, printable
 from triagedesk.domain.errors import InputError, UserError, format_loc
-from triagedesk.domain.instants import stamp
+from triagedesk.domain.instants import outside, stamp
 
 at_option = click.option("--at", "at_text", metavar="ISO-TIME", help="The instant asked about (default: now).")
 
@@ -43,6 +43,9 @@ def local_time(text: str, option: str) -> datetime:
         raise InputError(f"{option}: {text!r} is not a local time like 2026-01-05T09:00") from None
     if found.tzinfo is not None:
         raise InputError(f"{option}: {text!r}: give the wall-clock time in the schedule's zone, without an offset")
+    beyond = outside(found.replace(tzinfo=UTC))
+    if beyond is not None:  # a hand-off at year 9999 would end every later `oncall` in an overflow
+        raise InputError(f"{option}: {text!r} is {beyond}")
     return found
 
 
@@ -255,7 +258,10 @@ def _day(text: str | None, option: str, default: datetime) -> datetime:
 def schedule_import(file: str, name: str, from_text: str | None, until_text: str | None, zone_name: str,
                     covers: tuple[str, ...], replace: bool, db_path: str | None, actor: str, as_json: bool) -> None:
     """A schedule from an iCalendar file: each event whose attendee or summary names an expert is their shift."""
+    from triagedesk.formats import ics
+
     text, source = read_text(file)
+    ics.parse(text, source)  # the file's own mistakes first, as `calendar import` says them, store or none
     now = datetime.now(UTC)
     start = _day(from_text, "--from", now - timedelta(days=365))
     end = _day(until_text, "--until", now + timedelta(days=730))

@@ -22,7 +22,7 @@ if TYPE_CHECKING:
 
 IMPORTED = ("experts", "issues", "requests")
 """The kinds `import` reads (each validated by its model)."""
-EXPORTED = (*IMPORTED, "sessions", "outcomes", "corrections", "knowledge", "audit")
+EXPORTED = (*IMPORTED, "sessions", "outcomes", "corrections", "knowledge", "audit", "alerts", "maintenance")
 
 
 def model_of(kind: str) -> type[BaseModel]:

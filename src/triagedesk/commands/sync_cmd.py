@@ -45,7 +45,7 @@ def sync(url: str | None, db_path: str | None, push_only: bool, pull_only: bool,
     remote = parse_remote(url)
     desk = open_desk(store_path(db_path))
     client = CouchClient(remote, timeout=timeout, verify=not insecure)
-    replicator = Replicator(desk.store, client, actor=remote.username or "sync")  # the server checks audit actors
+    replicator = Replicator(desk.replica, client, actor=remote.username or "sync")  # the server checks audit actors
     try:
         if take:
             missing = replicator.take_server(list(take))
@@ -107,6 +107,8 @@ def _report(result: SyncResult, shown: str, as_json: bool, quarantined: list[dic
 
 def _counts(result: SyncResult, rejected: int | None = None) -> str:
     line = f"pushed {result.pushed:,}, pulled {result.pulled:,}, conflicts {result.conflicts:,}"
+    if result.server_conflicts:
+        line += f", server conflicts resolved {result.server_conflicts:,}"
     shown = len(result.rejected) if rejected is None else rejected
     if shown:
         line += f", rejected {shown:,}"

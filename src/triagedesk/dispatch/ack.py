@@ -4,18 +4,18 @@ only the button's POST acknowledges. A link scanner or a mail preview that opens
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable
-from datetime import datetime
 from html import escape
+from typing import TYPE_CHECKING
 
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 
-from triagedesk.app.dispatching import Dispatching
 from triagedesk.dispatch import tokens
-from triagedesk.dispatch.ratelimit import RateLimiter
 from triagedesk.domain.errors import UserError
+
+if TYPE_CHECKING:
+    from triagedesk.dispatch.intake import IntakeState
 
 HEADERS = {
     "Cache-Control": "no-store",
@@ -39,54 +39,55 @@ def _token_key(token: str) -> str:
     return "ack-token:" + hashlib.sha256(token.encode("utf-8", "replace")).hexdigest()[:32]
 
 
-def routes(dispatching: Dispatching, secret: bytes, clock: Callable[[], datetime], limiter: RateLimiter,
-           client_of: Callable[[Request], str], on_change: Callable[[], None] | None) -> Callable:
-    """The `/ack/{token}` endpoint (GET, HEAD, POST)."""
+def _read(state: IntakeState, token: str) -> tuple[str, str] | Response:
+    try:
+        return tokens.read(state.secret, token, state.clock())
+    except tokens.MalformedToken:
+        return _page("Not a valid link", "<p>This address is not an acknowledgement link.</p>", 400)
+    except tokens.TokenError as exc:
+        return _page("This link is not valid", f"<p>This link is not valid: {escape(str(exc))}.</p>", 403)
 
-    def read(token: str) -> tuple[str, str] | Response:
-        try:
-            return tokens.read(secret, token, clock())
-        except tokens.MalformedToken:
-            return _page("Not a valid link", "<p>This address is not an acknowledgement link.</p>", 400)
-        except tokens.TokenError as exc:
-            return _page("This link is not valid", f"<p>This link is not valid: {escape(str(exc))}.</p>", 403)
 
-    def show(token: str) -> Response:
-        found = read(token)
-        if isinstance(found, Response):
-            return found
-        request, issue, refusal = dispatching.ack_state(*found)
-        what = ""
-        if request is not None:
-            title = issue.title if issue is not None and issue.title else "(no title)"
-            what = (f"<p>Issue <b>{escape(request.analysis_id)}</b>: {escape(title)}</p><p>Request "
-                    f"{escape(request.id)} · urgency {escape(request.urgency)} · assigned to "
-                    f"{escape(request.assigned_expert_name or request.assigned_expert_id or '-')}</p>")
-        if refusal is not None:
-            return _page("Nothing to acknowledge", f"{what}<p>{escape(refusal)}.</p>", 410)
-        return _page("Acknowledge this assignment?", f"{what}<form method=post><button type=submit>"
-                     "Acknowledge: I am on it</button></form><p>Opening this page changed nothing; "
-                     "the button acknowledges.</p>", 200)
+def show(state: IntakeState, token: str) -> Response:
+    """GET and HEAD: the request and the confirm button; nothing changes."""
+    found = _read(state, token)
+    if isinstance(found, Response):
+        return found
+    request, issue, refusal = state.dispatching.ack_state(*found)
+    what = ""
+    if request is not None:
+        title = issue.title if issue is not None and issue.title else "(no title)"
+        what = (f"<p>Issue <b>{escape(request.analysis_id)}</b>: {escape(title)}</p><p>Request "
+                f"{escape(request.id)} · urgency {escape(request.urgency)} · assigned to "
+                f"{escape(request.assigned_expert_name or request.assigned_expert_id or '-')}</p>")
+    if refusal is not None:
+        return _page("Nothing to acknowledge", f"{what}<p>{escape(refusal)}.</p>", 410)
+    return _page("Acknowledge this assignment?", f"{what}<form method=post><button type=submit>"
+                 "Acknowledge: I am on it</button></form><p>Opening this page changed nothing; "
+                 "the button acknowledges.</p>", 200)
 
-    def confirm(token: str) -> Response:
-        found = read(token)
-        if isinstance(found, Response):
-            return found
-        request_id, assigned_at = found
-        try:
-            dispatching.acknowledge(request_id, assigned_at, clock())
-        except UserError as exc:
-            return _page("Not acknowledged", f"<p>Not acknowledged: {escape(str(exc))}.</p>", 410)
-        if on_change is not None:
-            on_change()
-        return _page("Acknowledged", f"<p>Thank you: request {escape(request_id)} is acknowledged.</p>", 200)
 
-    async def ack(request: Request) -> Response:
-        token = request.path_params["token"]
-        if not limiter.allow(client_of(request)) or not limiter.allow(_token_key(token)):
-            return _page("Too many requests", "<p>Too many requests: try again in a moment.</p>", 429)
-        if request.method == "POST":
-            return await run_in_threadpool(confirm, token)
-        return await run_in_threadpool(show, token)  # GET and HEAD: a page, nothing changed
+def confirm(state: IntakeState, token: str) -> Response:
+    """POST: acknowledge the assignment the link was issued for."""
+    found = _read(state, token)
+    if isinstance(found, Response):
+        return found
+    request_id, assigned_at = found
+    try:
+        state.dispatching.acknowledge(request_id, assigned_at, state.clock())
+    except UserError as exc:
+        return _page("Not acknowledged", f"<p>Not acknowledged: {escape(str(exc))}.</p>", 410)
+    state.on_change()
+    return _page("Acknowledged", f"<p>Thank you: request {escape(request_id)} is acknowledged.</p>", 200)
 
-    return ack
+
+async def endpoint(request: Request) -> Response:
+    """`/ack/{token}`: rate-limited per client and per token, then `show` or `confirm` on a worker thread."""
+    state: IntakeState = request.app.state.intake
+    token = request.path_params["token"]
+    client = request.client.host if request.client else "?"
+    if not state.limiter.allow(client) or not state.limiter.allow(_token_key(token)):
+        return _page("Too many requests", "<p>Too many requests: try again in a moment.</p>", 429)
+    if request.method == "POST":
+        return await run_in_threadpool(confirm, state, token)
+    return await run_in_threadpool(show, state, token)

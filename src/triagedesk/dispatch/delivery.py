@@ -14,7 +14,7 @@ import time
 from collections.abc import Callable, Iterable
 from datetime import datetime, timedelta
 
-from triagedesk.app.dispatching import Dispatching
+from triagedesk.app.dispatch_port import DispatchPort
 from triagedesk.dispatch import notify
 from triagedesk.dispatch.masking import mask
 from triagedesk.dispatch.settings import DispatchSettings
@@ -42,7 +42,7 @@ class Delivery:
     """Sends the outbox's due messages on worker threads; `clock()` is the dispatcher's time (set each pass and
     moved on by the monotonic clock in between, so a fixed `--now` and the real clock both work)."""
 
-    def __init__(self, d: Dispatching, settings: DispatchSettings, log: Log, send: Send = notify.send,
+    def __init__(self, d: DispatchPort, settings: DispatchSettings, log: Log, send: Send = notify.send,
                  rng: random.Random | None = None) -> None:
         self.d = d
         self.settings = settings

@@ -1,5 +1,6 @@
 """Delivery through Apprise (email, chat, webhooks): one call per message, with its idempotency key, its file
-where the service takes files, a per-target timeout, and Apprise's own reason (masked, no log prefix) on failure."""
+where the service takes files, a timeout bounding the whole send, and Apprise's own reason (masked, no log
+prefix) on failure."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from urllib.parse import quote
 import apprise
 from apprise.attachment.memory import AttachMemory
 
+from triagedesk.dispatch import deadline
 from triagedesk.dispatch.masking import mask
 from triagedesk.domain.requests.notices import with_package_line
 
@@ -123,7 +125,7 @@ def message_id(key: str) -> str:
 def _asset() -> apprise.AppriseAsset:
     """Apprise working on the calling (delivery) thread: in order, and without its own service deadline, which
     would hand a slow send to Apprise's shared pool, whose threads a stopping process must wait for. The
-    per-target timeout is the socket timeouts set on each send."""
+    per-target timeout is the socket timeouts set on each send, and the whole send's deadline (`deadline`)."""
     asset = apprise.AppriseAsset(async_mode=False)
     if hasattr(asset, "_service_timeout"):
         asset._service_timeout = 0
@@ -160,10 +162,20 @@ def send(url: str, message: Outgoing, timeout: float = 10.0) -> bool:
     lines_token = _LINES.set(reasons)
     id_token = _MESSAGE_ID.set(message_id(message.key))
     try:
-        ok = sender.notify(body=body, title=message.subject, body_format=apprise.NotifyFormat.TEXT, attach=attach)
+        with deadline.bounded(timeout) as watch:
+            try:
+                ok = bool(sender.notify(body=body, title=message.subject,
+                                        body_format=apprise.NotifyFormat.TEXT, attach=attach))
+            except Exception:
+                if not watch.expired:
+                    raise
+                ok = False
     finally:
         _LINES.reset(lines_token)
         _MESSAGE_ID.reset(id_token)
+    if not ok and watch.expired:
+        raise DeliveryError(f"no complete answer within {timeout:g} s (TRIAGEDESK_SEND_TIMEOUT_SECONDS): "
+                            "cut short, to be tried again")
     if not ok:
         text = next((line.strip() for line in reversed(reasons) if line.strip()), "the service refused the message")
         raise DeliveryError(mask(text)[:400])

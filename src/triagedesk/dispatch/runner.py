@@ -3,55 +3,30 @@
 from __future__ import annotations
 
 import heapq
-import json
-import logging
 import random
-import re
 import threading
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
-from typing import Any
 
-from triagedesk.app.dispatching import Dispatching
+import stamina
+
+from triagedesk.app.dispatch_port import DispatchPort
 from triagedesk.dispatch import notify, tokens
+from triagedesk.dispatch.actionlog import ActionLog
 from triagedesk.dispatch.delivery import Delivery, Send
 from triagedesk.dispatch.lease import Lease
-from triagedesk.dispatch.masking import mask
 from triagedesk.dispatch.settings import DispatchSettings
 from triagedesk.domain import instants
-from triagedesk.domain.errors import UserError
+from triagedesk.domain.errors import Unavailable, UserError
 from triagedesk.domain.records import ExpertRequest
 from triagedesk.domain.requests import policy
-
-log = logging.getLogger("triagedesk.dispatch")
-_QUOTE = re.compile(r'^$|[\s"=\\]|[^\x21-\x7e]')
-"""A text value is quoted (JSON-escaped, so ASCII only) when it is empty or holds a space, quote, `=`, backslash,
-a control character or anything outside printable ASCII: a hostile id cannot forge a second line or field."""
-
-
-
-class ActionLog:
-    """One line per action: `key=value` text, or one JSON object a line (`--log-format json`)."""
-
-    def __init__(self, fmt: str = "text", emit: Callable[[str], None] | None = None) -> None:
-        self.fmt = fmt
-        self.emit = emit or (lambda line: log.info(line))
-
-    def __call__(self, event: str, **fields: Any) -> None:
-        clean = {k: mask(str(v)) if isinstance(v, str) else v for k, v in fields.items() if v is not None}
-        if self.fmt == "json":
-            self.emit(json.dumps({"event": event, **clean}, sort_keys=False, default=str))
-        else:
-            parts = " ".join(f"{k}={json.dumps(v) if isinstance(v, str) and _QUOTE.search(v) else v}"
-                             for k, v in clean.items())
-            self.emit(f"{event} {parts}".rstrip())
 
 
 class Dispatcher:
     """Applies the policy; its `delivery` sends the outbox. `run_pass(now)` is one step of the clock: the due
     steps, then (unless delivery runs on its own threads, `start_delivery`) the due messages, waited for."""
 
-    def __init__(self, dispatching: Dispatching, settings: DispatchSettings, secret: bytes,
+    def __init__(self, dispatching: DispatchPort, settings: DispatchSettings, secret: bytes,
                  action_log: ActionLog | None = None, public_url: str | None = None,
                  send: Send = notify.send, rng: random.Random | None = None) -> None:
         self.d = dispatching
@@ -68,7 +43,7 @@ class Dispatcher:
         self._dirty: set[tuple[str, str]] = set()   # (table, doc id) of changed requests, read later
         self._dirty_lock = threading.Lock()
         self._built = False
-        self._unsubscribe = self.d.store.subscribe(self._on_change)
+        self._unsubscribe = self.d.changes.subscribe(self._on_change)
         self._stuck: set[str] = set()
 
     # -- the due-time index ----------------------------------------------------------------------------
@@ -124,7 +99,7 @@ class Dispatcher:
         if not self._built:
             self._build()
         self._take_dirty()
-        actions = 0
+        actions = self._intake_clock(now)
         visited: set[str] = set()
         deferred: list[tuple[datetime, str]] = []
         while self._heap and self._heap[0][0] <= now and not stop():
@@ -136,7 +111,12 @@ class Dispatcher:
                 continue
             visited.add(request_id)
             self._due.pop(request_id, None)
-            actions += self._step(request_id, now)
+            try:
+                actions += self._step(request_id, now)
+            except BaseException:  # (the store refused): still due, for the retry or the next pass
+                self._due[request_id] = when
+                heapq.heappush(self._heap, (when, request_id))
+                raise
             self._take_dirty()
         for entry in deferred:
             heapq.heappush(self._heap, entry)
@@ -146,8 +126,18 @@ class Dispatcher:
             actions += self.delivery.drain(self.settings.send_timeout_seconds * 3 + 5)
         return actions
 
+    def _intake_clock(self, now: datetime) -> int:
+        """Holds released, maintenance windows told and their held-back alerts weighed again (when any is due)."""
+        if not self.d.intake_due(now):
+            return 0
+        done = self.d.intake_tick(now)
+        for issue_id, verdict in done["moved"]:
+            self.log("intake_" + verdict, issue=issue_id, at=instants.stamp(now))
+        self._take_dirty()  # a released hold may have opened a request the policy now owes steps
+        return len(done["moved"]) + len(done["notices"])
+
     def _step(self, request_id: str, now: datetime) -> int:
-        """Every step due for the request, in order (`Dispatching.walk`: what `policy explain` shows)."""
+        """Every step due for the request, in order (`DispatchPort.walk`: what `policy explain` shows)."""
         history = self._history.setdefault(request_id, [])
         try:
             results = self.d.walk(request_id, now, self.ack_url, history)
@@ -188,6 +178,27 @@ class Dispatcher:
         self.delivery.stop(0)
 
 
+TRANSIENT = (Unavailable, OSError)
+"""Failures a pass is tried again for within its round: the store's lock held elsewhere, the OS refusing for now."""
+
+
+def run_pass_retrying(dispatcher: Dispatcher, clock: Callable[[], datetime], stop: threading.Event,
+                      budget: float) -> int:
+    """A pass; one that fails for a transient reason is tried again (stamina: exponential backoff with jitter)
+    for up to `budget` seconds, so the lease is still renewed in time. Each retry is one `pass_retry` line; the
+    last failure, or any other, is raised for the loop to log."""
+    attempts = stamina.retry_context(on=TRANSIENT, attempts=5, timeout=budget, wait_initial=min(0.1, budget / 8),
+                                     wait_max=budget / 2, wait_jitter=min(0.1, budget / 8))
+    for attempt in attempts:
+        with attempt:
+            if attempt.num > 1:
+                dispatcher.log("pass_retry", attempt=attempt.num)
+            return dispatcher.run_pass(clock(), stop.is_set)
+        if stop.is_set():
+            break
+    return 0
+
+
 def run_forever(dispatcher: Dispatcher, lease: Lease, stop: threading.Event, interval: float,
                 clock: Callable[[], datetime], on_round: Callable[[], None] | None = None,
                 wake: threading.Event | None = None) -> None:
@@ -217,10 +228,10 @@ def run_forever(dispatcher: Dispatcher, lease: Lease, stop: threading.Event, int
             if not dispatcher.background:
                 dispatcher.start_delivery()  # (the first pass loads the outbox and recovers what a crash left)
             try:
-                acted = dispatcher.run_pass(clock(), stop.is_set)
-            except Exception as exc:  # one bad pass must not end a service; it is logged and retried
+                acted = run_pass_retrying(dispatcher, clock, stop, renew_every)
+            except Exception as exc:  # one bad pass must not end a service; it is logged and tried next round
                 acted = 0
-                dispatcher.log("pass_failed", error=f"{type(exc).__name__}: {exc}")
+                dispatcher.log.failed("pass_failed", exc)
             if acted and on_round is not None:
                 on_round()  # what was done reaches the team's server at once, not a round later
         wake.wait(renew_every)
@@ -233,3 +244,6 @@ def run_forever(dispatcher: Dispatcher, lease: Lease, stop: threading.Event, int
     if holding:
         lease.release()
         dispatcher.log("lease_released", holder=lease.holder)
+
+
+__all__ = ["ActionLog", "Dispatcher", "run_forever"]

@@ -10,11 +10,12 @@ import time
 from collections.abc import Callable
 from datetime import UTC, datetime
 from types import FrameType
-from typing import Any
+from typing import Any, Protocol
 
+import stamina
 import uvicorn
 
-from triagedesk.app.dispatching import Dispatching
+from triagedesk.app.dispatch_port import DispatchPort
 from triagedesk.dispatch import tokens
 from triagedesk.dispatch.intake import build_app
 from triagedesk.dispatch.lease import CouchLease, FileLease, Lease
@@ -23,7 +24,6 @@ from triagedesk.dispatch.runner import ActionLog, Dispatcher, run_forever
 from triagedesk.dispatch.settings import DispatchSettings
 from triagedesk.domain.errors import UserError
 from triagedesk.sync.client import CouchClient, parse_remote
-from triagedesk.sync.engine import Replicator
 
 
 def parse_listen(text: str) -> tuple[str, int]:
@@ -31,6 +31,12 @@ def parse_listen(text: str) -> tuple[str, int]:
     if not host or not port.isdigit() or not 0 < int(port) < 65536:
         raise ValueError(f"--listen {text!r}: expected HOST:PORT, like 127.0.0.1:8025")
     return host.strip("[]"), int(port)
+
+
+class Replicating(Protocol):
+    """A sync round with the team's server (the command hands one in: the dispatcher never holds the store)."""
+
+    def sync(self) -> object: ...
 
 
 class _ServerLog(logging.Handler):
@@ -94,9 +100,10 @@ class IntakeServer:
         self.thread.join(timeout=10)
 
 
-def run(d: Dispatching, store_path: str, *, once: bool, now: datetime | None, listen: str | None,
+def run(d: DispatchPort, store_path: str, *, once: bool, now: datetime | None, listen: str | None,
         sync_url: str | None, log_format: str, emit: Callable[[str], None] | None = None,
-        forwarded_allow_ips: str | None = None) -> int:
+        forwarded_allow_ips: str | None = None,
+        replicator_for: Callable[[CouchClient], Replicating] | None = None) -> int:
     settings = DispatchSettings()
     if forwarded_allow_ips is not None:
         settings = settings.model_copy(update={"forwarded_allow_ips": forwarded_allow_ips})
@@ -105,6 +112,7 @@ def run(d: Dispatching, store_path: str, *, once: bool, now: datetime | None, li
     except ValueError as exc:
         raise UserError(str(exc)) from None
     secret = tokens.secret_for(store_path, settings.ack_secret)
+    stamina.instrumentation.set_on_retry_hooks([])  # a retry is our own `pass_retry` line, never stamina's
     action_log = ActionLog(log_format, emit or (lambda line: print(line, file=sys.stderr, flush=True)))
     public = None
     address = parse_listen(listen) if listen else None
@@ -115,7 +123,7 @@ def run(d: Dispatching, store_path: str, *, once: bool, now: datetime | None, li
     client = CouchClient(parse_remote(sync_url)) if sync_url else None
     lease: Lease = CouchLease(client, settings.lease_seconds, store_path=store_path) if client \
         else FileLease(store_path, settings.lease_seconds)
-    replicator = Replicator(d.store, client, actor="dispatcher") if client else None
+    replicator = replicator_for(client) if client and replicator_for else None
 
     def sync_round() -> None:
         if replicator is not None:

@@ -34,7 +34,8 @@ class DispatchSettings(BaseSettings):
     delivery_workers: int = Field(8, ge=1, le=64)
     """Sends under way at once (one per target at a time): a hanging target holds one of them, no more."""
     send_timeout_seconds: float = Field(10.0, gt=0)
-    """How long one send may wait on its target (connect, and each read) before it counts as failed."""
+    """How long one send may take, all told (connecting, each read, and the whole answer), before it counts as
+    failed and is tried again on its backoff."""
     stop_grace_seconds: float = Field(5.0, ge=0)
     """At SIGTERM, how long the sends under way may finish; one still running is sent again at the next start,
     marked as a possible repeat."""

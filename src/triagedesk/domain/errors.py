@@ -11,6 +11,10 @@ class UserError(Exception):
     exit_code = 2
 
 
+class Unavailable(UserError):
+    """Something that refused for now (a lock another process holds): the same call may well succeed soon."""
+
+
 class InputError(UserError):
     """Bad input data: malformed JSON, a wrong type, an unknown field."""
 

@@ -5,6 +5,19 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
+EARLIEST = datetime(1970, 1, 1, tzinfo=UTC)
+LATEST = datetime(8000, 1, 1, tzinfo=UTC)
+"""The instants a person may ask about (`--at`, `--now`): far inside the schedules' own bounds (1900 and 9000,
+`routing/rotation.py`) and the calendar's (years 1 and 9999), so a year's horizon, a week's view or the
+hand-offs around one never reach either."""
+
+
+def outside(moment: datetime) -> str | None:
+    """Why an instant is beyond the ones the desk reckons with (None: it is within them)."""
+    if EARLIEST <= moment < LATEST:
+        return None
+    return f"outside the years {EARLIEST.year} to {LATEST.year - 1} the desk reckons with"
+
 
 def now() -> datetime:
     return datetime.now(UTC)

@@ -16,6 +16,8 @@ from pydantic import (
 )
 from pydantic.alias_generators import to_camel
 
+from triagedesk.domain.intake.issue_group import AlertGroup
+
 Urgency = Literal["critical", "high", "medium", "low"]
 URGENCIES: tuple[Urgency, ...] = ("critical", "high", "medium", "low")
 """Urgencies from the most to the least pressing."""
@@ -25,6 +27,7 @@ ComplianceRisk = Literal["low", "medium", "high"]
 DataClassification = Literal["public", "internal", "confidential", "restricted"]
 AuthenticationRisk = Literal["none", "low", "medium", "high", "very_high"]
 ExpertiseLevel = Literal["junior", "mid", "senior", "expert"]
+Feedback = Literal["useful", "noise"]
 
 PROFILE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,63}")
 """How data names a profile: a name, never a path (paths come only from the command line)."""
@@ -154,6 +157,10 @@ class Issue(DomainModel):
     severity: Urgency | None = None
     """The urgency the issue's source gave it (an alert's severity through its profile's `[intake.severity]`);
     the profile's rules read it as the fact `source_urgency`."""
+    alert_group: AlertGroup | None = None
+    """An issue made of alerts: its group, label sets, counts, and why it paged or did not (intake rules)."""
+    feedback: Feedback | None = None
+    """Was paging a human for it worth it: marked `useful` or `noise` (the desk's key, `triagedesk feedback`)."""
 
     _utc = field_validator("created_at", "last_seen")(as_utc)
     _profile = field_validator("profile")(profile_name)

@@ -175,7 +175,7 @@ class AuditEntry(Record):
 
 OutboxStatus = Literal["pending", "sending", "sent", "failed"]
 OUTBOX_STATUSES: tuple[str, ...] = ("pending", "sending", "sent", "failed")
-NoticeKind = Literal["assignment", "reassignment", "at_risk", "breach", "follow_up", "coordinator"]
+NoticeKind = Literal["assignment", "reassignment", "at_risk", "breach", "follow_up", "coordinator", "maintenance"]
 
 
 class OutboxMessage(Record):

@@ -22,15 +22,52 @@ from triagedesk.domain.routing.wallclock import instant, zone
 DAY = timedelta(days=1)
 
 
+def _first_line(exc: Exception) -> str:
+    return (str(exc).splitlines() or [type(exc).__name__])[0][:120]
+
+
 def parse(text: str, source: str) -> icalendar.Calendar:
     """The calendar in `text`; a one-line error naming `source` when it is not one."""
     try:
         found = icalendar.Calendar.from_ical(text)
     except (ValueError, KeyError, IndexError) as exc:
-        raise InputError(f"{source}: not an iCalendar file ({str(exc).splitlines()[0][:120]})") from None
+        raise InputError(f"{source}: not an iCalendar file ({_first_line(exc)})") from None
     if not isinstance(found, icalendar.Calendar):
         raise InputError(f"{source}: not an iCalendar file (no VCALENDAR)")
+    check_events(text, source)
     return found
+
+
+ONCE = frozenset({"DTSTART", "DTEND", "DURATION", "RECURRENCE-ID"})
+"""An event's times, each at most once (RFC 5545 3.6.1): a second one is refused, never guessed between."""
+
+
+def check_events(text: str, source: str) -> None:
+    """A one-line error naming the file, the line and the event (its UID, else its summary) where an event gives
+    one of its times twice (icalendar's own test calendars `pacific_fiji.ics` do): expanding it would fail."""
+    seen: dict[str, int] = {}
+    stack: list[str] = []
+    uid = summary = ""
+    for number, line in enumerate(text.splitlines(), 1):
+        if not line or line[0] in " \t":
+            continue  # a folded line's continuation
+        name = re.split(r"[;:]", line, maxsplit=1)[0].strip().upper()
+        value = line.split(":", 1)[1].strip() if ":" in line else ""
+        if name == "BEGIN":
+            stack.append(value.upper())
+            if stack[-1] == "VEVENT":
+                seen, uid, summary = {}, "", ""
+        elif name == "END":
+            if stack:
+                stack.pop()
+        elif stack and stack[-1] == "VEVENT":
+            uid = value if name == "UID" and not uid else uid
+            summary = value if name == "SUMMARY" and not summary else summary
+            if name in ONCE and name in seen:
+                which = f"UID {uid!r}" if uid else (f"{summary!r}" if summary else f"starting on line {seen[name]}")
+                raise InputError(f"{source}: line {number}: event {which[:120]}: {name} a second time (line "
+                                 f"{seen[name]} gives it; RFC 5545 allows one)")
+            seen.setdefault(name, number)
 
 
 def calendar_zone(calendar: icalendar.Calendar, default: str) -> str:
@@ -47,8 +84,8 @@ def occurrences(calendar: icalendar.Calendar, source: str, start: datetime, end:
     """Every event occurring in [start, end), recurrences expanded."""
     try:
         return list(recurring_ical_events.of(calendar, skip_bad_series=True).between(start, end))
-    except (ValueError, TypeError, KeyError) as exc:
-        raise InputError(f"{source}: cannot expand its events ({str(exc).splitlines()[0][:120]})") from None
+    except (ValueError, TypeError, KeyError, AttributeError) as exc:  # what check_events cannot foresee
+        raise InputError(f"{source}: cannot expand its events ({_first_line(exc)})") from None
 
 
 def _moment(value: date | datetime, where: str) -> datetime:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from triagedesk.domain.errors import UserError
+from triagedesk.domain.errors import Unavailable, UserError
 
 
 class StoreError(UserError):
@@ -13,5 +13,5 @@ class StoreCorrupt(StoreError):
     """A damaged or foreign file: left untouched; `triagedesk db repair` can restore it."""
 
 
-class StoreLocked(StoreError):
+class StoreLocked(StoreError, Unavailable):
     """Another process holds the store's lock for too long."""

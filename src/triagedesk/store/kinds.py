@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from pydantic import BaseModel
 
+from triagedesk.domain.intake.records import AlertRecord, MaintenanceWindow
 from triagedesk.domain.models import Expert, Issue
 from triagedesk.domain.records import (
     AuditEntry,
@@ -56,6 +57,9 @@ KINDS: tuple[Kind, ...] = (
     Kind("calendars", Calendar, "cal"),
     Kind("audit", AuditEntry, "aud", audited=False, indexed=("target_id", "action", "actor")),
     Kind("outbox", OutboxMessage, "ob", audited=False, indexed=("request_id",), listed=False),
+    Kind("alerts", AlertRecord, "al", audited=False, indexed=("fingerprint", "issue_id"),
+         stored=("arrived_at", "events", "source", "alertname", "seen_firing")),
+    Kind("maintenance", MaintenanceWindow, "W"),
 )
 BY_NAME: dict[str, Kind] = {kind.name: kind for kind in KINDS}
 NAMES: tuple[str, ...] = tuple(kind.name for kind in KINDS if kind.listed)

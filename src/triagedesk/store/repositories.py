@@ -9,6 +9,7 @@ from typing import Any
 from tinydb.table import Document
 
 from triagedesk.domain.insight.knowledge import Hit
+from triagedesk.domain.intake.records import AlertRecord, MaintenanceWindow
 from triagedesk.domain.models import Expert, Issue
 from triagedesk.domain.records import (
     AuditEntry,
@@ -79,10 +80,15 @@ class Store:
                                                             audited=False)
         self.outbox: Repository[OutboxMessage] = Repository(self, "outbox", OutboxMessage, kinds["outbox"].prefix,
                                                             audited=False)
+        self.alerts: Repository[AlertRecord] = Repository(self, "alerts", AlertRecord, kinds["alerts"].prefix,
+                                                          audited=False)
+        self.maintenance: Repository[MaintenanceWindow] = Repository(self, "maintenance", MaintenanceWindow,
+                                                                     kinds["maintenance"].prefix)
         self._by_kind: dict[str, Repository[Any]] = {
             "issues": self.issues, "experts": self.experts, "requests": self.requests, "sessions": self.sessions,
             "outcomes": self.outcomes, "corrections": self.corrections, "knowledge": self.knowledge,
-            "schedules": self.schedules, "calendars": self.calendars, "audit": self.audit_log, "outbox": self.outbox}
+            "schedules": self.schedules, "calendars": self.calendars, "audit": self.audit_log, "outbox": self.outbox,
+            "alerts": self.alerts, "maintenance": self.maintenance}
         assert tuple(self._by_kind) == tuple(k.name for k in KINDS), "store/kinds.py and the repositories disagree"
 
     def skipped(self, kind: str, key: str, why: str) -> None:

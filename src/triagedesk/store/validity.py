@@ -9,28 +9,11 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 from triagedesk.domain import instants
-from triagedesk.domain.models import Expert, Issue
-from triagedesk.domain.records import (
-    AuditEntry,
-    Correction,
-    ExpertRequest,
-    KnowledgeEntry,
-    OutboxMessage,
-    Outcome,
-    Session,
-    utcnow,
-)
-from triagedesk.domain.routing.calendars import Calendar
-from triagedesk.domain.routing.schedules import Schedule
+from triagedesk.domain.kinds import MODELS
+from triagedesk.domain.records import utcnow
 
 REJECTED = "_rejected"
 """One entry per document: {id (`KIND:ID`), kind, record_id, rev, error, at, source ("server" or "local"), doc}."""
-
-MODELS: dict[str, type[BaseModel]] = {
-    "issues": Issue, "experts": Expert, "requests": ExpertRequest, "sessions": Session, "outcomes": Outcome,
-    "corrections": Correction, "knowledge": KnowledgeEntry, "schedules": Schedule, "calendars": Calendar,
-    "audit": AuditEntry, "outbox": OutboxMessage,
-}
 
 SYNC_STATE = "_sync"
 """Sync's per-record state (the revision last in step): a quarantined record leaves it too."""

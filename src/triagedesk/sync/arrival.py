@@ -1,5 +1,5 @@
 """What a document from the server may become: a record the models load (fields they do not know kept aside),
-or a rejection naming the first field that is wrong. Nothing another client writes reaches the store unchecked."""
+or a rejection naming the first field that is wrong. Nothing another client writes reaches the desk unchecked."""
 
 from __future__ import annotations
 
@@ -12,9 +12,9 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
+from triagedesk.app.replica import EXTRA, UPDATED
 from triagedesk.domain import instants
 from triagedesk.domain.instants import stamp
-from triagedesk.store.repositories import EXTRA
 
 FUTURE_SLACK = timedelta(minutes=5)
 """A clock this far ahead of ours is believed; beyond it, an `updated_at` is replaced by the arrival time."""
@@ -28,11 +28,7 @@ class Admitted:
     extra: dict[str, Any]       # fields only a newer desk knows, nested ones at their place
     updated_at: str
     trusted: bool = True        # False: no `updated_at`, or one ahead of our clock (then it is the arrival time)
-
-    @property
-    def conflict_time(self) -> str:
-        """The time a conflict compares: an untrusted one is the earliest, so it never wins by itself."""
-        return self.updated_at if self.trusted else ""
+    # (no time decides a conflict: the lifecycle and the revision tree do, `domain/requests/conflicts.py`)
 
 
 @dataclass(frozen=True)
@@ -75,6 +71,19 @@ def _known(model: type[BaseModel]) -> _Known:
         if inner is not None:
             nested[name] = (_known(inner[0]), inner[1])
     return _Known(names, nested)
+
+
+@cache
+def _float_fields(model: type[BaseModel]) -> frozenset[str]:
+    """The fields a model holds as floats: a JavaScript server hands `0.0` back as `0`, so an audit entry's before
+    and after (free-form dicts of the record's fields) get their numbers' type back from the record's model."""
+    out = set()
+    for name, info in model.model_fields.items():
+        args = typing.get_args(info.annotation) if typing.get_origin(info.annotation) in (typing.Union,
+                                                                                           types.UnionType) else ()
+        if info.annotation is float or float in args:
+            out.add(name)
+    return frozenset(out)
 
 
 def split_unknown(model: type[BaseModel], data: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
@@ -161,10 +170,15 @@ def admit(doc: dict[str, Any], models: dict[str, type[BaseModel]], now: datetime
         fields = model.model_validate(known).model_dump(mode="json")
     except ValidationError as exc:
         return Refused(kind, record_id, first_error(exc))
+    if kind == "audit" and fields.get("kind") in models:
+        floats = _float_fields(models[fields["kind"]])
+        for side in ("before", "after"):
+            if isinstance(fields.get(side), dict):
+                fields[side] = {k: float(v) if k in floats and type(v) is int else v for k, v in fields[side].items()}
     return Admitted(kind, record_id, fields, extra, *trusted_time(doc.get("updated_at"), now))
 
 
-def stored(admitted: Admitted) -> dict[str, Any]:
-    """The store's form of an admitted record."""
+def as_record(admitted: Admitted) -> dict[str, Any]:
+    """The desk's form of an admitted record (`app/replica.py`)."""
     aside = {EXTRA: admitted.extra} if admitted.extra else {}
-    return {**admitted.fields, "_updated_at": admitted.updated_at, **aside}
+    return {**admitted.fields, UPDATED: admitted.updated_at, **aside}

@@ -1,18 +1,17 @@
-"""A small CouchDB-protocol client on httpx: retries with backoff and jitter, credentials never shown."""
+"""A small CouchDB-protocol client on httpx: retries with backoff and jitter (stamina), credentials never shown."""
 
 from __future__ import annotations
 
 import ipaddress
 import os
-import random
-import time
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote, urlsplit, urlunsplit
 
 import httpx
 import orjson
+import stamina
+import stamina.instrumentation
 
 from triagedesk.display import printable
 from triagedesk.domain.errors import UserError
@@ -107,21 +106,31 @@ def _mask(url: str) -> str:
 TRANSIENT = (408, 429, 500, 502, 503, 504)  # worth asking again (429: Cloudant's rate limit); others are final
 
 
+stamina.instrumentation.set_on_retry_hooks([])
+"""No retry is logged: a desk's terminal and the CLI's one-line errors stay as they are (the final failure says
+how many attempts it took)."""
+
+
 @dataclass(frozen=True)
 class RetryPolicy:
+    """Exponential backoff from `base_delay` (doubling, at most `max_delay`), plus up to `base_delay` of jitter."""
+
     attempts: int = 5
     base_delay: float = 0.2
     max_delay: float = 5.0
+
+
+class _Transient(Exception):
+    """A failure worth asking again (a lost connection, a timeout, a 408/429/5xx); its reason is the message."""
 
 
 class CouchClient:
     """The calls replication needs, each retried on connection errors, timeouts and 5xx."""
 
     def __init__(self, remote: Remote, timeout: float = 30.0, retry: RetryPolicy | None = None,
-                 verify: bool = True, sleep: Callable[[float], None] = time.sleep) -> None:
+                 verify: bool = True) -> None:
         self.remote = remote
         self.retry = retry or RetryPolicy()
-        self.sleep = sleep
         auth = (remote.username or "", remote.password or "") if remote.username or remote.password else None
         headers = {"Accept": "application/json"}
         if not remote.compressed:
@@ -136,28 +145,34 @@ class CouchClient:
 
     def request(self, method: str, path: str, *, expect: tuple[int, ...] = (200, 201, 202),
                 timeout: float | None = None, **kwargs: Any) -> httpx.Response:
-        last = ""
-        for attempt in range(self.retry.attempts):
-            try:
-                options: dict[str, Any] = dict(kwargs)
-                if timeout is not None:
-                    options["timeout"] = timeout
-                response = self.http.request(method, path, **options)
-            except httpx.TimeoutException:
-                last = "timed out"
-            except httpx.TransportError as exc:
-                last = _transport_reason(exc)
-            else:
-                if response.status_code in expect:
-                    return response
-                if response.status_code not in TRANSIENT:
-                    raise SyncError(f"{self.remote.shown}: {method} {path.split('?')[0]} answered "
-                                    f"{response.status_code} {_reason(response)}".rstrip())
-                last = f"server error {response.status_code}"
-            if attempt + 1 < self.retry.attempts:
-                delay = min(self.retry.max_delay, self.retry.base_delay * 2 ** attempt)
-                self.sleep(delay * random.uniform(0.5, 1.0))
-        raise SyncError(f"{self.remote.shown}: {last} after {self.retry.attempts} attempts")
+        options: dict[str, Any] = dict(kwargs)
+        if timeout is not None:
+            options["timeout"] = timeout
+        policy = self.retry
+        try:
+            for attempt in stamina.retry_context(on=_Transient, attempts=policy.attempts, timeout=None,
+                                                 wait_initial=policy.base_delay, wait_max=policy.max_delay,
+                                                 wait_jitter=policy.base_delay):
+                with attempt:
+                    return self._once(method, path, expect, options)
+        except _Transient as exc:
+            raise SyncError(f"{self.remote.shown}: {exc} after {policy.attempts} attempts") from None
+        raise AssertionError("unreachable: the retry context returns or raises")  # pragma: no cover
+
+    def _once(self, method: str, path: str, expect: tuple[int, ...], options: dict[str, Any]) -> httpx.Response:
+        """One request: the response expected, a final `SyncError`, or `_Transient` to be asked again."""
+        try:
+            response = self.http.request(method, path, **options)
+        except httpx.TimeoutException:
+            raise _Transient("timed out") from None
+        except httpx.TransportError as exc:
+            raise _Transient(_transport_reason(exc)) from None
+        if response.status_code in expect:
+            return response
+        if response.status_code not in TRANSIENT:
+            raise SyncError(f"{self.remote.shown}: {method} {path.split('?')[0]} answered "
+                            f"{response.status_code} {_reason(response)}".rstrip())
+        raise _Transient(f"server error {response.status_code}")
 
     # -- the protocol ----------------------------------------------------------------------
     def ensure_database(self) -> bool:
@@ -213,8 +228,26 @@ class CouchClient:
                 found[row["id"]] = {"_id": row["id"], "_rev": row["value"]["rev"], "_deleted": True}
         return found
 
+    def bulk_get(self, wanted: list[tuple[str, str]]) -> list[dict[str, Any]]:
+        """These revisions (document id, revision) as the server holds them, deleted ones as their tombstones
+        (with whatever body they were written with); a revision it does not have is left out."""
+        if not wanted:
+            return []
+        answer = self._json("POST", self._db("/_bulk_get?revs=false"),
+                            {"docs": [{"id": doc_id, "rev": rev} for doc_id, rev in wanted]})
+        return [found["ok"] for result in answer.get("results", []) for found in result.get("docs", [])
+                if isinstance(found, dict) and isinstance(found.get("ok"), dict)]
+
+    def revs_diff(self, revs: dict[str, list[str]]) -> dict[str, list[str]]:
+        """Of these revisions, the ones the server does not hold, by document id."""
+        if not revs:
+            return {}
+        answer = self._json("POST", self._db("/_revs_diff"), revs)
+        return {key: list(value.get("missing", [])) for key, value in answer.items() if isinstance(value, dict)}
+
     def changes(self, since: Any, limit: int, longpoll: bool = False, read_timeout: float = 30.0) -> dict[str, Any]:
-        params: dict[str, Any] = {"since": since, "include_docs": "true", "style": "all_docs", "limit": limit}
+        params: dict[str, Any] = {"since": since, "include_docs": "true", "style": "all_docs", "conflicts": "true",
+                                  "limit": limit}
         if longpoll:
             params.update(feed="longpoll", timeout=int(read_timeout * 1000))
         if not longpoll:

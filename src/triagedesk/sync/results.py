@@ -14,11 +14,14 @@ class SyncResult(Tally):
     server_reset: bool = False  # the server had lost this desk's history: everything went again
     checkpoint: Any = None
     refused: list[Rejection] = field(default_factory=list)  # what the server answered 403 to, with its reason
+    reverified: int = 0  # revisions found still on the server when its checkpoint was missing or did not match
+    server_conflicts: int = 0  # documents with branches on the server that this desk resolved there
 
     def as_dict(self) -> dict[str, Any]:
         return {"pushed": self.pushed, "pulled": self.pulled, "conflicts": self.conflicts,
+                "server_conflicts": self.server_conflicts,
                 "rejected": [r.as_dict() for r in self.rejected], "refused": [r.as_dict() for r in self.refused],
-                "server_reset": self.server_reset,
+                "server_reset": self.server_reset, "reverified": self.reverified,
                 "checkpoint": self.checkpoint}
 
 
@@ -30,6 +33,10 @@ class Outgoing:
     kind: str
     doc: dict[str, Any] | None
     rev: str | None
+    top: dict[str, Any] = field(default_factory=dict)
+    """What other clients keep beside the record's data on the server (attachments, their fields): sent back."""
+    carried: tuple[tuple[str, dict[str, Any]], ...] = ()
+    """A request's outcomes and corrections, sent inside its document (`embedded`)."""
 
 
 def remaining(page: dict[str, Any], last: Any, latest: Any) -> int:

@@ -8,94 +8,15 @@ from typing import Any
 from urllib.parse import quote
 
 from triagedesk.sync.client import CouchClient, SyncError
+from triagedesk.sync.validation import validate_function
 
 ROLES = ("coordinator", "expert", "lead")
 EXPERT_ROLE = "expert:"  # the role binding an expert user to one expert id: `expert:ann`
 DESIGN_ID = "_design/triagedesk"
 
-VALIDATE = r"""function (newDoc, oldDoc, userCtx, secObj) {
-  var roles = userCtx.roles || [];
-  function has(role) { return roles.indexOf(role) !== -1; }
-  function deny(reason) { throw({forbidden: reason}); }
-  var admin = has('_admin');
-  var id = newDoc._id || '';
-  if (id.indexOf('_design/') === 0) { if (!admin) { deny('only a server admin changes design documents'); } return; }
-  if (!admin && !has('coordinator') && !has('expert')) {
-    deny(has('lead') ? 'a lead reads only' : 'this user has no triagedesk role (coordinator, expert or lead)');
-  }
-  var KINDS = ['issues', 'experts', 'requests', 'sessions', 'outcomes', 'corrections', 'knowledge', 'schedules',
-               'calendars', 'audit', 'outbox'];
-  var colon = id.indexOf(':');
-  var kind = colon > 0 ? id.slice(0, colon) : '';
-  var key = colon > 0 ? id.slice(colon + 1) : '';
-  if (KINDS.indexOf(kind) === -1 || !key) { deny('_id must be KIND:ID with KIND one of ' + KINDS.join(', ')); }
-  var me = null;
-  for (var r = 0; r < roles.length; r++) {
-    if (roles[r].indexOf('expert:') === 0) { me = roles[r].slice(7); }
-  }
-  var coordinator = admin || has('coordinator');
-  if (newDoc._deleted) {
-    if (kind === 'audit') { deny('audit entries are append-only: no deletion'); }
-    if (!coordinator) { deny('only a coordinator deletes records'); }
-    return;
-  }
-  if (newDoc.type !== kind) { deny('type must be "' + kind + '", as the _id says'); }
-  var d = newDoc.data;
-  if (typeof d !== 'object' || d === null || Array.isArray(d)) { deny('data must be an object'); }
-  if (d.id !== undefined && d.id !== key) { deny('data.id must be "' + key + '", as the _id says'); }
-  if (newDoc.updated_at !== undefined && newDoc.updated_at !== null && typeof newDoc.updated_at !== 'string') {
-    deny('updated_at must be a string (an ISO time)');
-  }
-  var REQUIRED = {
-    requests: {analysis_id: 'string', submitted_at: 'string', status: 'string?'},
-    sessions: {issue_id: 'string', expert_id: 'string', started_at: 'string'},
-    outcomes: {issue_id: 'string', expert_id: 'string', resolution_achieved: 'boolean', created_at: 'string'},
-    corrections: {request_id: 'string', expert_id: 'string', field: 'string', created_at: 'string'},
-    knowledge: {issue_id: 'string', title: 'string', created_at: 'string'},
-    audit: {at: 'string', actor: 'string', action: 'string', kind: 'string', target_id: 'string'},
-    issues: {title: 'string?', users_affected: 'number?', confidence: 'number?'},
-    experts: {name: 'string?', rating: 'number?', current_workload: 'number?'},
-    schedules: {layers: 'object', timezone: 'string?'},
-    calendars: {kind: 'string?', timezone: 'string?'},
-    outbox: {event: 'string', kind: 'string', status: 'string?', created_at: 'string'}
-  };
-  var fields = REQUIRED[kind];
-  for (var f in fields) {
-    var want = fields[f], optional = want.slice(-1) === '?', type = optional ? want.slice(0, -1) : want;
-    if (d[f] === undefined || d[f] === null) {
-      if (!optional) { deny('data.' + f + ' is required (' + type + ')'); }
-    } else if (typeof d[f] !== type) { deny('data.' + f + ' must be a ' + type); }
-  }
-  var old = oldDoc && !oldDoc._deleted ? (oldDoc.data || {}) : null;
-  if (kind === 'audit') {
-    if (old) { deny('audit entries are append-only: no update'); }
-    if (!admin && d.actor !== userCtx.name) { deny('an audit entry\'s actor must be the writing user'); }
-    return;
-  }
-  if (coordinator) { return; }
-  if (!me) { deny('this expert user is bound to no expert id (a role expert:ID)'); }
-  if (kind === 'sessions' || kind === 'outcomes' || kind === 'corrections') {
-    if (d.expert_id !== me || (old && old.expert_id !== me)) { deny('an expert writes only their own ' + kind); }
-    return;
-  }
-  if (kind === 'knowledge') { return; }
-  if (kind === 'requests') {
-    if (!old) { deny('only a coordinator opens requests'); }
-    if (old.assigned_expert_id !== me) { deny('this request is not assigned to ' + me); }
-    if (d.assigned_expert_id !== me) { deny('only a coordinator reassigns'); }
-    var from = old.status || 'pending_assignment', to = d.status || 'pending_assignment';
-    var HELD = ['assigned', 'in_review', 'waiting'];  // a push carries the end of several moves: assigned -> completed
-    if (HELD.indexOf(from) === -1 || (HELD.indexOf(to) === -1 && to !== 'completed')) {
-      deny('an expert may not move a request from ' + from + ' to ' + to);
-    }
-    return;
-  }
-  deny('only a coordinator changes ' + kind);
-}"""
-
 
 def design_doc() -> dict[str, Any]:
-    return {"_id": DESIGN_ID, "language": "javascript", "validate_doc_update": VALIDATE}
+    return {"_id": DESIGN_ID, "language": "javascript", "validate_doc_update": validate_function()}
 
 
 def security_object() -> dict[str, Any]:
@@ -121,7 +42,7 @@ def setup(client: CouchClient) -> SetupReport:
     current = client.get_doc(DESIGN_ID)
     wanted = design_doc()
     if current is not None:
-        if current.get("validate_doc_update") == VALIDATE:
+        if current.get("validate_doc_update") == validate_function():
             design = "unchanged"
         else:
             wanted["_rev"] = current["_rev"]
@@ -184,6 +105,15 @@ class Identity:
 
     def allows(self, role: str) -> bool:
         return self.admin or role in self.roles
+
+    @property
+    def writer(self) -> dict[str, Any] | None:
+        """What this user's revisions say in `by` (the role the server's validation applies); None without a name."""
+        if self.name is None:
+            return None
+        role = "admin" if self.admin else next((r for r in ("coordinator", "expert", "lead") if r in self.roles),
+                                                "none")
+        return {"user": self.name, "role": role, **({"expert": self.expert_id} if role == "expert" else {})}
 
 
 def whoami(client: CouchClient) -> Identity:

@@ -19,7 +19,8 @@ from typing import Any
 from pydantic import BaseModel
 from pydantic_core import PydanticUndefined
 
-from triagedesk.store.repositories import EXTRA, model_fields
+from triagedesk.app.replica import EXTRA
+from triagedesk.app.replica import record_fields as model_fields
 from triagedesk.sync.arrival import merged
 
 _MISSING = object()
@@ -36,7 +37,7 @@ class WireShape:
 
 
 def _json_default(info: Any) -> Any:
-    """A field's default as it is stored (JSON), or `_MISSING` when it has none or it is not a constant."""
+    """A field's default as it is kept (JSON), or `_MISSING` when it has none or it is not a constant."""
     if info.default_factory in (list, dict):
         return info.default_factory()
     if info.default_factory is not None or info.default is PydanticUndefined:
@@ -103,23 +104,52 @@ def remote_id(kind: str, key: str) -> str:
 
 
 def record_fields(doc: dict[str, Any]) -> dict[str, Any]:
-    """A stored record's fields as the team knows them: the model's, and those only a newer desk's model has
-    (nested ones put back where they were)."""
+    """A record's fields as the team knows them: the model's, and those only a newer desk's model has (nested
+    ones put back where they were)."""
     extra = doc.get(EXTRA)
     return merged(model_fields(doc), extra) if extra else model_fields(doc)
 
 
-def stored_form(shape: WireShape, fields: dict[str, Any], updated_at: str) -> dict[str, Any]:
-    """What the store keeps of an arriving record: the model's fields (filled), fields it does not know aside."""
-    known = {k: v for k, v in fields.items() if k in shape.order}
-    unknown = {k: v for k, v in fields.items() if k not in shape.order}
-    return {**known, "_updated_at": updated_at, **({EXTRA: unknown} if unknown else {})}
+RESOLVED = "resolved"
+"""The field a tombstone written by a conflict's resolution carries (see `branches`)."""
+BY = "by"
+"""Who wrote a desk's revision, as the server knows them (`{"user", "role", "expert", "gen"}`), `gen` being the
+revision's number: a stamp whose `gen` is not its revision's was carried over by another client's edit and says
+nothing. The server's validation function checks a fresh stamp against the writing user; desks read it on arrival."""
 
 
-def wire_doc(kind: str, shape: WireShape, doc: dict[str, Any], rev: str | None = None) -> dict[str, Any]:
-    """The remote document of a stored record."""
-    out = {"_id": remote_id(kind, doc["id"]), "type": kind, "updated_at": doc.get("_updated_at"),
+def generation(rev: str | None) -> int:
+    """A revision's number (`3-abc` -> 3; none -> 0)."""
+    number = str(rev or "").partition("-")[0]
+    return int(number) if number.isdigit() else 0
+RECORDS = "records"
+"""The outcomes and corrections a request's document carries (see `embedded`)."""
+OURS = frozenset({"_id", "_rev", "_revisions", "_revs_info", "_conflicts", "_deleted_conflicts", "_deleted",
+                  "_local_seq", "type", "updated_at", "data", BY, RESOLVED, RECORDS})
+"""The top-level fields the desks write; every other one (`_attachments`, another client's fields) is theirs."""
+
+
+def top_level(doc: dict[str, Any]) -> dict[str, Any]:
+    """What other clients keep beside `data` (attachments as stubs, their own fields): sent back unchanged."""
+    out = {key: value for key, value in doc.items() if key not in OURS}
+    attachments = out.get("_attachments")
+    if isinstance(attachments, dict):
+        out["_attachments"] = {name: {**{k: v for k, v in meta.items() if k != "data"}, "stub": True}
+                               for name, meta in attachments.items() if isinstance(meta, dict)}
+    return out
+
+
+def wire_doc(kind: str, shape: WireShape, doc: dict[str, Any], rev: str | None = None,
+             top: dict[str, Any] | None = None, by: dict[str, Any] | None = None,
+             records: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The remote document of a record, with what other clients keep beside its data (`top`) and the
+    records it carries (a request's outcomes and corrections, over any `top` carried from the server's)."""
+    out = {**(top or {}), "_id": remote_id(kind, doc["id"]), "type": kind, "updated_at": doc.get("_updated_at"),
            "data": sparse(shape, record_fields(doc))}
+    if records or (top or {}).get(RECORDS):
+        out[RECORDS] = {**((top or {}).get(RECORDS) or {}), **(records or {})}
+    if by:
+        out[BY] = by
     if rev:
         out["_rev"] = rev
     return out

@@ -198,6 +198,10 @@ KEYS: list[Key] = [
         DESK_ROLES, _issue, rule=wait_rule),
     Key("x", "cancel_request", "Cancel", _help("cancel"), COORD, COORDINATOR, _issue, rule="cancel"),
     Key("n", "new_issue", "New", "new issue (any profile, shipped and yours)", COORD, COORDINATOR, _on_desk),
+    Key("U", "feedback", "Useful/noise", "mark the issue useful or noise (the noise view and the backtest read it)",
+        COORD, COORDINATOR, _issue, footer=False),
+    Key("W", "maintenance", "Maintenance", "maintenance windows: active and upcoming (a coordinator schedules with "
+        "n and ends with x)", ALL, EVERYONE, footer=False),
     Key("m", "package", "Package", "escalation package with its messages (ctrl+s saves it)", COORD, DESK_ROLES,
         _issue),
     Key("T", "claim", "Claim", _help("claim"), EXPERT_S, EXPERT, _issue, rule="claim"),

@@ -58,7 +58,7 @@ class LiveSync:
 
     def _run(self) -> None:
         client = CouchClient(self.remote, timeout=self.read_timeout + 10)
-        replicator = Replicator(self.desk.store, client, actor=self.remote.username or "sync")
+        replicator = Replicator(self.desk.replica, client, actor=self.remote.username or "sync")
         try:
             replicator.live(self._round(replicator), self._stop.is_set, self.read_timeout, on_error=self._failed)
         finally:

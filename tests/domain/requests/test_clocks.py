@@ -10,9 +10,9 @@ from hypothesis import strategies as st
 
 from tests.support.clock import T0
 from triagedesk.app.queue import Stored
-from triagedesk.domain.models import Expert
+from triagedesk.domain.models import URGENCIES, URGENCY_RANK, Decision, Expert
 from triagedesk.domain.records import ExpertRequest
-from triagedesk.domain.requests import clocks
+from triagedesk.domain.requests import clocks, moves
 from triagedesk.domain.requests.clocks import clocks as read_clocks
 from triagedesk.domain.requests.clocks import pressing, refund_exposure, targets
 from triagedesk.domain.requests.suggestions import suggestions
@@ -136,3 +136,37 @@ def test_left_minutes_falls_by_the_working_minutes_elapsed(start: datetime, minu
     later = start + timedelta(minutes=step)
     drop = target.left_minutes(start) - target.left_minutes(later)
     assert drop == pytest.approx(calendar.working_minutes_between(start, later), abs=1e-6)
+
+
+def _decision(urgency: str, effort: int | None) -> Decision:
+    return Decision(issue_id="a", profile="infrastructure", should_escalate=True, urgency=urgency,  # type: ignore[arg-type]
+                    score=0.5, business_impact=None, factors={}, triggers=[], reasons=[], recommended_tier=None,
+                    recommended_expert_type=None, expert_level=None, response_due_minutes=None,
+                    estimated_expert_minutes=effort, message="")
+
+
+URGENCY = st.sampled_from(URGENCIES)
+
+
+@settings(max_examples=200, deadline=None)
+@given(URGENCY, URGENCY, st.integers(0, 600), st.integers(-3000, 3000), st.sampled_from(["pending_assignment",
+       "assigned", "in_review", "waiting", "completed", "cancelled"]))
+def test_a_raised_urgency_never_lowers_nor_moves_a_target_later_and_agrees_with_escalating(
+        infra, was: str, now: str, effort: int, skew: int, status: str) -> None:
+    request = ExpertRequest(id="r", analysis_id="a", profile="infrastructure", status=status,  # type: ignore[arg-type]
+                            urgency=was, submitted_at=T0, due_at=T0 + timedelta(minutes=600 + skew))  # type: ignore[arg-type]
+    raised = moves.raised(request, infra, _decision(now, effort))
+    if status in ("completed", "cancelled") or URGENCY_RANK[now] >= URGENCY_RANK[was]:
+        assert raised is None  # closed, or not more urgent: the request stays as it is
+        return
+    assert raised is not None and raised.urgency == now and raised.due_at is not None
+    assert request.due_at is not None and raised.due_at <= request.due_at  # never later
+    as_escalated = T0 + timedelta(minutes=clocks.resolve_budget(infra, None, now, effort))
+    assert raised.due_at == min(request.due_at, as_escalated)  # the target escalating at that urgency gives
+    assert raised.model_dump(exclude={"urgency", "due_at"}) == request.model_dump(exclude={"urgency", "due_at"})
+
+
+def test_a_raised_urgency_awaiting_payment_keeps_no_target_until_the_payment(appraisal) -> None:
+    waiting = _request(status="pending_payment", due_at=None, urgency="medium", profile="appraisal")
+    raised = moves.raised(waiting, appraisal, _decision("critical", None))
+    assert raised is not None and raised.urgency == "critical" and raised.due_at is None

@@ -1,6 +1,6 @@
 """The damage matrix: each store file x each damage, and what check says, refuses and repair restores.
 
-Used by test_damage_matrix.py (every case, asserted) and torture.py (the README's table).
+Used by test_damage_matrix.py (every case, asserted) and torture.py (docs/reliability.md's table).
 """
 
 from __future__ import annotations

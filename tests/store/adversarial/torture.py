@@ -1,4 +1,4 @@
-"""`make torture`: the adversarial suite run longer, printing the README's reliability table.
+"""`make torture`: the adversarial suite run longer, printing docs/reliability.md's table.
 
 Kills at random instants, the concurrent open/compact/write soak, every damage case, disk-full and
 I/O-error cases (injected, and a real 2 MB tmpfs when this runs as root), and every hostile input.

@@ -4,13 +4,13 @@ the fingerprint Alertmanager computes when one is missing, last seen and resolve
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
 from triagedesk.domain.errors import InputError
+from triagedesk.domain.intake.rules import Intake
 from triagedesk.domain.models import Issue
-from triagedesk.domain.scoring.profiles import Intake
 
 PROFILE = "infrastructure"
 _FNV_OFFSET = 14695981039346656037
@@ -49,8 +49,17 @@ class Alert:
 
     issue: Issue
     key: str
+    """Its fingerprint (the one given, else Alertmanager's own of its labels)."""
     resolved: bool
     ended_at: datetime
+    labels: dict[str, str] = field(default_factory=dict)
+    annotations: dict[str, str] = field(default_factory=dict)
+    starts_at: datetime | None = None
+    source: str = "alertmanager"
+
+    @property
+    def title(self) -> str:
+        return self.issue.title
 
 
 def _strings(value: Any, where: str) -> dict[str, str]:
@@ -86,4 +95,5 @@ def read_alert(alert: Any, where: str, intake: Intake, received: datetime) -> Al
                       severity=intake.urgency_of(labels.get("severity")))
     except ValueError as exc:
         raise InputError(f"{where}: {exc}") from None
-    return Alert(issue, key[:200], alert.get("status") == "resolved", ended)
+    kept = {k: v[:2000] for k, v in list(notes.items())[:20]}
+    return Alert(issue, key[:200], alert.get("status") == "resolved", ended, labels, kept, started)

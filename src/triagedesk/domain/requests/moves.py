@@ -8,11 +8,11 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from triagedesk.domain.models import Decision, Expert, Issue
+from triagedesk.domain.models import URGENCY_RANK, Decision, Expert, Issue
 from triagedesk.domain.records import ExpertCorrection, ExpertRequest, new_id
 from triagedesk.domain.requests import clocks
 from triagedesk.domain.requests.actions import ACTIONS
-from triagedesk.domain.requests.states import opening_status
+from triagedesk.domain.requests.states import CLOSED_STATUSES, opening_status
 from triagedesk.domain.scoring.profiles import Profile
 
 
@@ -37,6 +37,19 @@ def _resolve_due(request: ExpertRequest, profile: Profile, decision: Decision | 
     effort = decision.estimated_expert_minutes if decision is not None else None
     budget = clocks.resolve_budget(profile, request.tier_id, request.urgency, effort)
     return clocks.due_for_resolve(start, budget, 0.0, profile)
+
+
+def raised(request: ExpertRequest, profile: Profile, decision: Decision) -> ExpertRequest | None:
+    """The open request of an issue a repeat made more urgent: it takes the decision's urgency, and its resolve
+    target the one that urgency gives from the target's start (as escalating computes it) when that is earlier:
+    a target never moves later. None when the decision is not more urgent (a repeat never lowers a request)."""
+    if request.status in CLOSED_STATUSES or URGENCY_RANK[decision.urgency] >= URGENCY_RANK[request.urgency]:
+        return None
+    more = request.model_copy(update={"urgency": decision.urgency})
+    start = clocks.resolve_start(request)
+    if request.due_at is None or start is None:
+        return more  # not started (awaiting payment): its target starts at the payment, from the new urgency
+    return more.model_copy(update={"due_at": min(request.due_at, _resolve_due(more, profile, decision, start))})
 
 
 def paid(request: ExpertRequest, profile: Profile, decision: Decision | None, at: datetime) -> ExpertRequest:

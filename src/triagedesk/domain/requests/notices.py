@@ -95,25 +95,51 @@ def assignment(issue: Issue, decision: Decision, request: ExpertRequest, expert:
     return Notice(kind, subject, head(issue, request, ack_url) + body, name, package_text)
 
 
+@dataclass(frozen=True)
+class Cover:
+    """A page redirected to whoever is on call because the one it is about is off hours (Zammad #4432)."""
+
+    holder: str
+    """The name of the expert the page is about (who holds the request, or was given it)."""
+    scope: str
+    """What the recipient is on call for (the issue's profile)."""
+
+    @property
+    def line(self) -> str:
+        return f"You are on call for {self.scope}, covering {self.holder}, who is off hours: this page is for you."
+
+
+def _name(expert: Expert | None) -> str:
+    return _line(expert.name or expert.id) if expert is not None else "Expert"
+
+
 def at_risk(issue: Issue | None, request: ExpertRequest, expert: Expert | None, left_minutes: float,
-            ack_url: str | None = None) -> Notice:
-    name = expert.name if expert else "Expert"
+            ack_url: str | None = None, cover: Cover | None = None) -> Notice:
+    """The holder's at-risk page; with `cover`, addressed to `expert` as the one on call, saying whom they cover."""
     subject = f"At risk: {request.urgency.capitalize()} request {request.id} has under 25% of its SLA left"
-    body = (f"{name},\n\nRequest {request.id} is due {_due(request)}: "
-            f"{max(left_minutes, 0):.0f} working minutes left.\nPlease update the desk or hand it back.")
-    return Notice("at_risk", subject,
-                  head(issue, request, ack_url if request.acknowledged_at is None else None) + body)
+    left = f"Request {request.id} is due {_due(request)}: {max(left_minutes, 0):.0f} working minutes left."
+    if cover is None:
+        body = f"{_name(expert)},\n\n{left}\nPlease update the desk or hand it back."
+    else:
+        body = (f"{_name(expert)},\n\n{cover.line}\n{left}\nIt is with {cover.holder}: please look at it on the "
+                f"desk, and take it over or tell a coordinator if it cannot wait for them.")
+    link = ack_url if request.acknowledged_at is None and cover is None else None  # the holder's own link
+    return Notice("at_risk", subject, head(issue, request, link) + body)
 
 
 def breach(issue: Issue | None, request: ExpertRequest, expert: Expert | None, previous: str | None,
-           refund_exposure: float, ack_url: str | None = None) -> Notice:
-    name = expert.name if expert else "Expert"
-    subject = f"SLA breached: {request.urgency.capitalize()} request {request.id} escalated to you"
+           refund_exposure: float, ack_url: str | None = None, cover: Cover | None = None) -> Notice:
+    """The senior's breach page; with `cover`, addressed to `expert` as the one on call for the senior."""
     refund = f"\nRefund exposure: ${refund_exposure:,.2f} (paid tier past its guarantee)." if refund_exposure else ""
-    body = (f"{name},\n\nRequest {request.id} passed its due time "
-            f"{_due(request)}{' with ' + previous if previous else ''}; it is yours now as the senior "
-            f"expert.{refund}")
-    return Notice("breach", subject, head(issue, request, ack_url) + body)
+    passed = f"Request {request.id} passed its due time {_due(request)}{' with ' + previous if previous else ''}"
+    if cover is None:
+        subject = f"SLA breached: {request.urgency.capitalize()} request {request.id} escalated to you"
+        body = f"{_name(expert)},\n\n{passed}; it is yours now as the senior expert.{refund}"
+        return Notice("breach", subject, head(issue, request, ack_url) + body)
+    subject = f"SLA breached: {request.urgency.capitalize()} request {request.id} (you are on call)"
+    body = (f"{_name(expert)},\n\n{cover.line}\n{passed}; it went to {cover.holder} as the senior expert. "
+            f"Please take it over until they are back, or tell a coordinator.{refund}")
+    return Notice("breach", subject, head(issue, request, None) + body)
 
 
 def coordinator(issue: Issue | None, request: ExpertRequest, reason: str, refund_exposure: float = 0.0) -> Notice:

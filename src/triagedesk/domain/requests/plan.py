@@ -134,7 +134,9 @@ def _give(s: Situation, actor: Actor, intent: Intent) -> Refusal | Plan:
     if candidate is None:
         return Refusal(name, f"{who} does not work {s.profile.name} issues")
     detail: list[str] = []
-    if not eligibility.specialises(candidate):
+    if not eligibility.specialises(candidate) and _stands_in(s, expert.id, holder, lapsed):
+        detail.append(f"{who} is on call for {_title(s.issue)}: no specialist of {wanted} is available now")
+    elif not eligibility.specialises(candidate):
         if not (intent.override and actor.role == "coordinator"):
             return Refusal(name, f"{who} does not specialise in {wanted}", overridable=actor.role == "coordinator")
         if not intent.note.strip():
@@ -177,6 +179,13 @@ def _give(s: Situation, actor: Actor, intent: Intent) -> Refusal | Plan:
         detail.append(f"match {candidate.match_score:.1f}: {'; '.join(candidate.reasons)}")
     verb = {"assign": "Assign", "reassign": "Reassign", "senior": "Escalate"}[name]
     return Plan(intent, tuple(writes), summary, tuple(detail), question, verb)
+
+
+def _stands_in(s: Situation, expert_id: str, holder: Expert | None, lapsed: set[str]) -> bool:
+    """The expert is on call for the issue and no specialist is available now: they take it as a specialist would."""
+    exclude = {*lapsed, *([holder.id] if holder is not None else [])}
+    found = eligibility.stand_in(s.ranked, s.experts, s.on_call, exclude)
+    return found is not None and found.expert_id == expert_id
 
 
 def _ended_sessions(s: Situation, holder: Expert | None, why: str) -> list[Write]:

@@ -20,8 +20,9 @@ def on_call_first(pool: Sequence[Candidate], on_call: Sequence[str]) -> Candidat
 def intent_for(step: Step, situation: Situation, last_auto: str | None = None) -> Intent | None:
     """The intent a step takes (None: the step only tells someone, or nobody can take the request).
 
-    auto_assign picks with the profile's strategy among the issue's specialists; a missed acknowledgement
-    re-routes to another specialist (never back to one who let it lapse), else to a senior; a breach goes
+    auto_assign picks whoever is on call for the issue among its specialists, else with the profile's strategy
+    among them, else (no specialist available now) whoever is on call for it (`eligibility.stand_in`); a missed
+    acknowledgement re-routes the same way (never back to one who let it lapse), else to a senior; a breach goes
     to a senior. Whoever let it lapse is remembered on the request.
     """
     request = situation.request
@@ -32,12 +33,15 @@ def intent_for(step: Step, situation: Situation, last_auto: str | None = None) -
     lapsed = set(request.lapsed_expert_ids)
     if step.kind == "auto_assign":
         pool = eligibility.eligible(situation.ranked, situation.experts, lapsed)
-        pick = on_call_first(pool, situation.on_call) or choose(rule.strategy, pool, rule.top_n, (), last_auto)
+        pick = on_call_first(pool, situation.on_call) or choose(rule.strategy, pool, rule.top_n, (), last_auto) \
+            or eligibility.stand_in(situation.ranked, situation.experts, situation.on_call, lapsed)
         return Intent("assign", issue_id, request.id, pick.expert_id, step.reason) if pick else None
     held = request.status in ("assigned", "in_review", "waiting")
     if step.kind == "ack_reassign":
         pool = eligibility.eligible(situation.ranked, situation.experts, lapsed | {request.assigned_expert_id or ""})
-        pick = on_call_first(pool, situation.on_call) or choose(rule.strategy, pool, rule.top_n, (), None)
+        pick = on_call_first(pool, situation.on_call) or choose(rule.strategy, pool, rule.top_n, (), None) \
+            or eligibility.stand_in(situation.ranked, situation.experts, situation.on_call,
+                                    lapsed | {request.assigned_expert_id or ""})
         if pick is not None:
             return Intent("reassign", issue_id, request.id, pick.expert_id, step.reason, lapsed=True)
         return Intent("senior", issue_id, request.id, None, step.reason, lapsed=True)

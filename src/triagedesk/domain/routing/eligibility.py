@@ -1,4 +1,5 @@
-"""Who may take a request: the issue's specialists from the matcher's ranking, never one who let it lapse.
+"""Who may take a request: the issue's specialists from the matcher's ranking, never one who let it lapse; with
+no specialist available now, whoever is on call for the issue (of its profile: never an expert outside it).
 
 Assignment, reassignment, senior escalation and the dispatcher's picks all ask these functions, so a door
 cannot put a silver item on an art expert that another door would refuse.
@@ -32,6 +33,18 @@ def eligible(ranked: Sequence[Candidate], experts: Mapping[str, Expert], exclude
         if specialises(candidate):
             out.append(candidate)
     return out
+
+
+def stand_in(ranked: Sequence[Candidate], experts: Mapping[str, Expert], on_call: Sequence[str],
+             exclude: Collection[str] = ()) -> Candidate | None:
+    """With no specialist of the issue available now: the first one on call for it (a schedule covering its
+    profile or category) who works its profile (is in the ranking), is active, available now and not excluded.
+    The one covering a profile at night takes what its day specialists cannot; None while a specialist can."""
+    if not on_call or any(c.available_now for c in eligible(ranked, experts, exclude)):
+        return None
+    found = {c.expert_id: c for c in ranked if c.available_now and c.expert_id not in exclude
+             and (expert := experts.get(c.expert_id)) is not None and expert.is_active}
+    return next((found[member] for member in on_call if member in found), None)
 
 
 def more_senior(candidates: Iterable[Candidate], holder: Expert | None) -> list[Candidate]:

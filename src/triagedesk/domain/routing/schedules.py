@@ -34,7 +34,7 @@ def length_minutes(text: str) -> int:
 
 def schedule_name(value: str) -> str:
     if not NAME.match(value):
-        raise ValueError(f"{value!r} is not a schedule name (letters, digits, . _ -; up to 64)")
+        raise ValueError(f"{value!r} is not a schedule or calendar name (letters, digits, . _ -; up to 64)")
     return value
 
 

@@ -9,6 +9,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from triagedesk.domain.errors import ProfileError, format_loc
+from triagedesk.domain.intake.rules import DEFAULT_SEVERITIES, Intake  # noqa: F401 - `[intake]`, re-exported
 from triagedesk.domain.models import URGENCIES, Tier, Urgency
 from triagedesk.domain.scoring.profile_checks import check_parts, check_template, known_source
 
@@ -207,23 +208,6 @@ class BreachPolicy(ProfileModel):
     notify_at_risk: bool = True
     senior_on_breach: bool = True
     refund_exposure: bool = True
-
-
-DEFAULT_SEVERITIES: dict[str, Urgency] = {
-    "critical": "critical", "page": "critical", "error": "high", "major": "high", "high": "high",
-    "warning": "medium", "medium": "medium", "info": "low", "low": "low",
-}
-"""Alertmanager's and Grafana's common `severity` labels, as their users expect them read."""
-
-
-class Intake(ProfileModel):
-    """How the intake reads a source's own urgency: `[intake.severity]` maps an alert's `severity` label
-    (lower case) to an urgency; a severity not listed gives none (the issue is scored on its content)."""
-
-    severity: dict[str, Urgency] = Field(default_factory=lambda: dict(DEFAULT_SEVERITIES))
-
-    def urgency_of(self, severity: object) -> Urgency | None:
-        return self.severity.get(str(severity or "").strip().lower())
 
 
 class Policy(ProfileModel):

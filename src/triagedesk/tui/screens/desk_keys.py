@@ -51,6 +51,8 @@ DOORS: list[tuple[str, str, str | None]] = [
     ("correction", "expert", None),
     ("bulk", "bulk_door", None),
     ("backtest", "lead", None),
+    ("feedback", "noise_door", None),
+    ("maintenance", "noise_door", None),
     ("open_issue", "queue_controls", None),
     ("search_all", "queue_controls", None),
     ("edit_expert", "queue_controls", None),

@@ -34,6 +34,7 @@ from triagedesk.tui.screens.desk_keys import DOORS, selection_of
 from triagedesk.tui.screens.desk_keys import door as _door
 from triagedesk.tui.screens.expert_door import ExpertDoor
 from triagedesk.tui.screens.lead_door import LeadDoor
+from triagedesk.tui.screens.noise_door import NoiseDoor
 from triagedesk.tui.screens.power_door import PowerDoor
 from triagedesk.tui.screens.queue_controls import QueueControls, plain_spec
 from triagedesk.tui.screens.views_door import ViewsDoor
@@ -44,6 +45,7 @@ from triagedesk.tui.widgets.dispatcher_badge import DispatcherBadge
 from triagedesk.tui.widgets.escalation_pane import EscalationPane
 from triagedesk.tui.widgets.key_bar import KeyBar
 from triagedesk.tui.widgets.line_pane import Drawn
+from triagedesk.tui.widgets.maintenance_badge import MaintenanceBadge
 from triagedesk.tui.widgets.oncall_pane import OnCallPane
 from triagedesk.tui.widgets.queue_view import QueueView
 from triagedesk.tui.widgets.timers_pane import TimersPane
@@ -105,6 +107,7 @@ class DeskScreen(Screen[None]):
         self.expert = ExpertDoor(self, door)
         self.bulk_door = BulkDoor(self)
         self.lead = LeadDoor(self)
+        self.noise_door = NoiseDoor(self)
         self.queue_controls = QueueControls(self)
         self.views = ViewsDoor(self)
         self.power = PowerDoor(self)
@@ -112,6 +115,7 @@ class DeskScreen(Screen[None]):
     def compose(self) -> ComposeResult:
         yield Header(show_clock=False)
         yield DispatcherBadge(self.desk.dispatcher, id="dispatcher")
+        yield MaintenanceBadge(self.desk.queries.windows, self.desk.clock, id="maintenance")
         initial = "analytics" if self.role == "lead" else "desk"
         with TabbedContent(initial=initial, id="tabs"):
             with TabPane("Desk", id="desk"):

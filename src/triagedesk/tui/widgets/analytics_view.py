@@ -19,6 +19,7 @@ from textual_plotext import PlotextPlot
 
 from triagedesk.display import literal
 from triagedesk.tui.failures import tell_failure
+from triagedesk.tui.widgets.noise_view import noise_view
 from triagedesk.tui.widgets.oncall_load import OnCallLoad
 
 PERIODS = (7, 30, 90)
@@ -101,7 +102,9 @@ class AnalyticsView(VerticalScroll, can_focus=True):
         height: 18; border: round $panel; border-title-color: $primary; border-title-style: bold;
         border-subtitle-color: $foreground;
     }
-    AnalyticsView #summary, AnalyticsView #opportunities, AnalyticsView #oncall-load { height: auto; padding: 0 1; }
+    AnalyticsView #summary, AnalyticsView #opportunities, AnalyticsView #oncall-load, AnalyticsView #noise {
+        height: auto; padding: 0 1;
+    }
     """
 
     @dataclass
@@ -167,6 +170,7 @@ class AnalyticsView(VerticalScroll, can_focus=True):
                 yield PlotextPlot(id=f"chart-{chart}")
         yield Static("", id="opportunities")
         yield OnCallLoad(id="oncall-load")
+        yield Static("", id="noise")
 
     def on_radio_set_changed(self, event: RadioSet.Changed) -> None:
         event.stop()
@@ -205,6 +209,8 @@ class AnalyticsView(VerticalScroll, can_focus=True):
             lines.append_text(literal(f"• {item}\n"))
         self.query_one("#opportunities", Static).update(lines)
         self.query_one(OnCallLoad).show(data.get("oncall"))
+        if "noise" in data:
+            self.query_one("#noise", Static).update(noise_view(data["noise"]))
 
     def _plot(self, name: str, title: str) -> Any:
         plot = self.query_one(f"#chart-{name}", PlotextPlot)

@@ -87,7 +87,7 @@ class EscalationPane(LinePane, FittedTitles):
             head.append(f"impact {decision.business_impact:.2f}  ")
         head.append("escalate" if decision.should_escalate else "no escalation",
                     style="bold" if decision.should_escalate else "dim")
-        title = literal(f"{issue.id}: {issue.title}")
+        title = literal(f"{one_line(issue.id)}: {one_line(issue.title)}")
         title.stylize("bold")
         factors = Table.grid(padding=(0, 1), expand=True)
         factors.add_column(no_wrap=True, overflow="ellipsis", ratio=1)  # the label takes what is left, cut
@@ -123,5 +123,6 @@ class EscalationPane(LinePane, FittedTitles):
         if hits:
             parts.append(Text("Past resolutions:", style="bold"))
             for hit in hits[:3]:
-                parts.append(literal(f"  {hit.entry.title} ({hit.entry.issue_id}): {hit.entry.resolution}", "dim"))
+                parts.append(literal(f"  {one_line(hit.entry.title)} ({one_line(hit.entry.issue_id)}): "
+                                     f"{hit.entry.resolution}", "dim"))
         return Group(*parts)

@@ -1,14 +1,14 @@
-"""Which local records wait to be pushed: one full scan, then only the records the store says changed."""
+"""Which local records wait to be pushed (the replica's `changes`): one full scan, then only the records the
+store says changed."""
 
 from __future__ import annotations
 
 import threading
 from typing import Any
 
+from triagedesk.app.replica import Record, Slot
 from triagedesk.store.lazy_docs import LazyDocs
 from triagedesk.store.repositories import Store
-
-Slot = tuple[str, str]  # (table, TinyDB doc_id)
 
 
 class PendingRecords:
@@ -38,7 +38,7 @@ class PendingRecords:
         with self._lock:
             self._touched.update(slot for slot in changed if slot[0] in self.rank or slot[0] == self.state_table)
 
-    def records(self) -> list[tuple[str, dict[str, Any]]]:
+    def records(self) -> list[tuple[str, Record]]:
         self.store.refresh()  # other processes' commits arrive as change notices
         with self._lock:
             touched, self._touched = self._touched, set()
@@ -67,8 +67,8 @@ class PendingRecords:
         journal = self.store.journal
         out = []
         for entry in tables.get(self.state_table, {}).values():
-            if entry.get("deleted") or not entry.get("rev"):
-                continue
+            if entry.get("deleted") or not entry.get("rev") or str(entry["rev"]).startswith("in:"):
+                continue  # carried records (`in:REV`) go with their request: no tombstone of their own
             kind, _, key = str(entry.get("key", "")).partition(":")
             if kind in self.rank and kind != "audit" and journal.id_index(kind).get(key) is None:
                 out.append((entry["key"], entry["rev"]))

@@ -1,0 +1,142 @@
+"""The server's generated `validate_doc_update` (run by Node, as CouchDB's JavaScript would) and the desks' check
+on arrival (`rights.refusal`) agree on every role, pair of states and request field, and both let every move of
+the action table write its own fields."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from datetime import UTC, datetime
+from typing import Any
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from triagedesk.domain.records import ExpertRequest
+from triagedesk.domain.requests.actions import ACTIONS
+from triagedesk.domain.requests.conflicts import LIFECYCLE_RANK, lifecycle_winner
+from triagedesk.domain.requests.rights import SERVER_ROLES, refusal
+from triagedesk.domain.requests.states import REQUEST_STATUSES
+from triagedesk.sync.validation import validate_function
+from triagedesk.sync.wire import shape_of
+
+DEFAULTS = shape_of(ExpertRequest).defaults
+FIELDS = [name for name in ExpertRequest.model_fields if name not in ("id", "status")]
+USERS = {"coordinator": {"name": "cora", "roles": ["coordinator"]},
+         "expert": {"name": "ann", "roles": ["expert", "expert:ann"]},
+         "admin": {"name": "root", "roles": ["_admin"]}}
+
+
+
+def server(cases: list[dict[str, Any]]) -> list[str | None]:
+    """Each case through the generated function in Node: None when it lets the write through, else the reason."""
+    script = ("const input = require('fs').readFileSync(0, 'utf8'); const [fn, data] = input.split('\\n//CASES\\n');"
+              "const validate = eval('(' + fn + ')'); const out = [];"
+              "for (const c of JSON.parse(data)) {"
+              "  try { validate(c.doc, c.old, c.user, {}); out.push(null); }"
+              "  catch (e) { out.push(e && e.forbidden !== undefined ? e.forbidden : 'ERROR ' + e); } }"
+              "process.stdout.write(JSON.stringify(out));")
+    done = subprocess.run(["node", "-e", script], input=validate_function() + "\n//CASES\n" + json.dumps(cases),
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    return json.loads(done.stdout)
+
+
+def base(status: str, holder: str = "ann") -> dict[str, Any]:
+    at = datetime(2026, 1, 5, 9, tzinfo=UTC)
+    return ExpertRequest(id="r1", analysis_id="i1", submitted_at=at, status=status, assigned_expert_id=holder,
+                         price=25.0, tier_id="basic").model_dump(mode="json")
+
+
+def other(value: Any) -> Any:
+    """A different JSON value of the same shape."""
+    if isinstance(value, bool):
+        return not value
+    if isinstance(value, (int, float)):
+        return value + 1
+    if isinstance(value, list):
+        return [*value, "x"]
+    if isinstance(value, dict):
+        return {**value, "x": 1}
+    return f"{value or ''}-changed"
+
+
+def case(role: str, old: dict[str, Any], new: dict[str, Any]) -> dict[str, Any]:
+    return {"role": role, "old": {"_id": "requests:r1", "type": "requests", "data": old},
+            "doc": {"_id": "requests:r1", "type": "requests", "data": new}, "user": USERS[role]}
+
+
+def desk(c: dict[str, Any]) -> str | None:
+    return refusal(c["role"], "ann", c["old"]["data"], c["doc"]["data"], DEFAULTS)
+
+
+def test_every_role_state_pair_and_field_is_judged_alike() -> None:
+    cases = []
+    for role in USERS:
+        for before in REQUEST_STATUSES:
+            for after in REQUEST_STATUSES:
+                for name in FIELDS:
+                    old = base(before)
+                    cases.append(case(role, old, {**old, "status": after, name: other(old[name])}))
+                old = base(before, holder="bob")
+                cases.append(case(role, old, {**old, "status": after}))
+    answers = server(cases)
+    assert len(answers) == len(cases) > 3000
+    mismatched = [(c["role"], c["old"]["data"]["status"], c["doc"]["data"]["status"], server_said, desk(c))
+                  for c, server_said in zip(cases, answers, strict=True) if server_said != desk(c)]
+    assert mismatched == []
+    refused = [a for a in answers if a]
+    assert refused and any("may not change price" in a for a in refused)
+    assert any("never moves back from completed to pending assignment" in a for a in refused)
+
+
+def test_every_move_of_the_table_may_write_its_own_fields_and_no_others() -> None:
+    cases, expected = [], []
+    for action in ACTIONS.values():
+        if "*" in action.fields or not action.fields:
+            continue
+        for role, acting in SERVER_ROLES.items():
+            if not set(acting) & set(action.roles):
+                continue
+            moves = action.moves_from if action.moves_from is not None else action.states
+            for before in sorted(s for s in action.states if s is not None):
+                after = before if action.to is None or before not in moves else \
+                    "in_review" if action.to == "resume" else action.to
+                for name in sorted(action.fields - {"status"}):
+                    old = base(before)
+                    cases.append(case(role, old, {**old, "status": after, name: other(old[name])}))
+                    expected.append(None)
+                old = base(before)
+                cases.append(case(role, old, {**old, "status": after, "price": 0.01}))
+                expected.append("may not change price of a request")
+    assert len(cases) > 50
+    for c, said, wanted in zip(cases, server(cases), expected, strict=True):
+        if wanted is None:
+            assert said is None and desk(c) is None, (c["role"], c["old"]["data"]["status"], said)
+        else:
+            assert said and wanted in said and desk(c) == said
+
+
+@settings(max_examples=5, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from(list(USERS)), st.sampled_from(REQUEST_STATUSES),
+                          st.sampled_from(REQUEST_STATUSES), st.sets(st.sampled_from(FIELDS), max_size=4),
+                          st.sampled_from(["ann", "bob", None])), min_size=50, max_size=120))
+def test_random_revisions_are_judged_alike(drawn: list[tuple[str, str, str, set[str], str | None]]) -> None:
+    cases = []
+    for role, before, after, names, holder in drawn:
+        old = base(before, holder or "ann")
+        if holder is None:
+            old.pop("assigned_expert_id")  # left out, as the wire does for a null
+        cases.append(case(role, old, {**old, "status": after, **{n: other(old.get(n)) for n in names}}))
+    for c, said in zip(cases, server(cases), strict=True):
+        assert said == desk(c)
+
+
+def test_the_lifecycle_order_is_total() -> None:
+    """`pick` sorts by LIFECYCLE_RANK: it must agree with the pairwise rule, or two servers could disagree."""
+    pairs = [(a, b) for a in REQUEST_STATUSES for b in REQUEST_STATUSES if a != b]
+    assert pairs
+    for a, b in pairs:
+        by_rank = None if LIFECYCLE_RANK[a] == LIFECYCLE_RANK[b] else \
+            ("mine" if LIFECYCLE_RANK[a] > LIFECYCLE_RANK[b] else "theirs")
+        assert lifecycle_winner(a, b) == by_rank, (a, b)
