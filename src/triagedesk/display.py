@@ -18,6 +18,23 @@ def _escaped(match: re.Match[str]) -> str:
     return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
 
 
+_ESCAPE_SEQUENCE = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]"  # CSI: cursor, colour, clear screen
+                              r"|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?"  # OSC: title, clipboard (52), links
+                              r"|\x1b[PX^_][^\x1b]*(?:\x1b\\)?"  # DCS, SOS, PM, APC strings
+                              r"|\x1b[ -/]*[0-~]"  # the short ones (ESC c resets the terminal)
+                              r"|\x9b[0-?]*[ -/]*[@-~]")  # the one-byte CSI
+"""A terminal escape sequence, whole: what is left of one once its ESC is gone is noise, not text."""
+
+
+def typed(text: str, multiline: bool = True) -> str:
+    """Text a person wrote elsewhere (an editor's file) made data for a field: escape sequences dropped whole,
+    tabs as spaces, other control and invisible characters removed, line breaks kept where the field holds lines
+    (else the text is one line)."""
+    text = _ESCAPE_SEQUENCE.sub("", text.replace("\r\n", "\n").replace("\r", "\n"))
+    text = _CONTROL.sub("", text.expandtabs(4))
+    return text if multiline else " ".join(text.split())
+
+
 def printable(value: object) -> str:
     """User text with control and bidirectional characters (ESC, BEL, CR, U+202E...) shown as `\\x1b` or
     `\\u202e` escapes, never run; without U+FE0F, which asks terminals for a wide emoji that Rich (and so every

@@ -53,6 +53,19 @@ def test_undo_is_refused_with_the_reason_once_the_expert_started_a_session(desk:
     assert desk.queries.require_request(assigned.id).status == "in_review"  # nothing written
 
 
+def test_an_undo_walk_passes_over_a_step_it_cannot_take_back(desk: Desk) -> None:
+    desk.commands.assign("INC-1", "net-ana", "cora")
+    started = desk.commands.assign("INC-2", "net-ana", "cora")
+    start_session(desk, started.id)
+    refused = desk.history.undo("cora")
+    assert refused.step.id and refused.done == [] and refused.refused
+    assert desk.history.undo("cora").refused == refused.refused  # without the skip: the same refusal again
+    undone = desk.history.undo("cora", skip={refused.step.id})
+    assert undone.done == ["INC-1"] and desk.queries.request_for("INC-1") is None
+    with pytest.raises(UserError, match="nothing more to undo"):
+        desk.history.undo("cora", skip={refused.step.id})
+
+
 def test_redo_takes_the_step_again_and_a_new_step_clears_what_could_be_redone(desk: Desk) -> None:
     desk.commands.assign("INC-1", "net-ana", "cora")
     desk.history.undo("cora")

@@ -121,6 +121,17 @@ async def test_an_editor_command_with_arguments_and_text_with_a_final_newline(st
     assert after == "one line\n"
 
 
+async def test_what_the_editor_saves_is_data_escape_sequences_and_nul_never_reach_the_field(
+        store_copy: Path, tmp_path: Path, env, suspendable) -> None:
+    """ESC [2J (clear the screen), OSC 52 (write the clipboard) and a NUL in the editor's file: the sequences are
+    dropped whole, the tab becomes spaces, the NUL a visible \ufffd, said once."""
+    body = "printf 'seen \\033[2J\\033]52;c;aGk=\\007 then\\000 nul\\tx\\r\\nline 2\\n' > \"$1\""
+    env.setenv("EDITOR", str(editor(tmp_path, body)))
+    after, notices, _app = await ctrl_o_on_the_description(store_copy)
+    assert after == "seen  then\ufffd nul x\nline 2"
+    assert len([n for n in notices if "NUL byte" in n]) == 1, notices
+
+
 async def test_a_confirmations_note_opens_in_the_editor_and_is_written_as_one_line(store_copy: Path, tmp_path: Path,
                                                                                    env, suspendable) -> None:
     """ctrl+o in a confirmation's note: the editor gets what was typed, and what it saves comes back as one line

@@ -36,6 +36,9 @@ def test_a_users_key_replaces_the_default_everywhere_the_key_is_named() -> None:
     ({"teleport": "z"}, "teleport: no such action"),
     ({"escalate": " , "}, "escalate: no key given"),
     ({"escalate": "q"}, "q already takes quit"),  # an app-wide key clashes with every role's
+    ({"escalate": "ctrl+p"}, "escalate = 'ctrl+p': ctrl+p is kept for the command palette; kept !"),
+    ({"senior": "F5,Ctrl+Q"}, "ctrl+q is kept for quitting the desk"),
+    ({"help": "ctrl+c"}, "ctrl+c is kept for quitting the desk"),
 ])
 def test_a_clash_or_an_unknown_action_keeps_the_default_and_is_reported(spec: dict[str, str], expected: str) -> None:
     found = keymap.build(spec)

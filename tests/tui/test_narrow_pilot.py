@@ -76,3 +76,19 @@ async def test_the_analytics_legend_is_beside_the_chart_not_over_its_bars(store_
         assert "critical" not in drawn and "medium" not in drawn  # plotext draws no legend over the bars
         charts = screen_of(app).query_one("#charts")
         assert chart.outer_size.width >= charts.size.width - 2  # one chart a row at 80 columns
+
+
+@pytest.mark.parametrize("role", ["coordinator", "expert"])
+async def test_every_pane_of_the_desk_fits_its_column_and_the_screen_at_80x24(store_copy: Path, role: str) -> None:
+    """Timers keeps room for an id (min-width on its column): it must not spill past its column or the screen,
+    cutting its right border, its subtitle's count and each clock's state."""
+    app = make_app(store_copy, role=role, expert_id="expert-202" if role == "expert" else None)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        panes = [app.screen.query_one(f"#{name}") for name in ("escalation", "timers", "oncall")]
+        panes += [p for p in app.screen.query("#candidates") if p.display]
+        assert len(panes) >= 3
+        for pane in panes:
+            assert pane.region.width > 0, pane.id
+            assert pane.region.right <= 80 and pane.region.right <= pane.parent.region.right, pane.id
+        assert app.screen.query_one("#timers").region.width >= 30  # room for a clock and a whole id

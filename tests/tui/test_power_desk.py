@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from tests.support.pilot import make_app, screen_of, settle
 from triagedesk.app.actor import config_path
 from triagedesk.domain.records import OPEN_STATUSES
@@ -88,6 +90,21 @@ async def test_a_clashing_or_unknown_key_starts_with_the_defaults_and_one_notice
         assert isinstance(app.screen, ConfirmScreen)
 
 
+async def test_a_key_the_framework_keeps_is_reported_and_the_action_keeps_its_default(store_copy: Path) -> None:
+    """ctrl+p is the palette's (Textual's, before any binding of ours): given to escalate it would never run."""
+    configure('[keys]\nescalate = "ctrl+p"\n')
+    app = make_app(store_copy)
+    async with app.run_test(size=(160, 48)) as pilot:
+        await settle(pilot)
+        told = [n for n in notices(app) if n.startswith("Your keys")]
+        assert len(told) == 1 and "ctrl+p is kept for the command palette; kept !" in told[0]
+        screen = screen_of(app)
+        await goto(pilot, screen, rows_in(screen, None, "infrastructure")[0])
+        await pilot.press("exclamation_mark")
+        await settle(pilot)
+        assert isinstance(app.screen, ConfirmScreen)
+
+
 # -- the command line ------------------------------------------------------------------------------
 async def test_colon_and_an_id_jumps_to_an_issue_the_filters_hid(store_copy: Path) -> None:
     app = make_app(store_copy)
@@ -107,7 +124,9 @@ async def test_colon_and_an_id_jumps_to_an_issue_the_filters_hid(store_copy: Pat
         assert any("the filters hid it" in n for n in notices(app))
 
 
-async def test_colon_and_a_closed_issue_opens_it_read_only(store_copy: Path) -> None:
+@pytest.mark.parametrize("typed", [str, str.lower], ids=["as_shown", "in_lower_case"])
+async def test_colon_and_a_closed_issue_opens_it_read_only(typed, store_copy: Path) -> None:
+    """A closed issue's id is found in any case, as an open one's is."""
     store = open_store(store_copy)
     closed = next(r.analysis_id for r in store.requests.all() if r.status == "completed"
                   and not [o for o in store.requests.by("analysis_id", r.analysis_id) if o.status in OPEN_STATUSES])
@@ -115,7 +134,7 @@ async def test_colon_and_a_closed_issue_opens_it_read_only(store_copy: Path) -> 
     app = make_app(store_copy)
     async with app.run_test(size=(160, 48)) as pilot:
         await settle(pilot)
-        await pilot.press("colon", *closed, "enter")
+        await pilot.press("colon", *typed(closed), "enter")
         await settle(pilot)
         assert isinstance(app.screen, IssueScreen) and app.screen.issue_id == closed and not app.screen.can_edit
         assert any(f"{closed} is closed" in n for n in notices(app))
@@ -252,6 +271,27 @@ async def test_the_key_tester_names_each_key_and_what_it_takes(store_copy: Path)
         assert not isinstance(app.screen, KeyTesterScreen)
 
 
+async def test_the_key_tester_names_the_keys_textual_keeps(store_copy: Path) -> None:
+    from textual.command import CommandPalette
+
+    app = make_app(store_copy)
+    async with app.run_test(size=(160, 48)) as pilot:
+        await settle(pilot)
+        await pilot.press("ctrl+k")
+        assert isinstance(app.screen, KeyTesterScreen)
+        for key in ("ctrl+p", "ctrl+q", "ctrl+c"):  # the palette's, quit's: named, not taken
+            await pilot.press(key)
+            await settle(pilot)
+            assert isinstance(app.screen, KeyTesterScreen) and app.is_running
+            assert app.screen.pressed and app.screen.pressed[0].startswith(f"{key} → "), app.screen.pressed
+        await pilot.press("escape", "escape")
+        await settle(pilot)
+        assert not isinstance(app.screen, KeyTesterScreen)
+        await pilot.press("ctrl+p")  # the palette again once the tester is closed
+        await settle(pilot)
+        assert isinstance(app.screen, CommandPalette)
+
+
 async def test_an_expert_claims_an_unassigned_request_of_her_specialisation(store_copy: Path) -> None:
     probe = make_app(store_copy).desk
     pending = [r for r in probe.store.requests.all() if r.status == "pending_assignment"
@@ -298,3 +338,16 @@ async def test_saved_views_are_renamed_and_deleted_from_V_and_the_line(store_cop
         assert any("no saved view 'nothing'" in n for n in notices(app))
         await pilot.press("colon", *"view delete burning", "enter")
         assert load_settings()[0].views == {}
+
+
+async def test_a_view_named_with_an_equals_sign_is_renamed_from_V(store_copy: Path) -> None:
+    app = make_app(store_copy)
+    async with app.run_test(size=(160, 48)) as pilot:
+        await settle(pilot)
+        await pilot.press("S", *"sla=breached", "enter")
+        await settle(pilot)
+        assert set(load_settings()[0].views) == {"sla=breached"}
+        await pilot.press("V", "r")
+        await pilot.press("ctrl+a", "ctrl+k", *"late=2h", "enter")  # both names pass as typed
+        await settle(pilot)
+        assert set(load_settings()[0].views) == {"late=2h"}, notices(app)

@@ -58,3 +58,10 @@ async def test_a_click_on_the_key_bar_presses_the_key_and_the_palette_sits_on_th
         bar.show([])
         await pilot.pause()
         assert bar.render().plain.strip() == "▏^p palette"  # no key: the palette alone, nothing popped
+
+
+def test_the_keys_textual_keeps_are_the_ones_a_keymap_refuses() -> None:
+    from triagedesk.tui.keymap import FRAMEWORK_KEYS
+
+    kept = {App.COMMAND_PALETTE_BINDING} | {b.key if isinstance(b, Binding) else b[0] for b in App.BINDINGS}
+    assert kept and kept == set(FRAMEWORK_KEYS)

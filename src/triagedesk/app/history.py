@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass, field, replace
 
 from triagedesk.app.commands import STEP, Commands, as_actor
@@ -56,12 +57,17 @@ class History:
     def where(self, actor: str) -> Stacks:
         return stacks(self.steps(actor))
 
-    def undo(self, actor: Actor | str) -> Replayed:
+    def undo(self, actor: Actor | str, skip: Collection[str] = ()) -> Replayed:
+        """Take back the person's last step not yet undone, passing over the steps in `skip` (those an undo of
+        this walk was refused: the steps before them can still be undone)."""
         who = as_actor(actor)
         with self.store.transaction():
-            step = self.where(who.name).to_undo
-            if step is None:
+            left = [s for s in self.where(who.name).done if s.id not in skip]
+            if not left:
+                if skip:
+                    raise UserError("nothing more to undo: the steps left cannot be taken back")
                 raise UserError(f"nothing to undo: {who.name} has taken no step (or every one is undone)")
+            step = left[-1]
             found = Replayed(step, "undo")
             intents: list[tuple[str, list[Intent]]] = []
             for taken in reversed(step.taken):  # the last action first

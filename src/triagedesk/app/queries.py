@@ -61,6 +61,18 @@ class Queries:
     def issue(self, issue_id: str) -> Issue | None:
         return self.store.issues.get(issue_id)
 
+    def issue_any_case(self, wanted: str) -> Issue | None:
+        """The issue whose id is `wanted` in any case (`inc-000001`, as the command line takes open ids): the id as
+        given, then in upper case (two index lookups), then the id index scanned once."""
+        wanted = wanted.strip()
+        for key in dict.fromkeys((wanted, wanted.upper())):
+            found = self.store.issues.get(key)
+            if found is not None:
+                return found
+        lower = wanted.lower()
+        same = next((key for key in self.store.journal.id_index("issues") if key.lower() == lower), None)
+        return self.store.issues.get(same) if same is not None else None
+
     def require_request(self, request_id: str) -> ExpertRequest:
         return self.store.requests.require(request_id)
 

@@ -18,7 +18,7 @@ from triagedesk.app.dispatching import ACTOR as DISPATCHER_NAME
 from triagedesk.domain.records import AuditEntry
 from triagedesk.sync.client import Remote
 from triagedesk.tui import keymap, keys
-from triagedesk.tui.config import Settings, load_settings, save_settings
+from triagedesk.tui.config import NotSaved, Settings, read_settings, save_settings
 from triagedesk.tui.failures import tell_failure
 from triagedesk.tui.live_sync import LiveSync, SyncStatus
 from triagedesk.tui.notices import NoticeLog, tell
@@ -28,6 +28,9 @@ from triagedesk.tui.screens.modals import ConflictsScreen, HelpScreen
 from triagedesk.tui.screens.notices_screen import NoticesScreen
 from triagedesk.tui.screens.rejected_screen import RejectedScreen
 from triagedesk.tui.themes import DEFAULT_THEME, load_themes
+
+KEPT_BY_TEXTUAL = frozenset({"command_palette", "quit", "help_quit"})
+"""The actions of the keys Textual binds itself (`keymap.FRAMEWORK_KEYS`)."""
 
 
 class TriageDeskApp(App):
@@ -47,7 +50,10 @@ class TriageDeskApp(App):
         self.live = live
         self.follow_store = watch
         self.desk = desk
-        self.settings, self._settings_problem = load_settings()
+        loaded = read_settings()
+        self.settings, self._settings_problems = loaded.settings, loaded.problems
+        self._config_unreadable = loaded.unreadable  # then config.toml is never written this run
+        self._unsaved_told = False
         self.keymap = keymap.build(self.settings.keys)
         self.actor = person(self.settings.desk.actor, expert_id if role == "expert" else None)
         self._watcher: Follower | None = None
@@ -67,8 +73,8 @@ class TriageDeskApp(App):
         self.our_themes = [t.name for t in themes]
         for problem in problems:
             tell(self, f"Theme skipped: {problem}", severity="warning", timeout=10)
-        if self._settings_problem:
-            tell(self, self._settings_problem, severity="warning", timeout=10)
+        if self._settings_problems:
+            tell(self, "; ".join(self._settings_problems), severity="warning", timeout=10)
         self.set_keymap(self.keymap.textual())
         if self.keymap.problems:  # one notice for them all; those actions keep the table's keys
             tell(self, "Your keys: " + "; ".join(self.keymap.problems), severity="warning", timeout=12)
@@ -188,6 +194,13 @@ class TriageDeskApp(App):
     def _show_notices(self, dispatcher: list[AuditEntry]) -> None:
         self.push_screen(NoticesScreen(self.notice_log.all(), dispatcher))
 
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """While the key tester is open, Textual's own priority keys (the palette's, quit) reach it as keys: it
+        names them instead of opening the palette or quitting (Esc twice closes it)."""
+        if isinstance(self.screen, KeyTesterScreen) and action in KEPT_BY_TEXTUAL:
+            return False
+        return True
+
     def action_key_tester(self) -> None:
         self.push_screen(KeyTesterScreen(self.keymap, self.role))
 
@@ -223,11 +236,28 @@ class TriageDeskApp(App):
     def _remember_theme(self) -> None:
         if self.settings.theme == self.theme:
             return
-        self.settings = Settings.model_validate({**self.settings.model_dump(), "theme": self.theme})
-        try:
-            save_settings(self.settings)
-        except OSError as exc:
-            tell(self, f"Could not save the theme choice: {exc}", severity="warning")
+        self.keep_settings(self.settings.model_copy(update={"theme": self.theme}))
+
+    def keep_settings(self, settings: Settings) -> bool:
+        """Take these settings for this run and write what changed into config.toml (nothing else in it is
+        touched). A file that could not be read at start, or has an error now, is never written over: said once,
+        and the change is kept for this run only. False when the file was not written."""
+        base, self.settings = self.settings, settings
+        reason = self._config_unreadable
+        if reason is None:
+            try:
+                save_settings(settings, base)
+                return True
+            except NotSaved as exc:
+                reason = str(exc)
+            except OSError as exc:
+                tell(self, f"Could not save the settings: {exc}", severity="warning")
+                return False
+        if not self._unsaved_told:
+            self._unsaved_told = True
+            tell(self, f"{reason}: the file has an error, so the desk does not write it; "
+                       "the change is kept for this run only", severity="warning", timeout=12)
+        return False
 
     def action_reload(self) -> None:
         self._refresh_panes()

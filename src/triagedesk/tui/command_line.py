@@ -22,7 +22,7 @@ WORDS: dict[str, str] = {
     "go": "go ID: jump to the issue (the same as the id alone)",
     "view": "view NAME: open a saved view",
     "view save": "view save NAME: save the filters and sort as a view",
-    "view rename": "view rename OLD = NEW: rename a saved view",
+    "view rename": "view rename OLD = NEW: rename a saved view (a name holding '=' is renamed from V)",
     "view delete": "view delete NAME: delete a saved view",
     "profile": "profile NAME (or all): show one profile's issues",
     "expert": "expert NAME (or all, unassigned, mine): show the requests an expert holds",

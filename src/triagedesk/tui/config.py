@@ -4,6 +4,7 @@ with tomlkit (the user's comments and layout kept)."""
 from __future__ import annotations
 
 import tomllib
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
@@ -13,6 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
 from triagedesk.app.actor import config_path
+from triagedesk.display import one_line
 from triagedesk.files import atomic_write
 
 
@@ -99,46 +101,131 @@ def settings_path() -> Path:
     return config_path()
 
 
-def load_settings() -> tuple[Settings, str | None]:
-    """The settings, and a one-line problem when the file is bad (the defaults, and the environment, are used)."""
+class NotSaved(Exception):
+    """config.toml is not written: it has an error the desk will not write over (the message says where)."""
+
+
+@dataclass
+class Loaded:
+    """What the desk read from config.toml at start."""
+
+    settings: Settings
+    problems: list[str] = field(default_factory=list)
+    """One line per thing that was wrong (that setting, or the whole file, fell back to its default)."""
+    unreadable: str | None = None
+    """`FILE:LINE: what` when the file could not be read at all: then the desk never writes it this run."""
+
+
+def _syntax_error(path: Path, text: str) -> str | None:
+    """`FILE:LINE: what` for a file that is not TOML (tomlkit's parser, the one that writes it back), else None."""
+    try:
+        tomlkit.parse(text)
+    except tomlkit.exceptions.ParseError as exc:
+        what = str(exc).split(f" at line {exc.line}")[0]
+        return one_line(f"{path}:{exc.line}: {what}")
+    except tomlkit.exceptions.TOMLKitError as exc:
+        return one_line(f"{path}: {exc}")
+    try:
+        tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        return one_line(f"{path}: {exc}")
+    return None
+
+
+def _drop(data: dict[str, Any], loc: tuple[Any, ...]) -> bool:
+    """Remove the deepest key of `loc` that the data holds (the one bad setting); False when it holds none of it
+    (the error came from the environment)."""
+    node: Any = data
+    parent: dict[str, Any] | None = None
+    key: Any = None
+    for part in loc:
+        if not isinstance(node, dict) or part not in node:
+            break
+        parent, key, node = node, part, node[part]
+    if parent is None:
+        return False
+    del parent[key]
+    return True
+
+
+def read_settings() -> Loaded:
+    """The settings from config.toml under the environment. A file that is not TOML is not used at all (the
+    defaults; `unreadable` says where); a value that is wrong falls back to its default alone, each said once."""
     path = settings_path()
-    problem = None
     data: dict[str, Any] = {}
+    found = Loaded(Settings.model_construct())
     if path.exists():
         try:
-            data = tomllib.loads(path.read_text("utf-8"))
-        except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
-            problem = f"{path}: {exc}; using the defaults"
-    try:
-        settings = Settings.model_validate(data)
-    except ValidationError as exc:
-        err = exc.errors()[0]
-        problem = f"{path}: {'.'.join(map(str, err['loc']))}: {err['msg']}; using the defaults"
+            text = path.read_text("utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            found.unreadable = one_line(f"{path}: {exc}")
+        else:
+            found.unreadable = _syntax_error(path, text)
+            if found.unreadable is None:
+                data = tomllib.loads(text)
+    if found.unreadable:
+        found.problems.append(f"{found.unreadable}; using the defaults")
+    for _ in range(200):  # each round drops one bad setting
         try:
-            settings = Settings()
-        except ValidationError:  # the environment itself is wrong: the defaults alone
-            settings = Settings.model_construct()
-    return settings, problem
+            found.settings = Settings.model_validate(data)
+            return found
+        except ValidationError as exc:
+            err = exc.errors()[0]
+            where = ".".join(map(str, err["loc"]))
+            if not _drop(data, tuple(err["loc"])):
+                found.problems.append(f"environment: {where}: {err['msg']}; using the defaults")
+                return found
+            found.problems.append(f"{path}: {where}: {err['msg']}; using its default")
+    return found
 
 
-def save_settings(settings: Settings) -> Path:
-    """Write what the desk changes (the theme, the saved views) into the user's file, keeping every comment and
-    everything else the user wrote there (tomlkit); atomically."""
+def load_settings() -> tuple[Settings, str | None]:
+    """The settings, and one line saying what was wrong in the file (those settings fall back to their defaults)."""
+    found = read_settings()
+    return found.settings, "; ".join(found.problems) or None
+
+
+def _table_of(document: Any, name: str, path: Path) -> Any:
+    """The document's `[name]` table, made when missing; NotSaved when the user's file holds something else."""
+    if name not in document:
+        document[name] = tomlkit.table(is_super_table=True)
+    table = document[name]
+    if not isinstance(table, dict):
+        raise NotSaved(f"{path}: {name} is not a table; not written over")
+    return table
+
+
+def save_settings(settings: Settings, base: Settings | None = None) -> Path:
+    """Write what changed from `base` (by default what the file holds now): the theme, the saved views added,
+    changed or deleted; every other line of the user's file, comments included, is kept (tomlkit); atomically.
+    A file that is not TOML is never written over (NotSaved)."""
     path = settings_path()
-    try:
-        document = tomlkit.parse(path.read_text("utf-8")) if path.exists() else tomlkit.document()
-    except (OSError, UnicodeDecodeError, tomlkit.exceptions.TOMLKitError):
-        document = tomlkit.document()  # a broken file was already reported at start: it is replaced
-    document["theme"] = settings.theme
-    views = tomlkit.table(is_super_table=True)
-    for name, view in settings.views.items():
-        table = tomlkit.table()
-        for key, value in view.model_dump().items():
-            if value is not None:
-                table[key] = value
-        views[name] = table
-    if settings.views or "views" in document:
-        document["views"] = views
+    text = ""
+    if path.exists():
+        try:
+            text = path.read_text("utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            raise NotSaved(one_line(f"{path}: {exc}")) from exc
+        broken = _syntax_error(path, text)
+        if broken:
+            raise NotSaved(broken)
+    if base is None:
+        base = read_settings().settings
+    document = tomlkit.parse(text)
+    if settings.theme != base.theme:
+        document["theme"] = settings.theme
+    gone = [name for name in base.views if name not in settings.views]
+    changed = {name: view for name, view in settings.views.items() if base.views.get(name) != view}
+    if gone or changed:
+        views = _table_of(document, "views", path)
+        for name in gone:
+            views.pop(name, None)
+        for name, view in changed.items():
+            table = tomlkit.table()
+            for key, value in view.model_dump().items():
+                if value is not None:
+                    table[key] = value
+            views[name] = table
     path.parent.mkdir(parents=True, exist_ok=True)
     atomic_write(path, tomlkit.dumps(document).encode("utf-8"))
     return path

@@ -12,6 +12,8 @@ from pathlib import Path
 
 from textual.app import App, SuspendNotSupported
 
+from triagedesk.display import typed
+
 EDITOR_KEY = "ctrl+o"
 """Opens a long text (a form's, a confirmation's note) in the user's editor."""
 VARIABLES = ("VISUAL", "EDITOR")
@@ -42,9 +44,25 @@ def editor_command(env: Mapping[str, str]) -> list[str] | str:
     return "No editor set: set VISUAL or EDITOR (for example EDITOR=nano) to open a text in it."
 
 
-def edit_in_editor(app: App[object], text: str, what: str, env: Mapping[str, str] | None = None) -> Edited:
+REPLACED = "\ufffd"
+"""What a NUL byte or bytes that are not UTF-8 become in the text read back."""
+
+
+def read_back(raw: bytes, multiline: bool) -> Edited:
+    """The editor's file as a field's text: data, never terminal commands (`display.typed`); a NUL byte or bytes
+    that are not UTF-8 become REPLACED, said once in the notice."""
+    text = raw.decode("utf-8", errors="replace").replace("\x00", REPLACED)
+    problem = ""
+    if b"\x00" in raw or text != raw.decode("utf-8", errors="ignore"):
+        problem = f"The editor's text held a NUL byte or bytes that are not UTF-8: each is now {REPLACED}."
+    return Edited(typed(text, multiline), problem)
+
+
+def edit_in_editor(app: App[object], text: str, what: str, env: Mapping[str, str] | None = None,
+                   multiline: bool = True) -> Edited:
     """Write `text` to a temporary file, run the editor on it with the desk suspended (Textual's `App.suspend`),
-    and read it back. An editor that is missing or exits non-zero, or a terminal that cannot be handed over,
+    and read it back as data (`read_back`: no control characters; one line unless `multiline`). An editor that is
+    missing or exits non-zero, or a terminal that cannot be handed over,
     leaves the text as it was (`Edited.text` None) with a notice naming `what`. The file is always removed."""
     command = editor_command(os.environ if env is None else env)
     if isinstance(command, str):
@@ -72,12 +90,12 @@ def edit_in_editor(app: App[object], text: str, what: str, env: Mapping[str, str
         if returncode != 0:
             return Edited(None, f"Editor {command[0]!r} exited with {returncode}: the {what} is unchanged.")
         try:
-            edited = path.read_text("utf-8", errors="replace")
+            raw = path.read_bytes()
         except OSError as exc:
             return Edited(None, f"Could not read the edited text back ({exc.strerror or exc}): "
                                 f"the {what} is unchanged.")
     finally:
         path.unlink(missing_ok=True)
-    if edited.endswith("\n") and not text.endswith("\n"):
-        edited = edited[:-1]  # the newline an editor adds at the end of the last line
-    return Edited(edited)
+    if raw.endswith(b"\n") and not text.endswith("\n"):
+        raw = raw[:-1]  # the newline an editor adds at the end of the last line
+    return read_back(raw, multiline)

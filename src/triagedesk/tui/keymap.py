@@ -33,6 +33,12 @@ def _names(spec: str) -> list[str]:
     return [normalized(k) for k in spec.split(",") if k.strip()]
 
 
+FRAMEWORK_KEYS = {"ctrl+p": "the command palette", "ctrl+q": "quitting the desk", "ctrl+c": "quitting the desk"}
+"""Keys Textual keeps for itself (its palette binding, its quit keys): they reach Textual first, so a row given one
+would never run; a `[keys]` entry naming one is reported like a clash (tests/tui/test_textual_contract.py checks
+this list against Textual's own)."""
+
+
 def _overlap(one: table.Key, other: table.Key) -> bool:
     """Two rows that could both be reached when a key is pressed: an app-wide key, or a role's keys on one screen."""
     return one.scope == "app" or other.scope == "app" or (one.scope == other.scope and bool(one.roles & other.roles))
@@ -87,6 +93,12 @@ def build(overrides: Mapping[str, str]) -> Keymap:
     effective = {row.id: wanted.get(row.id, _names(row.key)) for row in table.KEYS}
     for name in sorted(wanted):
         row = by_id[name]
+        kept = sorted({k.lower() for k in wanted[name]} & set(FRAMEWORK_KEYS))  # Ctrl+Q is ctrl+q to a terminal
+        if kept:
+            found.problems.append(f"[keys] {name} = {overrides[name]!r}: {kept[0]} is kept for "
+                                  f"{FRAMEWORK_KEYS[kept[0]]}; kept {row.shown_key or row.key.split(',')[0]}")
+            effective[name] = _names(row.key)
+            continue
         clash = next((other for other in table.KEYS if other.id != name and _overlap(row, other)
                       and set(effective[other.id]) & set(wanted[name])), None)
         if clash is not None:

@@ -11,9 +11,11 @@ from typing import Any
 from triagedesk.domain.records import ExpertRequest
 from triagedesk.domain.requests.plan import Intent, Plan
 
-UNDOABLE = ("escalate", "assign", "reassign", "senior", "wait", "resume", "pause_session", "resume_session",
-            "unassign")
+UNDOABLE = ("escalate", "assign", "claim", "reassign", "senior", "wait", "resume", "pause_session",
+            "resume_session", "unassign")
 """What an undo can take back; the rest (a payment, a cancellation, a completion, an outcome) stays, said why."""
+GIVES = ("assign", "claim", "reassign", "senior")
+"""The actions that give the request to an expert (a step keeps whom)."""
 
 
 @dataclass(frozen=True)
@@ -42,8 +44,7 @@ class Taken:
         after = plan.request
         opened = any(w.new and w.kind == "requests" for w in plan.writes)
         return cls(plan.intent.action, plan.intent.issue_id, after.id if after is not None else plan.intent.request_id,
-                   after.assigned_expert_id if after is not None and plan.intent.action in ("assign", "reassign",
-                                                                                         "senior") else None,
+                   after.assigned_expert_id if after is not None and plan.intent.action in GIVES else None,
                    plan.intent.note, plan.intent.override, before.assigned_expert_id if before is not None else None,
                    opened)
 
@@ -106,12 +107,12 @@ def compensation(taken: Taken, request: ExpertRequest | None) -> list[Intent] | 
         return f"{action} is not taken back by an undo"
     if request is None or request.id != taken.request_id:
         return f"{issue_id}'s request is no longer the one this step acted on"
-    if action in ("assign", "reassign", "senior") and request.assigned_expert_id != taken.expert_id:
+    if action in GIVES and request.assigned_expert_id != taken.expert_id:
         return f"{issue_id} has moved on to {request.assigned_expert_name or request.assigned_expert_id or 'nobody'}"
     note = "undo"
     if action == "escalate":
         return [Intent("withdraw", issue_id, request.id, note=note)]
-    if action == "assign":
+    if action in ("assign", "claim"):  # the expert who claimed it gives it back (the table lets her, unstarted)
         back = [Intent("unassign", issue_id, request.id, note=note)]
         return [*back, Intent("withdraw", issue_id, request.id, note=note)] if taken.opened else back
     if action in ("reassign", "senior"):

@@ -11,7 +11,7 @@ from textual.widgets import Label, Static
 
 from triagedesk.display import literal
 from triagedesk.tui import keys
-from triagedesk.tui.keymap import Keymap
+from triagedesk.tui.keymap import FRAMEWORK_KEYS, Keymap
 
 KEPT = 12
 
@@ -47,6 +47,8 @@ class KeyTesterScreen(ModalScreen[None]):
         taken = self.takes(event.key)
         char = f" · character {event.character!r}" if event.character and event.character.isprintable() else ""
         does = f" → {', '.join(taken)}" if taken else " → nothing on the desk"
+        if event.key in FRAMEWORK_KEYS:  # the app lets them through while the tester is open
+            does = f" → {FRAMEWORK_KEYS[event.key]} (Textual's key; not while testing)"
         hint = " (again to close)" if self._escape else ""
         self.pressed = [f"{event.key}{char}{does}{hint}", *self.pressed][:KEPT]
         self.query_one("#pressed", Static).update(literal("\n".join(self.pressed)))

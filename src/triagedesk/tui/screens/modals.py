@@ -69,11 +69,11 @@ class ConfirmScreen(ModalScreen[str | None]):
         if not self.with_note:
             return
         note = self.query_one("#note", Input)
-        edited = edit_in_editor(self.app, note.value, "note")
+        edited = edit_in_editor(self.app, note.value, "note", multiline=False)
         if edited.problem:
             tell(self, edited.problem, severity="warning", timeout=8)
         if edited.text is not None:
-            note.value = " ".join(edited.text.split())
+            note.value = edited.text
             note.cursor_position = len(note.value)
         note.focus()
 

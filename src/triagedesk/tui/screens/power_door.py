@@ -22,6 +22,8 @@ class PowerDoor:
     def __init__(self, host: DeskHost) -> None:
         self.host = host
         self._ids: tuple[object, IdIndex] | None = None
+        self._skipped: set[str] = set()
+        """The steps an undo of this walk could not take back: the next undo passes over them."""
 
     # -- the command line --------------------------------------------------------------------
     def _actions(self) -> dict[str, str]:
@@ -51,8 +53,9 @@ class PowerDoor:
         found += [Word(word, what) for word, what in WORDS.items() if word not in ("view", "go")]
         for name in sorted(host.settings.views):
             found += [Word(f"view {name}", "open the saved view", "view"),
-                      Word(f"view rename {name} = ", "rename the saved view", "view"),
                       Word(f"view delete {name}", "delete the saved view", "view")]
+            if "=" not in name:  # `OLD = NEW` splits at the first '=': such a name is renamed from V
+                found.append(Word(f"view rename {name} = ", "rename the saved view", "view"))
         found += [Word(f"profile {name}", "show this profile's issues", "profile")
                   for name in ["all", *host.desk.engine.profiles()]]
         found += [Word(f"expert {e.name or e.id}", f"requests {e.id} holds", "expert")
@@ -114,8 +117,8 @@ class PowerDoor:
         issue_id = self.index().find(wanted.strip())
         if issue_id is None:
             desk = host.desk
-            host.background(lambda: desk.queries.issue(wanted.strip()), lambda found: self._not_in_queue(
-                wanted.strip(), found is not None))
+            host.background(lambda: desk.queries.issue_any_case(wanted), lambda found: self._not_in_queue(
+                wanted.strip() if found is None else str(found.id), found is not None))
             return
         queue = host.queue_view()
         row = host.data.position(issue_id)
@@ -136,15 +139,27 @@ class PowerDoor:
 
     # -- undo, redo --------------------------------------------------------------------------
     def undo(self) -> None:
-        self._replay("undo")
+        """Take back the last step; one the table refuses whole is passed over by the next undo of this walk (so
+        the steps before it can still be taken back), and the notice says so."""
+        host = self.host
+        history, actor, skipped = host.desk.history, host.actor, self._skipped
+
+        def said(found: Any) -> str:
+            if found.refused and not found.done:
+                skipped.add(found.step.id)
+                row = next(r for r in keys.KEYS if r.id == "undo")
+                mapped = getattr(host.app, "keymap", None)
+                key = mapped.shown(row) if mapped is not None else row.shown_key
+                return f"{found.summary()}; {key} again undoes the step before it"
+            return str(found.summary())
+
+        host.write(said, lambda: history.undo(actor, skip=frozenset(skipped)))
 
     def redo(self) -> None:
-        self._replay("redo")
-
-    def _replay(self, verb: str) -> None:
         host = self.host
         history, actor = host.desk.history, host.actor
-        host.write(lambda done: done.summary(), lambda: getattr(history, verb)(actor))
+        self._skipped.clear()  # a redo ends the undo walk
+        host.write(lambda done: done.summary(), lambda: history.redo(actor))
 
     # -- copying -----------------------------------------------------------------------------
     def copy_id(self) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from triagedesk.app.queue import describe
 from triagedesk.display import one_line
 from triagedesk.tui.command_line import Unknown, rename_parts
-from triagedesk.tui.config import Settings, save_settings
+from triagedesk.tui.config import NotSaved, Settings, save_settings
 from triagedesk.tui.notices import tell
 from triagedesk.tui.screens.desk_host import DeskHost
 from triagedesk.tui.screens.modals import ConfirmScreen, PromptScreen
@@ -26,15 +26,18 @@ class ViewsDoor:
 
     def _store(self, settings: Settings, done: str) -> bool:
         host = self.host
-        try:
-            save_settings(settings)
-        except OSError as exc:
-            tell(host, f"Could not save the views: {exc}", severity="warning")
-            return False
+        keep = getattr(host.app, "keep_settings", None)
+        if keep is None:  # a host outside the desk app: straight to the file
+            try:
+                save_settings(settings)
+            except (OSError, NotSaved) as exc:
+                tell(host, f"Could not save the views: {exc}", severity="warning")
+                return False
+            written = True
+        else:
+            written = keep(settings)  # the app's settings too, so the next theme save keeps the views
         host.settings = settings
-        if hasattr(host.app, "settings"):
-            host.app.settings = settings  # so the next theme save keeps the views
-        tell(host, done)
+        tell(host, done if written else f"{done} (for this run only)")
         return True
 
     def _named(self, name: str) -> str:
@@ -76,7 +79,7 @@ class ViewsDoor:
                            lambda ok: self._answered(self.delete_view, name) if ok is not None else None)
         elif verb == "rename":
             self.host.push(PromptScreen(f"Rename the view {name!r} to", "a new name", name),
-                           lambda new: self._answered(self.rename_view, f"{name} = {new}") if new else None)
+                           lambda new: self._answered(lambda typed: self.rename(name, typed), new))
 
     def _answered(self, act: object, argument: str | None) -> None:
         if not argument:
@@ -115,7 +118,10 @@ class ViewsDoor:
         tell(host, f"View: {name}")
 
     def rename_view(self, argument: str) -> None:
-        old, new = rename_parts(argument)
+        """`view rename OLD = NEW` (a name holding '=' is renamed from V, which passes both names as they are)."""
+        self.rename(*rename_parts(argument))
+
+    def rename(self, old: str, new: str) -> None:
         old, new = self._existing(old), self._named(new)
         current = self._settings()
         if new != old and new in current.views:
