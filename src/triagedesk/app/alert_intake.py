@@ -7,6 +7,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 from contextlib import AbstractContextManager
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
@@ -172,6 +173,9 @@ class AlertDoor:
     def _in_step(self) -> None:  # IntakeDoor's
         raise NotImplementedError
 
+    def _after_repeat(self, issue: Issue, actor: str, why: str, may_open: bool = True) -> str | None:  # IntakeDoor's
+        raise NotImplementedError
+
     _dedup_at: int
 
     def _flow(self, ledger: StoreLedger) -> IntakeFlow:
@@ -189,11 +193,25 @@ class AlertDoor:
                     flow.tick(now)
                     taken = [flow.take(alert, now) for alert in alerts]
                     ledger.flush()
+                    taken = [self._raised(t, actor) for t in taken]
             except BaseException:
                 self._dedup_at = -1  # rolled back: the indexes may hold what was not written
                 raise
             self._in_step()
             return taken
+
+    def _raised(self, taken: Taken, actor: str) -> Taken:
+        """A repeat that makes its issue more urgent raises its open request as any intake's repeat does (one
+        rule: `IntakeDoor._after_repeat`); it opens a request only where the noise rules held nothing back (an
+        issue that simply did not escalate before), so a threshold, a hold or a window still has its say."""
+        if taken.issue_id is None or taken.new or taken.resolved:
+            return taken
+        issue = self.store.issues.get(taken.issue_id)
+        if issue is None:
+            return taken
+        may_open = taken.verdict in ("", "not_escalated")
+        found = self._after_repeat(issue, actor, "repeat of an alert", may_open)
+        return taken if found is None else replace(taken, request_id=found)
 
     def intake_due(self, now: datetime) -> bool:
         """Whether the intake's clock has anything to do at `now`, read cheaply (each pass asks): a hold that is

@@ -92,7 +92,7 @@ class IntakeDoor:
                 out.append({"id": fresh.id, "new": True, "count": fresh.count, "request_id": request_id})
             return out
 
-    def _after_repeat(self, issue: Issue, actor: str, why: str) -> str | None:
+    def _after_repeat(self, issue: Issue, actor: str, why: str, may_open: bool = True) -> str | None:
         """A repeat that makes its issue more urgent moves the issue's open request to that urgency (its resolve
         target earlier, never later: `moves.raised`), audited, so the policy treats it as it would a new request
         of that urgency; an issue with no request that now escalates gets one. Returns the open request's id."""
@@ -101,7 +101,7 @@ class IntakeDoor:
         scorer = self.desk.engine.scorer(issue.profile)
         quick = scorer.assess(issue)  # the compiled fast path: most repeats change nothing
         if request is None:
-            if not quick.should_escalate:
+            if not quick.should_escalate or not may_open:
                 return None
             return self.desk.commands.escalate(issue.id, Actor(actor, "dispatcher"), notes=why).id
         if quick.urgency_rank >= URGENCY_RANK[request.urgency]:

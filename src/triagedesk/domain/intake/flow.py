@@ -22,6 +22,7 @@ from triagedesk.domain.intake.alertmanager import Alert
 from triagedesk.domain.intake.grouping import Group, group_of
 from triagedesk.domain.intake.issue_group import LABEL_SETS_KEPT, AlertGroup
 from triagedesk.domain.intake.records import AlertRecord, MaintenanceWindow, alert_id
+from triagedesk.domain.intake.repeats import latest, latest_text
 from triagedesk.domain.intake.rules import Intake
 from triagedesk.domain.models import Issue
 
@@ -64,13 +65,10 @@ class Taken:
 
 
 def _text(fresh: Issue, issue: Issue) -> dict[str, Any]:
-    """The latest text of an alert wins (its annotations may carry the latest value)."""
-    return {"description": fresh.description or issue.description, "title": fresh.title or issue.title,
-            "severity": fresh.severity or issue.severity}
+    """The latest text of an alert wins (its annotations may carry the latest value): the one repeat rule."""
+    return latest_text(issue, fresh)
 
 
-def _latest(known: datetime | None, seen: datetime) -> datetime:
-    return seen if known is None or seen > known else known
 
 
 def _group(issue: Issue) -> AlertGroup:
@@ -108,11 +106,11 @@ class IntakeFlow:
         """A notification naming an alert already taken in: counted as an event (its latest text kept), never a
         second alert."""
         self.ledger.put_alert(known.model_copy(update={"events": known.events + 1, "annotations": alert.annotations,
-                                                     "received_at": _latest(known.received_at, now)}))
+                                                     "received_at": latest(known.received_at, now)}))
         issue = self.ledger.issue(known.issue_id) if known.issue_id else None
         if issue is None or issue.alert_group is None:
             return Taken(known.issue_id, False, issue.count if issue else 0, known.status == "resolved")
-        issue = _with(issue, {"last_seen": _latest(issue.last_seen, now), **_text(alert.issue, issue)},
+        issue = _with(issue, {"last_seen": latest(issue.last_seen, now), **_text(alert.issue, issue)},
                       events=_group(issue).events + 1)
         self.ledger.keep(issue, "dedup", f"repeat of {known.fingerprint}")
         return Taken(issue.id, False, issue.count, known.status == "resolved", verdict=_group(issue).verdict)
@@ -133,7 +131,7 @@ class IntakeFlow:
             issue = self.ledger.add_issue(fresh)
         else:
             issue = issue.model_copy(update={
-                "count": issue.count + 1, "last_seen": _latest(issue.last_seen, seen), **_text(alert.issue, issue),
+                "count": issue.count + 1, "last_seen": latest(issue.last_seen, seen), **_text(alert.issue, issue),
                 "alert_group": issue.alert_group or self._new_group(alert, group).model_copy(update={"events": 0})})
         assert issue.id is not None
         record = AlertRecord(id=key, source=alert.source, fingerprint=alert.key, group_key=group.key,
@@ -176,12 +174,12 @@ class IntakeFlow:
         else:
             record = known.model_copy(update={"status": "resolved", "ends_at": alert.ended_at,
                                               "resolved_at": known.resolved_at or now, "events": known.events + 1,
-                                              "received_at": _latest(known.received_at, now)})
+                                              "received_at": latest(known.received_at, now)})
         self.ledger.put_alert(record)
         issue = self.ledger.issue(issue_id) if issue_id else None
         if issue is None:
             return Taken(None, False, 0, True)
-        update: dict[str, Any] = {"last_seen": _latest(issue.last_seen, alert.ended_at)}
+        update: dict[str, Any] = {"last_seen": latest(issue.last_seen, alert.ended_at)}
         if issue.alert_group is not None:
             issue = _with(issue, update, events=_group(issue).events + 1)
         else:

@@ -19,7 +19,12 @@ def folded(current: Issue, repeat: Issue, now: datetime) -> Issue:
     return current.model_copy(update={
         "count": current.count + 1,
         "last_seen": latest(current.last_seen, repeat.last_seen or repeat.created_at or now),
-        "title": repeat.title or current.title, "description": repeat.description or current.description,
-        "symptoms": repeat.symptoms or current.symptoms, "error_messages": repeat.error_messages or
-        current.error_messages, "affected_systems": repeat.affected_systems or current.affected_systems,
-        "severity": repeat.severity or current.severity})
+        **latest_text(current, repeat)})
+
+
+def latest_text(current: Issue, repeat: Issue) -> dict[str, object]:
+    """What a repeat says now, where it says something: its title, text, symptoms, errors, systems, severity."""
+    return {"title": repeat.title or current.title, "description": repeat.description or current.description,
+            "symptoms": repeat.symptoms or current.symptoms, "error_messages": repeat.error_messages or
+            current.error_messages, "affected_systems": repeat.affected_systems or current.affected_systems,
+            "severity": repeat.severity or current.severity}
