@@ -131,10 +131,10 @@ def _events(log: Path) -> list[dict]:
     return [json.loads(line) for line in lines if line.startswith("{")]
 
 
-def _wait_for(log: Path, event: str, timeout: float = 30) -> None:
+def _wait_for(log: Path, event: str, timeout: float = 30, count: int = 1) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        if any(e["event"] == event for e in _events(log)):
+        if sum(e["event"] == event for e in _events(log)) >= count:
             return
         time.sleep(0.1)
     raise AssertionError(f"no {event} in {log.read_text('utf-8', 'replace')[-2000:]}")
@@ -152,12 +152,12 @@ def test_a_killed_dispatcher_is_taken_over_and_sigterm_stops_cleanly(tmp_path: P
         _wait_for(log_a, "auto_assign")
         b = _spawn(db, db_url, log_b)
         try:
-            time.sleep(1.0)
-            assert not any(e["event"] == "lease_taken" for e in _events(log_b))   # a holds it
+            _wait_for(log_b, "lease_waiting")                                   # b tried, and a holds it
+            assert not any(e["event"] == "lease_taken" for e in _events(log_b))
             a.send_signal(signal.SIGKILL)
             a.wait(10)
             _wait_for(log_b, "lease_taken")
-            time.sleep(0.5)                                                     # a few passes at the same instant
+            _wait_for(log_b, "first_pass")                                      # a pass at the same instant
             b.send_signal(signal.SIGTERM)
             assert b.wait(20) == 0
         finally:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import threading
 import time
+from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
 
@@ -320,11 +321,12 @@ def test_live_cli_follows_the_feed(tmp_path: Path, db_url: str) -> None:
     import sys
 
     replicator(tmp_path / "b.json", db_url).sync()  # creates the database
+    said = tmp_path / "stderr.txt"
     follower = subprocess.Popen([sys.executable, "-m", "triagedesk", "sync", "--url", db_url, "--db",
                                  str(tmp_path / "b.json"), "--live", "--poll", "1"],
-                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                                stdout=subprocess.PIPE, stderr=said.open("w"), text=True)
     try:
-        time.sleep(1.5)
+        _wait_until(lambda: "following" in said.read_text(), 30)
         seed_desk(tmp_path / "a.json", 2)
         replicator(tmp_path / "a.json", db_url).sync()
         deadline = time.monotonic() + 15
@@ -335,7 +337,8 @@ def test_live_cli_follows_the_feed(tmp_path: Path, db_url: str) -> None:
         assert len(open_store(tmp_path / "b.json").issues) == 2
     finally:
         follower.send_signal(signal.SIGTERM)
-        out, err = follower.communicate(timeout=30)
+        out, _ = follower.communicate(timeout=30)
+    err = said.read_text()
     assert "pulled" in out and "following" in err and "Traceback" not in err
 
 
@@ -354,12 +357,11 @@ def test_live_cli_waits_out_a_server_restart(tmp_path: Path) -> None:
         follower = subprocess.Popen([sys.executable, "-m", "triagedesk", "sync", "--url", url, "--db",
                                      str(tmp_path / "b.json"), "--live", "--poll", "1"],
                                     stdout=subprocess.PIPE, stderr=errors, text=True)
-        time.sleep(1.5)
+        _wait_until(lambda: "following" in (tmp_path / "stderr.txt").read_text(), 30)
         server.stop()
-        deadline = time.monotonic() + 30  # until the follower's retries run out and it says so
-        while time.monotonic() < deadline and "trying again" not in (tmp_path / "stderr.txt").read_text():
-            time.sleep(0.2)
-        time.sleep(2)  # and a further try or two, which must not say it again
+        # until the follower's retries run out and it says so
+        _wait_until(lambda: "trying again" in (tmp_path / "stderr.txt").read_text(), 30)
+        _refuse_tries(server.url, 2)  # and a further try or two, which must not say it again
         assert follower.poll() is None, "the follower must wait the outage out, not exit"
         server.start()  # the same port and data
         seed_desk(tmp_path / "a.json", 2)
@@ -377,3 +379,27 @@ def test_live_cli_waits_out_a_server_restart(tmp_path: Path) -> None:
     err = (tmp_path / "stderr.txt").read_text()
     assert "Traceback" not in err and err.count("trying again") == 1  # told once, not at every try
     assert "back in step" in err and "pulled" in out
+
+
+def _wait_until(condition: Callable[[], bool], timeout: float) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, "waited in vain"
+        time.sleep(0.05)
+
+
+def _refuse_tries(url: str, tries: int, timeout: float = 30) -> None:
+    """Stand in for the stopped server on its port until `tries` connections came (each one the client trying
+    again), answering none of them; then give the port back."""
+    import socket
+    from urllib.parse import urlsplit
+
+    port = urlsplit(url).port
+    with socket.socket() as listener:
+        listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        listener.bind(("127.0.0.1", port))
+        listener.listen()
+        listener.settimeout(timeout)
+        for _ in range(tries):
+            connection, _ = listener.accept()
+            connection.close()

@@ -206,17 +206,22 @@ def run_forever(dispatcher: Dispatcher, lease: Lease, stop: threading.Event, int
     `stop` is set (SIGTERM): a pass in progress finishes its current step first."""
     wake = wake or stop
     holding = False
+    waiting = False  # told once that another dispatcher holds the lease
     told: str | None = None
     renew_every = max(min(interval, dispatcher.settings.lease_seconds / 3), 0.05)
     while not stop.is_set():
         got = lease.acquire()
-        if got and not holding:
+        first = got and not holding
+        if first:
             dispatcher.log("lease_taken", holder=lease.holder)
             if dispatcher.background:
                 dispatcher.delivery.resume()
         elif holding and not got:
             dispatcher.log("lease_lost", holder=lease.holder)
             dispatcher.delivery.pause()
+        elif not got and not waiting:
+            dispatcher.log("lease_waiting", holder=lease.holder, note="another dispatcher holds the lease")
+        waiting = not got
         problem = getattr(lease, "last_error", None)
         if problem and problem != told:
             dispatcher.log("lease_unreachable", error=problem)  # once per distinct reason, not every round
@@ -232,6 +237,8 @@ def run_forever(dispatcher: Dispatcher, lease: Lease, stop: threading.Event, int
             except Exception as exc:  # one bad pass must not end a service; it is logged and tried next round
                 acted = 0
                 dispatcher.log.failed("pass_failed", exc)
+            if first:
+                dispatcher.log("first_pass", actions=acted)  # what taking the lease found to do (often nothing)
             if acted and on_round is not None:
                 on_round()  # what was done reaches the team's server at once, not a round later
         wake.wait(renew_every)
