@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import threading
 import time
-from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
 
@@ -15,7 +14,7 @@ import pytest
 from tests.conftest import run_cli
 from tests.support.clock import T0
 from tests.support.flows import act, escalate
-from tests.support.sync_desks import replicator, seed_desk
+from tests.support.sync_desks import refuse_tries, replicator, seed_desk, wait_until
 from tools.pouchdb import PouchServer
 from triagedesk.app.desk import Desk
 from triagedesk.domain.models import Issue
@@ -326,7 +325,7 @@ def test_live_cli_follows_the_feed(tmp_path: Path, db_url: str) -> None:
                                  str(tmp_path / "b.json"), "--live", "--poll", "1"],
                                 stdout=subprocess.PIPE, stderr=said.open("w"), text=True)
     try:
-        _wait_until(lambda: "following" in said.read_text(), 30)
+        wait_until(lambda: "following" in said.read_text(), 30)
         seed_desk(tmp_path / "a.json", 2)
         replicator(tmp_path / "a.json", db_url).sync()
         deadline = time.monotonic() + 15
@@ -357,11 +356,11 @@ def test_live_cli_waits_out_a_server_restart(tmp_path: Path) -> None:
         follower = subprocess.Popen([sys.executable, "-m", "triagedesk", "sync", "--url", url, "--db",
                                      str(tmp_path / "b.json"), "--live", "--poll", "1"],
                                     stdout=subprocess.PIPE, stderr=errors, text=True)
-        _wait_until(lambda: "following" in (tmp_path / "stderr.txt").read_text(), 30)
+        wait_until(lambda: "following" in (tmp_path / "stderr.txt").read_text(), 30)
         server.stop()
         # until the follower's retries run out and it says so
-        _wait_until(lambda: "trying again" in (tmp_path / "stderr.txt").read_text(), 30)
-        _refuse_tries(server.url, 2)  # and a further try or two, which must not say it again
+        wait_until(lambda: "trying again" in (tmp_path / "stderr.txt").read_text(), 30)
+        refuse_tries(server.url, 2)  # and a further try or two, which must not say it again
         assert follower.poll() is None, "the follower must wait the outage out, not exit"
         server.start()  # the same port and data
         seed_desk(tmp_path / "a.json", 2)
@@ -379,27 +378,3 @@ def test_live_cli_waits_out_a_server_restart(tmp_path: Path) -> None:
     err = (tmp_path / "stderr.txt").read_text()
     assert "Traceback" not in err and err.count("trying again") == 1  # told once, not at every try
     assert "back in step" in err and "pulled" in out
-
-
-def _wait_until(condition: Callable[[], bool], timeout: float) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        assert time.monotonic() < deadline, "waited in vain"
-        time.sleep(0.05)
-
-
-def _refuse_tries(url: str, tries: int, timeout: float = 30) -> None:
-    """Stand in for the stopped server on its port until `tries` connections came (each one the client trying
-    again), answering none of them; then give the port back."""
-    import socket
-    from urllib.parse import urlsplit
-
-    port = urlsplit(url).port
-    with socket.socket() as listener:
-        listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        listener.bind(("127.0.0.1", port))
-        listener.listen()
-        listener.settimeout(timeout)
-        for _ in range(tries):
-            connection, _ = listener.accept()
-            connection.close()
