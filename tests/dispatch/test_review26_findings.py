@@ -5,7 +5,7 @@ docs/configuration.md, `<webhook_config>`: version 4, status, alerts[] with labe
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
