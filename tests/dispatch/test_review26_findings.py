@@ -48,21 +48,26 @@ def _desk(folder: Path, rules: str) -> Dispatching:
     return d
 
 
-@pytest.mark.xfail(strict=True, reason="FINDING 1: a critical alert joining a group that a warnings-only pause "
-                   "holds is held too: the pause's `when` is ignored for it, its page delayed by the whole hold")
-def test_finding_1_a_critical_alert_is_not_held_by_a_pause_meant_for_warnings(tmp_path: Path) -> None:
+def test_a_critical_alert_joining_held_warnings_ends_the_hold_and_pages_at_once(tmp_path: Path) -> None:
     d = _desk(tmp_path, PAUSE_WARNINGS)
     try:
         warning = {"alertname": "HighErrorRate", "cluster": "eu", "instance": "a", "severity": "warning"}
         critical = {"alertname": "HighErrorRate", "cluster": "eu", "instance": "b", "severity": "critical"}
         first = post(d, {"version": "4", "status": "firing", "alerts": [_alert(warning, T0)]}, T0)
         assert first[0].verdict == "held"  # the warning is held, as its rule says
+        another = {**warning, "instance": "c"}
+        soon = T0 + timedelta(seconds=30)
+        assert post(d, {"version": "4", "status": "firing", "alerts": [_alert(another, soon)]}, soon)[0].verdict \
+            == "held"  # a warning that its pause rule holds keeps the hold
         later = T0 + timedelta(minutes=1)
         second = post(d, {"version": "4", "status": "firing", "alerts": [_alert(critical, later)]}, later)
         assert second[0].issue_id == first[0].issue_id  # one group, as the grouping rule says
         # no pause rule selects a critical alert: it pages at once, as it would alone
         assert second[0].verdict == "paged"
         assert second[0].request_id is not None
+        issue = d.store.issues.require(second[0].issue_id or "")
+        assert issue.alert_group.held_until is None
+        assert "no pause rule holds it" in issue.alert_group.why
     finally:
         d.close()
 

@@ -5,8 +5,9 @@ and by the backtest (over stored alerts in memory), through the `Ledger` each of
 For an issue that has not paged, each new alert is weighed in this order: a maintenance window that covers it
 (suppressed); an issue that does not escalate (no request, as ever); a flapping label set (pages once); a
 threshold not met yet (counted, no page); a pause (held, then transient or paged with its clocks from its
-arrival); else it pages at once. `tick(now)` releases held issues and re-weighs, as just arrived, what a
-maintenance window held back and is still firing when the window ends.
+arrival; a later alert that no pause rule holds ends the hold and pages at once); else it pages at once.
+`tick(now)` releases held issues and re-weighs, as just arrived, what a maintenance window held back and is still
+firing when the window ends.
 """
 
 from __future__ import annotations
@@ -227,9 +228,12 @@ class IntakeFlow:
             if short is not None:
                 return self._set(issue, "below_threshold", short, [threshold.id]), None
             met = f": {thresholds.met(threshold, held.arrivals, at)}"
-        if held.verdict == "held" and held.held_until is not None and held.held_until > at:
-            return issue, None  # already held: the hold runs from its first alert
         paused = self.rules.pause_for(labels)
+        holding = held.verdict == "held" and held.held_until is not None and held.held_until > at
+        if holding and paused is not None:
+            return issue, None  # already held: the hold runs from its first alert
+        if holding:  # no pause rule holds this alert (a critical joining held warnings): it ends the hold
+            return self._page(issue, at, f"paged {arrived}{met}: no pause rule holds it, the hold is over")
         if paused is not None:
             until, why = pause.hold(paused, at)
             return self._set(issue, "held", why, [paused.id], held_since=at, held_until=until,
