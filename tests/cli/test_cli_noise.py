@@ -60,7 +60,8 @@ def test_maintenance_add_list_end_and_their_mistakes(tmp_path: Path) -> None:
     assert (window["id"], window["state"], window["created_by"]) == ("W-1", "upcoming", "cora")
     for args, problem in ((["--match", "job"], "--match: 'job' is not a matcher"),
                           (["--match", "job=db", "--end", "2026-01-05T01:30:00Z"], "--end: the end must come after"),
-                          (["--match", "job=db", "--start", "yesterday"], "--start: 'yesterday' is not an ISO")):
+                          (["--match", "job=db", "--start", "yesterday"], "--start: 'yesterday' is not an ISO"),
+                          (["--match", "job=~.*", "--match", "team!=db"], "--match: 'job=~.*', 'team!=db' also")):
         full = {"--start": "2026-01-05T02:00:00Z", "--end": "2026-01-05T03:00:00Z"}
         rest = [a for pair in zip(args[::2], args[1::2], strict=True) for a in pair]
         for flag, value in full.items():

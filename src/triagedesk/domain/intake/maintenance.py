@@ -53,13 +53,17 @@ def next_id(existing: Iterable[str]) -> str:
 def new_window(key: str, matchers: Sequence[str], starts_at: datetime, ends_at: datetime, reason: str,
                subscribers: Sequence[str], created_by: str, now: datetime) -> MaintenanceWindow:
     """A window as a user schedules it; a mistake is one line naming the option."""
+    parsed = []
     for text in matchers:
         try:
-            parse_matcher(text)
+            parsed.append(parse_matcher(text))
         except ValueError as exc:
             raise InputError(f"--match: {exc}") from None
     if not matchers:
         raise InputError("--match: a window needs at least one LABEL=VALUE (it would silence every alert)")
+    if all(m.matches({}) for m in parsed):  # Alertmanager refuses such a silence the same way
+        raise InputError(f"--match: {', '.join(map(repr, matchers))} also match an alert without those labels (it would "
+                         "silence every alert); at least one matcher must not match the empty string")
     if ends_at <= starts_at:
         raise InputError("--end: the end must come after the start")
     if ends_at <= now:
