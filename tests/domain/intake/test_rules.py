@@ -173,7 +173,7 @@ def test_an_issue_escalated_by_hand_during_a_window_is_not_watched_after_it() ->
     ({"matchers": []}, "--match"), ({"matchers": ["job=~("]}, "--match"),
     ({"start": -30, "end": -5}, "--end: .* passed"),
     ({"start": 30, "end": 10}, "--end: the end must come after"), ({"end": 60 * 24 * 40}, "at most 31 days"),
-    ({"subscribers": ["not a url"]}, "--notify"),
+    ({"end": 60 * 24 * 31 + 1}, "at most 31 days"), ({"subscribers": ["not a url"]}, "--notify"),
     # each matches an alert without the label (a missing label is ""): the window would silence every alert
     ({"matchers": ["foo="]}, "--match: 'foo=' also match"), ({"matchers": ["job=~.*"]}, "--match: .*every alert"),
     ({"matchers": ["team!=db"]}, "--match: .*must not match the empty string"),
@@ -190,6 +190,12 @@ def test_a_window_a_user_gets_wrong_is_one_line_naming_the_option(change: dict, 
 def test_a_window_with_one_matcher_that_needs_a_label_is_taken(matchers: list[str]) -> None:
     made = maintenance.new_window("W-1", matchers, T0, T0 + timedelta(hours=1), "x", [], "cora", T0)
     assert made.matchers == matchers and maintenance.covering([made], {}, T0) is None
+
+
+def test_a_window_of_exactly_31_days_is_taken_as_documented() -> None:
+    made = maintenance.new_window("W-1", ["job=db"], T0 + timedelta(hours=1), T0 + timedelta(days=31, hours=1),
+                                  "long freeze", [], "cora", T0)
+    assert made.ends_at - made.starts_at == timedelta(days=maintenance.MAX_DAYS)
 
 
 def test_window_notices_come_at_its_start_and_end_and_not_for_one_called_off() -> None:

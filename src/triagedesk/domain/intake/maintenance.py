@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from functools import lru_cache
 
 from triagedesk.domain.errors import InputError
@@ -68,7 +68,7 @@ def new_window(key: str, matchers: Sequence[str], starts_at: datetime, ends_at: 
         raise InputError("--end: the end must come after the start")
     if ends_at <= now:
         raise InputError(f"--end: {ends_at:%Y-%m-%d %H:%M} UTC has passed already")
-    if (ends_at - starts_at).days >= MAX_DAYS:
+    if ends_at - starts_at > timedelta(days=MAX_DAYS):
         raise InputError(f"--end: a window lasts at most {MAX_DAYS} days")
     if not reason.strip():
         raise InputError("--reason: say why (it is shown on every alert the window suppresses)")
