@@ -245,3 +245,32 @@ def test_alerts_taken_by_two_processes_at_once_make_one_issue_counting_each_aler
     assert len(desks[0].desk.store.alerts) == 10
     for d in desks:
         d.close()
+
+
+@pytest.mark.parametrize(("field", "value", "problem"), [
+    ("endsAt", "9999-12-31T23:59:59-23:59", "'9999-12-31T23:59:59-23:59' is not an RFC 3339 time"),  # past 9999
+    ("startsAt", "9000-01-01T00:00:00Z", "is outside the years 1970 to 7999"),
+    ("startsAt", "yesterday", "'yesterday' is not an RFC 3339 time"),
+    ("endsAt", "2026-01-05T09:00:00", "has no offset (Z or +HH:MM)"),
+    ("endsAt", 17, "expected an RFC 3339 time, not int"),
+])
+def test_an_unreadable_alert_time_refuses_the_notification_as_422_naming_the_alert_and_field(
+        intake, field: str, value: object, problem: str) -> None:
+    """Never a 500 (Alertmanager would resend the same notification for ever): a 422 naming the alert and field,
+    and nothing of the notification taken, as for any bad alert of a batch."""
+    server, _, d = intake
+    critical = {**_disk("critical", "db-1 disk full"), "fingerprint": ""}
+    junk = {**_disk("warning", "junk"), "status": "resolved", "labels": {"alertname": "Junk"}, field: value}
+    answer = server.post("/alertmanager", {"version": "4", "status": "firing", "alerts": [critical, junk]})
+    assert answer.status_code == 422, answer.text
+    assert answer.json()["error"].startswith(f"body.alerts[1].{field}: "), answer.text
+    assert problem in answer.json()["error"] and "\n" not in answer.json()["error"]
+    assert d.store.issues.all() == [] and len(d.store.alerts) == 0  # all or nothing
+    alone = server.post("/alertmanager", {"version": "4", "status": "firing", "alerts": [critical]})
+    assert alone.status_code == 201 and alone.json()["results"][0]["request_id"] is not None
+
+
+@pytest.mark.parametrize("unset", [None, "", "0001-01-01T00:00:00Z"])
+def test_an_unset_ends_at_is_read_as_the_receive_time_of_a_resolved_alert(unset: object) -> None:
+    read = read_alert({**_disk("warning", "x"), "status": "resolved", "endsAt": unset}, "a", IntakeTable(), T0)
+    assert read.resolved and read.ended_at == T0

@@ -5,9 +5,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
+from triagedesk.domain import instants
 from triagedesk.domain.errors import InputError
 from triagedesk.domain.intake.rules import Intake
 from triagedesk.domain.models import Issue
@@ -32,15 +33,25 @@ def fingerprint(labels: Mapping[str, str]) -> str:
     return f"{value:016x}"
 
 
-def parse_time(value: Any) -> datetime | None:
-    """An RFC 3339 time of an alert; Go's zero time (`0001-01-01T00:00:00Z`: not set) and junk are None."""
-    if not isinstance(value, str) or value.startswith("0001-"):
+def parse_time(value: Any, where: str = "time") -> datetime | None:
+    """An RFC 3339 time of an alert as aware UTC; absent, empty or Go's zero time (`0001-01-01T00:00:00Z`:
+    Alertmanager's endsAt of a firing alert) is None. Anything else that is not a time with an offset within the
+    years the desk reckons with is an InputError naming `where` (never an overflow deeper in)."""
+    if value is None or value == "" or (isinstance(value, str) and value.startswith("0001-")):
         return None
+    if not isinstance(value, str):
+        raise InputError(f"{where}: expected an RFC 3339 time, not {type(value).__name__}")
     try:
         moment = datetime.fromisoformat(value)
-    except ValueError:
-        return None
-    return moment if moment.tzinfo is not None else None
+        if moment.tzinfo is None:
+            raise InputError(f"{where}: {value[:40]!r} has no offset (Z or +HH:MM)")
+        moment = moment.astimezone(UTC)
+    except (ValueError, OverflowError):
+        raise InputError(f"{where}: {value[:40]!r} is not an RFC 3339 time") from None
+    problem = instants.outside(moment)
+    if problem is not None:
+        raise InputError(f"{where}: {value[:40]!r} is {problem}")
+    return moment
 
 
 @dataclass(frozen=True)
@@ -74,7 +85,8 @@ def read_alert(alert: Any, where: str, intake: Intake, received: datetime) -> Al
     """One alert as an issue: `labels.severity` through the profile's `[intake.severity]` (the decision follows
     it), `annotations.summary` the title, `labels.instance` the affected system, the fingerprint (or the one
     Alertmanager would compute from the labels) the dedup key; last seen is the latest of `startsAt` and the
-    receive time; a resolved alert ends at its `endsAt` (the receive time when it has none)."""
+    receive time; a resolved alert ends at its `endsAt` (the receive time when it has none). A time that cannot be
+    read is an InputError naming the alert and field."""
     if not isinstance(alert, dict):
         raise InputError(f"{where}: expected an alert object")
     labels = _strings(alert.get("labels"), f"{where}.labels")
@@ -83,9 +95,9 @@ def read_alert(alert: Any, where: str, intake: Intake, received: datetime) -> Al
     key = given if isinstance(given, str) and given.strip() else fingerprint(labels)
     name = labels.get("alertname") or "alert"
     instance = labels.get("instance") or ""
-    started = parse_time(alert.get("startsAt"))
+    started = parse_time(alert.get("startsAt"), f"{where}.startsAt")
     seen = started if started is not None and started > received else received
-    ended = parse_time(alert.get("endsAt")) or received
+    ended = parse_time(alert.get("endsAt"), f"{where}.endsAt") or received
     try:
         issue = Issue(title=" ".join(f"[{name}] {notes.get('summary') or name}".split())[:300],
                       description=(notes.get("description") or "")[:5000], profile=PROFILE,
