@@ -118,6 +118,19 @@ def test_the_report_carries_the_noise_view(alerted) -> None:
     assert "## Noise: events, issues, pages" in md and "| alertmanager | HighLatency | 2 | 1 | 0 |" in md
 
 
+def test_the_docs_name_the_reports_json_as_report_takes_it(alerted) -> None:
+    """docs/dispatcher.md and docs/oncall.md said `report --json`, an option report does not have."""
+    docs = Path(__file__).parents[2] / "docs"
+    said = {name: (docs / name).read_text("utf-8") for name in ("dispatcher.md", "oncall.md")}
+    assert "`report` (`noise` in `--format json`)" in said["dispatcher.md"]
+    assert "`report --format json` → `oncall`" in said["oncall.md"]
+    assert not any("report --json" in text or "(`noise` in `--json`)" in text for text in said.values())
+    db, _ = alerted
+    found = run_cli("report", "--format", "json", "--now", "2026-01-05T12:00:00Z", "--db", str(db))
+    assert found.returncode == 0, found.stderr
+    assert {"noise", "oncall"} <= set(json.loads(found.stdout))
+
+
 def test_backtest_replays_a_changed_pause_over_the_stored_alerts(shipped, tmp_path: Path) -> None:
     db, ids = shipped
     run_cli("feedback", ids["InstanceDown"], "useful", "--db", str(db))
