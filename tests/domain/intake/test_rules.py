@@ -119,6 +119,20 @@ def test_a_pause_ends_transient_when_resolved_inside_it_and_pages_from_arrival_o
     assert page.why == "held 5 min, still firing: paged (its clocks from its arrival at 09:00 UTC)"
 
 
+def test_an_alert_no_pause_rule_holds_ends_its_issues_hold_and_pages_at_once() -> None:
+    run, ledger = flow('[intake.grouping]\nby = ["alertname"]\n'
+                       '[[intake.pause]]\nid = "p"\nwhen = ["severity=warning"]\nminutes = 5\n')
+    run.take(alert({"alertname": "Err", "severity": "warning", "i": "1"}, T0), T0)
+    held = run.take(alert({"alertname": "Err", "severity": "warning", "i": "2"}, T0), T0 + timedelta(minutes=1))
+    assert held.verdict == "held" and ledger.pages == []            # a warning keeps the hold from its first
+    at = T0 + timedelta(minutes=2)
+    paged = run.take(alert({"alertname": "Err", "severity": "critical", "i": "3"}, at), at)
+    [page] = ledger.pages
+    assert (paged.issue_id, paged.verdict, page.at) == (held.issue_id, "paged", at)
+    assert ledger.issues[paged.issue_id].alert_group.held_until is None
+    assert run.tick(T0 + timedelta(minutes=6)) == [] and len(ledger.pages) == 1  # the hold's end pages no more
+
+
 def test_a_late_resolve_by_its_end_time_still_counts_as_transient() -> None:
     run, ledger = flow('[[intake.pause]]\nid = "p"\nminutes = 5\n')
     labels = {"alertname": "Lat"}

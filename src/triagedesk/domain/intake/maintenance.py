@@ -62,8 +62,8 @@ def new_window(key: str, matchers: Sequence[str], starts_at: datetime, ends_at: 
     if not matchers:
         raise InputError("--match: a window needs at least one LABEL=VALUE (it would silence every alert)")
     if all(m.matches({}) for m in parsed):  # Alertmanager refuses such a silence the same way
-        raise InputError(f"--match: {', '.join(map(repr, matchers))} also match an alert without those labels (it would "
-                         "silence every alert); at least one matcher must not match the empty string")
+        raise InputError(f"--match: {', '.join(map(repr, matchers))} also match an alert without those labels "
+                         "(it would silence every alert); at least one matcher must not match the empty string")
     if ends_at <= starts_at:
         raise InputError("--end: the end must come after the start")
     if ends_at <= now:

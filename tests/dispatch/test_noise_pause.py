@@ -1,24 +1,17 @@
-"""Review of issue #26 (noise control): defects found by attacking the intake as an alert storm would, each an
-xfail(strict) test until it is fixed. Payloads follow Alertmanager's webhook shape (prometheus/alertmanager
-docs/configuration.md, `<webhook_config>`: version 4, status, alerts[] with labels, annotations, startsAt, endsAt)."""
+"""A pause rule holds only the alerts its `when` selects: one that no pause rule holds (a critical joining held
+warnings) ends its issue's hold and pages at once. Payloads follow Alertmanager's webhook shape
+(prometheus/alertmanager docs/configuration.md, `<webhook_config>`)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-import pytest
-
-from tests.dispatch.conftest import TOKEN, Intake, free_port, network
+from tests.dispatch.conftest import network
 from tests.dispatch.test_noise_storm import post, storm_profile
-from tests.support.clock import T0, Clock
+from tests.support.clock import T0
 from triagedesk.app.dispatching import Dispatching, open_dispatching
-from triagedesk.dispatch.intake import build_app
-from triagedesk.dispatch.runner import ActionLog
-from triagedesk.dispatch.service import IntakeServer
-from triagedesk.dispatch.settings import DispatchSettings
 
 UNSET = "0001-01-01T00:00:00Z"  # Go's zero time: Alertmanager's endsAt of a firing alert
 
