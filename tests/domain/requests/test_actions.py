@@ -6,19 +6,11 @@ from itertools import product
 
 import pytest
 
+from tests.support.lifecycle import LEGAL
 from triagedesk.domain.records import REQUEST_STATUSES, ExpertRequest
 from triagedesk.domain.requests import actions
 from triagedesk.domain.requests.actions import ACTIONS, Actor, Standing, check, next_states, writable_fields
 
-LEGAL = {
-    ("pending_payment", "pending_assignment"), ("pending_payment", "cancelled"),
-    ("pending_assignment", "assigned"), ("pending_assignment", "cancelled"),
-    ("assigned", "assigned"), ("assigned", "in_review"), ("assigned", "waiting"), ("assigned", "cancelled"),
-    ("assigned", "pending_assignment"),  # unassign: an unacknowledged assignment taken back (undo)
-    ("in_review", "completed"), ("in_review", "waiting"), ("in_review", "assigned"), ("in_review", "cancelled"),
-    ("waiting", "in_review"), ("waiting", "assigned"), ("waiting", "cancelled"),
-    ("completed", "refunded"),
-}
 """Seed 002's lifecycle plus waiting, reassignment and the two ends: the documented transitions."""
 COORDINATOR = Actor("cora")
 ANN = Actor("ann", "expert", "ann")
