@@ -9,7 +9,7 @@ from pathlib import Path
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tests.store.test_transfer import issues
+from tests.support.strategies import issues
 from triagedesk.app.exporting import export_chunks
 from triagedesk.domain.models import Issue
 from triagedesk.formats.transfer import export_rows

@@ -2,28 +2,16 @@
 
 from __future__ import annotations
 
-import os
 import random
 import select
 import signal
-import subprocess
-import sys
 import time
 from pathlib import Path
 
 import pytest
 
+from tests.support.processes import spawn
 from triagedesk.store.table import JournalDB, JournalStorage
-
-CHILD = Path(__file__).with_name("child.py")
-ROOT = Path(__file__).resolve().parents[2]
-
-
-def spawn(*args: str, env: dict[str, str] | None = None) -> subprocess.Popen[str]:
-    return subprocess.Popen(
-        [sys.executable, str(CHILD), *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-        env={**os.environ, "PYTHONPATH": str(ROOT), **(env or {})},
-    )
 
 
 @pytest.mark.slow

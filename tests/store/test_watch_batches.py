@@ -7,7 +7,7 @@ import threading
 import time
 from pathlib import Path
 
-from tests.store.test_durability import spawn
+from tests.support.processes import spawn
 from triagedesk.store.database import open_store
 from triagedesk.store.watch import ChangeWatcher
 

@@ -6,19 +6,11 @@ from itertools import product
 
 import pytest
 
+from tests.support.lifecycle import LEGAL
 from triagedesk.domain.records import REQUEST_STATUSES, ExpertRequest
 from triagedesk.domain.requests import actions
 from triagedesk.domain.requests.actions import ACTIONS, Actor, Standing, check, next_states, writable_fields
 
-LEGAL = {
-    ("pending_payment", "pending_assignment"), ("pending_payment", "cancelled"),
-    ("pending_assignment", "assigned"), ("pending_assignment", "cancelled"),
-    ("assigned", "assigned"), ("assigned", "in_review"), ("assigned", "waiting"), ("assigned", "cancelled"),
-    ("assigned", "pending_assignment"),  # unassign: an unacknowledged assignment taken back (undo)
-    ("in_review", "completed"), ("in_review", "waiting"), ("in_review", "assigned"), ("in_review", "cancelled"),
-    ("waiting", "in_review"), ("waiting", "assigned"), ("waiting", "cancelled"),
-    ("completed", "refunded"),
-}
 """Seed 002's lifecycle plus waiting, reassignment and the two ends: the documented transitions."""
 COORDINATOR = Actor("cora")
 ANN = Actor("ann", "expert", "ann")
@@ -102,21 +94,8 @@ def test_waiting_hides_nothing_that_works() -> None:
 def test_the_server_learns_what_an_expert_may_write() -> None:
     writes = writable_fields("expert")
     assert "acknowledge" in writes and writes["acknowledge"] == {"acknowledged_at"}
-    every = set().union(*(fields for name, fields in writes.items() if name not in ("claim", "unassign")))
+    every = set().union(*(fields for name, fields in writes.items() if name != "claim"))
     assert "assigned_expert_id" in writes["claim"]  # herself only, from pending assignment: sync's rights check who
-    assert "assigned_expert_id" in writes["unassign"]  # what she holds, back to nobody, before she starts
     for forbidden in ("price", "tier_id", "due_at", "submitted_at", "analysis_id", "assigned_expert_id"):
         assert forbidden not in every, forbidden
     assert "assign" not in writes and "cancel" not in writes
-
-
-def test_an_expert_gives_back_only_what_she_holds_and_has_not_started() -> None:
-    """The undo of a claim: the claim acknowledged it, so a coordinator may no longer unassign it, but she may."""
-    ann = ANN
-    taken = Standing("assigned", holder="ann", acknowledged=True)
-    assert check("unassign", taken, ann) is None
-    assert check("unassign", taken, COORDINATOR) is not None
-    refused = check("unassign", Standing("assigned", holder="bob", acknowledged=True), ann)
-    assert refused is not None and "not yours" in refused.reason
-    started = check("unassign", Standing("in_review", holder="ann", acknowledged=True), ann)
-    assert started is not None and "started a session" in started.reason

@@ -8,8 +8,8 @@ from itertools import product
 
 import pytest
 
-from tests.domain.requests.test_actions import LEGAL
 from tests.support.clock import T0
+from tests.support.lifecycle import LEGAL
 from tests.support.world import network, outage, situation, teapot
 from triagedesk.domain.records import REQUEST_STATUSES, ExpertRequest, Session
 from triagedesk.domain.requests import moves, sessions

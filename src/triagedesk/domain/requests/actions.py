@@ -112,11 +112,10 @@ ACTIONS: dict[str, Action] = {a.name: a for a in (
          needs_expert=True, fields=ASSIGNMENT_FIELDS,
          clocks="starts the acknowledge target, met at once (the expert took it)",
          help="take an unassigned request of your specialisation (where the profile's policy allows claims)"),
-    _row("unassign", "Unassign", "request", {"assigned"}, (C, E), to="pending_assignment",
+    _row("unassign", "Unassign", "request", {"assigned"}, (C,), to="pending_assignment",
          fields=ASSIGNMENT_FIELDS, notifies=("assignee",),
          clocks="ends the acknowledge target; the resolve target does not move",
-         help="take the request back from an expert who has not acknowledged it (undo of an assignment); the "
-              "expert who holds it gives it back before starting (undo of a claim)"),
+         help="take the request back from an expert who has not acknowledged it (undo of an assignment)"),
     _row("withdraw", "Withdraw", "request", {"pending_payment", "pending_assignment"}, (C,),
          fields=frozenset({"*"}), clocks="the request is gone, as if never escalated",
          help="withdraw a request nothing has happened to (undo of an escalation)"),
@@ -223,7 +222,7 @@ def check(name: str, standing: Standing, actor: Actor) -> Refusal | None:
         return _state_refusal(action, standing)
     if name == "acknowledge" and standing.acknowledged:
         return Refusal(name, "already acknowledged")
-    if name == "unassign" and standing.acknowledged and actor.role != E:  # she may give back what she took
+    if name == "unassign" and standing.acknowledged:
         return Refusal(name, f"{standing.holder or 'the expert'} has acknowledged it")
     return None
 

@@ -112,7 +112,9 @@ def compensation(taken: Taken, request: ExpertRequest | None) -> list[Intent] | 
     note = "undo"
     if action == "escalate":
         return [Intent("withdraw", issue_id, request.id, note=note)]
-    if action in ("assign", "claim"):  # the expert who claimed it gives it back (the table lets her, unstarted)
+    if action == "claim":  # unassigning is a coordinator's: an expert rewriting assignments would let her hand it on
+        return f"{issue_id}: a claim is given back by a coordinator (unassign), not undone by the expert"
+    if action == "assign":
         back = [Intent("unassign", issue_id, request.id, note=note)]
         return [*back, Intent("withdraw", issue_id, request.id, note=note)] if taken.opened else back
     if action in ("reassign", "senior"):

@@ -28,6 +28,7 @@ class TimersPane(VerticalScroll, FittedTitles, can_focus=True):
 
     COMPONENT_CLASSES = {f"timers--{state}" for state in STATES}
     DEFAULT_CSS = """
+    TimersPane { scrollbar-gutter: stable; }  /* the lines are cut to one width whether or not they overflow */
     TimersPane > #clocks { width: 1fr; text-wrap: nowrap; text-overflow: clip; }
     TimersPane > .timers--breached { color: $error; text-style: bold; }
     TimersPane > .timers--at-risk { color: $warning; }
