@@ -47,7 +47,7 @@ lint: $(TEST_STAMP)
 
 # Both cores (pytest-xdist); the long runs are `make slow`, `make torture`, `make keys-soak`.
 test: $(TEST_STAMP) $(POUCHDB) $(CLIENTS) lint
-	TRIAGEDESK_POUCHDB=$(abspath $(POUCHDB)) $(BIN)/python -m pytest -q -n 2 -m "not slow"
+	TRIAGEDESK_POUCHDB=$(abspath $(POUCHDB)) $(BIN)/python -m pytest -q -n 2 --dist worksteal -m "not slow"
 
 # The tests marked slow: SIGKILL trials on the store, ten thousand documents through PouchDB Server.
 slow: $(TEST_STAMP) $(POUCHDB) $(CLIENTS)
