@@ -224,3 +224,23 @@ def test_the_desk_refuses_an_experts_outcome_outside_her_request(tmp_path: Path,
         "outcomes:o-bob": "refused on arrival: an expert writes only their own outcomes",
         "outcomes:o-alone": "refused on arrival: an expert's outcomes travel in their request's document"}
     assert len(open_store(tmp_path / "a.json").outcomes) == 0
+
+
+def test_a_request_something_happened_to_is_never_deleted(team: Team, tmp_path: Path) -> None:
+    """Deleting is withdrawing (a request nothing has happened to), whoever deletes: so a completed request cannot be
+    tombstoned and written again in an earlier state (the admin's delete-then-write found by the review of #22)."""
+    db, pair = seeded(team, tmp_path)
+    mine, _ = pair.split("|")
+    held = fetched(team, "cora", db, f"requests:{mine}")
+    assert held["data"]["status"] == "assigned"
+    for user in ("cora", "admin"):
+        [gone] = nano(team, user, db, [{"_id": held["_id"], "_rev": held["_rev"], "_deleted": True}])
+        assert gone == {"status": 403, "reason": "only a request nothing has happened to is deleted (withdraw), "
+                                                 "not one assigned"}
+    fresh = {"_id": "requests:req-fresh", "type": "requests",
+             "data": {"id": "req-fresh", "analysis_id": "i1", "profile": "infrastructure",
+                      "submitted_at": "2026-12-01T09:00:00Z", "status": "pending_assignment"}}
+    [made] = nano(team, "cora", db, [fresh])
+    assert made["status"] == 201, made
+    [withdrawn] = nano(team, "cora", db, [{"_id": fresh["_id"], "_rev": made["rev"], "_deleted": True}])
+    assert withdrawn["status"] == 201, withdrawn  # nothing had happened to it: a withdrawal

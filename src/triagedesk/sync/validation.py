@@ -8,6 +8,7 @@ from functools import cache
 
 from triagedesk.domain.kinds import MODELS
 from triagedesk.domain.records import ExpertRequest
+from triagedesk.domain.requests.actions import ACTIONS
 from triagedesk.domain.requests.rights import moves_table
 from triagedesk.domain.requests.states import STATE_NAMES
 from triagedesk.sync.embedded import EMBEDDED
@@ -27,6 +28,7 @@ _TEMPLATE = r"""function (newDoc, oldDoc, userCtx, secObj) {
     deny(has('lead') ? 'a lead reads only' : 'this user has no triagedesk role (coordinator, expert or lead)');
   }
   var KINDS = __KINDS__;
+  var WITHDRAWABLE = __WITHDRAWABLE__, STATE_NAMES = __NAMES__;
   var colon = id.indexOf(':');
   var kind = colon > 0 ? id.slice(0, colon) : '';
   var key = colon > 0 ? id.slice(colon + 1) : '';
@@ -40,6 +42,12 @@ _TEMPLATE = r"""function (newDoc, oldDoc, userCtx, secObj) {
   if (newDoc._deleted) {
     if (kind === 'audit') { deny('audit entries are append-only: no deletion'); }
     if (!coordinator) { deny('only a coordinator deletes records'); }
+    if (kind === 'requests' && oldDoc && !oldDoc._deleted && oldDoc.data) {
+      var gone = oldDoc.data.status || 'pending_assignment';
+      if (WITHDRAWABLE.indexOf(gone) === -1) {
+        deny('only a request nothing has happened to is deleted (withdraw), not one ' + STATE_NAMES[gone]);
+      }
+    }
     return;
   }
   if (newDoc.type !== kind) { deny('type must be "' + kind + '", as the _id says'); }
@@ -193,4 +201,5 @@ def validate_function() -> str:
             .replace("__MOVES__", json.dumps(moves_table(), sort_keys=True))
             .replace("__DEFAULTS__", json.dumps(defaults, sort_keys=True))
             .replace("__NAMES__", json.dumps(names, sort_keys=True))
-            .replace("__CARRIED__", json.dumps(list(EMBEDDED))))
+            .replace("__CARRIED__", json.dumps(list(EMBEDDED)))
+            .replace("__WITHDRAWABLE__", json.dumps(sorted(ACTIONS["withdraw"].states))))
