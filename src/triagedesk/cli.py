@@ -27,6 +27,13 @@ def cli(ctx: click.Context, db_path: str | None, role: str, expert_id: str | Non
 
     With no command, opens the desk.
     """
+    if ctx.invoked_subcommand is not None:
+        given = [flag for flag, value in (("--db", db_path), ("--expert", expert_id), ("--profile", profile_name),
+                                          ("--sync", sync_url)) if value is not None]
+        if given:  # the desk's options: a command takes its own, after its name (a store must not be guessed)
+            raise click.UsageError(f"{given[0]} before a command is the desk's; give it after the command "
+                                   f"(triagedesk {ctx.invoked_subcommand} {given[0]} ...)")
+        return
     if ctx.invoked_subcommand is None:
         from triagedesk.commands.desk_tui import run_desk
 

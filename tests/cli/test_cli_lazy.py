@@ -90,3 +90,12 @@ def test_the_table_names_every_command_of_every_module() -> None:
         found |= {c.name for c in getattr(loaded, "COMMANDS", ()) if c.name}
     assert found, "no command module found"
     assert found == set(COMMANDS)
+
+
+@pytest.mark.parametrize("flag", ["--db", "--expert", "--profile", "--sync"])
+def test_a_desk_option_before_a_command_is_refused_not_ignored(flag: str, tmp_path) -> None:
+    """`triagedesk --db team.json sync` once synced the default store without a word (review of #22)."""
+    done = run_cli(flag, str(tmp_path / "team.json"), "report", "--format", "json")
+    assert done.returncode == 2
+    assert f"{flag} before a command is the desk's; give it after the command" in done.stderr
+    assert not (tmp_path / "team.json").exists() and "Traceback" not in done.stderr

@@ -180,10 +180,12 @@ def test_an_expert_writes_outcomes_only_into_her_own_request(team: Team, tmp_pat
     own = fetched(team, "ann", db, f"requests:{mine}")
     as_bob = {**own, "records": {"outcomes:o-3": {"data": outcome_data("o-3", "bob", mine)}}}
     elsewhere = {**own, "records": {"outcomes:o-4": {"data": outcome_data("o-4", "ann", theirs)}}}
-    answers = nano(team, "ann", db, [bobs, as_bob, elsewhere])
+    other_issue = {**own, "records": {"outcomes:o-5": {"data": outcome_data("o-5", "ann", mine, "i1")}}}
+    answers = nano(team, "ann", db, [bobs, as_bob, elsewhere, other_issue])
     assert [(a["status"], a["reason"]) for a in answers] == [
         (403, "this request is not assigned to ann"), (403, "an expert writes only their own outcomes"),
-        (403, f"a record carried by requests:{mine} names that request")]
+        (403, f"a record carried by requests:{mine} names that request"),
+        (403, f"a record carried by requests:{mine} names its issue (i0)")]  # the review of #22: bob's issue
     # her own desk: the outcome goes inside her request's document, the server takes it, every desk reads it
     assert sync_as(tmp_path / "ann.json", team.url("ann", db)).refused == []
     store = open_store(tmp_path / "ann.json")

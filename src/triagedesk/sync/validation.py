@@ -144,6 +144,9 @@ _TEMPLATE = r"""function (newDoc, oldDoc, userCtx, secObj) {
         } else if (typeof ed[g] !== t) { deny('records.' + k + '.data.' + g + ' must be a ' + t); }
       }
       if (ed.request_id !== key) { deny('a record carried by requests:' + key + ' names that request'); }
+      if (ed.issue_id !== undefined && ed.issue_id !== null && ed.issue_id !== d.analysis_id) {
+        deny('a record carried by requests:' + key + ' names its issue (' + d.analysis_id + ')');
+      }
       if (role === 'expert' && ed.expert_id !== me) { deny('an expert writes only their own ' + rk); }
     }
   }
