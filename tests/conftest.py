@@ -1,11 +1,6 @@
-"""Shared fixtures: the shipped profiles and expert networks, and a CLI runner."""
+"""Shared fixtures: isolated user folders, the shipped profiles and expert networks."""
 
 from __future__ import annotations
-
-import os
-import subprocess
-import sys
-from pathlib import Path
 
 import pytest
 
@@ -14,8 +9,6 @@ from triagedesk.domain.models import Expert
 from triagedesk.domain.scoring.escalation import Scorer
 from triagedesk.domain.scoring.profiles import Profile
 from triagedesk.resources import data_dir, load_profile
-
-ROOT = Path(__file__).resolve().parent.parent
 
 
 @pytest.fixture(autouse=True)
@@ -62,12 +55,3 @@ def infra_experts() -> list[Expert]:
 def appraisal_experts() -> list[Expert]:
     return _network("appraisal")
 
-
-def run_cli(*args: str, stdin: str | None = None, env: dict[str, str] | None = None,
-            cwd: Path | None = None, timeout: float = 120) -> subprocess.CompletedProcess[str]:
-    """Run `python -m triagedesk ARGS` in a subprocess, as a user would."""
-    full_env = {**os.environ, "COLUMNS": "160", "NO_COLOR": "1", **(env or {})}
-    return subprocess.run(
-        [sys.executable, "-m", "triagedesk", *args],
-        input=stdin, capture_output=True, text=True, env=full_env, cwd=cwd, timeout=timeout,
-    )

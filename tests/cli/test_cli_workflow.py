@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import run_cli
+from tests.support.cli import run_cli
 from tests.support.world import network, outage, teapot
 
 NOW = "2026-01-05T09:00:00Z"

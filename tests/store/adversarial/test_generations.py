@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 import triagedesk.store.generations as journal_module
-from tests.conftest import run_cli
+from tests.support.cli import run_cli
 from triagedesk.store.table import JournalDB, JournalStorage
 
 CHILD = Path(__file__).resolve().parents[1] / "child.py"
