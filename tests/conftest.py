@@ -1,9 +1,13 @@
-"""Shared fixtures: isolated user folders, the shipped profiles and expert networks."""
+"""Shared fixtures: isolated user folders, the shipped profiles and expert networks, a PouchDB Server."""
 
 from __future__ import annotations
 
+import uuid
+
+import httpx
 import pytest
 
+from tools.pouchdb import PouchServer, pouchdb_binary
 from triagedesk.domain.inputs import parse_models
 from triagedesk.domain.models import Expert
 from triagedesk.domain.scoring.escalation import Scorer
@@ -55,3 +59,27 @@ def infra_experts() -> list[Expert]:
 def appraisal_experts() -> list[Expert]:
     return _network("appraisal")
 
+
+# A real CouchDB-protocol server (PouchDB Server 4.2.0 from npm, on 127.0.0.1) for the sync and dispatcher tests.
+@pytest.fixture(scope="session")
+def couch(tmp_path_factory: pytest.TempPathFactory):
+    try:
+        pouchdb_binary()
+    except FileNotFoundError as exc:
+        pytest.fail(str(exc))
+    server = PouchServer(tmp_path_factory.mktemp("pouchdb")).start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def missing_db_url(couch: PouchServer) -> str:
+    """A database name the shared server does not have (yet)."""
+    return f"{couch.url}/desk-{uuid.uuid4().hex[:10]}"
+
+
+@pytest.fixture
+def db_url(missing_db_url: str) -> str:
+    """A fresh database on the shared server, created as `server setup` would."""
+    httpx.put(missing_db_url).raise_for_status()
+    return missing_db_url

@@ -9,8 +9,8 @@ from datetime import timedelta
 import httpx
 import pytest
 
-from tests.dispatch.conftest import TOKEN, Intake, start_intake
 from tests.support.clock import T0, Clock
+from tests.support.dispatch import TOKEN, Intake, start_intake
 from tests.support.flows import act, specialist
 from triagedesk.app.dispatching import Dispatching, open_dispatching
 from triagedesk.dispatch import tokens

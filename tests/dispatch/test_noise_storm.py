@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 import tomlkit
 
-from tests.dispatch.conftest import network
+from tests.support.dispatch import network
 from tests.support.storm import STORM_RULES, T0, WINDOW, Population, expected, notifications, populations
 from triagedesk.app.dispatching import Dispatching, open_dispatching
 from triagedesk.dispatch.runner import ActionLog, Dispatcher

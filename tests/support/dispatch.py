@@ -1,4 +1,4 @@
-"""Real parts for the dispatcher tests: an SMTP server (aiosmtpd), a webhook receiver, the intake on uvicorn."""
+"""Real parts for the dispatcher tests: an SMTP inbox, a webhook receiver, the intake on uvicorn, a dispatcher."""
 
 from __future__ import annotations
 
@@ -7,18 +7,15 @@ import json
 import socket
 import threading
 import time
-from collections.abc import Iterator
 from email.message import Message
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
 import httpx
-import pytest
-from aiosmtpd.controller import Controller
 
 from tests.support.clock import Clock
-from triagedesk.app.dispatching import Dispatching, open_dispatching
+from triagedesk.app.dispatching import Dispatching
 from triagedesk.dispatch.intake import build_app
 from triagedesk.dispatch.runner import ActionLog, Dispatcher
 from triagedesk.dispatch.service import IntakeServer
@@ -65,16 +62,6 @@ class Inbox:
         return out
 
 
-@pytest.fixture
-def smtp() -> Iterator[tuple[Inbox, int]]:
-    inbox = Inbox()
-    port = free_port()
-    controller = Controller(inbox, hostname="127.0.0.1", port=port)
-    controller.start()
-    yield inbox, port
-    controller.stop()
-
-
 class Receiver:
     """A local webhook receiver for Apprise's json:// (counts what arrived); stop and start it on the same port."""
 
@@ -108,27 +95,12 @@ class Receiver:
             self.server = None
 
 
-@pytest.fixture
-def receiver() -> Iterator[Receiver]:
-    found = Receiver(free_port()).start()
-    yield found
-    found.stop()
-
-
 def network(contacts: dict[str, str]) -> list[Expert]:
     """The shipped infrastructure network, each expert reachable at the contact given for their id."""
     path = Path(__file__).resolve().parents[2] / "data" / "experts" / "infrastructure.jsonl"
     experts = [Expert.model_validate_json(line) for line in path.read_text("utf-8").splitlines() if line.strip()]
     return [e.model_copy(update={"contacts": {"email": contacts.get(e.id, e.email)}, "current_workload": 0})
             for e in experts]
-
-
-@pytest.fixture
-def dispatching(tmp_path: Path) -> Iterator[Dispatching]:
-    d = open_dispatching(str(tmp_path / "desk.json"), coordinator_contact=None)
-    d.store.experts.put_many(network({}))
-    yield d
-    d.close()
 
 
 class Intake:
@@ -159,5 +131,3 @@ def make_dispatcher(d: Dispatching, settings: DispatchSettings, secret: bytes, p
                     lines: list[str]) -> Dispatcher:
     return Dispatcher(d, settings, secret, ActionLog("json", lines.append), public_url)
 
-
-from tests.sync.conftest import couch, db_url, missing_db_url  # noqa: E402,F401  (a real PouchDB Server for the lease tests)
