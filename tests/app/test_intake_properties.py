@@ -13,7 +13,7 @@ from typing import Any
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tests.dispatch.test_noise_storm import storm_profile
+from tests.support.noise import storm_profile
 from triagedesk.app.dispatching import Dispatching, open_dispatching
 from triagedesk.domain.intake import replay
 from triagedesk.domain.intake.alertmanager import Alert, fingerprint, read_alert

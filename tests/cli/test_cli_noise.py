@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.dispatch.test_noise_storm import storm_profile
 from tests.support.cli import run_cli
+from tests.support.noise import storm_profile
 from triagedesk.app.dispatching import open_dispatching
 from triagedesk.domain.intake.alertmanager import read_alert
 
