@@ -1,5 +1,6 @@
 """Tests share helpers only through tests/support: no module under tests/, bench/ or tools/ imports a test module, a
-conftest, or a helper module of another test directory (every file parsed, every import form, file:line named)."""
+conftest, or a helper module of another test directory, and a conftest defines only fixtures and hooks (every file
+parsed, every import form, file:line named)."""
 
 from __future__ import annotations
 
@@ -60,10 +61,39 @@ def _foreign_helper(dotted: str, importer: Path, root: Path) -> str | None:
     return None
 
 
+def _is_fixture(node: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:
+    for decorator in node.decorator_list:
+        called = decorator.func if isinstance(decorator, ast.Call) else decorator
+        if (isinstance(called, ast.Attribute) and called.attr == "fixture") or \
+                (isinstance(called, ast.Name) and called.id == "fixture"):
+            return True
+    return False
+
+
+def _shared_from_conftest(tree: ast.Module) -> Iterator[tuple[int, str]]:
+    """What a conftest defines for others than pytest: a public name that is neither a fixture nor a hook."""
+    for node in tree.body:
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+            if not (_is_fixture(node) or node.name.startswith(("_", "pytest_"))):
+                yield node.lineno, node.name
+        elif isinstance(node, ast.ClassDef):
+            if not node.name.startswith("_"):
+                yield node.lineno, node.name
+        elif isinstance(node, ast.Assign | ast.AnnAssign):
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+            for target in targets:
+                for name in ast.walk(target):
+                    if isinstance(name, ast.Name) and not name.id.startswith("_") and name.id != "pytest_plugins":
+                        yield node.lineno, name.id
+
+
 def problems_in(path: Path, root: Path) -> list[str]:
     module, is_package = _module_of(path, root)
     tree = ast.parse(path.read_text("utf-8"), str(path))
     found: list[str] = []
+    if path.name == "conftest.py":
+        found.extend(f"{path.relative_to(root).as_posix()}:{line}: conftest defines {name}, not a fixture: "
+                     "move it to tests/support" for line, name in _shared_from_conftest(tree))
     for node in ast.walk(tree):
         if not isinstance(node, ast.Import | ast.ImportFrom):
             continue
@@ -101,8 +131,9 @@ def _tree(root: Path) -> None:
     for folder in ("tests", "tests/dispatch", "tests/cli", "tests/support", "bench"):
         (root / folder).mkdir(parents=True, exist_ok=True)
         (root / folder / "__init__.py").write_text('"""A package."""\n')
-    for name in ("conftest", "test_noise_storm", "receivers"):
+    for name in ("test_noise_storm", "receivers"):
         (root / "tests" / "dispatch" / f"{name}.py").write_text("TOKEN = 1\n")
+    (root / "tests" / "dispatch" / "conftest.py").write_text('"""Fixtures."""\n')
     (root / "tests" / "support" / "dispatch.py").write_text("TOKEN = 1\n")
 
 
@@ -132,7 +163,9 @@ def _tree(root: Path) -> None:
      "imports tests.dispatch.receivers from another test directory"),
     ("bench/probe.py", "from tests.dispatch.receivers import Hook\n", 1,
      "imports tests.dispatch.receivers from another test directory"),
-])
+], ids=["absolute", "import", "import-as", "from-package", "in-a-function", "relative-conftest", "relative-module",
+        "parent-relative", "bare-conftest", "from-bench", "foreign-helper", "foreign-helper-relative",
+        "foreign-helper-from-bench"])
 def test_the_check_names_file_and_line_of_each_form_of_the_import(tmp_path: Path, importer: str, source: str,
                                                                  line: int, reason: str) -> None:
     _tree(tmp_path)
@@ -148,8 +181,33 @@ def test_the_check_names_file_and_line_of_each_form_of_the_import(tmp_path: Path
     ("tests/dispatch/test_probe.py", "from .receivers import TOKEN\nfrom . import receivers\n"),
     ("tests/dispatch/conftest.py", "from tests.support.dispatch import TOKEN\n"),
     ("bench/probe.py", "from tests.support import dispatch\n"),
-])
+], ids=["support", "own-directory-helper", "own-directory-relative", "conftest-from-support", "bench-from-support"])
 def test_what_tests_may_import_passes(tmp_path: Path, importer: str, source: str) -> None:
     _tree(tmp_path)
     (tmp_path / importer).write_text(source)
+    assert problems(tmp_path) == []
+
+
+@pytest.mark.parametrize(("source", "line", "name"), [
+    ("import pytest\n\n\ndef run_cli():\n    pass\n", 4, "run_cli"),
+    ('TOKEN = "s3cret"\n', 1, "TOKEN"),
+    ("CORA: str = 'cora'\n", 1, "CORA"),
+    ("class Inbox:\n    pass\n", 1, "Inbox"),
+    ("async def start_intake():\n    pass\n", 1, "start_intake"),
+], ids=["function", "constant", "annotated-constant", "class", "async-function"])
+def test_a_conftest_defining_a_helper_is_named_with_its_line(tmp_path: Path, source: str, line: int,
+                                                              name: str) -> None:
+    _tree(tmp_path)
+    (tmp_path / "tests" / "dispatch" / "conftest.py").write_text(source)
+    assert problems(tmp_path) == [f"tests/dispatch/conftest.py:{line}: conftest defines {name}, not a fixture: "
+                                  "move it to tests/support"]
+
+
+def test_a_conftest_of_fixtures_hooks_and_private_helpers_passes(tmp_path: Path) -> None:
+    _tree(tmp_path)
+    (tmp_path / "tests" / "dispatch" / "conftest.py").write_text(
+        "import pytest\nfrom pytest import fixture\n\npytest_plugins = []\n_CACHE = {}\n\n\n"
+        "def _network():\n    return []\n\n\n@pytest.fixture\ndef smtp():\n    return 1\n\n\n"
+        "@pytest.fixture(scope='session')\nasync def couch():\n    return 2\n\n\n@fixture\ndef inbox():\n"
+        "    return 3\n\n\ndef pytest_collection_modifyitems(items):\n    pass\n")
     assert problems(tmp_path) == []
