@@ -10,9 +10,8 @@ import pytest
 import tomlkit
 
 from tests.support.cli import run_cli
+from tests.support.clock import DEMO_Z as NOW
 from triagedesk.resources import data_dir
-
-NOW = "2026-01-15T12:00:00Z"
 
 
 @pytest.fixture(scope="module")
