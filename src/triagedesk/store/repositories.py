@@ -196,13 +196,16 @@ class Store:
         with journal.mutex:
             return dict(journal._installed().field(kind, journal.docs(kind)).of(field).value_of)
 
-    def warm_indexes(self) -> None:
-        """Build every declared index now (a worker after open), so no cursor move pays for the first build."""
+    def warm_indexes(self, between: Callable[[], None] = lambda: None) -> None:
+        """Build every declared index now (a worker after open), so no cursor move pays for the first build;
+        `between()` is called after each one (the desk's worker lets the UI thread have the GIL there)."""
         for declared in KINDS:
             self.journal.doc_id_of(declared.name, "")
+            between()
         for kind, fields in INDEXED.items():
             for field in fields:
                 self.journal.lookup(kind, field, None)
+                between()
         self.journal.knowledge_search("", 1)
 
     def search_knowledge(self, text: str, limit: int = 5) -> list[Hit]:
