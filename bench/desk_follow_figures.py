@@ -50,15 +50,17 @@ class Writes:
 
     def check(self, data: Any) -> None:
         """Every pending change its row now shows is right from now on (and so is every earlier one of that kind
-        on that issue: the row shows a state at least as new)."""
+        on that issue: the row shows a state at least as new). Called as each patch is spliced into the rows (on
+        the UI thread), so a change is timed to the moment the queue holds it (painted in the next frame)."""
         with self.lock:
             arrived, self.arrived = self.arrived, []
         for at, kind, issue_id, value in arrived:
             self.pending.setdefault((kind, issue_id), []).append((at, value))
         now = time.time()
+        position = {issue_id: n for n, issue_id in enumerate(data.ids)} if self.pending else {}
         for key in list(self.pending):
             kind, issue_id = key
-            row = data.position(issue_id)
+            row = position.get(issue_id)
             if row is None:
                 continue
             shown = {"title": data.title[row], "assign": data.assignee_id[row], "new": issue_id}[kind]
@@ -73,42 +75,18 @@ class Writes:
 
 
 async def drive(path: Path, seconds: float) -> dict[str, Any]:
-    from textual import events
-
     from triagedesk.app.queue_updates import load
     from triagedesk.app.stores import open_desk
     from triagedesk.tui.app import TriageDeskApp
     from triagedesk.tui.screens.desk_screen import DeskScreen
-    from triagedesk.tui.widgets.queue_view import QueueView
 
-    keys = Keys()
-    paint = DeskScreen._compositor_refresh
-
-    def counted(screen: DeskScreen) -> None:
-        paint(screen)
-        keys.frame(time.perf_counter())
-
-    draw = QueueView.render_line
-
-    def line(view: QueueView, y: int) -> Any:
-        if y > 0 and y - 1 + int(view.scroll_offset.y) == view.cursor:
-            keys.drawn_cursor = max(keys.drawn_cursor, 0)
-        return draw(view, y)
-
-    DeskScreen._compositor_refresh = counted  # type: ignore[method-assign]
-    QueueView.render_line = line  # type: ignore[method-assign]
+    keys = Keys(any_row=True)
+    writes = Writes()
     desk = open_desk(path, checked=False)
     app = TriageDeskApp(desk, watch=True, live=False)
-    handle = app.on_event
-
-    async def on_event(event: events.Event) -> None:
-        pressed = isinstance(event, events.Key) and not event.is_forwarded  # (handling it forwards it)
-        await handle(event)
-        if pressed:
-            keys.target[-1] = 0  # painted by the first frame that draws the cursor's line after the key was taken
-            keys.handled[-1] = time.perf_counter()
-
-    app.on_event = on_event  # type: ignore[method-assign]
+    keys.install(app)
+    for name in ("on_desk_screen_queue_patched", "on_desk_screen_queue_loaded"):  # where the rows change
+        setattr(DeskScreen, name, checking(getattr(DeskScreen, name), writes))
     out: dict[str, Any] = {}
     async with app.run_test(size=(160, 48)):
         while not (isinstance(app.screen, DeskScreen) and len(app.screen.data) > 0):
@@ -116,7 +94,6 @@ async def drive(path: Path, seconds: float) -> dict[str, Any]:
         screen = app.screen
         while any(not w.is_finished for w in app.workers):
             await asyncio.sleep(0.05)
-        writes = Writes()
         writer = subprocess.Popen([sys.executable, str(WRITER), str(path), str(RATE), str(seconds), str(os.getpid()),
                                    str(PER)], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
         assert writer.stdin is not None and writer.stdout is not None
@@ -129,13 +106,11 @@ async def drive(path: Path, seconds: float) -> dict[str, Any]:
         started = time.perf_counter()
         next_key = started
         while reader.is_alive() or writes.pending or writes.arrived:
-            writes.check(screen.data)
+            if not reader.is_alive():
+                writes.check(screen.data)  # (else checked as each patch is spliced in)
             now = time.perf_counter()
             if now >= next_key and reader.is_alive() and (not keys.painted or keys.painted[-1] is not None):
-                keys.pressed.append(now)
-                keys.handled.append(None)
-                keys.target.append(None)
-                keys.painted.append(None)
+                keys.press(now)
                 app.simulate_key("down")
                 next_key = now + KEY_EVERY
             if now - started > seconds + 60:
@@ -162,6 +137,14 @@ async def drive(path: Path, seconds: float) -> dict[str, Any]:
         out["subtitle_clear"] = "behind the store" not in app.sub_title
         out["rows"] = len(expected)
     return out
+
+
+def checking(handler: Any, writes: Writes) -> Any:
+    def checked(screen: Any, message: Any) -> None:
+        handler(screen, message)
+        writes.check(screen.data)
+
+    return checked
 
 
 def shown_rows(data: Any) -> dict[str, tuple[Any, ...]]:

@@ -1,6 +1,6 @@
 """A reload asked for faster than it runs (tui/coalesced.py): one runner, the asks made meanwhile collapse into one
 run of the latest, runs spaced so reloading takes at most its share of the time, and a failing job lets the next ask
-start again."""
+start again. Background work giving way to keys (tui/giving_way.py): it waits while they come, never for ever."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ import threading
 import pytest
 
 from triagedesk.tui.coalesced import Coalesced
+from triagedesk.tui.giving_way import GivingWay
 
 
 class FakeTime:
@@ -88,3 +89,27 @@ def test_runs_are_spaced_so_loading_takes_at_most_its_share() -> None:
     assert loads.ask(lambda: job(0.0))
     loads.run()  # the next ask, 0.3 s of rest after the 0.1 s run
     assert runs[-1] == pytest.approx(runs[1] + 0.1 + 0.3)
+
+
+def test_background_work_gives_way_while_keys_come_and_never_for_ever() -> None:
+    time = FakeTime()
+    way = GivingWay(quiet=0.15, most=2.0, clock=time.clock, sleep=time.sleep)
+    way.give_way()
+    assert time.slept == []  # no key yet: the work goes on at once
+    way.pressed()
+    time.now += 0.05
+    way.give_way()
+    assert time.slept == [pytest.approx(0.1)]  # until 0.15 s after the last key
+    held = GivingWay(quiet=0.15, most=2.0, clock=time.clock, sleep=lambda s: (time.sleep(s), held.pressed()))
+    held.pressed()
+    start = time.now
+    held.give_way()  # a key held down (each wait ends with another key): the work still goes on after `most`
+    assert time.now - start == pytest.approx(2.0)
+
+
+def test_each_run_first_gives_way() -> None:
+    order: list[str] = []
+    loads = Coalesced(before=lambda: order.append("gave way"))
+    assert loads.ask(lambda: order.append("ran"))
+    loads.run()
+    assert order == ["gave way", "ran"]

@@ -6,7 +6,7 @@ import sys
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
-from textual import work
+from textual import events, work
 from textual.app import App, SystemCommand
 from textual.message import Message
 from textual.screen import Screen
@@ -21,6 +21,7 @@ from triagedesk.sync.client import Remote
 from triagedesk.tui import keymap, keys
 from triagedesk.tui.config import NotSaved, Settings, read_settings, save_settings
 from triagedesk.tui.failures import tell_failure
+from triagedesk.tui.giving_way import KEYS
 from triagedesk.tui.live_sync import LiveSync, SyncStatus
 from triagedesk.tui.notices import NoticeLog, tell
 from triagedesk.tui.screens.desk_screen import DeskScreen
@@ -71,6 +72,11 @@ class TriageDeskApp(App):
         self.our_themes: list[str] = []
         self.notice_log = NoticeLog(self.clock)
         self._switch_interval = sys.getswitchinterval()
+
+    async def on_event(self, event: events.Event) -> None:
+        if isinstance(event, events.Key):
+            KEYS.pressed()  # the desk's background work gives way while keys come
+        await super().on_event(event)
 
     def on_mount(self) -> None:
         sys.setswitchinterval(min(self._switch_interval, SWITCH_INTERVAL))

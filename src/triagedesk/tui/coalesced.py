@@ -18,12 +18,14 @@ class Coalesced:
     """
 
     def __init__(self, share: float = 0.25, clock: Callable[[], float] = time.monotonic,
-                 sleep: Callable[[float], None] = time.sleep) -> None:
+                 sleep: Callable[[float], None] = time.sleep, before: Callable[[], None] = lambda: None) -> None:
         if not 0 < share <= 1:
             raise ValueError(f"share must be in (0, 1], not {share}")
         self.share = share
         self.clock = clock
         self.sleep = sleep
+        self.before = before
+        """Called before each run, outside the spacing (the desk's: wait while keys come, `GivingWay`)."""
         self._lock = threading.Lock()
         self._next: Callable[[], None] | None = None
         self._running = False
@@ -49,6 +51,7 @@ class Coalesced:
             wait = self._ready_at - self.clock()
             if wait > 0:
                 self.sleep(wait)  # the asks made meanwhile replace the job: the latest runs
+            self.before()
             with self._lock:
                 job, self._next = self._next, None
             assert job is not None  # only this runner takes a job

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -15,6 +16,7 @@ from triagedesk.domain.records import Session
 from triagedesk.domain.requests import clocks as sla
 from triagedesk.domain.requests.sessions import elapsed_seconds
 from triagedesk.domain.requests.states import state_name
+from triagedesk.tui.giving_way import KEYS
 from triagedesk.tui.widgets.sla_timer import Reading, TimerSpec
 
 
@@ -50,9 +52,15 @@ pressed while the desk warms up paints as it would after (issue #24: the first r
 after the panes appeared)."""
 
 
-def warm(desk: Desk) -> None:
-    """Build what the side panes' lookups use (a worker, once the queue shows), one index at a time."""
-    desk.warm(WARM_PAUSE)
+def warm(desk: Desk, give_way: Callable[[], None] = KEYS.give_way) -> None:
+    """Build what the side panes' lookups use (a worker, once the queue shows), one index at a time: after each,
+    a short sleep and `give_way()` (the desk's: wait while keys come)."""
+
+    def between() -> None:
+        time.sleep(WARM_PAUSE)
+        give_way()
+
+    desk.warm(between)
     memory.keep_loaded()  # the indexes live as long as the store
 
 

@@ -15,6 +15,7 @@ from textual.worker import Worker
 from triagedesk.display import literal, one_line
 from triagedesk.tui.coalesced import Coalesced
 from triagedesk.tui.failures import tell_failure
+from triagedesk.tui.giving_way import KEYS
 from triagedesk.tui.widgets.pane_titles import FittedTitles
 from triagedesk.tui.widgets.sla_timer import SlaTimer, TimerSpec
 
@@ -51,7 +52,7 @@ class TimersPane(VerticalScroll, FittedTitles, can_focus=True):
         self.clock = clock
         self.live = live
         self.clocks: list[SlaTimer] = []
-        self._loads = Coalesced()
+        self._loads = Coalesced(before=KEYS.give_way)  # a read waits while keys come
 
     def compose(self):
         yield Static("", id="clocks")
