@@ -188,9 +188,10 @@ def run(quick: bool) -> list[Figure]:
     return [
         Figure(f"desk {n}: a key from the first frame through the warm-up -> painted (worst)", worst, "ms",
                goal="<= 100 ms", ok=worst <= 100 and not got["unpainted"],
-               notes=f"Down held ({BURST} keys {EVERY * 1000:.0f} ms apart, then as long without) from the first frame ({got['first_frame']:.2f} s after "
-                     f"start; queue shown at {got['filled']:.2f} s, warm-up done at {got['warm_done']:.2f} s) until "
-                     f"0.5 s after: {len(took)} keys, p95 {p95(took):.0f} ms, median {statistics.median(took):.0f} ms. "
+               notes=f"Down held ({BURST} keys {EVERY * 1000:.0f} ms apart, then as long without) from the first "
+                     f"frame ({got['first_frame']:.2f} s after start; queue shown at {got['filled']:.2f} s, "
+                     f"warm-up done at {got['warm_done']:.2f} s) until 0.5 s after: {len(took)} keys, p95 "
+                     f"{p95(took):.0f} ms, median {statistics.median(took):.0f} ms. "
                      f"{len(moved)} moved the cursor (to the frame that drew it on its row: worst "
                      f"{max(moved, default=0):.0f} ms, p95 {p95(moved) if moved else 0:.0f} ms); the rest came while "
                      f"the queue loaded (to the next frame after the app took them); {got['unpainted']} never "

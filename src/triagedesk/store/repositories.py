@@ -206,7 +206,8 @@ class Store:
             for field in fields:
                 self.journal.lookup(kind, field, None)
                 between()
-        self.journal.knowledge_search("", 1)
+        self.journal.build_knowledge(between)
+        self.journal.knowledge_search("", 1)  # (built here when a change came in meanwhile)
 
     def search_knowledge(self, text: str, limit: int = 5) -> list[Hit]:
         """Past resolutions for `text`, ranked as `domain.insight.knowledge.search` ranks them, from the
