@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 
 import orjson
@@ -59,13 +60,15 @@ def _chunks(lines: Iterator[bytes]) -> Iterator[bytes]:
 
 
 HELD = 32 << 20
-"""What an export holds back (bytes) while the snapshot's checksum is still being read: past it, it waits."""
+"""What an export holds back (bytes) while the snapshot is still being checked: past it, it waits."""
 
 
-def once_checked(store: Store, chunks: Iterator[bytes]) -> Iterator[bytes]:
-    """`chunks` let out only once the snapshot's whole-file checksum is known good: the work goes on meanwhile,
-    its first chunks held (up to `HELD`); a damaged store lets out nothing."""
+def once_checked(store: Store, chunks: Iterator[bytes], kind: str | None = None) -> Iterator[bytes]:
+    """`chunks` let out only once what they are read from is known good: the spans of `kind`'s records (when the
+    snapshot checks its spans; read on a thread), else the snapshot's whole-file checksum. The work goes on
+    meanwhile, its first chunks held (up to `HELD`); a damaged table lets out nothing."""
     journal = store.journal
+    spans: Checking | None = Checking(store, kind) if kind is not None and journal.spans_checked else None
     held: list[bytes] | None = []
     size = 0
     for chunk in chunks:
@@ -75,10 +78,41 @@ def once_checked(store: Store, chunks: Iterator[bytes]) -> Iterator[bytes]:
         held.append(chunk)
         size += len(chunk)
         running = journal.verification
-        if running is None or running.done() or size > HELD:
-            journal.verified()
-            yield from held
-            held = None
-    if held is not None:
-        journal.verified()
+        if spans is not None:
+            if spans.done() or size > HELD:
+                spans.result()
+            else:
+                continue
+        elif not (running is None or running.done() or size > HELD):
+            continue
+        journal.answerable()
         yield from held
+        held = None
+    if held is not None:
+        if spans is not None:
+            spans.result()
+        journal.answerable()
+        yield from held
+
+
+class Checking:
+    """Every span of one table's snapshot records checked on a thread (the reads and the CRC free the GIL)."""
+
+    def __init__(self, store: Store, kind: str) -> None:
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(target=self._run, args=(store, kind), name="table-checksums", daemon=True)
+        self._thread.start()
+
+    def _run(self, store: Store, kind: str) -> None:
+        try:
+            store.journal.check_spans(kind)
+        except BaseException as exc:  # noqa: BLE001  # handed to the reader: a damaged span is its one-line error
+            self._error = exc
+
+    def done(self) -> bool:
+        return not self._thread.is_alive()
+
+    def result(self) -> None:
+        self._thread.join()
+        if self._error is not None:
+            raise self._error

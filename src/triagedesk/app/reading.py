@@ -1,7 +1,8 @@
 """Read-only questions a command asks of a store without the Desk's world: the report and the issue search.
 
-The store is opened without waiting for the snapshot's whole-file checksum (read on a thread meanwhile, on the
-other core); the answer is given only once the checksum is known good, so a damaged store still answers nothing.
+The store is opened without waiting for the snapshot's whole-file checksum: each span of the snapshot read is
+checked against its own checksum (a snapshot written before those waits for the whole file's, read on a thread
+meanwhile), and the answer is given only then, so a damaged span read still answers nothing.
 """
 
 from __future__ import annotations
@@ -42,7 +43,7 @@ class Reading:
         found = report_columns.report(self.store, self.profiles(), moment, days)
         found["oncall"] = self._oncall(moment)
         found["noise"] = noise_figures(self.store, moment, days)
-        self.store.journal.verified()
+        self.store.journal.answerable()
         return found
 
     def _oncall(self, now: datetime) -> dict[str, Any]:
@@ -59,7 +60,7 @@ class Reading:
         from triagedesk.app.issue_search import search
 
         found = search(self.store, text, limit)
-        self.store.journal.verified()
+        self.store.journal.answerable()
         return found
 
     def export(self, kind: str, fmt: Format) -> Iterator[bytes]:
@@ -67,7 +68,7 @@ class Reading:
         out before the snapshot's checksum is known good."""
         from triagedesk.app.exporting import export_chunks, once_checked
 
-        return once_checked(self.store, export_chunks(self.store, kind, fmt))
+        return once_checked(self.store, export_chunks(self.store, kind, fmt), kind)
 
     def close(self) -> None:
         self.store.close()
@@ -75,4 +76,4 @@ class Reading:
 
 def open_reading(path: str | os.PathLike[str], clock: Callable[[], datetime] = utcnow) -> Reading:
     """The store at `path` (which must exist), to be read."""
-    return Reading(open_store(path, create=False, checked=False), clock)
+    return Reading(open_store(path, create=False, checked=False, reading=True), clock)

@@ -22,10 +22,12 @@ def store_path(db_path: str | None) -> Path:
 
 def open_desk(path: str | os.PathLike[str] | None = None, create: bool = True,
               clock: Callable[[], datetime] = utcnow, profile_override: str | None = None,
-              checked: bool = True) -> Desk:
+              checked: bool = True, reading: bool = False) -> Desk:
     """Open (or create) the store at `path` and the Desk over it; close it with `desk.close()`. `checked=False`:
-    return before the snapshot's checksum is read (the desk's start; see `open_store`)."""
-    return Desk(open_store(path, create=create, checked=checked), clock=clock, profile_override=profile_override)
+    return before the snapshot's checksum is read (the desk's start; see `open_store`), `reading`: to answer a
+    question (see `open_store`)."""
+    return Desk(open_store(path, create=create, checked=checked, reading=reading), clock=clock,
+                profile_override=profile_override)
 
 
 def check_store(path: Path) -> CheckReport:

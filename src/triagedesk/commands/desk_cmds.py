@@ -38,14 +38,14 @@ def _clock(now_text: str | None) -> Callable[[], datetime]:
 
 @contextmanager
 def answering(db_path: str | None, now_text: str | None = None) -> Iterator[Desk]:
-    """The desk for a question that writes nothing: opened without waiting for the snapshot's checksum (read on
-    a thread meanwhile); the answer is let out only once the checksum is known good."""
+    """The desk for a question that writes nothing: opened without waiting for the snapshot's whole-file checksum;
+    the answer is let out only once what it read is known good (each span's own checksum, or the whole file's)."""
     from triagedesk.app.stores import open_desk
 
-    operations = open_desk(store_path(db_path), create=False, clock=_clock(now_text), checked=False)
+    operations = open_desk(store_path(db_path), create=False, clock=_clock(now_text), checked=False, reading=True)
     try:
         yield operations
-        operations.store.journal.verified()
+        operations.store.journal.answerable()
     finally:
         operations.close()
 
