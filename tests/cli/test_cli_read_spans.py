@@ -4,6 +4,7 @@ export holds its output until every span of its table is checked: a damaged tabl
 
 from __future__ import annotations
 
+import subprocess
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -37,10 +38,10 @@ def flip_in(path: Path, marker: bytes, last: bool = False) -> None:
     path.write_bytes(bytes(data))
 
 
-def refused(done: object) -> None:
-    assert getattr(done, "returncode") == 2, done
-    assert getattr(done, "stdout") == ""
-    err = getattr(done, "stderr").strip()
+def refused(done: subprocess.CompletedProcess[str]) -> None:
+    assert done.returncode == 2, done
+    assert done.stdout == ""
+    err = done.stderr.strip()
     assert "\n" not in err and "db repair" in err and "Traceback" not in err, err
 
 

@@ -10,14 +10,10 @@ from pathlib import Path
 from triagedesk.app.desk import Desk
 from triagedesk.domain.records import utcnow
 from triagedesk.store.check import CheckReport, check, repair
-from triagedesk.store.database import default_path, open_store
+from triagedesk.store.database import open_store
+from triagedesk.store.location import default_path, store_path
 
 __all__ = ["CheckReport", "check_store", "default_path", "open_desk", "repair_store", "store_path"]
-
-
-def store_path(db_path: str | None) -> Path:
-    """`--db PATH` if given, else the default store."""
-    return Path(db_path).expanduser() if db_path else default_path()
 
 
 def open_desk(path: str | os.PathLike[str] | None = None, create: bool = True,

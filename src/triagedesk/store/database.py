@@ -5,19 +5,10 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from platformdirs import user_data_dir
-
+from triagedesk.store.location import default_path
 from triagedesk.store.migrations import migrate
 from triagedesk.store.repositories import Store
 from triagedesk.store.table import JournalDB, JournalStorage
-
-
-def default_path() -> Path:
-    """`TRIAGEDESK_DB` if set, else `desk.json` in the user data dir."""
-    env = os.environ.get("TRIAGEDESK_DB")
-    if env:
-        return Path(env).expanduser()
-    return Path(user_data_dir("triagedesk")) / "desk.json"
 
 
 def open_store(path: str | os.PathLike[str] | None = None, create: bool = True, checked: bool = True,

@@ -94,6 +94,11 @@ class Journal:
         self.files.verified()
 
     @property
+    def reading(self) -> bool:
+        """Opened to answer questions (see `Generations.reading`): its lookups need no built index."""
+        return self.files.reading
+
+    @property
     def spans_checked(self) -> bool:
         """Each span of the snapshot read is checked against its own checksum (see `Generations`)."""
         return self.files.spans_checked

@@ -21,11 +21,10 @@ from typing import Any, BinaryIO
 
 import orjson
 
-from triagedesk.store.journal_format import APP, META, Damaged, is_doc_id
+from triagedesk.store.journal_format import APP, META, SYNC_STATE, Damaged, is_doc_id
 from triagedesk.store.kinds import STORED
 from triagedesk.store.lazy_docs import LazyDocs, values_of
 from triagedesk.store.snapshot_table import OpenSnapshot, SnapshotTable, SpanChecksums
-from triagedesk.store.validity import SYNC_STATE
 
 KNOWLEDGE = "knowledge"
 MAGIC = b"#triagedesk-snapshot v3\n"
