@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 
 import orjson
 from pydantic import BaseModel, ValidationError
@@ -17,9 +17,15 @@ from triagedesk.store.stream import raw_json
 
 def models(store: Store, kind: str) -> Iterator[BaseModel]:
     """Every loadable record of `kind`, in order, loaded as `Repository.all` loads them (tested equal)."""
+    return loaded(store, kind, (data for _, data in raw_json(store, kind)))
+
+
+def loaded(store: Store, kind: str, records: Iterable[bytes]) -> Iterator[BaseModel]:
+    """The loadable ones of these stored records of `kind` (their JSON), in order, as `Repository.all` loads
+    them; one the models cannot load is left out and told."""
     repository = store.repository(kind)
     model = repository.model
-    for _, data in raw_json(store, kind):
+    for data in records:
         try:
             doc = orjson.loads(data)
         except orjson.JSONDecodeError:
@@ -33,18 +39,29 @@ def models(store: Store, kind: str) -> Iterator[BaseModel]:
                 continue
             except ValidationError:
                 pass  # loaded below, to be told as the records' loading tells it
-        loaded = repository.loadable(doc)
-        if loaded is not None:
-            yield loaded
+        found = repository.loadable(doc)
+        if found is not None:
+            yield found
 
 
 def export_chunks(store: Store, kind: str, fmt: Format) -> Iterator[bytes]:
-    """The export of every record of `kind` in `fmt` as UTF-8, in chunks, as the records are read."""
+    """The export of every record of `kind` in `fmt` as UTF-8, in chunks, as the records are read. A large JSONL
+    export is encoded on two cores (app/export_split.py); the bytes are the same."""
     if fmt == "jsonl":  # the model's own JSON: what orjson makes of its dump, without the dump (tested equal)
-        dump = store.repository(kind).model.__pydantic_serializer__.to_json
-        return _chunks(dump(model) + b"\n" for model in models(store, kind))
+        from triagedesk.app.export_split import split_jsonl
+
+        split = split_jsonl(store, kind)
+        if split is not None:
+            return split
+        return _chunks(jsonl_lines(store, kind, models(store, kind)))
     return (chunk.encode() for chunk in export_dumps((m.model_dump(mode="json") for m in models(store, kind)),
                                                      fmt, store.repository(kind).model))
+
+
+def jsonl_lines(store: Store, kind: str, found: Iterable[BaseModel]) -> Iterator[bytes]:
+    """Each model's JSON line, as the export writes it."""
+    dump = store.repository(kind).model.__pydantic_serializer__.to_json
+    return (dump(model) + b"\n" for model in found)
 
 
 def _chunks(lines: Iterator[bytes]) -> Iterator[bytes]:
