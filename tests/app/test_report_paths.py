@@ -1,6 +1,6 @@
 """The report is the same however it is counted: from records (`analytics.report`), record by record (the tab's
-incremental tally), and from the store's stored columns (snapshot columns and records written since; on one
-process or split over two); random histories, with times on and one microsecond beyond both ends of the period."""
+incremental tally), and from the store's stored columns (snapshot columns and records written since); random
+histories, with times on and one microsecond beyond both ends of the period."""
 
 from __future__ import annotations
 
@@ -82,8 +82,6 @@ def test_store_columns_equal_the_records(tmp_path: Path, history: tuple[list[Exp
         expected = report(store.requests.all(), EXPERTS, store.corrections.all(), store.outcomes.all(), PROFILES,
                           NOW, DAYS)
         assert report_columns.report(store, PROFILES, NOW, DAYS) == expected
-        if folded:  # tallied on two processes (the second half, corrections and ratings forked): the same
-            assert report_columns.report(store, PROFILES, NOW, DAYS, split=0) == expected
     finally:
         store.close()
 
@@ -103,7 +101,6 @@ def test_a_value_the_columns_cannot_hold_is_read_through_the_model(tmp_path: Pat
         expected = report(store.requests.all(), [], [], [], PROFILES, NOW, DAYS)
         assert expected["total_requests"] == 1
         assert report_columns.report(store, PROFILES, NOW, DAYS) == expected
-        assert report_columns.report(store, PROFILES, NOW, DAYS, split=0) == expected  # on two processes
     finally:
         store.close()
 

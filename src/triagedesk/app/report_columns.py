@@ -228,44 +228,12 @@ def expert_names(store: Store) -> dict[str, str]:
     return {str(i): str(n or "") for i, n in zip(ids, names, strict=True) if isinstance(i, str)}
 
 
-SPLIT = 5000
-"""From this many requests in the period on, the report is tallied on two cores (`report`)."""
-
-
-def report(store: Store, profiles: Mapping[str, Profile], now: datetime, days: int,
-           split: int = SPLIT) -> dict[str, Any]:
-    """`analytics.report` over the store's records, counted from their stored columns. With `split` requests or
-    more in the period, a forked copy of this process (app/beside.py) tallies the second half of them, the
-    corrections and the ratings while this one tallies the first half: a tally is a sum (counts, exact sums,
-    value lists summed exactly or sorted), so the two merge into the same report (tested)."""
+def report(store: Store, profiles: Mapping[str, Profile], now: datetime, days: int) -> dict[str, Any]:
+    """`analytics.report` over the store's records, counted from their stored columns."""
     period = period_bounds(now, days)
     columns = StoreColumns(store)
     outcomes = Outcomes(columns)
-    rows = request_columns(columns, outcomes, profiles, period)[2]
-    if len(rows.at) < split:
-        tally = _rest(columns, outcomes, rows, period, profiles)
-    else:
-        from triagedesk.app.beside import Beside
-
-        half = len(rows.at) // 2
-        other = Beside(lambda: _rest(columns, outcomes, _rows(rows, half, None), period, profiles))
-        try:
-            tally = tally_columns(_rows(rows, 0, half))
-            tally.add(other.result())
-        finally:
-            other.close()
-    return figures(tally, expert_names(store), now, days, profiles)
-
-
-def _rest(columns: StoreColumns, outcomes: Outcomes, rows: RequestColumns, period: tuple[int, int],
-          profiles: Mapping[str, Profile]) -> Tally:
-    """The tally of these requests, the period's corrections and its ratings."""
-    tally = tally_columns(rows)
+    tally = tally_columns(request_columns(columns, outcomes, profiles, period)[2])
     tally_corrections_of(columns, tally, period, profiles)
     outcomes.tally(tally, period)
-    return tally
-
-
-def _rows(rows: RequestColumns, start: int, stop: int | None) -> RequestColumns:
-    """The requests `start` to `stop` of `rows`."""
-    return RequestColumns(**{name: column[start:stop] for name, column in vars(rows).items()})
+    return figures(tally, expert_names(store), now, days, profiles)
