@@ -6,18 +6,17 @@ from __future__ import annotations
 
 import subprocess
 import sys
-from datetime import UTC, datetime
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import run_cli
+from tests.support.cli import run_cli
+from tests.support.clock import T0
 from triagedesk.app.answers import open_answers
 from triagedesk.app.stores import open_desk
 from triagedesk.domain.models import Issue
 from triagedesk.domain.records import ExpertRequest, KnowledgeEntry
-
-T0 = datetime(2026, 3, 1, tzinfo=UTC)
 
 RUN = """
 import sys
@@ -76,7 +75,7 @@ def test_show_and_package_import_none_of_the_writing_world(store: Path, command:
 
 
 def test_show_through_the_answers_is_what_the_desk_shows(store: Path) -> None:
-    fixed = datetime(2026, 3, 2, tzinfo=UTC)
+    fixed = T0 + timedelta(days=1)
     desk = open_desk(store, clock=lambda: fixed)
     answers = open_answers(store, clock=lambda: fixed)
     try:
@@ -87,5 +86,5 @@ def test_show_through_the_answers_is_what_the_desk_shows(store: Path) -> None:
     finally:
         desk.close()
         answers.close()
-    shown = run_cli("show", "INC-3", "--db", str(store), "--now", "2026-03-02T00:00:00Z")
+    shown = run_cli("show", "INC-3", "--db", str(store), "--now", fixed.strftime("%Y-%m-%dT%H:%M:%SZ"))
     assert shown.returncode == 0 and "printer outage 3" in shown.stdout and "ann" in shown.stdout, shown.stderr

@@ -5,12 +5,12 @@ export holds its output until every span of its table is checked: a damaged tabl
 from __future__ import annotations
 
 import subprocess
-from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import run_cli
+from tests.support.cli import run_cli
+from tests.support.clock import T0
 from triagedesk.app.reading import open_reading
 from triagedesk.domain.models import Issue
 from triagedesk.domain.records import KnowledgeEntry
@@ -25,7 +25,7 @@ def build(path: Path) -> None:
                            for n in range(400)])
     store.knowledge.put_many([KnowledgeEntry(id=f"KB-{n}", issue_id=f"INC-{n}", title=f"disk full {n}",
                                              problem="the disk filled", resolution="rotated the logs",
-                                             created_at=datetime(2026, 1, 1, tzinfo=UTC))
+                                             created_at=T0)
                               for n in range(50)])
     store.journal.compact()
     store.close()
