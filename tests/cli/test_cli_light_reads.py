@@ -88,3 +88,20 @@ def test_show_through_the_answers_is_what_the_desk_shows(store: Path) -> None:
         answers.close()
     shown = run_cli("show", "INC-3", "--db", str(store), "--now", fixed.strftime("%Y-%m-%dT%H:%M:%SZ"))
     assert shown.returncode == 0 and "printer outage 3" in shown.stdout and "ann" in shown.stdout, shown.stderr
+
+
+def test_kb_search_prints_each_hit_on_its_own_two_lines_without_rich(tmp_path: Path) -> None:
+    path = tmp_path / "desk.json"
+    desk = open_desk(path)
+    desk.store.knowledge.put_many([KnowledgeEntry(
+        id="kb-1", issue_id="INC-3", title="disk full\non the \x1b[31mdatabase", created_at=T0,
+        problem="the disk filled", resolution="rotated the logs " + "and more " * 30)])
+    desk.close()
+    shown = run_cli("kb", "search", "disk full", "--db", str(path), env={"COLUMNS": "60"})
+    assert shown.returncode == 0, shown.stderr
+    lines = shown.stdout.splitlines()
+    assert len(lines) == 2, lines  # a narrow terminal wraps nothing: the title's line break shows as ⏎
+    assert float(lines[0].split()[0]) > 0  # the score
+    assert "disk full⏎on the \\x1b[31mdatabase  (INC-3)" in lines[0]
+    assert lines[1].startswith("      rotated the logs") and lines[1].endswith("…") and len(lines[1]) <= 6 + 110
+    assert imported("kb", "search", "disk full", "--db", str(path)) == {"pydantic", "triagedesk.domain.records"}

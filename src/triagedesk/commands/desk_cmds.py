@@ -108,7 +108,7 @@ def kb() -> None:
 def kb_search(text: str, limit: int, db_path: str | None, as_json: bool) -> None:
     """Find past resolutions that share words with TEXT."""
     from triagedesk.app.reading import open_reading
-    from triagedesk.display import literal, one_line
+    from triagedesk.display import one_line, printable
 
     reading = open_reading(store_path(db_path))
     try:
@@ -120,9 +120,9 @@ def kb_search(text: str, limit: int, db_path: str | None, as_json: bool) -> None
         return
     if not hits:
         click.echo("no matching resolutions")
-    for hit in hits:
-        console().print(literal(f"{hit.score:.2f}  {hit.entry.title}  ({hit.entry.issue_id})"))
-        console().print(literal(f"      {one_line(hit.entry.resolution, 110)}"))
+    for hit in hits:  # plain lines: each a line of its own however wide (no terminal's wrapping, no Rich imported)
+        click.echo(printable(f"{hit.score:.2f}  {one_line(hit.entry.title)}  ({one_line(hit.entry.issue_id)})"))
+        click.echo(printable(f"      {one_line(hit.entry.resolution, 110)}"))
 
 
 @click.command("package")
