@@ -92,16 +92,26 @@ def test_the_workers_error_is_the_readers_error(tmp_path: Path, monkeypatch: pyt
         store.close()
 
 
-def test_a_reader_that_stops_early_leaves_no_worker(tmp_path: Path) -> None:
+def test_a_reader_that_stops_early_leaves_no_worker(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     store = unloadable_store(tmp_path / "desk.json", 40)
     store.on_skip = lambda _: None
+    forked: list[int] = []
+    fork = os.fork
+
+    def recorded() -> int:
+        pid = fork()
+        if pid:
+            forked.append(pid)
+        return pid
+
+    monkeypatch.setattr(os, "fork", recorded)
     try:
         split = export_split.split_jsonl(store, "issues", 2)
-        assert split is not None
+        assert split is not None and len(forked) == 1
         first = next(split)
         assert first.count(b"\n") == 2
         split.close()  # the worker is ended and reaped
         with pytest.raises(ChildProcessError):
-            os.waitpid(-1, os.WNOHANG)
+            os.waitpid(forked[0], os.WNOHANG)
     finally:
         store.close()
