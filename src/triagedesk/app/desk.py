@@ -78,8 +78,10 @@ class Desk:
 
         return read_status(self.store.path)
 
-    def warm(self) -> None:
+    def warm(self, between: Callable[[], None] = lambda: None) -> None:
         """Build the store's indexes and the experts' counted figures ahead of the first lookup (call it from a
-        worker once the queue shows), so the first cursor move pays for neither."""
-        self.store.warm_indexes()
+        worker once the queue shows), so the first cursor move pays for neither. `between()` is called after each
+        index (one column read and indexed, a few tens of ms), holding no lock: the desk's waits there while keys
+        come, so the UI thread has the GIL to itself."""
+        self.store.warm_indexes(between)
         self.figures.counted()

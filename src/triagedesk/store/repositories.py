@@ -197,14 +197,18 @@ class Store:
         with journal.mutex:
             return dict(journal._installed().field(kind, journal.docs(kind)).of(field).value_of)
 
-    def warm_indexes(self) -> None:
-        """Build every declared index now (a worker after open), so no cursor move pays for the first build."""
+    def warm_indexes(self, between: Callable[[], None] = lambda: None) -> None:
+        """Build every declared index now (a worker after open), so no cursor move pays for the first build;
+        `between()` is called after each one (the desk's worker lets the UI thread have the GIL there)."""
         for declared in KINDS:
             self.journal.doc_id_of(declared.name, "")
+            between()
         for kind, fields in INDEXED.items():
             for field in fields:
                 self.journal.lookup(kind, field, None)
-        self.journal.knowledge_search("", 1)
+                between()
+        self.journal.build_knowledge(between)
+        self.journal.knowledge_search("", 1)  # (built here when a change came in meanwhile)
 
     def search_knowledge(self, text: str, limit: int = 5) -> list[Hit]:
         """Past resolutions for `text`, ranked as `domain.insight.knowledge.search` ranks them, from the
