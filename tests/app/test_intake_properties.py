@@ -10,7 +10,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from tests.support.clock import T0
@@ -127,6 +127,11 @@ def _issues(d: Dispatching) -> dict[str, dict[str, Any]]:
 
 @FAST
 @given(streams, st.sampled_from(sorted(RULES)))
+# found by this test: an info alert joined a critical held below its threshold, and the critical's repeat then
+# opened a request past the threshold (a repeat that makes its issue escalate is now weighed by the rules)
+@example(([{"alertname": "HighLatency", "instance": "web-1", "job": "api", "severity": "critical"},
+           {"alertname": "HighLatency", "instance": "web-1", "job": "api", "severity": "info"}],
+          [(0, False), (1, False)]), "threshold-subset")
 def test_the_same_alerts_taken_twice_leave_the_same_issues(stream, rules_name) -> None:
     sets, steps = stream
     with tempfile.TemporaryDirectory() as tmp:

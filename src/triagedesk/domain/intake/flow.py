@@ -111,10 +111,17 @@ class IntakeFlow:
         issue = self.ledger.issue(known.issue_id) if known.issue_id else None
         if issue is None or issue.alert_group is None:
             return Taken(known.issue_id, False, issue.count if issue else 0, known.status == "resolved")
+        before = issue
         issue = _with(issue, {"last_seen": latest(issue.last_seen, now), **_text(alert.issue, issue)},
                       events=_group(issue).events + 1)
         self.ledger.keep(issue, "dedup", f"repeat of {known.fingerprint}")
-        return Taken(issue.id, False, issue.count, known.status == "resolved", verdict=_group(issue).verdict)
+        request_id = None
+        if known.status != "resolved" and not self.ledger.has_request(issue.id or "") \
+                and self.ledger.escalates(issue) != self.ledger.escalates(before):
+            # its latest text changed whether it escalates: the rules weigh it as they weigh an arrival (without
+            # counting one), so a threshold or a hold still has its say and the same alerts sent twice page alike
+            issue, request_id = self._weigh(issue, alert.labels, alert.key, now, "on a repeat")
+        return Taken(issue.id, False, issue.count, known.status == "resolved", request_id, _group(issue).verdict)
 
     def _fired(self, alert: Alert, key: str, now: datetime, known: AlertRecord | None = None) -> Taken:
         """A new alert (or one still firing after its issue was closed: it joins its group's open issue again)."""
