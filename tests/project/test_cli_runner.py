@@ -4,11 +4,15 @@ what triagedesk reads from the environment at import time is listed where `run_c
 from __future__ import annotations
 
 import ast
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from tests.support.cli import IMPORT_TIME_ENV, run_cli
+from tests.support.cli import IMPORT_TIME_ENV, Zygote, read_at_import_differs, run_cli
 from triagedesk.demo.data import DEMO_NOW
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -56,8 +60,6 @@ def test_a_forked_cli_gets_the_calls_environment_and_folder(tmp_path: Path) -> N
 
 
 def test_a_forked_cli_that_runs_too_long_is_killed_and_reported_as_subprocess_would(tmp_path: Path) -> None:
-    import subprocess
-
     with pytest.raises(subprocess.TimeoutExpired):
         run_cli("dispatch", "--db", str(tmp_path / "d.json"), timeout=1.5)  # runs until stopped
 
@@ -96,3 +98,46 @@ def test_the_import_time_scan_sees_each_form_and_skips_functions() -> None:
     source = ('import os\nA = os.environ.get("ONE", 1)\nB = os.environ["TWO"]\nclass C:\n    x = os.getenv("THREE")\n'
               'def f():\n    return os.environ.get("NOT_AT_IMPORT")\n')
     assert _read_at_import(source) == {"ONE", "TWO", "THREE"}
+
+
+
+PROBE = "tests.support.cli_probe"
+
+
+@pytest.fixture(scope="module")
+def zygote() -> Iterator[Zygote]:
+    started = Zygote()
+    yield started
+    started.close()
+
+
+@pytest.mark.parametrize("extra", [{}, {"TZ": "Asia/Kathmandu"}], ids=["same-env", "another-zone"])
+@pytest.mark.parametrize("args", [(), ("fail",)], ids=["ok", "exit-message"])
+def test_a_forked_process_sees_what_a_fresh_one_sees(tmp_path: Path, zygote: Zygote, extra: dict[str, str],
+                                                     args: tuple[str, ...]) -> None:
+    """Zone, path, folder, signals, a value read at import, a thread that outlives main, the exit message and
+    code: the zygote's child is what `python -m` starts."""
+    env = {**zygote.env, "PYTHONPATH": str(ROOT), **extra}
+    command = [sys.executable, "-m", PROBE, *args]
+    fresh = subprocess.run(command, capture_output=True, text=True, env=env, cwd=tmp_path, timeout=60,
+                           stdin=subprocess.DEVNULL)
+    assert fresh.stdout.startswith("{") and "finished after main" in fresh.stdout, fresh.stderr
+    forked = zygote.run(command, None, env, tmp_path, 60)
+    assert (forked.returncode, forked.stdout, forked.stderr) == (fresh.returncode, fresh.stdout, fresh.stderr)
+
+
+def test_a_call_runs_fresh_when_the_zygote_imported_under_another_value(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The zygote started while a test had set a variable read at import; a later call without it (the test
+    process's environment back as it was) must not get the zygote's value."""
+    monkeypatch.setenv("TRIAGEDESK_COMPACT_BYTES", "999")
+    started = Zygote()
+    try:
+        monkeypatch.delenv("TRIAGEDESK_COMPACT_BYTES")
+        call = {**os.environ, "COLUMNS": "160"}
+        assert read_at_import_differs(started.env, call) == {"TRIAGEDESK_COMPACT_BYTES"}
+        assert read_at_import_differs(started.env, {**call, "TRIAGEDESK_COMPACT_BYTES": "999"}) == set()
+        forked = started.run([sys.executable, "-m", PROBE], None, {**call, "TRIAGEDESK_COMPACT_BYTES": "999"},
+                             ROOT, 60)
+        assert '"compact bytes": 999' in forked.stdout, forked.stderr
+    finally:
+        started.close()

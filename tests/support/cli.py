@@ -32,13 +32,19 @@ def run_cli(*args: str, stdin: str | None = None, env: dict[str, str] | None = N
     """Run `python -m triagedesk ARGS` in a process of its own, as a user would."""
     full_env = {**os.environ, "COLUMNS": "160", "NO_COLOR": "1", **(env or {})}
     command = [sys.executable, "-m", "triagedesk", *args]
-    differs = {k for k in full_env.keys() | os.environ.keys() if full_env.get(k) != os.environ.get(k)}
-    at_import = {k for k in differs if k in IMPORT_TIME_ENV or k.startswith(("PYTHON", "LC_", "LANG"))}
-    zygote = None if fresh or at_import else _zygote()
-    if zygote is None:
+    zygote = None if fresh else _zygote()
+    if zygote is None or read_at_import_differs(zygote.env, full_env):
         return subprocess.run(command, input=stdin, capture_output=True, text=True, env=full_env, cwd=cwd,
                               timeout=timeout, stdin=None if stdin is not None else subprocess.DEVNULL)
     return zygote.run(command, stdin, full_env, cwd, timeout)
+
+
+def read_at_import_differs(imported_with: dict[str, str], env: dict[str, str]) -> set[str]:
+    """The variables read at import time that differ between the zygote's start and a call: compared with the
+    environment the zygote imported under, not the test process's current one (a test may have changed it since)."""
+    keys = {k for k in imported_with.keys() | env.keys()
+            if k in IMPORT_TIME_ENV or k.startswith(("PYTHON", "LC_", "LANG"))}
+    return {k for k in keys if imported_with.get(k) != env.get(k)}
 
 
 class Zygote:
@@ -47,9 +53,11 @@ class Zygote:
     def __init__(self) -> None:
         self.folder = tempfile.mkdtemp(prefix="triagedesk-zygote-")
         self.socket = os.path.join(self.folder, "socket")
+        self.env = dict(os.environ)
+        """The environment it imported triagedesk under (a call reading another value at import runs fresh)."""
         self.process = subprocess.Popen(
             [sys.executable, "-m", "tests.support.zygote", self.socket], cwd=ROOT, stdin=subprocess.DEVNULL,
-            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env={**os.environ, "PYTHONPATH": str(ROOT)})
+            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=self.env)
         assert self.process.stdout is not None
         if self.process.stdout.readline().strip() != b"ready":
             raise RuntimeError("the CLI zygote did not start")
@@ -66,7 +74,8 @@ class Zygote:
             Path(streams["stdin"]).write_text(stdin or "", locale.getpreferredencoding(False))
             Path(streams["stdout"]).touch()
             Path(streams["stderr"]).touch()
-            call = {"args": command[3:], "env": env, "cwd": str(Path(cwd or os.getcwd()).resolve()), **streams}
+            call = {"module": command[2], "args": command[3:], "env": env,
+                    "cwd": str(Path(cwd or os.getcwd()).resolve()), **streams}
             with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as conn:
                 conn.connect(self.socket)
                 conn.sendall(json.dumps(call).encode() + b"\n")

@@ -18,6 +18,8 @@ import runpy
 import signal
 import socket
 import sys
+import threading
+import time
 import traceback
 from typing import Any
 
@@ -32,16 +34,18 @@ def _run_cli(call: dict[str, Any]) -> int:
     os.chdir(call["cwd"])
     os.environ.clear()
     os.environ.update(call["env"])
+    time.tzset()  # the interpreter reads TZ when it starts: a fresh process keeps the call's zone, not the zygote's
     for fd, path, flags in ((0, call["stdin"], os.O_RDONLY), (1, call["stdout"], os.O_WRONLY),
                             (2, call["stderr"], os.O_WRONLY)):
         opened = os.open(path, flags)
         os.dup2(opened, fd)
         os.close(opened)
-    sys.argv = ["triagedesk", *call["args"]]
+    module = call.get("module", "triagedesk")
+    sys.argv = [module, *call["args"]]
     sys.path[0] = call["cwd"]
     code = 0
     try:
-        runpy.run_module("triagedesk", run_name="__main__", alter_sys=True)
+        runpy.run_module(module, run_name="__main__", alter_sys=True)
     except SystemExit as stop:  # as the interpreter turns SystemExit into an exit status
         if stop.code is None:
             code = 0
@@ -53,6 +57,9 @@ def _run_cli(call: dict[str, Any]) -> int:
     except BaseException:  # noqa: BLE001 - what an uncaught exception does at the top of a process
         sys.excepthook(*sys.exc_info())
         code = 1
+    # What the interpreter does at exit, in its order: wait for the threads that are not daemons (a pool's work
+    # included), run the atexit handlers, flush the standard streams.
+    threading._shutdown()  # type: ignore[attr-defined]
     atexit._run_exitfuncs()
     for stream in (sys.stdout, sys.stderr):
         try:
@@ -83,6 +90,8 @@ def _monitor(conn: socket.socket, call: dict[str, Any]) -> None:
 def serve(path: str) -> None:
     for name in PRELOADED:
         __import__(name)
+    if threading.active_count() != 1:  # a thread at fork time is not in the child, and its locks may stay held
+        raise SystemExit(f"the zygote runs threads after its imports: {threading.enumerate()}")
     listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     listener.bind(path)
     listener.listen(16)
