@@ -112,17 +112,21 @@ def zygote() -> Iterator[Zygote]:
 
 
 @pytest.mark.parametrize("extra", [{}, {"TZ": "Asia/Kathmandu"}], ids=["same-env", "another-zone"])
-@pytest.mark.parametrize("args", [(), ("fail",)], ids=["ok", "exit-message"])
+@pytest.mark.parametrize(("args", "stdin"), [((), None), (("fail",), None), ((), "typed\r\nin ü"),
+                                             (("orphan",), None)],
+                         ids=["ok", "exit-message", "stdin", "child-outlives-it"])
 def test_a_forked_process_sees_what_a_fresh_one_sees(tmp_path: Path, zygote: Zygote, extra: dict[str, str],
-                                                     args: tuple[str, ...]) -> None:
-    """Zone, path, folder, signals, a value read at import, a thread that outlives main, the exit message and
-    code: the zygote's child is what `python -m` starts."""
+                                                     args: tuple[str, ...], stdin: str | None) -> None:
+    """Zone, path, folder, signals, a value read at import, its streams (pipes, /dev/null without stdin), a thread
+    that outlives main, a child that writes after it exits, the exit message and code: the zygote's child is what
+    `python -m` starts."""
     env = {**zygote.env, "PYTHONPATH": str(ROOT), **extra}
     command = [sys.executable, "-m", PROBE, *args]
     fresh = subprocess.run(command, capture_output=True, text=True, env=env, cwd=tmp_path, timeout=60,
-                           stdin=subprocess.DEVNULL)
+                           input=stdin, stdin=None if stdin is not None else subprocess.DEVNULL)
     assert fresh.stdout.startswith("{") and "finished after main" in fresh.stdout, fresh.stderr
-    forked = zygote.run(command, None, env, tmp_path, 60)
+    assert ("a child wrote" in fresh.stdout) == (args == ("orphan",))
+    forked = zygote.run(command, stdin, env, tmp_path, 60)
     assert (forked.returncode, forked.stdout, forked.stderr) == (fresh.returncode, fresh.stdout, fresh.stderr)
 
 

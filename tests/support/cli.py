@@ -18,6 +18,7 @@ import subprocess
 import sys
 import tempfile
 import threading
+import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -69,46 +70,85 @@ class Zygote:
 
     def run(self, command: list[str], stdin: str | None, env: dict[str, str], cwd: Path | None,
             timeout: float) -> subprocess.CompletedProcess[str]:
-        with tempfile.TemporaryDirectory(dir=self.folder) as folder:
-            streams = {name: os.path.join(folder, name) for name in ("stdin", "stdout", "stderr")}
-            Path(streams["stdin"]).write_text(stdin or "", locale.getpreferredencoding(False))
-            Path(streams["stdout"]).touch()
-            Path(streams["stderr"]).touch()
-            call = {"module": command[2], "args": command[3:], "env": env,
-                    "cwd": str(Path(cwd or os.getcwd()).resolve()), **streams}
-            with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as conn:
+        """The call's process gets pipes (or /dev/null for no stdin), as `subprocess.run` gives: a command that
+        checks what its output is (a pipe, not a file) or leaves a child holding it behaves as it would fresh."""
+        deadline = time.monotonic() + timeout
+        encoding = locale.getpreferredencoding(False)
+        if stdin is None:
+            child_in, feed = os.open(os.devnull, os.O_RDONLY), None
+        else:
+            child_in, feed = os.pipe()
+        out_read, child_out = os.pipe()
+        err_read, child_err = os.pipe()
+        call = {"module": command[2], "args": command[3:], "env": env,
+                "cwd": str(Path(cwd or os.getcwd()).resolve())}
+        chunks: dict[int, list[bytes]] = {out_read: [], err_read: []}
+        readers = [threading.Thread(target=_drain, args=(fd, chunks[fd]), daemon=True) for fd in chunks]
+        with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as conn:
+            try:
                 conn.connect(self.socket)
+                socket.send_fds(conn, [b"F"], [child_in, child_out, child_err])
                 conn.sendall(json.dumps(call).encode() + b"\n")
-                answers = conn.makefile("rb")
-                pid = json.loads(answers.readline())["pid"]
-                expired = threading.Event()
-                timer = threading.Timer(timeout, _kill, (pid, expired))
-                timer.start()
-                try:
-                    line = answers.readline()
-                finally:
-                    timer.cancel()
-            out, err = (_text(streams[name]) for name in ("stdout", "stderr"))
-            if not line:
+            finally:
+                for fd in (child_in, child_out, child_err):
+                    os.close(fd)
+            for reader in readers:
+                reader.start()
+            if feed is not None:
+                threading.Thread(target=_feed, args=(feed, (stdin or "").encode(encoding)), daemon=True).start()
+            answers = conn.makefile("rb")
+            pid = json.loads(answers.readline() or b'{"pid": null}')["pid"]
+            if pid is None:
                 raise RuntimeError(f"the CLI zygote lost {command[3:]}")
-            code = json.loads(line)["code"]
-            if expired.is_set():
-                raise subprocess.TimeoutExpired(command, timeout, out, err)
-        return subprocess.CompletedProcess(command, code, out, err)
+            conn.settimeout(max(0.0, deadline - time.monotonic()))
+            try:
+                line = answers.readline()
+            except TimeoutError:
+                line = None
+            for reader in readers:
+                reader.join(max(0.0, deadline - time.monotonic()))
+            expired = line is None or any(reader.is_alive() for reader in readers)
+            if expired:
+                _kill(pid)
+        out, err = (_text(b"".join(chunks[fd]), encoding) for fd in (out_read, err_read))
+        if expired:
+            raise subprocess.TimeoutExpired(command, timeout, out, err)
+        if not line:
+            raise RuntimeError(f"the CLI zygote lost {command[3:]}")
+        return subprocess.CompletedProcess(command, json.loads(line)["code"], out, err)
 
 
-def _kill(pid: int, expired: threading.Event) -> None:
-    expired.set()
+def _drain(fd: int, chunks: list[bytes]) -> None:
+    """Read a pipe to its end: when every process holding its other end (the CLI's children too) has closed it."""
+    try:
+        while chunk := os.read(fd, 65536):
+            chunks.append(chunk)
+    finally:
+        os.close(fd)
+
+
+def _feed(fd: int, data: bytes) -> None:
+    """Write the call's stdin and close it (a process that stops reading early is not an error, as in subprocess)."""
+    view = memoryview(data)
+    try:
+        while view:
+            view = view[os.write(fd, view):]
+    except BrokenPipeError:
+        pass
+    finally:
+        os.close(fd)
+
+
+def _kill(pid: int) -> None:
     try:
         os.kill(pid, 9)
     except ProcessLookupError:
         pass
 
 
-def _text(path: str) -> str:
-    """The stream as `subprocess.run(text=True)` decodes it (locale encoding, universal newlines)."""
-    with open(path, encoding=locale.getpreferredencoding(False), newline=None) as stream:
-        return stream.read()
+def _text(data: bytes, encoding: str) -> str:
+    """The bytes as `subprocess.run(text=True)` decodes them (locale encoding, universal newlines)."""
+    return data.decode(encoding).replace("\r\n", "\n").replace("\r", "\n")
 
 
 _ZYGOTE: list[Zygote] = []

@@ -1,10 +1,11 @@
 """A process that has imported triagedesk once and forks a fresh `python -m triagedesk ARGS` process per call.
 
 `run_cli` (tests/support/cli.py) sends it one JSON line per call over a Unix socket: the arguments, the whole
-environment, the working directory and files for stdin, stdout and stderr. A monitor process is forked per call; it
-forks the CLI process, answers with its pid, waits for it and answers with its exit code as `subprocess` reports
-it (negative: killed by that signal). The CLI process is a real process of its own with the call's environment,
-working directory and standard streams; only the imports are already done (~0.4 s of CPU each call saves).
+environment and the working directory, and (passed over the socket) the pipes for its standard streams. A monitor
+process is forked per call; it forks the CLI process, answers with its pid, waits for it and answers with its exit code
+as `subprocess` reports it (negative: killed by that signal). The CLI process is a real process of its own with the
+call's environment, working directory and standard streams; only the imports are already done (~0.4 s of CPU each call
+saves).
 
 Run as `python -m tests.support.zygote SOCKET_PATH`.
 """
@@ -35,11 +36,9 @@ def _run_cli(call: dict[str, Any]) -> int:
     os.environ.clear()
     os.environ.update(call["env"])
     time.tzset()  # the interpreter reads TZ when it starts: a fresh process keeps the call's zone, not the zygote's
-    for fd, path, flags in ((0, call["stdin"], os.O_RDONLY), (1, call["stdout"], os.O_WRONLY),
-                            (2, call["stderr"], os.O_WRONLY)):
-        opened = os.open(path, flags)
-        os.dup2(opened, fd)
-        os.close(opened)
+    for fd, given in enumerate(call["fds"]):
+        os.dup2(given, fd)
+        os.close(given)
     module = call.get("module", "triagedesk")
     sys.argv = [module, *call["args"]]
     sys.path[0] = call["cwd"]
@@ -82,6 +81,8 @@ def _monitor(conn: socket.socket, call: dict[str, Any]) -> None:
             traceback.print_exc()
         finally:
             os._exit(code)
+    for fd in call["fds"]:
+        os.close(fd)
     conn.sendall(json.dumps({"pid": pid}).encode() + b"\n")
     _, status = os.waitpid(pid, 0)
     conn.sendall(json.dumps({"code": os.waitstatus_to_exitcode(status)}).encode() + b"\n")
@@ -100,10 +101,13 @@ def serve(path: str) -> None:
     while True:
         conn, _ = listener.accept()
         with conn:
+            _, fds, _, _ = socket.recv_fds(conn, 1, 3)
             line = conn.makefile("rb").readline()
-            if not line:
+            if not line or len(fds) != 3:
+                for fd in fds:
+                    os.close(fd)
                 continue
-            call = json.loads(line)
+            call = {**json.loads(line), "fds": fds}
             if os.fork() == 0:
                 listener.close()
                 signal.signal(signal.SIGCHLD, signal.SIG_DFL)
@@ -113,6 +117,8 @@ def serve(path: str) -> None:
                     traceback.print_exc()
                 finally:
                     os._exit(0)
+            for fd in fds:  # the monitor and the CLI process hold them now: the caller sees the end of its output
+                os.close(fd)
 
 
 if __name__ == "__main__":
