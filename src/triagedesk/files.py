@@ -133,30 +133,37 @@ STORE_SUFFIXES = ("", ".journal", ".lock", ".prev", ".journal.prev")
 
 def is_store_file(path: Path) -> bool:
     """Whether `path` holds one of a triagedesk store's own files (a snapshot or a journal), by its first bytes."""
-    try:
-        with open(path, "rb") as handle:
-            head = handle.read(32)
+    try:  # never waits: a pipe or a device is no store file (opening /dev/stdout on a pipe reads that pipe)
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
     except OSError:
         return False
+    try:
+        head = os.read(fd, 32) if stat.S_ISREG(os.fstat(fd).st_mode) else b""
+    except OSError:
+        return False
+    finally:
+        os.close(fd)
     return head.startswith((b'{"_meta":{"1":{', b"#triagedesk-journal", b"#triagedesk-snapshot"))
 
 
 def write_user_file(path: Path, data: bytes, protect: Path | None = None) -> None:
     """Write a file the user named (`--out`): atomically, keeping its mode, never over a store's own files.
 
-    Every failure is one line (`UserError`), the target untouched.
+    Every failure is one line (`UserError`), the target untouched. A symbolic link is written through (the file
+    it names is replaced, the link kept): renaming over the link itself replaced `/dev/stdout` with a file.
     """
-    target = Path(path).expanduser()
-    guarded = {protect.with_name(protect.name + suffix) for suffix in STORE_SUFFIXES} if protect else set()
-    resolved = {_resolved(p) for p in guarded}
-    if _resolved(target) in resolved or is_store_file(target) or _beside_a_store(target):
-        raise UserError(f"{path}: is a triagedesk store file; refusing to write over it")
     try:
-        mode = os.stat(target).st_mode
+        mode = os.stat(Path(path).expanduser()).st_mode
     except OSError:
         mode = None
     if mode is not None and not stat.S_ISREG(mode):
         raise UserError(f"{path}: not a regular file (a device, folder or pipe); refusing to replace it")
+    target = _resolved(Path(path).expanduser())
+    guarded = {protect.with_name(protect.name + suffix) for suffix in STORE_SUFFIXES} if protect else set()
+    resolved = {_resolved(p) for p in guarded}
+    if target in resolved or is_store_file(target) or _beside_a_store(target) \
+            or _beside_a_store(Path(path).expanduser()):
+        raise UserError(f"{path}: is a triagedesk store file; refusing to write over it")
     try:
         atomic_write(target, data)
     except OSError as exc:

@@ -44,6 +44,36 @@ def test_out_never_replaces_a_device(store: Path) -> None:
     assert stat.S_ISCHR(after.st_mode) and after.st_ino == before.st_ino
 
 
+def test_out_to_dev_stdout_on_a_pipe_is_refused_at_once(store: Path) -> None:
+    """`--out /dev/stdout | cat`: the pipe is no regular file; looking for a store's header in it read the pipe
+    this very process writes, and waited forever."""
+    result = run_cli("package", _issue_id(store), "--db", str(store), "--out", "/dev/stdout", timeout=30)
+    assert result.returncode == 2 and "not a regular file" in result.stderr and "Traceback" not in result.stderr
+    assert result.stdout == ""
+
+
+def test_out_through_a_symbolic_link_writes_the_file_it_names_and_keeps_the_link(store: Path, tmp_path: Path) -> None:
+    """As `--out /dev/stdout` with stdout sent to a file: the link stays (renamed over, it became a plain file,
+    and as root that was the machine's /dev/stdout)."""
+    real = tmp_path / "real.md"
+    real.write_text("old\n")
+    link = tmp_path / "link.md"
+    link.symlink_to(real)
+    result = run_cli("package", _issue_id(store), "--db", str(store), "--out", str(link))
+    assert result.returncode == 0, result.stderr
+    assert link.is_symlink() and os.readlink(link) == str(real)
+    assert real.read_text("utf-8").startswith("#")
+
+
+def test_out_through_a_link_to_a_store_file_is_refused(store: Path, tmp_path: Path) -> None:
+    link = tmp_path / "notes.md"
+    link.symlink_to(store)
+    before = store.read_bytes()
+    result = run_cli("package", _issue_id(store), "--db", str(store), "--out", str(link))
+    assert result.returncode == 2 and "store file" in result.stderr
+    assert store.read_bytes() == before and link.is_symlink()
+
+
 def test_out_never_writes_a_name_another_store_keeps_for_itself(store: Path, tmp_path: Path) -> None:
     other = tmp_path / "other.json"
     assert run_cli("import", str(EXAMPLE), "--db", str(other)).returncode == 0
