@@ -1,6 +1,6 @@
 """Tests share helpers only through tests/support: no module under tests/, bench/ or tools/ imports a test module, a
 conftest, or a helper module of another test directory, and a conftest defines only fixtures and hooks (every file
-parsed, every import form, file:line named)."""
+parsed, every import form, names loaded by `pytest_plugins` or `import_module`, file:line named)."""
 
 from __future__ import annotations
 
@@ -51,14 +51,41 @@ def _test_module(dotted: str) -> str | None:
 
 
 def _foreign_helper(dotted: str, importer: Path, root: Path) -> str | None:
-    """A helper module of another test directory than the importer's (tests/support is everyone's)."""
+    """A helper module of another test directory than the importer's (tests/support is everyone's): a module, or a
+    package whose `__init__.py` holds code (a helpers package; a package of docstring only shares nothing)."""
     parts = dotted.split(".")
     if parts[0] != "tests" or len(parts) < 2 or parts[1] == "support":
         return None
     file = root.joinpath(*parts).with_suffix(".py")
     if file.is_file() and file.parent != importer.parent:
         return dotted
+    package = root.joinpath(*parts)
+    init = package / "__init__.py"
+    if init.is_file() and _holds_code(init) and importer.parent != package.parent \
+            and not importer.is_relative_to(package):
+        return dotted
     return None
+
+
+def _holds_code(init: Path) -> bool:
+    body = ast.parse(init.read_text("utf-8")).body
+    return any(not (isinstance(node, ast.Expr) and isinstance(node.value, ast.Constant)) for node in body)
+
+
+def _named_in_strings(tree: ast.Module) -> Iterator[tuple[int, str]]:
+    """Modules loaded by name: `pytest_plugins = [...]` (pytest imports each) and `importlib.import_module(...)` or
+    `__import__(...)` with a literal name."""
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Assign | ast.AnnAssign | ast.AugAssign):
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+            if node.value is not None and any(isinstance(t, ast.Name) and t.id == "pytest_plugins" for t in targets):
+                for item in ast.walk(node.value):
+                    if isinstance(item, ast.Constant) and isinstance(item.value, str):
+                        yield node.lineno, item.value
+        elif isinstance(node, ast.Call) and node.args and isinstance(node.args[0], ast.Constant) \
+                and isinstance(node.args[0].value, str) \
+                and ast.unparse(node.func) in ("importlib.import_module", "import_module", "__import__"):
+            yield node.lineno, node.args[0].value
 
 
 def _is_fixture(node: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:
@@ -94,11 +121,12 @@ def problems_in(path: Path, root: Path) -> list[str]:
     if path.name == "conftest.py":
         found.extend(f"{path.relative_to(root).as_posix()}:{line}: conftest defines {name}, not a fixture: "
                      "move it to tests/support" for line, name in _shared_from_conftest(tree))
-    for node in ast.walk(tree):
-        if not isinstance(node, ast.Import | ast.ImportFrom):
-            continue
-        where = f"{path.relative_to(root).as_posix()}:{node.lineno}"
-        for dotted in _imported(node, module, is_package):
+    loads: list[tuple[int, list[str]]] = [(node.lineno, list(_imported(node, module, is_package)))
+                                          for node in ast.walk(tree) if isinstance(node, ast.Import | ast.ImportFrom)]
+    loads.extend((line, [name]) for line, name in _named_in_strings(tree))
+    for lineno, names in sorted(loads, key=lambda load: load[0]):
+        where = f"{path.relative_to(root).as_posix()}:{lineno}"
+        for dotted in names:
             test_module = _test_module(dotted)
             helper = _foreign_helper(dotted, path, root)
             if test_module is not None:
@@ -163,12 +191,29 @@ def _tree(root: Path) -> None:
      "imports tests.dispatch.receivers from another test directory"),
     ("bench/probe.py", "from tests.dispatch.receivers import Hook\n", 1,
      "imports tests.dispatch.receivers from another test directory"),
+    ("tests/cli/conftest.py", 'pytest_plugins = ["tests.dispatch.test_noise_storm"]\n', 1,
+     "imports from tests.dispatch.test_noise_storm (a test module)"),
+    ("tests/cli/conftest.py", 'pytest_plugins = ("pytest_asyncio", "tests.dispatch.conftest")\n', 1,
+     "imports from tests.dispatch.conftest (a conftest)"),
+    ("tests/cli/test_probe.py", 'import importlib\nm = importlib.import_module("tests.dispatch.test_noise_storm")\n', 2,
+     "imports from tests.dispatch.test_noise_storm (a test module)"),
+    ("tests/cli/test_probe.py", 'receivers = __import__("tests.dispatch.receivers")\n', 1,
+     "imports tests.dispatch.receivers from another test directory"),
+    ("tests/cli/test_probe.py", "from tests.dispatch.helpers import Hook\n", 1,
+     "imports tests.dispatch.helpers from another test directory"),
+    ("tests/cli/test_probe.py", "from tests.dispatch import Hook\n", 1,
+     "imports tests.dispatch from another test directory"),
 ], ids=["absolute", "import", "import-as", "from-package", "in-a-function", "relative-conftest", "relative-module",
         "parent-relative", "bare-conftest", "from-bench", "foreign-helper", "foreign-helper-relative",
-        "foreign-helper-from-bench"])
+        "foreign-helper-from-bench", "pytest-plugins-test-module", "pytest-plugins-conftest",
+        "import-module-by-name", "dunder-import", "helpers-package", "test-package-init-with-code"])
 def test_the_check_names_file_and_line_of_each_form_of_the_import(tmp_path: Path, importer: str, source: str,
                                                                  line: int, reason: str) -> None:
     _tree(tmp_path)
+    if "import Hook" in source and "tests.dispatch" in source and "receivers" not in source:
+        (tmp_path / "tests" / "dispatch" / "helpers").mkdir()
+        (tmp_path / "tests" / "dispatch" / "helpers" / "__init__.py").write_text('"""Helpers."""\nHook = 1\n')
+        (tmp_path / "tests" / "dispatch" / "__init__.py").write_text('"""A package."""\nHook = 1\n')
     (tmp_path / importer).write_text(source)
     found = problems(tmp_path)
     assert len(found) == 1, found
@@ -181,7 +226,11 @@ def test_the_check_names_file_and_line_of_each_form_of_the_import(tmp_path: Path
     ("tests/dispatch/test_probe.py", "from .receivers import TOKEN\nfrom . import receivers\n"),
     ("tests/dispatch/conftest.py", "from tests.support.dispatch import TOKEN\n"),
     ("bench/probe.py", "from tests.support import dispatch\n"),
-], ids=["support", "own-directory-helper", "own-directory-relative", "conftest-from-support", "bench-from-support"])
+    ("tests/conftest.py", 'pytest_plugins = ["pytest_asyncio", "tests.support.dispatch"]\n'),
+    ("tests/cli/test_probe.py", 'import importlib\nimportlib.import_module("tests.support.dispatch")\n'),
+    ("tests/cli/test_probe.py", "from tests import cli\nfrom .. import dispatch\n"),
+], ids=["support", "own-directory-helper", "own-directory-relative", "conftest-from-support", "bench-from-support",
+        "plugins-from-support", "import-module-from-support", "docstring-only-packages"])
 def test_what_tests_may_import_passes(tmp_path: Path, importer: str, source: str) -> None:
     _tree(tmp_path)
     (tmp_path / importer).write_text(source)
