@@ -145,3 +145,19 @@ def test_a_call_runs_fresh_when_the_zygote_imported_under_another_value(monkeypa
         assert '"compact bytes": 999' in forked.stdout, forked.stderr
     finally:
         started.close()
+
+
+def test_calls_from_threads_at_once_each_get_their_own_answer(tmp_path: Path) -> None:
+    """A test driving the CLI from threads: each call's output, code and stdin are its own."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    def call(n: int) -> tuple[int, subprocess.CompletedProcess[str]]:
+        line = f'{{"id": "T-{n}", "title": "thread {n}"}}'
+        return n, run_cli("import", "-", "--format", "jsonl", "--db", str(tmp_path / f"{n}.json"), stdin=line)
+
+    with ThreadPoolExecutor(6) as pool:
+        done = list(pool.map(call, range(12)))
+    assert len(done) == 12
+    for n, result in done:
+        assert result.returncode == 0, result.stderr
+        assert result.stdout.strip() == f"imported 1 issues (1 new, 0 updated) into {tmp_path / f'{n}.json'}"
