@@ -112,10 +112,19 @@ def _first(path: Path, what: str) -> str:
 
 
 def run(quick: bool) -> list[Figure]:
-    count = 20_000 if quick else 100_000
+    return run_at(20_000 if quick else 100_000, 3 if quick else 7)
+
+
+def run_1m(quick: bool) -> list[Figure]:
+    """The same figures on the 1M store (`make bench-1m`), each goal ten times the 100k one (linear; `report`
+    still against DuckDB, `--help` unchanged): fewer rounds, each process taking seconds."""
+    return run_at(100_000 if quick else 1_000_000, 3, scale=10)
+
+
+def run_at(count: int, repeats: int, scale: int = 1) -> list[Figure]:
     path = cached_store(count)
-    n = f"{count // 1000}k"
-    repeats = 3 if quick else 7
+    n = f"{count // 1000}k" if count < 1_000_000 else f"{count // 1_000_000}M"
+    quick = repeats < 7
     tool = [sys.executable, "-m", "triagedesk"]
     db = ["--db", str(path)]
     now = "2026-12-01T12:00:00Z"
@@ -156,20 +165,21 @@ def run(quick: bool) -> list[Figure]:
                runs=report_runs),
     ]
     figures.append(Figure(f"analytics tab {n}: first report (the tab opens)", tab_open, "s", baseline=report_s,
-                          goal="<= 1 s", ok=tab_open <= 1.0,
+                          goal=f"<= {scale} s", ok=tab_open <= 1.0 * scale,
                           notes=f"in the desk's process: counted at once from the stored columns (CPU "
                                 f"{statistics.median(t['open'][1] for t in tab):.2f} s), then a tally per day on a "
                                 f"thread ({statistics.median(t['tallied'] for t in tab):.2f} s more); the charts' "
                                 "drawing not included; baseline column: the `report` process"))
     figures.append(Figure(f"analytics tab {n}: a change -> report updated (CPU)", tab_change, "ms",
-                          goal="<= 50 ms CPU", ok=tab_change <= 50,
+                          goal=f"<= {50 * scale} ms CPU", ok=tab_change <= 50 * scale,
                           notes=f"one request rewritten, then the 30-day report: the change applied to its day's "
                                 f"tally, the period's days merged (no change at all: "
                                 f"{statistics.median(t['same'] for t in tab) * 1000:.1f} ms); median of 20 changes"))
     for name, label in (("search", "search outage"), ("show", "show ID"), ("package", "package ID"),
                         ("kb", "kb search")):
         took, mb, runs = got[name]
-        figures.append(Figure(f"cli {n}: {label}", took, "s", goal="<= 0.3 s", ok=took <= 0.3,
+        figures.append(Figure(f"cli {n}: {label}", took, "s", goal=f"<= {0.3 * scale:g} s",
+                              ok=took <= 0.3 * scale,
                               notes=f"whole process, peak {mb:.0f} MB, median of {repeats}", runs=runs))
     help_s = helps["--help"][0]
     figures.append(Figure("cli: --help / slowest command --help", helps[slowest_help][0], "s", baseline=help_s,
@@ -179,12 +189,14 @@ def run(quick: bool) -> list[Figure]:
     export_s, export_mb, export_runs = exported
     rate = count / export_s
     figures.append(Figure(f"cli {n}: export --kind issues (jsonl, streamed)", rate, "records/s",
-                          goal=">= 50k/s, peak <= 200 MB", ok=rate >= 50_000 and export_mb <= 200,
+                          goal=f">= 50k/s, peak <= {200 * scale} MB",
+                          ok=rate >= 50_000 and export_mb <= 200 * scale,
                           notes=f"{export_s:.2f} s whole process, peak {export_mb:.0f} MB, median of 3",
                           runs=export_runs))
     check_s, check_mb, check_runs = checked
-    figures.append(Figure(f"cli {n}: db check", check_s, "s", goal="<= 10 s, peak <= 300 MB",
-                          ok=check_s <= 10 and check_mb <= 300,
+    figures.append(Figure(f"cli {n}: db check", check_s, "s",
+                          goal=f"<= {10 * scale} s, peak <= {300 * scale} MB",
+                          ok=check_s <= 10 * scale and check_mb <= 300 * scale,
                           notes=f"peak {check_mb:.0f} MB (snapshot and .prev walked record by record, every record "
                                 f"validated); load {loads[2]}", runs=check_runs))
     return figures

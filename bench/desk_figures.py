@@ -125,10 +125,12 @@ def frame_counter(screen: Any, after: list[Callable[[], None]] | None = None) ->
     return frames
 
 
-async def cursor_moves(pilot: Any, app: Any, screen: Any, moves: int) -> tuple[list[float], list[float]]:
+async def cursor_moves(pilot: Any, app: Any, screen: Any, moves: int,
+                       settle: bool = True) -> tuple[list[float], list[float]]:
     """Seconds from a `down` key to the first frame that painted the cursor on the new row and both side panes
     with what they show for it (each pane's lines drawn from its new content in that frame, not only set).
-    The key goes in as a terminal's would (`simulate_key`); nothing else drives the app meanwhile."""
+    The key goes in as a terminal's would (`simulate_key`); nothing else drives the app meanwhile. `settle`:
+    the process's after-work is waited for first (without it, the keys come while it runs, as a user's may)."""
     from triagedesk.tui.widgets.candidates_pane import CandidatesPane
     from triagedesk.tui.widgets.escalation_pane import EscalationPane
     from triagedesk.tui.widgets.queue_view import QueueView
@@ -163,7 +165,8 @@ async def cursor_moves(pilot: Any, app: Any, screen: Any, moves: int) -> tuple[l
             painted[0] = time.perf_counter()
 
     frame_counter(screen, [seen])
-    await quiet()
+    if settle:
+        await quiet()
     took, cpu = [], []
     for _ in range(moves):
         target[0] = queue.data.ids[queue.rows[queue.cursor + 1]]

@@ -28,8 +28,18 @@ from triagedesk.store.generations import (
     snapshot_identity,
 )
 from triagedesk.store.indexes import Indexes
-from triagedesk.store.journal_format import APP, JOURNAL_MAGIC, META, Damaged, Op, decode_header, encode_record, scan
+from triagedesk.store.journal_format import (
+    APP,
+    JOURNAL_MAGIC,
+    META,
+    Damaged,
+    Op,
+    decode_header,
+    encode_record_spans,
+    scan,
+)
 from triagedesk.store.lazy_docs import LazyDocs
+from triagedesk.store.snapshot_table import OpenSnapshot
 from triagedesk.store.tables import RecordTables
 
 __all__ = ["APP", "JOURNAL_MAGIC", "LOCK_TIMEOUT", "META", "ChangeListener", "Journal", "keep_previous"]
@@ -53,6 +63,7 @@ class Journal:
         self._pending: list[Op] = []
         self._compact_retry_at = 0
         self._deferred = 0  # held compaction_deferred() blocks
+        self._reader: tuple[Any, OpenSnapshot] | None = None  # (journal identity, the journal open for reading)
         where = self.files.path
         try:
             where.parent.mkdir(parents=True, exist_ok=True)
@@ -238,7 +249,7 @@ class Journal:
 
     def _commit(self) -> None:
         """Append the transaction's line and fsync it; on any error cut it off again and say so."""
-        line = encode_record(self._pending)
+        line, spans = encode_record_spans(self._pending)
         files_ = self.files
         fd = files_.append_fd()
         before = files_.offset
@@ -254,6 +265,8 @@ class Journal:
             files_.close_fd()
             raise StoreError(f"{files_.journal_path}: cannot write: {reason(exc)}; nothing was written") from None
         files_.offset += len(line)
+        if self._deferred:
+            self._spill(before, line, spans)
         if not self._deferred and files_.offset > max(COMPACT_MIN_BYTES, files_.snapshot_size() // 4,
                                                       self._compact_retry_at):
             try:
@@ -275,6 +288,26 @@ class Journal:
         """Fold the journal into a new snapshot and start an empty one (see `Generations.compact`)."""
         with self.transaction():
             self.files.compact(self.records.raw, self.records.rebase)
+
+    def _spill(self, start: int, line: bytes, spans: list[tuple[int, int]]) -> None:
+        """A bulk load's commit (at `start` in the journal): its tables hold where each document lies in the
+        journal, not its JSON, so a load of millions of records does not hold them all (the fold reads them back
+        in spans). Nothing is spilled when the journal cannot be opened for reading as the same file."""
+        identity = self.files.journal_id
+        if self._reader is None or self._reader[0] != identity:
+            try:
+                handle = open(self.files.journal_path, "rb")
+            except OSError:
+                return
+            if _identity(os.fstat(handle.fileno())) != identity:
+                handle.close()
+                return
+            self._reader = (identity, OpenSnapshot(handle, name=str(self.files.journal_path)))
+        reader, view = self._reader[1], memoryview(line)
+        for (table, doc_id, doc), (at, length) in zip(self._pending, spans, strict=True):
+            docs = self.records.raw.get(table)
+            if doc is not None and isinstance(docs, LazyDocs):
+                docs.spill(doc_id, reader, start + at, view[at:at + length])
 
     @contextmanager
     def compaction_deferred(self) -> Iterator[None]:

@@ -50,15 +50,23 @@ class RecordTables:
 
     def noted(self, table: str, doc_id: str, doc: dict[str, Any] | None) -> None:
         """Keep the next doc_id and the `id` index in step with a document already set in its table."""
+        fresh = False  # a doc_id above every one used: no entry of the index names it
         if doc is not None:
             number = int(doc_id)
             if number > self.max_ids.get(table, 0):
                 self.max_ids[table] = number
+                fresh = True
         index = self._ids.get(table)
         if index is None:
             return
         reverse = self._keys.get(table)
-        if reverse is None:  # built on the table's first change, not on every open
+        if reverse is None:
+            if fresh:  # an insert has nothing to take out of the index: a bulk load of millions builds no reverse
+                key = doc.get("id") if isinstance(doc, dict) else None
+                if isinstance(key, str):
+                    index[key] = doc_id
+                return
+            # built on the table's first change to a document it holds, not on every open
             reverse = self._keys[table] = {held: key for key, held in index.items()}
         old = reverse.pop(doc_id, None)
         if old is not None and index.get(old) == doc_id:
