@@ -77,7 +77,12 @@ async def drive(path: Path, first: int, later: int) -> dict[str, Any]:
         out["filled"] = time.perf_counter() - start
         desk_screen = screen()
         out["rows"] = len(desk_screen.data)
-        out["first"], _ = await cursor_moves(pilot, app, desk_screen, first, settle=False)
+        out["first"], _ = await cursor_moves(pilot, app, desk_screen, first, settle=False, whole=False)
+        out["partial"] = bool(desk_screen.detail is not None and desk_screen.detail.partial)
+        whole = time.perf_counter()
+        await _until(pilot, lambda: desk_screen.detail is not None and not desk_screen.detail.partial
+                     and desk_screen.detail.match is not None, timeout=600)
+        out["whole"] = time.perf_counter() - whole
         started = time.perf_counter()
         await _until(pilot, lambda: all(w.is_finished for w in app.workers), timeout=600)
         out["settled"] = time.perf_counter() - start
@@ -113,6 +118,8 @@ def run(quick: bool) -> list[Figure]:
     p95 = moves[min(len(moves) - 1, int(len(moves) * 0.95))] * 1000
     first = [f"{m * 1000:,.0f}" for m in got["first"]]
     rows = f"{got['rows']:,} open issues"
+    shown = (f"without candidates and past resolutions while the warm-up built them: the whole detail came "
+             f"{got['whole']:.1f} s after the last of these moves") if got["partial"] else "the whole detail"
     figures += [
         Figure(f"desk {n}: open the store", got["opened"], "s", goal="<= 1.5 s", ok=got["opened"] <= 1.5,
                notes=f"median of {len(got['opens'])} fresh processes, imports included, as the desk opens it "
@@ -124,7 +131,9 @@ def run(quick: bool) -> list[Figure]:
         Figure(f"desk {n}: first cursor moves right after the queue fills", max(got["first"]) * 1000, "ms",
                goal="<= 30 ms", ok=max(got["first"]) * 1000 <= 30,
                notes=f"the worst of the first {len(first)} moves, pressed as soon as the queue filled (ms each: "
-                     f"{', '.join(first)}); the load's other work done {got['settled']:.1f} s after start"),
+                     f"{', '.join(first)}), to the frame with the cursor and the Escalation pane painted "
+                     f"({shown}); "
+                     f"the load's other work done {got['settled']:.1f} s after start"),
         Figure(f"desk {n}: cursor move -> Escalation + Candidates", median, "ms", goal="<= 30 ms", ok=median <= 30,
                notes=f"median of {len(moves)} moves once the load's work is done, p95 {p95:.1f} ms, CPU "
                      f"{statistics.median(got['move_cpu']) * 1000:.1f} ms"),

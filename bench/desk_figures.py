@@ -125,12 +125,13 @@ def frame_counter(screen: Any, after: list[Callable[[], None]] | None = None) ->
     return frames
 
 
-async def cursor_moves(pilot: Any, app: Any, screen: Any, moves: int,
-                       settle: bool = True) -> tuple[list[float], list[float]]:
+async def cursor_moves(pilot: Any, app: Any, screen: Any, moves: int, settle: bool = True,
+                       whole: bool = True) -> tuple[list[float], list[float]]:
     """Seconds from a `down` key to the first frame that painted the cursor on the new row and both side panes
     with what they show for it (each pane's lines drawn from its new content in that frame, not only set).
     The key goes in as a terminal's would (`simulate_key`); nothing else drives the app meanwhile. `settle`:
-    the process's after-work is waited for first (without it, the keys come while it runs, as a user's may)."""
+    the process's after-work is waited for first (without it, the keys come while it runs, as a user's may);
+    without `whole`, a detail found during the warm-up (no candidates nor past resolutions yet) counts."""
     from triagedesk.tui.widgets.candidates_pane import CandidatesPane
     from triagedesk.tui.widgets.escalation_pane import EscalationPane
     from triagedesk.tui.widgets.queue_view import QueueView
@@ -155,10 +156,11 @@ async def cursor_moves(pilot: Any, app: Any, screen: Any, moves: int,
 
     def filled() -> bool:
         detail = screen.detail
+        partial = not whole and detail is not None and detail.partial
         return (screen.current == target[0] and detail is not None and detail.issue.id == target[0]
-                and detail.match is not None and not queue.holding
+                and (detail.match is not None or partial) and not queue.holding
                 and drawn.get(escalation) is escalation.source and escalation.shown_issue == target[0]
-                and drawn.get(candidates) is candidates.source and candidates.match is detail.match)
+                and (partial or (drawn.get(candidates) is candidates.source and candidates.match is detail.match)))
 
     def seen() -> None:  # the paint itself notes the first frame showing both panes filled (no race with it)
         if painted[0] is None and filled():

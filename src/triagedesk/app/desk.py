@@ -9,6 +9,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
@@ -46,6 +47,10 @@ class Desk:
         self.commands = Commands(store, self.engine, self.figures, self.queries, self.now)
         self.history = History(store, self.commands)
         self.records = Records(store)
+        self.detail_ready = threading.Event()
+        """Clear while a warm-up (`warm`) builds what a cursor move's detail needs: a detail then waits only
+        briefly and shows what it has (tui/loaders.py)."""
+        self.detail_ready.set()
 
     def now(self) -> datetime:
         return self.clock()
@@ -78,8 +83,16 @@ class Desk:
 
         return read_status(self.store.path)
 
-    def warm(self) -> None:
+    def warm(self, ready: Callable[[], object] | None = None) -> None:
         """Build the store's indexes and the experts' counted figures ahead of the first lookup (call it from a
-        worker once the queue shows), so the first cursor move pays for neither."""
+        worker once the queue shows), so no cursor move pays for them: what a detail needs first (then
+        `ready()`), the other indexes after. None is built holding the store's lock (store/warming.py)."""
+        self.detail_ready.clear()
+        try:
+            self.store.warm_indexes(detail=True)
+            self.figures.counted()
+        finally:
+            self.detail_ready.set()
+        if ready is not None:
+            ready()
         self.store.warm_indexes()
-        self.figures.counted()

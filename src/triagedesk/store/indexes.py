@@ -177,9 +177,7 @@ class Indexes:
             knowledge = KnowledgeIndex()
             if isinstance(docs, LazyDocs):  # from the stored columns: no entry parsed, no text split again
                 keys, (ids, terms) = docs.field_columns(("id", "$terms"))
-                for doc_id, entry_id, text in zip(keys, ids, terms, strict=True):
-                    knowledge.put(doc_id, entry_id if isinstance(entry_id, str) else "",
-                                  frozenset(text.encode("latin-1").split()) if isinstance(text, str) else frozenset())
+                knowledge = knowledge_from_columns(keys, ids, terms)
             else:
                 for doc_id, doc in docs.items():
                     entry_id = doc.get("id") if isinstance(doc, Mapping) else None
@@ -197,4 +195,13 @@ class Indexes:
         self.knowledge.put(doc_id, entry_id if isinstance(entry_id, str) else "", terms_of_document(doc))
 
 
-__all__ = ["FieldIndex", "Indexes"]
+def knowledge_from_columns(keys: list[str], ids: list[Any], terms: list[Any]) -> KnowledgeIndex:
+    """The knowledge base's inverted index from its stored `id` and `$terms` columns (nothing parsed)."""
+    knowledge = KnowledgeIndex()
+    for doc_id, entry_id, text in zip(keys, ids, terms, strict=True):
+        knowledge.put(doc_id, entry_id if isinstance(entry_id, str) else "",
+                      frozenset(text.encode("latin-1").split()) if isinstance(text, str) else frozenset())
+    return knowledge
+
+
+__all__ = ["FieldIndex", "Indexes", "knowledge_from_columns"]

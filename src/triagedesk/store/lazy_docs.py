@@ -112,6 +112,40 @@ class LazyDocs(MutableMapping[str, Any]):
                 return self.base.record(position)
         return None
 
+    def raw_many(self, keys: list[str]) -> Iterator[tuple[str, bytes | None]]:
+        """(key, `raw(key)`) for each of `keys`, in their order: snapshot records lying near each other (keys in
+        the table's order) are read at once, up to `SPAN` bytes a read, not one `pread` each."""
+        base = self.base.load() if self.base is not None else None
+        batch: list[int] = []
+        named: list[str] = []
+
+        def flush() -> Iterator[tuple[str, bytes | None]]:
+            assert base is not None
+            for key, (_, data) in zip(named, base._read_batch(batch), strict=True):
+                yield key, data
+            batch.clear()
+            named.clear()
+
+        for key in keys:
+            found = self.changed.get(key, _MISSING)
+            position = base.position(key) if base is not None and found is _MISSING else -1
+            if position < 0:
+                if batch:
+                    yield from flush()
+                yield key, None if found is None or found is _MISSING else self._data(found)
+                continue
+            assert base is not None
+            if batch and (position <= batch[-1] or base.offsets[position + 1] - base.offsets[batch[0]] > SPAN):
+                yield from flush()
+            batch.append(position)
+            named.append(key)
+        if batch:
+            yield from flush()
+
+    def parse(self, data: bytes) -> Any:
+        """One stored document's JSON, parsed (a damaged one: the store's one-line error)."""
+        return self._parse(data)
+
     def __setitem__(self, key: str, doc: Any) -> None:
         data = _json(doc)  # raises for a value JSON cannot hold, before anything changes
         previous = self.changed.get(key, _MISSING)

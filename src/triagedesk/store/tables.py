@@ -86,13 +86,28 @@ class RecordTables:
         if index is None:
             docs = self.raw.get(table)
             keys, (ids,) = docs.field_columns(("id",)) if isinstance(docs, LazyDocs) else ([], [[]])
-            index = {key: doc_id for doc_id, key in zip(keys, ids, strict=True) if type(key) is str}
-            self._ids[table] = index
+            index = self._ids[table] = id_index_of(keys, ids)
         return index
+
+    def has_id_index(self, table: str) -> bool:
+        return table in self._ids
+
+    def adopt_id_index(self, table: str, index: dict[str, str]) -> None:
+        """Hold `index`, built from the table as it is now (store/warming.py), as its `id` index."""
+        self._ids[table] = index
+        self._keys.pop(table, None)
 
     def pairs(self) -> set[tuple[str, str]]:
         """Every (table, doc_id) held (what a reload may have changed)."""
         return {(t, i) for t, docs in self.raw.items() for i in docs}
 
 
-__all__ = ["RecordTables", "Raw"]
+def id_index_of(keys: list[str], ids: list[Any]) -> dict[str, str]:
+    """record id -> doc_id for the doc_ids `keys` and their `id` values (one not a string is left out; of two
+    documents with one id, the later)."""
+    if set(map(type, ids)) <= {str}:  # every id a string (all but a hostile store): built at C speed
+        return dict(zip(ids, keys, strict=True))
+    return {key: doc_id for doc_id, key in zip(keys, ids, strict=True) if type(key) is str}
+
+
+__all__ = ["RecordTables", "Raw", "id_index_of"]

@@ -32,11 +32,18 @@ class Detail:
     """The request's expert has acknowledged it."""
     awaiting_outcome: str | None = None
     """The request's latest ended session without an outcome (`o` records it)."""
+    partial: bool = False
+    """Found while the desk's warm-up built what candidates and past resolutions need: shown without them (the
+    screen loads the detail again once they are ready)."""
 
 
 def queue(desk: Desk, now: datetime, assignee: str | None = None) -> QueueData:
     """The open queue (one expert's, when given)."""
     return queue_updates.load(desk, now, assignee)
+
+
+WARM_WAIT = 0.02
+"""Seconds a detail waits for the warm-up's indexes before it is found without candidates and past resolutions."""
 
 
 def detail(desk: Desk, data: QueueData, issue_id: str, with_match: bool = True,
@@ -47,8 +54,9 @@ def detail(desk: Desk, data: QueueData, issue_id: str, with_match: bool = True,
     if issue is None:
         return None
     decision = desk.engine.decide(issue)
-    match = desk.queries.candidates(issue) if with_match else None
-    hits = desk.queries.knowledge_for(f"{issue.title} {issue.description}", 3)
+    whole = desk.detail_ready.wait(WARM_WAIT)  # a cursor move right after a large store's load waits no warm-up
+    match = desk.queries.candidates(issue) if with_match and whole else None
+    hits = desk.queries.knowledge_for(f"{issue.title} {issue.description}", 3) if whole else []
     row = data.position(issue_id)
     request_id = data.request_id[row] if row is not None else None
     running = desk.queries.running_session(request_id, expert_id) if request_id and expert_id else None
@@ -57,7 +65,7 @@ def detail(desk: Desk, data: QueueData, issue_id: str, with_match: bool = True,
         else None
     acknowledged = request is not None and (request.acknowledged_at is not None or request.started_at is not None)
     return Detail(issue, decision, match, hits, running.status if running else None, desk.engine.opens_as(issue),
-                  acknowledged=acknowledged, awaiting_outcome=awaiting.id if awaiting else None)
+                  acknowledged=acknowledged, awaiting_outcome=awaiting.id if awaiting else None, partial=not whole)
 
 
 def timers(desk: Desk, limit: int, expert_id: str | None = None) -> tuple[list[TimerSpec], str]:

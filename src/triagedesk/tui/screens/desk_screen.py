@@ -233,7 +233,7 @@ class DeskScreen(Screen[None]):
         data = loaders.queue(self.desk, self.desk.clock())
         order(data, self.spec, self.desk.clock().timestamp(), me=self.expert_id)  # sorted here, not on the UI thread
         self.post_message(self.QueueLoaded(data))
-        self.desk.warm()  # the indexes the panes' lookups use, built before the first cursor move needs them
+        self.desk.warm(lambda: self.current and self.app.call_from_thread(self.load_detail, self.current))
         memory.keep_loaded()  # the indexes live as long as the store
 
     @work(thread=True, group="queue-update", exit_on_error=False)
