@@ -17,6 +17,7 @@ from typing import Any
 
 from triagedesk import files
 from triagedesk.files import reason
+from triagedesk.store import warming
 from triagedesk.store.errors import StoreCorrupt, StoreError
 from triagedesk.store.feed import ChangeFeed, ChangeListener, Changes
 from triagedesk.store.generations import (
@@ -40,6 +41,7 @@ from triagedesk.store.journal_format import (
 )
 from triagedesk.store.lazy_docs import LazyDocs
 from triagedesk.store.snapshot_table import OpenSnapshot
+from triagedesk.store.spill import spill
 from triagedesk.store.tables import RecordTables
 
 __all__ = ["APP", "JOURNAL_MAGIC", "LOCK_TIMEOUT", "META", "ChangeListener", "Journal", "keep_previous"]
@@ -266,7 +268,7 @@ class Journal:
             raise StoreError(f"{files_.journal_path}: cannot write: {reason(exc)}; nothing was written") from None
         files_.offset += len(line)
         if self._deferred:
-            self._spill(before, line, spans)
+            spill(self, before, line, spans)
         if not self._deferred and files_.offset > max(COMPACT_MIN_BYTES, files_.snapshot_size() // 4,
                                                       self._compact_retry_at):
             try:
@@ -288,26 +290,6 @@ class Journal:
         """Fold the journal into a new snapshot and start an empty one (see `Generations.compact`)."""
         with self.transaction():
             self.files.compact(self.records.raw, self.records.rebase)
-
-    def _spill(self, start: int, line: bytes, spans: list[tuple[int, int]]) -> None:
-        """A bulk load's commit (at `start` in the journal): its tables hold where each document lies in the
-        journal, not its JSON, so a load of millions of records does not hold them all (the fold reads them back
-        in spans). Nothing is spilled when the journal cannot be opened for reading as the same file."""
-        identity = self.files.journal_id
-        if self._reader is None or self._reader[0] != identity:
-            try:
-                handle = open(self.files.journal_path, "rb")
-            except OSError:
-                return
-            if _identity(os.fstat(handle.fileno())) != identity:
-                handle.close()
-                return
-            self._reader = (identity, OpenSnapshot(handle, name=str(self.files.journal_path)))
-        reader, view = self._reader[1], memoryview(line)
-        for (table, doc_id, doc), (at, length) in zip(self._pending, spans, strict=True):
-            docs = self.records.raw.get(table)
-            if doc is not None and isinstance(docs, LazyDocs):
-                docs.spill(doc_id, reader, start + at, view[at:at + length])
 
     @contextmanager
     def compaction_deferred(self) -> Iterator[None]:
@@ -352,11 +334,17 @@ class Journal:
         return self.indexes
 
     def lookup(self, table: str, field: str, value: Any) -> list[dict[str, Any]]:
-        """The documents whose indexed `field` equals `value`, oldest first."""
+        """The documents whose indexed `field` equals `value`, oldest first (a first use builds the index outside
+        the lock; the records are read under it, in spans, and parsed after)."""
         self.refresh()
+        warming.field(self, table, field)
         with self.mutex:
             docs = self.records.raw.get(table, {})
-            return [docs[d] for d in self._installed().field(table, docs).lookup(field, value) if d in docs]
+            found = [d for d in self._installed().field(table, docs).lookup(field, value) if d in docs]
+            if not isinstance(docs, LazyDocs):
+                return [docs[d] for d in found]
+            held = [raw for _, raw in docs.raw_many(found) if raw is not None]
+        return [docs.parse(raw) for raw in held]
 
     def knowledge_search(self, query: str, limit: int) -> list[tuple[dict[str, Any], float, tuple[str, ...]]]:
         """The knowledge base's best `limit` entries for `query` (documents, scores, matched words)."""

@@ -43,7 +43,11 @@ def field(journal: Any, table: str, name: str) -> None:
     indexes = journal._installed()
     docs = journal.docs(table)
     with journal.mutex:
+        if table not in indexes.declared:
+            return  # the lookup names the mistake
         index = indexes.field(table, docs)
+    if name not in index.fields:
+        return
     if not isinstance(docs, LazyDocs):
         with journal.mutex:
             index.of(name)
