@@ -1,6 +1,7 @@
 """Building the store's indexes ahead of their first use without holding the journal's lock for a build: each is
-built from a copy of its stored columns outside the lock, and put in place only if nothing changed meanwhile
-(else it is let go: the next lookup builds it as before). A lookup on another thread waits for no warm-up."""
+built outside the lock from a copy of its table (the snapshot's part shared: its stored columns are read and the
+index built after the lock is let go), and put in place only if nothing changed meanwhile (else it is let go: the
+next lookup builds it as before). A lookup on another thread waits for no warm-up."""
 
 from __future__ import annotations
 
@@ -33,9 +34,9 @@ def id_index(journal: Any, table: str) -> None:
     if not isinstance(records.raw.get(table), LazyDocs):
         journal.id_index(table)
         return
-    aside(journal, lambda: journal.docs(table).field_columns(("id",)),
-          lambda found: id_index_of(found[0], found[1][0]), lambda built: records.adopt_id_index(table, built),
-          lambda: records.has_id_index(table))
+    aside(journal, lambda: journal.docs(table).copy(),
+          lambda docs: id_index_of(*_one(docs.field_columns(("id",)))),
+          lambda built: records.adopt_id_index(table, built), lambda: records.has_id_index(table))
 
 
 def field(journal: Any, table: str, name: str) -> None:
@@ -57,7 +58,7 @@ def field(journal: Any, table: str, name: str) -> None:
         if indexes.fields.get(table) is index:
             index.built[name] = built
 
-    aside(journal, lambda: journal.docs(table).field_columns((name,)), lambda found: FieldMap(found[0], found[1][0]),
+    aside(journal, lambda: journal.docs(table).copy(), lambda docs: FieldMap(*_one(docs.field_columns((name,)))),
           install, lambda: name in index.built or indexes.fields.get(table) is not index)
 
 
@@ -72,8 +73,17 @@ def knowledge(journal: Any) -> None:
     def install(built: Any) -> None:
         indexes.knowledge = built
 
-    aside(journal, lambda: journal.docs("knowledge").field_columns(("id", "$terms")),
-          lambda found: knowledge_from_columns(found[0], *found[1]), install, lambda: indexes.knowledge is not None)
+    aside(journal, lambda: journal.docs("knowledge").copy(),
+          lambda docs: knowledge_from_columns(*_keys_and(docs.field_columns(("id", "$terms")))),
+          install, lambda: indexes.knowledge is not None)
+
+
+def _one(found: tuple[list[str], list[list[Any]]]) -> tuple[list[str], list[Any]]:
+    return found[0], found[1][0]
+
+
+def _keys_and(found: tuple[list[str], list[list[Any]]]) -> tuple[list[str], list[Any], list[Any]]:
+    return found[0], found[1][0], found[1][1]
 
 
 __all__ = ["aside", "field", "id_index", "knowledge"]
