@@ -248,11 +248,13 @@ async def drive(path: Path, moves: int) -> dict[str, Any]:
                                  stdout=subprocess.PIPE, text=True)
         assert child.stdin is not None and child.stdout is not None
         assert child.stdout.readline().strip() == "ready"
-        child.stdin.write(f"{other} {expert_id}\n")
+        # its own top candidate: the assign above's expert may not specialise in this issue's field
+        other_expert = desk.queries.candidates(data.issues.get(other) or desk.queries.issue(other)).ranked[0].expert_id
+        child.stdin.write(f"{other} {other_expert}\n")
         child.stdin.flush()
         written = float(child.stdout.readline())
         await _until(pilot, lambda: (row := _row(desk_screen, other)) is not None
-                     and desk_screen.data.assignee_id[row] == expert_id)
+                     and desk_screen.data.assignee_id[row] == other_expert)
         out["external"] = time.time() - written
         child.stdin.write("\n")
         child.stdin.flush()
