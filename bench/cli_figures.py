@@ -77,17 +77,18 @@ if pid == 0:
     os.dup2(fd, 1)
     os.execvp(sys.argv[1], sys.argv[1:])
 _, status, usage = os.wait4(pid, 0)
-print(os.waitstatus_to_exitcode(status), usage.ru_maxrss, time.perf_counter() - start, file=sys.stderr)
+print(os.waitstatus_to_exitcode(status), usage.ru_maxrss, time.perf_counter() - start,
+      usage.ru_utime + usage.ru_stime, file=sys.stderr)
 """
-"""Runs a command and says its exit code, peak RSS (kB) and wall time: forked from this small process, so the
-peak is the command's own (a child forked from the bench's big process counts that process's pages until it
-execs), and the time is the command's alone."""
+"""Runs a command and says its exit code, peak RSS (kB), wall time and CPU time (user + system): forked from this
+small process, so the peak is the command's own (a child forked from the bench's big process counts that process's
+pages until it execs), and the time is the command's alone."""
 
 
 def timed(argv: list[str]) -> tuple[float, float]:
     """(wall seconds, peak RSS in MB) of one process; its output goes to /dev/null; a failure stops the bench."""
     done = subprocess.run([sys.executable, "-c", SHIM, *argv], capture_output=True, text=True)
-    code, peak, took = done.stderr.strip().splitlines()[-1].split()
+    code, peak, took, _ = done.stderr.strip().splitlines()[-1].split()
     if code != "0":
         raise RuntimeError(f"{argv[2:5]} failed ({code}): {done.stderr[-400:]}")
     return float(took), int(peak) / 1024
