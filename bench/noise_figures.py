@@ -18,8 +18,8 @@ from harness import Figure, stopwatch
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from tests.dispatch.conftest import network  # noqa: E402
-from tests.dispatch.test_noise_storm import storm_profile  # noqa: E402
+from tests.support.dispatch import network  # noqa: E402
+from tests.support.noise import storm_profile  # noqa: E402
 from tests.support.storm import T0, WINDOW, notifications, populations  # noqa: E402
 
 from triagedesk.app.dispatching import open_dispatching  # noqa: E402

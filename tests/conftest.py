@@ -1,21 +1,18 @@
-"""Shared fixtures: the shipped profiles and expert networks, and a CLI runner."""
+"""Shared fixtures: isolated user folders, the shipped profiles and expert networks, a PouchDB Server."""
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
-from pathlib import Path
+import uuid
 
+import httpx
 import pytest
 
+from tools.pouchdb import PouchServer, pouchdb_binary
 from triagedesk.domain.inputs import parse_models
 from triagedesk.domain.models import Expert
 from triagedesk.domain.scoring.escalation import Scorer
 from triagedesk.domain.scoring.profiles import Profile
 from triagedesk.resources import data_dir, load_profile
-
-ROOT = Path(__file__).resolve().parent.parent
 
 
 @pytest.fixture(autouse=True)
@@ -63,11 +60,26 @@ def appraisal_experts() -> list[Expert]:
     return _network("appraisal")
 
 
-def run_cli(*args: str, stdin: str | None = None, env: dict[str, str] | None = None,
-            cwd: Path | None = None, timeout: float = 120) -> subprocess.CompletedProcess[str]:
-    """Run `python -m triagedesk ARGS` in a subprocess, as a user would."""
-    full_env = {**os.environ, "COLUMNS": "160", "NO_COLOR": "1", **(env or {})}
-    return subprocess.run(
-        [sys.executable, "-m", "triagedesk", *args],
-        input=stdin, capture_output=True, text=True, env=full_env, cwd=cwd, timeout=timeout,
-    )
+# A real CouchDB-protocol server (PouchDB Server 4.2.0 from npm, on 127.0.0.1) for the sync and dispatcher tests.
+@pytest.fixture(scope="session")
+def couch(tmp_path_factory: pytest.TempPathFactory):
+    try:
+        pouchdb_binary()
+    except FileNotFoundError as exc:
+        pytest.fail(str(exc))
+    server = PouchServer(tmp_path_factory.mktemp("pouchdb")).start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def missing_db_url(couch: PouchServer) -> str:
+    """A database name the shared server does not have (yet)."""
+    return f"{couch.url}/desk-{uuid.uuid4().hex[:10]}"
+
+
+@pytest.fixture
+def db_url(missing_db_url: str) -> str:
+    """A fresh database on the shared server, created as `server setup` would."""
+    httpx.put(missing_db_url).raise_for_status()
+    return missing_db_url

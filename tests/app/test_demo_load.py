@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 
 import triagedesk.store.journal as journal_module
-from tests.conftest import run_cli
+from tests.support.cli import run_cli
 from triagedesk.app.desk import Desk
 from triagedesk.app.stores import open_desk
 from triagedesk.commands.store_cmds import _network

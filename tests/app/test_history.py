@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from tests.conftest import run_cli
+from tests.support.cli import run_cli
 from tests.support.clock import Clock
 from tests.support.flows import bulk, start_session
 from tests.support.stores import desk_at

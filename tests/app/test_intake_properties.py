@@ -6,14 +6,15 @@ the backtest's replay of the rules in force makes the pages the live intake made
 from __future__ import annotations
 
 import tempfile
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tests.dispatch.test_noise_storm import storm_profile
+from tests.support.clock import T0
+from tests.support.noise import storm_profile
 from triagedesk.app.dispatching import Dispatching, open_dispatching
 from triagedesk.domain.intake import replay
 from triagedesk.domain.intake.alertmanager import Alert, fingerprint, read_alert
@@ -22,7 +23,6 @@ from triagedesk.domain.intake.records import AlertRecord
 from triagedesk.domain.intake.rules import Intake
 from triagedesk.domain.models import Issue
 
-T0 = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
 FAST = settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 label_sets = st.fixed_dictionaries({

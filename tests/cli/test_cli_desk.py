@@ -9,10 +9,9 @@ from pathlib import Path
 import pytest
 import tomlkit
 
-from tests.conftest import run_cli
+from tests.support.cli import run_cli
+from tests.support.clock import DEMO_Z as NOW
 from triagedesk.resources import data_dir
-
-NOW = "2026-01-15T12:00:00Z"
 
 
 @pytest.fixture(scope="module")

@@ -8,7 +8,7 @@ import sys
 import click
 import pytest
 
-from tests.conftest import run_cli
+from tests.support.cli import run_cli
 from triagedesk.cli import cli
 from triagedesk.commands.lazy import COMMANDS, load, short_help
 

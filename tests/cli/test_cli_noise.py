@@ -4,17 +4,17 @@ an issue paged or did not (text and --json alike), the report's noise view and t
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import run_cli
-from tests.dispatch.test_noise_storm import storm_profile
+from tests.support.cli import run_cli
+from tests.support.clock import T0
+from tests.support.noise import storm_profile
 from triagedesk.app.dispatching import open_dispatching
 from triagedesk.domain.intake.alertmanager import read_alert
 
-T0 = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
 PAUSE = '[[intake.pause]]\nid = "warnings"\nwhen = ["severity=warning"]\nminutes = 5\n'
 
 

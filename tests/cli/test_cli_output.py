@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import run_cli
+from tests.support.cli import run_cli
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "data" / "examples" / "ransomware.json"
 

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from tests.support.cli_door import run
+from tests.support.clock import T0_Z as NOW
 from tests.support.clock import Clock
 from tests.support.stores import desk_at
 from tests.support.world import outage
@@ -20,7 +21,6 @@ from triagedesk.domain.requests.states import OPEN_STATUSES
 from triagedesk.store.database import open_store
 
 COORDINATOR = Actor("coord")
-NOW = "2026-01-05T09:00:00Z"
 
 
 def _open_requests(desk: Desk, issue_id: str) -> list[str]:

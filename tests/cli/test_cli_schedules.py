@@ -9,7 +9,7 @@ from pathlib import Path
 import icalendar
 import pytest
 
-from tests.conftest import run_cli
+from tests.support.cli import run_cli
 from triagedesk.resources import data_dir
 from triagedesk.store.database import open_store
 

@@ -8,10 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import run_cli
+from tests.support.cli import run_cli
+from tests.support.clock import T0_Z as NOW
 from tests.support.world import network, outage, teapot
-
-NOW = "2026-01-05T09:00:00Z"
 
 
 @pytest.fixture

@@ -11,7 +11,7 @@ import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
-from tests.dispatch.conftest import free_port
+from tests.support.dispatch import free_port
 
 
 class Arrival:

@@ -15,8 +15,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from tests.dispatch.conftest import TOKEN, Intake, start_intake
 from tests.support.clock import T0, Clock
+from tests.support.dispatch import TOKEN, Intake, start_intake
 from triagedesk.app.dispatching import Dispatching, open_dispatching
 from triagedesk.dispatch.settings import DispatchSettings
 from triagedesk.domain.intake.alertmanager import fingerprint, read_alert

@@ -18,9 +18,9 @@ from pathlib import Path
 
 import pytest
 
-from tests.dispatch.conftest import make_dispatcher
 from tests.dispatch.receivers import Hook, SmtpTarpit
 from tests.support.clock import T0
+from tests.support.dispatch import make_dispatcher
 from triagedesk.app.dispatching import Dispatching, open_dispatching
 from triagedesk.dispatch import notify
 from triagedesk.dispatch.settings import DispatchSettings

@@ -11,8 +11,8 @@ from pathlib import Path
 
 import httpx
 
-from tests.dispatch.conftest import TOKEN, make_dispatcher, start_intake
 from tests.support.clock import T0, Clock
+from tests.support.dispatch import TOKEN, make_dispatcher, start_intake
 from triagedesk.app.dispatching import Dispatching
 from triagedesk.app.issue_view import sections
 from triagedesk.dispatch.settings import DispatchSettings
@@ -141,7 +141,7 @@ def test_the_same_through_the_command_a_systemd_unit_runs(tmp_path: Path, smtp) 
     import sys
     import time
 
-    from tests.dispatch.conftest import free_port, network
+    from tests.support.dispatch import free_port, network
     from triagedesk.app.dispatching import open_dispatching
 
     inbox, smtp_port = smtp

@@ -10,8 +10,8 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
-from tests.dispatch.conftest import TOKEN, Intake, free_port
 from tests.support.clock import T0, Clock
+from tests.support.dispatch import TOKEN, Intake, free_port
 from tests.support.flows import act, specialist
 from triagedesk.app.dispatching import Dispatching
 from triagedesk.dispatch import tokens

@@ -9,8 +9,8 @@ from datetime import timedelta
 import httpx
 import pytest
 
-from tests.dispatch.conftest import TOKEN, Intake, start_intake
 from tests.support.clock import T0, Clock
+from tests.support.dispatch import TOKEN, Intake, start_intake
 from tests.support.flows import act, specialist
 from triagedesk.app.dispatching import Dispatching, open_dispatching
 from triagedesk.dispatch import tokens
@@ -203,7 +203,7 @@ def test_json_nested_a_hundred_thousand_deep_is_422_not_a_crash(intake) -> None:
 
 
 def test_import_refuses_the_same_deep_json_in_one_line(tmp_path) -> None:
-    from tests.conftest import run_cli
+    from tests.support.cli import run_cli
 
     (tmp_path / "deep.json").write_bytes(b"[" * 100_000 + b"]" * 100_000)
     done = run_cli("import", str(tmp_path / "deep.json"), "--db", str(tmp_path / "d.json"))

@@ -18,8 +18,8 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.dispatch.conftest import TOKEN, Inbox, free_port, network
 from tests.dispatch.receivers import Hook
+from tests.support.dispatch import TOKEN, Inbox, free_port, network
 from triagedesk.app.dispatching import Dispatching, open_dispatching
 from triagedesk.dispatch.intake import build_app
 from triagedesk.dispatch.lease import FileLease

@@ -16,8 +16,8 @@ from collections import Counter
 from datetime import UTC, datetime
 from pathlib import Path
 
-from tests.conftest import run_cli
 from tests.dispatch.receivers import Hook
+from tests.support.cli import run_cli
 from triagedesk.app.dispatching import open_dispatching
 from triagedesk.domain.records import OutboxMessage
 

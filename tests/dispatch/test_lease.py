@@ -13,8 +13,8 @@ import time
 from datetime import timedelta
 from pathlib import Path
 
-from tests.dispatch.conftest import make_dispatcher, network
 from tests.support.clock import T0
+from tests.support.dispatch import make_dispatcher, network
 from triagedesk.app.dispatcher_status import read_status
 from triagedesk.app.dispatching import open_dispatching
 from triagedesk.dispatch.lease import LEASE_ID, CouchLease, FileLease

@@ -8,9 +8,9 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from tests.dispatch.conftest import network
-from tests.dispatch.test_noise_storm import post, storm_profile
 from tests.support.clock import T0
+from tests.support.dispatch import network
+from tests.support.noise import post, storm_profile
 from triagedesk.app.dispatching import Dispatching, open_dispatching
 
 UNSET = "0001-01-01T00:00:00Z"  # Go's zero time: Alertmanager's endsAt of a firing alert

@@ -13,29 +13,15 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import tomlkit
 
-from tests.dispatch.conftest import network
-from tests.support.storm import STORM_RULES, T0, WINDOW, Population, expected, notifications, populations
+from tests.support.dispatch import network
+from tests.support.noise import post, storm_profile
+from tests.support.storm import T0, WINDOW, Population, expected, notifications, populations
 from triagedesk.app.dispatching import Dispatching, open_dispatching
 from triagedesk.dispatch.runner import ActionLog, Dispatcher
 from triagedesk.dispatch.settings import DispatchSettings
-from triagedesk.domain.intake.alertmanager import fingerprint, read_alert
+from triagedesk.domain.intake.alertmanager import fingerprint
 from triagedesk.domain.intake.flow import Taken
-from triagedesk.resources import data_dir
-
-
-def storm_profile(folder: Path, rules: str = STORM_RULES) -> Path:
-    """The shipped infrastructure profile with the storm's noise rules in place of its own."""
-    shipped = tomlkit.parse((data_dir() / "profiles" / "infrastructure.toml").read_text("utf-8"))
-    intake = shipped["intake"]
-    for name in ("grouping", "thresholds", "pause", "flapping"):
-        intake.pop(name, None)  # type: ignore[union-attr]
-    for name, value in tomlkit.parse(rules).get("intake", {}).items():  # type: ignore[union-attr]
-        intake[name] = value  # type: ignore[index]
-    path = folder / "infrastructure.toml"
-    path.write_text(tomlkit.dumps(shipped), "utf-8")
-    return path
 
 
 @dataclass
@@ -44,12 +30,6 @@ class Run:
     events: int
     taken: list[tuple[Any, Taken]]
     sent: list[tuple[str, str]]
-
-
-def post(d: Dispatching, payload: dict[str, Any], at: Any) -> list[Taken]:
-    intake = d.desk.engine.profile("infrastructure").intake
-    read = [read_alert(a, f"alerts[{n}]", intake, at) for n, a in enumerate(payload["alerts"])]
-    return d.take_alerts(read, at)
 
 
 def run_storm(folder: Path, found: list[Population], minutes: int = 360) -> Run:

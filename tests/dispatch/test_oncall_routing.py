@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import run_cli
+from tests.support.cli import run_cli
 from triagedesk.app.dispatching import open_dispatching
 from triagedesk.domain.models import Expert
 from triagedesk.domain.records import ExpertRequest

@@ -6,9 +6,9 @@ from __future__ import annotations
 import json
 from datetime import timedelta
 
-from tests.conftest import run_cli
-from tests.dispatch.conftest import Receiver, make_dispatcher
+from tests.support.cli import run_cli
 from tests.support.clock import T0
+from tests.support.dispatch import Receiver, make_dispatcher
 from triagedesk.app.dispatching import Dispatching
 from triagedesk.dispatch.masking import mask
 from triagedesk.dispatch.settings import DispatchSettings

@@ -6,9 +6,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from tests.dispatch.conftest import make_dispatcher, network
 from tests.dispatch.receivers import Hook
 from tests.support.clock import T0
+from tests.support.dispatch import make_dispatcher, network
 from triagedesk.app.dispatching import open_dispatching
 from triagedesk.dispatch.settings import DispatchSettings
 from triagedesk.domain.models import Issue

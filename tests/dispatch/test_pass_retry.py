@@ -9,8 +9,8 @@ from datetime import timedelta
 
 import pytest
 
-from tests.dispatch.conftest import make_dispatcher, network
 from tests.support.clock import T0
+from tests.support.dispatch import make_dispatcher, network
 from triagedesk.app.dispatching import open_dispatching
 from triagedesk.dispatch.runner import run_pass_retrying
 from triagedesk.dispatch.settings import DispatchSettings

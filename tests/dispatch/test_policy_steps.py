@@ -10,11 +10,11 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import run_cli
+from tests.support.cli import run_cli
+from tests.support.clock import T0_Z as T0
 from triagedesk.app.dispatching import open_dispatching
 from triagedesk.domain.requests.policy import STEP_KINDS
 
-T0 = "2026-01-05T09:00:00Z"
 CRITICAL = {"id": "CRIT-1", "title": "Production outage: checkout down", "profile": "infrastructure",
             "description": "The checkout cluster is down for every customer.", "users_affected": 950,
             "created_at": T0}

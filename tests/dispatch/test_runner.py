@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 from datetime import timedelta
 
-from tests.dispatch.conftest import Receiver, make_dispatcher, network
 from tests.support.clock import T0
+from tests.support.dispatch import Receiver, make_dispatcher, network
 from tests.support.flows import act, record_outcome, specialist, start_session
 from triagedesk.app.dispatching import Dispatching, open_dispatching
 from triagedesk.dispatch.runner import ActionLog

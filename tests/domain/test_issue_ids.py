@@ -12,7 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from pydantic import ValidationError
 
-from tests.conftest import run_cli
+from tests.support.cli import run_cli
 from triagedesk.domain.models import ISSUE_ID, Issue
 from triagedesk.store.validity import MODELS
 from triagedesk.sync.arrival import Admitted, Refused, admit

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import run_cli
+from tests.support.cli import run_cli
 from triagedesk.domain.insight.oncall_load import month_starts, rating, report, weekend_hours
 from triagedesk.domain.models import Expert
 from triagedesk.domain.routing.calendars import Calendar, Holiday

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import run_cli
+from tests.support.cli import run_cli
 from triagedesk.store.database import open_store
 from triagedesk.store.errors import StoreCorrupt
 from triagedesk.store.table import JournalDB, JournalStorage

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tests.conftest import run_cli
+from tests.support.cli import run_cli
 from tests.support.strategies import issues
 from triagedesk.domain.models import Issue
 from triagedesk.domain.records import ExpertRequest

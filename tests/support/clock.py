@@ -4,8 +4,14 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+from triagedesk.demo.data import DEMO_NOW
+
 T0 = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
 """Monday 2026-01-05 09:00 UTC: business hours in Europe, night in Asia's afternoon."""
+T0_Z = T0.strftime("%Y-%m-%dT%H:%M:%SZ")
+"""T0 as the CLI's `--now` takes it."""
+DEMO_Z = DEMO_NOW.strftime("%Y-%m-%dT%H:%M:%SZ")
+"""The demo store's fixed time (`triagedesk.demo.data.DEMO_NOW`) as the CLI's `--now` takes it."""
 
 
 class Clock:

@@ -9,7 +9,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.conftest import run_cli
+from tests.support.cli import run_cli
 from tests.support.flows import act, escalate
 from tools.pouchdb import PouchServer
 from triagedesk.app.desk import Desk

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import httpx
 
-from tests.conftest import run_cli
+from tests.support.cli import run_cli
 from tests.support.flows import act, escalate
 from tests.support.sync_desks import replicator, seed_desk
 from triagedesk.domain.models import Issue

@@ -14,7 +14,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.conftest import run_cli
+from tests.support.cli import run_cli
 from triagedesk.store.database import open_store
 from triagedesk.sync.client import CouchClient, RetryPolicy, SyncError, parse_remote
 

@@ -9,7 +9,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.conftest import run_cli
+from tests.support.cli import run_cli
 from tests.support.flows import act
 from tests.sync.team import PASSWORDS, Team, seeded, sync_as
 from triagedesk.app.commands import Refused

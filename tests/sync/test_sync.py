@@ -11,7 +11,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.conftest import run_cli
+from tests.support.cli import run_cli
 from tests.support.clock import T0
 from tests.support.flows import act, escalate
 from tests.support.sync_desks import refuse_tries, replicator, seed_desk, wait_until

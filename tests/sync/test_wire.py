@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from tests.conftest import run_cli
+from tests.support.cli import run_cli
 from triagedesk.domain.models import Expert, Issue
 from triagedesk.store.database import open_store
 from triagedesk.store.repositories import model_fields

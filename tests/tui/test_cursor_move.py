@@ -13,6 +13,7 @@ from textual.widgets import Static
 
 from tests.support.clock import Clock
 from tests.support.flows import record_outcome, session_move, start_session
+from tests.support.legal_keys import legal_labels
 from tests.support.pilot import NOW, make_app, settle
 from triagedesk.app.desk import Desk
 from triagedesk.domain.records import Session
@@ -25,16 +26,6 @@ from triagedesk.tui.widgets.escalation_pane import EscalationPane
 from triagedesk.tui.widgets.key_bar import KeyBar
 from triagedesk.tui.widgets.queue_view import QueueView
 from triagedesk.tui.widgets.timers_pane import TimersPane
-
-
-def legal_labels(screen: DeskScreen) -> list[str]:
-    """The labels of the footer keys the key table allows now, in its order, from the table alone."""
-    labels = []
-    for row in keys.KEYS:
-        if row.footer and screen.role in row.roles and row.label not in labels:
-            if keys.refusal(row, row.params(), screen.role, screen.selection, screen.expert_id) is None:
-                labels.append(row.label)
-    return labels
 
 
 async def test_each_move_fills_both_panes_and_the_key_bar_shows_exactly_the_legal_keys(store_copy: Path) -> None:

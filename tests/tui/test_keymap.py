@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from tests.conftest import run_cli
+from tests.support.cli import run_cli
 from triagedesk.app.actor import config_path
 from triagedesk.tui import keymap, keys
 from triagedesk.tui.command_line import IdIndex, Unknown, Word, complete, expand, parse, rename_parts

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from rich.console import Console
 
-from tests.conftest import run_cli
+from tests.support.cli import run_cli
 from tests.support.pilot import make_app, settle
 from triagedesk.display import one_line
 from triagedesk.domain.models import Issue

@@ -5,11 +5,12 @@ and every profile mistake named by its key."""
 from __future__ import annotations
 
 import tomllib
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
 
+from tests.support.clock import T0
 from triagedesk.domain.errors import InputError, ProfileError
 from triagedesk.domain.intake import maintenance
 from triagedesk.domain.intake.alertmanager import fingerprint, read_alert
@@ -20,8 +21,6 @@ from triagedesk.domain.intake.replay import MemoryLedger, compare, replay
 from triagedesk.domain.intake.rules import Intake
 from triagedesk.domain.scoring.profiles import parse_profile
 from triagedesk.resources import data_dir
-
-T0 = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
 
 
 def rules(text: str) -> Intake:

@@ -10,34 +10,12 @@ import pytest
 
 from tests.support.clock import T0
 from tests.support.lifecycle import LEGAL
+from tests.support.plans import CORA, HARRIET, INES, NOW, OLIVER, PIET, RUTH, expert_of, request_in
 from tests.support.world import network, outage, situation, teapot
-from triagedesk.domain.records import REQUEST_STATUSES, ExpertRequest, Session
+from triagedesk.domain.records import REQUEST_STATUSES, Session
 from triagedesk.domain.requests import moves, sessions
 from triagedesk.domain.requests.actions import ACTIONS, Actor, Refusal
 from triagedesk.domain.requests.plan import Intent, Plan, plan
-
-CORA = Actor("cora")
-HARRIET = "expert-456"  # silver, ceramics; expert level
-OLIVER = "expert-505"   # silver; junior
-RUTH = "expert-303"     # art; senior
-PIET = "expert-404"     # ceramics, furniture; mid
-INES = "expert-202"     # jewelry, watches; senior
-NOW = T0 + timedelta(hours=1)
-
-
-def request_in(status: str, holder: str | None = OLIVER, **more: object) -> ExpertRequest:
-    fields: dict[str, object] = {"id": "req-1", "analysis_id": "APR-1", "profile": "appraisal", "status": status,
-                                 "submitted_at": T0, "tier_id": "full-authentication", "price": 150.0,
-                                 "due_at": T0 + timedelta(hours=48), "urgency": "high"}
-    if status not in ("pending_payment", "pending_assignment"):
-        fields.update(assigned_expert_id=holder, assigned_expert_name=holder, assigned_at=T0)
-    if status in ("in_review", "completed", "refunded"):
-        fields.update(started_at=T0, acknowledged_at=T0)
-    if status == "waiting":
-        fields["waiting_since"] = T0 + timedelta(minutes=30)
-    if status in ("completed", "refunded"):
-        fields["completed_at"] = T0 + timedelta(minutes=40)
-    return ExpertRequest.model_validate({**fields, **more})
 
 
 def done(result: Refusal | Plan) -> Plan:
@@ -48,11 +26,6 @@ def done(result: Refusal | Plan) -> Plan:
 def refused(result: Refusal | Plan) -> Refusal:
     assert isinstance(result, Refusal), result
     return result
-
-
-def expert_of(request: ExpertRequest | None) -> Actor:
-    holder = request.assigned_expert_id if request is not None else None
-    return Actor(holder or "x", "expert", holder)
 
 
 @pytest.mark.parametrize(("source", "action"), list(product(REQUEST_STATUSES, ACTIONS)))

@@ -7,7 +7,7 @@ from itertools import product
 
 import pytest
 
-from tests.domain.requests.test_plan import CORA, HARRIET, NOW, expert_of, request_in
+from tests.support.plans import CORA, HARRIET, NOW, expert_of, request_in
 from tests.support.world import situation, teapot
 from triagedesk.domain.records import REQUEST_STATUSES
 from triagedesk.domain.requests import sessions

@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import run_cli
 from tests.store.adversarial.hostile import CASES, Hostile
+from tests.support.cli import run_cli
 
 
 def _cli(capsys: pytest.CaptureFixture[str], *argv: str, tty: bool = False,

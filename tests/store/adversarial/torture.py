@@ -21,7 +21,7 @@ from pathlib import Path
 
 from tests.store.adversarial import damage, hostile
 from tests.store.adversarial.faults import EIO, ENOSPC, Faulty, injected
-from tests.store.adversarial.test_generations import soak
+from tests.support.soak import soak
 
 ROOT = Path(__file__).resolve().parents[3]
 CHILD = ROOT / "tests" / "store" / "child.py"

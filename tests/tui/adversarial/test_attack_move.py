@@ -380,7 +380,7 @@ async def test_after_a_failing_detail_the_footer_offers_only_keys_that_work(
     """Held up (a32c78c; a failing detail could have made it permanent): the footer is only redrawn when
     the detail arrives; when it fails the footer keeps the previous issue's keys (1 Assign, r Reassign) that
     check_action now refuses: pressing them does nothing, silently."""
-    from tests.tui.test_cursor_move import legal_labels
+    from tests.support.legal_keys import legal_labels
     from triagedesk.tui.widgets.key_bar import KeyBar
 
     app = make_app(store_copy)
