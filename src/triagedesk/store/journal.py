@@ -379,3 +379,5 @@ class Journal:
     def close(self) -> None:
         with self.mutex:
             self.files.close_fd()
+            if self._reader is not None and self._reader[1].handle is not None:
+                self._reader[1].handle.close()  # a bulk load's spans are read through it until the store closes
