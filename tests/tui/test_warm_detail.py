@@ -4,7 +4,6 @@ move needed); the indexes the warm-up builds outside the store's lock are the on
 
 from __future__ import annotations
 
-import sys
 import threading
 from pathlib import Path
 from typing import Any
@@ -14,7 +13,6 @@ from triagedesk.app.stores import open_desk
 from triagedesk.store import warming
 from triagedesk.store.kinds import INDEXED, KINDS
 from triagedesk.tui import loaders
-from triagedesk.tui.app import SWITCH_INTERVAL
 from triagedesk.tui.screens.desk_screen import DeskScreen
 from triagedesk.tui.widgets.candidates_pane import CandidatesPane
 
@@ -113,12 +111,3 @@ async def test_the_shown_detail_comes_whole_once_the_warm_up_is_done(store_copy:
         assert not screen.detail.partial and screen.detail.match is not None
         assert screen.query_one(CandidatesPane).match is screen.detail.match
 
-
-def test_the_desk_hands_the_interpreter_between_threads_often(store_copy: Path) -> None:
-    before = sys.getswitchinterval()
-    try:
-        sys.setswitchinterval(0.005)
-        make_app(store_copy)
-        assert sys.getswitchinterval() == SWITCH_INTERVAL < 0.005
-    finally:
-        sys.setswitchinterval(before)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
@@ -34,12 +33,6 @@ KEPT_BY_TEXTUAL = frozenset({"command_palette", "quit", "help_quit"})
 """The actions of the keys Textual binds itself (`keymap.FRAMEWORK_KEYS`)."""
 
 
-SWITCH_INTERVAL = 0.001
-"""Seconds a thread holds the interpreter before another may run (Python's default: 0.005). The desk's workers
-(a large store's warm-up, the Timers pane's requests) are pure Python: at the default the UI thread, asking for
-the interpreter back after every wait for input, waited up to 5 ms each time behind each of them."""
-
-
 class TriageDeskApp(App):
     """The triage desk over one store, for one role."""
 
@@ -51,7 +44,6 @@ class TriageDeskApp(App):
                  live: bool = True, watch: bool = True,
                  sync_remote: Remote | None = None) -> None:
         super().__init__()
-        sys.setswitchinterval(SWITCH_INTERVAL)
         self.role = role
         self.expert_id = expert_id
         self.clock = desk.clock
