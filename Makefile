@@ -45,9 +45,10 @@ lint: $(TEST_STAMP)
 	$(BIN)/ruff check src tests bench tools
 	$(BIN)/mypy
 
-# Both cores (pytest-xdist); the long runs are `make slow`, `make torture`, `make keys-soak`.
+# Both cores, four pytest-xdist workers (the Pilot and server tests mostly wait, so two workers left the cores
+# idle); the long runs are `make slow`, `make torture`, `make keys-soak`.
 test: $(TEST_STAMP) $(POUCHDB) $(CLIENTS) lint
-	TRIAGEDESK_POUCHDB=$(abspath $(POUCHDB)) $(BIN)/python -m pytest -q -n 2 --dist worksteal -m "not slow"
+	TRIAGEDESK_POUCHDB=$(abspath $(POUCHDB)) $(BIN)/python -m pytest -q -n 4 --dist worksteal -m "not slow"
 
 # The tests marked slow: SIGKILL trials on the store, ten thousand documents through PouchDB Server.
 slow: $(TEST_STAMP) $(POUCHDB) $(CLIENTS)

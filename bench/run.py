@@ -12,6 +12,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import cli_figures  # noqa: E402
 import desk1m_figures  # noqa: E402
 import desk_figures  # noqa: E402
+import desk_follow_figures  # noqa: E402
+import desk_keys_figures  # noqa: E402
 import dispatch_figures  # noqa: E402
 import engine_figures  # noqa: E402
 import noise_figures  # noqa: E402
@@ -24,7 +26,8 @@ from rich.console import Console  # noqa: E402
 from rich.table import Table  # noqa: E402
 
 SUITES = {"engine": engine_figures.run, "store": store_figures.run, "desk": tui_figures.run,
-          "desk100k": desk_figures.run, "cli100k": cli_figures.run, "sync": sync_figures.run,
+          "desk100k": desk_figures.run, "desk100k-keys": desk_keys_figures.run,
+          "desk100k-follow": desk_follow_figures.run, "cli100k": cli_figures.run, "sync": sync_figures.run,
           "dispatch": dispatch_figures.run, "oncall": oncall_figures.run, "sync20k": sync_figures.beside_pouchdb,
           "noise": noise_figures.run, "desk1m": desk1m_figures.run, "cli1m": cli_figures.run_1m}
 BIG = ("desk1m", "cli1m")

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import uuid
 
-import httpx
 import pytest
 
+from tests.support.http import HTTP
 from tools.pouchdb import PouchServer, pouchdb_binary
 from triagedesk.domain.inputs import parse_models
 from triagedesk.domain.models import Expert
@@ -81,5 +81,5 @@ def missing_db_url(couch: PouchServer) -> str:
 @pytest.fixture
 def db_url(missing_db_url: str) -> str:
     """A fresh database on the shared server, created as `server setup` would."""
-    httpx.put(missing_db_url).raise_for_status()
+    HTTP.put(missing_db_url).raise_for_status()
     return missing_db_url

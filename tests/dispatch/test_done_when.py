@@ -13,6 +13,7 @@ import httpx
 
 from tests.support.clock import T0, Clock
 from tests.support.dispatch import TOKEN, make_dispatcher, start_intake
+from tests.support.http import HTTP
 from triagedesk.app.dispatching import Dispatching
 from triagedesk.app.issue_view import sections
 from triagedesk.dispatch.settings import DispatchSettings
@@ -76,15 +77,15 @@ def test_a_posted_critical_issue_reaches_the_experts_inbox_and_the_link_acknowle
         assert any(line.startswith(f"notice assignment to {expert.id} by email · sent ") for line in lines_shown)
 
         # opening the link (a scanner, a mail preview, the expert) shows the request and a button, nothing more
-        page = httpx.get(links[0], timeout=10)
+        page = HTTP.get(links[0], timeout=10)
         assert page.status_code == 200 and "<form method=post>" in page.text and "INC-9001" in page.text
-        assert httpx.head(links[0], timeout=10).status_code == 200
+        assert HTTP.head(links[0], timeout=10).status_code == 200
         assert dispatching.request(request_id).acknowledged_at is None  # type: ignore[union-attr]
-        first = httpx.post(links[0], timeout=10)                         # the button
+        first = HTTP.post(links[0], timeout=10)                         # the button
         assert first.status_code == 200, first.text
         acknowledged = dispatching.request(request_id)
         assert acknowledged is not None and acknowledged.acknowledged_at == T0
-        again = httpx.post(links[0], timeout=10)
+        again = HTTP.post(links[0], timeout=10)
         assert again.status_code == 410 and "already acknowledged" in again.text
 
         # acknowledged in time: a pass after the response SLA leaves it with its expert
@@ -124,9 +125,9 @@ def test_an_ignored_assignment_moves_on_by_itself(dispatching: Dispatching, smtp
         assert len(inbox.messages) == 2
         assert "did not acknowledge in time" in inbox.text(1)
         # the first expert's link belongs to an assignment that moved on
-        late = httpx.post(old_link, timeout=10)
+        late = HTTP.post(old_link, timeout=10)
         assert late.status_code == 410 and "moved on" in late.text
-        assert httpx.get(old_link, timeout=10).status_code == 410
+        assert HTTP.get(old_link, timeout=10).status_code == 410
         assert dispatcher.run_pass(clock.now) == 0           # the same instant again: nothing
     finally:
         intake.server.stop()
@@ -159,11 +160,11 @@ def test_the_same_through_the_command_a_systemd_unit_runs(tmp_path: Path, smtp) 
         url = f"http://127.0.0.1:{port}"
         for _ in range(300):
             try:
-                if httpx.get(f"{url}/health", timeout=1).status_code == 200:
+                if HTTP.get(f"{url}/health", timeout=1).status_code == 200:
                     break
             except httpx.TransportError:
                 time.sleep(0.05)
-        answer = httpx.post(f"{url}/issues", json=_issue("INC-9100"), headers={"Authorization": f"Bearer {TOKEN}"})
+        answer = HTTP.post(f"{url}/issues", json=_issue("INC-9100"), headers={"Authorization": f"Bearer {TOKEN}"})
         assert answer.status_code == 201, answer.text
         request_id = answer.json()["results"][0]["request_id"]
         for _ in range(300):
@@ -173,9 +174,9 @@ def test_the_same_through_the_command_a_systemd_unit_runs(tmp_path: Path, smtp) 
         assert inbox.messages, log.read_text("utf-8", "replace")
         assert inbox.messages[0]["Subject"] == "Critical Infrastructure Issue - Expert Consultation Requested"
         [link] = re.findall(rf"http://127\.0\.0\.1:{port}/ack/\S+", inbox.text(0))
-        assert httpx.head(link, timeout=10).status_code == 200                 # a scanner: nothing changes
-        assert httpx.get(link.replace("/ack/", "/ack/é"), timeout=10).status_code == 400  # never a 500
-        assert httpx.post(link, timeout=10).status_code == 200
+        assert HTTP.head(link, timeout=10).status_code == 200                 # a scanner: nothing changes
+        assert HTTP.get(link.replace("/ack/", "/ack/é"), timeout=10).status_code == 400  # never a 500
+        assert HTTP.post(link, timeout=10).status_code == 200
         process.send_signal(signal.SIGTERM)
         assert process.wait(20) == 0
     finally:

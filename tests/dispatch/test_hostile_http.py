@@ -13,6 +13,7 @@ import pytest
 from tests.support.clock import T0, Clock
 from tests.support.dispatch import TOKEN, Intake, free_port
 from tests.support.flows import act, specialist
+from tests.support.http import HTTP
 from triagedesk.app.dispatching import Dispatching
 from triagedesk.dispatch import tokens
 from triagedesk.dispatch.intake import build_app
@@ -58,12 +59,12 @@ def test_a_link_scanner_opening_the_ack_link_acknowledges_nothing(served) -> Non
     request_id, token = _assigned(d, server)
     link = f"{server.url}/ack/{token}"
     for _ in range(3):  # a scanner, a mail preview and the expert's own first look
-        assert httpx.head(link).status_code == 200
-        page = httpx.get(link)
+        assert HTTP.head(link).status_code == 200
+        page = HTTP.get(link)
         assert page.status_code == 200 and "Production database outage" in page.text
         assert page.headers["cache-control"] == "no-store" and page.headers["referrer-policy"] == "no-referrer"
     assert d.request(request_id).acknowledged_at is None  # type: ignore[union-attr]
-    assert httpx.post(link).status_code == 200
+    assert HTTP.post(link).status_code == 200
     assert d.request(request_id).acknowledged_at == T0  # type: ignore[union-attr]
 
 
@@ -87,7 +88,7 @@ depend on which bucket a request falls in, never on how fast the machine is."""
 
 
 def _post(server: Intake, n: int, client: str) -> int:
-    return httpx.post(f"{server.url}/issues", json={"title": "x"},
+    return HTTP.post(f"{server.url}/issues", json={"title": "x"},
                       headers={"Authorization": f"Bearer wrong-{n}", "X-Forwarded-For": client}).status_code
 
 
@@ -95,7 +96,7 @@ def test_x_forwarded_for_cannot_pick_a_clients_rate_limit_bucket(dispatching: Di
     server = _serve(dispatching, [], rate_limit=SLOW)
     try:
         codes = [_post(server, n, f"10.0.{n // 250}.{n % 250}") for n in range(300)]
-        acks = [httpx.get(f"{server.url}/ack/a{n}.{'b' * 43}", headers={"X-Forwarded-For": f"10.1.0.{n}"}).status_code
+        acks = [HTTP.get(f"{server.url}/ack/a{n}.{'b' * 43}", headers={"X-Forwarded-For": f"10.1.0.{n}"}).status_code
                 for n in range(60)]
     finally:
         server.server.stop()
@@ -119,7 +120,7 @@ def test_a_named_proxy_is_believed_and_every_client_behind_it_has_its_own_bucket
 def test_one_ack_token_is_rate_limited_from_any_number_of_addresses(dispatching: Dispatching) -> None:
     server = _serve(dispatching, [], rate_limit=SLOW, forwarded_allow_ips="127.0.0.1")
     try:
-        codes = [httpx.get(f"{server.url}/ack/a.{'b' * 43}", headers={"X-Forwarded-For": f"203.0.113.{n}"}
+        codes = [HTTP.get(f"{server.url}/ack/a.{'b' * 43}", headers={"X-Forwarded-For": f"203.0.113.{n}"}
                            ).status_code for n in range(20)]
     finally:
         server.server.stop()
@@ -138,10 +139,10 @@ def test_an_issue_id_outside_the_pattern_is_422_and_nothing_is_written(served, b
 def test_duplicate_json_keys_are_422_on_both_posts(served) -> None:
     server, d, _ = served
     issue = b'{"id": "D-1", "title": "harmless", "title": "Production outage", "users_affected": 900}'
-    answer = httpx.post(f"{server.url}/issues", content=issue, headers=JSON)
+    answer = HTTP.post(f"{server.url}/issues", content=issue, headers=JSON)
     assert answer.status_code == 422 and "duplicate field 'title'" in answer.json()["error"]
     alert = b'{"alerts": [{"labels": {"severity": "info", "severity": "critical"}}]}'
-    answer = httpx.post(f"{server.url}/alertmanager", content=alert, headers=JSON)
+    answer = HTTP.post(f"{server.url}/alertmanager", content=alert, headers=JSON)
     assert answer.status_code == 422 and "duplicate field 'severity'" in answer.json()["error"]
     assert len(d.store.issues) == 0
 
@@ -152,10 +153,10 @@ def test_a_body_that_is_not_declared_json_is_415(served, content_type: str | Non
     server, d, _ = served
     headers = {**AUTH, **({"Content-Type": content_type} if content_type else {})}
     for path in ("/issues", "/alertmanager"):
-        answer = httpx.post(f"{server.url}{path}", content=b'{"title": "x", "alerts": []}', headers=headers)
+        answer = HTTP.post(f"{server.url}{path}", content=b'{"title": "x", "alerts": []}', headers=headers)
         assert answer.status_code == 415, (path, content_type, answer.text)
     assert len(d.store.issues) == 0
-    ok = httpx.post(f"{server.url}/issues", content=b'{"title": "x"}',
+    ok = HTTP.post(f"{server.url}/issues", content=b'{"title": "x"}',
                     headers={**AUTH, "Content-Type": "application/problem+json; charset=utf-8"})
     assert ok.status_code == 201
 

@@ -12,6 +12,7 @@ import pytest
 from tests.support.clock import T0, Clock
 from tests.support.dispatch import TOKEN, Intake, start_intake
 from tests.support.flows import act, specialist
+from tests.support.http import HTTP
 from triagedesk.app.dispatching import Dispatching, open_dispatching
 from triagedesk.dispatch import tokens
 from triagedesk.dispatch.intake import build_app
@@ -56,7 +57,7 @@ def test_every_post_needs_the_bearer_token(intake) -> None:
     assert server.post("/alertmanager", ALERTMANAGER, token=None).status_code == 401
     assert d.store.issues.get("X-1") is None
     assert server.post("/issues", issue).status_code == 201
-    assert httpx.get(f"{server.url}/health").json() == {"ok": True}
+    assert HTTP.get(f"{server.url}/health").json() == {"ok": True}
 
 
 def test_a_bad_issue_is_422_with_its_field_path_and_nothing_is_written(intake) -> None:
@@ -67,9 +68,9 @@ def test_a_bad_issue_is_422_with_its_field_path_and_nothing_is_written(intake) -
     assert answer.json()["error"].startswith("body: [1]: users_affected:")
     typo = server.post("/issues", {"title": "x", "user_affected": 5})
     assert typo.status_code == 422 and "user_affected: unknown field" in typo.json()["error"]
-    broken = httpx.post(f"{server.url}/issues", content=b"{nope", headers=JSON_HEADERS)
+    broken = HTTP.post(f"{server.url}/issues", content=b"{nope", headers=JSON_HEADERS)
     assert broken.status_code == 422 and "invalid JSON" in broken.json()["error"]
-    huge = httpx.post(f"{server.url}/issues", content=b'[{"id": "h1", "users_affected": ' + b"9" * 5000 + b"}]",
+    huge = HTTP.post(f"{server.url}/issues", content=b'[{"id": "h1", "users_affected": ' + b"9" * 5000 + b"}]",
                       headers={"Authorization": f"Bearer {TOKEN}", "content-type": "application/json"})
     assert huge.status_code == 422 and "users_affected: integer out of range" in huge.json()["error"]
     assert len(d.store.issues) == before and d.store.issues.get("ok-1") is None
@@ -79,7 +80,7 @@ def test_a_body_over_one_megabyte_is_413(intake) -> None:
     server, _, d = intake
     big = [{"title": "x" * 1000} for _ in range(1100)]
     assert server.post("/issues", big).status_code == 413
-    streamed = httpx.post(f"{server.url}/issues", content=iter([b"[" + b" " * (1 << 20), b"]"]),
+    streamed = HTTP.post(f"{server.url}/issues", content=iter([b"[" + b" " * (1 << 20), b"]"]),
                           headers=JSON_HEADERS)
     assert streamed.status_code == 413
     assert len(d.store.issues) == 0
@@ -167,15 +168,15 @@ def test_an_ack_link_works_once_and_not_when_expired_or_forged(intake) -> None:
         assert method(f"{server.url}/ack/garbage").status_code == 400   # not even the shape of a token
     assert d.request(request_id).acknowledged_at is None  # type: ignore[union-attr]
 
-    assert httpx.get(f"{server.url}/ack/{good}").status_code == 200     # the page: nothing changed
+    assert HTTP.get(f"{server.url}/ack/{good}").status_code == 200     # the page: nothing changed
     assert d.request(request_id).acknowledged_at is None  # type: ignore[union-attr]
-    assert httpx.post(f"{server.url}/ack/{good}").status_code == 200    # the button
+    assert HTTP.post(f"{server.url}/ack/{good}").status_code == 200    # the button
     assert d.request(request_id).acknowledged_at == T0  # type: ignore[union-attr]
-    assert httpx.post(f"{server.url}/ack/{good}").status_code == 410
-    assert httpx.get(f"{server.url}/ack/{good}").status_code == 410
+    assert HTTP.post(f"{server.url}/ack/{good}").status_code == 410
+    assert HTTP.get(f"{server.url}/ack/{good}").status_code == 410
     # other methods on the ack path, and other paths, reach nothing
-    assert httpx.put(f"{server.url}/ack/{good}").status_code == 405
-    assert httpx.get(f"{server.url}/issues").status_code == 405
+    assert HTTP.put(f"{server.url}/ack/{good}").status_code == 405
+    assert HTTP.get(f"{server.url}/issues").status_code == 405
 
 
 def test_an_alert_whose_issue_was_closed_elsewhere_opens_a_new_issue(intake) -> None:
@@ -197,9 +198,9 @@ def test_json_nested_a_hundred_thousand_deep_is_422_not_a_crash(intake) -> None:
     server, _, d = intake
     deep = b"[" * 100_000 + b"]" * 100_000
     for path in ("/issues", "/alertmanager"):
-        answer = httpx.post(f"{server.url}{path}", content=deep, headers=JSON_HEADERS)
+        answer = HTTP.post(f"{server.url}{path}", content=deep, headers=JSON_HEADERS)
         assert answer.status_code == 422 and "nested deeper than" in answer.json()["error"]
-    assert httpx.get(f"{server.url}/health").status_code == 200
+    assert HTTP.get(f"{server.url}/health").status_code == 200
 
 
 def test_import_refuses_the_same_deep_json_in_one_line(tmp_path) -> None:
@@ -222,7 +223,7 @@ def test_a_port_already_taken_is_one_clear_error(intake) -> None:
     second = IntakeServer(build_app(d, DispatchSettings(intake_token=TOKEN), SECRET, clock), "127.0.0.1", port)
     with _pytest.raises(UserError, match=rf"--listen 127.0.0.1:{port}: cannot serve there"):
         second.start()
-    assert httpx.get(f"{server.url}/health").status_code == 200
+    assert HTTP.get(f"{server.url}/health").status_code == 200
 
 
 def test_the_queue_shows_how_often_a_deduplicated_alert_came_in(intake) -> None:

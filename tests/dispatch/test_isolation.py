@@ -15,11 +15,11 @@ from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-import httpx
 import pytest
 
 from tests.dispatch.receivers import Hook
 from tests.support.dispatch import TOKEN, Inbox, free_port, network
+from tests.support.http import HTTP
 from triagedesk.app.dispatching import Dispatching, open_dispatching
 from triagedesk.dispatch.intake import build_app
 from triagedesk.dispatch.lease import FileLease
@@ -127,7 +127,7 @@ def test_a_hanging_and_a_slow_webhook_delay_nobody_elses_page(tmp_path, timed_sm
     loop.start()
 
     def post(issue_id: str) -> str:
-        answer = httpx.post(f"http://127.0.0.1:{port}/issues", timeout=10,
+        answer = HTTP.post(f"http://127.0.0.1:{port}/issues", timeout=10,
                             json={"id": issue_id, "title": f"Production outage {issue_id}", "users_affected": 900},
                             headers={"Authorization": f"Bearer {TOKEN}"})
         assert answer.status_code == 201, answer.text

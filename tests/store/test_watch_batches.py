@@ -66,3 +66,16 @@ def test_a_blocked_callback_shows_as_lag_and_the_next_round_takes_everything(tmp
         release.set()
         watcher.stop()
         store.close()
+
+
+def test_rounds_start_every_interval_and_rest_at_least_a_quarter_of_it(tmp_path: Path) -> None:
+    """A round's catch-up and callback (which waits for the UI thread) do not push the next round later."""
+    store = open_store(tmp_path / "desk.json")
+    try:
+        watcher = ChangeWatcher(store, lambda changed: None, interval=0.5)
+        assert watcher.rest(0.0) == 0.5
+        assert watcher.rest(0.3) == 0.2  # the next round half a second after this one started
+        assert watcher.rest(0.45) == 0.125  # never less than a quarter of the interval: no busy loop
+        assert watcher.rest(2.0) == 0.125
+    finally:
+        store.close()

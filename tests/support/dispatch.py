@@ -15,6 +15,7 @@ from typing import Any
 import httpx
 
 from tests.support.clock import Clock
+from tests.support.http import HTTP
 from triagedesk.app.dispatching import Dispatching
 from triagedesk.dispatch.intake import build_app
 from triagedesk.dispatch.runner import ActionLog, Dispatcher
@@ -110,7 +111,7 @@ class Intake:
 
     def post(self, path: str, body: Any, token: str | None = TOKEN, **kwargs: Any) -> httpx.Response:
         headers = {"Authorization": f"Bearer {token}"} if token else {}
-        return httpx.post(f"{self.url}{path}", json=body, headers=headers, timeout=30, **kwargs)
+        return HTTP.post(f"{self.url}{path}", json=body, headers=headers, timeout=30, **kwargs)
 
 
 def start_intake(d: Dispatching, settings: DispatchSettings, secret: bytes, clock: Clock) -> Intake:
@@ -120,7 +121,7 @@ def start_intake(d: Dispatching, settings: DispatchSettings, secret: bytes, cloc
     url = f"http://127.0.0.1:{port}"
     for _ in range(200):
         try:
-            if httpx.get(f"{url}/health", timeout=1).status_code == 200:
+            if HTTP.get(f"{url}/health", timeout=1).status_code == 200:
                 return Intake(url, server)
         except httpx.TransportError:
             time.sleep(0.02)

@@ -6,11 +6,11 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import httpx
 import pytest
 
 from tests.support.cli import run_cli
 from tests.support.flows import act, escalate
+from tests.support.http import HTTP
 from tools.pouchdb import PouchServer
 from triagedesk.app.desk import Desk
 from triagedesk.app.replica_store import StoreReplica
@@ -35,7 +35,7 @@ class Team:
 def start_team(tmp_path_factory: pytest.TempPathFactory):
     server = PouchServer(tmp_path_factory.mktemp("secured")).start()
     try:
-        httpx.put(f"{server.url}/_config/admins/admin", content=json.dumps(PASSWORDS["admin"])).raise_for_status()
+        HTTP.put(f"{server.url}/_config/admins/admin", content=json.dumps(PASSWORDS["admin"])).raise_for_status()
         team = Team(server)
         admin = team.url("admin")
         first = run_cli("server", "setup", "--url", admin)

@@ -6,10 +6,9 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import httpx
-
 from tests.support.cli import run_cli
 from tests.support.flows import act, escalate
+from tests.support.http import HTTP
 from tests.support.sync_desks import replicator, seed_desk
 from triagedesk.domain.models import Issue
 from triagedesk.store.database import open_store
@@ -17,14 +16,14 @@ from triagedesk.sync.engine import Replicator
 
 
 def put(db_url: str, doc: dict) -> dict:
-    answer = httpx.put(f"{db_url}/{doc['_id']}", json=doc)
+    answer = HTTP.put(f"{db_url}/{doc['_id']}", json=doc)
     assert answer.status_code in (200, 201), answer.text
     return answer.json()
 
 
 def edit(db_url: str, key: str, **fields) -> dict:
     """A third-party edit of `data`, leaving `updated_at` as it was."""
-    doc = httpx.get(f"{db_url}/{key}").json()
+    doc = HTTP.get(f"{db_url}/{key}").json()
     doc["data"].update(fields)
     return put(db_url, doc)
 
@@ -52,7 +51,7 @@ def test_a_malformed_document_is_rejected_listed_and_replaced_by_the_next_valid_
     assert exported.returncode == 0 and "Traceback" not in exported.stderr and "EXT-2" not in exported.stdout
     assert run_cli("db", "check", "--db", str(tmp_path / "a.json")).returncode == 0
     # whoever wrote it fixes it: the valid revision is taken, the rejection goes
-    doc = httpx.get(f"{db_url}/issues:EXT-2").json()
+    doc = HTTP.get(f"{db_url}/issues:EXT-2").json()
     doc["data"] = {"id": "EXT-2", "title": "Disk full", "users_affected": 40}
     put(db_url, doc)
     fixed = synced(tmp_path / "a.json", db_url)
@@ -74,7 +73,7 @@ def test_unknown_kinds_bad_ids_and_mismatched_types_are_rejected_never_a_crash(t
         {"_id": "issues:\x1b[31mred", "type": "issues", "data": {"title": 5}},
     ]
     for doc in hostile:
-        httpx.post(db_url, json=doc).raise_for_status()
+        HTTP.post(db_url, json=doc).raise_for_status()
     rep = synced(tmp_path / "a.json", db_url)
     assert len(rep.result.rejected) == len(hostile) and rep.result.pulled == 0
     errors = {r.key: r.error for r in rep.result.rejected}
@@ -104,7 +103,7 @@ def test_an_edit_without_updated_at_is_a_new_version(tmp_path: Path, db_url: str
     store.close()
     out = synced(tmp_path / "a.json", db_url).result
     assert (out.pushed, out.conflicts) == (2, 0)  # the issue and its audit entry
-    assert httpx.get(f"{db_url}/issues:i0").json()["data"]["title"] == "Edited by a script"
+    assert HTTP.get(f"{db_url}/issues:i0").json()["data"]["title"] == "Edited by a script"
 
 
 def test_concurrent_edits_are_a_conflict_resolved_alike_on_both_desks(tmp_path: Path, db_url: str) -> None:
@@ -119,7 +118,7 @@ def test_concurrent_edits_are_a_conflict_resolved_alike_on_both_desks(tmp_path: 
     assert sum(r.conflicts for r in results) == 1
     titles = {open_store(tmp_path / p).issues.require("i0").title for p in ("a.json", "b.json")}
     assert len(titles) == 1 and titles <= {"From a script", "From desk A"}
-    assert httpx.get(f"{db_url}/issues:i0").json()["data"]["title"] in titles
+    assert HTTP.get(f"{db_url}/issues:i0").json()["data"]["title"] in titles
     losers = [e for e in open_store(tmp_path / "a.json").audit_log.all() if e.action == "sync_conflict"]
     assert len(losers) == 1
     assert {losers[0].before["title"], losers[0].after["title"]} == {"From a script", "From desk A"}
@@ -157,7 +156,7 @@ def test_nested_fields_from_a_newer_desk_are_kept_and_sent_back(tmp_path: Path, 
     store.issues.save(issue.model_copy(update={"title": "Vase, Ming"}))
     store.close()
     synced(tmp_path / "a.json", db_url)
-    data = httpx.get(f"{db_url}/issues:V2").json()["data"]
+    data = HTTP.get(f"{db_url}/issues:V2").json()["data"]
     assert data["title"] == "Vase, Ming" and data["mood"] == "calm"
     assert data["estimated_value"] == {"min": 1, "max": 2, "currency": "EUR"}
 
@@ -167,8 +166,8 @@ def test_deletions_travel_both_ways_and_a_stale_edit_does_not_resurrect(tmp_path
     replicator(tmp_path / "a.json", db_url).sync()
     replicator(tmp_path / "b.json", db_url).sync()
     # a plain CouchDB deletion (no type), as curl or Fauxton sends it
-    rev = httpx.get(f"{db_url}/issues:i0").json()["_rev"]
-    httpx.delete(f"{db_url}/issues:i0", params={"rev": rev}).raise_for_status()
+    rev = HTTP.get(f"{db_url}/issues:i0").json()["_rev"]
+    HTTP.delete(f"{db_url}/issues:i0", params={"rev": rev}).raise_for_status()
     for path in ("a.json", "b.json"):
         assert synced(tmp_path / path, db_url).result.pulled >= 1  # B also gets A's audit of it
         store = open_store(tmp_path / path)
@@ -182,10 +181,10 @@ def test_deletions_travel_both_ways_and_a_stale_edit_does_not_resurrect(tmp_path
     b.issues.save(b.issues.require("i1").model_copy(update={"title": "stale edit"}))
     b.close()
     assert synced(tmp_path / "a.json", db_url).result.pushed >= 1
-    assert httpx.get(f"{db_url}/issues:i1").status_code == 404
+    assert HTTP.get(f"{db_url}/issues:i1").status_code == 404
     result = synced(tmp_path / "b.json", db_url).result
     assert result.conflicts == 1
-    assert httpx.get(f"{db_url}/issues:i1").status_code == 404  # not brought back
+    assert HTTP.get(f"{db_url}/issues:i1").status_code == 404  # not brought back
     b = open_store(tmp_path / "b.json")
     assert "i1" not in b.issues
     lost = [e for e in b.history("i1") if e.action == "sync_conflict"]
@@ -197,8 +196,8 @@ def test_deletions_travel_both_ways_and_a_stale_edit_does_not_resurrect(tmp_path
 def test_the_audit_is_append_only_on_arrival(tmp_path: Path, db_url: str) -> None:
     seed_desk(tmp_path / "a.json", 1)
     replicator(tmp_path / "a.json", db_url).sync()
-    audit = next(row["id"] for row in httpx.get(f"{db_url}/_all_docs").json()["rows"] if row["id"].startswith("audit:"))
-    doc = httpx.get(f"{db_url}/{audit}").json()
+    audit = next(row["id"] for row in HTTP.get(f"{db_url}/_all_docs").json()["rows"] if row["id"].startswith("audit:"))
+    doc = HTTP.get(f"{db_url}/{audit}").json()
     doc["data"]["actor"] = "mallory"
     put(db_url, doc)
     rep = synced(tmp_path / "a.json", db_url)
@@ -206,9 +205,9 @@ def test_the_audit_is_append_only_on_arrival(tmp_path: Path, db_url: str) -> Non
     store = open_store(tmp_path / "a.json")
     key = audit.split(":", 1)[1]
     assert store.audit_log.require(key).actor != "mallory"
-    assert httpx.get(f"{db_url}/{audit}").json()["data"]["actor"] != "mallory"  # ours went back over it
+    assert HTTP.get(f"{db_url}/{audit}").json()["data"]["actor"] != "mallory"  # ours went back over it
     # a deletion marker naming the audit deletes nothing either
-    current = httpx.get(f"{db_url}/{audit}").json()
+    current = HTTP.get(f"{db_url}/{audit}").json()
     put(db_url, {"_id": audit, "_rev": current["_rev"], "_deleted": True, "type": "audit"})
     synced(tmp_path / "a.json", db_url)
     assert key in open_store(tmp_path / "a.json").audit_log
@@ -263,7 +262,7 @@ def test_a_missing_database_is_not_created_anonymously(tmp_path: Path, missing_d
     shown = run_cli("sync", "--url", missing_db_url, "--db", str(tmp_path / "a.json"))
     assert shown.returncode == 2 and "no such database: run server setup" in shown.stderr
     assert len(shown.stderr.strip().splitlines()) == 1
-    assert httpx.get(missing_db_url).status_code == 404
+    assert HTTP.get(missing_db_url).status_code == 404
 
 
 def test_bad_urls_are_one_line(tmp_path: Path) -> None:
@@ -385,6 +384,6 @@ def test_a_quarantined_local_record_is_not_deleted_on_the_server(tmp_path: Path,
     store.close()
     assert run_cli("db", "repair", "--db", str(tmp_path / "a.json")).returncode == 0
     after = synced(tmp_path / "a.json", db_url).result
-    assert after.pushed == 0 and httpx.get(f"{db_url}/issues:i1").status_code == 200  # no tombstone sent
+    assert after.pushed == 0 and HTTP.get(f"{db_url}/issues:i1").status_code == 200  # no tombstone sent
     took = run_cli("sync", "--url", db_url, "--db", str(tmp_path / "a.json"), "--take-server", "issues:i1")
     assert took.returncode == 0 and open_store(tmp_path / "a.json").issues.require("i1").users_affected == 0

@@ -6,8 +6,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 from pathlib import Path
 
-import httpx
-
+from tests.support.http import HTTP
 from triagedesk.app.desk import Desk
 from triagedesk.app.replica_store import StoreReplica
 from triagedesk.domain.models import Expert
@@ -47,7 +46,7 @@ def test_a_schedule_an_override_and_holidays_travel_between_desks(tmp_path: Path
                                       experts=["ann"]), "cora")
     desk.close()
     assert _sync(a, db_url).pushed > 0
-    remote = httpx.get(f"{db_url}/schedules:ops").json()
+    remote = HTTP.get(f"{db_url}/schedules:ops").json()
     assert remote["type"] == "schedules" and remote["data"]["timezone"] == "Europe/Berlin"
     assert _sync(b, db_url).pulled > 0
     assert _answers(b) == _answers(a)

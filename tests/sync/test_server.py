@@ -6,11 +6,11 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import httpx
 import pytest
 
 from tests.support.cli import run_cli
 from tests.support.flows import act
+from tests.support.http import HTTP
 from tests.sync.team import PASSWORDS, Team, seeded, sync_as
 from triagedesk.app.commands import Refused
 from triagedesk.app.desk import Desk
@@ -26,11 +26,11 @@ def test_setup_is_idempotent_and_a_malformed_put_is_refused(team: Team) -> None:
     for doc, reason in [({"type": "issues", "data": {"id": "X", "title": 123}}, "data.title must be a string"),
                         ({"type": "requests", "data": {"id": "X"}}, 'type must be "issues"'),
                         ({"type": "issues", "data": []}, "data must be an object")]:
-        answer = httpx.put(f"{url}/issues:X", json=doc)
+        answer = HTTP.put(f"{url}/issues:X", json=doc)
         assert answer.status_code == 403 and reason in answer.json()["reason"]
-    widget = httpx.put(f"{url}/widgets:1", json={"type": "widgets", "data": {}})
+    widget = HTTP.put(f"{url}/widgets:1", json={"type": "widgets", "data": {}})
     assert widget.status_code == 403 and "_id must be KIND:ID" in widget.json()["reason"]
-    assert httpx.get(f"http://{team.host}/team").status_code == 401  # no role, no access
+    assert HTTP.get(f"http://{team.host}/team").status_code == 401  # no role, no access
     listed = run_cli("server", "user", "list", "--url", team.url("admin"), "--json")
     users = {u["name"]: u for u in json.loads(listed.stdout)}
     assert users["ann"]["roles"] == ["expert"] and users["ann"]["expert"] == "ann"
@@ -82,14 +82,14 @@ def test_a_lead_cannot_write_and_an_audit_entry_cannot_be_changed(team: Team, tm
     refused = sync_as(tmp_path / "lee.json", team.url("lee", db)).refused
     assert refused and all("a lead reads only" in r.error for r in refused)
     cora = team.url("cora", db)
-    audit = next(r["id"] for r in httpx.get(f"{cora}/_all_docs").json()["rows"] if r["id"].startswith("audit:"))
-    doc = httpx.get(f"{cora}/{audit}").json()
+    audit = next(r["id"] for r in HTTP.get(f"{cora}/_all_docs").json()["rows"] if r["id"].startswith("audit:"))
+    doc = HTTP.get(f"{cora}/{audit}").json()
     doc["data"]["actor"] = "cora"
-    answer = httpx.put(f"{cora}/{audit}", json=doc)
+    answer = HTTP.put(f"{cora}/{audit}", json=doc)
     assert answer.status_code == 403 and "append-only" in answer.json()["reason"]
     forged = {"type": "audit", "data": {"id": "forged", "at": "2026-01-01T00:00:00Z", "actor": "admin",
                                         "action": "delete", "kind": "issues", "target_id": "i0"}}
-    answer = httpx.put(f"{cora}/audit:forged", json=forged)
+    answer = HTTP.put(f"{cora}/audit:forged", json=forged)
     assert answer.status_code == 403 and "actor must be the writing user" in answer.json()["reason"]
 
 
@@ -123,9 +123,9 @@ def test_credentials_never_reach_the_store_or_any_output(team: Team, tmp_path: P
 
 def test_only_a_coordinator_changes_a_schedule(team: Team) -> None:
     doc = {"type": "schedules", "data": {"id": "ops", "layers": [{"members": ["ann"], "start": "2026-01-05T09:00:00"}]}}
-    refused = httpx.put(team.url("ann").rsplit("/", 1)[0] + "/team/schedules:ops", json=doc)
+    refused = HTTP.put(team.url("ann").rsplit("/", 1)[0] + "/team/schedules:ops", json=doc)
     assert refused.status_code == 403 and "only a coordinator changes schedules" in refused.json()["reason"]
-    malformed = httpx.put(team.url("cora").rsplit("/", 1)[0] + "/team/schedules:ops",
+    malformed = HTTP.put(team.url("cora").rsplit("/", 1)[0] + "/team/schedules:ops",
                           json={"type": "schedules", "data": {"id": "ops"}})
     assert malformed.status_code == 403 and "data.layers is required" in malformed.json()["reason"]
-    assert httpx.put(team.url("cora").rsplit("/", 1)[0] + "/team/schedules:ops", json=doc).status_code == 201
+    assert HTTP.put(team.url("cora").rsplit("/", 1)[0] + "/team/schedules:ops", json=doc).status_code == 201

@@ -10,10 +10,10 @@ import uuid
 from collections.abc import Callable
 from pathlib import Path
 
-import httpx
 import pytest
 
 from tests.support.flows import act, escalate
+from tests.support.http import HTTP
 from tests.support.sync_desks import replicator, seed_desk
 from tools.pouchdb import PouchServer, node_client, replicate
 from triagedesk.app.desk import Desk
@@ -34,7 +34,7 @@ class Sites:
         self.db = f"sites-{uuid.uuid4().hex[:8]}"
         self.urls = (f"{one.url}/{self.db}", f"{two.url}/{self.db}")
         for url in self.urls:
-            httpx.put(url).raise_for_status()
+            HTTP.put(url).raise_for_status()
 
     def exchange(self) -> None:
         """Both directions once, as a two-site team's continuous replication would."""
@@ -42,7 +42,7 @@ class Sites:
         replicate(self.one, self.urls[1], self.urls[0])
 
     def conflicts(self, key: str) -> list[list[str]]:
-        return [httpx.get(f"{url}/{key}", params={"conflicts": "true"}).json().get("_conflicts", [])
+        return [HTTP.get(f"{url}/{key}", params={"conflicts": "true"}).json().get("_conflicts", [])
                 for url in self.urls]
 
 
@@ -131,7 +131,7 @@ def test_two_sites_resolve_concurrent_moves_and_deletions_alike(tmp_path: Path, 
     for key in (f"requests:{ids[0]}", f"requests:{ids[2]}"):
         assert sites.conflicts(key) == [[], []]
     for url in sites.urls:
-        assert httpx.get(f"{url}/issues:i3").status_code == 404
+        assert HTTP.get(f"{url}/issues:i3").status_code == 404
     for path in (a, b):
         assert any(lost.get("assigned_expert_id") == "bob" for lost in losers(path, ids[0]))
         assert any(lost.get("title") == "Teapot 3, edited on B" for lost in losers(path, "i3"))
@@ -166,13 +166,13 @@ def test_an_offline_pouchdb_clients_branch_loses_to_the_desks_refund(tmp_path: P
         go.touch()
         client.join(timeout=120)
     assert answer.get("errors") == 0 and answer.get("docs_written", 0) >= 1  # new_edits:false: no 409 seen
-    before = httpx.get(f"{db_url}/requests:{request.id}", params={"conflicts": "true"}).json()
+    before = HTTP.get(f"{db_url}/requests:{request.id}", params={"conflicts": "true"}).json()
     assert before.get("_conflicts")  # the server holds both branches
     result = sync(a, db_url)
     assert result.server_conflicts == 1
     kept = open_store(a).requests.require(request.id)
     assert kept.status == "refunded"
-    after = httpx.get(f"{db_url}/requests:{request.id}", params={"conflicts": "true"}).json()
+    after = HTTP.get(f"{db_url}/requests:{request.id}", params={"conflicts": "true"}).json()
     assert "_conflicts" not in after and after["data"]["status"] == "refunded"
     lost = losers(a, request.id)
     assert [entry.get("expert_notes") for entry in lost] == ["offline client"]
@@ -210,7 +210,7 @@ def test_a_losing_branchs_outcome_is_kept_in_the_merged_winner(tmp_path: Path, d
         client.join(timeout=120)
     assert answer.get("errors") == 0
     assert sync(a, db_url).server_conflicts == 1
-    after = httpx.get(f"{db_url}/requests:{request.id}", params={"conflicts": "true"}).json()
+    after = HTTP.get(f"{db_url}/requests:{request.id}", params={"conflicts": "true"}).json()
     assert "_conflicts" not in after and after["data"]["status"] == "completed"
     assert list(after["records"]) == ["outcomes:o-client"]  # the winner, written with what only the loser carried
     store = open_store(a)

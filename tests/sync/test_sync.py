@@ -8,12 +8,12 @@ import time
 from datetime import timedelta
 from pathlib import Path
 
-import httpx
 import pytest
 
 from tests.support.cli import run_cli
 from tests.support.clock import T0
 from tests.support.flows import act, escalate
+from tests.support.http import HTTP
 from tests.support.sync_desks import refuse_tries, replicator, seed_desk, wait_until
 from tools.pouchdb import PouchServer
 from triagedesk.app.desk import Desk
@@ -26,7 +26,7 @@ def test_push_then_pull_into_an_empty_store(tmp_path: Path, db_url: str) -> None
     seed_desk(tmp_path / "a.json")
     first = replicator(tmp_path / "a.json", db_url).sync()
     assert first.pushed >= 22  # 2 experts, 20 issues and their audit entries
-    remote = httpx.get(f"{db_url}/issues:i3").json()
+    remote = HTTP.get(f"{db_url}/issues:i3").json()
     assert remote["type"] == "issues" and remote["data"]["title"] == "Teapot 3" and remote["_rev"].startswith("1-")
     empty = replicator(tmp_path / "b.json", db_url).sync()
     assert empty.pulled == first.pushed and empty.pushed == 0
@@ -34,17 +34,17 @@ def test_push_then_pull_into_an_empty_store(tmp_path: Path, db_url: str) -> None
     assert b.issues.require("i3").title == "Teapot 3" and len(b.issues) == 20
     again = replicator(tmp_path / "b.json", db_url).sync()
     assert (again.pushed, again.pulled, again.conflicts) == (0, 0, 0)
-    checkpoint = httpx.get(f"{db_url}/_local/{again and replicator(tmp_path / 'b.json', db_url).replication_id}").json()
+    checkpoint = HTTP.get(f"{db_url}/_local/{again and replicator(tmp_path / 'b.json', db_url).replication_id}").json()
     assert checkpoint["last_seq"] == again.checkpoint
 
 
 def test_documents_travel_without_their_defaults_and_arrive_whole(tmp_path: Path, db_url: str) -> None:
     seed_desk(tmp_path / "a.json", 3)
     replicator(tmp_path / "a.json", db_url).sync()
-    remote = httpx.get(f"{db_url}/issues:i1").json()["data"]
+    remote = HTTP.get(f"{db_url}/issues:i1").json()["data"]
     assert remote == {"id": "i1", "title": "Teapot 1", "profile": "appraisal", "category": "silver",
                       "estimated_value": {"min": 50000, "max": 80000}, "confidence": 0.9}
-    assert httpx.get(f"{db_url}/experts:ann").json()["data"] == {"id": "ann", "name": "Ann",
+    assert HTTP.get(f"{db_url}/experts:ann").json()["data"] == {"id": "ann", "name": "Ann",
                                                                    "specializations": ["silver"], "availability": {}}
     replicator(tmp_path / "b.json", db_url).sync()
     a, b = open_store(tmp_path / "a.json"), open_store(tmp_path / "b.json")
@@ -57,10 +57,10 @@ def test_documents_travel_without_their_defaults_and_arrive_whole(tmp_path: Path
 def test_a_field_from_a_newer_desk_is_kept_and_sent_back(tmp_path: Path, db_url: str) -> None:
     seed_desk(tmp_path / "b.json", 1)
     replicator(tmp_path / "b.json", db_url).sync()
-    doc = httpx.get(f"{db_url}/issues:i0").json()
+    doc = HTTP.get(f"{db_url}/issues:i0").json()
     doc["data"]["sentiment"] = "angry"  # a field this version's Issue does not have
     doc["updated_at"] = "2026-01-06T00:00:00Z"
-    httpx.put(f"{db_url}/issues:i0", json=doc).raise_for_status()
+    HTTP.put(f"{db_url}/issues:i0", json=doc).raise_for_status()
     replicator(tmp_path / "b.json", db_url).sync()
     store = open_store(tmp_path / "b.json")
     assert store.issues.require("i0").title == "Teapot 0"  # the model loads it: the field waits aside
@@ -68,7 +68,7 @@ def test_a_field_from_a_newer_desk_is_kept_and_sent_back(tmp_path: Path, db_url:
     store.issues.save(store.issues.require("i0").model_copy(update={"title": "Teapot, edited"}))
     store.close()
     replicator(tmp_path / "b.json", db_url).sync()
-    data = httpx.get(f"{db_url}/issues:i0").json()["data"]
+    data = HTTP.get(f"{db_url}/issues:i0").json()["data"]
     assert (data["title"], data["sentiment"]) == ("Teapot, edited", "angry")  # nothing a newer desk wrote is lost
 
 
@@ -119,7 +119,7 @@ def test_server_killed_mid_pull_applies_whole_pages_and_resumes(tmp_path: Path,
     monkeypatch.setattr(engine, "PAGE", 100)
     server = PouchServer(tmp_path / "server", in_memory=False).start()
     url = f"{server.url}/desk"
-    httpx.put(url).raise_for_status()
+    HTTP.put(url).raise_for_status()
     try:
         seed_desk(tmp_path / "a.json", 700)
         pushed = replicator(tmp_path / "a.json", url).sync().pushed
@@ -150,11 +150,11 @@ def test_server_killed_mid_pull_applies_whole_pages_and_resumes(tmp_path: Path,
 def test_a_recreated_database_gets_everything_again(tmp_path: Path, db_url: str, pull: bool) -> None:
     seed_desk(tmp_path / "a.json", 5)
     first = replicator(tmp_path / "a.json", db_url).sync(pull=pull)
-    httpx.delete(db_url).raise_for_status()  # lost, or restored from an old backup, without this desk
-    httpx.put(db_url).raise_for_status()  # and set up again by its admin
+    HTTP.delete(db_url).raise_for_status()  # lost, or restored from an old backup, without this desk
+    HTTP.put(db_url).raise_for_status()  # and set up again by its admin
     again = replicator(tmp_path / "a.json", db_url).sync(pull=pull)
     assert again.server_reset and again.pushed == first.pushed
-    assert httpx.get(f"{db_url}/issues:i4").json()["data"]["title"] == "Teapot 4"
+    assert HTTP.get(f"{db_url}/issues:i4").json()["data"]["title"] == "Teapot 4"
     steady = replicator(tmp_path / "a.json", db_url).sync(pull=pull)
     assert (steady.server_reset, steady.pushed, steady.pulled, steady.conflicts) == (False, 0, 0, 0)
     shown = run_cli("sync", "--url", db_url, "--db", str(tmp_path / "b.json"))
@@ -224,7 +224,7 @@ def test_same_request_edited_on_both_desks(tmp_path: Path, db_url: str) -> None:
 def test_server_killed_mid_push_loses_nothing(tmp_path: Path) -> None:
     server = PouchServer(tmp_path / "server", in_memory=False).start()
     url = f"{server.url}/desk"
-    httpx.put(url).raise_for_status()
+    HTTP.put(url).raise_for_status()
     try:
         seed_desk(tmp_path / "a.json", 1500)
         rep = replicator(tmp_path / "a.json", url, retry=RetryPolicy(attempts=2, base_delay=0.05))
@@ -305,10 +305,10 @@ async def test_desk_syncs_live_and_lists_conflicts(tmp_path: Path, db_url: str) 
         store.issues.add(Issue(id="made-on-a", title="Local"))
         for _ in range(150):
             await pilot.pause(0.1)
-            found = httpx.get(f"{db_url}/issues:made-on-a").json()
+            found = HTTP.get(f"{db_url}/issues:made-on-a").json()
             if found.get("data", {}).get("id") == "made-on-a":
                 break
-        assert httpx.get(f"{db_url}/issues:made-on-a").json()["data"]["title"] == "Local"
+        assert HTTP.get(f"{db_url}/issues:made-on-a").json()["data"]["title"] == "Local"
         await pilot.press("C")
         await settle(pilot)
         assert isinstance(app.screen, ConflictsScreen)
@@ -348,7 +348,7 @@ def test_live_cli_waits_out_a_server_restart(tmp_path: Path) -> None:
 
     server = PouchServer(tmp_path / "server", in_memory=False).start()
     url = f"{server.url}/desk"
-    httpx.put(url).raise_for_status()
+    HTTP.put(url).raise_for_status()
     follower = None
     try:
         replicator(tmp_path / "b.json", url).sync()  # creates the database

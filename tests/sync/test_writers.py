@@ -8,10 +8,10 @@ import copy
 import json
 from pathlib import Path
 
-import httpx
 import pytest
 
 from tests.support.flows import act, escalate, record_outcome
+from tests.support.http import HTTP
 from tests.support.sync_desks import replicator, seed_desk
 from tests.sync.team import PASSWORDS, Team, seeded, sync_as
 from tools.pouchdb import node_client
@@ -89,14 +89,14 @@ def test_the_desk_refuses_what_an_unsecured_server_let_through(tmp_path: Path, d
         ids.append(request.id)
     store.close()
     replicator(tmp_path / "a.json", db_url).sync()
-    first = httpx.get(f"{db_url}/requests:{ids[0]}").json()
+    first = HTTP.get(f"{db_url}/requests:{ids[0]}").json()
     priced = changed(first, price=0.01, due_at="2099-01-01T00:00:00Z")
     gen = int(first["_rev"].split("-")[0]) + 1
     priced["by"] = {"user": "ann", "role": "expert", "expert": "ann", "gen": gen}  # as her desk stamps it
-    assert httpx.put(f"{db_url}/requests:{ids[0]}", json=priced).status_code == 201
-    second = httpx.get(f"{db_url}/requests:{ids[1]}").json()  # an admin's PUT, naming no writer
+    assert HTTP.put(f"{db_url}/requests:{ids[0]}", json=priced).status_code == 201
+    second = HTTP.get(f"{db_url}/requests:{ids[1]}").json()  # an admin's PUT, naming no writer
     backwards = changed(second, status="pending_payment")  # paid already: no move leads back there
-    assert httpx.put(f"{db_url}/requests:{ids[1]}", json=backwards).status_code == 201
+    assert HTTP.put(f"{db_url}/requests:{ids[1]}", json=backwards).status_code == 201
     result = replicator(tmp_path / "a.json", db_url).sync()
     reasons = {r.key: r.error for r in result.rejected}
     assert reasons == {
@@ -121,27 +121,27 @@ def test_attachments_and_other_clients_fields_survive_desk_edits(tmp_path: Path,
         store.issues.save(store.issues.require("i0").model_copy(update={"title": title}))
         store.close()
         assert replicator(tmp_path / "a.json", db_url).sync().pushed >= 1
-    doc = httpx.get(f"{db_url}/issues:i0").json()
+    doc = HTTP.get(f"{db_url}/issues:i0").json()
     assert doc["data"]["title"] == "Edited twice" and doc["source"] == "pouchdb-client"
     assert doc["_attachments"]["note.txt"]["stub"] is True
-    assert httpx.get(f"{db_url}/issues:i0/note.txt").text == "from a client"
+    assert HTTP.get(f"{db_url}/issues:i0/note.txt").text == "from a client"
 
 
 def test_a_removed_checkpoint_is_reverified_not_taken_for_a_reset(tmp_path: Path, db_url: str) -> None:
     seed_desk(tmp_path / "a.json", 3)
     rep = replicator(tmp_path / "a.json", db_url)
     first = rep.sync()
-    doc = httpx.get(f"{db_url}/issues:i1").json()
+    doc = HTTP.get(f"{db_url}/issues:i1").json()
     doc["data"]["title"] = "A client's edit"
     doc["updated_at"] = "2020-01-01T00:00:00Z"  # a client that keeps an old time
-    assert httpx.put(f"{db_url}/issues:i1", json=doc).status_code == 201
-    local = httpx.get(f"{db_url}/_local/{rep.replication_id}").json()
-    httpx.delete(f"{db_url}/_local/{rep.replication_id}", params={"rev": local["_rev"]}).raise_for_status()
+    assert HTTP.put(f"{db_url}/issues:i1", json=doc).status_code == 201
+    local = HTTP.get(f"{db_url}/_local/{rep.replication_id}").json()
+    HTTP.delete(f"{db_url}/_local/{rep.replication_id}", params={"rev": local["_rev"]}).raise_for_status()
     again = replicator(tmp_path / "a.json", db_url).sync()
     assert not again.server_reset and again.reverified == first.pushed
     assert (again.pushed, again.conflicts, again.pulled) == (0, 0, 1)
     assert open_store(tmp_path / "a.json").issues.require("i1").title == "A client's edit"
-    assert httpx.get(f"{db_url}/issues:i1").json()["data"]["title"] == "A client's edit"
+    assert HTTP.get(f"{db_url}/issues:i1").json()["data"]["title"] == "A client's edit"
 
 
 @pytest.mark.parametrize("value", [0.0, 1.0, 2.5])
@@ -214,13 +214,13 @@ def test_the_desk_refuses_an_experts_outcome_outside_her_request(tmp_path: Path,
     act(desk, request.id, "assign", "cora", "ann")
     store.close()
     replicator(tmp_path / "a.json", db_url).sync()
-    doc = httpx.get(f"{db_url}/requests:{request.id}").json()
+    doc = HTTP.get(f"{db_url}/requests:{request.id}").json()
     stamp = {"user": "ann", "role": "expert", "expert": "ann", "gen": int(doc["_rev"].split("-")[0]) + 1}
     doc.update(by=stamp, records={"outcomes:o-bob": {"data": outcome_data("o-bob", "bob", request.id)}})
-    assert httpx.put(f"{db_url}/requests:{request.id}", json=doc).status_code == 201
+    assert HTTP.put(f"{db_url}/requests:{request.id}", json=doc).status_code == 201
     alone = {"_id": "outcomes:o-alone", "type": "outcomes", "data": outcome_data("o-alone", "ann", request.id),
              "by": {"user": "ann", "role": "expert", "expert": "ann", "gen": 1}}
-    assert httpx.put(f"{db_url}/outcomes:o-alone", json=alone).status_code == 201
+    assert HTTP.put(f"{db_url}/outcomes:o-alone", json=alone).status_code == 201
     result = replicator(tmp_path / "a.json", db_url).sync()
     assert {r.key: r.error for r in result.rejected} == {
         "outcomes:o-bob": "refused on arrival: an expert writes only their own outcomes",

@@ -1,7 +1,8 @@
 """An open desk follows another process that writes continuously (a title changed, a request opened, a new
 issue, each its own durable write, as fast as the writer can), while its own workers read the store (and so
 catch up on those writes before the watcher does): once the writer stops, the queue holds exactly what a fresh
-load of the store holds, and the watcher's lag is back to zero."""
+load of the store holds, the Timers pane the clocks a fresh read finds (its reads asked for on every change, run
+one at a time, the last one the latest), and the watcher's lag is back to zero."""
 
 from __future__ import annotations
 
@@ -15,8 +16,11 @@ from pathlib import Path
 from tests.support.pilot import NOW, make_app, settle
 from triagedesk.app.desk import Desk
 from triagedesk.app.queue_updates import load
+from triagedesk.display import one_line
 from triagedesk.store.database import open_store
+from triagedesk.tui import loaders
 from triagedesk.tui.screens.desk_screen import DeskScreen
+from triagedesk.tui.widgets.timers_pane import TimersPane
 
 WRITER = """
 import sys, time
@@ -82,7 +86,10 @@ async def test_a_desk_following_a_continuous_writer_ends_with_the_store(store_co
         assert writer.returncode == 0 and writer.stdout.read().strip() == "done"
         fresh = Desk(open_store(store_copy), clock=lambda: NOW)
         expected = shown(load(fresh, NOW))
+        specs, _ = loaders.timers(fresh, app.settings.desk.timers_shown)
+        clocks = [(one_line(s.issue_id), one_line(s.label, 60)) for s in specs]
         fresh.store.close()
+        assert clocks  # the writer's escalations among them: a pane left stale would differ
         assert any(key.startswith("INC-W") for key in expected)
         deadline = time.monotonic() + 30
         while shown(screen.data) != expected and time.monotonic() < deadline:
@@ -91,6 +98,11 @@ async def test_a_desk_following_a_continuous_writer_ends_with_the_store(store_co
         wrong = sorted(k for k in set(got) | set(expected) if got.get(k) != expected.get(k))
         examples = [(k, got.get(k), expected.get(k)) for k in wrong[:3]]
         assert not wrong, f"{len(wrong)} rows differ after 30 s, e.g. {examples}"
+        timers = screen.query_one(TimersPane)
+        deadline = time.monotonic() + 30
+        while [(t.issue_id, t.label) for t in timers.clocks] != clocks and time.monotonic() < deadline:
+            await asyncio.sleep(0.05)
+        assert [(t.issue_id, t.label) for t in timers.clocks] == clocks
         watcher = app._watcher
         assert watcher is not None
         deadline = time.monotonic() + 5

@@ -83,10 +83,10 @@ async def test_the_shown_detail_comes_whole_once_the_warm_up_is_done(store_copy:
     release = threading.Event()
     held = app.desk.store.warm_indexes
 
-    def slow_indexes(detail: bool = False) -> None:  # as at 1M: seconds before a detail can be whole
-        if detail:
+    def slow_indexes(between: Any = lambda: None, detail: bool = False) -> None:  # as at 1M: seconds before a
+        if detail:  # detail can be whole
             release.wait(30)
-        held(detail)
+        held(between, detail)
 
     app.desk.store.warm_indexes = slow_indexes  # type: ignore[method-assign]
     async with app.run_test(size=(160, 48)) as pilot:

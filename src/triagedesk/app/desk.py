@@ -83,16 +83,18 @@ class Desk:
 
         return read_status(self.store.path)
 
-    def warm(self, ready: Callable[[], object] | None = None) -> None:
+    def warm(self, between: Callable[[], None] = lambda: None, ready: Callable[[], object] | None = None) -> None:
         """Build the store's indexes and the experts' counted figures ahead of the first lookup (call it from a
         worker once the queue shows), so no cursor move pays for them: what a detail needs first (then
-        `ready()`), the other indexes after. None is built holding the store's lock (store/warming.py)."""
+        `ready()`), the other indexes after. None is built holding the store's lock (store/warming.py).
+        `between()` is called after each index (one column read and indexed), holding no lock: the desk's waits
+        there while keys come, so the UI thread has the GIL to itself."""
         self.detail_ready.clear()
         try:
-            self.store.warm_indexes(detail=True)
+            self.store.warm_indexes(between, detail=True)
             self.figures.counted()
         finally:
             self.detail_ready.set()
         if ready is not None:
             ready()
-        self.store.warm_indexes()
+        self.store.warm_indexes(between)

@@ -22,36 +22,48 @@ class Figures:
         self._figures: dict[str, Expert] | None = None
         self._counts: performance.Counts | None = None
         self._recount: set[str] = set()
+        self._changes = 0  # how many batches of changes were noticed: figures counted across one are not kept
         self._lock = threading.Lock()
+        """Guards the fields above; never held across a read of the store (a read catches up on other processes'
+        writes and tells `_changed`, on the same thread, which takes it)."""
+        self._counting = threading.Lock()
+        """One count at a time (the others wait for it and take its figures)."""
         store.subscribe(self._changed)
 
     def _changed(self, changed: set[tuple[str, str]]) -> None:
-        """On whichever thread wrote: note the requests to count again."""
+        """On whichever thread wrote or caught up: note the requests to count again."""
         with self._lock:
             for table, doc_id in changed:
                 if table == "requests":
                     self._recount.add(doc_id)
                 if table in ("requests", "experts"):
                     self._figures = None
+                    self._changes += 1
 
     def counted(self) -> dict[str, Expert]:
         """Every expert (inactive too), by id, with the figures counted from the requests."""
         self.store.refresh()
-        with self._lock:
-            if self._figures is None:
+        with self._counting:
+            with self._lock:
+                if self._figures is not None:
+                    return self._figures
+                recount, self._recount, seen = self._recount, set(), self._changes
+            if self._counts is None:
+                counts = performance.Counts()
+                fields = ("assigned_expert_id", "status", "completed_at", "assigned_at", "rating")
+                keys, columns = self.store.field_columns("requests", fields)  # no request parsed
+                for doc_id, *values in zip(keys, *columns, strict=True):
+                    counts.put(doc_id, dict(zip(fields, values, strict=True)))
+                self._counts = counts
+            else:
                 table = self.store.requests.table
-                if self._counts is None:
-                    self._counts = performance.Counts()
-                    fields = ("assigned_expert_id", "status", "completed_at", "assigned_at", "rating")
-                    keys, columns = self.store.field_columns("requests", fields)  # no request parsed
-                    for doc_id, *values in zip(keys, *columns, strict=True):
-                        self._counts.put(doc_id, dict(zip(fields, values, strict=True)))
-                else:
-                    for doc_id in self._recount:
-                        self._counts.put(doc_id, table.doc(doc_id))
-                self._recount.clear()
-                self._figures = self._counts.figures(self.store.experts.all())
-            return self._figures
+                for doc_id in recount:
+                    self._counts.put(doc_id, table.doc(doc_id))
+            figures = self._counts.figures(self.store.experts.all())
+            with self._lock:
+                if self._changes == seen:  # else a change came in meanwhile: the next call counts it
+                    self._figures = figures
+            return figures
 
     def expert(self, expert_id: str) -> Expert | None:
         return self.counted().get(expert_id)

@@ -8,7 +8,7 @@ null (a hostile document's list or object) is not indexed under any key.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from triagedesk.domain.insight.knowledge import KnowledgeIndex, terms_of_document
@@ -176,8 +176,7 @@ class Indexes:
         if self.knowledge is None:
             knowledge = KnowledgeIndex()
             if isinstance(docs, LazyDocs):  # from the stored columns: no entry parsed, no text split again
-                keys, (ids, terms) = docs.field_columns(("id", "$terms"))
-                knowledge = knowledge_from_columns(keys, ids, terms)
+                knowledge = knowledge_from(knowledge_columns(docs))
             else:
                 for doc_id, doc in docs.items():
                     entry_id = doc.get("id") if isinstance(doc, Mapping) else None
@@ -195,13 +194,27 @@ class Indexes:
         self.knowledge.put(doc_id, entry_id if isinstance(entry_id, str) else "", terms_of_document(doc))
 
 
-def knowledge_from_columns(keys: list[str], ids: list[Any], terms: list[Any]) -> KnowledgeIndex:
-    """The knowledge base's inverted index from its stored `id` and `$terms` columns (nothing parsed)."""
+KnowledgeColumns = tuple[list[str], list[Any], list[Any]]
+"""The knowledge base's doc_ids, entry ids and stored words (`$terms`), one of each an entry."""
+
+
+def knowledge_columns(docs: LazyDocs) -> KnowledgeColumns:
+    """What the knowledge index is built from, read from the stored columns (under the journal's mutex)."""
+    keys, (ids, terms) = docs.field_columns(("id", "$terms"))
+    return keys, ids, terms
+
+
+def knowledge_from(columns: KnowledgeColumns, between: Callable[[], None] = lambda: None,
+                   chunk: int = 5000) -> KnowledgeIndex:
+    """The knowledge index of these columns (no lock needed: they are the caller's); `between()` after every
+    `chunk` entries."""
     knowledge = KnowledgeIndex()
-    for doc_id, entry_id, text in zip(keys, ids, terms, strict=True):
+    for n, (doc_id, entry_id, text) in enumerate(zip(*columns, strict=True)):
+        if n and not n % chunk:
+            between()
         knowledge.put(doc_id, entry_id if isinstance(entry_id, str) else "",
                       frozenset(text.encode("latin-1").split()) if isinstance(text, str) else frozenset())
     return knowledge
 
 
-__all__ = ["FieldIndex", "Indexes", "knowledge_from_columns"]
+__all__ = ["FieldIndex", "Indexes", "knowledge_columns", "knowledge_from"]

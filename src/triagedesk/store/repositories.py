@@ -199,20 +199,24 @@ class Store:
         with journal.mutex:
             return dict(journal._installed().field(kind, journal.docs(kind)).of(field).value_of)
 
-    def warm_indexes(self, detail: bool = False) -> None:
+    def warm_indexes(self, between: Callable[[], None] = lambda: None, detail: bool = False) -> None:
         """Build every declared index now (a worker after open), so no cursor move pays for the first build; each
-        built outside the journal's lock (store/warming.py): a lookup meanwhile waits for none of them.
+        built outside the journal's lock (store/warming.py, `build_knowledge`): a lookup meanwhile waits for none
+        of them. `between()` is called after each one (the desk's worker lets the UI thread have the GIL there).
         `detail`: only what a cursor move's detail looks up (the issues' and requests' ids, the knowledge base)."""
         self.journal.refresh()
         first = ("issues", "requests")
         for name in first if detail else (k.name for k in KINDS):
             warming.id_index(self.journal, name)
-        warming.knowledge(self.journal)
+            between()
+        self.journal.build_knowledge(between)
+        self.journal.knowledge_search("", 1)  # (built here when a change came in meanwhile)
         if detail:
             return
         for kind, fields in INDEXED.items():
             for field in fields:
                 warming.field(self.journal, kind, field)
+                between()
 
     def search_knowledge(self, text: str, limit: int = 5) -> list[Hit]:
         """Past resolutions for `text`, ranked as `domain.insight.knowledge.search` ranks them, from the

@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from triagedesk.store.indexes import FieldMap, knowledge_from_columns
+from triagedesk.store.indexes import FieldMap
 from triagedesk.store.lazy_docs import LazyDocs
 from triagedesk.store.tables import id_index_of
 
@@ -62,28 +62,8 @@ def field(journal: Any, table: str, name: str) -> None:
           install, lambda: name in index.built or indexes.fields.get(table) is not index)
 
 
-def knowledge(journal: Any) -> None:
-    """The knowledge base's inverted index (see `Indexes.knowledge_index`)."""
-    indexes = journal._installed()
-    docs = journal.docs("knowledge")
-    if not isinstance(docs, LazyDocs):
-        journal.knowledge_search("", 1)
-        return
-
-    def install(built: Any) -> None:
-        indexes.knowledge = built
-
-    aside(journal, lambda: journal.docs("knowledge").copy(),
-          lambda docs: knowledge_from_columns(*_keys_and(docs.field_columns(("id", "$terms")))),
-          install, lambda: indexes.knowledge is not None)
-
-
 def _one(found: tuple[list[str], list[list[Any]]]) -> tuple[list[str], list[Any]]:
     return found[0], found[1][0]
 
 
-def _keys_and(found: tuple[list[str], list[list[Any]]]) -> tuple[list[str], list[Any], list[Any]]:
-    return found[0], found[1][0], found[1][1]
-
-
-__all__ = ["aside", "field", "id_index", "knowledge"]
+__all__ = ["aside", "field", "id_index"]

@@ -65,8 +65,16 @@ class ChangeWatcher:
             except Exception:  # noqa: BLE001, S110 - the listener is closing (the desk quits): nothing to tell
                 pass
 
+    def rest(self, took: float) -> float:
+        """Seconds to wait after a round that took `took`: rounds start every `interval` (a round's catch-up and
+        its callback, which waits for the UI thread, no longer push the next one later: under a busy writer they
+        added up to a second of lag), and at least a quarter of it apart."""
+        return max(self.interval - took, self.interval / 4)
+
     def _run(self) -> None:
-        while not self._stop.wait(self.interval):
+        took = 0.0
+        while not self._stop.wait(self.rest(took)):
+            start = time.monotonic()
             try:
                 self.store.refresh()  # what it catches up on reaches `_notice`, as any thread's would
             except Exception as exc:  # noqa: BLE001 - reported, and the watcher keeps going
@@ -81,6 +89,7 @@ class ChangeWatcher:
             with self._lock:
                 if not self._noticed:
                     self._since = None
+            took = time.monotonic() - start
 
 
 async def changes(store: Store, interval: float = 0.25) -> AsyncIterator[Changes]:

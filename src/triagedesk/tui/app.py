@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
-from textual import work
+from textual import events, work
 from textual.app import App, SystemCommand
 from textual.message import Message
 from textual.screen import Screen
@@ -20,6 +21,7 @@ from triagedesk.sync.client import Remote
 from triagedesk.tui import keymap, keys
 from triagedesk.tui.config import NotSaved, Settings, read_settings, save_settings
 from triagedesk.tui.failures import tell_failure
+from triagedesk.tui.giving_way import KEYS
 from triagedesk.tui.live_sync import LiveSync, SyncStatus
 from triagedesk.tui.notices import NoticeLog, tell
 from triagedesk.tui.screens.desk_screen import DeskScreen
@@ -28,6 +30,11 @@ from triagedesk.tui.screens.modals import ConflictsScreen, HelpScreen
 from triagedesk.tui.screens.notices_screen import NoticesScreen
 from triagedesk.tui.screens.rejected_screen import RejectedScreen
 from triagedesk.tui.themes import DEFAULT_THEME, load_themes
+
+SWITCH_INTERVAL = 0.001
+"""Seconds a thread holding the GIL keeps it while the UI thread asks for it (Python's default is 0.005). The UI
+thread gives the GIL up at every wait of its loop and asks for it again, many times a frame; against a worker that
+builds an index or loads the queue each ask waited up to 5 ms (issue #24: a key's repaint held 100-300 ms)."""
 
 KEPT_BY_TEXTUAL = frozenset({"command_palette", "quit", "help_quit"})
 """The actions of the keys Textual binds itself (`keymap.FRAMEWORK_KEYS`)."""
@@ -64,8 +71,15 @@ class TriageDeskApp(App):
         self._base_subtitle = ""
         self.our_themes: list[str] = []
         self.notice_log = NoticeLog(self.clock)
+        self._switch_interval = sys.getswitchinterval()
+
+    async def on_event(self, event: events.Event) -> None:
+        if isinstance(event, events.Key):
+            KEYS.pressed()  # the desk's background work gives way while keys come
+        await super().on_event(event)
 
     def on_mount(self) -> None:
+        sys.setswitchinterval(min(self._switch_interval, SWITCH_INTERVAL))
         self.desk.records.on_skipped(self._skipped_record)
         themes, problems = load_themes()
         for theme in themes:
@@ -107,6 +121,7 @@ class TriageDeskApp(App):
         self.sub_title = base + (f" · behind the store by {lag:.0f} s" if lag >= self.LAG_SHOWN else "")
 
     def on_unmount(self) -> None:
+        sys.setswitchinterval(self._switch_interval)
         if self._watcher is not None:
             self._watcher.stop()
         if self._sync is not None:

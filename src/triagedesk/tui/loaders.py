@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
-from triagedesk.app import queue_updates
+from triagedesk.app import memory, queue_updates
 from triagedesk.app.desk import Desk
 from triagedesk.app.queue import QueueData
 from triagedesk.domain.insight.knowledge import Hit
@@ -14,6 +16,7 @@ from triagedesk.domain.records import Session
 from triagedesk.domain.requests import clocks as sla
 from triagedesk.domain.requests.sessions import elapsed_seconds
 from triagedesk.domain.requests.states import state_name
+from triagedesk.tui.giving_way import KEYS
 from triagedesk.tui.widgets.sla_timer import Reading, TimerSpec
 
 
@@ -42,21 +45,52 @@ def queue(desk: Desk, now: datetime, assignee: str | None = None) -> QueueData:
     return queue_updates.load(desk, now, assignee)
 
 
+class Superseded(Exception):
+    """The cursor moved on while its detail was being found: the rest is not worth finding."""
+
+
+WARM_PAUSE = 0.005
+"""Seconds the warm-up sleeps after each index it builds: the UI thread has the GIL to itself meanwhile, so a key
+pressed while the desk warms up paints as it would after (issue #24: the first repaint of a held key came 0.88 s
+after the panes appeared)."""
 WARM_WAIT = 0.02
 """Seconds a detail waits for the warm-up's indexes before it is found without candidates and past resolutions."""
 
 
+def warm(desk: Desk, give_way: Callable[[], None] = KEYS.give_way, ready: Callable[[], object] | None = None) -> None:
+    """Build what the side panes' lookups use (a worker, once the queue shows), one index at a time: after each,
+    a short sleep and `give_way()` (the desk's: wait while keys come); `ready()` once a detail can be whole."""
+
+    def between() -> None:
+        time.sleep(WARM_PAUSE)
+        give_way()
+
+    desk.warm(between, ready)
+    memory.keep_loaded()  # the indexes live as long as the store
+
+
 def detail(desk: Desk, data: QueueData, issue_id: str, with_match: bool = True,
-           expert_id: str | None = None) -> Detail | None:
+           expert_id: str | None = None, wanted: Callable[[], bool] | None = None) -> Detail | None:
     """Everything the side panes show for one issue (a cursor move loads this); the session facts are the desk's
-    expert's own (an expert drives only their own session)."""
+    expert's own (an expert drives only their own session). `wanted()` is asked between the lookups: once it says
+    no (a held key moved the cursor on), `Superseded` is raised, so moves made faster than their details are found
+    leave one detail worker at work, not one per key, all competing with the UI thread for the GIL."""
+
+    def still() -> None:
+        if wanted is not None and not wanted():
+            raise Superseded(issue_id)
+
     issue = data.issues.get(issue_id) or desk.queries.issue(issue_id)
     if issue is None:
         return None
+    still()
     decision = desk.engine.decide(issue)
+    still()
     whole = desk.detail_ready.wait(WARM_WAIT)  # a cursor move right after a large store's load waits no warm-up
     match = desk.queries.candidates(issue) if with_match and whole else None
+    still()
     hits = desk.queries.knowledge_for(f"{issue.title} {issue.description}", 3) if whole else []
+    still()
     row = data.position(issue_id)
     request_id = data.request_id[row] if row is not None else None
     running = desk.queries.running_session(request_id, expert_id) if request_id and expert_id else None

@@ -16,7 +16,7 @@ from textual.message import Message
 from textual.screen import Screen
 from textual.theme import Theme
 from textual.widgets import Header, Input, TabbedContent, TabPane
-from textual.worker import Worker, WorkerState
+from textual.worker import Worker, WorkerState, get_current_worker
 
 from triagedesk.app import memory, queue_updates
 from triagedesk.app.desk import Desk
@@ -233,8 +233,7 @@ class DeskScreen(Screen[None]):
         data = loaders.queue(self.desk, self.desk.clock())
         order(data, self.spec, self.desk.clock().timestamp(), me=self.expert_id)  # sorted here, not on the UI thread
         self.post_message(self.QueueLoaded(data))
-        self.desk.warm(lambda: self.current and self.app.call_from_thread(self.load_detail, self.current))
-        memory.keep_loaded()  # the indexes live as long as the store
+        loaders.warm(self.desk, ready=lambda: self.app.call_from_thread(self.load_detail, self.current or ""))
 
     @work(thread=True, group="queue-update", exit_on_error=False)
     def update_queue(self) -> None:
@@ -257,8 +256,12 @@ class DeskScreen(Screen[None]):
 
     @work(thread=True, exclusive=True, group="detail", exit_on_error=False)
     def _detail_worker(self, issue_id: str, geometry: tuple[Size, bool], colours: dict[str, str]) -> None:
-        found = loaders.detail(self.desk, self.data, issue_id, with_match=self.role != "expert",
-                               expert_id=self.expert_id if self.role == "expert" else None)
+        worker, expert = get_current_worker(), self.expert_id if self.role == "expert" else None
+        try:  # a key that moved on (or a newer worker for it) makes the rest of this one's lookups moot
+            found = loaders.detail(self.desk, self.data, issue_id, self.role != "expert", expert,
+                                   lambda: self.current == issue_id and not worker.is_cancelled)
+        except loaders.Superseded:
+            return
         drawn = None if found is None else self._escalation.prepare(
             found.issue, found.decision, found.hits, colours, geometry)
         self.post_message(self.DetailReady(issue_id, found, drawn))

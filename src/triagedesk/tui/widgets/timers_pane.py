@@ -13,7 +13,9 @@ from textual.widgets import Static
 from textual.worker import Worker
 
 from triagedesk.display import literal, one_line
+from triagedesk.tui.coalesced import Coalesced
 from triagedesk.tui.failures import tell_failure
+from triagedesk.tui.giving_way import KEYS
 from triagedesk.tui.widgets.pane_titles import FittedTitles
 from triagedesk.tui.widgets.sla_timer import SlaTimer, TimerSpec
 
@@ -50,6 +52,7 @@ class TimersPane(VerticalScroll, FittedTitles, can_focus=True):
         self.clock = clock
         self.live = live
         self.clocks: list[SlaTimer] = []
+        self._loads = Coalesced(before=KEYS.give_way)  # a read waits while keys come
 
     def compose(self):
         yield Static("", id="clocks")
@@ -66,9 +69,17 @@ class TimersPane(VerticalScroll, FittedTitles, can_focus=True):
         if self.clocks:
             self._draw(layout=False)
 
-    @work(thread=True, exclusive=True, group="timers", exit_on_error=False)
     def load(self, read: Callable[[], tuple[list[TimerSpec], str]]) -> None:
-        """Read the clocks off the UI thread (`read`: the desk's loader), then show them."""
+        """Read the clocks off the UI thread (`read`: the desk's loader), then show them; asked again while a read
+        runs (every change another desk makes), they are read once more after it, at most a quarter of the time."""
+        if self._loads.ask(lambda: self._read(read)):
+            self._run_loads()
+
+    @work(thread=True, group="timers", exit_on_error=False)
+    def _run_loads(self) -> None:
+        self._loads.run()
+
+    def _read(self, read: Callable[[], tuple[list[TimerSpec], str]]) -> None:
         specs, summary = read()
         self.app.call_from_thread(self.show, specs, summary)
 

@@ -1,0 +1,37 @@
+"""Background work that gives way to keys: it waits between its chunks while the user is pressing keys."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+
+
+class GivingWay:
+    """When the last key was pressed, and `give_way()` for a worker to call between chunks of long work (never
+    while it holds a lock the UI thread may want): it sleeps until no key has come for `quiet` seconds, at most
+    `most` seconds a call, so a held key is never starved of its frames by the desk's own warm-up or reloads
+    (Python threads share one GIL; the UI thread otherwise gets it in turns with every busy worker)."""
+
+    def __init__(self, quiet: float = 0.15, most: float = 2.0, clock: Callable[[], float] = time.monotonic,
+                 sleep: Callable[[float], None] = time.sleep) -> None:
+        self.quiet = quiet
+        self.most = most
+        self.clock = clock
+        self.sleep = sleep
+        self.last_key = float("-inf")
+
+    def pressed(self) -> None:
+        """A key came (the UI thread)."""
+        self.last_key = self.clock()
+
+    def give_way(self) -> None:
+        """Wait while keys come (a worker, between chunks)."""
+        until = self.clock() + self.most
+        while (wait := min(self.last_key + self.quiet, until) - self.clock()) > 0:
+            self.sleep(wait)
+
+
+KEYS = GivingWay()
+"""The desk's: the app notes every key (one desk a process, and one GIL)."""
+
+__all__ = ["GivingWay", "KEYS"]
