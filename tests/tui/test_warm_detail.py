@@ -1,6 +1,7 @@
 """A cursor move while the warm-up builds a large store's indexes: the cursor and the Escalation pane come at once,
 without candidates and past resolutions, and the same detail comes whole once the warm-up has built them (no
-move needed); the indexes the warm-up builds outside the store's lock are the ones a lookup builds."""
+move needed; a small store's details wait for them, as before); the indexes the warm-up builds outside the store's
+lock are the ones a lookup builds."""
 
 from __future__ import annotations
 
@@ -8,6 +9,9 @@ import threading
 from pathlib import Path
 from typing import Any
 
+import pytest
+
+import triagedesk.app.desk as desk_module
 from tests.support.pilot import make_app, settle
 from triagedesk.app.stores import open_desk
 from triagedesk.store import warming
@@ -78,7 +82,9 @@ def test_a_detail_during_the_warm_up_comes_without_candidates(store_copy: Path) 
         desk.close()
 
 
-async def test_the_shown_detail_comes_whole_once_the_warm_up_is_done(store_copy: Path) -> None:
+async def test_the_shown_detail_comes_whole_once_the_warm_up_is_done(store_copy: Path,
+                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(desk_module, "LARGE", 0)  # as a store of a million issues: details do not wait
     app = make_app(store_copy)
     release = threading.Event()
     held = app.desk.store.warm_indexes
@@ -111,3 +117,13 @@ async def test_the_shown_detail_comes_whole_once_the_warm_up_is_done(store_copy:
         assert not screen.detail.partial and screen.detail.match is not None
         assert screen.query_one(CandidatesPane).match is screen.detail.match
 
+
+
+async def test_a_small_stores_details_wait_for_the_warm_up(store_copy: Path) -> None:
+    app = make_app(store_copy)
+    async with app.run_test(size=(160, 48)) as pilot:
+        await settle(pilot)
+        screen = app.screen_stack[-1]
+        assert isinstance(screen, DeskScreen) and screen.detail is not None
+        assert not screen.detail.partial and screen.detail.match is not None
+        assert app.desk.detail_ready.is_set()

@@ -28,7 +28,11 @@ from triagedesk.app.replica_store import StoreReplica
 from triagedesk.domain.records import utcnow
 from triagedesk.store.repositories import Store
 
-__all__ = ["Desk", "Follower"]
+__all__ = ["Desk", "Follower", "LARGE"]
+
+LARGE = 50_000
+"""Requests from which a cursor move's detail does not wait for the warm-up's candidates and past resolutions
+(seconds at 1M); a smaller store's are ready within a few tens of ms and every detail waits for them whole."""
 
 
 class Desk:
@@ -83,18 +87,18 @@ class Desk:
 
         return read_status(self.store.path)
 
-    def warm(self, between: Callable[[], None] = lambda: None, ready: Callable[[], object] | None = None) -> None:
+    def warm(self, between: Callable[[], None] = lambda: None) -> None:
         """Build the store's indexes and the experts' counted figures ahead of the first lookup (call it from a
-        worker once the queue shows), so no cursor move pays for them: what a detail needs first (then
-        `ready()`), the other indexes after. None is built holding the store's lock (store/warming.py).
+        worker once the queue shows), so no cursor move pays for them: what a detail needs first (a large store's
+        details meanwhile come without candidates: `detail_ready`), the other indexes after. None is built
+        holding the store's lock (store/warming.py).
         `between()` is called after each index (one column read and indexed), holding no lock: the desk's waits
         there while keys come, so the UI thread has the GIL to itself."""
-        self.detail_ready.clear()
+        if len(self.store.journal.docs("requests")) >= LARGE:
+            self.detail_ready.clear()
         try:
             self.store.warm_indexes(between, detail=True)
             self.figures.counted()
         finally:
             self.detail_ready.set()
-        if ready is not None:
-            ready()
         self.store.warm_indexes(between)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -57,16 +57,29 @@ WARM_WAIT = 0.02
 """Seconds a detail waits for the warm-up's indexes before it is found without candidates and past resolutions."""
 
 
-def warm(desk: Desk, give_way: Callable[[], None] = KEYS.give_way, ready: Callable[[], object] | None = None) -> None:
+def warm(desk: Desk, give_way: Callable[[], None] = KEYS.give_way) -> None:
     """Build what the side panes' lookups use (a worker, once the queue shows), one index at a time: after each,
-    a short sleep and `give_way()` (the desk's: wait while keys come); `ready()` once a detail can be whole."""
+    a short sleep and `give_way()` (the desk's: wait while keys come)."""
 
     def between() -> None:
         time.sleep(WARM_PAUSE)
         give_way()
 
-    desk.warm(between, ready)
+    desk.warm(between)
     memory.keep_loaded()  # the indexes live as long as the store
+
+
+def details(desk: Desk, data: QueueData, issue_id: str, with_match: bool = True, expert_id: str | None = None,
+            wanted: Callable[[], bool] | None = None) -> Iterator[Detail | None]:
+    """`detail`, and when it came without candidates and past resolutions (the warm-up still building them) the
+    same detail again, whole, once they are ready (`Superseded` if the cursor moves on meanwhile)."""
+    found = detail(desk, data, issue_id, with_match, expert_id, wanted)
+    yield found
+    if found is not None and found.partial:
+        while not desk.detail_ready.wait(0.05):
+            if wanted is not None and not wanted():
+                raise Superseded(issue_id)
+        yield detail(desk, data, issue_id, with_match, expert_id, wanted)
 
 
 def detail(desk: Desk, data: QueueData, issue_id: str, with_match: bool = True,

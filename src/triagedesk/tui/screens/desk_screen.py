@@ -233,7 +233,7 @@ class DeskScreen(Screen[None]):
         data = loaders.queue(self.desk, self.desk.clock())
         order(data, self.spec, self.desk.clock().timestamp(), me=self.expert_id)  # sorted here, not on the UI thread
         self.post_message(self.QueueLoaded(data))
-        loaders.warm(self.desk, ready=lambda: self.app.call_from_thread(self.load_detail, self.current or ""))
+        loaders.warm(self.desk)  # the indexes the panes' lookups use, before the first cursor move needs them
 
     @work(thread=True, group="queue-update", exit_on_error=False)
     def update_queue(self) -> None:
@@ -258,13 +258,13 @@ class DeskScreen(Screen[None]):
     def _detail_worker(self, issue_id: str, geometry: tuple[Size, bool], colours: dict[str, str]) -> None:
         worker, expert = get_current_worker(), self.expert_id if self.role == "expert" else None
         try:  # a key that moved on (or a newer worker for it) makes the rest of this one's lookups moot
-            found = loaders.detail(self.desk, self.data, issue_id, self.role != "expert", expert,
-                                   lambda: self.current == issue_id and not worker.is_cancelled)
+            for found in loaders.details(self.desk, self.data, issue_id, self.role != "expert", expert,
+                                         lambda: self.current == issue_id and not worker.is_cancelled):
+                drawn = None if found is None else self._escalation.prepare(
+                    found.issue, found.decision, found.hits, colours, geometry)
+                self.post_message(self.DetailReady(issue_id, found, drawn))
         except loaders.Superseded:
             return
-        drawn = None if found is None else self._escalation.prepare(
-            found.issue, found.decision, found.hits, colours, geometry)
-        self.post_message(self.DetailReady(issue_id, found, drawn))
 
     def on_desk_screen_queue_loaded(self, message: QueueLoaded) -> None:
         queue = self.query_one(QueueView)
