@@ -22,6 +22,7 @@ $(TEST_STAMP): pyproject.toml | $(BIN)/python
 DEMO_DB := .demo/desk.json
 
 demo: $(STAMP)
+	@$(BIN)/python -m compileall -q -j 0 src
 	@test -f $(DEMO_DB) || $(BIN)/triagedesk demo --db $(DEMO_DB)
 	$(BIN)/triagedesk --db $(DEMO_DB)
 
@@ -47,7 +48,10 @@ lint: $(TEST_STAMP)
 
 # Both cores, four pytest-xdist workers (the Pilot and server tests mostly wait, so two workers left the cores
 # idle); the long runs are `make slow`, `make torture`, `make keys-soak`.
+# Bytecode compiled first, as an installed package has it: with PYTHONDONTWRITEBYTECODE set (as on this machine)
+# every test process and every CLI it starts would compile the sources again.
 test: $(TEST_STAMP) $(POUCHDB) $(CLIENTS) lint
+	$(BIN)/python -m compileall -q -j 0 src tests tools
 	TRIAGEDESK_POUCHDB=$(abspath $(POUCHDB)) $(BIN)/python -m pytest -q -n 4 --dist worksteal -m "not slow"
 
 # The tests marked slow: SIGKILL trials on the store, ten thousand documents through PouchDB Server.

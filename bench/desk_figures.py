@@ -53,10 +53,10 @@ def cached_store(count: int) -> Path:
     stale = [sys.executable, "-c", "import sys; from triagedesk.store.database import open_store; "
              "from triagedesk.store.snapshot_file import columns_of; s = open_store(sys.argv[1], create=False); "
              "print(any(getattr(d, 'base', None) is not None and not set(columns_of(n)) <= set(d.base.fields) "
-             "for n, d in s.journal.tables.items()))", str(path)]
+             "for n, d in s.journal.tables.items()) or not s.journal.spans_checked)", str(path)]
     lacking = subprocess.run(stale, check=True, capture_output=True, text=True).stdout.strip() == "True"
-    if lacking or (journal.exists() and journal.stat().st_size > 4096):  # columns a newer triagedesk keeps; or
-        # what earlier runs wrote (a pull, an assign)
+    if lacking or (journal.exists() and journal.stat().st_size > 4096):  # columns or span checksums a newer
+        # triagedesk keeps; or what earlier runs wrote (a pull, an assign)
         fold = [sys.executable, "-c", "import sys; from triagedesk.store.database import open_store; "
                 "s = open_store(sys.argv[1], create=False); s.journal.compact(); s.close()", str(path)]
         subprocess.run(fold, check=True, capture_output=True)  # every run measures the store as a fold leaves it

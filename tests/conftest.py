@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import uuid
 
 import pytest
@@ -83,3 +84,17 @@ def db_url(missing_db_url: str) -> str:
     """A fresh database on the shared server, created as `server setup` would."""
     HTTP.put(missing_db_url).raise_for_status()
     return missing_db_url
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The tests marked `long` start first, one at the head of each worker's share (pytest-xdist hands each worker
+    a contiguous part of this list): on four workers one of them started last was the whole run's tail."""
+    long = [item for item in items if item.get_closest_marker("long")]
+    if not long:
+        return
+    order = [item for item in items if not item.get_closest_marker("long")]
+    workers = max(1, int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1")))
+    share = max(1, len(items) // workers)
+    for n, item in enumerate(long):
+        order.insert(min(len(order), (n % workers) * share + n // workers), item)
+    items[:] = order

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import re
+from typing import TYPE_CHECKING
 
-from rich.text import Text
+if TYPE_CHECKING:
+    from rich.text import Text
 
 _CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u00ad\u061c\u180e\u200e\u200f\u2028-\u202e\u2060-\u206f"
                       "\ufeff\ufff9-\ufffb]")
@@ -45,6 +47,8 @@ def printable(value: object) -> str:
 
 def literal(value: object, style: str = "") -> Text:
     """A Rich `Text` of user text: `[bold]` stays `[bold]`, ESC shows as `\\x1b`."""
+    from rich.text import Text  # here: a command that prints plain lines never imports Rich
+
     return Text(printable(value), style=style)
 
 

@@ -36,6 +36,7 @@ def _timers_json(path: Path, now: str) -> dict[str, float]:
     return {c["request_id"]: c["left_minutes"] for c in json.loads(out.getvalue())["clocks"]}
 
 
+@pytest.mark.long
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(history=steps, later=st.integers(0, 60 * 24 * 9))
 def test_every_display_reads_the_same_clock_and_reassignment_never_moves_the_resolve_target(

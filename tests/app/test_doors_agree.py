@@ -14,6 +14,7 @@ from triagedesk.domain.requests.plan import Plan
 from triagedesk.store.database import open_store
 
 
+@pytest.mark.long
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(history=histories, last=steps)
 def test_the_desk_the_bulk_and_the_cli_take_an_action_alike(history: list[tuple[int, str, int]], last: Step) -> None:

@@ -14,6 +14,7 @@ from triagedesk.app.issue_search import _holding, scan, search
 from triagedesk.domain.models import Issue
 from triagedesk.domain.records import ExpertRequest
 from triagedesk.store.database import open_store
+from triagedesk.store.reader import StoreReader
 
 T0 = datetime(2026, 3, 1, tzinfo=UTC)
 WORDS = ["disk", "Full", "outage", "İstanbul", "ann", "Ann Lee", "user-1", "DB", "", "ß"]
@@ -48,8 +49,14 @@ def test_search_equals_the_scan(tmp_path: Path, data: tuple[list[Issue], list[Ex
         store.requests.put_many(requests)
         if folded:
             store.journal.compact()
-        for needle in needles:
-            assert search(store, needle, limit) == scan(store, needle, limit)
+        reader = StoreReader(store.path)  # what `search` reads through: no model, spans checked, lean lookups
+        try:
+            for needle in needles:
+                expected = scan(store, needle, limit)
+                assert search(store, needle, limit) == expected
+                assert search(reader, needle, limit) == expected
+        finally:
+            reader.close()
     finally:
         store.close()
 

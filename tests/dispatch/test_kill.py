@@ -16,6 +16,8 @@ from collections import Counter
 from datetime import UTC, datetime
 from pathlib import Path
 
+import pytest
+
 from tests.dispatch.receivers import Hook
 from tests.support.cli import run_cli
 from triagedesk.app.dispatching import open_dispatching
@@ -52,6 +54,7 @@ def _all_sent(db: str, total: int) -> bool:
         d.close()
 
 
+@pytest.mark.long
 def test_kill_9_during_delivery_loses_nothing_and_marks_every_repeat(tmp_path: Path) -> None:
     rng = random.Random(23)
     hook = Hook(delay=0.03).start()

@@ -1,5 +1,6 @@
 """Secondary indexes and the knowledge index equal a from-scratch computation after any sequence of writes:
-ours, another process's, a sync pull's (hostile documents too), a compaction and a repair."""
+ours, another process's, a sync pull's (hostile documents too), a compaction and a repair. A reader's lean
+lookups (a column scanned, no index built) and its one-shot knowledge ranking (`rank_stored`) equal them."""
 
 from __future__ import annotations
 
@@ -12,11 +13,12 @@ from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule
 
-from triagedesk.domain.insight.knowledge import KnowledgeIndex, search, terms_of_document
+from triagedesk.domain.insight.knowledge import KnowledgeIndex, rank_stored, search, terms_of_document
 from triagedesk.domain.records import ExpertRequest, KnowledgeEntry, Session
 from triagedesk.store.check import repair
 from triagedesk.store.database import open_store
 from triagedesk.store.errors import StoreError
+from triagedesk.store.indexes import Indexes
 from triagedesk.store.kinds import INDEXED, NAMES
 from triagedesk.store.repositories import Store, record_fields
 
@@ -204,6 +206,28 @@ class IndexMachine(RuleBasedStateMachine):
             assert index.search(query, 4) == fresh.search(query, 4)
             if entries is not None:
                 assert index_hits(self.store, query, 4) == scan_hits(self.store, query, 4)
+
+
+    @invariant()
+    def lean_lookups_and_one_shot_ranking_equal_the_indexes(self) -> None:
+        self.store.refresh()
+        journal = self.store.journal
+        assert journal.indexes is not None
+        lean = Indexes(INDEXED, lean=True)
+        for table in ("requests", "sessions"):
+            docs = journal.tables.get(table, {})
+            for field in INDEXED[table]:
+                probes = [*scratch(self.store, table, field), None, True, 1, 1.0, "INC-1", "absent"]
+                for value in probes:
+                    assert (lean.field(table, docs).lookup(field, value)
+                            == journal.indexes.field(table, docs).lookup(field, value)), (table, field, value)
+        docs = journal.tables.get("knowledge", {})
+        keys, (ids, terms) = docs.field_columns(("id", "$terms")) if docs else ([], [[], []])
+        index = journal.indexes.knowledge_index(docs)
+        for query in QUERIES:
+            for limit in (1, 4):
+                ranked = [(r.entry_id, r.score, r.matched) for r in rank_stored(ids, terms, query, limit)]
+                assert ranked == [(r.entry_id, r.score, r.matched) for r in index.search(query, limit)], query
 
 
 TestIndexMachine = IndexMachine.TestCase

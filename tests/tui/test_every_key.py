@@ -158,6 +158,7 @@ if not FULL:  # in `make test`: the paid path at 80x24, the expert's at 160x48 (
     CASES = [("coordinator", "appraisal", (80, 24)), ("expert", "infrastructure", (160, 48))]
 
 
+@pytest.mark.long
 @pytest.mark.parametrize("role, profile, size", CASES, ids=lambda v: f"{v[0]}x{v[1]}" if isinstance(v, tuple) else v)
 async def test_every_key_in_every_state(every_state_store: Path, tmp_path: Path, role: str, profile: str,
                                         size: tuple[int, int]) -> None:
@@ -227,6 +228,7 @@ async def test_every_key_in_every_state(every_state_store: Path, tmp_path: Path,
     assert check(path).ok
 
 
+@pytest.mark.long
 async def test_every_palette_command(every_state_store: Path, tmp_path: Path) -> None:
     """Each command the palette offers runs (it used to call the screen's own run_action and crash), and only ours."""
     path = _copy(every_state_store, tmp_path / "desk")

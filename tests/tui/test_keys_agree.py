@@ -9,6 +9,7 @@ import shutil
 import tempfile
 from pathlib import Path
 
+import pytest
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
@@ -73,6 +74,7 @@ async def _press(path: Path, clock, issue_id: str, key: str) -> tuple[str, Inten
     return said, intent
 
 
+@pytest.mark.long
 @settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(history=histories, issue=st.integers(0, len(ISSUES) - 1), key=st.sampled_from(sorted(KEYS)))
 def test_a_key_takes_the_action_as_the_desk_command_does(history: list[tuple[int, str, int]], issue: int,

@@ -6,11 +6,23 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass
 from itertools import accumulate
-from typing import Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from triagedesk.display import one_line
 from triagedesk.domain.requests.states import NEVER_ESCALATED
-from triagedesk.store.repositories import Store
+
+if TYPE_CHECKING:
+    from triagedesk.store.repositories import Store
+
+
+class Columns(Protocol):
+    """What the search reads: a kind's stored columns, and one stored record (`Store`, or `StoreReader` which
+    imports no model)."""
+
+    def field_columns(self, kind: str, fields: tuple[str, ...],
+                      keyed: bool = True) -> tuple[list[str], list[list[Any]]]: ...
+
+    def stored(self, kind: str, doc_id: str) -> dict[str, Any] | None: ...
 
 ISSUE_FIELDS = ("id", "title", "description", "profile", "created_at")
 REQUEST_FIELDS = ("analysis_id", "submitted_at", "user_id", "assigned_expert_id", "assigned_expert_name", "status")
@@ -51,7 +63,7 @@ def _found(issues: list[dict[str, Any]], requests: list[dict[str, Any]], needle:
             requesters.setdefault(key, set()).add(str(doc["user_id"]))
         assignees.setdefault(key, set()).update(
             str(v) for v in (doc.get("assigned_expert_id"), doc.get("assigned_expert_name")) if v)
-    found: list[tuple[str, Found]] = []
+    kept: list[tuple[str, str, dict[str, Any], dict[str, Any], str, str, str]] = []
     for doc in issues:
         key = str(doc.get("id") or "")
         request = latest.get(key) or {}
@@ -63,26 +75,28 @@ def _found(issues: list[dict[str, Any]], requests: list[dict[str, Any]], needle:
         where = next((name for name, value in fields if needle in str(value or "").lower()), None) if needle else "id"
         if where is None:
             continue
-        found.append((str(doc.get("created_at") or ""), Found(
-            issue_id=key, title=one_line(doc.get("title") or doc.get("description") or "", 120),
-            profile=str(doc.get("profile") or ""), status=str(request.get("status") or NEVER_ESCALATED),
-            assignee=one_line(assignee, 40), requester=one_line(requester, 40), where=where)))
-    found.sort(key=lambda item: item[0], reverse=True)
-    return [f for _, f in found[:limit]]
+        kept.append((str(doc.get("created_at") or ""), key, doc, request, assignee, requester, where))
+    kept.sort(key=lambda item: item[0], reverse=True)  # stable: equal times keep the issues' order
+    return [Found(issue_id=key, title=one_line(doc.get("title") or doc.get("description") or "", 120),
+                  profile=str(doc.get("profile") or ""), status=str(request.get("status") or NEVER_ESCALATED),
+                  assignee=one_line(assignee, 40), requester=one_line(requester, 40), where=where)
+            for _, key, doc, request, assignee, requester, where in kept[:limit]]
 
 
-def _columns(store: Store, kind: str, fields: tuple[str, ...]) -> tuple[int, list[list[Any]]]:
+def _columns(store: Columns, kind: str, fields: tuple[str, ...]) -> tuple[int, list[list[Any]]]:
     """Every record of `kind` as one list per field, from the stored columns; a record with a cell they cannot
     hold as it is (a list or an object shows as {} there) is read whole."""
-    keys, columns = store.field_columns(kind, fields)
-    for column in columns:
-        if dict in set(map(type, column)):
-            for i, value in enumerate(column):
-                if isinstance(value, dict):
-                    doc = store.repository(kind).table.doc(keys[i]) or {}
-                    for f, c in zip(fields, columns, strict=True):
-                        c[i] = doc.get(f)
-    return len(keys), columns
+    _, columns = store.field_columns(kind, fields, keyed=False)
+    if any(dict in set(map(type, column)) for column in columns):
+        keys, columns = store.field_columns(kind, fields)  # the doc_ids too, to read those records
+        for column in columns:
+            if dict in set(map(type, column)):
+                for i, value in enumerate(column):
+                    if isinstance(value, dict):
+                        doc = store.stored(kind, keys[i]) or {}
+                        for f, c in zip(fields, columns, strict=True):
+                            c[i] = doc.get(f)
+    return len(columns[0]) if columns else 0, columns
 
 
 def _holding(column: list[Any], needle: str) -> list[int]:
@@ -118,7 +132,7 @@ def _row_of(ends: list[int], at: int) -> int:
     return low
 
 
-def search(store: Store, text: str, limit: int = 500) -> list[Found]:
+def search(store: Columns, text: str, limit: int = 500) -> list[Found]:
     """Issues whose id, title, description, requester or assignee holds `text` (case-blind), newest first."""
     needle = text.strip().lower()
     count, issue_columns = _columns(store, "issues", ISSUE_FIELDS)
@@ -136,9 +150,36 @@ def search(store: Store, text: str, limit: int = 500) -> list[Found]:
         wanted = {keys[i] for i in hit}
         request_rows = [i for i, key in enumerate(request_columns[0]) if (key or "") in wanted]
         chosen = sorted(hit)
-    issues = [dict(zip(ISSUE_FIELDS, (c[i] for c in issue_columns), strict=True)) for i in chosen]
-    requests = [dict(zip(REQUEST_FIELDS, (c[i] for c in request_columns), strict=True)) for i in request_rows]
-    return _found(issues, requests, needle, limit)
+    return _newest(issue_columns, request_columns, keys, chosen, request_rows, needle, limit)
+
+
+def _newest(issue_columns: list[list[Any]], request_columns: list[list[Any]], keys: list[str],
+            chosen: list[int] | range, request_rows: list[int] | range, needle: str, limit: int) -> list[Found]:
+    """`_found` over the chosen issues taken newest first, a growing part at a time, until `limit` are found:
+    what `_found` finds over all of them at once (it keeps the newest, ties in the issues' order), built for
+    the few shown rather than for every issue holding the needle."""
+    created = issue_columns[4]
+    order = sorted(chosen, key=lambda i: str(created[i] or ""), reverse=True)  # stable: as `_found` sorts
+    by_issue: dict[Any, list[int]] = {}
+    for row in request_rows:
+        by_issue.setdefault(request_columns[0][row] or "", []).append(row)
+    found: list[Found] = []
+    start, size = 0, max(limit, 1)
+    while start < len(order) and len(found) < limit:
+        part = order[start:start + size]
+        start, size = start + size, size * 2
+        rows = sorted(row for key in {keys[i] for i in part} for row in by_issue.get(key, ()))
+        found += _found(_rows(ISSUE_FIELDS, issue_columns, part), _rows(REQUEST_FIELDS, request_columns, rows),
+                        needle, limit - len(found))
+    return found
+
+
+def _rows(fields: tuple[str, ...], columns: list[list[Any]], chosen: list[int] | range) -> list[dict[str, Any]]:
+    """The chosen rows of `columns` as documents of `fields` (a column's values picked at once, not a row's)."""
+    if not chosen:
+        return []
+    picked = [[c[i] for i in chosen] for c in columns]
+    return [dict(zip(fields, row, strict=True)) for row in zip(*picked, strict=True)]
 
 
 def _named(requests: list[list[Any]], needle: str) -> set[Any]:

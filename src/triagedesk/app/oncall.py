@@ -21,7 +21,6 @@ from triagedesk.domain.routing.coverage import CalendarBook, Coverage
 from triagedesk.domain.routing.schedules import Layer, Override, Schedule
 from triagedesk.domain.routing.timeline import OnCall, ScheduleClock, Stretch
 from triagedesk.domain.routing.week import Cell, grid, week_bounds, week_start
-from triagedesk.formats import ics
 from triagedesk.store.repositories import Store
 
 WATCHED = frozenset({"schedules", "calendars", "experts"})
@@ -190,6 +189,8 @@ class OnCallDesk:
                       ) -> tuple[Schedule, list[str]]:
         """A schedule named `name` from a shift calendar: every occurrence in [start, end) whose attendee or
         summary names an expert. Returns it and the summaries of occurrences that named nobody."""
+        from triagedesk.formats import ics  # here: a reader of who covers never imports the iCalendar parser
+
         found = ics.shifts(text, source, self._experts(), start, end, timezone)
         if not found.shifts:
             raise UserError(f"{source}: no event between {start:%Y-%m-%d} and {end:%Y-%m-%d} names an expert "
@@ -201,6 +202,8 @@ class OnCallDesk:
 
     def export(self, name: str, start: datetime, end: datetime) -> str:
         experts = {e.id: e for e in self._experts()}
+        from triagedesk.formats import ics
+
         return ics.export(name, self.week(name, start, max((end - start).days, 1)), experts)
 
     def put_calendar(self, calendar: Calendar, actor: str, note: str = "") -> Calendar:

@@ -101,6 +101,6 @@ now_option = click.option("--now", "now_text", metavar="ISO-TIME", help="The ref
 
 def store_path(db_path: str | None) -> Path:
     """`--db PATH` if given, else the default store."""
-    from triagedesk.app.stores import store_path as chosen
+    from triagedesk.app.location import store_path as chosen
 
     return chosen(db_path)

@@ -13,6 +13,7 @@ import click
 from triagedesk.commands.common import console, db_option, emit_json, json_option, now_option, parse_instant, store_path
 
 if TYPE_CHECKING:
+    from triagedesk.app.answers import Answers
     from triagedesk.app.desk import Desk
 
 __all__ = ["actor_option", "answering", "db_option", "desk", "now_option"]
@@ -37,15 +38,16 @@ def _clock(now_text: str | None) -> Callable[[], datetime]:
 
 
 @contextmanager
-def answering(db_path: str | None, now_text: str | None = None) -> Iterator[Desk]:
-    """The desk for a question that writes nothing: opened without waiting for the snapshot's checksum (read on
-    a thread meanwhile); the answer is let out only once the checksum is known good."""
-    from triagedesk.app.stores import open_desk
+def answering(db_path: str | None, now_text: str | None = None) -> Iterator[Answers]:
+    """The desk's queries for a question that writes nothing (app/answers.py: none of the desk's writing world
+    imported), opened without waiting for the snapshot's whole-file checksum; the answer is let out only once
+    what it read is known good (each span's own checksum, or the whole file's)."""
+    from triagedesk.app.answers import open_answers
 
-    operations = open_desk(store_path(db_path), create=False, clock=_clock(now_text), checked=False)
+    operations = open_answers(store_path(db_path), clock=_clock(now_text))
     try:
         yield operations
-        operations.store.journal.verified()
+        operations.answerable()
     finally:
         operations.close()
 
@@ -105,18 +107,22 @@ def kb() -> None:
 @json_option
 def kb_search(text: str, limit: int, db_path: str | None, as_json: bool) -> None:
     """Find past resolutions that share words with TEXT."""
-    from triagedesk.display import literal, one_line
+    from triagedesk.app.reading import open_reading
+    from triagedesk.display import one_line, printable
 
-    with answering(db_path) as operations:
-        hits = operations.queries.knowledge_for(text, limit)
+    reading = open_reading(store_path(db_path))
+    try:
+        hits = reading.knowledge(text, limit)
+    finally:
+        reading.close()
     if as_json:
         emit_json([{"score": h.score, "matched": list(h.matched), **h.entry.model_dump(mode="json")} for h in hits])
         return
     if not hits:
         click.echo("no matching resolutions")
-    for hit in hits:
-        console().print(literal(f"{hit.score:.2f}  {hit.entry.title}  ({hit.entry.issue_id})"))
-        console().print(literal(f"      {one_line(hit.entry.resolution, 110)}"))
+    for hit in hits:  # plain lines: each a line of its own however wide (no terminal's wrapping, no Rich imported)
+        click.echo(printable(f"{hit.score:.2f}  {one_line(hit.entry.title)}  ({one_line(hit.entry.issue_id)})"))
+        click.echo(printable(f"      {one_line(hit.entry.resolution, 110)}"))
 
 
 @click.command("package")

@@ -14,11 +14,15 @@ class Verification:
     """The snapshot's whole-file checksum, read on a thread (the reads and the CRC free the GIL), so opening a
     large store waits for the directory only; `result()` waits for it: None when intact, else what is wrong."""
 
-    def __init__(self, handle: BinaryIO, size: int) -> None:
+    def __init__(self, handle: BinaryIO, size: int, start: bool = True) -> None:
         self._damage: str | None = None
         self._thread = threading.Thread(target=self._run, args=(handle, size), name="snapshot-checksum",
                                         daemon=True)
-        self._thread.start()
+        self._started = start
+        """False: not read until something waits for it (a reader that checks each span it reads)."""
+        self._start_lock = threading.Lock()
+        if start:
+            self._thread.start()
 
     def _run(self, handle: BinaryIO, size: int) -> None:
         try:
@@ -29,16 +33,20 @@ class Verification:
             self._damage = f"cannot be read whole: {reason(exc) if isinstance(exc, OSError) else exc}"
 
     def result(self) -> str | None:
+        with self._start_lock:
+            if not self._started:
+                self._started = True
+                self._thread.start()
         self._thread.join()
         return self._damage
 
     def done(self) -> bool:
-        """The check has finished (never waits)."""
-        return not self._thread.is_alive()
+        """The check has finished (never waits; False while not started)."""
+        return self._started and not self._thread.is_alive()
 
     def found_damage(self) -> str | None:
         """What is wrong, once the check has finished and found it (never waits)."""
-        return None if self._thread.is_alive() else self._damage
+        return self._damage if self.done() else None
 
 
 __all__ = ["Verification"]

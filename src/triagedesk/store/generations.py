@@ -33,6 +33,7 @@ from triagedesk.store.journal_format import (
     meta_of,
     scan,
 )
+from triagedesk.store.lazy_docs import LazyDocs
 from triagedesk.store.snapshot_file import MAGIC, encode_snapshot, open_snapshot, snapshot_chunks
 from triagedesk.store.upgrade import upgrade_snapshot
 
@@ -74,8 +75,13 @@ class Generations:
     """The snapshot and journal of one store: their lock, which files are in force (generation, salt, identity,
     how far the journal is read), opening them consistently, and replacing them together (compaction)."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, reading: bool = False) -> None:
         self.path = path
+        self.reading = reading
+        """Opened to answer questions: when the snapshot checks each span it reads, its whole-file checksum is
+        read only once a write waits for it."""
+        self.spans_checked = False
+        """Every table of the snapshot in force checks each span of it that is read (its own CRC-32s)."""
         self.journal_path = path.with_name(path.name + ".journal")
         self.lock_path = path.with_name(path.name + ".lock")
         self._file_lock = FileLock(str(self.lock_path), thread_local=False, timeout=LOCK_TIMEOUT)
@@ -147,6 +153,14 @@ class Generations:
         if self.verification is running:
             self.verification = None
 
+    def answerable(self) -> None:
+        """What was read may be answered with: the snapshot checks each span it reads (every read so far was
+        checked), else its whole-file checksum is waited for; a `StoreCorrupt` naming damage found."""
+        if not self.spans_checked:
+            self.verified()
+            return
+        self.refuse_if_damaged()
+
     def refuse_if_lost(self) -> None:
         """A missing snapshot beside a journal with records or a `.prev` copy is a lost store, not a new one."""
         previous = self.path.with_name(self.path.name + ".prev")
@@ -201,7 +215,9 @@ class Generations:
                 upgrade_snapshot(self.path)
                 return self._read_state(locked)
             tables = open_snapshot(handle, opened.st_size, verify=False)  # its checksum: on a thread
-            verification: Verification | None = Verification(handle, opened.st_size)
+            spans = checks_spans(tables)
+            verification: Verification | None = Verification(handle, opened.st_size,
+                                                             start=not (self.reading and spans))
         except Damaged as exc:
             handle.close()
             raise StoreCorrupt(f"{self.path}: {exc}; {REPAIR}") from None
@@ -246,7 +262,7 @@ class Generations:
             raise StoreCorrupt(f"{self.journal_path}: damaged record at offset {found.damaged[0]} "
                                f"(bad checksum); {REPAIR}")
         self.generation, self.header = generation, header
-        self.verification = verification
+        self.verification, self.spans_checked = verification, spans
         self.snapshot_id, self.journal_id, self.offset = snapshot_id, journal_id, found.end
         if found.tail and locked:
             self.cut_tail(found.cut, found.end)
@@ -367,6 +383,7 @@ class Generations:
         self.snapshot_id = snapshot_identity(found)
         rebased(tables)
         self.verification = None  # written by this process just now
+        self.spans_checked = checks_spans(tables)
 
     def _adopt_journal(self) -> None:
         """Take the journal just written by this process as ours, without reading the snapshot again."""
@@ -379,6 +396,12 @@ class Generations:
             return
         if header == self.header:
             self.journal_id, self.offset = journal_id, start
+
+
+def checks_spans(tables: Tables) -> bool:
+    """Every table of an opened snapshot holds its own checksums (a snapshot written before them does not)."""
+    return all(isinstance(docs, LazyDocs) and docs.base is not None and docs.base.spans is not None
+               for name, docs in tables.items() if name != META)
 
 
 def _identity(found: os.stat_result) -> Identity:

@@ -109,11 +109,15 @@ _GONE = object()
 class FieldIndex:
     """One table's field indexes, each built from the table's stored columns on its first use."""
 
-    def __init__(self, fields: tuple[str, ...], docs: Mapping[str, Mapping[str, Any]]) -> None:
+    def __init__(self, fields: tuple[str, ...], docs: Mapping[str, Mapping[str, Any]], lean: bool = False) -> None:
         self.fields = fields
         self.docs = docs
         """The table's documents, to build a field from (the journal passes the current ones on each use)."""
         self.built: dict[str, FieldMap] = {}
+        self.lean = lean
+        """A process that asks a few questions and exits: a lookup scans the field's column (read once, kept
+        until a change) instead of building the field's index."""
+        self._scanned: dict[str, tuple[list[str], list[Any]]] = {}
 
     def of(self, field: str) -> FieldMap:
         found = self.built.get(field)
@@ -130,6 +134,7 @@ class FieldIndex:
         return found
 
     def change(self, doc_id: str, doc: Mapping[str, Any] | None) -> None:
+        self._scanned.clear()
         for name, built in self.built.items():
             built.change(doc_id, _key(doc.get(name)) if isinstance(doc, Mapping) else _GONE)
 
@@ -137,14 +142,48 @@ class FieldIndex:
         """The doc_ids holding `value`, in doc_id order (the tables' own order)."""
         if value is not None and type(value) not in _EXACT:
             return []
+        if self.lean and field not in self.built:
+            return sorted(self._scan(field, _key(value)), key=int)
         return sorted(self.of(field).ids(_key(value)), key=int)
+
+    def _scan(self, field: str, key: Any) -> list[str]:
+        """The doc_ids whose `field` holds `key` (as `FieldMap` keys it), found in the field's column."""
+        found = self._scanned.get(field)
+        if found is None:
+            if field not in self.fields:
+                raise KeyError(f"no index declared on {field!r}")
+            docs = self.docs
+            if isinstance(docs, LazyDocs):  # the doc_ids only of what is found, when nothing changed since
+                keys, (column,) = docs.field_columns((field,), keyed=False)
+            else:
+                held = [(k, d) for k, d in docs.items() if isinstance(d, Mapping)]
+                keys, column = [k for k, _ in held], [d.get(field) for _, d in held]
+            found = self._scanned[field] = (keys, column)
+        keys, column = found
+        if type(key) is str:  # a string equals only a string: the list's own search, at C speed
+            positions, at = [], -1
+            while True:
+                try:
+                    at = column.index(key, at + 1)
+                except ValueError:
+                    break
+                positions.append(at)
+        else:
+            positions = [i for i, v in enumerate(column) if (k := _key(v)) is not _UNINDEXED and k == key]
+        if keys or not positions:
+            return [keys[i] for i in positions]
+        base = self.docs.base.load() if isinstance(self.docs, LazyDocs) and self.docs.base is not None else None
+        assert base is not None  # an unkeyed column is the snapshot's own: row i is its record i
+        return [str(base.doc_ids[i]) for i in positions]
 
 
 class Indexes:
     """Every declared index of one store, fed by the journal's single `change` hook."""
 
-    def __init__(self, declared: Mapping[str, tuple[str, ...]]) -> None:
+    def __init__(self, declared: Mapping[str, tuple[str, ...]], lean: bool = False) -> None:
         self.declared = dict(declared)
+        self.lean = lean
+        """Lookups scan a field's column rather than build its index (see `FieldIndex.lean`)."""
         self.fields: dict[str, FieldIndex] = {}
         self.knowledge: KnowledgeIndex | None = None
 
@@ -168,7 +207,7 @@ class Indexes:
             fields = self.declared.get(table)
             if not fields:
                 raise KeyError(f"no index declared on {table!r}")
-            index = self.fields[table] = FieldIndex(fields, docs)
+            index = self.fields[table] = FieldIndex(fields, docs, self.lean)
         index.docs = docs
         return index
 

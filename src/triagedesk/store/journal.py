@@ -54,8 +54,8 @@ COMPACT_MIN_BYTES = int(os.environ.get("TRIAGEDESK_COMPACT_BYTES", 8 * 1024 * 10
 class Journal:
     """One store, open: every acknowledged write survives a kill and is shared between processes."""
 
-    def __init__(self, path: str | os.PathLike[str], create: bool = True) -> None:
-        self.files = Generations(Path(path))
+    def __init__(self, path: str | os.PathLike[str], create: bool = True, reading: bool = False) -> None:
+        self.files = Generations(Path(path), reading)
         self.records = RecordTables()
         self.indexes: Indexes | None = None  # the declared indexes (store/indexes.py), installed by the Store
         self.feed = ChangeFeed()
@@ -105,6 +105,30 @@ class Journal:
     def verified(self) -> None:
         """Wait for the snapshot's checksum; a `StoreCorrupt` naming the damage when it failed."""
         self.files.verified()
+
+    @property
+    def reading(self) -> bool:
+        """Opened to answer questions (see `Generations.reading`): its lookups need no built index."""
+        return self.files.reading
+
+    @property
+    def spans_checked(self) -> bool:
+        """Each span of the snapshot read is checked against its own checksum (see `Generations`)."""
+        return self.files.spans_checked
+
+    def check_spans(self, table: str) -> None:
+        """Check every span of `table`'s snapshot records against its own checksum (a `StoreCorrupt` when one
+        fails); nothing to do for a snapshot without them (its reader waits for the whole file's)."""
+        with self.mutex:
+            docs = self.records.raw.get(table)
+        base = docs.base if isinstance(docs, LazyDocs) else None
+        if base is not None:
+            base.check_spans()
+
+    def answerable(self) -> None:
+        """Wait until what was read may be answered with (each span read checked, or else the whole file's
+        checksum); a `StoreCorrupt` naming the damage when not."""
+        self.files.answerable()
 
     def refuse_if_damaged(self) -> None:
         self.files.refuse_if_damaged()

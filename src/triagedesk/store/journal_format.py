@@ -16,6 +16,8 @@ Op = tuple[str, str, "dict[str, Any] | None"]  # (table, doc_id, whole document 
 Tables = dict[str, dict[str, dict[str, Any]]]
 
 META = "_meta"
+SYNC_STATE = "_sync"
+"""Sync's per-record state (the revision last in step): a quarantined record leaves it too."""
 APP = "triagedesk"
 PAGE = 4096
 """A write interrupted by a kill stops at a page boundary of the file (the kernel copies page by page)."""

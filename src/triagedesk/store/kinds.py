@@ -2,23 +2,13 @@
 
 from __future__ import annotations
 
+import importlib
 from dataclasses import dataclass
+from functools import cached_property
+from typing import TYPE_CHECKING
 
-from pydantic import BaseModel
-
-from triagedesk.domain.intake.records import AlertRecord, MaintenanceWindow
-from triagedesk.domain.models import Expert, Issue
-from triagedesk.domain.records import (
-    AuditEntry,
-    Correction,
-    ExpertRequest,
-    KnowledgeEntry,
-    OutboxMessage,
-    Outcome,
-    Session,
-)
-from triagedesk.domain.routing.calendars import Calendar
-from triagedesk.domain.routing.schedules import Schedule
+if TYPE_CHECKING:
+    from pydantic import BaseModel
 
 
 @dataclass(frozen=True)
@@ -26,7 +16,9 @@ class Kind:
     """One kind of record: its table, its model, the prefix of its new ids and its secondary indexes."""
 
     name: str
-    model: type[BaseModel]
+    model_name: str
+    """Where its model lives, `module:Class` under triagedesk.domain: imported on first use, so a reader of
+    columns and records imports no model."""
     prefix: str
     audited: bool = True
     indexed: tuple[str, ...] = ()
@@ -39,27 +31,34 @@ class Kind:
     (app/report_columns.py) and the issue search (app/issue_search.py)). A `$us:FIELD` column is computed: the
     time in FIELD in microseconds since the epoch (store/columns.py)."""
 
+    @cached_property
+    def model(self) -> type[BaseModel]:
+        """The kind's model (pydantic)."""
+        module, _, name = self.model_name.partition(":")
+        found: type[BaseModel] = getattr(importlib.import_module(f"triagedesk.domain.{module}"), name)
+        return found
+
 
 KINDS: tuple[Kind, ...] = (
-    Kind("issues", Issue, "iss", stored=("title", "description", "profile", "created_at")),
-    Kind("experts", Expert, "exp"),
-    Kind("requests", ExpertRequest, "req", indexed=("analysis_id", "assigned_expert_id", "status"),
+    Kind("issues", "models:Issue", "iss", stored=("title", "description", "profile", "created_at")),
+    Kind("experts", "models:Expert", "exp"),
+    Kind("requests", "records:ExpertRequest", "req", indexed=("analysis_id", "assigned_expert_id", "status"),
          stored=("completed_at", "assigned_at", "rating", "price", "profile", "urgency", "tier_id", "item_category",
-                 "user_id", "assigned_expert_name", "submitted_at", "$us:submitted_at", "$us:assigned_at",
-                 "$us:started_at", "$us:completed_at", "$us:due_at")),
-    Kind("sessions", Session, "ses", indexed=("issue_id", "request_id", "status")),
-    Kind("outcomes", Outcome, "out", indexed=("issue_id", "request_id"),
+                 "user_id", "assigned_expert_name", "submitted_at", "paused_minutes", "$us:submitted_at",
+                 "$us:assigned_at", "$us:started_at", "$us:completed_at", "$us:due_at")),
+    Kind("sessions", "records:Session", "ses", indexed=("issue_id", "request_id", "status")),
+    Kind("outcomes", "records:Outcome", "out", indexed=("issue_id", "request_id"),
          stored=("resolution_achieved", "time_to_resolution_minutes", "rating", "$us:created_at", "expert_id")),
-    Kind("corrections", Correction, "cor", indexed=("request_id",),
+    Kind("corrections", "records:Correction", "cor", indexed=("request_id",),
          stored=("$us:created_at", "field", "category", "expert_id", "profile")),
-    Kind("knowledge", KnowledgeEntry, "kb"),
-    Kind("schedules", Schedule, "sch"),
-    Kind("calendars", Calendar, "cal"),
-    Kind("audit", AuditEntry, "aud", audited=False, indexed=("target_id", "action", "actor")),
-    Kind("outbox", OutboxMessage, "ob", audited=False, indexed=("request_id",), listed=False),
-    Kind("alerts", AlertRecord, "al", audited=False, indexed=("fingerprint", "issue_id"),
+    Kind("knowledge", "records:KnowledgeEntry", "kb"),
+    Kind("schedules", "routing.schedules:Schedule", "sch"),
+    Kind("calendars", "routing.calendars:Calendar", "cal"),
+    Kind("audit", "records:AuditEntry", "aud", audited=False, indexed=("target_id", "action", "actor")),
+    Kind("outbox", "records:OutboxMessage", "ob", audited=False, indexed=("request_id",), listed=False),
+    Kind("alerts", "intake.records:AlertRecord", "al", audited=False, indexed=("fingerprint", "issue_id"),
          stored=("arrived_at", "events", "source", "alertname", "seen_firing")),
-    Kind("maintenance", MaintenanceWindow, "W"),
+    Kind("maintenance", "intake.records:MaintenanceWindow", "W"),
 )
 BY_NAME: dict[str, Kind] = {kind.name: kind for kind in KINDS}
 NAMES: tuple[str, ...] = tuple(kind.name for kind in KINDS if kind.listed)

@@ -285,9 +285,13 @@ class LazyDocs(MutableMapping[str, Any]):
         for key, data in self._read_added([key for key in list(changed) if base.position(key) < 0]):
             yield key, _values(data, fields)
 
-    def field_columns(self, fields: tuple[str, ...]) -> tuple[list[str], list[list[Any]]]:
+    def field_columns(self, fields: tuple[str, ...], keyed: bool = True) -> tuple[list[str], list[list[Any]]]:
         """Every doc_id in order, and beside them one list per field of its values (what the indexes build from):
-        copied from the stored columns, with only the documents changed since the snapshot parsed."""
+        copied from the stored columns, with only the documents changed since the snapshot parsed. `keyed=False`:
+        the doc_ids may be left out (an empty list) when nothing changed since the snapshot (its places unread)."""
+        if (not keyed and not self.changed and self.base is not None and fields
+                and all(f in self.base.fields for f in fields)):
+            return [], [self.base.column(f) for f in fields]
         base = self.base.load() if self.base is not None else None
         if base is None or not all(f in base.fields for f in fields):
             keys: list[str] = []

@@ -61,7 +61,7 @@ class Store:
 
     def __init__(self, db: JournalDB) -> None:
         self.db = db
-        db.journal.install_indexes(Indexes(INDEXED))
+        db.journal.install_indexes(Indexes(INDEXED, lean=db.journal.reading))
         self.skips: dict[tuple[str, str], str] = {}  # (kind, id) -> why it was skipped
         self.on_skip: Callable[[str], None] = _tell_stderr
         kinds = BY_NAME
@@ -184,13 +184,14 @@ class Store:
                     out.append((key, raw, latest))
             return out
 
-    def field_columns(self, kind: str, fields: tuple[str, ...]) -> tuple[list[str], list[list[Any]]]:
+    def field_columns(self, kind: str, fields: tuple[str, ...],
+                      keyed: bool = True) -> tuple[list[str], list[list[Any]]]:
         """Every record of `kind`: its doc_ids, and one list of values per field (from the snapshot's stored
         columns where they cover the fields: see `kinds.STORED`; only records written since are parsed)."""
         journal = self.journal
         journal.refresh()
         with journal.mutex:
-            return journal.docs(kind).field_columns(fields)
+            return journal.docs(kind).field_columns(fields, keyed)
 
     def field_values(self, kind: str, field: str) -> dict[str, Any]:
         """doc_id -> the indexed `field`'s value of every record of `kind` (from the index: nothing parsed)."""

@@ -21,11 +21,10 @@ from typing import Any, BinaryIO
 
 import orjson
 
-from triagedesk.store.journal_format import APP, META, Damaged, is_doc_id
+from triagedesk.store.journal_format import APP, META, SYNC_STATE, Damaged, is_doc_id
 from triagedesk.store.kinds import STORED
 from triagedesk.store.lazy_docs import LazyDocs, values_of
-from triagedesk.store.snapshot_table import OpenSnapshot, SnapshotTable
-from triagedesk.store.validity import SYNC_STATE
+from triagedesk.store.snapshot_table import OpenSnapshot, SnapshotTable, SpanChecksums
 
 KNOWLEDGE = "knowledge"
 MAGIC = b"#triagedesk-snapshot v3\n"
@@ -72,6 +71,7 @@ def snapshot_chunks(tables: Mapping[str, Mapping[str, Any]]) -> Iterator[bytes]:
         parts: list[bytes] = []
         size = 0
         count, max_id = 0, 0
+        blocks: list[list[int]] = []  # each span of records yielded: its offset and its own CRC-32
         for key, data, values in _rows(docs, fields):
             if not is_doc_id(key):
                 raise ValueError(f"table {name!r}: document id {key[:30]!r} is not a number the snapshot can hold")
@@ -88,11 +88,13 @@ def snapshot_chunks(tables: Mapping[str, Mapping[str, Any]]) -> Iterator[bytes]:
             size += len(data) + 1
             if size >= CHUNK:
                 chunk = b"".join(parts)
+                blocks.append([position, zlib.crc32(chunk)])
                 crc, position = zlib.crc32(chunk, crc), position + len(chunk)
                 yield chunk
                 parts, size = [], 0
         if parts:
             chunk = b"".join(parts)
+            blocks.append([position, zlib.crc32(chunk)])
             crc, position = zlib.crc32(chunk, crc), position + len(chunk)
             yield chunk
         end = position
@@ -101,11 +103,11 @@ def snapshot_chunks(tables: Mapping[str, Mapping[str, Any]]) -> Iterator[bytes]:
         for part, pieces in zip(("doc_ids", "offsets", *fields), written, strict=True):
             blob = b"[" + b",".join(pieces) + b"]\n"  # what orjson.dumps(the whole list) gives, byte for byte
             pieces.clear()
-            places[part] = [position, len(blob) - 1]
+            places[part] = [position, len(blob) - 1, zlib.crc32(memoryview(blob)[:-1])]
             crc, position = zlib.crc32(blob, crc), position + len(blob)
             yield blob
         directory["tables"][name] = {"start": start, "end": end, "count": count, "max_id": max_id,
-                                     "parts": places}
+                                     "parts": places, "blocks": blocks}
     blob = orjson.dumps(directory) + b"\n"
     at = position
     crc = zlib.crc32(blob, crc)
@@ -195,13 +197,29 @@ def _open(file: OpenSnapshot, size: int, verify: bool) -> Tables:
             start, stop_at, count = int(entry["start"]), int(entry["end"]), int(entry["count"])
             max_id = int(entry["max_id"])
             parts = {str(part): (int(place[0]), int(place[1])) for part, place in entry["parts"].items()}
+            spans = _spans(entry, start, stop_at)
         except (KeyError, TypeError, ValueError, IndexError, AttributeError):
             raise Damaged(f"damaged directory entry for table {name!r}") from None
         if (not len(MAGIC) <= start <= stop_at <= at or count < 0 or "doc_ids" not in parts or "offsets" not in parts
                 or not all(stop_at <= place <= place + length < at for place, length in parts.values())):
             raise Damaged(f"damaged directory entry for table {name!r}")
-        tables[name] = LazyDocs(SnapshotTable(file, start, stop_at, count, parts, max_id))
+        tables[name] = LazyDocs(SnapshotTable(file, start, stop_at, count, parts, max_id, spans))
     return tables
+
+
+def _spans(entry: dict[str, Any], start: int, end: int) -> SpanChecksums | None:
+    """The table's own checksums (each list's, each span of records'), or None for a snapshot written before
+    them (its reader then waits for the whole file's); a `ValueError` when they do not fit the table."""
+    if "blocks" not in entry:
+        return None
+    places = entry["parts"]
+    lists = {str(part): int(place[2]) for part, place in places.items()}
+    blocks = [(int(offset), int(crc)) for offset, crc in entry["blocks"]]
+    offsets = [offset for offset, _ in blocks]
+    if (offsets != sorted(set(offsets)) or (blocks and (offsets[0] != start or offsets[-1] >= end))
+            or (not blocks and start != end)):
+        raise ValueError("spans out of place")
+    return SpanChecksums(lists, offsets, [crc for _, crc in blocks])
 
 
 def _verify(file: OpenSnapshot, size: int) -> None:

@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import os
 import threading
+import zlib
 from array import array
+from bisect import bisect_right
 from collections.abc import Iterator
+from dataclasses import dataclass, field
 from typing import Any, BinaryIO
 
 import orjson
@@ -38,13 +41,36 @@ class OpenSnapshot:
         return found
 
 
+def _damaged(name: str, what: str) -> StoreCorrupt:
+    return StoreCorrupt(f"{name}: damaged ({what} fails its checksum); run `triagedesk db check` and "
+                        "`triagedesk db repair`")
+
+
+@dataclass
+class SpanChecksums:
+    """A table's own CRC-32s in the snapshot: each list's (doc_ids, offsets, each column) and each span of its
+    records' (the spans start at `starts`, the last ends with the table), so a reader checks what it reads."""
+
+    lists: dict[str, int]
+    starts: list[int]
+    crcs: list[int]
+    checked: bytearray = field(default_factory=bytearray)
+    """1 for each span of records already read and found intact."""
+
+    def __post_init__(self) -> None:
+        self.checked = bytearray(len(self.starts))
+
+
 class SnapshotTable:
     """Where one table's records lie in a snapshot file, and the columns stored beside them (loaded on first use)."""
 
     def __init__(self, file: OpenSnapshot, start: int, end: int, count: int, parts: dict[str, tuple[int, int]],
-                 max_id: int) -> None:
+                 max_id: int, spans: SpanChecksums | None = None) -> None:
         self.file, self.start, self.end, self.count = file, start, end, count
         self.max_id = max_id
+        self.spans = spans
+        """The table's own checksums, each checked as its span is first read (None: a snapshot written before
+        them, read as it stands until the whole file's checksum is known)."""
         self._parts = parts  # "doc_ids", "offsets" and each stored column: where its JSON list lies
         self.fields = tuple(name for name in parts if name not in ("doc_ids", "offsets"))
         """The fields stored as columns (each read on its first use)."""
@@ -58,8 +84,11 @@ class SnapshotTable:
         self._by_key: dict[str, int] | None = None
 
     def _list(self, part: str) -> list[Any]:
+        data = self.file.read(*self._parts[part])
+        if self.spans is not None and zlib.crc32(data) != self.spans.lists.get(part):
+            raise _damaged(self.file.name, f"the {part} list of a table")
         try:
-            found = orjson.loads(self.file.read(*self._parts[part]))
+            found = orjson.loads(data)
         except orjson.JSONDecodeError:
             found = None
         if not isinstance(found, list) or len(found) != self.count:
@@ -134,15 +163,52 @@ class SnapshotTable:
         return self.offsets[position + 1] - self.offsets[position] - 1
 
     def record(self, position: int) -> bytes:
-        return self.file.read(self.offsets[position], self.length(position))
+        start = self.offsets[position]
+        if self.spans is not None:
+            base, data = self._checked(start, self.offsets[position + 1])
+            if data is not None:
+                return data[start - base:start - base + self.length(position)]
+        return self.file.read(start, self.length(position))
 
     def _read_batch(self, batch: list[int]) -> Iterator[tuple[int, bytes]]:
         """(position, record bytes) of consecutive positions, read at once."""
         offsets = self.offsets
         base = offsets[batch[0]]
-        data = self.file.read(base, offsets[batch[-1] + 1] - base)
+        stop = offsets[batch[-1] + 1]
+        found = self._checked(base, stop) if self.spans is not None else (base, None)
+        base, data = found[0], found[1] if found[1] is not None else self.file.read(base, stop - base)
         for position in batch:
             yield position, data[offsets[position] - base:offsets[position + 1] - base - 1]
 
+    def check_spans(self) -> None:
+        """Check every span of this table's records not checked yet (a `StoreCorrupt` when one fails): what a
+        reader of the whole table waits for before it lets anything out."""
+        if self.spans is None or not self.count:
+            return
+        starts = self.spans.starts
+        for n, start in enumerate(starts):
+            if not self.spans.checked[n]:
+                self._checked(start, starts[n + 1] if n + 1 < len(starts) else self.end)
 
-__all__ = ["OpenSnapshot", "SnapshotTable"]
+    def _checked(self, start: int, stop: int) -> tuple[int, bytes | None]:
+        """Check the spans of records holding bytes `start` to `stop` (each once): (where the bytes read begin,
+        the spans' bytes), or (start, None) when every one was checked before; a `StoreCorrupt` when one fails."""
+        spans = self.spans
+        assert spans is not None
+        first = max(bisect_right(spans.starts, start) - 1, 0)
+        last = max(bisect_right(spans.starts, stop - 1) - 1, first)
+        if all(spans.checked[first:last + 1]):
+            return start, None
+        ends = spans.starts[first + 1:last + 2] + ([self.end] if last + 1 >= len(spans.starts) else [])
+        base = spans.starts[first]
+        data = self.file.read(base, ends[-1] - base)
+        view = memoryview(data)
+        for n in range(first, last + 1):
+            if not spans.checked[n]:
+                if zlib.crc32(view[spans.starts[n] - base:ends[n - first] - base]) != spans.crcs[n]:
+                    raise _damaged(self.file.name, "a span of records")
+                spans.checked[n] = 1
+        return base, data
+
+
+__all__ = ["OpenSnapshot", "SnapshotTable", "SpanChecksums"]

@@ -22,8 +22,8 @@ class JournalStorage(Storage):
     """TinyDB's `Storage` over a `Journal`: `read` gives the tables as they are now (each a lazy mapping, so
     nothing is parsed that is not asked for), `write` replaces them whole (TinyDB's `drop_tables`)."""
 
-    def __init__(self, path: str | os.PathLike[str], create: bool = True) -> None:
-        self.journal = Journal(path, create)
+    def __init__(self, path: str | os.PathLike[str], create: bool = True, reading: bool = False) -> None:
+        self.journal = Journal(path, create, reading)
 
     def read(self) -> dict[str, Any]:
         self.journal.refresh()

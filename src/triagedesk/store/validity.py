@@ -11,12 +11,11 @@ from pydantic import BaseModel, ValidationError
 from triagedesk.domain import instants
 from triagedesk.domain.kinds import MODELS
 from triagedesk.domain.records import utcnow
+from triagedesk.store.journal_format import SYNC_STATE
 
 REJECTED = "_rejected"
 """One entry per document: {id (`KIND:ID`), kind, record_id, rev, error, at, source ("server" or "local"), doc}."""
 
-SYNC_STATE = "_sync"
-"""Sync's per-record state (the revision last in step): a quarantined record leaves it too."""
 
 Tables = dict[str, dict[str, dict[str, Any]]]
 

@@ -8,12 +8,15 @@ step one entry at a time: a search costs what its terms touch, not the whole kno
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Mapping
+from collections import Counter
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from triagedesk.domain.records import KnowledgeEntry
 from triagedesk.domain.scoring.keywords import words_of
+
+if TYPE_CHECKING:
+    from triagedesk.domain.records import KnowledgeEntry
 
 _STOP = {b"the", b"and", b"for", b"with", b"was", b"are", b"this", b"that", b"from", b"after", b"into",
          b"on", b"in", b"of", b"to", b"a", b"an", b"is", b"it", b"at", b"by", b"or", b"be"}
@@ -184,4 +187,44 @@ class KnowledgeIndex:
         return ranked[:limit]
 
 
-__all__ = ["Hit", "KnowledgeIndex", "Ranked", "search", "terms_of_document"]
+def rank_stored(ids: Sequence[Any], stored_terms: Sequence[Any], query: str, limit: int = 5) -> list[Ranked]:
+    """The best `limit` entries for `query`, ranked exactly as `search` and `KnowledgeIndex.search` rank them,
+    straight from each entry's stored terms (`ids[i]` and its terms joined by spaces, as the store keeps them):
+    one question answered without building the index. Entries with the same terms are scored once, only the
+    terms that may hold a query word are split, and only the best scores' entries are listed. A `Ranked.key`
+    is the entry's position."""
+    wanted = _terms(query)
+    if not wanted or limit <= 0:
+        return []
+    needles = [w.decode("latin-1") for w in wanted]
+    texts = [t if isinstance(t, str) else "" for t in stored_terms]
+    frequency: dict[bytes, int] = {}
+    found: dict[str, tuple[frozenset[bytes], frozenset[bytes]]] = {}
+    for text, count in Counter(texts).items():
+        if not any(n in text for n in needles):
+            continue
+        terms = frozenset(text.encode("latin-1").split())
+        shared = terms & wanted
+        if shared:
+            for w in shared:
+                frequency[w] = frequency.get(w, 0) + count
+            found[text] = (terms, shared)
+    total = len(texts)
+    scores = {text: _score(shared, frequency, total, len(terms)) for text, (terms, shared) in found.items()}
+    holding = Counter(t for t in texts if t in scores)
+    best: set[str] = set()
+    taken, cut = 0, 0.0
+    for text in sorted(scores, key=lambda t: -scores[t]):  # every text scoring as high as the limit-th entry
+        if taken >= limit and scores[text] < cut:
+            break
+        best.add(text)
+        taken += holding[text]
+        cut = scores[text]
+    ranked = [Ranked(str(p), ids[p] if isinstance(ids[p], str) else "", scores[t],
+                     tuple(sorted(w.decode() for w in found[t][1])))
+              for p, t in enumerate(texts) if t in best]
+    ranked.sort(key=lambda r: (-r.score, r.entry_id))
+    return ranked[:limit]
+
+
+__all__ = ["Hit", "KnowledgeIndex", "Ranked", "rank_stored", "search", "terms_of_document"]

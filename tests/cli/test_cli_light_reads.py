@@ -1,0 +1,107 @@
+"""The read commands import only what they answer with: `search` no model at all, `kb search` only the model of
+the entries it prints, `show` and `package` the desk's queries but none of its writing world; and `show` through
+them says what the Desk says."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+
+from tests.support.cli import run_cli
+from tests.support.clock import T0
+from triagedesk.app.answers import open_answers
+from triagedesk.app.stores import open_desk
+from triagedesk.domain.models import Issue
+from triagedesk.domain.records import ExpertRequest, KnowledgeEntry
+
+RUN = """
+import sys
+from triagedesk.cli import main
+try:
+    main(sys.argv[2:])
+except SystemExit as exc:
+    assert exc.code in (0, None), exc.code
+print("imported:" + ",".join(sorted(m for m in sys.argv[1].split(",") if m in sys.modules)), file=sys.stderr)
+"""
+
+HEAVY = "pydantic,triagedesk.domain.records,triagedesk.app.desk,triagedesk.app.commands,triagedesk.app.replica,rich"
+
+
+def build(path: Path) -> None:
+    desk = open_desk(path)
+    desk.store.issues.put_many([Issue(id=f"INC-{n}", title=f"printer outage {n}", profile="infrastructure",
+                                      created_at=T0) for n in range(30)])
+    desk.store.requests.put_many([ExpertRequest(id="req-1", analysis_id="INC-3", submitted_at=T0, user_id="ann",
+                                                status="assigned", assigned_expert_id="exp-1")])
+    desk.store.knowledge.put_many([KnowledgeEntry(id="kb-1", issue_id="INC-3", title="disk full", created_at=T0,
+                                                  problem="the disk filled", resolution="rotated the logs")])
+    desk.store.journal.compact()
+    desk.close()
+
+
+def imported(*args: str) -> set[str]:
+    done = subprocess.run([sys.executable, "-c", RUN, HEAVY, *args], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    line = done.stderr.strip().splitlines()[-1]
+    assert line.startswith("imported:"), done.stderr
+    return set(filter(None, line.removeprefix("imported:").split(",")))
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Path:
+    path = tmp_path / "desk.json"
+    build(path)
+    return path
+
+
+def test_search_imports_no_model(store: Path) -> None:
+    assert imported("search", "outage", "--db", str(store)) == set()
+
+
+def test_kb_search_imports_the_entries_model_only(store: Path) -> None:
+    assert imported("kb", "search", "disk full", "--db", str(store), "--json") == {
+        "pydantic", "triagedesk.domain.records"}
+
+
+@pytest.mark.parametrize("command", ["show", "package"])
+def test_show_and_package_import_none_of_the_writing_world(store: Path, command: str) -> None:
+    found = imported(command, "INC-3", "--db", str(store))
+    assert "triagedesk.domain.records" in found  # the import check can see what they do import
+    assert not found & {"triagedesk.app.desk", "triagedesk.app.commands", "triagedesk.app.replica"}, found
+
+
+def test_show_through_the_answers_is_what_the_desk_shows(store: Path) -> None:
+    fixed = T0 + timedelta(days=1)
+    desk = open_desk(store, clock=lambda: fixed)
+    answers = open_answers(store, clock=lambda: fixed)
+    try:
+        for issue in ("INC-3", "INC-4"):
+            assert answers.queries.issue_record(issue) == desk.queries.issue_record(issue)
+            assert answers.queries.package(issue) == desk.queries.package(issue)
+        answers.answerable()
+    finally:
+        desk.close()
+        answers.close()
+    shown = run_cli("show", "INC-3", "--db", str(store), "--now", fixed.strftime("%Y-%m-%dT%H:%M:%SZ"))
+    assert shown.returncode == 0 and "printer outage 3" in shown.stdout and "ann" in shown.stdout, shown.stderr
+
+
+def test_kb_search_prints_each_hit_on_its_own_two_lines_without_rich(tmp_path: Path) -> None:
+    path = tmp_path / "desk.json"
+    desk = open_desk(path)
+    desk.store.knowledge.put_many([KnowledgeEntry(
+        id="kb-1", issue_id="INC-3", title="disk full\non the \x1b[31mdatabase", created_at=T0,
+        problem="the disk filled", resolution="rotated the logs " + "and more " * 30)])
+    desk.close()
+    shown = run_cli("kb", "search", "disk full", "--db", str(path), env={"COLUMNS": "60"})
+    assert shown.returncode == 0, shown.stderr
+    lines = shown.stdout.splitlines()
+    assert len(lines) == 2, lines  # a narrow terminal wraps nothing: the title's line break shows as ⏎
+    assert float(lines[0].split()[0]) > 0  # the score
+    assert "disk full⏎on the \\x1b[31mdatabase  (INC-3)" in lines[0]
+    assert lines[1].startswith("      rotated the logs") and lines[1].endswith("…") and len(lines[1]) <= 6 + 110
+    assert imported("kb", "search", "disk full", "--db", str(path)) == {"pydantic", "triagedesk.domain.records"}
