@@ -17,6 +17,7 @@ from typing import Any
 
 from triagedesk import files
 from triagedesk.files import reason
+from triagedesk.store import warming
 from triagedesk.store.errors import StoreCorrupt, StoreError
 from triagedesk.store.feed import ChangeFeed, ChangeListener, Changes
 from triagedesk.store.generations import (
@@ -28,8 +29,19 @@ from triagedesk.store.generations import (
     snapshot_identity,
 )
 from triagedesk.store.indexes import Indexes, knowledge_columns, knowledge_from
-from triagedesk.store.journal_format import APP, JOURNAL_MAGIC, META, Damaged, Op, decode_header, encode_record, scan
+from triagedesk.store.journal_format import (
+    APP,
+    JOURNAL_MAGIC,
+    META,
+    Damaged,
+    Op,
+    decode_header,
+    encode_record_spans,
+    scan,
+)
 from triagedesk.store.lazy_docs import LazyDocs
+from triagedesk.store.snapshot_table import OpenSnapshot
+from triagedesk.store.spill import spill
 from triagedesk.store.tables import RecordTables
 
 __all__ = ["APP", "JOURNAL_MAGIC", "LOCK_TIMEOUT", "META", "ChangeListener", "Journal", "keep_previous"]
@@ -53,6 +65,7 @@ class Journal:
         self._pending: list[Op] = []
         self._compact_retry_at = 0
         self._deferred = 0  # held compaction_deferred() blocks
+        self._reader: tuple[Any, OpenSnapshot] | None = None  # (journal identity, the journal open for reading)
         where = self.files.path
         try:
             where.parent.mkdir(parents=True, exist_ok=True)
@@ -262,7 +275,7 @@ class Journal:
 
     def _commit(self) -> None:
         """Append the transaction's line and fsync it; on any error cut it off again and say so."""
-        line = encode_record(self._pending)
+        line, spans = encode_record_spans(self._pending)
         files_ = self.files
         fd = files_.append_fd()
         before = files_.offset
@@ -278,6 +291,8 @@ class Journal:
             files_.close_fd()
             raise StoreError(f"{files_.journal_path}: cannot write: {reason(exc)}; nothing was written") from None
         files_.offset += len(line)
+        if self._deferred:
+            spill(self, before, line, spans)
         if not self._deferred and files_.offset > max(COMPACT_MIN_BYTES, files_.snapshot_size() // 4,
                                                       self._compact_retry_at):
             try:
@@ -343,11 +358,17 @@ class Journal:
         return self.indexes
 
     def lookup(self, table: str, field: str, value: Any) -> list[dict[str, Any]]:
-        """The documents whose indexed `field` equals `value`, oldest first."""
+        """The documents whose indexed `field` equals `value`, oldest first (a first use builds the index outside
+        the lock; the records are read under it, in spans, and parsed after)."""
         self.refresh()
+        warming.field(self, table, field)
         with self.mutex:
             docs = self.records.raw.get(table, {})
-            return [docs[d] for d in self._installed().field(table, docs).lookup(field, value) if d in docs]
+            found = [d for d in self._installed().field(table, docs).lookup(field, value) if d in docs]
+            if not isinstance(docs, LazyDocs):
+                return [docs[d] for d in found]
+            held = [raw for _, raw in docs.raw_many(found) if raw is not None]
+        return [docs.parse(raw) for raw in held]
 
     def knowledge_search(self, query: str, limit: int) -> list[tuple[dict[str, Any], float, tuple[str, ...]]]:
         """The knowledge base's best `limit` entries for `query` (documents, scores, matched words)."""
@@ -365,10 +386,10 @@ class Journal:
         indexes = self._installed()
         with self.mutex:
             docs, version = self.records.raw.get("knowledge", {}), self.version
-            columns = knowledge_columns(docs) if isinstance(docs, LazyDocs) and indexes.knowledge is None else None
-        if columns is None:
+            held = docs.copy() if isinstance(docs, LazyDocs) and indexes.knowledge is None else None
+        if held is None:
             return
-        built = knowledge_from(columns, between)
+        built = knowledge_from(knowledge_columns(held), between)  # the columns read outside the mutex too
         with self.mutex:
             if self.version == version and self.records.raw.get("knowledge") is docs and indexes.knowledge is None:
                 indexes.knowledge = built
@@ -398,3 +419,5 @@ class Journal:
     def close(self) -> None:
         with self.mutex:
             self.files.close_fd()
+            if self._reader is not None and self._reader[1].handle is not None:
+                self._reader[1].handle.close()  # a bulk load's spans are read through it until the store closes
