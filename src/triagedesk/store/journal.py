@@ -20,15 +20,9 @@ from triagedesk.files import reason
 from triagedesk.store import warming
 from triagedesk.store.errors import StoreCorrupt, StoreError
 from triagedesk.store.feed import ChangeFeed, ChangeListener, Changes
-from triagedesk.store.generations import (
-    LOCK_TIMEOUT,
-    REPAIR,
-    Generations,
-    _identity,
-    keep_previous,
-    snapshot_identity,
-)
-from triagedesk.store.indexes import Indexes, knowledge_columns, knowledge_from
+from triagedesk.store.generations import LOCK_TIMEOUT, REPAIR, Generations
+from triagedesk.store.identity import identity_of, keep_previous, snapshot_identity
+from triagedesk.store.indexes import Indexes
 from triagedesk.store.journal_format import (
     APP,
     JOURNAL_MAGIC,
@@ -160,11 +154,11 @@ class Journal:
         if stat.S_ISDIR(found_stat.st_mode):
             raise StoreCorrupt(f"{files_.journal_path}: a directory, not a journal; {REPAIR}")
         offset = files_.offset
-        if _identity(found_stat) == files_.journal_id and found_stat.st_size == offset:
+        if identity_of(found_stat) == files_.journal_id and found_stat.st_size == offset:
             return set()
         try:
             with open(files_.journal_path, "rb") as handle:
-                if _identity(os.fstat(handle.fileno())) != files_.journal_id:
+                if identity_of(os.fstat(handle.fileno())) != files_.journal_id:
                     return self._reload()
                 try:
                     same = decode_header(handle.read(200))[0] == files_.header
@@ -377,44 +371,6 @@ class Journal:
             docs = self.records.raw.get("knowledge", {})
             ranked = self._installed().knowledge_index(docs).search(query, limit)
             return [(docs[r.key], r.score, r.matched) for r in ranked if r.key in docs]
-
-    def build_knowledge(self, between: Callable[[], None]) -> None:
-        """Build the knowledge index ahead of the first search (a worker), its entries indexed outside the mutex
-        in chunks with `between()` after each (~0.4 s of Python at 100k entries otherwise held the mutex and
-        shared the GIL with the UI thread in one go); a change meanwhile leaves it to the first search."""
-        self.refresh()
-        indexes = self._installed()
-        with self.mutex:
-            docs, version = self.records.raw.get("knowledge", {}), self.version
-            held = docs.copy() if isinstance(docs, LazyDocs) and indexes.knowledge is None else None
-        if held is None:
-            return
-        built = knowledge_from(knowledge_columns(held), between)  # the columns read outside the mutex too
-        with self.mutex:
-            if self.version == version and self.records.raw.get("knowledge") is docs and indexes.knowledge is None:
-                indexes.knowledge = built
-
-    # -- whole tables (TinyDB's Storage.write: `drop_tables`...) ----------------------------------------
-    def replace_all(self, data: dict[str, Any]) -> None:
-        """Make the tables exactly `data`, written as whole-document changes in one transaction."""
-        with self.transaction():
-            held = self.records.raw
-            for name in set(held) | set(data):
-                if name == META:
-                    continue
-                old, new = held.get(name, {}), data.get(name, {})
-                for doc_id in set(old) | set(new):
-                    if old.get(doc_id) != new.get(doc_id) or doc_id not in new:
-                        self.record(name, doc_id, new.get(doc_id))
-            tables = {name: LazyDocs.of(docs) for name, docs in data.items() if name != META}
-            if META in held:
-                tables[META] = held[META]
-            top = dict(self.records.max_ids)
-            self.records.replace(tables)
-            for name, number in top.items():  # a doc_id once used is not given again
-                self.records.max_ids[name] = max(number, self.records.max_ids.get(name, 0))
-            if self.indexes is not None:
-                self.indexes.reset()
 
     def close(self) -> None:
         with self.mutex:

@@ -202,7 +202,7 @@ class Store:
 
     def warm_indexes(self, between: Callable[[], None] = lambda: None, detail: bool = False) -> None:
         """Build every declared index now (a worker after open), so no cursor move pays for the first build; each
-        built outside the journal's lock (store/warming.py, `build_knowledge`): a lookup meanwhile waits for none
+        built outside the journal's lock (store/warming.py, `knowledge`): a lookup meanwhile waits for none
         of them. `between()` is called after each one (the desk's worker lets the UI thread have the GIL there).
         `detail`: only what a cursor move's detail looks up (the issues' and requests' ids, the knowledge base)."""
         self.journal.refresh()
@@ -210,7 +210,7 @@ class Store:
         for name in first if detail else (k.name for k in KINDS):
             warming.id_index(self.journal, name)
             between()
-        self.journal.build_knowledge(between)
+        warming.knowledge(self.journal, between)
         self.journal.knowledge_search("", 1)  # (built here when a change came in meanwhile)
         if detail:
             return

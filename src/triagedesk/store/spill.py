@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from typing import Any
 
-from triagedesk.store.generations import _identity
+from triagedesk.store.identity import identity_of
 from triagedesk.store.lazy_docs import LazyDocs
 from triagedesk.store.snapshot_table import OpenSnapshot
 
@@ -22,7 +22,7 @@ def spill(journal: Any, start: int, line: bytes, spans: list[tuple[int, int]]) -
             handle = open(files.journal_path, "rb")
         except OSError:
             return
-        if _identity(os.fstat(handle.fileno())) != identity:
+        if identity_of(os.fstat(handle.fileno())) != identity:
             handle.close()
             return
         journal._reader = (identity, OpenSnapshot(handle, name=str(files.journal_path)))
