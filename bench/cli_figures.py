@@ -69,10 +69,13 @@ def load_average() -> str:
 
 
 SHIM = """
-import os, sys, time
+import os, resource, sys, time
 start = time.perf_counter()
 pid = os.fork()
 if pid == 0:
+    cap = int(os.environ.get("BENCH_CAP_MB") or 0) * 1024 * 1024
+    if cap:
+        resource.setrlimit(resource.RLIMIT_AS, (cap, cap))
     fd = os.open(os.devnull, os.O_WRONLY)
     os.dup2(fd, 1)
     os.execvp(sys.argv[1], sys.argv[1:])
@@ -82,30 +85,33 @@ print(os.waitstatus_to_exitcode(status), usage.ru_maxrss, time.perf_counter() - 
 """
 """Runs a command and says its exit code, peak RSS (kB), wall time and CPU time (its own and its reaped
 children's): forked from this small process, so the peak is the command's own (a child forked from the bench's
-big process counts that process's pages until it execs), and the time is the command's alone."""
+big process counts that process's pages until it execs), and the time is the command's alone. With `BENCH_CAP_MB`
+set, the command's address space is capped at that (one that would take the shared machine's memory fails)."""
 
 CPU: dict[str, float] = {}
 """name -> the median CPU seconds (user + system, workers included) of the runs `medians` timed: what the machine's
 load does not stretch, beside the wall time it does."""
 
 
-def timed(argv: list[str]) -> tuple[float, float, float]:
+def timed(argv: list[str], cap_mb: int = 0) -> tuple[float, float, float]:
     """(wall seconds, peak RSS in MB, CPU seconds) of one process; its output goes to /dev/null; a failure stops
     the bench."""
-    done = subprocess.run([sys.executable, "-c", SHIM, *argv], capture_output=True, text=True)
+    done = subprocess.run([sys.executable, "-c", SHIM, *argv], capture_output=True, text=True,
+                          env={**os.environ, "BENCH_CAP_MB": str(cap_mb)})
     code, peak, took, cpu = done.stderr.strip().splitlines()[-1].split()
     if code != "0":
         raise RuntimeError(f"{argv[2:5]} failed ({code}): {done.stderr[-400:]}")
     return float(took), int(peak) / 1024, float(cpu)
 
 
-def medians(commands: dict[str, list[str]], repeats: int) -> dict[str, tuple[float, float, list[float]]]:
+def medians(commands: dict[str, list[str]], repeats: int,
+            cap_mb: int = 0) -> dict[str, tuple[float, float, list[float]]]:
     """name -> (median wall, median peak MB, runs): the commands run in turn, `repeats` rounds (the median CPU
     of each goes to `CPU`)."""
     runs: dict[str, list[tuple[float, float, float]]] = {name: [] for name in commands}
     for _ in range(repeats):
         for name, argv in commands.items():
-            runs[name].append(timed(argv))
+            runs[name].append(timed(argv, cap_mb))
     CPU.update({name: statistics.median(c for _, _, c in got) for name, got in runs.items()})
     return {name: (statistics.median(t for t, _, _ in got), statistics.median(m for _, m, _ in got),
                    [t for t, _, _ in got]) for name, got in runs.items()}
@@ -120,10 +126,19 @@ def _first(path: Path, what: str) -> str:
 
 
 def run(quick: bool) -> list[Figure]:
-    count = 20_000 if quick else 100_000
+    return run_at(20_000 if quick else 100_000, 3 if quick else 7)
+
+
+def run_1m(quick: bool) -> list[Figure]:
+    """The same figures on the 1M store (`make bench-1m`), each goal ten times the 100k one (linear; `report`
+    still against DuckDB, `--help` unchanged): fewer rounds, each process taking seconds."""
+    return run_at(100_000 if quick else 1_000_000, 3, scale=10)
+
+
+def run_at(count: int, repeats: int, scale: int = 1) -> list[Figure]:
     path = cached_store(count)
-    n = f"{count // 1000}k"
-    repeats = 3 if quick else 7
+    n = f"{count // 1000}k" if count < 1_000_000 else f"{count // 1_000_000}M"
+    quick = repeats < 7
     tool = [sys.executable, "-m", "triagedesk"]
     db = ["--db", str(path)]
     now = "2026-12-01T12:00:00Z"
@@ -152,7 +167,13 @@ def run(quick: bool) -> list[Figure]:
         "report", "search", "show", "export", "db check", "sync", "dispatch", "demo")}}, repeats)
     bare = medians({"python": [sys.executable, "-c", "pass"]}, repeats)["python"][0]
     exported = medians({"export": [*tool, "export", "--kind", "issues", "--format", "jsonl", *db]}, 3)["export"]
-    checked = medians({"check": [*tool, "db", "check", *db]}, 1 if quick else 3)["check"]
+    # at 1M a check read a 3.3 GB journal.prev whole (11 GB and rising when stopped): capped at twice the goal
+    cap = 2 * 300 * scale if scale > 1 else 0
+    try:
+        checked: tuple[float, float, list[float]] | None = medians(
+            {"check": [*tool, "db", "check", *db]}, 1 if quick else 3, cap_mb=cap)["check"]
+    except RuntimeError:
+        checked = None
     tab = [json.loads(subprocess.run([sys.executable, "-c", TAB, str(path)], capture_output=True, text=True,
                                      check=True).stdout) for _ in range(1 if quick else 3)]
     tab_open = statistics.median(t["open"][0] for t in tab)
@@ -171,20 +192,20 @@ def run(quick: bool) -> list[Figure]:
                runs=report_runs),
     ]
     figures.append(Figure(f"analytics tab {n}: first report (the tab opens)", tab_open, "s", baseline=report_s,
-                          goal="<= 1 s", ok=tab_open <= 1.0,
+                          goal=f"<= {scale} s", ok=tab_open <= 1.0 * scale,
                           notes=f"in the desk's process: counted at once from the stored columns (CPU "
                                 f"{statistics.median(t['open'][1] for t in tab):.2f} s), then a tally per day on a "
                                 f"thread ({statistics.median(t['tallied'] for t in tab):.2f} s more); the charts' "
                                 "drawing not included; baseline column: the `report` process"))
     figures.append(Figure(f"analytics tab {n}: a change -> report updated (CPU)", tab_change, "ms",
-                          goal="<= 50 ms CPU", ok=tab_change <= 50,
+                          goal=f"<= {50 * scale} ms CPU", ok=tab_change <= 50 * scale,
                           notes=f"one request rewritten, then the 30-day report: the change applied to its day's "
                                 f"tally, the period's days merged (no change at all: "
                                 f"{statistics.median(t['same'] for t in tab) * 1000:.1f} ms); median of 20 changes"))
     for name, label in (("search", "search outage"), ("show", "show ID"), ("package", "package ID"),
                         ("kb", "kb search")):
         took, mb, runs = got[name]
-        figures.append(Figure(f"cli {n}: {label}", took, "s", goal="<= 0.3 s", ok=took <= 0.3,
+        figures.append(Figure(f"cli {n}: {label}", took, "s", goal=f"<= {0.3 * scale:g} s", ok=took <= 0.3 * scale,
                               notes=f"whole process, peak {mb:.0f} MB, CPU {CPU[name]:.2f} s, median of {repeats}",
                               runs=runs))
     help_s = helps["--help"][0]
@@ -195,13 +216,19 @@ def run(quick: bool) -> list[Figure]:
     export_s, export_mb, export_runs = exported
     rate = count / export_s
     figures.append(Figure(f"cli {n}: export --kind issues (jsonl, streamed)", rate, "records/s",
-                          goal=">= 50k/s, peak <= 200 MB", ok=rate >= 50_000 and export_mb <= 200,
+                          goal=f">= 50k/s, peak <= {200 * scale} MB",
+                          ok=rate >= 50_000 and export_mb <= 200 * scale,
                           notes=f"{export_s:.2f} s whole process (two processes encoding), peak {export_mb:.0f} MB, "
                                 f"CPU {CPU['export']:.2f} s both together, median of 3",
                           runs=export_runs))
+    if checked is None:
+        figures.append(Figure(f"cli {n}: db check", float("nan"), "s", goal=f"<= {10 * scale} s, peak <= "
+                              f"{300 * scale} MB", ok=False, notes=f"failed: over the bench's cap of {cap:,} MB of "
+                              f"address space (twice the goal's peak); load {loads[2]}"))
+        return figures
     check_s, check_mb, check_runs = checked
-    figures.append(Figure(f"cli {n}: db check", check_s, "s", goal="<= 10 s, peak <= 300 MB",
-                          ok=check_s <= 10 and check_mb <= 300,
+    figures.append(Figure(f"cli {n}: db check", check_s, "s", goal=f"<= {10 * scale} s, peak <= {300 * scale} MB",
+                          ok=check_s <= 10 * scale and check_mb <= 300 * scale,
                           notes=f"peak {check_mb:.0f} MB (snapshot and .prev walked record by record, every record "
                                 f"validated); load {loads[2]}", runs=check_runs))
     return figures

@@ -125,10 +125,13 @@ def frame_counter(screen: Any, after: list[Callable[[], None]] | None = None) ->
     return frames
 
 
-async def cursor_moves(pilot: Any, app: Any, screen: Any, moves: int) -> tuple[list[float], list[float]]:
+async def cursor_moves(pilot: Any, app: Any, screen: Any, moves: int, settle: bool = True,
+                       whole: bool = True) -> tuple[list[float], list[float]]:
     """Seconds from a `down` key to the first frame that painted the cursor on the new row and both side panes
     with what they show for it (each pane's lines drawn from its new content in that frame, not only set).
-    The key goes in as a terminal's would (`simulate_key`); nothing else drives the app meanwhile."""
+    The key goes in as a terminal's would (`simulate_key`); nothing else drives the app meanwhile. `settle`:
+    the process's after-work is waited for first (without it, the keys come while it runs, as a user's may);
+    without `whole`, a detail found during the warm-up (no candidates nor past resolutions yet) counts."""
     from triagedesk.tui.widgets.candidates_pane import CandidatesPane
     from triagedesk.tui.widgets.escalation_pane import EscalationPane
     from triagedesk.tui.widgets.queue_view import QueueView
@@ -153,17 +156,19 @@ async def cursor_moves(pilot: Any, app: Any, screen: Any, moves: int) -> tuple[l
 
     def filled() -> bool:
         detail = screen.detail
+        partial = not whole and detail is not None and detail.partial
         return (screen.current == target[0] and detail is not None and detail.issue.id == target[0]
-                and detail.match is not None and not queue.holding
+                and (detail.match is not None or partial) and not queue.holding
                 and drawn.get(escalation) is escalation.source and escalation.shown_issue == target[0]
-                and drawn.get(candidates) is candidates.source and candidates.match is detail.match)
+                and (partial or (drawn.get(candidates) is candidates.source and candidates.match is detail.match)))
 
     def seen() -> None:  # the paint itself notes the first frame showing both panes filled (no race with it)
         if painted[0] is None and filled():
             painted[0] = time.perf_counter()
 
     frame_counter(screen, [seen])
-    await quiet()
+    if settle:
+        await quiet()
     took, cpu = [], []
     for _ in range(moves):
         target[0] = queue.data.ids[queue.rows[queue.cursor + 1]]
@@ -243,11 +248,13 @@ async def drive(path: Path, moves: int) -> dict[str, Any]:
                                  stdout=subprocess.PIPE, text=True)
         assert child.stdin is not None and child.stdout is not None
         assert child.stdout.readline().strip() == "ready"
-        child.stdin.write(f"{other} {expert_id}\n")
+        # its own top candidate: the assign above's expert may not specialise in this issue's field
+        other_expert = desk.queries.candidates(data.issues.get(other) or desk.queries.issue(other)).ranked[0].expert_id
+        child.stdin.write(f"{other} {other_expert}\n")
         child.stdin.flush()
         written = float(child.stdout.readline())
         await _until(pilot, lambda: (row := _row(desk_screen, other)) is not None
-                     and desk_screen.data.assignee_id[row] == expert_id)
+                     and desk_screen.data.assignee_id[row] == other_expert)
         out["external"] = time.time() - written
         child.stdin.write("\n")
         child.stdin.flush()

@@ -10,6 +10,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import cli_figures  # noqa: E402
+import desk1m_figures  # noqa: E402
 import desk_figures  # noqa: E402
 import desk_follow_figures  # noqa: E402
 import desk_keys_figures  # noqa: E402
@@ -28,7 +29,9 @@ SUITES = {"engine": engine_figures.run, "store": store_figures.run, "desk": tui_
           "desk100k": desk_figures.run, "desk100k-keys": desk_keys_figures.run,
           "desk100k-follow": desk_follow_figures.run, "cli100k": cli_figures.run, "sync": sync_figures.run,
           "dispatch": dispatch_figures.run, "oncall": oncall_figures.run, "sync20k": sync_figures.beside_pouchdb,
-          "noise": noise_figures.run}
+          "noise": noise_figures.run, "desk1m": desk1m_figures.run, "cli1m": cli_figures.run_1m}
+BIG = ("desk1m", "cli1m")
+"""Suites on the 1M store (`make bench-1m`): minutes each, so only when asked for by name."""
 
 
 def main() -> int:
@@ -40,7 +43,7 @@ def main() -> int:
     console = Console(stderr=True)
     figures: list[Figure] = []
     for name, run in SUITES.items():
-        if args.only and name not in args.only:
+        if (args.only and name not in args.only) or (not args.only and name in BIG):
             continue
         console.print(f"[dim]running {name} figures...[/]")
         figures.extend(run(args.quick))

@@ -11,7 +11,7 @@ import pytest
 
 from triagedesk.domain.insight.knowledge import search
 from triagedesk.domain.records import KnowledgeEntry
-from triagedesk.store import journal as journal_module
+from triagedesk.store import warming
 from triagedesk.store.database import open_store
 from triagedesk.store.indexes import knowledge_columns, knowledge_from
 from triagedesk.store.lazy_docs import LazyDocs
@@ -46,7 +46,7 @@ def test_built_ahead_equals_what_the_first_search_builds(tmp_path: Path) -> None
     path = folded(tmp_path)
     ahead, lazy = open_store(path), open_store(path)
     assert isinstance(ahead.journal.records.raw.get("knowledge"), LazyDocs)
-    ahead.journal.build_knowledge(lambda: None)
+    warming.knowledge(ahead.journal, lambda: None)
     assert ahead.journal.indexes is not None and ahead.journal.indexes.knowledge is not None
     assert len(ahead.journal.indexes.knowledge) == 120
     for query in QUERIES:
@@ -69,7 +69,7 @@ def test_a_change_while_built_ahead_leaves_it_to_the_first_search(tmp_path: Path
                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
     path = folded(tmp_path)
     store, other = open_store(path), open_store(path)
-    build = journal_module.knowledge_from
+    build = warming.knowledge_from
 
     def with_a_write_meanwhile(columns, between):  # type: ignore[no-untyped-def]
         other.knowledge.put_many([KnowledgeEntry(id="kb-new", issue_id="INC-2", title="zebra crossing",
@@ -77,8 +77,8 @@ def test_a_change_while_built_ahead_leaves_it_to_the_first_search(tmp_path: Path
         store.refresh()  # a worker of ours catches up while the index is being built
         return build(columns, between)
 
-    monkeypatch.setattr(journal_module, "knowledge_from", with_a_write_meanwhile)
-    store.journal.build_knowledge(lambda: None)
+    monkeypatch.setattr(warming, "knowledge_from", with_a_write_meanwhile)
+    warming.knowledge(store.journal, lambda: None)
     assert store.journal.indexes is not None and store.journal.indexes.knowledge is None  # not installed: stale
     monkeypatch.undo()
     assert [h[0] for h in hits(store, "zebra")] == ["kb-new"]

@@ -105,9 +105,9 @@ async def test_the_store_indexes_built_after_the_load_are_kept_out_of_the_collec
     app = make_app(store_copy)
     warm = app.desk.warm
 
-    def late_warm(pause: float = 0.0) -> None:  # as at 100k: the indexes built after the queue shows (and frozen)
+    def late_warm(*args: Any) -> None:  # as at 100k: the indexes built after the queue shows (and frozen)
         time.sleep(0.3)
-        warm(pause)
+        warm(*args)
 
     app.desk.warm = late_warm  # type: ignore[method-assign]
     async with app.run_test(size=(160, 48)) as pilot:

@@ -9,6 +9,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
@@ -27,7 +28,11 @@ from triagedesk.app.replica_store import StoreReplica
 from triagedesk.domain.records import utcnow
 from triagedesk.store.repositories import Store
 
-__all__ = ["Desk", "Follower"]
+__all__ = ["Desk", "Follower", "LARGE"]
+
+LARGE = 50_000
+"""Requests from which a cursor move's detail does not wait for the warm-up's candidates and past resolutions
+(seconds at 1M); a smaller store's are ready within a few tens of ms and every detail waits for them whole."""
 
 
 class Desk:
@@ -46,6 +51,10 @@ class Desk:
         self.commands = Commands(store, self.engine, self.figures, self.queries, self.now)
         self.history = History(store, self.commands)
         self.records = Records(store)
+        self.detail_ready = threading.Event()
+        """Clear while a warm-up (`warm`) builds what a cursor move's detail needs: a detail then waits only
+        briefly and shows what it has (tui/loaders.py)."""
+        self.detail_ready.set()
 
     def now(self) -> datetime:
         return self.clock()
@@ -80,8 +89,16 @@ class Desk:
 
     def warm(self, between: Callable[[], None] = lambda: None) -> None:
         """Build the store's indexes and the experts' counted figures ahead of the first lookup (call it from a
-        worker once the queue shows), so the first cursor move pays for neither. `between()` is called after each
-        index (one column read and indexed, a few tens of ms), holding no lock: the desk's waits there while keys
-        come, so the UI thread has the GIL to itself."""
+        worker once the queue shows), so no cursor move pays for them: what a detail needs first (a large store's
+        details meanwhile come without candidates: `detail_ready`), the other indexes after. None is built
+        holding the store's lock (store/warming.py).
+        `between()` is called after each index (one column read and indexed), holding no lock: the desk's waits
+        there while keys come, so the UI thread has the GIL to itself."""
+        if len(self.store.journal.docs("requests")) >= LARGE:
+            self.detail_ready.clear()
+        try:
+            self.store.warm_indexes(between, detail=True)
+            self.figures.counted()
+        finally:
+            self.detail_ready.set()
         self.store.warm_indexes(between)
-        self.figures.counted()

@@ -20,6 +20,7 @@ from triagedesk.app.report_columns import (
     request_columns,
 )
 from triagedesk.domain.insight.analytics import correctable, due_us, figures, period_bounds, rates_of
+from triagedesk.domain.insight.period_sum import PeriodSum
 from triagedesk.domain.insight.tally import DAY_US, CorrectionFacts, RatingFacts, Tally, micros, request_facts
 from triagedesk.domain.insight.tally_bulk import RequestColumns, tally_columns, tally_corrections, tally_ratings
 from triagedesk.domain.records import Correction, ExpertRequest, Outcome
@@ -48,6 +49,8 @@ class LiveReport:
         self._pending: set[tuple[str, str]] = set()
         self._counting = threading.Lock()
         self._deferred = deferred
+        self.period = PeriodSum()
+        """The period's whole days summed, kept in step (the tab asks for the same period at every change)."""
         self.close = store.subscribe(self._noticed)
         if not deferred:
             self._build()
@@ -82,6 +85,7 @@ class LiveReport:
         """The times of the rows as counted, in order (a row changed or added since is in `moved`)."""
         self.moved: set[int] = set()
         self.days: dict[int, Tally] = defaultdict(Tally)
+        self.period.reset()
         at = self.rows.at
         for day in sorted({a // DAY_US for a in at}):
             start, stop = bisect_left(at, day * DAY_US), bisect_left(at, (day + 1) * DAY_US)
@@ -124,6 +128,11 @@ class LiveReport:
             tally_corrections(self.days[day], _pick(self.c_field, held), _pick(self.c_category, held),
                               _pick(self.c_expert, held), _pick(self.c_profile, held), _pick(self.c_request, held))
         self.names = expert_names(self.store)
+
+    def _day(self, day: int) -> Tally:
+        """A day's tally, to change: the period's sum takes the day out and back in at the next report."""
+        self.period.changed(day)
+        return self.days[day]
 
     def _facts(self, i: int) -> Any:
         r = self.rows
@@ -172,7 +181,7 @@ class LiveReport:
     def _request(self, doc_id: str) -> None:
         i = self.row_of.get(doc_id)
         if i is not None and self.alive[i]:
-            self.days[self.rows.at[i] // DAY_US].request(self._facts(i), -1)
+            self._day(self.rows.at[i] // DAY_US).request(self._facts(i), -1)
             self.alive[i] = False
             if self.row_of_id.get(self.ids[i]) == i:
                 del self.row_of_id[self.ids[i]]
@@ -198,7 +207,7 @@ class LiveReport:
             self.alive[i] = True
         self.row_of_id[request.id] = i
         self.moved.add(i)
-        self.days[self.rows.at[i] // DAY_US].request(self._facts(i))
+        self._day(self.rows.at[i] // DAY_US).request(self._facts(i))
 
     def _winner(self, request_id: str) -> int | None:
         """The outcome the report takes for a request: the last in the table's order naming it."""
@@ -212,7 +221,7 @@ class LiveReport:
         if i is not None:
             rating = self._rating(i)
             if rating is not None:
-                self.days[rating.at // DAY_US].rating(rating, -1)
+                self._day(rating.at // DAY_US).rating(rating, -1)
             if self.o_alive[i] and self.o_request[i]:
                 touched.add(self.o_request[i])
             self.o_alive[i] = False
@@ -236,7 +245,7 @@ class LiveReport:
         self.o_moved.add(i)
         rating = self._rating(i)
         if rating is not None:
-            self.days[rating.at // DAY_US].rating(rating)
+            self._day(rating.at // DAY_US).rating(rating)
         if outcome.request_id:
             touched.add(outcome.request_id)
             if i not in self.o_of[outcome.request_id]:
@@ -250,7 +259,7 @@ class LiveReport:
         winner = self._winner(request_id)
         now = (None, None) if winner is None else (self.o_achieved[winner], self.o_minutes[winner])
         if (self.rows.achieved[i], self.rows.outcome_minutes[i]) != now:
-            day = self.days[self.rows.at[i] // DAY_US]
+            day = self._day(self.rows.at[i] // DAY_US)
             day.request(self._facts(i), -1)
             self.rows.achieved[i], self.rows.outcome_minutes[i] = now
             day.request(self._facts(i))
@@ -259,7 +268,7 @@ class LiveReport:
         i = self.c_place.get(doc_id)
         if i is not None and self.c_alive[i]:
             old = self._correction_facts(i)
-            self.days[old.at // DAY_US].correction(old, -1)
+            self._day(old.at // DAY_US).correction(old, -1)
             self.c_alive[i] = False
         correction = self._model("corrections", doc_id)
         if not isinstance(correction, Correction) or not correctable(correction.field, correction.profile,
@@ -281,7 +290,7 @@ class LiveReport:
             self.c_alive[i] = True
         self.c_moved.add(i)
         facts = self._correction_facts(i)
-        self.days[facts.at // DAY_US].correction(facts)
+        self._day(facts.at // DAY_US).correction(facts)
 
     # -- the report -----------------------------------------------------------------------------
     def report(self, days: int, now: datetime) -> dict[str, Any]:
@@ -298,11 +307,7 @@ class LiveReport:
             self.catch_up()
             low, high = period_bounds(now, days)
             first, last = low // DAY_US, high // DAY_US
-            total = Tally()
-            for day in range(first + 1, last):
-                found = self.days.get(day)
-                if found is not None:
-                    total.add(found)
+            total = self.period.total(self.days, first + 1, last)
             # the end days: [low, the end of the first day) and [the start of the last day, high]
             ends = ((low, min(high, (first + 1) * DAY_US - 1)),) + (
                 ((last * DAY_US, high),) if last > first else ())

@@ -201,6 +201,7 @@ def _fill(data: QueueData, desk: Desk, docs: list[tuple[str, bytes]], latest: di
           now_epoch: float, assignee: str | None, experts: dict[str, Expert]) -> None:
     """Append the rows of `docs` (each issue's id and stored JSON, parsed only when its assessment is not cached)."""
     cache = assessments.of(desk)
+    calendars = desk.oncall.calendars()  # once, not a store refresh per row
     for issue_id, raw in docs:
         request = latest.get(issue_id)
         status = request.get("status") if request else None
@@ -234,7 +235,7 @@ def _fill(data: QueueData, desk: Desk, docs: list[tuple[str, bytes]], latest: di
             view = Stored.of(request)
             if view is not None:
                 holder = experts.get(request.get("assigned_expert_id") or "")
-                found = tuple(t for t in sla.targets(view, profile, holder, desk.oncall.calendars()) if t.running())
+                found = tuple(t for t in sla.targets(view, profile, holder, calendars) if t.running())
         data.clocks.append(found)
         data.created.append(assessed.created or now_epoch)
         data.hay.append(f"{key} {data.title[-1]} {route} {state_name(shown)} {data.assignee[-1]}".lower())

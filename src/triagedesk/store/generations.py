@@ -21,6 +21,7 @@ from triagedesk import files
 from triagedesk.files import atomic_write, reason
 from triagedesk.store.checksum import Verification
 from triagedesk.store.errors import StoreCorrupt, StoreError, StoreLocked
+from triagedesk.store.identity import Identity, identity_of, keep_previous, safe_identity, snapshot_identity
 from triagedesk.store.journal_format import (
     APP,
     META,
@@ -38,7 +39,6 @@ from triagedesk.store.snapshot_file import MAGIC, encode_snapshot, open_snapshot
 from triagedesk.store.upgrade import upgrade_snapshot
 
 Tables = dict[str, Any]
-Identity = tuple[int, ...]
 REPAIR = "run `triagedesk db check` and `triagedesk db repair`"
 LOCK_TIMEOUT = float(os.environ.get("TRIAGEDESK_LOCK_TIMEOUT", 60))
 
@@ -53,22 +53,6 @@ class Opened:
 
 class _Retry(Exception):
     """The snapshot and journal read without the lock do not belong together yet: read again under it."""
-
-
-def keep_previous(path: Path) -> None:
-    """Keep the file about to be replaced as `PATH.prev` (a hard link: no copy), for `db repair`."""
-    previous = path.with_name(path.name + ".prev")
-    staging = path.with_name(f".{path.name}.prev-{os.getpid()}")
-    try:
-        if staging.exists():
-            staging.unlink()
-        files.OPS.link(path, staging)
-        files.OPS.replace(staging, previous)
-    except OSError:
-        try:
-            staging.unlink()
-        except OSError:
-            pass  # best effort: a file system without hard links keeps no previous copy
 
 
 class Generations:
@@ -119,7 +103,7 @@ class Generations:
 
     def append_fd(self) -> int:
         """The journal in force, open for appending (opened again when another file took its name)."""
-        if self._fd is not None and _identity(os.fstat(self._fd)) != self.journal_id:
+        if self._fd is not None and identity_of(os.fstat(self._fd)) != self.journal_id:
             self.close_fd()
         if self._fd is None:
             try:
@@ -246,7 +230,7 @@ class Generations:
                 data = handle.read()
             except OSError as exc:
                 raise self.journal_error(exc) from None
-            journal_id = _identity(os.fstat(handle.fileno()))
+            journal_id = identity_of(os.fstat(handle.fileno()))
         try:
             header, start = decode_header(data)
         except Damaged as exc:
@@ -338,7 +322,7 @@ class Generations:
         try:
             files.put_in_place(staged, self.path)
         except OSError as exc:
-            now = _safe_identity(self.path)
+            now = safe_identity(self.path)
             if now is not None and now[:2] == (self.snapshot_id or ())[:2]:  # not replaced: the old state holds
                 self.snapshot_id = now  # linking it as .prev changed its ctime
                 meta.clear()
@@ -377,7 +361,7 @@ class Generations:
             found = os.fstat(handle.fileno())
             tables = open_snapshot(handle, found.st_size, verify=False)
         except (OSError, Damaged):
-            self.snapshot_id = _safe_identity(self.path)
+            self.snapshot_id = safe_identity(self.path)
             return  # what is in memory is the same: only its memory is not given back
         tables[META] = held.get(META, tables[META])
         self.snapshot_id = snapshot_identity(found)
@@ -390,7 +374,7 @@ class Generations:
         try:
             with open(self.journal_path, "rb") as handle:
                 header, start = decode_header(handle.read(200))
-                journal_id = _identity(os.fstat(handle.fileno()))
+                journal_id = identity_of(os.fstat(handle.fileno()))
         except (OSError, Damaged):
             self.journal_id = None  # the next catch-up reads both files again and names the problem
             return
@@ -402,19 +386,3 @@ def checks_spans(tables: Tables) -> bool:
     """Every table of an opened snapshot holds its own checksums (a snapshot written before them does not)."""
     return all(isinstance(docs, LazyDocs) and docs.base is not None and docs.base.spans is not None
                for name, docs in tables.items() if name != META)
-
-
-def _identity(found: os.stat_result) -> Identity:
-    return (found.st_ino, found.st_dev)
-
-
-def snapshot_identity(found: os.stat_result) -> Identity:
-    """A snapshot's identity: inode and change time, so a new snapshot on a reused inode still differs."""
-    return (found.st_ino, found.st_dev, found.st_ctime_ns)
-
-
-def _safe_identity(path: Path) -> Identity | None:
-    try:
-        return snapshot_identity(os.stat(path))
-    except OSError:
-        return None

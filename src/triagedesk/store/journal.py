@@ -17,19 +17,25 @@ from typing import Any
 
 from triagedesk import files
 from triagedesk.files import reason
+from triagedesk.store import warming
 from triagedesk.store.errors import StoreCorrupt, StoreError
 from triagedesk.store.feed import ChangeFeed, ChangeListener, Changes
-from triagedesk.store.generations import (
-    LOCK_TIMEOUT,
-    REPAIR,
-    Generations,
-    _identity,
-    keep_previous,
-    snapshot_identity,
+from triagedesk.store.generations import LOCK_TIMEOUT, REPAIR, Generations
+from triagedesk.store.identity import identity_of, keep_previous, snapshot_identity
+from triagedesk.store.indexes import Indexes
+from triagedesk.store.journal_format import (
+    APP,
+    JOURNAL_MAGIC,
+    META,
+    Damaged,
+    Op,
+    decode_header,
+    encode_record_spans,
+    scan,
 )
-from triagedesk.store.indexes import Indexes, knowledge_columns, knowledge_from
-from triagedesk.store.journal_format import APP, JOURNAL_MAGIC, META, Damaged, Op, decode_header, encode_record, scan
 from triagedesk.store.lazy_docs import LazyDocs
+from triagedesk.store.snapshot_table import OpenSnapshot
+from triagedesk.store.spill import spill
 from triagedesk.store.tables import RecordTables
 
 __all__ = ["APP", "JOURNAL_MAGIC", "LOCK_TIMEOUT", "META", "ChangeListener", "Journal", "keep_previous"]
@@ -53,6 +59,7 @@ class Journal:
         self._pending: list[Op] = []
         self._compact_retry_at = 0
         self._deferred = 0  # held compaction_deferred() blocks
+        self._reader: tuple[Any, OpenSnapshot] | None = None  # (journal identity, the journal open for reading)
         where = self.files.path
         try:
             where.parent.mkdir(parents=True, exist_ok=True)
@@ -147,11 +154,11 @@ class Journal:
         if stat.S_ISDIR(found_stat.st_mode):
             raise StoreCorrupt(f"{files_.journal_path}: a directory, not a journal; {REPAIR}")
         offset = files_.offset
-        if _identity(found_stat) == files_.journal_id and found_stat.st_size == offset:
+        if identity_of(found_stat) == files_.journal_id and found_stat.st_size == offset:
             return set()
         try:
             with open(files_.journal_path, "rb") as handle:
-                if _identity(os.fstat(handle.fileno())) != files_.journal_id:
+                if identity_of(os.fstat(handle.fileno())) != files_.journal_id:
                     return self._reload()
                 try:
                     same = decode_header(handle.read(200))[0] == files_.header
@@ -262,7 +269,7 @@ class Journal:
 
     def _commit(self) -> None:
         """Append the transaction's line and fsync it; on any error cut it off again and say so."""
-        line = encode_record(self._pending)
+        line, spans = encode_record_spans(self._pending)
         files_ = self.files
         fd = files_.append_fd()
         before = files_.offset
@@ -278,6 +285,8 @@ class Journal:
             files_.close_fd()
             raise StoreError(f"{files_.journal_path}: cannot write: {reason(exc)}; nothing was written") from None
         files_.offset += len(line)
+        if self._deferred:
+            spill(self, before, line, spans)
         if not self._deferred and files_.offset > max(COMPACT_MIN_BYTES, files_.snapshot_size() // 4,
                                                       self._compact_retry_at):
             try:
@@ -343,11 +352,17 @@ class Journal:
         return self.indexes
 
     def lookup(self, table: str, field: str, value: Any) -> list[dict[str, Any]]:
-        """The documents whose indexed `field` equals `value`, oldest first."""
+        """The documents whose indexed `field` equals `value`, oldest first (a first use builds the index outside
+        the lock; the records are read under it, in spans, and parsed after)."""
         self.refresh()
+        warming.field(self, table, field)
         with self.mutex:
             docs = self.records.raw.get(table, {})
-            return [docs[d] for d in self._installed().field(table, docs).lookup(field, value) if d in docs]
+            found = [d for d in self._installed().field(table, docs).lookup(field, value) if d in docs]
+            if not isinstance(docs, LazyDocs):
+                return [docs[d] for d in found]
+            held = [raw for _, raw in docs.raw_many(found) if raw is not None]
+        return [docs.parse(raw) for raw in held]
 
     def knowledge_search(self, query: str, limit: int) -> list[tuple[dict[str, Any], float, tuple[str, ...]]]:
         """The knowledge base's best `limit` entries for `query` (documents, scores, matched words)."""
@@ -357,44 +372,8 @@ class Journal:
             ranked = self._installed().knowledge_index(docs).search(query, limit)
             return [(docs[r.key], r.score, r.matched) for r in ranked if r.key in docs]
 
-    def build_knowledge(self, between: Callable[[], None]) -> None:
-        """Build the knowledge index ahead of the first search (a worker), its entries indexed outside the mutex
-        in chunks with `between()` after each (~0.4 s of Python at 100k entries otherwise held the mutex and
-        shared the GIL with the UI thread in one go); a change meanwhile leaves it to the first search."""
-        self.refresh()
-        indexes = self._installed()
-        with self.mutex:
-            docs, version = self.records.raw.get("knowledge", {}), self.version
-            columns = knowledge_columns(docs) if isinstance(docs, LazyDocs) and indexes.knowledge is None else None
-        if columns is None:
-            return
-        built = knowledge_from(columns, between)
-        with self.mutex:
-            if self.version == version and self.records.raw.get("knowledge") is docs and indexes.knowledge is None:
-                indexes.knowledge = built
-
-    # -- whole tables (TinyDB's Storage.write: `drop_tables`...) ----------------------------------------
-    def replace_all(self, data: dict[str, Any]) -> None:
-        """Make the tables exactly `data`, written as whole-document changes in one transaction."""
-        with self.transaction():
-            held = self.records.raw
-            for name in set(held) | set(data):
-                if name == META:
-                    continue
-                old, new = held.get(name, {}), data.get(name, {})
-                for doc_id in set(old) | set(new):
-                    if old.get(doc_id) != new.get(doc_id) or doc_id not in new:
-                        self.record(name, doc_id, new.get(doc_id))
-            tables = {name: LazyDocs.of(docs) for name, docs in data.items() if name != META}
-            if META in held:
-                tables[META] = held[META]
-            top = dict(self.records.max_ids)
-            self.records.replace(tables)
-            for name, number in top.items():  # a doc_id once used is not given again
-                self.records.max_ids[name] = max(number, self.records.max_ids.get(name, 0))
-            if self.indexes is not None:
-                self.indexes.reset()
-
     def close(self) -> None:
         with self.mutex:
             self.files.close_fd()
+            if self._reader is not None and self._reader[1].handle is not None:
+                self._reader[1].handle.close()  # a bulk load's spans are read through it until the store closes

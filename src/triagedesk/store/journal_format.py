@@ -74,6 +74,22 @@ def encode_record(ops: list[Op]) -> bytes:
     return b"%08x " % zlib.crc32(body) + body + b"\n"
 
 
+def encode_record_spans(ops: list[Op]) -> tuple[bytes, list[tuple[int, int]]]:
+    """`encode_record`'s line, byte for byte, and where each op's document lies in it: (offset, length), or
+    (0, 0) for a removal (what a bulk load reads back from the journal instead of holding: `LazyDocs.spill`)."""
+    parts: list[bytes] = []
+    spans: list[tuple[int, int]] = []
+    at = 10  # the CRC, a space and the list's "["
+    for table, doc_id, doc in ops:
+        head = b"[" + orjson.dumps(table) + b"," + orjson.dumps(doc_id) + b","
+        data = orjson.dumps(doc)
+        spans.append((at + len(head), len(data)) if doc is not None else (0, 0))
+        parts.append(head + data + b"]")
+        at += len(parts[-1]) + 1
+    body = b"[" + b",".join(parts) + b"]"
+    return b"%08x " % zlib.crc32(body) + body + b"\n", spans
+
+
 def decode_record(line: bytes) -> list[Op] | None:
     """The ops of one journal line, or None when its checksum or JSON is bad."""
     if len(line) < 10 or line[8:9] != b" ":

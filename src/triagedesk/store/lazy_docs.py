@@ -2,9 +2,10 @@
 
 `LazyDocs` is the mapping (doc_id -> document) TinyDB and the journal see. Nothing is parsed at open: a record
 of the snapshot is read (`os.pread`) and parsed when asked for, and a document written since the snapshot is held
-as its JSON bytes. Every read returns a fresh dict, so a caller's mutation never reaches the store unless written
-back. The columns stored beside the records (the `id` and the indexed fields) let the indexes be built without
-parsing a single document.
+as its JSON bytes, or, once a bulk load committed it, as where its JSON lies in the journal (`spill`: an int, the
+offset shifted left by 32 bits plus the length), read back when asked for. Every read returns a fresh dict, so a
+caller's mutation never reaches the store unless written back. The columns stored beside the records (the `id`
+and the indexed fields) let the indexes be built without parsing a single document.
 """
 
 from __future__ import annotations
@@ -18,11 +19,13 @@ import orjson
 from triagedesk.domain.insight.knowledge import terms_of_document
 from triagedesk.store.columns import COMPUTED_TIMES
 from triagedesk.store.errors import StoreCorrupt
-from triagedesk.store.snapshot_table import SnapshotTable
+from triagedesk.store.snapshot_table import OpenSnapshot, SnapshotTable
 
 _MISSING: Any = object()
 SPAN = 4 * 1024 * 1024
 """Bulk reads (a whole table walked, a compaction) read the snapshot in spans of about this many bytes."""
+_LENGTH = 32
+_MASK = (1 << _LENGTH) - 1
 
 
 def _json(doc: Any) -> bytes:
@@ -36,8 +39,11 @@ class LazyDocs(MutableMapping[str, Any]):
 
     def __init__(self, base: SnapshotTable | None = None) -> None:
         self.base = base
-        self.changed: dict[str, bytes | None] = {}
-        """doc_id -> the document's JSON written since the snapshot, or None: a snapshot record removed."""
+        self.changed: dict[str, bytes | int | None] = {}
+        """doc_id -> the document's JSON written since the snapshot, or where it lies in `journal` (an int, see the
+        module docstring), or None: a snapshot record removed."""
+        self.journal: OpenSnapshot | None = None
+        """The journal file the int entries of `changed` point into (one file: see `spill`)."""
         self._removed = 0
         self._added = 0
 
@@ -53,18 +59,42 @@ class LazyDocs(MutableMapping[str, Any]):
         """Another table with the same documents (the snapshot's shared, what was written since copied)."""
         table = LazyDocs(self.base)
         table.changed = dict(self.changed)
+        table.journal = self.journal
         table._removed, table._added = self._removed, self._added
         return table
 
     def _in_base(self, key: str) -> bool:
         return self.base is not None and self.base.position(key) >= 0
 
+    def _data(self, found: bytes | int) -> bytes:
+        """A changed document's JSON: held, or read back from the journal it was spilled to."""
+        if type(found) is int:
+            assert self.journal is not None
+            return self.journal.read(found >> _LENGTH, found & _MASK)
+        return found  # type: ignore[return-value]
+
+    def spill(self, key: str, journal: OpenSnapshot, at: int, data: memoryview) -> None:
+        """The document `key` holds is committed in `journal` at `at` as `data`: hold only where, not its JSON.
+        Nothing changes when the held JSON is not `data` (a later write in the same commit); a table holds spans
+        into one journal only, so spans into another are read back into memory first."""
+        found = self.changed.get(key)
+        length = len(data)
+        if not isinstance(found, bytes) or len(found) != length or length > _MASK or found != data:
+            return
+        if self.journal is not journal:
+            if self.journal is not None:
+                for held, value in list(self.changed.items()):
+                    if type(value) is int:
+                        self.changed[held] = self._data(value)
+            self.journal = journal
+        self.changed[key] = at << _LENGTH | length
+
     def __getitem__(self, key: str) -> Any:
         found = self.changed.get(key, _MISSING)
         if found is None:
             raise KeyError(key)
         if found is not _MISSING:
-            return orjson.loads(found)
+            return orjson.loads(self._data(found))
         if self.base is not None and isinstance(key, str):
             position = self.base.position(key)
             if position >= 0:
@@ -75,12 +105,46 @@ class LazyDocs(MutableMapping[str, Any]):
         """The stored JSON of one document, or None."""
         found = self.changed.get(key, _MISSING)
         if found is not _MISSING:
-            return found
+            return None if found is None else self._data(found)
         if self.base is not None:
             position = self.base.position(key)
             if position >= 0:
                 return self.base.record(position)
         return None
+
+    def raw_many(self, keys: list[str]) -> Iterator[tuple[str, bytes | None]]:
+        """(key, `raw(key)`) for each of `keys`, in their order: snapshot records lying near each other (keys in
+        the table's order) are read at once, up to `SPAN` bytes a read, not one `pread` each."""
+        base = self.base.load() if self.base is not None else None
+        batch: list[int] = []
+        named: list[str] = []
+
+        def flush() -> Iterator[tuple[str, bytes | None]]:
+            assert base is not None
+            for key, (_, data) in zip(named, base._read_batch(batch), strict=True):
+                yield key, data
+            batch.clear()
+            named.clear()
+
+        for key in keys:
+            found = self.changed.get(key, _MISSING)
+            position = base.position(key) if base is not None and found is _MISSING else -1
+            if position < 0:
+                if batch:
+                    yield from flush()
+                yield key, None if found is None or found is _MISSING else self._data(found)
+                continue
+            assert base is not None
+            if batch and (position <= batch[-1] or base.offsets[position + 1] - base.offsets[batch[0]] > SPAN):
+                yield from flush()
+            batch.append(position)
+            named.append(key)
+        if batch:
+            yield from flush()
+
+    def parse(self, data: bytes) -> Any:
+        """One stored document's JSON, parsed (a damaged one: the store's one-line error)."""
+        return self._parse(data)
 
     def __setitem__(self, key: str, doc: Any) -> None:
         data = _json(doc)  # raises for a value JSON cannot hold, before anything changes
@@ -162,12 +226,46 @@ class LazyDocs(MutableMapping[str, Any]):
                     yield from emit(batch)
                     batch = []
                 if found is not None:  # a snapshot record rewritten since: in its place in the order
-                    yield key, found, _values(found, fields)
+                    data = self._data(found)
+                    yield key, data, _values(data, fields)
             if batch:
                 yield from emit(batch)
-        for key, data in list(changed.items()):
-            if data is not None and (base is None or base.position(key) < 0):
-                yield key, data, _values(data, fields)
+        added = [key for key in list(changed) if base is None or base.position(key) < 0]
+        for key, data in self._read_added(added):
+            yield key, data, _values(data, fields)
+
+    def _read_added(self, keys: list[str]) -> Iterator[tuple[str, bytes]]:
+        """(doc_id, JSON) of these changed documents, in order (removed ones left out); those spilled to the
+        journal one after the other are read at once, in spans of up to `SPAN` bytes."""
+        changed, run = self.changed, list[tuple[str, int]]()
+
+        def flush() -> Iterator[tuple[str, bytes]]:
+            assert self.journal is not None
+            first = run[0][1] >> _LENGTH
+            last = run[-1][1]
+            data = self.journal.read(first, (last >> _LENGTH) + (last & _MASK) - first)
+            for key, span in run:
+                at = (span >> _LENGTH) - first
+                yield key, data[at:at + (span & _MASK)]
+            run.clear()
+
+        for key in keys:
+            found = changed.get(key)
+            if found is None:
+                continue
+            if type(found) is not int:
+                if run:
+                    yield from flush()
+                yield key, found  # type: ignore[misc]
+                continue
+            if run:
+                start, end = run[0][1] >> _LENGTH, (run[-1][1] >> _LENGTH) + (run[-1][1] & _MASK)
+                at = found >> _LENGTH
+                if at < end or at + (found & _MASK) - start > SPAN:
+                    yield from flush()
+            run.append((key, found))
+        if run:
+            yield from flush()
 
     def field_rows(self, fields: tuple[str, ...]) -> Iterator[tuple[str, tuple[Any, ...]]]:
         """(doc_id, the values of `fields`) of every document: from the stored columns where they cover it."""
@@ -183,10 +281,9 @@ class LazyDocs(MutableMapping[str, Any]):
             if found is _MISSING:
                 yield key, tuple([c[position] for c in columns])
             elif found is not None:
-                yield key, _values(found, fields)
-        for key, data in list(changed.items()):
-            if data is not None and base.position(key) < 0:
-                yield key, _values(data, fields)
+                yield key, _values(self._data(found), fields)
+        for key, data in self._read_added([key for key in list(changed) if base.position(key) < 0]):
+            yield key, _values(data, fields)
 
     def field_columns(self, fields: tuple[str, ...], keyed: bool = True) -> tuple[list[str], list[list[Any]]]:
         """Every doc_id in order, and beside them one list per field of its values (what the indexes build from):
@@ -210,15 +307,15 @@ class LazyDocs(MutableMapping[str, Any]):
             return keys, columns
         keep = [True] * base.count
         added: list[tuple[str, tuple[Any, ...]]] = []
-        for key, data in list(self.changed.items()):
+        for key, found in list(self.changed.items()):
             position = base.position(key)
             if position < 0:
-                if data is not None:
-                    added.append((key, _values(data, fields)))
-            elif data is None:
+                if found is not None:
+                    added.append((key, _values(self._data(found), fields)))
+            elif found is None:
                 keep[position] = False
             else:
-                for column, value in zip(columns, _values(data, fields), strict=True):
+                for column, value in zip(columns, _values(self._data(found), fields), strict=True):
                     column[position] = value
         if not all(keep):
             keys = list(compress(keys, keep))

@@ -23,6 +23,7 @@ from triagedesk.domain.records import (
 )
 from triagedesk.domain.routing.calendars import Calendar
 from triagedesk.domain.routing.schedules import Schedule
+from triagedesk.store import warming
 from triagedesk.store.errors import StoreError
 from triagedesk.store.indexes import Indexes
 from triagedesk.store.journal import ChangeListener, Journal
@@ -171,12 +172,14 @@ class Store:
             ids = journal.id_index("issues")
             candidates = [(key, doc_id) for key, doc_id in ids.items() if key not in asked or key in doubtful]
             out = []
-            for key, doc_id in sorted(candidates, key=lambda pair: int(pair[1])):
-                raw = issues.raw(doc_id)
+            ordered = sorted(candidates, key=lambda pair: int(pair[1]))
+            wanted = sorted({d for key, _ in ordered for d in held_by.get(key, ())}, key=int)
+            parsed = {d: requests.parse(raw) for d, raw in requests.raw_many(wanted) if raw is not None}
+            for (key, _), (_, raw) in zip(ordered, issues.raw_many([d for _, d in ordered]), strict=True):
                 if raw is None:
                     continue
                 held = held_by.get(key)
-                latest = _latest_usable([requests[d] for d in sorted(held, key=int)]) if held else None
+                latest = _latest_usable([parsed[d] for d in sorted(held, key=int) if d in parsed]) if held else None
                 if latest is None or latest.get("status") not in closed:
                     out.append((key, raw, latest))
             return out
@@ -197,18 +200,24 @@ class Store:
         with journal.mutex:
             return dict(journal._installed().field(kind, journal.docs(kind)).of(field).value_of)
 
-    def warm_indexes(self, between: Callable[[], None] = lambda: None) -> None:
-        """Build every declared index now (a worker after open), so no cursor move pays for the first build;
-        `between()` is called after each one (the desk's worker lets the UI thread have the GIL there)."""
-        for declared in KINDS:
-            self.journal.doc_id_of(declared.name, "")
+    def warm_indexes(self, between: Callable[[], None] = lambda: None, detail: bool = False) -> None:
+        """Build every declared index now (a worker after open), so no cursor move pays for the first build; each
+        built outside the journal's lock (store/warming.py, `knowledge`): a lookup meanwhile waits for none
+        of them. `between()` is called after each one (the desk's worker lets the UI thread have the GIL there).
+        `detail`: only what a cursor move's detail looks up (the issues' and requests' ids, the knowledge base)."""
+        self.journal.refresh()
+        first = ("issues", "requests")
+        for name in first if detail else (k.name for k in KINDS):
+            warming.id_index(self.journal, name)
             between()
+        warming.knowledge(self.journal, between)
+        self.journal.knowledge_search("", 1)  # (built here when a change came in meanwhile)
+        if detail:
+            return
         for kind, fields in INDEXED.items():
             for field in fields:
-                self.journal.lookup(kind, field, None)
+                warming.field(self.journal, kind, field)
                 between()
-        self.journal.build_knowledge(between)
-        self.journal.knowledge_search("", 1)  # (built here when a change came in meanwhile)
 
     def search_knowledge(self, text: str, limit: int = 5) -> list[Hit]:
         """Past resolutions for `text`, ranked as `domain.insight.knowledge.search` ranks them, from the

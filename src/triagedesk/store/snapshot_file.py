@@ -65,17 +65,24 @@ def snapshot_chunks(tables: Mapping[str, Mapping[str, Any]]) -> Iterator[bytes]:
         doc_ids: list[int] = []
         offsets: list[int] = []
         cells: list[list[Any]] = [[] for _ in fields]
+        lists = [doc_ids, offsets, *cells]
+        written: list[list[bytes]] = [[] for _ in lists]  # each list's JSON so far, in pieces (see _pieces)
         start = position
         parts: list[bytes] = []
         size = 0
+        count, max_id = 0, 0
         blocks: list[list[int]] = []  # each span of records yielded: its offset and its own CRC-32
         for key, data, values in _rows(docs, fields):
             if not is_doc_id(key):
                 raise ValueError(f"table {name!r}: document id {key[:30]!r} is not a number the snapshot can hold")
-            doc_ids.append(int(key))
+            number = int(key)
+            doc_ids.append(number)
+            count, max_id = count + 1, max(max_id, number)
             offsets.append(position + size)
             for column, value in zip(cells, values, strict=True):
                 column.append(_cell(value))
+            if len(doc_ids) == _PIECE:
+                _pieces(lists, written)
             parts.append(data)
             parts.append(b"\n")
             size += len(data) + 1
@@ -92,22 +99,34 @@ def snapshot_chunks(tables: Mapping[str, Mapping[str, Any]]) -> Iterator[bytes]:
             yield chunk
         end = position
         places: dict[str, list[int]] = {}
-        lists: list[tuple[str, list[Any]]] = [("doc_ids", doc_ids), ("offsets", offsets)]
-        lists.extend(zip(fields, cells, strict=True))
-        for part, column in lists:
-            blob = orjson.dumps(column) + b"\n"
+        _pieces(lists, written)
+        for part, pieces in zip(("doc_ids", "offsets", *fields), written, strict=True):
+            blob = b"[" + b",".join(pieces) + b"]\n"  # what orjson.dumps(the whole list) gives, byte for byte
+            pieces.clear()
             places[part] = [position, len(blob) - 1, zlib.crc32(memoryview(blob)[:-1])]
             crc, position = zlib.crc32(blob, crc), position + len(blob)
             yield blob
-        directory["tables"][name] = {"start": start, "end": end, "count": len(doc_ids),
-                                     "max_id": max(doc_ids, default=0), "parts": places,
-                                     "blocks": blocks}
+        directory["tables"][name] = {"start": start, "end": end, "count": count, "max_id": max_id,
+                                     "parts": places, "blocks": blocks}
     blob = orjson.dumps(directory) + b"\n"
     at = position
     crc = zlib.crc32(blob, crc)
     text = _END + b"%016d %016d dcrc=%08x crc=" % (at, len(blob) - 1, zlib.crc32(blob[:-1]))
     crc = zlib.crc32(text, crc)
     yield blob + text + b"%08x\n" % crc
+
+
+_PIECE = 8192
+"""A table's columns are held as JSON in pieces of this many values, not as a Python object per value (a table
+of a million requests has twenty million cells: ~1 GB as objects, a third of it as JSON)."""
+
+
+def _pieces(lists: list[list[Any]], written: list[list[bytes]]) -> None:
+    """Move what `lists` hold into `written` as JSON (a list's items without its brackets), and empty them."""
+    for values, pieces in zip(lists, written, strict=True):
+        if values:
+            pieces.append(orjson.dumps(values)[1:-1])
+            values.clear()
 
 
 def _rows(docs: Mapping[str, Any], fields: tuple[str, ...]) -> Iterator[tuple[str, bytes, tuple[Any, ...]]]:

@@ -13,9 +13,32 @@ import orjson
 from tinydb import Storage, TinyDB
 from tinydb.table import Document, Table
 
-from triagedesk.store.journal import Journal
+from triagedesk.store.journal import META, Journal
+from triagedesk.store.lazy_docs import LazyDocs
 
 Fields = Mapping[str, Any] | Callable[[MutableMapping[str, Any]], None]
+
+
+def replace_all(journal: Journal, data: dict[str, Any]) -> None:
+    """Make the journal's tables exactly `data`, written as whole-document changes in one transaction."""
+    with journal.transaction():
+        held = journal.records.raw
+        for name in set(held) | set(data):
+            if name == META:
+                continue
+            old, new = held.get(name, {}), data.get(name, {})
+            for doc_id in set(old) | set(new):
+                if old.get(doc_id) != new.get(doc_id) or doc_id not in new:
+                    journal.record(name, doc_id, new.get(doc_id))
+        tables = {name: LazyDocs.of(docs) for name, docs in data.items() if name != META}
+        if META in held:
+            tables[META] = held[META]
+        top = dict(journal.records.max_ids)
+        journal.records.replace(tables)
+        for name, number in top.items():  # a doc_id once used is not given again
+            journal.records.max_ids[name] = max(number, journal.records.max_ids.get(name, 0))
+        if journal.indexes is not None:
+            journal.indexes.reset()
 
 
 class JournalStorage(Storage):
@@ -30,7 +53,7 @@ class JournalStorage(Storage):
         return self.journal.tables
 
     def write(self, data: dict[str, Any]) -> None:
-        self.journal.replace_all(data)
+        replace_all(self.journal, data)
 
     def close(self) -> None:
         self.journal.close()

@@ -50,15 +50,23 @@ class RecordTables:
 
     def noted(self, table: str, doc_id: str, doc: dict[str, Any] | None) -> None:
         """Keep the next doc_id and the `id` index in step with a document already set in its table."""
+        fresh = False  # a doc_id above every one used: no entry of the index names it
         if doc is not None:
             number = int(doc_id)
             if number > self.max_ids.get(table, 0):
                 self.max_ids[table] = number
+                fresh = True
         index = self._ids.get(table)
         if index is None:
             return
         reverse = self._keys.get(table)
-        if reverse is None:  # built on the table's first change, not on every open
+        if reverse is None:
+            if fresh:  # an insert has nothing to take out of the index: a bulk load of millions builds no reverse
+                key = doc.get("id") if isinstance(doc, dict) else None
+                if isinstance(key, str):
+                    index[key] = doc_id
+                return
+            # built on the table's first change to a document it holds, not on every open
             reverse = self._keys[table] = {held: key for key, held in index.items()}
         old = reverse.pop(doc_id, None)
         if old is not None and index.get(old) == doc_id:
@@ -78,13 +86,28 @@ class RecordTables:
         if index is None:
             docs = self.raw.get(table)
             keys, (ids,) = docs.field_columns(("id",)) if isinstance(docs, LazyDocs) else ([], [[]])
-            index = {key: doc_id for doc_id, key in zip(keys, ids, strict=True) if type(key) is str}
-            self._ids[table] = index
+            index = self._ids[table] = id_index_of(keys, ids)
         return index
+
+    def has_id_index(self, table: str) -> bool:
+        return table in self._ids
+
+    def adopt_id_index(self, table: str, index: dict[str, str]) -> None:
+        """Hold `index`, built from the table as it is now (store/warming.py), as its `id` index."""
+        self._ids[table] = index
+        self._keys.pop(table, None)
 
     def pairs(self) -> set[tuple[str, str]]:
         """Every (table, doc_id) held (what a reload may have changed)."""
         return {(t, i) for t, docs in self.raw.items() for i in docs}
 
 
-__all__ = ["RecordTables", "Raw"]
+def id_index_of(keys: list[str], ids: list[Any]) -> dict[str, str]:
+    """record id -> doc_id for the doc_ids `keys` and their `id` values (one not a string is left out; of two
+    documents with one id, the later)."""
+    if set(map(type, ids)) <= {str}:  # every id a string (all but a hostile store): built at C speed
+        return dict(zip(ids, keys, strict=True))
+    return {key: doc_id for doc_id, key in zip(keys, ids, strict=True) if type(key) is str}
+
+
+__all__ = ["RecordTables", "Raw", "id_index_of"]

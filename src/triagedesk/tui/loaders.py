@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -35,6 +35,9 @@ class Detail:
     """The request's expert has acknowledged it."""
     awaiting_outcome: str | None = None
     """The request's latest ended session without an outcome (`o` records it)."""
+    partial: bool = False
+    """Found while the desk's warm-up built what candidates and past resolutions need: shown without them (the
+    screen loads the detail again once they are ready)."""
 
 
 def queue(desk: Desk, now: datetime, assignee: str | None = None) -> QueueData:
@@ -50,6 +53,8 @@ WARM_PAUSE = 0.005
 """Seconds the warm-up sleeps after each index it builds: the UI thread has the GIL to itself meanwhile, so a key
 pressed while the desk warms up paints as it would after (issue #24: the first repaint of a held key came 0.88 s
 after the panes appeared)."""
+WARM_WAIT = 0.02
+"""Seconds a detail waits for the warm-up's indexes before it is found without candidates and past resolutions."""
 
 
 def warm(desk: Desk, give_way: Callable[[], None] = KEYS.give_way) -> None:
@@ -62,6 +67,19 @@ def warm(desk: Desk, give_way: Callable[[], None] = KEYS.give_way) -> None:
 
     desk.warm(between)
     memory.keep_loaded()  # the indexes live as long as the store
+
+
+def details(desk: Desk, data: QueueData, issue_id: str, with_match: bool = True, expert_id: str | None = None,
+            wanted: Callable[[], bool] | None = None) -> Iterator[Detail | None]:
+    """`detail`, and when it came without candidates and past resolutions (the warm-up still building them) the
+    same detail again, whole, once they are ready (`Superseded` if the cursor moves on meanwhile)."""
+    found = detail(desk, data, issue_id, with_match, expert_id, wanted)
+    yield found
+    if found is not None and found.partial:
+        while not desk.detail_ready.wait(0.05):
+            if wanted is not None and not wanted():
+                raise Superseded(issue_id)
+        yield detail(desk, data, issue_id, with_match, expert_id, wanted)
 
 
 def detail(desk: Desk, data: QueueData, issue_id: str, with_match: bool = True,
@@ -81,9 +99,10 @@ def detail(desk: Desk, data: QueueData, issue_id: str, with_match: bool = True,
     still()
     decision = desk.engine.decide(issue)
     still()
-    match = desk.queries.candidates(issue) if with_match else None
+    whole = desk.detail_ready.wait(WARM_WAIT)  # a cursor move right after a large store's load waits no warm-up
+    match = desk.queries.candidates(issue) if with_match and whole else None
     still()
-    hits = desk.queries.knowledge_for(f"{issue.title} {issue.description}", 3)
+    hits = desk.queries.knowledge_for(f"{issue.title} {issue.description}", 3) if whole else []
     still()
     row = data.position(issue_id)
     request_id = data.request_id[row] if row is not None else None
@@ -93,7 +112,7 @@ def detail(desk: Desk, data: QueueData, issue_id: str, with_match: bool = True,
         else None
     acknowledged = request is not None and (request.acknowledged_at is not None or request.started_at is not None)
     return Detail(issue, decision, match, hits, running.status if running else None, desk.engine.opens_as(issue),
-                  acknowledged=acknowledged, awaiting_outcome=awaiting.id if awaiting else None)
+                  acknowledged=acknowledged, awaiting_outcome=awaiting.id if awaiting else None, partial=not whole)
 
 
 def timers(desk: Desk, limit: int, expert_id: str | None = None) -> tuple[list[TimerSpec], str]:

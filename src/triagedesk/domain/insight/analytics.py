@@ -108,6 +108,7 @@ def tally_records(requests: list[ExpertRequest], corrections: list[Correction], 
 def figures(tally: Tally, names: dict[str, str], now: datetime, days: int,
             profiles: Mapping[str, Profile]) -> dict[str, Any]:
     """The report's figures from what its period's records add up to: the one home of its formulas."""
+    tally = tally.grouped()
     n = tally.n
     completed = n[("completed",)]
     resolved = n[("resolved",)]
@@ -151,11 +152,17 @@ def figures(tally: Tally, names: dict[str, str], now: datetime, days: int,
 def completed_fixes(tally: Tally) -> Counter[tuple[str, str]]:
     """Corrections per (profile, field) of the period's completed requests only (an open request's are not over
     the completed requests' base)."""
+    if "completed_fixes" in tally.memo:
+        return Counter(tally.memo["completed_fixes"])
     done = tally.groups("done_request")
     out: Counter[tuple[str, str]] = Counter()
-    for key, count in tally.n.items():
-        if key[0] == "fix" and count and key[1] in done:
+    found = tally.fixes if tally.fixes is not None else [(key, count) for key, count in tally.n.items()
+                                                         if key[0] == "fix" and count]
+    for key, count in found:
+        if key[1] in done:
             out[(key[2], key[3])] += count
+    if tally.found is not None:  # a read-only tally (`Tally.grouped`): the report asks twice
+        tally.memo["completed_fixes"] = out
     return out
 
 

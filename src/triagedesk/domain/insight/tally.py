@@ -9,8 +9,11 @@ rounded once), so the report is the same however its records were counted: at on
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from types import MappingProxyType
+from typing import Any
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 MICROSECOND = timedelta(microseconds=1)
@@ -93,6 +96,12 @@ class Tally:
 
     n: Counter[tuple[str, ...]] = field(default_factory=Counter)
     values: dict[str, list[float]] = field(default_factory=lambda: {name: [] for name in VALUES})
+    found: dict[str, dict[str, int]] | None = field(default=None, repr=False, compare=False)
+    """Every group in one pass (`grouped()`), for a tally only read from then on."""
+    fixes: list[tuple[tuple[str, ...], int]] | None = field(default=None, repr=False, compare=False)
+    """The `fix` keys and counts, found in the same pass."""
+    memo: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
+    """What a read-only tally's readers computed from it once (`analytics.completed_fixes`)."""
 
     def request(self, f: RequestFacts, sign: int = 1) -> None:
         """Add (sign 1) or take back (sign -1) one request of the period."""
@@ -156,9 +165,23 @@ class Tally:
         for name, values in other.values.items():
             self.values[name].extend(values)
 
-    def groups(self, kind: str) -> dict[str, int]:
+    def groups(self, kind: str) -> Mapping[str, int]:
         """The counts of one kind of key by its group (`expert_assigned` -> {expert: count}), zeros left out."""
+        if self.found is not None:
+            return MappingProxyType(self.found.get(kind, {}))
         return {key[1]: count for key, count in self.n.items() if key[0] == kind and count}
+
+    def grouped(self) -> Tally:
+        """This tally (its counts shared, to be read only) with every group found in one pass: a period's tally
+        holds keys per request, and the report asks for fourteen groups (fourteen scans: ~0.1 s at 100k)."""
+        found: dict[str, dict[str, int]] = {}
+        fixes: list[tuple[tuple[str, ...], int]] = []
+        for key, count in self.n.items():
+            if count and len(key) > 1:
+                found.setdefault(key[0], {})[key[1]] = count
+                if key[0] == "fix":
+                    fixes.append((key, count))
+        return Tally(self.n, self.values, found, fixes)
 
 
 

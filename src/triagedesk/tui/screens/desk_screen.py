@@ -258,13 +258,13 @@ class DeskScreen(Screen[None]):
     def _detail_worker(self, issue_id: str, geometry: tuple[Size, bool], colours: dict[str, str]) -> None:
         worker, expert = get_current_worker(), self.expert_id if self.role == "expert" else None
         try:  # a key that moved on (or a newer worker for it) makes the rest of this one's lookups moot
-            found = loaders.detail(self.desk, self.data, issue_id, self.role != "expert", expert,
-                                   lambda: self.current == issue_id and not worker.is_cancelled)
+            for found in loaders.details(self.desk, self.data, issue_id, self.role != "expert", expert,
+                                         lambda: self.current == issue_id and not worker.is_cancelled):
+                drawn = None if found is None else self._escalation.prepare(
+                    found.issue, found.decision, found.hits, colours, geometry)
+                self.post_message(self.DetailReady(issue_id, found, drawn))
         except loaders.Superseded:
             return
-        drawn = None if found is None else self._escalation.prepare(
-            found.issue, found.decision, found.hits, colours, geometry)
-        self.post_message(self.DetailReady(issue_id, found, drawn))
 
     def on_desk_screen_queue_loaded(self, message: QueueLoaded) -> None:
         queue = self.query_one(QueueView)
