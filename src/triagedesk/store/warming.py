@@ -47,8 +47,8 @@ def field(journal: Any, table: str, name: str) -> None:
         if table not in indexes.declared:
             return  # the lookup names the mistake
         index = indexes.field(table, docs)
-    if name not in index.fields:
-        return
+    if name not in index.fields or index.lean:
+        return  # a lean reader's lookup scans the field's column (`FieldIndex.lean`): no index to build
     if not isinstance(docs, LazyDocs):
         with journal.mutex:
             index.of(name)
