@@ -132,6 +132,9 @@ def _issues(d: Dispatching) -> dict[str, dict[str, Any]]:
 @example(([{"alertname": "HighLatency", "instance": "web-1", "job": "api", "severity": "critical"},
            {"alertname": "HighLatency", "instance": "web-1", "job": "api", "severity": "info"}],
           [(0, False), (1, False)]), "threshold-subset")
+@example(([{"alertname": "DiskFull", "instance": "web-1", "job": "api", "severity": "critical"},
+           {"alertname": "DiskFull", "instance": "web-1", "job": "api", "severity": "info"}],
+          [(0, False), (1, False), (1, True)]), "threshold-subset")
 def test_the_same_alerts_taken_twice_leave_the_same_issues(stream, rules_name) -> None:
     sets, steps = stream
     with tempfile.TemporaryDirectory() as tmp:

@@ -116,7 +116,7 @@ class IntakeFlow:
                       events=_group(issue).events + 1)
         self.ledger.keep(issue, "dedup", f"repeat of {known.fingerprint}")
         request_id = None
-        if known.status != "resolved" and not self.ledger.has_request(issue.id or "") \
+        if not self.ledger.has_request(issue.id or "") \
                 and self.ledger.escalates(issue) != self.ledger.escalates(before):
             # its latest text changed whether it escalates: the rules weigh it as they weigh an arrival (without
             # counting one), so a threshold or a hold still has its say and the same alerts sent twice page alike
