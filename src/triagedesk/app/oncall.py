@@ -235,7 +235,10 @@ class OnCallDesk:
     def fairness(self, now: datetime | None = None, months: int = 3) -> dict[str, Any]:
         """Per person per month: hours on call, off-hours and weekend hours, interruptions (pages), rated against
         PagerDuty's benchmark (see `oncall_load`)."""
-        return fairness_of(self.store, self.coverage(), self._experts(), now or self.now(), months)
+        people = sorted(self.store.experts.all(), key=lambda e: ((e.name or e.id).lower(), e.id))
+        # names, zones and hours as stored, as a reading command's report takes them: the experts' counted
+        # figures (1.4 s at 100k, the analytics tab's first report waited for them) change none of these
+        return fairness_of(self.store, self.coverage(), people, now or self.now(), months)
 
 
 def fairness_of(store: Store, coverage: Coverage, experts: Sequence[Expert], now: datetime,
