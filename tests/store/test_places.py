@@ -118,7 +118,9 @@ def test_a_read_only_folder_answers_from_memory(tmp_path: Path, monkeypatch: Any
         def refuse(*_: Any) -> None:
             raise PermissionError("read-only")
 
-        monkeypatch.setattr(places, "atomic_write", refuse)
+        from triagedesk import files
+
+        monkeypatch.setattr(files, "stage", refuse)
         compare(path)
         assert not places.path_of(path).exists()
     finally:

@@ -2,9 +2,9 @@
 `get` and lookups read the few records they need, not a column of every record; a cache, never a record.
 
     #triagedesk-places 1\\n
-    LLLLLLLLLLLLLLLL XXXXXXXX\\n           the header's length and CRC-32
-    {header}                               the snapshot it was built from; each field's parts and their CRC-32s
     per field: ends  crcs  buckets         a value's bucket: JSON {value: [position, offset, length, doc_id, ...]}
+    {header}                               the snapshot it was built from; each field's parts and their CRC-32s
+    LLLLLLLLLLLLLLLL XXXXXXXX\\n           the header's length and CRC-32
 
 Built from the snapshot alone (`FIELDS`, string values only) by the first reader that asks after a compaction,
 and written once what it read is known good; the journal's changes since the snapshot are applied on top of each
@@ -21,12 +21,12 @@ import struct
 import sys
 import zlib
 from array import array
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import orjson
 
-from triagedesk.files import atomic_write
 from triagedesk.store.lazy_docs import LazyDocs
 from triagedesk.store.snapshot_file import END_LENGTH
 
@@ -60,40 +60,46 @@ def _bucket(value: str, count: int) -> int:
     return zlib.crc32(value.encode("utf-8", "surrogatepass")) % count
 
 
-def encode(name: str, tables: dict[str, Any]) -> bytes:
-    """The file of the snapshot named `name`, from its tables (LazyDocs), each field of `FIELDS` it holds."""
-    parts: list[bytes] = []
+def encode(name: str, tables: dict[str, Any]) -> Iterator[bytes]:
+    """The file of the snapshot named `name`, from its tables (LazyDocs), each field of `FIELDS` it holds, in
+    pieces as each field is done (one field's buckets held at a time; the header is the last piece)."""
+    yield MAGIC
     fields: dict[str, Any] = {}
-    at = 0
+    at = len(MAGIC)
     for table, names in FIELDS.items():
         docs = tables.get(table)
         base = docs.base.load() if isinstance(docs, LazyDocs) and docs.base is not None else None
         if base is None:
             continue
-        offsets, doc_ids = base.offsets, base.doc_ids
         for field in names:
             if field not in base.fields:
                 continue
-            column = base.column(field)
-            count = max(1, len(column) // 8)
-            buckets: list[dict[str, list[int]]] = [{} for _ in range(count)]
-            for position, value in enumerate(column):
-                if type(value) is str:
-                    buckets[_bucket(value, count)].setdefault(value, []).extend(
-                        (position, offsets[position], offsets[position + 1] - offsets[position] - 1,
-                         doc_ids[position]))
-            blobs = [orjson.dumps(b) for b in buckets]
+            blobs = _buckets(base, field)
             ends = array("q", [0])
             for blob in blobs:
                 ends.append(ends[-1] + len(blob))
             crcs = array("I", [zlib.crc32(blob) for blob in blobs])
             head = ends.tobytes() + crcs.tobytes()
-            fields[f"{table}/{field}"] = {"count": count, "at": at, "head": len(head), "crc": zlib.crc32(head)}
-            parts.append(head)
-            parts.extend(blobs)
+            fields[f"{table}/{field}"] = {"count": len(blobs), "at": at, "head": len(head), "crc": zlib.crc32(head)}
+            yield head
+            yield b"".join(blobs)
             at += len(head) + int(ends[-1])
     header = orjson.dumps({"snapshot": name, "byteorder": sys.byteorder, "fields": fields})
-    return MAGIC + b"%016d %08x\n" % (len(header), zlib.crc32(header)) + header + b"".join(parts)
+    yield header + b"%016d %08x\n" % (len(header), zlib.crc32(header))
+
+
+def _buckets(base: Any, field: str) -> list[bytes]:
+    """The field's buckets as JSON: {value: [position, offset, length, doc_id, ...]} for each text value."""
+    column = base.column(field)
+    count = max(1, len(column) // 8)
+    buckets: list[dict[str, list[int]]] = [{} for _ in range(count)]
+    offsets, doc_ids = base.offsets, base.doc_ids
+    for position, value in enumerate(column):
+        if type(value) is str:
+            buckets[_bucket(value, count)].setdefault(value, []).extend(
+                (position, offsets[position], offsets[position + 1] - offsets[position] - 1, doc_ids[position]))
+    del column
+    return [orjson.dumps(b) for b in buckets]
 
 
 class PlacesFile:
@@ -102,18 +108,17 @@ class PlacesFile:
     def __init__(self, buffer: Any, name: str) -> None:
         self.buffer = buffer
         try:
-            if bytes(buffer[:len(MAGIC)]) != MAGIC:
+            if bytes(buffer[:len(MAGIC)]) != MAGIC or len(buffer) < len(MAGIC) + 26:
                 raise Damaged("not a places file")
-            line = bytes(buffer[len(MAGIC):len(MAGIC) + 26])
+            line = bytes(buffer[len(buffer) - 26:])
             length, crc = int(line[:16]), int(line[17:25], 16)
-            start = len(MAGIC) + 26
-            header = bytes(buffer[start:start + length])
-            if len(header) != length or zlib.crc32(header) != crc:
+            header = bytes(buffer[len(buffer) - 26 - length:len(buffer) - 26])
+            if len(header) != length or zlib.crc32(header) != crc or line[16:17] != b" " or line[25:] != b"\n":
                 raise Damaged("a damaged header")
             found = orjson.loads(header)
             if found["snapshot"] != name or found["byteorder"] != sys.byteorder:
                 raise Damaged("built from another snapshot")
-            self.start = start + length
+            self.start = 0
             self.fields: dict[str, dict[str, int]] = {
                 key: {k: int(v) for k, v in place.items()} for key, place in found["fields"].items()}
         except (ValueError, KeyError, TypeError, AttributeError, orjson.JSONDecodeError) as exc:
@@ -169,13 +174,27 @@ def open_file(path: Path, name: str) -> PlacesFile | None:
 def built(path: Path, name: str, tables: dict[str, Any], answerable: Any) -> PlacesFile:
     """The places file of the snapshot, built now: written beside it once `answerable()` says what was read is
     good (a folder that cannot be written: held in memory)."""
-    data = encode(name, tables)
-    answerable()
+    from triagedesk.files import put_in_place, stage
+
     try:
-        atomic_write(path, data)
+        staged = stage(path, encode(name, tables))
     except OSError:
-        pass
-    return PlacesFile(data, name)
+        staged = None  # a folder that cannot be written: built again in memory
+    try:
+        answerable()
+    except BaseException:
+        if staged is not None:
+            staged.unlink(missing_ok=True)  # nothing read from a damaged snapshot is kept
+        raise
+    if staged is not None:
+        try:
+            put_in_place(staged, path)
+            opened = open_file(path, name)
+            if opened is not None:
+                return opened
+        except OSError:
+            staged.unlink(missing_ok=True)
+    return PlacesFile(b"".join(encode(name, tables)), name)
 
 
 __all__ = ["Damaged", "FIELDS", "PlacesFile", "built", "encode", "identity", "open_file", "path_of"]
