@@ -332,7 +332,7 @@ class Journal:
             if self.placed is not None:
                 found = self.placed.get(table, key)
                 if found is not _MISS:
-                    return found  # type: ignore[no-any-return]
+                    return found
             doc_id = self.records.id_index(table).get(key)
             return None if doc_id is None else self.records.raw.get(table, {}).get(doc_id)
 
@@ -365,7 +365,7 @@ class Journal:
             with self.mutex:
                 placed = self.placed.lookup(table, field, value)
             if placed is not _MISS:
-                return placed  # type: ignore[no-any-return]
+                return placed
         warming.field(self, table, field)
         with self.mutex:
             docs = self.records.raw.get(table, {})

@@ -26,8 +26,8 @@ class Placed:
     def _opened(self, rebuild: bool = False) -> places.PlacesFile | None:
         """The file of the snapshot as it is now (the caller holds the journal's mutex)."""
         tables = self.journal.tables
-        name = next((found for t in places.FIELDS if isinstance(tables.get(t), LazyDocs)
-                     and (found := places.identity(tables[t])) is not None), None)
+        name = next((named for t in places.FIELDS if isinstance(tables.get(t), LazyDocs)
+                     and (named := places.identity(tables[t])) is not None), None)
         if name is None:
             return None
         if self.file is not None and self._name == name and not rebuild:

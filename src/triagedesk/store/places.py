@@ -15,8 +15,6 @@ snapshot's own checks (each span's checksum, or the whole file's: `Journal.answe
 
 from __future__ import annotations
 
-import mmap
-import os
 import struct
 import sys
 import zlib
@@ -27,8 +25,9 @@ from typing import Any
 
 import orjson
 
+from triagedesk.store.buckets import Damaged
 from triagedesk.store.lazy_docs import LazyDocs
-from triagedesk.store.snapshot_file import END_LENGTH
+from triagedesk.store.side_files import build, identity, mapped
 
 MAGIC = b"#triagedesk-places 1\n"
 FIELDS: dict[str, tuple[str, ...]] = {
@@ -39,21 +38,8 @@ FIELDS: dict[str, tuple[str, ...]] = {
 request, whose values are (nearly) each a few records'."""
 
 
-class Damaged(Exception):
-    """Not the file its header describes: built again, never trusted."""
-
-
 def path_of(store: Path) -> Path:
     return store.with_name(store.name + ".places")
-
-
-def identity(docs: LazyDocs) -> str | None:
-    """The snapshot's last line (its checksums, its directory's place) and size, read through a table of it."""
-    base = docs.base
-    if base is None or base.file.handle is None:
-        return None
-    size = os.fstat(base.file.handle.fileno()).st_size
-    return f"{size} " + base.file.read(size - END_LENGTH, END_LENGTH).decode("latin-1")
 
 
 def _bucket(value: str, count: int) -> int:
@@ -159,11 +145,8 @@ class PlacesFile:
 
 def open_file(path: Path, name: str) -> PlacesFile | None:
     """The places file at `path` when it was built from the snapshot `name`; None when missing, stale, damaged."""
-    try:
-        with open(path, "rb") as handle:
-            size = os.fstat(handle.fileno()).st_size
-            buffer = mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ) if size else b""
-    except (OSError, ValueError):
+    buffer = mapped(path)
+    if buffer is None:
         return None
     try:
         return PlacesFile(buffer, name)
@@ -174,27 +157,7 @@ def open_file(path: Path, name: str) -> PlacesFile | None:
 def built(path: Path, name: str, tables: dict[str, Any], answerable: Any) -> PlacesFile:
     """The places file of the snapshot, built now: written beside it once `answerable()` says what was read is
     good (a folder that cannot be written: held in memory)."""
-    from triagedesk.files import put_in_place, stage
-
-    try:
-        staged = stage(path, encode(name, tables))
-    except OSError:
-        staged = None  # a folder that cannot be written: built again in memory
-    try:
-        answerable()
-    except BaseException:
-        if staged is not None:
-            staged.unlink(missing_ok=True)  # nothing read from a damaged snapshot is kept
-        raise
-    if staged is not None:
-        try:
-            put_in_place(staged, path)
-            opened = open_file(path, name)
-            if opened is not None:
-                return opened
-        except OSError:
-            staged.unlink(missing_ok=True)
-    return PlacesFile(b"".join(encode(name, tables)), name)
+    return PlacesFile(build(path, lambda: encode(name, tables), answerable), name)
 
 
 __all__ = ["Damaged", "FIELDS", "PlacesFile", "built", "encode", "identity", "open_file", "path_of"]
