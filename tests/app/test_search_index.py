@@ -180,7 +180,9 @@ def test_a_read_only_folder_answers_from_memory(tmp_path: Path, monkeypatch: Any
         def refuse(*_: Any) -> None:
             raise PermissionError("read-only")
 
-        monkeypatch.setattr(search_index, "atomic_write", refuse)
+        from triagedesk import files
+
+        monkeypatch.setattr(files, "stage", refuse)
         assert answer(path, "outage 7", 500) == scan(store, "outage 7", 500)
         assert not search_file.path_of(path).exists()
     finally:

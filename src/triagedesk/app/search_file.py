@@ -168,11 +168,10 @@ class SearchFile:
         return found
 
     def close(self) -> None:
+        if isinstance(self.buffer, mmap.mmap):
+            self.buffer.close()
         if self.handle is not None:
-            try:
-                self.buffer.close()
-            finally:
-                self.handle.close()
+            self.handle.close()
 
 
 def open_file(path: Path, identity: str) -> SearchFile | None:

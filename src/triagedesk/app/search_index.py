@@ -16,7 +16,7 @@ import orjson
 from triagedesk.app import search_file
 from triagedesk.app.issue_search import ISSUE_FIELDS, REQUEST_FIELDS, WHERE, Found, each_issue, shown
 from triagedesk.app.search_file import Damaged, SearchFile
-from triagedesk.files import atomic_write
+from triagedesk.store.side_files import build
 
 if TYPE_CHECKING:
     from triagedesk.store.lazy_docs import LazyDocs
@@ -124,13 +124,12 @@ def _build(reader: StoreReader, issues: LazyDocs, requests: LazyDocs, identity: 
         row = shown(key, doc, request, assignee, requester, "")
         shown_rows.append(orjson.dumps([row.issue_id, row.title, row.profile, row.status, row.assignee,
                                         row.requester, created, i]) + b"\n")
-    reader.answerable()  # nothing read from a damaged snapshot is kept
-    data = b"".join(search_file.encode(identity, texts, shown_rows))
-    try:
-        atomic_write(path, data)
-    except OSError:
-        pass  # a read-only folder: answered from memory, built again next time
-    return SearchFile(data, identity)
+    rows.clear()  # the documents let go before the file is written
+    issue_docs.clear()
+    # written as it is encoded, once nothing read from a damaged snapshot would be kept (a folder that cannot be
+    # written: answered from memory, built again next time)
+    return SearchFile(build(path, lambda: search_file.encode(identity, texts, shown_rows), reader.answerable),
+                      identity)
 
 
 class _Unindexable(Damaged):
