@@ -7,6 +7,7 @@ of the side files beside a snapshot (store/places.py, store/knowledge_file.py).
 from __future__ import annotations
 
 import struct
+import sys
 import zlib
 from array import array
 from typing import Any
@@ -41,6 +42,32 @@ def hashed(mapping: dict[str, Any], per: int = 8) -> list[dict[str, Any]]:
     return out
 
 
+def closing(name: str, found: dict[str, Any]) -> bytes:
+    """A side file's last piece: its header (`found`, the snapshot `name` it was built from) and the header's
+    length and CRC-32."""
+    header = orjson.dumps({"snapshot": name, "byteorder": sys.byteorder, **found})
+    return header + b"%016d %08x\n" % (len(header), zlib.crc32(header))
+
+
+def header(buffer: Any, magic: bytes, name: str) -> dict[str, Any]:
+    """The header of a side file that starts with `magic` and was built from the snapshot `name`; `Damaged`
+    when it is not one, is damaged, or was built from another snapshot (or on another machine's byte order)."""
+    if bytes(buffer[:len(magic)]) != magic or len(buffer) < len(magic) + 26:
+        raise Damaged("not a side file of this kind")
+    line = bytes(buffer[len(buffer) - 26:])
+    try:
+        length, crc = int(line[:16]), int(line[17:25], 16)
+        raw = bytes(buffer[len(buffer) - 26 - length:len(buffer) - 26])
+        if len(raw) != length or zlib.crc32(raw) != crc or line[16:17] != b" " or line[25:] != b"\n":
+            raise Damaged("a damaged header")
+        found = orjson.loads(raw)
+        if not isinstance(found, dict) or found.get("snapshot") != name or found.get("byteorder") != sys.byteorder:
+            raise Damaged("built from another snapshot")
+    except (ValueError, orjson.JSONDecodeError) as exc:
+        raise Damaged(f"a damaged header ({exc})") from None
+    return found
+
+
 class Buckets:
     """One encoded list of buckets inside an open file, its head checked once, each bucket as it is read."""
 
@@ -71,4 +98,4 @@ class Buckets:
         return found.get(key, default)
 
 
-__all__ = ["Buckets", "Damaged", "encode", "hashed", "slot"]
+__all__ = ["Buckets", "Damaged", "closing", "encode", "hashed", "header", "slot"]

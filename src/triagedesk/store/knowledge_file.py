@@ -15,14 +15,11 @@ corrected, an entry written since ranked as it is now). Ranked exactly as `knowl
 
 from __future__ import annotations
 
-import sys
 import zlib
 from array import array
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
-
-import orjson
 
 from triagedesk.domain.insight.knowledge import _score, _terms
 from triagedesk.store import buckets
@@ -80,8 +77,7 @@ def encode(name: str, base: SnapshotTable) -> Iterator[bytes]:
     raw = group_of.tobytes()
     parts["groups"] = {"at": at, "count": len(group_of), "crc": zlib.crc32(raw)}
     yield raw
-    header = orjson.dumps({"snapshot": name, "byteorder": sys.byteorder, "count": base.count, "parts": parts})
-    yield header + b"%016d %08x\n" % (len(header), zlib.crc32(header))
+    yield buckets.closing(name, {"count": base.count, "parts": parts})
 
 
 def open_index(buffer: Any, name: str) -> KnowledgeFile | None:
@@ -95,17 +91,8 @@ class KnowledgeFile:
     """An open knowledge index: postings and members read by bucket, each checked as it is read."""
 
     def __init__(self, buffer: Any, name: str) -> None:
+        found = buckets.header(buffer, MAGIC, name)
         try:
-            if bytes(buffer[:len(MAGIC)]) != MAGIC or len(buffer) < len(MAGIC) + 26:
-                raise Damaged("not a knowledge index")
-            line = bytes(buffer[len(buffer) - 26:])
-            length, crc = int(line[:16]), int(line[17:25], 16)
-            header = bytes(buffer[len(buffer) - 26 - length:len(buffer) - 26])
-            if len(header) != length or zlib.crc32(header) != crc or line[16:17] != b" " or line[25:] != b"\n":
-                raise Damaged("a damaged header")
-            found = orjson.loads(header)
-            if found["snapshot"] != name or found["byteorder"] != sys.byteorder:
-                raise Damaged("built from another snapshot")
             parts = found["parts"]
             self.count = int(found["count"])
             self.postings = Buckets(buffer, int(parts["postings"]["at"]), int(parts["postings"]["count"]),
@@ -113,7 +100,7 @@ class KnowledgeFile:
             self.members = Buckets(buffer, int(parts["members"]["at"]), int(parts["members"]["count"]),
                                    int(parts["members"]["crc"]))
             self._groups = (int(parts["groups"]["at"]), int(parts["groups"]["count"]), int(parts["groups"]["crc"]))
-        except (ValueError, KeyError, TypeError, AttributeError, orjson.JSONDecodeError) as exc:
+        except (ValueError, KeyError, TypeError, AttributeError) as exc:
             raise Damaged(f"a damaged header ({exc})") from None
         self.buffer = buffer
 
