@@ -13,16 +13,19 @@ from typing import TYPE_CHECKING, Any
 
 import orjson
 
+from triagedesk import __version__
 from triagedesk.app import search_file
 from triagedesk.app.issue_search import ISSUE_FIELDS, REQUEST_FIELDS, WHERE, Found, each_issue, shown
 from triagedesk.app.search_file import Damaged, SearchFile
-from triagedesk.store.side_files import build
+from triagedesk.store.side_files import build, identity
 
 if TYPE_CHECKING:
     from triagedesk.store.lazy_docs import LazyDocs
     from triagedesk.store.reader import StoreReader
     from triagedesk.store.snapshot_table import SnapshotTable
 
+ROWS = 1
+"""Bumped when what a row of the side file holds, or how it is shown, changes."""
 Changes = dict[str, Any]
 """doc_id -> the document now (None: removed), of every record written since the snapshot."""
 
@@ -40,14 +43,14 @@ def search(reader: StoreReader, text: str, limit: int) -> tuple[list[Found], boo
         if base is None or "\x00" in needle or base.file.handle is None:
             return None
         issue_changes, request_changes = _changes(issues), _changes(requests)
-    identity = _identity(base)
+    name = _identity(issues)
     path = search_file.path_of(Path(reader.path))
-    opened = search_file.open_file(path, identity)
+    opened = search_file.open_file(path, name)
     built = opened is None
     for _ in range(2):
         try:
             if opened is None:
-                opened = _build(reader, issues, requests, identity, path)
+                opened = _build(reader, issues, requests, name, path)
             touched = _touched(issues, requests, issue_changes, request_changes)
             found = _answer(opened, needle, limit, touched, issues, requests, issue_changes, request_changes)
             return found, built or bool(touched)
@@ -62,14 +65,10 @@ def search(reader: StoreReader, text: str, limit: int) -> tuple[list[Found], boo
     return None
 
 
-def _identity(base: SnapshotTable) -> str:
-    """The snapshot's last line (its checksums and its directory's place) and size: what names it."""
-    import os
-
-    from triagedesk.store.snapshot_file import END_LENGTH
-
-    size = os.fstat(base.file.handle.fileno()).st_size  # type: ignore[union-attr]
-    return f"{size} " + base.file.read(size - END_LENGTH, END_LENGTH).decode("latin-1")
+def _identity(issues: LazyDocs) -> str:
+    """The snapshot's name (store/side_files.py) and the version that shaped the rows (another version's rows
+    may read otherwise: built again)."""
+    return f"{identity(issues)} {__version__}/{ROWS}"
 
 
 def _changes(docs: LazyDocs) -> Changes:
@@ -108,7 +107,7 @@ def _whole(base: SnapshotTable, position: int, fields: tuple[str, ...]) -> dict[
     return {f: doc.get(f) for f in fields} if isinstance(doc, dict) else dict.fromkeys(fields)
 
 
-def _build(reader: StoreReader, issues: LazyDocs, requests: LazyDocs, identity: str, path: Path) -> SearchFile:
+def _build(reader: StoreReader, issues: LazyDocs, requests: LazyDocs, name: str, path: Path) -> SearchFile:
     """The side file of the snapshot: written beside it when the folder allows (else held in memory)."""
     issue_docs = _base_docs(issues, ISSUE_FIELDS)
     rows = list(each_issue(issue_docs, _base_docs(requests, REQUEST_FIELDS)))
@@ -128,8 +127,8 @@ def _build(reader: StoreReader, issues: LazyDocs, requests: LazyDocs, identity: 
     issue_docs.clear()
     # written as it is encoded, once nothing read from a damaged snapshot would be kept (a folder that cannot be
     # written: answered from memory, built again next time)
-    return SearchFile(build(path, lambda: search_file.encode(identity, texts, shown_rows), reader.answerable),
-                      identity)
+    return SearchFile(build(path, lambda: search_file.encode(name, texts, shown_rows), reader.answerable),
+                      name)
 
 
 class _Unindexable(Damaged):
