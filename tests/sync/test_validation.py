@@ -14,7 +14,7 @@ from tests.support.node_validate import server
 from triagedesk.domain.records import ExpertRequest
 from triagedesk.domain.requests.actions import ACTIONS
 from triagedesk.domain.requests.conflicts import LIFECYCLE_RANK, lifecycle_winner
-from triagedesk.domain.requests.rights import SERVER_ROLES, refusal
+from triagedesk.domain.requests.rights import SERVER_ROLES, deletion_refusal, refusal
 from triagedesk.domain.requests.states import REQUEST_STATUSES
 from triagedesk.sync.shapes import kind_shape
 from triagedesk.sync.wire import shape_of
@@ -145,3 +145,14 @@ def test_the_lifecycle_order_is_total() -> None:
         by_rank = None if LIFECYCLE_RANK[a] == LIFECYCLE_RANK[b] else \
             ("mine" if LIFECYCLE_RANK[a] > LIFECYCLE_RANK[b] else "theirs")
         assert lifecycle_winner(a, b) == by_rank, (a, b)
+
+
+def test_a_deletion_is_judged_alike_in_every_state() -> None:
+    """The server's refusal of deleting a request and the desks' on arrival (`deletion_refusal`): the same words."""
+    cases = [{"doc": {"_id": "requests:r1", "_deleted": True}, "old": {"_id": "requests:r1", "type": "requests",
+                                                                      "data": base(status)},
+              "user": USERS["coordinator"]} for status in REQUEST_STATUSES]
+    said = server(cases)
+    assert len(said) == len(REQUEST_STATUSES) > 5
+    assert said == [deletion_refusal(status) for status in REQUEST_STATUSES]
+    assert said.count(None) == 2 and said[-1] is not None

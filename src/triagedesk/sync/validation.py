@@ -8,8 +8,7 @@ from functools import cache
 
 from triagedesk.domain.kinds import MODELS
 from triagedesk.domain.records import ExpertRequest
-from triagedesk.domain.requests.actions import ACTIONS
-from triagedesk.domain.requests.rights import moves_table
+from triagedesk.domain.requests.rights import WITHDRAWABLE, moves_table
 from triagedesk.domain.requests.states import STATE_NAMES
 from triagedesk.sync.embedded import EMBEDDED
 from triagedesk.sync.shapes import shapes
@@ -271,4 +270,4 @@ def validate_function() -> str:
             .replace("__DEFAULTS__", json.dumps(defaults, sort_keys=True))
             .replace("__NAMES__", json.dumps(names, sort_keys=True))
             .replace("__CARRIED__", json.dumps(list(EMBEDDED)))
-            .replace("__WITHDRAWABLE__", json.dumps(sorted(ACTIONS["withdraw"].states))))
+            .replace("__WITHDRAWABLE__", json.dumps(sorted(WITHDRAWABLE))))
