@@ -159,11 +159,17 @@ def test_a_text_holding_a_nul_is_scanned(tmp_path: Path) -> None:
             reader.close()
         store.issues.put_many([Issue(id="INC-0", title="printer\x00outage", profile="infrastructure")])
         store.journal.compact()
-        reader = StoreReader(path)
-        try:
-            assert search_index.search(reader, "outage", 5) is None  # a title holding one: not indexed
-        finally:
-            reader.close()
+        written = []
+        for _ in range(2):
+            reader = StoreReader(path)
+            try:
+                assert search_index.search(reader, "outage", 5) is None  # a title holding one: not indexed
+            finally:
+                reader.close()
+            side = search_file.path_of(path)
+            assert b'"scan":true' in side.read_bytes()
+            written.append(side.stat().st_ino)
+        assert written[0] == written[1]  # said once, not built again by each search
         reading = open_reading(path)
         try:
             assert reading.search("outage", 500) == scan(store, "outage", 500)

@@ -39,8 +39,9 @@ def path_of(store: Path) -> Path:
     return store.with_name(store.name + ".search")
 
 
-def encode(identity: str, texts: list[bytes], rows: list[bytes]) -> Iterator[bytes]:
-    """The file's bytes, in pieces: `texts` and `rows` one per issue, in the search's order."""
+def encode(identity: str, texts: list[bytes], rows: list[bytes], scan: bool = False) -> Iterator[bytes]:
+    """The file's bytes, in pieces: `texts` and `rows` one per issue, in the search's order (`scan`: none, the
+    snapshot's issues cannot be held so and are scanned)."""
     parts: dict[str, list[bytes]] = {"starts": [_ends(texts)], "texts": texts, "places": [_ends(rows)], "rows": rows}
     places: dict[str, list[int]] = {}
     crcs: dict[str, list[int]] = {}
@@ -50,7 +51,7 @@ def encode(identity: str, texts: list[bytes], rows: list[bytes]) -> Iterator[byt
         places[name], crcs[name] = [at, length], sums
         at += length
     header = orjson.dumps({"snapshot": identity, "count": len(rows), "byteorder": sys.byteorder, "chunk": CHUNK,
-                           "parts": places, "crcs": crcs})
+                           "parts": places, "crcs": crcs, "scan": scan})
     head = MAGIC + b"%016d %08x\n" % (len(header), zlib.crc32(header)) + header
     yield head
     for name in PARTS:
@@ -132,6 +133,8 @@ class SearchFile:
             if found["snapshot"] != identity or found["byteorder"] != sys.byteorder or found["chunk"] != CHUNK:
                 raise Damaged("built from another snapshot")
             self.count = int(found["count"])
+            self.scan = found["scan"] is True
+            """The snapshot's issues are scanned (a text holding a NUL, which separates the texts here)."""
             self.parts = {name: Part(buffer, start + length + int(found["parts"][name][0]),
                                      int(found["parts"][name][1]), [int(c) for c in found["crcs"][name]])
                           for name in PARTS}

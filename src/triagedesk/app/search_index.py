@@ -51,11 +51,11 @@ def search(reader: StoreReader, text: str, limit: int) -> tuple[list[Found], boo
         try:
             if opened is None:
                 opened = _build(reader, issues, requests, name, path)
+            if opened.scan:
+                return None
             touched = _touched(issues, requests, issue_changes, request_changes)
             found = _answer(opened, needle, limit, touched, issues, requests, issue_changes, request_changes)
             return found, built or bool(touched)
-        except _Unindexable:
-            return None
         except Damaged:
             built = True  # built again from the snapshot, then asked again
         finally:
@@ -117,8 +117,9 @@ def _build(reader: StoreReader, issues: LazyDocs, requests: LazyDocs, name: str,
     for i in order:
         created, key, doc, request, assignee, requester, found = rows[i]
         lowered = [t.lower() for t in found]
-        if any("\x00" in t for t in lowered):
-            raise _Unindexable()
+        if any("\x00" in t for t in lowered):  # what separates the texts: this snapshot's issues are scanned
+            return SearchFile(build(path, lambda: search_file.encode(name, [], [], scan=True), reader.answerable),
+                              name)
         texts.append(("\x00".join(lowered) + "\x00").encode("utf-8", "surrogatepass"))
         row = shown(key, doc, request, assignee, requester, "")
         shown_rows.append(orjson.dumps([row.issue_id, row.title, row.profile, row.status, row.assignee,
@@ -129,10 +130,6 @@ def _build(reader: StoreReader, issues: LazyDocs, requests: LazyDocs, name: str,
     # written: answered from memory, built again next time)
     return SearchFile(build(path, lambda: search_file.encode(name, texts, shown_rows), reader.answerable),
                       name)
-
-
-class _Unindexable(Damaged):
-    """A text holding a NUL (what separates the texts in the file): such a store is scanned."""
 
 
 def _touched(issues: LazyDocs, requests: LazyDocs, issue_changes: Changes, request_changes: Changes) -> set[str]:
