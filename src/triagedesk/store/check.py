@@ -18,7 +18,7 @@ from filelock import FileLock, Timeout
 from triagedesk.files import atomic_write, reason
 from triagedesk.store import validity
 from triagedesk.store.errors import StoreError, StoreLocked
-from triagedesk.store.found import JournalFound, SnapshotFound, kind_of, read_journal, read_snapshot
+from triagedesk.store.found import JournalFound, SnapshotFound, kind_of, read_journal, read_snapshot, replay
 from triagedesk.store.journal import LOCK_TIMEOUT, keep_previous
 from triagedesk.store.journal_format import (
     META,
@@ -74,7 +74,7 @@ def plan(snapshot: SnapshotFound, journal: JournalFound, prev: SnapshotFound, pr
 
     journals = [(effective(prev_journal, False), 0, prev_journal), (effective(journal, True), 1, journal)]
     for generation, _, found in sorted(journals, key=lambda item: (item[0], item[1])):
-        if not found.records:
+        if not found.count:
             continue
         start = 0
         if folded is not None and found.header == folded[0]:
@@ -87,17 +87,7 @@ def plan(snapshot: SnapshotFound, journal: JournalFound, prev: SnapshotFound, pr
             result.skipped.append(f"{found.path.name}: generation {generation} salt {found.header.salt}, "
                                   f"not the journal the snapshot expects (salt {expected.salt}): not applied")
             continue
-        applied = 0
-        for offset, ops in found.records:
-            if offset < start:
-                continue
-            for table, doc_id, doc in ops:
-                target = result.tables.setdefault(table, {})
-                if doc is None:
-                    target.pop(doc_id, None)
-                else:
-                    target[doc_id] = doc
-            applied += 1
+        applied = replay(result.tables, found, start)
         if applied:
             result.replayed[found.path.name] = applied
         if found.damaged_lines:
@@ -155,7 +145,7 @@ class CheckReport:
             out.append(f"snapshot: {s.state.upper()}: {s.problem}")
         j = self.journal
         if j.state == "ok":
-            state = f"generation {j.generation}, {len(j.records)} intact records"
+            state = f"generation {j.generation}, {j.count} intact records"
             if j.tail:
                 state += (f", an unfinished last record of {j.tail} bytes where a killed write stops "
                           "(never acknowledged; cut on the next write)")
@@ -164,7 +154,7 @@ class CheckReport:
             out.append("journal: MISSING" + (f": the snapshot expects generation {s.generation}"
                                              if s.tables is not None else ""))
         else:
-            out.append(f"journal: DAMAGED: {j.problem}" + (f" ({len(j.records)} intact records)"
+            out.append(f"journal: DAMAGED: {j.problem}" + (f" ({j.count} intact records)"
                                                            if "records" not in j.problem else ""))
         for old, name in ((self.prev, "snapshot.prev"), (self.prev_journal, "journal.prev")):
             if old.state == "damaged":
@@ -197,7 +187,7 @@ class CheckReport:
         for found in (self.snapshot, self.journal, self.prev, self.prev_journal):
             entry: dict[str, Any] = {"state": found.state, "problem": found.problem}
             if isinstance(found, JournalFound):
-                entry.update(generation=found.generation, records=len(found.records),
+                entry.update(generation=found.generation, records=found.count,
                              damaged_lines=found.damaged_lines, tail=found.tail, cut_at=found.cut_at)
             else:
                 entry.update(generation=found.generation if found.tables is not None else None)
@@ -250,7 +240,7 @@ def _check(path: Path) -> CheckReport:
         elif journal.header is not None and journal.header != expected and not (
                 expected is None and journal.header.generation == generation):
             if folded is not None and journal.header == folded[0]:
-                if any(offset >= folded[1] for offset, _ in journal.records):
+                if journal.count and journal.offsets[-1] >= folded[1]:
                     report.store_problem = "the journal holds records after the compaction that folded it in"
                 else:
                     report.note = ("a compaction was interrupted between its two renames: the journal is "
