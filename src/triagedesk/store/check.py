@@ -93,6 +93,10 @@ def plan(snapshot: SnapshotFound, journal: JournalFound, prev: SnapshotFound, pr
         if found.damaged_lines:
             result.skipped.append(f"{found.path.name}: damaged lines {', '.join(map(str, found.damaged_lines[:10]))}"
                                   " cannot be read")
+    later = any(j.generation is not None and j.generation > base_generation for j in (journal, prev_journal))
+    if base is not None and expected is not None and later and expected not in (journal.header, prev_journal.header):
+        result.skipped.append(f"journal generation {expected.generation} (salt {expected.salt}), the one "
+                              f"{base.path.name} expects after it, is gone: what it held is not in that snapshot")
     known = [s.generation for s in snapshots] + [j.generation or 0 for j in (journal, prev_journal)]
     result.generation = max(known, default=0)
     return result
