@@ -16,7 +16,7 @@ from typing import Any
 from filelock import FileLock, Timeout
 
 from triagedesk.files import atomic_write, reason
-from triagedesk.store import validity
+from triagedesk.store import scan_split, validity
 from triagedesk.store.errors import StoreError, StoreLocked
 from triagedesk.store.found import JournalFound, SnapshotFound, kind_of, read_journal, read_snapshot, replay
 from triagedesk.store.journal import LOCK_TIMEOUT, keep_previous
@@ -261,7 +261,7 @@ def _check(path: Path) -> CheckReport:
                                         "replaced")
     report.recoverable = plan(snapshot, journal, prev, prev_journal)
     if report.recoverable is not None:
-        report.invalid = validity.scan(report.recoverable.tables)
+        report.invalid = scan_split.scan(report.recoverable.tables)  # on two cores
     return report
 
 
