@@ -231,8 +231,11 @@ def check(path: Path, locked: bool = False) -> CheckReport:
 
 
 def _check(path: Path) -> CheckReport:
-    snapshot, journal = read_snapshot(path), read_journal(_sibling(path, ".journal"))
-    prev, prev_journal = read_snapshot(_sibling(path, ".prev")), read_journal(_sibling(path, ".journal.prev"))
+    snapshot, prev = read_snapshot(path), read_snapshot(_sibling(path, ".prev"))
+    base = max((s for s in (snapshot, prev) if s.tables is not None), key=lambda s: s.generation, default=None)
+    folded = folded_journal(base.tables) if base is not None and base.tables is not None else None
+    journal = read_journal(_sibling(path, ".journal"), folded)  # what `plan` would not replay: its CRC alone
+    prev_journal = read_journal(_sibling(path, ".journal.prev"), folded)
     report = CheckReport(path, snapshot, journal, prev, prev_journal)
     if snapshot.tables is not None:
         expected = expected_journal(snapshot.tables)
