@@ -7,6 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -73,3 +74,25 @@ def test_a_store_checked_on_two_cores_names_every_invalid_record(tmp_path: Path)
     assert len(tables["issues"]) == 31
     assert [bad.record_id for bad in report.invalid] == ["INC-3", "INC-17", "INC-29", "INC-30"]
     assert scan_split.scan(tables, 4) == validity.scan(tables) == report.invalid
+
+
+def test_a_process_with_another_thread_validates_alone(monkeypatch: pytest.MonkeyPatch) -> None:
+    import threading
+
+    forked: list[int] = []
+
+    def fork() -> int:
+        forked.append(1)
+        return 0
+
+    monkeypatch.setattr(scan_split.os, "fork", fork)
+    tables = {"issues": {str(n): issue(n, "valid" if n % 3 else "wrong type") for n in range(1, 20)}}
+    stop = threading.Event()
+    other = threading.Thread(target=stop.wait)
+    other.start()
+    try:
+        assert scan_split.scan(tables, 4) == validity.scan(tables)
+    finally:
+        stop.set()
+        other.join()
+    assert forked == []

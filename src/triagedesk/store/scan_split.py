@@ -7,6 +7,7 @@ from __future__ import annotations
 import os
 import pickle
 import struct
+import threading
 from collections.abc import Iterator
 from typing import Any
 
@@ -26,9 +27,11 @@ Found = list[tuple[int, int, validity.Invalid]]  # (kind's place in MODELS, the 
 
 def scan(tables: dict[str, Any], batch: int = BATCH) -> list[validity.Invalid]:
     """Every record of every kind that its model cannot load (`validity.scan`), on two cores when there is more
-    than one batch of records, two cores and a fork."""
+    than one batch of records, two cores, a fork, and no other thread in this process (a fork copies no thread but
+    every lock one may hold: the `db check` command has none)."""
     total = sum(len(tables.get(kind) or ()) for kind in MODELS)
-    if total <= batch or (os.cpu_count() or 1) < 2 or not hasattr(os, "fork"):
+    alone = threading.active_count() == 1
+    if total <= batch or (os.cpu_count() or 1) < 2 or not hasattr(os, "fork") or not alone:
         return [bad for _, _, bad in _scan(tables, batch, None)]
     reading, writing = os.pipe()
     try:
