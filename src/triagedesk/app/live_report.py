@@ -297,7 +297,7 @@ class LiveReport:
         """The report of [now - days, now]: whole days merged, the two end days counted from their records."""
         if self._deferred:
             self._deferred = False
-            from triagedesk.app.report_columns import report
+            from triagedesk.app.report_days import report
 
             at_once = report(self.store, self.profiles, now, days)
             threading.Thread(target=self._build_later, name="triagedesk-report", daemon=True).start()

@@ -1,0 +1,93 @@
+"""A day's tally without its per-request keys, so a period's report sums a few hundred keys a day rather than one a
+request: the completed requests' ids and the corrections' (request, profile, field) counts are kept as lists beside
+the counts, and the correction rates' join of the two is done once for the whole period (`join`)."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from triagedesk.domain.insight.tally import VALUES, Tally
+
+PER_REQUEST = frozenset(("done_request", "fix"))
+"""The keys a tally holds one of per request: joined per period, never summed per day."""
+_NUMBERS = frozenset((int, float))
+_TEXT = frozenset((str,))
+
+
+@dataclass
+class DayPart:
+    """What some records of a period add to its report: counts and value lists, as a `Tally` holds them, less its
+    per-request keys; `done` the completed requests' ids and `fixes` the corrections' (request, profile, field,
+    count)."""
+
+    n: Counter[tuple[str, ...]] = field(default_factory=Counter)
+    values: dict[str, list[float]] = field(default_factory=lambda: {name: [] for name in VALUES})
+    done: list[str] = field(default_factory=list)
+    fixes: list[tuple[str, str, str, int]] = field(default_factory=list)
+
+    def as_json(self) -> dict[str, Any]:
+        return {"n": [[list(key), count] for key, count in self.n.items()], "v": self.values, "d": self.done,
+                "f": [list(fix) for fix in self.fixes]}
+
+
+def split(tally: Tally) -> DayPart:
+    """The tally's counts and values with its per-request keys taken out into `done` and `fixes`."""
+    part = DayPart(values={name: list(tally.values[name]) for name in VALUES})
+    for key, count in tally.n.items():
+        if not count:
+            continue
+        kind = key[0]
+        if kind == "done_request":
+            part.done.extend([key[1]] * count)
+        elif kind == "fix":
+            part.fixes.append((key[1], key[2], key[3], count))
+        else:
+            part.n[key] = count
+    return part
+
+
+def from_json(data: Any) -> DayPart:
+    """A part as `DayPart.as_json` wrote it; a ValueError for anything else (a damaged side file)."""
+    try:
+        n: Counter[tuple[str, ...]] = Counter()
+        for key, count in data["n"]:
+            if type(count) is not int or not key or not all(type(k) is str for k in key):
+                raise ValueError("a count")
+            n[tuple(key)] += count
+        values = data["v"]
+        if set(values) != set(VALUES) or not all(set(map(type, values[name])) <= _NUMBERS for name in VALUES):
+            raise ValueError("the values")
+        done = data["d"]
+        fixes = [(r, p, f, c) for r, p, f, c in data["f"]]
+        if not set(map(type, done)) <= _TEXT or not all(
+                type(r) is str and type(p) is str and type(f) is str and type(c) is int for r, p, f, c in fixes):
+            raise ValueError("the ids")
+    except (KeyError, TypeError, ValueError) as exc:
+        raise ValueError(f"not a day's part ({exc})") from None
+    return DayPart(n, {name: list(values[name]) for name in VALUES}, list(done), fixes)
+
+
+def join(parts: Iterable[DayPart]) -> Tally:
+    """The period's tally from its parts: counts and values summed, and the corrections of completed requests per
+    (profile, field) joined once (what `analytics.completed_fixes` finds from the per-request keys)."""
+    total = Tally()
+    done: set[str] = set()
+    fixes: list[tuple[str, str, str, int]] = []
+    for part in parts:
+        total.n.update(part.n)
+        for name in VALUES:
+            total.values[name].extend(part.values[name])
+        done.update(part.done)
+        fixes.extend(part.fixes)
+    completed: Counter[tuple[str, str]] = Counter()
+    for request, profile, fixed, count in fixes:
+        if request in done:
+            completed[(profile, fixed)] += count
+    total.memo["completed_fixes"] = +completed
+    return total
+
+
+__all__ = ["DayPart", "PER_REQUEST", "from_json", "join", "split"]
