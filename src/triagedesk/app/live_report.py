@@ -20,6 +20,7 @@ from triagedesk.app.report_columns import (
     request_columns,
 )
 from triagedesk.domain.insight.analytics import correctable, due_us, figures, period_bounds, rates_of
+from triagedesk.domain.insight.day_parts import join, split
 from triagedesk.domain.insight.period_sum import PeriodSum
 from triagedesk.domain.insight.tally import DAY_US, CorrectionFacts, RatingFacts, Tally, micros, request_facts
 from triagedesk.domain.insight.tally_bulk import RequestColumns, tally_columns, tally_corrections, tally_ratings
@@ -307,20 +308,20 @@ class LiveReport:
             self.catch_up()
             low, high = period_bounds(now, days)
             first, last = low // DAY_US, high // DAY_US
-            total = self.period.total(self.days, first + 1, last)
+            total = self.period.lean(self.days, first + 1, last)
             # the end days: [low, the end of the first day) and [the start of the last day, high]
             ends = ((low, min(high, (first + 1) * DAY_US - 1)),) + (
                 ((last * DAY_US, high),) if last > first else ())
-            for start, stop in ends:
-                self._end(total, start, stop)
+            join([split(self._end(start, stop)) for start, stop in ends], total, self.period)
             return figures(total, self.names, now, days, self.profiles)
 
-    def _end(self, total: Tally, low: int, high: int) -> None:
-        """Add the records of part of one day, [low, high], from the records themselves: those counted at the
+    def _end(self, low: int, high: int) -> Tally:
+        """The tally of part of one day, [low, high], from the records themselves: those counted at the
         start found by bisection in their time order, those changed since looked at one by one."""
         at, alive, moved, built = self.rows.at, self.alive, self.moved, self.built
         rows = [i for i in range(bisect_left(built, low), bisect_left(built, high + 1)) if alive[i] and i not in moved]
         rows += [i for i in moved if alive[i] and low <= at[i] <= high]
+        total = Tally()
         total.add(tally_columns(RequestColumns(**{name: _pick(column, rows)
                                                   for name, column in self.rows.__dict__.items()})))
         fixes = self._between(self.c_timed, self.c_times, self.c_moved, low, high)
@@ -331,6 +332,7 @@ class LiveReport:
         rated = [i for i in rated if self.o_alive[i] and self.o_rating[i] is not None
                  and low <= self.o_created[i] <= high]
         tally_ratings(total, _pick(self.o_expert, rated), _pick(self.o_rating, rated))
+        return total
 
     @staticmethod
     def _between(timed: list[int], times: list[int], moved: set[int], low: int, high: int) -> list[int]:

@@ -5,9 +5,9 @@ the counts, and the correction rates' join of the two is done once for the whole
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 from triagedesk.domain.insight.tally import VALUES, Tally
 
@@ -34,8 +34,9 @@ class DayPart:
 
 
 def split(tally: Tally) -> DayPart:
-    """The tally's counts and values with its per-request keys taken out into `done` and `fixes`."""
-    part = DayPart(values={name: list(tally.values[name]) for name in VALUES})
+    """The tally's counts and values (its lists shared, not copied) with its per-request keys taken out into
+    `done` and `fixes`."""
+    part = DayPart(values={name: tally.values[name] for name in VALUES})
     for key, count in tally.n.items():
         if not count:
             continue
@@ -70,24 +71,39 @@ def from_json(data: Any) -> DayPart:
     return DayPart(n, {name: list(values[name]) for name in VALUES}, list(done), fixes)
 
 
-def join(parts: Iterable[DayPart]) -> Tally:
-    """The period's tally from its parts: counts and values summed, and the corrections of completed requests per
-    (profile, field) joined once (what `analytics.completed_fixes` finds from the per-request keys)."""
-    total = Tally()
-    done: set[str] = set()
-    fixes: list[tuple[str, str, str, int]] = []
+class Kept(Protocol):
+    """A sum of other days' per-request counts, their join done (`PeriodSum`)."""
+
+    done: Mapping[str, int]
+    fixes: Mapping[str, Mapping[tuple[str, str], int]]
+    completed: Mapping[tuple[str, str], int]
+
+
+def join(parts: Iterable[DayPart], onto: Tally | None = None, kept: Kept | None = None) -> Tally:
+    """The period's tally from its parts (added `onto` a tally of other days, whose per-request counts are
+    `kept`): counts and values summed, and the corrections of completed requests per (profile, field) joined once
+    (what `analytics.completed_fixes` finds from the per-request keys)."""
+    total = onto if onto is not None else Tally()
+    ended: set[str] = set()
+    found: list[tuple[str, str, str, int]] = []
     for part in parts:
         total.n.update(part.n)
         for name in VALUES:
             total.values[name].extend(part.values[name])
-        done.update(part.done)
-        fixes.extend(part.fixes)
-    completed: Counter[tuple[str, str]] = Counter()
-    for request, profile, fixed, count in fixes:
-        if request in done:
+        ended.update(part.done)
+        found.extend(part.fixes)
+    done: Mapping[str, int] = kept.done if kept is not None else {}
+    completed: Counter[tuple[str, str]] = Counter(kept.completed if kept is not None else {})
+    if kept is not None:
+        for request in ended:
+            held = kept.fixes.get(request)
+            if held and done.get(request, 0) <= 0:  # completed in an end day only: its fixes of the kept days
+                completed.update(held)
+    for request, profile, fixed, count in found:
+        if request in ended or done.get(request, 0) > 0:
             completed[(profile, fixed)] += count
     total.memo["completed_fixes"] = +completed
     return total
 
 
-__all__ = ["DayPart", "PER_REQUEST", "from_json", "join", "split"]
+__all__ = ["DayPart", "Kept", "PER_REQUEST", "from_json", "join", "split"]
