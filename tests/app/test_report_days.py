@@ -189,7 +189,7 @@ def test_a_day_whose_checksum_was_forged_still_parses_or_is_refused(tmp_path: Pa
 
         header = book.header
         grow = len(blob) - length
-        for name, place in header["days"].items():
+        for place in header["days"].values():
             if place[0] > offset:
                 place[0] += grow
             if place[3] > offset:

@@ -56,7 +56,10 @@ class Changes:
     def of(cls, store: Store, profiles: Mapping[str, Profile], docs: Mapping[str, LazyDocs]) -> Changes | None:
         """The changes, or None when too many (or an outcome naming its request in a way not followed here)."""
         changed = sum(len(docs[kind].changed) for kind in KINDS)
-        counted = sum(docs[kind].base.count for kind in KINDS if docs[kind].base is not None)  # type: ignore[union-attr]
+        counted = 0
+        for kind in KINDS:
+            base = docs[kind].base
+            counted += 0 if base is None else base.count
         if changed > max(256, CHANGES_AT_MOST * counted):
             return None
         found = cls(store, profiles, docs)

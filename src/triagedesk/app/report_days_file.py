@@ -1,10 +1,10 @@
 """The report's day book on disk (`PATH.report-days`, beside the snapshot): a cache, never a record.
 
-A first line gives the header's length and CRC-32; the header names the snapshot it was counted from (generation, salt, each counted table's place and column
-checksums), the profiles it was counted with, and where each day's two blobs lie with their CRC-32: the day's sums
-(read for a whole day of a period) and its rows (read for a period's end days and for days the journal changed).
-Anything that does not match, does not parse or fails its checksum is a `BookUnusable`: the report is counted from
-the store instead and the book written again.
+A first line gives the header's length and CRC-32; the header names the snapshot the book was counted from
+(generation, salt, each counted table's place and column checksums) and the profiles it was counted with, and where
+each day's two blobs lie with their CRC-32: the day's sums (read for a whole day of a period) and its rows (read for
+a period's end days and for days the journal changed). Anything that does not match, does not parse or fails its
+checksum is a `BookUnusable`: the report is counted from the store instead and the book written again.
 """
 
 from __future__ import annotations

@@ -74,9 +74,14 @@ def from_json(data: Any) -> DayPart:
 class Kept(Protocol):
     """A sum of other days' per-request counts, their join done (`PeriodSum`)."""
 
-    done: Mapping[str, int]
-    fixes: Mapping[str, Mapping[tuple[str, str], int]]
-    completed: Mapping[tuple[str, str], int]
+    @property
+    def done(self) -> Mapping[str, int]: ...
+
+    @property
+    def fixes(self) -> Mapping[str, Mapping[tuple[str, str], int]]: ...
+
+    @property
+    def completed(self) -> Mapping[tuple[str, str], int]: ...
 
 
 def join(parts: Iterable[DayPart], onto: Tally | None = None, kept: Kept | None = None) -> Tally:
