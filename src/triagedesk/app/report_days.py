@@ -87,12 +87,17 @@ def state_of(store: Store, profiles: Mapping[str, Profile]) -> tuple[dict[str, A
     tables: dict[str, Any] = {}
     for kind, found in docs.items():
         base = found.base
-        if base is not None and base.spans is None:
-            return None, docs  # a snapshot from before span checksums: nothing names its columns' content
-        tables[kind] = None if base is None else [base.count, base.start, base.end,
-                                                  sorted([name, crc] for name, crc in base.spans.lists.items())]
-    key = {"format": FORMAT, "generation": generation, "salt": header.salt if header else None, "tables": tables,
-           "profiles": profiles_digest(profiles)}
+        if base is None:
+            tables[kind] = None
+            continue
+        # a snapshot from before span checksums is named by its place alone (its generation's salt is new at
+        # every compaction): a book is written only once the whole file's checksum passed
+        lists = sorted([name, crc] for name, crc in base.spans.lists.items()) if base.spans is not None else None
+        tables[kind] = [base.count, base.start, base.end, lists]
+    if header is None or not header.salt:
+        return None, docs  # a journal from before salts: nothing names this very snapshot
+    key = {"format": FORMAT, "generation": generation, "salt": header.salt, "size": store.journal.files.snapshot_size(),
+           "tables": tables, "profiles": profiles_digest(profiles)}
     return orjson.loads(orjson.dumps(key)), docs
 
 
@@ -181,6 +186,7 @@ def report(store: Store, profiles: Mapping[str, Profile], now: datetime, days: i
         except BookUnusable:
             counted = build(store, profiles, docs)
             if counted is not None:
+                store.journal.answerable()  # what was read is intact (else a StoreCorrupt, and no book)
                 try:
                     write_book(where, key, counted)
                 except (OSError, TypeError):  # a read-only folder; a count too large for JSON: counted each time
