@@ -40,6 +40,8 @@ def test_the_kept_sum_equals_the_days_merged_afresh(changes: list, asks: list[tu
     for n, (day, key, count, value, ask) in enumerate(changes + [(0, ("requests", "a"), 0, 0.0, True)]):
         if key[0] == "done_request":  # a request is completed in its day or not (never below none)
             days[day].n[key] = count % 2
+        elif key[0] == "fix":  # a day's corrections of a request: taken back only once added
+            days[day].n[key] = max(days[day].n[key] + count, 0)
         else:
             days[day].n[key] += count
         days[day].values["cost"].append(value)
