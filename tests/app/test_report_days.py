@@ -216,3 +216,50 @@ def test_a_read_only_folder_still_answers(tmp_path: Path, monkeypatch: Any) -> N
         assert not book_path(store.path).exists()
     finally:
         store.close()
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(histories(), operations, operations)
+def test_the_tab_started_from_the_book_keeps_in_step(tmp_path: Path, history: Any, before: list[Any],
+                                                     after: list[Any]) -> None:
+    """The tab's kept report started from the book and the journal's changes since equals the records' report,
+    then and after more writes."""
+    from triagedesk.app.live_book import from_book
+    from triagedesk.app.live_report import LiveReport
+
+    store = _store(tmp_path, history)
+    try:
+        booked(store, DAYS, NOW)  # the book written
+        for kind, n, data in before:
+            _write(store, kind, n, data)
+        live = LiveReport(store, PROFILES, deferred=True)
+        assert from_book(live)
+        live._deferred = False
+        for days in (DAYS, 30):
+            for now in ENDS:
+                assert live.report(days, now) == counted(store, days, now), (days, now)
+        for kind, n, data in after:
+            _write(store, kind, n, data)
+            assert live.report(DAYS, NOW) == counted(store, DAYS, NOW), kind
+        live.close()
+    finally:
+        store.close()
+
+
+def test_the_tab_without_a_book_counts_from_the_store(tmp_path: Path) -> None:
+    from triagedesk.app.live_book import from_book
+    from triagedesk.app.live_report import LiveReport
+
+    store = _folded(tmp_path)
+    try:
+        live = LiveReport(store, PROFILES, deferred=True)
+        assert not from_book(live)  # no book yet: the caller counts
+        assert live.report(DAYS, NOW) == counted(store, DAYS, NOW)  # counted at once, and the book written
+        assert live.report(DAYS, NOW) == counted(store, DAYS, NOW)  # the days counted on the thread meanwhile
+        book_path(store.path).write_bytes(b"#triagedesk-report-days 1 garbage")
+        again = LiveReport(store, PROFILES, deferred=True)
+        assert not from_book(again)  # damaged: not used
+        live.close()
+        again.close()
+    finally:
+        store.close()

@@ -57,9 +57,12 @@ class LiveReport:
             self._build()
 
     def _build_later(self) -> None:
+        from triagedesk.app.live_book import from_book
+
         with self._counting:
             try:
-                self._build()
+                if not from_book(self):
+                    self._build()
             except Exception:  # noqa: BLE001 - a store closed meanwhile (the desk quit): the next report counts
                 self._deferred = True  # again at once (the error, if it lasts, is told there, on the UI's worker)
 
@@ -76,6 +79,12 @@ class LiveReport:
         columns = StoreColumns(self.store)
         outcomes = Outcomes(columns)
         doc_ids, ids, rows = request_columns(columns, outcomes, self.profiles, None)
+        self._adopt(doc_ids, ids, rows, outcomes, corrections_of(columns, self.profiles))
+
+    def _adopt(self, doc_ids: list[str], ids: list[str], rows: RequestColumns, outcomes: Outcomes,
+               fixes: tuple[list[Any], ...], days: dict[int, Tally] | None = None) -> None:
+        """Hold these requests (their rows), outcomes and corrections, and their days' tallies (`days`, else
+        counted from them)."""
         order = sorted(range(len(ids)), key=rows.at.__getitem__)  # by time: each day's rows are one slice
         self.rows = RequestColumns(**{name: _pick(column, order) for name, column in rows.__dict__.items()})
         self.ids, self.request_doc = _pick(ids, order), _pick(doc_ids, order)
@@ -85,10 +94,10 @@ class LiveReport:
         self.built = list(self.rows.at)
         """The times of the rows as counted, in order (a row changed or added since is in `moved`)."""
         self.moved: set[int] = set()
-        self.days: dict[int, Tally] = defaultdict(Tally)
+        self.days: dict[int, Tally] = defaultdict(Tally, days or {})
         self.period.reset()
         at = self.rows.at
-        for day in sorted({a // DAY_US for a in at}):
+        for day in sorted({a // DAY_US for a in at}) if days is None else ():
             start, stop = bisect_left(at, day * DAY_US), bisect_left(at, (day + 1) * DAY_US)
             self.days[day].add(tally_columns(RequestColumns(
                 **{name: column[start:stop] for name, column in self.rows.__dict__.items()})))
@@ -110,10 +119,10 @@ class LiveReport:
         by_day: dict[int, list[int]] = defaultdict(list)
         for i in rated:
             by_day[self.o_created[i] // DAY_US].append(i)
-        for day, held in by_day.items():
+        for day, held in by_day.items() if days is None else ():
             tally_ratings(self.days[day], _pick(self.o_expert, held), _pick(self.o_rating, held))
         # corrections
-        keys, created, fields, categories, experts, names, requests = corrections_of(columns, self.profiles)
+        keys, created, fields, categories, experts, names, requests = fixes
         self.c_keys, self.c_at, self.c_field = list(keys), list(created), list(fields)
         self.c_category, self.c_expert, self.c_profile = list(categories), list(experts), list(names)
         self.c_request = list(requests)
@@ -125,7 +134,7 @@ class LiveReport:
         by_day = defaultdict(list)
         for i, made in enumerate(self.c_at):
             by_day[made // DAY_US].append(i)
-        for day, held in by_day.items():
+        for day, held in by_day.items() if days is None else ():
             tally_corrections(self.days[day], _pick(self.c_field, held), _pick(self.c_category, held),
                               _pick(self.c_expert, held), _pick(self.c_profile, held), _pick(self.c_request, held))
         self.names = expert_names(self.store)
