@@ -57,14 +57,16 @@ class LiveReport:
             self._build()
 
     def _build_later(self) -> None:
+        """Count the days (`_counting` is held for it by the caller, and let go here once they are counted)."""
         from triagedesk.app.live_book import from_book
 
-        with self._counting:
-            try:
-                if not from_book(self):
-                    self._build()
-            except Exception:  # noqa: BLE001 - a store closed meanwhile (the desk quit): the next report counts
-                self._deferred = True  # again at once (the error, if it lasts, is told there, on the UI's worker)
+        try:
+            if not from_book(self):
+                self._build()
+        except Exception:  # noqa: BLE001 - a store closed meanwhile (the desk quit): the next report counts
+            self._deferred = True  # again at once (the error, if it lasts, is told there, on the UI's worker)
+        finally:
+            self._counting.release()
 
     def _noticed(self, changes: set[tuple[str, str]]) -> None:
         relevant = {c for c in changes if c[0] in TABLES}
@@ -310,9 +312,12 @@ class LiveReport:
             from triagedesk.app.report_days import report
 
             at_once = report(self.store, self.profiles, now, days)
+            self._counting.acquire()  # held until the days are counted: the next report waits for them
             threading.Thread(target=self._build_later, name="triagedesk-report", daemon=True).start()
             return at_once  # the changes meanwhile are applied to the days' tallies once they are counted
         with self._counting:
+            if not hasattr(self, "days"):  # the count on the thread failed (told at the next deferred report)
+                self._build()
             self.store.refresh()
             self.catch_up()
             low, high = period_bounds(now, days)
