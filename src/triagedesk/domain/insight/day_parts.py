@@ -61,14 +61,16 @@ def from_json(data: Any) -> DayPart:
         values = data["v"]
         if set(values) != set(VALUES) or not all(set(map(type, values[name])) <= _NUMBERS for name in VALUES):
             raise ValueError("the values")
-        done = data["d"]
-        fixes = [(r, p, f, c) for r, p, f, c in data["f"]]
-        if not set(map(type, done)) <= _TEXT or not all(
-                type(r) is str and type(p) is str and type(f) is str and type(c) is int for r, p, f, c in fixes):
+        done, fixes = data["d"], data["f"]
+        if not set(map(type, done)) <= _TEXT or not set(map(len, fixes)) <= {4}:
             raise ValueError("the ids")
+        if fixes:  # checked a column at a time
+            requests, profiles, fields, counts = zip(*fixes, strict=True)
+            if not (set(map(type, requests + profiles + fields)) <= _TEXT and set(map(type, counts)) <= {int}):
+                raise ValueError("the fixes")
     except (KeyError, TypeError, ValueError) as exc:
         raise ValueError(f"not a day's part ({exc})") from None
-    return DayPart(n, {name: list(values[name]) for name in VALUES}, list(done), fixes)
+    return DayPart(n, {name: values[name] for name in VALUES}, done, fixes)
 
 
 class Kept(Protocol):
