@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
+from triagedesk.app import memory
 from triagedesk.app.report_columns import (
     Outcomes,
     StoreColumns,
@@ -63,6 +64,7 @@ class LiveReport:
         try:
             if not from_book(self):
                 self._build()
+            memory.keep_loaded()  # the rows live as long as the tab: out of the collector's walks
         except Exception:  # noqa: BLE001 - a store closed meanwhile (the desk quit): the next report counts
             self._deferred = True  # again at once (the error, if it lasts, is told there, on the UI's worker)
         finally:

@@ -57,7 +57,9 @@ class Reading:
 
     def report(self, days: int, now: datetime | None = None) -> dict[str, Any]:
         store = self.store  # opened first: its checksum is read on a thread while the report's modules load
-        from triagedesk.app import report_days
+        from triagedesk.app import memory, report_days
+
+        memory.apply()  # what the report reads stays until it is answered: no collection walks it each 700 objects
         from triagedesk.app.noise import noise_figures
 
         moment = now or self.clock()

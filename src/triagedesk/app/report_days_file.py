@@ -9,10 +9,11 @@ checksum is a `BookUnusable`: the report is counted from the store instead and t
 
 from __future__ import annotations
 
+import os
 import zlib
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 import orjson
 
@@ -39,6 +40,8 @@ class BookFile:
     path: Path
     header: dict[str, Any]
     data_start: int
+    handle: BinaryIO
+    """The book as it was opened (one replaced meanwhile is not mixed in); closed with the book."""
 
     def blob(self, day: int, which: int) -> Any:
         """Day `day`'s sums (`which` 0) or rows (1), parsed; None when the book holds no record of that day."""
@@ -47,9 +50,7 @@ class BookFile:
             return None
         offset, length, crc = place[3 * which:3 * which + 3]
         try:
-            with self.path.open("rb") as handle:
-                handle.seek(self.data_start + offset)
-                data = handle.read(length)
+            data = os.pread(self.handle.fileno(), length, self.data_start + offset)
         except OSError as exc:
             raise BookUnusable(f"{self.path}: {exc.strerror or exc}") from None
         if len(data) != length or zlib.crc32(data) != crc:
@@ -63,15 +64,27 @@ class BookFile:
 def open_book(path: Path, expected: dict[str, Any]) -> BookFile:
     """The book at `path` when it was counted from exactly `expected` (identity and profiles), else BookUnusable."""
     try:
-        with path.open("rb") as handle:
-            head = handle.read(HEAD)
-            if len(head) != HEAD or not head.startswith(MAGIC) or head[-1:] != b"\n":
-                raise BookUnusable(f"{path}: not a report day book")
-            digits, crc = head[len(MAGIC):-1].split(b" ", 1) if b" " in head[len(MAGIC):] else (b"", b"")
-            if not digits.isdigit() or len(crc) != 8:
-                raise BookUnusable(f"{path}: a damaged header")
-            length = int(digits)
-            raw = handle.read(length)
+        handle = path.open("rb")
+    except OSError as exc:
+        raise BookUnusable(f"{path}: {exc.strerror or exc}") from None
+    try:
+        return _read_header(path, handle, expected)
+    except BookUnusable:
+        handle.close()
+        raise
+
+
+def _read_header(path: Path, handle: BinaryIO, expected: dict[str, Any]) -> BookFile:
+    """The book's header, checked against its checksum and `expected`."""
+    try:
+        head = handle.read(HEAD)
+        if len(head) != HEAD or not head.startswith(MAGIC) or head[-1:] != b"\n":
+            raise BookUnusable(f"{path}: not a report day book")
+        digits, crc = head[len(MAGIC):-1].split(b" ", 1) if b" " in head[len(MAGIC):] else (b"", b"")
+        if not digits.isdigit() or len(crc) != 8:
+            raise BookUnusable(f"{path}: a damaged header")
+        length = int(digits)
+        raw = handle.read(length)
     except OSError as exc:
         raise BookUnusable(f"{path}: {exc.strerror or exc}") from None
     if len(raw) != length or b"%08x" % zlib.crc32(raw) != crc:
@@ -87,7 +100,7 @@ def open_book(path: Path, expected: dict[str, Any]) -> BookFile:
             isinstance(place, list) and len(place) == 6 and all(type(x) is int and x >= 0 for x in place)
             for place in days.values()):
         raise BookUnusable(f"{path}: a damaged directory")
-    return BookFile(path, header, len(head) + length)
+    return BookFile(path, header, len(head) + length, handle)
 
 
 def write_book(path: Path, key: dict[str, Any], days: dict[int, tuple[bytes, bytes]]) -> None:
