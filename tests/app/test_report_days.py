@@ -15,8 +15,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tests.app.test_live_report import _drop
-from tests.support.report_histories import DAYS, EXPERTS, NOW, PROFILES, histories, moments, requests
+from tests.support.report_histories import DAYS, EXPERTS, NOW, PROFILES, drop, histories, moments, requests
 from triagedesk.app import report_days
 from triagedesk.app.report_days_file import HEADER_DIGITS, MAGIC, BookUnusable, book_path, open_book
 from triagedesk.domain.insight.analytics import period_bounds, report
@@ -77,13 +76,13 @@ def _write(store: Store, kind: str, n: int, data: Any) -> None:
             rating=data.draw(st.sampled_from([None, 2, 4])), created_at=data.draw(moments),
             time_to_resolution_minutes=data.draw(st.one_of(st.none(), st.floats(0, 900))))])
     elif kind == "drop-outcome":
-        _drop(store, "outcomes", n)
+        drop(store, "outcomes", n)
     elif kind == "correction":
         store.corrections.put_many([Correction(
             id=f"cor-{n % 6}", request_id=data.draw(st.sampled_from(["", *ids])), expert_id="bob", field="maker",
             created_at=data.draw(moments), profile=data.draw(st.sampled_from(["appraisal", "x"])))])
     elif kind == "drop-correction":
-        _drop(store, "corrections", n)
+        drop(store, "corrections", n)
 
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
