@@ -224,17 +224,20 @@ def period_tally(store: Store, profiles: Mapping[str, Profile], docs: Mapping[st
     low, high = period
     first, last = low // DAY_US, high // DAY_US
     parts: list[DayPart] = []
+    patchable = changes.patchable()
     try:
         for day in range(first, last + 1):
             end = day in (first, last)
-            dirty = [end or day in found for found in (changes.request_days, changes.fix_days, changes.rating_days)]
-            sums = book.blob(day, 0) if not all(dirty) else None
-            rows = book.blob(day, 1) if any(dirty) else None
-            for which, again in zip("rct", dirty, strict=True):
-                if again:
+            dirty = [day in found for found in (changes.request_days, changes.fix_days, changes.rating_days)]
+            again = [end or (moved and not patch) for moved, patch in zip(dirty, patchable, strict=True)]
+            sums = book.blob(day, 0) if not all(again) else None
+            rows = book.blob(day, 1) if any(again) else None
+            for which, recount, moved in zip("rct", again, dirty, strict=True):
+                if recount:
                     parts.append(_counted(changes, which, day, rows, (low, high) if end else None))
-                elif sums is not None:
-                    parts.append(from_json(sums[which]))
+                    continue
+                part = from_json(sums[which]) if sums is not None else DayPart()
+                parts.append(changes.patched(which, day, part) if moved else part)
     except (KeyError, TypeError, ValueError, IndexError) as exc:
         raise BookUnusable(f"a damaged day ({exc})") from None
     return join(parts)

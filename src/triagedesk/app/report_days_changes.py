@@ -10,8 +10,9 @@ from typing import Any
 
 from triagedesk.app.report_columns import Outcomes, _pick, corrections_of, request_columns
 from triagedesk.app.report_days import CHANGES_AT_MOST, KINDS, ROW_FIELDS, View, _day_of, _parsed
-from triagedesk.domain.insight.tally import DAY_US
-from triagedesk.domain.insight.tally_bulk import RequestColumns
+from triagedesk.domain.insight.day_parts import DayPart, change, split
+from triagedesk.domain.insight.tally import DAY_US, Tally
+from triagedesk.domain.insight.tally_bulk import RequestColumns, tally_columns, tally_corrections
 from triagedesk.domain.scoring.profiles import Profile
 from triagedesk.store.lazy_docs import LazyDocs
 from triagedesk.store.repositories import Store
@@ -51,6 +52,10 @@ class Changes:
         self.new_rows = RequestColumns()
         self.new_fixes: dict[int, list[int]] = {}
         self.new_fix_rows: tuple[list[Any], ...] = ()
+        self.old_requests: dict[int, list[int]] = {}
+        self.old_rows = RequestColumns()
+        self.old_fixes: dict[int, list[int]] = {}
+        self.old_fix_rows: tuple[list[Any], ...] = ()
 
     @classmethod
     def of(cls, store: Store, profiles: Mapping[str, Profile], docs: Mapping[str, LazyDocs]) -> Changes | None:
@@ -86,9 +91,10 @@ class Changes:
                 day = _day_of(store, "requests", raw, "submitted_at")
                 if day is not None:
                     self.request_days.add(day)
-            doc = _parsed(_current_raw(requests, key) or b"null")
-            if isinstance(doc, dict) and isinstance(doc.get("id"), str):
-                named_now.add(doc["id"])
+            for raw in (_base_raw(requests, key), _current_raw(requests, key)):
+                doc = _parsed(raw or b"null")
+                if isinstance(doc, dict) and isinstance(doc.get("id"), str):
+                    named_now.add(doc["id"])
         self.needed = self.affected | named_now
         """The requests whose outcome is looked up (their winners read, not every outcome)."""
         if self.affected:
@@ -115,6 +121,17 @@ class Changes:
         if written:
             self.new_fix_rows = corrections_of(View(store, docs, {"corrections": written}), self.profiles)
             self.new_fixes = _by_day(self.new_fix_rows[1])
+        # a changed record's old row, as the book counted it, to be taken back from its day's sums
+        base = {kind: LazyDocs(found.base) for kind, found in docs.items()}
+        held = [key for key in self.requests if _base_raw(requests, key) is not None]
+        if held and not self.ratings:  # with an outcome changed, the book's outcomes are not the ones read now
+            _, _, self.old_rows = request_columns(View(store, base, {"requests": held}), self.outcomes(),
+                                                  self.profiles, None)
+            self.old_requests = _by_day(self.old_rows.at)
+        held = [key for key in self.fixes if _base_raw(fixes, key) is not None]
+        if held:
+            self.old_fix_rows = corrections_of(View(store, base, {"corrections": held}), self.profiles)
+            self.old_fixes = _by_day(self.old_fix_rows[1])
         written = [key for key in self.ratings if outcomes.changed[key] is not None]
         if written:
             found = Outcomes(View(store, docs, {"outcomes": written}))
@@ -123,6 +140,30 @@ class Changes:
                                                                              found.experts, found.ratings))
             self.new_ratings = _by_day(self.new_rating_rows[1])
         return True
+
+    def patchable(self) -> tuple[bool, bool, bool]:
+        """Whether a whole day's requests, corrections and ratings are its sums with the changed records' old
+        rows taken back and new ones added (else counted again from its rows): requests only when no outcome
+        changed (their rows hold their outcomes as the book counted them), ratings never."""
+        return not self.ratings, True, False
+
+    def patched(self, which: str, day: int, part: DayPart) -> DayPart:
+        """A day's sums (`which`: r requests, c corrections) with the records changed since taken back and
+        added as they are now."""
+        if which == "r":
+            for rows, held, sign in ((self.old_rows, self.old_requests, -1), (self.new_rows, self.new_requests, 1)):
+                chosen = held.get(day, [])
+                if chosen:
+                    picked = RequestColumns(**{name: _pick(getattr(rows, name), chosen) for name in ROW_FIELDS})
+                    part = change(part, split(tally_columns(picked)), sign)
+            return part
+        for columns, held, sign in ((self.old_fix_rows, self.old_fixes, -1), (self.new_fix_rows, self.new_fixes, 1)):
+            chosen = held.get(day, [])
+            if chosen:
+                tally = Tally()
+                tally_corrections(tally, *(_pick(column, chosen) for column in columns[2:]))
+                part = change(part, split(tally), sign)
+        return part
 
     def outcomes(self) -> Outcomes:
         """The outcomes naming the requests `needed` (each request's is the last naming it, in the table's order,

@@ -50,6 +50,29 @@ def split(tally: Tally) -> DayPart:
     return part
 
 
+def change(part: DayPart, other: DayPart, sign: int) -> DayPart:
+    """`part` with `other`'s records added (sign 1) or taken back (-1): a ValueError when one taken back is not
+    in it."""
+    if sign > 0:
+        part.n.update(other.n)
+    else:
+        part.n.subtract(other.n)
+    for name in VALUES:
+        held = part.values[name]
+        for value in other.values[name]:
+            held.append(value) if sign > 0 else held.remove(value)
+    for request in other.done:
+        part.done.append(request) if sign > 0 else part.done.remove(request)
+    if other.fixes:
+        fixes = Counter({(r, p, f): c for r, p, f, c in part.fixes})
+        for r, p, f, c in other.fixes:
+            fixes[(r, p, f)] += sign * c
+        if min(fixes.values()) < 0:
+            raise ValueError("a fix taken back that was not counted")
+        part.fixes = [(r, p, f, c) for (r, p, f), c in fixes.items() if c]
+    return part
+
+
 def from_json(data: Any) -> DayPart:
     """A part as `DayPart.as_json` wrote it; a ValueError for anything else (a damaged side file)."""
     try:
@@ -113,4 +136,4 @@ def join(parts: Iterable[DayPart], onto: Tally | None = None, kept: Kept | None 
     return total
 
 
-__all__ = ["DayPart", "Kept", "PER_REQUEST", "from_json", "join", "split"]
+__all__ = ["DayPart", "Kept", "PER_REQUEST", "change", "from_json", "join", "split"]
