@@ -170,9 +170,15 @@ class Changes:
         as the stored-columns report takes it), read once."""
         if self._outcomes is None:
             docs = self.docs["outcomes"]
-            keys, (named,) = docs.field_columns(("request_id",))
-            chosen = [key for key, value in zip(keys, named, strict=True)
-                      if value in self.needed or not (value is None or type(value) is str)]
+            keys, (named,) = docs.field_columns(("request_id",), keyed=False)  # no keys: none changed since
+            needed = self.needed
+            places = [i for i, value in enumerate(named)
+                      if value in needed or not (value is None or type(value) is str)]
+            if keys or docs.base is None:
+                chosen = _pick(keys, places)
+            else:
+                held = docs.base.load().doc_ids
+                chosen = [str(held[i]) for i in places]
             self._outcomes = Outcomes(View(self.store, self.docs, {"outcomes": chosen}))
         return self._outcomes
 
