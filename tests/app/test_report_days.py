@@ -49,6 +49,7 @@ def same_reports(store: Store) -> None:
 
 def _store(tmp_path: Path, history: Any) -> Store:
     reqs, outcomes, corrections = history
+    tmp_path.mkdir(parents=True, exist_ok=True)
     store = open_store(tmp_path / f"desk-{len(list(tmp_path.iterdir()))}.json")
     store.experts.put_many(EXPERTS)
     store.requests.put_many(reqs)
@@ -262,3 +263,39 @@ def test_the_tab_without_a_book_counts_from_the_store(tmp_path: Path) -> None:
         again.close()
     finally:
         store.close()
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.integers(0, 10**9), st.integers(1, 255))
+def test_any_byte_of_the_book_changed_never_changes_the_report(tmp_path: Path, where: int, flip: int) -> None:
+    """One byte of the book changed anywhere: the report is still the records' (the damage found where it is
+    read, the book counted again; a byte of a day no period read is never read)."""
+    store = _folded(tmp_path / f"s{len(list(tmp_path.iterdir()))}")
+    try:
+        periods = [(DAYS, NOW), (1, NOW - timedelta(days=3)), (30, MIDNIGHT)]
+        expected = [counted(store, days, now) for days, now in periods]
+        assert booked(store, DAYS, NOW) == expected[0]
+        path = book_path(store.path)
+        data = bytearray(path.read_bytes())
+        data[where % len(data)] ^= flip
+        path.write_bytes(bytes(data))
+        assert [booked(store, days, now) for days, now in periods] == expected
+    finally:
+        store.close()
+
+
+def test_another_stores_book_is_not_used(tmp_path: Path) -> None:
+    mine = _folded(tmp_path / "a")
+    other = _folded(tmp_path / "b")
+    try:
+        other.requests.put_many([ExpertRequest(id="req-x", analysis_id="INC-x", submitted_at=NOW, price=9.0)])
+        other.journal.compact()
+        booked(other, DAYS, NOW)
+        book_path(mine.path).write_bytes(book_path(other.path).read_bytes())  # copied beside the wrong store
+        key, _ = report_days.state_of(mine, PROFILES)
+        with pytest.raises(BookUnusable):
+            open_book(book_path(mine.path), key)
+        assert booked(mine, DAYS, NOW) == counted(mine, DAYS, NOW)
+    finally:
+        mine.close()
+        other.close()
