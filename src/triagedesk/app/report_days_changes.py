@@ -18,13 +18,12 @@ from triagedesk.store.lazy_docs import LazyDocs
 from triagedesk.store.repositories import Store
 
 
-def _base_raw(docs: LazyDocs, key: str) -> bytes | None:
-    """The snapshot's version of a document (None: not in the snapshot)."""
+def _base_raws(docs: LazyDocs) -> dict[str, bytes | None]:
+    """The snapshot's version of each document changed since (None: not in the snapshot), read at once."""
     base = docs.base
     if base is None:
-        return None
-    position = base.position(key)
-    return None if position < 0 else base.record(position)
+        return dict.fromkeys(docs.changed)
+    return dict(LazyDocs(base).raw_many(sorted(docs.changed, key=lambda key: (len(key), key))))  # in order
 
 
 def _current_raw(docs: LazyDocs, key: str) -> bytes | None:
@@ -73,8 +72,9 @@ class Changes:
     def _find(self) -> bool:
         store, docs = self.store, self.docs
         outcomes = docs["outcomes"]
+        was = {kind: _base_raws(docs[kind]) for kind in KINDS}
         for key in self.ratings:
-            for raw in (_base_raw(outcomes, key), _current_raw(outcomes, key)):
+            for raw in (was["outcomes"][key], _current_raw(outcomes, key)):
                 doc = None if raw is None else _parsed(raw)
                 named = doc.get("request_id") if isinstance(doc, dict) else None
                 if isinstance(named, str):
@@ -87,11 +87,11 @@ class Changes:
         requests = docs["requests"]
         named_now: set[str] = set()
         for key in self.requests:
-            for raw in (_base_raw(requests, key), _current_raw(requests, key)):
+            for raw in (was["requests"][key], _current_raw(requests, key)):
                 day = _day_of(store, "requests", raw, "submitted_at")
                 if day is not None:
                     self.request_days.add(day)
-            for raw in (_base_raw(requests, key), _current_raw(requests, key)):
+            for raw in (was["requests"][key], _current_raw(requests, key)):
                 doc = _parsed(raw or b"null")
                 if isinstance(doc, dict) and isinstance(doc.get("id"), str):
                     named_now.add(doc["id"])
@@ -108,7 +108,7 @@ class Changes:
                         self.request_days.add(day)
         fixes = docs["corrections"]
         for key in self.fixes:
-            for raw in (_base_raw(fixes, key), _current_raw(fixes, key)):
+            for raw in (was["corrections"][key], _current_raw(fixes, key)):
                 day = _day_of(store, "corrections", raw, "created_at")
                 if day is not None:
                     self.fix_days.add(day)
@@ -123,12 +123,12 @@ class Changes:
             self.new_fixes = _by_day(self.new_fix_rows[1])
         # a changed record's old row, as the book counted it, to be taken back from its day's sums
         base = {kind: LazyDocs(found.base) for kind, found in docs.items()}
-        held = [key for key in self.requests if _base_raw(requests, key) is not None]
+        held = [key for key in self.requests if was["requests"][key] is not None]
         if held and not self.ratings:  # with an outcome changed, the book's outcomes are not the ones read now
             _, _, self.old_rows = request_columns(View(store, base, {"requests": held}), self.outcomes(),
                                                   self.profiles, None)
             self.old_requests = _by_day(self.old_rows.at)
-        held = [key for key in self.fixes if _base_raw(fixes, key) is not None]
+        held = [key for key in self.fixes if was["corrections"][key] is not None]
         if held:
             self.old_fix_rows = corrections_of(View(store, base, {"corrections": held}), self.profiles)
             self.old_fixes = _by_day(self.old_fix_rows[1])
