@@ -299,3 +299,56 @@ def test_another_stores_book_is_not_used(tmp_path: Path) -> None:
     finally:
         mine.close()
         other.close()
+
+
+def _without_span_checksums(path: Path) -> None:
+    """Rewrite a snapshot as triagedesk wrote it before span checksums (no `blocks`, two numbers a list), as the
+    1M bench store is (the same rewrite as tests/store/adversarial/test_span_checksums.py's)."""
+    import orjson
+
+    from triagedesk.store.snapshot_file import END_LENGTH
+
+    data = path.read_bytes()
+    at = int(data[-END_LENGTH:][11:27])
+    length = int(data[-END_LENGTH:][28:44])
+    directory = orjson.loads(data[at:at + length])
+    for entry in directory["tables"].values():
+        del entry["blocks"]
+        entry["parts"] = {part: place[:2] for part, place in entry["parts"].items()}
+    blob = orjson.dumps(directory) + b"\n"
+    head = data[:at] + blob
+    text = b"#directory %016d %016d dcrc=%08x crc=" % (at, len(blob) - 1, zlib.crc32(blob[:-1]))
+    path.write_bytes(head + text + b"%08x\n" % zlib.crc32(text, zlib.crc32(head)))
+
+
+def test_a_snapshot_without_span_checksums_has_a_book_and_a_damaged_one_is_refused(tmp_path: Path) -> None:
+    from triagedesk.app.reading import open_reading
+    from triagedesk.store.errors import StoreCorrupt
+
+    store = _folded(tmp_path)
+    path = store.path
+    store.close()
+    _without_span_checksums(path)
+    reading = open_reading(path)
+    try:
+        assert not reading.store.journal.spans_checked
+        first = reading.report(DAYS, NOW)
+        key, _ = report_days.state_of(reading.store, reading.profiles())
+        assert key is not None and key["tables"]["requests"][3] is None  # named by its place: no list CRCs
+        open_book(book_path(path), key)
+    finally:
+        reading.close()
+    reading = open_reading(path)
+    try:
+        assert reading.report(DAYS, NOW) == first  # from the book
+    finally:
+        reading.close()
+    data = bytearray(path.read_bytes())
+    data[len(data) // 3] ^= 0x01  # a record the book's report never reads
+    path.write_bytes(bytes(data))
+    reading = open_reading(path)
+    try:
+        with pytest.raises(StoreCorrupt):
+            reading.report(DAYS, NOW)  # no span checksums: the whole file's decides, book or not
+    finally:
+        reading.close()
