@@ -56,11 +56,14 @@ class Reading:
         return {name: load_profile(name) for name in available_profiles()}
 
     def report(self, days: int, now: datetime | None = None) -> dict[str, Any]:
-        from triagedesk.app import report_columns
+        store = self.store  # opened first: its checksum is read on a thread while the report's modules load
+        from triagedesk.app import memory, report_days
+
+        memory.apply()  # what the report reads stays until it is answered: no collection walks it each 700 objects
         from triagedesk.app.noise import noise_figures
 
         moment = now or self.clock()
-        found = report_columns.report(self.store, self.profiles(), moment, days)
+        found = report_days.report(store, self.profiles(), moment, days)
         found["oncall"] = self._oncall(moment)
         found["noise"] = noise_figures(self.store, moment, days)
         self.store.journal.answerable()
