@@ -25,12 +25,15 @@ from triagedesk.domain.insight.day_parts import DayPart, from_json, join, split
 from triagedesk.domain.insight.tally import DAY_US, Tally, micros
 from triagedesk.domain.insight.tally_bulk import RequestColumns, tally_columns, tally_corrections, tally_ratings
 from triagedesk.domain.scoring.profiles import Profile
+from triagedesk.store.code_digest import code_digest
 from triagedesk.store.columns import COMPUTED_TIMES
 from triagedesk.store.lazy_docs import LazyDocs, values_of
 from triagedesk.store.repositories import Store
 
-FORMAT = f"{__version__}/report-days-1"
-"""Bumped when what the book holds or how it is counted changes."""
+FORMAT = f"{__version__}/report-days-1/" + code_digest(
+    "triagedesk.domain.insight", "triagedesk.app.report_days", "triagedesk.app.report_days_changes",
+    "triagedesk.app.report_days_file", "triagedesk.app.report_columns", "triagedesk.store.columns")
+"""What the book holds and how it is counted: a book made by other counting code is counted again."""
 KINDS = ("requests", "outcomes", "corrections")
 ROW_FIELDS = tuple(RequestColumns().__dict__)
 CHANGES_AT_MOST = 0.25

@@ -17,6 +17,7 @@ from triagedesk import __version__
 from triagedesk.app import search_file
 from triagedesk.app.issue_search import ISSUE_FIELDS, REQUEST_FIELDS, WHERE, Found, each_issue, shown
 from triagedesk.app.search_file import Damaged, SearchFile
+from triagedesk.store.code_digest import code_digest
 from triagedesk.store.side_files import build, identity
 
 if TYPE_CHECKING:
@@ -65,10 +66,15 @@ def search(reader: StoreReader, text: str, limit: int) -> tuple[list[Found], boo
     return None
 
 
+SHAPED_BY = code_digest("triagedesk.app.issue_search", "triagedesk.app.search_index", "triagedesk.app.search_file",
+                        "triagedesk.display", "triagedesk.domain.requests.states")
+"""The code that shapes the file's rows and texts: a file from other code is built again."""
+
+
 def _identity(issues: LazyDocs) -> str:
     """The snapshot's name (store/side_files.py) and the version that shaped the rows (another version's rows
     may read otherwise: built again)."""
-    return f"{identity(issues)} {__version__}/{ROWS}"
+    return f"{identity(issues)} {__version__}/{ROWS}/{SHAPED_BY}"
 
 
 def _changes(docs: LazyDocs) -> Changes:

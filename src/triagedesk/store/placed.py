@@ -7,11 +7,15 @@ from pathlib import Path
 from typing import Any
 
 from triagedesk.store import places
+from triagedesk.store.code_digest import code_digest
 from triagedesk.store.lazy_docs import LazyDocs
 from triagedesk.store.snapshot_table import SnapshotTable
 
 MISS: Any = object()
 """Not answered here: the journal's own way answers."""
+
+SHAPED_BY = code_digest("triagedesk.store.places", "triagedesk.store.placed")
+"""The code that places the records: a file from other code is built again."""
 
 
 class Placed:
@@ -30,6 +34,7 @@ class Placed:
                      and (named := places.identity(tables[t])) is not None), None)
         if name is None:
             return None
+        name = f"{name} {SHAPED_BY}"
         if self.file is not None and self._name == name and not rebuild:
             return self.file
         path = places.path_of(Path(self.journal.path))

@@ -49,11 +49,13 @@ class StoreReader:
         ranks them: from the index kept beside the snapshot (store/knowledge_file.py, built when missing), else
         from the stored terms of each entry."""
         from triagedesk.store import knowledge_file
+        from triagedesk.store.code_digest import code_digest
         from triagedesk.store.side_files import answered
 
         found = answered(self.journal, "knowledge", knowledge_file.path_of(Path(self.path)),
                          lambda name, base: knowledge_file.encode(name, base), knowledge_file.open_index,
-                         lambda index, docs, changes: knowledge_file.rank(index, docs, changes, text, limit))
+                         lambda index, docs, changes: knowledge_file.rank(index, docs, changes, text, limit),
+                         code_digest("triagedesk.store.knowledge_file", "triagedesk.domain.insight.knowledge"))
         if found is not None:
             return found
         return self.knowledge_scan(text, limit)

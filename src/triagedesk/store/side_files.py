@@ -66,15 +66,18 @@ def build(path: Path, pieces: Callable[[], Iterable[bytes]], answerable: Callabl
 
 
 def answered(journal: Any, table: str, path: Path, encode: Callable[[str, Any], Iterable[bytes]],
-             opener: Callable[[Any, str], Any], ask: Callable[[Any, LazyDocs, dict[str, Any]], Any]) -> Any:
+             opener: Callable[[Any, str], Any], ask: Callable[[Any, LazyDocs, dict[str, Any]], Any],
+             shaped_by: str = "") -> Any:
     """`ask(index, docs, changes)` of the side file at `path` over `table`; None when the table has no snapshot
-    of its own (the caller answers its own way)."""
+    of its own (the caller answers its own way). `shaped_by`: the digest of the code that writes and reads the
+    file (store/code_digest.py), part of its name: a file from other code is built again."""
     journal.refresh()
     with journal.mutex:
         docs = journal.docs(table)
         name = identity(docs) if isinstance(docs, LazyDocs) else None
         if name is None:
             return None
+        name = f"{name} {shaped_by}" if shaped_by else name
         changes = changes_of(docs)
     for rebuild in (False, True):
         try:
