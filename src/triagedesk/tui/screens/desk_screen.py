@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
@@ -285,7 +285,7 @@ class DeskScreen(Screen[None]):
             self.load_queue()  # too many changes: a full load is cheaper
             return
         if queue_updates.apply(self.data, message.patch):
-            self.apply_filter(keep=self.current)
+            self.apply_filter(keep=self.current, changed={*message.patch.rows.ids, *message.patch.gone})
             self._select(**self._selection_of(self.current))
         self.load_timers()
 
@@ -323,8 +323,9 @@ class DeskScreen(Screen[None]):
         tell(self, f"SLA breached: {message.label}", severity="error", timeout=8)
 
     # -- filtering (QueueControls does it) ----------------------------------------------------
-    def apply_filter(self, keep: str | None = None, within: Any = None) -> None:
-        self.queue_controls.apply_filter(keep, within)
+    def apply_filter(self, keep: str | None = None, within: Any = None,
+                     changed: Collection[str] | None = None) -> None:
+        self.queue_controls.apply_filter(keep, within, changed)
 
     @on(Input.Changed, "#filter")
     def filter_changed(self, event: Input.Changed) -> None:
