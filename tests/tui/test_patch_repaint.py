@@ -10,8 +10,9 @@ import pytest
 from textual.screen import Screen
 
 from tests.support.pilot import make_app, screen_of, settle
-from triagedesk.tui.screens.desk_screen import DeskScreen
 from triagedesk.domain.models import Issue
+from triagedesk.tui.giving_way import KEYS
+from triagedesk.tui.screens.desk_screen import DeskScreen
 from triagedesk.tui.widgets.queue_view import QueueView
 
 
@@ -103,3 +104,16 @@ async def test_a_new_issue_above_keeps_the_cursor_on_its_issue(store_copy: Path,
         assert queue.current_issue() == cursor_issue and queue.cursor == cursor + 1  # pushed down with its issue
         assert lines and min(lines) == row + 1 and 0 not in lines  # from the new row's line down; no header
         assert on_screen(app, queue) == texts(queue)
+
+
+async def test_a_key_is_pending_until_the_frame_showing_its_detail(store_copy: Path) -> None:
+    """Workers wait while a key is pending (`GivingWay.letting_keys_pass`): from the key to the frame that paints
+    the cursor with its detail, not for the whole PENDING_MOST."""
+    app = make_app(store_copy)
+    async with app.run_test(size=(160, 24)) as pilot:
+        await settle(pilot)
+        before = KEYS.last_served
+        await pilot.press("down")
+        await settle(pilot)
+        assert KEYS.last_served > KEYS.last_key > before  # served after the key: not left pending
+        assert not KEYS.key_pending()

@@ -13,6 +13,7 @@ import dataclasses
 import threading
 import weakref
 from bisect import bisect_left
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -23,6 +24,8 @@ from triagedesk.app.queue import QueueData, _fill
 
 QUEUE_TABLES = frozenset({"issues", "requests", "experts"})
 """What a queue row is computed from: the issue, its latest request and the expert holding it."""
+CHUNK = 32
+"""Records a patch reads between two calls of its `between()`."""
 FULL_RELOAD_SHARE = 0.25
 """A batch touching more issues than this share of the queue is cheaper as a full load."""
 
@@ -108,15 +111,18 @@ def _latest(docs: list[dict[str, Any]]) -> dict[str, Any] | None:
 
 
 def patch(desk: Desk, data: QueueData, changes: set[tuple[str, str]], now: datetime,
-          assignee: str | None = None) -> Patch | None:
+          assignee: str | None = None, between: Callable[[], None] = lambda: None) -> Patch | None:
     """The rows to change for `changes`; None when a full load is the cheaper answer. Reads the store only
-    for the records named (and the issues they belong to); run it in a thread worker."""
+    for the records named (and the issues they belong to); run it in a thread worker. `between()` is called
+    after every `CHUNK` records (the desk's: wait while a key is pending)."""
     store = desk.store
     journal = store.journal
     ids, holders = list(data.ids), list(data.assignee_id)
     affected: set[str] = set()
     shown: dict[int, str] | None = None  # doc_id -> the issue shown from it
-    for table, doc_id in changes:
+    for n, (table, doc_id) in enumerate(changes, start=1):
+        if n % CHUNK == 0:
+            between()
         doc = store.stored(table, doc_id)
         if table == "issues":
             key = doc.get("id") if doc else None
@@ -142,16 +148,19 @@ def patch(desk: Desk, data: QueueData, changes: set[tuple[str, str]], now: datet
             return None
     rows = QueueData()
     experts = {e.id: e for e in store.experts.all()}
-    docs, latest = [], {}
-    for issue_id in sorted(affected):
-        raw = store.stored_json("issues", issue_id)
-        if raw is None:
-            continue
-        request = _latest(journal.lookup("requests", "analysis_id", issue_id))
-        if request is not None:
-            latest[issue_id] = request
-        docs.append((issue_id, raw))
-    _fill(rows, desk, docs, latest, now.timestamp(), assignee, experts)
+    wanted = sorted(affected)
+    for start in range(0, len(wanted), CHUNK):  # each chunk's rows appended as one `_fill` of them all would
+        between()
+        docs, latest = [], {}
+        for issue_id in wanted[start:start + CHUNK]:
+            raw = store.stored_json("issues", issue_id)
+            if raw is None:
+                continue
+            request = _latest(journal.lookup("requests", "analysis_id", issue_id))
+            if request is not None:
+                latest[issue_id] = request
+            docs.append((issue_id, raw))
+        _fill(rows, desk, docs, latest, now.timestamp(), assignee, experts)
     rows.seq = _seq(desk, rows.ids)
     return Patch(rows, affected - set(rows.ids), len(affected))
 
