@@ -16,7 +16,7 @@ from typing import Any
 
 import orjson
 
-from triagedesk.app import assessments
+from triagedesk.app import assessments, queue_orders
 from triagedesk.app.desk import Desk
 from triagedesk.display import one_line
 from triagedesk.domain import instants
@@ -87,6 +87,8 @@ class QueueData:
     """Where each issue sits in the store (its doc_id): rows stay in this order, as a full load reads them."""
     issues: dict[str, Issue] = field(default_factory=dict)
     sorted_rows: dict[tuple[str, int], list[int]] = field(default_factory=dict)
+    sorted_at: dict[tuple[str, int], float] = field(default_factory=dict)
+    """When each kept order was sorted (`queue_orders.repatch` bisects changed rows in at that instant)."""
     haystacks: dict[tuple[str, int], tuple[str, list[int], list[str]]] = field(default_factory=dict)
     feed: Any = None
     """The store's changes since this was loaded (`queue_updates.Feed`); None for a queue not kept in step."""
@@ -284,33 +286,15 @@ def sorted_rows(data: QueueData, sort: str, now_epoch: float) -> list[int]:
     found = data.sorted_rows.get(key)
     if found is not None:
         return found
-    everything = range(len(data))
-    if sort == "urgency":
-        rows = sorted(everything, key=data.rank_key.__getitem__)
-    elif sort == "sla":
-        far = float("inf")
-        now = datetime.fromtimestamp(now_epoch, UTC)
-        pressing = [data.pressing(i, now) for i in everything]
-        left = [far if t is None else t.left_minutes(now) for t in pressing]
-        rows = sorted(everything, key=left.__getitem__)
-    elif sort == "newest":
-        rows = sorted(everything, key=data.created.__getitem__, reverse=True)
-    elif sort == "score":
-        rows = sorted(everything, key=lambda i: -data.score[i])
-    elif sort in _TEXT_COLUMNS:
-        column = getattr(data, _TEXT_COLUMNS[sort])
-        blank = "\uffff"  # rows without a value sort last
-        rows = sorted(everything, key=lambda i: (column[i].lower() if column[i] not in ("", "-") else blank))
-    else:
+    if sort not in SORTS:
         raise ValueError(f"unknown sort {sort!r}; one of {', '.join(SORTS)}")
+    rows = queue_orders.full(data, sort, now_epoch)
     if sort == "sla":  # only the current minute's SLA order is kept
         data.sorted_rows = {k: v for k, v in data.sorted_rows.items() if k[0] != "sla"}
     data.sorted_rows[key] = rows
+    data.sorted_at[key] = now_epoch  # the instant its keys were read (a patch reads the changed rows' at it)
     haystack(data, key, rows)  # ready before the first keystroke
     return rows
-
-
-_TEXT_COLUMNS = {"id": "ids", "status": "status", "assignee": "assignee", "route": "route", "title": "title"}
 
 
 def order(data: QueueData, spec: QueueFilter, now_epoch: float, within: Sequence[int] | None = None,
