@@ -102,7 +102,7 @@ def _well_formed(found: dict[str, Any]) -> bool:
     if not all("".join(rows[c]).isprintable() for c in _PRINTED) or not set(map(type, skipped)) <= {str}:
         return False
     doc = rows["doc"]
-    if any(a >= b for a, b in zip(doc, doc[1:])) or len(set(rows["ids"])) != count:
+    if any(a >= b for a, b in zip(doc, doc[1:], strict=False)) or len(set(rows["ids"])) != count:
         return False  # rows in the table's order, one per issue
     return (isinstance(was, dict) and all(isinstance(was.get(t), dict) for t in open_set.KEY_OF)
             and all(set(map(type, was[t])) <= {str} for t in open_set.KEY_OF))

@@ -12,6 +12,7 @@ from triagedesk.app.desk import Desk
 from triagedesk.app.queue import CLOSED, QueueData, running_clocks
 from triagedesk.app.queue_file import Rows
 from triagedesk.domain.models import Issue
+from triagedesk.domain.requests import clocks as sla
 from triagedesk.domain.requests.states import state_name
 from triagedesk.store import open_set
 
@@ -74,7 +75,7 @@ def columns(desk: Desk, found: Rows, models: dict[str, Issue], now_epoch: float)
         experts = {e.id: e for e in desk.store.experts.all()}
         calendars = desk.oncall.calendars()  # once, not a store refresh per row
         profiles: dict[str, Any] = {}
-        clocks = []
+        clocks: list[tuple[sla.Target, ...]] = []
         for clock, status, profile in zip(found["clock"], data.status, data.profile, strict=True):
             if clock is None:
                 clocks.append(())

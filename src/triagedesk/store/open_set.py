@@ -185,4 +185,5 @@ class IssueOfRequests:
         self._mapping()[doc_id] = key
 
 
-__all__ = ["Found", "IssueOfRequests", "KEY_OF", "base_keys", "changed_keys", "latest_usable", "open_among", "stamp", "usable_request"]
+__all__ = ["Found", "IssueOfRequests", "KEY_OF", "base_keys", "changed_keys", "latest_usable", "open_among", "stamp",
+           "usable_request"]

@@ -30,7 +30,7 @@ from triagedesk.store.journal import ChangeListener, Journal
 from triagedesk.store.kinds import BY_NAME, INDEXED, KINDS, NAMES
 from triagedesk.store.lazy_docs import LazyDocs
 from triagedesk.store.open_set import latest_usable as _latest_usable
-from triagedesk.store.open_set import usable_request
+from triagedesk.store.open_set import usable_request as usable_request
 from triagedesk.store.repository import EXTRA, Repository, model_fields, record_fields, replace_with, to_doc
 from triagedesk.store.table import JournalDB
 
@@ -136,8 +136,9 @@ class Store:
                     refresh: bool = True) -> list[tuple[str, str, bytes, dict[str, Any] | None, str | None]]:
         """Every issue with no usable request, or whose latest request's status is not in `closed`: its id, its
         doc_id, its stored JSON (unparsed: the queue's cache may not need it), that request and its doc_id, in the
-        table's order. Found from the indexes: what it touches is the open issues and their requests, not every issue and
-        request. `refresh=False`: the store as this process holds it (the caller caught up, holding the mutex)."""
+        table's order. Found from the indexes: what it touches is the open issues and their requests, not every
+        issue and request. `refresh=False`: the store as this process holds it (the caller caught up, holding the
+        mutex)."""
         journal = self.journal
         if refresh:
             journal.refresh()
