@@ -22,10 +22,12 @@ def rows(desk: Desk) -> tuple[Rows, dict[str, Issue]]:
     store = desk.store
     journal = store.journal
     path = queue_file.path_of(desk)
+    held = queue_file.read(path)  # (read outside the store's lock; its snapshot is checked under it)
     journal.refresh()  # caught up here: nothing read below changes under the mutex
     with journal.mutex:
         stamp = open_set.stamp(journal)
-        held = queue_file.read(path, stamp)
+        if held is not None and held["stamp"] != stamp:
+            held = None  # of another snapshot (a compaction since): the whole queue is computed again
         now = {table: open_set.changed_keys(journal, table) for table in open_set.KEY_OF}
         if held is None:
             found = store.open_issues(CLOSED, refresh=False)
