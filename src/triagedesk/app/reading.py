@@ -76,10 +76,18 @@ class Reading:
         return fairness_of(self.store, coverage, experts, now)
 
     def search(self, text: str, limit: int = 500) -> list[Found]:
-        """Every issue holding `text` (app/issue_search.py)."""
-        from triagedesk.app.issue_search import search
+        """Every issue holding `text` (app/issue_search.py), from its side file where it can (app/search_index.py)."""
+        from triagedesk.app import search_index
 
         reader = self.reader()
+        indexed = search_index.search(reader, text, limit)
+        if indexed is not None:
+            found, read = indexed
+            if read:  # answered from the side file and the journal alone: nothing of the snapshot to wait for
+                reader.answerable()
+            return found
+        from triagedesk.app.issue_search import search
+
         found = search(reader, text, limit)
         reader.answerable()
         return found
