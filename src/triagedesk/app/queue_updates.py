@@ -21,6 +21,7 @@ from typing import Any
 from triagedesk.app import assessments, queue, queue_orders
 from triagedesk.app.desk import Desk
 from triagedesk.app.queue import QueueData, _fill
+from triagedesk.store import open_set
 
 QUEUE_TABLES = frozenset({"issues", "requests", "experts"})
 """What a queue row is computed from: the issue, its latest request and the expert holding it."""
@@ -37,8 +38,9 @@ class Feed:
     def __init__(self, desk: Desk) -> None:
         self._lock = threading.Lock()
         self.busy = threading.Lock()
-        self.issue_of: dict[str, Any] = {}
-        """request doc_id -> the issue it belonged to when last seen (kept by `patch`)."""
+        self.issue_of: Any = {}
+        """request doc_id -> the issue it belonged to when last seen (kept by `patch`; `open_set.IssueOfRequests`:
+        every request's issue, so a request moved to another issue updates both)."""
         self._changes: set[tuple[str, str]] = set()
         ref = weakref.ref(self)
 
@@ -81,17 +83,11 @@ def load(desk: Desk, now: datetime, assignee: str | None = None) -> QueueData:
     feed = Feed(desk)
     data = queue.load(desk, now, assignee)
     assessments.of(desk).save()
-    feed.issue_of = _issue_of_requests(desk)
-    data.seq = _seq(desk, data.ids)
+    feed.issue_of = open_set.IssueOfRequests(desk.store.journal)  # read on the first patch, not at the start
+    if len(data.seq) != len(data.ids):
+        data.seq = _seq(desk, data.ids)
     data.feed = feed
     return data
-
-
-def _issue_of_requests(desk: Desk) -> dict[str, Any]:
-    """Every request's issue (doc_id -> analysis_id), so a request moved to another issue updates both: from the
-    stored column (building the field index was a tenth of a 1M store's load; the warm-up builds it after)."""
-    keys, (issues,) = desk.store.field_columns("requests", ("analysis_id",))
-    return dict(zip(keys, issues, strict=True))
 
 
 def _seq(desk: Desk, ids: list[str]) -> list[int]:

@@ -106,7 +106,9 @@ def detail(desk: Desk, data: QueueData, issue_id: str, with_match: bool = True,
         if wanted is not None and not wanted():
             raise Superseded(issue_id)
 
-    issue = data.issues.get(issue_id) or desk.queries.issue(issue_id)
+    row = data.position(issue_id)
+    at = data.seq[row] if row is not None and row < len(data.seq) else None
+    issue = data.issues.get(issue_id) or desk.queries.issue_at(issue_id, at)
     if issue is None:
         return None
     still()
@@ -120,7 +122,7 @@ def detail(desk: Desk, data: QueueData, issue_id: str, with_match: bool = True,
     row = data.position(issue_id)
     request_id = data.request_id[row] if row is not None else None
     running = desk.queries.running_session(request_id, expert_id) if request_id and expert_id else None
-    request = desk.queries.require_request(request_id) if request_id else None
+    request = desk.queries.request_at(request_id, data.request_at.get(issue_id)) if request_id else None
     awaiting = desk.queries.awaiting_outcome(request_id, expert_id) if request_id and expert_id and running is None \
         else None
     acknowledged = request is not None and (request.acknowledged_at is not None or request.started_at is not None)
