@@ -38,3 +38,11 @@ def test_the_report_book_and_the_search_file_are_named_by_their_code() -> None:
         "triagedesk.domain.insight", "triagedesk.app.report_days", "triagedesk.app.report_days_changes",
         "triagedesk.app.report_days_file", "triagedesk.app.report_columns", "triagedesk.store.columns"))
     assert len(search_index.SHAPED_BY) == 12
+
+
+def test_the_assessments_and_the_queue_file_are_named_by_their_code() -> None:
+    from triagedesk.app import assessments, queue_file
+
+    assert assessments.ENGINE.endswith("/" + code_digest("triagedesk.domain.scoring", "triagedesk.domain.models",
+                                                         "triagedesk.app.assessments", "triagedesk.display"))
+    assert queue_file.ENGINE.startswith(assessments.ENGINE + "/queue-1/")

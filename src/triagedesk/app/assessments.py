@@ -23,9 +23,12 @@ from triagedesk.app.desk import Desk
 from triagedesk.display import one_line
 from triagedesk.domain.models import Issue
 from triagedesk.files import atomic_write
+from triagedesk.store.code_digest import code_digest
 
-ENGINE = f"{__version__}/assess-3"
-"""Bumped when what an assessment holds or how it is computed changes."""
+ENGINE = f"{__version__}/assess-3/" + code_digest("triagedesk.domain.scoring", "triagedesk.domain.models",
+                                                  "triagedesk.app.assessments", "triagedesk.display")
+"""What an assessment holds and how it is computed: the code itself (store/code_digest.py), so a changed scorer
+never reads another's cached scores."""
 
 
 @dataclass(frozen=True)

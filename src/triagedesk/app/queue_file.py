@@ -28,9 +28,12 @@ from triagedesk.domain.models import Issue
 from triagedesk.domain.requests.states import CLOSED_STATUSES, NEVER_ESCALATED, OPEN_STATUSES
 from triagedesk.files import atomic_write
 from triagedesk.store import open_set
+from triagedesk.store.code_digest import code_digest
 
 MAGIC = b"#triagedesk-queue v1 crc="
-ENGINE = f"{assessments.ENGINE}/queue-1"
+ENGINE = f"{assessments.ENGINE}/queue-1/" + code_digest(
+    "triagedesk.app.queue_file", "triagedesk.app.queue_start", "triagedesk.app.queue", "triagedesk.domain.requests",
+    "triagedesk.store.open_set")
 REWRITE_AT = 256
 """A start that computed more rows than this writes the file again (fewer: the next start computes them too)."""
 CLOCK_FIELDS = ("status", "urgency", "submitted_at", "paid_at", "due_at", "ack_due_at", "assigned_at",
