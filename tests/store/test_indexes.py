@@ -45,7 +45,7 @@ def indexed(store: Store, table: str, field: str) -> dict[Any, list[str]]:
     assert journal.indexes is not None
     index = journal.indexes.field(table, journal.tables.get(table, {}))
     built = index.of(field)
-    return {value: list(built.ids(value)) for value in built.holders}
+    return {value: list(built.ids(value)) for value in built.keys()}
 
 
 def same_index(a: dict[Any, list[str]], b: dict[Any, list[str]]) -> bool:

@@ -8,9 +8,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from triagedesk.store.indexes import FieldMap, knowledge_columns, knowledge_from
+from triagedesk.store.compact_fields import CompactField, build_field
+from triagedesk.store.id_index import IdIndex
+from triagedesk.store.indexes import knowledge_columns, knowledge_from
 from triagedesk.store.lazy_docs import LazyDocs
-from triagedesk.store.tables import id_index_of
 
 
 def aside(journal: Any, copy: Callable[[], Any], build: Callable[[Any], Any], install: Callable[[Any], None],
@@ -34,8 +35,7 @@ def id_index(journal: Any, table: str) -> None:
     if not isinstance(records.raw.get(table), LazyDocs):
         journal.id_index(table)
         return
-    aside(journal, lambda: journal.docs(table).copy(),
-          lambda docs: id_index_of(*_one(docs.field_columns(("id",)))),
+    aside(journal, lambda: journal.docs(table).copy(), IdIndex.of,
           lambda built: records.adopt_id_index(table, built), lambda: records.has_id_index(table))
 
 
@@ -54,12 +54,11 @@ def field(journal: Any, table: str, name: str) -> None:
             index.of(name)
         return
 
-    def install(built: FieldMap) -> None:
+    def install(built: CompactField) -> None:
         if indexes.fields.get(table) is index:
             index.built[name] = built
 
-    aside(journal, lambda: journal.docs(table).copy(), lambda docs: FieldMap(*_one(docs.field_columns((name,)))),
-          install, lambda: name in index.built or indexes.fields.get(table) is not index)
+    aside(journal, lambda: journal.docs(table).copy(), lambda docs: build_field(docs, name), install, lambda: name in index.built or indexes.fields.get(table) is not index)
 
 
 def knowledge(journal: Any, between: Callable[[], None]) -> None:
@@ -77,10 +76,6 @@ def knowledge(journal: Any, between: Callable[[], None]) -> None:
     with journal.mutex:
         if journal.version == version and journal.records.raw.get("knowledge") is docs and indexes.knowledge is None:
             indexes.knowledge = built
-
-
-def _one(found: tuple[list[str], list[list[Any]]]) -> tuple[list[str], list[Any]]:
-    return found[0], found[1][0]
 
 
 __all__ = ["aside", "field", "id_index", "knowledge"]

@@ -1,0 +1,148 @@
+"""An index over a table's records held as flat arrays, not as Python objects a record (issue #24: at 1M issues
+the dicts of strings the indexes were cost ~1.7 GB): each entry's doc_id (an int), its value (string values joined
+in one text, the rest in a small dict), and the entries in the order of their values' 32-bit hashes, so a value's
+entries are found by bisection and each is checked against the value itself (a hash is never trusted alone).
+
+Entries are what the table held when the index was built; a record changed since is marked gone (one byte an
+entry, made on the first change) and held by its owner's small overlay instead (`FieldIndex`, `IdIndex`).
+"""
+
+from __future__ import annotations
+
+from array import array
+from bisect import bisect_left, bisect_right
+from collections.abc import Iterator, Sequence
+from itertools import accumulate, compress, islice
+from operator import eq, lt
+from typing import Any
+
+_MASK = 0xFFFFFFFF
+UNINDEXED: Any = object()
+"""A value not held under any key (a list or object in a hostile record): kept, never found."""
+_BOOLS = {True: ("$bool", True), False: ("$bool", False)}
+_SCALARS = (str, int, float, bool)
+_HASHED = frozenset({str, int, float, type(None)})
+
+
+def key_of(value: Any) -> Any:
+    """The key a value is indexed under: itself, a bool as a tagged pair (True == 1 would mix them), anything
+    not a scalar `UNINDEXED`."""
+    if type(value) is bool:
+        return _BOOLS[value]
+    return value if value is None or isinstance(value, _SCALARS) else UNINDEXED
+
+
+def _small(top: int) -> str:
+    """The narrowest array type code holding 0..top."""
+    return "I" if top <= _MASK else "q"
+
+
+def doc_numbers(keys: Sequence[str]) -> array[int] | None:
+    """The doc_ids as ints, or None when one is not an int's own text (a hostile or foreign doc_id)."""
+    try:
+        numbers = array("q", map(int, keys))
+    except (ValueError, OverflowError):
+        return None
+    return numbers if list(map(str, numbers)) == list(keys) else None
+
+
+class Postings:
+    """Entries (doc_id, value) found by value; see the module docstring."""
+
+    __slots__ = ("docs", "text", "ends", "others", "hashes", "order", "gone", "_sorted", "_places", "duplicates")
+
+    def __init__(self, docs: array[int], column: Sequence[Any], strings_only: bool = False) -> None:
+        """`docs[i]` holds `column[i]`; `strings_only`: a value not a string is not indexed (the `id` index)."""
+        if len(docs) != len(column):
+            raise ValueError("postings: doc_ids and values differ in length")
+        self.docs = docs
+        types = set(map(type, column))
+        keys: Sequence[Any] = column if types <= _HASHED else [key_of(v) for v in column]
+        pieces = keys if types <= {str} else [v if type(v) is str else "" for v in keys]
+        self.text = "".join(pieces)
+        self.ends = array(_small(len(self.text)), accumulate(map(len, pieces)))
+        self.others: dict[int, Any] = {}
+        if types != {str} and keys:
+            self.others = {n: (UNINDEXED if strings_only else v) for n, v in enumerate(keys) if type(v) is not str}
+        hashed = [hash(v) & _MASK for v in keys]
+        order = sorted(range(len(keys)), key=hashed.__getitem__)
+        if self.others:
+            left_out = {n for n, v in self.others.items() if v is UNINDEXED}
+            if left_out:
+                order = [n for n in order if n not in left_out]
+        self.order = array(_small(len(keys)), order)
+        self.hashes = array("I", map(hashed.__getitem__, order))
+        self.gone: bytearray | None = None
+        self._sorted = all(map(lt, docs, islice(docs, 1, None)))
+        self._places: dict[int, int] | None = None
+
+    def __len__(self) -> int:
+        return len(self.docs)
+
+    def value(self, entry: int) -> Any:
+        found = self.others.get(entry, self)
+        if found is not self:
+            return found
+        return self.text[self.ends[entry - 1] if entry else 0:self.ends[entry]]
+
+    def doc_id(self, entry: int) -> str:
+        return str(self.docs[entry])
+
+    def live(self, entry: int) -> bool:
+        return self.gone is None or not self.gone[entry]
+
+    def entries(self, key: Any) -> list[int]:
+        """The live entries holding `key` (an indexed key: see `key_of`), in entry order."""
+        if key is UNINDEXED:
+            return []
+        wanted = hash(key) & _MASK
+        lo = bisect_left(self.hashes, wanted)
+        hi = bisect_right(self.hashes, wanted, lo)
+        if lo == hi:
+            return []
+        gone, value = self.gone, self.value
+        return [n for n in self.order[lo:hi] if (gone is None or not gone[n]) and value(n) == key]  # in order:
+        # the entries of one hash were sorted stably
+
+    def live_entries(self) -> Iterator[int]:
+        gone = self.gone
+        if gone is None:
+            return iter(range(len(self.docs)))
+        return (n for n in range(len(self.docs)) if not gone[n])
+
+    def drop(self, doc_id: str) -> bool:
+        """Mark the entry of `doc_id` gone (its record changed or was removed); False when it has no live entry."""
+        entry = self._entry(doc_id)
+        if entry < 0 or not self.live(entry):
+            return False
+        if self.gone is None:
+            self.gone = bytearray(len(self.docs))
+        self.gone[entry] = 1
+        return True
+
+    def _entry(self, doc_id: str) -> int:
+        if not doc_id.isdigit() or not doc_id.isascii() or len(doc_id) > 18:
+            return -1
+        number = int(doc_id)
+        if self._sorted:
+            at = bisect_left(self.docs, number)
+            return at if at < len(self.docs) and self.docs[at] == number else -1
+        if self._places is None:  # doc_ids out of order (rare): a dict, made once, on the first change
+            self._places = {d: n for n, d in enumerate(self.docs)}
+        return self._places.get(number, -1)
+
+    def has_duplicates(self) -> bool:
+        """Two entries hold one value (never in a healthy `id` index): only where two hashes are equal."""
+        hashes, order = self.hashes, self.order
+        for at in compress(range(1, len(hashes)), map(eq, hashes, islice(hashes, 1, None))):
+            if self.value(order[at]) == self.value(order[at - 1]):
+                return True
+            for before in range(at - 2, -1, -1):  # a run of three or more of one hash
+                if hashes[before] != hashes[at]:
+                    break
+                if self.value(order[before]) == self.value(order[at]):
+                    return True
+        return False
+
+
+__all__ = ["Postings", "UNINDEXED", "doc_numbers", "key_of"]
