@@ -20,6 +20,8 @@ class IdIndex(Mapping[str, str]):
         """id -> doc_id of the records written since the build."""
         self.newer_ids: dict[str, str] | None = None
         """doc_id -> id of those (made on the first change that is not an insert: a bulk load makes none)."""
+        self.spare: dict[str, dict[str, None]] = {}
+        """id -> the other records written since that hold it too (a hostile store's), in case `newer`'s leaves."""
 
     @classmethod
     def of(cls, docs: Mapping[str, Any]) -> IdIndex:
@@ -28,7 +30,7 @@ class IdIndex(Mapping[str, str]):
         index = cls(base)
         for doc_id, key in changes:
             if key is not GONE and type(key) is str:
-                index.newer[key] = doc_id
+                index._hold(key, doc_id)
         return index
 
     def get(self, key: Any, default: Any = None) -> Any:
@@ -66,7 +68,7 @@ class IdIndex(Mapping[str, str]):
             doubled = base.has_duplicates()
             for n in base.live_entries():
                 key = base.value(n)
-                if key in newer or (doubled and self.get(key) != base.doc_id(n)):
+                if type(key) is not str or key in newer or (doubled and self.get(key) != base.doc_id(n)):
                     continue
                 yield key, base.doc_id(n)
         yield from newer.items()
@@ -76,18 +78,39 @@ class IdIndex(Mapping[str, str]):
         one used before (no entry names it)."""
         if fresh and self.newer_ids is None:
             if key is not None:
-                self.newer[key] = doc_id
+                self._hold(key, doc_id)
             return
         if self.newer_ids is None:
             self.newer_ids = {held: k for k, held in self.newer.items()}
+            self.newer_ids.update((held, k) for k, spare in self.spare.items() for held in spare)
         if self.base is not None:
             self.base.drop(doc_id)
         old = self.newer_ids.pop(doc_id, None)
-        if old is not None and self.newer.get(old) == doc_id:
-            del self.newer[old]
+        if old is not None:
+            self._release(old, doc_id)
         if key is not None:
-            self.newer[key] = doc_id
+            self._hold(key, doc_id)
             self.newer_ids[doc_id] = key
+
+    def _hold(self, key: str, doc_id: str) -> None:
+        held = self.newer.get(key)
+        if held is not None and held != doc_id:
+            self.spare.setdefault(key, {})[held] = None
+        self.newer[key] = doc_id
+
+    def _release(self, key: str, doc_id: str) -> None:
+        spare = self.spare.get(key)
+        if spare is not None:
+            spare.pop(doc_id, None)
+        if self.newer.get(key) == doc_id:
+            del self.newer[key]
+            while spare:  # another record written since holds it too
+                other, _ = spare.popitem()
+                if self.newer_ids is not None and self.newer_ids.get(other) == key:
+                    self.newer[key] = other
+                    break
+        if spare is not None and not spare:
+            del self.spare[key]
 
 
 __all__ = ["IdIndex"]

@@ -2,16 +2,18 @@
 every change the journal applies (ours, other writers', a sync pull), rebuilt from the tables after a load.
 
 Each table's indexes are built from its documents on first use (from the snapshot's stored columns, held as
-arrays: store/compact_fields.py), then every applied change updates them in O(fields of that document). A value that is not a string, number, bool or
-null (a hostile document's list or object) is not indexed under any key.
+arrays: store/compact_fields.py), then every applied change updates them in O(fields of that document). A value
+that is not a string, number, bool or null (a hostile document's list or object) is not indexed under any key.
 """
 
 from __future__ import annotations
 
+from array import array
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from triagedesk.domain.insight.knowledge import KnowledgeIndex, terms_of_document
+from triagedesk.domain.insight.knowledge import terms_of_document
+from triagedesk.domain.insight.stored_knowledge import StoredKnowledge
 from triagedesk.store.compact_fields import GONE, CompactField, build_field
 from triagedesk.store.lazy_docs import LazyDocs
 from triagedesk.store.postings import UNINDEXED, key_of
@@ -96,7 +98,7 @@ class Indexes:
         self.lean = lean
         """Lookups scan a field's column rather than build its index (see `FieldIndex.lean`)."""
         self.fields: dict[str, FieldIndex] = {}
-        self.knowledge: KnowledgeIndex | None = None
+        self.knowledge: StoredKnowledge | None = None
 
     def reset(self) -> None:
         """Forget every index (the tables were reloaded); each is rebuilt on its next use."""
@@ -122,17 +124,9 @@ class Indexes:
         index.docs = docs
         return index
 
-    def knowledge_index(self, docs: Mapping[str, Mapping[str, Any]]) -> KnowledgeIndex:
+    def knowledge_index(self, docs: Mapping[str, Mapping[str, Any]]) -> StoredKnowledge:
         if self.knowledge is None:
-            knowledge = KnowledgeIndex()
-            if isinstance(docs, LazyDocs):  # from the stored columns: no entry parsed, no text split again
-                knowledge = knowledge_from(knowledge_columns(docs))
-            else:
-                for doc_id, doc in docs.items():
-                    entry_id = doc.get("id") if isinstance(doc, Mapping) else None
-                    knowledge.put(doc_id, entry_id if isinstance(entry_id, str) else "",
-                                  terms_of_document(doc) if isinstance(doc, Mapping) else set())
-            self.knowledge = knowledge
+            self.knowledge = knowledge_of(docs)
         return self.knowledge
 
     def _put_knowledge(self, doc_id: str, doc: Mapping[str, Any] | None) -> None:
@@ -140,26 +134,45 @@ class Indexes:
         if not isinstance(doc, Mapping):
             self.knowledge.remove(doc_id)
             return
-        entry_id = doc.get("id")
-        self.knowledge.put(doc_id, entry_id if isinstance(entry_id, str) else "", terms_of_document(doc))
+        self.knowledge.put(doc_id, *_entry(doc))
 
 
-KnowledgeColumns = tuple[list[str], list[Any], list[Any]]
-"""The knowledge base's doc_ids, entry ids and stored words (`$terms`), one of each an entry."""
+def _entry(doc: Any) -> tuple[str, set[bytes]]:
+    """A knowledge document's entry id ("" when it has none) and its terms."""
+    if not isinstance(doc, Mapping):
+        return "", set()
+    entry_id = doc.get("id")
+    return entry_id if isinstance(entry_id, str) else "", terms_of_document(doc)
 
 
-def knowledge_columns(docs: LazyDocs) -> KnowledgeColumns:
-    """What the knowledge index is built from, read from the stored columns (under the journal's mutex)."""
-    keys, (ids, terms) = docs.field_columns(("id", "$terms"))
-    return keys, ids, terms
-
-
-def knowledge_from(columns: KnowledgeColumns, between: Callable[[], None] = lambda: None,
-                   chunk: int = 5000) -> KnowledgeIndex:
-    """The knowledge index of these columns (no lock needed: they are the caller's); `between()` after every
-    `chunk` entries."""
-    knowledge = KnowledgeIndex()
-    for n, (doc_id, entry_id, text) in enumerate(zip(*columns, strict=True)):
+def knowledge_of(docs: Mapping[str, Any], between: Callable[[], None] = lambda: None,
+                 chunk: int = 5000) -> StoredKnowledge:
+    """The knowledge index of a table's documents: its snapshot's entries from the stored columns (no entry parsed,
+    no text split again, held as arrays), those written since parsed; `between()` after each step (no lock is
+    needed for a copy of the table: store/warming.py)."""
+    base = docs.base.load() if isinstance(docs, LazyDocs) and docs.base is not None else None
+    if isinstance(docs, LazyDocs) and base is not None and "id" in base.fields and "$terms" in base.fields:
+        ids = base.column("id")
+        between()
+        texts = base.column("$terms")
+        between()
+        knowledge = StoredKnowledge(base.doc_ids, ids, texts)
+        del ids, texts
+        between()
+        for doc_id, found in list(docs.changed.items()):
+            raw = docs.raw(doc_id) if found is not None else None
+            if raw is None:
+                knowledge.remove(doc_id)
+            else:
+                knowledge.put(doc_id, *_entry(docs.parse(raw)))
+        return knowledge
+    knowledge = StoredKnowledge(array("q"), [], [])
+    if not isinstance(docs, LazyDocs):
+        for doc_id, doc in docs.items():
+            knowledge.put(doc_id, *_entry(doc))
+        return knowledge
+    keys, (ids, terms) = docs.field_columns(("id", "$terms"))  # the stored words: no text split again
+    for n, (doc_id, entry_id, text) in enumerate(zip(keys, ids, terms, strict=True)):
         if n and not n % chunk:
             between()
         knowledge.put(doc_id, entry_id if isinstance(entry_id, str) else "",
@@ -167,4 +180,4 @@ def knowledge_from(columns: KnowledgeColumns, between: Callable[[], None] = lamb
     return knowledge
 
 
-__all__ = ["FieldIndex", "Indexes", "knowledge_columns", "knowledge_from"]
+__all__ = ["FieldIndex", "Indexes", "knowledge_of"]

@@ -38,12 +38,12 @@ def _small(top: int) -> str:
 
 
 def doc_numbers(keys: Sequence[str]) -> array[int] | None:
-    """The doc_ids as ints, or None when one is not an int's own text (a hostile or foreign doc_id)."""
+    """The doc_ids as ints, or None when one is not a natural number's own text (a hostile or foreign doc_id)."""
     try:
         numbers = array("q", map(int, keys))
     except (ValueError, OverflowError):
         return None
-    return numbers if list(map(str, numbers)) == list(keys) else None
+    return numbers if list(map(str, numbers)) == list(keys) and min(numbers, default=0) >= 0 else None
 
 
 class Postings:

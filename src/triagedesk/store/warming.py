@@ -10,7 +10,7 @@ from typing import Any
 
 from triagedesk.store.compact_fields import CompactField, build_field
 from triagedesk.store.id_index import IdIndex
-from triagedesk.store.indexes import knowledge_columns, knowledge_from
+from triagedesk.store.indexes import knowledge_of
 from triagedesk.store.lazy_docs import LazyDocs
 
 
@@ -58,7 +58,8 @@ def field(journal: Any, table: str, name: str) -> None:
         if indexes.fields.get(table) is index:
             index.built[name] = built
 
-    aside(journal, lambda: journal.docs(table).copy(), lambda docs: build_field(docs, name), install, lambda: name in index.built or indexes.fields.get(table) is not index)
+    aside(journal, lambda: journal.docs(table).copy(), lambda docs: build_field(docs, name), install,
+          lambda: name in index.built or indexes.fields.get(table) is not index)
 
 
 def knowledge(journal: Any, between: Callable[[], None]) -> None:
@@ -72,7 +73,7 @@ def knowledge(journal: Any, between: Callable[[], None]) -> None:
         held = docs.copy() if isinstance(docs, LazyDocs) and indexes.knowledge is None else None
     if held is None:
         return
-    built = knowledge_from(knowledge_columns(held), between)  # the columns read outside the mutex too
+    built = knowledge_of(held, between)  # the columns read outside the mutex too
     with journal.mutex:
         if journal.version == version and journal.records.raw.get("knowledge") is docs and indexes.knowledge is None:
             indexes.knowledge = built
