@@ -1,14 +1,15 @@
 """`KnowledgeIndex`'s ranking over a knowledge base held as arrays, not as Python objects an entry (820k entries at
 1M issues): each entry's key (an int), id (one joined text) and group (entries with the same words); each group's
-entries in id order. Entries changed since it was built are marked gone and held by a `KnowledgeIndex` beside."""
+entries (in id order once a search used it). Entries changed since it was built are marked gone and held by a
+`KnowledgeIndex` beside."""
 
 from __future__ import annotations
 
 from array import array
 from bisect import bisect_left
 from collections.abc import Iterable, Sequence
-from itertools import accumulate, compress, islice
-from operator import eq, lt
+from itertools import accumulate, islice
+from operator import lt
 from typing import Any
 
 from triagedesk.domain.insight.knowledge import KnowledgeIndex, Ranked, _score, _terms
@@ -33,7 +34,8 @@ class StoredKnowledge:
             codes = [merged[c] for c in codes]
         self.codes = array("i", codes)
         self.groups: list[frozenset[bytes]] = list(by_set)
-        self.members = self._members(pieces)
+        self.members = self._members()
+        self.ordered = bytearray(len(self.members))
         self.live = array("q", map(len, self.members))
         self.frequency: dict[bytes, int] = {}
         self.postings: dict[bytes, list[int]] = {}
@@ -46,23 +48,21 @@ class StoredKnowledge:
         self._sorted = all(map(lt, keys, islice(keys, 1, None)))
         self.newer = KnowledgeIndex()
 
-    def _members(self, pieces: list[str]) -> list[array[int]]:
-        """Each group's entries ordered as `KnowledgeIndex` orders a group: by (entry id, key as text)."""
-        order = sorted(range(len(pieces)), key=pieces.__getitem__)
-        tied = list(compress(range(1, len(order)), map(eq, map(pieces.__getitem__, order),
-                                                      map(pieces.__getitem__, islice(order, 1, None)))))
-        start = 0
-        while start < len(tied):  # runs of one entry id (rare): by key as text
-            end = start
-            while end + 1 < len(tied) and tied[end + 1] == tied[end] + 1:
-                end += 1
-            low, high = tied[start] - 1, tied[end] + 1
-            order[low:high] = sorted(order[low:high], key=lambda n: str(self.keys[n]))
-            start = end + 1
+    def _members(self) -> list[array[int]]:
+        """Each group's entries, in the table's order (ordered by id on first use: `_ordered`)."""
         grouped: list[list[int]] = [[] for _ in self.groups]
-        for entry in order:
-            grouped[self.codes[entry]].append(entry)
+        for entry, group in enumerate(self.codes):
+            grouped[group].append(entry)
         return [array("i", g) for g in grouped]
+
+    def _ordered(self, group: int) -> array[int]:
+        """The group's entries ordered as `KnowledgeIndex` orders a group: by (entry id, key as text); sorted on
+        first use, as that index does (one sort of the whole base held the interpreter for a second at 1M)."""
+        if not self.ordered[group]:
+            self.members[group] = array("i", sorted(self.members[group],
+                                                    key=lambda n: (self.entry_id(n), str(self.keys[n]))))
+            self.ordered[group] = 1
+        return self.members[group]
 
     def __len__(self) -> int:
         return self.count + len(self.newer)
@@ -104,7 +104,7 @@ class StoredKnowledge:
         found: list[tuple[str, str]] = []
         if group is not None:
             gone = self.gone
-            for entry in self.members[group]:
+            for entry in self._ordered(group):
                 if gone is None or not gone[entry]:
                     found.append((self.entry_id(entry), str(self.keys[entry])))
                     if len(found) >= limit:
