@@ -41,9 +41,9 @@ class IdIndex(Mapping[str, str]):
             return found
         base = self.base
         if base is not None:
-            entries = base.entries(key)
-            if entries:
-                return base.doc_id(entries[-1])
+            entry = base.last(key)
+            if entry >= 0:
+                return str(base.docs[entry])
         return default
 
     def __getitem__(self, key: str) -> str:
@@ -64,6 +64,9 @@ class IdIndex(Mapping[str, str]):
     def items(self) -> Iterator[tuple[str, str]]:  # type: ignore[override]
         """(id, doc_id) of every id some record holds: the built records' in the table's order, then the newer."""
         base, newer = self.base, dict(self.newer)
+        if base is not None and not newer and base.gone is None and not base.others and not base.has_duplicates():
+            yield from zip(base.strings(), map(str, base.docs))  # every record as built: at C speed
+            return
         if base is not None:
             doubled = base.has_duplicates()
             for n in base.live_entries():

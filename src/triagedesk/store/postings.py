@@ -12,7 +12,7 @@ from __future__ import annotations
 from array import array
 from bisect import bisect_left, bisect_right
 from collections.abc import Iterator, Sequence
-from itertools import accumulate, compress, islice
+from itertools import accumulate, chain, compress, islice
 from operator import eq, lt
 from typing import Any
 
@@ -119,6 +119,24 @@ class Postings:
         gone, value = self.gone, self.value
         return [n for n in self.order[lo:hi] if (gone is None or not gone[n]) and value(n) == key]  # in order:
         # the entries of one hash were sorted stably
+
+    def last(self, key: str) -> int:
+        """The last live entry holding the string `key`, or -1 (`entries` without a list: an `id` lookup)."""
+        hashes, wanted = self.hashes, hash(key) & _MASK
+        at = bisect_left(hashes, wanted)
+        found, size = -1, len(hashes)
+        text, ends, order, gone, others = self.text, self.ends, self.order, self.gone, self.others
+        while at < size and hashes[at] == wanted:
+            n = order[at]
+            at += 1
+            if (gone is None or not gone[n]) and text[ends[n - 1] if n else 0:ends[n]] == key and (
+                    not others or n not in others):
+                found = n  # entries of one hash lie in their order: the last match is the last entry
+        return found
+
+    def strings(self) -> Iterator[str]:
+        """Every entry's value as held in the text (a value not a string: "")."""
+        return map(self.text.__getitem__, map(slice, chain((0,), self.ends), self.ends))
 
     def live_entries(self) -> Iterator[int]:
         gone = self.gone
