@@ -65,7 +65,7 @@ class IdIndex(Mapping[str, str]):
         """(id, doc_id) of every id some record holds: the built records' in the table's order, then the newer."""
         base, newer = self.base, dict(self.newer)
         if base is not None and not newer and base.gone is None and not base.others and not base.has_duplicates():
-            yield from zip(base.strings(), map(str, base.docs))  # every record as built: at C speed
+            yield from zip(base.strings(), map(str, base.docs), strict=True)  # every record as built: at C speed
             return
         if base is not None:
             doubled = base.has_duplicates()
