@@ -117,17 +117,19 @@ entries = st.lists(st.tuples(st.sampled_from(["kb-1", "kb-2", "kb-3", "kb-10", "
 @settings(max_examples=300, deadline=None)
 @given(base=entries, later=st.lists(st.tuples(st.integers(1, 35), st.one_of(st.none(), st.tuples(
     st.sampled_from(["kb-1", "kb-4", "kb-20"]), st.sets(st.sampled_from(WORDS), max_size=3)))), max_size=15),
-       distinct=st.booleans())
+       distinct=st.booleans(), reverse=st.booleans())
 def test_the_stored_knowledge_ranks_as_the_inverted_index(base: list[tuple[str, set[bytes]]],
-                                                          later: list[tuple[int, Any]], distinct: bool) -> None:
+                                                          later: list[tuple[int, Any]], distinct: bool,
+                                                          reverse: bool) -> None:
     if distinct:  # every id once (as a healthy store holds them), in an order unlike the keys'
         base = [(f"kb-{(n * 7) % 31}", terms) for n, (_, terms) in enumerate(base)]
         later = [(key, None if c is None else (f"kb-x{step}", c[1])) for step, (key, c) in enumerate(later)]
-    stored = StoredKnowledge(array("q", range(1, len(base) + 1)), [e for e, _ in base],
+    keys = [len(base) - n for n in range(len(base))] if reverse else [n + 1 for n in range(len(base))]
+    stored = StoredKnowledge(array("q", keys), [e for e, _ in base],
                              [b" ".join(sorted(t)).decode("latin-1") for _, t in base])
     model = KnowledgeIndex()
-    for n, (entry_id, terms) in enumerate(base):
-        model.put(str(n + 1), entry_id, terms)
+    for key, (entry_id, terms) in zip(keys, base, strict=True):
+        model.put(str(key), entry_id, terms)
     for key, change in later:
         if change is None:
             stored.remove(str(key))

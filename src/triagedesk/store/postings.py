@@ -65,7 +65,7 @@ def _by_hash(hashed: list[int]) -> list[int]:
 class Postings:
     """Entries (doc_id, value) found by value; see the module docstring."""
 
-    __slots__ = ("docs", "text", "ends", "others", "hashes", "order", "gone", "_sorted", "_places", "duplicates")
+    __slots__ = ("docs", "text", "ends", "others", "hashes", "order", "gone", "_sorted", "_places", "_duplicates")
 
     def __init__(self, docs: array[int], column: Sequence[Any], strings_only: bool = False) -> None:
         """`docs[i]` holds `column[i]`; `strings_only`: a value not a string is not indexed (the `id` index)."""
@@ -91,6 +91,7 @@ class Postings:
         self.gone: bytearray | None = None
         self._sorted = all(map(lt, docs, islice(docs, 1, None)))
         self._places: dict[int, int] | None = None
+        self._duplicates: bool | None = None  # (the entries as built never change: found once)
 
     def __len__(self) -> int:
         return len(self.docs)
@@ -167,6 +168,11 @@ class Postings:
 
     def has_duplicates(self) -> bool:
         """Two entries hold one value (never in a healthy `id` index): only where two hashes are equal."""
+        if self._duplicates is None:
+            self._duplicates = self._find_duplicates()
+        return self._duplicates
+
+    def _find_duplicates(self) -> bool:
         hashes, order = self.hashes, self.order
         for at in compress(range(1, len(hashes)), map(eq, hashes, islice(hashes, 1, None))):
             if self.value(order[at]) == self.value(order[at - 1]):

@@ -46,6 +46,7 @@ class StoredKnowledge:
         self.count = len(pieces)
         self.gone: bytearray | None = None
         self._sorted = all(map(lt, keys, islice(keys, 1, None)))
+        self._places: dict[int, int] | None = None
         self.newer = KnowledgeIndex()
 
     def _members(self) -> list[array[int]]:
@@ -86,8 +87,10 @@ class StoredKnowledge:
         if self._sorted:
             entry = bisect_left(keys, number)
             entry = entry if entry < len(keys) and keys[entry] == number else -1
-        else:
-            entry = next((n for n, k in enumerate(keys) if k == number), -1)
+        else:  # keys out of order (not as a snapshot is written): a dict, made once, on the first change
+            if self._places is None:
+                self._places = {k: n for n, k in enumerate(keys)}
+            entry = self._places.get(number, -1)
         if entry < 0 or (self.gone is not None and self.gone[entry]):
             return
         if self.gone is None:
