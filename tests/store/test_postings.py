@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 
 from triagedesk.domain.insight.knowledge import KnowledgeIndex
 from triagedesk.domain.insight.stored_knowledge import StoredKnowledge
+from triagedesk.store.coded_postings import FEW, Coded
 from triagedesk.store.compact_fields import GONE, build_field
 from triagedesk.store.id_index import IdIndex
 from triagedesk.store.postings import UNINDEXED, Postings, doc_numbers, key_of
@@ -30,16 +31,19 @@ def scan(docs: dict[str, Any], key: Any) -> list[str]:
 
 
 tables = st.dictionaries(st.integers(1, 60).map(str), VALUES, max_size=40)
-changes = st.lists(st.tuples(st.integers(1, 80).map(str), st.one_of(VALUES, st.just(GONE))), max_size=30)
+changes = st.lists(st.tuples(st.integers(1, 480).map(str), st.one_of(VALUES, st.just(GONE))), max_size=30)
 
 
 @settings(max_examples=300, deadline=None)
-@given(table=tables, later=changes, shuffled=st.booleans())
+@given(table=tables, later=changes, shuffled=st.booleans(), copies=st.sampled_from([1, 4]))
 def test_a_field_index_equals_a_scan_after_any_changes(table: dict[str, Any], later: list[tuple[str, Any]],
-                                                       shuffled: bool) -> None:
-    docs = {k: {"f": v} for k, v in (reversed(table.items()) if shuffled else table.items())}
+                                                       shuffled: bool, copies: int) -> None:
+    """Small tables are found by hash; copied four times over (more than `FEW` records of few values), coded."""
+    items = [(str(int(k) + 100 * n), v) for n in range(copies) for k, v in table.items()]
+    docs = {k: {"f": v} for k, v in (reversed(items) if shuffled else items)}
     index = build_field(docs, "f")
     assert index.base is not None or not docs
+    assert isinstance(index.base, Coded) == (len(docs) > FEW)
     held = {k: d["f"] for k, d in docs.items()}
     for doc_id, value in later:
         index.change(doc_id, GONE if value is GONE else key_of(value))

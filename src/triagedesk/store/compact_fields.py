@@ -3,9 +3,11 @@ overlay (`FieldMap`) of the records changed since it was built, and how both are
 
 from __future__ import annotations
 
+from array import array
 from collections.abc import Iterator, Mapping
 from typing import Any
 
+from triagedesk.store.coded_postings import Coded, postings_of
 from triagedesk.store.lazy_docs import LazyDocs, values_of
 from triagedesk.store.postings import UNINDEXED, Postings, doc_numbers, key_of
 
@@ -72,7 +74,7 @@ class CompactField:
 
     __slots__ = ("base", "newer")
 
-    def __init__(self, base: Postings | None, newer: FieldMap) -> None:
+    def __init__(self, base: Postings | Coded | None, newer: FieldMap) -> None:
         self.base = base
         self.newer = newer
 
@@ -117,17 +119,21 @@ def changed_values(docs: LazyDocs, field: str) -> Iterator[tuple[str, Any]]:
         yield doc_id, GONE if raw is None else values_of(docs.parse(raw), (field,))[0]
 
 
-def base_postings(docs: LazyDocs, field: str, strings_only: bool = False) -> Postings | None:
+def _postings(docs: array[int], column: list[Any], strings_only: bool) -> Postings | Coded:
+    return Postings(docs, column, strings_only) if strings_only else postings_of(docs, column)
+
+
+def base_postings(docs: LazyDocs, field: str, strings_only: bool = False) -> Postings | Coded | None:
     """The postings of the table's snapshot records' `field` as the snapshot stored it (None: no snapshot, or a
     snapshot without that column)."""
     base = docs.base.load() if docs.base is not None else None
     if base is None or field not in base.fields:
         return None
-    return Postings(base.doc_ids, base.column(field), strings_only)
+    return _postings(base.doc_ids, base.column(field), strings_only)
 
 
-def field_parts(docs: Mapping[str, Any], field: str, strings_only: bool = False) -> tuple[Postings | None,
-                                                                                           list[tuple[str, Any]]]:
+def field_parts(docs: Mapping[str, Any], field: str,
+                strings_only: bool = False) -> tuple[Postings | Coded | None, list[tuple[str, Any]]]:
     """What a table's index on `field` is built from: postings of what is held compactly, and (doc_id, value or
     `GONE`) of the records to hold in the overlay."""
     if isinstance(docs, LazyDocs):
@@ -144,7 +150,7 @@ def field_parts(docs: Mapping[str, Any], field: str, strings_only: bool = False)
     numbers = doc_numbers(keys)
     if numbers is None:  # a doc_id not an int: all held as dicts
         return None, list(zip(keys, column, strict=True))
-    return Postings(numbers, column, strings_only), []
+    return _postings(numbers, column, strings_only), []
 
 
 def build_field(docs: Mapping[str, Any], field: str) -> CompactField:

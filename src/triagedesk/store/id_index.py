@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from typing import Any
 
+from triagedesk.store.coded_postings import Coded
 from triagedesk.store.compact_fields import GONE, field_parts
 from triagedesk.store.postings import Postings
 
@@ -27,6 +28,7 @@ class IdIndex(Mapping[str, str]):
     def of(cls, docs: Mapping[str, Any]) -> IdIndex:
         """The index of a table's documents (its snapshot's records from the stored `id` column)."""
         base, changes = field_parts(docs, "id", strings_only=True)
+        assert not isinstance(base, Coded)  # (an `id` index's are found by hash)
         index = cls(base)
         for doc_id, key in changes:
             if key is not GONE and type(key) is str:

@@ -62,16 +62,64 @@ def _by_hash(hashed: list[int]) -> list[int]:
     return order
 
 
-class Postings:
+class Entries:
+    """Entries, each a doc_id (an int) in `docs`; those whose record changed since are marked gone."""
+
+    __slots__ = ("docs", "gone", "_sorted", "_places")
+
+    def __init__(self, docs: array[int]) -> None:
+        self.docs = docs
+        self.gone: bytearray | None = None
+        self._sorted = all(map(lt, docs, islice(docs, 1, None)))
+        self._places: dict[int, int] | None = None
+
+    def __len__(self) -> int:
+        return len(self.docs)
+
+    def doc_id(self, entry: int) -> str:
+        return str(self.docs[entry])
+
+    def live(self, entry: int) -> bool:
+        return self.gone is None or not self.gone[entry]
+
+    def live_entries(self) -> Iterator[int]:
+        gone = self.gone
+        if gone is None:
+            return iter(range(len(self.docs)))
+        return (n for n in range(len(self.docs)) if not gone[n])
+
+    def drop(self, doc_id: str) -> bool:
+        """Mark the entry of `doc_id` gone (its record changed or was removed); False when it has no live entry."""
+        entry = self._entry(doc_id)
+        if entry < 0 or not self.live(entry):
+            return False
+        if self.gone is None:
+            self.gone = bytearray(len(self.docs))
+        self.gone[entry] = 1
+        return True
+
+    def _entry(self, doc_id: str) -> int:
+        if not doc_id.isdigit() or not doc_id.isascii() or len(doc_id) > 18:
+            return -1
+        number = int(doc_id)
+        if self._sorted:
+            at = bisect_left(self.docs, number)
+            return at if at < len(self.docs) and self.docs[at] == number else -1
+        if self._places is None:  # doc_ids out of order (rare): a dict, made once, on the first change
+            self._places = {d: n for n, d in enumerate(self.docs)}
+        return self._places.get(number, -1)
+
+
+class Postings(Entries):
     """Entries (doc_id, value) found by value; see the module docstring."""
 
-    __slots__ = ("docs", "text", "ends", "others", "hashes", "order", "gone", "_sorted", "_places", "_duplicates")
+    __slots__ = ("text", "ends", "others", "hashes", "order", "_duplicates")
 
     def __init__(self, docs: array[int], column: Sequence[Any], strings_only: bool = False) -> None:
         """`docs[i]` holds `column[i]`; `strings_only`: a value not a string is not indexed (the `id` index)."""
         if len(docs) != len(column):
             raise ValueError("postings: doc_ids and values differ in length")
-        self.docs = docs
+        super().__init__(docs)
         types = set(map(type, column))
         keys: Sequence[Any] = column if types <= _HASHED else [key_of(v) for v in column]
         pieces = keys if types <= {str} else [v if type(v) is str else "" for v in keys]
@@ -88,25 +136,13 @@ class Postings:
                 order = [n for n in order if n not in left_out]
         self.order = array(_small(len(keys)), order)
         self.hashes = array("I", map(hashed.__getitem__, order))
-        self.gone: bytearray | None = None
-        self._sorted = all(map(lt, docs, islice(docs, 1, None)))
-        self._places: dict[int, int] | None = None
         self._duplicates: bool | None = None  # (the entries as built never change: found once)
-
-    def __len__(self) -> int:
-        return len(self.docs)
 
     def value(self, entry: int) -> Any:
         found = self.others.get(entry, self)
         if found is not self:
             return found
         return self.text[self.ends[entry - 1] if entry else 0:self.ends[entry]]
-
-    def doc_id(self, entry: int) -> str:
-        return str(self.docs[entry])
-
-    def live(self, entry: int) -> bool:
-        return self.gone is None or not self.gone[entry]
 
     def entries(self, key: Any) -> list[int]:
         """The live entries holding `key` (an indexed key: see `key_of`), in entry order."""
@@ -139,33 +175,6 @@ class Postings:
         """Every entry's value as held in the text (a value not a string: "")."""
         return map(self.text.__getitem__, map(slice, chain((0,), self.ends), self.ends))
 
-    def live_entries(self) -> Iterator[int]:
-        gone = self.gone
-        if gone is None:
-            return iter(range(len(self.docs)))
-        return (n for n in range(len(self.docs)) if not gone[n])
-
-    def drop(self, doc_id: str) -> bool:
-        """Mark the entry of `doc_id` gone (its record changed or was removed); False when it has no live entry."""
-        entry = self._entry(doc_id)
-        if entry < 0 or not self.live(entry):
-            return False
-        if self.gone is None:
-            self.gone = bytearray(len(self.docs))
-        self.gone[entry] = 1
-        return True
-
-    def _entry(self, doc_id: str) -> int:
-        if not doc_id.isdigit() or not doc_id.isascii() or len(doc_id) > 18:
-            return -1
-        number = int(doc_id)
-        if self._sorted:
-            at = bisect_left(self.docs, number)
-            return at if at < len(self.docs) and self.docs[at] == number else -1
-        if self._places is None:  # doc_ids out of order (rare): a dict, made once, on the first change
-            self._places = {d: n for n, d in enumerate(self.docs)}
-        return self._places.get(number, -1)
-
     def has_duplicates(self) -> bool:
         """Two entries hold one value (never in a healthy `id` index): only where two hashes are equal."""
         if self._duplicates is None:
@@ -185,4 +194,4 @@ class Postings:
         return False
 
 
-__all__ = ["Postings", "UNINDEXED", "doc_numbers", "key_of"]
+__all__ = ["Entries", "Postings", "UNINDEXED", "doc_numbers", "key_of"]
