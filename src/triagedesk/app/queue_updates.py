@@ -13,6 +13,7 @@ import dataclasses
 import threading
 import weakref
 from bisect import bisect_left
+from collections.abc import MutableMapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -34,7 +35,7 @@ class Feed:
     def __init__(self, desk: Desk) -> None:
         self._lock = threading.Lock()
         self.busy = threading.Lock()
-        self.issue_of: dict[str, Any] = {}
+        self.issue_of: MutableMapping[str, Any] = {}
         """request doc_id -> the issue it belonged to when last seen (kept by `patch`)."""
         self._changes: set[tuple[str, str]] = set()
         ref = weakref.ref(self)
@@ -84,11 +85,11 @@ def load(desk: Desk, now: datetime, assignee: str | None = None) -> QueueData:
     return data
 
 
-def _issue_of_requests(desk: Desk) -> dict[str, Any]:
+def _issue_of_requests(desk: Desk) -> MutableMapping[str, Any]:
     """Every request's issue (doc_id -> analysis_id), so a request moved to another issue updates both: from the
-    stored column (building the field index was a tenth of a 1M store's load; the warm-up builds it after)."""
-    keys, (issues,) = desk.store.field_columns("requests", ("analysis_id",))
-    return dict(zip(keys, issues, strict=True))
+    stored column (building the field index was a tenth of a 1M store's load; the warm-up builds it after), held
+    as arrays (a dict of 930k requests' strings was ~150 MB at 1M issues)."""
+    return desk.store.field_map("requests", "analysis_id")
 
 
 def _seq(desk: Desk, ids: list[str]) -> list[int]:

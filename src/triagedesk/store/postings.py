@@ -90,7 +90,7 @@ class Entries:
 
     def drop(self, doc_id: str) -> bool:
         """Mark the entry of `doc_id` gone (its record changed or was removed); False when it has no live entry."""
-        entry = self._entry(doc_id)
+        entry = self.entry_of(doc_id)
         if entry < 0 or not self.live(entry):
             return False
         if self.gone is None:
@@ -98,9 +98,9 @@ class Entries:
         self.gone[entry] = 1
         return True
 
-    def _entry(self, doc_id: str) -> int:
-        if not doc_id.isdigit() or not doc_id.isascii() or len(doc_id) > 18:
-            return -1
+    def entry_of(self, doc_id: str) -> int:
+        if not doc_id.isdigit() or not doc_id.isascii() or len(doc_id) > 18 or (doc_id[0] == "0" and doc_id != "0"):
+            return -1  # (not an int's own text: no entry's)
         number = int(doc_id)
         if self._sorted:
             at = bisect_left(self.docs, number)

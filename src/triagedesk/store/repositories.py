@@ -24,6 +24,7 @@ from triagedesk.domain.records import (
 from triagedesk.domain.routing.calendars import Calendar
 from triagedesk.domain.routing.schedules import Schedule
 from triagedesk.store import warming
+from triagedesk.store.column_map import ColumnMap
 from triagedesk.store.errors import StoreError
 from triagedesk.store.indexes import Indexes
 from triagedesk.store.journal import ChangeListener, Journal
@@ -192,6 +193,14 @@ class Store:
         journal.refresh()
         with journal.mutex:
             return journal.docs(kind).field_columns(fields, keyed)
+
+    def field_map(self, kind: str, field: str) -> ColumnMap:
+        """doc_id -> the value of `field` of every record of `kind`, held compactly (store/column_map.py), for a
+        caller that keeps it and sets what changes; nothing parsed but the records written since the snapshot."""
+        journal = self.journal
+        journal.refresh()
+        with journal.mutex:
+            return ColumnMap.of(journal.docs(kind), field)
 
     def field_values(self, kind: str, field: str) -> dict[str, Any]:
         """doc_id -> the indexed `field`'s value of every record of `kind` (from the index: nothing parsed)."""

@@ -81,7 +81,7 @@ class StoredKnowledge:
         self.newer.remove(key)
 
     def _drop(self, key: str) -> None:
-        if not key.isdigit() or not key.isascii() or len(key) > 18:
+        if not key.isdigit() or not key.isascii() or len(key) > 18 or (key[0] == "0" and key != "0"):
             return
         number, keys = int(key), self.keys
         if self._sorted:

@@ -82,7 +82,7 @@ class _Held:
 
     def take(self, key: str) -> Contribution | None:
         """The contribution held for `key`, no longer held (None: none)."""
-        if not key.isdigit() or not key.isascii() or len(key) > 18:
+        if not key.isdigit() or not key.isascii() or len(key) > 18 or (key[0] == "0" and key != "0"):
             return None
         number = int(key)
         at = bisect_left(self.keys, number)
