@@ -327,12 +327,14 @@ class Journal:
     def get(self, table: str, key: str) -> dict[str, Any] | None:
         """The document whose `id` is `key` (a fresh copy), as it is now."""
         self.refresh()
+        warming.id_index(self, table)  # a first use builds it outside the lock (or waits for the warm-up's build)
         with self.mutex:
             doc_id = self.records.id_index(table).get(key)
             return None if doc_id is None else self.records.raw.get(table, {}).get(doc_id)
 
     def id_index(self, table: str) -> IdIndex:
         """The `id` field -> doc_id index of a table, built on first use and then kept in step."""
+        warming.id_index(self, table)
         with self.mutex:
             return self.records.id_index(table)
 

@@ -5,6 +5,7 @@ next lookup builds it as before). A lookup on another thread waits for no warm-u
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from typing import Any
 
@@ -13,30 +14,58 @@ from triagedesk.store.id_index import IdIndex
 from triagedesk.store.indexes import knowledge_of
 from triagedesk.store.lazy_docs import LazyDocs
 
+_BUILDING: dict[tuple[int, str], threading.Event] = {}
+"""(journal, index) -> set when the build of that index on some thread ends."""
+_BUILDING_LOCK = threading.Lock()
+WAIT_LIMIT = 60.0
+"""Seconds a lookup waits for another thread's build of its index at most (then it builds it itself)."""
+
+
+def _held_here(mutex: Any) -> bool:
+    """Whether this thread holds the journal's (reentrant) lock."""
+    owned = getattr(mutex, "_is_owned", None)
+    return True if owned is None else bool(owned())
+
 
 def aside(journal: Any, copy: Callable[[], Any], build: Callable[[Any], Any], install: Callable[[Any], None],
-          done: Callable[[], bool]) -> None:
+          done: Callable[[], bool], name: str = "") -> None:
     """`copy()` under the lock (unless `done()`), `build(copy)` outside it, `install(built)` under the lock when
-    the journal's documents did not change in between and the index is still not built."""
-    with journal.mutex:
-        if done():
-            return
-        version = journal.version
-        copied = copy()
-    built = build(copied)
-    with journal.mutex:
-        if journal.version == version and not done():
-            install(built)
+    the journal's documents did not change in between and the index is still not built. While another thread
+    builds the same index (`name`: the warm-up's, a lookup's), wait for it rather than build it again beside it
+    (at 1M records a build is a second of the interpreter: the first cursor move's lookups waited twice)."""
+    key = (id(journal), name)
+    with _BUILDING_LOCK:
+        running = _BUILDING.get(key) if name else None
+        if running is None and name:
+            mine = _BUILDING[key] = threading.Event()
+    if running is not None:
+        if not _held_here(journal.mutex):  # (holding the lock, waiting would keep the build from being put in place)
+            running.wait(WAIT_LIMIT)
+        return  # the caller's lookup finds it; or builds it under the lock (let go: the table changed meanwhile)
+    try:
+        with journal.mutex:
+            if done():
+                return
+            version = journal.version
+            copied = copy()
+        built = build(copied)
+        with journal.mutex:
+            if journal.version == version and not done():
+                install(built)
+    finally:
+        if name:
+            with _BUILDING_LOCK:
+                del _BUILDING[key]
+            mine.set()
 
 
 def id_index(journal: Any, table: str) -> None:
     """The table's `id` -> doc_id index (see `RecordTables.id_index`)."""
     records = journal.records
     if not isinstance(records.raw.get(table), LazyDocs):
-        journal.id_index(table)
-        return
+        return  # (the table's first lookup builds it, under the lock: no snapshot to read it from)
     aside(journal, lambda: journal.docs(table).copy(), IdIndex.of,
-          lambda built: records.adopt_id_index(table, built), lambda: records.has_id_index(table))
+          lambda built: records.adopt_id_index(table, built), lambda: records.has_id_index(table), f"id {table}")
 
 
 def field(journal: Any, table: str, name: str) -> None:
@@ -59,7 +88,7 @@ def field(journal: Any, table: str, name: str) -> None:
             index.built[name] = built
 
     aside(journal, lambda: journal.docs(table).copy(), lambda docs: build_field(docs, name), install,
-          lambda: name in index.built or indexes.fields.get(table) is not index)
+          lambda: name in index.built or indexes.fields.get(table) is not index, f"{table}.{name}")
 
 
 def knowledge(journal: Any, between: Callable[[], None]) -> None:
