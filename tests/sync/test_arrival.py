@@ -213,6 +213,35 @@ def test_the_audit_is_append_only_on_arrival(tmp_path: Path, db_url: str) -> Non
     assert key in open_store(tmp_path / "a.json").audit_log
 
 
+def test_a_deletion_of_a_request_something_happened_to_is_refused_on_arrival(tmp_path: Path, db_url: str) -> None:
+    """An unsecured server (or an admin's curl) lets any deletion through; the desk deletes only what the server's
+    own rule would (a request nothing has happened to: withdraw), keeps the rest and sends it back."""
+    from tests.support.clock import T0
+    from triagedesk.app.desk import Desk
+
+    seed_desk(tmp_path / "a.json", 2)
+    a = open_store(tmp_path / "a.json")
+    desk = Desk(a, clock=lambda: T0)
+    held = escalate(desk, "i0", "coordinator")
+    act(desk, held.id, "pay", "coordinator")
+    act(desk, held.id, "assign", "coordinator", "ann")
+    fresh = escalate(desk, "i1", "coordinator")
+    a.close()
+    replicator(tmp_path / "a.json", db_url).sync()
+    for request_id in (held.id, fresh.id):
+        rev = HTTP.get(f"{db_url}/requests:{request_id}").json()["_rev"]
+        HTTP.delete(f"{db_url}/requests:{request_id}", params={"rev": rev}).raise_for_status()
+    rep = synced(tmp_path / "a.json", db_url)
+    assert [(r.key, r.error) for r in rep.result.rejected] == [
+        (f"requests:{held.id}", "refused on arrival: only a request nothing has happened to is deleted (withdraw), "
+                                "not one assigned")]
+    store = open_store(tmp_path / "a.json")
+    assert store.requests.require(held.id).status == "assigned"       # kept
+    assert fresh.id not in store.requests                                # a withdrawal: taken
+    store.close()
+    assert HTTP.get(f"{db_url}/requests:{held.id}").json()["data"]["status"] == "assigned"  # ours went back
+
+
 def test_own_revisions_and_identical_content_are_not_conflicts(tmp_path: Path, db_url: str) -> None:
     for path in ("a.json", "b.json"):  # the same file imported on two desks, at different moments
         seed_desk(tmp_path / path, 30)

@@ -4,42 +4,28 @@ the action table write its own fields."""
 
 from __future__ import annotations
 
-import json
-import subprocess
 from datetime import UTC, datetime
 from typing import Any
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from tests.support.node_validate import server
 from triagedesk.domain.records import ExpertRequest
 from triagedesk.domain.requests.actions import ACTIONS
 from triagedesk.domain.requests.conflicts import LIFECYCLE_RANK, lifecycle_winner
-from triagedesk.domain.requests.rights import SERVER_ROLES, refusal
+from triagedesk.domain.requests.rights import SERVER_ROLES, deletion_refusal, refusal
 from triagedesk.domain.requests.states import REQUEST_STATUSES
-from triagedesk.sync.validation import validate_function
+from triagedesk.sync.shapes import kind_shape
 from triagedesk.sync.wire import shape_of
 
 DEFAULTS = shape_of(ExpertRequest).defaults
+REQUEST_SHAPE = kind_shape(ExpertRequest)
 FIELDS = [name for name in ExpertRequest.model_fields if name not in ("id", "status")]
 USERS = {"coordinator": {"name": "cora", "roles": ["coordinator"]},
          "expert": {"name": "ann", "roles": ["expert", "expert:ann"]},
          "admin": {"name": "root", "roles": ["_admin"]}}
 
-
-
-def server(cases: list[dict[str, Any]]) -> list[str | None]:
-    """Each case through the generated function in Node: None when it lets the write through, else the reason."""
-    script = ("const input = require('fs').readFileSync(0, 'utf8'); const [fn, data] = input.split('\\n//CASES\\n');"
-              "const validate = eval('(' + fn + ')'); const out = [];"
-              "for (const c of JSON.parse(data)) {"
-              "  try { validate(c.doc, c.old, c.user, {}); out.push(null); }"
-              "  catch (e) { out.push(e && e.forbidden !== undefined ? e.forbidden : 'ERROR ' + e); } }"
-              "process.stdout.write(JSON.stringify(out));")
-    done = subprocess.run(["node", "-e", script], input=validate_function() + "\n//CASES\n" + json.dumps(cases),
-                          capture_output=True, text=True, timeout=120)
-    assert done.returncode == 0, done.stderr
-    return json.loads(done.stdout)
 
 
 def base(status: str, holder: str = "ann") -> dict[str, Any]:
@@ -48,16 +34,35 @@ def base(status: str, holder: str = "ann") -> dict[str, Any]:
                          price=25.0, tier_id="basic").model_dump(mode="json")
 
 
-def other(value: Any) -> Any:
-    """A different JSON value of the same shape."""
+def fitting(shape: dict[str, Any]) -> Any:
+    """A value of a field's shape (the server's type checks pass it)."""
+    kinds = [t for t in shape.get("t", ["string"]) if t != "null"]
+    if "enum" in shape:
+        return shape["enum"][-1]
+    if shape.get("f") == "date-time":
+        return "2026-02-01T00:00:00Z"
+    if "props" in shape:
+        return {name: fitting(shape["props"][name]) for name in shape["req"]}
+    return {"string": "x", "number": 1.0, "integer": 1, "boolean": True, "array": [], "object": {}}[kinds[0]]
+
+
+def other(value: Any, name: str) -> Any:
+    """A different JSON value of the same shape (one the server's type checks, from the models, still pass)."""
+    shape = REQUEST_SHAPE["props"][name]
+    if value is None:
+        return fitting(shape)
     if isinstance(value, bool):
         return not value
     if isinstance(value, (int, float)):
         return value + 1
     if isinstance(value, list):
-        return [*value, "x"]
+        return [*value, fitting(shape["items"])]
     if isinstance(value, dict):
         return {**value, "x": 1}
+    if "enum" in shape:
+        return next(v for v in shape["enum"] if v != value)
+    if shape.get("f") == "date-time":
+        return "2026-03-01T00:00:00Z" if value != "2026-03-01T00:00:00Z" else "2026-03-02T00:00:00Z"
     return f"{value or ''}-changed"
 
 
@@ -77,7 +82,7 @@ def test_every_role_state_pair_and_field_is_judged_alike() -> None:
             for after in REQUEST_STATUSES:
                 for name in FIELDS:
                     old = base(before)
-                    cases.append(case(role, old, {**old, "status": after, name: other(old[name])}))
+                    cases.append(case(role, old, {**old, "status": after, name: other(old[name], name)}))
                 old = base(before, holder="bob")
                 cases.append(case(role, old, {**old, "status": after}))
     answers = server(cases)
@@ -104,7 +109,7 @@ def test_every_move_of_the_table_may_write_its_own_fields_and_no_others() -> Non
                     "in_review" if action.to == "resume" else action.to
                 for name in sorted(action.fields - {"status"}):
                     old = base(before)
-                    cases.append(case(role, old, {**old, "status": after, name: other(old[name])}))
+                    cases.append(case(role, old, {**old, "status": after, name: other(old[name], name)}))
                     expected.append(None)
                 old = base(before)
                 cases.append(case(role, old, {**old, "status": after, "price": 0.01}))
@@ -127,7 +132,7 @@ def test_random_revisions_are_judged_alike(drawn: list[tuple[str, str, str, set[
         old = base(before, holder or "ann")
         if holder is None:
             old.pop("assigned_expert_id")  # left out, as the wire does for a null
-        cases.append(case(role, old, {**old, "status": after, **{n: other(old.get(n)) for n in names}}))
+        cases.append(case(role, old, {**old, "status": after, **{n: other(old.get(n), n) for n in names}}))
     for c, said in zip(cases, server(cases), strict=True):
         assert said == desk(c)
 
@@ -140,3 +145,14 @@ def test_the_lifecycle_order_is_total() -> None:
         by_rank = None if LIFECYCLE_RANK[a] == LIFECYCLE_RANK[b] else \
             ("mine" if LIFECYCLE_RANK[a] > LIFECYCLE_RANK[b] else "theirs")
         assert lifecycle_winner(a, b) == by_rank, (a, b)
+
+
+def test_a_deletion_is_judged_alike_in_every_state() -> None:
+    """The server's refusal of deleting a request and the desks' on arrival (`deletion_refusal`): the same words."""
+    cases = [{"doc": {"_id": "requests:r1", "_deleted": True}, "old": {"_id": "requests:r1", "type": "requests",
+                                                                      "data": base(status)},
+              "user": USERS["coordinator"]} for status in REQUEST_STATUSES]
+    said = server(cases)
+    assert len(said) == len(REQUEST_STATUSES) > 5
+    assert said == [deletion_refusal(status) for status in REQUEST_STATUSES]
+    assert said.count(None) == 2 and said[-1] is not None

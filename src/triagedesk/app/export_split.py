@@ -9,7 +9,7 @@ import pickle
 import signal
 import struct
 from collections.abc import Iterator
-from itertools import islice
+from typing import Any
 
 from triagedesk.app.exporting import jsonl_lines, loaded
 from triagedesk.store.errors import StoreError
@@ -31,6 +31,7 @@ def split_jsonl(store: Store, kind: str, batch: int = BATCH) -> Iterator[bytes] 
         docs = journal.docs(kind)  # both processes walk these records: no catch-up in between
     if len(docs) <= batch or (os.cpu_count() or 1) < 2 or not hasattr(os, "fork"):
         return None
+    keys = list(docs)  # the table's order, the same in both processes
     reading, writing = os.pipe()
     try:
         pid = os.fork()
@@ -40,29 +41,31 @@ def split_jsonl(store: Store, kind: str, batch: int = BATCH) -> Iterator[bytes] 
         return None
     if pid == 0:  # the worker: never returns
         os.close(reading)
-        _work(store, kind, docs.raw_items(), batch, writing)
+        _work(store, kind, _batches(docs, keys, batch, 1), writing)
     os.close(writing)
-    return _merged(store, kind, docs.raw_items(), batch, reading, pid)
+    return _merged(store, kind, _batches(docs, keys, batch, 0), reading, pid)
 
 
-def _batches(records: Iterator[tuple[str, bytes]], batch: int) -> Iterator[list[bytes]]:
-    while True:
-        found = [data for _, data in islice(records, batch)]
-        if not found:
-            return
-        yield found
+def _batches(docs: Any, keys: list[str], batch: int, side: int) -> Iterator[list[bytes] | None]:
+    """Each batch of the table's records in order: this side's read (their JSON), the other side's None (not read:
+    each process reads only the records it encodes)."""
+    for n, at in enumerate(range(0, len(keys), batch)):
+        if n % 2 != side:
+            yield None
+            continue
+        yield [data for _, data in docs.raw_many(keys[at:at + batch]) if data is not None]
 
 
 def _encoded(store: Store, kind: str, records: list[bytes]) -> bytes:
     return b"".join(jsonl_lines(store, kind, loaded(store, kind, records)))
 
 
-def _work(store: Store, kind: str, records: Iterator[tuple[str, bytes]], batch: int, out: int) -> None:
+def _work(store: Store, kind: str, batches: Iterator[list[bytes] | None], out: int) -> None:
     """The worker: the odd batches' bytes, each as a frame, then Z; the error that stopped it as E."""
     code = 0
     try:
-        for n, found in enumerate(_batches(records, batch)):
-            if n % 2:
+        for found in batches:
+            if found is not None:
                 _send(out, b"D", _encoded(store, kind, found))
         _send(out, b"Z", b"")
     except BaseException as exc:  # noqa: BLE001  # handed to the reader, which raises it
@@ -100,12 +103,12 @@ def _receive(source: int) -> tuple[bytes, bytes]:
     return kind, payload
 
 
-def _merged(store: Store, kind: str, records: Iterator[tuple[str, bytes]], batch: int, source: int,
+def _merged(store: Store, kind: str, batches: Iterator[list[bytes] | None], source: int,
             pid: int) -> Iterator[bytes]:
     done = False
     try:
-        for n, found in enumerate(_batches(records, batch)):
-            if n % 2 == 0:
+        for found in batches:
+            if found is not None:
                 yield _encoded(store, kind, found)
                 continue
             what, payload = _receive(source)

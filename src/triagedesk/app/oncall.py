@@ -220,6 +220,22 @@ class OnCallDesk:
                             source=source)
         return self.put_calendar(calendar, actor, note=f"import {source}")
 
+    def put_many(self, kind: str, records: Sequence[Schedule | Calendar], actor: str, note: str = "",
+                 wheres: Sequence[str] = ()) -> tuple[int, int]:
+        """Schedules or calendars from a file (`import --kind`), in one durable write: every person they name must
+        be an expert here, as for `schedule add` and `calendar add`; `wheres`: each record's `file:line`, named
+        in the error. (inserted, updated)"""
+        with self.store.transaction():
+            for number, record in enumerate(records):
+                named = record.experts if isinstance(record, Calendar) else record.members()
+                try:
+                    self._known_members(named)
+                except UserError as exc:
+                    where = wheres[number] if number < len(wheres) else f"record {number + 1}"
+                    field = "layers" if isinstance(record, Schedule) else "experts"
+                    raise UserError(f"{where}: {field}: {exc}") from None
+            return self.store.repository(kind).put_many(records, actor=actor, action="import", note=note)
+
     def remove_calendar(self, name: str, actor: str) -> None:
         if not self.store.calendars.delete(name, actor=actor):
             known = ", ".join(c.id for c in self.calendar_records()) or "none yet"

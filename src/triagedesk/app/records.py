@@ -9,6 +9,7 @@ from pydantic import BaseModel
 
 from triagedesk.app import memory
 from triagedesk.domain.records import AuditEntry
+from triagedesk.store.bulk import BulkLoad
 from triagedesk.store.errors import StoreError
 from triagedesk.store.repositories import Repository, Store
 from triagedesk.store.validity import REJECTED
@@ -40,22 +41,22 @@ class Records:
                   written: Callable[[Any], None] | None = None, folding: Callable[[], None] | None = None) -> None:
         """Write a generated demo history part by part, each part one durable write (an interrupted load leaves
         whole parts), with no compaction until the end, then fold the journal into the snapshot once so the next
-        open is fast. `written(part)` is called after each part is committed, `folding()` before the fold."""
-        journal = self.store.journal
-        with journal.compaction_deferred():  # compacting every few MB would rewrite the growing snapshot each time
-            for part in parts:
-                with self.store.transaction():
-                    for kind in kinds:
-                        models = getattr(part, kind)
-                        if models:
-                            self.store.repository(kind).put_many(models, actor="demo", action="demo", note=note)
-                memory.keep_loaded()  # what is stored stays (walking it after every part was a third of the time)
-                if written is not None:
-                    written(part)
+        open is fast (and, when the journal held the demo alone, keep no second copy of it: `BulkLoad.fold`).
+        `written(part)` is called after each part is committed, `folding()` before the fold."""
+        load = BulkLoad(self.store.journal)
+        for part in parts:  # compacting every few MB would rewrite the growing snapshot each time: deferred
+            with load.commit(), self.store.transaction():
+                for kind in kinds:
+                    models = getattr(part, kind)
+                    if models:
+                        self.store.repository(kind).put_many(models, actor="demo", action="demo", note=note)
+            memory.keep_loaded()  # what is stored stays (walking it after every part was a third of the time)
+            if written is not None:
+                written(part)
         if folding is not None:
             folding()
         try:
-            journal.compact()
+            load.fold()
         except StoreError:
             pass  # the demo is committed in the journal, which stays in force; a later write compacts
 

@@ -20,17 +20,15 @@ if TYPE_CHECKING:
     from triagedesk.demo.data import DemoData
     from triagedesk.domain.models import Expert
 
-IMPORTED = ("experts", "issues", "requests")
+IMPORTED = ("experts", "issues", "requests", "schedules", "calendars")
 """The kinds `import` reads (each validated by its model)."""
 EXPORTED = (*IMPORTED, "sessions", "outcomes", "corrections", "knowledge", "audit", "alerts", "maintenance")
 
 
 def model_of(kind: str) -> type[BaseModel]:
-    from triagedesk.domain.models import Expert, Issue
-    from triagedesk.domain.records import ExpertRequest
+    from triagedesk.domain.kinds import MODELS
 
-    models: dict[str, type[BaseModel]] = {"issues": Issue, "experts": Expert, "requests": ExpertRequest}
-    return models[kind]
+    return MODELS[kind]
 
 
 @contextmanager
@@ -64,7 +62,11 @@ def import_(file: str, kind: str, fmt: str | None, db_path: str | None, as_json:
         models = validate_all(records, model, chosen, advance)
     desk = open_desk(store_path(db_path))
     try:
-        new, updated = desk.records.put_many(kind, models, actor="import", note=f"from {source}")
+        if kind in ("schedules", "calendars"):  # the people they name must be experts here
+            new, updated = desk.oncall.put_many(kind, models, actor="import", note=f"from {source}",  # type: ignore[arg-type]
+                                                wheres=[record.where for record in records])
+        else:
+            new, updated = desk.records.put_many(kind, models, actor="import", note=f"from {source}")
     finally:
         desk.close()
     if as_json:

@@ -16,9 +16,9 @@ from typing import Any
 from filelock import FileLock, Timeout
 
 from triagedesk.files import atomic_write, reason
-from triagedesk.store import validity
+from triagedesk.store import scan_split, validity
 from triagedesk.store.errors import StoreError, StoreLocked
-from triagedesk.store.found import JournalFound, SnapshotFound, kind_of, read_journal, read_snapshot
+from triagedesk.store.found import JournalFound, SnapshotFound, kind_of, read_journal, read_snapshot, replay
 from triagedesk.store.journal import LOCK_TIMEOUT, keep_previous
 from triagedesk.store.journal_format import (
     META,
@@ -74,7 +74,7 @@ def plan(snapshot: SnapshotFound, journal: JournalFound, prev: SnapshotFound, pr
 
     journals = [(effective(prev_journal, False), 0, prev_journal), (effective(journal, True), 1, journal)]
     for generation, _, found in sorted(journals, key=lambda item: (item[0], item[1])):
-        if not found.records:
+        if not found.count:
             continue
         start = 0
         if folded is not None and found.header == folded[0]:
@@ -87,22 +87,16 @@ def plan(snapshot: SnapshotFound, journal: JournalFound, prev: SnapshotFound, pr
             result.skipped.append(f"{found.path.name}: generation {generation} salt {found.header.salt}, "
                                   f"not the journal the snapshot expects (salt {expected.salt}): not applied")
             continue
-        applied = 0
-        for offset, ops in found.records:
-            if offset < start:
-                continue
-            for table, doc_id, doc in ops:
-                target = result.tables.setdefault(table, {})
-                if doc is None:
-                    target.pop(doc_id, None)
-                else:
-                    target[doc_id] = doc
-            applied += 1
+        applied = replay(result.tables, found, start)
         if applied:
             result.replayed[found.path.name] = applied
         if found.damaged_lines:
             result.skipped.append(f"{found.path.name}: damaged lines {', '.join(map(str, found.damaged_lines[:10]))}"
                                   " cannot be read")
+    later = any(j.generation is not None and j.generation > base_generation for j in (journal, prev_journal))
+    if base is not None and expected is not None and later and expected not in (journal.header, prev_journal.header):
+        result.skipped.append(f"journal generation {expected.generation} (salt {expected.salt}), the one "
+                              f"{base.path.name} expects after it, is gone: what it held is not in that snapshot")
     known = [s.generation for s in snapshots] + [j.generation or 0 for j in (journal, prev_journal)]
     result.generation = max(known, default=0)
     return result
@@ -155,7 +149,7 @@ class CheckReport:
             out.append(f"snapshot: {s.state.upper()}: {s.problem}")
         j = self.journal
         if j.state == "ok":
-            state = f"generation {j.generation}, {len(j.records)} intact records"
+            state = f"generation {j.generation}, {j.count} intact records"
             if j.tail:
                 state += (f", an unfinished last record of {j.tail} bytes where a killed write stops "
                           "(never acknowledged; cut on the next write)")
@@ -164,7 +158,7 @@ class CheckReport:
             out.append("journal: MISSING" + (f": the snapshot expects generation {s.generation}"
                                              if s.tables is not None else ""))
         else:
-            out.append(f"journal: DAMAGED: {j.problem}" + (f" ({len(j.records)} intact records)"
+            out.append(f"journal: DAMAGED: {j.problem}" + (f" ({j.count} intact records)"
                                                            if "records" not in j.problem else ""))
         for old, name in ((self.prev, "snapshot.prev"), (self.prev_journal, "journal.prev")):
             if old.state == "damaged":
@@ -197,7 +191,7 @@ class CheckReport:
         for found in (self.snapshot, self.journal, self.prev, self.prev_journal):
             entry: dict[str, Any] = {"state": found.state, "problem": found.problem}
             if isinstance(found, JournalFound):
-                entry.update(generation=found.generation, records=len(found.records),
+                entry.update(generation=found.generation, records=found.count,
                              damaged_lines=found.damaged_lines, tail=found.tail, cut_at=found.cut_at)
             else:
                 entry.update(generation=found.generation if found.tables is not None else None)
@@ -237,8 +231,11 @@ def check(path: Path, locked: bool = False) -> CheckReport:
 
 
 def _check(path: Path) -> CheckReport:
-    snapshot, journal = read_snapshot(path), read_journal(_sibling(path, ".journal"))
-    prev, prev_journal = read_snapshot(_sibling(path, ".prev")), read_journal(_sibling(path, ".journal.prev"))
+    snapshot, prev = read_snapshot(path), read_snapshot(_sibling(path, ".prev"))
+    base = max((s for s in (snapshot, prev) if s.tables is not None), key=lambda s: s.generation, default=None)
+    folded = folded_journal(base.tables) if base is not None and base.tables is not None else None
+    journal = read_journal(_sibling(path, ".journal"), folded)  # what `plan` would not replay: its CRC alone
+    prev_journal = read_journal(_sibling(path, ".journal.prev"), folded)
     report = CheckReport(path, snapshot, journal, prev, prev_journal)
     if snapshot.tables is not None:
         expected = expected_journal(snapshot.tables)
@@ -250,7 +247,7 @@ def _check(path: Path) -> CheckReport:
         elif journal.header is not None and journal.header != expected and not (
                 expected is None and journal.header.generation == generation):
             if folded is not None and journal.header == folded[0]:
-                if any(offset >= folded[1] for offset, _ in journal.records):
+                if journal.count and journal.offsets[-1] >= folded[1]:
                     report.store_problem = "the journal holds records after the compaction that folded it in"
                 else:
                     report.note = ("a compaction was interrupted between its two renames: the journal is "
@@ -267,7 +264,7 @@ def _check(path: Path) -> CheckReport:
                                         "replaced")
     report.recoverable = plan(snapshot, journal, prev, prev_journal)
     if report.recoverable is not None:
-        report.invalid = validity.scan(report.recoverable.tables)
+        report.invalid = scan_split.scan(report.recoverable.tables)  # on two cores
     return report
 
 

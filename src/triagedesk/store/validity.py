@@ -36,9 +36,14 @@ def problem(model: type[BaseModel], doc: dict[str, Any]) -> str | None:
     try:
         model.model_validate({k: v for k, v in doc.items() if k[:1] != "_"})
     except ValidationError as exc:
-        error = exc.errors()[0]
-        return f"{'.'.join(str(p) for p in error['loc']) or '(record)'}: {error['msg']}"
+        return first_error(exc)
     return None
+
+
+def first_error(exc: ValidationError) -> str:
+    """A validation's first error as `problem` names it."""
+    error = exc.errors()[0]
+    return f"{'.'.join(str(p) for p in error['loc']) or '(record)'}: {error['msg']}"
 
 
 def scan(tables: Tables) -> list[Invalid]:

@@ -14,7 +14,7 @@ from triagedesk.domain.instants import stamp
 from triagedesk.domain.kinds import MODELS
 from triagedesk.domain.records import ExpertRequest, utcnow
 from triagedesk.domain.requests.conflicts import winner
-from triagedesk.domain.requests.rights import UNNAMED, refusal
+from triagedesk.domain.requests.rights import UNNAMED, deletion_refusal, refusal
 from triagedesk.sync.arrival import Admitted, Refused, admit, as_record, merged
 from triagedesk.sync.embedded import EMBEDDED, unpack
 from triagedesk.sync.embedded import refusal as carried_refusal
@@ -206,6 +206,12 @@ class Incoming:
         if local is None:
             self.entries.append(state_entry(key, rev, None, deleted=True))
             return
+        if kind == "requests" and key not in self.unchecked:
+            why = deletion_refusal(local.get("status"))
+            if why is not None:  # whatever the server let through (an unsecured one): this desk keeps it
+                self._reject(key, rev, f"refused on arrival: {why}")
+                self.entries.append(state_entry(key, rev, None))  # pending again: ours is sent back
+                return
         mine = record_fields(local)
         dirty = not known or known.get("updated_at") != local.get("_updated_at")
         self.replica.remove(kind, record_id)

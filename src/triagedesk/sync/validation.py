@@ -8,10 +8,10 @@ from functools import cache
 
 from triagedesk.domain.kinds import MODELS
 from triagedesk.domain.records import ExpertRequest
-from triagedesk.domain.requests.actions import ACTIONS
-from triagedesk.domain.requests.rights import moves_table
+from triagedesk.domain.requests.rights import WITHDRAWABLE, moves_table
 from triagedesk.domain.requests.states import STATE_NAMES
 from triagedesk.sync.embedded import EMBEDDED
+from triagedesk.sync.shapes import shapes
 from triagedesk.sync.wire import shape_of
 
 KINDS = tuple(MODELS)
@@ -57,28 +57,98 @@ _TEMPLATE = r"""function (newDoc, oldDoc, userCtx, secObj) {
   if (newDoc.updated_at !== undefined && newDoc.updated_at !== null && typeof newDoc.updated_at !== 'string') {
     deny('updated_at must be a string (an ISO time)');
   }
-  var REQUIRED = {
-    requests: {analysis_id: 'string', submitted_at: 'string', status: 'string?'},
-    sessions: {issue_id: 'string', expert_id: 'string', started_at: 'string'},
-    outcomes: {issue_id: 'string', expert_id: 'string', resolution_achieved: 'boolean', created_at: 'string'},
-    corrections: {request_id: 'string', expert_id: 'string', field: 'string', created_at: 'string'},
-    knowledge: {issue_id: 'string', title: 'string', created_at: 'string'},
-    audit: {at: 'string', actor: 'string', action: 'string', kind: 'string', target_id: 'string'},
-    issues: {title: 'string?', users_affected: 'number?', confidence: 'number?'},
-    experts: {name: 'string?', rating: 'number?', current_workload: 'number?'},
-    schedules: {layers: 'object', timezone: 'string?'},
-    calendars: {kind: 'string?', timezone: 'string?'},
-    outbox: {event: 'string', kind: 'string', status: 'string?', created_at: 'string'},
-    alerts: {fingerprint: 'string', arrived_at: 'string', received_at: 'string'},
-    maintenance: {starts_at: 'string', ends_at: 'string', reason: 'string', created_at: 'string'}
-  };
-  var fields = REQUIRED[kind];
-  for (var f in fields) {
-    var want = fields[f], optional = want.slice(-1) === '?', type = optional ? want.slice(0, -1) : want;
-    if (d[f] === undefined || d[f] === null) {
-      if (!optional) { deny('data.' + f + ' is required (' + type + ')'); }
-    } else if (typeof d[f] !== type) { deny('data.' + f + ' must be a ' + type); }
+  var SHAPES = __SHAPES__;
+  var NOUNS = {string: 'a string', number: 'a number', integer: 'an integer', boolean: 'true or false',
+               array: 'a list', object: 'an object', 'null': 'null'};
+  var DAYS = [31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+  function instant(text, withTime) {
+    var m = withTime
+      ? /^(\d{4})-(\d\d)-(\d\d)[Tt ](\d\d):(\d\d)(?::(\d\d)(?:\.\d{1,6})?)?(?:[Zz]|[+-](\d\d):?(\d\d))?$/.exec(text)
+      : /^(\d{4})-(\d\d)-(\d\d)$/.exec(text);
+    if (!m) { return false; }
+    var y = +m[1], mo = +m[2], day = +m[3];
+    if (y < 1 || mo < 1 || mo > 12 || day < 1 || day > DAYS[mo - 1]) { return false; }
+    if (mo === 2 && day === 29 && !(y % 4 === 0 && (y % 100 !== 0 || y % 400 === 0))) { return false; }
+    if (!withTime) { return true; }
+    return +m[4] < 24 && +m[5] < 60 && (m[6] === undefined || +m[6] < 60) &&
+           (m[7] === undefined || (+m[7] < 24 && +m[8] < 60));
   }
+  function at(where, why) { return where + (why.charAt(0) === '.' || why.charAt(0) === '[' ? '' : ' ') + why; }
+  function typeOf(v) {
+    if (v === null) { return 'null'; }
+    if (Array.isArray(v)) { return 'array'; }
+    return typeof v;
+  }
+  // null when `v` fits `shape` (generated from the domain's models: sync/shapes.py), else what is wrong
+  function misfit(v, shape) {
+    var t = typeOf(v), i, k, why;
+    if (shape.any) {
+      for (i = 0; i < shape.any.length; i++) { if (misfit(v, shape.any[i]) === null) { return null; } }
+      return 'must be one of its allowed shapes';
+    }
+    if (shape.t) {
+      var fits = shape.t.indexOf(t) !== -1 || (t === 'number' && shape.t.indexOf('integer') !== -1 &&
+                                               Math.floor(v) === v && isFinite(v));
+      if (!fits) {
+        var nouns = [];
+        for (i = 0; i < shape.t.length; i++) { nouns.push(NOUNS[shape.t[i]] || shape.t[i]); }
+        return 'must be ' + nouns.join(' or ');
+      }
+    }
+    if (v === null) { return null; }
+    if (shape.enum) {
+      var found = false;
+      for (i = 0; i < shape.enum.length; i++) { if (shape.enum[i] === v) { found = true; } }
+      if (!found) { return 'must be one of ' + JSON.stringify(shape.enum); }
+    }
+    if (t === 'string') {
+      if (shape.f && !instant(v, shape.f === 'date-time')) { return 'must be a ' + shape.f + ' (ISO 8601)'; }
+      var n = v.length - (v.match(/[\uDC00-\uDFFF]/g) || []).length;  // code points (ES5: no Array.from)
+      if (shape.minl !== undefined && n < shape.minl) { return 'must have at least ' + shape.minl + ' characters'; }
+      if (shape.maxl !== undefined && n > shape.maxl) { return 'must have at most ' + shape.maxl + ' characters'; }
+    }
+    if (t === 'number') {
+      if (shape.lo !== undefined && v < shape.lo) { return 'must be at least ' + shape.lo; }
+      if (shape.hi !== undefined && v > shape.hi) { return 'must be at most ' + shape.hi; }
+      if (shape.xlo !== undefined && v <= shape.xlo) { return 'must be more than ' + shape.xlo; }
+      if (shape.xhi !== undefined && v >= shape.xhi) { return 'must be less than ' + shape.xhi; }
+    }
+    if (t === 'array') {
+      if (shape.mini !== undefined && v.length < shape.mini) { return 'must hold at least ' + shape.mini; }
+      if (shape.maxi !== undefined && v.length > shape.maxi) { return 'must hold at most ' + shape.maxi; }
+      if (shape.items) {
+        for (i = 0; i < v.length; i++) {
+          why = misfit(v[i], shape.items);
+          if (why !== null) { return at('[' + i + ']', why); }
+        }
+      }
+    }
+    if (t === 'object') {
+      if (shape.props) {
+        for (i = 0; i < shape.req.length; i++) {
+          k = shape.req[i];
+          if (v[k] === undefined) { return '.' + k + ' is required'; }
+        }
+        for (k in shape.props) {
+          if (v[k] !== undefined) {
+            why = misfit(v[k], shape.props[k]);
+            if (why !== null) { return at('.' + k, why); }
+          }
+        }
+      } else if (shape.values) {
+        for (k in v) {
+          why = misfit(v[k], shape.values);
+          if (why !== null) { return at('.' + k, why); }
+        }
+      }
+    }
+    return null;
+  }
+  function conform(v, shape, where) {
+    var why = misfit(v, shape);
+    if (why !== null) { deny(at(where, why)); }
+  }
+  conform(d, SHAPES[kind], 'data');
   var old = oldDoc && !oldDoc._deleted ? (oldDoc.data || {}) : null;
   if (kind === 'audit') {
     if (old) { deny('audit entries are append-only: no update'); }
@@ -136,13 +206,7 @@ _TEMPLATE = r"""function (newDoc, oldDoc, userCtx, secObj) {
         deny('records.' + k + '.data must be an object');
       }
       if (ed.id !== undefined && ed.id !== rid) { deny('records.' + k + '.data.id must be "' + rid + '"'); }
-      var need = REQUIRED[rk];
-      for (var g in need) {
-        var w = need[g], opt = w.slice(-1) === '?', t = opt ? w.slice(0, -1) : w;
-        if (ed[g] === undefined || ed[g] === null) {
-          if (!opt) { deny('records.' + k + '.data.' + g + ' is required (' + t + ')'); }
-        } else if (typeof ed[g] !== t) { deny('records.' + k + '.data.' + g + ' must be a ' + t); }
-      }
+      conform(ed, SHAPES[rk], 'records.' + k + '.data');
       if (ed.request_id !== key) { deny('a record carried by requests:' + key + ' names that request'); }
       if (ed.issue_id !== undefined && ed.issue_id !== null && ed.issue_id !== d.analysis_id) {
         deny('a record carried by requests:' + key + ' names its issue (' + d.analysis_id + ')');
@@ -201,8 +265,9 @@ def validate_function() -> str:
     defaults = shape_of(ExpertRequest).defaults
     names = {k: v for k, v in STATE_NAMES.items() if k is not None}
     return (_TEMPLATE.replace("__KINDS__", json.dumps(list(KINDS)))
+            .replace("__SHAPES__", json.dumps(shapes(MODELS), sort_keys=True))
             .replace("__MOVES__", json.dumps(moves_table(), sort_keys=True))
             .replace("__DEFAULTS__", json.dumps(defaults, sort_keys=True))
             .replace("__NAMES__", json.dumps(names, sort_keys=True))
             .replace("__CARRIED__", json.dumps(list(EMBEDDED)))
-            .replace("__WITHDRAWABLE__", json.dumps(sorted(ACTIONS["withdraw"].states))))
+            .replace("__WITHDRAWABLE__", json.dumps(sorted(WITHDRAWABLE))))

@@ -139,3 +139,16 @@ def refusal(role: str, expert_id: str | None, old: Mapping[str, Any], new: Mappi
                 return f"no move changes {name} of a request ({moving})"
             return f"{who} may not change {name} of a request ({moving})"
     return None
+
+
+WITHDRAWABLE: frozenset[str] = frozenset(s for s in ACTIONS["withdraw"].states if s is not None)
+"""The states a request may be deleted in (withdrawn): nothing has happened to it yet."""
+
+
+def deletion_refusal(status: str | None) -> str | None:
+    """Why a request in `status` may not be deleted (by any writer: the server refuses it too); None when it may.
+    The same words as the server's refusal."""
+    state = status or OPENING_STATUS
+    if state in WITHDRAWABLE:
+        return None
+    return f"only a request nothing has happened to is deleted (withdraw), not one {STATE_NAMES.get(state, state)}"
