@@ -33,6 +33,8 @@ def aside(journal: Any, copy: Callable[[], Any], build: Callable[[Any], Any], in
     the journal's documents did not change in between and the index is still not built. While another thread
     builds the same index (`name`: the warm-up's, a lookup's), wait for it rather than build it again beside it
     (at 1M records a build is a second of the interpreter: the first cursor move's lookups waited twice)."""
+    if done():  # (read without the lock: a lookup of a built index pays nothing more; checked again under it)
+        return
     key = (id(journal), name)
     with _BUILDING_LOCK:
         running = _BUILDING.get(key) if name else None
