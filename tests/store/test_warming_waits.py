@@ -33,11 +33,11 @@ def slow_builds(monkeypatch: pytest.MonkeyPatch) -> tuple[threading.Event, threa
     started, go, builds = threading.Event(), threading.Event(), []
     build = IdIndex.of
 
-    def slow(docs: Any) -> IdIndex:
+    def slow(docs: Any, ordered: bool = True) -> IdIndex:
         builds.append(1)
         started.set()
         assert go.wait(10)
-        return build(docs)
+        return build(docs, ordered)
 
     monkeypatch.setattr(warming.IdIndex, "of", slow)
     return started, go, builds

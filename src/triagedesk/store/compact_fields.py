@@ -119,25 +119,26 @@ def changed_values(docs: LazyDocs, field: str) -> Iterator[tuple[str, Any]]:
         yield doc_id, GONE if raw is None else values_of(docs.parse(raw), (field,))[0]
 
 
-def _postings(docs: array[int], column: list[Any], strings_only: bool) -> Postings | Coded:
-    return Postings(docs, column, strings_only) if strings_only else postings_of(docs, column)
+def _postings(docs: array[int], column: list[Any], strings_only: bool, ordered: bool) -> Postings | Coded:
+    return Postings(docs, column, strings_only, ordered) if strings_only else postings_of(docs, column)
 
 
-def base_postings(docs: LazyDocs, field: str, strings_only: bool = False) -> Postings | Coded | None:
+def base_postings(docs: LazyDocs, field: str, strings_only: bool = False,
+                  ordered: bool = True) -> Postings | Coded | None:
     """The postings of the table's snapshot records' `field` as the snapshot stored it (None: no snapshot, or a
     snapshot without that column)."""
     base = docs.base.load() if docs.base is not None else None
     if base is None or field not in base.fields:
         return None
-    return _postings(base.doc_ids, base.column(field), strings_only)
+    return _postings(base.doc_ids, base.column(field), strings_only, ordered)
 
 
-def field_parts(docs: Mapping[str, Any], field: str,
-                strings_only: bool = False) -> tuple[Postings | Coded | None, list[tuple[str, Any]]]:
+def field_parts(docs: Mapping[str, Any], field: str, strings_only: bool = False,
+                ordered: bool = True) -> tuple[Postings | Coded | None, list[tuple[str, Any]]]:
     """What a table's index on `field` is built from: postings of what is held compactly, and (doc_id, value or
-    `GONE`) of the records to hold in the overlay."""
+    `GONE`) of the records to hold in the overlay (not `ordered`: see `Postings`)."""
     if isinstance(docs, LazyDocs):
-        base = base_postings(docs, field, strings_only)
+        base = base_postings(docs, field, strings_only, ordered)
         if base is not None:
             changes = list(changed_values(docs, field))
             for doc_id, _ in changes:
@@ -150,7 +151,7 @@ def field_parts(docs: Mapping[str, Any], field: str,
     numbers = doc_numbers(keys)
     if numbers is None:  # a doc_id not an int: all held as dicts
         return None, list(zip(keys, column, strict=True))
-    return _postings(numbers, column, strings_only), []
+    return _postings(numbers, column, strings_only, ordered), []
 
 
 def build_field(docs: Mapping[str, Any], field: str) -> CompactField:

@@ -25,15 +25,20 @@ class IdIndex(Mapping[str, str]):
         """id -> the other records written since that hold it too (a hostile store's), in case `newer`'s leaves."""
 
     @classmethod
-    def of(cls, docs: Mapping[str, Any]) -> IdIndex:
-        """The index of a table's documents (its snapshot's records from the stored `id` column)."""
-        base, changes = field_parts(docs, "id", strings_only=True)
+    def of(cls, docs: Mapping[str, Any], ordered: bool = True) -> IdIndex:
+        """The index of a table's documents (its snapshot's records from the stored `id` column); not `ordered`:
+        its lookups search the ids' text until `complete` orders them (a third of the build, ready sooner)."""
+        base, changes = field_parts(docs, "id", strings_only=True, ordered=ordered)
         assert not isinstance(base, Coded)  # (an `id` index's are found by hash)
         index = cls(base)
         for doc_id, key in changes:
             if key is not GONE and type(key) is str:
                 index._hold(key, doc_id)
         return index
+
+    def complete(self) -> None:
+        if self.base is not None:
+            self.base.complete()
 
     def get(self, key: Any, default: Any = None) -> Any:
         if type(key) is not str:

@@ -115,8 +115,11 @@ class Postings(Entries):
 
     __slots__ = ("text", "ends", "others", "hashes", "order", "_duplicates")
 
-    def __init__(self, docs: array[int], column: Sequence[Any], strings_only: bool = False) -> None:
-        """`docs[i]` holds `column[i]`; `strings_only`: a value not a string is not indexed (the `id` index)."""
+    def __init__(self, docs: array[int], column: Sequence[Any], strings_only: bool = False,
+                 ordered: bool = True) -> None:
+        """`docs[i]` holds `column[i]`; `strings_only`: a value not a string is not indexed (the `id` index);
+        not `ordered`: the order by hash is left to `complete` (a string is found by searching the text
+        meanwhile: `last`)."""
         if len(docs) != len(column):
             raise ValueError("postings: doc_ids and values differ in length")
         super().__init__(docs)
@@ -128,15 +131,27 @@ class Postings(Entries):
         self.others: dict[int, Any] = {}
         if types != {str} and keys:
             self.others = {n: (UNINDEXED if strings_only else v) for n, v in enumerate(keys) if type(v) is not str}
-        hashed = [hash(v) & _MASK for v in keys]
+        self.order: array[int] | None = None
+        self.hashes: array[int] | None = None
+        self._duplicates: bool | None = None  # (the entries as built never change: found once)
+        if ordered:
+            self._order([hash(v) & _MASK for v in keys])
+
+    def complete(self) -> None:
+        """Order the entries by hash, if not yet (outside the journal's lock: nothing it reads changes)."""
+        if self.hashes is None:
+            others = self.others
+            values = map(self.value, range(len(self.docs))) if others else self.strings()
+            self._order([hash(v) & _MASK for v in values])
+
+    def _order(self, hashed: list[int]) -> None:
         order = _by_hash(hashed)
         if self.others:
             left_out = {n for n, v in self.others.items() if v is UNINDEXED}
             if left_out:
                 order = [n for n in order if n not in left_out]
-        self.order = array(_small(len(keys)), order)
-        self.hashes = array("I", map(hashed.__getitem__, order))
-        self._duplicates: bool | None = None  # (the entries as built never change: found once)
+        self.order = array(_small(len(hashed)), order)
+        self.hashes = array("I", map(hashed.__getitem__, order))  # last: a reader tests it (`last`)
 
     def value(self, entry: int) -> Any:
         found = self.others.get(entry, self)
@@ -148,6 +163,8 @@ class Postings(Entries):
         """The live entries holding `key` (an indexed key: see `key_of`), in entry order."""
         if key is UNINDEXED:
             return []
+        self.complete()
+        assert self.hashes is not None and self.order is not None
         wanted = hash(key) & _MASK
         lo = bisect_left(self.hashes, wanted)
         hi = bisect_right(self.hashes, wanted, lo)
@@ -159,16 +176,33 @@ class Postings(Entries):
 
     def last(self, key: str) -> int:
         """The last live entry holding the string `key`, or -1 (`entries` without a list: an `id` lookup)."""
-        hashes, wanted = self.hashes, hash(key) & _MASK
+        hashes, order, wanted = self.hashes, self.order, hash(key) & _MASK
+        if hashes is None or order is None:
+            return self._searched(key)
         at = bisect_left(hashes, wanted)
         found, size = -1, len(hashes)
-        text, ends, order, gone, others = self.text, self.ends, self.order, self.gone, self.others
+        text, ends, gone, others = self.text, self.ends, self.gone, self.others
         while at < size and hashes[at] == wanted:
             n = order[at]
             at += 1
             if (gone is None or not gone[n]) and text[ends[n - 1] if n else 0:ends[n]] == key and (
                     not others or n not in others):
                 found = n  # entries of one hash lie in their order: the last match is the last entry
+        return found
+
+    def _searched(self, key: str) -> int:
+        """`last` before the entries are ordered: each place the text holds `key` that is a whole entry."""
+        if not key:
+            self.complete()
+            return self.last(key)
+        text, ends, gone, others = self.text, self.ends, self.gone, self.others
+        found, at = -1, text.find(key)
+        while at >= 0:
+            n = bisect_right(ends, at)  # the entry whose text holds place `at` (an empty one holds none)
+            if (ends[n - 1] if n else 0) == at and ends[n] == at + len(key) and (gone is None or not gone[n]) and (
+                    not others or n not in others):
+                found = n  # the text holds the entries in their order: the last match is the last entry
+            at = text.find(key, at + 1)
         return found
 
     def strings(self) -> Iterator[str]:
@@ -178,11 +212,13 @@ class Postings(Entries):
     def has_duplicates(self) -> bool:
         """Two entries hold one value (never in a healthy `id` index): only where two hashes are equal."""
         if self._duplicates is None:
+            self.complete()
             self._duplicates = self._find_duplicates()
         return self._duplicates
 
     def _find_duplicates(self) -> bool:
         hashes, order = self.hashes, self.order
+        assert hashes is not None and order is not None
         for at in compress(range(1, len(hashes)), map(eq, hashes, islice(hashes, 1, None))):
             if self.value(order[at]) == self.value(order[at - 1]):
                 return True

@@ -66,8 +66,16 @@ def id_index(journal: Any, table: str) -> None:
     records = journal.records
     if not isinstance(records.raw.get(table), LazyDocs):
         return  # (the table's first lookup builds it, under the lock: no snapshot to read it from)
-    aside(journal, lambda: journal.docs(table).copy(), IdIndex.of,
+    made: list[IdIndex] = []
+
+    def build(docs: LazyDocs) -> IdIndex:
+        made.append(IdIndex.of(docs, ordered=False))  # put in place first: a lookup meanwhile searches its text
+        return made[-1]
+
+    aside(journal, lambda: journal.docs(table).copy(), build,
           lambda built: records.adopt_id_index(table, built), lambda: records.has_id_index(table), f"id {table}")
+    for index in made:
+        index.complete()  # outside the lock (what it reads never changes); lookups then bisect
 
 
 def field(journal: Any, table: str, name: str) -> None:
