@@ -322,8 +322,12 @@ def patch_cpu(desk: Any, data: Any) -> float:
     return statistics.median(runs)
 
 
-def queue_build(path: Path) -> tuple[float, float]:
-    """In a fresh process: open the store, then build the queue (seconds each; one sample, `run` takes medians)."""
+def queue_build(path: Path, cold: bool = False) -> tuple[float, float]:
+    """In a fresh process: open the store, then build the queue (seconds each; one sample, `run` takes medians).
+    `cold`: without the queue's side file (`PATH.queue`: deleted first), as the first start after another
+    process compacted the store: every open issue's row computed (the assessments cached), the file written."""
+    if cold:
+        path.with_name(path.name + ".queue").unlink(missing_ok=True)
     code = ("import time,sys;t=time.perf_counter();from triagedesk.app.stores import open_desk;"
             "from triagedesk.app.queue import load;d=open_desk(sys.argv[1],checked=False);o=time.perf_counter()-t;"
             "t=time.perf_counter();load(d,d.clock());print(o,time.perf_counter()-t)")
@@ -355,7 +359,9 @@ def run(quick: bool) -> list[Figure]:
                notes="median of 7 fresh processes, imports included, as the desk opens it: no record parsed, the "
                      "directory's checksum checked, the whole file's read on a thread (every write waits for it)"),
         Figure(f"desk {n}: build the queue", built, "s", goal="<= 0.5 s", ok=built <= 0.5,
-               notes=f"{rows}; median of 7 fresh processes, each after its open (cached assessments)"),
+               notes=f"{rows}; median of 7 fresh processes, each after its open: the rows from the queue's side "
+                     f"file, those of the records changed since computed again; without the side file (the first "
+                     f"start after another process compacted the store; assessments cached): {got['cold']:.2f} s"),
         Figure(f"desk {n}: start -> queue filled (Pilot)", got["filled"], "s", goal="<= 1.5 s",
                ok=got["filled"] <= 1.5, notes="TriageDeskApp constructed with the store opened inside the timing"),
         Figure(f"desk {n}: cursor move -> Escalation + Candidates", median, "ms", baseline=got["move_scan"] * 1000,
@@ -390,10 +396,11 @@ if __name__ == "__main__":
     if "--child" in sys.argv:
         quick_child = "--quick" in sys.argv
         store = cached_store(20_000 if quick_child else 100_000)
+        cold = queue_build(store, cold=True)[1]
         runs = [queue_build(store) for _ in range(3 if quick_child else 7)]  # each a fresh process: medians
         opened_s, built_s = (statistics.median(r[0] for r in runs), statistics.median(r[1] for r in runs))
         timings = asyncio.run(drive(store, 10 if quick_child else 50))
-        print(json.dumps({"opened": opened_s, "built": built_s, "got": timings}))
+        print(json.dumps({"opened": opened_s, "built": built_s, "got": {**timings, "cold": cold}}))
         sys.exit(0)
     for figure in run("--quick" in sys.argv):
         print(figure.name, f"{figure.value:.4g}", figure.unit, figure.baseline, figure.notes)

@@ -71,6 +71,7 @@ def test_every_display_reads_the_same_clock_and_reassignment_never_moves_the_res
             specs, _summary = loaders.timers(desk, 1000)
             by_timer = {s.key: s.read(now)[0] / 60 for s in specs if not s.counts_up}
             assert by_timer.keys() == shown.keys()
+            assert list(by_timer) == list(shown)  # read a state at a time, in one read's order
             cli_left = _timers_json(desk.store.path, now.isoformat())
             assert cli_left.keys() == shown.keys()
             for request_id, found in shown.items():

@@ -9,6 +9,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+import pytest
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule
@@ -222,3 +223,25 @@ def test_a_replaced_queue_stops_listening(tmp_path: Path) -> None:
     gc.collect()
     store.issues.add(Issue(id="I-1", title="x"))  # the dead feed's listener removes itself
     assert len(store.journal.feed) == listeners - 1
+
+
+def test_a_patch_read_in_chunks_equals_one_read_whole(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The patch's reads stop every CHUNK records for `between()` (the desk: while a key is pending); the rows are
+    those of one read of them all."""
+    store = open_store(tmp_path / "desk.json")
+    store.experts.put_many([Expert(id="ann", name="Ann", specializations=["silver"])])
+    store.issues.put_many([Issue(id=f"I-{n}", profile="appraisal", title="Teapot", category="silver",
+                                 estimated_value={"min": 50000, "max": 80000}, confidence=0.3) for n in range(40)])
+    desk = Desk(store, clock=lambda: T0)
+    data = queue_updates.load(desk, T0)
+    for n in range(0, 40, 3):
+        desk.commands.edit("issues", f"I-{n}", {"title": f"Teapot {n}"}, "test")
+    store.issues.add(Issue(id="I-new", title="Kettle", profile="appraisal"))
+    changes = data.feed.drain()
+    whole = queue_updates.patch(desk, data, changes, T0)
+    calls: list[int] = []
+    monkeypatch.setattr(queue_updates, "CHUNK", 4)
+    chunked = queue_updates.patch(desk, data, changes, T0, between=lambda: calls.append(1))
+    assert whole is not None and chunked is not None and len(whole.rows) == 15
+    assert len(calls) >= 15 // 4 and rows(chunked.rows) == rows(whole.rows) and chunked.rows.ids == whole.rows.ids
+    assert chunked.gone == whole.gone

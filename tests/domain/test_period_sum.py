@@ -7,10 +7,14 @@ from collections import defaultdict
 from hypothesis import given
 from hypothesis import strategies as st
 
+from triagedesk.domain.insight.analytics import completed_fixes
+from triagedesk.domain.insight.day_parts import join
 from triagedesk.domain.insight.period_sum import PeriodSum
 from triagedesk.domain.insight.tally import Tally
 
-keys = st.tuples(st.sampled_from(["requests", "status", "fix"]), st.sampled_from(["a", "b", "c"]))
+keys = st.one_of(st.tuples(st.sampled_from(["requests", "status", "done_request"]), st.sampled_from(["a", "b", "c"])),
+                st.tuples(st.just("fix"), st.sampled_from(["a", "b", "c"]), st.sampled_from(["p", "q"]),
+                          st.sampled_from(["maker", "period"])))
 steps = st.lists(st.tuples(st.integers(0, 9), keys, st.integers(-2, 3), st.floats(0, 100), st.booleans()),
                  max_size=40)
 spans = st.tuples(st.integers(0, 9), st.integers(0, 10))
@@ -34,7 +38,12 @@ def test_the_kept_sum_equals_the_days_merged_afresh(changes: list, asks: list[tu
     period = PeriodSum()
     asked = 0
     for n, (day, key, count, value, ask) in enumerate(changes + [(0, ("requests", "a"), 0, 0.0, True)]):
-        days[day].n[key] += count
+        if key[0] == "done_request":  # a request is completed in its day or not (never below none)
+            days[day].n[key] = count % 2
+        elif key[0] == "fix":  # a day's corrections of a request: taken back only once added
+            days[day].n[key] = max(days[day].n[key] + count, 0)
+        else:
+            days[day].n[key] += count
         days[day].values["cost"].append(value)
         period.changed(day)
         if ask:
@@ -42,6 +51,8 @@ def test_the_kept_sum_equals_the_days_merged_afresh(changes: list, asks: list[tu
             got, want = period.total(days, first, last), _merged(days, first, last)
             assert _nonzero(got) == _nonzero(want)
             assert got.values == want.values
+            joined = join([], period.lean(days, first, last), period).memo["completed_fixes"]
+            assert joined == completed_fixes(want.grouped())  # the join kept in step equals it done afresh
             asked += 1
     assert asked >= 1
 

@@ -14,7 +14,6 @@ from hypothesis import strategies as st
 from triagedesk.domain.insight.knowledge import KnowledgeIndex
 from triagedesk.domain.insight.stored_knowledge import StoredKnowledge
 from triagedesk.store.coded_postings import FEW, Coded
-from triagedesk.store.column_map import ColumnMap
 from triagedesk.store.compact_fields import GONE, build_field
 from triagedesk.store.id_index import IdIndex
 from triagedesk.store.postings import UNINDEXED, Postings, doc_numbers, key_of
@@ -159,25 +158,3 @@ def test_the_stored_knowledge_ranks_as_the_inverted_index(base: list[tuple[str, 
                 assert ours == theirs, (query, limit)
             else:  # one id held twice: which of its holders comes first is the set's order in either index
                 assert [(r.score, r.entry_id) for r in ours] == [(r.score, r.entry_id) for r in theirs]
-
-
-@settings(max_examples=200, deadline=None)
-@given(table=tables, later=st.lists(st.tuples(DOC_IDS, st.one_of(VALUES, st.just(GONE))), max_size=30),
-       shuffled=st.booleans())
-def test_a_column_map_is_the_dict_of_its_column(table: dict[str, Any], later: list[tuple[str, Any]],
-                                                shuffled: bool) -> None:
-    """Built from a table and then set and emptied as a dict is, it holds what that dict holds."""
-    docs = {k: {"f": v} for k, v in (reversed(table.items()) if shuffled else table.items())}
-    found = ColumnMap.of(docs, "f")
-    model = {k: d["f"] for k, d in docs.items()}
-    for doc_id, value in later:
-        if value is GONE:
-            assert (doc_id in found) == (doc_id in model)
-            found.pop(doc_id, None)
-            model.pop(doc_id, None)
-        else:
-            found[doc_id] = value
-            model[doc_id] = value
-    assert dict(found) == model and len(found) == len(model)
-    for probe in ["1", "2", "79", "x", "01"]:
-        assert found.get(probe, "none") == model.get(probe, "none")

@@ -63,3 +63,12 @@ def histories(draw: Any) -> tuple[list[ExpertRequest], list[Outcome], list[Corre
         category=draw(st.sampled_from([None, "silver"])),
         profile=draw(st.sampled_from(["appraisal", "infrastructure", "x"]))) for k in range(draw(st.integers(0, 8)))]
     return reqs, outcomes, corrections
+
+
+def drop(store: Any, kind: str, n: int) -> None:
+    """Remove the `n`th record of `kind` (counted round), as a raw write: an outcome or correction taken away."""
+    docs = store.journal.tables.get(kind, {})
+    keys = list(docs)
+    if keys:
+        with store.journal.transaction():
+            store.db.table(kind).remove(doc_ids=[int(keys[n % len(keys)])])

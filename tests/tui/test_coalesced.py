@@ -113,3 +113,33 @@ def test_each_run_first_gives_way() -> None:
     assert loads.ask(lambda: order.append("ran"))
     loads.run()
     assert order == ["gave way", "ran"]
+
+
+def test_short_chunks_wait_only_while_a_key_is_pending_and_within_their_budget() -> None:
+    time = FakeTime()
+    way = GivingWay(clock=time.clock, sleep=time.sleep)
+    between = way.letting_keys_pass(0.05)
+    between()
+    assert time.slept == []  # no key: no wait
+    way.pressed()
+    way.served()
+    between()
+    assert time.slept == []  # the key's frame is painted: nothing pending
+    time.now += 0.001
+    way.pressed()
+    between()  # pending (never served): waits out the budget left, in short sleeps, then goes on
+    assert sum(time.slept) == pytest.approx(0.049) and max(time.slept) <= way.POLL  # from its start
+    time.slept.clear()
+    between()
+    assert time.slept == []  # the budget is spent: the chunks go on
+    late = way.letting_keys_pass(10.0)
+    way.pressed()
+    start = time.now
+    late()  # a key that painted nothing stops counting as pending after PENDING_MOST
+    assert time.now - start == pytest.approx(way.PENDING_MOST, abs=way.POLL)
+    served = way.letting_keys_pass(10.0)
+    way.pressed()
+    time.slept.clear()
+    way.sleep = lambda s: (time.sleep(s), way.served())  # the key's frame is painted during the first wait
+    served()
+    assert time.slept == [way.POLL]

@@ -126,6 +126,28 @@ async def test_lines_rendered_for_another_size_are_rendered_again_for_this_one()
         assert len(shown) > len(drawn.lines)
 
 
+async def test_the_same_lines_drawn_again_repaint_nothing(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A detail loaded again after a change elsewhere in the store, drawn the same, repaints nothing; other lines
+    and the same lines at another size do."""
+    pane = LinePane()
+    app = PaneApp(pane)
+    async with app.run_test(size=(60, 20)) as pilot:
+        await pilot.pause()
+        pane._draw(lines(3))
+        repaints: list[LinePane] = []
+        refresh = Widget.refresh
+        monkeypatch.setattr(Widget, "refresh", lambda self, *regions, **options: (
+            repaints.append(self) if self is pane else None, refresh(self, *regions, **options))[1])
+        pane._draw(lines(3))
+        assert repaints == [] and pane.plain() == "line 1\nline 2\nline 3"
+        pane._draw(lines(3, "row"))
+        assert repaints == [pane] and pane.plain().startswith("row 1")
+        before = pane.virtual_size.height
+        pane.styles.height = 5  # its resize draws the same lines again, for the new height
+        await pilot.pause()
+        assert pane.size.height < before and pane.virtual_size.height == pane.size.height
+
+
 def candidate(name: str, score: float, reasons: list[str]) -> Candidate:
     return Candidate(expert_id=f"E-{score:.0f}", expert_name=name, match_score=score, reasons=reasons,
                      factors={"specialization": Factor(value=1.0, weight=0.5, contribution=0.5)},

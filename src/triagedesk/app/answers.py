@@ -41,8 +41,13 @@ class Answers:
 
 
 def open_answers(path: str | os.PathLike[str], clock: Callable[[], datetime] = utcnow) -> Answers:
-    """The store at `path` (which must exist), opened to be read: its snapshot's spans checked as they are read."""
-    return Answers(open_store(path, create=False, checked=False, reading=True), clock)
+    """The store at `path` (which must exist), opened to be read: its snapshot's spans checked as they are read,
+    its records found through the places file (store/placed.py)."""
+    from triagedesk.store.placed import Placed
+
+    store = open_store(path, create=False, checked=False, reading=True)
+    store.journal.placed = Placed(store.journal)  # its gets and lookups from the places file beside the snapshot
+    return Answers(store, clock)
 
 
 __all__ = ["Answers", "open_answers"]

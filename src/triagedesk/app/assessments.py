@@ -23,9 +23,12 @@ from triagedesk.app.desk import Desk
 from triagedesk.display import one_line
 from triagedesk.domain.models import Issue
 from triagedesk.files import atomic_write
+from triagedesk.store.code_digest import code_digest
 
-ENGINE = f"{__version__}/assess-3"
-"""Bumped when what an assessment holds or how it is computed changes."""
+ENGINE = f"{__version__}/assess-3/" + code_digest("triagedesk.domain.scoring", "triagedesk.domain.models",
+                                                  "triagedesk.app.assessments", "triagedesk.display")
+"""What an assessment holds and how it is computed: the code itself (store/code_digest.py), so a changed scorer
+never reads another's cached scores."""
 
 
 @dataclass(frozen=True)
@@ -43,6 +46,8 @@ class Assessed:
     route_text: str  # the route before it was cut to fit a column (the filter searches it)
     created: float | None  # the issue's creation time (epoch seconds), None when it has none
     issue: Issue | None  # the validated model when it was just computed (a cache hit has none)
+    named: str = ""  # the issue's own profile name ("" for none: the default scorer's)
+    scorer: str = ""  # the key of the scorer it was computed by (see `Assessments.scorer_key`)
 
 
 class Assessments:
@@ -50,18 +55,34 @@ class Assessments:
 
     def __init__(self, path: Path) -> None:
         self.path = path
-        self.entries: dict[str, list[Any]] = {}
+        self._entries: dict[str, list[Any]] | None = None  # read on first use: a start from the queue's side
+        # file (app/queue_file.py) asks for a few assessments, or none
+        self.partial = False
+        """The last load asked only for some open issues' assessments: `save` adds them, dropping none."""
         self.used: dict[str, list[Any]] = {}
         self.scorer_keys: dict[int, str] = {}
         self.by_name: dict[str | None, str] = {}
         self.dirty = False
         self.lock = threading.Lock()
-        try:
-            found = orjson.loads(path.read_bytes())
-            if isinstance(found, dict) and found.get("engine") == ENGINE and isinstance(found.get("entries"), dict):
-                self.entries = found["entries"]
-        except (OSError, orjson.JSONDecodeError):
-            pass  # no cache yet, or one we cannot read: computed afresh and rewritten
+
+    @property
+    def entries(self) -> dict[str, list[Any]]:
+        found = self._entries
+        if found is None:
+            found = {}
+            try:
+                read = orjson.loads(self.path.read_bytes())
+                if isinstance(read, dict) and read.get("engine") == ENGINE and isinstance(read.get("entries"), dict):
+                    found = read["entries"]
+            except (OSError, orjson.JSONDecodeError):
+                pass  # no cache yet, or one we cannot read: computed afresh and rewritten
+            self._entries = found
+        return found
+
+    def scorer_key(self, desk: Desk, profile: str | None) -> str:
+        """The key of the scorer an issue of `profile` (None: none of its own) is assessed by: its profile's
+        content and the engine's version."""
+        return self._scorer_key(desk, profile)
 
     def _scorer_key(self, desk: Desk, profile: str | None) -> str:
         """The key of the scorer a profile name gets (the desk keeps one scorer per name: named once, known)."""
@@ -91,7 +112,8 @@ class Assessments:
             if _well_formed(urgency, score, escalate, order, key, title, route, route_text) and (
                     created is None or type(created) in (int, float)):
                 shown = profile or desk.engine.profile(None).name  # as computed: the issue's, else the scorer's
-                return Assessed(key, shown, urgency, score, escalate, order, title, route, route_text, created, None)
+                return Assessed(key, shown, urgency, score, escalate, order, title, route, route_text, created, None,
+                                profile, entry[0])
         try:
             doc = orjson.loads(raw)
         except orjson.JSONDecodeError:
@@ -107,21 +129,32 @@ class Assessments:
         found = Assessed(issue.id or "", issue.profile or scorer.profile.name, assessed.urgency_rank, assessed.score,
                          assessed.should_escalate, assessed.order,
                          one_line(repeats + (issue.title or issue.description), 200),
-                         one_line(route, 40), route, created, issue)
+                         one_line(route, 40), route, created, issue, issue.profile or "",
+                         self._scorer_key(desk, issue.profile))
         with self.lock:
-            self.used[digest] = [self._scorer_key(desk, issue.profile), issue.profile or "", found.urgency,
+            self.used[digest] = [found.scorer, issue.profile or "", found.urgency,
                                  found.score, found.escalate, found.order, found.key, found.title, found.route,
                                  found.route_text, created]
             self.dirty = True
         return found
 
     def save(self) -> None:
-        """Write what the last full load used (entries of issues no longer open drop out)."""
+        """Write what the last full load used (entries of issues no longer open drop out); after a load that asked
+        for only some (`partial`: the queue's side file held the rest), add those it computed, dropping none."""
         with self.lock:
-            if not self.dirty and len(self.used) == len(self.entries):
+            if self.partial:
+                fresh = self.dirty
+                self.partial, self.dirty = False, False
+                if not fresh:
+                    self.used = {}
+                    return
+                self.entries.update(self.used)
                 self.used = {}
-                return
-            self.entries, self.used, self.dirty = self.used, {}, False
+            else:
+                if not self.dirty and len(self.used) == len(self.entries):
+                    self.used = {}
+                    return
+                self._entries, self.used, self.dirty = self.used, {}, False
             data = orjson.dumps({"engine": ENGINE, "entries": self.entries})
         try:
             atomic_write(self.path, data)

@@ -4,6 +4,7 @@ columns (no record parsed; a cell the columns cannot hold as it is read from its
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Iterator
 from dataclasses import dataclass
 from itertools import accumulate
 from typing import TYPE_CHECKING, Any, Protocol
@@ -51,6 +52,27 @@ def scan(store: Store, text: str, limit: int = 500) -> list[Found]:
 
 def _found(issues: list[dict[str, Any]], requests: list[dict[str, Any]], needle: str, limit: int) -> list[Found]:
     """The issues among `issues` holding `needle`, with their latest request's state, newest first: the rule."""
+    kept: list[tuple[str, str, dict[str, Any], dict[str, Any], str, str, str]] = []
+    for created, key, doc, request, assignee, requester, texts in each_issue(issues, requests):
+        where = next((name for name, value in zip(WHERE, texts, strict=True) if needle in value.lower()),
+                     None) if needle else "id"
+        if where is None:
+            continue
+        kept.append((created, key, doc, request, assignee, requester, where))
+    kept.sort(key=lambda item: item[0], reverse=True)  # stable: equal times keep the issues' order
+    return [shown(key, doc, request, assignee, requester, where)
+            for _, key, doc, request, assignee, requester, where in kept[:limit]]
+
+
+WHERE = ("id", "title", "description", "requester", "assignee")
+"""The fields a search looks in, in the order `Found.where` names the first that holds the text."""
+
+Row = tuple[str, str, dict[str, Any], dict[str, Any], str, str, tuple[str, str, str, str, str]]
+
+
+def each_issue(issues: list[dict[str, Any]], requests: list[dict[str, Any]]) -> Iterator[Row]:
+    """Each issue in order: (its created_at as text, its key, the issue, its latest request or {}, the latest's
+    assignee and requester, and the texts a search looks in, one per `WHERE`, not yet lowered)."""
     latest: dict[str, dict[str, Any]] = {}
     requesters: dict[str, set[str]] = {}
     assignees: dict[str, set[str]] = {}
@@ -63,24 +85,22 @@ def _found(issues: list[dict[str, Any]], requests: list[dict[str, Any]], needle:
             requesters.setdefault(key, set()).add(str(doc["user_id"]))
         assignees.setdefault(key, set()).update(
             str(v) for v in (doc.get("assigned_expert_id"), doc.get("assigned_expert_name")) if v)
-    kept: list[tuple[str, str, dict[str, Any], dict[str, Any], str, str, str]] = []
     for doc in issues:
         key = str(doc.get("id") or "")
         request = latest.get(key) or {}
         requester = str(request.get("user_id") or "")
         assignee = str(request.get("assigned_expert_name") or request.get("assigned_expert_id") or "")
-        fields = (("id", key), ("title", doc.get("title")), ("description", doc.get("description")),
-                  ("requester", " ".join(sorted(requesters.get(key, set())))),
-                  ("assignee", " ".join(sorted(assignees.get(key, set())))))
-        where = next((name for name, value in fields if needle in str(value or "").lower()), None) if needle else "id"
-        if where is None:
-            continue
-        kept.append((str(doc.get("created_at") or ""), key, doc, request, assignee, requester, where))
-    kept.sort(key=lambda item: item[0], reverse=True)  # stable: equal times keep the issues' order
-    return [Found(issue_id=key, title=one_line(doc.get("title") or doc.get("description") or "", 120),
-                  profile=str(doc.get("profile") or ""), status=str(request.get("status") or NEVER_ESCALATED),
-                  assignee=one_line(assignee, 40), requester=one_line(requester, 40), where=where)
-            for _, key, doc, request, assignee, requester, where in kept[:limit]]
+        texts = (key, str(doc.get("title") or ""), str(doc.get("description") or ""),
+                 " ".join(sorted(requesters.get(key, set()))), " ".join(sorted(assignees.get(key, set()))))
+        yield str(doc.get("created_at") or ""), key, doc, request, assignee, requester, texts
+
+
+def shown(key: str, doc: dict[str, Any], request: dict[str, Any], assignee: str, requester: str,
+          where: str) -> Found:
+    """The row a search shows of one issue it found."""
+    return Found(issue_id=key, title=one_line(doc.get("title") or doc.get("description") or "", 120),
+                 profile=str(doc.get("profile") or ""), status=str(request.get("status") or NEVER_ESCALATED),
+                 assignee=one_line(assignee, 40), requester=one_line(requester, 40), where=where)
 
 
 def _columns(store: Columns, kind: str, fields: tuple[str, ...]) -> tuple[int, list[list[Any]]]:

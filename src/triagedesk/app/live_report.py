@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
+from triagedesk.app import memory
 from triagedesk.app.report_columns import (
     Outcomes,
     StoreColumns,
@@ -20,6 +21,7 @@ from triagedesk.app.report_columns import (
     request_columns,
 )
 from triagedesk.domain.insight.analytics import correctable, due_us, figures, period_bounds, rates_of
+from triagedesk.domain.insight.day_parts import join, split
 from triagedesk.domain.insight.period_sum import PeriodSum
 from triagedesk.domain.insight.tally import DAY_US, CorrectionFacts, RatingFacts, Tally, micros, request_facts
 from triagedesk.domain.insight.tally_bulk import RequestColumns, tally_columns, tally_corrections, tally_ratings
@@ -56,11 +58,17 @@ class LiveReport:
             self._build()
 
     def _build_later(self) -> None:
-        with self._counting:
-            try:
+        """Count the days (`_counting` is held for it by the caller, and let go here once they are counted)."""
+        from triagedesk.app.live_book import from_book
+
+        try:
+            if not from_book(self):
                 self._build()
-            except Exception:  # noqa: BLE001 - a store closed meanwhile (the desk quit): the next report counts
-                self._deferred = True  # again at once (the error, if it lasts, is told there, on the UI's worker)
+            memory.keep_loaded()  # the rows live as long as the tab: out of the collector's walks
+        except Exception:  # noqa: BLE001 - a store closed meanwhile (the desk quit): the next report counts
+            self._deferred = True  # again at once (the error, if it lasts, is told there, on the UI's worker)
+        finally:
+            self._counting.release()
 
     def _noticed(self, changes: set[tuple[str, str]]) -> None:
         relevant = {c for c in changes if c[0] in TABLES}
@@ -75,6 +83,12 @@ class LiveReport:
         columns = StoreColumns(self.store)
         outcomes = Outcomes(columns)
         doc_ids, ids, rows = request_columns(columns, outcomes, self.profiles, None)
+        self._adopt(doc_ids, ids, rows, outcomes, corrections_of(columns, self.profiles))
+
+    def _adopt(self, doc_ids: list[str], ids: list[str], rows: RequestColumns, outcomes: Outcomes,
+               fixes: tuple[list[Any], ...], days: dict[int, Tally] | None = None) -> None:
+        """Hold these requests (their rows), outcomes and corrections, and their days' tallies (`days`, else
+        counted from them)."""
         order = sorted(range(len(ids)), key=rows.at.__getitem__)  # by time: each day's rows are one slice
         self.rows = RequestColumns(**{name: _pick(column, order) for name, column in rows.__dict__.items()})
         self.ids, self.request_doc = _pick(ids, order), _pick(doc_ids, order)
@@ -84,10 +98,10 @@ class LiveReport:
         self.built = list(self.rows.at)
         """The times of the rows as counted, in order (a row changed or added since is in `moved`)."""
         self.moved: set[int] = set()
-        self.days: dict[int, Tally] = defaultdict(Tally)
+        self.days: dict[int, Tally] = defaultdict(Tally, days or {})
         self.period.reset()
         at = self.rows.at
-        for day in sorted({a // DAY_US for a in at}):
+        for day in sorted({a // DAY_US for a in at}) if days is None else ():
             start, stop = bisect_left(at, day * DAY_US), bisect_left(at, (day + 1) * DAY_US)
             self.days[day].add(tally_columns(RequestColumns(
                 **{name: column[start:stop] for name, column in self.rows.__dict__.items()})))
@@ -109,10 +123,10 @@ class LiveReport:
         by_day: dict[int, list[int]] = defaultdict(list)
         for i in rated:
             by_day[self.o_created[i] // DAY_US].append(i)
-        for day, held in by_day.items():
+        for day, held in by_day.items() if days is None else ():
             tally_ratings(self.days[day], _pick(self.o_expert, held), _pick(self.o_rating, held))
         # corrections
-        keys, created, fields, categories, experts, names, requests = corrections_of(columns, self.profiles)
+        keys, created, fields, categories, experts, names, requests = fixes
         self.c_keys, self.c_at, self.c_field = list(keys), list(created), list(fields)
         self.c_category, self.c_expert, self.c_profile = list(categories), list(experts), list(names)
         self.c_request = list(requests)
@@ -124,7 +138,7 @@ class LiveReport:
         by_day = defaultdict(list)
         for i, made in enumerate(self.c_at):
             by_day[made // DAY_US].append(i)
-        for day, held in by_day.items():
+        for day, held in by_day.items() if days is None else ():
             tally_corrections(self.days[day], _pick(self.c_field, held), _pick(self.c_category, held),
                               _pick(self.c_expert, held), _pick(self.c_profile, held), _pick(self.c_request, held))
         self.names = expert_names(self.store)
@@ -297,30 +311,33 @@ class LiveReport:
         """The report of [now - days, now]: whole days merged, the two end days counted from their records."""
         if self._deferred:
             self._deferred = False
-            from triagedesk.app.report_columns import report
+            from triagedesk.app.report_days import report
 
             at_once = report(self.store, self.profiles, now, days)
+            self._counting.acquire()  # held until the days are counted: the next report waits for them
             threading.Thread(target=self._build_later, name="triagedesk-report", daemon=True).start()
             return at_once  # the changes meanwhile are applied to the days' tallies once they are counted
         with self._counting:
+            if not hasattr(self, "days"):  # the count on the thread failed (told at the next deferred report)
+                self._build()
             self.store.refresh()
             self.catch_up()
             low, high = period_bounds(now, days)
             first, last = low // DAY_US, high // DAY_US
-            total = self.period.total(self.days, first + 1, last)
+            total = self.period.lean(self.days, first + 1, last)
             # the end days: [low, the end of the first day) and [the start of the last day, high]
             ends = ((low, min(high, (first + 1) * DAY_US - 1)),) + (
                 ((last * DAY_US, high),) if last > first else ())
-            for start, stop in ends:
-                self._end(total, start, stop)
+            join([split(self._end(start, stop)) for start, stop in ends], total, self.period)
             return figures(total, self.names, now, days, self.profiles)
 
-    def _end(self, total: Tally, low: int, high: int) -> None:
-        """Add the records of part of one day, [low, high], from the records themselves: those counted at the
+    def _end(self, low: int, high: int) -> Tally:
+        """The tally of part of one day, [low, high], from the records themselves: those counted at the
         start found by bisection in their time order, those changed since looked at one by one."""
         at, alive, moved, built = self.rows.at, self.alive, self.moved, self.built
         rows = [i for i in range(bisect_left(built, low), bisect_left(built, high + 1)) if alive[i] and i not in moved]
         rows += [i for i in moved if alive[i] and low <= at[i] <= high]
+        total = Tally()
         total.add(tally_columns(RequestColumns(**{name: _pick(column, rows)
                                                   for name, column in self.rows.__dict__.items()})))
         fixes = self._between(self.c_timed, self.c_times, self.c_moved, low, high)
@@ -331,6 +348,7 @@ class LiveReport:
         rated = [i for i in rated if self.o_alive[i] and self.o_rating[i] is not None
                  and low <= self.o_created[i] <= high]
         tally_ratings(total, _pick(self.o_expert, rated), _pick(self.o_rating, rated))
+        return total
 
     @staticmethod
     def _between(timed: list[int], times: list[int], moved: set[int], low: int, high: int) -> list[int]:

@@ -16,7 +16,7 @@ from typing import Any
 
 import orjson
 
-from triagedesk.app import assessments
+from triagedesk.app import assessments, queue_orders
 from triagedesk.app.desk import Desk
 from triagedesk.display import one_line
 from triagedesk.domain import instants
@@ -86,7 +86,11 @@ class QueueData:
     seq: list[int] = field(default_factory=list)
     """Where each issue sits in the store (its doc_id): rows stay in this order, as a full load reads them."""
     issues: dict[str, Issue] = field(default_factory=dict)
+    request_at: dict[str, int] = field(default_factory=dict)
+    """issue id -> the doc_id of its row's request, where the load knew it (a detail reads it without an index)."""
     sorted_rows: dict[tuple[str, int], list[int]] = field(default_factory=dict)
+    sorted_at: dict[tuple[str, int], float] = field(default_factory=dict)
+    """When each kept order was sorted (`queue_orders.repatch` bisects changed rows in at that instant)."""
     haystacks: dict[tuple[str, int], tuple[str, list[int], list[str]]] = field(default_factory=dict)
     feed: Any = None
     """The store's changes since this was loaded (`queue_updates.Feed`); None for a queue not kept in step."""
@@ -166,16 +170,12 @@ usable_request = repositories.usable_request
 def load(desk: Desk, now: datetime, assignee: str | None = None) -> QueueData:
     """Every open issue (no request yet, or a request still open) with its score and clock.
 
-    `assignee` keeps only issues whose request is assigned to that expert (the expert's view). The open
-    issues come from the store's indexes, so the cost is theirs, not the whole store's.
+    `assignee` keeps only issues whose request is assigned to that expert (the expert's view). The rows come from
+    the queue's side file and the records changed since (app/queue_start.py), so a start costs what changed.
     """
-    found = desk.store.open_issues(CLOSED)
-    experts = {e.id: e for e in desk.store.experts.all()}
-    latest = {issue_id: request for issue_id, _, request in found if request is not None}
-    data = QueueData()
-    _fill(data, desk, [(issue_id, raw) for issue_id, raw, _ in found], latest, now.timestamp(), assignee,
-          experts)
-    return data
+    from triagedesk.app import queue_start  # (it builds on this module's columns)
+
+    return queue_start.load(desk, now, assignee)
 
 
 def load_scanning(desk: Desk, now: datetime, assignee: str | None = None) -> QueueData:
@@ -230,15 +230,21 @@ def _fill(data: QueueData, desk: Desk, docs: list[tuple[str, bytes]], latest: di
         data.assignee.append(one_line((request or {}).get("assigned_expert_name") or "", 30))
         data.assignee_id.append((request or {}).get("assigned_expert_id") or "")
         data.request_id.append(request.get("id") if request else None)
-        found: tuple[sla.Target, ...] = ()
-        if request is not None and status in OPEN:
-            view = Stored.of(request)
-            if view is not None:
-                holder = experts.get(request.get("assigned_expert_id") or "")
-                found = tuple(t for t in sla.targets(view, profile, holder, calendars) if t.running())
-        data.clocks.append(found)
+        data.clocks.append(running_clocks(request, status, profile, experts, calendars))
         data.created.append(assessed.created or now_epoch)
         data.hay.append(f"{key} {data.title[-1]} {route} {state_name(shown)} {data.assignee[-1]}".lower())
+
+
+def running_clocks(request: dict[str, Any] | None, status: str | None, profile: Any, experts: dict[str, Expert],
+                   calendars: Any) -> tuple[sla.Target, ...]:
+    """A row's running SLA targets: those of its request while it is open (none for a malformed one)."""
+    if request is None or status not in OPEN:
+        return ()
+    view = Stored.of(request)
+    if view is None:
+        return ()
+    holder = experts.get(request.get("assigned_expert_id") or "")
+    return tuple(t for t in sla.targets(view, profile, holder, calendars) if t.running())
 
 
 @dataclass(frozen=True)
@@ -284,33 +290,15 @@ def sorted_rows(data: QueueData, sort: str, now_epoch: float) -> list[int]:
     found = data.sorted_rows.get(key)
     if found is not None:
         return found
-    everything = range(len(data))
-    if sort == "urgency":
-        rows = sorted(everything, key=data.rank_key.__getitem__)
-    elif sort == "sla":
-        far = float("inf")
-        now = datetime.fromtimestamp(now_epoch, UTC)
-        pressing = [data.pressing(i, now) for i in everything]
-        left = [far if t is None else t.left_minutes(now) for t in pressing]
-        rows = sorted(everything, key=left.__getitem__)
-    elif sort == "newest":
-        rows = sorted(everything, key=data.created.__getitem__, reverse=True)
-    elif sort == "score":
-        rows = sorted(everything, key=lambda i: -data.score[i])
-    elif sort in _TEXT_COLUMNS:
-        column = getattr(data, _TEXT_COLUMNS[sort])
-        blank = "\uffff"  # rows without a value sort last
-        rows = sorted(everything, key=lambda i: (column[i].lower() if column[i] not in ("", "-") else blank))
-    else:
+    if sort not in SORTS:
         raise ValueError(f"unknown sort {sort!r}; one of {', '.join(SORTS)}")
+    rows = queue_orders.full(data, sort, now_epoch)
     if sort == "sla":  # only the current minute's SLA order is kept
         data.sorted_rows = {k: v for k, v in data.sorted_rows.items() if k[0] != "sla"}
     data.sorted_rows[key] = rows
+    data.sorted_at[key] = now_epoch  # the instant its keys were read (a patch reads the changed rows' at it)
     haystack(data, key, rows)  # ready before the first keystroke
     return rows
-
-
-_TEXT_COLUMNS = {"id": "ids", "status": "status", "assignee": "assignee", "route": "route", "title": "title"}
 
 
 def order(data: QueueData, spec: QueueFilter, now_epoch: float, within: Sequence[int] | None = None,

@@ -56,11 +56,14 @@ class Reading:
         return {name: load_profile(name) for name in available_profiles()}
 
     def report(self, days: int, now: datetime | None = None) -> dict[str, Any]:
-        from triagedesk.app import report_columns
+        store = self.store  # opened first: its checksum is read on a thread while the report's modules load
+        from triagedesk.app import memory, report_days
+
+        memory.apply()  # what the report reads stays until it is answered: no collection walks it each 700 objects
         from triagedesk.app.noise import noise_figures
 
         moment = now or self.clock()
-        found = report_columns.report(self.store, self.profiles(), moment, days)
+        found = report_days.report(store, self.profiles(), moment, days)
         found["oncall"] = self._oncall(moment)
         found["noise"] = noise_figures(self.store, moment, days)
         self.store.journal.answerable()
@@ -76,10 +79,18 @@ class Reading:
         return fairness_of(self.store, coverage, experts, now)
 
     def search(self, text: str, limit: int = 500) -> list[Found]:
-        """Every issue holding `text` (app/issue_search.py)."""
-        from triagedesk.app.issue_search import search
+        """Every issue holding `text` (app/issue_search.py), from its side file where it can (app/search_index.py)."""
+        from triagedesk.app import search_index
 
         reader = self.reader()
+        indexed = search_index.search(reader, text, limit)
+        if indexed is not None:
+            found, read = indexed
+            if read:  # answered from the side file and the journal alone: nothing of the snapshot to wait for
+                reader.answerable()
+            return found
+        from triagedesk.app.issue_search import search
+
         found = search(reader, text, limit)
         reader.answerable()
         return found

@@ -35,6 +35,7 @@ from triagedesk.store.journal_format import (
     scan,
 )
 from triagedesk.store.lazy_docs import LazyDocs
+from triagedesk.store.placed import MISS as _MISS
 from triagedesk.store.snapshot_table import OpenSnapshot
 from triagedesk.store.spill import spill
 from triagedesk.store.tables import RecordTables
@@ -53,6 +54,7 @@ class Journal:
         self.files = Generations(Path(path), reading)
         self.records = RecordTables()
         self.indexes: Indexes | None = None  # the declared indexes (store/indexes.py), installed by the Store
+        self.placed: Any = None  # a reader's gets and lookups from the places file (store/placed.py), if set
         self.feed = ChangeFeed()
         self.mutex = threading.RLock()
         self.version = 0  # bumped whenever the documents in memory change
@@ -329,6 +331,10 @@ class Journal:
         self.refresh()
         warming.id_index(self, table)  # a first use builds it outside the lock (or waits for the warm-up's build)
         with self.mutex:
+            if self.placed is not None:
+                found = self.placed.get(table, key)
+                if found is not _MISS:
+                    return found
             doc_id = self.records.id_index(table).get(key)
             return None if doc_id is None else self.records.raw.get(table, {}).get(doc_id)
 
@@ -358,6 +364,11 @@ class Journal:
         """The documents whose indexed `field` equals `value`, oldest first (a first use builds the index outside
         the lock; the records are read under it, in spans, and parsed after)."""
         self.refresh()
+        if self.placed is not None and type(value) is str:
+            with self.mutex:
+                placed = self.placed.lookup(table, field, value)
+            if placed is not _MISS:
+                return placed
         warming.field(self, table, field)
         with self.mutex:
             docs = self.records.raw.get(table, {})

@@ -4,6 +4,7 @@ read through it (the models are imported only by whoever validates the few recor
 from __future__ import annotations
 
 import os
+from pathlib import Path
 from typing import Any
 
 from triagedesk.store.indexes import Indexes
@@ -45,7 +46,22 @@ class StoreReader:
 
     def knowledge_search(self, text: str, limit: int) -> list[tuple[dict[str, Any], float, tuple[str, ...]]]:
         """The knowledge base's best entries for `text` (documents, scores, words), ranked as its inverted index
-        ranks them, from the stored terms of each entry: no index is built for one question."""
+        ranks them: from the index kept beside the snapshot (store/knowledge_file.py, built when missing), else
+        from the stored terms of each entry."""
+        from triagedesk.store import knowledge_file
+        from triagedesk.store.code_digest import code_digest
+        from triagedesk.store.side_files import answered
+
+        found = answered(self.journal, "knowledge", knowledge_file.path_of(Path(self.path)),
+                         lambda name, base: knowledge_file.encode(name, base), knowledge_file.open_index,
+                         lambda index, docs, changes: knowledge_file.rank(index, docs, changes, text, limit),
+                         code_digest("triagedesk.store.knowledge_file", "triagedesk.domain.insight.knowledge"))
+        if found is not None:
+            return found
+        return self.knowledge_scan(text, limit)
+
+    def knowledge_scan(self, text: str, limit: int) -> list[tuple[dict[str, Any], float, tuple[str, ...]]]:
+        """`knowledge_search` from the stored terms of every entry (what the side file is tested equal to)."""
         from triagedesk.domain.insight.knowledge import rank_stored
 
         keys, (ids, terms) = self.field_columns("knowledge", ("id", "$terms"))

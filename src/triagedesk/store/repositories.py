@@ -24,12 +24,13 @@ from triagedesk.domain.records import (
 from triagedesk.domain.routing.calendars import Calendar
 from triagedesk.domain.routing.schedules import Schedule
 from triagedesk.store import warming
-from triagedesk.store.column_map import ColumnMap
 from triagedesk.store.errors import StoreError
 from triagedesk.store.indexes import Indexes
 from triagedesk.store.journal import ChangeListener, Journal
 from triagedesk.store.kinds import BY_NAME, INDEXED, KINDS, NAMES
 from triagedesk.store.lazy_docs import LazyDocs
+from triagedesk.store.open_set import latest_usable as _latest_usable
+from triagedesk.store.open_set import usable_request as usable_request
 from triagedesk.store.repository import EXTRA, Repository, model_fields, record_fields, replace_with, to_doc
 from triagedesk.store.table import JournalDB
 
@@ -39,22 +40,6 @@ def _tell_stderr(notice: str) -> None:
 
     shown = "".join(c if c.isprintable() else repr(c)[1:-1] for c in notice)
     print(f"triagedesk: notice: {shown}", file=sys.stderr)
-
-
-def usable_request(doc: dict[str, Any]) -> bool:
-    """A request document an issue's view can use: another client's malformed one (a list for an id, an
-    object for a status) is left out."""
-    return isinstance(doc.get("analysis_id"), str) and isinstance(doc.get("status", ""), str)
-
-
-def _latest_usable(docs: list[dict[str, Any]]) -> dict[str, Any] | None:
-    """The latest submitted usable request, the last stored on a tie (as `latest_by`)."""
-    held: dict[str, Any] | None = None
-    for doc in docs:
-        if usable_request(doc) and (held is None or str(doc.get("submitted_at") or "")
-                                    >= str(held.get("submitted_at") or "")):
-            held = doc
-    return held
 
 
 class Store:
@@ -147,12 +132,16 @@ class Store:
             docs = self.journal.tables.get(kind)
             return docs.raw(doc_id) if isinstance(docs, LazyDocs) and doc_id is not None else None
 
-    def open_issues(self, closed: frozenset[str]) -> list[tuple[str, bytes, dict[str, Any] | None]]:
+    def open_issues(self, closed: frozenset[str],
+                    refresh: bool = True) -> list[tuple[str, str, bytes, dict[str, Any] | None, str | None]]:
         """Every issue with no usable request, or whose latest request's status is not in `closed`: its id, its
-        stored JSON (unparsed: the queue's cache may not need it) and that request, in the table's order. Found
-        from the indexes: what it touches is the open issues and their requests, not every issue and request."""
+        doc_id, its stored JSON (unparsed: the queue's cache may not need it), that request and its doc_id, in the
+        table's order. Found from the indexes: what it touches is the open issues and their requests, not every
+        issue and request. `refresh=False`: the store as this process holds it (the caller caught up, holding the
+        mutex)."""
         journal = self.journal
-        journal.refresh()
+        if refresh:
+            journal.refresh()
         with journal.mutex:
             issues = journal.docs("issues")
             requests = journal.docs("requests")
@@ -176,13 +165,15 @@ class Store:
             ordered = sorted(candidates, key=lambda pair: int(pair[1]))
             wanted = sorted({d for key, _ in ordered for d in held_by.get(key, ())}, key=int)
             parsed = {d: requests.parse(raw) for d, raw in requests.raw_many(wanted) if raw is not None}
-            for (key, _), (_, raw) in zip(ordered, issues.raw_many([d for _, d in ordered]), strict=True):
+            for (key, _), (doc_id, raw) in zip(ordered, issues.raw_many([d for _, d in ordered]), strict=True):
                 if raw is None:
                     continue
                 held = held_by.get(key)
-                latest = _latest_usable([parsed[d] for d in sorted(held, key=int) if d in parsed]) if held else None
+                mine = [d for d in sorted(held, key=int) if d in parsed] if held else []
+                latest = _latest_usable([parsed[d] for d in mine])
                 if latest is None or latest.get("status") not in closed:
-                    out.append((key, raw, latest))
+                    at = next((d for d in mine if parsed[d] is latest), None)
+                    out.append((key, doc_id, raw, latest, at))
             return out
 
     def field_columns(self, kind: str, fields: tuple[str, ...],
@@ -193,14 +184,6 @@ class Store:
         journal.refresh()
         with journal.mutex:
             return journal.docs(kind).field_columns(fields, keyed)
-
-    def field_map(self, kind: str, field: str) -> ColumnMap:
-        """doc_id -> the value of `field` of every record of `kind`, held compactly (store/column_map.py), for a
-        caller that keeps it and sets what changes; nothing parsed but the records written since the snapshot."""
-        journal = self.journal
-        journal.refresh()
-        with journal.mutex:
-            return ColumnMap.of(journal.docs(kind), field)
 
     def field_values(self, kind: str, field: str) -> dict[str, Any]:
         """doc_id -> the indexed `field`'s value of every record of `kind` (from the index: nothing parsed)."""
@@ -215,7 +198,7 @@ class Store:
         of them. `between()` is called after each one (the desk's worker lets the UI thread have the GIL there).
         `detail`: only what a cursor move's detail looks up (the issues' and requests' ids, the knowledge base)."""
         self.journal.refresh()
-        first = ("issues", "requests")
+        first = ("requests", "issues")  # a detail reads its issue where the queue found it, its request by id
         for name in first if detail else (k.name for k in KINDS):
             warming.id_index(self.journal, name)
             between()

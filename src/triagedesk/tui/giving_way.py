@@ -19,10 +19,37 @@ class GivingWay:
         self.clock = clock
         self.sleep = sleep
         self.last_key = float("-inf")
+        self.last_served = float("-inf")
 
     def pressed(self) -> None:
         """A key came (the UI thread)."""
         self.last_key = self.clock()
+
+    def served(self) -> None:
+        """What the keys pressed so far asked for is painted (the UI thread, after the frame that shows it)."""
+        self.last_served = self.clock()
+
+    PENDING_MOST = 0.15
+    """Seconds after which a key counts as served whether or not `served()` was called (a key that changed
+    nothing paints nothing to wait for)."""
+    POLL = 0.002
+
+    def key_pending(self) -> bool:
+        """A key was pressed and what it asked for is not painted yet."""
+        return self.last_key > self.last_served and self.clock() - self.last_key < self.PENDING_MOST
+
+    def letting_keys_pass(self, budget: float) -> Callable[[], None]:
+        """A `between()` for a worker's short chunks of work that must not wait long (a patch of the queue, a
+        read of the clocks): each call waits while a key is pending, all of them together at most `budget`
+        seconds. Sleeping hands the GIL to the UI thread: the key's handling and its frame run at full speed
+        instead of in turns with the worker."""
+        until = self.clock() + budget
+
+        def between() -> None:
+            while self.key_pending() and (left := until - self.clock()) > 0:
+                self.sleep(min(self.POLL, left))
+
+        return between
 
     def give_way(self) -> None:
         """Wait while keys come (a worker, between chunks)."""

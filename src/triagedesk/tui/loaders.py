@@ -15,7 +15,7 @@ from triagedesk.domain.models import Decision, Issue, Match
 from triagedesk.domain.records import Session
 from triagedesk.domain.requests import clocks as sla
 from triagedesk.domain.requests.sessions import elapsed_seconds
-from triagedesk.domain.requests.states import state_name
+from triagedesk.domain.requests.states import OPEN_STATUSES, state_name
 from triagedesk.tui.giving_way import KEYS
 from triagedesk.tui.widgets.sla_timer import Reading, TimerSpec
 
@@ -43,6 +43,19 @@ class Detail:
 def queue(desk: Desk, now: datetime, assignee: str | None = None) -> QueueData:
     """The open queue (one expert's, when given)."""
     return queue_updates.load(desk, now, assignee)
+
+
+PATCH_WAIT = 0.2
+"""Seconds at most a patch of the queue waits in all while keys are pending (its rows stay right within 1 s)."""
+
+
+def patch(desk: Desk, data: QueueData) -> tuple[bool, queue_updates.Patch | None]:
+    """Whether the store changed the queue's rows since the last patch, and the patch for it (None: a full load
+    is cheaper); its reads wait while a key is pending (`GivingWay.letting_keys_pass`)."""
+    changes = data.feed.drain()
+    if not changes:
+        return False, None
+    return True, queue_updates.patch(desk, data, changes, desk.clock(), None, KEYS.letting_keys_pass(PATCH_WAIT))
 
 
 class Superseded(Exception):
@@ -93,7 +106,9 @@ def detail(desk: Desk, data: QueueData, issue_id: str, with_match: bool = True,
         if wanted is not None and not wanted():
             raise Superseded(issue_id)
 
-    issue = data.issues.get(issue_id) or desk.queries.issue(issue_id)
+    row = data.position(issue_id)
+    at = data.seq[row] if row is not None and row < len(data.seq) else None
+    issue = data.issues.get(issue_id) or desk.queries.issue_at(issue_id, at)
     if issue is None:
         return None
     still()
@@ -107,7 +122,7 @@ def detail(desk: Desk, data: QueueData, issue_id: str, with_match: bool = True,
     row = data.position(issue_id)
     request_id = data.request_id[row] if row is not None else None
     running = desk.queries.running_session(request_id, expert_id) if request_id and expert_id else None
-    request = desk.queries.require_request(request_id) if request_id else None
+    request = desk.queries.request_at(request_id, data.request_at.get(issue_id)) if request_id else None
     awaiting = desk.queries.awaiting_outcome(request_id, expert_id) if request_id and expert_id and running is None \
         else None
     acknowledged = request is not None and (request.acknowledged_at is not None or request.started_at is not None)
@@ -115,10 +130,17 @@ def detail(desk: Desk, data: QueueData, issue_id: str, with_match: bool = True,
                   acknowledged=acknowledged, awaiting_outcome=awaiting.id if awaiting else None, partial=not whole)
 
 
-def timers(desk: Desk, limit: int, expert_id: str | None = None) -> tuple[list[TimerSpec], str]:
+def timers(desk: Desk, limit: int, expert_id: str | None = None,
+           between: Callable[[], None] = lambda: None) -> tuple[list[TimerSpec], str]:
     """The most pressing clocks (and running sessions), as specs for the Timers pane: each reads its target
-    through the domain's clock function at every tick."""
-    clocks = desk.queries.clocks(expert_id=expert_id)
+    through the domain's clock function at every tick. Read a state at a time, `between()` called after each
+    (the desk's: wait while a key is pending; each state read at its own instant), then ordered as one read
+    orders them (`queries.clocks`)."""
+    clocks = []
+    for status in sorted(OPEN_STATUSES):
+        clocks += desk.queries.clocks((status,), expert_id=expert_id)
+        between()
+    clocks.sort(key=lambda c: sla.order_key(c.pressing))  # type: ignore[arg-type]
     exposure = sla.refund_exposure([clock for c in clocks for clock in c.clocks])
     breached = sum(c.pressing is not None and c.pressing.state == "breached" for c in clocks)
     specs: list[TimerSpec] = []

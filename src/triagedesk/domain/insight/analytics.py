@@ -14,7 +14,6 @@ from triagedesk.domain.insight.tally import EPOCH, CorrectionFacts, RatingFacts,
 from triagedesk.domain.insight.tally_bulk import RequestColumns, tally_columns
 from triagedesk.domain.models import Expert
 from triagedesk.domain.records import OPEN_STATUSES, Correction, ExpertRequest, Outcome
-from triagedesk.domain.requests import clocks
 from triagedesk.domain.scoring.profiles import Profile
 
 URGENCY_ORDER = ("critical", "high", "medium", "low")
@@ -67,6 +66,8 @@ def _at(moment: datetime | None) -> int | None:
 def due_us(request: ExpertRequest, profiles: Mapping[str, Profile]) -> int | None:
     """The request's resolve due time as the clocks read it (waits pushed, computed when not stored), in
     microseconds: what the report holds a completion against, as Timers and refunds do."""
+    from triagedesk.domain.requests import clocks  # only for the rows whose due the clocks compute (and imports)
+
     return _at(clocks.resolve_due(request, profiles.get(request.profile)))
 
 

@@ -181,7 +181,7 @@ class Tally:
                 found.setdefault(key[0], {})[key[1]] = count
                 if key[0] == "fix":
                     fixes.append((key, count))
-        return Tally(self.n, self.values, found, fixes)
+        return Tally(self.n, self.values, found, fixes, dict(self.memo))  # a joined period's rates come in memo
 
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 from textual.notifications import SeverityLevel
@@ -74,6 +74,7 @@ class DeskHost(Protocol):
     def unmark(self, done: set[str]) -> None:
         """Clear these rows' marks (a bulk action's done rows)."""
 
-    def apply_filter(self, keep: str | None = None, within: Any = None) -> None: ...
+    def apply_filter(self, keep: str | None = None, within: Any = None,
+                     changed: Collection[str] | None = None) -> None: ...
 
     def reload(self) -> None: ...

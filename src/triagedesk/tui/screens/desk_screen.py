@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
@@ -27,6 +27,7 @@ from triagedesk.domain.requests.actions import Actor
 from triagedesk.tui import keymap, keys, loaders
 from triagedesk.tui.config import Settings
 from triagedesk.tui.failures import tell_failure
+from triagedesk.tui.giving_way import KEYS
 from triagedesk.tui.notices import tell
 from triagedesk.tui.screens.bulk_door import BulkDoor
 from triagedesk.tui.screens.coordinator_door import CoordinatorDoor
@@ -239,15 +240,14 @@ class DeskScreen(Screen[None]):
     def update_queue(self) -> None:
         data = self.data
         with data.feed.busy:  # patches are posted in the order their changes were drained
-            changes = data.feed.drain()
-            if changes:
-                found = queue_updates.patch(self.desk, data, changes, self.desk.clock())
+            drained, found = loaders.patch(self.desk, data)
+            if drained:
                 self.post_message(self.QueuePatched(data, found))
 
     def load_timers(self) -> None:
         desk, shown, expert = self.desk, self.settings.desk.timers_shown, self.expert_id if self.role == "expert" \
             else None
-        self.query_one(TimersPane).load(lambda: loaders.timers(desk, shown, expert))
+        self.query_one(TimersPane).load(lambda: loaders.timers(desk, shown, expert, KEYS.letting_keys_pass(1.0)))
         self.query_one(OnCallPane).load(lambda: loaders.on_call(desk, expert))
 
     def load_detail(self, issue_id: str) -> None:
@@ -285,7 +285,7 @@ class DeskScreen(Screen[None]):
             self.load_queue()  # too many changes: a full load is cheaper
             return
         if queue_updates.apply(self.data, message.patch):
-            self.apply_filter(keep=self.current)
+            self.apply_filter(keep=self.current, changed={*message.patch.rows.ids, *message.patch.gone})
             self._select(**self._selection_of(self.current))
         self.load_timers()
 
@@ -308,6 +308,7 @@ class DeskScreen(Screen[None]):
             return  # stale: the cursor has moved on
         self.detail = message.detail
         self.query_one(QueueView).show_highlight()  # the cursor paints in the frame that shows its detail
+        self.call_after_refresh(KEYS.served)  # then the workers waiting while a key is pending go on
         if message.detail is None:
             self._show_keys()
             return
@@ -323,8 +324,8 @@ class DeskScreen(Screen[None]):
         tell(self, f"SLA breached: {message.label}", severity="error", timeout=8)
 
     # -- filtering (QueueControls does it) ----------------------------------------------------
-    def apply_filter(self, keep: str | None = None, within: Any = None) -> None:
-        self.queue_controls.apply_filter(keep, within)
+    def apply_filter(self, keep: str | None = None, within: Any = None, changed: Collection[str] | None = None) -> None:
+        self.queue_controls.apply_filter(keep, within, changed)
 
     @on(Input.Changed, "#filter")
     def filter_changed(self, event: Input.Changed) -> None:

@@ -3,6 +3,7 @@ any column, saved views."""
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from typing import Any
 
 from triagedesk.app.queue import (
@@ -57,7 +58,10 @@ class QueueControls:
         self.subtitle = ""
 
     # -- filtering ---------------------------------------------------------------------------
-    def apply_filter(self, keep: str | None = None, within: Any = None) -> None:
+    def apply_filter(self, keep: str | None = None, within: Any = None,
+                     changed: Collection[str] | None = None) -> None:
+        """Show the queue as filtered and sorted now; `changed`: after a patch, the issues whose rows it changed
+        (only the lines showing them, or showing another issue than before, are repainted)."""
         host = self.host
         now = host.desk.clock().timestamp()
         rows = order(host.data, host.spec, now, within, me=host.expert_id)
@@ -69,7 +73,7 @@ class QueueControls:
         else:
             empty = f"No open issue matches: {what}. Esc clears the filters."
         queue = host.queue_view()
-        queue.show(host.data, rows, keep, empty_text=empty)
+        queue.show(host.data, rows, keep, empty_text=empty, changed=changed)
         self.subtitle = f"{len(rows):,} of {len(host.data):,} open · {what}"
         self.show_marks(len(queue.marked))
 

@@ -89,7 +89,9 @@ class CandidatesPane(LinePane, FittedTitles):
         self._layout = layout_for(self.size.width)
         self.candidates = []
         self._match = match
-        self.border_subtitle = ""
+        note = literal(one_line(match.note, 120)) if match is not None and match.note else ""
+        if self.border_subtitle != note:  # set once: a reset and a set again would repaint the border each time
+            self.border_subtitle = note
         if match is None:
             return Text("")
         shown = match.shortlist(5)
@@ -126,6 +128,4 @@ class CandidatesPane(LinePane, FittedTitles):
             if self._layout == "wide":
                 cells.append(Text(breakdown(candidate), style="dim"))
             lines.append((cells, style))
-        if match.note:
-            self.border_subtitle = literal(one_line(match.note, 120))
         return Rows([w for _, w in columns], lines)

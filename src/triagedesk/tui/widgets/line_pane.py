@@ -39,6 +39,7 @@ class LinePane(ScrollView, can_focus=True):
     def __init__(self, placeholder: str = "", id: str | None = None) -> None:
         super().__init__(id=id)
         self._lines: list[Strip] = []
+        self._put_size: Size | None = None
         self._styled: dict[tuple[int, int, Style], Strip] = {}
         self._source: RenderableType = Text(placeholder, style="dim")
 
@@ -89,8 +90,11 @@ class LinePane(ScrollView, can_focus=True):
         width, height = drawn.size
         if width <= 0 or height <= 0:
             return
+        if drawn.size == self._put_size and drawn.lines == self._lines:
+            return  # drawn again the same (a change elsewhere in the store): nothing to repaint
         bar = self._bar(width)
         self._lines = drawn.lines
+        self._put_size = drawn.size
         self._styled.clear()
         overflows = len(drawn.lines) > height
         size = Size(width - bar if overflows else width, max(height, len(drawn.lines)))

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from triagedesk.app.queue import QueueData
+from triagedesk.domain.models import URGENCIES
+from triagedesk.domain.requests.states import NEVER_ESCALATED, state_name
+
 COLUMNS = (("id", 12), ("urgency", 9), ("score", 6), ("sla", 7), ("status", 19), ("assignee", 15), ("route", 16))
 """Fixed columns before the title, which takes what is left; the id's grows to the longest id shown (never cut),
 the status's holds the longest state's name ("pending assignment")."""
@@ -36,3 +40,27 @@ def fit_cell(text: str, width: int) -> str:
     if len(text) > width:
         return text[: max(width - 1, 0)] + "…"
     return text.ljust(width)
+
+
+def row_cells(data: QueueData, index: int, width: int, id_width: int, now: float,
+              marked: bool) -> list[tuple[str, str]]:
+    """Row `index`'s cells at `width` (each cut to its column), each with the name of its style."""
+    urgency = URGENCIES[data.urgency[index]]
+    left = data.sla_left_minutes(index, now)
+    state = data.sla_state(index, now)
+    sla_style = "dim" if state in (None, "paused") else state
+    columns = visible_columns(width, id_width)
+    title_width = max(width - sum(w for _, w in columns) - 1, 8)
+    values = {
+        "id": (("●" if marked else " ") + data.ids[index], "marked" if marked else "text"),
+        "urgency": (urgency, urgency),
+        "score": (f"{data.score[index]:5.2f}", "text"),
+        "sla": (format_minutes(left), sla_style),
+        "status": (state_name(data.status[index]), "text" if data.status[index] != NEVER_ESCALATED
+                   or data.escalate[index] else "dim"),
+        "assignee": (data.assignee[index] or "-", "dim" if not data.assignee[index] else "text"),
+        "route": (data.route[index] or "-", "dim"),
+    }
+    cells = [(fit_cell(values[name][0], w - 1), values[name][1]) for name, w in columns]
+    cells.append((fit_cell(data.title[index], title_width), "text"))
+    return cells
