@@ -9,11 +9,11 @@ from pathlib import Path
 
 import pytest
 
-from triagedesk.domain.insight.knowledge import search
+from triagedesk.domain.insight.knowledge import KnowledgeIndex, search, terms_of_document
 from triagedesk.domain.records import KnowledgeEntry
 from triagedesk.store import warming
 from triagedesk.store.database import open_store
-from triagedesk.store.indexes import knowledge_columns, knowledge_from
+from triagedesk.store.indexes import knowledge_of
 from triagedesk.store.lazy_docs import LazyDocs
 from triagedesk.store.repositories import Store
 
@@ -54,22 +54,33 @@ def test_built_ahead_equals_what_the_first_search_builds(tmp_path: Path) -> None
     assert hits(ahead, "disk full"), "the query shares words with entries: hits expected"
 
 
-def test_built_in_chunks_with_a_pause_between_each(tmp_path: Path) -> None:
+def test_built_in_steps_with_a_pause_between_each(tmp_path: Path) -> None:
+    """From the snapshot's columns in steps (a pause after each); from the columns of documents written since
+    the snapshot, in chunks: both rank as an index of every parsed document does."""
     store = open_store(folded(tmp_path))
+    store.knowledge.put_many([KnowledgeEntry(id=f"kb-x{n}", issue_id="INC-2", title=f"disk vpn {WORDS[n % 10]}",
+                                             created_at=T0) for n in range(30)])
     docs = store.journal.records.raw["knowledge"]
+    unsnapshotted = LazyDocs.of(dict(docs.items()))
     pauses: list[int] = []
-    chunked = knowledge_from(knowledge_columns(docs), lambda: pauses.append(1), chunk=7)
-    whole = knowledge_from(knowledge_columns(docs))
-    assert len(pauses) == (120 - 1) // 7
+    stepped = knowledge_of(docs, lambda: pauses.append(1))
+    assert len(pauses) == 3
+    chunked = knowledge_of(unsnapshotted, lambda: pauses.append(2), chunk=7)
+    assert pauses.count(2) == (150 - 1) // 7
+    whole = KnowledgeIndex()
+    for doc_id, doc in docs.items():
+        whole.put(doc_id, doc["id"], terms_of_document(doc))
+    assert len(stepped) == len(chunked) == len(whole) == 150
     for query in QUERIES:
-        assert chunked.search(query, 4) == whole.search(query, 4)
+        for limit in (1, 4, 40):
+            assert stepped.search(query, limit) == chunked.search(query, limit) == whole.search(query, limit)
 
 
 def test_a_change_while_built_ahead_leaves_it_to_the_first_search(tmp_path: Path,
                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
     path = folded(tmp_path)
     store, other = open_store(path), open_store(path)
-    build = warming.knowledge_from
+    build = warming.knowledge_of
 
     def with_a_write_meanwhile(columns, between):  # type: ignore[no-untyped-def]
         other.knowledge.put_many([KnowledgeEntry(id="kb-new", issue_id="INC-2", title="zebra crossing",
@@ -77,7 +88,7 @@ def test_a_change_while_built_ahead_leaves_it_to_the_first_search(tmp_path: Path
         store.refresh()  # a worker of ours catches up while the index is being built
         return build(columns, between)
 
-    monkeypatch.setattr(warming, "knowledge_from", with_a_write_meanwhile)
+    monkeypatch.setattr(warming, "knowledge_of", with_a_write_meanwhile)
     warming.knowledge(store.journal, lambda: None)
     assert store.journal.indexes is not None and store.journal.indexes.knowledge is None  # not installed: stale
     monkeypatch.undo()

@@ -38,6 +38,34 @@ def test_counting_one_change_at_a_time_equals_a_full_count() -> None:
     assert current and counts.figures(EXPERTS) == figures(EXPERTS, list(current.values()))
 
 
+def test_counted_from_columns_then_changed_equals_a_full_count() -> None:
+    """Counted at once from the stored requests (the contributions held as arrays), then changed one request at a
+    time (doc_ids out of order or not numbers among them): always equal to a full count; with ratings too large
+    for a float to hold exactly, equal to counting them one at a time (the same sums in the same order)."""
+    for seed in range(30):
+        rng = random.Random(seed)
+        keys = [str(n) for n in sorted(rng.sample(range(1, 200), rng.randint(0, 60)))]
+        keys += rng.sample(["7", "x", "007", "250", "-3"], rng.randint(0, 3))  # not ascending, not numbers
+        keys = list(dict.fromkeys(keys))
+        current = {key: request(rng) for key in keys}
+        huge = {key: {**doc, "rating": rng.choice([2 ** 60 + 1, -(2 ** 60) - 1, 5])} for key, doc in current.items()}
+        one_by_one = Counts()
+        for key, doc in huge.items():
+            one_by_one.put(key, doc)
+        assert Counts.counted(list(huge), list(huge.values())).figures(EXPERTS) == one_by_one.figures(EXPERTS)
+        counts = Counts.counted(list(current), list(current.values()))
+        assert counts.figures(EXPERTS) == figures(EXPERTS, list(current.values()))
+        for _ in range(80):
+            key = rng.choice([*keys, str(rng.randint(0, 260))])
+            if rng.random() < 0.25:
+                current.pop(key, None)
+                counts.put(key, None)
+            else:
+                current[key] = request(rng)
+                counts.put(key, current[key])
+            assert counts.figures(EXPERTS) == figures(EXPERTS, list(current.values())), seed
+
+
 def test_another_process_write_is_counted(tmp_path: Path) -> None:
     store = open_store(tmp_path / "a.json")
     store.experts.put_many(EXPERTS)

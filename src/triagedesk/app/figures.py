@@ -49,12 +49,10 @@ class Figures:
                     return self._figures
                 recount, self._recount, seen = self._recount, set(), self._changes
             if self._counts is None:
-                counts = performance.Counts()
                 fields = ("assigned_expert_id", "status", "completed_at", "assigned_at", "rating")
                 keys, columns = self.store.field_columns("requests", fields)  # no request parsed
-                for doc_id, *values in zip(keys, *columns, strict=True):
-                    counts.put(doc_id, dict(zip(fields, values, strict=True)))
-                self._counts = counts
+                self._counts = performance.Counts.counted(
+                    keys, (dict(zip(fields, values, strict=True)) for values in zip(*columns, strict=True)))
             else:
                 table = self.store.requests.table
                 for doc_id in recount:

@@ -1,109 +1,28 @@
 """Secondary indexes over the store's tables, as CouchDB views are: declared per kind, kept in step with
 every change the journal applies (ours, other writers', a sync pull), rebuilt from the tables after a load.
 
-Each table's indexes are built from its documents on first use (under the journal's mutex), then every
-applied change updates them in O(fields of that document). A value that is not a string, number, bool or
-null (a hostile document's list or object) is not indexed under any key.
+Each table's indexes are built from its documents on first use (from the snapshot's stored columns, held as
+arrays: store/compact_fields.py), then every applied change updates them in O(fields of that document). A value
+that is not a string, number, bool or null (a hostile document's list or object) is not indexed under any key.
 """
 
 from __future__ import annotations
 
+from array import array
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from triagedesk.domain.insight.knowledge import KnowledgeIndex, terms_of_document
+from triagedesk.domain.insight.knowledge import terms_of_document
+from triagedesk.domain.insight.stored_knowledge import StoredKnowledge
+from triagedesk.store.compact_fields import GONE, CompactField, build_field
 from triagedesk.store.lazy_docs import LazyDocs
+from triagedesk.store.postings import UNINDEXED, key_of
 
-_SCALARS = (str, int, float, bool)
-_EXACT = frozenset(_SCALARS)
-_HASHED = frozenset({str, int, float, type(None)})
-"""Types indexed under the value itself (a bool is not: True == 1 would hold 1 and 1.0 under True)."""
+_EXACT = frozenset({str, int, float, bool})
 KNOWLEDGE = "knowledge"
-_BOOLS = {True: ("$bool", True), False: ("$bool", False)}
-
-
-def _key(value: Any) -> Any:
-    if type(value) is bool:
-        return _BOOLS[value]
-    return value if value is None or isinstance(value, _SCALARS) else _UNINDEXED
-
-
-_UNINDEXED = object()
-
-
-Holders = str | dict[str, None]
-"""The doc_ids under one value: the one doc_id itself (most values), else an insertion-ordered dict of them."""
-
-
-def _ids(holders: Holders | None) -> tuple[str, ...] | dict[str, None]:
-    if holders is None:
-        return ()
-    return (holders,) if isinstance(holders, str) else holders
-
-
-class FieldMap:
-    """One field's index: value -> holders, the doc_ids whose value is not a scalar, and each doc_id's value."""
-
-    __slots__ = ("holders", "odd", "value_of")
-
-    def __init__(self, keys: list[str], column: list[Any]) -> None:
-        self.holders: dict[Any, Holders] = {}
-        self.odd: dict[str, None] = {}
-        if not set(map(type, column)) <= _HASHED:
-            column = [_key(v) for v in column]
-        self.value_of: dict[str, Any] = dict(zip(keys, column, strict=True))
-        holders, odd = self.holders, self.odd
-        for doc_id, value in zip(keys, column, strict=True):
-            if value is _UNINDEXED:
-                odd[doc_id] = None
-                continue
-            held = holders.get(value)
-            if held is None:
-                holders[value] = doc_id
-            elif isinstance(held, str):
-                holders[value] = {held: None, doc_id: None}
-            else:
-                held[doc_id] = None
-
-    def ids(self, value: Any) -> tuple[str, ...] | dict[str, None]:
-        """The doc_ids holding `value` (in the order they were indexed)."""
-        return _ids(self.holders.get(value))
-
-    def change(self, doc_id: str, value: Any) -> None:
-        """`doc_id` now holds `value` (`_GONE`: removed)."""
-        old = self.value_of.pop(doc_id, _GONE)
-        if old is not _GONE:
-            if old is value or (old == value and type(old) is type(value)):
-                if value is not _GONE:
-                    self.value_of[doc_id] = old
-                return
-            if old is _UNINDEXED:
-                self.odd.pop(doc_id, None)
-            else:
-                held = self.holders.get(old)
-                if held == doc_id:
-                    del self.holders[old]
-                elif isinstance(held, dict):
-                    held.pop(doc_id, None)
-                    if not held:
-                        del self.holders[old]
-        if value is _GONE:
-            return
-        self.value_of[doc_id] = value
-        if value is _UNINDEXED:
-            self.odd[doc_id] = None
-            return
-        held = self.holders.get(value)
-        if held is None:
-            self.holders[value] = doc_id
-        elif isinstance(held, str):
-            if held != doc_id:
-                self.holders[value] = {held: None, doc_id: None}
-        else:
-            held[doc_id] = None
-
-
-_GONE = object()
+_key = key_of
+_UNINDEXED = UNINDEXED
+_GONE = GONE
 
 
 class FieldIndex:
@@ -113,24 +32,18 @@ class FieldIndex:
         self.fields = fields
         self.docs = docs
         """The table's documents, to build a field from (the journal passes the current ones on each use)."""
-        self.built: dict[str, FieldMap] = {}
+        self.built: dict[str, CompactField] = {}
         self.lean = lean
         """A process that asks a few questions and exits: a lookup scans the field's column (read once, kept
         until a change) instead of building the field's index."""
         self._scanned: dict[str, tuple[list[str], list[Any]]] = {}
 
-    def of(self, field: str) -> FieldMap:
+    def of(self, field: str) -> CompactField:
         found = self.built.get(field)
         if found is None:
             if field not in self.fields:
                 raise KeyError(f"no index declared on {field!r}")
-            docs = self.docs
-            if isinstance(docs, LazyDocs):
-                keys, (column,) = docs.field_columns((field,))
-            else:
-                held = [(k, d) for k, d in docs.items() if isinstance(d, Mapping)]
-                keys, column = [k for k, _ in held], [d.get(field) for _, d in held]
-            found = self.built[field] = FieldMap(keys, column)
+            found = self.built[field] = build_field(self.docs, field)
         return found
 
     def change(self, doc_id: str, doc: Mapping[str, Any] | None) -> None:
@@ -147,7 +60,7 @@ class FieldIndex:
         return sorted(self.of(field).ids(_key(value)), key=int)
 
     def _scan(self, field: str, key: Any) -> list[str]:
-        """The doc_ids whose `field` holds `key` (as `FieldMap` keys it), found in the field's column."""
+        """The doc_ids whose `field` holds `key` (as `key_of` keys it), found in the field's column."""
         found = self._scanned.get(field)
         if found is None:
             if field not in self.fields:
@@ -185,7 +98,7 @@ class Indexes:
         self.lean = lean
         """Lookups scan a field's column rather than build its index (see `FieldIndex.lean`)."""
         self.fields: dict[str, FieldIndex] = {}
-        self.knowledge: KnowledgeIndex | None = None
+        self.knowledge: StoredKnowledge | None = None
 
     def reset(self) -> None:
         """Forget every index (the tables were reloaded); each is rebuilt on its next use."""
@@ -211,17 +124,9 @@ class Indexes:
         index.docs = docs
         return index
 
-    def knowledge_index(self, docs: Mapping[str, Mapping[str, Any]]) -> KnowledgeIndex:
+    def knowledge_index(self, docs: Mapping[str, Mapping[str, Any]]) -> StoredKnowledge:
         if self.knowledge is None:
-            knowledge = KnowledgeIndex()
-            if isinstance(docs, LazyDocs):  # from the stored columns: no entry parsed, no text split again
-                knowledge = knowledge_from(knowledge_columns(docs))
-            else:
-                for doc_id, doc in docs.items():
-                    entry_id = doc.get("id") if isinstance(doc, Mapping) else None
-                    knowledge.put(doc_id, entry_id if isinstance(entry_id, str) else "",
-                                  terms_of_document(doc) if isinstance(doc, Mapping) else set())
-            self.knowledge = knowledge
+            self.knowledge = knowledge_of(docs)
         return self.knowledge
 
     def _put_knowledge(self, doc_id: str, doc: Mapping[str, Any] | None) -> None:
@@ -229,26 +134,45 @@ class Indexes:
         if not isinstance(doc, Mapping):
             self.knowledge.remove(doc_id)
             return
-        entry_id = doc.get("id")
-        self.knowledge.put(doc_id, entry_id if isinstance(entry_id, str) else "", terms_of_document(doc))
+        self.knowledge.put(doc_id, *_entry(doc))
 
 
-KnowledgeColumns = tuple[list[str], list[Any], list[Any]]
-"""The knowledge base's doc_ids, entry ids and stored words (`$terms`), one of each an entry."""
+def _entry(doc: Any) -> tuple[str, set[bytes]]:
+    """A knowledge document's entry id ("" when it has none) and its terms."""
+    if not isinstance(doc, Mapping):
+        return "", set()
+    entry_id = doc.get("id")
+    return entry_id if isinstance(entry_id, str) else "", terms_of_document(doc)
 
 
-def knowledge_columns(docs: LazyDocs) -> KnowledgeColumns:
-    """What the knowledge index is built from, read from the stored columns (under the journal's mutex)."""
-    keys, (ids, terms) = docs.field_columns(("id", "$terms"))
-    return keys, ids, terms
-
-
-def knowledge_from(columns: KnowledgeColumns, between: Callable[[], None] = lambda: None,
-                   chunk: int = 5000) -> KnowledgeIndex:
-    """The knowledge index of these columns (no lock needed: they are the caller's); `between()` after every
-    `chunk` entries."""
-    knowledge = KnowledgeIndex()
-    for n, (doc_id, entry_id, text) in enumerate(zip(*columns, strict=True)):
+def knowledge_of(docs: Mapping[str, Any], between: Callable[[], None] = lambda: None,
+                 chunk: int = 5000) -> StoredKnowledge:
+    """The knowledge index of a table's documents: its snapshot's entries from the stored columns (no entry parsed,
+    no text split again, held as arrays), those written since parsed; `between()` after each step (no lock is
+    needed for a copy of the table: store/warming.py)."""
+    base = docs.base.load() if isinstance(docs, LazyDocs) and docs.base is not None else None
+    if isinstance(docs, LazyDocs) and base is not None and "id" in base.fields and "$terms" in base.fields:
+        ids = base.column("id")
+        between()
+        texts = base.column("$terms")
+        between()
+        knowledge = StoredKnowledge(base.doc_ids, ids, texts)
+        del ids, texts
+        between()
+        for doc_id, found in list(docs.changed.items()):
+            raw = docs.raw(doc_id) if found is not None else None
+            if raw is None:
+                knowledge.remove(doc_id)
+            else:
+                knowledge.put(doc_id, *_entry(docs.parse(raw)))
+        return knowledge
+    knowledge = StoredKnowledge(array("q"), [], [])
+    if not isinstance(docs, LazyDocs):
+        for doc_id, doc in docs.items():
+            knowledge.put(doc_id, *_entry(doc))
+        return knowledge
+    keys, (ids, terms) = docs.field_columns(("id", "$terms"))  # the stored words: no text split again
+    for n, (doc_id, entry_id, text) in enumerate(zip(keys, ids, terms, strict=True)):
         if n and not n % chunk:
             between()
         knowledge.put(doc_id, entry_id if isinstance(entry_id, str) else "",
@@ -256,4 +180,4 @@ def knowledge_from(columns: KnowledgeColumns, between: Callable[[], None] = lamb
     return knowledge
 
 
-__all__ = ["FieldIndex", "Indexes", "knowledge_columns", "knowledge_from"]
+__all__ = ["FieldIndex", "Indexes", "knowledge_of"]

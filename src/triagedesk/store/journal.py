@@ -21,6 +21,7 @@ from triagedesk.store import warming
 from triagedesk.store.errors import StoreCorrupt, StoreError
 from triagedesk.store.feed import ChangeFeed, ChangeListener, Changes
 from triagedesk.store.generations import LOCK_TIMEOUT, REPAIR, Generations
+from triagedesk.store.id_index import IdIndex
 from triagedesk.store.identity import identity_of, keep_previous, snapshot_identity
 from triagedesk.store.indexes import Indexes
 from triagedesk.store.journal_format import (
@@ -328,6 +329,7 @@ class Journal:
     def get(self, table: str, key: str) -> dict[str, Any] | None:
         """The document whose `id` is `key` (a fresh copy), as it is now."""
         self.refresh()
+        warming.id_index(self, table)  # a first use builds it outside the lock (or waits for the warm-up's build)
         with self.mutex:
             if self.placed is not None:
                 found = self.placed.get(table, key)
@@ -336,8 +338,9 @@ class Journal:
             doc_id = self.records.id_index(table).get(key)
             return None if doc_id is None else self.records.raw.get(table, {}).get(doc_id)
 
-    def id_index(self, table: str) -> dict[str, str]:
+    def id_index(self, table: str) -> IdIndex:
         """The `id` field -> doc_id index of a table, built on first use and then kept in step."""
+        warming.id_index(self, table)
         with self.mutex:
             return self.records.id_index(table)
 

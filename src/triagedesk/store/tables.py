@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from triagedesk.store.id_index import IdIndex
 from triagedesk.store.journal_format import META
 from triagedesk.store.lazy_docs import LazyDocs
 
@@ -18,15 +19,14 @@ class RecordTables:
     def __init__(self, raw: Raw | None = None) -> None:
         self.raw: Raw = {}
         self.max_ids: dict[str, int] = {}
-        self._ids: dict[str, dict[str, str]] = {}   # table -> record id -> doc_id (built on first use)
-        self._keys: dict[str, dict[str, str]] = {}  # table -> doc_id -> record id (built on the first change)
+        self._ids: dict[str, IdIndex] = {}  # table -> record id -> doc_id (built on first use)
         self.replace(raw or {})
 
     def replace(self, raw: Raw) -> None:
         """Hold these tables instead (a snapshot read, a reload): the `id` index is built again when asked."""
         self.raw = raw
         self.max_ids = {name: t.max_id() for name, t in raw.items() if isinstance(t, LazyDocs)}
-        self._ids, self._keys = {}, {}
+        self._ids = {}
 
     def rebase(self, raw: Raw) -> None:
         """The same documents, read from a snapshot just written: the indexes stay as they are."""
@@ -57,57 +57,32 @@ class RecordTables:
                 self.max_ids[table] = number
                 fresh = True
         index = self._ids.get(table)
-        if index is None:
-            return
-        reverse = self._keys.get(table)
-        if reverse is None:
-            if fresh:  # an insert has nothing to take out of the index: a bulk load of millions builds no reverse
-                key = doc.get("id") if isinstance(doc, dict) else None
-                if isinstance(key, str):
-                    index[key] = doc_id
-                return
-            # built on the table's first change to a document it holds, not on every open
-            reverse = self._keys[table] = {held: key for key, held in index.items()}
-        old = reverse.pop(doc_id, None)
-        if old is not None and index.get(old) == doc_id:
-            del index[old]
-        key = doc.get("id") if isinstance(doc, dict) else None
-        if isinstance(key, str):
-            index[key] = doc_id
-            reverse[doc_id] = key
+        if index is not None:
+            key = doc.get("id") if isinstance(doc, dict) else None
+            index.noted(doc_id, key if isinstance(key, str) else None, fresh)
 
     def next_id(self, table: str) -> str:
         """The doc_id a new document of `table` takes (the caller records it before asking again)."""
         return str(self.max_ids.get(table, 0) + 1)
 
-    def id_index(self, table: str) -> dict[str, str]:
+    def id_index(self, table: str) -> IdIndex:
         """The `id` field -> doc_id index of a table, built on first use (from the stored `id` column)."""
         index = self._ids.get(table)
         if index is None:
             docs = self.raw.get(table)
-            keys, (ids,) = docs.field_columns(("id",)) if isinstance(docs, LazyDocs) else ([], [[]])
-            index = self._ids[table] = id_index_of(keys, ids)
+            index = self._ids[table] = IdIndex.of(docs) if isinstance(docs, LazyDocs) else IdIndex()
         return index
 
     def has_id_index(self, table: str) -> bool:
         return table in self._ids
 
-    def adopt_id_index(self, table: str, index: dict[str, str]) -> None:
+    def adopt_id_index(self, table: str, index: IdIndex) -> None:
         """Hold `index`, built from the table as it is now (store/warming.py), as its `id` index."""
         self._ids[table] = index
-        self._keys.pop(table, None)
 
     def pairs(self) -> set[tuple[str, str]]:
         """Every (table, doc_id) held (what a reload may have changed)."""
         return {(t, i) for t, docs in self.raw.items() for i in docs}
 
 
-def id_index_of(keys: list[str], ids: list[Any]) -> dict[str, str]:
-    """record id -> doc_id for the doc_ids `keys` and their `id` values (one not a string is left out; of two
-    documents with one id, the later)."""
-    if set(map(type, ids)) <= {str}:  # every id a string (all but a hostile store): built at C speed
-        return dict(zip(ids, keys, strict=True))
-    return {key: doc_id for doc_id, key in zip(keys, ids, strict=True) if type(key) is str}
-
-
-__all__ = ["RecordTables", "Raw", "id_index_of"]
+__all__ = ["RecordTables", "Raw"]

@@ -5,38 +5,77 @@ next lookup builds it as before). A lookup on another thread waits for no warm-u
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from typing import Any
 
-from triagedesk.store.indexes import FieldMap, knowledge_columns, knowledge_from
+from triagedesk.store.compact_fields import CompactField, build_field
+from triagedesk.store.id_index import IdIndex
+from triagedesk.store.indexes import knowledge_of
 from triagedesk.store.lazy_docs import LazyDocs
-from triagedesk.store.tables import id_index_of
+
+_BUILDING: dict[tuple[int, str], threading.Event] = {}
+"""(journal, index) -> set when the build of that index on some thread ends."""
+_BUILDING_LOCK = threading.Lock()
+WAIT_LIMIT = 60.0
+"""Seconds a lookup waits for another thread's build of its index at most (then it builds it itself)."""
+
+
+def _held_here(mutex: Any) -> bool:
+    """Whether this thread holds the journal's (reentrant) lock."""
+    owned = getattr(mutex, "_is_owned", None)
+    return True if owned is None else bool(owned())
 
 
 def aside(journal: Any, copy: Callable[[], Any], build: Callable[[Any], Any], install: Callable[[Any], None],
-          done: Callable[[], bool]) -> None:
+          done: Callable[[], bool], name: str = "") -> None:
     """`copy()` under the lock (unless `done()`), `build(copy)` outside it, `install(built)` under the lock when
-    the journal's documents did not change in between and the index is still not built."""
-    with journal.mutex:
-        if done():
-            return
-        version = journal.version
-        copied = copy()
-    built = build(copied)
-    with journal.mutex:
-        if journal.version == version and not done():
-            install(built)
+    the journal's documents did not change in between and the index is still not built. While another thread
+    builds the same index (`name`: the warm-up's, a lookup's), wait for it rather than build it again beside it
+    (at 1M records a build is a second of the interpreter: the first cursor move's lookups waited twice)."""
+    if done():  # (read without the lock: a lookup of a built index pays nothing more; checked again under it)
+        return
+    key = (id(journal), name)
+    with _BUILDING_LOCK:
+        running = _BUILDING.get(key) if name else None
+        if running is None and name:
+            mine = _BUILDING[key] = threading.Event()
+    if running is not None:
+        if not _held_here(journal.mutex):  # (holding the lock, waiting would keep the build from being put in place)
+            running.wait(WAIT_LIMIT)
+        return  # the caller's lookup finds it; or builds it under the lock (let go: the table changed meanwhile)
+    try:
+        with journal.mutex:
+            if done():
+                return
+            version = journal.version
+            copied = copy()
+        built = build(copied)
+        with journal.mutex:
+            if journal.version == version and not done():
+                install(built)
+    finally:
+        if name:
+            with _BUILDING_LOCK:
+                del _BUILDING[key]
+            mine.set()
 
 
 def id_index(journal: Any, table: str) -> None:
     """The table's `id` -> doc_id index (see `RecordTables.id_index`)."""
     records = journal.records
     if not isinstance(records.raw.get(table), LazyDocs):
-        journal.id_index(table)
-        return
-    aside(journal, lambda: journal.docs(table).copy(),
-          lambda docs: id_index_of(*_one(docs.field_columns(("id",)))),
-          lambda built: records.adopt_id_index(table, built), lambda: records.has_id_index(table))
+        return  # (the table's first lookup builds it, under the lock: no snapshot to read it from)
+    made: list[IdIndex] = []
+
+    def build(docs: LazyDocs) -> IdIndex:
+        made.append(IdIndex.of(docs, ordered=False))  # put in place first: a lookup meanwhile searches its text
+        return made[-1]
+
+    aside(journal, lambda: journal.docs(table).copy(), build,
+          lambda built: records.adopt_id_index(table, built), lambda: records.has_id_index(table), f"id {table}")
+    for index in made:
+        index.complete()  # outside the lock (what it reads never changes); lookups then bisect
 
 
 def field(journal: Any, table: str, name: str) -> None:
@@ -54,12 +93,12 @@ def field(journal: Any, table: str, name: str) -> None:
             index.of(name)
         return
 
-    def install(built: FieldMap) -> None:
+    def install(built: CompactField) -> None:
         if indexes.fields.get(table) is index:
             index.built[name] = built
 
-    aside(journal, lambda: journal.docs(table).copy(), lambda docs: FieldMap(*_one(docs.field_columns((name,)))),
-          install, lambda: name in index.built or indexes.fields.get(table) is not index)
+    aside(journal, lambda: journal.docs(table).copy(), lambda docs: build_field(docs, name), install,
+          lambda: name in index.built or indexes.fields.get(table) is not index, f"{table}.{name}")
 
 
 def knowledge(journal: Any, between: Callable[[], None]) -> None:
@@ -73,14 +112,10 @@ def knowledge(journal: Any, between: Callable[[], None]) -> None:
         held = docs.copy() if isinstance(docs, LazyDocs) and indexes.knowledge is None else None
     if held is None:
         return
-    built = knowledge_from(knowledge_columns(held), between)  # the columns read outside the mutex too
+    built = knowledge_of(held, between)  # the columns read outside the mutex too
     with journal.mutex:
         if journal.version == version and journal.records.raw.get("knowledge") is docs and indexes.knowledge is None:
             indexes.knowledge = built
-
-
-def _one(found: tuple[list[str], list[list[Any]]]) -> tuple[list[str], list[Any]]:
-    return found[0], found[1][0]
 
 
 __all__ = ["aside", "field", "id_index", "knowledge"]
