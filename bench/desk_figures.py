@@ -140,13 +140,14 @@ async def cursor_moves(pilot: Any, app: Any, screen: Any, moves: int, settle: bo
     escalation, candidates = screen.query_one(EscalationPane), screen.query_one(CandidatesPane)
     target = [""]
     painted: list[float | None] = [None]
-    drawn: dict[Any, Any] = {}  # pane -> the content its lines were last drawn from
+    drawn: dict[Any, Any] = {}  # pane -> the lines it last drew (a pane given content that renders to the lines
+    # it shows already repaints nothing: the lines it shows are then its content's, drawn before)
 
     def drawing(pane: Any) -> None:
         draw = pane.render_line
 
         def line(y: int) -> Any:
-            drawn[pane] = pane.source
+            drawn[pane] = pane._lines
             return draw(y)
 
         pane.render_line = line
@@ -159,8 +160,8 @@ async def cursor_moves(pilot: Any, app: Any, screen: Any, moves: int, settle: bo
         partial = not whole and detail is not None and detail.partial
         return (screen.current == target[0] and detail is not None and detail.issue.id == target[0]
                 and (detail.match is not None or partial) and not queue.holding
-                and drawn.get(escalation) is escalation.source and escalation.shown_issue == target[0]
-                and (partial or (drawn.get(candidates) is candidates.source and candidates.match is detail.match)))
+                and drawn.get(escalation) is escalation._lines and escalation.shown_issue == target[0]
+                and (partial or (drawn.get(candidates) is candidates._lines and candidates.match is detail.match)))
 
     def seen() -> None:  # the paint itself notes the first frame showing both panes filled (no race with it)
         if painted[0] is None and filled():

@@ -41,7 +41,9 @@ def aside(journal: Any, copy: Callable[[], Any], build: Callable[[Any], Any], in
         if running is None and name:
             mine = _BUILDING[key] = threading.Event()
     if running is not None:
-        if not _held_here(journal.mutex):  # (holding the lock, waiting would keep the build from being put in place)
+        if not _held_here(journal.mutex) and threading.current_thread() is not threading.main_thread():
+            # (holding the lock, waiting would keep the build from being put in place; and the UI's thread never
+            # waits for a build that gives way to the keys it has not painted yet: it builds as before)
             running.wait(WAIT_LIMIT)
         return  # the caller's lookup finds it; or builds it under the lock (let go: the table changed meanwhile)
     try:
