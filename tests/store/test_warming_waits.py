@@ -35,8 +35,9 @@ def slow_builds(monkeypatch: pytest.MonkeyPatch) -> tuple[threading.Event, threa
 
     def slow(docs: Any, ordered: bool = True) -> IdIndex:
         builds.append(1)
-        started.set()
-        assert go.wait(10)
+        if threading.current_thread() is not threading.main_thread():  # (the main thread's own build is quick)
+            started.set()
+            assert go.wait(10)
         return build(docs, ordered)
 
     monkeypatch.setattr(warming.IdIndex, "of", slow)
@@ -81,3 +82,21 @@ def test_holding_the_lock_a_lookup_does_not_wait(tmp_path: Path, monkeypatch: py
     warm.join(10)
     assert not warm.is_alive() and len(builds) == 2
     assert store.journal.get("requests", "req-8")["id"] == "req-8"  # type: ignore[index]
+
+
+def test_the_uis_thread_never_waits_for_a_build(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The desk's UI runs on the main thread, and the warm-up gives way to the keys it has not painted: a lookup
+    there waiting for the warm-up stalled frames for seconds. It finds the record itself (as before the waits)."""
+    assert threading.current_thread() is threading.main_thread()
+    store = open_store(folded(tmp_path))
+    started, go, builds = slow_builds(monkeypatch)
+    warm = threading.Thread(target=warming.id_index, args=(store.journal, "requests"))
+    warm.start()
+    assert started.wait(10)
+    building = warming._BUILDING[(id(store.journal), "id requests")]
+    monkeypatch.setattr(building, "wait", lambda timeout=None: pytest.fail("the UI's thread waited for a build"))
+    try:
+        assert store.journal.get("requests", "req-7")["id"] == "req-7"
+    finally:
+        go.set()
+        warm.join(10)
