@@ -116,7 +116,7 @@ async def test_the_store_indexes_built_after_the_load_are_kept_out_of_the_collec
         assert indexes is not None and indexes.knowledge is not None and indexes.fields
         maps = [m for index in indexes.fields.values() for m in index.built.values()]
         assert maps
-        held = [m.holders for m in maps] + [m.value_of for m in maps] + [indexes.knowledge]
+        held = [*maps, *(m.base for m in maps if m.base is not None), *(m.newer for m in maps), indexes.knowledge]
         walked = {id(o) for o in gc.get_objects()}  # the collector's generations (frozen objects are not in them)
         assert held and not [o for o in held if id(o) in walked]
     gc.unfreeze()

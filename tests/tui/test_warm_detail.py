@@ -23,7 +23,7 @@ from triagedesk.tui.widgets.candidates_pane import CandidatesPane
 
 def _indexes(journal: Any) -> dict[str, Any]:
     indexes = journal._installed()
-    fields = {(t, f): (dict(m.holders), dict(m.value_of))
+    fields = {(t, f): sorted(m.items(), key=repr)  # (doc_id, key) of every record
               for t, index in indexes.fields.items() for f, m in index.built.items()}
     ids = {k.name: dict(journal.id_index(k.name)) for k in KINDS}
     return {"fields": fields, "ids": ids, "knowledge": [(d["id"], s) for d, s, _ in
