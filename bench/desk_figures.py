@@ -176,7 +176,17 @@ async def cursor_moves(pilot: Any, app: Any, screen: Any, moves: int, settle: bo
         painted[0] = None
         before, spent = time.perf_counter(), time.process_time()
         app.simulate_key("down")
-        await _soon(lambda: painted[0] is not None)
+        try:
+            await _soon(lambda: painted[0] is not None)
+        except TimeoutError:
+            detail = screen.detail
+            raise TimeoutError(  # what the frame still lacked: the desk's state, for the one reading the failure
+                f"the move to {target[0]} was never painted whole: current={screen.current} "
+                f"detail={getattr(getattr(detail, 'issue', None), 'id', None)} "
+                f"partial={getattr(detail, 'partial', None)} match={getattr(detail, 'match', None) is not None} "
+                f"holding={queue.holding} escalation_drawn={drawn.get(escalation) is escalation._lines} "
+                f"shown={escalation.shown_issue} candidates_drawn={drawn.get(candidates) is candidates._lines} "
+                f"candidates_match={candidates.match is getattr(detail, 'match', None)}") from None
         took.append((painted[0] or 0.0) - before)
         cpu.append(time.process_time() - spent)
         await asyncio.sleep(0.05)  # a held key repeats every ~30 ms; one move at a time here
