@@ -15,7 +15,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from triagedesk.app import memory
+from triagedesk.app import carried, memory
 from triagedesk.app.commands import Commands
 from triagedesk.app.engine import Engine
 from triagedesk.app.figures import Figures
@@ -42,6 +42,7 @@ class Desk:
                  profile_override: str | None = None) -> None:
         memory.apply()
         self.store = store
+        carried.carry_over(store)
         self.clock = clock
         self.engine = Engine(profile_override)
         self.figures = Figures(store, self.engine)

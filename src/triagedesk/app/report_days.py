@@ -79,11 +79,13 @@ def profiles_digest(profiles: Mapping[str, Profile]) -> str:
     return hashlib.blake2b(content, digest_size=16).hexdigest()
 
 
-def state_of(store: Store, profiles: Mapping[str, Profile]) -> tuple[dict[str, Any] | None, dict[str, LazyDocs]]:
+def state_of(store: Store, profiles: Mapping[str, Profile],
+             refresh: bool = True) -> tuple[dict[str, Any] | None, dict[str, LazyDocs]]:
     """(what a book of the store's snapshot is keyed by, or None when it can have none; each counted table as it
-    is now), taken at one moment."""
+    is now), taken at one moment (`refresh=False`: as this process holds it, another's writes not read first)."""
     journal = store.journal
-    journal.refresh()
+    if refresh:
+        journal.refresh()
     with journal.mutex:
         docs = {kind: journal.docs(kind).copy() for kind in KINDS}
         generation, header = journal.files.generation, journal.files.header
@@ -122,7 +124,16 @@ def build(store: Store, profiles: Mapping[str, Profile],
     view = View(store, {kind: LazyDocs(found.base) for kind, found in docs.items()})
     outcomes = Outcomes(view)
     doc_ids, _, rows = request_columns(view, outcomes, profiles, None)
-    keys, created, fields, categories, experts, names, requests = corrections_of(view, profiles)
+    return counted_days(doc_ids, rows, corrections_of(view, profiles), outcomes)
+
+
+def counted_days(doc_ids: list[str], rows: RequestColumns, corrections: tuple[list[Any], ...], outcomes: Outcomes,
+                 only: set[int] | None = None) -> dict[int, tuple[bytes, bytes]] | None:
+    """Each day's (sums, rows) JSON of these requests, corrections (`corrections_of`'s columns) and rated
+    outcomes, each kind's rows in the order given (`only`: those days alone); None when a value cannot be kept as
+    JSON as it is (a float that is not finite). A book carried over a compaction counts its changed days here too
+    (app/report_days_carry.py), so they are what a book counted whole would hold, byte for byte."""
+    keys, created, fields, categories, experts, names, requests = corrections
     rated = outcomes.rated
     rated_at = _pick(outcomes.created, rated)
     if not _finite(rows.price, rows.rate, rows.outcome_minutes):
@@ -130,6 +141,8 @@ def build(store: Store, profiles: Mapping[str, Profile],
     by_request, by_fix, by_rating = _groups(rows.at), _groups(created), _groups(rated_at)
     days: dict[int, tuple[bytes, bytes]] = {}
     for day in sorted(set(by_request) | set(by_fix) | set(by_rating)):
+        if only is not None and day not in only:
+            continue
         held = by_request.get(day, [])
         chosen = {name: _pick(column, held) for name, column in rows.__dict__.items()}
         fixes = by_fix.get(day, [])
@@ -246,4 +259,4 @@ def period_tally(store: Store, profiles: Mapping[str, Profile], docs: Mapping[st
     return join(parts)
 
 
-__all__ = ["View", "build", "period_tally", "report", "state_of"]
+__all__ = ["View", "build", "counted_days", "period_tally", "report", "state_of"]

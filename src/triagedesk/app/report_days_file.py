@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import zlib
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, BinaryIO
@@ -121,4 +122,47 @@ def write_book(path: Path, key: dict[str, Any], days: dict[int, tuple[bytes, byt
     atomic_write(path, [head, header, *blobs])
 
 
-__all__ = ["BookFile", "BookUnusable", "book_path", "open_book", "write_book"]
+def write_carried(path: Path, key: dict[str, Any], old: BookFile, counted: set[int],
+                  days: dict[int, tuple[bytes, bytes]]) -> None:
+    """Write the book of `key` holding `days` (the days `counted` again, those of them that hold anything) and
+    every other day of the `old` book as it is there (copied, each blob checked against its CRC-32 first: a
+    damaged one leaves no book). The bytes `write_book` would write for the same days."""
+    kept = {int(day): place for day, place in old.header["days"].items() if int(day) not in counted}
+    places: dict[str, list[int]] = {}
+    at = 0
+    for day in sorted(kept.keys() | days.keys()):
+        if day in days:
+            place: list[int] = []
+            for data in days[day]:
+                place += [at, len(data), zlib.crc32(data)]
+                at += len(data)
+        else:
+            place = [at, kept[day][1], kept[day][2], at + kept[day][1], kept[day][4], kept[day][5]]
+            at += kept[day][1] + kept[day][4]
+        places[str(day)] = place
+    header = orjson.dumps({"key": key, "days": places})
+    head = MAGIC + str(len(header)).zfill(HEADER_DIGITS).encode() + b" %08x\n" % zlib.crc32(header)
+
+    def pieces() -> Iterator[bytes]:
+        yield head
+        yield header
+        for day in sorted(kept.keys() | days.keys()):
+            if day in days:
+                yield from days[day]
+                continue
+            for offset, length, crc in (kept[day][:3], kept[day][3:]):
+                try:
+                    data = os.pread(old.handle.fileno(), length, old.data_start + offset)
+                except OSError as exc:
+                    raise BookUnusable(f"{old.path}: {exc.strerror or exc}") from None
+                if len(data) != length or zlib.crc32(data) != crc:
+                    raise BookUnusable(f"{old.path}: day {day} fails its checksum")
+                yield data
+
+    try:
+        atomic_write(path, pieces())
+    except (OSError, BookUnusable):
+        pass  # a cache: the next report counts the book whole
+
+
+__all__ = ["BookFile", "BookUnusable", "book_path", "open_book", "write_book", "write_carried"]

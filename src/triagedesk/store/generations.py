@@ -295,9 +295,12 @@ class Generations:
         except OSError as exc:
             raise StoreError(f"{self.journal_path}: cannot cut an interrupted write: {reason(exc)}") from None
 
-    def compact(self, tables: Tables, rebased: Callable[[Tables], None]) -> None:
+    def compact(self, tables: Tables, rebased: Callable[[Tables], None],
+                carried: Callable[[], None] = lambda: None) -> None:
         """Fold the journal into a new snapshot of `tables` (atomically), then start an empty journal; the
-        caller holds the lock, has caught up, and is handed the tables read back from the new snapshot.
+        caller holds the lock, has caught up, and is handed the tables read back from the new snapshot;
+        `carried()` is called once they are (before the new journal is written: no other process reads the new
+        snapshot before its side files are carried over, store/carry.py).
 
         The snapshot names the journal it folded in (generation, salt, offset) and the one that follows
         it, so a crash or a full disk between the two renames is recognised and finished, never lost.
@@ -330,8 +333,10 @@ class Generations:
                 raise StoreError(f"{self.path}: cannot compact: {reason(exc)}; "
                                  "every write is kept in the journal") from None
         self.generation = new.generation
-        self._rebase(tables, rebased)
+        read_back = self._rebase(tables, rebased)
         self.header = new
+        if read_back:
+            carried()
         self.close_fd()
         self.journal_id, self.offset = None, 0
         try:
@@ -353,21 +358,22 @@ class Generations:
             except OSError:
                 pass  # best effort: a file we cannot remove is only space
 
-    def _rebase(self, held: Tables, rebased: Callable[[Tables], None]) -> None:
+    def _rebase(self, held: Tables, rebased: Callable[[Tables], None]) -> bool:
         """Read the tables from the snapshot just written (the same documents: the indexes stay as they are),
-        so what was held in memory since the last snapshot is let go."""
+        so what was held in memory since the last snapshot is let go; False when it could not be read back."""
         try:
             handle = open(self.path, "rb")
             found = os.fstat(handle.fileno())
             tables = open_snapshot(handle, found.st_size, verify=False)
         except (OSError, Damaged):
             self.snapshot_id = safe_identity(self.path)
-            return  # what is in memory is the same: only its memory is not given back
+            return False  # what is in memory is the same: only its memory is not given back
         tables[META] = held.get(META, tables[META])
         self.snapshot_id = snapshot_identity(found)
         rebased(tables)
         self.verification = None  # written by this process just now
         self.spans_checked = checks_spans(tables)
+        return True
 
     def _adopt_journal(self) -> None:
         """Take the journal just written by this process as ours, without reading the snapshot again."""

@@ -17,7 +17,7 @@ from typing import Any
 
 from triagedesk import files
 from triagedesk.files import reason
-from triagedesk.store import warming
+from triagedesk.store import carry, warming
 from triagedesk.store.errors import StoreCorrupt, StoreError
 from triagedesk.store.feed import ChangeFeed, ChangeListener, Changes
 from triagedesk.store.generations import LOCK_TIMEOUT, REPAIR, Generations
@@ -55,6 +55,7 @@ class Journal:
         self.records = RecordTables()
         self.indexes: Indexes | None = None  # the declared indexes (store/indexes.py), installed by the Store
         self.placed: Any = None  # a reader's gets and lookups from the places file (store/placed.py), if set
+        self.carriers: list[carry.Carrier] = []  # the side files a compaction carries over (store/carry.py)
         self.feed = ChangeFeed()
         self.mutex = threading.RLock()
         self.version = 0  # bumped whenever the documents in memory change
@@ -310,7 +311,8 @@ class Journal:
     def compact(self) -> None:
         """Fold the journal into a new snapshot and start an empty one (see `Generations.compact`)."""
         with self.transaction():
-            self.files.compact(self.records.raw, self.records.rebase)
+            finishes = carry.prepared(self.carriers)
+            self.files.compact(self.records.raw, self.records.rebase, lambda: carry.finished(finishes))
 
     @contextmanager
     def compaction_deferred(self) -> Iterator[None]:
