@@ -49,6 +49,12 @@ def _same_as_counted_whole(store: Store) -> None:
     assert path.read_bytes() == carried
 
 
+def _second(store: Store, carries: bool) -> Store:
+    """Another process's view of the store, a Desk's (carrying the book over its compactions) or not."""
+    second = open_store(store.path)
+    return _carrying(second) if carries else second
+
+
 operations = st.lists(st.tuples(st.sampled_from(["request", "drop-request", "outcome", "drop-outcome",
                                                  "correction", "drop-correction", "compact", "report",
                                                  "second-write", "second-compact"]),
@@ -66,9 +72,7 @@ def test_a_carried_book_is_the_book_counted_whole(tmp_path: Path, history: Any, 
         for kind, n, data in ops:
             if kind in ("compact", "second-compact"):
                 if kind == "second-compact" and second is None:
-                    second = open_store(store.path)  # another process's view of the store
-                    if second_carries:
-                        _carrying(second)
+                    second = _second(store, second_carries)
                 compacting = store if kind == "compact" else second
                 assert compacting is not None
                 expected = _valid(compacting) and (compacting is store or second_carries)
@@ -80,7 +84,7 @@ def test_a_carried_book_is_the_book_counted_whole(tmp_path: Path, history: Any, 
             elif kind == "report":
                 same_reports(store)
             elif kind == "second-write":
-                second = second or open_store(store.path)
+                second = second or _second(store, second_carries)
                 second.requests.put_many([data.draw(requests(n + 100))])
                 store.journal.refresh()
             else:

@@ -73,48 +73,50 @@ def _finish(store: Store, profiles: Mapping[str, Profile], book: BookFile, touch
         book.handle.close()
 
 
-def _in_order(docs: LazyDocs, keys: set[str]) -> list[str]:
-    """`keys` of the documents in the table, in its order."""
+class Picked:
+    """The report's columns (`report_columns.Columns`) of the documents at some places of each table, in its
+    order, picked from the whole table's stored columns: read as a book counted whole reads them."""
+
+    def __init__(self, store: Store, docs: Mapping[str, LazyDocs], places: Mapping[str, list[int]]) -> None:
+        self.store, self.docs, self.places = store, docs, places
+        self.view = View(store, docs)
+
+    def field_columns(self, kind: str, fields: tuple[str, ...]) -> tuple[list[str], list[list[Any]]]:
+        keys, columns = self.docs[kind].field_columns(fields)
+        chosen = self.places.get(kind, [])
+        return _pick(keys, chosen), [_pick(column, chosen) for column in columns]
+
+    def record(self, kind: str, doc_id: str) -> Any:
+        return self.view.record(kind, doc_id)
+
+
+def _places(docs: LazyDocs, keys: set[str]) -> list[int]:
+    """The places of `keys`' documents in the table (nothing changed since its snapshot), in its order."""
     if docs.base is None:
         return []
     table = docs.base.load()
-    placed = [(table.position(key), key) for key in keys]
-    return [key for at, key in sorted(placed) if at >= 0]
+    return sorted(at for at in map(table.position, keys) if at >= 0)
 
 
 def _counted(store: Store, profiles: Mapping[str, Profile], docs: dict[str, LazyDocs], touched: set[int],
              named: dict[str, set[str]]) -> dict[int, tuple[bytes, bytes]] | None:
-    """The touched days' (sums, rows) as a book counted whole would hold them; None when they cannot be."""
-    chosen = {kind: _in_order(docs[kind], named[kind]) for kind in KINDS}
-    outcomes = _outcomes_naming(store, docs, chosen["requests"])
-    if outcomes is None:
+    """The touched days' (sums, rows) as a book counted whole would hold them; None when they cannot be (a
+    request whose id is not text: not followed here)."""
+    places = {kind: _places(docs[kind], named[kind]) for kind in KINDS}
+    _, (ids,) = docs["requests"].field_columns(("id",))
+    found = [ids[at] for at in places["requests"]]
+    if not all(type(named) is str for named in found):
         return None
-    doc_ids, _, rows = request_columns(View(store, docs, {"requests": chosen["requests"]}), outcomes, profiles, None)
-    fixes = corrections_of(View(store, docs, {"corrections": chosen["corrections"]}), profiles)
-    rated = Outcomes(View(store, docs, {"outcomes": chosen["outcomes"]}))
-    return counted_days(doc_ids, rows, fixes, rated, only=touched)
-
-
-def _outcomes_naming(store: Store, docs: dict[str, LazyDocs], requests: list[str]) -> Outcomes | None:
-    """The outcomes that name these requests (each request's is the last naming it, in the table's order), read
-    from the outcomes table's stored column; None when a request's id is not text (not followed here)."""
-    found = docs["requests"]
-    _, (ids,) = found.field_columns(("id",), keyed=False)
-    table = found.base.load() if found.base is not None else None
-    if table is None:
-        return Outcomes(View(store, docs, {"outcomes": []}))
-    needed = {ids[table.position(key)] for key in requests} if requests else set()
-    if not all(type(named) is str for named in needed):
-        return None
-    outcomes = docs["outcomes"]
-    keys, (named,) = outcomes.field_columns(("request_id",), keyed=False)
-    places = [i for i, value in enumerate(named) if not (value is None or type(value) is str) or value in needed]
-    if keys or outcomes.base is None:
-        chosen = _pick(keys, places)
-    else:
-        held = outcomes.base.load().doc_ids
-        chosen = [str(held[i]) for i in places]
-    return Outcomes(View(store, docs, {"outcomes": chosen}))
+    needed = set(found)
+    # the outcomes of those requests (each one's is the last naming it: all of them read) and of those days
+    _, (naming,) = docs["outcomes"].field_columns(("request_id",))
+    of_days = set(places["outcomes"])
+    places["outcomes"] = [at for at, value in enumerate(naming) if at in of_days
+                          or not (value is None or type(value) is str) or value in needed]
+    view = Picked(store, docs, places)
+    outcomes = Outcomes(view)
+    doc_ids, _, rows = request_columns(view, outcomes, profiles, None)
+    return counted_days(doc_ids, rows, corrections_of(view, profiles), outcomes, only=touched)
 
 
 __all__ = ["prepare"]
