@@ -1,5 +1,6 @@
 """The side files a compaction of the Desk's store carries over (store/carry.py), each module loaded only when a
-compaction runs: the report's day book (app/report_days_carry.py)."""
+compaction runs: the report's day book (app/report_days_carry.py) and the issue search's file
+(app/search_carry.py)."""
 
 from __future__ import annotations
 
@@ -7,23 +8,36 @@ from collections.abc import Callable
 
 from triagedesk.store.repositories import Store
 
+Prepared = Callable[[], Callable[[], None] | None]
+
 
 def carry_over(store: Store) -> None:
     """Have the store's compactions carry its side files over (once per open store)."""
     carriers = store.journal.carriers
-    if any(getattr(found, "side_file", None) == "report-days" for found in carriers):
-        return
-    carriers.append(_report_days(store))
+    held = {getattr(found, "side_file", None) for found in carriers}
+    for name, carrier in (("report-days", _report_days), ("search", _search)):
+        if name not in held:
+            prepared = carrier(store)
+            prepared.side_file = name  # type: ignore[attr-defined]
+            carriers.append(prepared)
 
 
-def _report_days(store: Store) -> Callable[[], Callable[[], None] | None]:
+def _report_days(store: Store) -> Prepared:
     def prepared() -> Callable[[], None] | None:
         from triagedesk.app.report_days_carry import prepare
         from triagedesk.resources import available_profiles, load_profile
 
         return prepare(store, {name: load_profile(name) for name in available_profiles()})
 
-    prepared.side_file = "report-days"  # type: ignore[attr-defined]
+    return prepared
+
+
+def _search(store: Store) -> Prepared:
+    def prepared() -> Callable[[], None] | None:
+        from triagedesk.app.search_carry import prepare
+
+        return prepare(store)
+
     return prepared
 
 
