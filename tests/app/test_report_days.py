@@ -7,7 +7,7 @@ byte is counted again (never used as it is)."""
 from __future__ import annotations
 
 import zlib
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -15,75 +15,22 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tests.support.report_histories import DAYS, EXPERTS, NOW, PROFILES, drop, histories, moments, requests
+from tests.support.report_books import ENDS, MIDNIGHT, _folded, _store, _write, booked, counted, same_reports
+from tests.support.report_histories import DAYS, EXPERTS, NOW, PROFILES, histories
 from triagedesk.app import report_days
 from triagedesk.app.report_days_file import HEADER_DIGITS, MAGIC, BookUnusable, book_path, open_book
 from triagedesk.domain.insight.analytics import period_bounds, report
-from triagedesk.domain.records import Correction, ExpertRequest, Outcome
-from triagedesk.store.database import open_store
-from triagedesk.store.repositories import Store
+from triagedesk.domain.records import ExpertRequest
 
-MIDNIGHT = datetime(2026, 3, 31, tzinfo=UTC)
-ENDS = [NOW, MIDNIGHT, MIDNIGHT - timedelta(microseconds=1), MIDNIGHT + timedelta(microseconds=1),
-        NOW.astimezone(timezone(timedelta(hours=-9, minutes=-30))), MIDNIGHT.astimezone(timezone(timedelta(hours=14))),
-        NOW + timedelta(hours=13)]
 WIDE = period_bounds(NOW + timedelta(days=1), 12)
 """A period holding every day of `_folded`'s book whole but its ends."""
 ENDING = period_bounds(NOW - timedelta(days=3), 1)
 """A period ending in the day of `_folded`'s records (read from their rows)."""
 
 
-def counted(store: Store, days: int, now: datetime) -> dict[str, Any]:
-    return report(store.requests.all(), EXPERTS, store.corrections.all(), store.outcomes.all(), PROFILES, now, days)
-
-
-def booked(store: Store, days: int, now: datetime) -> dict[str, Any]:
-    return report_days.report(store, PROFILES, now, days)
-
-
-def same_reports(store: Store) -> None:
-    for days in (DAYS, 1, 30):
-        for now in ENDS:
-            assert booked(store, days, now) == counted(store, days, now), (days, now)
-
-
-def _store(tmp_path: Path, history: Any) -> Store:
-    reqs, outcomes, corrections = history
-    tmp_path.mkdir(parents=True, exist_ok=True)
-    store = open_store(tmp_path / f"desk-{len(list(tmp_path.iterdir()))}.json")
-    store.experts.put_many(EXPERTS)
-    store.requests.put_many(reqs)
-    store.outcomes.put_many(outcomes)
-    store.corrections.put_many(corrections)
-    store.journal.compact()
-    return store
-
-
 operations = st.lists(st.tuples(st.sampled_from(["request", "drop-request", "outcome", "drop-outcome",
                                                  "correction", "drop-correction"]),
                                 st.integers(0, 20), st.data()), max_size=8)
-
-
-def _write(store: Store, kind: str, n: int, data: Any) -> None:
-    ids = [r.id for r in store.requests.all()]
-    if kind == "request":
-        store.requests.put_many([data.draw(requests(n))])
-    elif kind == "drop-request" and ids:
-        store.requests.delete(ids[n % len(ids)])
-    elif kind == "outcome":
-        store.outcomes.put_many([Outcome(
-            id=f"out-{n % 6}", request_id=data.draw(st.sampled_from([None, *ids])), issue_id="INC-0",
-            expert_id="ann", resolution_achieved=data.draw(st.booleans()),
-            rating=data.draw(st.sampled_from([None, 2, 4])), created_at=data.draw(moments),
-            time_to_resolution_minutes=data.draw(st.one_of(st.none(), st.floats(0, 900))))])
-    elif kind == "drop-outcome":
-        drop(store, "outcomes", n)
-    elif kind == "correction":
-        store.corrections.put_many([Correction(
-            id=f"cor-{n % 6}", request_id=data.draw(st.sampled_from(["", *ids])), expert_id="bob", field="maker",
-            created_at=data.draw(moments), profile=data.draw(st.sampled_from(["appraisal", "x"])))])
-    elif kind == "drop-correction":
-        drop(store, "corrections", n)
 
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
@@ -100,18 +47,6 @@ def test_the_book_and_the_journal_on_top_equal_the_records(tmp_path: Path, histo
         same_reports(store)
     finally:
         store.close()
-
-
-def _folded(tmp_path: Path) -> Store:
-    at = NOW - timedelta(days=3)
-    reqs = [ExpertRequest(id=f"req-{n}", analysis_id=f"INC-{n}", submitted_at=at - timedelta(hours=n),
-                          status="completed", completed_at=at, price=25.0 * n, due_at=at - timedelta(hours=1))
-            for n in range(30)]
-    outcomes = [Outcome(id=f"out-{n}", request_id=f"req-{n}", issue_id="INC-0", expert_id="ann",
-                        resolution_achieved=n % 2 == 0, rating=1 + n % 5, created_at=at) for n in range(20)]
-    corrections = [Correction(id=f"cor-{n}", request_id=f"req-{n}", expert_id="bob", field="maker", created_at=at,
-                              profile="appraisal") for n in range(10)]
-    return _store(tmp_path, (reqs, outcomes, corrections))
 
 
 def test_a_missing_or_stale_book_is_counted_again(tmp_path: Path) -> None:

@@ -14,7 +14,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tests.app.test_report_days import _folded, _store, _write, booked, counted, same_reports
+from tests.support.report_books import _folded, _store, _write, booked, counted, same_reports
 from tests.support.report_histories import DAYS, NOW, PROFILES, histories, requests
 from triagedesk.app import report_days, report_days_carry
 from triagedesk.app.report_days_file import BookUnusable, book_path, open_book

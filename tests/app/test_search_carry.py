@@ -12,7 +12,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tests.app.test_search_index import T0, answer, build, fill, write, writes
+from tests.support.search_stores import T0, answer, build, fill, write, writes
 from triagedesk.app import search_carry, search_file, search_index
 from triagedesk.app.issue_search import scan
 from triagedesk.domain.models import Issue

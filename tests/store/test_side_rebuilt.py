@@ -11,8 +11,8 @@ from typing import Any
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tests.store import test_knowledge_file as knowledge_tests
-from tests.store import test_places as places_tests
+from tests.support import knowledge_stores as knowledge_tests
+from tests.support import places_stores as places_tests
 from triagedesk.store import knowledge_file, places
 from triagedesk.store.database import open_store
 from triagedesk.store.journal import Journal
