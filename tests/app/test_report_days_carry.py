@@ -61,12 +61,10 @@ operations = st.lists(st.tuples(st.sampled_from(["request", "drop-request", "out
                                 st.integers(0, 20), st.data()), max_size=14)
 
 
-@pytest.mark.parametrize("whole_at", [10.0, 0.0])  # the touched days picked out; counted whole
-@settings(max_examples=50, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(histories(), operations, st.booleans())
-def test_a_carried_book_is_the_book_counted_whole(tmp_path: Path, monkeypatch: Any, whole_at: float, history: Any,
-                                                  ops: list[Any], second_carries: bool) -> None:
-    monkeypatch.setattr(report_days_carry, "WHOLE_AT", whole_at)
+def test_a_carried_book_is_the_book_counted_whole(tmp_path: Path, history: Any, ops: list[Any],
+                                                  second_carries: bool) -> None:
     store = _carrying(_store(tmp_path, history))
     second: Store | None = None
     try:
