@@ -4,11 +4,10 @@ compaction runs: the report's day book (app/report_days_carry.py) and the issue 
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
+from triagedesk.store.carry import Carrier, Finish
 from triagedesk.store.repositories import Store
 
-Prepared = Callable[[], Callable[[], None] | None]
+Prepared = Carrier
 
 
 def carry_over(store: Store) -> None:
@@ -24,7 +23,7 @@ def carry_over(store: Store) -> None:
 
 
 def _report_days(store: Store) -> Prepared:
-    def prepared() -> Callable[[], None] | None:
+    def prepared() -> Finish | None:
         from triagedesk.app.report_days_carry import prepare
         from triagedesk.resources import available_profiles, load_profile
 
@@ -34,7 +33,7 @@ def _report_days(store: Store) -> Prepared:
 
 
 def _search(store: Store) -> Prepared:
-    def prepared() -> Callable[[], None] | None:
+    def prepared() -> Finish | None:
         from triagedesk.app.search_carry import prepare
 
         return prepare(store)
@@ -43,7 +42,7 @@ def _search(store: Store) -> Prepared:
 
 
 def _places(store: Store) -> Prepared:
-    def prepared() -> Callable[[], None] | None:
+    def prepared() -> Finish | None:
         from triagedesk.store.side_rebuilt import places_carrier
 
         return places_carrier(store.journal)()
@@ -52,7 +51,7 @@ def _places(store: Store) -> Prepared:
 
 
 def _knowledge(store: Store) -> Prepared:
-    def prepared() -> Callable[[], None] | None:
+    def prepared() -> Finish | None:
         from triagedesk.store.side_rebuilt import knowledge_carrier
 
         return knowledge_carrier(store.journal)()

@@ -1,13 +1,13 @@
-"""The report's day book carried over a compaction (store/carry.py): the days the folded journal touched are
-counted again from the new snapshot's records of those days (the old book's rows say which they are), every
-other day's blobs are copied from the old book as they are; the book is written for the new snapshot before
-another process can read it. It equals the book counted whole from the new snapshot, byte for byte (tested over
-random histories): the touched days go through the same counting (`report_days.counted_days`), each kind's rows
-in the new snapshot's order."""
+"""The report's day book carried over a compaction (store/carry.py): the days the folded journal touched are counted
+again from the new snapshot's records of those days (the old book's rows say which they are), every other day's blobs
+are copied from the old book as they are; the book is written for the new snapshot once the compaction has let the
+lock go (from the old book's open handle and the new snapshot's tables noted under it). It equals the book counted
+whole from the new snapshot, byte for byte (tested over random histories): the touched days go through the same
+counting (`report_days.counted_days`), each kind's rows in the new snapshot's order."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from typing import Any
 
 from triagedesk.app.report_columns import Outcomes, _pick, corrections_of, request_columns
@@ -15,6 +15,7 @@ from triagedesk.app.report_days import KINDS, View, counted_days, state_of
 from triagedesk.app.report_days_changes import Changes
 from triagedesk.app.report_days_file import BookFile, BookUnusable, book_path, open_book, write_carried
 from triagedesk.domain.scoring.profiles import Profile
+from triagedesk.store.carry import Finish, Write
 from triagedesk.store.lazy_docs import LazyDocs
 from triagedesk.store.repositories import Store
 
@@ -23,7 +24,7 @@ _ROWS = {"requests": lambda rows: rows["r"]["doc"], "corrections": lambda rows: 
 """Each counted kind's doc_ids among a day's rows in the book."""
 
 
-def prepare(store: Store, profiles: Mapping[str, Profile]) -> Callable[[], None] | None:
+def prepare(store: Store, profiles: Mapping[str, Profile]) -> Finish | None:
     """Before the compaction writes (its lock held, caught up): the old book when it is valid for the snapshot
     being folded, the days the journal touched, and the records that may count in them; the finish that writes
     the new book. None: nothing to carry (no valid book, or too much changed: counted at the first report)."""
@@ -57,18 +58,29 @@ def prepare(store: Store, profiles: Mapping[str, Profile]) -> Callable[[], None]
 
 
 def _finish(store: Store, profiles: Mapping[str, Profile], book: BookFile, touched: set[int],
-            named: dict[str, set[str]]) -> None:
-    """Count the touched days from the new snapshot and write the book for it (the store holds the new snapshot,
-    nothing changed since)."""
+            named: dict[str, set[str]]) -> Write | None:
+    """Under the lock, the new snapshot read back (nothing changed since): note its tables; the write that counts
+    the touched days from them and writes the book once the lock is let go."""
     try:
-        key, docs = state_of(store, profiles, refresh=False)
+        key, docs = state_of(store, profiles, refresh=False)  # copies: later writes in this process change none
         if key is None or any(docs[kind].changed for kind in KINDS):
-            return
+            book.handle.close()
+            return None
+        store.journal.answerable()  # the new snapshot was written by this process (else a StoreCorrupt: no book)
+    except BaseException:
+        book.handle.close()
+        raise
+    return lambda: _write(store, profiles, book, touched, named, key, docs)
+
+
+def _write(store: Store, profiles: Mapping[str, Profile], book: BookFile, touched: set[int],
+           named: dict[str, set[str]], key: dict[str, Any], docs: dict[str, LazyDocs]) -> None:
+    """Count the touched days from the new snapshot's tables noted and write the book for it (staged, renamed
+    in: `write_carried`)."""
+    try:
         counted = _counted(store, profiles, docs, touched, named)
-        if counted is None:
-            return
-        store.journal.answerable()  # what was read is intact (else a StoreCorrupt, and no book)
-        write_carried(book_path(store.path), key, book, touched, counted)
+        if counted is not None:
+            write_carried(book_path(store.path), key, book, touched, counted)
     finally:
         book.handle.close()
 

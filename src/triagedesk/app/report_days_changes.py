@@ -172,8 +172,8 @@ class Changes:
             docs = self.docs["outcomes"]
             keys, (named,) = docs.field_columns(("request_id",), keyed=False)  # no keys: none changed since
             needed = self.needed
-            places = [i for i, value in enumerate(named)
-                      if value in needed or not (value is None or type(value) is str)]
+            places = [i for i, value in enumerate(named)  # the type first: a list is not hashable
+                      if not (value is None or type(value) is str) or value in needed]
             if keys or docs.base is None:
                 chosen = _pick(keys, places)
             else:

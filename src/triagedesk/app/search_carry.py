@@ -1,13 +1,13 @@
 """The issue search's side file carried over a compaction (store/carry.py): every issue the folded journal did not
 touch keeps its texts and row as the old file holds them (its place in the table moved back by the issues removed
 before it), the touched ones are found again from the new snapshot's records, all in the search's order; written
-for the new snapshot before another process can read it. Byte for byte the file a first search would build from
+for the new snapshot once the compaction has let the lock go (from the old file kept open and the new snapshot's
+tables noted under the lock). Byte for byte the file a first search would build from
 the new snapshot (tested over random histories)."""
 
 from __future__ import annotations
 
 from bisect import bisect_left
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -18,13 +18,14 @@ from triagedesk.app.issue_search import each_issue, shown
 from triagedesk.app.search_file import Damaged, SearchFile
 from triagedesk.app.search_index import _changes, _identity, _now, _request_key, _touched
 from triagedesk.files import atomic_write
+from triagedesk.store.carry import Finish, Write
 from triagedesk.store.repositories import Store
 
 Entry = tuple[str, int, bytes, bytes]
 """An issue of the file: (created_at as text, place in the table, its texts, its row)."""
 
 
-def prepare(store: Store) -> Callable[[], None] | None:
+def prepare(store: Store) -> Finish | None:
     """Before the compaction writes (its lock held, caught up): the old file when it is the snapshot's, the issues
     the journal touched and the places removed; the finish that writes the new file. None: nothing to carry."""
     path = search_file.path_of(Path(store.path))
@@ -54,13 +55,27 @@ def prepare(store: Store) -> Callable[[], None] | None:
     return lambda: _finish(store, path, opened, touched, removed)
 
 
-def _finish(store: Store, path: Path, opened: SearchFile, touched: set[str], removed: list[int]) -> None:
-    """Write the file for the new snapshot (the store holds it, nothing changed since)."""
+def _finish(store: Store, path: Path, opened: SearchFile, touched: set[str],
+            removed: list[int]) -> Write | None:
+    """Under the lock, the new snapshot read back (nothing changed since): note its tables; the write."""
+    journal = store.journal
     try:
-        journal = store.journal
-        issues, requests = journal.docs("issues"), journal.docs("requests")
+        with journal.mutex:  # copies: later writes in this process change none
+            issues, requests = journal.docs("issues").copy(), journal.docs("requests").copy()
         if issues.base is None or issues.changed or requests.changed:
-            return
+            opened.close()
+            return None
+        journal.answerable()  # the new snapshot was written by this process (else a StoreCorrupt, and no file)
+    except BaseException:
+        opened.close()
+        raise
+    return lambda: _write(path, opened, touched, removed, issues, requests)
+
+
+def _write(path: Path, opened: SearchFile, touched: set[str], removed: list[int], issues: Any,
+           requests: Any) -> None:
+    """Write the file for the new snapshot's tables noted (staged, renamed in: `atomic_write`), the lock let go."""
+    try:
         kept = _kept(opened, touched, removed)
         again = _again(issues, requests, touched)
         if again is None:
@@ -68,10 +83,9 @@ def _finish(store: Store, path: Path, opened: SearchFile, touched: set[str], rem
         entries = kept + again
         entries.sort(key=lambda entry: entry[1])
         entries.sort(key=lambda entry: entry[0], reverse=True)  # stable: as the build orders them
-        name = _identity(issues)
-        journal.answerable()  # what was read of the new snapshot is intact (else a StoreCorrupt, and no file)
         try:
-            atomic_write(path, search_file.encode(name, [e[2] for e in entries], [e[3] for e in entries]))
+            atomic_write(path, search_file.encode(_identity(issues), [e[2] for e in entries],
+                                                  [e[3] for e in entries]))
         except OSError:
             pass  # a cache: the first search builds it
     except Damaged:

@@ -1,14 +1,20 @@
-"""Side files carried over a compaction: each carrier reads what it needs of the old snapshot and the journal's
-changes before the compaction writes, and writes its file for the new snapshot once that is read back, before
-the new journal is written (another process reads the new snapshot only after that, under the lock)."""
+"""Side files carried over a compaction, in three steps: under the lock, before the compaction writes, each carrier
+notes what it needs of the old snapshot (its old file kept open, the journal's changes); under the lock, once the
+new snapshot is read back, it notes that snapshot's tables as they are (nothing changed since: they never change,
+the snapshot is renamed in); and once the lock is let go (the journal's after-release jobs, store/journal.py) it
+writes its file from those alone, staged and renamed in: the compaction holds the lock no longer than without it."""
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Iterable
 
-Finish = Callable[[], None]
-"""Writes a carried file for the new snapshot (the store's tables then are the new snapshot's, nothing changed)."""
+Write = Callable[[], None]
+"""Writes a carried file for the new snapshot from what was noted (run with the lock let go: another process may
+write meanwhile; this reads nothing of the store as it is now)."""
+Finish = Callable[[], Write | None]
+"""Called under the lock once the new snapshot is read back (the store's tables are then the new snapshot's,
+nothing changed): notes them and returns the write, or None when there is nothing to write."""
 Carrier = Callable[[], Finish | None]
 """Called under the lock before a compaction writes (the old snapshot and its journal's changes still held): the
 finish to call once the new snapshot is read back, or None when there is nothing to carry (no valid file)."""
@@ -30,13 +36,28 @@ def prepared(carriers: Iterable[Carrier]) -> list[Finish]:
     return finishes
 
 
-def finished(finishes: Iterable[Finish]) -> None:
-    """Call each finish; one that fails leaves its file to be built at its first read."""
+def noted(finishes: Iterable[Finish]) -> list[Write]:
+    """Each finish's write (under the lock, the new snapshot read back); one that fails writes nothing."""
+    writes: list[Write] = []
     for finish in finishes:
         try:
-            finish()
+            write = finish()
+        except Exception:  # noqa: BLE001 - as above
+            LOG.debug("a side file not carried over the compaction", exc_info=True)
+            continue
+        if write is not None:
+            writes.append(write)
+    return writes
+
+
+def written(writes: Iterable[Write]) -> None:
+    """Call each write (the lock let go); one that fails leaves its file to be built at its first read (its
+    staged file removed: `files.stage`)."""
+    for write in writes:
+        try:
+            write()
         except Exception:  # noqa: BLE001 - as above
             LOG.debug("a side file not carried over the compaction", exc_info=True)
 
 
-__all__ = ["Carrier", "Finish", "finished", "prepared"]
+__all__ = ["Carrier", "Finish", "Write", "noted", "prepared", "written"]

@@ -299,8 +299,8 @@ class Generations:
                 carried: Callable[[], None] = lambda: None) -> None:
         """Fold the journal into a new snapshot of `tables` (atomically), then start an empty journal; the
         caller holds the lock, has caught up, and is handed the tables read back from the new snapshot;
-        `carried()` is called once they are (before the new journal is written: no other process reads the new
-        snapshot before its side files are carried over, store/carry.py).
+        `carried()` is called once they are (it notes the new snapshot's tables; the side files are written once
+        the lock is let go, store/carry.py).
 
         The snapshot names the journal it folded in (generation, salt, offset) and the one that follows
         it, so a crash or a full disk between the two renames is recognised and finished, never lost.

@@ -56,6 +56,7 @@ class Journal:
         self.indexes: Indexes | None = None  # the declared indexes (store/indexes.py), installed by the Store
         self.placed: Any = None  # a reader's gets and lookups from the places file (store/placed.py), if set
         self.carriers: list[carry.Carrier] = []  # the side files a compaction carries over (store/carry.py)
+        self.after_release: list[carry.Write] = []  # their writes, run when the transaction lets the lock go
         self.feed = ChangeFeed()
         self.mutex = threading.RLock()
         self.version = 0  # bumped whenever the documents in memory change
@@ -245,10 +246,12 @@ class Journal:
                     raise
                 finally:
                     self._depth -= 1
-                    if outer:
-                        self._pending = []
+                    if outer:  # a compaction's carried files are written once the lock is let go (not if failed)
+                        self._pending, writes, self.after_release = [], self.after_release, []
             if outer and changed:
                 self.feed.publish(changed)
+        if outer:
+            carry.written(writes)
 
     def put(self, table: str, doc_id: str, doc: dict[str, Any] | None) -> None:
         """Set (None: remove) one whole document inside the current transaction."""
@@ -312,7 +315,8 @@ class Journal:
         """Fold the journal into a new snapshot and start an empty one (see `Generations.compact`)."""
         with self.transaction():
             finishes = carry.prepared(self.carriers)
-            self.files.compact(self.records.raw, self.records.rebase, lambda: carry.finished(finishes))
+            self.files.compact(self.records.raw, self.records.rebase,
+                               lambda: self.after_release.extend(carry.noted(finishes)))
 
     @contextmanager
     def compaction_deferred(self) -> Iterator[None]:

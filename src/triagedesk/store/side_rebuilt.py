@@ -1,7 +1,7 @@
 """Side files made anew by a compaction (store/carry.py) when the snapshot it folded had a valid one: the places
 file (store/places.py: every record's place and offset moves with the new snapshot, so nothing of the old file
-holds) and the knowledge index (store/knowledge_file.py), each built from the snapshot just written, by the same
-code a first reader builds it with, before another process can read that snapshot."""
+holds) and the knowledge index (store/knowledge_file.py), each built from the snapshot just written (its tables
+noted under the lock), by the same code a first reader builds it with, once the compaction lets the lock go."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from typing import Any
 
 from triagedesk.files import atomic_write
 from triagedesk.store import knowledge_file, places
-from triagedesk.store.carry import Carrier, Finish
+from triagedesk.store.carry import Carrier, Finish, Write
 from triagedesk.store.code_digest import code_digest
 from triagedesk.store.lazy_docs import LazyDocs
 from triagedesk.store.placed import SHAPED_BY
@@ -33,8 +33,8 @@ def _knowledge_name(docs: Any) -> str | None:
     return None if name is None else f"{name} {KNOWLEDGE_SHAPED_BY}"
 
 
-def _written(journal: Any, path: Path, pieces: Callable[[], Any]) -> None:
-    journal.answerable()  # what is read of the new snapshot is intact (else a StoreCorrupt, and no file)
+def _written(path: Path, pieces: Callable[[], Any]) -> None:
+    """Write the file (staged, renamed in: `atomic_write` removes the staged file on failure), the lock let go."""
     try:
         atomic_write(path, pieces())
     except OSError:
@@ -50,11 +50,14 @@ def places_carrier(journal: Any) -> Carrier:
         if name is None or not path.exists() or places.open_file(path, name) is None:
             return None
 
-        def finish() -> None:
-            tables = journal.tables
+        def finish() -> Write | None:
+            with journal.mutex:  # the new snapshot's tables as they are (copies: later writes change none)
+                tables = {t: docs.copy() for t in places.FIELDS if isinstance(docs := journal.tables.get(t), LazyDocs)}
             new = _places_name(tables)
-            if new is not None:
-                _written(journal, path, lambda: places.encode(new, tables))
+            if new is None or any(docs.changed for docs in tables.values()):
+                return None
+            journal.answerable()  # written by this process just now (else a StoreCorrupt, and no file)
+            return lambda: _written(path, lambda: places.encode(new, tables))
 
         return finish
 
@@ -71,11 +74,14 @@ def knowledge_carrier(journal: Any) -> Carrier:
         if name is None or buffer is None or knowledge_file.open_index(buffer, name) is None:
             return None
 
-        def finish() -> None:
-            docs = journal.docs("knowledge")
-            new = _knowledge_name(docs)
-            if new is not None and docs.base is not None:
-                _written(journal, path, lambda: knowledge_file.encode(new, docs.base))
+        def finish() -> Write | None:
+            with journal.mutex:
+                docs = journal.docs("knowledge").copy()
+            new, base = _knowledge_name(docs), docs.base  # the snapshot's table: it never changes
+            if new is None or base is None or docs.changed:
+                return None
+            journal.answerable()
+            return lambda: _written(path, lambda: knowledge_file.encode(new, base))
 
         return finish
 
