@@ -4,40 +4,17 @@ again: each file is the one the compaction left, byte for byte) and answer as th
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from pathlib import Path
 
-from triagedesk.app import search_file
-from triagedesk.app.answers import open_answers
+from tests.support.carried_reads import NOW, SIDE, _reads
 from triagedesk.app.issue_search import scan
 from triagedesk.app.reading import open_reading
 from triagedesk.app.report_columns import report as counted_report
-from triagedesk.app.report_days_file import book_path
 from triagedesk.app.stores import open_desk
 from triagedesk.commands.store_cmds import _network
 from triagedesk.demo.data import KINDS, generate_chunks
 from triagedesk.domain.scoring.escalation import Scorer
 from triagedesk.resources import load_profile
-from triagedesk.store import knowledge_file, places
-
-NOW = datetime(2026, 12, 1, 12, tzinfo=UTC)
-SIDE = (book_path, search_file.path_of, places.path_of, knowledge_file.path_of)
-
-
-def _reads(path: Path, issue: str) -> None:
-    """A report, a search, a `show`'s gets and a kb search, as the read commands ask them."""
-    reading = open_reading(path, clock=lambda: NOW)
-    try:
-        reading.report(30, NOW)
-        reading.search("outage", 20)
-        reading.knowledge("disk full on the database server", 5)
-    finally:
-        reading.close()
-    answers = open_answers(path, clock=lambda: NOW)  # what `show` and `package` open
-    try:
-        assert answers.store.journal.get("issues", issue) is not None
-    finally:
-        answers.close()
 
 
 def test_a_desks_compaction_leaves_every_used_side_file_for_the_new_snapshot(tmp_path: Path) -> None:
