@@ -9,6 +9,7 @@ import fcntl
 import os
 import subprocess
 import sys
+import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -247,3 +248,51 @@ def test_a_failed_transaction_drops_its_compactions_writes(desk: Desk, monkeypat
     _reads(Path(desk.store.path), desk.store.issues.all()[0].id)
     journal.compact()  # the next compaction carries them again
     assert len(ran) == len(SIDE)
+
+
+KILLED_IN_A_WRITE = """
+import os, sys
+from datetime import UTC, datetime
+from triagedesk import files
+from triagedesk.app.stores import open_desk
+from triagedesk.store import carry
+desk = open_desk(sys.argv[1], clock=lambda: datetime(2026, 12, 1, 12, tzinfo=UTC))
+real, written, pieces = files.write_all, carry.written, {}
+def killed(fd, data):
+    pieces[fd] = pieces.get(fd, 0) + 1
+    if pieces[fd] == 2:
+        os._exit(9)  # killed with a carried file half-staged
+    real(fd, data)
+def writes(jobs):
+    files.write_all = killed
+    written(jobs)
+carry.written = writes
+desk.store.journal.compact()
+"""
+
+
+def test_a_process_killed_in_a_carry_leaves_only_a_staged_file(desk: Desk) -> None:
+    path = Path(desk.store.path)
+    issue = desk.store.issues.all()[0].id
+    unrelated = path.with_name(f".{path.name}.mine.abcd1234.tmp")
+    unrelated.write_bytes(b"not a side file")
+    desk.close()
+    done = subprocess.run([sys.executable, "-c", KILLED_IN_A_WRITE, str(path)], timeout=120, capture_output=True,
+                          text=True)
+    assert done.returncode == 9, done.stderr
+    staged = [p for p in path.parent.iterdir() if p.name.endswith(".tmp") and p != unrelated]
+    assert len(staged) == 1 and staged[0].name.startswith(f".{path.name}.")
+    fresh = path.with_name(f".{path.name}.search.zz_00000.tmp")  # another reader's, being written now
+    fresh.write_bytes(b"half")
+    again = open_desk(path, clock=lambda: NOW)
+    try:
+        _same_answers(again, path)  # nothing of the compaction lost: every answer the scanning path's
+        old = time.time() - carry.DEAD_AFTER - 60
+        for found in (*staged, unrelated):
+            os.utime(found, (old, old))
+        _reads(path, issue)
+        again.store.journal.compact()  # the next compaction removes what a killed process left, and only that
+        assert not staged[0].exists() and fresh.exists() and unrelated.exists()
+        _fresh_equal(path, issue)
+    finally:
+        again.close()

@@ -7,7 +7,10 @@ writes its file from those alone, staged and renamed in: the compaction holds th
 from __future__ import annotations
 
 import logging
+import re
+import time
 from collections.abc import Callable, Iterable
+from pathlib import Path
 
 Write = Callable[[], None]
 """Writes a carried file for the new snapshot from what was noted (run with the lock let go: another process may
@@ -20,10 +23,30 @@ Carrier = Callable[[], Finish | None]
 finish to call once the new snapshot is read back, or None when there is nothing to carry (no valid file)."""
 
 LOG = logging.getLogger(__name__)
+SIDE_FILES = ("report-days", "search", "places", "knowledge", "queue", "assessments")
+DEAD_AFTER = 15 * 60
+"""Seconds a side file's staged file goes unwritten before it is taken for one a killed process left (one being
+written is written to all along, and renamed in as soon as it is whole)."""
 
 
-def prepared(carriers: Iterable[Carrier]) -> list[Finish]:
-    """Each carrier's finish; one that fails carries nothing (its file is a cache, built again at its first read)."""
+def remove_dead_staged(store: Path) -> None:
+    """Remove the staged side files (`files.stage`: `.NAME.SIDE.xxxxxxxx.tmp`) a killed process left beside the
+    store: a reader or a compaction's carry stopped half-way (readers stage without the lock: only old ones)."""
+    own = re.compile(re.escape(f".{store.name}.") + f"({'|'.join(SIDE_FILES)})" + r"\.[a-z0-9_]{8}\.tmp")
+    for staged in store.parent.glob(f".{store.name}.*.tmp"):
+        try:
+            if (own.fullmatch(staged.name) and staged.is_file() and not staged.is_symlink()
+                    and time.time() - staged.stat().st_mtime > DEAD_AFTER):
+                staged.unlink()
+        except OSError:
+            pass  # best effort: a file we cannot remove is only space
+
+
+def prepared(carriers: Iterable[Carrier], store: Path | None = None) -> list[Finish]:
+    """Each carrier's finish (`store`: its dead staged side files removed first); one that fails carries nothing
+    (its file is a cache, built again at its first read)."""
+    if store is not None:
+        remove_dead_staged(store)
     finishes: list[Finish] = []
     for carrier in list(carriers):
         try:
@@ -60,4 +83,4 @@ def written(writes: Iterable[Write]) -> None:
             LOG.debug("a side file not carried over the compaction", exc_info=True)
 
 
-__all__ = ["Carrier", "Finish", "Write", "noted", "prepared", "written"]
+__all__ = ["Carrier", "Finish", "Write", "noted", "prepared", "remove_dead_staged", "written"]

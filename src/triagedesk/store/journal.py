@@ -314,7 +314,7 @@ class Journal:
     def compact(self) -> None:
         """Fold the journal into a new snapshot and start an empty one (see `Generations.compact`)."""
         with self.transaction():
-            finishes = carry.prepared(self.carriers)
+            finishes = carry.prepared(self.carriers, self.path)
             self.files.compact(self.records.raw, self.records.rebase,
                                lambda: self.after_release.extend(carry.noted(finishes)))
 
