@@ -70,15 +70,18 @@ WARM_WAIT = 0.02
 """Seconds a detail waits for the warm-up's indexes before it is found without candidates and past resolutions."""
 
 
-def warm(desk: Desk, give_way: Callable[[], None] = KEYS.give_way) -> None:
+def warm(desk: Desk, give_way: Callable[[], None] = KEYS.give_way,
+         step: Callable[[], None] = KEYS.let_keys_pass) -> None:
     """Build what the side panes' lookups use (a worker, once the queue shows), one index at a time: after each,
-    a short sleep and `give_way()` (the desk's: wait while keys come)."""
+    a short sleep and `give_way()` (the desk's: wait while keys come); within one, `step()` between its chunks
+    of a few ms (the desk's: wait while a key is not painted yet; at 1M records one index's build is seconds of
+    the interpreter, which the UI thread otherwise shared in turns)."""
 
     def between() -> None:
         time.sleep(WARM_PAUSE)
         give_way()
 
-    desk.warm(between)
+    desk.warm(between, step)
     memory.keep_loaded()  # the indexes live as long as the store
 
 
