@@ -136,3 +136,31 @@ def test_a_build_a_lookup_waits_for_lets_nothing_pass(tmp_path: Path) -> None:
     assert len(steps) == taken  # no step after the lookup began to wait
     assert sorted(d["id"] for d in found[0]) == sorted(f"req-{n}" for n in range(50) if n % 7 == 3)
     store.close()
+
+
+def test_a_workers_lookup_steps_its_build_and_the_main_threads_never(tmp_path: Path) -> None:
+    """A pane's worker whose lookup builds an index (the Timers pane's first read) steps as the warm-up does;
+    the UI's (main) thread's own build never waits for keys."""
+    from datetime import UTC, datetime
+
+    from triagedesk.domain.records import ExpertRequest
+
+    path = tmp_path / "desk.json"
+    store = open_store(path)
+    at = datetime(2026, 3, 1, 9, 0, tzinfo=UTC)
+    store.requests.put_many([ExpertRequest(id=f"req-{n}", analysis_id=f"INC-{n % 7}", submitted_at=at)
+                             for n in range(50)])
+    store.journal.compact()
+    store.close()
+    store = open_store(path)
+    steps: list[str] = []
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(postings, "CHUNK", 4)
+        patch.setattr(warming, "_WORKERS_STEP", [lambda: steps.append(threading.current_thread().name)])
+        store.journal.lookup("requests", "analysis_id", "INC-1")  # the main thread: builds in one go
+        assert steps == []
+        worker = threading.Thread(target=store.journal.lookup, args=("requests", "status", "open"), name="pane")
+        worker.start()
+        worker.join(10)
+    assert steps and set(steps) == {"pane"}
+    store.close()

@@ -26,6 +26,7 @@ from triagedesk.app.records import Follower, Records
 from triagedesk.app.replica import Replica
 from triagedesk.app.replica_store import StoreReplica
 from triagedesk.domain.records import utcnow
+from triagedesk.store import warming
 from triagedesk.store.repositories import Store
 
 __all__ = ["Desk", "Follower", "LARGE"]
@@ -95,6 +96,7 @@ class Desk:
         `between()` is called after each index (one column read and indexed), holding no lock: the desk's waits
         there while keys come, so the UI thread has the GIL to itself; `step()` between chunks of one index's build
         (a few ms of work each: the desk's waits there while a key is not painted yet)."""
+        warming.steps_on_workers(step)  # a pane worker's lookup that builds an index steps as the warm-up does
         if len(self.store.journal.docs("requests")) >= LARGE:
             self.detail_ready.clear()
         try:

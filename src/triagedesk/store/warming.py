@@ -26,6 +26,18 @@ class _Build(threading.Event):
         self.waited = False
 
 
+_WORKERS_STEP: list[Callable[[], None]] = [nothing]
+"""The `step()` of a build a lookup starts on a thread other than the UI's (main) one, not holding the journal's
+lock (`steps_on_workers`): a pane's worker (the Timers pane's first read at 1M built the requests' status index,
+~1 s of the interpreter) lets keys pass too."""
+
+
+def steps_on_workers(step: Callable[[], None]) -> None:
+    """Every build a worker's lookup starts from now on calls `step()` between its chunks (the desk's: wait while
+    a key is not painted); the main thread's own builds and those under the journal's lock never do."""
+    _WORKERS_STEP[0] = step
+
+
 _BUILDING: dict[tuple[int, str], _Build] = {}
 """(journal, index) -> set when the build of that index on some thread ends."""
 _BUILDING_LOCK = threading.Lock()
@@ -61,6 +73,9 @@ def aside(journal: Any, copy: Callable[[], Any], build: Callable[[Any, Callable[
             running.waited = True
             running.wait(WAIT_LIMIT)
         return  # the caller's lookup finds it; or builds it under the lock (let go: the table changed meanwhile)
+    if step is nothing and threading.current_thread() is not threading.main_thread() and \
+            not _held_here(journal.mutex):
+        step = _WORKERS_STEP[0]
     try:
         with journal.mutex:
             if done():
@@ -136,4 +151,4 @@ def knowledge(journal: Any, between: Callable[[], None]) -> None:
             indexes.knowledge = built
 
 
-__all__ = ["aside", "field", "id_index", "knowledge"]
+__all__ = ["aside", "field", "id_index", "knowledge", "steps_on_workers"]
