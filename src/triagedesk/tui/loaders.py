@@ -66,8 +66,6 @@ WARM_PAUSE = 0.005
 """Seconds the warm-up sleeps after each index it builds: the UI thread has the GIL to itself meanwhile, so a key
 pressed while the desk warms up paints as it would after (issue #24: the first repaint of a held key came 0.88 s
 after the panes appeared)."""
-WARM_WAIT = 0.02
-"""Seconds a detail waits for the warm-up's indexes before it is found without candidates and past resolutions."""
 
 
 def warm(desk: Desk, give_way: Callable[[], None] = KEYS.give_way,
@@ -117,7 +115,8 @@ def detail(desk: Desk, data: QueueData, issue_id: str, with_match: bool = True,
     still()
     decision = desk.engine.decide(issue)
     still()
-    whole = desk.detail_ready.wait(WARM_WAIT)  # a cursor move right after a large store's load waits no warm-up
+    whole = desk.detail_ready.is_set()  # a cursor move during a large store's warm-up waits for none of it (a wait
+    # of 20 ms here was a third of each of the first moves at 1M: the warm-up takes seconds there)
     match = desk.queries.candidates(issue) if with_match and whole else None
     still()
     hits = desk.queries.knowledge_for(f"{issue.title} {issue.description}", 3) if whole else []
