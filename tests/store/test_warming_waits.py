@@ -33,12 +33,12 @@ def slow_builds(monkeypatch: pytest.MonkeyPatch) -> tuple[threading.Event, threa
     started, go, builds = threading.Event(), threading.Event(), []
     build = IdIndex.of
 
-    def slow(docs: Any, ordered: bool = True) -> IdIndex:
+    def slow(docs: Any, ordered: bool = True, step: Any = None) -> IdIndex:
         builds.append(1)
         if threading.current_thread() is not threading.main_thread():  # (the main thread's own build is quick)
             started.set()
             assert go.wait(10)
-        return build(docs, ordered)
+        return build(docs, ordered) if step is None else build(docs, ordered, step)
 
     monkeypatch.setattr(warming.IdIndex, "of", slow)
     return started, go, builds

@@ -52,13 +52,13 @@ def test_an_index_built_while_the_store_changed_is_let_go(store_copy: Path) -> N
         request = desk.store.requests.all()[0]
         installed: list[Any] = []
 
-        def build_while_writing(copied: Any) -> Any:  # another thread writes while the index is built
+        def build_while_writing(copied: Any, step: Any) -> Any:  # another thread writes while the index is built
             desk.store.requests.put_many([request.model_copy(update={"status": "cancelled"})])
             return "stale"
 
         warming.aside(journal, lambda: None, build_while_writing, installed.append, lambda: False)
         assert installed == []  # what was built from the columns before the write is not put in place
-        warming.aside(journal, lambda: None, lambda _: "fresh", installed.append, lambda: False)
+        warming.aside(journal, lambda: None, lambda _, __: "fresh", installed.append, lambda: False)
         assert installed == ["fresh"]
         doc_id = journal.doc_id_of("requests", request.id)
         warming.field(journal, "requests", "status")
@@ -89,10 +89,10 @@ async def test_the_shown_detail_comes_whole_once_the_warm_up_is_done(store_copy:
     release = threading.Event()
     held = app.desk.store.warm_indexes
 
-    def slow_indexes(between: Any = lambda: None, detail: bool = False) -> None:  # as at 1M: seconds before a
-        if detail:  # detail can be whole
+    def slow_indexes(between: Any = lambda: None, detail: bool = False, step: Any = lambda: None) -> None:  # as at
+        if detail:  # 1M: seconds before a detail can be whole
             release.wait(30)
-        held(between, detail)
+        held(between, detail, step)
 
     app.desk.store.warm_indexes = slow_indexes  # type: ignore[method-assign]
     async with app.run_test(size=(160, 48)) as pilot:

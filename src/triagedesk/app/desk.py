@@ -26,6 +26,7 @@ from triagedesk.app.records import Follower, Records
 from triagedesk.app.replica import Replica
 from triagedesk.app.replica_store import StoreReplica
 from triagedesk.domain.records import utcnow
+from triagedesk.store import warming
 from triagedesk.store.repositories import Store
 
 __all__ = ["Desk", "Follower", "LARGE"]
@@ -88,18 +89,20 @@ class Desk:
 
         return read_status(self.store.path)
 
-    def warm(self, between: Callable[[], None] = lambda: None) -> None:
+    def warm(self, between: Callable[[], None] = lambda: None, step: Callable[[], None] = lambda: None) -> None:
         """Build the store's indexes and the experts' counted figures ahead of the first lookup (call it from a
         worker once the queue shows), so no cursor move pays for them: what a detail needs first (a large store's
         details meanwhile come without candidates: `detail_ready`), the other indexes after. None is built
         holding the store's lock (store/warming.py).
         `between()` is called after each index (one column read and indexed), holding no lock: the desk's waits
-        there while keys come, so the UI thread has the GIL to itself."""
+        there while keys come, so the UI thread has the GIL to itself; `step()` between chunks of one index's build
+        (a few ms of work each: the desk's waits there while a key is not painted yet)."""
+        warming.steps_on_workers(step)  # a pane worker's lookup that builds an index steps as the warm-up does
         if len(self.store.journal.docs("requests")) >= LARGE:
             self.detail_ready.clear()
         try:
-            self.store.warm_indexes(between, detail=True)
+            self.store.warm_indexes(between, detail=True, step=step)
             self.figures.counted()
         finally:
             self.detail_ready.set()
-        self.store.warm_indexes(between)
+        self.store.warm_indexes(between, step=step)

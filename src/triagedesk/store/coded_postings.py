@@ -5,11 +5,11 @@ two-byte number, the entries grouped by value and found through a dict of the va
 from __future__ import annotations
 
 from array import array
-from collections.abc import Sequence
-from itertools import accumulate, chain, islice
+from collections.abc import Callable, Sequence
+from itertools import accumulate, islice
 from typing import Any
 
-from triagedesk.store.postings import _HASHED, UNINDEXED, Entries, Postings, key_of
+from triagedesk.store.postings import _HASHED, UNINDEXED, Entries, Postings, array_of, chunked, key_of, nothing
 
 SAMPLE = 4096
 """How many of a column's first values are looked at to guess whether it holds few distinct ones."""
@@ -22,16 +22,24 @@ class Coded(Entries):
 
     __slots__ = ("values", "numbers", "codes", "order", "starts")
 
-    def __init__(self, docs: array[int], keys: Sequence[Any], numbers: dict[Any, int]) -> None:
-        """`docs[i]` holds the key `keys[i]` (`key_of`), numbered by `numbers` (every key's first holder's)."""
-        super().__init__(docs)
+    def __init__(self, docs: array[int], keys: Sequence[Any], numbers: dict[Any, int],
+                 step: Callable[[], None] = nothing) -> None:
+        """`docs[i]` holds the key `keys[i]` (`key_of`), numbered by `numbers` (every key's first holder's);
+        `step()` between chunks of the build (the same entries however cut)."""
+        super().__init__(docs, step)
         self.numbers = numbers
         self.values = list(numbers)
-        self.codes = array("B" if len(numbers) <= 256 else "H", map(numbers.__getitem__, keys))
+        self.codes = array_of("B" if len(numbers) <= 256 else "H", keys, lambda part: map(numbers.__getitem__, part),
+                              step)
         grouped: list[list[int]] = [[] for _ in self.values]
-        for entry, code in enumerate(self.codes):
-            grouped[code].append(entry)
-        self.order = array("I", chain.from_iterable(grouped))
+        first = 0
+        for part in chunked(self.codes, step):
+            for entry, code in enumerate(part, first):
+                grouped[code].append(entry)
+            first += len(part)
+        self.order = array("I")
+        for group in grouped:
+            self.order.extend(array_of("I", group, iter, step))
         self.starts = array("I", accumulate(map(len, grouped), initial=0))
 
     def value(self, entry: int) -> Any:
@@ -47,20 +55,24 @@ class Coded(Entries):
         return found.tolist() if gone is None else [n for n in found if not gone[n]]
 
 
-def postings_of(docs: array[int], column: Sequence[Any]) -> Postings | Coded:
-    """A field's postings: coded when its values are few, else found by hash."""
+def postings_of(docs: array[int], column: Sequence[Any], step: Callable[[], None] = nothing) -> Postings | Coded:
+    """A field's postings: coded when its values are few, else found by hash (`step()` between chunks)."""
     if len(column) > FEW:
-        keys = column if set(map(type, column)) <= _HASHED else [key_of(v) for v in column]
+        types: set[type] = set()
+        for part in chunked(column, step):
+            types.update(map(type, part))
+        keys = column if types <= _HASHED else [key_of(v) for v in column]
         if len(set(islice(keys, SAMPLE))) <= FEW:
             numbers: dict[Any, int] = {}
-            for key in keys:
-                if key not in numbers:
-                    numbers[key] = len(numbers)
-                    if len(numbers) > 65536:
-                        break
-            else:
-                return Coded(docs, keys, numbers)
-    return Postings(docs, column)
+            for part in chunked(keys, step):
+                for key in part:
+                    if key not in numbers:
+                        numbers[key] = len(numbers)
+                if len(numbers) > 65536:
+                    break
+            if len(numbers) <= 65536:
+                return Coded(docs, keys, numbers, step)
+    return Postings(docs, column, step=step)
 
 
 __all__ = ["Coded", "postings_of"]

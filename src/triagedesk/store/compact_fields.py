@@ -4,12 +4,12 @@ overlay (`FieldMap`) of the records changed since it was built, and how both are
 from __future__ import annotations
 
 from array import array
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
 from triagedesk.store.coded_postings import Coded, postings_of
 from triagedesk.store.lazy_docs import LazyDocs, values_of
-from triagedesk.store.postings import UNINDEXED, Postings, doc_numbers, key_of
+from triagedesk.store.postings import UNINDEXED, Postings, doc_numbers, key_of, nothing
 
 GONE: Any = object()
 """A removed document's value in `change`."""
@@ -119,26 +119,30 @@ def changed_values(docs: LazyDocs, field: str) -> Iterator[tuple[str, Any]]:
         yield doc_id, GONE if raw is None else values_of(docs.parse(raw), (field,))[0]
 
 
-def _postings(docs: array[int], column: list[Any], strings_only: bool, ordered: bool) -> Postings | Coded:
-    return Postings(docs, column, strings_only, ordered) if strings_only else postings_of(docs, column)
+def _postings(docs: array[int], column: list[Any], strings_only: bool, ordered: bool,
+              step: Callable[[], None]) -> Postings | Coded:
+    return Postings(docs, column, strings_only, ordered, step) if strings_only else postings_of(docs, column, step)
 
 
-def base_postings(docs: LazyDocs, field: str, strings_only: bool = False,
-                  ordered: bool = True) -> Postings | Coded | None:
+def base_postings(docs: LazyDocs, field: str, strings_only: bool = False, ordered: bool = True,
+                  step: Callable[[], None] = nothing) -> Postings | Coded | None:
     """The postings of the table's snapshot records' `field` as the snapshot stored it (None: no snapshot, or a
     snapshot without that column)."""
     base = docs.base.load() if docs.base is not None else None
     if base is None or field not in base.fields:
         return None
-    return _postings(base.doc_ids, base.column(field), strings_only, ordered)
+    column = base.column(field)
+    step()
+    return _postings(base.doc_ids, column, strings_only, ordered, step)
 
 
-def field_parts(docs: Mapping[str, Any], field: str, strings_only: bool = False,
-                ordered: bool = True) -> tuple[Postings | Coded | None, list[tuple[str, Any]]]:
+def field_parts(docs: Mapping[str, Any], field: str, strings_only: bool = False, ordered: bool = True,
+                step: Callable[[], None] = nothing) -> tuple[Postings | Coded | None, list[tuple[str, Any]]]:
     """What a table's index on `field` is built from: postings of what is held compactly, and (doc_id, value or
-    `GONE`) of the records to hold in the overlay (not `ordered`: see `Postings`)."""
+    `GONE`) of the records to hold in the overlay (not `ordered`: see `Postings`; `step()` between chunks of the
+    build: the same parts however cut)."""
     if isinstance(docs, LazyDocs):
-        base = base_postings(docs, field, strings_only, ordered)
+        base = base_postings(docs, field, strings_only, ordered, step)
         if base is not None:
             changes = list(changed_values(docs, field))
             for doc_id, _ in changes:
@@ -151,12 +155,12 @@ def field_parts(docs: Mapping[str, Any], field: str, strings_only: bool = False,
     numbers = doc_numbers(keys)
     if numbers is None:  # a doc_id not an int: all held as dicts
         return None, list(zip(keys, column, strict=True))
-    return _postings(numbers, column, strings_only, ordered), []
+    return _postings(numbers, column, strings_only, ordered, step), []
 
 
-def build_field(docs: Mapping[str, Any], field: str) -> CompactField:
-    """The index of `field` over a table's documents."""
-    base, changes = field_parts(docs, field)
+def build_field(docs: Mapping[str, Any], field: str, step: Callable[[], None] = nothing) -> CompactField:
+    """The index of `field` over a table's documents (`step()` between chunks of the build)."""
+    base, changes = field_parts(docs, field, step=step)
     newer = FieldMap([], [])
     for doc_id, value in changes:
         newer.change(doc_id, GONE if value is GONE else key_of(value))

@@ -3,12 +3,12 @@ entry a record: 4.5M of each at 1M issues) and a dict of the ids written since, 
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
 from triagedesk.store.coded_postings import Coded
 from triagedesk.store.compact_fields import GONE, field_parts
-from triagedesk.store.postings import Postings
+from triagedesk.store.postings import Postings, nothing
 
 
 class IdIndex(Mapping[str, str]):
@@ -25,10 +25,11 @@ class IdIndex(Mapping[str, str]):
         """id -> the other records written since that hold it too (a hostile store's), in case `newer`'s leaves."""
 
     @classmethod
-    def of(cls, docs: Mapping[str, Any], ordered: bool = True) -> IdIndex:
+    def of(cls, docs: Mapping[str, Any], ordered: bool = True, step: Callable[[], None] = nothing) -> IdIndex:
         """The index of a table's documents (its snapshot's records from the stored `id` column); not `ordered`:
-        its lookups search the ids' text until `complete` orders them (a third of the build, ready sooner)."""
-        base, changes = field_parts(docs, "id", strings_only=True, ordered=ordered)
+        its lookups search the ids' text until `complete` orders them (a third of the build, ready sooner);
+        `step()` between chunks of the build."""
+        base, changes = field_parts(docs, "id", strings_only=True, ordered=ordered, step=step)
         assert not isinstance(base, Coded)  # (an `id` index's are found by hash)
         index = cls(base)
         for doc_id, key in changes:
@@ -36,9 +37,9 @@ class IdIndex(Mapping[str, str]):
                 index._hold(key, doc_id)
         return index
 
-    def complete(self) -> None:
+    def complete(self, step: Callable[[], None] = nothing) -> None:
         if self.base is not None:
-            self.base.complete()
+            self.base.complete(step)
 
     def get(self, key: Any, default: Any = None) -> Any:
         if type(key) is not str:

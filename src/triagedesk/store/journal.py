@@ -2,8 +2,7 @@
 
 A `Journal` composes the store's parts, each with one job: `Generations` (the two files, their lock, opening
 and compaction), `RecordTables` (the documents, by doc_id and by record id), `Indexes` (the declared field
-indexes and the knowledge search) and `ChangeFeed` (who is told of changes). See docs/storage.md.
-"""
+indexes and the knowledge search) and `ChangeFeed` (who is told of changes). See docs/storage.md."""
 
 from __future__ import annotations
 
@@ -17,7 +16,7 @@ from typing import Any
 
 from triagedesk import files
 from triagedesk.files import reason
-from triagedesk.store import carry, warming
+from triagedesk.store import carry, planned_reads, warming
 from triagedesk.store.errors import StoreCorrupt, StoreError
 from triagedesk.store.feed import ChangeFeed, ChangeListener, Changes
 from triagedesk.store.generations import LOCK_TIMEOUT, REPAIR, Generations
@@ -369,7 +368,8 @@ class Journal:
 
     def lookup(self, table: str, field: str, value: Any) -> list[dict[str, Any]]:
         """The documents whose indexed `field` equals `value`, oldest first (a first use builds the index outside
-        the lock; the records are read under it, in spans, and parsed after)."""
+        the lock; where each record lies is found under it, the snapshot's records read in spans after it, and
+        parsed: thousands of records read under the lock held a cursor move's lookups behind a worker's)."""
         self.refresh()
         if self.placed is not None and type(value) is str:
             with self.mutex:
@@ -382,8 +382,8 @@ class Journal:
             found = [d for d in self._installed().field(table, docs).lookup(field, value) if d in docs]
             if not isinstance(docs, LazyDocs):
                 return [docs[d] for d in found]
-            held = [raw for _, raw in docs.raw_many(found) if raw is not None]
-        return [docs.parse(raw) for raw in held]
+            where = planned_reads.plan(docs, found)
+        return [docs.parse(raw) for raw in planned_reads.read(where) if raw is not None]
 
     def knowledge_search(self, query: str, limit: int) -> list[tuple[dict[str, Any], float, tuple[str, ...]]]:
         """The knowledge base's best `limit` entries for `query` (documents, scores, matched words)."""

@@ -104,23 +104,20 @@ def _holding(docs: LazyDocs, base: SnapshotTable, entries: list[tuple[int, int, 
 
 def _latest(docs: LazyDocs, base: SnapshotTable, entries: list[tuple[int, int, int, int]],
             changes: dict[str, Any], field: str, value: str) -> Any:
-    """Of the documents whose `field` is `value`, the last in the table's order (as the `id` index keeps it)."""
-    best: tuple[int, Any] | None = None
+    """Of the documents whose `field` is `value`, the one the `id` index answers (store/id_index.py): a record
+    written since the snapshot before any of the snapshot's (the last in the journal's order of changes), else the
+    snapshot's last in the table's order."""
+    written = None
+    for doc in changes.values():
+        if isinstance(doc, dict) and type(doc.get(field)) is str and doc[field] == value:
+            written = doc
+    if written is not None:
+        return written
+    best: tuple[int, int, int] | None = None
     for position, offset, length, doc_id in entries:
         if str(doc_id) not in changes and (best is None or position > best[0]):
-            best = (position, (offset, length))
-    added = 0
-    for key, doc in changes.items():
-        position = base.position(key) if doc is not None else -1
-        if doc is not None and position < 0:
-            position, added = base.count + added, added + 1
-        if isinstance(doc, dict) and type(doc.get(field)) is str and doc[field] == value and (
-                best is None or position > best[0]):
-            best = (position, doc)
-    if best is None:
-        return None
-    held = best[1]
-    return _record(base, *held) if isinstance(held, tuple) else held
+            best = (position, offset, length)
+    return None if best is None else _record(base, best[1], best[2])
 
 
 __all__ = ["MISS", "Placed"]

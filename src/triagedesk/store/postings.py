@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from array import array
 from bisect import bisect_left, bisect_right
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from itertools import accumulate, chain, compress, islice
 from operator import eq, lt
 from typing import Any
@@ -49,16 +49,76 @@ def doc_numbers(keys: Sequence[str]) -> array[int] | None:
 _BUCKET = 24
 """The entries are sorted by hash in 256 buckets (its top 8 bits): one sort of 1M entries held the interpreter
 for ~1 s, the UI thread's keys waiting behind it (the warm-up builds on a worker)."""
+CHUNK = 1 << 14
+"""Entries a build handles between two calls of its `step()` (a few ms of the interpreter at most: a worker's
+build lets a key's handling and frame run between its chunks; issue #24)."""
 
 
-def _by_hash(hashed: list[int]) -> list[int]:
-    """Every entry's number, ordered by its hash, stably (entries of one hash in their own order)."""
+def nothing() -> None:
+    """A `step()` that lets nothing pass: a build in one go (a lookup's own, under the lock)."""
+
+
+def chunked(items: Sequence[Any], step: Callable[[], None]) -> Iterator[Sequence[Any]]:
+    """`items` in slices of `CHUNK`, `step()` called after each but the last."""
+    for start in range(0, len(items), CHUNK):
+        if start:
+            step()
+        yield items[start:start + CHUNK]
+
+
+def array_of(code: str, items: Sequence[Any], made: Callable[[Sequence[Any]], Iterable[int]],
+             step: Callable[[], None] = nothing) -> array[int]:
+    """`array(code, made(items))` built a chunk of `items` at a time (one C call over 1M items held the GIL for
+    tens of ms)."""
+    out = array(code)
+    for part in chunked(items, step):
+        out.extend(made(part))
+    return out
+
+
+def hashes_of(values: Sequence[Any], step: Callable[[], None] = nothing) -> list[int]:
+    """Each value's 32-bit hash (the order's key), a chunk at a time."""
+    hashed: list[int] = []
+    for part in chunked(values, step):
+        hashed += [hash(v) & _MASK for v in part]
+    return hashed
+
+
+def _overlapping(items: Sequence[Any], step: Callable[[], None]) -> Iterator[Sequence[Any]]:
+    """`items` in slices of `CHUNK` + 1, each sharing its last item with the next one's first."""
+    for start in range(0, max(len(items) - 1, 1), CHUNK):
+        if start:
+            step()
+        yield items[start:start + CHUNK + 1]
+
+
+def _running_ends(pieces: Sequence[str], code: str, step: Callable[[], None] = nothing) -> array[int]:
+    """Where each piece ends in their joined text (running sums of their lengths), a chunk at a time."""
+    ends, total = array(code), 0
+    for part in chunked(pieces, step):
+        sums = accumulate(map(len, part), initial=total)
+        next(sums)
+        ends.extend(sums)
+        total = ends[-1]
+    return ends
+
+
+def _by_hash(hashed: list[int], step: Callable[[], None] = nothing) -> list[int]:
+    """Every entry's number, ordered by its hash, stably (entries of one hash in their own order); `step()`
+    between chunks of the work (the order is the same however it is cut)."""
     buckets: list[list[int]] = [[] for _ in range(1 << (32 - _BUCKET))]
-    for entry, at in enumerate(hashed):
-        buckets[at >> _BUCKET].append(entry)
+    for first in range(0, len(hashed), CHUNK):
+        if first:
+            step()
+        for entry, at in enumerate(hashed[first:first + CHUNK], first):
+            buckets[at >> _BUCKET].append(entry)
     order: list[int] = []
+    done = 0
     for bucket in buckets:
         order += sorted(bucket, key=hashed.__getitem__)
+        if len(order) - done >= CHUNK and len(order) < len(hashed):
+            done = len(order)
+            step()
     return order
 
 
@@ -67,10 +127,10 @@ class Entries:
 
     __slots__ = ("docs", "gone", "_sorted", "_places")
 
-    def __init__(self, docs: array[int]) -> None:
+    def __init__(self, docs: array[int], step: Callable[[], None] = nothing) -> None:
         self.docs = docs
         self.gone: bytearray | None = None
-        self._sorted = all(map(lt, docs, islice(docs, 1, None)))
+        self._sorted = all(all(map(lt, part, islice(part, 1, None))) for part in _overlapping(docs, step))
         self._places: dict[int, int] | None = None
 
     def __len__(self) -> int:
@@ -116,18 +176,20 @@ class Postings(Entries):
     __slots__ = ("text", "ends", "others", "hashes", "order", "_duplicates")
 
     def __init__(self, docs: array[int], column: Sequence[Any], strings_only: bool = False,
-                 ordered: bool = True) -> None:
+                 ordered: bool = True, step: Callable[[], None] = nothing) -> None:
         """`docs[i]` holds `column[i]`; `strings_only`: a value not a string is not indexed (the `id` index);
         not `ordered`: the order by hash is left to `complete` (a string is found by searching the text
-        meanwhile: `last`)."""
+        meanwhile: `last`); `step()` is called between chunks of the build (the same postings however cut)."""
         if len(docs) != len(column):
             raise ValueError("postings: doc_ids and values differ in length")
-        super().__init__(docs)
-        types = set(map(type, column))
+        super().__init__(docs, step)
+        types: set[type] = set()
+        for part in chunked(column, step):
+            types.update(map(type, part))
         keys: Sequence[Any] = column if types <= _HASHED else [key_of(v) for v in column]
         pieces = keys if types <= {str} else [v if type(v) is str else "" for v in keys]
-        self.text = "".join(pieces)
-        self.ends = array(_small(len(self.text)), accumulate(map(len, pieces)))
+        self.text = "".join(["".join(part) for part in chunked(pieces, step)])
+        self.ends = _running_ends(pieces, _small(len(self.text)), step)
         self.others: dict[int, Any] = {}
         if types != {str} and keys:
             self.others = {n: (UNINDEXED if strings_only else v) for n, v in enumerate(keys) if type(v) is not str}
@@ -135,23 +197,35 @@ class Postings(Entries):
         self.hashes: array[int] | None = None
         self._duplicates: bool | None = None  # (the entries as built never change: found once)
         if ordered:
-            self._order([hash(v) & _MASK for v in keys])
+            self._order(hashes_of(keys, step), step)
 
-    def complete(self) -> None:
+    def complete(self, step: Callable[[], None] = nothing) -> None:
         """Order the entries by hash, if not yet (outside the journal's lock: nothing it reads changes)."""
         if self.hashes is None:
-            others = self.others
-            values = map(self.value, range(len(self.docs))) if others else self.strings()
-            self._order([hash(v) & _MASK for v in values])
+            hashed: list[int] = []
+            for lo in range(0, len(self.docs), CHUNK):
+                if lo:
+                    step()
+                hashed += [hash(v) & _MASK for v in self._values(lo, min(lo + CHUNK, len(self.docs)))]
+            self._order(hashed, step)
 
-    def _order(self, hashed: list[int]) -> None:
-        order = _by_hash(hashed)
+    def _values(self, lo: int, hi: int) -> Iterator[Any]:
+        """The values of entries `lo` to `hi` (a value not a string held in `others`: itself)."""
+        if self.others:
+            return map(self.value, range(lo, hi))
+        ends = self.ends
+        starts = chain((ends[lo - 1] if lo else 0,), ends[lo:hi - 1])
+        return map(self.text.__getitem__, map(slice, starts, ends[lo:hi]))
+
+    def _order(self, hashed: list[int], step: Callable[[], None] = nothing) -> None:
+        order = _by_hash(hashed, step)
         if self.others:
             left_out = {n for n, v in self.others.items() if v is UNINDEXED}
             if left_out:
                 order = [n for n in order if n not in left_out]
-        self.order = array(_small(len(hashed)), order)
-        self.hashes = array("I", map(hashed.__getitem__, order))  # last: a reader tests it (`last`)
+        self.order = array_of(_small(len(hashed)), order, iter, step)
+        self.hashes = array_of("I", order, lambda part: map(hashed.__getitem__, part), step)  # last: a reader
+        # tests it (`last`)
 
     def value(self, entry: int) -> Any:
         found = self.others.get(entry, self)

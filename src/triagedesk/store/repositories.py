@@ -192,15 +192,17 @@ class Store:
         with journal.mutex:
             return dict(journal._installed().field(kind, journal.docs(kind)).of(field).value_of)
 
-    def warm_indexes(self, between: Callable[[], None] = lambda: None, detail: bool = False) -> None:
+    def warm_indexes(self, between: Callable[[], None] = lambda: None, detail: bool = False,
+                     step: Callable[[], None] = lambda: None) -> None:
         """Build every declared index now (a worker after open), so no cursor move pays for the first build; each
         built outside the journal's lock (store/warming.py, `knowledge`): a lookup meanwhile waits for none
-        of them. `between()` is called after each one (the desk's worker lets the UI thread have the GIL there).
+        of them. `between()` is called after each one (the desk's worker lets the UI thread have the GIL there),
+        `step()` between chunks of one (a few ms of work each: the desk's waits while a key is not painted).
         `detail`: only what a cursor move's detail looks up (the issues' and requests' ids, the knowledge base)."""
         self.journal.refresh()
         first = ("requests", "issues")  # a detail reads its issue where the queue found it, its request by id
         for name in first if detail else (k.name for k in KINDS):
-            warming.id_index(self.journal, name)
+            warming.id_index(self.journal, name, step)
             between()
         warming.knowledge(self.journal, between)
         self.journal.knowledge_search("", 1)  # (built here when a change came in meanwhile)
@@ -208,7 +210,7 @@ class Store:
             return
         for kind, fields in INDEXED.items():
             for field in fields:
-                warming.field(self.journal, kind, field)
+                warming.field(self.journal, kind, field, step)
                 between()
 
     def search_knowledge(self, text: str, limit: int = 5) -> list[Hit]:

@@ -51,6 +51,11 @@ class GivingWay:
 
         return between
 
+    def let_keys_pass(self) -> None:
+        """Wait while a key is pending, at most `most` seconds (a worker's long build, between its chunks of a few
+        ms each: a key's handling and frame then run alone, not in turns with the build)."""
+        self.letting_keys_pass(self.most)()
+
     def give_way(self) -> None:
         """Wait while keys come (a worker, between chunks)."""
         until = self.clock() + self.most

@@ -66,19 +66,20 @@ WARM_PAUSE = 0.005
 """Seconds the warm-up sleeps after each index it builds: the UI thread has the GIL to itself meanwhile, so a key
 pressed while the desk warms up paints as it would after (issue #24: the first repaint of a held key came 0.88 s
 after the panes appeared)."""
-WARM_WAIT = 0.02
-"""Seconds a detail waits for the warm-up's indexes before it is found without candidates and past resolutions."""
 
 
-def warm(desk: Desk, give_way: Callable[[], None] = KEYS.give_way) -> None:
+def warm(desk: Desk, give_way: Callable[[], None] = KEYS.give_way,
+         step: Callable[[], None] = KEYS.let_keys_pass) -> None:
     """Build what the side panes' lookups use (a worker, once the queue shows), one index at a time: after each,
-    a short sleep and `give_way()` (the desk's: wait while keys come)."""
+    a short sleep and `give_way()` (the desk's: wait while keys come); within one, `step()` between its chunks
+    of a few ms (the desk's: wait while a key is not painted yet; at 1M records one index's build is seconds of
+    the interpreter, which the UI thread otherwise shared in turns)."""
 
     def between() -> None:
         time.sleep(WARM_PAUSE)
         give_way()
 
-    desk.warm(between)
+    desk.warm(between, step)
     memory.keep_loaded()  # the indexes live as long as the store
 
 
@@ -114,7 +115,8 @@ def detail(desk: Desk, data: QueueData, issue_id: str, with_match: bool = True,
     still()
     decision = desk.engine.decide(issue)
     still()
-    whole = desk.detail_ready.wait(WARM_WAIT)  # a cursor move right after a large store's load waits no warm-up
+    whole = desk.detail_ready.is_set()  # a cursor move during a large store's warm-up waits for none of it (a wait
+    # of 20 ms here was a third of each of the first moves at 1M: the warm-up takes seconds there)
     match = desk.queries.candidates(issue) if with_match and whole else None
     still()
     hits = desk.queries.knowledge_for(f"{issue.title} {issue.description}", 3) if whole else []
