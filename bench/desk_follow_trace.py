@@ -182,6 +182,9 @@ def taken_apart(trace: Trace, slow_ms: float = 60) -> dict[str, Any]:
     out["busiest_thread_in_slow_keys"] = dict(cause_count)
     first, last = keys.pressed[0], max(p for p in keys.painted if p is not None)
     out["storm_seconds"] = round(last - first, 1)
+    out["pressed"] = len(keys.pressed)
+    out["unpainted"] = [(n, round(keys.pressed[n] - trace.t0, 2), keys.handled[n] and round(keys.handled[n] - trace.t0, 2),
+                         keys.target[n]) for n, p in enumerate(keys.painted) if p is None]
     out["cpu_by_work"] = {k: round(v) for k, v in by_work(trace, first, last).most_common(16)}
     frames = sorted((s[1] - s[0]) * 1000 for s in trace.spans if s[2] == "FRAME")
     frame_cpu = sorted(c * 1000 for s, c in zip(trace.spans, trace.cpu) if s[2] == "FRAME")

@@ -83,9 +83,9 @@ def test_a_waiting_key_holds_the_due_collection_back_and_none_runs_meanwhile() -
         gc.set_threshold(1_000, 20, 100)
         held = young(3_000)  # noqa: F841 - alive: counted in the young generation
         assert gc.get_count()[0] >= 2_000, "automatic collections ran while paced"
-        assert memory.collect_due(waiting=True, collect=collected.append) is None
+        assert memory.collect_due(hold=True, collect=collected.append) is None
         assert collected == []
-        assert memory.collect_due(waiting=False, collect=collected.append) == 0
+        assert memory.collect_due(hold=False, collect=collected.append) == 0
         assert collected == [0]
     finally:
         memory.paced(False)
@@ -100,7 +100,7 @@ def test_a_young_generation_past_its_bound_is_collected_even_while_a_key_waits()
         gc.collect()
         gc.set_threshold(1_000, 20, 100)
         held = young(memory.HELD_MOST * 1_000 + 500)  # noqa: F841
-        assert memory.collect_due(waiting=True) == 0
+        assert memory.collect_due(hold=True) == 0
         assert gc.get_count()[0] < 1_000, "the due collection did not run"
     finally:
         memory.paced(False)

@@ -13,7 +13,6 @@ from textual.screen import Screen
 from textual.worker import Worker
 
 from triagedesk import __version__
-from triagedesk.app import memory
 from triagedesk.app.actor import person
 from triagedesk.app.desk import Desk, Follower
 from triagedesk.app.dispatching import ACTOR as DISPATCHER_NAME
@@ -21,6 +20,7 @@ from triagedesk.domain.records import AuditEntry
 from triagedesk.sync.client import Remote
 from triagedesk.tui import keymap, keys
 from triagedesk.tui.config import NotSaved, Settings, read_settings, save_settings
+from triagedesk.tui.collecting import COLLECTING
 from triagedesk.tui.failures import tell_failure
 from triagedesk.tui.giving_way import KEYS
 from triagedesk.tui.live_sync import LiveSync, SyncStatus
@@ -80,12 +80,12 @@ class TriageDeskApp(App):
         await super().on_event(event)
 
     COLLECT_EVERY = 0.025
-    """Seconds between two looks at whether a collection is due (the desk runs them itself, between keys)."""
+    """Seconds between two looks at whether a collection is due while no key comes (`Collecting.tick`)."""
 
     def on_mount(self) -> None:
         sys.setswitchinterval(min(self._switch_interval, SWITCH_INTERVAL))
-        memory.paced(True)  # no collection lands in a key's frame: they run here, while no key waits
-        self.set_interval(self.COLLECT_EVERY, self.collect_due)
+        COLLECTING.start()  # no collection lands in a key's wait: the desk runs them between keys
+        self.set_interval(self.COLLECT_EVERY, COLLECTING.tick)
         self.desk.records.on_skipped(self._skipped_record)
         themes, problems = load_themes()
         for theme in themes:
@@ -126,13 +126,9 @@ class TriageDeskApp(App):
         base = self.sub_title.split(" · behind the store by ")[0]
         self.sub_title = base + (f" · behind the store by {lag:.0f} s" if lag >= self.LAG_SHOWN else "")
 
-    def collect_due(self) -> None:
-        """Run the collection due now unless a key waits for its frame (then later, up to a bound)."""
-        memory.collect_due(KEYS.key_pending())
-
     def on_unmount(self) -> None:
         sys.setswitchinterval(self._switch_interval)
-        memory.paced(False)
+        COLLECTING.stop()
         if self._watcher is not None:
             self._watcher.stop()
         if self._sync is not None:

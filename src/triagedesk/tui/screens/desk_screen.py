@@ -26,6 +26,7 @@ from triagedesk.domain.models import Candidate
 from triagedesk.domain.requests.actions import Actor
 from triagedesk.tui import keymap, keys, loaders
 from triagedesk.tui.config import Settings
+from triagedesk.tui.collecting import COLLECTING
 from triagedesk.tui.failures import tell_failure
 from triagedesk.tui.giving_way import KEYS
 from triagedesk.tui.notices import tell
@@ -238,8 +239,7 @@ class DeskScreen(Screen[None]):
 
     @work(thread=True, group="queue-update", exit_on_error=False)
     def update_queue(self) -> None:
-        data = self.data
-        with data.feed.busy:  # patches are posted in the order their changes were drained
+        with (data := self.data).feed.busy:  # patches are posted in the order their changes were drained
             drained, found = loaders.patch(self.desk, data)
             if drained:
                 self.post_message(self.QueuePatched(data, found))
@@ -308,7 +308,7 @@ class DeskScreen(Screen[None]):
             return  # stale: the cursor has moved on
         self.detail = message.detail
         self.query_one(QueueView).show_highlight()  # the cursor paints in the frame that shows its detail
-        self.call_after_refresh(KEYS.served)  # then the workers waiting while a key is pending go on
+        self.call_after_refresh(COLLECTING.served)  # then the workers waiting while a key is pending go on
         if message.detail is None:
             self._show_keys()
             return
