@@ -57,11 +57,11 @@ def due(counts: tuple[int, int, int] | None = None, thresholds: tuple[int, int, 
     return 2 if counts[2] > limits[2] else 1 if counts[1] > limits[1] else 0
 
 
-def collect_due(waiting: bool, collect: Callable[[int], object] = gc.collect) -> int | None:
-    """Run the collection due now (`due`), unless `waiting` (a key waits for its frame) and the young generation
-    is under `HELD_MOST` times its threshold; the generation collected, or None."""
+def collect_due(hold: bool, collect: Callable[[int], object] = gc.collect) -> int | None:
+    """Run the collection due now (`due`), unless `hold` (a key waits for its frame, or may come any moment) and
+    the young generation is under `HELD_MOST` times its threshold; the generation collected, or None."""
     generation = due()
-    if generation is None or (waiting and gc.get_count()[0] < HELD_MOST * gc.get_threshold()[0]):
+    if generation is None or (hold and gc.get_count()[0] < HELD_MOST * gc.get_threshold()[0]):
         return None
     collect(generation)
     return generation
