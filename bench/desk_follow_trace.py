@@ -20,7 +20,7 @@ from typing import Any
 import desk_follow_figures as follow
 import desk_keys_figures
 
-SAMPLE = 0.003
+SAMPLE = float(os.environ.get("F24_SAMPLE", "0.003"))
 """Seconds between two samples of every thread's stack and CPU."""
 
 
@@ -147,7 +147,7 @@ def taken_apart(trace: Trace, slow_ms: float = 60) -> dict[str, Any]:
     cause_count: collections.Counter[str] = collections.Counter()
     gen2 = [g for g in trace.gcs if g[2] == 2]
     out["gc_slowest"] = sorted(((round((g[1] - g[0]) * 1000, 1), round(c[0] * 1000, 1), c[1], g[2], g[3])
-                                for g, c in zip(trace.gcs, trace.gc_cpu)), reverse=True)[:12]
+                                for g, c in zip(trace.gcs, trace.gc_cpu, strict=True)), reverse=True)[:12]
     out["gc"] = {f"gen{n}": (len(ms := [(g[1] - g[0]) * 1000 for g in trace.gcs if g[2] == n]),
                              round(max(ms, default=0), 1), round(sum(ms), 1)) for n in (0, 1, 2)}
     out["gen2"] = [(round((g[1] - g[0]) * 1000, 1), g[3]) for g in gen2]
@@ -157,7 +157,7 @@ def taken_apart(trace: Trace, slow_ms: float = 60) -> dict[str, Any]:
             continue
         ui: collections.Counter[str] = collections.Counter()
         ui_cpu: collections.Counter[str] = collections.Counter()
-        for (start, end, what), used in zip(trace.spans, trace.cpu):
+        for (start, end, what), used in zip(trace.spans, trace.cpu, strict=True):
             overlap = min(end, painted) - max(start, pressed)
             if overlap > 0:
                 ui[what] += overlap * 1000
@@ -183,17 +183,18 @@ def taken_apart(trace: Trace, slow_ms: float = 60) -> dict[str, Any]:
     first, last = keys.pressed[0], max(p for p in keys.painted if p is not None)
     out["storm_seconds"] = round(last - first, 1)
     out["pressed"] = len(keys.pressed)
-    out["unpainted"] = [(n, round(keys.pressed[n] - trace.t0, 2), keys.handled[n] and round(keys.handled[n] - trace.t0, 2),
-                         keys.target[n]) for n, p in enumerate(keys.painted) if p is None]
+    out["unpainted"] = [(n, round(keys.pressed[n] - trace.t0, 2),
+                         keys.handled[n] and round(keys.handled[n] - trace.t0, 2), keys.target[n])
+                        for n, p in enumerate(keys.painted) if p is None]
     out["cpu_by_work"] = {k: round(v) for k, v in by_work(trace, first, last).most_common(16)}
     frames = sorted((s[1] - s[0]) * 1000 for s in trace.spans if s[2] == "FRAME")
-    frame_cpu = sorted(c * 1000 for s, c in zip(trace.spans, trace.cpu) if s[2] == "FRAME")
+    frame_cpu = sorted(c * 1000 for s, c in zip(trace.spans, trace.cpu, strict=True) if s[2] == "FRAME")
     out["frames"] = {"n": len(frames), "wall_p50": round(frames[len(frames) // 2], 1),
                      "wall_p95": round(desk_keys_figures.p95(frames), 1), "wall_max": round(frames[-1], 1),
                      "cpu_p50": round(frame_cpu[len(frame_cpu) // 2], 1),
                      "cpu_p95": round(desk_keys_figures.p95(frame_cpu), 1), "cpu_max": round(frame_cpu[-1], 1)}
     handlers: collections.defaultdict[str, list[float]] = collections.defaultdict(list)
-    for s, c in zip(trace.spans, trace.cpu):
+    for s, c in zip(trace.spans, trace.cpu, strict=True):
         if c >= 0:
             handlers[s[2]].append(c * 1000)
     out["ui_cpu_total_ms"] = {k: (len(v), round(sum(v)), round(max(v), 1))
@@ -236,6 +237,10 @@ def main(seconds: float) -> None:
             gc.set_threshold(int(os.environ["F24_GC0"]), *gc.get_threshold()[1:])
 
         memory.keep_loaded = kept
+    if os.environ.get("F24_AUTO_GC"):  # an experiment: the collector left to collect by itself
+        from triagedesk.tui import collecting
+        collecting.COLLECTING.start = lambda: None  # type: ignore[method-assign]
+        collecting.COLLECTING.collect_due = lambda hold: None  # type: ignore[method-assign]
     trace = Trace()
     install(trace)
     sampler = threading.Thread(target=trace.sample, name="sampler", daemon=True)

@@ -19,8 +19,8 @@ from triagedesk.app.dispatching import ACTOR as DISPATCHER_NAME
 from triagedesk.domain.records import AuditEntry
 from triagedesk.sync.client import Remote
 from triagedesk.tui import keymap, keys
-from triagedesk.tui.config import NotSaved, Settings, read_settings, save_settings
 from triagedesk.tui.collecting import COLLECTING
+from triagedesk.tui.config import NotSaved, Settings, read_settings, save_settings
 from triagedesk.tui.failures import tell_failure
 from triagedesk.tui.giving_way import KEYS
 from triagedesk.tui.live_sync import LiveSync, SyncStatus

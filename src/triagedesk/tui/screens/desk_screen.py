@@ -25,8 +25,8 @@ from triagedesk.display import literal
 from triagedesk.domain.models import Candidate
 from triagedesk.domain.requests.actions import Actor
 from triagedesk.tui import keymap, keys, loaders
-from triagedesk.tui.config import Settings
 from triagedesk.tui.collecting import COLLECTING
+from triagedesk.tui.config import Settings
 from triagedesk.tui.detail_reloads import DetailReloads
 from triagedesk.tui.failures import tell_failure
 from triagedesk.tui.giving_way import KEYS
