@@ -35,18 +35,28 @@ print(figures)
 
 
 TAB = """
-import json, sys, time
+import itertools, json, sys, time
+import orjson
 from triagedesk.app.stores import open_desk
+from triagedesk.store.stream import raw_json
+
+def memory():  # this process's RSS and its peak so far (MB)
+    found = dict(line.split(":", 1) for line in open("/proc/self/status"))
+    return [int(found[name].split()[0]) / 1024 for name in ("VmRSS", "VmHWM")]
+
 desk = open_desk(sys.argv[1], checked=False)
+opened_mb = memory()
 start, cpu = time.perf_counter(), time.process_time()
 first = desk.queries.report(30)
 opened = (time.perf_counter() - start, time.process_time() - cpu)
 start = time.perf_counter()
 desk.queries.report(30)  # waits for the days' tallies, counted on a thread after the first report
 tallied = time.perf_counter() - start
+kept_mb = memory()
 requests = desk.store.requests
 changes = []
-originals = [(doc["id"], doc["price"]) for doc in requests.raw()[:21]]
+originals = [(doc["id"], doc["price"]) for doc in (orjson.loads(data) for _, data in  # 21 read, not all
+             itertools.islice(raw_json(desk.store, "requests"), 21))]
 for n, (key, _) in enumerate(originals):
     model = requests.get(key)
     requests.put_many([model.model_copy(update={"price": model.price + 1.0})])  # one record written, as the desk does
@@ -60,7 +70,7 @@ same = time.process_time() - cpu
 requests.put_many([requests.get(key).model_copy(update={"price": price})
                    for key, price in originals])  # put back: every run measures the same store
 print(json.dumps({"open": opened, "tallied": tallied, "change": sorted(changes)[len(changes) // 2], "same": same,
-                  "total": first["total_requests"]}))
+                  "total": first["total_requests"], "opened_mb": opened_mb, "kept_mb": kept_mb}))
 """
 
 
@@ -216,7 +226,10 @@ def run_at(count: int, repeats: int, scale: int = 1) -> list[Figure]:
                           notes=f"in the desk's process: counted at once from the day book (CPU "
                                 f"{statistics.median(t['open'][1] for t in tab):.2f} s), then a tally per day on a "
                                 f"thread ({statistics.median(t['tallied'] for t in tab):.2f} s more); the charts' "
-                                "drawing not included; baseline column: the `report` process"))
+                                "drawing not included; baseline column: the `report` process; memory: the store "
+                                f"opened {statistics.median(t['opened_mb'][0] for t in tab):.0f} MB, with the kept "
+                                f"report {statistics.median(t['kept_mb'][0] for t in tab):.0f} MB (peak "
+                                f"{statistics.median(t['kept_mb'][1] for t in tab):.0f} MB)"))
     figures.append(Figure(f"analytics tab {n}: a change -> report updated (CPU)", tab_change, "ms",
                           goal=f"<= {50 * scale} ms CPU", ok=tab_change <= 50 * scale,
                           notes=f"one request rewritten, then the 30-day report: the change applied to its day's "

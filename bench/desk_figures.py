@@ -13,6 +13,7 @@ import statistics
 import subprocess
 import sys
 import time
+import weakref
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -125,6 +126,26 @@ def frame_counter(screen: Any, after: list[Callable[[], None]] | None = None) ->
     return frames
 
 
+_DRAWN: weakref.WeakKeyDictionary[Any, Any] = weakref.WeakKeyDictionary()
+
+
+def _drawing(pane: Any) -> None:
+    """Note in `_DRAWN` the lines `pane` draws, from now on (hooked once per pane, kept across calls of
+    `cursor_moves`: a later call whose first move gives a pane the lines it already shows repaints nothing, so
+    what it drew before must be known); the pane is repainted once under the hook, so what it shows is noted."""
+    if pane in _DRAWN or getattr(pane, "_bench_drawing", False):
+        return
+    draw = pane.render_line
+
+    def line(y: int) -> Any:
+        _DRAWN[pane] = pane._lines
+        return draw(y)
+
+    pane.render_line = line
+    pane._bench_drawing = True
+    pane.refresh()
+
+
 async def cursor_moves(pilot: Any, app: Any, screen: Any, moves: int, settle: bool = True,
                        whole: bool = True) -> tuple[list[float], list[float]]:
     """Seconds from a `down` key to the first frame that painted the cursor on the new row and both side panes
@@ -140,20 +161,10 @@ async def cursor_moves(pilot: Any, app: Any, screen: Any, moves: int, settle: bo
     escalation, candidates = screen.query_one(EscalationPane), screen.query_one(CandidatesPane)
     target = [""]
     painted: list[float | None] = [None]
-    drawn: dict[Any, Any] = {}  # pane -> the lines it last drew (a pane given content that renders to the lines
-    # it shows already repaints nothing: the lines it shows are then its content's, drawn before)
-
-    def drawing(pane: Any) -> None:
-        draw = pane.render_line
-
-        def line(y: int) -> Any:
-            drawn[pane] = pane._lines
-            return draw(y)
-
-        pane.render_line = line
-
-    drawing(escalation)
-    drawing(candidates)
+    drawn = _DRAWN  # pane -> the lines it last drew (a pane given content that renders to the lines it shows
+    # already repaints nothing: the lines it shows are then its content's, drawn before)
+    for pane in (escalation, candidates):
+        _drawing(pane)
 
     def filled() -> bool:
         detail = screen.detail

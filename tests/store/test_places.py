@@ -125,3 +125,24 @@ def test_a_read_only_folder_answers_from_memory(tmp_path: Path, monkeypatch: Any
         assert not places.path_of(path).exists()
     finally:
         store.close()
+
+
+def test_a_get_the_places_file_answers_builds_no_id_index(tmp_path: Path, monkeypatch: Any) -> None:
+    """`show` at 1M took 2 s building the issues' `id` index before asking the places file, which answers alone."""
+    from triagedesk.store import warming
+
+    path = tmp_path / "desk.json"
+    store = seeded(path, [("issues", "add", 0, {"id": f"INC-{n}"}) for n in range(20)])
+    built: list[str] = []
+    build = warming.id_index
+    monkeypatch.setattr(warming, "id_index", lambda journal, table: (built.append(table), build(journal, table)))
+    reader = Journal(path, create=False, reading=True)
+    try:
+        reader.placed = Placed(reader)
+        assert reader.get("issues", "INC-7") is not None and reader.get("issues", "INC-70") is None
+        assert built == []
+        reader.placed = None
+        assert reader.get("issues", "INC-7") is not None and built == ["issues"]  # the index still answers alone
+    finally:
+        reader.close()
+        store.close()

@@ -329,12 +329,13 @@ class Journal:
     def get(self, table: str, key: str) -> dict[str, Any] | None:
         """The document whose `id` is `key` (a fresh copy), as it is now."""
         self.refresh()
+        if self.placed is not None:  # a reader's places file answers without the index (built only on a miss)
+            with self.mutex:
+                found = self.placed.get(table, key)
+            if found is not _MISS:
+                return found
         warming.id_index(self, table)  # a first use builds it outside the lock (or waits for the warm-up's build)
         with self.mutex:
-            if self.placed is not None:
-                found = self.placed.get(table, key)
-                if found is not _MISS:
-                    return found
             doc_id = self.records.id_index(table).get(key)
             return None if doc_id is None else self.records.raw.get(table, {}).get(doc_id)
 
