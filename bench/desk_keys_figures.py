@@ -56,6 +56,12 @@ class Keys:
                 self.painted[n] = now
         self.drawn_cursor = -1
 
+    def stuck(self) -> dict[str, Any]:
+        """The last key's state, for one not painted: taken by the app or the queue yet, the row it moved to."""
+        n = len(self.pressed) - 1
+        return {"n": n, "handled": self.handled[n] is not None, "waiting_for_queue": n in self.to_queue,
+                "target": self.target[n]}
+
     def latencies(self) -> list[float]:
         return [p - k for k, p in zip(self.pressed, self.painted, strict=True) if p is not None]
 

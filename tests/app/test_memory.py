@@ -52,3 +52,56 @@ def test_keep_loaded_freezes_what_is_loaded() -> None:
         assert gc.get_freeze_count() >= before + 10
     finally:
         gc.unfreeze()
+
+
+def test_no_collection_is_due_until_the_young_generation_passes_its_threshold() -> None:
+    limits = (50_000, 20, 100)
+    assert memory.due((0, 0, 0), limits) is None
+    assert memory.due((50_000, 25, 200), limits) is None, "at the threshold the collector waits, as CPython's"
+    assert memory.due((50_001, 0, 0), limits) == 0
+
+
+def test_the_due_generation_is_the_oldest_past_its_threshold() -> None:
+    limits = (50_000, 20, 100)
+    assert memory.due((60_000, 20, 100), limits) == 0
+    assert memory.due((60_000, 21, 100), limits) == 1
+    assert memory.due((60_000, 21, 101), limits) == 2
+    assert memory.due((60_000, 0, 101), limits) == 2
+
+
+def young(count: int) -> list[list[int]]:
+    """`count` new containers the collector tracks (the young generation's count grows by as many)."""
+    return [[n] for n in range(count)]
+
+
+def test_a_waiting_key_holds_the_due_collection_back_and_none_runs_meanwhile() -> None:
+    was = gc.get_threshold()
+    collected: list[int] = []
+    memory.paced(True)
+    try:
+        gc.collect()
+        gc.set_threshold(1_000, 20, 100)
+        held = young(3_000)  # noqa: F841 - alive: counted in the young generation
+        assert gc.get_count()[0] >= 2_000, "automatic collections ran while paced"
+        assert memory.collect_due(hold=True, collect=collected.append) is None
+        assert collected == []
+        assert memory.collect_due(hold=False, collect=collected.append) == 0
+        assert collected == [0]
+    finally:
+        memory.paced(False)
+        gc.set_threshold(*was)
+    assert gc.isenabled()
+
+
+def test_a_young_generation_past_its_bound_is_collected_even_while_a_key_waits() -> None:
+    was = gc.get_threshold()
+    memory.paced(True)
+    try:
+        gc.collect()
+        gc.set_threshold(1_000, 20, 100)
+        held = young(memory.HELD_MOST * 1_000 + 500)  # noqa: F841
+        assert memory.collect_due(hold=True) == 0
+        assert gc.get_count()[0] < 1_000, "the due collection did not run"
+    finally:
+        memory.paced(False)
+        gc.set_threshold(*was)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import gc
 import threading
+from collections.abc import Callable
 
 THRESHOLDS = (50_000, 20, 100)
 """A young collection after 50,000 allocations rather than 700: loading 100k issues allocates millions of objects
@@ -28,3 +29,39 @@ def keep_loaded() -> None:
     """What is loaded now lives as long as the store or the queue: move it out of the collector's walks
     (`gc.freeze`; a full collection walking 100k loaded issues cost ~150 ms, every few cursor moves)."""
     gc.freeze()
+
+
+HELD_MOST = 4
+"""How many times its threshold the young generation may grow while collections are held back for a waiting key:
+past it the collection runs anyway (memory stays bounded whatever the keys do)."""
+
+
+def paced(on: bool) -> None:
+    """Automatic collections off (`on`: the caller runs `collect_due` itself, at moments when no key waits for
+    its frame), or back on. A young collection at 100k issues takes 5-70 ms CPU holding the GIL, in whichever
+    thread allocated the object that crossed the threshold: while the desk follows a writer, one landed in a
+    key's frame every few seconds (issue #24)."""
+    if on:
+        gc.disable()
+    else:
+        gc.enable()
+
+
+def due(counts: tuple[int, int, int] | None = None, thresholds: tuple[int, int, int] | None = None) -> int | None:
+    """The generation the automatic collector would collect now (None: none is due): once the young generation
+    is past its threshold, the oldest generation whose count is past its own (the youngest at least)."""
+    counts = gc.get_count() if counts is None else counts
+    limits = gc.get_threshold() if thresholds is None else thresholds
+    if counts[0] <= limits[0]:
+        return None
+    return 2 if counts[2] > limits[2] else 1 if counts[1] > limits[1] else 0
+
+
+def collect_due(hold: bool, collect: Callable[[int], object] = gc.collect) -> int | None:
+    """Run the collection due now (`due`), unless `hold` (a key waits for its frame, or may come any moment) and
+    the young generation is under `HELD_MOST` times its threshold; the generation collected, or None."""
+    generation = due()
+    if generation is None or (hold and gc.get_count()[0] < HELD_MOST * gc.get_threshold()[0]):
+        return None
+    collect(generation)
+    return generation

@@ -156,14 +156,18 @@ class Queries:
         """The request's resolve due time as its clock reads it (pushed by its waits): what every line shows."""
         return sla.resolve_due(request, self.engine.profile(request.profile or None))
 
-    def clocks(self, statuses: Collection[str] = OPEN_STATUSES, expert_id: str | None = None) -> list[RequestClocks]:
-        """Every open request with a running clock, breached first, then least time left (Timers, `timers`)."""
+    def clocks(self, statuses: Collection[str] = OPEN_STATUSES, expert_id: str | None = None,
+               between: Callable[[], None] = lambda: None, every: int = 64) -> list[RequestClocks]:
+        """Every open request with a running clock, breached first, then least time left (Timers, `timers`);
+        `between()` after every `every` requests read (the desk's: wait while a key is pending)."""
         now = self.now()
         experts = {e.id: e for e in self.store.experts.all()}
         calendars = self.calendars()
         out = []
         for status in sorted(statuses):
-            for request in self.store.requests.by("status", status):
+            for n, request in enumerate(self.store.requests.each_by("status", status), 1):
+                if n % every == 0:
+                    between()
                 if expert_id is not None and request.assigned_expert_id != expert_id:
                     continue
                 profile = self.engine.profile(request.profile or None)

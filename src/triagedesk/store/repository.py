@@ -112,6 +112,13 @@ class Repository(Generic[M]):
         loaded = [self.loadable(doc) for doc in self.store.journal.lookup(self.name, field, value)]
         return [model for model in loaded if model is not None]  # one the models cannot load: skipped, told
 
+    def each_by(self, field: str, value: Any) -> Iterator[M]:
+        """`by`, one record loaded at a time (a reader may give way between them)."""
+        for doc in self.store.journal.lookup(self.name, field, value):
+            model = self.loadable(doc)
+            if model is not None:
+                yield model
+
     def latest_by(self, field: str, value: Any, newest: Callable[[M], Any]) -> M | None:
         """The record with the greatest `newest(record)` among those whose indexed `field` equals `value`, the last
         stored on a tie (a request opened at the instant the one before it was cancelled is the newer)."""

@@ -19,6 +19,7 @@ from triagedesk.app.dispatching import ACTOR as DISPATCHER_NAME
 from triagedesk.domain.records import AuditEntry
 from triagedesk.sync.client import Remote
 from triagedesk.tui import keymap, keys
+from triagedesk.tui.collecting import COLLECTING
 from triagedesk.tui.config import NotSaved, Settings, read_settings, save_settings
 from triagedesk.tui.failures import tell_failure
 from triagedesk.tui.giving_way import KEYS
@@ -78,8 +79,13 @@ class TriageDeskApp(App):
             KEYS.pressed()  # the desk's background work gives way while keys come
         await super().on_event(event)
 
+    COLLECT_EVERY = 0.025
+    """Seconds between two looks at whether a collection is due while no key comes (`Collecting.tick`)."""
+
     def on_mount(self) -> None:
         sys.setswitchinterval(min(self._switch_interval, SWITCH_INTERVAL))
+        COLLECTING.start()  # no collection lands in a key's wait: the desk runs them between keys
+        self.set_interval(self.COLLECT_EVERY, COLLECTING.tick)
         self.desk.records.on_skipped(self._skipped_record)
         themes, problems = load_themes()
         for theme in themes:
@@ -122,6 +128,7 @@ class TriageDeskApp(App):
 
     def on_unmount(self) -> None:
         sys.setswitchinterval(self._switch_interval)
+        COLLECTING.stop()
         if self._watcher is not None:
             self._watcher.stop()
         if self._sync is not None:

@@ -136,11 +136,11 @@ def timers(desk: Desk, limit: int, expert_id: str | None = None,
            between: Callable[[], None] = lambda: None) -> tuple[list[TimerSpec], str]:
     """The most pressing clocks (and running sessions), as specs for the Timers pane: each reads its target
     through the domain's clock function at every tick. Read a state at a time, `between()` called after each
-    (the desk's: wait while a key is pending; each state read at its own instant), then ordered as one read
-    orders them (`queries.clocks`)."""
+    and every 64 requests within one (the desk's: wait while a key is pending; each state read at its own
+    instant), then ordered as one read orders them (`queries.clocks`)."""
     clocks = []
     for status in sorted(OPEN_STATUSES):
-        clocks += desk.queries.clocks((status,), expert_id=expert_id)
+        clocks += desk.queries.clocks((status,), expert_id=expert_id, between=between)
         between()
     clocks.sort(key=lambda c: sla.order_key(c.pressing))  # type: ignore[arg-type]
     exposure = sla.refund_exposure([clock for c in clocks for clock in c.clocks])

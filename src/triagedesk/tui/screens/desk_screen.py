@@ -25,7 +25,9 @@ from triagedesk.display import literal
 from triagedesk.domain.models import Candidate
 from triagedesk.domain.requests.actions import Actor
 from triagedesk.tui import keymap, keys, loaders
+from triagedesk.tui.collecting import COLLECTING
 from triagedesk.tui.config import Settings
+from triagedesk.tui.detail_reloads import DetailReloads
 from triagedesk.tui.failures import tell_failure
 from triagedesk.tui.giving_way import KEYS
 from triagedesk.tui.notices import tell
@@ -101,6 +103,7 @@ class DeskScreen(Screen[None]):
         self.spec = plain_spec(role)
         self.current: str | None = None
         self.detail: loaders.Detail | None = None
+        self.detail_reloads = DetailReloads(self.load_detail)
         self.selection = keys.Selection(tab="analytics" if role == "lead" else "desk")
         self._keys_shown: tuple[bool, ...] | None = None
         door = WorkflowDoor(self)
@@ -164,12 +167,12 @@ class DeskScreen(Screen[None]):
         """Draw again what took its colours from the theme: the clocks, the urgency, the Candidates' rows."""
         self.query_one(TimersPane).redraw()
         self._escalation.recolour(self.app.theme_variables)
-        candidates = self.query_one(CandidatesPane)
-        candidates.show(candidates.match)
+        (candidates := self.query_one(CandidatesPane)).show(candidates.match)
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         if event.worker.group == "detail" and event.state == WorkerState.ERROR and self.current is not None:
             self.detail = None  # not the last issue's decision and candidates under a cursor on another
+            self.detail_reloads.failed()
             self._escalation.show_failure(self.current)
             self.query_one(CandidatesPane).show(None)
             self.query_one(QueueView).show_highlight()
@@ -209,8 +212,7 @@ class DeskScreen(Screen[None]):
 
     # -- loading ---------------------------------------------------------------------------
     def reload(self) -> None:
-        """Queue first (the timers follow it); the report only while the Analytics tab is open.
-        A loaded queue takes only what changed since (its feed of the store's changes), not a reload."""
+        """Queue first (the timers follow it), the report only while Analytics is open; a loaded queue: its patch."""
         if self.data.feed is not None:
             self.update_queue()
         else:
@@ -219,8 +221,7 @@ class DeskScreen(Screen[None]):
 
     def on_desk_screen_store_changed(self, _: StoreChanged) -> None:
         self.reload()
-        if self.current:
-            self.load_detail(self.current)
+        self.detail_reloads.changed(self.current)
 
     @on(TabbedContent.TabActivated)
     def tab_activated(self, event: TabbedContent.TabActivated) -> None:
@@ -238,8 +239,7 @@ class DeskScreen(Screen[None]):
 
     @work(thread=True, group="queue-update", exit_on_error=False)
     def update_queue(self) -> None:
-        data = self.data
-        with data.feed.busy:  # patches are posted in the order their changes were drained
+        with (data := self.data).feed.busy:  # patches are posted in the order their changes were drained
             drained, found = loaders.patch(self.desk, data)
             if drained:
                 self.post_message(self.QueuePatched(data, found))
@@ -252,6 +252,7 @@ class DeskScreen(Screen[None]):
 
     def load_detail(self, issue_id: str) -> None:
         """Find `issue_id`'s detail on a worker (with the Escalation pane's geometry, read here)."""
+        self.detail_reloads.asked(issue_id)
         self._detail_worker(issue_id, self._escalation.geometry(), self.app.theme_variables)
 
     @work(thread=True, exclusive=True, group="detail", exit_on_error=False)
@@ -306,9 +307,10 @@ class DeskScreen(Screen[None]):
     def on_desk_screen_detail_ready(self, message: DetailReady) -> None:
         if message.issue_id != self.current:
             return  # stale: the cursor has moved on
+        self.detail_reloads.shown(message.issue_id, message.detail is None or not message.detail.partial)
         self.detail = message.detail
         self.query_one(QueueView).show_highlight()  # the cursor paints in the frame that shows its detail
-        self.call_after_refresh(KEYS.served)  # then the workers waiting while a key is pending go on
+        self.call_after_refresh(COLLECTING.served)  # then the workers waiting while a key is pending go on
         if message.detail is None:
             self._show_keys()
             return
@@ -353,9 +355,7 @@ class DeskScreen(Screen[None]):
 
     def on_desk_screen_action_done(self, message: ActionDone) -> None:
         tell(self, message.text)
-        self.reload()
-        if self.current:
-            self.load_detail(self.current)
+        self.on_desk_screen_store_changed(self.StoreChanged())
 
     # -- what the pieces need of the screen (DeskHost) ------------------------------------------
     def push(self, screen: Screen[Any], then: Callable[[Any], None] | None = None) -> None:

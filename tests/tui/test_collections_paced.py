@@ -1,0 +1,108 @@
+"""The desk runs the collector's collections itself, on the UI thread at the moments furthest from a key (a young
+collection at 100k issues holds the GIL 5-75 ms, and landed in keys' waits while following a writer, issue #24):
+automatic collections are off while it runs and back on after; a due collection runs right after a key's frame,
+or on a tick once keys stopped, and waits while keys come (up to a bound)."""
+
+from __future__ import annotations
+
+import asyncio
+import gc
+import time
+from pathlib import Path
+
+import pytest
+
+from tests.support.pilot import make_app, settle
+from triagedesk.app import memory
+from triagedesk.tui import collecting
+from triagedesk.tui.collecting import Collecting
+from triagedesk.tui.giving_way import GivingWay
+
+
+class Keys(GivingWay):
+    def __init__(self) -> None:
+        self.now = 100.0
+        super().__init__(clock=lambda: self.now)
+
+
+def pacer() -> tuple[Keys, Collecting, list[bool]]:
+    keys, holds = Keys(), []
+
+    def noted(hold: bool) -> None:
+        holds.append(hold)
+
+    return keys, Collecting(keys, noted, clock=keys.clock), holds
+
+
+def test_a_tick_holds_the_collection_back_while_keys_come_and_not_after() -> None:
+    keys, pacing, holds = pacer()
+    keys.pressed()
+    keys.served()
+    keys.now += keys.quiet / 2
+    pacing.tick()  # the next key may come any moment
+    keys.now += keys.quiet
+    pacing.tick()
+    assert holds == [True, False]
+
+
+def test_a_served_key_lets_the_waiting_work_go_on_and_runs_the_collection() -> None:
+    keys, pacing, holds = pacer()
+    keys.pressed()
+    assert keys.key_pending()
+    pacing.served()
+    assert holds == [False] and not keys.key_pending()
+
+
+async def wait_for(condition, seconds: float = 10.0) -> None:
+    deadline = time.monotonic() + seconds
+    while not condition() and time.monotonic() < deadline:
+        await asyncio.sleep(0.01)
+    assert condition(), "not within the time allowed"
+
+
+async def test_the_desk_holds_collections_while_keys_come_and_runs_them_after(
+        store_copy: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    calls: list[tuple[bool, int | None]] = []
+
+    def noted(hold: bool) -> int | None:
+        done = memory.collect_due(hold)
+        calls.append((hold, done))
+        return done
+
+    monkeypatch.setattr(collecting.COLLECTING, "collect_due", noted)
+    keys = collecting.COLLECTING.keys
+    app = make_app(store_copy)
+    was = gc.get_threshold()
+    async with app.run_test(size=(160, 48)) as pilot:
+        await settle(pilot)
+        assert not gc.isenabled(), "automatic collections still on: they land in keys' waits"
+        try:
+            gc.set_threshold(5_000, *was[1:])  # (held back up to 20,000)
+            keys.pressed()
+            held = [[n] for n in range(6_000)]  # a collection due
+            await wait_for(lambda: keys.pressed() or any(hold for hold, _ in calls))  # keys keep coming
+            assert all(done is None for hold, done in calls if hold), "a collection ran while keys came"
+            await wait_for(lambda: any(done == 0 for hold, done in calls if not hold))  # they stopped
+            assert gc.get_count()[0] < 6_000
+            del held
+        finally:
+            gc.set_threshold(*was)
+    assert gc.isenabled(), "the collector left off after the desk closed"
+
+
+async def test_a_cursor_move_s_painted_frame_runs_the_due_collection(store_copy: Path,
+                                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    served: list[int] = []
+    real = collecting.COLLECTING.served
+
+    def noted() -> None:
+        real()
+        served.append(1)
+
+    monkeypatch.setattr(collecting.COLLECTING, "served", noted)
+    app = make_app(store_copy)
+    async with app.run_test(size=(160, 48)) as pilot:
+        await settle(pilot)
+        served.clear()
+        await pilot.press("down")
+        await wait_for(lambda: bool(served))
