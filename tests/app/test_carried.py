@@ -7,6 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from tests.support.carried_reads import NOW, SIDE, _reads
+from tests.support.compacting import compacted
 from triagedesk.app.issue_search import scan
 from triagedesk.app.reading import open_reading
 from triagedesk.app.report_columns import report as counted_report
@@ -29,7 +30,7 @@ def test_a_desks_compaction_leaves_every_used_side_file_for_the_new_snapshot(tmp
         requests = desk.store.requests.all()[:40]
         desk.store.requests.put_many([r.model_copy(update={"price": r.price + 1.0}) for r in requests])
         desk.store.issues.delete(desk.store.issues.all()[5].id)
-        desk.store.journal.compact()
+        compacted(desk.store.journal)
         left = {side: side(path).read_bytes() for side in SIDE}
         _reads(path, issue)
         for side, data in left.items():

@@ -9,6 +9,7 @@ import fcntl
 import os
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -17,6 +18,7 @@ from typing import Any
 import pytest
 
 from tests.support.carried_reads import NOW, SIDE, _reads
+from tests.support.compacting import compacted
 from triagedesk import files
 from triagedesk.app import report_days_carry, search_carry
 from triagedesk.app.answers import open_answers
@@ -34,6 +36,7 @@ from triagedesk.store import journal as journal_module
 
 SECOND_WRITER = """
 import sys
+import threading
 from triagedesk.store.database import open_store
 store = open_store(sys.argv[1])
 issue = store.issues.all()[int(sys.argv[2])]
@@ -147,7 +150,7 @@ def test_another_process_writes_while_the_carry_writes(desk: Desk, monkeypatch: 
             wrote.append(1)
 
     ran = _around_writes(monkeypatch, second_writer)
-    desk.store.journal.compact()
+    compacted(desk.store.journal)
     assert len(ran) == len(SIDE) and wrote
     changed = desk.store.issues.all()[3]
     desk.store.journal.refresh()
@@ -167,7 +170,7 @@ def test_the_lock_is_free_inside_each_carried_write(desk: Desk, monkeypatch: pyt
     seen: list[tuple[int, int, bool, bool]] = []
     _around_writes(monkeypatch, lambda: seen.append((journal.files.locked, journal._depth, _lock_free(desk),
                                                      journal.mutex._is_owned())))  # type: ignore[attr-defined]
-    journal.compact()  # the outermost transaction
+    compacted(journal)  # the outermost transaction
     assert len(seen) == len(SIDE) and all(found == (0, 0, True, False) for found in seen)
     seen.clear()
     # a compaction reached from inside a commit (the journal grown past its bound): written once it is let go
@@ -181,6 +184,7 @@ def test_the_lock_is_free_inside_each_carried_write(desk: Desk, monkeypatch: pyt
     with journal.transaction():
         desk.store.requests.put_many([request.model_copy(update={"price": request.price + 2.0})])
         assert not seen
+    journal.carrying.wait()  # begun on a thread once the lock was let go
     assert journal.generation > generation and len(seen) == len(SIDE)
     assert all(found == (0, 0, True, False) for found in seen)
     _fresh_equal(Path(desk.store.path), desk.store.issues.all()[0].id)
@@ -211,7 +215,7 @@ def test_a_write_failing_half_way_leaves_no_staged_file(desk: Desk, monkeypatch:
 
     monkeypatch.setattr(journal_module.carry, "written", failing_writes)
     before = {side: side(path).read_bytes() for side in SIDE}
-    desk.store.journal.compact()  # no error reaches the caller
+    compacted(desk.store.journal)  # no error reaches the caller
     assert pieces
     _no_staged(path)
     assert {side: side(path).read_bytes() for side in SIDE} == before  # the old files: stale, not used
@@ -230,7 +234,7 @@ def test_a_carrier_raising_in_its_write_costs_only_its_file(desk: Desk, monkeypa
     monkeypatch.setattr(report_days_carry, "_counted", broken)
     monkeypatch.setattr(search_carry, "_kept", broken)
     before = {side: side(path).read_bytes() for side in SIDE}
-    desk.store.journal.compact()
+    compacted(desk.store.journal)
     _no_staged(path)
     assert [side(path).read_bytes() == before[side] for side in SIDE] == [True, True, False, False]
     _same_answers(desk, path)
@@ -241,12 +245,12 @@ def test_a_failed_transaction_drops_its_compactions_writes(desk: Desk, monkeypat
     journal = desk.store.journal
     ran = _around_writes(monkeypatch, lambda: None)
     with pytest.raises(RuntimeError), journal.transaction():
-        journal.compact()
+        compacted(journal)
         assert not ran and journal.after_release
         raise RuntimeError("the outer transaction fails after its compaction")
     assert not ran and not journal.after_release  # its files left stale: the first readers build them
     _reads(Path(desk.store.path), desk.store.issues.all()[0].id)
-    journal.compact()  # the next compaction carries them again
+    compacted(journal)  # the next compaction carries them again
     assert len(ran) == len(SIDE)
 
 
@@ -291,8 +295,26 @@ def test_a_process_killed_in_a_carry_leaves_only_a_staged_file(desk: Desk) -> No
         for found in (*staged, unrelated):
             os.utime(found, (old, old))
         _reads(path, issue)
-        again.store.journal.compact()  # the next compaction removes what a killed process left, and only that
+        compacted(again.store.journal)  # the next compaction removes what a killed process left, and only that
         assert not staged[0].exists() and fresh.exists() and unrelated.exists()
         _fresh_equal(path, issue)
     finally:
         again.close()
+
+
+def test_the_write_that_compacted_returns_before_the_carried_files_are_written(desk: Desk,
+                                                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    """The carried writes run on a thread of their own: the desk's write (an assign, the intake's) whose commit
+    compacted is not held for them (seconds at 1M); the journal's close waits for them, so none is cut short."""
+    path = Path(desk.store.path)
+    issue = desk.store.issues.all()[0].id
+    go = threading.Event()
+    _around_writes(monkeypatch, lambda: go.wait(60))
+    before = {side: side(path).read_bytes() for side in SIDE}
+    desk.store.journal.compact()
+    assert not go.is_set() and {side: side(path).read_bytes() for side in SIDE} == before  # none written yet
+    go.set()
+    desk.close()  # waits for them
+    assert all(side(path).read_bytes() != before[side] for side in SIDE)
+    _fresh_equal(path, issue)
+    _no_staged(path)

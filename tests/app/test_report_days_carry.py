@@ -14,6 +14,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from tests.support.compacting import compacted
 from tests.support.report_books import _folded, _store, _write, booked, counted, same_reports
 from tests.support.report_histories import DAYS, NOW, PROFILES, histories, requests
 from triagedesk.app import report_days, report_days_carry
@@ -76,7 +77,7 @@ def test_a_carried_book_is_the_book_counted_whole(tmp_path: Path, history: Any, 
                 compacting = store if kind == "compact" else second
                 assert compacting is not None
                 expected = _valid(compacting) and (compacting is store or second_carries)
-                compacting.journal.compact()
+                compacted(compacting.journal)
                 store.journal.refresh()
                 assert _valid(store) == expected
                 if expected:
@@ -89,7 +90,7 @@ def test_a_carried_book_is_the_book_counted_whole(tmp_path: Path, history: Any, 
                 store.journal.refresh()
             else:
                 _write(store, kind, n, data)
-        store.journal.compact()
+        compacted(store.journal)
         expected_end = book_path(store.path).exists()
         same_reports(store)  # carried or counted again: the report equals the records' either way
         assert book_path(store.path).exists() or not expected_end
@@ -106,7 +107,7 @@ def test_a_compaction_carries_the_book_over_and_the_reports_agree(tmp_path: Path
         first = book_path(store.path).stat().st_ino
         store.requests.put_many([ExpertRequest(id="req-x", analysis_id="INC-x", submitted_at=NOW, price=9.0)])
         store.requests.delete("req-3")
-        store.journal.compact()
+        compacted(store.journal)
         assert book_path(store.path).stat().st_ino != first and _valid(store)  # written for the new snapshot
         _same_as_counted_whole(store)
         same_reports(store)
@@ -118,7 +119,7 @@ def test_no_book_before_the_compaction_means_none_after(tmp_path: Path) -> None:
     store = _carrying(_folded(tmp_path))
     try:
         store.requests.put_many([ExpertRequest(id="req-x", analysis_id="INC-x", submitted_at=NOW, price=9.0)])
-        store.journal.compact()
+        compacted(store.journal)
         assert not book_path(store.path).exists()  # never used: not built by the compaction
     finally:
         store.close()
@@ -129,10 +130,10 @@ def test_a_stale_book_is_not_carried(tmp_path: Path) -> None:
     try:
         booked(store, DAYS, NOW)
         store.journal.carriers.clear()
-        store.journal.compact()  # a compaction without the carrier (a process without a Desk): the book is stale
+        compacted(store.journal)  # a compaction without the carrier (a process without a Desk): the book is stale
         _carrying(store)
         store.requests.put_many([ExpertRequest(id="req-x", analysis_id="INC-x", submitted_at=NOW, price=9.0)])
-        store.journal.compact()
+        compacted(store.journal)
         assert not _valid(store)
         assert booked(store, DAYS, NOW) == counted(store, DAYS, NOW) and _valid(store)  # counted at the first report
     finally:
@@ -157,7 +158,7 @@ def test_a_damaged_day_is_not_carried(tmp_path: Path, which: str) -> None:
         path.write_bytes(bytes(data))
         moved = NOW - timedelta(days=3) if which == "touched" else NOW
         store.requests.put_many([ExpertRequest(id="req-x", analysis_id="INC-x", submitted_at=moved, price=9.0)])
-        store.journal.compact()
+        compacted(store.journal)
         assert not _valid(store)
         assert booked(store, DAYS, NOW) == counted(store, DAYS, NOW) and _valid(store)
     finally:
@@ -179,7 +180,7 @@ def test_no_other_process_reads_the_new_snapshot_before_its_book(tmp_path: Path)
         store.journal.carriers.append(lambda: looking)
         before = store.journal.files.header
         store.requests.put_many([ExpertRequest(id="req-x", analysis_id="INC-x", submitted_at=NOW, price=9.0)])
-        store.journal.compact()
+        compacted(store.journal)
         assert seen == [before] and store.journal.files.header != before
         opened: list[bool] = []
 

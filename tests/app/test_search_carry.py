@@ -12,6 +12,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from tests.support.compacting import compacted
 from tests.support.search_stores import T0, answer, build, fill, write, writes
 from triagedesk.app import search_carry, search_file, search_index
 from triagedesk.app.issue_search import scan
@@ -65,7 +66,7 @@ def test_a_carried_search_file_is_the_file_built(tmp_path: Path, data: st.DataOb
     try:
         fill(store, data.draw)
         store.issues.put_many([Issue(id="INC-0", title="kept", profile="infrastructure")])
-        store.journal.compact()
+        compacted(store.journal)
         answer(path, "disk", 3)  # the first snapshot's file
         for what, arg in plan:
             if what == "write":
@@ -79,7 +80,7 @@ def test_a_carried_search_file_is_the_file_built(tmp_path: Path, data: st.DataOb
                 assert compacting is not None
                 compacting.journal.refresh()
                 expected = _valid(path)
-                compacting.journal.compact()
+                compacted(compacting.journal)
                 store.journal.refresh()
                 assert _valid(path) == expected
                 if expected:
@@ -99,7 +100,7 @@ def test_a_compaction_carries_the_file_and_searches_agree(tmp_path: Path) -> Non
         assert answer(path, "outage 3", 500) == scan(store, "outage 3", 500)
         store.issues.put_many([Issue(id="INC-1000", title="printer outage 3 again", profile="infrastructure")])
         store.issues.delete("INC-5")
-        store.journal.compact()
+        compacted(store.journal)
         assert _valid(path)
         _same_as_built(path)
         assert answer(path, "outage 3", 500) == scan(store, "outage 3", 500)
@@ -112,7 +113,7 @@ def test_no_file_before_the_compaction_means_none_after(tmp_path: Path) -> None:
     store = _carrying(build(path))
     try:
         store.issues.put_many([Issue(id="INC-1000", title="x", profile="infrastructure")])
-        store.journal.compact()
+        compacted(store.journal)
         assert not search_file.path_of(path).exists()
     finally:
         store.close()
@@ -130,7 +131,7 @@ def test_a_damaged_file_is_not_carried(tmp_path: Path, where: bytes, monkeypatch
         damaged[damaged.index(where) + 3] ^= 0x04
         side.write_bytes(bytes(damaged))
         store.issues.put_many([Issue(id="INC-1000", title="x", profile="infrastructure")])
-        store.journal.compact()
+        compacted(store.journal)
         assert not _valid(path)  # left stale: the first search builds it
         assert answer(path, "outage 3", 500) == scan(store, "outage 3", 500) and _valid(path)
     finally:
@@ -144,11 +145,11 @@ def test_issues_of_the_same_moment_keep_the_tables_order(tmp_path: Path) -> None
     try:
         store.issues.put_many([Issue(id=f"INC-{n}", title=f"disk {n}", profile="infrastructure", created_at=T0)
                                for n in range(6)])
-        store.journal.compact()
+        compacted(store.journal)
         answer(path, "disk", 3)
         store.issues.put_many([Issue(id="INC-1", title="disk again", profile="infrastructure", created_at=T0)])
         store.issues.delete("INC-0")
-        store.journal.compact()
+        compacted(store.journal)
         assert _valid(path)
         _same_as_built(path)
         assert [f.issue_id for f in answer(path, "disk", 9)] == ["INC-1", "INC-2", "INC-3", "INC-4", "INC-5"]

@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 
 from tests.support import knowledge_stores as knowledge_tests
 from tests.support import places_stores as places_tests
+from tests.support.compacting import compacted
 from triagedesk.store import knowledge_file, places
 from triagedesk.store.database import open_store
 from triagedesk.store.journal import Journal
@@ -68,7 +69,7 @@ def test_files_made_by_the_compaction_are_the_files_built(tmp_path: Path, first:
     second: Store | None = None
     try:
         knowledge_tests.write(store.journal, [("add", 0, doc) for doc in kb])
-        store.journal.compact()
+        compacted(store.journal)
         _read(path)
         for what, arg in plan:
             if what == "write":
@@ -86,7 +87,7 @@ def test_files_made_by_the_compaction_are_the_files_built(tmp_path: Path, first:
                 assert compacting is not None
                 compacting.journal.refresh()
                 before = _files(path)
-                compacting.journal.compact()
+                compacted(compacting.journal)
                 store.journal.refresh()
                 made = _files(path)
                 expected = _built(path)
@@ -108,13 +109,13 @@ def test_a_compaction_makes_both_files_for_the_new_snapshot(tmp_path: Path) -> N
                                                                        "n": 1})]))
     try:
         knowledge_tests.write(store.journal, [("add", 0, {"id": "KB-1", "title": "disk full", "resolution": "x"})])
-        store.journal.compact()
+        compacted(store.journal)
         _read(path)
         first = _files(path)
         assert all(first.values())
         places_tests.write(store.journal, [("sessions", "add", 0, {"id": "s", "issue_id": "INC-1",
                                                                    "request_id": None, "analysis_id": None, "n": 0})])
-        store.journal.compact()
+        compacted(store.journal)
         made = _files(path)
         assert made != first and made == _built(path)  # made anew for the new snapshot, as a reader builds them
     finally:
@@ -128,14 +129,14 @@ def test_a_missing_or_damaged_file_is_not_made(tmp_path: Path) -> None:
                                                                        "n": 1})]))
     try:
         knowledge_tests.write(store.journal, [("add", 0, {"id": "KB-1", "title": "disk full", "resolution": "x"})])
-        store.journal.compact()
+        compacted(store.journal)
         _read(path)
         places.path_of(path).unlink()
         side = knowledge_file.path_of(path)
         damaged = bytearray(side.read_bytes())
         damaged[-10] ^= 0x01  # its header (the last piece): not the snapshot's file
         side.write_bytes(bytes(damaged))
-        store.journal.compact()
+        compacted(store.journal)
         assert not places.path_of(path).exists() and side.read_bytes() == bytes(damaged)
         _read(path)  # built by the first reader, as before
         assert _files(path) == _built(path)

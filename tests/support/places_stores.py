@@ -9,6 +9,7 @@ from typing import Any
 
 from hypothesis import strategies as st
 
+from tests.support.compacting import compacted
 from triagedesk.store.database import open_store
 from triagedesk.store.journal import Journal
 from triagedesk.store.placed import Placed
@@ -61,5 +62,5 @@ def compare(path: Path) -> None:
 def seeded(path: Path, first: list[tuple[str, str, int, dict[str, Any]]]) -> Store:
     store = open_store(path)
     write(store.journal, [(t, "add", 0, d) for t, _, _, d in first])
-    store.journal.compact()
+    compacted(store.journal)
     return store

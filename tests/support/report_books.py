@@ -9,6 +9,7 @@ from typing import Any
 
 from hypothesis import strategies as st
 
+from tests.support.compacting import compacted
 from tests.support.report_histories import DAYS, EXPERTS, NOW, PROFILES, drop, moments, requests
 from triagedesk.app import report_days
 from triagedesk.domain.insight.analytics import report
@@ -44,7 +45,7 @@ def _store(tmp_path: Path, history: Any) -> Store:
     store.requests.put_many(reqs)
     store.outcomes.put_many(outcomes)
     store.corrections.put_many(corrections)
-    store.journal.compact()
+    compacted(store.journal)
     return store
 
 

@@ -9,6 +9,7 @@ from typing import Any
 
 from hypothesis import strategies as st
 
+from tests.support.compacting import compacted
 from triagedesk.app import search_index
 from triagedesk.domain.models import Issue
 from triagedesk.domain.records import ExpertRequest
@@ -79,5 +80,5 @@ def build(path: Path) -> Store:
                            for n in range(400)])
     store.requests.put_many([ExpertRequest(id=f"req-{n}", analysis_id=f"INC-{n}", submitted_at=T0,
                                            user_id="ann") for n in range(0, 400, 7)])
-    store.journal.compact()
+    compacted(store.journal)
     return store

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import re
+import threading
 import time
 from collections.abc import Callable, Iterable
 from pathlib import Path
@@ -83,4 +84,25 @@ def written(writes: Iterable[Write]) -> None:
             LOG.debug("a side file not carried over the compaction", exc_info=True)
 
 
-__all__ = ["Carrier", "Finish", "Write", "noted", "prepared", "remove_dead_staged", "written"]
+class Carrying:
+    """The carried files' writes on a thread of their own, so the write whose commit compacted returns once the
+    lock is let go rather than after them (seconds at 1M: a desk's assign, the dispatcher's intake); not a daemon,
+    so a process that ends first still writes them whole, and the journal's `close` waits for them."""
+
+    def __init__(self) -> None:
+        self._threads: list[threading.Thread] = []
+
+    def start(self, writes: list[Write]) -> None:
+        if writes:
+            self._threads = [t for t in self._threads if t.is_alive()]
+            thread = threading.Thread(target=written, args=(writes,), name="triagedesk-carry", daemon=False)
+            thread.start()
+            self._threads.append(thread)
+
+    def wait(self) -> None:
+        """Until every write begun so far is done."""
+        while self._threads:
+            self._threads.pop(0).join()
+
+
+__all__ = ["Carrier", "Carrying", "Finish", "Write", "noted", "prepared", "remove_dead_staged", "written"]

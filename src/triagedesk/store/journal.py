@@ -55,7 +55,8 @@ class Journal:
         self.indexes: Indexes | None = None  # the declared indexes (store/indexes.py), installed by the Store
         self.placed: Any = None  # a reader's gets and lookups from the places file (store/placed.py), if set
         self.carriers: list[carry.Carrier] = []  # the side files a compaction carries over (store/carry.py)
-        self.after_release: list[carry.Write] = []  # their writes, run when the transaction lets the lock go
+        self.after_release: list[carry.Write] = []  # their writes, begun (on a thread) when the lock is let go
+        self.carrying = carry.Carrying()
         self.feed = ChangeFeed()
         self.mutex = threading.RLock()
         self.version = 0  # bumped whenever the documents in memory change
@@ -220,7 +221,6 @@ class Journal:
         """Call `listener(changes)` whenever this process learns of changes; returns an unsubscribe."""
         return self.feed.subscribe(listener)
 
-    # -- transactions -----------------------------------------------------------------------------------
     @contextmanager
     def transaction(self) -> Iterator[Journal]:
         """Hold the write lock; every write inside commits as one durable journal record."""
@@ -250,7 +250,7 @@ class Journal:
             if outer and changed:
                 self.feed.publish(changed)
         if outer:
-            carry.written(writes)
+            self.carrying.start(writes)
 
     def put(self, table: str, doc_id: str, doc: dict[str, Any] | None) -> None:
         """Set (None: remove) one whole document inside the current transaction."""
@@ -326,7 +326,6 @@ class Journal:
         finally:
             self._deferred -= 1
 
-    # -- reads ------------------------------------------------------------------------------------------
     def docs(self, table: str) -> Any:
         """A table's documents (created empty when it has none yet)."""
         return self.records.docs(table)
@@ -394,6 +393,7 @@ class Journal:
             return [(docs[r.key], r.score, r.matched) for r in ranked if r.key in docs]
 
     def close(self) -> None:
+        self.carrying.wait()  # a compaction's carried files written whole before the files they read are closed
         with self.mutex:
             self.files.close_fd()
             if self._reader is not None and self._reader[1].handle is not None:
