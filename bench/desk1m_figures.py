@@ -134,11 +134,13 @@ def run(quick: bool) -> list[Figure]:
         Figure(f"desk {n}: start -> queue filled (Pilot)", got["filled"], "s", goal="<= 3 s",
                ok=got["filled"] <= 3.0, notes="TriageDeskApp with the store opened inside the timing"),
         Figure(f"desk {n}: first cursor moves right after the queue fills", max(got["first"]) * 1000, "ms",
-               goal="<= 30 ms", ok=max(got["first"]) * 1000 <= 30,
+               goal="<= 100 ms", ok=max(got["first"]) * 1000 <= 100,  # issue #24: "a key pressed at any moment
+               # after the first frame: painted <= 100 ms"; its 30 ms is the cursor move's (the row below)
                notes=f"the worst of the first {len(first)} moves, pressed as soon as the queue filled (ms each: "
                      f"{', '.join(first)}), to the frame with the cursor and the Escalation pane painted "
                      f"({shown}); "
-                     f"the load's other work done {got['settled']:.1f} s after start"),
+                     f"the load's other work done {got['settled']:.1f} s after start; the goal a key's at any "
+                     f"moment (a move once the load's work is done: <= 30 ms, below)"),
         Figure(f"desk {n}: cursor move -> Escalation + Candidates", median, "ms", goal="<= 30 ms", ok=median <= 30,
                notes=f"median of {len(moves)} moves once the load's work is done, p95 {p95:.1f} ms, CPU "
                      f"{statistics.median(got['move_cpu']) * 1000:.1f} ms"),
