@@ -180,8 +180,7 @@ class DeskScreen(Screen[None]):
         tell_failure(self, event)
 
     def on_resize(self) -> None:
-        narrow = self.size.width < 110
-        self.set_class(narrow, "-narrow")
+        self.set_class(narrow := self.size.width < 110, "-narrow")
         self.query_one(KeyBar).compact = narrow  # the keys fit at 80 columns
 
     # -- what the keys may do now ------------------------------------------------------------
@@ -285,8 +284,9 @@ class DeskScreen(Screen[None]):
         if message.patch is None:
             self.load_queue()  # too many changes: a full load is cheaper
             return
-        if queue_updates.apply(self.data, message.patch):
-            self.apply_filter(keep=self.current, changed={*message.patch.rows.ids, *message.patch.gone})
+        keep, applied = self.query_one(QueueView).current_issue(), queue_updates.apply(self.data, message.patch)
+        if applied:  # `keep`, the cursor's issue: a key's move reaches `self.current` a few turns later
+            self.apply_filter(keep=keep, changed={*message.patch.rows.ids, *message.patch.gone})
             self._select(**self._selection_of(self.current))
         self.load_timers()
 

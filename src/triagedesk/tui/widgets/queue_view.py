@@ -176,7 +176,7 @@ class QueueView(ScrollView, can_focus=True):
         for y in range(1, self.size.height):
             shown = self._shown(y)
             if shown != self._painted.get(y, ()) or (shown is not None and shown[0] in changed):
-                self.refresh_lines(y)
+                self.refresh_lines(y + int(self.scroll_offset.y))  # it counts the virtual height's lines
 
     def current_issue(self) -> str | None:
         if not self.rows:
@@ -352,7 +352,7 @@ class QueueView(ScrollView, can_focus=True):
         self._scroll_to_cursor()
         if int(self.scroll_offset.y) == top:  # else the scroll repaints the whole view
             for row in self._held:
-                self.refresh_lines(row - top + 1)
+                self.refresh_lines(row + 1)  # the virtual height's line (not the view's: issue #24's 2 s key)
         self._held.clear()
 
     def _scroll_to_cursor(self) -> None:
