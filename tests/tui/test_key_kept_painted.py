@@ -6,6 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from tests.support.pilot import make_app, screen_of, settle
+from triagedesk.app.queue import order
 from triagedesk.tui import loaders
 from triagedesk.tui.screens.desk_screen import DeskScreen
 from triagedesk.tui.widgets.queue_view import QueueView
@@ -72,3 +73,25 @@ async def test_a_patch_landing_right_after_a_key_keeps_its_move(store_copy: Path
         assert queue.current_issue() == moved and screen.current == moved and queue.cursor == 2
         assert any("Renamed" in line for line in on_screen(app, queue))
         assert on_screen(app, queue) == drawn_now(queue)
+
+
+async def test_a_reload_landing_right_after_a_key_keeps_its_move(store_copy: Path) -> None:
+    """The same for a whole load of the queue (too many changes for a patch) in the screen's queue first."""
+    app = make_app(store_copy)
+    async with app.run_test(size=(160, 24)) as pilot:
+        await settle(pilot)
+        screen = screen_of(app)
+        queue = screen.query_one(QueueView)
+        await pilot.press("down")
+        await settle(pilot)
+        before = queue.current_issue()
+        assert before is not None and screen.current == before
+        data = loaders.queue(app.desk, app.desk.clock())
+        order(data, screen.spec, app.desk.clock().timestamp())
+        queue.action_cursor(1)  # Down's binding: its Highlighted is on its way to the screen...
+        screen.post_message(DeskScreen.QueueLoaded(data))  # ...and this load gets there first
+        moved = queue.current_issue()
+        assert moved not in (None, before)
+        await settle(pilot)
+        assert screen.data is data
+        assert queue.current_issue() == moved and screen.current == moved and queue.cursor == 2

@@ -274,7 +274,7 @@ class DeskScreen(Screen[None]):
                 queue.focus()  # the loading overlay took focus away from the queue
         self.data = message.data
         memory.keep_loaded()  # the loaded queue lives until the next load
-        self.apply_filter(keep=self.current)
+        self.apply_filter(keep=queue.current_issue() or self.current)  # the cursor's (`current` lags a key's move)
         self._select(**self._selection_of(self.current))
         self.load_timers()
 
