@@ -321,3 +321,52 @@ def test_hostile_texts_through_a_carry(desk: Desk, title: str) -> None:
     _same_answers(desk, path)
     assert desk.store.issues.get(changed.id).title == title
     _no_staged(path)
+
+
+def _unblock(fifo: Path) -> None:
+    """Open `fifo` for writing (and close it) so a reader blocked opening it goes on."""
+    try:
+        os.close(os.open(fifo, os.O_WRONLY | os.O_NONBLOCK))
+    except OSError:
+        pass  # nobody is waiting on it
+
+
+@pytest.mark.parametrize("side", range(len(SIDE)), ids=[side.__module__.rsplit(".", 1)[1] for side in SIDE])
+def test_a_fifo_in_a_side_files_place_never_holds_the_compaction(desk: Desk, side: int) -> None:
+    """A named pipe where a side file was: the compaction's carry (opening the old file under the store's lock)
+    and the readers must not wait on it; the compaction completes, the readers answer as the scan does."""
+    path = Path(desk.store.path)
+    fifo = SIDE[side](path)
+    fifo.unlink()
+    os.mkfifo(fifo)
+    finished = threading.Event()
+    failed: list[BaseException] = []
+
+    def compaction() -> None:
+        try:
+            compacted(desk.store.journal)
+        except BaseException as exc:  # noqa: BLE001 - reported below
+            failed.append(exc)
+        finally:
+            finished.set()
+
+    worker = threading.Thread(target=compaction)
+    worker.start()
+    try:
+        assert finished.wait(20), "the compaction waits on a named pipe, holding the store's lock"
+    finally:
+        while not finished.is_set():
+            _unblock(fifo)
+            finished.wait(0.1)
+        worker.join()
+    assert not failed
+    reads = threading.Thread(target=lambda: (_same_answers(desk, path), _kb_same(path)), daemon=True)
+    reads.start()
+    reads.join(20)
+    try:
+        assert not reads.is_alive(), "a reader waits on a named pipe"
+    finally:
+        while reads.is_alive():
+            _unblock(fifo)
+            reads.join(0.1)
+    _no_staged(path)
