@@ -370,3 +370,79 @@ def test_a_fifo_in_a_side_files_place_never_holds_the_compaction(desk: Desk, sid
             _unblock(fifo)
             reads.join(0.1)
     _no_staged(path)
+
+
+ACROSS_MIDNIGHT = """
+import sys
+from datetime import datetime, timedelta, timezone
+from triagedesk.app.stores import open_desk
+from tests.support.carried_reads import NOW
+desk = open_desk(sys.argv[1], clock=lambda: NOW)
+requests = desk.store.requests.all()
+midnight = datetime(2026, 11, 28, tzinfo=timezone.utc)
+moments = [midnight - timedelta(microseconds=1), midnight, (midnight - timedelta(microseconds=1)).astimezone(
+    timezone(timedelta(hours=14))), midnight.astimezone(timezone(timedelta(hours=-12))),
+    (midnight + timedelta(days=1)).astimezone(timezone(timedelta(hours=5, minutes=45)))]
+desk.store.requests.put_many([r.model_copy(update={"submitted_at": at}) for r, at in zip(requests[10:], moments)])
+desk.store.journal.compact()
+desk.store.journal.carrying.wait()
+desk.close()
+"""
+
+
+@pytest.mark.parametrize("zone", ["Pacific/Kiritimati", "Etc/GMT+12", "Asia/Kathmandu"])
+def test_a_day_book_carried_in_another_time_zone_counts_each_day_as_utc(desk: Desk, zone: str) -> None:
+    """Another process, in a far time zone, moves requests to either side of a UTC midnight (given with other
+    offsets) and compacts: the book it carries is read here (not built again) and the report is the scan's."""
+    path = Path(desk.store.path)
+    done = subprocess.run([sys.executable, "-c", ACROSS_MIDNIGHT, str(path)], timeout=300, capture_output=True,
+                          text=True, cwd=ROOT, env={**os.environ, "TZ": zone, "PYTHONPATH": f"{ROOT}{os.pathsep}"
+                                                    f"{os.environ.get('PYTHONPATH', '')}"})
+    assert done.returncode == 0, done.stderr
+    book = SIDE[0](path)
+    carried = book.read_bytes()
+    _same_answers(desk, path)
+    assert book.read_bytes() == carried  # the carried book answered
+
+
+KILLED_MID_CARRY = """
+import os
+import signal
+import sys
+from triagedesk import files
+from triagedesk.app.stores import open_desk
+from tests.support.carried_reads import NOW
+real = files.put_in_place
+def killed(staged, path):
+    if str(path).endswith(sys.argv[2]):
+        os.kill(os.getpid(), signal.SIGKILL)  # staged whole, never renamed in
+    real(staged, path)
+files.put_in_place = killed
+desk = open_desk(sys.argv[1], clock=lambda: NOW)
+issues = desk.store.issues.all()
+desk.store.issues.put_many([issues[6].model_copy(update={"title": "killed outage " + issues[6].title})])
+desk.store.journal.compact()
+desk.store.journal.carrying.wait()
+"""
+
+
+@pytest.mark.parametrize("side", [".search", ".report-days"])
+def test_a_process_killed_during_its_carry_leaves_only_a_staged_file_the_next_compaction_removes(
+        desk: Desk, side: str) -> None:
+    path = Path(desk.store.path)
+    done = subprocess.run([sys.executable, "-c", KILLED_MID_CARRY, str(path), side], timeout=300,
+                          capture_output=True, text=True, cwd=ROOT,
+                          env={**os.environ, "PYTHONPATH": f"{ROOT}{os.pathsep}{os.environ.get('PYTHONPATH', '')}"})
+    assert done.returncode == -9, done.stderr
+    staged = [p for p in path.parent.iterdir() if p.name.startswith(f".desk.json{side}.") and p.name.endswith(".tmp")]
+    assert len(staged) == 1
+    desk.store.journal.refresh()
+    assert desk.store.issues.get(_issue(desk, 6).id).title.startswith("killed outage ")  # committed before
+    _same_answers(desk, path)
+    compacted(desk.store.journal)
+    assert staged[0].exists()  # young: it may be one being written
+    old = time.time() - carry.DEAD_AFTER - 1
+    os.utime(staged[0], (old, old))
+    compacted(desk.store.journal)
+    _no_staged(path)
+    _same_answers(desk, path)
