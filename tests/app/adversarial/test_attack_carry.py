@@ -121,11 +121,13 @@ def _issue(desk: Desk, n: int) -> Any:
     return desk.store.issues.all()[n]
 
 
-def test_a_late_carry_from_an_older_compaction_is_rejected_by_name(desk: Desk,
-                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.mark.parametrize("reload_first", [False, True], ids=["carry-first", "reloaded-first"])
+def test_a_late_carry_from_an_older_compaction_is_rejected_by_name(desk: Desk, monkeypatch: pytest.MonkeyPatch,
+                                                                  reload_first: bool) -> None:
     """Another process writes, compacts and reads while this process's carry still waits to write: the files
     this late carry then renames in name an older snapshot, and every reader rejects them (built again, the
-    same bytes the other process's readers built) and answers as the scan does."""
+    same bytes the other process's readers built) and answers as the scan does. `reload_first`: this process
+    reads the other's snapshot (letting go of the one its carry reads from) before its carry writes."""
     path = Path(desk.store.path)
     paused = Paused(monkeypatch)
     desk.store.journal.compact()
@@ -136,7 +138,12 @@ def test_a_late_carry_from_an_older_compaction_is_rejected_by_name(desk: Desk,
     assert done.returncode == 0, done.stderr
     newer = _sides(path)
     assert len(newer) == len(SIDE)
-    paused.release()  # the older compaction's files renamed in over the newer ones
+    if reload_first:
+        generation = desk.store.journal.generation
+        assert desk.store.journal.refresh() and desk.store.journal.generation > generation
+    paused.release()
+    late = _sides(path)
+    assert all(late[side] != newer[side] for side in SIDE)  # the older compaction's files renamed in over them
     desk.store.journal.refresh()
     assert desk.store.journal.get("issues", _issue(desk, 3).id)["title"].startswith("late outage ")
     _reads(path, _issue(desk, 0).id)
