@@ -453,3 +453,35 @@ def test_a_process_killed_during_its_carry_leaves_only_a_staged_file_the_next_co
     compacted(desk.store.journal)
     _no_staged(path)
     _same_answers(desk, path)
+
+
+@pytest.mark.parametrize("hostile", ["duplicate-id", "int-id", "null-id", "list-title"])
+def test_hostile_records_through_a_carry(desk: Desk, hostile: str) -> None:
+    """Records written to the journal as another program might (an id twice, an id not text, a title not text):
+    the carry writes what a first reader would, or nothing; every reader answers as the scan does."""
+    path = Path(desk.store.path)
+    journal = desk.store.journal
+    issues = journal.docs("issues")
+    requests = journal.docs("requests")
+    first_key = next(iter(issues))
+    issue = dict(issues[first_key])
+    request_key = next(key for key, doc in requests.items() if doc.get("analysis_id") == issue["id"])
+    request = dict(requests[request_key])
+    new_issue, new_request = str(issues.max_id() + 1), str(requests.max_id() + 1)
+    with journal.transaction():
+        if hostile == "duplicate-id":
+            journal.put("issues", new_issue, {**issue, "title": "outage duplicated " + issue["title"]})
+            journal.put("requests", new_request, {**request, "price": request["price"] + 7.0})
+        elif hostile == "int-id":
+            journal.put("issues", new_issue, {**issue, "id": 424242, "title": "outage int id"})
+            journal.put("requests", new_request, {**request, "id": 424242, "analysis_id": 424242})
+        elif hostile == "null-id":
+            journal.put("issues", new_issue, {**issue, "id": None, "title": "outage null id"})
+            journal.put("requests", new_request, {**request, "id": None, "analysis_id": None})
+        else:
+            journal.put("issues", first_key, {**issue, "title": ["outage", 1, None]})
+    compacted(journal)
+    _same_answers(desk, path)
+    _kb_same(path)
+    _fresh_equal(path, _issue(desk, 0).id)
+    _no_staged(path)
