@@ -28,6 +28,7 @@ from triagedesk.demo.data import KINDS, generate_chunks
 from triagedesk.domain.scoring.escalation import Scorer
 from triagedesk.resources import load_profile
 from triagedesk.store import carry, knowledge_file
+from triagedesk.store import journal as journal_module
 from triagedesk.store.database import open_store
 from triagedesk.store.reader import StoreReader
 
@@ -485,3 +486,31 @@ def test_hostile_records_through_a_carry(desk: Desk, hostile: str) -> None:
     _kb_same(path)
     _fresh_equal(path, _issue(desk, 0).id)
     _no_staged(path)
+
+
+def test_a_listener_that_raises_does_not_cancel_the_carry_of_the_compaction_its_write_began(
+        desk: Desk, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A write whose commit compacts (the journal past its bound) tells the listeners once the lock is let go;
+    one that raises fails the call as before, but the compaction (done) still has its files carried."""
+    path = Path(desk.store.path)
+    journal = desk.store.journal
+    monkeypatch.setattr(journal_module, "COMPACT_MIN_BYTES", 0)
+    size = journal.files.snapshot_size  # 0 as the commit weighs the journal alone (a book is named by the size)
+    monkeypatch.setattr(journal.files, "snapshot_size", lambda: 0 if sys._getframe(1).f_code.co_name == "_commit"
+                        else size())
+
+    def hostile(changes: Any) -> None:
+        raise RuntimeError("hostile listener")
+
+    unsubscribe = journal.subscribe(hostile)
+    generation = journal.generation
+    request = desk.store.requests.all()[0]
+    with pytest.raises(RuntimeError, match="hostile listener"):
+        desk.store.requests.put_many([request.model_copy(update={"price": request.price + 2.0})])
+    unsubscribe()
+    journal.carrying.wait()
+    assert journal.generation > generation
+    carried = _sides(path)
+    _reads(path, _issue(desk, 0).id)
+    assert _sides(path) == carried  # carried, not built again by the readers
+    _same_answers(desk, path)
