@@ -247,10 +247,10 @@ class Journal:
                     self._depth -= 1
                     if outer:  # a compaction's carried files are written once the lock is let go (not if failed)
                         self._pending, writes, self.after_release = [], self.after_release, []
+            if outer:  # begun before the listeners are told: one that raises cancels no carry
+                self.carrying.start(writes)
             if outer and changed:
                 self.feed.publish(changed)
-        if outer:
-            self.carrying.start(writes)
 
     def put(self, table: str, doc_id: str, doc: dict[str, Any] | None) -> None:
         """Set (None: remove) one whole document inside the current transaction."""
