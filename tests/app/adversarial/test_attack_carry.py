@@ -514,3 +514,32 @@ def test_a_listener_that_raises_does_not_cancel_the_carry_of_the_compaction_its_
     _reads(path, _issue(desk, 0).id)
     assert _sides(path) == carried  # carried, not built again by the readers
     _same_answers(desk, path)
+
+
+def test_a_desk_closed_holding_the_journals_mutex_during_its_carry(desk: Desk,
+                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    """A close from where the journal's mutex is held (a change listener quitting the desk): the carry it
+    waits for takes no lock of the store, so the close returns once the files are written."""
+    path = Path(desk.store.path)
+    issue = _issue(desk, 0).id
+    journal = desk.store.journal
+    paused = Paused(monkeypatch)
+    journal.compact()
+    paused.held()
+    holding, closed = threading.Event(), threading.Event()
+
+    def close() -> None:
+        with journal.mutex:
+            holding.set()
+            desk.close()
+        closed.set()
+
+    closer = threading.Thread(target=close, daemon=True)
+    closer.start()
+    assert holding.wait(20)
+    paused.go.set()
+    assert closed.wait(30), "the close waits on a carry that waits on the mutex"
+    carried = _sides(path)
+    assert len(carried) == len(SIDE)
+    _reads(path, issue)
+    assert _sides(path) == carried
