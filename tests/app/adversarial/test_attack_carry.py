@@ -1,160 +1,27 @@
 """Attacks on the side files a compaction carries over (store/carry.py, app/carried.py), as a hostile user would
-make them: a late carry from an older compaction, writes and compactions while a carry thread still writes, a
-desk closed mid-carry, side files swapped for a folder or a symlink, a failed or nested transaction around a
-compaction, dead staged files, hostile texts. Each reader must answer as the scanning paths do, leave no garbage
-and lose no write."""
+make them, in this process: writes and compactions while a carry thread still writes, a desk closed mid-carry
+(holding the journal's mutex too), side files swapped for a folder, a symlink or a named pipe, a failed or nested
+transaction around a compaction, a change listener that raises, dead staged files, hostile texts and records.
+Each reader must answer as the scanning paths do, leave no garbage, lose no write and never wait for good."""
 
 from __future__ import annotations
 
 import os
-import re
-import subprocess
 import sys
 import threading
 import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.app.test_carried_released import _fresh_equal, _no_staged, _same_answers
-from tests.support.carried_reads import NOW, SIDE, _reads
+from tests.support.carried_reads import SIDE, _fresh_equal, _no_staged, _reads, _same_answers
+from tests.support.carry_attacks import Paused, _issue, _kb_same, _sides
 from tests.support.compacting import compacted
 from triagedesk.app.desk import Desk
-from triagedesk.app.stores import open_desk
-from triagedesk.commands.store_cmds import _network
-from triagedesk.demo.data import KINDS, generate_chunks
-from triagedesk.domain.scoring.escalation import Scorer
-from triagedesk.resources import load_profile
-from triagedesk.store import carry, knowledge_file
+from triagedesk.store import carry
 from triagedesk.store import journal as journal_module
 from triagedesk.store.database import open_store
-from triagedesk.store.reader import StoreReader
-
-ROOT = Path(__file__).resolve().parents[3]
-
-OTHER_COMPACTION = """
-import sys
-from pathlib import Path
-from tests.support.carried_reads import NOW, _reads
-from triagedesk.app.stores import open_desk
-desk = open_desk(sys.argv[1], clock=lambda: NOW)
-issues = desk.store.issues.all()
-changed = issues[int(sys.argv[2])]
-desk.store.issues.put_many([changed.model_copy(update={"title": "late outage " + changed.title})])
-desk.store.issues.delete(issues[9].id)
-desk.store.journal.compact()
-desk.store.journal.carrying.wait()
-desk.close()
-_reads(Path(sys.argv[1]), issues[0].id)
-"""
-
-
-@pytest.fixture()
-def desk(tmp_path: Path) -> Iterator[Desk]:
-    """A demo store whose every side file was built for its snapshot, with changes in its journal."""
-    path = tmp_path / "desk.json"
-    opened = open_desk(path, clock=lambda: NOW)
-    try:
-        scorers = {name: Scorer(load_profile(name)) for name in ("infrastructure", "appraisal")}
-        opened.records.load_demo(generate_chunks(300, 3, NOW, scorers, _network(), size=100), KINDS, note="seed 3")
-        _reads(path, opened.store.issues.all()[0].id)
-        assert all(side(path).exists() for side in SIDE)
-        requests = opened.store.requests.all()[:40]
-        opened.store.requests.put_many([r.model_copy(update={"price": r.price + 1.0}) for r in requests])
-        opened.store.issues.delete(opened.store.issues.all()[5].id)
-        yield opened
-    finally:
-        opened.close()
-
-
-class Paused:
-    """The first batch of carried writes held back (on its carry thread) until `release()`."""
-
-    def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
-        self.waiting, self.go, self.done = threading.Event(), threading.Event(), threading.Event()
-        self.batches = 0
-        real = carry.written
-
-        def gated(writes: Any) -> None:
-            self.batches += 1
-            if self.batches == 1:
-                self.waiting.set()
-                assert self.go.wait(120), "never released"
-                real(writes)
-                self.done.set()
-                return
-            real(writes)
-
-        monkeypatch.setattr(carry, "written", gated)
-
-    def held(self) -> None:
-        assert self.waiting.wait(60), "no carry thread began"
-
-    def release(self) -> None:
-        self.go.set()
-        assert self.done.wait(120), "the carry thread never finished"
-
-
-def _sides(path: Path) -> dict[Any, bytes]:
-    return {side: side(path).read_bytes() for side in SIDE if side(path).is_file()}
-
-
-def _snapshot_named(data: bytes) -> bytes:
-    """The snapshot a side file's closing header names (store/buckets.py `closing`)."""
-    found = re.search(rb'"snapshot":"((?:[^"\\]|\\.)*)"', data[-2000:])
-    assert found is not None
-    return found.group(1)
-
-
-def _kb_same(path: Path) -> None:
-    """The knowledge search through its side file answers as the stored terms scanned do."""
-    reader = StoreReader(path)
-    try:
-        for query in ("disk full on the database server", "outage", "certificate expired"):
-            assert reader.knowledge_search(query, 5) == reader.knowledge_scan(query, 5), query
-    finally:
-        reader.close()
-
-
-def _issue(desk: Desk, n: int) -> Any:
-    return desk.store.issues.all()[n]
-
-
-@pytest.mark.parametrize("reload_first", [False, True], ids=["carry-first", "reloaded-first"])
-def test_a_late_carry_from_an_older_compaction_is_rejected_by_name(desk: Desk, monkeypatch: pytest.MonkeyPatch,
-                                                                  reload_first: bool) -> None:
-    """Another process writes, compacts and reads while this process's carry still waits to write: the files
-    this late carry then renames in name an older snapshot, and every reader rejects them (built again, the
-    same bytes the other process's readers built) and answers as the scan does. `reload_first`: this process
-    reads the other's snapshot (letting go of the one its carry reads from) before its carry writes."""
-    path = Path(desk.store.path)
-    paused = Paused(monkeypatch)
-    desk.store.journal.compact()
-    paused.held()
-    done = subprocess.run([sys.executable, "-c", OTHER_COMPACTION, str(path), "3"], timeout=300,
-                          capture_output=True, text=True, cwd=ROOT,
-                          env={**os.environ, "PYTHONPATH": f"{ROOT}{os.pathsep}{os.environ.get('PYTHONPATH', '')}"})
-    assert done.returncode == 0, done.stderr
-    newer = _sides(path)
-    assert len(newer) == len(SIDE)
-    if reload_first:
-        generation = desk.store.journal.generation
-        assert desk.store.journal.refresh() and desk.store.journal.generation > generation
-    paused.release()
-    late = _sides(path)
-    assert all(late[side] != newer[side] for side in SIDE)  # the older compaction's files renamed in over them
-    desk.store.journal.refresh()
-    assert desk.store.journal.get("issues", _issue(desk, 3).id)["title"].startswith("late outage ")
-    _reads(path, _issue(desk, 0).id)
-    now = _sides(path)
-    assert _snapshot_named(now[knowledge_file.path_of]) == _snapshot_named(newer[knowledge_file.path_of])
-    del now[knowledge_file.path_of], newer[knowledge_file.path_of]  # its bytes follow the hash seed: see _kb_same
-    assert now == newer  # each late file rejected and built again for the newest snapshot
-    _same_answers(desk, path)
-    _kb_same(path)
-    _no_staged(path)
 
 
 def test_writes_of_the_same_process_while_its_carry_waits_are_not_counted_twice(
@@ -378,82 +245,6 @@ def test_a_fifo_in_a_side_files_place_never_holds_the_compaction(desk: Desk, sid
             _unblock(fifo)
             reads.join(0.1)
     _no_staged(path)
-
-
-ACROSS_MIDNIGHT = """
-import sys
-from datetime import datetime, timedelta, timezone
-from triagedesk.app.stores import open_desk
-from tests.support.carried_reads import NOW
-desk = open_desk(sys.argv[1], clock=lambda: NOW)
-requests = desk.store.requests.all()
-midnight = datetime(2026, 11, 28, tzinfo=timezone.utc)
-moments = [midnight - timedelta(microseconds=1), midnight, (midnight - timedelta(microseconds=1)).astimezone(
-    timezone(timedelta(hours=14))), midnight.astimezone(timezone(timedelta(hours=-12))),
-    (midnight + timedelta(days=1)).astimezone(timezone(timedelta(hours=5, minutes=45)))]
-desk.store.requests.put_many([r.model_copy(update={"submitted_at": at}) for r, at in zip(requests[10:], moments)])
-desk.store.journal.compact()
-desk.store.journal.carrying.wait()
-desk.close()
-"""
-
-
-@pytest.mark.parametrize("zone", ["Pacific/Kiritimati", "Etc/GMT+12", "Asia/Kathmandu"])
-def test_a_day_book_carried_in_another_time_zone_counts_each_day_as_utc(desk: Desk, zone: str) -> None:
-    """Another process, in a far time zone, moves requests to either side of a UTC midnight (given with other
-    offsets) and compacts: the book it carries is read here (not built again) and the report is the scan's."""
-    path = Path(desk.store.path)
-    done = subprocess.run([sys.executable, "-c", ACROSS_MIDNIGHT, str(path)], timeout=300, capture_output=True,
-                          text=True, cwd=ROOT, env={**os.environ, "TZ": zone, "PYTHONPATH": f"{ROOT}{os.pathsep}"
-                                                    f"{os.environ.get('PYTHONPATH', '')}"})
-    assert done.returncode == 0, done.stderr
-    book = SIDE[0](path)
-    carried = book.read_bytes()
-    _same_answers(desk, path)
-    assert book.read_bytes() == carried  # the carried book answered
-
-
-KILLED_MID_CARRY = """
-import os
-import signal
-import sys
-from triagedesk import files
-from triagedesk.app.stores import open_desk
-from tests.support.carried_reads import NOW
-real = files.put_in_place
-def killed(staged, path):
-    if str(path).endswith(sys.argv[2]):
-        os.kill(os.getpid(), signal.SIGKILL)  # staged whole, never renamed in
-    real(staged, path)
-files.put_in_place = killed
-desk = open_desk(sys.argv[1], clock=lambda: NOW)
-issues = desk.store.issues.all()
-desk.store.issues.put_many([issues[6].model_copy(update={"title": "killed outage " + issues[6].title})])
-desk.store.journal.compact()
-desk.store.journal.carrying.wait()
-"""
-
-
-@pytest.mark.parametrize("side", [".search", ".report-days"])
-def test_a_process_killed_during_its_carry_leaves_only_a_staged_file_the_next_compaction_removes(
-        desk: Desk, side: str) -> None:
-    path = Path(desk.store.path)
-    done = subprocess.run([sys.executable, "-c", KILLED_MID_CARRY, str(path), side], timeout=300,
-                          capture_output=True, text=True, cwd=ROOT,
-                          env={**os.environ, "PYTHONPATH": f"{ROOT}{os.pathsep}{os.environ.get('PYTHONPATH', '')}"})
-    assert done.returncode == -9, done.stderr
-    staged = [p for p in path.parent.iterdir() if p.name.startswith(f".desk.json{side}.") and p.name.endswith(".tmp")]
-    assert len(staged) == 1
-    desk.store.journal.refresh()
-    assert desk.store.issues.get(_issue(desk, 6).id).title.startswith("killed outage ")  # committed before
-    _same_answers(desk, path)
-    compacted(desk.store.journal)
-    assert staged[0].exists()  # young: it may be one being written
-    old = time.time() - carry.DEAD_AFTER - 1
-    os.utime(staged[0], (old, old))
-    compacted(desk.store.journal)
-    _no_staged(path)
-    _same_answers(desk, path)
 
 
 @pytest.mark.parametrize("hostile", ["duplicate-id", "int-id", "null-id", "list-title"])
