@@ -334,3 +334,24 @@ def test_a_desk_closed_holding_the_journals_mutex_during_its_carry(desk: Desk,
     assert len(carried) == len(SIDE)
     _reads(path, issue)
     assert _sides(path) == carried
+
+
+def test_readers_between_the_compaction_and_its_carry_build_what_the_carry_then_renames_in(
+        desk: Desk, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Readers asking while the carry waits find the old snapshot's files, build their own for the new one; the
+    carry's files, renamed in over them, are the same bytes (in one process: the knowledge file's follow the hash
+    seed) and are read, not built again."""
+    path = Path(desk.store.path)
+    paused = Paused(monkeypatch)
+    desk.store.journal.compact()
+    paused.held()
+    _reads(path, _issue(desk, 0).id)
+    _same_answers(desk, path)
+    built = _sides(path)
+    inodes = {side: side(path).stat().st_ino for side in SIDE}
+    paused.release()
+    assert all(side(path).stat().st_ino != inodes[side] for side in SIDE)  # the carry's files renamed in
+    assert _sides(path) == built
+    _reads(path, _issue(desk, 0).id)
+    assert _sides(path) == built
+    _no_staged(path)
