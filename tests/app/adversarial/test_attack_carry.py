@@ -132,10 +132,6 @@ def test_a_transaction_failing_after_a_compaction_starts_no_carry(desk: Desk) ->
     _same_answers(desk, path)
 
 
-@pytest.mark.xfail(strict=True, reason="Journal.compact inside a transaction folds its uncommitted writes into the new "
-                   "snapshot, so the failed transaction's writes survive its rollback (no caller does this today: "
-                   "bulk.fold and migrations compact without pending writes); the fix belongs in store/journal.py, "
-                   "which is at its 400-line bound")
 def test_a_failed_transaction_around_a_compaction_loses_no_write_and_keeps_none_it_failed(desk: Desk) -> None:
     """A compaction nested in a transaction holding uncommitted writes must not fold them into the snapshot:
     the transaction fails, and its writes are not in the store (nor in any carried file)."""
