@@ -17,15 +17,12 @@ from typing import Any
 
 import pytest
 
-from tests.support.carried_reads import NOW, SIDE, _reads
+from tests.support.carried_reads import NOW, SIDE, _fresh_equal, _no_staged, _reads, _same_answers
 from tests.support.compacting import compacted
 from triagedesk import files
 from triagedesk.app import report_days_carry, search_carry
 from triagedesk.app.answers import open_answers
 from triagedesk.app.desk import Desk
-from triagedesk.app.issue_search import scan
-from triagedesk.app.reading import open_reading
-from triagedesk.app.report_columns import report as counted_report
 from triagedesk.app.stores import open_desk
 from triagedesk.commands.store_cmds import _network
 from triagedesk.demo.data import KINDS, generate_chunks
@@ -95,29 +92,6 @@ def _around_writes(monkeypatch: pytest.MonkeyPatch, before: Callable[[], None]) 
     return ran
 
 
-def _fresh_equal(path: Path, issue: str) -> None:
-    """Each side file is byte for byte what a first reader builds now (from the same snapshot)."""
-    left = {side: side(path).read_bytes() for side in SIDE}
-    for side in SIDE:
-        side(path).unlink()
-    _reads(path, issue)
-    for side, data in left.items():
-        assert side(path).read_bytes() == data, side.__module__
-
-
-def _same_answers(desk: Desk, path: Path) -> None:
-    desk.store.journal.refresh()
-    reading = open_reading(path, clock=lambda: NOW)
-    try:
-        booked = reading.report(30, NOW)
-        assert {k: v for k, v in booked.items() if k not in ("oncall", "noise")} == counted_report(
-            desk.store, reading.profiles(), NOW, 30)
-        found = [f.issue_id for f in reading.search("outage", 50)]
-        assert found and found == [f.issue_id for f in scan(desk.store, "outage", 50)]
-    finally:
-        reading.close()
-
-
 def _same_lookups(path: Path) -> None:
     """A `show`'s gets and lookups (through the places file) equal the records scanned, the journal's on top."""
     answers = open_answers(path, clock=lambda: NOW)
@@ -131,10 +105,6 @@ def _same_lookups(path: Path) -> None:
                 str(found) for found in requests if found.get("analysis_id") == doc["id"])
     finally:
         answers.close()
-
-
-def _no_staged(path: Path) -> None:
-    assert not [p.name for p in path.parent.iterdir() if p.name.endswith(".tmp")]
 
 
 def test_another_process_writes_while_the_carry_writes(desk: Desk, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -19,6 +19,7 @@ from typing import Any, BinaryIO
 import orjson
 
 from triagedesk.files import atomic_write
+from triagedesk.store.side_files import open_regular
 
 MAGIC = b"#triagedesk-report-days 1 "
 HEADER_DIGITS = 12
@@ -65,7 +66,7 @@ class BookFile:
 def open_book(path: Path, expected: dict[str, Any]) -> BookFile:
     """The book at `path` when it was counted from exactly `expected` (identity and profiles), else BookUnusable."""
     try:
-        handle = path.open("rb")
+        handle = open_regular(path)  # a named pipe in its place is never waited on
     except OSError as exc:
         raise BookUnusable(f"{path}: {exc.strerror or exc}") from None
     try:

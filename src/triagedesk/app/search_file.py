@@ -23,6 +23,8 @@ from typing import Any
 
 import orjson
 
+from triagedesk.store.side_files import open_regular
+
 MAGIC = b"#triagedesk-search 1\n"
 CHUNK = 1 << 20
 PARTS = ("starts", "texts", "places", "rows")
@@ -181,7 +183,7 @@ def open_file(path: Path, identity: str) -> SearchFile | None:
     """The side file at `path` if it was built from the snapshot named `identity`; None when it is missing,
     stale or damaged (then built again)."""
     try:
-        handle = open(path, "rb")
+        handle = open_regular(path)  # a named pipe in its place is never waited on
     except OSError:
         return None
     try:

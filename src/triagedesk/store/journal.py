@@ -79,7 +79,6 @@ class Journal:
                     self.files.initialise()
         self._load()
 
-    # -- what the files say (read-only views of `files`) ------------------------------------------------
     @property
     def path(self) -> Path:
         return self.files.path
@@ -132,7 +131,6 @@ class Journal:
     def refuse_if_damaged(self) -> None:
         self.files.refuse_if_damaged()
 
-    # -- loading and catching up ------------------------------------------------------------------------
     def _load(self) -> None:
         """Read the snapshot and the journal that belongs to it, with every intact record."""
         with self.mutex:
@@ -247,10 +245,10 @@ class Journal:
                     self._depth -= 1
                     if outer:  # a compaction's carried files are written once the lock is let go (not if failed)
                         self._pending, writes, self.after_release = [], self.after_release, []
+            if outer:  # begun before the listeners are told: one that raises cancels no carry
+                self.carrying.start(writes)
             if outer and changed:
                 self.feed.publish(changed)
-        if outer:
-            self.carrying.start(writes)
 
     def put(self, table: str, doc_id: str, doc: dict[str, Any] | None) -> None:
         """Set (None: remove) one whole document inside the current transaction."""
@@ -293,12 +291,12 @@ class Journal:
         files_.offset += len(line)
         if self._deferred:
             spill(self, before, line, spans)
+        self._pending = []  # committed: a failure from here on (the compaction's) rolls nothing back
         if not self._deferred and files_.offset > max(COMPACT_MIN_BYTES, files_.snapshot_size() // 4,
                                                       self._compact_retry_at):
             try:
                 self.compact()
-            except StoreError:
-                # the write is committed in the journal, which stays in force; try again after more writes
+            except StoreError:  # the write is committed in the journal, in force; try again after more writes
                 self._compact_retry_at = files_.offset + max(files_.offset // 4, 64 * 1024)
 
     def _rollback(self) -> None:
@@ -312,6 +310,8 @@ class Journal:
 
     def compact(self) -> None:
         """Fold the journal into a new snapshot and start an empty one (see `Generations.compact`)."""
+        if self._pending:  # they would be folded into the snapshot, and survive the transaction's failure
+            raise StoreError(f"{self.path}: a compaction inside a transaction with writes not committed yet")
         with self.transaction():
             finishes = carry.prepared(self.carriers, self.path)
             self.files.compact(self.records.raw, self.records.rebase,

@@ -4,11 +4,13 @@ and asked with the journal's changes since the snapshot, built again once when f
 
 from __future__ import annotations
 
+import errno
 import mmap
 import os
+import stat
 from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 from triagedesk.store.buckets import Damaged
 from triagedesk.store.lazy_docs import LazyDocs
@@ -30,10 +32,23 @@ def changes_of(docs: LazyDocs) -> dict[str, Any]:
     return {key: None if found is None else docs.parse(docs._data(found)) for key, found in list(docs.changed.items())}
 
 
+def open_regular(path: Path) -> BinaryIO:
+    """`path` opened to be read when it is a regular file; an OSError for anything else, never waited on (a named
+    pipe put in a side file's place would hold its reader, and a compaction's carry under the store's lock)."""
+    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise OSError(errno.EINVAL, "not a regular file", str(path))
+        return open(fd, "rb")
+    except BaseException:
+        os.close(fd)
+        raise
+
+
 def mapped(path: Path) -> Any:
     """The file at `path` mapped to be read, or None."""
     try:
-        with open(path, "rb") as handle:
+        with open_regular(path) as handle:
             size = os.fstat(handle.fileno()).st_size
             return mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ) if size else b""
     except (OSError, ValueError):
@@ -93,4 +108,4 @@ def answered(journal: Any, table: str, path: Path, encode: Callable[[str, Any], 
     return None
 
 
-__all__ = ["answered", "build", "changes_of", "identity", "mapped"]
+__all__ = ["answered", "build", "changes_of", "identity", "mapped", "open_regular"]
