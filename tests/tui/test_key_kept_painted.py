@@ -95,3 +95,24 @@ async def test_a_reload_landing_right_after_a_key_keeps_its_move(store_copy: Pat
         await settle(pilot)
         assert screen.data is data
         assert queue.current_issue() == moved and screen.current == moved and queue.cursor == 2
+
+
+async def test_a_patch_in_a_scrolled_down_queue_repaints_the_rows_it_changed(store_copy: Path) -> None:
+    """A patch repaints only the lines it changed; scrolled down, those were asked as lines of the view too."""
+    app = make_app(store_copy)
+    async with app.run_test(size=(160, 24)) as pilot:
+        await settle(pilot)
+        screen = screen_of(app)
+        queue = screen.query_one(QueueView)
+        last = len(queue.rows) - 1
+        await pilot.press(*["down"] * last)
+        await settle(pilot)
+        top = int(queue.scroll_offset.y)
+        assert top > 0
+        renamed = queue.data.ids[queue.rows[top + 3]]  # in sight, not the cursor's
+        app.desk.commands.edit("issues", renamed, {"title": "Renamed"}, "test")
+        screen.post_message(DeskScreen.StoreChanged())  # as the watcher tells it
+        await settle(pilot)
+        assert int(queue.scroll_offset.y) == top and queue.cursor == last
+        assert any(renamed in line and "Renamed" in line for line in on_screen(app, queue))
+        assert on_screen(app, queue) == drawn_now(queue)
