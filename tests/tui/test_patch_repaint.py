@@ -30,17 +30,34 @@ def painted(monkeypatch: pytest.MonkeyPatch) -> list[int]:
 
 
 def layouts(monkeypatch: pytest.MonkeyPatch) -> list[bool]:
-    """Every frame from now on that lays the screen out again."""
+    """Every frame from now on: whether the screen was laid out again (not only scrolled) on the way to it."""
     found: list[bool] = []
-    frame = Screen._on_timer_update
+    frame, lay_out = Screen._on_timer_update, Screen._refresh_layout
 
     def noted(screen: Screen[Any]) -> None:
-        if screen._layout_required:
-            found.append(True)
+        found.append(False)
         frame(screen)
 
+    def laid_out(screen: Screen[Any], size: Any = None, scroll: bool = False) -> None:
+        if screen._layout_required or not scroll:
+            found.append(True)
+        lay_out(screen, size, scroll)
+
     monkeypatch.setattr(Screen, "_on_timer_update", noted)
+    monkeypatch.setattr(Screen, "_refresh_layout", laid_out)
     return found
+
+
+async def drawn(pilot: Any, frames: list[bool]) -> None:
+    """Wait for a frame after now with nothing left to draw: no widget nor the screen asking a layout or a repaint."""
+    seen, screen = len(frames), pilot.app.screen
+    for _ in range(500):
+        await pilot.pause()
+        asked = any(w._layout_required or w._repaint_required for w in screen.walk_children())
+        if len(frames) > seen and screen._message_queue.empty() and not (
+                asked or screen._layout_required or screen._repaint_required or screen._dirty_widgets):
+            return
+    raise AssertionError("the screen never drew what was asked of it")
 
 
 def texts(queue: QueueView) -> list[str]:
@@ -73,11 +90,11 @@ async def test_a_changed_title_repaints_its_line_only(store_copy: Path, monkeypa
         app.desk.commands.edit("issues", target, {"title": "Renamed by a patch"}, "test")
         screen.post_message(DeskScreen.StoreChanged())  # as the watcher tells it (no toast, as a write has)
         await settle(pilot)
-        await pilot.pause(0.05)
+        await drawn(pilot, relayouts)
         assert queue.current_issue() == cursor_issue and queue.cursor == 2
         assert "Renamed by a patch" in queue.render_line(6).text
         assert sorted(set(lines)) == [6], lines  # the one line that changed
-        assert not relayouts  # a layout would reflow and repaint the whole screen
+        assert not any(relayouts)  # a layout would reflow and repaint the whole screen
         assert on_screen(app, queue) == texts(queue)
 
 
@@ -117,3 +134,29 @@ async def test_a_key_is_pending_until_the_frame_showing_its_detail(store_copy: P
         await settle(pilot)
         assert KEYS.last_served > KEYS.last_key > before  # served after the key: not left pending
         assert not KEYS.key_pending()
+
+
+async def test_timers_read_again_lay_out_only_when_their_line_count_changes(store_copy: Path,
+                                                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every change another desk makes reads the Timers again: the same number of clocks repaints the pane's lines
+    only (a layout repaints the whole screen, at every change while following a writer; CI found one in the
+    window of the patch test above); one clock more grows the pane."""
+    from triagedesk.tui.widgets.sla_timer import TimerSpec
+    from triagedesk.tui.widgets.timers_pane import TimersPane
+
+    app = make_app(store_copy)
+    async with app.run_test(size=(160, 48)) as pilot:
+        await settle(pilot)
+        pane = screen_of(app).query_one(TimersPane)
+        count = len(pane.clocks)
+        assert count >= 1, "the demo shows clocks"
+        specs = [TimerSpec(f"k{n}", f"INC-{n}", "due", lambda now: (600.0, "ok")) for n in range(count)]
+        relayouts = layouts(monkeypatch)
+        pane.show(specs, "the same count")
+        await drawn(pilot, relayouts)
+        assert not any(relayouts) and len(pane.clocks) == count
+        height = pane.query_one("#clocks").size.height
+        pane.show([*specs, TimerSpec("k", "INC-NEW", "due", lambda now: (600.0, "ok"))], "one more")
+        await drawn(pilot, relayouts)
+        assert any(relayouts) and pane.query_one("#clocks").size.height == height + 1
+        assert "INC-NEW" in pane.text().plain

@@ -89,9 +89,9 @@ class TimersPane(VerticalScroll, FittedTitles, can_focus=True):
     def show(self, specs: list[TimerSpec], summary: str) -> None:
         self.border_subtitle = literal(one_line(summary))
         self.fit_titles()
-        now = self.clock()
+        now, lines = self.clock(), max(1, len(self.clocks))
         self.clocks = [SlaTimer(spec, now) for spec in specs]
-        self._draw(layout=True)
+        self._draw(layout=max(1, len(self.clocks)) != lines)  # the Static's height changes with its line count only
 
     def redraw(self) -> None:
         """Draw again with the current theme's colours (after a theme switch)."""
