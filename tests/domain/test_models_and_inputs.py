@@ -67,3 +67,32 @@ def test_value_range_and_sla_are_checked() -> None:
         Expert(id="x", availability={"response_sla": "soon"})
     with pytest.raises(ValidationError, match="unknown timezone"):
         Expert(id="x", timezone="Mars/Olympus")
+
+
+def test_experts_in_more_zones_than_zoneinfo_keeps_read_no_zone_file_again(monkeypatch: pytest.MonkeyPatch) -> None:
+    """ZoneInfo's own cache keeps 8 zones strongly: loading experts in 11 zones in turn re-read the zone files on
+    every load (a stat and a read each, in the desk's detail worker for every key; issue #24)."""
+    import zoneinfo
+
+    from triagedesk.domain.routing import wallclock
+
+    zones = ["UTC", "Europe/Paris", "Europe/Madrid", "Europe/Lisbon", "Europe/Stockholm", "Asia/Tokyo", "Asia/Dubai",
+             "Asia/Kolkata", "America/Chicago", "America/New_York", "Australia/Sydney", "Africa/Lagos"]
+    for name in zones:
+        Expert(id="warm", timezone=name)
+    made: list[str] = []
+    real = zoneinfo.ZoneInfo
+
+    class Counted(real):  # type: ignore[misc, valid-type]
+        def __new__(cls, key: str) -> zoneinfo.ZoneInfo:
+            made.append(key)
+            return real(key)
+
+    from triagedesk.domain import models
+
+    monkeypatch.setattr(wallclock, "ZoneInfo", Counted)
+    monkeypatch.setattr(models, "ZoneInfo", Counted, raising=False)  # wherever a zone would be made
+    for _ in range(3):
+        for name in zones:
+            assert Expert(id="x", timezone=name).timezone == name
+    assert made == []

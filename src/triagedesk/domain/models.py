@@ -5,7 +5,6 @@ from __future__ import annotations
 import re
 from datetime import UTC, datetime
 from typing import Literal
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import (
     BaseModel,
@@ -17,6 +16,7 @@ from pydantic import (
 from pydantic.alias_generators import to_camel
 
 from triagedesk.domain.intake.issue_group import AlertGroup
+from triagedesk.domain.routing.wallclock import zone
 
 Urgency = Literal["critical", "high", "medium", "low"]
 URGENCIES: tuple[Urgency, ...] = ("critical", "high", "medium", "low")
@@ -230,8 +230,8 @@ class Expert(DomainModel):
     @classmethod
     def _zone(cls, value: str) -> str:
         try:
-            ZoneInfo(value)
-        except (ZoneInfoNotFoundError, ValueError) as exc:
+            zone(value)  # cached: ZoneInfo's own cache keeps 8 zones, and a team spread over more read files each time
+        except ValueError as exc:
             raise ValueError(f"unknown timezone {value!r}") from exc
         return value
 
