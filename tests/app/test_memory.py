@@ -105,3 +105,54 @@ def test_a_young_generation_past_its_bound_is_collected_even_while_a_key_waits()
     finally:
         memory.paced(False)
         gc.set_threshold(*was)
+
+
+def test_once_settled_a_small_young_generation_is_due_and_held_back_only_to_the_loading_bound() -> None:
+    """A settled desk collects small and often (`SETTLED_LIMITS`): 1,500 young objects are due at a free moment,
+    where the loading threshold would wait for 50,000; while a key waits they are held as before."""
+    was = gc.get_threshold()
+    memory.paced(True)
+    try:
+        gc.collect()
+        gc.set_threshold(50_000, 20, 100)
+        held = young(1_500)  # noqa: F841
+        assert memory.collect_due(hold=False, collect=lambda g: None) is None, "not settled: the loading threshold"
+        memory.settled(True)
+        assert memory.collect_due(hold=True, collect=lambda g: None) is None, "a key waits: held back"
+        done: list[int] = []
+        assert memory.collect_due(hold=False, collect=done.append) == 0 and done == [0]
+        assert gc.get_count()[0] >= 1_500, "the stand-in collector collected nothing"
+    finally:
+        memory.paced(False)
+        gc.set_threshold(*was)
+
+
+def test_settled_desks_collect_their_middle_generation_every_ten_young_collections() -> None:
+    was = gc.get_threshold()
+    memory.paced(True)
+    try:
+        gc.set_threshold(50_000, 20, 100)
+        gc.collect(1)  # the middle generation's count back to 0
+        for _ in range(memory.SETTLED_LIMITS[1] + 1):
+            gc.collect(0)  # each young collection counts one
+        held = young(1_500)  # noqa: F841
+        memory.settled(True)
+        assert memory.collect_due(hold=False, collect=lambda g: None) == 1
+        assert memory.due() is None, "at the loading thresholds none is due yet"
+    finally:
+        memory.paced(False)
+        gc.set_threshold(*was)
+
+
+def test_a_new_pacing_starts_unsettled() -> None:
+    was = gc.get_threshold()
+    memory.settled(True)
+    memory.paced(True)
+    try:
+        gc.collect()
+        gc.set_threshold(50_000, 20, 100)
+        held = young(1_500)  # noqa: F841
+        assert memory.collect_due(hold=False, collect=lambda g: None) is None
+    finally:
+        memory.paced(False)
+        gc.set_threshold(*was)

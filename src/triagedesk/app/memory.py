@@ -31,6 +31,8 @@ def keep_loaded() -> None:
     gc.freeze()
 
 
+_settled = False
+
 HELD_MOST = 4
 """How many times its threshold the young generation may grow while collections are held back for a waiting key:
 past it the collection runs anyway (memory stays bounded whatever the keys do)."""
@@ -41,6 +43,8 @@ def paced(on: bool) -> None:
     its frame), or back on. A young collection at 100k issues takes 5-70 ms CPU holding the GIL, in whichever
     thread allocated the object that crossed the threshold: while the desk follows a writer, one landed in a
     key's frame every few seconds (issue #24)."""
+    global _settled
+    _settled = False  # a desk starting (or gone) has not loaded yet
     if on:
         gc.disable()
     else:
@@ -57,11 +61,29 @@ def due(counts: tuple[int, int, int] | None = None, thresholds: tuple[int, int, 
     return 2 if counts[2] > limits[2] else 1 if counts[1] > limits[1] else 0
 
 
+SETTLED_LIMITS = (1_000, 10)
+"""Once the desk has loaded and warmed up (`settled`): a young collection at a free moment once 1,000 objects are
+counted, a middle one every 10 young ones. Each is then a few ms: Textual's rendered lines (a `Strip` caches
+itself) are cyclic garbage, and at the loading threshold one collection freed ~30k of them in 50-90 ms, in the
+next key's wait when keys came every 100 ms while the desk followed a writer (issue #24)."""
+
+
+def settled(on: bool) -> None:
+    """The desk is loaded and warm (`on`: collections small and often), or loads in bulk again (off: the loading
+    thresholds, so a load is not walked every 1,000 objects)."""
+    global _settled
+    _settled = on
+
+
 def collect_due(hold: bool, collect: Callable[[int], object] = gc.collect) -> int | None:
-    """Run the collection due now (`due`), unless `hold` (a key waits for its frame, or may come any moment) and
-    the young generation is under `HELD_MOST` times its threshold; the generation collected, or None."""
-    generation = due()
-    if generation is None or (hold and gc.get_count()[0] < HELD_MOST * gc.get_threshold()[0]):
+    """Run the collection due now, unless `hold` (a key waits for its frame, or may come any moment) and the young
+    generation is under `HELD_MOST` times its (loading) threshold; the generation collected, or None. Due: `due`,
+    or once `settled`, by `SETTLED_LIMITS` (the oldest generation past its threshold is still collected with it)."""
+    counts, limits = gc.get_count(), gc.get_threshold()
+    if _settled:
+        limits = (min(limits[0], SETTLED_LIMITS[0]), min(limits[1], SETTLED_LIMITS[1]), limits[2])
+    generation = due(counts, limits)
+    if generation is None or (hold and counts[0] < HELD_MOST * gc.get_threshold()[0]):
         return None
     collect(generation)
     return generation

@@ -42,6 +42,7 @@ class Detail:
 
 def queue(desk: Desk, now: datetime, assignee: str | None = None) -> QueueData:
     """The open queue (one expert's, when given)."""
+    memory.settled(False)  # a load in bulk: collections at the loading threshold until warm again (`warm`)
     return queue_updates.load(desk, now, assignee)
 
 
@@ -81,6 +82,7 @@ def warm(desk: Desk, give_way: Callable[[], None] = KEYS.give_way,
 
     desk.warm(between, step)
     memory.keep_loaded()  # the indexes live as long as the store
+    memory.settled(True)  # from now on collections small and often
 
 
 def details(desk: Desk, data: QueueData, issue_id: str, with_match: bool = True, expert_id: str | None = None,
