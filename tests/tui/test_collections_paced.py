@@ -9,6 +9,7 @@ import asyncio
 import gc
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -109,3 +110,52 @@ async def test_a_cursor_move_s_painted_frame_runs_the_due_collection(store_copy:
         served.clear()
         await pilot.press("down")
         await wait_for(lambda: bool(served))
+
+
+async def test_a_key_waits_until_the_frame_that_draws_its_cursor_line(store_copy: Path,
+                                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    """The workers' pause for a key (and the due collection) ends right after the frame that drew the cursor's new
+    line, not before it: called right after the detail's handling, they ran before that frame, in the key's wait
+    (12-34 ms collections between the detail and the frame while the desk followed a writer)."""
+    from triagedesk.tui.widgets.queue_view import QueueView
+
+    order: list[tuple[str, int]] = []
+    draw, real = QueueView.render_line, collecting.COLLECTING.served
+
+    def drawn(view: QueueView, y: int) -> Any:
+        if y and y - 1 + int(view.scroll_offset.y) == view.cursor:
+            order.append(("cursor line", view.cursor))
+        return draw(view, y)
+
+    def served() -> None:
+        order.append(("served", -1))
+        real()
+
+    monkeypatch.setattr(QueueView, "render_line", drawn)
+    monkeypatch.setattr(collecting.COLLECTING, "served", served)
+    app = make_app(store_copy)
+    async with app.run_test(size=(160, 48)) as pilot:
+        await settle(pilot)
+        for _ in range(3):
+            order.clear()
+            await pilot.press("down")
+            await wait_for(lambda: ("served", -1) in order)
+            cursor = app.screen.query_one(QueueView).cursor
+            assert ("cursor line", cursor) in order
+            assert order.index(("cursor line", cursor)) < order.index(("served", -1)), order
+
+
+async def test_a_warm_desk_collects_small_young_generations(store_copy: Path) -> None:
+    """Once loaded and warm the desk collects once 1,000 objects are counted (`memory.SETTLED_LIMITS`), not at the
+    loading threshold; a full load of the queue goes back to the loading threshold until it is warm again."""
+    app = make_app(store_copy)
+    was = gc.get_threshold()
+    async with app.run_test(size=(160, 48)) as pilot:
+        await settle(pilot)
+        try:
+            gc.set_threshold(50_000, *was[1:])
+            held = [[n] for n in range(3_000)]  # under the loading threshold, over the settled one
+            await wait_for(lambda: gc.get_count()[0] < 1_000)
+            del held
+        finally:
+            gc.set_threshold(*was)

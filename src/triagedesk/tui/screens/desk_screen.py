@@ -309,8 +309,8 @@ class DeskScreen(Screen[None]):
             return  # stale: the cursor has moved on
         self.detail_reloads.shown(message.issue_id, message.detail is None or not message.detail.partial)
         self.detail = message.detail
-        self.query_one(QueueView).show_highlight()  # the cursor paints in the frame that shows its detail
-        self.call_after_refresh(COLLECTING.served)  # then the workers waiting while a key is pending go on
+        # the cursor paints in the frame that shows its detail; then the workers waiting while a key is pending go on
+        self.query_one(QueueView).show_highlight(then=COLLECTING.served)
         if message.detail is None:
             self._show_keys()
             return

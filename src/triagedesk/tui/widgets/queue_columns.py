@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+from rich.style import Style
+from textual.color import Color, ColorParseError
+
 from triagedesk.app.queue import QueueData
 from triagedesk.domain.models import URGENCIES
 from triagedesk.domain.requests.states import NEVER_ESCALATED, state_name
@@ -64,3 +69,27 @@ def row_cells(data: QueueData, index: int, width: int, id_width: int, now: float
     cells = [(fit_cell(values[name][0], w - 1), values[name][1]) for name, w in columns]
     cells.append((fit_cell(data.title[index], title_width), "text"))
     return cells
+
+
+def cell_styles(variables: dict[str, str]) -> tuple[Style, dict[str, Style]]:
+    """The queue's background and its cells' styles by name, from a theme's variables (a missing or bad colour:
+    its fallback). Every cell paints the theme's background: a light theme on a dark terminal stays readable (no
+    ESC[49m)."""
+    def parse(name: str, fallback: str) -> Any:
+        try:
+            return Color.parse(variables.get(name, fallback)).rich_color
+        except ColorParseError:
+            return Color.parse(fallback).rich_color
+
+    background = Style(bgcolor=parse("background", "#1E1E1E"))
+
+    def style(name: str, fallback: str, bold: bool = False) -> Style:
+        return background + Style(color=parse(name, fallback), bold=bold)
+
+    return background, {
+        "critical": style("urgency-critical", "#FF5F66", True), "high": style("urgency-high", "#FF9F43"),
+        "medium": style("urgency-medium", "#F5D547"), "low": style("urgency-low", "#6CCB7E"),
+        "breached": style("sla-breached", "#FF5F66", True), "at_risk": style("sla-at-risk", "#F2B33D"),
+        "ok": style("sla-ok", "#5CC97B"), "dim": style("foreground-muted", "#808080"),
+        "text": style("foreground", "#E0E0E0"), "marked": style("accent", "#FF00FF", True),
+    }

@@ -4,14 +4,12 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Collection, Sequence
-from typing import Any
 
 from rich.segment import Segment
 from rich.style import Style
 from textual import events
 from textual.binding import Binding
 from textual.cache import LRUCache
-from textual.color import Color, ColorParseError
 from textual.geometry import Size
 from textual.message import Message
 from textual.reactive import reactive
@@ -22,7 +20,7 @@ from textual.widget import Widget
 
 from triagedesk.app.queue import QueueData
 from triagedesk.display import one_line
-from triagedesk.tui.widgets.queue_columns import COLUMNS, format_minutes, row_cells, visible_columns
+from triagedesk.tui.widgets.queue_columns import COLUMNS, cell_styles, format_minutes, row_cells, visible_columns
 
 __all__ = ["COLUMNS", "QueueView", "format_minutes", "visible_columns"]
 
@@ -88,6 +86,8 @@ class QueueView(ScrollView, can_focus=True):
         filled. Textual paints at most one frame per 1/60 s and after a paint waits up to two of those: a cursor
         painted alone put the side panes it fills 17-33 ms behind it."""
         self._held: set[int] = set()
+        self._cursor_unpainted = False  # a move shown (`show_highlight`) whose cursor line no frame drew yet
+        self._after_paint: Callable[[], None] | None = None
         self._hold_timer: Timer | None = None
         self.data = QueueData()
         self.rows: Sequence[int] = range(0)
@@ -185,25 +185,7 @@ class QueueView(ScrollView, can_focus=True):
 
     def restyle(self, variables: dict[str, str]) -> None:
         """Colours from the active theme's variables."""
-        def parse(name: str, fallback: str) -> Any:
-            try:
-                return Color.parse(variables.get(name, fallback)).rich_color
-            except ColorParseError:
-                return Color.parse(fallback).rich_color
-
-        # every cell paints the theme's background: a light theme on a dark terminal stays readable (no ESC[49m)
-        self._background = Style(bgcolor=parse("background", "#1E1E1E"))
-
-        def style(name: str, fallback: str, bold: bool = False) -> Style:
-            return self._background + Style(color=parse(name, fallback), bold=bold)
-
-        self._styles = {
-            "critical": style("urgency-critical", "#FF5F66", True), "high": style("urgency-high", "#FF9F43"),
-            "medium": style("urgency-medium", "#F5D547"), "low": style("urgency-low", "#6CCB7E"),
-            "breached": style("sla-breached", "#FF5F66", True), "at_risk": style("sla-at-risk", "#F2B33D"),
-            "ok": style("sla-ok", "#5CC97B"), "dim": style("foreground-muted", "#808080"),
-            "text": style("foreground", "#E0E0E0"), "marked": style("accent", "#FF00FF", True),
-        }
+        self._background, self._styles = cell_styles(variables)
         self._lines.clear()
         self.refresh()
 
@@ -226,6 +208,11 @@ class QueueView(ScrollView, can_focus=True):
             return Strip.blank(width, self._background)
         minute = int(self.now_epoch() // 60)
         is_cursor = row == self.cursor
+        if is_cursor and self._cursor_unpainted:
+            self._cursor_unpainted = False
+            if self._after_paint is not None:  # run once this frame is painted
+                self.call_after_refresh(self._after_paint)
+                self._after_paint = None
         index = self.rows[row]
         marked = bool(self.marked) and self.data.ids[index] in self.marked
         self._painted[y] = (self.data.ids[index], is_cursor, width, minute, marked)
@@ -341,19 +328,30 @@ class QueueView(ScrollView, can_focus=True):
         """Whether a moved cursor waits to be painted (see `holds_highlight`)."""
         return self._hold_timer is not None
 
-    def show_highlight(self) -> None:
-        """Scroll to the cursor and repaint the rows it left and reached (held until now: `holds_highlight`)."""
+    def show_highlight(self, then: Callable[[], None] | None = None) -> None:
+        """Scroll to the cursor and repaint the rows it left and reached (held until now: `holds_highlight`);
+        `then()` right after the frame that paints them (`after_cursor_painted`)."""
         if self._hold_timer is not None:
             self._hold_timer.stop()
             self._hold_timer = None
-        if not self._held:  # no move since: a view scrolled by the wheel stays where the user put it
-            return
-        top = int(self.scroll_offset.y)
-        self._scroll_to_cursor()
-        if int(self.scroll_offset.y) == top:  # else the scroll repaints the whole view
-            for row in self._held:
-                self.refresh_lines(row + 1)  # the virtual height's line (not the view's: issue #24's 2 s key)
-        self._held.clear()
+        if self._held:  # else no move since: a view scrolled by the wheel stays where the user put it
+            top = int(self.scroll_offset.y)
+            self._scroll_to_cursor()
+            if int(self.scroll_offset.y) == top:  # else the scroll repaints the whole view
+                for row in self._held:
+                    self.refresh_lines(row + 1)  # the virtual height's line (not the view's: issue #24's 2 s key)
+            self._held.clear()
+            self._cursor_unpainted = True
+        if then is not None:
+            self.after_cursor_painted(then)
+
+    def after_cursor_painted(self, callback: Callable[[], None]) -> None:
+        """`callback()` right after the frame that draws the cursor's line (a move not painted yet), else after
+        the coming refresh (`call_after_refresh` alone ran before that frame: the screen heard of it later)."""
+        if not self._cursor_unpainted:
+            self.call_after_refresh(callback)
+        else:
+            self._after_paint = callback
 
     def _scroll_to_cursor(self) -> None:
         height = max(self.size.height - 1, 1)
