@@ -105,6 +105,23 @@ def test_background_work_gives_way_while_keys_come_and_never_for_ever() -> None:
     start = time.now
     held.give_way()  # a key held down (each wait ends with another key): the work still goes on after `most`
     assert time.now - start == pytest.approx(2.0)
+    start = time.now
+    held.give_way(most=10.0)  # a read that can wait longer (the Timers': the clocks shown tick on meanwhile)
+    assert time.now - start == pytest.approx(10.0)
+
+
+def test_the_timers_read_waits_while_keys_are_held_longer_than_other_work(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A read of every open request's clocks (~0.3 s CPU at 100k) waits up to `TIMERS_WAIT_MOST` while keys keep
+    coming, not the 2 s other work waits: held keys are not shared with it."""
+    from datetime import UTC, datetime
+
+    from triagedesk.tui.widgets import timers_pane
+
+    asked: list[float | None] = []
+    monkeypatch.setattr(timers_pane.KEYS, "give_way", lambda most=None: asked.append(most))
+    pane = timers_pane.TimersPane(lambda: datetime(2026, 1, 1, tzinfo=UTC), live=False)
+    pane._loads.before()
+    assert asked == [timers_pane.TIMERS_WAIT_MOST] and timers_pane.TIMERS_WAIT_MOST > GivingWay().most
 
 
 def test_each_run_first_gives_way() -> None:

@@ -56,9 +56,9 @@ class GivingWay:
         ms each: a key's handling and frame then run alone, not in turns with the build)."""
         self.letting_keys_pass(self.most)()
 
-    def give_way(self) -> None:
-        """Wait while keys come (a worker, between chunks)."""
-        until = self.clock() + self.most
+    def give_way(self, most: float | None = None) -> None:
+        """Wait while keys come (a worker, between chunks), at most `most` seconds (the `most` given at start)."""
+        until = self.clock() + (self.most if most is None else most)
         while (wait := min(self.last_key + self.quiet, until) - self.clock()) > 0:
             self.sleep(wait)
 

@@ -21,6 +21,8 @@ from triagedesk.tui.widgets.sla_timer import SlaTimer, TimerSpec
 
 __all__ = ["TimerSpec", "TimersPane"]
 STATES = ("ok", "at-risk", "breached", "paused", "session")
+TIMERS_WAIT_MOST = 10.0
+"""Seconds a read of the clocks waits at most while keys keep coming (held keys: the shown clocks tick on)."""
 
 
 class TimersPane(VerticalScroll, FittedTitles, can_focus=True):
@@ -52,7 +54,7 @@ class TimersPane(VerticalScroll, FittedTitles, can_focus=True):
         self.clock = clock
         self.live = live
         self.clocks: list[SlaTimer] = []
-        self._loads = Coalesced(before=KEYS.give_way)  # a read waits while keys come
+        self._loads = Coalesced(before=lambda: KEYS.give_way(TIMERS_WAIT_MOST))  # a read waits while keys come
 
     def compose(self):
         yield Static("", id="clocks")
@@ -97,22 +99,28 @@ class TimersPane(VerticalScroll, FittedTitles, can_focus=True):
         """Draw again with the current theme's colours (after a theme switch)."""
         self._draw(layout=False)
 
-    def line_of(self, timer: SlaTimer) -> str:
-        """One clock's line as the pane draws it: times aligned on the widest shown, cut to the pane's width."""
-        widest = max((len(t.time()) for t in self.clocks), default=8)
+    def line_of(self, timer: SlaTimer, widest: int | None = None) -> str:
+        """One clock's line as the pane draws it: times aligned on the widest shown (`widest`, when the caller has
+        it: reading every clock's time again for each line made a redraw of 20 clocks format 400 times), cut to
+        the pane's width."""
+        if widest is None:
+            widest = self._widest()
         width = self.scrollable_content_region.width
         return timer.line(widest, width if width > 0 else None)
+
+    def _widest(self) -> int:
+        return max((len(t.time()) for t in self.clocks), default=8)
 
     def text(self) -> Text:
         """Every clock's line, coloured by its state (what the pane shows)."""
         if not self.clocks:
             return Text("No running clocks.", style=self.get_component_rich_style("timers--paused"))
         styles = {state: self.get_component_rich_style(f"timers--{state}") for state in STATES}
-        lines = Text(no_wrap=True, overflow="crop")
+        lines, widest = Text(no_wrap=True, overflow="crop"), self._widest()
         for n, timer in enumerate(self.clocks):
             if n:
                 lines.append("\n")
-            lines.append(self.line_of(timer), style=styles[timer.state])
+            lines.append(self.line_of(timer, widest), style=styles[timer.state])
         return lines
 
     def on_resize(self) -> None:  # FittedTitles' handler fits the titles too
