@@ -20,6 +20,8 @@ from typing import Any
 import desk_follow_figures as follow
 import desk_keys_figures
 
+from triagedesk.tui.giving_way import KEYS
+
 SAMPLE = float(os.environ.get("F24_SAMPLE", "0.003"))
 """Seconds between two samples of every thread's stack and CPU."""
 
@@ -32,6 +34,7 @@ class Trace:
         self.cpu: list[float] = []  # each span's CPU on the UI thread (-1: not measured)
         self.gcs: list[tuple[float, float, int, str]] = []  # (start, end, generation, thread)
         self.samples: list[tuple[float, dict[str, tuple[int, str]]]] = []  # (at, {thread: (cpu ns since, where)})
+        self.pending: list[bool] = []  # at each sample: a key noted and not painted yet (what workers wait on)
         self.keys: list[Any] = []
         self._gc_start: dict[int, float] = {}
         self._gc_cpu: dict[int, float] = {}
@@ -75,6 +78,7 @@ class Trace:
                         pass
                 got[name] = (ran, where(frame))
             self.samples.append((at, got))
+            self.pending.append(KEYS.key_pending())
 
     def stop(self) -> None:
         self._stop.set()
@@ -82,16 +86,19 @@ class Trace:
 
 def where(frame: Any) -> str:
     """The innermost frames of the project's (or Textual's) code, as `function<function<...`."""
-    parts = []
-    while frame is not None and len(parts) < 4:
+    parts, outer = [], ""
+    while frame is not None:
         code = frame.f_code
         file = code.co_filename
-        if "triagedesk" in file or "textual" in file or "bench" in file:
-            parts.append(f"{Path(file).stem}.{code.co_name}")
-        elif not parts and len(parts) == 0:
-            parts.append(f"[{Path(file).stem}.{code.co_name}]")
+        if len(parts) < 4:
+            if "triagedesk" in file or "textual" in file or "bench" in file:
+                parts.append(f"{Path(file).stem}.{code.co_name}")
+            elif not parts:
+                parts.append(f"[{Path(file).stem}.{code.co_name}]")
+        if "triagedesk" in file:
+            outer = f"{Path(file).stem}.{code.co_name}"
         frame = frame.f_back
-    return "<".join(parts)
+    return "<".join(parts) + (f" @{outer}" if outer else "")
 
 
 def install(trace: Trace) -> None:
@@ -127,6 +134,18 @@ def install(trace: Trace) -> None:
             trace.spans.append((start, time.perf_counter(), f"TIMER {name}"))
             trace.cpu.append(-1.0)
 
+    from textual.widget import Widget
+    render_lines = Widget.render_lines
+
+    def rendered(widget: Any, crop: Any) -> Any:
+        start, cpu = time.perf_counter(), time.thread_time()
+        try:
+            return render_lines(widget, crop)
+        finally:
+            trace.spans.append((start, time.perf_counter(), f"RENDER {type(widget).__name__}"))
+            trace.cpu.append(time.thread_time() - cpu)
+
+    Widget.render_lines = rendered  # type: ignore[method-assign]
     MessagePump._dispatch_message = dispatched  # type: ignore[method-assign]
     Screen._on_timer_update = framed  # type: ignore[method-assign]
     Timer._tick = ticked  # type: ignore[method-assign]
@@ -138,6 +157,59 @@ def install(trace: Trace) -> None:
 
     desk_keys_figures.Keys.__init__ = kept  # type: ignore[method-assign]
     follow.Keys = desk_keys_figures.Keys  # type: ignore[misc]
+
+
+def phases(trace: Trace, waits: list[tuple[float, float]]) -> dict[str, Any]:
+    """Each key's wait in three: in the app's queue (press to its `Key` handled), to its detail ready (handled),
+    and from there to the frame painting it; p50, p95 and the slowest keys' share."""
+    import bisect
+    starts = {name: sorted(s for s, _, w in trace.spans if w == name)
+              for name in ("TriageDeskApp.Key", "DeskScreen.DetailReady")}
+    rows = []
+    for painted, pressed in waits:
+        keys = starts["TriageDeskApp.Key"]
+        n = bisect.bisect_left(keys, pressed)
+        handled = keys[n] if n < len(keys) and keys[n] <= painted else None
+        ready = starts["DeskScreen.DetailReady"]
+        m = bisect.bisect_left(ready, handled or pressed)
+        detail = ready[m] if m < len(ready) and ready[m] <= painted else None
+        if handled is None or detail is None:
+            continue
+        spans = [(w, round((a - detail) * 1000, 1), round((b - a) * 1000, 1), round(c * 1000, 1))
+                 for (a, b, w), c in zip(trace.spans, trace.cpu, strict=True)
+                 if detail <= a <= painted and (b - a) > 0.002]
+        gcs = [(round((g[0] - detail) * 1000, 1), round((g[1] - g[0]) * 1000, 1), g[2]) for g in trace.gcs
+               if detail <= g[0] <= painted]
+        rows.append(((painted - pressed) * 1000, (handled - pressed) * 1000, (detail - handled) * 1000,
+                     (painted - detail) * 1000, spans, gcs))
+    rows.sort()
+    def pct(i: int, q: float) -> float:
+        values = sorted(r[i] for r in rows)
+        return round(values[min(len(values) - 1, int(q * len(values)))], 1) if values else 0.0
+    return {"n": len(rows), "queue": [pct(1, .5), pct(1, .95)], "detail": [pct(2, .5), pct(2, .95)],
+            "frame": [pct(3, .5), pct(3, .95)],
+            "slowest": [[round(x, 1) for x in r[:4]] + list(r[4:]) for r in rows[-8:]]}
+
+
+def work_of(place: str) -> str:
+    """Which worker a stack is in: the outermost of the project's functions named."""
+    return place.rsplit("@", 1)[-1] if "@" in place else place.split("<")[-1]
+
+
+def bg_in_waits(trace: Trace, waits: list[tuple[float, float]]) -> dict[str, float]:
+    """The other threads' CPU inside keys' waits (press to paint), split by whether the key was noted pending
+    then (workers wait on it) or not (before the app took it, or after `served`)."""
+    split: collections.Counter[str] = collections.Counter()
+    windows = sorted((pressed, painted) for painted, pressed in waits)
+    n = 0
+    for (at, got), pending in zip(trace.samples, trace.pending, strict=False):
+        while n < len(windows) and windows[n][1] < at:
+            n += 1
+        if n < len(windows) and windows[n][0] <= at:
+            for name, (ran, place) in got.items():
+                if name != "MainThread" and ran > 0:
+                    split[("pending " if pending else "not pending ") + work_of(place)] += ran / 1e6
+    return {k: round(v) for k, v in split.most_common()}
 
 
 def taken_apart(trace: Trace, slow_ms: float = 60) -> dict[str, Any]:
@@ -173,13 +245,15 @@ def taken_apart(trace: Trace, slow_ms: float = 60) -> dict[str, Any]:
                         stacks[f"{name}: {place}"] += ran / 1e6
         gcs = [(round((g[1] - g[0]) * 1000, 1), g[2], g[3]) for g in trace.gcs if g[1] > pressed and g[0] < painted]
         slow = {"ms": round(ms), "at": round(pressed - trace.t0, 2),
-                "ui": {k: (round(v, 1), round(ui_cpu[k], 1)) for k, v in ui.most_common(6)},
+                "ui": {k: (round(v, 1), round(ui_cpu[k], 1)) for k, v in ui.most_common(10)},
                 "cpu": {k: round(v, 1) for k, v in cpu.most_common(6)},
                 "stacks": {k: round(v, 1) for k, v in stacks.most_common(8)},
                 "gc": gcs}
         out["slow"].append(slow)
         cause_count[max(cpu, key=cpu.__getitem__) if cpu else "?"] += 1
     out["busiest_thread_in_slow_keys"] = dict(cause_count)
+    out["bg_cpu_in_key_waits_ms"] = bg_in_waits(trace, waits)
+    out["phases"] = phases(trace, waits)
     first, last = keys.pressed[0], max(p for p in keys.painted if p is not None)
     out["storm_seconds"] = round(last - first, 1)
     out["pressed"] = len(keys.pressed)
@@ -234,7 +308,8 @@ def main(seconds: float) -> None:
 
         def kept() -> None:
             keep()
-            gc.set_threshold(int(os.environ["F24_GC0"]), *gc.get_threshold()[1:])
+            given = [int(x) for x in os.environ["F24_GC0"].split(",")]
+            gc.set_threshold(*given, *gc.get_threshold()[len(given):])
 
         memory.keep_loaded = kept
     if os.environ.get("F24_AUTO_GC"):  # an experiment: the collector left to collect by itself
