@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
+from contextlib import AbstractContextManager
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -82,6 +83,12 @@ class Desk:
 
     def close(self) -> None:
         self.store.close()
+
+    def as_caught_up(self) -> AbstractContextManager[None]:
+        """Reads on this thread meanwhile take the store as this process last caught up on it: no catch-up on
+        another process's writes (a key's detail while a watcher follows the store, which catches up within its
+        round and has the detail found again; `store/catch_up_hold.py`)."""
+        return self.store.journal.catch_up_hold.holding()
 
     def dispatcher(self) -> dict[str, Any] | None:
         """The dispatcher holding this store's lease (holder, expiry), if one is active."""

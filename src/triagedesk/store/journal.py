@@ -17,6 +17,7 @@ from typing import Any
 from triagedesk import files
 from triagedesk.files import reason
 from triagedesk.store import carry, planned_reads, warming
+from triagedesk.store.catch_up_hold import CatchUpHold
 from triagedesk.store.errors import StoreCorrupt, StoreError
 from triagedesk.store.feed import ChangeFeed, ChangeListener, Changes
 from triagedesk.store.generations import LOCK_TIMEOUT, REPAIR, Generations
@@ -57,13 +58,12 @@ class Journal:
         self.carriers: list[carry.Carrier] = []  # the side files a compaction carries over (store/carry.py)
         self.after_release: list[carry.Write] = []  # their writes, begun (on a thread) when the lock is let go
         self.carrying = carry.Carrying()
-        self.feed = ChangeFeed()
-        self.mutex = threading.RLock()
-        self.version = 0  # bumped whenever the documents in memory change
+        self.feed, self.mutex = ChangeFeed(), threading.RLock()
         self._depth = 0
         self._pending: list[Op] = []
-        self._compact_retry_at = 0
-        self._deferred = 0  # held compaction_deferred() blocks
+        self._compact_retry_at, self._deferred = 0, 0  # the latter: held compaction_deferred() blocks
+        self.catch_up_hold = CatchUpHold()  # a thread's reads as this process last caught up (no catch-up)
+        self.version = 0  # bumped whenever the documents in memory change
         self._reader: tuple[Any, OpenSnapshot] | None = None  # (journal identity, the journal open for reading)
         where = self.files.path
         try:
@@ -208,7 +208,7 @@ class Journal:
         """Apply what other processes committed; returns the (table, doc_id) pairs that changed."""
         with self.mutex:
             self.files.refuse_if_damaged()
-            if self._depth:
+            if self._depth or self.catch_up_hold.held():
                 return set()
             changed = self._catch_up(holding_lock=False)
         if changed:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Collection
+from contextlib import nullcontext, suppress
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
@@ -93,10 +94,7 @@ class DeskScreen(Screen[None]):
     def __init__(self, desk: Desk, settings: Settings, role: str, expert_id: str | None, actor: str,
                  live: bool = True) -> None:
         super().__init__()
-        self.desk = desk
-        self.settings = settings
-        self.role = role
-        self.expert_id = expert_id
+        self.desk, self.settings, self.role, self.expert_id = desk, settings, role, expert_id
         self.actor = Actor(actor, role, expert_id)  # type: ignore[arg-type]
         self.live = live
         self.data = QueueData()
@@ -106,9 +104,7 @@ class DeskScreen(Screen[None]):
         self.detail_reloads = DetailReloads(self.load_detail)
         self.selection = keys.Selection(tab="analytics" if role == "lead" else "desk")
         self._keys_shown: tuple[bool, ...] | None = None
-        door = WorkflowDoor(self)
-        self.coordinator = CoordinatorDoor(self, door)
-        self.expert = ExpertDoor(self, door)
+        self.coordinator, self.expert = CoordinatorDoor(self, door := WorkflowDoor(self)), ExpertDoor(self, door)
         self.bulk_door = BulkDoor(self)
         self.lead = LeadDoor(self)
         self.noise_door = NoiseDoor(self)
@@ -249,22 +245,23 @@ class DeskScreen(Screen[None]):
         self.query_one(TimersPane).load(lambda: loaders.timers(desk, shown, expert, KEYS.letting_keys_pass(1.0)))
         self.query_one(OnCallPane).load(lambda: loaders.on_call(desk, expert))
 
-    def load_detail(self, issue_id: str) -> None:
-        """Find `issue_id`'s detail on a worker (with the Escalation pane's geometry, read here)."""
+    def load_detail(self, issue_id: str, as_caught_up: bool = False) -> None:
+        """Find `issue_id`'s detail on a worker (the Escalation pane's geometry read here); `as_caught_up`: a
+        key's while a watcher follows the store (`Desk.as_caught_up`: no catch-up in the key's wait, the watcher
+        catches up within its round and the change finds this detail again; a change's own reload reads anew)."""
         self.detail_reloads.asked(issue_id)
-        self._detail_worker(issue_id, self._escalation.geometry(), self.app.theme_variables)
+        self._detail_worker(issue_id, self._escalation.geometry(), self.app.theme_variables, as_caught_up)
 
     @work(thread=True, exclusive=True, group="detail", exit_on_error=False)
-    def _detail_worker(self, issue_id: str, geometry: tuple[Size, bool], colours: dict[str, str]) -> None:
+    def _detail_worker(self, issue_id: str, geometry: tuple[Size, bool], colours: dict[str, str],
+                       as_caught_up: bool) -> None:
         worker, expert = get_current_worker(), self.expert_id if self.role == "expert" else None
-        try:  # a key that moved on (or a newer worker for it) makes the rest of this one's lookups moot
+        with self.desk.as_caught_up() if as_caught_up else nullcontext(), suppress(loaders.Superseded):  # moved on
             for found in loaders.details(self.desk, self.data, issue_id, self.role != "expert", expert,
                                          lambda: self.current == issue_id and not worker.is_cancelled):
                 drawn = None if found is None else self._escalation.prepare(
                     found.issue, found.decision, found.hits, colours, geometry)
                 self.post_message(self.DetailReady(issue_id, found, drawn))
-        except loaders.Superseded:
-            return
 
     def on_desk_screen_queue_loaded(self, message: QueueLoaded) -> None:
         queue = self.query_one(QueueView)
@@ -286,8 +283,10 @@ class DeskScreen(Screen[None]):
             return
         keep, applied = self.query_one(QueueView).current_issue(), queue_updates.apply(self.data, message.patch)
         if applied:  # `keep`, the cursor's issue: a key's move reaches `self.current` a few turns later
-            self.apply_filter(keep=keep, changed={*message.patch.rows.ids, *message.patch.gone})
+            self.apply_filter(keep=keep, changed=(changed := {*message.patch.rows.ids, *message.patch.gone}))
             self._select(**self._selection_of(self.current))
+            if self.current in changed:  # a detail found meanwhile may have read the row's model before the patch
+                self.detail_reloads.changed(self.current)
         self.load_timers()
 
     def on_queue_view_highlighted(self, message: QueueView.Highlighted) -> None:
@@ -302,7 +301,7 @@ class DeskScreen(Screen[None]):
             self.query_one(CandidatesPane).show(None)
             self.query_one(QueueView).show_highlight()
             return
-        self.load_detail(message.issue_id)
+        self.load_detail(message.issue_id, as_caught_up=getattr(self.app, "follow_store", False))
 
     def on_desk_screen_detail_ready(self, message: DetailReady) -> None:
         if message.issue_id != self.current:
