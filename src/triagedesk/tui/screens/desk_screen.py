@@ -105,9 +105,7 @@ class DeskScreen(Screen[None]):
         self.selection = keys.Selection(tab="analytics" if role == "lead" else "desk")
         self._keys_shown: tuple[bool, ...] | None = None
         self.coordinator, self.expert = CoordinatorDoor(self, door := WorkflowDoor(self)), ExpertDoor(self, door)
-        self.bulk_door = BulkDoor(self)
-        self.lead = LeadDoor(self)
-        self.noise_door = NoiseDoor(self)
+        self.bulk_door, self.lead, self.noise_door = BulkDoor(self), LeadDoor(self), NoiseDoor(self)
         self.queue_controls = QueueControls(self)
         self.views = ViewsDoor(self)
         self.power = PowerDoor(self)
@@ -273,6 +271,8 @@ class DeskScreen(Screen[None]):
         memory.keep_loaded()  # the loaded queue lives until the next load
         self.apply_filter(keep=queue.current_issue() or self.current)  # the cursor's (`current` lags a key's move)
         self._select(**self._selection_of(self.current))
+        if queue.current_issue() == self.current:  # a detail found on the change read the row as loaded before
+            self.detail_reloads.changed(self.current)
         self.load_timers()
 
     def on_desk_screen_queue_patched(self, message: QueuePatched) -> None:
