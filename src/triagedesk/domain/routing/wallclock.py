@@ -19,10 +19,11 @@ Span = tuple[datetime, datetime]
 
 @lru_cache(maxsize=512)
 def zone(name: str) -> ZoneInfo:
-    """The IANA zone `name`; ValueError naming it when unknown."""
+    """The IANA zone `name`; ValueError naming it when unknown (a folder of the database, `America`, or a name
+    too long for a file: ZoneInfo's OSError)."""
     try:
         return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
+    except (ZoneInfoNotFoundError, ValueError, OSError):
         raise ValueError(f"unknown time zone {name!r}") from None
 
 
