@@ -52,18 +52,16 @@ class Journal:
 
     def __init__(self, path: str | os.PathLike[str], create: bool = True, reading: bool = False) -> None:
         self.files = Generations(Path(path), reading)
-        self.records = RecordTables()
+        self.records, self.carrying = RecordTables(), carry.Carrying()
         self.indexes: Indexes | None = None  # the declared indexes (store/indexes.py), installed by the Store
         self.placed: Any = None  # a reader's gets and lookups from the places file (store/placed.py), if set
         self.carriers: list[carry.Carrier] = []  # the side files a compaction carries over (store/carry.py)
         self.after_release: list[carry.Write] = []  # their writes, begun (on a thread) when the lock is let go
-        self.carrying = carry.Carrying()
         self.feed, self.mutex = ChangeFeed(), threading.RLock()
-        self._depth = 0
         self._pending: list[Op] = []
         self._compact_retry_at, self._deferred = 0, 0  # the latter: held compaction_deferred() blocks
         self.catch_up_hold = CatchUpHold()  # a thread's reads as this process last caught up (no catch-up)
-        self.version = 0  # bumped whenever the documents in memory change
+        self._depth, self.version = 0, 0  # the latter bumped whenever the documents in memory change
         self._reader: tuple[Any, OpenSnapshot] | None = None  # (journal identity, the journal open for reading)
         where = self.files.path
         try:
@@ -240,6 +238,8 @@ class Journal:
                 except BaseException:
                     if outer and self._pending:
                         self._rollback()
+                    if outer and changed:  # the catch-up stays applied, and no later refresh reports it: told now
+                        self.feed.publish(changed)
                     raise
                 finally:
                     self._depth -= 1
