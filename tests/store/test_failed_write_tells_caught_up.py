@@ -28,3 +28,31 @@ def test_a_failed_write_still_tells_what_its_catch_up_applied(tmp_path: Path) ->
         assert any(("notes", "1") in changes for changes in heard), "the note applied was never told"
     finally:
         store.close()
+
+
+def test_a_write_that_fails_to_commit_tells_nothing_of_its_own(tmp_path: Path,
+                                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    """Its writes are rolled back: a listener told of them would look for records that are not there (the
+    catch-up's changes alone are told)."""
+    from triagedesk import files
+    from triagedesk.store.errors import StoreError
+
+    store = open_store(tmp_path / "desk.json")
+    heard: list[set[tuple[str, str]]] = []
+    try:
+        store.subscribe(heard.append)
+
+        def full(fd: int, data: bytes) -> None:
+            raise OSError(28, "No space left on device")
+
+        monkeypatch.setattr(files, "write_all", full)
+        with pytest.raises(StoreError, match="nothing was written"), store.transaction():
+            store.journal.put("notes", "9", {"text": "never stored"})
+        monkeypatch.undo()
+        assert "9" not in store.journal.docs("notes")
+        assert not any(("notes", "9") in changes for changes in heard), heard
+        with store.transaction():  # and a write that commits is told, as before
+            store.journal.put("notes", "10", {"text": "stored"})
+        assert any(("notes", "10") in changes for changes in heard)
+    finally:
+        store.close()

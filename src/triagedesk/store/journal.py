@@ -221,8 +221,7 @@ class Journal:
     def transaction(self) -> Iterator[Journal]:
         """Hold the write lock; every write inside commits as one durable journal record."""
         with self.mutex:
-            outer = self._depth == 0
-            changed: Changes = set()
+            outer, changed, written = self._depth == 0, Changes(), Changes()
             with self.files.lock() if outer else nullcontext():
                 if outer:
                     self.files.verified()  # a snapshot whose checksum fails takes no write
@@ -233,13 +232,14 @@ class Journal:
                 try:
                     yield self
                     if outer and self._pending:
-                        changed |= {(table, doc_id) for table, doc_id, _ in self._pending}
+                        written = {(table, doc_id) for table, doc_id, _ in self._pending}
                         self._commit()
                 except BaseException:
-                    if outer and self._pending:
+                    if outer and self._pending:  # not durable: rolled back, never told
                         self._rollback()
-                    if outer and changed:  # the catch-up stays applied, and no later refresh reports it: told now
-                        self.feed.publish(changed)
+                        written = Changes()
+                    if outer and (changed or written):  # the catch-up's (no later refresh reports it): told now
+                        self.feed.publish(changed | written)
                     raise
                 finally:
                     self._depth -= 1
@@ -247,7 +247,7 @@ class Journal:
                         self._pending, writes, self.after_release = [], self.after_release, []
             if outer:  # begun before the listeners are told: one that raises cancels no carry
                 self.carrying.start(writes)
-            if outer and changed:
+            if outer and (changed := changed | written):
                 self.feed.publish(changed)
 
     def put(self, table: str, doc_id: str, doc: dict[str, Any] | None) -> None:
