@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable, Collection
 from contextlib import nullcontext, suppress
 from dataclasses import dataclass
@@ -43,6 +44,7 @@ from triagedesk.tui.screens.power_door import PowerDoor
 from triagedesk.tui.screens.queue_controls import QueueControls, plain_spec
 from triagedesk.tui.screens.views_door import ViewsDoor
 from triagedesk.tui.screens.workflow_door import WorkflowDoor
+from triagedesk.tui.ui_idle import UiIdle
 from triagedesk.tui.widgets.analytics_view import AnalyticsView
 from triagedesk.tui.widgets.candidates_pane import CandidatesPane
 from triagedesk.tui.widgets.dispatcher_badge import DispatcherBadge
@@ -55,6 +57,9 @@ from triagedesk.tui.widgets.queue_view import QueueView
 from triagedesk.tui.widgets.timers_pane import TimersPane
 
 TIMERS_TITLE = "Timers · breached first, then least time left"
+LOAD_AFTER_IDLE = (0.01, 0.3)
+"""A full load waits until the UI thread has been idle 10 ms, at most 0.3 s (`UiIdle.wait`): the screen's layout
+at its size after the first frame, 30-60 ms CPU alone, took 2-3 times as long beside the load (a key 130 ms)."""
 T = TypeVar("T")
 
 
@@ -145,10 +150,8 @@ class DeskScreen(Screen[None]):
         self.query_one(QueueView).restyle(self.app.theme_variables)
         self.query_one(QueueView).markable = self.role == "coordinator"
         self.app.theme_changed_signal.subscribe(self, self._theme_changed)
-        if self.role == "lead":
-            self.query_one(AnalyticsView).focus()
-        else:
-            self.query_one(QueueView).focus()
+        self.query_one(AnalyticsView if self.role == "lead" else QueueView).focus()
+        self._ui_idle = UiIdle(asyncio.get_running_loop())
         self.query_one("#queue-pane").border_subtitle = "loading the store…"
         self.query_one(QueueView).loading = True
         self.reload()
@@ -225,6 +228,7 @@ class DeskScreen(Screen[None]):
 
     @work(thread=True, exclusive=True, group="queue", exit_on_error=False)
     def load_queue(self) -> None:
+        self._ui_idle.wait(*LOAD_AFTER_IDLE)
         data = loaders.queue(self.desk, self.desk.clock())
         order(data, self.spec, self.desk.clock().timestamp(), me=self.expert_id)  # sorted here, not on the UI thread
         self.post_message(self.QueueLoaded(data))
@@ -339,10 +343,7 @@ class DeskScreen(Screen[None]):
     def _show_tab(self, tab: str) -> None:
         self.query_one(TabbedContent).active = tab
         self._select(tab=tab)
-        if tab == "desk":
-            self.query_one(QueueView).focus()
-        else:
-            self.query_one(AnalyticsView).focus()
+        self.query_one(QueueView if tab == "desk" else AnalyticsView).focus()
 
     # -- writing ---------------------------------------------------------------------------
     @work(thread=True, group="write", exit_on_error=False)

@@ -1,0 +1,112 @@
+"""The queue's full load waits until the UI thread's loop is idle (`UiIdle`): a round trip through a busy loop is
+slow, one through an idle loop prompt; the desk's first load starts only once the screen's start work is done."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.support.pilot import make_app, settle
+from triagedesk.tui import loaders
+from triagedesk.tui.screens import desk_screen
+from triagedesk.tui.screens.desk_screen import DeskScreen
+from triagedesk.tui.ui_idle import UiIdle
+
+
+@pytest.fixture
+def loop() -> Iterator[asyncio.AbstractEventLoop]:
+    running = asyncio.new_event_loop()
+    thread = threading.Thread(target=running.run_forever, daemon=True)
+    thread.start()
+    yield running
+    running.call_soon_threadsafe(running.stop)
+    thread.join(5)
+    running.close()
+
+
+def test_an_idle_loop_answers_at_once(loop: asyncio.AbstractEventLoop) -> None:
+    idle = UiIdle(loop)
+    took = idle.round_trip(1.0)
+    assert took is not None and took < 0.5
+    start = time.monotonic()
+    assert idle.wait(0.02, 2.0)
+    assert 0.02 <= time.monotonic() - start < 1.0
+
+
+def test_a_busy_loop_is_waited_for(loop: asyncio.AbstractEventLoop) -> None:
+    idle, busy_until = UiIdle(loop), []
+    started = threading.Event()
+
+    def busy() -> None:  # a layout or a handler holding the loop for 0.3 s
+        started.set()
+        time.sleep(0.3)
+        busy_until.append(time.monotonic())
+
+    loop.call_soon_threadsafe(busy)
+    assert started.wait(5)
+    assert idle.wait(0.02, 5.0)
+    assert busy_until and time.monotonic() >= busy_until[0] + 0.02  # not before the loop was free, and quiet
+
+
+def test_a_loop_busy_past_the_limit_gives_up_in_time(loop: asyncio.AbstractEventLoop) -> None:
+    idle, started, release = UiIdle(loop), threading.Event(), threading.Event()
+
+    def held() -> None:
+        started.set()
+        release.wait(5)
+
+    loop.call_soon_threadsafe(held)
+    assert started.wait(5)
+    start = time.monotonic()
+    assert not idle.wait(0.02, 0.2)
+    assert 0.2 <= time.monotonic() - start < 1.5
+    release.set()
+
+
+def test_a_closed_loop_is_not_waited_for() -> None:
+    closed = asyncio.new_event_loop()
+    closed.close()
+    start = time.monotonic()
+    assert not UiIdle(closed).wait(0.02, 5.0)
+    assert time.monotonic() - start < 1.0
+    assert UiIdle(closed).round_trip(3.0) is None
+
+
+async def test_the_first_load_starts_once_the_screens_start_work_is_done(store_copy: Path,
+                                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    """A handler busy on the UI thread right after the screen mounts (as its layout at its size is): the queue's
+    load starts after it, not beside it."""
+    events: list[tuple[str, float]] = []
+    load = loaders.queue
+
+    def timed_load(*args: Any, **kwargs: Any) -> Any:
+        events.append(("load", time.monotonic()))
+        return load(*args, **kwargs)
+
+    mounted = DeskScreen.on_mount
+
+    def busy_mount(screen: DeskScreen) -> None:
+        mounted(screen)
+
+        def busy() -> None:
+            time.sleep(0.25)  # (sleeping frees the GIL: only the loop is held, as by a long layout)
+            events.append(("free", time.monotonic()))
+
+        screen.call_later(busy)
+
+    monkeypatch.setattr(loaders, "queue", timed_load)
+    monkeypatch.setattr(DeskScreen, "on_mount", busy_mount)
+    app = make_app(store_copy)
+    async with app.run_test(size=(160, 48)) as pilot:
+        await settle(pilot)
+        screen = app.screen_stack[-1]
+        assert isinstance(screen, DeskScreen) and len(screen.data.ids) > 0
+    loads, free = [t for e, t in events if e == "load"], [t for e, t in events if e == "free"]
+    assert loads and free
+    assert loads[0] >= free[0] + desk_screen.LOAD_AFTER_IDLE[0]
