@@ -1,5 +1,7 @@
-"""The queue's full load waits until the UI thread's loop is idle (`UiIdle`): a round trip through a busy loop is
-slow, one through an idle loop prompt; the desk's first load starts only once the screen's start work is done."""
+"""The queue's full load, and the warm-up after it, wait until the UI thread's loop is idle (`UiIdle`): a round trip
+through a busy loop is slow, one through an idle loop prompt; the desk's first load starts only once the screen's
+start work is done; a large store's details come without candidates from the load on, not only once the warm-up
+starts."""
 
 from __future__ import annotations
 
@@ -12,7 +14,9 @@ from typing import Any
 
 import pytest
 
+import triagedesk.app.desk as desk_module
 from tests.support.pilot import make_app, settle
+from triagedesk.app.stores import open_desk
 from triagedesk.tui import loaders
 from triagedesk.tui.screens import desk_screen
 from triagedesk.tui.screens.desk_screen import DeskScreen
@@ -110,3 +114,50 @@ async def test_the_first_load_starts_once_the_screens_start_work_is_done(store_c
     loads, free = [t for e, t in events if e == "load"], [t for e, t in events if e == "free"]
     assert loads and free
     assert loads[0] >= free[0] + desk_screen.LOAD_AFTER_IDLE[0]
+
+
+async def test_a_large_stores_first_detail_does_not_build_the_warm_ups_indexes(store_copy: Path,
+                                                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    """The warm-up waits for the UI to be idle after the queue shows; a large store's detail found meanwhile comes
+    without candidates (at 1M its own lookups built them: 10 s), and whole once the warm-up is done."""
+    monkeypatch.setattr(desk_module, "LARGE", 0)
+    release, waits = threading.Event(), []
+    idle_wait = UiIdle.wait
+
+    def held_before_the_warm(self: UiIdle, quiet: float, most: float) -> bool:
+        waits.append(quiet)
+        if len(waits) == 2:  # the wait between the queue shown and the warm-up
+            release.wait(30)
+        return idle_wait(self, quiet, most)
+
+    monkeypatch.setattr(UiIdle, "wait", held_before_the_warm)
+    app = make_app(store_copy)
+    async with app.run_test(size=(160, 48)) as pilot:
+        screen = app.screen_stack[-1]
+        for _ in range(500):
+            screen = app.screen_stack[-1]
+            if isinstance(screen, DeskScreen) and screen.detail is not None:
+                break
+            await pilot.pause(0.01)
+        assert isinstance(screen, DeskScreen) and screen.detail is not None
+        assert screen.detail.partial and screen.detail.match is None
+        assert not app.desk.detail_ready.is_set()
+        release.set()
+        await settle(pilot)
+        assert screen.detail is not None and not screen.detail.partial and screen.detail.match is not None
+
+
+def test_a_load_that_fails_before_the_warm_up_leaves_details_whole(store_copy: Path,
+                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(desk_module, "LARGE", 0)
+    desk = open_desk(store_copy)
+    try:
+        def broken(_data: Any) -> None:
+            assert not desk.detail_ready.is_set()  # from the load on, details do not build the warm-up's indexes
+            raise RuntimeError("sorting failed")
+
+        with pytest.raises(RuntimeError):
+            loaders.load(desk, desk.clock(), broken, lambda _: None, lambda: None)
+        assert desk.detail_ready.is_set()  # no warm-up will come: details are found whole again
+    finally:
+        desk.close()

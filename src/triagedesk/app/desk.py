@@ -96,6 +96,12 @@ class Desk:
 
         return read_status(self.store.path)
 
+    def expect_warm(self) -> None:
+        """A warm-up (`warm`) is on its way: a large store's details come without candidates from now on, not
+        built by the first detail's own lookups (at 1M, 10 s) while the warm-up waits to start; `warm` ends it."""
+        if len(self.store.journal.docs("requests")) >= LARGE:
+            self.detail_ready.clear()
+
     def warm(self, between: Callable[[], None] = lambda: None, step: Callable[[], None] = lambda: None) -> None:
         """Build the store's indexes and the experts' counted figures ahead of the first lookup (call it from a
         worker once the queue shows), so no cursor move pays for them: what a detail needs first (a large store's
@@ -105,8 +111,7 @@ class Desk:
         there while keys come, so the UI thread has the GIL to itself; `step()` between chunks of one index's build
         (a few ms of work each: the desk's waits there while a key is not painted yet)."""
         warming.steps_on_workers(step)  # a pane worker's lookup that builds an index steps as the warm-up does
-        if len(self.store.journal.docs("requests")) >= LARGE:
-            self.detail_ready.clear()
+        self.expect_warm()
         try:
             self.store.warm_indexes(between, detail=True, step=step)
             self.figures.counted()

@@ -85,6 +85,24 @@ def warm(desk: Desk, give_way: Callable[[], None] = KEYS.give_way,
     memory.settled(True)  # from now on collections small and often
 
 
+def load(desk: Desk, now: datetime, sort: Callable[[QueueData], object], shown: Callable[[QueueData], object],
+         idle: Callable[[], object]) -> None:
+    """The queue's full load (a worker): loaded and sorted (`sort`) once `idle()` says the UI thread is free, handed
+    to `shown`, then the warm-up once it is free again (the loaded queue shown first: at 1M, 50-100 ms CPU). A large
+    store's details come without candidates from the load on (`Desk.expect_warm`), whatever fails before the warm."""
+    desk.expect_warm()
+    try:
+        idle()
+        data = queue(desk, now)
+        sort(data)  # sorted here, not on the UI thread
+        shown(data)
+        idle()
+    except BaseException:
+        desk.detail_ready.set()
+        raise
+    warm(desk)  # the indexes the panes' lookups use, before the first cursor move needs them
+
+
 def details(desk: Desk, data: QueueData, issue_id: str, with_match: bool = True, expert_id: str | None = None,
             wanted: Callable[[], bool] | None = None) -> Iterator[Detail | None]:
     """`detail`, and when it came without candidates and past resolutions (the warm-up still building them) the

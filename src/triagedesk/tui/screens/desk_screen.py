@@ -58,8 +58,8 @@ from triagedesk.tui.widgets.timers_pane import TimersPane
 
 TIMERS_TITLE = "Timers · breached first, then least time left"
 LOAD_AFTER_IDLE = (0.01, 0.3)
-"""A full load waits until the UI thread has been idle 10 ms, at most 0.3 s (`UiIdle.wait`): the screen's layout
-at its size after the first frame, 30-60 ms CPU alone, took 2-3 times as long beside the load (a key 130 ms)."""
+"""A full load, and the warm-up after it, wait until the UI thread has been idle 10 ms, at most 0.3 s (`UiIdle`):
+the screen's layout after the first frame (30-60 ms CPU alone) took 2-3 times as long beside the load."""
 T = TypeVar("T")
 
 
@@ -228,11 +228,9 @@ class DeskScreen(Screen[None]):
 
     @work(thread=True, exclusive=True, group="queue", exit_on_error=False)
     def load_queue(self) -> None:
-        self._ui_idle.wait(*LOAD_AFTER_IDLE)
-        data = loaders.queue(self.desk, self.desk.clock())
-        order(data, self.spec, self.desk.clock().timestamp(), me=self.expert_id)  # sorted here, not on the UI thread
-        self.post_message(self.QueueLoaded(data))
-        loaders.warm(self.desk)  # the indexes the panes' lookups use, before the first cursor move needs them
+        loaders.load(self.desk, self.desk.clock(), lambda data: order(data, self.spec, self.desk.clock().timestamp(),
+                     me=self.expert_id), lambda data: self.post_message(self.QueueLoaded(data)),
+                     lambda: self._ui_idle.wait(*LOAD_AFTER_IDLE))
 
     @work(thread=True, group="queue-update", exit_on_error=False)
     def update_queue(self) -> None:
