@@ -58,6 +58,8 @@ class Desk:
         """Clear while a warm-up (`warm`) builds what a cursor move's detail needs: a detail then waits only
         briefly and shows what it has (tui/loaders.py)."""
         self.detail_ready.set()
+        self._warmed = False
+        """A warm-up built what a detail needs once: a later full load (`expect_warm`) finds it built."""
 
     def now(self) -> datetime:
         return self.clock()
@@ -98,7 +100,13 @@ class Desk:
 
     def expect_warm(self) -> None:
         """A warm-up (`warm`) is on its way: a large store's details come without candidates from now on, not
-        built by the first detail's own lookups (at 1M, 10 s) while the warm-up waits to start; `warm` ends it."""
+        built by the first detail's own lookups (at 1M, 10 s) while the warm-up waits to start; `warm` ends it.
+        Once a warm-up built them, a later full load's details stay whole (they would come without candidates
+        for the whole load, indexes built or not)."""
+        if not self._warmed:
+            self._warming()
+
+    def _warming(self) -> None:
         if len(self.store.journal.docs("requests")) >= LARGE:
             self.detail_ready.clear()
 
@@ -111,10 +119,11 @@ class Desk:
         there while keys come, so the UI thread has the GIL to itself; `step()` between chunks of one index's build
         (a few ms of work each: the desk's waits there while a key is not painted yet)."""
         warming.steps_on_workers(step)  # a pane worker's lookup that builds an index steps as the warm-up does
-        self.expect_warm()
+        self._warming()
         try:
             self.store.warm_indexes(between, detail=True, step=step)
             self.figures.counted()
+            self._warmed = True
         finally:
             self.detail_ready.set()
         self.store.warm_indexes(between, step=step)

@@ -1,0 +1,55 @@
+"""Full loads after the first (a patch too large, a storm of them): a large store's details stay whole once the
+warm-up built what they need, and a load a newer one replaced stops instead of loading and showing its queue."""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+
+import pytest
+
+import triagedesk.app.desk as desk_module
+from tests.support.pilot import make_app, screen_of, settle
+from triagedesk.tui.ui_idle import UiIdle
+
+
+async def _until(pilot, condition, what: str) -> None:
+    for _ in range(1000):
+        if condition():
+            return
+        await pilot.pause(0.01)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+async def test_a_later_full_load_leaves_a_warm_large_stores_details_whole(store_copy: Path,
+                                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    """Once warm, a full load (many changes at once) does not make every cursor move's detail come without
+    candidates while it loads: the indexes they need are built already."""
+    monkeypatch.setattr(desk_module, "LARGE", 0)
+    app = make_app(store_copy)
+    async with app.run_test(size=(160, 48)) as pilot:
+        await settle(pilot)
+        screen = screen_of(app)
+        assert screen.detail is not None and not screen.detail.partial  # warm: whole
+        waiting, release = threading.Event(), threading.Event()
+        idle_wait = UiIdle.wait
+
+        def held(self: UiIdle, quiet: float, most: float) -> bool:
+            waiting.set()
+            release.wait(30)
+            return idle_wait(self, quiet, most)
+
+        monkeypatch.setattr(UiIdle, "wait", held)
+        try:
+            screen.load_queue()  # as a patch too large for its changes asks
+            await _until(pilot, waiting.is_set, "the load's idle wait")
+            assert app.desk.detail_ready.is_set()
+            first = screen.current
+            await pilot.press("down")
+            await _until(pilot, lambda: screen.current != first and screen.detail is not None
+                         and screen.detail.issue.id == screen.current, "the next issue's detail")
+            assert not screen.detail.partial and screen.detail.match is not None
+        finally:
+            release.set()
+        await settle(pilot)
+        assert app.desk.detail_ready.is_set()
