@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import threading
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 import triagedesk.app.desk as desk_module
 from tests.support.pilot import make_app, screen_of, settle
+from triagedesk.tui import loaders
 from triagedesk.tui.ui_idle import UiIdle
 
 
@@ -53,3 +55,42 @@ async def test_a_later_full_load_leaves_a_warm_large_stores_details_whole(store_
             release.set()
         await settle(pilot)
         assert app.desk.detail_ready.is_set()
+
+
+async def test_a_load_replaced_while_it_waits_for_the_ui_does_not_load(store_copy: Path,
+                                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    """Store changes before the first queue shows each start a full load that replaces the last (`reload`): one
+    replaced while it waits for the UI to be idle stops there, not a whole load (at 1M, seconds) beside the newer."""
+    app = make_app(store_copy)
+    async with app.run_test(size=(160, 48)) as pilot:
+        await settle(pilot)
+        screen = screen_of(app)
+        loads: list[object] = []
+        queue = loaders.queue
+
+        def counted(*args: Any, **kwargs: Any) -> Any:
+            loads.append(args)
+            return queue(*args, **kwargs)
+
+        monkeypatch.setattr(loaders, "queue", counted)
+        waiting, release, calls = threading.Event(), threading.Event(), []
+        idle_wait = UiIdle.wait
+
+        def first_held(self: UiIdle, quiet: float, most: float) -> bool:
+            calls.append(quiet)
+            if len(calls) == 1:
+                waiting.set()
+                release.wait(30)
+            return idle_wait(self, quiet, most)
+
+        monkeypatch.setattr(UiIdle, "wait", first_held)
+        try:
+            screen.load_queue()
+            await _until(pilot, waiting.is_set, "the first load's idle wait")
+            screen.load_queue()  # a store change: the newer load replaces it
+            await _until(pilot, lambda: len(loads) == 1, "the newer load")
+        finally:
+            release.set()
+        await settle(pilot)
+        assert len(loads) == 1
+        assert len(screen.data.ids) > 0 and app.desk.detail_ready.is_set()

@@ -86,13 +86,17 @@ def warm(desk: Desk, give_way: Callable[[], None] = KEYS.give_way,
 
 
 def load(desk: Desk, now: datetime, sort: Callable[[QueueData], object], shown: Callable[[QueueData], object],
-         idle: Callable[[], object]) -> None:
+         idle: Callable[[], object], wanted: Callable[[], bool] = lambda: True) -> None:
     """The queue's full load (a worker): loaded and sorted (`sort`) once `idle()` says the UI thread is free, handed
     to `shown`, then the warm-up once it is free again (the loaded queue shown first: at 1M, 50-100 ms CPU). A large
-    store's details come without candidates from the load on (`Desk.expect_warm`), whatever fails before the warm."""
+    store's details come without candidates from the load on (`Desk.expect_warm`), whatever fails before the warm.
+    Not `wanted()` once the UI is idle (a newer load replaced it): it stops there, and the newer one loads and warms
+    (a storm of store changes before the first queue shows left as many whole loads at work side by side)."""
     desk.expect_warm()
     try:
         idle()
+        if not wanted():
+            return  # (detail_ready is the newer load's to set)
         data = queue(desk, now)
         sort(data)  # sorted here, not on the UI thread
         shown(data)

@@ -228,9 +228,10 @@ class DeskScreen(Screen[None]):
 
     @work(thread=True, exclusive=True, group="queue", exit_on_error=False)
     def load_queue(self) -> None:
+        worker = get_current_worker()  # replaced by a newer load while it waits for the UI: it stops (`loaders.load`)
         loaders.load(self.desk, self.desk.clock(), lambda data: order(data, self.spec, self.desk.clock().timestamp(),
                      me=self.expert_id), lambda data: self.post_message(self.QueueLoaded(data)),
-                     lambda: self._ui_idle.wait(*LOAD_AFTER_IDLE))
+                     lambda: self._ui_idle.wait(*LOAD_AFTER_IDLE), lambda: not worker.is_cancelled)
 
     @work(thread=True, group="queue-update", exit_on_error=False)
     def update_queue(self) -> None:
