@@ -106,6 +106,9 @@ async def test_the_first_load_starts_once_the_screens_start_work_is_done(store_c
 
     monkeypatch.setattr(loaders, "queue", timed_load)
     monkeypatch.setattr(DeskScreen, "on_mount", busy_mount)
+    # the wait's own limit well past the busy handler: at 0.3 s it ran out 20-30 ms after the handler ended (the
+    # wait never saw the loop idle), and under load the load started before it was free
+    monkeypatch.setattr(desk_screen, "LOAD_AFTER_IDLE", (desk_screen.LOAD_AFTER_IDLE[0], 10.0))
     app = make_app(store_copy)
     async with app.run_test(size=(160, 48)) as pilot:
         await settle(pilot)
