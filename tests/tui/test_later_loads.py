@@ -94,3 +94,42 @@ async def test_a_load_replaced_while_it_waits_for_the_ui_does_not_load(store_cop
         await settle(pilot)
         assert len(loads) == 1
         assert len(screen.data.ids) > 0 and app.desk.detail_ready.is_set()
+
+
+async def test_a_load_replaced_after_it_showed_its_queue_leaves_the_warm_up_to_the_newer(
+        store_copy: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Replaced (or the desk quitting) while it waits to warm up: it does not warm up beside the newer load (at 1M,
+    seconds; a quit waited for it)."""
+    app = make_app(store_copy)
+    async with app.run_test(size=(160, 48)) as pilot:
+        await settle(pilot)
+        screen = screen_of(app)
+        warms: list[object] = []
+        warm = loaders.warm
+
+        def counted(*args: Any, **kwargs: Any) -> None:
+            warms.append(args)
+            warm(*args, **kwargs)
+
+        monkeypatch.setattr(loaders, "warm", counted)
+        waiting, release, calls = threading.Event(), threading.Event(), []
+        idle_wait = UiIdle.wait
+
+        def second_held(self: UiIdle, quiet: float, most: float) -> bool:
+            calls.append(quiet)
+            if len(calls) == 2:  # the first load's wait between its queue shown and its warm-up
+                waiting.set()
+                release.wait(30)
+            return idle_wait(self, quiet, most)
+
+        monkeypatch.setattr(UiIdle, "wait", second_held)
+        try:
+            screen.load_queue()
+            await _until(pilot, waiting.is_set, "the first load's wait before its warm-up")
+            screen.load_queue()  # a patch too large: the newer load replaces it
+            await _until(pilot, lambda: len(warms) == 1, "the newer load's warm-up")
+        finally:
+            release.set()
+        await settle(pilot)
+        assert len(warms) == 1
+        assert len(screen.data.ids) > 0 and app.desk.detail_ready.is_set()

@@ -90,8 +90,8 @@ def load(desk: Desk, now: datetime, sort: Callable[[QueueData], object], shown: 
     """The queue's full load (a worker): loaded and sorted (`sort`) once `idle()` says the UI thread is free, handed
     to `shown`, then the warm-up once it is free again (the loaded queue shown first: at 1M, 50-100 ms CPU). A large
     store's details come without candidates from the load on (`Desk.expect_warm`), whatever fails before the warm.
-    Not `wanted()` once the UI is idle (a newer load replaced it): it stops there, and the newer one loads and warms
-    (a storm of store changes before the first queue shows left as many whole loads at work side by side)."""
+    Not `wanted()` once the UI is idle (a newer load replaced it, the desk quits): it stops there, and the newer one
+    loads and warms (a storm of store changes before the first queue shows left as many whole loads at work)."""
     desk.expect_warm()
     try:
         idle()
@@ -101,6 +101,8 @@ def load(desk: Desk, now: datetime, sort: Callable[[QueueData], object], shown: 
         sort(data)  # sorted here, not on the UI thread
         shown(data)
         idle()
+        if not wanted():
+            return
     except BaseException:
         desk.detail_ready.set()
         raise
