@@ -96,9 +96,11 @@ class Desk:
 
         return read_status(self.store.path)
 
-    def expect_warm(self) -> None:
+    def expect_warm(self, step: Callable[[], None] = lambda: None) -> None:
         """A warm-up (`warm`) is on its way: a large store's details come without candidates from now on, not
-        built by the first detail's own lookups (at 1M, 10 s) while the warm-up waits to start; `warm` ends it."""
+        built by the first detail's own lookups (at 1M, 10 s) while the warm-up waits to start; `warm` ends it.
+        A pane worker's lookup that builds an index steps as the warm-up will (`step`), from now on."""
+        warming.steps_on_workers(step)
         if len(self.store.journal.docs("requests")) >= LARGE:
             self.detail_ready.clear()
 
@@ -110,8 +112,7 @@ class Desk:
         `between()` is called after each index (one column read and indexed), holding no lock: the desk's waits
         there while keys come, so the UI thread has the GIL to itself; `step()` between chunks of one index's build
         (a few ms of work each: the desk's waits there while a key is not painted yet)."""
-        warming.steps_on_workers(step)  # a pane worker's lookup that builds an index steps as the warm-up does
-        self.expect_warm()
+        self.expect_warm(step)
         try:
             self.store.warm_indexes(between, detail=True, step=step)
             self.figures.counted()

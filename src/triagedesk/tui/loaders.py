@@ -90,7 +90,7 @@ def load(desk: Desk, now: datetime, sort: Callable[[QueueData], object], shown: 
     """The queue's full load (a worker): loaded and sorted (`sort`) once `idle()` says the UI thread is free, handed
     to `shown`, then the warm-up once it is free again (the loaded queue shown first: at 1M, 50-100 ms CPU). A large
     store's details come without candidates from the load on (`Desk.expect_warm`), whatever fails before the warm."""
-    desk.expect_warm()
+    desk.expect_warm(KEYS.let_keys_pass)
     try:
         idle()
         data = queue(desk, now)
