@@ -98,15 +98,18 @@ class Desk:
 
         return read_status(self.store.path)
 
-    def expect_warm(self) -> None:
+    def expect_warm(self, step: Callable[[], None] = lambda: None) -> None:
         """A warm-up (`warm`) is on its way: a large store's details come without candidates from now on, not
         built by the first detail's own lookups (at 1M, 10 s) while the warm-up waits to start; `warm` ends it.
         Once a warm-up built them, a later full load's details stay whole (they would come without candidates
-        for the whole load, indexes built or not)."""
+        for the whole load, indexes built or not).
+        A pane worker's lookup that builds an index steps as the warm-up will (`step`), from now on."""
+        warming.steps_on_workers(step)
         if not self._warmed:
             self._warming()
 
     def _warming(self) -> None:
+        """A large store's details come without candidates until the warm-up's first part is done."""
         if len(self.store.journal.docs("requests")) >= LARGE:
             self.detail_ready.clear()
 

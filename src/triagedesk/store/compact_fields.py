@@ -131,8 +131,7 @@ def base_postings(docs: LazyDocs, field: str, strings_only: bool = False, ordere
     base = docs.base.load() if docs.base is not None else None
     if base is None or field not in base.fields:
         return None
-    column = base.column(field)
-    step()
+    column = base.column(field, step)
     return _postings(base.doc_ids, column, strings_only, ordered, step)
 
 

@@ -98,12 +98,13 @@ def snapshot_chunks(tables: Mapping[str, Mapping[str, Any]]) -> Iterator[bytes]:
             crc, position = zlib.crc32(chunk, crc), position + len(chunk)
             yield chunk
         end = position
-        places: dict[str, list[int]] = {}
+        places: dict[str, list[Any]] = {}
         _pieces(lists, written)
         for part, pieces in zip(("doc_ids", "offsets", *fields), written, strict=True):
             blob = b"[" + b",".join(pieces) + b"]\n"  # what orjson.dumps(the whole list) gives, byte for byte
+            cuts = _cuts(pieces)
             pieces.clear()
-            places[part] = [position, len(blob) - 1, zlib.crc32(memoryview(blob)[:-1])]
+            places[part] = [position, len(blob) - 1, zlib.crc32(memoryview(blob)[:-1]), *([cuts] if cuts else [])]
             crc, position = zlib.crc32(blob, crc), position + len(blob)
             yield blob
         directory["tables"][name] = {"start": start, "end": end, "count": count, "max_id": max_id,
@@ -127,6 +128,16 @@ def _pieces(lists: list[list[Any]], written: list[list[bytes]]) -> None:
         if values:
             pieces.append(orjson.dumps(values)[1:-1])
             values.clear()
+
+
+def _cuts(pieces: list[bytes]) -> list[int]:
+    """Where each piece after the first starts in its list's JSON (`[` piece `,` piece ... `]`): a reader parses
+    the list a piece at a time (store/snapshot_table.py), never one C call over a million values."""
+    cuts, at = [], 1
+    for piece in pieces[:-1]:
+        at += len(piece) + 1
+        cuts.append(at)
+    return cuts
 
 
 def _rows(docs: Mapping[str, Any], fields: tuple[str, ...]) -> Iterator[tuple[str, bytes, tuple[Any, ...]]]:
@@ -197,14 +208,23 @@ def _open(file: OpenSnapshot, size: int, verify: bool) -> Tables:
             start, stop_at, count = int(entry["start"]), int(entry["end"]), int(entry["count"])
             max_id = int(entry["max_id"])
             parts = {str(part): (int(place[0]), int(place[1])) for part, place in entry["parts"].items()}
+            cuts = {str(part): _cuts_of(place) for part, place in entry["parts"].items() if len(place) > 3}
             spans = _spans(entry, start, stop_at)
         except (KeyError, TypeError, ValueError, IndexError, AttributeError):
             raise Damaged(f"damaged directory entry for table {name!r}") from None
         if (not len(MAGIC) <= start <= stop_at <= at or count < 0 or "doc_ids" not in parts or "offsets" not in parts
                 or not all(stop_at <= place <= place + length < at for place, length in parts.values())):
             raise Damaged(f"damaged directory entry for table {name!r}")
-        tables[name] = LazyDocs(SnapshotTable(file, start, stop_at, count, parts, max_id, spans))
+        tables[name] = LazyDocs(SnapshotTable(file, start, stop_at, count, parts, max_id, spans, cuts))
     return tables
+
+
+def _cuts_of(place: list[Any]) -> list[int]:
+    """A list's cuts (`_cuts`), each inside it and each after the one before; a `ValueError` when not."""
+    cuts = [int(cut) for cut in place[3]]
+    if any(not 1 < cut < int(place[1]) for cut in cuts) or cuts != sorted(set(cuts)):
+        raise ValueError("cuts out of place")
+    return cuts
 
 
 def _spans(entry: dict[str, Any], start: int, end: int) -> SpanChecksums | None:

@@ -92,7 +92,7 @@ def load(desk: Desk, now: datetime, sort: Callable[[QueueData], object], shown: 
     store's details come without candidates from the load on (`Desk.expect_warm`), whatever fails before the warm.
     Not `wanted()` once the UI is idle (a newer load replaced it, the desk quits): it stops there, and the newer one
     loads and warms (a storm of store changes before the first queue shows left as many whole loads at work)."""
-    desk.expect_warm()
+    desk.expect_warm(KEYS.let_keys_pass)
     try:
         idle()
         if not wanted():
