@@ -7,6 +7,7 @@ import threading
 import time
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -229,15 +230,23 @@ def test_server_killed_mid_push_loses_nothing(tmp_path: Path) -> None:
         seed_desk(tmp_path / "a.json", 1500)
         rep = replicator(tmp_path / "a.json", url, retry=RetryPolicy(attempts=2, base_delay=0.05))
         rep.client.ensure_database()
-        killed = threading.Event()
+        killed, sending, lock = threading.Event(), [0], threading.Lock()
+        send = rep.client.bulk_docs
 
-        def progress(stage: str, done: int, total: int) -> None:
-            if stage == "push" and done >= 500 and not killed.is_set():
-                server.stop()
-                killed.set()
+        def bulk_docs(docs: list[dict[str, Any]]) -> list[dict[str, Any]]:
+            # the server dies as the third batch is about to leave: two workers send batches without waiting for
+            # the answers to be recorded, so killing it from the progress callback (after the first answer) came
+            # after the last batch on a loaded machine, and the push ended whole
+            with lock:
+                sending[0] += 1
+                if sending[0] == 3:
+                    server.stop()
+                    killed.set()
+            return send(docs)
 
+        rep.client.bulk_docs = bulk_docs
         with pytest.raises(SyncError, match=r"connection refused after 2 attempts|Server disconnected"):
-            rep.push(__import__("triagedesk.sync.engine", fromlist=["SyncResult"]).SyncResult(), progress)
+            rep.push(__import__("triagedesk.sync.engine", fromlist=["SyncResult"]).SyncResult())
         assert killed.is_set()
         left = len(replicator(tmp_path / "a.json", url).pending())
         assert 0 < left < 3100  # the first batch is recorded as pushed, the rest is still pending
