@@ -19,8 +19,9 @@ from triagedesk.store.lazy_docs import LazyDocs
 from triagedesk.store.snapshot_file import _cuts, _cuts_of, _open, encode_snapshot
 from triagedesk.store.snapshot_table import OpenSnapshot, SnapshotTable, _in_pieces
 
+# lone surrogates cannot reach a store (domain.inputs refuses them on the way in), so none here
 SCALARS = st.one_of(st.none(), st.booleans(), st.integers(-(2**63), 2**63 - 1),
-                    st.floats(allow_nan=False, allow_infinity=False), st.text(alphabet=st.characters(), max_size=6),
+                    st.floats(allow_nan=False, allow_infinity=False), st.text(alphabet=st.characters(codec="utf-8"), max_size=6),
                     st.sampled_from([",", '","', "]", "[", '\\",']))
 
 
