@@ -28,7 +28,8 @@ except SystemExit as exc:
 print("imported:" + ",".join(sorted(m for m in sys.argv[1].split(",") if m in sys.modules)), file=sys.stderr)
 """
 
-HEAVY = "pydantic,triagedesk.domain.records,triagedesk.app.desk,triagedesk.app.commands,triagedesk.app.replica,rich"
+HEAVY = ("pydantic,triagedesk.domain.records,triagedesk.app.desk,triagedesk.app.commands,triagedesk.app.replica,rich,"
+         "triagedesk.app.noise,triagedesk.domain.scoring.backtest")
 
 
 def build(path: Path) -> None:
@@ -72,6 +73,33 @@ def test_show_and_package_import_none_of_the_writing_world(store: Path, command:
     found = imported(command, "INC-3", "--db", str(store))
     assert "triagedesk.domain.records" in found  # the import check can see what they do import
     assert not found & {"triagedesk.app.desk", "triagedesk.app.commands", "triagedesk.app.replica"}, found
+    # nor the queries they do not ask (noise control, a profile's replay): imported by the query that uses them
+    assert not found & {"triagedesk.app.noise", "triagedesk.domain.scoring.backtest"}, found
+
+
+BUILT = """
+import pydantic
+from triagedesk.app import answers
+from triagedesk.domain.models import DomainModel, OutputModel
+
+def kinds(base):
+    for sub in base.__subclasses__():
+        yield sub
+        yield from kinds(sub)
+
+models = [m for base in (DomainModel, OutputModel) for m in kinds(base)]
+assert len(models) > 20, len(models)
+print(",".join(sorted(m.__name__ for m in models if m.__pydantic_complete__)))
+"""
+
+
+def test_importing_the_queries_builds_no_models_validator() -> None:
+    """The domain's models are checked on first use (`defer_build`): a read that validates one issue builds the
+    issue's validator, not every model's (about 20 ms of each `show` and `package`)."""
+    done = subprocess.run([sys.executable, "-c", BUILT], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    built = set(filter(None, done.stdout.strip().split(",")))
+    assert built <= {"OpenHours"}, built  # the one built at import: calendars.ALL_WEEK, a module constant
 
 
 def test_show_through_the_answers_is_what_the_desk_shows(store: Path) -> None:

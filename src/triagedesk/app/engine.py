@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from triagedesk.domain.models import Decision, Issue
 from triagedesk.domain.requests.states import opening_status
-from triagedesk.domain.scoring import backtest
 from triagedesk.domain.scoring.escalation import Scorer
 from triagedesk.domain.scoring.profiles import Profile
 from triagedesk.resources import available_profiles, load_profile
+
+if TYPE_CHECKING:
+    from triagedesk.domain.scoring.backtest import Backtest
 
 
 class Engine:
@@ -67,8 +69,10 @@ class Engine:
         return {name: self.profile(name).matching.model for name in self.profiles()}
 
     def backtest(self, source: str, issues: list[Any], requests: list[Any], corrections: list[Any], now: Any,
-                 days: int) -> backtest.Backtest:
+                 days: int) -> Backtest:
         """A changed profile (a name or a TOML path) replayed over a stored history."""
+        from triagedesk.domain.scoring import backtest  # only `backtest` replays: not imported by every reader
+
         candidate = Scorer(load_profile(source))
         return backtest.backtest(issues, requests, corrections, self.scorer(candidate.profile.name), candidate, now,
                                  days)

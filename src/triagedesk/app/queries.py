@@ -6,13 +6,12 @@ import threading
 from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from triagedesk.app import issue_search, issue_view, noise
+from triagedesk.app import issue_view
 from triagedesk.app.engine import Engine
 from triagedesk.app.figures import Figures
 from triagedesk.app.oncall import OnCallDesk
-from triagedesk.domain.insight import package
 from triagedesk.domain.insight.knowledge import Hit
 from triagedesk.domain.intake.records import MaintenanceWindow
 from triagedesk.domain.models import Issue, Match
@@ -22,8 +21,11 @@ from triagedesk.domain.requests.states import OPEN_STATUSES, SESSION_RUNNING
 from triagedesk.domain.requests.suggestions import Suggestion, suggestions
 from triagedesk.domain.routing.coverage import CalendarBook, Coverage
 from triagedesk.domain.routing.matching import Matcher
-from triagedesk.domain.scoring.backtest import Backtest
 from triagedesk.store.repositories import Store
+
+if TYPE_CHECKING:  # imported by the queries that use them: `show` and `package` import neither noise nor backtest
+    from triagedesk.app.issue_search import Found
+    from triagedesk.domain.scoring.backtest import Backtest
 
 
 @dataclass(frozen=True)
@@ -193,7 +195,9 @@ class Queries:
         """Everything about one issue: what the issue screen and `triagedesk show` print."""
         return issue_view.issue_record(self, issue_id)
 
-    def search_issues(self, text: str, limit: int = 500) -> list[issue_search.Found]:
+    def search_issues(self, text: str, limit: int = 500) -> list[Found]:
+        from triagedesk.app import issue_search
+
         return issue_search.search(self.store, text, limit)
 
     def knowledge_for(self, text: str, limit: int = 5) -> list[Hit]:
@@ -216,17 +220,25 @@ class Queries:
     # -- noise control (app/noise.py) -------------------------------------------------------------------------
     def noise(self, days: int, now: datetime | None = None) -> dict[str, Any]:
         """Events vs issues vs pages per source and rule, the compression, the noisiest rules, the transient share."""
+        from triagedesk.app import noise
+
         return noise.noise_figures(self.store, now or self.now(), days)
 
     def windows(self) -> list[MaintenanceWindow]:
         """Every maintenance window, by number."""
+        from triagedesk.app import noise
+
         return noise.windows(self.store)
 
     def intake_backtest(self, source: str, days: int) -> dict[str, Any]:
         """A changed profile's intake rules replayed over the stored alerts, against the current ones."""
+        from triagedesk.app import noise
+
         return noise.backtest(self.engine, self.store, source, self.now(), days)
 
     def package(self, issue_id: str) -> str:
+        from triagedesk.domain.insight import package
+
         issue = self.store.issues.require(issue_id)
         request = self.request_for(issue_id)
         expert = self.store.experts.get(request.assigned_expert_id) if request and request.assigned_expert_id else None

@@ -70,6 +70,7 @@ class DomainModel(BaseModel):
         extra="forbid",
         str_strip_whitespace=False,
         allow_inf_nan=False,  # inf and NaN are stored by orjson as null: refused wherever a record comes from
+        defer_build=True,
     )
 
 
@@ -251,7 +252,7 @@ class Tier(DomainModel):
 class OutputModel(BaseModel):
     """Base of computed results: plain snake_case, immutable."""
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, defer_build=True)
 
 
 class Factor(OutputModel):

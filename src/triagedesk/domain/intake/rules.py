@@ -25,7 +25,7 @@ GroupMode = Literal["labels", "content"]
 
 
 class RuleModel(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
 
 def _matchers(value: list[str]) -> list[str]:

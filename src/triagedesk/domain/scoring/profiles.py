@@ -33,7 +33,7 @@ BASE_FACTS: frozenset[str] = frozenset(
 
 
 class ProfileModel(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
 
 class Part(ProfileModel):
