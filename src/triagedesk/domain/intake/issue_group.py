@@ -27,7 +27,8 @@ def _utc(value: datetime | None) -> datetime | None:
 class AlertGroup(BaseModel):
     """An issue's alerts: stored on the issue (`alert_group`), shown by the desk, `show` and `show --json`."""
 
-    model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True, extra="forbid", allow_inf_nan=False, defer_build=True)
+    model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True, extra="forbid", allow_inf_nan=False,
+                              defer_build=True)
 
     key: str = Field(max_length=200)
     source: str = "alertmanager"
