@@ -164,3 +164,41 @@ def test_a_load_that_fails_before_the_warm_up_leaves_details_whole(store_copy: P
         assert desk.detail_ready.is_set()  # no warm-up will come: details are found whole again
     finally:
         desk.close()
+
+
+async def test_the_queue_says_it_is_loading_in_a_line_without_an_overlay(store_copy: Path,
+                                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    """While the store loads the queue shows one dim line, keeps the focus and has no `loading` overlay: at 1M the
+    overlay's removal laid the whole screen out again just as the queue came, and the first key waited for it."""
+    from textual.widgets import LoadingIndicator
+
+    from triagedesk.tui.widgets.queue_view import QueueView
+
+    release, entered = threading.Event(), threading.Event()
+    load = loaders.queue
+
+    def held_load(*args: Any, **kwargs: Any) -> Any:
+        entered.set()
+        release.wait(30)
+        return load(*args, **kwargs)
+
+    monkeypatch.setattr(loaders, "queue", held_load)
+    app = make_app(store_copy)
+    async with app.run_test(size=(160, 48)) as pilot:
+        for _ in range(500):
+            if entered.is_set():
+                break
+            await pilot.pause(0.01)
+        assert entered.is_set()
+        await pilot.pause()
+        screen = app.screen_stack[-1]
+        assert isinstance(screen, DeskScreen)
+        queue = screen.query_one(QueueView)
+        assert not queue.loading and not list(app.query(LoadingIndicator))
+        assert app.focused is queue
+        assert queue.render_line(1).text.strip() == "Loading the store…"
+        release.set()
+        await settle(pilot)
+        assert len(screen.data.ids) > 0 and app.focused is queue
+        first = queue.render_line(1).text
+        assert "Loading" not in first and screen.data.ids[queue.rows[0]] in first

@@ -153,7 +153,7 @@ class DeskScreen(Screen[None]):
         self.query_one(AnalyticsView if self.role == "lead" else QueueView).focus()
         self._ui_idle = UiIdle(asyncio.get_running_loop())
         self.query_one("#queue-pane").border_subtitle = "loading the store…"
-        self.query_one(QueueView).loading = True
+        self.query_one(QueueView).empty_text = "Loading the store…"  # a line, not Textual's overlay (see below)
         self.reload()
 
     def _theme_changed(self, _theme: Theme) -> None:
@@ -265,11 +265,9 @@ class DeskScreen(Screen[None]):
                 self.post_message(self.DetailReady(issue_id, found, drawn))
 
     def on_desk_screen_queue_loaded(self, message: QueueLoaded) -> None:
+        # No `loading` overlay to take off here: at 1M, its removal laid the whole screen out again and held the
+        # app's messages ~50 ms just as the queue came, so the first key waited (and its animation drew all along)
         queue = self.query_one(QueueView)
-        if queue.loading:
-            queue.loading = False
-            if self.role != "lead" and not isinstance(self.focused, Input):
-                queue.focus()  # the loading overlay took focus away from the queue
         self.data = message.data
         memory.keep_loaded()  # the loaded queue lives until the next load
         self.apply_filter(keep=queue.current_issue() or self.current)  # the cursor's (`current` lags a key's move)
