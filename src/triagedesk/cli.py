@@ -8,6 +8,7 @@ import sys
 import click
 
 from triagedesk import __version__
+from triagedesk.app import memory
 from triagedesk.commands.lazy import LazyGroup
 from triagedesk.domain.errors import UserError
 
@@ -43,6 +44,7 @@ def cli(ctx: click.Context, db_path: str | None, role: str, expert_id: str | Non
 def main(argv: list[str] | None = None) -> None:
     """Run the CLI; a user's mistake is one line on stderr (whatever data it names: an expert's name with a newline
     is still one line) and exit code 2, never a traceback."""
+    memory.apply()  # before the command's imports (at the default threshold, `show`'s ran many collections)
     try:
         cli.main(args=argv, prog_name="triagedesk", standalone_mode=False)
     except UserError as exc:
