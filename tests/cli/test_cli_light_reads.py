@@ -161,3 +161,45 @@ def test_a_reads_imports_run_under_the_processs_collection_policy(store: Path) -
     collections, threshold = map(int, done.stderr.strip().splitlines()[-1].split())
     assert threshold == memory.THRESHOLDS[0]
     assert collections < 20, collections
+
+
+FIRST_USES = """
+import threading
+from datetime import datetime, timezone
+
+from triagedesk.domain.models import Issue
+from triagedesk.domain.records import ExpertRequest
+
+start, found, failed = threading.Barrier(8), [], []
+
+
+def first_use(n: int) -> None:
+    start.wait()
+    try:
+        found.append(Issue.model_validate({"id": f"INC-{n}", "title": f"t{n}", "profile": "infrastructure",
+                                           "createdAt": "2026-01-01T00:00:00Z"}).id)
+        found.append(ExpertRequest(id=f"r{n}", analysis_id=f"INC-{n}", user_id="u",
+                                   submitted_at=datetime(2026, 1, 1, tzinfo=timezone.utc)).id)
+        Issue.model_validate({"id": f"INC-{n}", "title": "t", "unknown": 1})
+        failed.append(f"{n}: an unknown field passed")
+    except Exception as exc:
+        if "unknown" not in str(exc):
+            failed.append(f"{n}: {type(exc).__name__}: {exc}")
+
+
+threads = [threading.Thread(target=first_use, args=(n,)) for n in range(8)]
+for thread in threads:
+    thread.start()
+for thread in threads:
+    thread.join()
+assert not failed, failed
+assert sorted(found) == sorted([f"INC-{n}" for n in range(8)] + [f"r{n}" for n in range(8)]), found
+print("ok")
+"""
+
+
+def test_models_first_used_by_several_threads_at_once_validate_alike() -> None:
+    """A deferred model is built by its first use, and the desk's workers may be several at once: each thread gets
+    the model's own validator (camelCase names, unknown fields refused), never a half-built one's."""
+    done = subprocess.run([sys.executable, "-c", FIRST_USES], capture_output=True, text=True)
+    assert done.returncode == 0 and done.stdout.strip() == "ok", done.stderr
