@@ -202,3 +202,33 @@ async def test_the_queue_says_it_is_loading_in_a_line_without_an_overlay(store_c
         assert len(screen.data.ids) > 0 and app.focused is queue
         first = queue.render_line(1).text
         assert "Loading" not in first and screen.data.ids[queue.rows[0]] in first
+
+
+async def test_a_queue_that_could_not_load_says_so_and_a_later_load_fills_it(store_copy: Path,
+                                                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    from triagedesk.tui.widgets.queue_view import QueueView
+
+    load, calls = loaders.queue, []
+
+    def failing_once(*args: Any, **kwargs: Any) -> Any:
+        calls.append(1)
+        if len(calls) == 1:
+            raise OSError("the disk went away")
+        return load(*args, **kwargs)
+
+    monkeypatch.setattr(loaders, "queue", failing_once)
+    app = make_app(store_copy)
+    async with app.run_test(size=(160, 48)) as pilot:
+        screen = app.screen_stack[-1]
+        assert isinstance(screen, DeskScreen)
+        queue = screen.query_one(QueueView)
+        for _ in range(500):
+            if "could not" in queue.render_line(1).text:
+                break
+            await pilot.pause(0.01)
+        assert queue.render_line(1).text.strip() == "The queue could not be loaded: the disk went away"
+        assert any("the disk went away" in n.message for n in app._notifications)
+        screen.load_queue()  # as a change to the store asks again
+        await settle(pilot)
+        assert len(screen.data.ids) > 0
+        assert screen.data.ids[queue.rows[0]] in queue.render_line(1).text

@@ -174,6 +174,8 @@ class DeskScreen(Screen[None]):
             self.query_one(CandidatesPane).show(None)
             self.query_one(QueueView).show_highlight()
             self._select(candidates=0)  # the key bar offers only what works without the detail
+        if event.worker.group == "queue" and event.state == WorkerState.ERROR and not self.data.ids:
+            self.query_one(QueueView).empty_text = f"The queue could not be loaded: {event.worker.error}"
         tell_failure(self, event)
 
     def on_resize(self) -> None:

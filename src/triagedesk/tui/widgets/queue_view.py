@@ -52,6 +52,8 @@ class QueueView(ScrollView, can_focus=True):
     """
 
     cursor = reactive(0, always_update=False, repaint=False)
+    empty_text = reactive("No open issue.")
+    """The line shown without rows (set anew: repainted)."""
 
     class Highlighted(Message):
         """The cursor moved to another issue (or to none)."""
@@ -102,7 +104,6 @@ class QueueView(ScrollView, can_focus=True):
         """Issue ids marked for a bulk action (kept across filters; dropped when the issue leaves the queue)."""
         self.markable = True
         """Whether Space marks rows (the expert's Space pauses a session instead)."""
-        self.empty_text = "No open issue."
         self.sort_column: tuple[str, bool] = ("urgency", False)
         self.id_width = 12
         self._id_count = 0
