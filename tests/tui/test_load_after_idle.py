@@ -196,9 +196,24 @@ async def test_the_queue_says_it_is_loading_in_a_line_without_an_overlay(store_c
         queue = screen.query_one(QueueView)
         assert not queue.loading and not list(app.query(LoadingIndicator))
         assert app.focused is queue
-        assert queue.render_line(1).text.strip() == "Loading the store…"
+        first = queue.render_line(1).text.strip()
+        assert queue.spinner.turning and first[0] in queue.spinner.FRAMES and first[2:] == "Loading the store…"
+        seen: list[int] = []  # the spinner's frames repaint its line while the load waits
+        draw = queue.render_line
+
+        def drawn(y: int) -> Any:
+            seen.append(y)
+            return draw(y)
+
+        monkeypatch.setattr(queue, "render_line", drawn)
+        for _ in range(500):
+            if seen.count(1) >= 3:
+                break
+            await pilot.pause(0.01)
+        assert seen.count(1) >= 3
         release.set()
         await settle(pilot)
+        assert not queue.spinner.turning
         assert len(screen.data.ids) > 0 and app.focused is queue
         first = queue.render_line(1).text
         assert "Loading" not in first and screen.data.ids[queue.rows[0]] in first
@@ -227,6 +242,7 @@ async def test_a_queue_that_could_not_load_says_so_and_a_later_load_fills_it(sto
                 break
             await pilot.pause(0.01)
         assert queue.render_line(1).text.strip() == "The queue could not be loaded: the disk went away"
+        assert not queue.spinner.turning
         assert any("the disk went away" in n.message for n in app._notifications)
         screen.load_queue()  # as a change to the store asks again
         await settle(pilot)

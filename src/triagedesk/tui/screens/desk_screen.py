@@ -153,7 +153,8 @@ class DeskScreen(Screen[None]):
         self.query_one(AnalyticsView if self.role == "lead" else QueueView).focus()
         self._ui_idle = UiIdle(asyncio.get_running_loop())
         self.query_one("#queue-pane").border_subtitle = "loading the store…"
-        self.query_one(QueueView).empty_text = "Loading the store…"  # a line, not Textual's overlay (see below)
+        (queue := self.query_one(QueueView)).empty_text = "Loading the store…"  # a line, not Textual's overlay
+        queue.spinner.start()  # (see below); it turns until the first load ends, either way
         self.reload()
 
     def _theme_changed(self, _theme: Theme) -> None:

@@ -21,6 +21,7 @@ from textual.widget import Widget
 from triagedesk.app.queue import QueueData
 from triagedesk.display import one_line
 from triagedesk.tui.widgets.queue_columns import COLUMNS, cell_styles, format_minutes, row_cells, visible_columns
+from triagedesk.tui.widgets.spinner import Spinner
 
 __all__ = ["COLUMNS", "QueueView", "format_minutes", "visible_columns"]
 
@@ -52,8 +53,7 @@ class QueueView(ScrollView, can_focus=True):
     """
 
     cursor = reactive(0, always_update=False, repaint=False)
-    empty_text = reactive("No open issue.")
-    """The line shown without rows (set anew: repainted)."""
+    empty_text = reactive("No open issue.")  # the line shown without rows (set anew: repainted)
 
     class Highlighted(Message):
         """The cursor moved to another issue (or to none)."""
@@ -105,6 +105,7 @@ class QueueView(ScrollView, can_focus=True):
         self.markable = True
         """Whether Space marks rows (the expert's Space pauses a session instead)."""
         self.sort_column: tuple[str, bool] = ("urgency", False)
+        self.spinner = Spinner(self, 1)  # turns before `empty_text` while a load is under way (`start` it)
         self.id_width = 12
         self._id_count = 0
 
@@ -180,9 +181,10 @@ class QueueView(ScrollView, can_focus=True):
                 self.refresh_lines(y + int(self.scroll_offset.y))  # it counts the virtual height's lines
 
     def current_issue(self) -> str | None:
-        if not self.rows:
-            return None
-        return self.data.ids[self.rows[self.cursor]]
+        return self.data.ids[self.rows[self.cursor]] if self.rows else None
+
+    def watch_empty_text(self) -> None:  # a new text: the wait the spinner turned for is over
+        self.spinner.stop()
 
     def restyle(self, variables: dict[str, str]) -> None:
         """Colours from the active theme's variables."""
@@ -202,8 +204,8 @@ class QueueView(ScrollView, can_focus=True):
             return self._header(width)
         row = y - 1 + int(self.scroll_offset.y)
         if not self.rows and y == 1:
-            notice = Segment(one_line(self.empty_text, width), self._styles.get("dim", Style()))
-            return Strip([notice]).crop_extend(0, width, self._background)
+            notice = one_line(self.spinner.mark() + self.empty_text, width)
+            return Strip([Segment(notice, self._styles.get("dim", Style()))]).crop_extend(0, width, self._background)
         if row >= len(self.rows):
             self._painted[y] = None
             return Strip.blank(width, self._background)
