@@ -30,11 +30,15 @@ from triagedesk.domain.records import utcnow
 from triagedesk.store import warming
 from triagedesk.store.repositories import Store
 
-__all__ = ["Desk", "Follower", "LARGE"]
+__all__ = ["Closing", "Desk", "Follower", "LARGE"]
 
 LARGE = 50_000
 """Requests from which a cursor move's detail does not wait for the warm-up's candidates and past resolutions
 (seconds at 1M); a smaller store's are ready within a few tens of ms and every detail waits for them whole."""
+
+
+class Closing(Exception):
+    """The desk is closing: a warm-up or a worker's read stops at its next step rather than finish."""
 
 
 class Desk:
@@ -60,6 +64,22 @@ class Desk:
         self.detail_ready.set()
         self._warmed = False
         """A warm-up built what a detail needs once: a later full load (`expect_warm`) finds it built."""
+        self._closing = threading.Event()
+
+    def closing(self) -> None:
+        """The interface is going: work under way on workers stops at its next step (`stepping`), so the process
+        ends now (at 1M, quitting once waited ~20 s for the warm-up, whose threads the interpreter joins)."""
+        self._closing.set()
+
+    def stepping(self, step: Callable[[], None]) -> Callable[[], None]:
+        """`step`, raising `Closing` once the desk is closing (a worker's long work calls it between chunks)."""
+
+        def checked() -> None:
+            if self._closing.is_set():
+                raise Closing
+            step()
+
+        return checked
 
     def now(self) -> datetime:
         return self.clock()
@@ -104,7 +124,7 @@ class Desk:
         Once a warm-up built them, a later full load's details stay whole (they would come without candidates
         for the whole load, indexes built or not).
         A pane worker's lookup that builds an index steps as the warm-up will (`step`), from now on."""
-        warming.steps_on_workers(step)
+        warming.steps_on_workers(self.stepping(step))
         if not self._warmed:
             self._warming()
 
@@ -121,6 +141,7 @@ class Desk:
         `between()` is called after each index (one column read and indexed), holding no lock: the desk's waits
         there while keys come, so the UI thread has the GIL to itself; `step()` between chunks of one index's build
         (a few ms of work each: the desk's waits there while a key is not painted yet)."""
+        between, step = self.stepping(between), self.stepping(step)
         warming.steps_on_workers(step)  # a pane worker's lookup that builds an index steps as the warm-up does
         self._warming()
         try:

@@ -127,6 +127,7 @@ class TriageDeskApp(App):
         self.sub_title = base + (f" · behind the store by {lag:.0f} s" if lag >= self.LAG_SHOWN else "")
 
     def on_unmount(self) -> None:
+        self.desk.closing()  # the workers' long work stops at its next step: the process ends without waiting
         sys.setswitchinterval(self._switch_interval)
         COLLECTING.stop()
         if self._watcher is not None:

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterator
+from contextlib import suppress
 from dataclasses import dataclass
 from datetime import datetime
 
 from triagedesk.app import memory, queue_updates
-from triagedesk.app.desk import Desk
+from triagedesk.app.desk import Closing, Desk
 from triagedesk.app.queue import QueueData
 from triagedesk.domain.insight.knowledge import Hit
 from triagedesk.domain.models import Decision, Issue, Match
@@ -106,7 +107,8 @@ def load(desk: Desk, now: datetime, sort: Callable[[QueueData], object], shown: 
     except BaseException:
         desk.detail_ready.set()
         raise
-    warm(desk)  # the indexes the panes' lookups use, before the first cursor move needs them
+    with suppress(Closing):  # (the desk closing stops it: nothing is put in place half built)
+        warm(desk)  # the indexes the panes' lookups use, before the first cursor move needs them
 
 
 def details(desk: Desk, data: QueueData, issue_id: str, with_match: bool = True, expert_id: str | None = None,
@@ -164,7 +166,7 @@ def timers(desk: Desk, limit: int, expert_id: str | None = None,
     through the domain's clock function at every tick. Read a state at a time, `between()` called after each
     and every 64 requests within one (the desk's: wait while a key is pending; each state read at its own
     instant), then ordered as one read orders them (`queries.clocks`)."""
-    clocks = []
+    clocks, between = [], desk.stepping(between)  # (it stops once the desk closes: `Desk.closing`)
     for status in sorted(OPEN_STATUSES):
         clocks += desk.queries.clocks((status,), expert_id=expert_id, between=between)
         between()
