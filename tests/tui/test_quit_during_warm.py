@@ -14,6 +14,7 @@ import pytest
 from tests.support.pilot import make_app
 from triagedesk.app.desk import Closing, Desk
 from triagedesk.app.stores import open_desk
+from triagedesk.store import warming
 from triagedesk.tui import loaders
 
 
@@ -31,6 +32,7 @@ def test_a_closing_desks_steps_raise_and_its_warm_up_stops(store_copy: Path) -> 
         with pytest.raises(Closing):
             desk.warm()
         assert desk.detail_ready.is_set()  # details are not left waiting for a warm-up that stopped
+        assert warming._WORKERS_STEP[0]() is None  # another desk's workers' builds do not stop for this one
     finally:
         desk.close()
 

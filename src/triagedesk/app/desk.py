@@ -70,6 +70,7 @@ class Desk:
         """The interface is going: work under way on workers stops at its next step (`stepping`), so the process
         ends now (at 1M, quitting once waited ~20 s for the warm-up, whose threads the interpreter joins)."""
         self._closing.set()
+        warming.steps_on_workers(lambda: None)  # a later desk in this process (a test's) steps as a new one does
 
     def stepping(self, step: Callable[[], None]) -> Callable[[], None]:
         """`step`, raising `Closing` once the desk is closing (a worker's long work calls it between chunks)."""
@@ -124,6 +125,8 @@ class Desk:
         Once a warm-up built them, a later full load's details stay whole (they would come without candidates
         for the whole load, indexes built or not).
         A pane worker's lookup that builds an index steps as the warm-up will (`step`), from now on."""
+        if self._closing.is_set():
+            return
         warming.steps_on_workers(self.stepping(step))
         if not self._warmed:
             self._warming()
@@ -142,6 +145,7 @@ class Desk:
         there while keys come, so the UI thread has the GIL to itself; `step()` between chunks of one index's build
         (a few ms of work each: the desk's waits there while a key is not painted yet)."""
         between, step = self.stepping(between), self.stepping(step)
+        step()  # (a closing desk starts none: `Closing`)
         warming.steps_on_workers(step)  # a pane worker's lookup that builds an index steps as the warm-up does
         self._warming()
         try:
