@@ -155,6 +155,7 @@ class DeskScreen(Screen[None]):
         self.query_one("#queue-pane").border_subtitle = "loading the store…"
         (queue := self.query_one(QueueView)).empty_text = "Loading the store…"  # a line, not Textual's overlay
         queue.spinner.start()  # (see below); it turns until the first load ends, either way
+        queue.waiting = True  # (a key's filter meanwhile keeps the line: `QueueView.waiting`)
         self.reload()
 
     def _theme_changed(self, _theme: Theme) -> None:
@@ -272,6 +273,7 @@ class DeskScreen(Screen[None]):
         # app's messages ~50 ms just as the queue came, so the first key waited (and its animation drew all along)
         queue = self.query_one(QueueView)
         self.data = message.data
+        queue.waiting = False  # the filter's line from now on
         memory.keep_loaded()  # the loaded queue lives until the next load
         self.apply_filter(keep=queue.current_issue() or self.current)  # the cursor's (`current` lags a key's move)
         self._select(**self._selection_of(self.current))

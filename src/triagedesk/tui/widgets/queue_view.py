@@ -106,6 +106,9 @@ class QueueView(ScrollView, can_focus=True):
         """Whether Space marks rows (the expert's Space pauses a session instead)."""
         self.sort_column: tuple[str, bool] = ("urgency", False)
         self.spinner = Spinner(self, 1)  # turns before `empty_text` while a load is under way (`start` it)
+        self.waiting = False
+        """The line tells of the first load (loading, or failed): a filter's own line (`show`) does not replace it
+        until a load fills the queue (a key's filter during the load said "No open issue." and stopped the spinner)."""
         self.id_width = 12
         self._id_count = 0
 
@@ -115,7 +118,7 @@ class QueueView(ScrollView, can_focus=True):
         """Show `rows` of `data`; the cursor stays on issue `keep` when it is still there (else goes to the top).
         `changed` (a patch of the same data: the issues whose rows it changed) repaints only the lines that now
         show another issue, another cursor or mark, or one of those issues; else the whole view is repainted."""
-        if empty_text is not None:
+        if empty_text is not None and not self.waiting:
             self.empty_text = empty_text
         if self.marked and data is not self.data:
             still = self.marked & data.issues.keys()
