@@ -65,12 +65,22 @@ class Desk:
         self._warmed = False
         """A warm-up built what a detail needs once: a later full load (`expect_warm`) finds it built."""
         self._closing = threading.Event()
+        self._handed: Callable[[], None] | None = None  # the step this desk last handed the workers' builds
 
     def closing(self) -> None:
         """The interface is going: work under way on workers stops at its next step (`stepping`), so the process
         ends now (at 1M, quitting once waited ~20 s for the warm-up, whose threads the interpreter joins)."""
         self._closing.set()
-        warming.steps_on_workers(lambda: None)  # a later desk in this process (a test's) steps as a new one does
+        if (handed := self._handed) is not None:  # a later desk in this process (a test's) steps as a new one
+            warming.takes_back(handed)  # does, and another live one as it asked
+
+    def _hand(self, step: Callable[[], None]) -> None:
+        """Workers' builds step with `step` (raising `Closing` once closing) from now on; taken back at once if the
+        closing came meanwhile (it may land between a caller's check and this: it took back the older step)."""
+        warming.steps_on_workers(step)
+        self._handed = step
+        if self._closing.is_set():
+            warming.takes_back(step)
 
     def stepping(self, step: Callable[[], None]) -> Callable[[], None]:
         """`step`, raising `Closing` once the desk is closing (a worker's long work calls it between chunks)."""
@@ -127,7 +137,7 @@ class Desk:
         A pane worker's lookup that builds an index steps as the warm-up will (`step`), from now on."""
         if self._closing.is_set():
             return
-        warming.steps_on_workers(self.stepping(step))
+        self._hand(self.stepping(step))
         if not self._warmed:
             self._warming()
 
@@ -146,7 +156,7 @@ class Desk:
         (a few ms of work each: the desk's waits there while a key is not painted yet)."""
         between, step = self.stepping(between), self.stepping(step)
         step()  # (a closing desk starts none: `Closing`)
-        warming.steps_on_workers(step)  # a pane worker's lookup that builds an index steps as the warm-up does
+        self._hand(step)  # a pane worker's lookup that builds an index steps as the warm-up does
         self._warming()
         try:
             self.store.warm_indexes(between, detail=True, step=step)

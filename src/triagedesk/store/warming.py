@@ -32,10 +32,22 @@ lock (`steps_on_workers`): a pane's worker (the Timers pane's first read at 1M b
 ~1 s of the interpreter) lets keys pass too."""
 
 
+_HANDING = threading.Lock()
+
+
 def steps_on_workers(step: Callable[[], None]) -> None:
     """Every build a worker's lookup starts from now on calls `step()` between its chunks (the desk's: wait while
     a key is not painted); the main thread's own builds and those under the journal's lock never do."""
-    _WORKERS_STEP[0] = step
+    with _HANDING:
+        _WORKERS_STEP[0] = step
+
+
+def takes_back(step: Callable[[], None]) -> None:
+    """Workers' builds no longer call `step()` (a closing desk's), unless another's step was handed since (another
+    desk in the process: its workers go on stepping as it asked)."""
+    with _HANDING:
+        if _WORKERS_STEP[0] is step:
+            _WORKERS_STEP[0] = nothing
 
 
 _BUILDING: dict[tuple[int, str], _Build] = {}
@@ -151,4 +163,4 @@ def knowledge(journal: Any, between: Callable[[], None]) -> None:
             indexes.knowledge = built
 
 
-__all__ = ["aside", "field", "id_index", "knowledge", "steps_on_workers"]
+__all__ = ["aside", "field", "id_index", "knowledge", "steps_on_workers", "takes_back"]
