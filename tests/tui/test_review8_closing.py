@@ -63,3 +63,37 @@ def test_one_desks_closing_leaves_another_live_desks_step_in_place(store_copy: P
         first.close()
         second.close()
         warming.steps_on_workers(lambda: None)  # (clean for the next test whatever failed)
+
+
+@pytest.mark.parametrize("after", [1, 3, 8, 20])
+def test_a_warm_up_stopped_at_any_step_leaves_lookups_right_and_a_store_opened_again_warms_whole(
+        store_copy: Path, after: int) -> None:
+    desk = open_desk(store_copy)
+    steps: list[int] = []
+
+    def closing_after() -> None:
+        steps.append(1)
+        if len(steps) == after:
+            desk.closing()
+
+    try:
+        with pytest.raises(Closing):
+            desk.warm(between=closing_after, step=closing_after)
+        assert len(steps) == after  # (stopped at its next step)
+        requests = desk.store.requests.all()
+        assert requests
+        for request in requests:  # what was put in place (whole or not) finds every record as before
+            assert desk.store.requests.get(request.id) == request
+            assert request in desk.store.requests.by("status", request.status)
+        warming._WORKERS_STEP[0]()
+    finally:
+        desk.close()
+    again = open_desk(store_copy)
+    try:
+        again.warm()
+        journal = again.store.journal
+        assert journal.records.has_id_index("requests") and journal.records.has_id_index("issues")
+        assert journal._installed().knowledge is not None
+        assert again.detail_ready.is_set()
+    finally:
+        again.close()
