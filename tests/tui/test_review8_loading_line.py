@@ -9,6 +9,8 @@ from typing import Any
 import pytest
 
 from tests.support.pilot import make_app, settle
+from textual.widgets import Input
+
 from triagedesk.tui import loaders
 from triagedesk.tui.screens.desk_screen import DeskScreen
 from triagedesk.tui.widgets.queue_view import QueueView
@@ -86,3 +88,45 @@ async def test_a_failed_loads_line_stays_through_a_filter_key(store_copy: Path,
         screen.load_queue()  # as a change to the store asks again
         await settle(pilot)
         assert len(screen.data.ids) > 0 and queue.rows
+
+
+def _every_key() -> list[str]:
+    from triagedesk.tui.keys import KEYS
+
+    names = [name for k in KEYS for name in k.key.split(",") if name not in {"q", "ctrl+q", "ctrl+c"}]
+    return [*dict.fromkeys(names), "up", "down", "pageup", "pagedown", "home", "end", "G", "space", "shift+down",
+            "asterisk", "tab", "shift+tab", "1", "2", "3", "4"]
+
+
+@pytest.mark.parametrize(("role", "size"), [("coordinator", (160, 48)), ("expert", (80, 24)), ("lead", (80, 24))])
+async def test_every_key_during_the_load_acts_on_no_row_and_the_line_tells_the_truth(
+        store_copy: Path, role: str, size: tuple[int, int], monkeypatch: pytest.MonkeyPatch) -> None:
+    release, entered = _hold(monkeypatch)
+    app = make_app(store_copy, role=role, expert_id="net-ola" if role == "expert" else None)
+    async with app.run_test(size=size) as pilot:
+        for _ in range(500):
+            if entered.is_set():
+                break
+            await pilot.pause(0.01)
+        assert entered.is_set()
+        screen = app.screen_stack[-1]
+        assert isinstance(screen, DeskScreen)
+        queue = screen.query_one(QueueView)
+        for key in _every_key():
+            await pilot.press(key)
+            await pilot.pause()
+            for _ in range(4):
+                if isinstance(app.screen_stack[-1], DeskScreen) and not isinstance(app.focused, Input):
+                    break
+                await pilot.press("escape")
+                await pilot.pause()
+            assert app.is_running, key
+            assert queue.empty_text == "Loading the store…" and not queue.rows and queue.spinner.turning, key
+            assert queue.current_issue() is None and not queue.marked, key
+        errors = [n.message for n in app._notifications if n.severity == "error"
+                  and not n.message.startswith(("nothing to undo", "nothing to redo"))]  # (the user's mistake)
+        assert not errors
+        release.set()
+        await settle(pilot)
+        assert not queue.spinner.turning and "Loading" not in queue.empty_text
+        assert len(screen.data.ids) > 0
