@@ -7,10 +7,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-
-from tests.support.pilot import make_app, settle
 from textual.widgets import Input
 
+from tests.support.pilot import make_app, settle
 from triagedesk.tui import loaders
 from triagedesk.tui.screens.desk_screen import DeskScreen
 from triagedesk.tui.widgets.queue_view import QueueView
