@@ -72,3 +72,30 @@ def test_a_lookup_reads_no_snapshot_span_holding_the_lock(tmp_path: Path, monkey
         assert held and not any(held)
     finally:
         store.close()
+
+
+def test_each_by_parses_its_records_as_they_are_taken(tmp_path: Path, monkeypatch: object) -> None:
+    """`each_by` (the Timers' read) parses a record only when it is taken, so a reader stepping between records
+    lets keys pass, or stops for the desk's closing, from the first record on; and it yields what `by` returns."""
+    path = tmp_path / "desk.json"
+    folded(path, count=300)
+    store = open_store(path)
+    try:
+        parsed: list[int] = []
+        parse = LazyDocs.parse
+
+        def counted(self: LazyDocs, raw: bytes) -> object:
+            parsed.append(1)
+            return parse(self, raw)
+
+        monkeypatch.setattr(LazyDocs, "parse", counted)  # type: ignore[attr-defined]
+        wanted = store.requests.by("status", "pending_assignment")
+        assert len(wanted) == 300 and len(parsed) == 300
+        parsed.clear()
+        each = store.requests.each_by("status", "pending_assignment")
+        first = next(each)
+        assert len(parsed) == 1  # not the 299 others before the first is handed over
+        assert [first, *each] == wanted
+        assert len(parsed) == 300
+    finally:
+        store.close()

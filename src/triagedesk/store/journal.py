@@ -117,9 +117,8 @@ class Journal:
         fails); nothing to do for a snapshot without them (its reader waits for the whole file's)."""
         with self.mutex:
             docs = self.records.raw.get(table)
-        base = docs.base if isinstance(docs, LazyDocs) else None
-        if base is not None:
-            base.check_spans()
+        if isinstance(docs, LazyDocs) and docs.base is not None:
+            docs.base.check_spans()
 
     def answerable(self) -> None:
         """Wait until what was read may be answered with (each span read checked, or else the whole file's
@@ -147,9 +146,7 @@ class Journal:
             if snapshot_identity(os.stat(files_.path)) != files_.snapshot_id:
                 return self._reload()  # compacted or repaired by another process, or rewritten in place
         except FileNotFoundError:
-            if holding_lock:
-                return self._reload()  # a missing file: the reload names it
-            return set()
+            return self._reload() if holding_lock else set()  # (a missing file: the reload names it)
         except OSError as exc:
             raise files_.journal_error(exc) from None
         if stat.S_ISDIR(found_stat.st_mode):
@@ -366,23 +363,26 @@ class Journal:
         return self.indexes
 
     def lookup(self, table: str, field: str, value: Any) -> list[dict[str, Any]]:
+        return list(self.lookup_each(table, field, value))
+
+    def lookup_each(self, table: str, field: str, value: Any) -> Iterator[dict[str, Any]]:
         """The documents whose indexed `field` equals `value`, oldest first (a first use builds the index outside
         the lock; where each record lies is found under it, the snapshot's records read in spans after it, and
-        parsed: thousands of records read under the lock held a cursor move's lookups behind a worker's)."""
+        parsed as they are taken: a reader stepping between them lets keys pass, or stops, from the first on)."""
         self.refresh()
         if self.placed is not None and type(value) is str:
             with self.mutex:
                 placed = self.placed.lookup(table, field, value)
             if placed is not _MISS:
-                return placed
+                return iter(placed)
         warming.field(self, table, field)
         with self.mutex:
             docs = self.records.raw.get(table, {})
             found = [d for d in self._installed().field(table, docs).lookup(field, value) if d in docs]
             if not isinstance(docs, LazyDocs):
-                return [docs[d] for d in found]
+                return iter([docs[d] for d in found])
             where = planned_reads.plan(docs, found)
-        return [docs.parse(raw) for raw in planned_reads.read(where) if raw is not None]
+        return (docs.parse(raw) for raw in planned_reads.read(where) if raw is not None)
 
     def knowledge_search(self, query: str, limit: int) -> list[tuple[dict[str, Any], float, tuple[str, ...]]]:
         """The knowledge base's best `limit` entries for `query` (documents, scores, matched words)."""

@@ -114,7 +114,7 @@ class Repository(Generic[M]):
 
     def each_by(self, field: str, value: Any) -> Iterator[M]:
         """`by`, one record loaded at a time (a reader may give way between them)."""
-        for doc in self.store.journal.lookup(self.name, field, value):
+        for doc in self.store.journal.lookup_each(self.name, field, value):
             model = self.loadable(doc)
             if model is not None:
                 yield model
