@@ -97,3 +97,25 @@ def test_a_warm_up_stopped_at_any_step_leaves_lookups_right_and_a_store_opened_a
         assert again.detail_ready.is_set()
     finally:
         again.close()
+
+
+def test_the_timers_read_stops_at_its_next_step_once_the_desk_closes(store_copy: Path) -> None:
+    from triagedesk.tui import loaders
+
+    desk = open_desk(store_copy)
+    try:
+        whole: list[int] = []
+        specs, _ = loaders.timers(desk, 10, None, lambda: whole.append(1))
+        assert specs and len(whole) > 2  # (a read steps several times)
+        steps: list[int] = []
+
+        def closing_at_the_second() -> None:
+            steps.append(1)
+            if len(steps) == 2:
+                desk.closing()
+
+        with pytest.raises(Closing):
+            loaders.timers(desk, 10, None, closing_at_the_second)
+        assert len(steps) == 2  # stopped at the step after the closing, not at the end
+    finally:
+        desk.close()
