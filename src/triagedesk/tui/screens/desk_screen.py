@@ -153,9 +153,7 @@ class DeskScreen(Screen[None]):
         self.query_one(AnalyticsView if self.role == "lead" else QueueView).focus()
         self._ui_idle = UiIdle(asyncio.get_running_loop())
         self.query_one("#queue-pane").border_subtitle = "loading the store…"
-        (queue := self.query_one(QueueView)).empty_text = "Loading the store…"  # a line, not Textual's overlay
-        queue.spinner.start()  # (see below); it turns until the first load ends, either way
-        queue.waiting = True  # (a key's filter meanwhile keeps the line: `QueueView.waiting`)
+        self.query_one(QueueView).waiting_for("Loading the store…")  # a line, not Textual's overlay (see below)
         self.reload()
 
     def _theme_changed(self, _theme: Theme) -> None:

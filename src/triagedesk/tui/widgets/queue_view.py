@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Collection, Sequence
+from dataclasses import dataclass
 
 from rich.segment import Segment
 from rich.style import Style
@@ -55,26 +56,20 @@ class QueueView(ScrollView, can_focus=True):
     cursor = reactive(0, always_update=False, repaint=False)
     empty_text = reactive("No open issue.")  # the line shown without rows (set anew: repainted)
 
+    @dataclass
     class Highlighted(Message):
         """The cursor moved to another issue (or to none)."""
+        issue_id: str | None
 
-        def __init__(self, issue_id: str | None) -> None:
-            super().__init__()
-            self.issue_id = issue_id
-
+    @dataclass
     class SortAsked(Message):
         """The user clicked a column's name: sort by it (again: reversed)."""
+        column: str
 
-        def __init__(self, column: str) -> None:
-            super().__init__()
-            self.column = column
-
+    @dataclass
     class MarksChanged(Message):
         """The set of marked issues changed."""
-
-        def __init__(self, count: int) -> None:
-            super().__init__()
-            self.count = count
+        count: int
 
     HOLD = 0.03
     """At most this many seconds a moved cursor waits for what its highlight fills (see `holds_highlight`)."""
@@ -106,9 +101,7 @@ class QueueView(ScrollView, can_focus=True):
         """Whether Space marks rows (the expert's Space pauses a session instead)."""
         self.sort_column: tuple[str, bool] = ("urgency", False)
         self.spinner = Spinner(self, 1)  # turns before `empty_text` while a load is under way (`start` it)
-        self.waiting = False
-        """The line tells of the first load (loading, or failed): a filter's own line (`show`) does not replace it
-        until a load fills the queue (a key's filter during the load said "No open issue." and stopped the spinner)."""
+        self.waiting = False  # the line tells of the first load (`waiting_for`)
         self.id_width = 12
         self._id_count = 0
 
@@ -185,6 +178,12 @@ class QueueView(ScrollView, can_focus=True):
 
     def current_issue(self) -> str | None:
         return self.data.ids[self.rows[self.cursor]] if self.rows else None
+
+    def waiting_for(self, text: str) -> None:
+        """`text` in the line after a turning spinner until a load fills the queue or says it failed (`waiting`:
+        a filter's own line meanwhile does not replace it: a key's filter during the load said "No open issue.")."""
+        self.empty_text, self.waiting = text, True
+        self.spinner.start()
 
     def watch_empty_text(self) -> None:  # a new text: the wait the spinner turned for is over
         self.spinner.stop()
@@ -393,9 +392,7 @@ class QueueView(ScrollView, can_focus=True):
         self._lines.clear()  # the cursor row is drawn differently with and without focus
         self.refresh()
 
-    def on_blur(self) -> None:
-        self._lines.clear()
-        self.refresh()
+    on_blur = on_focus
 
     def on_resize(self, event: events.Resize) -> None:
         self.virtual_size = Size(event.size.width, len(self.rows) + 1)
